@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Events: what a worker hands the emitter when a rule matches a packet.
+ * A weir_event is fixed-size and self-contained (no pointer into packet
+ * memory) so it can be copied by value into an rte_ring and outlive the
+ * packet buffer. The emitter turns it into one EVE-compatible JSON line.
+ */
+#ifndef WEIR_EVENT_H
+#define WEIR_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Upper bound of the payload copy in an event; the configured amount
+ * (events.payload-bytes) may be smaller. Keeps sizeof(event) under 512. */
+#define WEIR_EVENT_PAYLOAD_MAX 384
+
+struct weir_event {
+	uint64_t ts_ns;       /* capture timestamp, ns since the Unix epoch */
+	uint64_t rx_tsc;      /* TSC when the worker received the burst */
+	uint64_t flow_id;     /* symmetric 5-tuple hash (a flow table later) */
+	uint32_t rule_id;     /* signature id (sid) */
+	uint32_t rule_rev;
+	uint32_t rule_index;  /* index into the rule set that matched */
+	uint32_t match_end;   /* payload offset just past the first match */
+	uint32_t wire_len;    /* packet length on the wire */
+	uint32_t payload_len; /* full L4 payload length */
+	uint16_t payload_cap; /* bytes of payload copied into payload[] */
+	uint16_t worker;
+	uint16_t port;
+	uint16_t queue;
+	uint16_t vlan[2];     /* outer, inner; 0 = absent */
+	uint16_t sport;       /* host byte order */
+	uint16_t dport;
+	uint8_t n_vlan;
+	uint8_t ip_version;   /* 4 or 6 */
+	uint8_t proto;        /* IPPROTO_* */
+	uint8_t pad_;
+	uint8_t src[16];      /* IPv4 uses the first 4 bytes, network order */
+	uint8_t dst[16];
+	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
+};
+
+/* Text produced by a formatter; a sink writes it as is. */
+struct weir_text {
+	const char *data;
+	size_t len;
+};
+
+/* What the formatter needs about the rule; looked up by the emitter. */
+struct weir_event_rule {
+	const char *action;    /* "allowed" (alert) */
+	uint32_t gid;
+	const char *signature; /* msg, or the pattern for signature-format rules */
+	const char *category;  /* may be "" */
+	uint32_t severity;     /* priority, 1 = highest */
+};
+
+/**
+ * Format @p ev as one EVE alert JSON object followed by '\n' into @p buf.
+ * @param iface in_iface value (port name).
+ * @return bytes written (excluding the terminating NUL), or -ENOSPC when
+ *         @p len is too small (buf then holds nothing usable).
+ * Thread: any; pure function.
+ */
+int weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,
+			   const char *iface, char *buf, size_t len);
+
+/** Worst-case size of weir_event_format_json() output for any event whose
+ *  rule strings total at most @p rule_text bytes. */
+size_t weir_event_json_max(size_t rule_text);
+
+/**
+ * Base64 (RFC 4648, padded) of @p n bytes into @p out; NUL terminated.
+ * @return length written, or -ENOSPC when @p outlen < 4*ceil(n/3)+1.
+ */
+int weir_base64(const uint8_t *in, size_t n, char *out, size_t outlen);
+
+#endif /* WEIR_EVENT_H */

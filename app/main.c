@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+int main(void) { fprintf(stderr, "weir: not supported yet\n"); return 1; }

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters: kept per worker (single writer, plain uint64_t, one cache-aligned
+ * block each) and summed by the main thread on read. Every list is an X-macro
+ * so the struct fields, the names in the summary and (later) the stats-socket
+ * JSON keys come from one place. Every loss counter is named drop_*.
+ *
+ * Packet identity, per worker and in sum:
+ *   rx_packets = scanned + not_scanned + fragments + malformed + drop_scan_error
+ * Event identity:
+ *   alerts = events_enqueued + drop_ring_full
+ *   events_enqueued = emitter events + still queued (0 at exit)
+ */
+#ifndef WEIR_STATS_H
+#define WEIR_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define WEIR_WORKER_COUNTERS(_)                                                              \
+	_(rx_packets, "packets received")                                                     \
+	_(rx_bytes, "bytes received (wire length)")                                          \
+	_(scanned, "packets whose TCP/UDP payload was scanned")                              \
+	_(not_scanned, "well-formed packets with nothing to scan (no payload, not TCP/UDP)") \
+	_(fragments, "non-first IP fragments, not scanned")                                  \
+	_(malformed, "truncated or inconsistent packets, not scanned")                       \
+	_(drop_scan_error, "packets whose scan failed (Hyperscan error)")                    \
+	_(scanned_bytes, "payload bytes scanned")                                            \
+	_(alerts, "alerts raised (one per packet and rule)")                                 \
+	_(events_enqueued, "events put on the worker's ring")                                \
+	_(drop_ring_full, "events dropped because the ring to the emitter was full")         \
+	_(busy_polls, "polls that returned packets")                                         \
+	_(idle_polls, "polls that returned nothing")
+
+#define WEIR_EMITTER_COUNTERS(_)                                                  \
+	_(events, "events taken off the rings")                                    \
+	_(batches, "batches drained")                                              \
+	_(written, "events every sink accepted")                                   \
+	_(drop_format, "events that could not be formatted")                       \
+	_(drop_sink, "events a sink refused or lost (see the sink's counters)")
+
+#define WEIR_DECLARE_COUNTER(name, doc) uint64_t name;
+
+struct weir_worker_stats {
+	WEIR_WORKER_COUNTERS(WEIR_DECLARE_COUNTER)
+} __attribute__((aligned(64)));
+
+struct weir_emitter_stats {
+	WEIR_EMITTER_COUNTERS(WEIR_DECLARE_COUNTER)
+};
+
+/**
+ * Add @p src into @p dst, reading each counter once with a relaxed atomic
+ * load: the writer is another lcore storing plain 64-bit values, which x86
+ * and arm64 never tear.
+ */
+void weir_worker_stats_add(struct weir_worker_stats *dst, const struct weir_worker_stats *src);
+
+/** rx_packets minus every outcome counter: 0 when the identity holds. */
+int64_t weir_worker_stats_unaccounted(const struct weir_worker_stats *s);
+
+#endif /* WEIR_STATS_H */

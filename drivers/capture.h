@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Capture drivers: the one ops table every packet source implements (dpdk,
+ * pcap, later afxdp). A worker polls a struct weir_rxq through the inline
+ * wrappers at the end of this file and never knows which driver is behind
+ * it; the driver is chosen once, when the port is opened.
+ */
+#ifndef WEIR_CAPTURE_H
+#define WEIR_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEIR_BURST 32 /* packets per rx burst, as in DPDK's examples */
+#define WEIR_MAX_QUEUES 64
+#define WEIR_PORT_NAME_MAX 64
+
+/* Link-layer framing of the bytes a driver hands over. */
+enum weir_l2 {
+	WEIR_L2_ETH = 0, /* Ethernet II, optional 802.1Q / 802.1ad tags */
+	WEIR_L2_RAW,     /* raw IPv4 or IPv6, version from the first nibble */
+	WEIR_L2_IPV4,    /* raw IPv4 only (LINKTYPE_IPV4) */
+	WEIR_L2_IPV6,    /* raw IPv6 only (LINKTYPE_IPV6) */
+	WEIR_L2_SLL,     /* Linux cooked capture v1 (16-byte header) */
+	WEIR_L2_SLL2,    /* Linux cooked capture v2 (20-byte header) */
+	WEIR_L2_NULL,    /* BSD loopback, 4-byte family in host byte order */
+	WEIR_L2_LOOP,    /* OpenBSD loopback, 4-byte family in network order */
+};
+
+/*
+ * A view of one received packet. The driver owns the bytes; they stay valid
+ * until the worker gives them back with weir_rxq_release().
+ */
+struct weir_pkt {
+	const uint8_t *data;
+	uint32_t len;      /* bytes readable at data (capture length) */
+	uint32_t wire_len; /* length on the wire (>= len) */
+	uint64_t ts_ns;    /* capture timestamp, ns since the Unix epoch */
+	void *handle;      /* driver cookie (an mbuf for dpdk) */
+};
+
+/* Statistics of a port, filled by the driver's stats op. */
+struct weir_port_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t drop_nic_missed; /* dropped by the NIC: no free descriptor */
+	uint64_t drop_nic_errors; /* receive errors reported by the NIC */
+	uint64_t drop_nombuf;     /* no buffer to receive into */
+};
+
+struct weir_port_conf {
+	const char *name;      /* dpdk: port name or index; pcap: file path */
+	uint16_t n_queues;     /* one per worker */
+	uint16_t rx_desc;      /* descriptors per rx queue */
+	uint32_t mempool_size; /* mbufs in the port's pool */
+	int socket_id;         /* NUMA socket for rings and pools */
+};
+
+struct weir_capture_ops;
+struct weir_rxq;
+
+/* An opened packet source. Control-plane only. */
+struct weir_port {
+	const struct weir_capture_ops *ops;
+	char name[WEIR_PORT_NAME_MAX]; /* as shown in events' in_iface */
+	uint16_t id;                   /* weir's port index */
+	uint16_t n_queues;
+	enum weir_l2 l2;               /* framing of every packet of this port */
+	bool offline;                  /* queues end (eof) instead of waiting */
+	void *priv;                    /* driver state */
+	struct weir_rxq *rxq[WEIR_MAX_QUEUES];
+};
+
+typedef uint16_t (*weir_rx_burst_t)(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n);
+typedef void (*weir_release_t)(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n);
+
+/*
+ * One receive queue, owned by exactly one worker. The driver's data ops are
+ * copied here at open so a burst costs one indirect call (DPDK's
+ * rte_eth_fp_ops). Fits one cache line.
+ */
+struct weir_rxq {
+	/* fields below are accessed in the data plane (hot) */
+	weir_rx_burst_t rx_burst;
+	weir_release_t release;
+	void *priv;         /* driver's queue state */
+	struct weir_port *port;
+	uint16_t queue_id;
+	enum weir_l2 l2;
+	/* Set by an offline driver once the source is exhausted; read by the
+	 * owning worker only, so a plain store is enough. */
+	bool eof;
+} __attribute__((aligned(64)));
+
+struct weir_capture_ops {
+	const char *name;
+	/* control: main thread, may block, return 0 or -errno */
+	int (*open)(struct weir_port *port, const struct weir_port_conf *conf);
+	int (*start)(struct weir_port *port);
+	void (*stop)(struct weir_port *port);
+	int (*stats)(const struct weir_port *port, struct weir_port_stats *st);
+	void (*close)(struct weir_port *port);
+	/* data: owning worker only; no blocking, allocation, logging or locks */
+	weir_rx_burst_t rx_burst;
+	weir_release_t release;
+};
+
+/**
+ * Find a capture driver by name ("dpdk", "pcap").
+ * @return the ops, or NULL (errno = ENOENT) when no such driver was built.
+ */
+const struct weir_capture_ops *weir_capture_find(const char *name);
+
+/** Names of the drivers built in, comma separated (for --help). */
+const char *weir_capture_names(void);
+
+/**
+ * Open a port with driver @p ops; fills port->rxq[] for conf->n_queues
+ * queues. Main thread only.
+ * @return 0, or -errno from the driver (-EINVAL bad conf, -ENOENT no device).
+ */
+int weir_port_open(struct weir_port *port, const struct weir_capture_ops *ops,
+		   const struct weir_port_conf *conf, uint16_t port_id);
+int weir_port_start(struct weir_port *port);
+void weir_port_stop(struct weir_port *port);
+int weir_port_stats(const struct weir_port *port, struct weir_port_stats *st);
+void weir_port_close(struct weir_port *port);
+
+/**
+ * Receive up to @p n packets. Owning worker only. Returns how many views
+ * were filled; 0 means nothing now (or, when q->eof is set, never again).
+ */
+static inline uint16_t
+weir_rxq_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
+{
+	return q->rx_burst(q, pkts, n);
+}
+
+/** Give back the buffers of @p n packets from the last burst. */
+static inline void
+weir_rxq_release(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
+{
+	q->release(q, pkts, n);
+}
+
+#endif /* WEIR_CAPTURE_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Diagnostics: how every parser of weir (rule files, the YAML config)
+ * reports a problem with a place in a file, instead of printing. The caller
+ * owns the list and prints it; parsers never print and never exit.
+ */
+#ifndef WEIR_DIAG_H
+#define WEIR_DIAG_H
+
+#include <stddef.h>
+
+/* One diagnostic: modelled on hs_compile_error_t. */
+struct weir_diag {
+	char file[256];
+	unsigned int line;    /* 1-based; 0 when the error is not about a line */
+	unsigned int col;     /* 1-based; 0 when unknown */
+	char keyword[32];     /* offending keyword/flag, "" when none */
+	char msg[256];        /* reason, including Hyperscan's own text */
+};
+
+/* A bounded list of diagnostics the caller owns. */
+struct weir_diags {
+	struct weir_diag *v;
+	unsigned int n;       /* stored */
+	unsigned int cap;
+	unsigned int total;   /* reported, including those that did not fit */
+};
+
+/** Format one diagnostic as "file:line: msg" (adds ":col" when known). */
+int weir_diag_format(const struct weir_diag *d, char *buf, size_t len);
+
+/**
+ * Append a diagnostic (printf-style message). Keeps counting in ->total
+ * when the list is full. A NULL @p ds is allowed and ignored.
+ */
+void weir_diag_add(struct weir_diags *ds, const char *file, unsigned int line, unsigned int col,
+		   const char *keyword, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/** Allocate room for @p cap diagnostics. @return 0 or -ENOMEM. */
+int weir_diags_init(struct weir_diags *ds, unsigned int cap);
+void weir_diags_free(struct weir_diags *ds);
+
+#endif /* WEIR_DIAG_H */
