@@ -47,6 +47,7 @@ struct weir_port_stats {
 	uint64_t drop_nic_missed; /* dropped by the NIC: no free descriptor */
 	uint64_t drop_nic_errors; /* receive errors reported by the NIC */
 	uint64_t drop_nombuf;     /* no buffer to receive into */
+	char error[256];          /* why the source ended early, "" = it did not */
 };
 
 struct weir_port_conf {

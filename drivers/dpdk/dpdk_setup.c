@@ -1,3 +1,236 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-#include "capture.h"
+/*
+ * dpdk driver, cold half: find the ethdev (PCI NIC or vdev such as net_pcap,
+ * net_ring, net_null) by name or index, give it a mempool sized from the
+ * config, one rx queue per worker with RSS over IP/TCP/UDP where the port
+ * supports it, and no tx queue. EAL must be initialised before open.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "dpdk_priv.h"
+#include "log.h"
+
+#define DPDK_MBUF_CACHE 256 /* per-lcore mempool cache, DPDK's usual size */
+
+static int
+dpdk_find_port(const char *name, uint16_t *port_id)
+{
+	char *end;
+	unsigned long idx;
+
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0;
+	idx = strtoul(name, &end, 10);
+	if (*name != '\0' && *end == '\0' && idx < RTE_MAX_ETHPORTS && rte_eth_dev_is_valid_port((uint16_t)idx)) {
+		*port_id = (uint16_t)idx;
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static int
+dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
+{
+	struct rte_eth_conf eth_conf;
+	struct rte_eth_dev_info info;
+	struct dpdk_port *dp;
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t pid, q, nb_rxd;
+	uint16_t nb_txd = 0;
+	int ret;
+
+	if (dpdk_find_port(conf->name, &pid) < 0) {
+		WEIR_LOG(ERR, capture,
+			 "dpdk: no ethdev port '%s' (%u ports available; bind a NIC to vfio-pci or "
+			 "pass --vdev after --)",
+			 conf->name, rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret < 0) {
+		WEIR_LOG(ERR, capture, "dpdk: rte_eth_dev_info_get failed: %s", strerror(-ret));
+		return ret;
+	}
+	if (conf->n_queues > info.max_rx_queues) {
+		WEIR_LOG(ERR, capture, "dpdk: port %s has %u rx queues, %u workers asked for",
+			 conf->name, info.max_rx_queues, conf->n_queues);
+		return -EINVAL;
+	}
+	dp = calloc(1, sizeof(*dp));
+	if (dp == NULL)
+		return -ENOMEM;
+	dp->port_id = pid;
+
+	memset(&eth_conf, 0, sizeof(eth_conf));
+	if (conf->n_queues > 1) {
+		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			      info.flow_type_rss_offloads;
+
+		if (hf == 0) {
+			WEIR_LOG(WARNING, capture,
+				 "dpdk: port %s has no RSS; only queue 0 will see traffic",
+				 conf->name);
+		} else {
+			eth_conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			eth_conf.rx_adv_conf.rss_conf.rss_hf = hf;
+		}
+	}
+	ret = rte_eth_dev_configure(pid, conf->n_queues, 0, &eth_conf);
+	if (ret < 0) {
+		WEIR_LOG(ERR, capture, "dpdk: rte_eth_dev_configure failed: %s", strerror(-ret));
+		goto err_free;
+	}
+	nb_rxd = conf->rx_desc;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
+	if (ret < 0) {
+		WEIR_LOG(ERR, capture, "dpdk: rte_eth_dev_adjust_nb_rx_tx_desc failed: %s",
+			 strerror(-ret));
+		goto err_free;
+	}
+	snprintf(pool_name, sizeof(pool_name), "weir_mp_%u", pid);
+	dp->pool = rte_pktmbuf_pool_create(pool_name, conf->mempool_size, DPDK_MBUF_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, conf->socket_id);
+	if (dp->pool == NULL) {
+		WEIR_LOG(ERR, capture, "dpdk: rte_pktmbuf_pool_create(%u mbufs) failed: %s",
+			 conf->mempool_size, rte_strerror(rte_errno));
+		ret = -rte_errno;
+		goto err_free;
+	}
+	for (q = 0; q < conf->n_queues; q++) {
+		struct dpdk_queue *dq;
+
+		ret = rte_eth_rx_queue_setup(pid, q, nb_rxd, conf->socket_id, NULL, dp->pool);
+		if (ret < 0) {
+			WEIR_LOG(ERR, capture, "dpdk: rte_eth_rx_queue_setup(%u) failed: %s", q,
+				 strerror(-ret));
+			goto err_queues;
+		}
+		dq = rte_zmalloc_socket("weir_rxq", sizeof(*dq), RTE_CACHE_LINE_SIZE,
+					conf->socket_id);
+		if (dq == NULL) {
+			ret = -ENOMEM;
+			goto err_queues;
+		}
+		dq->port_id = pid;
+		dq->queue_id = q;
+		dq->rxq.priv = dq;
+		dp->q[q] = dq;
+		port->rxq[q] = &dq->rxq;
+	}
+	ret = rte_eth_promiscuous_enable(pid);
+	if (ret < 0 && ret != -ENOTSUP)
+		WEIR_LOG(WARNING, capture, "dpdk: rte_eth_promiscuous_enable failed: %s",
+			 strerror(-ret));
+	port->priv = dp;
+	port->n_queues = conf->n_queues;
+	port->l2 = WEIR_L2_ETH;
+	port->offline = false;
+	if (rte_eth_dev_get_name_by_port(pid, port->name) != 0)
+		snprintf(port->name, sizeof(port->name), "dpdk%u", pid);
+	return 0;
+
+err_queues:
+	for (q = 0; q < conf->n_queues; q++)
+		rte_free(dp->q[q]);
+	rte_mempool_free(dp->pool);
+err_free:
+	free(dp);
+	return ret;
+}
+
+static int
+dpdk_start(struct weir_port *port)
+{
+	struct dpdk_port *dp = port->priv;
+	struct timespec ts;
+	uint64_t tsc, hz;
+	uint16_t q;
+	int ret;
+
+	ret = rte_eth_dev_start(dp->port_id);
+	if (ret < 0) {
+		WEIR_LOG(ERR, capture, "dpdk: rte_eth_dev_start failed: %s", strerror(-ret));
+		return ret;
+	}
+	dp->started = 1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	tsc = rte_rdtsc();
+	hz = rte_get_tsc_hz();
+	for (q = 0; q < port->n_queues; q++) {
+		dp->q[q]->base_tsc = tsc;
+		dp->q[q]->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		dp->q[q]->ns_per_tsc = 1e9 / (double)hz;
+	}
+	return 0;
+}
+
+static void
+dpdk_stop(struct weir_port *port)
+{
+	struct dpdk_port *dp = port->priv;
+	int ret;
+
+	if (dp == NULL || !dp->started)
+		return;
+	ret = rte_eth_dev_stop(dp->port_id);
+	if (ret < 0)
+		WEIR_LOG(WARNING, capture, "dpdk: rte_eth_dev_stop failed: %s", strerror(-ret));
+	dp->started = 0;
+}
+
+static int
+dpdk_stats(const struct weir_port *port, struct weir_port_stats *st)
+{
+	const struct dpdk_port *dp = port->priv;
+	struct rte_eth_stats es;
+	int ret;
+
+	ret = rte_eth_stats_get(dp->port_id, &es);
+	if (ret < 0)
+		return ret;
+	st->rx_packets = es.ipackets;
+	st->rx_bytes = es.ibytes;
+	st->drop_nic_missed = es.imissed;
+	st->drop_nic_errors = es.ierrors;
+	st->drop_nombuf = es.rx_nombuf;
+	return 0;
+}
+
+static void
+dpdk_close(struct weir_port *port)
+{
+	struct dpdk_port *dp = port->priv;
+	uint16_t q;
+	int ret;
+
+	if (dp == NULL)
+		return;
+	dpdk_stop(port);
+	ret = rte_eth_dev_close(dp->port_id);
+	if (ret < 0)
+		WEIR_LOG(WARNING, capture, "dpdk: rte_eth_dev_close failed: %s", strerror(-ret));
+	for (q = 0; q < port->n_queues; q++)
+		rte_free(dp->q[q]);
+	rte_mempool_free(dp->pool);
+	free(dp);
+	port->priv = NULL;
+}
+
+const struct weir_capture_ops dpdk_capture_ops = {
+	.name = "dpdk",
+	.open = dpdk_open,
+	.start = dpdk_start,
+	.stop = dpdk_stop,
+	.stats = dpdk_stats,
+	.close = dpdk_close,
+	.rx_burst = dpdk_rx_burst,
+	.release = dpdk_release,
+};

@@ -1,3 +1,158 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-#include "capture.h"
+/*
+ * pcap driver, cold half: open a capture file (classic pcap in micro- or
+ * nanosecond resolution, or pcapng) through libpcap, map its link type to
+ * the framing the decoder knows, and refuse any other link type up front.
+ * One file is one port with one queue, ending at end of file.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "pcap_priv.h"
+
+/* Capture slots are at least this big, so an Ethernet jumbo frame fits even
+ * when the file header claims a tiny snapshot length. */
+#define PCAP_MIN_SLOT 65535u
+/* libpcap refuses records larger than this (MAXIMUM_SNAPLEN). */
+#define PCAP_MAX_SLOT 262144u
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+static const struct {
+	int dlt;
+	enum weir_l2 l2;
+} g_pcapdrv_linktypes[] = {
+	{DLT_EN10MB, WEIR_L2_ETH},
+	{DLT_RAW, WEIR_L2_RAW},
+	{101 /* LINKTYPE_RAW, when libpcap does not map it */, WEIR_L2_RAW},
+	{DLT_IPV4, WEIR_L2_IPV4},
+	{DLT_IPV6, WEIR_L2_IPV6},
+	{DLT_LINUX_SLL, WEIR_L2_SLL},
+	{DLT_LINUX_SLL2, WEIR_L2_SLL2},
+	{DLT_NULL, WEIR_L2_NULL},
+	{DLT_LOOP, WEIR_L2_LOOP},
+};
+
+static int
+pcapdrv_map_linktype(int dlt, enum weir_l2 *l2)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(g_pcapdrv_linktypes) / sizeof(g_pcapdrv_linktypes[0]); i++) {
+		if (g_pcapdrv_linktypes[i].dlt == dlt) {
+			*l2 = g_pcapdrv_linktypes[i].l2;
+			return 0;
+		}
+	}
+	return -ENOTSUP;
+}
+
+static int
+pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcapdrv_queue *pq;
+	const char *base;
+	pcap_t *p;
+	int snap, dlt, ret;
+
+	if (conf->n_queues != 1) {
+		WEIR_LOG(ERR, capture,
+			 "pcap: %s: a capture file is one queue, but %u workers were asked for "
+			 "(use workers: 1; the pipeline run mode is not supported yet)",
+			 conf->name, conf->n_queues);
+		return -EINVAL;
+	}
+	p = pcap_open_offline_with_tstamp_precision(conf->name, PCAP_TSTAMP_PRECISION_NANO,
+						    errbuf);
+	if (p == NULL) {
+		WEIR_LOG(ERR, capture, "pcap: cannot read capture file: %s", errbuf);
+		return -ENOENT;
+	}
+	dlt = pcap_datalink(p);
+	if (pcapdrv_map_linktype(dlt, &port->l2) < 0) {
+		const char *nm = pcap_datalink_val_to_name(dlt);
+
+		WEIR_LOG(ERR, capture,
+			 "pcap: %s: link type %s (%d) is not supported; supported: EN10MB, RAW, "
+			 "IPV4, IPV6, LINUX_SLL, LINUX_SLL2, NULL, LOOP",
+			 conf->name, nm ? nm : "unknown", dlt);
+		ret = -ENOTSUP;
+		goto err_close;
+	}
+	pq = aligned_alloc(64, (sizeof(*pq) + 63) & ~(size_t)63);
+	if (pq == NULL) {
+		ret = -ENOMEM;
+		goto err_close;
+	}
+	memset(pq, 0, sizeof(*pq));
+	snap = pcap_snapshot(p);
+	pq->slot_size = snap > 0 && (unsigned)snap > PCAP_MIN_SLOT ? (unsigned)snap : PCAP_MIN_SLOT;
+	if (pq->slot_size > PCAP_MAX_SLOT)
+		pq->slot_size = PCAP_MAX_SLOT;
+	pq->arena = malloc((size_t)WEIR_BURST * pq->slot_size);
+	if (pq->arena == NULL) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	pq->pcap = p;
+	port->priv = pq;
+	port->n_queues = 1;
+	port->offline = true;
+	port->rxq[0] = &pq->rxq;
+	pq->rxq.priv = pq;
+	base = strrchr(conf->name, '/');
+	snprintf(port->name, sizeof(port->name), "%s", base ? base + 1 : conf->name);
+	return 0;
+
+err_free:
+	free(pq);
+err_close:
+	pcap_close(p);
+	return ret;
+}
+
+static int
+pcapdrv_stats(const struct weir_port *port, struct weir_port_stats *st)
+{
+	const struct pcapdrv_queue *pq = port->priv;
+
+	st->rx_packets = pq->rx_packets;
+	st->rx_bytes = pq->rx_bytes;
+	if (pq->read_error)
+		snprintf(st->error, sizeof(st->error), "%s", pq->errbuf);
+	return 0;
+}
+
+static void
+pcapdrv_close(struct weir_port *port)
+{
+	struct pcapdrv_queue *pq = port->priv;
+
+	if (pq == NULL)
+		return;
+	pcap_close(pq->pcap);
+	free(pq->arena);
+	free(pq);
+	port->priv = NULL;
+}
+
+const struct weir_capture_ops pcap_capture_ops = {
+	.name = "pcap",
+	.open = pcapdrv_open,
+	.stats = pcapdrv_stats,
+	.close = pcapdrv_close,
+	.rx_burst = pcapdrv_rx_burst,
+	.release = pcapdrv_release,
+};

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Logging over rte_log, one logtype per module, so `--log-level=weir.*:debug`
+ * works like any DPDK component. Messages are lower-case and lead with the
+ * object they are about. Never used per packet.
+ */
+#ifndef WEIR_LOG_H
+#define WEIR_LOG_H
+
+#include <rte_log.h>
+
+extern int weir_logtype_app;
+extern int weir_logtype_capture;
+extern int weir_logtype_sink;
+
+#define WEIR_LOG(level, module, fmt, ...)                                                   \
+	rte_log(RTE_LOG_##level, weir_logtype_##module, "weir: " fmt "\n", ##__VA_ARGS__)
+
+#endif /* WEIR_LOG_H */

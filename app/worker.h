@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker: one per worker lcore, run to completion. Polls its rx queue in
+ * bursts, decodes each packet, scans TCP/UDP payloads with the rule set's
+ * Hyperscan database and puts one weir_event per (packet, rule) on its ring
+ * to the emitter. Never blocks: a full ring is a counted drop.
+ */
+#ifndef WEIR_WORKER_H
+#define WEIR_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "capture.h"
+#include "event.h"
+#include "rules.h"
+#include "stats.h"
+
+#define WEIR_EV_BATCH 32 /* events staged before one ring enqueue */
+
+struct weir_worker {
+	/* fields below are accessed in the data plane (hot) */
+	struct weir_rxq *rxq;
+	const hs_database_t *db;   /* NULL: no rules, nothing is scanned */
+	hs_scratch_t *scratch;     /* this worker's own */
+	struct rte_ring *ring;     /* single producer (us), single consumer */
+	uint32_t *seen;            /* per rule: pkt_seq of its last alert */
+	uint32_t pkt_seq;
+	uint32_t payload_bytes;    /* payload copied into each event */
+	uint64_t max_packets;      /* stop after this many, 0 = no limit */
+	const atomic_bool *stop;   /* set by main on SIGINT/SIGTERM */
+	uint16_t id;
+	uint16_t n_ev;
+	struct weir_worker_stats st; /* written by this worker only */
+	struct weir_event ev[WEIR_EV_BATCH];
+
+	/* control-plane only (cold) */
+	const struct weir_ruleset *rs;
+	uint64_t start_tsc;
+	uint64_t end_tsc;
+	atomic_bool done;          /* release-stored after the last enqueue;
+				      pairs with the emitter's acquire load */
+};
+
+/**
+ * Prepare @p w: clone the scratch, allocate per-rule state. Main thread,
+ * before launch. @return 0 or -errno (-ENOMEM).
+ */
+int weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
+		     const struct weir_ruleset *rs, struct rte_ring *ring, uint32_t payload_bytes,
+		     uint64_t max_packets, const atomic_bool *stop);
+
+/** Lcore entry point (rte_eal_remote_launch); @p arg is a weir_worker. */
+int weir_worker_main(void *arg);
+
+void weir_worker_fini(struct weir_worker *w);
+
+#endif /* WEIR_WORKER_H */
