@@ -30,7 +30,8 @@ struct weir_decoded {
 	const uint8_t *payload; /* L4 payload (TCP/UDP), NULL otherwise */
 	uint32_t payload_len;   /* bounded by the IP length and the capture */
 	uint16_t vlan[2];       /* VLAN IDs, outer first; 0 when absent */
-	uint8_t n_vlan;
+	uint8_t n_vlan;         /* entries used in vlan[] (<= 2): deeper tags
+				   are walked but not recorded */
 	uint8_t ip_version;     /* 4 or 6, 0 when not IP */
 	uint8_t proto;          /* final L4 protocol (IPPROTO_*) */
 	uint8_t tcp_flags;
