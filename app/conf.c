@@ -1,12 +1,1210 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
+/*
+ * Configuration: the key table and everything it drives. One static table
+ * of {name, type, offset, range, default, doc} is the only place a key is
+ * described; defaults, YAML loading (libyaml document API, so each node
+ * keeps its line), command-line --set, --dump-config and --help all walk
+ * it. Loading is all or nothing: the file is applied to a scratch copy
+ * that replaces the caller's struct only when no error was found, so a
+ * bad file never leaves a half-applied configuration behind.
+ */
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
 #include "conf.h"
-const struct weir_conf_key *weir_conf_keys(unsigned int *n) { *n = 0; return NULL; }
-int weir_conf_defaults(struct weir_conf *c) { (void)c; return -ENOTSUP; }
-int weir_conf_load_file(struct weir_conf *c, const char *path, struct weir_diags *diags) { (void)c; (void)path; (void)diags; return -ENOTSUP; }
-int weir_conf_set(struct weir_conf *c, const char *key, const char *value, const char *origin, struct weir_diags *diags) { (void)c; (void)key; (void)value; (void)origin; (void)diags; return -ENOTSUP; }
-int weir_conf_clear(struct weir_conf *c, const char *key) { (void)c; (void)key; return -ENOTSUP; }
-int weir_conf_dump(const struct weir_conf *c, FILE *f) { (void)c; (void)f; return -ENOTSUP; }
-void weir_conf_help(FILE *f) { (void)f; }
-void weir_conf_free(struct weir_conf *c) { (void)c; }
+#include "event.h"
+
+#define CONF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* Longest dotted path we look up; anything longer cannot be a key. */
+#define CONF_PATH_MAX 128
+/* A config file is small; refusing huge inputs keeps a mistaken -c
+ * /dev/zero or a multi-GB log from being slurped into memory. */
+#define CONF_FILE_MAX (16u << 20)
+/* Values quoted in diagnostics are cut here so the message keeps its tail. */
+#define CONF_QUOTE_MAX 64
+#define CONF_WRAP 80
+
+static const char *const g_conf_drivers[] = { "auto", "dpdk", "pcap", NULL };
+static const char *const g_conf_levels[] = { "error", "warning", "notice", "info", "debug",
+					     NULL };
+
+#define CONF_U32(n, field, lo, hi, d, text)                                                  \
+	{ .name = (n), .type = WEIR_CT_U32, .offset = offsetof(struct weir_conf, field),     \
+	  .min = (lo), .max = (hi), .def = (d), .doc = (text) }
+#define CONF_STR(n, field, d, text)                                                          \
+	{ .name = (n), .type = WEIR_CT_STR, .offset = offsetof(struct weir_conf, field),     \
+	  .def = (d), .doc = (text) }
+#define CONF_ENUM(n, field, vals, d, text)                                                   \
+	{ .name = (n), .type = WEIR_CT_ENUM, .offset = offsetof(struct weir_conf, field),    \
+	  .def = (d), .enum_vals = (vals), .doc = (text) }
+#define CONF_LIST(n, field, text)                                                            \
+	{ .name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
+	  .def = "", .doc = (text) }
+
+/*
+ * Keys of one section stay together: --dump-config writes them in this
+ * order, one mapping per section.
+ */
+static const struct weir_conf_key g_conf_keys[] = {
+	CONF_ENUM("capture.driver", capture_driver, g_conf_drivers, "auto",
+		  "Capture driver; auto = pcap when capture.pcap-file is set, else dpdk."),
+	CONF_STR("capture.interface", capture_interface, "0",
+		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index."),
+	CONF_STR("capture.pcap-file", capture_pcap_file, "",
+		 "pcap/pcapng file to replay offline (-r); \"\" = none."),
+	CONF_U32("capture.rx-descriptors", capture_rx_desc, 64, 32768, "1024",
+		 "RX descriptors per queue."),
+	CONF_U32("capture.mempool-size", capture_mempool, 1023, 4194304, "16383",
+		 "Mbufs per port; 2^n - 1 is the most memory-efficient size."),
+	CONF_U32("capture.count", capture_count, 0, UINT32_MAX, "0",
+		 "Stop after this many packets (0 = run until end of file or signal)."),
+	CONF_U32("workers", workers, 1, 64, "1", "Worker lcores; one rx queue each."),
+	CONF_LIST("rules.files", rules_files, "Signature files (ID:/regex/flags per line)."),
+	CONF_U32("events.ring-size", events_ring_size, 64, 1048576, "8192",
+		 "Events per worker ring."),
+	CONF_U32("events.payload-bytes", events_payload_bytes, 0, WEIR_EVENT_PAYLOAD_MAX, "256",
+		 "Payload bytes copied into each event."),
+	CONF_STR("output.jsonl", output_jsonl, "-",
+		 "EVE JSON lines file; \"-\" = stdout, \"\" = off."),
+	CONF_LIST("dpdk.eal-args", eal_args,
+		  "Extra EAL arguments, e.g. [\"--vdev\", \"net_null0\"]."),
+	CONF_ENUM("log.level", log_level, g_conf_levels, "notice", "Log level."),
+};
+
+#define CONF_NKEYS CONF_ARRAY_SIZE(g_conf_keys)
+
+const struct weir_conf_key *
+weir_conf_keys(unsigned int *n)
+{
+	if (n != NULL)
+		*n = CONF_NKEYS;
+	return g_conf_keys;
+}
+
+static void *
+conf_field(const struct weir_conf *c, const struct weir_conf_key *k)
+{
+	return (char *)c + k->offset;
+}
+
+static const struct weir_conf_key *
+conf_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strcmp(g_conf_keys[i].name, name) == 0)
+			return &g_conf_keys[i];
+	return NULL;
+}
+
+/* Whether @p path names a section, i.e. is a dotted prefix of some key. */
+static bool
+conf_is_section(const char *path)
+{
+	size_t len = strlen(path);
+	unsigned int i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strncmp(g_conf_keys[i].name, path, len) == 0 &&
+		    g_conf_keys[i].name[len] == '.')
+			return true;
+	return false;
+}
+
+static unsigned int
+conf_edit_distance(const char *a, const char *b)
+{
+	unsigned int row[CONF_PATH_MAX + 1];
+	size_t la = strlen(a), lb = strlen(b), i, j;
+
+	if (la > CONF_PATH_MAX || lb > CONF_PATH_MAX)
+		return UINT_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = (unsigned int)j;
+	for (i = 1; i <= la; i++) {
+		unsigned int diag = row[0], up;
+
+		row[0] = (unsigned int)i;
+		for (j = 1; j <= lb; j++) {
+			unsigned int best = diag + (a[i - 1] != b[j - 1]);
+
+			up = row[j];
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* Consider @p cand as a suggestion for @p name; keep the closest. */
+static void
+conf_suggest_one(const char *name, const char *cand, size_t cand_len, const char **best,
+		 size_t *best_len, unsigned int *best_d)
+{
+	char buf[CONF_PATH_MAX + 1];
+	unsigned int d;
+
+	if (cand_len > CONF_PATH_MAX)
+		return;
+	memcpy(buf, cand, cand_len);
+	buf[cand_len] = '\0';
+	d = conf_edit_distance(name, buf);
+	/* A quarter of the name may be wrong, and at least one edit. */
+	if (d < *best_d && d <= (cand_len / 4 > 1 ? cand_len / 4 : 1)) {
+		*best = cand;
+		*best_len = cand_len;
+		*best_d = d;
+	}
+}
+
+/*
+ * The key or section closest to @p name, for "did you mean". Sections
+ * count too, so that a misspelt "captur:" mapping gets "capture".
+ */
+static int
+conf_suggest(const char *name, char *out, size_t len)
+{
+	const char *best = NULL, *dot;
+	size_t best_len = 0;
+	unsigned int best_d = UINT_MAX, i;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const char *n = g_conf_keys[i].name;
+
+		conf_suggest_one(name, n, strlen(n), &best, &best_len, &best_d);
+		for (dot = strchr(n, '.'); dot != NULL; dot = strchr(dot + 1, '.'))
+			conf_suggest_one(name, n, (size_t)(dot - n), &best, &best_len, &best_d);
+	}
+	if (best == NULL)
+		return -ENOENT;
+	snprintf(out, len, "%.*s", (int)best_len, best);
+	return 0;
+}
+
+static void
+conf_unknown_key(struct weir_diags *diags, const char *file, unsigned int line, const char *name)
+{
+	char sugg[CONF_PATH_MAX + 1];
+
+	if (conf_suggest(name, sugg, sizeof(sugg)) == 0)
+		weir_diag_add(diags, file, line, 0, name,
+			      "unknown key '%.*s' (did you mean '%s'?)", CONF_QUOTE_MAX, name,
+			      sugg);
+	else
+		weir_diag_add(diags, file, line, 0, name, "unknown key '%.*s'", CONF_QUOTE_MAX,
+			      name);
+}
+
+/* "an integer in [1, 64]": what a key expects, for type errors. */
+static void
+conf_expected(const struct weir_conf_key *k, char *buf, size_t len)
+{
+	size_t off;
+	unsigned int i;
+
+	switch (k->type) {
+	case WEIR_CT_BOOL:
+		snprintf(buf, len, "true or false");
+		break;
+	case WEIR_CT_U32:
+		snprintf(buf, len, "an integer in [%llu, %llu]", (unsigned long long)k->min,
+			 (unsigned long long)k->max);
+		break;
+	case WEIR_CT_STR:
+		snprintf(buf, len, "a string");
+		break;
+	case WEIR_CT_ENUM:
+		off = (size_t)snprintf(buf, len, "one of ");
+		for (i = 0; k->enum_vals[i] != NULL && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+						k->enum_vals[i]);
+		break;
+	case WEIR_CT_STRLIST:
+		snprintf(buf, len, "a list of strings");
+		break;
+	}
+}
+
+/* Accepts RFC 3629 UTF-8 only: what libyaml will read back from a dump. */
+static bool
+conf_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char b = s[i];
+		uint32_t cp;
+		size_t n, j;
+
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			n = 1;
+			cp = b & 0x1f;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			n = 2;
+			cp = b & 0x0f;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			n = 3;
+			cp = b & 0x07;
+		} else {
+			return false;
+		}
+		if (i + n >= len)
+			return false;
+		for (j = 1; j <= n; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static int
+conf_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	unsigned int i;
+
+	for (i = 0; i < CONF_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * Decimal, or hex after 0x. Leading zeros do not mean octal. A leading
+ * '-' is parsed so that "-1" is reported as out of range rather than as
+ * junk; a value beyond 64 bits saturates, which is out of range too.
+ * @return 0, -ERANGE (negative or too big for 64 bits), -EINVAL (junk).
+ */
+static int
+conf_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned int base = 10, digit;
+	bool neg = false, over = false;
+	uint64_t v = 0;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			digit = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			digit = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			digit = (unsigned int)(*s - 'A' + 10);
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - digit) / base)
+			over = true;
+		else
+			v = v * base + digit;
+	}
+	if (over || (neg && v != 0))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int
+conf_store_str(char **field, const char *text)
+{
+	char *dup = strdup(text);
+
+	if (dup == NULL)
+		return -ENOMEM;
+	free(*field);
+	*field = dup;
+	return 0;
+}
+
+/*
+ * Validate @p text for @p k and store it in @p c; a list key appends.
+ * @p c is untouched on error. The one place where values are checked, so
+ * the YAML file and the command line say exactly the same thing.
+ */
+static int
+conf_assign(struct weir_conf *c, const struct weir_conf_key *k, const char *text, size_t len,
+	    const char *file, unsigned int line, struct weir_diags *diags)
+{
+	char exp[128];
+	void *field = conf_field(c, k);
+	uint64_t v;
+	char *dup;
+	int rc;
+
+	if (strlen(text) != len) {
+		weir_diag_add(diags, file, line, 0, k->name, "%s: value contains a NUL byte",
+			      k->name);
+		return -EINVAL;
+	}
+	if (!conf_utf8_valid((const unsigned char *)text, len)) {
+		weir_diag_add(diags, file, line, 0, k->name, "%s: value is not valid UTF-8",
+			      k->name);
+		return -EINVAL;
+	}
+	switch (k->type) {
+	case WEIR_CT_BOOL:
+		if (conf_parse_bool(text, field) != 0) {
+			weir_diag_add(diags, file, line, 0, k->name,
+				      "%s: '%.*s' is not a boolean (true/false, yes/no, on/off)",
+				      k->name, CONF_QUOTE_MAX, text);
+			return -EINVAL;
+		}
+		return 0;
+	case WEIR_CT_U32:
+		rc = conf_parse_u64(text, &v);
+		if (rc == -EINVAL) {
+			conf_expected(k, exp, sizeof(exp));
+			weir_diag_add(diags, file, line, 0, k->name,
+				      "%s: '%.*s' is not a number (expected %s)", k->name,
+				      CONF_QUOTE_MAX, text, exp);
+			return -EINVAL;
+		}
+		if (rc != 0 || v < k->min || v > k->max) {
+			weir_diag_add(diags, file, line, 0, k->name,
+				      "%s: %.*s is out of range [%llu, %llu]", k->name,
+				      CONF_QUOTE_MAX, text, (unsigned long long)k->min,
+				      (unsigned long long)k->max);
+			return -EINVAL;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+		return 0;
+	case WEIR_CT_ENUM: {
+		unsigned int i;
+
+		for (i = 0; k->enum_vals[i] != NULL; i++)
+			if (strcmp(k->enum_vals[i], text) == 0)
+				break;
+		if (k->enum_vals[i] == NULL) {
+			conf_expected(k, exp, sizeof(exp));
+			weir_diag_add(diags, file, line, 0, k->name, "%s: '%.*s' is not %s",
+				      k->name, CONF_QUOTE_MAX, text, exp);
+			return -EINVAL;
+		}
+		return conf_store_str(field, text);
+	}
+	case WEIR_CT_STR:
+		return conf_store_str(field, text);
+	case WEIR_CT_STRLIST: {
+		struct weir_strlist *l = field;
+
+		if (l->n >= WEIR_CONF_LIST_MAX) {
+			weir_diag_add(diags, file, line, 0, k->name,
+				      "%s: too many values (at most %u)", k->name,
+				      WEIR_CONF_LIST_MAX);
+			return -E2BIG;
+		}
+		dup = strdup(text);
+		if (dup == NULL)
+			return -ENOMEM;
+		l->v[l->n++] = dup;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static void
+conf_list_clear(struct weir_strlist *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i]);
+		l->v[i] = NULL;
+	}
+	l->n = 0;
+}
+
+void
+weir_conf_free(struct weir_conf *c)
+{
+	unsigned int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+
+		if (k->type == WEIR_CT_STR || k->type == WEIR_CT_ENUM)
+			free(*(char **)conf_field(c, k));
+		else if (k->type == WEIR_CT_STRLIST)
+			conf_list_clear(conf_field(c, k));
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+int
+weir_conf_defaults(struct weir_conf *c)
+{
+	unsigned int i;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+
+		/* An empty default for a list means "no items", not one "". */
+		if (k->type == WEIR_CT_STRLIST && k->def[0] == '\0')
+			continue;
+		/* The table is trusted: the unit test checks every default. */
+		rc = conf_assign(c, k, k->def, strlen(k->def), "defaults", 0, NULL);
+		if (rc != 0) {
+			weir_conf_free(c);
+			return rc == -ENOMEM ? -ENOMEM : -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Deep copy of @p src into uninitialised @p dst. */
+static int
+conf_copy(struct weir_conf *dst, const struct weir_conf *src)
+{
+	unsigned int i, j;
+
+	memcpy(dst, src, sizeof(*dst));
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+
+		if (k->type == WEIR_CT_STR || k->type == WEIR_CT_ENUM) {
+			char **p = conf_field(dst, k);
+
+			if (*p != NULL && (*p = strdup(*p)) == NULL)
+				goto nomem;
+		} else if (k->type == WEIR_CT_STRLIST) {
+			struct weir_strlist *l = conf_field(dst, k);
+
+			for (j = 0; j < l->n; j++)
+				if ((l->v[j] = strdup(l->v[j])) == NULL)
+					goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	/*
+	 * Fields after the failing one still point into @p src: cut them off
+	 * before freeing. The failed slot itself is already NULL.
+	 */
+	for (; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+
+		if (k->type == WEIR_CT_STR || k->type == WEIR_CT_ENUM) {
+			char **p = conf_field(dst, k);
+			char *const *s = conf_field(src, k);
+
+			if (*p == *s)
+				*p = NULL;
+		} else if (k->type == WEIR_CT_STRLIST) {
+			struct weir_strlist *l = conf_field(dst, k);
+			const struct weir_strlist *s = conf_field(src, k);
+
+			for (j = 0; j < l->n; j++)
+				if (l->v[j] == s->v[j])
+					l->v[j] = NULL;
+		}
+	}
+	weir_conf_free(dst);
+	return -ENOMEM;
+}
+
+static bool
+conf_str_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool
+weir_conf_equal(const struct weir_conf *a, const struct weir_conf *b)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+		const void *fa = conf_field(a, k), *fb = conf_field(b, k);
+
+		switch (k->type) {
+		case WEIR_CT_BOOL:
+			if (*(const bool *)fa != *(const bool *)fb)
+				return false;
+			break;
+		case WEIR_CT_U32:
+			if (*(const uint32_t *)fa != *(const uint32_t *)fb)
+				return false;
+			break;
+		case WEIR_CT_STR:
+		case WEIR_CT_ENUM:
+			if (!conf_str_eq(*(char *const *)fa, *(char *const *)fb))
+				return false;
+			break;
+		case WEIR_CT_STRLIST: {
+			const struct weir_strlist *la = fa, *lb = fb;
+
+			if (la->n != lb->n)
+				return false;
+			for (j = 0; j < la->n; j++)
+				if (!conf_str_eq(la->v[j], lb->v[j]))
+					return false;
+			break;
+		}
+		}
+	}
+	return true;
+}
+
+int
+weir_conf_set(struct weir_conf *c, const char *key, const char *value, const char *origin,
+	      struct weir_diags *diags)
+{
+	const struct weir_conf_key *k;
+
+	if (key == NULL || value == NULL)
+		return -EINVAL;
+	k = conf_find(key);
+	if (k == NULL) {
+		conf_unknown_key(diags, origin, 0, key);
+		return -ENOENT;
+	}
+	return conf_assign(c, k, value, strlen(value), origin, 0, diags);
+}
+
+int
+weir_conf_clear(struct weir_conf *c, const char *key)
+{
+	const struct weir_conf_key *k = conf_find(key);
+
+	if (k == NULL)
+		return -ENOENT;
+	if (k->type != WEIR_CT_STRLIST)
+		return -EINVAL;
+	conf_list_clear(conf_field(c, k));
+	return 0;
+}
+
+/* ---- YAML loading ---- */
+
+struct conf_load {
+	struct weir_conf *c;     /* the scratch copy being filled */
+	yaml_document_t *doc;
+	const char *file;
+	struct weir_diags *diags;
+	unsigned int errors;     /* counted here too: @p diags may be NULL */
+	bool nomem;
+	unsigned int seen[CONF_NKEYS]; /* line each key was set at, 0 = not yet */
+};
+
+static unsigned int
+conf_line(const yaml_node_t *n)
+{
+	return (unsigned int)n->start_mark.line + 1;
+}
+
+static const char *
+conf_node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	default:
+		return "a scalar";
+	}
+}
+
+/* YAML 1.1 null: an empty, "~" or "null" plain scalar. */
+static bool
+conf_is_null(const yaml_node_t *n)
+{
+	const char *v = (const char *)n->data.scalar.value;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+static void
+conf_err(struct conf_load *ld, unsigned int line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+conf_err(struct conf_load *ld, unsigned int line, const char *key, const char *fmt, ...)
+{
+	char msg[sizeof(((struct weir_diag *)0)->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ld->errors++;
+	weir_diag_add(ld->diags, ld->file, line, 0, key, "%s", msg);
+}
+
+static void
+conf_assign_node(struct conf_load *ld, const struct weir_conf_key *k, const yaml_node_t *n)
+{
+	int rc = conf_assign(ld->c, k, (const char *)n->data.scalar.value, n->data.scalar.length,
+			     ld->file, conf_line(n), ld->diags);
+
+	if (rc == -ENOMEM)
+		ld->nomem = true;
+	else if (rc != 0)
+		ld->errors++;
+}
+
+static void
+conf_load_list(struct conf_load *ld, const struct weir_conf_key *k, const yaml_node_t *v)
+{
+	struct weir_strlist *l = conf_field(ld->c, k);
+	yaml_node_item_t *it;
+	unsigned int idx = 0;
+
+	/* The file's list replaces what was there (the defaults). */
+	conf_list_clear(l);
+	if (v->type == YAML_SCALAR_NODE) {
+		if (!conf_is_null(v))
+			conf_assign_node(ld, k, v);
+		return;
+	}
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
+
+		idx++;
+		if (item->type != YAML_SCALAR_NODE) {
+			conf_err(ld, conf_line(item), k->name,
+				 "%s: item %u: expected a string, got %s", k->name, idx,
+				 conf_node_kind(item));
+		} else if (conf_is_null(item)) {
+			if (conf_assign(ld->c, k, "", 0, ld->file, conf_line(item), ld->diags) !=
+			    0)
+				ld->errors++;
+		} else {
+			conf_assign_node(ld, k, item);
+		}
+		/* One "too many" is enough, not one per extra item. */
+		if (l->n >= WEIR_CONF_LIST_MAX && it + 1 < v->data.sequence.items.top) {
+			conf_err(ld, conf_line(yaml_document_get_node(ld->doc, it[1])), k->name,
+				 "%s: too many values (at most %u)", k->name,
+				 WEIR_CONF_LIST_MAX);
+			return;
+		}
+	}
+}
+
+/* Type errors name the key's line: a block value starts on the next one. */
+static void
+conf_load_value(struct conf_load *ld, const struct weir_conf_key *k, unsigned int keyline,
+		const yaml_node_t *v)
+{
+	unsigned int idx = (unsigned int)(k - g_conf_keys);
+	char exp[128];
+
+	if (ld->seen[idx] != 0) {
+		conf_err(ld, keyline, k->name, "duplicate key '%s' (first set at line %u)",
+			 k->name, ld->seen[idx]);
+		return;
+	}
+	ld->seen[idx] = keyline;
+	conf_expected(k, exp, sizeof(exp));
+	if (k->type == WEIR_CT_STRLIST) {
+		if (v->type == YAML_MAPPING_NODE)
+			conf_err(ld, keyline, k->name, "%s: expected %s, got a mapping",
+				 k->name, exp);
+		else
+			conf_load_list(ld, k, v);
+		return;
+	}
+	if (v->type != YAML_SCALAR_NODE) {
+		conf_err(ld, keyline, k->name, "%s: expected %s, got %s", k->name, exp,
+			 conf_node_kind(v));
+		return;
+	}
+	if (conf_is_null(v)) {
+		if (k->type == WEIR_CT_STR) {
+			if (conf_assign(ld->c, k, "", 0, ld->file, keyline, ld->diags) != 0)
+				ld->nomem = true;
+		} else {
+			conf_err(ld, keyline, k->name, "%s: missing value (expected %s)",
+				 k->name, exp);
+		}
+		return;
+	}
+	conf_assign_node(ld, k, v);
+}
+
+/*
+ * Walk a mapping whose keys are relative to @p prefix ("" at top level).
+ * Recursion only follows known sections, so its depth is bounded by the
+ * key table, whatever the file (or a self-referencing alias) holds.
+ */
+static void
+conf_load_mapping(struct conf_load *ld, const yaml_node_t *map, const char *prefix)
+{
+	yaml_node_pair_t *p;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *kn = yaml_document_get_node(ld->doc, p->key);
+		const yaml_node_t *vn = yaml_document_get_node(ld->doc, p->value);
+		const struct weir_conf_key *k;
+		char path[CONF_PATH_MAX + 1];
+		int len;
+
+		if (kn->type != YAML_SCALAR_NODE) {
+			conf_err(ld, conf_line(kn), NULL, "a key must be a scalar, got %s",
+				 conf_node_kind(kn));
+			continue;
+		}
+		len = snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "",
+			       (const char *)kn->data.scalar.value);
+		if (len < 0 || (size_t)len >= sizeof(path) ||
+		    strlen((const char *)kn->data.scalar.value) != kn->data.scalar.length) {
+			conf_err(ld, conf_line(kn), NULL, "unknown key '%.*s'", CONF_QUOTE_MAX,
+				 path);
+			continue;
+		}
+		k = conf_find(path);
+		if (k != NULL) {
+			conf_load_value(ld, k, conf_line(kn), vn);
+		} else if (conf_is_section(path)) {
+			if (vn->type == YAML_MAPPING_NODE)
+				conf_load_mapping(ld, vn, path);
+			else if (!conf_is_null(vn))
+				conf_err(ld, conf_line(kn), path,
+					 "%s: expected a mapping of %s.* keys, got %s", path, path,
+					 conf_node_kind(vn));
+		} else {
+			ld->errors++;
+			conf_unknown_key(ld->diags, ld->file, conf_line(kn), path);
+		}
+	}
+}
+
+/* 1-based line of byte @p off, for reader errors that carry no mark. */
+static unsigned int
+conf_offset_line(const unsigned char *buf, size_t len, size_t off)
+{
+	unsigned int line = 1;
+	size_t i;
+
+	for (i = 0; i < off && i < len; i++)
+		if (buf[i] == '\n')
+			line++;
+	return line;
+}
+
+static int
+conf_yaml_error(struct conf_load *ld, const yaml_parser_t *ps, const unsigned char *buf,
+		size_t len)
+{
+	unsigned int line, ctx_line;
+
+	if (ps->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	ld->errors++;
+	if (ps->error == YAML_READER_ERROR) {
+		weir_diag_add(ld->diags, ld->file, conf_offset_line(buf, len, ps->problem_offset),
+			      0, NULL, "%s", ps->problem ? ps->problem : "cannot read input");
+		return -EINVAL;
+	}
+	line = (unsigned int)ps->problem_mark.line + 1;
+	ctx_line = (unsigned int)ps->context_mark.line + 1;
+	if (ps->context != NULL && ctx_line != line)
+		weir_diag_add(ld->diags, ld->file, line, 0, NULL, "%s (%s at line %u)",
+			      ps->problem ? ps->problem : "syntax error", ps->context, ctx_line);
+	else if (ps->context != NULL)
+		weir_diag_add(ld->diags, ld->file, line, 0, NULL, "%s (%s)",
+			      ps->problem ? ps->problem : "syntax error", ps->context);
+	else
+		weir_diag_add(ld->diags, ld->file, line, 0, NULL, "%s",
+			      ps->problem ? ps->problem : "syntax error");
+	return -EINVAL;
+}
+
+/* Read all of @p path: a small file, and a line for reader errors. */
+static int
+conf_read_file(const char *path, unsigned char **out, size_t *outlen, struct weir_diags *diags)
+{
+	unsigned char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, got;
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		rc = -errno;
+		weir_diag_add(diags, path, 0, 0, NULL, "cannot open: %s", strerror(-rc));
+		return rc;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		weir_diag_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(EISDIR));
+		return -EISDIR;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap >= CONF_FILE_MAX) {
+				rc = -EFBIG;
+				weir_diag_add(diags, path, 0, 0, NULL,
+					      "file larger than %u bytes", CONF_FILE_MAX);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 8192;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = errno ? -errno : -EIO;
+		weir_diag_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(-rc));
+		goto fail;
+	}
+	fclose(f);
+	*out = buf;
+	*outlen = len;
+	return 0;
+fail:
+	fclose(f);
+	free(buf);
+	return rc;
+}
+
+int
+weir_conf_load_file(struct weir_conf *c, const char *path, struct weir_diags *diags)
+{
+	struct conf_load ld = { .file = path, .diags = diags };
+	struct weir_conf scratch;
+	yaml_document_t doc;
+	yaml_parser_t ps;
+	unsigned char *buf = NULL;
+	unsigned int ndocs = 0;
+	size_t len = 0;
+	int rc;
+
+	rc = conf_read_file(path, &buf, &len, diags);
+	if (rc != 0)
+		return rc;
+	rc = conf_copy(&scratch, c);
+	if (rc != 0) {
+		free(buf);
+		return rc;
+	}
+	ld.c = &scratch;
+	if (!yaml_parser_initialize(&ps)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	yaml_parser_set_input_string(&ps, buf, len);
+	for (;;) {
+		const yaml_node_t *root;
+
+		if (!yaml_parser_load(&ps, &doc)) {
+			rc = conf_yaml_error(&ld, &ps, buf, len);
+			break;
+		}
+		root = yaml_document_get_root_node(&doc);
+		if (root == NULL) { /* end of stream */
+			yaml_document_delete(&doc);
+			break;
+		}
+		ld.doc = &doc;
+		if (++ndocs > 1)
+			conf_err(&ld, conf_line(root), NULL,
+				 "only one YAML document is allowed per file");
+		else if (root->type == YAML_MAPPING_NODE)
+			conf_load_mapping(&ld, root, "");
+		else if (!conf_is_null(root))
+			conf_err(&ld, conf_line(root), NULL,
+				 "expected a mapping of keys at top level, got %s",
+				 conf_node_kind(root));
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&ps);
+	if (rc == 0 && ld.nomem)
+		rc = -ENOMEM;
+	if (rc == 0 && ld.errors != 0)
+		rc = -EINVAL;
+out:
+	free(buf);
+	if (rc != 0) {
+		weir_conf_free(&scratch);
+		return rc;
+	}
+	weir_conf_free(c);
+	*c = scratch;
+	return 0;
+}
+
+/* ---- dump and help ---- */
+
+/*
+ * Print @p text word-wrapped to CONF_WRAP columns, each line starting with
+ * @p prefix. A word longer than a line is printed whole.
+ */
+static void
+conf_wrap(FILE *f, const char *prefix, const char *text)
+{
+	size_t plen = strlen(prefix), col = 0, w;
+	const char *p = text;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		w = strcspn(p, " ");
+		if (col != 0 && col + 1 + w > CONF_WRAP) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (col == 0) {
+			fputs(prefix, f);
+			col = plen;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, w, f);
+		col += w;
+		p += w;
+	}
+	if (col != 0)
+		fputc('\n', f);
+}
+
+/* "u32 in [64, 32768], default 1024": the summary --help and dumps share. */
+static void
+conf_describe(const struct weir_conf_key *k, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	switch (k->type) {
+	case WEIR_CT_BOOL:
+		snprintf(buf, len, "bool, default %s", k->def);
+		break;
+	case WEIR_CT_U32:
+		snprintf(buf, len, "u32 in [%llu, %llu], default %s",
+			 (unsigned long long)k->min, (unsigned long long)k->max, k->def);
+		break;
+	case WEIR_CT_STR:
+		snprintf(buf, len, "string, default \"%s\"", k->def);
+		break;
+	case WEIR_CT_ENUM:
+		off = (size_t)snprintf(buf, len, "one of ");
+		for (i = 0; k->enum_vals[i] != NULL && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " | " : "",
+						k->enum_vals[i]);
+		if (off < len)
+			snprintf(buf + off, len - off, ", default %s", k->def);
+		break;
+	case WEIR_CT_STRLIST:
+		snprintf(buf, len, "list of strings, default %s", k->def[0] ? k->def : "empty");
+		break;
+	}
+}
+
+static void
+conf_put_codepoint_escape(FILE *f, uint32_t cp)
+{
+	switch (cp) {
+	case '\n':
+		fputs("\\n", f);
+		break;
+	case '\t':
+		fputs("\\t", f);
+		break;
+	case '\r':
+		fputs("\\r", f);
+		break;
+	default:
+		if (cp <= 0xff)
+			fprintf(f, "\\x%02x", (unsigned int)cp);
+		else
+			fprintf(f, "\\u%04x", (unsigned int)cp);
+	}
+}
+
+/*
+ * Write @p s as a YAML double-quoted scalar. Besides '"' and '\\', escape
+ * what libyaml would not read back verbatim: C0/C1 controls, DEL, the
+ * YAML 1.1 line breaks NEL, LS, PS (they would be folded) and the
+ * non-characters U+FFFE/U+FFFF. @p s is valid UTF-8 (conf_assign checks).
+ */
+static void
+conf_put_quoted(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+
+	fputc('"', f);
+	while (*s != '\0') {
+		uint32_t cp = *s;
+		size_t n = 1;
+
+		if (cp >= 0xf0) {
+			cp = ((cp & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
+			     (s[3] & 0x3fu);
+			n = 4;
+		} else if (cp >= 0xe0) {
+			cp = ((cp & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+			n = 3;
+		} else if (cp >= 0xc0) {
+			cp = ((cp & 0x1fu) << 6) | (s[1] & 0x3fu);
+			n = 2;
+		}
+		if (cp == '"' || cp == '\\') {
+			fputc('\\', f);
+			fputc((int)cp, f);
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+			   cp == 0x2028 || cp == 0x2029 || cp == 0xfffe || cp == 0xffff) {
+			conf_put_codepoint_escape(f, cp);
+		} else {
+			fwrite(s, 1, n, f);
+		}
+		s += n;
+	}
+	fputc('"', f);
+}
+
+/* Split the section part of @p name (all but the leaf) at its dots. */
+static unsigned int
+conf_sections(const char *name, const char **start, size_t *len, unsigned int max)
+{
+	const char *p = name, *dot;
+	unsigned int n = 0;
+
+	while ((dot = strchr(p, '.')) != NULL && n < max) {
+		start[n] = p;
+		len[n++] = (size_t)(dot - p);
+		p = dot + 1;
+	}
+	return n;
+}
+
+#define CONF_DEPTH_MAX 8
+
+int
+weir_conf_dump(const struct weir_conf *c, FILE *f)
+{
+	const char *ps[CONF_DEPTH_MAX] = { 0 }, *cs[CONF_DEPTH_MAX] = { 0 };
+	size_t pl[CONF_DEPTH_MAX] = { 0 }, cl[CONF_DEPTH_MAX] = { 0 };
+	unsigned int i, j, np = 0, nc, common, d;
+
+	fputs("# weir configuration (weir --dump-config); load with weir -c FILE\n", f);
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+		const void *field = conf_field(c, k);
+		const char *leaf = strrchr(k->name, '.');
+		char indent[2 * CONF_DEPTH_MAX + 3], doc[512], desc[256];
+
+		leaf = leaf ? leaf + 1 : k->name;
+		nc = conf_sections(k->name, cs, cl, CONF_DEPTH_MAX);
+		/* Sections shared with the previous key stay open. */
+		for (common = 0; common < nc && common < np; common++)
+			if (cl[common] != pl[common] || memcmp(cs[common], ps[common], cl[common]))
+				break;
+		fputc('\n', f);
+		for (d = common; d < nc; d++)
+			fprintf(f, "%*s%.*s:\n", (int)(2 * d), "", (int)cl[d], cs[d]);
+		snprintf(indent, sizeof(indent), "%*s# ", (int)(2 * nc), "");
+		conf_describe(k, desc, sizeof(desc));
+		snprintf(doc, sizeof(doc), "%s (%s)", k->doc, desc);
+		conf_wrap(f, indent, doc);
+		fprintf(f, "%*s%s:", (int)(2 * nc), "", leaf);
+		switch (k->type) {
+		case WEIR_CT_BOOL:
+			fprintf(f, " %s\n", *(const bool *)field ? "true" : "false");
+			break;
+		case WEIR_CT_U32:
+			fprintf(f, " %u\n", (unsigned int)*(const uint32_t *)field);
+			break;
+		case WEIR_CT_STR:
+		case WEIR_CT_ENUM:
+			fputc(' ', f);
+			conf_put_quoted(f, *(char *const *)field);
+			fputc('\n', f);
+			break;
+		case WEIR_CT_STRLIST: {
+			const struct weir_strlist *l = field;
+
+			fputs(l->n == 0 ? " []\n" : "\n", f);
+			for (j = 0; j < l->n; j++) {
+				fprintf(f, "%*s- ", (int)(2 * nc + 2), "");
+				conf_put_quoted(f, l->v[j]);
+				fputc('\n', f);
+			}
+			break;
+		}
+		}
+		memcpy(ps, cs, sizeof(ps));
+		memcpy(pl, cl, sizeof(pl));
+		np = nc;
+	}
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}
+
+void
+weir_conf_help(FILE *f)
+{
+	char desc[256];
+	unsigned int i;
+
+	fputs("Configuration keys (YAML file -c, or --set key=value):\n", f);
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+
+		conf_describe(k, desc, sizeof(desc));
+		fprintf(f, "\n  %s\n", k->name);
+		conf_wrap(f, "      ", desc);
+		conf_wrap(f, "      ", k->doc);
+	}
+}

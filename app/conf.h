@@ -9,6 +9,7 @@
 #ifndef WEIR_CONF_H
 #define WEIR_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,11 +24,12 @@ struct weir_strlist {
 };
 
 enum weir_conf_type {
-	WEIR_CT_BOOL,
+	WEIR_CT_BOOL,   /* bool: true/false, yes/no, on/off (any case) */
 	WEIR_CT_U32,    /* uint32_t, range [min, max] */
 	WEIR_CT_STR,    /* char * (owned) */
 	WEIR_CT_ENUM,   /* char * (owned), one of enum_vals */
-	WEIR_CT_STRLIST /* struct weir_strlist; a YAML sequence */
+	WEIR_CT_STRLIST /* struct weir_strlist; a YAML sequence (a lone scalar
+			 * is read as a one-element list) */
 };
 
 /* One row of the key table. */
@@ -60,42 +62,65 @@ struct weir_conf {
 	/* dpdk */
 	struct weir_strlist eal_args; /* passed to rte_eal_init */
 	/* logging */
-	char *log_level;           /* error | warning | info | debug */
+	char *log_level;           /* error | warning | notice | info | debug */
 };
 
 /** The key table and its length. */
 const struct weir_conf_key *weir_conf_keys(unsigned int *n);
 
-/** Fill @p c with the table's defaults. @return 0 or -ENOMEM. */
+/**
+ * Fill @p c with the table's defaults; strings are strdup'ed so that
+ * weir_conf_free() frees uniformly. @p c is overwritten, not freed.
+ * @return 0 or -ENOMEM (then @p c is left empty).
+ */
 int weir_conf_defaults(struct weir_conf *c);
 
 /**
  * Load a YAML file over @p c. Nested mappings give dotted keys
  * ("capture: {driver: dpdk}" sets capture.driver). Unknown keys, wrong
  * types and out-of-range values each add "file:line: key: reason (allowed
- * ...)" to @p diags. @return 0, -EINVAL (diagnostics given) or -errno when
- * the file cannot be read.
+ * ...)" to @p diags; every error in the file is reported, not just the
+ * first. A dotted key may also be written flat ("capture.driver: dpdk").
+ * YAML null (empty, ~, null) means "" for a string, an empty list for a
+ * list, and is an error for a number, enum or bool. The load is all or
+ * nothing: on any error @p c is left as it was.
+ * @return 0, -EINVAL (diagnostics given), -ENOMEM, or -errno when the file
+ * cannot be read (also with a diagnostic).
  */
 int weir_conf_load_file(struct weir_conf *c, const char *path, struct weir_diags *diags);
 
 /**
  * Set one key from text (command-line --set key=value, or a shortcut
  * option). For a list key the value is appended. @p origin names the
- * source in diagnostics ("command line").
- * @return 0, -ENOENT unknown key, -EINVAL bad value (diagnostic given).
+ * source in diagnostics ("command line: workers: 0 is out of range ...").
+ * Values must be valid UTF-8 without NUL so that weir_conf_dump() can
+ * always write them back. @p c is unchanged on error.
+ * @return 0, -ENOENT unknown key, -EINVAL bad value, -E2BIG list full
+ * (diagnostic given for each), -ENOMEM.
  */
 int weir_conf_set(struct weir_conf *c, const char *key, const char *value, const char *origin,
 		  struct weir_diags *diags);
 
-/** Empty a list key (so command-line -S replaces the file's rules.files). */
+/**
+ * Empty a list key (so command-line -S replaces the file's rules.files).
+ * @return 0, -ENOENT unknown key, -EINVAL not a list key.
+ */
 int weir_conf_clear(struct weir_conf *c, const char *key);
 
-/** Write @p c as YAML that weir_conf_load_file() reads back unchanged. */
+/**
+ * Write @p c as YAML that weir_conf_load_file() reads back unchanged:
+ * nested mappings, each key after a "# doc (type, default)" comment,
+ * strings double-quoted with escapes. @return 0 or -EIO.
+ */
 int weir_conf_dump(const struct weir_conf *c, FILE *f);
+
+/** Whether every key of the table has the same value in @p a and @p b. */
+bool weir_conf_equal(const struct weir_conf *a, const struct weir_conf *b);
 
 /** Print the key table (name, type, range, default, doc) for --help. */
 void weir_conf_help(FILE *f);
 
+/** Free every owned string and zero @p c; safe to call twice. */
 void weir_conf_free(struct weir_conf *c);
 
 #endif /* WEIR_CONF_H */
