@@ -1,7 +1,520 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
+/*
+ * Event formatting, on the emitter thread: each weir_event a worker queued
+ * becomes one EVE alert line (Suricata's eve.json schema, so tools that read
+ * Suricata alerts read ours) that the emitter hands to every sink. It runs
+ * once per event, so it writes straight into the caller's buffer with
+ * hand-written number, address and time conversion: no allocation, no
+ * snprintf, and no gmtime_r (glibc takes its tzset lock even for UTC).
+ */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
 #include "event.h"
-int weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule, const char *iface, char *buf, size_t len) { (void)ev; (void)rule; (void)iface; (void)buf; (void)len; return -ENOTSUP; }
-size_t weir_event_json_max(size_t rule_text) { return rule_text + 4096; }
-int weir_base64(const uint8_t *in, size_t n, char *out, size_t outlen) { (void)in; (void)n; (void)out; (void)outlen; return -ENOTSUP; }
+
+/*
+ * in_iface is a port name, not a rule string, so it is not covered by the
+ * rule_text argument of weir_event_json_max(). Only its first bytes are
+ * written so that the bound holds for any name; 64 is DPDK's
+ * RTE_ETH_NAME_MAX_LEN, longer than any real port name.
+ */
+#define EVENT_IFACE_MAX 64
+
+/* A JSON string escape expands one input byte to at most "\u00XX". */
+#define EVENT_ESC_MAX 6
+
+/*
+ * Everything in a line except the escaped strings and the payload: about
+ * 350 bytes of keys and punctuation plus at most about 300 of values
+ * (31 timestamp, 2 x 46 addresses, 20 flow_id, 2 x 20 u64, 11 x 10 u32/u16,
+ * 2 x 5 vlan, 9 proto, 5 bool). tests/unit/app/test_event.c measures the
+ * real worst case against this.
+ */
+#define EVENT_FIXED_MAX 1024
+
+/* Output cursor. One byte before the end of the caller's buffer is kept
+ * for the NUL; after the first overflow every later write fails too. */
+struct ev_out {
+	char *p;
+	char *end;
+	bool full;
+};
+
+static inline char *
+out_reserve(struct ev_out *o, size_t n)
+{
+	char *p = o->p;
+
+	if ((size_t)(o->end - p) < n) {
+		o->full = true;
+		o->p = o->end;
+		return NULL;
+	}
+	o->p = p + n;
+	return p;
+}
+
+static inline void
+out_put(struct ev_out *o, const void *s, size_t n)
+{
+	char *p = out_reserve(o, n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+}
+
+/* Literal keys and punctuation; sizeof keeps the length a constant. */
+#define OUT_LIT(o, lit) out_put((o), (lit), sizeof(lit) - 1)
+
+static void
+out_u64(struct ev_out *o, uint64_t v)
+{
+	char tmp[20]; /* UINT64_MAX has 20 digits */
+	char *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	out_put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Fixed-width zero-padded decimal, for the timestamp fields. */
+static inline void
+put_dec(char *p, unsigned int v, unsigned int width)
+{
+	while (width-- > 0) {
+		p[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence starting at @p s (RFC 3629
+ * table), or 0 when it is not one: overlong forms, surrogates and code
+ * points above U+10FFFF are rejected like any stray byte.
+ */
+static inline size_t
+utf8_seq_len(const uint8_t *s, size_t avail)
+{
+	uint8_t c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+static inline bool
+json_plain_ascii(uint8_t c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/*
+ * Write at most @p max bytes of @p str as a quoted JSON string. Rule text
+ * comes from files anyone may have written and iface names from the
+ * config, so neither is trusted to be UTF-8: valid sequences pass through,
+ * any other byte becomes \u00XX, and the line stays valid UTF-8 JSON.
+ * Runs of bytes that need no escaping are copied with one memcpy.
+ */
+static void
+out_json_str(struct ev_out *o, const char *str, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = (const uint8_t *)(str != NULL ? str : "");
+	size_t n = strnlen((const char *)s, max);
+	size_t i = 0, run, k;
+	char esc[EVENT_ESC_MAX];
+
+	OUT_LIT(o, "\"");
+	while (i < n) {
+		run = i;
+		for (;;) {
+			if (i < n && json_plain_ascii(s[i]))
+				i++;
+			else if (i < n && s[i] >= 0x80 && (k = utf8_seq_len(s + i, n - i)) != 0)
+				i += k;
+			else
+				break;
+		}
+		out_put(o, s + run, i - run);
+		if (i == n)
+			break;
+
+		esc[0] = '\\';
+		switch (s[i]) {
+		case '"':
+		case '\\':
+			esc[1] = (char)s[i];
+			out_put(o, esc, 2);
+			break;
+		case '\n':
+			OUT_LIT(o, "\\n");
+			break;
+		case '\r':
+			OUT_LIT(o, "\\r");
+			break;
+		case '\t':
+			OUT_LIT(o, "\\t");
+			break;
+		default: /* other control bytes and invalid UTF-8 */
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[s[i] >> 4];
+			esc[5] = hex[s[i] & 0xf];
+			out_put(o, esc, 6);
+			break;
+		}
+		i++;
+	}
+	OUT_LIT(o, "\"");
+}
+
+/*
+ * Days since 1970-01-01 to a civil date (proleptic Gregorian), after
+ * Howard Hinnant's days_from_civil inverse: shift the year to start in
+ * March so the leap day ends it, then split into 400-year eras.
+ */
+static void
+civil_from_days(uint64_t days, unsigned int *y, unsigned int *m, unsigned int *d)
+{
+	uint64_t z = days + 719468; /* days from 0000-03-01 */
+	uint64_t era = z / 146097;
+	uint64_t doe = z - era * 146097;                                 /* [0, 146096] */
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);          /* [0, 365] */
+	uint64_t mp = (5 * doy + 2) / 153;                               /* [0, 11], March = 0 */
+
+	*d = (unsigned int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (unsigned int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* Suricata's timestamp form, in UTC: 2026-11-24T15:04:05.123456+0000.
+ * UINT64_MAX ns is in year 2554, so four year digits always suffice. */
+static void
+out_timestamp(struct ev_out *o, uint64_t ts_ns)
+{
+	uint64_t secs = ts_ns / 1000000000u;
+	unsigned int usec = (unsigned int)(ts_ns % 1000000000u / 1000u);
+	unsigned int sod = (unsigned int)(secs % 86400);
+	unsigned int y, mo, d;
+	char *p = out_reserve(o, 31);
+
+	if (p == NULL)
+		return;
+	civil_from_days(secs / 86400, &y, &mo, &d);
+	memcpy(p, "0000-00-00T00:00:00.000000+0000", 31);
+	put_dec(p, y, 4);
+	put_dec(p + 5, mo, 2);
+	put_dec(p + 8, d, 2);
+	put_dec(p + 11, sod / 3600, 2);
+	put_dec(p + 14, sod / 60 % 60, 2);
+	put_dec(p + 17, sod % 60, 2);
+	put_dec(p + 20, usec, 6);
+}
+
+/* Dotted quad; returns the length (at most 15). */
+static size_t
+fmt_ipv4(char *dst, const uint8_t *a)
+{
+	char *p = dst;
+	unsigned int i, v;
+
+	for (i = 0; i < 4; i++) {
+		v = a[i];
+		if (i != 0)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	return (size_t)(p - dst);
+}
+
+/*
+ * RFC 5952 text, byte for byte what glibc's inet_ntop(AF_INET6) writes
+ * (the unit test checks that on random addresses), without its sprintf per
+ * group: lower-case hex without leading zeros, the first longest run of
+ * two or more zero groups as "::", and the IPv4-mapped (::ffff:a.b.c.d)
+ * and IPv4-compatible (::a.b.c.d) forms in dotted notation.
+ * Returns the length (at most 45).
+ */
+static size_t
+fmt_ipv6(char *dst, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	char *p = dst;
+	int i, shift;
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i;
+			cur_len = i - cur + 1;
+			if (cur_len > best_len) {
+				best = cur;
+				best_len = cur_len;
+			}
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return (size_t)(p - dst) + fmt_ipv4(p, a + 12);
+		for (shift = 12; shift > 0 && (w[i] >> shift) == 0; shift -= 4)
+			;
+		for (; shift >= 0; shift -= 4)
+			*p++ = hex[(w[i] >> shift) & 0xf];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return (size_t)(p - dst);
+}
+
+/* Returns false for an ip_version that is neither 4 nor 6. */
+static bool
+out_ip(struct ev_out *o, uint8_t version, const uint8_t *addr)
+{
+	char tmp[48];
+	size_t n;
+
+	if (version == 4)
+		n = fmt_ipv4(tmp, addr);
+	else if (version == 6)
+		n = fmt_ipv6(tmp, addr);
+	else
+		return false;
+	OUT_LIT(o, "\"");
+	out_put(o, tmp, n);
+	OUT_LIT(o, "\"");
+	return true;
+}
+
+/* Names Suricata prints for the protocols weir decodes; any other number
+ * is printed as Suricata does for protocols it cannot name: "%03u". */
+static void
+out_proto(struct ev_out *o, uint8_t proto)
+{
+	char num[5] = "\"000";
+
+	switch (proto) {
+	case 1:
+		OUT_LIT(o, "\"ICMP\"");
+		break;
+	case 6:
+		OUT_LIT(o, "\"TCP\"");
+		break;
+	case 17:
+		OUT_LIT(o, "\"UDP\"");
+		break;
+	case 58:
+		OUT_LIT(o, "\"IPv6-ICMP\"");
+		break;
+	default:
+		put_dec(num + 1, proto, 3);
+		out_put(o, num, sizeof(num) - 1);
+		OUT_LIT(o, "\"");
+		break;
+	}
+}
+
+/* The alphabet and padding of RFC 4648 section 4; writes exactly
+ * 4 * ceil(n / 3) bytes and no NUL. */
+static void
+base64_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t v;
+
+	for (; n >= 3; n -= 3, in += 3, out += 4) {
+		v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+		out[0] = tab[v >> 18];
+		out[1] = tab[(v >> 12) & 0x3f];
+		out[2] = tab[(v >> 6) & 0x3f];
+		out[3] = tab[v & 0x3f];
+	}
+	if (n == 0)
+		return;
+	v = (uint32_t)in[0] << 16 | (n == 2 ? (uint32_t)in[1] << 8 : 0);
+	out[0] = tab[v >> 18];
+	out[1] = tab[(v >> 12) & 0x3f];
+	out[2] = n == 2 ? tab[(v >> 6) & 0x3f] : '=';
+	out[3] = '=';
+}
+
+int
+weir_base64(const uint8_t *in, size_t n, char *out, size_t outlen)
+{
+	size_t need;
+
+	if (n > (size_t)INT_MAX / 4 * 3)
+		return -EOVERFLOW; /* the length would not fit the int result */
+	need = (n + 2) / 3 * 4;
+	if (outlen < need + 1)
+		return -ENOSPC;
+	base64_encode(in, n, out);
+	out[need] = '\0';
+	return (int)need;
+}
+
+size_t
+weir_event_json_max(size_t rule_text)
+{
+	return EVENT_FIXED_MAX + EVENT_ESC_MAX * (rule_text + EVENT_IFACE_MAX) +
+	       (WEIR_EVENT_PAYLOAD_MAX + 2) / 3 * 4;
+}
+
+int
+weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,
+		       const char *iface, char *buf, size_t len)
+{
+	struct ev_out o;
+	/* A payload_cap past the array would read beyond the event. */
+	size_t cap = ev->payload_cap < WEIR_EVENT_PAYLOAD_MAX ? ev->payload_cap :
+							       WEIR_EVENT_PAYLOAD_MAX;
+	bool has_ports = ev->proto == 6 || ev->proto == 17;
+	unsigned int i, n_vlan;
+	size_t n;
+	char *p;
+
+	if (len == 0)
+		return -ENOSPC;
+	o.p = buf;
+	o.end = buf + len - 1;
+	o.full = false;
+
+	OUT_LIT(&o, "{\"timestamp\":\"");
+	out_timestamp(&o, ev->ts_ns);
+	OUT_LIT(&o, "\",\"flow_id\":");
+	out_u64(&o, ev->flow_id);
+	OUT_LIT(&o, ",\"in_iface\":");
+	out_json_str(&o, iface, EVENT_IFACE_MAX);
+	OUT_LIT(&o, ",\"event_type\":\"alert\"");
+
+	if (ev->n_vlan > 0) {
+		n_vlan = ev->n_vlan < 2 ? ev->n_vlan : 2;
+		OUT_LIT(&o, ",\"vlan\":[");
+		for (i = 0; i < n_vlan; i++) {
+			if (i != 0)
+				OUT_LIT(&o, ",");
+			out_u64(&o, ev->vlan[i]);
+		}
+		OUT_LIT(&o, "]");
+	}
+
+	OUT_LIT(&o, ",\"src_ip\":");
+	if (!out_ip(&o, ev->ip_version, ev->src))
+		goto err_inval;
+	if (has_ports) {
+		OUT_LIT(&o, ",\"src_port\":");
+		out_u64(&o, ev->sport);
+	}
+	OUT_LIT(&o, ",\"dest_ip\":");
+	out_ip(&o, ev->ip_version, ev->dst);
+	if (has_ports) {
+		OUT_LIT(&o, ",\"dest_port\":");
+		out_u64(&o, ev->dport);
+	}
+	OUT_LIT(&o, ",\"proto\":");
+	out_proto(&o, ev->proto);
+
+	OUT_LIT(&o, ",\"alert\":{\"action\":");
+	out_json_str(&o, rule->action, SIZE_MAX);
+	OUT_LIT(&o, ",\"gid\":");
+	out_u64(&o, rule->gid);
+	OUT_LIT(&o, ",\"signature_id\":");
+	out_u64(&o, ev->rule_id);
+	OUT_LIT(&o, ",\"rev\":");
+	out_u64(&o, ev->rule_rev);
+	OUT_LIT(&o, ",\"signature\":");
+	out_json_str(&o, rule->signature, SIZE_MAX);
+	OUT_LIT(&o, ",\"category\":");
+	out_json_str(&o, rule->category, SIZE_MAX);
+	OUT_LIT(&o, ",\"severity\":");
+	out_u64(&o, rule->severity);
+
+	OUT_LIT(&o, "},\"payload\":\"");
+	n = (cap + 2) / 3 * 4;
+	p = out_reserve(&o, n);
+	if (p != NULL)
+		base64_encode(ev->payload, cap, p);
+
+	OUT_LIT(&o, "\",\"weir\":{\"rule_index\":");
+	out_u64(&o, ev->rule_index);
+	OUT_LIT(&o, ",\"match_end\":");
+	out_u64(&o, ev->match_end);
+	OUT_LIT(&o, ",\"worker\":");
+	out_u64(&o, ev->worker);
+	OUT_LIT(&o, ",\"port\":");
+	out_u64(&o, ev->port);
+	OUT_LIT(&o, ",\"queue\":");
+	out_u64(&o, ev->queue);
+	OUT_LIT(&o, ",\"wire_len\":");
+	out_u64(&o, ev->wire_len);
+	OUT_LIT(&o, ",\"payload_len\":");
+	out_u64(&o, ev->payload_len);
+	if (cap < ev->payload_len)
+		OUT_LIT(&o, ",\"payload_truncated\":true");
+	else
+		OUT_LIT(&o, ",\"payload_truncated\":false");
+	OUT_LIT(&o, ",\"ts_ns\":");
+	out_u64(&o, ev->ts_ns);
+	OUT_LIT(&o, "}}\n");
+
+	if (o.full) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	n = (size_t)(o.p - buf);
+	if (n > INT_MAX) {
+		buf[0] = '\0';
+		return -EOVERFLOW; /* only with multi-GB rule strings */
+	}
+	*o.p = '\0';
+	return (int)n;
+
+err_inval:
+	buf[0] = '\0';
+	return -EINVAL;
+}

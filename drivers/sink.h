@@ -8,17 +8,22 @@
 #ifndef WEIR_SINK_H
 #define WEIR_SINK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
 
 struct weir_sink_conf {
 	const char *path; /* jsonl: file path, "-" for stdout */
+	/* jsonl: bytes buffered between write(2) calls, 0 = 64 KiB. A line
+	 * longer than this is dropped (drop_errors), so size it at least
+	 * weir_event_json_max() of the rule set. */
+	size_t buffer_size;
 };
 
 struct weir_sink_stats {
-	uint64_t written;       /* events accepted */
-	uint64_t bytes;
+	uint64_t written;       /* events whose whole line reached the output */
+	uint64_t bytes;         /* bytes that reached the output */
 	uint64_t drop_errors;   /* events lost to write errors */
 	uint64_t drop_backpressure; /* events dropped because the sink was full */
 };
