@@ -59,8 +59,9 @@ struct weir_event_rule {
 /**
  * Format @p ev as one EVE alert JSON object followed by '\n' into @p buf.
  * @param iface in_iface value (port name).
- * @return bytes written (excluding the terminating NUL), or -ENOSPC when
- *         @p len is too small (buf then holds nothing usable).
+ * @return bytes written (excluding the terminating NUL), -ENOSPC when
+ *         @p len is too small (buf then holds nothing usable), or -EINVAL
+ *         when ev->ip_version is neither 4 nor 6.
  * Thread: any; pure function.
  */
 int weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,

@@ -127,8 +127,7 @@ usage(FILE *f)
 		"2 EAL, port or output could not start; 3 the capture file ended on an error.\n"
 		"Signals: SIGINT/SIGTERM stop (drain, flush, summary); SIGUSR1 reopens the\n"
 		"output file; SIGHUP is ignored (rule reload is not supported yet).\n"
-		"\n"
-		"Configuration keys (YAML nesting = dots):\n");
+		"\n");
 	weir_conf_help(f);
 }
 
@@ -291,6 +290,8 @@ build_eal_args(struct weir_app *app, const char *driver, int argc, char **argv)
 		ncpu = 1;
 	ret |= eal_push(app, "weir");
 	ret |= eal_push(app, "--log-level=lib.eal:warning");
+	snprintf(lcores, sizeof(lcores), "--log-level=weir.*:%s", app->conf.log_level);
+	ret |= eal_push(app, lcores);
 	if (strcmp(driver, "pcap") == 0) {
 		ret |= eal_push(app, "--no-huge");
 		ret |= eal_push(app, "--in-memory");
@@ -544,7 +545,11 @@ static int
 open_sinks(struct weir_app *app)
 {
 	const struct weir_sink_ops *ops;
-	struct weir_sink_conf sc = {.path = app->conf.output_jsonl};
+	/* The sink's buffer must hold the longest line the emitter can make. */
+	struct weir_sink_conf sc = {
+		.path = app->conf.output_jsonl,
+		.buffer_size = app->em.text_slot > 32768 ? 2 * app->em.text_slot : 65536,
+	};
 	int ret;
 
 	if (app->conf.output_jsonl[0] == '\0')
@@ -698,8 +703,12 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_RUNTIME;
 		goto out_app;
 	}
-	if (launch_workers(&app) == 0)
+	if (launch_workers(&app) == 0) {
+		fprintf(stderr, "weir: running: %s %s, %u worker%s, %u rules%s\n", driver,
+			app.port.name, app.n_workers, app.n_workers == 1 ? "" : "s",
+			app.rs->n_rules, app.port.offline ? "" : " (SIGINT/SIGTERM to stop)");
 		run_main_loop(&app);
+	}
 	rte_eal_mp_wait_lcore();
 	/* A worker that failed to launch leaves nothing in its ring; drain
 	 * whatever the others left in case the loop ended early. */

@@ -103,7 +103,9 @@ worker_flow_hash(const struct weir_decoded *d)
 	h = (h ^ pa) * 1099511628211ull;
 	h = (h ^ pb) * 1099511628211ull;
 	h = (h ^ d->proto) * 1099511628211ull;
-	return h & 0x7fffffffffffffffull; /* EVE readers expect a positive int64 */
+	/* 51 bits, as Suricata does: EVE readers parse flow_id as a JSON
+	 * number, and JavaScript's are exact only up to 2^53. */
+	return h & ((1ull << 51) - 1);
 }
 
 /* Hand every staged event to the ring in one operation; what does not fit

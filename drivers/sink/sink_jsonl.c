@@ -219,9 +219,13 @@ jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 		if (need > j->cap - j->used && !stalled)
 			stalled = jsonl_drain(s, j) == -EAGAIN;
 		if (need > j->cap - j->used) {
-			/* Still no room: the reader is behind (EAGAIN) or
-			 * the line is larger than the whole buffer. */
-			s->st.drop_errors++;
+			/* Still no room: the reader is behind (EAGAIN:
+			 * backpressure) or the line is larger than the
+			 * whole buffer (an error). */
+			if (stalled)
+				s->st.drop_backpressure++;
+			else
+				s->st.drop_errors++;
 			continue;
 		}
 		memcpy(j->buf + j->used, json[i].data, len);

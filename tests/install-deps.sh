@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package weir's build, demo and tests use, and only
+# those missing, so a second run costs nothing. Debian 12, as root.
+set -euo pipefail
+
+PKGS=(
+	meson ninja-build pkg-config gcc clang llvm
+	dpdk dpdk-dev libdpdk-dev
+	libhyperscan-dev libpcap-dev libyaml-dev
+	libcunit1-dev libjansson-dev
+	python3 iproute2 procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

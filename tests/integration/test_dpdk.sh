@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The dpdk capture driver on vdevs (no NIC, no hugepages): net_pcap replays
+# known captures and must give exactly the expected alerts; net_null runs
+# until SIGINT, which must drain and account for everything.
+. "$(dirname "$0")/lib.sh"
+
+SAMPLE=$SRC/tests/data/sample.pcap
+SAMPLE_EXP=$SRC/tests/data/sample.expected.tsv
+SIGS=$SRC/rules/examples/sample.sigs
+# Every DPDK process of a test runs in memory: no hugepages, no shared
+# runtime files, so parallel tests never collide.
+EAL=(--no-huge --in-memory --no-pci -m 512)
+
+test_net_pcap_exact_alerts() {
+	local n
+	n=$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)
+	run_weir "$TMP/np" -S "$SIGS" -o "$TMP/np.json" -i net_pcap0 --count "$n" \
+		--set capture.mempool-size=8191 -- "${EAL[@]}" --vdev "net_pcap0,rx_pcap=$SAMPLE"
+	expect_eq "exit status" "$(cat "$TMP/np.rc")" 0 || { cat "$TMP/np.err"; return; }
+	expect_eq "rx_packets" "$(summary_value "$TMP/np.err" rx_packets)" "$n"
+	check "accounting" accounting_ok "$TMP/np.err"
+	alert_counts "$TMP/np.json" >"$TMP/np.got"
+	expected_counts "$SAMPLE_EXP" >"$TMP/np.want"
+	check "alerts per signature_id via net_pcap" diff -u "$TMP/np.want" "$TMP/np.got"
+	check "in_iface names the port" grep -q '"in_iface":"net_pcap0"' "$TMP/np.json"
+}
+
+test_two_workers_two_queues() {
+	local n
+	n=$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)
+	# net_pcap gives one rx queue per rx_pcap: each worker gets a copy
+	run_weir "$TMP/w2" -S "$SIGS" -o "$TMP/w2.json" -i net_pcap0 -w 2 --count $((2 * n)) \
+		--set capture.mempool-size=8191 -- "${EAL[@]}" \
+		--vdev "net_pcap0,rx_pcap=$SAMPLE,rx_pcap=$SAMPLE"
+	expect_eq "exit status" "$(cat "$TMP/w2.rc")" 0 || { cat "$TMP/w2.err"; return; }
+	expect_eq "rx_packets" "$(summary_value "$TMP/w2.err" rx_packets)" $((2 * n))
+	check "accounting" accounting_ok "$TMP/w2.err"
+	alert_counts "$TMP/w2.json" >"$TMP/w2.got"
+	expected_counts "$SAMPLE_EXP" | awk '{ print $1, 2 * $2 }' >"$TMP/w2.want"
+	check "alerts doubled over two workers" diff -u "$TMP/w2.want" "$TMP/w2.got"
+	check "both workers emitted" grep -q '"worker":1' "$TMP/w2.json"
+}
+
+# Waits (bounded) until weir's stderr says it is running.
+wait_running() {
+	local i
+	for i in $(seq 1 300); do
+		grep -q '^weir: running' "$1" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+test_sigint_drains_and_exits() {
+	timeout -k 10 60 "$WEIR" -S "$SIGS" -o "$TMP/null.json" -i net_null0 -- "${EAL[@]}" \
+		--vdev net_null0 >"$TMP/null.out" 2>"$TMP/null.err" &
+	local pid=$!
+	if ! wait_running "$TMP/null.err" "$pid"; then
+		fail "weir did not start"; cat "$TMP/null.err"; kill -9 "$pid" 2>/dev/null; return
+	fi
+	kill -INT "$pid"
+	wait "$pid"
+	expect_eq "exit status after SIGINT" "$?" 0
+	check "summary printed" grep -q '^weir: summary' "$TMP/null.err"
+	check "accounting" accounting_ok "$TMP/null.err"
+	[ "$(summary_value "$TMP/null.err" rx_packets)" -gt 0 ] || fail "no packets from net_null"
+}
+
+test_bad_eal_args_refused() {
+	run_weir "$TMP/eal" -S "$SIGS" -i net_null0 -- --no-such-eal-option
+	expect_eq "exit status" "$(cat "$TMP/eal.rc")" 2
+	check "says EAL failed" grep -q "rte_eal_init failed" "$TMP/eal.err"
+	run_weir "$TMP/noport" -S "$SIGS" -i net_nothere0 -- "${EAL[@]}"
+	expect_eq "missing port exit status" "$(cat "$TMP/noport.rc")" 2
+	check "names the port" grep -q "no ethdev port 'net_nothere0'" "$TMP/noport.err"
+}
+
+ALL_TESTS="test_net_pcap_exact_alerts test_two_workers_two_queues test_sigint_drains_and_exits
+test_bad_eal_args_refused"
+run_all

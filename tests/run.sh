@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine as root:
+#   1. install the Debian packages it needs (tests/install-deps.sh)
+#   2. build with gcc (build/) and with clang (build-clang/), warnings as errors
+#   3. unit + integration suites on build/
+#   4. unit + asan suites on an AddressSanitizer/UBSan build (build-asan/)
+# Nothing here needs hugepages: every DPDK process runs --no-huge --in-memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tests/install-deps.sh
+echo "== build (gcc)"
+bash tests/build.sh build
+echo "== build (clang)"
+CC=clang bash tests/build.sh build-clang
+echo "== build (gcc, ASan+UBSan)"
+bash tests/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "== unit + integration (build/)"
+meson test -C build --suite unit --suite integration --print-errorlogs --num-processes 2
+echo "== unit + asan (build-asan/)"
+meson test -C build-asan --suite unit --suite asan --print-errorlogs --num-processes 2
+echo "tests/run.sh: all suites passed"
