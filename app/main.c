@@ -121,7 +121,7 @@ usage(FILE *f)
 		"\n"
 		"EAL arguments after '--' go to DPDK (with dpdk.eal-args), e.g.\n"
 		"  weir -S rules.sigs -i net_pcap0 -- --no-huge --vdev net_pcap0,rx_pcap=x.pcap\n"
-		"Offline (-r) runs EAL with --no-huge --in-memory --no-pci by default.\n"
+		"Offline (-r) runs EAL with --no-huge --no-shconf --no-pci by default.\n"
 		"\n"
 		"Exit status: 0 success; 1 bad option, configuration or rule file;\n"
 		"2 EAL, port or output could not start; 3 the capture file ended on an error.\n"
@@ -294,7 +294,7 @@ build_eal_args(struct weir_app *app, const char *driver, int argc, char **argv)
 	ret |= eal_push(app, lcores);
 	if (strcmp(driver, "pcap") == 0) {
 		ret |= eal_push(app, "--no-huge");
-		ret |= eal_push(app, "--in-memory");
+		ret |= eal_push(app, "--no-shconf"); /* --in-memory needs hugepages */
 		ret |= eal_push(app, "--no-pci");
 		ret |= eal_push(app, "--no-telemetry");
 	}

@@ -4,7 +4,7 @@
 #   2. build with gcc (build/) and with clang (build-clang/), warnings as errors
 #   3. unit + integration suites on build/
 #   4. unit + asan suites on an AddressSanitizer/UBSan build (build-asan/)
-# Nothing here needs hugepages: every DPDK process runs --no-huge --in-memory.
+# Nothing here needs hugepages: every DPDK process runs --no-huge --no-shconf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

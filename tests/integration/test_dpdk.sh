@@ -9,7 +9,7 @@ SAMPLE_EXP=$SRC/tests/data/sample.expected.tsv
 SIGS=$SRC/rules/examples/sample.sigs
 # Every DPDK process of a test runs in memory: no hugepages, no shared
 # runtime files, so parallel tests never collide.
-EAL=(--no-huge --in-memory --no-pci -m 512)
+EAL=(--no-huge --no-shconf --no-pci -m 512 --file-prefix "weir-it-$$")
 
 test_net_pcap_exact_alerts() {
 	local n
