@@ -595,6 +595,7 @@ int
 main(int argc, char **argv)
 {
 	static struct weir_app app;
+	static char *eal_argv[WEIR_MAX_EAL_ARGS];
 	struct weir_diags ds;
 	struct weir_port_conf pc;
 	const struct weir_capture_ops *ops;
@@ -653,7 +654,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "weir: too many EAL arguments\n");
 		return WEIR_EXIT_USAGE;
 	}
-	ret = rte_eal_init(app.eal_argc, app.eal_argv);
+	/* EAL rewrites its argv (permutes it, stores the program name over
+	 * the last option): give it a copy so we can free what we own. */
+	memcpy(eal_argv, app.eal_argv, sizeof(eal_argv));
+	ret = rte_eal_init(app.eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr, "weir: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
 		return WEIR_EXIT_RUNTIME;
