@@ -25,6 +25,20 @@ test_net_pcap_exact_alerts() {
 	check "in_iface names the port" grep -q '"in_iface":"net_pcap0"' "$TMP/np.json"
 }
 
+test_net_pcap_generated_capture() {
+	local n
+	"$BUILD/perf/weir-gen" -n 3000 -s 99 -f 0.25 -R "$SIGS" -o "$TMP/g.pcap" -e "$TMP/g.tsv" \
+		>/dev/null || { fail "weir-gen"; return; }
+	n=$("$PCAP_COUNT" "$TMP/g.pcap" | cut -d' ' -f1)
+	run_weir "$TMP/ng" -S "$SIGS" -o "$TMP/ng.json" -i net_pcap0 --count "$n" \
+		--set capture.mempool-size=8191 -- "${EAL[@]}" --vdev "net_pcap0,rx_pcap=$TMP/g.pcap"
+	expect_eq "exit status" "$(cat "$TMP/ng.rc")" 0 || { cat "$TMP/ng.err"; return; }
+	check "accounting" accounting_ok "$TMP/ng.err"
+	alert_counts "$TMP/ng.json" >"$TMP/ng.got"
+	expected_counts "$TMP/g.tsv" >"$TMP/ng.want"
+	check "alerts per signature_id via net_pcap" diff -u "$TMP/ng.want" "$TMP/ng.got"
+}
+
 test_two_workers_two_queues() {
 	local n
 	n=$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)
@@ -76,6 +90,6 @@ test_bad_eal_args_refused() {
 	check "names the port" grep -q "no ethdev port 'net_nothere0'" "$TMP/noport.err"
 }
 
-ALL_TESTS="test_net_pcap_exact_alerts test_two_workers_two_queues test_sigint_drains_and_exits
+ALL_TESTS="test_net_pcap_exact_alerts test_net_pcap_generated_capture test_two_workers_two_queues test_sigint_drains_and_exits
 test_bad_eal_args_refused"
 run_all

@@ -335,9 +335,11 @@ test_u32_parsing_and_ranges(void)
 		} else {
 			CU_ASSERT_FATAL(ds.n == 1);
 			weir_diag_format(&ds.v[0], got, sizeof(got));
-			if (strcmp(got, cases[i].msg) != 0)
-				fprintf(stderr, "\n  got:  %s\n  want: %s\n", got, cases[i].msg);
-			CU_ASSERT_STRING_EQUAL(got, cases[i].msg);
+			const char *want = cases[i].msg ? cases[i].msg : "";
+
+			if (strcmp(got, want) != 0)
+				fprintf(stderr, "\n  got:  %s\n  want: %s\n", got, want);
+			CU_ASSERT_STRING_EQUAL(got, want);
 		}
 		weir_conf_free(&c);
 		weir_diags_free(&ds);
