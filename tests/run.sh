@@ -20,4 +20,18 @@ echo "== unit + integration (build/)"
 meson test -C build --suite unit --suite integration --print-errorlogs --num-processes 2
 echo "== unit + asan (build-asan/)"
 meson test -C build-asan --suite unit --suite asan --print-errorlogs --num-processes 2
-echo "tests/run.sh: all suites passed"
+# One closing line over both runs, counted from meson's own logs.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+ok = bad = skip = 0
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        if r == "OK":
+            ok += 1
+        elif r == "SKIP":
+            skip += 1
+        else:
+            bad += 1
+print("tests: %d passed, %d failed, %d skipped" % (ok, bad, skip))
+PY
