@@ -33,7 +33,7 @@
 #define CONF_QUOTE_MAX 64
 #define CONF_WRAP 80
 
-static const char *const g_conf_drivers[] = { "auto", "dpdk", "pcap", NULL };
+static const char *const g_conf_drivers[] = { "auto", "dpdk", "pcap", "afxdp", NULL };
 static const char *const g_conf_levels[] = { "error", "warning", "notice", "info", "debug",
 					     NULL };
 
@@ -56,7 +56,7 @@ static const char *const g_conf_levels[] = { "error", "warning", "notice", "info
  */
 static const struct weir_conf_key g_conf_keys[] = {
 	CONF_ENUM("capture.driver", capture_driver, g_conf_drivers, "auto",
-		  "Capture driver; auto = pcap when capture.pcap-file is set, else dpdk."),
+		  "Capture driver; auto = pcap when capture.pcap-file is set, else dpdk. afxdp is not supported yet."),
 	CONF_STR("capture.interface", capture_interface, "0",
 		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index."),
 	CONF_STR("capture.pcap-file", capture_pcap_file, "",

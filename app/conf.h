@@ -45,7 +45,7 @@ struct weir_conf_key {
 
 struct weir_conf {
 	/* capture */
-	char *capture_driver;      /* auto | dpdk | pcap */
+	char *capture_driver;      /* auto | dpdk | pcap | afxdp (not built yet) */
 	char *capture_interface;   /* dpdk: port name or index */
 	char *capture_pcap_file;   /* pcap: file to replay (-r) */
 	uint32_t capture_rx_desc;  /* rx descriptors per queue */

@@ -5,6 +5,7 @@
  * a static library drops objects that only hold a constructor.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "capture.h"
@@ -40,7 +41,15 @@ weir_capture_find(const char *name)
 const char *
 weir_capture_names(void)
 {
-	return "dpdk, pcap";
+	static char names[128];
+	size_t i, off = 0;
+
+	/* Built from the registry so --help and errors cannot drift from it. */
+	if (names[0] == '\0')
+		for (i = 0; i < sizeof(g_capture_drivers) / sizeof(g_capture_drivers[0]); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i ? ", " : "", g_capture_drivers[i]->name);
+	return names;
 }
 
 int

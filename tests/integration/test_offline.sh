@@ -192,6 +192,12 @@ YAML
 	check "dump-config round trip" cmp -s "$TMP/dump1.yaml" "$TMP/dump2.yaml"
 }
 
+test_unbuilt_driver_refused() {
+	run_weir "$TMP/afxdp" -S "$SIGS" --set capture.driver=afxdp
+	expect_eq "exit status" "$(cat "$TMP/afxdp.rc")" 1
+	check "says not supported yet" grep -q "capture driver 'afxdp' is not supported yet" "$TMP/afxdp.err"
+}
+
 test_help_tells_every_key() {
 	local key
 	"$WEIR" --help >"$TMP/help.txt" || fail "--help exit status"
@@ -207,5 +213,5 @@ test_help_tells_every_key() {
 ALL_TESTS="test_sample_capture test_generated_captures test_output_file_keeps_stdout_clean
 test_nanosecond_pcap_and_pcapng test_link_types test_unsupported_link_type_refused
 test_missing_file_refused test_bad_rules_refused test_truncated_capture_reported test_count_limit test_config_file
-test_help_tells_every_key"
+test_unbuilt_driver_refused test_help_tells_every_key"
 run_all

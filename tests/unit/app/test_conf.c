@@ -258,7 +258,7 @@ test_wrong_type_names_key_and_type(void)
 	check_load_error("workers:\n  a: 1\n", 1,
 			 "workers: expected an integer in [1, 64], got a mapping");
 	check_load_error("capture:\n  driver: [dpdk]\n", 2,
-			 "capture.driver: expected one of auto, dpdk, pcap, got a sequence");
+			 "capture.driver: expected one of auto, dpdk, pcap, afxdp, got a sequence");
 	check_load_error("output:\n  jsonl:\n    - a\n", 2,
 			 "output.jsonl: expected a string, got a sequence");
 	check_load_error("rules:\n  files: {a: 1}\n", 2,
@@ -271,7 +271,7 @@ test_wrong_type_names_key_and_type(void)
 			 "expected a mapping of keys at top level, got a sequence");
 	/* A self-referencing alias is a type error, not endless recursion. */
 	check_load_error("capture: &a\n  driver: *a\n", 2,
-			 "capture.driver: expected one of auto, dpdk, pcap, got a mapping");
+			 "capture.driver: expected one of auto, dpdk, pcap, afxdp, got a mapping");
 }
 
 static void
@@ -359,7 +359,7 @@ test_enum_rejects_unlisted_value(void)
 	struct weir_diags ds;
 
 	check_load_error("capture:\n  driver: foo\n", 2,
-			 "capture.driver: 'foo' is not one of auto, dpdk, pcap");
+			 "capture.driver: 'foo' is not one of auto, dpdk, pcap, afxdp");
 	check_load_error("log.level: DEBUG\n", 1,
 			 "log.level: 'DEBUG' is not one of error, warning, notice, info, debug");
 	CU_ASSERT_FATAL(weir_conf_defaults(&c) == 0);
@@ -448,7 +448,7 @@ test_all_errors_in_file_reported(void)
 			     &c, &ds, &path),
 			-EINVAL);
 	CU_ASSERT_EQUAL(ds.total, 5);
-	check_diag(&ds, 0, path, 2, "capture.driver: 'foo' is not one of auto, dpdk, pcap");
+	check_diag(&ds, 0, path, 2, "capture.driver: 'foo' is not one of auto, dpdk, pcap, afxdp");
 	check_diag(&ds, 1, path, 4, "capture.rx-descriptors: 1 is out of range [64, 32768]");
 	check_diag(&ds, 2, path, 5, "unknown key 'workerz' (did you mean 'workers'?)");
 	check_diag(&ds, 3, path, 8,
@@ -778,7 +778,7 @@ test_help_lists_every_key_within_80_columns(void)
 		snprintf(want, sizeof(want), "\n  %s\n", keys[i].name);
 		CU_ASSERT(strstr(buf, want) != NULL);
 	}
-	CU_ASSERT(strstr(buf, "one of auto | dpdk | pcap, default auto") != NULL);
+	CU_ASSERT(strstr(buf, "one of auto | dpdk | pcap | afxdp, default auto") != NULL);
 	CU_ASSERT(strstr(buf, "u32 in [64, 32768], default 1024") != NULL);
 	CU_ASSERT(strstr(buf, "string, default \"-\"") != NULL);
 	CU_ASSERT(strstr(buf, "list of strings, default empty") != NULL);
