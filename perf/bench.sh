@@ -84,17 +84,8 @@ make_rules() {
 # (b) bench-hs; falls back to its own parser while weir's loader cannot load.
 run_bench_hs() {
 	local sigs=$1 cap=$2 tsv=$3 log=$4
-	BHS_NOTE=
 	timeout -k 5 $((DURATION + grace)) taskset -c 1 \
 		"$bhs" -r "$cap" -S "$sigs" -t "$DURATION" -e "$tsv" >"$log" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && grep -q 'weir_ruleset_load failed' "$log"; then
-		BHS_NOTE="bench-hs used its own parser (weir's loader failed)"
-		timeout -k 5 $((DURATION + grace)) taskset -c 1 \
-			"$bhs" -P -r "$cap" -S "$sigs" -t "$DURATION" -e "$tsv" >"$log" 2>&1
-		rc=$?
-	fi
-	return $rc
 }
 
 # Correctness on the measured path: weir on the vdev replaying the capture
@@ -173,7 +164,6 @@ for set in $SETS; do
 	else
 		notes+=("$set: bench-hs failed or alerts differ, see $work/$set.bench-hs.log")
 	fi
-	[ -n "$BHS_NOTE" ] && notes+=("$set: $BHS_NOTE")
 	pb=$(summary_get "$work/$set.bench-hs.log" payload_bytes_per_pass)
 	ps=$(summary_get "$work/$set.bench-hs.log" scanned_per_pass)
 	[ -n "$pb" ] && [ -n "$ps" ] && avg_payload=$(awk -v b="$pb" -v p="$ps" 'BEGIN { print b / p }')

@@ -2,8 +2,8 @@
 /*
  * bench-hs: the floor under weir's scan path. It reads a pcap, keeps exactly
  * the TCP/UDP payloads weir's decoder would scan, builds the same Hyperscan
- * database from the same signature files (through weir's own rules loader,
- * or its own small parser with -P), and times bare hs_scan over all
+ * database from the same signature files through weir's own rules loader,
+ * and times bare hs_scan over all
  * payloads, again and again for a fixed time, with a callback that only
  * counts. No capture, no decode, no events: whatever weir runs slower than
  * this is weir's overhead. With -e it first checks that every packet raises
@@ -21,10 +21,10 @@
 #include <hs/hs.h>
 #include <pcap/pcap.h>
 
+#include "decode.h"
 #include "rules.h"
 
 #define BENCH_MAX_RULE_FILES 16
-#define BENCH_MAX_VLAN 2          /* as weir: 802.1Q, or 802.1ad QinQ */
 
 /* All scanned payloads, back to back, and where each one starts. */
 struct bench_payloads {
@@ -55,101 +55,6 @@ bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint16_t
-bench_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/*
- * Find the L4 payload of an Ethernet frame the way weir's decoder does:
- * every length checked against the capture and bounded by the IP length;
- * non-first fragments and anything but TCP/UDP are not scanned.
- * @return 0 and the payload, or -1 when weir would not scan the packet.
- */
-static int
-bench_payload(const uint8_t *p, uint32_t len, const uint8_t **pl, uint32_t *pl_len)
-{
-	uint32_t off = 14, end, l4;
-	uint16_t type;
-	uint8_t proto;
-	int n_vlan = 0;
-
-	if (len < 14)
-		return -1;
-	type = bench_get16(p + 12);
-	while ((type == 0x8100 || type == 0x88a8) && n_vlan < BENCH_MAX_VLAN) {
-		if (len < off + 4)
-			return -1;
-		type = bench_get16(p + off + 2);
-		off += 4;
-		n_vlan++;
-	}
-	if (type == 0x0800) {
-		uint32_t ihl, tot;
-
-		if (len < off + 20 || (p[off] >> 4) != 4)
-			return -1;
-		ihl = (uint32_t)(p[off] & 0xf) * 4;
-		tot = bench_get16(p + off + 2);
-		if (ihl < 20 || tot < ihl || off + tot > len)
-			return -1;
-		if ((bench_get16(p + off + 6) & 0x1fff) != 0)
-			return -1; /* non-first fragment */
-		proto = p[off + 9];
-		end = off + tot;
-		off += ihl;
-	} else if (type == 0x86dd) {
-		uint8_t nh;
-
-		if (len < off + 40 || (p[off] >> 4) != 6)
-			return -1;
-		end = off + 40 + bench_get16(p + off + 4);
-		if (end > len)
-			return -1;
-		nh = p[off + 6];
-		off += 40;
-		for (;;) {
-			if (nh == 0 || nh == 43 || nh == 60) {
-				if (end < off + 8)
-					return -1;
-				nh = p[off];
-				off += ((uint32_t)p[off + 1] + 1) * 8;
-			} else if (nh == 44) {
-				if (end < off + 8)
-					return -1;
-				if ((bench_get16(p + off + 2) & 0xfff8) != 0)
-					return -1;
-				nh = p[off];
-				off += 8;
-			} else {
-				break;
-			}
-			if (off > end)
-				return -1;
-		}
-		proto = nh;
-	} else {
-		return -1;
-	}
-	if (proto == 6) {
-		if (end < off + 20)
-			return -1;
-		l4 = (uint32_t)(p[off + 12] >> 4) * 4;
-		if (l4 < 20 || end < off + l4)
-			return -1;
-	} else if (proto == 17) {
-		l4 = 8;
-		if (end < off + l4)
-			return -1;
-	} else {
-		return -1;
-	}
-	*pl = p + off + l4;
-	*pl_len = end - off - l4;
-	return 0;
 }
 
 static int
@@ -203,15 +108,16 @@ bench_read_pcap(const char *path, struct bench_payloads *ps)
 		goto out;
 	}
 	while ((r = pcap_next_ex(pc, &h, &pkt)) == 1) {
-		const uint8_t *pl;
-		uint32_t pl_len;
+		struct weir_decoded d;
 
 		ps->rx++;
-		if (bench_payload(pkt, h->caplen, &pl, &pl_len) < 0) {
+		/* weir's own decoder: exactly the bytes weir scans, no others */
+		if (weir_decode(pkt, h->caplen, WEIR_L2_ETH, &d) != WEIR_DEC_OK ||
+		    d.payload_len == 0) {
 			ps->skipped++;
 			continue;
 		}
-		rc = bench_payloads_add(ps, pl, pl_len);
+		rc = bench_payloads_add(ps, d.payload, d.payload_len);
 		if (rc < 0)
 			goto out;
 	}
@@ -271,167 +177,6 @@ bench_db_weir(const char *const *paths, unsigned int n_paths, struct bench_db *b
 		b->sid[i] = b->rs->rules[i].sid;
 out:
 	weir_diags_free(&diags);
-	return rc;
-}
-
-struct bench_rules {
-	char **expr;
-	unsigned int *flags;
-	uint32_t *sid;
-	unsigned int n;
-	unsigned int cap;
-};
-
-static int
-bench_rules_add(struct bench_rules *r, uint32_t sid, const char *expr, size_t len,
-		unsigned int flags)
-{
-	if (r->n == r->cap) {
-		unsigned int cap = r->cap ? r->cap * 2 : 256;
-		char **e = realloc(r->expr, cap * sizeof(*e));
-		unsigned int *f;
-		uint32_t *s;
-
-		if (e == NULL)
-			return -ENOMEM;
-		r->expr = e;
-		f = realloc(r->flags, cap * sizeof(*f));
-		if (f == NULL)
-			return -ENOMEM;
-		r->flags = f;
-		s = realloc(r->sid, cap * sizeof(*s));
-		if (s == NULL)
-			return -ENOMEM;
-		r->sid = s;
-		r->cap = cap;
-	}
-	r->expr[r->n] = strndup(expr, len);
-	if (r->expr[r->n] == NULL)
-		return -ENOMEM;
-	r->flags[r->n] = flags;
-	r->sid[r->n] = sid;
-	r->n++;
-	return 0;
-}
-
-/*
- * Our own reading of "ID:/regex/flags", for when weir's loader is not
- * there yet or is itself under suspicion. Every rule gets SINGLEMATCH
- * (except with L, which Hyperscan refuses it with), as weir's one alert per
- * packet and rule amounts to.
- */
-static int
-bench_parse_sig(const char *path, struct bench_rules *r)
-{
-	char *line = NULL, *end, *slash, *fl;
-	unsigned int lineno = 0, flags;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-	int rc = 0;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "bench-hs: %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		unsigned long sid;
-
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-				 line[n - 1] == ' ' || line[n - 1] == '\t'))
-			line[--n] = '\0';
-		if (n == 0 || line[0] == '#')
-			continue;
-		sid = strtoul(line, &end, 10);
-		slash = strrchr(line, '/');
-		if (end == line || end[0] != ':' || end[1] != '/' || slash == end + 1)
-			goto bad;
-		flags = HS_FLAG_SINGLEMATCH;
-		for (fl = slash + 1; *fl != '\0' && *fl != ' ' && *fl != '\t'; fl++) {
-			switch (*fl) {
-			case 'i': flags |= HS_FLAG_CASELESS; break;
-			case 'm': flags |= HS_FLAG_MULTILINE; break;
-			case 's': flags |= HS_FLAG_DOTALL; break;
-			case 'H': flags |= HS_FLAG_SINGLEMATCH; break;
-			case '8': flags |= HS_FLAG_UTF8; break;
-			case 'W': flags |= HS_FLAG_UCP; break;
-			case 'L': flags |= HS_FLAG_SOM_LEFTMOST; break;
-			default: goto bad;
-			}
-		}
-		if (flags & HS_FLAG_SOM_LEFTMOST)
-			flags &= ~(unsigned int)HS_FLAG_SINGLEMATCH;
-		rc = bench_rules_add(r, (uint32_t)sid, end + 2, (size_t)(slash - end - 2), flags);
-		if (rc < 0)
-			goto out;
-		continue;
-bad:
-		fprintf(stderr, "bench-hs: %s:%u: not ID:/regex/flags\n", path, lineno);
-		rc = -EINVAL;
-		goto out;
-	}
-out:
-	free(line);
-	fclose(f);
-	return rc;
-}
-
-static int
-bench_db_own(const char *const *paths, unsigned int n_paths, struct bench_db *b)
-{
-	struct bench_rules r = {0};
-	hs_compile_error_t *cerr = NULL;
-	unsigned int i, *ids = NULL;
-	hs_error_t err;
-	double t0;
-	int rc = 0;
-
-	for (i = 0; i < n_paths; i++) {
-		rc = bench_parse_sig(paths[i], &r);
-		if (rc < 0)
-			goto out;
-	}
-	if (r.n == 0) {
-		fprintf(stderr, "bench-hs: the rule files hold no rule\n");
-		rc = -EINVAL;
-		goto out;
-	}
-	ids = malloc(r.n * sizeof(*ids));
-	if (ids == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < r.n; i++)
-		ids[i] = i;
-	t0 = bench_now();
-	err = hs_compile_multi((const char *const *)r.expr, r.flags, ids, r.n, HS_MODE_BLOCK,
-			       NULL, &b->db, &cerr);
-	b->compile_ms = (bench_now() - t0) * 1e3;
-	if (err != HS_SUCCESS) {
-		fprintf(stderr, "bench-hs: hs_compile_multi failed: rule %" PRIu32 ": %s\n",
-			cerr->expression >= 0 ? r.sid[cerr->expression] : 0, cerr->message);
-		hs_free_compile_error(cerr);
-		rc = -EINVAL;
-		goto out;
-	}
-	err = hs_alloc_scratch(b->db, &b->scratch);
-	if (err != HS_SUCCESS) {
-		fprintf(stderr, "bench-hs: hs_alloc_scratch failed: %d\n", err);
-		rc = -ENOMEM;
-		goto out;
-	}
-	b->sid = r.sid;
-	b->n = r.n;
-	r.sid = NULL;
-out:
-	for (i = 0; i < r.n; i++)
-		free(r.expr[i]);
-	free(r.expr);
-	free(r.flags);
-	free(r.sid);
-	free(ids);
 	return rc;
 }
 
@@ -565,14 +310,13 @@ bench_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench-hs -r CAPTURE.pcap -S RULES.sigs [-S ...] [-t SECONDS]\n"
-		"                [-e EXPECTED.tsv] [-P]\n"
+		"                [-e EXPECTED.tsv]\n"
 		"\n"
 		"  -r FILE     Ethernet pcap; the TCP/UDP payloads weir would scan are kept\n"
 		"  -S FILE     signature file (ID:/regex/flags), may repeat\n"
 		"  -t SECONDS  how long to scan, in full passes over the capture (default 5)\n"
 		"  -e FILE     first check alerts per rule against weir-gen's expected.tsv;\n"
-		"              exit 1 on any difference\n"
-		"  -P          build the database with bench-hs's own parser, not weir's\n");
+		"              exit 1 on any difference\n");
 }
 
 int
@@ -585,10 +329,10 @@ main(int argc, char **argv)
 	unsigned int n_paths = 0;
 	uint64_t matches = 0, passes = 0, alerts = 0;
 	double secs = 5, t0, el;
-	int c, rc, own = 0, ret = 1;
+	int c, rc, ret = 1;
 	size_t k;
 
-	while ((c = getopt(argc, argv, "r:S:t:e:Ph")) != -1) {
+	while ((c = getopt(argc, argv, "r:S:t:e:h")) != -1) {
 		switch (c) {
 		case 'r':
 			pcap_path = optarg;
@@ -606,9 +350,6 @@ main(int argc, char **argv)
 		case 'e':
 			expected = optarg;
 			break;
-		case 'P':
-			own = 1;
-			break;
 		case 'h':
 			bench_usage(stdout);
 			return 0;
@@ -622,7 +363,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	rc = own ? bench_db_own(paths, n_paths, &b) : bench_db_weir(paths, n_paths, &b);
+	rc = bench_db_weir(paths, n_paths, &b);
 	if (rc < 0)
 		goto out;
 	rc = bench_read_pcap(pcap_path, &ps);
