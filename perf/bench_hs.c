@@ -401,8 +401,7 @@ main(int argc, char **argv)
 		el = bench_now() - t0;
 	} while (el < secs);
 
-	printf("bench-hs: %s, %u rules (%s parser), %s\n", pcap_path, b.n, own ? "own" : "weir",
-	       hs_version());
+	printf("bench-hs: %s, %u rules, %s\n", pcap_path, b.n, hs_version());
 	printf("  rx_packets: %" PRIu64 "\n", ps.rx);
 	printf("  not_scanned: %" PRIu64 "\n", ps.skipped);
 	printf("  scanned_per_pass: %zu\n", ps.n);
