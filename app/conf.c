@@ -34,6 +34,12 @@
 #define CONF_WRAP 80
 
 static const char *const g_conf_drivers[] = { "auto", "dpdk", "pcap", "afxdp", NULL };
+static const char *const g_conf_kafka_keys[] = { "flow", "src_ip", "none", NULL };
+static const char *const g_conf_kafka_codecs[] = { "none", "gzip", "snappy", "lz4", "zstd",
+						   NULL };
+static const char *const g_conf_kafka_acks[] = { "all", "1", "0", NULL };
+static const char *const g_conf_xdp_modes[] = { "auto", "native", "skb", NULL };
+static const char *const g_conf_zero_copy[] = { "auto", "on", "off", NULL };
 static const char *const g_conf_levels[] = { "error", "warning", "notice", "info", "debug",
 					     NULL };
 
@@ -46,6 +52,9 @@ static const char *const g_conf_levels[] = { "error", "warning", "notice", "info
 #define CONF_ENUM(n, field, vals, d, text)                                                   \
 	{ .name = (n), .type = WEIR_CT_ENUM, .offset = offsetof(struct weir_conf, field),    \
 	  .def = (d), .enum_vals = (vals), .doc = (text) }
+#define CONF_BOOL(n, field, d, text)                                                          \
+	{ .name = (n), .type = WEIR_CT_BOOL, .offset = offsetof(struct weir_conf, field),    \
+	  .def = (d), .doc = (text) }
 #define CONF_LIST(n, field, text)                                                            \
 	{ .name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
 	  .def = "", .doc = (text) }
@@ -56,9 +65,11 @@ static const char *const g_conf_levels[] = { "error", "warning", "notice", "info
  */
 static const struct weir_conf_key g_conf_keys[] = {
 	CONF_ENUM("capture.driver", capture_driver, g_conf_drivers, "auto",
-		  "Capture driver; auto = pcap when capture.pcap-file is set, else dpdk. afxdp is not supported yet."),
+		  "Capture driver; auto = pcap when capture.pcap-file is set, afxdp when "
+		  "capture.interface is a kernel network interface (/sys/class/net), else dpdk."),
 	CONF_STR("capture.interface", capture_interface, "0",
-		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index."),
+		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index; afxdp: kernel "
+		 "interface name (eth0)."),
 	CONF_STR("capture.pcap-file", capture_pcap_file, "",
 		 "pcap/pcapng file to replay offline (-r); \"\" = none."),
 	CONF_U32("capture.rx-descriptors", capture_rx_desc, 64, 32768, "1024",
@@ -75,9 +86,74 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Payload bytes copied into each event."),
 	CONF_STR("output.jsonl", output_jsonl, "-",
 		 "EVE JSON lines file; \"-\" = stdout, \"\" = off."),
+	CONF_STR("host-id", host_id, "",
+		 "This appliance's name in events (weir.host), so appliances can share one Kafka topic; \"\" = the host name."),
+	CONF_U32("outputs.queue-size", outputs_queue_size, 64, 1048576, "8192",
+		 "Events queued per sink between the emitter and the sink's thread; past it the sink counts drop_full."),
+	CONF_BOOL("outputs.jsonl.fsync", outputs_jsonl_fsync, "false",
+		  "fsync(2) the output.jsonl file after each flush that wrote."),
+	CONF_STR("outputs.unix.path", outputs_unix_path, "",
+		 "Unix stream socket serving every event as a JSON line to each connected subscriber; \"\" = off."),
+	CONF_STR("outputs.unix.mode", outputs_unix_mode, "0660", "Its permissions, octal."),
+	CONF_U32("outputs.unix.buffer-bytes", outputs_unix_buffer, 4096, 268435456, "1048576",
+		 "Backlog per subscriber; one that falls this far behind is disconnected (drop_subscribers)."),
+	CONF_STR("outputs.kafka.brokers", outputs_kafka_brokers, "",
+		 "Kafka bootstrap servers, \"host:port,...\"; \"\" = off."),
+	CONF_STR("outputs.kafka.topic", outputs_kafka_topic, "weir-alerts", "Kafka topic."),
+	CONF_ENUM("outputs.kafka.key", outputs_kafka_key, g_conf_kafka_keys, "flow",
+		  "Message key: flow (flow_id, so a flow's events stay in order on one partition), src_ip, or none."),
+	CONF_ENUM("outputs.kafka.compression", outputs_kafka_compression, g_conf_kafka_codecs,
+		  "none", "compression.codec."),
+	CONF_ENUM("outputs.kafka.acks", outputs_kafka_acks, g_conf_kafka_acks, "all",
+		  "acks; the idempotent producer needs all."),
+	CONF_BOOL("outputs.kafka.idempotence", outputs_kafka_idempotence, "true",
+		  "enable.idempotence: no duplicates or reordering on retries."),
+	CONF_LIST("outputs.kafka.properties", outputs_kafka_properties,
+		  "More librdkafka properties, \"name=value\" each, e.g. [\"linger.ms=5\", \"queue.buffering.max.messages=100000\"]; applied last."),
+	CONF_U32("outputs.kafka.flush-timeout-ms", outputs_kafka_flush_timeout_ms, 0, 3600000,
+		 "10000", "At exit, how long to wait for delivery; what is left is counted drop_undelivered."),
+	CONF_STR("outputs.pcap.file", outputs_pcap_file, "",
+		 "pcapng of the flagged frames: files PREFIX.NNNNNN.pcapng, never overwritten; \"\" = off."),
+	CONF_U32("outputs.pcap.snaplen", outputs_pcap_snaplen, 64, WEIR_EVENT_FRAME_MAX, "1552",
+		 "Bytes of each flagged frame copied into its event and written."),
+	CONF_U32("outputs.pcap.max-bytes", outputs_pcap_max_bytes, 0, UINT32_MAX, "0",
+		 "Start a new file past this size; 0 = one file."),
 	CONF_LIST("dpdk.eal-args", eal_args,
 		  "Extra EAL arguments, e.g. [\"--vdev\", \"net_null0\"]."),
+	CONF_ENUM("afxdp.mode", afxdp_mode, g_conf_xdp_modes, "auto",
+		  "XDP attach mode; auto = native, else generic (skb) with a warning."),
+	CONF_ENUM("afxdp.zero-copy", afxdp_zero_copy, g_conf_zero_copy, "auto",
+		  "AF_XDP zero-copy; auto = where the NIC driver supports it, else copy."),
+	CONF_U32("afxdp.umem-frames", afxdp_umem_frames, 64, 262144, "4096",
+		 "UMEM frames (4 KiB each, locked memory) per queue; a power of two."),
+	CONF_U32("afxdp.ring-size", afxdp_ring_size, 64, 65536, "2048",
+		 "AF_XDP rx ring descriptors per queue; a power of two, <= umem-frames."),
+	CONF_LIST("afxdp.filter.protocols", afxdp_protocols,
+		  "Protocols sent to weir (tcp, udp, icmp, other, all); empty = tcp, udp. "
+		  "Re-read on SIGUSR2."),
+	CONF_LIST("afxdp.filter.dst-ports", afxdp_dst_ports,
+		  "TCP/UDP destination ports sent to weir, \"80\" or \"8000-8100\"; empty = all. "
+		  "Re-read on SIGUSR2."),
+	CONF_LIST("afxdp.filter.src-prefixes", afxdp_src_prefixes,
+		  "Source CIDRs (v4/v6) sent to weir; empty = any. Re-read on SIGUSR2."),
+	CONF_LIST("afxdp.filter.dst-prefixes", afxdp_dst_prefixes,
+		  "Destination CIDRs (v4/v6) sent to weir; empty = any. Re-read on SIGUSR2."),
+	CONF_LIST("afxdp.blocklist", afxdp_blocklist,
+		  "Source CIDRs (v4/v6) dropped in XDP before anything else. Re-read on SIGUSR2."),
 	CONF_ENUM("log.level", log_level, g_conf_levels, "notice", "Log level."),
+	CONF_BOOL("ctl.enabled", ctl_enabled, "true",
+		  "Serve the stats socket (weirctl); offline runs only with ctl.keep-alive."),
+	CONF_STR("ctl.socket", ctl_socket, "/run/weir/weir.sock",
+		 "Stats socket path; its directory is created if missing."),
+	CONF_STR("ctl.mode", ctl_mode, "0660", "Stats socket permissions, octal (e.g. 0660)."),
+	CONF_U32("ctl.max-clients", ctl_max_clients, 1, 1024, "64",
+		 "Stats socket connections served at once; more are refused."),
+	CONF_BOOL("ctl.keep-alive", ctl_keep_alive, "false",
+		  "Offline (-r): stay up after the end of the file, serving the stats socket, "
+		  "until SIGINT or the shutdown command (--keep-alive)."),
+	CONF_STR("metrics.listen", metrics_listen, "",
+		 "Prometheus /metrics HTTP endpoint, \"ADDR:PORT\" or \"PORT\" (127.0.0.1); "
+		 "\"\" = off."),
 };
 
 #define CONF_NKEYS CONF_ARRAY_SIZE(g_conf_keys)

@@ -45,8 +45,8 @@ struct weir_conf_key {
 
 struct weir_conf {
 	/* capture */
-	char *capture_driver;      /* auto | dpdk | pcap | afxdp (not built yet) */
-	char *capture_interface;   /* dpdk: port name or index */
+	char *capture_driver;      /* auto | dpdk | pcap | afxdp */
+	char *capture_interface;   /* dpdk: port name or index; afxdp: netdev */
 	char *capture_pcap_file;   /* pcap: file to replay (-r) */
 	uint32_t capture_rx_desc;  /* rx descriptors per queue */
 	uint32_t capture_mempool;  /* mbufs per port */
@@ -59,10 +59,45 @@ struct weir_conf {
 	uint32_t events_payload_bytes; /* payload bytes copied into an event */
 	/* output */
 	char *output_jsonl;        /* path, "-" = stdout, "" = off */
+	/* sinks (outputs.*), each off while its enabling key is "" */
+	char *host_id;             /* weir.host of events, "" = the host name */
+	uint32_t outputs_queue_size;   /* per-sink queue, events */
+	bool outputs_jsonl_fsync;
+	char *outputs_unix_path;       /* enables the unix sink */
+	char *outputs_unix_mode;       /* octal text */
+	uint32_t outputs_unix_buffer;  /* per-subscriber backlog, bytes */
+	char *outputs_kafka_brokers;   /* enables the kafka sink */
+	char *outputs_kafka_topic;
+	char *outputs_kafka_key;       /* flow | src_ip | none */
+	char *outputs_kafka_compression;
+	char *outputs_kafka_acks;      /* all | 1 | 0 */
+	bool outputs_kafka_idempotence;
+	struct weir_strlist outputs_kafka_properties; /* "name=value" */
+	uint32_t outputs_kafka_flush_timeout_ms;
+	char *outputs_pcap_file;       /* enables the pcap sink: file prefix */
+	uint32_t outputs_pcap_snaplen;
+	uint32_t outputs_pcap_max_bytes; /* rotate past this, 0 = never */
 	/* dpdk */
 	struct weir_strlist eal_args; /* passed to rte_eal_init */
+	/* afxdp (drivers/afxdp/afxdp.h says what each means) */
+	char *afxdp_mode;          /* auto | native | skb */
+	char *afxdp_zero_copy;     /* auto | on | off */
+	uint32_t afxdp_umem_frames; /* per queue, 2^n */
+	uint32_t afxdp_ring_size;  /* rx descriptors per queue, 2^n */
+	struct weir_strlist afxdp_protocols;
+	struct weir_strlist afxdp_dst_ports;
+	struct weir_strlist afxdp_src_prefixes;
+	struct weir_strlist afxdp_dst_prefixes;
+	struct weir_strlist afxdp_blocklist;
 	/* logging */
 	char *log_level;           /* error | warning | notice | info | debug */
+	/* control: stats socket (app/ctl.c) and Prometheus (app/metrics.c) */
+	bool ctl_enabled;          /* serve the stats socket */
+	char *ctl_socket;          /* its path */
+	char *ctl_mode;            /* its permission bits, octal text */
+	uint32_t ctl_max_clients;  /* connections served at once */
+	bool ctl_keep_alive;       /* offline: stay up after the end of file */
+	char *metrics_listen;      /* "ADDR:PORT" or "PORT" (loopback), "" = off */
 };
 
 /** The key table and its length. */

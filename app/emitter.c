@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Emitter loop body: ring -> format once -> every sink. Formatting uses one
+ * Emitter loop body: ring -> format once -> every sink's queue (sink.h).
+ * Formatting uses one
  * slot of text per event, sized from the rule set's longest strings so it
  * can never fail for lack of room; a failure would be counted all the same.
  */
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "emitter.h"
@@ -26,7 +28,7 @@ weir_emitter_init(struct weir_emitter *e, const struct weir_ruleset *rs)
 		if (l > longest)
 			longest = l;
 	}
-	/* rule text + interface name + category */
+	/* rule text + interface name + category (host-id has its own bound) */
 	e->text_slot = weir_event_json_max(longest + WEIR_PORT_NAME_MAX + 64);
 	e->text = malloc(WEIR_EMIT_BATCH * e->text_slot);
 	return e->text ? 0 : -ENOMEM;
@@ -62,7 +64,7 @@ emitter_format(struct weir_emitter *e, unsigned int n)
 			e->st.drop_format++;
 			continue;
 		}
-		len = weir_event_format_json(ev, &er, iface, slot, e->text_slot);
+		len = weir_event_format_json(ev, &er, iface, e->host, slot, e->text_slot);
 		if (len < 0) {
 			e->st.drop_format++;
 			continue;
@@ -76,45 +78,59 @@ emitter_format(struct weir_emitter *e, unsigned int n)
 	return out;
 }
 
+/* After the sinks' writes returned: one TSC read per batch. */
+static void
+emitter_record_latency(struct weir_emitter *e, unsigned int n)
+{
+	uint64_t now = rte_rdtsc();
+	unsigned int i;
+
+	weir_latency_tick(e->lat, now);
+	for (i = 0; i < n; i++)
+		weir_latency_record(e->lat, now > e->ev[i].rx_tsc ? now - e->ev[i].rx_tsc : 0);
+}
+
 unsigned int
 weir_emitter_poll(struct weir_emitter *e)
 {
 	unsigned int r, s, total = 0;
 
 	for (r = 0; r < e->n_rings; r++) {
-		unsigned int n, ok;
+		unsigned int n, ok, avail = 0;
 
 		n = rte_ring_dequeue_burst_elem(e->rings[r], e->ev, sizeof(struct weir_event),
-						WEIR_EMIT_BATCH, NULL);
+						WEIR_EMIT_BATCH, &avail);
 		if (n == 0)
 			continue;
+		/* the ring held n + avail events when we took ours */
+		if (r < WEIR_EMIT_MAX_RINGS && n + avail > e->ring_hwm[r])
+			__atomic_store_n(&e->ring_hwm[r], (uint64_t)n + avail, __ATOMIC_RELAXED);
 		total += n;
 		e->st.events += n;
 		e->st.batches++;
 		ok = emitter_format(e, n);
 		if (ok == 0)
 			continue;
-		/* An event counts as written when every sink took it. */
+		/* An event counts as written when every sink's queue took
+		 * it; what each sink then did with it is in its counters. */
 		{
 			unsigned int least = ok;
 
 			for (s = 0; s < e->n_sinks; s++) {
-				int w = weir_sink_write(e->sinks[s], e->ev, e->json, ok);
+				unsigned int w = weir_sink_enqueue(e->sinks[s], e->ev, e->json, ok);
 
-				if (w < 0)
-					w = 0;
-				if ((unsigned int)w < least)
-					least = (unsigned int)w;
+				if (w < least)
+					least = w;
 			}
 			e->st.written += least;
 			e->st.drop_sink += ok - least;
 		}
+		if (e->lat != NULL)
+			emitter_record_latency(e, ok);
 	}
-	/* Flush once the rings ran dry this round: under load the sinks' own
-	 * buffers fill and write in large pieces; when traffic is light every
-	 * event reaches the sink within one poll. */
-	if (total != 0 && total < e->n_rings * WEIR_EMIT_BATCH)
-		weir_emitter_flush(e);
+	/* No flush here: each sink's thread flushes when its queue runs dry,
+	 * so under load writes go out in large pieces and when traffic is
+	 * light every event reaches its sink within one wake-up. */
 	return total;
 }
 
@@ -124,5 +140,5 @@ weir_emitter_flush(struct weir_emitter *e)
 	unsigned int s;
 
 	for (s = 0; s < e->n_sinks; s++)
-		weir_sink_flush(e->sinks[s]);
+		weir_sink_kick(e->sinks[s]);
 }

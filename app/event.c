@@ -23,6 +23,9 @@
  */
 #define EVENT_IFACE_MAX 64
 
+/* host-id is cut the same way; Linux host names are at most 64 bytes. */
+#define EVENT_HOST_MAX 64
+
 /* A JSON string escape expands one input byte to at most "\u00XX". */
 #define EVENT_ESC_MAX 6
 
@@ -401,13 +404,31 @@ weir_base64(const uint8_t *in, size_t n, char *out, size_t outlen)
 size_t
 weir_event_json_max(size_t rule_text)
 {
-	return EVENT_FIXED_MAX + EVENT_ESC_MAX * (rule_text + EVENT_IFACE_MAX) +
+	return EVENT_FIXED_MAX + EVENT_ESC_MAX * (rule_text + EVENT_IFACE_MAX + EVENT_HOST_MAX) +
 	       (WEIR_EVENT_PAYLOAD_MAX + 2) / 3 * 4;
 }
 
 int
+weir_event_addr_text(const struct weir_event *ev, int dst, char *buf, size_t len)
+{
+	const uint8_t *a = dst ? ev->dst : ev->src;
+	size_t n;
+
+	if (len < 47)
+		return -ENOSPC;
+	if (ev->ip_version == 4)
+		n = fmt_ipv4(buf, a);
+	else if (ev->ip_version == 6)
+		n = fmt_ipv6(buf, a);
+	else
+		return -EINVAL;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int
 weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,
-		       const char *iface, char *buf, size_t len)
+		       const char *iface, const char *host, char *buf, size_t len)
 {
 	struct ev_out o;
 	/* A payload_cap past the array would read beyond the event. */
@@ -484,8 +505,14 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	out_u64(&o, ev->rule_index);
 	OUT_LIT(&o, ",\"match_end\":");
 	out_u64(&o, ev->match_end);
+	if (host != NULL) {
+		OUT_LIT(&o, ",\"host\":");
+		out_json_str(&o, host, EVENT_HOST_MAX);
+	}
 	OUT_LIT(&o, ",\"worker\":");
 	out_u64(&o, ev->worker);
+	OUT_LIT(&o, ",\"seq\":");
+	out_u64(&o, ev->seq);
 	OUT_LIT(&o, ",\"port\":");
 	out_u64(&o, ev->port);
 	OUT_LIT(&o, ",\"queue\":");

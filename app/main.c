@@ -29,13 +29,21 @@
 
 #include "capture.h"
 #include "conf.h"
+#include "ctl.h"
 #include "emitter.h"
+#include "latency.h"
+#include "metrics.h"
+#include "obs.h"
 #include "log.h"
 #include "rules.h"
 #include "sink.h"
 #include "stats.h"
+#include "telemetry.h"
 #include "weir_config.h"
 #include "worker.h"
+#if WEIR_HAVE_AFXDP
+#include "afxdp/afxdp.h"
+#endif
 
 RTE_LOG_REGISTER(weir_logtype_app, weir.app, NOTICE);
 
@@ -51,6 +59,7 @@ RTE_LOG_REGISTER(weir_logtype_app, weir.app, NOTICE);
 /* Set from signal handlers; read by main and (stop) by the workers. */
 static atomic_bool g_stop;
 static atomic_bool g_reopen;
+static atomic_bool g_reconf; /* SIGUSR2: re-read the driver's run-time options */
 
 struct weir_app {
 	struct weir_conf conf;
@@ -62,12 +71,19 @@ struct weir_app {
 	struct weir_ruleset *rs;
 	struct weir_port port;
 	const struct weir_port *ports[1];
-	struct weir_sink jsonl;
-	int jsonl_open;
+	struct weir_sink sinks[WEIR_MAX_SINKS]; /* open ones, in em.sinks order */
+	unsigned int n_sinks;
+	uint32_t frame_bytes;   /* frame copied into events: the pcap sink's snaplen */
+	char host[256];         /* host-id, or the host name */
+	struct weir_sink_iface ifaces[1];
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct weir_worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
 	struct weir_emitter em;
+	struct weir_obs obs;          /* what ctl/telemetry/metrics read */
+	struct weir_latency *lat;
+	struct weir_ctl *ctl;
+	struct weir_metrics *metrics;
 };
 
 enum {
@@ -75,6 +91,7 @@ enum {
 	OPT_COUNT,
 	OPT_CHECK_CONFIG,
 	OPT_DUMP_CONFIG,
+	OPT_KEEP_ALIVE,
 };
 
 static const struct option g_long_opts[] = {
@@ -88,6 +105,7 @@ static const struct option g_long_opts[] = {
 	{"set", required_argument, NULL, OPT_SET},
 	{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 	{"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
+	{"keep-alive", no_argument, NULL, OPT_KEEP_ALIVE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -107,7 +125,8 @@ usage(FILE *f)
 		"  -c, --config FILE     YAML configuration (default: none, built-in defaults)\n"
 		"  -r, --read FILE       replay a pcap/pcapng file offline, then exit\n"
 		"                        (capture.pcap-file; capture.driver auto picks pcap)\n"
-		"  -i, --interface PORT  DPDK port name or index (capture.interface)\n"
+		"  -i, --interface PORT  DPDK port name or index, or a kernel interface for\n"
+		"                        afxdp (capture.interface)\n"
 		"  -S, --rules FILE      signature file ID:/regex/flags; repeatable; replaces\n"
 		"                        rules.files of the configuration file\n"
 		"  -o, --output FILE     EVE JSON lines output, '-' = stdout (output.jsonl)\n"
@@ -116,6 +135,8 @@ usage(FILE *f)
 		"      --set KEY=VALUE   set any configuration key below\n"
 		"      --check-config    validate configuration and rules, then exit\n"
 		"      --dump-config     print the effective configuration as YAML, then exit\n"
+		"      --keep-alive      offline: serve the stats socket after the end of the\n"
+		"                        file until SIGINT or `weirctl shutdown` (ctl.keep-alive)\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
@@ -126,7 +147,9 @@ usage(FILE *f)
 		"Exit status: 0 success; 1 bad option, configuration or rule file;\n"
 		"2 EAL, port or output could not start; 3 the capture file ended on an error.\n"
 		"Signals: SIGINT/SIGTERM stop (drain, flush, summary); SIGUSR1 reopens the\n"
-		"output file; SIGHUP is ignored (rule reload is not supported yet).\n"
+		"output file; SIGHUP is ignored (rule reload is not supported yet); SIGUSR2\n"
+		"re-reads -c FILE and applies its afxdp.filter.* and afxdp.blocklist to the\n"
+		"running XDP program (its maps; the program is not reloaded).\n"
 		"\n");
 	weir_conf_help(f);
 }
@@ -231,6 +254,9 @@ parse_args(struct weir_app *app, int argc, char **argv, struct weir_diags *ds)
 		case OPT_DUMP_CONFIG:
 			app->dump_config = 1;
 			break;
+		case OPT_KEEP_ALIVE:
+			ret = conf_set_or_report(app, "ctl.keep-alive", "true", ds);
+			break;
 		default:
 			break;
 		}
@@ -245,8 +271,45 @@ resolve_driver(const struct weir_conf *c)
 {
 	if (strcmp(c->capture_driver, "auto") != 0)
 		return c->capture_driver;
-	return c->capture_pcap_file[0] != '\0' ? "pcap" : "dpdk";
+	if (c->capture_pcap_file[0] != '\0')
+		return "pcap";
+#if WEIR_HAVE_AFXDP
+	{
+		char path[128];
+
+		/* A kernel netdev stays with its driver and gets XDP; anything
+		 * else (a PCI address bound to vfio-pci, a vdev) is DPDK's. */
+		snprintf(path, sizeof(path), "/sys/class/net/%s", c->capture_interface);
+		if (c->capture_interface[0] != '\0' && strchr(c->capture_interface, '/') == NULL &&
+		    access(path, F_OK) == 0)
+			return "afxdp";
+	}
+#endif
+	return "dpdk";
 }
+
+#if WEIR_HAVE_AFXDP
+/* The afxdp.* keys as the driver's options; the lists stay @p c's. */
+static void
+afxdp_conf_from(const struct weir_conf *c, struct weir_afxdp_conf *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->mode = c->afxdp_mode;
+	ac->zero_copy = c->afxdp_zero_copy;
+	ac->umem_frames = c->afxdp_umem_frames;
+	ac->ring_size = c->afxdp_ring_size;
+	ac->protocols = (const char *const *)c->afxdp_protocols.v;
+	ac->n_protocols = c->afxdp_protocols.n;
+	ac->dst_ports = (const char *const *)c->afxdp_dst_ports.v;
+	ac->n_dst_ports = c->afxdp_dst_ports.n;
+	ac->src_prefixes = (const char *const *)c->afxdp_src_prefixes.v;
+	ac->n_src_prefixes = c->afxdp_src_prefixes.n;
+	ac->dst_prefixes = (const char *const *)c->afxdp_dst_prefixes.v;
+	ac->n_dst_prefixes = c->afxdp_dst_prefixes.n;
+	ac->blocklist = (const char *const *)c->afxdp_blocklist.v;
+	ac->n_blocklist = c->afxdp_blocklist.n;
+}
+#endif
 
 static int
 eal_push(struct weir_app *app, const char *arg)
@@ -292,7 +355,9 @@ build_eal_args(struct weir_app *app, const char *driver, int argc, char **argv)
 	ret |= eal_push(app, "--log-level=lib.eal:warning");
 	snprintf(lcores, sizeof(lcores), "--log-level=weir.*:%s", app->conf.log_level);
 	ret |= eal_push(app, lcores);
-	if (strcmp(driver, "pcap") == 0) {
+	/* afxdp owns its packet memory (UMEM): EAL is there for lcores and
+	 * rings only, like offline replay. */
+	if (strcmp(driver, "pcap") == 0 || strcmp(driver, "afxdp") == 0) {
 		ret |= eal_push(app, "--no-huge");
 		ret |= eal_push(app, "--no-shconf"); /* --in-memory needs hugepages */
 		ret |= eal_push(app, "--no-pci");
@@ -320,6 +385,8 @@ on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		atomic_store(&g_reopen, true);
+	else if (sig == SIGUSR2)
+		atomic_store(&g_reconf, true);
 	else
 		atomic_store(&g_stop, true);
 }
@@ -335,6 +402,7 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
@@ -372,6 +440,9 @@ setup_workers(struct weir_app *app)
 				       app->conf.events_payload_bytes, max_pkts, &g_stop);
 		if (ret < 0)
 			return ret;
+		/* After init, which zeroes the worker: with a pcap sink the
+		 * workers copy each flagged frame, up to its snaplen. */
+		w->frame_bytes = app->frame_bytes;
 		i++;
 	}
 	return 0;
@@ -418,6 +489,52 @@ sum_worker_stats(const struct weir_app *app, struct weir_worker_stats *sum)
 		weir_worker_stats_add(sum, &app->workers[i]->st);
 }
 
+/*
+ * SIGUSR2: re-read the configuration file and hand the driver's run-time
+ * options to the running port (afxdp: capture filter and block list, by
+ * rewriting the XDP program's maps). Nothing else changes without a
+ * restart, and a file that does not load changes nothing.
+ */
+static void
+reconfigure_port(struct weir_app *app)
+{
+#if WEIR_HAVE_AFXDP
+	struct weir_afxdp_conf ac;
+	struct weir_diags ds;
+	struct weir_conf c;
+	int ret;
+
+	if (app->conf_file == NULL) {
+		WEIR_LOG(WARNING, app, "SIGUSR2: no configuration file (-c) to re-read");
+		return;
+	}
+	if (weir_diags_init(&ds, 20) < 0)
+		return;
+	if (weir_conf_defaults(&c) < 0)
+		goto out_diags;
+	ret = weir_conf_load_file(&c, app->conf_file, &ds);
+	if (ret < 0) {
+		print_diags(&ds);
+		WEIR_LOG(ERR, app, "SIGUSR2: %s refused; nothing changed", app->conf_file);
+		goto out_conf;
+	}
+	afxdp_conf_from(&c, &ac);
+	ret = weir_port_reconfigure(&app->port, &ac);
+	if (ret == -ENOTSUP)
+		WEIR_LOG(NOTICE, app, "SIGUSR2: the %s driver has nothing to change at run time",
+			 app->port.ops->name);
+	else if (ret == 0)
+		WEIR_LOG(NOTICE, app, "SIGUSR2: %s re-read, capture filter applied", app->conf_file);
+out_conf:
+	weir_conf_free(&c);
+out_diags:
+	weir_diags_free(&ds);
+#else
+	WEIR_LOG(NOTICE, app, "SIGUSR2: the %s driver has nothing to change at run time",
+		 app->port.ops->name);
+#endif
+}
+
 /* Emitter on the main lcore, until every worker is done and the rings are
  * empty. Idle rounds sleep 100 us: this is not the per-packet path, and a
  * spinning main lcore would steal the CPU a worker may share. */
@@ -430,12 +547,23 @@ run_main_loop(struct weir_app *app)
 	for (;;) {
 		unsigned int n = weir_emitter_poll(&app->em);
 
-		if (atomic_exchange(&g_reopen, false) && app->jsonl_open) {
-			int ret = weir_sink_reopen(&app->jsonl);
+		if (atomic_exchange(&g_reopen, false)) {
+			int ret = 0, r;
+			unsigned int s;
 
-			if (ret < 0 && ret != -ENOTSUP)
-				WEIR_LOG(ERR, app, "jsonl: reopen failed: %s", strerror(-ret));
+			for (s = 0; s < app->n_sinks; s++) {
+				r = weir_sink_reopen(&app->sinks[s]);
+				if (r < 0 && r != -ENOTSUP) {
+					WEIR_LOG(ERR, app, "%s: reopen failed: %s",
+						 app->sinks[s].name, strerror(-r));
+					ret = r;
+				}
+			}
+			weir_obs_reopen_done(&app->obs, ret); /* answers `weirctl reopen` */
 		}
+		weir_obs_tick(&app->obs, app->em.sinks, app->em.n_sinks);
+		if (atomic_exchange(&g_reconf, false))
+			reconfigure_port(app);
 		if (count != 0 && app->n_workers > 1) {
 			struct weir_worker_stats sum;
 
@@ -448,7 +576,12 @@ run_main_loop(struct weir_app *app)
 			 * enqueue: whatever is in the rings now is all. */
 			while (weir_emitter_poll(&app->em) != 0)
 				;
-			break;
+			if (!app->conf.ctl_keep_alive || atomic_load(&g_stop))
+				break;
+			/* --keep-alive: serve the stats socket until stopped */
+			weir_emitter_flush(&app->em);
+			nanosleep(&(const struct timespec){.tv_nsec = 10000000}, NULL);
+			continue;
 		}
 		if (n == 0)
 			nanosleep(&idle, NULL);
@@ -468,6 +601,47 @@ static void
 print_emitter_counters(const struct weir_emitter_stats *s)
 {
 	WEIR_EMITTER_COUNTERS(PRINT_COUNTER)
+}
+
+#define PRINT_SINK_COUNTER(name) fprintf(stderr, "  %-22s %" PRIu64 "\n", #name ":", st.name);
+
+/* One sink's block; per-type counters only where the type has them. */
+static void
+print_sink(const struct weir_app *app, const struct weir_sink *s)
+{
+	const char *what = "";
+	struct weir_sink_stats st;
+
+	weir_sink_stats(s, &st);
+	if (strcmp(s->name, "jsonl") == 0)
+		what = app->conf.output_jsonl;
+	else if (strcmp(s->name, "unix") == 0)
+		what = app->conf.outputs_unix_path;
+	else if (strcmp(s->name, "kafka") == 0)
+		what = app->conf.outputs_kafka_topic;
+	else if (strcmp(s->name, "pcap") == 0)
+		what = app->conf.outputs_pcap_file;
+	fprintf(stderr, " sink %s %s:\n", s->name, what);
+	PRINT_SINK_COUNTER(written)
+	PRINT_SINK_COUNTER(bytes)
+	PRINT_SINK_COUNTER(drop_full)
+	PRINT_SINK_COUNTER(drop_backpressure)
+	PRINT_SINK_COUNTER(drop_errors)
+	PRINT_SINK_COUNTER(queue_depth)
+	PRINT_SINK_COUNTER(queue_hwm)
+	if (strcmp(s->name, "kafka") == 0) {
+		/* delivery reports: written counts the good ones */
+		fprintf(stderr, "  %-22s %" PRIu64 "\n", "delivered:", st.written);
+		fprintf(stderr, "  %-22s %" PRIu64 "\n", "failed:", st.drop_errors);
+		PRINT_SINK_COUNTER(drop_undelivered)
+	}
+	if (strcmp(s->name, "unix") == 0) {
+		PRINT_SINK_COUNTER(subscribers)
+		PRINT_SINK_COUNTER(accepted)
+		PRINT_SINK_COUNTER(drop_subscribers)
+	}
+	if (strcmp(s->name, "pcap") == 0)
+		PRINT_SINK_COUNTER(files)
 }
 
 static int
@@ -505,6 +679,14 @@ print_summary(struct weir_app *app, const char *driver)
 		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_missed:", ps.drop_nic_missed);
 		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_errors:", ps.drop_nic_errors);
 		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nombuf:", ps.drop_nombuf);
+		if (ps.mode[0] != '\0')
+			fprintf(stderr, "  %-22s %s\n", "mode:", ps.mode);
+		for (i = 0; i < ps.n_xstats; i++) {
+			char key[48];
+
+			snprintf(key, sizeof(key), "%s:", ps.xstats[i].name);
+			fprintf(stderr, "  %-22s %" PRIu64 "\n", key, ps.xstats[i].value);
+		}
 		if (ps.error[0] != '\0') {
 			fprintf(stderr, "  %-22s %s\n", "input_error:", ps.error);
 			input_error = 1;
@@ -512,14 +694,8 @@ print_summary(struct weir_app *app, const char *driver)
 	}
 	fprintf(stderr, " emitter:\n");
 	print_emitter_counters(&app->em.st);
-	if (app->jsonl_open) {
-		weir_sink_stats(&app->jsonl, &ss);
-		fprintf(stderr, " sink jsonl %s:\n", app->conf.output_jsonl);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "written:", ss.written);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "bytes:", ss.bytes);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_errors:", ss.drop_errors);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_backpressure:", ss.drop_backpressure);
-	}
+	for (i = 0; i < app->n_sinks; i++)
+		print_sink(app, &app->sinks[i]);
 	unaccounted = weir_worker_stats_unaccounted(&sum);
 	fprintf(stderr,
 		" accounting: rx_packets %" PRIu64 " = scanned %" PRIu64 " + not_scanned %" PRIu64
@@ -535,39 +711,241 @@ print_summary(struct weir_app *app, const char *driver)
 		 sum.events_enqueued == app->em.st.events)
 			? "ok"
 			: "MISMATCH");
+	/* Every formatted event went to every sink: each accounts for all. */
+	for (i = 0; i < app->n_sinks; i++) {
+		uint64_t offered = app->em.st.events - app->em.st.drop_format, lost;
+
+		weir_sink_stats(&app->sinks[i], &ss);
+		lost = ss.drop_full + ss.drop_backpressure + ss.drop_errors + ss.drop_undelivered;
+		fprintf(stderr,
+			" accounting: sink %s: events %" PRIu64 " = written %" PRIu64
+			" + drop_full %" PRIu64 " + drop_backpressure %" PRIu64 " + drop_errors %" PRIu64
+			" + drop_undelivered %" PRIu64 ": %s\n",
+			app->sinks[i].name, offered, ss.written, ss.drop_full, ss.drop_backpressure,
+			ss.drop_errors, ss.drop_undelivered,
+			offered == ss.written + lost ? "ok" : "MISMATCH");
+	}
 	if (input_error)
 		fprintf(stderr, "weir: %s: the capture ended on an error: %s\n", app->port.name,
 			ps.error);
 	return input_error;
 }
 
-static int
-open_sinks(struct weir_app *app)
+/* LINKTYPE_* of a port's frames, for the pcapng interface blocks. */
+static uint16_t
+l2_linktype(enum weir_l2 l2)
 {
-	const struct weir_sink_ops *ops;
-	/* The sink's buffer must hold the longest line the emitter can make. */
-	struct weir_sink_conf sc = {
-		.path = app->conf.output_jsonl,
-		.buffer_size = app->em.text_slot > 32768 ? 2 * app->em.text_slot : 65536,
-	};
+	switch (l2) {
+	case WEIR_L2_ETH:
+		return 1;
+	case WEIR_L2_RAW:
+		return 101;
+	case WEIR_L2_IPV4:
+		return 228;
+	case WEIR_L2_IPV6:
+		return 229;
+	case WEIR_L2_SLL:
+		return 113;
+	case WEIR_L2_SLL2:
+		return 276;
+	case WEIR_L2_NULL:
+		return 0;
+	case WEIR_L2_LOOP:
+		return 108;
+	}
+	return 1;
+}
+
+/* Open one sink of type @p type and start its thread and queue. */
+static int
+open_sink(struct weir_app *app, const char *type, const char *what,
+	  const struct weir_sink_conf *sc)
+{
+	struct weir_sink *s = &app->sinks[app->n_sinks];
+	const struct weir_sink_ops *ops = weir_sink_find(type);
 	int ret;
 
-	if (app->conf.output_jsonl[0] == '\0')
-		return 0;
-	ops = weir_sink_find("jsonl");
 	if (ops == NULL) {
-		WEIR_LOG(ERR, app, "jsonl sink not built");
+		WEIR_LOG(ERR, app, "%s sink not built (this weir has: jsonl, unix, pcap%s)", type,
+			 weir_sink_find("kafka") != NULL ? ", kafka" : "");
 		return -ENOENT;
 	}
-	ret = weir_sink_open(&app->jsonl, ops, &sc);
+	memset(s, 0, sizeof(*s));
+	ret = weir_sink_open(s, ops, sc);
 	if (ret < 0) {
-		WEIR_LOG(ERR, app, "jsonl: cannot open '%s': %s", app->conf.output_jsonl,
+		WEIR_LOG(ERR, app, "%s: cannot open '%s': %s%s%s", type, what, strerror(-ret),
+			 sc->err != NULL && sc->err[0] != '\0' ? ": " : "",
+			 sc->err != NULL ? sc->err : "");
+		return ret;
+	}
+	app->n_sinks++;
+	ret = weir_sink_start(s, app->conf.outputs_queue_size, app->em.text_slot);
+	if (ret < 0) {
+		WEIR_LOG(ERR, app, "%s: cannot start its queue and thread: %s", type,
 			 strerror(-ret));
 		return ret;
 	}
-	app->jsonl_open = 1;
-	app->em.sinks[app->em.n_sinks++] = &app->jsonl;
+	app->em.sinks[app->em.n_sinks++] = s;
 	return 0;
+}
+
+/*
+ * Every configured sink, each enabled by its own key: output.jsonl (-o),
+ * outputs.unix.path, outputs.kafka.brokers, outputs.pcap.file. Before
+ * the workers: the pcap sink decides how much of each frame they copy.
+ */
+static int
+open_sinks(struct weir_app *app)
+{
+	const struct weir_conf *c = &app->conf;
+	char err[512] = "";
+	/* The jsonl buffer must hold the longest line the emitter can make. */
+	struct weir_sink_conf sc = {
+		.path = c->output_jsonl,
+		.buffer_size = app->em.text_slot > 32768 ? 2 * app->em.text_slot : 65536,
+		.fsync = c->outputs_jsonl_fsync,
+		.err = err,
+		.err_len = sizeof(err),
+	};
+	char *end;
+	int ret;
+
+	if (c->host_id[0] != '\0')
+		snprintf(app->host, sizeof(app->host), "%s", c->host_id);
+	else if (gethostname(app->host, sizeof(app->host) - 1) < 0)
+		snprintf(app->host, sizeof(app->host), "unknown");
+	app->em.host = app->host;
+	app->ifaces[0].name = app->port.name;
+	app->ifaces[0].linktype = l2_linktype(app->port.l2);
+
+	if (c->output_jsonl[0] != '\0') {
+		ret = open_sink(app, "jsonl", c->output_jsonl, &sc);
+		if (ret < 0)
+			return ret;
+	}
+	if (c->outputs_unix_path[0] != '\0') {
+		memset(&sc, 0, sizeof(sc));
+		sc.err = err;
+		sc.err_len = sizeof(err);
+		sc.path = c->outputs_unix_path;
+		sc.buffer_size = c->outputs_unix_buffer;
+		sc.mode = (uint32_t)strtoul(c->outputs_unix_mode, &end, 8);
+		if (c->outputs_unix_mode[0] == '\0' || *end != '\0' || sc.mode > 07777) {
+			WEIR_LOG(ERR, app, "outputs.unix.mode: '%s' is not an octal mode",
+				 c->outputs_unix_mode);
+			return -EINVAL;
+		}
+		ret = open_sink(app, "unix", sc.path, &sc);
+		if (ret < 0)
+			return ret;
+	}
+	if (c->outputs_kafka_brokers[0] != '\0') {
+		memset(&sc, 0, sizeof(sc));
+		sc.err = err;
+		sc.err_len = sizeof(err);
+		sc.host = app->host;
+		sc.brokers = c->outputs_kafka_brokers;
+		sc.topic = c->outputs_kafka_topic;
+		sc.key = c->outputs_kafka_key;
+		sc.compression = c->outputs_kafka_compression;
+		sc.acks = c->outputs_kafka_acks;
+		sc.idempotence = c->outputs_kafka_idempotence;
+		sc.properties = (const char *const *)c->outputs_kafka_properties.v;
+		sc.n_properties = c->outputs_kafka_properties.n;
+		sc.flush_timeout_ms = c->outputs_kafka_flush_timeout_ms;
+		ret = open_sink(app, "kafka", sc.brokers, &sc);
+		if (ret < 0)
+			return ret;
+	}
+	if (c->outputs_pcap_file[0] != '\0') {
+		memset(&sc, 0, sizeof(sc));
+		sc.err = err;
+		sc.err_len = sizeof(err);
+		sc.path = c->outputs_pcap_file;
+		sc.snaplen = c->outputs_pcap_snaplen;
+		sc.max_bytes = c->outputs_pcap_max_bytes;
+		sc.ifaces = app->ifaces;
+		sc.n_ifaces = 1;
+		ret = open_sink(app, "pcap", sc.path, &sc);
+		if (ret < 0)
+			return ret;
+		app->frame_bytes = c->outputs_pcap_snaplen;
+	}
+	return 0;
+}
+
+/* Let every sink write its queue out, then close it: what close() still
+ * counts (kafka's undelivered after its flush timeout) is in the summary. */
+static void
+close_sinks(struct weir_app *app)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->n_sinks; i++)
+		weir_sink_stop(&app->sinks[i]);
+	for (i = 0; i < app->n_sinks; i++)
+		weir_sink_close(&app->sinks[i]);
+}
+
+/* Observation: fill the view the control side reads (app/obs.h). Before
+ * launch; the latency histogram is optional (no memory: not kept). */
+static void
+setup_obs(struct weir_app *app, const char *driver)
+{
+	struct weir_obs *o = &app->obs;
+
+	app->lat = malloc(sizeof(*app->lat));
+	if (app->lat != NULL)
+		weir_latency_init(app->lat, rte_get_tsc_hz());
+	app->em.lat = app->lat;
+	o->driver = driver;
+	o->workers = app->workers;
+	o->n_workers = app->n_workers;
+	o->rings = app->rings;
+	o->ports = app->ports;
+	o->n_ports = 1;
+	o->em = &app->em;
+	o->rs = app->rs;
+	o->lat = app->lat;
+	o->start_tsc = rte_rdtsc();
+	o->hz = rte_get_tsc_hz();
+	o->stop = &g_stop;
+	o->reopen = &g_reopen;
+}
+
+/* Stats socket, DPDK telemetry, Prometheus: read-only views served off
+ * the data path (ctl.c, telemetry.c, metrics.c). A failure to serve one
+ * is logged and weir keeps capturing. After launch. */
+static void
+start_control(struct weir_app *app)
+{
+	struct weir_ctl_conf cc = {.path = app->conf.ctl_socket,
+				   .max_clients = app->conf.ctl_max_clients};
+
+	weir_telemetry_attach(&app->obs);
+	if (app->conf.ctl_enabled && (!app->port.offline || app->conf.ctl_keep_alive) &&
+	    weir_ctl_parse_mode(app->conf.ctl_mode, &cc.mode) == 0) {
+		app->ctl = weir_ctl_start(&app->obs, &cc);
+		if (app->ctl == NULL)
+			WEIR_LOG(ERR, app, "ctl: cannot serve %s: %s; running without it", cc.path,
+				 strerror(errno));
+	}
+	if (app->conf.metrics_listen[0] != '\0') {
+		app->metrics = weir_metrics_start(&app->obs, app->conf.metrics_listen);
+		if (app->metrics == NULL)
+			WEIR_LOG(ERR, app, "metrics: cannot listen on %s: %s; running without it",
+				 app->conf.metrics_listen, strerror(errno));
+	}
+}
+
+static void
+stop_control(struct weir_app *app)
+{
+	weir_metrics_stop(app->metrics);
+	app->metrics = NULL;
+	weir_ctl_stop(app->ctl);
+	app->ctl = NULL;
+	weir_telemetry_detach();
 }
 
 static void
@@ -582,9 +960,9 @@ app_cleanup(struct weir_app *app)
 		}
 		rte_ring_free(app->rings[i]);
 	}
-	if (app->jsonl_open)
-		weir_sink_close(&app->jsonl);
+	close_sinks(app);
 	weir_emitter_fini(&app->em);
+	free(app->lat);
 	if (app->port.ops != NULL) {
 		weir_port_stop(&app->port);
 		weir_port_close(&app->port);
@@ -598,6 +976,9 @@ main(int argc, char **argv)
 	static char *eal_argv[WEIR_MAX_EAL_ARGS];
 	struct weir_diags ds;
 	struct weir_port_conf pc;
+#if WEIR_HAVE_AFXDP
+	struct weir_afxdp_conf ac;
+#endif
 	const struct weir_capture_ops *ops;
 	const char *driver;
 	int eal_first, ret, status = WEIR_EXIT_OK;
@@ -611,22 +992,30 @@ main(int argc, char **argv)
 	eal_first = parse_args(&app, argc, argv, &ds);
 	if (eal_first < 0) {
 		print_diags(&ds);
-		return WEIR_EXIT_USAGE;
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
 	}
 	if (app.dump_config) {
 		weir_conf_dump(&app.conf, stdout);
-		return WEIR_EXIT_OK;
+		goto out_conf;
+	}
+	if (weir_control_conf_check(&app.conf, &ds) < 0) {
+		print_diags(&ds);
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
 	}
 	driver = resolve_driver(&app.conf);
 	if (strcmp(driver, "pcap") == 0 && app.conf.capture_pcap_file[0] == '\0') {
 		fprintf(stderr, "weir: capture.driver is pcap but no file was given (-r FILE)\n");
-		return WEIR_EXIT_USAGE;
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
 	}
 	ops = weir_capture_find(driver);
 	if (ops == NULL) {
 		fprintf(stderr, "weir: capture driver '%s' is not supported yet (built: %s)\n",
 			driver, weir_capture_names());
-		return WEIR_EXIT_USAGE;
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
 	}
 
 	app.rs = weir_ruleset_load((const char *const *)app.conf.rules_files.v,
@@ -635,7 +1024,8 @@ main(int argc, char **argv)
 		print_diags(&ds);
 		fprintf(stderr, "weir: rules refused (%u error%s); not starting\n", ds.total,
 			ds.total == 1 ? "" : "s");
-		return WEIR_EXIT_USAGE;
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
 	}
 	if (app.check_config) {
 		printf("configuration OK: %u rules from %u file%s, database %zu bytes, compiled in "
@@ -643,8 +1033,7 @@ main(int argc, char **argv)
 		       app.rs->n_rules, app.conf.rules_files.n,
 		       app.conf.rules_files.n == 1 ? "" : "s", app.rs->db_bytes,
 		       app.rs->compile_ms);
-		weir_ruleset_free(app.rs);
-		return WEIR_EXIT_OK;
+		goto out_rules;
 	}
 	if (app.rs->n_rules == 0)
 		fprintf(stderr, "weir: no rules loaded (-S FILE): packets are only decoded and "
@@ -652,7 +1041,8 @@ main(int argc, char **argv)
 
 	if (build_eal_args(&app, driver, argc - eal_first, argv + eal_first) < 0) {
 		fprintf(stderr, "weir: too many EAL arguments\n");
-		return WEIR_EXIT_USAGE;
+		status = WEIR_EXIT_USAGE;
+		goto out_rules;
 	}
 	/* EAL rewrites its argv (permutes it, stores the program name over
 	 * the last option): give it a copy so we can free what we own. */
@@ -660,7 +1050,8 @@ main(int argc, char **argv)
 	ret = rte_eal_init(app.eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr, "weir: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-		return WEIR_EXIT_RUNTIME;
+		status = WEIR_EXIT_RUNTIME;
+		goto out_rules;
 	}
 	install_signals();
 
@@ -680,6 +1071,12 @@ main(int argc, char **argv)
 	pc.rx_desc = (uint16_t)app.conf.capture_rx_desc;
 	pc.mempool_size = app.conf.capture_mempool;
 	pc.socket_id = (int)rte_socket_id();
+#if WEIR_HAVE_AFXDP
+	if (strcmp(driver, "afxdp") == 0) {
+		afxdp_conf_from(&app.conf, &ac);
+		pc.drv_conf = &ac;
+	}
+#endif
 	ret = weir_port_open(&app.port, ops, &pc, 0);
 	if (ret < 0) {
 		fprintf(stderr, "weir: cannot open %s port '%s': %s\n", driver, pc.name,
@@ -702,6 +1099,7 @@ main(int argc, char **argv)
 	}
 	app.em.rings = app.rings;
 	app.em.n_rings = app.n_workers;
+	setup_obs(&app, driver);
 	ret = weir_port_start(&app.port);
 	if (ret < 0) {
 		status = WEIR_EXIT_RUNTIME;
@@ -711,23 +1109,28 @@ main(int argc, char **argv)
 		fprintf(stderr, "weir: running: %s %s, %u worker%s, %u rules%s\n", driver,
 			app.port.name, app.n_workers, app.n_workers == 1 ? "" : "s",
 			app.rs->n_rules, app.port.offline ? "" : " (SIGINT/SIGTERM to stop)");
+		start_control(&app);
 		run_main_loop(&app);
 	}
 	rte_eal_mp_wait_lcore();
+	stop_control(&app);
 	/* A worker that failed to launch leaves nothing in its ring; drain
 	 * whatever the others left in case the loop ended early. */
 	while (weir_emitter_poll(&app.em) != 0)
 		;
 	weir_emitter_flush(&app.em);
 	weir_port_stop(&app.port);
+	close_sinks(&app);
 	if (print_summary(&app, driver))
 		status = WEIR_EXIT_INPUT;
 
 out_app:
 	app_cleanup(&app);
 out_eal:
-	weir_ruleset_free(app.rs);
 	rte_eal_cleanup();
+out_rules:
+	weir_ruleset_free(app.rs);
+out_conf:
 	weir_conf_free(&app.conf);
 	weir_diags_free(&ds);
 	for (ret = 0; ret < app.eal_argc; ret++)

@@ -30,7 +30,9 @@
 	_(events_enqueued, "events put on the worker's ring")                                \
 	_(drop_ring_full, "events dropped because the ring to the emitter was full")         \
 	_(busy_polls, "polls that returned packets")                                         \
-	_(idle_polls, "polls that returned nothing")
+	_(idle_polls, "polls that returned nothing")                                         \
+	_(busy_cycles, "TSC cycles spent in polls that returned packets")                    \
+	_(idle_cycles, "TSC cycles spent in polls that returned nothing")
 
 #define WEIR_EMITTER_COUNTERS(_)                                                  \
 	_(events, "events taken off the rings")                                    \
@@ -41,7 +43,15 @@
 
 #define WEIR_DECLARE_COUNTER(name, doc) uint64_t name;
 
+/*
+ * One worker's block. @c seq makes it a seqlock with a single writer: the
+ * worker makes it odd, adds a burst's counters, makes it even again
+ * (weir_worker_stats_begin/end), once per poll; a reader copies the block
+ * between two equal even reads of @c seq (weir_worker_stats_read), so
+ * every copy it gets satisfies both identities exactly.
+ */
 struct weir_worker_stats {
+	uint64_t seq;
 	WEIR_WORKER_COUNTERS(WEIR_DECLARE_COUNTER)
 } __attribute__((aligned(64)));
 
@@ -55,6 +65,37 @@ struct weir_emitter_stats {
  * and arm64 never tear.
  */
 void weir_worker_stats_add(struct weir_worker_stats *dst, const struct weir_worker_stats *src);
+
+/*
+ * Writer side of the seqlock (the owning worker only). Memory orders, after
+ * Boehm, "Can seqlocks get along with programming language memory models?":
+ * the relaxed store of the odd value is ordered before the counter stores
+ * by the release fence; the counter stores are ordered before the even
+ * value by its release store. They pair with the reader's acquire load of
+ * seq (before the copy) and its acquire fence (after the copy). On x86
+ * all of this compiles to plain moves: no atomic read-modify-write.
+ */
+static inline void
+weir_worker_stats_begin(struct weir_worker_stats *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void
+weir_worker_stats_end(struct weir_worker_stats *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * Copy @p src into @p dst consistently (any thread). Retries while the
+ * worker is inside a publish window; yields the CPU after a few spins
+ * since a worker may share its CPU with the caller.
+ * @return 0, or -EAGAIN when no consistent copy was seen within 200 ms
+ * (@p dst then holds the last, possibly torn, copy).
+ */
+int weir_worker_stats_read(const struct weir_worker_stats *src, struct weir_worker_stats *dst);
 
 /** rx_packets minus every outcome counter: 0 when the identity holds. */
 int64_t weir_worker_stats_unaccounted(const struct weir_worker_stats *s);

@@ -60,7 +60,14 @@ weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
 	}
 	w->seen = rte_zmalloc("weir_seen", sizeof(uint32_t) * (rs->n_rules ? rs->n_rules : 1),
 			      RTE_CACHE_LINE_SIZE);
-	if (w->seen == NULL) {
+	w->rule_hits = rte_zmalloc("weir_rule_hits",
+				   sizeof(uint64_t) * (rs->n_rules ? rs->n_rules : 1),
+				   RTE_CACHE_LINE_SIZE);
+	if (w->seen == NULL || w->rule_hits == NULL) {
+		rte_free(w->seen);
+		w->seen = NULL;
+		rte_free(w->rule_hits);
+		w->rule_hits = NULL;
 		hs_free_scratch(w->scratch);
 		w->scratch = NULL;
 		return -ENOMEM;
@@ -75,6 +82,8 @@ weir_worker_fini(struct weir_worker *w)
 	w->scratch = NULL;
 	rte_free(w->seen);
 	w->seen = NULL;
+	rte_free(w->rule_hits);
+	w->rule_hits = NULL;
 }
 
 static inline uint64_t
@@ -119,8 +128,10 @@ worker_flush_events(struct weir_worker *w)
 		return;
 	done = rte_ring_enqueue_burst_elem(w->ring, w->ev, sizeof(struct weir_event), w->n_ev,
 					   NULL);
-	w->st.events_enqueued += done;
-	w->st.drop_ring_full += w->n_ev - done;
+	/* Published with the burst's other counters, inside one seqlock
+	 * window, so alerts = events_enqueued + drop_ring_full in any copy. */
+	w->burst_enqueued += done;
+	w->burst_ring_full += w->n_ev - done;
 	w->n_ev = 0;
 }
 
@@ -150,6 +161,9 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	memcpy(ev->src, d->src, sizeof(ev->src));
 	memcpy(ev->dst, d->dst, sizeof(ev->dst));
 	memcpy(ev->payload, d->payload, cap);
+	/* Only with a pcap sink: frame_bytes is 0 otherwise. */
+	ev->frame_len = (uint16_t)(s->pkt->len < w->frame_bytes ? s->pkt->len : w->frame_bytes);
+	memcpy(ev->frame, s->pkt->data, ev->frame_len);
 }
 
 /*
@@ -173,6 +187,7 @@ worker_on_match(unsigned int id, unsigned long long from, unsigned long long to,
 		return 0;
 	w->seen[id] = w->pkt_seq;
 	s->alerts++;
+	w->rule_hits[id]++; /* single writer; readers load it relaxed */
 	if (w->n_ev == WEIR_EV_BATCH) {
 		worker_flush_events(w);
 		s->have_template = 0;
@@ -190,6 +205,7 @@ worker_on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	ev->rule_rev = r->rev;
 	ev->rule_index = id;
 	ev->match_end = (uint32_t)to;
+	ev->seq = ++w->ev_seq;
 	w->n_ev++;
 	return 0;
 }
@@ -245,6 +261,11 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		scanned_bytes += d.payload_len;
 	}
 	worker_flush_events(w);
+	weir_worker_stats_begin(&w->st);
+	w->st.events_enqueued += w->burst_enqueued;
+	w->st.drop_ring_full += w->burst_ring_full;
+	w->burst_enqueued = 0;
+	w->burst_ring_full = 0;
 	w->st.rx_packets += n;
 	w->st.rx_bytes += bytes;
 	w->st.scanned += scanned;
@@ -254,6 +275,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.drop_scan_error += scan_err;
 	w->st.scanned_bytes += scanned_bytes;
 	w->st.alerts += s.alerts;
+	w->st.busy_polls++;
+	weir_worker_stats_end(&w->st);
 }
 
 int
@@ -262,9 +285,10 @@ weir_worker_main(void *arg)
 	struct weir_worker *w = arg;
 	struct weir_pkt pkts[WEIR_BURST];
 	struct weir_rxq *q = w->rxq;
-	uint64_t left = w->max_packets;
+	uint64_t left = w->max_packets, t0, t1;
 
 	w->start_tsc = rte_rdtsc();
+	t0 = w->start_tsc;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		uint16_t want = WEIR_BURST, n;
 
@@ -276,14 +300,25 @@ weir_worker_main(void *arg)
 		}
 		n = weir_rxq_burst(q, pkts, want);
 		if (n == 0) {
+			/* One TSC read per poll: the end of this poll is the
+			 * start of the next. */
+			t1 = rte_rdtsc();
+			weir_worker_stats_begin(&w->st);
 			w->st.idle_polls++;
+			w->st.idle_cycles += t1 - t0;
+			weir_worker_stats_end(&w->st);
+			t0 = t1;
 			if (q->eof)
 				break;
 			continue;
 		}
-		w->st.busy_polls++;
 		worker_process_burst(w, pkts, n);
 		weir_rxq_release(q, pkts, n);
+		t1 = rte_rdtsc();
+		weir_worker_stats_begin(&w->st);
+		w->st.busy_cycles += t1 - t0;
+		weir_worker_stats_end(&w->st);
+		t0 = t1;
 		left -= w->max_packets != 0 ? n : 0;
 	}
 	w->end_tsc = rte_rdtsc();

@@ -30,11 +30,17 @@ struct weir_worker {
 	uint32_t *seen;            /* per rule: pkt_seq of its last alert */
 	uint32_t pkt_seq;
 	uint32_t payload_bytes;    /* payload copied into each event */
+	uint32_t frame_bytes;      /* frame copied into each event (pcap sink's
+				      snaplen), 0 = none; set by main after init */
+	uint64_t ev_seq;           /* seq of the last event created */
 	uint64_t max_packets;      /* stop after this many, 0 = no limit */
 	const atomic_bool *stop;   /* set by main on SIGINT/SIGTERM */
 	uint16_t id;
 	uint16_t n_ev;
-	struct weir_worker_stats st; /* written by this worker only */
+	uint64_t *rule_hits;       /* per rule index: alerts raised; read racily */
+	uint64_t burst_enqueued;   /* this burst's ring outcomes, published */
+	uint64_t burst_ring_full;  /* with the other counters at burst end */
+	struct weir_worker_stats st; /* written by this worker only (seqlock) */
 	struct weir_event ev[WEIR_EV_BATCH];
 
 	/* control-plane only (cold) */

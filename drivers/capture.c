@@ -16,6 +16,7 @@ RTE_LOG_REGISTER(weir_logtype_capture, weir.capture, NOTICE);
 
 extern const struct weir_capture_ops dpdk_capture_ops;
 extern const struct weir_capture_ops pcap_capture_ops;
+extern const struct weir_capture_ops afxdp_capture_ops;
 
 static const struct weir_capture_ops *const g_capture_drivers[] = {
 #if WEIR_HAVE_DPDK
@@ -23,6 +24,9 @@ static const struct weir_capture_ops *const g_capture_drivers[] = {
 #endif
 #if WEIR_HAVE_PCAP
 	&pcap_capture_ops,
+#endif
+#if WEIR_HAVE_AFXDP
+	&afxdp_capture_ops,
 #endif
 };
 
@@ -102,6 +106,14 @@ weir_port_stats(const struct weir_port *port, struct weir_port_stats *st)
 	if (port->ops->stats == NULL)
 		return -ENOTSUP;
 	return port->ops->stats(port, st);
+}
+
+int
+weir_port_reconfigure(struct weir_port *port, const void *drv_conf)
+{
+	if (port->ops == NULL || port->ops->reconfigure == NULL)
+		return -ENOTSUP;
+	return port->ops->reconfigure(port, drv_conf);
 }
 
 void

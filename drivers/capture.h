@@ -15,6 +15,7 @@
 #define WEIR_BURST 32 /* packets per rx burst, as in DPDK's examples */
 #define WEIR_MAX_QUEUES 64
 #define WEIR_PORT_NAME_MAX 64
+#define WEIR_PORT_XSTATS_MAX 16 /* driver-specific counters in weir_port_stats */
 
 /* Link-layer framing of the bytes a driver hands over. */
 enum weir_l2 {
@@ -48,6 +49,15 @@ struct weir_port_stats {
 	uint64_t drop_nic_errors; /* receive errors reported by the NIC */
 	uint64_t drop_nombuf;     /* no buffer to receive into */
 	char error[256];          /* why the source ended early, "" = it did not */
+	/* Driver-specific counters (afxdp: XDP verdicts, socket ring stats),
+	 * printed by name after the common ones. Names starting with drop_
+	 * are losses, like the fields above. */
+	char mode[64];            /* how the port runs ("native xdp, copy"), "" = n/a */
+	unsigned int n_xstats;
+	struct {
+		const char *name; /* static string */
+		uint64_t value;
+	} xstats[WEIR_PORT_XSTATS_MAX];
 };
 
 struct weir_port_conf {
@@ -56,6 +66,8 @@ struct weir_port_conf {
 	uint16_t rx_desc;      /* descriptors per rx queue */
 	uint32_t mempool_size; /* mbufs in the port's pool */
 	int socket_id;         /* NUMA socket for rings and pools */
+	const void *drv_conf;  /* driver-specific options (afxdp: struct
+				* weir_afxdp_conf), NULL = the driver's defaults */
 };
 
 struct weir_capture_ops;
@@ -102,6 +114,9 @@ struct weir_capture_ops {
 	void (*stop)(struct weir_port *port);
 	int (*stats)(const struct weir_port *port, struct weir_port_stats *st);
 	void (*close)(struct weir_port *port);
+	/* optional: apply changed driver options (drv_conf of the same type as
+	 * at open) to the running port; afxdp rewrites its filter maps */
+	int (*reconfigure)(struct weir_port *port, const void *drv_conf);
 	/* data: owning worker only; no blocking, allocation, logging or locks */
 	weir_rx_burst_t rx_burst;
 	weir_release_t release;
@@ -127,6 +142,14 @@ int weir_port_start(struct weir_port *port);
 void weir_port_stop(struct weir_port *port);
 int weir_port_stats(const struct weir_port *port, struct weir_port_stats *st);
 void weir_port_close(struct weir_port *port);
+
+/**
+ * Apply changed driver options to a running port without stopping it
+ * (afxdp: capture filter and block list). Main thread only.
+ * @return 0, -ENOTSUP (the driver has nothing to change at run time),
+ * -EINVAL (bad options; the port keeps its previous ones).
+ */
+int weir_port_reconfigure(struct weir_port *port, const void *drv_conf);
 
 /**
  * Receive up to @p n packets. Owning worker only. Returns how many views

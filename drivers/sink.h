@@ -1,52 +1,149 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Sinks: where the emitter sends formatted events (jsonl now; unix socket,
- * kafka and pcap later). Every sink implements one ops table; the emitter
- * calls the inline wrappers below and never a sink directly. Sinks are
- * called from the emitter thread only.
+ * Sinks: where the emitter sends formatted events (jsonl, unix, kafka,
+ * pcap). Every sink implements one ops table; nothing calls a sink's
+ * functions directly.
+ *
+ * Queueing. Each opened sink gets its own bounded queue and its own thread
+ * (weir_sink_start). The emitter formats an event once and copies it into
+ * every sink's queue (weir_sink_enqueue); a full queue is a counted drop
+ * (drop_full) for that sink alone, so one slow sink never delays the
+ * others, the emitter or the workers. The sink's thread drains its queue in
+ * batches through ops->write, calls ops->flush when the queue runs dry and
+ * ops->idle while it waits. Why a thread per sink rather than per-sink
+ * queues served from the emitter's loop: jsonl and pcap write files, and a
+ * write(2) to a file can block for as long as the disk likes; the unix
+ * sink's subscribers and librdkafka's delivery reports want a thread that
+ * can sleep in poll() too. Kafka's produce is already non-blocking with its
+ * own bounded queue (queue.buffering.max.messages); our queue in front of it
+ * only decouples the emitter from rd_kafka_poll().
+ *
+ * The queue is two single-producer single-consumer rte_rings of pointers
+ * (rte_ring_init on plain memory, so no EAL is needed: unit tests run the
+ * threads too) over a pool of fixed-size records allocated once: "full"
+ * (emitter -> sink thread) and "free" (back). A record holds the event head
+ * (WEIR_EVENT_HEAD_SIZE), the frame copy when the sink asks for it
+ * (WEIR_SINK_F_FRAME) and the text when it asks for it (WEIR_SINK_F_TEXT),
+ * so a text-only sink pays no frame memory and the pcap sink no text.
+ * Records are fixed-size, sized from the rule set's longest line: simple and
+ * O(1), at the cost of memory (queue-size x slot) that malloc only commits
+ * as it is touched.
+ *
+ * Threads: open/start/stop/close and stats on the main thread; enqueue on
+ * the emitter thread (which is the main thread today); write/flush/idle/
+ * reopen on the sink's own thread only, so a sink's state needs no lock.
+ *
+ * Accounting, per sink, once stopped and closed:
+ *   offered = enqueued + drop_full(queue)
+ *   enqueued = written + drop_backpressure + drop_errors + drop_undelivered
+ * (kafka counts its own full local queue in drop_full too, and in written
+ * only what a delivery report confirmed).
  */
 #ifndef WEIR_SINK_H
 #define WEIR_SINK_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
 
+#define WEIR_SINK_BATCH 64         /* records per write() from the sink thread */
+#define WEIR_SINK_IDLE_MS 100      /* longest idle wait: housekeeping period */
+#define WEIR_SINK_MAX_IFACES 8
+#define WEIR_SINK_REOPEN_WAIT_MS 2000 /* a reopen is an open(2): fast or broken */
+
+/* What a sink reads from each queued event (ops->flags). */
+#define WEIR_SINK_F_TEXT 0x1  /* the formatted JSON line */
+#define WEIR_SINK_F_FRAME 0x2 /* ev->frame[0..frame_len) (else frame_len is 0) */
+
+/* An interface the events may name (ev->port indexes this). */
+struct weir_sink_iface {
+	const char *name;
+	uint16_t linktype; /* LINKTYPE_* of its frames (pcapng IDB) */
+};
+
+/*
+ * One flat conf for every sink type; each reads its own fields. Strings
+ * are borrowed for open() only: a sink copies what it keeps.
+ */
 struct weir_sink_conf {
-	const char *path; /* jsonl: file path, "-" for stdout */
-	/* jsonl: bytes buffered between write(2) calls, 0 = 64 KiB. A line
-	 * longer than this is dropped (drop_errors), so size it at least
-	 * weir_event_json_max() of the rule set. */
+	const char *path; /* jsonl: file, "-" stdout; unix: socket; pcap: file prefix */
+	/* jsonl, unix, pcap: bytes buffered between writes, 0 = 64 KiB.
+	 * jsonl: a line longer than this is dropped (drop_errors), so size it
+	 * at least weir_event_json_max() of the rule set. unix: the bound of
+	 * each subscriber's backlog, past which it is disconnected. */
 	size_t buffer_size;
+	bool fsync;       /* jsonl: fsync(2) after each flush that wrote */
+	uint32_t mode;    /* unix: socket file mode */
+	const char *host; /* kafka: client.id suffix */
+	/* kafka */
+	const char *brokers;
+	const char *topic;
+	const char *key;          /* "flow" | "src_ip" | "none" */
+	const char *compression;  /* none | gzip | snappy | lz4 | zstd */
+	const char *acks;         /* all | 1 | 0 */
+	bool idempotence;
+	const char *const *properties; /* "name=value" passed to librdkafka */
+	unsigned int n_properties;
+	uint32_t flush_timeout_ms;
+	/* pcap */
+	uint32_t snaplen;
+	uint64_t max_bytes;       /* rotate past this file size, 0 = never */
+	const struct weir_sink_iface *ifaces;
+	unsigned int n_ifaces;
+	/* optional: open() writes the reason for a failure in words here
+	 * (librdkafka's own message, say), for the caller to print */
+	char *err;
+	size_t err_len;
 };
 
 struct weir_sink_stats {
-	uint64_t written;       /* events whose whole line reached the output */
-	uint64_t bytes;         /* bytes that reached the output */
-	uint64_t drop_errors;   /* events lost to write errors */
-	uint64_t drop_backpressure; /* events dropped because the sink was full */
+	uint64_t enqueued;          /* events the sink's queue took */
+	uint64_t written;           /* events whose whole output reached the peer
+				     * (kafka: delivery report OK) */
+	uint64_t bytes;             /* bytes that reached the output */
+	uint64_t drop_full;         /* queue full (and kafka: its local queue full) */
+	uint64_t drop_backpressure; /* jsonl: reader of a pipe behind, buffer full */
+	uint64_t drop_errors;       /* write errors, failed delivery reports */
+	uint64_t drop_undelivered;  /* kafka: still undelivered at close (flush timeout) */
+	uint64_t queue_depth;       /* events in the queue now */
+	uint64_t queue_hwm;         /* most events ever in the queue */
+	/* per type; 0 elsewhere */
+	uint64_t subscribers;       /* unix: connected now */
+	uint64_t accepted;          /* unix: subscribers accepted in all */
+	uint64_t drop_subscribers;  /* unix: disconnected as too slow (backlog full) */
+	uint64_t files;             /* pcap: files opened (rotation) */
 };
 
 struct weir_sink_ops;
+struct weir_sink_queue;
 
 struct weir_sink {
 	const struct weir_sink_ops *ops;
 	const char *name; /* instance name for stats */
 	void *priv;
-	struct weir_sink_stats st; /* kept by the sink, read via ops->stats */
+	struct weir_sink_stats st; /* kept by the sink (its thread), read via ops->stats */
+	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
 };
 
 struct weir_sink_ops {
 	const char *name;
+	unsigned int flags; /* WEIR_SINK_F_* */
 	/* control: main thread; return 0 or -errno */
 	int (*open)(struct weir_sink *s, const struct weir_sink_conf *conf);
 	void (*close)(struct weir_sink *s);
 	int (*reopen)(struct weir_sink *s); /* optional: log rotation */
-	/* emitter thread */
+	/* the sink's thread (or the caller, when not started) */
 	int (*write)(struct weir_sink *s, const struct weir_event *ev,
 		     const struct weir_text *json, unsigned int n);
 	int (*flush)(struct weir_sink *s);
+	/* optional: wait up to @p timeout_ms for @p wake_fd to become readable
+	 * or for the sink's own I/O, doing its housekeeping (accept, delivery
+	 * reports). Without it the thread waits on wake_fd alone. */
+	void (*idle)(struct weir_sink *s, int wake_fd, int timeout_ms);
 	void (*stats)(const struct weir_sink *s, struct weir_sink_stats *st);
 };
 
@@ -58,8 +155,30 @@ int weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 		   const struct weir_sink_conf *conf);
 
 /**
- * Write @p n events and their formatted text. A sink never blocks the
- * caller for long: what it cannot take is counted in its drop_* stats.
+ * Give the open sink @p s its queue of @p queue_size events (records of
+ * @p text_max text bytes) and start its thread. From then on only
+ * weir_sink_enqueue() feeds it. @return 0 or -errno.
+ */
+int weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max);
+
+/**
+ * Copy @p n events (and their texts) into the sink's queue; what does not
+ * fit is counted in drop_full. Emitter thread. Wakes the sink's thread if
+ * it sleeps. @return number of events queued.
+ */
+unsigned int weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev,
+			       const struct weir_text *json, unsigned int n);
+
+/** Wake the sink's thread (it writes and flushes what is queued). */
+void weir_sink_kick(struct weir_sink *s);
+
+/** Let the thread drain the queue, flush, and end; join it. Main thread. */
+void weir_sink_stop(struct weir_sink *s);
+
+/**
+ * Write @p n events and their formatted text, synchronously (tests, and a
+ * sink that was not started). A sink never blocks the caller for long:
+ * what it cannot take is counted in its drop_* stats.
  * @return number of events accepted (0..n), or -errno on a hard error.
  */
 static inline int
@@ -76,16 +195,17 @@ weir_sink_flush(struct weir_sink *s)
 	return s->ops->flush ? s->ops->flush(s) : 0;
 }
 
-static inline void
-weir_sink_stats(const struct weir_sink *s, struct weir_sink_stats *st)
-{
-	s->ops->stats(s, st);
-}
+/** The sink's counters plus its queue's. Main thread; exact once stopped. */
+void weir_sink_stats(const struct weir_sink *s, struct weir_sink_stats *st);
 
-/** Reopen output (SIGUSR1 / log rotation). -ENOTSUP when not supported. */
+/**
+ * Reopen output (SIGUSR1 / log rotation). On a started sink its thread
+ * does it and this waits for the result (at most WEIR_SINK_REOPEN_WAIT_MS).
+ * @return 0, -ENOTSUP when not supported, -ETIMEDOUT, or the sink's -errno.
+ */
 int weir_sink_reopen(struct weir_sink *s);
 
-/** Flush and close. */
+/** Stop (if started), flush and close. */
 void weir_sink_close(struct weir_sink *s);
 
 #endif /* WEIR_SINK_H */

@@ -7,8 +7,9 @@ PKGS=(
 	meson ninja-build pkg-config gcc clang llvm
 	dpdk dpdk-dev libdpdk-dev
 	libhyperscan-dev libpcap-dev libyaml-dev
-	libcunit1-dev libjansson-dev
-	python3 iproute2 procps
+	libcunit1-dev libjansson-dev librdkafka-dev libmicrohttpd-dev
+	python3 iproute2 procps valgrind
+	libbpf-dev libxdp-dev bpftool tcpreplay iputils-ping
 )
 
 missing=()

@@ -4,6 +4,9 @@
 #   2. build with gcc (build/) and with clang (build-clang/), warnings as errors
 #   3. unit + integration suites on build/
 #   4. unit + asan suites on an AddressSanitizer/UBSan build (build-asan/)
+#   5. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
+#   6. each libFuzzer target for 60 s (build-fuzz/, clang), failing on any
+#      finding (tests/fuzz/README.md)
 # Nothing here needs hugepages: every DPDK process runs --no-huge --no-shconf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +18,18 @@ echo "== build (clang)"
 CC=clang bash tests/build.sh build-clang
 echo "== build (gcc, ASan+UBSan)"
 bash tests/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+echo "== build (clang, libFuzzer targets)"
+CC=clang bash tests/build.sh build-fuzz -Dfuzz=true
 
 echo "== unit + integration (build/)"
-meson test -C build --suite unit --suite integration --print-errorlogs --num-processes 2
+meson test -C build --suite unit --suite integration --suite fuzz-regress --suite valgrind \
+	--print-errorlogs --num-processes 2
 echo "== unit + asan (build-asan/)"
-meson test -C build-asan --suite unit --suite asan --print-errorlogs --num-processes 2
+meson test -C build-asan --suite unit --suite asan --suite fuzz-regress --print-errorlogs \
+	--num-processes 2
+echo "== fuzz (60 s per target, build-fuzz/)"
+fuzz_rc=0
+bash tests/fuzz/run.sh --build build-fuzz 60 || fuzz_rc=1
 # One closing line over both runs, counted from meson's own logs.
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
 import json, sys
@@ -35,3 +45,4 @@ for path in sys.argv[1:]:
             bad += 1
 print("tests: %d passed, %d failed, %d skipped" % (ok, bad, skip))
 PY
+[ "$fuzz_rc" -eq 0 ] || { echo "fuzz: a target found something (see above)"; exit 1; }

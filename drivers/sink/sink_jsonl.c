@@ -6,7 +6,11 @@
  * so a burst of events costs one syscall. The emitter must never stall
  * behind a slow reader: pipes and sockets are written non-blocking, what the
  * reader has not taken stays buffered, and what no longer fits is dropped
- * and counted. reopen() supports logrotate (SIGUSR1).
+ * and counted. reopen() supports logrotate (SIGUSR1). With fsync on
+ * (outputs.jsonl.fsync), a flush that wrote also fsync(2)s, so what the
+ * summary counts as written has reached the disk, not only the page cache;
+ * a flush happens each time the sink's queue runs dry, so under load it
+ * costs one fsync per drained backlog, not one per event.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +36,8 @@ struct jsonl {
 	int stdout_fl;
 	bool mid_line;    /* the output ends inside a line (a write was cut) */
 	bool lead_nl;     /* buf[0] is a '\n' closing that line, not an event */
+	bool fsync;       /* fsync(2) after a flush that wrote */
+	bool unsynced;    /* bytes written since the last fsync */
 	char *path;       /* own copy, for reopen */
 	size_t used;      /* bytes in buf */
 	size_t cap;
@@ -116,6 +122,7 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 		}
 		s->st.bytes += off;
 		s->st.written += lines;
+		j->unsynced = true;
 		j->n_buffered -= lines;
 		j->mid_line = j->buf[off - 1] != '\n';
 	}
@@ -155,6 +162,7 @@ jsonl_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 		return -ENOMEM;
 	j->cap = cap;
 	j->fd = -1;
+	j->fsync = conf->fsync;
 
 	if (strcmp(conf->path, "-") == 0) {
 		j->is_stdout = true;
@@ -241,7 +249,16 @@ jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 static int
 jsonl_flush(struct weir_sink *s)
 {
-	return jsonl_drain(s, s->priv);
+	struct jsonl *j = s->priv;
+	int rc = jsonl_drain(s, j);
+
+	/* EINVAL: a pipe or a terminal, which have nothing to sync. */
+	if (j->fsync && j->unsynced) {
+		j->unsynced = false;
+		if (fsync(j->fd) < 0 && errno != EINVAL && rc == 0)
+			rc = -errno;
+	}
+	return rc;
 }
 
 static int
@@ -309,6 +326,8 @@ jsonl_close(struct weir_sink *s)
 			break;
 	}
 	s->st.drop_errors += j->n_buffered;
+	if (j->fsync && j->unsynced)
+		fsync(j->fd);
 	if (j->restore_fl)
 		fcntl(j->fd, F_SETFL, j->stdout_fl);
 	if (!j->is_stdout)
@@ -320,6 +339,7 @@ jsonl_close(struct weir_sink *s)
 
 const struct weir_sink_ops jsonl_sink_ops = {
 	.name = "jsonl",
+	.flags = WEIR_SINK_F_TEXT,
 	.open = jsonl_open,
 	.close = jsonl_close,
 	.reopen = jsonl_reopen,

@@ -42,6 +42,7 @@ fill_event(struct weir_event *ev)
 	ev->payload_len = 3;
 	ev->payload_cap = 3;
 	ev->worker = 2;
+	ev->seq = 77;
 	ev->port = 1;
 	ev->queue = 3;
 	ev->sport = 49152;
@@ -66,7 +67,7 @@ format_parse(const struct weir_event *ev, const struct weir_event_rule *rule, co
 	json_t *root;
 	int n;
 
-	n = weir_event_format_json(ev, rule, iface, buf, len);
+	n = weir_event_format_json(ev, rule, iface, NULL, buf, len);
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT((size_t)n < len);
 	CU_ASSERT(buf[n] == '\0');
@@ -103,6 +104,29 @@ jint(json_t *obj, const char *key)
 	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
+/* host-id goes into weir.host, before the worker and its seq. */
+static void
+test_host_and_seq(void)
+{
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root, *weir;
+	int n;
+
+	fill_event(&ev);
+	ev.seq = UINT64_MAX / 2;
+	n = weir_event_format_json(&ev, &g_rule, "eth0", "sensor-\"7\"", buf, sizeof(buf));
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT(strstr(buf, ",\"weir\":{\"rule_index\":42,\"match_end\":9,"
+			      "\"host\":\"sensor-\\\"7\\\"\",\"worker\":2,"
+			      "\"seq\":9223372036854775807,") != NULL);
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	weir = json_object_get(root, "weir");
+	CU_ASSERT(json_object_get(weir, "host") == NULL); /* NULL host: left out */
+	CU_ASSERT(jint(weir, "seq") == (json_int_t)(UINT64_MAX / 2));
+	json_decref(root);
+}
+
 static void
 test_golden_line(void)
 {
@@ -114,7 +138,7 @@ test_golden_line(void)
 		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
 		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
 		"\"severity\":3},\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
-		"\"match_end\":9,\"worker\":2,\"port\":1,\"queue\":3,\"wire_len\":80,"
+		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
 		"\"payload_len\":3,\"payload_truncated\":false,"
 		"\"ts_ns\":1795532645123456789}}\n";
 	struct weir_event ev;
@@ -140,8 +164,8 @@ test_key_order(void)
 		"action", "gid", "signature_id", "rev", "signature", "category", "severity",
 	};
 	static const char *const weir[] = {
-		"rule_index", "match_end", "worker", "port", "queue", "wire_len", "payload_len",
-		"payload_truncated", "ts_ns",
+		"rule_index", "match_end", "worker", "seq", "port", "queue", "wire_len",
+		"payload_len", "payload_truncated", "ts_ns",
 	};
 	struct weir_event ev;
 	char buf[BUF_LEN];
@@ -388,7 +412,7 @@ test_unknown_ip_version_einval(void)
 
 	fill_event(&ev);
 	ev.ip_version = 5;
-	CU_ASSERT(weir_event_format_json(&ev, &g_rule, "eth0", buf, sizeof(buf)) == -EINVAL);
+	CU_ASSERT(weir_event_format_json(&ev, &g_rule, "eth0", NULL, buf, sizeof(buf)) == -EINVAL);
 }
 
 static void
@@ -602,12 +626,12 @@ test_enospc_every_short_length(void)
 	ev.payload_cap = 50;
 	ev.payload_len = 60;
 	rule.signature = "q\"uo\\te \x01 \xc3\xa9 \xff";
-	n = weir_event_format_json(&ev, &rule, "eth\n0", full, sizeof(full));
+	n = weir_event_format_json(&ev, &rule, "eth\n0", NULL, full, sizeof(full));
 	CU_ASSERT_FATAL(n > 0);
 	for (len = 0; len <= (size_t)n; len++) {
 		buf = malloc(len != 0 ? len : 1);
 		CU_ASSERT_FATAL(buf != NULL);
-		rc = weir_event_format_json(&ev, &rule, "eth\n0", buf, len);
+		rc = weir_event_format_json(&ev, &rule, "eth\n0", NULL, buf, len);
 		CU_ASSERT(rc == -ENOSPC);
 		if (rc != -ENOSPC)
 			fprintf(stderr, "len %zu: rc %d\n", len, rc);
@@ -617,7 +641,7 @@ test_enospc_every_short_length(void)
 	}
 	buf = malloc((size_t)n + 1);
 	CU_ASSERT_FATAL(buf != NULL);
-	CU_ASSERT(weir_event_format_json(&ev, &rule, "eth\n0", buf, (size_t)n + 1) == n);
+	CU_ASSERT(weir_event_format_json(&ev, &rule, "eth\n0", NULL, buf, (size_t)n + 1) == n);
 	CU_ASSERT(memcmp(buf, full, (size_t)n + 1) == 0);
 	free(buf);
 }
@@ -667,7 +691,7 @@ test_json_max_bound_worst_case(void)
 		max = weir_event_json_max(text);
 		buf = malloc(max);
 		CU_ASSERT_FATAL(buf != NULL);
-		n = weir_event_format_json(&ev, &rule, iface, buf, max);
+		n = weir_event_format_json(&ev, &rule, iface, iface, buf, max);
 		CU_ASSERT(n > 0 && (size_t)n < max);
 		json_decref(format_parse(&ev, &rule, iface, buf, max));
 		rule.signature = sig;
@@ -693,6 +717,7 @@ main(void)
 	if (s == NULL)
 		return 1;
 	CU_ADD_TEST(s, test_golden_line);
+	CU_ADD_TEST(s, test_host_and_seq);
 	CU_ADD_TEST(s, test_key_order);
 	CU_ADD_TEST(s, test_escape_quotes_backslash_controls);
 	CU_ADD_TEST(s, test_escape_invalid_utf8);

@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stats socket server. One control thread polls the listening socket and
+ * every client (all non-blocking) with a 100 ms timeout, so it notices a
+ * stop request within that. Requests are parsed with jansson, dispatched
+ * through a command table, and the reply is queued on the client and
+ * written as far as the socket takes it; nothing a client does can make
+ * this thread wait, except `reopen`, which waits (bounded) for main to
+ * reopen the sinks so that its reply tells the truth.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "ctl.h"
+#include "log.h"
+
+RTE_LOG_REGISTER(weir_logtype_ctl, weir.ctl, NOTICE);
+
+#define CTL_POLL_MS 100
+#define CTL_MAX_CLIENTS_HARD 1024
+
+struct ctl_client {
+	int fd;
+	bool closing;  /* close once out is written (error replies) */
+	size_t in_len;
+	char in[WEIR_CTL_LINE_MAX];
+	char *out;
+	size_t out_len, out_off, out_cap;
+	uint64_t last_write_ms; /* last write progress (or when out filled) */
+	uint64_t last_req_ms;
+};
+
+struct weir_ctl {
+	struct weir_obs *obs;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	int lfd;
+	unsigned int max_clients;
+	struct ctl_client *clients; /* max_clients slots, fd -1 = free */
+	pthread_t thread;
+	atomic_bool quit;
+};
+
+/* A command: name, handler, one-line doc. The handler returns the reply
+ * object (the server adds schema_version, command and ok), or NULL with
+ * a message in err. */
+struct ctl_cmd {
+	const char *name;
+	json_t *(*fn)(struct weir_obs *obs, const json_t *req, char *err, size_t errlen);
+	const char *doc;
+};
+
+static uint64_t
+ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+weir_ctl_parse_mode(const char *text, unsigned int *mode)
+{
+	unsigned int v = 0;
+	const char *p = text;
+
+	if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+		p += 2;
+	if (*p == '\0' || strlen(p) > 4)
+		return -EINVAL;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '7')
+			return -EINVAL;
+		v = v * 8 + (unsigned int)(*p - '0');
+	}
+	if (v > 0777)
+		return -EINVAL;
+	*mode = v;
+	return 0;
+}
+
+static json_t *
+ctl_cmd_version(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)req;
+	return weir_obs_version(obs, err, errlen);
+}
+
+static json_t *
+ctl_cmd_stats(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)req;
+	return weir_obs_stats(obs, err, errlen);
+}
+
+static json_t *
+ctl_cmd_ports(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)req;
+	return weir_obs_ports(obs, err, errlen);
+}
+
+static json_t *
+ctl_cmd_workers(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)req;
+	return weir_obs_workers(obs, err, errlen);
+}
+
+static json_t *
+ctl_cmd_sinks(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	json_t *j = json_object();
+
+	(void)req;
+	json_object_set_new(j, "sinks", weir_obs_sinks(obs, err, errlen));
+	return j;
+}
+
+static json_t *
+ctl_cmd_rules(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	const json_t *t = json_object_get(req, "top");
+	json_int_t top = 0;
+
+	if (t != NULL) {
+		if (!json_is_integer(t) || json_integer_value(t) < 1 ||
+		    json_integer_value(t) > WEIR_OBS_RULES_TOP_MAX) {
+			snprintf(err, errlen, "\"top\" must be an integer in [1, %d]",
+				 WEIR_OBS_RULES_TOP_MAX);
+			return NULL;
+		}
+		top = json_integer_value(t);
+	}
+	return weir_obs_rules(obs, (unsigned int)top, err, errlen);
+}
+
+static json_t *
+ctl_cmd_latency(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)req;
+	return weir_obs_latency(obs, err, errlen);
+}
+
+static json_t *
+ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)obs;
+	(void)req;
+	snprintf(err, errlen, "not supported yet: rule reload arrives with the rule-set "
+			      "lifecycle (issue 3); restart weir to load new rules");
+	return NULL;
+}
+
+/* Hand the reopen to main (the sinks' owner) and wait for its answer. */
+static json_t *
+ctl_cmd_reopen(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+	unsigned int my, i;
+	int rc;
+
+	(void)req;
+	if (obs->reopen == NULL) {
+		snprintf(err, errlen, "not supported yet: no sink to reopen in this run");
+		return NULL;
+	}
+	my = atomic_fetch_add(&obs->reopen_req, 1) + 1;
+	atomic_store(obs->reopen, true);
+	for (i = 0; i < WEIR_CTL_REOPEN_WAIT_MS; i++) {
+		if ((int)(atomic_load(&obs->reopen_ack) - my) >= 0)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	if (i == WEIR_CTL_REOPEN_WAIT_MS) {
+		snprintf(err, errlen, "reopen requested but not done within %d ms",
+			 WEIR_CTL_REOPEN_WAIT_MS);
+		return NULL;
+	}
+	rc = atomic_load(&obs->reopen_rc);
+	if (rc < 0 && rc != -ENOTSUP) {
+		snprintf(err, errlen, "reopen failed: %s", strerror(-rc));
+		return NULL;
+	}
+	return json_pack("{s:b}", "reopened", 1);
+}
+
+static json_t *
+ctl_cmd_shutdown(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	(void)req;
+	(void)err;
+	(void)errlen;
+	atomic_store(obs->stop, true);
+	return json_pack("{s:b}", "stopping", 1);
+}
+
+static json_t *ctl_cmd_help(struct weir_obs *obs, const json_t *req, char *err, size_t errlen);
+
+static const struct ctl_cmd g_ctl_cmds[] = {
+	{"version", ctl_cmd_version, "weir, DPDK and Hyperscan versions"},
+	{"stats", ctl_cmd_stats, "every counter, the accounting identities, latency"},
+	{"ports", ctl_cmd_ports, "per port and queue counters, NIC drops"},
+	{"workers", ctl_cmd_workers, "per worker counters and busy ratio"},
+	{"rules", ctl_cmd_rules, "rules by hits, most first; {\"top\":N}"},
+	{"latency", ctl_cmd_latency, "rx to sink latency percentiles"},
+	{"sinks", ctl_cmd_sinks, "per sink counters"},
+	{"reload", ctl_cmd_reload, "reload the rules (not supported yet)"},
+	{"reopen", ctl_cmd_reopen, "reopen log files (as SIGUSR1)"},
+	{"shutdown", ctl_cmd_shutdown, "stop weir (as SIGINT)"},
+	{"help", ctl_cmd_help, "this list"},
+};
+
+#define CTL_NCMDS (sizeof(g_ctl_cmds) / sizeof(g_ctl_cmds[0]))
+
+static json_t *
+ctl_cmd_help(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	json_t *j = json_object(), *c = json_object();
+	unsigned int i;
+
+	(void)obs;
+	(void)req;
+	(void)err;
+	(void)errlen;
+	for (i = 0; i < CTL_NCMDS; i++)
+		json_object_set_new(c, g_ctl_cmds[i].name, json_string(g_ctl_cmds[i].doc));
+	json_object_set_new(j, "commands", c);
+	return j;
+}
+
+static char *
+ctl_dump_line(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII), *line;
+	size_t n;
+
+	json_decref(j);
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	line = realloc(s, n + 2);
+	if (line == NULL) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+static char *
+ctl_error_line(const char *command, const char *msg)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "schema_version", json_integer(WEIR_OBS_SCHEMA_VERSION));
+	if (command != NULL)
+		json_object_set_new(j, "command", json_string(command));
+	json_object_set_new(j, "ok", json_false());
+	json_object_set_new(j, "error", json_string(msg));
+	return ctl_dump_line(j);
+}
+
+char *
+weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len)
+{
+	char err[256] = "";
+	const char *name;
+	json_error_t jerr;
+	json_t *req, *rep, *cmd;
+	unsigned int i;
+	char *out;
+
+	/* JSON_REJECT_DUPLICATES: {"command":"stats","command":"shutdown"}
+	 * must not mean whichever a parser happens to keep. */
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req == NULL) {
+		snprintf(err, sizeof(err), "malformed request: %s (column %d)", jerr.text,
+			 jerr.column);
+		return ctl_error_line(NULL, err);
+	}
+	if (!json_is_object(req)) {
+		json_decref(req);
+		return ctl_error_line(NULL, "malformed request: not a JSON object");
+	}
+	cmd = json_object_get(req, "command");
+	if (!json_is_string(cmd)) {
+		json_decref(req);
+		return ctl_error_line(NULL, "malformed request: \"command\" (a string) is missing");
+	}
+	name = json_string_value(cmd);
+	for (i = 0; i < CTL_NCMDS; i++)
+		if (strcmp(g_ctl_cmds[i].name, name) == 0)
+			break;
+	if (i == CTL_NCMDS) {
+		snprintf(err, sizeof(err), "unknown command '%.64s' (try \"help\")", name);
+		out = ctl_error_line(NULL, err);
+		json_decref(req);
+		return out;
+	}
+	name = g_ctl_cmds[i].name; /* ours: req is freed below */
+	rep = g_ctl_cmds[i].fn(obs, req, err, sizeof(err));
+	json_decref(req);
+	if (rep == NULL)
+		return ctl_error_line(name, err[0] ? err : "failed");
+	json_object_set_new(rep, "schema_version", json_integer(WEIR_OBS_SCHEMA_VERSION));
+	json_object_set_new(rep, "command", json_string(name));
+	json_object_set_new(rep, "ok", json_true());
+	return ctl_dump_line(rep);
+}
+
+/* ---- the server ---- */
+
+static void
+ctl_client_close(struct ctl_client *cl)
+{
+	if (cl->fd >= 0)
+		close(cl->fd);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+}
+
+/* Queue @p line (consumed) on @p cl; drop a client that reads too little. */
+static int
+ctl_client_queue(struct ctl_client *cl, char *line)
+{
+	size_t n;
+
+	if (line == NULL)
+		return -ENOMEM;
+	n = strlen(line);
+	if (cl->out_off != 0 && cl->out_off == cl->out_len)
+		cl->out_off = cl->out_len = 0;
+	if (cl->out_len + n > WEIR_CTL_OUT_MAX) {
+		free(line);
+		return -ENOBUFS;
+	}
+	if (cl->out_len + n > cl->out_cap) {
+		size_t cap = cl->out_cap ? cl->out_cap : 4096;
+		char *p;
+
+		while (cap < cl->out_len + n)
+			cap *= 2;
+		p = realloc(cl->out, cap);
+		if (p == NULL) {
+			free(line);
+			return -ENOMEM;
+		}
+		cl->out = p;
+		cl->out_cap = cap;
+	}
+	if (cl->out_len == cl->out_off)
+		cl->last_write_ms = ctl_now_ms(); /* the stall clock starts now */
+	memcpy(cl->out + cl->out_len, line, n);
+	cl->out_len += n;
+	free(line);
+	return 0;
+}
+
+/* Write what the socket takes. @return 0, or -errno to disconnect. */
+static int
+ctl_client_flush(struct ctl_client *cl)
+{
+	while (cl->out_off < cl->out_len) {
+		ssize_t w = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		cl->out_off += (size_t)w;
+		cl->last_write_ms = ctl_now_ms();
+	}
+	cl->out_off = cl->out_len = 0;
+	return 0;
+}
+
+/* Serve every complete line in the input buffer. */
+static int
+ctl_client_serve(struct weir_ctl *c, struct ctl_client *cl)
+{
+	char *nl;
+	int ret;
+
+	while (!cl->closing && (nl = memchr(cl->in, '\n', cl->in_len)) != NULL) {
+		size_t len = (size_t)(nl - cl->in);
+
+		if (len > 0 && cl->in[len - 1] == '\r')
+			len--;
+		if (len > 0) {
+			ret = ctl_client_queue(cl, weir_ctl_handle(c->obs, cl->in, len));
+			if (ret < 0)
+				return ret;
+		}
+		cl->last_req_ms = ctl_now_ms();
+		cl->in_len -= (size_t)(nl + 1 - cl->in);
+		memmove(cl->in, nl + 1, cl->in_len);
+	}
+	if (!cl->closing && cl->in_len == sizeof(cl->in)) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "request line longer than %d bytes; disconnecting",
+			 WEIR_CTL_LINE_MAX - 1);
+		cl->closing = true;
+		cl->in_len = 0;
+		return ctl_client_queue(cl, ctl_error_line(NULL, msg));
+	}
+	return 0;
+}
+
+/* Read what is there. @return 0, or -errno / -EPIPE (peer closed). */
+static int
+ctl_client_read(struct weir_ctl *c, struct ctl_client *cl)
+{
+	unsigned int round;
+
+	/* Bounded: a client that writes without pause gets its turn again
+	 * on the next poll, after the others. */
+	for (round = 0; round < 16; round++) {
+		ssize_t r;
+
+		if (cl->closing) {
+			char sink[512];
+
+			/* discard: the client is being shown the door */
+			r = recv(cl->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		} else {
+			r = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len,
+				 MSG_DONTWAIT);
+		}
+		if (r == 0)
+			return -EPIPE;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		if (cl->closing)
+			return 0;
+		cl->in_len += (size_t)r;
+		if (ctl_client_serve(c, cl) < 0)
+			return -ENOBUFS;
+		if (cl->closing)
+			return 0;
+	}
+	return 0;
+}
+
+static void
+ctl_accept(struct weir_ctl *c)
+{
+	unsigned int i, n;
+
+	for (n = 0; n < 64; n++) { /* bounded: the rest waits for the next round */
+		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		for (i = 0; i < c->max_clients; i++)
+			if (c->clients[i].fd < 0)
+				break;
+		if (i == c->max_clients) {
+			char msg[64], *line;
+
+			snprintf(msg, sizeof(msg), "too many clients (at most %u)", c->max_clients);
+			line = ctl_error_line(NULL, msg);
+			if (line != NULL) {
+				/* best effort, never waits: the socket is new
+				 * and its buffer empty */
+				if (send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+					WEIR_LOG(DEBUG, ctl, "ctl: refusing a client: %s",
+						 strerror(errno));
+				free(line);
+			}
+			close(fd);
+			continue;
+		}
+		memset(&c->clients[i], 0, sizeof(c->clients[i]));
+		c->clients[i].fd = fd;
+		c->clients[i].last_req_ms = ctl_now_ms();
+	}
+}
+
+static void *
+ctl_thread_main(void *arg)
+{
+	struct weir_ctl *c = arg;
+	struct pollfd *pfd;
+	unsigned int *idx, i;
+
+	pfd = calloc(c->max_clients + 1, sizeof(*pfd));
+	idx = calloc(c->max_clients + 1, sizeof(*idx));
+	if (pfd == NULL || idx == NULL) {
+		WEIR_LOG(ERR, ctl, "ctl: out of memory; the stats socket is not served");
+		goto out;
+	}
+	while (!atomic_load(&c->quit)) {
+		unsigned int n = 1;
+		uint64_t now;
+		int ret;
+
+		pfd[0].fd = c->lfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < c->max_clients; i++) {
+			struct ctl_client *cl = &c->clients[i];
+
+			if (cl->fd < 0)
+				continue;
+			pfd[n].fd = cl->fd;
+			pfd[n].events = POLLIN | (cl->out_len > cl->out_off ? POLLOUT : 0);
+			pfd[n].revents = 0;
+			idx[n++] = i;
+		}
+		ret = poll(pfd, n, CTL_POLL_MS);
+		if (ret < 0 && errno != EINTR) {
+			WEIR_LOG(ERR, ctl, "ctl: poll failed: %s", strerror(errno));
+			break;
+		}
+		now = ctl_now_ms();
+		for (i = 1; i < n && ret > 0; i++) {
+			struct ctl_client *cl = &c->clients[idx[i]];
+			int r = 0;
+
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				r = ctl_client_read(c, cl);
+			if (r == 0)
+				r = ctl_client_flush(cl);
+			if (r == 0 && cl->closing && cl->out_len == cl->out_off)
+				r = -ECONNRESET; /* error reply written: done */
+			if (r < 0)
+				ctl_client_close(cl);
+		}
+		/* Timeouts: a client that takes no bytes, or sends nothing.
+		 * Read the clock again: serving above stamped clients with
+		 * times later than the poll's. */
+		now = ctl_now_ms();
+		for (i = 0; i < c->max_clients; i++) {
+			struct ctl_client *cl = &c->clients[i];
+
+			if (cl->fd < 0)
+				continue;
+			if ((cl->out_len > cl->out_off &&
+			     (int64_t)(now - cl->last_write_ms) > WEIR_CTL_STALL_MS) ||
+			    (cl->out_len == cl->out_off &&
+			     (int64_t)(now - cl->last_req_ms) > WEIR_CTL_IDLE_MS))
+				ctl_client_close(cl);
+		}
+		if (ret > 0 && (pfd[0].revents & POLLIN))
+			ctl_accept(c);
+	}
+out:
+	/* Last words: replies queued (e.g. to "shutdown") get one try. */
+	for (i = 0; i < c->max_clients; i++) {
+		if (c->clients[i].fd >= 0) {
+			ctl_client_flush(&c->clients[i]);
+			ctl_client_close(&c->clients[i]);
+		}
+	}
+	free(pfd);
+	free(idx);
+	return NULL;
+}
+
+/* mkdir -p of @p path's directory. */
+static int
+ctl_mkdirs(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Remove a socket left by a dead weir; refuse when one is alive. */
+static int
+ctl_clear_stale(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (ret == 0)
+		return -EADDRINUSE;
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+struct weir_ctl *
+weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct weir_ctl *c;
+	struct stat st;
+	unsigned int i;
+	int ret;
+
+	if (strlen(conf->path) >= sizeof(sa.sun_path) || conf->path[0] == '\0') {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->obs = obs;
+	c->lfd = -1;
+	c->max_clients = conf->max_clients ? conf->max_clients : 64;
+	if (c->max_clients > CTL_MAX_CLIENTS_HARD)
+		c->max_clients = CTL_MAX_CLIENTS_HARD;
+	atomic_init(&c->quit, false);
+	c->clients = calloc(c->max_clients, sizeof(*c->clients));
+	if (c->clients == NULL) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < c->max_clients; i++)
+		c->clients[i].fd = -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", conf->path);
+	snprintf(c->path, sizeof(c->path), "%s", conf->path);
+	ret = ctl_mkdirs(conf->path);
+	if (ret < 0)
+		goto err_free;
+	ret = ctl_clear_stale(&sa);
+	if (ret < 0)
+		goto err_free;
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	if (bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	if (chmod(sa.sun_path, conf->mode) < 0 || stat(sa.sun_path, &st) < 0) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	if (listen(c->lfd, SOMAXCONN) < 0) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	/* A DPDK control thread: it runs on the CPUs EAL keeps for control
+	 * threads, never on a worker lcore. */
+	ret = rte_ctrl_thread_create(&c->thread, "weir-ctl", NULL, ctl_thread_main, c);
+	if (ret != 0) {
+		ret = ret < 0 ? ret : -ret;
+		goto err_unlink;
+	}
+	return c;
+
+err_unlink:
+	unlink(sa.sun_path);
+err_close:
+	close(c->lfd);
+err_free:
+	free(c->clients);
+	free(c);
+	errno = -ret;
+	return NULL;
+}
+
+void
+weir_ctl_stop(struct weir_ctl *c)
+{
+	struct stat st;
+
+	if (c == NULL)
+		return;
+	atomic_store(&c->quit, true);
+	pthread_join(c->thread, NULL);
+	/* Remove the path only if it is still our socket. */
+	if (stat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+		unlink(c->path);
+	close(c->lfd);
+	free(c->clients);
+	free(c);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stats socket: a Unix stream socket served by one control thread (a DPDK
+ * control thread, never a worker lcore). One JSON request per line,
+ * {"command":"stats"}, one JSON reply per line, each carrying
+ * schema_version. The thread only reads counters through the views of
+ * obs.h; stop and reopen go to main through the flags its signals use.
+ *
+ * Misbehaving clients are bounded: a line longer than WEIR_CTL_LINE_MAX
+ * gets an error and a disconnect; more than max_clients connections get
+ * an error and a close; a client that does not read its replies is
+ * dropped once WEIR_CTL_OUT_MAX bytes are pending or no byte could be
+ * written for WEIR_CTL_STALL_MS; an idle client is dropped after
+ * WEIR_CTL_IDLE_MS.
+ */
+#ifndef WEIR_CTL_H
+#define WEIR_CTL_H
+
+#include <stddef.h>
+
+#include "obs.h"
+
+#define WEIR_CTL_LINE_MAX 4096      /* bytes per request line, '\n' included */
+#define WEIR_CTL_OUT_MAX (1u << 20) /* reply bytes pending per client */
+#define WEIR_CTL_STALL_MS 5000      /* no write progress: disconnect */
+#define WEIR_CTL_IDLE_MS 300000     /* no request at all: disconnect */
+#define WEIR_CTL_REOPEN_WAIT_MS 2000
+
+struct weir_ctl_conf {
+	const char *path;         /* socket path; its directory is created */
+	unsigned int mode;        /* permission bits of the socket */
+	unsigned int max_clients; /* connections served at once */
+};
+
+struct weir_ctl;
+
+/**
+ * Parse a socket mode: octal digits ("0660", "660", "0o660"), at most
+ * 0777. @return 0 or -EINVAL.
+ */
+int weir_ctl_parse_mode(const char *text, unsigned int *mode);
+
+/**
+ * Create the socket and start the control thread. Main thread, after the
+ * workers were launched; @p obs must outlive weir_ctl_stop().
+ * @return the server, or NULL with errno set: EADDRINUSE (another process
+ * serves @p conf->path), ENAMETOOLONG, EEXIST (path is not a socket),
+ * or the errno of mkdir/socket/bind/listen/thread creation.
+ */
+struct weir_ctl *weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf);
+
+/** Stop the thread, close every client, remove the socket. NULL safe. */
+void weir_ctl_stop(struct weir_ctl *c);
+
+/**
+ * Serve one request line (without its '\n'). Used by the control thread
+ * and by tests. @return the reply as a malloc'ed line ending in '\n',
+ * or NULL when out of memory.
+ */
+char *weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len);
+
+#endif /* WEIR_CTL_H */

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Prometheus exposition. The text is rendered from the same views as the
+ * stats socket (obs.c), so the two can never disagree about a counter;
+ * only the names differ, Prometheus-style: *_total for counters, base
+ * units (seconds), labels for port, queue, worker, ring, sink and sid.
+ * libmicrohttpd serves it from its internal thread, with a connection
+ * limit and timeout so scrapers cannot pile up.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "metrics.h"
+#include "weir_config.h"
+
+#if WEIR_HAVE_MICROHTTPD
+#include <microhttpd.h>
+#endif
+
+#define METRICS_CONN_LIMIT 16
+#define METRICS_CONN_TIMEOUT_S 10
+
+int
+weir_metrics_parse_listen(const char *text, struct sockaddr_in *sa)
+{
+	const char *colon = strrchr(text, ':');
+	char host[64];
+	char *end;
+	unsigned long port;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (colon == NULL)
+		colon = text - 1;
+	if (colon[1] == '\0')
+		return -EINVAL;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -EINVAL;
+	sa->sin_port = htons((uint16_t)port);
+	if (colon <= text)
+		return 0; /* "PORT" or ":PORT": loopback */
+	if ((size_t)(colon - text) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		return 0;
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+int
+weir_control_conf_check(const struct weir_conf *c, struct weir_diags *ds)
+{
+	struct sockaddr_in sa;
+	unsigned int mode;
+	int ret = 0;
+
+	if (weir_ctl_parse_mode(c->ctl_mode, &mode) < 0) {
+		weir_diag_add(ds, "configuration", 0, 0, "ctl.mode",
+			      "ctl.mode: '%.32s' is not an octal mode in [0, 0777] (e.g. 0660)",
+			      c->ctl_mode);
+		ret = -EINVAL;
+	}
+	if (c->metrics_listen[0] != '\0') {
+		if (!WEIR_HAVE_MICROHTTPD) {
+			weir_diag_add(ds, "configuration", 0, 0, "metrics.listen",
+				      "metrics.listen: not supported yet (weir was built without "
+				      "libmicrohttpd)");
+			ret = -EINVAL;
+		} else if (weir_metrics_parse_listen(c->metrics_listen, &sa) < 0) {
+			weir_diag_add(ds, "configuration", 0, 0, "metrics.listen",
+				      "metrics.listen: '%.64s' is not PORT or IPV4:PORT",
+				      c->metrics_listen);
+			ret = -EINVAL;
+		}
+	}
+	return ret;
+}
+
+/* ---- exposition ---- */
+
+static void
+m_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static uint64_t
+m_u(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* A label value, escaped as the format wants (\\, \", \n). */
+static void
+m_label(FILE *f, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*v, f);
+	}
+}
+
+static void
+m_workers(FILE *f, const json_t *workers)
+{
+	const json_t *w;
+	size_t i;
+
+	/* One family per worker counter, from the X-macro: names follow
+	 * the stats socket's, drop_* ones as weir_drop_*_total. */
+#define M_WORKER(name, doc)                                                                 \
+	{                                                                                   \
+		const char *n = #name;                                                      \
+		char metric[96];                                                            \
+		if (strncmp(n, "drop_", 5) == 0)                                            \
+			snprintf(metric, sizeof(metric), "weir_%s_total", n);              \
+		else                                                                        \
+			snprintf(metric, sizeof(metric), "weir_worker_%s_total", n);       \
+		m_head(f, metric, "counter", doc);                                          \
+		json_array_foreach(workers, i, w)                                           \
+			fprintf(f, "%s{worker=\"%zu\"} %llu\n", metric, i,                  \
+				(unsigned long long)m_u(w, n));                             \
+	}
+	WEIR_WORKER_COUNTERS(M_WORKER)
+#undef M_WORKER
+}
+
+static void
+m_ports(FILE *f, const json_t *ports)
+{
+	static const struct {
+		const char *key, *metric, *help;
+	} nic[] = {
+		{"rx_packets", "weir_port_rx_packets_total", "packets the port's driver received"},
+		{"rx_bytes", "weir_port_rx_bytes_total", "bytes the port's driver received"},
+		{"drop_nic_missed", "weir_drop_nic_missed_total", "packets the NIC dropped (no free descriptor)"},
+		{"drop_nic_errors", "weir_drop_nic_errors_total", "receive errors the NIC reported"},
+		{"drop_nombuf", "weir_drop_nombuf_total", "packets lost for want of a buffer"},
+	};
+	const json_t *p, *q;
+	size_t i, k, j;
+
+	m_head(f, "weir_rx_packets_total", "counter", "packets received by the workers, per port and queue");
+	json_array_foreach(ports, i, p)
+		json_array_foreach(json_object_get(p, "queues"), j, q) {
+			fputs("weir_rx_packets_total{port=\"", f);
+			m_label(f, json_string_value(json_object_get(p, "name")));
+			fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
+				(unsigned long long)m_u(q, "rx_packets"));
+		}
+	m_head(f, "weir_rx_bytes_total", "counter", "bytes received by the workers, per port and queue");
+	json_array_foreach(ports, i, p)
+		json_array_foreach(json_object_get(p, "queues"), j, q) {
+			fputs("weir_rx_bytes_total{port=\"", f);
+			m_label(f, json_string_value(json_object_get(p, "name")));
+			fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
+				(unsigned long long)m_u(q, "rx_bytes"));
+		}
+	for (k = 0; k < sizeof(nic) / sizeof(nic[0]); k++) {
+		m_head(f, nic[k].metric, "counter", nic[k].help);
+		json_array_foreach(ports, i, p) {
+			fprintf(f, "%s{port=\"", nic[k].metric);
+			m_label(f, json_string_value(json_object_get(p, "name")));
+			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(p, nic[k].key));
+		}
+	}
+}
+
+static void
+m_rings(FILE *f, const json_t *rings)
+{
+	static const char *const keys[][3] = {
+		{"count", "weir_ring_events", "events waiting in the ring now"},
+		{"capacity", "weir_ring_capacity_events", "events the ring can hold"},
+		{"high_water", "weir_ring_high_water_events", "most events seen in the ring"},
+	};
+	const json_t *r;
+	size_t i, k;
+
+	for (k = 0; k < 3; k++) {
+		m_head(f, keys[k][1], "gauge", keys[k][2]);
+		json_array_foreach(rings, i, r)
+			fprintf(f, "%s{ring=\"%s\",worker=\"%llu\"} %llu\n", keys[k][1],
+				json_string_value(json_object_get(r, "name")),
+				(unsigned long long)m_u(r, "worker"), (unsigned long long)m_u(r, keys[k][0]));
+	}
+}
+
+static void
+m_emitter(FILE *f, const json_t *em)
+{
+#define M_EMIT(name, doc)                                                                   \
+	{                                                                                   \
+		const char *n = #name;                                                      \
+		char metric[96];                                                            \
+		if (strncmp(n, "drop_", 5) == 0)                                            \
+			snprintf(metric, sizeof(metric), "weir_%s_total", n);              \
+		else                                                                        \
+			snprintf(metric, sizeof(metric), "weir_emitter_%s_total", n);      \
+		m_head(f, metric, "counter", doc);                                          \
+		fprintf(f, "%s %llu\n", metric, (unsigned long long)m_u(em, n));           \
+	}
+	WEIR_EMITTER_COUNTERS(M_EMIT)
+#undef M_EMIT
+}
+
+static void
+m_sinks(FILE *f, const json_t *sinks)
+{
+	static const char *const keys[][3] = {
+		{"written", "weir_sink_written_total", "events whose line reached the output"},
+		{"bytes", "weir_sink_bytes_total", "bytes that reached the output"},
+		{"drop_errors", "weir_drop_sink_errors_total", "events lost to write errors"},
+		{"drop_backpressure", "weir_drop_sink_backpressure_total", "events dropped because the output was behind"},
+		{"drop_full", "weir_drop_sink_full_total", "events dropped because the sink's queue was full"},
+		{"drop_undelivered", "weir_drop_sink_undelivered_total", "events still undelivered at close"},
+	};
+	const json_t *s;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		m_head(f, keys[k][1], "counter", keys[k][2]);
+		json_array_foreach(sinks, i, s) {
+			fprintf(f, "%s{sink=\"", keys[k][1]);
+			m_label(f, json_string_value(json_object_get(s, "name")));
+			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(s, keys[k][0]));
+		}
+	}
+}
+
+static void
+m_latency(FILE *f, const json_t *lat)
+{
+	static const char *const q[][2] = {
+		{"p50_us", "0.5"}, {"p90_us", "0.9"}, {"p99_us", "0.99"}, {"p99_9_us", "0.999"},
+	};
+	const json_t *all = json_object_get(lat, "since_start");
+	const json_t *win = json_object_get(lat, "last_10s");
+	unsigned int k;
+
+	if (all == NULL)
+		return;
+	m_head(f, "weir_latency_seconds", "summary",
+	       "rx burst to sink write return, since start (quantiles within 6.25%)");
+	for (k = 0; k < 4; k++)
+		fprintf(f, "weir_latency_seconds{quantile=\"%s\"} %.9f\n", q[k][1],
+			json_real_value(json_object_get(all, q[k][0])) / 1e6);
+	fprintf(f, "weir_latency_seconds_sum %.9f\n",
+		json_real_value(json_object_get(all, "mean_us")) * (double)m_u(all, "count") / 1e6);
+	fprintf(f, "weir_latency_seconds_count %llu\n", (unsigned long long)m_u(all, "count"));
+	m_head(f, "weir_latency_max_seconds", "gauge", "largest rx to sink latency since start");
+	fprintf(f, "weir_latency_max_seconds %.9f\n",
+		json_real_value(json_object_get(all, "max_us")) / 1e6);
+	m_head(f, "weir_latency_recent_seconds", "gauge",
+	       "rx to sink latency quantiles over the last 10 seconds");
+	for (k = 0; k < 4; k++)
+		fprintf(f, "weir_latency_recent_seconds{quantile=\"%s\"} %.9f\n", q[k][1],
+			json_real_value(json_object_get(win, q[k][0])) / 1e6);
+}
+
+static void
+m_rules(FILE *f, const json_t *rules)
+{
+	const json_t *r;
+	size_t i;
+
+	m_head(f, "weir_rule_hits_total", "counter", "alerts raised per rule (the most hit rules)");
+	json_array_foreach(json_object_get(rules, "rules"), i, r)
+		fprintf(f, "weir_rule_hits_total{sid=\"%llu\"} %llu\n",
+			(unsigned long long)m_u(r, "sid"), (unsigned long long)m_u(r, "hits"));
+}
+
+int
+weir_metrics_write(const struct weir_obs *obs, FILE *f)
+{
+	char err[256] = "";
+	json_t *st = weir_obs_stats(obs, err, sizeof(err));
+	json_t *wk = st ? weir_obs_workers(obs, err, sizeof(err)) : NULL;
+	json_t *ru = wk ? weir_obs_rules(obs, WEIR_OBS_RULES_TOP_MAX, err, sizeof(err)) : NULL;
+	const json_t *acc;
+	int ret = 0;
+
+	if (ru == NULL) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	acc = json_object_get(st, "accounting");
+	m_head(f, "weir_info", "gauge", "weir build and run information");
+	fprintf(f, "weir_info{version=\"%s\",driver=\"%s\"} 1\n", WEIR_VERSION,
+		json_string_value(json_object_get(st, "driver")));
+	m_head(f, "weir_uptime_seconds", "gauge", "seconds since the capture started");
+	fprintf(f, "weir_uptime_seconds %.3f\n", json_real_value(json_object_get(st, "uptime_s")));
+	m_head(f, "weir_running", "gauge", "1 while any worker is still capturing");
+	fprintf(f, "weir_running %d\n", json_is_true(json_object_get(st, "running")));
+	m_head(f, "weir_unaccounted_packets", "gauge",
+	       "received minus processed minus dropped; 0 when the identity holds");
+	fprintf(f, "weir_unaccounted_packets %lld\n",
+		(long long)json_integer_value(json_object_get(acc, "unaccounted")));
+	m_ports(f, json_object_get(st, "ports"));
+	m_workers(f, json_object_get(wk, "workers"));
+	m_rings(f, json_object_get(st, "rings"));
+	m_emitter(f, json_object_get(st, "emitter"));
+	m_sinks(f, json_object_get(st, "sinks"));
+	m_latency(f, json_object_get(st, "latency"));
+	m_rules(f, ru);
+out:
+	json_decref(st);
+	json_decref(wk);
+	json_decref(ru);
+	return ret;
+}
+
+#if WEIR_HAVE_MICROHTTPD
+
+struct weir_metrics {
+	const struct weir_obs *obs;
+	struct MHD_Daemon *d;
+};
+
+static enum MHD_Result
+metrics_reply(struct MHD_Connection *conn, unsigned int code, const char *type, char *body,
+	      size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+metrics_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+		const char *version, const char *upload_data, size_t *upload_data_size,
+		void **con_cls)
+{
+	struct weir_metrics *m = cls;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)version;
+	(void)upload_data;
+	(void)con_cls;
+	if (*upload_data_size != 0)
+		*upload_data_size = 0; /* ignore any body */
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return metrics_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+				     strdup("method not allowed\n"), 19);
+	if (strcmp(url, "/metrics") != 0)
+		return metrics_reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+				     strdup("not found; try /metrics\n"), 24);
+	f = open_memstream(&body, &len);
+	if (f == NULL)
+		return MHD_NO;
+	if (weir_metrics_write(m->obs, f) < 0) {
+		fclose(f);
+		free(body);
+		return metrics_reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				     strdup("counters busy, try again\n"), 25);
+	}
+	fclose(f);
+	return metrics_reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body,
+			     len);
+}
+
+struct weir_metrics *
+weir_metrics_start(const struct weir_obs *obs, const char *listen)
+{
+	struct sockaddr_in sa;
+	struct weir_metrics *m;
+
+	if (weir_metrics_parse_listen(listen, &sa) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->obs = obs;
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+				ntohs(sa.sin_port), NULL, NULL, metrics_handler, m,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_CONN_TIMEOUT_S,
+				MHD_OPTION_END);
+	if (m->d == NULL) {
+		int e = errno ? errno : EADDRINUSE;
+
+		free(m);
+		errno = e;
+		return NULL;
+	}
+	return m;
+}
+
+void
+weir_metrics_stop(struct weir_metrics *m)
+{
+	if (m == NULL)
+		return;
+	MHD_stop_daemon(m->d);
+	free(m);
+}
+
+#else /* !WEIR_HAVE_MICROHTTPD */
+
+struct weir_metrics *
+weir_metrics_start(const struct weir_obs *obs, const char *listen)
+{
+	(void)obs;
+	(void)listen;
+	errno = ENOTSUP;
+	return NULL;
+}
+
+void
+weir_metrics_stop(struct weir_metrics *m)
+{
+	(void)m;
+}
+
+#endif

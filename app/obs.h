@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Observation: what the control side (stats socket, DPDK telemetry,
+ * Prometheus) may see of a running weir, and the views built from it. It
+ * only ever reads the data path's counters (seqlock copies of the workers'
+ * blocks, relaxed loads of everything else) and never writes to anything a
+ * worker or the emitter reads, except the two request flags main.c already
+ * serves for signals (stop, reopen).
+ *
+ * Every view is a jansson object whose member names are a contract
+ * (WEIR_OBS_SCHEMA_VERSION): renaming or removing one is a new version,
+ * adding one is not.
+ */
+#ifndef WEIR_OBS_H
+#define WEIR_OBS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "emitter.h"
+#include "latency.h"
+#include "sink.h"
+#include "worker.h"
+
+#define WEIR_OBS_SCHEMA_VERSION 1
+#define WEIR_OBS_RULES_TOP_DEFAULT 10
+#define WEIR_OBS_RULES_TOP_MAX 1000
+
+struct rte_ring;
+
+struct weir_obs {
+	/* Set by main before any reader starts; constant afterwards. */
+	const char *driver;
+	struct weir_worker *const *workers;
+	unsigned int n_workers;
+	struct rte_ring *const *rings; /* rings[i] is worker i's */
+	const struct weir_port *const *ports;
+	unsigned int n_ports;
+	const struct weir_emitter *em;
+	const struct weir_ruleset *rs;
+	struct weir_latency *lat; /* written by the emitter; NULL = off */
+	uint64_t start_tsc;
+	uint64_t hz;
+	atomic_bool *stop;   /* main's stop flag (SIGINT's) */
+	atomic_bool *reopen; /* main's reopen flag (SIGUSR1's) */
+
+	/* Reopen hand-shake: the control thread bumps req and raises
+	 * *reopen; main reopens the sinks, stores rc, then ack = req. */
+	atomic_uint reopen_req;
+	atomic_uint reopen_ack;
+	atomic_int reopen_rc;
+
+	/* Sink counters, copied by the main thread (which owns the sinks:
+	 * their stats op is not for other threads) every few ms, under a
+	 * seqlock (sink_seq, same pairing as struct weir_worker_stats). */
+	uint64_t sink_seq;
+	struct weir_sink_stats sink_st[WEIR_MAX_SINKS];
+	const char *sink_name[WEIR_MAX_SINKS];
+	unsigned int n_sinks;
+	uint64_t sink_pub_tsc;
+};
+
+/**
+ * Main thread, once per main-loop round: publish the sinks' counters
+ * (at most every 10 ms) for the views. Cheap when there is nothing due.
+ */
+void weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n_sinks);
+
+/** Main thread, after serving a reopen request: unblock the requester. */
+void weir_obs_reopen_done(struct weir_obs *o, int rc);
+
+/**
+ * Sum every worker's block into @p sum, each copied consistently.
+ * Any thread. @return 0 or -EAGAIN (a worker's block stayed busy).
+ */
+int weir_obs_sum_workers(const struct weir_obs *o, struct weir_worker_stats *sum);
+
+/* Views. Any thread but a worker's; each returns a new object, or NULL
+ * with a message in @p err. */
+json_t *weir_obs_version(const struct weir_obs *o, char *err, size_t errlen);
+json_t *weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen);
+json_t *weir_obs_ports(const struct weir_obs *o, char *err, size_t errlen);
+json_t *weir_obs_workers(const struct weir_obs *o, char *err, size_t errlen);
+/** Rules by hits, most first (ties by sid); @p top 0 means the default. */
+json_t *weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, size_t errlen);
+json_t *weir_obs_latency(const struct weir_obs *o, char *err, size_t errlen);
+json_t *weir_obs_sinks(const struct weir_obs *o, char *err, size_t errlen);
+
+/** Seconds since start (TSC). */
+double weir_obs_uptime(const struct weir_obs *o);
+
+#endif /* WEIR_OBS_H */

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * weirctl's side of the stats socket: connect, send one line, read one
+ * line back within WEIRCTL_TIMEOUT_MS. Replies are parsed with jansson.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "weirctl.h"
+
+#define WEIRCTL_REPLY_MAX (64u << 20) /* a sane bound on one reply line */
+
+int
+weirctl_connect(struct weirctl *ctl)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	if (ctl->fd >= 0)
+		return WEIRCTL_EXIT_OK;
+	if (strlen(ctl->socket) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "weirctl: socket path too long: %s\n", ctl->socket);
+		return WEIRCTL_EXIT_CONNECT;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl->socket);
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ctl->fd < 0 || connect(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "weirctl: cannot connect to %s: %s (is weir running? --socket)\n",
+			ctl->socket, strerror(errno));
+		weirctl_close(ctl);
+		return WEIRCTL_EXIT_CONNECT;
+	}
+	return WEIRCTL_EXIT_OK;
+}
+
+void
+weirctl_close(struct weirctl *ctl)
+{
+	if (ctl->fd >= 0)
+		close(ctl->fd);
+	ctl->fd = -1;
+}
+
+static int
+weirctl_send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read up to and including '\n'; the line is returned without it. */
+static char *
+weirctl_read_line(int fd)
+{
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap);
+
+	while (buf != NULL) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char *nl;
+		ssize_t r;
+		int pr = poll(&p, 1, WEIRCTL_TIMEOUT_MS);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			fprintf(stderr, "weirctl: no reply within %d ms\n", WEIRCTL_TIMEOUT_MS);
+			break;
+		}
+		if (len + 4096 > cap) {
+			char *nb;
+
+			if (cap >= WEIRCTL_REPLY_MAX)
+				break;
+			nb = realloc(buf, cap * 2);
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		r = recv(fd, buf + len, cap - len - 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fprintf(stderr, "weirctl: connection closed before a full reply\n");
+			break;
+		}
+		/* One request, one reply: nothing follows the newline. */
+		nl = memchr(buf + len, '\n', (size_t)r);
+		len += (size_t)r;
+		if (nl != NULL) {
+			*nl = '\0';
+			return buf;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+int
+weirctl_request(struct weirctl *ctl, json_t *req, json_t **rep, char **raw)
+{
+	char *line = json_dumps(req, JSON_COMPACT), *text;
+	json_error_t jerr;
+	int ret;
+
+	json_decref(req);
+	*rep = NULL;
+	if (raw != NULL)
+		*raw = NULL;
+	if (line == NULL)
+		return WEIRCTL_EXIT_CONNECT;
+	ret = weirctl_connect(ctl);
+	if (ret != WEIRCTL_EXIT_OK) {
+		free(line);
+		return ret;
+	}
+	if (weirctl_send_all(ctl->fd, line, strlen(line)) < 0 ||
+	    weirctl_send_all(ctl->fd, "\n", 1) < 0) {
+		fprintf(stderr, "weirctl: cannot send to %s: %s\n", ctl->socket, strerror(errno));
+		free(line);
+		weirctl_close(ctl);
+		return WEIRCTL_EXIT_CONNECT;
+	}
+	free(line);
+	text = weirctl_read_line(ctl->fd);
+	if (text == NULL) {
+		weirctl_close(ctl);
+		return WEIRCTL_EXIT_CONNECT;
+	}
+	*rep = json_loads(text, 0, &jerr);
+	if (*rep == NULL || !json_is_object(*rep)) {
+		fprintf(stderr, "weirctl: weir's reply is not a JSON object: %s\n", jerr.text);
+		json_decref(*rep);
+		*rep = NULL;
+		free(text);
+		return WEIRCTL_EXIT_CONNECT;
+	}
+	if (raw != NULL)
+		*raw = text;
+	else
+		free(text);
+	return json_is_true(json_object_get(*rep, "ok")) ? WEIRCTL_EXIT_OK : WEIRCTL_EXIT_REPLY;
+}
+
+void
+weirctl_print_error(const json_t *rep)
+{
+	fprintf(stderr, "weirctl: weir replied: %s\n", weirctl_str(rep, "error"));
+}
+
+int
+weirctl_simple(struct weirctl *ctl, const char *name, json_t **rep)
+{
+	char *raw = NULL;
+	int ret = weirctl_request(ctl, json_pack("{s:s}", "command", name), rep, &raw);
+
+	if (ret == WEIRCTL_EXIT_CONNECT)
+		return ret;
+	if (ctl->json) {
+		printf("%s\n", raw);
+		json_decref(*rep);
+		*rep = NULL;
+	} else if (ret == WEIRCTL_EXIT_REPLY) {
+		weirctl_print_error(*rep);
+		json_decref(*rep);
+		*rep = NULL;
+	}
+	free(raw);
+	return ret;
+}
+
+uint64_t
+weirctl_u64(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+double
+weirctl_real(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+const char *
+weirctl_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+void
+weirctl_print_latency(const json_t *lat)
+{
+	static const char *const win[] = {"since_start", "last_10s"};
+	unsigned int i;
+
+	if (lat == NULL) {
+		printf("latency: not recorded\n");
+		return;
+	}
+	printf("latency (rx burst to sink write, us):\n");
+	printf("  %-12s %12s %10s %10s %10s %10s %10s\n", "window", "events", "p50", "p90",
+	       "p99", "p99.9", "max");
+	for (i = 0; i < 2; i++) {
+		const json_t *h = json_object_get(lat, win[i]);
+
+		printf("  %-12s %12" PRIu64 " %10.1f %10.1f %10.1f %10.1f %10.1f\n", win[i],
+		       weirctl_u64(h, "count"), weirctl_real(h, "p50_us"), weirctl_real(h, "p90_us"),
+		       weirctl_real(h, "p99_us"), weirctl_real(h, "p99_9_us"),
+		       weirctl_real(h, "max_us"));
+	}
+}

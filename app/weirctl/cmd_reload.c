@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * weirctl reload: ask weir to reload its rule files. Success prints what
+ * was loaded; a refusal prints weir's error and, when weir lists them,
+ * every rule error ("file:line: message"), and exits 3.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "weirctl.h"
+
+int
+cmd_reload(struct weirctl *ctl, int argc, char **argv)
+{
+	json_t *rep = NULL, *errs, *e;
+	char *raw = NULL;
+	size_t i;
+	int ret;
+
+	(void)argv;
+	if (argc > 1)
+		return WEIRCTL_EXIT_USAGE;
+	ret = weirctl_request(ctl, json_pack("{s:s}", "command", "reload"), &rep, &raw);
+	if (ret == WEIRCTL_EXIT_CONNECT)
+		return ret;
+	if (ctl->json) {
+		printf("%s\n", raw);
+	} else if (ret == WEIRCTL_EXIT_OK) {
+		printf("rules reloaded: %llu rules\n", (unsigned long long)weirctl_u64(rep, "n_rules"));
+	} else {
+		fprintf(stderr, "weirctl: reload refused: %s\n", weirctl_str(rep, "error"));
+		errs = json_object_get(rep, "errors");
+		json_array_foreach(errs, i, e)
+			fprintf(stderr, "  %s\n", json_is_string(e) ? json_string_value(e) : "?");
+	}
+	free(raw);
+	json_decref(rep);
+	return ret;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* weirctl stats: the whole stats reply as readable tables. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "weirctl.h"
+
+static void
+stats_counters(const char *title, const json_t *o)
+{
+	const char *key;
+	json_t *v;
+
+	printf("%s:\n", title);
+	json_object_foreach((json_t *)o, key, v)
+		printf("  %-22s %16lld\n", key, (long long)json_integer_value(v));
+}
+
+int
+cmd_stats(struct weirctl *ctl, int argc, char **argv)
+{
+	json_t *rep = NULL, *acc, *r, *s;
+	size_t i;
+	int ret;
+
+	(void)argv;
+	if (argc > 1)
+		return WEIRCTL_EXIT_USAGE;
+	ret = weirctl_simple(ctl, "stats", &rep);
+	if (rep == NULL)
+		return ret;
+	printf("weir: driver %s, %" PRIu64 " worker(s), %" PRIu64 " rules, up %.1f s, %s\n\n",
+	       weirctl_str(rep, "driver"), weirctl_u64(rep, "n_workers"),
+	       weirctl_u64(rep, "n_rules"), weirctl_real(rep, "uptime_s"),
+	       json_is_true(json_object_get(rep, "running")) ? "capturing" : "capture ended");
+	acc = json_object_get(rep, "accounting");
+	printf("accounting:\n");
+	printf("  received %" PRIu64 " = processed %" PRIu64 " + dropped %" PRIu64 ": %s\n",
+	       weirctl_u64(acc, "received"), weirctl_u64(acc, "processed"),
+	       weirctl_u64(acc, "dropped"),
+	       json_is_true(json_object_get(acc, "packets_ok")) ? "ok" : "MISMATCH");
+	printf("  alerts %" PRIu64 " = enqueued %" PRIu64 " + drop_ring_full %" PRIu64
+	       ": %s (in flight %lld)\n\n",
+	       weirctl_u64(acc, "alerts"), weirctl_u64(acc, "events_enqueued"),
+	       weirctl_u64(acc, "drop_ring_full"),
+	       json_is_true(json_object_get(acc, "events_ok")) ? "ok" : "MISMATCH",
+	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
+	stats_counters("workers (sum)", json_object_get(rep, "workers"));
+	printf("\n");
+	weirctl_print_ports(json_object_get(rep, "ports"));
+	printf("\n%-22s %10s %10s %12s\n", "ring", "events", "capacity", "high_water");
+	json_array_foreach(json_object_get(rep, "rings"), i, r)
+		printf("%-22s %10" PRIu64 " %10" PRIu64 " %12" PRIu64 "\n", weirctl_str(r, "name"),
+		       weirctl_u64(r, "count"), weirctl_u64(r, "capacity"),
+		       weirctl_u64(r, "high_water"));
+	printf("\n");
+	stats_counters("emitter", json_object_get(rep, "emitter"));
+	printf("\n%-22s %12s %14s %12s %18s\n", "sink", "written", "bytes", "drop_errors",
+	       "drop_backpressure");
+	json_array_foreach(json_object_get(rep, "sinks"), i, s)
+		printf("%-22s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %18" PRIu64 "\n",
+		       weirctl_str(s, "name"), weirctl_u64(s, "written"), weirctl_u64(s, "bytes"),
+		       weirctl_u64(s, "drop_errors"), weirctl_u64(s, "drop_backpressure"));
+	printf("\n");
+	weirctl_print_latency(json_object_get(rep, "latency"));
+	json_decref(rep);
+	return ret;
+}

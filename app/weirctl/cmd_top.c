@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * weirctl top: a live view, refreshed each second, over one connection:
+ * packet and alert rates from the difference of two stats replies, every
+ * drop counter, latency percentiles of the last 10 s and the top rules.
+ * The screen is cleared with ANSI codes only when stdout is a terminal,
+ * so `weirctl top --iterations 3 > file` is a plain log.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "weirctl.h"
+
+static volatile sig_atomic_t g_top_stop;
+
+static void
+top_on_signal(int sig)
+{
+	(void)sig;
+	g_top_stop = 1;
+}
+
+static double
+top_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+top_print(const json_t *st, const json_t *rules, const json_t *prev, double dt)
+{
+	const json_t *w = json_object_get(st, "workers");
+	const json_t *pw = json_object_get(prev, "workers");
+	const json_t *acc = json_object_get(st, "accounting");
+	const json_t *lat = json_object_get(json_object_get(st, "latency"), "last_10s");
+	const json_t *p, *s;
+	size_t i;
+	uint64_t nic_missed = 0, nic_err = 0, sink_err = 0, sink_bp = 0;
+	double rate = 0, arate = 0, brate = 0;
+
+	if (prev != NULL && dt > 0) {
+		rate = (double)(weirctl_u64(w, "rx_packets") - weirctl_u64(pw, "rx_packets")) / dt;
+		brate = (double)(weirctl_u64(w, "rx_bytes") - weirctl_u64(pw, "rx_bytes")) * 8 / dt;
+		arate = (double)(weirctl_u64(w, "alerts") - weirctl_u64(pw, "alerts")) / dt;
+	}
+	json_array_foreach(json_object_get(st, "ports"), i, p) {
+		nic_missed += weirctl_u64(p, "drop_nic_missed");
+		nic_err += weirctl_u64(p, "drop_nic_errors");
+	}
+	json_array_foreach(json_object_get(st, "sinks"), i, s) {
+		sink_err += weirctl_u64(s, "drop_errors");
+		sink_bp += weirctl_u64(s, "drop_backpressure");
+	}
+	printf("weir top - driver %s, up %.0f s, %s\n", weirctl_str(st, "driver"),
+	       weirctl_real(st, "uptime_s"),
+	       json_is_true(json_object_get(st, "running")) ? "capturing" : "capture ended");
+	printf("rx      %12.0f pkt/s %10.3f Mbit/s   total %" PRIu64 " pkts\n", rate, brate / 1e6,
+	       weirctl_u64(w, "rx_packets"));
+	printf("alerts  %12.0f /s                      total %" PRIu64 "\n", arate,
+	       weirctl_u64(w, "alerts"));
+	printf("accounting: %s, events in flight %lld\n",
+	       json_is_true(json_object_get(acc, "packets_ok")) &&
+			       json_is_true(json_object_get(acc, "events_ok"))
+		       ? "ok"
+		       : "MISMATCH",
+	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
+	printf("drops: nic_missed %" PRIu64 "  nic_errors %" PRIu64 "  scan_error %" PRIu64
+	       "  ring_full %" PRIu64 "  format %" PRIu64 "  sink %" PRIu64
+	       "  sink_errors %" PRIu64 "  sink_backpressure %" PRIu64 "\n",
+	       nic_missed, nic_err, weirctl_u64(w, "drop_scan_error"),
+	       weirctl_u64(w, "drop_ring_full"),
+	       weirctl_u64(json_object_get(st, "emitter"), "drop_format"),
+	       weirctl_u64(json_object_get(st, "emitter"), "drop_sink"), sink_err, sink_bp);
+	printf("latency last 10 s (us): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  "
+	       "(%" PRIu64 " events)\n",
+	       weirctl_real(lat, "p50_us"), weirctl_real(lat, "p90_us"),
+	       weirctl_real(lat, "p99_us"), weirctl_real(lat, "p99_9_us"),
+	       weirctl_real(lat, "max_us"), weirctl_u64(lat, "count"));
+	weirctl_print_rules(rules);
+}
+
+int
+cmd_top(struct weirctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"iterations", required_argument, NULL, 'n'},
+		{"top", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct timespec second = {.tv_sec = 1};
+	struct sigaction sa = {.sa_handler = top_on_signal};
+	json_t *prev = NULL;
+	double prev_t = 0;
+	long iterations = 0, it;
+	int opt, top = 5, ret = WEIRCTL_EXIT_OK, tty = isatty(STDOUT_FILENO);
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "n:t:", opts, NULL)) != -1) {
+		if (opt == 'n') {
+			iterations = strtol(optarg, &end, 10);
+			if (*end != '\0' || iterations < 0) {
+				fprintf(stderr, "weirctl top: --iterations N, N >= 0 (0 = forever)\n");
+				return WEIRCTL_EXIT_USAGE;
+			}
+		} else if (opt != 't' || (top = weirctl_parse_top(optarg)) == 0) {
+			fprintf(stderr, "weirctl top: [--iterations N] [--top N]\n");
+			return WEIRCTL_EXIT_USAGE;
+		}
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (it = 0; !g_top_stop && (iterations == 0 || it < iterations); it++) {
+		json_t *st = NULL, *rules = NULL;
+		double t;
+
+		if (it > 0)
+			nanosleep(&second, NULL);
+		if (g_top_stop)
+			break;
+		ret = weirctl_request(ctl, json_pack("{s:s}", "command", "stats"), &st, NULL);
+		if (ret == WEIRCTL_EXIT_OK)
+			ret = weirctl_request(ctl, json_pack("{s:s,s:i}", "command", "rules", "top",
+							     top),
+					      &rules, NULL);
+		t = top_now();
+		if (ret != WEIRCTL_EXIT_OK) {
+			if (ret == WEIRCTL_EXIT_REPLY)
+				weirctl_print_error(rules ? rules : st);
+			json_decref(st);
+			json_decref(rules);
+			break;
+		}
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		else if (it > 0)
+			fputs("\n", stdout);
+		top_print(st, rules, prev, t - prev_t);
+		fflush(stdout);
+		json_decref(prev);
+		json_decref(rules);
+		prev = st;
+		prev_t = t;
+	}
+	json_decref(prev);
+	return ret;
+}

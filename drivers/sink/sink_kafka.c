@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The kafka sink: each event's JSON line becomes one message (without the
+ * '\n') on one topic, produced with librdkafka from the sink's thread.
+ *
+ * Never blocking: rd_kafka_produce() only appends to librdkafka's own
+ * bounded queue (queue.buffering.max.messages / .kbytes); when brokers are
+ * unreachable messages wait there, retried by librdkafka, and what does
+ * not fit is refused at once with QUEUE_FULL, which we count as drop_full.
+ * When the brokers come back librdkafka drains the queue by itself.
+ *
+ * Counting: an event is written only when its delivery report says the
+ * broker has it (acks); a failed report is drop_errors. Reports are served
+ * by rd_kafka_poll() from the sink's thread, after each batch and while
+ * idle, never per event. At close we flush for flush-timeout-ms, purge what
+ * is left and count it drop_undelivered, so every event queued to this
+ * sink ends in exactly one counter.
+ *
+ * The idempotent producer is on by default (enable.idempotence): a retry
+ * after a lost ack cannot duplicate or reorder a message, which is what
+ * lets weir.seq gaps mean losses. The key is the flow id by default, so the
+ * events of a flow stay in order on one partition.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "sink.h"
+
+/* Purged messages report within a poll or two; 200 x 10 ms bounds it. */
+#define KAFKA_PURGE_POLLS 200
+
+enum kafka_key {
+	KAFKA_KEY_NONE,
+	KAFKA_KEY_FLOW,
+	KAFKA_KEY_SRC_IP,
+};
+
+struct kafka {
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *rkt;
+	enum kafka_key key;
+	int flush_timeout_ms;
+};
+
+static void
+kafka_err(const struct weir_sink_conf *conf, const char *fmt, const char *a, const char *b)
+{
+	if (conf->err != NULL && conf->err_len != 0)
+		snprintf(conf->err, conf->err_len, fmt, a, b);
+}
+
+/* Delivery report, on the thread that called rd_kafka_poll (ours). */
+static void
+kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct weir_sink *s = opaque;
+
+	(void)rk;
+	if (s->priv == NULL)
+		return; /* destroying: what was left is already counted */
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		s->st.written++;
+		s->st.bytes += m->len;
+	} else if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+		   m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		s->st.drop_undelivered++; /* purged at close, see kafka_close */
+	} else {
+		s->st.drop_errors++;
+	}
+}
+
+static int
+kafka_set(rd_kafka_conf_t *kc, const struct weir_sink_conf *conf, const char *name,
+	  const char *value)
+{
+	char errstr[512];
+
+	if (rd_kafka_conf_set(kc, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		kafka_err(conf, "%s: %s", name, errstr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
+{
+	char errstr[512], client_id[128], prop[512];
+	rd_kafka_conf_t *kc;
+	struct kafka *k;
+	unsigned int i;
+	char *eq;
+	int rc;
+
+	if (conf->brokers == NULL || conf->brokers[0] == '\0' || conf->topic == NULL ||
+	    conf->topic[0] == '\0')
+		return -EINVAL;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return -ENOMEM;
+	k->key = KAFKA_KEY_FLOW;
+	if (conf->key != NULL && strcmp(conf->key, "none") == 0)
+		k->key = KAFKA_KEY_NONE;
+	else if (conf->key != NULL && strcmp(conf->key, "src_ip") == 0)
+		k->key = KAFKA_KEY_SRC_IP;
+	k->flush_timeout_ms = (int)(conf->flush_timeout_ms > INT32_MAX ? INT32_MAX
+								     : conf->flush_timeout_ms);
+	snprintf(client_id, sizeof(client_id), "weir-%s", conf->host ? conf->host : "");
+
+	kc = rd_kafka_conf_new();
+	rc = kafka_set(kc, conf, "bootstrap.servers", conf->brokers);
+	if (rc == 0)
+		rc = kafka_set(kc, conf, "client.id", client_id);
+	if (rc == 0 && conf->compression != NULL)
+		rc = kafka_set(kc, conf, "compression.codec", conf->compression);
+	if (rc == 0 && conf->acks != NULL)
+		rc = kafka_set(kc, conf, "acks", strcmp(conf->acks, "all") == 0 ? "-1" : conf->acks);
+	if (rc == 0)
+		rc = kafka_set(kc, conf, "enable.idempotence", conf->idempotence ? "true" : "false");
+	/* Failed reports name the error; successful ones need no payload. */
+	if (rc == 0)
+		rc = kafka_set(kc, conf, "delivery.report.only.error", "false");
+	/* The operator's properties last, so any of ours can be overridden. */
+	for (i = 0; rc == 0 && i < conf->n_properties; i++) {
+		snprintf(prop, sizeof(prop), "%s", conf->properties[i]);
+		eq = strchr(prop, '=');
+		if (eq == NULL || eq == prop) {
+			kafka_err(conf, "outputs.kafka.properties: '%s' is not name=value%s",
+				  conf->properties[i], "");
+			rc = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		rc = kafka_set(kc, conf, prop, eq + 1);
+	}
+	if (rc < 0) {
+		rd_kafka_conf_destroy(kc);
+		free(k);
+		return rc;
+	}
+	rd_kafka_conf_set_dr_msg_cb(kc, kafka_dr);
+	rd_kafka_conf_set_opaque(kc, s);
+	/* rd_kafka_new owns kc from here, on success only. */
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
+	if (k->rk == NULL) {
+		kafka_err(conf, "%s%s", errstr, "");
+		rd_kafka_conf_destroy(kc);
+		free(k);
+		return -EINVAL;
+	}
+	k->rkt = rd_kafka_topic_new(k->rk, conf->topic, NULL);
+	if (k->rkt == NULL) {
+		kafka_err(conf, "topic %s: %s", conf->topic,
+			  rd_kafka_err2str(rd_kafka_last_error()));
+		rd_kafka_destroy(k->rk);
+		free(k);
+		return -EINVAL;
+	}
+	s->priv = k;
+	return 0;
+}
+
+static int
+kafka_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
+	    unsigned int n)
+{
+	struct kafka *k = s->priv;
+	unsigned int i, accepted = 0;
+	char key[48];
+	int klen;
+
+	for (i = 0; i < n; i++) {
+		size_t len = json[i].len;
+
+		/* A message is one JSON object; the line's '\n' is framing. */
+		if (len != 0 && json[i].data[len - 1] == '\n')
+			len--;
+		switch (k->key) {
+		case KAFKA_KEY_FLOW:
+			klen = snprintf(key, sizeof(key), "%" PRIu64, ev[i].flow_id);
+			break;
+		case KAFKA_KEY_SRC_IP:
+			klen = weir_event_addr_text(&ev[i], 0, key, sizeof(key));
+			break;
+		default:
+			klen = 0;
+			break;
+		}
+		if (klen < 0)
+			klen = 0;
+		if (rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+				     (void *)json[i].data, len, klen ? key : NULL, (size_t)klen,
+				     NULL) == 0) {
+			accepted++;
+			continue;
+		}
+		if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			s->st.drop_full++; /* brokers away and librdkafka's queue full */
+		else
+			s->st.drop_errors++;
+	}
+	/* Serve delivery reports once per batch. */
+	rd_kafka_poll(k->rk, 0);
+	return (int)accepted;
+}
+
+static int
+kafka_flush(struct weir_sink *s)
+{
+	struct kafka *k = s->priv;
+
+	rd_kafka_poll(k->rk, 0);
+	return 0;
+}
+
+/* Waiting for the emitter is when delivery reports get served. */
+static void
+kafka_idle(struct weir_sink *s, int wake_fd, int timeout_ms)
+{
+	struct kafka *k = s->priv;
+	struct pollfd pfd = { .fd = wake_fd, .events = POLLIN };
+
+	rd_kafka_poll(k->rk, 0);
+	/* With messages in flight, come back sooner for their reports. */
+	if (rd_kafka_outq_len(k->rk) > 0 && timeout_ms > 10)
+		timeout_ms = 10;
+	poll(&pfd, 1, timeout_ms);
+	rd_kafka_poll(k->rk, 0);
+}
+
+static void
+kafka_stats(const struct weir_sink *s, struct weir_sink_stats *st)
+{
+	*st = s->st;
+}
+
+static void
+kafka_close(struct weir_sink *s)
+{
+	struct kafka *k = s->priv;
+	int left, i;
+
+	/* Bounded: a cluster that is down gets flush-timeout-ms, no more. */
+	rd_kafka_flush(k->rk, k->flush_timeout_ms);
+	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	/* The purged messages' reports (drop_undelivered) come on poll. */
+	for (i = 0; i < KAFKA_PURGE_POLLS && rd_kafka_outq_len(k->rk) > 0; i++)
+		rd_kafka_poll(k->rk, 10);
+	/* Whatever has not reported even now is undelivered all the same. */
+	left = rd_kafka_outq_len(k->rk);
+	if (left > 0)
+		s->st.drop_undelivered += (uint64_t)left;
+	s->priv = NULL;
+	rd_kafka_topic_destroy(k->rkt);
+	rd_kafka_destroy(k->rk);
+	free(k);
+}
+
+const struct weir_sink_ops kafka_sink_ops = {
+	.name = "kafka",
+	.flags = WEIR_SINK_F_TEXT,
+	.open = kafka_open,
+	.close = kafka_close,
+	.write = kafka_write,
+	.flush = kafka_flush,
+	.idle = kafka_idle,
+	.stats = kafka_stats,
+};

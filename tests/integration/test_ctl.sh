@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The stats socket, weirctl, DPDK telemetry and Prometheus /metrics on a
+# running weir: offline with --keep-alive and the dpdk driver on net_pcap
+# (infinite_rx=0: it stays up after the file) must report exactly the known
+# traffic (packets, alerts, hits per sid), keep the accounting identity,
+# refuse reload as not supported yet, and survive misbehaving clients
+# while net_null keeps the data path counting.
+. "$(dirname "$0")/lib.sh"
+
+WEIRCTL=${WEIRCTL_BIN:?}
+CLIENT="python3 $(dirname "$0")/ctl_client.py"
+SAMPLE=$SRC/tests/data/sample.pcap
+SAMPLE_EXP=$SRC/tests/data/sample.expected.tsv
+SIGS=$SRC/rules/examples/sample.sigs
+EAL=(--no-huge --no-shconf --no-pci -m 512)
+
+# summary_identities_ok ERRFILE: every accounting line of the summary says ok
+summary_identities_ok() {
+	[ "$(grep -c '^ accounting: .*: ok$' "$1")" -ge 2 ] && ! grep -q 'MISMATCH' "$1"
+}
+
+# start_weir NAME ARGS...: weir in the background, stats socket $TMP/NAME.sock
+start_weir() {
+	local name=$1
+	shift
+	timeout -s INT -k 10 "$WEIR_TIMEOUT" "$WEIR" --set "ctl.socket=$TMP/$name.sock" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" &
+	WEIR_PID=$!
+}
+
+# wait_socket NAME: bounded wait until the socket answers
+wait_socket() {
+	local i
+	for i in $(seq 1 300); do
+		"$WEIRCTL" --socket "$TMP/$1.sock" version >/dev/null 2>&1 && return 0
+		kill -0 "$WEIR_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_rx NAME N: bounded wait until the workers counted N packets
+wait_rx() {
+	local i rx
+	for i in $(seq 1 300); do
+		rx=$("$WEIRCTL" --socket "$TMP/$1.sock" --json stats 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["accounting"]["received"])')
+		[ "${rx:-0}" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_weir NAME: weirctl shutdown, then weir must exit 0 within 30 s
+stop_weir() {
+	local i
+	"$WEIRCTL" --socket "$TMP/$1.sock" shutdown >/dev/null || fail "weirctl shutdown"
+	for i in $(seq 1 300); do
+		kill -0 "$WEIR_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$WEIR_PID" 2>/dev/null; then
+		fail "weir still running after shutdown"
+		kill -9 "$WEIR_PID"
+	fi
+	wait "$WEIR_PID"
+	expect_eq "weir exit status after shutdown" "$?" 0
+	check "summary printed" grep -q '^weir: summary' "$TMP/$1.err"
+	[ ! -e "$TMP/$1.sock" ] || fail "socket left behind"
+}
+
+# check_known_traffic NAME: stats/rules against the sample's known values
+check_known_traffic() {
+	local n
+	n=$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)
+	"$WEIRCTL" --socket "$TMP/$1.sock" --json stats >"$TMP/$1.stats.json" ||
+		{ fail "weirctl --json stats"; return; }
+	"$WEIRCTL" --socket "$TMP/$1.sock" --json rules --top 1000 >"$TMP/$1.rules.json" ||
+		{ fail "weirctl --json rules"; return; }
+	expected_counts "$SAMPLE_EXP" >"$TMP/$1.want"
+	python3 - "$TMP/$1.stats.json" "$TMP/$1.rules.json" "$n" "$TMP/$1.want" \
+		>"$TMP/$1.check" 2>&1 <<'PY' || { fail "values against known traffic"; cat "$TMP/$1.check"; }
+import json, sys
+st = json.load(open(sys.argv[1])); ru = json.load(open(sys.argv[2]))
+n = int(sys.argv[3])
+want = {int(a): int(b) for a, b in (l.split() for l in open(sys.argv[4]))}
+assert st["schema_version"] == 1 and st["ok"] is True and st["command"] == "stats"
+acc = st["accounting"]
+assert acc["received"] == n, (acc, n)
+assert acc["packets_ok"] and acc["unaccounted"] == 0, acc
+assert acc["received"] == acc["processed"] + acc["dropped"], acc
+assert acc["events_ok"] and acc["events_in_flight"] == 0, acc
+assert acc["alerts"] == sum(want.values()), (acc, want)
+w = st["workers"]
+assert w["rx_packets"] == n and w["busy_cycles"] > 0, w
+assert sum(q["rx_packets"] for p in st["ports"] for q in p["queues"]) == n
+assert st["emitter"]["written"] == acc["alerts"], st["emitter"]
+assert st["latency"]["since_start"]["count"] == acc["alerts"], st["latency"]
+lat = st["latency"]["since_start"]
+assert 0 < lat["p50_us"] <= lat["p90_us"] <= lat["p99_us"] <= lat["p99_9_us"] <= lat["max_us"]
+assert all(r["high_water"] >= 1 for r in st["rings"]), st["rings"]
+got = {r["sid"]: r["hits"] for r in ru["rules"] if r["hits"] > 0}
+assert got == want, (got, want)
+assert ru["hits_total"] == acc["alerts"]
+hits = [r["hits"] for r in ru["rules"]]
+assert hits == sorted(hits, reverse=True)
+PY
+}
+
+test_offline_keep_alive() {
+	start_weir off -r "$SAMPLE" -S "$SIGS" -o "$TMP/off.json" --keep-alive
+	wait_socket off || { fail "socket never answered"; cat "$TMP/off.err"; kill -9 "$WEIR_PID"; return; }
+	wait_rx off "$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)" || fail "rx never reached the file's count"
+	expect_eq "socket mode" "$(stat -c %a "$TMP/off.sock")" 660
+	check_known_traffic off
+	"$WEIRCTL" --socket "$TMP/off.sock" stats >"$TMP/off.table" || fail "weirctl stats exit"
+	check "stats table shows the identity" grep -q 'received 400 = processed 400 + dropped 0: ok' "$TMP/off.table"
+	check "stats table shows latency" grep -q '^  since_start ' "$TMP/off.table"
+	# reload: weirctl exits 3 with the error; the raw reply is an error object
+	"$WEIRCTL" --socket "$TMP/off.sock" reload >/dev/null 2>"$TMP/off.reload"
+	expect_eq "weirctl reload exit status" "$?" 3
+	check "reload says not supported yet" grep -q 'not supported yet' "$TMP/off.reload"
+	$CLIENT "$TMP/off.sock" request '{"command":"reload"}' >"$TMP/off.reload.raw"
+	check "raw reload is an error object" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert j["ok"] is False and "not supported yet" in j["error"] and j["schema_version"] == 1' "$TMP/off.reload.raw"
+	"$WEIRCTL" --socket "$TMP/off.sock" reopen >/dev/null || fail "weirctl reopen"
+	"$WEIRCTL" --socket "$TMP/off.sock" top --iterations 2 >"$TMP/off.top" || fail "weirctl top"
+	expect_eq "top printed two frames" "$(grep -c '^weir top' "$TMP/off.top")" 2
+	check "no ANSI codes when stdout is not a tty" bash -c "! grep -q $'\e' '$TMP/off.top'"
+	stop_weir off
+	check "summary accounting" summary_identities_ok "$TMP/off.err"
+}
+
+test_offline_without_keep_alive_has_no_socket() {
+	run_weir "$TMP/nk" -r "$SAMPLE" -S "$SIGS" -o "$TMP/nk.json" --set "ctl.socket=$TMP/nk.sock"
+	expect_eq "exit status" "$(cat "$TMP/nk.rc")" 0
+	[ ! -e "$TMP/nk.sock" ] || fail "offline run without --keep-alive left a socket"
+	run_weir "$TMP/bm" -r "$SAMPLE" -S "$SIGS" --set ctl.mode=0999
+	expect_eq "bad ctl.mode refused" "$(cat "$TMP/bm.rc")" 1
+	check "names the key" grep -q 'ctl.mode' "$TMP/bm.err"
+}
+
+test_weirctl_exit_codes() {
+	"$WEIRCTL" --socket "$TMP/nothere.sock" stats >/dev/null 2>&1
+	expect_eq "cannot connect" "$?" 2
+	"$WEIRCTL" >/dev/null 2>&1
+	expect_eq "no command" "$?" 1
+	"$WEIRCTL" --socket "$TMP/nothere.sock" frobnicate >/dev/null 2>&1
+	expect_eq "unknown command" "$?" 1
+	"$WEIRCTL" --socket "$TMP/nothere.sock" rules --top 0 >/dev/null 2>&1
+	expect_eq "bad option" "$?" 1
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+test_dpdk_net_pcap_telemetry_metrics() {
+	local prefix="weir-ctl-$$" port
+	port=$(free_port)
+	start_weir np -S "$SIGS" -o "$TMP/np.json" -i net_pcap0 \
+		--set capture.mempool-size=8191 --set "metrics.listen=127.0.0.1:$port" -- \
+		"${EAL[@]}" --file-prefix "$prefix" --vdev "net_pcap0,rx_pcap=$SAMPLE,infinite_rx=0"
+	wait_socket np || { fail "socket never answered"; cat "$TMP/np.err"; kill -9 "$WEIR_PID"; return; }
+	wait_rx np "$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)" || fail "rx never reached the file's count"
+	check_known_traffic np
+	# DPDK telemetry (works with --no-shconf: the runtime dir is still made)
+	if [ -x /usr/bin/dpdk-telemetry.py ]; then
+		echo / | timeout 10 dpdk-telemetry.py -f "$prefix" >"$TMP/np.tel.list" 2>&1
+		check "telemetry lists /weir/stats" grep -q '"/weir/stats"' "$TMP/np.tel.list"
+		echo /weir/stats | timeout 10 dpdk-telemetry.py -f "$prefix" >"$TMP/np.tel" 2>&1
+		check "telemetry /weir/stats values" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))["/weir/stats"]
+assert j["schema_version"] == 1, j
+assert j["accounting_received"] == int(sys.argv[2]) and j["accounting_packets_ok"] == 1, j' \
+			"$TMP/np.tel" "$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)"
+		echo /weir/rules,3 | timeout 10 dpdk-telemetry.py -f "$prefix" >"$TMP/np.tel.rules" 2>&1
+		check "telemetry /weir/rules" grep -q '"rules_0_sid"' "$TMP/np.tel.rules"
+	else
+		echo "    (dpdk-telemetry.py not installed: telemetry not checked)"
+	fi
+	# Prometheus
+	python3 -c 'import sys,urllib.request
+r = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10)
+assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+open(sys.argv[2], "wb").write(r.read())' "$port" "$TMP/np.metrics" || fail "scrape /metrics"
+	$CLIENT check-metrics "$TMP/np.metrics" >/dev/null || fail "/metrics format"
+	if command -v promtool >/dev/null; then
+		promtool check metrics <"$TMP/np.metrics" || fail "promtool check metrics"
+	fi
+	check "metric per port" grep -q '^weir_rx_packets_total{port="net_pcap0",queue="0"} 400$' "$TMP/np.metrics"
+	check "metric per worker" grep -q '^weir_worker_scanned_total{worker="0"} 400$' "$TMP/np.metrics"
+	check "drop metrics" grep -q '^weir_drop_ring_full_total{worker="0"} 0$' "$TMP/np.metrics"
+	check "latency summary" grep -q '^weir_latency_seconds_count 45$' "$TMP/np.metrics"
+	check "rule hits" grep -q '^weir_rule_hits_total{sid="1010"} 8$' "$TMP/np.metrics"
+	python3 -c 'import sys,urllib.request,urllib.error
+try:
+    urllib.request.urlopen("http://127.0.0.1:%s/nope" % sys.argv[1], timeout=10)
+    sys.exit(1)
+except urllib.error.HTTPError as e:
+    sys.exit(0 if e.code == 404 else 1)' "$port" || fail "/nope is not a 404"
+	stop_weir np
+}
+
+test_misbehaving_clients_on_live_traffic() {
+	local before after
+	start_weir nl -S "$SIGS" -o /dev/null -i net_null0 -- "${EAL[@]}" \
+		--file-prefix "weir-ctl-nl-$$" --vdev net_null0
+	wait_socket nl || { fail "socket never answered"; cat "$TMP/nl.err"; kill -9 "$WEIR_PID"; return; }
+	before=$("$WEIRCTL" --socket "$TMP/nl.sock" --json stats |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["accounting"]["received"])')
+	timeout 120 $CLIENT "$TMP/nl.sock" abuse >"$TMP/nl.abuse" 2>&1 ||
+		{ fail "misbehaving clients"; cat "$TMP/nl.abuse"; }
+	after=$("$WEIRCTL" --socket "$TMP/nl.sock" --json stats |
+		python3 -c 'import json,sys; j=json.load(sys.stdin); a=j["accounting"]
+assert a["packets_ok"] and a["events_ok"], a
+print(a["received"])') || fail "stats after the abuse"
+	[ "${after:-0}" -gt "${before:-0}" ] || fail "data path stopped counting ($before -> $after)"
+	stop_weir nl
+	check "summary accounting" summary_identities_ok "$TMP/nl.err"
+}
+
+ALL_TESTS="test_weirctl_exit_codes test_offline_keep_alive test_offline_without_keep_alive_has_no_socket
+test_dpdk_net_pcap_telemetry_metrics test_misbehaving_clients_on_live_traffic"
+run_all

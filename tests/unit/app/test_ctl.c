@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the stats socket's request handling (app/ctl.c) and of
+ * the views it serves (app/obs.c), over a fake weir: two workers whose
+ * counter blocks a test thread keeps publishing, a fake port, a three-rule
+ * set. Malformed, unknown and odd requests each get an error object with
+ * schema_version; "reload" says it is not supported yet and never claims
+ * success; every "stats" reply taken while the counters move satisfies
+ * the accounting identity.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ctl.h"
+#include "metrics.h"
+#include "obs.h"
+#include "weir_cunit.h"
+
+static struct weir_worker g_w[2];
+static uint64_t g_hits[2][3];
+static struct weir_rxq g_rxq[2];
+static struct weir_port g_port;
+static struct weir_rule g_rules[3];
+static struct weir_ruleset g_rs;
+static struct weir_emitter g_em;
+static struct weir_obs g_obs;
+static atomic_bool g_stop, g_reopen;
+static struct weir_worker *g_wp[2] = {&g_w[0], &g_w[1]};
+static const struct weir_port *g_pp[1] = {&g_port};
+
+static int
+fake_port_stats(const struct weir_port *p, struct weir_port_stats *st)
+{
+	(void)p;
+	st->rx_packets = 42;
+	st->drop_nic_missed = 3;
+	return 0;
+}
+
+static const struct weir_capture_ops g_fake_ops = {
+	.name = "fake",
+	.stats = fake_port_stats,
+};
+
+static int
+setup(void)
+{
+	static char t1[] = "/abc/", t2[] = "/def/i", t3[] = "/never/";
+	unsigned int i;
+
+	memset(&g_obs, 0, sizeof(g_obs));
+	snprintf(g_port.name, sizeof(g_port.name), "fake0");
+	g_port.ops = &g_fake_ops;
+	g_rules[0] = (struct weir_rule){.sid = 1001, .rev = 1, .text = t1};
+	g_rules[1] = (struct weir_rule){.sid = 1002, .rev = 2, .text = t2};
+	g_rules[2] = (struct weir_rule){.sid = 1003, .rev = 1, .text = t3};
+	g_rs.rules = g_rules;
+	g_rs.n_rules = 3;
+	for (i = 0; i < 2; i++) {
+		g_rxq[i].port = &g_port;
+		g_rxq[i].queue_id = (uint16_t)i;
+		g_w[i].id = (uint16_t)i;
+		g_w[i].rxq = &g_rxq[i];
+		g_w[i].rule_hits = g_hits[i];
+		atomic_init(&g_w[i].done, false);
+	}
+	/* rule 1002 hit most (5 + 4), then 1001 (2 + 1), 1003 never */
+	g_hits[0][0] = 2;
+	g_hits[1][0] = 1;
+	g_hits[0][1] = 5;
+	g_hits[1][1] = 4;
+	g_obs.driver = "fake";
+	g_obs.workers = g_wp;
+	g_obs.n_workers = 2;
+	g_obs.ports = g_pp;
+	g_obs.n_ports = 1;
+	g_obs.em = &g_em;
+	g_obs.rs = &g_rs;
+	g_obs.hz = 1000000000;
+	g_obs.stop = &g_stop;
+	g_obs.reopen = &g_reopen;
+	return 0;
+}
+
+/* Run one request line; parse the reply (must be one JSON object line). */
+static json_t *
+ask(const char *line)
+{
+	char *out = weir_ctl_handle(&g_obs, line, strlen(line));
+	json_error_t e;
+	json_t *j;
+	size_t n;
+
+	CU_ASSERT_FATAL(out != NULL);
+	n = strlen(out);
+	CU_ASSERT(n > 0 && out[n - 1] == '\n');
+	CU_ASSERT(memchr(out, '\n', n - 1) == NULL); /* exactly one line */
+	j = json_loads(out, 0, &e);
+	free(out);
+	CU_ASSERT_FATAL(j != NULL && json_is_object(j));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "schema_version")),
+			WEIR_OBS_SCHEMA_VERSION);
+	return j;
+}
+
+static void
+expect_error(const char *line, const char *fragment)
+{
+	json_t *j = ask(line);
+	const char *err = json_string_value(json_object_get(j, "error"));
+
+	CU_ASSERT(json_is_false(json_object_get(j, "ok")));
+	CU_ASSERT(err != NULL && strstr(err, fragment) != NULL);
+	if (err == NULL || strstr(err, fragment) == NULL)
+		fprintf(stderr, "request %s: error '%s', wanted '%s'\n", line, err, fragment);
+	json_decref(j);
+}
+
+static void
+test_malformed_requests(void)
+{
+	expect_error("{", "malformed request");
+	expect_error("not json", "malformed request");
+	expect_error("[\"stats\"]", "not a JSON object");
+	expect_error("\"stats\"", "malformed request");
+	expect_error("{}", "\"command\"");
+	expect_error("{\"command\":7}", "\"command\"");
+	expect_error("{\"command\":\"stats\",\"command\":\"shutdown\"}", "malformed request");
+	expect_error("{\"command\":\"stats\"} trailing", "malformed request");
+	expect_error("{\"command\":\"st\\u0000ats\"}", "malformed request");
+	CU_ASSERT(!atomic_load(&g_stop));
+}
+
+static void
+test_unknown_and_bad_arguments(void)
+{
+	char big[300];
+
+	expect_error("{\"command\":\"nope\"}", "unknown command 'nope'");
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "{\"command\":\"", 12);
+	memcpy(big + sizeof(big) - 3, "\"}", 3);
+	expect_error(big, "unknown command"); /* long name cut in the reply */
+	expect_error("{\"command\":\"rules\",\"top\":0}", "\"top\"");
+	expect_error("{\"command\":\"rules\",\"top\":\"5\"}", "\"top\"");
+	expect_error("{\"command\":\"rules\",\"top\":100000}", "\"top\"");
+}
+
+static void
+test_reload_is_not_supported_yet(void)
+{
+	json_t *j = ask("{\"command\":\"reload\"}");
+
+	CU_ASSERT(json_is_false(json_object_get(j, "ok")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "command")), "reload");
+	CU_ASSERT(strstr(json_string_value(json_object_get(j, "error")), "not supported yet") !=
+		  NULL);
+	json_decref(j);
+}
+
+static void
+test_version_and_help(void)
+{
+	json_t *j = ask("{\"command\":\"version\"}");
+
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	CU_ASSERT(json_is_string(json_object_get(j, "version")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "driver")), "fake");
+	json_decref(j);
+	j = ask("{\"command\":\"help\"}");
+	CU_ASSERT(json_is_string(json_object_get(json_object_get(j, "commands"), "shutdown")));
+	json_decref(j);
+}
+
+static void
+test_rules_top_by_hits(void)
+{
+	json_t *j = ask("{\"command\":\"rules\",\"top\":2}"), *r;
+
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "hits_total")), 12);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "rules_fired")), 2);
+	r = json_object_get(j, "rules");
+	CU_ASSERT_EQUAL_FATAL(json_array_size(r), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(r, 0), "sid")), 1002);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(r, 0), "hits")), 9);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(r, 0), "msg")),
+			       "/def/i");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(r, 1), "sid")), 1001);
+	json_decref(j);
+	j = ask("{\"command\":\"rules\"}"); /* default top covers all three */
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "rules")), 3);
+	json_decref(j);
+}
+
+static void
+test_latency_off_is_an_error(void)
+{
+	expect_error("{\"command\":\"latency\"}", "not recorded");
+}
+
+struct burster {
+	atomic_bool stop;
+};
+
+/* Both fake workers publish bursts, as weir_worker_main does. */
+static void *
+burster_main(void *arg)
+{
+	struct burster *b = arg;
+	unsigned int i;
+
+	for (i = 0; i < 5000000 && !atomic_load(&b->stop); i++) {
+		struct weir_worker_stats *st = &g_w[i & 1].st;
+
+		weir_worker_stats_begin(st);
+		st->rx_packets += 32;
+		st->scanned += 20;
+		st->not_scanned += 10;
+		st->fragments += 1;
+		st->drop_scan_error += 1;
+		st->alerts += 3;
+		st->events_enqueued += 2;
+		st->drop_ring_full += 1;
+		weir_worker_stats_end(st);
+	}
+	return NULL;
+}
+
+static void
+test_stats_identity_holds_while_counting(void)
+{
+	struct burster b;
+	pthread_t t;
+	unsigned int i;
+	uint64_t last = 0;
+
+	atomic_init(&b.stop, false);
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, burster_main, &b) == 0);
+	for (i = 0; i < 300; i++) {
+		json_t *j = ask("{\"command\":\"stats\"}");
+		json_t *acc = json_object_get(j, "accounting");
+		uint64_t rx = (uint64_t)json_integer_value(json_object_get(acc, "received"));
+
+		CU_ASSERT_FATAL(json_is_true(json_object_get(j, "ok")));
+		CU_ASSERT_FATAL(json_is_true(json_object_get(acc, "packets_ok")));
+		CU_ASSERT_FATAL(json_is_true(json_object_get(acc, "events_ok")));
+		CU_ASSERT_FATAL(json_integer_value(json_object_get(acc, "unaccounted")) == 0);
+		CU_ASSERT_FATAL(rx ==
+				(uint64_t)json_integer_value(json_object_get(acc, "processed")) +
+					(uint64_t)json_integer_value(json_object_get(acc, "dropped")));
+		CU_ASSERT_FATAL(rx >= last);
+		/* the per-queue rx of the port adds up to the workers' */
+		CU_ASSERT_FATAL(rx == (uint64_t)json_integer_value(json_object_get(
+					      json_object_get(j, "workers"), "rx_packets")));
+		last = rx;
+		json_decref(j);
+	}
+	atomic_store(&b.stop, true);
+	pthread_join(t, NULL);
+	CU_ASSERT(last > 0);
+}
+
+static void
+test_ports_and_workers_views(void)
+{
+	json_t *j = ask("{\"command\":\"ports\"}"), *p, *q;
+
+	p = json_array_get(json_object_get(j, "ports"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "name")), "fake0");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p, "drop_nic_missed")), 3);
+	q = json_object_get(p, "queues");
+	CU_ASSERT_EQUAL(json_array_size(q), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(q, 1), "rx_packets")),
+			(json_int_t)g_w[1].st.rx_packets);
+	json_decref(j);
+	j = ask("{\"command\":\"workers\"}");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "workers")), 2);
+	CU_ASSERT(json_is_integer(json_object_get(json_array_get(json_object_get(j, "workers"), 0),
+						  "busy_cycles")));
+	json_decref(j);
+}
+
+static void
+test_shutdown_sets_stop(void)
+{
+	json_t *j = ask("{\"command\":\"shutdown\"}");
+
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	CU_ASSERT(atomic_load(&g_stop));
+	json_decref(j);
+	atomic_store(&g_stop, false);
+}
+
+static void
+test_control_keys_checked(void)
+{
+	struct weir_conf c;
+	struct weir_diags ds;
+	unsigned int mode;
+
+	CU_ASSERT(weir_ctl_parse_mode("0660", &mode) == 0 && mode == 0660);
+	CU_ASSERT(weir_ctl_parse_mode("600", &mode) == 0 && mode == 0600);
+	CU_ASSERT(weir_ctl_parse_mode("0o640", &mode) == 0 && mode == 0640);
+	CU_ASSERT(weir_ctl_parse_mode("0800", &mode) == -EINVAL);
+	CU_ASSERT(weir_ctl_parse_mode("7777", &mode) == -EINVAL);
+	CU_ASSERT(weir_ctl_parse_mode("", &mode) == -EINVAL);
+	CU_ASSERT_FATAL(weir_conf_defaults(&c) == 0);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 10) == 0);
+	CU_ASSERT(c.ctl_enabled && !c.ctl_keep_alive);
+	CU_ASSERT_STRING_EQUAL(c.ctl_socket, "/run/weir/weir.sock");
+	CU_ASSERT_EQUAL(weir_control_conf_check(&c, &ds), 0);
+	CU_ASSERT(weir_conf_set(&c, "ctl.mode", "99", "t", &ds) == 0);
+	CU_ASSERT(weir_conf_set(&c, "metrics.listen", "nonsense:x", "t", &ds) == 0);
+	CU_ASSERT_EQUAL(weir_control_conf_check(&c, &ds), -EINVAL);
+	CU_ASSERT(ds.total == 2);
+	weir_diags_free(&ds);
+	weir_conf_free(&c);
+}
+
+static void
+test_metrics_listen_parse(void)
+{
+	struct sockaddr_in sa;
+
+	CU_ASSERT(weir_metrics_parse_listen("9470", &sa) == 0);
+	CU_ASSERT(sa.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && sa.sin_port == htons(9470));
+	CU_ASSERT(weir_metrics_parse_listen(":9470", &sa) == 0);
+	CU_ASSERT(sa.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	CU_ASSERT(weir_metrics_parse_listen("0.0.0.0:80", &sa) == 0);
+	CU_ASSERT(sa.sin_addr.s_addr == 0 && sa.sin_port == htons(80));
+	CU_ASSERT(weir_metrics_parse_listen("localhost:1", &sa) == 0);
+	CU_ASSERT(weir_metrics_parse_listen("0", &sa) == -EINVAL);
+	CU_ASSERT(weir_metrics_parse_listen("70000", &sa) == -EINVAL);
+	CU_ASSERT(weir_metrics_parse_listen("host:", &sa) == -EINVAL);
+	CU_ASSERT(weir_metrics_parse_listen("1.2.3:80", &sa) == -EINVAL);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("ctl", setup, NULL);
+	CU_ADD_TEST(s, test_malformed_requests);
+	CU_ADD_TEST(s, test_unknown_and_bad_arguments);
+	CU_ADD_TEST(s, test_reload_is_not_supported_yet);
+	CU_ADD_TEST(s, test_version_and_help);
+	CU_ADD_TEST(s, test_rules_top_by_hits);
+	CU_ADD_TEST(s, test_latency_off_is_an_error);
+	CU_ADD_TEST(s, test_stats_identity_holds_while_counting);
+	CU_ADD_TEST(s, test_ports_and_workers_views);
+	CU_ADD_TEST(s, test_shutdown_sets_stop);
+	CU_ADD_TEST(s, test_control_keys_checked);
+	CU_ADD_TEST(s, test_metrics_listen_parse);
+	return weir_ut_run();
+}
