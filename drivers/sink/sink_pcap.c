@@ -91,7 +91,8 @@ put_opt(uint8_t *p, uint16_t code, const void *val, uint16_t len)
 {
 	put16(p, code);
 	put16(p + 2, len);
-	memcpy(p + 4, val, len);
+	if (len != 0) /* opt_endofopt has no value: val may be NULL */
+		memcpy(p + 4, val, len);
 	memset(p + 4 + len, 0, pad4(len) - len);
 	return 4 + pad4(len);
 }
