@@ -3,7 +3,7 @@
 #   1. install the Debian packages it needs (tests/install-deps.sh)
 #   2. build with gcc (build/) and with clang (build-clang/), warnings as errors
 #   3. unit + integration suites on build/
-#   4. unit + asan suites on an AddressSanitizer/UBSan build (build-asan/)
+#   4. unit, integration, bpf and asan suites on an ASan/UBSan build (build-asan/)
 #   5. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
 #   6. each libFuzzer target for 60 s (build-fuzz/, clang), failing on any
 #      finding (tests/fuzz/README.md)
@@ -25,7 +25,7 @@ echo "== unit + integration (build/)"
 meson test -C build --suite unit --suite integration --suite bpf --suite fuzz-regress --suite valgrind \
 	--print-errorlogs --num-processes 2
 echo "== unit + asan (build-asan/)"
-meson test -C build-asan --suite unit --suite asan --suite fuzz-regress --print-errorlogs \
+meson test -C build-asan --suite unit --suite integration --suite bpf --suite asan --suite fuzz-regress --print-errorlogs \
 	--num-processes 2
 echo "== fuzz (60 s per target, build-fuzz/)"
 fuzz_rc=0
