@@ -274,7 +274,11 @@ ctl_error_line(const char *command, const char *msg)
 	if (command != NULL)
 		json_object_set_new(j, "command", json_string(command));
 	json_object_set_new(j, "ok", json_false());
-	json_object_set_new(j, "error", json_string(msg));
+	/* The message may quote the client's bytes (jansson's parse errors
+	 * do), which need not be UTF-8: json_string() refuses those, and a
+	 * refusal must never lose its reason. Fall back to a fixed text. */
+	if (json_object_set_new(j, "error", json_string(msg)) < 0)
+		json_object_set_new(j, "error", json_string("invalid request (not UTF-8)"));
 	return ctl_dump_line(j);
 }
 

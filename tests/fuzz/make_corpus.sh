@@ -40,8 +40,8 @@ if [ ! -d "$data" ]; then
 	exit 1
 fi
 
-rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf"
-mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf"
+rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl"
+mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl"
 
 # --- frames
 i=0
@@ -133,6 +133,9 @@ PY
 	--set 'dpdk.eal-args=net_null0' --set log.level=debug --set 'capture.interface=é"\' \
 	--dump-config >"$out/fuzz_conf/dump-set.yaml"
 
-for t in fuzz_decode fuzz_sig_parse fuzz_conf; do
+# stats-socket requests: the saved ones (every command, and broken JSON)
+cp "$src"/tests/fuzz/regress/fuzz_ctl/* "$out/fuzz_ctl/"
+
+for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done
