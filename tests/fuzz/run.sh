@@ -65,7 +65,11 @@ for t in "${targets[@]}"; do
 	cov=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+).*/\1/')
 	found=$(find "$art" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
 		-o -name 'oom-*' \) 2>/dev/null | sort)
-	if [ $rc -ne 0 ] || [ -n "$found" ]; then
+	if [ $rc -eq 72 ] && [ -z "$found" ]; then
+		# libFuzzer's exit status after SIGINT: stopped, nothing found.
+		failed=1
+		echo "fuzz: $t: interrupted after ${execs:-?} executions in ${secs_taken} s, ${cov:-cov: ?}"
+	elif [ $rc -ne 0 ] || [ -n "$found" ]; then
 		failed=1
 		echo "fuzz: $t: FINDING (exit $rc) after ${execs:-?} executions in ${secs_taken} s; log $log"
 		grep -E 'ERROR|invariant broken|SUMMARY|runtime error' "$log" | head -5 | sed 's/^/    /'
