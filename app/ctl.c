@@ -6,7 +6,8 @@
  * through a command table, and the reply is queued on the client and
  * written as far as the socket takes it; nothing a client does can make
  * this thread wait, except `reopen`, which waits (bounded) for main to
- * reopen the sinks so that its reply tells the truth.
+ * reopen the sinks, and `reload`, which waits (bounded) for the reload
+ * thread's build, so that their replies tell the truth.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,14 +159,106 @@ ctl_cmd_latency(struct weir_obs *obs, const json_t *req, char *err, size_t errle
 	return weir_obs_latency(obs, err, errlen);
 }
 
+/* Reload the rules and wait (bounded) for the build covering this request,
+ * so the reply says what is in force. The build runs on the reload
+ * thread; this thread only waits. */
 static json_t *
 ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
 {
-	(void)obs;
+	struct weir_reload_outcome *out;
+	json_t *j, *errs;
+	uint64_t ticket;
+	unsigned int i;
+	int rc;
+
 	(void)req;
-	snprintf(err, errlen, "not supported yet: rule reload arrives with the rule-set "
-			      "lifecycle (issue 3); restart weir to load new rules");
-	return NULL;
+	if (obs->rules == NULL) {
+		snprintf(err, errlen, "not supported yet: no rule set in this run");
+		return NULL;
+	}
+	out = malloc(sizeof(*out));
+	if (out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ticket = weir_reload_request(obs->rules);
+	rc = weir_reload_wait(obs->rules, ticket, WEIR_CTL_RELOAD_WAIT_MS, out);
+	if (rc < 0) {
+		free(out);
+		snprintf(err, errlen, "reload requested; not finished within %d ms (it goes on, "
+				      "see the log)", WEIR_CTL_RELOAD_WAIT_MS);
+		return NULL;
+	}
+	j = json_object();
+	errs = json_array();
+	for (i = 0; i < out->n_kept; i++)
+		json_array_append_new(errs, json_string(out->errors[i]));
+	json_object_set_new(j, "errors", errs);
+	json_object_set_new(j, "n_errors", json_integer(out->n_errors));
+	json_object_set_new(j, "generation", json_integer((json_int_t)out->generation));
+	json_object_set_new(j, "n_rules", json_integer(out->n_rules));
+	if (out->rc < 0) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "rules refused (%u problem%s): the running rules (generation %llu) stay "
+			 "in force",
+			 out->n_errors, out->n_errors == 1 ? "" : "s",
+			 (unsigned long long)out->generation);
+		json_object_set_new(j, "ok", json_false());
+		json_object_set_new(j, "error", json_string(msg));
+	} else {
+		json_object_set_new(j, "reloaded", json_true());
+		json_object_set_new(j, "n_skipped", json_integer(out->n_skipped));
+		json_object_set_new(j, "from_cache", json_integer(out->n_from_cache));
+		json_object_set_new(j, "build_ms", json_real(out->build_ms));
+	}
+	free(out);
+	return j;
+}
+
+/* disable/enable {"sid": N}: drop that rule's matches (no recompile);
+ * remembered over reloads. */
+static json_t *
+ctl_cmd_set_disabled(struct weir_obs *obs, const json_t *req, char *err, size_t errlen,
+		     bool off)
+{
+	json_t *sid = json_object_get(req, "sid");
+	json_int_t v;
+	int n;
+
+	if (obs->rules == NULL) {
+		snprintf(err, errlen, "no rule set in this run");
+		return NULL;
+	}
+	if (!json_is_integer(sid) || (v = json_integer_value(sid)) <= 0 || v > UINT32_MAX) {
+		snprintf(err, errlen, "\"sid\" must be an integer in 1..4294967295");
+		return NULL;
+	}
+	n = weir_rules_set_disabled(obs->rules, (uint32_t)v, off);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (n == 0) {
+		/* not remembered either: a typo must not lurk until a reload */
+		(void)weir_rules_set_disabled(obs->rules, (uint32_t)v, false);
+		snprintf(err, errlen, "no rule with sid %lld is loaded", (long long)v);
+		return NULL;
+	}
+	return json_pack("{s:I,s:b,s:i}", "sid", v, "disabled", off, "rules", n);
+}
+
+static json_t *
+ctl_cmd_disable(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	return ctl_cmd_set_disabled(obs, req, err, errlen, true);
+}
+
+static json_t *
+ctl_cmd_enable(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	return ctl_cmd_set_disabled(obs, req, err, errlen, false);
 }
 
 /* Hand the reopen to main (the sinks' owner) and wait for its answer. */
@@ -221,7 +314,9 @@ static const struct ctl_cmd g_ctl_cmds[] = {
 	{"rules", ctl_cmd_rules, "rules by hits, most first; {\"top\":N}"},
 	{"latency", ctl_cmd_latency, "rx to sink latency percentiles"},
 	{"sinks", ctl_cmd_sinks, "per sink counters"},
-	{"reload", ctl_cmd_reload, "reload the rules (not supported yet)"},
+	{"reload", ctl_cmd_reload, "reload every rule file; replies when done (as SIGHUP)"},
+	{"disable", ctl_cmd_disable, "drop the matches of rule {\"sid\":N}, kept over reloads"},
+	{"enable", ctl_cmd_enable, "undo disable {\"sid\":N}"},
 	{"reopen", ctl_cmd_reopen, "reopen log files (as SIGUSR1)"},
 	{"shutdown", ctl_cmd_shutdown, "stop weir (as SIGINT)"},
 	{"help", ctl_cmd_help, "this list"},
@@ -326,7 +421,9 @@ weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len)
 		return ctl_error_line(name, err[0] ? err : "failed");
 	json_object_set_new(rep, "schema_version", json_integer(WEIR_OBS_SCHEMA_VERSION));
 	json_object_set_new(rep, "command", json_string(name));
-	json_object_set_new(rep, "ok", json_true());
+	/* a handler may answer ok:false with details (reload's errors) */
+	if (json_object_get(rep, "ok") == NULL)
+		json_object_set_new(rep, "ok", json_true());
 	return ctl_dump_line(rep);
 }
 

@@ -168,7 +168,13 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		return WEIR_DEC_OK;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		return left < DEC_ICMP_HLEN ? short_res : WEIR_DEC_NO_L4;
+		/* Rules of protocol icmp inspect what follows the 8-byte
+		 * header, as Suricata's payload keywords do. */
+		if (unlikely(left < DEC_ICMP_HLEN))
+			return short_res;
+		out->payload = cur_ptr(c) + DEC_ICMP_HLEN;
+		out->payload_len = left - DEC_ICMP_HLEN;
+		return WEIR_DEC_OK;
 	default:
 		return WEIR_DEC_NO_L4;
 	}

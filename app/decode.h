@@ -19,15 +19,17 @@
  * rx = scanned + not scanned + fragments + malformed hold.
  */
 enum weir_decode_res {
-	WEIR_DEC_OK = 0,      /* TCP or UDP with payload_len >= 0: scan it */
-	WEIR_DEC_NO_L4,       /* well formed, but nothing to scan (ICMP, other
-				 IP protocol, non-IP ethertype) */
+	WEIR_DEC_OK = 0,      /* TCP, UDP, ICMP or ICMPv6 with payload_len >= 0
+				 (ICMP: after its 8-byte header): scan it */
+	WEIR_DEC_NO_L4,       /* well formed, but no L4 payload (other IP
+				 protocol: addresses are valid; non-IP
+				 ethertype: ip_version is 0) */
 	WEIR_DEC_FRAGMENT,    /* non-first IP fragment: not scanned */
 	WEIR_DEC_MALFORMED,   /* truncated or inconsistent: never scanned */
 };
 
 struct weir_decoded {
-	const uint8_t *payload; /* L4 payload (TCP/UDP), NULL otherwise */
+	const uint8_t *payload; /* L4 payload (TCP/UDP/ICMP), NULL otherwise */
 	uint32_t payload_len;   /* bounded by the IP length and the capture */
 	uint16_t vlan[2];       /* VLAN IDs, outer first; 0 when absent */
 	uint8_t n_vlan;         /* entries used in vlan[] (<= 2): deeper tags

@@ -15,21 +15,13 @@
 #include "emitter.h"
 
 int
-weir_emitter_init(struct weir_emitter *e, const struct weir_ruleset *rs)
+weir_emitter_init(struct weir_emitter *e)
 {
-	size_t longest = 0;
-	unsigned int i;
-
 	memset(e, 0, sizeof(*e));
-	e->rs = rs;
-	for (i = 0; i < rs->n_rules; i++) {
-		size_t l = strlen(rs->rules[i].text);
-
-		if (l > longest)
-			longest = l;
-	}
-	/* rule text + interface name + category (host-id has its own bound) */
-	e->text_slot = weir_event_json_max(longest + WEIR_PORT_NAME_MAX + 64);
+	/* Any rule set, including one a reload brings later: alert.signature
+	 * is cut to WEIR_RULE_SIG_MAX, plus the interface name and category
+	 * (host-id has its own bound). */
+	e->text_slot = weir_event_json_max(WEIR_RULE_SIG_MAX + WEIR_PORT_NAME_MAX + 256);
 	e->text = malloc(WEIR_EMIT_BATCH * e->text_slot);
 	return e->text ? 0 : -ENOMEM;
 }
@@ -48,22 +40,25 @@ emitter_format(struct weir_emitter *e, unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		const struct weir_event *ev = &e->ev[i];
-		const struct weir_rule *r = &e->rs->rules[ev->rule_index];
-		struct weir_event_rule er = {
-			.action = "allowed",
-			.gid = 1,
-			.signature = r->text,
-			.category = "",
-			.severity = 3,
-		};
+		const struct weir_ruleset *rs = ev->rs;
 		const char *iface = ev->port < e->n_ports ? e->ports[ev->port]->name : "";
 		char *slot = e->text + (size_t)out * e->text_slot;
+		struct weir_event_rule er;
+		const struct weir_rt_rule *r;
 		int len;
 
-		if (ev->rule_index >= e->rs->n_rules) {
+		if (rs == NULL || ev->rule_index >= rs->n_rules) {
 			e->st.drop_format++;
 			continue;
 		}
+		r = &rs->rules[ev->rule_index];
+		er = (struct weir_event_rule){
+			.action = "allowed",
+			.gid = r->gid,
+			.signature = r->signature,
+			.category = r->category,
+			.severity = r->priority,
+		};
 		len = weir_event_format_json(ev, &er, iface, e->host, slot, e->text_slot);
 		if (len < 0) {
 			e->st.drop_format++;
@@ -109,6 +104,10 @@ weir_emitter_poll(struct weir_emitter *e)
 		e->st.events += n;
 		e->st.batches++;
 		ok = emitter_format(e, n);
+		/* Formatted: nothing of these events' rule set is needed any
+		 * more. A reload waits for this before freeing the old set. */
+		if (r < WEIR_EMIT_MAX_RINGS)
+			__atomic_store_n(&e->consumed[r], e->consumed[r] + n, __ATOMIC_RELEASE);
 		if (ok == 0)
 			continue;
 		/* An event counts as written when every sink's queue took

@@ -30,7 +30,6 @@ struct weir_emitter {
 	unsigned int n_rings;
 	struct weir_sink *sinks[WEIR_MAX_SINKS];
 	unsigned int n_sinks;
-	const struct weir_ruleset *rs;
 	const struct weir_port *const *ports; /* by event.port, for in_iface */
 	unsigned int n_ports;
 	const char *host;     /* weir.host of every event (host-id), NULL = none */
@@ -38,6 +37,10 @@ struct weir_emitter {
 	/* Most events ever seen in each ring at a dequeue (read by the
 	 * control side with relaxed loads). */
 	uint64_t ring_hwm[WEIR_EMIT_MAX_RINGS];
+	/* Events taken off each ring and formatted (release-stored): once it
+	 * reaches what a worker had enqueued, none of those events is still
+	 * to be formatted with the rule set they name. */
+	uint64_t consumed[WEIR_EMIT_MAX_RINGS];
 	struct weir_latency *lat; /* rx -> sink latency; NULL = not kept */
 	/* scratch */
 	char *text;           /* WEIR_EMIT_BATCH * text_slot bytes */
@@ -46,8 +49,8 @@ struct weir_emitter {
 	struct weir_text json[WEIR_EMIT_BATCH];
 };
 
-/** @return 0 or -ENOMEM. Main thread. */
-int weir_emitter_init(struct weir_emitter *e, const struct weir_ruleset *rs);
+/** @return 0 or -ENOMEM. Main thread. Events name their own rule set. */
+int weir_emitter_init(struct weir_emitter *e);
 void weir_emitter_fini(struct weir_emitter *e);
 
 /**

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct weir_ruleset;
+
 /* Upper bound of the payload copy in an event; the configured amount
  * (events.payload-bytes) may be smaller. */
 #define WEIR_EVENT_PAYLOAD_MAX 384
@@ -18,12 +20,12 @@
 /*
  * Upper bound of the captured frame copied into an event for the pcap sink
  * (outputs.pcap.snaplen may be smaller; 0 when no pcap sink is configured,
- * and then the worker copies nothing). 1552 holds a full-size Ethernet
- * frame with two VLAN tags (1522) and is what makes sizeof(event) exactly
- * 2048. The frame sits last, so a sink that needs no frame copies only the
+ * and then the worker copies nothing). It holds a full-size Ethernet
+ * frame with two VLAN tags (1522); 1544 is what makes sizeof(event)
+ * exactly 2048. The frame sits last, so a sink that needs no frame copies only the
  * part before it (WEIR_EVENT_HEAD_SIZE).
  */
-#define WEIR_EVENT_FRAME_MAX 1552
+#define WEIR_EVENT_FRAME_MAX 1544
 
 struct weir_event {
 	uint64_t ts_ns;       /* capture timestamp, ns since the Unix epoch */
@@ -31,6 +33,9 @@ struct weir_event {
 	uint64_t flow_id;     /* symmetric 5-tuple hash (a flow table later) */
 	uint64_t seq;         /* per worker, +1 per event the worker creates:
 			       * a gap downstream is a loss of exactly that many */
+	const struct weir_ruleset *rs; /* the rule set that matched: rule
+			       * text for the formatter; kept alive until the
+			       * emitter consumed every event naming it */
 	uint32_t rule_id;     /* signature id (sid) */
 	uint32_t rule_rev;
 	uint32_t rule_index;  /* index into the rule set that matched */

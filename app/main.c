@@ -25,6 +25,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_version.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "capture.h"
@@ -34,6 +35,8 @@
 #include "latency.h"
 #include "metrics.h"
 #include "obs.h"
+#include "reload.h"
+#include "suri.h"
 #include "log.h"
 #include "rules.h"
 #include "sink.h"
@@ -60,6 +63,7 @@ RTE_LOG_REGISTER(weir_logtype_app, weir.app, NOTICE);
 static atomic_bool g_stop;
 static atomic_bool g_reopen;
 static atomic_bool g_reconf; /* SIGUSR2: re-read the driver's run-time options */
+static atomic_bool g_hup;    /* SIGHUP: reload the rules */
 
 struct weir_app {
 	struct weir_conf conf;
@@ -68,7 +72,10 @@ struct weir_app {
 	int dump_config;
 	char *eal_argv[WEIR_MAX_EAL_ARGS];
 	int eal_argc;
-	struct weir_ruleset *rs;
+	struct weir_ruleset *rs;      /* as loaded; then owned by rl */
+	struct weir_reloader rl;      /* publishes rs, reloads it */
+	int rl_ready;
+	struct rte_rcu_qsbr *qs;      /* workers' quiescent states */
 	struct weir_port port;
 	const struct weir_port *ports[1];
 	struct weir_sink sinks[WEIR_MAX_SINKS]; /* open ones, in em.sinks order */
@@ -92,6 +99,7 @@ enum {
 	OPT_CHECK_CONFIG,
 	OPT_DUMP_CONFIG,
 	OPT_KEEP_ALIVE,
+	OPT_SKIP_INVALID,
 };
 
 static const struct option g_long_opts[] = {
@@ -106,6 +114,7 @@ static const struct option g_long_opts[] = {
 	{"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
 	{"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
 	{"keep-alive", no_argument, NULL, OPT_KEEP_ALIVE},
+	{"rules-skip-invalid", no_argument, NULL, OPT_SKIP_INVALID},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -116,10 +125,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: weir [OPTIONS] [-- EAL-ARGS...]\n"
+		"       weir rules check [-c FILE] [--set KEY=VALUE] [--rules-skip-invalid] FILE...\n"
 		"\n"
-		"Capture packets (DPDK port, or a pcap file offline), scan TCP/UDP payloads\n"
-		"against Hyperscan signature rules and write one EVE JSON alert per\n"
-		"(packet, rule) that matches.\n"
+		"Capture packets (DPDK port, AF_XDP socket, or a pcap file offline), match\n"
+		"them against rules (Suricata-subset .rules files compiled to Hyperscan, or\n"
+		"Hyperscan signature files) and write one EVE JSON alert per (packet, rule)\n"
+		"that matches. `weir rules check` validates rule files without capturing:\n"
+		"rules per group, keyword counts, database sizes, every error; exit 0 only\n"
+		"when every rule loads.\n"
 		"\n"
 		"Options (each overrides the configuration file):\n"
 		"  -c, --config FILE     YAML configuration (default: none, built-in defaults)\n"
@@ -127,8 +140,11 @@ usage(FILE *f)
 		"                        (capture.pcap-file; capture.driver auto picks pcap)\n"
 		"  -i, --interface PORT  DPDK port name or index, or a kernel interface for\n"
 		"                        afxdp (capture.interface)\n"
-		"  -S, --rules FILE      signature file ID:/regex/flags; repeatable; replaces\n"
+		"  -S, --rules FILE      rule file: *.rules = Suricata subset, else signature\n"
+		"                        format ID:/regex/flags; repeatable; replaces\n"
 		"                        rules.files of the configuration file\n"
+		"      --rules-skip-invalid  load the valid rules of files with bad ones and\n"
+		"                        list every skipped rule (rules.skip-invalid)\n"
 		"  -o, --output FILE     EVE JSON lines output, '-' = stdout (output.jsonl)\n"
 		"  -w, --workers N       worker lcores, one rx queue each (workers)\n"
 		"      --count N         stop after N packets (capture.count)\n"
@@ -147,7 +163,8 @@ usage(FILE *f)
 		"Exit status: 0 success; 1 bad option, configuration or rule file;\n"
 		"2 EAL, port or output could not start; 3 the capture file ended on an error.\n"
 		"Signals: SIGINT/SIGTERM stop (drain, flush, summary); SIGUSR1 reopens the\n"
-		"output file; SIGHUP is ignored (rule reload is not supported yet); SIGUSR2\n"
+		"output file; SIGHUP reloads every rule file (a refused set changes nothing;\n"
+		"see the log, or use `weirctl reload` for the errors); SIGUSR2\n"
 		"re-reads -c FILE and applies its afxdp.filter.* and afxdp.blocklist to the\n"
 		"running XDP program (its maps; the program is not reloaded).\n"
 		"\n");
@@ -256,6 +273,9 @@ parse_args(struct weir_app *app, int argc, char **argv, struct weir_diags *ds)
 			break;
 		case OPT_KEEP_ALIVE:
 			ret = conf_set_or_report(app, "ctl.keep-alive", "true", ds);
+			break;
+		case OPT_SKIP_INVALID:
+			ret = conf_set_or_report(app, "rules.skip-invalid", "true", ds);
 			break;
 		default:
 			break;
@@ -385,6 +405,8 @@ on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		atomic_store(&g_reopen, true);
+	else if (sig == SIGHUP)
+		atomic_store(&g_hup, true);
 	else if (sig == SIGUSR2)
 		atomic_store(&g_reconf, true);
 	else
@@ -403,8 +425,8 @@ install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
@@ -436,8 +458,11 @@ setup_workers(struct weir_app *app)
 		if (w == NULL)
 			return -ENOMEM;
 		app->workers[i] = w;
-		ret = weir_worker_init(w, (uint16_t)i, app->port.rxq[i], app->rs, app->rings[i],
-				       app->conf.events_payload_bytes, max_pkts, &g_stop);
+		ret = weir_worker_init(w, (uint16_t)i, app->port.rxq[i], &app->rl.active, app->qs,
+				       app->rings[i], app->conf.events_payload_bytes, max_pkts,
+				       &g_stop);
+		if (ret == 0 && rte_rcu_qsbr_thread_register(app->qs, i) != 0)
+			ret = -EINVAL;
 		if (ret < 0)
 			return ret;
 		/* After init, which zeroes the worker: with a pcap sink the
@@ -564,6 +589,11 @@ run_main_loop(struct weir_app *app)
 		weir_obs_tick(&app->obs, app->em.sinks, app->em.n_sinks);
 		if (atomic_exchange(&g_reconf, false))
 			reconfigure_port(app);
+		if (atomic_exchange(&g_hup, false)) {
+			/* the reload thread builds and logs the outcome */
+			WEIR_LOG(NOTICE, app, "SIGHUP: reloading the rules");
+			(void)weir_reload_request(&app->rl);
+		}
 		if (count != 0 && app->n_workers > 1) {
 			struct weir_worker_stats sum;
 
@@ -665,7 +695,12 @@ print_summary(struct weir_app *app, const char *driver)
 	}
 	elapsed = hz ? (double)cycles / (double)hz : 0.0;
 	fprintf(stderr, "weir: summary: %s %s, %u worker%s, %u rules\n", driver, app->port.name,
-		app->n_workers, app->n_workers == 1 ? "" : "s", app->rs->n_rules);
+		app->n_workers, app->n_workers == 1 ? "" : "s",
+		atomic_load(&app->rl.active) ? atomic_load(&app->rl.active)->n_rules : 0);
+	if (app->rl.n_ok + app->rl.n_failed > 0)
+		fprintf(stderr, "weir: rule reloads: %" PRIu64 " done, %" PRIu64
+				" refused; generation %" PRIu64 " in force\n",
+			app->rl.n_ok, app->rl.n_failed, app->rl.generation);
 	fprintf(stderr, " workers:\n");
 	print_worker_counters(&sum);
 	fprintf(stderr, "  %-22s %.6f\n", "elapsed_s:", elapsed);
@@ -905,7 +940,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->ports = app->ports;
 	o->n_ports = 1;
 	o->em = &app->em;
-	o->rs = app->rs;
+	o->rules = &app->rl;
 	o->lat = app->lat;
 	o->start_tsc = rte_rdtsc();
 	o->hz = rte_get_tsc_hz();
@@ -961,12 +996,197 @@ app_cleanup(struct weir_app *app)
 		rte_ring_free(app->rings[i]);
 	}
 	close_sinks(app);
+	if (app->rl_ready) {
+		/* after workers and emitter: joins the reload thread */
+		weir_reloader_fini(&app->rl);
+		app->rl_ready = 0;
+		app->rs = NULL;
+	}
+	rte_free(app->qs);
+	app->qs = NULL;
 	weir_emitter_fini(&app->em);
 	free(app->lat);
 	if (app->port.ops != NULL) {
 		weir_port_stop(&app->port);
 		weir_port_close(&app->port);
 	}
+}
+
+/*
+ * Rule variables: Suricata's defaults, then vars.address-groups.* and
+ * vars.port-groups.* of the configuration ("NAME=VALUE" each), so a file
+ * or --set overrides one default without restating the others.
+ */
+static int
+make_rule_vars(const struct weir_conf *c, struct weir_rule_vars *vars, struct weir_diags *ds)
+{
+	const struct weir_strlist *lists[2] = {&c->vars_address_groups, &c->vars_port_groups};
+	unsigned int l, i;
+
+	if (weir_rule_vars_defaults(vars) < 0)
+		goto nomem;
+	for (l = 0; l < 2; l++) {
+		for (i = 0; i < lists[l]->n; i++) {
+			const char *nv = lists[l]->v[i], *eq = strchr(nv, '=');
+			char name[128];
+			int rc;
+
+			if (eq == NULL || (size_t)(eq - nv) >= sizeof(name)) {
+				weir_diag_add(ds, "configuration", 0, 0, NULL,
+					      "bad variable '%s' (NAME=VALUE)", nv);
+				return -EINVAL;
+			}
+			memcpy(name, nv, (size_t)(eq - nv));
+			name[eq - nv] = '\0';
+			rc = weir_rule_vars_set(vars, l == 1, name, eq + 1);
+			if (rc == -ENOMEM)
+				goto nomem;
+			if (rc < 0) {
+				weir_diag_add(ds, "configuration", 0, 0, NULL,
+					      "bad variable name '%s'", name);
+				return rc;
+			}
+		}
+	}
+	return 0;
+nomem:
+	weir_diag_add(ds, "configuration", 0, 0, NULL, "out of memory");
+	return -ENOMEM;
+}
+
+/* rules.cache-dir, or NULL when off. */
+static const char *
+rule_cache_dir(const struct weir_conf *c)
+{
+	return c->rules_cache_dir != NULL && c->rules_cache_dir[0] != '\0' ? c->rules_cache_dir
+									     : NULL;
+}
+
+static void
+rules_usage(FILE *f)
+{
+	fprintf(f, "usage: weir rules check [-c FILE] [--set KEY=VALUE]... [--rules-skip-invalid]\n"
+		   "                        [FILE...]\n"
+		   "\n"
+		   "Parse and compile rule files (default: rules.files of the configuration)\n"
+		   "exactly as weir would, without capturing. Prints every error as\n"
+		   "file:line:column: keyword: reason, then the rules loaded per group (protocol\n"
+		   "and destination ports), keyword counts, database sizes and build time.\n"
+		   "Variables ($HOME_NET, ...) come from the configuration's vars.* keys.\n"
+		   "Exit status: 0 when every rule loads, 1 otherwise (or on bad usage).\n");
+}
+
+/* `weir rules check FILE...` */
+static int
+rules_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, OPT_SET},
+		{"rules-skip-invalid", no_argument, NULL, OPT_SKIP_INVALID},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct weir_ruleset_opts ropts = {0};
+	struct weir_rule_vars vars = {0};
+	struct weir_ruleset *rs = NULL;
+	struct weir_conf conf;
+	struct weir_diags ds;
+	const char *conf_file = NULL;
+	int opt, status = WEIR_EXIT_USAGE, i;
+
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		rules_usage(stderr);
+		return WEIR_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	if (weir_diags_init(&ds, WEIR_DIAGS_MAX) < 0 || weir_conf_defaults(&conf) < 0) {
+		fprintf(stderr, "weir: out of memory\n");
+		return WEIR_EXIT_RUNTIME;
+	}
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (opt == 'c') {
+			conf_file = optarg;
+		} else if (opt == 'h') {
+			rules_usage(stdout);
+			status = WEIR_EXIT_OK;
+			goto out;
+		} else if (opt == '?') {
+			fprintf(stderr, "weir rules check: unknown option '%s'\n", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (conf_file != NULL && weir_conf_load_file(&conf, conf_file, &ds) < 0)
+		goto out_diags;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		char *eq;
+
+		if (opt == OPT_SKIP_INVALID) {
+			if (weir_conf_set(&conf, "rules.skip-invalid", "true", "command line", &ds) < 0)
+				goto out_diags;
+		} else if (opt == OPT_SET) {
+			eq = strchr(optarg, '=');
+			if (eq == NULL) {
+				fprintf(stderr, "weir rules check: --set needs KEY=VALUE\n");
+				goto out;
+			}
+			*eq = '\0';
+			i = weir_conf_set(&conf, optarg, eq + 1, "command line", &ds);
+			*eq = '=';
+			if (i < 0) {
+				if (ds.total == 0)
+					fprintf(stderr, "weir rules check: unknown key '%s'\n", optarg);
+				goto out_diags;
+			}
+		}
+	}
+	if (optind < argc) {
+		weir_conf_clear(&conf, "rules.files");
+		for (i = optind; i < argc; i++)
+			if (weir_conf_set(&conf, "rules.files", argv[i], "command line", &ds) < 0)
+				goto out_diags;
+	}
+	if (conf.rules_files.n == 0) {
+		fprintf(stderr, "weir rules check: no rule file given\n");
+		goto out;
+	}
+	if (make_rule_vars(&conf, &vars, &ds) < 0)
+		goto out_diags;
+	ropts.vars = &vars;
+	ropts.skip_invalid = conf.rules_skip_invalid;
+	ropts.cache_dir = rule_cache_dir(&conf);
+	ropts.n_workers = 1;
+	rs = weir_ruleset_load((const char *const *)conf.rules_files.v, conf.rules_files.n,
+			       &ropts, &ds);
+	print_diags(&ds);
+	if (rs == NULL) {
+		printf("rules refused: %u error%s in %u file%s; nothing would be loaded\n", ds.total,
+		       ds.total == 1 ? "" : "s", conf.rules_files.n,
+		       conf.rules_files.n == 1 ? "" : "s");
+		goto out;
+	}
+	weir_ruleset_describe(rs, stdout);
+	if (ds.total == 0) {
+		printf("OK: every rule of %u file%s loads\n", conf.rules_files.n,
+		       conf.rules_files.n == 1 ? "" : "s");
+		status = WEIR_EXIT_OK;
+	} else {
+		printf("%u error%s: the rules above would load only with rules.skip-invalid\n",
+		       ds.total, ds.total == 1 ? "" : "s");
+	}
+	goto out;
+out_diags:
+	print_diags(&ds);
+out:
+	weir_ruleset_free(rs);
+	weir_rule_vars_free(&vars);
+	weir_conf_free(&conf);
+	weir_diags_free(&ds);
+	return status;
 }
 
 int
@@ -980,8 +1200,13 @@ main(int argc, char **argv)
 	struct weir_afxdp_conf ac;
 #endif
 	const struct weir_capture_ops *ops;
+	struct weir_ruleset_opts ropts = {0};
+	struct weir_rule_vars vars = {0};
 	const char *driver;
 	int eal_first, ret, status = WEIR_EXIT_OK;
+
+	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
+		return rules_main(argc - 1, argv + 1);
 
 	/* EAL logs to stdout by default; stdout may carry our JSON. */
 	rte_openlog_stream(stderr);
@@ -1018,26 +1243,48 @@ main(int argc, char **argv)
 		goto out_conf;
 	}
 
-	app.rs = weir_ruleset_load((const char *const *)app.conf.rules_files.v,
-				   app.conf.rules_files.n, NULL, &ds);
-	if (app.rs == NULL) {
+	if (make_rule_vars(&app.conf, &vars, &ds) < 0) {
 		print_diags(&ds);
-		fprintf(stderr, "weir: rules refused (%u error%s); not starting\n", ds.total,
-			ds.total == 1 ? "" : "s");
 		status = WEIR_EXIT_USAGE;
 		goto out_conf;
 	}
+	ropts.vars = &vars;
+	ropts.skip_invalid = app.conf.rules_skip_invalid;
+	ropts.cache_dir = rule_cache_dir(&app.conf);
+	ropts.n_workers = app.conf.workers;
+	app.rs = weir_ruleset_load((const char *const *)app.conf.rules_files.v,
+				   app.conf.rules_files.n, &ropts, &ds);
+	print_diags(&ds);
+	if (app.rs == NULL) {
+		fprintf(stderr, "weir: rules refused (%u error%s); not starting\n", ds.total,
+			ds.total == 1 ? "" : "s");
+		status = WEIR_EXIT_USAGE;
+		goto out_vars;
+	}
+	if (ds.total > 0)
+		fprintf(stderr, "weir: %u rule%s skipped (rules.skip-invalid)\n", app.rs->n_skipped,
+			app.rs->n_skipped == 1 ? "" : "s");
 	if (app.check_config) {
-		printf("configuration OK: %u rules from %u file%s, database %zu bytes, compiled in "
-		       "%.1f ms\n",
+		printf("configuration OK: %u rules from %u file%s in %u group%s, databases %zu "
+		       "bytes, built in %.1f ms\n",
 		       app.rs->n_rules, app.conf.rules_files.n,
-		       app.conf.rules_files.n == 1 ? "" : "s", app.rs->db_bytes,
-		       app.rs->compile_ms);
+		       app.conf.rules_files.n == 1 ? "" : "s", app.rs->n_groups,
+		       app.rs->n_groups == 1 ? "" : "s", app.rs->db_bytes, app.rs->compile_ms);
 		goto out_rules;
 	}
 	if (app.rs->n_rules == 0)
 		fprintf(stderr, "weir: no rules loaded (-S FILE): packets are only decoded and "
 				"counted\n");
+	if (weir_reloader_init(&app.rl, app.rs, (const char *const *)app.conf.rules_files.v,
+			       app.conf.rules_files.n, &vars, app.conf.rules_skip_invalid,
+			       ropts.cache_dir, app.conf.workers) < 0) {
+		fprintf(stderr, "weir: out of memory\n");
+		weir_reloader_fini(&app.rl);
+		app.rs = NULL;
+		status = WEIR_EXIT_RUNTIME;
+		goto out_vars;
+	}
+	app.rl_ready = 1;
 
 	if (build_eal_args(&app, driver, argc - eal_first, argv + eal_first) < 0) {
 		fprintf(stderr, "weir: too many EAL arguments\n");
@@ -1084,7 +1331,14 @@ main(int argc, char **argv)
 		status = ret == -EINVAL || ret == -ENOTSUP ? WEIR_EXIT_USAGE : WEIR_EXIT_RUNTIME;
 		goto out_eal;
 	}
-	if (weir_emitter_init(&app.em, app.rs) < 0 || open_sinks(&app) < 0) {
+	app.qs = rte_zmalloc("weir_qsbr", rte_rcu_qsbr_get_memsize(app.n_workers),
+			     RTE_CACHE_LINE_SIZE);
+	if (app.qs == NULL || rte_rcu_qsbr_init(app.qs, app.n_workers) != 0) {
+		fprintf(stderr, "weir: cannot set up the workers' QSBR state\n");
+		status = WEIR_EXIT_RUNTIME;
+		goto out_app;
+	}
+	if (weir_emitter_init(&app.em) < 0 || open_sinks(&app) < 0) {
 		status = WEIR_EXIT_RUNTIME;
 		goto out_app;
 	}
@@ -1102,6 +1356,12 @@ main(int argc, char **argv)
 	setup_obs(&app, driver);
 	ret = weir_port_start(&app.port);
 	if (ret < 0) {
+		status = WEIR_EXIT_RUNTIME;
+		goto out_app;
+	}
+	ret = weir_reloader_start(&app.rl, app.qs, app.workers, &app.em);
+	if (ret < 0) {
+		fprintf(stderr, "weir: cannot start the reload thread: %s\n", strerror(-ret));
 		status = WEIR_EXIT_RUNTIME;
 		goto out_app;
 	}
@@ -1129,7 +1389,12 @@ out_app:
 out_eal:
 	rte_eal_cleanup();
 out_rules:
-	weir_ruleset_free(app.rs);
+	if (!app.rl_ready)
+		weir_ruleset_free(app.rs);
+	else
+		weir_reloader_fini(&app.rl); /* EAL failed: no thread was started */
+out_vars:
+	weir_rule_vars_free(&vars);
 out_conf:
 	weir_conf_free(&app.conf);
 	weir_diags_free(&ds);

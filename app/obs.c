@@ -393,25 +393,33 @@ obs_rule_cmp(const void *a, const void *b)
 json_t *
 weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, size_t errlen)
 {
-	unsigned int n = o->rs ? o->rs->n_rules : 0, i, k, fired = 0;
-	struct obs_rule_hit *v = calloc(n ? n : 1, sizeof(*v));
+	const struct weir_ruleset *rs;
+	unsigned int n, i, fired = 0;
+	struct obs_rule_hit *v;
 	uint64_t total = 0;
 	json_t *j, *a;
 
-	if (v == NULL) {
-		obs_err(err, errlen, "out of memory");
+	if (o->rules == NULL) {
+		obs_err(err, errlen, "no rule set");
 		return NULL;
 	}
 	if (top == 0)
 		top = WEIR_OBS_RULES_TOP_DEFAULT;
 	if (top > WEIR_OBS_RULES_TOP_MAX)
 		top = WEIR_OBS_RULES_TOP_MAX;
+	/* Held briefly: a reload's final free waits for it, nothing else. */
+	rs = weir_rules_acquire(o->rules);
+	n = rs ? rs->n_rules : 0;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL) {
+		weir_rules_release(o->rules);
+		obs_err(err, errlen, "out of memory");
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		v[i].index = i;
-		v[i].sid = o->rs->rules[i].sid;
-		/* each worker's array has a single writer: relaxed loads */
-		for (k = 0; k < o->n_workers; k++)
-			v[i].hits += obs_load(&o->workers[k]->rule_hits[i]);
+		v[i].sid = rs->rules[i].sid;
+		v[i].hits = weir_ruleset_hits(rs, i);
 		total += v[i].hits;
 		fired += v[i].hits != 0;
 	}
@@ -419,21 +427,27 @@ weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, size_t err
 	j = json_object();
 	a = json_array();
 	for (i = 0; i < n && i < top; i++) {
-		const struct weir_rule *r = &o->rs->rules[v[i].index];
+		const struct weir_rt_rule *r = &rs->rules[v[i].index];
 		json_t *e = json_object();
 
 		json_object_set_new(e, "sid", json_integer(r->sid));
 		json_object_set_new(e, "rev", json_integer(r->rev));
-		json_object_set_new(e, "msg", json_string(r->text ? r->text : ""));
+		json_object_set_new(e, "gid", json_integer(r->gid));
+		json_object_set_new(e, "msg", json_string(r->signature ? r->signature : ""));
 		json_object_set_new(e, "index", json_integer(v[i].index));
 		json_object_set_new(e, "hits", obs_u64(v[i].hits));
+		json_object_set_new(e, "disabled",
+				    json_boolean(atomic_load_explicit(&rs->disabled[v[i].index],
+								      memory_order_relaxed)));
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(j, "rules_loaded", json_integer(n));
 	json_object_set_new(j, "rules_fired", json_integer(fired));
 	json_object_set_new(j, "hits_total", obs_u64(total));
+	json_object_set_new(j, "generation", obs_u64(rs ? rs->generation : 0));
 	json_object_set_new(j, "top", json_integer(top));
 	json_object_set_new(j, "rules", a);
+	weir_rules_release(o->rules);
 	free(v);
 	return j;
 }
@@ -504,7 +518,15 @@ weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen)
 	json_object_set_new(j, "running", json_boolean(obs_any_running(o)));
 	json_object_set_new(j, "driver", json_string(o->driver ? o->driver : ""));
 	json_object_set_new(j, "n_workers", json_integer(o->n_workers));
-	json_object_set_new(j, "n_rules", json_integer(o->rs ? o->rs->n_rules : 0));
+	if (o->rules != NULL) {
+		const struct weir_ruleset *rs = weir_rules_acquire(o->rules);
+
+		json_object_set_new(j, "n_rules", json_integer(rs ? rs->n_rules : 0));
+		json_object_set_new(j, "rules_generation", obs_u64(rs ? rs->generation : 0));
+		weir_rules_release(o->rules);
+	} else {
+		json_object_set_new(j, "n_rules", json_integer(0));
+	}
 	json_object_set_new(j, "workers", obs_worker_counters(&sum));
 	json_object_set_new(j, "accounting", obs_accounting(&sum, &em));
 	json_object_set_new(j, "ports", obs_ports_array(o, v));

@@ -23,6 +23,7 @@
 
 #include "emitter.h"
 #include "latency.h"
+#include "reload.h"
 #include "sink.h"
 #include "worker.h"
 
@@ -41,7 +42,7 @@ struct weir_obs {
 	const struct weir_port *const *ports;
 	unsigned int n_ports;
 	const struct weir_emitter *em;
-	const struct weir_ruleset *rs;
+	struct weir_reloader *rules; /* the published rule set, reload */
 	struct weir_latency *lat; /* written by the emitter; NULL = off */
 	uint64_t start_tsc;
 	uint64_t hz;

@@ -20,13 +20,15 @@
 #define WEIR_WORKER_COUNTERS(_)                                                              \
 	_(rx_packets, "packets received")                                                     \
 	_(rx_bytes, "bytes received (wire length)")                                          \
-	_(scanned, "packets whose TCP/UDP payload was scanned")                              \
-	_(not_scanned, "well-formed packets with nothing to scan (no payload, not TCP/UDP)") \
+	_(scanned, "packets matched against the rules (some rule group applied)")            \
+	_(not_scanned, "well-formed packets no rule can apply to (no rule group, not IP)")   \
 	_(fragments, "non-first IP fragments, not scanned")                                  \
 	_(malformed, "truncated or inconsistent packets, not scanned")                       \
 	_(drop_scan_error, "packets whose scan failed (Hyperscan error)")                    \
 	_(scanned_bytes, "payload bytes scanned")                                            \
 	_(alerts, "alerts raised (one per packet and rule)")                                 \
+	_(alerts_suppressed, "rule matches withheld by a pass rule or a threshold")          \
+	_(rule_reloads, "rule sets this worker switched to")                                 \
 	_(events_enqueued, "events put on the worker's ring")                                \
 	_(drop_ring_full, "events dropped because the ring to the emitter was full")         \
 	_(busy_polls, "polls that returned packets")                                         \

@@ -3,87 +3,63 @@
  * Worker loop. This is the hot path, so it reads like simplegrep.c with the
  * allocation and I/O taken out:
  *
- *   rx burst -> for each packet: decode -> scan payload -> stage events
- *            -> enqueue staged events (one ring operation) -> release burst
+ *   load the published rule set -> rx burst -> for each packet: decode
+ *     -> match (weir_ruleset_scan: groups, Hyperscan, confirm, pass,
+ *        thresholds) -> stage one event per alert
+ *     -> enqueue staged events (one ring operation) -> release burst
+ *     -> report a quiescent state (rule reloads wait for it)
  *
  * Counters live in locals for the burst and are added to the worker's
  * block once per burst; nothing here locks, allocates, logs or makes a
  * syscall (the pcap driver reads its file, which is what offline means).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 
 #include "decode.h"
 #include "log.h"
 #include "worker.h"
 
-/* What the match callback needs about the packet being scanned. */
+/* What the alert callback needs about the packet being matched. */
 struct worker_scan {
 	struct weir_worker *w;
 	const struct weir_pkt *pkt;
 	const struct weir_decoded *d;
 	uint64_t rx_tsc;
-	uint64_t alerts;
 	int have_template;  /* ev[template_slot] holds this packet's fields */
 	uint16_t template_slot;
 };
 
 int
 weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
-		 const struct weir_ruleset *rs, struct rte_ring *ring, uint32_t payload_bytes,
-		 uint64_t max_packets, const atomic_bool *stop)
+		 const struct weir_ruleset *_Atomic *active, struct rte_rcu_qsbr *qs,
+		 struct rte_ring *ring, uint32_t payload_bytes, uint64_t max_packets,
+		 const atomic_bool *stop)
 {
-	hs_error_t err;
-
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->rxq = rxq;
-	w->rs = rs;
-	w->db = rs->db;
+	w->active = active;
+	w->qs = qs;
 	w->ring = ring;
 	w->payload_bytes = payload_bytes > WEIR_EVENT_PAYLOAD_MAX ? WEIR_EVENT_PAYLOAD_MAX
 								  : payload_bytes;
 	w->max_packets = max_packets;
 	w->stop = stop;
-	w->pkt_seq = 1;
 	atomic_init(&w->done, false);
-	if (rs->db != NULL) {
-		err = hs_clone_scratch(rs->scratch_proto, &w->scratch);
-		if (err != HS_SUCCESS) {
-			WEIR_LOG(ERR, app, "worker %u: hs_clone_scratch failed: %d", id, err);
-			return -ENOMEM;
-		}
-	}
-	w->seen = rte_zmalloc("weir_seen", sizeof(uint32_t) * (rs->n_rules ? rs->n_rules : 1),
-			      RTE_CACHE_LINE_SIZE);
-	w->rule_hits = rte_zmalloc("weir_rule_hits",
-				   sizeof(uint64_t) * (rs->n_rules ? rs->n_rules : 1),
-				   RTE_CACHE_LINE_SIZE);
-	if (w->seen == NULL || w->rule_hits == NULL) {
-		rte_free(w->seen);
-		w->seen = NULL;
-		rte_free(w->rule_hits);
-		w->rule_hits = NULL;
-		hs_free_scratch(w->scratch);
-		w->scratch = NULL;
-		return -ENOMEM;
-	}
 	return 0;
 }
 
 void
 weir_worker_fini(struct weir_worker *w)
 {
-	hs_free_scratch(w->scratch);
-	w->scratch = NULL;
-	rte_free(w->seen);
-	w->seen = NULL;
-	rte_free(w->rule_hits);
-	w->rule_hits = NULL;
+	(void)w;
 }
 
 static inline uint64_t
@@ -167,27 +143,17 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 }
 
 /*
- * Hyperscan calls this for every match, before hs_scan() returns. The
- * product promises one alert per (packet, rule): rules carry
- * HS_FLAG_SINGLEMATCH where Hyperscan allows it, and seen[] catches the
- * rest (SOM_LEFTMOST rules) in O(1).
+ * The rule set calls this once per alert, after every rule of the packet
+ * was decided (pass rules and thresholds applied): one event each.
  */
-static int
-worker_on_match(unsigned int id, unsigned long long from, unsigned long long to,
-		unsigned int flags, void *ctx)
+static void
+worker_on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 {
 	struct worker_scan *s = ctx;
 	struct weir_worker *w = s->w;
-	const struct weir_rule *r = &w->rs->rules[id];
+	const struct weir_rt_rule *r = &w->rs->rules[idx];
 	struct weir_event *ev;
 
-	(void)from;
-	(void)flags;
-	if (w->seen[id] == w->pkt_seq)
-		return 0;
-	w->seen[id] = w->pkt_seq;
-	s->alerts++;
-	w->rule_hits[id]++; /* single writer; readers load it relaxed */
 	if (w->n_ev == WEIR_EV_BATCH) {
 		worker_flush_events(w);
 		s->have_template = 0;
@@ -201,38 +167,64 @@ worker_on_match(unsigned int id, unsigned long long from, unsigned long long to,
 		s->have_template = 1;
 		s->template_slot = w->n_ev;
 	}
+	ev->rs = w->rs;
 	ev->rule_id = r->sid;
 	ev->rule_rev = r->rev;
-	ev->rule_index = id;
-	ev->match_end = (uint32_t)to;
+	ev->rule_index = idx;
+	ev->match_end = match_end;
 	ev->seq = ++w->ev_seq;
 	w->n_ev++;
-	return 0;
 }
 
-/* Decode and scan one burst. Outcome counters go to locals first. */
+static inline uint8_t
+worker_pclass(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return WEIR_PCLASS_TCP;
+	case IPPROTO_UDP:
+		return WEIR_PCLASS_UDP;
+	default:
+		return WEIR_PCLASS_ICMP; /* the decoder's only other OK case */
+	}
+}
+
+/* Decode and match one burst. Outcome counters go to locals first. */
 static void
 worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 {
 	uint64_t scanned = 0, not_scanned = 0, frags = 0, malformed = 0, scan_err = 0;
-	uint64_t bytes = 0, scanned_bytes = 0;
+	uint64_t bytes = 0, scanned_bytes = 0, alerts = 0, suppressed = 0;
 	struct worker_scan s = {.w = w, .rx_tsc = rte_rdtsc()};
+	const struct weir_ruleset *rs = w->rs;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
 		struct weir_decoded d;
-		enum weir_decode_res res;
+		struct weir_scan_pkt sp;
+		struct weir_scan_res res;
+		enum weir_decode_res dr;
 
 		if (i + 3 < n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
-		res = weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d);
-		switch (res) {
+		dr = weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d);
+		switch (dr) {
 		case WEIR_DEC_OK:
+			sp.pclass = worker_pclass(d.proto);
+			sp.payload = d.payload;
+			sp.len = d.payload_len;
 			break;
 		case WEIR_DEC_NO_L4:
-			not_scanned++;
-			continue;
+			if (d.ip_version == 0) {
+				not_scanned++;
+				continue;
+			}
+			/* another IP protocol: `ip` rules' header conditions */
+			sp.pclass = WEIR_PCLASS_OTHER;
+			sp.payload = NULL;
+			sp.len = 0;
+			break;
 		case WEIR_DEC_FRAGMENT:
 			frags++;
 			continue;
@@ -240,25 +232,28 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			malformed++;
 			continue;
 		}
-		if (d.payload_len == 0 || w->db == NULL) {
-			not_scanned++;
-			continue;
-		}
-		if (++w->pkt_seq == 0) {
-			/* 2^32 packets later: start the generations again. */
-			memset(w->seen, 0, sizeof(uint32_t) * w->rs->n_rules);
-			w->pkt_seq = 1;
-		}
+		sp.ip_version = d.ip_version;
+		sp.sport = d.sport;
+		sp.dport = d.dport;
+		sp.src = d.src;
+		sp.dst = d.dst;
+		sp.ts_ns = pkts[i].ts_ns;
 		s.pkt = &pkts[i];
 		s.d = &d;
 		s.have_template = 0;
-		if (hs_scan(w->db, (const char *)d.payload, d.payload_len, 0, w->scratch,
-			    worker_on_match, &s) != HS_SUCCESS) {
+		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
+		if (res.scan_error) {
 			scan_err++;
 			continue;
 		}
+		if (!res.evaluated) {
+			not_scanned++;
+			continue;
+		}
 		scanned++;
-		scanned_bytes += d.payload_len;
+		scanned_bytes += sp.len;
+		alerts += res.alerts;
+		suppressed += res.suppressed;
 	}
 	worker_flush_events(w);
 	weir_worker_stats_begin(&w->st);
@@ -274,9 +269,26 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.malformed += malformed;
 	w->st.drop_scan_error += scan_err;
 	w->st.scanned_bytes += scanned_bytes;
-	w->st.alerts += s.alerts;
+	w->st.alerts += alerts;
+	w->st.alerts_suppressed += suppressed;
 	w->st.busy_polls++;
 	weir_worker_stats_end(&w->st);
+}
+
+/* Pick up a newly published rule set at a burst boundary. */
+static inline void
+worker_load_rules(struct weir_worker *w)
+{
+	const struct weir_ruleset *rs = atomic_load_explicit(w->active, memory_order_acquire);
+
+	if (unlikely(rs != w->rs)) {
+		if (w->rs != NULL) {
+			weir_worker_stats_begin(&w->st);
+			w->st.rule_reloads++;
+			weir_worker_stats_end(&w->st);
+		}
+		w->rs = rs;
+	}
 }
 
 int
@@ -287,6 +299,7 @@ weir_worker_main(void *arg)
 	struct weir_rxq *q = w->rxq;
 	uint64_t left = w->max_packets, t0, t1;
 
+	rte_rcu_qsbr_thread_online(w->qs, w->id);
 	w->start_tsc = rte_rdtsc();
 	t0 = w->start_tsc;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
@@ -298,6 +311,7 @@ weir_worker_main(void *arg)
 			if (left < want)
 				want = (uint16_t)left;
 		}
+		worker_load_rules(w);
 		n = weir_rxq_burst(q, pkts, want);
 		if (n == 0) {
 			/* One TSC read per poll: the end of this poll is the
@@ -308,6 +322,9 @@ weir_worker_main(void *arg)
 			w->st.idle_cycles += t1 - t0;
 			weir_worker_stats_end(&w->st);
 			t0 = t1;
+			/* idle workers report too, or a reload would wait
+			 * for traffic */
+			rte_rcu_qsbr_quiescent(w->qs, w->id);
 			if (q->eof)
 				break;
 			continue;
@@ -320,8 +337,13 @@ weir_worker_main(void *arg)
 		weir_worker_stats_end(&w->st);
 		t0 = t1;
 		left -= w->max_packets != 0 ? n : 0;
+		/* After the burst's events and counters are published: a
+		 * reload that waited for this knows events_enqueued covers
+		 * every event naming the old rule set. */
+		rte_rcu_qsbr_quiescent(w->qs, w->id);
 	}
 	w->end_tsc = rte_rdtsc();
+	rte_rcu_qsbr_thread_offline(w->qs, w->id);
 	atomic_store_explicit(&w->done, true, memory_order_release);
 	return 0;
 }

@@ -110,7 +110,7 @@ main(int argc, char **argv)
 	if (weir_diags_init(&ds, 16) < 0)
 		return 1;
 	rs = weir_ruleset_load(rules, n_rules, &ropts, &ds);
-	if (rs == NULL || rs->db == NULL || hs_clone_scratch(rs->scratch_proto, &scratch) != HS_SUCCESS) {
+	if (rs == NULL || weir_ruleset_sole_db(rs) == NULL || hs_clone_scratch(rs->scratch_proto, &scratch) != HS_SUCCESS) {
 		fprintf(stderr, "afpacket-reader: rules: cannot load\n");
 		return 1;
 	}
@@ -149,7 +149,7 @@ main(int argc, char **argv)
 
 			ctx.seq++;
 			if (weir_decode(bufs[i], len, WEIR_L2_ETH, &d) == WEIR_DEC_OK && d.payload_len > 0)
-				hs_scan(rs->db, (const char *)d.payload, d.payload_len, 0, scratch,
+				hs_scan(weir_ruleset_sole_db(rs), (const char *)d.payload, d.payload_len, 0, scratch,
 					rd_on_match, &ctx);
 		}
 		pkts += (uint64_t)n;

@@ -154,12 +154,12 @@ bench_db_weir(const char *const *paths, unsigned int n_paths, struct bench_db *b
 		}
 		goto out;
 	}
-	if (b->rs->db == NULL) {
+	if (weir_ruleset_sole_db(b->rs) == NULL) {
 		fprintf(stderr, "bench-hs: the rule files hold no rule\n");
 		rc = -EINVAL;
 		goto out;
 	}
-	b->db = b->rs->db;
+	b->db = weir_ruleset_sole_db(b->rs);
 	b->n = b->rs->n_rules;
 	b->compile_ms = b->rs->compile_ms;
 	err = hs_clone_scratch(b->rs->scratch_proto, &b->scratch);

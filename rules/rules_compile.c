@@ -1,37 +1,41 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Rule compiler: the second step of rule loading on the control side. It
- * turns a parsed weir_rule_list into one immutable block-mode Hyperscan
- * database plus a scratch prototype that each worker clones; expression id
- * i is rs->rules[i], which is how a match becomes an alert. Hyperscan's
- * refusals are reported against the rule's own file:line with Hyperscan's
- * text, and weir_ruleset_load() ties parser and compiler together.
+ * turns parsed rules (signature format and the Suricata subset) into one
+ * immutable weir_ruleset:
+ *
+ *   parsed rules -> one weir_rt_rule each (+ Hyperscan plan, confirm step)
+ *     -> each expression checked alone (every refusal with its file:line)
+ *     -> groups by protocol class and destination-port set
+ *     -> one block-mode database per group (from the disk cache if there)
+ *     -> dispatch tables: (class, dport) -> the groups to scan
+ *     -> per-worker state: scratch, dedup, hits, thresholds, pcre2 data
+ *
+ * Expression id i of any group is rules[i]; the quiet parts of a logical
+ * combination get ids from n_rules up, and never reach the callback.
+ * rules_scan.c is the hot half that uses all this.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "rules.h"
+#include "rules_int.h"
+#include "suri.h"
 
-static void
-compile_rule_clear(struct weir_rule *r)
-{
-	free(r->pattern);
-	free(r->text);
-	free(r->file);
-	memset(r, 0, sizeof(*r));
-}
+/* Bumped whenever what the compiler hands Hyperscan changes meaning, so a
+ * cached database from an older weir is never used. */
+#define WEIR_COMPILER_VERSION "weir-rc-1"
 
-static void
-compile_rules_free(struct weir_rule *rules, unsigned int n)
-{
-	unsigned int i;
+/* Port-specific groups beyond this are folded into their class's "any"
+ * group (the port check in the callback keeps it exact): each group costs
+ * one hs_scan per packet that selects it, and a database. */
+#define COMPILE_MAX_GROUPS 48
 
-	for (i = 0; i < n; i++)
-		compile_rule_clear(&rules[i]);
-	free(rules);
-}
+/* Threshold table entries per worker when some rule has a threshold. */
+#define COMPILE_THRESH_ENTRIES 65536
 
 static const char *
 compile_hs_strerror(hs_error_t err)
@@ -64,269 +68,1129 @@ compile_hs_errno(hs_error_t err)
 	return err == HS_NOMEM ? ENOMEM : EINVAL;
 }
 
-/* Remove rules[k] (and its compile flags), keeping the order of the rest. */
+/* Build-time companion of one rt rule. */
+struct cr {
+	struct weir_hs_plan plan;
+	int is_sig;
+	int dead;                    /* refused: in no group */
+	struct weir_portset gports;  /* grouping ports (not owned unless own_gports) */
+	int own_gports;
+	char *sig;                   /* owned alert.signature text */
+};
+
+struct cbuild {
+	struct weir_ruleset *rs;
+	struct cr *cr;
+	unsigned int n, cap;
+	int skip_invalid;
+	struct weir_diags *diags;
+	unsigned int refused;
+	unsigned int died_in_multi; /* refused by a group compile (skip_invalid) */
+};
+
 static void
-compile_drop(struct weir_rule *rules, unsigned int *flags, unsigned int *n, unsigned int k)
+compile_cr_clear(struct cr *c)
 {
-	compile_rule_clear(&rules[k]);
-	memmove(&rules[k], &rules[k + 1], (*n - k - 1) * sizeof(*rules));
-	memmove(&flags[k], &flags[k + 1], (*n - k - 1) * sizeof(*flags));
-	(*n)--;
+	if (!c->is_sig)
+		weir_hs_plan_free(&c->plan);
+	else
+		free(c->plan.sub); /* its expr belongs to the parsed rule */
+	if (c->own_gports)
+		weir_portset_free(&c->gports);
+	free(c->sig);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+compile_grow(struct cbuild *b)
+{
+	struct weir_rt_rule *nr;
+	struct cr *nc;
+	unsigned int cap;
+
+	if (b->n < b->cap)
+		return 0;
+	cap = b->cap ? b->cap * 2 : 64;
+	nr = realloc(b->rs->rules, cap * sizeof(*nr));
+	if (nr == NULL)
+		return -ENOMEM;
+	b->rs->rules = nr;
+	nc = realloc(b->cr, cap * sizeof(*nc));
+	if (nc == NULL)
+		return -ENOMEM;
+	b->cr = nc;
+	b->cap = cap;
+	return 0;
+}
+
+/* alert.signature: @p s cut to WEIR_RULE_SIG_MAX bytes. */
+static char *
+compile_sig_text(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > WEIR_RULE_SIG_MAX)
+		n = WEIR_RULE_SIG_MAX;
+	return strndup(s, n);
+}
+
+static int
+compile_add_sig(struct cbuild *b, struct weir_rule *r)
+{
+	struct weir_rt_rule *rt;
+	struct cr *c;
+	int rc = compile_grow(b);
+
+	if (rc < 0)
+		return rc;
+	rt = &b->rs->rules[b->n];
+	c = &b->cr[b->n];
+	memset(rt, 0, sizeof(*rt));
+	memset(c, 0, sizeof(*c));
+	c->is_sig = 1;
+	c->sig = compile_sig_text(r->text);
+	if (c->sig == NULL)
+		return -ENOMEM;
+	/* its own allocation: companions move when the array grows */
+	c->plan.sub = calloc(1, sizeof(*c->plan.sub));
+	if (c->plan.sub == NULL) {
+		free(c->sig);
+		c->sig = NULL;
+		return -ENOMEM;
+	}
+	c->plan.sub[0].expr = r->pattern;
+	c->plan.sub[0].flags = r->hs_flags;
+	c->plan.sub[0].has_ext = r->has_ext != 0;
+	c->plan.sub[0].ext = r->ext;
+	c->plan.n_sub = 1;
+	c->plan.exact = true;
+	rt->sid = r->sid;
+	rt->rev = r->rev;
+	rt->gid = 1;
+	rt->priority = 3;
+	rt->protos = (1u << WEIR_PCLASS_TCP) | (1u << WEIR_PCLASS_UDP);
+	rt->flags = WEIR_RT_EXACT;
+	rt->signature = c->sig;
+	rt->category = "";
+	rt->file = r->file;
+	rt->line = r->line;
+	b->n++;
+	return 0;
+}
+
+static uint8_t
+compile_protos(enum weir_rproto p)
+{
+	switch (p) {
+	case WEIR_RPROTO_TCP:
+		return 1u << WEIR_PCLASS_TCP;
+	case WEIR_RPROTO_UDP:
+		return 1u << WEIR_PCLASS_UDP;
+	case WEIR_RPROTO_ICMP:
+		return 1u << WEIR_PCLASS_ICMP;
+	default:
+		return (1u << WEIR_PCLASS_N) - 1;
+	}
+}
+
+/* Is any header condition more than "any"? */
+static int
+compile_has_header(const struct weir_srule *s)
+{
+	return !s->src.any || !s->dst.any || !s->sport.any || !s->dport.any ||
+	       s->dsize_op != WEIR_DSIZE_NONE;
+}
+
+/* The union of two port sets, for `<>` rules' grouping. */
+static int
+compile_port_union(const struct weir_portset *a, const struct weir_portset *b,
+		   struct weir_portset *out)
+{
+	struct weir_port_range *v;
+	unsigned int i = 0, j = 0, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (a->any || b->any) {
+		out->any = true;
+		return 0;
+	}
+	v = calloc(a->n + b->n + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	while (i < a->n || j < b->n) {
+		struct weir_port_range r;
+
+		if (j >= b->n || (i < a->n && a->r[i].lo <= b->r[j].lo))
+			r = a->r[i++];
+		else
+			r = b->r[j++];
+		if (n > 0 && (uint32_t)v[n - 1].hi + 1 >= r.lo) {
+			if (r.hi > v[n - 1].hi)
+				v[n - 1].hi = r.hi;
+		} else {
+			v[n++] = r;
+		}
+	}
+	out->r = v;
+	out->n = n;
+	out->any = n == 1 && v[0].lo == 0 && v[0].hi == 65535;
+	return 0;
+}
+
+static int
+compile_add_suri(struct cbuild *b, struct weir_srule *s)
+{
+	struct weir_rt_rule *rt;
+	struct cr *c;
+	char err[256] = "";
+	unsigned int col = 0;
+	const char *desc = NULL;
+	int rc = compile_grow(b);
+
+	if (rc < 0)
+		return rc;
+	rt = &b->rs->rules[b->n];
+	c = &b->cr[b->n];
+	memset(rt, 0, sizeof(*rt));
+	memset(c, 0, sizeof(*c));
+	rc = weir_hs_plan_build(s, &c->plan, err, sizeof(err), &col);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		weir_diag_add(b->diags, s->file, s->line, col, "pcre", "%s", err);
+		b->refused++;
+		return 0; /* not added */
+	}
+	if (!c->plan.exact) {
+		rc = weir_sprog_build(s, &rt->prog, err, sizeof(err), &col);
+		if (rc == -ENOMEM) {
+			weir_hs_plan_free(&c->plan);
+			return rc;
+		}
+		if (rc < 0) {
+			weir_diag_add(b->diags, s->file, s->line, col, "pcre", "%s", err);
+			weir_hs_plan_free(&c->plan);
+			b->refused++;
+			return 0;
+		}
+	}
+	if (s->bidir) {
+		rc = compile_port_union(&s->sport, &s->dport, &c->gports);
+		if (rc < 0)
+			goto err_nomem;
+		c->own_gports = 1;
+	} else {
+		c->gports = s->dport;
+	}
+	c->sig = compile_sig_text(s->msg && s->msg[0] ? s->msg : s->text);
+	if (c->sig == NULL)
+		goto err_nomem;
+	rt->sid = s->sid;
+	rt->rev = s->rev;
+	rt->gid = s->gid;
+	rt->priority = s->priority;
+	rt->protos = compile_protos(s->proto);
+	rt->flags = (c->plan.exact ? WEIR_RT_EXACT : 0) |
+		    (compile_has_header(s) ? WEIR_RT_HEADER : 0) |
+		    (s->threshold.type != WEIR_THRESH_NONE ||
+				     s->detection_filter.type != WEIR_THRESH_NONE
+			     ? WEIR_RT_THRESH
+			     : 0) |
+		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0);
+	rt->sr = s;
+	rt->signature = c->sig;
+	rt->category = "";
+	if (s->classtype != NULL && weir_classtype_priority(s->classtype, &desc) != 0 &&
+	    desc != NULL)
+		rt->category = desc;
+	rt->file = s->file;
+	rt->line = s->line;
+	b->n++;
+	return 0;
+
+err_nomem:
+	weir_sprog_free(rt->prog);
+	rt->prog = NULL;
+	compile_cr_clear(c);
+	return -ENOMEM;
 }
 
 /*
  * Check each expression alone, so that every refused one is reported with
  * its own line: a multi compile stops at the first error, which would make
- * the author fix a file one line per run. Refused rules are dropped from
- * @p rules. @return the number refused, or -ENOMEM.
+ * the author fix a file one line per run. Refused rules are marked dead.
+ * @return 0 or -errno for a failure that is no rule's fault.
  */
 static int
-compile_validate(struct weir_rule *rules, unsigned int *flags, unsigned int *n,
-		 struct weir_diags *diags)
+compile_validate(struct cbuild *b)
 {
-	unsigned int i = 0;
-	int refused = 0;
+	unsigned int i, k;
 
-	while (i < *n) {
-		hs_compile_error_t *cerr = NULL;
-		hs_expr_info_t *info = NULL;
-		hs_error_t err;
+	for (i = 0; i < b->n; i++) {
+		struct cr *c = &b->cr[i];
 
-		err = hs_expression_ext_info(rules[i].pattern, flags[i],
-					     rules[i].has_ext ? &rules[i].ext : NULL, &info, &cerr);
-		/* info comes from Hyperscan's misc allocator: malloc() here. */
-		free(info);
-		if (err == HS_SUCCESS) {
-			i++;
-			continue;
-		}
-		if (err != HS_COMPILER_ERROR) {
-			weir_diag_add(diags, rules[i].file, rules[i].line, 0, NULL,
-				      "hs_expression_ext_info failed: %s",
+		for (k = 0; k < c->plan.n_sub && !c->dead; k++) {
+			const struct weir_hs_expr *e = &c->plan.sub[k];
+			hs_compile_error_t *cerr = NULL;
+			hs_expr_info_t *info = NULL;
+			hs_error_t err;
+
+			err = hs_expression_ext_info(e->expr, e->flags, e->has_ext ? &e->ext : NULL,
+						     &info, &cerr);
+			free(info); /* Hyperscan's misc allocator: malloc() */
+			if (err == HS_SUCCESS)
+				continue;
+			if (err != HS_COMPILER_ERROR) {
+				weir_diag_add(b->diags, b->rs->rules[i].file, b->rs->rules[i].line,
+					      0, NULL, "hs_expression_ext_info failed: %s",
+					      cerr ? cerr->message : compile_hs_strerror(err));
+				hs_free_compile_error(cerr);
+				return -compile_hs_errno(err);
+			}
+			weir_diag_add(b->diags, b->rs->rules[i].file, b->rs->rules[i].line, 0,
+				      c->is_sig ? NULL : "content", "%s",
 				      cerr ? cerr->message : compile_hs_strerror(err));
 			hs_free_compile_error(cerr);
-			return -compile_hs_errno(err);
+			c->dead = 1;
+			b->refused++;
 		}
-		weir_diag_add(diags, rules[i].file, rules[i].line, 0, NULL, "%s",
-			      cerr ? cerr->message : compile_hs_strerror(err));
-		hs_free_compile_error(cerr);
-		compile_drop(rules, flags, n, i);
-		refused++;
 	}
-	return refused;
+	return 0;
+}
+
+/* Drop the dead rules, keeping order (indexes are final after this). */
+static void
+compile_compact(struct cbuild *b)
+{
+	unsigned int i, o = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->cr[i].dead) {
+			weir_sprog_free(b->rs->rules[i].prog);
+			compile_cr_clear(&b->cr[i]);
+			continue;
+		}
+		if (o != i) {
+			b->rs->rules[o] = b->rs->rules[i];
+			b->cr[o] = b->cr[i];
+		}
+		o++;
+	}
+	b->n = o;
+}
+
+/* ---- grouping -------------------------------------------------------- */
+
+struct cgroup {
+	uint8_t protos;
+	const struct weir_portset *ports; /* NULL = any */
+	unsigned int n;                   /* rules */
+	int merged_into;                  /* -1, or the group that took it */
+};
+
+static int
+compile_ports_eq(const struct weir_portset *a, const struct weir_portset *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return a->n == b->n && memcmp(a->r, b->r, a->n * sizeof(*a->r)) == 0;
+}
+
+/* Ports as text for `rules check`: "80", "[80,443]", "1024:65535", "any". */
+static void
+compile_ports_text(const struct weir_portset *p, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned int i;
+
+	if (p == NULL || p->any) {
+		snprintf(buf, len, "any");
+		return;
+	}
+	buf[0] = '\0';
+	if (p->n > 1)
+		o += (size_t)snprintf(buf + o, len - o, "[");
+	for (i = 0; i < p->n && o < len; i++) {
+		if (p->r[i].lo == p->r[i].hi)
+			o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", p->r[i].lo);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%s%u:%u", i ? "," : "",
+					      p->r[i].lo, p->r[i].hi);
+	}
+	if (o < len && p->n > 1)
+		snprintf(buf + o, len - o, "]");
+	if (o >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
 }
 
 /*
- * Compile rules[0..*n) into @p db. What only the whole set reveals (e.g.
- * "Pattern is too large.") names one expression per attempt: with
- * @p skip_invalid that rule is reported, dropped and the rest retried.
- * @return 0 (db NULL when no rule is left) or -errno.
+ * Assign every rule a group: same protocol classes and same grouping
+ * ports. Only TCP/UDP-only rules use port groups; the rest go to their
+ * class set's "any" group. When there are more than COMPILE_MAX_GROUPS,
+ * only the largest port groups keep their own database and the rest fold
+ * into the "any" group of their classes. Groups are numbered 0..n-1.
+ * @return number of groups, or -ENOMEM. *out is an array of cgroup.
  */
 static int
-compile_multi(struct weir_rule *rules, unsigned int *flags, unsigned int *n, int skip_invalid,
-	      hs_database_t **db, struct weir_diags *diags)
+compile_group(struct cbuild *b, struct cgroup **out)
 {
-	const hs_expr_ext_t **exts = NULL;
-	const char **exprs = NULL;
-	unsigned int *ids = NULL;
+	struct cgroup *g = NULL;
+	unsigned int n = 0, cap = 0, i, k, n_port = 0, keep, *order = NULL, *remap = NULL;
+	const uint8_t tcpudp = (1u << WEIR_PCLASS_TCP) | (1u << WEIR_PCLASS_UDP);
+	int rc = -ENOMEM;
+
+	for (i = 0; i <= b->n; i++) {
+		const struct weir_portset *p = NULL;
+		uint8_t protos = 0;
+
+		if (i < b->n) {
+			struct weir_rt_rule *r = &b->rs->rules[i];
+
+			p = &b->cr[i].gports;
+			protos = r->protos;
+			if (b->cr[i].is_sig || (protos & ~tcpudp) != 0 || p->any)
+				p = NULL;
+		}
+		/* Small linear search over port groups is fine for sane
+		 * sets; every distinct port set is one entry. */
+		for (k = 0; i < b->n && k < n; k++)
+			if (g[k].protos == protos && compile_ports_eq(g[k].ports, p))
+				break;
+		if (i == b->n)
+			break;
+		if (k == n) {
+			if (n + WEIR_PCLASS_N * 4 >= cap) {
+				struct cgroup *ng;
+
+				cap = cap ? cap * 2 : 64;
+				ng = realloc(g, cap * sizeof(*g));
+				if (ng == NULL)
+					goto out;
+				g = ng;
+			}
+			g[n] = (struct cgroup){ .protos = protos, .ports = p, .merged_into = -1 };
+			n_port += p != NULL;
+			n++;
+		}
+		g[k].n++;
+		b->rs->rules[i].group = (uint16_t)k;
+	}
+	if (n > COMPILE_MAX_GROUPS && n_port > 0) {
+		unsigned int n_any = n - n_port, m = 0;
+
+		keep = COMPILE_MAX_GROUPS > n_any + 3 ? COMPILE_MAX_GROUPS - n_any - 3 : 0;
+		order = calloc(n_port, sizeof(*order));
+		if (order == NULL)
+			goto out;
+		for (k = 0; k < n; k++)
+			if (g[k].ports != NULL)
+				order[m++] = k;
+		/* The `keep` largest first: a partial selection sort,
+		 * keep <= COMPILE_MAX_GROUPS passes over the port groups. */
+		for (k = 0; k < m; k++) {
+			unsigned int best = k, t;
+
+			if (k >= keep)
+				break;
+			for (t = k + 1; t < m; t++)
+				if (g[order[t]].n > g[order[best]].n)
+					best = t;
+			t = order[k];
+			order[k] = order[best];
+			order[best] = t;
+		}
+		for (k = keep; k < m; k++) {
+			struct cgroup *src = &g[order[k]];
+			unsigned int a;
+
+			for (a = 0; a < n; a++)
+				if (g[a].merged_into < 0 && g[a].ports == NULL &&
+				    g[a].protos == src->protos)
+					break;
+			if (a == n) {
+				/* cap keeps room: at most one new group per class set */
+				g[n] = (struct cgroup){ .protos = src->protos, .merged_into = -1 };
+				n++;
+			}
+			src->merged_into = (int)a;
+			g[a].n += src->n;
+			src->n = 0;
+		}
+	}
+	/* Renumber the live groups 0..L-1; rules of a folded group follow it
+	 * (merged_into always names a live group, never a chain). */
+	remap = calloc(n ? n : 1, sizeof(*remap));
+	if (remap == NULL)
+		goto out;
+	for (k = 0, i = 0; k < n; k++)
+		if (g[k].merged_into < 0)
+			remap[k] = i++;
+	for (k = 0; k < n; k++)
+		if (g[k].merged_into >= 0)
+			remap[k] = remap[g[k].merged_into];
+	for (k = 0, i = 0; k < n; k++)
+		if (g[k].merged_into < 0)
+			g[i++] = g[k];
+	for (k = 0; k < b->n; k++)
+		b->rs->rules[k].group = (uint16_t)remap[b->rs->rules[k].group];
+	rc = (int)i;
+	*out = g;
+	g = NULL;
+out:
+	free(order);
+	free(remap);
+	free(g);
+	return rc;
+}
+
+/* ---- per group compile ---------------------------------------------- */
+
+struct cexprs {
+	const char **expr;
+	unsigned int *flags;
+	unsigned int *ids;
+	const hs_expr_ext_t **ext;
+	unsigned int *rule; /* rule index of each expression */
+	char **own;         /* combination strings */
+	unsigned int n;
+};
+
+static void
+compile_cexprs_free(struct cexprs *x, unsigned int cap)
+{
 	unsigned int i;
+
+	if (x->own != NULL)
+		for (i = 0; i < cap; i++)
+			free(x->own[i]);
+	free(x->expr);
+	free(x->flags);
+	free(x->ids);
+	free(x->ext);
+	free(x->rule);
+	free(x->own);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Fill @p x with the expressions of group @p gi's live rules. */
+static int
+compile_collect(struct cbuild *b, unsigned int gi, struct cexprs *x, unsigned int cap,
+		unsigned int *next_quiet_id)
+{
+	unsigned int i, k;
+
+	x->n = 0;
+	for (i = 0; i < b->n; i++) {
+		struct cr *c = &b->cr[i];
+
+		if (b->rs->rules[i].group != gi || c->dead || c->plan.n_sub == 0)
+			continue;
+		if (c->plan.n_sub == 1 && !c->plan.sub[0].negated) {
+			const struct weir_hs_expr *e = &c->plan.sub[0];
+
+			x->expr[x->n] = e->expr;
+			x->flags[x->n] = e->flags;
+			if (!(e->flags & HS_FLAG_SOM_LEFTMOST))
+				x->flags[x->n] |= HS_FLAG_SINGLEMATCH;
+			x->ids[x->n] = i;
+			x->ext[x->n] = e->has_ext ? &e->ext : NULL;
+			x->rule[x->n] = i;
+			x->n++;
+			continue;
+		}
+		/* Several chains (or one negated): quiet parts + a combination. */
+		{
+			size_t len = 16 * (c->plan.n_sub + 1), o = 0;
+			char *comb = malloc(len);
+
+			if (comb == NULL)
+				return -ENOMEM;
+			for (k = 0; k < c->plan.n_sub; k++) {
+				const struct weir_hs_expr *e = &c->plan.sub[k];
+				unsigned int id = (*next_quiet_id)++;
+
+				x->expr[x->n] = e->expr;
+				x->flags[x->n] = (e->flags & ~HS_FLAG_SOM_LEFTMOST) | HS_FLAG_QUIET;
+				x->ids[x->n] = id;
+				x->ext[x->n] = e->has_ext ? &e->ext : NULL;
+				x->rule[x->n] = i;
+				x->n++;
+				o += (size_t)snprintf(comb + o, len - o, "%s%s%u", k ? " & " : "",
+						      e->negated ? "!" : "", id);
+			}
+			x->own[x->n] = comb;
+			x->expr[x->n] = comb;
+			x->flags[x->n] = HS_FLAG_COMBINATION | HS_FLAG_SINGLEMATCH;
+			x->ids[x->n] = i;
+			x->ext[x->n] = NULL;
+			x->rule[x->n] = i;
+			x->n++;
+		}
+		if (x->n > cap)
+			return -EOVERFLOW; /* cannot happen: cap counts every sub */
+	}
+	return 0;
+}
+
+static int
+compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
+		 struct weir_rgroup *grp)
+{
+	struct cexprs x = { 0 };
+	unsigned int cap = 0, i, quiet_base;
 	int rc = 0;
 
-	*db = NULL;
-	if (*n == 0)
+	for (i = 0; i < b->n; i++)
+		if (b->rs->rules[i].group == gi)
+			cap += b->cr[i].plan.n_sub + 1;
+	if (cap == 0)
 		return 0;
-	exprs = calloc(*n, sizeof(*exprs));
-	ids = calloc(*n, sizeof(*ids));
-	exts = calloc(*n, sizeof(*exts));
-	if (exprs == NULL || ids == NULL || exts == NULL) {
+	x.expr = calloc(cap, sizeof(*x.expr));
+	x.flags = calloc(cap, sizeof(*x.flags));
+	x.ids = calloc(cap, sizeof(*x.ids));
+	x.ext = calloc(cap, sizeof(*x.ext));
+	x.rule = calloc(cap, sizeof(*x.rule));
+	x.own = calloc(cap, sizeof(*x.own));
+	if (!x.expr || !x.flags || !x.ids || !x.ext || !x.rule || !x.own) {
 		rc = -ENOMEM;
-		goto out_free_arrays;
+		goto out;
 	}
-	while (*n > 0) {
+	for (;;) {
 		hs_compile_error_t *cerr = NULL;
+		struct weir_dbkey key;
 		hs_error_t err;
-		int k;
+		int k, have_key = 0;
 
-		for (i = 0; i < *n; i++) {
-			exprs[i] = rules[i].pattern;
-			ids[i] = i;
-			exts[i] = rules[i].has_ext ? &rules[i].ext : NULL;
+		for (i = 0; i < cap; i++) {
+			free(x.own[i]);
+			x.own[i] = NULL;
 		}
-		err = hs_compile_ext_multi(exprs, flags, ids, exts, *n, HS_MODE_BLOCK, NULL, db,
-					   &cerr);
-		if (err == HS_SUCCESS)
+		quiet_base = b->n;
+		rc = compile_collect(b, gi, &x, cap, &quiet_base);
+		if (rc < 0)
+			goto out;
+		if (x.n == 0)
 			break;
+		if (cache_dir != NULL &&
+		    weir_dbkey_compute(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_BLOCK,
+				       WEIR_COMPILER_VERSION, &key) == 0) {
+			have_key = 1;
+			rc = weir_dbcache_load(cache_dir, &key, &grp->db);
+			if (rc == 0) {
+				grp->from_cache = 1;
+				break;
+			}
+			if (rc == -EINVAL)
+				weir_diag_add(b->diags, b->rs->rules[x.rule[0]].file, 0, 0, NULL,
+					      "note: cached database for group %u was corrupt or "
+					      "stale; rebuilt", gi);
+			rc = 0;
+		}
+		err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_BLOCK,
+					   NULL, &grp->db, &cerr);
+		if (err == HS_SUCCESS) {
+			if (have_key)
+				(void)weir_dbcache_store(cache_dir, &key, grp->db);
+			break;
+		}
 		k = cerr ? cerr->expression : -1;
-		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= *n) {
-			/* Not one rule's fault (resource limits, memory): the set's. */
-			weir_diag_add(diags, rules[0].file, 0, 0, NULL,
-				      "hs_compile_ext_multi of %u rules failed: %s", *n,
+		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x.n) {
+			/* Not one rule's fault (resource limits, memory): the group's. */
+			weir_diag_add(b->diags, b->rs->rules[x.rule[0]].file, 0, 0, NULL,
+				      "hs_compile_ext_multi of %u expressions failed: %s", x.n,
 				      cerr ? cerr->message : compile_hs_strerror(err));
 			rc = -compile_hs_errno(err);
 			hs_free_compile_error(cerr);
-			goto out_free_arrays;
+			goto out;
 		}
-		weir_diag_add(diags, rules[k].file, rules[k].line, 0, NULL, "%s", cerr->message);
+		i = x.rule[k];
+		weir_diag_add(b->diags, b->rs->rules[i].file, b->rs->rules[i].line, 0, NULL, "%s",
+			      cerr->message);
 		hs_free_compile_error(cerr);
-		if (!skip_invalid) {
+		b->refused++;
+		if (!b->skip_invalid) {
 			rc = -EINVAL;
-			goto out_free_arrays;
+			goto out;
 		}
-		compile_drop(rules, flags, n, (unsigned int)k);
+		/* Out of this group now; compile_build() compacts and
+		 * rebuilds every group, so indexes stay dense. */
+		b->cr[i].dead = 1;
+		b->rs->rules[i].protos = 0;
+		b->rs->rules[i].group = UINT16_MAX;
+		b->died_in_multi++;
 	}
+	if (grp->db != NULL) {
+		hs_error_t err = hs_database_size(grp->db, &grp->db_bytes);
 
-out_free_arrays:
-	free(exts);
-	free(ids);
-	free(exprs);
+		if (err == HS_SUCCESS)
+			err = hs_alloc_scratch(grp->db, &b->rs->scratch_proto);
+		if (err != HS_SUCCESS) {
+			weir_diag_add(b->diags, b->rs->rules[0].file, 0, 0, NULL,
+				      "hs_alloc_scratch failed: %s", compile_hs_strerror(err));
+			rc = -compile_hs_errno(err);
+		}
+	}
+out:
+	compile_cexprs_free(&x, cap);
 	return rc;
+}
+
+/* ---- dispatch -------------------------------------------------------- */
+
+static int
+compile_dispatch(struct weir_ruleset *rs, const struct cgroup *cg, unsigned int n_cg)
+{
+	uint64_t *mask = NULL; /* per (class, port): bit per group */
+	uint64_t *seen = NULL;
+	uint16_t *seen_off = NULL;
+	unsigned int n_seen = 0, cls, port, g, glen = 0, gcap;
+	int rc = -ENOMEM;
+
+	if (rs->n_groups > 64)
+		return -E2BIG; /* COMPILE_MAX_GROUPS keeps it far below */
+	mask = calloc(2 * 65536, sizeof(*mask));
+	rs->port_glist[0] = calloc(65536, sizeof(uint16_t));
+	rs->port_glist[1] = calloc(65536, sizeof(uint16_t));
+	gcap = 1024;
+	rs->glists = malloc(gcap * sizeof(uint16_t));
+	seen = malloc(256 * sizeof(*seen));
+	seen_off = malloc(256 * sizeof(*seen_off));
+	if (!mask || !rs->port_glist[0] || !rs->port_glist[1] || !rs->glists || !seen || !seen_off)
+		goto out;
+	for (g = 0; g < n_cg; g++) {
+		const struct cgroup *c = &cg[g];
+		int gid = (int)g;
+
+		if (c->merged_into >= 0 || c->n == 0)
+			continue;
+		for (cls = 0; cls < 2; cls++) {
+			if (!(c->protos & (1u << cls)))
+				continue;
+			if (c->ports == NULL) {
+				for (port = 0; port < 65536; port++)
+					mask[cls * 65536 + port] |= 1ull << gid;
+			} else {
+				unsigned int r;
+
+				for (r = 0; r < c->ports->n; r++)
+					for (port = c->ports->r[r].lo; port <= c->ports->r[r].hi;
+					     port++)
+						mask[cls * 65536 + port] |= 1ull << gid;
+			}
+		}
+	}
+	/* Distinct masks -> lists "count, g, g, ..." (few: one per group set). */
+	for (cls = 0; cls < WEIR_PCLASS_N; cls++) {
+		unsigned int pmax = cls < 2 ? 65536 : 1;
+
+		for (port = 0; port < pmax; port++) {
+			uint64_t m = 0;
+			unsigned int s, cnt;
+
+			if (cls < 2) {
+				m = mask[cls * 65536 + port];
+			} else {
+				for (g = 0; g < n_cg; g++)
+					if (cg[g].merged_into < 0 && cg[g].n > 0 &&
+					    (cg[g].protos & (1u << cls)))
+						m |= 1ull << g;
+			}
+			for (s = 0; s < n_seen; s++)
+				if (seen[s] == m)
+					break;
+			if (s == n_seen) {
+				if (n_seen == 256) {
+					rc = -E2BIG;
+					goto out;
+				}
+				cnt = (unsigned int)__builtin_popcountll(m);
+				if (glen + cnt + 1 > gcap) {
+					uint16_t *ng;
+
+					gcap = (glen + cnt + 1) * 2;
+					ng = realloc(rs->glists, gcap * sizeof(uint16_t));
+					if (ng == NULL)
+						goto out;
+					rs->glists = ng;
+				}
+				seen[n_seen] = m;
+				seen_off[n_seen] = (uint16_t)glen;
+				rs->glists[glen++] = (uint16_t)cnt;
+				for (g = 0; g < 64; g++)
+					if (m & (1ull << g))
+						rs->glists[glen++] = (uint16_t)g;
+				n_seen++;
+			}
+			if (cls < 2)
+				rs->port_glist[cls][port] = seen_off[s];
+			else
+				rs->class_glist[cls] = seen_off[s];
+		}
+	}
+	rc = 0;
+out:
+	free(mask);
+	free(seen);
+	free(seen_off);
+	return rc;
+}
+
+/* ---- per worker ------------------------------------------------------ */
+
+static int
+compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
+{
+	unsigned int k, i, need_thr = 0, need_ctx = 0;
+	size_t nr = rs->n_rules ? rs->n_rules : 1;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		need_thr |= (rs->rules[i].flags & WEIR_RT_THRESH) != 0;
+		need_ctx |= rs->rules[i].prog != NULL;
+	}
+	rs->n_workers = n_workers;
+	rs->w = aligned_alloc(64, ((sizeof(*rs->w) * n_workers + 63) / 64) * 64);
+	if (rs->w == NULL)
+		return -ENOMEM;
+	memset(rs->w, 0, sizeof(*rs->w) * n_workers);
+	for (k = 0; k < n_workers; k++) {
+		struct weir_rs_worker *w = &rs->w[k];
+
+		w->seen = calloc(nr, sizeof(*w->seen));
+		w->matched = calloc(nr, sizeof(*w->matched));
+		w->match_end = calloc(nr, sizeof(*w->match_end));
+		w->hits = calloc(nr, sizeof(*w->hits));
+		if (!w->seen || !w->matched || !w->match_end || !w->hits)
+			return -ENOMEM;
+		w->seq = 1;
+		if (rs->scratch_proto != NULL &&
+		    hs_clone_scratch(rs->scratch_proto, &w->scratch) != HS_SUCCESS)
+			return -ENOMEM;
+		if (need_thr && (w->thr = weir_thresh_new(COMPILE_THRESH_ENTRIES)) == NULL)
+			return -ENOMEM;
+		if (need_ctx && (w->mctx = weir_match_ctx_new()) == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- build ----------------------------------------------------------- */
+
+static struct weir_ruleset *
+compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
+{
+	struct weir_ruleset *rs = b->rs;
+	struct cgroup *cg = NULL;
+	struct timespec t0, t1;
+	unsigned int i, g;
+	int n_cg, rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = compile_validate(b);
+	if (rc < 0)
+		goto err;
+	if (b->refused > 0 && !b->skip_invalid) {
+		rc = -EINVAL;
+		goto err;
+	}
+	for (;;) {
+		compile_compact(b);
+		rs->n_rules = b->n;
+		n_cg = compile_group(b, &cg);
+		if (n_cg < 0) {
+			rc = n_cg;
+			goto err;
+		}
+		rs->groups = calloc(n_cg > 0 ? (size_t)n_cg : 1, sizeof(*rs->groups));
+		if (rs->groups == NULL) {
+			rc = -ENOMEM;
+			goto err;
+		}
+		rs->n_groups = (unsigned int)n_cg;
+		for (g = 0; g < rs->n_groups; g++) {
+			struct weir_rgroup *grp = &rs->groups[g];
+
+			grp->protos = cg[g].protos;
+			compile_ports_text(cg[g].ports, grp->ports, sizeof(grp->ports));
+			rc = compile_group_db(b, g, opts ? opts->cache_dir : NULL, grp);
+			if (rc < 0)
+				goto err;
+			rs->db_bytes += grp->db_bytes;
+			rs->n_from_cache += grp->from_cache;
+		}
+		if (b->died_in_multi == 0)
+			break;
+		/* Rare: a rule only the whole-group compile refused (e.g.
+		 * "Pattern is too large."). Drop it and build again, so rule
+		 * indexes stay dense (the cache makes the unchanged groups
+		 * cheap when there is one). */
+		for (g = 0; g < rs->n_groups; g++)
+			hs_free_database(rs->groups[g].db);
+		free(rs->groups);
+		rs->groups = NULL;
+		rs->n_groups = 0;
+		hs_free_scratch(rs->scratch_proto);
+		rs->scratch_proto = NULL;
+		rs->db_bytes = 0;
+		rs->n_from_cache = 0;
+		free(cg);
+		cg = NULL;
+		b->died_in_multi = 0;
+	}
+	/* Rules per group and the `always` lists. */
+	for (i = 0; i < rs->n_rules; i++) {
+		struct weir_rt_rule *r = &rs->rules[i];
+
+		if (b->cr[i].dead)
+			continue;
+		rs->groups[r->group].n_rules++;
+		if (b->cr[i].plan.n_sub == 0)
+			rs->groups[r->group].n_always++;
+	}
+	for (g = 0; g < rs->n_groups; g++) {
+		struct weir_rgroup *grp = &rs->groups[g];
+
+		if (grp->n_always == 0)
+			continue;
+		grp->always = calloc(grp->n_always, sizeof(*grp->always));
+		if (grp->always == NULL) {
+			rc = -ENOMEM;
+			goto err;
+		}
+		grp->n_always = 0;
+	}
+	for (i = 0; i < rs->n_rules; i++)
+		if (!b->cr[i].dead && b->cr[i].plan.n_sub == 0)
+			rs->groups[rs->rules[i].group].always[rs->groups[rs->rules[i].group]
+								  .n_always++] = i;
+	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);
+	if (rc < 0)
+		goto err;
+	rs->disabled = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*rs->disabled));
+	if (rs->disabled == NULL) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	rc = compile_workers(rs, opts && opts->n_workers ? opts->n_workers : 1);
+	if (rc < 0)
+		goto err;
+	rs->n_skipped = b->refused;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rs->compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	/* The companions go; the rt rules keep their strings via own_*. */
+	for (i = 0; i < b->n; i++) {
+		rs->rules[i].signature = b->cr[i].sig;
+		b->cr[i].sig = NULL;
+		compile_cr_clear(&b->cr[i]);
+	}
+	free(b->cr);
+	b->cr = NULL;
+	free(cg);
+	return rs;
+
+err:
+	/* rs->rules[0..b->n) and their companions are freed by the caller */
+	free(cg);
+	errno = -rc;
+	return NULL;
+}
+
+static void
+compile_abort(struct cbuild *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		weir_sprog_free(b->rs->rules[i].prog);
+		b->rs->rules[i].prog = NULL;
+		compile_cr_clear(&b->cr[i]);
+	}
+	b->rs->n_rules = 0;
+	free(b->cr);
+	b->cr = NULL;
+	weir_ruleset_free(b->rs);
+	b->rs = NULL;
+}
+
+/* Keep the parsed lists inside the rule set: rt rules point into them. */
+static int
+compile_adopt(struct weir_ruleset *rs, struct weir_rule_list *sig, struct weir_srule_list *suri)
+{
+	struct weir_rule_list *ls = calloc(1, sizeof(*ls));
+	struct weir_srule_list *lu = calloc(1, sizeof(*lu));
+
+	if (ls == NULL || lu == NULL) {
+		free(ls);
+		free(lu);
+		return -ENOMEM;
+	}
+	if (sig != NULL) {
+		*ls = *sig;
+		memset(sig, 0, sizeof(*sig));
+	}
+	if (suri != NULL) {
+		*lu = *suri;
+		memset(suri, 0, sizeof(*suri));
+	}
+	rs->own_sig = ls;
+	rs->own_suri = lu;
+	return 0;
+}
+
+static struct weir_ruleset *
+compile_lists(struct weir_rule_list *sig, struct weir_srule_list *suri,
+	      const struct weir_ruleset_opts *opts, struct weir_diags *diags)
+{
+	struct cbuild b = { 0 };
+	struct weir_rule_list *ls;
+	struct weir_srule_list *lu;
+	struct weir_ruleset *rs;
+	unsigned int i;
+	int rc;
+
+	b.rs = calloc(1, sizeof(*b.rs));
+	if (b.rs == NULL || compile_adopt(b.rs, sig, suri) < 0) {
+		free(b.rs);
+		weir_rule_list_free(sig);
+		weir_srule_list_free(suri);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b.skip_invalid = opts != NULL && opts->skip_invalid;
+	b.diags = diags;
+	ls = b.rs->own_sig;
+	lu = b.rs->own_suri;
+	for (i = 0; i < ls->n; i++)
+		if ((rc = compile_add_sig(&b, &ls->v[i])) < 0)
+			goto err;
+	for (i = 0; i < lu->n; i++)
+		if ((rc = compile_add_suri(&b, &lu->v[i])) < 0)
+			goto err;
+	if (b.refused > 0 && !b.skip_invalid) {
+		/* Still ask Hyperscan about the others, so one run lists all. */
+		(void)compile_validate(&b);
+		rc = -EINVAL;
+		goto err;
+	}
+	rs = compile_build(&b, opts);
+	if (rs == NULL) {
+		rc = -errno;
+		goto err;
+	}
+	return rs;
+err:
+	compile_abort(&b);
+	errno = -rc;
+	return NULL;
 }
 
 struct weir_ruleset *
 weir_ruleset_build(struct weir_rule_list *list, const struct weir_ruleset_opts *opts,
 		   struct weir_diags *diags)
 {
-	int skip_invalid = opts != NULL && opts->skip_invalid;
-	struct weir_ruleset *rs = NULL;
-	struct weir_rule *rules;
-	unsigned int *flags = NULL;
-	struct timespec t0, t1;
-	unsigned int n, i;
-	hs_error_t err;
-	int rc, refused;
+	return compile_lists(list, NULL, opts, diags);
+}
 
-	/* Take the rules over; the list keeps nothing, whatever happens. */
-	rules = list->v;
-	n = list->n;
-	list->v = NULL;
-	list->n = 0;
-	weir_rule_list_free(list);
+static int
+compile_is_suri(const char *path)
+{
+	size_t n = strlen(path);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rs = calloc(1, sizeof(*rs));
-	if (n > 0)
-		flags = calloc(n, sizeof(*flags));
-	if (rs == NULL || (n > 0 && flags == NULL)) {
-		rc = -ENOMEM;
-		goto err_free_rules;
-	}
-
-	/*
-	 * One alert per (packet, rule): SINGLEMATCH lets Hyperscan stop
-	 * tracking a rule once it fired, so a rule matching all over a packet
-	 * costs one callback (13x the scan rate on collider utf8.txt against
-	 * pcap payloads). It is not free at compile time: on UTF-8/UCP-heavy
-	 * sets the database grows and the compile slows by an order of
-	 * magnitude (collider ucp.txt: 41-53 s and 56 MB, against 2.9 s
-	 * without). Hyperscan refuses it together with SOM_LEFTMOST, so those
-	 * rules keep reporting every match and rely on the worker's dedup.
-	 */
-	for (i = 0; i < n; i++) {
-		flags[i] = rules[i].hs_flags;
-		if (!(flags[i] & HS_FLAG_SOM_LEFTMOST))
-			flags[i] |= HS_FLAG_SINGLEMATCH;
-	}
-
-	refused = compile_validate(rules, flags, &n, diags);
-	if (refused < 0) {
-		rc = refused;
-		goto err_free_rules;
-	}
-	if (refused > 0 && !skip_invalid) {
-		rc = -EINVAL;
-		goto err_free_rules;
-	}
-
-	rc = compile_multi(rules, flags, &n, skip_invalid, &rs->db, diags);
-	if (rc < 0)
-		goto err_free_rules;
-
-	if (rs->db != NULL) {
-		err = hs_alloc_scratch(rs->db, &rs->scratch_proto);
-		if (err != HS_SUCCESS) {
-			weir_diag_add(diags, rules[0].file, 0, 0, NULL,
-				      "hs_alloc_scratch failed: %s", compile_hs_strerror(err));
-			rc = -compile_hs_errno(err);
-			goto err_free_db;
-		}
-		err = hs_database_size(rs->db, &rs->db_bytes);
-		if (err != HS_SUCCESS) {
-			weir_diag_add(diags, rules[0].file, 0, 0, NULL,
-				      "hs_database_size failed: %s", compile_hs_strerror(err));
-			rc = -compile_hs_errno(err);
-			goto err_free_scratch;
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-
-	if (n == 0) {
-		free(rules);
-		rules = NULL;
-	}
-	rs->rules = rules;
-	rs->n_rules = n;
-	rs->compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	free(flags);
-	return rs;
-
-err_free_scratch:
-	hs_free_scratch(rs->scratch_proto);
-err_free_db:
-	hs_free_database(rs->db);
-err_free_rules:
-	compile_rules_free(rules, n);
-	free(flags);
-	free(rs);
-	errno = -rc;
-	return NULL;
+	return n >= 6 && strcmp(path + n - 6, ".rules") == 0;
 }
 
 struct weir_ruleset *
 weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 		  const struct weir_ruleset_opts *opts, struct weir_diags *diags)
 {
-	struct weir_rule_list list = { 0 };
+	struct weir_rule_list sig = { 0 };
+	struct weir_srule_list suri = { 0 };
+	struct weir_rule_vars defvars = { 0 };
+	const struct weir_rule_vars *vars = opts ? opts->vars : NULL;
+	int skip = opts != NULL && opts->skip_invalid;
 	unsigned int i;
 	int rc = 0, ret;
 
-	/* Parse every file before giving up, so one run reports every line. */
+	if (vars == NULL) {
+		if (weir_rule_vars_defaults(&defvars) < 0) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		vars = &defvars;
+	}
+	/* Parse every file before giving up, so one run reports every rule. */
 	for (i = 0; i < n_paths; i++) {
-		ret = weir_rules_parse_sig_file(paths[i], &list, diags);
+		if (compile_is_suri(paths[i])) {
+			ret = weir_suri_parse_file(paths[i], vars, &suri, diags);
+			if (ret > 0)
+				ret = skip ? 0 : -EINVAL;
+		} else {
+			ret = weir_rules_parse_sig_file(paths[i], &sig, diags);
+			if (ret == -EINVAL && skip)
+				ret = 0;
+		}
 		if (ret == -ENOMEM) {
 			rc = ret;
 			break;
 		}
-		if (ret < 0 && rc == 0)
-			rc = ret;
+		if (ret < 0 && (rc == 0 || (rc == -EINVAL && ret != -EINVAL)))
+			rc = rc == 0 ? ret : rc;
 	}
-	if (rc == -EINVAL && list.n > 0) {
-		/* The file is refused anyway, but one run should list every
-		 * problem: ask Hyperscan about the lines that did parse. */
-		unsigned int *flags = calloc(list.n, sizeof(*flags));
+	weir_rule_vars_free(&defvars);
+	if (rc == -EINVAL && (sig.n > 0 || suri.n > 0)) {
+		/* Refused anyway, but one run should list every problem: let
+		 * the compiler look at what did parse. */
+		struct weir_ruleset_opts o = { .skip_invalid = 1 };
+		struct weir_ruleset *probe = compile_lists(&sig, &suri, &o, diags);
 
-		if (flags != NULL) {
-			for (i = 0; i < list.n; i++)
-				flags[i] = list.v[i].hs_flags;
-			compile_validate(list.v, flags, &list.n, diags);
-			free(flags);
-		}
+		weir_ruleset_free(probe);
 	}
 	if (rc < 0) {
-		weir_rule_list_free(&list);
+		weir_rule_list_free(&sig);
+		weir_srule_list_free(&suri);
 		errno = -rc;
 		return NULL;
 	}
-	return weir_ruleset_build(&list, opts, diags);
+	return compile_lists(&sig, &suri, opts, diags);
 }
 
 void
 weir_ruleset_free(struct weir_ruleset *rs)
 {
+	unsigned int i;
+
 	if (rs == NULL)
 		return;
+	for (i = 0; rs->w != NULL && i < rs->n_workers; i++) {
+		struct weir_rs_worker *w = &rs->w[i];
+
+		free(w->seen);
+		free(w->matched);
+		free(w->match_end);
+		free(w->hits);
+		hs_free_scratch(w->scratch);
+		weir_thresh_free(w->thr);
+		weir_match_ctx_free(w->mctx);
+	}
+	free(rs->w);
+	for (i = 0; i < rs->n_rules; i++) {
+		weir_sprog_free(rs->rules[i].prog);
+		free((char *)rs->rules[i].signature);
+	}
+	free(rs->rules);
+	for (i = 0; i < rs->n_groups; i++) {
+		hs_free_database(rs->groups[i].db);
+		free(rs->groups[i].always);
+	}
+	free(rs->groups);
+	free(rs->port_glist[0]);
+	free(rs->port_glist[1]);
+	free(rs->glists);
+	free((void *)rs->disabled);
 	hs_free_scratch(rs->scratch_proto);
-	hs_free_database(rs->db);
-	compile_rules_free(rs->rules, rs->n_rules);
+	weir_rule_list_free(rs->own_sig);
+	free(rs->own_sig);
+	weir_srule_list_free(rs->own_suri);
+	free(rs->own_suri);
 	free(rs);
 }

@@ -66,7 +66,7 @@ weirctl_send_all(int fd, const char *p, size_t n)
 
 /* Read up to and including '\n'; the line is returned without it. */
 static char *
-weirctl_read_line(int fd)
+weirctl_read_line(int fd, int timeout_ms)
 {
 	size_t len = 0, cap = 8192;
 	char *buf = malloc(cap);
@@ -75,12 +75,12 @@ weirctl_read_line(int fd)
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		char *nl;
 		ssize_t r;
-		int pr = poll(&p, 1, WEIRCTL_TIMEOUT_MS);
+		int pr = poll(&p, 1, timeout_ms);
 
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
-			fprintf(stderr, "weirctl: no reply within %d ms\n", WEIRCTL_TIMEOUT_MS);
+			fprintf(stderr, "weirctl: no reply within %d ms\n", timeout_ms);
 			break;
 		}
 		if (len + 4096 > cap) {
@@ -139,7 +139,7 @@ weirctl_request(struct weirctl *ctl, json_t *req, json_t **rep, char **raw)
 		return WEIRCTL_EXIT_CONNECT;
 	}
 	free(line);
-	text = weirctl_read_line(ctl->fd);
+	text = weirctl_read_line(ctl->fd, ctl->timeout_ms > 0 ? ctl->timeout_ms : WEIRCTL_TIMEOUT_MS);
 	if (text == NULL) {
 		weirctl_close(ctl);
 		return WEIRCTL_EXIT_CONNECT;

@@ -20,13 +20,26 @@ cmd_reload(struct weirctl *ctl, int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return WEIRCTL_EXIT_USAGE;
+	/* weir answers when the build is done: compiling thousands of rules
+	 * takes a while (weir's own bound is WEIR_CTL_RELOAD_WAIT_MS) */
+	ctl->timeout_ms = 310000;
 	ret = weirctl_request(ctl, json_pack("{s:s}", "command", "reload"), &rep, &raw);
 	if (ret == WEIRCTL_EXIT_CONNECT)
 		return ret;
 	if (ctl->json) {
 		printf("%s\n", raw);
 	} else if (ret == WEIRCTL_EXIT_OK) {
-		printf("rules reloaded: %llu rules\n", (unsigned long long)weirctl_u64(rep, "n_rules"));
+		printf("rules reloaded: %llu rules, generation %llu, %.1f ms, %llu group database%s "
+		       "from the cache\n",
+		       (unsigned long long)weirctl_u64(rep, "n_rules"),
+		       (unsigned long long)weirctl_u64(rep, "generation"), weirctl_real(rep, "build_ms"),
+		       (unsigned long long)weirctl_u64(rep, "from_cache"),
+		       weirctl_u64(rep, "from_cache") == 1 ? "" : "s");
+		errs = json_object_get(rep, "errors");
+		if (json_array_size(errs) > 0)
+			printf("skipped:\n");
+		json_array_foreach(errs, i, e)
+			printf("  %s\n", json_is_string(e) ? json_string_value(e) : "?");
 	} else {
 		fprintf(stderr, "weirctl: reload refused: %s\n", weirctl_str(rep, "error"));
 		errs = json_object_get(rep, "errors");

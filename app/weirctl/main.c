@@ -24,6 +24,8 @@ static const struct weirctl_cmd g_cmds[] = {
 	{"rules", cmd_rules, "[--top N]", "rules by hits, most first (default 10)"},
 	{"latency", cmd_latency, "", "rx to sink latency percentiles"},
 	{"reload", cmd_reload, "", "reload the rule files; prints the rule errors if refused"},
+	{"disable", cmd_disable, "SID", "drop rule SID's matches now and after reloads"},
+	{"enable", cmd_enable, "SID", "undo disable SID"},
 	{"reopen", cmd_reopen, "", "reopen the output files (log rotation, as SIGUSR1)"},
 	{"shutdown", cmd_shutdown, "", "stop weir (drain, flush, summary; as SIGINT)"},
 	{"version", cmd_version, "", "versions of weir, DPDK and Hyperscan"},

@@ -25,6 +25,7 @@ struct weirctl {
 	const char *socket;
 	bool json;  /* print the raw reply */
 	int fd;     /* connection, -1 until weirctl_connect() */
+	int timeout_ms; /* for a reply; 0 = WEIRCTL_TIMEOUT_MS */
 };
 
 /* One row of the command table (xdp-bench's DEFINE_COMMAND shape). */
@@ -76,5 +77,7 @@ int cmd_reload(struct weirctl *ctl, int argc, char **argv);
 int cmd_reopen(struct weirctl *ctl, int argc, char **argv);
 int cmd_shutdown(struct weirctl *ctl, int argc, char **argv);
 int cmd_top(struct weirctl *ctl, int argc, char **argv);
+int cmd_disable(struct weirctl *ctl, int argc, char **argv);
+int cmd_enable(struct weirctl *ctl, int argc, char **argv);
 
 #endif /* WEIRCTL_H */

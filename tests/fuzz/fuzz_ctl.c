@@ -10,11 +10,14 @@
  * a refused request also carries a non-empty "error" string. A "shutdown"
  * only raises the stop flag, which is put down again for the next input.
  * A "reopen" waits for main's answer, so a thread here plays main's part
- * and answers at once, as main does once per loop round.
+ * and answers at once, as main does once per loop round. A "reload"
+ * rebuilds the same three-rule file on a real reload thread.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,14 +29,13 @@
 #include "fuzz.h"
 #include "obs.h"
 #include "rules.h"
+#include "rules_int.h"
 #include "worker.h"
 
 static struct weir_worker g_w[2];
-static uint64_t g_hits[2][3];
 static struct weir_rxq g_rxq[2];
 static struct weir_port g_port;
-static struct weir_rule g_rules[3];
-static struct weir_ruleset g_rs;
+static struct weir_reloader g_rl;
 static struct weir_emitter g_em;
 static struct weir_obs g_obs;
 static atomic_bool g_stop, g_reopen;
@@ -71,34 +73,50 @@ fuzz_main_thread(void *arg)
 static void
 fuzz_setup(void)
 {
-	static char t1[] = "/abc/", t2[] = "/def/i", t3[] = "/never/";
+	static char path[64] = "/tmp/weir-fuzz-ctl-XXXXXX.sigs";
+	const char *paths[1] = {path};
+	struct weir_ruleset_opts o = {.n_workers = 2};
+	struct weir_ruleset *rs;
+	struct weir_diags ds;
 	pthread_t th;
 	unsigned int i;
+	FILE *f;
+	int fd;
 
 	snprintf(g_port.name, sizeof(g_port.name), "fuzz0");
 	g_port.ops = &g_fuzz_ops;
-	g_rules[0] = (struct weir_rule){.sid = 1001, .rev = 1, .text = t1};
-	g_rules[1] = (struct weir_rule){.sid = 1002, .rev = 2, .text = t2};
-	g_rules[2] = (struct weir_rule){.sid = 1003, .rev = 1, .text = t3};
-	g_rs.rules = g_rules;
-	g_rs.n_rules = 3;
+	/* the file stays for the run: reloads re-read it */
+	fd = mkstemps(path, 5);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL)
+		abort();
+	fputs("1001:/abc/\n1002:/def/i\n1003:/never/\n", f);
+	fclose(f);
+	if (weir_diags_init(&ds, 8) != 0)
+		abort();
+	rs = weir_ruleset_load(paths, 1, &o, &ds);
+	weir_diags_free(&ds);
+	if (rs == NULL)
+		abort();
+	rs->w[0].hits[1] = 5;
+	rs->w[1].hits[0] = 1;
+	if (weir_reloader_init(&g_rl, rs, paths, 1, NULL, 0, NULL, 2) != 0 ||
+	    weir_reloader_start(&g_rl, NULL, NULL, NULL) != 0)
+		abort();
 	for (i = 0; i < 2; i++) {
 		g_rxq[i].port = &g_port;
 		g_rxq[i].queue_id = (uint16_t)i;
 		g_w[i].id = (uint16_t)i;
 		g_w[i].rxq = &g_rxq[i];
-		g_w[i].rule_hits = g_hits[i];
 		atomic_init(&g_w[i].done, false);
 	}
-	g_hits[0][1] = 5;
-	g_hits[1][0] = 1;
 	g_obs.driver = "fuzz";
 	g_obs.workers = g_wp;
 	g_obs.n_workers = 2;
 	g_obs.ports = g_pp;
 	g_obs.n_ports = 1;
 	g_obs.em = &g_em;
-	g_obs.rs = &g_rs;
+	g_obs.rules = &g_rl;
 	g_obs.hz = 1000000000;
 	g_obs.stop = &g_stop;
 	g_obs.reopen = &g_reopen;

@@ -93,7 +93,8 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 		FUZZ_CHECK(l2 == WEIR_L2_ETH || l2 == WEIR_L2_SLL || l2 == WEIR_L2_SLL2,
 			   "VLAN tag under framing %d", (int)l2);
 
-	/* Payload (and so ports and TCP flags) exists only for OK. */
+	/* Payload (and so ports and TCP flags) exists only for OK (TCP, UDP,
+	 * and ICMP/ICMPv6, whose payload follows the 8-byte header). */
 	if (res != WEIR_DEC_OK) {
 		FUZZ_CHECK(d->payload == NULL && d->payload_len == 0, "payload set for result %d",
 			   (int)res);
@@ -140,8 +141,9 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 	if (res != WEIR_DEC_OK)
 		return;
 
-	FUZZ_CHECK(d->proto == IPPROTO_TCP || d->proto == IPPROTO_UDP, "OK with proto %u",
-		   d->proto);
+	FUZZ_CHECK(d->proto == IPPROTO_TCP || d->proto == IPPROTO_UDP ||
+			   d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6,
+		   "OK with proto %u", d->proto);
 	FUZZ_CHECK(d->l4_off > d->l3_off, "l4_off %u before l3_off %u", d->l4_off, d->l3_off);
 	FUZZ_CHECK(d->payload != NULL, "OK without payload pointer");
 	/* Inside [frame, frame + len): compare offsets, never out-of-range
@@ -159,12 +161,16 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 			   "TCP payload inside the TCP header");
 		FUZZ_CHECK(d->tcp_flags == frame[d->l4_off + 13], "tcp_flags not the header's");
 	} else {
-		FUZZ_CHECK(d->payload == frame + d->l4_off + 8, "UDP payload not after 8 bytes");
-		FUZZ_CHECK(d->tcp_flags == 0, "tcp_flags set for UDP");
+		/* UDP, ICMP and ICMPv6: 8-byte headers */
+		FUZZ_CHECK(d->payload == frame + d->l4_off + 8, "L4 payload not after 8 bytes");
+		FUZZ_CHECK(d->tcp_flags == 0, "tcp_flags set for proto %u", d->proto);
 	}
-	FUZZ_CHECK(d->sport == fuzz_be16(frame + d->l4_off) &&
-			   d->dport == fuzz_be16(frame + d->l4_off + 2),
-		   "ports are not the header's");
+	if (d->proto == IPPROTO_TCP || d->proto == IPPROTO_UDP)
+		FUZZ_CHECK(d->sport == fuzz_be16(frame + d->l4_off) &&
+				   d->dport == fuzz_be16(frame + d->l4_off + 2),
+			   "ports are not the header's");
+	else
+		FUZZ_CHECK(d->sport == 0 && d->dport == 0, "ports set for ICMP");
 }
 
 int

@@ -157,12 +157,18 @@ fuzz_compile(struct weir_rule_list *list, bool skip_invalid)
 	} else {
 		FUZZ_CHECK(skip_invalid ? rs->n_rules <= n : rs->n_rules == n,
 			   "%u rules in, %u compiled", n, rs->n_rules);
-		FUZZ_CHECK((rs->db != NULL) == (rs->n_rules > 0) &&
-				   (rs->scratch_proto != NULL) == (rs->n_rules > 0),
+		unsigned int live = 0;
+
+		/* a rule only the whole-set compile refused keeps its index
+		 * but belongs to no group (protos 0) */
+		for (i = 0; i < rs->n_rules; i++)
+			live += rs->rules[i].protos != 0;
+		FUZZ_CHECK((weir_ruleset_sole_db(rs) != NULL) == (live > 0) &&
+				   (rs->scratch_proto != NULL) == (live > 0),
 			   "database and rule count disagree");
 		for (i = 0; i < rs->n_rules; i++)
-			FUZZ_CHECK(rs->rules[i].pattern != NULL && rs->rules[i].pattern[0] != '\0',
-				   "compiled rule %u has no pattern", i);
+			FUZZ_CHECK(rs->rules[i].signature != NULL && rs->rules[i].signature[0] != '\0',
+				   "compiled rule %u has no signature text", i);
 		weir_ruleset_free(rs);
 	}
 	weir_diags_free(&ds);

@@ -3,7 +3,9 @@
 # running weir: offline with --keep-alive and the dpdk driver on net_pcap
 # (infinite_rx=0: it stays up after the file) must report exactly the known
 # traffic (packets, alerts, hits per sid), keep the accounting identity,
-# refuse reload as not supported yet, and survive misbehaving clients
+# reload its rules (a broken file: exit 3, every error, old rules stay;
+# a good one: a new generation whose sids are the ones hit), and survive
+# misbehaving clients
 # while net_null keeps the data path counting.
 . "$(dirname "$0")/lib.sh"
 
@@ -108,7 +110,8 @@ PY
 }
 
 test_offline_keep_alive() {
-	start_weir off -r "$SAMPLE" -S "$SIGS" -o "$TMP/off.json" --keep-alive
+	cp "$SIGS" "$TMP/off.sigs"
+	start_weir off -r "$SAMPLE" -S "$TMP/off.sigs" -o "$TMP/off.json" --keep-alive
 	wait_socket off || { fail "socket never answered"; cat "$TMP/off.err"; kill -9 "$WEIR_PID"; return; }
 	wait_rx off "$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)" || fail "rx never reached the file's count"
 	expect_eq "socket mode" "$(stat -c %a "$TMP/off.sock")" 660
@@ -116,14 +119,27 @@ test_offline_keep_alive() {
 	"$WEIRCTL" --socket "$TMP/off.sock" stats >"$TMP/off.table" || fail "weirctl stats exit"
 	check "stats table shows the identity" grep -q 'received 400 = processed 400 + dropped 0: ok' "$TMP/off.table"
 	check "stats table shows latency" grep -q '^  since_start ' "$TMP/off.table"
-	# reload: weirctl exits 3 with the error; the raw reply is an error object
+	# reload of a broken file: weirctl exits 3 and names each bad line;
+	# the raw reply is an error object; the running rules stay
+	printf '9001:/ok/\n9002:/(unclosed/\nnot a rule\n' >"$TMP/off.sigs"
 	"$WEIRCTL" --socket "$TMP/off.sock" reload >/dev/null 2>"$TMP/off.reload"
-	expect_eq "weirctl reload exit status" "$?" 3
-	check "reload says not supported yet" grep -q 'not supported yet' "$TMP/off.reload"
+	expect_eq "weirctl reload (broken file) exit status" "$?" 3
+	check "reload names line 2" grep -q "off.sigs:2:" "$TMP/off.reload"
+	check "reload names line 3" grep -q "off.sigs:3:" "$TMP/off.reload"
 	$CLIENT "$TMP/off.sock" request '{"command":"reload"}' >"$TMP/off.reload.raw"
 	check "raw reload is an error object" python3 -c '
 import json,sys; j=json.load(open(sys.argv[1]))
-assert j["ok"] is False and "not supported yet" in j["error"] and j["schema_version"] == 1' "$TMP/off.reload.raw"
+assert j["ok"] is False and "stay in force" in j["error"] and j["schema_version"] == 1
+assert j["generation"] == 1 and len(j["errors"]) == 2' "$TMP/off.reload.raw"
+	# a good file: a new generation, its rules in force (no traffic left
+	# in the file, so no hits: the set is what changed)
+	printf '9001:/ok/\n9003:/xyz/\n' >"$TMP/off.sigs"
+	"$WEIRCTL" --socket "$TMP/off.sock" reload >"$TMP/off.reload.ok" || fail "weirctl reload of a good file"
+	check "reload reports generation 2" grep -q "generation 2" "$TMP/off.reload.ok"
+	$CLIENT "$TMP/off.sock" request '{"command":"rules"}' >"$TMP/off.rules2.raw"
+	check "rules after reload are the new file's" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert j["generation"] == 2 and sorted(r["sid"] for r in j["rules"]) == [9001, 9003], j' "$TMP/off.rules2.raw"
 	"$WEIRCTL" --socket "$TMP/off.sock" reopen >/dev/null || fail "weirctl reopen"
 	"$WEIRCTL" --socket "$TMP/off.sock" top --iterations 2 >"$TMP/off.top" || fail "weirctl top"
 	expect_eq "top printed two frames" "$(grep -c '^weir top' "$TMP/off.top")" 2

@@ -4,28 +4,30 @@
  * the views it serves (app/obs.c), over a fake weir: two workers whose
  * counter blocks a test thread keeps publishing, a fake port, a three-rule
  * set. Malformed, unknown and odd requests each get an error object with
- * schema_version; "reload" says it is not supported yet and never claims
- * success; every "stats" reply taken while the counters move satisfies
+ * schema_version; "reload" rebuilds the rule files on the reload thread
+ * and reports success or every rule error (the running set stays);
+ * "disable"/"enable" act on a loaded sid only; every "stats" reply taken while the counters move satisfies
  * the accounting identity.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "ctl.h"
 #include "metrics.h"
 #include "obs.h"
+#include "rules_int.h"
 #include "weir_cunit.h"
 
 static struct weir_worker g_w[2];
-static uint64_t g_hits[2][3];
 static struct weir_rxq g_rxq[2];
 static struct weir_port g_port;
-static struct weir_rule g_rules[3];
-static struct weir_ruleset g_rs;
+static struct weir_reloader g_rl;
+static char g_rules_path[64];
 static struct weir_emitter g_em;
 static struct weir_obs g_obs;
 static atomic_bool g_stop, g_reopen;
@@ -47,39 +49,63 @@ static const struct weir_capture_ops g_fake_ops = {
 };
 
 static int
+write_rules(const char *text)
+{
+	FILE *f = fopen(g_rules_path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int
 setup(void)
 {
-	static char t1[] = "/abc/", t2[] = "/def/i", t3[] = "/never/";
+	const char *paths[1] = {g_rules_path};
+	struct weir_ruleset_opts o = {.n_workers = 2};
+	struct weir_ruleset *rs;
+	struct weir_diags ds;
 	unsigned int i;
+	int fd;
 
 	memset(&g_obs, 0, sizeof(g_obs));
 	snprintf(g_port.name, sizeof(g_port.name), "fake0");
 	g_port.ops = &g_fake_ops;
-	g_rules[0] = (struct weir_rule){.sid = 1001, .rev = 1, .text = t1};
-	g_rules[1] = (struct weir_rule){.sid = 1002, .rev = 2, .text = t2};
-	g_rules[2] = (struct weir_rule){.sid = 1003, .rev = 1, .text = t3};
-	g_rs.rules = g_rules;
-	g_rs.n_rules = 3;
+	snprintf(g_rules_path, sizeof(g_rules_path), "/tmp/weir-ut-ctl-XXXXXX.sigs");
+	fd = mkstemps(g_rules_path, 5);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (write_rules("1001:/abc/\n1002:/def/i\n1003:/never/\n") != 0 ||
+	    weir_diags_init(&ds, 8) != 0)
+		return 1;
+	rs = weir_ruleset_load(paths, 1, &o, &ds);
+	weir_diags_free(&ds);
+	if (rs == NULL || rs->n_rules != 3)
+		return 1;
+	/* rule 1002 hit most (5 + 4), then 1001 (2 + 1), 1003 never */
+	rs->w[0].hits[0] = 2;
+	rs->w[1].hits[0] = 1;
+	rs->w[0].hits[1] = 5;
+	rs->w[1].hits[1] = 4;
+	if (weir_reloader_init(&g_rl, rs, paths, 1, NULL, 0, NULL, 2) != 0 ||
+	    weir_reloader_start(&g_rl, NULL, NULL, NULL) != 0)
+		return 1;
 	for (i = 0; i < 2; i++) {
 		g_rxq[i].port = &g_port;
 		g_rxq[i].queue_id = (uint16_t)i;
 		g_w[i].id = (uint16_t)i;
 		g_w[i].rxq = &g_rxq[i];
-		g_w[i].rule_hits = g_hits[i];
 		atomic_init(&g_w[i].done, false);
 	}
-	/* rule 1002 hit most (5 + 4), then 1001 (2 + 1), 1003 never */
-	g_hits[0][0] = 2;
-	g_hits[1][0] = 1;
-	g_hits[0][1] = 5;
-	g_hits[1][1] = 4;
 	g_obs.driver = "fake";
 	g_obs.workers = g_wp;
 	g_obs.n_workers = 2;
 	g_obs.ports = g_pp;
 	g_obs.n_ports = 1;
 	g_obs.em = &g_em;
-	g_obs.rs = &g_rs;
+	g_obs.rules = &g_rl;
 	g_obs.hz = 1000000000;
 	g_obs.stop = &g_stop;
 	g_obs.reopen = &g_reopen;
@@ -150,16 +176,95 @@ test_unknown_and_bad_arguments(void)
 	expect_error("{\"command\":\"rules\",\"top\":100000}", "\"top\"");
 }
 
-static void
-test_reload_is_not_supported_yet(void)
+static int
+teardown(void)
 {
-	json_t *j = ask("{\"command\":\"reload\"}");
+	weir_reloader_fini(&g_rl);
+	unlink(g_rules_path);
+	return 0;
+}
 
-	CU_ASSERT(json_is_false(json_object_get(j, "ok")));
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "command")), "reload");
-	CU_ASSERT(strstr(json_string_value(json_object_get(j, "error")), "not supported yet") !=
-		  NULL);
+/* A good file: a new generation with its rules; a broken one: ok false,
+ * every error named, and the set in force does not change. */
+static void
+test_reload_through_the_socket(void)
+{
+	json_t *j, *e;
+	const char *s;
+
+	CU_ASSERT_FATAL(write_rules("2001:/xyz/\n2002:/uvw/\n") == 0);
+	j = ask("{\"command\":\"reload\"}");
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	CU_ASSERT(json_is_true(json_object_get(j, "reloaded")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "generation")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "n_rules")), 2);
 	json_decref(j);
+	j = ask("{\"command\":\"rules\"}");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "generation")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(json_object_get(j, "rules"),
+									 0),
+							   "sid")),
+			2001);
+	json_decref(j);
+
+	CU_ASSERT_FATAL(write_rules("3001:/ok/\n3002:/(unclosed/\nnot a rule\n") == 0);
+	j = ask("{\"command\":\"reload\"}");
+	CU_ASSERT(json_is_false(json_object_get(j, "ok")));
+	s = json_string_value(json_object_get(j, "error"));
+	CU_ASSERT(s != NULL && strstr(s, "stay in force") != NULL);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "generation")), 2);
+	CU_ASSERT(json_array_size(json_object_get(j, "errors")) == 2);
+	{
+		size_t i;
+		int l2 = 0, l3 = 0;
+
+		/* line 3 from the parser, line 2 from Hyperscan */
+		json_array_foreach(json_object_get(j, "errors"), i, e) {
+			s = json_is_string(e) ? json_string_value(e) : "";
+			l2 += strstr(s, ".sigs:2:") != NULL;
+			l3 += strstr(s, ".sigs:3:") != NULL;
+		}
+		CU_ASSERT(l2 == 1 && l3 == 1);
+	}
+	json_decref(j);
+	j = ask("{\"command\":\"stats\"}");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "n_rules")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "rules_generation")), 2);
+	json_decref(j);
+}
+
+/* disable/enable act on a loaded sid and are remembered over a reload. */
+static void
+test_disable_enable(void)
+{
+	json_t *j;
+
+	expect_error("{\"command\":\"disable\"}", "\"sid\"");
+	expect_error("{\"command\":\"disable\",\"sid\":-1}", "\"sid\"");
+	expect_error("{\"command\":\"disable\",\"sid\":9999}", "no rule with sid 9999");
+	CU_ASSERT(!weir_rules_is_disabled(&g_rl, 9999));
+	CU_ASSERT_FATAL(write_rules("2001:/xyz/\n2002:/uvw/\n") == 0);
+	j = ask("{\"command\":\"disable\",\"sid\":2002}");
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "rules")), 1);
+	json_decref(j);
+	j = ask("{\"command\":\"reload\"}");
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	json_decref(j);
+	{
+		const struct weir_ruleset *rs = weir_rules_acquire(&g_rl);
+		unsigned int i, off = 0;
+
+		for (i = 0; i < rs->n_rules; i++)
+			if (atomic_load(&rs->disabled[i]))
+				off += rs->rules[i].sid == 2002 ? 1 : 100;
+		weir_rules_release(&g_rl);
+		CU_ASSERT_EQUAL(off, 1); /* 2002 only, in the new set too */
+	}
+	j = ask("{\"command\":\"enable\",\"sid\":2002}");
+	CU_ASSERT(json_is_true(json_object_get(j, "ok")));
+	json_decref(j);
+	CU_ASSERT(!weir_rules_is_disabled(&g_rl, 2002));
 }
 
 static void
@@ -347,10 +452,9 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("ctl", setup, NULL);
+	s = CU_add_suite("ctl", setup, teardown);
 	CU_ADD_TEST(s, test_malformed_requests);
 	CU_ADD_TEST(s, test_unknown_and_bad_arguments);
-	CU_ADD_TEST(s, test_reload_is_not_supported_yet);
 	CU_ADD_TEST(s, test_version_and_help);
 	CU_ADD_TEST(s, test_rules_top_by_hits);
 	CU_ADD_TEST(s, test_latency_off_is_an_error);
@@ -359,5 +463,8 @@ main(void)
 	CU_ADD_TEST(s, test_shutdown_sets_stop);
 	CU_ADD_TEST(s, test_control_keys_checked);
 	CU_ADD_TEST(s, test_metrics_listen_parse);
+	/* last: they replace the rule set the tests above count on */
+	CU_ADD_TEST(s, test_reload_through_the_socket);
+	CU_ADD_TEST(s, test_disable_enable);
 	return weir_ut_run();
 }

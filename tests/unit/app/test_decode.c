@@ -791,17 +791,20 @@ test_ipv4_first_fragment_short_l4_is_fragment(void)
 }
 
 static void
-test_icmp_no_l4(void)
+test_icmp_payload(void)
 {
 	struct fb f = { .len = 0 };
 	struct weir_decoded d;
 	uint32_t ip;
 
 	mk_eth_ipv4_icmp(&f);
-	CU_ASSERT(decode_fb(&f, WEIR_L2_ETH, &d) == WEIR_DEC_NO_L4);
+	CU_ASSERT(decode_fb(&f, WEIR_L2_ETH, &d) == WEIR_DEC_OK);
 	check_v4_addrs(&d);
 	CU_ASSERT(d.proto == IPPROTO_ICMP);
 	CU_ASSERT(d.l4_off == 34);
+	/* icmp rules inspect what follows the 8-byte header */
+	CU_ASSERT(d.payload == f.b + 34 + 8);
+	CU_ASSERT(d.payload_len == f.len - 34 - 8);
 
 	/* an ICMP header shorter than 8 bytes, consistently framed */
 	memset(&f, 0, sizeof(f));
@@ -813,17 +816,19 @@ test_icmp_no_l4(void)
 }
 
 static void
-test_icmpv6_no_l4(void)
+test_icmpv6_payload(void)
 {
 	struct fb f = { .len = 0 };
 	struct weir_decoded d;
 	uint32_t ip;
 
 	mk_eth_ipv6_icmpv6(&f);
-	CU_ASSERT(decode_fb(&f, WEIR_L2_ETH, &d) == WEIR_DEC_NO_L4);
+	CU_ASSERT(decode_fb(&f, WEIR_L2_ETH, &d) == WEIR_DEC_OK);
 	check_v6_addrs(&d);
 	CU_ASSERT(d.proto == IPPROTO_ICMPV6);
 	CU_ASSERT(d.l4_off == 54);
+	CU_ASSERT(d.payload == f.b + 54 + 8);
+	CU_ASSERT(d.payload_len == f.len - 54 - 8);
 
 	memset(&f, 0, sizeof(f));
 	fb_eth(&f, 0x86dd);
@@ -1138,8 +1143,8 @@ static const struct frame_case g_frames[] = {
 	{ "eth/ipv6/frag0/udp", mk_eth_ipv6_frag_first, WEIR_L2_ETH, WEIR_DEC_OK },
 	{ "eth/ipv6/frag185", mk_eth_ipv6_frag_later, WEIR_L2_ETH, WEIR_DEC_FRAGMENT },
 	{ "eth/ipv4/frag185", mk_eth_ipv4_frag_later, WEIR_L2_ETH, WEIR_DEC_FRAGMENT },
-	{ "eth/ipv4/icmp", mk_eth_ipv4_icmp, WEIR_L2_ETH, WEIR_DEC_NO_L4 },
-	{ "eth/ipv6/icmpv6", mk_eth_ipv6_icmpv6, WEIR_L2_ETH, WEIR_DEC_NO_L4 },
+	{ "eth/ipv4/icmp", mk_eth_ipv4_icmp, WEIR_L2_ETH, WEIR_DEC_OK },
+	{ "eth/ipv6/icmpv6", mk_eth_ipv6_icmpv6, WEIR_L2_ETH, WEIR_DEC_OK },
 	{ "raw/ipv4/tcp", mk_ipv4_tcp, WEIR_L2_RAW, WEIR_DEC_OK },
 	{ "raw/ipv6/udp", mk_raw_ipv6_udp, WEIR_L2_RAW, WEIR_DEC_OK },
 	{ "sll/ipv4/tcp", mk_sll_ipv4_tcp, WEIR_L2_SLL, WEIR_DEC_OK },
@@ -1427,8 +1432,8 @@ main(void)
 	CU_ADD_TEST(s, test_ipv4_non_first_fragment);
 	CU_ADD_TEST(s, test_ipv4_first_fragment_decoded);
 	CU_ADD_TEST(s, test_ipv4_first_fragment_short_l4_is_fragment);
-	CU_ADD_TEST(s, test_icmp_no_l4);
-	CU_ADD_TEST(s, test_icmpv6_no_l4);
+	CU_ADD_TEST(s, test_icmp_payload);
+	CU_ADD_TEST(s, test_icmpv6_payload);
 	CU_ADD_TEST(s, test_arp_no_l4);
 	CU_ADD_TEST(s, test_other_ip_protocol_no_l4);
 	CU_ADD_TEST(s, test_ipv6_no_next_header);

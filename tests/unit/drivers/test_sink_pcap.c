@@ -111,7 +111,7 @@ test_frames_read_back_with_libpcap(void)
 	unsigned int i;
 
 	snprintf(prefix, sizeof(prefix), "%s/a", g_dir);
-	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1552, 0) == 0);
+	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1544, 0) == 0);
 	for (i = 0; i < 5; i++)
 		fill(&ev[i], i, (uint16_t)(61 + i)); /* odd lengths: padding */
 	CU_ASSERT(weir_sink_write(&s, ev, t, 5) == 5);
@@ -177,7 +177,7 @@ test_rotation_and_no_overwrite(void)
 	/* a file left by an earlier run keeps its number */
 	snprintf(path, sizeof(path), "%s.000000.pcapng", prefix);
 	CU_ASSERT_FATAL(fclose(fopen(path, "w")) == 0);
-	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1552, 2048) == 0);
+	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1544, 2048) == 0);
 	for (i = 0; i < 40; i++)
 		fill(&ev[i], i, 200);
 	CU_ASSERT(weir_sink_write(&s, ev, t, 40) == 40);
@@ -190,7 +190,7 @@ test_rotation_and_no_overwrite(void)
 		snprintf(path, sizeof(path), "%s.%06u.pcapng", prefix, f);
 		CU_ASSERT_FATAL(stat(path, &sb) == 0);
 		CU_ASSERT(sb.st_size <= 2048);
-		total += (unsigned int)read_back(path, total, 1552, 200);
+		total += (unsigned int)read_back(path, total, 1544, 200);
 	}
 	CU_ASSERT(total == 40);
 }

@@ -499,19 +499,19 @@ test_zero_rules_give_empty_ruleset(void)
 	CU_ASSERT_FATAL(write_tmp("# nothing here\n\n", path, sizeof(path)) == 0);
 	rs = weir_ruleset_load(paths, 1, NULL, &ds);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	CU_ASSERT_PTR_NULL(rs->db);
+	CU_ASSERT_PTR_NULL(weir_ruleset_sole_db(rs));
 	CU_ASSERT_PTR_NULL(rs->scratch_proto);
 	CU_ASSERT(rs->n_rules == 0 && rs->db_bytes == 0);
 	weir_ruleset_free(rs);
 
 	rs = weir_ruleset_load(NULL, 0, NULL, &ds);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	CU_ASSERT(rs->n_rules == 0 && rs->db == NULL);
+	CU_ASSERT(rs->n_rules == 0 && weir_ruleset_sole_db(rs) == NULL);
 	weir_ruleset_free(rs);
 
 	rs = weir_ruleset_build(&list, NULL, &ds);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	CU_ASSERT_PTR_NULL(rs->db);
+	CU_ASSERT_PTR_NULL(weir_ruleset_sole_db(rs));
 	weir_ruleset_free(rs);
 	weir_ruleset_free(NULL);
 	CU_ASSERT(ds.total == 0);
@@ -568,7 +568,7 @@ test_build_reports_every_refused_rule(void)
 			CU_ASSERT_FATAL(rs->n_rules == 4);
 			CU_ASSERT(rs->rules[0].sid == 1 && rs->rules[1].sid == 3 &&
 				  rs->rules[2].sid == 5 && rs->rules[3].sid == 8);
-			CU_ASSERT_PTR_NOT_NULL(rs->db);
+			CU_ASSERT_PTR_NOT_NULL(weir_ruleset_sole_db(rs));
 			CU_ASSERT_PTR_NOT_NULL(rs->scratch_proto);
 			CU_ASSERT(rs->db_bytes > 0);
 			CU_ASSERT(rs->compile_ms > 0.0);
@@ -660,7 +660,7 @@ test_scan_reports_each_rule_once(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_FATAL(rs->n_rules == 4);
 	CU_ASSERT_FATAL(hs_clone_scratch(rs->scratch_proto, &scratch) == HS_SUCCESS);
-	CU_ASSERT(hs_scan(rs->db, buf, sizeof(buf) - 1, 0, scratch, count_match, &c) ==
+	CU_ASSERT(hs_scan(weir_ruleset_sole_db(rs), buf, sizeof(buf) - 1, 0, scratch, count_match, &c) ==
 		  HS_SUCCESS);
 	for (i = 0; i < rs->n_rules; i++) {
 		switch (rs->rules[i].sid) {
@@ -802,7 +802,7 @@ test_collider_files_load_with_skip_invalid(void)
 			check_lines_accounted(path, &tl, rs, &ds, exempt);
 			if (rs->n_rules > 0) {
 				n_loaded_files++;
-				CU_ASSERT_PTR_NOT_NULL(rs->db);
+				CU_ASSERT_PTR_NOT_NULL(weir_ruleset_sole_db(rs));
 			}
 			fprintf(stderr,
 				"\n  %-26s %4u lines %4u rules, %3u parse + %3u hs refused, "
@@ -885,7 +885,7 @@ test_bad_patterns_all_refused_with_hs_text(void)
 	rs = weir_ruleset_build(&list, &opts, &ds);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT(rs->n_rules == 0);
-	CU_ASSERT_PTR_NULL(rs->db);
+	CU_ASSERT_PTR_NULL(weir_ruleset_sole_db(rs));
 	CU_ASSERT(ds.total == ds.n);
 	check_lines_accounted(path, &tl, rs, &ds, exempt);
 

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rule reload: build thread, publication, deferred free (see reload.h).
+ *
+ *   request (ticket) -> thread: load + compile every rule file
+ *     -> failed: keep the running set, record the diagnostics
+ *     -> built: re-apply disabled sids, publish (atomic store, release)
+ *        -> rte_rcu_qsbr_synchronize: every worker passed a quiescent
+ *           state, so none still reads the old set
+ *        -> wait until the emitter formatted every event the workers had
+ *           enqueued by then (events point at their rule set)
+ *        -> free the old set
+ *     -> record the outcome, wake the waiters
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "emitter.h"
+#include "log.h"
+#include "reload.h"
+#include "worker.h"
+
+RTE_LOG_REGISTER(weir_logtype_rules, weir.rules, NOTICE);
+
+/* How long the emitter may take to format what was queued before a swap.
+ * It never blocks (sinks have their own queues), so this only runs out if
+ * main stopped polling; then the old set is leaked rather than freed
+ * under a reader. */
+#define RELOAD_DRAIN_MS 10000
+
+static uint64_t
+reload_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+reload_copy_vars(struct weir_rule_vars *dst, const struct weir_rule_vars *src)
+{
+	unsigned int i;
+
+	memset(dst, 0, sizeof(*dst));
+	if (src == NULL)
+		return weir_rule_vars_defaults(dst);
+	for (i = 0; i < src->n; i++) {
+		int rc = weir_rule_vars_set(dst, src->v[i].is_port, src->v[i].name,
+					    src->v[i].value);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs,
+		   const char *const *files, unsigned int n_files,
+		   const struct weir_rule_vars *vars, int skip_invalid, const char *cache_dir,
+		   unsigned int n_workers)
+{
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->generation = 1;
+	rs->generation = 1;
+	atomic_init(&r->active, rs);
+	r->skip_invalid = skip_invalid;
+	r->n_workers = n_workers;
+	r->files = calloc(n_files ? n_files : 1, sizeof(*r->files));
+	if (r->files == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n_files; i++) {
+		r->files[i] = strdup(files[i]);
+		if (r->files[i] == NULL)
+			return -ENOMEM;
+		r->n_files++;
+	}
+	if (cache_dir != NULL && cache_dir[0] != '\0' && (r->cache_dir = strdup(cache_dir)) == NULL)
+		return -ENOMEM;
+	if (reload_copy_vars(&r->vars, vars) < 0)
+		return -ENOMEM;
+	r->last.generation = 1;
+	r->last.n_rules = rs->n_rules;
+	r->last.n_skipped = rs->n_skipped;
+	r->last.n_from_cache = rs->n_from_cache;
+	r->last.build_ms = rs->compile_ms;
+	return 0;
+}
+
+/* Apply the remembered disabled sids to a set not yet published. */
+static void
+reload_apply_disabled(struct weir_reloader *r, struct weir_ruleset *rs)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_disabled; i++)
+		weir_ruleset_set_disabled(rs, r->disabled[i], true);
+}
+
+/*
+ * Wait until the emitter formatted everything the workers had enqueued
+ * when they all passed the quiescent state. @return 0 or -ETIMEDOUT.
+ */
+static int
+reload_drain(struct weir_reloader *r)
+{
+	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+	uint64_t want[WEIR_EMIT_MAX_RINGS];
+	uint64_t t0 = reload_now_ms();
+	unsigned int i, n = r->n_workers < WEIR_EMIT_MAX_RINGS ? r->n_workers : WEIR_EMIT_MAX_RINGS;
+
+	if (r->em == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		want[i] = __atomic_load_n(&r->workers[i]->st.events_enqueued, __ATOMIC_ACQUIRE);
+	for (;;) {
+		for (i = 0; i < n; i++)
+			if (__atomic_load_n(&r->em->consumed[i], __ATOMIC_ACQUIRE) < want[i])
+				break;
+		if (i == n)
+			return 0;
+		if (reload_now_ms() - t0 > RELOAD_DRAIN_MS)
+			return -ETIMEDOUT;
+		nanosleep(&ms, NULL);
+	}
+}
+
+static void
+reload_record(struct weir_reloader *r, int rc, const struct weir_diags *ds, double ms)
+{
+	struct weir_reload_outcome *o = &r->last;
+	const struct weir_ruleset *rs = atomic_load(&r->active);
+	unsigned int i;
+
+	o->rc = rc;
+	o->generation = r->generation;
+	o->n_rules = rs ? rs->n_rules : 0;
+	o->n_skipped = rc == 0 && rs ? rs->n_skipped : 0;
+	o->n_from_cache = rc == 0 && rs ? rs->n_from_cache : 0;
+	o->build_ms = ms;
+	o->n_errors = ds->total;
+	o->n_kept = 0;
+	for (i = 0; i < ds->n && o->n_kept < WEIR_RELOAD_ERRORS_MAX; i++)
+		weir_diag_format(&ds->v[i], o->errors[o->n_kept++], sizeof(o->errors[0]));
+}
+
+/* One build; called without the lock. */
+static void
+reload_build(struct weir_reloader *r)
+{
+	struct weir_ruleset_opts opts = {
+		.skip_invalid = r->skip_invalid,
+		.vars = &r->vars,
+		.cache_dir = r->cache_dir,
+		.n_workers = r->n_workers,
+	};
+	const struct weir_ruleset *old;
+	struct weir_ruleset *rs;
+	struct weir_diags ds;
+	unsigned int i;
+	int rc = 0;
+	uint64_t t0 = reload_now_ms();
+
+	if (weir_diags_init(&ds, 1000) < 0) {
+		WEIR_LOG(ERR, rules, "reload: out of memory");
+		pthread_mutex_lock(&r->mu);
+		r->last.rc = -ENOMEM;
+		r->last.n_errors = 0;
+		r->last.n_kept = 0;
+		r->n_failed++;
+		pthread_mutex_unlock(&r->mu);
+		return;
+	}
+	rs = weir_ruleset_load((const char *const *)r->files, r->n_files, &opts, &ds);
+	for (i = 0; i < ds.n; i++) {
+		char line[320];
+
+		weir_diag_format(&ds.v[i], line, sizeof(line));
+		WEIR_LOG(ERR, rules, "reload: %s", line);
+	}
+	if (rs == NULL) {
+		rc = -errno;
+		if (rc == 0)
+			rc = -EINVAL;
+		WEIR_LOG(ERR, rules, "reload refused (%u problem%s); the running rules (generation "
+				   "%" PRIu64 ") stay in force",
+			 ds.total, ds.total == 1 ? "" : "s", r->generation);
+		pthread_mutex_lock(&r->mu);
+		reload_record(r, rc, &ds, (double)(reload_now_ms() - t0));
+		r->n_failed++;
+		pthread_mutex_unlock(&r->mu);
+		weir_diags_free(&ds);
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	reload_apply_disabled(r, rs);
+	rs->generation = ++r->generation;
+	old = atomic_load(&r->active);
+	atomic_store_explicit(&r->active, rs, memory_order_release);
+	pthread_mutex_unlock(&r->mu);
+
+	/* No worker reads old once each passed a quiescent state; idle
+	 * workers report too, and stopped ones are offline. */
+	if (r->qs != NULL)
+		rte_rcu_qsbr_synchronize(r->qs, RTE_QSBR_THRID_INVALID);
+	if (reload_drain(r) < 0) {
+		WEIR_LOG(ERR, rules, "reload: the emitter did not drain within %d ms; the previous "
+				   "rule set is kept in memory (leaked) rather than freed in use",
+			 RELOAD_DRAIN_MS);
+		old = NULL;
+	}
+	pthread_mutex_lock(&r->mu);
+	weir_ruleset_free((struct weir_ruleset *)old);
+	reload_record(r, 0, &ds, (double)(reload_now_ms() - t0));
+	r->n_ok++;
+	pthread_mutex_unlock(&r->mu);
+	WEIR_LOG(NOTICE, rules, "rules reloaded: %u rules in %u group%s (%u from cache), generation "
+			      "%" PRIu64 ", %.1f ms",
+		 rs->n_rules, rs->n_groups, rs->n_groups == 1 ? "" : "s", rs->n_from_cache,
+		 rs->generation, rs->compile_ms);
+	weir_diags_free(&ds);
+}
+
+static void *
+reload_thread(void *arg)
+{
+	struct weir_reloader *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		uint64_t target;
+
+		while (!r->quit && r->req == r->done)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->req == r->done)
+			break; /* quit, nothing pending */
+		/* Everything asked for so far is covered by this build;
+		 * what arrives during it makes exactly one more. */
+		target = r->req;
+		r->building = true;
+		pthread_mutex_unlock(&r->mu);
+		reload_build(r);
+		pthread_mutex_lock(&r->mu);
+		r->building = false;
+		r->done = target;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+int
+weir_reloader_start(struct weir_reloader *r, struct rte_rcu_qsbr *qs,
+		    struct weir_worker *const *workers, const struct weir_emitter *em)
+{
+	int rc;
+
+	r->qs = qs;
+	r->workers = workers;
+	r->em = em;
+	rc = pthread_create(&r->thread, NULL, reload_thread, r);
+	if (rc != 0)
+		return -rc;
+	r->started = true;
+	return 0;
+}
+
+void
+weir_reloader_fini(struct weir_reloader *r)
+{
+	unsigned int i;
+
+	if (r->started) {
+		pthread_mutex_lock(&r->mu);
+		r->quit = true;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		r->started = false;
+	}
+	weir_ruleset_free((struct weir_ruleset *)atomic_load(&r->active));
+	atomic_store(&r->active, NULL);
+	for (i = 0; i < r->n_files; i++)
+		free(r->files[i]);
+	free(r->files);
+	r->files = NULL;
+	r->n_files = 0;
+	free(r->cache_dir);
+	r->cache_dir = NULL;
+	weir_rule_vars_free(&r->vars);
+	free(r->disabled);
+	r->disabled = NULL;
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+}
+
+uint64_t
+weir_reload_request(struct weir_reloader *r)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&r->mu);
+	t = ++r->req;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return t;
+}
+
+int
+weir_reload_wait(struct weir_reloader *r, uint64_t ticket, unsigned int timeout_ms,
+		 struct weir_reload_outcome *out)
+{
+	struct timespec dl;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->mu);
+	while (r->done < ticket && rc == 0)
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &dl) == ETIMEDOUT)
+			rc = r->done < ticket ? -ETIMEDOUT : 0;
+	if (rc == 0 && out != NULL)
+		*out = r->last;
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+int
+weir_rules_set_disabled(struct weir_reloader *r, uint32_t sid, bool off)
+{
+	const struct weir_ruleset *rs;
+	unsigned int i;
+	int n;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->n_disabled; i++)
+		if (r->disabled[i] == sid)
+			break;
+	if (off && i == r->n_disabled) {
+		if (r->n_disabled == r->cap_disabled) {
+			unsigned int cap = r->cap_disabled ? r->cap_disabled * 2 : 16;
+			uint32_t *v = realloc(r->disabled, cap * sizeof(*v));
+
+			if (v == NULL) {
+				pthread_mutex_unlock(&r->mu);
+				return -ENOMEM;
+			}
+			r->disabled = v;
+			r->cap_disabled = cap;
+		}
+		r->disabled[r->n_disabled++] = sid;
+	} else if (!off && i < r->n_disabled) {
+		r->disabled[i] = r->disabled[--r->n_disabled];
+	}
+	/* The flags are atomics the workers read relaxed: the set may be
+	 * written while published. */
+	rs = atomic_load(&r->active);
+	n = rs ? (int)weir_ruleset_set_disabled((struct weir_ruleset *)rs, sid, off) : 0;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+bool
+weir_rules_is_disabled(struct weir_reloader *r, uint32_t sid)
+{
+	unsigned int i;
+	bool found = false;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->n_disabled && !found; i++)
+		found = r->disabled[i] == sid;
+	pthread_mutex_unlock(&r->mu);
+	return found;
+}
+
+const struct weir_ruleset *
+weir_rules_acquire(struct weir_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	return atomic_load(&r->active);
+}
+
+void
+weir_rules_release(struct weir_reloader *r)
+{
+	pthread_mutex_unlock(&r->mu);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rule-set lifecycle while weir runs: the published rule set, hot reload
+ * and per-sid enable/disable.
+ *
+ * A reload (SIGHUP, the stats socket's `reload`) re-reads every rule file
+ * on this module's own thread, off the data path, and publishes the new set
+ * with one atomic pointer store. The old set is freed only after (1) every
+ * worker reported a quiescent state on the QSBR variable (rte_rcu_qsbr), so
+ * no worker still reads it, and (2) the emitter formatted every event a
+ * worker had enqueued by then, since events name their rule set. A failed
+ * build publishes nothing and keeps its diagnostics for the requester.
+ *
+ * Requests are tickets: one build runs at a time; requests arriving during
+ * a build make one more build afterwards (one pending at most, never lost),
+ * and every ticket learns the outcome of the build that covered it.
+ *
+ * Readers on the control side (stats socket, metrics) take the set with
+ * weir_rules_acquire() and give it back with weir_rules_release(): a set is
+ * never freed while acquired. Workers read the published pointer directly.
+ */
+#ifndef WEIR_RELOAD_H
+#define WEIR_RELOAD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "suri.h"
+
+struct rte_rcu_qsbr;
+struct weir_worker;
+struct weir_emitter;
+
+#define WEIR_RELOAD_ERRORS_MAX 50 /* diagnostics kept for a reply */
+
+/* What one finished build did. */
+struct weir_reload_outcome {
+	int rc;                /* 0, or -errno (EINVAL: rules refused) */
+	uint64_t generation;   /* of the set in force afterwards */
+	unsigned int n_rules;  /* of the set in force afterwards */
+	unsigned int n_skipped;
+	unsigned int n_from_cache;
+	double build_ms;
+	unsigned int n_errors; /* diagnostics reported (may exceed those kept) */
+	char errors[WEIR_RELOAD_ERRORS_MAX][320];
+	unsigned int n_kept;
+};
+
+struct weir_reloader {
+	/* the published set (workers load it with acquire) */
+	const struct weir_ruleset *_Atomic active;
+
+	/* inputs of every build (owned copies) */
+	char **files;
+	unsigned int n_files;
+	struct weir_rule_vars vars;
+	int skip_invalid;
+	char *cache_dir;
+	unsigned int n_workers;
+
+	/* reclamation */
+	struct rte_rcu_qsbr *qs;
+	struct weir_worker *const *workers;
+	const struct weir_emitter *em;
+
+	pthread_mutex_t mu;   /* everything below, and the lifetime of sets
+				 handed out by weir_rules_acquire() */
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started, quit, building;
+	uint64_t req, done;   /* tickets asked for / covered by a build */
+	uint64_t generation;
+	uint64_t n_ok, n_failed;
+	struct weir_reload_outcome last;
+	uint32_t *disabled;   /* sids disabled at run time, kept over reloads */
+	unsigned int n_disabled, cap_disabled;
+};
+
+/**
+ * Set up @p r around the rule set @p rs main already loaded (taken over)
+ * with the same inputs as future builds. @return 0 or -ENOMEM.
+ */
+int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs,
+		       const char *const *files, unsigned int n_files,
+		       const struct weir_rule_vars *vars, int skip_invalid, const char *cache_dir,
+		       unsigned int n_workers);
+
+/** Start the build thread, once workers, their QSBR variable and the
+ *  emitter exist. @return 0 or -errno. */
+int weir_reloader_start(struct weir_reloader *r, struct rte_rcu_qsbr *qs,
+			struct weir_worker *const *workers, const struct weir_emitter *em);
+
+/** Stop the thread (a build in progress finishes first) and free the
+ *  published set. Only once workers and the emitter stopped. */
+void weir_reloader_fini(struct weir_reloader *r);
+
+/** Ask for a reload. @return the ticket to wait for. Any thread (not a
+ *  signal handler). */
+uint64_t weir_reload_request(struct weir_reloader *r);
+
+/**
+ * Wait up to @p timeout_ms for the build covering @p ticket and copy its
+ * outcome. @return 0, or -ETIMEDOUT (the build goes on; its outcome is
+ * logged).
+ */
+int weir_reload_wait(struct weir_reloader *r, uint64_t ticket, unsigned int timeout_ms,
+		     struct weir_reload_outcome *out);
+
+/**
+ * Disable (@p off) or enable rule @p sid now and in every later rule set.
+ * @return rules of the current set changed (0: no such sid now; it is
+ *         still remembered), or -ENOMEM.
+ */
+int weir_rules_set_disabled(struct weir_reloader *r, uint32_t sid, bool off);
+
+/** Is @p sid in the disabled set? */
+bool weir_rules_is_disabled(struct weir_reloader *r, uint32_t sid);
+
+/** The published set, kept alive until weir_rules_release(). Control side
+ *  only, briefly (it blocks a reload's final free). */
+const struct weir_ruleset *weir_rules_acquire(struct weir_reloader *r);
+void weir_rules_release(struct weir_reloader *r);
+
+#endif /* WEIR_RELOAD_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals shared by the compiler (rules_compile.c) and the matcher
+ * (rules_scan.c): the per-worker state a rule set owns. Tests may include
+ * it; app/ must not.
+ */
+#ifndef WEIR_RULES_INT_H
+#define WEIR_RULES_INT_H
+
+#include <stdint.h>
+
+#include <hs/hs.h>
+
+#include "suri.h"
+
+/*
+ * One worker's private state for one rule set. Written by that worker
+ * only, except hits[], which the control side reads with relaxed loads
+ * (a torn read of a 64-bit counter cannot happen on x86-64).
+ */
+struct weir_rs_worker {
+	hs_scratch_t *scratch;
+	uint32_t *seen;       /* per rule: seq of the packet that last
+				 evaluated it (one verdict per packet) */
+	uint32_t seq;
+	uint32_t n_matched;
+	uint32_t *matched;    /* this packet's rules that matched, in order */
+	uint32_t *match_end;  /* their match offsets */
+	uint64_t *hits;       /* per rule: alerts raised (pass: matches) */
+	struct weir_thresh_table *thr; /* NULL when no rule has a threshold */
+	struct weir_match_ctx *mctx;   /* NULL when no rule needs confirming */
+	/* what the current scan looks at */
+	const struct weir_ruleset *rs;
+	const struct weir_scan_pkt *pkt;
+	uint8_t pass;         /* a pass rule matched this packet */
+} __attribute__((aligned(64)));
+
+#endif /* WEIR_RULES_INT_H */

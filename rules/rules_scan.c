@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rule matching, the hot half of rules/: one packet against a built rule
+ * set, as one worker.
+ *
+ *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
+ *     -> per candidate rule, once per packet: disabled? header? dsize?
+ *        confirm step (suri_match.c) -> this packet's matched list
+ *     -> a pass rule among them: no alert; else thresholds -> alerts
+ *
+ * Alerts are decided after every group was scanned because `pass` must
+ * suppress the alerts of every other rule for the packet, whichever
+ * database found them first. Nothing here allocates, locks or logs.
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "rules.h"
+#include "rules_int.h"
+#include "suri.h"
+
+static inline int
+scan_has_ports(const struct weir_scan_pkt *p)
+{
+	return p->pclass == WEIR_PCLASS_TCP || p->pclass == WEIR_PCLASS_UDP;
+}
+
+/* The header of @p s in one direction (@p rev: the packet read backwards,
+ * for the other side of a `<>` rule). */
+static inline int
+scan_dir_ok(const struct weir_srule *s, const struct weir_scan_pkt *p, int rev)
+{
+	const uint8_t *src = rev ? p->dst : p->src;
+	const uint8_t *dst = rev ? p->src : p->dst;
+	uint16_t sport = rev ? p->dport : p->sport;
+	uint16_t dport = rev ? p->sport : p->dport;
+
+	if (!s->src.any && !weir_addrset_has(&s->src, p->ip_version, src))
+		return 0;
+	if (!s->dst.any && !weir_addrset_has(&s->dst, p->ip_version, dst))
+		return 0;
+	if (!s->sport.any && (!scan_has_ports(p) || !weir_portset_has(&s->sport, sport)))
+		return 0;
+	if (!s->dport.any && (!scan_has_ports(p) || !weir_portset_has(&s->dport, dport)))
+		return 0;
+	return 1;
+}
+
+static inline int
+scan_dsize_ok(const struct weir_srule *s, uint32_t len)
+{
+	switch (s->dsize_op) {
+	case WEIR_DSIZE_EQ:
+		return len == s->dsize_lo;
+	case WEIR_DSIZE_NE:
+		return len != s->dsize_lo;
+	case WEIR_DSIZE_LT:
+		return len < s->dsize_lo;
+	case WEIR_DSIZE_GT:
+		return len > s->dsize_lo;
+	case WEIR_DSIZE_RANGE:
+		return len > s->dsize_lo && len < s->dsize_hi;
+	default:
+		return 1;
+	}
+}
+
+static inline int
+scan_header_ok(const struct weir_srule *s, const struct weir_scan_pkt *p)
+{
+	if (!scan_dsize_ok(s, p->len))
+		return 0;
+	return scan_dir_ok(s, p, 0) || (s->bidir && scan_dir_ok(s, p, 1));
+}
+
+/* A rule Hyperscan (or an `always` list) named for this packet. */
+static inline void
+scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
+{
+	const struct weir_ruleset *rs = w->rs;
+	const struct weir_rt_rule *r = &rs->rules[id];
+	const struct weir_scan_pkt *p = w->pkt;
+
+	if (w->seen[id] == w->seq)
+		return;
+	w->seen[id] = w->seq;
+	if (!(r->protos & (1u << p->pclass)))
+		return;
+	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))
+		return;
+	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p))
+		return;
+	if (r->prog != NULL && !weir_sprog_match(r->prog, p->payload, p->len, w->mctx))
+		return;
+	if (r->flags & WEIR_RT_PASS)
+		w->pass = 1;
+	w->matched[w->n_matched] = id;
+	w->match_end[w->n_matched] = end;
+	w->n_matched++;
+}
+
+static int
+scan_on_match(unsigned int id, unsigned long long from, unsigned long long to,
+	      unsigned int flags, void *ctx)
+{
+	struct weir_rs_worker *w = ctx;
+
+	(void)from;
+	(void)flags;
+	/* ids from n_rules up are quiet parts of combinations */
+	if (id < w->rs->n_rules)
+		scan_consider(w, id, (uint32_t)to);
+	return 0;
+}
+
+/* The address a threshold tracks, as 16 bytes (IPv4 v4-mapped). */
+static inline void
+scan_track_addr(const struct weir_scan_pkt *p, int by_dst, uint8_t out[16])
+{
+	const uint8_t *a = by_dst ? p->dst : p->src;
+
+	if (p->ip_version == 6) {
+		memcpy(out, a, 16);
+		return;
+	}
+	memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	memcpy(out + 12, a, 4);
+}
+
+static inline int
+scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt *p)
+{
+	const struct weir_srule *s = w->rs->rules[id].sr;
+	uint8_t addr[16];
+
+	if (s->detection_filter.type != WEIR_THRESH_NONE) {
+		scan_track_addr(p, s->detection_filter.by_dst, addr);
+		if (!weir_thresh_check(w->thr, &s->detection_filter, id, addr, p->ts_ns))
+			return 0;
+	}
+	if (s->threshold.type != WEIR_THRESH_NONE) {
+		scan_track_addr(p, s->threshold.by_dst, addr);
+		if (!weir_thresh_check(w->thr, &s->threshold, id, addr, p->ts_ns))
+			return 0;
+	}
+	return 1;
+}
+
+void
+weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker,
+		  const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
+		  struct weir_scan_res *res)
+{
+	struct weir_rs_worker *w = &rs->w[worker];
+	const uint16_t *gl;
+	unsigned int i, n;
+
+	memset(res, 0, sizeof(*res));
+	if (p->pclass < 2)
+		gl = &rs->glists[rs->port_glist[p->pclass][p->dport]];
+	else
+		gl = &rs->glists[rs->class_glist[p->pclass]];
+	n = gl[0];
+	if (n == 0)
+		return;
+	if (p->len == 0) {
+		/* Only `always` rules can match an empty payload (Hyperscan
+		 * refuses patterns that match the empty buffer): with none,
+		 * the packet is not evaluated at all. */
+		for (i = 1; i <= n; i++)
+			if (rs->groups[gl[i]].n_always > 0)
+				break;
+		if (i > n)
+			return;
+	}
+	res->evaluated = 1;
+	if (++w->seq == 0) {
+		/* 2^32 packets later: start the generations again. */
+		memset(w->seen, 0, sizeof(*w->seen) * (rs->n_rules ? rs->n_rules : 1));
+		w->seq = 1;
+	}
+	w->rs = rs;
+	w->pkt = p;
+	w->n_matched = 0;
+	w->pass = 0;
+	if (w->mctx != NULL)
+		weir_match_ctx_reset(w->mctx);
+	for (i = 1; i <= n; i++) {
+		const struct weir_rgroup *g = &rs->groups[gl[i]];
+		unsigned int k;
+
+		if (g->db != NULL && p->len > 0 &&
+		    hs_scan(g->db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match,
+			    w) != HS_SUCCESS) {
+			res->scan_error = 1;
+			return;
+		}
+		for (k = 0; k < g->n_always; k++)
+			scan_consider(w, g->always[k], 0);
+	}
+	if (w->pass) {
+		res->passed = 1;
+		for (i = 0; i < w->n_matched; i++) {
+			uint32_t id = w->matched[i];
+
+			if (rs->rules[id].flags & WEIR_RT_PASS)
+				w->hits[id]++;
+			else
+				res->suppressed++;
+		}
+		return;
+	}
+	for (i = 0; i < w->n_matched; i++) {
+		uint32_t id = w->matched[i];
+
+		if ((rs->rules[id].flags & WEIR_RT_THRESH) && !scan_thresh_ok(w, id, p)) {
+			res->suppressed++;
+			continue;
+		}
+		w->hits[id]++;
+		res->alerts++;
+		fn(ctx, id, w->match_end[i]);
+	}
+}
+
+uint64_t
+weir_ruleset_hits(const struct weir_ruleset *rs, unsigned int idx)
+{
+	uint64_t sum = 0;
+	unsigned int k;
+
+	if (idx >= rs->n_rules)
+		return 0;
+	for (k = 0; k < rs->n_workers; k++)
+		sum += __atomic_load_n(&rs->w[k].hits[idx], __ATOMIC_RELAXED);
+	return sum;
+}
+
+unsigned int
+weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bool off)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		if (rs->rules[i].sid != sid)
+			continue;
+		atomic_store_explicit(&rs->disabled[i], off ? 1 : 0, memory_order_relaxed);
+		n++;
+	}
+	return n;
+}
+
+static const char *
+scan_class_names(uint8_t protos, char *buf, size_t len)
+{
+	static const char *const names[WEIR_PCLASS_N] = { "tcp", "udp", "icmp", "other" };
+	size_t o = 0;
+	unsigned int c;
+
+	if (protos == (1u << WEIR_PCLASS_N) - 1) {
+		snprintf(buf, len, "ip");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (c = 0; c < WEIR_PCLASS_N && o < len; c++)
+		if (protos & (1u << c))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "+" : "", names[c]);
+	return buf;
+}
+
+void
+weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
+{
+	enum {
+		K_CONTENT, K_NEG_CONTENT, K_NOCASE, K_OFFSET, K_DEPTH, K_DISTANCE, K_WITHIN,
+		K_PCRE, K_LUHN, K_PAN, K_DSIZE, K_THRESHOLD, K_DFILTER, K_PASS, K_BIDIR,
+		K_EXACT, K_CONFIRM, K_SIG, K_N
+	};
+	static const char *const kname[K_N] = {
+		"content", "content (negated)", "nocase", "offset", "depth", "distance",
+		"within", "pcre", "luhn", "pan", "dsize", "threshold", "detection_filter",
+		"pass", "<>", "decided by Hyperscan alone", "confirmed after the scan",
+		"signature format",
+	};
+	unsigned int cnt[K_N] = { 0 }, i, k;
+	char buf[32];
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct weir_rt_rule *r = &rs->rules[i];
+		const struct weir_srule *s = r->sr;
+
+		if (r->protos == 0)
+			continue;
+		cnt[(r->flags & WEIR_RT_EXACT) ? K_EXACT : K_CONFIRM]++;
+		if (s == NULL) {
+			cnt[K_SIG]++;
+			continue;
+		}
+		for (k = 0; k < s->n_items; k++) {
+			const struct weir_item *it = &s->items[k];
+
+			switch (it->kind) {
+			case WEIR_ITEM_CONTENT:
+				cnt[it->negated ? K_NEG_CONTENT : K_CONTENT]++;
+				cnt[K_NOCASE] += it->nocase;
+				cnt[K_OFFSET] += it->has_offset;
+				cnt[K_DEPTH] += it->has_depth;
+				cnt[K_DISTANCE] += it->has_distance;
+				cnt[K_WITHIN] += it->has_within;
+				break;
+			case WEIR_ITEM_PCRE:
+				cnt[K_PCRE]++;
+				break;
+			case WEIR_ITEM_PAN:
+				cnt[K_PAN]++;
+				break;
+			}
+			cnt[K_LUHN] += it->luhn;
+		}
+		cnt[K_DSIZE] += s->dsize_op != WEIR_DSIZE_NONE;
+		cnt[K_THRESHOLD] += s->threshold.type != WEIR_THRESH_NONE;
+		cnt[K_DFILTER] += s->detection_filter.type != WEIR_THRESH_NONE;
+		cnt[K_PASS] += s->action == WEIR_ACTION_PASS;
+		cnt[K_BIDIR] += s->bidir;
+	}
+	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],
+		rs->n_skipped);
+	fprintf(out, "groups: %u, database memory: %zu bytes, build time: %.1f ms, "
+		     "from cache: %u\n",
+		rs->n_groups, rs->db_bytes, rs->compile_ms, rs->n_from_cache);
+	fprintf(out, "  %-5s %-11s %-24s %7s %7s %10s %s\n", "group", "protocol", "dst ports",
+		"rules", "always", "db bytes", "cache");
+	for (i = 0; i < rs->n_groups; i++) {
+		const struct weir_rgroup *g = &rs->groups[i];
+
+		fprintf(out, "  %-5u %-11s %-24s %7u %7u %10zu %s\n", i,
+			scan_class_names(g->protos, buf, sizeof(buf)), g->ports, g->n_rules,
+			g->n_always, g->db_bytes, g->from_cache ? "hit" : "-");
+	}
+	fprintf(out, "keywords:\n");
+	for (k = 0; k < K_N; k++)
+		if (cnt[k] > 0)
+			fprintf(out, "  %-28s %u\n", kname[k], cnt[k]);
+}
