@@ -32,6 +32,13 @@
 /* Values quoted in diagnostics are cut here so the message keeps its tail. */
 #define CONF_QUOTE_MAX 64
 #define CONF_WRAP 80
+/* A key's doc and its summary, as one dump comment (the unit test checks
+ * that every doc fits). */
+#define CONF_DOC_MAX 1024
+/* Longest NAME of a family member ("vars.address-groups.NAME"). */
+#define CONF_VAR_NAME_MAX 64
+/* Family rows in the table (the unit test checks it). */
+#define CONF_FAMILY_MAX 4
 
 static const char *const g_conf_drivers[] = { "auto", "dpdk", "pcap", "afxdp", NULL };
 static const char *const g_conf_kafka_keys[] = { "flow", "src_ip", "none", NULL };
@@ -58,6 +65,9 @@ static const char *const g_conf_levels[] = { "error", "warning", "notice", "info
 #define CONF_LIST(n, field, text)                                                            \
 	{ .name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
 	  .def = "", .doc = (text) }
+#define CONF_FAMILY(n, field, text)                                                          \
+	{ .name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
+	  .def = "", .doc = (text), .family = true }
 
 /*
  * Keys of one section stay together: --dump-config writes them in this
@@ -79,7 +89,32 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_U32("capture.count", capture_count, 0, UINT32_MAX, "0",
 		 "Stop after this many packets (0 = run until end of file or signal)."),
 	CONF_U32("workers", workers, 1, 64, "1", "Worker lcores; one rx queue each."),
-	CONF_LIST("rules.files", rules_files, "Signature files (ID:/regex/flags per line)."),
+	CONF_LIST("rules.files", rules_files,
+		  "Rule files: *.rules in the Suricata subset (see README), any other name in "
+		  "Hyperscan's signature format (ID:/regex/flags)."),
+	CONF_BOOL("rules.skip-invalid", rules_skip_invalid, "false",
+		  "Load the valid rules of a file that has bad ones, listing every skipped rule; "
+		  "default: any bad rule refuses the whole set."),
+	CONF_STR("rules.cache-dir", rules_cache_dir, "/var/cache/weir",
+		 "Directory of compiled Hyperscan databases, keyed by rule text, weir's compiler "
+		 "version, the Hyperscan version and the CPU; \"\" = no cache."),
+	CONF_FAMILY("vars.address-groups", vars_address_groups,
+		    "Address variables of *.rules headers ($HOME_NET), one NAME: value each, "
+		    "NAME as [A-Za-z_][A-Za-z0-9_]*; a YAML list is joined into \"[a,b]\". "
+		    "--set vars.address-groups.NAME=VALUE sets one. Names not set keep "
+		    "Suricata's defaults: HOME_NET [192.168.0.0/16,10.0.0.0/8,172.16.0.0/12], "
+		    "EXTERNAL_NET !$HOME_NET, AIM_SERVERS $EXTERNAL_NET, and $HOME_NET for "
+		    "HTTP_SERVERS, SMTP_SERVERS, SQL_SERVERS, DNS_SERVERS, TELNET_SERVERS, "
+		    "DC_SERVERS, DNP3_SERVER, DNP3_CLIENT, MODBUS_CLIENT, MODBUS_SERVER, "
+		    "ENIP_CLIENT, ENIP_SERVER. Values are checked when the rules load."),
+	CONF_FAMILY("vars.port-groups", vars_port_groups,
+		    "Port variables of *.rules headers ($HTTP_PORTS), one NAME: value each, "
+		    "NAME as [A-Za-z_][A-Za-z0-9_]*; a YAML list is joined into \"[a,b]\". "
+		    "--set vars.port-groups.NAME=VALUE sets one. Names not set keep Suricata's "
+		    "defaults: HTTP_PORTS 80, SHELLCODE_PORTS !80, ORACLE_PORTS 1521, SSH_PORTS "
+		    "22, DNP3_PORTS 20000, MODBUS_PORTS 502, FILE_DATA_PORTS "
+		    "[$HTTP_PORTS,110,143], FTP_PORTS 21, GENEVE_PORTS 6081, VXLAN_PORTS 4789, "
+		    "TEREDO_PORTS 3544. Values are checked when the rules load."),
 	CONF_U32("events.ring-size", events_ring_size, 64, 1048576, "8192",
 		 "Events per worker ring."),
 	CONF_U32("events.payload-bytes", events_payload_bytes, 0, WEIR_EVENT_PAYLOAD_MAX, "256",
@@ -197,6 +232,82 @@ conf_is_section(const char *path)
 	return false;
 }
 
+/*
+ * The family row that @p name is a member of ("vars.address-groups.HOME_NET"
+ * gives the row "vars.address-groups" and *@p member "HOME_NET"), whether
+ * or not the member is a valid name. NULL when @p name is in no family.
+ */
+static const struct weir_conf_key *
+conf_find_family(const char *name, const char **member)
+{
+	unsigned int i;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+		size_t len = strlen(k->name);
+
+		if (k->family && strncmp(k->name, name, len) == 0 && name[len] == '.') {
+			*member = name + len + 1;
+			return k;
+		}
+	}
+	return NULL;
+}
+
+/* Position of family row @p k among the table's families. */
+static unsigned int
+conf_family_index(const struct weir_conf_key *k)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < CONF_NKEYS && &g_conf_keys[i] != k; i++)
+		if (g_conf_keys[i].family)
+			n++;
+	return n;
+}
+
+/* [A-Za-z_][A-Za-z0-9_]*, at most CONF_VAR_NAME_MAX bytes. */
+static bool
+conf_var_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > CONF_VAR_NAME_MAX || (name[0] >= '0' && name[0] <= '9'))
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Index of the "NAME=VALUE" string of @p name in @p l, or -1. */
+static int
+conf_var_find(const struct weir_strlist *l, const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		if (strncmp(l->v[i], name, len) == 0 && l->v[i][len] == '=')
+			return (int)i;
+	return -1;
+}
+
+const char *
+weir_conf_var_get(const struct weir_strlist *vars, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	if (!conf_var_name_ok(name, len))
+		return NULL;
+	i = conf_var_find(vars, name, len);
+	return i < 0 ? NULL : vars->v[i] + len + 1;
+}
+
 static unsigned int
 conf_edit_distance(const char *a, const char *b)
 {
@@ -271,12 +382,73 @@ conf_suggest(const char *name, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * The hint for unknown @p name under the section of a family ("vars.foo.X"):
+ * "did you mean 'vars.port-groups.X'?" when its next part is close to a
+ * family's leaf, else a close key if there is one, else the families of
+ * that section ("expected vars.address-groups.NAME or vars.port-groups.NAME").
+ * @return 0 with @p out set, -ENOENT when @p name is under no family.
+ */
+static int
+conf_family_hint(const char *name, char *out, size_t len)
+{
+	const struct weir_conf_key *fam[CONF_FAMILY_MAX], *best_k = NULL;
+	const char *best = NULL, *best_tail = "", *leaf, *sub, *prev;
+	char part[CONF_PATH_MAX + 1];
+	size_t plen, sublen, best_len = 0, off;
+	unsigned int i, n = 0, best_d = UINT_MAX;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct weir_conf_key *k = &g_conf_keys[i];
+
+		leaf = k->family ? strrchr(k->name, '.') : NULL;
+		if (leaf == NULL)
+			continue;
+		plen = (size_t)(leaf - k->name);
+		if (strncmp(name, k->name, plen) != 0 || name[plen] != '.')
+			continue;
+		if (n < CONF_FAMILY_MAX)
+			fam[n++] = k;
+		sub = name + plen + 1;
+		sublen = strcspn(sub, ".");
+		if (sublen > CONF_PATH_MAX)
+			continue;
+		memcpy(part, sub, sublen);
+		part[sublen] = '\0';
+		prev = best;
+		conf_suggest_one(part, leaf + 1, strlen(leaf + 1), &best, &best_len, &best_d);
+		if (best != prev) {
+			best_k = k;
+			best_tail = sub + sublen;
+		}
+	}
+	if (n == 0)
+		return -ENOENT;
+	if (best_k != NULL) {
+		snprintf(out, len, "did you mean '%s%.*s'?", best_k->name, CONF_QUOTE_MAX,
+			 best_tail);
+		return 0;
+	}
+	if (conf_suggest(name, part, sizeof(part)) == 0) {
+		snprintf(out, len, "did you mean '%s'?", part);
+		return 0;
+	}
+	off = (size_t)snprintf(out, len, "expected ");
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s.NAME",
+					i == 0 ? "" : (i + 1 < n ? ", " : " or "), fam[i]->name);
+	return 0;
+}
+
 static void
 conf_unknown_key(struct weir_diags *diags, const char *file, unsigned int line, const char *name)
 {
-	char sugg[CONF_PATH_MAX + 1];
+	char sugg[CONF_PATH_MAX + 1], hint[160];
 
-	if (conf_suggest(name, sugg, sizeof(sugg)) == 0)
+	if (conf_family_hint(name, hint, sizeof(hint)) == 0)
+		weir_diag_add(diags, file, line, 0, name, "unknown key '%.*s' (%s)",
+			      CONF_QUOTE_MAX, name, hint);
+	else if (conf_suggest(name, sugg, sizeof(sugg)) == 0)
 		weir_diag_add(diags, file, line, 0, name,
 			      "unknown key '%.*s' (did you mean '%s'?)", CONF_QUOTE_MAX, name,
 			      sugg);
@@ -519,6 +691,74 @@ conf_assign(struct weir_conf *c, const struct weir_conf_key *k, const char *text
 	return -EINVAL;
 }
 
+/* Whether @p name is a valid member name of @p k; says why not if not. */
+static bool
+conf_var_name_check(const struct weir_conf_key *k, const char *name, size_t len,
+		    const char *file, unsigned int line, struct weir_diags *diags)
+{
+	if (conf_var_name_ok(name, len))
+		return true;
+	weir_diag_add(diags, file, line, 0, k->name,
+		      "%s: '%.*s' is not a variable name (expected [A-Za-z_][A-Za-z0-9_]*, at "
+		      "most %u characters)",
+		      k->name, (int)(len < CONF_QUOTE_MAX ? len : CONF_QUOTE_MAX), name,
+		      CONF_VAR_NAME_MAX);
+	return false;
+}
+
+/*
+ * Set member @p name of family @p k to @p value (@p len bytes): a name
+ * already set gets the new value in place, a new one is appended as
+ * "NAME=VALUE". The name is checked here, the value as conf_assign()
+ * checks a string (what it means is the rule loader's to check). @p c is
+ * untouched on error. @p slot, unless NULL, gets the member's index.
+ * @return 0, -EINVAL, -E2BIG, -ENOMEM.
+ */
+static int
+conf_var_set(struct weir_conf *c, const struct weir_conf_key *k, const char *name,
+	     size_t name_len, const char *value, size_t len, const char *file, unsigned int line,
+	     struct weir_diags *diags, unsigned int *slot)
+{
+	struct weir_strlist *l = conf_field(c, k);
+	char *entry;
+	int i;
+
+	if (!conf_var_name_check(k, name, name_len, file, line, diags))
+		return -EINVAL;
+	if (strlen(value) != len) {
+		weir_diag_add(diags, file, line, 0, k->name,
+			      "%s.%.*s: value contains a NUL byte", k->name, (int)name_len, name);
+		return -EINVAL;
+	}
+	if (!conf_utf8_valid((const unsigned char *)value, len)) {
+		weir_diag_add(diags, file, line, 0, k->name, "%s.%.*s: value is not valid UTF-8",
+			      k->name, (int)name_len, name);
+		return -EINVAL;
+	}
+	i = conf_var_find(l, name, name_len);
+	if (i < 0 && l->n >= WEIR_CONF_LIST_MAX) {
+		weir_diag_add(diags, file, line, 0, k->name, "%s: too many names (at most %u)",
+			      k->name, WEIR_CONF_LIST_MAX);
+		return -E2BIG;
+	}
+	entry = malloc(name_len + len + 2);
+	if (entry == NULL)
+		return -ENOMEM;
+	memcpy(entry, name, name_len);
+	entry[name_len] = '=';
+	memcpy(entry + name_len + 1, value, len + 1);
+	if (i >= 0) {
+		free(l->v[i]);
+		l->v[i] = entry;
+	} else {
+		i = (int)l->n;
+		l->v[l->n++] = entry;
+	}
+	if (slot != NULL)
+		*slot = (unsigned int)i;
+	return 0;
+}
+
 static void
 conf_list_clear(struct weir_strlist *l)
 {
@@ -677,8 +917,19 @@ weir_conf_set(struct weir_conf *c, const char *key, const char *value, const cha
 		return -EINVAL;
 	k = conf_find(key);
 	if (k == NULL) {
+		const char *member;
+
+		k = conf_find_family(key, &member);
+		if (k != NULL)
+			return conf_var_set(c, k, member, strlen(member), value, strlen(value),
+					    origin, 0, diags, NULL);
 		conf_unknown_key(diags, origin, 0, key);
 		return -ENOENT;
+	}
+	if (k->family) {
+		weir_diag_add(diags, origin, 0, 0, k->name,
+			      "%s: name the variable: %s.NAME=VALUE", k->name, k->name);
+		return -EINVAL;
 	}
 	return conf_assign(c, k, value, strlen(value), origin, 0, diags);
 }
@@ -706,6 +957,8 @@ struct conf_load {
 	unsigned int errors;     /* counted here too: @p diags may be NULL */
 	bool nomem;
 	unsigned int seen[CONF_NKEYS]; /* line each key was set at, 0 = not yet */
+	/* The same for each member of each family, by its index in the list. */
+	unsigned int var_seen[CONF_FAMILY_MAX][WEIR_CONF_LIST_MAX];
 };
 
 static unsigned int
@@ -807,6 +1060,145 @@ conf_load_list(struct conf_load *ld, const struct weir_conf_key *k, const yaml_n
 	}
 }
 
+/*
+ * "[a,b,c]" of the scalars of sequence @p v (the member @p path's value),
+ * as Suricata reads a list; malloc'ed, its length in *@p outlen. NULL
+ * after an error (counted) or on ENOMEM (flagged).
+ */
+static char *
+conf_join_seq(struct conf_load *ld, const char *path, const yaml_node_t *v, size_t *outlen)
+{
+	yaml_node_item_t *it;
+	unsigned int idx = 0;
+	size_t len = 2, off = 0;
+	bool bad = false;
+	char *buf;
+
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
+
+		idx++;
+		if (item->type != YAML_SCALAR_NODE) {
+			conf_err(ld, conf_line(item), path, "%s: item %u: expected a string, got %s",
+				 path, idx, conf_node_kind(item));
+			bad = true;
+		} else if (conf_is_null(item)) {
+			conf_err(ld, conf_line(item), path, "%s: item %u: missing value", path,
+				 idx);
+			bad = true;
+		} else {
+			/* Aliases can repeat one big scalar: bound the sum. */
+			len += item->data.scalar.length + 1;
+			if (len > CONF_FILE_MAX) {
+				conf_err(ld, conf_line(item), path,
+					 "%s: value longer than %u bytes", path, CONF_FILE_MAX);
+				return NULL;
+			}
+		}
+	}
+	if (bad)
+		return NULL;
+	buf = malloc(len + 1);
+	if (buf == NULL) {
+		ld->nomem = true;
+		return NULL;
+	}
+	buf[off++] = '[';
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
+
+		if (off > 1)
+			buf[off++] = ',';
+		memcpy(buf + off, item->data.scalar.value, item->data.scalar.length);
+		off += item->data.scalar.length;
+	}
+	buf[off++] = ']';
+	buf[off] = '\0';
+	*outlen = off;
+	return buf;
+}
+
+/*
+ * Member @p name of family @p k, from a mapping key at @p line: a scalar
+ * (null = ""), or a sequence of scalars joined into "[a,b,c]".
+ */
+static void
+conf_load_var(struct conf_load *ld, const struct weir_conf_key *k, const char *name,
+	      size_t name_len, unsigned int line, const yaml_node_t *v)
+{
+	unsigned int fam = conf_family_index(k), slot;
+	char path[CONF_PATH_MAX + 1], *joined = NULL;
+	const char *text = "";
+	size_t len = 0;
+	int i, rc;
+
+	if (!conf_var_name_check(k, name, name_len, ld->file, line, ld->diags)) {
+		ld->errors++;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s.%.*s", k->name, (int)name_len, name);
+	i = conf_var_find(conf_field(ld->c, k), name, name_len);
+	if (i >= 0 && fam < CONF_FAMILY_MAX && ld->var_seen[fam][i] != 0) {
+		conf_err(ld, line, k->name, "duplicate key '%s' (first set at line %u)", path,
+			 ld->var_seen[fam][i]);
+		return;
+	}
+	if (v->type == YAML_MAPPING_NODE) {
+		conf_err(ld, line, k->name, "%s: expected a string or a list of strings, got %s",
+			 path, conf_node_kind(v));
+		return;
+	}
+	if (v->type == YAML_SEQUENCE_NODE) {
+		joined = conf_join_seq(ld, path, v, &len);
+		if (joined == NULL)
+			return;
+		text = joined;
+	} else if (!conf_is_null(v)) {
+		text = (const char *)v->data.scalar.value;
+		len = v->data.scalar.length;
+	}
+	rc = conf_var_set(ld->c, k, name, name_len, text, len, ld->file, line, ld->diags, &slot);
+	free(joined);
+	if (rc == -ENOMEM)
+		ld->nomem = true;
+	else if (rc != 0)
+		ld->errors++;
+	else if (fam < CONF_FAMILY_MAX)
+		ld->var_seen[fam][slot] = line;
+}
+
+/*
+ * A family's mapping of NAME: value. Its members are merged into what is
+ * set already (a name set again gets the new value), unlike a list key,
+ * which the file replaces. A member may be set once per file.
+ */
+static void
+conf_load_family(struct conf_load *ld, const struct weir_conf_key *k, unsigned int keyline,
+		 const yaml_node_t *v)
+{
+	yaml_node_pair_t *p;
+
+	if (v->type != YAML_MAPPING_NODE) {
+		if (!conf_is_null(v))
+			conf_err(ld, keyline, k->name,
+				 "%s: expected a mapping of NAME: value, got %s", k->name,
+				 conf_node_kind(v));
+		return;
+	}
+	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		const yaml_node_t *kn = yaml_document_get_node(ld->doc, p->key);
+		const yaml_node_t *vn = yaml_document_get_node(ld->doc, p->value);
+
+		if (kn->type != YAML_SCALAR_NODE) {
+			conf_err(ld, conf_line(kn), NULL, "a key must be a scalar, got %s",
+				 conf_node_kind(kn));
+			continue;
+		}
+		conf_load_var(ld, k, (const char *)kn->data.scalar.value, kn->data.scalar.length,
+			      conf_line(kn), vn);
+	}
+}
+
 /* Type errors name the key's line: a block value starts on the next one. */
 static void
 conf_load_value(struct conf_load *ld, const struct weir_conf_key *k, unsigned int keyline,
@@ -815,6 +1207,10 @@ conf_load_value(struct conf_load *ld, const struct weir_conf_key *k, unsigned in
 	unsigned int idx = (unsigned int)(k - g_conf_keys);
 	char exp[128];
 
+	if (k->family) {
+		conf_load_family(ld, k, keyline, v);
+		return;
+	}
 	if (ld->seen[idx] != 0) {
 		conf_err(ld, keyline, k->name, "duplicate key '%s' (first set at line %u)",
 			 k->name, ld->seen[idx]);
@@ -863,6 +1259,7 @@ conf_load_mapping(struct conf_load *ld, const yaml_node_t *map, const char *pref
 		const yaml_node_t *vn = yaml_document_get_node(ld->doc, p->value);
 		const struct weir_conf_key *k;
 		char path[CONF_PATH_MAX + 1];
+		const char *member;
 		int len;
 
 		if (kn->type != YAML_SCALAR_NODE) {
@@ -888,6 +1285,8 @@ conf_load_mapping(struct conf_load *ld, const yaml_node_t *map, const char *pref
 				conf_err(ld, conf_line(kn), path,
 					 "%s: expected a mapping of %s.* keys, got %s", path, path,
 					 conf_node_kind(vn));
+		} else if ((k = conf_find_family(path, &member)) != NULL) {
+			conf_load_var(ld, k, member, strlen(member), conf_line(kn), vn);
 		} else {
 			ld->errors++;
 			conf_unknown_key(ld->diags, ld->file, conf_line(kn), path);
@@ -1123,7 +1522,11 @@ conf_describe(const struct weir_conf_key *k, char *buf, size_t len)
 			snprintf(buf + off, len - off, ", default %s", k->def);
 		break;
 	case WEIR_CT_STRLIST:
-		snprintf(buf, len, "list of strings, default %s", k->def[0] ? k->def : "empty");
+		if (k->family)
+			snprintf(buf, len, "mapping of NAME: string or list, default empty");
+		else
+			snprintf(buf, len, "list of strings, default %s",
+				 k->def[0] ? k->def : "empty");
 		break;
 	}
 }
@@ -1219,7 +1622,7 @@ weir_conf_dump(const struct weir_conf *c, FILE *f)
 		const struct weir_conf_key *k = &g_conf_keys[i];
 		const void *field = conf_field(c, k);
 		const char *leaf = strrchr(k->name, '.');
-		char indent[2 * CONF_DEPTH_MAX + 3], doc[512], desc[256];
+		char indent[2 * CONF_DEPTH_MAX + 3], doc[CONF_DOC_MAX], desc[256];
 
 		leaf = leaf ? leaf + 1 : k->name;
 		nc = conf_sections(k->name, cs, cl, CONF_DEPTH_MAX);
@@ -1251,6 +1654,19 @@ weir_conf_dump(const struct weir_conf *c, FILE *f)
 		case WEIR_CT_STRLIST: {
 			const struct weir_strlist *l = field;
 
+			if (k->family) {
+				fputs(l->n == 0 ? " {}\n" : "\n", f);
+				for (j = 0; j < l->n; j++) {
+					const char *eq = strchr(l->v[j], '=');
+					size_t nl = eq ? (size_t)(eq - l->v[j]) : strlen(l->v[j]);
+
+					fprintf(f, "%*s%.*s: ", (int)(2 * nc + 2), "", (int)nl,
+						l->v[j]);
+					conf_put_quoted(f, eq ? eq + 1 : "");
+					fputc('\n', f);
+				}
+				break;
+			}
 			fputs(l->n == 0 ? " []\n" : "\n", f);
 			for (j = 0; j < l->n; j++) {
 				fprintf(f, "%*s- ", (int)(2 * nc + 2), "");
@@ -1279,7 +1695,7 @@ weir_conf_help(FILE *f)
 		const struct weir_conf_key *k = &g_conf_keys[i];
 
 		conf_describe(k, desc, sizeof(desc));
-		fprintf(f, "\n  %s\n", k->name);
+		fprintf(f, "\n  %s%s\n", k->name, k->family ? ".NAME" : "");
 		conf_wrap(f, "      ", desc);
 		conf_wrap(f, "      ", k->doc);
 	}

@@ -41,6 +41,15 @@ struct weir_conf_key {
 	const char *def;      /* default, as text ("" for none) */
 	const char *const *enum_vals; /* WEIR_CT_ENUM, NULL terminated */
 	const char *doc;
+	/*
+	 * A family of keys rather than one key (WEIR_CT_STRLIST only): the
+	 * row "vars.address-groups" stands for every "vars.address-groups.NAME",
+	 * NAME matching [A-Za-z_][A-Za-z0-9_]*, and its list holds "NAME=VALUE"
+	 * strings in the order the names were first set. Setting a NAME again
+	 * replaces its value in place. In YAML the row is a mapping of
+	 * NAME: value, where a sequence value is joined into "[a,b,c]".
+	 */
+	bool family;
 };
 
 struct weir_conf {
@@ -54,6 +63,12 @@ struct weir_conf {
 	uint32_t workers;          /* worker lcores (one rx queue each) */
 	/* rules */
 	struct weir_strlist rules_files;
+	bool rules_skip_invalid;   /* load the valid rules of a file with bad ones */
+	char *rules_cache_dir;     /* compiled database cache, "" = none */
+	/* vars (Suricata's vars: section), families of "NAME=VALUE" strings;
+	 * names not set here take Suricata's defaults when the rules load */
+	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */
+	struct weir_strlist vars_port_groups;    /* vars.port-groups.NAME */
 	/* events */
 	uint32_t events_ring_size;     /* per worker ring, events */
 	uint32_t events_payload_bytes; /* payload bytes copied into an event */
@@ -126,10 +141,13 @@ int weir_conf_load_file(struct weir_conf *c, const char *path, struct weir_diags
 
 /**
  * Set one key from text (command-line --set key=value, or a shortcut
- * option). For a list key the value is appended. @p origin names the
- * source in diagnostics ("command line: workers: 0 is out of range ...").
- * Values must be valid UTF-8 without NUL so that weir_conf_dump() can
- * always write them back. @p c is unchanged on error.
+ * option). For a list key the value is appended. A family member
+ * ("vars.address-groups.HOME_NET") is set by its full name: a new NAME is
+ * appended, a known one gets the new value in place; a bad NAME is
+ * -EINVAL, and the bare family name ("vars.address-groups") is -EINVAL
+ * too. @p origin names the source in diagnostics ("command line: workers:
+ * 0 is out of range ..."). Values must be valid UTF-8 without NUL so that
+ * weir_conf_dump() can always write them back. @p c is unchanged on error.
  * @return 0, -ENOENT unknown key, -EINVAL bad value, -E2BIG list full
  * (diagnostic given for each), -ENOMEM.
  */
@@ -137,10 +155,18 @@ int weir_conf_set(struct weir_conf *c, const char *key, const char *value, const
 		  struct weir_diags *diags);
 
 /**
- * Empty a list key (so command-line -S replaces the file's rules.files).
+ * Empty a list key (so command-line -S replaces the file's rules.files),
+ * or every name of a family ("vars.address-groups").
  * @return 0, -ENOENT unknown key, -EINVAL not a list key.
  */
 int weir_conf_clear(struct weir_conf *c, const char *key);
+
+/**
+ * The value of @p name in a family's list of "NAME=VALUE" strings
+ * (c->vars_address_groups, c->vars_port_groups), or NULL when it is not
+ * set there (the caller then applies Suricata's default, if any).
+ */
+const char *weir_conf_var_get(const struct weir_strlist *vars, const char *name);
 
 /**
  * Write @p c as YAML that weir_conf_load_file() reads back unchanged:

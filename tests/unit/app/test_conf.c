@@ -2,13 +2,15 @@
 /*
  * Unit tests for app/conf.c: defaults, YAML loading (nested and flat keys,
  * each error class with its exact message and line), command-line set and
- * clear, the dump -> load round trip, and --help. The unit's .c is
- * included so that static parsers (booleans have no key yet) can be
- * reached. YAML snippets are written to files in a mkdtemp directory.
+ * clear, the dump -> load round trip, --help, and the vars.* families
+ * (NAME=VALUE lists set from YAML mappings and --set vars.GROUP.NAME=...).
+ * The unit's .c is included so that static parsers (booleans have no key
+ * yet) can be reached. YAML snippets are written to files in a mkdtemp directory.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -120,6 +122,11 @@ test_defaults_match_spec(void)
 	CU_ASSERT_EQUAL(c.capture_count, 0);
 	CU_ASSERT_EQUAL(c.workers, 1);
 	CU_ASSERT_EQUAL(c.rules_files.n, 0);
+	CU_ASSERT(!c.rules_skip_invalid);
+	CU_ASSERT_STRING_EQUAL(c.rules_cache_dir, "/var/cache/weir");
+	/* Empty: the rule loader applies Suricata's defaults to unset names. */
+	CU_ASSERT_EQUAL(c.vars_address_groups.n, 0);
+	CU_ASSERT_EQUAL(c.vars_port_groups.n, 0);
 	CU_ASSERT_EQUAL(c.events_ring_size, 8192);
 	CU_ASSERT_EQUAL(c.events_payload_bytes, 256);
 	CU_ASSERT_STRING_EQUAL(c.output_jsonl, "-");
@@ -132,14 +139,25 @@ static void
 test_key_table_is_consistent(void)
 {
 	const struct weir_conf_key *keys;
-	unsigned int n, i, j;
+	unsigned int n, i, j, families = 0;
 
 	keys = weir_conf_keys(&n);
-	CU_ASSERT_EQUAL(n, 45); /* incl. ctl.* (5) and metrics.listen */
+	/* incl. ctl.* (5), metrics.listen, rules.* (3) and vars.* (2) */
+	CU_ASSERT_EQUAL(n, 49);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
+		/* A family is a list of NAME=VALUE under a section of its own. */
+		if (k->family) {
+			families++;
+			CU_ASSERT(k->type == WEIR_CT_STRLIST && k->def[0] == '\0');
+			CU_ASSERT(strchr(k->name, '.') != NULL);
+			CU_ASSERT_EQUAL(conf_family_index(k), families - 1);
+		}
+
 		CU_ASSERT(k->doc != NULL && k->doc[0] != '\0');
+		/* The dump's comment holds the doc and a summary of 256 at most. */
+		CU_ASSERT(strlen(k->doc) + sizeof(" ()") + 256 <= CONF_DOC_MAX);
 		CU_ASSERT(k->def != NULL);
 		CU_ASSERT(k->offset < sizeof(struct weir_conf));
 		CU_ASSERT((k->type == WEIR_CT_ENUM) == (k->enum_vals != NULL));
@@ -158,6 +176,7 @@ test_key_table_is_consistent(void)
 		/* A key must not also be a section ("a" and "a.b"). */
 		CU_ASSERT(!conf_is_section(k->name));
 	}
+	CU_ASSERT(families >= 2 && families <= CONF_FAMILY_MAX);
 	CU_ASSERT(conf_find("events.payload-bytes")->max == WEIR_EVENT_PAYLOAD_MAX);
 }
 
@@ -699,6 +718,442 @@ test_equal_sees_every_difference(void)
 	weir_conf_free(&b);
 }
 
+/*
+ * A malloc'ed copy of wrapped text with each line break, the indent after
+ * it and a comment's "# " turned into one space, so that a test can look
+ * for a sentence wherever the lines were broken.
+ */
+static char *
+flatten(const char *in)
+{
+	char *out = malloc(strlen(in) + 1), *o = out;
+
+	CU_ASSERT_FATAL(out != NULL);
+	while (*in != '\0') {
+		if (*in == '\n') {
+			in++;
+			in += strspn(in, " ");
+			if (in[0] == '#' && in[1] == ' ')
+				in += 2;
+			*o++ = ' ';
+			continue;
+		}
+		*o++ = *in++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Member @p i of family list @p l reads "@p want". */
+static void
+check_var(const struct weir_strlist *l, unsigned int i, const char *want)
+{
+	CU_ASSERT_FATAL(i < l->n);
+	if (strcmp(l->v[i], want) != 0)
+		fprintf(stderr, "\n  got:  %s\n  want: %s\n", l->v[i], want);
+	CU_ASSERT_STRING_EQUAL(l->v[i], want);
+}
+
+static void
+test_vars_from_yaml_string_and_list(void)
+{
+	struct weir_conf c;
+	struct weir_diags ds;
+
+	CU_ASSERT_EQUAL(load("vars:\n"
+			     "  address-groups:\n"
+			     "    HOME_NET: \"[10.0.0.0/8,192.168.0.0/16]\"\n"
+			     "    EXTERNAL_NET: \"!$HOME_NET\"\n"
+			     "    DNS_SERVERS:\n"
+			     "      - 10.0.0.53\n"
+			     "      - \"10.0.1.53\"\n"
+			     "    _x9: [a, '$HOME_NET', \"!1.2.3.4\"]\n"
+			     "    EMPTY: []\n"
+			     "    NOTHING:\n"
+			     "  port-groups:\n"
+			     "    HTTP_PORTS: 80\n"
+			     "    SHELLCODE_PORTS: \"!80\"\n"
+			     "    WEB: [80, 443, \"8000:8100\"]\n"
+			     "vars.port-groups.SSH_PORTS: 22\n"
+			     "vars.address-groups:\n"
+			     "  SQL_SERVERS: $HOME_NET\n",
+			     &c, &ds, NULL),
+			0);
+	CU_ASSERT_EQUAL(ds.total, 0);
+	CU_ASSERT_EQUAL(c.vars_address_groups.n, 7);
+	check_var(&c.vars_address_groups, 0, "HOME_NET=[10.0.0.0/8,192.168.0.0/16]");
+	check_var(&c.vars_address_groups, 1, "EXTERNAL_NET=!$HOME_NET");
+	check_var(&c.vars_address_groups, 2, "DNS_SERVERS=[10.0.0.53,10.0.1.53]");
+	check_var(&c.vars_address_groups, 3, "_x9=[a,$HOME_NET,!1.2.3.4]");
+	check_var(&c.vars_address_groups, 4, "EMPTY=[]");
+	check_var(&c.vars_address_groups, 5, "NOTHING=");
+	check_var(&c.vars_address_groups, 6, "SQL_SERVERS=$HOME_NET");
+	CU_ASSERT_EQUAL(c.vars_port_groups.n, 4);
+	check_var(&c.vars_port_groups, 0, "HTTP_PORTS=80");
+	check_var(&c.vars_port_groups, 1, "SHELLCODE_PORTS=!80");
+	check_var(&c.vars_port_groups, 2, "WEB=[80,443,8000:8100]");
+	check_var(&c.vars_port_groups, 3, "SSH_PORTS=22");
+	CU_ASSERT_STRING_EQUAL(weir_conf_var_get(&c.vars_address_groups, "HOME_NET"),
+			       "[10.0.0.0/8,192.168.0.0/16]");
+	CU_ASSERT_STRING_EQUAL(weir_conf_var_get(&c.vars_address_groups, "NOTHING"), "");
+	CU_ASSERT_STRING_EQUAL(weir_conf_var_get(&c.vars_port_groups, "SSH_PORTS"), "22");
+	CU_ASSERT(weir_conf_var_get(&c.vars_address_groups, "HOME") == NULL);
+	CU_ASSERT(weir_conf_var_get(&c.vars_address_groups, "HOME_NET=[10.0.0.0/8") == NULL);
+	CU_ASSERT(weir_conf_var_get(&c.vars_port_groups, "HOME_NET") == NULL);
+	/* Other keys are untouched. */
+	CU_ASSERT_EQUAL(c.workers, 1);
+	weir_conf_free(&c);
+	weir_diags_free(&ds);
+}
+
+static void
+test_vars_set_overrides_file(void)
+{
+	struct weir_conf c, before;
+	struct weir_diags ds;
+	const char *path;
+
+	CU_ASSERT_EQUAL(load("vars:\n"
+			     "  address-groups:\n"
+			     "    HOME_NET: \"[192.168.0.0/16]\"\n"
+			     "    EXTERNAL_NET: any\n"
+			     "  port-groups: {HTTP_PORTS: \"80\"}\n",
+			     &c, &ds, &path),
+			0);
+	/* The same name again replaces the value and keeps its place. */
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME_NET", "[10.0.0.0/8]",
+				      "command line", &ds),
+			0);
+	CU_ASSERT_EQUAL(c.vars_address_groups.n, 2);
+	check_var(&c.vars_address_groups, 0, "HOME_NET=[10.0.0.0/8]");
+	check_var(&c.vars_address_groups, 1, "EXTERNAL_NET=any");
+	/* A new name is appended. */
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.SSH_PORTS", "[22,2222]",
+				      "command line", &ds),
+			0);
+	CU_ASSERT_EQUAL(c.vars_port_groups.n, 2);
+	check_var(&c.vars_port_groups, 0, "HTTP_PORTS=80");
+	check_var(&c.vars_port_groups, 1, "SSH_PORTS=[22,2222]");
+	/* A value may hold '=' and spaces. */
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.X", "a = b", "command line", &ds), 0);
+	CU_ASSERT_STRING_EQUAL(weir_conf_var_get(&c.vars_port_groups, "X"), "a = b");
+	CU_ASSERT_EQUAL(ds.total, 0);
+
+	/* Errors leave the configuration as it was. */
+	CU_ASSERT_FATAL(conf_copy(&before, &c) == 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME-NET", "x", "command line",
+				      &ds),
+			-EINVAL);
+	check_diag(&ds, 0, "command line", 0,
+		   "vars.address-groups: 'HOME-NET' is not a variable name (expected "
+		   "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.", "x", "command line", &ds),
+			-EINVAL);
+	check_diag(&ds, 1, "command line", 0,
+		   "vars.address-groups: '' is not a variable name (expected "
+		   "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME_NET.x", "x", "command line",
+				      &ds),
+			-EINVAL);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups", "HOME_NET=x", "command line",
+				      &ds),
+			-EINVAL);
+	check_diag(&ds, 3, "command line", 0,
+		   "vars.address-groups: name the variable: vars.address-groups.NAME=VALUE");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.P", "\xff", "command line", &ds),
+			-EINVAL);
+	check_diag(&ds, 4, "command line", 0, "vars.port-groups.P: value is not valid UTF-8");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.foo.X", "1", "command line", &ds), -ENOENT);
+	check_diag(&ds, 5, "command line", 0,
+		   "unknown key 'vars.foo.X' (expected vars.address-groups.NAME or "
+		   "vars.port-groups.NAME)");
+	CU_ASSERT(weir_conf_equal(&c, &before));
+	weir_conf_free(&before);
+
+	/* Clearing a family empties it. */
+	CU_ASSERT_EQUAL(weir_conf_clear(&c, "vars.address-groups"), 0);
+	CU_ASSERT_EQUAL(c.vars_address_groups.n, 0);
+	CU_ASSERT_EQUAL(c.vars_port_groups.n, 3);
+
+	/* A file loaded over --set values merges by name. */
+	CU_ASSERT_EQUAL(weir_conf_load_file(&c, path, &ds), 0);
+	CU_ASSERT_EQUAL(c.vars_port_groups.n, 3);
+	check_var(&c.vars_port_groups, 0, "HTTP_PORTS=80");
+	check_var(&c.vars_address_groups, 0, "HOME_NET=[192.168.0.0/16]");
+	weir_conf_free(&c);
+	weir_diags_free(&ds);
+}
+
+static void
+test_vars_errors_name_the_line(void)
+{
+	check_load_error("workers: 2\n"
+			 "vars:\n"
+			 "  address-groups:\n"
+			 "    HOME_NET: any\n"
+			 "    1BAD: \"[1.2.3.4]\"\n",
+			 5,
+			 "vars.address-groups: '1BAD' is not a variable name (expected "
+			 "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
+	check_load_error("\nvars.port-groups.HTTP-PORTS: 80\n", 2,
+			 "vars.port-groups: 'HTTP-PORTS' is not a variable name (expected "
+			 "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
+	check_load_error("vars:\n  port-groups:\n    "
+			 "A2345678901234567890123456789012345678901234567890123456789012345: 1\n",
+			 3,
+			 "vars.port-groups: "
+			 "'A234567890123456789012345678901234567890123456789012345678901234' is "
+			 "not a variable name (expected [A-Za-z_][A-Za-z0-9_]*, at most 64 "
+			 "characters)");
+	check_load_error("vars:\n  address-groups:\n    \"\": x\n", 3,
+			 "vars.address-groups: '' is not a variable name (expected "
+			 "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
+	check_load_error("vars:\n  address-groups:\n    [A]: x\n", 3,
+			 "a key must be a scalar, got a sequence");
+	/* Unknown sub-sections of vars, nested, flat, and misspelt. */
+	check_load_error("vars:\n  foo:\n    X: 1\n", 2,
+			 "unknown key 'vars.foo' (expected vars.address-groups.NAME or "
+			 "vars.port-groups.NAME)");
+	check_load_error("workers: 1\nvars.foo.X: 1\n", 2,
+			 "unknown key 'vars.foo.X' (expected vars.address-groups.NAME or "
+			 "vars.port-groups.NAME)");
+	check_load_error("vars:\n  adress-groups:\n    HOME_NET: any\n", 2,
+			 "unknown key 'vars.adress-groups' (did you mean 'vars.address-groups'?)");
+	check_load_error("vars.port-group.HTTP_PORTS: 80\n", 1,
+			 "unknown key 'vars.port-group.HTTP_PORTS' (did you mean "
+			 "'vars.port-groups.HTTP_PORTS'?)");
+	check_load_error("varz:\n  port-groups: {}\n", 1,
+			 "unknown key 'varz' (did you mean 'vars'?)");
+	/* Wrong shapes. */
+	check_load_error("vars:\n  address-groups: [a, b]\n", 2,
+			 "vars.address-groups: expected a mapping of NAME: value, got a sequence");
+	check_load_error("vars:\n  address-groups: any\n", 2,
+			 "vars.address-groups: expected a mapping of NAME: value, got a scalar");
+	check_load_error("vars: [a]\n", 1,
+			 "vars: expected a mapping of vars.* keys, got a sequence");
+	check_load_error("vars:\n  address-groups:\n    HOME_NET: {a: 1}\n", 3,
+			 "vars.address-groups.HOME_NET: expected a string or a list of strings, got "
+			 "a mapping");
+	check_load_error("vars:\n  address-groups:\n    HOME_NET:\n      - a\n      - [b]\n", 5,
+			 "vars.address-groups.HOME_NET: item 2: expected a string, got a sequence");
+	check_load_error("vars:\n  address-groups:\n    HOME_NET:\n      - a\n      -\n", 5,
+			 "vars.address-groups.HOME_NET: item 2: missing value");
+	check_load_error("vars:\n  address-groups:\n    HOME_NET: \"a\\0b\"\n", 3,
+			 "vars.address-groups.HOME_NET: value contains a NUL byte");
+	/* A self-referencing alias is a type error, not endless recursion. */
+	check_load_error("vars:\n  address-groups: &a\n    X: *a\n", 3,
+			 "vars.address-groups.X: expected a string or a list of strings, got a "
+			 "mapping");
+	check_load_error("vars:\n  port-groups:\n    X: &s [1, *s]\n", 3,
+			 "vars.port-groups.X: item 2: expected a string, got a sequence");
+	/* A member set twice in one file, in any spelling. */
+	check_load_error("vars:\n"
+			 "  address-groups:\n"
+			 "    HOME_NET: a\n"
+			 "vars.address-groups.EXTERNAL_NET: b\n"
+			 "vars.address-groups.HOME_NET: c\n",
+			 5, "duplicate key 'vars.address-groups.HOME_NET' (first set at line 3)");
+}
+
+static void
+test_vars_all_errors_and_limit(void)
+{
+	struct weir_conf c, before;
+	struct weir_diags ds;
+	char text[64 * 16 + 64], *p = text, name[32];
+	const char *path;
+	unsigned int i;
+
+	/* Every bad member is reported; the good ones are not applied. */
+	CU_ASSERT_EQUAL(load("vars:\n"
+			     "  address-groups:\n"
+			     "    GOOD: any\n"
+			     "    9X: a\n"
+			     "  bogus: {}\n"
+			     "  port-groups:\n"
+			     "    P: {}\n",
+			     &c, &ds, &path),
+			-EINVAL);
+	CU_ASSERT_EQUAL(ds.total, 3);
+	check_diag(&ds, 0, path, 4,
+		   "vars.address-groups: '9X' is not a variable name (expected "
+		   "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
+	check_diag(&ds, 1, path, 5,
+		   "unknown key 'vars.bogus' (expected vars.address-groups.NAME or "
+		   "vars.port-groups.NAME)");
+	check_diag(&ds, 2, path, 7,
+		   "vars.port-groups.P: expected a string or a list of strings, got a mapping");
+	CU_ASSERT_EQUAL(c.vars_address_groups.n, 0);
+	weir_conf_free(&c);
+	weir_diags_free(&ds);
+
+	/* 64 names fit, the 65th does not; replacing one still works. */
+	CU_ASSERT_FATAL(weir_conf_defaults(&c) == 0);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
+	for (i = 0; i < WEIR_CONF_LIST_MAX; i++) {
+		snprintf(name, sizeof(name), "vars.port-groups.P%u", i);
+		CU_ASSERT_EQUAL(weir_conf_set(&c, name, "1", "command line", &ds), 0);
+	}
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.Q", "1", "command line", &ds),
+			-E2BIG);
+	check_diag(&ds, 0, "command line", 0, "vars.port-groups: too many names (at most 64)");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.P7", "2", "command line", &ds), 0);
+	check_var(&c.vars_port_groups, 7, "P7=2");
+	CU_ASSERT_EQUAL(c.vars_port_groups.n, WEIR_CONF_LIST_MAX);
+	weir_conf_free(&c);
+	weir_diags_free(&ds);
+
+	p += sprintf(p, "vars:\n  port-groups:\n");
+	for (i = 0; i <= WEIR_CONF_LIST_MAX; i++)
+		p += sprintf(p, "    P%u: %u\n", i, i);
+	CU_ASSERT_EQUAL(load(text, &c, &ds, &path), -EINVAL);
+	CU_ASSERT_EQUAL(ds.total, 1);
+	check_diag(&ds, 0, path, 3 + WEIR_CONF_LIST_MAX,
+		   "vars.port-groups: too many names (at most 64)");
+	CU_ASSERT_FATAL(weir_conf_defaults(&before) == 0);
+	CU_ASSERT(weir_conf_equal(&c, &before));
+	weir_conf_free(&before);
+	weir_conf_free(&c);
+	weir_diags_free(&ds);
+}
+
+static void
+test_vars_dump_round_trip(void)
+{
+	struct weir_conf c, back;
+	struct weir_diags ds;
+	char *buf = NULL, *flat, path[PATH_MAX];
+	size_t len = 0;
+	FILE *f;
+
+	CU_ASSERT_FATAL(weir_conf_defaults(&c) == 0);
+	/* Empty families dump as {} and load back. */
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(weir_conf_dump(&c, f), 0);
+	fclose(f);
+	CU_ASSERT(strstr(buf, "\n  address-groups: {}\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n  port-groups: {}\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n  skip-invalid: false\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n  cache-dir: \"/var/cache/weir\"\n") != NULL);
+	free(buf);
+	buf = NULL;
+	check_round_trip(&c);
+
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "rules.skip-invalid", "yes", "t", NULL), 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "rules.cache-dir", "", "t", NULL), 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME_NET", "[10.0.0.0/8]", "t",
+				      NULL),
+			0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.EXTERNAL_NET", "!$HOME_NET", "t",
+				      NULL),
+			0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.null", "", "t", NULL), 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.yes", "~", "t", NULL), 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.Q", "a \"q\" \\ #x\n&y: *z",
+				      "t", NULL),
+			0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.HTTP_PORTS", "[80,8080]", "t", NULL),
+			0);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.U", "caf\xc3\xa9 \xe2\x80\xa8", "t",
+				      NULL),
+			0);
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(weir_conf_dump(&c, f), 0);
+	fclose(f);
+	/* Under vars:, in order, each family after its doc. */
+	CU_ASSERT(strstr(buf, "\n  skip-invalid: true\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n  cache-dir: \"\"\n") != NULL);
+	CU_ASSERT(strstr(buf, "default empty)\n"
+			      "  address-groups:\n"
+			      "    HOME_NET: \"[10.0.0.0/8]\"\n"
+			      "    EXTERNAL_NET: \"!$HOME_NET\"\n"
+			      "    null: \"\"\n"
+			      "    yes: \"~\"\n"
+			      "    Q: \"a \\\"q\\\" \\\\ #x\\n&y: *z\"\n") != NULL);
+	CU_ASSERT(strstr(buf, "  port-groups:\n"
+			      "    HTTP_PORTS: \"[80,8080]\"\n"
+			      "    U: \"caf\xc3\xa9 \\u2028\"\n") != NULL);
+	CU_ASSERT(strstr(buf, "\nvars:\n  # Address variables") != NULL);
+	flat = flatten(buf);
+	CU_ASSERT(strstr(flat, "ENIP_SERVER. Values are checked when the rules load. (mapping of "
+			       "NAME: string or list, default empty) address-groups:") != NULL);
+	CU_ASSERT(strstr(flat, "TEREDO_PORTS 3544. Values are checked when the rules load. "
+			       "(mapping of NAME: string or list, default empty) port-groups:") !=
+		  NULL);
+	free(flat);
+	free(buf);
+	check_round_trip(&c);
+
+	/* The dump loaded over a configuration with other vars merges. */
+	snprintf(path, sizeof(path), "%s/%u.yaml", g_dir, g_nfiles++);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(weir_conf_dump(&c, f), 0);
+	fclose(f);
+	CU_ASSERT_FATAL(weir_conf_defaults(&back) == 0);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&back, "vars.port-groups.HTTP_PORTS", "1", "t", NULL), 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&back, "vars.port-groups.OTHER", "2", "t", NULL), 0);
+	CU_ASSERT_EQUAL(weir_conf_load_file(&back, path, &ds), 0);
+	CU_ASSERT_EQUAL(back.vars_port_groups.n, 3);
+	check_var(&back.vars_port_groups, 0, "HTTP_PORTS=[80,8080]");
+	check_var(&back.vars_port_groups, 1, "OTHER=2");
+	CU_ASSERT(!weir_conf_equal(&c, &back));
+	weir_conf_free(&back);
+	weir_diags_free(&ds);
+	weir_conf_free(&c);
+}
+
+static void
+test_rules_keys(void)
+{
+	struct weir_conf c;
+	struct weir_diags ds;
+
+	CU_ASSERT_EQUAL(load("rules:\n"
+			     "  files: [a.rules, b.sigs]\n"
+			     "  skip-invalid: on\n"
+			     "  cache-dir: /tmp/weir-cache\n",
+			     &c, &ds, NULL),
+			0);
+	CU_ASSERT(c.rules_skip_invalid);
+	CU_ASSERT_STRING_EQUAL(c.rules_cache_dir, "/tmp/weir-cache");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "rules.cache-dir", "", "command line", &ds), 0);
+	CU_ASSERT_STRING_EQUAL(c.rules_cache_dir, "");
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "rules.skip-invalid", "false", "command line", &ds), 0);
+	CU_ASSERT(!c.rules_skip_invalid);
+	CU_ASSERT_EQUAL(ds.total, 0);
+	weir_conf_free(&c);
+	weir_diags_free(&ds);
+	check_load_error("rules:\n  skip-invalid: 1\n", 2,
+			 "rules.skip-invalid: '1' is not a boolean (true/false, yes/no, on/off)");
+	check_load_error("rules:\n  cache-dir: [a]\n", 2,
+			 "rules.cache-dir: expected a string, got a sequence");
+	check_load_error("rules.skip-invalids: true\n", 1,
+			 "unknown key 'rules.skip-invalids' (did you mean 'rules.skip-invalid'?)");
+}
+
+static void
+test_equal_sees_vars(void)
+{
+	struct weir_conf a, b;
+
+	CU_ASSERT_FATAL(weir_conf_defaults(&a) == 0 && weir_conf_defaults(&b) == 0);
+	CU_ASSERT_EQUAL(weir_conf_set(&a, "vars.address-groups.A", "1", "t", NULL), 0);
+	CU_ASSERT(!weir_conf_equal(&a, &b));
+	CU_ASSERT_EQUAL(weir_conf_set(&b, "vars.address-groups.A", "2", "t", NULL), 0);
+	CU_ASSERT(!weir_conf_equal(&a, &b));
+	CU_ASSERT_EQUAL(weir_conf_set(&b, "vars.address-groups.A", "1", "t", NULL), 0);
+	CU_ASSERT(weir_conf_equal(&a, &b));
+	/* The same name in the other family is another variable. */
+	CU_ASSERT_EQUAL(weir_conf_set(&b, "vars.port-groups.A", "1", "t", NULL), 0);
+	CU_ASSERT(!weir_conf_equal(&a, &b));
+	weir_conf_free(&a);
+	weir_conf_free(&b);
+}
+
 static void
 test_empty_and_comment_only_files_give_defaults(void)
 {
@@ -762,7 +1217,7 @@ static void
 test_help_lists_every_key_within_80_columns(void)
 {
 	const struct weir_conf_key *keys;
-	char *buf = NULL, *line, *save = NULL;
+	char *buf = NULL, *line, *save = NULL, *flat;
 	unsigned int n, i;
 	size_t len = 0;
 	FILE *f;
@@ -775,13 +1230,36 @@ test_help_lists_every_key_within_80_columns(void)
 	for (i = 0; i < n; i++) {
 		char want[128];
 
-		snprintf(want, sizeof(want), "\n  %s\n", keys[i].name);
+		snprintf(want, sizeof(want), "\n  %s%s\n", keys[i].name,
+			 keys[i].family ? ".NAME" : "");
 		CU_ASSERT(strstr(buf, want) != NULL);
 	}
 	CU_ASSERT(strstr(buf, "one of auto | dpdk | pcap | afxdp, default auto") != NULL);
 	CU_ASSERT(strstr(buf, "u32 in [64, 32768], default 1024") != NULL);
 	CU_ASSERT(strstr(buf, "string, default \"-\"") != NULL);
 	CU_ASSERT(strstr(buf, "list of strings, default empty") != NULL);
+	CU_ASSERT(strstr(buf, "\n  vars.address-groups.NAME\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n  vars.port-groups.NAME\n") != NULL);
+	CU_ASSERT(strstr(buf, "mapping of NAME: string or list, default empty") != NULL);
+	flat = flatten(buf);
+	CU_ASSERT(strstr(flat, "Names not set keep Suricata's defaults: HOME_NET "
+			       "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12], EXTERNAL_NET !$HOME_NET,") !=
+		  NULL);
+	CU_ASSERT(strstr(flat, "Names not set keep Suricata's defaults: HTTP_PORTS 80,") != NULL);
+	CU_ASSERT(strstr(flat, "ENIP_SERVER. Values are checked when the rules load.") != NULL);
+	CU_ASSERT(strstr(flat, "TEREDO_PORTS 3544. Values are checked when the rules load.") !=
+		  NULL);
+	CU_ASSERT(strstr(flat, "Rule files: *.rules in the Suricata subset (see README), any other "
+			       "name in Hyperscan's signature format (ID:/regex/flags).") != NULL);
+	CU_ASSERT(strstr(flat, "Load the valid rules of a file that has bad ones, listing every "
+			       "skipped rule; default: any bad rule refuses the whole set.") != NULL);
+	CU_ASSERT(strstr(flat, "Directory of compiled Hyperscan databases, keyed by rule text, "
+			       "weir's compiler version, the Hyperscan version and the CPU; \"\" = no "
+			       "cache.") != NULL);
+	free(flat);
+	CU_ASSERT(strstr(buf, "\n  rules.skip-invalid\n      bool, default false\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n  rules.cache-dir\n      string, default \"/var/cache/weir\"\n") !=
+		  NULL);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		CU_ASSERT(strlen(line) <= 80);
 	free(buf);
@@ -836,5 +1314,12 @@ main(void)
 	CU_ADD_TEST(s, test_syntax_error_has_line);
 	CU_ADD_TEST(s, test_help_lists_every_key_within_80_columns);
 	CU_ADD_TEST(s, test_free_is_idempotent);
+	CU_ADD_TEST(s, test_vars_from_yaml_string_and_list);
+	CU_ADD_TEST(s, test_vars_set_overrides_file);
+	CU_ADD_TEST(s, test_vars_errors_name_the_line);
+	CU_ADD_TEST(s, test_vars_all_errors_and_limit);
+	CU_ADD_TEST(s, test_vars_dump_round_trip);
+	CU_ADD_TEST(s, test_rules_keys);
+	CU_ADD_TEST(s, test_equal_sees_vars);
 	return weir_ut_run();
 }
