@@ -149,7 +149,7 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "10000", "At exit, how long to wait for delivery; what is left is counted drop_undelivered."),
 	CONF_STR("outputs.pcap.file", outputs_pcap_file, "",
 		 "pcapng of the flagged frames: files PREFIX.NNNNNN.pcapng, never overwritten; \"\" = off."),
-	CONF_U32("outputs.pcap.snaplen", outputs_pcap_snaplen, 64, WEIR_EVENT_FRAME_MAX, "1552",
+	CONF_U32("outputs.pcap.snaplen", outputs_pcap_snaplen, 64, WEIR_EVENT_FRAME_MAX, "1544",
 		 "Bytes of each flagged frame copied into its event and written."),
 	CONF_U32("outputs.pcap.max-bytes", outputs_pcap_max_bytes, 0, UINT32_MAX, "0",
 		 "Start a new file past this size; 0 = one file."),
