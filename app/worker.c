@@ -136,7 +136,8 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->dport = d->dport;
 	memcpy(ev->src, d->src, sizeof(ev->src));
 	memcpy(ev->dst, d->dst, sizeof(ev->dst));
-	memcpy(ev->payload, d->payload, cap);
+	if (cap > 0) /* no payload pointer at all for GRE, a bare SYN, ... */
+		memcpy(ev->payload, d->payload, cap);
 	/* Only with a pcap sink: frame_bytes is 0 otherwise. */
 	ev->frame_len = (uint16_t)(s->pkt->len < w->frame_bytes ? s->pkt->len : w->frame_bytes);
 	memcpy(ev->frame, s->pkt->data, ev->frame_len);

@@ -237,6 +237,49 @@ compile_port_union(const struct weir_portset *a, const struct weir_portset *b,
 	return 0;
 }
 
+/*
+ * Suricata applies dsize as a depth to the rule's contents
+ * (SigParseApplyDsizeToContent): the largest size dsize allows (N for
+ * =N, <N and !N, B for A<>B) caps the absolute end of every content that
+ * is not relative. It only changes what matches for !N, where "dsize:!5;
+ * content:"abc";" misses an "abc" past byte 5; we do the same, so that
+ * the same rule alerts on the same packets. A cap that would leave no
+ * room for the content is not applied (the rule could then never match
+ * in Suricata either way for a positive content).
+ */
+static void
+compile_dsize_depth(struct weir_srule *s)
+{
+	int64_t max;
+	unsigned int i;
+
+	switch (s->dsize_op) {
+	case WEIR_DSIZE_EQ:
+	case WEIR_DSIZE_LT:
+	case WEIR_DSIZE_NE:
+		max = s->dsize_lo;
+		break;
+	case WEIR_DSIZE_RANGE:
+		max = s->dsize_hi;
+		break;
+	default:
+		return;
+	}
+	for (i = 0; i < s->n_items; i++) {
+		struct weir_item *it = &s->items[i];
+		int64_t off = it->has_offset ? it->offset : 0;
+
+		if (it->kind != WEIR_ITEM_CONTENT || it->relative)
+			continue;
+		if (it->has_depth && off + it->depth < max)
+			continue;
+		if (max - off < (int64_t)it->len)
+			continue;
+		it->has_depth = true;
+		it->depth = (int32_t)(max - off);
+	}
+}
+
 static int
 compile_add_suri(struct cbuild *b, struct weir_srule *s)
 {
@@ -253,6 +296,7 @@ compile_add_suri(struct cbuild *b, struct weir_srule *s)
 	c = &b->cr[b->n];
 	memset(rt, 0, sizeof(*rt));
 	memset(c, 0, sizeof(*c));
+	compile_dsize_depth(s);
 	rc = weir_hs_plan_build(s, &c->plan, err, sizeof(err), &col);
 	if (rc == -ENOMEM)
 		return rc;
@@ -1037,9 +1081,12 @@ compile_adopt(struct weir_ruleset *rs, struct weir_rule_list *sig, struct weir_s
 	return 0;
 }
 
+/* @p parse_bad: rules the parsers already refused (skip_invalid), so
+ * that n_skipped counts every skipped rule. */
 static struct weir_ruleset *
 compile_lists(struct weir_rule_list *sig, struct weir_srule_list *suri,
-	      const struct weir_ruleset_opts *opts, struct weir_diags *diags)
+	      const struct weir_ruleset_opts *opts, struct weir_diags *diags,
+	      unsigned int parse_bad)
 {
 	struct cbuild b = { 0 };
 	struct weir_rule_list *ls;
@@ -1058,6 +1105,7 @@ compile_lists(struct weir_rule_list *sig, struct weir_srule_list *suri,
 	}
 	b.skip_invalid = opts != NULL && opts->skip_invalid;
 	b.diags = diags;
+	b.refused = parse_bad;
 	ls = b.rs->own_sig;
 	lu = b.rs->own_suri;
 	for (i = 0; i < ls->n; i++)
@@ -1088,7 +1136,7 @@ struct weir_ruleset *
 weir_ruleset_build(struct weir_rule_list *list, const struct weir_ruleset_opts *opts,
 		   struct weir_diags *diags)
 {
-	return compile_lists(list, NULL, opts, diags);
+	return compile_lists(list, NULL, opts, diags, 0);
 }
 
 static int
@@ -1108,7 +1156,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	struct weir_rule_vars defvars = { 0 };
 	const struct weir_rule_vars *vars = opts ? opts->vars : NULL;
 	int skip = opts != NULL && opts->skip_invalid;
-	unsigned int i;
+	unsigned int i, diags_before;
 	int rc = 0, ret;
 
 	if (vars == NULL) {
@@ -1118,6 +1166,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 		}
 		vars = &defvars;
 	}
+	diags_before = diags != NULL ? diags->total : 0;
 	/* Parse every file before giving up, so one run reports every rule. */
 	for (i = 0; i < n_paths; i++) {
 		if (compile_is_suri(paths[i])) {
@@ -1141,7 +1190,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 		/* Refused anyway, but one run should list every problem: let
 		 * the compiler look at what did parse. */
 		struct weir_ruleset_opts o = { .skip_invalid = 1 };
-		struct weir_ruleset *probe = compile_lists(&sig, &suri, &o, diags);
+		struct weir_ruleset *probe = compile_lists(&sig, &suri, &o, diags, 0);
 
 		weir_ruleset_free(probe);
 	}
@@ -1151,7 +1200,9 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 		errno = -rc;
 		return NULL;
 	}
-	return compile_lists(&sig, &suri, opts, diags);
+	/* each refused rule or line left exactly one diagnostic */
+	return compile_lists(&sig, &suri, opts, diags,
+			     diags != NULL ? diags->total - diags_before : 0);
 }
 
 void

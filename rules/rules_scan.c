@@ -53,7 +53,8 @@ scan_dsize_ok(const struct weir_srule *s, uint32_t len)
 	case WEIR_DSIZE_EQ:
 		return len == s->dsize_lo;
 	case WEIR_DSIZE_NE:
-		return len != s->dsize_lo;
+		/* Suricata gives dsize:!N rules "requires a payload" */
+		return len != s->dsize_lo && len > 0;
 	case WEIR_DSIZE_LT:
 		return len < s->dsize_lo;
 	case WEIR_DSIZE_GT:

@@ -12,7 +12,9 @@
  * is [0, max] with max 2^128-1 for addresses and 65535 for ports. The
  * semantics are Suricata's: a list is the union of its positive items
  * minus the union of its negated items (all of the universe when it has
- * only negated items), and "!x" outside a list is the complement of x. A
+ * only negated items), and "!x" outside a list is the complement of x. For
+ * addresses, the universe of a negation is only the families (IPv4, IPv6)
+ * the negated items belong to, as Suricata keeps the two lists apart. A
  * set that ends up empty is an error, as in Suricata.
  *
  * Errors carry a reason and a byte offset in the field as written; a
@@ -710,6 +712,57 @@ addr_parse_var(struct addr_ctx *c, const char **pp, struct addr_set *out, unsign
 	return rc;
 }
 
+/*
+ * The universe a negation is taken in. Ports: [0, 65535]. Addresses:
+ * Suricata keeps IPv4 and IPv6 lists apart and negates within each family
+ * the negated set has members in ("!10.0.0.0/8" is every other IPv4
+ * address and no IPv6 one; an IPv6 packet never matches it), so the
+ * universe is the v4-mapped block ::ffff:0:0/96 if @p s touches it, plus
+ * the rest of the 128-bit space if @p s touches that.
+ */
+static int
+addr_neg_universe(const struct addr_ctx *c, const struct addr_set *s, struct addr_set *out)
+{
+	const struct addr_u128 v4lo = { 0, 0x0000ffff00000000ull };
+	const struct addr_u128 v4hi = { 0, 0x0000ffffffffffffull };
+	const struct addr_u128 zero = { 0, 0 };
+	bool v4 = false, v6 = false;
+	unsigned int i;
+	int rc = 0;
+
+	if (c->port)
+		return addr_set_push(out, zero, c->max);
+	for (i = 0; i < s->n; i++) {
+		/* [lo, hi] meets the v4 block, and/or lies partly outside it */
+		if (addr_cmp(s->v[i].hi, v4lo) >= 0 && addr_cmp(s->v[i].lo, v4hi) <= 0)
+			v4 = true;
+		if (addr_cmp(s->v[i].lo, v4lo) < 0 || addr_cmp(s->v[i].hi, v4hi) > 0)
+			v6 = true;
+	}
+	if (v6 && addr_cmp(v4lo, zero) > 0)
+		rc = addr_set_push(out, zero, addr_dec(v4lo));
+	if (rc == 0 && v4)
+		rc = addr_set_push(out, v4lo, v4hi);
+	if (rc == 0 && v6)
+		rc = addr_set_push(out, addr_inc(v4hi), c->max);
+	if (rc == 0)
+		addr_set_normalize(out);
+	return rc;
+}
+
+/* "!s": the family-wise complement of normalized @p s (see above). */
+static int
+addr_negate(const struct addr_ctx *c, const struct addr_set *s, struct addr_set *out)
+{
+	struct addr_set u = { 0 };
+	int rc = addr_neg_universe(c, s, &u);
+
+	if (rc == 0)
+		rc = addr_set_subtract(&u, s, c->max, out);
+	addr_set_free(&u);
+	return rc;
+}
+
 /* "[" item ("," item)* "]": positives minus negatives. */
 static int
 addr_parse_list(struct addr_ctx *c, const char **pp, struct addr_set *out, unsigned int depth)
@@ -747,16 +800,15 @@ addr_parse_list(struct addr_ctx *c, const char **pp, struct addr_set *out, unsig
 		goto out;
 	}
 	p++;
+	addr_set_normalize(&neg);
 	if (!any_pos) {
-		struct addr_u128 zero = { 0, 0 };
-
-		if (addr_set_push(&pos, zero, c->max) != 0) {
+		/* only negated items: the universe of their families */
+		if (addr_neg_universe(c, &neg, &pos) != 0) {
 			rc = addr_nomem(c, open);
 			goto out;
 		}
 	}
 	addr_set_normalize(&pos);
-	addr_set_normalize(&neg);
 	rc = addr_set_subtract(&pos, &neg, c->max, out);
 	if (rc != 0)
 		rc = addr_nomem(c, open);
@@ -841,7 +893,7 @@ addr_parse_field(struct addr_ctx *c, const char *text, struct addr_set *out, uns
 		goto out;
 	addr_set_normalize(&s);
 	if (neg) {
-		rc = addr_set_complement(&s, c->max, out);
+		rc = addr_negate(c, &s, out);
 		if (rc != 0) {
 			rc = addr_nomem(c, start);
 			goto out;
