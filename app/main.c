@@ -1261,7 +1261,8 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_USAGE;
 		goto out_vars;
 	}
-	if (ds.total > 0)
+	weir_ruleset_notes(app.rs, stderr);
+	if (app.rs->n_skipped > 0)
 		fprintf(stderr, "weir: %u rule%s skipped (rules.skip-invalid)\n", app.rs->n_skipped,
 			app.rs->n_skipped == 1 ? "" : "s");
 	if (app.check_config) {

@@ -202,6 +202,10 @@ reload_build(struct weir_reloader *r)
 		weir_diags_free(&ds);
 		return;
 	}
+	for (i = 0; i < rs->n_groups; i++)
+		if (rs->groups[i].cache_rebuilt)
+			WEIR_LOG(NOTICE, rules, "reload: note: cached database for group %u was "
+						"corrupt or stale; rebuilt", i);
 	pthread_mutex_lock(&r->mu);
 	reload_apply_disabled(r, rs);
 	rs->generation = ++r->generation;

@@ -13,7 +13,8 @@
  *
  * Requests are tickets: one build runs at a time; requests arriving during
  * a build make one more build afterwards (one pending at most, never lost),
- * and every ticket learns the outcome of the build that covered it.
+ * and a waiting ticket gets the outcome of the latest finished build that
+ * covers it (a later one, if two finished before the waiter woke).
  *
  * Readers on the control side (stats socket, metrics) take the set with
  * weir_rules_acquire() and give it back with weir_rules_release(): a set is

@@ -124,6 +124,7 @@ struct weir_rgroup {
 	char ports[64];        /* destination-port group as text, "any" */
 	size_t db_bytes;
 	int from_cache;        /* loaded from the on-disk cache */
+	int cache_rebuilt;     /* its cache entry was corrupt or stale */
 };
 
 /* Per worker state owned by a rule set (sized at build for n_workers). */
@@ -146,6 +147,7 @@ struct weir_ruleset {
 	size_t db_bytes;             /* all groups */
 	double compile_ms;
 	unsigned int n_from_cache;   /* groups loaded from the cache */
+	unsigned int n_cache_rebuilt; /* groups whose cache entry was refused */
 	unsigned int n_skipped;      /* rules skipped (skip_invalid) */
 	uint64_t generation;         /* set by whoever publishes it */
 	/* owned storage */
@@ -244,5 +246,9 @@ unsigned int weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bo
  * per keyword counts, database sizes, compile time.
  */
 void weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out);
+
+/** Print "note: ..." lines about the build that are not rule errors (a
+ *  cache entry found corrupt or stale and rebuilt). */
+void weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out);
 
 #endif /* WEIR_RULES_H */

@@ -280,6 +280,94 @@ compile_dsize_depth(struct weir_srule *s)
 	}
 }
 
+/*
+ * Roughly how many literal bytes an expression of suri_hs.c pins down:
+ * "\xHH" and plain letters/digits count one, gaps ("[\s\S]{d,w}",
+ * "[\s\S]*"), anchors and group syntax count nothing.
+ */
+static unsigned int
+compile_literal_score(const char *e)
+{
+	unsigned int n = 0;
+
+	while (*e != '\0') {
+		if (strncmp(e, "[\\s\\S]", 6) == 0) {
+			e += 6;
+			if (*e == '{')
+				while (*e != '\0' && *e++ != '}')
+					;
+			else if (*e == '*' || *e == '+' || *e == '?')
+				e++;
+		} else if (e[0] == '\\' && e[1] == 'x' && e[2] && e[3]) {
+			n++;
+			e += 4;
+		} else if (e[0] == '(' && e[1] == '?') {
+			while (*e != '\0' && *e != ':' && *e != ')')
+				e++;
+			if (*e != '\0')
+				e++;
+		} else {
+			n += (*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'z') ||
+			     (*e >= 'A' && *e <= 'Z');
+			e++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Hyperscan's logical combinations are costly at scan time (measured in
+ * perf/RESULTS.md: about 7 ns per combination per scanned packet even when
+ * nothing matches, against 0.1-1.4 ns for one expression), and negations
+ * inside them need an end-of-data sub that fires on every packet. So a
+ * rule with several chains, or with negated parts, hands Hyperscan only
+ * its most selective positive chain (Suricata's fast pattern idea: the
+ * most literal bytes, never a prefilter-mode one when another exists),
+ * and the confirm step (suri_match.c) decides the rest, negated contents
+ * included, on the few packets that chain finds. A rule with no positive
+ * chain is evaluated for every packet of its group.
+ */
+void
+weir_compile_one_chain(struct weir_hs_plan *p)
+{
+	unsigned int i, best = UINT32_MAX, best_score = 0;
+	bool best_pf = true;
+
+	if (p->n_sub <= 1 && (p->n_sub == 0 || !p->sub[0].negated))
+		return;
+	for (i = 0; i < p->n_sub; i++) {
+		const struct weir_hs_expr *e = &p->sub[i];
+		bool pf = (e->flags & HS_FLAG_PREFILTER) != 0;
+		unsigned int score;
+
+		if (e->negated || strcmp(e->expr, "[\\s\\S]\\z") == 0)
+			continue;
+		score = compile_literal_score(e->expr);
+		if (best == UINT32_MAX || (best_pf && !pf) ||
+		    (best_pf == pf && score > best_score)) {
+			best = i;
+			best_score = score;
+			best_pf = pf;
+		}
+	}
+	for (i = 0; i < p->n_sub; i++) {
+		if (i == best)
+			continue;
+		free(p->sub[i].expr);
+		p->sub[i].expr = NULL;
+	}
+	if (best == UINT32_MAX) {
+		free(p->sub);
+		p->sub = NULL;
+		p->n_sub = 0;
+		p->always = true;
+	} else {
+		p->sub[0] = p->sub[best];
+		p->n_sub = 1;
+	}
+	p->exact = false;
+}
+
 static int
 compile_add_suri(struct cbuild *b, struct weir_srule *s)
 {
@@ -305,6 +393,7 @@ compile_add_suri(struct cbuild *b, struct weir_srule *s)
 		b->refused++;
 		return 0; /* not added */
 	}
+	weir_compile_one_chain(&c->plan);
 	if (!c->plan.exact) {
 		rc = weir_sprog_build(s, &rt->prog, err, sizeof(err), &col);
 		if (rc == -ENOMEM) {
@@ -724,10 +813,9 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
 				grp->from_cache = 1;
 				break;
 			}
+			/* Not a rule error: noted on the group (weir_ruleset_notes) */
 			if (rc == -EINVAL)
-				weir_diag_add(b->diags, b->rs->rules[x.rule[0]].file, 0, 0, NULL,
-					      "note: cached database for group %u was corrupt or "
-					      "stale; rebuilt", gi);
+				grp->cache_rebuilt = 1;
 			rc = 0;
 		}
 		err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_BLOCK,
@@ -960,6 +1048,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 				goto err;
 			rs->db_bytes += grp->db_bytes;
 			rs->n_from_cache += grp->from_cache;
+			rs->n_cache_rebuilt += grp->cache_rebuilt;
 		}
 		if (b->died_in_multi == 0)
 			break;
@@ -976,6 +1065,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->scratch_proto = NULL;
 		rs->db_bytes = 0;
 		rs->n_from_cache = 0;
+		rs->n_cache_rebuilt = 0;
 		free(cg);
 		cg = NULL;
 		b->died_in_multi = 0;

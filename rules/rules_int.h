@@ -35,4 +35,12 @@ struct weir_rs_worker {
 	uint8_t pass;         /* a pass rule matched this packet */
 } __attribute__((aligned(64)));
 
+/**
+ * The compiler's policy for a plan of suri_hs.c: keep only the most
+ * selective positive chain when there are several or any negated part
+ * (logical combinations cost ~7 ns per packet each), and leave the rest
+ * to the confirm step. Exposed so benchmarks compile what weir compiles.
+ */
+void weir_compile_one_chain(struct weir_hs_plan *p);
+
 #endif /* WEIR_RULES_INT_H */

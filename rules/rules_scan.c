@@ -272,6 +272,17 @@ scan_class_names(uint8_t protos, char *buf, size_t len)
 }
 
 void
+weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
+{
+	unsigned int g;
+
+	for (g = 0; g < rs->n_groups; g++)
+		if (rs->groups[g].cache_rebuilt)
+			fprintf(out, "note: cached database for group %u was corrupt or stale; "
+				     "rebuilt\n", g);
+}
+
+void
 weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 {
 	enum {
@@ -326,6 +337,7 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		cnt[K_PASS] += s->action == WEIR_ACTION_PASS;
 		cnt[K_BIDIR] += s->bidir;
 	}
+	weir_ruleset_notes(rs, out);
 	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],
 		rs->n_skipped);
 	fprintf(out, "groups: %u, database memory: %zu bytes, build time: %.1f ms, "

@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Golden rule specs -> pcap, rules and expectations; EVE alerts <- compare.
+
+A spec (tests/data/golden/*.spec) is one text file holding rules, packets
+and the alerts Suricata raises for each packet. Line kinds:
+
+  # comment                     (whole lines only; rules may contain '#')
+  set: KEY=VALUE                weir --set, e.g. vars.address-groups.HOME_NET=[10.0.0.0/8]
+  rule: alert tcp ... (...)     one rule, as in a .rules file
+  packet N: PROTO SRC -> DST [key=value...] [PAYLOAD]
+  expect N: SID[,SID...]        the sids alerted on packet N, or `none`
+
+Packets are numbered 1, 2, 3... in file order (the number is written out so
+expectations stay readable); packet N is written with timestamp N seconds,
+so an alert's timestamp names its packet.
+
+  PROTO     tcp | udp | icmp | gre | ip    (icmp over IPv6 is ICMPv6)
+  SRC, DST  1.2.3.4:80, [2001:db8::1]:80, or without :port for icmp/gre/ip
+  key=value tcp: flags=PA (letters FSRPAUEC, default PA), seq=, ack=
+            icmp: type= code= (default 8/0), id= seq= (echo identifier and
+            sequence, 16 bits each, default 0 and the packet number)
+            gre: ptype= (GRE protocol type, default 0x88b5: a local
+            experimental ethertype no decoder follows into a tunnel)
+            ip: proto= (IP protocol number)
+            any: ttl=, csum=bad (wrong L4 checksum; default: correct)
+  PAYLOAD   Suricata content syntax in double quotes: text, |hex bytes|,
+            escapes \\" \\\\ \\; \\:, optionally followed by *N (repeat);
+            several quoted parts are concatenated. No payload: empty.
+
+Every packet must be a flow of its own (a distinct 5-tuple in either
+direction; ICMP keyed by type and id): Suricata applies a `pass` to the
+rest of its flow and inspects IP-only rules once per flow direction, and
+with one packet per flow its per-packet verdicts are what single-packet
+matching must reproduce.
+
+Usage:
+  mkpcap.py build SPEC OUTPREFIX
+      writes OUTPREFIX.pcap, OUTPREFIX.rules, OUTPREFIX.args (one --set
+      argument per line) and OUTPREFIX.expect ("N sid,sid" lines)
+  mkpcap.py compare SPEC EVEFILE
+      compares the EVE alerts with the spec, per packet; prints a diff and
+      exits 1 on any difference
+  mkpcap.py count SPEC
+      prints "packets alerts" (the expected totals)
+Standard library only.
+"""
+import datetime
+import ipaddress
+import json
+import re
+import struct
+import sys
+
+ETH_SRC = bytes.fromhex("020000000001")
+ETH_DST = bytes.fromhex("020000000002")
+TCP_FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20,
+                 "E": 0x40, "C": 0x80}
+
+
+class SpecError(Exception):
+    pass
+
+
+def decode_content(text, where):
+    """The bytes of a Suricata content string (without the quotes)."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "|":
+            j = text.find("|", i + 1)
+            if j < 0:
+                raise SpecError("%s: '|' hex block never closed" % where)
+            hexs = text[i + 1:j].replace(" ", "")
+            if len(hexs) % 2 or not re.fullmatch(r"[0-9A-Fa-f]*", hexs):
+                raise SpecError("%s: bad hex block |%s|" % (where, text[i + 1:j]))
+            out += bytes.fromhex(hexs)
+            i = j + 1
+        elif c == "\\":
+            if i + 1 >= len(text) or text[i + 1] not in '"\\;:':
+                raise SpecError("%s: bad escape in %r" % (where, text))
+            out += text[i + 1].encode()
+            i += 2
+        else:
+            out += c.encode("latin-1")
+            i += 1
+    return bytes(out)
+
+
+def tokenize(s, where):
+    """Blank-separated tokens; a token may hold "quoted" parts with \\" inside."""
+    toks, i, n = [], 0, len(s)
+    while i < n:
+        if s[i].isspace():
+            i += 1
+            continue
+        j = i
+        while j < n and not s[j].isspace():
+            if s[j] == '"':
+                j += 1
+                while j < n and s[j] != '"':
+                    j += 2 if s[j] == "\\" else 1
+                if j >= n:
+                    raise SpecError("%s: unbalanced quote" % where)
+            j += 1
+        toks.append(s[i:j])
+        i = j
+    return toks
+
+
+def parse_payload(tok, where):
+    """'"abc"', '"ab"*3', '"a""|00|"': the bytes."""
+    out = b""
+    i = 0
+    while i < len(tok):
+        if tok[i] != '"':
+            raise SpecError("%s: payload part must be quoted: %r" % (where, tok))
+        j = i + 1
+        while tok[j] != '"':
+            j += 2 if tok[j] == "\\" else 1
+        part = decode_content(tok[i + 1:j], where)
+        i = j + 1
+        m = re.match(r"\*(\d+)", tok[i:])
+        if m:
+            part *= int(m.group(1))
+            i += len(m.group(0))
+        out += part
+    return out
+
+
+def parse_endpoint(tok, want_port, where):
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?", tok) or \
+        re.fullmatch(r"([0-9.]+)(?::(\d+))?", tok)
+    if not m:
+        raise SpecError("%s: bad address %r" % (where, tok))
+    try:
+        ip = ipaddress.ip_address(m.group(1))
+    except ValueError as e:
+        raise SpecError("%s: %s" % (where, e))
+    port = m.group(2)
+    if want_port and port is None:
+        raise SpecError("%s: %r needs a port" % (where, tok))
+    if not want_port and port is not None:
+        raise SpecError("%s: %r: this protocol has no ports" % (where, tok))
+    if port is not None and not 0 <= int(port) <= 65535:
+        raise SpecError("%s: port out of range in %r" % (where, tok))
+    return ip, int(port) if port is not None else None
+
+
+def parse_packet(num, text, where):
+    toks = tokenize(text, where)
+    if len(toks) < 4 or toks[2] != "->":
+        raise SpecError("%s: expected 'PROTO SRC -> DST ...'" % where)
+    proto = toks[0]
+    if proto not in ("tcp", "udp", "icmp", "gre", "ip"):
+        raise SpecError("%s: unknown protocol %r" % (where, proto))
+    ports = proto in ("tcp", "udp")
+    src, sport = parse_endpoint(toks[1], ports, where)
+    dst, dport = parse_endpoint(toks[3], ports, where)
+    if src.version != dst.version:
+        raise SpecError("%s: mixed IPv4 and IPv6" % where)
+    pkt = {"num": num, "proto": proto, "src": src, "dst": dst, "sport": sport,
+           "dport": dport, "opts": {}, "payload": b"", "where": where}
+    payload_seen = False
+    for t in toks[4:]:
+        if t.startswith('"'):
+            pkt["payload"] += parse_payload(t, where)
+            payload_seen = True
+            continue
+        if payload_seen or "=" not in t:
+            raise SpecError("%s: unexpected %r" % (where, t))
+        k, v = t.split("=", 1)
+        allowed = {"tcp": {"flags", "seq", "ack"}, "udp": set(),
+                   "icmp": {"type", "code", "id", "seq"}, "gre": {"ptype"},
+                   "ip": {"proto"}}[proto] | {"ttl", "csum"}
+        if k not in allowed:
+            raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
+        pkt["opts"][k] = v
+    if proto == "ip" and "proto" not in pkt["opts"]:
+        raise SpecError("%s: ip packets need proto=N" % where)
+    return pkt
+
+
+def parse_sids(text, where):
+    text = text.strip()
+    if text == "none":
+        return []
+    sids = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise SpecError("%s: bad sid %r (want N[,N...] or none)" % (where, part))
+        sids.append(int(part))
+    if len(set(sids)) != len(sids):
+        raise SpecError("%s: a sid listed twice" % where)
+    return sorted(sids)
+
+
+def flow_key(p):
+    """What Suricata keys a flow by, direction-free."""
+    if p["proto"] in ("tcp", "udp"):
+        a, b = (str(p["src"]), p["sport"]), (str(p["dst"]), p["dport"])
+        return (p["proto"],) + tuple(sorted([a, b]))
+    if p["proto"] == "icmp":
+        return ("icmp", tuple(sorted([str(p["src"]), str(p["dst"])])),
+                int(p["opts"].get("id", "0"), 0), int(p["opts"].get("type", "8"), 0))
+    proto = 47 if p["proto"] == "gre" else int(p["opts"]["proto"], 0)
+    return ("ip", proto, tuple(sorted([str(p["src"]), str(p["dst"])])))
+
+
+def parse_spec(path):
+    spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path}
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    flows = {}
+    for lineno, line in enumerate(lines, 1):
+        where = "%s:%d" % (path, lineno)
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        m = re.match(r"(set|rule|packet\s+(\d+)|expect\s+(\d+))\s*:\s*(.*)$", s)
+        if not m:
+            raise SpecError("%s: unknown line (want set:, rule:, packet N:, expect N:)" % where)
+        kind, body = m.group(1).split()[0], m.group(4)
+        if kind == "set":
+            if "=" not in body:
+                raise SpecError("%s: set: needs KEY=VALUE" % where)
+            spec["sets"].append(body)
+        elif kind == "rule":
+            spec["rules"].append((lineno, body))
+        elif kind == "packet":
+            num = int(m.group(2))
+            if num != len(spec["packets"]) + 1:
+                raise SpecError("%s: packet %d out of order (expected %d)"
+                                % (where, num, len(spec["packets"]) + 1))
+            p = parse_packet(num, body, where)
+            k = flow_key(p)
+            if k in flows:
+                raise SpecError("%s: packet %d is in the flow of packet %d; give every "
+                                "packet a flow of its own" % (where, num, flows[k]))
+            flows[k] = num
+            spec["packets"].append(p)
+        else:
+            num = int(m.group(3))
+            if num in spec["expect"]:
+                raise SpecError("%s: second expectation for packet %d" % (where, num))
+            spec["expect"][num] = parse_sids(body, where)
+    n = len(spec["packets"])
+    for num in spec["expect"]:
+        if not 1 <= num <= n:
+            raise SpecError("%s: expectation for packet %d, which does not exist" % (path, num))
+    missing = [i for i in range(1, n + 1) if i not in spec["expect"]]
+    if missing:
+        raise SpecError("%s: no expectation for packet(s) %s" % (path, missing))
+    if not spec["rules"] or not n:
+        raise SpecError("%s: a spec needs rules and packets" % path)
+    return spec
+
+
+# ---- packet building -------------------------------------------------------
+
+def csum16(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def pseudo_header(src, dst, proto, length):
+    if src.version == 4:
+        return src.packed + dst.packed + struct.pack("!BBH", 0, proto, length)
+    return src.packed + dst.packed + struct.pack("!IxxxB", length, proto)
+
+
+def build_l4(p):
+    proto, o, payload = p["proto"], p["opts"], p["payload"]
+    v6 = p["src"].version == 6
+    if proto == "tcp":
+        flags = 0
+        for ch in o.get("flags", "PA"):
+            if ch not in TCP_FLAG_BITS:
+                raise SpecError("%s: bad TCP flag %r" % (p["where"], ch))
+            flags |= TCP_FLAG_BITS[ch]
+        hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"],
+                          int(o.get("seq", "1000"), 0), int(o.get("ack", "1"), 0),
+                          5 << 4, flags, 65535, 0, 0)
+        ipproto = 6
+        seg = hdr + payload
+        ck = csum16(pseudo_header(p["src"], p["dst"], 6, len(seg)) + seg)
+        seg = seg[:16] + struct.pack("!H", ck) + seg[18:]
+        ck_off = 16
+    elif proto == "udp":
+        ipproto = 17
+        seg = struct.pack("!HHHH", p["sport"], p["dport"], 8 + len(payload), 0) + payload
+        ck = csum16(pseudo_header(p["src"], p["dst"], 17, len(seg)) + seg) or 0xffff
+        seg = seg[:6] + struct.pack("!H", ck) + seg[8:]
+        ck_off = 6
+    elif proto == "icmp":
+        ipproto = 58 if v6 else 1
+        typ = int(o.get("type", "128" if v6 else "8"), 0)
+        seg = struct.pack("!BBHHH", typ, int(o.get("code", "0"), 0), 0,
+                          int(o.get("id", "0"), 0), int(o.get("seq", str(p["num"])), 0)) + payload
+        if v6:
+            ck = csum16(pseudo_header(p["src"], p["dst"], 58, len(seg)) + seg)
+        else:
+            ck = csum16(seg)
+        seg = seg[:2] + struct.pack("!H", ck) + seg[4:]
+        ck_off = 2
+    elif proto == "gre":
+        ipproto = 47
+        seg = struct.pack("!HH", 0, int(o.get("ptype", "0x88b5"), 0)) + payload
+        ck_off = None
+    else:
+        ipproto = int(o["proto"], 0)
+        seg = payload
+        ck_off = None
+    if o.get("csum") == "bad" and ck_off is not None:
+        bad = struct.unpack("!H", seg[ck_off:ck_off + 2])[0] ^ 0x5555
+        seg = seg[:ck_off] + struct.pack("!H", bad) + seg[ck_off + 2:]
+    elif "csum" in o and o["csum"] != "bad":
+        raise SpecError("%s: csum= takes only 'bad'" % p["where"])
+    return ipproto, seg
+
+
+def build_frame(p):
+    ipproto, seg = build_l4(p)
+    ttl = int(p["opts"].get("ttl", "64"), 0)
+    if p["src"].version == 4:
+        total = 20 + len(seg)
+        if total > 65535:
+            raise SpecError("%s: packet too large" % p["where"])
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, p["num"] & 0xffff, 0, ttl,
+                         ipproto, 0, p["src"].packed, p["dst"].packed)
+        ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
+        ethertype = 0x0800
+    else:
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(seg), ipproto, ttl,
+                         p["src"].packed, p["dst"].packed)
+        ethertype = 0x86DD
+    return ETH_DST + ETH_SRC + struct.pack("!H", ethertype) + ip + seg
+
+
+def write_pcap(packets, path):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for p in packets:
+            frame = build_frame(p)
+            f.write(struct.pack("<IIII", p["num"], 0, len(frame), len(frame)) + frame)
+
+
+# ---- EVE comparison ----------------------------------------------------------
+
+def eve_seconds(ts):
+    """Packet time of an EVE timestamp (2024-01-02T03:04:05.000000+0000)."""
+    t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return t.timestamp()
+
+
+def describe(p):
+    def ep(ip, port):
+        a = "[%s]" % ip if ip.version == 6 else str(ip)
+        return a if port is None else "%s:%d" % (a, port)
+    pl = p["payload"]
+    show = pl[:48].decode("latin-1").encode("unicode_escape").decode()
+    return "%s %s -> %s %d bytes \"%s%s\"" % (p["proto"], ep(p["src"], p["sport"]),
+                                             ep(p["dst"], p["dport"]), len(pl), show,
+                                             "..." if len(pl) > 48 else "")
+
+
+def compare(spec, eve_path):
+    packets = {p["num"]: p for p in spec["packets"]}
+    got = {n: [] for n in packets}
+    problems = []
+    with open(eve_path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            try:
+                ev = json.loads(line)
+            except ValueError as e:
+                problems.append("EVE line %d: not JSON (%s)" % (lineno, e))
+                continue
+            if ev.get("event_type") != "alert":
+                problems.append("EVE line %d: event_type %r" % (lineno, ev.get("event_type")))
+                continue
+            secs = eve_seconds(ev["timestamp"])
+            num = int(round(secs))
+            if abs(secs - num) > 1e-6 or num not in packets:
+                problems.append("EVE line %d: timestamp %s names no packet"
+                                % (lineno, ev["timestamp"]))
+                continue
+            p = packets[num]
+            if ev.get("src_ip") != str(p["src"]) or ev.get("dest_ip") != str(p["dst"]):
+                problems.append("EVE line %d: packet %d is %s -> %s, alert says %s -> %s"
+                                % (lineno, num, p["src"], p["dst"], ev.get("src_ip"),
+                                   ev.get("dest_ip")))
+            if p["sport"] is not None and (ev.get("src_port") != p["sport"] or
+                                           ev.get("dest_port") != p["dport"]):
+                problems.append("EVE line %d: packet %d ports %s -> %s, alert says %s -> %s"
+                                % (lineno, num, p["sport"], p["dport"], ev.get("src_port"),
+                                   ev.get("dest_port")))
+            got[num].append(ev["alert"]["signature_id"])
+    rules_by_sid = {}
+    for lineno, text in spec["rules"]:
+        m = re.search(r"\bsid\s*:\s*(\d+)", text)
+        if m:
+            rules_by_sid[int(m.group(1))] = (lineno, text)
+    for num in sorted(packets):
+        want = spec["expect"][num]
+        have = sorted(got[num])
+        if have == want:
+            continue
+        missing = sorted(set(want) - set(have))
+        extra = sorted(set(have) - set(want))
+        dups = sorted({s for s in have if have.count(s) > 1})
+        problems.append("packet %d: %s" % (num, describe(packets[num])))
+        problems.append("    expected %s, got %s" % (",".join(map(str, want)) or "none",
+                                                     ",".join(map(str, have)) or "none"))
+        for label, sids in (("missing", missing), ("unexpected", extra),
+                            ("alerted more than once", dups)):
+            for sid in sids:
+                lineno, text = rules_by_sid.get(sid, (0, "(no such rule in the spec)"))
+                problems.append("    %s sid %d (%s:%d): %s" % (label, sid, spec["path"],
+                                                               lineno, text))
+    return problems
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("build", "compare", "count"):
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        spec = parse_spec(argv[2])
+    except (SpecError, OSError) as e:
+        print("mkpcap: %s" % e, file=sys.stderr)
+        return 2
+    if argv[1] == "build":
+        if len(argv) != 4:
+            sys.stderr.write(__doc__)
+            return 2
+        pfx = argv[3]
+        try:
+            write_pcap(spec["packets"], pfx + ".pcap")
+        except SpecError as e:
+            print("mkpcap: %s" % e, file=sys.stderr)
+            return 2
+        with open(pfx + ".rules", "w", encoding="utf-8") as f:
+            for _, text in spec["rules"]:
+                f.write(text + "\n")
+        with open(pfx + ".args", "w", encoding="utf-8") as f:
+            for s in spec["sets"]:
+                f.write("--set\n%s\n" % s)
+        with open(pfx + ".expect", "w", encoding="utf-8") as f:
+            for num in sorted(spec["expect"]):
+                f.write("%d %s\n" % (num, ",".join(map(str, spec["expect"][num])) or "none"))
+        return 0
+    if argv[1] == "count":
+        print(len(spec["packets"]), sum(len(v) for v in spec["expect"].values()))
+        return 0
+    if len(argv) != 4:
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        problems = compare(spec, argv[3])
+    except OSError as e:
+        problems = ["cannot read the EVE file: %s" % e]
+    for line in problems:
+        print(line)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# The compiled-database cache (issue #3, rules.cache-dir): `weir rules
+# check` twice compiles once and then takes every group from the cache;
+# offline runs with a cold cache, a warm one and none raise identical
+# alerts; corrupt, truncated and stale entries are noticed, rebuilt and
+# stored again, never trusted; a changed rule misses in its own group only
+# (and the changed rule behaves as changed); a reload with a corrupt entry
+# rebuilds it. Every run names its own cache directory under $TMP.
+. "$(dirname "$0")/lib.sh"
+
+WEIRCTL=${WEIRCTL_BIN:?}
+SAMPLE=$SRC/tests/data/sample.pcap
+
+# Seven rules in six groups (protocol x destination ports), all firing on
+# the bundled sample capture.
+cat >"$TMP/X.rules" <<'EOF'
+alert tcp any any -> any 8443 (msg:"pan on 8443"; pcre:"/\b4\d{15}\b/"; sid:1; rev:1;)
+alert tcp any any -> any [80,8443] (msg:"cvv"; content:"cvv="; nocase; sid:2; rev:1;)
+alert ip any any -> any any (msg:"union select"; pcre:"/union\s+(?:all\s+)?select/i"; sid:3; rev:1;)
+alert udp any any -> any 7070 (msg:"sleep over udp"; pcre:"/(?:sleep|benchmark)\s*\(\s*\d+/i"; sid:4; rev:1;)
+alert udp any any -> any any (msg:"basic auth over udp"; content:"authorization:"; nocase; sid:5; rev:1;)
+alert tcp any any -> any any (msg:"script"; content:"<script"; nocase; sid:6; rev:1;)
+alert ip any any -> any any (msg:"jndi"; content:"${jndi:"; nocase; sid:7; rev:1;)
+EOF
+NGROUPS=6
+# alerts per sid on the sample (sample.expected.tsv's traffic)
+printf '%s\n' "1 4" "2 4" "3 3" "4 1" "5 1" "6 6" "7 4" >"$TMP/X.want"
+
+# rcheck NAME CACHEDIR FILE: weir rules check; NAME.out/.err/.rc
+rcheck() {
+	"$WEIR" rules check --set "rules.cache-dir=$2" "$3" >"$TMP/$1.out" 2>"$TMP/$1.err"
+	echo $? >"$TMP/$1.rc"
+}
+
+from_cache() {
+	sed -n 's/.*, from cache: \([0-9]*\)$/\1/p' "$1"
+}
+
+# group_lines OUT: "protocol ports cache" of each group line
+group_lines() {
+	awk '/^  group / { g = 1; next } /^keywords:/ { g = 0 } g { print $2, $3, $NF }' "$1"
+}
+
+entries() {
+	find "$1" -maxdepth 1 -type f -name '*.hsdb' | wc -l
+}
+
+# expect_all_hit NAME: every group of check NAME came from the cache
+expect_all_hit() {
+	expect_eq "$1: exit status" "$(cat "$TMP/$1.rc")" 0 || cat "$TMP/$1.out" "$TMP/$1.err"
+	expect_eq "$1: from cache" "$(from_cache "$TMP/$1.out")" "$NGROUPS"
+	expect_eq "$1: groups not from the cache" "$(group_lines "$TMP/$1.out" | awk '$3 != "hit"' | wc -l)" 0
+}
+
+test_check_twice() {
+	local c="$TMP/c1"
+	rcheck chk1 "$c" "$TMP/X.rules"
+	expect_eq "first check: exit status" "$(cat "$TMP/chk1.rc")" 0 || { cat "$TMP/chk1.out" "$TMP/chk1.err"; return; }
+	check "first check: every rule loads" grep -q '^OK: every rule of 1 file loads$' "$TMP/chk1.out"
+	expect_eq "first check: groups" "$(sed -n 's/^groups: \([0-9]*\),.*/\1/p' "$TMP/chk1.out")" "$NGROUPS"
+	expect_eq "first check: from cache" "$(from_cache "$TMP/chk1.out")" 0
+	expect_eq "first check: groups marked hit" "$(group_lines "$TMP/chk1.out" | awk '$3 == "hit"' | wc -l)" 0
+	expect_eq "entries stored, one per group" "$(entries "$c")" "$NGROUPS"
+	expect_eq "nothing but entries in the directory" "$(find "$c" -mindepth 1 | wc -l)" "$NGROUPS"
+	rcheck chk2 "$c" "$TMP/X.rules"
+	expect_all_hit chk2
+	check "second check: every rule loads" grep -q '^OK: every rule of 1 file loads$' "$TMP/chk2.out"
+	expect_eq "entries after the second check" "$(entries "$c")" "$NGROUPS"
+	expect_eq "same groups both times" "$(group_lines "$TMP/chk1.out" | cut -d' ' -f1,2)" \
+		"$(group_lines "$TMP/chk2.out" | cut -d' ' -f1,2)"
+}
+
+# offline NAME CACHEDIR [RULES]: weir -r on the sample
+offline() {
+	run_weir "$TMP/$1" -r "$SAMPLE" -S "${3:-$TMP/X.rules}" -o "$TMP/$1.json" --set "rules.cache-dir=$2"
+	expect_eq "$1: exit status" "$(cat "$TMP/$1.rc")" 0 || cat "$TMP/$1.err"
+}
+
+test_offline_cold_warm_none_identical() {
+	local c="$TMP/c2"
+	offline cold "$c"
+	expect_eq "cold run stored every group" "$(entries "$c")" "$NGROUPS"
+	offline warm "$c"
+	offline none ""
+	alert_counts "$TMP/none.json" >"$TMP/none.got"
+	check "alerts per sid (no cache)" diff -u "$TMP/X.want" "$TMP/none.got"
+	check "cold cache: the same events, byte for byte" cmp "$TMP/none.json" "$TMP/cold.json"
+	check "warm cache: the same events, byte for byte" cmp "$TMP/none.json" "$TMP/warm.json"
+	check "accounting" accounting_ok "$TMP/warm.err"
+	check "no diagnostic with a good cache" bash -c "! grep -qE 'note:|skipped|refused|rebuilt' '$TMP/warm.err'"
+}
+
+# corrupt KIND FILE [OTHER]: damage one entry
+corrupt() {
+	case $1 in
+	blob) # a bit of the serialized database (past the 88-byte header)
+		python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read())
+b[-10] ^= 0x01; open(p,"wb").write(b)' "$2" ;;
+	header) # the magic
+		printf 'X' | dd of="$2" bs=1 seek=0 conv=notrunc status=none ;;
+	truncate) truncate -s 60 "$2" ;;
+	stale) cp "$3" "$2" ;; # a whole valid entry, of another key
+	esac
+}
+
+test_corrupt_entries_rebuilt() {
+	local c="$TMP/c3" f k i=0 files
+	rcheck pre "$c" "$TMP/X.rules"
+	expect_eq "populate: exit status" "$(cat "$TMP/pre.rc")" 0 || return
+	offline ref ""
+	mapfile -t files < <(find "$c" -name '*.hsdb' | sort)
+	[ "${#files[@]}" -eq "$NGROUPS" ] || { fail "entries: ${#files[@]}"; return; }
+	# four of the six entries damaged, one way each
+	corrupt blob "${files[0]}"
+	corrupt header "${files[1]}"
+	corrupt truncate "${files[2]}"
+	corrupt stale "${files[3]}" "${files[4]}"
+	rcheck bad "$c" "$TMP/X.rules"
+	expect_eq "check over damaged entries: from cache" "$(from_cache "$TMP/bad.out")" $((NGROUPS - 4))
+	expect_eq "check over damaged entries: rebuilt notes" \
+		"$(grep -c 'note: cached database for group [0-9]* was corrupt or stale; rebuilt' "$TMP/bad.out" "$TMP/bad.err" |
+			awk -F: '{ s += $NF } END { print s }')" 4
+	expect_eq "check over damaged entries: groups rebuilt" \
+		"$(group_lines "$TMP/bad.out" | awk '$3 != "hit"' | wc -l)" 4
+	# every rule loads: a rebuilt cache entry is no rule error
+	expect_eq "check over damaged entries: exit status (all rules load)" "$(cat "$TMP/bad.rc")" 0 ||
+		{ echo "    --- stdout"; tail -3 "$TMP/bad.out"; echo "    --- stderr"; cat "$TMP/bad.err"; }
+	check "check over damaged entries: says every rule loads" \
+		grep -q '^OK: every rule of 1 file loads$' "$TMP/bad.out"
+	# the rebuilt entries were stored again, whole
+	rcheck again "$c" "$TMP/X.rules"
+	expect_all_hit again
+	expect_eq "entries after the rebuild" "$(entries "$c")" "$NGROUPS"
+	# weir itself over a damaged entry: the same alerts, it says why it
+	# compiled, and it does not call the rebuild a skipped rule
+	corrupt blob "${files[5]}"
+	offline dmg "$c"
+	check "damaged entry: the same events as without a cache" cmp "$TMP/ref.json" "$TMP/dmg.json"
+	check "damaged entry: weir notes the rebuild" grep -q 'note: cached database for group [0-9]* was corrupt or stale; rebuilt' "$TMP/dmg.err"
+	check "damaged entry: no rule called skipped" bash -c "! grep -q 'skipped' '$TMP/dmg.err'" ||
+		grep 'skipped' "$TMP/dmg.err"
+	rcheck after "$c" "$TMP/X.rules"
+	expect_all_hit after
+}
+
+test_rule_change_misses() {
+	local c="$TMP/c4"
+	rcheck pre4 "$c" "$TMP/X.rules"
+	expect_eq "populate: exit status" "$(cat "$TMP/pre4.rc")" 0 || return
+	# two rules changed: sid 2 loses nocase, sid 4's pattern wants '[';
+	# neither fires on the sample afterwards
+	sed -e 's/content:"cvv="; nocase;/content:"cvv=";/' \
+		-e 's/benchmark)\\s\*\\(/benchmark)\\s*\\[/' "$TMP/X.rules" >"$TMP/Y.rules"
+	[ "$(diff "$TMP/X.rules" "$TMP/Y.rules" | grep -c '^>')" = 2 ] || { fail "Y.rules not made"; return; }
+	rcheck chg "$c" "$TMP/Y.rules"
+	expect_eq "changed rules: exit status" "$(cat "$TMP/chg.rc")" 0 || cat "$TMP/chg.out" "$TMP/chg.err"
+	expect_eq "changed rules: from cache" "$(from_cache "$TMP/chg.out")" $((NGROUPS - 2))
+	expect_eq "changed rules: the groups that missed" \
+		"$(group_lines "$TMP/chg.out" | awk '$3 != "hit" { print $1, $2 }' | paste -sd';')" \
+		"tcp [80,8443];udp 7070"
+	expect_eq "changed rules: entries" "$(entries "$c")" $((NGROUPS + 2))
+	offline chgrun "$c" "$TMP/Y.rules"
+	alert_counts "$TMP/chgrun.json" >"$TMP/chgrun.got"
+	grep -v '^[24] ' "$TMP/X.want" >"$TMP/chgrun.want"
+	check "changed rules fire as changed (no stale database)" diff -u "$TMP/chgrun.want" "$TMP/chgrun.got"
+	# and back: the original entries are still there
+	rcheck back "$c" "$TMP/X.rules"
+	expect_all_hit back
+}
+
+test_reload_over_damaged_entry() {
+	local c="$TMP/c5" sock="$TMP/rl.sock" pid i files
+	rcheck pre5 "$c" "$TMP/X.rules"
+	expect_eq "populate: exit status" "$(cat "$TMP/pre5.rc")" 0 || return
+	cp "$TMP/X.rules" "$TMP/cur.rules"
+	timeout -s INT -k 10 "$WEIR_TIMEOUT" "$WEIR" -r "$SAMPLE" -S "$TMP/cur.rules" -o "$TMP/rl.json" \
+		--keep-alive --set "ctl.socket=$sock" --set "rules.cache-dir=$c" >"$TMP/rl.out" 2>"$TMP/rl.err" &
+	pid=$!
+	for i in $(seq 1 300); do
+		"$WEIRCTL" --socket "$sock" version >/dev/null 2>&1 && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	"$WEIRCTL" --socket "$sock" version >/dev/null 2>&1 || { fail "weir did not start"; cat "$TMP/rl.err"; kill -9 "$pid"; return; }
+	mapfile -t files < <(find "$c" -name '*.hsdb' | sort)
+	corrupt blob "${files[0]}"
+	"$WEIRCTL" --socket "$sock" --json reload >"$TMP/rl.rep" 2>&1
+	expect_eq "reload over a damaged entry: weirctl exit status" "$?" 0 || cat "$TMP/rl.rep"
+	check "reload over a damaged entry: generation 2, one group rebuilt" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert j["reloaded"] and j["generation"] == 2 and j["n_rules"] == 7, j
+assert j["from_cache"] == int(sys.argv[2]) - 1 and j["n_skipped"] == 0, j' "$TMP/rl.rep" "$NGROUPS" ||
+		cat "$TMP/rl.rep"
+	"$WEIRCTL" --socket "$sock" --json reload >"$TMP/rl.rep2" 2>&1
+	check "next reload: every group from the cache" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert j["generation"] == 3 and j["from_cache"] == int(sys.argv[2]), j' "$TMP/rl.rep2" "$NGROUPS" ||
+		cat "$TMP/rl.rep2"
+	"$WEIRCTL" --socket "$sock" shutdown >/dev/null || fail "weirctl shutdown"
+	wait "$pid"
+	expect_eq "weir exit status" "$?" 0 || tail -20 "$TMP/rl.err"
+	check "log names the rebuilt group" grep -q 'note: cached database for group [0-9]* was corrupt or stale; rebuilt' "$TMP/rl.err"
+	check "log: reload with one group rebuilt" grep -q "^weir: rules reloaded: 7 rules in $NGROUPS groups ($((NGROUPS - 1)) from cache), generation 2," "$TMP/rl.err"
+	alert_counts "$TMP/rl.json" >"$TMP/rl.got"
+	check "alerts" diff -u "$TMP/X.want" "$TMP/rl.got"
+}
+
+ALL_TESTS="test_check_twice test_offline_cold_warm_none_identical test_corrupt_entries_rebuilt
+test_rule_change_misses test_reload_over_damaged_entry"
+run_all

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Golden end-to-end tests of the Suricata rule subset (issue #3): for every
+# spec in tests/data/golden/ (rules, packets, and the alerts Suricata
+# raises on each packet, each case with the reason), mkpcap.py writes the
+# capture and the .rules file, the real binary replays it offline, and the
+# alerts must equal the expectation packet by packet (an alert's timestamp
+# names its packet). Then: rule files with errors, through the binary.
+. "$(dirname "$0")/lib.sh"
+
+MKPCAP=$SRC/tests/integration/mkpcap.py
+GOLDEN=$SRC/tests/data/golden
+# the specs this script runs; test_every_spec_runs checks none is left out
+SPECS="content pcre proto header pass_threshold fraud"
+
+# golden NAME: tests/data/golden/NAME.spec end to end
+golden() {
+	local name=$1 spec=$GOLDEN/$1.spec pfx=$TMP/$1 npk nal args=()
+
+	[ -f "$spec" ] || { fail "missing $spec"; return; }
+	python3 "$MKPCAP" build "$spec" "$pfx" || { fail "$name: mkpcap.py build"; return; }
+	mapfile -t args <"$pfx.args"
+	read -r npk nal < <(python3 "$MKPCAP" count "$spec")
+
+	run_weir "$pfx" -r "$pfx.pcap" -S "$pfx.rules" -o "$pfx.json" \
+		--set rules.cache-dir= "${args[@]}"
+	expect_eq "$name: exit status" "$(cat "$pfx.rc")" 0 || { cat "$pfx.err"; return; }
+	if ! python3 "$MKPCAP" compare "$spec" "$pfx.json" >"$pfx.diff"; then
+		sed 's/^/    | /' "$pfx.diff"
+		fail "$name: alerts differ from $spec (above: each packet, expected and got, the rules)"
+	fi
+	expect_eq "$name: stdout is empty with -o" "$(wc -c <"$pfx.out")" 0
+	check "$name: accounting identities" accounting_ok "$pfx.err"
+	expect_eq "$name: rx_packets = packets in the spec" \
+		"$(summary_value "$pfx.err" rx_packets)" "$npk"
+	expect_eq "$name: rx_packets = libpcap's count" \
+		"$(summary_value "$pfx.err" rx_packets)" "$("$PCAP_COUNT" "$pfx.pcap" | cut -d' ' -f1)"
+	expect_eq "$name: malformed" "$(summary_value "$pfx.err" malformed)" 0
+	expect_eq "$name: alerts counter = EVE lines" "$(summary_value "$pfx.err" alerts)" \
+		"$(wc -l <"$pfx.json")"
+	[ "$nal" -gt 0 ] || fail "$name: the spec expects no alert at all"
+
+	# the same rules validate
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= "${args[@]}" \
+		"$pfx.rules" >"$pfx.chk.out" 2>"$pfx.chk.err"
+	expect_eq "$name: weir rules check exit status" "$?" 0 || cat "$pfx.chk.err"
+	check "$name: rules check says every rule loads" \
+		grep -q "^OK: every rule of 1 file loads" "$pfx.chk.out"
+	expect_eq "$name: rules check prints no error" "$(wc -c <"$pfx.chk.err")" 0
+}
+
+test_golden_content() { golden content; }
+test_golden_pcre() { golden pcre; }
+test_golden_proto() { golden proto; }
+test_golden_header() { golden header; }
+test_golden_pass_threshold() { golden pass_threshold; }
+test_golden_fraud() { golden fraud; }
+
+test_every_spec_runs() {
+	local f name
+	for f in "$GOLDEN"/*.spec; do
+		name=$(basename "$f" .spec)
+		case " $SPECS " in
+		*" $name "*) ;;
+		*) fail "$f is not in SPECS of $(basename "$0")" ;;
+		esac
+	done
+}
+
+# ---- rule files with errors --------------------------------------------------
+
+# One bad rule per kind of error, between two good ones. Each entry:
+# rule text | the text where the reported column points | a pattern the
+# message must hold (the keyword and the reason).
+BAD_CASES=(
+	'alert tcp any any -> any any (msg:"good one"; content:"GOOD"; sid:1;)|||'
+	'alert tcp any any -> any any (msg:"duplicate sid"; content:"x"; sid:1;)|sid:1;|duplicate sid 1.*first defined at [^ ]*\.rules:1$'
+	'alert tcp any any -> any any (msg:"unknown keyword"; content:"x"; frobnicate:3; sid:3;)|frobnicate|unknown.*keyword.*frobnicate'
+	'alert tcp any any -> any any (msg:"unbalanced quote"; content:"abc; sid:4;)|"abc;|content.*unbalanced quote'
+	'alert tcp any 90:80 -> any any (msg:"bad port range"; content:"x"; sid:5;)|90:80|sport.*range.*90:80'
+	'alert tcp any any -> any any (msg:"pcre nobody compiles"; pcre:"/a{3,2}/"; sid:6;)|pcre:|pcre'
+	'alert tcp any any -> any any (msg:"flow"; flow:established; content:"x"; sid:7;)|flow:|flow.*not supported yet'
+	'alert tcp any any -> any any (msg:"good two"; content:"ALSO"; sid:8;)|||'
+)
+BAD_SKIPPED=6
+
+# write_bad_rules FILE: the rules of BAD_CASES, one per line
+write_bad_rules() {
+	local c
+	: >"$1"
+	for c in "${BAD_CASES[@]}"; do
+		printf '%s\n' "${c%%|*}" >>"$1"
+	done
+}
+
+# bad_rules_reported WHAT ERRFILE RULESFILE: every bad rule of BAD_CASES is
+# reported as RULESFILE:line:column: message, the column where its marker
+# starts, the message matching its pattern
+bad_rules_reported() {
+	local what=$1 err=$2 file=$3 c rule rest marker pat prefix line=0 col
+	for c in "${BAD_CASES[@]}"; do
+		line=$((line + 1))
+		rule=${c%%|*}
+		rest=${c#*|}
+		marker=${rest%%|*}
+		pat=${rest#*|}
+		[ -n "$marker" ] || continue
+		prefix=${rule%%"$marker"*}
+		col=$((${#prefix} + 1))
+		grep -qE "^$(printf '%s' "$file" | sed 's/[.[\*^$()+?{|]/\\&/g'):$line:$col: .*$pat" "$err" ||
+			fail "$what: no '$file:$line:$col: ...$pat' for: $rule"
+	done
+	expect_eq "$what: one diagnostic per bad rule" \
+		"$(grep -c "^$file:[0-9]*:[0-9]*: " "$err")" "$BAD_SKIPPED"
+}
+
+# the packets of the bad-rules tests: the good rules alert on GOOD and
+# ALSO; "x" and "abc" would alert if a bad rule had been loaded anyway
+write_bad_spec() {
+	cat >"$1" <<'EOF'
+rule: alert tcp any any -> any any (msg:"good one"; content:"GOOD"; sid:1;)
+rule: alert tcp any any -> any any (msg:"good two"; content:"ALSO"; sid:8;)
+packet 1: tcp 10.7.0.1:40001 -> 10.7.0.2:80 "GOOD"
+expect 1: 1
+packet 2: tcp 10.7.0.1:40002 -> 10.7.0.2:80 "x abc aaa"
+expect 2: none
+packet 3: tcp 10.7.0.1:40003 -> 10.7.0.2:80 "ALSO x"
+expect 3: 8
+EOF
+}
+
+test_bad_rules_refused() {
+	write_bad_rules "$TMP/bad.rules"
+	write_bad_spec "$TMP/bad.spec"
+	python3 "$MKPCAP" build "$TMP/bad.spec" "$TMP/badpk" || { fail "mkpcap.py build"; return; }
+	run_weir "$TMP/bad" -r "$TMP/badpk.pcap" -S "$TMP/bad.rules" -o "$TMP/bad.json" \
+		--set rules.cache-dir=
+	expect_eq "exit status" "$(cat "$TMP/bad.rc")" 1
+	bad_rules_reported "weir -r" "$TMP/bad.err" "$TMP/bad.rules"
+	check "says it does not start" grep -q "rules refused" "$TMP/bad.err"
+	[ ! -s "$TMP/bad.json" ] || fail "alerts written although the rules were refused"
+}
+
+test_bad_rules_skip_invalid() {
+	write_bad_rules "$TMP/skip.rules"
+	write_bad_spec "$TMP/skip.spec"
+	python3 "$MKPCAP" build "$TMP/skip.spec" "$TMP/skippk" || { fail "mkpcap.py build"; return; }
+	run_weir "$TMP/skip" -r "$TMP/skippk.pcap" -S "$TMP/skip.rules" -o "$TMP/skip.json" \
+		--set rules.cache-dir= --rules-skip-invalid
+	expect_eq "exit status" "$(cat "$TMP/skip.rc")" 0 || { cat "$TMP/skip.err"; return; }
+	bad_rules_reported "--rules-skip-invalid" "$TMP/skip.err" "$TMP/skip.rules"
+	check "counts every skipped rule" grep -q "^weir: $BAD_SKIPPED rules skipped" "$TMP/skip.err" ||
+		grep "skipped" "$TMP/skip.err"
+	check "the good rules are loaded" grep -q "running: .* 2 rules" "$TMP/skip.err"
+	if ! python3 "$MKPCAP" compare "$TMP/skip.spec" "$TMP/skip.json" >"$TMP/skip.diff"; then
+		sed 's/^/    | /' "$TMP/skip.diff"
+		fail "alerts of the good rules (above)"
+	fi
+	check "accounting" accounting_ok "$TMP/skip.err"
+}
+
+test_bad_rules_check() {
+	local rc
+	write_bad_rules "$TMP/chk.rules"
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= "$TMP/chk.rules" \
+		>"$TMP/chk.out" 2>"$TMP/chk.err"
+	rc=$?
+	expect_eq "rules check exit status" "$rc" 1
+	bad_rules_reported "weir rules check" "$TMP/chk.err" "$TMP/chk.rules"
+	check "says nothing would load" grep -q "rules refused" "$TMP/chk.out"
+
+	# with skip-invalid it lists the same errors and still exits 1: not
+	# every rule loads
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --rules-skip-invalid \
+		--set rules.cache-dir= "$TMP/chk.rules" >"$TMP/chk2.out" 2>"$TMP/chk2.err"
+	rc=$?
+	expect_eq "rules check --rules-skip-invalid exit status" "$rc" 1
+	bad_rules_reported "weir rules check --rules-skip-invalid" "$TMP/chk2.err" "$TMP/chk.rules"
+	check "reports the rules that load and the ones skipped" \
+		grep -q "rules loaded: 2 (skipped: $BAD_SKIPPED)" "$TMP/chk2.out" ||
+		grep "rules loaded" "$TMP/chk2.out"
+}
+
+ALL_TESTS="test_golden_content test_golden_pcre test_golden_proto test_golden_header
+test_golden_pass_threshold test_golden_fraud test_every_spec_runs
+test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check"
+run_all
