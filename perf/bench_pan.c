@@ -1,0 +1,747 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench-pan: the `pan` keyword's scanner (rules/pan.c) against the regexes
+ * it replaces, on digit-heavy payment traffic. It generates transaction
+ * records (JSON authorisations, ISO 8583-like field dumps, CSV settlement
+ * lines: timestamps, amounts, ids, account numbers, and card numbers with
+ * and without separators, some Luhn-invalid, some masked), then in the
+ * same run:
+ *
+ *   a  hs_scan in block mode over each payload with three PAN regexes
+ *      (contiguous, space-grouped, dash-grouped; HS_FLAG_SOM_LEFTMOST), and
+ *      a callback that checks each candidate the way pan.c defines a PAN:
+ *      boundaries, issuer prefix, Luhn. Hyperscan has no look-around, so
+ *      the boundary clauses are tested in the callback.
+ *   a0 the same hs_scan with a callback that only counts candidates:
+ *      Hyperscan's own share of a, printed for the record.
+ *   b  weir_pan_scan over the same payloads.
+ *
+ * Before timing, both must report exactly the same numbers (payload, start,
+ * end) or the program prints the first difference and exits 1; -c stops
+ * there (the meson test does that on a tiny set). Then each side runs
+ * ITERS passes, interleaved a, a0, b, a, a0, b so that load from others
+ * hits both alike (b five times per round: its passes are short); it
+ * prints MB/s per side (median, min, max over the passes) and the ratio
+ * of the medians.
+ *
+ *   bench-pan [-n PAYLOADS] [-l BYTES] [-i ITERS] [-s SEED] [-2] [-c] [-r]
+ *             [-w FILE]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hs/hs.h>
+
+#include "suri.h"
+
+#define BENCH_MAX_MATCH 256 /* per payload; a payload of 64 KiB holds fewer */
+#define BENCH_MAX_LEN 65536
+/*
+ * A pass of b is ~40x shorter than one of a, so one preemption on a shared
+ * machine skews it far more: b runs this many timed passes per pass of a,
+ * and the median is taken over all of them.
+ */
+#define BENCH_B_REPS 5
+
+enum bench_expr_id {
+	BENCH_RE_PLAIN,
+	BENCH_RE_SPACE,
+	BENCH_RE_DASH,
+};
+
+/*
+ * The same PAN as pan.c, as regexes: 13..19 digits, first digit 2..6 (the
+ * first digits of every issuer prefix), optional single separators of one
+ * kind. With HS_FLAG_SOM_LEFTMOST each end offset is reported with its
+ * leftmost start; for a real PAN that start is its own first digit,
+ * because the byte before it can be neither a digit nor a separator the
+ * same regex could cross (see pan.c's definition).
+ */
+static const char *const bench_exprs[] = {
+	[BENCH_RE_PLAIN] = "[2-6][0-9]{12,18}",
+	[BENCH_RE_SPACE] = "[2-6](?: ?[0-9]){12,18}",
+	[BENCH_RE_DASH] = "[2-6](?:-?[0-9]){12,18}",
+};
+
+/* All payloads back to back; payload i is [off[i], off[i+1]). */
+struct bench_payloads {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+	size_t *off;
+	size_t n;
+	uint64_t planted;  /* Luhn-valid cards written where they must be found */
+	uint64_t digits;
+};
+
+/* One reported number, for the equality check. */
+struct bench_hit {
+	uint32_t payload;
+	uint32_t start;
+	uint32_t end;
+};
+
+struct bench_hits {
+	struct bench_hit *v;
+	size_t n;
+	size_t cap;
+};
+
+/* What the Hyperscan callback needs. */
+struct bench_hs_ctx {
+	const uint8_t *data;
+	size_t len;
+	uint32_t payload;
+	uint64_t found;
+	uint64_t sum;             /* of starts, so the work cannot be elided */
+	struct bench_hits *hits;  /* NULL while timing */
+	unsigned int plain_id;    /* the regex that owns numbers without separators */
+};
+
+struct bench_rng {
+	uint64_t s;
+};
+
+static double
+bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t
+bench_rand(struct bench_rng *r)
+{
+	/* xorshift64*: enough for filler, the same on every machine */
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * UINT64_C(2685821657736338717);
+}
+
+static unsigned int
+bench_below(struct bench_rng *r, unsigned int n)
+{
+	return (unsigned int)(bench_rand(r) % n);
+}
+
+static bool
+bench_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* ---- payload generation --------------------------------------------- */
+
+/* Issuer prefixes pan.c accepts, by how often a card carries them. */
+static const struct {
+	const char *prefix;
+	unsigned int len;
+} bench_brands[] = {
+	{ "4", 16 }, { "4", 16 }, { "4", 16 }, { "4", 13 }, { "4", 19 },
+	{ "51", 16 }, { "53", 16 }, { "55", 16 }, { "2221", 16 }, { "2720", 16 },
+	{ "34", 15 }, { "37", 15 }, { "6011", 16 }, { "645", 16 }, { "65", 16 },
+	{ "36", 14 }, { "305", 14 }, { "38", 14 }, { "3530", 16 }, { "3589", 16 },
+	{ "62", 16 }, { "62", 19 }, { "50", 16 }, { "57", 16 }, { "67", 18 },
+};
+
+#define BENCH_N_BRANDS (sizeof(bench_brands) / sizeof(bench_brands[0]))
+
+/* Random digits after @p prefix, last digit set so that Luhn holds. */
+static void
+bench_card(struct bench_rng *r, char *out, const char *prefix, unsigned int len, bool valid)
+{
+	unsigned int n = (unsigned int)strlen(prefix), i, c;
+
+	memcpy(out, prefix, n);
+	for (i = n; i < len; i++)
+		out[i] = (char)('0' + bench_below(r, 10));
+	for (c = 0; c < 10; c++) {
+		out[len - 1] = (char)('0' + c);
+		if (weir_luhn_ok((const uint8_t *)out, len))
+			break;
+	}
+	if (!valid)
+		out[len - 1] = (char)('0' + (c + 1 + bench_below(r, 9)) % 10);
+	out[len] = '\0';
+}
+
+/*
+ * A card as it appears in traffic; @return true when it is a PAN that
+ * must be found (Luhn-valid, not masked).
+ */
+static bool
+bench_card_text(struct bench_rng *r, char *out, size_t cap)
+{
+	char d[24];
+	unsigned int b = bench_below(r, BENCH_N_BRANDS), form = bench_below(r, 100);
+	unsigned int len = bench_brands[b].len, i, k = 0;
+	bool valid = form < 85;
+
+	bench_card(r, d, bench_brands[b].prefix, len, valid);
+	if (form >= 92) {
+		/* masked, as receipts print it: first six, last four */
+		snprintf(out, cap, "%.6s******%s", d, d + len - 4);
+		return false;
+	}
+	if (form < 40 || form >= 85) {
+		snprintf(out, cap, "%s", d);
+		return valid;
+	}
+	/* grouped by fours (Amex 4-6-5) with spaces or dashes */
+	for (i = 0; i < len && k + 2 < cap; i++) {
+		bool cut = len == 15 ? (i == 4 || i == 10) : (i > 0 && i % 4 == 0);
+
+		if (cut)
+			out[k++] = form < 65 ? ' ' : '-';
+		out[k++] = d[i];
+	}
+	out[k] = '\0';
+	return valid;
+}
+
+static int
+bench_append(struct bench_payloads *ps, const char *s, size_t n)
+{
+	if (ps->len + n > ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 1 << 20;
+		uint8_t *v;
+
+		while (cap < ps->len + n)
+			cap *= 2;
+		v = realloc(ps->data, cap);
+		if (v == NULL)
+			return -ENOMEM;
+		ps->data = v;
+		ps->cap = cap;
+	}
+	memcpy(ps->data + ps->len, s, n);
+	ps->len += n;
+	return 0;
+}
+
+/* One transaction record into @p out; @return planted PANs in it. */
+static unsigned int
+bench_record(struct bench_rng *r, char *out, size_t cap)
+{
+	char card[40];
+	unsigned int kind = bench_below(r, 3), planted;
+	uint64_t id = bench_rand(r) % UINT64_C(1000000000000);
+	unsigned int mo = 1 + bench_below(r, 12), dd = 1 + bench_below(r, 28);
+	unsigned int hh = bench_below(r, 24), mi = bench_below(r, 60), ss = bench_below(r, 60);
+
+	planted = bench_card_text(r, card, sizeof(card));
+	switch (kind) {
+	case 0:
+		snprintf(out, cap,
+			 "{\"txn_id\":%012" PRIu64 ",\"ts\":\"2026-%02u-%02uT%02u:%02u:%02u.%03uZ\","
+			 "\"epoch_ms\":17%011" PRIu64 ",\"amount\":\"%u.%02u\",\"currency\":\"978\","
+			 "\"mcc\":\"%04u\",\"terminal\":\"%08u\",\"stan\":\"%06u\",\"rrn\":\"%012" PRIu64
+			 "\",\"acct\":\"%020" PRIu64 "\",\"pan\":\"%s\",\"exp\":\"%02u/%02u\","
+			 "\"auth\":\"%06u\",\"phone\":\"+49 30 %04u %04u\"}\n",
+			 id, mo, dd, hh, mi, ss, bench_below(r, 1000),
+			 bench_rand(r) % UINT64_C(100000000000), bench_below(r, 100000),
+			 bench_below(r, 100), bench_below(r, 10000), bench_below(r, 100000000),
+			 bench_below(r, 1000000), bench_rand(r) % UINT64_C(1000000000000),
+			 bench_rand(r) % UINT64_C(10000000000000000000), card, mo, 26 + dd % 5,
+			 bench_below(r, 1000000), bench_below(r, 10000), bench_below(r, 10000));
+		break;
+	case 1:
+		/* ISO 8583-like: field=value, numeric fields zero-padded */
+		snprintf(out, cap,
+			 "MTI=0200 F2=%s F3=000000 F4=%012u F7=%02u%02u%02u%02u%02u F11=%06u "
+			 "F12=%02u%02u%02u F13=%02u%02u F22=051 F32=%011" PRIu64 " F37=%012" PRIu64
+			 " F41=%08u F42=%015" PRIu64 " F49=978 F102=%019" PRIu64 "\n",
+			 card, bench_below(r, 10000000), mo, dd, hh, mi, ss, bench_below(r, 1000000),
+			 hh, mi, ss, mo, dd, bench_rand(r) % UINT64_C(100000000000),
+			 bench_rand(r) % UINT64_C(1000000000000), bench_below(r, 100000000),
+			 bench_rand(r) % UINT64_C(1000000000000000),
+			 bench_rand(r) % UINT64_C(10000000000000000000));
+		break;
+	default:
+		/* settlement CSV */
+		snprintf(out, cap, "%012" PRIu64 ",2026-%02u-%02u %02u:%02u:%02u,%u.%02u,%s,%04u,%08u,%u\n",
+			 id, mo, dd, hh, mi, ss, bench_below(r, 100000), bench_below(r, 100), card,
+			 bench_below(r, 10000), bench_below(r, 100000000), bench_below(r, 1000));
+		break;
+	}
+	return planted;
+}
+
+/*
+ * -r: digit soup instead of records: digits, single and double spaces and
+ * dashes, near-copies of a card. No traffic looks like this; it is there
+ * to try the equality of both sides on every corner of the definition.
+ */
+static void
+bench_soup(struct bench_rng *r, char *out, size_t len)
+{
+	static const char card[] = "4111111111111111";
+	unsigned int mode = bench_below(r, 3);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned int x = bench_below(r, 100);
+
+		if (mode == 0)
+			out[i] = x < 85 ? (char)('0' + x % 10) : x < 93 ? ' ' : x < 98 ? '-' : 'x';
+		else if (mode == 1)
+			out[i] = x < 70 ? card[i % 16] : x < 80 ? ' ' : x < 90 ? '-' : (char)('0' + x % 10);
+		else
+			out[i] = "0123456789 -x"[x % 13];
+	}
+}
+
+static int
+bench_generate(struct bench_payloads *ps, size_t n, size_t target, uint64_t seed, bool soup)
+{
+	struct bench_rng r = { .s = seed * UINT64_C(0x9E3779B97F4A7C15) + 1 };
+	char rec[1024];
+	size_t i, k;
+
+	ps->off = calloc(n + 1, sizeof(*ps->off));
+	if (ps->off == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		size_t start = ps->len;
+
+		ps->off[i] = start;
+		if (soup) {
+			size_t m = 1 + bench_below(&r, (unsigned int)target);
+
+			bench_soup(&r, rec, m < sizeof(rec) ? m : sizeof(rec));
+			if (bench_append(ps, rec, m < sizeof(rec) ? m : sizeof(rec)) != 0)
+				return -ENOMEM;
+			continue;
+		}
+		/* whole records while they fit, at least one */
+		for (;;) {
+			unsigned int planted = bench_record(&r, rec, sizeof(rec));
+			size_t m = strlen(rec);
+
+			if (ps->len > start && ps->len - start + m > target)
+				break;
+			if (bench_append(ps, rec, m) != 0)
+				return -ENOMEM;
+			ps->planted += planted;
+		}
+	}
+	ps->off[n] = ps->len;
+	ps->n = n;
+	for (k = 0; k < ps->len; k++)
+		ps->digits += bench_digit(ps->data[k]);
+	return 0;
+}
+
+/* ---- side a: Hyperscan and the definition's checks ------------------ */
+
+static bool
+bench_prefix_ok(const uint8_t *d)
+{
+	unsigned int p2 = (unsigned int)(d[0] - '0') * 10 + (unsigned int)(d[1] - '0');
+	unsigned int p3 = p2 * 10 + (unsigned int)(d[2] - '0');
+	unsigned int p4 = p3 * 10 + (unsigned int)(d[3] - '0');
+
+	return d[0] == '4' || d[0] == '6' || (p2 >= 50 && p2 <= 58) ||
+	       (p4 >= 2221 && p4 <= 2720) || p2 == 34 || (p2 >= 36 && p2 <= 39) ||
+	       (p3 >= 300 && p3 <= 305) || (p4 >= 3528 && p4 <= 3589);
+}
+
+/*
+ * A separator @p c next to a number of kind @p kind (0: no separator)
+ * extends it when it has a digit beyond it.
+ */
+static bool
+bench_joins(uint8_t c, uint8_t kind)
+{
+	return kind == 0 ? (c == ' ' || c == '-') : c == kind;
+}
+
+static int
+bench_hs_on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		  unsigned int flags, void *arg)
+{
+	struct bench_hs_ctx *x = arg;
+	const uint8_t *p = x->data;
+	size_t s = (size_t)from, e = (size_t)to, i;
+	uint8_t dig[20], kind = 0;
+	unsigned int n = 0;
+
+	(void)flags;
+	for (i = s; i < e; i++) {
+		if (bench_digit(p[i]))
+			dig[n++] = p[i];
+		else
+			kind = p[i];
+	}
+	/* every regex sees a contiguous number: count it once */
+	if (kind == 0 && id != x->plain_id)
+		return 0;
+	/* maximal on the left and on the right */
+	if (s > 0 && bench_digit(p[s - 1]))
+		return 0;
+	if (s > 1 && bench_digit(p[s - 2]) && bench_joins(p[s - 1], kind))
+		return 0;
+	if (e < x->len && bench_digit(p[e]))
+		return 0;
+	if (e + 1 < x->len && bench_digit(p[e + 1]) && bench_joins(p[e], kind))
+		return 0;
+	if (!bench_prefix_ok(dig) || !weir_luhn_ok(dig, n))
+		return 0;
+	x->found++;
+	x->sum += s;
+	if (x->hits != NULL) {
+		struct bench_hits *h = x->hits;
+
+		if (h->n == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 4096;
+			struct bench_hit *v = realloc(h->v, cap * sizeof(*v));
+
+			if (v == NULL)
+				return 1; /* stops the scan; the caller reports it */
+			h->v = v;
+			h->cap = cap;
+		}
+		h->v[h->n++] = (struct bench_hit){ x->payload, (uint32_t)s, (uint32_t)e };
+	}
+	return 0;
+}
+
+/*
+ * a0: the same scan with a callback that only counts every candidate, to
+ * show how much of a is Hyperscan's own work (not a PAN check).
+ */
+static int
+bench_hs_on_count(unsigned int id, unsigned long long from, unsigned long long to,
+		  unsigned int flags, void *arg)
+{
+	struct bench_hs_ctx *x = arg;
+
+	(void)id;
+	(void)to;
+	(void)flags;
+	x->found++;
+	x->sum += from;
+	return 0;
+}
+
+static int
+bench_hs_pass(const struct bench_payloads *ps, const hs_database_t *db, hs_scratch_t *scratch,
+	      match_event_handler cb, struct bench_hs_ctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		hs_error_t err;
+
+		x->data = ps->data + ps->off[i];
+		x->len = ps->off[i + 1] - ps->off[i];
+		x->payload = (uint32_t)i;
+		err = hs_scan(db, (const char *)x->data, (unsigned int)x->len, 0, scratch,
+			      cb, x);
+		if (err != HS_SUCCESS) {
+			fprintf(stderr, "bench-pan: hs_scan failed: %d\n", err);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* ---- side b: weir_pan_scan ------------------------------------------ */
+
+static int
+bench_pan_pass(const struct bench_payloads *ps, uint64_t *found, uint64_t *sum,
+	       struct bench_hits *hits)
+{
+	struct weir_pan_match m[BENCH_MAX_MATCH];
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		unsigned int n = weir_pan_scan(ps->data + ps->off[i], ps->off[i + 1] - ps->off[i],
+					       m, BENCH_MAX_MATCH);
+		unsigned int k;
+
+		if (n > BENCH_MAX_MATCH) {
+			fprintf(stderr, "bench-pan: payload %zu: %u numbers, more than %d\n", i, n,
+				BENCH_MAX_MATCH);
+			return -E2BIG;
+		}
+		*found += n;
+		for (k = 0; k < n; k++) {
+			*sum += m[k].start;
+			if (hits == NULL)
+				continue;
+			if (hits->n == hits->cap) {
+				size_t cap = hits->cap ? hits->cap * 2 : 4096;
+				struct bench_hit *v = realloc(hits->v, cap * sizeof(*v));
+
+				if (v == NULL)
+					return -ENOMEM;
+				hits->v = v;
+				hits->cap = cap;
+			}
+			hits->v[hits->n++] = (struct bench_hit){ (uint32_t)i, m[k].start, m[k].end };
+		}
+	}
+	return 0;
+}
+
+/* ---- the equality check --------------------------------------------- */
+
+static int
+bench_hit_cmp(const void *pa, const void *pb)
+{
+	const struct bench_hit *a = pa, *b = pb;
+
+	if (a->payload != b->payload)
+		return a->payload < b->payload ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->end != b->end)
+		return a->end < b->end ? -1 : 1;
+	return 0;
+}
+
+static void
+bench_print_hit(const char *who, const struct bench_payloads *ps, const struct bench_hit *h)
+{
+	const uint8_t *p = ps->data + ps->off[h->payload];
+	size_t plen = ps->off[h->payload + 1] - ps->off[h->payload];
+	size_t lo = h->start > 8 ? h->start - 8 : 0;
+	size_t hi = h->end + 8 < plen ? h->end + 8 : plen;
+
+	fprintf(stderr, "  %s: payload %" PRIu32 " [%" PRIu32 ", %" PRIu32 ") \"%.*s\" in \"%.*s\"\n",
+		who, h->payload, h->start, h->end, (int)(h->end - h->start), (const char *)p + h->start,
+		(int)(hi - lo), (const char *)p + lo);
+}
+
+/* @return 0 when both sides found the same numbers, else 1. */
+static int
+bench_compare(const struct bench_payloads *ps, struct bench_hits *a, struct bench_hits *b)
+{
+	size_t i;
+
+	/* Hyperscan reports by end offset; the scanner by start */
+	qsort(a->v, a->n, sizeof(*a->v), bench_hit_cmp);
+	for (i = 0; i < a->n || i < b->n; i++) {
+		if (i < a->n && i < b->n && bench_hit_cmp(&a->v[i], &b->v[i]) == 0)
+			continue;
+		fprintf(stderr, "bench-pan: DIFFERENT: number %zu of %zu (hs) / %zu (pan)\n", i,
+			a->n, b->n);
+		if (i < a->n)
+			bench_print_hit("hs+callback", ps, &a->v[i]);
+		if (i < b->n)
+			bench_print_hit("weir_pan_scan", ps, &b->v[i]);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static int
+bench_dbl_cmp(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static void
+bench_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bench-pan [-n PAYLOADS] [-l BYTES] [-i ITERS] [-s SEED] [-2] [-c] [-r]\n"
+		"                 [-w FILE]\n"
+		"  -n  payloads to generate (default 20000)\n"
+		"  -l  bytes per payload, whole records (default 1024, at most %d)\n"
+		"  -i  timed passes per side (default 20)\n"
+		"  -s  generator seed (default 1)\n"
+		"  -2  two regexes (space, dash) instead of three (plain, space, dash)\n"
+		"  -c  check only: equality of both sides, no timing\n"
+		"  -r  random digit soup (at most 1024 bytes each) instead of records:\n"
+		"      a harder equality check, not traffic\n"
+		"  -w  also write the payloads, back to back, to FILE\n",
+		BENCH_MAX_LEN);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_payloads ps = { 0 };
+	struct bench_hits ha = { 0 }, hb = { 0 };
+	struct bench_hs_ctx x = { 0 };
+	hs_database_t *db = NULL;
+	hs_scratch_t *scratch = NULL;
+	hs_compile_error_t *cerr = NULL;
+	unsigned int ids[3] = { BENCH_RE_PLAIN, BENCH_RE_SPACE, BENCH_RE_DASH };
+	unsigned int flags[3] = { HS_FLAG_SOM_LEFTMOST, HS_FLAG_SOM_LEFTMOST, HS_FLAG_SOM_LEFTMOST };
+	const char *exprs[3];
+	unsigned long n_payloads = 20000, target = 1024, iters = 20, seed = 1, k;
+	unsigned int n_exprs = 3;
+	bool check_only = false, soup = false;
+	const char *dump = NULL;
+	uint64_t found_b = 0, sum_b = 0;
+	double *ra = NULL, *ra0 = NULL, *rb = NULL, t0, mb;
+	int c, rc = 1;
+
+	while ((c = getopt(argc, argv, "n:l:i:s:2crw:h")) != -1) {
+		switch (c) {
+		case 'n':
+			n_payloads = strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			target = strtoul(optarg, NULL, 0);
+			break;
+		case 'i':
+			iters = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		case '2':
+			n_exprs = 2;
+			break;
+		case 'c':
+			check_only = true;
+			break;
+		case 'r':
+			soup = true;
+			break;
+		case 'w':
+			dump = optarg;
+			break;
+		case 'h':
+			bench_usage(stdout);
+			return 0;
+		default:
+			bench_usage(stderr);
+			return 2;
+		}
+	}
+	if (n_payloads == 0 || n_payloads > 10000000 || target == 0 || target > BENCH_MAX_LEN ||
+	    iters == 0 || iters > 100000) {
+		bench_usage(stderr);
+		return 2;
+	}
+
+	if (bench_generate(&ps, n_payloads, target, seed, soup) != 0) {
+		fprintf(stderr, "bench-pan: out of memory generating payloads\n");
+		goto out;
+	}
+	if (dump != NULL) {
+		FILE *f = fopen(dump, "wb");
+
+		if (f == NULL || fwrite(ps.data, 1, ps.len, f) != ps.len || fclose(f) != 0) {
+			fprintf(stderr, "bench-pan: %s: %s\n", dump, strerror(errno));
+			goto out;
+		}
+	}
+	for (k = 0; k < n_exprs; k++) {
+		ids[k] = n_exprs == 3 ? (unsigned int)k : (unsigned int)k + 1;
+		exprs[k] = bench_exprs[ids[k]];
+	}
+	if (hs_compile_multi(exprs, flags, ids, n_exprs, HS_MODE_BLOCK, NULL, &db, &cerr) !=
+	    HS_SUCCESS) {
+		fprintf(stderr, "bench-pan: hs_compile_multi failed: expression %d: %s\n",
+			cerr->expression, cerr->message);
+		hs_free_compile_error(cerr);
+		goto out;
+	}
+	if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+		fprintf(stderr, "bench-pan: hs_alloc_scratch failed\n");
+		goto out;
+	}
+
+	/* the same numbers on both sides, or nothing to measure */
+	x.plain_id = n_exprs == 3 ? BENCH_RE_PLAIN : BENCH_RE_SPACE;
+	x.hits = &ha;
+	if (bench_hs_pass(&ps, db, scratch, bench_hs_on_match, &x) != 0 ||
+	    bench_pan_pass(&ps, &found_b, &sum_b, &hb) != 0)
+		goto out;
+	printf("bench-pan: %lu payloads, %zu bytes (%.1f%% digits), %u regexes, %s\n",
+	       n_payloads, ps.len, 100.0 * (double)ps.digits / (double)ps.len, n_exprs,
+	       hs_version());
+	printf("  planted_pans: %" PRIu64 "\n", ps.planted);
+	printf("  found_hs: %zu\n", ha.n);
+	printf("  found_pan: %zu\n", hb.n);
+	if (bench_compare(&ps, &ha, &hb) != 0)
+		goto out;
+	if (hb.n < ps.planted) {
+		fprintf(stderr, "bench-pan: fewer numbers than planted\n");
+		goto out;
+	}
+	printf("  same: yes\n");
+	if (check_only) {
+		rc = 0;
+		goto out;
+	}
+
+	ra = calloc(iters, sizeof(*ra));
+	ra0 = calloc(iters, sizeof(*ra0));
+	rb = calloc(iters * BENCH_B_REPS, sizeof(*rb));
+	if (ra == NULL || ra0 == NULL || rb == NULL)
+		goto out;
+	mb = (double)ps.len / 1e6;
+	x.hits = NULL;
+	for (k = 0; k < iters; k++) {
+		uint64_t fb, sb;
+		struct bench_hs_ctx x0 = { 0 };
+		unsigned int r;
+
+		x.found = 0;
+		x.sum = 0;
+		t0 = bench_now();
+		if (bench_hs_pass(&ps, db, scratch, bench_hs_on_match, &x) != 0)
+			goto out;
+		ra[k] = mb / (bench_now() - t0);
+		t0 = bench_now();
+		if (bench_hs_pass(&ps, db, scratch, bench_hs_on_count, &x0) != 0)
+			goto out;
+		ra0[k] = mb / (bench_now() - t0);
+		for (r = 0; r < BENCH_B_REPS; r++) {
+			fb = 0;
+			sb = 0;
+			t0 = bench_now();
+			if (bench_pan_pass(&ps, &fb, &sb, NULL) != 0)
+				goto out;
+			rb[k * BENCH_B_REPS + r] = mb / (bench_now() - t0);
+			if (x.found != fb || x.sum != sb) {
+				fprintf(stderr, "bench-pan: pass %lu: counts differ\n", k);
+				goto out;
+			}
+		}
+	}
+	qsort(ra, iters, sizeof(*ra), bench_dbl_cmp);
+	qsort(ra0, iters, sizeof(*ra0), bench_dbl_cmp);
+	qsort(rb, iters * BENCH_B_REPS, sizeof(*rb), bench_dbl_cmp);
+	printf("  passes: %lu\n", iters);
+	printf("  a_hs_mbps: %.1f (min %.1f, max %.1f)\n", ra[iters / 2], ra[0], ra[iters - 1]);
+	printf("  a0_hs_count_only_mbps: %.1f (min %.1f, max %.1f)\n", ra0[iters / 2], ra0[0],
+	       ra0[iters - 1]);
+	printf("  b_pan_mbps: %.1f (min %.1f, max %.1f; %lu passes)\n",
+	       rb[iters * BENCH_B_REPS / 2], rb[0], rb[iters * BENCH_B_REPS - 1],
+	       iters * BENCH_B_REPS);
+	printf("  ratio_b_a: %.2f (of the medians)\n", rb[iters * BENCH_B_REPS / 2] / ra[iters / 2]);
+	rc = 0;
+out:
+	free(ra);
+	free(ra0);
+	free(rb);
+	free(ha.v);
+	free(hb.v);
+	hs_free_scratch(scratch);
+	hs_free_database(db);
+	free(ps.data);
+	free(ps.off);
+	return rc;
+}

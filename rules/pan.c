@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The `pan` scanner and the Luhn check: the hot-path confirm step behind
+ * two keywords of our own (not Suricata's), `pan` and `luhn`. Card-number
+ * regexes have no literal factor, so Hyperscan would walk every digit of
+ * digit-heavy payloads with them; this file finds the same numbers in one
+ * pass over the bytes, 64 at a time, with no allocation.
+ *
+ * What a PAN is here (the `pan` keyword):
+ *
+ *   - 13 to 19 ASCII digits, either contiguous or grouped by single
+ *     separators of one kind: all spaces or all dashes within one number
+ *     ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111";
+ *     groups may have any size, "4 111111 111111111" counts as well);
+ *   - maximal: it cannot be extended on either side, not by a digit and
+ *     not by a separator of its own kind followed by a digit. A number
+ *     without separators cannot be extended by either kind. So a run of 25
+ *     digits is not a card and holds none, "4111 1111 1111 1111 1111" (20
+ *     digits) is not one either, nor is "05 4111111111111111" (18 digits);
+ *   - a separator of the other kind, or two separators in a row, end the
+ *     number. Where the kind changes, the group at the change belongs to
+ *     both numbers: "2024-01-05 4111-1111-1111-1111" holds the date
+ *     "2024-01-05", the number "05 4111" and the card, which is found;
+ *     "4111 1111-1111 1111" is three numbers of eight digits, none a card;
+ *     and in "2024-01-05 4111 1111 1111 1111" the space-grouped number is
+ *     "05 4111 1111 1111 1111", 18 digits and no card. This reading is the
+ *     same from either side, and a regex with a left-most start finds each
+ *     number at its own start, which a left-to-right tokenizer would not;
+ *   - it passes the Luhn check;
+ *   - it starts with an issuer prefix (IIN) among: Visa 4; Mastercard
+ *     51-55 and 2221-2720; Amex 34, 37; Discover 6011, 644-649, 65; Diners
+ *     36, 300-305, 38-39; JCB 3528-3589; UnionPay 62; Maestro 50, 56-58 and
+ *     every other 6. Together: 4, 6, 50-58, 34, 36-39, 300-305,
+ *     2221-2720, 3528-3589.
+ *
+ * Length is 13..19 for every brand, on purpose: per-brand lengths overlap
+ * (Maestro 12-19 under 6 against Discover 16-19 under 65, Visa 13/16/19)
+ * and real issuers drift from the tables, so a per-brand rule would miss
+ * numbers for little gain once Luhn has cut false positives by ten.
+ *
+ * Each PAN is reported once, in order of its first digit. Two PANs may
+ * share a group only where the separator kind changes between them.
+ *
+ * The `luhn` keyword (weir_luhn_in) is narrower on purpose: it looks for a
+ * maximal run of 13..19 consecutive digits (no separators) inside the
+ * matched bytes that passes Luhn, whatever its prefix. Maximal means the
+ * same as above: a run of 25 digits holds no Luhn-valid window; the ends
+ * of the given range count as boundaries.
+ *
+ * How: each 64-byte block becomes three bitmasks (digit, space-or-dash,
+ * then "joined" = digit or a separator with a digit on both sides). A run
+ * of joined bytes is a chain of digit groups; only chains of at least 13
+ * bytes can hold a PAN, so everything else (text, amounts, short ids) is
+ * skipped by mask arithmetic without looking at single bytes. A chain
+ * inside one block is mostly settled from its bits too (a popcount of
+ * fewer than 13 digits, or a plain run: straight to prefix and Luhn);
+ * the rest are split into same-kind numbers by a short scalar walk.
+ * There is no state outside the call: any thread may scan at any time.
+ * perf/bench_pan.c measures it against the equivalent Hyperscan regexes.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "suri.h"
+
+#define PAN_MIN_DIGITS 13
+#define PAN_MAX_DIGITS 19
+#define PAN_BLOCK 64 /* bytes per mask: one bit per byte in a uint64_t */
+
+/* What a chain handler does with a maximal chain. */
+enum pan_mode {
+	PAN_MODE_SCAN, /* weir_pan_scan: grouped numbers, prefix, Luhn */
+	PAN_MODE_LUHN, /* weir_luhn_in: digit runs, Luhn only, stop at first */
+};
+
+struct pan_ctx {
+	struct weir_pan_match *out;
+	unsigned int max;
+	unsigned int n;
+};
+
+/* Luhn's doubled digit with its digits summed, by digit. */
+static const uint8_t pan_luhn_double[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
+
+static inline bool
+pan_is_digit(uint8_t c)
+{
+	return (unsigned int)(c - '0') < 10;
+}
+
+/*
+ * Digit and separator masks of the 64 bytes at @p b: bit i is byte i.
+ * SSE2 is part of x86-64, so the fallback only serves other machines.
+ */
+static inline void
+pan_masks(const uint8_t *b, uint64_t *digit, uint64_t *sep)
+{
+#if defined(__SSE2__)
+	/* c + (128 - '0') turns '0'..'9' into the ten smallest signed bytes */
+	const __m128i bias = _mm_set1_epi8((char)(128 - '0'));
+	const __m128i limit = _mm_set1_epi8((char)(-128 + 10));
+	const __m128i space = _mm_set1_epi8(' ');
+	const __m128i dash = _mm_set1_epi8('-');
+	uint64_t d = 0, s = 0;
+	int k;
+
+	for (k = 0; k < PAN_BLOCK / 16; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+		__m128i isd = _mm_cmplt_epi8(_mm_add_epi8(x, bias), limit);
+		__m128i iss = _mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, dash));
+
+		d |= (uint64_t)(uint16_t)_mm_movemask_epi8(isd) << (16 * k);
+		s |= (uint64_t)(uint16_t)_mm_movemask_epi8(iss) << (16 * k);
+	}
+	*digit = d;
+	*sep = s;
+#else
+	uint64_t d = 0, s = 0;
+	int i;
+
+	for (i = 0; i < PAN_BLOCK; i++) {
+		d |= (uint64_t)pan_is_digit(b[i]) << i;
+		s |= (uint64_t)(b[i] == ' ' || b[i] == '-') << i;
+	}
+	*digit = d;
+	*sep = s;
+#endif
+}
+
+/* Luhn over @p n bytes known to be digits: the scanner's inner check. */
+static inline bool
+pan_luhn(const uint8_t *d, size_t n)
+{
+	unsigned int sum = 0;
+	size_t i;
+
+	/* from the right: the last digit as is, every second one doubled */
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (unsigned int)(d[n - 1 - i] - '0') + pan_luhn_double[d[n - 2 - i] - '0'];
+	if (i < n)
+		sum += (unsigned int)(d[0] - '0');
+	return sum % 10 == 0;
+}
+
+bool
+weir_luhn_ok(const uint8_t *digits, size_t n)
+{
+	unsigned int sum = 0;
+	size_t i;
+
+	if (n == 0)
+		return false;
+	/* from the right: the last digit as is, every second one doubled */
+	for (i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)(digits[n - 1 - i] - '0');
+
+		if (d > 9)
+			return false;
+		sum += (i & 1) ? pan_luhn_double[d] : d;
+	}
+	return sum % 10 == 0;
+}
+
+/* Issuer prefixes of the header comment, on the first four digits. */
+static inline bool
+pan_prefix_ok(const uint8_t *d)
+{
+	unsigned int p2 = (unsigned int)(d[0] - '0') * 10 + (unsigned int)(d[1] - '0');
+	unsigned int p3, p4;
+
+	switch (d[0]) {
+	case '4':
+	case '6':
+		return true;
+	case '5':
+		return p2 <= 58;
+	case '2':
+		p4 = p2 * 100 + (unsigned int)(d[2] - '0') * 10 + (unsigned int)(d[3] - '0');
+		return p4 >= 2221 && p4 <= 2720;
+	case '3':
+		if (p2 == 34 || p2 >= 36)
+			return true;
+		p3 = p2 * 10 + (unsigned int)(d[2] - '0');
+		if (p3 >= 300 && p3 <= 305)
+			return true;
+		p4 = p3 * 10 + (unsigned int)(d[3] - '0');
+		return p4 >= 3528 && p4 <= 3589;
+	default:
+		return false;
+	}
+}
+
+/*
+ * One same-kind number [start, end) with @p n_digits digits, separators
+ * included: keep it when it is a PAN.
+ */
+static void
+pan_number(struct pan_ctx *ctx, const uint8_t *data, size_t start, size_t end, size_t n_digits)
+{
+	uint8_t dig[PAN_MAX_DIGITS];
+	const uint8_t *d = data + start;
+	size_t i, n = 0;
+
+	if (n_digits < PAN_MIN_DIGITS || n_digits > PAN_MAX_DIGITS)
+		return;
+	if (end - start != n_digits) {
+		/* grouped: gather the digits; a separator is written, then
+		 * overwritten by the digit after it */
+		for (i = start; i < end; i++) {
+			dig[n] = data[i];
+			n += pan_is_digit(data[i]);
+		}
+		d = dig;
+	}
+	/* the prefix first: it turns away most digit runs (ids, timestamps) */
+	if (!pan_prefix_ok(d) || !pan_luhn(d, n_digits))
+		return;
+	if (ctx->n < ctx->max) {
+		ctx->out[ctx->n].start = (uint32_t)start;
+		ctx->out[ctx->n].end = (uint32_t)end;
+		ctx->out[ctx->n].n_digits = (uint8_t)n_digits;
+	}
+	ctx->n++;
+}
+
+/*
+ * A maximal chain [a, b): digits joined by single separators, starting and
+ * ending with a digit, every separator between two digits. Split it into
+ * numbers where the separator kind changes; the group before the change
+ * belongs to both numbers.
+ */
+static void
+pan_chain(struct pan_ctx *ctx, const uint8_t *data, size_t a, size_t b)
+{
+	size_t start = a, n_digits = 0, i = a;
+	uint8_t kind = 0; /* 0 until the first separator */
+
+	for (;;) {
+		size_t group = i;
+
+		while (i < b && pan_is_digit(data[i]))
+			i++;
+		n_digits += i - group;
+		if (i == b) {
+			pan_number(ctx, data, start, b, n_digits);
+			return;
+		}
+		if (kind != 0 && data[i] != kind) {
+			pan_number(ctx, data, start, i, n_digits);
+			start = group;
+			n_digits = i - group;
+		}
+		kind = data[i];
+		i++;
+	}
+}
+
+/* A maximal digit run [a, b) for weir_luhn_in. */
+static inline bool
+pan_luhn_run(const uint8_t *data, size_t a, size_t b)
+{
+	return b - a <= PAN_MAX_DIGITS && weir_luhn_ok(data + a, b - a);
+}
+
+/* Bits 0..n-1 set, n < 64. */
+static inline uint64_t
+pan_low(unsigned int n)
+{
+	return (UINT64_C(1) << n) - 1;
+}
+
+/*
+ * Hand a chain to the mode's handler. @return true when the walk may stop
+ * (weir_luhn_in found its run). When the chain lies in one block, @p cd
+ * and @p cs are its digit and separator bits and @p known is true: most
+ * chains are then settled without reading a byte (too few digits, or a
+ * plain digit run too long).
+ */
+static inline bool
+pan_emit(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t a, size_t b,
+	 bool known, uint64_t cd, uint64_t cs)
+{
+	if (mode == PAN_MODE_LUHN)
+		return pan_luhn_run(data, a, b);
+	if (known) {
+		size_t nd = (size_t)__builtin_popcountll(cd);
+
+		if (nd < PAN_MIN_DIGITS)
+			return false;
+		if (cs == 0) {
+			pan_number(ctx, data, a, b, nd);
+			return false;
+		}
+	}
+	pan_chain(ctx, data, a, b);
+	return false;
+}
+
+/*
+ * The one pass. Per block: J = joined bytes (digits, and in scan mode
+ * separators with a digit on both sides). A maximal run of J bits is a
+ * chain; chains shorter than PAN_MIN_DIGITS bytes cannot hold 13 digits
+ * and are never looked at. The run at the top of a block carries into the
+ * next (run_start, run_len); the lookahead byte past the block decides
+ * whether the block's last separator joins.
+ *
+ * @p mode is a constant at each call site, so each caller gets its own
+ * copy of the loop without a branch on it.
+ */
+static inline bool
+pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t len)
+{
+	uint8_t tail[PAN_BLOCK];
+	size_t p, run_start = 0, run_len = 0;
+	uint64_t prev_digit = 0; /* bit 0: byte p - 1 is a digit */
+
+	for (p = 0; p < len; p += PAN_BLOCK) {
+		const uint8_t *blk = data + p;
+		uint64_t d, s, j, next_digit = 0, m, r;
+		unsigned int lead, top;
+
+		if (len - p < PAN_BLOCK) {
+			/* zero padding is neither digit nor separator */
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, blk, len - p);
+			blk = tail;
+		} else if (len - p > PAN_BLOCK) {
+			next_digit = pan_is_digit(data[p + PAN_BLOCK]);
+		}
+		pan_masks(blk, &d, &s);
+		if (mode == PAN_MODE_SCAN)
+			j = d | (s & ((d << 1) | prev_digit) & ((d >> 1) | (next_digit << 63)));
+		else
+			j = d;
+		prev_digit = d >> 63;
+
+		if (j == UINT64_MAX) {
+			if (run_len == 0)
+				run_start = p;
+			run_len += PAN_BLOCK;
+			continue;
+		}
+		/* the run carried in ends at the block's first zero bit */
+		lead = (unsigned int)__builtin_ctzll(~j);
+		if (run_len + lead >= PAN_MIN_DIGITS) {
+			bool known = run_len == 0;
+
+			if (known)
+				run_start = p;
+			if (pan_emit(mode, ctx, data, run_start, p + lead, known, d & pan_low(lead),
+				     s & pan_low(lead)))
+				return true;
+		}
+		/* runs inside the block: neither the carried one nor the top one */
+		top = (unsigned int)__builtin_clzll(~j);
+		m = j & ~pan_low(lead);
+		if (top != 0)
+			m &= pan_low(PAN_BLOCK - top);
+		/* r: bit i set when bits i..i+12 of m are all set */
+		r = m & (m >> 1);
+		r &= r >> 2;
+		r &= r >> 4;
+		r &= r >> 5;
+		while (r != 0) {
+			unsigned int a = (unsigned int)__builtin_ctzll(r);
+			/* m's bit 63 is clear (top run removed), so b <= 63 */
+			unsigned int b = a + (unsigned int)__builtin_ctzll(~(m >> a));
+			uint64_t bits = pan_low(b) & ~pan_low(a);
+
+			if (pan_emit(mode, ctx, data, p + a, p + b, true, d & bits, s & bits))
+				return true;
+			r &= ~pan_low(b);
+		}
+		run_len = top;
+		run_start = p + PAN_BLOCK - top;
+	}
+	/* a run reaching the end of a buffer of whole blocks */
+	if (run_len >= PAN_MIN_DIGITS)
+		return pan_emit(mode, ctx, data, run_start, len, false, 0, 0);
+	return false;
+}
+
+unsigned int
+weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_match *out, unsigned int max)
+{
+	struct pan_ctx ctx = { .out = out, .max = out != NULL ? max : 0, .n = 0 };
+
+	/* offsets are 32-bit: payloads are packets, far below 4 GiB */
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	pan_walk(PAN_MODE_SCAN, &ctx, data, len);
+	return ctx.n;
+}
+
+bool
+weir_luhn_in(const uint8_t *data, size_t len)
+{
+	return pan_walk(PAN_MODE_LUHN, NULL, data, len);
+}

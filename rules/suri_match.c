@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Exact evaluation of a Suricata rule's payload items on one packet: the
+ * confirm step after the Hyperscan scan for rules Hyperscan cannot decide
+ * alone (suri_hs.c says which), and the reference semantics the golden
+ * tests hold the rest of the pipeline to.
+ *
+ * It is a re-statement, item for item, of Suricata's payload inspection
+ * (DetectEngineContentInspectionInternal in detect-engine-content-
+ * inspection.c, Suricata 7/8) for the keywords of this subset: items are
+ * walked in rule order, each match leaves "prev_end" (Suricata's
+ * det_ctx->buffer_offset) for the relative items after it, and when a
+ * later item fails, the item it is relative to retries its next
+ * occurrence. Suricata does not search every combination: each step
+ * answers "match", "no match, an earlier item may retry" or "no match,
+ * stop" (1 / 0 / -1 here), and whether an item retries at all depends on
+ * flags its successors set when the rule was parsed (WITHIN_NEXT,
+ * RELATIVE_NEXT). Those flags are recomputed in sm_link() the way
+ * detect-within.c, detect-distance.c and detect-pcre.c set them, so the
+ * same rules match the same packets, including the corners (a within
+ * window that ends before the payload starts, a relative pcre whose
+ * subject starts at prev_end, the inspection step limit).
+ *
+ * `luhn` and `pan` are ours. luhn filters the occurrences of the item it
+ * follows (an occurrence without a Luhn-valid digit run is as if it did
+ * not exist, so the search goes on to the next one); pan is an item that
+ * holds when the packet carries a card number anywhere and does not move
+ * prev_end.
+ *
+ * Threads: weir_sprog_build/free on the control side; a built program is
+ * immutable and shared by every worker. weir_sprog_match runs on the hot
+ * path with the worker's own weir_match_ctx: it allocates nothing, makes
+ * no syscall and does not log (with the PCRE2 JIT; see weir_match_ctx_new
+ * for the interpreter).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "suri.h"
+
+/*
+ * Suricata's detect.inspection-recursion-limit default
+ * (DETECT_ENGINE_DEFAULT_INSPECTION_RECURSION_LIMIT): one packet's
+ * inspection of one rule gives up, as no match, on the 3000th item
+ * evaluation. It bounds the backtracking of relative chains, whose
+ * combinations grow as (occurrences)^(items). We count the same steps
+ * and, in addition, every occurrence `luhn` rejects, so a pcre whose
+ * matches all fail the check cannot iterate over a whole 64 KiB payload
+ * unbounded either.
+ */
+#define SM_STEP_LIMIT 3000
+
+/*
+ * Suricata's pcre defaults (SC_MATCH_LIMIT_DEFAULT and
+ * SC_MATCH_LIMIT_RECURSION_DEFAULT in detect-pcre.h), which it applies to
+ * every pcre without the `O` flag: a pattern that needs more backtracking
+ * than this on a packet is "no match" there, in Suricata and here. This is
+ * what keeps a hostile pattern ((a+)+$ on a run of a's) from holding a
+ * worker: the match limit caps the work of one pcre2_match() call (the JIT
+ * honours it too), and with SM_STEP_LIMIT calls at most this many times
+ * per packet and rule.
+ */
+#define SM_PCRE_MATCH_LIMIT 3500
+#define SM_PCRE_DEPTH_LIMIT 1500
+
+/* Flags an item receives from the relative items after it (Suricata's
+ * DETECT_CONTENT_WITHIN_NEXT, DETECT_CONTENT_DISTANCE_NEXT and
+ * DETECT_PCRE_RELATIVE_NEXT). */
+#define SM_WITHIN_NEXT	      0x1u
+#define SM_DISTANCE_NEXT      0x2u
+#define SM_RELATIVE_NEXT      (SM_WITHIN_NEXT | SM_DISTANCE_NEXT)
+#define SM_PCRE_RELATIVE_NEXT 0x4u
+
+struct sm_item {
+	enum weir_item_kind kind;
+	bool negated;
+	bool nocase;
+	bool relative; /* content: distance or within; pcre: R */
+	bool luhn;
+	bool has_offset, has_depth, has_distance, has_within;
+	bool never;	   /* content with luhn whose bytes hold no valid run */
+	unsigned int next; /* SM_*_NEXT */
+	int32_t offset, depth, distance, within;
+	uint8_t *bytes; /* content; folded to lower case when nocase */
+	uint32_t len;
+	uint32_t *skip; /* nocase: Horspool shift per (folded) byte */
+	pcre2_code *code;
+};
+
+struct weir_sprog {
+	unsigned int n;
+	bool needs_ctx;		   /* has pcre or pan items */
+	pcre2_match_context *mctx; /* limits for every pcre item */
+	struct sm_item items[];
+};
+
+struct weir_match_ctx {
+	pcre2_match_data *md;
+	/* pan scan of the current packet: -1 not done, 0 none, 1 found */
+	int pan_state;
+	const uint8_t *pan_data;
+	uint32_t pan_len;
+};
+
+/* One weir_sprog_match() call. */
+struct sm_run {
+	const struct weir_sprog *p;
+	const uint8_t *buf;
+	uint32_t len;
+	struct weir_match_ctx *ctx;
+	unsigned int steps; /* Suricata's recursion.count */
+};
+
+static inline uint8_t
+sm_fold(uint8_t c)
+{
+	/* ASCII only, as Suricata's u8_tolower: 0xC1 and 0xE1 stay apart. */
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+sm_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- build (control thread) ------------------------------------------ */
+
+/*
+ * Set the *_NEXT flags the way Suricata's keyword setup does: a relative
+ * item marks the nearest content or pcre before it (pan is not one of
+ * Suricata's keywords and is skipped).
+ *   - within on a content: WITHIN_NEXT on a previous content
+ *     (detect-within.c);
+ *   - distance on a content: DISTANCE_NEXT, or RELATIVE_NEXT when this
+ *     content is negated (detect-distance.c: a later occurrence of the
+ *     previous match can leave a negated window empty, so it must retry);
+ *   - pcre R: RELATIVE_NEXT on a previous content (detect-pcre.c);
+ *   - any of these after a pcre: PCRE_RELATIVE_NEXT on it.
+ * Only WITHIN_NEXT (content) and PCRE_RELATIVE_NEXT (pcre) make an item
+ * retry its next occurrence; DISTANCE_NEXT only keeps a negated content
+ * from ending the whole inspection (DETECT_CONTENT_IS_SINGLE).
+ */
+static void
+sm_link(struct sm_item *items, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		struct sm_item *it = &items[i], *prev = NULL;
+
+		if (it->kind == WEIR_ITEM_PAN || !it->relative)
+			continue;
+		for (j = i; j > 0; j--) {
+			if (items[j - 1].kind != WEIR_ITEM_PAN) {
+				prev = &items[j - 1];
+				break;
+			}
+		}
+		if (prev == NULL)
+			continue;
+		if (prev->kind == WEIR_ITEM_PCRE) {
+			prev->next |= SM_PCRE_RELATIVE_NEXT;
+		} else if (it->kind == WEIR_ITEM_PCRE) {
+			prev->next |= SM_RELATIVE_NEXT;
+		} else {
+			if (it->has_within)
+				prev->next |= SM_WITHIN_NEXT;
+			if (it->has_distance)
+				prev->next |= it->negated ? SM_RELATIVE_NEXT : SM_DISTANCE_NEXT;
+		}
+	}
+}
+
+static int
+sm_build_content(struct sm_item *it, const struct weir_item *src, char *err, size_t errlen)
+{
+	uint32_t i;
+
+	if (src->len == 0 || src->bytes == NULL) {
+		sm_set_err(err, errlen, "content: empty pattern");
+		return -EINVAL;
+	}
+	/* the parser guarantees these (suri.h); a negative offset would
+	 * make the search read before the payload */
+	if ((src->has_offset && src->offset < 0) || (src->has_depth && src->depth < 1) ||
+	    (src->has_within && src->within < 1)) {
+		sm_set_err(err, errlen, "content: offset, depth or within out of range");
+		return -EINVAL;
+	}
+	it->len = src->len;
+	it->bytes = malloc(src->len);
+	if (it->bytes == NULL)
+		return -ENOMEM;
+	memcpy(it->bytes, src->bytes, src->len);
+	/*
+	 * luhn after a content looks at bytes that are always the content
+	 * itself (nocase changes letters, never digits), so its verdict is
+	 * the same for every occurrence: decide it once here.
+	 */
+	if (src->luhn)
+		it->never = !weir_luhn_in(src->bytes, src->len);
+	if (!it->nocase)
+		return 0;
+	for (i = 0; i < it->len; i++)
+		it->bytes[i] = sm_fold(it->bytes[i]);
+	it->skip = malloc(256 * sizeof(*it->skip));
+	if (it->skip == NULL)
+		return -ENOMEM;
+	for (i = 0; i < 256; i++)
+		it->skip[i] = it->len;
+	for (i = 0; i + 1 < it->len; i++)
+		it->skip[it->bytes[i]] = it->len - 1 - i;
+	return 0;
+}
+
+static int
+sm_build_pcre(struct sm_item *it, const struct weir_item *src, char *err, size_t errlen)
+{
+	uint32_t opts = 0;
+	int code;
+	PCRE2_SIZE eoff;
+	PCRE2_UCHAR msg[256];
+
+	if (src->pcre == NULL) {
+		sm_set_err(err, errlen, "pcre: no pattern");
+		return -EINVAL;
+	}
+	if (src->pcre_flags & WEIR_PCRE_I)
+		opts |= PCRE2_CASELESS;
+	if (src->pcre_flags & WEIR_PCRE_S)
+		opts |= PCRE2_DOTALL;
+	if (src->pcre_flags & WEIR_PCRE_M)
+		opts |= PCRE2_MULTILINE;
+	if (src->pcre_flags & WEIR_PCRE_X)
+		opts |= PCRE2_EXTENDED;
+	/*
+	 * As Suricata (DetectPcreParse): groups do not capture unless the
+	 * pattern refers to one (\1), which the first compile reports as
+	 * error 115 and the second then allows. Only the whole match is
+	 * ever read, so captures are work for nothing.
+	 */
+	it->code = pcre2_compile((PCRE2_SPTR)src->pcre, PCRE2_ZERO_TERMINATED,
+				 opts | PCRE2_NO_AUTO_CAPTURE, &code, &eoff, NULL);
+	if (it->code == NULL && code == PCRE2_ERROR_BAD_SUBPATTERN_REFERENCE)
+		it->code = pcre2_compile((PCRE2_SPTR)src->pcre, PCRE2_ZERO_TERMINATED, opts, &code,
+					 &eoff, NULL);
+	if (it->code == NULL) {
+		if (code == PCRE2_ERROR_NOMEMORY)
+			return -ENOMEM;
+		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", code);
+		sm_set_err(err, errlen, "pcre \"%s\": %s at offset %lu", src->pcre,
+			   (const char *)msg, (unsigned long)eoff);
+		return -EINVAL;
+	}
+	/*
+	 * The JIT is what makes the hot path allocation-free (it runs on a
+	 * 32 KiB stack of its own on the machine stack, like Suricata, which
+	 * sets no JIT stack either). It can be unavailable (no executable
+	 * memory): the interpreter then gives the same answers, only slower.
+	 */
+	(void)pcre2_jit_compile(it->code, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static void
+sm_item_clear(struct sm_item *it)
+{
+	free(it->bytes);
+	free(it->skip);
+	pcre2_code_free(it->code);
+}
+
+int
+weir_sprog_build(const struct weir_srule *r, struct weir_sprog **out, char *err, size_t errlen,
+		 unsigned int *err_col)
+{
+	struct weir_sprog *p;
+	unsigned int i, n;
+	int rc = 0;
+
+	if (r == NULL || out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	n = r->n_items;
+	if (n > 0 && r->items == NULL)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p) + (size_t)n * sizeof(p->items[0]));
+	if (p == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct weir_item *src = &r->items[i];
+		struct sm_item *it = &p->items[i];
+
+		it->kind = src->kind;
+		it->negated = src->negated;
+		it->nocase = src->nocase;
+		it->luhn = src->luhn;
+		it->has_offset = src->has_offset;
+		it->has_depth = src->has_depth;
+		it->has_distance = src->has_distance;
+		it->has_within = src->has_within;
+		it->offset = src->offset;
+		it->depth = src->depth;
+		it->distance = src->distance;
+		it->within = src->within;
+		p->n = i + 1; /* items[0..i] are cleared on failure */
+		switch (src->kind) {
+		case WEIR_ITEM_CONTENT:
+			/* Suricata's test is the flags, not a separate bit. */
+			it->relative = src->has_distance || src->has_within;
+			rc = sm_build_content(it, src, err, errlen);
+			break;
+		case WEIR_ITEM_PCRE:
+			it->relative = src->relative;
+			rc = sm_build_pcre(it, src, err, errlen);
+			p->needs_ctx = true;
+			if (rc == 0 && p->mctx == NULL) {
+				p->mctx = pcre2_match_context_create(NULL);
+				if (p->mctx == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				pcre2_set_match_limit(p->mctx, SM_PCRE_MATCH_LIMIT);
+				pcre2_set_depth_limit(p->mctx, SM_PCRE_DEPTH_LIMIT);
+			}
+			break;
+		case WEIR_ITEM_PAN:
+			p->needs_ctx = true;
+			break;
+		default:
+			sm_set_err(err, errlen, "unknown item kind %d", (int)src->kind);
+			rc = -EINVAL;
+			break;
+		}
+		if (rc != 0) {
+			if (err_col != NULL)
+				*err_col = src->col;
+			goto err_free;
+		}
+	}
+	p->n = n;
+	sm_link(p->items, n);
+	*out = p;
+	return 0;
+
+err_free:
+	weir_sprog_free(p);
+	return rc;
+}
+
+void
+weir_sprog_free(struct weir_sprog *p)
+{
+	unsigned int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		sm_item_clear(&p->items[i]);
+	pcre2_match_context_free(p->mctx);
+	free(p);
+}
+
+/*
+ * One match data for every pattern of every rule: only the whole match
+ * (ovector pair 0) is read, and PCRE2 fills it even when the vector is
+ * too small for the captures (return value 0), so one pair fits all
+ * patterns and the context need not know the rule set, which reloads
+ * replace under it. Without the JIT, PCRE2 10.41+ keeps the
+ * interpreter's backtracking frames in this block and reuses them, so
+ * allocation happens on a worker's first interpreted matches only,
+ * bounded by SM_PCRE_DEPTH_LIMIT.
+ */
+struct weir_match_ctx *
+weir_match_ctx_new(void)
+{
+	struct weir_match_ctx *c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->md = pcre2_match_data_create(1, NULL);
+	if (c->md == NULL) {
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->pan_state = -1;
+	return c;
+}
+
+void
+weir_match_ctx_free(struct weir_match_ctx *c)
+{
+	if (c == NULL)
+		return;
+	pcre2_match_data_free(c->md);
+	free(c);
+}
+
+void
+weir_match_ctx_reset(struct weir_match_ctx *c)
+{
+	if (c == NULL)
+		return;
+	c->pan_state = -1;
+	c->pan_data = NULL;
+	c->pan_len = 0;
+}
+
+/* ---- match (hot path) -------------------------------------------------- */
+
+static int sm_inspect(struct sm_run *r, unsigned int i, uint32_t prev_end);
+
+/* Suricata's `match:` label: this item holds, go on with the next. */
+static inline int
+sm_next(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	if (i + 1 == r->p->n)
+		return 1;
+	return sm_inspect(r, i + 1, prev_end);
+}
+
+/* Case-insensitive leftmost search (Horspool on folded bytes). */
+static const uint8_t *
+sm_find_nocase(const uint8_t *hay, uint32_t n, const struct sm_item *it)
+{
+	const uint32_t m = it->len, last = m - 1;
+	uint32_t pos = 0, k;
+
+	while (pos + m <= n) {
+		uint8_t c = sm_fold(hay[pos + last]);
+
+		if (c == it->bytes[last]) {
+			for (k = last; k > 0 && sm_fold(hay[pos + k - 1]) == it->bytes[k - 1]; k--)
+				;
+			if (k == 0)
+				return hay + pos;
+		}
+		pos += it->skip[c];
+	}
+	return NULL;
+}
+
+/*
+ * content. The window [lo, hi) is computed exactly as Suricata does,
+ * including its arithmetic:
+ *   absolute: lo = offset, hi = offset + depth (Suricata stores depth
+ *     already added to offset, detect-depth.c/detect-offset.c), or the
+ *     payload end;
+ *   relative: lo = prev_end + distance, clamped at 0 when distance
+ *     reaches before the payload; hi = prev_end + distance + within
+ *     (within counts from where distance put the window, not from
+ *     prev_end). Suricata compares that end as a signed 32-bit value and
+ *     stores it unsigned: an end below 0 wraps to a huge value that is
+ *     then cut to the payload length, i.e. a within window that lies
+ *     wholly before the payload does not restrict the match at all; an
+ *     end of exactly 0 is an empty window.
+ * A retry (the next occurrence after a later item failed) starts at the
+ * previous occurrence's start + 1, inside the same window.
+ */
+static int
+sm_content(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct sm_item *it = &r->p->items[i];
+	const int64_t len = r->len;
+	uint32_t retry_from = 0; /* Suricata's prev_offset */
+	int64_t lo, hi, cd_depth;
+	const uint8_t *found;
+	uint32_t start;
+	int rc;
+
+	/* Suricata's cd->depth: depth counted from offset, 0 when unset. */
+	cd_depth = it->has_depth ? (int64_t)(it->has_offset ? it->offset : 0) + it->depth : 0;
+
+	for (;;) {
+		if (it->relative) {
+			int64_t dist = it->has_distance ? it->distance : 0;
+
+			lo = prev_end;
+			if (it->has_distance)
+				lo = (dist < 0 && -dist > lo) ? 0 : lo + dist;
+			hi = len;
+			if (it->has_within) {
+				int64_t end = (int64_t)prev_end + it->within + dist;
+
+				if (end >= 0 && end < hi)
+					hi = end;
+			}
+			/* never both with distance/within in Suricata's syntax;
+			 * kept as its code has it */
+			if (cd_depth != 0 && cd_depth + prev_end < hi)
+				hi = cd_depth + prev_end;
+			if (it->has_offset && it->offset > lo)
+				lo = it->offset;
+		} else {
+			hi = cd_depth != 0 ? cd_depth : len;
+			lo = it->has_offset ? it->offset : 0;
+		}
+		if (retry_from != 0)
+			lo = retry_from;
+		if (hi > len)
+			hi = len;
+
+		/* An empty window cannot hold the content: a negated one holds. */
+		if (lo > hi || hi == 0)
+			return it->negated ? sm_next(r, i, prev_end) : 0;
+
+		found = NULL;
+		if (!it->never && it->len <= (uint64_t)(hi - lo)) {
+			if (it->nocase)
+				found = sm_find_nocase(r->buf + lo, (uint32_t)(hi - lo), it);
+			else
+				found = memmem(r->buf + lo, (size_t)(hi - lo), it->bytes, it->len);
+		}
+
+		if (found == NULL) {
+			if (it->negated)
+				return sm_next(r, i, prev_end);
+			/* an absolute content does not depend on earlier
+			 * matches: no retry of theirs can help */
+			return it->relative ? 0 : -1;
+		}
+		if (it->negated) {
+			/* DETECT_CONTENT_IS_SINGLE: nothing relative on either
+			 * side and no offset/depth, so no retry can change this */
+			if (!it->relative && !(it->next & SM_RELATIVE_NEXT) && !it->has_offset &&
+			    !it->has_depth)
+				return -1;
+			return 0;
+		}
+
+		start = (uint32_t)(found - r->buf);
+		if (i + 1 == r->p->n)
+			return 1;
+		rc = sm_inspect(r, i + 1, start + it->len);
+		if (rc != 0)
+			return rc;
+		/* Only a `within` after us can be helped by a later
+		 * occurrence of ours (a later start only shrinks a
+		 * distance-only window). */
+		if (!(it->next & SM_WITHIN_NEXT))
+			return -1;
+		retry_from = start + 1;
+	}
+}
+
+/*
+ * One pcre2_match as DetectPcrePayloadMatch: a relative (R) pcre's subject
+ * is the rest of the payload from prev_end, so `^` anchors there and a
+ * lookbehind cannot see before it; an absolute one sees the whole payload.
+ * *from is Suricata's pcre_match_start_offset (payload offset to resume
+ * at, 0 for the first search); on a match it becomes match start + 1 and
+ * *end the match end. Errors (match limit, JIT stack, a resume offset past
+ * the subject) are "no match", negated or not, as in Suricata.
+ * @return 1 the item holds, 0 it does not, -1 step limit (luhn retries).
+ */
+static int
+sm_pcre_exec(struct sm_run *r, const struct sm_item *it, uint32_t prev_end, uint32_t *from,
+	     uint32_t *end)
+{
+	const uint32_t base = it->relative ? prev_end : 0;
+	const uint8_t *subj = r->buf + base;
+	const uint32_t slen = r->len - base;
+	PCRE2_SIZE start = *from != 0 ? *from - base : 0;
+	PCRE2_SIZE *ov;
+	int rc;
+
+	for (;;) {
+		if (start > slen)
+			return 0;
+		rc = pcre2_match(it->code, subj, slen, start, 0, r->ctx->md, r->p->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			return it->negated ? 1 : 0;
+		if (rc < 0)
+			return 0;
+		ov = pcre2_get_ovector_pointer(r->ctx->md);
+		if (it->luhn && (ov[1] <= ov[0] || !weir_luhn_in(subj + ov[0], ov[1] - ov[0]))) {
+			/* This occurrence does not count; look for the next. */
+			if (++r->steps >= SM_STEP_LIMIT)
+				return -1;
+			start = ov[0] + 1;
+			continue;
+		}
+		if (it->negated)
+			return 0;
+		*end = base + (uint32_t)ov[1];
+		*from = base + (uint32_t)ov[0] + 1;
+		return 1;
+	}
+}
+
+static int
+sm_pcre(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct sm_item *it = &r->p->items[i];
+	uint32_t from = 0, end = prev_end, retry;
+	int rc;
+
+	for (;;) {
+		rc = sm_pcre_exec(r, it, prev_end, &from, &end);
+		if (rc <= 0)
+			return rc;
+		if (!(it->next & SM_PCRE_RELATIVE_NEXT))
+			return sm_next(r, i, end);
+		retry = from; /* still 0 for a negated pcre */
+		rc = sm_next(r, i, end);
+		if (rc != 0)
+			return rc;
+		/* A negated pcre has no occurrence to move on from. */
+		if (retry == 0)
+			return 0;
+		from = retry;
+		end = prev_end;
+	}
+}
+
+static bool
+sm_pan_found(struct sm_run *r)
+{
+	struct weir_match_ctx *c = r->ctx;
+	struct weir_pan_match m;
+
+	/* The pointer/length check is a guard against a missed reset, not
+	 * the cache key: the contract is one reset per packet. */
+	if (c->pan_state < 0 || c->pan_data != r->buf || c->pan_len != r->len) {
+		c->pan_state = weir_pan_scan(r->buf, r->len, &m, 1) > 0;
+		c->pan_data = r->buf;
+		c->pan_len = r->len;
+	}
+	return c->pan_state == 1;
+}
+
+/*
+ * pan does not depend on prev_end, so when it fails no retry of an earlier
+ * item can make it hold: stop (-1), as Suricata does for its keywords
+ * that ignore the previous match (dataset, an absolute content).
+ */
+static int
+sm_pan(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct sm_item *it = &r->p->items[i];
+
+	if (sm_pan_found(r) != it->negated)
+		return sm_next(r, i, prev_end);
+	return -1;
+}
+
+static int
+sm_inspect(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	if (++r->steps >= SM_STEP_LIMIT)
+		return -1;
+	switch (r->p->items[i].kind) {
+	case WEIR_ITEM_CONTENT:
+		return sm_content(r, i, prev_end);
+	case WEIR_ITEM_PCRE:
+		return sm_pcre(r, i, prev_end);
+	case WEIR_ITEM_PAN:
+		return sm_pan(r, i, prev_end);
+	}
+	return -1;
+}
+
+bool
+weir_sprog_match(const struct weir_sprog *p, const uint8_t *payload, uint32_t len,
+		 struct weir_match_ctx *ctx)
+{
+	struct sm_run r;
+
+	if (p == NULL)
+		return false;
+	if (p->n == 0)
+		return true;
+	/*
+	 * Suricata gives every rule with payload keywords
+	 * SIG_MASK_REQUIRE_PAYLOAD: a packet without payload is never
+	 * inspected against it, so even a rule of negated items alone does
+	 * not match an empty payload.
+	 */
+	if (payload == NULL || len == 0)
+		return false;
+	/* pcre needs the match data, pan the per-packet cache */
+	if (ctx == NULL && p->needs_ctx)
+		return false;
+	r.p = p;
+	r.buf = payload;
+	r.len = len;
+	r.ctx = ctx;
+	r.steps = 0;
+	return sm_inspect(&r, 0, 0) == 1;
+}
