@@ -16,6 +16,11 @@
 #                   ../shared/data/rules turned into ID:/regex/flags lines
 #   fuzz_conf       the YAML texts of tests/unit/app/test_conf.c and the
 #                   integration tests, and weir --dump-config output
+#   fuzz_suri_parse the active (and Snort's commented-out) rules of
+#                   ../shared/data/rules in chunks of 8, as shipped and
+#                   "relaxed" (app-layer protocol made tcp, flow removed,
+#                   so the options reach the parser), and the committed
+#                   regress/fuzz_suri_parse/ inputs
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -40,8 +45,10 @@ if [ ! -d "$data" ]; then
 	exit 1
 fi
 
-rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl"
-mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl"
+rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
+	"$out/fuzz_suri_parse"
+mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
+	"$out/fuzz_suri_parse"
 
 # --- frames
 i=0
@@ -136,6 +143,31 @@ PY
 # stats-socket requests: the saved ones (every command, and broken JSON)
 cp "$src"/tests/fuzz/regress/fuzz_ctl/* "$out/fuzz_ctl/"
 
-for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl; do
+# Suricata rules, whole: as shipped, and relaxed so that the options of
+# app-layer and flow rules get past the header and reach the parser.
+python3 - "$out/fuzz_suri_parse" "$data" <<'PY'
+import glob, os, re, sys
+
+out, data = sys.argv[1:3]
+rules = []
+for path in sorted(glob.glob(os.path.join(data, "rules", "*", "*.rules"))):
+    with open(path, "rb") as f:
+        for line in f:
+            if line.startswith(b"# alert "):
+                line = line[2:]
+            if line.strip() and not line.lstrip().startswith(b"#"):
+                rules.append(line)
+relaxed = [re.sub(rb"flow: ?[^;]*; ?", b"", re.sub(rb"^(\w+) [a-z0-9-]+ ", rb"\1 tcp ", r))
+           for r in rules]
+n = 0
+for group in (rules, relaxed):
+    for i in range(0, len(group), 8):
+        with open(os.path.join(out, "seed-%05d" % n), "wb") as f:
+            f.write(b"".join(group[i:i + 8]))
+        n += 1
+PY
+cp "$src"/tests/fuzz/regress/fuzz_suri_parse/* "$out/fuzz_suri_parse/"
+
+for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

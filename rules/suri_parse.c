@@ -1,0 +1,1732 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Suricata rule parser: the first step of loading a .rules file. It turns
+ * "action proto src sport dir dst dport (options)" into a weir_srule
+ * (suri.h) that suri_hs.c and suri_match.c compile and evaluate. It knows
+ * the subset weir can honour exactly and refuses everything else by name:
+ * an app-layer protocol, a flow or http.* keyword, a pcre buffer flag, a
+ * modifier that cannot apply. Every refusal is one diagnostic with the
+ * file, the line and column of the offending token, and the keyword; the
+ * rule is skipped and parsing goes on, so one run lists every rule a
+ * file loses.
+ *
+ * The option syntax follows Suricata's own reader: an option's value runs
+ * to the first ';' that no backslash escapes (quotes do not protect a ';',
+ * which is why rules write "\;"), and a quoted value must open and close
+ * with '"'. Keyword names compare without regard to case, as in Suricata.
+ * Address and port fields are handed to suri_addr.c, whose error offsets
+ * become columns here.
+ *
+ * Columns: a diagnostic names the physical line and column of the
+ * offending byte, also inside a rule joined from continuation lines (the
+ * parser keeps where each piece of the joined text came from). An item's
+ * col (weir_item.col) is counted in the joined text from the rule's first
+ * line, so it pairs with r->line; for a one-line rule both are the same.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "suri.h"
+
+#define SP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Suricata 7's bounds: offset and depth are uint16, distance and within
+ * are capped at DETECT_CONTENT_VALUE_MAX (1 MiB). */
+#define SP_OFFSET_MAX	65535
+#define SP_DEPTH_MAX	65535
+#define SP_RELATIVE_MAX 1048576
+#define SP_DSIZE_MAX	65535
+#define SP_PRIORITY_MAX 255
+
+/* How much of a bad value a message quotes. */
+#define SP_SHOW 48
+
+/*
+ * Where the text of a rule came from. A rule joined from continuation
+ * lines is one string; the piece of it that starts at byte @off is
+ * physical line @line, whose column @col0 + 1 that byte is. Diagnostics
+ * map a position in the joined text back to its physical line and column.
+ */
+struct sp_seg {
+	size_t off;
+	unsigned int line;
+	unsigned int col0;
+};
+
+/* The index of (gid, sid) over an output list: open addressing, values
+ * are list positions + 1, 0 is a free slot. */
+struct sp_index {
+	unsigned int *slots;
+	unsigned int cap; /* power of two, or 0 */
+	unsigned int n;   /* list entries indexed so far */
+};
+
+/* Keywords that may appear once per rule. */
+enum sp_once {
+	SP_ONCE_MSG = 1u << 0,
+	SP_ONCE_SID = 1u << 1,
+	SP_ONCE_REV = 1u << 2,
+	SP_ONCE_GID = 1u << 3,
+	SP_ONCE_CLASSTYPE = 1u << 4,
+	SP_ONCE_PRIORITY = 1u << 5,
+	SP_ONCE_DSIZE = 1u << 6,
+	SP_ONCE_THRESHOLD = 1u << 7,
+	SP_ONCE_DETECTION = 1u << 8,
+};
+
+struct sp_ctx {
+	const char *file;
+	const char *text; /* the rule, as given (joined) */
+	const struct sp_seg *seg;
+	unsigned int n_seg;
+	const struct weir_rule_vars *vars;
+	struct weir_diags *diags;
+	struct weir_srule *r;
+	unsigned int items_cap;
+	int last_content;  /* index in r->items of the last content, -1 */
+	unsigned int once; /* enum sp_once seen so far */
+	unsigned int priority;
+	const char *sid_pos;
+	const char *fp_pos; /* fast_pattern already used in this rule */
+};
+
+/* One option as read: name and value are ranges of the rule text. */
+struct sp_opt {
+	const char *name;
+	size_t name_len;
+	const char *val; /* trimmed; NULL when the option has no ':' */
+	size_t val_len;
+	char kw[32];     /* the name, NUL-terminated, for diagnostics */
+};
+
+enum sp_val {
+	SP_VAL_NONE,
+	SP_VAL_REQ,
+	SP_VAL_OPT,
+};
+
+struct sp_keyword {
+	const char *name;
+	enum sp_val val;
+	int (*fn)(struct sp_ctx *ctx, const struct sp_opt *o);
+};
+
+/* ---- diagnostics ----------------------------------------------------- */
+
+static void
+sp_place(const struct sp_ctx *ctx, const char *p, unsigned int *line, unsigned int *col)
+{
+	size_t off = (size_t)(p - ctx->text);
+	unsigned int i = 0;
+
+	while (i + 1 < ctx->n_seg && ctx->seg[i + 1].off <= off)
+		i++;
+	*line = ctx->seg[i].line;
+	*col = ctx->seg[i].col0 + (unsigned int)(off - ctx->seg[i].off) + 1;
+}
+
+/* Report the rule's one problem at @p p (a position in ctx->text). */
+static int
+sp_err(struct sp_ctx *ctx, const char *p, const char *kw, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+sp_err(struct sp_ctx *ctx, const char *p, const char *kw, const char *fmt, ...)
+{
+	unsigned int line, col;
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sp_place(ctx, p, &line, &col);
+	weir_diag_add(ctx->diags, ctx->file, line, col, kw, "%s", msg);
+	return -EINVAL;
+}
+
+/* ---- small text helpers ---------------------------------------------- */
+
+static bool
+sp_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static const char *
+sp_skip_space(const char *p)
+{
+	while (sp_is_space(*p))
+		p++;
+	return p;
+}
+
+static void
+sp_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && sp_is_space(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && sp_is_space((*s)[*len - 1]))
+		(*len)--;
+}
+
+static bool
+sp_eq(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncmp(s, word, len) == 0;
+}
+
+static bool
+sp_caseeq(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+/* Is the '"' at @p q (inside [s, q]) escaped by an odd run of '\'? */
+static bool
+sp_escaped(const char *s, const char *q)
+{
+	size_t n = 0;
+
+	while (q > s && q[-1] == '\\') {
+		q--;
+		n++;
+	}
+	return n % 2 == 1;
+}
+
+/*
+ * The string inside a quoted value: @p s must open and close with an
+ * unescaped '"'. Reports an unbalanced quote at the quote that has no
+ * partner, a missing one at the value.
+ */
+static int
+sp_unquote(struct sp_ctx *ctx, const struct sp_opt *o, const char *s, size_t len,
+	   const char **in, size_t *in_len)
+{
+	bool opens = len > 0 && s[0] == '"';
+	bool closes = len > 1 && s[len - 1] == '"' && !sp_escaped(s + 1, s + len - 1);
+
+	if (opens && closes) {
+		*in = s + 1;
+		*in_len = len - 2;
+		return 0;
+	}
+	if (opens) {
+		const char *q;
+
+		for (q = s + 1; q < s + len; q++) {
+			if (*q == '\\' && q + 1 < s + len) {
+				q++;
+				continue;
+			}
+			if (*q == '"') {
+				const char *junk = q + 1;
+				size_t n = (size_t)(s + len - junk);
+
+				sp_trim(&junk, &n);
+				return sp_err(
+					ctx, junk, o->kw,
+					"%s: unexpected '%.*s' after the closing '\"' (missing "
+					"';'?)",
+					o->kw, n > SP_SHOW ? SP_SHOW : (int)n, junk);
+			}
+		}
+		return sp_err(ctx, s, o->kw, "%s: unbalanced quotes: the '\"' here is never closed",
+			      o->kw);
+	}
+	if (len > 0 && s[len - 1] == '"')
+		return sp_err(ctx, s + len - 1, o->kw,
+			      "%s: unbalanced quotes: '\"' at the end without one at the start",
+			      o->kw);
+	return sp_err(ctx, s, o->kw, "%s needs a quoted string, got '%.*s'", o->kw,
+		      len > SP_SHOW ? SP_SHOW : (int)len, s);
+}
+
+/*
+ * A decimal integer in [s, s+len): blanks and one pair of quotes around it
+ * are allowed (Suricata strips them from numeric values), and a sign; a
+ * negative number below a @p min of 0 is out of range. @return 0, -ERANGE
+ * (a number, out of range) or -EINVAL (not a number).
+ */
+static int
+sp_number(const char *s, size_t len, long long min, long long max, long long *out)
+{
+	unsigned long long v = 0;
+	bool neg = false;
+	size_t i = 0;
+
+	sp_trim(&s, &len);
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+		s++;
+		len -= 2;
+		sp_trim(&s, &len);
+	}
+	if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len)
+		return -EINVAL;
+	for (; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+		if (v > 10000000000ull)
+			continue; /* already out of any range here; keep validating */
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	}
+	if (neg && min >= 0 && v != 0)
+		return -ERANGE;
+	if (v > 10000000000ull)
+		return -ERANGE;
+	*out = neg ? -(long long)v : (long long)v;
+	if (*out < min || *out > max)
+		return -ERANGE;
+	return 0;
+}
+
+/* Append ", value" (or the value) to the text in @p dst. */
+static int
+sp_join(char **dst, const char *s, size_t len)
+{
+	size_t old = *dst != NULL ? strlen(*dst) : 0;
+	char *n = realloc(*dst, old + (old ? 2 : 0) + len + 1);
+
+	if (n == NULL)
+		return -ENOMEM;
+	if (old > 0) {
+		memcpy(n + old, ", ", 2);
+		old += 2;
+	}
+	memcpy(n + old, s, len);
+	n[old + len] = '\0';
+	*dst = n;
+	return 0;
+}
+
+/* ---- items ----------------------------------------------------------- */
+
+static struct weir_item *
+sp_item_add(struct sp_ctx *ctx, enum weir_item_kind kind, const char *kw_pos)
+{
+	struct weir_srule *r = ctx->r;
+	struct weir_item *it;
+
+	if (r->n_items == ctx->items_cap) {
+		unsigned int cap = ctx->items_cap ? ctx->items_cap * 2 : 4;
+
+		it = realloc(r->items, cap * sizeof(*it));
+		if (it == NULL)
+			return NULL;
+		r->items = it;
+		ctx->items_cap = cap;
+	}
+	it = &r->items[r->n_items++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	/* The column in the rule's text from its first line's start: the
+	 * physical column for a one-line rule, and for a rule joined from
+	 * continuation lines a column in the joined text, so that it goes
+	 * with r->line when later stages (suri_hs.c, suri_match.c) report
+	 * against the item. */
+	it->col = (unsigned int)(kw_pos - ctx->text) + 1;
+	return it;
+}
+
+/* The content a modifier applies to: the last one of the rule. */
+static int
+sp_last_content(struct sp_ctx *ctx, const struct sp_opt *o, struct weir_item **it)
+{
+	if (ctx->last_content < 0)
+		return sp_err(ctx, o->name, o->kw, "%s needs a preceding content", o->kw);
+	*it = &ctx->r->items[ctx->last_content];
+	return 0;
+}
+
+static int
+sp_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode the inside of content:"..." at [s, s+len): text with \" \\ \; \:
+ * escapes, and |41 42| blocks of hex bytes (blanks between digits allowed).
+ */
+static int
+sp_content_decode(struct sp_ctx *ctx, const struct sp_opt *o, const char *s, size_t len,
+		  struct weir_item *it)
+{
+	const char *bar = NULL, *nib_pos = NULL;
+	uint8_t *buf;
+	size_t i, n = 0;
+	int nib = -1;
+
+	buf = malloc(len > 0 ? len : 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	it->bytes = buf;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (bar != NULL) {
+			int v;
+
+			if (c == '|') {
+				if (nib >= 0)
+					return sp_err(ctx, nib_pos, o->kw,
+						      "content: odd number of hex digits in |...|");
+				bar = NULL;
+				continue;
+			}
+			if (c == ' ' || c == '\t')
+				continue;
+			v = sp_hexval(c);
+			if (v < 0)
+				return sp_err(ctx, s + i, o->kw,
+					      "content: bad hex digit '%c' in |...|", c);
+			if (nib < 0) {
+				nib = v;
+				nib_pos = s + i;
+			} else {
+				buf[n++] = (uint8_t)(nib << 4 | v);
+				nib = -1;
+			}
+			continue;
+		}
+		if (c == '|') {
+			bar = s + i;
+			nib = -1;
+			continue;
+		}
+		if (c == '\\') {
+			char e = i + 1 < len ? s[i + 1] : '\0';
+
+			if (e != '"' && e != '\\' && e != ';' && e != ':')
+				return sp_err(
+					ctx, s + i, o->kw,
+					"content: invalid escape '\\%c' (only \\\" \\\\ \\; \\: "
+					"are allowed)",
+					e != '\0' ? e : ' ');
+			buf[n++] = (uint8_t)e;
+			i++;
+			continue;
+		}
+		if (c == '"')
+			return sp_err(ctx, s + i, o->kw,
+				      "content: unescaped '\"' inside the string");
+		buf[n++] = (uint8_t)c;
+	}
+	if (bar != NULL)
+		return sp_err(ctx, bar, o->kw, "content: '|' hex block is never closed");
+	if (n == 0)
+		return sp_err(ctx, s - 1, o->kw, "content: empty content");
+	it->len = (uint32_t)n;
+	return 0;
+}
+
+/* ---- keywords: rule identity and metadata ---------------------------- */
+
+static int
+sp_once(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_once bit)
+{
+	if (ctx->once & bit)
+		return sp_err(ctx, o->name, o->kw, "duplicate '%s' keyword", o->kw);
+	ctx->once |= bit;
+	return 0;
+}
+
+static int
+sp_kw_msg(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	const char *s;
+	size_t len, i, n = 0;
+	char *msg;
+	int rc;
+
+	rc = sp_once(ctx, o, SP_ONCE_MSG);
+	if (rc == 0)
+		rc = sp_unquote(ctx, o, o->val, o->val_len, &s, &len);
+	if (rc < 0)
+		return rc;
+	msg = malloc(len + 1);
+	if (msg == NULL)
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\') {
+			char e = i + 1 < len ? s[i + 1] : '\0';
+
+			if (e != '"' && e != '\\' && e != ';' && e != ':' && e != ',') {
+				free(msg);
+				return sp_err(ctx, s + i, o->kw, "msg: invalid escape '\\%c'",
+					      e != '\0' ? e : ' ');
+			}
+			i++;
+			msg[n++] = e;
+			continue;
+		}
+		msg[n++] = s[i];
+	}
+	msg[n] = '\0';
+	free(ctx->r->msg);
+	ctx->r->msg = msg;
+	return 0;
+}
+
+static int
+sp_uint_kw(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_once bit, long long min,
+	   long long max, uint32_t *out)
+{
+	long long v;
+	int rc;
+
+	rc = sp_once(ctx, o, bit);
+	if (rc < 0)
+		return rc;
+	if (sp_number(o->val, o->val_len, min, max, &v) < 0)
+		return sp_err(ctx, o->val, o->kw,
+			      "%s must be a number from %lld to %lld, got '%.*s'", o->kw, min, max,
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+sp_kw_sid(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	ctx->sid_pos = o->name;
+	return sp_uint_kw(ctx, o, SP_ONCE_SID, 1, UINT32_MAX, &ctx->r->sid);
+}
+
+static int
+sp_kw_rev(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_uint_kw(ctx, o, SP_ONCE_REV, 0, UINT32_MAX, &ctx->r->rev);
+}
+
+static int
+sp_kw_gid(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_uint_kw(ctx, o, SP_ONCE_GID, 0, UINT32_MAX, &ctx->r->gid);
+}
+
+static int
+sp_kw_priority(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	uint32_t v = 0;
+	int rc;
+
+	rc = sp_uint_kw(ctx, o, SP_ONCE_PRIORITY, 1, SP_PRIORITY_MAX, &v);
+	if (rc == 0)
+		ctx->priority = v;
+	return rc;
+}
+
+static int
+sp_kw_classtype(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	char name[64];
+	size_t i;
+	int rc;
+
+	rc = sp_once(ctx, o, SP_ONCE_CLASSTYPE);
+	if (rc < 0)
+		return rc;
+	if (o->val_len >= sizeof(name))
+		return sp_err(ctx, o->val, o->kw, "unknown classtype '%.*s'", SP_SHOW, o->val);
+	for (i = 0; i < o->val_len; i++)
+		name[i] = (char)tolower((unsigned char)o->val[i]);
+	name[i] = '\0';
+	if (weir_classtype_priority(name, NULL) == 0)
+		return sp_err(ctx, o->val, o->kw, "unknown classtype '%.*s'", (int)o->val_len,
+			      o->val);
+	ctx->r->classtype = strdup(name);
+	return ctx->r->classtype != NULL ? 0 : -ENOMEM;
+}
+
+static int
+sp_kw_metadata(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_join(&ctx->r->metadata, o->val, o->val_len);
+}
+
+static int
+sp_kw_reference(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_join(&ctx->r->reference, o->val, o->val_len);
+}
+
+/* ---- keywords: payload ----------------------------------------------- */
+
+/* "!" and blanks before a quoted value: content:!"x", pcre: ! "/x/". */
+static const char *
+sp_negation(const char *s, size_t *len, bool *neg)
+{
+	*neg = false;
+	if (*len > 0 && s[0] == '!') {
+		*neg = true;
+		s++;
+		(*len)--;
+		sp_trim(&s, len);
+	}
+	return s;
+}
+
+static int
+sp_kw_content(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+	const char *s, *in;
+	size_t len = o->val_len, in_len;
+	bool neg;
+	int rc;
+
+	s = sp_negation(o->val, &len, &neg);
+	rc = sp_unquote(ctx, o, s, len, &in, &in_len);
+	if (rc < 0)
+		return rc;
+	it = sp_item_add(ctx, WEIR_ITEM_CONTENT, o->name);
+	if (it == NULL)
+		return -ENOMEM;
+	it->negated = neg;
+	ctx->last_content = (int)(ctx->r->n_items - 1);
+	return sp_content_decode(ctx, o, in, in_len, it);
+}
+
+static int
+sp_kw_nocase(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+	int rc = sp_last_content(ctx, o, &it);
+
+	if (rc < 0)
+		return rc;
+	if (it->nocase)
+		return sp_err(ctx, o->name, o->kw, "duplicate 'nocase' for one content");
+	it->nocase = true;
+	return 0;
+}
+
+static int
+sp_kw_rawbytes(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+
+	/* Snort's "ignore decoded buffers"; weir only has the raw payload. */
+	return sp_last_content(ctx, o, &it);
+}
+
+static int
+sp_kw_fast_pattern(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+	int rc = sp_last_content(ctx, o, &it);
+
+	if (rc < 0)
+		return rc;
+	if (it->fast_pattern)
+		return sp_err(ctx, o->name, o->kw, "duplicate 'fast_pattern' for one content");
+	if (ctx->fp_pos != NULL)
+		return sp_err(ctx, o->name, o->kw,
+			      "fast_pattern can be used on only one content in a rule");
+	if (o->val != NULL && !sp_eq(o->val, o->val_len, "only")) {
+		const char *comma = memchr(o->val, ',', o->val_len);
+		long long off, n;
+
+		if (comma == NULL ||
+		    sp_number(o->val, (size_t)(comma - o->val), 0, SP_OFFSET_MAX, &off) < 0 ||
+		    sp_number(comma + 1, o->val_len - (size_t)(comma + 1 - o->val), 1,
+			      SP_OFFSET_MAX, &n) < 0)
+			return sp_err(ctx, o->val, o->kw,
+				      "fast_pattern: expected nothing, 'only' or 'offset,length', "
+				      "got '%.*s'",
+				      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+		if (off + n > (long long)it->len)
+			return sp_err(ctx, o->val, o->kw,
+				      "fast_pattern: %lld,%lld goes past the content's %u bytes",
+				      off, n, it->len);
+	}
+	it->fast_pattern = true;
+	ctx->fp_pos = o->name;
+	return 0;
+}
+
+enum sp_mod {
+	SP_MOD_OFFSET,
+	SP_MOD_DEPTH,
+	SP_MOD_DISTANCE,
+	SP_MOD_WITHIN,
+};
+
+/* offset, depth (absolute) and distance, within (relative). */
+static int
+sp_modifier(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod)
+{
+	static const long long lo[] = { 0, 0, -SP_RELATIVE_MAX, 0 };
+	static const long long hi[] = { SP_OFFSET_MAX, SP_DEPTH_MAX, SP_RELATIVE_MAX,
+					SP_RELATIVE_MAX };
+	bool absolute = mod == SP_MOD_OFFSET || mod == SP_MOD_DEPTH;
+	struct weir_item *it = NULL;
+	bool *has;
+	long long v;
+	int rc;
+
+	rc = sp_last_content(ctx, o, &it);
+	if (rc < 0)
+		return rc;
+	rc = sp_number(o->val, o->val_len, lo[mod], hi[mod], &v);
+	if (rc == -ERANGE && lo[mod] == 0 && memchr(o->val, '-', o->val_len) != NULL)
+		return sp_err(ctx, o->val, o->kw, "%s must not be negative, got '%.*s'", o->kw,
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	if (rc == -ERANGE)
+		return sp_err(ctx, o->val, o->kw, "%s %.*s is out of range (%lld to %lld)", o->kw,
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val, lo[mod],
+			      hi[mod]);
+	if (rc < 0)
+		return sp_err(ctx, o->val, o->kw,
+			      "%s needs a number, got '%.*s' (byte_extract variables are not "
+			      "supported)",
+			      o->kw, o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	switch (mod) {
+	case SP_MOD_OFFSET:
+		has = &it->has_offset;
+		break;
+	case SP_MOD_DEPTH:
+		has = &it->has_depth;
+		break;
+	case SP_MOD_DISTANCE:
+		has = &it->has_distance;
+		break;
+	default:
+		has = &it->has_within;
+		break;
+	}
+	if (*has)
+		return sp_err(ctx, o->name, o->kw, "duplicate '%s' for one content", o->kw);
+	/* Suricata refuses to anchor one content both ways. */
+	if (absolute && (it->has_distance || it->has_within))
+		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together", o->kw,
+			      it->has_distance ? "distance" : "within");
+	if (!absolute && (it->has_offset || it->has_depth))
+		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together",
+			      it->has_offset ? "offset" : "depth", o->kw);
+	if ((mod == SP_MOD_DEPTH || mod == SP_MOD_WITHIN) && v < (long long)it->len)
+		return sp_err(ctx, o->val, o->kw,
+			      "%s %lld is smaller than the content length %u (it can never match)",
+			      o->kw, v, it->len);
+	*has = true;
+	switch (mod) {
+	case SP_MOD_OFFSET:
+		it->offset = (int32_t)v;
+		break;
+	case SP_MOD_DEPTH:
+		it->depth = (int32_t)v;
+		break;
+	case SP_MOD_DISTANCE:
+		it->distance = (int32_t)v;
+		break;
+	default:
+		it->within = (int32_t)v;
+		break;
+	}
+	it->relative = it->has_distance || it->has_within;
+	return 0;
+}
+
+static int
+sp_kw_offset(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_modifier(ctx, o, SP_MOD_OFFSET);
+}
+
+static int
+sp_kw_depth(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_modifier(ctx, o, SP_MOD_DEPTH);
+}
+
+static int
+sp_kw_distance(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_modifier(ctx, o, SP_MOD_DISTANCE);
+}
+
+static int
+sp_kw_within(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_modifier(ctx, o, SP_MOD_WITHIN);
+}
+
+/* Why a pcre flag letter of Suricata's is refused. */
+static const char *
+sp_pcre_flag_reason(char f)
+{
+	switch (f) {
+	case 'U': case 'I': case 'P': case 'Q': case 'H': case 'D': case 'M':
+	case 'C': case 'S': case 'Y': case 'V': case 'W': case 'Z':
+		return "http buffer";
+	case 'A':
+		return "anchored";
+	case 'E':
+		return "dollar-endonly";
+	case 'G':
+		return "ungreedy";
+	case 'O':
+		return "match-limit override";
+	case 'B':
+		return "rawbytes";
+	default:
+		return NULL;
+	}
+}
+
+static int
+sp_kw_pcre(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	const char *s, *in, *last, *f;
+	struct weir_item *it = NULL;
+	size_t len = o->val_len, in_len;
+	uint32_t flags = 0;
+	bool neg, rel = false;
+	int rc;
+
+	s = sp_negation(o->val, &len, &neg);
+	rc = sp_unquote(ctx, o, s, len, &in, &in_len);
+	if (rc < 0)
+		return rc;
+	last = in_len > 0 ? in + in_len - 1 : in;
+	while (last > in && *last != '/')
+		last--;
+	if (in_len < 2 || in[0] != '/' || last == in)
+		return sp_err(ctx, in, o->kw, "pcre needs \"/pattern/flags\", got '%.*s'",
+			      in_len > SP_SHOW ? SP_SHOW : (int)in_len, in);
+	if (last == in + 1)
+		return sp_err(ctx, in, o->kw, "pcre: empty pattern");
+	for (f = last + 1; f < in + in_len; f++) {
+		const char *why;
+
+		switch (*f) {
+		case 'i':
+			flags |= WEIR_PCRE_I;
+			continue;
+		case 's':
+			flags |= WEIR_PCRE_S;
+			continue;
+		case 'm':
+			flags |= WEIR_PCRE_M;
+			continue;
+		case 'x':
+			flags |= WEIR_PCRE_X;
+			continue;
+		case 'R':
+			rel = true;
+			continue;
+		default:
+			break;
+		}
+		why = sp_pcre_flag_reason(*f);
+		if (why != NULL)
+			return sp_err(ctx, f, o->kw, "pcre flag '%c' (%s) is not supported", *f,
+				      why);
+		if (isprint((unsigned char)*f))
+			return sp_err(ctx, f, o->kw, "unknown pcre flag '%c'", *f);
+		return sp_err(ctx, f, o->kw, "unknown pcre flag byte 0x%02x",
+			      (unsigned int)(unsigned char)*f);
+	}
+	it = sp_item_add(ctx, WEIR_ITEM_PCRE, o->name);
+	if (it == NULL)
+		return -ENOMEM;
+	it->negated = neg;
+	it->relative = rel;
+	it->pcre_flags = flags;
+	it->pcre = strndup(in + 1, (size_t)(last - in - 1));
+	return it->pcre != NULL ? 0 : -ENOMEM;
+}
+
+static int
+sp_kw_dsize(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	const char *s = o->val, *end = o->val + o->val_len, *p, *sep;
+	struct weir_srule *r = ctx->r;
+	enum weir_dsize_op op = WEIR_DSIZE_EQ;
+	long long a, b;
+	int rc;
+
+	rc = sp_once(ctx, o, SP_ONCE_DSIZE);
+	if (rc < 0)
+		return rc;
+	if (s[0] == '!' || (s[0] == '<' && (o->val_len < 2 || s[1] != '>')) || s[0] == '>') {
+		op = s[0] == '!' ? WEIR_DSIZE_NE : s[0] == '<' ? WEIR_DSIZE_LT : WEIR_DSIZE_GT;
+		p = s + 1;
+		if (p < end && *p == '=')
+			return sp_err(ctx, s, o->kw,
+				      "dsize: '%.2s' is not supported (use <, > or A<>B)", s);
+		if (sp_number(p, (size_t)(end - p), 0, SP_DSIZE_MAX, &a) < 0)
+			goto bad;
+		if ((op == WEIR_DSIZE_LT && a == 0) || (op == WEIR_DSIZE_GT && a == SP_DSIZE_MAX))
+			return sp_err(ctx, s, o->kw, "dsize:%.*s can never match", (int)o->val_len,
+				      s);
+		r->dsize_op = op;
+		r->dsize_lo = (uint32_t)a;
+		return 0;
+	}
+	sep = NULL;
+	for (p = s; p + 1 < end; p++) {
+		if (p[0] == '<' && p[1] == '>') {
+			sep = p;
+			break;
+		}
+	}
+	if (sep == NULL) {
+		if (sp_number(s, o->val_len, 0, SP_DSIZE_MAX, &a) < 0)
+			goto bad;
+		r->dsize_op = WEIR_DSIZE_EQ;
+		r->dsize_lo = (uint32_t)a;
+		return 0;
+	}
+	if (sp_number(s, (size_t)(sep - s), 0, SP_DSIZE_MAX, &a) < 0 ||
+	    sp_number(sep + 2, (size_t)(end - sep - 2), 0, SP_DSIZE_MAX, &b) < 0)
+		goto bad;
+	if (a >= b)
+		return sp_err(ctx, s, o->kw,
+			      "dsize: range %lld<>%lld needs the first below the second", a, b);
+	r->dsize_op = WEIR_DSIZE_RANGE;
+	r->dsize_lo = (uint32_t)a;
+	r->dsize_hi = (uint32_t)b;
+	return 0;
+
+bad:
+	return sp_err(ctx, s, o->kw,
+		      "dsize: expected N, !N, <N, >N or A<>B with numbers 0..%d, got '%.*s'",
+		      SP_DSIZE_MAX, o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, s);
+}
+
+/*
+ * threshold:"type T, track by_src|by_dst, count N, seconds N" in any order,
+ * and detection_filter, the same without type.
+ */
+static int
+sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct weir_thresh_spec *ts)
+{
+	static const char *const parts[] = { "type", "track", "count", "seconds" };
+	const char *p = o->val, *end = o->val + o->val_len;
+	unsigned int seen = 0, need, i;
+
+	memset(ts, 0, sizeof(*ts));
+	if (detection)
+		ts->type = WEIR_THRESH_DETECTION;
+	while (p <= end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *part_end = comma != NULL ? comma : end;
+		const char *key = p, *val;
+		size_t key_len, val_len, plen = (size_t)(part_end - p);
+		long long v;
+
+		sp_trim(&key, &plen);
+		p = part_end + 1;
+		if (plen == 0)
+			return sp_err(ctx, key, o->kw, "%s: empty part between ','", o->kw);
+		for (key_len = 0; key_len < plen && !sp_is_space(key[key_len]); key_len++)
+			;
+		val = key + key_len;
+		val_len = plen - key_len;
+		sp_trim(&val, &val_len);
+		for (i = 0; i < SP_ARRAY_SIZE(parts); i++)
+			if (sp_eq(key, key_len, parts[i]))
+				break;
+		if (i == SP_ARRAY_SIZE(parts) || (detection && i == 0))
+			return sp_err(ctx, key, o->kw, "%s: unknown part '%.*s' (expected %s)",
+				      o->kw, key_len > SP_SHOW ? SP_SHOW : (int)key_len, key,
+				      detection ? "track, count and seconds"
+						: "type, track, count and seconds");
+		if (seen & (1u << i))
+			return sp_err(ctx, key, o->kw, "%s: duplicate '%s'", o->kw, parts[i]);
+		seen |= 1u << i;
+		if (val_len == 0)
+			return sp_err(ctx, key, o->kw, "%s: '%s' needs a value", o->kw, parts[i]);
+		switch (i) {
+		case 0:
+			if (sp_eq(val, val_len, "limit"))
+				ts->type = WEIR_THRESH_LIMIT;
+			else if (sp_eq(val, val_len, "threshold"))
+				ts->type = WEIR_THRESH_THRESHOLD;
+			else if (sp_eq(val, val_len, "both"))
+				ts->type = WEIR_THRESH_BOTH;
+			else
+				return sp_err(ctx, val, o->kw,
+					      "%s: type '%.*s' is not supported (expected limit, "
+					      "threshold or both)",
+					      o->kw, val_len > SP_SHOW ? SP_SHOW : (int)val_len,
+					      val);
+			break;
+		case 1:
+			if (sp_eq(val, val_len, "by_src"))
+				ts->by_dst = false;
+			else if (sp_eq(val, val_len, "by_dst"))
+				ts->by_dst = true;
+			else
+				return sp_err(
+					ctx, val, o->kw,
+					"%s: track '%.*s' is not supported (expected by_src or "
+					"by_dst)",
+					o->kw, val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
+			break;
+		default:
+			if (sp_number(val, val_len, 1, UINT32_MAX, &v) < 0 ||
+			    !isdigit((unsigned char)val[0]))
+				return sp_err(ctx, val, o->kw,
+					      "%s: %s must be a number from 1 to %u, got '%.*s'",
+					      o->kw, parts[i], UINT32_MAX,
+					      val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
+			if (i == 2)
+				ts->count = (uint32_t)v;
+			else
+				ts->seconds = (uint32_t)v;
+			break;
+		}
+		if (comma == NULL)
+			break;
+	}
+	need = detection ? 0xeu : 0xfu;
+	for (i = 0; i < SP_ARRAY_SIZE(parts); i++)
+		if ((need & (1u << i)) && !(seen & (1u << i)))
+			return sp_err(ctx, o->val, o->kw, "%s: missing '%s'", o->kw, parts[i]);
+	return 0;
+}
+
+static int
+sp_kw_threshold(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	int rc = sp_once(ctx, o, SP_ONCE_THRESHOLD);
+
+	if (rc == 0 && (ctx->once & SP_ONCE_DETECTION))
+		return sp_err(ctx, o->name, o->kw,
+			      "threshold and detection_filter cannot be used in one rule");
+	return rc < 0 ? rc : sp_thresh(ctx, o, false, &ctx->r->threshold);
+}
+
+static int
+sp_kw_detection_filter(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	int rc = sp_once(ctx, o, SP_ONCE_DETECTION);
+
+	if (rc == 0 && (ctx->once & SP_ONCE_THRESHOLD))
+		return sp_err(ctx, o->name, o->kw,
+			      "threshold and detection_filter cannot be used in one rule");
+	return rc < 0 ? rc : sp_thresh(ctx, o, true, &ctx->r->detection_filter);
+}
+
+static int
+sp_kw_flow(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_err(ctx, o->name, o->kw, "flow: not supported yet (needs the flow table)");
+}
+
+/* ---- keywords: weir's own -------------------------------------------- */
+
+static int
+sp_kw_luhn(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+
+	if (ctx->r->n_items == 0 || ctx->r->items[ctx->r->n_items - 1].kind == WEIR_ITEM_PAN)
+		return sp_err(ctx, o->name, o->kw, "luhn needs a preceding content or pcre");
+	it = &ctx->r->items[ctx->r->n_items - 1];
+	if (it->negated)
+		return sp_err(ctx, o->name, o->kw,
+			      "luhn cannot apply to a negated content or pcre (it has no match)");
+	if (it->luhn)
+		return sp_err(ctx, o->name, o->kw, "duplicate 'luhn' for one content or pcre");
+	it->luhn = true;
+	return 0;
+}
+
+static int
+sp_kw_pan(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_item_add(ctx, WEIR_ITEM_PAN, o->name) != NULL ? 0 : -ENOMEM;
+}
+
+/* Every keyword weir knows; any other is refused by name. */
+static const struct sp_keyword sp_keywords[] = {
+	{ "msg", SP_VAL_REQ, sp_kw_msg },
+	{ "sid", SP_VAL_REQ, sp_kw_sid },
+	{ "rev", SP_VAL_REQ, sp_kw_rev },
+	{ "gid", SP_VAL_REQ, sp_kw_gid },
+	{ "classtype", SP_VAL_REQ, sp_kw_classtype },
+	{ "priority", SP_VAL_REQ, sp_kw_priority },
+	{ "metadata", SP_VAL_REQ, sp_kw_metadata },
+	{ "reference", SP_VAL_REQ, sp_kw_reference },
+	{ "content", SP_VAL_REQ, sp_kw_content },
+	{ "nocase", SP_VAL_NONE, sp_kw_nocase },
+	{ "offset", SP_VAL_REQ, sp_kw_offset },
+	{ "depth", SP_VAL_REQ, sp_kw_depth },
+	{ "distance", SP_VAL_REQ, sp_kw_distance },
+	{ "within", SP_VAL_REQ, sp_kw_within },
+	{ "fast_pattern", SP_VAL_OPT, sp_kw_fast_pattern },
+	{ "rawbytes", SP_VAL_NONE, sp_kw_rawbytes },
+	{ "pcre", SP_VAL_REQ, sp_kw_pcre },
+	{ "dsize", SP_VAL_REQ, sp_kw_dsize },
+	{ "threshold", SP_VAL_REQ, sp_kw_threshold },
+	{ "detection_filter", SP_VAL_REQ, sp_kw_detection_filter },
+	/* refused with its own reason, whatever its value */
+	{ "flow", SP_VAL_OPT, sp_kw_flow },
+	/* weir's fraud keywords (not Suricata's) */
+	{ "luhn", SP_VAL_NONE, sp_kw_luhn },
+	{ "pan", SP_VAL_NONE, sp_kw_pan },
+};
+
+static const struct sp_keyword *
+sp_keyword_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(sp_keywords); i++)
+		if (sp_caseeq(name, len, sp_keywords[i].name))
+			return &sp_keywords[i];
+	return NULL;
+}
+
+/* ---- the header ------------------------------------------------------ */
+
+/* Suricata's app-layer protocol names, refused with a reason of their own. */
+static const char *const sp_app_protos[] = {
+	"http", "http1", "http2", "ftp", "ftp-data", "smtp", "tls", "ssl", "ssh", "dns",
+	"doh2", "smb", "dcerpc", "dnp3", "enip", "cip", "nfs", "ikev2", "ike", "krb5",
+	"ntp", "dhcp", "snmp", "sip", "rfb", "mqtt", "pgsql", "rdp", "telnet", "modbus",
+	"quic", "bittorrent-dht", "ldap", "websocket", "imap", "pop3", "tftp", "template",
+};
+
+enum sp_field {
+	SP_F_ACTION,
+	SP_F_PROTO,
+	SP_F_SRC,
+	SP_F_SPORT,
+	SP_F_DIR,
+	SP_F_DST,
+	SP_F_DPORT,
+	SP_F_N,
+};
+
+static const char *const sp_field_names[SP_F_N] = {
+	"action", "protocol", "src", "sport", "direction", "dst", "dport",
+};
+
+static int
+sp_addr_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len)
+{
+	char err[160], *copy;
+	unsigned int off = 0;
+	int rc;
+
+	copy = strndup(tok, len);
+	if (copy == NULL)
+		return -ENOMEM;
+	err[0] = '\0';
+	switch (f) {
+	case SP_F_SRC:
+		rc = weir_addrset_parse(copy, ctx->vars, &ctx->r->src, err, sizeof(err), &off);
+		break;
+	case SP_F_DST:
+		rc = weir_addrset_parse(copy, ctx->vars, &ctx->r->dst, err, sizeof(err), &off);
+		break;
+	case SP_F_SPORT:
+		rc = weir_portset_parse(copy, ctx->vars, &ctx->r->sport, err, sizeof(err), &off);
+		break;
+	default:
+		rc = weir_portset_parse(copy, ctx->vars, &ctx->r->dport, err, sizeof(err), &off);
+		break;
+	}
+	free(copy);
+	if (rc == -ENOMEM || rc >= 0)
+		return rc;
+	if (off > len)
+		off = (unsigned int)len;
+	return sp_err(ctx, tok + off, sp_field_names[f], "%s: %s", sp_field_names[f],
+		      err[0] != '\0' ? err : "invalid value");
+}
+
+static int
+sp_header_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len)
+{
+	struct weir_srule *r = ctx->r;
+	int show = len > SP_SHOW ? SP_SHOW : (int)len;
+	size_t i;
+
+	switch (f) {
+	case SP_F_ACTION:
+		if (sp_caseeq(tok, len, "alert"))
+			r->action = WEIR_ACTION_ALERT;
+		else if (sp_caseeq(tok, len, "pass"))
+			r->action = WEIR_ACTION_PASS;
+		else
+			return sp_err(ctx, tok, "action", "unsupported action '%.*s'", show, tok);
+		return 0;
+	case SP_F_PROTO:
+		if (sp_caseeq(tok, len, "ip"))
+			r->proto = WEIR_RPROTO_IP;
+		else if (sp_caseeq(tok, len, "tcp"))
+			r->proto = WEIR_RPROTO_TCP;
+		else if (sp_caseeq(tok, len, "udp"))
+			r->proto = WEIR_RPROTO_UDP;
+		else if (sp_caseeq(tok, len, "icmp"))
+			r->proto = WEIR_RPROTO_ICMP;
+		else {
+			for (i = 0; i < SP_ARRAY_SIZE(sp_app_protos); i++)
+				if (sp_caseeq(tok, len, sp_app_protos[i]))
+					return sp_err(
+						ctx, tok, "protocol",
+						"protocol '%.*s' is not supported (app-layer)",
+						show, tok);
+			return sp_err(ctx, tok, "protocol",
+				      "protocol '%.*s' is not supported (expected ip, tcp, udp or "
+				      "icmp)",
+				      show, tok);
+		}
+		return 0;
+	case SP_F_DIR:
+		if (sp_eq(tok, len, "->"))
+			r->bidir = false;
+		else if (sp_eq(tok, len, "<>"))
+			r->bidir = true;
+		else if (sp_eq(tok, len, "<-"))
+			return sp_err(
+				ctx, tok, "direction",
+				"direction '<-' is not supported (write '->' and swap the sides)");
+		else
+			return sp_err(ctx, tok, "direction",
+				      "bad direction '%.*s' (expected -> or <>)", show, tok);
+		return 0;
+	default:
+		return sp_addr_field(ctx, f, tok, len);
+	}
+}
+
+/*
+ * The seven header fields. A field ends at a blank outside brackets, so
+ * "[1.2.3.4, 5.6.7.8]" is one field; '(' outside brackets ends the last.
+ */
+static int
+sp_header(struct sp_ctx *ctx, const char **pp)
+{
+	const char *p = *pp;
+	unsigned int f;
+	int rc;
+
+	for (f = 0; f < SP_F_N; f++) {
+		const char *tok, *open = NULL;
+		unsigned int depth = 0;
+
+		p = sp_skip_space(p);
+		if (*p == '\0' || *p == '(')
+			return sp_err(
+				ctx, p, sp_field_names[f],
+				"incomplete rule header: %s missing (expected action proto src "
+				"sport -> dst dport (options))",
+				sp_field_names[f]);
+		tok = p;
+		for (; *p != '\0'; p++) {
+			if (*p == '[') {
+				if (depth++ == 0)
+					open = p;
+			} else if (*p == ']') {
+				if (depth > 0)
+					depth--;
+			} else if (depth == 0 && (sp_is_space(*p) || *p == '(')) {
+				break;
+			}
+		}
+		if (depth > 0)
+			return sp_err(ctx, open, sp_field_names[f], "%s: '[' is never closed",
+				      sp_field_names[f]);
+		rc = sp_header_field(ctx, (enum sp_field)f, tok, (size_t)(p - tok));
+		if (rc < 0)
+			return rc;
+	}
+	p = sp_skip_space(p);
+	if (*p == '\0')
+		return sp_err(ctx, p, "", "missing '(' and the rule options after the header");
+	if (*p != '(') {
+		size_t n = strcspn(p, " \t(");
+
+		return sp_err(ctx, p, "", "unexpected '%.*s' after the header (expected '(')",
+			      n > SP_SHOW ? SP_SHOW : (int)n, p);
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+/* ---- the options ----------------------------------------------------- */
+
+static int
+sp_options(struct sp_ctx *ctx, const char *p)
+{
+	for (;;) {
+		const struct sp_keyword *k;
+		const char *v, *q;
+		struct sp_opt o;
+		int rc;
+
+		p = sp_skip_space(p);
+		if (*p == ')') {
+			q = sp_skip_space(p + 1);
+			if (*q != '\0')
+				return sp_err(ctx, q, "", "unexpected text after the closing ')'");
+			return 0;
+		}
+		if (*p == '\0')
+			return sp_err(ctx, p, "", "missing ')' at the end of the rule");
+		memset(&o, 0, sizeof(o));
+		o.name = p;
+		while (*p != '\0' && !sp_is_space(*p) && *p != ':' && *p != ';' && *p != ')' &&
+		       *p != '(')
+			p++;
+		o.name_len = (size_t)(p - o.name);
+		if (o.name_len == 0)
+			return sp_err(ctx, p, "", "unexpected '%c' where an option name should be",
+				      *p);
+		snprintf(o.kw, sizeof(o.kw), "%.*s", (int)o.name_len, o.name);
+		k = sp_keyword_find(o.name, o.name_len);
+		if (k == NULL)
+			return sp_err(ctx, o.name, o.kw, "unknown or unsupported keyword '%.*s'",
+				      o.name_len > SP_SHOW ? SP_SHOW : (int)o.name_len, o.name);
+		p = sp_skip_space(p);
+		if (*p == ':') {
+			/* The value runs to the first ';' no backslash escapes. */
+			v = ++p;
+			while (*p != '\0' && *p != ';') {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				p++;
+			}
+			if (*p == '\0') {
+				const char *end = v + strlen(v), *close;
+
+				while (end > v && sp_is_space(end[-1]))
+					end--;
+				close = end > v && end[-1] == ')' ? end - 1 : end;
+				return sp_err(ctx, close, o.kw, "missing ';' after option '%s'",
+					      o.kw);
+			}
+			o.val = v;
+			o.val_len = (size_t)(p - v);
+			sp_trim(&o.val, &o.val_len);
+			p++;
+		} else if (*p == ';') {
+			p++;
+		} else if (*p == ')' || *p == '\0') {
+			return sp_err(ctx, p, o.kw, "missing ';' after option '%s'", o.kw);
+		} else {
+			return sp_err(ctx, p, o.kw, "expected ':' or ';' after '%s'", o.kw);
+		}
+		if (k->val == SP_VAL_REQ && (o.val == NULL || o.val_len == 0))
+			return sp_err(ctx, o.name, o.kw, "%s needs a value", o.kw);
+		if (k->val == SP_VAL_NONE && o.val != NULL)
+			return sp_err(ctx, o.name, o.kw, "%s takes no value", o.kw);
+		if (o.val != NULL && o.val_len == 0)
+			o.val = NULL; /* "fast_pattern:;" is "fast_pattern;" */
+		rc = k->fn(ctx, &o);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* ---- the output list and its (gid, sid) index ------------------------ */
+
+static unsigned int
+sp_hash(uint32_t gid, uint32_t sid, unsigned int cap)
+{
+	uint64_t k = ((uint64_t)gid << 32 | sid) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned int)(k >> 32) & (cap - 1);
+}
+
+static unsigned int *
+sp_index_slot(const struct sp_index *idx, const struct weir_srule_list *l, uint32_t gid,
+	      uint32_t sid)
+{
+	unsigned int h = sp_hash(gid, sid, idx->cap);
+
+	while (idx->slots[h] != 0) {
+		const struct weir_srule *o = &l->v[idx->slots[h] - 1];
+
+		if (o->gid == gid && o->sid == sid)
+			break;
+		h = (h + 1) & (idx->cap - 1);
+	}
+	return &idx->slots[h];
+}
+
+/* Cover l->v[0..n) with room for one more, load factor at most 1/2. */
+static int
+sp_index_prepare(struct sp_index *idx, const struct weir_srule_list *l)
+{
+	unsigned int cap, i, *slots;
+
+	if (idx->n == l->n && idx->cap >= 2 * (l->n + 1))
+		return 0;
+	cap = idx->cap ? idx->cap : 256;
+	while (cap < 4 * (l->n + 1)) {
+		if (cap > UINT_MAX / 4)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL)
+		return -ENOMEM;
+	free(idx->slots);
+	idx->slots = slots;
+	idx->cap = cap;
+	for (i = 0; i < l->n; i++) {
+		unsigned int *slot = sp_index_slot(idx, l, l->v[i].gid, l->v[i].sid);
+
+		if (*slot == 0)
+			*slot = i + 1; /* a list built elsewhere may hold duplicates */
+	}
+	idx->n = l->n;
+	return 0;
+}
+
+static int
+sp_list_reserve(struct weir_srule_list *l)
+{
+	struct weir_srule *v;
+	unsigned int cap;
+
+	if (l->n < l->cap)
+		return 0;
+	if (l->cap > UINT_MAX / 2 / sizeof(*v))
+		return -ENOMEM;
+	cap = l->cap ? l->cap * 2 : 64;
+	v = realloc(l->v, cap * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	l->v = v;
+	l->cap = cap;
+	return 0;
+}
+
+/*
+ * Append the parsed rule unless its (gid, sid) is taken. With @p idx the
+ * lookup is a hash probe; without (weir_suri_parse_rule, one rule at a
+ * time) a scan of the list.
+ */
+static int
+sp_list_add(struct sp_ctx *ctx, struct sp_index *idx, struct weir_srule_list *out)
+{
+	const struct weir_srule *first = NULL;
+	struct weir_srule *r = ctx->r;
+	unsigned int *slot = NULL, i;
+	int rc;
+
+	if (idx != NULL) {
+		rc = sp_index_prepare(idx, out);
+		if (rc < 0)
+			return rc;
+		slot = sp_index_slot(idx, out, r->gid, r->sid);
+		if (*slot != 0)
+			first = &out->v[*slot - 1];
+	} else {
+		for (i = 0; i < out->n && first == NULL; i++)
+			if (out->v[i].gid == r->gid && out->v[i].sid == r->sid)
+				first = &out->v[i];
+	}
+	if (first != NULL)
+		return sp_err(ctx, ctx->sid_pos, "sid",
+			      "duplicate sid %u (gid %u): first defined at %s:%u", r->sid, r->gid,
+			      first->file, first->line);
+	rc = sp_list_reserve(out);
+	if (rc < 0)
+		return rc;
+	out->v[out->n++] = *r;
+	if (slot != NULL) {
+		*slot = out->n;
+		idx->n = out->n;
+	}
+	return 0;
+}
+
+/* ---- one rule ---------------------------------------------------------- */
+
+/* Free what @p r owns, not @p r itself (rules live by value in a list),
+ * and zero it, so a second call is harmless. */
+void
+weir_srule_free(struct weir_srule *r)
+{
+	unsigned int i;
+
+	if (r == NULL)
+		return;
+	weir_addrset_free(&r->src);
+	weir_addrset_free(&r->dst);
+	weir_portset_free(&r->sport);
+	weir_portset_free(&r->dport);
+	for (i = 0; i < r->n_items; i++) {
+		free(r->items[i].bytes);
+		free(r->items[i].pcre);
+	}
+	free(r->items);
+	free(r->msg);
+	free(r->classtype);
+	free(r->metadata);
+	free(r->reference);
+	free(r->file);
+	free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+weir_srule_list_free(struct weir_srule_list *l)
+{
+	unsigned int i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		weir_srule_free(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * Parse @p text (a rule; for a joined rule the segments say where each
+ * piece came from) and append it to @p out. @return 1 when a rule was
+ * added, 0 for a blank or comment text, -EINVAL (one diagnostic) or
+ * -ENOMEM.
+ */
+static int
+sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned int n_seg,
+	 const struct weir_rule_vars *vars, struct sp_index *idx, struct weir_srule_list *out,
+	 struct weir_diags *diags)
+{
+	struct weir_srule r = { 0 };
+	struct sp_ctx ctx = {
+		.file = file != NULL ? file : "",
+		.text = text,
+		.seg = seg,
+		.n_seg = n_seg,
+		.vars = vars,
+		.diags = diags,
+		.r = &r,
+		.last_content = -1,
+	};
+	const char *p = sp_skip_space(text), *end;
+	int rc;
+
+	if (*p == '\0' || *p == '#')
+		return 0;
+	r.rev = 1;
+	r.gid = 1;
+	r.msg = strdup("");
+	r.file = strdup(ctx.file);
+	end = p + strlen(p);
+	while (end > p && sp_is_space(end[-1]))
+		end--;
+	r.text = strndup(p, (size_t)(end - p));
+	if (r.msg == NULL || r.file == NULL || r.text == NULL) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	r.line = seg[0].line; /* the rule's first line, even for a joined rule */
+	rc = sp_header(&ctx, &p);
+	if (rc == 0)
+		rc = sp_options(&ctx, p);
+	if (rc == 0 && !(ctx.once & SP_ONCE_SID))
+		rc = sp_err(&ctx, sp_skip_space(text), "sid", "rule has no sid (sid is required)");
+	if (rc < 0)
+		goto err;
+	if (ctx.priority != 0)
+		r.priority = ctx.priority;
+	else if (r.classtype != NULL)
+		r.priority = weir_classtype_priority(r.classtype, NULL);
+	else
+		r.priority = 3;
+	rc = sp_list_add(&ctx, idx, out);
+	if (rc < 0)
+		goto err;
+	return 1;
+
+err:
+	weir_srule_free(&r);
+	return rc;
+}
+
+int
+weir_suri_parse_rule(const char *file, unsigned int line, const char *text,
+		     const struct weir_rule_vars *vars, struct weir_srule_list *out,
+		     struct weir_diags *diags)
+{
+	struct sp_seg seg = { .off = 0, .line = line, .col0 = 0 };
+	int rc;
+
+	if (text == NULL || out == NULL)
+		return -EINVAL;
+	rc = sp_parse(file, text, &seg, 1, vars, NULL, out, diags);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- a file ------------------------------------------------------------ */
+
+/* The rule being assembled from one or more physical lines. */
+struct sp_pending {
+	char *buf;
+	size_t len, cap;
+	struct sp_seg *seg;
+	unsigned int n_seg, seg_cap;
+	unsigned int nul_line, nul_col; /* first NUL byte seen, line 0: none */
+};
+
+static int
+sp_pending_append(struct sp_pending *pr, const char *s, size_t len, unsigned int line)
+{
+	if (pr->len + len + 1 > pr->cap) {
+		size_t cap = pr->cap ? pr->cap : 256;
+		char *b;
+
+		while (cap < pr->len + len + 1)
+			cap *= 2;
+		b = realloc(pr->buf, cap);
+		if (b == NULL)
+			return -ENOMEM;
+		pr->buf = b;
+		pr->cap = cap;
+	}
+	if (pr->n_seg == pr->seg_cap) {
+		unsigned int cap = pr->seg_cap ? pr->seg_cap * 2 : 8;
+		struct sp_seg *sg = realloc(pr->seg, cap * sizeof(*sg));
+
+		if (sg == NULL)
+			return -ENOMEM;
+		pr->seg = sg;
+		pr->seg_cap = cap;
+	}
+	pr->seg[pr->n_seg++] = (struct sp_seg){ .off = pr->len, .line = line, .col0 = 0 };
+	memcpy(pr->buf + pr->len, s, len);
+	pr->len += len;
+	pr->buf[pr->len] = '\0';
+	return 0;
+}
+
+/* Parse the assembled rule, if any. @return as sp_parse(). */
+static int
+sp_pending_flush(struct sp_pending *pr, const char *path, const struct weir_rule_vars *vars,
+		 struct sp_index *idx, struct weir_srule_list *out, struct weir_diags *diags)
+{
+	int rc = 0;
+
+	if (pr->n_seg == 0)
+		return 0;
+	if (pr->nul_line != 0) {
+		/* A NUL would cut the rule short as a C string: refuse it whole. */
+		weir_diag_add(diags, path, pr->nul_line, pr->nul_col, NULL, "NUL byte in rule");
+		rc = -EINVAL;
+	} else {
+		rc = sp_parse(path, pr->buf, pr->seg, pr->n_seg, vars, idx, out, diags);
+	}
+	pr->len = 0;
+	pr->n_seg = 0;
+	pr->nul_line = 0;
+	return rc;
+}
+
+int
+weir_suri_parse_file(const char *path, const struct weir_rule_vars *vars,
+		     struct weir_srule_list *out, struct weir_diags *diags)
+{
+	struct sp_pending pr = { 0 };
+	struct sp_index idx = { 0 };
+	unsigned int lineno = 0;
+	size_t buf_cap = 0;
+	char *buf = NULL;
+	ssize_t len;
+	int bad = 0, rc = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		weir_diag_add(diags, path, 0, 0, NULL, "cannot open: %s", strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		const char *s;
+		bool cont;
+		size_t n;
+
+		errno = 0;
+		len = getline(&buf, &buf_cap, f);
+		if (len < 0)
+			break;
+		lineno++;
+		n = (size_t)len;
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		buf[n] = '\0';
+		if (pr.n_seg == 0) {
+			/* Comments and blank lines between rules. A comment never
+			 * continues, even if it ends with '\': a commented rule
+			 * must not swallow the next one. */
+			s = buf;
+			while (s < buf + n && sp_is_space(*s))
+				s++;
+			if (s == buf + n || *s == '#')
+				continue;
+		}
+		/* A trailing '\' (blanks after it allowed, as in Suricata)
+		 * joins the next line at its place. */
+		while (n > 0 && sp_is_space(buf[n - 1]))
+			n--;
+		cont = n > 0 && buf[n - 1] == '\\';
+		if (cont)
+			n--;
+		if (pr.nul_line == 0 && memchr(buf, '\0', n) != NULL) {
+			pr.nul_line = lineno;
+			pr.nul_col = (unsigned int)strlen(buf) + 1;
+		}
+		rc = sp_pending_append(&pr, buf, n, lineno);
+		if (rc < 0)
+			goto out;
+		if (cont)
+			continue;
+		rc = sp_pending_flush(&pr, path, vars, &idx, out, diags);
+		if (rc == -ENOMEM)
+			goto out;
+		if (rc < 0)
+			bad++;
+	}
+	if (ferror(f)) {
+		/* e.g. EISDIR: fopen() of a directory succeeds, reading fails. */
+		rc = errno ? -errno : -EIO;
+		weir_diag_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(-rc));
+		goto out;
+	}
+	/* A last line ending in '\' still ends the rule at the end of file. */
+	rc = sp_pending_flush(&pr, path, vars, &idx, out, diags);
+	if (rc == -ENOMEM)
+		goto out;
+	if (rc < 0)
+		bad++;
+	rc = bad;
+
+out:
+	free(pr.buf);
+	free(pr.seg);
+	free(idx.slots);
+	free(buf);
+	fclose(f);
+	return rc;
+}
