@@ -22,7 +22,7 @@ echo "== build (clang, libFuzzer targets)"
 CC=clang bash tests/build.sh build-fuzz -Dfuzz=true
 
 echo "== unit + integration (build/)"
-meson test -C build --suite unit --suite integration --suite bpf --suite fuzz-regress --suite valgrind \
+meson test -C build --suite unit --suite integration --suite bpf --suite fuzz-regress --suite valgrind --suite perf-smoke \
 	--print-errorlogs --num-processes 2
 echo "== unit + asan (build-asan/)"
 meson test -C build-asan --suite unit --suite integration --suite bpf --suite asan --suite fuzz-regress --print-errorlogs \
