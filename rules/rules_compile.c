@@ -581,7 +581,10 @@ compile_group(struct cbuild *b, struct cgroup **out)
 
 			p = &b->cr[i].gports;
 			protos = r->protos;
-			if (b->cr[i].is_sig || (protos & ~tcpudp) != 0 || p->any)
+			/* Past 60,000 distinct port sets (group ids are 16 bits
+			 * until renumbered), a rule goes to its "any" group at
+			 * once: the fold below would put it there anyway. */
+			if (b->cr[i].is_sig || (protos & ~tcpudp) != 0 || p->any || n >= 60000)
 				p = NULL;
 		}
 		/* Small linear search over port groups is fine for sane
