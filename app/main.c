@@ -355,6 +355,37 @@ eal_has_lcore_opt(int argc, char **argv)
 	return 0;
 }
 
+static int
+eal_has_mem_opt(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "-m", 2) == 0 || strncmp(argv[i], "--socket-mem", 12) == 0 ||
+		    strncmp(argv[i], "--numa-mem", 10) == 0)
+			return 1;
+	return 0;
+}
+
+/* Without hugepages EAL has 64 MB unless told (-m): enough for one
+ * worker's event ring and the rest, not for several (afxdp on several
+ * interfaces has at least one worker each). MB to ask for, 0 = the
+ * default does. */
+static unsigned int
+eal_nohuge_mem_mb(const struct weir_conf *c)
+{
+	/* RING_F_EXACT_SZ rounds the slots up to the next power of two */
+	ssize_t ring = rte_ring_get_memsize_elem(sizeof(struct weir_event),
+						 rte_align32pow2(c->events_ring_size + 1));
+	uint64_t need;
+
+	if (ring < 0)
+		return 0;
+	/* what one ring leaves of the default 64 MB covers everything else */
+	need = (uint64_t)c->workers * (uint64_t)ring + (64ull << 20) - (uint64_t)ring;
+	return need > (64ull << 20) ? (unsigned int)((need + (1 << 20) - 1) >> 20) : 0;
+}
+
 /*
  * EAL's arguments: our defaults first, then dpdk.eal-args, then what
  * followed "--", so an operator can override any default. Offline replay
@@ -382,6 +413,12 @@ build_eal_args(struct weir_app *app, const char *driver, int argc, char **argv)
 		ret |= eal_push(app, "--no-shconf"); /* --in-memory needs hugepages */
 		ret |= eal_push(app, "--no-pci");
 		ret |= eal_push(app, "--no-telemetry");
+		if (!eal_has_mem_opt(argc, argv) &&
+		    !eal_has_mem_opt((int)app->conf.eal_args.n, app->conf.eal_args.v) &&
+		    (i = eal_nohuge_mem_mb(&app->conf)) != 0) {
+			snprintf(lcores, sizeof(lcores), "-m%u", i);
+			ret |= eal_push(app, lcores);
+		}
 	}
 	if (!eal_has_lcore_opt(argc, argv) &&
 	    !eal_has_lcore_opt((int)app->conf.eal_args.n, app->conf.eal_args.v)) {
