@@ -79,7 +79,8 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "capture.interface is a kernel network interface (/sys/class/net), else dpdk."),
 	CONF_STR("capture.interface", capture_interface, "0",
 		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index; afxdp: kernel "
-		 "interface name (eth0)."),
+		 "interface name (eth0), or a comma-separated list of up to 8 (eth0,eth1) "
+		 "captured at once, workers split evenly between them (afxdp only)."),
 	CONF_STR("capture.pcap-file", capture_pcap_file, "",
 		 "pcap/pcapng file to replay offline (-r); \"\" = none."),
 	CONF_U32("capture.rx-descriptors", capture_rx_desc, 64, 32768, "1024",
@@ -88,7 +89,9 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Mbufs per port; 2^n - 1 is the most memory-efficient size."),
 	CONF_U32("capture.count", capture_count, 0, UINT32_MAX, "0",
 		 "Stop after this many packets (0 = run until end of file or signal)."),
-	CONF_U32("workers", workers, 1, 64, "1", "Worker lcores; one rx queue each."),
+	CONF_U32("workers", workers, 1, 64, "1",
+		 "Worker lcores, one rx queue each; with several interfaces the total, a "
+		 "multiple of their number (each interface gets workers/interfaces queues)."),
 	CONF_LIST("rules.files", rules_files,
 		  "Rule files: *.rules in the Suricata subset (see README), any other name in "
 		  "Hyperscan's signature format (ID:/regex/flags)."),

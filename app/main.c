@@ -76,13 +76,19 @@ struct weir_app {
 	struct weir_reloader rl;      /* publishes rs, reloads it */
 	int rl_ready;
 	struct rte_rcu_qsbr *qs;      /* workers' quiescent states */
-	struct weir_port port;
-	const struct weir_port *ports[1];
+	/* capture.interface split at commas (afxdp may capture several
+	 * interfaces); port p is names[p] and owns workers p, p + n_ports, ... */
+	char *if_buf;
+	const char *if_names[WEIR_MAX_PORTS];
+	char if_label[WEIR_MAX_PORTS * (WEIR_PORT_NAME_MAX + 1)]; /* "a,b" for logs */
+	struct weir_port portv[WEIR_MAX_PORTS];
+	const struct weir_port *ports[WEIR_MAX_PORTS];
+	unsigned int n_ports;
 	struct weir_sink sinks[WEIR_MAX_SINKS]; /* open ones, in em.sinks order */
 	unsigned int n_sinks;
 	uint32_t frame_bytes;   /* frame copied into events: the pcap sink's snaplen */
 	char host[256];         /* host-id, or the host name */
-	struct weir_sink_iface ifaces[1];
+	struct weir_sink_iface ifaces[WEIR_MAX_PORTS];
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct weir_worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
@@ -139,14 +145,17 @@ usage(FILE *f)
 		"  -r, --read FILE       replay a pcap/pcapng file offline, then exit\n"
 		"                        (capture.pcap-file; capture.driver auto picks pcap)\n"
 		"  -i, --interface PORT  DPDK port name or index, or a kernel interface for\n"
-		"                        afxdp (capture.interface)\n"
+		"                        afxdp; afxdp also takes a list, eth0,eth1, captured\n"
+		"                        at once (capture.interface)\n"
 		"  -S, --rules FILE      rule file: *.rules = Suricata subset, else signature\n"
 		"                        format ID:/regex/flags; repeatable; replaces\n"
 		"                        rules.files of the configuration file\n"
 		"      --rules-skip-invalid  load the valid rules of files with bad ones and\n"
 		"                        list every skipped rule (rules.skip-invalid)\n"
 		"  -o, --output FILE     EVE JSON lines output, '-' = stdout (output.jsonl)\n"
-		"  -w, --workers N       worker lcores, one rx queue each (workers)\n"
+		"  -w, --workers N       worker lcores, one rx queue each; with several\n"
+		"                        interfaces the total, a multiple of their number\n"
+		"                        (workers)\n"
 		"      --count N         stop after N packets (capture.count)\n"
 		"      --set KEY=VALUE   set any configuration key below\n"
 		"      --check-config    validate configuration and rules, then exit\n"
@@ -286,9 +295,71 @@ parse_args(struct weir_app *app, int argc, char **argv, struct weir_diags *ds)
 	return optind;
 }
 
-static const char *
-resolve_driver(const struct weir_conf *c)
+/*
+ * capture.interface split at commas into app->if_names (blanks around a
+ * name dropped). A single name, even "", is one port as before; a list
+ * may not have empty or repeated names.
+ */
+static int
+split_interfaces(struct weir_app *app)
 {
+	const char *list = app->conf.capture_interface;
+	char *p, *next;
+	unsigned int i;
+
+	app->n_ports = 0;
+	if (strchr(list, ',') == NULL) {
+		app->if_names[app->n_ports++] = list; /* one name, verbatim */
+		return 0;
+	}
+	app->if_buf = strdup(list);
+	if (app->if_buf == NULL) {
+		fprintf(stderr, "weir: out of memory\n");
+		return -ENOMEM;
+	}
+	for (p = app->if_buf; p != NULL; p = next) {
+		char *end;
+
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*p == '\0') {
+			fprintf(stderr, "weir: capture.interface '%s': empty name in the list\n",
+				list);
+			return -EINVAL;
+		}
+		if (app->n_ports == WEIR_MAX_PORTS) {
+			fprintf(stderr, "weir: capture.interface '%s': more than %d interfaces\n",
+				list, WEIR_MAX_PORTS);
+			return -EINVAL;
+		}
+		if (strlen(p) >= WEIR_PORT_NAME_MAX) {
+			fprintf(stderr, "weir: capture.interface: name '%s' too long\n", p);
+			return -EINVAL;
+		}
+		for (i = 0; i < app->n_ports; i++)
+			if (strcmp(app->if_names[i], p) == 0) {
+				fprintf(stderr, "weir: capture.interface '%s': '%s' listed twice\n",
+					list, p);
+				return -EINVAL;
+			}
+		app->if_names[app->n_ports++] = p;
+	}
+	return 0;
+}
+
+/* The capture driver for "auto": pcap for a file, afxdp when every
+ * interface is a kernel netdev, else dpdk. */
+static const char *
+resolve_driver(const struct weir_app *app)
+{
+	const struct weir_conf *c = &app->conf;
+
 	if (strcmp(c->capture_driver, "auto") != 0)
 		return c->capture_driver;
 	if (c->capture_pcap_file[0] != '\0')
@@ -296,16 +367,55 @@ resolve_driver(const struct weir_conf *c)
 #if WEIR_HAVE_AFXDP
 	{
 		char path[128];
+		unsigned int i;
 
 		/* A kernel netdev stays with its driver and gets XDP; anything
 		 * else (a PCI address bound to vfio-pci, a vdev) is DPDK's. */
-		snprintf(path, sizeof(path), "/sys/class/net/%s", c->capture_interface);
-		if (c->capture_interface[0] != '\0' && strchr(c->capture_interface, '/') == NULL &&
-		    access(path, F_OK) == 0)
+		for (i = 0; i < app->n_ports; i++) {
+			const char *n = app->if_names[i];
+
+			snprintf(path, sizeof(path), "/sys/class/net/%s", n);
+			if (n[0] == '\0' || strchr(n, '/') != NULL || access(path, F_OK) != 0)
+				break;
+		}
+		if (i == app->n_ports)
 			return "afxdp";
 	}
 #endif
 	return "dpdk";
+}
+
+/*
+ * Several interfaces: afxdp only, and the workers split evenly, so that
+ * each interface gets workers / interfaces queues.
+ */
+static int
+check_interfaces(const struct weir_app *app, const char *driver)
+{
+	const unsigned int w = app->conf.workers, n = app->n_ports;
+
+	if (n <= 1)
+		return 0;
+	if (strcmp(driver, "afxdp") != 0) {
+		fprintf(stderr,
+			"weir: capture.interface '%s' lists %u interfaces: several interfaces "
+			"are not supported yet with the %s driver (afxdp only)%s\n",
+			app->conf.capture_interface, n, driver,
+			strcmp(app->conf.capture_driver, "auto") == 0 && strcmp(driver, "dpdk") == 0
+				? "; capture.driver auto picked it because not every name is a "
+				  "kernel interface (/sys/class/net)"
+				: "");
+		return -ENOTSUP;
+	}
+	if (w < n || w % n != 0) {
+		fprintf(stderr,
+			"weir: %u worker%s for %u interfaces: workers must be a multiple of the "
+			"number of interfaces (each interface gets workers/interfaces rx queues, "
+			"at least one)\n",
+			w, w == 1 ? "" : "s", n);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 #if WEIR_HAVE_AFXDP
@@ -355,6 +465,37 @@ eal_has_lcore_opt(int argc, char **argv)
 	return 0;
 }
 
+static int
+eal_has_mem_opt(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "-m", 2) == 0 || strncmp(argv[i], "--socket-mem", 12) == 0 ||
+		    strncmp(argv[i], "--numa-mem", 10) == 0)
+			return 1;
+	return 0;
+}
+
+/* Without hugepages EAL has 64 MB unless told (-m): enough for one
+ * worker's event ring and the rest, not for several (afxdp on several
+ * interfaces has at least one worker each). MB to ask for, 0 = the
+ * default does. */
+static unsigned int
+eal_nohuge_mem_mb(const struct weir_conf *c)
+{
+	/* RING_F_EXACT_SZ rounds the slots up to the next power of two */
+	ssize_t ring = rte_ring_get_memsize_elem(sizeof(struct weir_event),
+						 rte_align32pow2(c->events_ring_size + 1));
+	uint64_t need;
+
+	if (ring < 0)
+		return 0;
+	/* what one ring leaves of the default 64 MB covers everything else */
+	need = (uint64_t)c->workers * (uint64_t)ring + (64ull << 20) - (uint64_t)ring;
+	return need > (64ull << 20) ? (unsigned int)((need + (1 << 20) - 1) >> 20) : 0;
+}
+
 /*
  * EAL's arguments: our defaults first, then dpdk.eal-args, then what
  * followed "--", so an operator can override any default. Offline replay
@@ -382,6 +523,12 @@ build_eal_args(struct weir_app *app, const char *driver, int argc, char **argv)
 		ret |= eal_push(app, "--no-shconf"); /* --in-memory needs hugepages */
 		ret |= eal_push(app, "--no-pci");
 		ret |= eal_push(app, "--no-telemetry");
+		if (!eal_has_mem_opt(argc, argv) &&
+		    !eal_has_mem_opt((int)app->conf.eal_args.n, app->conf.eal_args.v) &&
+		    (i = eal_nohuge_mem_mb(&app->conf)) != 0) {
+			snprintf(lcores, sizeof(lcores), "-m%u", i);
+			ret |= eal_push(app, lcores);
+		}
 	}
 	if (!eal_has_lcore_opt(argc, argv) &&
 	    !eal_has_lcore_opt((int)app->conf.eal_args.n, app->conf.eal_args.v)) {
@@ -458,7 +605,11 @@ setup_workers(struct weir_app *app)
 		if (w == NULL)
 			return -ENOMEM;
 		app->workers[i] = w;
-		ret = weir_worker_init(w, (uint16_t)i, app->port.rxq[i], &app->rl.active, app->qs,
+		/* Round robin over (interface, queue): worker i takes queue
+		 * i / n_ports of port i % n_ports. */
+		ret = weir_worker_init(w, (uint16_t)i,
+				       app->portv[i % app->n_ports].rxq[i / app->n_ports],
+				       &app->rl.active, app->qs,
 				       app->rings[i], app->conf.events_payload_bytes, max_pkts,
 				       &g_stop);
 		if (ret == 0 && rte_rcu_qsbr_thread_register(app->qs, i) != 0)
@@ -527,6 +678,7 @@ reconfigure_port(struct weir_app *app)
 	struct weir_afxdp_conf ac;
 	struct weir_diags ds;
 	struct weir_conf c;
+	unsigned int p, n_ok = 0;
 	int ret;
 
 	if (app->conf_file == NULL) {
@@ -544,19 +696,31 @@ reconfigure_port(struct weir_app *app)
 		goto out_conf;
 	}
 	afxdp_conf_from(&c, &ac);
-	ret = weir_port_reconfigure(&app->port, &ac);
-	if (ret == -ENOTSUP)
-		WEIR_LOG(NOTICE, app, "SIGUSR2: the %s driver has nothing to change at run time",
-			 app->port.ops->name);
-	else if (ret == 0)
-		WEIR_LOG(NOTICE, app, "SIGUSR2: %s re-read, capture filter applied", app->conf_file);
+	/* Every port gets the same filter; each logs its own outcome. */
+	for (p = 0; p < app->n_ports; p++) {
+		ret = weir_port_reconfigure(&app->portv[p], &ac);
+		if (ret == -ENOTSUP) {
+			WEIR_LOG(NOTICE, app,
+				 "SIGUSR2: the %s driver has nothing to change at run time",
+				 app->portv[p].ops->name);
+			goto out_conf;
+		}
+		if (ret == 0)
+			n_ok++;
+	}
+	if (n_ok == app->n_ports)
+		WEIR_LOG(NOTICE, app, "SIGUSR2: %s re-read, capture filter applied to %s",
+			 app->conf_file, app->if_label);
+	else
+		WEIR_LOG(ERR, app, "SIGUSR2: %s re-read, capture filter applied to %u of %u "
+			 "interfaces (see above)", app->conf_file, n_ok, app->n_ports);
 out_conf:
 	weir_conf_free(&c);
 out_diags:
 	weir_diags_free(&ds);
 #else
 	WEIR_LOG(NOTICE, app, "SIGUSR2: the %s driver has nothing to change at run time",
-		 app->port.ops->name);
+		 app->portv[0].ops->name);
 #endif
 }
 
@@ -674,15 +838,48 @@ print_sink(const struct weir_app *app, const struct weir_sink *s)
 		PRINT_SINK_COUNTER(files)
 }
 
+/* One " port NAME:" block of the summary; its rx_packets in @p rx.
+ * @return 1 when the port's source ended on an error (then in @p error). */
+static int
+print_port(const struct weir_port *port, uint64_t *rx, char *error, size_t errlen)
+{
+	struct weir_port_stats ps;
+	unsigned int i;
+
+	fprintf(stderr, " port %s:\n", port->name);
+	if (weir_port_stats(port, &ps) != 0)
+		return 0;
+	*rx = ps.rx_packets;
+	fprintf(stderr, "  %-22s %" PRIu64 "\n", "rx_packets:", ps.rx_packets);
+	fprintf(stderr, "  %-22s %" PRIu64 "\n", "rx_bytes:", ps.rx_bytes);
+	fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_missed:", ps.drop_nic_missed);
+	fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_errors:", ps.drop_nic_errors);
+	fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nombuf:", ps.drop_nombuf);
+	if (ps.mode[0] != '\0')
+		fprintf(stderr, "  %-22s %s\n", "mode:", ps.mode);
+	for (i = 0; i < ps.n_xstats; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "%s:", ps.xstats[i].name);
+		fprintf(stderr, "  %-22s %" PRIu64 "\n", key, ps.xstats[i].value);
+	}
+	if (ps.error[0] == '\0')
+		return 0;
+	fprintf(stderr, "  %-22s %s\n", "input_error:", ps.error);
+	snprintf(error, errlen, "%s: the capture ended on an error: %s", port->name, ps.error);
+	return 1;
+}
+
 static int
 print_summary(struct weir_app *app, const char *driver)
 {
 	struct weir_worker_stats sum;
-	struct weir_port_stats ps;
 	struct weir_sink_stats ss;
 	uint64_t hz = rte_get_tsc_hz(), cycles = 0;
+	uint64_t port_rx[WEIR_MAX_PORTS] = {0};
+	char error[WEIR_PORT_NAME_MAX + sizeof(((struct weir_port_stats *)0)->error) + 64] = "";
 	double elapsed;
-	unsigned int i;
+	unsigned int i, p;
 	int64_t unaccounted;
 	int input_error = 0;
 
@@ -694,7 +891,7 @@ print_summary(struct weir_app *app, const char *driver)
 			cycles = c;
 	}
 	elapsed = hz ? (double)cycles / (double)hz : 0.0;
-	fprintf(stderr, "weir: summary: %s %s, %u worker%s, %u rules\n", driver, app->port.name,
+	fprintf(stderr, "weir: summary: %s %s, %u worker%s, %u rules\n", driver, app->if_label,
 		app->n_workers, app->n_workers == 1 ? "" : "s",
 		atomic_load(&app->rl.active) ? atomic_load(&app->rl.active)->n_rules : 0);
 	if (app->rl.n_ok + app->rl.n_failed > 0)
@@ -707,26 +904,8 @@ print_summary(struct weir_app *app, const char *driver)
 	fprintf(stderr, "  %-22s %.0f\n", "rx_pps:", elapsed > 0 ? (double)sum.rx_packets / elapsed : 0.0);
 	fprintf(stderr, "  %-22s %.3f\n", "scanned_gbps:",
 		elapsed > 0 ? (double)sum.scanned_bytes * 8 / elapsed / 1e9 : 0.0);
-	fprintf(stderr, " port %s:\n", app->port.name);
-	if (weir_port_stats(&app->port, &ps) == 0) {
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "rx_packets:", ps.rx_packets);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "rx_bytes:", ps.rx_bytes);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_missed:", ps.drop_nic_missed);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_errors:", ps.drop_nic_errors);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nombuf:", ps.drop_nombuf);
-		if (ps.mode[0] != '\0')
-			fprintf(stderr, "  %-22s %s\n", "mode:", ps.mode);
-		for (i = 0; i < ps.n_xstats; i++) {
-			char key[48];
-
-			snprintf(key, sizeof(key), "%s:", ps.xstats[i].name);
-			fprintf(stderr, "  %-22s %" PRIu64 "\n", key, ps.xstats[i].value);
-		}
-		if (ps.error[0] != '\0') {
-			fprintf(stderr, "  %-22s %s\n", "input_error:", ps.error);
-			input_error = 1;
-		}
-	}
+	for (p = 0; p < app->n_ports; p++)
+		input_error |= print_port(&app->portv[p], &port_rx[p], error, sizeof(error));
 	fprintf(stderr, " emitter:\n");
 	print_emitter_counters(&app->em.st);
 	for (i = 0; i < app->n_sinks; i++)
@@ -760,9 +939,20 @@ print_summary(struct weir_app *app, const char *driver)
 			ss.drop_errors, ss.drop_undelivered,
 			offered == ss.written + lost ? "ok" : "MISMATCH");
 	}
+	/* Several ports: each one's packets are those of the workers that
+	 * own its queues (afxdp counts in rx_burst, as the workers do). */
+	for (p = 0; app->n_ports > 1 && p < app->n_ports; p++) {
+		uint64_t wrx = 0;
+
+		for (i = p; i < app->n_workers; i += app->n_ports)
+			wrx += app->workers[i]->st.rx_packets;
+		fprintf(stderr,
+			" accounting: port %s: rx_packets %" PRIu64 " = its workers' rx_packets %" PRIu64
+			": %s\n",
+			app->portv[p].name, port_rx[p], wrx, port_rx[p] == wrx ? "ok" : "MISMATCH");
+	}
 	if (input_error)
-		fprintf(stderr, "weir: %s: the capture ended on an error: %s\n", app->port.name,
-			ps.error);
+		fprintf(stderr, "weir: %s\n", error);
 	return input_error;
 }
 
@@ -842,6 +1032,7 @@ open_sinks(struct weir_app *app)
 		.err = err,
 		.err_len = sizeof(err),
 	};
+	unsigned int i;
 	char *end;
 	int ret;
 
@@ -850,8 +1041,10 @@ open_sinks(struct weir_app *app)
 	else if (gethostname(app->host, sizeof(app->host) - 1) < 0)
 		snprintf(app->host, sizeof(app->host), "unknown");
 	app->em.host = app->host;
-	app->ifaces[0].name = app->port.name;
-	app->ifaces[0].linktype = l2_linktype(app->port.l2);
+	for (i = 0; i < app->n_ports; i++) {
+		app->ifaces[i].name = app->portv[i].name;
+		app->ifaces[i].linktype = l2_linktype(app->portv[i].l2);
+	}
 
 	if (c->output_jsonl[0] != '\0') {
 		ret = open_sink(app, "jsonl", c->output_jsonl, &sc);
@@ -900,7 +1093,7 @@ open_sinks(struct weir_app *app)
 		sc.snaplen = c->outputs_pcap_snaplen;
 		sc.max_bytes = c->outputs_pcap_max_bytes;
 		sc.ifaces = app->ifaces;
-		sc.n_ifaces = 1;
+		sc.n_ifaces = app->n_ports;
 		ret = open_sink(app, "pcap", sc.path, &sc);
 		if (ret < 0)
 			return ret;
@@ -938,7 +1131,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->n_workers = app->n_workers;
 	o->rings = app->rings;
 	o->ports = app->ports;
-	o->n_ports = 1;
+	o->n_ports = app->n_ports;
 	o->em = &app->em;
 	o->rules = &app->rl;
 	o->lat = app->lat;
@@ -958,7 +1151,7 @@ start_control(struct weir_app *app)
 				   .max_clients = app->conf.ctl_max_clients};
 
 	weir_telemetry_attach(&app->obs);
-	if (app->conf.ctl_enabled && (!app->port.offline || app->conf.ctl_keep_alive) &&
+	if (app->conf.ctl_enabled && (!app->portv[0].offline || app->conf.ctl_keep_alive) &&
 	    weir_ctl_parse_mode(app->conf.ctl_mode, &cc.mode) == 0) {
 		app->ctl = weir_ctl_start(&app->obs, &cc);
 		if (app->ctl == NULL)
@@ -981,6 +1174,30 @@ stop_control(struct weir_app *app)
 	weir_ctl_stop(app->ctl);
 	app->ctl = NULL;
 	weir_telemetry_detach();
+}
+
+/* Stop every port still open. */
+static void
+stop_ports(struct weir_app *app)
+{
+	unsigned int p;
+
+	for (p = 0; p < app->n_ports; p++)
+		if (app->portv[p].ops != NULL)
+			weir_port_stop(&app->portv[p]);
+}
+
+/* Stop and close every port still open (afxdp: detaches the XDP program
+ * from each interface). */
+static void
+close_ports(struct weir_app *app)
+{
+	unsigned int p;
+
+	stop_ports(app);
+	for (p = 0; p < app->n_ports; p++)
+		if (app->portv[p].ops != NULL)
+			weir_port_close(&app->portv[p]);
 }
 
 static void
@@ -1006,10 +1223,7 @@ app_cleanup(struct weir_app *app)
 	app->qs = NULL;
 	weir_emitter_fini(&app->em);
 	free(app->lat);
-	if (app->port.ops != NULL) {
-		weir_port_stop(&app->port);
-		weir_port_close(&app->port);
-	}
+	close_ports(app);
 }
 
 /*
@@ -1203,6 +1417,8 @@ main(int argc, char **argv)
 	struct weir_ruleset_opts ropts = {0};
 	struct weir_rule_vars vars = {0};
 	const char *driver;
+	unsigned int p;
+	size_t off = 0;
 	int eal_first, ret, status = WEIR_EXIT_OK;
 
 	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
@@ -1229,7 +1445,15 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_USAGE;
 		goto out_conf;
 	}
-	driver = resolve_driver(&app.conf);
+	if (split_interfaces(&app) < 0) {
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
+	}
+	driver = resolve_driver(&app);
+	if (check_interfaces(&app, driver) < 0) {
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
+	}
 	if (strcmp(driver, "pcap") == 0 && app.conf.capture_pcap_file[0] == '\0') {
 		fprintf(stderr, "weir: capture.driver is pcap but no file was given (-r FILE)\n");
 		status = WEIR_EXIT_USAGE;
@@ -1312,10 +1536,9 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_USAGE;
 		goto out_eal;
 	}
+	/* One port per interface, each with workers / interfaces queues. */
 	memset(&pc, 0, sizeof(pc));
-	pc.name = strcmp(driver, "pcap") == 0 ? app.conf.capture_pcap_file
-					      : app.conf.capture_interface;
-	pc.n_queues = (uint16_t)app.n_workers;
+	pc.n_queues = (uint16_t)(app.n_workers / app.n_ports);
 	pc.rx_desc = (uint16_t)app.conf.capture_rx_desc;
 	pc.mempool_size = app.conf.capture_mempool;
 	pc.socket_id = (int)rte_socket_id();
@@ -1325,12 +1548,22 @@ main(int argc, char **argv)
 		pc.drv_conf = &ac;
 	}
 #endif
-	ret = weir_port_open(&app.port, ops, &pc, 0);
-	if (ret < 0) {
-		fprintf(stderr, "weir: cannot open %s port '%s': %s\n", driver, pc.name,
-			strerror(-ret));
-		status = ret == -EINVAL || ret == -ENOTSUP ? WEIR_EXIT_USAGE : WEIR_EXIT_RUNTIME;
-		goto out_eal;
+	for (p = 0; p < app.n_ports; p++) {
+		pc.name = strcmp(driver, "pcap") == 0 ? app.conf.capture_pcap_file : app.if_names[p];
+		ret = weir_port_open(&app.portv[p], ops, &pc, (uint16_t)p);
+		if (ret < 0) {
+			fprintf(stderr, "weir: cannot open %s port '%s': %s\n", driver, pc.name,
+				strerror(-ret));
+			/* the driver undid its own half-open port */
+			app.portv[p].ops = NULL;
+			close_ports(&app);
+			status = ret == -EINVAL || ret == -ENOTSUP ? WEIR_EXIT_USAGE
+								   : WEIR_EXIT_RUNTIME;
+			goto out_eal;
+		}
+		app.ports[p] = &app.portv[p];
+		off += (size_t)snprintf(app.if_label + off, sizeof(app.if_label) - off, "%s%s",
+					p ? "," : "", app.portv[p].name);
 	}
 	app.qs = rte_zmalloc("weir_qsbr", rte_rcu_qsbr_get_memsize(app.n_workers),
 			     RTE_CACHE_LINE_SIZE);
@@ -1343,9 +1576,8 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_RUNTIME;
 		goto out_app;
 	}
-	app.ports[0] = &app.port;
 	app.em.ports = app.ports;
-	app.em.n_ports = 1;
+	app.em.n_ports = app.n_ports;
 	ret = setup_workers(&app);
 	if (ret < 0) {
 		fprintf(stderr, "weir: worker set-up failed: %s\n", strerror(-ret));
@@ -1355,10 +1587,14 @@ main(int argc, char **argv)
 	app.em.rings = app.rings;
 	app.em.n_rings = app.n_workers;
 	setup_obs(&app, driver);
-	ret = weir_port_start(&app.port);
-	if (ret < 0) {
-		status = WEIR_EXIT_RUNTIME;
-		goto out_app;
+	for (p = 0; p < app.n_ports; p++) {
+		ret = weir_port_start(&app.portv[p]);
+		if (ret < 0) {
+			fprintf(stderr, "weir: cannot start port '%s': %s\n", app.portv[p].name,
+				strerror(-ret));
+			status = WEIR_EXIT_RUNTIME;
+			goto out_app;
+		}
 	}
 	ret = weir_reloader_start(&app.rl, app.qs, app.workers, &app.em);
 	if (ret < 0) {
@@ -1368,8 +1604,8 @@ main(int argc, char **argv)
 	}
 	if (launch_workers(&app) == 0) {
 		fprintf(stderr, "weir: running: %s %s, %u worker%s, %u rules%s\n", driver,
-			app.port.name, app.n_workers, app.n_workers == 1 ? "" : "s",
-			app.rs->n_rules, app.port.offline ? "" : " (SIGINT/SIGTERM to stop)");
+			app.if_label, app.n_workers, app.n_workers == 1 ? "" : "s",
+			app.rs->n_rules, app.portv[0].offline ? "" : " (SIGINT/SIGTERM to stop)");
 		start_control(&app);
 		run_main_loop(&app);
 	}
@@ -1380,7 +1616,7 @@ main(int argc, char **argv)
 	while (weir_emitter_poll(&app.em) != 0)
 		;
 	weir_emitter_flush(&app.em);
-	weir_port_stop(&app.port);
+	stop_ports(&app);
 	close_sinks(&app);
 	if (print_summary(&app, driver))
 		status = WEIR_EXIT_INPUT;
@@ -1397,6 +1633,7 @@ out_rules:
 out_vars:
 	weir_rule_vars_free(&vars);
 out_conf:
+	free(app.if_buf);
 	weir_conf_free(&app.conf);
 	weir_diags_free(&ds);
 	for (ret = 0; ret < app.eal_argc; ret++)

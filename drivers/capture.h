@@ -14,6 +14,7 @@
 
 #define WEIR_BURST 32 /* packets per rx burst, as in DPDK's examples */
 #define WEIR_MAX_QUEUES 64
+#define WEIR_MAX_PORTS 8 /* ports (interfaces) one weir captures at once */
 #define WEIR_PORT_NAME_MAX 64
 #define WEIR_PORT_XSTATS_MAX 16 /* driver-specific counters in weir_port_stats */
 
