@@ -7,14 +7,19 @@
  * then, in the same run and over the same bytes, times three paths:
  *
  *   raw   hs_scan of each payload against ONE block-mode database compiled
- *         from exactly the Hyperscan expressions weir builds for the rules
- *         (weir_hs_plan_build per rule, then what rules_compile.c hands
- *         Hyperscan: a single sub gets HS_FLAG_SINGLEMATCH, several subs
- *         or a negated one become HS_FLAG_QUIET parts of a logical
- *         combination with SINGLEMATCH). One database for all rules, no
- *         groups, no header check, no confirm step; the callback only
- *         counts. The floor: what Hyperscan alone charges to find the
- *         same rule candidates in the same payloads.
+ *         from exactly the Hyperscan expressions weir compiles for the
+ *         rules: per rule, rules_compile.c's compile_add_suri() steps
+ *         (dsize as a depth, weir_hs_plan_build, weir_compile_one_chain:
+ *         several chains or a negated part leave only the most selective
+ *         positive chain, none leaves the rule `always`), then its
+ *         compile_collect(): a single sub gets HS_FLAG_SINGLEMATCH unless
+ *         SOM_LEFTMOST, an `always` rule nothing; a plan still holding
+ *         several subs or a negated one (none since one-chain; the code
+ *         path is kept) would become HS_FLAG_QUIET parts of a logical
+ *         combination with SINGLEMATCH. One database for all rules, no
+ *         groups, no header check, no confirm step, no `always` rules; the
+ *         callback only counts. The floor: what Hyperscan alone charges to
+ *         find the same rule candidates in the same payloads.
  *   grp   hs_scan of each payload against the group databases weir's own
  *         dispatch selects for the packet (protocol class and destination
  *         port), same counting callback: grouping without weir's logic.
@@ -22,7 +27,8 @@
  *
  * weir / raw is the headline ratio; grp / raw says what grouping gains or
  * loses, weir / grp what weir's per-candidate work (dedup, header and dsize
- * checks, the PCRE2 confirm step, pass and threshold logic) costs.
+ * checks, the confirm step of inexact candidates and of every `always`
+ * rule of the packet's groups, pass and threshold logic) costs.
  *
  * Every path runs the same fixed number of passes over all packets per
  * repetition (chosen once, from a warm-up pass, so that a measurement lasts
@@ -45,6 +51,7 @@
 
 #include "decode.h"
 #include "rules.h"
+#include "rules_int.h"
 #include "suri.h"
 
 #define BR_MAX_FILES 16
@@ -72,6 +79,9 @@ struct br_base {
 	hs_scratch_t *scratch;
 	uint8_t *comb;            /* per rule: compiled as a logical combination */
 	unsigned int n_comb;
+	unsigned int n_one_chain; /* plans weir_compile_one_chain cut to one chain */
+	unsigned int n_always;    /* plans left with no expression (`always`) */
+	unsigned int n_inexact;   /* plans whose candidates weir confirms */
 	unsigned int n_expr;
 	size_t db_bytes;
 	double compile_s;
@@ -375,6 +385,46 @@ br_add_plan(struct br_exprs *x, const struct weir_hs_plan *plan, unsigned int ru
 }
 
 /*
+ * rules_compile.c's compile_dsize_depth(), which is static there: dsize
+ * caps the absolute end of every non-relative content (Suricata's
+ * SigParseApplyDsizeToContent). compile_add_suri() applies it to the rule
+ * before weir_hs_plan_build(), so the baseline must too or its expressions
+ * for dsize rules differ from weir's. Keep the two identical.
+ */
+static void
+br_dsize_depth(struct weir_srule *s)
+{
+	int64_t max;
+	unsigned int i;
+
+	switch (s->dsize_op) {
+	case WEIR_DSIZE_EQ:
+	case WEIR_DSIZE_LT:
+	case WEIR_DSIZE_NE:
+		max = s->dsize_lo;
+		break;
+	case WEIR_DSIZE_RANGE:
+		max = s->dsize_hi;
+		break;
+	default:
+		return;
+	}
+	for (i = 0; i < s->n_items; i++) {
+		struct weir_item *it = &s->items[i];
+		int64_t off = it->has_offset ? it->offset : 0;
+
+		if (it->kind != WEIR_ITEM_CONTENT || it->relative)
+			continue;
+		if (it->has_depth && off + it->depth < max)
+			continue;
+		if (max - off < (int64_t)it->len)
+			continue;
+		it->has_depth = true;
+		it->depth = (int32_t)(max - off);
+	}
+}
+
+/*
  * Parse the files again (same variables) and compile every rule's plan
  * into one database. Rule order, and so expression ids, are weir's: .rules
  * and signature files each in the order given, signature rules first, as
@@ -425,14 +475,24 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 	for (i = 0; i < suri.n; i++, rule++) {
 		struct weir_hs_plan plan;
 		char ebuf[256];
-		unsigned int col;
+		unsigned int col, n_sub;
+		bool neg;
 
+		/* compile_add_suri()'s steps, in its order */
+		br_dsize_depth(&suri.v[i]);
 		rc = weir_hs_plan_build(&suri.v[i], &plan, ebuf, sizeof(ebuf), &col);
 		if (rc < 0) {
 			fprintf(stderr, "bench-rules: baseline: sid %" PRIu32 ": %s\n", suri.v[i].sid,
 				ebuf);
 			goto out;
 		}
+		n_sub = plan.n_sub;
+		neg = n_sub == 1 && plan.sub[0].negated;
+		weir_compile_one_chain(&plan);
+		if ((n_sub > 1 || neg) && plan.n_sub == 1)
+			b->n_one_chain++;
+		b->n_always += plan.n_sub == 0;
+		b->n_inexact += !plan.exact;
 		rc = br_add_plan(&x, &plan, rule, &next_quiet);
 		if (plan.n_sub > 1 || (plan.n_sub == 1 && plan.sub[0].negated)) {
 			b->comb[rule] = 1;
@@ -641,20 +701,61 @@ out:
 }
 
 /*
- * Logical combinations in the databases weir scans for a packet, on
- * average: Hyperscan 5.4 spends time on each one at every scan whether or
- * not any of its parts matched (see RESULTS.md), so this predicts cost.
+ * What weir's groups hand weir_ruleset_scan() per packet, on average
+ * (untimed, one pass over the views with grp's dispatch):
+ *   always_per_pkt   `always` rules of the selected groups: each is a
+ *                    candidate for every such packet, and those with items
+ *                    run weir_sprog_match every time (raw does none of it);
+ *   comb_per_pkt     logical combinations in the selected databases:
+ *                    Hyperscan 5.4 spends ~7 ns on each at every scan
+ *                    whether or not any part matched (see RESULTS.md);
+ *                    0 since weir_compile_one_chain;
+ * and per pass, from the group scans' callbacks:
+ *   exact_cands      matches of rules Hyperscan decides alone;
+ *   inexact_cands    matches of rules weir must confirm (before the
+ *                    header and dsize checks that may spare the confirm).
  */
-static double
-br_comb_per_pkt(const struct weir_ruleset *rs, const struct br_base *b, const struct br_pkts *ps)
+struct br_grp_stats {
+	double always_per_pkt, comb_per_pkt;
+	uint64_t exact_cands, inexact_cands;
+};
+
+struct br_cand_ctx {
+	const struct weir_ruleset *rs;
+	struct br_grp_stats *st;
+};
+
+static int
+br_cand_cb(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	   void *ctx)
+{
+	struct br_cand_ctx *c = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id >= c->rs->n_rules)
+		return 0; /* a quiet part of a combination */
+	if (c->rs->rules[id].flags & WEIR_RT_EXACT)
+		c->st->exact_cands++;
+	else
+		c->st->inexact_cands++;
+	return 0;
+}
+
+static int
+br_grp_stats(const struct weir_ruleset *rs, const struct br_base *b, const struct br_pkts *ps,
+	     hs_scratch_t *scratch, struct br_grp_stats *st)
 {
 	unsigned int *per_group = calloc(rs->n_groups ? rs->n_groups : 1, sizeof(*per_group));
-	double sum = 0;
+	struct br_cand_ctx cc = {rs, st};
+	double comb = 0, always = 0;
 	unsigned int i;
 	size_t k;
 
+	memset(st, 0, sizeof(*st));
 	if (per_group == NULL)
-		return -1;
+		return -ENOMEM;
 	for (i = 0; i < rs->n_rules; i++)
 		if (b->comb[i] && rs->rules[i].group < rs->n_groups)
 			per_group[rs->rules[i].group]++;
@@ -663,11 +764,23 @@ br_comb_per_pkt(const struct weir_ruleset *rs, const struct br_base *b, const st
 		const uint16_t *gl = p->pclass < 2 ? &rs->glists[rs->port_glist[p->pclass][p->dport]] :
 						      &rs->glists[rs->class_glist[p->pclass]];
 
-		for (i = 1; i <= gl[0]; i++)
-			sum += per_group[gl[i]];
+		for (i = 1; i <= gl[0]; i++) {
+			const struct weir_rgroup *g = &rs->groups[gl[i]];
+
+			comb += per_group[gl[i]];
+			always += g->n_always;
+			if (g->db != NULL && p->len > 0 &&
+			    hs_scan(g->db, (const char *)p->payload, p->len, 0, scratch, br_cand_cb,
+				    &cc) != HS_SUCCESS) {
+				free(per_group);
+				return -EIO;
+			}
+		}
 	}
 	free(per_group);
-	return ps->n_scan ? sum / (double)ps->n_scan : 0;
+	st->comb_per_pkt = ps->n_scan ? comb / (double)ps->n_scan : 0;
+	st->always_per_pkt = ps->n_scan ? always / (double)ps->n_scan : 0;
+	return 0;
 }
 
 static int
@@ -744,6 +857,7 @@ main(int argc, char **argv)
 	struct br_pkts ps = {0};
 	struct br_base base = {0};
 	struct br_run run = {0};
+	struct br_grp_stats gst = {0};
 	uint64_t *ts = NULL, alerts = 0;
 	unsigned int n_paths = 0, reps = 5, rep, i;
 	unsigned long passes = 0;
@@ -851,6 +965,11 @@ main(int argc, char **argv)
 	run.rs = rs;
 	run.base = &base;
 	run.ps = &ps;
+	/* (a group with a database implies a scratch) */
+	if (br_grp_stats(rs, &base, &ps, run.grp_scratch, &gst) < 0) {
+		fprintf(stderr, "bench-rules: group statistics pass failed\n");
+		goto out;
+	}
 
 	/* correctness first, which also warms caches and branch history */
 	rc = br_check(rs, &ps, expected, &alerts);
@@ -919,8 +1038,14 @@ main(int argc, char **argv)
 	printf("  base_expressions: %u\n", base.n_expr);
 	printf("  base_db_bytes: %zu\n", base.db_bytes);
 	printf("  base_compile_s: %.3f\n", base.compile_s);
+	printf("  base_one_chain_rules: %u\n", base.n_one_chain);
+	printf("  base_always_rules: %u\n", base.n_always);
+	printf("  base_inexact_rules: %u\n", base.n_inexact);
 	printf("  base_combinations: %u\n", base.n_comb);
-	printf("  grp_combinations_per_packet: %.1f\n", br_comb_per_pkt(rs, &base, &ps));
+	printf("  grp_combinations_per_packet: %.1f\n", gst.comb_per_pkt);
+	printf("  grp_always_per_packet: %.1f\n", gst.always_per_pkt);
+	printf("  grp_exact_candidates_per_pass: %" PRIu64 "\n", gst.exact_cands);
+	printf("  grp_inexact_candidates_per_pass: %" PRIu64 "\n", gst.inexact_cands);
 	printf("  rx_packets: %zu\n", ps.n);
 	printf("  not_scanned: %" PRIu64 "\n", ps.skipped);
 	printf("  packets_per_pass: %zu\n", ps.n_scan);

@@ -8,8 +8,9 @@
 #   2. checks that every rule loads (weir rules check, exit status 0);
 #   3. runs bench-rules on one core: build time, groups, database bytes, and
 #      single-worker throughput of weir_ruleset_scan against bare hs_scan of
-#      the same expressions in one database, same payloads, same run;
-#      weir's alerts are first checked against expected.tsv;
+#      the same expressions in one database (what rules_compile.c compiles:
+#      one chain per rule, `always` rules left out), same payloads, same
+#      run; weir's alerts are first checked against expected.tsv;
 # then prints one table. See perf/RESULTS.md for what the columns mean.
 #
 # usage: perf/bench_rules.sh BUILD_DIR [WORK_DIR]
@@ -101,11 +102,13 @@ for n in $SIZES; do
 	rows+=("$(awk -v n="$n" '
 		{ v[substr($1, 1, length($1) - 1)] = $2 }
 		END {
-			printf "| %6d | %6d | %7.2f | %7.2f | %7.2f | %6.2f | %s | %s | %s | %s | %6d | %s |\n",
+			printf "| %6d | %6d | %7.2f | %7.2f | %7.2f | %6.2f | %5d | %6.1f | %6d | %s | %s | %s | %s | %6d | %s |\n",
 				n, v["groups"], v["load_s"], v["db_bytes"] / 1048576,
 				v["base_compile_s"], v["base_db_bytes"] / 1048576,
+				v["base_always_rules"], v["grp_always_per_packet"],
+				v["grp_inexact_candidates_per_pass"],
 				sprintf("%.3f (%.3f-%.3f)", v["raw_mpps"], v["raw_mpps_min"], v["raw_mpps_max"]),
-				sprintf("%.3f", v["grp_mpps"]),
+				sprintf("%.3f (%.3f-%.3f)", v["grp_mpps"], v["grp_mpps_min"], v["grp_mpps_max"]),
 				sprintf("%.3f (%.3f-%.3f)", v["weir_mpps"], v["weir_mpps_min"], v["weir_mpps_max"]),
 				sprintf("%.2f (%.2f-%.2f)", v["ratio"], v["ratio_min"], v["ratio_max"]),
 				v["alerts_per_pass"], v["check"]
@@ -114,8 +117,8 @@ done
 
 echo
 echo "packets: $PACKETS per pass (seed $SEED, ${FRACTION} with triggers), payload Gbit/s in $work/*.log"
-echo "| rules | groups | build s | db MB | base compile s | base db MB | raw Mpps (min-max) | grp Mpps | weir Mpps (min-max) | ratio weir/raw (min-max) | alerts/pass | check |"
-echo "|------:|-------:|--------:|------:|---------------:|-----------:|-------------------:|---------:|--------------------:|-------------------------:|------------:|-------|"
+echo "| rules | groups | build s | db MB | base compile s | base db MB | always rules | always/pkt | confirm cand/pass | raw Mpps (min-max) | grp Mpps (min-max) | weir Mpps (min-max) | ratio weir/raw (min-max) | alerts/pass | check |"
+echo "|------:|-------:|--------:|------:|---------------:|-----------:|-------------:|-----------:|------------------:|-------------------:|-------------------:|--------------------:|-------------------------:|------------:|-------|"
 for r in "${rows[@]}"; do
 	echo "$r"
 done
