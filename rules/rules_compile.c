@@ -30,9 +30,12 @@
 #define WEIR_COMPILER_VERSION "weir-rc-1"
 
 /* Port-specific groups beyond this are folded into their class's "any"
- * group (the port check in the callback keeps it exact): each group costs
- * one hs_scan per packet that selects it, and a database. */
-#define COMPILE_MAX_GROUPS 48
+ * group (the port check in the callback keeps it exact): each group a
+ * packet selects costs one hs_scan. Measured with bench-rules
+ * (perf/RESULTS.md): 48 groups gave ~6 scans per packet and 0.4 Mpps at
+ * 10,000 rules, 12 gave 9 groups and 1.2 Mpps, 4 gave 3 groups and about
+ * the same with more confirm candidates. */
+#define COMPILE_MAX_GROUPS 12
 
 /* Threshold table entries per worker when some rule has a threshold. */
 #define COMPILE_THRESH_ENTRIES 65536
@@ -327,27 +330,61 @@ compile_literal_score(const char *e)
  * included, on the few packets that chain finds. A rule with no positive
  * chain is evaluated for every packet of its group.
  */
+/*
+ * Is the expression pinned near the payload start (an anchored
+ * "^[\s\S]{a,b}" prefix with b small, or a max_offset bound)? Such a chain
+ * is usually a layout marker ("POST", "MTI=0" at depth 5) that every
+ * packet of that layout carries, so it makes a poor fast pattern however
+ * many literal bytes it has: perf/RESULTS.md measured 33-97x more confirm
+ * candidates when one was kept.
+ */
+static bool
+compile_pinned(const struct weir_hs_expr *e)
+{
+	const char *p = e->expr;
+
+	if (e->has_ext && (e->ext.flags & HS_EXT_FLAG_MAX_OFFSET) && e->ext.max_offset <= 64)
+		return true;
+	if (strncmp(p, "^[\\s\\S]{", 8) == 0) {
+		char *end;
+		unsigned long hi = strtoul(p + 8, &end, 10); /* "{a}" */
+
+		if (*end == ',') {
+			if (end[1] == '}')
+				return false; /* "{a,}": not bounded */
+			hi = strtoul(end + 1, NULL, 10);
+		}
+		return hi <= 64;
+	}
+	return p[0] == '^';
+}
+
 void
 weir_compile_one_chain(struct weir_hs_plan *p)
 {
 	unsigned int i, best = UINT32_MAX, best_score = 0;
-	bool best_pf = true;
+	bool best_pf = true, best_pin = true;
 
 	if (p->n_sub <= 1 && (p->n_sub == 0 || !p->sub[0].negated))
 		return;
 	for (i = 0; i < p->n_sub; i++) {
 		const struct weir_hs_expr *e = &p->sub[i];
-		bool pf = (e->flags & HS_FLAG_PREFILTER) != 0;
+		bool pf = (e->flags & HS_FLAG_PREFILTER) != 0, pin;
 		unsigned int score;
 
 		if (e->negated || strcmp(e->expr, "[\\s\\S]\\z") == 0)
 			continue;
 		score = compile_literal_score(e->expr);
+		pin = compile_pinned(e);
+		/* exact over prefilter, then unpinned over pinned, then the
+		 * most literal bytes */
 		if (best == UINT32_MAX || (best_pf && !pf) ||
-		    (best_pf == pf && score > best_score)) {
+		    (best_pf == pf && best_pin && !pin) ||
+		    (best_pf == pf && best_pin == pin && score > best_score)) {
 			best = i;
 			best_score = score;
 			best_pf = pf;
+			best_pin = pin;
 		}
 	}
 	for (i = 0; i < p->n_sub; i++) {
