@@ -180,7 +180,19 @@ test_bad_rules_check() {
 		grep "rules loaded" "$TMP/chk2.out"
 }
 
+# The shipped example rule files load as they are.
+test_examples_load() {
+	local f rc
+	for f in "$SRC"/rules/examples/*.rules; do
+		timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= "$f" \
+			>"$TMP/ex.out" 2>"$TMP/ex.err"
+		rc=$?
+		expect_eq "rules check $(basename "$f")" "$rc" 0 || cat "$TMP/ex.err"
+		check "$(basename "$f"): every rule loads" grep -q '^OK: every rule' "$TMP/ex.out"
+	done
+}
+
 ALL_TESTS="test_golden_content test_golden_pcre test_golden_proto test_golden_header
 test_golden_pass_threshold test_golden_fraud test_every_spec_runs
-test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check"
+test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_examples_load"
 run_all
