@@ -1490,6 +1490,23 @@ main(int argc, char **argv)
 		fprintf(stderr, "weir: %u rule%s skipped (rules.skip-invalid)\n", app.rs->n_skipped,
 			app.rs->n_skipped == 1 ? "" : "s");
 	if (app.check_config) {
+#if WEIR_HAVE_AFXDP
+		/* The capture filter and block list as the driver parses them at
+		 * open, without attaching anything: a bad port, prefix or
+		 * protocol fails here, not at the first start. */
+		if (strcmp(driver, "afxdp") == 0) {
+			struct weir_afxdp_filter f;
+			char err[256];
+
+			afxdp_conf_from(&app.conf, &ac);
+			if (weir_afxdp_filter_parse(&ac, &f, err, sizeof(err)) < 0) {
+				fprintf(stderr, "weir: %s\n", err);
+				status = WEIR_EXIT_USAGE;
+				goto out_rules;
+			}
+			weir_afxdp_filter_free(&f);
+		}
+#endif
 		printf("configuration OK: %u rules from %u file%s in %u group%s, databases %zu "
 		       "bytes, built in %.1f ms\n",
 		       app.rs->n_rules, app.conf.rules_files.n,

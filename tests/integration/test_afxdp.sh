@@ -187,6 +187,34 @@ test_kill9_then_restart_cleans_up() {
 	check "bpftool net shows no XDP" bash -c "! ip netns exec $NA bpftool net show dev xv0 | grep -q weir_xdp"
 }
 
+# --check-config parses afxdp.filter.* and afxdp.blocklist as the driver
+# does at open, attaches nothing: a bad entry exits 1 naming key and reason.
+test_check_config_validates_filter() {
+	local out st key val
+	setup_ns || { fail "namespace setup"; return; }
+	out=$(ip netns exec "$NA" "$WEIR" -S "$SIGS" -i xv0 --set capture.driver=afxdp \
+		--set afxdp.filter.protocols=tcp --set afxdp.filter.dst-ports=8000-8100 \
+		--set afxdp.filter.src-prefixes=10.0.0.0/8 --set afxdp.blocklist=2001:db8::/32 \
+		--check-config 2>&1)
+	expect_eq "--check-config with a good afxdp filter" "$?" 0 || echo "$out"
+	while read -r key val; do
+		out=$(ip netns exec "$NA" "$WEIR" -S "$SIGS" -i xv0 --set capture.driver=afxdp \
+			--set "$key=$val" --check-config 2>&1)
+		st=$?
+		expect_eq "--check-config $key=$val exit status" "$st" 1
+		check "--check-config names $key and '$val'" \
+			grep -qF "weir: $key: '$val' is not" <<<"$out"
+	done <<'BAD'
+afxdp.filter.protocols sctp
+afxdp.filter.dst-ports 70000
+afxdp.filter.dst-ports 90-80
+afxdp.filter.src-prefixes 10.0.0.0/33
+afxdp.filter.dst-prefixes fe80::zz/64
+afxdp.blocklist 300.1.1.1
+BAD
+	if xdp_attached; then fail "--check-config attached an XDP program"; fi
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root (network namespaces, XDP)"
 	exit 77
@@ -201,5 +229,5 @@ if ! setup_ns; then
 fi
 
 ALL_TESTS="test_exact_alerts test_filter_passes_other_traffic test_blocklist_and_runtime_update
-test_kill9_then_restart_cleans_up"
+test_kill9_then_restart_cleans_up test_check_config_validates_filter"
 run_all
