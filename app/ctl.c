@@ -294,6 +294,50 @@ ctl_cmd_reopen(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 	return json_pack("{s:b}", "reopened", 1);
 }
 
+/* As SIGUSR2: main re-reads the configuration file and applies the
+ * driver's run-time options (afxdp: capture filter, block list, by
+ * updating the XDP maps); waits (bounded) for main's answer. */
+static json_t *
+ctl_cmd_reconfigure(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+	unsigned int my, i;
+	int rc;
+
+	(void)req;
+	if (obs->reconf == NULL) {
+		snprintf(err, errlen, "not supported yet: nothing to reconfigure in this run");
+		return NULL;
+	}
+	my = atomic_fetch_add(&obs->reconf_req, 1) + 1;
+	atomic_store(obs->reconf, true);
+	for (i = 0; i < WEIR_CTL_REOPEN_WAIT_MS; i++) {
+		if ((int)(atomic_load(&obs->reconf_ack) - my) >= 0)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	if (i == WEIR_CTL_REOPEN_WAIT_MS) {
+		snprintf(err, errlen, "reconfigure requested but not done within %d ms",
+			 WEIR_CTL_REOPEN_WAIT_MS);
+		return NULL;
+	}
+	rc = atomic_load(&obs->reconf_rc);
+	if (rc == -ENOTSUP) {
+		snprintf(err, errlen, "the capture driver has nothing to change at run time");
+		return NULL;
+	}
+	if (rc == -ENOENT) {
+		snprintf(err, errlen, "no configuration file (-c) to re-read");
+		return NULL;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "configuration refused or not applied (see weir's log): %s",
+			 strerror(-rc));
+		return NULL;
+	}
+	return json_pack("{s:b}", "reconfigured", 1);
+}
+
 static json_t *
 ctl_cmd_shutdown(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
 {
@@ -318,6 +362,8 @@ static const struct ctl_cmd g_ctl_cmds[] = {
 	{"disable", ctl_cmd_disable, "drop the matches of rule {\"sid\":N}, kept over reloads"},
 	{"enable", ctl_cmd_enable, "undo disable {\"sid\":N}"},
 	{"reopen", ctl_cmd_reopen, "reopen log files (as SIGUSR1)"},
+	{"reconfigure", ctl_cmd_reconfigure,
+	 "re-read -c FILE, apply the capture filter and block list (as SIGUSR2)"},
 	{"shutdown", ctl_cmd_shutdown, "stop weir (as SIGINT)"},
 	{"help", ctl_cmd_help, "this list"},
 };

@@ -671,7 +671,7 @@ sum_worker_stats(const struct weir_app *app, struct weir_worker_stats *sum)
  * rewriting the XDP program's maps). Nothing else changes without a
  * restart, and a file that does not load changes nothing.
  */
-static void
+static int
 reconfigure_port(struct weir_app *app)
 {
 #if WEIR_HAVE_AFXDP
@@ -683,11 +683,12 @@ reconfigure_port(struct weir_app *app)
 
 	if (app->conf_file == NULL) {
 		WEIR_LOG(WARNING, app, "SIGUSR2: no configuration file (-c) to re-read");
-		return;
+		return -ENOENT;
 	}
 	if (weir_diags_init(&ds, 20) < 0)
-		return;
-	if (weir_conf_defaults(&c) < 0)
+		return -ENOMEM;
+	ret = weir_conf_defaults(&c);
+	if (ret < 0)
 		goto out_diags;
 	ret = weir_conf_load_file(&c, app->conf_file, &ds);
 	if (ret < 0) {
@@ -708,19 +709,24 @@ reconfigure_port(struct weir_app *app)
 		if (ret == 0)
 			n_ok++;
 	}
-	if (n_ok == app->n_ports)
+	if (n_ok == app->n_ports) {
 		WEIR_LOG(NOTICE, app, "SIGUSR2: %s re-read, capture filter applied to %s",
 			 app->conf_file, app->if_label);
-	else
+		ret = 0;
+	} else {
 		WEIR_LOG(ERR, app, "SIGUSR2: %s re-read, capture filter applied to %u of %u "
 			 "interfaces (see above)", app->conf_file, n_ok, app->n_ports);
+		ret = -EIO;
+	}
 out_conf:
 	weir_conf_free(&c);
 out_diags:
 	weir_diags_free(&ds);
+	return ret;
 #else
 	WEIR_LOG(NOTICE, app, "SIGUSR2: the %s driver has nothing to change at run time",
 		 app->portv[0].ops->name);
+	return -ENOTSUP;
 #endif
 }
 
@@ -752,7 +758,8 @@ run_main_loop(struct weir_app *app)
 		}
 		weir_obs_tick(&app->obs, app->em.sinks, app->em.n_sinks);
 		if (atomic_exchange(&g_reconf, false))
-			reconfigure_port(app);
+			/* answers `weirctl reconfigure` too */
+			weir_obs_reconf_done(&app->obs, reconfigure_port(app));
 		if (atomic_exchange(&g_hup, false)) {
 			/* the reload thread builds and logs the outcome */
 			WEIR_LOG(NOTICE, app, "SIGHUP: reloading the rules");
@@ -1139,6 +1146,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->hz = rte_get_tsc_hz();
 	o->stop = &g_stop;
 	o->reopen = &g_reopen;
+	o->reconf = &g_reconf;
 }
 
 /* Stats socket, DPDK telemetry, Prometheus: read-only views served off

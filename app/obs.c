@@ -60,6 +60,13 @@ weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n
 }
 
 void
+weir_obs_reconf_done(struct weir_obs *o, int rc)
+{
+	atomic_store(&o->reconf_rc, rc);
+	atomic_store(&o->reconf_ack, atomic_load(&o->reconf_req));
+}
+
+void
 weir_obs_reopen_done(struct weir_obs *o, int rc)
 {
 	atomic_store(&o->reopen_rc, rc);

@@ -54,6 +54,11 @@ struct weir_obs {
 	atomic_uint reopen_req;
 	atomic_uint reopen_ack;
 	atomic_int reopen_rc;
+	/* Same hand-shake for `reconfigure` (main's SIGUSR2 work). */
+	atomic_bool *reconf;
+	atomic_uint reconf_req;
+	atomic_uint reconf_ack;
+	atomic_int reconf_rc;
 
 	/* Sink counters, copied by the main thread (which owns the sinks:
 	 * their stats op is not for other threads) every few ms, under a
@@ -70,6 +75,9 @@ struct weir_obs {
  * (at most every 10 ms) for the views. Cheap when there is nothing due.
  */
 void weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n_sinks);
+
+/** Main thread, after serving a reconfigure (SIGUSR2 or the command). */
+void weir_obs_reconf_done(struct weir_obs *o, int rc);
 
 /** Main thread, after serving a reopen request: unblock the requester. */
 void weir_obs_reopen_done(struct weir_obs *o, int rc);

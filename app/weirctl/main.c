@@ -26,6 +26,8 @@ static const struct weirctl_cmd g_cmds[] = {
 	{"reload", cmd_reload, "", "reload the rule files; prints the rule errors if refused"},
 	{"disable", cmd_disable, "SID", "drop rule SID's matches now and after reloads"},
 	{"enable", cmd_enable, "SID", "undo disable SID"},
+	{"reconfigure", cmd_reconfigure, "",
+	 "re-read weir's -c file: capture filter, block list (as SIGUSR2)"},
 	{"reopen", cmd_reopen, "", "reopen the output files (log rotation, as SIGUSR1)"},
 	{"shutdown", cmd_shutdown, "", "stop weir (drain, flush, summary; as SIGINT)"},
 	{"version", cmd_version, "", "versions of weir, DPDK and Hyperscan"},

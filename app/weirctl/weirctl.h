@@ -78,6 +78,7 @@ int cmd_reopen(struct weirctl *ctl, int argc, char **argv);
 int cmd_shutdown(struct weirctl *ctl, int argc, char **argv);
 int cmd_top(struct weirctl *ctl, int argc, char **argv);
 int cmd_disable(struct weirctl *ctl, int argc, char **argv);
+int cmd_reconfigure(struct weirctl *ctl, int argc, char **argv);
 int cmd_enable(struct weirctl *ctl, int argc, char **argv);
 
 #endif /* WEIRCTL_H */

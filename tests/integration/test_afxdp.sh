@@ -4,7 +4,7 @@
 # end, tcpreplay plays a generated capture from the other. Shows the exact
 # alerts, that traffic outside the capture filter still reaches the kernel
 # (ping answered), that the block list drops and counts (also when changed
-# at run time with SIGUSR2), and that no XDP program is left on the
+# at run time with SIGUSR2 and `weirctl reconfigure`), and that no XDP program is left on the
 # interface after weir exits, or after kill -9 and a restart.
 # Skips (77) only when not root or when the kernel has no veth/XDP.
 . "$(dirname "$0")/lib.sh"
@@ -151,7 +151,7 @@ test_blocklist_and_runtime_update() {
 	local drops
 	setup_ns || { fail "namespace setup"; return; }
 	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
-	start_weir "$TMP/bl" -c "$TMP/bl.yaml" -o "$TMP/bl.json" || return
+	start_weir "$TMP/bl" -c "$TMP/bl.yaml" -o "$TMP/bl.json" --set ctl.socket="$TMP/bl.sock" || return
 	check "ping answered before the block list" wait_for ping_ok
 	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: ["%s/32", "2001:db8::/32"]\n' \
 		"$B_IP" >"$TMP/bl.yaml"
@@ -161,6 +161,16 @@ test_blocklist_and_runtime_update() {
 	if ip netns exec "$NB" ping -c 3 -i 0.2 -W 1 "$A_IP" >/dev/null 2>&1; then
 		fail "block-listed source still answered"
 	fi
+	# the same through the stats socket: an empty block list again, and
+	# weirctl reconfigure answers only once main applied it
+	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
+	"${WEIRCTL_BIN:?}" --socket "$TMP/bl.sock" reconfigure >"$TMP/bl.rc.out" 2>&1
+	expect_eq "weirctl reconfigure exit status" "$?" 0 || cat "$TMP/bl.rc.out"
+	check "unblocked source answered again" ping_ok
+	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: ["300.1.1.1/32"]\n' >"$TMP/bl.yaml"
+	"${WEIRCTL_BIN:?}" --socket "$TMP/bl.sock" reconfigure >"$TMP/bl.rc2.out" 2>&1
+	expect_eq "weirctl reconfigure of a bad file: exit status" "$?" 3 || cat "$TMP/bl.rc2.out"
+	check "a refused file changes nothing" ping_ok
 	stop_weir INT
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/bl.err"; return; }
 	drops=$(summary_value "$TMP/bl.err" drop_xdp_blocklist port)
