@@ -915,6 +915,22 @@ print_summary(struct weir_app *app, const char *driver)
 		input_error |= print_port(&app->portv[p], &port_rx[p], error, sizeof(error));
 	fprintf(stderr, " emitter:\n");
 	print_emitter_counters(&app->em.st);
+	if (app->lat != NULL) {
+		/* rx burst to the sinks' queues, over the whole run */
+		struct weir_hist *h = malloc(sizeof(*h));
+		double us = hz ? 1e6 / (double)hz : 0.0;
+
+		if (h != NULL) {
+			weir_latency_total(app->lat, h);
+			fprintf(stderr, " latency (rx to sink, %" PRIu64 " events):", h->count);
+#define PRINT_PCT(name, pct) \
+	fprintf(stderr, " " #name " %.1f us", (double)weir_hist_percentile(h, pct) * us);
+			WEIR_LAT_PERCENTILES(PRINT_PCT)
+#undef PRINT_PCT
+			fprintf(stderr, " max %.1f us\n", (double)h->max * us);
+			free(h);
+		}
+	}
 	for (i = 0; i < app->n_sinks; i++)
 		print_sink(app, &app->sinks[i]);
 	unaccounted = weir_worker_stats_unaccounted(&sum);
