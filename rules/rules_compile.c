@@ -11,8 +11,7 @@
  *     -> dispatch tables: (class, dport) -> the groups to scan
  *     -> per-worker state: scratch, dedup, hits, thresholds, pcre2 data
  *
- * Expression id i of any group is rules[i]; the quiet parts of a logical
- * combination get ids from n_rules up, and never reach the callback.
+ * Expression id i of any group is rules[i]: one expression per rule.
  * rules_scan.c is the hot half that uses all this.
  */
 #include <errno.h>
@@ -724,85 +723,49 @@ struct cexprs {
 	unsigned int *ids;
 	const hs_expr_ext_t **ext;
 	unsigned int *rule; /* rule index of each expression */
-	char **own;         /* combination strings */
 	unsigned int n;
 };
 
 static void
-compile_cexprs_free(struct cexprs *x, unsigned int cap)
+compile_cexprs_free(struct cexprs *x)
 {
-	unsigned int i;
-
-	if (x->own != NULL)
-		for (i = 0; i < cap; i++)
-			free(x->own[i]);
 	free(x->expr);
 	free(x->flags);
 	free(x->ids);
 	free(x->ext);
 	free(x->rule);
-	free(x->own);
 	memset(x, 0, sizeof(*x));
 }
 
-/* Fill @p x with the expressions of group @p gi's live rules. */
-static int
-compile_collect(struct cbuild *b, unsigned int gi, struct cexprs *x, unsigned int cap,
-		unsigned int *next_quiet_id)
+/*
+ * Fill @p x with the expressions of group @p gi's live rules: one each,
+ * expression id = rule index. Every plan has at most one positive
+ * expression here (weir_compile_one_chain() for the Suricata subset, the
+ * pattern itself for signature rules), so no logical combination is ever
+ * built.
+ */
+static void
+compile_collect(struct cbuild *b, unsigned int gi, struct cexprs *x)
 {
-	unsigned int i, k;
+	unsigned int i;
 
 	x->n = 0;
 	for (i = 0; i < b->n; i++) {
-		struct cr *c = &b->cr[i];
+		const struct cr *c = &b->cr[i];
+		const struct weir_hs_expr *e;
 
 		if (b->rs->rules[i].group != gi || c->dead || c->plan.n_sub == 0)
 			continue;
-		if (c->plan.n_sub == 1 && !c->plan.sub[0].negated) {
-			const struct weir_hs_expr *e = &c->plan.sub[0];
-
-			x->expr[x->n] = e->expr;
-			x->flags[x->n] = e->flags;
-			if (!(e->flags & HS_FLAG_SOM_LEFTMOST))
-				x->flags[x->n] |= HS_FLAG_SINGLEMATCH;
-			x->ids[x->n] = i;
-			x->ext[x->n] = e->has_ext ? &e->ext : NULL;
-			x->rule[x->n] = i;
-			x->n++;
-			continue;
-		}
-		/* Several chains (or one negated): quiet parts + a combination. */
-		{
-			size_t len = 16 * (c->plan.n_sub + 1), o = 0;
-			char *comb = malloc(len);
-
-			if (comb == NULL)
-				return -ENOMEM;
-			for (k = 0; k < c->plan.n_sub; k++) {
-				const struct weir_hs_expr *e = &c->plan.sub[k];
-				unsigned int id = (*next_quiet_id)++;
-
-				x->expr[x->n] = e->expr;
-				x->flags[x->n] = (e->flags & ~HS_FLAG_SOM_LEFTMOST) | HS_FLAG_QUIET;
-				x->ids[x->n] = id;
-				x->ext[x->n] = e->has_ext ? &e->ext : NULL;
-				x->rule[x->n] = i;
-				x->n++;
-				o += (size_t)snprintf(comb + o, len - o, "%s%s%u", k ? " & " : "",
-						      e->negated ? "!" : "", id);
-			}
-			x->own[x->n] = comb;
-			x->expr[x->n] = comb;
-			x->flags[x->n] = HS_FLAG_COMBINATION | HS_FLAG_SINGLEMATCH;
-			x->ids[x->n] = i;
-			x->ext[x->n] = NULL;
-			x->rule[x->n] = i;
-			x->n++;
-		}
-		if (x->n > cap)
-			return -EOVERFLOW; /* cannot happen: cap counts every sub */
+		e = &c->plan.sub[0];
+		x->expr[x->n] = e->expr;
+		x->flags[x->n] = e->flags;
+		if (!(e->flags & HS_FLAG_SOM_LEFTMOST))
+			x->flags[x->n] |= HS_FLAG_SINGLEMATCH;
+		x->ids[x->n] = i;
+		x->ext[x->n] = e->has_ext ? &e->ext : NULL;
+		x->rule[x->n] = i;
+		x->n++;
 	}
-	return 0;
 }
 
 static int
@@ -810,12 +773,11 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
 		 struct weir_rgroup *grp)
 {
 	struct cexprs x = { 0 };
-	unsigned int cap = 0, i, quiet_base;
+	unsigned int cap = 0, i;
 	int rc = 0;
 
 	for (i = 0; i < b->n; i++)
-		if (b->rs->rules[i].group == gi)
-			cap += b->cr[i].plan.n_sub + 1;
+		cap += b->rs->rules[i].group == gi;
 	if (cap == 0)
 		return 0;
 	x.expr = calloc(cap, sizeof(*x.expr));
@@ -823,8 +785,7 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
 	x.ids = calloc(cap, sizeof(*x.ids));
 	x.ext = calloc(cap, sizeof(*x.ext));
 	x.rule = calloc(cap, sizeof(*x.rule));
-	x.own = calloc(cap, sizeof(*x.own));
-	if (!x.expr || !x.flags || !x.ids || !x.ext || !x.rule || !x.own) {
+	if (!x.expr || !x.flags || !x.ids || !x.ext || !x.rule) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -834,14 +795,7 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
 		hs_error_t err;
 		int k, have_key = 0;
 
-		for (i = 0; i < cap; i++) {
-			free(x.own[i]);
-			x.own[i] = NULL;
-		}
-		quiet_base = b->n;
-		rc = compile_collect(b, gi, &x, cap, &quiet_base);
-		if (rc < 0)
-			goto out;
+		compile_collect(b, gi, &x);
 		if (x.n == 0)
 			break;
 		if (cache_dir != NULL &&
@@ -903,7 +857,7 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
 		}
 	}
 out:
-	compile_cexprs_free(&x, cap);
+	compile_cexprs_free(&x);
 	return rc;
 }
 

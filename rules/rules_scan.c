@@ -108,7 +108,8 @@ scan_on_match(unsigned int id, unsigned long long from, unsigned long long to,
 
 	(void)from;
 	(void)flags;
-	/* ids from n_rules up are quiet parts of combinations */
+	/* expression id = rule index (rules_compile.c); a bound check keeps
+	 * a database from another set from indexing past this one */
 	if (id < w->rs->n_rules)
 		scan_consider(w, id, (uint32_t)to);
 	return 0;
