@@ -385,46 +385,6 @@ br_add_plan(struct br_exprs *x, const struct weir_hs_plan *plan, unsigned int ru
 }
 
 /*
- * rules_compile.c's compile_dsize_depth(), which is static there: dsize
- * caps the absolute end of every non-relative content (Suricata's
- * SigParseApplyDsizeToContent). compile_add_suri() applies it to the rule
- * before weir_hs_plan_build(), so the baseline must too or its expressions
- * for dsize rules differ from weir's. Keep the two identical.
- */
-static void
-br_dsize_depth(struct weir_srule *s)
-{
-	int64_t max;
-	unsigned int i;
-
-	switch (s->dsize_op) {
-	case WEIR_DSIZE_EQ:
-	case WEIR_DSIZE_LT:
-	case WEIR_DSIZE_NE:
-		max = s->dsize_lo;
-		break;
-	case WEIR_DSIZE_RANGE:
-		max = s->dsize_hi;
-		break;
-	default:
-		return;
-	}
-	for (i = 0; i < s->n_items; i++) {
-		struct weir_item *it = &s->items[i];
-		int64_t off = it->has_offset ? it->offset : 0;
-
-		if (it->kind != WEIR_ITEM_CONTENT || it->relative)
-			continue;
-		if (it->has_depth && off + it->depth < max)
-			continue;
-		if (max - off < (int64_t)it->len)
-			continue;
-		it->has_depth = true;
-		it->depth = (int32_t)(max - off);
-	}
-}
-
-/*
  * Parse the files again (same variables) and compile every rule's plan
  * into one database. Rule order, and so expression ids, are weir's: .rules
  * and signature files each in the order given, signature rules first, as
@@ -479,7 +439,7 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		bool neg;
 
 		/* compile_add_suri()'s steps, in its order */
-		br_dsize_depth(&suri.v[i]);
+		weir_compile_dsize_depth(&suri.v[i]);
 		rc = weir_hs_plan_build(&suri.v[i], &plan, ebuf, sizeof(ebuf), &col);
 		if (rc < 0) {
 			fprintf(stderr, "bench-rules: baseline: sid %" PRIu32 ": %s\n", suri.v[i].sid,

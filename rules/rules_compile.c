@@ -249,8 +249,8 @@ compile_port_union(const struct weir_portset *a, const struct weir_portset *b,
  * room for the content is not applied (the rule could then never match
  * in Suricata either way for a positive content).
  */
-static void
-compile_dsize_depth(struct weir_srule *s)
+void
+weir_compile_dsize_depth(struct weir_srule *s)
 {
 	int64_t max;
 	unsigned int i;
@@ -420,7 +420,7 @@ compile_add_suri(struct cbuild *b, struct weir_srule *s)
 	c = &b->cr[b->n];
 	memset(rt, 0, sizeof(*rt));
 	memset(c, 0, sizeof(*c));
-	compile_dsize_depth(s);
+	weir_compile_dsize_depth(s);
 	rc = weir_hs_plan_build(s, &c->plan, err, sizeof(err), &col);
 	if (rc == -ENOMEM)
 		return rc;

@@ -35,6 +35,10 @@ struct weir_rs_worker {
 	uint8_t pass;         /* a pass rule matched this packet */
 } __attribute__((aligned(64)));
 
+/** Suricata's dsize-as-depth on @p s's contents (see rules_compile.c);
+ *  applied before weir_hs_plan_build(). Exposed for the same reason. */
+void weir_compile_dsize_depth(struct weir_srule *s);
+
 /**
  * The compiler's policy for a plan of suri_hs.c: keep only the most
  * selective positive chain when there are several or any negated part
