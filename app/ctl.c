@@ -29,8 +29,6 @@
 #include "ctl.h"
 #include "log.h"
 
-RTE_LOG_REGISTER(weir_logtype_ctl, weir.ctl, NOTICE);
-
 #define CTL_POLL_MS 100
 #define CTL_MAX_CLIENTS_HARD 1024
 

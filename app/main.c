@@ -48,8 +48,6 @@
 #include "afxdp/afxdp.h"
 #endif
 
-RTE_LOG_REGISTER(weir_logtype_app, weir.app, NOTICE);
-
 /* Exit statuses, documented in --help. */
 #define WEIR_EXIT_OK 0
 #define WEIR_EXIT_USAGE 1    /* bad option, config or rule file */

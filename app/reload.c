@@ -25,8 +25,6 @@
 #include "reload.h"
 #include "worker.h"
 
-RTE_LOG_REGISTER(weir_logtype_rules, weir.rules, NOTICE);
-
 /* How long the emitter may take to format what was queued before a swap.
  * It never blocks (sinks have their own queues), so this only runs out if
  * main stopped polling; then the old set is leaked rather than freed

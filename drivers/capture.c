@@ -12,8 +12,6 @@
 #include "log.h"
 #include "weir_config.h"
 
-RTE_LOG_REGISTER(weir_logtype_capture, weir.capture, NOTICE);
-
 extern const struct weir_capture_ops dpdk_capture_ops;
 extern const struct weir_capture_ops pcap_capture_ops;
 extern const struct weir_capture_ops afxdp_capture_ops;

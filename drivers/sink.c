@@ -29,8 +29,6 @@
 #include "sink.h"
 #include "weir_config.h"
 
-RTE_LOG_REGISTER(weir_logtype_sink, weir.sink, NOTICE);
-
 extern const struct weir_sink_ops jsonl_sink_ops;
 extern const struct weir_sink_ops unix_sink_ops;
 extern const struct weir_sink_ops pcap_sink_ops;
