@@ -5,6 +5,15 @@
  * YAML parsing and validation, --help, --dump-config and --check-config.
  * A later capability adds its keys to the table in conf.c and its fields
  * here, and nothing else.
+ *
+ * Threads and ownership: the main thread builds a weir_conf before launch
+ * (and again, into a fresh struct, when SIGUSR2 asks it to re-read -c FILE)
+ * and owns it and every string in it; after launch the running struct is
+ * only read (workers and the control thread get what they need copied
+ * into their own state at start). Nothing here keeps global state, so
+ * each function may run on any thread on a struct that thread owns; none
+ * may run concurrently with a writer of the same struct. None logs or
+ * exits: problems go to the caller's weir_diags.
  */
 #ifndef WEIR_CONF_H
 #define WEIR_CONF_H
@@ -115,7 +124,7 @@ struct weir_conf {
 	char *metrics_listen;      /* "ADDR:PORT" or "PORT" (loopback), "" = off */
 };
 
-/** The key table and its length. */
+/** The key table and its length: static, immutable, any thread. */
 const struct weir_conf_key *weir_conf_keys(unsigned int *n);
 
 /**

@@ -3,6 +3,11 @@
  * Diagnostics: how every parser of weir (rule files, the YAML config)
  * reports a problem with a place in a file, instead of printing. The caller
  * owns the list and prints it; parsers never print and never exit.
+ *
+ * Threads: a weir_diags belongs to one caller at a time (the main thread
+ * for the configuration and the first rule load, the reload thread for a
+ * reload); these functions keep no global state and may run on any
+ * thread, on a list no other thread touches meanwhile.
  */
 #ifndef WEIR_DIAG_H
 #define WEIR_DIAG_H
@@ -26,7 +31,12 @@ struct weir_diags {
 	unsigned int total;   /* reported, including those that did not fit */
 };
 
-/** Format one diagnostic as "file:line: msg" (adds ":col" when known). */
+/**
+ * Format one diagnostic as "file:line:col: msg" into @p buf, NUL
+ * terminated: without a line "file: msg", without a column "file:line:
+ * msg". The keyword is not added: messages that concern one start with it.
+ * @return the length snprintf() would have written (>= @p len: truncated).
+ */
 int weir_diag_format(const struct weir_diag *d, char *buf, size_t len);
 
 /**
@@ -37,8 +47,10 @@ void weir_diag_add(struct weir_diags *ds, const char *file, unsigned int line, u
 		   const char *keyword, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-/** Allocate room for @p cap diagnostics. @return 0 or -ENOMEM. */
+/** Allocate room for @p cap diagnostics; the caller owns them until
+ *  weir_diags_free(). @return 0 or -ENOMEM. */
 int weir_diags_init(struct weir_diags *ds, unsigned int cap);
+/** Free the list's storage and zero @p ds; safe on a zeroed or freed list. */
 void weir_diags_free(struct weir_diags *ds);
 
 #endif /* WEIR_DIAG_H */
