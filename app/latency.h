@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "counters.h"
+
 #define WEIR_LAT_SUB_BITS 4
 #define WEIR_LAT_SUB (1u << WEIR_LAT_SUB_BITS)
 /* exact buckets below 2^SUB_BITS, then SUB per power of two up to 2^63 */
@@ -42,12 +44,7 @@ struct weir_latency {
 	struct weir_hist slot[WEIR_LAT_SLOTS];
 };
 
-/* Percentiles every report carries, in this order. */
-#define WEIR_LAT_PERCENTILES(_) \
-	_(p50, 50.0)             \
-	_(p90, 90.0)             \
-	_(p99, 99.0)             \
-	_(p99_9, 99.9)
+/* WEIR_LAT_PERCENTILES, the percentiles every report carries: common/counters.h */
 
 /** Bucket of a value. */
 static inline unsigned int
