@@ -251,6 +251,15 @@ open(sys.argv[2], "wb").write(r.read())' "$port" "$TMP/np.metrics" || fail "scra
 	check "drop metrics" grep -q '^weir_drop_ring_full_total{worker="0"} 0$' "$TMP/np.metrics"
 	check "latency summary" grep -q '^weir_latency_seconds_count 45$' "$TMP/np.metrics"
 	check "rule hits" grep -q '^weir_rule_hits_total{sid="1010"} 8$' "$TMP/np.metrics"
+	# a family per row of the port and sink lists (names as metrics.h says)
+	while read -r list name role; do
+		case $list:$name in
+		port:drop_*) check "metric $name" grep -q "^weir_drop_${name#drop_}_total{port=\"net_pcap0\"} " "$TMP/np.metrics" ;;
+		port:*) check "metric $name" grep -q "^weir_port_${name}_total{port=\"net_pcap0\"} " "$TMP/np.metrics" ;;
+		sink:drop_*) check "metric sink $name" grep -q "^weir_drop_sink_${name#drop_}_total{sink=\"jsonl\"} " "$TMP/np.metrics" ;;
+		sink:*) check "metric sink $name" grep -Eq "^weir_sink_${name}(_total)?\{sink=\"jsonl\"\} " "$TMP/np.metrics" ;;
+		esac
+	done < <("$WEIR_LISTS")
 	python3 -c 'import sys,urllib.request,urllib.error
 try:
     urllib.request.urlopen("http://127.0.0.1:%s/nope" % sys.argv[1], timeout=10)
