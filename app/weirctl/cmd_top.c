@@ -60,7 +60,7 @@ top_drops(const json_t *st)
 	printf("drops:");
 #define TOP_DROP(prefix, value, name)                                                        \
 	if (strncmp(#name, "drop_", 5) == 0)                                                 \
-		printf(" %s%s %" PRIu64, prefix, #name + 5, value);
+		printf(" %s%s %" PRIu64, prefix, &#name[5], value);
 #define TOP_PORT(name, doc) TOP_DROP("", top_sum(ports, #name), name)
 #define TOP_WORKER(name, doc) TOP_DROP("", weirctl_u64(w, #name), name)
 #define TOP_EMITTER(name, doc) TOP_DROP("", weirctl_u64(em, #name), name)
