@@ -84,7 +84,8 @@ sum_latency(FILE *f, const struct weir_latency *lat, uint64_t hz)
 		return;
 	weir_latency_total(lat, h);
 	fprintf(f, " latency (rx to sink, %" PRIu64 " events):", h->count);
-#define SUM_PCT(name, pct) fprintf(f, " " #name " %.1f us", (double)weir_hist_percentile(h, pct) * us);
+#define SUM_PCT(name, pct)                                                                         \
+	fprintf(f, " " #name " %.1f us", (double)weir_hist_percentile(h, pct) * us);
 	WEIR_LAT_PERCENTILES(SUM_PCT)
 #undef SUM_PCT
 	fprintf(f, " max %.1f us\n", (double)h->max * us);
@@ -123,8 +124,8 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 		lost = ss.drop_full + ss.drop_backpressure + ss.drop_errors + ss.drop_undelivered;
 		fprintf(f,
 			" accounting: sink %s: events %" PRIu64 " = written %" PRIu64
-			" + drop_full %" PRIu64 " + drop_backpressure %" PRIu64 " + drop_errors %" PRIu64
-			" + drop_undelivered %" PRIu64 ": %s\n",
+			" + drop_full %" PRIu64 " + drop_backpressure %" PRIu64
+			" + drop_errors %" PRIu64 " + drop_undelivered %" PRIu64 ": %s\n",
 			in->sinks[i].name, offered, ss.written, ss.drop_full, ss.drop_backpressure,
 			ss.drop_errors, ss.drop_undelivered,
 			offered == ss.written + lost ? "ok" : "MISMATCH");
@@ -137,8 +138,8 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 		for (i = p; i < in->n_workers; i += in->n_ports)
 			wrx += in->workers[i]->st.rx_packets;
 		fprintf(f,
-			" accounting: port %s: rx_packets %" PRIu64 " = its workers' rx_packets %" PRIu64
-			": %s\n",
+			" accounting: port %s: rx_packets %" PRIu64
+			" = its workers' rx_packets %" PRIu64 ": %s\n",
 			in->ports[p].name, port_rx[p], wrx, port_rx[p] == wrx ? "ok" : "MISMATCH");
 	}
 }
@@ -166,15 +167,17 @@ weir_summary_print(FILE *f, const struct weir_summary_in *in)
 	fprintf(f, "weir: summary: %s %s, %u worker%s, %u rules\n", in->driver, in->if_label,
 		in->n_workers, in->n_workers == 1 ? "" : "s", in->n_rules);
 	if (in->reloads_ok + in->reloads_failed > 0)
-		fprintf(f, "weir: rule reloads: %" PRIu64 " done, %" PRIu64
-			   " refused; generation %" PRIu64 " in force\n",
+		fprintf(f,
+			"weir: rule reloads: %" PRIu64 " done, %" PRIu64
+			" refused; generation %" PRIu64 " in force\n",
 			in->reloads_ok, in->reloads_failed, in->generation);
 	fprintf(f, " workers:\n");
 	sum_workers(f, &sum);
 	fprintf(f, "  %-22s %.6f\n", "elapsed_s:", elapsed);
-	fprintf(f, "  %-22s %.0f\n", "rx_pps:", elapsed > 0 ? (double)sum.rx_packets / elapsed : 0.0);
-	fprintf(f, "  %-22s %.3f\n", "scanned_gbps:",
-		elapsed > 0 ? (double)sum.scanned_bytes * 8 / elapsed / 1e9 : 0.0);
+	fprintf(f, "  %-22s %.0f\n",
+		"rx_pps:", elapsed > 0 ? (double)sum.rx_packets / elapsed : 0.0);
+	fprintf(f, "  %-22s %.3f\n",
+		"scanned_gbps:", elapsed > 0 ? (double)sum.scanned_bytes * 8 / elapsed / 1e9 : 0.0);
 	for (p = 0; p < in->n_ports && p < WEIR_MAX_PORTS; p++)
 		input_error |= sum_port(f, &in->ports[p], &port_rx[p], error, sizeof(error));
 	fprintf(f, " emitter:\n");

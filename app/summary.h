@@ -29,8 +29,8 @@ struct weir_summary_in {
 	const struct weir_port *ports; /* ports[0..n_ports), stopped, not closed */
 	unsigned int n_ports;
 	const struct weir_emitter_stats *em; /* the emitter's, no longer written */
-	const struct weir_latency *lat;      /* NULL = not recorded */
-	const struct weir_sink *sinks;       /* sinks[0..n_sinks), stopped */
+	const struct weir_latency *lat;	     /* NULL = not recorded */
+	const struct weir_sink *sinks;	     /* sinks[0..n_sinks), stopped */
 	unsigned int n_sinks;
 	uint64_t hz; /* TSC Hz, for elapsed time and latency */
 };

@@ -23,26 +23,26 @@
 #ifndef WEIR_CTL_CMDS_H
 #define WEIR_CTL_CMDS_H
 
-#define WEIR_CTL_COMMANDS(_)                                                                  \
-	_(version, MONITOR, "", "versions of weir, DPDK and Hyperscan")                       \
-	_(stats, MONITOR, "",                                                                 \
-	  "every counter, the accounting identities, latency (weirctl: as tables)")           \
-	_(top, CLIENT, "[--iterations N] [--top N]",                                          \
-	  "live view, refreshed each second: rates, drops, latency, top rules")               \
-	_(ports, MONITOR, "", "per port and queue counters, NIC drops")                       \
-	_(workers, MONITOR, "", "per worker counters and busy ratio")                         \
-	_(rules, MONITOR, "[--top N]", "rules by hits, most first; {\"top\":N}, default 10")  \
-	_(latency, MONITOR, "", "rx to sink latency percentiles")                             \
-	_(sinks, MONITOR, "", "per sink counters")                                            \
-	_(reload, ADMIN, "",                                                                  \
-	  "reload every rule file; replies when done, with the rule errors if refused "       \
-	  "(as SIGHUP)")                                                                      \
-	_(disable, ADMIN, "SID", "drop the matches of rule {\"sid\":N}, kept over reloads")   \
-	_(enable, ADMIN, "SID", "undo disable {\"sid\":N}")                                   \
-	_(reconfigure, ADMIN, "",                                                             \
-	  "re-read -c FILE, apply the capture filter and block list (as SIGUSR2)")            \
-	_(reopen, ADMIN, "", "reopen the output files (log rotation, as SIGUSR1)")            \
-	_(shutdown, ADMIN, "", "stop weir: drain, flush, summary (as SIGINT)")                \
+#define WEIR_CTL_COMMANDS(_)                                                                       \
+	_(version, MONITOR, "", "versions of weir, DPDK and Hyperscan")                            \
+	_(stats, MONITOR, "",                                                                      \
+	  "every counter, the accounting identities, latency (weirctl: as tables)")                \
+	_(top, CLIENT, "[--iterations N] [--top N]",                                               \
+	  "live view, refreshed each second: rates, drops, latency, top rules")                    \
+	_(ports, MONITOR, "", "per port and queue counters, NIC drops")                            \
+	_(workers, MONITOR, "", "per worker counters and busy ratio")                              \
+	_(rules, MONITOR, "[--top N]", "rules by hits, most first; {\"top\":N}, default 10")       \
+	_(latency, MONITOR, "", "rx to sink latency percentiles")                                  \
+	_(sinks, MONITOR, "", "per sink counters")                                                 \
+	_(reload, ADMIN, "",                                                                       \
+	  "reload every rule file; replies when done, with the rule errors if refused "            \
+	  "(as SIGHUP)")                                                                           \
+	_(disable, ADMIN, "SID", "drop the matches of rule {\"sid\":N}, kept over reloads")        \
+	_(enable, ADMIN, "SID", "undo disable {\"sid\":N}")                                        \
+	_(reconfigure, ADMIN, "",                                                                  \
+	  "re-read -c FILE, apply the capture filter and block list (as SIGUSR2)")                 \
+	_(reopen, ADMIN, "", "reopen the output files (log rotation, as SIGUSR1)")                 \
+	_(shutdown, ADMIN, "", "stop weir: drain, flush, summary (as SIGINT)")                     \
 	_(help, MONITOR, "", "the commands weir serves")
 
 #endif /* WEIR_CTL_CMDS_H */

@@ -25,11 +25,10 @@ weirctl_print_sinks(const json_t *sinks)
 		printf(" %*s", weirctl_width(weirctl_str(s, "name"), 14), weirctl_str(s, "name"));
 	printf("\n");
 	/* every row for every sink: per-type counters are 0 elsewhere */
-#define SINK_ROW(name, kind, doc)                                                           \
-	printf("%-22s", #name);                                                             \
-	json_array_foreach(sinks, i, s)                                                     \
-		printf(" %*" PRIu64, weirctl_width(weirctl_str(s, "name"), 14),             \
-		       weirctl_u64(s, #name));                                              \
+#define SINK_ROW(name, kind, doc)                                                                  \
+	printf("%-22s", #name);                                                                    \
+	json_array_foreach(sinks, i, s) printf(                                                    \
+		" %*" PRIu64, weirctl_width(weirctl_str(s, "name"), 14), weirctl_u64(s, #name));   \
 	printf("\n");
 	WEIR_SINK_COUNTERS(SINK_ROW)
 #undef SINK_ROW
