@@ -27,6 +27,7 @@
 #include <rte_log.h>
 
 #include "ctl.h"
+#include "ctl_cmds.h"
 #include "log.h"
 
 #define CTL_POLL_MS 100
@@ -55,7 +56,7 @@ struct weir_ctl {
 	atomic_bool quit;
 };
 
-/* A command: name, handler, one-line doc. The handler returns the reply
+/* A command: name, handler (NULL: not served here), one-line doc. The handler returns the reply
  * object (the server adds schema_version, command and ok), or NULL with
  * a message in err. */
 struct ctl_cmd {
@@ -259,12 +260,36 @@ ctl_cmd_enable(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 	return ctl_cmd_set_disabled(obs, req, err, errlen, false);
 }
 
+/*
+ * Hand a request to main (which owns what it changes) through the flag its
+ * signal raises, and wait (bounded) for main's answer: bump @p req, raise
+ * @p flag, poll until @p ack caught up. Both reopen and reconfigure use
+ * it (struct weir_obs's hand-shakes). @return true with main's answer in
+ * @p out, or false when main did not answer within WEIR_CTL_REOPEN_WAIT_MS.
+ */
+static bool
+ctl_ask_main(atomic_bool *flag, atomic_uint *req, atomic_uint *ack, atomic_int *rc, int *out)
+{
+	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+	unsigned int my, i;
+
+	my = atomic_fetch_add(req, 1) + 1;
+	atomic_store(flag, true);
+	for (i = 0; i < WEIR_CTL_REOPEN_WAIT_MS; i++) {
+		/* seq_cst: main stored rc before ack */
+		if ((int)(atomic_load(ack) - my) >= 0) {
+			*out = atomic_load(rc);
+			return true;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
 /* Hand the reopen to main (the sinks' owner) and wait for its answer. */
 static json_t *
 ctl_cmd_reopen(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
 {
-	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
-	unsigned int my, i;
 	int rc;
 
 	(void)req;
@@ -272,19 +297,11 @@ ctl_cmd_reopen(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 		snprintf(err, errlen, "not supported yet: no sink to reopen in this run");
 		return NULL;
 	}
-	my = atomic_fetch_add(&obs->reopen_req, 1) + 1;
-	atomic_store(obs->reopen, true);
-	for (i = 0; i < WEIR_CTL_REOPEN_WAIT_MS; i++) {
-		if ((int)(atomic_load(&obs->reopen_ack) - my) >= 0)
-			break;
-		nanosleep(&ms, NULL);
-	}
-	if (i == WEIR_CTL_REOPEN_WAIT_MS) {
+	if (!ctl_ask_main(obs->reopen, &obs->reopen_req, &obs->reopen_ack, &obs->reopen_rc, &rc)) {
 		snprintf(err, errlen, "reopen requested but not done within %d ms",
 			 WEIR_CTL_REOPEN_WAIT_MS);
 		return NULL;
 	}
-	rc = atomic_load(&obs->reopen_rc);
 	if (rc < 0 && rc != -ENOTSUP) {
 		snprintf(err, errlen, "reopen failed: %s", strerror(-rc));
 		return NULL;
@@ -298,8 +315,6 @@ ctl_cmd_reopen(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 static json_t *
 ctl_cmd_reconfigure(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
 {
-	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
-	unsigned int my, i;
 	int rc;
 
 	(void)req;
@@ -307,19 +322,11 @@ ctl_cmd_reconfigure(struct weir_obs *obs, const json_t *req, char *err, size_t e
 		snprintf(err, errlen, "not supported yet: nothing to reconfigure in this run");
 		return NULL;
 	}
-	my = atomic_fetch_add(&obs->reconf_req, 1) + 1;
-	atomic_store(obs->reconf, true);
-	for (i = 0; i < WEIR_CTL_REOPEN_WAIT_MS; i++) {
-		if ((int)(atomic_load(&obs->reconf_ack) - my) >= 0)
-			break;
-		nanosleep(&ms, NULL);
-	}
-	if (i == WEIR_CTL_REOPEN_WAIT_MS) {
+	if (!ctl_ask_main(obs->reconf, &obs->reconf_req, &obs->reconf_ack, &obs->reconf_rc, &rc)) {
 		snprintf(err, errlen, "reconfigure requested but not done within %d ms",
 			 WEIR_CTL_REOPEN_WAIT_MS);
 		return NULL;
 	}
-	rc = atomic_load(&obs->reconf_rc);
 	if (rc == -ENOTSUP) {
 		snprintf(err, errlen, "the capture driver has nothing to change at run time");
 		return NULL;
@@ -348,23 +355,17 @@ ctl_cmd_shutdown(struct weir_obs *obs, const json_t *req, char *err, size_t errl
 
 static json_t *ctl_cmd_help(struct weir_obs *obs, const json_t *req, char *err, size_t errlen);
 
+/* The list of common/ctl_cmds.h: MONITOR and ADMIN rows are served here
+ * (a missing ctl_cmd_NAME does not compile); CLIENT rows (weirctl's own)
+ * get no handler and are unknown to the socket. */
+#define CTL_FN_MONITOR(name) ctl_cmd_##name
+#define CTL_FN_ADMIN(name) ctl_cmd_##name
+#define CTL_FN_CLIENT(name) NULL
+#define CTL_ROW(name, role, options, doc) {#name, CTL_FN_##role(name), doc},
 static const struct ctl_cmd g_ctl_cmds[] = {
-	{"version", ctl_cmd_version, "weir, DPDK and Hyperscan versions"},
-	{"stats", ctl_cmd_stats, "every counter, the accounting identities, latency"},
-	{"ports", ctl_cmd_ports, "per port and queue counters, NIC drops"},
-	{"workers", ctl_cmd_workers, "per worker counters and busy ratio"},
-	{"rules", ctl_cmd_rules, "rules by hits, most first; {\"top\":N}"},
-	{"latency", ctl_cmd_latency, "rx to sink latency percentiles"},
-	{"sinks", ctl_cmd_sinks, "per sink counters"},
-	{"reload", ctl_cmd_reload, "reload every rule file; replies when done (as SIGHUP)"},
-	{"disable", ctl_cmd_disable, "drop the matches of rule {\"sid\":N}, kept over reloads"},
-	{"enable", ctl_cmd_enable, "undo disable {\"sid\":N}"},
-	{"reopen", ctl_cmd_reopen, "reopen log files (as SIGUSR1)"},
-	{"reconfigure", ctl_cmd_reconfigure,
-	 "re-read -c FILE, apply the capture filter and block list (as SIGUSR2)"},
-	{"shutdown", ctl_cmd_shutdown, "stop weir (as SIGINT)"},
-	{"help", ctl_cmd_help, "this list"},
+	WEIR_CTL_COMMANDS(CTL_ROW)
 };
+#undef CTL_ROW
 
 #define CTL_NCMDS (sizeof(g_ctl_cmds) / sizeof(g_ctl_cmds[0]))
 
@@ -379,7 +380,8 @@ ctl_cmd_help(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	for (i = 0; i < CTL_NCMDS; i++)
-		json_object_set_new(c, g_ctl_cmds[i].name, json_string(g_ctl_cmds[i].doc));
+		if (g_ctl_cmds[i].fn != NULL)
+			json_object_set_new(c, g_ctl_cmds[i].name, json_string(g_ctl_cmds[i].doc));
 	json_object_set_new(j, "commands", c);
 	return j;
 }
@@ -450,7 +452,7 @@ weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len)
 	}
 	name = json_string_value(cmd);
 	for (i = 0; i < CTL_NCMDS; i++)
-		if (strcmp(g_ctl_cmds[i].name, name) == 0)
+		if (g_ctl_cmds[i].fn != NULL && strcmp(g_ctl_cmds[i].name, name) == 0)
 			break;
 	if (i == CTL_NCMDS) {
 		snprintf(err, sizeof(err), "unknown command '%.64s' (try \"help\")", name);

@@ -3,7 +3,8 @@
  * Stats socket: a Unix stream socket served by one control thread (a DPDK
  * control thread, never a worker lcore). One JSON request per line,
  * {"command":"stats"}, one JSON reply per line, each carrying
- * schema_version. The thread only reads counters through the views of
+ * schema_version. The commands are the MONITOR and ADMIN rows of
+ * common/ctl_cmds.h ("help" lists them). The thread only reads counters through the views of
  * obs.h; stop and reopen go to main through the flags its signals use.
  *
  * Misbehaving clients are bounded: a line longer than WEIR_CTL_LINE_MAX
@@ -39,7 +40,7 @@ struct weir_ctl;
 
 /**
  * Parse a socket mode: octal digits ("0660", "660", "0o660"), at most
- * 0777. @return 0 or -EINVAL.
+ * 0777. Any thread. @return 0 or -EINVAL.
  */
 int weir_ctl_parse_mode(const char *text, unsigned int *mode);
 
@@ -52,13 +53,15 @@ int weir_ctl_parse_mode(const char *text, unsigned int *mode);
  */
 struct weir_ctl *weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf);
 
-/** Stop the thread, close every client, remove the socket. NULL safe. */
+/** Stop the thread (returns once it ended: nothing reads @p obs any
+ *  more), close every client, remove the socket. Main thread. NULL safe. */
 void weir_ctl_stop(struct weir_ctl *c);
 
 /**
  * Serve one request line (without its '\n'). Used by the control thread
- * and by tests. @return the reply as a malloc'ed line ending in '\n',
- * or NULL when out of memory.
+ * and by tests; never a worker (reopen and reconfigure wait for main, so
+ * never main either). @return the reply as a malloc'ed line ending in
+ * '\n', which the caller frees, or NULL when out of memory.
  */
 char *weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len);
 

@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "counters.h"
+
 #define WEIR_LAT_SUB_BITS 4
 #define WEIR_LAT_SUB (1u << WEIR_LAT_SUB_BITS)
 /* exact buckets below 2^SUB_BITS, then SUB per power of two up to 2^63 */
@@ -42,12 +44,7 @@ struct weir_latency {
 	struct weir_hist slot[WEIR_LAT_SLOTS];
 };
 
-/* Percentiles every report carries, in this order. */
-#define WEIR_LAT_PERCENTILES(_) \
-	_(p50, 50.0)             \
-	_(p90, 90.0)             \
-	_(p99, 99.0)             \
-	_(p99_9, 99.9)
+/* WEIR_LAT_PERCENTILES, the percentiles every report carries: common/counters.h */
 
 /** Bucket of a value. */
 static inline unsigned int
@@ -62,7 +59,7 @@ weir_hist_index(uint64_t v)
 	       (unsigned int)((v >> (e - WEIR_LAT_SUB_BITS)) & (WEIR_LAT_SUB - 1));
 }
 
-/** Lowest and highest value that land in bucket @p i. */
+/** Lowest and highest value that land in bucket @p i. Any thread. */
 void weir_hist_bounds(unsigned int i, uint64_t *lo, uint64_t *hi);
 
 /** Record one value (single writer; relaxed stores for the reader). */
@@ -78,17 +75,21 @@ weir_hist_record(struct weir_hist *h, uint64_t v)
 	__atomic_store_n(&h->count, h->count + 1, __ATOMIC_RELAXED);
 }
 
-/** Add @p src into @p dst (relaxed loads: @p src may be being written). */
+/** Add @p src into @p dst (the caller's; relaxed loads: @p src may be
+ *  being written by the emitter). Any thread. */
 void weir_hist_merge(struct weir_hist *dst, const struct weir_hist *src);
 
 /**
  * Value at percentile @p pct (0 < pct <= 100): the highest value of the
  * bucket holding that rank, capped at the histogram's max (HdrHistogram's
- * "highest equivalent value"). 0 when the histogram is empty.
+ * "highest equivalent value"). 0 when the histogram is empty. Any
+ * thread, on a histogram it owns (a copy from weir_latency_total/window).
  */
 uint64_t weir_hist_percentile(const struct weir_hist *h, double pct);
 
-/** Zero @p l; @p hz is the unit's rate (TSC Hz), used for the window. */
+/** Zero @p l; @p hz is the unit's rate (TSC Hz), used for the window.
+ *  Main thread, before the writer (the emitter) starts; main owns @p l and
+ *  frees it after every reader (summary, control views) is done. */
 void weir_latency_init(struct weir_latency *l, uint64_t hz);
 
 /**

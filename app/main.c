@@ -41,6 +41,7 @@
 #include "rules.h"
 #include "sink.h"
 #include "stats.h"
+#include "summary.h"
 #include "telemetry.h"
 #include "weir_config.h"
 #include "worker.h"
@@ -788,193 +789,31 @@ run_main_loop(struct weir_app *app)
 	weir_emitter_flush(&app->em);
 }
 
-#define PRINT_COUNTER(name, doc) fprintf(stderr, "  %-22s %" PRIu64 "\n", #name ":", (uint64_t)s->name);
-
-static void
-print_worker_counters(const struct weir_worker_stats *s)
-{
-	WEIR_WORKER_COUNTERS(PRINT_COUNTER)
-}
-
-static void
-print_emitter_counters(const struct weir_emitter_stats *s)
-{
-	WEIR_EMITTER_COUNTERS(PRINT_COUNTER)
-}
-
-#define PRINT_SINK_COUNTER(name) fprintf(stderr, "  %-22s %" PRIu64 "\n", #name ":", st.name);
-
-/* One sink's block; per-type counters only where the type has them. */
-static void
-print_sink(const struct weir_app *app, const struct weir_sink *s)
-{
-	const char *what = "";
-	struct weir_sink_stats st;
-
-	weir_sink_stats(s, &st);
-	if (strcmp(s->name, "jsonl") == 0)
-		what = app->conf.output_jsonl;
-	else if (strcmp(s->name, "unix") == 0)
-		what = app->conf.outputs_unix_path;
-	else if (strcmp(s->name, "kafka") == 0)
-		what = app->conf.outputs_kafka_topic;
-	else if (strcmp(s->name, "pcap") == 0)
-		what = app->conf.outputs_pcap_file;
-	fprintf(stderr, " sink %s %s:\n", s->name, what);
-	PRINT_SINK_COUNTER(written)
-	PRINT_SINK_COUNTER(bytes)
-	PRINT_SINK_COUNTER(drop_full)
-	PRINT_SINK_COUNTER(drop_backpressure)
-	PRINT_SINK_COUNTER(drop_errors)
-	PRINT_SINK_COUNTER(queue_depth)
-	PRINT_SINK_COUNTER(queue_hwm)
-	if (strcmp(s->name, "kafka") == 0) {
-		/* delivery reports: written counts the good ones */
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "delivered:", st.written);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", "failed:", st.drop_errors);
-		PRINT_SINK_COUNTER(drop_undelivered)
-	}
-	if (strcmp(s->name, "unix") == 0) {
-		PRINT_SINK_COUNTER(subscribers)
-		PRINT_SINK_COUNTER(accepted)
-		PRINT_SINK_COUNTER(drop_subscribers)
-	}
-	if (strcmp(s->name, "pcap") == 0)
-		PRINT_SINK_COUNTER(files)
-}
-
-/* One " port NAME:" block of the summary; its rx_packets in @p rx.
- * @return 1 when the port's source ended on an error (then in @p error). */
-static int
-print_port(const struct weir_port *port, uint64_t *rx, char *error, size_t errlen)
-{
-	struct weir_port_stats ps;
-	unsigned int i;
-
-	fprintf(stderr, " port %s:\n", port->name);
-	if (weir_port_stats(port, &ps) != 0)
-		return 0;
-	*rx = ps.rx_packets;
-	fprintf(stderr, "  %-22s %" PRIu64 "\n", "rx_packets:", ps.rx_packets);
-	fprintf(stderr, "  %-22s %" PRIu64 "\n", "rx_bytes:", ps.rx_bytes);
-	fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_missed:", ps.drop_nic_missed);
-	fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nic_errors:", ps.drop_nic_errors);
-	fprintf(stderr, "  %-22s %" PRIu64 "\n", "drop_nombuf:", ps.drop_nombuf);
-	if (ps.mode[0] != '\0')
-		fprintf(stderr, "  %-22s %s\n", "mode:", ps.mode);
-	for (i = 0; i < ps.n_xstats; i++) {
-		char key[48];
-
-		snprintf(key, sizeof(key), "%s:", ps.xstats[i].name);
-		fprintf(stderr, "  %-22s %" PRIu64 "\n", key, ps.xstats[i].value);
-	}
-	if (ps.error[0] == '\0')
-		return 0;
-	fprintf(stderr, "  %-22s %s\n", "input_error:", ps.error);
-	snprintf(error, errlen, "%s: the capture ended on an error: %s", port->name, ps.error);
-	return 1;
-}
-
+/* The summary (app/summary.c) of what this run did, on stderr.
+ * @return 1 when a port's source ended on an error. */
 static int
 print_summary(struct weir_app *app, const char *driver)
 {
-	struct weir_worker_stats sum;
-	struct weir_sink_stats ss;
-	uint64_t hz = rte_get_tsc_hz(), cycles = 0;
-	uint64_t port_rx[WEIR_MAX_PORTS] = {0};
-	char error[WEIR_PORT_NAME_MAX + sizeof(((struct weir_port_stats *)0)->error) + 64] = "";
-	double elapsed;
-	unsigned int i, p;
-	int64_t unaccounted;
-	int input_error = 0;
+	const struct weir_ruleset *rs = atomic_load(&app->rl.active);
+	struct weir_summary_in in = {
+		.driver = driver,
+		.if_label = app->if_label,
+		.n_rules = rs ? rs->n_rules : 0,
+		.reloads_ok = app->rl.n_ok,
+		.reloads_failed = app->rl.n_failed,
+		.generation = app->rl.generation,
+		.workers = app->workers,
+		.n_workers = app->n_workers,
+		.ports = app->portv,
+		.n_ports = app->n_ports,
+		.em = &app->em.st,
+		.lat = app->lat,
+		.sinks = app->sinks,
+		.n_sinks = app->n_sinks,
+		.hz = rte_get_tsc_hz(),
+	};
 
-	sum_worker_stats(app, &sum);
-	for (i = 0; i < app->n_workers; i++) {
-		uint64_t c = app->workers[i]->end_tsc - app->workers[i]->start_tsc;
-
-		if (c > cycles)
-			cycles = c;
-	}
-	elapsed = hz ? (double)cycles / (double)hz : 0.0;
-	fprintf(stderr, "weir: summary: %s %s, %u worker%s, %u rules\n", driver, app->if_label,
-		app->n_workers, app->n_workers == 1 ? "" : "s",
-		atomic_load(&app->rl.active) ? atomic_load(&app->rl.active)->n_rules : 0);
-	if (app->rl.n_ok + app->rl.n_failed > 0)
-		fprintf(stderr, "weir: rule reloads: %" PRIu64 " done, %" PRIu64
-				" refused; generation %" PRIu64 " in force\n",
-			app->rl.n_ok, app->rl.n_failed, app->rl.generation);
-	fprintf(stderr, " workers:\n");
-	print_worker_counters(&sum);
-	fprintf(stderr, "  %-22s %.6f\n", "elapsed_s:", elapsed);
-	fprintf(stderr, "  %-22s %.0f\n", "rx_pps:", elapsed > 0 ? (double)sum.rx_packets / elapsed : 0.0);
-	fprintf(stderr, "  %-22s %.3f\n", "scanned_gbps:",
-		elapsed > 0 ? (double)sum.scanned_bytes * 8 / elapsed / 1e9 : 0.0);
-	for (p = 0; p < app->n_ports; p++)
-		input_error |= print_port(&app->portv[p], &port_rx[p], error, sizeof(error));
-	fprintf(stderr, " emitter:\n");
-	print_emitter_counters(&app->em.st);
-	if (app->lat != NULL) {
-		/* rx burst to the sinks' queues, over the whole run */
-		struct weir_hist *h = malloc(sizeof(*h));
-		double us = hz ? 1e6 / (double)hz : 0.0;
-
-		if (h != NULL) {
-			weir_latency_total(app->lat, h);
-			fprintf(stderr, " latency (rx to sink, %" PRIu64 " events):", h->count);
-#define PRINT_PCT(name, pct) \
-	fprintf(stderr, " " #name " %.1f us", (double)weir_hist_percentile(h, pct) * us);
-			WEIR_LAT_PERCENTILES(PRINT_PCT)
-#undef PRINT_PCT
-			fprintf(stderr, " max %.1f us\n", (double)h->max * us);
-			free(h);
-		}
-	}
-	for (i = 0; i < app->n_sinks; i++)
-		print_sink(app, &app->sinks[i]);
-	unaccounted = weir_worker_stats_unaccounted(&sum);
-	fprintf(stderr,
-		" accounting: rx_packets %" PRIu64 " = scanned %" PRIu64 " + not_scanned %" PRIu64
-		" + fragments %" PRIu64 " + malformed %" PRIu64 " + drop_scan_error %" PRIu64
-		": %s\n",
-		sum.rx_packets, sum.scanned, sum.not_scanned, sum.fragments, sum.malformed,
-		sum.drop_scan_error, unaccounted == 0 ? "ok" : "MISMATCH");
-	fprintf(stderr,
-		" accounting: alerts %" PRIu64 " = events_enqueued %" PRIu64
-		" + drop_ring_full %" PRIu64 "; events_enqueued = emitted %" PRIu64 ": %s\n",
-		sum.alerts, sum.events_enqueued, sum.drop_ring_full, app->em.st.events,
-		(sum.alerts == sum.events_enqueued + sum.drop_ring_full &&
-		 sum.events_enqueued == app->em.st.events)
-			? "ok"
-			: "MISMATCH");
-	/* Every formatted event went to every sink: each accounts for all. */
-	for (i = 0; i < app->n_sinks; i++) {
-		uint64_t offered = app->em.st.events - app->em.st.drop_format, lost;
-
-		weir_sink_stats(&app->sinks[i], &ss);
-		lost = ss.drop_full + ss.drop_backpressure + ss.drop_errors + ss.drop_undelivered;
-		fprintf(stderr,
-			" accounting: sink %s: events %" PRIu64 " = written %" PRIu64
-			" + drop_full %" PRIu64 " + drop_backpressure %" PRIu64 " + drop_errors %" PRIu64
-			" + drop_undelivered %" PRIu64 ": %s\n",
-			app->sinks[i].name, offered, ss.written, ss.drop_full, ss.drop_backpressure,
-			ss.drop_errors, ss.drop_undelivered,
-			offered == ss.written + lost ? "ok" : "MISMATCH");
-	}
-	/* Several ports: each one's packets are those of the workers that
-	 * own its queues (afxdp counts in rx_burst, as the workers do). */
-	for (p = 0; app->n_ports > 1 && p < app->n_ports; p++) {
-		uint64_t wrx = 0;
-
-		for (i = p; i < app->n_workers; i += app->n_ports)
-			wrx += app->workers[i]->st.rx_packets;
-		fprintf(stderr,
-			" accounting: port %s: rx_packets %" PRIu64 " = its workers' rx_packets %" PRIu64
-			": %s\n",
-			app->portv[p].name, port_rx[p], wrx, port_rx[p] == wrx ? "ok" : "MISMATCH");
-	}
-	if (input_error)
-		fprintf(stderr, "weir: %s\n", error);
-	return input_error;
+	return weir_summary_print(stderr, &in);
 }
 
 /* LINKTYPE_* of a port's frames, for the pcapng interface blocks. */

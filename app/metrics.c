@@ -141,20 +141,26 @@ m_workers(FILE *f, const json_t *workers)
 #undef M_WORKER
 }
 
+/* Prometheus name of a list's counter: drop_X as weir_drop_<infix>X_total
+ * (every loss under one prefix), the others weir_<group>_<name>_total;
+ * gauges without _total. */
+static void
+m_name(char *out, size_t len, const char *group, const char *drop_infix, const char *name,
+       int gauge)
+{
+	if (strncmp(name, "drop_", 5) == 0)
+		snprintf(out, len, "weir_drop_%s%s%s", drop_infix, name + 5, gauge ? "" : "_total");
+	else
+		snprintf(out, len, "weir_%s_%s%s", group, name, gauge ? "" : "_total");
+}
+
 static void
 m_ports(FILE *f, const json_t *ports)
 {
-	static const struct {
-		const char *key, *metric, *help;
-	} nic[] = {
-		{"rx_packets", "weir_port_rx_packets_total", "packets the port's driver received"},
-		{"rx_bytes", "weir_port_rx_bytes_total", "bytes the port's driver received"},
-		{"drop_nic_missed", "weir_drop_nic_missed_total", "packets the NIC dropped (no free descriptor)"},
-		{"drop_nic_errors", "weir_drop_nic_errors_total", "receive errors the NIC reported"},
-		{"drop_nombuf", "weir_drop_nombuf_total", "packets lost for want of a buffer"},
-	};
-	const json_t *p, *q;
-	size_t i, k, j;
+	const json_t *p, *q, *x;
+	const char *xname;
+	size_t i, j;
+	int any_x = 0;
 
 	m_head(f, "weir_rx_packets_total", "counter", "packets received by the workers, per port and queue");
 	json_array_foreach(ports, i, p)
@@ -172,14 +178,35 @@ m_ports(FILE *f, const json_t *ports)
 			fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
 				(unsigned long long)m_u(q, "rx_bytes"));
 		}
-	for (k = 0; k < sizeof(nic) / sizeof(nic[0]); k++) {
-		m_head(f, nic[k].metric, "counter", nic[k].help);
-		json_array_foreach(ports, i, p) {
-			fprintf(f, "%s{port=\"", nic[k].metric);
-			m_label(f, json_string_value(json_object_get(p, "name")));
-			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(p, nic[k].key));
-		}
+	/* the driver's counters, one family per row of the list */
+#define M_PORT(name, doc)                                                                   \
+	{                                                                                   \
+		char metric[96];                                                            \
+		m_name(metric, sizeof(metric), "port", "", #name, 0);                      \
+		m_head(f, metric, "counter", doc);                                          \
+		json_array_foreach(ports, i, p) {                                           \
+			fprintf(f, "%s{port=\"", metric);                                   \
+			m_label(f, json_string_value(json_object_get(p, "name")));         \
+			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(p, #name));        \
+		}                                                                           \
 	}
+	WEIR_PORT_COUNTERS(M_PORT)
+#undef M_PORT
+	/* driver-specific counters (afxdp's XDP verdicts, ring stats) by name */
+	json_array_foreach(ports, i, p)
+		any_x |= json_object_size(json_object_get(p, "xstats")) != 0;
+	if (!any_x)
+		return;
+	m_head(f, "weir_port_driver_total", "counter",
+	       "the capture driver's own counters, by name (drop_* are losses)");
+	json_array_foreach(ports, i, p)
+		json_object_foreach(json_object_get(p, "xstats"), xname, x) {
+			fputs("weir_port_driver_total{port=\"", f);
+			m_label(f, json_string_value(json_object_get(p, "name")));
+			fputs("\",name=\"", f);
+			m_label(f, xname);
+			fprintf(f, "\"} %llu\n", (unsigned long long)json_integer_value(x));
+		}
 }
 
 static void
@@ -223,44 +250,41 @@ m_emitter(FILE *f, const json_t *em)
 static void
 m_sinks(FILE *f, const json_t *sinks)
 {
-	static const char *const keys[][3] = {
-		{"written", "weir_sink_written_total", "events whose line reached the output"},
-		{"bytes", "weir_sink_bytes_total", "bytes that reached the output"},
-		{"drop_errors", "weir_drop_sink_errors_total", "events lost to write errors"},
-		{"drop_backpressure", "weir_drop_sink_backpressure_total", "events dropped because the output was behind"},
-		{"drop_full", "weir_drop_sink_full_total", "events dropped because the sink's queue was full"},
-		{"drop_undelivered", "weir_drop_sink_undelivered_total", "events still undelivered at close"},
-	};
 	const json_t *s;
-	size_t i, k;
+	size_t i;
 
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-		m_head(f, keys[k][1], "counter", keys[k][2]);
-		json_array_foreach(sinks, i, s) {
-			fprintf(f, "%s{sink=\"", keys[k][1]);
-			m_label(f, json_string_value(json_object_get(s, "name")));
-			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(s, keys[k][0]));
-		}
+	/* one family per row of the list, every sink in each */
+#define M_SINK(name, kind, doc)                                                             \
+	{                                                                                   \
+		int gauge = strcmp(#kind, "GAUGE") == 0;                                    \
+		char metric[96];                                                            \
+		m_name(metric, sizeof(metric), "sink", "sink_", #name, gauge);             \
+		m_head(f, metric, gauge ? "gauge" : "counter", doc);                        \
+		json_array_foreach(sinks, i, s) {                                           \
+			fprintf(f, "%s{sink=\"", metric);                                   \
+			m_label(f, json_string_value(json_object_get(s, "name")));         \
+			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(s, #name));        \
+		}                                                                           \
 	}
+	WEIR_SINK_COUNTERS(M_SINK)
+#undef M_SINK
 }
 
 static void
 m_latency(FILE *f, const json_t *lat)
 {
-	static const char *const q[][2] = {
-		{"p50_us", "0.5"}, {"p90_us", "0.9"}, {"p99_us", "0.99"}, {"p99_9_us", "0.999"},
-	};
 	const json_t *all = json_object_get(lat, "since_start");
 	const json_t *win = json_object_get(lat, "last_10s");
-	unsigned int k;
 
 	if (all == NULL)
 		return;
 	m_head(f, "weir_latency_seconds", "summary",
 	       "rx burst to sink write return, since start (quantiles within 6.25%)");
-	for (k = 0; k < 4; k++)
-		fprintf(f, "weir_latency_seconds{quantile=\"%s\"} %.9f\n", q[k][1],
-			json_real_value(json_object_get(all, q[k][0])) / 1e6);
+#define M_PCT(name, pct)                                                                    \
+	fprintf(f, "weir_latency_seconds{quantile=\"%g\"} %.9f\n", (pct) / 100.0,                 \
+		json_real_value(json_object_get(all, #name "_us")) / 1e6);
+	WEIR_LAT_PERCENTILES(M_PCT)
+#undef M_PCT
 	fprintf(f, "weir_latency_seconds_sum %.9f\n",
 		json_real_value(json_object_get(all, "mean_us")) * (double)m_u(all, "count") / 1e6);
 	fprintf(f, "weir_latency_seconds_count %llu\n", (unsigned long long)m_u(all, "count"));
@@ -269,9 +293,11 @@ m_latency(FILE *f, const json_t *lat)
 		json_real_value(json_object_get(all, "max_us")) / 1e6);
 	m_head(f, "weir_latency_recent_seconds", "gauge",
 	       "rx to sink latency quantiles over the last 10 seconds");
-	for (k = 0; k < 4; k++)
-		fprintf(f, "weir_latency_recent_seconds{quantile=\"%s\"} %.9f\n", q[k][1],
-			json_real_value(json_object_get(win, q[k][0])) / 1e6);
+#define M_PCT(name, pct)                                                                    \
+	fprintf(f, "weir_latency_recent_seconds{quantile=\"%g\"} %.9f\n", (pct) / 100.0,          \
+		json_real_value(json_object_get(win, #name "_us")) / 1e6);
+	WEIR_LAT_PERCENTILES(M_PCT)
+#undef M_PCT
 }
 
 static void

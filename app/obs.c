@@ -221,16 +221,9 @@ weir_obs_sinks(const struct weir_obs *o, char *err, size_t errlen)
 		json_t *j = json_object();
 
 		json_object_set_new(j, "name", json_string(names[s] ? names[s] : ""));
-#define OBS_SINK(f) json_object_set_new(j, #f, obs_u64(st[s].f));
-		OBS_SINK(enqueued)
-		OBS_SINK(written)
-		OBS_SINK(bytes)
-		OBS_SINK(drop_full)
-		OBS_SINK(drop_backpressure)
-		OBS_SINK(drop_errors)
-		OBS_SINK(drop_undelivered)
-		OBS_SINK(queue_depth)
-		OBS_SINK(queue_hwm)
+/* every row for every sink (0 where the type keeps none) */
+#define OBS_SINK(name, kind, doc) json_object_set_new(j, #name, obs_u64(st[s].name));
+		WEIR_SINK_COUNTERS(OBS_SINK)
 #undef OBS_SINK
 		json_array_append_new(a, j);
 	}
@@ -279,12 +272,17 @@ obs_port_json(const struct weir_obs *o, unsigned int p, const struct weir_worker
 	/* The driver's stats op is a control op; DPDK's ethdev stats and the
 	 * pcap driver's counters are both safe to read from here. */
 	if (weir_port_stats(port, &ps) == 0) {
-		json_object_set_new(j, "rx_packets", obs_u64(ps.rx_packets));
-		json_object_set_new(j, "rx_bytes", obs_u64(ps.rx_bytes));
-		json_object_set_new(j, "drop_nic_missed", obs_u64(ps.drop_nic_missed));
-		json_object_set_new(j, "drop_nic_errors", obs_u64(ps.drop_nic_errors));
-		json_object_set_new(j, "drop_nombuf", obs_u64(ps.drop_nombuf));
+		json_t *xs = json_object();
+
+#define OBS_PORT(name, doc) json_object_set_new(j, #name, obs_u64(ps.name));
+		WEIR_PORT_COUNTERS(OBS_PORT)
+#undef OBS_PORT
 		json_object_set_new(j, "error", json_string(ps.error));
+		/* the driver's own counters (afxdp), by their names */
+		json_object_set_new(j, "mode", json_string(ps.mode));
+		for (i = 0; i < ps.n_xstats; i++)
+			json_object_set_new(xs, ps.xstats[i].name, obs_u64(ps.xstats[i].value));
+		json_object_set_new(j, "xstats", xs);
 	}
 	for (i = 0; i < o->n_workers; i++) {
 		const struct weir_worker *w = o->workers[i];

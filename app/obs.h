@@ -9,7 +9,17 @@
  *
  * Every view is a jansson object whose member names are a contract
  * (WEIR_OBS_SCHEMA_VERSION): renaming or removing one is a new version,
- * adding one is not.
+ * adding one is not. Counter members are the rows of the lists in
+ * common/counters.h, walked: a port has every WEIR_PORT_COUNTERS row (and
+ * its driver's "xstats" by name), a sink every WEIR_SINK_COUNTERS row
+ * (per-type ones 0 for the other types), "workers" every
+ * WEIR_WORKER_COUNTERS row, "emitter" every WEIR_EMITTER_COUNTERS row,
+ * latency NAME_us for every WEIR_LAT_PERCENTILES row.
+ *
+ * Ownership: struct weir_obs is main's (embedded in its app state); main
+ * fills the constant part before any reader starts and keeps everything
+ * it points at alive until every reader stopped (weir_ctl_stop,
+ * weir_metrics_stop, weir_telemetry_detach).
  */
 #ifndef WEIR_OBS_H
 #define WEIR_OBS_H
@@ -71,15 +81,18 @@ struct weir_obs {
 };
 
 /**
- * Main thread, once per main-loop round: publish the sinks' counters
- * (at most every 10 ms) for the views. Cheap when there is nothing due.
+ * Main thread (the sinks' owner) only, once per main-loop round: publish
+ * the sinks' counters (at most every 10 ms) for the views. Cheap when
+ * there is nothing due. The sinks stay main's; obs keeps their names.
  */
 void weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n_sinks);
 
-/** Main thread, after serving a reconfigure (SIGUSR2 or the command). */
+/** Main thread only, after serving a reconfigure (SIGUSR2 or the
+ *  command): store @p rc and unblock the requester (ctl.c). */
 void weir_obs_reconf_done(struct weir_obs *o, int rc);
 
-/** Main thread, after serving a reopen request: unblock the requester. */
+/** Main thread only, after serving a reopen request: store @p rc and
+ *  unblock the requester (ctl.c). */
 void weir_obs_reopen_done(struct weir_obs *o, int rc);
 
 /**
@@ -88,8 +101,9 @@ void weir_obs_reopen_done(struct weir_obs *o, int rc);
  */
 int weir_obs_sum_workers(const struct weir_obs *o, struct weir_worker_stats *sum);
 
-/* Views. Any thread but a worker's; each returns a new object, or NULL
- * with a message in @p err. */
+/* Views. Any thread but a worker's (the stats socket's, DPDK telemetry's,
+ * libmicrohttpd's), several at once; each returns a new object that the
+ * caller owns (json_decref), or NULL with a message in @p err. */
 json_t *weir_obs_version(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_ports(const struct weir_obs *o, char *err, size_t errlen);
@@ -99,7 +113,7 @@ json_t *weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, si
 json_t *weir_obs_latency(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_sinks(const struct weir_obs *o, char *err, size_t errlen);
 
-/** Seconds since start (TSC). */
+/** Seconds since start (TSC). Any thread. */
 double weir_obs_uptime(const struct weir_obs *o);
 
 #endif /* WEIR_OBS_H */

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counters: kept per worker (single writer, plain uint64_t, one cache-aligned
- * block each) and summed by the main thread on read. Every list is an X-macro
- * so the struct fields, the names in the summary and (later) the stats-socket
- * JSON keys come from one place. Every loss counter is named drop_*.
+ * block each) and summed on read by whoever looks (main's summary, the
+ * control thread's views). The lists are the X-macros of common/counters.h,
+ * so the struct fields here, the summary, the stats-socket JSON keys, DPDK
+ * telemetry, Prometheus and weirctl all come from one place. Every loss
+ * counter is named drop_*.
+ *
+ * Threads and ownership: a struct weir_worker_stats is written by its
+ * worker only (weir_worker_stats_begin/end around each burst's updates);
+ * any other thread reads it with weir_worker_stats_read() (or, once the
+ * worker is done, plainly). struct weir_emitter_stats is written by the
+ * emitter thread only and read by others with relaxed loads.
  *
  * Packet identity, per worker and in sum:
  *   rx_packets = scanned + not_scanned + fragments + malformed + drop_scan_error
@@ -17,31 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define WEIR_WORKER_COUNTERS(_)                                                              \
-	_(rx_packets, "packets received")                                                     \
-	_(rx_bytes, "bytes received (wire length)")                                          \
-	_(scanned, "packets matched against the rules (some rule group applied)")            \
-	_(not_scanned, "well-formed packets no rule can apply to (no rule group, not IP)")   \
-	_(fragments, "non-first IP fragments, not scanned")                                  \
-	_(malformed, "truncated or inconsistent packets, not scanned")                       \
-	_(drop_scan_error, "packets whose scan failed (Hyperscan error)")                    \
-	_(scanned_bytes, "payload bytes scanned")                                            \
-	_(alerts, "alerts raised (one per packet and rule)")                                 \
-	_(alerts_suppressed, "rule matches withheld by a pass rule or a threshold")          \
-	_(rule_reloads, "rule sets this worker switched to")                                 \
-	_(events_enqueued, "events put on the worker's ring")                                \
-	_(drop_ring_full, "events dropped because the ring to the emitter was full")         \
-	_(busy_polls, "polls that returned packets")                                         \
-	_(idle_polls, "polls that returned nothing")                                         \
-	_(busy_cycles, "TSC cycles spent in polls that returned packets")                    \
-	_(idle_cycles, "TSC cycles spent in polls that returned nothing")
-
-#define WEIR_EMITTER_COUNTERS(_)                                                  \
-	_(events, "events taken off the rings")                                    \
-	_(batches, "batches drained")                                              \
-	_(written, "events every sink accepted")                                   \
-	_(drop_format, "events that could not be formatted")                       \
-	_(drop_sink, "events a sink refused or lost (see the sink's counters)")
+#include "counters.h" /* WEIR_WORKER_COUNTERS, WEIR_EMITTER_COUNTERS */
 
 #define WEIR_DECLARE_COUNTER(name, doc) uint64_t name;
 
@@ -64,7 +48,9 @@ struct weir_emitter_stats {
 /**
  * Add @p src into @p dst, reading each counter once with a relaxed atomic
  * load: the writer is another lcore storing plain 64-bit values, which x86
- * and arm64 never tear.
+ * and arm64 never tear. Any thread; @p dst is the caller's. The sum is
+ * not one consistent copy while workers run (use weir_worker_stats_read
+ * on each block first for that).
  */
 void weir_worker_stats_add(struct weir_worker_stats *dst, const struct weir_worker_stats *src);
 
@@ -99,7 +85,8 @@ weir_worker_stats_end(struct weir_worker_stats *s)
  */
 int weir_worker_stats_read(const struct weir_worker_stats *src, struct weir_worker_stats *dst);
 
-/** rx_packets minus every outcome counter: 0 when the identity holds. */
+/** rx_packets minus every outcome counter: 0 when the identity holds.
+ *  Any thread, on a block it owns (a copy, or a finished worker's). */
 int64_t weir_worker_stats_unaccounted(const struct weir_worker_stats *s);
 
 #endif /* WEIR_STATS_H */

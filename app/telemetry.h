@@ -9,13 +9,24 @@
 #ifndef WEIR_TELEMETRY_H
 #define WEIR_TELEMETRY_H
 
+#include <stdbool.h>
+
 #include "obs.h"
 
-/** Register /weir/stats, /weir/workers, /weir/ports, /weir/rules,
- *  /weir/latency over @p obs. Main thread, after rte_eal_init(). */
+/**
+ * Register /weir/NAME for every MONITOR row of common/ctl_cmds.h (stats,
+ * workers, ports, rules, latency, sinks, version, help) over @p obs, which
+ * is borrowed until weir_telemetry_detach(). Main thread, after
+ * rte_eal_init(); the commands are answered on DPDK's telemetry thread.
+ */
 void weir_telemetry_attach(struct weir_obs *obs);
 
-/** Make the commands answer "weir is stopping" from now on. */
+/** Make the commands answer "weir is not running" from now on; returns
+ *  once no command reads @p obs any more. Main thread. */
 void weir_telemetry_detach(void);
+
+/** Whether /weir/@p name is served (tests walk the command list). Any
+ *  thread. */
+bool weir_telemetry_serves(const char *name);
 
 #endif /* WEIR_TELEMETRY_H */

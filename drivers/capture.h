@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Capture drivers: the one ops table every packet source implements (dpdk,
- * pcap, later afxdp). A worker polls a struct weir_rxq through the inline
+ * pcap, afxdp). A worker polls a struct weir_rxq through the inline
  * wrappers at the end of this file and never knows which driver is behind
  * it; the driver is chosen once, when the port is opened.
  */
@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "counters.h" /* WEIR_PORT_COUNTERS */
 
 #define WEIR_BURST 32 /* packets per rx burst, as in DPDK's examples */
 #define WEIR_MAX_QUEUES 64
@@ -42,13 +44,17 @@ struct weir_pkt {
 	void *handle;      /* driver cookie (an mbuf for dpdk) */
 };
 
-/* Statistics of a port, filled by the driver's stats op. */
+/*
+ * Statistics of a port, filled by the driver's stats op (weir_port_stats).
+ * The common counters are the rows of WEIR_PORT_COUNTERS (common/
+ * counters.h: rx_packets, rx_bytes, drop_nic_missed, drop_nic_errors,
+ * drop_nombuf), which every view walks. The caller owns the struct; the
+ * driver fills it, and the xstats names point at the driver's static
+ * strings.
+ */
+#define WEIR_PORT_DECLARE_COUNTER(name, doc) uint64_t name;
 struct weir_port_stats {
-	uint64_t rx_packets;
-	uint64_t rx_bytes;
-	uint64_t drop_nic_missed; /* dropped by the NIC: no free descriptor */
-	uint64_t drop_nic_errors; /* receive errors reported by the NIC */
-	uint64_t drop_nombuf;     /* no buffer to receive into */
+	WEIR_PORT_COUNTERS(WEIR_PORT_DECLARE_COUNTER)
 	char error[256];          /* why the source ended early, "" = it did not */
 	/* Driver-specific counters (afxdp: XDP verdicts, socket ring stats),
 	 * printed by name after the common ones. Names starting with drop_
@@ -139,9 +145,39 @@ const char *weir_capture_names(void);
  */
 int weir_port_open(struct weir_port *port, const struct weir_capture_ops *ops,
 		   const struct weir_port_conf *conf, uint16_t port_id);
+
+/**
+ * Start receiving (dpdk: rte_eth_dev_start). Main thread, after open and
+ * before the workers are launched. @return 0 or -errno from the driver.
+ */
 int weir_port_start(struct weir_port *port);
+
+/**
+ * Stop receiving. Main thread, once the workers that poll the port's
+ * queues are done (rte_eal_mp_wait_lcore); the counters stay readable
+ * with weir_port_stats() until weir_port_close(). NULL-ops safe.
+ */
 void weir_port_stop(struct weir_port *port);
+
+/**
+ * Fill @p st (zeroed first; the caller owns it) with the port's counters.
+ * Threads: main and the control side (the stats socket's thread, DPDK
+ * telemetry, libmicrohttpd's thread: app/obs.c calls it while the
+ * workers run), any number at once, between weir_port_open() and
+ * weir_port_close(); never from a worker. Every driver's stats op only
+ * reads (dpdk: rte_eth_stats_get; pcap and afxdp: plain 64-bit loads,
+ * never torn on x86 or arm64, of counters the queues' workers write), so the values
+ * are each current but not one consistent snapshot while capturing.
+ * @return 0, -ENOTSUP (the driver keeps no counters), or -errno.
+ */
 int weir_port_stats(const struct weir_port *port, struct weir_port_stats *st);
+
+/**
+ * Release the port and its queues. Main thread, after weir_port_stop()
+ * and after every reader of the port (the control thread: weir_ctl_stop,
+ * weir_metrics_stop, weir_telemetry_detach) has stopped. port->ops is
+ * NULL afterwards.
+ */
 void weir_port_close(struct weir_port *port);
 
 /**

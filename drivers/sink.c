@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -109,6 +110,10 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	s->priv = NULL;
 	s->q = NULL;
 	memset(&s->st, 0, sizeof(s->st));
+	snprintf(s->target, sizeof(s->target), "%s",
+		 conf->topic != NULL && conf->topic[0] != '\0' ? conf->topic
+		 : conf->path != NULL			  ? conf->path
+							  : "");
 	rc = ops->open(s, conf);
 	if (rc < 0) {
 		/* Leave nothing that weir_sink_close() would act on. */

@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h" /* WEIR_SINK_COUNTERS */
 #include "event.h"
 
 #define WEIR_SINK_BATCH 64         /* records per write() from the sink thread */
@@ -100,23 +101,21 @@ struct weir_sink_conf {
 	size_t err_len;
 };
 
+/*
+ * A sink's counters: one uint64_t per row of WEIR_SINK_COUNTERS (common/
+ * counters.h), in that order. Every sink type has every field; the
+ * per-type ones (kafka: drop_undelivered; unix: subscribers, accepted,
+ * drop_subscribers; pcap: files) stay 0 for the other types, and every
+ * view shows every row for every sink, so no view branches on the type.
+ * Kept by the sink (s->st, written by its thread), read through
+ * weir_sink_stats() into a struct the caller owns.
+ */
+#define WEIR_SINK_DECLARE_COUNTER(name, kind, doc) uint64_t name;
 struct weir_sink_stats {
-	uint64_t enqueued;          /* events the sink's queue took */
-	uint64_t written;           /* events whose whole output reached the peer
-				     * (kafka: delivery report OK) */
-	uint64_t bytes;             /* bytes that reached the output */
-	uint64_t drop_full;         /* queue full (and kafka: its local queue full) */
-	uint64_t drop_backpressure; /* jsonl: reader of a pipe behind, buffer full */
-	uint64_t drop_errors;       /* write errors, failed delivery reports */
-	uint64_t drop_undelivered;  /* kafka: still undelivered at close (flush timeout) */
-	uint64_t queue_depth;       /* events in the queue now */
-	uint64_t queue_hwm;         /* most events ever in the queue */
-	/* per type; 0 elsewhere */
-	uint64_t subscribers;       /* unix: connected now */
-	uint64_t accepted;          /* unix: subscribers accepted in all */
-	uint64_t drop_subscribers;  /* unix: disconnected as too slow (backlog full) */
-	uint64_t files;             /* pcap: files opened (rotation) */
+	WEIR_SINK_COUNTERS(WEIR_SINK_DECLARE_COUNTER)
 };
+
+#define WEIR_SINK_TARGET_MAX 256
 
 struct weir_sink_ops;
 struct weir_sink_queue;
@@ -124,6 +123,10 @@ struct weir_sink_queue;
 struct weir_sink {
 	const struct weir_sink_ops *ops;
 	const char *name; /* instance name for stats */
+	/* Where the output goes, for people (summary, logs): conf->topic when
+	 * set (kafka), else conf->path (jsonl, unix, pcap). Set by
+	 * weir_sink_open(); kept after close. */
+	char target[WEIR_SINK_TARGET_MAX];
 	void *priv;
 	struct weir_sink_stats st; /* kept by the sink (its thread), read via ops->stats */
 	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
@@ -150,7 +153,10 @@ struct weir_sink_ops {
 /** Find a sink by name ("jsonl"); NULL (errno = ENOENT) when not built. */
 const struct weir_sink_ops *weir_sink_find(const char *name);
 
-/** Open sink @p s with @p ops. @return 0 or -errno (e.g. -ENOENT, -EACCES). */
+/**
+ * Open sink @p s with @p ops; sets s->name (when NULL) and s->target.
+ * Main thread. @return 0 or -errno (e.g. -ENOENT, -EACCES).
+ */
 int weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 		   const struct weir_sink_conf *conf);
 
@@ -195,7 +201,12 @@ weir_sink_flush(struct weir_sink *s)
 	return s->ops->flush ? s->ops->flush(s) : 0;
 }
 
-/** The sink's counters plus its queue's. Main thread; exact once stopped. */
+/**
+ * The sink's counters plus its queue's, into @p st (the caller's). Main
+ * thread only (the sink's thread writes them: the control side reads the
+ * copies main publishes, see weir_obs_tick). Exact once stopped; after
+ * weir_sink_close() the last counters.
+ */
 void weir_sink_stats(const struct weir_sink *s, struct weir_sink_stats *st);
 
 /**

@@ -208,25 +208,55 @@ weirctl_str(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* "p99.9" for p99_9: the list's name with '_' as '.' */
+static const char *
+weirctl_pct_label(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && name[i] != '\0'; i++)
+		buf[i] = name[i] == '_' ? '.' : name[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 void
 weirctl_print_latency(const json_t *lat)
 {
 	static const char *const win[] = {"since_start", "last_10s"};
 	unsigned int i;
+	char label[16];
 
 	if (lat == NULL) {
 		printf("latency: not recorded\n");
 		return;
 	}
 	printf("latency (rx burst to sink write, us):\n");
-	printf("  %-12s %12s %10s %10s %10s %10s %10s\n", "window", "events", "p50", "p90",
-	       "p99", "p99.9", "max");
+	printf("  %-12s %12s", "window", "events");
+#define LAT_HEAD(name, pct) printf(" %10s", weirctl_pct_label(#name, label, sizeof(label)));
+	WEIR_LAT_PERCENTILES(LAT_HEAD)
+#undef LAT_HEAD
+	printf(" %10s\n", "max");
 	for (i = 0; i < 2; i++) {
 		const json_t *h = json_object_get(lat, win[i]);
 
-		printf("  %-12s %12" PRIu64 " %10.1f %10.1f %10.1f %10.1f %10.1f\n", win[i],
-		       weirctl_u64(h, "count"), weirctl_real(h, "p50_us"), weirctl_real(h, "p90_us"),
-		       weirctl_real(h, "p99_us"), weirctl_real(h, "p99_9_us"),
-		       weirctl_real(h, "max_us"));
+		printf("  %-12s %12" PRIu64, win[i], weirctl_u64(h, "count"));
+#define LAT_COL(name, pct) printf(" %10.1f", weirctl_real(h, #name "_us"));
+		WEIR_LAT_PERCENTILES(LAT_COL)
+#undef LAT_COL
+		printf(" %10.1f\n", weirctl_real(h, "max_us"));
 	}
+}
+
+void
+weirctl_print_pct_line(const json_t *h)
+{
+	char label[16];
+
+#define LAT_ONE(name, pct)                                                                  \
+	printf("%s %.1f  ", weirctl_pct_label(#name, label, sizeof(label)),                 \
+	       weirctl_real(h, #name "_us"));
+	WEIR_LAT_PERCENTILES(LAT_ONE)
+#undef LAT_ONE
+	printf("max %.1f", weirctl_real(h, "max_us"));
 }

@@ -5,21 +5,27 @@
 
 #include "weirctl.h"
 
-static void
-stats_counters(const char *title, const json_t *o)
-{
-	const char *key;
-	json_t *v;
+/* A counter block: every row of the list, by name. */
+#define STATS_LINE(name, doc) printf("  %-22s %16" PRIu64 "\n", #name, weirctl_u64(o, #name));
 
-	printf("%s:\n", title);
-	json_object_foreach((json_t *)o, key, v)
-		printf("  %-22s %16lld\n", key, (long long)json_integer_value(v));
+static void
+stats_workers(const json_t *o)
+{
+	printf("workers (sum):\n");
+	WEIR_WORKER_COUNTERS(STATS_LINE)
+}
+
+static void
+stats_emitter(const json_t *o)
+{
+	printf("emitter:\n");
+	WEIR_EMITTER_COUNTERS(STATS_LINE)
 }
 
 int
 cmd_stats(struct weirctl *ctl, int argc, char **argv)
 {
-	json_t *rep = NULL, *acc, *r, *s;
+	json_t *rep = NULL, *acc, *r;
 	size_t i;
 	int ret;
 
@@ -45,7 +51,7 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 	       weirctl_u64(acc, "drop_ring_full"),
 	       json_is_true(json_object_get(acc, "events_ok")) ? "ok" : "MISMATCH",
 	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
-	stats_counters("workers (sum)", json_object_get(rep, "workers"));
+	stats_workers(json_object_get(rep, "workers"));
 	printf("\n");
 	weirctl_print_ports(json_object_get(rep, "ports"));
 	printf("\n%-22s %10s %10s %12s\n", "ring", "events", "capacity", "high_water");
@@ -54,13 +60,9 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 		       weirctl_u64(r, "count"), weirctl_u64(r, "capacity"),
 		       weirctl_u64(r, "high_water"));
 	printf("\n");
-	stats_counters("emitter", json_object_get(rep, "emitter"));
-	printf("\n%-22s %12s %14s %12s %18s\n", "sink", "written", "bytes", "drop_errors",
-	       "drop_backpressure");
-	json_array_foreach(json_object_get(rep, "sinks"), i, s)
-		printf("%-22s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %18" PRIu64 "\n",
-		       weirctl_str(s, "name"), weirctl_u64(s, "written"), weirctl_u64(s, "bytes"),
-		       weirctl_u64(s, "drop_errors"), weirctl_u64(s, "drop_backpressure"));
+	stats_emitter(json_object_get(rep, "emitter"));
+	printf("\n");
+	weirctl_print_sinks(json_object_get(rep, "sinks"));
 	printf("\n");
 	weirctl_print_latency(json_object_get(rep, "latency"));
 	json_decref(rep);

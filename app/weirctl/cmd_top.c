@@ -2,7 +2,7 @@
 /*
  * weirctl top: a live view, refreshed each second, over one connection:
  * packet and alert rates from the difference of two stats replies, every
- * drop counter, latency percentiles of the last 10 s and the top rules.
+ * drop_* counter of every list (common/counters.h; ports and sinks summed), latency percentiles of the last 10 s and the top rules.
  * The screen is cleared with ANSI codes only when stdout is a terminal,
  * so `weirctl top --iterations 3 > file` is a plain log.
  */
@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,48 @@ top_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The sum of counter @p key over the objects of array @p a. */
+static uint64_t
+top_sum(const json_t *a, const char *key)
+{
+	const json_t *o;
+	uint64_t n = 0;
+	size_t i;
+
+	json_array_foreach(a, i, o)
+		n += weirctl_u64(o, key);
+	return n;
+}
+
+/* Every loss counter of every list (drop_*), ports and sinks summed. */
+static void
+top_drops(const json_t *st)
+{
+	const json_t *w = json_object_get(st, "workers");
+	const json_t *em = json_object_get(st, "emitter");
+	const json_t *ports = json_object_get(st, "ports");
+	const json_t *sinks = json_object_get(st, "sinks");
+
+	printf("drops:");
+#define TOP_DROP(prefix, value, name)                                                        \
+	if (strncmp(#name, "drop_", 5) == 0)                                                 \
+		printf(" %s%s %" PRIu64, prefix, &#name[5], value);
+#define TOP_PORT(name, doc) TOP_DROP("", top_sum(ports, #name), name)
+#define TOP_WORKER(name, doc) TOP_DROP("", weirctl_u64(w, #name), name)
+#define TOP_EMITTER(name, doc) TOP_DROP("", weirctl_u64(em, #name), name)
+#define TOP_SINK(name, kind, doc) TOP_DROP("sink_", top_sum(sinks, #name), name)
+	WEIR_PORT_COUNTERS(TOP_PORT)
+	WEIR_WORKER_COUNTERS(TOP_WORKER)
+	WEIR_EMITTER_COUNTERS(TOP_EMITTER)
+	WEIR_SINK_COUNTERS(TOP_SINK)
+#undef TOP_SINK
+#undef TOP_EMITTER
+#undef TOP_WORKER
+#undef TOP_PORT
+#undef TOP_DROP
+	printf("\n");
+}
+
 static void
 top_print(const json_t *st, const json_t *rules, const json_t *prev, double dt)
 {
@@ -41,23 +84,12 @@ top_print(const json_t *st, const json_t *rules, const json_t *prev, double dt)
 	const json_t *pw = json_object_get(prev, "workers");
 	const json_t *acc = json_object_get(st, "accounting");
 	const json_t *lat = json_object_get(json_object_get(st, "latency"), "last_10s");
-	const json_t *p, *s;
-	size_t i;
-	uint64_t nic_missed = 0, nic_err = 0, sink_err = 0, sink_bp = 0;
 	double rate = 0, arate = 0, brate = 0;
 
 	if (prev != NULL && dt > 0) {
 		rate = (double)(weirctl_u64(w, "rx_packets") - weirctl_u64(pw, "rx_packets")) / dt;
 		brate = (double)(weirctl_u64(w, "rx_bytes") - weirctl_u64(pw, "rx_bytes")) * 8 / dt;
 		arate = (double)(weirctl_u64(w, "alerts") - weirctl_u64(pw, "alerts")) / dt;
-	}
-	json_array_foreach(json_object_get(st, "ports"), i, p) {
-		nic_missed += weirctl_u64(p, "drop_nic_missed");
-		nic_err += weirctl_u64(p, "drop_nic_errors");
-	}
-	json_array_foreach(json_object_get(st, "sinks"), i, s) {
-		sink_err += weirctl_u64(s, "drop_errors");
-		sink_bp += weirctl_u64(s, "drop_backpressure");
 	}
 	printf("weir top - driver %s, up %.0f s, %s\n", weirctl_str(st, "driver"),
 	       weirctl_real(st, "uptime_s"),
@@ -72,18 +104,10 @@ top_print(const json_t *st, const json_t *rules, const json_t *prev, double dt)
 		       ? "ok"
 		       : "MISMATCH",
 	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
-	printf("drops: nic_missed %" PRIu64 "  nic_errors %" PRIu64 "  scan_error %" PRIu64
-	       "  ring_full %" PRIu64 "  format %" PRIu64 "  sink %" PRIu64
-	       "  sink_errors %" PRIu64 "  sink_backpressure %" PRIu64 "\n",
-	       nic_missed, nic_err, weirctl_u64(w, "drop_scan_error"),
-	       weirctl_u64(w, "drop_ring_full"),
-	       weirctl_u64(json_object_get(st, "emitter"), "drop_format"),
-	       weirctl_u64(json_object_get(st, "emitter"), "drop_sink"), sink_err, sink_bp);
-	printf("latency last 10 s (us): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  "
-	       "(%" PRIu64 " events)\n",
-	       weirctl_real(lat, "p50_us"), weirctl_real(lat, "p90_us"),
-	       weirctl_real(lat, "p99_us"), weirctl_real(lat, "p99_9_us"),
-	       weirctl_real(lat, "max_us"), weirctl_u64(lat, "count"));
+	top_drops(st);
+	printf("latency last 10 s (us): ");
+	weirctl_print_pct_line(lat);
+	printf("  (%" PRIu64 " events)\n", weirctl_u64(lat, "count"));
 	weirctl_print_rules(rules);
 }
 

@@ -4,34 +4,24 @@
  *
  *   weirctl [--socket PATH] [--json] COMMAND [OPTIONS]
  *
- * The command table below is the only list of commands: --help prints it
- * and dispatch walks it.
+ * The commands are the rows of common/ctl_cmds.h, shared with weir's stats
+ * socket and DPDK telemetry: --help prints them and dispatch walks them.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_cmds.h"
 #include "weirctl.h"
 
+/* Every row of the command list (common/ctl_cmds.h), each to its
+ * cmd_NAME: a row without one does not link. */
+#define WEIRCTL_ROW(name, role, options, doc) {#name, cmd_##name, options, doc},
 static const struct weirctl_cmd g_cmds[] = {
-	{"stats", cmd_stats, "", "every counter as tables: packets, accounting, ports, rings, "
-				 "emitter, sinks, latency"},
-	{"top", cmd_top, "[--iterations N] [--top N]",
-	 "live view, refreshed each second: rates, drops, latency, top rules"},
-	{"ports", cmd_ports, "", "per port and queue counters, NIC drops"},
-	{"workers", cmd_workers, "", "per worker counters and busy ratio"},
-	{"rules", cmd_rules, "[--top N]", "rules by hits, most first (default 10)"},
-	{"latency", cmd_latency, "", "rx to sink latency percentiles"},
-	{"reload", cmd_reload, "", "reload the rule files; prints the rule errors if refused"},
-	{"disable", cmd_disable, "SID", "drop rule SID's matches now and after reloads"},
-	{"enable", cmd_enable, "SID", "undo disable SID"},
-	{"reconfigure", cmd_reconfigure, "",
-	 "re-read weir's -c file: capture filter, block list (as SIGUSR2)"},
-	{"reopen", cmd_reopen, "", "reopen the output files (log rotation, as SIGUSR1)"},
-	{"shutdown", cmd_shutdown, "", "stop weir (drain, flush, summary; as SIGINT)"},
-	{"version", cmd_version, "", "versions of weir, DPDK and Hyperscan"},
+	WEIR_CTL_COMMANDS(WEIRCTL_ROW)
 };
+#undef WEIRCTL_ROW
 
 #define NCMDS (sizeof(g_cmds) / sizeof(g_cmds[0]))
 
@@ -49,7 +39,7 @@ usage(FILE *f)
 		   "\n"
 		   "Commands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-9s %-28s %s\n", g_cmds[i].name, g_cmds[i].options, g_cmds[i].doc);
+		fprintf(f, "  %-11s %-26s %s\n", g_cmds[i].name, g_cmds[i].options, g_cmds[i].doc);
 	fprintf(f, "\nExit status: 0 ok; 1 usage; 2 cannot connect or no valid reply;\n"
 		   "3 weir replied with an error (e.g. reload refused).\n");
 }

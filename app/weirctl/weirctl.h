@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * weirctl: the stats socket's client. main.c holds the command table and
- * the global options; client.c talks to the socket (one JSON request per
+ * weirctl: the stats socket's client. main.c walks the command list
+ * (common/ctl_cmds.h) and holds the global options; client.c talks to the socket (one JSON request per
  * line, one reply per line); each cmd_<name>.c turns a reply into a table.
  * Exit codes are the same for every command (WEIRCTL_EXIT_*).
  */
@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "counters.h" /* the counter lists every table walks */
 
 #define WEIRCTL_EXIT_OK 0
 #define WEIRCTL_EXIT_USAGE 1   /* bad command line */
@@ -66,6 +68,14 @@ void weirctl_print_rules(const json_t *rep);
 int weirctl_parse_top(const char *s);
 /** Print the latency block of a stats/latency reply. */
 void weirctl_print_latency(const json_t *lat);
+/** Print "p50 X  p90 X  ...  max X" (us) of one latency window, no
+ *  newline: every row of WEIR_LAT_PERCENTILES (client.c). */
+void weirctl_print_pct_line(const json_t *h);
+/** Print the "sinks" array of a stats/sinks reply: one row per counter of
+ *  WEIR_SINK_COUNTERS, one column per sink (cmd_sinks.c). */
+void weirctl_print_sinks(const json_t *sinks);
+/** Width of a column headed @p name: its length, at least @p min. */
+int weirctl_width(const char *name, int min);
 
 int cmd_version(struct weirctl *ctl, int argc, char **argv);
 int cmd_stats(struct weirctl *ctl, int argc, char **argv);
@@ -80,5 +90,7 @@ int cmd_top(struct weirctl *ctl, int argc, char **argv);
 int cmd_disable(struct weirctl *ctl, int argc, char **argv);
 int cmd_reconfigure(struct weirctl *ctl, int argc, char **argv);
 int cmd_enable(struct weirctl *ctl, int argc, char **argv);
+int cmd_sinks(struct weirctl *ctl, int argc, char **argv);
+int cmd_help(struct weirctl *ctl, int argc, char **argv);
 
 #endif /* WEIRCTL_H */

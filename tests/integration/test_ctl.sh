@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 WEIRCTL=${WEIRCTL_BIN:?}
+WEIR_LISTS=${WEIR_LISTS:?}
 CLIENT="python3 $(dirname "$0")/ctl_client.py"
 SAMPLE=$SRC/tests/data/sample.pcap
 SAMPLE_EXP=$SRC/tests/data/sample.expected.tsv
@@ -109,6 +110,45 @@ assert hits == sorted(hits, reverse=True)
 PY
 }
 
+# check_lists NAME: every row of every list (printed by weir_lists from
+# common/counters.h and common/ctl_cmds.h) in weirctl's tables and help,
+# and every command served where its role says
+check_lists() {
+	local sock=$TMP/$1.sock list name role
+	"$WEIR_LISTS" >"$TMP/$1.lists" || { fail "weir_lists"; return; }
+	"$WEIRCTL" --socket "$sock" stats >"$TMP/$1.lst.stats" || fail "weirctl stats"
+	"$WEIRCTL" --socket "$sock" ports >"$TMP/$1.lst.ports" || fail "weirctl ports"
+	"$WEIRCTL" --socket "$sock" sinks >"$TMP/$1.lst.sinks" || fail "weirctl sinks"
+	"$WEIRCTL" --socket "$sock" latency >"$TMP/$1.lst.latency" || fail "weirctl latency"
+	"$WEIRCTL" --socket "$sock" help >"$TMP/$1.lst.help" || fail "weirctl help"
+	"$WEIRCTL" --help >"$TMP/$1.lst.usage" || fail "weirctl --help"
+	"$WEIRCTL" --socket "$sock" --json stats >"$TMP/$1.lst.json" || fail "weirctl --json stats"
+	while read -r list name role; do
+		case $list in
+		port)
+			check "weirctl ports shows $name" grep -qw -- "$name" "$TMP/$1.lst.ports"
+			check "weirctl stats shows port $name" grep -qw -- "$name" "$TMP/$1.lst.stats" ;;
+		sink)
+			check "weirctl sinks shows $name" grep -q "^$name " "$TMP/$1.lst.sinks"
+			check "weirctl stats shows sink $name" grep -q "^$name " "$TMP/$1.lst.stats"
+			check "stats socket sends sink $name" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert j["sinks"] and all(sys.argv[2] in s for s in j["sinks"])' "$TMP/$1.lst.json" "$name" ;;
+		worker | emitter)
+			check "weirctl stats shows $list $name" grep -q "^  $name " "$TMP/$1.lst.stats" ;;
+		percentile)
+			check "weirctl latency shows $name" grep -qw -- "${name//_/.}" "$TMP/$1.lst.latency" ;;
+		command)
+			check "weirctl --help lists $name" grep -q "^  $name " "$TMP/$1.lst.usage"
+			if [ "$role" = CLIENT ]; then
+				check "weir does not serve $name" bash -c "! grep -q '^  $name ' '$TMP/$1.lst.help'"
+			else
+				check "weir serves $name" grep -q "^  $name " "$TMP/$1.lst.help"
+			fi ;;
+		esac
+	done <"$TMP/$1.lists"
+}
+
 test_offline_keep_alive() {
 	cp "$SIGS" "$TMP/off.sigs"
 	start_weir off -r "$SAMPLE" -S "$TMP/off.sigs" -o "$TMP/off.json" --keep-alive
@@ -116,6 +156,7 @@ test_offline_keep_alive() {
 	wait_rx off "$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)" || fail "rx never reached the file's count"
 	expect_eq "socket mode" "$(stat -c %a "$TMP/off.sock")" 660
 	check_known_traffic off
+	check_lists off
 	"$WEIRCTL" --socket "$TMP/off.sock" stats >"$TMP/off.table" || fail "weirctl stats exit"
 	check "stats table shows the identity" grep -q 'received 400 = processed 400 + dropped 0: ok' "$TMP/off.table"
 	check "stats table shows latency" grep -q '^  since_start ' "$TMP/off.table"
@@ -210,6 +251,15 @@ open(sys.argv[2], "wb").write(r.read())' "$port" "$TMP/np.metrics" || fail "scra
 	check "drop metrics" grep -q '^weir_drop_ring_full_total{worker="0"} 0$' "$TMP/np.metrics"
 	check "latency summary" grep -q '^weir_latency_seconds_count 45$' "$TMP/np.metrics"
 	check "rule hits" grep -q '^weir_rule_hits_total{sid="1010"} 8$' "$TMP/np.metrics"
+	# a family per row of the port and sink lists (names as metrics.h says)
+	while read -r list name role; do
+		case $list:$name in
+		port:drop_*) check "metric $name" grep -q "^weir_drop_${name#drop_}_total{port=\"net_pcap0\"} " "$TMP/np.metrics" ;;
+		port:*) check "metric $name" grep -q "^weir_port_${name}_total{port=\"net_pcap0\"} " "$TMP/np.metrics" ;;
+		sink:drop_*) check "metric sink $name" grep -q "^weir_drop_sink_${name#drop_}_total{sink=\"jsonl\"} " "$TMP/np.metrics" ;;
+		sink:*) check "metric sink $name" grep -Eq "^weir_sink_${name}(_total)?\{sink=\"jsonl\"\} " "$TMP/np.metrics" ;;
+		esac
+	done < <("$WEIR_LISTS")
 	python3 -c 'import sys,urllib.request,urllib.error
 try:
     urllib.request.urlopen("http://127.0.0.1:%s/nope" % sys.argv[1], timeout=10)

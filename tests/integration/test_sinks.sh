@@ -122,7 +122,7 @@ test_kafka_offline_delivers_every_event() {
 	local alerts
 	alerts=$(summary_value "$TMP/k1.err" alerts)
 	[ "$alerts" -gt 0 ] || fail "no alerts"
-	expect_eq "kafka delivered" "$(sink_value "$TMP/k1.err" kafka delivered)" "$alerts"
+	expect_eq "kafka delivered" "$(sink_value "$TMP/k1.err" kafka written)" "$alerts"
 	expect_eq "messages consumed" "$(wc -l <"$TMP/k1.msgs")" "$alerts"
 	check "messages = JSON lines, keyed by flow" kafka_check "$TMP/k1.msgs" "$TMP/k1.json" flow
 	check "weir.host in every event" python3 -c '
@@ -205,7 +205,7 @@ test_kafka_broker_outage() {
 	stop_peer
 	check "accounting" accounting_ok "$TMP/out.err" || sed -n '/^ sink/,$p' "$TMP/out.err"
 	local delivered
-	delivered=$(sink_value "$TMP/out.err" kafka delivered)
+	delivered=$(sink_value "$TMP/out.err" kafka written)
 	# distinct events consumed = delivered (see kafka_check's dedup note)
 	expect_eq "consumed = delivered" "$(python3 -c '
 import json, sys
@@ -404,7 +404,7 @@ test_sigterm_loses_nothing_written() {
 		"$(sink_value "$TMP/st.err" pcap written) ok"
 	if [ -n "$PEER" ]; then
 		expect_eq "consumed = delivered" "$(wc -l <"$TMP/st.msgs")" \
-			"$(sink_value "$TMP/st.err" kafka delivered)"
+			"$(sink_value "$TMP/st.err" kafka written)"
 	fi
 	# the same events in both, when neither dropped any
 	if [ "$(sink_value "$TMP/st.err" pcap drop_full)" = 0 ] &&

@@ -7,7 +7,9 @@
  * schema_version; "reload" rebuilds the rule files on the reload thread
  * and reports success or every rule error (the running set stays);
  * "disable"/"enable" act on a loaded sid only; every "stats" reply taken while the counters move satisfies
- * the accounting identity.
+ * the accounting identity. Every row of every list (common/counters.h,
+ * common/ctl_cmds.h) shows in every view: the stats JSON, Prometheus, the
+ * summary, and the command handlers of the socket and DPDK telemetry.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,10 +19,14 @@
 
 #include <jansson.h>
 
+#include "counters.h"
 #include "ctl.h"
+#include "ctl_cmds.h"
 #include "metrics.h"
 #include "obs.h"
 #include "rules_int.h"
+#include "summary.h"
+#include "telemetry.h"
 #include "weir_cunit.h"
 
 static struct weir_worker g_w[2];
@@ -445,6 +451,208 @@ test_metrics_listen_parse(void)
 	CU_ASSERT(weir_metrics_parse_listen("1.2.3:80", &sa) == -EINVAL);
 }
 
+/* ---- every list, in every view ---- */
+
+/* Each row of the command list is served where its role says, with the
+ * list's doc: the socket serves MONITOR and ADMIN rows (help lists them,
+ * a CLIENT row is an unknown command), DPDK telemetry MONITOR rows only.
+ * weirctl's table is generated from the list (a row without cmd_NAME does
+ * not link); tests/integration/test_ctl.sh checks its --help. */
+static void
+test_command_list_served_by_each_view(void)
+{
+	json_t *help = ask("{\"command\":\"help\"}");
+	const json_t *cmds = json_object_get(help, "commands");
+	char line[128];
+	unsigned int n = 0;
+
+#define CHECK_CMD(name, role, options, doc)                                                 \
+	{                                                                                   \
+		int client = strcmp(#role, "CLIENT") == 0;                                  \
+		const char *d = json_string_value(json_object_get(cmds, #name));            \
+		n++;                                                                        \
+		CU_ASSERT(client ? d == NULL : (d != NULL && strcmp(d, doc) == 0));         \
+		CU_ASSERT(weir_telemetry_serves(#name) == (strcmp(#role, "MONITOR") == 0)); \
+		if (client) {                                                               \
+			snprintf(line, sizeof(line), "{\"command\":\"%s\"}", #name);          \
+			expect_error(line, "unknown command");                              \
+		}                                                                           \
+	}
+	WEIR_CTL_COMMANDS(CHECK_CMD)
+#undef CHECK_CMD
+	/* nothing served that the list does not have */
+	CU_ASSERT(json_object_size(cmds) <= n);
+	CU_ASSERT(!weir_telemetry_serves("shutdown") && !weir_telemetry_serves("nope"));
+	json_decref(help);
+}
+
+static void
+fake_sink_stats(const struct weir_sink *s, struct weir_sink_stats *st)
+{
+	uint64_t v = 100;
+
+	(void)s;
+#define FAKE_SINK(name, kind, doc) st->name = v++;
+	WEIR_SINK_COUNTERS(FAKE_SINK)
+#undef FAKE_SINK
+}
+
+static const struct weir_sink_ops g_fake_sink_ops = {
+	.name = "fake",
+	.stats = fake_sink_stats,
+};
+
+/* A stats reply has every row of every counter list, by its name. */
+static void
+check_stats_json(const json_t *st)
+{
+	const json_t *port = json_array_get(json_object_get(st, "ports"), 0);
+	const json_t *sink = json_array_get(json_object_get(st, "sinks"), 0);
+	const json_t *w = json_object_get(st, "workers");
+	const json_t *em = json_object_get(st, "emitter");
+	const json_t *lat = json_object_get(json_object_get(st, "latency"), "since_start");
+
+	CU_ASSERT_FATAL(port != NULL && sink != NULL && lat != NULL);
+#define J_PORT(name, doc) CU_ASSERT(json_is_integer(json_object_get(port, #name)));
+#define J_SINK(name, kind, doc) CU_ASSERT(json_is_integer(json_object_get(sink, #name)));
+#define J_WORKER(name, doc) CU_ASSERT(json_is_integer(json_object_get(w, #name)));
+#define J_EMIT(name, doc) CU_ASSERT(json_is_integer(json_object_get(em, #name)));
+#define J_PCT(name, pct) CU_ASSERT(json_is_real(json_object_get(lat, #name "_us")));
+	WEIR_PORT_COUNTERS(J_PORT)
+	WEIR_SINK_COUNTERS(J_SINK)
+	WEIR_WORKER_COUNTERS(J_WORKER)
+	WEIR_EMITTER_COUNTERS(J_EMIT)
+	WEIR_LAT_PERCENTILES(J_PCT)
+#undef J_PORT
+#undef J_SINK
+#undef J_WORKER
+#undef J_EMIT
+#undef J_PCT
+	/* the per-type ones too, with the sink's values */
+	CU_ASSERT(json_integer_value(json_object_get(sink, "files")) ==
+		  100 + WEIR_N_SINK_COUNTERS - 1);
+}
+
+static int
+has(const char *text, const char *what)
+{
+	if (strstr(text, what) != NULL)
+		return 1;
+	fprintf(stderr, "missing: '%s'\n", what);
+	return 0;
+}
+
+/* Prometheus names, as metrics.h documents them. */
+static void
+prom_name(char *out, size_t len, const char *group, const char *drop_infix, const char *name,
+	  const char *label, int gauge)
+{
+	if (strncmp(name, "drop_", 5) == 0)
+		snprintf(out, len, "\nweir_drop_%s%s%s{%s", drop_infix, name + 5, gauge ? "" : "_total",
+			 label);
+	else
+		snprintf(out, len, "\nweir_%s_%s%s{%s", group, name, gauge ? "" : "_total", label);
+}
+
+static void
+test_every_counter_in_every_view(void)
+{
+	struct weir_sink sink = {.ops = &g_fake_sink_ops, .name = "fakesink"};
+	struct weir_sink *sinks[1] = {&sink};
+	struct weir_latency *lat = calloc(1, sizeof(*lat));
+	char *text = NULL, want[160];
+	size_t len = 0;
+	json_t *j;
+	FILE *f;
+
+	CU_ASSERT_FATAL(lat != NULL);
+	snprintf(sink.target, sizeof(sink.target), "/tmp/fake.out");
+	weir_latency_init(lat, g_obs.hz);
+	weir_latency_record(lat, 1000);
+	g_obs.lat = lat;
+	g_obs.sink_pub_tsc = 0;
+	weir_obs_tick(&g_obs, sinks, 1);
+
+	/* stats socket (and so DPDK telemetry, which flattens it) */
+	j = ask("{\"command\":\"stats\"}");
+	check_stats_json(j);
+	json_decref(j);
+
+	/* Prometheus */
+	f = open_memstream(&text, &len);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(weir_metrics_write(&g_obs, f) == 0);
+	fclose(f);
+#define P_PORT(name, doc)                                                                   \
+	prom_name(want, sizeof(want), "port", "", #name, "port=\"fake0\"", 0);                \
+	CU_ASSERT(has(text, want));
+#define P_SINK(name, kind, doc)                                                             \
+	prom_name(want, sizeof(want), "sink", "sink_", #name, "sink=\"fakesink\"",            \
+		  strcmp(#kind, "GAUGE") == 0);                                             \
+	CU_ASSERT(has(text, want));
+#define P_WORKER(name, doc)                                                                 \
+	prom_name(want, sizeof(want), "worker", "", #name, "worker=\"1\"", 0);                \
+	CU_ASSERT(has(text, want));
+#define P_EMIT(name, doc)                                                                   \
+	prom_name(want, sizeof(want), "emitter", "", #name, "", 0);                         \
+	want[strlen(want) - 1] = ' ';                                                       \
+	CU_ASSERT(has(text, want));
+#define P_PCT(name, pct)                                                                    \
+	snprintf(want, sizeof(want), "weir_latency_seconds{quantile=\"%g\"}", (pct) / 100.0); \
+	CU_ASSERT(has(text, want));                                                         \
+	snprintf(want, sizeof(want), "weir_latency_recent_seconds{quantile=\"%g\"}",         \
+		 (pct) / 100.0);                                                            \
+	CU_ASSERT(has(text, want));
+	WEIR_PORT_COUNTERS(P_PORT)
+	WEIR_SINK_COUNTERS(P_SINK)
+	WEIR_WORKER_COUNTERS(P_WORKER)
+	WEIR_EMITTER_COUNTERS(P_EMIT)
+	WEIR_LAT_PERCENTILES(P_PCT)
+	free(text);
+
+	/* the summary */
+	{
+		struct weir_summary_in in = {
+			.driver = "fake",
+			.if_label = "fake0",
+			.n_rules = 3,
+			.workers = g_wp,
+			.n_workers = 2,
+			.ports = &g_port,
+			.n_ports = 1,
+			.em = &g_em.st,
+			.lat = lat,
+			.sinks = &sink,
+			.n_sinks = 1,
+			.hz = g_obs.hz,
+		};
+
+		text = NULL;
+		f = open_memstream(&text, &len);
+		CU_ASSERT_FATAL(f != NULL);
+		CU_ASSERT(weir_summary_print(f, &in) == 0);
+		fclose(f);
+		CU_ASSERT(has(text, "weir: summary: fake fake0, 2 workers, 3 rules\n"));
+		CU_ASSERT(has(text, "\n sink fakesink /tmp/fake.out:\n"));
+#define S_LINE2(name, doc)                                                                  \
+	snprintf(want, sizeof(want), "\n  %-22s ", #name ":");                              \
+	CU_ASSERT(has(text, want));
+#define S_LINE3(name, kind, doc) S_LINE2(name, doc)
+#define S_PCT(name, pct) CU_ASSERT(has(text, " " #name " "));
+		WEIR_PORT_COUNTERS(S_LINE2)
+		WEIR_SINK_COUNTERS(S_LINE3)
+		WEIR_WORKER_COUNTERS(S_LINE2)
+		WEIR_EMITTER_COUNTERS(S_LINE2)
+		WEIR_LAT_PERCENTILES(S_PCT)
+		snprintf(want, sizeof(want), "\n  %-22s %u\n", "files:", 100 + WEIR_N_SINK_COUNTERS - 1);
+		CU_ASSERT(has(text, want));
+		free(text);
+	}
+	g_obs.lat = NULL;
+	g_obs.n_sinks = 0;
+	free(lat);
+}
+
 int
 main(void)
 {
@@ -463,6 +671,8 @@ main(void)
 	CU_ADD_TEST(s, test_shutdown_sets_stop);
 	CU_ADD_TEST(s, test_control_keys_checked);
 	CU_ADD_TEST(s, test_metrics_listen_parse);
+	CU_ADD_TEST(s, test_command_list_served_by_each_view);
+	CU_ADD_TEST(s, test_every_counter_in_every_view);
 	/* last: they replace the rule set the tests above count on */
 	CU_ADD_TEST(s, test_reload_through_the_socket);
 	CU_ADD_TEST(s, test_disable_enable);

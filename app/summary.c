@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The end-of-run summary (moved out of main.c). Each counter block walks
+ * its X-macro of common/counters.h; what is not a list (elapsed time,
+ * rates, the accounting identities) is written out here once.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+
+/* One "  name:   value" line, the format of every counter block. */
+static void
+sum_line(FILE *f, const char *name, uint64_t v)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s:", name);
+	fprintf(f, "  %-22s %" PRIu64 "\n", key, v);
+}
+
+static void
+sum_workers(FILE *f, const struct weir_worker_stats *s)
+{
+#define SUM_LINE(name, doc) sum_line(f, #name, s->name);
+	WEIR_WORKER_COUNTERS(SUM_LINE)
+}
+
+static void
+sum_emitter(FILE *f, const struct weir_emitter_stats *s)
+{
+	WEIR_EMITTER_COUNTERS(SUM_LINE)
+#undef SUM_LINE
+}
+
+/* One sink's block: every row of the list, for every sink type. */
+static void
+sum_sink(FILE *f, const struct weir_sink *s)
+{
+	struct weir_sink_stats st;
+
+	weir_sink_stats(s, &st);
+	fprintf(f, " sink %s %s:\n", s->name, s->target);
+#define SUM_SINK(name, kind, doc) sum_line(f, #name, st.name);
+	WEIR_SINK_COUNTERS(SUM_SINK)
+#undef SUM_SINK
+}
+
+/* One " port NAME:" block; its rx_packets in @p rx.
+ * @return 1 when the port's source ended on an error (then in @p error). */
+static int
+sum_port(FILE *f, const struct weir_port *port, uint64_t *rx, char *error, size_t errlen)
+{
+	struct weir_port_stats ps;
+	unsigned int i;
+
+	fprintf(f, " port %s:\n", port->name);
+	if (weir_port_stats(port, &ps) != 0)
+		return 0;
+	*rx = ps.rx_packets;
+#define SUM_PORT(name, doc) sum_line(f, #name, ps.name);
+	WEIR_PORT_COUNTERS(SUM_PORT)
+#undef SUM_PORT
+	if (ps.mode[0] != '\0')
+		fprintf(f, "  %-22s %s\n", "mode:", ps.mode);
+	for (i = 0; i < ps.n_xstats; i++)
+		sum_line(f, ps.xstats[i].name, ps.xstats[i].value);
+	if (ps.error[0] == '\0')
+		return 0;
+	fprintf(f, "  %-22s %s\n", "input_error:", ps.error);
+	snprintf(error, errlen, "%s: the capture ended on an error: %s", port->name, ps.error);
+	return 1;
+}
+
+static void
+sum_latency(FILE *f, const struct weir_latency *lat, uint64_t hz)
+{
+	/* rx burst to the sinks' queues, over the whole run */
+	struct weir_hist *h = malloc(sizeof(*h));
+	double us = hz ? 1e6 / (double)hz : 0.0;
+
+	if (h == NULL)
+		return;
+	weir_latency_total(lat, h);
+	fprintf(f, " latency (rx to sink, %" PRIu64 " events):", h->count);
+#define SUM_PCT(name, pct)                                                                         \
+	fprintf(f, " " #name " %.1f us", (double)weir_hist_percentile(h, pct) * us);
+	WEIR_LAT_PERCENTILES(SUM_PCT)
+#undef SUM_PCT
+	fprintf(f, " max %.1f us\n", (double)h->max * us);
+	free(h);
+}
+
+/* The identities of stats.h and sink.h, each "ok" or "MISMATCH". */
+static void
+sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_worker_stats *sum,
+	       const uint64_t *port_rx)
+{
+	const struct weir_emitter_stats *em = in->em;
+	int64_t unaccounted = weir_worker_stats_unaccounted(sum);
+	struct weir_sink_stats ss;
+	unsigned int i, p;
+
+	fprintf(f,
+		" accounting: rx_packets %" PRIu64 " = scanned %" PRIu64 " + not_scanned %" PRIu64
+		" + fragments %" PRIu64 " + malformed %" PRIu64 " + drop_scan_error %" PRIu64
+		": %s\n",
+		sum->rx_packets, sum->scanned, sum->not_scanned, sum->fragments, sum->malformed,
+		sum->drop_scan_error, unaccounted == 0 ? "ok" : "MISMATCH");
+	fprintf(f,
+		" accounting: alerts %" PRIu64 " = events_enqueued %" PRIu64
+		" + drop_ring_full %" PRIu64 "; events_enqueued = emitted %" PRIu64 ": %s\n",
+		sum->alerts, sum->events_enqueued, sum->drop_ring_full, em->events,
+		(sum->alerts == sum->events_enqueued + sum->drop_ring_full &&
+		 sum->events_enqueued == em->events)
+			? "ok"
+			: "MISMATCH");
+	/* Every formatted event went to every sink: each accounts for all. */
+	for (i = 0; i < in->n_sinks; i++) {
+		uint64_t offered = em->events - em->drop_format, lost;
+
+		weir_sink_stats(&in->sinks[i], &ss);
+		lost = ss.drop_full + ss.drop_backpressure + ss.drop_errors + ss.drop_undelivered;
+		fprintf(f,
+			" accounting: sink %s: events %" PRIu64 " = written %" PRIu64
+			" + drop_full %" PRIu64 " + drop_backpressure %" PRIu64
+			" + drop_errors %" PRIu64 " + drop_undelivered %" PRIu64 ": %s\n",
+			in->sinks[i].name, offered, ss.written, ss.drop_full, ss.drop_backpressure,
+			ss.drop_errors, ss.drop_undelivered,
+			offered == ss.written + lost ? "ok" : "MISMATCH");
+	}
+	/* Several ports: each one's packets are those of the workers that
+	 * own its queues (afxdp counts in rx_burst, as the workers do). */
+	for (p = 0; in->n_ports > 1 && p < in->n_ports; p++) {
+		uint64_t wrx = 0;
+
+		for (i = p; i < in->n_workers; i += in->n_ports)
+			wrx += in->workers[i]->st.rx_packets;
+		fprintf(f,
+			" accounting: port %s: rx_packets %" PRIu64
+			" = its workers' rx_packets %" PRIu64 ": %s\n",
+			in->ports[p].name, port_rx[p], wrx, port_rx[p] == wrx ? "ok" : "MISMATCH");
+	}
+}
+
+int
+weir_summary_print(FILE *f, const struct weir_summary_in *in)
+{
+	struct weir_worker_stats sum;
+	uint64_t cycles = 0;
+	uint64_t port_rx[WEIR_MAX_PORTS] = {0};
+	char error[WEIR_PORT_NAME_MAX + sizeof(((struct weir_port_stats *)0)->error) + 64] = "";
+	double elapsed;
+	unsigned int i, p;
+	int input_error = 0;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < in->n_workers; i++) {
+		uint64_t c = in->workers[i]->end_tsc - in->workers[i]->start_tsc;
+
+		weir_worker_stats_add(&sum, &in->workers[i]->st);
+		if (c > cycles)
+			cycles = c;
+	}
+	elapsed = in->hz ? (double)cycles / (double)in->hz : 0.0;
+	fprintf(f, "weir: summary: %s %s, %u worker%s, %u rules\n", in->driver, in->if_label,
+		in->n_workers, in->n_workers == 1 ? "" : "s", in->n_rules);
+	if (in->reloads_ok + in->reloads_failed > 0)
+		fprintf(f,
+			"weir: rule reloads: %" PRIu64 " done, %" PRIu64
+			" refused; generation %" PRIu64 " in force\n",
+			in->reloads_ok, in->reloads_failed, in->generation);
+	fprintf(f, " workers:\n");
+	sum_workers(f, &sum);
+	fprintf(f, "  %-22s %.6f\n", "elapsed_s:", elapsed);
+	fprintf(f, "  %-22s %.0f\n",
+		"rx_pps:", elapsed > 0 ? (double)sum.rx_packets / elapsed : 0.0);
+	fprintf(f, "  %-22s %.3f\n",
+		"scanned_gbps:", elapsed > 0 ? (double)sum.scanned_bytes * 8 / elapsed / 1e9 : 0.0);
+	for (p = 0; p < in->n_ports && p < WEIR_MAX_PORTS; p++)
+		input_error |= sum_port(f, &in->ports[p], &port_rx[p], error, sizeof(error));
+	fprintf(f, " emitter:\n");
+	sum_emitter(f, in->em);
+	if (in->lat != NULL)
+		sum_latency(f, in->lat, in->hz);
+	for (i = 0; i < in->n_sinks; i++)
+		sum_sink(f, &in->sinks[i]);
+	sum_accounting(f, in, &sum, port_rx);
+	if (input_error)
+		fprintf(f, "weir: %s\n", error);
+	return input_error;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The counter lists, each written out once. Every view walks these:
+ * the structs (drivers/capture.h, drivers/sink.h, app/stats.h), the
+ * summary (app/summary.c), the stats socket's JSON (app/obs.c, whose
+ * member names are the list's names), DPDK telemetry (app/telemetry.c,
+ * which flattens that JSON), Prometheus (app/metrics.c) and weirctl
+ * (app/weirctl/). Adding a row here shows the counter everywhere; the
+ * unit tests (tests/unit/app/test_views.c) and tests/integration/
+ * test_ctl.sh walk the lists to prove it.
+ *
+ * Pure preprocessor: no include, no DPDK, so weirctl (which links jansson
+ * only) includes it too. Every loss counter is named drop_*; Prometheus
+ * turns drop_X into weir_drop_X_total (ports, workers, emitter) or
+ * weir_drop_sink_X_total (sinks).
+ */
+#ifndef WEIR_COUNTERS_H
+#define WEIR_COUNTERS_H
+
+/* A port's counters, as its driver's stats op reports them:
+ * _(name, doc). Driver-specific extras (afxdp) are xstats, by name. */
+#define WEIR_PORT_COUNTERS(_)                                                                      \
+	_(rx_packets, "packets the port's driver received")                                        \
+	_(rx_bytes, "bytes the port's driver received")                                            \
+	_(drop_nic_missed, "packets the NIC dropped (no free descriptor)")                         \
+	_(drop_nic_errors, "receive errors the NIC reported")                                      \
+	_(drop_nombuf, "packets lost for want of a buffer")
+
+/*
+ * A sink's counters: _(name, kind, doc), kind COUNTER (only grows) or
+ * GAUGE (a level now). Every sink reports every row: the per-type ones
+ * (marked with their sink type in the doc) are 0 for the other types, so
+ * no view needs to know which type a sink is. Accounting, once closed:
+ *   enqueued = written + drop_backpressure + drop_errors + drop_undelivered
+ */
+#define WEIR_SINK_COUNTERS(_)                                                                      \
+	_(enqueued, COUNTER, "events the sink's queue took")                                       \
+	_(written, COUNTER,                                                                        \
+	  "events whose output reached the peer (kafka: delivery "                                 \
+	  "report OK)")                                                                            \
+	_(bytes, COUNTER, "bytes that reached the output")                                         \
+	_(drop_full, COUNTER,                                                                      \
+	  "events dropped: the sink's queue (kafka: or its local "                                 \
+	  "queue) was full")                                                                       \
+	_(drop_backpressure, COUNTER,                                                              \
+	  "events dropped: the output was behind (jsonl "                                          \
+	  "pipe reader)")                                                                          \
+	_(drop_errors, COUNTER, "events lost to write errors or failed delivery reports")          \
+	_(drop_undelivered, COUNTER, "kafka: events still undelivered at close")                   \
+	_(queue_depth, GAUGE, "events in the sink's queue now")                                    \
+	_(queue_hwm, GAUGE, "most events ever in the sink's queue")                                \
+	_(subscribers, GAUGE, "unix: subscribers connected now")                                   \
+	_(accepted, COUNTER, "unix: subscribers accepted in all")                                  \
+	_(drop_subscribers, COUNTER, "unix: subscribers disconnected as too slow")                 \
+	_(files, COUNTER, "pcap: files opened (rotation)")
+
+/* A worker's counters: _(name, doc). Identities in app/stats.h. */
+#define WEIR_WORKER_COUNTERS(_)                                                                    \
+	_(rx_packets, "packets received")                                                          \
+	_(rx_bytes, "bytes received (wire length)")                                                \
+	_(scanned, "packets matched against the rules (some rule group applied)")                  \
+	_(not_scanned, "well-formed packets no rule can apply to (no rule group, not IP)")         \
+	_(fragments, "non-first IP fragments, not scanned")                                        \
+	_(malformed, "truncated or inconsistent packets, not scanned")                             \
+	_(drop_scan_error, "packets whose scan failed (Hyperscan error)")                          \
+	_(scanned_bytes, "payload bytes scanned")                                                  \
+	_(alerts, "alerts raised (one per packet and rule)")                                       \
+	_(alerts_suppressed, "rule matches withheld by a pass rule or a threshold")                \
+	_(rule_reloads, "rule sets this worker switched to")                                       \
+	_(events_enqueued, "events put on the worker's ring")                                      \
+	_(drop_ring_full, "events dropped because the ring to the emitter was full")               \
+	_(busy_polls, "polls that returned packets")                                               \
+	_(idle_polls, "polls that returned nothing")                                               \
+	_(busy_cycles, "TSC cycles spent in polls that returned packets")                          \
+	_(idle_cycles, "TSC cycles spent in polls that returned nothing")
+
+/* The emitter's counters: _(name, doc). */
+#define WEIR_EMITTER_COUNTERS(_)                                                                   \
+	_(events, "events taken off the rings")                                                    \
+	_(batches, "batches drained")                                                              \
+	_(written, "events every sink accepted")                                                   \
+	_(drop_format, "events that could not be formatted")                                       \
+	_(drop_sink, "events a sink refused or lost (see the sink's counters)")
+
+/*
+ * Latency percentiles every report carries, in this order: _(name, pct).
+ * JSON keys are NAME_us; the printed label is the name with '_' as '.'
+ * ("p99.9"); Prometheus' quantile is pct / 100. Every report adds max
+ * (and the JSON mean) after them.
+ */
+#define WEIR_LAT_PERCENTILES(_)                                                                    \
+	_(p50, 50.0)                                                                               \
+	_(p90, 90.0)                                                                               \
+	_(p99, 99.0)                                                                               \
+	_(p99_9, 99.9)
+
+/* Helpers for the views: how many rows a list has. */
+#define WEIR_COUNT_ONE2(name, doc)	 +1
+#define WEIR_COUNT_ONE3(name, kind, doc) +1
+#define WEIR_N_PORT_COUNTERS		 (0 WEIR_PORT_COUNTERS(WEIR_COUNT_ONE2))
+#define WEIR_N_SINK_COUNTERS		 (0 WEIR_SINK_COUNTERS(WEIR_COUNT_ONE3))
+
+#endif /* WEIR_COUNTERS_H */
