@@ -50,14 +50,7 @@ export WEIR_SOURCE_ROOT=$SRC WEIR_BUILD_ROOT=$BUILD
 SIGS=$SRC/rules/examples/sample.sigs
 NA=weir-ba-$$
 NB=weir-bb-$$
-WPID=
-
-cleanup() {
-	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
-	netns_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+netns_trap
 
 [ "$(id -u)" -eq 0 ] || { echo "bench_afxdp: needs root" >&2; exit 77; }
 netns_fresh && veth_pair bv0 "" bv1 "" || exit 1

@@ -107,3 +107,33 @@ out:
 	pcap_close(pc);
 	return rc;
 }
+
+int
+bench_expected_read(const char *prog, const char *path, bench_rule_index_fn index_of,
+		    const void *ctx, uint64_t *want)
+{
+	unsigned long long cnt;
+	unsigned long sid;
+	int bad = 0;
+	FILE *f;
+	long i;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		int rc = -errno;
+
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return rc;
+	}
+	while (fscanf(f, "%lu\t%llu", &sid, &cnt) == 2) {
+		i = index_of(ctx, sid);
+		if (i < 0) {
+			fprintf(stderr, "%s: %s: signature %lu is no rule\n", prog, path, sid);
+			bad++;
+			continue;
+		}
+		want[i] += cnt;
+	}
+	fclose(f);
+	return bad;
+}

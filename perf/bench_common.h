@@ -52,4 +52,17 @@ typedef int (*bench_frame_fn)(void *ctx, const struct pcap_pkthdr *h, const uint
  */
 int bench_pcap_frames(const char *prog, const char *path, bench_frame_fn fn, void *ctx);
 
+/* Index of the rule with signature id @p sid, or -1 when there is none. */
+typedef long (*bench_rule_index_fn)(const void *ctx, unsigned long sid);
+
+/**
+ * Add weir-gen's expected-alerts file at @p path ("signature_id<TAB>count"
+ * lines) into want[index_of(sid)]. A signature id that is no rule is
+ * printed (prefixed with @p prog) and counted.
+ * @return how many such ids there were, or -errno when the file cannot
+ * be opened.
+ */
+int bench_expected_read(const char *prog, const char *path, bench_rule_index_fn index_of,
+			const void *ctx, uint64_t *want);
+
 #endif /* WEIR_BENCH_COMMON_H */

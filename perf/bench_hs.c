@@ -157,6 +157,18 @@ bench_on_match_check(unsigned int id, unsigned long long from, unsigned long lon
 	return 0;
 }
 
+static long
+bench_rule_index(const void *ctx, unsigned long sid)
+{
+	const struct bench_db *b = ctx;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->sid[i] == sid)
+			return i;
+	return -1;
+}
+
 /*
  * One pass counting alerts per rule, compared with the generator's
  * "signature_id<TAB>count" file. Rules absent from the file must not alert.
@@ -167,11 +179,8 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 	    uint64_t *total)
 {
 	struct bench_check c = {0};
-	unsigned long sid;
 	uint64_t *want = NULL;
-	unsigned long long cnt;
 	unsigned int i, bad = 0;
-	FILE *f = NULL;
 	size_t k;
 	int rc = 0;
 
@@ -200,23 +209,10 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 		*total += c.alerts[i];
 	if (path == NULL)
 		goto out;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		fprintf(stderr, "bench-hs: %s: %s\n", path, strerror(errno));
+	rc = bench_expected_read("bench-hs", path, bench_rule_index, b, want);
+	if (rc < 0)
 		goto out;
-	}
-	while (fscanf(f, "%lu\t%llu", &sid, &cnt) == 2) {
-		for (i = 0; i < b->n && b->sid[i] != sid; i++)
-			;
-		if (i == b->n) {
-			fprintf(stderr, "bench-hs: %s: signature %lu is no rule\n", path, sid);
-			bad++;
-			continue;
-		}
-		want[i] += cnt;
-	}
+	bad = (unsigned int)rc;
 	for (i = 0; i < b->n; i++) {
 		if (want[i] == c.alerts[i])
 			continue;
@@ -226,8 +222,6 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 	}
 	rc = bad ? 1 : 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	free(c.last);
 	free(c.alerts);
 	free(want);

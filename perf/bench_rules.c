@@ -544,6 +544,18 @@ br_pass(struct br_run *r, int path)
 	r->errors += errs;
 }
 
+static long
+br_rule_index(const void *ctx, unsigned long sid)
+{
+	const struct weir_ruleset *rs = ctx;
+	unsigned int i;
+
+	for (i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].sid == sid)
+			return i;
+	return -1;
+}
+
 /*
  * One pass of weir counting alerts per rule, compared with weir-gen's
  * "signature_id<TAB>count" file (rules not listed must not alert).
@@ -555,10 +567,7 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 {
 	struct br_check c;
 	uint64_t *want = NULL;
-	unsigned long sid;
-	unsigned long long cnt;
 	unsigned int i, bad = 0, shown = 0;
-	FILE *f = NULL;
 	size_t k;
 	int rc = 0;
 
@@ -578,22 +587,10 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 		*total += c.alerts[i];
 	if (path == NULL)
 		goto out;
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		fprintf(stderr, "bench-rules: %s: %s\n", path, strerror(errno));
+	rc = bench_expected_read("bench-rules", path, br_rule_index, rs, want);
+	if (rc < 0)
 		goto out;
-	}
-	while (fscanf(f, "%lu\t%llu", &sid, &cnt) == 2) {
-		for (i = 0; i < rs->n_rules && rs->rules[i].sid != sid; i++)
-			;
-		if (i == rs->n_rules) {
-			fprintf(stderr, "bench-rules: %s: signature %lu is no rule\n", path, sid);
-			bad++;
-			continue;
-		}
-		want[i] += cnt;
-	}
+	bad = (unsigned int)rc;
 	for (i = 0; i < rs->n_rules; i++) {
 		if (want[i] == c.alerts[i])
 			continue;
@@ -605,8 +602,6 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 	}
 	rc = bad ? 1 : 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	free(c.alerts);
 	free(want);
 	return rc;

@@ -138,6 +138,13 @@ netns_cleanup() {
 	return 0
 }
 
+# netns_trap: from now on, the script's exit kills the background weir
+# (WPID), deletes NA and NB, and removes TMP
+netns_trap() {
+	WPID=
+	trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; netns_cleanup; rm -rf "$TMP"' EXIT
+}
+
 # netns_fresh: NA and NB made anew, with IPv6 off so that the kernel's
 # own neighbour discovery never lands in a packet count
 netns_fresh() {

@@ -14,14 +14,7 @@ NA=weir-xa-$$
 NB=weir-xb-$$
 A_IP=10.199.$(($$ % 200)).1
 B_IP=10.199.$(($$ % 200)).2
-WPID=
-
-cleanup() {
-	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
-	netns_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+netns_trap
 
 # Fresh namespaces and veth for each test (lib.sh).
 setup_ns() {

@@ -19,14 +19,7 @@ V_A=10.197.$(($$ % 200)).1 # xv0 (A) <-> xv1 (B)
 V_B=10.197.$(($$ % 200)).2
 W_A=10.196.$(($$ % 200)).1 # xw0 (A) <-> xw1 (B)
 W_B=10.196.$(($$ % 200)).2
-WPID=
-
-cleanup() {
-	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
-	netns_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+netns_trap
 
 # Fresh namespaces and two veth pairs (QUEUES rx/tx queues each, default
 # 1) for each test (lib.sh).
