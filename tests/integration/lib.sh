@@ -91,9 +91,22 @@ expected_counts() {
 	grep -v '^#' "$1" | awk -F'\t' 'NF >= 2 && $2 > 0 { print $1, $2 }' | sort -n
 }
 
+# skip WHY: the current test is skipped (77), unless it already failed
 skip() {
 	echo "    SKIP: $*"
-	_cur_failed=77
+	[ "$_cur_failed" -ne 0 ] || _cur_failed=77
+}
+
+# need_data PATH...: skip the current test unless every PATH (shared data,
+# DATA) is there, so absent data never passes; returns 1 when skipped
+need_data() {
+	local p
+	for p in "$@"; do
+		if [ ! -e "$p" ]; then
+			skip "missing $p (set WEIR_SHARED_DATA)"
+			return 1
+		fi
+	done
 }
 
 run_all() {
