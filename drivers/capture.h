@@ -72,7 +72,7 @@ struct weir_pkt {
  */
 struct weir_tsc_clock {
 	uint64_t base_tsc;
-	uint64_t base_ns;  /* CLOCK_REALTIME at base_tsc, ns since the Unix epoch */
+	uint64_t base_ns; /* CLOCK_REALTIME at base_tsc, ns since the Unix epoch */
 	double ns_per_tsc;
 };
 

@@ -18,8 +18,8 @@ struct bench_bytes {
 	uint8_t *data;
 	size_t len;
 	size_t cap;
-	size_t *off;   /* n + 1 entries once an item is ended */
-	size_t n;      /* ended items */
+	size_t *off; /* n + 1 entries once an item is ended */
+	size_t n;    /* ended items */
 	size_t n_cap;
 };
 
