@@ -816,31 +816,6 @@ print_summary(struct weir_app *app, const char *driver)
 	return weir_summary_print(stderr, &in);
 }
 
-/* LINKTYPE_* of a port's frames, for the pcapng interface blocks. */
-static uint16_t
-l2_linktype(enum weir_l2 l2)
-{
-	switch (l2) {
-	case WEIR_L2_ETH:
-		return 1;
-	case WEIR_L2_RAW:
-		return 101;
-	case WEIR_L2_IPV4:
-		return 228;
-	case WEIR_L2_IPV6:
-		return 229;
-	case WEIR_L2_SLL:
-		return 113;
-	case WEIR_L2_SLL2:
-		return 276;
-	case WEIR_L2_NULL:
-		return 0;
-	case WEIR_L2_LOOP:
-		return 108;
-	}
-	return 1;
-}
-
 /* Open one sink of type @p type and start its thread and queue. */
 static int
 open_sink(struct weir_app *app, const char *type, const char *what,
@@ -903,7 +878,7 @@ open_sinks(struct weir_app *app)
 	app->em.host = app->host;
 	for (i = 0; i < app->n_ports; i++) {
 		app->ifaces[i].name = app->portv[i].name;
-		app->ifaces[i].linktype = l2_linktype(app->portv[i].l2);
+		app->ifaces[i].linktype = weir_l2_linktype(app->portv[i].l2);
 	}
 
 	if (c->output_jsonl[0] != '\0') {

@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
 
 #include "capture.h"
 #include "log.h"
@@ -27,6 +30,77 @@ static const struct weir_capture_ops *const g_capture_drivers[] = {
 	&afxdp_capture_ops,
 #endif
 };
+
+/*
+ * Every framing weir decodes, with the LINKTYPE_* number files carry for
+ * it and libpcap's name for that number (pcap_datalink_val_to_name()).
+ */
+static const struct {
+	enum weir_l2 l2;
+	uint16_t linktype;
+	const char *name;
+} g_capture_linktypes[] = {
+	{WEIR_L2_ETH, 1, "EN10MB"},
+	{WEIR_L2_RAW, 101, "RAW"},
+	{WEIR_L2_IPV4, 228, "IPV4"},
+	{WEIR_L2_IPV6, 229, "IPV6"},
+	{WEIR_L2_SLL, 113, "LINUX_SLL"},
+	{WEIR_L2_SLL2, 276, "LINUX_SLL2"},
+	{WEIR_L2_NULL, 0, "NULL"},
+	{WEIR_L2_LOOP, 108, "LOOP"},
+};
+
+#define CAPTURE_N_LINKTYPES (sizeof(g_capture_linktypes) / sizeof(g_capture_linktypes[0]))
+
+uint16_t
+weir_l2_linktype(enum weir_l2 l2)
+{
+	size_t i;
+
+	for (i = 0; i < CAPTURE_N_LINKTYPES; i++)
+		if (g_capture_linktypes[i].l2 == l2)
+			return g_capture_linktypes[i].linktype;
+	return 1;
+}
+
+int
+weir_l2_from_linktype(uint32_t linktype, enum weir_l2 *l2)
+{
+	size_t i;
+
+	for (i = 0; i < CAPTURE_N_LINKTYPES; i++) {
+		if (g_capture_linktypes[i].linktype == linktype) {
+			*l2 = g_capture_linktypes[i].l2;
+			return 0;
+		}
+	}
+	return -ENOTSUP;
+}
+
+const char *
+weir_l2_names(void)
+{
+	static char names[128];
+	size_t i, off = 0;
+
+	if (names[0] == '\0')
+		for (i = 0; i < CAPTURE_N_LINKTYPES; i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i ? ", " : "", g_capture_linktypes[i].name);
+	return names;
+}
+
+void
+weir_tsc_clock_init(struct weir_tsc_clock *clk)
+{
+	struct timespec ts;
+
+	/* Back to back, so the two readings name the same instant. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	clk->base_tsc = rte_rdtsc();
+	clk->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	clk->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+}
 
 const struct weir_capture_ops *
 weir_capture_find(const char *name)

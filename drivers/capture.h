@@ -33,6 +33,28 @@ enum weir_l2 {
 };
 
 /*
+ * The framings above and the LINKTYPE_* numbers (tcpdump.org) that pcap and
+ * pcapng files carry for them come from one table in capture.c, walked by
+ * the pcap driver (file to framing), the pcap sink's interface blocks
+ * (framing to file) and the pcap driver's refusal message.
+ */
+
+/** LINKTYPE_* of @p l2 (LINKTYPE_ETHERNET, 1, for a value not in the table). Any thread. */
+uint16_t weir_l2_linktype(enum weir_l2 l2);
+
+/**
+ * The framing of LINKTYPE_* @p linktype. Any thread.
+ * @return 0 with *l2 set, or -ENOTSUP when weir does not decode it.
+ */
+int weir_l2_from_linktype(uint32_t linktype, enum weir_l2 *l2);
+
+/**
+ * Names of the link types weir decodes, comma separated ("EN10MB, RAW, ..."),
+ * for messages. Main thread: the static string is built on the first call.
+ */
+const char *weir_l2_names(void);
+
+/*
  * A view of one received packet. The driver owns the bytes; they stay valid
  * until the worker gives them back with weir_rxq_release().
  */
@@ -43,6 +65,28 @@ struct weir_pkt {
 	uint64_t ts_ns;    /* capture timestamp, ns since the Unix epoch */
 	void *handle;      /* driver cookie (an mbuf for dpdk) */
 };
+
+/*
+ * Wall clock from the TSC, for drivers whose packets carry no timestamp
+ * (dpdk, afxdp): ns = base_ns + (tsc - base_tsc) * ns_per_tsc. The base is
+ * taken once, at start, so a burst costs one rte_rdtsc() and no syscall.
+ * Each queue keeps a copy beside its other hot fields.
+ */
+struct weir_tsc_clock {
+	uint64_t base_tsc;
+	uint64_t base_ns; /* CLOCK_REALTIME at base_tsc, ns since the Unix epoch */
+	double ns_per_tsc;
+};
+
+/** Take the base now. Control thread, after rte_eal_init(). */
+void weir_tsc_clock_init(struct weir_tsc_clock *clk);
+
+/** ns since the Unix epoch at TSC value @p tsc. Any thread; reads @p clk only. */
+static inline uint64_t
+weir_tsc_clock_ns(const struct weir_tsc_clock *clk, uint64_t tsc)
+{
+	return clk->base_ns + (uint64_t)((double)(tsc - clk->base_tsc) * clk->ns_per_tsc);
+}
 
 /*
  * Statistics of a port, filled by the driver's stats op (weir_port_stats).

@@ -43,26 +43,17 @@ RING=${RING:-}
 FRAMES=${FRAMES:-}
 RT=${RT:-0}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+# The namespace and veth helpers of the integration tests (and their TMP).
+export WEIR_BIN=$BUILD/weir PCAP_COUNT=$BUILD/tests/integration/pcap_count
+export WEIR_SOURCE_ROOT=$SRC WEIR_BUILD_ROOT=$BUILD
+. "$SRC/tests/integration/lib.sh"
 SIGS=$SRC/rules/examples/sample.sigs
 NA=weir-ba-$$
 NB=weir-bb-$$
-TMP=$(mktemp -d /tmp/weir-bench-afxdp.XXXXXX)
-WPID=
-
-cleanup() {
-	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+netns_trap
 
 [ "$(id -u)" -eq 0 ] || { echo "bench_afxdp: needs root" >&2; exit 77; }
-ip netns add "$NA" && ip netns add "$NB" &&
-	ip link add bv0 netns "$NA" type veth peer name bv1 netns "$NB" || exit 1
-for ns in "$NA" "$NB"; do ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
-ip -n "$NA" link set bv0 up
-ip -n "$NB" link set bv1 up
+netns_fresh && veth_pair bv0 "" bv1 "" || exit 1
 
 "$BUILD/perf/weir-gen" -n "$N" -s 5 -f 0.25 -R "$SIGS" -o "$TMP/g.pcap" -e "$TMP/g.tsv" >/dev/null
 TOTAL=$((N * LOOPS))

@@ -19,21 +19,16 @@
 #include <time.h>
 
 #include <hs/hs.h>
-#include <pcap/pcap.h>
 
+#include "bench_common.h"
 #include "decode.h"
 #include "rules.h"
 
 #define BENCH_MAX_RULE_FILES 16
 
-/* All scanned payloads, back to back, and where each one starts. */
+/* All scanned payloads, back to back. */
 struct bench_payloads {
-	uint8_t *data;
-	size_t len;
-	size_t cap;
-	size_t *off;              /* n + 1 entries: payload i is [off[i], off[i+1]) */
-	size_t n;
-	size_t n_cap;
+	struct bench_bytes b;
 	uint64_t rx;              /* packets read */
 	uint64_t skipped;         /* not TCP/UDP, fragments, malformed */
 };
@@ -48,86 +43,20 @@ struct bench_db {
 	double compile_ms;
 };
 
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
+/* One frame: its payload joins the set when weir's decoder would scan it. */
 static int
-bench_payloads_add(struct bench_payloads *ps, const uint8_t *p, uint32_t n)
+bench_on_frame(void *ctx, const struct pcap_pkthdr *h, const uint8_t *frame)
 {
-	if (ps->n + 2 > ps->n_cap) {
-		size_t cap = ps->n_cap ? ps->n_cap * 2 : 4096;
-		size_t *v = realloc(ps->off, cap * sizeof(*v));
+	struct bench_payloads *ps = ctx;
+	struct weir_decoded d;
 
-		if (v == NULL)
-			return -ENOMEM;
-		ps->off = v;
-		ps->n_cap = cap;
+	ps->rx++;
+	/* weir's own decoder: exactly the bytes weir scans, no others */
+	if (weir_decode(frame, h->caplen, WEIR_L2_ETH, &d) != WEIR_DEC_OK || d.payload_len == 0) {
+		ps->skipped++;
+		return 0;
 	}
-	if (ps->len + n > ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 1 << 20;
-		uint8_t *v;
-
-		while (cap < ps->len + n)
-			cap *= 2;
-		v = realloc(ps->data, cap);
-		if (v == NULL)
-			return -ENOMEM;
-		ps->data = v;
-		ps->cap = cap;
-	}
-	memcpy(ps->data + ps->len, p, n);
-	ps->off[ps->n] = ps->len;
-	ps->len += n;
-	ps->off[++ps->n] = ps->len;
-	return 0;
-}
-
-static int
-bench_read_pcap(const char *path, struct bench_payloads *ps)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *pkt;
-	pcap_t *pc;
-	int rc = 0, r;
-
-	pc = pcap_open_offline(path, errbuf);
-	if (pc == NULL) {
-		fprintf(stderr, "bench-hs: %s: %s\n", path, errbuf);
-		return -EIO;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		fprintf(stderr, "bench-hs: %s: only Ethernet captures are supported\n", path);
-		rc = -ENOTSUP;
-		goto out;
-	}
-	while ((r = pcap_next_ex(pc, &h, &pkt)) == 1) {
-		struct weir_decoded d;
-
-		ps->rx++;
-		/* weir's own decoder: exactly the bytes weir scans, no others */
-		if (weir_decode(pkt, h->caplen, WEIR_L2_ETH, &d) != WEIR_DEC_OK ||
-		    d.payload_len == 0) {
-			ps->skipped++;
-			continue;
-		}
-		rc = bench_payloads_add(ps, d.payload, d.payload_len);
-		if (rc < 0)
-			goto out;
-	}
-	if (r == -1) {
-		fprintf(stderr, "bench-hs: %s: %s\n", path, pcap_geterr(pc));
-		rc = -EIO;
-	}
-out:
-	pcap_close(pc);
-	return rc;
+	return bench_bytes_add(&ps->b, d.payload, d.payload_len);
 }
 
 /* The rules as weir builds them: the fair comparison, and the default. */
@@ -228,6 +157,18 @@ bench_on_match_check(unsigned int id, unsigned long long from, unsigned long lon
 	return 0;
 }
 
+static long
+bench_rule_index(const void *ctx, unsigned long sid)
+{
+	const struct bench_db *b = ctx;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->sid[i] == sid)
+			return i;
+	return -1;
+}
+
 /*
  * One pass counting alerts per rule, compared with the generator's
  * "signature_id<TAB>count" file. Rules absent from the file must not alert.
@@ -238,11 +179,8 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 	    uint64_t *total)
 {
 	struct bench_check c = {0};
-	unsigned long sid;
 	uint64_t *want = NULL;
-	unsigned long long cnt;
 	unsigned int i, bad = 0;
-	FILE *f = NULL;
 	size_t k;
 	int rc = 0;
 
@@ -253,12 +191,12 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (k = 0; k < ps->n; k++) {
+	for (k = 0; k < ps->b.n; k++) {
 		hs_error_t err;
 
 		c.pkt = k + 1;
-		err = hs_scan(b->db, (const char *)ps->data + ps->off[k],
-			      (unsigned int)(ps->off[k + 1] - ps->off[k]), 0, b->scratch,
+		err = hs_scan(b->db, (const char *)ps->b.data + ps->b.off[k],
+			      (unsigned int)(ps->b.off[k + 1] - ps->b.off[k]), 0, b->scratch,
 			      bench_on_match_check, &c);
 		if (err != HS_SUCCESS) {
 			fprintf(stderr, "bench-hs: hs_scan failed: %d\n", err);
@@ -271,23 +209,10 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 		*total += c.alerts[i];
 	if (path == NULL)
 		goto out;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		fprintf(stderr, "bench-hs: %s: %s\n", path, strerror(errno));
+	rc = bench_expected_read("bench-hs", path, bench_rule_index, b, want);
+	if (rc < 0)
 		goto out;
-	}
-	while (fscanf(f, "%lu\t%llu", &sid, &cnt) == 2) {
-		for (i = 0; i < b->n && b->sid[i] != sid; i++)
-			;
-		if (i == b->n) {
-			fprintf(stderr, "bench-hs: %s: signature %lu is no rule\n", path, sid);
-			bad++;
-			continue;
-		}
-		want[i] += cnt;
-	}
+	bad = (unsigned int)rc;
 	for (i = 0; i < b->n; i++) {
 		if (want[i] == c.alerts[i])
 			continue;
@@ -297,8 +222,6 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 	}
 	rc = bad ? 1 : 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	free(c.last);
 	free(c.alerts);
 	free(want);
@@ -366,10 +289,10 @@ main(int argc, char **argv)
 	rc = bench_db_weir(paths, n_paths, &b);
 	if (rc < 0)
 		goto out;
-	rc = bench_read_pcap(pcap_path, &ps);
+	rc = bench_pcap_frames("bench-hs", pcap_path, bench_on_frame, &ps);
 	if (rc < 0)
 		goto out;
-	if (ps.n == 0) {
+	if (ps.b.n == 0) {
 		fprintf(stderr, "bench-hs: %s: no TCP/UDP packet to scan\n", pcap_path);
 		goto out;
 	}
@@ -385,11 +308,11 @@ main(int argc, char **argv)
 
 	t0 = bench_now();
 	do {
-		for (k = 0; k < ps.n; k++) {
+		for (k = 0; k < ps.b.n; k++) {
 			hs_error_t err;
 
-			err = hs_scan(b.db, (const char *)ps.data + ps.off[k],
-				      (unsigned int)(ps.off[k + 1] - ps.off[k]), 0, b.scratch,
+			err = hs_scan(b.db, (const char *)ps.b.data + ps.b.off[k],
+				      (unsigned int)(ps.b.off[k + 1] - ps.b.off[k]), 0, b.scratch,
 				      bench_on_match, &matches);
 			if (err != HS_SUCCESS) {
 				fprintf(stderr, "bench-hs: hs_scan failed: %d\n", err);
@@ -404,18 +327,17 @@ main(int argc, char **argv)
 	printf("bench-hs: %s, %u rules, %s\n", pcap_path, b.n, hs_version());
 	printf("  rx_packets: %" PRIu64 "\n", ps.rx);
 	printf("  not_scanned: %" PRIu64 "\n", ps.skipped);
-	printf("  scanned_per_pass: %zu\n", ps.n);
-	printf("  payload_bytes_per_pass: %zu\n", ps.len);
+	printf("  scanned_per_pass: %zu\n", ps.b.n);
+	printf("  payload_bytes_per_pass: %zu\n", ps.b.len);
 	printf("  alerts_per_pass: %" PRIu64 "\n", alerts);
 	printf("  compile_ms: %.1f\n", b.compile_ms);
 	printf("  passes: %" PRIu64 "\n", passes);
 	printf("  matches: %" PRIu64 "\n", matches);
 	printf("  elapsed_s: %.3f\n", el);
-	printf("  pps: %.0f\n", (double)ps.n * (double)passes / el);
-	printf("  gbps: %.3f\n", (double)ps.len * (double)passes * 8 / el / 1e9);
+	printf("  pps: %.0f\n", (double)ps.b.n * (double)passes / el);
+	printf("  gbps: %.3f\n", (double)ps.b.len * (double)passes * 8 / el / 1e9);
 out:
 	bench_db_free(&b);
-	free(ps.data);
-	free(ps.off);
+	bench_bytes_free(&ps.b);
 	return ret;
 }

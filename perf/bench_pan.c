@@ -39,6 +39,7 @@
 
 #include <hs/hs.h>
 
+#include "bench_common.h"
 #include "suri.h"
 
 #define BENCH_MAX_MATCH 256 /* per payload; a payload of 64 KiB holds fewer */
@@ -70,13 +71,9 @@ static const char *const bench_exprs[] = {
 	[BENCH_RE_DASH] = "[2-6](?:-?[0-9]){12,18}",
 };
 
-/* All payloads back to back; payload i is [off[i], off[i+1]). */
+/* All payloads back to back. */
 struct bench_payloads {
-	uint8_t *data;
-	size_t len;
-	size_t cap;
-	size_t *off;
-	size_t n;
+	struct bench_bytes b;
 	uint64_t planted;  /* Luhn-valid cards written where they must be found */
 	uint64_t digits;
 };
@@ -108,15 +105,6 @@ struct bench_hs_ctx {
 struct bench_rng {
 	uint64_t s;
 };
-
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t
 bench_rand(struct bench_rng *r)
@@ -209,26 +197,6 @@ bench_card_text(struct bench_rng *r, char *out, size_t cap)
 	return valid;
 }
 
-static int
-bench_append(struct bench_payloads *ps, const char *s, size_t n)
-{
-	if (ps->len + n > ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 1 << 20;
-		uint8_t *v;
-
-		while (cap < ps->len + n)
-			cap *= 2;
-		v = realloc(ps->data, cap);
-		if (v == NULL)
-			return -ENOMEM;
-		ps->data = v;
-		ps->cap = cap;
-	}
-	memcpy(ps->data + ps->len, s, n);
-	ps->len += n;
-	return 0;
-}
-
 /* One transaction record into @p out; @return planted PANs in it. */
 static unsigned int
 bench_record(struct bench_rng *r, char *out, size_t cap)
@@ -308,18 +276,14 @@ bench_generate(struct bench_payloads *ps, size_t n, size_t target, uint64_t seed
 	char rec[1024];
 	size_t i, k;
 
-	ps->off = calloc(n + 1, sizeof(*ps->off));
-	if (ps->off == NULL)
-		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		size_t start = ps->len;
+		size_t start = ps->b.len;
 
-		ps->off[i] = start;
 		if (soup) {
 			size_t m = 1 + bench_below(&r, (unsigned int)target);
 
 			bench_soup(&r, rec, m < sizeof(rec) ? m : sizeof(rec));
-			if (bench_append(ps, rec, m < sizeof(rec) ? m : sizeof(rec)) != 0)
+			if (bench_bytes_add(&ps->b, rec, m < sizeof(rec) ? m : sizeof(rec)) != 0)
 				return -ENOMEM;
 			continue;
 		}
@@ -328,17 +292,17 @@ bench_generate(struct bench_payloads *ps, size_t n, size_t target, uint64_t seed
 			unsigned int planted = bench_record(&r, rec, sizeof(rec));
 			size_t m = strlen(rec);
 
-			if (ps->len > start && ps->len - start + m > target)
+			if (ps->b.len > start && ps->b.len - start + m > target)
 				break;
-			if (bench_append(ps, rec, m) != 0)
+			if (bench_bytes_append(&ps->b, rec, m) != 0)
 				return -ENOMEM;
 			ps->planted += planted;
 		}
+		if (bench_bytes_end(&ps->b) != 0)
+			return -ENOMEM;
 	}
-	ps->off[n] = ps->len;
-	ps->n = n;
-	for (k = 0; k < ps->len; k++)
-		ps->digits += bench_digit(ps->data[k]);
+	for (k = 0; k < ps->b.len; k++)
+		ps->digits += bench_digit(ps->b.data[k]);
 	return 0;
 }
 
@@ -440,11 +404,11 @@ bench_hs_pass(const struct bench_payloads *ps, const hs_database_t *db, hs_scrat
 {
 	size_t i;
 
-	for (i = 0; i < ps->n; i++) {
+	for (i = 0; i < ps->b.n; i++) {
 		hs_error_t err;
 
-		x->data = ps->data + ps->off[i];
-		x->len = ps->off[i + 1] - ps->off[i];
+		x->data = ps->b.data + ps->b.off[i];
+		x->len = ps->b.off[i + 1] - ps->b.off[i];
 		x->payload = (uint32_t)i;
 		err = hs_scan(db, (const char *)x->data, (unsigned int)x->len, 0, scratch,
 			      cb, x);
@@ -465,9 +429,10 @@ bench_pan_pass(const struct bench_payloads *ps, uint64_t *found, uint64_t *sum,
 	struct weir_pan_match m[BENCH_MAX_MATCH];
 	size_t i;
 
-	for (i = 0; i < ps->n; i++) {
-		unsigned int n = weir_pan_scan(ps->data + ps->off[i], ps->off[i + 1] - ps->off[i],
-					       m, BENCH_MAX_MATCH);
+	for (i = 0; i < ps->b.n; i++) {
+		const uint8_t *data = ps->b.data + ps->b.off[i];
+		unsigned int n = weir_pan_scan(data, ps->b.off[i + 1] - ps->b.off[i], m,
+					       BENCH_MAX_MATCH);
 		unsigned int k;
 
 		if (n > BENCH_MAX_MATCH) {
@@ -514,8 +479,8 @@ bench_hit_cmp(const void *pa, const void *pb)
 static void
 bench_print_hit(const char *who, const struct bench_payloads *ps, const struct bench_hit *h)
 {
-	const uint8_t *p = ps->data + ps->off[h->payload];
-	size_t plen = ps->off[h->payload + 1] - ps->off[h->payload];
+	const uint8_t *p = ps->b.data + ps->b.off[h->payload];
+	size_t plen = ps->b.off[h->payload + 1] - ps->b.off[h->payload];
 	size_t lo = h->start > 8 ? h->start - 8 : 0;
 	size_t hi = h->end + 8 < plen ? h->end + 8 : plen;
 
@@ -641,7 +606,7 @@ main(int argc, char **argv)
 	if (dump != NULL) {
 		FILE *f = fopen(dump, "wb");
 
-		if (f == NULL || fwrite(ps.data, 1, ps.len, f) != ps.len || fclose(f) != 0) {
+		if (f == NULL || fwrite(ps.b.data, 1, ps.b.len, f) != ps.b.len || fclose(f) != 0) {
 			fprintf(stderr, "bench-pan: %s: %s\n", dump, strerror(errno));
 			goto out;
 		}
@@ -669,7 +634,7 @@ main(int argc, char **argv)
 	    bench_pan_pass(&ps, &found_b, &sum_b, &hb) != 0)
 		goto out;
 	printf("bench-pan: %lu payloads, %zu bytes (%.1f%% digits), %u regexes, %s\n",
-	       n_payloads, ps.len, 100.0 * (double)ps.digits / (double)ps.len, n_exprs,
+	       n_payloads, ps.b.len, 100.0 * (double)ps.digits / (double)ps.b.len, n_exprs,
 	       hs_version());
 	printf("  planted_pans: %" PRIu64 "\n", ps.planted);
 	printf("  found_hs: %zu\n", ha.n);
@@ -691,7 +656,7 @@ main(int argc, char **argv)
 	rb = calloc(iters * BENCH_B_REPS, sizeof(*rb));
 	if (ra == NULL || ra0 == NULL || rb == NULL)
 		goto out;
-	mb = (double)ps.len / 1e6;
+	mb = (double)ps.b.len / 1e6;
 	x.hits = NULL;
 	for (k = 0; k < iters; k++) {
 		uint64_t fb, sb;
@@ -741,7 +706,6 @@ out:
 	free(hb.v);
 	hs_free_scratch(scratch);
 	hs_free_database(db);
-	free(ps.data);
-	free(ps.off);
+	bench_bytes_free(&ps.b);
 	return rc;
 }

@@ -49,6 +49,7 @@
 #include <hs/hs.h>
 #include <pcap/pcap.h>
 
+#include "bench_common.h"
 #include "decode.h"
 #include "rules.h"
 #include "rules_int.h"
@@ -62,12 +63,9 @@ static const char *const br_name[BR_N] = {"raw", "grp", "weir"};
 
 /* The capture, decoded once: frames back to back and one view each. */
 struct br_pkts {
-	uint8_t *frames;
-	size_t frames_len, frames_cap;
-	size_t *foff;                 /* frame i is [foff[i], foff[i+1]) */
+	struct bench_bytes frames;    /* as read; frames.n of them */
 	struct weir_decoded *dec;
 	struct weir_scan_pkt *v;      /* what both paths scan */
-	size_t n, cap;                /* frames read */
 	size_t n_scan;                /* views */
 	uint64_t payload_bytes;       /* per pass */
 	uint64_t skipped;             /* fragments, malformed, non-IP */
@@ -87,15 +85,6 @@ struct br_base {
 	double compile_s;
 };
 
-static double
-br_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int
 br_is_suri(const char *path)
 {
@@ -106,35 +95,30 @@ br_is_suri(const char *path)
 
 /* ---- the capture ------------------------------------------------------ */
 
+/* While reading: the frames and each one's timestamp. */
+struct br_reader {
+	struct br_pkts *ps;
+	uint64_t *ts;
+	size_t ts_cap;
+};
+
 static int
-br_add_frame(struct br_pkts *ps, const uint8_t *p, uint32_t n)
+br_on_frame(void *ctx, const struct pcap_pkthdr *h, const uint8_t *frame)
 {
-	if (ps->n + 2 > ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 4096;
-		size_t *v = realloc(ps->foff, cap * sizeof(*v));
+	struct br_reader *rd = ctx;
+	size_t i = rd->ps->frames.n;
+
+	if (i >= rd->ts_cap) {
+		size_t cap = rd->ts_cap ? rd->ts_cap * 2 : 4096;
+		uint64_t *v = realloc(rd->ts, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -ENOMEM;
-		ps->foff = v;
-		ps->cap = cap;
+		rd->ts = v;
+		rd->ts_cap = cap;
 	}
-	if (ps->frames_len + n > ps->frames_cap) {
-		size_t cap = ps->frames_cap ? ps->frames_cap * 2 : 1 << 20;
-		uint8_t *v;
-
-		while (cap < ps->frames_len + n)
-			cap *= 2;
-		v = realloc(ps->frames, cap);
-		if (v == NULL)
-			return -ENOMEM;
-		ps->frames = v;
-		ps->frames_cap = cap;
-	}
-	memcpy(ps->frames + ps->frames_len, p, n);
-	ps->foff[ps->n] = ps->frames_len;
-	ps->frames_len += n;
-	ps->foff[++ps->n] = ps->frames_len;
-	return 0;
+	rd->ts[i] = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * 1000;
+	return bench_bytes_add(&rd->ps->frames, frame, h->caplen);
 }
 
 static uint8_t
@@ -159,59 +143,29 @@ br_pclass(uint8_t proto)
 static int
 br_read_pcap(const char *path, struct br_pkts *ps, uint64_t **ts_out)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *pkt;
-	uint64_t *ts = NULL;
-	size_t ts_cap = 0, i;
-	pcap_t *pc;
-	int rc = 0, r;
+	struct br_reader rd = { .ps = ps };
+	uint64_t *ts;
+	size_t n, i;
+	int rc;
 
-	pc = pcap_open_offline(path, errbuf);
-	if (pc == NULL) {
-		fprintf(stderr, "bench-rules: %s: %s\n", path, errbuf);
-		return -EIO;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		fprintf(stderr, "bench-rules: %s: only Ethernet captures are supported\n", path);
-		rc = -ENOTSUP;
+	rc = bench_pcap_frames("bench-rules", path, br_on_frame, &rd);
+	ts = rd.ts;
+	n = ps->frames.n;
+	if (rc < 0)
 		goto out;
-	}
-	while ((r = pcap_next_ex(pc, &h, &pkt)) == 1) {
-		if (ps->n >= ts_cap) {
-			uint64_t *v;
-
-			ts_cap = ts_cap ? ts_cap * 2 : 4096;
-			v = realloc(ts, ts_cap * sizeof(*v));
-			if (v == NULL) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			ts = v;
-		}
-		ts[ps->n] = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * 1000;
-		rc = br_add_frame(ps, pkt, h->caplen);
-		if (rc < 0)
-			goto out;
-	}
-	if (r == -1) {
-		fprintf(stderr, "bench-rules: %s: %s\n", path, pcap_geterr(pc));
-		rc = -EIO;
-		goto out;
-	}
-	ps->dec = calloc(ps->n ? ps->n : 1, sizeof(*ps->dec));
-	ps->v = calloc(ps->n ? ps->n : 1, sizeof(*ps->v));
+	ps->dec = calloc(n ? n : 1, sizeof(*ps->dec));
+	ps->v = calloc(n ? n : 1, sizeof(*ps->v));
 	if (ps->dec == NULL || ps->v == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < ps->n; i++) {
+	for (i = 0; i < n; i++) {
 		struct weir_decoded *d = &ps->dec[ps->n_scan];
 		struct weir_scan_pkt *sp = &ps->v[ps->n_scan];
 		enum weir_decode_res dr;
 
-		dr = weir_decode(ps->frames + ps->foff[i], (uint32_t)(ps->foff[i + 1] - ps->foff[i]),
-				 WEIR_L2_ETH, d);
+		dr = weir_decode(ps->frames.data + ps->frames.off[i],
+				 (uint32_t)(ps->frames.off[i + 1] - ps->frames.off[i]), WEIR_L2_ETH, d);
 		if (dr == WEIR_DEC_OK) {
 			sp->pclass = br_pclass(d->proto);
 			sp->payload = d->payload;
@@ -234,7 +188,6 @@ br_read_pcap(const char *path, struct br_pkts *ps, uint64_t **ts_out)
 		ps->n_scan++;
 	}
 out:
-	pcap_close(pc);
 	if (ts_out != NULL && rc == 0)
 		*ts_out = ts;
 	else
@@ -245,8 +198,7 @@ out:
 static void
 br_pkts_free(struct br_pkts *ps)
 {
-	free(ps->frames);
-	free(ps->foff);
+	bench_bytes_free(&ps->frames);
 	free(ps->dec);
 	free(ps->v);
 }
@@ -470,10 +422,10 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 	for (i = 0; i < x.n; i++)
 		x.ext[i] = x.has_ext[i] ? &x.ext_store[i] : NULL;
 	b->n_expr = x.n;
-	t0 = br_now();
+	t0 = bench_now();
 	err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_BLOCK, NULL, &b->db,
 				   &cerr);
-	b->compile_s = br_now() - t0;
+	b->compile_s = bench_now() - t0;
 	if (err != HS_SUCCESS) {
 		fprintf(stderr, "bench-rules: baseline: hs_compile_ext_multi of %u expressions: %s\n",
 			x.n, cerr ? cerr->message : "failed");
@@ -592,6 +544,18 @@ br_pass(struct br_run *r, int path)
 	r->errors += errs;
 }
 
+static long
+br_rule_index(const void *ctx, unsigned long sid)
+{
+	const struct weir_ruleset *rs = ctx;
+	unsigned int i;
+
+	for (i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].sid == sid)
+			return i;
+	return -1;
+}
+
 /*
  * One pass of weir counting alerts per rule, compared with weir-gen's
  * "signature_id<TAB>count" file (rules not listed must not alert).
@@ -603,10 +567,7 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 {
 	struct br_check c;
 	uint64_t *want = NULL;
-	unsigned long sid;
-	unsigned long long cnt;
 	unsigned int i, bad = 0, shown = 0;
-	FILE *f = NULL;
 	size_t k;
 	int rc = 0;
 
@@ -626,22 +587,10 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 		*total += c.alerts[i];
 	if (path == NULL)
 		goto out;
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		fprintf(stderr, "bench-rules: %s: %s\n", path, strerror(errno));
+	rc = bench_expected_read("bench-rules", path, br_rule_index, rs, want);
+	if (rc < 0)
 		goto out;
-	}
-	while (fscanf(f, "%lu\t%llu", &sid, &cnt) == 2) {
-		for (i = 0; i < rs->n_rules && rs->rules[i].sid != sid; i++)
-			;
-		if (i == rs->n_rules) {
-			fprintf(stderr, "bench-rules: %s: signature %lu is no rule\n", path, sid);
-			bad++;
-			continue;
-		}
-		want[i] += cnt;
-	}
+	bad = (unsigned int)rc;
 	for (i = 0; i < rs->n_rules; i++) {
 		if (want[i] == c.alerts[i])
 			continue;
@@ -653,8 +602,6 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 	}
 	rc = bad ? 1 : 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	free(c.alerts);
 	free(want);
 	return rc;
@@ -894,9 +841,9 @@ main(int argc, char **argv)
 	opts.vars = &vars;
 	opts.cache_dir = NULL;
 	opts.n_workers = 1;
-	t0 = br_now();
+	t0 = bench_now();
 	rs = weir_ruleset_load(paths, n_paths, &opts, &diags);
-	load_s = br_now() - t0;
+	load_s = bench_now() - t0;
 	if (rs == NULL) {
 		char line[600];
 
@@ -942,9 +889,9 @@ main(int argc, char **argv)
 	}
 	/* one warm-up pass per path, timed, to choose the pass count */
 	for (i = 0; i < BR_N; i++) {
-		t0 = br_now();
+		t0 = bench_now();
 		br_pass(&run, (int)i);
-		warm[i] = br_now() - t0;
+		warm[i] = bench_now() - t0;
 	}
 	if (passes == 0) {
 		double slow = warm[0];
@@ -968,10 +915,10 @@ main(int argc, char **argv)
 				mpps[path][rep] = gbps[path][rep] = 0;
 				continue;
 			}
-			t0 = br_now();
+			t0 = bench_now();
 			for (p = 0; p < passes; p++) {
 				br_pass(&run, path);
-				el = br_now() - t0;
+				el = bench_now() - t0;
 				if (el >= cap_s) {
 					p++;
 					break;
@@ -1006,7 +953,7 @@ main(int argc, char **argv)
 	printf("  grp_always_per_packet: %.1f\n", gst.always_per_pkt);
 	printf("  grp_exact_candidates_per_pass: %" PRIu64 "\n", gst.exact_cands);
 	printf("  grp_inexact_candidates_per_pass: %" PRIu64 "\n", gst.inexact_cands);
-	printf("  rx_packets: %zu\n", ps.n);
+	printf("  rx_packets: %zu\n", ps.frames.n);
 	printf("  not_scanned: %" PRIu64 "\n", ps.skipped);
 	printf("  packets_per_pass: %zu\n", ps.n_scan);
 	printf("  payload_bytes_per_pass: %" PRIu64 "\n", ps.payload_bytes);

@@ -24,9 +24,7 @@ struct afxdp_queue {
 	void *umem_area;
 	int fd;                    /* the socket, for the need_wakeup kick */
 	uint64_t frame_mask;       /* ~(frame size - 1): frame start of an address */
-	uint64_t base_ns;          /* CLOCK_REALTIME at base_tsc */
-	uint64_t base_tsc;
-	double ns_per_tsc;
+	struct weir_tsc_clock clock; /* timestamps from the TSC, no syscall */
 	uint64_t rx_packets;       /* owner-written, read at exit */
 	uint64_t rx_bytes;
 	uint64_t wakeups;          /* need_wakeup kicks (syscalls) */

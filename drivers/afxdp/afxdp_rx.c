@@ -32,7 +32,7 @@ afxdp_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 		return 0;
 	}
 	/* One timestamp per burst, from the TSC: no clock syscall. */
-	now_ns = aq->base_ns + (uint64_t)((double)(rte_rdtsc() - aq->base_tsc) * aq->ns_per_tsc);
+	now_ns = weir_tsc_clock_ns(&aq->clock, rte_rdtsc());
 	for (i = 0; i < nb; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&aq->rx, idx + i);
 

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -29,7 +28,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "afxdp_priv.h"
@@ -448,18 +446,12 @@ static int
 afxdp_start(struct weir_port *port)
 {
 	struct afxdp_port *ap = port->priv;
-	struct timespec ts;
-	uint64_t tsc, hz;
+	struct weir_tsc_clock clock;
 	uint16_t q;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tsc = rte_rdtsc();
-	hz = rte_get_tsc_hz();
-	for (q = 0; q < ap->n_queues; q++) {
-		ap->q[q]->base_tsc = tsc;
-		ap->q[q]->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		ap->q[q]->ns_per_tsc = 1e9 / (double)hz;
-	}
+	weir_tsc_clock_init(&clock);
+	for (q = 0; q < ap->n_queues; q++)
+		ap->q[q]->clock = clock;
 	return 0;
 }
 

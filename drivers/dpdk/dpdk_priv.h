@@ -17,11 +17,7 @@ struct dpdk_queue {
 	/* fields below are accessed in the data plane (hot) */
 	uint16_t port_id;         /* ethdev port */
 	uint16_t queue_id;
-	/* Wall clock from the TSC: ns = base_ns + (tsc - base_tsc) * ns_per_tsc.
-	 * Taken once at start so a burst costs one rte_rdtsc(), no syscall. */
-	uint64_t base_tsc;
-	uint64_t base_ns;
-	double ns_per_tsc;
+	struct weir_tsc_clock clock; /* timestamps from the TSC, no syscall */
 	struct rte_mbuf *mbufs[WEIR_BURST];
 };
 

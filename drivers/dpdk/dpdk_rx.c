@@ -21,7 +21,7 @@ dpdk_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 	nb = rte_eth_rx_burst(dq->port_id, dq->queue_id, dq->mbufs, n);
 	if (nb == 0)
 		return 0;
-	now_ns = dq->base_ns + (uint64_t)((double)(rte_rdtsc() - dq->base_tsc) * dq->ns_per_tsc);
+	now_ns = weir_tsc_clock_ns(&dq->clock, rte_rdtsc());
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = dq->mbufs[i];
 

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
@@ -150,8 +148,7 @@ static int
 dpdk_start(struct weir_port *port)
 {
 	struct dpdk_port *dp = port->priv;
-	struct timespec ts;
-	uint64_t tsc, hz;
+	struct weir_tsc_clock clock;
 	uint16_t q;
 	int ret;
 
@@ -161,14 +158,9 @@ dpdk_start(struct weir_port *port)
 		return ret;
 	}
 	dp->started = 1;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tsc = rte_rdtsc();
-	hz = rte_get_tsc_hz();
-	for (q = 0; q < port->n_queues; q++) {
-		dp->q[q]->base_tsc = tsc;
-		dp->q[q]->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		dp->q[q]->ns_per_tsc = 1e9 / (double)hz;
-	}
+	weir_tsc_clock_init(&clock);
+	for (q = 0; q < port->n_queues; q++)
+		dp->q[q]->clock = clock;
 	return 0;
 }
 

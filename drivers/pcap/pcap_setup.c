@@ -19,43 +19,17 @@
 /* libpcap refuses records larger than this (MAXIMUM_SNAPLEN). */
 #define PCAP_MAX_SLOT 262144u
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
+#define PCAP_LINKTYPE_RAW 101u
 
-static const struct {
-	int dlt;
-	enum weir_l2 l2;
-} g_pcapdrv_linktypes[] = {
-	{DLT_EN10MB, WEIR_L2_ETH},
-	{DLT_RAW, WEIR_L2_RAW},
-	{101 /* LINKTYPE_RAW, when libpcap does not map it */, WEIR_L2_RAW},
-	{DLT_IPV4, WEIR_L2_IPV4},
-	{DLT_IPV6, WEIR_L2_IPV6},
-	{DLT_LINUX_SLL, WEIR_L2_SLL},
-	{DLT_LINUX_SLL2, WEIR_L2_SLL2},
-	{DLT_NULL, WEIR_L2_NULL},
-	{DLT_LOOP, WEIR_L2_LOOP},
-};
-
-static int
-pcapdrv_map_linktype(int dlt, enum weir_l2 *l2)
+/*
+ * The file's LINKTYPE_* from libpcap's DLT_* value. They are the same
+ * numbers except where a platform's DLT_ differs: libpcap hands a
+ * LINKTYPE_RAW (101) file over as DLT_RAW (12 on Linux).
+ */
+static uint32_t
+pcapdrv_linktype(int dlt)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(g_pcapdrv_linktypes) / sizeof(g_pcapdrv_linktypes[0]); i++) {
-		if (g_pcapdrv_linktypes[i].dlt == dlt) {
-			*l2 = g_pcapdrv_linktypes[i].l2;
-			return 0;
-		}
-	}
-	return -ENOTSUP;
+	return dlt == DLT_RAW ? PCAP_LINKTYPE_RAW : (uint32_t)dlt;
 }
 
 static int
@@ -81,13 +55,11 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 		return -ENOENT;
 	}
 	dlt = pcap_datalink(p);
-	if (pcapdrv_map_linktype(dlt, &port->l2) < 0) {
+	if (dlt < 0 || weir_l2_from_linktype(pcapdrv_linktype(dlt), &port->l2) < 0) {
 		const char *nm = pcap_datalink_val_to_name(dlt);
 
-		WEIR_LOG(ERR, capture,
-			 "pcap: %s: link type %s (%d) is not supported; supported: EN10MB, RAW, "
-			 "IPV4, IPV6, LINUX_SLL, LINUX_SLL2, NULL, LOOP",
-			 conf->name, nm ? nm : "unknown", dlt);
+		WEIR_LOG(ERR, capture, "pcap: %s: link type %s (%d) is not supported; supported: %s",
+			 conf->name, nm ? nm : "unknown", dlt, weir_l2_names());
 		ret = -ENOTSUP;
 		goto err_close;
 	}

@@ -249,7 +249,8 @@ pcap_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	for (i = 0; i < conf->n_ifaces; i++) {
 		p->ifaces[i] = conf->ifaces[i];
 		/* Longer names are cut: the IDB option length is 16 bits. */
-		p->iface_names[i] = strndup(conf->ifaces[i].name ? conf->ifaces[i].name : "", 256);
+		p->iface_names[i] = conf->ifaces[i].name != NULL ?
+				    strndup(conf->ifaces[i].name, 256) : strdup("");
 		p->n_ifaces = i + 1;
 		if (p->iface_names[i] == NULL)
 			break;

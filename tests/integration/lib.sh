@@ -91,9 +91,22 @@ expected_counts() {
 	grep -v '^#' "$1" | awk -F'\t' 'NF >= 2 && $2 > 0 { print $1, $2 }' | sort -n
 }
 
+# skip WHY: the current test is skipped (77), unless it already failed
 skip() {
 	echo "    SKIP: $*"
-	_cur_failed=77
+	[ "$_cur_failed" -ne 0 ] || _cur_failed=77
+}
+
+# need_data PATH...: skip the current test unless every PATH (shared data,
+# DATA) is there, so absent data never passes; returns 1 when skipped
+need_data() {
+	local p
+	for p in "$@"; do
+		if [ ! -e "$p" ]; then
+			skip "missing $p (set WEIR_SHARED_DATA)"
+			return 1
+		fi
+	done
 }
 
 run_all() {
@@ -112,4 +125,103 @@ run_all() {
 	[ "$_failed" -eq 0 ] || exit 1
 	[ "$_passed" -gt 0 ] || exit 77
 	exit 0
+}
+
+# ---- network namespaces, veth pairs and a weir in the background --------
+# For the afxdp tests and perf/bench_afxdp.sh. The caller names the two
+# namespaces (unique per run): NA holds weir's end of each veth pair, NB
+# the sender's. A background weir's pid is WPID.
+
+# need_afxdp: exit 77 (skip) unless root and weir was built with afxdp
+need_afxdp() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: needs root (network namespaces, XDP)"
+		exit 77
+	fi
+	if ! "$WEIR" --help | grep -q 'afxdp.mode'; then
+		echo "SKIP: weir built without afxdp"
+		exit 77
+	fi
+}
+
+# netns_cleanup: delete NA and NB, if they exist
+netns_cleanup() {
+	ip netns del "$NA" 2>/dev/null
+	ip netns del "$NB" 2>/dev/null
+	return 0
+}
+
+# netns_trap: from now on, the script's exit kills the background weir
+# (WPID), deletes NA and NB, and removes TMP
+netns_trap() {
+	WPID=
+	trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; netns_cleanup; rm -rf "$TMP"' EXIT
+}
+
+# netns_fresh: NA and NB made anew, with IPv6 off so that the kernel's
+# own neighbour discovery never lands in a packet count
+netns_fresh() {
+	netns_cleanup
+	ip netns add "$NA" && ip netns add "$NB" || return 1
+	ip netns exec "$NA" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$NB" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	return 0
+}
+
+# veth_pair DEV_A ADDR_A DEV_B ADDR_B [QUEUES]: a veth pair, DEV_A in NA
+# and DEV_B in NB, both up, each with ADDR/24 unless ADDR is empty, and
+# QUEUES rx and tx queues per end (default: the kernel's, one)
+veth_pair() {
+	local a=$1 a_ip=$2 b=$3 b_ip=$4 q=()
+	[ -n "${5:-}" ] && q=(numtxqueues "$5" numrxqueues "$5")
+	ip link add "$a" netns "$NA" "${q[@]}" type veth peer name "$b" netns "$NB" "${q[@]}" ||
+		return 1
+	[ -z "$a_ip" ] || ip -n "$NA" addr add "$a_ip/24" dev "$a" || return 1
+	[ -z "$b_ip" ] || ip -n "$NB" addr add "$b_ip/24" dev "$b" || return 1
+	ip -n "$NA" link set "$a" up && ip -n "$NB" link set "$b" up
+}
+
+# wait_started PFX: after starting weir in the background (WPID, stderr in
+# PFX.err), wait at most 30 s until it says it is running; on failure
+# kill it and clear WPID
+wait_started() {
+	local i
+	for i in $(seq 1 300); do
+		grep -q '^weir: running' "$1.err" && return 0
+		kill -0 "$WPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "weir did not start"
+	cat "$1.err"
+	kill -9 "$WPID" 2>/dev/null
+	WPID=
+	return 1
+}
+
+# stop_wpid [SIGNAL]: signal weir (WPID; default none: it ends by itself
+# on --count) and wait at most 60 s for it; the exit status is in $rc
+stop_wpid() {
+	local sig=${1:-} i
+	[ -n "$sig" ] && kill "-$sig" "$WPID"
+	for i in $(seq 1 600); do
+		kill -0 "$WPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$WPID" 2>/dev/null; then
+		fail "weir still running after 60 s"
+		kill -9 "$WPID"
+	fi
+	wait "$WPID"
+	rc=$?
+	WPID=
+}
+
+# poll COND...: run COND every 0.1 s until it succeeds, at most 10 s
+poll() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }

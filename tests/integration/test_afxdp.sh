@@ -14,28 +14,11 @@ NA=weir-xa-$$
 NB=weir-xb-$$
 A_IP=10.199.$(($$ % 200)).1
 B_IP=10.199.$(($$ % 200)).2
-WPID=
+netns_trap
 
-cleanup() {
-	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# Fresh namespaces and veth for each test; IPv6 off so the kernel's own
-# neighbour discovery never lands in a test's packet count.
+# Fresh namespaces and veth for each test (lib.sh).
 setup_ns() {
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	ip netns add "$NA" && ip netns add "$NB" &&
-		ip link add xv0 netns "$NA" type veth peer name xv1 netns "$NB" || return 1
-	ip netns exec "$NA" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$NB" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$NA" addr add "$A_IP/24" dev xv0
-	ip -n "$NB" addr add "$B_IP/24" dev xv1
-	ip -n "$NA" link set xv0 up && ip -n "$NB" link set xv1 up
+	netns_fresh && veth_pair xv0 "$A_IP" xv1 "$B_IP"
 }
 
 # Is any XDP program attached to xv0 (native or generic)?
@@ -46,38 +29,11 @@ xdp_attached() {
 # start_weir PFX ARGS...: weir in namespace A, in the background (WPID);
 # waits (bounded) until it says it is running.
 start_weir() {
-	local pfx=$1 i
+	local pfx=$1
 	shift
 	ip netns exec "$NA" "$WEIR" -S "$SIGS" -i xv0 "$@" >"$pfx.out" 2>"$pfx.err" &
 	WPID=$!
-	for i in $(seq 1 300); do
-		grep -q '^weir: running' "$pfx.err" && return 0
-		kill -0 "$WPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "weir did not start"
-	cat "$pfx.err"
-	kill -9 "$WPID" 2>/dev/null
-	WPID=
-	return 1
-}
-
-# stop_weir [SIGNAL]: signal weir (default none: it ends by itself on
-# --count) and wait at most 60 s for it; the exit status is in $rc.
-stop_weir() {
-	local sig=${1:-} i
-	[ -n "$sig" ] && kill "-$sig" "$WPID"
-	for i in $(seq 1 600); do
-		kill -0 "$WPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$WPID" 2>/dev/null; then
-		fail "weir still running after 60 s"
-		kill -9 "$WPID"
-	fi
-	wait "$WPID"
-	rc=$?
-	WPID=
+	wait_started "$pfx"
 }
 
 replay() {
@@ -86,16 +42,6 @@ replay() {
 
 ping_ok() {
 	ip netns exec "$NB" ping -c 1 -W 1 "$A_IP" >/dev/null 2>&1
-}
-
-# wait_for COND...: poll COND every 0.1 s, at most 10 s
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 test_exact_alerts() {
@@ -107,7 +53,7 @@ test_exact_alerts() {
 	start_weir "$TMP/ex" -o "$TMP/ex.json" --set capture.driver=afxdp --count "$n" || return
 	check "XDP program attached while running" xdp_attached
 	replay "$TMP/g.pcap" || fail "tcpreplay"
-	stop_weir # --count ends it
+	stop_wpid # --count ends it
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/ex.err"; return; }
 	expect_eq "rx_packets" "$(summary_value "$TMP/ex.err" rx_packets)" "$n"
 	expect_eq "xdp_redirect" "$(summary_value "$TMP/ex.err" xdp_redirect port)" "$n"
@@ -125,7 +71,7 @@ test_filter_passes_other_traffic() {
 	start_weir "$TMP/fp" -o "$TMP/fp.json" --set capture.driver=afxdp \
 		--set afxdp.filter.protocols=tcp --set afxdp.filter.dst-ports=80 \
 		--set afxdp.filter.dst-ports=8000-8100 || return
-	check "ping answered by the kernel while weir runs" wait_for ping_ok
+	check "ping answered by the kernel while weir runs" poll ping_ok
 	# a UDP datagram outside the filter reaches the kernel's socket too
 	ip netns exec "$NA" timeout 10 python3 -c '
 import socket, sys
@@ -133,14 +79,14 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 9999)); s.settimeout(8)
 d, a = s.recvfrom(100); s.sendto(d, a)' "$A_IP" &
 	local echo_pid=$!
-	check "udp echo answered while weir runs" wait_for \
+	check "udp echo answered while weir runs" poll \
 		ip netns exec "$NB" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.3)
 s.sendto(b"weir", (sys.argv[1], 9999)); sys.exit(s.recv(100) != b"weir")' "$A_IP"
 	kill "$echo_pid" 2>/dev/null
 	wait "$echo_pid" 2>/dev/null
-	stop_weir INT
+	stop_wpid INT
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/fp.err"; return; }
 	expect_eq "nothing redirected" "$(summary_value "$TMP/fp.err" xdp_redirect port)" 0
 	check "passed packets counted" [ "$(summary_value "$TMP/fp.err" xdp_pass_filter port)" -ge 2 ]
@@ -152,11 +98,11 @@ test_blocklist_and_runtime_update() {
 	setup_ns || { fail "namespace setup"; return; }
 	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
 	start_weir "$TMP/bl" -c "$TMP/bl.yaml" -o "$TMP/bl.json" --set ctl.socket="$TMP/bl.sock" || return
-	check "ping answered before the block list" wait_for ping_ok
+	check "ping answered before the block list" poll ping_ok
 	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: ["%s/32", "2001:db8::/32"]\n' \
 		"$B_IP" >"$TMP/bl.yaml"
 	kill -USR2 "$WPID"
-	check "SIGUSR2 applied the file" wait_for grep -q 'capture filter applied' "$TMP/bl.err"
+	check "SIGUSR2 applied the file" poll grep -q 'capture filter applied' "$TMP/bl.err"
 	if ping_ok; then fail "block-listed source still answered"; fi
 	if ip netns exec "$NB" ping -c 3 -i 0.2 -W 1 "$A_IP" >/dev/null 2>&1; then
 		fail "block-listed source still answered"
@@ -171,7 +117,7 @@ test_blocklist_and_runtime_update() {
 	"${WEIRCTL_BIN:?}" --socket "$TMP/bl.sock" reconfigure >"$TMP/bl.rc2.out" 2>&1
 	expect_eq "weirctl reconfigure of a bad file: exit status" "$?" 3 || cat "$TMP/bl.rc2.out"
 	check "a refused file changes nothing" ping_ok
-	stop_weir INT
+	stop_wpid INT
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/bl.err"; return; }
 	drops=$(summary_value "$TMP/bl.err" drop_xdp_blocklist port)
 	check "block list drops counted (got ${drops:-none})" [ "${drops:-0}" -ge 4 ]
@@ -190,8 +136,8 @@ test_kill9_then_restart_cleans_up() {
 	start_weir "$TMP/k2" -o /dev/null || return
 	check "auto picked afxdp" grep -q '^weir: running: afxdp xv0' "$TMP/k2.err"
 	check "stale program removed at start" grep -q 'removing stale weir_xdp' "$TMP/k2.err"
-	check "ping answered" wait_for ping_ok
-	stop_weir TERM
+	check "ping answered" poll ping_ok
+	stop_wpid TERM
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/k2.err"; return; }
 	if xdp_attached; then fail "XDP program left on xv0 after the restarted weir exited"; fi
 	check "bpftool net shows no XDP" bash -c "! ip netns exec $NA bpftool net show dev xv0 | grep -q weir_xdp"
@@ -225,14 +171,7 @@ BAD
 	if xdp_attached; then fail "--check-config attached an XDP program"; fi
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces, XDP)"
-	exit 77
-fi
-if ! "$WEIR" --help | grep -q 'afxdp.mode'; then
-	echo "SKIP: weir built without afxdp"
-	exit 77
-fi
+need_afxdp
 if ! setup_ns; then
 	echo "SKIP: cannot make network namespaces with a veth pair"
 	exit 77

@@ -19,36 +19,14 @@ V_A=10.197.$(($$ % 200)).1 # xv0 (A) <-> xv1 (B)
 V_B=10.197.$(($$ % 200)).2
 W_A=10.196.$(($$ % 200)).1 # xw0 (A) <-> xw1 (B)
 W_B=10.196.$(($$ % 200)).2
-WPID=
-
-cleanup() {
-	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+netns_trap
 
 # Fresh namespaces and two veth pairs (QUEUES rx/tx queues each, default
-# 1) for each test; IPv6 off so the kernel's own neighbour discovery never
-# lands in a test's packet count.
+# 1) for each test (lib.sh).
 setup_ns() {
 	local nq=${1:-1}
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	ip netns add "$NA" && ip netns add "$NB" &&
-		ip link add xv0 netns "$NA" numtxqueues "$nq" numrxqueues "$nq" type veth \
-			peer name xv1 netns "$NB" numtxqueues "$nq" numrxqueues "$nq" &&
-		ip link add xw0 netns "$NA" numtxqueues "$nq" numrxqueues "$nq" type veth \
-			peer name xw1 netns "$NB" numtxqueues "$nq" numrxqueues "$nq" || return 1
-	ip netns exec "$NA" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$NB" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$NA" addr add "$V_A/24" dev xv0
-	ip -n "$NB" addr add "$V_B/24" dev xv1
-	ip -n "$NA" addr add "$W_A/24" dev xw0
-	ip -n "$NB" addr add "$W_B/24" dev xw1
-	ip -n "$NA" link set xv0 up && ip -n "$NB" link set xv1 up &&
-		ip -n "$NA" link set xw0 up && ip -n "$NB" link set xw1 up
+	netns_fresh && veth_pair xv0 "$V_A" xv1 "$V_B" "$nq" &&
+		veth_pair xw0 "$W_A" xw1 "$W_B" "$nq"
 }
 
 # xdp_attached DEV: is any XDP program attached to DEV in A?
@@ -66,38 +44,12 @@ no_xdp_left() {
 # start_weir PFX ARGS...: weir in namespace A on both interfaces, in the
 # background (WPID); waits (bounded) until it says it is running.
 start_weir() {
-	local pfx=$1 i
+	local pfx=$1
 	shift
 	ip netns exec "$NA" "$WEIR" -S "$SIGS" -i xv0,xw0 --set "ctl.socket=$pfx.sock" "$@" \
 		>"$pfx.out" 2>"$pfx.err" &
 	WPID=$!
-	for i in $(seq 1 300); do
-		grep -q '^weir: running' "$pfx.err" && return 0
-		kill -0 "$WPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "weir did not start"
-	cat "$pfx.err"
-	kill -9 "$WPID" 2>/dev/null
-	WPID=
-	return 1
-}
-
-# stop_weir [SIGNAL]: as in test_afxdp.sh; the exit status is in $rc.
-stop_weir() {
-	local sig=${1:-} i
-	[ -n "$sig" ] && kill "-$sig" "$WPID"
-	for i in $(seq 1 600); do
-		kill -0 "$WPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$WPID" 2>/dev/null; then
-		fail "weir still running after 60 s"
-		kill -9 "$WPID"
-	fi
-	wait "$WPID"
-	rc=$?
-	WPID=
+	wait_started "$pfx"
 }
 
 # replay DEV PCAP: from namespace B into DEV's peer
@@ -108,16 +60,6 @@ replay() {
 # ping_ok ADDR: answered from namespace B
 ping_ok() {
 	ip netns exec "$NB" ping -c 1 -W 1 "$1" >/dev/null 2>&1
-}
-
-# wait_for COND...: poll COND every 0.1 s, at most 10 s
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # port_value ERRFILE PORT NAME: counter NAME of the summary's " port PORT:" block
@@ -171,7 +113,7 @@ two_ifaces() {
 		"$pfx.err"
 	# the stats socket sees both ports, each with its queues and workers
 	# (round robin: worker i on port i % 2, queue i / 2)
-	check "weirctl ports" wait_for ports_json "$pfx"
+	check "weirctl ports" poll ports_json "$pfx"
 	check "ports view: both ports, round robin queues" python3 - "$pfx.ports" "$w" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -186,7 +128,7 @@ for p in ports:
 PY
 	replay xv1 "$TMP/g1.pcap" || fail "tcpreplay into xv0"
 	replay xw1 "$TMP/g2.pcap" || fail "tcpreplay into xw0"
-	stop_weir # --count ends it
+	stop_wpid # --count ends it
 	expect_eq "exit status" "$rc" 0 || { cat "$pfx.err"; return; }
 	check "summary names both" grep -q "^weir: summary: afxdp xv0,xw0, $w workers" "$pfx.err"
 	expect_eq "workers' rx_packets" "$(summary_value "$pfx.err" rx_packets)" $((n1 + n2))
@@ -233,12 +175,12 @@ test_sigusr2_updates_every_interface() {
 	setup_ns || { fail "namespace setup"; return; }
 	printf 'capture:\n  driver: afxdp\nworkers: 2\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
 	start_weir "$TMP/bl" -c "$TMP/bl.yaml" -o "$TMP/bl.json" || return
-	check "xv0 ping answered before the block list" wait_for ping_ok "$V_A"
-	check "xw0 ping answered before the block list" wait_for ping_ok "$W_A"
+	check "xv0 ping answered before the block list" poll ping_ok "$V_A"
+	check "xw0 ping answered before the block list" poll ping_ok "$W_A"
 	printf 'capture:\n  driver: afxdp\nworkers: 2\nafxdp:\n  blocklist: ["%s/32", "%s/32"]\n' \
 		"$V_B" "$W_B" >"$TMP/bl.yaml"
 	kill -USR2 "$WPID"
-	check "SIGUSR2 applied the file to both" wait_for \
+	check "SIGUSR2 applied the file to both" poll \
 		grep -q 'capture filter applied to xv0,xw0' "$TMP/bl.err"
 	check "xv0 filter updated" grep -q 'afxdp: xv0: filter updated' "$TMP/bl.err"
 	check "xw0 filter updated" grep -q 'afxdp: xw0: filter updated' "$TMP/bl.err"
@@ -248,7 +190,7 @@ test_sigusr2_updates_every_interface() {
 	if ip netns exec "$NB" ping -c 3 -i 0.2 -W 1 "$W_A" >/dev/null 2>&1; then
 		fail "block-listed source still answered on xw0"
 	fi
-	stop_weir INT
+	stop_wpid INT
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/bl.err"; return; }
 	for d in xv0 xw0; do
 		local drops
@@ -275,9 +217,9 @@ test_kill9_then_restart_cleans_both() {
 		"$TMP/k2.err"
 	check "stale program removed from xw0" grep -q 'afxdp: xw0: removing stale weir_xdp' \
 		"$TMP/k2.err"
-	check "xv0 ping answered" wait_for ping_ok "$V_A"
-	check "xw0 ping answered" wait_for ping_ok "$W_A"
-	stop_weir TERM
+	check "xv0 ping answered" poll ping_ok "$V_A"
+	check "xw0 ping answered" poll ping_ok "$W_A"
+	stop_wpid TERM
 	expect_eq "exit status" "$rc" 0 || { cat "$TMP/k2.err"; return; }
 	no_xdp_left "of the restarted weir"
 }
@@ -328,14 +270,7 @@ test_refusals() {
 	: "$out"
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces, XDP)"
-	exit 77
-fi
-if ! "$WEIR" --help | grep -q 'afxdp.mode'; then
-	echo "SKIP: weir built without afxdp"
-	exit 77
-fi
+need_afxdp
 if ! setup_ns; then
 	echo "SKIP: cannot make network namespaces with two veth pairs"
 	exit 77

@@ -98,7 +98,7 @@ test_link_types() {
 		malformed/tcpdump/LINKTYPE_IPV6.pcap realistic/zeek/linux_dlt_sll2.pcap \
 		realistic/zeek/http-vlan-0.pcap realistic/zeek/http-qinq-0.pcap; do
 		local n=lt$RANDOM
-		[ -f "$DATA/pcap/$f" ] || { fail "missing shared capture $f"; continue; }
+		need_data "$DATA/pcap/$f" || continue
 		run_weir "$TMP/$n" -r "$DATA/pcap/$f" -S "$SIGS" -o /dev/null
 		expect_eq "$f exit status" "$(cat "$TMP/$n.rc")" 0 || { cat "$TMP/$n.err"; continue; }
 		check "$f accounting" accounting_ok "$TMP/$n.err"
@@ -110,6 +110,7 @@ test_link_types() {
 }
 
 test_unsupported_link_type_refused() {
+	need_data "$DATA/pcap/malformed/tcpdump/nflog.pcap" || return
 	run_weir "$TMP/nflog" -r "$DATA/pcap/malformed/tcpdump/nflog.pcap" -S "$SIGS"
 	expect_eq "exit status" "$(cat "$TMP/nflog.rc")" 1
 	check "names the link type" grep -q "link type NFLOG (239) is not supported" "$TMP/nflog.err"

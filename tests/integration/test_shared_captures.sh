@@ -9,6 +9,7 @@ SIGS=$SRC/rules/examples/sample.sigs
 
 test_every_shared_capture() {
 	local f n=0 rc witness count
+	need_data "$DATA/pcap" || return
 	while IFS= read -r -d '' f; do
 		n=$((n + 1))
 		local t=$TMP/cap$n

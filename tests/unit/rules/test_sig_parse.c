@@ -54,69 +54,19 @@ static int g_have_data;
 static int g_quick;
 
 /*
- * Without the environment, find the source tree from where this binary
- * sits: meson puts it in <build>/tests/unit/ and compiles this file under
- * a name relative to <build> (or absolute), which is __FILE__.
- */
-static void
-data_dir_from_binary(void)
-{
-	static const char self[] = "tests/unit/rules/test_sig_parse.c";
-	static const char this_file[] = __FILE__;
-	char exe[2048], src[4096];
-	size_t len;
-	ssize_t n;
-
-	len = strlen(this_file);
-	if (len < sizeof(self) - 1 || strcmp(&this_file[len - (sizeof(self) - 1)], self) != 0)
-		return;
-	len -= sizeof(self) - 1;
-	if (this_file[0] == '/') {
-		if (snprintf(src, sizeof(src), "%.*s", (int)len, this_file) >= (int)sizeof(src))
-			return;
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0)
-			return;
-		exe[n] = '\0';
-		/* <build>/tests/unit/test_sig_parse -> <build>/ */
-		for (int up = 0; up < 3; up++) {
-			char *slash = strrchr(exe, '/');
-
-			if (slash == NULL)
-				return;
-			*slash = '\0';
-		}
-		if (snprintf(src, sizeof(src), "%s/%.*s", exe, (int)len, this_file) >=
-		    (int)sizeof(src))
-			return;
-	}
-	if (snprintf(g_data_dir, sizeof(g_data_dir), "%s../shared/data", src) >=
-		    (int)sizeof(g_data_dir) ||
-	    access(g_data_dir, R_OK) != 0)
-		g_data_dir[0] = '\0';
-}
-
-/*
- * meson test sets WEIR_SHARED_DATA; otherwise WEIR_SOURCE_ROOT/../shared/data,
- * otherwise the source tree found from the binary. When all fail the data
- * cases say so loudly instead of passing by accident.
+ * ../shared/data as weir_ut_shared_data() finds it. Without it the data
+ * cases skip, and so does the binary (exit 77): they never pass by accident.
  */
 static int
 suite_init(void)
 {
 	const char *d = weir_ut_shared_data();
-	const char *root = getenv("WEIR_SOURCE_ROOT");
 
-	if (d != NULL && d[0] != '\0')
+	g_have_data = d != NULL;
+	if (g_have_data) {
 		snprintf(g_data_dir, sizeof(g_data_dir), "%s", d);
-	else if (root != NULL && root[0] != '\0')
-		snprintf(g_data_dir, sizeof(g_data_dir), "%s/../shared/data", root);
-	else
-		data_dir_from_binary();
-	g_have_data = g_data_dir[0] != '\0';
-	if (g_have_data)
 		fprintf(stderr, "shared data: %s\n", g_data_dir);
+	}
 	d = getenv("WEIR_UT_FULL");
 	g_quick = UT_SANITIZED && !(d != NULL && strcmp(d, "1") == 0);
 	if (g_quick)
@@ -129,8 +79,7 @@ need_data(void)
 {
 	if (g_have_data)
 		return 1;
-	fprintf(stderr, "\n  SKIPPED: shared data not found (set WEIR_SHARED_DATA)\n");
-	CU_PASS("SKIPPED: shared data not located (set WEIR_SHARED_DATA)");
+	weir_ut_skip("shared data not found (set WEIR_SHARED_DATA)");
 	return 0;
 }
 
@@ -240,6 +189,15 @@ diag_at(const struct weir_diags *ds, unsigned int line)
 			return &ds->v[i];
 	}
 	return NULL;
+}
+
+/* The keyword of the diagnostic for @p line, "" when there is none. */
+static const char *
+diag_keyword(const struct weir_diags *ds, unsigned int line)
+{
+	const struct weir_diag *d = diag_at(ds, line);
+
+	return d != NULL ? d->keyword : "";
 }
 
 /*
@@ -389,9 +347,9 @@ test_bad_lines_report_file_line_col(void)
 	check_diag(&ds, path, 6, ":6:4: ", "missing '/' before the pattern");
 	check_diag(&ds, path, 7, ":7:8: ", "missing closing '/'");
 	check_diag(&ds, path, 8, ":8:10: ", "unknown flag 'q'");
-	CU_ASSERT_STRING_EQUAL(diag_at(&ds, 8)->keyword, "q");
+	CU_ASSERT_STRING_EQUAL(diag_keyword(&ds, 8), "q");
 	check_diag(&ds, path, 9, ":9:10: ", "unknown extended parameter 'foo'");
-	CU_ASSERT_STRING_EQUAL(diag_at(&ds, 9)->keyword, "foo");
+	CU_ASSERT_STRING_EQUAL(diag_keyword(&ds, 9), "foo");
 	check_diag(&ds, path, 10, ":10:5: ", "empty pattern");
 	check_diag(&ds, path, 12, ":12: ", "duplicate rule ID 16");
 	{

@@ -29,65 +29,16 @@ static char g_data_dir[4096];
 static int g_have_data;
 static struct weir_rule_vars g_vars;
 
-/*
- * Without the environment, find the source tree from where this binary
- * sits: meson puts it in <build>/tests/unit/ and compiles this file under
- * a name relative to <build> (or absolute), which is __FILE__.
- */
-static void
-data_dir_from_binary(void)
-{
-	static const char self[] = "tests/unit/rules/test_suri_parse.c";
-	static const char this_file[] = __FILE__;
-	char exe[2048], src[4096];
-	size_t len;
-	ssize_t n;
-
-	len = strlen(this_file);
-	if (len < sizeof(self) - 1 || strcmp(&this_file[len - (sizeof(self) - 1)], self) != 0)
-		return;
-	len -= sizeof(self) - 1;
-	if (this_file[0] == '/') {
-		if (snprintf(src, sizeof(src), "%.*s", (int)len, this_file) >= (int)sizeof(src))
-			return;
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0)
-			return;
-		exe[n] = '\0';
-		/* <build>/tests/unit/test_suri_parse -> <build>/ */
-		for (int up = 0; up < 3; up++) {
-			char *slash = strrchr(exe, '/');
-
-			if (slash == NULL)
-				return;
-			*slash = '\0';
-		}
-		if (snprintf(src, sizeof(src), "%s/%.*s", exe, (int)len, this_file) >=
-		    (int)sizeof(src))
-			return;
-	}
-	if (snprintf(g_data_dir, sizeof(g_data_dir), "%s../shared/data", src) >=
-		    (int)sizeof(g_data_dir) ||
-	    access(g_data_dir, R_OK) != 0)
-		g_data_dir[0] = '\0';
-}
-
 static int
 suite_init(void)
 {
 	const char *d = weir_ut_shared_data();
-	const char *root = getenv("WEIR_SOURCE_ROOT");
 
-	if (d != NULL && d[0] != '\0')
+	g_have_data = d != NULL;
+	if (g_have_data) {
 		snprintf(g_data_dir, sizeof(g_data_dir), "%s", d);
-	else if (root != NULL && root[0] != '\0')
-		snprintf(g_data_dir, sizeof(g_data_dir), "%s/../shared/data", root);
-	else
-		data_dir_from_binary();
-	g_have_data = g_data_dir[0] != '\0';
-	if (g_have_data)
 		fprintf(stderr, "shared data: %s\n", g_data_dir);
+	}
 	return weir_rule_vars_defaults(&g_vars) == 0 ? 0 : 1;
 }
 
@@ -103,8 +54,7 @@ need_data(void)
 {
 	if (g_have_data)
 		return 1;
-	fprintf(stderr, "\n  SKIPPED: shared data not found (set WEIR_SHARED_DATA)\n");
-	CU_PASS("SKIPPED: shared data not located (set WEIR_SHARED_DATA)");
+	weir_ut_skip("shared data not found (set WEIR_SHARED_DATA)");
 	return 0;
 }
 
