@@ -39,7 +39,7 @@
 
 #include <hs/hs.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define BENCH_MAX_MATCH 256 /* per payload; a payload of 64 KiB holds fewer */
 #define BENCH_MAX_LEN 65536

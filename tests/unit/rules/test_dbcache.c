@@ -24,7 +24,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define HDR_LEN 88u     /* dbcache.c's header */
 #define HS_HDR_LEN 32u  /* Hyperscan's serialized header */

@@ -16,7 +16,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define UT_MAX 512
 

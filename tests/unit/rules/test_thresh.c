@@ -11,7 +11,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define NS 1000000000ull
 #define S(x) ((uint64_t)(x) * NS)

@@ -17,7 +17,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 static struct weir_rule_vars g_vars;
 
@@ -1040,7 +1040,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("suri_addr", suite_init, suite_fini);
+	s = CU_add_suite("parse_addr", suite_init, suite_fini);
 	if (s == NULL) {
 		CU_cleanup_registry();
 		return 1;

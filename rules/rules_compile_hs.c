@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 /*
  * Hyperscan refuses a bounded repeat past {32767} ("Bounded repeat is too
@@ -633,7 +633,7 @@ weir_hs_plan_free(struct weir_hs_plan *p)
 }
 
 int
-weir_hs_plan_build(const struct weir_srule *r, struct weir_hs_plan *out, char *err,
+weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out, char *err,
 		   size_t errlen, unsigned int *err_col)
 {
 	struct shs_ctx c = {
