@@ -408,7 +408,9 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		return -ENOMEM;
 	for (i = 0; i < n_paths; i++) {
 		if (br_is_suri(paths[i]))
-			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags) != 0 ? -EINVAL : 0;
+			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags) != 0 ?
+				     -EINVAL :
+				     0;
 		else
 			rc = weir_rules_parse_sig_file(paths[i], &sig, &diags);
 		if (rc < 0) {

@@ -2,7 +2,7 @@
 /*
  * Rule compiler: the second step of rule loading on the control side. It
  * turns parsed rules (signature format and the Suricata subset) into one
- * immutable weir_ruleset:
+ * weir_ruleset, which workers only read once it is published:
  *
  *   parsed rules -> one weir_rt_rule each (+ Hyperscan plan, confirm step)
  *     -> each expression checked alone (every refusal with its file:line)
@@ -12,7 +12,9 @@
  *     -> per-worker state: scratch, dedup, hits, thresholds, pcre2 data
  *
  * Expression id i of any group is rules[i]: one expression per rule.
- * rules_scan.c is the hot half that uses all this.
+ * rules_compile_hs.c and rules_compile_confirm.c translate one rule's
+ * payload items; rules_match.c is the hot half that uses all this;
+ * ruleset.c loads files into it and frees it.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -246,7 +248,7 @@ weir_compile_dsize_depth(struct weir_suri_rule *s)
 }
 
 /*
- * Roughly how many literal bytes an expression of suri_hs.c pins down:
+ * Roughly how many literal bytes an expression of rules_compile_hs.c pins down:
  * "\xHH" and plain letters/digits count one, gaps ("[\s\S]{d,w}",
  * "[\s\S]*"), anchors and group syntax count nothing.
  */
@@ -288,7 +290,7 @@ compile_literal_score(const char *e)
  * rule with several chains, or with negated parts, hands Hyperscan only
  * its most selective positive chain (Suricata's fast pattern idea: the
  * most literal bytes, never a prefilter-mode one when another exists),
- * and the confirm step (suri_match.c) decides the rest, negated contents
+ * and the confirm step (rules_match_confirm.c) decides the rest, negated contents
  * included, on the few packets that chain finds. A rule with no positive
  * chain is evaluated for every packet of its group.
  */

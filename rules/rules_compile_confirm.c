@@ -86,7 +86,7 @@ sm_build_content(struct sm_item *it, const struct weir_item *src, char *err, siz
 		sm_set_err(err, errlen, "content: empty pattern");
 		return -EINVAL;
 	}
-	/* the parser guarantees these (suri.h); a negative offset would
+	/* the parser guarantees these (rules_int.h); a negative offset would
 	 * make the search read before the payload */
 	if ((src->has_offset && src->offset < 0) || (src->has_depth && src->depth < 1) ||
 	    (src->has_within && src->within < 1)) {

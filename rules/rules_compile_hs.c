@@ -19,8 +19,8 @@
  * (negative distance, negated relative content, relative pcre and what
  * follows a pcre, luhn, repeats past Hyperscan's limit, pan) is left out or
  * loosened so the plan still finds every match: exact is then false and
- * suri_match.c confirms. A negated sub is only ever exact: negating a
- * superset would lose matches.
+ * the confirm step (rules_match_confirm.c) decides. A negated sub is only
+ * ever exact: negating a superset would lose matches.
  *
  * Hyperscan evaluates a combination at each offset where a sub matches,
  * with `!c` meaning "c has not matched yet": "a & !c" fires on "a...c".

@@ -111,12 +111,14 @@ struct weir_portset {
  * @param err_off on failure, the byte offset in @p text of the problem
  * @return 0, -EINVAL (bad text, unknown or recursive variable, set that is
  *         empty after negation), -ENOMEM.
+ * Thread: control. *out is the caller's (weir_addrset_free()).
  */
 int weir_addrset_parse(const char *text, const struct weir_rule_vars *vars,
 		       struct weir_addrset *out, char *err, size_t errlen, unsigned int *err_off);
 
 /** Same for ports: "any", "80", "1024:", ":1023", "80:90", "[80,443,!8080]",
- *  "!80", "$HTTP_PORTS". Ranges with lo > hi, ports > 65535 are errors. */
+ *  "!80", "$HTTP_PORTS". Ranges with lo > hi, ports > 65535 are errors.
+ *  Thread: control. *out is the caller's (weir_portset_free()). */
 int weir_portset_parse(const char *text, const struct weir_rule_vars *vars,
 		       struct weir_portset *out, char *err, size_t errlen, unsigned int *err_off);
 
@@ -262,11 +264,15 @@ int weir_rules_parse_suri_rule(const char *file, unsigned int line, const char *
 			 const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
 			 struct weir_diags *diags);
 
+/** Free what @p r owns (not @p r: rules live by value in a list) and zero
+ *  it; the list form frees every rule and the array (both NULL safe).
+ *  Thread: control, once no built rule set points into the list. */
 void weir_suri_rule_free(struct weir_suri_rule *r);
 void weir_suri_rule_list_free(struct weir_suri_rule_list *l);
 
 /** Built-in classification (Suricata's classification.config):
- *  @return priority 1..4 of @p classtype, or 0 when unknown. */
+ *  @return priority 1..4 of @p classtype, or 0 when unknown; *description
+ *  (when not NULL) points into a static table. Thread: any. */
 unsigned int weir_classtype_priority(const char *classtype, const char **description);
 
 /* ---- match: the `pan` scanner and Luhn (rules_pan.c) ---------------- */
@@ -277,7 +283,8 @@ struct weir_pan_match {
 	uint8_t n_digits;
 };
 
-/** Luhn check over @p n ASCII digits (separators not allowed here). */
+/** Luhn check over @p n ASCII digits (separators not allowed here).
+ *  Thread: any; no allocation. */
 bool weir_luhn_ok(const uint8_t *digits, size_t n);
 
 /**
@@ -292,7 +299,8 @@ unsigned int weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_matc
 			   unsigned int max);
 
 /** Does [data, data+len) contain a Luhn-valid run of 13..19 consecutive
- *  digits (the `luhn` keyword's check of a match)? */
+ *  digits (the `luhn` keyword's check of a match)? Thread: any; no
+ *  allocation. */
 bool weir_luhn_in(const uint8_t *data, size_t len);
 
 /* ---- compile: payload items -> Hyperscan (rules_compile_hs.c) ------- */
@@ -329,9 +337,11 @@ struct weir_hs_plan {
  * Translate @p r's items. @return 0, or -EINVAL with a reason in @p err
  * (e.g. pcre rejected by Hyperscan even in prefilter mode, with its text)
  * and the offending item's column in @p err_col; -ENOMEM.
+ * Thread: control. *out is the caller's (weir_hs_plan_free()).
  */
 int weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out, char *err,
 		       size_t errlen, unsigned int *err_col);
+/** Free what @p p owns and zero it (NULL safe). Thread: control. */
 void weir_hs_plan_free(struct weir_hs_plan *p);
 
 /* ---- the confirm step: built by rules_compile_confirm.c, run per
@@ -342,16 +352,22 @@ struct weir_match_ctx;  /* per worker: pcre2 match data, pan cache */
 
 /** Compile @p r's items (PCRE2 for pcre items). @return 0, or -EINVAL with
  *  PCRE2's reason in @p err and the item's column; -ENOMEM. A rule with no
- *  items gives a program that always matches. */
+ *  items gives a program that always matches. Thread: control; *out is
+ *  the caller's (weir_sprog_free()) and does not point into @p r. */
 int weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *err,
 		     size_t errlen, unsigned int *err_col);
+/** Free a program (NULL safe). Thread: control, once no worker can run it. */
 void weir_sprog_free(struct weir_sprog *p);
 
+/** A worker's confirm-step context (PCRE2 match data, pan cache), owned
+ *  by the rule set's per-worker state. NULL with errno ENOMEM.
+ *  Thread: control (at build); used only by its worker afterwards. */
 struct weir_match_ctx *weir_match_ctx_new(void);
+/** Free @p c (NULL safe). Thread: control, once its worker is done. */
 void weir_match_ctx_free(struct weir_match_ctx *c);
 
 /** Forget per-packet caches (the pan scan of the last payload). Call once
- *  per packet before the first weir_sprog_match(). */
+ *  per packet before the first weir_sprog_match(). Thread: @p c's worker. */
 void weir_match_ctx_reset(struct weir_match_ctx *c);
 
 /**
@@ -366,8 +382,10 @@ bool weir_sprog_match(const struct weir_sprog *p, const uint8_t *payload, uint32
 
 struct weir_thresh_table; /* per worker, fixed capacity, no locks */
 
-/** @p capacity entries (rounded up to a power of two). NULL on ENOMEM. */
+/** @p capacity entries (rounded up to a power of two). NULL on ENOMEM.
+ *  Thread: control (at build); the table then belongs to one worker. */
 struct weir_thresh_table *weir_thresh_new(unsigned int capacity);
+/** Free @p t (NULL safe). Thread: control, once its worker is done. */
 void weir_thresh_free(struct weir_thresh_table *t);
 
 /**
@@ -380,7 +398,8 @@ void weir_thresh_free(struct weir_thresh_table *t);
 bool weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spec *spec,
 		       uint32_t rule_idx, const uint8_t *addr, uint64_t now_ns);
 
-/** Entries evicted so far (a bounded table forgets; this says how often). */
+/** Entries evicted so far (a bounded table forgets; this says how often).
+ *  Thread: its worker, or any with a relaxed view of the count. */
 uint64_t weir_thresh_evictions(const struct weir_thresh_table *t);
 
 /* ---- compile: compiled-database cache (rules_dbcache.c) ------------ */
@@ -393,6 +412,8 @@ struct weir_dbkey {
  * Key of one compile: SHA-256 over every input of hs_compile_ext_multi
  * (expressions, flags, ids, ext fields, mode), @p weir_compiler_version,
  * hs_version() and this host's hs_platform_info_t.
+ * @return 0, -EINVAL (bad arguments), -ENOMEM or -EIO (a libcrypto
+ * failure). Thread: control.
  */
 int weir_dbkey_compute(const char *const *exprs, const unsigned int *flags,
 		       const unsigned int *ids, const hs_expr_ext_t *const *ext,
@@ -404,11 +425,13 @@ int weir_dbkey_compute(const char *const *exprs, const unsigned int *flags,
  * @return 0 (hit, *db set), -ENOENT (miss), -EINVAL (entry corrupt, for
  *         another Hyperscan version or platform: it is removed and the
  *         caller rebuilds; never trusted), or another -errno.
+ * Thread: control (file I/O). *db is the caller's (hs_free_database()).
  */
 int weir_dbcache_load(const char *dir, const struct weir_dbkey *key, hs_database_t **db);
 
 /** Store @p db under @p key (write to a temp file, fsync, rename: readers
- *  never see half an entry; creates @p dir). @return 0 or -errno. */
+ *  never see half an entry; creates @p dir). @return 0 or -errno.
+ *  Thread: control (file I/O); @p db stays the caller's. */
 int weir_dbcache_store(const char *dir, const struct weir_dbkey *key, const hs_database_t *db);
 
 /*

@@ -5,7 +5,7 @@
  *
  *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
  *     -> per candidate rule, once per packet: disabled? header? dsize?
- *        confirm step (suri_match.c) -> this packet's matched list
+ *        confirm step (rules_match_confirm.c) -> this packet's matched list
  *     -> a pass rule among them: no alert; else thresholds -> alerts
  *
  * Alerts are decided after every group was scanned because `pass` must

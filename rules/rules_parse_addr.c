@@ -5,7 +5,8 @@
  * the control side and turns a field such as "[$HOME_NET,!10.1.0.0/16]"
  * into a sorted list of disjoint, non-adjacent ranges; the workers then
  * only run a binary search over that list (weir_addrset_has,
- * weir_portset_has), with no allocation.
+ * weir_portset_has in rules_match_addr.c), with no allocation. Nothing
+ * here runs per packet.
  *
  * Both kinds of field share one parser and one set algebra: a value is a
  * 128-bit number (an address, IPv4 v4-mapped, or a port) and the universe

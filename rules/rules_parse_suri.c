@@ -2,8 +2,9 @@
 /*
  * Suricata rule parser: the first step of loading a .rules file. It turns
  * "action proto src sport dir dst dport (options)" into a weir_suri_rule
- * (suri.h) that suri_hs.c and suri_match.c compile and evaluate. It knows
- * the subset weir can honour exactly and refuses everything else by name:
+ * (rules_int.h), the parse stage's rule, which rules_compile.c turns into
+ * a run-time rule. It knows the subset weir can honour exactly and
+ * refuses everything else by name:
  * an app-layer protocol, a flow or http.* keyword, a pcre buffer flag, a
  * modifier that cannot apply. Every refusal is one diagnostic with the
  * file, the line and column of the offending token, and the keyword; the
@@ -14,8 +15,9 @@
  * to the first ';' that no backslash escapes (quotes do not protect a ';',
  * which is why rules write "\;"), and a quoted value must open and close
  * with '"'. Keyword names compare without regard to case, as in Suricata.
- * Address and port fields are handed to suri_addr.c, whose error offsets
- * become columns here.
+ * Address and port fields are handed to rules_parse_addr.c, whose error
+ * offsets become columns here; a duplicate (gid, sid) is found with the
+ * index of rules_parse_sid.c.
  *
  * Columns: a diagnostic names the physical line and column of the
  * offending byte, also inside a rule joined from continuation lines (the
@@ -327,8 +329,8 @@ sp_item_add(struct sp_ctx *ctx, enum weir_item_kind kind, const char *kw_pos)
 	/* The column in the rule's text from its first line's start: the
 	 * physical column for a one-line rule, and for a rule joined from
 	 * continuation lines a column in the joined text, so that it goes
-	 * with r->line when later stages (suri_hs.c, suri_match.c) report
-	 * against the item. */
+	 * with r->line when later stages (rules_compile_hs.c,
+	 * rules_compile_confirm.c) report against the item. */
 	it->col = (unsigned int)(kw_pos - ctx->text) + 1;
 	return it;
 }
@@ -1443,8 +1445,8 @@ weir_suri_rule_list_free(struct weir_suri_rule_list *l)
  */
 static int
 sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned int n_seg,
-	 const struct weir_rule_vars *vars, struct weir_sid_index *idx, struct weir_suri_rule_list *out,
-	 struct weir_diags *diags)
+	 const struct weir_rule_vars *vars, struct weir_sid_index *idx,
+	 struct weir_suri_rule_list *out, struct weir_diags *diags)
 {
 	struct weir_suri_rule r = { 0 };
 	struct sp_ctx ctx = {
@@ -1559,7 +1561,8 @@ sp_pending_append(struct sp_pending *pr, const char *s, size_t len, unsigned int
 /* Parse the assembled rule, if any. @return as sp_parse(). */
 static int
 sp_pending_flush(struct sp_pending *pr, const char *path, const struct weir_rule_vars *vars,
-		 struct weir_sid_index *idx, struct weir_suri_rule_list *out, struct weir_diags *diags)
+		 struct weir_sid_index *idx, struct weir_suri_rule_list *out,
+		 struct weir_diags *diags)
 {
 	int rc = 0;
 

@@ -147,4 +147,3 @@ weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bool off)
 	}
 	return n;
 }
-

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fuzz target for the Suricata rule parser (rules/suri_parse.c, with
- * suri_addr.c for the header's addresses and ports and suri_class.c for
+ * Fuzz target for the Suricata rule parser (rules/rules_parse_suri.c, with
+ * rules_parse_addr.c for the header's addresses and ports and rules_parse_class.c for
  * classtype): rule files come from operators and from feeds nobody on the
  * team wrote. One input is one .rules file, read by
  * weir_rules_parse_suri_file() from a memfd.
@@ -12,7 +12,7 @@
  *   inside that line (at most one past its end);
  * - every rule that parsed is well formed (see fuzz_check_rule: sid > 0,
  *   (gid, sid) unique, text trimmed and non-empty, priority 1..255, a known
- *   classtype, non-empty address and port sets, items as suri.h promises:
+ *   classtype, non-empty address and port sets, items as rules_int.h promises:
  *   content length >= 1, depth/within >= length, never absolute and
  *   relative on one content, `relative` = distance || within, luhn only on
  *   a positive content or pcre, dsize and threshold in range);

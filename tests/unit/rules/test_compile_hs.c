@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for suri_hs.c (payload items -> Hyperscan plan). Each rule is
+ * Unit tests for rules_compile_hs.c (payload items -> Hyperscan plan). Each rule is
  * built by hand, its plan compiled exactly as the rule compiler does (one
  * sub: its flags | SINGLEMATCH; several: subs QUIET plus an AND
  * combination, `!` for negated subs, SINGLEMATCH) and scanned in block

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Golden tests for suri_match.c, the reference semantics of a rule's
+ * Golden tests for rules_match_confirm.c, the reference semantics of a rule's
  * payload items: each case is a rule's items (built by hand, so these
  * tests do not depend on the parser), a payload, and what Suricata answers
  * for it. Every boundary of offset/depth/distance/within is taken exactly
@@ -71,7 +71,7 @@ static struct weir_match_ctx *g_ctx;
 
 /*
  * Build a program from @p items as the parser would hand them over (a
- * content's `relative` is has_distance || has_within, suri.h) and match it
+ * content's `relative` is has_distance || has_within, rules_int.h) and match it
  * once against @p payload. Build failures fail the test.
  */
 static int
@@ -668,7 +668,7 @@ test_build_errors(void)
 	CU_ASSERT(weir_sprog_build(&r, &p, err, sizeof(err), &col) == -EINVAL);
 	CU_ASSERT(col == 7);
 
-	/* out of the ranges suri.h promises: refused, never read out of
+	/* out of the ranges rules_int.h promises: refused, never read out of
 	 * bounds */
 	empty[0] = (struct weir_item)CONTENT("a", OFFSET(-1));
 	CU_ASSERT(weir_sprog_build(&r, &p, err, sizeof(err), &col) == -EINVAL);

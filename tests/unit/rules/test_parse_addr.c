@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for the address and port fields of Suricata rules
- * (rules/suri_addr.c): the default variables, every accepted form of
+ * (rules/rules_parse_addr.c): the default variables, every accepted form of
  * address and port, membership at the edges of each range, IPv4 and IPv6
  * kept apart in the one 128-bit space, Suricata's list and negation
  * semantics ($EXTERNAL_NET is exactly "not $HOME_NET"), and every error

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the Suricata rule parser (rules/suri_parse.c) and the
- * classification table (rules/suri_class.c): every keyword fills its
+ * Unit tests for the Suricata rule parser (rules/rules_parse_suri.c) and the
+ * classification table (rules/rules_parse_class.c): every keyword fills its
  * weir_suri_rule fields, every class of bad rule gives exactly one
  * "file:line:col" diagnostic naming the keyword and skips only that rule,
  * continuation lines and comments are read as Suricata reads them,
@@ -339,8 +339,8 @@ test_header_and_defaults(void)
 	/* A blank or comment text is no rule and no error. */
 	memset(&l, 0, sizeof(l));
 	CU_ASSERT(weir_rules_parse_suri_rule("t", 1, "   ", &g_vars, &l, NULL) == 0);
-	CU_ASSERT(weir_rules_parse_suri_rule("t", 1, "# alert tcp any any -> any any (sid:1;)", &g_vars,
-				       &l, NULL) == 0);
+	CU_ASSERT(weir_rules_parse_suri_rule("t", 1, "# alert tcp any any -> any any (sid:1;)",
+					     &g_vars, &l, NULL) == 0);
 	CU_ASSERT(l.n == 0);
 }
 
