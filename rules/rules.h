@@ -161,6 +161,7 @@ enum weir_pclass {
 #define WEIR_RT_PASS     0x8u /* action pass */
 
 struct weir_suri_rule;
+struct weir_suri_rule_list;
 struct weir_sprog;
 
 /*
@@ -229,9 +230,9 @@ struct weir_ruleset {
 	unsigned int n_cache_rebuilt; /* groups whose cache entry was refused */
 	unsigned int n_skipped;      /* rules skipped (skip_invalid) */
 	uint64_t generation;         /* set by whoever publishes it */
-	/* owned storage */
-	void *own_sig;               /* struct weir_sig_rule_list */
-	void *own_suri;              /* struct weir_suri_rule_list */
+	/* owned storage: the parsed lists the run-time rules point into */
+	struct weir_sig_rule_list *own_sig;
+	struct weir_suri_rule_list *own_suri;
 };
 
 /* Options for weir_ruleset_build() / weir_ruleset_load(). */
@@ -242,8 +243,6 @@ struct weir_ruleset_opts {
 	const char *cache_dir;  /* compiled-database cache, NULL = none */
 	unsigned int n_workers; /* per-worker state to allocate (0 = 1) */
 };
-
-struct weir_suri_rule_list;
 
 /**
  * Compile @p list (signature format; taken over: emptied, on failure too)
