@@ -36,7 +36,6 @@
 #include "metrics.h"
 #include "obs.h"
 #include "reload.h"
-#include "suri.h"
 #include "log.h"
 #include "rules.h"
 #include "sink.h"

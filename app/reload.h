@@ -29,7 +29,6 @@
 #include <stdint.h>
 
 #include "rules.h"
-#include "suri.h"
 
 struct rte_rcu_qsbr;
 struct weir_worker;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bench-pan: the `pan` keyword's scanner (rules/pan.c) against the regexes
+ * bench-pan: the `pan` keyword's scanner (rules/rules_pan.c) against the regexes
  * it replaces, on digit-heavy payment traffic. It generates transaction
  * records (JSON authorisations, ISO 8583-like field dumps, CSV settlement
  * lines: timestamps, amounts, ids, account numbers, and card numbers with
@@ -9,7 +9,7 @@
  *
  *   a  hs_scan in block mode over each payload with three PAN regexes
  *      (contiguous, space-grouped, dash-grouped; HS_FLAG_SOM_LEFTMOST), and
- *      a callback that checks each candidate the way pan.c defines a PAN:
+ *      a callback that checks each candidate the way rules_pan.c defines a PAN:
  *      boundaries, issuer prefix, Luhn. Hyperscan has no look-around, so
  *      the boundary clauses are tested in the callback.
  *   a0 the same hs_scan with a callback that only counts candidates:
@@ -40,7 +40,7 @@
 #include <hs/hs.h>
 
 #include "bench_common.h"
-#include "suri.h"
+#include "rules_int.h"
 
 #define BENCH_MAX_MATCH 256 /* per payload; a payload of 64 KiB holds fewer */
 #define BENCH_MAX_LEN 65536
@@ -58,12 +58,12 @@ enum bench_expr_id {
 };
 
 /*
- * The same PAN as pan.c, as regexes: 13..19 digits, first digit 2..6 (the
+ * The same PAN as rules_pan.c, as regexes: 13..19 digits, first digit 2..6 (the
  * first digits of every issuer prefix), optional single separators of one
  * kind. With HS_FLAG_SOM_LEFTMOST each end offset is reported with its
  * leftmost start; for a real PAN that start is its own first digit,
  * because the byte before it can be neither a digit nor a separator the
- * same regex could cross (see pan.c's definition).
+ * same regex could cross (see rules_pan.c's definition).
  */
 static const char *const bench_exprs[] = {
 	[BENCH_RE_PLAIN] = "[2-6][0-9]{12,18}",
@@ -130,7 +130,7 @@ bench_digit(uint8_t c)
 
 /* ---- payload generation --------------------------------------------- */
 
-/* Issuer prefixes pan.c accepts, by how often a card carries them. */
+/* Issuer prefixes rules_pan.c accepts, by how often a card carries them. */
 static const struct {
 	const char *prefix;
 	unsigned int len;

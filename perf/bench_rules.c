@@ -53,7 +53,6 @@
 #include "decode.h"
 #include "rules.h"
 #include "rules_int.h"
-#include "suri.h"
 
 #define BR_MAX_FILES 16
 #define BR_MAX_REPS  100
@@ -346,8 +345,8 @@ static int
 br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_rule_vars *vars,
 	      unsigned int n_rules, struct br_base *b)
 {
-	struct weir_rule_list sig = {0};
-	struct weir_srule_list suri = {0};
+	struct weir_sig_rule_list sig = {0};
+	struct weir_suri_rule_list suri = {0};
 	struct br_exprs x = {0};
 	struct weir_diags diags;
 	hs_compile_error_t *cerr = NULL;
@@ -361,7 +360,9 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		return -ENOMEM;
 	for (i = 0; i < n_paths; i++) {
 		if (br_is_suri(paths[i]))
-			rc = weir_suri_parse_file(paths[i], vars, &suri, &diags) != 0 ? -EINVAL : 0;
+			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags) != 0 ?
+				     -EINVAL :
+				     0;
 		else
 			rc = weir_rules_parse_sig_file(paths[i], &sig, &diags);
 		if (rc < 0) {
@@ -440,8 +441,8 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 	}
 out:
 	br_exprs_free(&x);
-	weir_rule_list_free(&sig);
-	weir_srule_list_free(&suri);
+	weir_sig_rule_list_free(&sig);
+	weir_suri_rule_list_free(&suri);
 	weir_diags_free(&diags);
 	return rc;
 }

@@ -1,10 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Rules: the only header other folders include from rules/. A rule set is
- * built from rule files on the control side (parse, then compile to a
- * Hyperscan database), is immutable once built, and is read by workers,
- * each with its own scratch. The signature format (Hyperscan's
- * "ID:/regex/flags") is supported now; the Suricata subset comes later.
+ * Rules: the only header other folders include from rules/. rules/ is a
+ * pipeline with one rule type per stage:
+ *
+ *   parse    text -> parsed rules, no Hyperscan (rules_parse_*.c):
+ *            struct weir_sig_rule (Hyperscan's "ID:/regex/flags" format,
+ *            below) and struct weir_suri_rule (the Suricata subset,
+ *            rules_int.h), each file format parsed into its own list
+ *   compile  parsed rules -> run-time rules and databases
+ *            (rules_compile*.c, rules_dbcache.c): struct weir_rt_rule,
+ *            grouped into struct weir_rgroup, all in a struct weir_ruleset
+ *   match    one packet against a rule set, per worker (rules_match*.c,
+ *            rules_pan.c, rules_thresh.c): the hot path
+ *   lifecycle  load and free a rule set, its per-rule counters and
+ *            switches (ruleset.c); `weir rules check` output
+ *            (rules_report.c)
+ *
+ * A rule set is built on the control side and is read-only for the
+ * workers once published, except for what it keeps per worker (scratch,
+ * match state, thresholds, hits: written only by that worker) and the
+ * per-rule disabled flags (written by the control side, relaxed). Who
+ * publishes a set and when an old one may be freed is the caller's
+ * business (app/reload.h).
  */
 #ifndef WEIR_RULES_H
 #define WEIR_RULES_H
@@ -18,8 +35,64 @@
 
 #include "diag.h"
 
-/* One rule as parsed. */
-struct weir_rule {
+/* ---- address and port variables ------------------------------------- */
+
+/* Named variables: $HOME_NET (address-groups), $HTTP_PORTS (port-groups). */
+struct weir_rule_var {
+	char *name;  /* without '$' */
+	char *value; /* as written, may itself use variables */
+	bool is_port;
+};
+
+/* The variables rule headers may use; a zero-initialised set is empty. The
+ * set owns every name and value string. */
+struct weir_rule_vars {
+	struct weir_rule_var *v;
+	unsigned int n, cap;
+};
+
+/**
+ * Fill @p vars with Suricata's default address-groups and port-groups
+ * (suricata.yaml of 7.0: HOME_NET [192.168.0.0/16,10.0.0.0/8,172.16.0.0/12],
+ * EXTERNAL_NET !$HOME_NET, HTTP_SERVERS $HOME_NET, ..., HTTP_PORTS 80, ...),
+ * adding to what it holds.
+ * @return 0, or -ENOMEM (@p vars then holds some of them; free it).
+ * Thread: control. The caller owns @p vars.
+ */
+int weir_rule_vars_defaults(struct weir_rule_vars *vars);
+
+/**
+ * Set (add or replace) one variable; @p name and @p value are copied.
+ * @param is_port  a port variable (port-groups), else an address one
+ * @return 0, -ENOMEM, or -EINVAL (name not [A-Za-z0-9_]+).
+ * Thread: control. The caller owns @p vars.
+ */
+int weir_rule_vars_set(struct weir_rule_vars *vars, bool is_port, const char *name,
+		       const char *value);
+
+/** Free every variable of @p vars and leave it empty (NULL safe).
+ *  Thread: control; no rule set holds on to @p vars after it was built. */
+void weir_rule_vars_free(struct weir_rule_vars *vars);
+
+/* ---- parse: the signature format (rules_parse_sig.c) ----------------- */
+
+/*
+ * The index of (gid, sid) over a list of parsed rules that both parsers
+ * use to refuse a duplicate in O(1) per rule (rules_parse_sid.c).
+ * Private to the parsers: a zero-initialised index is empty, and one that
+ * covers fewer entries than its list (the list was changed behind it) is
+ * rebuilt on the next lookup.
+ */
+struct weir_sid_slot;
+struct weir_sid_index {
+	struct weir_sid_slot *slots;
+	unsigned int cap; /* power of two, or 0 */
+	unsigned int n;   /* list entries the index covers */
+};
+
+/* One rule of the signature format as parsed (the parse stage's rule for
+ * that format; the list owns every string). */
+struct weir_sig_rule {
 	uint32_t sid;         /* the signature ID */
 	uint32_t rev;
 	unsigned int hs_flags; /* HS_FLAG_* as written; the compiler adds SINGLEMATCH */
@@ -33,19 +106,14 @@ struct weir_rule {
 };
 
 /*
- * A growable list of rules; a zero-initialised list is empty and valid.
- * The sid_* fields are the parser's private open-addressing index of IDs
- * (slot = index into v plus 1, 0 = free), kept so that duplicate IDs across
- * many files are found in O(1) per line; it is rebuilt whenever v changed
- * behind the parser's back (sid_n != n).
+ * A growable list of signature-format rules; a zero-initialised list is
+ * empty and valid. @sids is the parser's duplicate-ID index (gid 1).
  */
-struct weir_rule_list {
-	struct weir_rule *v;
+struct weir_sig_rule_list {
+	struct weir_sig_rule *v;
 	unsigned int n;
 	unsigned int cap;
-	unsigned int *sid_slots;
-	unsigned int sid_cap; /* power of two, or 0 */
-	unsigned int sid_n;   /* rules of v the index covers */
+	struct weir_sid_index sids;
 };
 
 /**
@@ -63,15 +131,20 @@ struct weir_rule_list {
  *         -errno when the file cannot be read (one diagnostic, line 0).
  * Thread: control; not reentrant on the same list.
  */
-int weir_rules_parse_sig_file(const char *path, struct weir_rule_list *list,
+int weir_rules_parse_sig_file(const char *path, struct weir_sig_rule_list *list,
 			      struct weir_diags *diags);
 
-/** Parse one line (no newline) as weir_rules_parse_sig_file() would. */
+/** Parse one line (no newline) as weir_rules_parse_sig_file() would, and
+ *  append it to @p list. @return 0, -EINVAL (diagnostic added), -ENOMEM.
+ *  Thread: control; the list owns what is appended. */
 int weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char *line,
-			      struct weir_rule_list *list, struct weir_diags *diags);
+			      struct weir_sig_rule_list *list, struct weir_diags *diags);
 
-/** Free every rule and string @p list owns and leave it empty (NULL safe). */
-void weir_rule_list_free(struct weir_rule_list *list);
+/** Free every rule and string @p list owns and leave it empty (NULL safe).
+ *  Thread: control. */
+void weir_sig_rule_list_free(struct weir_sig_rule_list *list);
+
+/* ---- compile: the run-time rule and the rule set (rules_compile.c) -- */
 
 /* Packet classes a rule can apply to (weir_rt_rule.protos). */
 enum weir_pclass {
@@ -87,13 +160,14 @@ enum weir_pclass {
 #define WEIR_RT_THRESH   0x4u /* threshold or detection_filter */
 #define WEIR_RT_PASS     0x8u /* action pass */
 
-struct weir_srule;
+struct weir_suri_rule;
+struct weir_suri_rule_list;
 struct weir_sprog;
-struct weir_rule_vars;
 
 /*
- * One rule of a built set, whatever file format it came from; its index
- * is its Hyperscan expression id. Immutable once the set is published.
+ * The run-time rule: one rule of a built set, whatever file format it came
+ * from; its index is its Hyperscan expression id. The set owns it and what
+ * it points to; read-only once the set is published.
  */
 struct weir_rt_rule {
 	uint32_t sid, rev, gid;
@@ -101,7 +175,7 @@ struct weir_rt_rule {
 	uint8_t protos;        /* bit (1 << WEIR_PCLASS_*) per class it applies to */
 	uint8_t flags;         /* WEIR_RT_* */
 	uint16_t group;        /* index of the group (database) holding it */
-	const struct weir_srule *sr;  /* header, dsize, thresholds; NULL for
+	const struct weir_suri_rule *sr;  /* header, dsize, thresholds; NULL for
 					 the signature format */
 	struct weir_sprog *prog;      /* confirm step; NULL when exact */
 	const char *signature; /* EVE alert.signature: msg, or the pattern as
@@ -127,10 +201,16 @@ struct weir_rgroup {
 	int cache_rebuilt;     /* its cache entry was corrupt or stale */
 };
 
-/* Per worker state owned by a rule set (sized at build for n_workers). */
+/* Per worker state owned by a rule set (sized at build for n_workers;
+ * rules_int.h). */
 struct weir_rs_worker;
 
-/* An immutable, compiled rule set. */
+/*
+ * A compiled rule set. Built and freed on the control side; once
+ * published, workers only read it, except for their own w[k] (written by
+ * worker k alone) and disabled[] (written by the control side with relaxed
+ * stores, read by workers with relaxed loads).
+ */
 struct weir_ruleset {
 	struct weir_rt_rule *rules;
 	unsigned int n_rules;
@@ -150,9 +230,9 @@ struct weir_ruleset {
 	unsigned int n_cache_rebuilt; /* groups whose cache entry was refused */
 	unsigned int n_skipped;      /* rules skipped (skip_invalid) */
 	uint64_t generation;         /* set by whoever publishes it */
-	/* owned storage */
-	void *own_sig;               /* struct weir_rule_list */
-	void *own_suri;              /* struct weir_srule_list */
+	/* owned storage: the parsed lists the run-time rules point into */
+	struct weir_sig_rule_list *own_sig;
+	struct weir_suri_rule_list *own_suri;
 };
 
 /* Options for weir_ruleset_build() / weir_ruleset_load(). */
@@ -172,11 +252,14 @@ struct weir_ruleset_opts {
  * every refused one is reported as "file:line: <hs text>".
  * @return the rule set, or NULL with errno (EINVAL: some rule refused and
  *         skip_invalid not set, or the set as a whole refused; ENOMEM).
- *         Thread: control.
+ * Thread: control (allocates, compiles). The caller owns the set and frees
+ * it with weir_ruleset_free(); @p opts and @p diags stay the caller's.
  */
-struct weir_ruleset *weir_ruleset_build(struct weir_rule_list *list,
+struct weir_ruleset *weir_ruleset_build(struct weir_sig_rule_list *list,
 					const struct weir_ruleset_opts *opts,
 					struct weir_diags *diags);
+
+/* ---- lifecycle (ruleset.c) ------------------------------------------- */
 
 /**
  * Load every file of @p paths and build one rule set: files ending in
@@ -185,15 +268,20 @@ struct weir_ruleset *weir_ruleset_build(struct weir_rule_list *list,
  * skip_invalid), after reporting every problem into @p diags; an
  * unreadable file gives its own errno (e.g. ENOENT) when it is the first
  * problem met. Thread: control (allocates, compiles, may take seconds).
+ * The caller owns the set (weir_ruleset_free()); @p opts->vars is only
+ * read during the call.
  */
 struct weir_ruleset *weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 				       const struct weir_ruleset_opts *opts,
 				       struct weir_diags *diags);
 
-/** Free everything the set owns (NULL safe). No worker may still use it. */
+/** Free everything the set owns (NULL safe). Thread: control, once no
+ *  worker can still reach @p rs (after the caller's grace period). */
 void weir_ruleset_free(struct weir_ruleset *rs);
 
-/* A packet as the rule set sees it. */
+/* ---- match: per packet (rules_match.c) ------------------------------- */
+
+/* A packet as the rule set sees it (the caller's; only read). */
 struct weir_scan_pkt {
 	const uint8_t *payload;
 	uint32_t len;
@@ -204,7 +292,8 @@ struct weir_scan_pkt {
 	uint64_t ts_ns;       /* packet time, for thresholds */
 };
 
-/** Called once per alert raised, in rule index order of matching. */
+/** Called once per alert raised, in rule index order of matching, on the
+ *  scanning worker's thread. */
 typedef void (*weir_alert_fn)(void *ctx, uint32_t rule_idx, uint32_t match_end);
 
 /* What one weir_ruleset_scan() call did. */
@@ -220,35 +309,47 @@ struct weir_scan_res {
  * Match one packet against the set as worker @p worker (< n_workers):
  * pick the groups for its class and destination port, scan, check each
  * candidate's header, dsize and confirm step, apply pass and thresholds,
- * and call @p fn for each alert. Hot path: no lock, no allocation.
+ * and call @p fn for each alert.
+ * Thread: worker @p worker only (it owns rs->w[worker]); several workers
+ * scan one set at once. Hot path: no lock, no allocation, no syscall.
  */
 void weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker,
 		       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
 		       struct weir_scan_res *res);
 
 /** The database of a set with exactly one group (every signature-format
- *  set), else NULL: what benchmarks hand to a bare hs_scan baseline. */
+ *  set), else NULL: what benchmarks hand to a bare hs_scan baseline. The
+ *  set keeps owning it. Thread: any holding the set. */
 static inline hs_database_t *
 weir_ruleset_sole_db(const struct weir_ruleset *rs)
 {
 	return rs->n_groups == 1 ? rs->groups[0].db : NULL;
 }
 
-/** Alerts raised by rule @p idx, summed over workers (relaxed reads). */
+/** Alerts raised by rule @p idx (0 when out of range), summed over
+ *  workers with relaxed reads, so it may lag the workers by a burst.
+ *  Thread: any holding the set (control: stats socket, metrics). */
 uint64_t weir_ruleset_hits(const struct weir_ruleset *rs, unsigned int idx);
 
-/** Disable (@p off true) or enable the rule with gid 1 and sid @p sid.
- *  @return rules changed (0 when no such sid). Any thread. */
+/** Disable (@p off true) or enable every rule of the set with sid
+ *  @p sid; workers drop a disabled rule's matches from their next packet
+ *  on (relaxed store, read relaxed by the workers).
+ *  @return rules changed (0 when no such sid). Thread: any holding the
+ *  set (in practice control). */
 unsigned int weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bool off);
 
+/* ---- reports (rules_report.c) ----------------------------------------- */
+
 /**
- * Print what `weir rules check` reports about @p rs: rules per group,
- * per keyword counts, database sizes, compile time.
+ * Print what `weir rules check` reports about @p rs to @p out: rules per
+ * group, per keyword counts, database sizes, compile time.
+ * Thread: control (stdio); never on the packet path.
  */
 void weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out);
 
-/** Print "note: ..." lines about the build that are not rule errors (a
- *  cache entry found corrupt or stale and rebuilt). */
+/** Print "note: ..." lines to @p out about the build that are not rule
+ *  errors (a cache entry found corrupt or stale and rebuilt).
+ *  Thread: control (stdio). */
 void weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out);
 
 #endif /* WEIR_RULES_H */

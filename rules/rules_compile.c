@@ -2,7 +2,7 @@
 /*
  * Rule compiler: the second step of rule loading on the control side. It
  * turns parsed rules (signature format and the Suricata subset) into one
- * immutable weir_ruleset:
+ * weir_ruleset, which workers only read once it is published:
  *
  *   parsed rules -> one weir_rt_rule each (+ Hyperscan plan, confirm step)
  *     -> each expression checked alone (every refusal with its file:line)
@@ -12,7 +12,9 @@
  *     -> per-worker state: scratch, dedup, hits, thresholds, pcre2 data
  *
  * Expression id i of any group is rules[i]: one expression per rule.
- * rules_scan.c is the hot half that uses all this.
+ * rules_compile_hs.c and rules_compile_confirm.c translate one rule's
+ * payload items; rules_match.c is the hot half that uses all this;
+ * ruleset.c loads files into it and frees it.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -22,7 +24,6 @@
 
 #include "rules.h"
 #include "rules_int.h"
-#include "suri.h"
 
 /* Bumped whenever what the compiler hands Hyperscan changes meaning, so a
  * cached database from an older weir is never used. */
@@ -137,7 +138,7 @@ compile_sig_text(const char *s)
 }
 
 static int
-compile_add_sig(struct cbuild *b, struct weir_rule *r)
+compile_add_sig(struct cbuild *b, struct weir_sig_rule *r)
 {
 	struct weir_rt_rule *rt;
 	struct cr *c;
@@ -197,46 +198,10 @@ compile_protos(enum weir_rproto p)
 
 /* Is any header condition more than "any"? */
 static int
-compile_has_header(const struct weir_srule *s)
+compile_has_header(const struct weir_suri_rule *s)
 {
 	return !s->src.any || !s->dst.any || !s->sport.any || !s->dport.any ||
 	       s->dsize_op != WEIR_DSIZE_NONE;
-}
-
-/* The union of two port sets, for `<>` rules' grouping. */
-static int
-compile_port_union(const struct weir_portset *a, const struct weir_portset *b,
-		   struct weir_portset *out)
-{
-	struct weir_port_range *v;
-	unsigned int i = 0, j = 0, n = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (a->any || b->any) {
-		out->any = true;
-		return 0;
-	}
-	v = calloc(a->n + b->n + 1, sizeof(*v));
-	if (v == NULL)
-		return -ENOMEM;
-	while (i < a->n || j < b->n) {
-		struct weir_port_range r;
-
-		if (j >= b->n || (i < a->n && a->r[i].lo <= b->r[j].lo))
-			r = a->r[i++];
-		else
-			r = b->r[j++];
-		if (n > 0 && (uint32_t)v[n - 1].hi + 1 >= r.lo) {
-			if (r.hi > v[n - 1].hi)
-				v[n - 1].hi = r.hi;
-		} else {
-			v[n++] = r;
-		}
-	}
-	out->r = v;
-	out->n = n;
-	out->any = n == 1 && v[0].lo == 0 && v[0].hi == 65535;
-	return 0;
 }
 
 /*
@@ -250,7 +215,7 @@ compile_port_union(const struct weir_portset *a, const struct weir_portset *b,
  * in Suricata either way for a positive content).
  */
 void
-weir_compile_dsize_depth(struct weir_srule *s)
+weir_compile_dsize_depth(struct weir_suri_rule *s)
 {
 	int64_t max;
 	unsigned int i;
@@ -283,7 +248,7 @@ weir_compile_dsize_depth(struct weir_srule *s)
 }
 
 /*
- * Roughly how many literal bytes an expression of suri_hs.c pins down:
+ * Roughly how many literal bytes an expression of rules_compile_hs.c pins down:
  * "\xHH" and plain letters/digits count one, gaps ("[\s\S]{d,w}",
  * "[\s\S]*"), anchors and group syntax count nothing.
  */
@@ -325,7 +290,7 @@ compile_literal_score(const char *e)
  * rule with several chains, or with negated parts, hands Hyperscan only
  * its most selective positive chain (Suricata's fast pattern idea: the
  * most literal bytes, never a prefilter-mode one when another exists),
- * and the confirm step (suri_match.c) decides the rest, negated contents
+ * and the confirm step (rules_match_confirm.c) decides the rest, negated contents
  * included, on the few packets that chain finds. A rule with no positive
  * chain is evaluated for every packet of its group.
  */
@@ -405,7 +370,7 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 }
 
 static int
-compile_add_suri(struct cbuild *b, struct weir_srule *s)
+compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 {
 	struct weir_rt_rule *rt;
 	struct cr *c;
@@ -444,7 +409,7 @@ compile_add_suri(struct cbuild *b, struct weir_srule *s)
 		}
 	}
 	if (s->bidir) {
-		rc = compile_port_union(&s->sport, &s->dport, &c->gports);
+		rc = weir_portset_union(&s->sport, &s->dport, &c->gports);
 		if (rc < 0)
 			goto err_nomem;
 		c->own_gports = 1;
@@ -1142,10 +1107,11 @@ compile_abort(struct cbuild *b)
 
 /* Keep the parsed lists inside the rule set: rt rules point into them. */
 static int
-compile_adopt(struct weir_ruleset *rs, struct weir_rule_list *sig, struct weir_srule_list *suri)
+compile_adopt(struct weir_ruleset *rs, struct weir_sig_rule_list *sig,
+	      struct weir_suri_rule_list *suri)
 {
-	struct weir_rule_list *ls = calloc(1, sizeof(*ls));
-	struct weir_srule_list *lu = calloc(1, sizeof(*lu));
+	struct weir_sig_rule_list *ls = calloc(1, sizeof(*ls));
+	struct weir_suri_rule_list *lu = calloc(1, sizeof(*lu));
 
 	if (ls == NULL || lu == NULL) {
 		free(ls);
@@ -1165,16 +1131,14 @@ compile_adopt(struct weir_ruleset *rs, struct weir_rule_list *sig, struct weir_s
 	return 0;
 }
 
-/* @p parse_bad: rules the parsers already refused (skip_invalid), so
- * that n_skipped counts every skipped rule. */
-static struct weir_ruleset *
-compile_lists(struct weir_rule_list *sig, struct weir_srule_list *suri,
-	      const struct weir_ruleset_opts *opts, struct weir_diags *diags,
-	      unsigned int parse_bad)
+struct weir_ruleset *
+weir_compile_lists(struct weir_sig_rule_list *sig, struct weir_suri_rule_list *suri,
+		   const struct weir_ruleset_opts *opts, struct weir_diags *diags,
+		   unsigned int parse_bad)
 {
 	struct cbuild b = { 0 };
-	struct weir_rule_list *ls;
-	struct weir_srule_list *lu;
+	struct weir_sig_rule_list *ls;
+	struct weir_suri_rule_list *lu;
 	struct weir_ruleset *rs;
 	unsigned int i;
 	int rc;
@@ -1182,8 +1146,8 @@ compile_lists(struct weir_rule_list *sig, struct weir_srule_list *suri,
 	b.rs = calloc(1, sizeof(*b.rs));
 	if (b.rs == NULL || compile_adopt(b.rs, sig, suri) < 0) {
 		free(b.rs);
-		weir_rule_list_free(sig);
-		weir_srule_list_free(suri);
+		weir_sig_rule_list_free(sig);
+		weir_suri_rule_list_free(suri);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -1217,115 +1181,8 @@ err:
 }
 
 struct weir_ruleset *
-weir_ruleset_build(struct weir_rule_list *list, const struct weir_ruleset_opts *opts,
+weir_ruleset_build(struct weir_sig_rule_list *list, const struct weir_ruleset_opts *opts,
 		   struct weir_diags *diags)
 {
-	return compile_lists(list, NULL, opts, diags, 0);
-}
-
-static int
-compile_is_suri(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n >= 6 && strcmp(path + n - 6, ".rules") == 0;
-}
-
-struct weir_ruleset *
-weir_ruleset_load(const char *const *paths, unsigned int n_paths,
-		  const struct weir_ruleset_opts *opts, struct weir_diags *diags)
-{
-	struct weir_rule_list sig = { 0 };
-	struct weir_srule_list suri = { 0 };
-	struct weir_rule_vars defvars = { 0 };
-	const struct weir_rule_vars *vars = opts ? opts->vars : NULL;
-	int skip = opts != NULL && opts->skip_invalid;
-	unsigned int i, diags_before;
-	int rc = 0, ret;
-
-	if (vars == NULL) {
-		if (weir_rule_vars_defaults(&defvars) < 0) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		vars = &defvars;
-	}
-	diags_before = diags != NULL ? diags->total : 0;
-	/* Parse every file before giving up, so one run reports every rule. */
-	for (i = 0; i < n_paths; i++) {
-		if (compile_is_suri(paths[i])) {
-			ret = weir_suri_parse_file(paths[i], vars, &suri, diags);
-			if (ret > 0)
-				ret = skip ? 0 : -EINVAL;
-		} else {
-			ret = weir_rules_parse_sig_file(paths[i], &sig, diags);
-			if (ret == -EINVAL && skip)
-				ret = 0;
-		}
-		if (ret == -ENOMEM) {
-			rc = ret;
-			break;
-		}
-		if (ret < 0 && (rc == 0 || (rc == -EINVAL && ret != -EINVAL)))
-			rc = rc == 0 ? ret : rc;
-	}
-	weir_rule_vars_free(&defvars);
-	if (rc == -EINVAL && (sig.n > 0 || suri.n > 0)) {
-		/* Refused anyway, but one run should list every problem: let
-		 * the compiler look at what did parse. */
-		struct weir_ruleset_opts o = { .skip_invalid = 1 };
-		struct weir_ruleset *probe = compile_lists(&sig, &suri, &o, diags, 0);
-
-		weir_ruleset_free(probe);
-	}
-	if (rc < 0) {
-		weir_rule_list_free(&sig);
-		weir_srule_list_free(&suri);
-		errno = -rc;
-		return NULL;
-	}
-	/* each refused rule or line left exactly one diagnostic */
-	return compile_lists(&sig, &suri, opts, diags,
-			     diags != NULL ? diags->total - diags_before : 0);
-}
-
-void
-weir_ruleset_free(struct weir_ruleset *rs)
-{
-	unsigned int i;
-
-	if (rs == NULL)
-		return;
-	for (i = 0; rs->w != NULL && i < rs->n_workers; i++) {
-		struct weir_rs_worker *w = &rs->w[i];
-
-		free(w->seen);
-		free(w->matched);
-		free(w->match_end);
-		free(w->hits);
-		hs_free_scratch(w->scratch);
-		weir_thresh_free(w->thr);
-		weir_match_ctx_free(w->mctx);
-	}
-	free(rs->w);
-	for (i = 0; i < rs->n_rules; i++) {
-		weir_sprog_free(rs->rules[i].prog);
-		free((char *)rs->rules[i].signature);
-	}
-	free(rs->rules);
-	for (i = 0; i < rs->n_groups; i++) {
-		hs_free_database(rs->groups[i].db);
-		free(rs->groups[i].always);
-	}
-	free(rs->groups);
-	free(rs->port_glist[0]);
-	free(rs->port_glist[1]);
-	free(rs->glists);
-	free((void *)rs->disabled);
-	hs_free_scratch(rs->scratch_proto);
-	weir_rule_list_free(rs->own_sig);
-	free(rs->own_sig);
-	weir_srule_list_free(rs->own_suri);
-	free(rs->own_suri);
-	free(rs);
+	return weir_compile_lists(list, NULL, opts, diags, 0);
 }

@@ -1,17 +1,438 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internals shared by the compiler (rules_compile.c) and the matcher
- * (rules_scan.c): the per-worker state a rule set owns. Tests may include
- * it; app/ must not.
+ * The contracts between the stages of rules/, below rules.h: the parsed
+ * Suricata rule (struct weir_suri_rule) and the modules that parse,
+ * compile and match it. Only rules/, tests and benchmarks include this
+ * header; every other folder sees rules.h alone.
+ *
+ *   parse (control; text -> parsed rules, no Hyperscan)
+ *     rules_parse_sig.c      "ID:/regex/flags" lines -> weir_sig_rule (rules.h)
+ *     rules_parse_suri.c     rule text -> weir_suri_rule (header, options,
+ *                            file:line:col)
+ *     rules_parse_addr.c     variables, address sets and port sets
+ *     rules_parse_class.c    built-in classification (classtype -> priority)
+ *     rules_parse_sid.c      the duplicate-(gid, sid) index of both parsers
+ *   compile (control; parsed rules -> weir_rt_rule and databases)
+ *     rules_compile.c        groups, databases, dispatch, per-worker state
+ *     rules_compile_hs.c     payload items -> Hyperscan expression(s)
+ *     rules_compile_confirm.c  payload items -> confirm program (PCRE2)
+ *     rules_dbcache.c        serialized Hyperscan databases cached on disk
+ *   match (workers; per packet: no allocation, lock, syscall or log)
+ *     rules_match.c          dispatch, scan, header checks, pass, alerts
+ *     rules_match_addr.c     address and port set membership
+ *     rules_match_confirm.c  exact evaluation of payload items
+ *     rules_pan.c            the `pan` scanner and the Luhn check
+ *     rules_thresh.c         threshold / detection_filter state, bounded
+ *   lifecycle (control)
+ *     ruleset.c              load, hits, disable, free
+ *     rules_report.c         what `weir rules check` prints
  */
 #ifndef WEIR_RULES_INT_H
 #define WEIR_RULES_INT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <hs/hs.h>
 
-#include "suri.h"
+#include "diag.h"
+#include "rules.h"
+
+/* ---- parse: the duplicate-sid index (rules_parse_sid.c) ------------- */
+
+/* The key of a rule in a struct weir_sid_index. */
+static inline uint64_t
+weir_sid_key(uint32_t gid, uint32_t sid)
+{
+	return (uint64_t)gid << 32 | sid;
+}
+
+/** The key of entry @p i of the list an index covers. */
+typedef uint64_t (*weir_sid_key_fn)(const void *list, unsigned int i);
+
+/**
+ * Make @p idx cover entries [0, @p n) of @p list (entry i has the key
+ * key_of(list, i)) with room for one more, rebuilding it when the list
+ * changed behind it. Of duplicate keys already in the list the first is
+ * indexed. @return 0 or -ENOMEM. Thread: control (the parsers).
+ */
+int weir_sid_index_sync(struct weir_sid_index *idx, const void *list, unsigned int n,
+			weir_sid_key_fn key_of);
+
+/** Position + 1 of the entry holding @p key, 0 when none. The index must
+ *  be in sync with its list. Thread: control. */
+unsigned int weir_sid_index_find(const struct weir_sid_index *idx, uint64_t key);
+
+/** Record that entry @p pos (the one just appended: the index's n) holds
+ *  @p key, which weir_sid_index_find() did not find. Cannot fail:
+ *  weir_sid_index_sync() left room for it. Thread: control. */
+void weir_sid_index_add(struct weir_sid_index *idx, uint64_t key, unsigned int pos);
+
+/** Free the index and leave it empty (NULL safe). Thread: control. */
+void weir_sid_index_free(struct weir_sid_index *idx);
+
+/* ---- parse: address and port sets (rules_parse_addr.c; membership
+ *      tests per packet in rules_match_addr.c) ------------------------- */
+
+/*
+ * Addresses are kept in one 128-bit space: IPv6 as is, IPv4 a.b.c.d as the
+ * v4-mapped ::ffff:a.b.c.d, so one sorted range list serves both families.
+ */
+struct weir_ip_range {
+	uint8_t lo[16]; /* network order, inclusive */
+	uint8_t hi[16];
+};
+
+/* A set of addresses: sorted, disjoint, non-adjacent ranges. */
+struct weir_addrset {
+	struct weir_ip_range *r;
+	unsigned int n;
+	bool any; /* every address (n is then 1 and r covers all) */
+};
+
+struct weir_port_range {
+	uint16_t lo, hi; /* inclusive */
+};
+
+/* A set of ports: sorted, disjoint, non-adjacent ranges. */
+struct weir_portset {
+	struct weir_port_range *r;
+	unsigned int n;
+	bool any;
+};
+
+/**
+ * Parse an address field ("any", "1.2.3.4", "10.0.0.0/8", "2001:db8::/32",
+ * "[a,b,!c]", "!x", "$VAR", nested lists, variables within lists).
+ * Negation is a complement over the whole 128-bit space.
+ * @param err  on failure, a reason ("unknown variable $FOO", "bad CIDR
+ *             prefix /33", ...) is written here
+ * @param err_off on failure, the byte offset in @p text of the problem
+ * @return 0, -EINVAL (bad text, unknown or recursive variable, set that is
+ *         empty after negation), -ENOMEM.
+ * Thread: control. *out is the caller's (weir_addrset_free()).
+ */
+int weir_addrset_parse(const char *text, const struct weir_rule_vars *vars,
+		       struct weir_addrset *out, char *err, size_t errlen, unsigned int *err_off);
+
+/** Same for ports: "any", "80", "1024:", ":1023", "80:90", "[80,443,!8080]",
+ *  "!80", "$HTTP_PORTS". Ranges with lo > hi, ports > 65535 are errors.
+ *  Thread: control. *out is the caller's (weir_portset_free()). */
+int weir_portset_parse(const char *text, const struct weir_rule_vars *vars,
+		       struct weir_portset *out, char *err, size_t errlen, unsigned int *err_off);
+
+/** @p out = @p a union @p b (for `<>` rules' grouping); *out is the
+ *  caller's to free. @return 0 or -ENOMEM. Thread: control. */
+int weir_portset_union(const struct weir_portset *a, const struct weir_portset *b,
+		       struct weir_portset *out);
+
+/** Free the ranges of @p s and leave it empty (NULL safe). Thread: control. */
+void weir_addrset_free(struct weir_addrset *s);
+void weir_portset_free(struct weir_portset *s);
+
+/** Does @p s contain the address? @p ip_version 4 (addr[0..3]) or 6.
+ *  Thread: any (workers: per packet). Binary search, no allocation. */
+bool weir_addrset_has(const struct weir_addrset *s, unsigned int ip_version,
+		      const uint8_t *addr);
+
+/** Does @p s contain @p port? Thread: any (workers: per packet). */
+bool weir_portset_has(const struct weir_portset *s, uint16_t port);
+
+/* ---- parse: the Suricata subset (rules_parse_suri.c) ---------------- */
+
+enum weir_action {
+	WEIR_ACTION_ALERT = 0,
+	WEIR_ACTION_PASS,
+};
+
+enum weir_rproto {
+	WEIR_RPROTO_IP = 0, /* any IP protocol */
+	WEIR_RPROTO_TCP,
+	WEIR_RPROTO_UDP,
+	WEIR_RPROTO_ICMP, /* ICMP and ICMPv6 */
+	WEIR_RPROTO_N,
+};
+
+enum weir_item_kind {
+	WEIR_ITEM_CONTENT = 0,
+	WEIR_ITEM_PCRE,
+	WEIR_ITEM_PAN, /* our `pan` keyword: a Luhn-valid card number */
+};
+
+/* pcre flags (weir_item.pcre_flags) */
+#define WEIR_PCRE_I 0x1u /* caseless */
+#define WEIR_PCRE_S 0x2u /* dot matches newline */
+#define WEIR_PCRE_M 0x4u /* multiline ^ $ */
+#define WEIR_PCRE_X 0x8u /* extended */
+
+/*
+ * One payload condition, in rule order. Relative items (has_distance or
+ * has_within for content, `R` for pcre, `pan` never) are anchored at the
+ * end of the previous item's match; the others search from the payload
+ * start. `luhn` after an item sets that item's luhn flag.
+ */
+struct weir_item {
+	enum weir_item_kind kind;
+	bool negated;      /* content:!"..." or pcre:!"/../" */
+	bool nocase;       /* content */
+	bool fast_pattern; /* accepted, no effect on semantics */
+	bool relative;     /* content: has_distance || has_within; pcre: R */
+	bool has_offset, has_depth, has_distance, has_within;
+	int32_t offset;    /* >= 0 */
+	int32_t depth;     /* >= 1, >= content length */
+	int32_t distance;  /* may be negative */
+	int32_t within;    /* >= 1, >= content length */
+	bool luhn;         /* match must contain a Luhn-valid digit run */
+	uint8_t *bytes;    /* content, escapes and |hex| decoded */
+	uint32_t len;
+	char *pcre;        /* pcre pattern without delimiters (NUL terminated) */
+	uint32_t pcre_flags; /* WEIR_PCRE_* */
+	unsigned int col;  /* 1-based column of the keyword, for diagnostics */
+};
+
+enum weir_dsize_op {
+	WEIR_DSIZE_NONE = 0,
+	WEIR_DSIZE_EQ,    /* dsize:N */
+	WEIR_DSIZE_NE,    /* dsize:!N */
+	WEIR_DSIZE_LT,    /* dsize:<N */
+	WEIR_DSIZE_GT,    /* dsize:>N */
+	WEIR_DSIZE_RANGE, /* dsize:A<>B  (A < size < B, as Suricata) */
+};
+
+enum weir_thresh_type {
+	WEIR_THRESH_NONE = 0,
+	WEIR_THRESH_LIMIT,     /* alert on the first `count` per window */
+	WEIR_THRESH_THRESHOLD, /* alert on every `count`-th */
+	WEIR_THRESH_BOTH,      /* once per window, after `count` */
+	WEIR_THRESH_DETECTION, /* detection_filter: alert after `count` */
+};
+
+struct weir_thresh_spec {
+	enum weir_thresh_type type;
+	bool by_dst;       /* track by_dst; by_src otherwise */
+	uint32_t count;    /* >= 1 */
+	uint32_t seconds;  /* >= 1 */
+};
+
+struct weir_suri_rule {
+	enum weir_action action;
+	enum weir_rproto proto;
+	struct weir_addrset src, dst;
+	struct weir_portset sport, dport;
+	bool bidir;        /* <> */
+	uint32_t sid, rev, gid; /* rev and gid default to 1 */
+	char *msg;         /* "" when absent */
+	char *classtype;   /* NULL when absent */
+	uint32_t priority; /* priority keyword, else the classtype's, else 3 */
+	char *metadata;    /* "k v, k v" as written (all metadata keywords
+			      joined by ", "), NULL when absent */
+	char *reference;   /* same for reference */
+	struct weir_item *items;
+	unsigned int n_items;
+	enum weir_dsize_op dsize_op;
+	uint32_t dsize_lo, dsize_hi; /* EQ/NE/LT/GT use dsize_lo */
+	struct weir_thresh_spec threshold;
+	struct weir_thresh_spec detection_filter;
+	char *file;        /* owned */
+	unsigned int line;
+	char *text;        /* the rule as written (joined continuation lines) */
+};
+
+struct weir_suri_rule_list {
+	struct weir_suri_rule *v;
+	unsigned int n, cap;
+};
+
+/**
+ * Parse one .rules file, appending every rule that parsed to @p out.
+ * Lines: rules, blank lines, '#' comments (a commented-out rule is a
+ * comment), a trailing '\' continues a rule on the next line. Each bad
+ * rule adds one diagnostic "file:line:col: keyword: reason" and is
+ * skipped; parsing goes on. Duplicate sid (gid+sid) across everything in
+ * @p out is an error naming the first place.
+ * @return number of bad rules (>= 0), or -errno when the file cannot be
+ *         read (one diagnostic, line 0).
+ * Thread: control.
+ */
+int weir_rules_parse_suri_file(const char *path, const struct weir_rule_vars *vars,
+			 struct weir_suri_rule_list *out, struct weir_diags *diags);
+
+/** Parse one rule text (no trailing newline). @return 0, or -EINVAL with one
+ *  diagnostic added (the rule is not appended). */
+int weir_rules_parse_suri_rule(const char *file, unsigned int line, const char *text,
+			 const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
+			 struct weir_diags *diags);
+
+/** Free what @p r owns (not @p r: rules live by value in a list) and zero
+ *  it; the list form frees every rule and the array (both NULL safe).
+ *  Thread: control, once no built rule set points into the list. */
+void weir_suri_rule_free(struct weir_suri_rule *r);
+void weir_suri_rule_list_free(struct weir_suri_rule_list *l);
+
+/** Built-in classification (Suricata's classification.config):
+ *  @return priority 1..4 of @p classtype, or 0 when unknown; *description
+ *  (when not NULL) points into a static table. Thread: any. */
+unsigned int weir_classtype_priority(const char *classtype, const char **description);
+
+/* ---- match: the `pan` scanner and Luhn (rules_pan.c) ---------------- */
+
+struct weir_pan_match {
+	uint32_t start;  /* offset of the first digit */
+	uint32_t end;    /* offset just past the last digit */
+	uint8_t n_digits;
+};
+
+/** Luhn check over @p n ASCII digits (separators not allowed here).
+ *  Thread: any; no allocation. */
+bool weir_luhn_ok(const uint8_t *digits, size_t n);
+
+/**
+ * Find card numbers in @p data: 13 to 19 digits, optionally grouped by
+ * single spaces or dashes (one kind per number), not adjacent to another
+ * digit, that pass the Luhn check and start with a known issuer prefix
+ * (see rules_pan.c). Writes at most @p max matches in order of start.
+ * @return number of matches found (may exceed @p max: only @p max written).
+ * Hot path: no allocation.
+ */
+unsigned int weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_match *out,
+			   unsigned int max);
+
+/** Does [data, data+len) contain a Luhn-valid run of 13..19 consecutive
+ *  digits (the `luhn` keyword's check of a match)? Thread: any; no
+ *  allocation. */
+bool weir_luhn_in(const uint8_t *data, size_t len);
+
+/* ---- compile: payload items -> Hyperscan (rules_compile_hs.c) ------- */
+
+/* One Hyperscan expression of a plan. */
+struct weir_hs_expr {
+	char *expr;        /* NUL-terminated, for hs_compile_ext_multi */
+	unsigned int flags; /* HS_FLAG_*: DOTALL etc., PREFILTER when used;
+			       never SINGLEMATCH/QUIET (the compiler adds) */
+	bool has_ext;
+	hs_expr_ext_t ext; /* min_offset/max_offset bounds */
+	bool negated;      /* appears negated in the combination */
+};
+
+/*
+ * How one rule's payload items are decided by Hyperscan. Items split into
+ * chains (an absolute item and the relative items that follow it); each
+ * chain becomes one expression. One expression: it is the rule's match.
+ * Several: the compiler makes them HS_FLAG_QUIET and adds a logical
+ * combination (AND of all, `!` for negated ones) as the rule's match.
+ */
+struct weir_hs_plan {
+	struct weir_hs_expr *sub;
+	unsigned int n_sub; /* 0 when `always` */
+	bool exact;   /* true: a plan match is exactly the payload conditions;
+			 false: candidates must be confirmed by weir_sprog_match */
+	bool always;  /* nothing Hyperscan can look for (no items, only
+			 negated items, only pan): the rule is a candidate for
+			 every packet of its group, confirmed by weir_sprog_match
+			 when it has items */
+};
+
+/**
+ * Translate @p r's items. @return 0, or -EINVAL with a reason in @p err
+ * (e.g. pcre rejected by Hyperscan even in prefilter mode, with its text)
+ * and the offending item's column in @p err_col; -ENOMEM.
+ * Thread: control. *out is the caller's (weir_hs_plan_free()).
+ */
+int weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out, char *err,
+		       size_t errlen, unsigned int *err_col);
+/** Free what @p p owns and zero it (NULL safe). Thread: control. */
+void weir_hs_plan_free(struct weir_hs_plan *p);
+
+/* ---- the confirm step: built by rules_compile_confirm.c, run per
+ *      packet by rules_match_confirm.c -------------------------------- */
+
+struct weir_sprog;      /* one rule's items, pcre2 patterns compiled */
+struct weir_match_ctx;  /* per worker: pcre2 match data, pan cache */
+
+/** Compile @p r's items (PCRE2 for pcre items). @return 0, or -EINVAL with
+ *  PCRE2's reason in @p err and the item's column; -ENOMEM. A rule with no
+ *  items gives a program that always matches. Thread: control; *out is
+ *  the caller's (weir_sprog_free()) and does not point into @p r. */
+int weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *err,
+		     size_t errlen, unsigned int *err_col);
+/** Free a program (NULL safe). Thread: control, once no worker can run it. */
+void weir_sprog_free(struct weir_sprog *p);
+
+/** A worker's confirm-step context (PCRE2 match data, pan cache), owned
+ *  by the rule set's per-worker state. NULL with errno ENOMEM.
+ *  Thread: control (at build); used only by its worker afterwards. */
+struct weir_match_ctx *weir_match_ctx_new(void);
+/** Free @p c (NULL safe). Thread: control, once its worker is done. */
+void weir_match_ctx_free(struct weir_match_ctx *c);
+
+/** Forget per-packet caches (the pan scan of the last payload). Call once
+ *  per packet before the first weir_sprog_match(). Thread: @p c's worker. */
+void weir_match_ctx_reset(struct weir_match_ctx *c);
+
+/**
+ * Suricata's payload inspection of @p p over [payload, payload+len):
+ * every item holds, relative items backtracking over earlier matches as
+ * Suricata does. Hot path: no allocation, no syscall.
+ */
+bool weir_sprog_match(const struct weir_sprog *p, const uint8_t *payload, uint32_t len,
+		      struct weir_match_ctx *ctx);
+
+/* ---- match: threshold / detection_filter (rules_thresh.c) ---------- */
+
+struct weir_thresh_table; /* per worker, fixed capacity, no locks */
+
+/** @p capacity entries (rounded up to a power of two). NULL on ENOMEM.
+ *  Thread: control (at build); the table then belongs to one worker. */
+struct weir_thresh_table *weir_thresh_new(unsigned int capacity);
+/** Free @p t (NULL safe). Thread: control, once its worker is done. */
+void weir_thresh_free(struct weir_thresh_table *t);
+
+/**
+ * Account one match of rule @p rule_idx for the tracked address @p addr
+ * (16 bytes, v4-mapped for IPv4) at @p now_ns (packet time) and say
+ * whether it raises an alert under @p spec. When the table is full the
+ * oldest entry in the probe window is evicted (counted).
+ * Hot path: no allocation.
+ */
+bool weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spec *spec,
+		       uint32_t rule_idx, const uint8_t *addr, uint64_t now_ns);
+
+/** Entries evicted so far (a bounded table forgets; this says how often).
+ *  Thread: its worker, or any with a relaxed view of the count. */
+uint64_t weir_thresh_evictions(const struct weir_thresh_table *t);
+
+/* ---- compile: compiled-database cache (rules_dbcache.c) ------------ */
+
+struct weir_dbkey {
+	uint8_t sha256[32];
+};
+
+/**
+ * Key of one compile: SHA-256 over every input of hs_compile_ext_multi
+ * (expressions, flags, ids, ext fields, mode), @p weir_compiler_version,
+ * hs_version() and this host's hs_platform_info_t.
+ * @return 0, -EINVAL (bad arguments), -ENOMEM or -EIO (a libcrypto
+ * failure). Thread: control.
+ */
+int weir_dbkey_compute(const char *const *exprs, const unsigned int *flags,
+		       const unsigned int *ids, const hs_expr_ext_t *const *ext,
+		       unsigned int n, unsigned int mode, const char *weir_compiler_version,
+		       struct weir_dbkey *out);
+
+/**
+ * Load the database cached under @p key in directory @p dir.
+ * @return 0 (hit, *db set), -ENOENT (miss), -EINVAL (entry corrupt, for
+ *         another Hyperscan version or platform: it is removed and the
+ *         caller rebuilds; never trusted), or another -errno.
+ * Thread: control (file I/O). *db is the caller's (hs_free_database()).
+ */
+int weir_dbcache_load(const char *dir, const struct weir_dbkey *key, hs_database_t **db);
+
+/** Store @p db under @p key (write to a temp file, fsync, rename: readers
+ *  never see half an entry; creates @p dir). @return 0 or -errno.
+ *  Thread: control (file I/O); @p db stays the caller's. */
+int weir_dbcache_store(const char *dir, const struct weir_dbkey *key, const hs_database_t *db);
 
 /*
  * One worker's private state for one rule set. Written by that worker
@@ -35,12 +456,27 @@ struct weir_rs_worker {
 	uint8_t pass;         /* a pass rule matched this packet */
 } __attribute__((aligned(64)));
 
-/** Suricata's dsize-as-depth on @p s's contents (see rules_compile.c);
- *  applied before weir_hs_plan_build(). Exposed for the same reason. */
-void weir_compile_dsize_depth(struct weir_srule *s);
+/* ---- compile internals (rules_compile.c) ---------------------------- */
 
 /**
- * The compiler's policy for a plan of suri_hs.c: keep only the most
+ * Compile the parsed lists (either may be NULL; both taken over: emptied,
+ * on failure too) into a rule set, as weir_ruleset_build() does for one
+ * signature list. @p parse_bad: rules the parsers already refused
+ * (skip_invalid), so that n_skipped counts every skipped rule.
+ * @return the set, or NULL with errno. Thread: control; the caller owns
+ * the set.
+ */
+struct weir_ruleset *weir_compile_lists(struct weir_sig_rule_list *sig,
+					struct weir_suri_rule_list *suri,
+					const struct weir_ruleset_opts *opts,
+					struct weir_diags *diags, unsigned int parse_bad);
+
+/** Suricata's dsize-as-depth on @p s's contents (see rules_compile.c);
+ *  applied before weir_hs_plan_build(). Exposed for the same reason. */
+void weir_compile_dsize_depth(struct weir_suri_rule *s);
+
+/**
+ * The compiler's policy for a plan of rules_compile_hs.c: keep only the most
  * selective positive chain when there are several or any negated part
  * (logical combinations cost ~7 ns per packet each), and leave the rest
  * to the confirm step. Exposed so benchmarks compile what weir compiles.

@@ -2,7 +2,7 @@
 /*
  * Signature-file parser: the first step of rule loading on the control
  * side. It turns Hyperscan's "ID:/regex/flags{ext} #comment" lines into a
- * weir_rule_list that rules_compile.c then hands to Hyperscan. It checks
+ * weir_sig_rule_list that rules_compile.c then hands to Hyperscan. It checks
  * only the syntax around the regex (ID, delimiters, flag letters, extended
  * parameters, duplicate IDs); the regex itself is judged by Hyperscan at
  * compile time, which reports against the same file:line kept here. Every
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "rules_int.h"
 
 /* The letters Hyperscan's own tools use (util/ExpressionParser.rl). */
 static const struct {
@@ -98,7 +98,7 @@ sig_is_rule_tail(const char *s)
 }
 
 static void
-sig_rule_clear(struct weir_rule *r)
+sig_rule_clear(struct weir_sig_rule *r)
 {
 	free(r->pattern);
 	free(r->text);
@@ -107,7 +107,7 @@ sig_rule_clear(struct weir_rule *r)
 }
 
 void
-weir_rule_list_free(struct weir_rule_list *list)
+weir_sig_rule_list_free(struct weir_sig_rule_list *list)
 {
 	unsigned int i;
 
@@ -116,66 +116,21 @@ weir_rule_list_free(struct weir_rule_list *list)
 	for (i = 0; i < list->n; i++)
 		sig_rule_clear(&list->v[i]);
 	free(list->v);
-	free(list->sid_slots);
+	weir_sid_index_free(&list->sids);
 	memset(list, 0, sizeof(*list));
 }
 
-static unsigned int
-sig_hash(uint32_t sid, unsigned int cap)
+/* The duplicate-ID index's key of entry @p i: signatures have gid 1. */
+static uint64_t
+sig_key_of(const void *list, unsigned int i)
 {
-	/* Fibonacci hashing: IDs are often consecutive, so spread them. */
-	return (unsigned int)((sid * 2654435761u) & (cap - 1));
-}
-
-/* Slot holding @p sid, or the free slot where it would go. */
-static unsigned int *
-sig_index_slot(const struct weir_rule_list *list, uint32_t sid)
-{
-	unsigned int h = sig_hash(sid, list->sid_cap);
-
-	while (list->sid_slots[h] != 0 && list->v[list->sid_slots[h] - 1].sid != sid)
-		h = (h + 1) & (list->sid_cap - 1);
-	return &list->sid_slots[h];
-}
-
-/*
- * Make the index cover list->v[0..n) with room for one more, keeping the
- * load factor at or below one half so probe chains stay short.
- */
-static int
-sig_index_prepare(struct weir_rule_list *list)
-{
-	unsigned int cap, i, *slots;
-
-	if (list->sid_n == list->n && list->sid_cap >= 2 * (list->n + 1))
-		return 0;
-	cap = list->sid_cap ? list->sid_cap : 64;
-	while (cap < 4 * (list->n + 1)) {
-		if (cap > UINT_MAX / 2)
-			return -ENOMEM;
-		cap *= 2;
-	}
-	slots = calloc(cap, sizeof(*slots));
-	if (slots == NULL)
-		return -ENOMEM;
-	free(list->sid_slots);
-	list->sid_slots = slots;
-	list->sid_cap = cap;
-	for (i = 0; i < list->n; i++) {
-		unsigned int *slot = sig_index_slot(list, list->v[i].sid);
-
-		/* A list built elsewhere may hold duplicates: keep the first. */
-		if (*slot == 0)
-			*slot = i + 1;
-	}
-	list->sid_n = list->n;
-	return 0;
+	return weir_sid_key(1, ((const struct weir_sig_rule_list *)list)->v[i].sid);
 }
 
 static int
-sig_list_reserve(struct weir_rule_list *list)
+sig_list_reserve(struct weir_sig_rule_list *list)
 {
-	struct weir_rule *v;
+	struct weir_sig_rule *v;
 	unsigned int cap;
 
 	if (list->n < list->cap)
@@ -337,37 +292,37 @@ sig_parse_ext(const char *file, unsigned int lineno, const char *line, const cha
 
 /* Add the parsed rule to @p list unless its ID is taken. */
 static int
-sig_list_add(struct weir_rule_list *list, struct weir_rule *r, struct weir_diags *diags)
+sig_list_add(struct weir_sig_rule_list *list, struct weir_sig_rule *r, struct weir_diags *diags)
 {
-	unsigned int *slot;
+	unsigned int first;
 	int rc;
 
-	rc = sig_index_prepare(list);
+	rc = weir_sid_index_sync(&list->sids, list, list->n, sig_key_of);
 	if (rc < 0)
 		return rc;
-	slot = sig_index_slot(list, r->sid);
-	if (*slot != 0) {
-		const struct weir_rule *first = &list->v[*slot - 1];
+	first = weir_sid_index_find(&list->sids, weir_sid_key(1, r->sid));
+	if (first != 0) {
+		const struct weir_sig_rule *f = &list->v[first - 1];
 
 		weir_diag_add(diags, r->file, r->line, 0, NULL,
-			      "duplicate rule ID %u (first defined at %s:%u)", r->sid,
-			      first->file, first->line);
+			      "duplicate rule ID %u (first defined at %s:%u)", r->sid, f->file,
+			      f->line);
 		return -EINVAL;
 	}
 	rc = sig_list_reserve(list);
 	if (rc < 0)
 		return rc;
 	list->v[list->n] = *r;
-	*slot = ++list->n;
-	list->sid_n = list->n;
+	weir_sid_index_add(&list->sids, weir_sid_key(1, r->sid), list->n);
+	list->n++;
 	return 0;
 }
 
 int
 weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char *line,
-			  struct weir_rule_list *list, struct weir_diags *diags)
+			  struct weir_sig_rule_list *list, struct weir_diags *diags)
 {
-	struct weir_rule r = { 0 };
+	struct weir_sig_rule r = { 0 };
 	const char *p = line, *colon, *open, *close, *q, *text_end;
 	int rc = 0;
 
@@ -476,7 +431,7 @@ err_clear_rule:
 }
 
 int
-weir_rules_parse_sig_file(const char *path, struct weir_rule_list *list,
+weir_rules_parse_sig_file(const char *path, struct weir_sig_rule_list *list,
 			  struct weir_diags *diags)
 {
 	unsigned int lineno = 0;

@@ -73,7 +73,7 @@ fuzz_write_file(const uint8_t *data, size_t size)
 }
 
 static bool
-fuzz_rule_eq(const struct weir_rule *a, const struct weir_rule *b)
+fuzz_rule_eq(const struct weir_sig_rule *a, const struct weir_sig_rule *b)
 {
 	return a->sid == b->sid && a->rev == b->rev && a->hs_flags == b->hs_flags &&
 	       a->line == b->line && a->has_ext == b->has_ext &&
@@ -84,7 +84,7 @@ fuzz_rule_eq(const struct weir_rule *a, const struct weir_rule *b)
 
 /* A deep copy of @p r, so that later changes to the list's own are seen. */
 static void
-fuzz_rule_copy(struct weir_rule *dst, const struct weir_rule *r)
+fuzz_rule_copy(struct weir_sig_rule *dst, const struct weir_sig_rule *r)
 {
 	*dst = *r;
 	dst->pattern = strdup(r->pattern);
@@ -95,7 +95,7 @@ fuzz_rule_copy(struct weir_rule *dst, const struct weir_rule *r)
 
 /* What a freshly accepted rule from line @p lineno must look like. */
 static void
-fuzz_check_rule(const struct weir_rule *r, const char *line, unsigned int lineno)
+fuzz_check_rule(const struct weir_sig_rule *r, const char *line, unsigned int lineno)
 {
 	size_t plen = strlen(r->pattern);
 
@@ -140,7 +140,7 @@ fuzz_cmp_sid(const void *a, const void *b)
  * fails with a diagnostic.
  */
 static void
-fuzz_compile(struct weir_rule_list *list, bool skip_invalid)
+fuzz_compile(struct weir_sig_rule_list *list, bool skip_invalid)
 {
 	struct weir_ruleset_opts opts = {.skip_invalid = skip_invalid};
 	unsigned int n = list->n, i;
@@ -177,8 +177,8 @@ fuzz_compile(struct weir_rule_list *list, bool skip_invalid)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct weir_rule_list list = {0}, flist = {0};
-	struct weir_rule *shadow = NULL;
+	struct weir_sig_rule_list list = {0}, flist = {0};
+	struct weir_sig_rule *shadow = NULL;
 	struct weir_diags ds, fds;
 	unsigned int lineno = 0, n_diags = 0, n_rules, i;
 	const uint8_t *p = data, *end = data + size;
@@ -291,8 +291,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(shadow);
 	free(line);
-	weir_rule_list_free(&list);
-	weir_rule_list_free(&flist);
+	weir_sig_rule_list_free(&list);
+	weir_sig_rule_list_free(&flist);
 	weir_diags_free(&ds);
 	weir_diags_free(&fds);
 	return 0;

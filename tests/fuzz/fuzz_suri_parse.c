@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fuzz target for the Suricata rule parser (rules/suri_parse.c, with
- * suri_addr.c for the header's addresses and ports and suri_class.c for
+ * Fuzz target for the Suricata rule parser (rules/rules_parse_suri.c, with
+ * rules_parse_addr.c for the header's addresses and ports and rules_parse_class.c for
  * classtype): rule files come from operators and from feeds nobody on the
  * team wrote. One input is one .rules file, read by
- * weir_suri_parse_file() from a memfd.
+ * weir_rules_parse_suri_file() from a memfd.
  *
  * Invariants:
  * - the return is the number of bad rules, and there is exactly one
@@ -12,11 +12,11 @@
  *   inside that line (at most one past its end);
  * - every rule that parsed is well formed (see fuzz_check_rule: sid > 0,
  *   (gid, sid) unique, text trimmed and non-empty, priority 1..255, a known
- *   classtype, non-empty address and port sets, items as suri.h promises:
+ *   classtype, non-empty address and port sets, items as rules_int.h promises:
  *   content length >= 1, depth/within >= length, never absolute and
  *   relative on one content, `relative` = distance || within, luhn only on
  *   a positive content or pcre, dsize and threshold in range);
- * - a rule's text is the rule: weir_suri_parse_rule() on r->text gives
+ * - a rule's text is the rule: weir_rules_parse_suri_rule() on r->text gives
  *   the same rule, field by field (columns aside: the text is trimmed and
  *   joined), and no diagnostic;
  * - the same file parsed again into the same list adds nothing: every rule
@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "suri.h"
+#include "rules_int.h"
 
 #define FUZZ_SURI_DIAGS 4096
 
@@ -76,7 +76,7 @@ fuzz_str_eq(const char *a, const char *b)
 }
 
 static void
-fuzz_check_item(const struct weir_srule *r, const struct weir_item *it, unsigned int i)
+fuzz_check_item(const struct weir_suri_rule *r, const struct weir_item *it, unsigned int i)
 {
 	FUZZ_CHECK(it->col >= 1, "sid %u item %u: column 0", r->sid, i);
 	switch (it->kind) {
@@ -131,7 +131,7 @@ fuzz_check_item(const struct weir_srule *r, const struct weir_item *it, unsigned
 }
 
 static void
-fuzz_check_rule(const struct weir_srule *r, unsigned int n_lines)
+fuzz_check_rule(const struct weir_suri_rule *r, unsigned int n_lines)
 {
 	size_t tlen = r->text != NULL ? strlen(r->text) : 0;
 	unsigned int i, n_fp = 0;
@@ -211,7 +211,7 @@ fuzz_item_eq(const struct weir_item *a, const struct weir_item *b)
 }
 
 static bool
-fuzz_rule_eq(const struct weir_srule *a, const struct weir_srule *b)
+fuzz_rule_eq(const struct weir_suri_rule *a, const struct weir_suri_rule *b)
 {
 	unsigned int i;
 
@@ -250,7 +250,7 @@ fuzz_cmp_id(const void *x, const void *y)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct weir_srule_list list = { 0 }, one = { 0 };
+	struct weir_suri_rule_list list = { 0 }, one = { 0 };
 	unsigned int n_lines = 0, i, n_rules;
 	size_t *line_len, cur = 0, k;
 	struct weir_diags ds, ods;
@@ -279,7 +279,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		line_len[n_lines++] = cur;
 
 	FUZZ_CHECK(weir_diags_init(&ds, FUZZ_SURI_DIAGS) == 0, "out of memory");
-	rc = weir_suri_parse_file(g_path, &g_vars, &list, &ds);
+	rc = weir_rules_parse_suri_file(g_path, &g_vars, &list, &ds);
 	FUZZ_CHECK(rc >= 0, "parse_file rc %d", rc);
 	FUZZ_CHECK(ds.total == (unsigned int)rc, "%d bad rules, %u diagnostics", rc, ds.total);
 	for (i = 0; i < ds.n; i++) {
@@ -299,20 +299,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ids != NULL, "out of memory");
 	FUZZ_CHECK(weir_diags_init(&ods, 4) == 0, "out of memory");
 	for (i = 0; i < n_rules; i++) {
-		const struct weir_srule *r = &list.v[i];
+		const struct weir_suri_rule *r = &list.v[i];
 
 		fuzz_check_rule(r, n_lines);
 		ids[i] = (uint64_t)r->gid << 32 | r->sid;
 
 		/* The text alone gives the same rule. */
 		ods.n = ods.total = 0;
-		rc2 = weir_suri_parse_rule(g_path, r->line, r->text, &g_vars, &one, &ods);
+		rc2 = weir_rules_parse_suri_rule(g_path, r->line, r->text, &g_vars, &one, &ods);
 		FUZZ_CHECK(rc2 == 0 && ods.total == 0 && one.n == 1,
 			   "sid %u: its text alone gives rc %d, %u diagnostics (%s)", r->sid, rc2,
 			   ods.total, ods.n > 0 ? ods.v[0].msg : "");
 		FUZZ_CHECK(fuzz_rule_eq(r, &one.v[0]), "sid %u: its text parses differently",
 			   r->sid);
-		weir_srule_list_free(&one);
+		weir_suri_rule_list_free(&one);
 	}
 	qsort(ids, n_rules, sizeof(*ids), fuzz_cmp_id);
 	for (i = 1; i < n_rules; i++)
@@ -321,14 +321,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Again into the same list: all duplicates now. */
 	ds.n = ds.total = 0;
-	rc2 = weir_suri_parse_file(g_path, &g_vars, &list, &ds);
+	rc2 = weir_rules_parse_suri_file(g_path, &g_vars, &list, &ds);
 	FUZZ_CHECK(rc2 == rc + (int)n_rules, "second parse rc %d, first %d with %u rules", rc2,
 		   rc, n_rules);
 	FUZZ_CHECK(list.n == n_rules, "second parse added rules: %u -> %u", n_rules, list.n);
 
 	free(ids);
 	free(line_len);
-	weir_srule_list_free(&list);
+	weir_suri_rule_list_free(&list);
 	weir_diags_free(&ds);
 	weir_diags_free(&ods);
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for dbcache.c: a stored database loads back and scans the
+ * Unit tests for rules_dbcache.c: a stored database loads back and scans the
  * same; every way an entry can be wrong (truncated, a flipped byte, another
  * key's file, another Hyperscan version or platform with a consistent
  * header) is refused and removed; the key moves with every compile input;
@@ -24,9 +24,9 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
-#define HDR_LEN 88u     /* dbcache.c's header */
+#define HDR_LEN 88u     /* rules_dbcache.c's header */
 #define HS_HDR_LEN 32u  /* Hyperscan's serialized header */
 #define VERSION "0.1.0"
 

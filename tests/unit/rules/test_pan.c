@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the `pan` scanner and the Luhn check (rules/pan.c): the
+ * Unit tests for the `pan` scanner and the Luhn check (rules/rules_pan.c): the
  * published test numbers of every accepted brand are found and the same
  * numbers off by one digit are not; separators, boundaries, lengths,
  * payload edges and the 64-byte block edges of the scanner behave as the
- * definition at the top of pan.c says; and, over random digit-heavy
+ * definition at the top of rules_pan.c says; and, over random digit-heavy
  * payloads, the scanner agrees with a brute-force reading of that
  * definition that tries every substring.
  */
@@ -16,7 +16,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define UT_MAX 512
 
@@ -53,7 +53,7 @@ ut_count(const char *s)
 	return ut_scan(s, m);
 }
 
-/* Published test numbers, one or more per brand of pan.c's prefix list. */
+/* Published test numbers, one or more per brand of rules_pan.c's prefix list. */
 static const char *const ut_cards[] = {
 	"4111111111111111",   /* Visa */
 	"4012888888881881",   /* Visa */

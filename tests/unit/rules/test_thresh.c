@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for thresh.c: each threshold type against exact match
+ * Unit tests for rules_thresh.c: each threshold type against exact match
  * sequences (Suricata 7.0's semantics, inclusive window end), tracking by
  * different addresses and rules kept apart, a tiny table that evicts and
  * counts it, and packet time that steps back.
@@ -11,7 +11,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define NS 1000000000ull
 #define S(x) ((uint64_t)(x) * NS)

@@ -40,7 +40,7 @@
 
 #include <openssl/evp.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define DBC_MAGIC "WEIRHSDB"
 #define DBC_FORMAT 1u

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 /* Slots looked at per match (40-byte entries: at most five cache lines,
  * adjacent, so prefetched). Enough to keep a half-full table almost free

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for suri_hs.c (payload items -> Hyperscan plan). Each rule is
+ * Unit tests for rules_compile_hs.c (payload items -> Hyperscan plan). Each rule is
  * built by hand, its plan compiled exactly as the rule compiler does (one
  * sub: its flags | SINGLEMATCH; several: subs QUIET plus an AND
  * combination, `!` for negated subs, SINGLEMATCH) and scanned in block
@@ -17,7 +17,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 /* Item fields, for designated initializers: { CT("abc"), DEPTH(3) }. */
 #define CT(s) .kind = WEIR_ITEM_CONTENT, .bytes = (uint8_t *)(s), .len = sizeof(s) - 1
@@ -200,7 +200,7 @@ ref_match(const struct weir_item *items, unsigned int n, unsigned int k, int64_t
 }
 
 static void
-rule_init(struct weir_srule *r, struct weir_item *items, unsigned int n)
+rule_init(struct weir_suri_rule *r, struct weir_item *items, unsigned int n)
 {
 	unsigned int i;
 
@@ -247,7 +247,7 @@ check_rule(const char *name, struct weir_item *items, unsigned int n, bool want_
 	   const struct payload *pl, unsigned int npl, struct weir_hs_plan *plan_out)
 {
 	struct weir_hs_plan plan;
-	struct weir_srule r;
+	struct weir_suri_rule r;
 	struct compiled c;
 	char err[256];
 	unsigned int col = 0, i;
@@ -701,7 +701,7 @@ test_pcre_refused_even_prefiltered(void)
 {
 	struct weir_item it[] = { { CT("abc") }, { PCRE("a\\Rb", 0), .col = 42 } };
 	struct weir_hs_plan plan;
-	struct weir_srule r;
+	struct weir_suri_rule r;
 	char err[256] = "";
 	unsigned int col = 0;
 
@@ -809,7 +809,7 @@ test_always_plans(void)
 	static const struct payload pl[] = { P("", true), P("abc", false), P("zzz", true) };
 	static const struct payload pr[] = { P("4111 1111 1111 1111 exp", true), P("x", false) };
 	struct weir_hs_plan plan;
-	struct weir_srule r;
+	struct weir_suri_rule r;
 
 	rule_init(&r, NULL, 0);
 	CU_ASSERT(weir_hs_plan_build(&r, &plan, NULL, 0, NULL) == 0);
@@ -847,7 +847,7 @@ test_large_bounds(void)
 		{ CT("d"), WITHIN(30001) },
 	};
 	struct weir_hs_plan plan;
-	struct weir_srule r;
+	struct weir_suri_rule r;
 
 	check_rule("ext 100000", big, NITEMS(big), true, pb, NITEMS(pb), &plan);
 	CU_ASSERT(plan.sub[0].ext.min_offset == 100003);
@@ -879,7 +879,7 @@ test_bad_items(void)
 	struct weir_item empty[] = { { CT("a") }, { .kind = WEIR_ITEM_CONTENT, .col = 7 } };
 	struct weir_item nopat[] = { { .kind = WEIR_ITEM_PCRE, .col = 9 } };
 	struct weir_hs_plan plan;
-	struct weir_srule r;
+	struct weir_suri_rule r;
 	char err[128];
 	unsigned int col = 0;
 
@@ -1060,7 +1060,7 @@ random_run(bool loose, unsigned int rules)
 
 	for (i = 0; i < rules; i++) {
 		struct weir_hs_plan plan;
-		struct weir_srule r;
+		struct weir_suri_rule r;
 		struct compiled c;
 
 		n = random_rule(items, bytes, loose);
@@ -1121,7 +1121,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("suri_hs", NULL, NULL);
+	s = CU_add_suite("compile_hs", NULL, NULL);
 	if (s == NULL) {
 		CU_cleanup_registry();
 		return 1;

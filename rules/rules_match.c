@@ -5,7 +5,7 @@
  *
  *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
  *     -> per candidate rule, once per packet: disabled? header? dsize?
- *        confirm step (suri_match.c) -> this packet's matched list
+ *        confirm step (rules_match_confirm.c) -> this packet's matched list
  *     -> a pass rule among them: no alert; else thresholds -> alerts
  *
  * Alerts are decided after every group was scanned because `pass` must
@@ -17,7 +17,6 @@
 
 #include "rules.h"
 #include "rules_int.h"
-#include "suri.h"
 
 static inline int
 scan_has_ports(const struct weir_scan_pkt *p)
@@ -28,7 +27,7 @@ scan_has_ports(const struct weir_scan_pkt *p)
 /* The header of @p s in one direction (@p rev: the packet read backwards,
  * for the other side of a `<>` rule). */
 static inline int
-scan_dir_ok(const struct weir_srule *s, const struct weir_scan_pkt *p, int rev)
+scan_dir_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, int rev)
 {
 	const uint8_t *src = rev ? p->dst : p->src;
 	const uint8_t *dst = rev ? p->src : p->dst;
@@ -47,7 +46,7 @@ scan_dir_ok(const struct weir_srule *s, const struct weir_scan_pkt *p, int rev)
 }
 
 static inline int
-scan_dsize_ok(const struct weir_srule *s, uint32_t len)
+scan_dsize_ok(const struct weir_suri_rule *s, uint32_t len)
 {
 	switch (s->dsize_op) {
 	case WEIR_DSIZE_EQ:
@@ -67,7 +66,7 @@ scan_dsize_ok(const struct weir_srule *s, uint32_t len)
 }
 
 static inline int
-scan_header_ok(const struct weir_srule *s, const struct weir_scan_pkt *p)
+scan_header_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
 {
 	if (!scan_dsize_ok(s, p->len))
 		return 0;
@@ -134,7 +133,7 @@ scan_track_addr(const struct weir_scan_pkt *p, int by_dst, uint8_t out[16])
 static inline int
 scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt *p)
 {
-	const struct weir_srule *s = w->rs->rules[id].sr;
+	const struct weir_suri_rule *s = w->rs->rules[id].sr;
 	uint8_t addr[16];
 
 	if (s->detection_filter.type != WEIR_THRESH_NONE) {
@@ -225,136 +224,4 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker,
 		res->alerts++;
 		fn(ctx, id, w->match_end[i]);
 	}
-}
-
-uint64_t
-weir_ruleset_hits(const struct weir_ruleset *rs, unsigned int idx)
-{
-	uint64_t sum = 0;
-	unsigned int k;
-
-	if (idx >= rs->n_rules)
-		return 0;
-	for (k = 0; k < rs->n_workers; k++)
-		sum += __atomic_load_n(&rs->w[k].hits[idx], __ATOMIC_RELAXED);
-	return sum;
-}
-
-unsigned int
-weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bool off)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < rs->n_rules; i++) {
-		if (rs->rules[i].sid != sid)
-			continue;
-		atomic_store_explicit(&rs->disabled[i], off ? 1 : 0, memory_order_relaxed);
-		n++;
-	}
-	return n;
-}
-
-static const char *
-scan_class_names(uint8_t protos, char *buf, size_t len)
-{
-	static const char *const names[WEIR_PCLASS_N] = { "tcp", "udp", "icmp", "other" };
-	size_t o = 0;
-	unsigned int c;
-
-	if (protos == (1u << WEIR_PCLASS_N) - 1) {
-		snprintf(buf, len, "ip");
-		return buf;
-	}
-	buf[0] = '\0';
-	for (c = 0; c < WEIR_PCLASS_N && o < len; c++)
-		if (protos & (1u << c))
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "+" : "", names[c]);
-	return buf;
-}
-
-void
-weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
-{
-	unsigned int g;
-
-	for (g = 0; g < rs->n_groups; g++)
-		if (rs->groups[g].cache_rebuilt)
-			fprintf(out, "note: cached database for group %u was corrupt or stale; "
-				     "rebuilt\n", g);
-}
-
-void
-weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
-{
-	enum {
-		K_CONTENT, K_NEG_CONTENT, K_NOCASE, K_OFFSET, K_DEPTH, K_DISTANCE, K_WITHIN,
-		K_PCRE, K_LUHN, K_PAN, K_DSIZE, K_THRESHOLD, K_DFILTER, K_PASS, K_BIDIR,
-		K_EXACT, K_CONFIRM, K_SIG, K_N
-	};
-	static const char *const kname[K_N] = {
-		"content", "content (negated)", "nocase", "offset", "depth", "distance",
-		"within", "pcre", "luhn", "pan", "dsize", "threshold", "detection_filter",
-		"pass", "<>", "decided by Hyperscan alone", "confirmed after the scan",
-		"signature format",
-	};
-	unsigned int cnt[K_N] = { 0 }, i, k;
-	char buf[32];
-
-	for (i = 0; i < rs->n_rules; i++) {
-		const struct weir_rt_rule *r = &rs->rules[i];
-		const struct weir_srule *s = r->sr;
-
-		if (r->protos == 0)
-			continue;
-		cnt[(r->flags & WEIR_RT_EXACT) ? K_EXACT : K_CONFIRM]++;
-		if (s == NULL) {
-			cnt[K_SIG]++;
-			continue;
-		}
-		for (k = 0; k < s->n_items; k++) {
-			const struct weir_item *it = &s->items[k];
-
-			switch (it->kind) {
-			case WEIR_ITEM_CONTENT:
-				cnt[it->negated ? K_NEG_CONTENT : K_CONTENT]++;
-				cnt[K_NOCASE] += it->nocase;
-				cnt[K_OFFSET] += it->has_offset;
-				cnt[K_DEPTH] += it->has_depth;
-				cnt[K_DISTANCE] += it->has_distance;
-				cnt[K_WITHIN] += it->has_within;
-				break;
-			case WEIR_ITEM_PCRE:
-				cnt[K_PCRE]++;
-				break;
-			case WEIR_ITEM_PAN:
-				cnt[K_PAN]++;
-				break;
-			}
-			cnt[K_LUHN] += it->luhn;
-		}
-		cnt[K_DSIZE] += s->dsize_op != WEIR_DSIZE_NONE;
-		cnt[K_THRESHOLD] += s->threshold.type != WEIR_THRESH_NONE;
-		cnt[K_DFILTER] += s->detection_filter.type != WEIR_THRESH_NONE;
-		cnt[K_PASS] += s->action == WEIR_ACTION_PASS;
-		cnt[K_BIDIR] += s->bidir;
-	}
-	weir_ruleset_notes(rs, out);
-	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],
-		rs->n_skipped);
-	fprintf(out, "groups: %u, database memory: %zu bytes, build time: %.1f ms, "
-		     "from cache: %u\n",
-		rs->n_groups, rs->db_bytes, rs->compile_ms, rs->n_from_cache);
-	fprintf(out, "  %-5s %-11s %-24s %7s %7s %10s %s\n", "group", "protocol", "dst ports",
-		"rules", "always", "db bytes", "cache");
-	for (i = 0; i < rs->n_groups; i++) {
-		const struct weir_rgroup *g = &rs->groups[i];
-
-		fprintf(out, "  %-5u %-11s %-24s %7u %7u %10zu %s\n", i,
-			scan_class_names(g->protos, buf, sizeof(buf)), g->ports, g->n_rules,
-			g->n_always, g->db_bytes, g->from_cache ? "hit" : "-");
-	}
-	fprintf(out, "keywords:\n");
-	for (k = 0; k < K_N; k++)
-		if (cnt[k] > 0)
-			fprintf(out, "  %-28s %u\n", kname[k], cnt[k]);
 }

@@ -67,7 +67,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define PAN_MIN_DIGITS 13
 #define PAN_MAX_DIGITS 19

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <strings.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 static const struct {
 	const char *name;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Suricata rule parser: the first step of loading a .rules file. It turns
- * "action proto src sport dir dst dport (options)" into a weir_srule
- * (suri.h) that suri_hs.c and suri_match.c compile and evaluate. It knows
- * the subset weir can honour exactly and refuses everything else by name:
+ * "action proto src sport dir dst dport (options)" into a weir_suri_rule
+ * (rules_int.h), the parse stage's rule, which rules_compile.c turns into
+ * a run-time rule. It knows the subset weir can honour exactly and
+ * refuses everything else by name:
  * an app-layer protocol, a flow or http.* keyword, a pcre buffer flag, a
  * modifier that cannot apply. Every refusal is one diagnostic with the
  * file, the line and column of the offending token, and the keyword; the
@@ -14,8 +15,9 @@
  * to the first ';' that no backslash escapes (quotes do not protect a ';',
  * which is why rules write "\;"), and a quoted value must open and close
  * with '"'. Keyword names compare without regard to case, as in Suricata.
- * Address and port fields are handed to suri_addr.c, whose error offsets
- * become columns here.
+ * Address and port fields are handed to rules_parse_addr.c, whose error
+ * offsets become columns here; a duplicate (gid, sid) is found with the
+ * index of rules_parse_sid.c.
  *
  * Columns: a diagnostic names the physical line and column of the
  * offending byte, also inside a rule joined from continuation lines (the
@@ -32,7 +34,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define SP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -59,14 +61,6 @@ struct sp_seg {
 	unsigned int col0;
 };
 
-/* The index of (gid, sid) over an output list: open addressing, values
- * are list positions + 1, 0 is a free slot. */
-struct sp_index {
-	unsigned int *slots;
-	unsigned int cap; /* power of two, or 0 */
-	unsigned int n;   /* list entries indexed so far */
-};
-
 /* Keywords that may appear once per rule. */
 enum sp_once {
 	SP_ONCE_MSG = 1u << 0,
@@ -87,7 +81,7 @@ struct sp_ctx {
 	unsigned int n_seg;
 	const struct weir_rule_vars *vars;
 	struct weir_diags *diags;
-	struct weir_srule *r;
+	struct weir_suri_rule *r;
 	unsigned int items_cap;
 	int last_content;  /* index in r->items of the last content, -1 */
 	unsigned int once; /* enum sp_once seen so far */
@@ -317,7 +311,7 @@ sp_join(char **dst, const char *s, size_t len)
 static struct weir_item *
 sp_item_add(struct sp_ctx *ctx, enum weir_item_kind kind, const char *kw_pos)
 {
-	struct weir_srule *r = ctx->r;
+	struct weir_suri_rule *r = ctx->r;
 	struct weir_item *it;
 
 	if (r->n_items == ctx->items_cap) {
@@ -335,8 +329,8 @@ sp_item_add(struct sp_ctx *ctx, enum weir_item_kind kind, const char *kw_pos)
 	/* The column in the rule's text from its first line's start: the
 	 * physical column for a one-line rule, and for a rule joined from
 	 * continuation lines a column in the joined text, so that it goes
-	 * with r->line when later stages (suri_hs.c, suri_match.c) report
-	 * against the item. */
+	 * with r->line when later stages (rules_compile_hs.c,
+	 * rules_compile_confirm.c) report against the item. */
 	it->col = (unsigned int)(kw_pos - ctx->text) + 1;
 	return it;
 }
@@ -861,7 +855,7 @@ static int
 sp_kw_dsize(struct sp_ctx *ctx, const struct sp_opt *o)
 {
 	const char *s = o->val, *end = o->val + o->val_len, *p, *sep;
-	struct weir_srule *r = ctx->r;
+	struct weir_suri_rule *r = ctx->r;
 	enum weir_dsize_op op = WEIR_DSIZE_EQ;
 	long long a, b;
 	int rc;
@@ -1163,7 +1157,7 @@ sp_addr_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len)
 static int
 sp_header_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len)
 {
-	struct weir_srule *r = ctx->r;
+	struct weir_suri_rule *r = ctx->r;
 	int show = len > SP_SHOW ? SP_SHOW : (int)len;
 	size_t i;
 
@@ -1347,64 +1341,19 @@ sp_options(struct sp_ctx *ctx, const char *p)
 
 /* ---- the output list and its (gid, sid) index ------------------------ */
 
-static unsigned int
-sp_hash(uint32_t gid, uint32_t sid, unsigned int cap)
+/* The duplicate-sid index's key of entry @p i. */
+static uint64_t
+sp_key_of(const void *list, unsigned int i)
 {
-	uint64_t k = ((uint64_t)gid << 32 | sid) * 0x9e3779b97f4a7c15ull;
+	const struct weir_suri_rule *r = &((const struct weir_suri_rule_list *)list)->v[i];
 
-	return (unsigned int)(k >> 32) & (cap - 1);
-}
-
-static unsigned int *
-sp_index_slot(const struct sp_index *idx, const struct weir_srule_list *l, uint32_t gid,
-	      uint32_t sid)
-{
-	unsigned int h = sp_hash(gid, sid, idx->cap);
-
-	while (idx->slots[h] != 0) {
-		const struct weir_srule *o = &l->v[idx->slots[h] - 1];
-
-		if (o->gid == gid && o->sid == sid)
-			break;
-		h = (h + 1) & (idx->cap - 1);
-	}
-	return &idx->slots[h];
-}
-
-/* Cover l->v[0..n) with room for one more, load factor at most 1/2. */
-static int
-sp_index_prepare(struct sp_index *idx, const struct weir_srule_list *l)
-{
-	unsigned int cap, i, *slots;
-
-	if (idx->n == l->n && idx->cap >= 2 * (l->n + 1))
-		return 0;
-	cap = idx->cap ? idx->cap : 256;
-	while (cap < 4 * (l->n + 1)) {
-		if (cap > UINT_MAX / 4)
-			return -ENOMEM;
-		cap *= 2;
-	}
-	slots = calloc(cap, sizeof(*slots));
-	if (slots == NULL)
-		return -ENOMEM;
-	free(idx->slots);
-	idx->slots = slots;
-	idx->cap = cap;
-	for (i = 0; i < l->n; i++) {
-		unsigned int *slot = sp_index_slot(idx, l, l->v[i].gid, l->v[i].sid);
-
-		if (*slot == 0)
-			*slot = i + 1; /* a list built elsewhere may hold duplicates */
-	}
-	idx->n = l->n;
-	return 0;
+	return weir_sid_key(r->gid, r->sid);
 }
 
 static int
-sp_list_reserve(struct weir_srule_list *l)
+sp_list_reserve(struct weir_suri_rule_list *l)
 {
-	struct weir_srule *v;
+	struct weir_suri_rule *v;
 	unsigned int cap;
 
 	if (l->n < l->cap)
@@ -1420,43 +1369,29 @@ sp_list_reserve(struct weir_srule_list *l)
 	return 0;
 }
 
-/*
- * Append the parsed rule unless its (gid, sid) is taken. With @p idx the
- * lookup is a hash probe; without (weir_suri_parse_rule, one rule at a
- * time) a scan of the list.
- */
+/* Append the parsed rule unless its (gid, sid) is taken in @p out. */
 static int
-sp_list_add(struct sp_ctx *ctx, struct sp_index *idx, struct weir_srule_list *out)
+sp_list_add(struct sp_ctx *ctx, struct weir_sid_index *idx, struct weir_suri_rule_list *out)
 {
-	const struct weir_srule *first = NULL;
-	struct weir_srule *r = ctx->r;
-	unsigned int *slot = NULL, i;
+	struct weir_suri_rule *r = ctx->r;
+	uint64_t key = weir_sid_key(r->gid, r->sid);
+	unsigned int first;
 	int rc;
 
-	if (idx != NULL) {
-		rc = sp_index_prepare(idx, out);
-		if (rc < 0)
-			return rc;
-		slot = sp_index_slot(idx, out, r->gid, r->sid);
-		if (*slot != 0)
-			first = &out->v[*slot - 1];
-	} else {
-		for (i = 0; i < out->n && first == NULL; i++)
-			if (out->v[i].gid == r->gid && out->v[i].sid == r->sid)
-				first = &out->v[i];
-	}
-	if (first != NULL)
+	rc = weir_sid_index_sync(idx, out, out->n, sp_key_of);
+	if (rc < 0)
+		return rc;
+	first = weir_sid_index_find(idx, key);
+	if (first != 0)
 		return sp_err(ctx, ctx->sid_pos, "sid",
 			      "duplicate sid %u (gid %u): first defined at %s:%u", r->sid, r->gid,
-			      first->file, first->line);
+			      out->v[first - 1].file, out->v[first - 1].line);
 	rc = sp_list_reserve(out);
 	if (rc < 0)
 		return rc;
-	out->v[out->n++] = *r;
-	if (slot != NULL) {
-		*slot = out->n;
-		idx->n = out->n;
-	}
+	out->v[out->n] = *r;
+	weir_sid_index_add(idx, key, out->n);
+	out->n++;
 	return 0;
 }
 
@@ -1465,7 +1400,7 @@ sp_list_add(struct sp_ctx *ctx, struct sp_index *idx, struct weir_srule_list *ou
 /* Free what @p r owns, not @p r itself (rules live by value in a list),
  * and zero it, so a second call is harmless. */
 void
-weir_srule_free(struct weir_srule *r)
+weir_suri_rule_free(struct weir_suri_rule *r)
 {
 	unsigned int i;
 
@@ -1490,14 +1425,14 @@ weir_srule_free(struct weir_srule *r)
 }
 
 void
-weir_srule_list_free(struct weir_srule_list *l)
+weir_suri_rule_list_free(struct weir_suri_rule_list *l)
 {
 	unsigned int i;
 
 	if (l == NULL)
 		return;
 	for (i = 0; i < l->n; i++)
-		weir_srule_free(&l->v[i]);
+		weir_suri_rule_free(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -1510,10 +1445,10 @@ weir_srule_list_free(struct weir_srule_list *l)
  */
 static int
 sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned int n_seg,
-	 const struct weir_rule_vars *vars, struct sp_index *idx, struct weir_srule_list *out,
-	 struct weir_diags *diags)
+	 const struct weir_rule_vars *vars, struct weir_sid_index *idx,
+	 struct weir_suri_rule_list *out, struct weir_diags *diags)
 {
-	struct weir_srule r = { 0 };
+	struct weir_suri_rule r = { 0 };
 	struct sp_ctx ctx = {
 		.file = file != NULL ? file : "",
 		.text = text,
@@ -1561,21 +1496,23 @@ sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned 
 	return 1;
 
 err:
-	weir_srule_free(&r);
+	weir_suri_rule_free(&r);
 	return rc;
 }
 
 int
-weir_suri_parse_rule(const char *file, unsigned int line, const char *text,
-		     const struct weir_rule_vars *vars, struct weir_srule_list *out,
+weir_rules_parse_suri_rule(const char *file, unsigned int line, const char *text,
+		     const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
 		     struct weir_diags *diags)
 {
 	struct sp_seg seg = { .off = 0, .line = line, .col0 = 0 };
+	struct weir_sid_index idx = { 0 };
 	int rc;
 
 	if (text == NULL || out == NULL)
 		return -EINVAL;
-	rc = sp_parse(file, text, &seg, 1, vars, NULL, out, diags);
+	rc = sp_parse(file, text, &seg, 1, vars, &idx, out, diags);
+	weir_sid_index_free(&idx);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1624,7 +1561,8 @@ sp_pending_append(struct sp_pending *pr, const char *s, size_t len, unsigned int
 /* Parse the assembled rule, if any. @return as sp_parse(). */
 static int
 sp_pending_flush(struct sp_pending *pr, const char *path, const struct weir_rule_vars *vars,
-		 struct sp_index *idx, struct weir_srule_list *out, struct weir_diags *diags)
+		 struct weir_sid_index *idx, struct weir_suri_rule_list *out,
+		 struct weir_diags *diags)
 {
 	int rc = 0;
 
@@ -1644,11 +1582,11 @@ sp_pending_flush(struct sp_pending *pr, const char *path, const struct weir_rule
 }
 
 int
-weir_suri_parse_file(const char *path, const struct weir_rule_vars *vars,
-		     struct weir_srule_list *out, struct weir_diags *diags)
+weir_rules_parse_suri_file(const char *path, const struct weir_rule_vars *vars,
+		     struct weir_suri_rule_list *out, struct weir_diags *diags)
 {
 	struct sp_pending pr = { 0 };
-	struct sp_index idx = { 0 };
+	struct weir_sid_index idx = { 0 };
 	unsigned int lineno = 0;
 	size_t buf_cap = 0;
 	char *buf = NULL;
@@ -1725,7 +1663,7 @@ weir_suri_parse_file(const char *path, const struct weir_rule_vars *vars,
 out:
 	free(pr.buf);
 	free(pr.seg);
-	free(idx.slots);
+	weir_sid_index_free(&idx);
 	free(buf);
 	fclose(f);
 	return rc;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the Suricata rule parser (rules/suri_parse.c) and the
- * classification table (rules/suri_class.c): every keyword fills its
- * weir_srule fields, every class of bad rule gives exactly one
+ * Unit tests for the Suricata rule parser (rules/rules_parse_suri.c) and the
+ * classification table (rules/rules_parse_class.c): every keyword fills its
+ * weir_suri_rule fields, every class of bad rule gives exactly one
  * "file:line:col" diagnostic naming the keyword and skips only that rule,
  * continuation lines and comments are read as Suricata reads them,
  * duplicate sids are caught across files, a 10,000-rule file parses
@@ -20,7 +20,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 #define DIAG_CAP 8192
 #define HDR	 "alert tcp any any -> any any ("
@@ -89,14 +89,14 @@ write_tmp(const char *text, char *path, size_t len)
 
 /* Parse one rule text into @p l; the list and diagnostics are the caller's. */
 static int
-parse1(const char *text, struct weir_srule_list *l, struct weir_diags *ds)
+parse1(const char *text, struct weir_suri_rule_list *l, struct weir_diags *ds)
 {
-	return weir_suri_parse_rule("t.rules", 7, text, &g_vars, l, ds);
+	return weir_rules_parse_suri_rule("t.rules", 7, text, &g_vars, l, ds);
 }
 
 /* Parse one good rule and hand back its copy in a fresh list. */
-static struct weir_srule *
-good(const char *text, struct weir_srule_list *l)
+static struct weir_suri_rule *
+good(const char *text, struct weir_suri_rule_list *l)
 {
 	struct weir_diags ds;
 	int rc;
@@ -126,7 +126,7 @@ good(const char *text, struct weir_srule_list *l)
 static void
 expect_err(const char *text, const char *at, const char *kw, const char *msg)
 {
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct weir_diags ds;
 	char want[64], got[512];
 	unsigned int col;
@@ -143,7 +143,7 @@ expect_err(const char *text, const char *at, const char *kw, const char *msg)
 	CU_ASSERT(ds.total == 1);
 	if (ds.n == 0) {
 		fprintf(stderr, "\n  accepted: %s\n", text);
-		weir_srule_list_free(&l);
+		weir_suri_rule_list_free(&l);
 		weir_diags_free(&ds);
 		return;
 	}
@@ -156,7 +156,7 @@ expect_err(const char *text, const char *at, const char *kw, const char *msg)
 	CU_ASSERT(strncmp(got, want, strlen(want)) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(got, msg));
 	CU_ASSERT_STRING_EQUAL(ds.v[0].keyword, kw);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
 }
 
@@ -229,8 +229,8 @@ test_classtype_table(void)
 static void
 test_header_and_defaults(void)
 {
-	struct weir_srule_list l;
-	struct weir_srule *r;
+	struct weir_suri_rule_list l;
+	struct weir_suri_rule *r;
 
 	r = good("  alert tcp any any -> any any (sid:1;)  ", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -248,20 +248,20 @@ test_header_and_defaults(void)
 	CU_ASSERT_STRING_EQUAL(r->file, "t.rules");
 	CU_ASSERT(r->line == 7);
 	CU_ASSERT_STRING_EQUAL(r->text, "alert tcp any any -> any any (sid:1;)");
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	r = good("pass udp any any <> any any (sid:2;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->action == WEIR_ACTION_PASS && r->proto == WEIR_RPROTO_UDP && r->bidir);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good("ALERT ICMP any any -> any any (SID:3;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->proto == WEIR_RPROTO_ICMP && r->sid == 3);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good("alert ip any any -> any any(sid:4;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->proto == WEIR_RPROTO_IP);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	/* Lists with blanks inside brackets are one field; variables expand. */
 	r = good("alert tcp [10.0.0.0/8, ![10.1.0.0/16, 10.2.0.0/16]] [1024: , 80] -> "
@@ -277,28 +277,28 @@ test_header_and_defaults(void)
 	CU_ASSERT(!weir_addrset_has(&r->dst, 4, v4(8, 8, 8, 8)));
 	CU_ASSERT(weir_portset_has(&r->dport, 8085) && !weir_portset_has(&r->dport, 81));
 	CU_ASSERT(!r->dport.any);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	r = good("alert tcp $EXTERNAL_NET any -> $HOME_NET $HTTP_PORTS (sid:6;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(weir_addrset_has(&r->src, 4, v4(8, 8, 8, 8)));
 	CU_ASSERT(!weir_addrset_has(&r->src, 4, v4(10, 0, 0, 1)));
 	CU_ASSERT(weir_portset_has(&r->dport, 80));
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	/* A blank or comment text is no rule and no error. */
 	memset(&l, 0, sizeof(l));
-	CU_ASSERT(weir_suri_parse_rule("t", 1, "   ", &g_vars, &l, NULL) == 0);
-	CU_ASSERT(weir_suri_parse_rule("t", 1, "# alert tcp any any -> any any (sid:1;)", &g_vars,
-				       &l, NULL) == 0);
+	CU_ASSERT(weir_rules_parse_suri_rule("t", 1, "   ", &g_vars, &l, NULL) == 0);
+	CU_ASSERT(weir_rules_parse_suri_rule("t", 1, "# alert tcp any any -> any any (sid:1;)",
+					     &g_vars, &l, NULL) == 0);
 	CU_ASSERT(l.n == 0);
 }
 
 static void
 test_identity_keywords(void)
 {
-	struct weir_srule_list l;
-	struct weir_srule *r;
+	struct weir_suri_rule_list l;
+	struct weir_suri_rule *r;
 
 	r = good(HDR "msg:\"a \\\"quoted\\\" \\; \\: \\\\ \\, msg\"; sid:4294967295; rev:0; gid:0; "
 		     "classtype:Trojan-Activity; metadata:created_at 2010_07_30, updated_at 2019; "
@@ -311,25 +311,25 @@ test_identity_keywords(void)
 	CU_ASSERT(r->priority == 1);
 	CU_ASSERT_STRING_EQUAL(r->metadata, "created_at 2010_07_30, updated_at 2019, k v");
 	CU_ASSERT_STRING_EQUAL(r->reference, "url,example.com/a, cve,2020-1");
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	/* priority overrides the classtype's, whichever comes first. */
 	r = good(HDR "priority:9; classtype:tcp-connection; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->priority == 9);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "classtype:tcp-connection; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->priority == 4);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "sid:1; classtype:misc-activity; priority:\"255\";)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->priority == 255);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "sid : 12 ; rev: 3 ;gid:5;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->sid == 12 && r->rev == 3 && r->gid == 5);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 }
 
 /* ---- good rules: payload ------------------------------------------------ */
@@ -337,9 +337,9 @@ test_identity_keywords(void)
 static void
 test_content_and_modifiers(void)
 {
-	struct weir_srule_list l;
+	struct weir_suri_rule_list l;
 	struct weir_item *it;
-	struct weir_srule *r;
+	struct weir_suri_rule *r;
 
 	r = good(HDR "content:\"a\\\"b\\\\c\\;d\\:e\"; content:!\"|41 42|C| 0d0A |\"; nocase; "
 		     "content: ! \"x\"; sid:1;)",
@@ -355,7 +355,7 @@ test_content_and_modifiers(void)
 	CU_ASSERT(it->len == 5 && memcmp(it->bytes, "ABC\r\n", 5) == 0);
 	it = &r->items[2];
 	CU_ASSERT(it->negated && it->len == 1 && it->bytes[0] == 'x');
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	r = good(HDR "content:\"abc\"; offset:0; depth:3; rawbytes; "
 		     "content:\"de\"; distance:-5; within:2; content:\"f\"; distance:0; "
@@ -373,31 +373,31 @@ test_content_and_modifiers(void)
 	CU_ASSERT(it->relative && it->has_distance && it->distance == 0 && !it->has_within);
 	it = &r->items[3];
 	CU_ASSERT(it->relative && it->has_within && it->within == 65535 && it->fast_pattern);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	/* fast_pattern:N,M within the content; one fast_pattern per rule. */
 	r = good(HDR "content:\"abcdef\"; fast_pattern:2,4; distance:1048576; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->items[0].fast_pattern && r->items[0].distance == 1048576);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "content:\"a\"; offset:65535; depth:65535; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->items[0].offset == 65535 && r->items[0].depth == 65535);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	/* A modifier after a pcre applies to the last content. */
 	r = good(HDR "content:\"a\"; pcre:\"/b/\"; nocase; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->items[0].nocase && r->items[1].kind == WEIR_ITEM_PCRE);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 }
 
 static void
 test_pcre(void)
 {
-	struct weir_srule_list l;
+	struct weir_suri_rule_list l;
 	struct weir_item *it;
-	struct weir_srule *r;
+	struct weir_suri_rule *r;
 
 	r = good(HDR "pcre:\"/^GET \\/a\\;b\\\"c[0-9]{2}/smix\"; pcre:!\"/x/R\"; "
 		     "pcre: \"/a/b/\"; pcre:\"/d/\"; sid:1;)",
@@ -414,7 +414,7 @@ test_pcre(void)
 	/* The last '/' ends the pattern: "/a/b/" is the pattern "a/b". */
 	CU_ASSERT_STRING_EQUAL(r->items[2].pcre, "a/b");
 	CU_ASSERT(r->items[3].pcre_flags == 0 && !r->items[3].relative);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 }
 
 static void
@@ -433,8 +433,8 @@ test_dsize_threshold_fraud(void)
 		{ "dsize: 0 <> 65535 ;", WEIR_DSIZE_RANGE, 0, 65535 },
 		{ "dsize:65535;", WEIR_DSIZE_EQ, 65535, 0 },
 	};
-	struct weir_srule_list l;
-	struct weir_srule *r;
+	struct weir_suri_rule_list l;
+	struct weir_suri_rule *r;
 	char text[256];
 	size_t i;
 
@@ -445,7 +445,7 @@ test_dsize_threshold_fraud(void)
 		CU_ASSERT(r->dsize_op == ds[i].op && r->dsize_lo == ds[i].lo);
 		if (ds[i].op == WEIR_DSIZE_RANGE)
 			CU_ASSERT(r->dsize_hi == ds[i].hi);
-		weir_srule_list_free(&l);
+		weir_suri_rule_list_free(&l);
 	}
 
 	r = good(HDR "threshold: type limit, track by_src, seconds 3600, count 1; sid:1;)", &l);
@@ -453,23 +453,23 @@ test_dsize_threshold_fraud(void)
 	CU_ASSERT(r->threshold.type == WEIR_THRESH_LIMIT && !r->threshold.by_dst);
 	CU_ASSERT(r->threshold.count == 1 && r->threshold.seconds == 3600);
 	CU_ASSERT(r->detection_filter.type == WEIR_THRESH_NONE);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "threshold:type both,track by_dst,count 5,seconds 60; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->threshold.type == WEIR_THRESH_BOTH && r->threshold.by_dst);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "threshold:count 2,  seconds 300 ,track by_src, type threshold; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->threshold.type == WEIR_THRESH_THRESHOLD && r->threshold.count == 2 &&
 		  r->threshold.seconds == 300);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	r = good(HDR "detection_filter: track by_dst, count 10, seconds 1; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT(r->detection_filter.type == WEIR_THRESH_DETECTION &&
 		  r->detection_filter.by_dst && r->detection_filter.count == 10 &&
 		  r->detection_filter.seconds == 1);
 	CU_ASSERT(r->threshold.type == WEIR_THRESH_NONE);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 
 	/* luhn marks the item before it; pan is an item of its own. */
 	r = good(HDR "content:\"4\"; luhn; pcre:\"/[0-9]{16}/\"; luhn; pan; content:\"x\"; sid:1;)",
@@ -480,7 +480,7 @@ test_dsize_threshold_fraud(void)
 	CU_ASSERT(r->items[2].kind == WEIR_ITEM_PAN && !r->items[2].luhn && !r->items[2].relative);
 	CU_ASSERT(r->items[2].col == (unsigned int)(strstr(r->text, "pan;") - r->text) + 1);
 	CU_ASSERT(!r->items[3].luhn);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 }
 
 /* ---- bad rules: one diagnostic each, at the offending token -------------- */
@@ -776,14 +776,14 @@ test_file_comments_continuations(void)
 		"alert tcp any any -> any any (msg:\"x\"; sid:4;)\n"        /* 12 */
 		"alert tcp any any -> any any (msg:\"last\"; \\\n"          /* 13 */
 		"sid:5;)";                                                  /* 14 */
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct weir_diags ds;
 	char path[64], want[256], got[512];
 	int rc;
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 16) == 0);
 	CU_ASSERT_FATAL(write_tmp(text, path, sizeof(path)) == 0);
-	rc = weir_suri_parse_file(path, &g_vars, &l, &ds);
+	rc = weir_rules_parse_suri_file(path, &g_vars, &l, &ds);
 	CU_ASSERT(rc == 2);
 	CU_ASSERT(ds.total == 2);
 	CU_ASSERT_FATAL(l.n == 4);
@@ -811,7 +811,7 @@ test_file_comments_continuations(void)
 		 path, path);
 	CU_ASSERT_STRING_EQUAL(got, want);
 	CU_ASSERT_STRING_EQUAL(ds.v[1].keyword, "sid");
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	unlink(path);
 
 	/* A NUL byte refuses its rule, and only that one. */
@@ -829,11 +829,11 @@ test_file_comments_continuations(void)
 		fwrite(nul, 1, sizeof(nul) - 1, f);
 		fclose(f);
 		ds.n = ds.total = 0;
-		rc = weir_suri_parse_file(path, &g_vars, &l, &ds);
+		rc = weir_rules_parse_suri_file(path, &g_vars, &l, &ds);
 		CU_ASSERT(rc == 1 && l.n == 2 && ds.total == 1);
 		CU_ASSERT(ds.n == 1 && ds.v[0].line == 2 && ds.v[0].col == 37);
 		CU_ASSERT_PTR_NOT_NULL(strstr(ds.v[0].msg, "NUL byte"));
-		weir_srule_list_free(&l);
+		weir_suri_rule_list_free(&l);
 		unlink(path);
 	}
 	weir_diags_free(&ds);
@@ -842,7 +842,7 @@ test_file_comments_continuations(void)
 static void
 test_duplicate_sid_across_files(void)
 {
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct weir_diags ds;
 	char a[64], b[64], want[256], got[512];
 
@@ -856,8 +856,8 @@ test_duplicate_sid_across_files(void)
 				  "alert udp any any -> any any (msg:\"again\"; sid:100;)\n"
 				  "alert tcp any any -> any any (sid:101; gid:2;)\n",
 				  b, sizeof(b)) == 0);
-	CU_ASSERT(weir_suri_parse_file(a, &g_vars, &l, &ds) == 0);
-	CU_ASSERT(weir_suri_parse_file(b, &g_vars, &l, &ds) == 2);
+	CU_ASSERT(weir_rules_parse_suri_file(a, &g_vars, &l, &ds) == 0);
+	CU_ASSERT(weir_rules_parse_suri_file(b, &g_vars, &l, &ds) == 2);
 	/* (gid 1, sid 101) is not (gid 2, sid 101). */
 	CU_ASSERT(l.n == 3);
 	CU_ASSERT_FATAL(ds.n == 2);
@@ -873,10 +873,10 @@ test_duplicate_sid_across_files(void)
 
 	/* The one-rule entry point checks against the list too. */
 	ds.n = ds.total = 0;
-	CU_ASSERT(weir_suri_parse_rule("c.rules", 1, "alert ip any any -> any any (sid:100;)",
+	CU_ASSERT(weir_rules_parse_suri_rule("c.rules", 1, "alert ip any any -> any any (sid:100;)",
 				       &g_vars, &l, &ds) == -EINVAL);
 	CU_ASSERT(ds.total == 1 && l.n == 3);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
 	unlink(a);
 	unlink(b);
@@ -885,15 +885,15 @@ test_duplicate_sid_across_files(void)
 static void
 test_missing_file(void)
 {
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct weir_diags ds;
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
-	CU_ASSERT(weir_suri_parse_file("/nonexistent/x.rules", &g_vars, &l, &ds) == -ENOENT);
+	CU_ASSERT(weir_rules_parse_suri_file("/nonexistent/x.rules", &g_vars, &l, &ds) == -ENOENT);
 	CU_ASSERT(ds.total == 1 && ds.n == 1 && ds.v[0].line == 0);
 	CU_ASSERT(l.n == 0);
 	ds.n = ds.total = 0;
-	CU_ASSERT(weir_suri_parse_file("/tmp", &g_vars, &l, &ds) == -EISDIR);
+	CU_ASSERT(weir_rules_parse_suri_file("/tmp", &g_vars, &l, &ds) == -EISDIR);
 	CU_ASSERT(ds.total == 1 && l.n == 0);
 	weir_diags_free(&ds);
 }
@@ -903,7 +903,7 @@ static void
 test_ten_thousand_rules(void)
 {
 	const unsigned int n = 10000;
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct weir_diags ds;
 	char path[64];
 	double t0, t1, t2;
@@ -925,17 +925,17 @@ test_ten_thousand_rules(void)
 	CU_ASSERT_FATAL(fclose(f) == 0);
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 16) == 0);
 	t0 = now_ms();
-	rc = weir_suri_parse_file(path, &g_vars, &l, &ds);
+	rc = weir_rules_parse_suri_file(path, &g_vars, &l, &ds);
 	t1 = now_ms();
 	CU_ASSERT(rc == 0 && l.n == n && ds.total == 0);
-	rc = weir_suri_parse_file(path, &g_vars, &l, &ds);
+	rc = weir_rules_parse_suri_file(path, &g_vars, &l, &ds);
 	t2 = now_ms();
 	CU_ASSERT(rc == (int)n && l.n == n && ds.total == n);
 	fprintf(stderr, "\n  %u rules: %.1f ms, again as duplicates: %.1f ms\n", n, t1 - t0,
 		t2 - t1);
 	/* Generous: about 30 ms here; a quadratic duplicate check takes seconds. */
 	CU_ASSERT(t1 - t0 < 3000 && t2 - t1 < 3000);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
 	unlink(path);
 }
@@ -1082,7 +1082,7 @@ static void
 check_shared_file(const char *path, unsigned int *active_out, unsigned int *parsed_out,
 		  struct reason_count *reasons, unsigned int n_reasons)
 {
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct text_lines tl;
 	struct weir_diags ds;
 	unsigned int active = 0, i;
@@ -1093,7 +1093,7 @@ check_shared_file(const char *path, unsigned int *active_out, unsigned int *pars
 	for (i = 0; i < tl.n; i++)
 		active += (unsigned int)is_rule_line(tl.v[i]);
 	CU_ASSERT_FATAL(weir_diags_init(&ds, DIAG_CAP) == 0);
-	rc = weir_suri_parse_file(path, &g_vars, &l, &ds);
+	rc = weir_rules_parse_suri_file(path, &g_vars, &l, &ds);
 	CU_ASSERT(rc >= 0);
 	CU_ASSERT(ds.total == (unsigned int)rc && ds.n == ds.total);
 	CU_ASSERT(l.n + (unsigned int)rc == active);
@@ -1121,7 +1121,7 @@ check_shared_file(const char *path, unsigned int *active_out, unsigned int *pars
 	*active_out = active;
 	*parsed_out = l.n;
 	free(seen);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
 	free_lines(&tl);
 }
@@ -1183,8 +1183,8 @@ test_shared_rule_files(void)
 static void
 test_known_et_rule(void)
 {
-	struct weir_srule_list l = { 0 };
-	const struct weir_srule *r = NULL;
+	struct weir_suri_rule_list l = { 0 };
+	const struct weir_suri_rule *r = NULL;
 	struct weir_diags ds;
 	struct text_lines tl;
 	char path[4300];
@@ -1199,7 +1199,7 @@ test_known_et_rule(void)
 			line = i + 1;
 	CU_ASSERT_FATAL(line != 0);
 	CU_ASSERT_FATAL(weir_diags_init(&ds, DIAG_CAP) == 0);
-	CU_ASSERT(weir_suri_parse_file(path, &g_vars, &l, &ds) >= 0);
+	CU_ASSERT(weir_rules_parse_suri_file(path, &g_vars, &l, &ds) >= 0);
 	for (i = 0; i < l.n; i++)
 		if (l.v[i].sid == 2010372)
 			r = &l.v[i];
@@ -1227,7 +1227,7 @@ test_known_et_rule(void)
 	CU_ASSERT_STRING_EQUAL(r->classtype, "attempted-recon");
 	CU_ASSERT(r->priority == 2 && r->rev == 2 && r->gid == 1);
 	CU_ASSERT_STRING_EQUAL(r->metadata, "created_at 2010_07_30, updated_at 2019_07_26");
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
 	free_lines(&tl);
 }
@@ -1253,7 +1253,7 @@ test_shared_rules_relaxed(void)
 		"rules/snort-community/community.rules",
 	};
 	unsigned int n_rules = 0, n_parsed = 0, n_bad = 0, f, i;
-	struct weir_srule_list l = { 0 };
+	struct weir_suri_rule_list l = { 0 };
 	struct weir_diags ds;
 	char path[4300], *buf = NULL;
 	size_t cap = 0;
@@ -1310,7 +1310,7 @@ test_shared_rules_relaxed(void)
 			buf[o] = '\0';
 			n_rules++;
 			ds.n = ds.total = 0;
-			if (weir_suri_parse_rule(path, i + 1, buf, &g_vars, &l, &ds) == 0) {
+			if (weir_rules_parse_suri_rule(path, i + 1, buf, &g_vars, &l, &ds) == 0) {
 				n_parsed++;
 				continue;
 			}
@@ -1333,7 +1333,7 @@ test_shared_rules_relaxed(void)
 	CU_ASSERT(n_rules > 8000);
 	CU_ASSERT(n_parsed > 1500);
 	free(buf);
-	weir_srule_list_free(&l);
+	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
 }
 
@@ -1344,7 +1344,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("suri_parse", suite_init, suite_clean);
+	s = CU_add_suite("parse_suri", suite_init, suite_clean);
 	if (s == NULL) {
 		CU_cleanup_registry();
 		return 1;

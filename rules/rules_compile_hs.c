@@ -19,8 +19,8 @@
  * (negative distance, negated relative content, relative pcre and what
  * follows a pcre, luhn, repeats past Hyperscan's limit, pan) is left out or
  * loosened so the plan still finds every match: exact is then false and
- * suri_match.c confirms. A negated sub is only ever exact: negating a
- * superset would lose matches.
+ * the confirm step (rules_match_confirm.c) decides. A negated sub is only
+ * ever exact: negating a superset would lose matches.
  *
  * Hyperscan evaluates a combination at each offset where a sub matches,
  * with `!c` meaning "c has not matched yet": "a & !c" fires on "a...c".
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 /*
  * Hyperscan refuses a bounded repeat past {32767} ("Bounded repeat is too
@@ -633,7 +633,7 @@ weir_hs_plan_free(struct weir_hs_plan *p)
 }
 
 int
-weir_hs_plan_build(const struct weir_srule *r, struct weir_hs_plan *out, char *err,
+weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out, char *err,
 		   size_t errlen, unsigned int *err_col)
 {
 	struct shs_ctx c = {

@@ -239,9 +239,9 @@ test_good_lines_fill_rules(void)
 		"4294967295:/max/\r\n"
 		"0:/zero/\n"
 		"  8:/lead/\n";
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	struct weir_diags ds;
-	struct weir_rule *r;
+	struct weir_sig_rule *r;
 	char path[64];
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 16) == 0);
@@ -298,7 +298,7 @@ test_good_lines_fill_rules(void)
 	CU_ASSERT(list.v[8].sid == 0);
 	CU_ASSERT(list.v[9].sid == 8 && list.v[9].line == 14);
 
-	weir_rule_list_free(&list);
+	weir_sig_rule_list_free(&list);
 	CU_ASSERT(list.v == NULL && list.n == 0);
 	weir_diags_free(&ds);
 	unlink(path);
@@ -325,7 +325,7 @@ test_bad_lines_report_file_line_col(void)
 		"19:/abc/ junk\n"           /* 15 */
 		"20:/abc/{min_offset=1\n"   /* 16 */
 		"21:/good/s\n";             /* 17 */
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	struct weir_diags ds;
 	char path[64];
 
@@ -366,7 +366,7 @@ test_bad_lines_report_file_line_col(void)
 	check_diag(&ds, path, 16, ":16:9: ", "unterminated extended parameter block");
 	CU_ASSERT_PTR_NULL(diag_at(&ds, 17));
 
-	weir_rule_list_free(&list);
+	weir_sig_rule_list_free(&list);
 	weir_diags_free(&ds);
 	unlink(path);
 }
@@ -374,7 +374,7 @@ test_bad_lines_report_file_line_col(void)
 static void
 test_unknown_flags_each_reported_with_column(void)
 {
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	struct weir_diags ds;
 	char buf[256];
 
@@ -418,7 +418,7 @@ test_duplicate_id_across_files(void)
 static void
 test_missing_file_one_diag_line_zero(void)
 {
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	const char *path = "/nonexistent/weir/rules.sigs";
 	struct weir_diags ds;
 	char buf[512], want[256];
@@ -447,7 +447,7 @@ test_missing_file_one_diag_line_zero(void)
 static void
 test_zero_rules_give_empty_ruleset(void)
 {
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
 	char path[64];
@@ -492,7 +492,7 @@ test_build_reports_every_refused_rule(void)
 		"8:/last/",
 	};
 	struct weir_ruleset_opts skip = { .skip_invalid = 1 };
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
 	unsigned int i, pass;
@@ -540,7 +540,7 @@ test_build_reports_every_refused_rule(void)
 static void
 test_build_refuses_set_compile_error_without_skip(void)
 {
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	struct weir_diags ds;
 	char buf[512];
 
@@ -689,9 +689,9 @@ check_lines_accounted(const char *path, const struct text_lines *tl,
 
 /* Take rule @p k out of @p list (quick mode), marking its line exempt. */
 static void
-drop_rule(struct weir_rule_list *list, unsigned int k, unsigned char *exempt)
+drop_rule(struct weir_sig_rule_list *list, unsigned int k, unsigned char *exempt)
 {
-	struct weir_rule *r = &list->v[k];
+	struct weir_sig_rule *r = &list->v[k];
 
 	exempt[r->line] = 1;
 	free(r->pattern);
@@ -734,7 +734,7 @@ test_collider_files_load_with_skip_invalid(void)
 	CU_ASSERT(n_files >= 20);
 
 	for (i = 0; i < n_files; i++) {
-		struct weir_rule_list list = { 0 };
+		struct weir_sig_rule_list list = { 0 };
 		struct weir_ruleset *rs;
 		unsigned char *exempt;
 		struct text_lines tl;
@@ -803,7 +803,7 @@ test_bad_patterns_all_refused_with_hs_text(void)
 	struct weir_ruleset_opts opts = { .skip_invalid = 1 };
 	unsigned int n_rule_lines = 0, n_flag = 0, n_other_parse = 0, n_hs = 0;
 	unsigned int n_cmp = 0, n_mismatch = 0, n_quick = 0, i;
-	struct weir_rule_list list = { 0 };
+	struct weir_sig_rule_list list = { 0 };
 	unsigned char *exempt;
 	struct weir_ruleset *rs;
 	struct text_lines tl;
@@ -905,7 +905,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("sig_parse", suite_init, NULL);
+	s = CU_add_suite("parse_sig", suite_init, NULL);
 	if (s == NULL) {
 		CU_cleanup_registry();
 		return 1;

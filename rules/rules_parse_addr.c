@@ -5,7 +5,8 @@
  * the control side and turns a field such as "[$HOME_NET,!10.1.0.0/16]"
  * into a sorted list of disjoint, non-adjacent ranges; the workers then
  * only run a binary search over that list (weir_addrset_has,
- * weir_portset_has), with no allocation.
+ * weir_portset_has in rules_match_addr.c), with no allocation. Nothing
+ * here runs per packet.
  *
  * Both kinds of field share one parser and one set algebra: a value is a
  * 128-bit number (an address, IPv4 v4-mapped, or a port) and the universe
@@ -30,7 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "suri.h"
+#include "rules_int.h"
 
 /* A cycle is caught by name; this bounds legitimate chains of variables. */
 #define ADDR_MAX_VAR_DEPTH 16
@@ -943,7 +944,22 @@ addr_ctx_init(struct addr_ctx *c, bool port, const char *text, const struct weir
 		*err_off = 0;
 }
 
-/* ---- public parse, match, free --------------------------------------- */
+/* ---- public parse, set algebra, free -------------------------------- */
+
+/*
+ * What both public parsers share: set up @p c for a field of the kind
+ * @p port says and parse @p text into the normalized working set @p s;
+ * they only differ in how they copy @p s out.
+ */
+static int
+addr_parse_text(struct addr_ctx *c, bool port, const char *text, const struct weir_rule_vars *vars,
+		bool have_out, struct addr_set *s, char *err, size_t errlen, unsigned int *err_off)
+{
+	addr_ctx_init(c, port, text != NULL ? text : "", vars, err, errlen, err_off);
+	if (text == NULL || !have_out)
+		return addr_fail(c, c->base, -EINVAL, "missing %s", addr_what(c));
+	return addr_parse_field(c, text, s, 0);
+}
 
 int
 weir_addrset_parse(const char *text, const struct weir_rule_vars *vars,
@@ -956,16 +972,13 @@ weir_addrset_parse(const char *text, const struct weir_rule_vars *vars,
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	addr_ctx_init(&c, false, text != NULL ? text : "", vars, err, errlen, err_off);
-	if (text == NULL || out == NULL)
-		return addr_fail(&c, c.base, -EINVAL, "missing address");
-	rc = addr_parse_field(&c, text, &s, 0);
+	rc = addr_parse_text(&c, false, text, vars, out != NULL, &s, err, errlen, err_off);
 	if (rc != 0)
 		return rc;
 	out->r = calloc(s.n, sizeof(*out->r));
 	if (out->r == NULL) {
-		addr_set_free(&s);
-		return addr_nomem(&c, text);
+		rc = addr_nomem(&c, text);
+		goto out;
 	}
 	for (i = 0; i < s.n; i++) {
 		addr_to_bytes(s.v[i].lo, out->r[i].lo);
@@ -973,8 +986,9 @@ weir_addrset_parse(const char *text, const struct weir_rule_vars *vars,
 	}
 	out->n = s.n;
 	out->any = s.n == 1 && s.v[0].lo.h == 0 && s.v[0].lo.l == 0 && addr_is_top(s.v[0].hi);
+out:
 	addr_set_free(&s);
-	return 0;
+	return rc;
 }
 
 int
@@ -988,16 +1002,13 @@ weir_portset_parse(const char *text, const struct weir_rule_vars *vars,
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	addr_ctx_init(&c, true, text != NULL ? text : "", vars, err, errlen, err_off);
-	if (text == NULL || out == NULL)
-		return addr_fail(&c, c.base, -EINVAL, "missing port");
-	rc = addr_parse_field(&c, text, &s, 0);
+	rc = addr_parse_text(&c, true, text, vars, out != NULL, &s, err, errlen, err_off);
 	if (rc != 0)
 		return rc;
 	out->r = calloc(s.n, sizeof(*out->r));
 	if (out->r == NULL) {
-		addr_set_free(&s);
-		return addr_nomem(&c, text);
+		rc = addr_nomem(&c, text);
+		goto out;
 	}
 	for (i = 0; i < s.n; i++) {
 		out->r[i].lo = (uint16_t)s.v[i].lo.l;
@@ -1005,64 +1016,44 @@ weir_portset_parse(const char *text, const struct weir_rule_vars *vars,
 	}
 	out->n = s.n;
 	out->any = s.n == 1 && s.v[0].lo.l == 0 && s.v[0].hi.l == 65535;
+out:
 	addr_set_free(&s);
+	return rc;
+}
+
+int
+weir_portset_union(const struct weir_portset *a, const struct weir_portset *b,
+		   struct weir_portset *out)
+{
+	struct weir_port_range *v;
+	unsigned int i = 0, j = 0, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (a->any || b->any) {
+		out->any = true;
+		return 0;
+	}
+	v = calloc(a->n + b->n + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	while (i < a->n || j < b->n) {
+		struct weir_port_range r;
+
+		if (j >= b->n || (i < a->n && a->r[i].lo <= b->r[j].lo))
+			r = a->r[i++];
+		else
+			r = b->r[j++];
+		if (n > 0 && (uint32_t)v[n - 1].hi + 1 >= r.lo) {
+			if (r.hi > v[n - 1].hi)
+				v[n - 1].hi = r.hi;
+		} else {
+			v[n++] = r;
+		}
+	}
+	out->r = v;
+	out->n = n;
+	out->any = n == 1 && v[0].lo == 0 && v[0].hi == 65535;
 	return 0;
-}
-
-bool
-weir_addrset_has(const struct weir_addrset *s, unsigned int ip_version, const uint8_t *addr)
-{
-	uint8_t mapped[16];
-	const uint8_t *key;
-	unsigned int lo, hi, mid;
-
-	if (s == NULL || s->n == 0)
-		return false;
-	if (s->any)
-		return true;
-	if (ip_version == 4) {
-		memset(mapped, 0, 10);
-		mapped[10] = 0xff;
-		mapped[11] = 0xff;
-		memcpy(mapped + 12, addr, 4);
-		key = mapped;
-	} else if (ip_version == 6) {
-		key = addr;
-	} else {
-		return false;
-	}
-	/* first range whose hi >= key; the key is inside iff its lo <= key */
-	lo = 0;
-	hi = s->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (memcmp(s->r[mid].hi, key, 16) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && memcmp(s->r[lo].lo, key, 16) <= 0;
-}
-
-bool
-weir_portset_has(const struct weir_portset *s, uint16_t port)
-{
-	unsigned int lo, hi, mid;
-
-	if (s == NULL || s->n == 0)
-		return false;
-	if (s->any)
-		return true;
-	lo = 0;
-	hi = s->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (s->r[mid].hi < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->r[lo].lo <= port;
 }
 
 void

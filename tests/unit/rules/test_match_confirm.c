@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Golden tests for suri_match.c, the reference semantics of a rule's
+ * Golden tests for rules_match_confirm.c, the reference semantics of a rule's
  * payload items: each case is a rule's items (built by hand, so these
  * tests do not depend on the parser), a payload, and what Suricata answers
  * for it. Every boundary of offset/depth/distance/within is taken exactly
@@ -18,7 +18,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 /* ---- building items by hand ------------------------------------------ */
 
@@ -71,14 +71,14 @@ static struct weir_match_ctx *g_ctx;
 
 /*
  * Build a program from @p items as the parser would hand them over (a
- * content's `relative` is has_distance || has_within, suri.h) and match it
+ * content's `relative` is has_distance || has_within, rules_int.h) and match it
  * once against @p payload. Build failures fail the test.
  */
 static int
 match_items(const struct weir_item *items, unsigned int n, const void *payload, uint32_t len)
 {
 	struct weir_item v[MAX_ITEMS];
-	struct weir_srule r;
+	struct weir_suri_rule r;
 	struct weir_sprog *p = NULL;
 	char err[256] = "";
 	unsigned int i, col = 0;
@@ -535,7 +535,7 @@ static void
 test_pan_cache_reset(void)
 {
 	static struct weir_item it[] = {PAN()};
-	struct weir_srule r;
+	struct weir_suri_rule r;
 	struct weir_sprog *p = NULL;
 	struct weir_match_ctx *c;
 	static const char card[] = "x 4111111111111111 x";
@@ -647,7 +647,7 @@ test_build_errors(void)
 {
 	static struct weir_item bad_pcre[] = {CONTENT("a"), PCRE("a(b")};
 	static struct weir_item empty[] = {CONTENT("")};
-	struct weir_srule r;
+	struct weir_suri_rule r;
 	struct weir_sprog *p = (struct weir_sprog *)&r;
 	char err[256] = "";
 	unsigned int col = 0;
@@ -668,7 +668,7 @@ test_build_errors(void)
 	CU_ASSERT(weir_sprog_build(&r, &p, err, sizeof(err), &col) == -EINVAL);
 	CU_ASSERT(col == 7);
 
-	/* out of the ranges suri.h promises: refused, never read out of
+	/* out of the ranges rules_int.h promises: refused, never read out of
 	 * bounds */
 	empty[0] = (struct weir_item)CONTENT("a", OFFSET(-1));
 	CU_ASSERT(weir_sprog_build(&r, &p, err, sizeof(err), &col) == -EINVAL);
@@ -691,7 +691,7 @@ test_ctx_shared(void)
 {
 	static struct weir_item a[] = {PCRE("a(b)(c)(d)(e)\\4")};
 	static struct weir_item b[] = {CONTENT("zz"), PCRE("^q", REL)};
-	struct weir_srule ra, rb;
+	struct weir_suri_rule ra, rb;
 	struct weir_sprog *pa = NULL, *pb = NULL;
 	int i;
 
@@ -720,7 +720,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();
-	s = CU_add_suite("suri_match", suite_init, suite_fini);
+	s = CU_add_suite("match_confirm", suite_init, suite_fini);
 	if (s == NULL) {
 		CU_cleanup_registry();
 		return CU_get_error();

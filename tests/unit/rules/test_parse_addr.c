@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for the address and port fields of Suricata rules
- * (rules/suri_addr.c): the default variables, every accepted form of
+ * (rules/rules_parse_addr.c): the default variables, every accepted form of
  * address and port, membership at the edges of each range, IPv4 and IPv6
  * kept apart in the one 128-bit space, Suricata's list and negation
  * semantics ($EXTERNAL_NET is exactly "not $HOME_NET"), and every error
@@ -17,7 +17,7 @@
 
 #include "weir_cunit.h"
 
-#include "suri.h"
+#include "rules_int.h"
 
 static struct weir_rule_vars g_vars;
 
@@ -1040,7 +1040,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("suri_addr", suite_init, suite_fini);
+	s = CU_add_suite("parse_addr", suite_init, suite_fini);
 	if (s == NULL) {
 		CU_cleanup_registry();
 		return 1;

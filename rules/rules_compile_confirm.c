@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The confirm step's compile half: a parsed Suricata rule's payload items
+ * become a weir_sprog (contents copied and case-folded with their skip
+ * tables, pcre items compiled by PCRE2 with Suricata's limits, and the
+ * *_NEXT flags that say which item retries). rules_match_confirm.c runs
+ * the result per packet and says what the semantics are.
+ *
+ * Thread: control side only (allocates, compiles). A built program is
+ * immutable and shared by every worker.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_confirm_int.h"
+
+static void __attribute__((format(printf, 3, 4)))
+sm_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- build (control thread) ------------------------------------------ */
+
+/*
+ * Set the *_NEXT flags the way Suricata's keyword setup does: a relative
+ * item marks the nearest content or pcre before it (pan is not one of
+ * Suricata's keywords and is skipped).
+ *   - within on a content: WITHIN_NEXT on a previous content
+ *     (detect-within.c);
+ *   - distance on a content: DISTANCE_NEXT, or RELATIVE_NEXT when this
+ *     content is negated (detect-distance.c: a later occurrence of the
+ *     previous match can leave a negated window empty, so it must retry);
+ *   - pcre R: RELATIVE_NEXT on a previous content (detect-pcre.c);
+ *   - any of these after a pcre: PCRE_RELATIVE_NEXT on it.
+ * Only WITHIN_NEXT (content) and PCRE_RELATIVE_NEXT (pcre) make an item
+ * retry its next occurrence; DISTANCE_NEXT only keeps a negated content
+ * from ending the whole inspection (DETECT_CONTENT_IS_SINGLE).
+ */
+static void
+sm_link(struct sm_item *items, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		struct sm_item *it = &items[i], *prev = NULL;
+
+		if (it->kind == WEIR_ITEM_PAN || !it->relative)
+			continue;
+		for (j = i; j > 0; j--) {
+			if (items[j - 1].kind != WEIR_ITEM_PAN) {
+				prev = &items[j - 1];
+				break;
+			}
+		}
+		if (prev == NULL)
+			continue;
+		if (prev->kind == WEIR_ITEM_PCRE) {
+			prev->next |= SM_PCRE_RELATIVE_NEXT;
+		} else if (it->kind == WEIR_ITEM_PCRE) {
+			prev->next |= SM_RELATIVE_NEXT;
+		} else {
+			if (it->has_within)
+				prev->next |= SM_WITHIN_NEXT;
+			if (it->has_distance)
+				prev->next |= it->negated ? SM_RELATIVE_NEXT : SM_DISTANCE_NEXT;
+		}
+	}
+}
+
+static int
+sm_build_content(struct sm_item *it, const struct weir_item *src, char *err, size_t errlen)
+{
+	uint32_t i;
+
+	if (src->len == 0 || src->bytes == NULL) {
+		sm_set_err(err, errlen, "content: empty pattern");
+		return -EINVAL;
+	}
+	/* the parser guarantees these (rules_int.h); a negative offset would
+	 * make the search read before the payload */
+	if ((src->has_offset && src->offset < 0) || (src->has_depth && src->depth < 1) ||
+	    (src->has_within && src->within < 1)) {
+		sm_set_err(err, errlen, "content: offset, depth or within out of range");
+		return -EINVAL;
+	}
+	it->len = src->len;
+	it->bytes = malloc(src->len);
+	if (it->bytes == NULL)
+		return -ENOMEM;
+	memcpy(it->bytes, src->bytes, src->len);
+	/*
+	 * luhn after a content looks at bytes that are always the content
+	 * itself (nocase changes letters, never digits), so its verdict is
+	 * the same for every occurrence: decide it once here.
+	 */
+	if (src->luhn)
+		it->never = !weir_luhn_in(src->bytes, src->len);
+	if (!it->nocase)
+		return 0;
+	for (i = 0; i < it->len; i++)
+		it->bytes[i] = sm_fold(it->bytes[i]);
+	it->skip = malloc(256 * sizeof(*it->skip));
+	if (it->skip == NULL)
+		return -ENOMEM;
+	for (i = 0; i < 256; i++)
+		it->skip[i] = it->len;
+	for (i = 0; i + 1 < it->len; i++)
+		it->skip[it->bytes[i]] = it->len - 1 - i;
+	return 0;
+}
+
+static int
+sm_build_pcre(struct sm_item *it, const struct weir_item *src, char *err, size_t errlen)
+{
+	uint32_t opts = 0;
+	int code;
+	PCRE2_SIZE eoff;
+	PCRE2_UCHAR msg[256];
+
+	if (src->pcre == NULL) {
+		sm_set_err(err, errlen, "pcre: no pattern");
+		return -EINVAL;
+	}
+	if (src->pcre_flags & WEIR_PCRE_I)
+		opts |= PCRE2_CASELESS;
+	if (src->pcre_flags & WEIR_PCRE_S)
+		opts |= PCRE2_DOTALL;
+	if (src->pcre_flags & WEIR_PCRE_M)
+		opts |= PCRE2_MULTILINE;
+	if (src->pcre_flags & WEIR_PCRE_X)
+		opts |= PCRE2_EXTENDED;
+	/*
+	 * As Suricata (DetectPcreParse): groups do not capture unless the
+	 * pattern refers to one (\1), which the first compile reports as
+	 * error 115 and the second then allows. Only the whole match is
+	 * ever read, so captures are work for nothing.
+	 */
+	it->code = pcre2_compile((PCRE2_SPTR)src->pcre, PCRE2_ZERO_TERMINATED,
+				 opts | PCRE2_NO_AUTO_CAPTURE, &code, &eoff, NULL);
+	if (it->code == NULL && code == PCRE2_ERROR_BAD_SUBPATTERN_REFERENCE)
+		it->code = pcre2_compile((PCRE2_SPTR)src->pcre, PCRE2_ZERO_TERMINATED, opts, &code,
+					 &eoff, NULL);
+	if (it->code == NULL) {
+		if (code == PCRE2_ERROR_NOMEMORY)
+			return -ENOMEM;
+		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", code);
+		sm_set_err(err, errlen, "pcre \"%s\": %s at offset %lu", src->pcre,
+			   (const char *)msg, (unsigned long)eoff);
+		return -EINVAL;
+	}
+	/*
+	 * The JIT is what makes the hot path allocation-free (it runs on a
+	 * 32 KiB stack of its own on the machine stack, like Suricata, which
+	 * sets no JIT stack either). It can be unavailable (no executable
+	 * memory): the interpreter then gives the same answers, only slower.
+	 */
+	(void)pcre2_jit_compile(it->code, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static void
+sm_item_clear(struct sm_item *it)
+{
+	free(it->bytes);
+	free(it->skip);
+	pcre2_code_free(it->code);
+}
+
+int
+weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *err, size_t errlen,
+		 unsigned int *err_col)
+{
+	struct weir_sprog *p;
+	unsigned int i, n;
+	int rc = 0;
+
+	if (r == NULL || out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	n = r->n_items;
+	if (n > 0 && r->items == NULL)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p) + (size_t)n * sizeof(p->items[0]));
+	if (p == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct weir_item *src = &r->items[i];
+		struct sm_item *it = &p->items[i];
+
+		it->kind = src->kind;
+		it->negated = src->negated;
+		it->nocase = src->nocase;
+		it->luhn = src->luhn;
+		it->has_offset = src->has_offset;
+		it->has_depth = src->has_depth;
+		it->has_distance = src->has_distance;
+		it->has_within = src->has_within;
+		it->offset = src->offset;
+		it->depth = src->depth;
+		it->distance = src->distance;
+		it->within = src->within;
+		p->n = i + 1; /* items[0..i] are cleared on failure */
+		switch (src->kind) {
+		case WEIR_ITEM_CONTENT:
+			/* Suricata's test is the flags, not a separate bit. */
+			it->relative = src->has_distance || src->has_within;
+			rc = sm_build_content(it, src, err, errlen);
+			break;
+		case WEIR_ITEM_PCRE:
+			it->relative = src->relative;
+			rc = sm_build_pcre(it, src, err, errlen);
+			p->needs_ctx = true;
+			if (rc == 0 && p->mctx == NULL) {
+				p->mctx = pcre2_match_context_create(NULL);
+				if (p->mctx == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				pcre2_set_match_limit(p->mctx, SM_PCRE_MATCH_LIMIT);
+				pcre2_set_depth_limit(p->mctx, SM_PCRE_DEPTH_LIMIT);
+			}
+			break;
+		case WEIR_ITEM_PAN:
+			p->needs_ctx = true;
+			break;
+		default:
+			sm_set_err(err, errlen, "unknown item kind %d", (int)src->kind);
+			rc = -EINVAL;
+			break;
+		}
+		if (rc != 0) {
+			if (err_col != NULL)
+				*err_col = src->col;
+			goto err_free;
+		}
+	}
+	p->n = n;
+	sm_link(p->items, n);
+	*out = p;
+	return 0;
+
+err_free:
+	weir_sprog_free(p);
+	return rc;
+}
+
+void
+weir_sprog_free(struct weir_sprog *p)
+{
+	unsigned int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		sm_item_clear(&p->items[i]);
+	pcre2_match_context_free(p->mctx);
+	free(p);
+}

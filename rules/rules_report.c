@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What `weir rules check` prints about a built rule set: rules per group,
+ * per-keyword counts, database sizes and build time, and the notes about
+ * a build that are not rule errors. Control side only; nothing here runs
+ * per packet (rules_match.c is the hot half).
+ */
+#include <stdio.h>
+
+#include "rules.h"
+#include "rules_int.h"
+
+static const char *
+report_class_names(uint8_t protos, char *buf, size_t len)
+{
+	static const char *const names[WEIR_PCLASS_N] = { "tcp", "udp", "icmp", "other" };
+	size_t o = 0;
+	unsigned int c;
+
+	if (protos == (1u << WEIR_PCLASS_N) - 1) {
+		snprintf(buf, len, "ip");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (c = 0; c < WEIR_PCLASS_N && o < len; c++)
+		if (protos & (1u << c))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "+" : "", names[c]);
+	return buf;
+}
+
+void
+weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
+{
+	unsigned int g;
+
+	for (g = 0; g < rs->n_groups; g++)
+		if (rs->groups[g].cache_rebuilt)
+			fprintf(out, "note: cached database for group %u was corrupt or stale; "
+				     "rebuilt\n", g);
+}
+
+void
+weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
+{
+	enum {
+		K_CONTENT, K_NEG_CONTENT, K_NOCASE, K_OFFSET, K_DEPTH, K_DISTANCE, K_WITHIN,
+		K_PCRE, K_LUHN, K_PAN, K_DSIZE, K_THRESHOLD, K_DFILTER, K_PASS, K_BIDIR,
+		K_EXACT, K_CONFIRM, K_SIG, K_N
+	};
+	static const char *const kname[K_N] = {
+		"content", "content (negated)", "nocase", "offset", "depth", "distance",
+		"within", "pcre", "luhn", "pan", "dsize", "threshold", "detection_filter",
+		"pass", "<>", "decided by Hyperscan alone", "confirmed after the scan",
+		"signature format",
+	};
+	unsigned int cnt[K_N] = { 0 }, i, k;
+	char buf[32];
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct weir_rt_rule *r = &rs->rules[i];
+		const struct weir_suri_rule *s = r->sr;
+
+		if (r->protos == 0)
+			continue;
+		cnt[(r->flags & WEIR_RT_EXACT) ? K_EXACT : K_CONFIRM]++;
+		if (s == NULL) {
+			cnt[K_SIG]++;
+			continue;
+		}
+		for (k = 0; k < s->n_items; k++) {
+			const struct weir_item *it = &s->items[k];
+
+			switch (it->kind) {
+			case WEIR_ITEM_CONTENT:
+				cnt[it->negated ? K_NEG_CONTENT : K_CONTENT]++;
+				cnt[K_NOCASE] += it->nocase;
+				cnt[K_OFFSET] += it->has_offset;
+				cnt[K_DEPTH] += it->has_depth;
+				cnt[K_DISTANCE] += it->has_distance;
+				cnt[K_WITHIN] += it->has_within;
+				break;
+			case WEIR_ITEM_PCRE:
+				cnt[K_PCRE]++;
+				break;
+			case WEIR_ITEM_PAN:
+				cnt[K_PAN]++;
+				break;
+			}
+			cnt[K_LUHN] += it->luhn;
+		}
+		cnt[K_DSIZE] += s->dsize_op != WEIR_DSIZE_NONE;
+		cnt[K_THRESHOLD] += s->threshold.type != WEIR_THRESH_NONE;
+		cnt[K_DFILTER] += s->detection_filter.type != WEIR_THRESH_NONE;
+		cnt[K_PASS] += s->action == WEIR_ACTION_PASS;
+		cnt[K_BIDIR] += s->bidir;
+	}
+	weir_ruleset_notes(rs, out);
+	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],
+		rs->n_skipped);
+	fprintf(out, "groups: %u, database memory: %zu bytes, build time: %.1f ms, "
+		     "from cache: %u\n",
+		rs->n_groups, rs->db_bytes, rs->compile_ms, rs->n_from_cache);
+	fprintf(out, "  %-5s %-11s %-24s %7s %7s %10s %s\n", "group", "protocol", "dst ports",
+		"rules", "always", "db bytes", "cache");
+	for (i = 0; i < rs->n_groups; i++) {
+		const struct weir_rgroup *g = &rs->groups[i];
+
+		fprintf(out, "  %-5u %-11s %-24s %7u %7u %10zu %s\n", i,
+			report_class_names(g->protos, buf, sizeof(buf)), g->ports, g->n_rules,
+			g->n_always, g->db_bytes, g->from_cache ? "hit" : "-");
+	}
+	fprintf(out, "keywords:\n");
+	for (k = 0; k < K_N; k++)
+		if (cnt[k] > 0)
+			fprintf(out, "  %-28s %u\n", kname[k], cnt[k]);
+}
