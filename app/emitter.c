@@ -223,7 +223,8 @@ weir_emitter_poll(struct weir_emitter *e)
 	for (r = 0; r < e->n_rings; r++) {
 		struct weir_frame_ring *fr = r < WEIR_EMIT_MAX_RINGS ? e->frames[r] : NULL;
 		unsigned int n, ok, avail = 0;
-		uint32_t last_pos = 0, last_len = 0;
+		uint32_t last_pos = 0;
+		bool have_last = false;
 
 		n = rte_ring_dequeue_burst_elem(e->rings[r], e->ev, sizeof(struct weir_event),
 						WEIR_EMIT_BATCH, &avail);
@@ -242,7 +243,7 @@ weir_emitter_poll(struct weir_emitter *e)
 		for (i = n; fr != NULL && i-- > 0;) {
 			if (e->ev[i].frame_len != 0) {
 				last_pos = e->ev[i].frame_pos;
-				last_len = e->ev[i].frame_len;
+				have_last = true;
 				break;
 			}
 		}
@@ -263,9 +264,10 @@ weir_emitter_poll(struct weir_emitter *e)
 			e->st.drop_sink += ok - least;
 		}
 		/* Every sink copied what it took: the worker may reuse the
-		 * batch's frame records. */
-		if (last_len != 0)
-			weir_frame_ring_release(fr, last_pos, last_len);
+		 * records before the batch's last one, which the next batch
+		 * may share (another alert of the same packet). */
+		if (have_last)
+			weir_frame_ring_release(fr, last_pos);
 		if (ok != 0 && e->lat != NULL)
 			emitter_record_latency(e, ok);
 	}

@@ -90,12 +90,12 @@ struct weir_frame {
 /*
  * The frame ring: a single-producer single-consumer ring of bytes, one per
  * worker, created only when a pcap sink is configured. The worker appends
- * one record per event (the first frame_len bytes of the frame, padded to
- * 8) and puts its position in the event; the emitter, which takes the
- * events of that worker in the same order, reads the record and releases
- * it, with every record before it, once each sink copied it. A record
- * never wraps: one that would is placed at the start, and the bytes
- * skipped are released with it.
+ * one record per flagged packet (the first frame_len bytes of the frame,
+ * padded to 8) and puts its position in each of the packet's events; the
+ * emitter, which takes the events of that worker in the same order, reads
+ * the record and releases the records before it once each sink copied
+ * them. A record never wraps: one that would is placed at the start, and
+ * the bytes skipped are released with it.
  *
  * Positions are free-running 32-bit byte counts (like rte_ring's head and
  * tail), reduced by the mask only to address data.
@@ -172,16 +172,17 @@ weir_frame_ring_data(const struct weir_frame_ring *fr, uint32_t pos)
 }
 
 /**
- * Consumer: release every record up to and including the one at @p pos
- * of @p len bytes; the producer may then overwrite them. Records are
- * released in the order they were put.
- * Thread: the ring's consumer only.
+ * Consumer: release every record put before the one at @p pos (not that
+ * one); the producer may then overwrite them. Several events of one
+ * packet share its record, and a batch may end between them, so the
+ * emitter releases up to its batch's last record, and that record with a
+ * later batch. Thread: the ring's consumer only.
  */
 static inline void
-weir_frame_ring_release(struct weir_frame_ring *fr, uint32_t pos, uint32_t len)
+weir_frame_ring_release(struct weir_frame_ring *fr, uint32_t pos)
 {
 	/* Pairs with the acquire load in weir_frame_ring_put(). */
-	atomic_store_explicit(&fr->tail, pos + weir_frame_rec_size(len), memory_order_release);
+	atomic_store_explicit(&fr->tail, pos, memory_order_release);
 }
 
 /* Text produced by a formatter; a sink writes it as is. */
