@@ -254,8 +254,9 @@ weir_emitter_poll(struct weir_emitter *e)
 			unsigned int least = ok;
 
 			for (s = 0; s < e->n_sinks; s++) {
-				unsigned int w = weir_sink_enqueue(e->sinks[s], e->ev, e->json,
-								   fr != NULL ? e->frame : NULL, ok);
+				unsigned int w =
+					weir_sink_enqueue(e->sinks[s], e->ev, e->json,
+							  fr != NULL ? e->frame : NULL, ok);
 
 				if (w < least)
 					least = w;
