@@ -616,7 +616,10 @@ setup_workers(struct weir_app *app)
 			return ret;
 		/* After init, which zeroes the worker: with a pcap sink the
 		 * workers copy each flagged frame, up to its snaplen. */
-		w->frame_bytes = app->frame_bytes;
+		ret = weir_worker_set_frames(w, app->frame_bytes);
+		if (ret < 0)
+			return ret;
+		app->em.frames[i] = w->frames;
 		i++;
 	}
 	return 0;

@@ -4,11 +4,13 @@
  *
  *   request (ticket) -> thread: load + compile every rule file
  *     -> failed: keep the running set, record the diagnostics
- *     -> built: re-apply disabled sids, publish (atomic store, release)
+ *     -> built: re-apply disabled sids, hand the emitter the new set's
+ *        rule text, publish (atomic store, release)
  *        -> rte_rcu_qsbr_synchronize: every worker passed a quiescent
- *           state, so none still reads the old set
- *        -> wait until the emitter formatted every event the workers had
- *           enqueued by then (events point at their rule set)
+ *           state, so none still reads the old set and every event of
+ *           the old generation is enqueued
+ *        -> retire the old rule text with each worker's enqueued count
+ *           (the emitter frees it when it has taken those events)
  *        -> free the old set
  *     -> record the outcome, wake the waiters
  */
@@ -24,12 +26,6 @@
 #include "log.h"
 #include "reload.h"
 #include "worker.h"
-
-/* How long the emitter may take to format what was queued before a swap.
- * It never blocks (sinks have their own queues), so this only runs out if
- * main stopped polling; then the old set is leaked rather than freed
- * under a reader. */
-#define RELOAD_DRAIN_MS 10000
 
 static uint64_t
 reload_now_ms(void)
@@ -106,31 +102,22 @@ reload_apply_disabled(struct weir_reloader *r, struct weir_ruleset *rs)
 }
 
 /*
- * Wait until the emitter formatted everything the workers had enqueued
- * when they all passed the quiescent state. @return 0 or -ETIMEDOUT.
+ * Retire @p t, the rule text of a set no worker reads any more (they all
+ * passed a quiescent state after it was replaced): each worker published
+ * its events_enqueued after enqueueing the burst's events and before
+ * reporting, so the count read now covers every event of t's generation.
  */
-static int
-reload_drain(struct weir_reloader *r)
+static void
+reload_retire_text(struct weir_reloader *r, struct weir_rule_text *t)
 {
-	const struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
 	uint64_t want[WEIR_EMIT_MAX_RINGS];
-	uint64_t t0 = reload_now_ms();
 	unsigned int i, n = r->n_workers < WEIR_EMIT_MAX_RINGS ? r->n_workers : WEIR_EMIT_MAX_RINGS;
 
-	if (r->em == NULL)
-		return 0;
+	if (r->workers == NULL)
+		n = 0;
 	for (i = 0; i < n; i++)
 		want[i] = __atomic_load_n(&r->workers[i]->st.events_enqueued, __ATOMIC_ACQUIRE);
-	for (;;) {
-		for (i = 0; i < n; i++)
-			if (__atomic_load_n(&r->em->consumed[i], __ATOMIC_ACQUIRE) < want[i])
-				break;
-		if (i == n)
-			return 0;
-		if (reload_now_ms() - t0 > RELOAD_DRAIN_MS)
-			return -ETIMEDOUT;
-		nanosleep(&ms, NULL);
-	}
+	weir_emitter_retire_rules(r->em, t, want, n);
 }
 
 static void
@@ -162,6 +149,7 @@ reload_build(struct weir_reloader *r)
 		.cache_dir = r->cache_dir,
 		.n_workers = r->n_workers,
 	};
+	struct weir_rule_text *text = NULL, *old_text;
 	const struct weir_ruleset *old;
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
@@ -206,7 +194,24 @@ reload_build(struct weir_reloader *r)
 						"corrupt or stale; rebuilt", i);
 	pthread_mutex_lock(&r->mu);
 	reload_apply_disabled(r, rs);
-	rs->generation = ++r->generation;
+	rs->generation = r->generation + 1;
+	if (r->em != NULL && (text = weir_rule_text_new(rs)) == NULL) {
+		WEIR_LOG(ERR, rules, "reload: out of memory for the rule text; the running rules "
+				   "(generation %" PRIu64 ") stay in force", r->generation);
+		reload_record(r, -ENOMEM, &ds, (double)(reload_now_ms() - t0));
+		r->n_failed++;
+		pthread_mutex_unlock(&r->mu);
+		weir_ruleset_free(rs);
+		weir_diags_free(&ds);
+		return;
+	}
+	r->generation++;
+	/* Before the set is published: the emitter must know its text by the
+	 * time an event of it reaches a ring. */
+	if (text != NULL)
+		weir_emitter_add_rules(r->em, text);
+	old_text = r->text;
+	r->text = text;
 	old = atomic_load(&r->active);
 	atomic_store_explicit(&r->active, rs, memory_order_release);
 	pthread_mutex_unlock(&r->mu);
@@ -215,12 +220,9 @@ reload_build(struct weir_reloader *r)
 	 * workers report too, and stopped ones are offline. */
 	if (r->qs != NULL)
 		rte_rcu_qsbr_synchronize(r->qs, RTE_QSBR_THRID_INVALID);
-	if (reload_drain(r) < 0) {
-		WEIR_LOG(ERR, rules, "reload: the emitter did not drain within %d ms; the previous "
-				   "rule set is kept in memory (leaked) rather than freed in use",
-			 RELOAD_DRAIN_MS);
-		old = NULL;
-	}
+	/* The emitter frees it when it is done; nobody waits for that. */
+	if (old_text != NULL)
+		reload_retire_text(r, old_text);
 	pthread_mutex_lock(&r->mu);
 	weir_ruleset_free((struct weir_ruleset *)old);
 	reload_record(r, 0, &ds, (double)(reload_now_ms() - t0));
@@ -263,13 +265,19 @@ reload_thread(void *arg)
 
 int
 weir_reloader_start(struct weir_reloader *r, struct rte_rcu_qsbr *qs,
-		    struct weir_worker *const *workers, const struct weir_emitter *em)
+		    struct weir_worker *const *workers, struct weir_emitter *em)
 {
 	int rc;
 
 	r->qs = qs;
 	r->workers = workers;
 	r->em = em;
+	if (em != NULL) {
+		r->text = weir_rule_text_new(atomic_load(&r->active));
+		if (r->text == NULL)
+			return -ENOMEM;
+		weir_emitter_add_rules(em, r->text);
+	}
 	rc = pthread_create(&r->thread, NULL, reload_thread, r);
 	if (rc != 0)
 		return -rc;

@@ -5,11 +5,18 @@
  *
  * A reload (SIGHUP, the stats socket's `reload`) re-reads every rule file
  * on this module's own thread, off the data path, and publishes the new set
- * with one atomic pointer store. The old set is freed only after (1) every
+ * with one atomic pointer store. The old set is freed as soon as every
  * worker reported a quiescent state on the QSBR variable (rte_rcu_qsbr), so
- * no worker still reads it, and (2) the emitter formatted every event a
- * worker had enqueued by then, since events name their rule set. A failed
- * build publishes nothing and keeps its diagnostics for the requester.
+ * no worker still reads it. Events do not hold it: they carry the rule's
+ * sid/gid/rev/priority and name its text by (generation, rule index) in a
+ * per-generation rule text table (app/emitter.h). The reload thread makes
+ * that table from the new set and hands it to the emitter before
+ * publishing the set, and once the workers passed a quiescent state it
+ * retires the old table with the number of events each worker had
+ * enqueued; the emitter frees the table itself when it has taken those off
+ * the rings. So a reload never waits for the emitter, and the emitter
+ * never waits for a reload. A failed build publishes nothing and keeps its
+ * diagnostics for the requester.
  *
  * Requests are tickets: one build runs at a time; requests arriving during
  * a build make one more build afterwards (one pending at most, never lost),
@@ -64,7 +71,9 @@ struct weir_reloader {
 	/* reclamation */
 	struct rte_rcu_qsbr *qs;
 	struct weir_worker *const *workers;
-	const struct weir_emitter *em;
+	struct weir_emitter *em;       /* NULL: no rule text to hand over */
+	struct weir_rule_text *text;   /* the published set's, handed to em
+					  (which owns it); reload thread only */
 
 	pthread_mutex_t mu;   /* everything below, and the lifetime of sets
 				 handed out by weir_rules_acquire() */
@@ -88,13 +97,20 @@ int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs,
 		       const struct weir_rule_vars *vars, int skip_invalid, const char *cache_dir,
 		       unsigned int n_workers);
 
-/** Start the build thread, once workers, their QSBR variable and the
- *  emitter exist. @return 0 or -errno. */
+/**
+ * Hand the emitter the rule text of the set in force and start the build
+ * thread, once workers, their QSBR variable and the emitter exist and
+ * before any worker runs. Each of @p qs, @p workers and @p em may be NULL
+ * (tests): no quiescence to wait for, no counts to retire with, no rule
+ * text to hand over. Main thread. @return 0, -ENOMEM, or the -errno of
+ * pthread_create.
+ */
 int weir_reloader_start(struct weir_reloader *r, struct rte_rcu_qsbr *qs,
-			struct weir_worker *const *workers, const struct weir_emitter *em);
+			struct weir_worker *const *workers, struct weir_emitter *em);
 
 /** Stop the thread (a build in progress finishes first) and free the
- *  published set. Only once workers and the emitter stopped. */
+ *  published set (the emitter frees the rule text it was handed). Main
+ *  thread, only once the workers stopped. */
 void weir_reloader_fini(struct weir_reloader *r);
 
 /** Ask for a reload. @return the ticket to wait for. Any thread (not a

@@ -5,9 +5,11 @@
  *
  *   load the published rule set -> rx burst -> for each packet: decode
  *     -> match (weir_ruleset_scan: groups, Hyperscan, confirm, pass,
- *        thresholds) -> stage one event per alert
- *     -> enqueue staged events (one ring operation) -> release burst
- *     -> report a quiescent state (rule reloads wait for it)
+ *        thresholds) -> write one event per alert into reserved ring slots
+ *        (and, with a pcap sink, the frame into the frame ring)
+ *     -> enqueue the written slots (one ring operation per WEIR_EV_BATCH)
+ *     -> release burst -> report a quiescent state (rule reloads wait
+ *        for it)
  *
  * Counters live in locals for the burst and are added to the worker's
  * block once per burst; nothing here locks, allocates, logs or makes a
@@ -32,8 +34,12 @@ struct worker_scan {
 	const struct weir_pkt *pkt;
 	const struct weir_decoded *d;
 	uint64_t rx_tsc;
-	int have_template;  /* ev[template_slot] holds this packet's fields */
+	int have_template;  /* slot template_slot holds this packet's fields */
 	uint16_t template_slot;
+	int frame_state;    /* this packet's frame record: 0 = not put yet,
+			       1 = at frame_pos, -1 = no room (drop) */
+	uint32_t frame_pos;
+	uint16_t frame_len;
 };
 
 int
@@ -56,10 +62,30 @@ weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
 	return 0;
 }
 
+int
+weir_worker_set_frames(struct weir_worker *w, uint32_t snaplen)
+{
+	if (snaplen > WEIR_EVENT_FRAME_MAX)
+		return -EINVAL;
+	weir_frame_ring_free(w->frames);
+	w->frames = NULL;
+	w->frame_bytes = 0;
+	if (snaplen == 0)
+		return 0;
+	/* Every event in the ring, plus the batch the emitter holds between
+	 * its dequeue and its release (WEIR_EMIT_BATCH), may have a record. */
+	w->frames = weir_frame_ring_create(rte_ring_get_capacity(w->ring) + 64, snaplen);
+	if (w->frames == NULL)
+		return -errno;
+	w->frame_bytes = snaplen;
+	return 0;
+}
+
 void
 weir_worker_fini(struct weir_worker *w)
 {
-	(void)w;
+	weir_frame_ring_free(w->frames);
+	w->frames = NULL;
 }
 
 static inline uint64_t
@@ -93,22 +119,36 @@ worker_flow_hash(const struct weir_decoded *d)
 	return h & ((1ull << 51) - 1);
 }
 
-/* Hand every staged event to the ring in one operation; what does not fit
- * is dropped and counted, never waited for. */
+/* Slot @p k of the reserved ones (they may wrap around the ring's end). */
+static inline struct weir_event *
+worker_slot(struct weir_worker *w, unsigned int k)
+{
+	return k < w->zc.n1 ? (struct weir_event *)w->zc.ptr1 + k
+			    : (struct weir_event *)w->zc.ptr2 + (k - w->zc.n1);
+}
+
+/* Enqueue the written slots in one operation and give back the rest of
+ * the reservation. */
 static inline void
 worker_flush_events(struct weir_worker *w)
 {
-	unsigned int done;
-
-	if (w->n_ev == 0)
+	if (w->n_res == 0)
 		return;
-	done = rte_ring_enqueue_burst_elem(w->ring, w->ev, sizeof(struct weir_event), w->n_ev,
-					   NULL);
+	rte_ring_enqueue_zc_finish(w->ring, w->n_ev);
 	/* Published with the burst's other counters, inside one seqlock
 	 * window, so alerts = events_enqueued + drop_ring_full in any copy. */
-	w->burst_enqueued += done;
-	w->burst_ring_full += w->n_ev - done;
+	w->burst_enqueued += w->n_ev;
 	w->n_ev = 0;
+	w->n_res = 0;
+}
+
+/* Reserve up to WEIR_EV_BATCH slots; @return false when the ring is full. */
+static inline bool
+worker_reserve(struct weir_worker *w)
+{
+	w->n_res = (uint16_t)rte_ring_enqueue_zc_burst_elem_start(
+		w->ring, sizeof(struct weir_event), WEIR_EV_BATCH, &w->zc, NULL);
+	return w->n_res != 0;
 }
 
 static void
@@ -138,9 +178,23 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	memcpy(ev->dst, d->dst, sizeof(ev->dst));
 	if (cap > 0) /* no payload pointer at all for GRE, a bare SYN, ... */
 		memcpy(ev->payload, d->payload, cap);
-	/* Only with a pcap sink: frame_bytes is 0 otherwise. */
-	ev->frame_len = (uint16_t)(s->pkt->len < w->frame_bytes ? s->pkt->len : w->frame_bytes);
-	memcpy(ev->frame, s->pkt->data, ev->frame_len);
+	ev->frame_pos = s->frame_pos;
+	ev->frame_len = s->frame_len;
+}
+
+/* With a pcap sink: put the packet's frame into the frame ring, once for
+ * all its alerts. @return false when the frame ring has no room. */
+static inline bool
+worker_put_frame(struct worker_scan *s)
+{
+	struct weir_worker *w = s->w;
+	uint16_t len = (uint16_t)(s->pkt->len < w->frame_bytes ? s->pkt->len : w->frame_bytes);
+
+	if (s->frame_state == 0)
+		s->frame_state = weir_frame_ring_put(w->frames, s->pkt->data, len,
+						     &s->frame_pos) == 0 ? 1 : -1;
+	s->frame_len = len;
+	return s->frame_state > 0;
 }
 
 /*
@@ -154,26 +208,37 @@ worker_on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	struct weir_worker *w = s->w;
 	const struct weir_rt_rule *r = &w->rs->rules[idx];
 	struct weir_event *ev;
+	uint64_t seq = ++w->ev_seq; /* a lost event leaves its gap too */
 
-	if (w->n_ev == WEIR_EV_BATCH) {
+	if (w->n_ev == w->n_res) {
 		worker_flush_events(w);
 		s->have_template = 0;
+		if (unlikely(!worker_reserve(w))) {
+			w->burst_ring_full++;
+			return;
+		}
 	}
-	ev = &w->ev[w->n_ev];
+	if (w->frames != NULL && unlikely(!worker_put_frame(s))) {
+		w->burst_ring_full++; /* the frame ring is the event ring's overflow */
+		return;
+	}
+	ev = worker_slot(w, w->n_ev);
 	if (s->have_template) {
 		/* Same packet, another rule: copy the packet part once filled. */
-		memcpy(ev, &w->ev[s->template_slot], sizeof(*ev));
+		memcpy(ev, worker_slot(w, s->template_slot), sizeof(*ev));
 	} else {
 		worker_fill_packet_fields(s, ev);
 		s->have_template = 1;
 		s->template_slot = w->n_ev;
 	}
-	ev->rs = w->rs;
 	ev->rule_id = r->sid;
 	ev->rule_rev = r->rev;
+	ev->rule_gid = r->gid;
+	ev->rule_priority = r->priority;
 	ev->rule_index = idx;
+	ev->generation = (uint32_t)w->rs->generation;
 	ev->match_end = match_end;
-	ev->seq = ++w->ev_seq;
+	ev->seq = seq;
 	w->n_ev++;
 }
 
@@ -242,6 +307,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		s.pkt = &pkts[i];
 		s.d = &d;
 		s.have_template = 0;
+		s.frame_state = 0;
 		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
 		if (res.scan_error) {
 			scan_err++;

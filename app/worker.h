@@ -3,9 +3,14 @@
  * Worker: one per worker lcore, run to completion. Polls its rx queue in
  * bursts, decodes each packet, matches it against the published rule set
  * (weir_ruleset_scan) and puts one weir_event per alert on its ring to the
- * emitter. Never blocks: a full ring is a counted drop. Between polls it
- * reports a quiescent state, which is what lets a rule reload free the
- * rule set it replaced.
+ * emitter, writing it straight into a ring slot (rte_ring zero-copy
+ * enqueue: no staging copy). With a pcap sink it also copies each flagged
+ * frame into its frame ring (event.h), which the emitter drains in step
+ * with the event ring. Never blocks: a full ring is a counted drop. Between
+ * polls it reports a quiescent state, which is what lets a rule reload
+ * free the rule set it replaced: events name their rule by value and
+ * (generation, index), never by pointer, so nothing the worker enqueued
+ * keeps the rule set alive.
  */
 #ifndef WEIR_WORKER_H
 #define WEIR_WORKER_H
@@ -21,7 +26,7 @@
 #include "rules.h"
 #include "stats.h"
 
-#define WEIR_EV_BATCH 32 /* events staged before one ring enqueue */
+#define WEIR_EV_BATCH 32 /* ring slots reserved at a time (one enqueue) */
 
 struct rte_rcu_qsbr;
 
@@ -35,18 +40,22 @@ struct weir_worker {
 	struct rte_rcu_qsbr *qs;
 	const struct weir_ruleset *rs; /* this burst's */
 	struct rte_ring *ring;     /* single producer (us), single consumer */
+	struct weir_frame_ring *frames; /* frame copies for the pcap sink
+				      (we produce, the emitter consumes);
+				      NULL = none (weir_worker_set_frames) */
 	uint32_t payload_bytes;    /* payload copied into each event */
-	uint32_t frame_bytes;      /* frame copied into each event (pcap sink's
-				      snaplen), 0 = none; set by main after init */
+	uint32_t frame_bytes;      /* frame copied per event (pcap sink's
+				      snaplen), 0 = none */
 	uint64_t ev_seq;           /* seq of the last event created */
 	uint64_t max_packets;      /* stop after this many, 0 = no limit */
 	const atomic_bool *stop;   /* set by main on SIGINT/SIGTERM */
 	uint16_t id;
-	uint16_t n_ev;
+	uint16_t n_ev;             /* slots of zc written */
+	uint16_t n_res;            /* slots of zc reserved, 0 = none */
+	struct rte_ring_zc_data zc; /* ring slots reserved, not yet enqueued */
 	uint64_t burst_enqueued;   /* this burst's ring outcomes, published */
 	uint64_t burst_ring_full;  /* with the other counters at burst end */
 	struct weir_worker_stats st; /* written by this worker only (seqlock) */
-	struct weir_event ev[WEIR_EV_BATCH];
 
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
@@ -65,9 +74,22 @@ int weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
 		     struct rte_ring *ring, uint32_t payload_bytes, uint64_t max_packets,
 		     const atomic_bool *stop);
 
+/**
+ * Copy up to @p snaplen bytes of each flagged frame for the pcap sink
+ * (0 = none, the default): creates the worker's frame ring, sized so that
+ * it has room for a full frame whenever the event ring has room for an
+ * event. The worker owns the ring (freed by weir_worker_fini()); give it
+ * to the emitter (weir_emitter.frames). Main thread, after
+ * weir_worker_init() and before launch. @return 0, -EINVAL (snaplen past
+ * WEIR_EVENT_FRAME_MAX) or -ENOMEM.
+ */
+int weir_worker_set_frames(struct weir_worker *w, uint32_t snaplen);
+
 /** Lcore entry point (rte_eal_remote_launch); @p arg is a weir_worker. */
 int weir_worker_main(void *arg);
 
+/** Free what the worker owns (its frame ring). Main thread, once the
+ *  worker and the emitter stopped. */
 void weir_worker_fini(struct weir_worker *w);
 
 #endif /* WEIR_WORKER_H */

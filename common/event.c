@@ -6,11 +6,14 @@
  * once per event, so it writes straight into the caller's buffer with
  * hand-written number, address and time conversion: no allocation, no
  * snprintf, and no gmtime_r (glibc takes its tzset lock even for UTC).
+ * At the end, the frame ring's control half (creation and free); its data
+ * path is inline in event.h.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
@@ -544,4 +547,46 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 err_inval:
 	buf[0] = '\0';
 	return -EINVAL;
+}
+
+struct weir_frame_ring *
+weir_frame_ring_create(uint32_t n_records, uint32_t max_len)
+{
+	uint64_t want = (uint64_t)n_records * weir_frame_rec_size(max_len);
+	struct weir_frame_ring *fr;
+	uint64_t size = 64;
+
+	/* A record that wraps is moved to the start, so one more record's
+	 * worth of bytes may be skipped per lap. */
+	want += weir_frame_rec_size(max_len);
+	while (size < want)
+		size <<= 1;
+	if (n_records == 0 || max_len == 0 || size > (1ull << 31)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fr = aligned_alloc(64, (sizeof(*fr) + 63) & ~(size_t)63);
+	if (fr == NULL)
+		return NULL;
+	memset(fr, 0, sizeof(*fr));
+	fr->size = (uint32_t)size;
+	fr->mask = (uint32_t)size - 1;
+	atomic_init(&fr->tail, 0);
+	/* Not touched here: the producer's first lap commits it, locally. */
+	fr->data = aligned_alloc(64, (size_t)size);
+	if (fr->data == NULL) {
+		free(fr);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return fr;
+}
+
+void
+weir_frame_ring_free(struct weir_frame_ring *fr)
+{
+	if (fr == NULL)
+		return;
+	free(fr->data);
+	free(fr);
 }

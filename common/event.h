@@ -1,29 +1,42 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Events: what a worker hands the emitter when a rule matches a packet.
- * A weir_event is fixed-size and self-contained (no pointer into packet
- * memory) so it can be copied by value into an rte_ring and outlive the
- * packet buffer. The emitter turns it into one EVE-compatible JSON line.
+ * A weir_event is the element of the worker's event ring (rte_ring, one
+ * per worker, single producer and single consumer): a small fixed-size
+ * head, copied by value, that holds no pointer at all, neither into
+ * packet memory nor into the rule set, so it outlives both.
+ *
+ * - The rule is named by value: sid, gid, rev and priority are copied in,
+ *   and the text the formatter needs (msg, classtype) is found from
+ *   (generation, rule_index) in the emitter's own per-generation rule text
+ *   (app/emitter.h), which the emitter frees itself once it consumed every
+ *   event of that generation. A rule reload therefore frees the old rule
+ *   set as soon as the workers passed a quiescent state, and never waits
+ *   for the emitter.
+ * - The frame copy for the pcap sink is not in the head: when a pcap sink
+ *   is configured the worker copies the frame into its weir_frame_ring (a
+ *   byte ring of variable-length records, below) and the head names the
+ *   record (frame_pos, frame_len). Without a pcap sink there is no frame
+ *   ring and frame_len is 0.
  */
 #ifndef WEIR_EVENT_H
 #define WEIR_EVENT_H
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct weir_ruleset;
+#include <string.h>
 
 /* Upper bound of the payload copy in an event; the configured amount
  * (events.payload-bytes) may be smaller. */
 #define WEIR_EVENT_PAYLOAD_MAX 384
 
 /*
- * Upper bound of the captured frame copied into an event for the pcap sink
- * (outputs.pcap.snaplen may be smaller; 0 when no pcap sink is configured,
- * and then the worker copies nothing). It holds a full-size Ethernet
- * frame with two VLAN tags (1522); 1544 is what makes sizeof(event)
- * exactly 2048. The frame sits last, so a sink that needs no frame copies only the
- * part before it (WEIR_EVENT_HEAD_SIZE).
+ * Upper bound of the captured frame kept for the pcap sink
+ * (outputs.pcap.snaplen may be smaller): a full-size Ethernet frame with
+ * two VLAN tags (1522) and some room. It bounds a frame-ring record and a
+ * pcap sink queue record, never an event.
  */
 #define WEIR_EVENT_FRAME_MAX 1544
 
@@ -33,15 +46,19 @@ struct weir_event {
 	uint64_t flow_id;     /* symmetric 5-tuple hash (a flow table later) */
 	uint64_t seq;         /* per worker, +1 per event the worker creates:
 			       * a gap downstream is a loss of exactly that many */
-	const struct weir_ruleset *rs; /* the rule set that matched: rule
-			       * text for the formatter; kept alive until the
-			       * emitter consumed every event naming it */
 	uint32_t rule_id;     /* signature id (sid) */
 	uint32_t rule_rev;
+	uint32_t rule_gid;
+	uint32_t rule_priority; /* 1 = highest; EVE alert.severity */
 	uint32_t rule_index;  /* index into the rule set that matched */
+	uint32_t generation;  /* of that rule set (low 32 bits): with
+			       * rule_index, names the rule's text */
 	uint32_t match_end;   /* payload offset just past the first match */
 	uint32_t wire_len;    /* packet length on the wire */
 	uint32_t payload_len; /* full L4 payload length */
+	uint32_t frame_pos;   /* frame record in the worker's frame ring
+			       * (weir_frame_ring_data); meaningless when
+			       * frame_len is 0 */
 	uint16_t payload_cap; /* bytes of payload copied into payload[] */
 	uint16_t worker;
 	uint16_t port;
@@ -49,6 +66,7 @@ struct weir_event {
 	uint16_t vlan[2];     /* outer, inner; 0 = absent */
 	uint16_t sport;       /* host byte order */
 	uint16_t dport;
+	uint16_t frame_len;   /* bytes of the captured frame, 0 = none */
 	uint8_t n_vlan;
 	uint8_t ip_version;   /* 4 or 6 */
 	uint8_t proto;        /* IPPROTO_* */
@@ -56,15 +74,116 @@ struct weir_event {
 	uint8_t src[16];      /* IPv4 uses the first 4 bytes, network order */
 	uint8_t dst[16];
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
-	uint16_t frame_len;   /* bytes of the captured frame in frame[] */
-	uint8_t frame_pad_[2];
-	uint8_t frame[WEIR_EVENT_FRAME_MAX]; /* keep last, see WEIR_EVENT_HEAD_SIZE */
+	uint8_t pad2_[2];
 };
 
-_Static_assert(sizeof(struct weir_event) == 2048, "weir_event: 2 KiB, a multiple of 64");
+/* 8 cache lines: a quarter of the 2 KiB the event was with its frame. */
+_Static_assert(sizeof(struct weir_event) == 512, "weir_event: 512 bytes, a multiple of 64");
 
-/* Bytes of an event before its frame copy: all a text-only sink needs. */
-#define WEIR_EVENT_HEAD_SIZE offsetof(struct weir_event, frame)
+/* A frame's bytes, borrowed from whoever holds them (the worker's frame
+ * ring on the emitter, a sink queue record on the sink's thread). */
+struct weir_frame {
+	const uint8_t *data;
+	uint32_t len;
+};
+
+/*
+ * The frame ring: a single-producer single-consumer ring of bytes, one per
+ * worker, created only when a pcap sink is configured. The worker appends
+ * one record per flagged packet (the first frame_len bytes of the frame,
+ * padded to 8) and puts its position in each of the packet's events; the
+ * emitter, which takes the events of that worker in the same order, reads
+ * the record and releases the records before it once each sink copied
+ * them. A record never wraps: one that would is placed at the start, and
+ * the bytes skipped are released with it.
+ *
+ * Positions are free-running 32-bit byte counts (like rte_ring's head and
+ * tail), reduced by the mask only to address data.
+ */
+struct weir_frame_ring {
+	/* producer (the worker) */
+	uint32_t head;          /* bytes ever reserved */
+	uint32_t tail_seen;     /* the consumer's tail at the last look */
+	uint8_t pad0_[56];
+	/* consumer (the emitter) */
+	_Atomic uint32_t tail;  /* bytes released: release-stored by the
+				 * emitter, acquire-loaded by the worker */
+	uint8_t pad1_[60];
+	/* constant */
+	uint32_t size;          /* bytes, a power of two */
+	uint32_t mask;
+	uint8_t *data;
+};
+
+/**
+ * Create a frame ring that holds at least @p n_records records of up to
+ * @p max_len bytes each (so that, sized from the event ring's capacity,
+ * the frame ring is never full while the event ring has room).
+ * @return the ring, or NULL with errno EINVAL (zero or past 2^31 bytes)
+ *         or ENOMEM. Control thread; owned by the caller, freed with
+ *         weir_frame_ring_free(). Plain heap memory, committed as the
+ *         producer first touches it (on its own NUMA node).
+ */
+struct weir_frame_ring *weir_frame_ring_create(uint32_t n_records, uint32_t max_len);
+
+/** Free @p fr (NULL is fine). Once neither side uses it. */
+void weir_frame_ring_free(struct weir_frame_ring *fr);
+
+/* Bytes a record of @p len bytes takes (records stay 8-byte aligned). */
+static inline uint32_t
+weir_frame_rec_size(uint32_t len)
+{
+	return (len + 7u) & ~7u;
+}
+
+/**
+ * Producer: append @p len bytes of @p data as one record.
+ * @return 0 and the record's position in @p pos, or -ENOBUFS when the
+ *         ring has no room (the consumer has not released enough yet).
+ * Thread: the ring's producer only; no lock, no allocation.
+ */
+static inline int
+weir_frame_ring_put(struct weir_frame_ring *fr, const uint8_t *data, uint32_t len,
+		    uint32_t *pos)
+{
+	uint32_t need = weir_frame_rec_size(len);
+	uint32_t off = fr->head & fr->mask;
+	uint32_t skip = off + need > fr->size ? fr->size - off : 0;
+
+	if (fr->size - (fr->head - fr->tail_seen) < skip + need) {
+		/* Pairs with the release store in weir_frame_ring_release():
+		 * the consumer is done reading what it released. */
+		fr->tail_seen = atomic_load_explicit(&fr->tail, memory_order_acquire);
+		if (fr->size - (fr->head - fr->tail_seen) < skip + need)
+			return -ENOBUFS;
+	}
+	fr->head += skip;
+	*pos = fr->head;
+	memcpy(fr->data + (fr->head & fr->mask), data, len);
+	fr->head += need;
+	return 0;
+}
+
+/** Consumer: the bytes of the record at @p pos. */
+static inline const uint8_t *
+weir_frame_ring_data(const struct weir_frame_ring *fr, uint32_t pos)
+{
+	return fr->data + (pos & fr->mask);
+}
+
+/**
+ * Consumer: release every record put before the one at @p pos (not that
+ * one); the producer may then overwrite them. Several events of one
+ * packet share its record, and a batch may end between them, so the
+ * emitter releases up to its batch's last record, and that record with a
+ * later batch. Thread: the ring's consumer only.
+ */
+static inline void
+weir_frame_ring_release(struct weir_frame_ring *fr, uint32_t pos)
+{
+	/* Pairs with the acquire load in weir_frame_ring_put(). */
+	atomic_store_explicit(&fr->tail, pos, memory_order_release);
+}
 
 /* Text produced by a formatter; a sink writes it as is. */
 struct weir_text {
@@ -72,7 +191,8 @@ struct weir_text {
 	size_t len;
 };
 
-/* What the formatter needs about the rule; looked up by the emitter. */
+/* What the formatter needs about the rule: the emitter fills it from the
+ * event (gid, priority) and its rule text (app/emitter.h). */
 struct weir_event_rule {
 	const char *action;    /* "allowed" (alert) */
 	uint32_t gid;

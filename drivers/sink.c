@@ -46,11 +46,12 @@ static const struct weir_sink_ops *const sink_registry[] = {
 #endif
 };
 
-/* One queued event. text follows the event part at text_off. */
+/* One queued event. The frame follows it at frame_off, the text at
+ * text_off. */
 struct sink_rec {
 	uint32_t text_len;
-	uint32_t pad_;
-	struct weir_event ev; /* only ev_bytes of it are copied and allocated */
+	uint32_t frame_len;
+	struct weir_event ev;
 };
 
 struct weir_sink_queue {
@@ -58,7 +59,7 @@ struct weir_sink_queue {
 	struct rte_ring *free;  /* thread -> emitter */
 	char *pool;
 	size_t rec_size;
-	size_t ev_bytes;        /* WEIR_EVENT_HEAD_SIZE, or all of it with frames */
+	size_t frame_off;       /* of the frame in a record, 0 = no frame */
 	size_t text_off;        /* of the text in a record, 0 = no text */
 	size_t text_max;
 	unsigned int size;
@@ -79,6 +80,7 @@ struct weir_sink_queue {
 	/* thread's batch scratch */
 	struct sink_rec *batch[WEIR_SINK_BATCH];
 	struct weir_text json[WEIR_SINK_BATCH];
+	struct weir_frame frames[WEIR_SINK_BATCH];
 	struct weir_event *evs; /* WEIR_SINK_BATCH events, gathered */
 };
 
@@ -178,13 +180,13 @@ sink_drain_batch(struct weir_sink *s, struct weir_sink_queue *q)
 		struct sink_rec *r = q->batch[i];
 
 		/* Gathered: write() takes arrays, as the emitter had them. */
-		memcpy(&q->evs[i], &r->ev, q->ev_bytes);
-		if (q->ev_bytes < sizeof(struct weir_event))
-			q->evs[i].frame_len = 0;
+		memcpy(&q->evs[i], &r->ev, sizeof(r->ev));
 		q->json[i].data = q->text_off ? (const char *)r + q->text_off : "";
 		q->json[i].len = q->text_off ? r->text_len : 0;
+		q->frames[i].data = (const uint8_t *)r + q->frame_off;
+		q->frames[i].len = q->frame_off ? r->frame_len : 0;
 	}
-	s->ops->write(s, q->evs, q->json, n);
+	s->ops->write(s, q->evs, q->json, q->frame_off ? q->frames : NULL, n);
 	rte_ring_enqueue_bulk(q->free, (void **)q->batch, n, NULL);
 	return n;
 }
@@ -263,8 +265,11 @@ weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max)
 	pthread_cond_init(&q->reopen_cv, NULL);
 	q->size = queue_size;
 	q->text_max = text_max;
-	q->ev_bytes = flags & WEIR_SINK_F_FRAME ? sizeof(struct weir_event) : WEIR_EVENT_HEAD_SIZE;
-	q->rec_size = offsetof(struct sink_rec, ev) + q->ev_bytes;
+	q->rec_size = sizeof(struct sink_rec);
+	if (flags & WEIR_SINK_F_FRAME) {
+		q->frame_off = q->rec_size;
+		q->rec_size += WEIR_EVENT_FRAME_MAX;
+	}
 	if (flags & WEIR_SINK_F_TEXT) {
 		q->text_off = q->rec_size;
 		q->rec_size += text_max;
@@ -308,7 +313,7 @@ weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max)
 
 unsigned int
 weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
-		  unsigned int n)
+		  const struct weir_frame *frame, unsigned int n)
 {
 	struct weir_sink_queue *q = s->q;
 	struct sink_rec *recs[WEIR_SINK_BATCH];
@@ -323,7 +328,15 @@ weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev, const struct
 			struct sink_rec *r = recs[i];
 			size_t len = 0;
 
-			memcpy(&r->ev, e, q->ev_bytes);
+			memcpy(&r->ev, e, sizeof(r->ev));
+			r->frame_len = 0;
+			if (q->frame_off && frame != NULL) {
+				r->frame_len = frame[done + i].len < WEIR_EVENT_FRAME_MAX
+						       ? frame[done + i].len
+						       : WEIR_EVENT_FRAME_MAX;
+				memcpy((char *)r + q->frame_off, frame[done + i].data,
+				       r->frame_len);
+			}
 			if (q->text_off) {
 				len = json[done + i].len < q->text_max ? json[done + i].len
 								       : q->text_max;

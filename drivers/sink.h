@@ -21,10 +21,11 @@
  * The queue is two single-producer single-consumer rte_rings of pointers
  * (rte_ring_init on plain memory, so no EAL is needed: unit tests run the
  * threads too) over a pool of fixed-size records allocated once: "full"
- * (emitter -> sink thread) and "free" (back). A record holds the event head
- * (WEIR_EVENT_HEAD_SIZE), the frame copy when the sink asks for it
- * (WEIR_SINK_F_FRAME) and the text when it asks for it (WEIR_SINK_F_TEXT),
- * so a text-only sink pays no frame memory and the pcap sink no text.
+ * (emitter -> sink thread) and "free" (back). A record holds the event
+ * head (struct weir_event), the frame copy when the sink asks for it
+ * (WEIR_SINK_F_FRAME: up to WEIR_EVENT_FRAME_MAX bytes) and the text when
+ * it asks for it (WEIR_SINK_F_TEXT), so a text-only sink pays no frame
+ * memory and the pcap sink no text.
  * Records are fixed-size, sized from the rule set's longest line: simple and
  * O(1), at the cost of memory (queue-size x slot) that malloc only commits
  * as it is touched.
@@ -58,7 +59,7 @@
 
 /* What a sink reads from each queued event (ops->flags). */
 #define WEIR_SINK_F_TEXT 0x1  /* the formatted JSON line */
-#define WEIR_SINK_F_FRAME 0x2 /* ev->frame[0..frame_len) (else frame_len is 0) */
+#define WEIR_SINK_F_FRAME 0x2 /* the frame (write's @p frame; else that is NULL) */
 
 /* An interface the events may name (ev->port indexes this). */
 struct weir_sink_iface {
@@ -139,9 +140,11 @@ struct weir_sink_ops {
 	int (*open)(struct weir_sink *s, const struct weir_sink_conf *conf);
 	void (*close)(struct weir_sink *s);
 	int (*reopen)(struct weir_sink *s); /* optional: log rotation */
-	/* the sink's thread (or the caller, when not started) */
+	/* the sink's thread (or the caller, when not started); @p frame is
+	 * NULL unless flags has WEIR_SINK_F_FRAME, see weir_sink_write() */
 	int (*write)(struct weir_sink *s, const struct weir_event *ev,
-		     const struct weir_text *json, unsigned int n);
+		     const struct weir_text *json, const struct weir_frame *frame,
+		     unsigned int n);
 	int (*flush)(struct weir_sink *s);
 	/* optional: wait up to @p timeout_ms for @p wake_fd to become readable
 	 * or for the sink's own I/O, doing its housekeeping (accept, delivery
@@ -168,12 +171,16 @@ int weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 int weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max);
 
 /**
- * Copy @p n events (and their texts) into the sink's queue; what does not
- * fit is counted in drop_full. Emitter thread. Wakes the sink's thread if
- * it sleeps. @return number of events queued.
+ * Copy @p n events, their texts and, for a sink with WEIR_SINK_F_FRAME,
+ * their frames (@p frame: n entries, or NULL for none; a frame is cut to
+ * WEIR_EVENT_FRAME_MAX) into the sink's queue; what does not fit is
+ * counted in drop_full. Nothing is borrowed past the return: the caller
+ * may reuse all three arrays and what they point at. Emitter thread.
+ * Wakes the sink's thread if it sleeps. @return number of events queued.
  */
 unsigned int weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev,
-			       const struct weir_text *json, unsigned int n);
+			       const struct weir_text *json, const struct weir_frame *frame,
+			       unsigned int n);
 
 /** Wake the sink's thread (it writes and flushes what is queued). */
 void weir_sink_kick(struct weir_sink *s);
@@ -182,16 +189,18 @@ void weir_sink_kick(struct weir_sink *s);
 void weir_sink_stop(struct weir_sink *s);
 
 /**
- * Write @p n events and their formatted text, synchronously (tests, and a
- * sink that was not started). A sink never blocks the caller for long:
- * what it cannot take is counted in its drop_* stats.
+ * Write @p n events, their formatted text and (@p frame, n entries, or
+ * NULL: no frames) their captured frames, synchronously (tests, and a sink
+ * that was not started). Everything is borrowed for the call only. A sink
+ * never blocks the caller for long: what it cannot take is counted in its
+ * drop_* stats.
  * @return number of events accepted (0..n), or -errno on a hard error.
  */
 static inline int
 weir_sink_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
-		unsigned int n)
+		const struct weir_frame *frame, unsigned int n)
 {
-	return s->ops->write(s, ev, json, n);
+	return s->ops->write(s, ev, json, frame, n);
 }
 
 /** Push buffered output down (called after each batch and at exit). */

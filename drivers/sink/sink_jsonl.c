@@ -209,7 +209,7 @@ err_free:
 
 static int
 jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
-	    unsigned int n)
+	    const struct weir_frame *frame, unsigned int n)
 {
 	struct jsonl *j = s->priv;
 	unsigned int i, accepted = 0;
@@ -217,6 +217,7 @@ jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 	size_t len, need;
 
 	(void)ev; /* the text is all a line needs */
+	(void)frame;
 	for (i = 0; i < n; i++) {
 		len = json[i].len;
 		/* One event, one line: add the '\n' if the text lacks it. */

@@ -168,13 +168,14 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 
 static int
 kafka_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
-	    unsigned int n)
+	    const struct weir_frame *frame, unsigned int n)
 {
 	struct kafka *k = s->priv;
 	unsigned int i, accepted = 0;
 	char key[48];
 	int klen;
 
+	(void)frame;
 	for (i = 0; i < n; i++) {
 		size_t len = json[i].len;
 

@@ -2,7 +2,8 @@
 /*
  * The pcap sink: the flagged packets themselves, as pcapng, so an analyst
  * opens exactly what fired in Wireshark. Each event's frame (copied by the
- * worker at match time, up to outputs.pcap.snaplen) becomes one Enhanced
+ * worker at match time, up to outputs.pcap.snaplen, into its frame ring,
+ * then by the emitter into this sink's queue) becomes one Enhanced
  * Packet Block whose comment names the rule and the interface:
  * "sid=N rev=R iface=X". A packet that matched two rules is written twice,
  * once per alert, so packets = alerts and each block says why it is there.
@@ -275,12 +276,12 @@ pcap_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	return 0;
 }
 
-/* One EPB for @p ev into buf; returns its size. */
+/* One EPB for @p ev and its frame @p f into buf; returns its size. */
 static size_t
-pcap_put_epb(struct pcap_sink *p, const struct weir_event *ev)
+pcap_put_epb(struct pcap_sink *p, const struct weir_event *ev, const struct weir_frame *f)
 {
 	uint8_t *b = p->buf + p->used;
-	uint32_t cap = ev->frame_len < p->snaplen ? ev->frame_len : p->snaplen;
+	uint32_t cap = f->len < p->snaplen ? f->len : p->snaplen;
 	uint32_t wire = ev->wire_len > cap ? ev->wire_len : cap;
 	char comment[PCAP_COMMENT_MAX];
 	int cl;
@@ -301,7 +302,8 @@ pcap_put_epb(struct pcap_sink *p, const struct weir_event *ev)
 	put32(b + 16, (uint32_t)ev->ts_ns);
 	put32(b + 20, cap);
 	put32(b + 24, wire);
-	memcpy(b + 28, ev->frame, cap);
+	if (cap > 0)
+		memcpy(b + 28, f->data, cap);
 	memset(b + 28 + cap, 0, pad4(cap) - cap);
 	n = 28 + pad4(cap);
 	n += put_opt(b + n, PCAPNG_OPT_COMMENT, comment, (uint16_t)cl);
@@ -311,14 +313,17 @@ pcap_put_epb(struct pcap_sink *p, const struct weir_event *ev)
 
 static int
 pcap_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
-	   unsigned int n)
+	   const struct weir_frame *frame, unsigned int n)
 {
+	static const struct weir_frame none = {.data = NULL, .len = 0};
 	struct pcap_sink *p = s->priv;
 	unsigned int i, accepted = 0;
 	size_t blen;
 
 	(void)json;
 	for (i = 0; i < n; i++) {
+		const struct weir_frame *f = frame != NULL ? &frame[i] : &none;
+
 		if (p->fd < 0) {
 			/* A rotation failed: try again, but do not spin. */
 			if (pcap_open_next(s, p) < 0) {
@@ -328,7 +333,7 @@ pcap_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_t
 		}
 		if (PCAP_BUF_SIZE - p->used < PCAP_BLOCK_MAX)
 			pcap_drain(s, p);
-		blen = pcap_put_epb(p, &ev[i]);
+		blen = pcap_put_epb(p, &ev[i], f);
 		/* Rotate before the block that would pass max-bytes, unless
 		 * it is the file's first: one packet always fits a file. */
 		if (p->max_bytes != 0 && p->file_pkts > 0 &&
@@ -337,7 +342,7 @@ pcap_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_t
 				s->st.drop_errors++;
 				continue;
 			}
-			blen = pcap_put_epb(p, &ev[i]);
+			blen = pcap_put_epb(p, &ev[i], f);
 		}
 		p->used += blen;
 		p->n_buffered++;

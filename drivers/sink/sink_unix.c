@@ -185,12 +185,13 @@ err_free:
 
 static int
 unix_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
-	   unsigned int n)
+	   const struct weir_frame *frame, unsigned int n)
 {
 	struct unix_sink *u = s->priv;
 	unsigned int i, e;
 
 	(void)ev;
+	(void)frame;
 	/* A subscriber gets what is written after it connected. */
 	unix_accept(s, u);
 	for (i = 0; i < u->n_subs;) {

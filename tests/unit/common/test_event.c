@@ -706,6 +706,47 @@ test_json_max_bound_worst_case(void)
 	}
 }
 
+/* The frame ring: records come back as put, a full ring refuses without
+ * losing anything, a record that would wrap starts over at the front, and
+ * released bytes are reused. */
+static void
+test_frame_ring_put_wrap_full_release(void)
+{
+	/* 3 records of 100 bytes (104 each) + one for a wrap: 416 -> 512 */
+	struct weir_frame_ring *fr = weir_frame_ring_create(3, 100);
+	uint8_t buf[100];
+	uint32_t pos[8], i, n = 0;
+
+	CU_ASSERT_FATAL(fr != NULL);
+	CU_ASSERT_FATAL(fr->size == 512);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	while (n < 8 && weir_frame_ring_put(fr, buf, 100, &pos[n]) == 0)
+		n++;
+	CU_ASSERT(n == 4); /* 0, 104, 208, 312; the fifth would wrap */
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(pos[i] == i * 104);
+		CU_ASSERT(memcmp(weir_frame_ring_data(fr, pos[i]), buf, 100) == 0);
+	}
+	/* two released: the next record skips 416..511 and starts a lap */
+	weir_frame_ring_release(fr, pos[2]);
+	CU_ASSERT(weir_frame_ring_put(fr, buf + 1, 99, &pos[4]) == 0);
+	CU_ASSERT(pos[4] == 512);
+	CU_ASSERT(weir_frame_ring_data(fr, pos[4]) == weir_frame_ring_data(fr, 0));
+	CU_ASSERT(memcmp(weir_frame_ring_data(fr, pos[4]), buf + 1, 99) == 0);
+	/* then into the second released record, then full: pos[2] holds 208 */
+	CU_ASSERT(weir_frame_ring_put(fr, buf, 100, &pos[5]) == 0);
+	CU_ASSERT(pos[5] == 616);
+	CU_ASSERT(weir_frame_ring_put(fr, buf, 100, &pos[6]) == -ENOBUFS);
+	CU_ASSERT(memcmp(weir_frame_ring_data(fr, pos[3]), buf, 100) == 0); /* untouched */
+	weir_frame_ring_release(fr, pos[5]);
+	CU_ASSERT(weir_frame_ring_put(fr, buf, 100, &pos[6]) == 0);
+	CU_ASSERT(pos[6] == 720);
+	weir_frame_ring_free(fr);
+	errno = 0;
+	CU_ASSERT(weir_frame_ring_create(0, 100) == NULL && errno == EINVAL);
+}
+
 int
 main(void)
 {
@@ -735,5 +776,6 @@ main(void)
 	CU_ADD_TEST(s, test_timestamp_matches_gmtime);
 	CU_ADD_TEST(s, test_enospc_every_short_length);
 	CU_ADD_TEST(s, test_json_max_bound_worst_case);
+	CU_ADD_TEST(s, test_frame_ring_put_wrap_full_release);
 	return weir_ut_run();
 }

@@ -83,7 +83,7 @@ write_lines(struct weir_sink *s, const char *const *lines, unsigned int n)
 		t[i].data = lines[i];
 		t[i].len = strlen(lines[i]);
 	}
-	return weir_sink_write(s, ev, t, n);
+	return weir_sink_write(s, ev, t, NULL, n);
 }
 
 static void

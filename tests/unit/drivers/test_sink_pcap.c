@@ -55,8 +55,12 @@ open_pcap(struct weir_sink *s, const char *prefix, uint32_t snaplen, uint64_t ma
 	return weir_sink_open(s, weir_sink_find("pcap"), &conf);
 }
 
+/* Frame bytes of the events below, as a frame ring would hold them. */
+static uint8_t g_frame_bytes[40][WEIR_EVENT_FRAME_MAX];
+
+/* Event @p i with a frame of @p len bytes in @p buf, named by @p f. */
 static void
-fill(struct weir_event *ev, unsigned int i, uint16_t len)
+fill(struct weir_event *ev, struct weir_frame *f, uint8_t *buf, unsigned int i, uint16_t len)
 {
 	unsigned int b;
 
@@ -67,7 +71,9 @@ fill(struct weir_event *ev, unsigned int i, uint16_t len)
 	ev->wire_len = len + 10u;
 	ev->frame_len = len;
 	for (b = 0; b < len; b++)
-		ev->frame[b] = (uint8_t)(b * 7 + i);
+		buf[b] = (uint8_t)(b * 7 + i);
+	f->data = buf;
+	f->len = len;
 }
 
 /* Packets of @p path: count, and checks each against fill(first + k). */
@@ -78,6 +84,8 @@ read_back(const char *path, unsigned int first, uint32_t snaplen, uint16_t len)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct weir_event want;
+	struct weir_frame wf;
+	uint8_t wbuf[WEIR_EVENT_FRAME_MAX];
 	pcap_t *p;
 	int n = 0, rc;
 
@@ -87,10 +95,10 @@ read_back(const char *path, unsigned int first, uint32_t snaplen, uint16_t len)
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
 		uint32_t cap = len < snaplen ? len : snaplen;
 
-		fill(&want, first + (unsigned int)n, len);
+		fill(&want, &wf, wbuf, first + (unsigned int)n, len);
 		CU_ASSERT(h->caplen == cap);
 		CU_ASSERT(h->len == want.wire_len);
-		CU_ASSERT(memcmp(data, want.frame, cap) == 0);
+		CU_ASSERT(memcmp(data, wbuf, cap) == 0);
 		CU_ASSERT((uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec ==
 			  want.ts_ns);
 		n++;
@@ -104,6 +112,7 @@ static void
 test_frames_read_back_with_libpcap(void)
 {
 	struct weir_event ev[5];
+	struct weir_frame fr[5];
 	struct weir_text t[5] = { { "", 0 } };
 	struct weir_sink_stats st;
 	struct weir_sink s;
@@ -113,8 +122,8 @@ test_frames_read_back_with_libpcap(void)
 	snprintf(prefix, sizeof(prefix), "%s/a", g_dir);
 	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1544, 0) == 0);
 	for (i = 0; i < 5; i++)
-		fill(&ev[i], i, (uint16_t)(61 + i)); /* odd lengths: padding */
-	CU_ASSERT(weir_sink_write(&s, ev, t, 5) == 5);
+		fill(&ev[i], &fr[i], g_frame_bytes[i], i, (uint16_t)(61 + i)); /* odd: padding */
+	CU_ASSERT(weir_sink_write(&s, ev, t, fr, 5) == 5);
 	weir_sink_stats(&s, &st);
 	CU_ASSERT(st.written == 0); /* buffered until flush */
 	CU_ASSERT(weir_sink_flush(&s) == 0);
@@ -136,7 +145,7 @@ test_frames_read_back_with_libpcap(void)
 		for (i = 0; i < 5; i++) {
 			CU_ASSERT_FATAL(pcap_next_ex(p, &h, &data) == 1);
 			CU_ASSERT(h->caplen == 61 + i);
-			CU_ASSERT(memcmp(data, ev[i].frame, h->caplen) == 0);
+			CU_ASSERT(memcmp(data, g_frame_bytes[i], h->caplen) == 0);
 		}
 		CU_ASSERT(pcap_next_ex(p, &h, &data) == PCAP_ERROR_BREAK);
 		pcap_close(p);
@@ -147,6 +156,7 @@ static void
 test_snaplen_cuts_frames(void)
 {
 	struct weir_event ev[3];
+	struct weir_frame fr[3];
 	struct weir_text t[3] = { { "", 0 } };
 	struct weir_sink s;
 	char prefix[128], path[160];
@@ -155,8 +165,8 @@ test_snaplen_cuts_frames(void)
 	snprintf(prefix, sizeof(prefix), "%s/snap", g_dir);
 	CU_ASSERT_FATAL(open_pcap(&s, prefix, 64, 0) == 0);
 	for (i = 0; i < 3; i++)
-		fill(&ev[i], i, 300);
-	CU_ASSERT(weir_sink_write(&s, ev, t, 3) == 3);
+		fill(&ev[i], &fr[i], g_frame_bytes[i], i, 300);
+	CU_ASSERT(weir_sink_write(&s, ev, t, fr, 3) == 3);
 	weir_sink_close(&s);
 	snprintf(path, sizeof(path), "%s.000000.pcapng", prefix);
 	CU_ASSERT(read_back(path, 0, 64, 300) == 3);
@@ -166,6 +176,7 @@ static void
 test_rotation_and_no_overwrite(void)
 {
 	struct weir_event ev[40];
+	struct weir_frame fr[40];
 	struct weir_text t[40] = { { "", 0 } };
 	struct weir_sink_stats st;
 	struct weir_sink s;
@@ -179,8 +190,8 @@ test_rotation_and_no_overwrite(void)
 	CU_ASSERT_FATAL(fclose(fopen(path, "w")) == 0);
 	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1544, 2048) == 0);
 	for (i = 0; i < 40; i++)
-		fill(&ev[i], i, 200);
-	CU_ASSERT(weir_sink_write(&s, ev, t, 40) == 40);
+		fill(&ev[i], &fr[i], g_frame_bytes[i], i, 200);
+	CU_ASSERT(weir_sink_write(&s, ev, t, fr, 40) == 40);
 	weir_sink_close(&s);
 	weir_sink_stats(&s, &st);
 	CU_ASSERT(st.written == 40);

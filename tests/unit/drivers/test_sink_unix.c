@@ -90,7 +90,7 @@ write_n(struct weir_sink *s, unsigned int first, unsigned int n)
 		t[i].data = lines[i];
 		t[i].len = strlen(lines[i]);
 	}
-	CU_ASSERT(weir_sink_write(s, ev, t, n) == (int)n);
+	CU_ASSERT(weir_sink_write(s, ev, t, NULL, n) == (int)n);
 }
 
 static void
