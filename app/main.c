@@ -28,7 +28,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "conf.h"
-#include "ctl.h"
+#include "control.h"
 #include "emitter.h"
 #include "emitter_loop.h"
 #include "latency.h"
@@ -42,7 +42,6 @@
 #include "rules_cmd.h"
 #include "sink.h"
 #include "stats.h"
-#include "telemetry.h"
 #include "weir_config.h"
 #include "worker.h"
 
@@ -76,8 +75,7 @@ struct weir_app {
 	struct weir_emitter em;
 	struct weir_obs obs;          /* what ctl/telemetry/metrics read */
 	struct weir_latency *lat;
-	struct weir_ctl *ctl;
-	struct weir_metrics *metrics;
+	struct weir_control control; /* stats socket, telemetry, Prometheus */
 };
 
 static void
@@ -403,41 +401,6 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->reconf = &g_sig.reconf;
 }
 
-/* Stats socket, DPDK telemetry, Prometheus: read-only views served off
- * the data path (ctl.c, telemetry.c, metrics.c). A failure to serve one
- * is logged and weir keeps capturing. After launch. */
-static void
-start_control(struct weir_app *app)
-{
-	struct weir_ctl_conf cc = {.path = app->conf.ctl_socket,
-				   .max_clients = app->conf.ctl_max_clients};
-
-	weir_telemetry_attach(&app->obs);
-	if (app->conf.ctl_enabled && (!app->portv[0].offline || app->conf.ctl_keep_alive) &&
-	    weir_ctl_parse_mode(app->conf.ctl_mode, &cc.mode) == 0) {
-		app->ctl = weir_ctl_start(&app->obs, &cc);
-		if (app->ctl == NULL)
-			WEIR_LOG(ERR, app, "ctl: cannot serve %s: %s; running without it", cc.path,
-				 strerror(errno));
-	}
-	if (app->conf.metrics_listen[0] != '\0') {
-		app->metrics = weir_metrics_start(&app->obs, app->conf.metrics_listen);
-		if (app->metrics == NULL)
-			WEIR_LOG(ERR, app, "metrics: cannot listen on %s: %s; running without it",
-				 app->conf.metrics_listen, strerror(errno));
-	}
-}
-
-static void
-stop_control(struct weir_app *app)
-{
-	weir_metrics_stop(app->metrics);
-	app->metrics = NULL;
-	weir_ctl_stop(app->ctl);
-	app->ctl = NULL;
-	weir_telemetry_detach();
-}
-
 /* The sinks, before the workers: a pcap sink decides how much of each
  * frame they copy. */
 static int
@@ -470,7 +433,7 @@ run(struct weir_app *app, const char *driver)
 	fprintf(stderr, "weir: running: %s %s, %u worker%s, %u rules%s\n", driver, app->if_label,
 		app->n_workers, app->n_workers == 1 ? "" : "s", app->rs->n_rules,
 		app->portv[0].offline ? "" : " (SIGINT/SIGTERM to stop)");
-	start_control(app);
+	weir_control_start(&app->control, &app->conf, &app->obs, app->portv[0].offline);
 	weir_emitter_loop_run(&loop);
 }
 
@@ -668,7 +631,7 @@ main(int argc, char **argv)
 	if (launch_workers(&app) == 0)
 		run(&app, driver);
 	rte_eal_mp_wait_lcore();
-	stop_control(&app);
+	weir_control_stop(&app.control);
 	/* A worker that failed to launch leaves nothing in its ring; drain
 	 * whatever the others left in case the loop ended early. */
 	while (weir_emitter_poll(&app.em) != 0)
