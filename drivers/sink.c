@@ -98,6 +98,20 @@ weir_sink_find(const char *name)
 	return NULL;
 }
 
+const char *
+weir_sink_names(void)
+{
+	static char names[64];
+	size_t i, off = 0;
+
+	/* Built from the registry so errors cannot drift from it. */
+	if (names[0] == '\0')
+		for (i = 0; i < sizeof(sink_registry) / sizeof(sink_registry[0]); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i ? ", " : "", sink_registry[i]->name);
+	return names;
+}
+
 int
 weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	       const struct weir_sink_conf *conf)

@@ -78,6 +78,10 @@ struct weir_sink_conf {
 	 * at least weir_event_json_max() of the rule set. unix: the bound of
 	 * each subscriber's backlog, past which it is disconnected. */
 	size_t buffer_size;
+	/* The longest formatted line the caller makes (the emitter's text
+	 * slot), 0 = unknown. jsonl with buffer_size 0: a buffer of two such
+	 * lines, at least 64 KiB, so that every line fits. */
+	size_t text_max;
 	bool fsync;       /* jsonl: fsync(2) after each flush that wrote */
 	uint32_t mode;    /* unix: socket file mode */
 	const char *host; /* kafka: client.id suffix */
@@ -155,6 +159,11 @@ struct weir_sink_ops {
 
 /** Find a sink by name ("jsonl"); NULL (errno = ENOENT) when not built. */
 const struct weir_sink_ops *weir_sink_find(const char *name);
+
+/** The names of the sinks built, in registry order ("jsonl, unix, pcap,
+ *  kafka"), for errors. A static string, built at the first call: main
+ *  thread first. */
+const char *weir_sink_names(void);
 
 /**
  * Open sink @p s with @p ops; sets s->name (when NULL) and s->target.

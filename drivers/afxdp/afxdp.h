@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * afxdp capture driver, the part other folders see: its options (filled by
- * app/main.c from the afxdp.* configuration keys and handed over as
+ * app/ports.c from the afxdp.* configuration keys and handed over as
  * weir_port_conf.drv_conf) and the capture filter in its parsed form, which
  * tests/bpf drives directly. Built only when WEIR_HAVE_AFXDP is 1.
  */

@@ -150,11 +150,15 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 static int
 jsonl_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 {
-	size_t cap = conf->buffer_size != 0 ? conf->buffer_size : JSONL_BUF_DEFAULT;
+	size_t cap = conf->buffer_size;
 	struct stat sb;
 	struct jsonl *j;
 	int rc, fl;
 
+	/* A line longer than the buffer could never be written whole. */
+	if (cap == 0)
+		cap = conf->text_max > JSONL_BUF_DEFAULT / 2 ? 2 * conf->text_max
+							     : JSONL_BUF_DEFAULT;
 	if (conf->path == NULL || conf->path[0] == '\0' || cap < 2)
 		return -EINVAL;
 	j = calloc(1, sizeof(*j) + cap);

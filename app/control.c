@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control side's start and stop (control.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "control.h"
+#include "log.h"
+#include "telemetry.h"
+
+void
+weir_control_start(struct weir_control *cs, const struct weir_conf *c, struct weir_obs *obs,
+		   bool offline)
+{
+	struct weir_ctl_conf cc = {.path = c->ctl_socket, .max_clients = c->ctl_max_clients};
+
+	cs->ctl = NULL;
+	cs->metrics = NULL;
+	weir_telemetry_attach(obs);
+	if (c->ctl_enabled && (!offline || c->ctl_keep_alive) &&
+	    weir_ctl_parse_mode(c->ctl_mode, &cc.mode) == 0) {
+		cs->ctl = weir_ctl_start(obs, &cc);
+		if (cs->ctl == NULL)
+			WEIR_LOG(ERR, app, "ctl: cannot serve %s: %s; running without it", cc.path,
+				 strerror(errno));
+	}
+	if (c->metrics_listen[0] != '\0') {
+		cs->metrics = weir_metrics_start(obs, c->metrics_listen);
+		if (cs->metrics == NULL)
+			WEIR_LOG(ERR, app, "metrics: cannot listen on %s: %s; running without it",
+				 c->metrics_listen, strerror(errno));
+	}
+}
+
+void
+weir_control_stop(struct weir_control *cs)
+{
+	weir_metrics_stop(cs->metrics);
+	cs->metrics = NULL;
+	weir_ctl_stop(cs->ctl);
+	cs->ctl = NULL;
+	weir_telemetry_detach();
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The main lcore's loop (emitter_loop.h): poll the emitter, serve one
+ * round of requests, sleep when there was nothing to do.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "emitter_loop.h"
+#include "log.h"
+#include "outputs.h"
+#include "ports.h"
+
+#define EMITTER_LOOP_IDLE_NS 100000        /* 100 us: idle round */
+#define EMITTER_LOOP_KEEP_ALIVE_NS 10000000 /* 10 ms: after the end, --keep-alive */
+
+/* Packets the workers received in all (each worker's own counter). */
+static uint64_t
+emitter_loop_rx_packets(const struct weir_emitter_loop *l)
+{
+	struct weir_worker_stats sum;
+	unsigned int i;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < l->n_workers; i++)
+		weir_worker_stats_add(&sum, &l->workers[i]->st);
+	return sum.rx_packets;
+}
+
+static bool
+emitter_loop_workers_done(const struct weir_emitter_loop *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n_workers; i++)
+		if (!atomic_load_explicit(&l->workers[i]->done, memory_order_acquire))
+			return false;
+	return true;
+}
+
+/* What signals and the control side asked for since the last round. */
+static void
+emitter_loop_serve(const struct weir_emitter_loop *l)
+{
+	struct weir_signals *sig = l->sig;
+
+	if (atomic_exchange(&sig->reopen, false))
+		/* answers `weirctl reopen` */
+		weir_obs_reopen_done(l->obs, weir_outputs_reopen(l->em->sinks, l->em->n_sinks));
+	weir_obs_tick(l->obs, l->em->sinks, l->em->n_sinks);
+	if (atomic_exchange(&sig->reconf, false))
+		/* answers `weirctl reconfigure` too */
+		weir_obs_reconf_done(l->obs, weir_ports_reconfigure(l->ports, l->n_ports,
+								    l->conf_file,
+								    l->ports_label));
+	if (atomic_exchange(&sig->hup, false)) {
+		/* the reload thread builds and logs the outcome */
+		WEIR_LOG(NOTICE, app, "SIGHUP: reloading the rules");
+		(void)weir_reload_request(l->rl);
+	}
+	/* One worker stops by itself at capture.count; several share it. */
+	if (l->count != 0 && l->n_workers > 1 && emitter_loop_rx_packets(l) >= l->count)
+		atomic_store(&sig->stop, true);
+}
+
+void
+weir_emitter_loop_run(const struct weir_emitter_loop *l)
+{
+	const struct timespec idle = {.tv_sec = 0, .tv_nsec = EMITTER_LOOP_IDLE_NS};
+	const struct timespec keep_alive = {.tv_sec = 0, .tv_nsec = EMITTER_LOOP_KEEP_ALIVE_NS};
+
+	for (;;) {
+		unsigned int n = weir_emitter_poll(l->em);
+
+		emitter_loop_serve(l);
+		if (emitter_loop_workers_done(l)) {
+			/* done was release-stored after each worker's last
+			 * enqueue: whatever is in the rings now is all. */
+			while (weir_emitter_poll(l->em) != 0)
+				;
+			if (!l->keep_alive || atomic_load(&l->sig->stop))
+				break;
+			/* --keep-alive: serve the stats socket until stopped */
+			weir_emitter_flush(l->em);
+			nanosleep(&keep_alive, NULL);
+			continue;
+		}
+		if (n == 0)
+			nanosleep(&idle, NULL);
+	}
+	weir_emitter_flush(l->em);
+}
