@@ -912,6 +912,54 @@ test_random_sequence(void)
 	CU_ASSERT(weir_flow_table_create(&conf) == NULL && errno == EINVAL);
 }
 
+/* The burst entry point gives exactly what packet-by-packet calls give. */
+static void
+test_burst_same_as_single(void)
+{
+	static const uint8_t tcpfl[] = { SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, RST };
+	struct weir_flow_table *a = mk(64, true, true), *b = mk(64, true, true);
+	struct weir_flow_pkt p[45];
+	struct weir_flow *fa[45], *fb[45];
+	uint32_t oa, ob[45];
+	uint64_t s = 7, now = S(1);
+	unsigned int round, i, n;
+
+	for (round = 0; round < 400; round++) {
+		n = 1 + (unsigned int)(xorshift(&s) % 45);
+		for (i = 0; i < n; i++) {
+			uint64_t r = xorshift(&s);
+			char x[16];
+
+			snprintf(x, sizeof(x), "10.3.0.%u", (unsigned int)(r % 90));
+			p[i] = (r >> 8) & 1 ? tcp(x, 1, V, 2, tcpfl[(r >> 9) % 6], (uint32_t)(r >> 32),
+						  (uint32_t)(r >> 40), (uint32_t)(r >> 50) % 100, now)
+					    : pkt((r >> 10) & 1 ? IPPROTO_UDP : IPPROTO_ICMP, V, 2, x, 1,
+						  now);
+			p[i].icmp_type = (uint8_t)((r >> 12) % 12);
+			now += S(1) / 10;
+		}
+		weir_flow_burst_begin(a);
+		weir_flow_burst_begin(b);
+		weir_flow_process_burst(b, p, n, fb, ob);
+		for (i = 0; i < n; i++) {
+			fa[i] = weir_flow_process(a, &p[i], &oa);
+			CU_ASSERT_FATAL((fa[i] == NULL) == (fb[i] == NULL));
+			CU_ASSERT_FATAL(oa == ob[i]);
+		}
+		for (i = 0; i < n; i++) /* the same flows, in the same end state */
+			if (fa[i] != NULL)
+				CU_ASSERT_FATAL(fa[i]->id == fb[i]->id &&
+						fa[i]->pkts[0] == fb[i]->pkts[0] &&
+						fa[i]->bytes[1] == fb[i]->bytes[1] &&
+						fa[i]->tcp_state == fb[i]->tcp_state &&
+						fa[i]->dir[0].next_seq == fb[i]->dir[0].next_seq);
+		weir_flow_expire(a, now, 8);
+		weir_flow_expire(b, now, 8);
+	}
+	weir_flow_table_destroy(a);
+	weir_flow_table_destroy(b);
+}
+
 int
 main(void)
 {
@@ -940,5 +988,6 @@ main(void)
 	CU_ADD_TEST(s, test_ids_stable_and_unique);
 	CU_ADD_TEST(s, test_community_id);
 	CU_ADD_TEST(s, test_random_sequence);
+	CU_ADD_TEST(s, test_burst_same_as_single);
 	return weir_ut_run();
 }
