@@ -22,6 +22,11 @@
  * - A TCP flow whose first packet is not a SYN has no session unless
  *   midstream is on (then ESTABLISHED at once, the first packet's sender is
  *   the client, and that first packet itself is not established).
+ * - A RST closes the session in any state and a FIN from each side
+ *   closes it in order; established stays `state >= ESTABLISHED`, so, as in
+ *   Suricata, packets after a RST that ended a handshake count as
+ *   established. A new SYN (with midstream, also a SYN/ACK) on a closed or
+ *   session-less TCP flow ends it and starts a new one (port reuse).
  * - ICMPv4 error messages never create a flow and never set a "seen" flag;
  *   weir_flow_icmp_error() attributes one to the flow of the packet it
  *   quotes.
