@@ -22,11 +22,11 @@
 
 #include "flow.h"
 
-#define FLOW_NONE UINT32_MAX    /* end of chain / empty bucket */
-#define FLOW_EVICT_SCAN 64      /* slots sampled per emergency eviction */
-#define FLOW_NS 1000000000ull   /* ns per s */
+#define FLOW_NONE	 UINT32_MAX    /* end of chain / empty bucket */
+#define FLOW_EVICT_SCAN	 64	       /* slots sampled per emergency eviction */
+#define FLOW_NS		 1000000000ull /* ns per s */
 #define FLOW_MAX_ENTRIES (1u << 30)
-#define FLOW_HUGE (2u << 20)    /* huge page size the table is aligned to */
+#define FLOW_HUGE	 (2u << 20) /* huge page size the table is aligned to */
 
 /* TCP header flags (netinet/tcp.h's TH_* need _DEFAULT_SOURCE; keep ours). */
 #define TCP_FIN 0x01
@@ -40,12 +40,12 @@
 #define TCP_MAX_WINDOW (65535u << 14)
 
 /* Serial number arithmetic (RFC 1982) on 32-bit sequence numbers. */
-#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
-#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 _Static_assert(sizeof(struct weir_flow_key) == 48, "key is six 64-bit words");
@@ -56,10 +56,10 @@ struct weir_flow_table {
 	/* hot: every packet */
 	uint32_t *buckets;
 	struct weir_flow *flows;
-	uint32_t mask;      /* buckets - 1 */
+	uint32_t mask;	    /* buckets - 1 */
 	uint32_t free_head; /* free list */
 	uint32_t n_free;
-	uint32_t epoch;     /* current burst */
+	uint32_t epoch; /* current burst */
 	uint64_t seed;
 	uint64_t next_id;
 	bool use_vlan;
@@ -87,8 +87,8 @@ flow_in_use(const struct weir_flow *f)
 void
 weir_flow_conf_defaults(struct weir_flow_conf *conf)
 {
-	static const struct weir_flow_timeouts tcp = { 60, 600, 60, 5, 100, 10 };
-	static const struct weir_flow_timeouts other = { 30, 300, 0, 10, 100, 0 };
+	static const struct weir_flow_timeouts tcp = {60, 600, 60, 5, 100, 10};
+	static const struct weir_flow_timeouts other = {30, 300, 0, 10, 100, 0};
 
 	memset(conf, 0, sizeof(*conf));
 	conf->memcap = 128ull << 20;
@@ -552,8 +552,8 @@ tcp_is_stream_starter(const struct weir_flow_table *t, uint8_t fl)
  * flow. A SYN repeating the client's ISN is a retransmission, not a reuse.
  */
 static bool
-tcp_reuse(const struct weir_flow_table *t, const struct weir_flow *f,
-	  const struct weir_flow_pkt *p, int dir)
+tcp_reuse(const struct weir_flow_table *t, const struct weir_flow *f, const struct weir_flow_pkt *p,
+	  int dir)
 {
 	if (!tcp_is_stream_starter(t, p->tcp_flags))
 		return false;
@@ -574,7 +574,7 @@ flow_swap(struct weir_flow *f)
 	uint64_t by = f->bytes[0];
 
 	f->flags ^= WEIR_FLOW_F_CLIENT_IS_1;
-	f->flags &= (uint16_t)~(WEIR_FLOW_F_SEEN_TS | WEIR_FLOW_F_SEEN_TC);
+	f->flags &= (uint16_t) ~(WEIR_FLOW_F_SEEN_TS | WEIR_FLOW_F_SEEN_TC);
 	if (fl & WEIR_FLOW_F_SEEN_TS)
 		f->flags |= WEIR_FLOW_F_SEEN_TC;
 	if (fl & WEIR_FLOW_F_SEEN_TC)
@@ -626,12 +626,12 @@ tcp_track_seq(struct weir_flow_dir *d, const struct weir_flow_pkt *p)
 static void
 tcp_closing(struct weir_flow *f, const struct weir_flow_pkt *p, int dir, uint32_t seqfl)
 {
-	static const uint16_t fin[2] = { WEIR_FLOW_F_FIN_TS, WEIR_FLOW_F_FIN_TC };
-	static const uint16_t finack[2] = { WEIR_FLOW_F_FINACK_TS, WEIR_FLOW_F_FINACK_TC };
+	static const uint16_t fin[2] = {WEIR_FLOW_F_FIN_TS, WEIR_FLOW_F_FIN_TC};
+	static const uint16_t finack[2] = {WEIR_FLOW_F_FINACK_TS, WEIR_FLOW_F_FINACK_TC};
 	int other = !dir;
 
-	if ((p->tcp_flags & TCP_FIN) && !(seqfl & (WEIR_FLOW_PKT_RETRANSMIT |
-						   WEIR_FLOW_PKT_OUT_OF_WINDOW)))
+	if ((p->tcp_flags & TCP_FIN) &&
+	    !(seqfl & (WEIR_FLOW_PKT_RETRANSMIT | WEIR_FLOW_PKT_OUT_OF_WINDOW)))
 		f->flags |= fin[dir];
 	if ((p->tcp_flags & TCP_ACK) && (f->flags & fin[other]) &&
 	    SEQ_GEQ(p->tcp_ack, f->dir[other].next_seq))
@@ -653,8 +653,7 @@ tcp_closing(struct weir_flow *f, const struct weir_flow_pkt *p, int dir, uint32_
  * extra packet flags. May swap the flow (midstream SYN/ACK).
  */
 static uint32_t
-tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p,
-	   int dir)
+tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p, int dir)
 {
 	const uint8_t fl = p->tcp_flags;
 	struct weir_flow_dir *me = &f->dir[dir], *peer = &f->dir[!dir];
@@ -778,9 +777,9 @@ tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 static inline uint32_t
 flow_update(struct weir_flow *f, const struct weir_flow_pkt *p, int dir, bool seen)
 {
-	static const uint16_t seen_flag[2] = { WEIR_FLOW_F_SEEN_TS, WEIR_FLOW_F_SEEN_TC };
-	static const uint32_t first_flag[2] = { WEIR_FLOW_PKT_TOSERVER_FIRST,
-						WEIR_FLOW_PKT_TOCLIENT_FIRST };
+	static const uint16_t seen_flag[2] = {WEIR_FLOW_F_SEEN_TS, WEIR_FLOW_F_SEEN_TC};
+	static const uint32_t first_flag[2] = {WEIR_FLOW_PKT_TOSERVER_FIRST,
+					       WEIR_FLOW_PKT_TOCLIENT_FIRST};
 	uint32_t out = dir ? WEIR_FLOW_PKT_TOCLIENT : WEIR_FLOW_PKT_TOSERVER;
 
 	if (p->ts_ns > f->last_ns)
@@ -824,7 +823,8 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 	*pkt_flags = 0;
 	if (f != NULL) {
 		f->epoch = t->epoch;
-		if (p->proto == IPPROTO_TCP && unlikely(tcp_reuse(t, f, p, flow_dir(f, src_is_1)))) {
+		if (p->proto == IPPROTO_TCP &&
+		    unlikely(tcp_reuse(t, f, p, flow_dir(f, src_is_1)))) {
 			if (t->on_end != NULL)
 				t->on_end(t->on_end_arg, f, WEIR_FLOW_END_REUSE);
 			t->st.reused++; /* and flow_reset counts it created */
@@ -852,8 +852,8 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		uint32_t tcp = tcp_update(t, f, p, dir);
 
 		if (tcp & WEIR_FLOW_PKT_TOCLIENT) /* swapped: the packet turns too */
-			out = (out & ~(uint32_t)(WEIR_FLOW_PKT_TOSERVER |
-						 WEIR_FLOW_PKT_TOSERVER_FIRST)) |
+			out = (out &
+			       ~(uint32_t)(WEIR_FLOW_PKT_TOSERVER | WEIR_FLOW_PKT_TOSERVER_FIRST)) |
 			      WEIR_FLOW_PKT_TOCLIENT_FIRST;
 		out |= tcp;
 	}
@@ -933,8 +933,8 @@ flow_process_chunk(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, 
 }
 
 unsigned int
-weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts,
-			unsigned int n, struct weir_flow **flows, uint32_t *pkt_flags)
+weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
+			struct weir_flow **flows, uint32_t *pkt_flags)
 {
 	unsigned int done = 0, found = 0;
 
@@ -979,34 +979,46 @@ static int
 cid_icmp_counterpart(bool v6, uint8_t type)
 {
 	static const int8_t v4[19] = {
-		[8] = 0, [0] = 8, [13] = 14, [14] = 13, [15] = 16, [16] = 15,
-		[10] = 9, [17] = 18, [18] = 17, [1] = -1, [2] = -1, [3] = -1,
-		[4] = -1, [5] = -1, [6] = -1, [7] = -1, [9] = -1, [11] = -1, [12] = -1,
+		[8] = 0,   [0] = 8,   [13] = 14, [14] = 13, [15] = 16, [16] = 15, [10] = 9,
+		[17] = 18, [18] = 17, [1] = -1,	 [2] = -1,  [3] = -1,  [4] = -1,  [5] = -1,
+		[6] = -1,  [7] = -1,  [9] = -1,	 [11] = -1, [12] = -1,
 	};
 
 	if (!v6)
 		return type < 19 ? v4[type] : -1;
 	switch (type) {
-	case 128: return 129;
-	case 129: return 128;
-	case 133: return 134;
-	case 134: return 133;
-	case 135: return 136;
-	case 136: return 135;
-	case 130: return 131;
-	case 131: return 130;
-	case 139: return 140;
-	case 140: return 139;
-	case 144: return 145;
-	case 145: return 144;
-	default: return -1;
+	case 128:
+		return 129;
+	case 129:
+		return 128;
+	case 133:
+		return 134;
+	case 134:
+		return 133;
+	case 135:
+		return 136;
+	case 136:
+		return 135;
+	case 130:
+		return 131;
+	case 131:
+		return 130;
+	case 139:
+		return 140;
+	case 140:
+		return 139;
+	case 144:
+		return 145;
+	case 145:
+		return 144;
+	default:
+		return -1;
 	}
 }
 
 int
-weir_flow_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src,
-		       const uint8_t *dst, uint8_t proto, uint16_t sport, uint16_t dport,
-		       char *buf, size_t len)
+weir_flow_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src, const uint8_t *dst,
+		       uint8_t proto, uint16_t sport, uint16_t dport, char *buf, size_t len)
 {
 	uint8_t in[2 + 16 + 16 + 2 + 4], md[EVP_MAX_MD_SIZE];
 	size_t alen = ip_version == 6 ? 16 : 4, n = 0;

@@ -43,18 +43,18 @@
 
 /* Counters of one table: X-macro, so the struct, the names and (later) the
  * stats-socket keys come from one list. Single writer: the owning worker. */
-#define WEIR_FLOW_COUNTERS(_)                                                                  \
-	_(active, "flows in the table now (gauge)")                                              \
-	_(created, "flows created")                                                             \
-	_(timeout, "flows ended by their idle timeout (normal or emergency)")                   \
-	_(evicted, "flows ended early to make room: table full (emergency mode)")               \
-	_(reused, "TCP flows ended by a new SYN on a closed session (port reuse)")              \
-	_(shutdown, "flows ended by weir_flow_flush (shutdown)")                                \
-	_(refused, "packets that found no flow and got none: table full, nothing evictable")    \
-	_(refused_emerg, "TCP non-SYN packets refused a new flow in emergency mode (midstream)") \
-	_(icmp_error_no_flow, "ICMPv4 errors not attributed to any flow")                        \
-	_(emerg_entered, "times the table entered emergency mode")                               \
-	_(emerg_exited, "times the table left emergency mode (free >= emergency-recovery)")      \
+#define WEIR_FLOW_COUNTERS(_)                                                                      \
+	_(active, "flows in the table now (gauge)")                                                \
+	_(created, "flows created")                                                                \
+	_(timeout, "flows ended by their idle timeout (normal or emergency)")                      \
+	_(evicted, "flows ended early to make room: table full (emergency mode)")                  \
+	_(reused, "TCP flows ended by a new SYN on a closed session (port reuse)")                 \
+	_(shutdown, "flows ended by weir_flow_flush (shutdown)")                                   \
+	_(refused, "packets that found no flow and got none: table full, nothing evictable")       \
+	_(refused_emerg, "TCP non-SYN packets refused a new flow in emergency mode (midstream)")   \
+	_(icmp_error_no_flow, "ICMPv4 errors not attributed to any flow")                          \
+	_(emerg_entered, "times the table entered emergency mode")                                 \
+	_(emerg_exited, "times the table left emergency mode (free >= emergency-recovery)")        \
 	_(memory_bytes, "bytes allocated for the table (gauge)")
 
 #define WEIR_FLOW_DECLARE_COUNTER(name, doc) uint64_t name;
@@ -64,10 +64,10 @@ struct weir_flow_stats {
 };
 
 /* Why a flow ended: the `reason` of a Suricata EVE flow record. */
-#define WEIR_FLOW_END_REASONS(_)                                                               \
-	_(TIMEOUT, "timeout")                                                                    \
-	_(EVICTED, "forced")                                                                     \
-	_(REUSE, "forced")                                                                       \
+#define WEIR_FLOW_END_REASONS(_)                                                                   \
+	_(TIMEOUT, "timeout")                                                                      \
+	_(EVICTED, "forced")                                                                       \
+	_(REUSE, "forced")                                                                         \
 	_(SHUTDOWN, "shutdown")
 
 #define WEIR_FLOW_END_ENUM(name, eve) WEIR_FLOW_END_##name,
@@ -124,12 +124,12 @@ typedef void (*weir_flow_end_fn)(void *arg, const struct weir_flow *f,
 				 enum weir_flow_end_reason reason);
 
 struct weir_flow_conf {
-	uint32_t entries;           /* flows the table holds; 0: derive from memcap */
-	uint64_t memcap;            /* bytes, used when entries == 0 */
-	uint64_t seed;              /* hash seed (random per run) */
-	uint16_t worker_id;         /* high 16 bits of every flow id */
-	bool use_vlan;              /* vlan.use-for-tracking (default true) */
-	bool midstream;             /* stream.midstream (default false) */
+	uint32_t entries;	    /* flows the table holds; 0: derive from memcap */
+	uint64_t memcap;	    /* bytes, used when entries == 0 */
+	uint64_t seed;		    /* hash seed (random per run) */
+	uint16_t worker_id;	    /* high 16 bits of every flow id */
+	bool use_vlan;		    /* vlan.use-for-tracking (default true) */
+	bool midstream;		    /* stream.midstream (default false) */
 	uint8_t emergency_recovery; /* percent of entries free to leave emergency (30) */
 	struct weir_flow_timeouts timeouts[WEIR_FLOW_PROTO_MAX];
 	weir_flow_end_fn on_end; /* may be NULL */
@@ -139,23 +139,23 @@ struct weir_flow_conf {
 /* What the worker knows of one packet (filled from struct weir_decoded and
  * the TCP header; decode.h carries no seq/ack/window yet). */
 struct weir_flow_pkt {
-	uint8_t src[16];      /* IPv4 in the first 4 bytes, rest zero */
+	uint8_t src[16]; /* IPv4 in the first 4 bytes, rest zero */
 	uint8_t dst[16];
-	uint16_t sport;       /* host order; 0 when the protocol has no ports */
+	uint16_t sport; /* host order; 0 when the protocol has no ports */
 	uint16_t dport;
-	uint16_t vlan[2];     /* outer first */
+	uint16_t vlan[2]; /* outer first */
 	uint8_t n_vlan;
-	uint8_t ip_version;   /* 4 or 6 */
-	uint8_t proto;        /* IPPROTO_* */
-	uint8_t tcp_flags;    /* TH_* bits as on the wire */
-	uint8_t icmp_type;    /* ICMP/ICMPv6 only */
+	uint8_t ip_version; /* 4 or 6 */
+	uint8_t proto;	    /* IPPROTO_* */
+	uint8_t tcp_flags;  /* TH_* bits as on the wire */
+	uint8_t icmp_type;  /* ICMP/ICMPv6 only */
 	uint8_t icmp_code;
-	uint16_t tcp_window;  /* raw (unscaled) */
-	uint32_t tcp_seq;     /* host order */
+	uint16_t tcp_window; /* raw (unscaled) */
+	uint32_t tcp_seq;    /* host order */
 	uint32_t tcp_ack;
 	uint32_t payload_len; /* L4 payload bytes */
 	uint32_t wire_len;    /* frame length, what the byte counters add */
-	uint64_t ts_ns;       /* packet time (capture clock), ns */
+	uint64_t ts_ns;	      /* packet time (capture clock), ns */
 };
 
 /* Per-packet result flags (Suricata's p->flowflags plus stream hints). */
@@ -165,25 +165,25 @@ enum weir_flow_pkt_flag {
 	WEIR_FLOW_PKT_ESTABLISHED = 1u << 2,
 	WEIR_FLOW_PKT_TOSERVER_FIRST = 1u << 3, /* first packet seen to the server */
 	WEIR_FLOW_PKT_TOCLIENT_FIRST = 1u << 4,
-	WEIR_FLOW_PKT_NEW = 1u << 5,            /* this packet created the flow */
-	WEIR_FLOW_PKT_TCP_SESSION = 1u << 6,    /* the flow has a TCP session now */
-	WEIR_FLOW_PKT_RETRANSMIT = 1u << 7,     /* TCP data or SYN already seen */
-	WEIR_FLOW_PKT_GAP = 1u << 8,            /* TCP data beyond next_seq (a hole) */
-	WEIR_FLOW_PKT_OUT_OF_WINDOW = 1u << 9,  /* TCP seq too far from next_seq */
+	WEIR_FLOW_PKT_NEW = 1u << 5,	       /* this packet created the flow */
+	WEIR_FLOW_PKT_TCP_SESSION = 1u << 6,   /* the flow has a TCP session now */
+	WEIR_FLOW_PKT_RETRANSMIT = 1u << 7,    /* TCP data or SYN already seen */
+	WEIR_FLOW_PKT_GAP = 1u << 8,	       /* TCP data beyond next_seq (a hole) */
+	WEIR_FLOW_PKT_OUT_OF_WINDOW = 1u << 9, /* TCP seq too far from next_seq */
 };
 
 /* Internal flag bits of struct weir_flow::flags. */
 enum weir_flow_flag {
 	WEIR_FLOW_F_CLIENT_IS_1 = 1u << 0, /* the client is key endpoint 1 */
-	WEIR_FLOW_F_SEEN_TS = 1u << 1,     /* a packet to the server was seen */
+	WEIR_FLOW_F_SEEN_TS = 1u << 1,	   /* a packet to the server was seen */
 	WEIR_FLOW_F_SEEN_TC = 1u << 2,
-	WEIR_FLOW_F_SESSION = 1u << 3,     /* TCP session exists */
-	WEIR_FLOW_F_MIDSTREAM = 1u << 4,   /* session picked up midstream */
-	WEIR_FLOW_F_FIN_TS = 1u << 5,      /* client sent FIN */
+	WEIR_FLOW_F_SESSION = 1u << 3,	 /* TCP session exists */
+	WEIR_FLOW_F_MIDSTREAM = 1u << 4, /* session picked up midstream */
+	WEIR_FLOW_F_FIN_TS = 1u << 5,	 /* client sent FIN */
 	WEIR_FLOW_F_FIN_TC = 1u << 6,
-	WEIR_FLOW_F_FINACK_TS = 1u << 7,   /* client's FIN acknowledged */
+	WEIR_FLOW_F_FINACK_TS = 1u << 7, /* client's FIN acknowledged */
 	WEIR_FLOW_F_FINACK_TC = 1u << 8,
-	WEIR_FLOW_F_EMERG_NEW = 1u << 9,   /* created during emergency mode */
+	WEIR_FLOW_F_EMERG_NEW = 1u << 9, /* created during emergency mode */
 };
 
 /*
@@ -202,7 +202,7 @@ struct weir_flow_key {
 /* One direction of a flow: index 0 is the client's (to_server) side. */
 struct weir_flow_dir {
 	/* TCP, serial (mod 2^32) arithmetic */
-	uint32_t isn;      /* initial sequence number */
+	uint32_t isn;	   /* initial sequence number */
 	uint32_t next_seq; /* next byte expected from this side */
 	uint32_t last_ack; /* highest ack the other side sent for this side */
 	uint32_t window;   /* last raw window this side advertised */
@@ -232,17 +232,17 @@ struct weir_flow {
 	/* line 0: lookup */
 	struct weir_flow_key key;
 	uint32_t hash;
-	uint32_t next;    /* chain / free list link (slot index) */
+	uint32_t next;	  /* chain / free list link (slot index) */
 	uint64_t last_ns; /* last packet time */
 	/* line 1: per-packet update */
-	uint64_t id;       /* worker id << 48 | counter: unique per worker run */
+	uint64_t id;	   /* worker id << 48 | counter: unique per worker run */
 	uint64_t start_ns; /* first packet time */
 	uint32_t pkts[2];  /* [0] to_server, [1] to_client */
 	uint64_t bytes[2]; /* wire bytes, same indices */
-	uint16_t flags;    /* enum weir_flow_flag */
+	uint16_t flags;	   /* enum weir_flow_flag */
 	uint8_t tcp_state; /* enum weir_tcp_state */
-	uint8_t state;     /* enum weir_flow_state */
-	uint32_t epoch;    /* burst that last touched it */
+	uint8_t state;	   /* enum weir_flow_state */
+	uint32_t epoch;	   /* burst that last touched it */
 	uint8_t icmp_type; /* of the first packet (community id, EVE) */
 	uint8_t icmp_code;
 	/* rest of line 1 to line 3: stream and rule state */
@@ -322,8 +322,7 @@ struct weir_flow *weir_flow_process(struct weir_flow_table *t, const struct weir
  * @return packets that got a flow.
  */
 unsigned int weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts,
-				     unsigned int n, struct weir_flow **flows,
-				     uint32_t *pkt_flags);
+				     unsigned int n, struct weir_flow **flows, uint32_t *pkt_flags);
 
 /**
  * Attribute an ICMPv4/ICMPv6 error to the flow of the packet it quotes.

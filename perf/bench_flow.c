@@ -25,9 +25,9 @@
 
 #include "flow.h"
 
-#define BENCH_BURST 32
+#define BENCH_BURST	    32
 #define BENCH_EXPIRE_BUDGET 8 /* slots per burst: a full pass per 4 Mi packets at 1 Mi flows */
-#define BENCH_MAX_SIZES 8
+#define BENCH_MAX_SIZES	    8
 
 static double
 bench_now(void)
@@ -57,8 +57,8 @@ static inline void
 bench_fill(struct weir_flow_pkt *p, uint32_t idx, uint64_t i, bool udp)
 {
 	uint32_t k = idx >> 1, a = 0x0a000000u | (k & 0xffffffu);
-	uint8_t c[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a };
-	uint8_t s[4] = { 192, 168, 0, (uint8_t)(k % 200) };
+	uint8_t c[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+	uint8_t s[4] = {192, 168, 0, (uint8_t)(k % 200)};
 	uint16_t cp = (uint16_t)(1024 + k % 50000), sp = 443;
 
 	if (idx & 1) {
@@ -211,12 +211,12 @@ bench_median(double *v, unsigned int n)
 static int
 bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t seed, bool udp)
 {
-	static const char *const mode_name[] = { "loop", "single", "burst" };
+	static const char *const mode_name[] = {"loop", "single", "burst"};
 	struct weir_flow_conf conf;
 	struct weir_flow_table *t;
 	struct weir_flow_stats st;
 	uint32_t *seq, *warm;
-	double *ns[3] = { NULL, NULL, NULL }, med[3];
+	double *ns[3] = {NULL, NULL, NULL}, med[3];
 	uint64_t sink = 0, i, clock = 0;
 	unsigned int r, m;
 	int ret = 0;
@@ -276,7 +276,7 @@ out:
 int
 main(int argc, char **argv)
 {
-	uint32_t sizes[BENCH_MAX_SIZES] = { 1000, 100000, 1000000 };
+	uint32_t sizes[BENCH_MAX_SIZES] = {1000, 100000, 1000000};
 	unsigned int n_sizes = 3, reps = 5, i;
 	uint64_t pkts = 5000000, seed = 1;
 	double zs = 0.99;

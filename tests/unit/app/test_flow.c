@@ -23,7 +23,7 @@
 #define PSH 0x08
 #define ACK 0x10
 
-#define S(x) ((uint64_t)(x) * 1000000000ull) /* s -> ns */
+#define S(x) ((uint64_t)(x)*1000000000ull) /* s -> ns */
 
 #define C "10.0.0.1" /* client */
 #define V "10.0.0.2" /* server */
@@ -118,9 +118,9 @@ sc(struct weir_flow_table *t, uint8_t fl, uint32_t seq, uint32_t ack, uint32_t l
 }
 
 #define DIRS (WEIR_FLOW_PKT_TOSERVER | WEIR_FLOW_PKT_TOCLIENT)
-#define EST WEIR_FLOW_PKT_ESTABLISHED
-#define TS WEIR_FLOW_PKT_TOSERVER
-#define TC WEIR_FLOW_PKT_TOCLIENT
+#define EST  WEIR_FLOW_PKT_ESTABLISHED
+#define TS   WEIR_FLOW_PKT_TOSERVER
+#define TC   WEIR_FLOW_PKT_TOCLIENT
 
 static bool
 client_is(const struct weir_flow *f, const char *a, uint16_t port)
@@ -587,9 +587,9 @@ check_timeout(uint8_t proto, bool both_dirs, uint8_t last_tcp_flags, uint32_t wa
 static void
 test_timeouts(void)
 {
-	check_timeout(IPPROTO_TCP, false, 0, 60);         /* new (SYN only) */
-	check_timeout(IPPROTO_TCP, true, 0, 600);         /* established */
-	check_timeout(IPPROTO_TCP, true, RST | ACK, 60);  /* closed */
+	check_timeout(IPPROTO_TCP, false, 0, 60);	 /* new (SYN only) */
+	check_timeout(IPPROTO_TCP, true, 0, 600);	 /* established */
+	check_timeout(IPPROTO_TCP, true, RST | ACK, 60); /* closed */
 	check_timeout(IPPROTO_UDP, false, 0, 30);
 	check_timeout(IPPROTO_UDP, true, 0, 300);
 	check_timeout(IPPROTO_ICMP, false, 0, 30);
@@ -723,46 +723,46 @@ struct cid_case {
 
 /* From the spec's baseline (default seed 0, and seed 1). */
 static const struct cid_case g_cid[] = {
-	{ 6, "128.232.110.120", "66.35.250.204", 34855, 80, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=",
-	  "1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
-	{ 6, "66.35.250.204", "128.232.110.120", 80, 34855, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=",
-	  "1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
-	{ 17, "192.168.1.52", "8.8.8.8", 54585, 53, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=",
-	  "1:Q9We8WO3piVF8yEQBNJF4uiSVrI=" },
-	{ 17, "8.8.8.8", "192.168.1.52", 53, 54585, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=",
-	  "1:Q9We8WO3piVF8yEQBNJF4uiSVrI=" },
-	{ 1, "192.168.0.89", "192.168.0.1", 8, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=",
-	  "1:03g6IloqVBdcZlPyX8r0hgoE7kA=" },
-	{ 1, "192.168.0.1", "192.168.0.89", 0, 8, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=",
-	  "1:03g6IloqVBdcZlPyX8r0hgoE7kA=" },
-	{ 1, "10.0.0.1", "10.0.0.2", 11, 0, "1:YHxtAirCG//0OzkcVAukqKQN9xM=",
-	  "1:XjUibYHaafLQ3pxQeiMI8g25q20=" },
-	{ 6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25,
-	  "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=", "1:eJYTW6AOzFLlSUoESovMjnu7rMw=" },
-	{ 132, "192.168.170.8", "192.168.170.56", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=",
-	  "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg=" },
-	{ 132, "192.168.170.56", "192.168.170.8", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=",
-	  "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg=" },
-	{ 46, "10.1.12.1", "10.1.12.2", 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=",
-	  "1:rYir8gphR31noO9iDRQmF/BteEI=" },
-	{ 46, "10.1.12.2", "10.1.12.1", 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=",
-	  "1:rYir8gphR31noO9iDRQmF/BteEI=" },
-	{ 58, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 135, 136,
-	  "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY=" },
-	{ 58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 136, 135,
-	  "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY=" },
-	{ 58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136,
-	  "1:zavyT/cezQr1fmImYCwYnMXbgck=", "1:2hSqmsDZ2kdcY9kbiUzOEBic0iM=" },
-	{ 58, "3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0,
-	  "1:2ObVBgIn28oZvibYZhZMBgh7WdQ=", "1:lVEtCZpYu84Xqaa++3lXFyuu2n4=" },
-	{ 58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4,
-	  "1:hLZd0XGWojozrvxqE0dWB1iM6R0=", "1:W8MHwXpWzpoSTD+cGcaJr4u0ys8=" },
-	{ 58, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 128, 129,
-	  "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg=", "1:GfZxjAkDk2MkegpBYHV6tadtFXQ=" },
-	{ 58, "fe80::200:86ff:fe05:80da", "ff02::2", 133, 134, "1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=",
-	  "1:L7Ka0ZMYu+J3bL4ulW2PrqyXNo8=" },
-	{ 58, "fe80::260:97ff:fe07:69ea", "ff02::1", 134, 133, "1:pkvHqCL88/tg1k4cPigmZXUtL00=",
-	  "1:K/ee5UCqAMAQXDorP5nSa2CGLjc=" },
+	{6, "128.232.110.120", "66.35.250.204", 34855, 80,
+	 "1:LQU9qZlK+B5F3KDmev6m5PMibrg=", "1:3V71V58M3Ksw/yuFALMcW0LAHvc="},
+	{6, "66.35.250.204", "128.232.110.120", 80, 34855,
+	 "1:LQU9qZlK+B5F3KDmev6m5PMibrg=", "1:3V71V58M3Ksw/yuFALMcW0LAHvc="},
+	{17, "192.168.1.52", "8.8.8.8", 54585, 53,
+	 "1:d/FP5EW3wiY1vCndhwleRRKHowQ=", "1:Q9We8WO3piVF8yEQBNJF4uiSVrI="},
+	{17, "8.8.8.8", "192.168.1.52", 53, 54585,
+	 "1:d/FP5EW3wiY1vCndhwleRRKHowQ=", "1:Q9We8WO3piVF8yEQBNJF4uiSVrI="},
+	{1, "192.168.0.89", "192.168.0.1", 8, 0,
+	 "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=", "1:03g6IloqVBdcZlPyX8r0hgoE7kA="},
+	{1, "192.168.0.1", "192.168.0.89", 0, 8,
+	 "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=", "1:03g6IloqVBdcZlPyX8r0hgoE7kA="},
+	{1, "10.0.0.1", "10.0.0.2", 11, 0,
+	 "1:YHxtAirCG//0OzkcVAukqKQN9xM=", "1:XjUibYHaafLQ3pxQeiMI8g25q20="},
+	{6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25,
+	 "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=", "1:eJYTW6AOzFLlSUoESovMjnu7rMw="},
+	{132, "192.168.170.8", "192.168.170.56", 7, 7,
+	 "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=", "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg="},
+	{132, "192.168.170.56", "192.168.170.8", 7, 7,
+	 "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=", "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg="},
+	{46, "10.1.12.1", "10.1.12.2", 0, 0,
+	 "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=", "1:rYir8gphR31noO9iDRQmF/BteEI="},
+	{46, "10.1.12.2", "10.1.12.1", 0, 0,
+	 "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=", "1:rYir8gphR31noO9iDRQmF/BteEI="},
+	{58, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 135, 136,
+	 "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY="},
+	{58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 136, 135,
+	 "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=", "1:kHa1FhMYIT6Ym2Vm2AOtoOARDzY="},
+	{58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136,
+	 "1:zavyT/cezQr1fmImYCwYnMXbgck=", "1:2hSqmsDZ2kdcY9kbiUzOEBic0iM="},
+	{58, "3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0,
+	 "1:2ObVBgIn28oZvibYZhZMBgh7WdQ=", "1:lVEtCZpYu84Xqaa++3lXFyuu2n4="},
+	{58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4,
+	 "1:hLZd0XGWojozrvxqE0dWB1iM6R0=", "1:W8MHwXpWzpoSTD+cGcaJr4u0ys8="},
+	{58, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 128, 129,
+	 "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg=", "1:GfZxjAkDk2MkegpBYHV6tadtFXQ="},
+	{58, "fe80::200:86ff:fe05:80da", "ff02::2", 133, 134,
+	 "1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=", "1:L7Ka0ZMYu+J3bL4ulW2PrqyXNo8="},
+	{58, "fe80::260:97ff:fe07:69ea", "ff02::1", 134, 133,
+	 "1:pkvHqCL88/tg1k4cPigmZXUtL00=", "1:K/ee5UCqAMAQXDorP5nSa2CGLjc="},
 };
 
 static void
@@ -787,17 +787,17 @@ test_community_id(void)
 		weir_flow_community_id(1, v, s, d, c->proto, c->sp, c->dp, buf, sizeof(buf));
 		CU_ASSERT_STRING_EQUAL(buf, c->want_seed1);
 	}
-	CU_ASSERT_EQUAL(weir_flow_community_id(0, 4, (uint8_t[16]){ 0 }, (uint8_t[16]){ 0 }, 6, 1,
-					       2, buf, 30),
-			-ENOSPC);
-	CU_ASSERT_EQUAL(weir_flow_community_id(0, 5, (uint8_t[16]){ 0 }, (uint8_t[16]){ 0 }, 6, 1,
-					       2, buf, sizeof(buf)),
+	CU_ASSERT_EQUAL(
+		weir_flow_community_id(0, 4, (uint8_t[16]){0}, (uint8_t[16]){0}, 6, 1, 2, buf, 30),
+		-ENOSPC);
+	CU_ASSERT_EQUAL(weir_flow_community_id(0, 5, (uint8_t[16]){0}, (uint8_t[16]){0}, 6, 1, 2,
+					       buf, sizeof(buf)),
 			-EINVAL);
 	/* of a flow: from its client to its server, whichever packet made it */
 	{
 		struct weir_flow_table *t = mk(16, false, true);
-		struct weir_flow_pkt p = pkt(IPPROTO_TCP, "66.35.250.204", 80, "128.232.110.120",
-					     34855, S(1));
+		struct weir_flow_pkt p =
+			pkt(IPPROTO_TCP, "66.35.250.204", 80, "128.232.110.120", 34855, S(1));
 		struct weir_flow *f;
 		uint32_t o;
 
@@ -826,9 +826,9 @@ xorshift(uint64_t *s)
 static void
 test_random_sequence(void)
 {
-	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 47 };
-	static const uint8_t tcpfl[] = { SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, RST, RST | ACK,
-					 0, SYN | FIN, FIN };
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 47};
+	static const uint8_t tcpfl[] = {SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK,
+					RST, RST | ACK, 0,   SYN | FIN, FIN};
 	struct weir_flow_table *t;
 	struct weir_flow_conf conf;
 	struct weir_flow_stats st, st0;
@@ -916,7 +916,7 @@ test_random_sequence(void)
 static void
 test_burst_same_as_single(void)
 {
-	static const uint8_t tcpfl[] = { SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, RST };
+	static const uint8_t tcpfl[] = {SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, RST};
 	struct weir_flow_table *a = mk(64, true, true), *b = mk(64, true, true);
 	struct weir_flow_pkt p[45];
 	struct weir_flow *fa[45], *fb[45];
@@ -931,10 +931,11 @@ test_burst_same_as_single(void)
 			char x[16];
 
 			snprintf(x, sizeof(x), "10.3.0.%u", (unsigned int)(r % 90));
-			p[i] = (r >> 8) & 1 ? tcp(x, 1, V, 2, tcpfl[(r >> 9) % 6], (uint32_t)(r >> 32),
-						  (uint32_t)(r >> 40), (uint32_t)(r >> 50) % 100, now)
-					    : pkt((r >> 10) & 1 ? IPPROTO_UDP : IPPROTO_ICMP, V, 2, x, 1,
-						  now);
+			p[i] = (r >> 8) & 1
+				       ? tcp(x, 1, V, 2, tcpfl[(r >> 9) % 6], (uint32_t)(r >> 32),
+					     (uint32_t)(r >> 40), (uint32_t)(r >> 50) % 100, now)
+				       : pkt((r >> 10) & 1 ? IPPROTO_UDP : IPPROTO_ICMP, V, 2, x, 1,
+					     now);
 			p[i].icmp_type = (uint8_t)((r >> 12) % 12);
 			now += S(1) / 10;
 		}
