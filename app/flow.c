@@ -1,0 +1,1087 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow table (see flow.h): the worker's per-packet flow lookup and update,
+ * TCP session tracking after Suricata's stream-tcp.c, incremental expiry
+ * and emergency eviction. Hot: weir_flow_process(); everything else runs
+ * between bursts or at start and stop.
+ *
+ * Layout: a power-of-two array of bucket heads (slot indices) and a fixed
+ * array of flows chained per bucket through weir_flow::next; free slots
+ * form a LIFO list through the same field. Chains rather than open
+ * addressing: deletion (expiry, eviction) needs no tombstones, the cursor
+ * walks the flow array directly, and a lookup costs one bucket read plus
+ * one flow line per chain element (load <= 1).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <openssl/evp.h>
+
+#include "flow.h"
+
+#define FLOW_NONE	 UINT32_MAX    /* end of chain / empty bucket */
+#define FLOW_EVICT_SCAN	 64	       /* slots sampled per emergency eviction */
+#define FLOW_NS		 1000000000ull /* ns per s */
+#define FLOW_MAX_ENTRIES (1u << 30)
+#define FLOW_HUGE	 (2u << 20) /* huge page size the table is aligned to */
+
+/* TCP header flags (netinet/tcp.h's TH_* need _DEFAULT_SOURCE; keep ours). */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* Largest window RFC 7323 allows (65535 << 14): a segment further than
+ * this from next_seq cannot be in window whatever the scale factor, which
+ * this module does not see (no TCP options). */
+#define TCP_MAX_WINDOW (65535u << 14)
+
+/* Serial number arithmetic (RFC 1982) on 32-bit sequence numbers. */
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+_Static_assert(sizeof(struct weir_flow_key) == 48, "key is six 64-bit words");
+_Static_assert(offsetof(struct weir_flow, id) == 64, "lookup fields fill line 0");
+_Static_assert(sizeof(struct weir_flow) == 256, "a flow is four cache lines");
+
+struct weir_flow_table {
+	/* hot: every packet */
+	uint32_t *buckets;
+	struct weir_flow *flows;
+	uint32_t mask;	    /* buckets - 1 */
+	uint32_t free_head; /* free list */
+	uint32_t n_free;
+	uint32_t epoch; /* current burst */
+	uint64_t seed;
+	uint64_t next_id;
+	bool use_vlan;
+	bool midstream;
+	bool emerg;
+	/* between bursts */
+	uint32_t capacity;
+	uint32_t expire_cursor;
+	uint32_t evict_cursor;
+	uint32_t recovery_free; /* free slots needed to leave emergency */
+	struct weir_flow_timeouts timeouts[WEIR_FLOW_PROTO_MAX];
+	weir_flow_end_fn on_end;
+	void *on_end_arg;
+	struct weir_flow_stats st;
+	size_t alloc_bytes;
+} __attribute__((aligned(64)));
+
+/* A slot is in use iff its epoch is non-zero: epochs start at 1. */
+static inline bool
+flow_in_use(const struct weir_flow *f)
+{
+	return f->epoch != 0;
+}
+
+void
+weir_flow_conf_defaults(struct weir_flow_conf *conf)
+{
+	static const struct weir_flow_timeouts tcp = {60, 600, 60, 5, 100, 10};
+	static const struct weir_flow_timeouts other = {30, 300, 0, 10, 100, 0};
+
+	memset(conf, 0, sizeof(*conf));
+	conf->memcap = 128ull << 20;
+	conf->use_vlan = true;
+	conf->midstream = false;
+	conf->emergency_recovery = 30;
+	conf->timeouts[WEIR_FLOW_PROTO_DEFAULT] = other;
+	conf->timeouts[WEIR_FLOW_PROTO_TCP] = tcp;
+	conf->timeouts[WEIR_FLOW_PROTO_UDP] = other;
+	conf->timeouts[WEIR_FLOW_PROTO_ICMP] = other;
+}
+
+enum weir_flow_proto
+weir_flow_proto_class(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return WEIR_FLOW_PROTO_TCP;
+	case IPPROTO_UDP:
+		return WEIR_FLOW_PROTO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return WEIR_FLOW_PROTO_ICMP;
+	default:
+		return WEIR_FLOW_PROTO_DEFAULT;
+	}
+}
+
+static uint32_t
+flow_pow2_at_least(uint32_t n)
+{
+	uint32_t b = 1;
+
+	while (b < n)
+		b <<= 1;
+	return b;
+}
+
+/* Bytes allocated for @p entries: whole huge pages from 2 MiB up. */
+static size_t
+flow_table_bytes(uint32_t entries)
+{
+	size_t b = sizeof(struct weir_flow_table) +
+		   (size_t)flow_pow2_at_least(entries) * sizeof(uint32_t) + 64 +
+		   (size_t)entries * sizeof(struct weir_flow);
+	size_t align = b >= FLOW_HUGE ? FLOW_HUGE : 64;
+
+	return (b + align - 1) & ~(align - 1);
+}
+
+uint32_t
+weir_flow_entries_for_memcap(uint64_t bytes)
+{
+	/* Flow plus at most 2 bucket heads per flow (power-of-two rounding):
+	 * a first guess, then step down until it fits. */
+	uint64_t n = bytes / (sizeof(struct weir_flow) + 2 * sizeof(uint32_t));
+
+	if (n > FLOW_MAX_ENTRIES)
+		n = FLOW_MAX_ENTRIES;
+	while (n > 0 && flow_table_bytes((uint32_t)n) > bytes)
+		n -= n / 64 + 1;
+	return (uint32_t)n;
+}
+
+struct weir_flow_table *
+weir_flow_table_create(const struct weir_flow_conf *conf)
+{
+	struct weir_flow_table *t;
+	uint32_t entries = conf->entries, nb, i;
+	size_t bytes;
+	uint8_t *mem;
+
+	if (entries == 0)
+		entries = weir_flow_entries_for_memcap(conf->memcap);
+	if (entries == 0 || entries > FLOW_MAX_ENTRIES || conf->emergency_recovery > 100) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nb = flow_pow2_at_least(entries);
+	bytes = flow_table_bytes(entries);
+	/* 2 MiB aligned and, where the kernel does transparent huge pages on
+	 * request, backed by them: a lookup at 1 M flows would otherwise pay
+	 * a TLB miss per cache miss. */
+	if (posix_memalign((void **)&mem, bytes >= FLOW_HUGE ? FLOW_HUGE : 64, bytes) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (bytes >= FLOW_HUGE)
+		(void)madvise(mem, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
+	/* Touch every page now: no page fault on the packet path. */
+	memset(mem, 0, bytes);
+
+	t = (struct weir_flow_table *)mem;
+	t->buckets = (uint32_t *)(mem + sizeof(*t));
+	t->flows = (struct weir_flow *)(((uintptr_t)(t->buckets + nb) + 63) & ~(uintptr_t)63);
+	t->mask = nb - 1;
+	t->capacity = entries;
+	t->seed = conf->seed;
+	t->next_id = (uint64_t)conf->worker_id << 48;
+	t->use_vlan = conf->use_vlan;
+	t->midstream = conf->midstream;
+	t->epoch = 1;
+	t->recovery_free = (uint32_t)(((uint64_t)entries * conf->emergency_recovery + 99) / 100);
+	memcpy(t->timeouts, conf->timeouts, sizeof(t->timeouts));
+	t->on_end = conf->on_end;
+	t->on_end_arg = conf->on_end_arg;
+	t->alloc_bytes = bytes;
+	t->st.memory_bytes = bytes;
+
+	for (i = 0; i < nb; i++)
+		t->buckets[i] = FLOW_NONE;
+	for (i = 0; i < entries; i++)
+		t->flows[i].next = i + 1 < entries ? i + 1 : FLOW_NONE;
+	t->free_head = 0;
+	t->n_free = entries;
+	return t;
+}
+
+void
+weir_flow_table_destroy(struct weir_flow_table *t)
+{
+	free(t);
+}
+
+void
+weir_flow_burst_begin(struct weir_flow_table *t)
+{
+	/* 0 marks a free slot: skip it when the counter wraps (after 2^32
+	 * bursts a stale flow could look pinned for one burst: harmless). */
+	if (unlikely(++t->epoch == 0))
+		t->epoch = 1;
+}
+
+uint32_t
+weir_flow_capacity(const struct weir_flow_table *t)
+{
+	return t->capacity;
+}
+
+bool
+weir_flow_emergency(const struct weir_flow_table *t)
+{
+	return t->emerg;
+}
+
+void
+weir_flow_stats_get(const struct weir_flow_table *t, struct weir_flow_stats *st)
+{
+#define FLOW_COPY(name, doc) st->name = __atomic_load_n(&t->st.name, __ATOMIC_RELAXED);
+	WEIR_FLOW_COUNTERS(FLOW_COPY)
+#undef FLOW_COPY
+}
+
+/* ---- key and hash ---------------------------------------------------- */
+
+static inline uint64_t
+flow_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static inline uint32_t
+flow_hash(const struct weir_flow_key *k, uint64_t seed)
+{
+	uint64_t w[6], h = seed ^ 0x2545f4914f6cdd1dull;
+	int i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 6; i++)
+		h = flow_mix(h, w[i]);
+	/* murmur3's finaliser: every input bit reaches the low 32 */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static inline bool
+flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
+{
+	uint64_t x[6], y[6];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
+		(x[5] ^ y[5])) == 0;
+}
+
+/*
+ * Build the canonical key of a tuple; return 1 when the packet's source is
+ * key endpoint 1 (the tuple was swapped). ICMP flows are keyed on the
+ * addresses only, as Suricata does (echo request and reply share a flow).
+ */
+static inline int
+flow_key_build(struct weir_flow_key *k, const struct weir_flow_pkt *p, bool use_vlan,
+	       const struct weir_flow_pkt *vlan_from)
+{
+	uint16_t sp = p->sport, dp = p->dport;
+	size_t alen = p->ip_version == 6 ? 16 : 4;
+	int c, swap;
+
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+		sp = dp = 0;
+	memset(k, 0, sizeof(*k));
+	c = memcmp(p->src, p->dst, alen);
+	swap = c > 0 || (c == 0 && sp > dp);
+	memcpy(k->addr[swap], p->src, alen);
+	memcpy(k->addr[!swap], p->dst, alen);
+	k->port[swap] = sp;
+	k->port[!swap] = dp;
+	k->proto = p->proto;
+	k->ip_version = p->ip_version;
+	if (use_vlan) {
+		k->vlan[0] = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
+		k->vlan[1] = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
+	}
+	return swap;
+}
+
+static inline struct weir_flow *
+flow_find(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash)
+{
+	uint32_t i = t->buckets[hash & t->mask];
+
+	while (i != FLOW_NONE) {
+		struct weir_flow *f = &t->flows[i];
+
+		if (f->hash == hash && flow_key_eq(&f->key, k))
+			return f;
+		i = f->next;
+	}
+	return NULL;
+}
+
+/* ---- ending flows ---------------------------------------------------- */
+
+static void
+flow_unlink(struct weir_flow_table *t, struct weir_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows);
+	uint32_t *link = &t->buckets[f->hash & t->mask];
+
+	while (*link != idx)
+		link = &t->flows[*link].next;
+	*link = f->next;
+}
+
+static void
+flow_emerg_check_exit(struct weir_flow_table *t)
+{
+	if (t->emerg && t->n_free >= t->recovery_free) {
+		t->emerg = false;
+		t->st.emerg_exited++;
+	}
+}
+
+/* Hand @p f to on_end, count it, return its slot to the free list. */
+static void
+flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reason why)
+{
+	uint32_t idx = (uint32_t)(f - t->flows);
+
+	if (t->on_end != NULL)
+		t->on_end(t->on_end_arg, f, why);
+	switch (why) {
+	case WEIR_FLOW_END_TIMEOUT:
+		t->st.timeout++;
+		break;
+	case WEIR_FLOW_END_EVICTED:
+		t->st.evicted++;
+		break;
+	case WEIR_FLOW_END_REUSE:
+		t->st.reused++;
+		break;
+	default:
+		t->st.shutdown++;
+		break;
+	}
+	t->st.active--;
+	flow_unlink(t, f);
+	f->epoch = 0;
+	f->next = t->free_head;
+	t->free_head = idx;
+	t->n_free++;
+}
+
+uint32_t
+weir_flow_timeout_of(const struct weir_flow_table *t, const struct weir_flow *f)
+{
+	const struct weir_flow_timeouts *to = &t->timeouts[weir_flow_proto_class(f->key.proto)];
+
+	switch (f->state) {
+	case WEIR_FLOW_STATE_ESTABLISHED:
+		return t->emerg ? to->emerg_est_s : to->est_s;
+	case WEIR_FLOW_STATE_CLOSED:
+		return t->emerg ? to->emerg_closed_s : to->closed_s;
+	default:
+		return t->emerg ? to->emerg_new_s : to->new_s;
+	}
+}
+
+static inline bool
+flow_timed_out(const struct weir_flow_table *t, const struct weir_flow *f, uint64_t now_ns)
+{
+	return now_ns >= f->last_ns + (uint64_t)weir_flow_timeout_of(t, f) * FLOW_NS;
+}
+
+unsigned int
+weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget)
+{
+	unsigned int n = 0;
+
+	if (budget > t->capacity)
+		budget = t->capacity;
+	while (budget-- > 0) {
+		struct weir_flow *f = &t->flows[t->expire_cursor];
+
+		if (++t->expire_cursor == t->capacity)
+			t->expire_cursor = 0;
+		if (flow_in_use(f) && f->epoch != t->epoch && flow_timed_out(t, f, now_ns)) {
+			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
+			n++;
+		}
+	}
+	flow_emerg_check_exit(t);
+	return n;
+}
+
+unsigned int
+weir_flow_flush(struct weir_flow_table *t)
+{
+	unsigned int n = 0;
+	uint32_t i;
+
+	for (i = 0; i < t->capacity; i++) {
+		if (flow_in_use(&t->flows[i])) {
+			flow_end(t, &t->flows[i], WEIR_FLOW_END_SHUTDOWN);
+			n++;
+		}
+	}
+	flow_emerg_check_exit(t);
+	return n;
+}
+
+/*
+ * Table full: make room. Samples FLOW_EVICT_SCAN slots from a rotating
+ * cursor (bounded work, never a sweep); a flow past its emergency timeout
+ * ends as a timeout, else the least recently seen of the sample is evicted
+ * (approximate LRU, as Redis does; Suricata takes any unused flow at its
+ * rotating bucket index). Flows of the current burst are never chosen.
+ * @return 0, or -ENOSPC when every sampled flow belongs to this burst.
+ */
+static int
+flow_make_room(struct weir_flow_table *t, uint64_t now_ns)
+{
+	struct weir_flow *victim = NULL;
+	unsigned int n = t->capacity < FLOW_EVICT_SCAN ? t->capacity : FLOW_EVICT_SCAN;
+
+	if (!t->emerg) {
+		t->emerg = true;
+		t->st.emerg_entered++;
+	}
+	while (n-- > 0) {
+		struct weir_flow *f = &t->flows[t->evict_cursor];
+
+		if (++t->evict_cursor == t->capacity)
+			t->evict_cursor = 0;
+		if (!flow_in_use(f) || f->epoch == t->epoch)
+			continue;
+		if (flow_timed_out(t, f, now_ns)) {
+			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
+			return 0;
+		}
+		if (victim == NULL || f->last_ns < victim->last_ns)
+			victim = f;
+	}
+	if (victim == NULL)
+		return -ENOSPC;
+	flow_end(t, victim, WEIR_FLOW_END_EVICTED);
+	return 0;
+}
+
+/* ---- starting flows -------------------------------------------------- */
+
+static void
+flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p,
+	   int src_is_1)
+{
+	uint32_t hash = f->hash, next = f->next;
+	struct weir_flow_key key = f->key;
+
+	memset(f, 0, sizeof(*f));
+	f->key = key;
+	f->hash = hash;
+	f->next = next;
+	f->id = t->next_id++;
+	f->start_ns = p->ts_ns;
+	f->last_ns = p->ts_ns;
+	f->epoch = t->epoch;
+	f->flags = src_is_1 ? WEIR_FLOW_F_CLIENT_IS_1 : 0;
+	if (t->emerg)
+		f->flags |= WEIR_FLOW_F_EMERG_NEW;
+	f->icmp_type = p->icmp_type;
+	f->icmp_code = p->icmp_code;
+	t->st.created++;
+}
+
+static struct weir_flow *
+flow_new(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash,
+	 const struct weir_flow_pkt *p, int src_is_1)
+{
+	struct weir_flow *f;
+	uint32_t idx, *head;
+
+	if (t->free_head == FLOW_NONE && flow_make_room(t, p->ts_ns) < 0)
+		return NULL;
+	idx = t->free_head;
+	f = &t->flows[idx];
+	t->free_head = f->next;
+	t->n_free--;
+	head = &t->buckets[hash & t->mask];
+	f->key = *k;
+	f->hash = hash;
+	f->next = *head;
+	*head = idx;
+	flow_reset(t, f, p, src_is_1);
+	t->st.active++;
+	return f;
+}
+
+/* ICMPv4 error messages (Suricata's ICMPV4_IS_ERROR_MSG). */
+static inline bool
+flow_icmpv4_is_error(uint8_t type)
+{
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+static inline bool
+flow_is_icmpv4_error(const struct weir_flow_pkt *p)
+{
+	return p->proto == IPPROTO_ICMP && flow_icmpv4_is_error(p->icmp_type);
+}
+
+/* ---- TCP ------------------------------------------------------------- */
+
+static inline bool
+tcp_is_stream_starter(const struct weir_flow_table *t, uint8_t fl)
+{
+	if (fl & (TCP_RST | TCP_FIN))
+		return false;
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return true;
+	return t->midstream && (fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+}
+
+/*
+ * Suricata's TcpSessionPacketSsnReuse: a SYN (or, with midstream, a
+ * SYN/ACK) on a flow without a session, or on a closed one, starts a new
+ * flow. A SYN repeating the client's ISN is a retransmission, not a reuse.
+ */
+static bool
+tcp_reuse(const struct weir_flow_table *t, const struct weir_flow *f, const struct weir_flow_pkt *p,
+	  int dir)
+{
+	if (!tcp_is_stream_starter(t, p->tcp_flags))
+		return false;
+	if (!(f->flags & WEIR_FLOW_F_SESSION))
+		return true;
+	if (dir == 0 && (p->tcp_flags & TCP_ACK) == 0 && p->tcp_seq == f->dir[0].isn)
+		return false;
+	return f->tcp_state >= WEIR_TCP_CLOSING;
+}
+
+/* Swap client and server (a SYN/ACK picked up first). */
+static void
+flow_swap(struct weir_flow *f)
+{
+	uint16_t fl = f->flags;
+	struct weir_flow_dir d = f->dir[0];
+	uint32_t pk = f->pkts[0];
+	uint64_t by = f->bytes[0];
+
+	f->flags ^= WEIR_FLOW_F_CLIENT_IS_1;
+	f->flags &= (uint16_t) ~(WEIR_FLOW_F_SEEN_TS | WEIR_FLOW_F_SEEN_TC);
+	if (fl & WEIR_FLOW_F_SEEN_TS)
+		f->flags |= WEIR_FLOW_F_SEEN_TC;
+	if (fl & WEIR_FLOW_F_SEEN_TC)
+		f->flags |= WEIR_FLOW_F_SEEN_TS;
+	f->dir[0] = f->dir[1];
+	f->dir[1] = d;
+	f->pkts[0] = f->pkts[1];
+	f->pkts[1] = pk;
+	f->bytes[0] = f->bytes[1];
+	f->bytes[1] = by;
+}
+
+static void
+tcp_set_state(struct weir_flow *f, enum weir_tcp_state s)
+{
+	f->tcp_state = (uint8_t)s;
+	if (s >= WEIR_TCP_CLOSING)
+		f->state = WEIR_FLOW_STATE_CLOSED;
+	else if (s >= WEIR_TCP_ESTABLISHED)
+		f->state = WEIR_FLOW_STATE_ESTABLISHED;
+}
+
+/*
+ * Sequence tracking of one segment from side @p d once the session is
+ * established: retransmission (nothing new), gap (starts past next_seq),
+ * out of window (further than any window allows); next_seq is the highest
+ * in-window end seen, as Suricata keeps it.
+ */
+static uint32_t
+tcp_track_seq(struct weir_flow_dir *d, const struct weir_flow_pkt *p)
+{
+	uint32_t len = p->payload_len + ((p->tcp_flags & TCP_FIN) ? 1 : 0);
+	uint32_t seq = p->tcp_seq, end = seq + len, out = 0;
+
+	if (len == 0)
+		return 0;
+	if (SEQ_LEQ(end, d->next_seq))
+		return SEQ_GEQ(end, d->next_seq - TCP_MAX_WINDOW) ? WEIR_FLOW_PKT_RETRANSMIT
+								  : WEIR_FLOW_PKT_OUT_OF_WINDOW;
+	if (SEQ_GT(seq, d->next_seq + TCP_MAX_WINDOW))
+		return WEIR_FLOW_PKT_OUT_OF_WINDOW;
+	if (SEQ_GT(seq, d->next_seq))
+		out = WEIR_FLOW_PKT_GAP;
+	d->next_seq = end;
+	return out;
+}
+
+/* The FIN/ACK bookkeeping of an established session. */
+static void
+tcp_closing(struct weir_flow *f, const struct weir_flow_pkt *p, int dir, uint32_t seqfl)
+{
+	static const uint16_t fin[2] = {WEIR_FLOW_F_FIN_TS, WEIR_FLOW_F_FIN_TC};
+	static const uint16_t finack[2] = {WEIR_FLOW_F_FINACK_TS, WEIR_FLOW_F_FINACK_TC};
+	int other = !dir;
+
+	if ((p->tcp_flags & TCP_FIN) &&
+	    !(seqfl & (WEIR_FLOW_PKT_RETRANSMIT | WEIR_FLOW_PKT_OUT_OF_WINDOW)))
+		f->flags |= fin[dir];
+	if ((p->tcp_flags & TCP_ACK) && (f->flags & fin[other]) &&
+	    SEQ_GEQ(p->tcp_ack, f->dir[other].next_seq))
+		f->flags |= finack[other];
+
+	if ((f->flags & (fin[0] | fin[1])) == (fin[0] | fin[1])) {
+		if ((f->flags & (finack[0] | finack[1])) == (finack[0] | finack[1]))
+			tcp_set_state(f, WEIR_TCP_CLOSED);
+		else
+			tcp_set_state(f, WEIR_TCP_CLOSING);
+	} else if (f->flags & (fin[0] | fin[1])) {
+		tcp_set_state(f, WEIR_TCP_FIN_WAIT);
+	}
+}
+
+/*
+ * The TCP state machine for one packet of side @p dir (0: from the
+ * client), after the flow update computed the packet's flags. Returns
+ * extra packet flags. May swap the flow (midstream SYN/ACK).
+ */
+static uint32_t
+tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p, int dir)
+{
+	const uint8_t fl = p->tcp_flags;
+	struct weir_flow_dir *me = &f->dir[dir], *peer = &f->dir[!dir];
+	uint32_t out = 0;
+
+	if (!(f->flags & WEIR_FLOW_F_SESSION)) {
+		if (fl & (TCP_RST | TCP_FIN))
+			return 0; /* no session from a RST or FIN */
+		if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+			/* SYN: its sender is the client (the flow is new: a SYN
+			 * on a session-less flow was a reuse) */
+			f->flags |= WEIR_FLOW_F_SESSION;
+			me->isn = p->tcp_seq;
+			me->next_seq = p->tcp_seq + 1;
+			me->window = p->tcp_window;
+			tcp_set_state(f, WEIR_TCP_SYN_SENT);
+			return WEIR_FLOW_PKT_TCP_SESSION;
+		}
+		if (!t->midstream || !(fl & TCP_ACK))
+			return 0;
+		f->flags |= WEIR_FLOW_F_SESSION | WEIR_FLOW_F_MIDSTREAM;
+		if (fl & TCP_SYN) {
+			/* SYN/ACK first: its receiver is the client */
+			flow_swap(f);
+			out |= WEIR_FLOW_PKT_TOCLIENT | WEIR_FLOW_PKT_TCP_SESSION;
+			f->dir[1].isn = p->tcp_seq;
+			f->dir[1].next_seq = p->tcp_seq + 1;
+			f->dir[1].window = p->tcp_window;
+			f->dir[0].isn = p->tcp_ack - 1;
+			f->dir[0].next_seq = p->tcp_ack;
+			f->dir[0].last_ack = p->tcp_seq + 1;
+			tcp_set_state(f, WEIR_TCP_SYN_RECV);
+			return out;
+		}
+		/* any other ACK: established at once, its sender the client */
+		me->isn = p->tcp_seq;
+		me->next_seq = p->tcp_seq + p->payload_len;
+		me->window = p->tcp_window;
+		me->last_ack = p->tcp_ack;
+		peer->isn = p->tcp_ack;
+		peer->next_seq = p->tcp_ack;
+		tcp_set_state(f, WEIR_TCP_ESTABLISHED);
+		return WEIR_FLOW_PKT_TCP_SESSION;
+	}
+
+	out = WEIR_FLOW_PKT_TCP_SESSION;
+	if (fl & TCP_RST) {
+		/* A RST outside any window is ignored (Suricata validates it
+		 * against next_seq; we know no scale factor, so the bound is
+		 * the largest window). */
+		if (f->tcp_state >= WEIR_TCP_ESTABLISHED &&
+		    (SEQ_LT(p->tcp_seq, me->next_seq - TCP_MAX_WINDOW) ||
+		     SEQ_GT(p->tcp_seq, me->next_seq + TCP_MAX_WINDOW)))
+			return out | WEIR_FLOW_PKT_OUT_OF_WINDOW;
+		if (f->tcp_state != WEIR_TCP_CLOSED)
+			tcp_set_state(f, WEIR_TCP_CLOSED);
+		return out;
+	}
+	me->window = p->tcp_window;
+
+	switch (f->tcp_state) {
+	case WEIR_TCP_SYN_SENT:
+		if (dir == 1 && (fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+			if (p->tcp_ack != peer->next_seq)
+				break; /* not an answer to this SYN */
+			me->isn = p->tcp_seq;
+			me->next_seq = p->tcp_seq + 1;
+			peer->last_ack = p->tcp_ack;
+			tcp_set_state(f, WEIR_TCP_SYN_RECV);
+		} else if (dir == 0 && (fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+			if (p->tcp_seq == me->isn) {
+				out |= WEIR_FLOW_PKT_RETRANSMIT;
+			} else { /* a new ISN replaces the old (SYN resent) */
+				me->isn = p->tcp_seq;
+				me->next_seq = p->tcp_seq + 1;
+			}
+		}
+		break;
+	case WEIR_TCP_SYN_RECV:
+		if (dir == 0 && (fl & (TCP_SYN | TCP_ACK)) == TCP_ACK) {
+			if (p->tcp_ack != peer->next_seq)
+				break; /* does not acknowledge the SYN/ACK */
+			peer->last_ack = p->tcp_ack;
+			tcp_set_state(f, WEIR_TCP_ESTABLISHED);
+			/* stream-tcp.c: "normally the packet following the 3whs
+			 * is considered flow established, but with data we need
+			 * it to be established now" */
+			if (p->payload_len > 0)
+				out |= WEIR_FLOW_PKT_ESTABLISHED;
+			out |= tcp_track_seq(me, p);
+			tcp_closing(f, p, dir, out);
+		} else if (fl & TCP_SYN) {
+			out |= WEIR_FLOW_PKT_RETRANSMIT; /* SYN or SYN/ACK again */
+		}
+		break;
+	case WEIR_TCP_ESTABLISHED:
+	case WEIR_TCP_FIN_WAIT:
+	case WEIR_TCP_CLOSING:
+		if (fl & TCP_SYN) { /* handshake packet again: no data tracked */
+			if (p->tcp_seq == me->isn)
+				out |= WEIR_FLOW_PKT_RETRANSMIT;
+			break;
+		}
+		out |= tcp_track_seq(me, p);
+		if ((fl & TCP_ACK) && SEQ_GT(p->tcp_ack, peer->last_ack))
+			peer->last_ack = p->tcp_ack;
+		tcp_closing(f, p, dir, out);
+		break;
+	default: /* CLOSED: a new SYN was a reuse, the rest is ignored */
+		break;
+	}
+	return out;
+}
+
+/* ---- the per-packet entry points ------------------------------------ */
+
+/*
+ * Suricata's FlowHandlePacketUpdate: direction, counters, seen flags and
+ * the established flag, before any TCP state changes for this packet.
+ */
+static inline uint32_t
+flow_update(struct weir_flow *f, const struct weir_flow_pkt *p, int dir, bool seen)
+{
+	static const uint16_t seen_flag[2] = {WEIR_FLOW_F_SEEN_TS, WEIR_FLOW_F_SEEN_TC};
+	static const uint32_t first_flag[2] = {WEIR_FLOW_PKT_TOSERVER_FIRST,
+					       WEIR_FLOW_PKT_TOCLIENT_FIRST};
+	uint32_t out = dir ? WEIR_FLOW_PKT_TOCLIENT : WEIR_FLOW_PKT_TOSERVER;
+
+	if (p->ts_ns > f->last_ns)
+		f->last_ns = p->ts_ns;
+	f->pkts[dir]++;
+	f->bytes[dir] += p->wire_len;
+	if (seen && !(f->flags & seen_flag[dir])) {
+		f->flags |= seen_flag[dir];
+		out |= first_flag[dir];
+	}
+	if (f->key.proto == IPPROTO_TCP) {
+		if ((f->flags & WEIR_FLOW_F_SESSION) && f->tcp_state >= WEIR_TCP_ESTABLISHED)
+			out |= WEIR_FLOW_PKT_ESTABLISHED;
+	} else if (f->state == WEIR_FLOW_STATE_ESTABLISHED) {
+		out |= WEIR_FLOW_PKT_ESTABLISHED;
+	} else if ((f->flags & (WEIR_FLOW_F_SEEN_TS | WEIR_FLOW_F_SEEN_TC)) ==
+		   (WEIR_FLOW_F_SEEN_TS | WEIR_FLOW_F_SEEN_TC)) {
+		out |= WEIR_FLOW_PKT_ESTABLISHED;
+		f->state = WEIR_FLOW_STATE_ESTABLISHED;
+	}
+	return out;
+}
+
+/* Packet side: 0 when its source is the flow's client. */
+static inline int
+flow_dir(const struct weir_flow *f, int src_is_1)
+{
+	return ((f->flags & WEIR_FLOW_F_CLIENT_IS_1) != 0) != (src_is_1 != 0);
+}
+
+/* weir_flow_process once the key and its hash are known. */
+static inline struct weir_flow *
+flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		   const struct weir_flow_key *k, uint32_t hash, int src_is_1, uint32_t *pkt_flags)
+{
+	struct weir_flow *f;
+	uint32_t out = 0;
+	int dir;
+
+	f = flow_find(t, k, hash);
+	*pkt_flags = 0;
+	if (f != NULL) {
+		f->epoch = t->epoch;
+		if (p->proto == IPPROTO_TCP &&
+		    unlikely(tcp_reuse(t, f, p, flow_dir(f, src_is_1)))) {
+			if (t->on_end != NULL)
+				t->on_end(t->on_end_arg, f, WEIR_FLOW_END_REUSE);
+			t->st.reused++; /* and flow_reset counts it created */
+			flow_reset(t, f, p, src_is_1);
+			out |= WEIR_FLOW_PKT_NEW;
+		}
+	} else {
+		if (unlikely(t->emerg) && p->proto == IPPROTO_TCP && t->midstream &&
+		    (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+			/* Suricata's FlowCreateCheck: in emergency mode only a
+			 * SYN starts a TCP flow when midstream is on */
+			t->st.refused_emerg++;
+			return NULL;
+		}
+		f = flow_new(t, k, hash, p, src_is_1);
+		if (unlikely(f == NULL)) {
+			t->st.refused++;
+			return NULL;
+		}
+		out |= WEIR_FLOW_PKT_NEW;
+	}
+	dir = flow_dir(f, src_is_1);
+	out |= flow_update(f, p, dir, true);
+	if (p->proto == IPPROTO_TCP) {
+		uint32_t tcp = tcp_update(t, f, p, dir);
+
+		if (tcp & WEIR_FLOW_PKT_TOCLIENT) /* swapped: the packet turns too */
+			out = (out &
+			       ~(uint32_t)(WEIR_FLOW_PKT_TOSERVER | WEIR_FLOW_PKT_TOSERVER_FIRST)) |
+			      WEIR_FLOW_PKT_TOCLIENT_FIRST;
+		out |= tcp;
+	}
+	*pkt_flags = out;
+	return f;
+}
+
+struct weir_flow *
+weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint32_t *pkt_flags)
+{
+	struct weir_flow_key k;
+	int src_is_1;
+
+	*pkt_flags = 0;
+	if (unlikely(flow_is_icmpv4_error(p))) {
+		/* never a flow of its own: the worker attributes it with
+		 * weir_flow_icmp_error() from the quoted header */
+		t->st.icmp_error_no_flow++;
+		return NULL;
+	}
+	src_is_1 = flow_key_build(&k, p, t->use_vlan, p);
+	return flow_process_keyed(t, p, &k, flow_hash(&k, t->seed), src_is_1, pkt_flags);
+}
+
+/*
+ * The same for a burst, in three passes so that the cache misses of all
+ * packets overlap instead of queueing one behind the other: hash every
+ * packet and prefetch its bucket head; read the heads and prefetch the
+ * first flow of each chain; then process the packets in order. Only the
+ * last pass changes the table, so the result is exactly that of calling
+ * weir_flow_process() on each packet in turn.
+ */
+static unsigned int
+flow_process_chunk(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
+		   struct weir_flow **flows, uint32_t *pkt_flags)
+{
+	struct weir_flow_key k[WEIR_FLOW_BURST_MAX];
+	uint32_t h[WEIR_FLOW_BURST_MAX];
+	int8_t src_is_1[WEIR_FLOW_BURST_MAX];
+	unsigned int i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		if (unlikely(flow_is_icmpv4_error(&pkts[i]))) {
+			src_is_1[i] = -1;
+			continue;
+		}
+		src_is_1[i] = (int8_t)flow_key_build(&k[i], &pkts[i], t->use_vlan, &pkts[i]);
+		h[i] = flow_hash(&k[i], t->seed);
+		__builtin_prefetch(&t->buckets[h[i] & t->mask]);
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t idx;
+
+		if (src_is_1[i] < 0)
+			continue;
+		idx = t->buckets[h[i] & t->mask];
+		if (idx != FLOW_NONE) {
+			const char *line = (const char *)&t->flows[idx];
+
+			__builtin_prefetch(line);
+			__builtin_prefetch(line + 64, 1);
+			__builtin_prefetch(line + 128, 1);
+			__builtin_prefetch(line + 192, 1);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (src_is_1[i] < 0) {
+			t->st.icmp_error_no_flow++;
+			flows[i] = NULL;
+			pkt_flags[i] = 0;
+			continue;
+		}
+		flows[i] = flow_process_keyed(t, &pkts[i], &k[i], h[i], src_is_1[i], &pkt_flags[i]);
+		found += flows[i] != NULL;
+	}
+	return found;
+}
+
+unsigned int
+weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
+			struct weir_flow **flows, uint32_t *pkt_flags)
+{
+	unsigned int done = 0, found = 0;
+
+	while (done < n) {
+		unsigned int c = n - done < WEIR_FLOW_BURST_MAX ? n - done : WEIR_FLOW_BURST_MAX;
+
+		found += flow_process_chunk(t, pkts + done, c, flows + done, pkt_flags + done);
+		done += c;
+	}
+	return found;
+}
+
+struct weir_flow *
+weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp,
+		     const struct weir_flow_pkt *quoted, uint32_t *pkt_flags)
+{
+	size_t alen = quoted->ip_version == 6 ? 16 : 4;
+	struct weir_flow_key k;
+	struct weir_flow *f;
+	int dir;
+
+	*pkt_flags = 0;
+	flow_key_build(&k, quoted, t->use_vlan, icmp);
+	f = flow_find(t, &k, flow_hash(&k, t->seed));
+	if (f == NULL) {
+		t->st.icmp_error_no_flow++;
+		return NULL;
+	}
+	f->epoch = t->epoch;
+	/* direction of the error itself: from the client's address or not
+	 * (Suricata's FlowGetPacketDirection for ICMP) */
+	dir = memcmp(icmp->src, weir_flow_addr(f, 0), alen) == 0 ? 0 : 1;
+	*pkt_flags = flow_update(f, icmp, dir, false);
+	return f;
+}
+
+/* ---- Community ID ---------------------------------------------------- */
+
+/* ICMP type counterparts of the spec (Zeek's ICMP4_counterpart and
+ * ICMP6_counterpart); -1: one-way. */
+static int
+cid_icmp_counterpart(bool v6, uint8_t type)
+{
+	static const int8_t v4[19] = {
+		[8] = 0,   [0] = 8,   [13] = 14, [14] = 13, [15] = 16, [16] = 15, [10] = 9,
+		[17] = 18, [18] = 17, [1] = -1,	 [2] = -1,  [3] = -1,  [4] = -1,  [5] = -1,
+		[6] = -1,  [7] = -1,  [9] = -1,	 [11] = -1, [12] = -1,
+	};
+
+	if (!v6)
+		return type < 19 ? v4[type] : -1;
+	switch (type) {
+	case 128:
+		return 129;
+	case 129:
+		return 128;
+	case 133:
+		return 134;
+	case 134:
+		return 133;
+	case 135:
+		return 136;
+	case 136:
+		return 135;
+	case 130:
+		return 131;
+	case 131:
+		return 130;
+	case 139:
+		return 140;
+	case 140:
+		return 139;
+	case 144:
+		return 145;
+	case 145:
+		return 144;
+	default:
+		return -1;
+	}
+}
+
+int
+weir_flow_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src, const uint8_t *dst,
+		       uint8_t proto, uint16_t sport, uint16_t dport, char *buf, size_t len)
+{
+	uint8_t in[2 + 16 + 16 + 2 + 4], md[EVP_MAX_MD_SIZE];
+	size_t alen = ip_version == 6 ? 16 : 4, n = 0;
+	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+		     proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+	bool one_way = false;
+	unsigned int mdlen = 0;
+	const uint8_t *a = src, *b = dst;
+	uint16_t pa = sport, pb = dport;
+	int c;
+
+	if (ip_version != 4 && ip_version != 6)
+		return -EINVAL;
+	if (len < WEIR_FLOW_COMMUNITY_ID_LEN)
+		return -ENOSPC;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		int cp = cid_icmp_counterpart(proto == IPPROTO_ICMPV6, (uint8_t)sport);
+
+		if (cp < 0)
+			one_way = true; /* type and code, as given */
+		else
+			pb = (uint16_t)cp;
+	}
+	c = memcmp(src, dst, alen);
+	if (!one_way && (c > 0 || (c == 0 && ports && pa > pb))) {
+		uint16_t tp = pa;
+
+		a = dst;
+		b = src;
+		pa = pb;
+		pb = tp;
+	}
+	in[n++] = (uint8_t)(seed >> 8);
+	in[n++] = (uint8_t)seed;
+	memcpy(in + n, a, alen);
+	n += alen;
+	memcpy(in + n, b, alen);
+	n += alen;
+	in[n++] = proto;
+	in[n++] = 0;
+	if (ports) {
+		in[n++] = (uint8_t)(pa >> 8);
+		in[n++] = (uint8_t)pa;
+		in[n++] = (uint8_t)(pb >> 8);
+		in[n++] = (uint8_t)pb;
+	}
+	if (EVP_Digest(in, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
+		return -EIO;
+	buf[0] = '1';
+	buf[1] = ':';
+	/* 20 bytes -> 28 base64 characters and a NUL */
+	return 2 + EVP_EncodeBlock((unsigned char *)buf + 2, md, (int)mdlen);
+}
+
+int
+weir_flow_community_id_of(const struct weir_flow *f, uint16_t seed, char *buf, size_t len)
+{
+	uint16_t sp = weir_flow_port(f, 0), dp = weir_flow_port(f, 1);
+
+	if (f->key.proto == IPPROTO_ICMP || f->key.proto == IPPROTO_ICMPV6) {
+		sp = f->icmp_type;
+		dp = f->icmp_code;
+	}
+	return weir_flow_community_id(seed, f->key.ip_version, weir_flow_addr(f, 0),
+				      weir_flow_addr(f, 1), f->key.proto, sp, dp, buf, len);
+}
