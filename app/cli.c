@@ -56,7 +56,8 @@ weir_cli_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: weir [OPTIONS] [-- EAL-ARGS...]\n"
-		"       weir rules check [-c FILE] [--set KEY=VALUE] [--rules-skip-invalid] FILE...\n"
+		"       weir rules check [-c FILE] [--set KEY=VALUE] [--rules-skip-invalid] "
+		"FILE...\n"
 		"\n"
 		"Capture packets (DPDK port, AF_XDP socket, or a pcap file offline), match\n"
 		"them against rules (Suricata-subset .rules files compiled to Hyperscan, or\n"

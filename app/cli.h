@@ -17,18 +17,18 @@
 #include "diag.h"
 
 /* Exit statuses, documented in --help. */
-#define WEIR_EXIT_OK 0
-#define WEIR_EXIT_USAGE 1    /* bad option, config or rule file */
-#define WEIR_EXIT_RUNTIME 2  /* EAL, port or sink could not start */
-#define WEIR_EXIT_INPUT 3    /* the source ended on an error (damaged file) */
+#define WEIR_EXIT_OK	  0
+#define WEIR_EXIT_USAGE	  1 /* bad option, config or rule file */
+#define WEIR_EXIT_RUNTIME 2 /* EAL, port or sink could not start */
+#define WEIR_EXIT_INPUT	  3 /* the source ended on an error (damaged file) */
 
 #define WEIR_MAX_EAL_ARGS 128
-#define WEIR_DIAGS_MAX 1000
+#define WEIR_DIAGS_MAX	  1000
 
 /* What the command line asks main() to do. */
 enum weir_cli_action {
-	WEIR_CLI_RUN,     /* capture (or --check-config / --dump-config) */
-	WEIR_CLI_HELP,    /* -h: print weir_cli_usage() to stdout, exit 0 */
+	WEIR_CLI_RUN,	  /* capture (or --check-config / --dump-config) */
+	WEIR_CLI_HELP,	  /* -h: print weir_cli_usage() to stdout, exit 0 */
 	WEIR_CLI_VERSION, /* -V: print weir_cli_version() to stdout, exit 0 */
 };
 
@@ -38,7 +38,7 @@ struct weir_cli {
 	const char *conf_file; /* -c FILE, borrowed from argv; NULL = none */
 	bool check_config;     /* --check-config */
 	bool dump_config;      /* --dump-config */
-	int eal_first;         /* argv index of the first EAL argument (after "--") */
+	int eal_first;	       /* argv index of the first EAL argument (after "--") */
 };
 
 /* rte_eal_init's argument vector, built by weir_cli_eal_args(). */

@@ -31,7 +31,7 @@
 #define CONF_FILE_MAX (16u << 20)
 /* Values quoted in diagnostics are cut here so the message keeps its tail. */
 #define CONF_QUOTE_MAX 64
-#define CONF_WRAP 80
+#define CONF_WRAP      80
 /* A key's doc and its summary, as one dump comment (the unit test checks
  * that every doc fits). */
 #define CONF_DOC_MAX 1024
@@ -40,34 +40,44 @@
 /* Family rows in the table (the unit test checks it). */
 #define CONF_FAMILY_MAX 4
 
-static const char *const g_conf_drivers[] = { "auto", "dpdk", "pcap", "afxdp", NULL };
-static const char *const g_conf_kafka_keys[] = { "flow", "src_ip", "none", NULL };
-static const char *const g_conf_kafka_codecs[] = { "none", "gzip", "snappy", "lz4", "zstd",
-						   NULL };
-static const char *const g_conf_kafka_acks[] = { "all", "1", "0", NULL };
-static const char *const g_conf_xdp_modes[] = { "auto", "native", "skb", NULL };
-static const char *const g_conf_zero_copy[] = { "auto", "on", "off", NULL };
-static const char *const g_conf_levels[] = { "error", "warning", "notice", "info", "debug",
-					     NULL };
+static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NULL};
+static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
+static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
+static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
+static const char *const g_conf_xdp_modes[] = {"auto", "native", "skb", NULL};
+static const char *const g_conf_zero_copy[] = {"auto", "on", "off", NULL};
+static const char *const g_conf_levels[] = {"error", "warning", "notice", "info", "debug", NULL};
 
-#define CONF_U32(n, field, lo, hi, d, text)                                                  \
-	{ .name = (n), .type = WEIR_CT_U32, .offset = offsetof(struct weir_conf, field),     \
-	  .min = (lo), .max = (hi), .def = (d), .doc = (text) }
-#define CONF_STR(n, field, d, text)                                                          \
-	{ .name = (n), .type = WEIR_CT_STR, .offset = offsetof(struct weir_conf, field),     \
-	  .def = (d), .doc = (text) }
-#define CONF_ENUM(n, field, vals, d, text)                                                   \
-	{ .name = (n), .type = WEIR_CT_ENUM, .offset = offsetof(struct weir_conf, field),    \
-	  .def = (d), .enum_vals = (vals), .doc = (text) }
-#define CONF_BOOL(n, field, d, text)                                                          \
-	{ .name = (n), .type = WEIR_CT_BOOL, .offset = offsetof(struct weir_conf, field),    \
-	  .def = (d), .doc = (text) }
-#define CONF_LIST(n, field, text)                                                            \
-	{ .name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
-	  .def = "", .doc = (text) }
-#define CONF_FAMILY(n, field, text)                                                          \
-	{ .name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
-	  .def = "", .doc = (text), .family = true }
+#define CONF_U32(n, field, lo, hi, d, text)                                                        \
+	{                                                                                          \
+		.name = (n), .type = WEIR_CT_U32, .offset = offsetof(struct weir_conf, field),     \
+		.min = (lo), .max = (hi), .def = (d), .doc = (text)                                \
+	}
+#define CONF_STR(n, field, d, text)                                                                \
+	{                                                                                          \
+		.name = (n), .type = WEIR_CT_STR, .offset = offsetof(struct weir_conf, field),     \
+		.def = (d), .doc = (text)                                                          \
+	}
+#define CONF_ENUM(n, field, vals, d, text)                                                         \
+	{                                                                                          \
+		.name = (n), .type = WEIR_CT_ENUM, .offset = offsetof(struct weir_conf, field),    \
+		.def = (d), .enum_vals = (vals), .doc = (text)                                     \
+	}
+#define CONF_BOOL(n, field, d, text)                                                               \
+	{                                                                                          \
+		.name = (n), .type = WEIR_CT_BOOL, .offset = offsetof(struct weir_conf, field),    \
+		.def = (d), .doc = (text)                                                          \
+	}
+#define CONF_LIST(n, field, text)                                                                  \
+	{                                                                                          \
+		.name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
+		.def = "", .doc = (text)                                                           \
+	}
+#define CONF_FAMILY(n, field, text)                                                                \
+	{                                                                                          \
+		.name = (n), .type = WEIR_CT_STRLIST, .offset = offsetof(struct weir_conf, field), \
+		.def = "", .doc = (text), .family = true                                           \
+	}
 
 /*
  * Keys of one section stay together: --dump-config writes them in this
@@ -125,21 +135,26 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("output.jsonl", output_jsonl, "-",
 		 "EVE JSON lines file; \"-\" = stdout, \"\" = off."),
 	CONF_STR("host-id", host_id, "",
-		 "This appliance's name in events (weir.host), so appliances can share one Kafka topic; \"\" = the host name."),
+		 "This appliance's name in events (weir.host), so appliances can share one Kafka "
+		 "topic; \"\" = the host name."),
 	CONF_U32("outputs.queue-size", outputs_queue_size, 64, 1048576, "8192",
-		 "Events queued per sink between the emitter and the sink's thread; past it the sink counts drop_full."),
+		 "Events queued per sink between the emitter and the sink's thread; past it the "
+		 "sink counts drop_full."),
 	CONF_BOOL("outputs.jsonl.fsync", outputs_jsonl_fsync, "false",
 		  "fsync(2) the output.jsonl file after each flush that wrote."),
 	CONF_STR("outputs.unix.path", outputs_unix_path, "",
-		 "Unix stream socket serving every event as a JSON line to each connected subscriber; \"\" = off."),
+		 "Unix stream socket serving every event as a JSON line to each connected "
+		 "subscriber; \"\" = off."),
 	CONF_STR("outputs.unix.mode", outputs_unix_mode, "0660", "Its permissions, octal."),
 	CONF_U32("outputs.unix.buffer-bytes", outputs_unix_buffer, 4096, 268435456, "1048576",
-		 "Backlog per subscriber; one that falls this far behind is disconnected (drop_subscribers)."),
+		 "Backlog per subscriber; one that falls this far behind is disconnected "
+		 "(drop_subscribers)."),
 	CONF_STR("outputs.kafka.brokers", outputs_kafka_brokers, "",
 		 "Kafka bootstrap servers, \"host:port,...\"; \"\" = off."),
 	CONF_STR("outputs.kafka.topic", outputs_kafka_topic, "weir-alerts", "Kafka topic."),
 	CONF_ENUM("outputs.kafka.key", outputs_kafka_key, g_conf_kafka_keys, "flow",
-		  "Message key: flow (flow_id, so a flow's events stay in order on one partition), src_ip, or none."),
+		  "Message key: flow (flow_id, so a flow's events stay in order on one partition), "
+		  "src_ip, or none."),
 	CONF_ENUM("outputs.kafka.compression", outputs_kafka_compression, g_conf_kafka_codecs,
 		  "none", "compression.codec."),
 	CONF_ENUM("outputs.kafka.acks", outputs_kafka_acks, g_conf_kafka_acks, "all",
@@ -147,11 +162,15 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_BOOL("outputs.kafka.idempotence", outputs_kafka_idempotence, "true",
 		  "enable.idempotence: no duplicates or reordering on retries."),
 	CONF_LIST("outputs.kafka.properties", outputs_kafka_properties,
-		  "More librdkafka properties, \"name=value\" each, e.g. [\"linger.ms=5\", \"queue.buffering.max.messages=100000\"]; applied last."),
+		  "More librdkafka properties, \"name=value\" each, e.g. [\"linger.ms=5\", "
+		  "\"queue.buffering.max.messages=100000\"]; applied last."),
 	CONF_U32("outputs.kafka.flush-timeout-ms", outputs_kafka_flush_timeout_ms, 0, 3600000,
-		 "10000", "At exit, how long to wait for delivery; what is left is counted drop_undelivered."),
+		 "10000",
+		 "At exit, how long to wait for delivery; what is left is counted "
+		 "drop_undelivered."),
 	CONF_STR("outputs.pcap.file", outputs_pcap_file, "",
-		 "pcapng of the flagged frames: files PREFIX.NNNNNN.pcapng, never overwritten; \"\" = off."),
+		 "pcapng of the flagged frames: files PREFIX.NNNNNN.pcapng, never overwritten; "
+		 "\"\" = off."),
 	CONF_U32("outputs.pcap.snaplen", outputs_pcap_snaplen, 64, WEIR_EVENT_FRAME_MAX, "1544",
 		 "Bytes of each flagged frame copied into its event and written."),
 	CONF_U32("outputs.pcap.max-bytes", outputs_pcap_max_bytes, 0, UINT32_MAX, "0",
@@ -229,8 +248,7 @@ conf_is_section(const char *path)
 	unsigned int i;
 
 	for (i = 0; i < CONF_NKEYS; i++)
-		if (strncmp(g_conf_keys[i].name, path, len) == 0 &&
-		    g_conf_keys[i].name[len] == '.')
+		if (strncmp(g_conf_keys[i].name, path, len) == 0 && g_conf_keys[i].name[len] == '.')
 			return true;
 	return false;
 }
@@ -449,12 +467,11 @@ conf_unknown_key(struct weir_diags *diags, const char *file, unsigned int line, 
 	char sugg[CONF_PATH_MAX + 1], hint[160];
 
 	if (conf_family_hint(name, hint, sizeof(hint)) == 0)
-		weir_diag_add(diags, file, line, 0, name, "unknown key '%.*s' (%s)",
-			      CONF_QUOTE_MAX, name, hint);
+		weir_diag_add(diags, file, line, 0, name, "unknown key '%.*s' (%s)", CONF_QUOTE_MAX,
+			      name, hint);
 	else if (conf_suggest(name, sugg, sizeof(sugg)) == 0)
-		weir_diag_add(diags, file, line, 0, name,
-			      "unknown key '%.*s' (did you mean '%s'?)", CONF_QUOTE_MAX, name,
-			      sugg);
+		weir_diag_add(diags, file, line, 0, name, "unknown key '%.*s' (did you mean '%s'?)",
+			      CONF_QUOTE_MAX, name, sugg);
 	else
 		weir_diag_add(diags, file, line, 0, name, "unknown key '%.*s'", CONF_QUOTE_MAX,
 			      name);
@@ -535,8 +552,8 @@ conf_utf8_valid(const unsigned char *s, size_t len)
 static int
 conf_parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
+	static const char *const yes[] = {"true", "yes", "on"};
+	static const char *const no[] = {"false", "no", "off"};
 	unsigned int i;
 
 	for (i = 0; i < CONF_ARRAY_SIZE(yes); i++) {
@@ -696,8 +713,8 @@ conf_assign(struct weir_conf *c, const struct weir_conf_key *k, const char *text
 
 /* Whether @p name is a valid member name of @p k; says why not if not. */
 static bool
-conf_var_name_check(const struct weir_conf_key *k, const char *name, size_t len,
-		    const char *file, unsigned int line, struct weir_diags *diags)
+conf_var_name_check(const struct weir_conf_key *k, const char *name, size_t len, const char *file,
+		    unsigned int line, struct weir_diags *diags)
 {
 	if (conf_var_name_ok(name, len))
 		return true;
@@ -718,8 +735,8 @@ conf_var_name_check(const struct weir_conf_key *k, const char *name, size_t len,
  * @return 0, -EINVAL, -E2BIG, -ENOMEM.
  */
 static int
-conf_var_set(struct weir_conf *c, const struct weir_conf_key *k, const char *name,
-	     size_t name_len, const char *value, size_t len, const char *file, unsigned int line,
+conf_var_set(struct weir_conf *c, const struct weir_conf_key *k, const char *name, size_t name_len,
+	     const char *value, size_t len, const char *file, unsigned int line,
 	     struct weir_diags *diags, unsigned int *slot)
 {
 	struct weir_strlist *l = conf_field(c, k);
@@ -729,8 +746,8 @@ conf_var_set(struct weir_conf *c, const struct weir_conf_key *k, const char *nam
 	if (!conf_var_name_check(k, name, name_len, file, line, diags))
 		return -EINVAL;
 	if (strlen(value) != len) {
-		weir_diag_add(diags, file, line, 0, k->name,
-			      "%s.%.*s: value contains a NUL byte", k->name, (int)name_len, name);
+		weir_diag_add(diags, file, line, 0, k->name, "%s.%.*s: value contains a NUL byte",
+			      k->name, (int)name_len, name);
 		return -EINVAL;
 	}
 	if (!conf_utf8_valid((const unsigned char *)value, len)) {
@@ -930,8 +947,8 @@ weir_conf_set(struct weir_conf *c, const char *key, const char *value, const cha
 		return -ENOENT;
 	}
 	if (k->family) {
-		weir_diag_add(diags, origin, 0, 0, k->name,
-			      "%s: name the variable: %s.NAME=VALUE", k->name, k->name);
+		weir_diag_add(diags, origin, 0, 0, k->name, "%s: name the variable: %s.NAME=VALUE",
+			      k->name, k->name);
 		return -EINVAL;
 	}
 	return conf_assign(c, k, value, strlen(value), origin, 0, diags);
@@ -953,11 +970,11 @@ weir_conf_clear(struct weir_conf *c, const char *key)
 /* ---- YAML loading ---- */
 
 struct conf_load {
-	struct weir_conf *c;     /* the scratch copy being filled */
+	struct weir_conf *c; /* the scratch copy being filled */
 	yaml_document_t *doc;
 	const char *file;
 	struct weir_diags *diags;
-	unsigned int errors;     /* counted here too: @p diags may be NULL */
+	unsigned int errors; /* counted here too: @p diags may be NULL */
 	bool nomem;
 	unsigned int seen[CONF_NKEYS]; /* line each key was set at, 0 = not yet */
 	/* The same for each member of each family, by its index in the list. */
@@ -995,8 +1012,7 @@ conf_is_null(const yaml_node_t *n)
 	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
 }
 
-static void
-conf_err(struct conf_load *ld, unsigned int line, const char *key, const char *fmt, ...)
+static void conf_err(struct conf_load *ld, unsigned int line, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
@@ -1047,8 +1063,7 @@ conf_load_list(struct conf_load *ld, const struct weir_conf_key *k, const yaml_n
 				 "%s: item %u: expected a string, got %s", k->name, idx,
 				 conf_node_kind(item));
 		} else if (conf_is_null(item)) {
-			if (conf_assign(ld->c, k, "", 0, ld->file, conf_line(item), ld->diags) !=
-			    0)
+			if (conf_assign(ld->c, k, "", 0, ld->file, conf_line(item), ld->diags) != 0)
 				ld->errors++;
 		} else {
 			conf_assign_node(ld, k, item);
@@ -1056,8 +1071,7 @@ conf_load_list(struct conf_load *ld, const struct weir_conf_key *k, const yaml_n
 		/* One "too many" is enough, not one per extra item. */
 		if (l->n >= WEIR_CONF_LIST_MAX && it + 1 < v->data.sequence.items.top) {
 			conf_err(ld, conf_line(yaml_document_get_node(ld->doc, it[1])), k->name,
-				 "%s: too many values (at most %u)", k->name,
-				 WEIR_CONF_LIST_MAX);
+				 "%s: too many values (at most %u)", k->name, WEIR_CONF_LIST_MAX);
 			return;
 		}
 	}
@@ -1082,8 +1096,9 @@ conf_join_seq(struct conf_load *ld, const char *path, const yaml_node_t *v, size
 
 		idx++;
 		if (item->type != YAML_SCALAR_NODE) {
-			conf_err(ld, conf_line(item), path, "%s: item %u: expected a string, got %s",
-				 path, idx, conf_node_kind(item));
+			conf_err(ld, conf_line(item), path,
+				 "%s: item %u: expected a string, got %s", path, idx,
+				 conf_node_kind(item));
 			bad = true;
 		} else if (conf_is_null(item)) {
 			conf_err(ld, conf_line(item), path, "%s: item %u: missing value", path,
@@ -1215,16 +1230,16 @@ conf_load_value(struct conf_load *ld, const struct weir_conf_key *k, unsigned in
 		return;
 	}
 	if (ld->seen[idx] != 0) {
-		conf_err(ld, keyline, k->name, "duplicate key '%s' (first set at line %u)",
-			 k->name, ld->seen[idx]);
+		conf_err(ld, keyline, k->name, "duplicate key '%s' (first set at line %u)", k->name,
+			 ld->seen[idx]);
 		return;
 	}
 	ld->seen[idx] = keyline;
 	conf_expected(k, exp, sizeof(exp));
 	if (k->type == WEIR_CT_STRLIST) {
 		if (v->type == YAML_MAPPING_NODE)
-			conf_err(ld, keyline, k->name, "%s: expected %s, got a mapping",
-				 k->name, exp);
+			conf_err(ld, keyline, k->name, "%s: expected %s, got a mapping", k->name,
+				 exp);
 		else
 			conf_load_list(ld, k, v);
 		return;
@@ -1239,8 +1254,8 @@ conf_load_value(struct conf_load *ld, const struct weir_conf_key *k, unsigned in
 			if (conf_assign(ld->c, k, "", 0, ld->file, keyline, ld->diags) != 0)
 				ld->nomem = true;
 		} else {
-			conf_err(ld, keyline, k->name, "%s: missing value (expected %s)",
-				 k->name, exp);
+			conf_err(ld, keyline, k->name, "%s: missing value (expected %s)", k->name,
+				 exp);
 		}
 		return;
 	}
@@ -1311,8 +1326,7 @@ conf_offset_line(const unsigned char *buf, size_t len, size_t off)
 }
 
 static int
-conf_yaml_error(struct conf_load *ld, const yaml_parser_t *ps, const unsigned char *buf,
-		size_t len)
+conf_yaml_error(struct conf_load *ld, const yaml_parser_t *ps, const unsigned char *buf, size_t len)
 {
 	unsigned int line, ctx_line;
 
@@ -1363,8 +1377,8 @@ conf_read_file(const char *path, unsigned char **out, size_t *outlen, struct wei
 		if (cap - len < 4096) {
 			if (cap >= CONF_FILE_MAX) {
 				rc = -EFBIG;
-				weir_diag_add(diags, path, 0, 0, NULL,
-					      "file larger than %u bytes", CONF_FILE_MAX);
+				weir_diag_add(diags, path, 0, 0, NULL, "file larger than %u bytes",
+					      CONF_FILE_MAX);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 8192;
@@ -1398,7 +1412,7 @@ fail:
 int
 weir_conf_load_file(struct weir_conf *c, const char *path, struct weir_diags *diags)
 {
-	struct conf_load ld = { .file = path, .diags = diags };
+	struct conf_load ld = {.file = path, .diags = diags};
 	struct weir_conf scratch;
 	yaml_document_t doc;
 	yaml_parser_t ps;
@@ -1510,8 +1524,8 @@ conf_describe(const struct weir_conf_key *k, char *buf, size_t len)
 		snprintf(buf, len, "bool, default %s", k->def);
 		break;
 	case WEIR_CT_U32:
-		snprintf(buf, len, "u32 in [%llu, %llu], default %s",
-			 (unsigned long long)k->min, (unsigned long long)k->max, k->def);
+		snprintf(buf, len, "u32 in [%llu, %llu], default %s", (unsigned long long)k->min,
+			 (unsigned long long)k->max, k->def);
 		break;
 	case WEIR_CT_STR:
 		snprintf(buf, len, "string, default \"%s\"", k->def);
@@ -1585,8 +1599,8 @@ conf_put_quoted(FILE *f, const char *str)
 		if (cp == '"' || cp == '\\') {
 			fputc('\\', f);
 			fputc((int)cp, f);
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-			   cp == 0x2028 || cp == 0x2029 || cp == 0xfffe || cp == 0xffff) {
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+			   cp == 0x2029 || cp == 0xfffe || cp == 0xffff) {
 			conf_put_codepoint_escape(f, cp);
 		} else {
 			fwrite(s, 1, n, f);
@@ -1616,8 +1630,8 @@ conf_sections(const char *name, const char **start, size_t *len, unsigned int ma
 int
 weir_conf_dump(const struct weir_conf *c, FILE *f)
 {
-	const char *ps[CONF_DEPTH_MAX] = { 0 }, *cs[CONF_DEPTH_MAX] = { 0 };
-	size_t pl[CONF_DEPTH_MAX] = { 0 }, cl[CONF_DEPTH_MAX] = { 0 };
+	const char *ps[CONF_DEPTH_MAX] = {0}, *cs[CONF_DEPTH_MAX] = {0};
+	size_t pl[CONF_DEPTH_MAX] = {0}, cl[CONF_DEPTH_MAX] = {0};
 	unsigned int i, j, np = 0, nc, common, d;
 
 	fputs("# weir configuration (weir --dump-config); load with weir -c FILE\n", f);

@@ -33,21 +33,21 @@ struct weir_strlist {
 };
 
 enum weir_conf_type {
-	WEIR_CT_BOOL,   /* bool: true/false, yes/no, on/off (any case) */
-	WEIR_CT_U32,    /* uint32_t, range [min, max] */
-	WEIR_CT_STR,    /* char * (owned) */
-	WEIR_CT_ENUM,   /* char * (owned), one of enum_vals */
+	WEIR_CT_BOOL,	/* bool: true/false, yes/no, on/off (any case) */
+	WEIR_CT_U32,	/* uint32_t, range [min, max] */
+	WEIR_CT_STR,	/* char * (owned) */
+	WEIR_CT_ENUM,	/* char * (owned), one of enum_vals */
 	WEIR_CT_STRLIST /* struct weir_strlist; a YAML sequence (a lone scalar
 			 * is read as a one-element list) */
 };
 
 /* One row of the key table. */
 struct weir_conf_key {
-	const char *name;     /* dotted YAML path: "capture.driver" */
+	const char *name; /* dotted YAML path: "capture.driver" */
 	enum weir_conf_type type;
-	size_t offset;        /* into struct weir_conf */
-	uint64_t min, max;    /* WEIR_CT_U32 */
-	const char *def;      /* default, as text ("" for none) */
+	size_t offset;		      /* into struct weir_conf */
+	uint64_t min, max;	      /* WEIR_CT_U32 */
+	const char *def;	      /* default, as text ("" for none) */
 	const char *const *enum_vals; /* WEIR_CT_ENUM, NULL terminated */
 	const char *doc;
 	/*
@@ -63,65 +63,65 @@ struct weir_conf_key {
 
 struct weir_conf {
 	/* capture */
-	char *capture_driver;      /* auto | dpdk | pcap | afxdp */
-	char *capture_interface;   /* dpdk: port name or index; afxdp: netdev */
-	char *capture_pcap_file;   /* pcap: file to replay (-r) */
-	uint32_t capture_rx_desc;  /* rx descriptors per queue */
-	uint32_t capture_mempool;  /* mbufs per port */
-	uint32_t capture_count;    /* stop after this many packets, 0 = never */
-	uint32_t workers;          /* worker lcores (one rx queue each) */
+	char *capture_driver;	  /* auto | dpdk | pcap | afxdp */
+	char *capture_interface;  /* dpdk: port name or index; afxdp: netdev */
+	char *capture_pcap_file;  /* pcap: file to replay (-r) */
+	uint32_t capture_rx_desc; /* rx descriptors per queue */
+	uint32_t capture_mempool; /* mbufs per port */
+	uint32_t capture_count;	  /* stop after this many packets, 0 = never */
+	uint32_t workers;	  /* worker lcores (one rx queue each) */
 	/* rules */
 	struct weir_strlist rules_files;
-	bool rules_skip_invalid;   /* load the valid rules of a file with bad ones */
-	char *rules_cache_dir;     /* compiled database cache, "" = none */
+	bool rules_skip_invalid; /* load the valid rules of a file with bad ones */
+	char *rules_cache_dir;	 /* compiled database cache, "" = none */
 	/* vars (Suricata's vars: section), families of "NAME=VALUE" strings;
 	 * names not set here take Suricata's defaults when the rules load */
 	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */
-	struct weir_strlist vars_port_groups;    /* vars.port-groups.NAME */
+	struct weir_strlist vars_port_groups;	 /* vars.port-groups.NAME */
 	/* events */
 	uint32_t events_ring_size;     /* per worker ring, events */
 	uint32_t events_payload_bytes; /* payload bytes copied into an event */
 	/* output */
-	char *output_jsonl;        /* path, "-" = stdout, "" = off */
+	char *output_jsonl; /* path, "-" = stdout, "" = off */
 	/* sinks (outputs.*), each off while its enabling key is "" */
-	char *host_id;             /* weir.host of events, "" = the host name */
-	uint32_t outputs_queue_size;   /* per-sink queue, events */
+	char *host_id;		     /* weir.host of events, "" = the host name */
+	uint32_t outputs_queue_size; /* per-sink queue, events */
 	bool outputs_jsonl_fsync;
-	char *outputs_unix_path;       /* enables the unix sink */
-	char *outputs_unix_mode;       /* octal text */
-	uint32_t outputs_unix_buffer;  /* per-subscriber backlog, bytes */
-	char *outputs_kafka_brokers;   /* enables the kafka sink */
+	char *outputs_unix_path;      /* enables the unix sink */
+	char *outputs_unix_mode;      /* octal text */
+	uint32_t outputs_unix_buffer; /* per-subscriber backlog, bytes */
+	char *outputs_kafka_brokers;  /* enables the kafka sink */
 	char *outputs_kafka_topic;
-	char *outputs_kafka_key;       /* flow | src_ip | none */
+	char *outputs_kafka_key; /* flow | src_ip | none */
 	char *outputs_kafka_compression;
-	char *outputs_kafka_acks;      /* all | 1 | 0 */
+	char *outputs_kafka_acks; /* all | 1 | 0 */
 	bool outputs_kafka_idempotence;
 	struct weir_strlist outputs_kafka_properties; /* "name=value" */
 	uint32_t outputs_kafka_flush_timeout_ms;
-	char *outputs_pcap_file;       /* enables the pcap sink: file prefix */
+	char *outputs_pcap_file; /* enables the pcap sink: file prefix */
 	uint32_t outputs_pcap_snaplen;
 	uint32_t outputs_pcap_max_bytes; /* rotate past this, 0 = never */
 	/* dpdk */
 	struct weir_strlist eal_args; /* passed to rte_eal_init */
 	/* afxdp (drivers/afxdp/afxdp.h says what each means) */
-	char *afxdp_mode;          /* auto | native | skb */
-	char *afxdp_zero_copy;     /* auto | on | off */
+	char *afxdp_mode;	    /* auto | native | skb */
+	char *afxdp_zero_copy;	    /* auto | on | off */
 	uint32_t afxdp_umem_frames; /* per queue, 2^n */
-	uint32_t afxdp_ring_size;  /* rx descriptors per queue, 2^n */
+	uint32_t afxdp_ring_size;   /* rx descriptors per queue, 2^n */
 	struct weir_strlist afxdp_protocols;
 	struct weir_strlist afxdp_dst_ports;
 	struct weir_strlist afxdp_src_prefixes;
 	struct weir_strlist afxdp_dst_prefixes;
 	struct weir_strlist afxdp_blocklist;
 	/* logging */
-	char *log_level;           /* error | warning | notice | info | debug */
+	char *log_level; /* error | warning | notice | info | debug */
 	/* control: stats socket (app/ctl.c) and Prometheus (app/metrics.c) */
-	bool ctl_enabled;          /* serve the stats socket */
-	char *ctl_socket;          /* its path */
-	char *ctl_mode;            /* its permission bits, octal text */
-	uint32_t ctl_max_clients;  /* connections served at once */
-	bool ctl_keep_alive;       /* offline: stay up after the end of file */
-	char *metrics_listen;      /* "ADDR:PORT" or "PORT" (loopback), "" = off */
+	bool ctl_enabled;	  /* serve the stats socket */
+	char *ctl_socket;	  /* its path */
+	char *ctl_mode;		  /* its permission bits, octal text */
+	uint32_t ctl_max_clients; /* connections served at once */
+	bool ctl_keep_alive;	  /* offline: stay up after the end of file */
+	char *metrics_listen;	  /* "ADDR:PORT" or "PORT" (loopback), "" = off */
 };
 
 /** The key table and its length: static, immutable, any thread. */

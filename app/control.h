@@ -29,8 +29,8 @@ struct weir_control {
  * @param cs   out; stop it with weir_control_stop()
  * @param obs  borrowed: must outlive weir_control_stop()
  */
-void weir_control_start(struct weir_control *cs, const struct weir_conf *c,
-			struct weir_obs *obs, bool offline);
+void weir_control_start(struct weir_control *cs, const struct weir_conf *c, struct weir_obs *obs,
+			bool offline);
 
 /** Stop everything weir_control_start() started and detach telemetry.
  *  Main thread, once the workers returned. */

@@ -30,12 +30,12 @@
 #include "ctl_cmds.h"
 #include "log.h"
 
-#define CTL_POLL_MS 100
+#define CTL_POLL_MS	     100
 #define CTL_MAX_CLIENTS_HARD 1024
 
 struct ctl_client {
 	int fd;
-	bool closing;  /* close once out is written (error replies) */
+	bool closing; /* close once out is written (error replies) */
 	size_t in_len;
 	char in[WEIR_CTL_LINE_MAX];
 	char *out;
@@ -184,8 +184,10 @@ ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 	rc = weir_reload_wait(obs->rules, ticket, WEIR_CTL_RELOAD_WAIT_MS, out);
 	if (rc < 0) {
 		free(out);
-		snprintf(err, errlen, "reload requested; not finished within %d ms (it goes on, "
-				      "see the log)", WEIR_CTL_RELOAD_WAIT_MS);
+		snprintf(err, errlen,
+			 "reload requested; not finished within %d ms (it goes on, "
+			 "see the log)",
+			 WEIR_CTL_RELOAD_WAIT_MS);
 		return NULL;
 	}
 	j = json_object();
@@ -219,8 +221,7 @@ ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 /* disable/enable {"sid": N}: drop that rule's matches (no recompile);
  * remembered over reloads. */
 static json_t *
-ctl_cmd_set_disabled(struct weir_obs *obs, const json_t *req, char *err, size_t errlen,
-		     bool off)
+ctl_cmd_set_disabled(struct weir_obs *obs, const json_t *req, char *err, size_t errlen, bool off)
 {
 	json_t *sid = json_object_get(req, "sid");
 	json_int_t v;
@@ -358,13 +359,11 @@ static json_t *ctl_cmd_help(struct weir_obs *obs, const json_t *req, char *err, 
 /* The list of common/ctl_cmds.h: MONITOR and ADMIN rows are served here
  * (a missing ctl_cmd_NAME does not compile); CLIENT rows (weirctl's own)
  * get no handler and are unknown to the socket. */
-#define CTL_FN_MONITOR(name) ctl_cmd_##name
-#define CTL_FN_ADMIN(name) ctl_cmd_##name
-#define CTL_FN_CLIENT(name) NULL
+#define CTL_FN_MONITOR(name)		  ctl_cmd_##name
+#define CTL_FN_ADMIN(name)		  ctl_cmd_##name
+#define CTL_FN_CLIENT(name)		  NULL
 #define CTL_ROW(name, role, options, doc) {#name, CTL_FN_##role(name), doc},
-static const struct ctl_cmd g_ctl_cmds[] = {
-	WEIR_CTL_COMMANDS(CTL_ROW)
-};
+static const struct ctl_cmd g_ctl_cmds[] = {WEIR_CTL_COMMANDS(CTL_ROW)};
 #undef CTL_ROW
 
 #define CTL_NCMDS (sizeof(g_ctl_cmds) / sizeof(g_ctl_cmds[0]))

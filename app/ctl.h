@@ -21,18 +21,18 @@
 
 #include "obs.h"
 
-#define WEIR_CTL_LINE_MAX 4096      /* bytes per request line, '\n' included */
-#define WEIR_CTL_OUT_MAX (1u << 20) /* reply bytes pending per client */
-#define WEIR_CTL_STALL_MS 5000      /* no write progress: disconnect */
-#define WEIR_CTL_IDLE_MS 300000     /* no request at all: disconnect */
+#define WEIR_CTL_LINE_MAX	4096	   /* bytes per request line, '\n' included */
+#define WEIR_CTL_OUT_MAX	(1u << 20) /* reply bytes pending per client */
+#define WEIR_CTL_STALL_MS	5000	   /* no write progress: disconnect */
+#define WEIR_CTL_IDLE_MS	300000	   /* no request at all: disconnect */
 #define WEIR_CTL_REOPEN_WAIT_MS 2000
 /* A reload reply waits this long for the build (10,000 rules compile in
  * tens of seconds on a slow machine; the database cache makes it fast). */
 #define WEIR_CTL_RELOAD_WAIT_MS 300000
 
 struct weir_ctl_conf {
-	const char *path;         /* socket path; its directory is created */
-	unsigned int mode;        /* permission bits of the socket */
+	const char *path;	  /* socket path; its directory is created */
+	unsigned int mode;	  /* permission bits of the socket */
 	unsigned int max_clients; /* connections served at once */
 };
 

@@ -18,13 +18,13 @@
 #include "decode.h"
 
 /* Ethertypes as read off the wire with dec_be16(). */
-#define DEC_ETH_HLEN 14
-#define DEC_ETH_P_IPV4 0x0800
-#define DEC_ETH_P_IPV6 0x86dd
-#define DEC_ETH_P_8021Q 0x8100
-#define DEC_ETH_P_8021AD 0x88a8
+#define DEC_ETH_HLEN	   14
+#define DEC_ETH_P_IPV4	   0x0800
+#define DEC_ETH_P_IPV6	   0x86dd
+#define DEC_ETH_P_8021Q	   0x8100
+#define DEC_ETH_P_8021AD   0x88a8
 #define DEC_ETH_P_QINQ_OLD 0x9100 /* pre-802.1ad vendor QinQ outer tag */
-#define DEC_VLAN_HLEN 4
+#define DEC_VLAN_HLEN	   4
 
 /*
  * Tags walked before giving up. Real networks stack two (QinQ), rarely
@@ -42,8 +42,8 @@
 
 #define DEC_IPV4_HLEN 20
 #define DEC_IPV6_HLEN 40
-#define DEC_TCP_HLEN 20
-#define DEC_UDP_HLEN 8
+#define DEC_TCP_HLEN  20
+#define DEC_UDP_HLEN  8
 /*
  * ICMP and ICMPv6 both need 8 bytes: type, code and checksum plus the
  * 4-byte rest-of-header every defined message carries (RFC 792, RFC 4443).
@@ -51,24 +51,24 @@
  */
 #define DEC_ICMP_HLEN 8
 
-#define DEC_IPV4_MF 0x2000
-#define DEC_IPV4_OFFMASK 0x1fff
+#define DEC_IPV4_MF	      0x2000
+#define DEC_IPV4_OFFMASK      0x1fff
 #define DEC_IPV6_FRAG_OFFMASK 0xfff8
-#define DEC_IPV6_FRAG_M 0x0001
+#define DEC_IPV6_FRAG_M	      0x0001
 
-#define DEC_SLL_HLEN 16
+#define DEC_SLL_HLEN  16
 #define DEC_SLL2_HLEN 20
 /* In a cooked header from a netlink socket the protocol field is a netlink
  * family, not an ethertype, so it must not be read as one. */
 #define DEC_ARPHRD_NETLINK 824
-#define DEC_NULL_HLEN 4
+#define DEC_NULL_HLEN	   4
 
 /* Address families in DLT_NULL/DLT_LOOP headers: the capturing OS's value. */
-#define DEC_AF_INET 2
-#define DEC_AF_INET6_LINUX 10
-#define DEC_AF_INET6_BSD 24     /* NetBSD, OpenBSD */
+#define DEC_AF_INET	     2
+#define DEC_AF_INET6_LINUX   10
+#define DEC_AF_INET6_BSD     24 /* NetBSD, OpenBSD */
 #define DEC_AF_INET6_FREEBSD 28
-#define DEC_AF_INET6_DARWIN 30
+#define DEC_AF_INET6_DARWIN  30
 
 /*
  * The readable window of the frame. end starts at the capture length and
@@ -338,7 +338,7 @@ dec_family(struct dec_cur *c, uint32_t family, struct weir_decoded *out)
 enum weir_decode_res
 weir_decode(const uint8_t *data, uint32_t len, enum weir_l2 l2, struct weir_decoded *out)
 {
-	struct dec_cur c = { .base = data, .off = 0, .end = len };
+	struct dec_cur c = {.base = data, .off = 0, .end = len};
 	uint32_t family;
 
 	memset(out, 0, sizeof(*out));

@@ -19,29 +19,29 @@
  * rx = scanned + not scanned + fragments + malformed hold.
  */
 enum weir_decode_res {
-	WEIR_DEC_OK = 0,      /* TCP, UDP, ICMP or ICMPv6 with payload_len >= 0
-				 (ICMP: after its 8-byte header): scan it */
-	WEIR_DEC_NO_L4,       /* well formed, but no L4 payload (other IP
-				 protocol: addresses are valid; non-IP
-				 ethertype: ip_version is 0) */
-	WEIR_DEC_FRAGMENT,    /* non-first IP fragment: not scanned */
-	WEIR_DEC_MALFORMED,   /* truncated or inconsistent: never scanned */
+	WEIR_DEC_OK = 0,    /* TCP, UDP, ICMP or ICMPv6 with payload_len >= 0
+			       (ICMP: after its 8-byte header): scan it */
+	WEIR_DEC_NO_L4,	    /* well formed, but no L4 payload (other IP
+			       protocol: addresses are valid; non-IP
+			       ethertype: ip_version is 0) */
+	WEIR_DEC_FRAGMENT,  /* non-first IP fragment: not scanned */
+	WEIR_DEC_MALFORMED, /* truncated or inconsistent: never scanned */
 };
 
 struct weir_decoded {
 	const uint8_t *payload; /* L4 payload (TCP/UDP/ICMP), NULL otherwise */
-	uint32_t payload_len;   /* bounded by the IP length and the capture */
-	uint16_t vlan[2];       /* VLAN IDs, outer first; 0 when absent */
-	uint8_t n_vlan;         /* entries used in vlan[] (<= 2): deeper tags
+	uint32_t payload_len;	/* bounded by the IP length and the capture */
+	uint16_t vlan[2];	/* VLAN IDs, outer first; 0 when absent */
+	uint8_t n_vlan;		/* entries used in vlan[] (<= 2): deeper tags
 				   are walked but not recorded */
-	uint8_t ip_version;     /* 4 or 6, 0 when not IP */
-	uint8_t proto;          /* final L4 protocol (IPPROTO_*) */
+	uint8_t ip_version;	/* 4 or 6, 0 when not IP */
+	uint8_t proto;		/* final L4 protocol (IPPROTO_*) */
 	uint8_t tcp_flags;
-	uint16_t sport;         /* host byte order; 0 for non TCP/UDP */
+	uint16_t sport; /* host byte order; 0 for non TCP/UDP */
 	uint16_t dport;
-	uint8_t src[16];        /* IPv4 in the first 4 bytes, network order */
+	uint8_t src[16]; /* IPv4 in the first 4 bytes, network order */
 	uint8_t dst[16];
-	uint16_t l3_off;        /* offsets into the frame, for later stages */
+	uint16_t l3_off; /* offsets into the frame, for later stages */
 	uint16_t l4_off;
 };
 

@@ -21,8 +21,8 @@
 #include "capture.h"
 #include "latency.h"
 
-#define WEIR_EMIT_BATCH 64 /* events per dequeue */
-#define WEIR_MAX_SINKS 4
+#define WEIR_EMIT_BATCH	    64 /* events per dequeue */
+#define WEIR_MAX_SINKS	    4
 #define WEIR_EMIT_MAX_RINGS 64 /* one per worker; conf caps workers at 64 */
 
 struct rte_ring;
@@ -44,12 +44,12 @@ struct rte_ring;
  * Neither side waits for the other.
  */
 struct weir_rule_text {
-	uint32_t generation;   /* low 32 bits of weir_ruleset.generation */
+	uint32_t generation; /* low 32 bits of weir_ruleset.generation */
 	unsigned int n_rules;
 	struct {
 		const char *signature; /* as weir_rt_rule.signature */
 		const char *category;
-	} *rules;              /* n_rules, in the same allocation */
+	} * rules; /* n_rules, in the same allocation */
 	/* The next generation's table: release-stored by the adding thread,
 	 * acquire-loaded by the emitter (pairs). */
 	struct weir_rule_text *_Atomic next;
@@ -70,7 +70,7 @@ struct weir_emitter {
 	unsigned int n_sinks;
 	const struct weir_port *const *ports; /* by event.port, for in_iface */
 	unsigned int n_ports;
-	const char *host;     /* weir.host of every event (host-id), NULL = none */
+	const char *host; /* weir.host of every event (host-id), NULL = none */
 	struct weir_emitter_stats st;
 	/* Most events ever seen in each ring at a dequeue (read by the
 	 * control side with relaxed loads). */
@@ -88,7 +88,7 @@ struct weir_emitter {
 	const struct weir_rule_text *text_hit;
 	struct weir_rule_text *text_tail;
 	/* scratch */
-	char *text;           /* WEIR_EMIT_BATCH * text_slot bytes */
+	char *text; /* WEIR_EMIT_BATCH * text_slot bytes */
 	size_t text_slot;
 	struct weir_event ev[WEIR_EMIT_BATCH];
 	struct weir_text json[WEIR_EMIT_BATCH];

@@ -11,7 +11,7 @@
 #include "outputs.h"
 #include "ports.h"
 
-#define EMITTER_LOOP_IDLE_NS 100000        /* 100 us: idle round */
+#define EMITTER_LOOP_IDLE_NS	   100000   /* 100 us: idle round */
 #define EMITTER_LOOP_KEEP_ALIVE_NS 10000000 /* 10 ms: after the end, --keep-alive */
 
 /* Packets the workers received in all (each worker's own counter). */
@@ -51,8 +51,7 @@ emitter_loop_serve(const struct weir_emitter_loop *l)
 	if (atomic_exchange(&sig->reconf, false))
 		/* answers `weirctl reconfigure` too */
 		weir_obs_reconf_done(l->obs, weir_ports_reconfigure(l->ports, l->n_ports,
-								    l->conf_file,
-								    l->ports_label));
+								    l->conf_file, l->ports_label));
 	if (atomic_exchange(&sig->hup, false)) {
 		/* the reload thread builds and logs the outcome */
 		WEIR_LOG(NOTICE, app, "SIGHUP: reloading the rules");

@@ -39,19 +39,19 @@ struct weir_signals {
 
 /* Everything the loop drives; all of it borrowed from main, which owns it. */
 struct weir_emitter_loop {
-	struct weir_emitter *em;        /* its sinks are the ones reopened */
-	struct weir_obs *obs;           /* ticked; answers reopen and reconfigure */
-	struct weir_reloader *rl;       /* SIGHUP's reload requests */
+	struct weir_emitter *em;  /* its sinks are the ones reopened */
+	struct weir_obs *obs;	  /* ticked; answers reopen and reconfigure */
+	struct weir_reloader *rl; /* SIGHUP's reload requests */
 	struct weir_worker *const *workers;
 	unsigned int n_workers;
-	struct weir_port *ports;        /* SIGUSR2 reconfigures these */
+	struct weir_port *ports; /* SIGUSR2 reconfigures these */
 	unsigned int n_ports;
-	const char *ports_label;        /* their names, for the log */
-	const char *conf_file;          /* -c FILE, re-read on SIGUSR2; NULL = none */
-	uint64_t count;                 /* capture.count: stop after that many
-					   packets in all, 0 = never */
-	bool keep_alive;                /* ctl.keep-alive: after the end, serve the
-					   stats socket until stopped */
+	const char *ports_label; /* their names, for the log */
+	const char *conf_file;	 /* -c FILE, re-read on SIGUSR2; NULL = none */
+	uint64_t count;		 /* capture.count: stop after that many
+				    packets in all, 0 = never */
+	bool keep_alive;	 /* ctl.keep-alive: after the end, serve the
+				    stats socket until stopped */
 	struct weir_signals *sig;
 };
 

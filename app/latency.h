@@ -23,11 +23,11 @@
 #include "counters.h"
 
 #define WEIR_LAT_SUB_BITS 4
-#define WEIR_LAT_SUB (1u << WEIR_LAT_SUB_BITS)
+#define WEIR_LAT_SUB	  (1u << WEIR_LAT_SUB_BITS)
 /* exact buckets below 2^SUB_BITS, then SUB per power of two up to 2^63 */
-#define WEIR_LAT_BUCKETS ((64 - WEIR_LAT_SUB_BITS + 1) * WEIR_LAT_SUB)
-#define WEIR_LAT_WINDOW_S 10 /* seconds in the recent window */
-#define WEIR_LAT_SLOTS (WEIR_LAT_WINDOW_S + 1) /* + the one being rotated in */
+#define WEIR_LAT_BUCKETS  ((64 - WEIR_LAT_SUB_BITS + 1) * WEIR_LAT_SUB)
+#define WEIR_LAT_WINDOW_S 10			  /* seconds in the recent window */
+#define WEIR_LAT_SLOTS	  (WEIR_LAT_WINDOW_S + 1) /* + the one being rotated in */
 
 struct weir_hist {
 	uint64_t count;
@@ -37,8 +37,8 @@ struct weir_hist {
 };
 
 struct weir_latency {
-	uint64_t hz;       /* units per second, for the window's clock */
-	uint64_t cur_sec;  /* second of the slot being written */
+	uint64_t hz;	  /* units per second, for the window's clock */
+	uint64_t cur_sec; /* second of the slot being written */
 	struct weir_hist total;
 	uint64_t slot_sec[WEIR_LAT_SLOTS]; /* which second a slot holds */
 	struct weir_hist slot[WEIR_LAT_SLOTS];

@@ -54,10 +54,10 @@ struct weir_app {
 	struct weir_conf conf;
 	struct weir_cli cli;
 	struct weir_eal_args eal;
-	struct weir_ruleset *rs;      /* as loaded; then owned by rl */
-	struct weir_reloader rl;      /* publishes rs, reloads it */
+	struct weir_ruleset *rs; /* as loaded; then owned by rl */
+	struct weir_reloader rl; /* publishes rs, reloads it */
 	int rl_ready;
-	struct rte_rcu_qsbr *qs;      /* workers' quiescent states */
+	struct rte_rcu_qsbr *qs; /* workers' quiescent states */
 	/* capture.interface split at commas (afxdp may capture several
 	 * interfaces); port p is names[p] and owns workers p, p + n_ports, ... */
 	char *if_buf;
@@ -68,13 +68,13 @@ struct weir_app {
 	unsigned int n_ports;
 	struct weir_sink sinks[WEIR_MAX_SINKS]; /* open ones, in em.sinks order */
 	unsigned int n_sinks;
-	uint32_t frame_bytes;   /* frame copied into events: the pcap sink's snaplen */
-	char host[256];         /* host-id, or the host name */
+	uint32_t frame_bytes; /* frame copied into events: the pcap sink's snaplen */
+	char host[256];	      /* host-id, or the host name */
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct weir_worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
 	struct weir_emitter em;
-	struct weir_obs obs;          /* what ctl/telemetry/metrics read */
+	struct weir_obs obs; /* what ctl/telemetry/metrics read */
 	struct weir_latency *lat;
 	struct weir_control control; /* stats socket, telemetry, Prometheus */
 };
@@ -116,17 +116,18 @@ setup_workers(struct weir_app *app)
 	uint64_t max_pkts = app->conf.workers == 1 ? app->conf.capture_count : 0;
 	int ret;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		char name[RTE_RING_NAMESIZE];
 		struct weir_worker *w;
 
 		if (i == app->n_workers)
 			break;
 		snprintf(name, sizeof(name), "weir_ev_%u", i);
-		app->rings[i] = rte_ring_create_elem(name, sizeof(struct weir_event),
-						     app->conf.events_ring_size,
-						     (int)rte_lcore_to_socket_id(lcore),
-						     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		app->rings[i] = rte_ring_create_elem(
+			name, sizeof(struct weir_event), app->conf.events_ring_size,
+			(int)rte_lcore_to_socket_id(lcore),
+			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (app->rings[i] == NULL) {
 			WEIR_LOG(ERR, app, "rte_ring_create_elem(%u events) failed: %s",
 				 app->conf.events_ring_size, rte_strerror(rte_errno));
@@ -141,9 +142,8 @@ setup_workers(struct weir_app *app)
 		 * i / n_ports of port i % n_ports. */
 		ret = weir_worker_init(w, (uint16_t)i,
 				       app->portv[i % app->n_ports].rxq[i / app->n_ports],
-				       &app->rl.active, app->qs,
-				       app->rings[i], app->conf.events_payload_bytes, max_pkts,
-				       &g_sig.stop);
+				       &app->rl.active, app->qs, app->rings[i],
+				       app->conf.events_payload_bytes, max_pkts, &g_sig.stop);
 		if (ret == 0 && rte_rcu_qsbr_thread_register(app->qs, i) != 0)
 			ret = -EINVAL;
 		if (ret < 0)
@@ -165,7 +165,8 @@ launch_workers(struct weir_app *app)
 	unsigned int lcore, i = 0;
 	int ret;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		if (i == app->n_workers)
 			break;
 		ret = rte_eal_remote_launch(weir_worker_main, app->workers[i], lcore);
@@ -338,8 +339,8 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_USAGE;
 		goto out_conf;
 	}
-	if (weir_ports_split(app.conf.capture_interface, &app.if_buf, app.if_names,
-			     &app.n_ports) < 0) {
+	if (weir_ports_split(app.conf.capture_interface, &app.if_buf, app.if_names, &app.n_ports) <
+	    0) {
 		status = WEIR_EXIT_USAGE;
 		goto out_conf;
 	}

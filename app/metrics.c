@@ -21,7 +21,7 @@
 #include <microhttpd.h>
 #endif
 
-#define METRICS_CONN_LIMIT 16
+#define METRICS_CONN_LIMIT     16
 #define METRICS_CONN_TIMEOUT_S 10
 
 int
@@ -124,18 +124,17 @@ m_workers(FILE *f, const json_t *workers)
 
 	/* One family per worker counter, from the X-macro: names follow
 	 * the stats socket's, drop_* ones as weir_drop_*_total. */
-#define M_WORKER(name, doc)                                                                 \
-	{                                                                                   \
-		const char *n = #name;                                                      \
-		char metric[96];                                                            \
-		if (strncmp(n, "drop_", 5) == 0)                                            \
-			snprintf(metric, sizeof(metric), "weir_%s_total", n);              \
-		else                                                                        \
-			snprintf(metric, sizeof(metric), "weir_worker_%s_total", n);       \
-		m_head(f, metric, "counter", doc);                                          \
-		json_array_foreach(workers, i, w)                                           \
-			fprintf(f, "%s{worker=\"%zu\"} %llu\n", metric, i,                  \
-				(unsigned long long)m_u(w, n));                             \
+#define M_WORKER(name, doc)                                                                        \
+	{                                                                                          \
+		const char *n = #name;                                                             \
+		char metric[96];                                                                   \
+		if (strncmp(n, "drop_", 5) == 0)                                                   \
+			snprintf(metric, sizeof(metric), "weir_%s_total", n);                      \
+		else                                                                               \
+			snprintf(metric, sizeof(metric), "weir_worker_%s_total", n);               \
+		m_head(f, metric, "counter", doc);                                                 \
+		json_array_foreach(workers, i, w) fprintf(f, "%s{worker=\"%zu\"} %llu\n", metric,  \
+							  i, (unsigned long long)m_u(w, n));       \
 	}
 	WEIR_WORKER_COUNTERS(M_WORKER)
 #undef M_WORKER
@@ -162,51 +161,54 @@ m_ports(FILE *f, const json_t *ports)
 	size_t i, j;
 	int any_x = 0;
 
-	m_head(f, "weir_rx_packets_total", "counter", "packets received by the workers, per port and queue");
-	json_array_foreach(ports, i, p)
-		json_array_foreach(json_object_get(p, "queues"), j, q) {
-			fputs("weir_rx_packets_total{port=\"", f);
-			m_label(f, json_string_value(json_object_get(p, "name")));
-			fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
-				(unsigned long long)m_u(q, "rx_packets"));
-		}
-	m_head(f, "weir_rx_bytes_total", "counter", "bytes received by the workers, per port and queue");
-	json_array_foreach(ports, i, p)
-		json_array_foreach(json_object_get(p, "queues"), j, q) {
-			fputs("weir_rx_bytes_total{port=\"", f);
-			m_label(f, json_string_value(json_object_get(p, "name")));
-			fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
-				(unsigned long long)m_u(q, "rx_bytes"));
-		}
+	m_head(f, "weir_rx_packets_total", "counter",
+	       "packets received by the workers, per port and queue");
+	json_array_foreach(ports, i, p) json_array_foreach(json_object_get(p, "queues"), j, q)
+	{
+		fputs("weir_rx_packets_total{port=\"", f);
+		m_label(f, json_string_value(json_object_get(p, "name")));
+		fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
+			(unsigned long long)m_u(q, "rx_packets"));
+	}
+	m_head(f, "weir_rx_bytes_total", "counter",
+	       "bytes received by the workers, per port and queue");
+	json_array_foreach(ports, i, p) json_array_foreach(json_object_get(p, "queues"), j, q)
+	{
+		fputs("weir_rx_bytes_total{port=\"", f);
+		m_label(f, json_string_value(json_object_get(p, "name")));
+		fprintf(f, "\",queue=\"%llu\"} %llu\n", (unsigned long long)m_u(q, "queue"),
+			(unsigned long long)m_u(q, "rx_bytes"));
+	}
 	/* the driver's counters, one family per row of the list */
-#define M_PORT(name, doc)                                                                   \
-	{                                                                                   \
-		char metric[96];                                                            \
-		m_name(metric, sizeof(metric), "port", "", #name, 0);                      \
-		m_head(f, metric, "counter", doc);                                          \
-		json_array_foreach(ports, i, p) {                                           \
-			fprintf(f, "%s{port=\"", metric);                                   \
-			m_label(f, json_string_value(json_object_get(p, "name")));         \
-			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(p, #name));        \
-		}                                                                           \
+#define M_PORT(name, doc)                                                                          \
+	{                                                                                          \
+		char metric[96];                                                                   \
+		m_name(metric, sizeof(metric), "port", "", #name, 0);                              \
+		m_head(f, metric, "counter", doc);                                                 \
+		json_array_foreach(ports, i, p)                                                    \
+		{                                                                                  \
+			fprintf(f, "%s{port=\"", metric);                                          \
+			m_label(f, json_string_value(json_object_get(p, "name")));                 \
+			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(p, #name));               \
+		}                                                                                  \
 	}
 	WEIR_PORT_COUNTERS(M_PORT)
 #undef M_PORT
 	/* driver-specific counters (afxdp's XDP verdicts, ring stats) by name */
-	json_array_foreach(ports, i, p)
-		any_x |= json_object_size(json_object_get(p, "xstats")) != 0;
+	json_array_foreach(ports, i, p) any_x |=
+		json_object_size(json_object_get(p, "xstats")) != 0;
 	if (!any_x)
 		return;
 	m_head(f, "weir_port_driver_total", "counter",
 	       "the capture driver's own counters, by name (drop_* are losses)");
-	json_array_foreach(ports, i, p)
-		json_object_foreach(json_object_get(p, "xstats"), xname, x) {
-			fputs("weir_port_driver_total{port=\"", f);
-			m_label(f, json_string_value(json_object_get(p, "name")));
-			fputs("\",name=\"", f);
-			m_label(f, xname);
-			fprintf(f, "\"} %llu\n", (unsigned long long)json_integer_value(x));
-		}
+	json_array_foreach(ports, i, p) json_object_foreach(json_object_get(p, "xstats"), xname, x)
+	{
+		fputs("weir_port_driver_total{port=\"", f);
+		m_label(f, json_string_value(json_object_get(p, "name")));
+		fputs("\",name=\"", f);
+		m_label(f, xname);
+		fprintf(f, "\"} %llu\n", (unsigned long long)json_integer_value(x));
+	}
 }
 
 static void
@@ -225,23 +227,24 @@ m_rings(FILE *f, const json_t *rings)
 		json_array_foreach(rings, i, r)
 			fprintf(f, "%s{ring=\"%s\",worker=\"%llu\"} %llu\n", keys[k][1],
 				json_string_value(json_object_get(r, "name")),
-				(unsigned long long)m_u(r, "worker"), (unsigned long long)m_u(r, keys[k][0]));
+				(unsigned long long)m_u(r, "worker"),
+				(unsigned long long)m_u(r, keys[k][0]));
 	}
 }
 
 static void
 m_emitter(FILE *f, const json_t *em)
 {
-#define M_EMIT(name, doc)                                                                   \
-	{                                                                                   \
-		const char *n = #name;                                                      \
-		char metric[96];                                                            \
-		if (strncmp(n, "drop_", 5) == 0)                                            \
-			snprintf(metric, sizeof(metric), "weir_%s_total", n);              \
-		else                                                                        \
-			snprintf(metric, sizeof(metric), "weir_emitter_%s_total", n);      \
-		m_head(f, metric, "counter", doc);                                          \
-		fprintf(f, "%s %llu\n", metric, (unsigned long long)m_u(em, n));           \
+#define M_EMIT(name, doc)                                                                          \
+	{                                                                                          \
+		const char *n = #name;                                                             \
+		char metric[96];                                                                   \
+		if (strncmp(n, "drop_", 5) == 0)                                                   \
+			snprintf(metric, sizeof(metric), "weir_%s_total", n);                      \
+		else                                                                               \
+			snprintf(metric, sizeof(metric), "weir_emitter_%s_total", n);              \
+		m_head(f, metric, "counter", doc);                                                 \
+		fprintf(f, "%s %llu\n", metric, (unsigned long long)m_u(em, n));                   \
 	}
 	WEIR_EMITTER_COUNTERS(M_EMIT)
 #undef M_EMIT
@@ -254,17 +257,18 @@ m_sinks(FILE *f, const json_t *sinks)
 	size_t i;
 
 	/* one family per row of the list, every sink in each */
-#define M_SINK(name, kind, doc)                                                             \
-	{                                                                                   \
-		int gauge = strcmp(#kind, "GAUGE") == 0;                                    \
-		char metric[96];                                                            \
-		m_name(metric, sizeof(metric), "sink", "sink_", #name, gauge);             \
-		m_head(f, metric, gauge ? "gauge" : "counter", doc);                        \
-		json_array_foreach(sinks, i, s) {                                           \
-			fprintf(f, "%s{sink=\"", metric);                                   \
-			m_label(f, json_string_value(json_object_get(s, "name")));         \
-			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(s, #name));        \
-		}                                                                           \
+#define M_SINK(name, kind, doc)                                                                    \
+	{                                                                                          \
+		int gauge = strcmp(#kind, "GAUGE") == 0;                                           \
+		char metric[96];                                                                   \
+		m_name(metric, sizeof(metric), "sink", "sink_", #name, gauge);                     \
+		m_head(f, metric, gauge ? "gauge" : "counter", doc);                               \
+		json_array_foreach(sinks, i, s)                                                    \
+		{                                                                                  \
+			fprintf(f, "%s{sink=\"", metric);                                          \
+			m_label(f, json_string_value(json_object_get(s, "name")));                 \
+			fprintf(f, "\"} %llu\n", (unsigned long long)m_u(s, #name));               \
+		}                                                                                  \
 	}
 	WEIR_SINK_COUNTERS(M_SINK)
 #undef M_SINK
@@ -280,8 +284,8 @@ m_latency(FILE *f, const json_t *lat)
 		return;
 	m_head(f, "weir_latency_seconds", "summary",
 	       "rx burst to sink write return, since start (quantiles within 6.25%)");
-#define M_PCT(name, pct)                                                                    \
-	fprintf(f, "weir_latency_seconds{quantile=\"%g\"} %.9f\n", (pct) / 100.0,                 \
+#define M_PCT(name, pct)                                                                           \
+	fprintf(f, "weir_latency_seconds{quantile=\"%g\"} %.9f\n", (pct) / 100.0,                  \
 		json_real_value(json_object_get(all, #name "_us")) / 1e6);
 	WEIR_LAT_PERCENTILES(M_PCT)
 #undef M_PCT
@@ -291,10 +295,12 @@ m_latency(FILE *f, const json_t *lat)
 	m_head(f, "weir_latency_max_seconds", "gauge", "largest rx to sink latency since start");
 	fprintf(f, "weir_latency_max_seconds %.9f\n",
 		json_real_value(json_object_get(all, "max_us")) / 1e6);
+	/* a gauge per quantile: Prometheus keeps the "quantile" label for
+	 * summaries, whose _count and _sum only grow; a sliding window's do not */
 	m_head(f, "weir_latency_recent_seconds", "gauge",
-	       "rx to sink latency quantiles over the last 10 seconds");
-#define M_PCT(name, pct)                                                                    \
-	fprintf(f, "weir_latency_recent_seconds{quantile=\"%g\"} %.9f\n", (pct) / 100.0,          \
+	       "rx to sink latency quantiles (label q) over the last 10 seconds");
+#define M_PCT(name, pct)                                                                           \
+	fprintf(f, "weir_latency_recent_seconds{q=\"%g\"} %.9f\n", (pct) / 100.0,                  \
 		json_real_value(json_object_get(win, #name "_us")) / 1e6);
 	WEIR_LAT_PERCENTILES(M_PCT)
 #undef M_PCT
@@ -426,12 +432,11 @@ weir_metrics_start(const struct weir_obs *obs, const char *listen)
 	if (m == NULL)
 		return NULL;
 	m->obs = obs;
-	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
-				ntohs(sa.sin_port), NULL, NULL, metrics_handler, m,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_CONN_TIMEOUT_S,
-				MHD_OPTION_END);
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, ntohs(sa.sin_port),
+				NULL, NULL, metrics_handler, m, MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned int)METRICS_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned int)METRICS_CONN_TIMEOUT_S, MHD_OPTION_END);
 	if (m->d == NULL) {
 		int e = errno ? errno : EADDRINUSE;
 

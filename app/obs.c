@@ -120,7 +120,8 @@ obs_accounting(const struct weir_worker_stats *s, const struct weir_emitter_stat
 	json_object_set_new(a, "received", obs_u64(s->rx_packets));
 	json_object_set_new(a, "processed", obs_u64(processed));
 	json_object_set_new(a, "dropped", obs_u64(drops));
-	json_object_set_new(a, "unaccounted", json_integer((json_int_t)(s->rx_packets - processed - drops)));
+	json_object_set_new(a, "unaccounted",
+			    json_integer((json_int_t)(s->rx_packets - processed - drops)));
 	json_object_set_new(a, "packets_ok", json_boolean(s->rx_packets == processed + drops));
 	json_object_set_new(a, "alerts", obs_u64(s->alerts));
 	json_object_set_new(a, "events_enqueued", obs_u64(s->events_enqueued));
@@ -174,11 +175,11 @@ obs_rings_json(const struct weir_obs *o)
 		json_object_set_new(j, "worker", json_integer(i));
 		json_object_set_new(j, "count", obs_u64(rte_ring_count(r)));
 		json_object_set_new(j, "capacity", obs_u64(rte_ring_get_capacity(r)));
-		json_object_set_new(j, "high_water",
-				    obs_u64(o->em != NULL && i < WEIR_EMIT_MAX_RINGS
-						    ? __atomic_load_n(&o->em->ring_hwm[i],
-								      __ATOMIC_RELAXED)
-						    : 0));
+		json_object_set_new(
+			j, "high_water",
+			obs_u64(o->em != NULL && i < WEIR_EMIT_MAX_RINGS
+					? __atomic_load_n(&o->em->ring_hwm[i], __ATOMIC_RELAXED)
+					: 0));
 		json_array_append_new(a, j);
 	}
 	return a;
@@ -465,7 +466,7 @@ obs_hist_json(const struct weir_hist *h, uint64_t hz)
 	json_t *j = json_object();
 
 	json_object_set_new(j, "count", obs_u64(h->count));
-#define OBS_PCT(name, pct) \
+#define OBS_PCT(name, pct)                                                                         \
 	json_object_set_new(j, #name "_us", json_real((double)weir_hist_percentile(h, pct) * us));
 	WEIR_LAT_PERCENTILES(OBS_PCT)
 #undef OBS_PCT

@@ -37,9 +37,9 @@
 #include "sink.h"
 #include "worker.h"
 
-#define WEIR_OBS_SCHEMA_VERSION 1
+#define WEIR_OBS_SCHEMA_VERSION	   1
 #define WEIR_OBS_RULES_TOP_DEFAULT 10
-#define WEIR_OBS_RULES_TOP_MAX 1000
+#define WEIR_OBS_RULES_TOP_MAX	   1000
 
 struct rte_ring;
 
@@ -53,7 +53,7 @@ struct weir_obs {
 	unsigned int n_ports;
 	const struct weir_emitter *em;
 	struct weir_reloader *rules; /* the published rule set, reload */
-	struct weir_latency *lat; /* written by the emitter; NULL = off */
+	struct weir_latency *lat;    /* written by the emitter; NULL = off */
 	uint64_t start_tsc;
 	uint64_t hz;
 	atomic_bool *stop;   /* main's stop flag (SIGINT's) */

@@ -20,83 +20,97 @@
 
 /* How a configuration value becomes a sink conf field. */
 enum outputs_conv {
-	OUT_STR,     /* char * -> const char * */
-	OUT_BOOL,    /* bool -> bool */
-	OUT_U32,     /* uint32_t -> uint32_t */
-	OUT_SIZE,    /* uint32_t -> size_t */
-	OUT_U64,     /* uint32_t -> uint64_t */
-	OUT_LIST,    /* struct weir_strlist -> const char *const * and its count */
-	OUT_OCTAL,   /* char *, octal text -> uint32_t file mode (<= 07777) */
+	OUT_STR,   /* char * -> const char * */
+	OUT_BOOL,  /* bool -> bool */
+	OUT_U32,   /* uint32_t -> uint32_t */
+	OUT_SIZE,  /* uint32_t -> size_t */
+	OUT_U64,   /* uint32_t -> uint64_t */
+	OUT_LIST,  /* struct weir_strlist -> const char *const * and its count */
+	OUT_OCTAL, /* char *, octal text -> uint32_t file mode (<= 07777) */
 };
 
 struct outputs_field {
-	const char *key;     /* the configuration key, for errors */
-	size_t conf_off;     /* in struct weir_conf */
-	size_t sc_off;       /* in struct weir_sink_conf */
-	size_t sc_n_off;     /* OUT_LIST: the unsigned int count's offset */
+	const char *key; /* the configuration key, for errors */
+	size_t conf_off; /* in struct weir_conf */
+	size_t sc_off;	 /* in struct weir_sink_conf */
+	size_t sc_n_off; /* OUT_LIST: the unsigned int count's offset */
 	enum outputs_conv conv;
 };
 
 #define OUTPUTS_FIELDS_MAX 10
 
 struct outputs_sink {
-	const char *name;    /* the sink's ops name in the registry */
-	size_t enable_off;   /* char * in struct weir_conf: "" = off; names it in errors */
+	const char *name;  /* the sink's ops name in the registry */
+	size_t enable_off; /* char * in struct weir_conf: "" = off; names it in errors */
 	struct outputs_field fields[OUTPUTS_FIELDS_MAX]; /* ends at key NULL */
 };
 
 /* 0, or a compile error when @p e is not of type @p T: a row cannot copy
  * a field into one of another type. */
-#define OUT_IS(e, T) (0 * sizeof(char[_Generic((e), T: 1, default: -1)]))
+#define OUT_IS(e, T) (0 * sizeof(char[_Generic((e), T : 1, default : -1)]))
 #define OUT_CONF(cm) (((struct weir_conf *)0)->cm)
-#define OUT_SC(sm) (((struct weir_sink_conf *)0)->sm)
+#define OUT_SC(sm)   (((struct weir_sink_conf *)0)->sm)
 
-#define OUT_F(k, cm, ct, sm, st, cv)                                                           \
-	{ .key = k, .conf_off = offsetof(struct weir_conf, cm) + OUT_IS(OUT_CONF(cm), ct),     \
-	  .sc_off = offsetof(struct weir_sink_conf, sm) + OUT_IS(OUT_SC(sm), st), .conv = cv }
-#define OUT_STRF(k, cm, sm) OUT_F(k, cm, char *, sm, const char *, OUT_STR)
-#define OUT_BOOLF(k, cm, sm) OUT_F(k, cm, bool, sm, bool, OUT_BOOL)
-#define OUT_U32F(k, cm, sm) OUT_F(k, cm, uint32_t, sm, uint32_t, OUT_U32)
-#define OUT_SIZEF(k, cm, sm) OUT_F(k, cm, uint32_t, sm, size_t, OUT_SIZE)
-#define OUT_U64F(k, cm, sm) OUT_F(k, cm, uint32_t, sm, uint64_t, OUT_U64)
+#define OUT_F(k, cm, ct, sm, st, cv)                                                               \
+	{                                                                                          \
+		.key = k, .conf_off = offsetof(struct weir_conf, cm) + OUT_IS(OUT_CONF(cm), ct),   \
+		.sc_off = offsetof(struct weir_sink_conf, sm) + OUT_IS(OUT_SC(sm), st), .conv = cv \
+	}
+#define OUT_STRF(k, cm, sm)   OUT_F(k, cm, char *, sm, const char *, OUT_STR)
+#define OUT_BOOLF(k, cm, sm)  OUT_F(k, cm, bool, sm, bool, OUT_BOOL)
+#define OUT_U32F(k, cm, sm)   OUT_F(k, cm, uint32_t, sm, uint32_t, OUT_U32)
+#define OUT_SIZEF(k, cm, sm)  OUT_F(k, cm, uint32_t, sm, size_t, OUT_SIZE)
+#define OUT_U64F(k, cm, sm)   OUT_F(k, cm, uint32_t, sm, uint64_t, OUT_U64)
 #define OUT_OCTALF(k, cm, sm) OUT_F(k, cm, char *, sm, uint32_t, OUT_OCTAL)
-#define OUT_LISTF(k, cm, sm, nm)                                                               \
-	{ .key = k,                                                                            \
-	  .conf_off = offsetof(struct weir_conf, cm) + OUT_IS(OUT_CONF(cm), struct weir_strlist), \
-	  .sc_off = offsetof(struct weir_sink_conf, sm) +                                      \
-		    OUT_IS(OUT_SC(sm), const char *const *),                                   \
-	  .sc_n_off = offsetof(struct weir_sink_conf, nm) + OUT_IS(OUT_SC(nm), unsigned int),  \
-	  .conv = OUT_LIST }
+#define OUT_LISTF(k, cm, sm, nm)                                                                   \
+	{                                                                                          \
+		.key = k,                                                                          \
+		.conf_off = offsetof(struct weir_conf, cm) +                                       \
+			    OUT_IS(OUT_CONF(cm), struct weir_strlist),                             \
+		.sc_off = offsetof(struct weir_sink_conf, sm) +                                    \
+			  OUT_IS(OUT_SC(sm), const char *const *),                                 \
+		.sc_n_off =                                                                        \
+			offsetof(struct weir_sink_conf, nm) + OUT_IS(OUT_SC(nm), unsigned int),    \
+		.conv = OUT_LIST                                                                   \
+	}
 #define OUT_ENABLE(cm) (offsetof(struct weir_conf, cm) + OUT_IS(OUT_CONF(cm), char *))
 
 /* Opened in this order, each when its enabling key is not "". */
 static const struct outputs_sink g_outputs[] = {
-	{ "jsonl", OUT_ENABLE(output_jsonl), {
-		OUT_STRF("output.jsonl", output_jsonl, path),
-		OUT_BOOLF("outputs.jsonl.fsync", outputs_jsonl_fsync, fsync),
-	} },
-	{ "unix", OUT_ENABLE(outputs_unix_path), {
-		OUT_STRF("outputs.unix.path", outputs_unix_path, path),
-		OUT_SIZEF("outputs.unix.buffer-bytes", outputs_unix_buffer, buffer_size),
-		OUT_OCTALF("outputs.unix.mode", outputs_unix_mode, mode),
-	} },
-	{ "kafka", OUT_ENABLE(outputs_kafka_brokers), {
-		OUT_STRF("outputs.kafka.brokers", outputs_kafka_brokers, brokers),
-		OUT_STRF("outputs.kafka.topic", outputs_kafka_topic, topic),
-		OUT_STRF("outputs.kafka.key", outputs_kafka_key, key),
-		OUT_STRF("outputs.kafka.compression", outputs_kafka_compression, compression),
-		OUT_STRF("outputs.kafka.acks", outputs_kafka_acks, acks),
-		OUT_BOOLF("outputs.kafka.idempotence", outputs_kafka_idempotence, idempotence),
-		OUT_LISTF("outputs.kafka.properties", outputs_kafka_properties, properties,
-			  n_properties),
-		OUT_U32F("outputs.kafka.flush-timeout-ms", outputs_kafka_flush_timeout_ms,
-			 flush_timeout_ms),
-	} },
-	{ "pcap", OUT_ENABLE(outputs_pcap_file), {
-		OUT_STRF("outputs.pcap.file", outputs_pcap_file, path),
-		OUT_U32F("outputs.pcap.snaplen", outputs_pcap_snaplen, snaplen),
-		OUT_U64F("outputs.pcap.max-bytes", outputs_pcap_max_bytes, max_bytes),
-	} },
+	{"jsonl",
+	 OUT_ENABLE(output_jsonl),
+	 {
+		 OUT_STRF("output.jsonl", output_jsonl, path),
+		 OUT_BOOLF("outputs.jsonl.fsync", outputs_jsonl_fsync, fsync),
+	 }},
+	{"unix",
+	 OUT_ENABLE(outputs_unix_path),
+	 {
+		 OUT_STRF("outputs.unix.path", outputs_unix_path, path),
+		 OUT_SIZEF("outputs.unix.buffer-bytes", outputs_unix_buffer, buffer_size),
+		 OUT_OCTALF("outputs.unix.mode", outputs_unix_mode, mode),
+	 }},
+	{"kafka",
+	 OUT_ENABLE(outputs_kafka_brokers),
+	 {
+		 OUT_STRF("outputs.kafka.brokers", outputs_kafka_brokers, brokers),
+		 OUT_STRF("outputs.kafka.topic", outputs_kafka_topic, topic),
+		 OUT_STRF("outputs.kafka.key", outputs_kafka_key, key),
+		 OUT_STRF("outputs.kafka.compression", outputs_kafka_compression, compression),
+		 OUT_STRF("outputs.kafka.acks", outputs_kafka_acks, acks),
+		 OUT_BOOLF("outputs.kafka.idempotence", outputs_kafka_idempotence, idempotence),
+		 OUT_LISTF("outputs.kafka.properties", outputs_kafka_properties, properties,
+			   n_properties),
+		 OUT_U32F("outputs.kafka.flush-timeout-ms", outputs_kafka_flush_timeout_ms,
+			  flush_timeout_ms),
+	 }},
+	{"pcap",
+	 OUT_ENABLE(outputs_pcap_file),
+	 {
+		 OUT_STRF("outputs.pcap.file", outputs_pcap_file, path),
+		 OUT_U32F("outputs.pcap.snaplen", outputs_pcap_snaplen, snaplen),
+		 OUT_U64F("outputs.pcap.max-bytes", outputs_pcap_max_bytes, max_bytes),
+	 }},
 };
 
 #define OUTPUTS_N (sizeof(g_outputs) / sizeof(g_outputs[0]))

@@ -28,8 +28,7 @@
  * have empty or repeated names.
  */
 int
-weir_ports_split(const char *list, char **buf, const char *names[WEIR_MAX_PORTS],
-		 unsigned int *n)
+weir_ports_split(const char *list, char **buf, const char *names[WEIR_MAX_PORTS], unsigned int *n)
 {
 	char *p, *next;
 	unsigned int i;
@@ -101,8 +100,7 @@ weir_ports_driver(const struct weir_conf *c, const char *const *names, unsigned 
 			const char *name = names[i];
 
 			snprintf(path, sizeof(path), "/sys/class/net/%s", name);
-			if (name[0] == '\0' || strchr(name, '/') != NULL ||
-			    access(path, F_OK) != 0)
+			if (name[0] == '\0' || strchr(name, '/') != NULL || access(path, F_OK) != 0)
 				break;
 		}
 		if (i == n)
@@ -214,8 +212,8 @@ weir_ports_check_options(const struct weir_conf *c, const char *driver)
 
 int
 weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *names,
-		const struct weir_capture_ops *ops, const struct weir_conf *c,
-		char *label, size_t label_len)
+		const struct weir_capture_ops *ops, const struct weir_conf *c, char *label,
+		size_t label_len)
 {
 	struct weir_port_conf pc;
 #if WEIR_HAVE_AFXDP
@@ -346,8 +344,10 @@ weir_ports_reconfigure(struct weir_port *portv, unsigned int n, const char *conf
 			 conf_file, label);
 		ret = 0;
 	} else {
-		WEIR_LOG(ERR, app, "SIGUSR2: %s re-read, capture filter applied to %u of %u "
-			 "interfaces (see above)", conf_file, n_ok, n);
+		WEIR_LOG(ERR, app,
+			 "SIGUSR2: %s re-read, capture filter applied to %u of %u "
+			 "interfaces (see above)",
+			 conf_file, n_ok, n);
 		ret = -EIO;
 	}
 out_conf:

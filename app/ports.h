@@ -35,8 +35,7 @@ int weir_ports_split(const char *list, char **buf, const char *names[WEIR_MAX_PO
  * file, afxdp when every name is a kernel interface (/sys/class/net), else
  * dpdk. Main thread. @return a static string or @p c's (not to be freed).
  */
-const char *weir_ports_driver(const struct weir_conf *c, const char *const *names,
-			      unsigned int n);
+const char *weir_ports_driver(const struct weir_conf *c, const char *const *names, unsigned int n);
 
 /**
  * Whether @p driver can capture what @p c asks: several interfaces only
@@ -67,8 +66,8 @@ int weir_ports_check_options(const struct weir_conf *c, const char *driver);
  *         option, anything else: the port could not start).
  */
 int weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *names,
-		    const struct weir_capture_ops *ops, const struct weir_conf *c,
-		    char *label, size_t label_len);
+		    const struct weir_capture_ops *ops, const struct weir_conf *c, char *label,
+		    size_t label_len);
 
 /**
  * Start every port (their queues deliver from now on). The error is

@@ -45,8 +45,8 @@ reload_copy_vars(struct weir_rule_vars *dst, const struct weir_rule_vars *src)
 	if (src == NULL)
 		return weir_rule_vars_defaults(dst);
 	for (i = 0; i < src->n; i++) {
-		int rc = weir_rule_vars_set(dst, src->v[i].is_port, src->v[i].name,
-					    src->v[i].value);
+		int rc =
+			weir_rule_vars_set(dst, src->v[i].is_port, src->v[i].name, src->v[i].value);
 
 		if (rc < 0)
 			return rc;
@@ -55,10 +55,9 @@ reload_copy_vars(struct weir_rule_vars *dst, const struct weir_rule_vars *src)
 }
 
 int
-weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs,
-		   const char *const *files, unsigned int n_files,
-		   const struct weir_rule_vars *vars, int skip_invalid, const char *cache_dir,
-		   unsigned int n_workers)
+weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const char *const *files,
+		   unsigned int n_files, const struct weir_rule_vars *vars, int skip_invalid,
+		   const char *cache_dir, unsigned int n_workers)
 {
 	unsigned int i;
 
@@ -178,8 +177,9 @@ reload_build(struct weir_reloader *r)
 		rc = -errno;
 		if (rc == 0)
 			rc = -EINVAL;
-		WEIR_LOG(ERR, rules, "reload refused (%u problem%s); the running rules (generation "
-				   "%" PRIu64 ") stay in force",
+		WEIR_LOG(ERR, rules,
+			 "reload refused (%u problem%s); the running rules (generation "
+			 "%" PRIu64 ") stay in force",
 			 ds.total, ds.total == 1 ? "" : "s", r->generation);
 		pthread_mutex_lock(&r->mu);
 		reload_record(r, rc, &ds, (double)(reload_now_ms() - t0));
@@ -190,14 +190,18 @@ reload_build(struct weir_reloader *r)
 	}
 	for (i = 0; i < rs->n_groups; i++)
 		if (rs->groups[i].cache_rebuilt)
-			WEIR_LOG(NOTICE, rules, "reload: note: cached database for group %u was "
-						"corrupt or stale; rebuilt", i);
+			WEIR_LOG(NOTICE, rules,
+				 "reload: note: cached database for group %u was "
+				 "corrupt or stale; rebuilt",
+				 i);
 	pthread_mutex_lock(&r->mu);
 	reload_apply_disabled(r, rs);
 	rs->generation = r->generation + 1;
 	if (r->em != NULL && (text = weir_rule_text_new(rs)) == NULL) {
-		WEIR_LOG(ERR, rules, "reload: out of memory for the rule text; the running rules "
-				   "(generation %" PRIu64 ") stay in force", r->generation);
+		WEIR_LOG(ERR, rules,
+			 "reload: out of memory for the rule text; the running rules "
+			 "(generation %" PRIu64 ") stay in force",
+			 r->generation);
 		reload_record(r, -ENOMEM, &ds, (double)(reload_now_ms() - t0));
 		r->n_failed++;
 		pthread_mutex_unlock(&r->mu);
@@ -228,8 +232,9 @@ reload_build(struct weir_reloader *r)
 	reload_record(r, 0, &ds, (double)(reload_now_ms() - t0));
 	r->n_ok++;
 	pthread_mutex_unlock(&r->mu);
-	WEIR_LOG(NOTICE, rules, "rules reloaded: %u rules in %u group%s (%u from cache), generation "
-			      "%" PRIu64 ", %.1f ms",
+	WEIR_LOG(NOTICE, rules,
+		 "rules reloaded: %u rules in %u group%s (%u from cache), generation "
+		 "%" PRIu64 ", %.1f ms",
 		 rs->n_rules, rs->n_groups, rs->n_groups == 1 ? "" : "s", rs->n_from_cache,
 		 rs->generation, rs->compile_ms);
 	weir_diags_free(&ds);

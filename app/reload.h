@@ -45,9 +45,9 @@ struct weir_emitter;
 
 /* What one finished build did. */
 struct weir_reload_outcome {
-	int rc;                /* 0, or -errno (EINVAL: rules refused) */
-	uint64_t generation;   /* of the set in force afterwards */
-	unsigned int n_rules;  /* of the set in force afterwards */
+	int rc;		      /* 0, or -errno (EINVAL: rules refused) */
+	uint64_t generation;  /* of the set in force afterwards */
+	unsigned int n_rules; /* of the set in force afterwards */
 	unsigned int n_skipped;
 	unsigned int n_from_cache;
 	double build_ms;
@@ -71,20 +71,20 @@ struct weir_reloader {
 	/* reclamation */
 	struct rte_rcu_qsbr *qs;
 	struct weir_worker *const *workers;
-	struct weir_emitter *em;       /* NULL: no rule text to hand over */
-	struct weir_rule_text *text;   /* the published set's, handed to em
-					  (which owns it); reload thread only */
+	struct weir_emitter *em;     /* NULL: no rule text to hand over */
+	struct weir_rule_text *text; /* the published set's, handed to em
+					(which owns it); reload thread only */
 
-	pthread_mutex_t mu;   /* everything below, and the lifetime of sets
-				 handed out by weir_rules_acquire() */
+	pthread_mutex_t mu; /* everything below, and the lifetime of sets
+			       handed out by weir_rules_acquire() */
 	pthread_cond_t cv;
 	pthread_t thread;
 	bool started, quit, building;
-	uint64_t req, done;   /* tickets asked for / covered by a build */
+	uint64_t req, done; /* tickets asked for / covered by a build */
 	uint64_t generation;
 	uint64_t n_ok, n_failed;
 	struct weir_reload_outcome last;
-	uint32_t *disabled;   /* sids disabled at run time, kept over reloads */
+	uint32_t *disabled; /* sids disabled at run time, kept over reloads */
 	unsigned int n_disabled, cap_disabled;
 };
 
@@ -92,10 +92,9 @@ struct weir_reloader {
  * Set up @p r around the rule set @p rs main already loaded (taken over)
  * with the same inputs as future builds. @return 0 or -ENOMEM.
  */
-int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs,
-		       const char *const *files, unsigned int n_files,
-		       const struct weir_rule_vars *vars, int skip_invalid, const char *cache_dir,
-		       unsigned int n_workers);
+int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const char *const *files,
+		       unsigned int n_files, const struct weir_rule_vars *vars, int skip_invalid,
+		       const char *cache_dir, unsigned int n_workers);
 
 /**
  * Hand the emitter the rule text of the set in force and start the build

@@ -60,9 +60,8 @@ nomem:
 }
 
 int
-weir_rules_cmd_opts(const struct weir_conf *c, unsigned int n_workers,
-		    struct weir_rule_vars *vars, struct weir_ruleset_opts *o,
-		    struct weir_diags *ds)
+weir_rules_cmd_opts(const struct weir_conf *c, unsigned int n_workers, struct weir_rule_vars *vars,
+		    struct weir_ruleset_opts *o, struct weir_diags *ds)
 {
 	memset(o, 0, sizeof(*o));
 	o->vars = vars;
@@ -128,7 +127,8 @@ weir_rules_cmd_main(int argc, char **argv)
 			status = WEIR_EXIT_OK;
 			goto out;
 		} else if (opt == '?') {
-			fprintf(stderr, "weir rules check: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "weir rules check: unknown option '%s'\n",
+				argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -139,7 +139,8 @@ weir_rules_cmd_main(int argc, char **argv)
 		char *eq;
 
 		if (opt == RULES_OPT_SKIP_INVALID) {
-			if (weir_conf_set(&conf, "rules.skip-invalid", "true", "command line", &ds) < 0)
+			if (weir_conf_set(&conf, "rules.skip-invalid", "true", "command line",
+					  &ds) < 0)
 				goto out_diags;
 		} else if (opt == RULES_OPT_SET) {
 			eq = strchr(optarg, '=');
@@ -152,7 +153,8 @@ weir_rules_cmd_main(int argc, char **argv)
 			*eq = '=';
 			if (i < 0) {
 				if (ds.total == 0)
-					fprintf(stderr, "weir rules check: unknown key '%s'\n", optarg);
+					fprintf(stderr, "weir rules check: unknown key '%s'\n",
+						optarg);
 				goto out_diags;
 			}
 		}
@@ -169,12 +171,12 @@ weir_rules_cmd_main(int argc, char **argv)
 	}
 	if (weir_rules_cmd_opts(&conf, 1, &vars, &ropts, &ds) < 0)
 		goto out_diags;
-	rs = weir_ruleset_load((const char *const *)conf.rules_files.v, conf.rules_files.n,
-			       &ropts, &ds);
+	rs = weir_ruleset_load((const char *const *)conf.rules_files.v, conf.rules_files.n, &ropts,
+			       &ds);
 	weir_cli_print_diags(&ds);
 	if (rs == NULL) {
-		printf("rules refused: %u error%s in %u file%s; nothing would be loaded\n", ds.total,
-		       ds.total == 1 ? "" : "s", conf.rules_files.n,
+		printf("rules refused: %u error%s in %u file%s; nothing would be loaded\n",
+		       ds.total, ds.total == 1 ? "" : "s", conf.rules_files.n,
 		       conf.rules_files.n == 1 ? "" : "s");
 		goto out;
 	}

@@ -10,11 +10,12 @@
 
 #include "stats.h"
 
-#define STATS_READ_SPINS 16        /* attempts before yielding the CPU */
-#define STATS_READ_CLOCK_EVERY 64  /* attempts between clock reads */
-#define STATS_READ_BUDGET_NS 200000000ull /* 200 ms: a worker preempted
-					    * inside its window (CPUs shared
-					    * by lcores) resumes well before */
+#define STATS_READ_SPINS       16 /* attempts before yielding the CPU */
+#define STATS_READ_CLOCK_EVERY 64 /* attempts between clock reads */
+#define STATS_READ_BUDGET_NS                                                                       \
+	200000000ull /* 200 ms: a worker preempted                                                 \
+		      * inside its window (CPUs shared                                             \
+		      * by lcores) resumes well before */
 
 void
 weir_worker_stats_add(struct weir_worker_stats *dst, const struct weir_worker_stats *src)

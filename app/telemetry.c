@@ -34,14 +34,16 @@ tel_flatten(struct rte_tel_data *d, const char *prefix, json_t *j, unsigned int 
 	size_t i;
 
 	if (json_is_object(j)) {
-		json_object_foreach(j, k, v) {
+		json_object_foreach(j, k, v)
+		{
 			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "_" : "", k);
 			tel_flatten(d, key, v, n);
 		}
 		return;
 	}
 	if (json_is_array(j)) {
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			snprintf(key, sizeof(key), "%s_%zu", prefix, i);
 			tel_flatten(d, key, v, n);
 		}
@@ -69,8 +71,7 @@ tel_flatten(struct rte_tel_data *d, const char *prefix, json_t *j, unsigned int 
 
 /* The handlers of the MONITOR rows of common/ctl_cmds.h (params: the
  * text after the comma of "/weir/NAME,PARAMS", or NULL). */
-typedef json_t *(*tel_fn)(const struct weir_obs *o, const char *params, char *err,
-			  size_t errlen);
+typedef json_t *(*tel_fn)(const struct weir_obs *o, const char *params, char *err, size_t errlen);
 
 static json_t *
 tel_version(const struct weir_obs *o, const char *params, char *err, size_t errlen)
@@ -140,17 +141,15 @@ static json_t *tel_help(const struct weir_obs *o, const char *params, char *err,
 /* MONITOR rows only: telemetry's socket is not guarded by ctl.mode, so
  * nothing that changes weir is served there (a missing tel_NAME for a
  * MONITOR row does not compile). */
-#define TEL_FN_MONITOR(name) tel_##name
-#define TEL_FN_ADMIN(name) NULL
-#define TEL_FN_CLIENT(name) NULL
+#define TEL_FN_MONITOR(name)		  tel_##name
+#define TEL_FN_ADMIN(name)		  NULL
+#define TEL_FN_CLIENT(name)		  NULL
 #define TEL_ROW(name, role, options, doc) {"/weir/" #name, #name, TEL_FN_##role(name), doc},
 static const struct {
 	const char *cmd, *name;
 	tel_fn fn;
 	const char *doc;
-} g_tel_cmds[] = {
-	WEIR_CTL_COMMANDS(TEL_ROW)
-};
+} g_tel_cmds[] = {WEIR_CTL_COMMANDS(TEL_ROW)};
 #undef TEL_ROW
 
 #define TEL_NCMDS (sizeof(g_tel_cmds) / sizeof(g_tel_cmds[0]))
@@ -240,8 +239,8 @@ weir_telemetry_attach(struct weir_obs *obs)
 			continue;
 		ret = rte_telemetry_register_cmd(g_tel_cmds[i].cmd, tel_cb, g_tel_cmds[i].doc);
 		if (ret < 0)
-			WEIR_LOG(WARNING, ctl, "telemetry: cannot register %s: %s", g_tel_cmds[i].cmd,
-				 strerror(-ret));
+			WEIR_LOG(WARNING, ctl, "telemetry: cannot register %s: %s",
+				 g_tel_cmds[i].cmd, strerror(-ret));
 	}
 }
 

@@ -34,10 +34,10 @@ struct worker_scan {
 	const struct weir_pkt *pkt;
 	const struct weir_decoded *d;
 	uint64_t rx_tsc;
-	int have_template;  /* slot template_slot holds this packet's fields */
+	int have_template; /* slot template_slot holds this packet's fields */
 	uint16_t template_slot;
-	int frame_state;    /* this packet's frame record: 0 = not put yet,
-			       1 = at frame_pos, -1 = no room (drop) */
+	int frame_state; /* this packet's frame record: 0 = not put yet,
+			    1 = at frame_pos, -1 = no room (drop) */
 	uint32_t frame_pos;
 	uint16_t frame_len;
 };
@@ -54,8 +54,8 @@ weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
 	w->active = active;
 	w->qs = qs;
 	w->ring = ring;
-	w->payload_bytes = payload_bytes > WEIR_EVENT_PAYLOAD_MAX ? WEIR_EVENT_PAYLOAD_MAX
-								  : payload_bytes;
+	w->payload_bytes =
+		payload_bytes > WEIR_EVENT_PAYLOAD_MAX ? WEIR_EVENT_PAYLOAD_MAX : payload_bytes;
 	w->max_packets = max_packets;
 	w->stop = stop;
 	atomic_init(&w->done, false);
@@ -191,8 +191,9 @@ worker_put_frame(struct worker_scan *s)
 	uint16_t len = (uint16_t)(s->pkt->len < w->frame_bytes ? s->pkt->len : w->frame_bytes);
 
 	if (s->frame_state == 0)
-		s->frame_state = weir_frame_ring_put(w->frames, s->pkt->data, len,
-						     &s->frame_pos) == 0 ? 1 : -1;
+		s->frame_state =
+			weir_frame_ring_put(w->frames, s->pkt->data, len, &s->frame_pos) == 0 ? 1
+											      : -1;
 	s->frame_len = len;
 	return s->frame_state > 0;
 }

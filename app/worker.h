@@ -38,30 +38,30 @@ struct weir_worker {
 	 * quiescent state on qs, which the loop does after each poll. */
 	const struct weir_ruleset *_Atomic *active;
 	struct rte_rcu_qsbr *qs;
-	const struct weir_ruleset *rs; /* this burst's */
-	struct rte_ring *ring;     /* single producer (us), single consumer */
+	const struct weir_ruleset *rs;	/* this burst's */
+	struct rte_ring *ring;		/* single producer (us), single consumer */
 	struct weir_frame_ring *frames; /* frame copies for the pcap sink
 				      (we produce, the emitter consumes);
 				      NULL = none (weir_worker_set_frames) */
-	uint32_t payload_bytes;    /* payload copied into each event */
-	uint32_t frame_bytes;      /* frame copied per event (pcap sink's
-				      snaplen), 0 = none */
-	uint64_t ev_seq;           /* seq of the last event created */
-	uint64_t max_packets;      /* stop after this many, 0 = no limit */
-	const atomic_bool *stop;   /* set by main on SIGINT/SIGTERM */
+	uint32_t payload_bytes;		/* payload copied into each event */
+	uint32_t frame_bytes;		/* frame copied per event (pcap sink's
+					   snaplen), 0 = none */
+	uint64_t ev_seq;		/* seq of the last event created */
+	uint64_t max_packets;		/* stop after this many, 0 = no limit */
+	const atomic_bool *stop;	/* set by main on SIGINT/SIGTERM */
 	uint16_t id;
-	uint16_t n_ev;             /* slots of zc written */
-	uint16_t n_res;            /* slots of zc reserved, 0 = none */
-	struct rte_ring_zc_data zc; /* ring slots reserved, not yet enqueued */
-	uint64_t burst_enqueued;   /* this burst's ring outcomes, published */
-	uint64_t burst_ring_full;  /* with the other counters at burst end */
+	uint16_t n_ev;		     /* slots of zc written */
+	uint16_t n_res;		     /* slots of zc reserved, 0 = none */
+	struct rte_ring_zc_data zc;  /* ring slots reserved, not yet enqueued */
+	uint64_t burst_enqueued;     /* this burst's ring outcomes, published */
+	uint64_t burst_ring_full;    /* with the other counters at burst end */
 	struct weir_worker_stats st; /* written by this worker only (seqlock) */
 
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
 	uint64_t end_tsc;
-	atomic_bool done;          /* release-stored after the last enqueue;
-				      pairs with the emitter's acquire load */
+	atomic_bool done; /* release-stored after the last enqueue;
+			     pairs with the emitter's acquire load */
 };
 
 /**

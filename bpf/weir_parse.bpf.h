@@ -28,9 +28,9 @@
  * verifier; real traffic rarely carries more than two. */
 #define WEIR_IPV6_EXT_MAX 4
 
-#define WEIR_ETH_P_8021Q 0x8100
+#define WEIR_ETH_P_8021Q  0x8100
 #define WEIR_ETH_P_8021AD 0x88a8
-#define WEIR_ETH_P_QINQ1 0x9100
+#define WEIR_ETH_P_QINQ1  0x9100
 
 struct weir_cursor {
 	void *pos;

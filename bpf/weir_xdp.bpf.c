@@ -43,13 +43,13 @@ struct {
 	__type(value, __u8);
 } weir_dst_ports SEC(".maps");
 
-#define WEIR_LPM_MAP(name)                                                                    \
-	struct {                                                                              \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                          \
-		__uint(max_entries, WEIR_XDP_MAX_PREFIXES);                                   \
-		__uint(map_flags, BPF_F_NO_PREALLOC); /* the kernel requires it for LPM */   \
-		__type(key, struct weir_xdp_lpm_key);                                         \
-		__type(value, __u8);                                                          \
+#define WEIR_LPM_MAP(name)                                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
+		__uint(max_entries, WEIR_XDP_MAX_PREFIXES);                                        \
+		__uint(map_flags, BPF_F_NO_PREALLOC); /* the kernel requires it for LPM */         \
+		__type(key, struct weir_xdp_lpm_key);                                              \
+		__type(value, __u8);                                                               \
 	} name SEC(".maps")
 
 WEIR_LPM_MAP(weir_src_prefixes);
@@ -101,8 +101,7 @@ SEC("xdp")
 int
 weir_xdp(struct xdp_md *ctx)
 {
-	struct weir_cursor c = { .pos = (void *)(long)ctx->data,
-				 .end = (void *)(long)ctx->data_end };
+	struct weir_cursor c = {.pos = (void *)(long)ctx->data, .end = (void *)(long)ctx->data_end};
 	struct weir_xdp_lpm_key src = {}, dst = {};
 	const struct weir_xdp_conf *conf;
 	struct iphdr *ip4 = NULL;

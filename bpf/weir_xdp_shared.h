@@ -19,20 +19,20 @@
 #define WEIR_XDP_MAX_PREFIXES 16384
 
 /* weir_conf.protocols: which transport protocols the capture filter takes. */
-#define WEIR_XDP_PROTO_TCP (1u << 0)
-#define WEIR_XDP_PROTO_UDP (1u << 1)
-#define WEIR_XDP_PROTO_ICMP (1u << 2) /* ICMP and ICMPv6 */
+#define WEIR_XDP_PROTO_TCP   (1u << 0)
+#define WEIR_XDP_PROTO_UDP   (1u << 1)
+#define WEIR_XDP_PROTO_ICMP  (1u << 2) /* ICMP and ICMPv6 */
 #define WEIR_XDP_PROTO_OTHER (1u << 3) /* any other IP protocol */
 
 /* weir_conf.flags: a filter dimension that is "any" is not looked up. */
 #define WEIR_XDP_F_PORTS_ANY (1u << 0)
-#define WEIR_XDP_F_SRC_ANY (1u << 1)
-#define WEIR_XDP_F_DST_ANY (1u << 2)
+#define WEIR_XDP_F_SRC_ANY   (1u << 1)
+#define WEIR_XDP_F_DST_ANY   (1u << 2)
 
 /* The single value of the weir_conf array map. */
 struct weir_xdp_conf {
 	__u32 protocols; /* WEIR_XDP_PROTO_* */
-	__u32 flags;     /* WEIR_XDP_F_* */
+	__u32 flags;	 /* WEIR_XDP_F_* */
 };
 
 /*
@@ -52,19 +52,19 @@ struct weir_xdp_lpm_key {
  * X-macro gives the enum and the names printed in weir's summary from one
  * list. Names starting with drop_ are packets this program dropped.
  */
-#define WEIR_XDP_COUNTERS(_)                                                                  \
-	_(REDIRECT, "xdp_redirect", "sent to an AF_XDP socket")                             \
-	_(PASS_FILTER, "xdp_pass_filter", "IP, outside the capture filter: to the kernel")  \
-	_(PASS_NOT_IP, "xdp_pass_not_ip", "not IPv4/IPv6 (ARP, LLDP...): to the kernel")    \
-	_(PASS_MALFORMED, "xdp_pass_malformed", "headers cut short: to the kernel")         \
-	_(PASS_NO_SOCKET, "xdp_pass_no_socket", "selected, but no socket on its queue")     \
+#define WEIR_XDP_COUNTERS(_)                                                                       \
+	_(REDIRECT, "xdp_redirect", "sent to an AF_XDP socket")                                    \
+	_(PASS_FILTER, "xdp_pass_filter", "IP, outside the capture filter: to the kernel")         \
+	_(PASS_NOT_IP, "xdp_pass_not_ip", "not IPv4/IPv6 (ARP, LLDP...): to the kernel")           \
+	_(PASS_MALFORMED, "xdp_pass_malformed", "headers cut short: to the kernel")                \
+	_(PASS_NO_SOCKET, "xdp_pass_no_socket", "selected, but no socket on its queue")            \
 	_(DROP_BLOCKLIST, "drop_xdp_blocklist", "source in the block list: dropped")
 
 enum weir_xdp_counter {
 #define WEIR_XDP_ENUM(e, name, doc) WEIR_XDP_##e,
 	WEIR_XDP_COUNTERS(WEIR_XDP_ENUM)
 #undef WEIR_XDP_ENUM
-	WEIR_XDP_NCOUNTERS
+		WEIR_XDP_NCOUNTERS
 };
 
 #endif /* WEIR_XDP_SHARED_H */

@@ -17,18 +17,18 @@
 /* One diagnostic: modelled on hs_compile_error_t. */
 struct weir_diag {
 	char file[256];
-	unsigned int line;    /* 1-based; 0 when the error is not about a line */
-	unsigned int col;     /* 1-based; 0 when unknown */
-	char keyword[32];     /* offending keyword/flag, "" when none */
-	char msg[256];        /* reason, including Hyperscan's own text */
+	unsigned int line; /* 1-based; 0 when the error is not about a line */
+	unsigned int col;  /* 1-based; 0 when unknown */
+	char keyword[32];  /* offending keyword/flag, "" when none */
+	char msg[256];	   /* reason, including Hyperscan's own text */
 };
 
 /* A bounded list of diagnostics the caller owns. */
 struct weir_diags {
 	struct weir_diag *v;
-	unsigned int n;       /* stored */
+	unsigned int n; /* stored */
 	unsigned int cap;
-	unsigned int total;   /* reported, including those that did not fit */
+	unsigned int total; /* reported, including those that did not fit */
 };
 
 /**
@@ -44,8 +44,7 @@ int weir_diag_format(const struct weir_diag *d, char *buf, size_t len);
  * when the list is full. A NULL @p ds is allowed and ignored.
  */
 void weir_diag_add(struct weir_diags *ds, const char *file, unsigned int line, unsigned int col,
-		   const char *keyword, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+		   const char *keyword, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /** Allocate room for @p cap diagnostics; the caller owns them until
  *  weir_diags_free(). @return 0 or -ENOMEM. */

@@ -209,10 +209,10 @@ civil_from_days(uint64_t days, unsigned int *y, unsigned int *m, unsigned int *d
 {
 	uint64_t z = days + 719468; /* days from 0000-03-01 */
 	uint64_t era = z / 146097;
-	uint64_t doe = z - era * 146097;                                 /* [0, 146096] */
+	uint64_t doe = z - era * 146097;				      /* [0, 146096] */
 	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);          /* [0, 365] */
-	uint64_t mp = (5 * doy + 2) / 153;                               /* [0, 11], March = 0 */
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		      /* [0, 365] */
+	uint64_t mp = (5 * doy + 2) / 153; /* [0, 11], March = 0 */
 
 	*d = (unsigned int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (unsigned int)(mp < 10 ? mp + 3 : mp - 9);
@@ -435,8 +435,8 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 {
 	struct ev_out o;
 	/* A payload_cap past the array would read beyond the event. */
-	size_t cap = ev->payload_cap < WEIR_EVENT_PAYLOAD_MAX ? ev->payload_cap :
-							       WEIR_EVENT_PAYLOAD_MAX;
+	size_t cap =
+		ev->payload_cap < WEIR_EVENT_PAYLOAD_MAX ? ev->payload_cap : WEIR_EVENT_PAYLOAD_MAX;
 	bool has_ports = ev->proto == 6 || ev->proto == 17;
 	unsigned int i, n_vlan;
 	size_t n;

@@ -41,37 +41,37 @@
 #define WEIR_EVENT_FRAME_MAX 1544
 
 struct weir_event {
-	uint64_t ts_ns;       /* capture timestamp, ns since the Unix epoch */
-	uint64_t rx_tsc;      /* TSC when the worker received the burst */
-	uint64_t flow_id;     /* symmetric 5-tuple hash (a flow table later) */
-	uint64_t seq;         /* per worker, +1 per event the worker creates:
-			       * a gap downstream is a loss of exactly that many */
-	uint32_t rule_id;     /* signature id (sid) */
+	uint64_t ts_ns;	  /* capture timestamp, ns since the Unix epoch */
+	uint64_t rx_tsc;  /* TSC when the worker received the burst */
+	uint64_t flow_id; /* symmetric 5-tuple hash (a flow table later) */
+	uint64_t seq;	  /* per worker, +1 per event the worker creates:
+			   * a gap downstream is a loss of exactly that many */
+	uint32_t rule_id; /* signature id (sid) */
 	uint32_t rule_rev;
 	uint32_t rule_gid;
 	uint32_t rule_priority; /* 1 = highest; EVE alert.severity */
-	uint32_t rule_index;  /* index into the rule set that matched */
-	uint32_t generation;  /* of that rule set (low 32 bits): with
-			       * rule_index, names the rule's text */
-	uint32_t match_end;   /* payload offset just past the first match */
-	uint32_t wire_len;    /* packet length on the wire */
-	uint32_t payload_len; /* full L4 payload length */
-	uint32_t frame_pos;   /* frame record in the worker's frame ring
-			       * (weir_frame_ring_data); meaningless when
-			       * frame_len is 0 */
-	uint16_t payload_cap; /* bytes of payload copied into payload[] */
+	uint32_t rule_index;	/* index into the rule set that matched */
+	uint32_t generation;	/* of that rule set (low 32 bits): with
+				 * rule_index, names the rule's text */
+	uint32_t match_end;	/* payload offset just past the first match */
+	uint32_t wire_len;	/* packet length on the wire */
+	uint32_t payload_len;	/* full L4 payload length */
+	uint32_t frame_pos;	/* frame record in the worker's frame ring
+				 * (weir_frame_ring_data); meaningless when
+				 * frame_len is 0 */
+	uint16_t payload_cap;	/* bytes of payload copied into payload[] */
 	uint16_t worker;
 	uint16_t port;
 	uint16_t queue;
-	uint16_t vlan[2];     /* outer, inner; 0 = absent */
-	uint16_t sport;       /* host byte order */
+	uint16_t vlan[2]; /* outer, inner; 0 = absent */
+	uint16_t sport;	  /* host byte order */
 	uint16_t dport;
-	uint16_t frame_len;   /* bytes of the captured frame, 0 = none */
+	uint16_t frame_len; /* bytes of the captured frame, 0 = none */
 	uint8_t n_vlan;
-	uint8_t ip_version;   /* 4 or 6 */
-	uint8_t proto;        /* IPPROTO_* */
+	uint8_t ip_version; /* 4 or 6 */
+	uint8_t proto;	    /* IPPROTO_* */
 	uint8_t pad_;
-	uint8_t src[16];      /* IPv4 uses the first 4 bytes, network order */
+	uint8_t src[16]; /* IPv4 uses the first 4 bytes, network order */
 	uint8_t dst[16];
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
 	uint8_t pad2_[2];
@@ -102,15 +102,15 @@ struct weir_frame {
  */
 struct weir_frame_ring {
 	/* producer (the worker) */
-	uint32_t head;          /* bytes ever reserved */
-	uint32_t tail_seen;     /* the consumer's tail at the last look */
+	uint32_t head;	    /* bytes ever reserved */
+	uint32_t tail_seen; /* the consumer's tail at the last look */
 	uint8_t pad0_[56];
 	/* consumer (the emitter) */
-	_Atomic uint32_t tail;  /* bytes released: release-stored by the
-				 * emitter, acquire-loaded by the worker */
+	_Atomic uint32_t tail; /* bytes released: release-stored by the
+				* emitter, acquire-loaded by the worker */
 	uint8_t pad1_[60];
 	/* constant */
-	uint32_t size;          /* bytes, a power of two */
+	uint32_t size; /* bytes, a power of two */
 	uint32_t mask;
 	uint8_t *data;
 };
@@ -143,8 +143,7 @@ weir_frame_rec_size(uint32_t len)
  * Thread: the ring's producer only; no lock, no allocation.
  */
 static inline int
-weir_frame_ring_put(struct weir_frame_ring *fr, const uint8_t *data, uint32_t len,
-		    uint32_t *pos)
+weir_frame_ring_put(struct weir_frame_ring *fr, const uint8_t *data, uint32_t len, uint32_t *pos)
 {
 	uint32_t need = weir_frame_rec_size(len);
 	uint32_t off = fr->head & fr->mask;
@@ -194,7 +193,7 @@ struct weir_text {
 /* What the formatter needs about the rule: the emitter fills it from the
  * event (gid, priority) and its rule text (app/emitter.h). */
 struct weir_event_rule {
-	const char *action;    /* "allowed" (alert) */
+	const char *action; /* "allowed" (alert) */
 	uint32_t gid;
 	const char *signature; /* msg, or the pattern for signature-format rules */
 	const char *category;  /* may be "" */

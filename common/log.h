@@ -18,10 +18,10 @@
 extern int weir_logtype_app;
 extern int weir_logtype_capture;
 extern int weir_logtype_sink;
-extern int weir_logtype_ctl; /* stats socket, telemetry, metrics (app/ctl.c) */
+extern int weir_logtype_ctl;   /* stats socket, telemetry, metrics (app/ctl.c) */
 extern int weir_logtype_rules; /* rule reload (app/reload.c) */
 
-#define WEIR_LOG(level, module, fmt, ...)                                                   \
+#define WEIR_LOG(level, module, fmt, ...)                                                          \
 	rte_log(RTE_LOG_##level, weir_logtype_##module, "weir: " fmt "\n", ##__VA_ARGS__)
 
 #endif /* WEIR_LOG_H */

@@ -40,14 +40,10 @@ static const struct {
 	uint16_t linktype;
 	const char *name;
 } g_capture_linktypes[] = {
-	{WEIR_L2_ETH, 1, "EN10MB"},
-	{WEIR_L2_RAW, 101, "RAW"},
-	{WEIR_L2_IPV4, 228, "IPV4"},
-	{WEIR_L2_IPV6, 229, "IPV6"},
-	{WEIR_L2_SLL, 113, "LINUX_SLL"},
-	{WEIR_L2_SLL2, 276, "LINUX_SLL2"},
-	{WEIR_L2_NULL, 0, "NULL"},
-	{WEIR_L2_LOOP, 108, "LOOP"},
+	{WEIR_L2_ETH, 1, "EN10MB"},	 {WEIR_L2_RAW, 101, "RAW"},
+	{WEIR_L2_IPV4, 228, "IPV4"},	 {WEIR_L2_IPV6, 229, "IPV6"},
+	{WEIR_L2_SLL, 113, "LINUX_SLL"}, {WEIR_L2_SLL2, 276, "LINUX_SLL2"},
+	{WEIR_L2_NULL, 0, "NULL"},	 {WEIR_L2_LOOP, 108, "LOOP"},
 };
 
 #define CAPTURE_N_LINKTYPES (sizeof(g_capture_linktypes) / sizeof(g_capture_linktypes[0]))

@@ -14,22 +14,22 @@
 
 #include "counters.h" /* WEIR_PORT_COUNTERS */
 
-#define WEIR_BURST 32 /* packets per rx burst, as in DPDK's examples */
-#define WEIR_MAX_QUEUES 64
-#define WEIR_MAX_PORTS 8 /* ports (interfaces) one weir captures at once */
-#define WEIR_PORT_NAME_MAX 64
+#define WEIR_BURST	     32 /* packets per rx burst, as in DPDK's examples */
+#define WEIR_MAX_QUEUES	     64
+#define WEIR_MAX_PORTS	     8 /* ports (interfaces) one weir captures at once */
+#define WEIR_PORT_NAME_MAX   64
 #define WEIR_PORT_XSTATS_MAX 16 /* driver-specific counters in weir_port_stats */
 
 /* Link-layer framing of the bytes a driver hands over. */
 enum weir_l2 {
 	WEIR_L2_ETH = 0, /* Ethernet II, optional 802.1Q / 802.1ad tags */
-	WEIR_L2_RAW,     /* raw IPv4 or IPv6, version from the first nibble */
-	WEIR_L2_IPV4,    /* raw IPv4 only (LINKTYPE_IPV4) */
-	WEIR_L2_IPV6,    /* raw IPv6 only (LINKTYPE_IPV6) */
-	WEIR_L2_SLL,     /* Linux cooked capture v1 (16-byte header) */
-	WEIR_L2_SLL2,    /* Linux cooked capture v2 (20-byte header) */
-	WEIR_L2_NULL,    /* BSD loopback, 4-byte family in host byte order */
-	WEIR_L2_LOOP,    /* OpenBSD loopback, 4-byte family in network order */
+	WEIR_L2_RAW,	 /* raw IPv4 or IPv6, version from the first nibble */
+	WEIR_L2_IPV4,	 /* raw IPv4 only (LINKTYPE_IPV4) */
+	WEIR_L2_IPV6,	 /* raw IPv6 only (LINKTYPE_IPV6) */
+	WEIR_L2_SLL,	 /* Linux cooked capture v1 (16-byte header) */
+	WEIR_L2_SLL2,	 /* Linux cooked capture v2 (20-byte header) */
+	WEIR_L2_NULL,	 /* BSD loopback, 4-byte family in host byte order */
+	WEIR_L2_LOOP,	 /* OpenBSD loopback, 4-byte family in network order */
 };
 
 /*
@@ -60,10 +60,10 @@ const char *weir_l2_names(void);
  */
 struct weir_pkt {
 	const uint8_t *data;
-	uint32_t len;      /* bytes readable at data (capture length) */
+	uint32_t len;	   /* bytes readable at data (capture length) */
 	uint32_t wire_len; /* length on the wire (>= len) */
-	uint64_t ts_ns;    /* capture timestamp, ns since the Unix epoch */
-	void *handle;      /* driver cookie (an mbuf for dpdk) */
+	uint64_t ts_ns;	   /* capture timestamp, ns since the Unix epoch */
+	void *handle;	   /* driver cookie (an mbuf for dpdk) */
 };
 
 /*
@@ -99,11 +99,11 @@ weir_tsc_clock_ns(const struct weir_tsc_clock *clk, uint64_t tsc)
 #define WEIR_PORT_DECLARE_COUNTER(name, doc) uint64_t name;
 struct weir_port_stats {
 	WEIR_PORT_COUNTERS(WEIR_PORT_DECLARE_COUNTER)
-	char error[256];          /* why the source ended early, "" = it did not */
+	char error[256]; /* why the source ended early, "" = it did not */
 	/* Driver-specific counters (afxdp: XDP verdicts, socket ring stats),
 	 * printed by name after the common ones. Names starting with drop_
 	 * are losses, like the fields above. */
-	char mode[64];            /* how the port runs ("native xdp, copy"), "" = n/a */
+	char mode[64]; /* how the port runs ("native xdp, copy"), "" = n/a */
 	unsigned int n_xstats;
 	struct {
 		const char *name; /* static string */
@@ -116,7 +116,7 @@ struct weir_port_conf {
 	uint16_t n_queues;     /* one per worker */
 	uint16_t rx_desc;      /* descriptors per rx queue */
 	uint32_t mempool_size; /* mbufs in the port's pool */
-	int socket_id;         /* NUMA socket for rings and pools */
+	int socket_id;	       /* NUMA socket for rings and pools */
 	const void *drv_conf;  /* driver-specific options (afxdp: struct
 				* weir_afxdp_conf), NULL = the driver's defaults */
 };
@@ -128,11 +128,11 @@ struct weir_rxq;
 struct weir_port {
 	const struct weir_capture_ops *ops;
 	char name[WEIR_PORT_NAME_MAX]; /* as shown in events' in_iface */
-	uint16_t id;                   /* weir's port index */
+	uint16_t id;		       /* weir's port index */
 	uint16_t n_queues;
-	enum weir_l2 l2;               /* framing of every packet of this port */
-	bool offline;                  /* queues end (eof) instead of waiting */
-	void *priv;                    /* driver state */
+	enum weir_l2 l2; /* framing of every packet of this port */
+	bool offline;	 /* queues end (eof) instead of waiting */
+	void *priv;	 /* driver state */
 	struct weir_rxq *rxq[WEIR_MAX_QUEUES];
 };
 
@@ -148,7 +148,7 @@ struct weir_rxq {
 	/* fields below are accessed in the data plane (hot) */
 	weir_rx_burst_t rx_burst;
 	weir_release_t release;
-	void *priv;         /* driver's queue state */
+	void *priv; /* driver's queue state */
 	struct weir_port *port;
 	uint16_t queue_id;
 	enum weir_l2 l2;

@@ -55,15 +55,15 @@ struct sink_rec {
 };
 
 struct weir_sink_queue {
-	struct rte_ring *full;  /* emitter -> thread */
-	struct rte_ring *free;  /* thread -> emitter */
+	struct rte_ring *full; /* emitter -> thread */
+	struct rte_ring *free; /* thread -> emitter */
 	char *pool;
 	size_t rec_size;
-	size_t frame_off;       /* of the frame in a record, 0 = no frame */
-	size_t text_off;        /* of the text in a record, 0 = no text */
+	size_t frame_off; /* of the frame in a record, 0 = no frame */
+	size_t text_off;  /* of the text in a record, 0 = no text */
 	size_t text_max;
 	unsigned int size;
-	int wake_fd;            /* eventfd */
+	int wake_fd; /* eventfd */
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool sleeping;
@@ -71,7 +71,7 @@ struct weir_sink_queue {
 	atomic_bool reopen;
 	pthread_mutex_t reopen_mu;
 	pthread_cond_t reopen_cv;
-	unsigned int reopen_gen;  /* bumped by the thread after each reopen */
+	unsigned int reopen_gen; /* bumped by the thread after each reopen */
 	int reopen_rc;
 	/* emitter side, single writer */
 	uint64_t enqueued;
@@ -128,8 +128,8 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	memset(&s->st, 0, sizeof(s->st));
 	snprintf(s->target, sizeof(s->target), "%s",
 		 conf->topic != NULL && conf->topic[0] != '\0' ? conf->topic
-		 : conf->path != NULL			  ? conf->path
-							  : "");
+		 : conf->path != NULL			       ? conf->path
+							       : "");
 	rc = ops->open(s, conf);
 	if (rc < 0) {
 		/* Leave nothing that weir_sink_close() would act on. */
@@ -208,13 +208,12 @@ sink_drain_batch(struct weir_sink *s, struct weir_sink_queue *q)
 static void
 sink_sleep(struct weir_sink *s, struct weir_sink_queue *q)
 {
-	struct pollfd pfd = { .fd = q->wake_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = q->wake_fd, .events = POLLIN};
 	uint64_t v;
 
 	atomic_store(&q->sleeping, true);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (rte_ring_count(q->full) == 0 && !atomic_load(&q->stop) &&
-	    !atomic_load(&q->reopen)) {
+	if (rte_ring_count(q->full) == 0 && !atomic_load(&q->stop) && !atomic_load(&q->reopen)) {
 		if (s->ops->idle != NULL)
 			s->ops->idle(s, q->wake_fd, WEIR_SINK_IDLE_MS);
 		else

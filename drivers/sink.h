@@ -52,13 +52,13 @@
 #include "counters.h" /* WEIR_SINK_COUNTERS */
 #include "event.h"
 
-#define WEIR_SINK_BATCH 64         /* records per write() from the sink thread */
-#define WEIR_SINK_IDLE_MS 100      /* longest idle wait: housekeeping period */
-#define WEIR_SINK_MAX_IFACES 8
+#define WEIR_SINK_BATCH		 64  /* records per write() from the sink thread */
+#define WEIR_SINK_IDLE_MS	 100 /* longest idle wait: housekeeping period */
+#define WEIR_SINK_MAX_IFACES	 8
 #define WEIR_SINK_REOPEN_WAIT_MS 2000 /* a reopen is an open(2): fast or broken */
 
 /* What a sink reads from each queued event (ops->flags). */
-#define WEIR_SINK_F_TEXT 0x1  /* the formatted JSON line */
+#define WEIR_SINK_F_TEXT  0x1 /* the formatted JSON line */
 #define WEIR_SINK_F_FRAME 0x2 /* the frame (write's @p frame; else that is NULL) */
 
 /* An interface the events may name (ev->port indexes this). */
@@ -82,22 +82,22 @@ struct weir_sink_conf {
 	 * slot), 0 = unknown. jsonl with buffer_size 0: a buffer of two such
 	 * lines, at least 64 KiB, so that every line fits. */
 	size_t text_max;
-	bool fsync;       /* jsonl: fsync(2) after each flush that wrote */
-	uint32_t mode;    /* unix: socket file mode */
+	bool fsync;	  /* jsonl: fsync(2) after each flush that wrote */
+	uint32_t mode;	  /* unix: socket file mode */
 	const char *host; /* kafka: client.id suffix */
 	/* kafka */
 	const char *brokers;
 	const char *topic;
-	const char *key;          /* "flow" | "src_ip" | "none" */
-	const char *compression;  /* none | gzip | snappy | lz4 | zstd */
-	const char *acks;         /* all | 1 | 0 */
+	const char *key;	 /* "flow" | "src_ip" | "none" */
+	const char *compression; /* none | gzip | snappy | lz4 | zstd */
+	const char *acks;	 /* all | 1 | 0 */
 	bool idempotence;
 	const char *const *properties; /* "name=value" passed to librdkafka */
 	unsigned int n_properties;
 	uint32_t flush_timeout_ms;
 	/* pcap */
 	uint32_t snaplen;
-	uint64_t max_bytes;       /* rotate past this file size, 0 = never */
+	uint64_t max_bytes; /* rotate past this file size, 0 = never */
 	const struct weir_sink_iface *ifaces;
 	unsigned int n_ifaces;
 	/* optional: open() writes the reason for a failure in words here
@@ -146,9 +146,8 @@ struct weir_sink_ops {
 	int (*reopen)(struct weir_sink *s); /* optional: log rotation */
 	/* the sink's thread (or the caller, when not started); @p frame is
 	 * NULL unless flags has WEIR_SINK_F_FRAME, see weir_sink_write() */
-	int (*write)(struct weir_sink *s, const struct weir_event *ev,
-		     const struct weir_text *json, const struct weir_frame *frame,
-		     unsigned int n);
+	int (*write)(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
+		     const struct weir_frame *frame, unsigned int n);
 	int (*flush)(struct weir_sink *s);
 	/* optional: wait up to @p timeout_ms for @p wake_fd to become readable
 	 * or for the sink's own I/O, doing its housekeeping (accept, delivery

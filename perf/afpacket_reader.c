@@ -30,7 +30,7 @@
 #include "rules.h"
 
 #define RD_BATCH 32
-#define RD_SNAP 2048
+#define RD_SNAP	 2048
 
 struct rd_ctx {
 	uint32_t *seen; /* per rule: sequence number of the last packet it alerted on */
@@ -110,7 +110,8 @@ main(int argc, char **argv)
 	if (weir_diags_init(&ds, 16) < 0)
 		return 1;
 	rs = weir_ruleset_load(rules, n_rules, &ropts, &ds);
-	if (rs == NULL || weir_ruleset_sole_db(rs) == NULL || hs_clone_scratch(rs->scratch_proto, &scratch) != HS_SUCCESS) {
+	if (rs == NULL || weir_ruleset_sole_db(rs) == NULL ||
+	    hs_clone_scratch(rs->scratch_proto, &scratch) != HS_SUCCESS) {
 		fprintf(stderr, "afpacket-reader: rules: cannot load\n");
 		return 1;
 	}
@@ -148,9 +149,10 @@ main(int argc, char **argv)
 			uint32_t len = msgs[i].msg_len < RD_SNAP ? msgs[i].msg_len : RD_SNAP;
 
 			ctx.seq++;
-			if (weir_decode(bufs[i], len, WEIR_L2_ETH, &d) == WEIR_DEC_OK && d.payload_len > 0)
-				hs_scan(weir_ruleset_sole_db(rs), (const char *)d.payload, d.payload_len, 0, scratch,
-					rd_on_match, &ctx);
+			if (weir_decode(bufs[i], len, WEIR_L2_ETH, &d) == WEIR_DEC_OK &&
+			    d.payload_len > 0)
+				hs_scan(weir_ruleset_sole_db(rs), (const char *)d.payload,
+					d.payload_len, 0, scratch, rd_on_match, &ctx);
 		}
 		pkts += (uint64_t)n;
 	}

@@ -29,17 +29,17 @@
 /* All scanned payloads, back to back. */
 struct bench_payloads {
 	struct bench_bytes b;
-	uint64_t rx;              /* packets read */
-	uint64_t skipped;         /* not TCP/UDP, fragments, malformed */
+	uint64_t rx;	  /* packets read */
+	uint64_t skipped; /* not TCP/UDP, fragments, malformed */
 };
 
 /* The database under test, whichever way it was built. */
 struct bench_db {
 	hs_database_t *db;
 	hs_scratch_t *scratch;
-	uint32_t *sid;            /* Hyperscan expression id -> signature id */
+	uint32_t *sid; /* Hyperscan expression id -> signature id */
 	unsigned int n;
-	struct weir_ruleset *rs;  /* set when weir's loader built it */
+	struct weir_ruleset *rs; /* set when weir's loader built it */
 	double compile_ms;
 };
 
@@ -123,8 +123,8 @@ bench_db_free(struct bench_db *b)
 
 /* The timed callback: count, nothing else, and never stop the scan. */
 static int
-bench_on_match(unsigned int id, unsigned long long from, unsigned long long to,
-	       unsigned int flags, void *ctx)
+bench_on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	       void *ctx)
 {
 	(void)id;
 	(void)from;
@@ -136,9 +136,9 @@ bench_on_match(unsigned int id, unsigned long long from, unsigned long long to,
 
 /* The checking callback: one alert per packet and rule, as weir counts. */
 struct bench_check {
-	uint64_t pkt;             /* current packet, 1-based */
-	uint64_t *last;           /* per expression id: last packet that alerted */
-	uint64_t *alerts;         /* per expression id */
+	uint64_t pkt;	  /* current packet, 1-based */
+	uint64_t *last;	  /* per expression id: last packet that alerted */
+	uint64_t *alerts; /* per expression id */
 };
 
 static int
@@ -216,8 +216,9 @@ bench_check(const struct bench_db *b, const struct bench_payloads *ps, const cha
 	for (i = 0; i < b->n; i++) {
 		if (want[i] == c.alerts[i])
 			continue;
-		fprintf(stderr, "bench-hs: signature %" PRIu32 ": %" PRIu64 " alerts, want %" PRIu64
-			"\n", b->sid[i], c.alerts[i], want[i]);
+		fprintf(stderr,
+			"bench-hs: signature %" PRIu32 ": %" PRIu64 " alerts, want %" PRIu64 "\n",
+			b->sid[i], c.alerts[i], want[i]);
 		bad++;
 	}
 	rc = bad ? 1 : 0;
@@ -231,15 +232,14 @@ out:
 static void
 bench_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: bench-hs -r CAPTURE.pcap -S RULES.sigs [-S ...] [-t SECONDS]\n"
-		"                [-e EXPECTED.tsv]\n"
-		"\n"
-		"  -r FILE     Ethernet pcap; the TCP/UDP payloads weir would scan are kept\n"
-		"  -S FILE     signature file (ID:/regex/flags), may repeat\n"
-		"  -t SECONDS  how long to scan, in full passes over the capture (default 5)\n"
-		"  -e FILE     first check alerts per rule against weir-gen's expected.tsv;\n"
-		"              exit 1 on any difference\n");
+	fprintf(f, "usage: bench-hs -r CAPTURE.pcap -S RULES.sigs [-S ...] [-t SECONDS]\n"
+		   "                [-e EXPECTED.tsv]\n"
+		   "\n"
+		   "  -r FILE     Ethernet pcap; the TCP/UDP payloads weir would scan are kept\n"
+		   "  -S FILE     signature file (ID:/regex/flags), may repeat\n"
+		   "  -t SECONDS  how long to scan, in full passes over the capture (default 5)\n"
+		   "  -e FILE     first check alerts per rule against weir-gen's expected.tsv;\n"
+		   "              exit 1 on any difference\n");
 }
 
 int

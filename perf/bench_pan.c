@@ -43,7 +43,7 @@
 #include "rules_int.h"
 
 #define BENCH_MAX_MATCH 256 /* per payload; a payload of 64 KiB holds fewer */
-#define BENCH_MAX_LEN 65536
+#define BENCH_MAX_LEN	65536
 /*
  * A pass of b is ~40x shorter than one of a, so one preemption on a shared
  * machine skews it far more: b runs this many timed passes per pass of a,
@@ -74,7 +74,7 @@ static const char *const bench_exprs[] = {
 /* All payloads back to back. */
 struct bench_payloads {
 	struct bench_bytes b;
-	uint64_t planted;  /* Luhn-valid cards written where they must be found */
+	uint64_t planted; /* Luhn-valid cards written where they must be found */
 	uint64_t digits;
 };
 
@@ -97,9 +97,9 @@ struct bench_hs_ctx {
 	size_t len;
 	uint32_t payload;
 	uint64_t found;
-	uint64_t sum;             /* of starts, so the work cannot be elided */
-	struct bench_hits *hits;  /* NULL while timing */
-	unsigned int plain_id;    /* the regex that owns numbers without separators */
+	uint64_t sum;		 /* of starts, so the work cannot be elided */
+	struct bench_hits *hits; /* NULL while timing */
+	unsigned int plain_id;	 /* the regex that owns numbers without separators */
 };
 
 struct bench_rng {
@@ -135,11 +135,10 @@ static const struct {
 	const char *prefix;
 	unsigned int len;
 } bench_brands[] = {
-	{ "4", 16 }, { "4", 16 }, { "4", 16 }, { "4", 13 }, { "4", 19 },
-	{ "51", 16 }, { "53", 16 }, { "55", 16 }, { "2221", 16 }, { "2720", 16 },
-	{ "34", 15 }, { "37", 15 }, { "6011", 16 }, { "645", 16 }, { "65", 16 },
-	{ "36", 14 }, { "305", 14 }, { "38", 14 }, { "3530", 16 }, { "3589", 16 },
-	{ "62", 16 }, { "62", 19 }, { "50", 16 }, { "57", 16 }, { "67", 18 },
+	{"4", 16},  {"4", 16},	  {"4", 16},	{"4", 13},  {"4", 19},	  {"51", 16},	{"53", 16},
+	{"55", 16}, {"2221", 16}, {"2720", 16}, {"34", 15}, {"37", 15},	  {"6011", 16}, {"645", 16},
+	{"65", 16}, {"36", 14},	  {"305", 14},	{"38", 14}, {"3530", 16}, {"3589", 16}, {"62", 16},
+	{"62", 19}, {"50", 16},	  {"57", 16},	{"67", 18},
 };
 
 #define BENCH_N_BRANDS (sizeof(bench_brands) / sizeof(bench_brands[0]))
@@ -210,18 +209,20 @@ bench_record(struct bench_rng *r, char *out, size_t cap)
 	planted = bench_card_text(r, card, sizeof(card));
 	switch (kind) {
 	case 0:
-		snprintf(out, cap,
-			 "{\"txn_id\":%012" PRIu64 ",\"ts\":\"2026-%02u-%02uT%02u:%02u:%02u.%03uZ\","
-			 "\"epoch_ms\":17%011" PRIu64 ",\"amount\":\"%u.%02u\",\"currency\":\"978\","
-			 "\"mcc\":\"%04u\",\"terminal\":\"%08u\",\"stan\":\"%06u\",\"rrn\":\"%012" PRIu64
-			 "\",\"acct\":\"%020" PRIu64 "\",\"pan\":\"%s\",\"exp\":\"%02u/%02u\","
-			 "\"auth\":\"%06u\",\"phone\":\"+49 30 %04u %04u\"}\n",
-			 id, mo, dd, hh, mi, ss, bench_below(r, 1000),
-			 bench_rand(r) % UINT64_C(100000000000), bench_below(r, 100000),
-			 bench_below(r, 100), bench_below(r, 10000), bench_below(r, 100000000),
-			 bench_below(r, 1000000), bench_rand(r) % UINT64_C(1000000000000),
-			 bench_rand(r) % UINT64_C(10000000000000000000), card, mo, 26 + dd % 5,
-			 bench_below(r, 1000000), bench_below(r, 10000), bench_below(r, 10000));
+		snprintf(
+			out, cap,
+			"{\"txn_id\":%012" PRIu64 ",\"ts\":\"2026-%02u-%02uT%02u:%02u:%02u.%03uZ\","
+			"\"epoch_ms\":17%011" PRIu64 ",\"amount\":\"%u.%02u\",\"currency\":\"978\","
+			"\"mcc\":\"%04u\",\"terminal\":\"%08u\",\"stan\":\"%06u\",\"rrn\":\"%"
+			"012" PRIu64 "\",\"acct\":\"%020" PRIu64
+			"\",\"pan\":\"%s\",\"exp\":\"%02u/%02u\","
+			"\"auth\":\"%06u\",\"phone\":\"+49 30 %04u %04u\"}\n",
+			id, mo, dd, hh, mi, ss, bench_below(r, 1000),
+			bench_rand(r) % UINT64_C(100000000000), bench_below(r, 100000),
+			bench_below(r, 100), bench_below(r, 10000), bench_below(r, 100000000),
+			bench_below(r, 1000000), bench_rand(r) % UINT64_C(1000000000000),
+			bench_rand(r) % UINT64_C(10000000000000000000), card, mo, 26 + dd % 5,
+			bench_below(r, 1000000), bench_below(r, 10000), bench_below(r, 10000));
 		break;
 	case 1:
 		/* ISO 8583-like: field=value, numeric fields zero-padded */
@@ -229,15 +230,17 @@ bench_record(struct bench_rng *r, char *out, size_t cap)
 			 "MTI=0200 F2=%s F3=000000 F4=%012u F7=%02u%02u%02u%02u%02u F11=%06u "
 			 "F12=%02u%02u%02u F13=%02u%02u F22=051 F32=%011" PRIu64 " F37=%012" PRIu64
 			 " F41=%08u F42=%015" PRIu64 " F49=978 F102=%019" PRIu64 "\n",
-			 card, bench_below(r, 10000000), mo, dd, hh, mi, ss, bench_below(r, 1000000),
-			 hh, mi, ss, mo, dd, bench_rand(r) % UINT64_C(100000000000),
+			 card, bench_below(r, 10000000), mo, dd, hh, mi, ss,
+			 bench_below(r, 1000000), hh, mi, ss, mo, dd,
+			 bench_rand(r) % UINT64_C(100000000000),
 			 bench_rand(r) % UINT64_C(1000000000000), bench_below(r, 100000000),
 			 bench_rand(r) % UINT64_C(1000000000000000),
 			 bench_rand(r) % UINT64_C(10000000000000000000));
 		break;
 	default:
 		/* settlement CSV */
-		snprintf(out, cap, "%012" PRIu64 ",2026-%02u-%02u %02u:%02u:%02u,%u.%02u,%s,%04u,%08u,%u\n",
+		snprintf(out, cap,
+			 "%012" PRIu64 ",2026-%02u-%02u %02u:%02u:%02u,%u.%02u,%s,%04u,%08u,%u\n",
 			 id, mo, dd, hh, mi, ss, bench_below(r, 100000), bench_below(r, 100), card,
 			 bench_below(r, 10000), bench_below(r, 100000000), bench_below(r, 1000));
 		break;
@@ -263,7 +266,10 @@ bench_soup(struct bench_rng *r, char *out, size_t len)
 		if (mode == 0)
 			out[i] = x < 85 ? (char)('0' + x % 10) : x < 93 ? ' ' : x < 98 ? '-' : 'x';
 		else if (mode == 1)
-			out[i] = x < 70 ? card[i % 16] : x < 80 ? ' ' : x < 90 ? '-' : (char)('0' + x % 10);
+			out[i] = x < 70	  ? card[i % 16]
+				 : x < 80 ? ' '
+				 : x < 90 ? '-'
+					  : (char)('0' + x % 10);
 		else
 			out[i] = "0123456789 -x"[x % 13];
 	}
@@ -272,7 +278,7 @@ bench_soup(struct bench_rng *r, char *out, size_t len)
 static int
 bench_generate(struct bench_payloads *ps, size_t n, size_t target, uint64_t seed, bool soup)
 {
-	struct bench_rng r = { .s = seed * UINT64_C(0x9E3779B97F4A7C15) + 1 };
+	struct bench_rng r = {.s = seed * UINT64_C(0x9E3779B97F4A7C15) + 1};
 	char rec[1024];
 	size_t i, k;
 
@@ -315,9 +321,9 @@ bench_prefix_ok(const uint8_t *d)
 	unsigned int p3 = p2 * 10 + (unsigned int)(d[2] - '0');
 	unsigned int p4 = p3 * 10 + (unsigned int)(d[3] - '0');
 
-	return d[0] == '4' || d[0] == '6' || (p2 >= 50 && p2 <= 58) ||
-	       (p4 >= 2221 && p4 <= 2720) || p2 == 34 || (p2 >= 36 && p2 <= 39) ||
-	       (p3 >= 300 && p3 <= 305) || (p4 >= 3528 && p4 <= 3589);
+	return d[0] == '4' || d[0] == '6' || (p2 >= 50 && p2 <= 58) || (p4 >= 2221 && p4 <= 2720) ||
+	       p2 == 34 || (p2 >= 36 && p2 <= 39) || (p3 >= 300 && p3 <= 305) ||
+	       (p4 >= 3528 && p4 <= 3589);
 }
 
 /*
@@ -375,7 +381,7 @@ bench_hs_on_match(unsigned int id, unsigned long long from, unsigned long long t
 			h->v = v;
 			h->cap = cap;
 		}
-		h->v[h->n++] = (struct bench_hit){ x->payload, (uint32_t)s, (uint32_t)e };
+		h->v[h->n++] = (struct bench_hit){x->payload, (uint32_t)s, (uint32_t)e};
 	}
 	return 0;
 }
@@ -410,8 +416,7 @@ bench_hs_pass(const struct bench_payloads *ps, const hs_database_t *db, hs_scrat
 		x->data = ps->b.data + ps->b.off[i];
 		x->len = ps->b.off[i + 1] - ps->b.off[i];
 		x->payload = (uint32_t)i;
-		err = hs_scan(db, (const char *)x->data, (unsigned int)x->len, 0, scratch,
-			      cb, x);
+		err = hs_scan(db, (const char *)x->data, (unsigned int)x->len, 0, scratch, cb, x);
 		if (err != HS_SUCCESS) {
 			fprintf(stderr, "bench-pan: hs_scan failed: %d\n", err);
 			return -EIO;
@@ -431,8 +436,8 @@ bench_pan_pass(const struct bench_payloads *ps, uint64_t *found, uint64_t *sum,
 
 	for (i = 0; i < ps->b.n; i++) {
 		const uint8_t *data = ps->b.data + ps->b.off[i];
-		unsigned int n = weir_pan_scan(data, ps->b.off[i + 1] - ps->b.off[i], m,
-					       BENCH_MAX_MATCH);
+		unsigned int n =
+			weir_pan_scan(data, ps->b.off[i + 1] - ps->b.off[i], m, BENCH_MAX_MATCH);
 		unsigned int k;
 
 		if (n > BENCH_MAX_MATCH) {
@@ -454,7 +459,7 @@ bench_pan_pass(const struct bench_payloads *ps, uint64_t *found, uint64_t *sum,
 				hits->v = v;
 				hits->cap = cap;
 			}
-			hits->v[hits->n++] = (struct bench_hit){ (uint32_t)i, m[k].start, m[k].end };
+			hits->v[hits->n++] = (struct bench_hit){(uint32_t)i, m[k].start, m[k].end};
 		}
 	}
 	return 0;
@@ -484,8 +489,9 @@ bench_print_hit(const char *who, const struct bench_payloads *ps, const struct b
 	size_t lo = h->start > 8 ? h->start - 8 : 0;
 	size_t hi = h->end + 8 < plen ? h->end + 8 : plen;
 
-	fprintf(stderr, "  %s: payload %" PRIu32 " [%" PRIu32 ", %" PRIu32 ") \"%.*s\" in \"%.*s\"\n",
-		who, h->payload, h->start, h->end, (int)(h->end - h->start), (const char *)p + h->start,
+	fprintf(stderr,
+		"  %s: payload %" PRIu32 " [%" PRIu32 ", %" PRIu32 ") \"%.*s\" in \"%.*s\"\n", who,
+		h->payload, h->start, h->end, (int)(h->end - h->start), (const char *)p + h->start,
 		(int)(hi - lo), (const char *)p + lo);
 }
 
@@ -542,14 +548,14 @@ bench_usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	struct bench_payloads ps = { 0 };
-	struct bench_hits ha = { 0 }, hb = { 0 };
-	struct bench_hs_ctx x = { 0 };
+	struct bench_payloads ps = {0};
+	struct bench_hits ha = {0}, hb = {0};
+	struct bench_hs_ctx x = {0};
 	hs_database_t *db = NULL;
 	hs_scratch_t *scratch = NULL;
 	hs_compile_error_t *cerr = NULL;
-	unsigned int ids[3] = { BENCH_RE_PLAIN, BENCH_RE_SPACE, BENCH_RE_DASH };
-	unsigned int flags[3] = { HS_FLAG_SOM_LEFTMOST, HS_FLAG_SOM_LEFTMOST, HS_FLAG_SOM_LEFTMOST };
+	unsigned int ids[3] = {BENCH_RE_PLAIN, BENCH_RE_SPACE, BENCH_RE_DASH};
+	unsigned int flags[3] = {HS_FLAG_SOM_LEFTMOST, HS_FLAG_SOM_LEFTMOST, HS_FLAG_SOM_LEFTMOST};
 	const char *exprs[3];
 	unsigned long n_payloads = 20000, target = 1024, iters = 20, seed = 1, k;
 	unsigned int n_exprs = 3;
@@ -633,9 +639,8 @@ main(int argc, char **argv)
 	if (bench_hs_pass(&ps, db, scratch, bench_hs_on_match, &x) != 0 ||
 	    bench_pan_pass(&ps, &found_b, &sum_b, &hb) != 0)
 		goto out;
-	printf("bench-pan: %lu payloads, %zu bytes (%.1f%% digits), %u regexes, %s\n",
-	       n_payloads, ps.b.len, 100.0 * (double)ps.digits / (double)ps.b.len, n_exprs,
-	       hs_version());
+	printf("bench-pan: %lu payloads, %zu bytes (%.1f%% digits), %u regexes, %s\n", n_payloads,
+	       ps.b.len, 100.0 * (double)ps.digits / (double)ps.b.len, n_exprs, hs_version());
 	printf("  planted_pans: %" PRIu64 "\n", ps.planted);
 	printf("  found_hs: %zu\n", ha.n);
 	printf("  found_pan: %zu\n", hb.n);
@@ -660,7 +665,7 @@ main(int argc, char **argv)
 	x.hits = NULL;
 	for (k = 0; k < iters; k++) {
 		uint64_t fb, sb;
-		struct bench_hs_ctx x0 = { 0 };
+		struct bench_hs_ctx x0 = {0};
 		unsigned int r;
 
 		x.found = 0;
@@ -696,7 +701,8 @@ main(int argc, char **argv)
 	printf("  b_pan_mbps: %.1f (min %.1f, max %.1f; %lu passes)\n",
 	       rb[iters * BENCH_B_REPS / 2], rb[0], rb[iters * BENCH_B_REPS - 1],
 	       iters * BENCH_B_REPS);
-	printf("  ratio_b_a: %.2f (of the medians)\n", rb[iters * BENCH_B_REPS / 2] / ra[iters / 2]);
+	printf("  ratio_b_a: %.2f (of the medians)\n",
+	       rb[iters * BENCH_B_REPS / 2] / ra[iters / 2]);
 	rc = 0;
 out:
 	free(ra);

@@ -62,23 +62,23 @@ static const char *const br_name[BR_N] = {"raw", "grp", "weir"};
 
 /* The capture, decoded once: frames back to back and one view each. */
 struct br_pkts {
-	struct bench_bytes frames;    /* as read; frames.n of them */
+	struct bench_bytes frames; /* as read; frames.n of them */
 	struct weir_decoded *dec;
-	struct weir_scan_pkt *v;      /* what both paths scan */
-	size_t n_scan;                /* views */
-	uint64_t payload_bytes;       /* per pass */
-	uint64_t skipped;             /* fragments, malformed, non-IP */
+	struct weir_scan_pkt *v; /* what both paths scan */
+	size_t n_scan;		 /* views */
+	uint64_t payload_bytes;	 /* per pass */
+	uint64_t skipped;	 /* fragments, malformed, non-IP */
 };
 
 /* The one-database baseline. */
 struct br_base {
 	hs_database_t *db;
 	hs_scratch_t *scratch;
-	uint8_t *comb;            /* per rule: compiled as a logical combination */
+	uint8_t *comb; /* per rule: compiled as a logical combination */
 	unsigned int n_comb;
 	unsigned int n_one_chain; /* plans weir_compile_one_chain cut to one chain */
-	unsigned int n_always;    /* plans left with no expression (`always`) */
-	unsigned int n_inexact;   /* plans whose candidates weir confirms */
+	unsigned int n_always;	  /* plans left with no expression (`always`) */
+	unsigned int n_inexact;	  /* plans whose candidates weir confirms */
 	unsigned int n_expr;
 	size_t db_bytes;
 	double compile_s;
@@ -142,7 +142,7 @@ br_pclass(uint8_t proto)
 static int
 br_read_pcap(const char *path, struct br_pkts *ps, uint64_t **ts_out)
 {
-	struct br_reader rd = { .ps = ps };
+	struct br_reader rd = {.ps = ps};
 	uint64_t *ts;
 	size_t n, i;
 	int rc;
@@ -164,7 +164,8 @@ br_read_pcap(const char *path, struct br_pkts *ps, uint64_t **ts_out)
 		enum weir_decode_res dr;
 
 		dr = weir_decode(ps->frames.data + ps->frames.off[i],
-				 (uint32_t)(ps->frames.off[i + 1] - ps->frames.off[i]), WEIR_L2_ETH, d);
+				 (uint32_t)(ps->frames.off[i + 1] - ps->frames.off[i]), WEIR_L2_ETH,
+				 d);
 		if (dr == WEIR_DEC_OK) {
 			sp->pclass = br_pclass(d->proto);
 			sp->payload = d->payload;
@@ -208,10 +209,10 @@ struct br_exprs {
 	const char **expr;
 	unsigned int *flags, *ids;
 	const hs_expr_ext_t **ext;
-	char **own;                   /* strings to free */
+	char **own; /* strings to free */
 	unsigned int n, cap, n_own;
-	hs_expr_ext_t *ext_store;     /* each expression's ext, by value */
-	uint8_t *has_ext;             /* ext[i] = &ext_store[i] once all grew */
+	hs_expr_ext_t *ext_store; /* each expression's ext, by value */
+	uint8_t *has_ext;	  /* ext[i] = &ext_store[i] once all grew */
 };
 
 static int
@@ -223,12 +224,12 @@ br_exprs_grow(struct br_exprs *x, unsigned int extra)
 		return 0;
 	while (cap < x->n + extra)
 		cap = cap ? cap * 2 : 1024;
-#define BR_GROW(f)                                                         \
-	do {                                                               \
-		void *p_ = realloc((void *)x->f, cap * sizeof(*x->f));     \
-		if (p_ == NULL)                                            \
-			return -ENOMEM;                                    \
-		x->f = p_;                                                 \
+#define BR_GROW(f)                                                                                 \
+	do {                                                                                       \
+		void *p_ = realloc((void *)x->f, cap * sizeof(*x->f));                             \
+		if (p_ == NULL)                                                                    \
+			return -ENOMEM;                                                            \
+		x->f = p_;                                                                         \
 	} while (0)
 	BR_GROW(expr);
 	BR_GROW(flags);
@@ -360,13 +361,14 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		return -ENOMEM;
 	for (i = 0; i < n_paths; i++) {
 		if (br_is_suri(paths[i]))
-			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags) != 0 ?
-				     -EINVAL :
-				     0;
+			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags) != 0
+				     ? -EINVAL
+				     : 0;
 		else
 			rc = weir_rules_parse_sig_file(paths[i], &sig, &diags);
 		if (rc < 0) {
-			fprintf(stderr, "bench-rules: baseline: %s does not parse again\n", paths[i]);
+			fprintf(stderr, "bench-rules: baseline: %s does not parse again\n",
+				paths[i]);
 			goto out;
 		}
 	}
@@ -395,8 +397,8 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		weir_compile_dsize_depth(&suri.v[i]);
 		rc = weir_hs_plan_build(&suri.v[i], &plan, ebuf, sizeof(ebuf), &col);
 		if (rc < 0) {
-			fprintf(stderr, "bench-rules: baseline: sid %" PRIu32 ": %s\n", suri.v[i].sid,
-				ebuf);
+			fprintf(stderr, "bench-rules: baseline: sid %" PRIu32 ": %s\n",
+				suri.v[i].sid, ebuf);
 			goto out;
 		}
 		n_sub = plan.n_sub;
@@ -428,8 +430,9 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 				   &cerr);
 	b->compile_s = bench_now() - t0;
 	if (err != HS_SUCCESS) {
-		fprintf(stderr, "bench-rules: baseline: hs_compile_ext_multi of %u expressions: %s\n",
-			x.n, cerr ? cerr->message : "failed");
+		fprintf(stderr,
+			"bench-rules: baseline: hs_compile_ext_multi of %u expressions: %s\n", x.n,
+			cerr ? cerr->message : "failed");
 		hs_free_compile_error(cerr);
 		rc = -EINVAL;
 		goto out;
@@ -486,8 +489,8 @@ struct br_run {
 	const struct br_base *base;
 	hs_scratch_t *grp_scratch;
 	const struct br_pkts *ps;
-	uint64_t matches[BR_N];  /* raw/grp: Hyperscan callbacks; weir: alerts */
-	uint64_t packets[BR_N];  /* packets each path handled, all passes */
+	uint64_t matches[BR_N]; /* raw/grp: Hyperscan callbacks; weir: alerts */
+	uint64_t packets[BR_N]; /* packets each path handled, all passes */
 	uint64_t errors;
 };
 
@@ -525,8 +528,8 @@ br_pass(struct br_run *r, int path)
 				const struct weir_rgroup *g = &rs->groups[gl[i]];
 
 				if (g->db != NULL && p->len > 0 &&
-				    hs_scan(g->db, (const char *)p->payload, p->len, 0, r->grp_scratch,
-					    br_count_cb, &m) != HS_SUCCESS)
+				    hs_scan(g->db, (const char *)p->payload, p->len, 0,
+					    r->grp_scratch, br_count_cb, &m) != HS_SUCCESS)
 					errs++;
 			}
 		}
@@ -563,8 +566,7 @@ br_rule_index(const void *ctx, unsigned long sid)
  * @return 0 when they agree, 1 when not, -errno on error.
  */
 static int
-br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *path,
-	 uint64_t *total)
+br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *path, uint64_t *total)
 {
 	struct br_check c;
 	uint64_t *want = NULL;
@@ -596,9 +598,11 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 		if (want[i] == c.alerts[i])
 			continue;
 		if (shown++ < 20)
-			fprintf(stderr, "bench-rules: sid %" PRIu32 " (%s:%u): %" PRIu64
-				" alerts, want %" PRIu64 "\n", rs->rules[i].sid, rs->rules[i].file,
-				rs->rules[i].line, c.alerts[i], want[i]);
+			fprintf(stderr,
+				"bench-rules: sid %" PRIu32 " (%s:%u): %" PRIu64
+				" alerts, want %" PRIu64 "\n",
+				rs->rules[i].sid, rs->rules[i].file, rs->rules[i].line, c.alerts[i],
+				want[i]);
 		bad++;
 	}
 	rc = bad ? 1 : 0;
@@ -669,8 +673,9 @@ br_grp_stats(const struct weir_ruleset *rs, const struct br_base *b, const struc
 			per_group[rs->rules[i].group]++;
 	for (k = 0; k < ps->n_scan; k++) {
 		const struct weir_scan_pkt *p = &ps->v[k];
-		const uint16_t *gl = p->pclass < 2 ? &rs->glists[rs->port_glist[p->pclass][p->dport]] :
-						      &rs->glists[rs->class_glist[p->pclass]];
+		const uint16_t *gl = p->pclass < 2
+					     ? &rs->glists[rs->port_glist[p->pclass][p->dport]]
+					     : &rs->glists[rs->class_glist[p->pclass]];
 
 		for (i = 1; i <= gl[0]; i++) {
 			const struct weir_rgroup *g = &rs->groups[gl[i]];
@@ -969,8 +974,8 @@ main(int argc, char **argv)
 		br_stats(gbps[i], reps, &g, &glo, &ghi);
 		for (rep = 0; rep < reps; rep++)
 			tot += (double)done[i][rep];
-		printf("  %s_mpps: %.3f\n  %s_mpps_min: %.3f\n  %s_mpps_max: %.3f\n", br_name[i], med,
-		       br_name[i], lo, br_name[i], hi);
+		printf("  %s_mpps: %.3f\n  %s_mpps_min: %.3f\n  %s_mpps_max: %.3f\n", br_name[i],
+		       med, br_name[i], lo, br_name[i], hi);
 		printf("  %s_gbps: %.3f\n", br_name[i], g);
 		printf("  %s_packets: %" PRIu64 "\n", br_name[i], run.packets[i]);
 		printf("  %s_%s_per_pass: %.0f\n", br_name[i], i == BR_WEIR ? "alerts" : "matches",
@@ -1002,8 +1007,9 @@ main(int argc, char **argv)
 		for (rep = 0; rep < reps; rep++)
 			tot += done[i][rep];
 		if (run.packets[i] != tot * ps.n_scan) {
-			fprintf(stderr, "bench-rules: %s handled %" PRIu64 " packets, want %" PRIu64
-				"\n", br_name[i], run.packets[i], tot * ps.n_scan);
+			fprintf(stderr,
+				"bench-rules: %s handled %" PRIu64 " packets, want %" PRIu64 "\n",
+				br_name[i], run.packets[i], tot * ps.n_scan);
 			goto out;
 		}
 	}

@@ -87,18 +87,18 @@ struct weir_sid_slot;
 struct weir_sid_index {
 	struct weir_sid_slot *slots;
 	unsigned int cap; /* power of two, or 0 */
-	unsigned int n;   /* list entries the index covers */
+	unsigned int n;	  /* list entries the index covers */
 };
 
 /* One rule of the signature format as parsed (the parse stage's rule for
  * that format; the list owns every string). */
 struct weir_sig_rule {
-	uint32_t sid;         /* the signature ID */
+	uint32_t sid; /* the signature ID */
 	uint32_t rev;
 	unsigned int hs_flags; /* HS_FLAG_* as written; the compiler adds SINGLEMATCH */
-	char *pattern;        /* regex text without delimiters */
-	char *text;           /* "/pattern/flags{ext}" as written, for events */
-	char *file;           /* source file (owned) */
+	char *pattern;	       /* regex text without delimiters */
+	char *text;	       /* "/pattern/flags{ext}" as written, for events */
+	char *file;	       /* source file (owned) */
 	unsigned int line;
 	/* hs_expr_ext, when the line had {key=value,...} */
 	int has_ext;
@@ -155,10 +155,10 @@ enum weir_pclass {
 	WEIR_PCLASS_N,
 };
 
-#define WEIR_RT_EXACT    0x1u /* Hyperscan's match decides the payload part */
-#define WEIR_RT_HEADER   0x2u /* addresses/ports/dsize to check on a match */
-#define WEIR_RT_THRESH   0x4u /* threshold or detection_filter */
-#define WEIR_RT_PASS     0x8u /* action pass */
+#define WEIR_RT_EXACT  0x1u /* Hyperscan's match decides the payload part */
+#define WEIR_RT_HEADER 0x2u /* addresses/ports/dsize to check on a match */
+#define WEIR_RT_THRESH 0x4u /* threshold or detection_filter */
+#define WEIR_RT_PASS   0x8u /* action pass */
 
 struct weir_suri_rule;
 struct weir_suri_rule_list;
@@ -171,16 +171,16 @@ struct weir_sprog;
  */
 struct weir_rt_rule {
 	uint32_t sid, rev, gid;
-	uint32_t priority;     /* 1 = highest; EVE severity */
-	uint8_t protos;        /* bit (1 << WEIR_PCLASS_*) per class it applies to */
-	uint8_t flags;         /* WEIR_RT_* */
-	uint16_t group;        /* index of the group (database) holding it */
-	const struct weir_suri_rule *sr;  /* header, dsize, thresholds; NULL for
-					 the signature format */
-	struct weir_sprog *prog;      /* confirm step; NULL when exact */
-	const char *signature; /* EVE alert.signature: msg, or the pattern as
-				  written; at most WEIR_RULE_SIG_MAX bytes */
-	const char *category;  /* classtype description, "" when none */
+	uint32_t priority;		 /* 1 = highest; EVE severity */
+	uint8_t protos;			 /* bit (1 << WEIR_PCLASS_*) per class it applies to */
+	uint8_t flags;			 /* WEIR_RT_* */
+	uint16_t group;			 /* index of the group (database) holding it */
+	const struct weir_suri_rule *sr; /* header, dsize, thresholds; NULL for
+					the signature format */
+	struct weir_sprog *prog;	 /* confirm step; NULL when exact */
+	const char *signature;		 /* EVE alert.signature: msg, or the pattern as
+					    written; at most WEIR_RULE_SIG_MAX bytes */
+	const char *category;		 /* classtype description, "" when none */
 	const char *file;
 	unsigned int line;
 };
@@ -190,15 +190,15 @@ struct weir_rt_rule {
 
 /* One Hyperscan database: the rules of one protocol and port group. */
 struct weir_rgroup {
-	hs_database_t *db;     /* NULL when every rule of it is `always` */
-	uint32_t *always;      /* rules evaluated for every packet of the group */
+	hs_database_t *db; /* NULL when every rule of it is `always` */
+	uint32_t *always;  /* rules evaluated for every packet of the group */
 	unsigned int n_always;
 	unsigned int n_rules;
-	uint8_t protos;        /* WEIR_PCLASS_* bits */
-	char ports[64];        /* destination-port group as text, "any" */
+	uint8_t protos; /* WEIR_PCLASS_* bits */
+	char ports[64]; /* destination-port group as text, "any" */
 	size_t db_bytes;
-	int from_cache;        /* loaded from the on-disk cache */
-	int cache_rebuilt;     /* its cache entry was corrupt or stale */
+	int from_cache;	   /* loaded from the on-disk cache */
+	int cache_rebuilt; /* its cache entry was corrupt or stale */
 };
 
 /* Per worker state owned by a rule set (sized at build for n_workers;
@@ -217,19 +217,19 @@ struct weir_ruleset {
 	struct weir_rgroup *groups;
 	unsigned int n_groups;
 	/* dispatch: glist offsets into glists (count, then group ids) */
-	uint16_t *port_glist[2]; /* TCP, UDP: 65536 entries each */
+	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */
 	uint16_t *glists;
 	hs_scratch_t *scratch_proto; /* valid for every group; NULL = no db */
 	struct weir_rs_worker *w;
 	unsigned int n_workers;
-	_Atomic uint8_t *disabled;   /* per rule: 1 = matches dropped */
-	size_t db_bytes;             /* all groups */
+	_Atomic uint8_t *disabled; /* per rule: 1 = matches dropped */
+	size_t db_bytes;	   /* all groups */
 	double compile_ms;
-	unsigned int n_from_cache;   /* groups loaded from the cache */
+	unsigned int n_from_cache;    /* groups loaded from the cache */
 	unsigned int n_cache_rebuilt; /* groups whose cache entry was refused */
-	unsigned int n_skipped;      /* rules skipped (skip_invalid) */
-	uint64_t generation;         /* set by whoever publishes it */
+	unsigned int n_skipped;	      /* rules skipped (skip_invalid) */
+	uint64_t generation;	      /* set by whoever publishes it */
 	/* owned storage: the parsed lists the run-time rules point into */
 	struct weir_sig_rule_list *own_sig;
 	struct weir_suri_rule_list *own_suri;
@@ -237,11 +237,11 @@ struct weir_ruleset {
 
 /* Options for weir_ruleset_build() / weir_ruleset_load(). */
 struct weir_ruleset_opts {
-	int skip_invalid;     /* drop bad rules (each reported) instead of failing */
+	int skip_invalid;		   /* drop bad rules (each reported) instead of failing */
 	const struct weir_rule_vars *vars; /* address/port variables; NULL =
 					      Suricata's defaults */
-	const char *cache_dir;  /* compiled-database cache, NULL = none */
-	unsigned int n_workers; /* per-worker state to allocate (0 = 1) */
+	const char *cache_dir;		   /* compiled-database cache, NULL = none */
+	unsigned int n_workers;		   /* per-worker state to allocate (0 = 1) */
 };
 
 /**
@@ -285,11 +285,11 @@ void weir_ruleset_free(struct weir_ruleset *rs);
 struct weir_scan_pkt {
 	const uint8_t *payload;
 	uint32_t len;
-	uint8_t pclass;       /* enum weir_pclass */
-	uint8_t ip_version;   /* 4 or 6 */
+	uint8_t pclass;	    /* enum weir_pclass */
+	uint8_t ip_version; /* 4 or 6 */
 	uint16_t sport, dport;
 	const uint8_t *src, *dst; /* IPv4: first 4 bytes */
-	uint64_t ts_ns;       /* packet time, for thresholds */
+	uint64_t ts_ns;		  /* packet time, for thresholds */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the
@@ -298,11 +298,11 @@ typedef void (*weir_alert_fn)(void *ctx, uint32_t rule_idx, uint32_t match_end);
 
 /* What one weir_ruleset_scan() call did. */
 struct weir_scan_res {
-	uint32_t alerts;      /* alerts raised (fn calls) */
-	uint8_t evaluated;    /* some group applied to the packet */
-	uint8_t scan_error;   /* hs_scan failed (counted by the caller) */
-	uint8_t passed;       /* a pass rule matched: alerts suppressed */
-	uint32_t suppressed;  /* alerts withheld by pass or thresholds */
+	uint32_t alerts;     /* alerts raised (fn calls) */
+	uint8_t evaluated;   /* some group applied to the packet */
+	uint8_t scan_error;  /* hs_scan failed (counted by the caller) */
+	uint8_t passed;	     /* a pass rule matched: alerts suppressed */
+	uint32_t suppressed; /* alerts withheld by pass or thresholds */
 };
 
 /**

@@ -75,10 +75,10 @@ compile_hs_errno(hs_error_t err)
 struct cr {
 	struct weir_hs_plan plan;
 	int is_sig;
-	int dead;                    /* refused: in no group */
-	struct weir_portset gports;  /* grouping ports (not owned unless own_gports) */
+	int dead;		    /* refused: in no group */
+	struct weir_portset gports; /* grouping ports (not owned unless own_gports) */
 	int own_gports;
-	char *sig;                   /* owned alert.signature text */
+	char *sig; /* owned alert.signature text */
 };
 
 struct cbuild {
@@ -342,8 +342,7 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 		pin = compile_pinned(e);
 		/* exact over prefilter, then unpinned over pinned, then the
 		 * most literal bytes */
-		if (best == UINT32_MAX || (best_pf && !pf) ||
-		    (best_pf == pf && best_pin && !pin) ||
+		if (best == UINT32_MAX || (best_pf && !pf) || (best_pf == pf && best_pin && !pin) ||
 		    (best_pf == pf && best_pin == pin && score > best_score)) {
 			best = i;
 			best_score = score;
@@ -518,8 +517,8 @@ compile_compact(struct cbuild *b)
 struct cgroup {
 	uint8_t protos;
 	const struct weir_portset *ports; /* NULL = any */
-	unsigned int n;                   /* rules */
-	int merged_into;                  /* -1, or the group that took it */
+	unsigned int n;			  /* rules */
+	int merged_into;		  /* -1, or the group that took it */
 };
 
 static int
@@ -548,8 +547,8 @@ compile_ports_text(const struct weir_portset *p, char *buf, size_t len)
 		if (p->r[i].lo == p->r[i].hi)
 			o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", p->r[i].lo);
 		else
-			o += (size_t)snprintf(buf + o, len - o, "%s%u:%u", i ? "," : "",
-					      p->r[i].lo, p->r[i].hi);
+			o += (size_t)snprintf(buf + o, len - o, "%s%u:%u", i ? "," : "", p->r[i].lo,
+					      p->r[i].hi);
 	}
 	if (o < len && p->n > 1)
 		snprintf(buf + o, len - o, "]");
@@ -605,7 +604,7 @@ compile_group(struct cbuild *b, struct cgroup **out)
 					goto out;
 				g = ng;
 			}
-			g[n] = (struct cgroup){ .protos = protos, .ports = p, .merged_into = -1 };
+			g[n] = (struct cgroup){.protos = protos, .ports = p, .merged_into = -1};
 			n_port += p != NULL;
 			n++;
 		}
@@ -646,7 +645,7 @@ compile_group(struct cbuild *b, struct cgroup **out)
 					break;
 			if (a == n) {
 				/* cap keeps room: at most one new group per class set */
-				g[n] = (struct cgroup){ .protos = src->protos, .merged_into = -1 };
+				g[n] = (struct cgroup){.protos = src->protos, .merged_into = -1};
 				n++;
 			}
 			src->merged_into = (int)a;
@@ -734,10 +733,9 @@ compile_collect(struct cbuild *b, unsigned int gi, struct cexprs *x)
 }
 
 static int
-compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
-		 struct weir_rgroup *grp)
+compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir, struct weir_rgroup *grp)
 {
-	struct cexprs x = { 0 };
+	struct cexprs x = {0};
 	unsigned int cap = 0, i;
 	int rc = 0;
 
@@ -777,8 +775,8 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir,
 				grp->cache_rebuilt = 1;
 			rc = 0;
 		}
-		err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_BLOCK,
-					   NULL, &grp->db, &cerr);
+		err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_BLOCK, NULL,
+					   &grp->db, &cerr);
 		if (err == HS_SUCCESS) {
 			if (have_key)
 				(void)weir_dbcache_store(cache_dir, &key, grp->db);
@@ -1053,8 +1051,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	}
 	for (i = 0; i < rs->n_rules; i++)
 		if (!b->cr[i].dead && b->cr[i].plan.n_sub == 0)
-			rs->groups[rs->rules[i].group].always[rs->groups[rs->rules[i].group]
-								  .n_always++] = i;
+			rs->groups[rs->rules[i].group]
+				.always[rs->groups[rs->rules[i].group].n_always++] = i;
 	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);
 	if (rc < 0)
 		goto err;
@@ -1068,8 +1066,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		goto err;
 	rs->n_skipped = b->refused;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rs->compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	rs->compile_ms =
+		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	/* The companions go; the rt rules keep their strings via own_*. */
 	for (i = 0; i < b->n; i++) {
 		rs->rules[i].signature = b->cr[i].sig;
@@ -1136,7 +1134,7 @@ weir_compile_lists(struct weir_sig_rule_list *sig, struct weir_suri_rule_list *s
 		   const struct weir_ruleset_opts *opts, struct weir_diags *diags,
 		   unsigned int parse_bad)
 {
-	struct cbuild b = { 0 };
+	struct cbuild b = {0};
 	struct weir_sig_rule_list *ls;
 	struct weir_suri_rule_list *lu;
 	struct weir_ruleset *rs;

@@ -44,7 +44,7 @@
  * most SHS_REPEAT_BUDGET in bounds; past either limit a gap loses its
  * bounds and the plan becomes a superset.
  */
-#define SHS_REPEAT_MAX 32767
+#define SHS_REPEAT_MAX	  32767
 #define SHS_REPEAT_BUDGET 65535
 
 /*
@@ -54,7 +54,7 @@
  * the bytes cut off widen the next gap, so what follows stays in place.
  * SHS_GAP_CHARS is the most one gap takes: "^[\s\S]{32767,32767}".
  */
-#define SHS_EXPR_MAX 16000
+#define SHS_EXPR_MAX  16000
 #define SHS_GAP_CHARS 24
 /* Kept free after a content inside a chain, for the pieces after it. */
 #define SHS_CHAIN_RESERVE 256
@@ -73,13 +73,13 @@ struct shs_str {
 /* The chain being built. */
 struct shs_chain {
 	bool open;
-	bool anchored;   /* the head's start is bounded from payload start */
+	bool anchored;	 /* the head's start is bounded from payload start */
 	int64_t head_lo; /* head start >= head_lo */
 	int64_t head_hi; /* head start <= head_hi; < 0: unbounded */
 	const struct weir_item *head;
 	unsigned int n_items;
-	int64_t budget;  /* repeat bound units left */
-	int64_t cut;     /* bytes of the last content left out (too long) */
+	int64_t budget;	   /* repeat bound units left */
+	int64_t cut;	   /* bytes of the last content left out (too long) */
 	struct shs_str re; /* regex so far, once n_items > 1 */
 };
 
@@ -285,8 +285,7 @@ shs_emit_gap(struct shs_ctx *c, struct shs_str *b, int64_t lo, int64_t hi, bool 
 
 /* Append a sub; takes @p expr (malloc'd) whatever happens. */
 static int
-shs_push(struct shs_ctx *c, char *expr, unsigned int flags, const hs_expr_ext_t *ext,
-	 bool negated)
+shs_push(struct shs_ctx *c, char *expr, unsigned int flags, const hs_expr_ext_t *ext, bool negated)
 {
 	struct weir_hs_plan *p = c->plan;
 	struct weir_hs_expr *e;
@@ -379,7 +378,7 @@ shs_chain_close(struct shs_ctx *c, bool negated)
 	ch->open = false;
 	memset(&ext, 0, sizeof(ext));
 	if (ch->n_items == 1) {
-		struct shs_str b = { 0 };
+		struct shs_str b = {0};
 		uint32_t n;
 
 		n = shs_emit_content(&b, ch->head, SHS_EXPR_MAX);
@@ -528,7 +527,7 @@ shs_pcre_flags(uint32_t f)
 static char *
 shs_pcre_text(const struct weir_item *it)
 {
-	struct shs_str b = { 0 };
+	struct shs_str b = {0};
 
 	if (it->pcre_flags & WEIR_PCRE_X)
 		shs_str_addz(&b, "(?x)");

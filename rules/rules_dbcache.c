@@ -42,11 +42,11 @@
 
 #include "rules_int.h"
 
-#define DBC_MAGIC "WEIRHSDB"
-#define DBC_FORMAT 1u
-#define DBC_HDR_LEN 88u
-#define DBC_SUFFIX ".hsdb"
-#define DBC_DIR_MODE 0750
+#define DBC_MAGIC     "WEIRHSDB"
+#define DBC_FORMAT    1u
+#define DBC_HDR_LEN   88u
+#define DBC_SUFFIX    ".hsdb"
+#define DBC_DIR_MODE  0750
 #define DBC_FILE_MODE 0640
 /* Domain tag of the key, so the digest cannot stand for anything else. */
 #define DBC_KEY_TAG "weir-hs-dbkey-v1"
@@ -169,10 +169,9 @@ dbc_key_fields(EVP_MD_CTX *md, const char *const *exprs, const unsigned int *fla
 }
 
 int
-weir_dbkey_compute(const char *const *exprs, const unsigned int *flags,
-		   const unsigned int *ids, const hs_expr_ext_t *const *ext,
-		   unsigned int n, unsigned int mode, const char *weir_compiler_version,
-		   struct weir_dbkey *out)
+weir_dbkey_compute(const char *const *exprs, const unsigned int *flags, const unsigned int *ids,
+		   const hs_expr_ext_t *const *ext, unsigned int n, unsigned int mode,
+		   const char *weir_compiler_version, struct weir_dbkey *out)
 {
 	unsigned int i, len = 0;
 	EVP_MD_CTX *md;
@@ -190,8 +189,8 @@ weir_dbkey_compute(const char *const *exprs, const unsigned int *flags,
 	rc = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 	if (rc == 0)
 		rc = dbc_key_fields(md, exprs, flags, ids, ext, n, mode, weir_compiler_version);
-	if (rc == 0 && (EVP_DigestFinal_ex(md, out->sha256, &len) != 1 ||
-			len != sizeof(out->sha256)))
+	if (rc == 0 &&
+	    (EVP_DigestFinal_ex(md, out->sha256, &len) != 1 || len != sizeof(out->sha256)))
 		rc = -EIO;
 	EVP_MD_CTX_free(md);
 	if (rc != 0)
@@ -211,9 +210,8 @@ dbc_sha256(const void *p, size_t len, uint8_t *out)
 	md = EVP_MD_CTX_new();
 	if (md == NULL)
 		return -ENOMEM;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, p, len) != 1 || EVP_DigestFinal_ex(md, out, &olen) != 1 ||
-	    olen != 32)
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(md, p, len) != 1 ||
+	    EVP_DigestFinal_ex(md, out, &olen) != 1 || olen != 32)
 		rc = -EIO;
 	EVP_MD_CTX_free(md);
 	return rc;
@@ -502,8 +500,8 @@ dbc_fsync_dir(const char *dir)
 }
 
 static int
-dbc_write_entry(const char *dir, const char *path, const struct weir_dbkey *key,
-		const char *bytes, size_t len)
+dbc_write_entry(const char *dir, const char *path, const struct weir_dbkey *key, const char *bytes,
+		size_t len)
 {
 	uint8_t hdr[DBC_HDR_LEN];
 	struct dbc_header h;

@@ -133,8 +133,7 @@ void weir_portset_free(struct weir_portset *s);
 
 /** Does @p s contain the address? @p ip_version 4 (addr[0..3]) or 6.
  *  Thread: any (workers: per packet). Binary search, no allocation. */
-bool weir_addrset_has(const struct weir_addrset *s, unsigned int ip_version,
-		      const uint8_t *addr);
+bool weir_addrset_has(const struct weir_addrset *s, unsigned int ip_version, const uint8_t *addr);
 
 /** Does @p s contain @p port? Thread: any (workers: per packet). */
 bool weir_portset_has(const struct weir_portset *s, uint16_t port);
@@ -174,29 +173,29 @@ enum weir_item_kind {
  */
 struct weir_item {
 	enum weir_item_kind kind;
-	bool negated;      /* content:!"..." or pcre:!"/../" */
-	bool nocase;       /* content */
+	bool negated;	   /* content:!"..." or pcre:!"/../" */
+	bool nocase;	   /* content */
 	bool fast_pattern; /* accepted, no effect on semantics */
-	bool relative;     /* content: has_distance || has_within; pcre: R */
+	bool relative;	   /* content: has_distance || has_within; pcre: R */
 	bool has_offset, has_depth, has_distance, has_within;
-	int32_t offset;    /* >= 0 */
-	int32_t depth;     /* >= 1, >= content length */
-	int32_t distance;  /* may be negative */
-	int32_t within;    /* >= 1, >= content length */
-	bool luhn;         /* match must contain a Luhn-valid digit run */
-	uint8_t *bytes;    /* content, escapes and |hex| decoded */
+	int32_t offset;	  /* >= 0 */
+	int32_t depth;	  /* >= 1, >= content length */
+	int32_t distance; /* may be negative */
+	int32_t within;	  /* >= 1, >= content length */
+	bool luhn;	  /* match must contain a Luhn-valid digit run */
+	uint8_t *bytes;	  /* content, escapes and |hex| decoded */
 	uint32_t len;
-	char *pcre;        /* pcre pattern without delimiters (NUL terminated) */
+	char *pcre;	     /* pcre pattern without delimiters (NUL terminated) */
 	uint32_t pcre_flags; /* WEIR_PCRE_* */
-	unsigned int col;  /* 1-based column of the keyword, for diagnostics */
+	unsigned int col;    /* 1-based column of the keyword, for diagnostics */
 };
 
 enum weir_dsize_op {
 	WEIR_DSIZE_NONE = 0,
-	WEIR_DSIZE_EQ,    /* dsize:N */
-	WEIR_DSIZE_NE,    /* dsize:!N */
-	WEIR_DSIZE_LT,    /* dsize:<N */
-	WEIR_DSIZE_GT,    /* dsize:>N */
+	WEIR_DSIZE_EQ,	  /* dsize:N */
+	WEIR_DSIZE_NE,	  /* dsize:!N */
+	WEIR_DSIZE_LT,	  /* dsize:<N */
+	WEIR_DSIZE_GT,	  /* dsize:>N */
 	WEIR_DSIZE_RANGE, /* dsize:A<>B  (A < size < B, as Suricata) */
 };
 
@@ -210,9 +209,9 @@ enum weir_thresh_type {
 
 struct weir_thresh_spec {
 	enum weir_thresh_type type;
-	bool by_dst;       /* track by_dst; by_src otherwise */
-	uint32_t count;    /* >= 1 */
-	uint32_t seconds;  /* >= 1 */
+	bool by_dst;	  /* track by_dst; by_src otherwise */
+	uint32_t count;	  /* >= 1 */
+	uint32_t seconds; /* >= 1 */
 };
 
 struct weir_suri_rule {
@@ -220,23 +219,23 @@ struct weir_suri_rule {
 	enum weir_rproto proto;
 	struct weir_addrset src, dst;
 	struct weir_portset sport, dport;
-	bool bidir;        /* <> */
+	bool bidir;		/* <> */
 	uint32_t sid, rev, gid; /* rev and gid default to 1 */
-	char *msg;         /* "" when absent */
-	char *classtype;   /* NULL when absent */
-	uint32_t priority; /* priority keyword, else the classtype's, else 3 */
-	char *metadata;    /* "k v, k v" as written (all metadata keywords
-			      joined by ", "), NULL when absent */
-	char *reference;   /* same for reference */
+	char *msg;		/* "" when absent */
+	char *classtype;	/* NULL when absent */
+	uint32_t priority;	/* priority keyword, else the classtype's, else 3 */
+	char *metadata;		/* "k v, k v" as written (all metadata keywords
+				   joined by ", "), NULL when absent */
+	char *reference;	/* same for reference */
 	struct weir_item *items;
 	unsigned int n_items;
 	enum weir_dsize_op dsize_op;
 	uint32_t dsize_lo, dsize_hi; /* EQ/NE/LT/GT use dsize_lo */
 	struct weir_thresh_spec threshold;
 	struct weir_thresh_spec detection_filter;
-	char *file;        /* owned */
+	char *file; /* owned */
 	unsigned int line;
-	char *text;        /* the rule as written (joined continuation lines) */
+	char *text; /* the rule as written (joined continuation lines) */
 };
 
 struct weir_suri_rule_list {
@@ -256,13 +255,13 @@ struct weir_suri_rule_list {
  * Thread: control.
  */
 int weir_rules_parse_suri_file(const char *path, const struct weir_rule_vars *vars,
-			 struct weir_suri_rule_list *out, struct weir_diags *diags);
+			       struct weir_suri_rule_list *out, struct weir_diags *diags);
 
 /** Parse one rule text (no trailing newline). @return 0, or -EINVAL with one
  *  diagnostic added (the rule is not appended). */
 int weir_rules_parse_suri_rule(const char *file, unsigned int line, const char *text,
-			 const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
-			 struct weir_diags *diags);
+			       const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
+			       struct weir_diags *diags);
 
 /** Free what @p r owns (not @p r: rules live by value in a list) and zero
  *  it; the list form frees every rule and the array (both NULL safe).
@@ -278,8 +277,8 @@ unsigned int weir_classtype_priority(const char *classtype, const char **descrip
 /* ---- match: the `pan` scanner and Luhn (rules_pan.c) ---------------- */
 
 struct weir_pan_match {
-	uint32_t start;  /* offset of the first digit */
-	uint32_t end;    /* offset just past the last digit */
+	uint32_t start; /* offset of the first digit */
+	uint32_t end;	/* offset just past the last digit */
 	uint8_t n_digits;
 };
 
@@ -307,12 +306,12 @@ bool weir_luhn_in(const uint8_t *data, size_t len);
 
 /* One Hyperscan expression of a plan. */
 struct weir_hs_expr {
-	char *expr;        /* NUL-terminated, for hs_compile_ext_multi */
+	char *expr;	    /* NUL-terminated, for hs_compile_ext_multi */
 	unsigned int flags; /* HS_FLAG_*: DOTALL etc., PREFILTER when used;
 			       never SINGLEMATCH/QUIET (the compiler adds) */
 	bool has_ext;
 	hs_expr_ext_t ext; /* min_offset/max_offset bounds */
-	bool negated;      /* appears negated in the combination */
+	bool negated;	   /* appears negated in the combination */
 };
 
 /*
@@ -325,12 +324,12 @@ struct weir_hs_expr {
 struct weir_hs_plan {
 	struct weir_hs_expr *sub;
 	unsigned int n_sub; /* 0 when `always` */
-	bool exact;   /* true: a plan match is exactly the payload conditions;
-			 false: candidates must be confirmed by weir_sprog_match */
-	bool always;  /* nothing Hyperscan can look for (no items, only
-			 negated items, only pan): the rule is a candidate for
-			 every packet of its group, confirmed by weir_sprog_match
-			 when it has items */
+	bool exact;	    /* true: a plan match is exactly the payload conditions;
+			       false: candidates must be confirmed by weir_sprog_match */
+	bool always;	    /* nothing Hyperscan can look for (no items, only
+			       negated items, only pan): the rule is a candidate for
+			       every packet of its group, confirmed by weir_sprog_match
+			       when it has items */
 };
 
 /**
@@ -347,8 +346,8 @@ void weir_hs_plan_free(struct weir_hs_plan *p);
 /* ---- the confirm step: built by rules_compile_confirm.c, run per
  *      packet by rules_match_confirm.c -------------------------------- */
 
-struct weir_sprog;      /* one rule's items, pcre2 patterns compiled */
-struct weir_match_ctx;  /* per worker: pcre2 match data, pan cache */
+struct weir_sprog;     /* one rule's items, pcre2 patterns compiled */
+struct weir_match_ctx; /* per worker: pcre2 match data, pan cache */
 
 /** Compile @p r's items (PCRE2 for pcre items). @return 0, or -EINVAL with
  *  PCRE2's reason in @p err and the item's column; -ENOMEM. A rule with no
@@ -415,10 +414,9 @@ struct weir_dbkey {
  * @return 0, -EINVAL (bad arguments), -ENOMEM or -EIO (a libcrypto
  * failure). Thread: control.
  */
-int weir_dbkey_compute(const char *const *exprs, const unsigned int *flags,
-		       const unsigned int *ids, const hs_expr_ext_t *const *ext,
-		       unsigned int n, unsigned int mode, const char *weir_compiler_version,
-		       struct weir_dbkey *out);
+int weir_dbkey_compute(const char *const *exprs, const unsigned int *flags, const unsigned int *ids,
+		       const hs_expr_ext_t *const *ext, unsigned int n, unsigned int mode,
+		       const char *weir_compiler_version, struct weir_dbkey *out);
 
 /**
  * Load the database cached under @p key in directory @p dir.
@@ -441,19 +439,19 @@ int weir_dbcache_store(const char *dir, const struct weir_dbkey *key, const hs_d
  */
 struct weir_rs_worker {
 	hs_scratch_t *scratch;
-	uint32_t *seen;       /* per rule: seq of the packet that last
-				 evaluated it (one verdict per packet) */
+	uint32_t *seen; /* per rule: seq of the packet that last
+			   evaluated it (one verdict per packet) */
 	uint32_t seq;
 	uint32_t n_matched;
-	uint32_t *matched;    /* this packet's rules that matched, in order */
-	uint32_t *match_end;  /* their match offsets */
-	uint64_t *hits;       /* per rule: alerts raised (pass: matches) */
+	uint32_t *matched;	       /* this packet's rules that matched, in order */
+	uint32_t *match_end;	       /* their match offsets */
+	uint64_t *hits;		       /* per rule: alerts raised (pass: matches) */
 	struct weir_thresh_table *thr; /* NULL when no rule has a threshold */
 	struct weir_match_ctx *mctx;   /* NULL when no rule needs confirming */
 	/* what the current scan looks at */
 	const struct weir_ruleset *rs;
 	const struct weir_scan_pkt *pkt;
-	uint8_t pass;         /* a pass rule matched this packet */
+	uint8_t pass; /* a pass rule matched this packet */
 } __attribute__((aligned(64)));
 
 /* ---- compile internals (rules_compile.c) ---------------------------- */

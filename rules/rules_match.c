@@ -100,8 +100,8 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 }
 
 static int
-scan_on_match(unsigned int id, unsigned long long from, unsigned long long to,
-	      unsigned int flags, void *ctx)
+scan_on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	      void *ctx)
 {
 	struct weir_rs_worker *w = ctx;
 
@@ -150,9 +150,8 @@ scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt
 }
 
 void
-weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker,
-		  const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
-		  struct weir_scan_res *res)
+weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const struct weir_scan_pkt *p,
+		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
 {
 	struct weir_rs_worker *w = &rs->w[worker];
 	const uint16_t *gl;

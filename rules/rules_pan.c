@@ -71,7 +71,7 @@
 
 #define PAN_MIN_DIGITS 13
 #define PAN_MAX_DIGITS 19
-#define PAN_BLOCK 64 /* bytes per mask: one bit per byte in a uint64_t */
+#define PAN_BLOCK      64 /* bytes per mask: one bit per byte in a uint64_t */
 
 /* What a chain handler does with a maximal chain. */
 enum pan_mode {
@@ -86,7 +86,7 @@ struct pan_ctx {
 };
 
 /* Luhn's doubled digit with its digits summed, by digit. */
-static const uint8_t pan_luhn_double[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
+static const uint8_t pan_luhn_double[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
 
 static inline bool
 pan_is_digit(uint8_t c)
@@ -389,7 +389,7 @@ pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t le
 unsigned int
 weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_match *out, unsigned int max)
 {
-	struct pan_ctx ctx = { .out = out, .max = out != NULL ? max : 0, .n = 0 };
+	struct pan_ctx ctx = {.out = out, .max = out != NULL ? max : 0, .n = 0};
 
 	/* offsets are 32-bit: payloads are packets, far below 4 GiB */
 	if (len > UINT32_MAX)

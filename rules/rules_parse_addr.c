@@ -56,12 +56,12 @@ struct addr_set {
 };
 
 struct addr_ctx {
-	bool port;                  /* parsing a port field */
+	bool port; /* parsing a port field */
 	const struct weir_rule_vars *vars;
-	struct addr_u128 max;       /* last value of the universe */
-	const char *base;           /* the field, or the value being expanded */
-	unsigned int var_depth;     /* variables being expanded */
-	unsigned int var_off;       /* offset in the field of the outer "$" */
+	struct addr_u128 max;	/* last value of the universe */
+	const char *base;	/* the field, or the value being expanded */
+	unsigned int var_depth; /* variables being expanded */
+	unsigned int var_off;	/* offset in the field of the outer "$" */
 	const char *var_stack[ADDR_MAX_VAR_DEPTH];
 	char *err;
 	size_t errlen;
@@ -74,33 +74,33 @@ static const struct {
 	const char *value;
 } addr_defaults[] = {
 	/* suricata.yaml of Suricata 7.0, vars: address-groups */
-	{ false, "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]" },
-	{ false, "EXTERNAL_NET", "!$HOME_NET" },
-	{ false, "HTTP_SERVERS", "$HOME_NET" },
-	{ false, "SMTP_SERVERS", "$HOME_NET" },
-	{ false, "SQL_SERVERS", "$HOME_NET" },
-	{ false, "DNS_SERVERS", "$HOME_NET" },
-	{ false, "TELNET_SERVERS", "$HOME_NET" },
-	{ false, "AIM_SERVERS", "$EXTERNAL_NET" },
-	{ false, "DC_SERVERS", "$HOME_NET" },
-	{ false, "DNP3_SERVER", "$HOME_NET" },
-	{ false, "DNP3_CLIENT", "$HOME_NET" },
-	{ false, "MODBUS_CLIENT", "$HOME_NET" },
-	{ false, "MODBUS_SERVER", "$HOME_NET" },
-	{ false, "ENIP_CLIENT", "$HOME_NET" },
-	{ false, "ENIP_SERVER", "$HOME_NET" },
+	{false, "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"},
+	{false, "EXTERNAL_NET", "!$HOME_NET"},
+	{false, "HTTP_SERVERS", "$HOME_NET"},
+	{false, "SMTP_SERVERS", "$HOME_NET"},
+	{false, "SQL_SERVERS", "$HOME_NET"},
+	{false, "DNS_SERVERS", "$HOME_NET"},
+	{false, "TELNET_SERVERS", "$HOME_NET"},
+	{false, "AIM_SERVERS", "$EXTERNAL_NET"},
+	{false, "DC_SERVERS", "$HOME_NET"},
+	{false, "DNP3_SERVER", "$HOME_NET"},
+	{false, "DNP3_CLIENT", "$HOME_NET"},
+	{false, "MODBUS_CLIENT", "$HOME_NET"},
+	{false, "MODBUS_SERVER", "$HOME_NET"},
+	{false, "ENIP_CLIENT", "$HOME_NET"},
+	{false, "ENIP_SERVER", "$HOME_NET"},
 	/* vars: port-groups */
-	{ true, "HTTP_PORTS", "80" },
-	{ true, "SHELLCODE_PORTS", "!80" },
-	{ true, "ORACLE_PORTS", "1521" },
-	{ true, "SSH_PORTS", "22" },
-	{ true, "DNP3_PORTS", "20000" },
-	{ true, "MODBUS_PORTS", "502" },
-	{ true, "FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]" },
-	{ true, "FTP_PORTS", "21" },
-	{ true, "GENEVE_PORTS", "6081" },
-	{ true, "VXLAN_PORTS", "4789" },
-	{ true, "TEREDO_PORTS", "3544" },
+	{true, "HTTP_PORTS", "80"},
+	{true, "SHELLCODE_PORTS", "!80"},
+	{true, "ORACLE_PORTS", "1521"},
+	{true, "SSH_PORTS", "22"},
+	{true, "DNP3_PORTS", "20000"},
+	{true, "MODBUS_PORTS", "502"},
+	{true, "FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]"},
+	{true, "FTP_PORTS", "21"},
+	{true, "GENEVE_PORTS", "6081"},
+	{true, "VXLAN_PORTS", "4789"},
+	{true, "TEREDO_PORTS", "3544"},
 };
 
 #define ADDR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -127,8 +127,7 @@ addr_name_ok(const char *name)
 }
 
 int
-weir_rule_vars_set(struct weir_rule_vars *vars, bool is_port, const char *name,
-		   const char *value)
+weir_rule_vars_set(struct weir_rule_vars *vars, bool is_port, const char *name, const char *value)
 {
 	struct weir_rule_var *v;
 	char *nv, *nn;
@@ -241,7 +240,7 @@ addr_dec(struct addr_u128 a)
 static struct addr_u128
 addr_from_bytes(const uint8_t *b)
 {
-	struct addr_u128 a = { 0, 0 };
+	struct addr_u128 a = {0, 0};
 	unsigned int i;
 
 	for (i = 0; i < 8; i++) {
@@ -266,7 +265,7 @@ addr_to_bytes(struct addr_u128 a, uint8_t *b)
 static struct addr_u128
 addr_mask(unsigned int prefix)
 {
-	struct addr_u128 m = { 0, 0 };
+	struct addr_u128 m = {0, 0};
 
 	if (prefix == 0)
 		return m;
@@ -355,7 +354,7 @@ addr_set_normalize(struct addr_set *s)
 static int
 addr_set_complement(const struct addr_set *s, struct addr_u128 max, struct addr_set *out)
 {
-	struct addr_u128 cur = { 0, 0 };
+	struct addr_u128 cur = {0, 0};
 	unsigned int i;
 	int rc;
 
@@ -377,7 +376,7 @@ static int
 addr_set_subtract(const struct addr_set *a, const struct addr_set *b, struct addr_u128 max,
 		  struct addr_set *out)
 {
-	struct addr_set nb = { 0 };
+	struct addr_set nb = {0};
 	unsigned int i = 0, j = 0;
 	int rc;
 
@@ -404,8 +403,8 @@ addr_set_subtract(const struct addr_set *a, const struct addr_set *b, struct add
 
 /* ---- the field parser ----------------------------------------------- */
 
-static int addr_parse_elem(struct addr_ctx *c, const char **pp, struct addr_set *out,
-			   bool *neg, bool in_list, unsigned int depth);
+static int addr_parse_elem(struct addr_ctx *c, const char **pp, struct addr_set *out, bool *neg,
+			   bool in_list, unsigned int depth);
 static int addr_parse_field(struct addr_ctx *c, const char *text, struct addr_set *out,
 			    unsigned int depth);
 
@@ -420,8 +419,7 @@ addr_what(const struct addr_ctx *c)
  * offset is that of the "$" in the field, and the reason names the
  * variable whose value holds the problem.
  */
-static int
-addr_fail(struct addr_ctx *c, const char *at, int rc, const char *fmt, ...)
+static int addr_fail(struct addr_ctx *c, const char *at, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static int
@@ -615,7 +613,7 @@ static int
 addr_parse_port_token(struct addr_ctx *c, const char *tok, size_t n, struct addr_set *out)
 {
 	const char *colon = memchr(tok, ':', n);
-	struct addr_u128 lo = { 0, 0 }, hi = { 0, 0 };
+	struct addr_u128 lo = {0, 0}, hi = {0, 0};
 	uint32_t a = 0, b = 65535;
 	int len = n > ADDR_SHOW ? ADDR_SHOW : (int)n;
 	int rc;
@@ -688,9 +686,8 @@ addr_parse_var(struct addr_ctx *c, const char **pp, struct addr_set *out, unsign
 	v = addr_var_find(c->vars, name, n, c->port);
 	if (v == NULL) {
 		if (addr_var_find(c->vars, name, n, !c->port) != NULL)
-			return addr_fail(c, dollar, -EINVAL, "$%.*s is %s variable, not %s",
-					 len, name,
-					 c->port ? "an address" : "a port",
+			return addr_fail(c, dollar, -EINVAL, "$%.*s is %s variable, not %s", len,
+					 name, c->port ? "an address" : "a port",
 					 c->port ? "a port variable" : "an address variable");
 		return addr_fail(c, dollar, -EINVAL, "unknown variable $%.*s", len, name);
 	}
@@ -698,9 +695,8 @@ addr_parse_var(struct addr_ctx *c, const char **pp, struct addr_set *out, unsign
 		if (strcmp(c->var_stack[i], v->name) == 0)
 			return addr_fail(c, dollar, -EINVAL, "recursive variable $%s", v->name);
 	if (c->var_depth == ADDR_MAX_VAR_DEPTH)
-		return addr_fail(c, dollar, -EINVAL,
-				 "variables nested deeper than %d at $%s", ADDR_MAX_VAR_DEPTH,
-				 v->name);
+		return addr_fail(c, dollar, -EINVAL, "variables nested deeper than %d at $%s",
+				 ADDR_MAX_VAR_DEPTH, v->name);
 	if (c->var_depth == 0)
 		c->var_off = (unsigned int)(dollar - c->base);
 	c->var_stack[c->var_depth++] = v->name;
@@ -724,9 +720,9 @@ addr_parse_var(struct addr_ctx *c, const char **pp, struct addr_set *out, unsign
 static int
 addr_neg_universe(const struct addr_ctx *c, const struct addr_set *s, struct addr_set *out)
 {
-	const struct addr_u128 v4lo = { 0, 0x0000ffff00000000ull };
-	const struct addr_u128 v4hi = { 0, 0x0000ffffffffffffull };
-	const struct addr_u128 zero = { 0, 0 };
+	const struct addr_u128 v4lo = {0, 0x0000ffff00000000ull};
+	const struct addr_u128 v4hi = {0, 0x0000ffffffffffffull};
+	const struct addr_u128 zero = {0, 0};
 	bool v4 = false, v6 = false;
 	unsigned int i;
 	int rc = 0;
@@ -755,7 +751,7 @@ addr_neg_universe(const struct addr_ctx *c, const struct addr_set *s, struct add
 static int
 addr_negate(const struct addr_ctx *c, const struct addr_set *s, struct addr_set *out)
 {
-	struct addr_set u = { 0 };
+	struct addr_set u = {0};
 	int rc = addr_neg_universe(c, s, &u);
 
 	if (rc == 0)
@@ -769,7 +765,7 @@ static int
 addr_parse_list(struct addr_ctx *c, const char **pp, struct addr_set *out, unsigned int depth)
 {
 	const char *open = *pp, *p = open + 1;
-	struct addr_set pos = { 0 }, neg = { 0 }, item = { 0 };
+	struct addr_set pos = {0}, neg = {0}, item = {0};
 	bool any_pos = false, is_neg;
 	int rc;
 
@@ -864,8 +860,8 @@ addr_parse_atom(struct addr_ctx *c, const char **pp, struct addr_set *out, bool 
 
 /* '!'* atom: *neg says whether an odd number of '!' came first. */
 static int
-addr_parse_elem(struct addr_ctx *c, const char **pp, struct addr_set *out, bool *neg,
-		bool in_list, unsigned int depth)
+addr_parse_elem(struct addr_ctx *c, const char **pp, struct addr_set *out, bool *neg, bool in_list,
+		unsigned int depth)
 {
 	const char *p = addr_skip_space(*pp);
 	int rc;
@@ -885,7 +881,7 @@ static int
 addr_parse_field(struct addr_ctx *c, const char *text, struct addr_set *out, unsigned int depth)
 {
 	const char *p = addr_skip_space(text), *start = p;
-	struct addr_set s = { 0 };
+	struct addr_set s = {0};
 	bool neg;
 	int rc;
 
@@ -962,11 +958,11 @@ addr_parse_text(struct addr_ctx *c, bool port, const char *text, const struct we
 }
 
 int
-weir_addrset_parse(const char *text, const struct weir_rule_vars *vars,
-		   struct weir_addrset *out, char *err, size_t errlen, unsigned int *err_off)
+weir_addrset_parse(const char *text, const struct weir_rule_vars *vars, struct weir_addrset *out,
+		   char *err, size_t errlen, unsigned int *err_off)
 {
 	struct addr_ctx c;
-	struct addr_set s = { 0 };
+	struct addr_set s = {0};
 	unsigned int i;
 	int rc;
 
@@ -992,11 +988,11 @@ out:
 }
 
 int
-weir_portset_parse(const char *text, const struct weir_rule_vars *vars,
-		   struct weir_portset *out, char *err, size_t errlen, unsigned int *err_off)
+weir_portset_parse(const char *text, const struct weir_rule_vars *vars, struct weir_portset *out,
+		   char *err, size_t errlen, unsigned int *err_off)
 {
 	struct addr_ctx c;
-	struct addr_set s = { 0 };
+	struct addr_set s = {0};
 	unsigned int i;
 	int rc;
 

@@ -23,13 +23,9 @@ static const struct {
 	char letter;
 	unsigned int flag;
 } sig_flag_table[] = {
-	{ 'i', HS_FLAG_CASELESS },
-	{ 'm', HS_FLAG_MULTILINE },
-	{ 's', HS_FLAG_DOTALL },
-	{ 'H', HS_FLAG_SINGLEMATCH },
-	{ '8', HS_FLAG_UTF8 },
-	{ 'W', HS_FLAG_UCP },
-	{ 'L', HS_FLAG_SOM_LEFTMOST },
+	{'i', HS_FLAG_CASELESS},     {'m', HS_FLAG_MULTILINE}, {'s', HS_FLAG_DOTALL},
+	{'H', HS_FLAG_SINGLEMATCH},  {'8', HS_FLAG_UTF8},      {'W', HS_FLAG_UCP},
+	{'L', HS_FLAG_SOM_LEFTMOST},
 };
 
 enum sig_ext_kind {
@@ -45,11 +41,11 @@ static const struct {
 	enum sig_ext_kind kind;
 	unsigned long long flag;
 } sig_ext_table[] = {
-	{ "min_offset", SIG_EXT_MIN_OFFSET, HS_EXT_FLAG_MIN_OFFSET },
-	{ "max_offset", SIG_EXT_MAX_OFFSET, HS_EXT_FLAG_MAX_OFFSET },
-	{ "min_length", SIG_EXT_MIN_LENGTH, HS_EXT_FLAG_MIN_LENGTH },
-	{ "edit_distance", SIG_EXT_EDIT_DISTANCE, HS_EXT_FLAG_EDIT_DISTANCE },
-	{ "hamming_distance", SIG_EXT_HAMMING_DISTANCE, HS_EXT_FLAG_HAMMING_DISTANCE },
+	{"min_offset", SIG_EXT_MIN_OFFSET, HS_EXT_FLAG_MIN_OFFSET},
+	{"max_offset", SIG_EXT_MAX_OFFSET, HS_EXT_FLAG_MAX_OFFSET},
+	{"min_length", SIG_EXT_MIN_LENGTH, HS_EXT_FLAG_MIN_LENGTH},
+	{"edit_distance", SIG_EXT_EDIT_DISTANCE, HS_EXT_FLAG_EDIT_DISTANCE},
+	{"hamming_distance", SIG_EXT_HAMMING_DISTANCE, HS_EXT_FLAG_HAMMING_DISTANCE},
 };
 
 #define SIG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -243,16 +239,17 @@ sig_parse_ext(const char *file, unsigned int lineno, const char *line, const cha
 			else
 				v = v * 10 + (unsigned long long)(*val - '0');
 		}
-		if (!bad && (sig_ext_table[found].kind == SIG_EXT_EDIT_DISTANCE ||
-			     sig_ext_table[found].kind == SIG_EXT_HAMMING_DISTANCE) &&
+		if (!bad &&
+		    (sig_ext_table[found].kind == SIG_EXT_EDIT_DISTANCE ||
+		     sig_ext_table[found].kind == SIG_EXT_HAMMING_DISTANCE) &&
 		    v > UINT_MAX)
 			bad = 1;
 		if (bad) {
 			weir_diag_add(diags, file, lineno, sig_col(line, eq + 1),
 				      sig_ext_table[found].key,
 				      "extended parameter %s needs an unsigned decimal value, "
-				      "got '%.*s'", sig_ext_table[found].key,
-				      (int)(pair_end - eq - 1), eq + 1);
+				      "got '%.*s'",
+				      sig_ext_table[found].key, (int)(pair_end - eq - 1), eq + 1);
 			rc = -EINVAL;
 			continue;
 		}
@@ -322,7 +319,7 @@ int
 weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char *line,
 			  struct weir_sig_rule_list *list, struct weir_diags *diags)
 {
-	struct weir_sig_rule r = { 0 };
+	struct weir_sig_rule r = {0};
 	const char *p = line, *colon, *open, *close, *q, *text_end;
 	int rc = 0;
 
@@ -357,8 +354,8 @@ weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char *lin
 		const char *last = strrchr(open + 1, '/');
 
 		if (last == NULL) {
-			weir_diag_add(diags, file, lineno, sig_col(line, open + strlen(open)),
-				      NULL, "missing closing '/' after the pattern");
+			weir_diag_add(diags, file, lineno, sig_col(line, open + strlen(open)), NULL,
+				      "missing closing '/' after the pattern");
 		} else {
 			/* Point at what spoils the last candidate. */
 			for (q = last + 1; sig_is_flag_char(*q); q++)
@@ -374,7 +371,8 @@ weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char *lin
 				q++;
 			weir_diag_add(diags, file, lineno, sig_col(line, q), NULL,
 				      "unexpected '%c' after the closing '/' (flags, {...} and a "
-				      "'#' comment may follow)", *q);
+				      "'#' comment may follow)",
+				      *q);
 		}
 		return -EINVAL;
 	}
@@ -391,7 +389,7 @@ weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char *lin
 				break;
 		}
 		if (i == SIG_ARRAY_SIZE(sig_flag_table)) {
-			char kw[2] = { *q, '\0' };
+			char kw[2] = {*q, '\0'};
 
 			weir_diag_add(diags, file, lineno, sig_col(line, q), kw,
 				      "unknown flag '%c' (expected i m s H 8 W L)", *q);

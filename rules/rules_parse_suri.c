@@ -96,7 +96,7 @@ struct sp_opt {
 	size_t name_len;
 	const char *val; /* trimmed; NULL when the option has no ':' */
 	size_t val_len;
-	char kw[32];     /* the name, NUL-terminated, for diagnostics */
+	char kw[32]; /* the name, NUL-terminated, for diagnostics */
 };
 
 enum sp_val {
@@ -126,8 +126,7 @@ sp_place(const struct sp_ctx *ctx, const char *p, unsigned int *line, unsigned i
 }
 
 /* Report the rule's one problem at @p p (a position in ctx->text). */
-static int
-sp_err(struct sp_ctx *ctx, const char *p, const char *kw, const char *fmt, ...)
+static int sp_err(struct sp_ctx *ctx, const char *p, const char *kw, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static int
@@ -203,8 +202,8 @@ sp_escaped(const char *s, const char *q)
  * partner, a missing one at the value.
  */
 static int
-sp_unquote(struct sp_ctx *ctx, const struct sp_opt *o, const char *s, size_t len,
-	   const char **in, size_t *in_len)
+sp_unquote(struct sp_ctx *ctx, const struct sp_opt *o, const char *s, size_t len, const char **in,
+	   size_t *in_len)
 {
 	bool opens = len > 0 && s[0] == '"';
 	bool closes = len > 1 && s[len - 1] == '"' && !sp_escaped(s + 1, s + len - 1);
@@ -670,9 +669,9 @@ enum sp_mod {
 static int
 sp_modifier(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod)
 {
-	static const long long lo[] = { 0, 0, -SP_RELATIVE_MAX, 0 };
-	static const long long hi[] = { SP_OFFSET_MAX, SP_DEPTH_MAX, SP_RELATIVE_MAX,
-					SP_RELATIVE_MAX };
+	static const long long lo[] = {0, 0, -SP_RELATIVE_MAX, 0};
+	static const long long hi[] = {SP_OFFSET_MAX, SP_DEPTH_MAX, SP_RELATIVE_MAX,
+				       SP_RELATIVE_MAX};
 	bool absolute = mod == SP_MOD_OFFSET || mod == SP_MOD_DEPTH;
 	struct weir_item *it = NULL;
 	bool *has;
@@ -770,8 +769,19 @@ static const char *
 sp_pcre_flag_reason(char f)
 {
 	switch (f) {
-	case 'U': case 'I': case 'P': case 'Q': case 'H': case 'D': case 'M':
-	case 'C': case 'S': case 'Y': case 'V': case 'W': case 'Z':
+	case 'U':
+	case 'I':
+	case 'P':
+	case 'Q':
+	case 'H':
+	case 'D':
+	case 'M':
+	case 'C':
+	case 'S':
+	case 'Y':
+	case 'V':
+	case 'W':
+	case 'Z':
 		return "http buffer";
 	case 'A':
 		return "anchored";
@@ -916,7 +926,7 @@ bad:
 static int
 sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct weir_thresh_spec *ts)
 {
-	static const char *const parts[] = { "type", "track", "count", "seconds" };
+	static const char *const parts[] = {"type", "track", "count", "seconds"};
 	const char *p = o->val, *end = o->val + o->val_len;
 	unsigned int seen = 0, need, i;
 
@@ -1057,31 +1067,31 @@ sp_kw_pan(struct sp_ctx *ctx, const struct sp_opt *o)
 
 /* Every keyword weir knows; any other is refused by name. */
 static const struct sp_keyword sp_keywords[] = {
-	{ "msg", SP_VAL_REQ, sp_kw_msg },
-	{ "sid", SP_VAL_REQ, sp_kw_sid },
-	{ "rev", SP_VAL_REQ, sp_kw_rev },
-	{ "gid", SP_VAL_REQ, sp_kw_gid },
-	{ "classtype", SP_VAL_REQ, sp_kw_classtype },
-	{ "priority", SP_VAL_REQ, sp_kw_priority },
-	{ "metadata", SP_VAL_REQ, sp_kw_metadata },
-	{ "reference", SP_VAL_REQ, sp_kw_reference },
-	{ "content", SP_VAL_REQ, sp_kw_content },
-	{ "nocase", SP_VAL_NONE, sp_kw_nocase },
-	{ "offset", SP_VAL_REQ, sp_kw_offset },
-	{ "depth", SP_VAL_REQ, sp_kw_depth },
-	{ "distance", SP_VAL_REQ, sp_kw_distance },
-	{ "within", SP_VAL_REQ, sp_kw_within },
-	{ "fast_pattern", SP_VAL_OPT, sp_kw_fast_pattern },
-	{ "rawbytes", SP_VAL_NONE, sp_kw_rawbytes },
-	{ "pcre", SP_VAL_REQ, sp_kw_pcre },
-	{ "dsize", SP_VAL_REQ, sp_kw_dsize },
-	{ "threshold", SP_VAL_REQ, sp_kw_threshold },
-	{ "detection_filter", SP_VAL_REQ, sp_kw_detection_filter },
+	{"msg", SP_VAL_REQ, sp_kw_msg},
+	{"sid", SP_VAL_REQ, sp_kw_sid},
+	{"rev", SP_VAL_REQ, sp_kw_rev},
+	{"gid", SP_VAL_REQ, sp_kw_gid},
+	{"classtype", SP_VAL_REQ, sp_kw_classtype},
+	{"priority", SP_VAL_REQ, sp_kw_priority},
+	{"metadata", SP_VAL_REQ, sp_kw_metadata},
+	{"reference", SP_VAL_REQ, sp_kw_reference},
+	{"content", SP_VAL_REQ, sp_kw_content},
+	{"nocase", SP_VAL_NONE, sp_kw_nocase},
+	{"offset", SP_VAL_REQ, sp_kw_offset},
+	{"depth", SP_VAL_REQ, sp_kw_depth},
+	{"distance", SP_VAL_REQ, sp_kw_distance},
+	{"within", SP_VAL_REQ, sp_kw_within},
+	{"fast_pattern", SP_VAL_OPT, sp_kw_fast_pattern},
+	{"rawbytes", SP_VAL_NONE, sp_kw_rawbytes},
+	{"pcre", SP_VAL_REQ, sp_kw_pcre},
+	{"dsize", SP_VAL_REQ, sp_kw_dsize},
+	{"threshold", SP_VAL_REQ, sp_kw_threshold},
+	{"detection_filter", SP_VAL_REQ, sp_kw_detection_filter},
 	/* refused with its own reason, whatever its value */
-	{ "flow", SP_VAL_OPT, sp_kw_flow },
+	{"flow", SP_VAL_OPT, sp_kw_flow},
 	/* weir's fraud keywords (not Suricata's) */
-	{ "luhn", SP_VAL_NONE, sp_kw_luhn },
-	{ "pan", SP_VAL_NONE, sp_kw_pan },
+	{"luhn", SP_VAL_NONE, sp_kw_luhn},
+	{"pan", SP_VAL_NONE, sp_kw_pan},
 };
 
 static const struct sp_keyword *
@@ -1099,10 +1109,11 @@ sp_keyword_find(const char *name, size_t len)
 
 /* Suricata's app-layer protocol names, refused with a reason of their own. */
 static const char *const sp_app_protos[] = {
-	"http", "http1", "http2", "ftp", "ftp-data", "smtp", "tls", "ssl", "ssh", "dns",
-	"doh2", "smb", "dcerpc", "dnp3", "enip", "cip", "nfs", "ikev2", "ike", "krb5",
-	"ntp", "dhcp", "snmp", "sip", "rfb", "mqtt", "pgsql", "rdp", "telnet", "modbus",
-	"quic", "bittorrent-dht", "ldap", "websocket", "imap", "pop3", "tftp", "template",
+	"http", "http1",     "http2", "ftp",  "ftp-data", "smtp",     "tls",  "ssl",
+	"ssh",	"dns",	     "doh2",  "smb",  "dcerpc",	  "dnp3",     "enip", "cip",
+	"nfs",	"ikev2",     "ike",   "krb5", "ntp",	  "dhcp",     "snmp", "sip",
+	"rfb",	"mqtt",	     "pgsql", "rdp",  "telnet",	  "modbus",   "quic", "bittorrent-dht",
+	"ldap", "websocket", "imap",  "pop3", "tftp",	  "template",
 };
 
 enum sp_field {
@@ -1448,7 +1459,7 @@ sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned 
 	 const struct weir_rule_vars *vars, struct weir_sid_index *idx,
 	 struct weir_suri_rule_list *out, struct weir_diags *diags)
 {
-	struct weir_suri_rule r = { 0 };
+	struct weir_suri_rule r = {0};
 	struct sp_ctx ctx = {
 		.file = file != NULL ? file : "",
 		.text = text,
@@ -1502,11 +1513,11 @@ err:
 
 int
 weir_rules_parse_suri_rule(const char *file, unsigned int line, const char *text,
-		     const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
-		     struct weir_diags *diags)
+			   const struct weir_rule_vars *vars, struct weir_suri_rule_list *out,
+			   struct weir_diags *diags)
 {
-	struct sp_seg seg = { .off = 0, .line = line, .col0 = 0 };
-	struct weir_sid_index idx = { 0 };
+	struct sp_seg seg = {.off = 0, .line = line, .col0 = 0};
+	struct weir_sid_index idx = {0};
 	int rc;
 
 	if (text == NULL || out == NULL)
@@ -1551,7 +1562,7 @@ sp_pending_append(struct sp_pending *pr, const char *s, size_t len, unsigned int
 		pr->seg = sg;
 		pr->seg_cap = cap;
 	}
-	pr->seg[pr->n_seg++] = (struct sp_seg){ .off = pr->len, .line = line, .col0 = 0 };
+	pr->seg[pr->n_seg++] = (struct sp_seg){.off = pr->len, .line = line, .col0 = 0};
 	memcpy(pr->buf + pr->len, s, len);
 	pr->len += len;
 	pr->buf[pr->len] = '\0';
@@ -1583,10 +1594,10 @@ sp_pending_flush(struct sp_pending *pr, const char *path, const struct weir_rule
 
 int
 weir_rules_parse_suri_file(const char *path, const struct weir_rule_vars *vars,
-		     struct weir_suri_rule_list *out, struct weir_diags *diags)
+			   struct weir_suri_rule_list *out, struct weir_diags *diags)
 {
-	struct sp_pending pr = { 0 };
-	struct weir_sid_index idx = { 0 };
+	struct sp_pending pr = {0};
+	struct weir_sid_index idx = {0};
 	unsigned int lineno = 0;
 	size_t buf_cap = 0;
 	char *buf = NULL;

@@ -13,7 +13,7 @@
 static const char *
 report_class_names(uint8_t protos, char *buf, size_t len)
 {
-	static const char *const names[WEIR_PCLASS_N] = { "tcp", "udp", "icmp", "other" };
+	static const char *const names[WEIR_PCLASS_N] = {"tcp", "udp", "icmp", "other"};
 	size_t o = 0;
 	unsigned int c;
 
@@ -35,25 +35,57 @@ weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 
 	for (g = 0; g < rs->n_groups; g++)
 		if (rs->groups[g].cache_rebuilt)
-			fprintf(out, "note: cached database for group %u was corrupt or stale; "
-				     "rebuilt\n", g);
+			fprintf(out,
+				"note: cached database for group %u was corrupt or stale; "
+				"rebuilt\n",
+				g);
 }
 
 void
 weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 {
 	enum {
-		K_CONTENT, K_NEG_CONTENT, K_NOCASE, K_OFFSET, K_DEPTH, K_DISTANCE, K_WITHIN,
-		K_PCRE, K_LUHN, K_PAN, K_DSIZE, K_THRESHOLD, K_DFILTER, K_PASS, K_BIDIR,
-		K_EXACT, K_CONFIRM, K_SIG, K_N
+		K_CONTENT,
+		K_NEG_CONTENT,
+		K_NOCASE,
+		K_OFFSET,
+		K_DEPTH,
+		K_DISTANCE,
+		K_WITHIN,
+		K_PCRE,
+		K_LUHN,
+		K_PAN,
+		K_DSIZE,
+		K_THRESHOLD,
+		K_DFILTER,
+		K_PASS,
+		K_BIDIR,
+		K_EXACT,
+		K_CONFIRM,
+		K_SIG,
+		K_N
 	};
 	static const char *const kname[K_N] = {
-		"content", "content (negated)", "nocase", "offset", "depth", "distance",
-		"within", "pcre", "luhn", "pan", "dsize", "threshold", "detection_filter",
-		"pass", "<>", "decided by Hyperscan alone", "confirmed after the scan",
+		"content",
+		"content (negated)",
+		"nocase",
+		"offset",
+		"depth",
+		"distance",
+		"within",
+		"pcre",
+		"luhn",
+		"pan",
+		"dsize",
+		"threshold",
+		"detection_filter",
+		"pass",
+		"<>",
+		"decided by Hyperscan alone",
+		"confirmed after the scan",
 		"signature format",
 	};
-	unsigned int cnt[K_N] = { 0 }, i, k;
+	unsigned int cnt[K_N] = {0}, i, k;
 	char buf[32];
 
 	for (i = 0; i < rs->n_rules; i++) {
@@ -97,8 +129,9 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 	weir_ruleset_notes(rs, out);
 	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],
 		rs->n_skipped);
-	fprintf(out, "groups: %u, database memory: %zu bytes, build time: %.1f ms, "
-		     "from cache: %u\n",
+	fprintf(out,
+		"groups: %u, database memory: %zu bytes, build time: %.1f ms, "
+		"from cache: %u\n",
 		rs->n_groups, rs->db_bytes, rs->compile_ms, rs->n_from_cache);
 	fprintf(out, "  %-5s %-11s %-24s %7s %7s %10s %s\n", "group", "protocol", "dst ports",
 		"rules", "always", "db bytes", "cache");

@@ -35,7 +35,7 @@
 /* Slots looked at per match (40-byte entries: at most five cache lines,
  * adjacent, so prefetched). Enough to keep a half-full table almost free
  * of evictions (test_thresh: 512 keys in 1024 slots). */
-#define THR_PROBE 8u
+#define THR_PROBE      8u
 #define THR_NS_PER_SEC 1000000000ull
 /* Largest capacity: the index is 32 bits and 2^31 * 40 bytes is 80 GiB
  * anyway. */
@@ -44,10 +44,10 @@
 struct thr_entry {
 	uint8_t addr[16];
 	uint32_t rule_idx;
-	uint32_t count;    /* matches in the window (saturating) */
+	uint32_t count;	   /* matches in the window (saturating) */
 	uint64_t start_ns; /* first match of the window */
 	uint32_t seconds;  /* window length of the spec that made it */
-	uint8_t kind;      /* 0: slot empty; else thr_kind() */
+	uint8_t kind;	   /* 0: slot empty; else thr_kind() */
 };
 
 struct weir_thresh_table {

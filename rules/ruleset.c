@@ -26,9 +26,9 @@ struct weir_ruleset *
 weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 		  const struct weir_ruleset_opts *opts, struct weir_diags *diags)
 {
-	struct weir_sig_rule_list sig = { 0 };
-	struct weir_suri_rule_list suri = { 0 };
-	struct weir_rule_vars defvars = { 0 };
+	struct weir_sig_rule_list sig = {0};
+	struct weir_suri_rule_list suri = {0};
+	struct weir_rule_vars defvars = {0};
 	const struct weir_rule_vars *vars = opts ? opts->vars : NULL;
 	int skip = opts != NULL && opts->skip_invalid;
 	unsigned int i, diags_before;
@@ -64,7 +64,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	if (rc == -EINVAL && (sig.n > 0 || suri.n > 0)) {
 		/* Refused anyway, but one run should list every problem: let
 		 * the compiler look at what did parse. */
-		struct weir_ruleset_opts o = { .skip_invalid = 1 };
+		struct weir_ruleset_opts o = {.skip_invalid = 1};
 		struct weir_ruleset *probe = weir_compile_lists(&sig, &suri, &o, diags, 0);
 
 		weir_ruleset_free(probe);

@@ -4,13 +4,14 @@
 set -euo pipefail
 
 PKGS=(
-	meson ninja-build pkg-config gcc clang llvm
+	meson ninja-build pkg-config gcc clang llvm clang-format
 	dpdk dpdk-dev libdpdk-dev
 	libhyperscan-dev libpcap-dev libyaml-dev
 	libcunit1-dev libjansson-dev librdkafka-dev libmicrohttpd-dev
 	python3 iproute2 procps valgrind
 	libbpf-dev libxdp-dev bpftool tcpreplay iputils-ping
 	libpcre2-dev libssl-dev
+	prometheus python3-jsonschema
 )
 
 missing=()

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine as root:
 #   1. install the Debian packages it needs (tests/install-deps.sh)
-#   2. build with gcc (build/) and with clang (build-clang/), warnings as errors
-#   3. unit + integration suites on build/
-#   4. unit, integration, bpf and asan suites on an ASan/UBSan build (build-asan/)
-#   5. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
-#   6. each libFuzzer target for 60 s (build-fuzz/, clang), failing on any
+#   2. lint: layers point down, the tree passes clang-format (tests/lint/)
+#   3. build with gcc (build/) and with clang (build-clang/), warnings as errors
+#   4. unit + integration suites on build/
+#   5. unit, integration, bpf and asan suites on an ASan/UBSan build (build-asan/)
+#   6. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
+#   7. each libFuzzer target for 60 s (build-fuzz/, clang), failing on any
 #      finding (tests/fuzz/README.md)
 # Nothing here needs hugepages: every DPDK process runs --no-huge --no-shconf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/install-deps.sh
+echo "== lint"
+bash tests/lint/check_layers.sh
+bash tests/lint/check_format.sh
 echo "== build (gcc)"
 bash tests/build.sh build
 echo "== build (clang)"

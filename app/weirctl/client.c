@@ -139,7 +139,8 @@ weirctl_request(struct weirctl *ctl, json_t *req, json_t **rep, char **raw)
 		return WEIRCTL_EXIT_CONNECT;
 	}
 	free(line);
-	text = weirctl_read_line(ctl->fd, ctl->timeout_ms > 0 ? ctl->timeout_ms : WEIRCTL_TIMEOUT_MS);
+	text = weirctl_read_line(ctl->fd,
+				 ctl->timeout_ms > 0 ? ctl->timeout_ms : WEIRCTL_TIMEOUT_MS);
 	if (text == NULL) {
 		weirctl_close(ctl);
 		return WEIRCTL_EXIT_CONNECT;
@@ -253,8 +254,8 @@ weirctl_print_pct_line(const json_t *h)
 {
 	char label[16];
 
-#define LAT_ONE(name, pct)                                                                  \
-	printf("%s %.1f  ", weirctl_pct_label(#name, label, sizeof(label)),                 \
+#define LAT_ONE(name, pct)                                                                         \
+	printf("%s %.1f  ", weirctl_pct_label(#name, label, sizeof(label)),                        \
 	       weirctl_real(h, #name "_us"));
 	WEIR_LAT_PERCENTILES(LAT_ONE)
 #undef LAT_ONE

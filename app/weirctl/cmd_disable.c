@@ -29,8 +29,8 @@ disable_run(struct weirctl *ctl, int argc, char **argv, const char *command)
 			argv[1]);
 		return WEIRCTL_EXIT_USAGE;
 	}
-	ret = weirctl_request(ctl, json_pack("{s:s,s:I}", "command", command, "sid",
-					     (json_int_t)sid),
+	ret = weirctl_request(ctl,
+			      json_pack("{s:s,s:I}", "command", command, "sid", (json_int_t)sid),
 			      &rep, &raw);
 	if (ret == WEIRCTL_EXIT_CONNECT)
 		return ret;

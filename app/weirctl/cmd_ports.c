@@ -18,18 +18,19 @@ weirctl_print_ports(const json_t *ports)
 	WEIR_PORT_COUNTERS(PORT_HEAD)
 #undef PORT_HEAD
 	printf("\n");
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		printf("%-22s", weirctl_str(p, "name"));
 #define PORT_COL(name, doc) printf(" %*" PRIu64, weirctl_width(#name, 12), weirctl_u64(p, #name));
 		WEIR_PORT_COUNTERS(PORT_COL)
 #undef PORT_COL
 		printf("\n");
 		/* a queue's packets are its worker's: the first two columns */
-		json_array_foreach(json_object_get(p, "queues"), j, q)
-			printf("  queue %-3" PRIu64 " worker %-3" PRIu64 " %*" PRIu64 " %*" PRIu64 "\n",
-			       weirctl_u64(q, "queue"), weirctl_u64(q, "worker"),
-			       weirctl_width("rx_packets", 12), weirctl_u64(q, "rx_packets"),
-			       weirctl_width("rx_bytes", 12), weirctl_u64(q, "rx_bytes"));
+		json_array_foreach(json_object_get(p, "queues"), j, q) printf(
+			"  queue %-3" PRIu64 " worker %-3" PRIu64 " %*" PRIu64 " %*" PRIu64 "\n",
+			weirctl_u64(q, "queue"), weirctl_u64(q, "worker"),
+			weirctl_width("rx_packets", 12), weirctl_u64(q, "rx_packets"),
+			weirctl_width("rx_bytes", 12), weirctl_u64(q, "rx_bytes"));
 		if (weirctl_str(p, "mode")[0] != '\0')
 			printf("  mode: %s\n", weirctl_str(p, "mode"));
 		/* the driver's own counters (afxdp), by name */

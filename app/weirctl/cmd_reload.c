@@ -29,10 +29,12 @@ cmd_reload(struct weirctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		printf("%s\n", raw);
 	} else if (ret == WEIRCTL_EXIT_OK) {
-		printf("rules reloaded: %llu rules, generation %llu, %.1f ms, %llu group database%s "
+		printf("rules reloaded: %llu rules, generation %llu, %.1f ms, %llu group "
+		       "database%s "
 		       "from the cache\n",
 		       (unsigned long long)weirctl_u64(rep, "n_rules"),
-		       (unsigned long long)weirctl_u64(rep, "generation"), weirctl_real(rep, "build_ms"),
+		       (unsigned long long)weirctl_u64(rep, "generation"),
+		       weirctl_real(rep, "build_ms"),
 		       (unsigned long long)weirctl_u64(rep, "from_cache"),
 		       weirctl_u64(rep, "from_cache") == 1 ? "" : "s");
 		errs = json_object_get(rep, "errors");

@@ -55,10 +55,9 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 	printf("\n");
 	weirctl_print_ports(json_object_get(rep, "ports"));
 	printf("\n%-22s %10s %10s %12s\n", "ring", "events", "capacity", "high_water");
-	json_array_foreach(json_object_get(rep, "rings"), i, r)
-		printf("%-22s %10" PRIu64 " %10" PRIu64 " %12" PRIu64 "\n", weirctl_str(r, "name"),
-		       weirctl_u64(r, "count"), weirctl_u64(r, "capacity"),
-		       weirctl_u64(r, "high_water"));
+	json_array_foreach(json_object_get(rep, "rings"), i, r) printf(
+		"%-22s %10" PRIu64 " %10" PRIu64 " %12" PRIu64 "\n", weirctl_str(r, "name"),
+		weirctl_u64(r, "count"), weirctl_u64(r, "capacity"), weirctl_u64(r, "high_water"));
 	printf("\n");
 	stats_emitter(json_object_get(rep, "emitter"));
 	printf("\n");

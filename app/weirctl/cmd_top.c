@@ -2,9 +2,9 @@
 /*
  * weirctl top: a live view, refreshed each second, over one connection:
  * packet and alert rates from the difference of two stats replies, every
- * drop_* counter of every list (common/counters.h; ports and sinks summed), latency percentiles of the last 10 s and the top rules.
- * The screen is cleared with ANSI codes only when stdout is a terminal,
- * so `weirctl top --iterations 3 > file` is a plain log.
+ * drop_* counter of every list (common/counters.h; ports and sinks summed), latency percentiles of
+ * the last 10 s and the top rules. The screen is cleared with ANSI codes only when stdout is a
+ * terminal, so `weirctl top --iterations 3 > file` is a plain log.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -43,8 +43,7 @@ top_sum(const json_t *a, const char *key)
 	uint64_t n = 0;
 	size_t i;
 
-	json_array_foreach(a, i, o)
-		n += weirctl_u64(o, key);
+	json_array_foreach(a, i, o) n += weirctl_u64(o, key);
 	return n;
 }
 
@@ -58,12 +57,12 @@ top_drops(const json_t *st)
 	const json_t *sinks = json_object_get(st, "sinks");
 
 	printf("drops:");
-#define TOP_DROP(prefix, value, name)                                                        \
-	if (strncmp(#name, "drop_", 5) == 0)                                                 \
+#define TOP_DROP(prefix, value, name)                                                              \
+	if (strncmp(#name, "drop_", 5) == 0)                                                       \
 		printf(" %s%s %" PRIu64, prefix, &#name[5], value);
-#define TOP_PORT(name, doc) TOP_DROP("", top_sum(ports, #name), name)
-#define TOP_WORKER(name, doc) TOP_DROP("", weirctl_u64(w, #name), name)
-#define TOP_EMITTER(name, doc) TOP_DROP("", weirctl_u64(em, #name), name)
+#define TOP_PORT(name, doc)	  TOP_DROP("", top_sum(ports, #name), name)
+#define TOP_WORKER(name, doc)	  TOP_DROP("", weirctl_u64(w, #name), name)
+#define TOP_EMITTER(name, doc)	  TOP_DROP("", weirctl_u64(em, #name), name)
 #define TOP_SINK(name, kind, doc) TOP_DROP("sink_", top_sum(sinks, #name), name)
 	WEIR_PORT_COUNTERS(TOP_PORT)
 	WEIR_WORKER_COUNTERS(TOP_WORKER)
@@ -131,7 +130,8 @@ cmd_top(struct weirctl *ctl, int argc, char **argv)
 		if (opt == 'n') {
 			iterations = strtol(optarg, &end, 10);
 			if (*end != '\0' || iterations < 0) {
-				fprintf(stderr, "weirctl top: --iterations N, N >= 0 (0 = forever)\n");
+				fprintf(stderr,
+					"weirctl top: --iterations N, N >= 0 (0 = forever)\n");
 				return WEIRCTL_EXIT_USAGE;
 			}
 		} else if (opt != 't' || (top = weirctl_parse_top(optarg)) == 0) {
@@ -152,9 +152,9 @@ cmd_top(struct weirctl *ctl, int argc, char **argv)
 			break;
 		ret = weirctl_request(ctl, json_pack("{s:s}", "command", "stats"), &st, NULL);
 		if (ret == WEIRCTL_EXIT_OK)
-			ret = weirctl_request(ctl, json_pack("{s:s,s:i}", "command", "rules", "top",
-							     top),
-					      &rules, NULL);
+			ret = weirctl_request(
+				ctl, json_pack("{s:s,s:i}", "command", "rules", "top", top), &rules,
+				NULL);
 		t = top_now();
 		if (ret != WEIRCTL_EXIT_OK) {
 			if (ret == WEIRCTL_EXIT_REPLY)

@@ -23,15 +23,16 @@ cmd_workers(struct weirctl *ctl, int argc, char **argv)
 	ws = json_object_get(rep, "workers");
 	first = json_array_get(ws, 0);
 	printf("%-18s", "counter");
-	json_array_foreach(ws, i, w)
-		printf(" %14s%zu", "worker ", i);
+	json_array_foreach(ws, i, w) printf(" %14s%zu", "worker ", i);
 	printf("\n");
 	/* rows in the order weir sent them (the counter X-macro's) */
-	json_object_foreach(first, key, v) {
+	json_object_foreach(first, key, v)
+	{
 		if (json_is_boolean(v))
 			continue;
 		printf("%-18s", key);
-		json_array_foreach(ws, i, w) {
+		json_array_foreach(ws, i, w)
+		{
 			const json_t *x = json_object_get(w, key);
 
 			if (json_is_real(x))

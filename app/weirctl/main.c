@@ -18,9 +18,7 @@
 /* Every row of the command list (common/ctl_cmds.h), each to its
  * cmd_NAME: a row without one does not link. */
 #define WEIRCTL_ROW(name, role, options, doc) {#name, cmd_##name, options, doc},
-static const struct weirctl_cmd g_cmds[] = {
-	WEIR_CTL_COMMANDS(WEIRCTL_ROW)
-};
+static const struct weirctl_cmd g_cmds[] = {WEIR_CTL_COMMANDS(WEIRCTL_ROW)};
 #undef WEIRCTL_ROW
 
 #define NCMDS (sizeof(g_cmds) / sizeof(g_cmds[0]))
@@ -32,8 +30,8 @@ usage(FILE *f)
 
 	fprintf(f, "usage: weirctl [--socket PATH] [--json] COMMAND [OPTIONS]\n"
 		   "\n"
-		   "  -s, --socket PATH  weir's stats socket (default $WEIR_SOCKET, else "
-		   WEIRCTL_DEFAULT_SOCKET ")\n"
+		   "  -s, --socket PATH  weir's stats socket (default $WEIR_SOCKET, "
+		   "else " WEIRCTL_DEFAULT_SOCKET ")\n"
 		   "  -j, --json         print weir's raw JSON reply\n"
 		   "  -h, --help         this text\n"
 		   "\n"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * weirctl: the stats socket's client. main.c walks the command list
- * (common/ctl_cmds.h) and holds the global options; client.c talks to the socket (one JSON request per
- * line, one reply per line); each cmd_<name>.c turns a reply into a table.
- * Exit codes are the same for every command (WEIRCTL_EXIT_*).
+ * (common/ctl_cmds.h) and holds the global options; client.c talks to the socket (one JSON request
+ * per line, one reply per line); each cmd_<name>.c turns a reply into a table. Exit codes are the
+ * same for every command (WEIRCTL_EXIT_*).
  */
 #ifndef WEIRCTL_H
 #define WEIRCTL_H
@@ -15,18 +15,18 @@
 
 #include "counters.h" /* the counter lists every table walks */
 
-#define WEIRCTL_EXIT_OK 0
-#define WEIRCTL_EXIT_USAGE 1   /* bad command line */
+#define WEIRCTL_EXIT_OK	     0
+#define WEIRCTL_EXIT_USAGE   1 /* bad command line */
 #define WEIRCTL_EXIT_CONNECT 2 /* cannot connect, or no (valid) reply */
-#define WEIRCTL_EXIT_REPLY 3   /* weir replied with an error */
+#define WEIRCTL_EXIT_REPLY   3 /* weir replied with an error */
 
 #define WEIRCTL_DEFAULT_SOCKET "/run/weir/weir.sock"
-#define WEIRCTL_TIMEOUT_MS 5000
+#define WEIRCTL_TIMEOUT_MS     5000
 
 struct weirctl {
 	const char *socket;
-	bool json;  /* print the raw reply */
-	int fd;     /* connection, -1 until weirctl_connect() */
+	bool json;	/* print the raw reply */
+	int fd;		/* connection, -1 until weirctl_connect() */
 	int timeout_ms; /* for a reply; 0 = WEIRCTL_TIMEOUT_MS */
 };
 

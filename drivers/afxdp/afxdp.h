@@ -18,26 +18,26 @@ struct weir_xdp; /* the bpftool skeleton, bpf/weir_xdp.skel.h */
 /* Options of one afxdp port. Lists are borrowed for the duration of the
  * open or reconfigure call only. */
 struct weir_afxdp_conf {
-	const char *mode;          /* auto | native | skb (XDP attach mode) */
-	const char *zero_copy;     /* auto | on | off */
-	uint32_t umem_frames;      /* UMEM frames per queue = fill ring size, 2^n */
-	uint32_t ring_size;        /* rx ring descriptors per queue, 2^n */
-	const char *const *protocols;   /* "tcp" "udp" "icmp" "other" "all"; none = tcp, udp */
+	const char *mode;	      /* auto | native | skb (XDP attach mode) */
+	const char *zero_copy;	      /* auto | on | off */
+	uint32_t umem_frames;	      /* UMEM frames per queue = fill ring size, 2^n */
+	uint32_t ring_size;	      /* rx ring descriptors per queue, 2^n */
+	const char *const *protocols; /* "tcp" "udp" "icmp" "other" "all"; none = tcp, udp */
 	unsigned int n_protocols;
-	const char *const *dst_ports;   /* "80", "8000-8100"; none = every port */
+	const char *const *dst_ports; /* "80", "8000-8100"; none = every port */
 	unsigned int n_dst_ports;
 	const char *const *src_prefixes; /* CIDR v4/v6; none = any source */
 	unsigned int n_src_prefixes;
 	const char *const *dst_prefixes; /* CIDR v4/v6; none = any destination */
 	unsigned int n_dst_prefixes;
-	const char *const *blocklist;   /* CIDR v4/v6 sources dropped in XDP */
+	const char *const *blocklist; /* CIDR v4/v6 sources dropped in XDP */
 	unsigned int n_blocklist;
 };
 
 /* The capture filter and block list as the XDP program's maps hold them. */
 struct weir_afxdp_filter {
 	struct weir_xdp_conf conf;
-	uint8_t *ports;            /* 65536 bytes, 1 = destination port selected */
+	uint8_t *ports; /* 65536 bytes, 1 = destination port selected */
 	struct weir_xdp_lpm_key *src, *dst, *block;
 	unsigned int n_src, n_dst, n_block;
 };
@@ -47,8 +47,8 @@ struct weir_afxdp_filter {
  * @return 0, -EINVAL (bad entry), -E2BIG (more prefixes than the maps
  * hold), -ENOMEM. @p f is left empty on error.
  */
-int weir_afxdp_filter_parse(const struct weir_afxdp_conf *c, struct weir_afxdp_filter *f,
-			    char *err, size_t errlen);
+int weir_afxdp_filter_parse(const struct weir_afxdp_conf *c, struct weir_afxdp_filter *f, char *err,
+			    size_t errlen);
 
 void weir_afxdp_filter_free(struct weir_afxdp_filter *f);
 

@@ -146,8 +146,8 @@ filter_prefixes(const char *what, const char *const *v, unsigned int n,
 }
 
 int
-weir_afxdp_filter_parse(const struct weir_afxdp_conf *c, struct weir_afxdp_filter *f,
-			char *err, size_t errlen)
+weir_afxdp_filter_parse(const struct weir_afxdp_conf *c, struct weir_afxdp_filter *f, char *err,
+			size_t errlen)
 {
 	unsigned int i;
 	int ret;
@@ -282,7 +282,8 @@ weir_afxdp_filter_apply(struct weir_xdp *skel, const struct weir_afxdp_filter *f
 		/* Fresh maps are all zero: write only what differs. */
 		uint8_t was = old != NULL && old->ports != NULL ? old->ports[p] : 0;
 
-		if (f->ports[p] != was && bpf_map_update_elem(ports_fd, &p, &f->ports[p], BPF_ANY) < 0)
+		if (f->ports[p] != was &&
+		    bpf_map_update_elem(ports_fd, &p, &f->ports[p], BPF_ANY) < 0)
 			return -errno;
 	}
 	ret = filter_sync_trie(skel->maps.weir_src_prefixes, f->src, f->n_src);

@@ -17,19 +17,19 @@
 #include "capture.h"
 
 struct afxdp_queue {
-	struct weir_rxq rxq;       /* first: the worker sees this */
+	struct weir_rxq rxq; /* first: the worker sees this */
 	/* fields below are accessed in the data plane (hot) */
 	struct xsk_ring_cons rx;
 	struct xsk_ring_prod fq;
 	void *umem_area;
-	int fd;                    /* the socket, for the need_wakeup kick */
-	uint64_t frame_mask;       /* ~(frame size - 1): frame start of an address */
+	int fd;			     /* the socket, for the need_wakeup kick */
+	uint64_t frame_mask;	     /* ~(frame size - 1): frame start of an address */
 	struct weir_tsc_clock clock; /* timestamps from the TSC, no syscall */
-	uint64_t rx_packets;       /* owner-written, read at exit */
+	uint64_t rx_packets;	     /* owner-written, read at exit */
 	uint64_t rx_bytes;
-	uint64_t wakeups;          /* need_wakeup kicks (syscalls) */
+	uint64_t wakeups; /* need_wakeup kicks (syscalls) */
 	/* control-plane only (cold) */
-	struct xsk_ring_cons cq;   /* UMEM completion ring; unused, we never tx */
+	struct xsk_ring_cons cq; /* UMEM completion ring; unused, we never tx */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	size_t umem_bytes;

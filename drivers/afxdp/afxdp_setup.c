@@ -34,12 +34,12 @@
 #include "log.h"
 #include "weir_xdp.skel.h"
 
-#define AFXDP_PROG_NAME "weir_xdp"
+#define AFXDP_PROG_NAME	 "weir_xdp"
 #define AFXDP_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE /* 4 KiB: one page per frame */
 /* Completion ring: required by xsk_umem__create, never used (rx only). */
-#define AFXDP_COMP_SIZE 64
+#define AFXDP_COMP_SIZE	     64
 #define AFXDP_DEFAULT_FRAMES 4096
-#define AFXDP_DEFAULT_RING 2048
+#define AFXDP_DEFAULT_RING   2048
 
 struct afxdp_port {
 	char ifname[IF_NAMESIZE];
@@ -47,7 +47,7 @@ struct afxdp_port {
 	struct weir_xdp *skel;
 	struct xdp_program *prog;
 	enum xdp_attach_mode attached; /* XDP_MODE_UNSPEC = not attached */
-	bool dispatcher;               /* under libxdp's multi-prog dispatcher */
+	bool dispatcher;	       /* under libxdp's multi-prog dispatcher */
 	struct weir_afxdp_filter filter;
 	struct afxdp_queue *q[WEIR_MAX_QUEUES];
 	uint16_t n_queues;
@@ -129,14 +129,15 @@ afxdp_remove_stale(struct afxdp_port *ap)
 			WEIR_LOG(NOTICE, capture,
 				 "afxdp: %s: removing stale %s (id %u) from the dispatcher",
 				 ap->ifname, AFXDP_PROG_NAME, xdp_program__id(p));
-			ret = xdp_program__detach(p, ap->ifindex, xdp_multiprog__attach_mode(mp), 0);
+			ret = xdp_program__detach(p, ap->ifindex, xdp_multiprog__attach_mode(mp),
+						  0);
 			break;
 		}
 	}
 	xdp_multiprog__close(mp);
 	if (ret < 0)
-		WEIR_LOG(ERR, capture, "afxdp: %s: cannot remove the stale program: %s",
-			 ap->ifname, strerror(-ret));
+		WEIR_LOG(ERR, capture, "afxdp: %s: cannot remove the stale program: %s", ap->ifname,
+			 strerror(-ret));
 	return ret;
 }
 
@@ -185,8 +186,9 @@ afxdp_attach(struct afxdp_port *ap, const char *mode)
 		xdp_multiprog__close(mp);
 	}
 	if (ap->dispatcher)
-		WEIR_LOG(NOTICE, capture, "afxdp: %s: %s attached in %s mode under libxdp's dispatcher",
-			 ap->ifname, AFXDP_PROG_NAME, afxdp_mode_name(ap->attached));
+		WEIR_LOG(NOTICE, capture,
+			 "afxdp: %s: %s attached in %s mode under libxdp's dispatcher", ap->ifname,
+			 AFXDP_PROG_NAME, afxdp_mode_name(ap->attached));
 	else
 		WEIR_LOG(NOTICE, capture,
 			 "afxdp: %s: %s attached in %s mode as the only program (libxdp's "
@@ -242,9 +244,8 @@ afxdp_queue_bind(struct afxdp_port *ap, struct afxdp_queue *q, const struct weir
 	}
 	ret = xsk_umem__create(&q->umem, q->umem_area, q->umem_bytes, &q->fq, &q->cq, &ucfg);
 	if (ret < 0) {
-		WEIR_LOG(ERR, capture,
-			 "afxdp: %s: xsk_umem__create(%u frames) failed: %s%s", ap->ifname,
-			 c->umem_frames, strerror(-ret),
+		WEIR_LOG(ERR, capture, "afxdp: %s: xsk_umem__create(%u frames) failed: %s%s",
+			 ap->ifname, c->umem_frames, strerror(-ret),
 			 ret == -EPERM || ret == -ENOBUFS || ret == -ENOMEM
 				 ? " (UMEM is locked memory: raise ulimit -l or run with "
 				   "CAP_IPC_LOCK)"
@@ -282,7 +283,8 @@ err_unmap:
 }
 
 static int
-afxdp_queue_open(struct afxdp_port *ap, uint16_t qid, const struct weir_afxdp_conf *c, int socket_id)
+afxdp_queue_open(struct afxdp_port *ap, uint16_t qid, const struct weir_afxdp_conf *c,
+		 int socket_id)
 {
 	struct afxdp_queue *q;
 	uint32_t key = qid;
@@ -299,18 +301,19 @@ afxdp_queue_open(struct afxdp_port *ap, uint16_t qid, const struct weir_afxdp_co
 		ret = afxdp_queue_bind(ap, q, c, XDP_ZEROCOPY);
 		if (ret < 0 && strcmp(c->zero_copy, "on") == 0) {
 			WEIR_LOG(ERR, capture,
-				 "afxdp: %s queue %u: zero-copy bind failed: %s (afxdp.zero-copy: on)",
+				 "afxdp: %s queue %u: zero-copy bind failed: %s (afxdp.zero-copy: "
+				 "on)",
 				 ap->ifname, qid, strerror(-ret));
 			return ret;
 		}
 		if (ret < 0)
-			WEIR_LOG(INFO, capture,
-				 "afxdp: %s queue %u: no zero-copy (%s); copy mode", ap->ifname,
-				 qid, strerror(-ret));
+			WEIR_LOG(INFO, capture, "afxdp: %s queue %u: no zero-copy (%s); copy mode",
+				 ap->ifname, qid, strerror(-ret));
 	} else if (strcmp(c->zero_copy, "on") == 0) {
 		WEIR_LOG(ERR, capture,
 			 "afxdp: %s: afxdp.zero-copy is on but XDP runs in %s mode, which has "
-			 "no zero-copy", ap->ifname, afxdp_mode_name(ap->attached));
+			 "no zero-copy",
+			 ap->ifname, afxdp_mode_name(ap->attached));
 		return -EINVAL;
 	}
 	if (ret < 0)
@@ -319,7 +322,8 @@ afxdp_queue_open(struct afxdp_port *ap, uint16_t qid, const struct weir_afxdp_co
 		WEIR_LOG(ERR, capture, "afxdp: %s queue %u: xsk_socket__create failed: %s%s",
 			 ap->ifname, qid, strerror(-ret),
 			 ret == -EINVAL ? " (does the interface have that many rx queues? "
-					  "see ethtool -l)" : "");
+					  "see ethtool -l)"
+					: "");
 		return ret;
 	}
 	if (bpf_map_update_elem(bpf_map__fd(ap->skel->maps.weir_xsks), &key, &q->fd, BPF_ANY) < 0) {
@@ -338,13 +342,15 @@ afxdp_conf_check(const char *ifname, const struct weir_afxdp_conf *c)
 	    c->ring_size == 0 || (c->ring_size & (c->ring_size - 1)) != 0) {
 		WEIR_LOG(ERR, capture,
 			 "afxdp: %s: afxdp.umem-frames (%u) and afxdp.ring-size (%u) must be "
-			 "powers of two", ifname, c->umem_frames, c->ring_size);
+			 "powers of two",
+			 ifname, c->umem_frames, c->ring_size);
 		return -EINVAL;
 	}
 	if (c->ring_size > c->umem_frames) {
 		WEIR_LOG(ERR, capture,
 			 "afxdp: %s: afxdp.ring-size (%u) larger than afxdp.umem-frames (%u): "
-			 "the rx ring could never fill", ifname, c->ring_size, c->umem_frames);
+			 "the rx ring could never fill",
+			 ifname, c->ring_size, c->umem_frames);
 		return -EINVAL;
 	}
 	return 0;
@@ -432,8 +438,10 @@ afxdp_open(struct weir_port *port, const struct weir_port_conf *conf)
 	port->l2 = WEIR_L2_ETH;
 	port->offline = false;
 	snprintf(port->name, sizeof(port->name), "%s", ap->ifname);
-	WEIR_LOG(NOTICE, capture, "afxdp: %s: %u queue%s, %s, %u UMEM frames and %u rx descriptors "
-		 "each", ap->ifname, ap->n_queues, ap->n_queues == 1 ? "" : "s",
+	WEIR_LOG(NOTICE, capture,
+		 "afxdp: %s: %u queue%s, %s, %u UMEM frames and %u rx descriptors "
+		 "each",
+		 ap->ifname, ap->n_queues, ap->n_queues == 1 ? "" : "s",
 		 ap->q[0]->zero_copy ? "zero-copy" : "copy mode", c->umem_frames, c->ring_size);
 	return 0;
 
@@ -474,7 +482,7 @@ afxdp_stats(const struct weir_port *port, struct weir_port_stats *st)
 #undef AFXDP_NAME
 	};
 	const struct afxdp_port *ap = port->priv;
-	struct xdp_statistics xs, sum = { 0 };
+	struct xdp_statistics xs, sum = {0};
 	int ncpu = libbpf_num_possible_cpus();
 	int fd = bpf_map__fd(ap->skel->maps.weir_counters);
 	uint64_t *percpu;
@@ -541,8 +549,10 @@ afxdp_reconfigure(struct weir_port *port, const void *drv_conf)
 	}
 	weir_afxdp_filter_free(&ap->filter);
 	ap->filter = f;
-	WEIR_LOG(NOTICE, capture, "afxdp: %s: filter updated (%u source, %u destination prefixes, "
-		 "%u block list entries)", ap->ifname, f.n_src, f.n_dst, f.n_block);
+	WEIR_LOG(NOTICE, capture,
+		 "afxdp: %s: filter updated (%u source, %u destination prefixes, "
+		 "%u block list entries)",
+		 ap->ifname, f.n_src, f.n_dst, f.n_block);
 	return 0;
 }
 

@@ -13,9 +13,9 @@
 #include "capture.h"
 
 struct dpdk_queue {
-	struct weir_rxq rxq;      /* first: the worker sees this */
+	struct weir_rxq rxq; /* first: the worker sees this */
 	/* fields below are accessed in the data plane (hot) */
-	uint16_t port_id;         /* ethdev port */
+	uint16_t port_id; /* ethdev port */
 	uint16_t queue_id;
 	struct weir_tsc_clock clock; /* timestamps from the TSC, no syscall */
 	struct rte_mbuf *mbufs[WEIR_BURST];

@@ -27,7 +27,8 @@ dpdk_find_port(const char *name, uint16_t *port_id)
 	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
 		return 0;
 	idx = strtoul(name, &end, 10);
-	if (*name != '\0' && *end == '\0' && idx < RTE_MAX_ETHPORTS && rte_eth_dev_is_valid_port((uint16_t)idx)) {
+	if (*name != '\0' && *end == '\0' && idx < RTE_MAX_ETHPORTS &&
+	    rte_eth_dev_is_valid_port((uint16_t)idx)) {
 		*port_id = (uint16_t)idx;
 		return 0;
 	}

@@ -13,16 +13,16 @@
 #include "capture.h"
 
 struct pcapdrv_queue {
-	struct weir_rxq rxq;      /* first: the worker sees this */
+	struct weir_rxq rxq; /* first: the worker sees this */
 	/* fields below are accessed in the data plane (hot) */
 	pcap_t *pcap;
-	uint8_t *arena;           /* WEIR_BURST slots of slot_size bytes */
+	uint8_t *arena; /* WEIR_BURST slots of slot_size bytes */
 	uint32_t slot_size;
-	uint64_t rx_packets;      /* owner-written, read at exit */
+	uint64_t rx_packets; /* owner-written, read at exit */
 	uint64_t rx_bytes;
-	uint64_t truncated;       /* packets longer than a slot, cut */
+	uint64_t truncated; /* packets longer than a slot, cut */
 	/* control-plane only (cold) */
-	int read_error;           /* pcap_next_ex() returned -1 */
+	int read_error; /* pcap_next_ex() returned -1 */
 	char errbuf[PCAP_ERRBUF_SIZE];
 };
 

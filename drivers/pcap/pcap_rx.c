@@ -49,7 +49,8 @@ pcapdrv_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 		pkts[i].len = len;
 		pkts[i].wire_len = hdr->len > len ? hdr->len : len;
 		/* Opened with nanosecond precision: tv_usec holds ns. */
-		pkts[i].ts_ns = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
+		pkts[i].ts_ns =
+			(uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
 		pkts[i].handle = NULL;
 		pq->rx_bytes += pkts[i].wire_len;
 		i++;

@@ -48,8 +48,7 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 			 conf->name, conf->n_queues);
 		return -EINVAL;
 	}
-	p = pcap_open_offline_with_tstamp_precision(conf->name, PCAP_TSTAMP_PRECISION_NANO,
-						    errbuf);
+	p = pcap_open_offline_with_tstamp_precision(conf->name, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (p == NULL) {
 		WEIR_LOG(ERR, capture, "pcap: cannot read capture file: %s", errbuf);
 		return -ENOENT;
@@ -58,8 +57,9 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 	if (dlt < 0 || weir_l2_from_linktype(pcapdrv_linktype(dlt), &port->l2) < 0) {
 		const char *nm = pcap_datalink_val_to_name(dlt);
 
-		WEIR_LOG(ERR, capture, "pcap: %s: link type %s (%d) is not supported; supported: %s",
-			 conf->name, nm ? nm : "unknown", dlt, weir_l2_names());
+		WEIR_LOG(ERR, capture,
+			 "pcap: %s: link type %s (%d) is not supported; supported: %s", conf->name,
+			 nm ? nm : "unknown", dlt, weir_l2_names());
 		ret = -ENOTSUP;
 		goto err_close;
 	}

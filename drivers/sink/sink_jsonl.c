@@ -25,21 +25,21 @@
 #include "sink.h"
 
 #define JSONL_BUF_DEFAULT (64 * 1024) /* bytes */
-#define JSONL_MODE 0640               /* alerts are not for every local user */
+#define JSONL_MODE	  0640	      /* alerts are not for every local user */
 /* How long close() waits for a slow pipe reader to take the tail. */
 #define JSONL_CLOSE_WAIT_MS 1000
 
 struct jsonl {
 	int fd;
 	bool is_stdout;
-	bool restore_fl;  /* stdout: put stdout_fl back at close */
+	bool restore_fl; /* stdout: put stdout_fl back at close */
 	int stdout_fl;
-	bool mid_line;    /* the output ends inside a line (a write was cut) */
-	bool lead_nl;     /* buf[0] is a '\n' closing that line, not an event */
-	bool fsync;       /* fsync(2) after a flush that wrote */
-	bool unsynced;    /* bytes written since the last fsync */
-	char *path;       /* own copy, for reopen */
-	size_t used;      /* bytes in buf */
+	bool mid_line; /* the output ends inside a line (a write was cut) */
+	bool lead_nl;  /* buf[0] is a '\n' closing that line, not an event */
+	bool fsync;    /* fsync(2) after a flush that wrote */
+	bool unsynced; /* bytes written since the last fsync */
+	char *path;    /* own copy, for reopen */
+	size_t used;   /* bytes in buf */
 	size_t cap;
 	uint64_t n_buffered; /* events whose line is (partly) in buf */
 	char buf[];
@@ -317,7 +317,7 @@ static void
 jsonl_close(struct weir_sink *s)
 {
 	struct jsonl *j = s->priv;
-	struct pollfd pfd = { .fd = j->fd, .events = POLLOUT };
+	struct pollfd pfd = {.fd = j->fd, .events = POLLOUT};
 	struct timespec t0, t;
 	long waited_ms;
 

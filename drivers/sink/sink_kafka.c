@@ -109,8 +109,8 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 		k->key = KAFKA_KEY_NONE;
 	else if (conf->key != NULL && strcmp(conf->key, "src_ip") == 0)
 		k->key = KAFKA_KEY_SRC_IP;
-	k->flush_timeout_ms = (int)(conf->flush_timeout_ms > INT32_MAX ? INT32_MAX
-								     : conf->flush_timeout_ms);
+	k->flush_timeout_ms =
+		(int)(conf->flush_timeout_ms > INT32_MAX ? INT32_MAX : conf->flush_timeout_ms);
 	snprintf(client_id, sizeof(client_id), "weir-%s", conf->host ? conf->host : "");
 
 	kc = rd_kafka_conf_new();
@@ -120,9 +120,11 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	if (rc == 0 && conf->compression != NULL)
 		rc = kafka_set(kc, conf, "compression.codec", conf->compression);
 	if (rc == 0 && conf->acks != NULL)
-		rc = kafka_set(kc, conf, "acks", strcmp(conf->acks, "all") == 0 ? "-1" : conf->acks);
+		rc = kafka_set(kc, conf, "acks",
+			       strcmp(conf->acks, "all") == 0 ? "-1" : conf->acks);
 	if (rc == 0)
-		rc = kafka_set(kc, conf, "enable.idempotence", conf->idempotence ? "true" : "false");
+		rc = kafka_set(kc, conf, "enable.idempotence",
+			       conf->idempotence ? "true" : "false");
 	/* Failed reports name the error; successful ones need no payload. */
 	if (rc == 0)
 		rc = kafka_set(kc, conf, "delivery.report.only.error", "false");
@@ -225,7 +227,7 @@ static void
 kafka_idle(struct weir_sink *s, int wake_fd, int timeout_ms)
 {
 	struct kafka *k = s->priv;
-	struct pollfd pfd = { .fd = wake_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = wake_fd, .events = POLLIN};
 
 	rd_kafka_poll(k->rk, 0);
 	/* With messages in flight, come back sooner for their reports. */

@@ -34,20 +34,20 @@
 
 #include "sink.h"
 
-#define PCAPNG_SHB 0x0A0D0D0Au
-#define PCAPNG_IDB 0x00000001u
-#define PCAPNG_EPB 0x00000006u
-#define PCAPNG_MAGIC 0x1A2B3C4Du
-#define PCAPNG_OPT_END 0
-#define PCAPNG_OPT_COMMENT 1
+#define PCAPNG_SHB	    0x0A0D0D0Au
+#define PCAPNG_IDB	    0x00000001u
+#define PCAPNG_EPB	    0x00000006u
+#define PCAPNG_MAGIC	    0x1A2B3C4Du
+#define PCAPNG_OPT_END	    0
+#define PCAPNG_OPT_COMMENT  1
 #define PCAPNG_SHB_USERAPPL 4
-#define PCAPNG_IF_NAME 2
-#define PCAPNG_IF_TSRESOL 9
+#define PCAPNG_IF_NAME	    2
+#define PCAPNG_IF_TSRESOL   9
 
-#define PCAP_BUF_SIZE (256 * 1024) /* bytes between write(2)s */
-#define PCAP_MODE 0640             /* the payloads are not for every local user */
-#define PCAP_NAME_MAX 4096
-#define PCAP_FILES_MAX 1000000     /* NNNNNN */
+#define PCAP_BUF_SIZE	 (256 * 1024) /* bytes between write(2)s */
+#define PCAP_MODE	 0640	      /* the payloads are not for every local user */
+#define PCAP_NAME_MAX	 4096
+#define PCAP_FILES_MAX	 1000000 /* NNNNNN */
 #define PCAP_COMMENT_MAX 128
 /* The largest block: EPB header, a full frame, a comment, the trailer. */
 #define PCAP_BLOCK_MAX (32 + WEIR_EVENT_FRAME_MAX + 4 + 4 + PCAP_COMMENT_MAX + 4 + 4)
@@ -55,15 +55,15 @@
 struct pcap_sink {
 	int fd;
 	char *prefix;
-	unsigned int next_no;     /* number of the next file */
+	unsigned int next_no; /* number of the next file */
 	uint64_t max_bytes;
 	uint32_t snaplen;
 	struct weir_sink_iface ifaces[WEIR_SINK_MAX_IFACES];
 	char *iface_names[WEIR_SINK_MAX_IFACES];
 	unsigned int n_ifaces;
-	off_t file_bytes;         /* in the file (written) */
-	uint64_t file_pkts;       /* EPBs in this file, buffered ones included */
-	uint64_t n_buffered;      /* events whose block is in buf */
+	off_t file_bytes;    /* in the file (written) */
+	uint64_t file_pkts;  /* EPBs in this file, buffered ones included */
+	uint64_t n_buffered; /* events whose block is in buf */
 	size_t used;
 	uint8_t buf[PCAP_BUF_SIZE];
 };
@@ -114,7 +114,7 @@ pcap_put_section(struct pcap_sink *p)
 	static const char appl[] = "weir";
 	uint8_t *b = p->buf + p->used;
 	uint64_t section_len = UINT64_MAX; /* -1: not given */
-	uint8_t tsresol = 9;               /* 10^-9 s */
+	uint8_t tsresol = 9;		   /* 10^-9 s */
 	unsigned int i;
 	size_t n;
 
@@ -250,8 +250,9 @@ pcap_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	for (i = 0; i < conf->n_ifaces; i++) {
 		p->ifaces[i] = conf->ifaces[i];
 		/* Longer names are cut: the IDB option length is 16 bits. */
-		p->iface_names[i] = conf->ifaces[i].name != NULL ?
-				    strndup(conf->ifaces[i].name, 256) : strdup("");
+		p->iface_names[i] = conf->ifaces[i].name != NULL
+					    ? strndup(conf->ifaces[i].name, 256)
+					    : strdup("");
 		p->n_ifaces = i + 1;
 		if (p->iface_names[i] == NULL)
 			break;

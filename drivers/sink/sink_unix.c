@@ -29,22 +29,22 @@
 
 #include "sink.h"
 
-#define UNIX_BUF_DEFAULT (64 * 1024) /* bytes of backlog per subscriber */
-#define UNIX_MAX_SUBS 1024           /* bounds the poll set; more are refused */
-#define UNIX_BACKLOG 64              /* listen(2) */
-#define UNIX_CLOSE_WAIT_MS 1000      /* close(): time given to take the tail */
+#define UNIX_BUF_DEFAULT   (64 * 1024) /* bytes of backlog per subscriber */
+#define UNIX_MAX_SUBS	   1024	       /* bounds the poll set; more are refused */
+#define UNIX_BACKLOG	   64	       /* listen(2) */
+#define UNIX_CLOSE_WAIT_MS 1000	       /* close(): time given to take the tail */
 
 struct usub {
 	int fd;
-	size_t off;  /* first unsent byte in buf */
-	size_t len;  /* unsent bytes */
+	size_t off; /* first unsent byte in buf */
+	size_t len; /* unsent bytes */
 	char *buf;
 };
 
 struct unix_sink {
 	int lfd;
 	char *path;
-	size_t cap;           /* per subscriber */
+	size_t cap; /* per subscriber */
 	struct usub *subs;
 	unsigned int n_subs;
 	struct pollfd pfd[UNIX_MAX_SUBS + 2];
@@ -139,7 +139,7 @@ unix_path_free(const char *path, const struct sockaddr_un *sa)
 static int
 unix_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct unix_sink *u;
 	int rc;
 
@@ -257,8 +257,8 @@ unix_idle(struct weir_sink *s, int wake_fd, int timeout_ms)
 	char junk[512];
 	ssize_t r;
 
-	u->pfd[0] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
-	u->pfd[1] = (struct pollfd){ .fd = u->lfd, .events = POLLIN };
+	u->pfd[0] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
+	u->pfd[1] = (struct pollfd){.fd = u->lfd, .events = POLLIN};
 	for (i = 0; i < n; i++)
 		u->pfd[2 + i] = (struct pollfd){
 			.fd = u->subs[i].fd,
@@ -314,7 +314,7 @@ unix_close(struct weir_sink *s)
 		if (!pending || ms >= UNIX_CLOSE_WAIT_MS)
 			break;
 		for (i = 0; i < u->n_subs; i++)
-			u->pfd[i] = (struct pollfd){ .fd = u->subs[i].fd, .events = POLLOUT };
+			u->pfd[i] = (struct pollfd){.fd = u->subs[i].fd, .events = POLLOUT};
 		poll(u->pfd, u->n_subs, (int)(UNIX_CLOSE_WAIT_MS - ms));
 	}
 	while (u->n_subs > 0)

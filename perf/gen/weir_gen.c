@@ -57,13 +57,13 @@
 
 #include <pcap/pcap.h>
 
-#define GEN_SNAPLEN 65535
-#define GEN_MAX_FRAME 2048        /* room for 1514 plus planted triggers */
-#define GEN_MAX_TRIGGERS_PKT 2    /* a packet carries at most this many */
-#define GEN_TAG_LEN 4             /* letters after '~' in synthetic rules */
-#define GEN_TAG_SPACE (26 * 26 * 26 * 26)
-#define GEN_TS_START 1700000000   /* s: fixed, so the capture is byte-stable */
-#define GEN_TS_STEP_US 20         /* us between packets */
+#define GEN_SNAPLEN	     65535
+#define GEN_MAX_FRAME	     2048 /* room for 1514 plus planted triggers */
+#define GEN_MAX_TRIGGERS_PKT 2	  /* a packet carries at most this many */
+#define GEN_TAG_LEN	     4	  /* letters after '~' in synthetic rules */
+#define GEN_TAG_SPACE	     (26 * 26 * 26 * 26)
+#define GEN_TS_START	     1700000000 /* s: fixed, so the capture is byte-stable */
+#define GEN_TS_STEP_US	     20		/* us between packets */
 
 /* xorshift64* seeded through splitmix64: small, fast, identical everywhere. */
 struct gen_rng {
@@ -134,8 +134,8 @@ gen_puts(struct gen_text *t, const char *s)
 	gen_put(t, s, strlen(s));
 }
 
-static void
-gen_putf(struct gen_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gen_putf(struct gen_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 gen_putf(struct gen_text *t, const char *fmt, ...)
@@ -184,12 +184,12 @@ static const char *const g_status[] = {"approved", "declined", "pending", "revie
 static const char *const g_channels[] = {"ecom", "pos", "moto", "recurring", "wallet"};
 static const char *const g_countries[] = {"DE", "FR", "NL", "US", "GB", "ES", "IT", "PL"};
 static const char *const g_agents[] = {"okhttp/4.9.3", "curl/8.4.0", "pay-sdk-ios/3.2.1",
-				      "pay-sdk-android/3.1.7", "python-requests/2.31.0"};
-static const char *const g_words[] = {"coffee",  "grocery", "fuel",     "books",  "transit",
-				      "parking", "pharmacy", "hotel",   "airfare", "streaming",
-				      "bakery",  "hardware", "florist", "taxi",    "cinema"};
-static const char *const g_paths[] = {"/v1/payments", "/v1/refunds", "/v2/authorize",
-				     "/v2/capture", "/v1/tokens"};
+				       "pay-sdk-android/3.1.7", "python-requests/2.31.0"};
+static const char *const g_words[] = {"coffee",	 "grocery",  "fuel",	"books",   "transit",
+				      "parking", "pharmacy", "hotel",	"airfare", "streaming",
+				      "bakery",	 "hardware", "florist", "taxi",	   "cinema"};
+static const char *const g_paths[] = {"/v1/payments", "/v1/refunds", "/v2/authorize", "/v2/capture",
+				      "/v1/tokens"};
 
 /* Random token: letters at every 4th place keep digit runs short. */
 static void
@@ -198,8 +198,9 @@ gen_put_token(struct gen_text *t, struct gen_rng *r, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		gen_put_chars(t, r, i % 4 == 3 ? "abcdefghjkmnpqrstvwxyz" :
-						 "abcdefghjkmnpqrstvwxyz23456789",
+		gen_put_chars(t, r,
+			      i % 4 == 3 ? "abcdefghjkmnpqrstvwxyz"
+					 : "abcdefghjkmnpqrstvwxyz23456789",
 			      1);
 }
 
@@ -323,9 +324,9 @@ gen_iso_field(struct gen_text *t, struct gen_rng *r)
 /* Payload layouts weir-gen writes (see gen_payload). */
 enum gen_layout {
 	GEN_LAYOUT_ANY = 0,
-	GEN_LAYOUT_HTTP,  /* "POST /v.. HTTP/1.1" head, then JSON (TCP) */
-	GEN_LAYOUT_JSON,  /* JSON without HTTP head: starts with '{"' */
-	GEN_LAYOUT_ISO,   /* "MTI=0x00|Fnn=...|" */
+	GEN_LAYOUT_HTTP, /* "POST /v.. HTTP/1.1" head, then JSON (TCP) */
+	GEN_LAYOUT_JSON, /* JSON without HTTP head: starts with '{"' */
+	GEN_LAYOUT_ISO,	 /* "MTI=0x00|Fnn=...|" */
 };
 
 /*
@@ -334,10 +335,10 @@ enum gen_layout {
  * anchors and dsize all hold for a packet of this shape.
  */
 struct gen_on {
-	uint8_t proto;           /* 0, 6 (tcp) or 17 (udp) */
-	uint8_t layout;          /* enum gen_layout */
+	uint8_t proto;	/* 0, 6 (tcp) or 17 (udp) */
+	uint8_t layout; /* enum gen_layout */
 	uint16_t sport, dport;
-	uint16_t frame;          /* frame length (64, 576, 1500) */
+	uint16_t frame; /* frame length (64, 576, 1500) */
 };
 
 struct gen_trigger {
@@ -535,8 +536,10 @@ gen_triggers_load(const char *path, struct gen_triggers *ts)
 			}
 			if (end == line + sizeof(key_on) - 1 || *end != ' ' || sid > UINT32_MAX ||
 			    gen_on_parse(end + 1, &ons[n_on]) < 0) {
-				fprintf(stderr, "weir-gen: %s:%u: bad trigger-on line (want \"%s<id> "
-					"key=value...\")\n", path, lineno, key_on);
+				fprintf(stderr,
+					"weir-gen: %s:%u: bad trigger-on line (want \"%s<id> "
+					"key=value...\")\n",
+					path, lineno, key_on);
 				rc = -EINVAL;
 				goto out;
 			}
@@ -548,7 +551,8 @@ gen_triggers_load(const char *path, struct gen_triggers *ts)
 		sid = strtoul(line + sizeof(key) - 1, &end, 10);
 		if (end == line + sizeof(key) - 1 || *end != ' ' || end[1] == '\0' ||
 		    sid > UINT32_MAX) {
-			fprintf(stderr, "weir-gen: %s:%u: bad trigger line (want \"%s<id> <text>\")\n",
+			fprintf(stderr,
+				"weir-gen: %s:%u: bad trigger line (want \"%s<id> <text>\")\n",
 				path, lineno, key);
 			rc = -EINVAL;
 			goto out;
@@ -582,13 +586,13 @@ out:
 
 /* What a packet looks like on the wire, drawn before its payload. */
 struct gen_shape {
-	unsigned int frame_len;  /* target, headers included */
+	unsigned int frame_len; /* target, headers included */
 	int ipv6;
 	int vlan;
 	int udp;
-	int iso;                 /* ISO8583-ish text instead of JSON */
-	int http;                /* JSON behind an HTTP request head (TCP) */
-	uint16_t sport, dport;   /* forced ports, 0 = drawn as usual */
+	int iso;	       /* ISO8583-ish text instead of JSON */
+	int http;	       /* JSON behind an HTTP request head (TCP) */
+	uint16_t sport, dport; /* forced ports, 0 = drawn as usual */
 };
 
 struct gen_opts {
@@ -601,7 +605,7 @@ struct gen_opts {
 	const char *out;
 	const char *expected;
 	const char *rules;
-	const char *emit;        /* "literal", "regex" or "suricata" */
+	const char *emit; /* "literal", "regex" or "suricata" */
 	unsigned long n_rules;
 };
 
@@ -971,7 +975,8 @@ gen_capture(const struct gen_opts *o)
 		alerts += n_trig;
 
 		memset(&h, 0, sizeof(h));
-		h.len = h.caplen = (bpf_u_int32)gen_frame(&rng, &sh, trig, n_trig, pkt, sizeof(pkt));
+		h.len = h.caplen =
+			(bpf_u_int32)gen_frame(&rng, &sh, trig, n_trig, pkt, sizeof(pkt));
 		us = (uint64_t)i * GEN_TS_STEP_US;
 		h.ts.tv_sec = (time_t)(GEN_TS_START + us / 1000000);
 		h.ts.tv_usec = (suseconds_t)(us % 1000000);
@@ -1009,10 +1014,11 @@ out:
  * never inside an alternation) and is what keeps rules apart.
  */
 static const char *const g_rule_words[] = {
-	"chargeback", "mule",    "refund",   "velocity", "carding",  "skimmer", "phish",
-	"dropship",   "reship",  "giftcard", "cashout",  "bustout",  "synthetic", "stolen",
-	"botnet",     "proxy",   "emulator", "rooted",   "geomismatch", "burner", "tumbler",
-	"launder",    "smurf",   "friendly", "triangulation", "overpay", "account", "takeover"};
+	"chargeback",	 "mule",     "refund",	"velocity", "carding",	"skimmer",
+	"phish",	 "dropship", "reship",	"giftcard", "cashout",	"bustout",
+	"synthetic",	 "stolen",   "botnet",	"proxy",    "emulator", "rooted",
+	"geomismatch",	 "burner",   "tumbler", "launder",  "smurf",	"friendly",
+	"triangulation", "overpay",  "account", "takeover"};
 
 static void
 gen_tag(char *tag, unsigned long i)
@@ -1183,40 +1189,46 @@ gen_rule_regex(struct gen_rng *r, const char *tag, struct gen_text *re, struct g
 #define GEN_SRULE_SID_BASE 9000000u
 
 static const char *const g_attack_words[] = {
-	"cmd.exe",    "/bin/sh",     "/etc/passwd", "../..",     "union select", "xp_cmdshell",
-	"base64_decode", "eval(",    "<script>",    "onerror=",  "jndi:ldap",    "wp-admin",
-	"phpunit",    "xmlrpc.php",  "webshell",    "c99shell",  "struts",       "ognl",
-	"sqlmap",     "nikto",       "masscan",     "mimikatz",  "beacon",       "meterpreter",
-	"powershell", "certutil",    "bitsadmin",   "regsvr32",  "rundll32",     "wget http",
-	"curl -s",    "chmod 777"};
+	"cmd.exe",	 "/bin/sh",    "/etc/passwd", "../..",	  "union select", "xp_cmdshell",
+	"base64_decode", "eval(",      "<script>",    "onerror=", "jndi:ldap",	  "wp-admin",
+	"phpunit",	 "xmlrpc.php", "webshell",    "c99shell", "struts",	  "ognl",
+	"sqlmap",	 "nikto",      "masscan",     "mimikatz", "beacon",	  "meterpreter",
+	"powershell",	 "certutil",   "bitsadmin",   "regsvr32", "rundll32",	  "wget http",
+	"curl -s",	 "chmod 777"};
 static const char *const g_srule_seps[] = {"-", "_", " ", "/", "="};
 static const char *const g_classtypes[] = {
-	"web-application-attack", "trojan-activity",  "attempted-admin", "attempted-user",
-	"policy-violation",       "bad-unknown",      "attempted-recon", "misc-activity",
-	"command-and-control",    "exploit-kit",      "credential-theft", "misc-attack"};
-static const char *const g_categories[] = {"WEB_SPECIFIC_APPS", "WEB_SERVER", "EXPLOIT",
-					   "MALWARE", "POLICY", "SCAN", "FRAUD", "TROJAN"};
+	"web-application-attack", "trojan-activity", "attempted-admin",	 "attempted-user",
+	"policy-violation",	  "bad-unknown",     "attempted-recon",	 "misc-activity",
+	"command-and-control",	  "exploit-kit",     "credential-theft", "misc-attack"};
+static const char *const g_categories[] = {"WEB_SPECIFIC_APPS",
+					   "WEB_SERVER",
+					   "EXPLOIT",
+					   "MALWARE",
+					   "POLICY",
+					   "SCAN",
+					   "FRAUD",
+					   "TROJAN"};
 
 /* A destination (or source) port field and a port of it to plant in. */
 struct gen_portsel {
 	const char *text;
-	uint16_t plant;  /* 0: any port will do */
+	uint16_t plant; /* 0: any port will do */
 	unsigned int weight;
 };
 
 static const struct gen_portsel g_tcp_dports[] = {
-	{"$HTTP_PORTS", 80, 300},     {"any", 0, 180},           {"[80,8080,8443]", 8080, 30},
-	{"[443,8443]", 8443, 20},     {"[139,445]", 445, 20},     {"$FILE_DATA_PORTS", 110, 20},
-	{"[1433,3306,5432]", 3306, 20}, {"1024:", 8443, 20},      {"![80,443]", 8443, 20},
-	{"$SHELLCODE_PORTS", 8443, 20}, {"$SSH_PORTS", 22, 20},   {"$ORACLE_PORTS", 1521, 10},
-	{"$FTP_PORTS", 21, 10},       {NULL, 0, 300} /* one port of g_tcp_single */};
-static const uint16_t g_tcp_single[] = {21,   23,   25,   110,  139,  143,  445,  1433, 3306,
-					3389, 5432, 5900, 6379, 8000, 8080, 8443, 8888, 9000,
-					9200, 11211, 27017, 502, 2375, 5985, 7001};
+	{"$HTTP_PORTS", 80, 300},	{"any", 0, 180},	{"[80,8080,8443]", 8080, 30},
+	{"[443,8443]", 8443, 20},	{"[139,445]", 445, 20}, {"$FILE_DATA_PORTS", 110, 20},
+	{"[1433,3306,5432]", 3306, 20}, {"1024:", 8443, 20},	{"![80,443]", 8443, 20},
+	{"$SHELLCODE_PORTS", 8443, 20}, {"$SSH_PORTS", 22, 20}, {"$ORACLE_PORTS", 1521, 10},
+	{"$FTP_PORTS", 21, 10},		{NULL, 0, 300} /* one port of g_tcp_single */};
+static const uint16_t g_tcp_single[] = {21,   23,    25,    110,  139,	143,  445,  1433, 3306,
+					3389, 5432,  5900,  6379, 8000, 8080, 8443, 8888, 9000,
+					9200, 11211, 27017, 502,  2375, 5985, 7001};
 static const struct gen_portsel g_udp_dports[] = {
-	{"53", 53, 250},   {"any", 0, 200},   {"123", 123, 80},   {"161", 161, 80},
-	{"1900", 1900, 50}, {"5060", 5060, 80}, {"8583", 8583, 80}, {"7070", 7070, 60},
-	{"[500,4500]", 500, 40}, {"69", 69, 40}, {"1024:", 8583, 40}};
+	{"53", 53, 250},	 {"any", 0, 200},    {"123", 123, 80},	 {"161", 161, 80},
+	{"1900", 1900, 50},	 {"5060", 5060, 80}, {"8583", 8583, 80}, {"7070", 7070, 60},
+	{"[500,4500]", 500, 40}, {"69", 69, 40},     {"1024:", 8583, 40}};
 
 static const struct gen_portsel *
 gen_pick_port(struct gen_rng *r, const struct gen_portsel *v, unsigned int n)
@@ -1291,8 +1303,9 @@ gen_srule_anchor(struct gen_rng *r, struct gen_text *o, uint8_t layout)
 			gen_puts(o, " content:\"HTTP/1.1|0d 0a|\"; offset:12; depth:24;");
 			break;
 		default:
-			gen_puts(o, " content:\"POST\"; depth:4; content:\"Host|3a| api.pay.example\";"
-				    " nocase; distance:0;");
+			gen_puts(o,
+				 " content:\"POST\"; depth:4; content:\"Host|3a| api.pay.example\";"
+				 " nocase; distance:0;");
 			break;
 		}
 		break;
@@ -1300,7 +1313,8 @@ gen_srule_anchor(struct gen_rng *r, struct gen_text *o, uint8_t layout)
 		if (gen_rng_below(r, 2))
 			gen_puts(o, " content:\"MTI=0\"; depth:5;");
 		else
-			gen_puts(o, " content:\"MTI=\"; depth:4; content:\"0|7c|\"; offset:7; depth:2;");
+			gen_puts(o, " content:\"MTI=\"; depth:4; content:\"0|7c|\"; offset:7; "
+				    "depth:2;");
 		break;
 	default:
 		gen_puts(o, " content:\"{|22|\"; depth:2;");
@@ -1354,20 +1368,24 @@ gen_srules(const struct gen_opts *o, FILE *f)
 				gen_puts(&hd, "alert udp $EXTERNAL_NET 53 -> $HOME_NET any");
 			} else {
 				const struct gen_portsel *ps = gen_pick_port(
-					&rng, g_udp_dports, sizeof(g_udp_dports) / sizeof(g_udp_dports[0]));
+					&rng, g_udp_dports,
+					sizeof(g_udp_dports) / sizeof(g_udp_dports[0]));
 
 				on.dport = ps->plant;
-				gen_putf(&hd, "alert udp $EXTERNAL_NET any -> $HOME_NET %s", ps->text);
+				gen_putf(&hd, "alert udp $EXTERNAL_NET any -> $HOME_NET %s",
+					 ps->text);
 			}
 		} else {
 			on.proto = 6;
 			if (gen_rng_below(&rng, 8) == 0) {
 				response = 1;
 				on.sport = 80;
-				gen_puts(&hd, "alert tcp $EXTERNAL_NET $HTTP_PORTS -> $HOME_NET any");
+				gen_puts(&hd,
+					 "alert tcp $EXTERNAL_NET $HTTP_PORTS -> $HOME_NET any");
 			} else {
 				const struct gen_portsel *ps = gen_pick_port(
-					&rng, g_tcp_dports, sizeof(g_tcp_dports) / sizeof(g_tcp_dports[0]));
+					&rng, g_tcp_dports,
+					sizeof(g_tcp_dports) / sizeof(g_tcp_dports[0]));
 
 				if (ps->text != NULL) {
 					on.dport = ps->plant;
@@ -1375,7 +1393,8 @@ gen_srules(const struct gen_opts *o, FILE *f)
 						 ps->text);
 				} else {
 					uint16_t port = g_tcp_single[gen_rng_below(
-						&rng, sizeof(g_tcp_single) / sizeof(g_tcp_single[0]))];
+						&rng,
+						sizeof(g_tcp_single) / sizeof(g_tcp_single[0]))];
 
 					on.dport = port;
 					gen_putf(&hd, "alert tcp $EXTERNAL_NET any -> $HOME_NET %u",
@@ -1404,8 +1423,13 @@ gen_srules(const struct gen_opts *o, FILE *f)
 
 		/* ---- form of the payload part (weights out of 100) */
 		kind = gen_rng_below(&rng, 100);
-		form = kind < 25 ? 0 : kind < 50 ? 1 : kind < 65 ? 2 : kind < 75 ? 3 :
-		       kind < 88 ? 4 : kind < 98 ? 5 : 6;
+		form = kind < 25   ? 0
+		       : kind < 50 ? 1
+		       : kind < 65 ? 2
+		       : kind < 75 ? 3
+		       : kind < 88 ? 4
+		       : kind < 98 ? 5
+				   : 6;
 		/* suffix: "=" and 4..10 letters/digits (a doubled letter first
 		 * for the back-reference form) */
 		if (form == 6) {
@@ -1430,8 +1454,9 @@ gen_srules(const struct gen_opts *o, FILE *f)
 			if (on.proto == 17)
 				anchor = a < 7 ? GEN_LAYOUT_ISO : GEN_LAYOUT_JSON;
 			else
-				anchor = a < 6 ? GEN_LAYOUT_HTTP : a < 8 ? GEN_LAYOUT_ISO :
-									GEN_LAYOUT_JSON;
+				anchor = a < 6	 ? GEN_LAYOUT_HTTP
+					 : a < 8 ? GEN_LAYOUT_ISO
+						 : GEN_LAYOUT_JSON;
 			on.layout = (uint8_t)anchor;
 			if (anchor == GEN_LAYOUT_HTTP)
 				on.proto = 6;
@@ -1446,15 +1471,15 @@ gen_srules(const struct gen_opts *o, FILE *f)
 			on.frame = dsize == 1 ? 64 : dsize == 2 ? 1500 : 576;
 		}
 
-#define GEN_NOCASE(t) \
-	do { \
-		if (mix || gen_rng_below(&rng, 100) < 15) \
-			gen_puts((t), " nocase;"); \
+#define GEN_NOCASE(t)                                                                              \
+	do {                                                                                       \
+		if (mix || gen_rng_below(&rng, 100) < 15)                                          \
+			gen_puts((t), " nocase;");                                                 \
 	} while (0)
-#define GEN_REL_FIRST(t) \
-	do { \
-		if (rel_first) \
-			gen_puts((t), " distance:0;"); \
+#define GEN_REL_FIRST(t)                                                                           \
+	do {                                                                                       \
+		if (rel_first)                                                                     \
+			gen_puts((t), " distance:0;");                                             \
 	} while (0)
 
 		/* ---- the items that find the trigger */
@@ -1467,7 +1492,8 @@ gen_srules(const struct gen_opts *o, FILE *f)
 			break;
 		case 1: { /* w1, then the tag distance/within after it */
 			size_t gap = o3 - (o0 + l0);
-			size_t d = gen_rng_below(&rng, 2) ? 0 : gen_rng_below(&rng, (uint32_t)gap + 1);
+			size_t d =
+				gen_rng_below(&rng, 2) ? 0 : gen_rng_below(&rng, (uint32_t)gap + 1);
 
 			gen_put_content(&opt, "", tbuf + o0, l0);
 			GEN_NOCASE(&opt);
@@ -1490,7 +1516,8 @@ gen_srules(const struct gen_opts *o, FILE *f)
 				 (o2 - (o0 + l0)) + l2 + gen_rng_below(&rng, 6));
 			gen_put_content(&opt, "", tbuf + o3, o4 - o3);
 			GEN_NOCASE(&opt);
-			gen_putf(&opt, " distance:0; within:%zu;", (o4 - o3) + gen_rng_below(&rng, 4));
+			gen_putf(&opt, " distance:0; within:%zu;",
+				 (o4 - o3) + gen_rng_below(&rng, 4));
 			break;
 		case 3: /* two absolute contents, tag first */
 			gen_put_content(&opt, "", tbuf + o3, o4 - o3);
@@ -1533,7 +1560,7 @@ gen_srules(const struct gen_opts *o, FILE *f)
 		/* ---- a negated content that the traffic never holds */
 		if (form != 6 && gen_rng_below(&rng, 100) < 5) {
 			static const char *const negs[] = {"X-Forwarded-For", "Mozilla/", "MRC9",
-							    "|0d 0a|Referer|3a|"};
+							   "|0d 0a|Referer|3a|"};
 			unsigned int k = gen_rng_below(&rng, 4);
 
 			if (k == 3)
@@ -1552,10 +1579,11 @@ gen_srules(const struct gen_opts *o, FILE *f)
 		if (gen_rng_below(&rng, 10) < 4)
 			gen_putf(&opt, " reference:url,example.org/advisory/%u;",
 				 gen_rng_below(&rng, 100000));
-		gen_putf(&opt, " classtype:%s; sid:%" PRIu32 "; rev:%u;", GEN_PICK(&rng, g_classtypes),
-			 sid, 1 + gen_rng_below(&rng, 6));
+		gen_putf(&opt, " classtype:%s; sid:%" PRIu32 "; rev:%u;",
+			 GEN_PICK(&rng, g_classtypes), sid, 1 + gen_rng_below(&rng, 6));
 		if (gen_rng_below(&rng, 2))
-			gen_putf(&opt, " metadata:created_at 20%02u_%02u_%02u, signature_severity %s;",
+			gen_putf(&opt,
+				 " metadata:created_at 20%02u_%02u_%02u, signature_severity %s;",
 				 18 + gen_rng_below(&rng, 7), 1 + gen_rng_below(&rng, 12),
 				 1 + gen_rng_below(&rng, 28),
 				 gen_rng_below(&rng, 2) ? "Major" : "Minor");
@@ -1566,14 +1594,19 @@ gen_srules(const struct gen_opts *o, FILE *f)
 		hbuf[hd.len] = '\0';
 		if (!outbound) {
 			fprintf(f, "# trigger: %" PRIu32 " %s\n# trigger-on: %" PRIu32 " proto=%s",
-				sid, tbuf, sid, on.proto == 6 ? "tcp" : on.proto == 17 ? "udp" : "any");
+				sid, tbuf, sid,
+				on.proto == 6	 ? "tcp"
+				: on.proto == 17 ? "udp"
+						 : "any");
 			if (on.sport)
 				fprintf(f, " sport=%u", on.sport);
 			if (on.dport)
 				fprintf(f, " dport=%u", on.dport);
 			if (on.layout)
-				fprintf(f, " layout=%s", on.layout == GEN_LAYOUT_HTTP ? "http" :
-							 on.layout == GEN_LAYOUT_ISO ? "iso" : "json");
+				fprintf(f, " layout=%s",
+					on.layout == GEN_LAYOUT_HTTP  ? "http"
+					: on.layout == GEN_LAYOUT_ISO ? "iso"
+								      : "json");
 			if (on.frame)
 				fprintf(f, " frame=%u", on.frame);
 			fputc('\n', f);
@@ -1659,8 +1692,10 @@ gen_usage(FILE *f)
 		"  -s SEED        PRNG seed (default 1); same seed, same bytes\n"
 		"  -f FRACTION    share of packets carrying a trigger (default 0)\n"
 		"  -R FILE        rule file whose \"# trigger: <id> <text>\" lines to plant\n"
-		"                 (and \"# trigger-on: <id> key=value...\": where, see the source)\n"
-		"  -e FILE        write \"signature_id<TAB>alerts\" for every rule that must alert\n"
+		"                 (and \"# trigger-on: <id> key=value...\": where, see the "
+		"source)\n"
+		"  -e FILE        write \"signature_id<TAB>alerts\" for every rule that must "
+		"alert\n"
 		"  --ipv6/--vlan/--udp P   share of IPv6, 802.1Q-tagged, UDP packets\n"
 		"                 (defaults 0.25, 0.2, 0.3)\n"
 		"  --emit-rules KIND -N COUNT   write COUNT synthetic rules with triggers\n"
@@ -1727,8 +1762,10 @@ main(int argc, char **argv)
 		case '6':
 		case 'V':
 		case 'U':
-			p = c == 'f' ? &o.fraction : c == '6' ? &o.p_ipv6 : c == 'V' ? &o.p_vlan :
-									&o.p_udp;
+			p = c == 'f'   ? &o.fraction
+			    : c == '6' ? &o.p_ipv6
+			    : c == 'V' ? &o.p_vlan
+				       : &o.p_udp;
 			if (gen_parse_double(optarg, p) < 0) {
 				fprintf(stderr, "weir-gen: %s: want a number in [0, 1]\n", optarg);
 				return 2;

@@ -26,16 +26,16 @@
 
 static int g_failed, g_run;
 
-#define ASSERT(cond, ...)                                                                     \
-	({                                                                                    \
-		bool ok_ = (cond);                                                            \
-		if (!ok_) {                                                                   \
+#define ASSERT(cond, ...)                                                                          \
+	({                                                                                         \
+		bool ok_ = (cond);                                                                 \
+		if (!ok_) {                                                                        \
 			fprintf(stderr, "    FAIL %s:%d: ", __FILE__, __LINE__);                   \
-			fprintf(stderr, __VA_ARGS__);                                         \
-			fputc('\n', stderr);                                                  \
-			g_failed++;                                                           \
-		}                                                                             \
-		ok_;                                                                          \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			g_failed++;                                                                \
+		}                                                                                  \
+		ok_;                                                                               \
 	})
 
 /* A frame under construction. */
@@ -61,7 +61,7 @@ put16(struct frame *f, uint16_t v)
 static void
 eth(struct frame *f, uint16_t type, int vlans)
 {
-	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
+	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2};
 	int i;
 
 	f->len = 0;
@@ -78,8 +78,8 @@ eth(struct frame *f, uint16_t type, int vlans)
 static void
 ipv4(struct frame *f, const char *src, const char *dst, uint8_t proto, uint16_t dport)
 {
-	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto };
-	uint8_t l4[20] = { 0 };
+	uint8_t h[20] = {0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto};
+	uint8_t l4[20] = {0};
 	size_t l4len = proto == IPPROTO_TCP ? 20 : 8;
 
 	h[3] = (uint8_t)(20 + l4len);
@@ -98,8 +98,8 @@ ipv4(struct frame *f, const char *src, const char *dst, uint8_t proto, uint16_t 
 static void
 ipv6(struct frame *f, const char *src, const char *dst, uint8_t proto, uint16_t dport)
 {
-	uint8_t h[40] = { 0x60, 0, 0, 0, 0, 20, proto, 64 };
-	uint8_t l4[20] = { 0x30, 0x39, (uint8_t)(dport >> 8), (uint8_t)dport };
+	uint8_t h[40] = {0x60, 0, 0, 0, 0, 20, proto, 64};
+	uint8_t l4[20] = {0x30, 0x39, (uint8_t)(dport >> 8), (uint8_t)dport};
 
 	inet_pton(AF_INET6, src, h + 8);
 	inet_pton(AF_INET6, dst, h + 24);
@@ -140,8 +140,7 @@ expect(struct weir_xdp *skel, const char *name, struct frame *f, int verdict, ui
 	ret = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.weir_xdp), &opts);
 	if (!ASSERT(ret == 0, "%s: bpf_prog_test_run_opts: %s", name, strerror(errno)))
 		return;
-	ASSERT((int)opts.retval == verdict, "%s: verdict %u, want %d", name, opts.retval,
-	       verdict);
+	ASSERT((int)opts.retval == verdict, "%s: verdict %u, want %d", name, opts.retval, verdict);
 	ASSERT(counter(skel, idx) == before + 1, "%s: counter %s did not move", name, names[idx]);
 }
 
@@ -168,10 +167,10 @@ install(struct weir_xdp *skel, struct weir_afxdp_filter *cur, const struct weir_
 static void
 test_parse_errors(void)
 {
-	static const char *const bad_ports[] = { "80-70" };
-	static const char *const bad_port2[] = { "65536" };
-	static const char *const bad_prefix[] = { "10.0.0.0/33" };
-	static const char *const bad_proto[] = { "sctp" };
+	static const char *const bad_ports[] = {"80-70"};
+	static const char *const bad_port2[] = {"65536"};
+	static const char *const bad_prefix[] = {"10.0.0.0/33"};
+	static const char *const bad_proto[] = {"sctp"};
 	struct weir_afxdp_conf c;
 	struct weir_afxdp_filter f;
 	char err[256];
@@ -197,19 +196,21 @@ test_parse_errors(void)
 int
 main(void)
 {
-	static const char *const protos[] = { "tcp", "udp" };
-	static const char *const ports[] = { "80", "8000-8100" };
-	static const char *const block[] = { "192.0.2.0/24", "2001:db8:bad::/48" };
-	static const char *const src_only[] = { "10.1.0.0/16", "fd00::/8" };
-	struct weir_afxdp_filter cur = { 0 };
-	struct weir_afxdp_conf c = { 0 };
+	static const char *const protos[] = {"tcp", "udp"};
+	static const char *const ports[] = {"80", "8000-8100"};
+	static const char *const block[] = {"192.0.2.0/24", "2001:db8:bad::/48"};
+	static const char *const src_only[] = {"10.1.0.0/16", "fd00::/8"};
+	struct weir_afxdp_filter cur = {0};
+	struct weir_afxdp_conf c = {0};
 	struct weir_xdp *skel;
 	struct frame f;
 
 	skel = weir_xdp__open_and_load();
 	if (skel == NULL) {
-		fprintf(stderr, "SKIP: cannot load the XDP program (%s): needs CAP_BPF and "
-				"CAP_NET_ADMIN\n", strerror(errno));
+		fprintf(stderr,
+			"SKIP: cannot load the XDP program (%s): needs CAP_BPF and "
+			"CAP_NET_ADMIN\n",
+			strerror(errno));
 		return errno == EPERM || errno == EACCES ? 77 : 1;
 	}
 	test_parse_errors();
@@ -287,8 +288,7 @@ main(void)
 	       WEIR_XDP_PASS_FILTER);
 	eth(&f, ETH_P_IP, 0);
 	ipv4(&f, "10.1.2.3", "10.0.0.2", IPPROTO_TCP, 80);
-	expect(skel, "after update: source in src-prefixes", &f, XDP_PASS,
-	       WEIR_XDP_PASS_NO_SOCKET);
+	expect(skel, "after update: source in src-prefixes", &f, XDP_PASS, WEIR_XDP_PASS_NO_SOCKET);
 	eth(&f, ETH_P_IPV6, 0);
 	ipv6(&f, "2001:db8:bad::1", "2001:db8::2", IPPROTO_TCP, 80);
 	expect(skel, "after update: removed block list entry no longer drops", &f, XDP_PASS,

@@ -141,8 +141,8 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 	if (res != WEIR_DEC_OK)
 		return;
 
-	FUZZ_CHECK(d->proto == IPPROTO_TCP || d->proto == IPPROTO_UDP ||
-			   d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6,
+	FUZZ_CHECK(d->proto == IPPROTO_TCP || d->proto == IPPROTO_UDP || d->proto == IPPROTO_ICMP ||
+			   d->proto == IPPROTO_ICMPV6,
 		   "OK with proto %u", d->proto);
 	FUZZ_CHECK(d->l4_off > d->l3_off, "l4_off %u before l3_off %u", d->l4_off, d->l3_off);
 	FUZZ_CHECK(d->payload != NULL, "OK without payload pointer");

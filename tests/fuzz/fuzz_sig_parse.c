@@ -167,7 +167,8 @@ fuzz_compile(struct weir_sig_rule_list *list, bool skip_invalid)
 				   (rs->scratch_proto != NULL) == (live > 0),
 			   "database and rule count disagree");
 		for (i = 0; i < rs->n_rules; i++)
-			FUZZ_CHECK(rs->rules[i].signature != NULL && rs->rules[i].signature[0] != '\0',
+			FUZZ_CHECK(rs->rules[i].signature != NULL &&
+					   rs->rules[i].signature[0] != '\0',
 				   "compiled rule %u has no signature text", i);
 		weir_ruleset_free(rs);
 	}

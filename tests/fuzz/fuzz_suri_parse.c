@@ -111,8 +111,8 @@ fuzz_check_item(const struct weir_suri_rule *r, const struct weir_item *it, unsi
 			   r->sid, i);
 		FUZZ_CHECK(it->bytes == NULL && it->len == 0, "sid %u item %u: pcre with bytes",
 			   r->sid, i);
-		FUZZ_CHECK((it->pcre_flags & ~(WEIR_PCRE_I | WEIR_PCRE_S | WEIR_PCRE_M |
-					       WEIR_PCRE_X)) == 0,
+		FUZZ_CHECK((it->pcre_flags &
+			    ~(WEIR_PCRE_I | WEIR_PCRE_S | WEIR_PCRE_M | WEIR_PCRE_X)) == 0,
 			   "sid %u item %u: pcre flags %#x", r->sid, i, it->pcre_flags);
 		FUZZ_CHECK(!it->nocase && !it->fast_pattern && !it->has_offset && !it->has_depth &&
 				   !it->has_distance && !it->has_within,
@@ -126,8 +126,7 @@ fuzz_check_item(const struct weir_suri_rule *r, const struct weir_item *it, unsi
 	default:
 		FUZZ_CHECK(0, "sid %u item %u: kind %d", r->sid, i, (int)it->kind);
 	}
-	FUZZ_CHECK(!it->luhn || !it->negated, "sid %u item %u: luhn on a negated item", r->sid,
-		   i);
+	FUZZ_CHECK(!it->luhn || !it->negated, "sid %u item %u: luhn on a negated item", r->sid, i);
 }
 
 static void
@@ -182,8 +181,7 @@ fuzz_check_rule(const struct weir_suri_rule *r, unsigned int n_lines)
 	FUZZ_CHECK(r->threshold.type == WEIR_THRESH_NONE ||
 			   r->detection_filter.type == WEIR_THRESH_NONE,
 		   "sid %u: threshold and detection_filter", r->sid);
-	FUZZ_CHECK(r->threshold.type != WEIR_THRESH_DETECTION, "sid %u: threshold type",
-		   r->sid);
+	FUZZ_CHECK(r->threshold.type != WEIR_THRESH_DETECTION, "sid %u: threshold type", r->sid);
 	FUZZ_CHECK(r->detection_filter.type == WEIR_THRESH_NONE ||
 			   r->detection_filter.type == WEIR_THRESH_DETECTION,
 		   "sid %u: detection_filter type", r->sid);
@@ -217,9 +215,8 @@ fuzz_rule_eq(const struct weir_suri_rule *a, const struct weir_suri_rule *b)
 
 	if (a->action != b->action || a->proto != b->proto || a->bidir != b->bidir ||
 	    a->sid != b->sid || a->rev != b->rev || a->gid != b->gid ||
-	    a->priority != b->priority || a->n_items != b->n_items ||
-	    a->dsize_op != b->dsize_op || a->dsize_lo != b->dsize_lo ||
-	    a->dsize_hi != b->dsize_hi ||
+	    a->priority != b->priority || a->n_items != b->n_items || a->dsize_op != b->dsize_op ||
+	    a->dsize_lo != b->dsize_lo || a->dsize_hi != b->dsize_hi ||
 	    memcmp(&a->threshold, &b->threshold, sizeof(a->threshold)) != 0 ||
 	    memcmp(&a->detection_filter, &b->detection_filter, sizeof(a->detection_filter)) != 0 ||
 	    !fuzz_str_eq(a->msg, b->msg) || !fuzz_str_eq(a->classtype, b->classtype) ||
@@ -250,7 +247,7 @@ fuzz_cmp_id(const void *x, const void *y)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct weir_suri_rule_list list = { 0 }, one = { 0 };
+	struct weir_suri_rule_list list = {0}, one = {0};
 	unsigned int n_lines = 0, i, n_rules;
 	size_t *line_len, cur = 0, k;
 	struct weir_diags ds, ods;
@@ -322,8 +319,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Again into the same list: all duplicates now. */
 	ds.n = ds.total = 0;
 	rc2 = weir_rules_parse_suri_file(g_path, &g_vars, &list, &ds);
-	FUZZ_CHECK(rc2 == rc + (int)n_rules, "second parse rc %d, first %d with %u rules", rc2,
-		   rc, n_rules);
+	FUZZ_CHECK(rc2 == rc + (int)n_rules, "second parse rc %d, first %d with %u rules", rc2, rc,
+		   n_rules);
 	FUZZ_CHECK(list.n == n_rules, "second parse added rules: %u -> %u", n_rules, list.n);
 
 	free(ids);

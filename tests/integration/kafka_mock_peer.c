@@ -28,8 +28,8 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #define PEER_MAX_PARTITIONS 64
-#define PEER_BROKER_ID 1
-#define PEER_CATCH_UP_S 30
+#define PEER_BROKER_ID	    1
+#define PEER_CATCH_UP_S	    30
 
 static atomic_int g_sig_down, g_sig_up, g_sig_stop;
 
@@ -114,7 +114,8 @@ main(int argc, char **argv)
 	}
 	parts = rd_kafka_topic_partition_list_new(np);
 	for (p = 0; p < np; p++) {
-		rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+		rd_kafka_topic_partition_list_add(parts, topic, p)->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
 		next[p] = 0;
 		hi[p] = -1;
 	}
@@ -146,7 +147,8 @@ main(int argc, char **argv)
 
 				if (rd_kafka_query_watermark_offsets(cons, topic, p, &lo, &hi[p],
 								     5000) != 0) {
-					fprintf(stderr, "kafka_mock_peer: no watermark for %d\n", p);
+					fprintf(stderr, "kafka_mock_peer: no watermark for %d\n",
+						p);
 					hi[p] = INT64_MAX;
 				}
 			}

@@ -166,7 +166,7 @@ test_key_table_is_consistent(void)
 		}
 		/* Each default passes the key's own validation. */
 		if (k->type != WEIR_CT_STRLIST) {
-			struct weir_conf c = { 0 };
+			struct weir_conf c = {0};
 
 			CU_ASSERT_EQUAL(weir_conf_set(&c, k->name, k->def, "t", NULL), 0);
 			weir_conf_free(&c);
@@ -302,39 +302,36 @@ test_u32_parsing_and_ranges(void)
 		uint32_t want;
 		const char *msg;
 	} cases[] = {
-		{ "workers", "64", 0, 64, NULL },
-		{ "workers", "0x10", 0, 16, NULL },
-		{ "workers", "0X1f", 0, 31, NULL },
-		{ "workers", "010", 0, 10, NULL }, /* not octal */
-		{ "capture.count", "4294967295", 0, UINT32_MAX, NULL },
-		{ "capture.count", "0", 0, 0, NULL },
-		{ "workers", "0", -EINVAL, 0,
-		  "command line: workers: 0 is out of range [1, 64]" },
-		{ "workers", "65", -EINVAL, 0,
-		  "command line: workers: 65 is out of range [1, 64]" },
-		{ "workers", "-1", -EINVAL, 0,
-		  "command line: workers: -1 is out of range [1, 64]" },
-		{ "capture.count", "4294967296", -EINVAL, 0,
-		  "command line: capture.count: 4294967296 is out of range [0, 4294967295]" },
-		{ "capture.count", "99999999999999999999999", -EINVAL, 0,
-		  "command line: capture.count: 99999999999999999999999 is out of range [0, "
-		  "4294967295]" },
-		{ "capture.rx-descriptors", "0x10", -EINVAL, 0,
-		  "command line: capture.rx-descriptors: 0x10 is out of range [64, 32768]" },
-		{ "workers", "abc", -EINVAL, 0,
-		  "command line: workers: 'abc' is not a number (expected an integer in [1, 64])" },
-		{ "workers", "1.5", -EINVAL, 0,
-		  "command line: workers: '1.5' is not a number (expected an integer in [1, 64])" },
-		{ "workers", "", -EINVAL, 0,
-		  "command line: workers: '' is not a number (expected an integer in [1, 64])" },
-		{ "workers", " 2", -EINVAL, 0,
-		  "command line: workers: ' 2' is not a number (expected an integer in [1, 64])" },
-		{ "workers", "+2", -EINVAL, 0,
-		  "command line: workers: '+2' is not a number (expected an integer in [1, 64])" },
-		{ "workers", "0x", -EINVAL, 0,
-		  "command line: workers: '0x' is not a number (expected an integer in [1, 64])" },
-		{ "workers", "4k", -EINVAL, 0,
-		  "command line: workers: '4k' is not a number (expected an integer in [1, 64])" },
+		{"workers", "64", 0, 64, NULL},
+		{"workers", "0x10", 0, 16, NULL},
+		{"workers", "0X1f", 0, 31, NULL},
+		{"workers", "010", 0, 10, NULL}, /* not octal */
+		{"capture.count", "4294967295", 0, UINT32_MAX, NULL},
+		{"capture.count", "0", 0, 0, NULL},
+		{"workers", "0", -EINVAL, 0, "command line: workers: 0 is out of range [1, 64]"},
+		{"workers", "65", -EINVAL, 0, "command line: workers: 65 is out of range [1, 64]"},
+		{"workers", "-1", -EINVAL, 0, "command line: workers: -1 is out of range [1, 64]"},
+		{"capture.count", "4294967296", -EINVAL, 0,
+		 "command line: capture.count: 4294967296 is out of range [0, 4294967295]"},
+		{"capture.count", "99999999999999999999999", -EINVAL, 0,
+		 "command line: capture.count: 99999999999999999999999 is out of range [0, "
+		 "4294967295]"},
+		{"capture.rx-descriptors", "0x10", -EINVAL, 0,
+		 "command line: capture.rx-descriptors: 0x10 is out of range [64, 32768]"},
+		{"workers", "abc", -EINVAL, 0,
+		 "command line: workers: 'abc' is not a number (expected an integer in [1, 64])"},
+		{"workers", "1.5", -EINVAL, 0,
+		 "command line: workers: '1.5' is not a number (expected an integer in [1, 64])"},
+		{"workers", "", -EINVAL, 0,
+		 "command line: workers: '' is not a number (expected an integer in [1, 64])"},
+		{"workers", " 2", -EINVAL, 0,
+		 "command line: workers: ' 2' is not a number (expected an integer in [1, 64])"},
+		{"workers", "+2", -EINVAL, 0,
+		 "command line: workers: '+2' is not a number (expected an integer in [1, 64])"},
+		{"workers", "0x", -EINVAL, 0,
+		 "command line: workers: '0x' is not a number (expected an integer in [1, 64])"},
+		{"workers", "4k", -EINVAL, 0,
+		 "command line: workers: '4k' is not a number (expected an integer in [1, 64])"},
 	};
 	unsigned int i;
 
@@ -396,9 +393,9 @@ test_enum_rejects_unlisted_value(void)
 static void
 test_bool_words(void)
 {
-	static const char *const yes[] = { "true", "yes", "on", "TRUE", "Yes", "ON" };
-	static const char *const no[] = { "false", "no", "off", "False", "NO", "Off" };
-	static const char *const bad[] = { "", "1", "0", "y", "n", "truex", "enable" };
+	static const char *const yes[] = {"true", "yes", "on", "TRUE", "Yes", "ON"};
+	static const char *const no[] = {"false", "no", "off", "False", "NO", "Off"};
+	static const char *const bad[] = {"", "1", "0", "y", "n", "truex", "enable"};
 	unsigned int i;
 	bool b;
 
@@ -542,17 +539,15 @@ test_set_rejects_unknown_key_and_bad_text(void)
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "worker", "2", "command line", &ds), -ENOENT);
 	check_diag(&ds, 0, "command line", 0, "unknown key 'worker' (did you mean 'workers'?)");
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "output.jsonl", "a\xff", "command line", &ds),
-			-EINVAL);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "output.jsonl", "a\xff", "command line", &ds), -EINVAL);
 	check_diag(&ds, 1, "command line", 0, "output.jsonl: value is not valid UTF-8");
 	/* Overlong encoding and a lone surrogate are not UTF-8 either. */
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "output.jsonl", "\xc0\xaf", "x", NULL), -EINVAL);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "output.jsonl", "\xed\xa0\x80", "x", NULL), -EINVAL);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "output.jsonl", "\xe2\x82", "x", NULL), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(c.output_jsonl, "-");
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "output.jsonl", "caf\xc3\xa9 \xf0\x9f\x90\x9f", "x",
-				      NULL),
-			0);
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "output.jsonl", "caf\xc3\xa9 \xf0\x9f\x90\x9f", "x", NULL), 0);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "workers", NULL, "x", NULL), -EINVAL);
 	CU_ASSERT_EQUAL(weir_conf_clear(&c, "workers"), -EINVAL);
 	CU_ASSERT_EQUAL(weir_conf_clear(&c, "nope"), -ENOENT);
@@ -828,9 +823,9 @@ test_vars_set_overrides_file(void)
 	check_var(&c.vars_address_groups, 0, "HOME_NET=[10.0.0.0/8]");
 	check_var(&c.vars_address_groups, 1, "EXTERNAL_NET=any");
 	/* A new name is appended. */
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.SSH_PORTS", "[22,2222]",
-				      "command line", &ds),
-			0);
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "vars.port-groups.SSH_PORTS", "[22,2222]", "command line", &ds),
+		0);
 	CU_ASSERT_EQUAL(c.vars_port_groups.n, 2);
 	check_var(&c.vars_port_groups, 0, "HTTP_PORTS=80");
 	check_var(&c.vars_port_groups, 1, "SSH_PORTS=[22,2222]");
@@ -841,8 +836,7 @@ test_vars_set_overrides_file(void)
 
 	/* Errors leave the configuration as it was. */
 	CU_ASSERT_FATAL(conf_copy(&before, &c) == 0);
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME-NET", "x", "command line",
-				      &ds),
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME-NET", "x", "command line", &ds),
 			-EINVAL);
 	check_diag(&ds, 0, "command line", 0,
 		   "vars.address-groups: 'HOME-NET' is not a variable name (expected "
@@ -852,11 +846,10 @@ test_vars_set_overrides_file(void)
 	check_diag(&ds, 1, "command line", 0,
 		   "vars.address-groups: '' is not a variable name (expected "
 		   "[A-Za-z_][A-Za-z0-9_]*, at most 64 characters)");
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME_NET.x", "x", "command line",
-				      &ds),
-			-EINVAL);
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups", "HOME_NET=x", "command line",
-				      &ds),
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "vars.address-groups.HOME_NET.x", "x", "command line", &ds),
+		-EINVAL);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups", "HOME_NET=x", "command line", &ds),
 			-EINVAL);
 	check_diag(&ds, 3, "command line", 0,
 		   "vars.address-groups: name the variable: vars.address-groups.NAME=VALUE");
@@ -931,9 +924,10 @@ test_vars_errors_name_the_line(void)
 			 "vars.address-groups: expected a mapping of NAME: value, got a scalar");
 	check_load_error("vars: [a]\n", 1,
 			 "vars: expected a mapping of vars.* keys, got a sequence");
-	check_load_error("vars:\n  address-groups:\n    HOME_NET: {a: 1}\n", 3,
-			 "vars.address-groups.HOME_NET: expected a string or a list of strings, got "
-			 "a mapping");
+	check_load_error(
+		"vars:\n  address-groups:\n    HOME_NET: {a: 1}\n", 3,
+		"vars.address-groups.HOME_NET: expected a string or a list of strings, got "
+		"a mapping");
 	check_load_error("vars:\n  address-groups:\n    HOME_NET:\n      - a\n      - [b]\n", 5,
 			 "vars.address-groups.HOME_NET: item 2: expected a string, got a sequence");
 	check_load_error("vars:\n  address-groups:\n    HOME_NET:\n      - a\n      -\n", 5,
@@ -994,8 +988,7 @@ test_vars_all_errors_and_limit(void)
 		snprintf(name, sizeof(name), "vars.port-groups.P%u", i);
 		CU_ASSERT_EQUAL(weir_conf_set(&c, name, "1", "command line", &ds), 0);
 	}
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.Q", "1", "command line", &ds),
-			-E2BIG);
+	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.Q", "1", "command line", &ds), -E2BIG);
 	check_diag(&ds, 0, "command line", 0, "vars.port-groups: too many names (at most 64)");
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.P7", "2", "command line", &ds), 0);
 	check_var(&c.vars_port_groups, 7, "P7=2");
@@ -1042,22 +1035,18 @@ test_vars_dump_round_trip(void)
 
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "rules.skip-invalid", "yes", "t", NULL), 0);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "rules.cache-dir", "", "t", NULL), 0);
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.HOME_NET", "[10.0.0.0/8]", "t",
-				      NULL),
-			0);
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.EXTERNAL_NET", "!$HOME_NET", "t",
-				      NULL),
-			0);
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "vars.address-groups.HOME_NET", "[10.0.0.0/8]", "t", NULL), 0);
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "vars.address-groups.EXTERNAL_NET", "!$HOME_NET", "t", NULL), 0);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.null", "", "t", NULL), 0);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.yes", "~", "t", NULL), 0);
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.address-groups.Q", "a \"q\" \\ #x\n&y: *z",
-				      "t", NULL),
-			0);
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "vars.address-groups.Q", "a \"q\" \\ #x\n&y: *z", "t", NULL), 0);
 	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.HTTP_PORTS", "[80,8080]", "t", NULL),
 			0);
-	CU_ASSERT_EQUAL(weir_conf_set(&c, "vars.port-groups.U", "caf\xc3\xa9 \xe2\x80\xa8", "t",
-				      NULL),
-			0);
+	CU_ASSERT_EQUAL(
+		weir_conf_set(&c, "vars.port-groups.U", "caf\xc3\xa9 \xe2\x80\xa8", "t", NULL), 0);
 	f = open_memstream(&buf, &len);
 	CU_ASSERT_FATAL(f != NULL);
 	CU_ASSERT_EQUAL(weir_conf_dump(&c, f), 0);
@@ -1079,9 +1068,9 @@ test_vars_dump_round_trip(void)
 	flat = flatten(buf);
 	CU_ASSERT(strstr(flat, "ENIP_SERVER. Values are checked when the rules load. (mapping of "
 			       "NAME: string or list, default empty) address-groups:") != NULL);
-	CU_ASSERT(strstr(flat, "TEREDO_PORTS 3544. Values are checked when the rules load. "
-			       "(mapping of NAME: string or list, default empty) port-groups:") !=
-		  NULL);
+	CU_ASSERT(strstr(flat,
+			 "TEREDO_PORTS 3544. Values are checked when the rules load. "
+			 "(mapping of NAME: string or list, default empty) port-groups:") != NULL);
 	free(flat);
 	free(buf);
 	check_round_trip(&c);
@@ -1157,8 +1146,8 @@ test_equal_sees_vars(void)
 static void
 test_empty_and_comment_only_files_give_defaults(void)
 {
-	static const char *const texts[] = { "", "# only a comment\n\n   # another\n",
-					     "---\n", "~\n", "\n\n" };
+	static const char *const texts[] = {"", "# only a comment\n\n   # another\n", "---\n",
+					    "~\n", "\n\n"};
 	struct weir_conf c, def;
 	struct weir_diags ds;
 	unsigned int i;
@@ -1207,8 +1196,7 @@ test_syntax_error_has_line(void)
 			 "did not find expected ',' or ']' (while parsing a flow sequence at "
 			 "line 1)");
 	check_load_error("workers: *nope\n", 1, "found undefined alias");
-	check_load_error("workers: 2\noutput:\n  jsonl: a\xff\n", 3,
-			 "invalid leading UTF-8 octet");
+	check_load_error("workers: 2\noutput:\n  jsonl: a\xff\n", 3, "invalid leading UTF-8 octet");
 	check_load_error("workers: 2\n---\nworkers: 3\n", 3,
 			 "only one YAML document is allowed per file");
 }
@@ -1242,8 +1230,9 @@ test_help_lists_every_key_within_80_columns(void)
 	CU_ASSERT(strstr(buf, "\n  vars.port-groups.NAME\n") != NULL);
 	CU_ASSERT(strstr(buf, "mapping of NAME: string or list, default empty") != NULL);
 	flat = flatten(buf);
-	CU_ASSERT(strstr(flat, "Names not set keep Suricata's defaults: HOME_NET "
-			       "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12], EXTERNAL_NET !$HOME_NET,") !=
+	CU_ASSERT(strstr(flat,
+			 "Names not set keep Suricata's defaults: HOME_NET "
+			 "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12], EXTERNAL_NET !$HOME_NET,") !=
 		  NULL);
 	CU_ASSERT(strstr(flat, "Names not set keep Suricata's defaults: HTTP_PORTS 80,") != NULL);
 	CU_ASSERT(strstr(flat, "ENIP_SERVER. Values are checked when the rules load.") != NULL);
@@ -1251,11 +1240,13 @@ test_help_lists_every_key_within_80_columns(void)
 		  NULL);
 	CU_ASSERT(strstr(flat, "Rule files: *.rules in the Suricata subset (see README), any other "
 			       "name in Hyperscan's signature format (ID:/regex/flags).") != NULL);
-	CU_ASSERT(strstr(flat, "Load the valid rules of a file that has bad ones, listing every "
-			       "skipped rule; default: any bad rule refuses the whole set.") != NULL);
-	CU_ASSERT(strstr(flat, "Directory of compiled Hyperscan databases, keyed by rule text, "
-			       "weir's compiler version, the Hyperscan version and the CPU; \"\" = no "
-			       "cache.") != NULL);
+	CU_ASSERT(strstr(flat,
+			 "Load the valid rules of a file that has bad ones, listing every "
+			 "skipped rule; default: any bad rule refuses the whole set.") != NULL);
+	CU_ASSERT(strstr(flat,
+			 "Directory of compiled Hyperscan databases, keyed by rule text, "
+			 "weir's compiler version, the Hyperscan version and the CPU; \"\" = no "
+			 "cache.") != NULL);
 	free(flat);
 	CU_ASSERT(strstr(buf, "\n  rules.skip-invalid\n      bool, default false\n") != NULL);
 	CU_ASSERT(strstr(buf, "\n  rules.cache-dir\n      string, default \"/var/cache/weir\"\n") !=
@@ -1268,7 +1259,7 @@ test_help_lists_every_key_within_80_columns(void)
 static void
 test_free_is_idempotent(void)
 {
-	struct weir_conf c = { 0 };
+	struct weir_conf c = {0};
 
 	weir_conf_free(&c);
 	weir_conf_free(NULL);

@@ -6,10 +6,10 @@
  * set. Malformed, unknown and odd requests each get an error object with
  * schema_version; "reload" rebuilds the rule files on the reload thread
  * and reports success or every rule error (the running set stays);
- * "disable"/"enable" act on a loaded sid only; every "stats" reply taken while the counters move satisfies
- * the accounting identity. Every row of every list (common/counters.h,
- * common/ctl_cmds.h) shows in every view: the stats JSON, Prometheus, the
- * summary, and the command handlers of the socket and DPDK telemetry.
+ * "disable"/"enable" act on a loaded sid only; every "stats" reply taken while the counters move
+ * satisfies the accounting identity. Every row of every list (common/counters.h, common/ctl_cmds.h)
+ * shows in every view: the stats JSON, Prometheus, the summary, and the command handlers of the
+ * socket and DPDK telemetry.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -207,9 +207,8 @@ test_reload_through_the_socket(void)
 	json_decref(j);
 	j = ask("{\"command\":\"rules\"}");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "generation")), 2);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(json_object_get(j, "rules"),
-									 0),
-							   "sid")),
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(
+				json_array_get(json_object_get(j, "rules"), 0), "sid")),
 			2001);
 	json_decref(j);
 
@@ -225,7 +224,8 @@ test_reload_through_the_socket(void)
 		int l2 = 0, l3 = 0;
 
 		/* line 3 from the parser, line 2 from Hyperscan */
-		json_array_foreach(json_object_get(j, "errors"), i, e) {
+		json_array_foreach(json_object_get(j, "errors"), i, e)
+		{
 			s = json_is_string(e) ? json_string_value(e) : "";
 			l2 += strstr(s, ".sigs:2:") != NULL;
 			l3 += strstr(s, ".sigs:3:") != NULL;
@@ -361,9 +361,10 @@ test_stats_identity_holds_while_counting(void)
 		CU_ASSERT_FATAL(json_is_true(json_object_get(acc, "packets_ok")));
 		CU_ASSERT_FATAL(json_is_true(json_object_get(acc, "events_ok")));
 		CU_ASSERT_FATAL(json_integer_value(json_object_get(acc, "unaccounted")) == 0);
-		CU_ASSERT_FATAL(rx ==
-				(uint64_t)json_integer_value(json_object_get(acc, "processed")) +
-					(uint64_t)json_integer_value(json_object_get(acc, "dropped")));
+		CU_ASSERT_FATAL(
+			rx ==
+			(uint64_t)json_integer_value(json_object_get(acc, "processed")) +
+				(uint64_t)json_integer_value(json_object_get(acc, "dropped")));
 		CU_ASSERT_FATAL(rx >= last);
 		/* the per-queue rx of the port adds up to the workers' */
 		CU_ASSERT_FATAL(rx == (uint64_t)json_integer_value(json_object_get(
@@ -391,8 +392,8 @@ test_ports_and_workers_views(void)
 	json_decref(j);
 	j = ask("{\"command\":\"workers\"}");
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "workers")), 2);
-	CU_ASSERT(json_is_integer(json_object_get(json_array_get(json_object_get(j, "workers"), 0),
-						  "busy_cycles")));
+	CU_ASSERT(json_is_integer(
+		json_object_get(json_array_get(json_object_get(j, "workers"), 0), "busy_cycles")));
 	json_decref(j);
 }
 
@@ -466,17 +467,17 @@ test_command_list_served_by_each_view(void)
 	char line[128];
 	unsigned int n = 0;
 
-#define CHECK_CMD(name, role, options, doc)                                                 \
-	{                                                                                   \
-		int client = strcmp(#role, "CLIENT") == 0;                                  \
-		const char *d = json_string_value(json_object_get(cmds, #name));            \
-		n++;                                                                        \
-		CU_ASSERT(client ? d == NULL : (d != NULL && strcmp(d, doc) == 0));         \
-		CU_ASSERT(weir_telemetry_serves(#name) == (strcmp(#role, "MONITOR") == 0)); \
-		if (client) {                                                               \
-			snprintf(line, sizeof(line), "{\"command\":\"%s\"}", #name);          \
-			expect_error(line, "unknown command");                              \
-		}                                                                           \
+#define CHECK_CMD(name, role, options, doc)                                                        \
+	{                                                                                          \
+		int client = strcmp(#role, "CLIENT") == 0;                                         \
+		const char *d = json_string_value(json_object_get(cmds, #name));                   \
+		n++;                                                                               \
+		CU_ASSERT(client ? d == NULL : (d != NULL && strcmp(d, doc) == 0));                \
+		CU_ASSERT(weir_telemetry_serves(#name) == (strcmp(#role, "MONITOR") == 0));        \
+		if (client) {                                                                      \
+			snprintf(line, sizeof(line), "{\"command\":\"%s\"}", #name);               \
+			expect_error(line, "unknown command");                                     \
+		}                                                                                  \
 	}
 	WEIR_CTL_COMMANDS(CHECK_CMD)
 #undef CHECK_CMD
@@ -513,11 +514,11 @@ check_stats_json(const json_t *st)
 	const json_t *lat = json_object_get(json_object_get(st, "latency"), "since_start");
 
 	CU_ASSERT_FATAL(port != NULL && sink != NULL && lat != NULL);
-#define J_PORT(name, doc) CU_ASSERT(json_is_integer(json_object_get(port, #name)));
+#define J_PORT(name, doc)	CU_ASSERT(json_is_integer(json_object_get(port, #name)));
 #define J_SINK(name, kind, doc) CU_ASSERT(json_is_integer(json_object_get(sink, #name)));
-#define J_WORKER(name, doc) CU_ASSERT(json_is_integer(json_object_get(w, #name)));
-#define J_EMIT(name, doc) CU_ASSERT(json_is_integer(json_object_get(em, #name)));
-#define J_PCT(name, pct) CU_ASSERT(json_is_real(json_object_get(lat, #name "_us")));
+#define J_WORKER(name, doc)	CU_ASSERT(json_is_integer(json_object_get(w, #name)));
+#define J_EMIT(name, doc)	CU_ASSERT(json_is_integer(json_object_get(em, #name)));
+#define J_PCT(name, pct)	CU_ASSERT(json_is_real(json_object_get(lat, #name "_us")));
 	WEIR_PORT_COUNTERS(J_PORT)
 	WEIR_SINK_COUNTERS(J_SINK)
 	WEIR_WORKER_COUNTERS(J_WORKER)
@@ -548,8 +549,8 @@ prom_name(char *out, size_t len, const char *group, const char *drop_infix, cons
 	  const char *label, int gauge)
 {
 	if (strncmp(name, "drop_", 5) == 0)
-		snprintf(out, len, "\nweir_drop_%s%s%s{%s", drop_infix, name + 5, gauge ? "" : "_total",
-			 label);
+		snprintf(out, len, "\nweir_drop_%s%s%s{%s", drop_infix, name + 5,
+			 gauge ? "" : "_total", label);
 	else
 		snprintf(out, len, "\nweir_%s_%s%s{%s", group, name, gauge ? "" : "_total", label);
 }
@@ -583,25 +584,24 @@ test_every_counter_in_every_view(void)
 	CU_ASSERT_FATAL(f != NULL);
 	CU_ASSERT(weir_metrics_write(&g_obs, f) == 0);
 	fclose(f);
-#define P_PORT(name, doc)                                                                   \
-	prom_name(want, sizeof(want), "port", "", #name, "port=\"fake0\"", 0);                \
+#define P_PORT(name, doc)                                                                          \
+	prom_name(want, sizeof(want), "port", "", #name, "port=\"fake0\"", 0);                     \
 	CU_ASSERT(has(text, want));
-#define P_SINK(name, kind, doc)                                                             \
-	prom_name(want, sizeof(want), "sink", "sink_", #name, "sink=\"fakesink\"",            \
-		  strcmp(#kind, "GAUGE") == 0);                                             \
+#define P_SINK(name, kind, doc)                                                                    \
+	prom_name(want, sizeof(want), "sink", "sink_", #name, "sink=\"fakesink\"",                 \
+		  strcmp(#kind, "GAUGE") == 0);                                                    \
 	CU_ASSERT(has(text, want));
-#define P_WORKER(name, doc)                                                                 \
-	prom_name(want, sizeof(want), "worker", "", #name, "worker=\"1\"", 0);                \
+#define P_WORKER(name, doc)                                                                        \
+	prom_name(want, sizeof(want), "worker", "", #name, "worker=\"1\"", 0);                     \
 	CU_ASSERT(has(text, want));
-#define P_EMIT(name, doc)                                                                   \
-	prom_name(want, sizeof(want), "emitter", "", #name, "", 0);                         \
-	want[strlen(want) - 1] = ' ';                                                       \
+#define P_EMIT(name, doc)                                                                          \
+	prom_name(want, sizeof(want), "emitter", "", #name, "", 0);                                \
+	want[strlen(want) - 1] = ' ';                                                              \
 	CU_ASSERT(has(text, want));
-#define P_PCT(name, pct)                                                                    \
-	snprintf(want, sizeof(want), "weir_latency_seconds{quantile=\"%g\"}", (pct) / 100.0); \
-	CU_ASSERT(has(text, want));                                                         \
-	snprintf(want, sizeof(want), "weir_latency_recent_seconds{quantile=\"%g\"}",         \
-		 (pct) / 100.0);                                                            \
+#define P_PCT(name, pct)                                                                           \
+	snprintf(want, sizeof(want), "weir_latency_seconds{quantile=\"%g\"}", (pct) / 100.0);      \
+	CU_ASSERT(has(text, want));                                                                \
+	snprintf(want, sizeof(want), "weir_latency_recent_seconds{q=\"%g\"}", (pct) / 100.0);      \
 	CU_ASSERT(has(text, want));
 	WEIR_PORT_COUNTERS(P_PORT)
 	WEIR_SINK_COUNTERS(P_SINK)
@@ -634,17 +634,18 @@ test_every_counter_in_every_view(void)
 		fclose(f);
 		CU_ASSERT(has(text, "weir: summary: fake fake0, 2 workers, 3 rules\n"));
 		CU_ASSERT(has(text, "\n sink fakesink /tmp/fake.out:\n"));
-#define S_LINE2(name, doc)                                                                  \
-	snprintf(want, sizeof(want), "\n  %-22s ", #name ":");                              \
+#define S_LINE2(name, doc)                                                                         \
+	snprintf(want, sizeof(want), "\n  %-22s ", #name ":");                                     \
 	CU_ASSERT(has(text, want));
 #define S_LINE3(name, kind, doc) S_LINE2(name, doc)
-#define S_PCT(name, pct) CU_ASSERT(has(text, " " #name " "));
+#define S_PCT(name, pct)	 CU_ASSERT(has(text, " " #name " "));
 		WEIR_PORT_COUNTERS(S_LINE2)
 		WEIR_SINK_COUNTERS(S_LINE3)
 		WEIR_WORKER_COUNTERS(S_LINE2)
 		WEIR_EMITTER_COUNTERS(S_LINE2)
 		WEIR_LAT_PERCENTILES(S_PCT)
-		snprintf(want, sizeof(want), "\n  %-22s %u\n", "files:", 100 + WEIR_N_SINK_COUNTERS - 1);
+		snprintf(want, sizeof(want), "\n  %-22s %u\n",
+			 "files:", 100 + WEIR_N_SINK_COUNTERS - 1);
 		CU_ASSERT(has(text, want));
 		free(text);
 	}

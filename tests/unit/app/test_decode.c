@@ -25,10 +25,10 @@ struct fb {
 	uint32_t len;
 };
 
-static const uint8_t g_v4_src[4] = { 192, 0, 2, 1 };
-static const uint8_t g_v4_dst[4] = { 198, 51, 100, 2 };
-static const uint8_t g_v6_src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-static const uint8_t g_v6_dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+static const uint8_t g_v4_src[4] = {192, 0, 2, 1};
+static const uint8_t g_v4_dst[4] = {198, 51, 100, 2};
+static const uint8_t g_v6_src[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t g_v6_dst[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 static const char g_payload[] = "GET /index.html HTTP/1.0\r\n\r\n";
 
 static void
@@ -59,7 +59,7 @@ fb_data(struct fb *f, const void *data, uint32_t n)
 static void
 fb_eth(struct fb *f, uint16_t etype)
 {
-	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
+	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
 	uint8_t *p = fb_put(f, 14);
 
 	memcpy(p, macs, sizeof(macs));
@@ -535,7 +535,7 @@ check_udp(const struct fb *f, const struct weir_decoded *d, uint16_t l3_off, uin
 static void
 test_eth_ipv4_tcp(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_tcp(&f);
@@ -548,7 +548,7 @@ test_eth_ipv4_tcp(void)
 static void
 test_eth_ipv4_udp(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_udp(&f);
@@ -560,7 +560,7 @@ test_eth_ipv4_udp(void)
 static void
 test_eth_ipv4_options_tcp_options(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4opt_tcpopt(&f);
@@ -573,7 +573,7 @@ test_eth_ipv4_options_tcp_options(void)
 static void
 test_eth_vlan_ipv4(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_vlan_ipv4_tcp(&f);
@@ -588,7 +588,7 @@ test_eth_vlan_ipv4(void)
 static void
 test_eth_qinq_ipv6_udp(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_qinq_ipv6_udp(&f);
@@ -603,7 +603,7 @@ test_eth_qinq_ipv6_udp(void)
 static void
 test_eth_qinq_9100_outer(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	fb_eth(&f, 0x9100);
@@ -620,7 +620,7 @@ test_eth_qinq_9100_outer(void)
 static void
 test_vlan_third_tag_walked_not_recorded(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	fb_eth(&f, 0x88a8);
@@ -638,7 +638,7 @@ test_vlan_third_tag_walked_not_recorded(void)
 static void
 test_vlan_too_many_tags_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	int i;
 
@@ -653,7 +653,7 @@ test_vlan_too_many_tags_malformed(void)
 static void
 test_eth_ipv6_ext_headers_tcp(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv6_ext_tcp(&f);
@@ -665,7 +665,7 @@ test_eth_ipv6_ext_headers_tcp(void)
 static void
 test_ipv6_first_fragment_decoded(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv6_frag_first(&f);
@@ -679,7 +679,7 @@ test_ipv6_first_fragment_decoded(void)
 static void
 test_ipv6_non_first_fragment(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv6_frag_later(&f);
@@ -692,7 +692,7 @@ test_ipv6_non_first_fragment(void)
 static void
 test_ipv6_atomic_fragment_decoded(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -709,7 +709,7 @@ test_ipv6_atomic_fragment_decoded(void)
 static void
 test_ipv6_first_fragment_short_l4_is_fragment(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -725,7 +725,7 @@ test_ipv6_first_fragment_short_l4_is_fragment(void)
 static void
 test_ipv4_non_first_fragment(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_frag_later(&f);
@@ -738,7 +738,7 @@ test_ipv4_non_first_fragment(void)
 static void
 test_ipv4_first_fragment_decoded(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip, udp;
 
@@ -765,7 +765,7 @@ test_ipv4_first_fragment_decoded(void)
 static void
 test_ipv4_first_fragment_short_l4_is_fragment(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -793,7 +793,7 @@ test_ipv4_first_fragment_short_l4_is_fragment(void)
 static void
 test_icmp_payload(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -818,7 +818,7 @@ test_icmp_payload(void)
 static void
 test_icmpv6_payload(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -841,7 +841,7 @@ test_icmpv6_payload(void)
 static void
 test_arp_no_l4(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint8_t *arp;
 
@@ -865,7 +865,7 @@ test_arp_no_l4(void)
 static void
 test_other_ip_protocol_no_l4(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -882,7 +882,7 @@ test_other_ip_protocol_no_l4(void)
 static void
 test_ipv6_no_next_header(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -899,7 +899,7 @@ test_ipv6_no_next_header(void)
 static void
 test_ipv6_jumbogram_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint8_t *hbh;
 
@@ -918,7 +918,7 @@ test_ipv6_jumbogram_malformed(void)
 static void
 test_ipv6_too_many_ext_headers_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 	int i;
@@ -936,7 +936,7 @@ test_ipv6_too_many_ext_headers_malformed(void)
 static void
 test_raw_ipv4(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_ipv4_tcp(&f);
@@ -951,7 +951,7 @@ test_raw_ipv4(void)
 static void
 test_raw_ipv6(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_raw_ipv6_udp(&f);
@@ -966,7 +966,7 @@ test_raw_ipv6(void)
 static void
 test_raw_other_version_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_ipv4_tcp(&f);
@@ -978,7 +978,7 @@ test_raw_other_version_malformed(void)
 static void
 test_sll(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_sll_ipv4_tcp(&f);
@@ -990,7 +990,7 @@ test_sll(void)
 static void
 test_sll_vlan(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_sll_vlan_ipv4_tcp(&f);
@@ -1003,7 +1003,7 @@ test_sll_vlan(void)
 static void
 test_sll_netlink_no_l4(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	/* from a netlink socket the protocol field is a netlink family,
@@ -1017,7 +1017,7 @@ test_sll_netlink_no_l4(void)
 static void
 test_sll2(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_sll2_ipv6_udp(&f);
@@ -1029,7 +1029,7 @@ test_sll2(void)
 static void
 test_null_both_byte_orders(void)
 {
-	static const uint32_t v6_families[] = { 10, 24, 28, 30 };
+	static const uint32_t v6_families[] = {10, 24, 28, 30};
 	struct fb f;
 	struct weir_decoded d;
 	size_t i;
@@ -1063,7 +1063,7 @@ test_null_both_byte_orders(void)
 static void
 test_loop(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_loop_ipv4_tcp(&f);
@@ -1087,7 +1087,7 @@ test_loop(void)
 static void
 test_eth_padding_not_payload(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip, udp;
 
@@ -1134,25 +1134,25 @@ struct frame_case {
 };
 
 static const struct frame_case g_frames[] = {
-	{ "eth/ipv4/tcp", mk_eth_ipv4_tcp, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/ipv4/udp", mk_eth_ipv4_udp, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/ipv4+opt/tcp+opt", mk_eth_ipv4opt_tcpopt, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/vlan/ipv4/tcp", mk_eth_vlan_ipv4_tcp, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/qinq/ipv6/udp", mk_eth_qinq_ipv6_udp, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/ipv6/ext/tcp", mk_eth_ipv6_ext_tcp, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/ipv6/frag0/udp", mk_eth_ipv6_frag_first, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/ipv6/frag185", mk_eth_ipv6_frag_later, WEIR_L2_ETH, WEIR_DEC_FRAGMENT },
-	{ "eth/ipv4/frag185", mk_eth_ipv4_frag_later, WEIR_L2_ETH, WEIR_DEC_FRAGMENT },
-	{ "eth/ipv4/icmp", mk_eth_ipv4_icmp, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "eth/ipv6/icmpv6", mk_eth_ipv6_icmpv6, WEIR_L2_ETH, WEIR_DEC_OK },
-	{ "raw/ipv4/tcp", mk_ipv4_tcp, WEIR_L2_RAW, WEIR_DEC_OK },
-	{ "raw/ipv6/udp", mk_raw_ipv6_udp, WEIR_L2_RAW, WEIR_DEC_OK },
-	{ "sll/ipv4/tcp", mk_sll_ipv4_tcp, WEIR_L2_SLL, WEIR_DEC_OK },
-	{ "sll/vlan/ipv4/tcp", mk_sll_vlan_ipv4_tcp, WEIR_L2_SLL, WEIR_DEC_OK },
-	{ "sll2/ipv6/udp", mk_sll2_ipv6_udp, WEIR_L2_SLL2, WEIR_DEC_OK },
-	{ "null-le/ipv4/tcp", mk_null_le_ipv4_tcp, WEIR_L2_NULL, WEIR_DEC_OK },
-	{ "null-be/ipv6/udp", mk_null_be_ipv6_udp, WEIR_L2_NULL, WEIR_DEC_OK },
-	{ "loop/ipv4/tcp", mk_loop_ipv4_tcp, WEIR_L2_LOOP, WEIR_DEC_OK },
+	{"eth/ipv4/tcp", mk_eth_ipv4_tcp, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/ipv4/udp", mk_eth_ipv4_udp, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/ipv4+opt/tcp+opt", mk_eth_ipv4opt_tcpopt, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/vlan/ipv4/tcp", mk_eth_vlan_ipv4_tcp, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/qinq/ipv6/udp", mk_eth_qinq_ipv6_udp, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/ipv6/ext/tcp", mk_eth_ipv6_ext_tcp, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/ipv6/frag0/udp", mk_eth_ipv6_frag_first, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/ipv6/frag185", mk_eth_ipv6_frag_later, WEIR_L2_ETH, WEIR_DEC_FRAGMENT},
+	{"eth/ipv4/frag185", mk_eth_ipv4_frag_later, WEIR_L2_ETH, WEIR_DEC_FRAGMENT},
+	{"eth/ipv4/icmp", mk_eth_ipv4_icmp, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"eth/ipv6/icmpv6", mk_eth_ipv6_icmpv6, WEIR_L2_ETH, WEIR_DEC_OK},
+	{"raw/ipv4/tcp", mk_ipv4_tcp, WEIR_L2_RAW, WEIR_DEC_OK},
+	{"raw/ipv6/udp", mk_raw_ipv6_udp, WEIR_L2_RAW, WEIR_DEC_OK},
+	{"sll/ipv4/tcp", mk_sll_ipv4_tcp, WEIR_L2_SLL, WEIR_DEC_OK},
+	{"sll/vlan/ipv4/tcp", mk_sll_vlan_ipv4_tcp, WEIR_L2_SLL, WEIR_DEC_OK},
+	{"sll2/ipv6/udp", mk_sll2_ipv6_udp, WEIR_L2_SLL2, WEIR_DEC_OK},
+	{"null-le/ipv4/tcp", mk_null_le_ipv4_tcp, WEIR_L2_NULL, WEIR_DEC_OK},
+	{"null-be/ipv6/udp", mk_null_be_ipv6_udp, WEIR_L2_NULL, WEIR_DEC_OK},
+	{"loop/ipv4/tcp", mk_loop_ipv4_tcp, WEIR_L2_LOOP, WEIR_DEC_OK},
 };
 
 /*
@@ -1196,7 +1196,7 @@ test_every_truncation_point_malformed(void)
 static void
 test_truncation_into_padding(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip_end, n;
 
@@ -1217,7 +1217,7 @@ test_truncation_into_padding(void)
 static void
 test_ipv4_ihl_below_5_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_tcp(&f);
@@ -1229,7 +1229,7 @@ test_ipv4_ihl_below_5_malformed(void)
 static void
 test_ipv4_ihl_beyond_total_length_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	/* IHL 15 (60 bytes) with a 40-byte total, though the frame has 60+ */
@@ -1249,7 +1249,7 @@ test_ipv4_ihl_beyond_total_length_malformed(void)
 static void
 test_ipv4_total_length_beyond_frame_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_tcp(&f);
@@ -1260,7 +1260,7 @@ test_ipv4_total_length_beyond_frame_malformed(void)
 static void
 test_tcp_doff_below_5_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_tcp(&f);
@@ -1271,7 +1271,7 @@ test_tcp_doff_below_5_malformed(void)
 static void
 test_tcp_doff_beyond_segment_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -1290,7 +1290,7 @@ test_tcp_doff_beyond_segment_malformed(void)
 static void
 test_udp_len_below_8_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_udp(&f);
@@ -1303,7 +1303,7 @@ test_udp_len_below_8_malformed(void)
 static void
 test_udp_len_beyond_ip_payload_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	mk_eth_ipv4_udp(&f);
@@ -1321,7 +1321,7 @@ test_udp_len_beyond_ip_payload_malformed(void)
 static void
 test_ipv6_payload_len_beyond_frame_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	fb_eth(&f, 0x86dd);
@@ -1334,7 +1334,7 @@ test_ipv6_payload_len_beyond_frame_malformed(void)
 static void
 test_ipv6_ext_len_beyond_frame_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 	uint32_t ip;
 
@@ -1355,7 +1355,7 @@ test_ipv6_ext_len_beyond_frame_malformed(void)
 static void
 test_ip_version_mismatch_malformed(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	/* ethertype IPv4 over an IPv6 packet, and the reverse */
@@ -1384,7 +1384,7 @@ test_ip_version_mismatch_malformed(void)
 static void
 test_result_fields_reset(void)
 {
-	struct fb f = { .len = 0 };
+	struct fb f = {.len = 0};
 	struct weir_decoded d;
 
 	/* a decode leaves nothing of the previous packet behind */

@@ -782,7 +782,7 @@ test_community_id(void)
 						       sizeof(buf)),
 				30);
 		if (strcmp(buf, c->want) != 0)
-			fprintf(stderr, "case %u: %s, want %s\n", i, buf, c->want);
+			fprintf(stderr, "community id case %u: got %s\n", i, buf);
 		CU_ASSERT_STRING_EQUAL(buf, c->want);
 		weir_flow_community_id(1, v, s, d, c->proto, c->sp, c->dp, buf, sizeof(buf));
 		CU_ASSERT_STRING_EQUAL(buf, c->want_seed1);

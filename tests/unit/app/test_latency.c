@@ -45,9 +45,25 @@ test_bucket_bounds_are_contiguous(void)
 static void
 test_index_matches_bounds(void)
 {
-	static const uint64_t v[] = {0,  1,   15,  16,   17,   31,   32,         33,
-				     63, 64,  100, 1000, 4095, 4096, 123456789, 1ull << 40,
-				     (1ull << 63) - 1, 1ull << 63, UINT64_MAX};
+	static const uint64_t v[] = {0,
+				     1,
+				     15,
+				     16,
+				     17,
+				     31,
+				     32,
+				     33,
+				     63,
+				     64,
+				     100,
+				     1000,
+				     4095,
+				     4096,
+				     123456789,
+				     1ull << 40,
+				     (1ull << 63) - 1,
+				     1ull << 63,
+				     UINT64_MAX};
 	unsigned int k;
 	uint64_t x;
 

@@ -148,8 +148,8 @@ test_bad_unix_mode_refused_after_jsonl(void)
 
 	snprintf(jpath, sizeof(jpath), "%s/eve2.json", g_dir);
 	snprintf(upath, sizeof(upath), "%s/bad.sock", g_dir);
-	fixture_init(&f, "output.jsonl", jpath, "outputs.unix.path", upath,
-		     "outputs.unix.mode", "0689", NULL);
+	fixture_init(&f, "output.jsonl", jpath, "outputs.unix.path", upath, "outputs.unix.mode",
+		     "0689", NULL);
 	CU_ASSERT_EQUAL(fixture_open(&f), -EINVAL);
 	/* jsonl came first and is open: the caller closes it */
 	CU_ASSERT_EQUAL(f.n_sinks, 1);

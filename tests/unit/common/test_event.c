@@ -49,8 +49,8 @@ fill_event(struct weir_event *ev)
 	ev->dport = 80;
 	ev->ip_version = 4;
 	ev->proto = 6;
-	memcpy(ev->src, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
-	memcpy(ev->dst, (const uint8_t[]){ 198, 51, 100, 20 }, 4);
+	memcpy(ev->src, (const uint8_t[]){192, 0, 2, 1}, 4);
+	memcpy(ev->dst, (const uint8_t[]){198, 51, 100, 20}, 4);
 	memcpy(ev->payload, "foo", 3);
 }
 
@@ -157,14 +157,14 @@ static void
 test_key_order(void)
 {
 	static const char *const top[] = {
-		"timestamp", "flow_id", "in_iface", "event_type", "vlan", "src_ip", "src_port",
-		"dest_ip", "dest_port", "proto", "alert", "payload", "weir",
+		"timestamp", "flow_id",	  "in_iface", "event_type", "vlan",    "src_ip", "src_port",
+		"dest_ip",   "dest_port", "proto",    "alert",	    "payload", "weir",
 	};
 	static const char *const alert[] = {
 		"action", "gid", "signature_id", "rev", "signature", "category", "severity",
 	};
 	static const char *const weir[] = {
-		"rule_index", "match_end", "worker", "seq", "port", "queue", "wire_len",
+		"rule_index",  "match_end",	    "worker", "seq", "port", "queue", "wire_len",
 		"payload_len", "payload_truncated", "ts_ns",
 	};
 	struct weir_event ev;
@@ -178,21 +178,24 @@ test_key_order(void)
 	ev.vlan[0] = 10;
 	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
 	i = 0;
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		CU_ASSERT_FATAL(i < sizeof(top) / sizeof(top[0]));
 		CU_ASSERT_STRING_EQUAL(key, top[i]);
 		i++;
 	}
 	CU_ASSERT(i == sizeof(top) / sizeof(top[0]));
 	i = 0;
-	json_object_foreach(json_object_get(root, "alert"), key, v) {
+	json_object_foreach(json_object_get(root, "alert"), key, v)
+	{
 		CU_ASSERT_FATAL(i < sizeof(alert) / sizeof(alert[0]));
 		CU_ASSERT_STRING_EQUAL(key, alert[i]);
 		i++;
 	}
 	CU_ASSERT(i == sizeof(alert) / sizeof(alert[0]));
 	i = 0;
-	json_object_foreach(json_object_get(root, "weir"), key, v) {
+	json_object_foreach(json_object_get(root, "weir"), key, v)
+	{
 		CU_ASSERT_FATAL(i < sizeof(weir) / sizeof(weir[0]));
 		CU_ASSERT_STRING_EQUAL(key, weir[i]);
 		i++;
@@ -234,16 +237,18 @@ test_escape_invalid_utf8(void)
 		const char *raw;     /* as written in the line */
 		const char *decoded; /* as jansson reads it back */
 	} cases[] = {
-		{ "x\xffy", "x\\u00ffy", "x\xc3\xbfy" },
-		{ "\xc0\x80", "\\u00c0\\u0080", "\xc3\x80\xc2\x80" },         /* overlong NUL */
-		{ "\xe0\x80\xaf", "\\u00e0\\u0080\\u00af", "\xc3\xa0\xc2\x80\xc2\xaf" }, /* overlong */
-		{ "\xed\xa0\x80", "\\u00ed\\u00a0\\u0080", "\xc3\xad\xc2\xa0\xc2\x80" }, /* surrogate */
-		{ "\xf4\x90\x80\x80", "\\u00f4\\u0090\\u0080\\u0080",
-		  "\xc3\xb4\xc2\x90\xc2\x80\xc2\x80" },            /* > U+10FFFF */
-		{ "\xf5", "\\u00f5", "\xc3\xb5" },
-		{ "\xe2\x82", "\\u00e2\\u0082", "\xc3\xa2\xc2\x82" }, /* cut at the end */
-		{ "\xe2\x82x", "\\u00e2\\u0082x", "\xc3\xa2\xc2\x82x" }, /* cut in the middle */
-		{ "\x80", "\\u0080", "\xc2\x80" },                  /* lone continuation */
+		{"x\xffy", "x\\u00ffy", "x\xc3\xbfy"},
+		{"\xc0\x80", "\\u00c0\\u0080", "\xc3\x80\xc2\x80"}, /* overlong NUL */
+		{"\xe0\x80\xaf", "\\u00e0\\u0080\\u00af",
+		 "\xc3\xa0\xc2\x80\xc2\xaf"}, /* overlong */
+		{"\xed\xa0\x80", "\\u00ed\\u00a0\\u0080",
+		 "\xc3\xad\xc2\xa0\xc2\x80"}, /* surrogate */
+		{"\xf4\x90\x80\x80", "\\u00f4\\u0090\\u0080\\u0080",
+		 "\xc3\xb4\xc2\x90\xc2\x80\xc2\x80"}, /* > U+10FFFF */
+		{"\xf5", "\\u00f5", "\xc3\xb5"},
+		{"\xe2\x82", "\\u00e2\\u0082", "\xc3\xa2\xc2\x82"},    /* cut at the end */
+		{"\xe2\x82x", "\\u00e2\\u0082x", "\xc3\xa2\xc2\x82x"}, /* cut in the middle */
+		{"\x80", "\\u0080", "\xc2\x80"},		       /* lone continuation */
 	};
 	struct weir_event_rule rule = g_rule;
 	struct weir_event ev;
@@ -354,18 +359,18 @@ test_ipv6_rfc5952(void)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{ "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
-		{ "::1", "::1" },
-		{ "::", "::" },
-		{ "::ffff:192.0.2.1", "::ffff:192.0.2.1" }, /* v4-mapped, dotted */
-		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" }, /* first of equal runs */
-		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" }, /* one zero: kept */
-		{ "2001:db8:0:0:0:1:0:0", "2001:db8::1:0:0" },   /* longest run wins */
-		{ "FE80::ABCD:0:0:1", "fe80::abcd:0:0:1" },      /* lower case */
-		{ "2001:db8::", "2001:db8::" },
-		{ "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8" },
-		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+		{"2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+		{"::1", "::1"},
+		{"::", "::"},
+		{"::ffff:192.0.2.1", "::ffff:192.0.2.1"},	  /* v4-mapped, dotted */
+		{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},	  /* first of equal runs */
+		{"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"}, /* one zero: kept */
+		{"2001:db8:0:0:0:1:0:0", "2001:db8::1:0:0"},	  /* longest run wins */
+		{"FE80::ABCD:0:0:1", "fe80::abcd:0:0:1"},	  /* lower case */
+		{"2001:db8::", "2001:db8::"},
+		{"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+		{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
 	};
 	uint8_t a[16];
 	size_t i;
@@ -390,7 +395,8 @@ test_ipv6_matches_inet_ntop(void)
 		for (k = 0; k < 16; k += 2) {
 			/* Each group: zero half the time, else 1 to 4 hex digits. */
 			unsigned int r = (unsigned int)rand_r(&seed);
-			unsigned int v = (r & 1) ? 0 : (r >> 1) & (0xffffu >> (4 * ((r >> 20) & 3)));
+			unsigned int v =
+				(r & 1) ? 0 : (r >> 1) & (0xffffu >> (4 * ((r >> 20) & 3)));
 
 			a[k] = (uint8_t)(v >> 8);
 			a[k + 1] = (uint8_t)v;
@@ -454,8 +460,8 @@ test_proto_names_and_ports(void)
 		const char *name;
 		int ports;
 	} cases[] = {
-		{ 6, "TCP", 1 },  { 17, "UDP", 1 }, { 1, "ICMP", 0 }, { 58, "IPv6-ICMP", 0 },
-		{ 47, "047", 0 }, { 2, "002", 0 },  { 132, "132", 0 }, { 255, "255", 0 },
+		{6, "TCP", 1},	{17, "UDP", 1}, {1, "ICMP", 0},	 {58, "IPv6-ICMP", 0},
+		{47, "047", 0}, {2, "002", 0},	{132, "132", 0}, {255, "255", 0},
 	};
 	struct weir_event ev;
 	char buf[BUF_LEN];
@@ -484,11 +490,15 @@ test_base64_rfc4648_vectors(void)
 	static const struct {
 		const char *in, *out;
 	} v[] = {
-		{ "", "" },         { "f", "Zg==" },        { "fo", "Zm8=" },
-		{ "foo", "Zm9v" },  { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
-		{ "foobar", "Zm9vYmFy" },
+		{"", ""},
+		{"f", "Zg=="},
+		{"fo", "Zm8="},
+		{"foo", "Zm9v"},
+		{"foob", "Zm9vYg=="},
+		{"fooba", "Zm9vYmE="},
+		{"foobar", "Zm9vYmFy"},
 	};
-	static const uint8_t bin[] = { 0x00, 0xff, 0xfe, 0xfb, 0xef, 0xbe };
+	static const uint8_t bin[] = {0x00, 0xff, 0xfe, 0xfb, 0xef, 0xbe};
 	char out[32];
 	size_t i, n, need;
 
@@ -532,8 +542,8 @@ test_payload_and_truncated_flag(void)
 
 	ev.payload_cap = 100;
 	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
-	CU_ASSERT(json_is_false(json_object_get(json_object_get(root, "weir"),
-						"payload_truncated")));
+	CU_ASSERT(
+		json_is_false(json_object_get(json_object_get(root, "weir"), "payload_truncated")));
 	CU_ASSERT(weir_base64(ev.payload, 100, b64, sizeof(b64)) > 0);
 	CU_ASSERT_STRING_EQUAL(jstr(root, "payload"), b64);
 	json_decref(root);
@@ -542,8 +552,8 @@ test_payload_and_truncated_flag(void)
 	ev.payload_len = 0;
 	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(jstr(root, "payload"), "");
-	CU_ASSERT(json_is_false(json_object_get(json_object_get(root, "weir"),
-						"payload_truncated")));
+	CU_ASSERT(
+		json_is_false(json_object_get(json_object_get(root, "weir"), "payload_truncated")));
 	json_decref(root);
 
 	/* A cap past the array is clamped, never read beyond the event. */
@@ -552,8 +562,8 @@ test_payload_and_truncated_flag(void)
 	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
 	CU_ASSERT(weir_base64(ev.payload, WEIR_EVENT_PAYLOAD_MAX, b64, sizeof(b64)) > 0);
 	CU_ASSERT_STRING_EQUAL(jstr(root, "payload"), b64);
-	CU_ASSERT(json_is_true(json_object_get(json_object_get(root, "weir"),
-					       "payload_truncated")));
+	CU_ASSERT(
+		json_is_true(json_object_get(json_object_get(root, "weir"), "payload_truncated")));
 	json_decref(root);
 }
 
@@ -582,7 +592,7 @@ test_timestamp_known_values(void)
 	check_timestamp(1795532645123456789ull, "2026-11-24T15:04:05.123456+0000");
 	check_timestamp(0, "1970-01-01T00:00:00.000000+0000");
 	check_timestamp(999, "1970-01-01T00:00:00.000000+0000");
-	check_timestamp(951782400000001000ull, "2000-02-29T00:00:00.000001+0000"); /* leap */
+	check_timestamp(951782400000001000ull, "2000-02-29T00:00:00.000001+0000");  /* leap */
 	check_timestamp(4107542399999999999ull, "2100-02-28T23:59:59.999999+0000"); /* no leap */
 	check_timestamp(UINT64_MAX, "2554-07-21T23:34:33.709551+0000");
 }
@@ -651,11 +661,12 @@ test_enospc_every_short_length(void)
 static void
 test_json_max_bound_worst_case(void)
 {
-	static const uint8_t v6[16] = { 0xffff >> 8, 0xff, 0xffff >> 8, 0xff, 0xff, 0xff, 0xff,
-					0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
-					    255, 255, 255, 255 };
-	static const size_t sig_lens[] = { 0, 1, 100, 1000, 5000 };
+	static const uint8_t v6[16] = {0xffff >> 8, 0xff, 0xffff >> 8, 0xff, 0xff, 0xff,
+				       0xff,	    0xff, 0xff,	       0xff, 0xff, 0xff,
+				       0xff,	    0xff, 0xff,	       0xff};
+	static const uint8_t mapped[16] = {0, 0, 0,    0,    0,	  0,   0,   0,
+					   0, 0, 0xff, 0xff, 255, 255, 255, 255};
+	static const size_t sig_lens[] = {0, 1, 100, 1000, 5000};
 	struct weir_event_rule rule = g_rule;
 	char *buf, *sig, *cat, *act, iface[200];
 	struct weir_event ev;
@@ -680,7 +691,7 @@ test_json_max_bound_worst_case(void)
 		cat = malloc(sig_lens[i] + 1);
 		act = malloc(sig_lens[i] + 1);
 		CU_ASSERT_FATAL(sig != NULL && cat != NULL && act != NULL);
-		memset(sig, '"', sig_lens[i]); /* 1 -> 2 bytes */
+		memset(sig, '"', sig_lens[i]);	  /* 1 -> 2 bytes */
 		memset(cat, '\x02', sig_lens[i]); /* 1 -> 6 bytes */
 		memset(act, '\xff', sig_lens[i]); /* 1 -> 6 bytes */
 		sig[sig_lens[i]] = cat[sig_lens[i]] = act[sig_lens[i]] = '\0';
@@ -696,8 +707,7 @@ test_json_max_bound_worst_case(void)
 		json_decref(format_parse(&ev, &rule, iface, buf, max));
 		rule.signature = sig;
 		root = format_parse(&ev, &rule, iface, buf, max);
-		CU_ASSERT(strlen(jstr(json_object_get(root, "alert"), "signature")) ==
-			  sig_lens[i]);
+		CU_ASSERT(strlen(jstr(json_object_get(root, "alert"), "signature")) == sig_lens[i]);
 		json_decref(root);
 		free(buf);
 		free(sig);

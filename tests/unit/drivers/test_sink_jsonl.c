@@ -63,7 +63,7 @@ slurp(const char *path)
 static int
 open_sink(struct weir_sink *s, const char *path, size_t buffer_size)
 {
-	struct weir_sink_conf conf = { .path = path, .buffer_size = buffer_size };
+	struct weir_sink_conf conf = {.path = path, .buffer_size = buffer_size};
 
 	memset(s, 0, sizeof(*s));
 	return weir_sink_open(s, weir_sink_find("jsonl"), &conf);
@@ -119,7 +119,7 @@ test_registry_find(void)
 static void
 test_write_flush_exact_lines(void)
 {
-	static const char *const lines[] = { "{\"a\":1}\n", "{\"b\":\"x y\"}\n", "{}\n" };
+	static const char *const lines[] = {"{\"a\":1}\n", "{\"b\":\"x y\"}\n", "{}\n"};
 	struct weir_sink s;
 	char path[128];
 	struct stat sb;
@@ -139,14 +139,14 @@ test_write_flush_exact_lines(void)
 	CU_ASSERT(weir_sink_flush(&s) == 0); /* empty flush is harmless */
 	weir_sink_close(&s);
 	CU_ASSERT(s.ops == NULL);
-	check_stats(&(struct weir_sink){ .ops = &jsonl_sink_ops, .st = s.st }, 3, 23, 0);
+	check_stats(&(struct weir_sink){.ops = &jsonl_sink_ops, .st = s.st}, 3, 23, 0);
 	weir_sink_close(&s); /* twice is harmless */
 }
 
 static void
 test_missing_newline_added(void)
 {
-	static const char *const lines[] = { "{\"a\":1}", "", "{\"c\":3}\n" };
+	static const char *const lines[] = {"{\"a\":1}", "", "{\"c\":3}\n"};
 	struct weir_sink s;
 	char path[128];
 
@@ -161,8 +161,8 @@ test_missing_newline_added(void)
 static void
 test_append_preserves_content(void)
 {
-	static const char *const one[] = { "{\"n\":1}\n" };
-	static const char *const two[] = { "{\"n\":2}\n" };
+	static const char *const one[] = {"{\"n\":1}\n"};
+	static const char *const two[] = {"{\"n\":2}\n"};
 	struct weir_sink s;
 	char path[128];
 	FILE *f;
@@ -186,9 +186,9 @@ test_append_preserves_content(void)
 static void
 test_reopen_after_rename(void)
 {
-	static const char *const a[] = { "{\"a\":1}\n" };
-	static const char *const b[] = { "{\"b\":2}\n" };
-	static const char *const c[] = { "{\"c\":3}\n" };
+	static const char *const a[] = {"{\"a\":1}\n"};
+	static const char *const b[] = {"{\"b\":2}\n"};
+	static const char *const c[] = {"{\"c\":3}\n"};
 	char path[128], rotated[128];
 	struct weir_sink s;
 
@@ -212,7 +212,7 @@ test_reopen_after_rename(void)
 static void
 test_reopen_failure_keeps_old_file(void)
 {
-	static const char *const a[] = { "{\"a\":1}\n" };
+	static const char *const a[] = {"{\"a\":1}\n"};
 	char dir[128], path[128], moved[128];
 	struct weir_sink s;
 
@@ -265,7 +265,7 @@ test_open_unwritable_path_fails(void)
 static void
 test_write_error_counted(void)
 {
-	static const char *const lines[] = { "{\"a\":1}\n", "{\"b\":2}\n" };
+	static const char *const lines[] = {"{\"a\":1}\n", "{\"b\":2}\n"};
 	struct weir_sink s;
 
 	CU_ASSERT_FATAL(open_sink(&s, "/dev/full", 0) == 0);
@@ -312,7 +312,7 @@ test_small_buffer_and_oversized_line(void)
 static void
 test_stats_exact_many_events(void)
 {
-	static const char *const line[] = { "{\"event_type\":\"alert\",\"n\":12345}\n" };
+	static const char *const line[] = {"{\"event_type\":\"alert\",\"n\":12345}\n"};
 	size_t len = strlen(line[0]);
 	struct weir_sink s;
 	char path[128];
@@ -339,7 +339,7 @@ static void
 test_fifo_slow_reader_never_blocks(void)
 {
 	static char line[101];
-	const char *lines[1] = { line };
+	const char *lines[1] = {line};
 	static char rd[1 << 16];
 	uint64_t offered = 0, got_lines = 0, got_bytes = 0;
 	struct weir_sink_stats st;
@@ -408,7 +408,7 @@ test_fifo_slow_reader_never_blocks(void)
 static void
 test_stdout_dash(void)
 {
-	static const char *const lines[] = { "{\"out\":1}\n" };
+	static const char *const lines[] = {"{\"out\":1}\n"};
 	struct weir_sink s;
 	char path[128];
 	int saved, fd;
@@ -443,7 +443,7 @@ static void
 write_cut_lines(struct weir_sink *s)
 {
 	static char line[101];
-	const char *lines[1] = { line };
+	const char *lines[1] = {line};
 	unsigned int i;
 
 	memset(line, 'y', 99);
@@ -482,7 +482,7 @@ read_all(int fd, char *buf, size_t len)
 static void
 test_cut_line_closed_after_error(void)
 {
-	static const char *const two[] = { "{\"a\":1}\n", "{\"b\":2}\n" };
+	static const char *const two[] = {"{\"a\":1}\n", "{\"b\":2}\n"};
 	struct weir_sink s;
 	char path[128], got[8192];
 	int r1, r2;

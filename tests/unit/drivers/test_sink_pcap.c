@@ -37,7 +37,7 @@ suite_fini(void)
 }
 
 static const struct weir_sink_iface g_ifaces[] = {
-	{ .name = "eth0", .linktype = 1 },
+	{.name = "eth0", .linktype = 1},
 };
 
 static int
@@ -113,7 +113,7 @@ test_frames_read_back_with_libpcap(void)
 {
 	struct weir_event ev[5];
 	struct weir_frame fr[5];
-	struct weir_text t[5] = { { "", 0 } };
+	struct weir_text t[5] = {{"", 0}};
 	struct weir_sink_stats st;
 	struct weir_sink s;
 	char prefix[128], path[160];
@@ -137,9 +137,8 @@ test_frames_read_back_with_libpcap(void)
 		char errbuf[PCAP_ERRBUF_SIZE];
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		pcap_t *p = pcap_open_offline_with_tstamp_precision(path,
-								    PCAP_TSTAMP_PRECISION_NANO,
-								    errbuf);
+		pcap_t *p = pcap_open_offline_with_tstamp_precision(
+			path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 
 		CU_ASSERT_FATAL(p != NULL);
 		for (i = 0; i < 5; i++) {
@@ -157,7 +156,7 @@ test_snaplen_cuts_frames(void)
 {
 	struct weir_event ev[3];
 	struct weir_frame fr[3];
-	struct weir_text t[3] = { { "", 0 } };
+	struct weir_text t[3] = {{"", 0}};
 	struct weir_sink s;
 	char prefix[128], path[160];
 	unsigned int i;
@@ -177,7 +176,7 @@ test_rotation_and_no_overwrite(void)
 {
 	struct weir_event ev[40];
 	struct weir_frame fr[40];
-	struct weir_text t[40] = { { "", 0 } };
+	struct weir_text t[40] = {{"", 0}};
 	struct weir_sink_stats st;
 	struct weir_sink s;
 	char prefix[128], path[160];
@@ -209,7 +208,7 @@ test_rotation_and_no_overwrite(void)
 static void
 test_bad_conf_refused(void)
 {
-	struct weir_sink_conf conf = { .path = "", .snaplen = 64, .ifaces = g_ifaces, .n_ifaces = 1 };
+	struct weir_sink_conf conf = {.path = "", .snaplen = 64, .ifaces = g_ifaces, .n_ifaces = 1};
 	struct weir_sink s;
 	char prefix[128];
 

@@ -41,7 +41,7 @@ suite_fini(void)
 static int
 open_unix(struct weir_sink *s, const char *path, size_t buf)
 {
-	struct weir_sink_conf conf = { .path = path, .buffer_size = buf, .mode = 0600 };
+	struct weir_sink_conf conf = {.path = path, .buffer_size = buf, .mode = 0600};
 
 	memset(s, 0, sizeof(*s));
 	return weir_sink_open(s, weir_sink_find("unix"), &conf);
@@ -50,7 +50,7 @@ open_unix(struct weir_sink *s, const char *path, size_t buf)
 static int
 connect_to(const char *path, int rcvbuf)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	CU_ASSERT_FATAL(fd >= 0);
@@ -68,8 +68,7 @@ read_avail(int fd, char *acc, size_t used, size_t cap)
 {
 	ssize_t r;
 
-	while (used + 1 < cap &&
-	       (r = recv(fd, acc + used, cap - 1 - used, MSG_DONTWAIT)) > 0)
+	while (used + 1 < cap && (r = recv(fd, acc + used, cap - 1 - used, MSG_DONTWAIT)) > 0)
 		used += (size_t)r;
 	acc[used] = '\0';
 	return used;
@@ -135,7 +134,8 @@ test_subscribers_and_a_stalled_one(void)
 	CU_ASSERT(lines == 4001);
 	/* the late one has only what came after it connected */
 	used = read_avail(late, got, 0, sizeof(got));
-	CU_ASSERT(strncmp(got, "{\"seq\":00009000,", 16) == 0 && strchr(got, '\n') == got + used - 1);
+	CU_ASSERT(strncmp(got, "{\"seq\":00009000,", 16) == 0 &&
+		  strchr(got, '\n') == got + used - 1);
 	/* the stalled one was cut off: EOF after whatever it had */
 	while (read_avail(b, got, 0, sizeof(got)) > 0)
 		;
@@ -150,7 +150,7 @@ test_subscribers_and_a_stalled_one(void)
 static void
 test_stale_socket_replaced_live_one_refused(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct weir_sink s, s2;
 	char path[sizeof(sa.sun_path)];
 	int fd;

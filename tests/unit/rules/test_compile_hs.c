@@ -20,12 +20,12 @@
 #include "rules_int.h"
 
 /* Item fields, for designated initializers: { CT("abc"), DEPTH(3) }. */
-#define CT(s) .kind = WEIR_ITEM_CONTENT, .bytes = (uint8_t *)(s), .len = sizeof(s) - 1
-#define OFFSET(n) .has_offset = true, .offset = (n)
-#define DEPTH(n) .has_depth = true, .depth = (n)
+#define CT(s)	    .kind = WEIR_ITEM_CONTENT, .bytes = (uint8_t *)(s), .len = sizeof(s) - 1
+#define OFFSET(n)   .has_offset = true, .offset = (n)
+#define DEPTH(n)    .has_depth = true, .depth = (n)
 #define DISTANCE(n) .has_distance = true, .distance = (n)
-#define WITHIN(n) .has_within = true, .within = (n)
-#define PCRE(p, f) .kind = WEIR_ITEM_PCRE, .pcre = (char *)(p), .pcre_flags = (f)
+#define WITHIN(n)   .has_within = true, .within = (n)
+#define PCRE(p, f)  .kind = WEIR_ITEM_PCRE, .pcre = (char *)(p), .pcre_flags = (f)
 
 #define NITEMS(a) (unsigned int)(sizeof(a) / sizeof((a)[0]))
 
@@ -35,7 +35,10 @@ struct payload {
 	bool want; /* Suricata's answer */
 };
 
-#define P(s, w) { (s), sizeof(s) - 1, (w) }
+#define P(s, w)                                                                                    \
+	{                                                                                          \
+		(s), sizeof(s) - 1, (w)                                                            \
+	}
 
 /* ---- compile and scan a plan the way the rule compiler does ---------- */
 
@@ -115,14 +118,13 @@ plan_compile(const struct weir_hs_plan *p, struct compiled *out)
 static bool
 compiled_scan(const struct compiled *c, const char *data, size_t len, bool *leak)
 {
-	unsigned int hits[2] = { 0, c->rule_id };
+	unsigned int hits[2] = {0, c->rule_id};
 	hs_error_t err;
 
 	*leak = false;
 	if (c->always)
 		return true;
-	err = hs_scan(c->db, len > 0 ? data : "", (unsigned int)len, 0, c->scratch, on_match,
-		      hits);
+	err = hs_scan(c->db, len > 0 ? data : "", (unsigned int)len, 0, c->scratch, on_match, hits);
 	CU_ASSERT(err == HS_SUCCESS);
 	*leak = (hits[0] & 2u) != 0;
 	return (hits[0] & 1u) != 0;
@@ -295,16 +297,15 @@ check_rule(const char *name, struct weir_item *items, unsigned int n, bool want_
 static void
 test_offset_depth_single_content_uses_ext(void)
 {
-	struct weir_item it[] = { { CT("abc"), OFFSET(2), DEPTH(5) } };
+	struct weir_item it[] = {{CT("abc"), OFFSET(2), DEPTH(5)}};
 	/* start >= 2, end <= 2 + 5 = 7 */
 	static const struct payload pl[] = {
-		P("xxabc", true),   /* start 2 */
-		P("xabc", false),   /* start 1: one short of offset */
-		P("xxxxabc", true), /* end 7 = offset + depth */
+		P("xxabc", true),     /* start 2 */
+		P("xabc", false),     /* start 1: one short of offset */
+		P("xxxxabc", true),   /* end 7 = offset + depth */
 		P("xxxxxabc", false), /* end 8: one past */
 		P("abcxabc", true),   /* the second occurrence, start 4 */
-		P("ab", false),
-		P("", false),
+		P("ab", false),	      P("", false),
 	};
 	struct weir_hs_plan plan;
 
@@ -322,16 +323,21 @@ test_offset_depth_single_content_uses_ext(void)
 static void
 test_depth_only_and_offset_only(void)
 {
-	struct weir_item d[] = { { CT("abc"), DEPTH(3) } };
+	struct weir_item d[] = {{CT("abc"), DEPTH(3)}};
 	static const struct payload pd[] = {
-		P("abc", true), P("abcd", true), P("xabc", false), P("ABC", false),
+		P("abc", true),
+		P("abcd", true),
+		P("xabc", false),
+		P("ABC", false),
 	};
-	struct weir_item o[] = { { CT("abc"), OFFSET(3) } };
+	struct weir_item o[] = {{CT("abc"), OFFSET(3)}};
 	static const struct payload po[] = {
-		P("xxxabc", true), P("xxabc", false), P("xxabcxxxxxabc", true),
+		P("xxxabc", true),
+		P("xxabc", false),
+		P("xxabcxxxxxabc", true),
 	};
-	struct weir_item plain[] = { { CT("abc") } };
-	static const struct payload pp[] = { P("abc", true), P("xxabx", false) };
+	struct weir_item plain[] = {{CT("abc")}};
+	static const struct payload pp[] = {P("abc", true), P("xxabx", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("depth3", d, NITEMS(d), true, pd, NITEMS(pd), &plan);
@@ -351,16 +357,15 @@ static void
 test_chain_head_offset_depth_anchors(void)
 {
 	struct weir_item it[] = {
-		{ CT("ab"), OFFSET(1), DEPTH(4) }, /* start 1..3 */
-		{ CT("cd"), DISTANCE(0) },
+		{CT("ab"), OFFSET(1), DEPTH(4)}, /* start 1..3 */
+		{CT("cd"), DISTANCE(0)},
 	};
 	static const struct payload pl[] = {
-		P("xabcd", true),    /* ab at 1 */
-		P("abcd", false),    /* ab at 0: before offset */
-		P("xxxabcd", true),  /* ab at 3, end 5 = offset + depth */
-		P("xxxxabcd", false), /* ab at 4, end 6: one past */
-		P("xabxxxxcd", true),
-		P("xcdab", false),   /* cd before ab */
+		P("xabcd", true),			  /* ab at 1 */
+		P("abcd", false),			  /* ab at 0: before offset */
+		P("xxxabcd", true),			  /* ab at 3, end 5 = offset + depth */
+		P("xxxxabcd", false),			  /* ab at 4, end 6: one past */
+		P("xabxxxxcd", true),  P("xcdab", false), /* cd before ab */
 		P("abxxxabcd", false),
 	};
 	struct weir_hs_plan plan;
@@ -376,17 +381,16 @@ test_chain_head_offset_depth_anchors(void)
 static void
 test_distance_zero_and_positive(void)
 {
-	struct weir_item d0[] = { { CT("ab") }, { CT("cd"), DISTANCE(0) } };
+	struct weir_item d0[] = {{CT("ab")}, {CT("cd"), DISTANCE(0)}};
 	static const struct payload p0[] = {
-		P("abcd", true), P("abxcd", true), P("cdab", false), P("acbd", false),
-		P("abc", false), P("\nab\n\ncd", true),
+		P("abcd", true),  P("abxcd", true), P("cdab", false),
+		P("acbd", false), P("abc", false),  P("\nab\n\ncd", true),
 	};
-	struct weir_item d2[] = { { CT("ab") }, { CT("cd"), DISTANCE(2) } };
+	struct weir_item d2[] = {{CT("ab")}, {CT("cd"), DISTANCE(2)}};
 	static const struct payload p2[] = {
-		P("abxxcd", true),  /* gap 2 */
-		P("abxcd", false),  /* gap 1: one short */
-		P("abcd", false),
-		P("abxxxxxxxcd", true), /* no within: any larger gap */
+		P("abxxcd", true),			       /* gap 2 */
+		P("abxcd", false),			       /* gap 1: one short */
+		P("abcd", false),      P("abxxxxxxxcd", true), /* no within: any larger gap */
 		P("abcdabxxcd", true),
 	};
 
@@ -398,16 +402,16 @@ static void
 test_within_exact_and_one_short(void)
 {
 	/* end <= prev_end + 4 */
-	struct weir_item w[] = { { CT("ab") }, { CT("cd"), WITHIN(4) } };
+	struct weir_item w[] = {{CT("ab")}, {CT("cd"), WITHIN(4)}};
 	static const struct payload pw[] = {
-		P("abxxcd", true),  /* end 6 = 2 + 4 */
+		P("abxxcd", true),   /* end 6 = 2 + 4 */
 		P("abxxxcd", false), /* end 7 */
 		P("abcd", true),
 		P("abxxxcdabcd", true),
 	};
 	/* within equal to the length: adjacent only */
-	struct weir_item w2[] = { { CT("ab") }, { CT("cd"), WITHIN(2) } };
-	static const struct payload pw2[] = { P("abcd", true), P("abxcd", false) };
+	struct weir_item w2[] = {{CT("ab")}, {CT("cd"), WITHIN(2)}};
+	static const struct payload pw2[] = {P("abcd", true), P("abxcd", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("within4", w, NITEMS(w), true, pw, NITEMS(pw), &plan);
@@ -423,26 +427,23 @@ test_distance_plus_within(void)
 {
 	/* Suricata counts within from prev_end + distance: start >= 3,
 	 * end <= 2 + 1 + 3 = 6. */
-	struct weir_item it[] = { { CT("ab") }, { CT("cd"), DISTANCE(1), WITHIN(3) } };
+	struct weir_item it[] = {{CT("ab")}, {CT("cd"), DISTANCE(1), WITHIN(3)}};
 	static const struct payload pl[] = {
-		P("abxcd", true),  /* start 3 */
-		P("abxxcd", true), /* end 6 */
-		P("abcd", false),  /* start 2 */
+		P("abxcd", true),    /* start 3 */
+		P("abxxcd", true),   /* end 6 */
+		P("abcd", false),    /* start 2 */
 		P("abxxxcd", false), /* end 7 */
 	};
 	/* Three items, each relative to the one before. */
 	struct weir_item three[] = {
-		{ CT("GET"), DEPTH(3) },
-		{ CT("/"), DISTANCE(1), WITHIN(1) },
-		{ CT("HTTP"), DISTANCE(0) },
+		{CT("GET"), DEPTH(3)},
+		{CT("/"), DISTANCE(1), WITHIN(1)},
+		{CT("HTTP"), DISTANCE(0)},
 	};
 	static const struct payload p3[] = {
-		P("GET /x HTTP/1.1", true),
-		P("GET  /x HTTP/1.1", false), /* '/' one byte late */
-		P("GET/x HTTP/1.1", false),
-		P("xGET /x HTTP", false),     /* depth */
-		P("GET /x", false),
-		P("HTTP GET /x", false),      /* order */
+		P("GET /x HTTP/1.1", true), P("GET  /x HTTP/1.1", false), /* '/' one byte late */
+		P("GET/x HTTP/1.1", false), P("xGET /x HTTP", false),	  /* depth */
+		P("GET /x", false),	    P("HTTP GET /x", false),	  /* order */
 	};
 	struct weir_hs_plan plan;
 
@@ -458,9 +459,11 @@ static void
 test_relative_backtracks(void)
 {
 	/* The first "ab" has no "cd" within range; the second has. */
-	struct weir_item it[] = { { CT("ab") }, { CT("cd"), DISTANCE(0), WITHIN(2) } };
+	struct weir_item it[] = {{CT("ab")}, {CT("cd"), DISTANCE(0), WITHIN(2)}};
 	static const struct payload pl[] = {
-		P("abxxxabcd", true), P("abxxxabxcd", false), P("ababcd", true),
+		P("abxxxabcd", true),
+		P("abxxxabxcd", false),
+		P("ababcd", true),
 	};
 
 	check_rule("backtrack", it, NITEMS(it), true, pl, NITEMS(pl), NULL);
@@ -470,16 +473,16 @@ static void
 test_first_item_relative_counts_from_start(void)
 {
 	/* No previous match: prev_end is 0, distance acts as an offset. */
-	struct weir_item it[] = { { CT("abc"), DISTANCE(2), WITHIN(4) } };
+	struct weir_item it[] = {{CT("abc"), DISTANCE(2), WITHIN(4)}};
 	static const struct payload pl[] = {
-		P("xxabc", true),   /* start 2 */
+		P("xxabc", true), /* start 2 */
 		P("xabc", false),
-		P("xxxabc", true),  /* end 6 = 2 + 4 */
+		P("xxxabc", true), /* end 6 = 2 + 4 */
 		P("xxxxabc", false),
 	};
-	struct weir_item neg[] = { { CT("abc"), DISTANCE(-3), WITHIN(5) } };
+	struct weir_item neg[] = {{CT("abc"), DISTANCE(-3), WITHIN(5)}};
 	/* start >= max(0, -3), end <= 2: never */
-	static const struct payload pn[] = { P("abc", false), P("xabc", false) };
+	static const struct payload pn[] = {P("abc", false), P("xabc", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("first relative", it, NITEMS(it), true, pl, NITEMS(pl), &plan);
@@ -494,21 +497,21 @@ static void
 test_nocase_with_hex(void)
 {
 	/* content:"|41 42|c|00 2e|"; nocase */
-	struct weir_item it[] = { { CT("ABc\x00."), .nocase = true } };
+	struct weir_item it[] = {{CT("ABc\x00."), .nocase = true}};
 	static const struct payload pl[] = {
-		P("abC\x00.", true), P("ABC\x00.", true), P("xAbc\x00.x", true),
-		P("abc\x00x", false), /* '.' is a byte, not any byte */
+		P("abC\x00.", true),   P("ABC\x00.", true),
+		P("xAbc\x00.x", true), P("abc\x00x", false), /* '.' is a byte, not any byte */
 		P("abc.", false),
 	};
 	/* Only ASCII letters fold, as in Suricata: 0xc9 is not 0xe9. */
-	struct weir_item hi[] = { { CT("\xc9t"), .nocase = true } };
-	static const struct payload ph[] = { P("\xc9T", true), P("\xe9t", false) };
+	struct weir_item hi[] = {{CT("\xc9t"), .nocase = true}};
+	static const struct payload ph[] = {P("\xc9T", true), P("\xe9t", false)};
 	/* Case matters without nocase. */
-	struct weir_item cs[] = { { CT("Ab") } };
-	static const struct payload pc[] = { P("Ab", true), P("ab", false), P("AB", false) };
+	struct weir_item cs[] = {{CT("Ab")}};
+	static const struct payload pc[] = {P("Ab", true), P("ab", false), P("AB", false)};
 	/* No letter: nothing to fold. */
-	struct weir_item nl[] = { { CT("\x01\x02"), .nocase = true } };
-	static const struct payload pn[] = { P("\x01\x02", true) };
+	struct weir_item nl[] = {{CT("\x01\x02"), .nocase = true}};
+	static const struct payload pn[] = {P("\x01\x02", true)};
 	struct weir_hs_plan plan;
 
 	check_rule("nocase hex", it, NITEMS(it), true, pl, NITEMS(pl), &plan);
@@ -525,19 +528,17 @@ static void
 test_independent_chains(void)
 {
 	struct weir_item it[] = {
-		{ CT("abc"), DEPTH(10) },
-		{ CT("de"), DISTANCE(0), WITHIN(3) },
-		{ CT("xyz"), DEPTH(3) },   /* a new chain: not after "abc" */
-		{ CT("12"), DISTANCE(1) },
+		{CT("abc"), DEPTH(10)},
+		{CT("de"), DISTANCE(0), WITHIN(3)},
+		{CT("xyz"), DEPTH(3)}, /* a new chain: not after "abc" */
+		{CT("12"), DISTANCE(1)},
 	};
 	static const struct payload pl[] = {
-		P("xyz 12 abcde", true),  /* chains in the other order */
-		P("xyz 12 abc de", true),
-		P("xyz 12 abc  de", false), /* de outside within */
-		P("xyz12 abcde", false),  /* 12 at distance 0 */
-		P(" xyz 12 abcde", false), /* xyz depth */
-		P("xyz abcde 12", true),
-		P("abcde", false),
+		P("xyz 12 abcde", true), /* chains in the other order */
+		P("xyz 12 abc de", true),  P("xyz 12 abc  de", false), /* de outside within */
+		P("xyz12 abcde", false),			       /* 12 at distance 0 */
+		P(" xyz 12 abcde", false),			       /* xyz depth */
+		P("xyz abcde 12", true),   P("abcde", false),
 	};
 	struct weir_hs_plan plan;
 
@@ -551,20 +552,23 @@ test_independent_chains(void)
 static void
 test_negated_absolute_content(void)
 {
-	struct weir_item it[] = { { CT("abc") }, { CT("xyz"), .negated = true } };
+	struct weir_item it[] = {{CT("abc")}, {CT("xyz"), .negated = true}};
 	/* "xyz" anywhere, before or after "abc", vetoes: this is what the
 	 * end-of-data sentinel is for. */
 	static const struct payload pl[] = {
-		P("abc", true), P("abcxyz", false), P("xyzabc", false), P("abc--xyz", false),
-		P("abxyzc", false), P("xyz", false), P("abcxy", true), P("abcxyzabc", false),
+		P("abc", true),	    P("abcxyz", false), P("xyzabc", false), P("abc--xyz", false),
+		P("abxyzc", false), P("xyz", false),	P("abcxy", true),   P("abcxyzabc", false),
 	};
-	struct weir_item dep[] = { { CT("abc") }, { CT("xyz"), DEPTH(3), .negated = true } };
+	struct weir_item dep[] = {{CT("abc")}, {CT("xyz"), DEPTH(3), .negated = true}};
 	static const struct payload pd[] = {
 		P("abcxyz", true), /* xyz not within depth */
-		P("xyzabc", false), P("abc", true),
+		P("xyzabc", false),
+		P("abc", true),
 	};
 	struct weir_item two[] = {
-		{ CT("a") }, { CT("b") }, { CT("c"), .negated = true },
+		{CT("a")},
+		{CT("b")},
+		{CT("c"), .negated = true},
 	};
 	static const struct payload pt[] = {
 		P("ab", true), P("abc", false), P("cab", false), P("ba", true), P("a", false),
@@ -592,16 +596,18 @@ test_negated_absolute_content(void)
 static void
 test_hs_combination_negation_is_positional(void)
 {
-	static const char *const ex[] = { "aaa", "bbb", "ccc", "0 & 1 & !2" };
+	static const char *const ex[] = {"aaa", "bbb", "ccc", "0 & 1 & !2"};
 	static const unsigned int fl[] = {
-		HS_FLAG_QUIET, HS_FLAG_QUIET, HS_FLAG_QUIET,
+		HS_FLAG_QUIET,
+		HS_FLAG_QUIET,
+		HS_FLAG_QUIET,
 		HS_FLAG_COMBINATION | HS_FLAG_SINGLEMATCH,
 	};
-	static const unsigned int ids[] = { 0, 1, 2, 3 };
+	static const unsigned int ids[] = {0, 1, 2, 3};
 	hs_compile_error_t *cerr = NULL;
 	hs_scratch_t *s = NULL;
 	hs_database_t *db = NULL;
-	unsigned int hits[2] = { 0, 3 };
+	unsigned int hits[2] = {0, 3};
 
 	CU_ASSERT_FATAL(hs_compile_multi((const char *const *)ex, fl, ids, 4, HS_MODE_BLOCK, NULL,
 					 &db, &cerr) == HS_SUCCESS);
@@ -621,7 +627,7 @@ test_hs_combination_negation_is_positional(void)
 static void
 test_regex_special_bytes_are_literal(void)
 {
-	struct weir_item it[] = { { CT("a.*([\\/|\x00\xff$^?+{}")} };
+	struct weir_item it[] = {{CT("a.*([\\/|\x00\xff$^?+{}")}};
 	static const struct payload pl[] = {
 		P("a.*([\\/|\x00\xff$^?+{}", true),
 		P("--a.*([\\/|\x00\xff$^?+{}--", true),
@@ -643,21 +649,21 @@ test_regex_special_bytes_are_literal(void)
 static void
 test_pcre_exact_and_flags(void)
 {
-	struct weir_item i[] = { { PCRE("a[0-9]+c", WEIR_PCRE_I) } };
-	static const struct payload pi[] = { P("xA12Cx", true), P("ac", false), P("a1", false) };
-	struct weir_item s[] = { { PCRE("a.c", WEIR_PCRE_S) } };
-	static const struct payload ps[] = { P("a\nc", true), P("abc", true) };
-	struct weir_item nos[] = { { PCRE("a.c", 0) } };
-	static const struct payload pns[] = { P("a\nc", false), P("abc", true) };
-	struct weir_item m[] = { { PCRE("^abc$", WEIR_PCRE_M) } };
-	static const struct payload pm[] = { P("x\nabc\ny", true), P("xabc", false) };
-	struct weir_item nom[] = { { PCRE("^abc$", 0) } };
-	static const struct payload pnm[] = { P("x\nabc\ny", false), P("abc", true),
-					      P("abc\n", true) };
-	struct weir_item x[] = { { PCRE(" a b  c # a comment", WEIR_PCRE_X) } };
-	static const struct payload px[] = { P("abc", true), P("a b c", false) };
-	struct weir_item x2[] = { { PCRE("a\\ b [#] c", WEIR_PCRE_X) } };
-	static const struct payload px2[] = { P("a b#c", true), P("ab#c", false) };
+	struct weir_item i[] = {{PCRE("a[0-9]+c", WEIR_PCRE_I)}};
+	static const struct payload pi[] = {P("xA12Cx", true), P("ac", false), P("a1", false)};
+	struct weir_item s[] = {{PCRE("a.c", WEIR_PCRE_S)}};
+	static const struct payload ps[] = {P("a\nc", true), P("abc", true)};
+	struct weir_item nos[] = {{PCRE("a.c", 0)}};
+	static const struct payload pns[] = {P("a\nc", false), P("abc", true)};
+	struct weir_item m[] = {{PCRE("^abc$", WEIR_PCRE_M)}};
+	static const struct payload pm[] = {P("x\nabc\ny", true), P("xabc", false)};
+	struct weir_item nom[] = {{PCRE("^abc$", 0)}};
+	static const struct payload pnm[] = {P("x\nabc\ny", false), P("abc", true),
+					     P("abc\n", true)};
+	struct weir_item x[] = {{PCRE(" a b  c # a comment", WEIR_PCRE_X)}};
+	static const struct payload px[] = {P("abc", true), P("a b c", false)};
+	struct weir_item x2[] = {{PCRE("a\\ b [#] c", WEIR_PCRE_X)}};
+	static const struct payload px2[] = {P("a b#c", true), P("ab#c", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("pcre i", i, NITEMS(i), true, pi, NITEMS(pi), &plan);
@@ -678,14 +684,15 @@ test_pcre_exact_and_flags(void)
 static void
 test_pcre_backreference_prefilters(void)
 {
-	struct weir_item it[] = { { PCRE("(a+)b\\1c", 0) } };
+	struct weir_item it[] = {{PCRE("(a+)b\\1c", 0)}};
 	static const struct payload pl[] = {
-		P("aabaac", true), P("xabacx", true),
+		P("aabaac", true),
+		P("xabacx", true),
 		P("aabac", false), /* a candidate at most: PCRE2 decides */
 		P("xyz", false),
 	};
-	struct weir_item la[] = { { PCRE("foo(?=bar)", 0) } };
-	static const struct payload pla[] = { P("foobar", true), P("foobaz", false) };
+	struct weir_item la[] = {{PCRE("foo(?=bar)", 0)}};
+	static const struct payload pla[] = {P("foobar", true), P("foobaz", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("backreference", it, NITEMS(it), false, pl, NITEMS(pl), &plan);
@@ -699,7 +706,7 @@ test_pcre_backreference_prefilters(void)
 static void
 test_pcre_refused_even_prefiltered(void)
 {
-	struct weir_item it[] = { { CT("abc") }, { PCRE("a\\Rb", 0), .col = 42 } };
+	struct weir_item it[] = {{CT("abc")}, {PCRE("a\\Rb", 0), .col = 42}};
 	struct weir_hs_plan plan;
 	struct weir_suri_rule r;
 	char err[256] = "";
@@ -717,10 +724,10 @@ test_pcre_refused_even_prefiltered(void)
 static void
 test_pcre_matching_empty_is_dropped(void)
 {
-	struct weir_item it[] = { { PCRE("a*", 0) } };
-	static const struct payload pl[] = { P("", true), P("xyz", true) };
-	struct weir_item both[] = { { CT("xyz") }, { PCRE("b?", 0) } };
-	static const struct payload pb[] = { P("xyz", true), P("xy", false) };
+	struct weir_item it[] = {{PCRE("a*", 0)}};
+	static const struct payload pl[] = {P("", true), P("xyz", true)};
+	struct weir_item both[] = {{CT("xyz")}, {PCRE("b?", 0)}};
+	static const struct payload pb[] = {P("xyz", true), P("xy", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("empty pcre", it, NITEMS(it), false, pl, NITEMS(pl), &plan);
@@ -732,13 +739,16 @@ test_pcre_matching_empty_is_dropped(void)
 static void
 test_negated_pcre(void)
 {
-	struct weir_item it[] = { { CT("abc") }, { PCRE("x[0-9]y", 0), .negated = true } };
+	struct weir_item it[] = {{CT("abc")}, {PCRE("x[0-9]y", 0), .negated = true}};
 	static const struct payload pl[] = {
-		P("abc", true), P("abc x1y", false), P("x2yabc", false), P("abc xay", true),
+		P("abc", true),
+		P("abc x1y", false),
+		P("x2yabc", false),
+		P("abc xay", true),
 	};
 	/* A negated prefilter would be a negated superset: left out. */
-	struct weir_item bref[] = { { CT("abc") }, { PCRE("(x)\\1", 0), .negated = true } };
-	static const struct payload pb[] = { P("abc", true), P("abcxx", false) };
+	struct weir_item bref[] = {{CT("abc")}, {PCRE("(x)\\1", 0), .negated = true}};
+	static const struct payload pb[] = {P("abc", true), P("abcxx", false)};
 	struct weir_hs_plan plan;
 
 	check_rule("negated pcre", it, NITEMS(it), true, pl, NITEMS(pl), &plan);
@@ -755,30 +765,36 @@ static void
 test_inexact_cases_are_supersets(void)
 {
 	/* Negative distance: may overlap the previous match. */
-	struct weir_item nd[] = { { CT("abcd") }, { CT("cdx"), DISTANCE(-2), WITHIN(3) } };
+	struct weir_item nd[] = {{CT("abcd")}, {CT("cdx"), DISTANCE(-2), WITHIN(3)}};
 	static const struct payload pnd[] = {
-		P("abcdx", true), P("abcd cdx", false), P("cdxabcd", false), P("abcd", false),
+		P("abcdx", true),
+		P("abcd cdx", false),
+		P("cdxabcd", false),
+		P("abcd", false),
 	};
 	/* Negated relative content. */
 	struct weir_item nr[] = {
-		{ CT("ab") }, { CT("cd"), DISTANCE(0), WITHIN(2), .negated = true },
-		{ CT("ef"), DISTANCE(0) },
+		{CT("ab")},
+		{CT("cd"), DISTANCE(0), WITHIN(2), .negated = true},
+		{CT("ef"), DISTANCE(0)},
 	};
 	static const struct payload pnr[] = {
-		P("abxxef", true), P("abcdef", false), P("ab", false),
+		P("abxxef", true),
+		P("abcdef", false),
+		P("ab", false),
 	};
 	/* Relative pcre: anchored at the previous match. */
-	struct weir_item rp[] = { { CT("ab") }, { PCRE("^c+d", 0), .relative = true } };
-	static const struct payload prp[] = { P("abccd", true), P("abxcd", false) };
+	struct weir_item rp[] = {{CT("ab")}, {PCRE("^c+d", 0), .relative = true}};
+	static const struct payload prp[] = {P("abccd", true), P("abxcd", false)};
 	/* An absolute pcre followed by relative contents. */
-	struct weir_item pc[] = { { PCRE("a[0-9]", 0) }, { CT("zz"), DISTANCE(1) } };
-	static const struct payload ppc[] = { P("a1xzz", true), P("zza1", false) };
+	struct weir_item pc[] = {{PCRE("a[0-9]", 0)}, {CT("zz"), DISTANCE(1)}};
+	static const struct payload ppc[] = {P("a1xzz", true), P("zza1", false)};
 	/* luhn on a content. */
-	struct weir_item lu[] = { { CT("card="), .luhn = true } };
-	static const struct payload plu[] = { P("card=4111111111111111", true) };
+	struct weir_item lu[] = {{CT("card="), .luhn = true}};
+	static const struct payload plu[] = {P("card=4111111111111111", true)};
 	/* Negated content with luhn: cannot be negated exactly. */
-	struct weir_item nlu[] = { { CT("x") }, { CT("card="), .luhn = true, .negated = true } };
-	static const struct payload pnlu[] = { P("x card=4111111111111111", false), P("x", true) };
+	struct weir_item nlu[] = {{CT("x")}, {CT("card="), .luhn = true, .negated = true}};
+	static const struct payload pnlu[] = {P("x card=4111111111111111", false), P("x", true)};
 	struct weir_hs_plan plan;
 
 	check_rule("negative distance", nd, NITEMS(nd), false, pnd, NITEMS(pnd), &plan);
@@ -801,13 +817,14 @@ test_inexact_cases_are_supersets(void)
 static void
 test_always_plans(void)
 {
-	struct weir_item pan[] = { { .kind = WEIR_ITEM_PAN } };
+	struct weir_item pan[] = {{.kind = WEIR_ITEM_PAN}};
 	struct weir_item neg[] = {
-		{ CT("abc"), .negated = true }, { CT("x"), DEPTH(1), .negated = true },
+		{CT("abc"), .negated = true},
+		{CT("x"), DEPTH(1), .negated = true},
 	};
-	struct weir_item pan_rel[] = { { .kind = WEIR_ITEM_PAN }, { CT("exp"), DISTANCE(0) } };
-	static const struct payload pl[] = { P("", true), P("abc", false), P("zzz", true) };
-	static const struct payload pr[] = { P("4111 1111 1111 1111 exp", true), P("x", false) };
+	struct weir_item pan_rel[] = {{.kind = WEIR_ITEM_PAN}, {CT("exp"), DISTANCE(0)}};
+	static const struct payload pl[] = {P("", true), P("abc", false), P("zzz", true)};
+	static const struct payload pr[] = {P("4111 1111 1111 1111 exp", true), P("x", false)};
 	struct weir_hs_plan plan;
 	struct weir_suri_rule r;
 
@@ -831,20 +848,20 @@ static void
 test_large_bounds(void)
 {
 	/* ext bounds have no repeat limit: exact. */
-	struct weir_item big[] = { { CT("abc"), OFFSET(100000), DEPTH(200000) } };
-	static const struct payload pb[] = { P("abc", false) };
+	struct weir_item big[] = {{CT("abc"), OFFSET(100000), DEPTH(200000)}};
+	static const struct payload pb[] = {P("abc", false)};
 	/* Past Hyperscan's {32767}: the bound goes, the plan is a superset. */
-	struct weir_item w[] = { { CT("ab") }, { CT("cd"), WITHIN(40000) } };
-	static const struct payload pw[] = { P("abxcd", true), P("cdab", false) };
-	struct weir_item d[] = { { CT("ab") }, { CT("cd"), DISTANCE(40000) } };
-	static const struct payload pd[] = { P("abcd", false) };
-	struct weir_item head[] = { { CT("ab"), OFFSET(50000) }, { CT("cd"), DISTANCE(0) } };
-	static const struct payload ph[] = { P("abcd", false) };
+	struct weir_item w[] = {{CT("ab")}, {CT("cd"), WITHIN(40000)}};
+	static const struct payload pw[] = {P("abxcd", true), P("cdab", false)};
+	struct weir_item d[] = {{CT("ab")}, {CT("cd"), DISTANCE(40000)}};
+	static const struct payload pd[] = {P("abcd", false)};
+	struct weir_item head[] = {{CT("ab"), OFFSET(50000)}, {CT("cd"), DISTANCE(0)}};
+	static const struct payload ph[] = {P("abcd", false)};
 	struct weir_item budget[] = {
-		{ CT("a") },
-		{ CT("b"), WITHIN(30001) },
-		{ CT("c"), WITHIN(30001) },
-		{ CT("d"), WITHIN(30001) },
+		{CT("a")},
+		{CT("b"), WITHIN(30001)},
+		{CT("c"), WITHIN(30001)},
+		{CT("d"), WITHIN(30001)},
 	};
 	struct weir_hs_plan plan;
 	struct weir_suri_rule r;
@@ -868,16 +885,15 @@ test_large_bounds(void)
 	rule_init(&r, budget, NITEMS(budget));
 	CU_ASSERT_FATAL(weir_hs_plan_build(&r, &plan, NULL, 0, NULL) == 0);
 	CU_ASSERT(!plan.exact);
-	CU_ASSERT_STRING_EQUAL(plan.sub[0].expr,
-			       "a[\\s\\S]{0,30000}b[\\s\\S]{0,30000}c[\\s\\S]*d");
+	CU_ASSERT_STRING_EQUAL(plan.sub[0].expr, "a[\\s\\S]{0,30000}b[\\s\\S]{0,30000}c[\\s\\S]*d");
 	weir_hs_plan_free(&plan);
 }
 
 static void
 test_bad_items(void)
 {
-	struct weir_item empty[] = { { CT("a") }, { .kind = WEIR_ITEM_CONTENT, .col = 7 } };
-	struct weir_item nopat[] = { { .kind = WEIR_ITEM_PCRE, .col = 9 } };
+	struct weir_item empty[] = {{CT("a")}, {.kind = WEIR_ITEM_CONTENT, .col = 7}};
+	struct weir_item nopat[] = {{.kind = WEIR_ITEM_PCRE, .col = 9}};
 	struct weir_hs_plan plan;
 	struct weir_suri_rule r;
 	char err[128];
@@ -897,8 +913,8 @@ test_negated_content_that_cannot_match(void)
 {
 	/* depth below the length (the parser refuses it; defended anyway):
 	 * the negation holds for every payload, so it simply goes. */
-	struct weir_item it[] = { { CT("abc") }, { CT("xyz"), DEPTH(2), .negated = true } };
-	static const struct payload pl[] = { P("abc", true), P("xyzabc", true) };
+	struct weir_item it[] = {{CT("abc")}, {CT("xyz"), DEPTH(2), .negated = true}};
+	static const struct payload pl[] = {P("abc", true), P("xyzabc", true)};
 	struct weir_hs_plan plan;
 
 	check_rule("negated, depth < len", it, NITEMS(it), true, pl, NITEMS(pl), &plan);
@@ -917,20 +933,24 @@ test_long_contents_are_cut(void)
 	enum { LONG = 5000, MID = 1500 };
 	static uint8_t big[LONG], mid[MID];
 	static char pay[LONG + 2 * MID + 64];
-	struct weir_item one[] = { { .kind = WEIR_ITEM_CONTENT, .bytes = big, .len = LONG,
-				     .has_depth = true, .depth = LONG + 2 } };
+	struct weir_item one[] = {{.kind = WEIR_ITEM_CONTENT,
+				   .bytes = big,
+				   .len = LONG,
+				   .has_depth = true,
+				   .depth = LONG + 2}};
 	struct weir_item rel[] = {
-		{ .kind = WEIR_ITEM_CONTENT, .bytes = big, .len = LONG },
-		{ CT("tail"), DISTANCE(1), WITHIN(5) },
+		{.kind = WEIR_ITEM_CONTENT, .bytes = big, .len = LONG},
+		{CT("tail"), DISTANCE(1), WITHIN(5)},
 	};
 	struct weir_item neg[] = {
-		{ CT("x") }, { .kind = WEIR_ITEM_CONTENT, .bytes = big, .len = LONG, .negated = true },
+		{CT("x")},
+		{.kind = WEIR_ITEM_CONTENT, .bytes = big, .len = LONG, .negated = true},
 	};
 	struct weir_item many[] = {
-		{ .kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID },
-		{ .kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID, .has_distance = true },
-		{ .kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID, .has_distance = true },
-		{ .kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID, .has_distance = true },
+		{.kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID},
+		{.kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID, .has_distance = true},
+		{.kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID, .has_distance = true},
+		{.kind = WEIR_ITEM_CONTENT, .bytes = mid, .len = MID, .has_distance = true},
 	};
 	struct payload pl[3];
 	struct weir_hs_plan plan;
@@ -945,8 +965,8 @@ test_long_contents_are_cut(void)
 	memcpy(pay + 2, big, LONG);
 	memcpy(pay + 2 + LONG + 1, "tail", 4);
 	n = 2 + LONG + 1 + 4;
-	pl[0] = (struct payload){ pay, n, true };
-	pl[1] = (struct payload){ pay + 2, LONG - 1, false };
+	pl[0] = (struct payload){pay, n, true};
+	pl[1] = (struct payload){pay + 2, LONG - 1, false};
 
 	check_rule("long single", one, NITEMS(one), false, pl, 2, &plan);
 	CU_ASSERT_FATAL(plan.n_sub == 1);
@@ -955,10 +975,10 @@ test_long_contents_are_cut(void)
 	weir_hs_plan_free(&plan);
 
 	/* tail at distance 2: end = prev_end + 6, the within limit */
-	pl[1] = (struct payload){ pay, n + 1, true };
+	pl[1] = (struct payload){pay, n + 1, true};
 	memmove(pay + 2 + LONG + 2, "tail", 4);
 	pay[2 + LONG + 1] = '-';
-	pl[2] = (struct payload){ pay, 2 + LONG, false };
+	pl[2] = (struct payload){pay, 2 + LONG, false};
 	check_rule("long then relative", rel, NITEMS(rel), false, &pl[1], 2, &plan);
 	CU_ASSERT_FATAL(plan.n_sub == 1);
 	/* 3,936 bytes fit (256 characters kept for what follows); the
@@ -967,7 +987,7 @@ test_long_contents_are_cut(void)
 	CU_ASSERT(strlen(plan.sub[0].expr) <= 16000);
 	weir_hs_plan_free(&plan);
 
-	pl[0] = (struct payload){ "x", 1, true };
+	pl[0] = (struct payload){"x", 1, true};
 	check_rule("long negated", neg, NITEMS(neg), false, pl, 1, &plan);
 	CU_ASSERT(plan.n_sub == 1 && !plan.sub[0].negated);
 	weir_hs_plan_free(&plan);
@@ -976,7 +996,7 @@ test_long_contents_are_cut(void)
 	 * short, the fourth gets the rest. */
 	for (i = 0; i < 4; i++)
 		memcpy(pay + i * MID, mid, MID);
-	pl[0] = (struct payload){ pay, 4 * MID, true };
+	pl[0] = (struct payload){pay, 4 * MID, true};
 	check_rule("many long", many, NITEMS(many), false, pl, 1, &plan);
 	CU_ASSERT(plan.n_sub >= 1);
 	for (i = 0; i < plan.n_sub; i++)
@@ -997,9 +1017,9 @@ rnd(unsigned int n)
 	return (unsigned int)(g_rng % n);
 }
 
-#define R_ITEMS 6
+#define R_ITEMS	   6
 #define R_PAYLOADS 200
-#define R_MAXLEN 20
+#define R_MAXLEN   20
 
 /*
  * Random content-only rules over a two-letter alphabet, so that matches
@@ -1086,7 +1106,8 @@ random_run(bool loose, unsigned int rules)
 			hits += want;
 			if (leak || (plan.exact ? got != want : (want && !got))) {
 				if (bad++ < 5) {
-					fprintf(stderr, "random rule %u payload '%.*s': got %d want %d\n",
+					fprintf(stderr,
+						"random rule %u payload '%.*s': got %d want %d\n",
 						i, (int)len, payload, got, want);
 					plan_dump("random", &plan);
 				}

@@ -26,9 +26,9 @@
 
 #include "rules_int.h"
 
-#define HDR_LEN 88u     /* rules_dbcache.c's header */
-#define HS_HDR_LEN 32u  /* Hyperscan's serialized header */
-#define VERSION "0.1.0"
+#define HDR_LEN	   88u /* rules_dbcache.c's header */
+#define HS_HDR_LEN 32u /* Hyperscan's serialized header */
+#define VERSION	   "0.1.0"
 
 /* Short: every path built from it fits PATH_MAX, as gcc can tell. */
 static char g_tmp[64];
@@ -59,13 +59,13 @@ suite_clean(void)
 
 /* ---- a small database ----------------------------------------------- */
 
-static const char *const g_exprs[] = { "foo[0-9]+bar", "hello", "^abc", "x.y" };
-static const unsigned int g_flags[] = { HS_FLAG_DOTALL, HS_FLAG_CASELESS, 0, HS_FLAG_DOTALL };
-static const unsigned int g_ids[] = { 10, 20, 30, 40 };
+static const char *const g_exprs[] = {"foo[0-9]+bar", "hello", "^abc", "x.y"};
+static const unsigned int g_flags[] = {HS_FLAG_DOTALL, HS_FLAG_CASELESS, 0, HS_FLAG_DOTALL};
+static const unsigned int g_ids[] = {10, 20, 30, 40};
 #define N_EXPR 4u
 
-static hs_expr_ext_t g_ext1 = { .flags = HS_EXT_FLAG_MIN_OFFSET, .min_offset = 4 };
-static const hs_expr_ext_t *const g_exts[] = { NULL, &g_ext1, NULL, NULL };
+static hs_expr_ext_t g_ext1 = {.flags = HS_EXT_FLAG_MIN_OFFSET, .min_offset = 4};
+static const hs_expr_ext_t *const g_exts[] = {NULL, &g_ext1, NULL, NULL};
 
 static hs_database_t *
 compile_db(void)
@@ -73,8 +73,8 @@ compile_db(void)
 	hs_compile_error_t *cerr = NULL;
 	hs_database_t *db = NULL;
 
-	if (hs_compile_ext_multi(g_exprs, g_flags, g_ids, g_exts, N_EXPR, HS_MODE_BLOCK, NULL,
-				 &db, &cerr) != HS_SUCCESS) {
+	if (hs_compile_ext_multi(g_exprs, g_flags, g_ids, g_exts, N_EXPR, HS_MODE_BLOCK, NULL, &db,
+				 &cerr) != HS_SUCCESS) {
 		fprintf(stderr, "compile: %s\n", cerr ? cerr->message : "?");
 		hs_free_compile_error(cerr);
 		return NULL;
@@ -188,8 +188,8 @@ sha256(const uint8_t *p, size_t len, uint8_t *out)
 
 /* Store a fresh entry under @p dir, return its bytes (caller frees). */
 static uint8_t *
-fresh_entry(const char *dir, const struct weir_dbkey *k, const hs_database_t *db,
-	    char *path, size_t psize, size_t *len)
+fresh_entry(const char *dir, const struct weir_dbkey *k, const hs_database_t *db, char *path,
+	    size_t psize, size_t *len)
 {
 	uint8_t *buf;
 
@@ -203,8 +203,8 @@ fresh_entry(const char *dir, const struct weir_dbkey *k, const hs_database_t *db
 
 /* Write @p buf as the entry, expect load to refuse and remove it. */
 static void
-expect_refused(const char *dir, const struct weir_dbkey *k, const char *path,
-	       const uint8_t *buf, size_t len, const char *what)
+expect_refused(const char *dir, const struct weir_dbkey *k, const char *path, const uint8_t *buf,
+	       size_t len, const char *what)
 {
 	hs_database_t *db = (hs_database_t *)1;
 	int rc;
@@ -277,8 +277,8 @@ test_miss(void)
 static void
 test_truncated_refused(void)
 {
-	static const size_t cut[] = { 0, 1, 8, HDR_LEN - 1, HDR_LEN, HDR_LEN + 1,
-				      HDR_LEN + HS_HDR_LEN };
+	static const size_t cut[] = {
+		0, 1, 8, HDR_LEN - 1, HDR_LEN, HDR_LEN + 1, HDR_LEN + HS_HDR_LEN};
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct weir_dbkey k;
 	hs_database_t *db;
@@ -401,12 +401,8 @@ test_other_hyperscan_refused(void)
 		size_t off;
 		const char *what;
 	} edits[] = {
-		{ 0, "hs magic" },
-		{ 4, "hs version" },
-		{ 8, "hs length" },
-		{ 12, "hs platform" },
-		{ 20, "hs crc" },
-		{ SIZE_MAX, "bytecode (crc)" },
+		{0, "hs magic"},     {4, "hs version"}, {8, "hs length"},
+		{12, "hs platform"}, {20, "hs crc"},	{SIZE_MAX, "bytecode (crc)"},
 	};
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct weir_dbkey k;
@@ -426,8 +422,8 @@ test_other_hyperscan_refused(void)
 		memcpy(ed, buf, len);
 		/* The bytecode's middle: its CRC covers it (the serialized
 		 * form ends in padding that nothing but our hash covers). */
-		ed[edits[i].off == SIZE_MAX ? HDR_LEN + (len - HDR_LEN) / 2 :
-					      HDR_LEN + edits[i].off] ^= 0x10;
+		ed[edits[i].off == SIZE_MAX ? HDR_LEN + (len - HDR_LEN) / 2
+					    : HDR_LEN + edits[i].off] ^= 0x10;
 		sha256(&ed[HDR_LEN], len - HDR_LEN, &ed[56]);
 		expect_refused(dir, &k, path, ed, len, edits[i].what);
 	}
@@ -477,20 +473,20 @@ test_key_follows_every_input(void)
 	struct weir_dbkey base, again, keys[MAX_KEYS];
 	unsigned int nk = 0, i, j;
 
-#define RESET()                                       \
-	do {                                          \
-		memcpy(ex, g_exprs, sizeof(ex));      \
-		memcpy(fl, g_flags, sizeof(fl));      \
-		memcpy(id, g_ids, sizeof(id));        \
-		memcpy(xt, g_exts, sizeof(xt));       \
-		e2 = g_ext1;                          \
-		xt[1] = &e2;                          \
+#define RESET()                                                                                    \
+	do {                                                                                       \
+		memcpy(ex, g_exprs, sizeof(ex));                                                   \
+		memcpy(fl, g_flags, sizeof(fl));                                                   \
+		memcpy(id, g_ids, sizeof(id));                                                     \
+		memcpy(xt, g_exts, sizeof(xt));                                                    \
+		e2 = g_ext1;                                                                       \
+		xt[1] = &e2;                                                                       \
 	} while (0)
-#define KEY(n, mode, ver)                                                                \
-	do {                                                                             \
-		CU_ASSERT_FATAL(nk < MAX_KEYS);                                          \
-		CU_ASSERT(weir_dbkey_compute(ex, fl, id, xt, n, mode, ver, &keys[nk]) == 0); \
-		nk++;                                                                    \
+#define KEY(n, mode, ver)                                                                          \
+	do {                                                                                       \
+		CU_ASSERT_FATAL(nk < MAX_KEYS);                                                    \
+		CU_ASSERT(weir_dbkey_compute(ex, fl, id, xt, n, mode, ver, &keys[nk]) == 0);       \
+		nk++;                                                                              \
 	} while (0)
 
 	RESET();
@@ -500,30 +496,72 @@ test_key_follows_every_input(void)
 	CU_ASSERT(key_eq(&base, &again)); /* deterministic, by value */
 	keys[nk++] = base;
 
-	RESET(); ex[0] = "foo[0-9]+baz"; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); ex[3] = "x.yz"; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	/* Moving a character across the boundary of two expressions. */
-	RESET(); ex[1] = "hell"; ex[2] = "o^abc"; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); ex[1] = "hello^"; ex[2] = "abc"; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	/* Order of expressions. */
-	RESET(); ex[0] = g_exprs[1]; ex[1] = g_exprs[0]; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); fl[2] = HS_FLAG_SINGLEMATCH; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); fl[0] = 0; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); id[3] = 41; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); id[0] = 20; id[1] = 10; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); e2.min_offset = 5; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); e2.flags |= HS_EXT_FLAG_MAX_OFFSET; e2.max_offset = 100;
+	RESET();
+	ex[0] = "foo[0-9]+baz";
 	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); e2.min_length = 3; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); e2.edit_distance = 1; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); e2.hamming_distance = 1; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); xt[1] = NULL; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); xt[0] = &e2; xt[1] = NULL; KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
-	RESET(); KEY(N_EXPR - 1, HS_MODE_BLOCK, VERSION);
-	RESET(); KEY(N_EXPR, HS_MODE_STREAM, VERSION);
-	RESET(); KEY(N_EXPR, HS_MODE_BLOCK | HS_MODE_SOM_HORIZON_LARGE, VERSION);
-	RESET(); KEY(N_EXPR, HS_MODE_BLOCK, "0.1.1");
-	RESET(); KEY(N_EXPR, HS_MODE_BLOCK, "");
+	RESET();
+	ex[3] = "x.yz";
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	/* Moving a character across the boundary of two expressions. */
+	RESET();
+	ex[1] = "hell";
+	ex[2] = "o^abc";
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	ex[1] = "hello^";
+	ex[2] = "abc";
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	/* Order of expressions. */
+	RESET();
+	ex[0] = g_exprs[1];
+	ex[1] = g_exprs[0];
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	fl[2] = HS_FLAG_SINGLEMATCH;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	fl[0] = 0;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	id[3] = 41;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	id[0] = 20;
+	id[1] = 10;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	e2.min_offset = 5;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	e2.flags |= HS_EXT_FLAG_MAX_OFFSET;
+	e2.max_offset = 100;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	e2.min_length = 3;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	e2.edit_distance = 1;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	e2.hamming_distance = 1;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	xt[1] = NULL;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	xt[0] = &e2;
+	xt[1] = NULL;
+	KEY(N_EXPR, HS_MODE_BLOCK, VERSION);
+	RESET();
+	KEY(N_EXPR - 1, HS_MODE_BLOCK, VERSION);
+	RESET();
+	KEY(N_EXPR, HS_MODE_STREAM, VERSION);
+	RESET();
+	KEY(N_EXPR, HS_MODE_BLOCK | HS_MODE_SOM_HORIZON_LARGE, VERSION);
+	RESET();
+	KEY(N_EXPR, HS_MODE_BLOCK, "0.1.1");
+	RESET();
+	KEY(N_EXPR, HS_MODE_BLOCK, "");
 #undef KEY
 #undef RESET
 
@@ -536,9 +574,9 @@ test_key_follows_every_input(void)
 
 	/* NULL arrays mean what Hyperscan takes them for: zeros, no ext. */
 	{
-		const char *one[] = { "abc" };
-		const unsigned int zero[] = { 0 };
-		const hs_expr_ext_t *none[] = { NULL };
+		const char *one[] = {"abc"};
+		const unsigned int zero[] = {0};
+		const hs_expr_ext_t *none[] = {NULL};
 		struct weir_dbkey k1, k2;
 
 		CU_ASSERT(weir_dbkey_compute(one, NULL, NULL, NULL, 1, HS_MODE_BLOCK, VERSION,
@@ -554,7 +592,7 @@ test_key_follows_every_input(void)
 
 	/* Bad arguments. */
 	{
-		const char *bad[] = { "a", NULL };
+		const char *bad[] = {"a", NULL};
 		struct weir_dbkey k;
 
 		CU_ASSERT(weir_dbkey_compute(bad, NULL, NULL, NULL, 2, HS_MODE_BLOCK, VERSION,

@@ -139,34 +139,34 @@ test_vars_defaults(void)
 		bool port;
 		const char *name, *value;
 	} want[] = {
-		{ false, "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]" },
-		{ false, "EXTERNAL_NET", "!$HOME_NET" },
-		{ false, "HTTP_SERVERS", "$HOME_NET" },
-		{ false, "SMTP_SERVERS", "$HOME_NET" },
-		{ false, "SQL_SERVERS", "$HOME_NET" },
-		{ false, "DNS_SERVERS", "$HOME_NET" },
-		{ false, "TELNET_SERVERS", "$HOME_NET" },
-		{ false, "AIM_SERVERS", "$EXTERNAL_NET" },
-		{ false, "DC_SERVERS", "$HOME_NET" },
-		{ false, "DNP3_SERVER", "$HOME_NET" },
-		{ false, "DNP3_CLIENT", "$HOME_NET" },
-		{ false, "MODBUS_CLIENT", "$HOME_NET" },
-		{ false, "MODBUS_SERVER", "$HOME_NET" },
-		{ false, "ENIP_CLIENT", "$HOME_NET" },
-		{ false, "ENIP_SERVER", "$HOME_NET" },
-		{ true, "HTTP_PORTS", "80" },
-		{ true, "SHELLCODE_PORTS", "!80" },
-		{ true, "ORACLE_PORTS", "1521" },
-		{ true, "SSH_PORTS", "22" },
-		{ true, "DNP3_PORTS", "20000" },
-		{ true, "MODBUS_PORTS", "502" },
-		{ true, "FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]" },
-		{ true, "FTP_PORTS", "21" },
-		{ true, "GENEVE_PORTS", "6081" },
-		{ true, "VXLAN_PORTS", "4789" },
-		{ true, "TEREDO_PORTS", "3544" },
+		{false, "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"},
+		{false, "EXTERNAL_NET", "!$HOME_NET"},
+		{false, "HTTP_SERVERS", "$HOME_NET"},
+		{false, "SMTP_SERVERS", "$HOME_NET"},
+		{false, "SQL_SERVERS", "$HOME_NET"},
+		{false, "DNS_SERVERS", "$HOME_NET"},
+		{false, "TELNET_SERVERS", "$HOME_NET"},
+		{false, "AIM_SERVERS", "$EXTERNAL_NET"},
+		{false, "DC_SERVERS", "$HOME_NET"},
+		{false, "DNP3_SERVER", "$HOME_NET"},
+		{false, "DNP3_CLIENT", "$HOME_NET"},
+		{false, "MODBUS_CLIENT", "$HOME_NET"},
+		{false, "MODBUS_SERVER", "$HOME_NET"},
+		{false, "ENIP_CLIENT", "$HOME_NET"},
+		{false, "ENIP_SERVER", "$HOME_NET"},
+		{true, "HTTP_PORTS", "80"},
+		{true, "SHELLCODE_PORTS", "!80"},
+		{true, "ORACLE_PORTS", "1521"},
+		{true, "SSH_PORTS", "22"},
+		{true, "DNP3_PORTS", "20000"},
+		{true, "MODBUS_PORTS", "502"},
+		{true, "FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]"},
+		{true, "FTP_PORTS", "21"},
+		{true, "GENEVE_PORTS", "6081"},
+		{true, "VXLAN_PORTS", "4789"},
+		{true, "TEREDO_PORTS", "3544"},
 	};
-	struct weir_rule_vars v = { 0 };
+	struct weir_rule_vars v = {0};
 	unsigned int i, j, found;
 
 	CU_ASSERT_EQUAL_FATAL(weir_rule_vars_defaults(&v), 0);
@@ -224,13 +224,18 @@ test_vars_defaults(void)
 static void
 test_addr_any(void)
 {
-	static const char *const texts[] = { "any", "ANY", "  any  ", "[any]", "[1.2.3.4,any]",
-					     "[0.0.0.0/0,::/0]", "[::/1,8000::/1]", "!![any]" };
+	static const char *const texts[] = {"any",
+					    "ANY",
+					    "  any  ",
+					    "[any]",
+					    "[1.2.3.4,any]",
+					    "[0.0.0.0/0,::/0]",
+					    "[::/1,8000::/1]",
+					    "!![any]"};
 	struct weir_addrset s;
 	unsigned int i;
-	static const uint8_t zero[16], ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-						     0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-						     0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[16], ones[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+						   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		parse_a(texts[i], &s);
@@ -261,8 +266,8 @@ test_addr_v4(void)
 	CU_ASSERT(has(&s, "::ffff:1.2.3.4"));
 	CU_ASSERT(!has(&s, "::1.2.3.4"));
 	{
-		static const uint8_t lo[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
-						0, 0, 0xff, 0xff, 1, 2, 3, 4 };
+		static const uint8_t lo[16] = {0, 0, 0,	   0,	 0, 0, 0, 0,
+					       0, 0, 0xff, 0xff, 1, 2, 3, 4};
 
 		CU_ASSERT(memcmp(s.r[0].lo, lo, 16) == 0);
 		CU_ASSERT(memcmp(s.r[0].hi, lo, 16) == 0);
@@ -371,7 +376,7 @@ test_addr_v6(void)
 	/* unknown version */
 	parse_a("10.0.0.0/8", &s);
 	{
-		static const uint8_t a[16] = { 10, 0, 0, 1 };
+		static const uint8_t a[16] = {10, 0, 0, 1};
 
 		CU_ASSERT(weir_addrset_has(&s, 4, a));
 		CU_ASSERT(!weir_addrset_has(&s, 5, a));
@@ -528,10 +533,10 @@ test_addr_vars(void)
 {
 	static const char *const probes[] = {
 		"192.168.0.0", "192.168.255.255", "192.167.255.255", "192.169.0.0",
-		"10.0.0.0", "10.255.255.255", "9.255.255.255", "11.0.0.0",
-		"172.16.0.0", "172.31.255.255", "172.15.255.255", "172.32.0.0",
-		"8.8.8.8", "0.0.0.0", "255.255.255.255", "::", "::1", "2001:db8::1",
-		"::ffff:10.0.0.1", "fe80::1",
+		"10.0.0.0",    "10.255.255.255",  "9.255.255.255",   "11.0.0.0",
+		"172.16.0.0",  "172.31.255.255",  "172.15.255.255",  "172.32.0.0",
+		"8.8.8.8",     "0.0.0.0",	  "255.255.255.255", "::",
+		"::1",	       "2001:db8::1",	  "::ffff:10.0.0.1", "fe80::1",
 	};
 	struct weir_addrset home, ext, aim, s;
 	unsigned int i;
@@ -616,15 +621,13 @@ check_errors(const struct err_case *cases, unsigned int n, bool port)
 			struct weir_portset s;
 
 			memset(&s, 0xa5, sizeof(s));
-			rc = weir_portset_parse(cases[i].text, &g_vars, &s, err, sizeof(err),
-						&off);
+			rc = weir_portset_parse(cases[i].text, &g_vars, &s, err, sizeof(err), &off);
 			CU_ASSERT(s.r == NULL && s.n == 0 && !s.any);
 		} else {
 			struct weir_addrset s;
 
 			memset(&s, 0xa5, sizeof(s));
-			rc = weir_addrset_parse(cases[i].text, &g_vars, &s, err, sizeof(err),
-						&off);
+			rc = weir_addrset_parse(cases[i].text, &g_vars, &s, err, sizeof(err), &off);
 			CU_ASSERT(s.r == NULL && s.n == 0 && !s.any);
 		}
 		if (rc != -EINVAL || strcmp(err, cases[i].msg) != 0 || off != cases[i].off)
@@ -640,59 +643,59 @@ static void
 test_addr_errors(void)
 {
 	static const struct err_case cases[] = {
-		{ "", "missing address", 0 },
-		{ "   ", "missing address", 3 },
-		{ "!", "missing address", 1 },
-		{ "$FOO", "unknown variable $FOO", 0 },
-		{ "[1.2.3.4, $FOO_BAR]", "unknown variable $FOO_BAR", 10 },
-		{ "$", "bad variable name after '$'", 0 },
-		{ "[$-x]", "bad variable name after '$'", 1 },
-		{ "$HTTP_PORTS", "$HTTP_PORTS is a port variable, not an address variable", 0 },
-		{ "$CYC_A", "in $CYC_B: recursive variable $CYC_A", 0 },
-		{ "[5.6.7.8, $CYC_B]", "in $CYC_A: recursive variable $CYC_B", 10 },
-		{ "[5.6.7.8,$BAD]", "in $BAD: bad address \"x\"", 9 },
-		{ "1.2.3", "bad address \"1.2.3\"", 0 },
-		{ "[1.2.3.4,1.2.3.256]", "bad address \"1.2.3.256\"", 9 },
-		{ "1.2.3.4.5", "bad address \"1.2.3.4.5\"", 0 },
-		{ "anything", "bad address \"anything\"", 0 },
-		{ "2001:db8:::1", "bad address \"2001:db8:::1\"", 0 },
-		{ "/8", "bad address \"/8\"", 0 },
-		{ "10.0.0.0/33", "bad CIDR prefix /33", 8 },
-		{ "[1.1.1.1, 10.0.0.0/-1]", "bad CIDR prefix /-1", 18 },
-		{ "10.0.0.0/", "bad CIDR prefix /", 8 },
-		{ "10.0.0.0/8x", "bad CIDR prefix /8x", 8 },
-		{ "10.0.0.0/0008", "bad CIDR prefix /0008", 8 },
-		{ "10.0.0.0/255.0.255.0", "bad CIDR prefix /255.0.255.0", 8 },
-		{ "2001:db8::/129", "bad CIDR prefix /129", 10 },
-		{ "2001:db8::/ffff::", "bad CIDR prefix /ffff::", 10 },
-		{ "1.2.3.10-1.2.3.4", "bad address range \"1.2.3.10-1.2.3.4\"", 0 },
-		{ "1.2.3.4-::1", "bad address range \"1.2.3.4-::1\"", 0 },
-		{ "[1.2.3.4", "unbalanced brackets: '[' not closed", 0 },
-		{ "[[1.2.3.4], [5.6.7.8", "unbalanced brackets: '[' not closed", 12 },
-		{ "[[1.2.3.4]", "unbalanced brackets: '[' not closed", 0 },
-		{ "1.2.3.4]", "unbalanced brackets: unexpected ']'", 7 },
-		{ "[1.2.3.4]]", "unbalanced brackets: unexpected ']'", 9 },
-		{ "]", "unbalanced brackets: unexpected ']'", 0 },
-		{ "[]", "empty list", 0 },
-		{ "[ \t]", "empty list", 0 },
-		{ "[1.2.3.4,[]]", "empty list", 9 },
-		{ "[1.2.3.4,]", "empty list item", 9 },
-		{ "[,1.2.3.4]", "empty list item", 1 },
-		{ "[1.2.3.4,,5.6.7.8]", "empty list item", 9 },
-		{ "[1.2.3.4,!]", "empty list item", 10 },
-		{ "[1.2.3.4,", "missing address", 9 },
-		{ ",1.2.3.4", "missing address before ','", 0 },
-		{ "1.2.3.4 5.6.7.8", "trailing junk \"5.6.7.8\" after address", 8 },
-		{ "1.2.3.4,5.6.7.8", "trailing junk \",5.6.7.8\" after address", 7 },
-		{ "[1.2.3.4] x", "trailing junk \"x\" after address", 10 },
-		{ "[1.2.3.4 5.6.7.8]", "expected ',' or ']' in list, not '5'", 9 },
-		{ "!any", "address set is empty after negation", 0 },
-		{ "  ![any]", "address set is empty after negation", 2 },
-		{ "[10.0.0.0/8,!10.0.0.0/8]", "address set is empty after negation", 0 },
-		{ "[1.2.3.4,[10.0.0.0/9,10.128.0.0/9,!10.0.0.0/8]]",
-		  "address set is empty after negation", 9 },
-		{ "[!0.0.0.0/0, !::/0]", "address set is empty after negation", 0 },
-		{ "[$HOME_NET,!$HOME_NET]", "address set is empty after negation", 0 },
+		{"", "missing address", 0},
+		{"   ", "missing address", 3},
+		{"!", "missing address", 1},
+		{"$FOO", "unknown variable $FOO", 0},
+		{"[1.2.3.4, $FOO_BAR]", "unknown variable $FOO_BAR", 10},
+		{"$", "bad variable name after '$'", 0},
+		{"[$-x]", "bad variable name after '$'", 1},
+		{"$HTTP_PORTS", "$HTTP_PORTS is a port variable, not an address variable", 0},
+		{"$CYC_A", "in $CYC_B: recursive variable $CYC_A", 0},
+		{"[5.6.7.8, $CYC_B]", "in $CYC_A: recursive variable $CYC_B", 10},
+		{"[5.6.7.8,$BAD]", "in $BAD: bad address \"x\"", 9},
+		{"1.2.3", "bad address \"1.2.3\"", 0},
+		{"[1.2.3.4,1.2.3.256]", "bad address \"1.2.3.256\"", 9},
+		{"1.2.3.4.5", "bad address \"1.2.3.4.5\"", 0},
+		{"anything", "bad address \"anything\"", 0},
+		{"2001:db8:::1", "bad address \"2001:db8:::1\"", 0},
+		{"/8", "bad address \"/8\"", 0},
+		{"10.0.0.0/33", "bad CIDR prefix /33", 8},
+		{"[1.1.1.1, 10.0.0.0/-1]", "bad CIDR prefix /-1", 18},
+		{"10.0.0.0/", "bad CIDR prefix /", 8},
+		{"10.0.0.0/8x", "bad CIDR prefix /8x", 8},
+		{"10.0.0.0/0008", "bad CIDR prefix /0008", 8},
+		{"10.0.0.0/255.0.255.0", "bad CIDR prefix /255.0.255.0", 8},
+		{"2001:db8::/129", "bad CIDR prefix /129", 10},
+		{"2001:db8::/ffff::", "bad CIDR prefix /ffff::", 10},
+		{"1.2.3.10-1.2.3.4", "bad address range \"1.2.3.10-1.2.3.4\"", 0},
+		{"1.2.3.4-::1", "bad address range \"1.2.3.4-::1\"", 0},
+		{"[1.2.3.4", "unbalanced brackets: '[' not closed", 0},
+		{"[[1.2.3.4], [5.6.7.8", "unbalanced brackets: '[' not closed", 12},
+		{"[[1.2.3.4]", "unbalanced brackets: '[' not closed", 0},
+		{"1.2.3.4]", "unbalanced brackets: unexpected ']'", 7},
+		{"[1.2.3.4]]", "unbalanced brackets: unexpected ']'", 9},
+		{"]", "unbalanced brackets: unexpected ']'", 0},
+		{"[]", "empty list", 0},
+		{"[ \t]", "empty list", 0},
+		{"[1.2.3.4,[]]", "empty list", 9},
+		{"[1.2.3.4,]", "empty list item", 9},
+		{"[,1.2.3.4]", "empty list item", 1},
+		{"[1.2.3.4,,5.6.7.8]", "empty list item", 9},
+		{"[1.2.3.4,!]", "empty list item", 10},
+		{"[1.2.3.4,", "missing address", 9},
+		{",1.2.3.4", "missing address before ','", 0},
+		{"1.2.3.4 5.6.7.8", "trailing junk \"5.6.7.8\" after address", 8},
+		{"1.2.3.4,5.6.7.8", "trailing junk \",5.6.7.8\" after address", 7},
+		{"[1.2.3.4] x", "trailing junk \"x\" after address", 10},
+		{"[1.2.3.4 5.6.7.8]", "expected ',' or ']' in list, not '5'", 9},
+		{"!any", "address set is empty after negation", 0},
+		{"  ![any]", "address set is empty after negation", 2},
+		{"[10.0.0.0/8,!10.0.0.0/8]", "address set is empty after negation", 0},
+		{"[1.2.3.4,[10.0.0.0/9,10.128.0.0/9,!10.0.0.0/8]]",
+		 "address set is empty after negation", 9},
+		{"[!0.0.0.0/0, !::/0]", "address set is empty after negation", 0},
+		{"[$HOME_NET,!$HOME_NET]", "address set is empty after negation", 0},
 	};
 
 	check_errors(cases, sizeof(cases) / sizeof(cases[0]), false);
@@ -701,7 +704,7 @@ test_addr_errors(void)
 static void
 test_depth_limits(void)
 {
-	struct weir_rule_vars v = { 0 };
+	struct weir_rule_vars v = {0};
 	struct weir_addrset s;
 	char text[256], name[16], value[32], err[256];
 	unsigned int i, off;
@@ -887,34 +890,34 @@ static void
 test_port_errors(void)
 {
 	static const struct err_case cases[] = {
-		{ "", "missing port", 0 },
-		{ "65536", "port 65536 out of range (max 65535)", 0 },
-		{ "[80, 70000]", "port 70000 out of range (max 65535)", 5 },
-		{ "1024:99999999999999999999", "port 99999999999999999999 out of range (max 65535)",
-		  5 },
-		{ "90:80", "bad range 90:80", 0 },
-		{ "[1,  90:80]", "bad range 90:80", 5 },
-		{ "http", "bad port \"http\"", 0 },
-		{ "8o", "bad port \"8o\"", 0 },
-		{ "-1", "bad port \"-1\"", 0 },
-		{ "+80", "bad port \"+80\"", 0 },
-		{ ":", "bad port \":\"", 0 },
-		{ "1:2:3", "bad port \"1:2:3\"", 0 },
-		{ "80:x", "bad port \"80:x\"", 0 },
-		{ "1.2.3.4", "bad port \"1.2.3.4\"", 0 },
-		{ "!any", "port set is empty after negation", 0 },
-		{ "[80,!80]", "port set is empty after negation", 0 },
-		{ "[1:10,[5,!5]]", "port set is empty after negation", 6 },
-		{ "![0:100,101:]", "port set is empty after negation", 0 },
-		{ "$HOME_NET", "$HOME_NET is an address variable, not a port variable", 0 },
-		{ "[80,$NOPE]", "unknown variable $NOPE", 4 },
-		{ "[443,$LOOP]", "in $LOOP: recursive variable $LOOP", 5 },
-		{ "[80", "unbalanced brackets: '[' not closed", 0 },
-		{ "80]", "unbalanced brackets: unexpected ']'", 2 },
-		{ "[]", "empty list", 0 },
-		{ "[80,]", "empty list item", 4 },
-		{ "80 443", "trailing junk \"443\" after port", 3 },
-		{ "[80 443]", "expected ',' or ']' in list, not '4'", 4 },
+		{"", "missing port", 0},
+		{"65536", "port 65536 out of range (max 65535)", 0},
+		{"[80, 70000]", "port 70000 out of range (max 65535)", 5},
+		{"1024:99999999999999999999", "port 99999999999999999999 out of range (max 65535)",
+		 5},
+		{"90:80", "bad range 90:80", 0},
+		{"[1,  90:80]", "bad range 90:80", 5},
+		{"http", "bad port \"http\"", 0},
+		{"8o", "bad port \"8o\"", 0},
+		{"-1", "bad port \"-1\"", 0},
+		{"+80", "bad port \"+80\"", 0},
+		{":", "bad port \":\"", 0},
+		{"1:2:3", "bad port \"1:2:3\"", 0},
+		{"80:x", "bad port \"80:x\"", 0},
+		{"1.2.3.4", "bad port \"1.2.3.4\"", 0},
+		{"!any", "port set is empty after negation", 0},
+		{"[80,!80]", "port set is empty after negation", 0},
+		{"[1:10,[5,!5]]", "port set is empty after negation", 6},
+		{"![0:100,101:]", "port set is empty after negation", 0},
+		{"$HOME_NET", "$HOME_NET is an address variable, not a port variable", 0},
+		{"[80,$NOPE]", "unknown variable $NOPE", 4},
+		{"[443,$LOOP]", "in $LOOP: recursive variable $LOOP", 5},
+		{"[80", "unbalanced brackets: '[' not closed", 0},
+		{"80]", "unbalanced brackets: unexpected ']'", 2},
+		{"[]", "empty list", 0},
+		{"[80,]", "empty list item", 4},
+		{"80 443", "trailing junk \"443\" after port", 3},
+		{"[80 443]", "expected ',' or ']' in list, not '4'", 4},
 	};
 
 	check_errors(cases, sizeof(cases) / sizeof(cases[0]), true);
@@ -998,9 +1001,9 @@ test_port_random_against_bitmap(void)
 static void
 test_free_and_has_edge_cases(void)
 {
-	struct weir_addrset a = { 0 };
-	struct weir_portset p = { 0 };
-	static const uint8_t ip[16] = { 1, 2, 3, 4 };
+	struct weir_addrset a = {0};
+	struct weir_portset p = {0};
+	static const uint8_t ip[16] = {1, 2, 3, 4};
 	char err[64];
 	unsigned int off;
 
@@ -1027,8 +1030,7 @@ test_free_and_has_edge_cases(void)
 	CU_ASSERT_EQUAL(weir_addrset_parse("$HOME_NET_IS_LONG", &g_vars, &a, err, 10, &off),
 			-EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "unknown v");
-	CU_ASSERT_EQUAL(weir_addrset_parse("[1.1.1.1,$BAD]", &g_vars, &a, err, 6, &off),
-			-EINVAL);
+	CU_ASSERT_EQUAL(weir_addrset_parse("[1.1.1.1,$BAD]", &g_vars, &a, err, 6, &off), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "in $B");
 	CU_ASSERT_EQUAL(off, 9);
 }

@@ -224,22 +224,21 @@ check_diag(const struct weir_diags *ds, const char *file, unsigned int line, con
 static void
 test_good_lines_fill_rules(void)
 {
-	static const char text[] =
-		"# a comment line\n"
-		"   \t# an indented comment\n"
-		"\n"
-		"   \n"
-		"1:/foo/i\n"
-		"2:/a/b/c/sm  # slashes inside the regex\n"
-		"3:/bar/imsH8WL\n"
-		"4:/x{2}y/{min_offset=3,max_offset=40,min_length=2}\n"
-		"5:/ab/{edit_distance=1}#no blank before the comment\n"
-		"6:/ab/{hamming_distance=2} # see http://example.com/a/b\n"
-		"7:/path\\/to/ \t#escaped slash\n"
-		"4294967295:/max/\r\n"
-		"0:/zero/\n"
-		"  8:/lead/\n";
-	struct weir_sig_rule_list list = { 0 };
+	static const char text[] = "# a comment line\n"
+				   "   \t# an indented comment\n"
+				   "\n"
+				   "   \n"
+				   "1:/foo/i\n"
+				   "2:/a/b/c/sm  # slashes inside the regex\n"
+				   "3:/bar/imsH8WL\n"
+				   "4:/x{2}y/{min_offset=3,max_offset=40,min_length=2}\n"
+				   "5:/ab/{edit_distance=1}#no blank before the comment\n"
+				   "6:/ab/{hamming_distance=2} # see http://example.com/a/b\n"
+				   "7:/path\\/to/ \t#escaped slash\n"
+				   "4294967295:/max/\r\n"
+				   "0:/zero/\n"
+				   "  8:/lead/\n";
+	struct weir_sig_rule_list list = {0};
 	struct weir_diags ds;
 	struct weir_sig_rule *r;
 	char path[64];
@@ -265,9 +264,9 @@ test_good_lines_fill_rules(void)
 	CU_ASSERT(r->hs_flags == (HS_FLAG_DOTALL | HS_FLAG_MULTILINE));
 
 	r = &list.v[2];
-	CU_ASSERT(r->hs_flags == (HS_FLAG_CASELESS | HS_FLAG_MULTILINE | HS_FLAG_DOTALL |
-				  HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_UCP |
-				  HS_FLAG_SOM_LEFTMOST));
+	CU_ASSERT(r->hs_flags ==
+		  (HS_FLAG_CASELESS | HS_FLAG_MULTILINE | HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH |
+		   HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SOM_LEFTMOST));
 
 	r = &list.v[3];
 	CU_ASSERT_STRING_EQUAL(r->pattern, "x{2}y");
@@ -307,25 +306,24 @@ test_good_lines_fill_rules(void)
 static void
 test_bad_lines_report_file_line_col(void)
 {
-	static const char text[] =
-		"x:/a/\n"                   /* 1 */
-		":/a/\n"                    /* 2 */
-		"4294967296:/a/\n"          /* 3 */
-		"12a:/a/\n"                 /* 4 */
-		"10 /a/\n"                  /* 5 */
-		"11:abc/\n"                 /* 6 */
-		"12:/abc\n"                 /* 7 */
-		"13:/abc/iq\n"              /* 8 */
-		"14:/abc/{foo=1}\n"         /* 9 */
-		"15://i\n"                  /* 10 */
-		"16:/ok/ # first\n"         /* 11 */
-		"16:/dup/\n"                /* 12 */
-		"# 17:/commented/out\n"     /* 13 */
-		"18:/abc/{min_offset=x1}\n" /* 14 */
-		"19:/abc/ junk\n"           /* 15 */
-		"20:/abc/{min_offset=1\n"   /* 16 */
-		"21:/good/s\n";             /* 17 */
-	struct weir_sig_rule_list list = { 0 };
+	static const char text[] = "x:/a/\n"		       /* 1 */
+				   ":/a/\n"		       /* 2 */
+				   "4294967296:/a/\n"	       /* 3 */
+				   "12a:/a/\n"		       /* 4 */
+				   "10 /a/\n"		       /* 5 */
+				   "11:abc/\n"		       /* 6 */
+				   "12:/abc\n"		       /* 7 */
+				   "13:/abc/iq\n"	       /* 8 */
+				   "14:/abc/{foo=1}\n"	       /* 9 */
+				   "15://i\n"		       /* 10 */
+				   "16:/ok/ # first\n"	       /* 11 */
+				   "16:/dup/\n"		       /* 12 */
+				   "# 17:/commented/out\n"     /* 13 */
+				   "18:/abc/{min_offset=x1}\n" /* 14 */
+				   "19:/abc/ junk\n"	       /* 15 */
+				   "20:/abc/{min_offset=1\n"   /* 16 */
+				   "21:/good/s\n";	       /* 17 */
+	struct weir_sig_rule_list list = {0};
 	struct weir_diags ds;
 	char path[64];
 
@@ -374,7 +372,7 @@ test_bad_lines_report_file_line_col(void)
 static void
 test_unknown_flags_each_reported_with_column(void)
 {
-	struct weir_sig_rule_list list = { 0 };
+	struct weir_sig_rule_list list = {0};
 	struct weir_diags ds;
 	char buf[256];
 
@@ -392,10 +390,10 @@ test_unknown_flags_each_reported_with_column(void)
 static void
 test_duplicate_id_across_files(void)
 {
-	struct weir_ruleset_opts opts = { 0 };
+	struct weir_ruleset_opts opts = {0};
 	struct weir_diags ds;
 	char a[64], b[64], buf[512], want[256];
-	const char *paths[2] = { a, b };
+	const char *paths[2] = {a, b};
 	struct weir_ruleset *rs;
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
@@ -418,7 +416,7 @@ test_duplicate_id_across_files(void)
 static void
 test_missing_file_one_diag_line_zero(void)
 {
-	struct weir_sig_rule_list list = { 0 };
+	struct weir_sig_rule_list list = {0};
 	const char *path = "/nonexistent/weir/rules.sigs";
 	struct weir_diags ds;
 	char buf[512], want[256];
@@ -447,11 +445,11 @@ test_missing_file_one_diag_line_zero(void)
 static void
 test_zero_rules_give_empty_ruleset(void)
 {
-	struct weir_sig_rule_list list = { 0 };
+	struct weir_sig_rule_list list = {0};
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
 	char path[64];
-	const char *paths[1] = { path };
+	const char *paths[1] = {path};
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
 	CU_ASSERT_FATAL(write_tmp("# nothing here\n\n", path, sizeof(path)) == 0);
@@ -482,17 +480,17 @@ test_build_reports_every_refused_rule(void)
 {
 	static const char *const lines[] = {
 		"1:/good/",
-		"2:/a(?=b)/",     /* lookahead: unsupported */
+		"2:/a(?=b)/", /* lookahead: unsupported */
 		"3:/ok.*fine/s",
-		"4:/[z-a]/",      /* bad range */
+		"4:/[z-a]/", /* bad range */
 		"5:/fine/i",
-		"6:/x/HL",        /* SINGLEMATCH with SOM_LEFTMOST, as written */
+		"6:/x/HL", /* SINGLEMATCH with SOM_LEFTMOST, as written */
 		/* Passes the per-expression check, refused by the set compile. */
 		"7:/(i{13,}|i\\Z)/s{min_length=3,max_offset=5}",
 		"8:/last/",
 	};
-	struct weir_ruleset_opts skip = { .skip_invalid = 1 };
-	struct weir_sig_rule_list list = { 0 };
+	struct weir_ruleset_opts skip = {.skip_invalid = 1};
+	struct weir_sig_rule_list list = {0};
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
 	unsigned int i, pass;
@@ -540,7 +538,7 @@ test_build_reports_every_refused_rule(void)
 static void
 test_build_refuses_set_compile_error_without_skip(void)
 {
-	struct weir_sig_rule_list list = { 0 };
+	struct weir_sig_rule_list list = {0};
 	struct weir_diags ds;
 	char buf[512];
 
@@ -565,7 +563,7 @@ test_load_refuses_any_parse_error(void)
 {
 	struct weir_diags ds;
 	char path[64];
-	const char *paths[1] = { path };
+	const char *paths[1] = {path};
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
 	CU_ASSERT_FATAL(write_tmp("1:/good/\n2:/bad/z\n3:/good too/\n", path, sizeof(path)) == 0);
@@ -582,8 +580,8 @@ struct scan_counts {
 };
 
 static int
-count_match(unsigned int id, unsigned long long from, unsigned long long to,
-	    unsigned int flags, void *ctx)
+count_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	    void *ctx)
 {
 	struct scan_counts *c = ctx;
 
@@ -598,18 +596,17 @@ count_match(unsigned int id, unsigned long long from, unsigned long long to,
 static void
 test_scan_reports_each_rule_once(void)
 {
-	static const char text[] =
-		"100:/abc/\n"
-		"200:/a.c/L\n"
-		"300:/zzz/\n"
-		"400:/b/i\n";
+	static const char text[] = "100:/abc/\n"
+				   "200:/a.c/L\n"
+				   "300:/zzz/\n"
+				   "400:/b/i\n";
 	static const char buf[] = "abc xx abc yy aBc";
-	struct scan_counts c = { { 0 } };
+	struct scan_counts c = {{0}};
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
 	hs_scratch_t *scratch = NULL;
 	char path[64];
-	const char *paths[1] = { path };
+	const char *paths[1] = {path};
 	unsigned int i;
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
@@ -618,8 +615,8 @@ test_scan_reports_each_rule_once(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_FATAL(rs->n_rules == 4);
 	CU_ASSERT_FATAL(hs_clone_scratch(rs->scratch_proto, &scratch) == HS_SUCCESS);
-	CU_ASSERT(hs_scan(weir_ruleset_sole_db(rs), buf, sizeof(buf) - 1, 0, scratch, count_match, &c) ==
-		  HS_SUCCESS);
+	CU_ASSERT(hs_scan(weir_ruleset_sole_db(rs), buf, sizeof(buf) - 1, 0, scratch, count_match,
+			  &c) == HS_SUCCESS);
 	for (i = 0; i < rs->n_rules; i++) {
 		switch (rs->rules[i].sid) {
 		case 100:
@@ -653,9 +650,8 @@ test_scan_reports_each_rule_once(void)
  * (may be NULL) were taken out of the build on purpose (quick mode).
  */
 static void
-check_lines_accounted(const char *path, const struct text_lines *tl,
-		      const struct weir_ruleset *rs, const struct weir_diags *ds,
-		      const unsigned char *exempt)
+check_lines_accounted(const char *path, const struct text_lines *tl, const struct weir_ruleset *rs,
+		      const struct weir_diags *ds, const unsigned char *exempt)
 {
 	unsigned char *loaded = calloc(tl->n + 2, 1);
 	unsigned int i;
@@ -710,7 +706,7 @@ cmp_str(const void *a, const void *b)
 static void
 test_collider_files_load_with_skip_invalid(void)
 {
-	struct weir_ruleset_opts opts = { .skip_invalid = 1 };
+	struct weir_ruleset_opts opts = {.skip_invalid = 1};
 	unsigned int n_files = 0, n_loaded_files = 0, i;
 	unsigned int tot_lines = 0, tot_rules = 0, tot_parse = 0, tot_hs = 0;
 	char dir[4200], *names[64];
@@ -734,7 +730,7 @@ test_collider_files_load_with_skip_invalid(void)
 	CU_ASSERT(n_files >= 20);
 
 	for (i = 0; i < n_files; i++) {
-		struct weir_sig_rule_list list = { 0 };
+		struct weir_sig_rule_list list = {0};
 		struct weir_ruleset *rs;
 		unsigned char *exempt;
 		struct text_lines tl;
@@ -781,8 +777,7 @@ test_collider_files_load_with_skip_invalid(void)
 	fprintf(stderr,
 		"\n  collider: %u files, %u lines, %u rules loaded, %u parse refusals, "
 		"%u Hyperscan refusals, %u files with rules, %.0f ms\n",
-		n_files, tot_lines, tot_rules, tot_parse, tot_hs, n_loaded_files,
-		now_ms() - t_all);
+		n_files, tot_lines, tot_rules, tot_parse, tot_hs, n_loaded_files, now_ms() - t_all);
 	/* Some files use only collider-only flags ("O"), so not all of them. */
 	CU_ASSERT(n_loaded_files * 4 >= n_files * 3);
 	CU_ASSERT(tot_rules > (g_quick ? 400u : 1000u));
@@ -800,10 +795,10 @@ expected_message(const char *line)
 static void
 test_bad_patterns_all_refused_with_hs_text(void)
 {
-	struct weir_ruleset_opts opts = { .skip_invalid = 1 };
+	struct weir_ruleset_opts opts = {.skip_invalid = 1};
 	unsigned int n_rule_lines = 0, n_flag = 0, n_other_parse = 0, n_hs = 0;
 	unsigned int n_cmp = 0, n_mismatch = 0, n_quick = 0, i;
-	struct weir_sig_rule_list list = { 0 };
+	struct weir_sig_rule_list list = {0};
 	unsigned char *exempt;
 	struct weir_ruleset *rs;
 	struct text_lines tl;

@@ -126,7 +126,7 @@ good(const char *text, struct weir_suri_rule_list *l)
 static void
 expect_err(const char *text, const char *at, const char *kw, const char *msg)
 {
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	struct weir_diags ds;
 	char want[64], got[512];
 	unsigned int col;
@@ -181,28 +181,49 @@ test_classtype_table(void)
 		const char *name;
 		unsigned int prio;
 	} want[] = {
-		{ "not-suspicious", 3 },	  { "unknown", 3 },
-		{ "bad-unknown", 2 },		  { "attempted-recon", 2 },
-		{ "successful-recon-limited", 2 }, { "successful-recon-largescale", 2 },
-		{ "attempted-dos", 2 },		  { "successful-dos", 2 },
-		{ "attempted-user", 1 },	  { "unsuccessful-user", 1 },
-		{ "successful-user", 1 },	  { "attempted-admin", 1 },
-		{ "successful-admin", 1 },	  { "rpc-portmap-decode", 2 },
-		{ "shellcode-detect", 1 },	  { "string-detect", 3 },
-		{ "suspicious-filename-detect", 2 }, { "suspicious-login", 2 },
-		{ "system-call-detect", 2 },	  { "tcp-connection", 4 },
-		{ "trojan-activity", 1 },	  { "unusual-client-port-connection", 2 },
-		{ "network-scan", 3 },		  { "denial-of-service", 2 },
-		{ "non-standard-protocol", 2 },	  { "protocol-command-decode", 3 },
-		{ "web-application-activity", 2 }, { "web-application-attack", 1 },
-		{ "misc-activity", 3 },		  { "misc-attack", 2 },
-		{ "icmp-event", 3 },		  { "inappropriate-content", 1 },
-		{ "policy-violation", 1 },	  { "default-login-attempt", 2 },
-		{ "targeted-activity", 1 },	  { "exploit-kit", 1 },
-		{ "external-ip-check", 2 },	  { "domain-c2", 1 },
-		{ "pup-activity", 2 },		  { "credential-theft", 1 },
-		{ "social-engineering", 2 },	  { "coin-mining", 2 },
-		{ "command-and-control", 1 },
+		{"not-suspicious", 3},
+		{"unknown", 3},
+		{"bad-unknown", 2},
+		{"attempted-recon", 2},
+		{"successful-recon-limited", 2},
+		{"successful-recon-largescale", 2},
+		{"attempted-dos", 2},
+		{"successful-dos", 2},
+		{"attempted-user", 1},
+		{"unsuccessful-user", 1},
+		{"successful-user", 1},
+		{"attempted-admin", 1},
+		{"successful-admin", 1},
+		{"rpc-portmap-decode", 2},
+		{"shellcode-detect", 1},
+		{"string-detect", 3},
+		{"suspicious-filename-detect", 2},
+		{"suspicious-login", 2},
+		{"system-call-detect", 2},
+		{"tcp-connection", 4},
+		{"trojan-activity", 1},
+		{"unusual-client-port-connection", 2},
+		{"network-scan", 3},
+		{"denial-of-service", 2},
+		{"non-standard-protocol", 2},
+		{"protocol-command-decode", 3},
+		{"web-application-activity", 2},
+		{"web-application-attack", 1},
+		{"misc-activity", 3},
+		{"misc-attack", 2},
+		{"icmp-event", 3},
+		{"inappropriate-content", 1},
+		{"policy-violation", 1},
+		{"default-login-attempt", 2},
+		{"targeted-activity", 1},
+		{"exploit-kit", 1},
+		{"external-ip-check", 2},
+		{"domain-c2", 1},
+		{"pup-activity", 2},
+		{"credential-theft", 1},
+		{"social-engineering", 2},
+		{"coin-mining", 2},
+		{"command-and-control", 1},
 	};
 	const char *desc = "x";
 	size_t i;
@@ -425,13 +446,13 @@ test_dsize_threshold_fraud(void)
 		enum weir_dsize_op op;
 		uint32_t lo, hi;
 	} ds[] = {
-		{ "dsize:5;", WEIR_DSIZE_EQ, 5, 0 },
-		{ "dsize: !0;", WEIR_DSIZE_NE, 0, 0 },
-		{ "dsize:<135;", WEIR_DSIZE_LT, 135, 0 },
-		{ "dsize: > 128;", WEIR_DSIZE_GT, 128, 0 },
-		{ "dsize:10<>20;", WEIR_DSIZE_RANGE, 10, 20 },
-		{ "dsize: 0 <> 65535 ;", WEIR_DSIZE_RANGE, 0, 65535 },
-		{ "dsize:65535;", WEIR_DSIZE_EQ, 65535, 0 },
+		{"dsize:5;", WEIR_DSIZE_EQ, 5, 0},
+		{"dsize: !0;", WEIR_DSIZE_NE, 0, 0},
+		{"dsize:<135;", WEIR_DSIZE_LT, 135, 0},
+		{"dsize: > 128;", WEIR_DSIZE_GT, 128, 0},
+		{"dsize:10<>20;", WEIR_DSIZE_RANGE, 10, 20},
+		{"dsize: 0 <> 65535 ;", WEIR_DSIZE_RANGE, 0, 65535},
+		{"dsize:65535;", WEIR_DSIZE_EQ, 65535, 0},
 	};
 	struct weir_suri_rule_list l;
 	struct weir_suri_rule *r;
@@ -465,9 +486,8 @@ test_dsize_threshold_fraud(void)
 	weir_suri_rule_list_free(&l);
 	r = good(HDR "detection_filter: track by_dst, count 10, seconds 1; sid:1;)", &l);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	CU_ASSERT(r->detection_filter.type == WEIR_THRESH_DETECTION &&
-		  r->detection_filter.by_dst && r->detection_filter.count == 10 &&
-		  r->detection_filter.seconds == 1);
+	CU_ASSERT(r->detection_filter.type == WEIR_THRESH_DETECTION && r->detection_filter.by_dst &&
+		  r->detection_filter.count == 10 && r->detection_filter.seconds == 1);
 	CU_ASSERT(r->threshold.type == WEIR_THRESH_NONE);
 	weir_suri_rule_list_free(&l);
 
@@ -572,8 +592,7 @@ test_keyword_errors(void)
 
 	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		snprintf(text, sizeof(text), HDR "content:\"a\"; %s; sid:1;)", unsupported[i]);
-		snprintf(kw, sizeof(kw), "%.*s", (int)strcspn(unsupported[i], ":"),
-			 unsupported[i]);
+		snprintf(kw, sizeof(kw), "%.*s", (int)strcspn(unsupported[i], ":"), unsupported[i]);
 		snprintf(msg, sizeof(msg), "unknown or unsupported keyword '%s'", kw);
 		expect_err(text, unsupported[i], kw, msg);
 	}
@@ -682,15 +701,15 @@ test_pcre_dsize_threshold_errors(void)
 		char flag;
 		const char *msg;
 	} flags[] = {
-		{ 'U', "pcre flag 'U' (http buffer) is not supported" },
-		{ 'H', "pcre flag 'H' (http buffer) is not supported" },
-		{ 'P', "pcre flag 'P' (http buffer) is not supported" },
-		{ 'B', "pcre flag 'B' (rawbytes) is not supported" },
-		{ 'O', "pcre flag 'O' (match-limit override) is not supported" },
-		{ 'G', "pcre flag 'G' (ungreedy) is not supported" },
-		{ 'E', "pcre flag 'E' (dollar-endonly) is not supported" },
-		{ 'A', "pcre flag 'A' (anchored) is not supported" },
-		{ 'q', "unknown pcre flag 'q'" },
+		{'U', "pcre flag 'U' (http buffer) is not supported"},
+		{'H', "pcre flag 'H' (http buffer) is not supported"},
+		{'P', "pcre flag 'P' (http buffer) is not supported"},
+		{'B', "pcre flag 'B' (rawbytes) is not supported"},
+		{'O', "pcre flag 'O' (match-limit override) is not supported"},
+		{'G', "pcre flag 'G' (ungreedy) is not supported"},
+		{'E', "pcre flag 'E' (dollar-endonly) is not supported"},
+		{'A', "pcre flag 'A' (anchored) is not supported"},
+		{'q', "unknown pcre flag 'q'"},
 	};
 	char text[256], at[8];
 	size_t i;
@@ -717,8 +736,8 @@ test_pcre_dsize_threshold_errors(void)
 
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 1;)", "type", "threshold",
 		   "threshold: missing 'seconds'");
-	expect_err(HDR "sid:1; threshold: track by_src, count 1, seconds 2;)", "track",
-		   "threshold", "threshold: missing 'type'");
+	expect_err(HDR "sid:1; threshold: track by_src, count 1, seconds 2;)", "track", "threshold",
+		   "threshold: missing 'type'");
 	expect_err(HDR "sid:1; threshold: type backoff, track by_src, count 1, seconds 2;)",
 		   "backoff", "threshold", "threshold: type 'backoff' is not supported");
 	expect_err(HDR "sid:1; threshold: type limit, track by_rule, count 1, seconds 2;)",
@@ -727,8 +746,8 @@ test_pcre_dsize_threshold_errors(void)
 		   "threshold", "threshold: count must be a number from 1 to 4294967295");
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 1, seconds x;)", "x;",
 		   "threshold", "threshold: seconds must be a number");
-	expect_err(HDR "sid:1; threshold: type limit, count 1, count 2, track by_src;)",
-		   "count 2", "threshold", "threshold: duplicate 'count'");
+	expect_err(HDR "sid:1; threshold: type limit, count 1, count 2, track by_src;)", "count 2",
+		   "threshold", "threshold: duplicate 'count'");
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 1, seconds 2, foo 3;)",
 		   "foo", "threshold", "threshold: unknown part 'foo'");
 	expect_err(HDR "sid:1; threshold: type limit,, track by_src;)", ", track", "threshold",
@@ -761,22 +780,21 @@ test_pcre_dsize_threshold_errors(void)
 static void
 test_file_comments_continuations(void)
 {
-	static const char text[] =
-		"# a comment\n"                                             /* 1 */
-		"\n"                                                        /* 2 */
-		"  # alert tcp any any -> any any (sid:99;) \\\n"           /* 3 */
-		"alert tcp any any -> any any (msg:\"one\"; sid:1;)\r\n"    /* 4 */
-		"alert tcp any any -> any any (msg:\"two\"; \\\n"           /* 5 */
-		"    content:\"ab\"; \\  \n"                                /* 6 */
-		"    sid:2;)\n"                                             /* 7 */
-		"\t \n"                                                     /* 8 */
-		"alert tcp any any -> any any (msg:\"three\"; \\\n"         /* 9 */
-		"  content:\"a\"; depth:0; sid:3;)\n"                       /* 10 */
-		"alert tcp any any -> any any (msg:\"four\"; sid:4;)\n"     /* 11 */
-		"alert tcp any any -> any any (msg:\"x\"; sid:4;)\n"        /* 12 */
-		"alert tcp any any -> any any (msg:\"last\"; \\\n"          /* 13 */
-		"sid:5;)";                                                  /* 14 */
-	struct weir_suri_rule_list l = { 0 };
+	static const char text[] = "# a comment\n"					    /* 1 */
+				   "\n"							    /* 2 */
+				   "  # alert tcp any any -> any any (sid:99;) \\\n"	    /* 3 */
+				   "alert tcp any any -> any any (msg:\"one\"; sid:1;)\r\n" /* 4 */
+				   "alert tcp any any -> any any (msg:\"two\"; \\\n"	    /* 5 */
+				   "    content:\"ab\"; \\  \n"				    /* 6 */
+				   "    sid:2;)\n"					    /* 7 */
+				   "\t \n"						    /* 8 */
+				   "alert tcp any any -> any any (msg:\"three\"; \\\n"	    /* 9 */
+				   "  content:\"a\"; depth:0; sid:3;)\n"		    /* 10 */
+				   "alert tcp any any -> any any (msg:\"four\"; sid:4;)\n"  /* 11 */
+				   "alert tcp any any -> any any (msg:\"x\"; sid:4;)\n"	    /* 12 */
+				   "alert tcp any any -> any any (msg:\"last\"; \\\n"	    /* 13 */
+				   "sid:5;)";						    /* 14 */
+	struct weir_suri_rule_list l = {0};
 	struct weir_diags ds;
 	char path[64], want[256], got[512];
 	int rc;
@@ -842,7 +860,7 @@ test_file_comments_continuations(void)
 static void
 test_duplicate_sid_across_files(void)
 {
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	struct weir_diags ds;
 	char a[64], b[64], want[256], got[512];
 
@@ -862,19 +880,19 @@ test_duplicate_sid_across_files(void)
 	CU_ASSERT(l.n == 3);
 	CU_ASSERT_FATAL(ds.n == 2);
 	weir_diag_format(&ds.v[0], got, sizeof(got));
-	snprintf(want, sizeof(want), "%s:3:44: duplicate sid 100 (gid 1): first defined at %s:2",
-		 b, a);
+	snprintf(want, sizeof(want), "%s:3:44: duplicate sid 100 (gid 1): first defined at %s:2", b,
+		 a);
 	CU_ASSERT_STRING_EQUAL(got, want);
 	CU_ASSERT_STRING_EQUAL(ds.v[0].keyword, "sid");
 	weir_diag_format(&ds.v[1], got, sizeof(got));
-	snprintf(want, sizeof(want), "%s:4:31: duplicate sid 101 (gid 2): first defined at %s:3",
-		 b, a);
+	snprintf(want, sizeof(want), "%s:4:31: duplicate sid 101 (gid 2): first defined at %s:3", b,
+		 a);
 	CU_ASSERT_STRING_EQUAL(got, want);
 
 	/* The one-rule entry point checks against the list too. */
 	ds.n = ds.total = 0;
 	CU_ASSERT(weir_rules_parse_suri_rule("c.rules", 1, "alert ip any any -> any any (sid:100;)",
-				       &g_vars, &l, &ds) == -EINVAL);
+					     &g_vars, &l, &ds) == -EINVAL);
 	CU_ASSERT(ds.total == 1 && l.n == 3);
 	weir_suri_rule_list_free(&l);
 	weir_diags_free(&ds);
@@ -885,7 +903,7 @@ test_duplicate_sid_across_files(void)
 static void
 test_missing_file(void)
 {
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	struct weir_diags ds;
 
 	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
@@ -903,7 +921,7 @@ static void
 test_ten_thousand_rules(void)
 {
 	const unsigned int n = 10000;
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	struct weir_diags ds;
 	char path[64];
 	double t0, t1, t2;
@@ -1022,8 +1040,8 @@ static const char *const g_known_refusals[] = {
 	"unknown or unsupported keyword '",
 	"protocol 'tcp-pkt' is not supported",
 	"protocol 'tcp-stream' is not supported",
-	") is not supported",     /* pcre buffer flags */
-	": unknown variable $",   /* Snort's $SIP_SERVERS etc. are not Suricata's */
+	") is not supported",	/* pcre buffer flags */
+	": unknown variable $", /* Snort's $SIP_SERVERS etc. are not Suricata's */
 };
 
 static int
@@ -1082,7 +1100,7 @@ static void
 check_shared_file(const char *path, unsigned int *active_out, unsigned int *parsed_out,
 		  struct reason_count *reasons, unsigned int n_reasons)
 {
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	struct text_lines tl;
 	struct weir_diags ds;
 	unsigned int active = 0, i;
@@ -1102,8 +1120,8 @@ check_shared_file(const char *path, unsigned int *active_out, unsigned int *pars
 	for (i = 0; i < ds.n; i++) {
 		const struct weir_diag *d = &ds.v[i];
 		int ok = d->line >= 1 && d->line <= tl.n && is_rule_line(tl.v[d->line - 1]) &&
-			 !seen[d->line] && d->col >= 1 &&
-			 d->col <= strlen(tl.v[d->line - 1]) + 1 && known_refusal(d->msg) >= 0;
+			 !seen[d->line] && d->col >= 1 && d->col <= strlen(tl.v[d->line - 1]) + 1 &&
+			 known_refusal(d->msg) >= 0;
 
 		if (!ok)
 			fprintf(stderr, "\n  %s:%u:%u: %s [%s]\n", path, d->line, d->col, d->msg,
@@ -1129,8 +1147,8 @@ check_shared_file(const char *path, unsigned int *active_out, unsigned int *pars
 static void
 test_shared_rule_files(void)
 {
-	static const char *const dirs[] = { "rules/et-open", "rules/snort-community" };
-	unsigned int tot_active[2] = { 0 }, tot_parsed[2] = { 0 }, d, i;
+	static const char *const dirs[] = {"rules/et-open", "rules/snort-community"};
+	unsigned int tot_active[2] = {0}, tot_parsed[2] = {0}, d, i;
 	struct reason_count reasons[256];
 	char dir[4300], path[4600];
 	double t0 = now_ms();
@@ -1163,8 +1181,9 @@ test_shared_rule_files(void)
 		closedir(dp);
 	}
 	qsort(reasons, 256, sizeof(reasons[0]), cmp_reason);
-	fprintf(stderr, "\n  et-open: %u active, %u parsed; snort-community: %u active, %u "
-			"parsed; %.0f ms\n  top refusals:",
+	fprintf(stderr,
+		"\n  et-open: %u active, %u parsed; snort-community: %u active, %u "
+		"parsed; %.0f ms\n  top refusals:",
 		tot_active[0], tot_parsed[0], tot_active[1], tot_parsed[1], now_ms() - t0);
 	for (i = 0; i < 8 && reasons[i].n > 0; i++)
 		fprintf(stderr, "\n    %5u %s", reasons[i].n, reasons[i].key);
@@ -1183,7 +1202,7 @@ test_shared_rule_files(void)
 static void
 test_known_et_rule(void)
 {
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	const struct weir_suri_rule *r = NULL;
 	struct weir_diags ds;
 	struct text_lines tl;
@@ -1253,7 +1272,7 @@ test_shared_rules_relaxed(void)
 		"rules/snort-community/community.rules",
 	};
 	unsigned int n_rules = 0, n_parsed = 0, n_bad = 0, f, i;
-	struct weir_suri_rule_list l = { 0 };
+	struct weir_suri_rule_list l = {0};
 	struct weir_diags ds;
 	char path[4300], *buf = NULL;
 	size_t cap = 0;
@@ -1315,11 +1334,11 @@ test_shared_rules_relaxed(void)
 				continue;
 			}
 			CU_ASSERT(ds.total == 1);
-			if (ds.n == 1 && (strstr(ds.v[0].msg, "unknown or unsupported keyword") ==
-						  NULL &&
-					  strstr(ds.v[0].msg, "pcre flag") == NULL &&
-					  strstr(ds.v[0].msg, "unknown variable") == NULL &&
-					  strstr(ds.v[0].msg, "duplicate sid") == NULL)) {
+			if (ds.n == 1 &&
+			    (strstr(ds.v[0].msg, "unknown or unsupported keyword") == NULL &&
+			     strstr(ds.v[0].msg, "pcre flag") == NULL &&
+			     strstr(ds.v[0].msg, "unknown variable") == NULL &&
+			     strstr(ds.v[0].msg, "duplicate sid") == NULL)) {
 				if (n_bad++ < 10)
 					fprintf(stderr, "\n  %s:%u:%u: %s\n    %s\n", files[f],
 						i + 1, ds.v[0].col, ds.v[0].msg, buf);

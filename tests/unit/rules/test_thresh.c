@@ -13,8 +13,8 @@
 
 #include "rules_int.h"
 
-#define NS 1000000000ull
-#define S(x) ((uint64_t)(x) * NS)
+#define NS   1000000000ull
+#define S(x) ((uint64_t)(x)*NS)
 
 struct step {
 	uint64_t t_ns;
@@ -98,19 +98,19 @@ test_limit(void)
 {
 	struct weir_thresh_spec sp = spec_of(WEIR_THRESH_LIMIT, 2, 60);
 	static const struct step seq[] = {
-		{ S(0), true }, { S(1), true }, { S(2), false },
-		{ S(61), true }, { S(62), true }, { S(63), false },
+		{S(0), true},  {S(1), true},  {S(2), false},
+		{S(61), true}, {S(62), true}, {S(63), false},
 	};
 	/* The window is [start, start + seconds], both ends in. */
 	struct weir_thresh_spec sp1 = spec_of(WEIR_THRESH_LIMIT, 1, 10);
 	static const struct step edge[] = {
-		{ S(0), true }, { S(10), false }, { S(10) + 1, true },
-		{ S(20) + 1, false }, { S(20) + 2, true },
+		{S(0), true},	    {S(10), false},    {S(10) + 1, true},
+		{S(20) + 1, false}, {S(20) + 2, true},
 	};
 	struct weir_thresh_spec sp3 = spec_of(WEIR_THRESH_LIMIT, 3, 1);
 	static const struct step burst[] = {
-		{ 0, true }, { 1, true }, { 2, true }, { 3, false }, { 4, false },
-		{ S(1), false }, { S(1) + 1, true },
+		{0, true},  {1, true},	   {2, true},	     {3, false},
+		{4, false}, {S(1), false}, {S(1) + 1, true},
 	};
 
 	run_fresh(&sp, seq, N_STEPS(seq));
@@ -141,18 +141,20 @@ test_threshold(void)
 	/* Every 3rd in the window; the counter restarts but the window
 	 * start does not (Suricata), so t=11 opens a new window. */
 	static const struct step seq[] = {
-		{ S(0), false }, { S(1), false }, { S(2), true },
-		{ S(3), false }, { S(4), false }, { S(5), true },
-		{ S(6), false }, { S(11), false }, { S(12), false }, { S(13), true },
+		{S(0), false}, {S(1), false}, {S(2), true},   {S(3), false},  {S(4), false},
+		{S(5), true},  {S(6), false}, {S(11), false}, {S(12), false}, {S(13), true},
 	};
 	/* Matches spread wider than the window never reach the count. */
 	static const struct step slow[] = {
-		{ S(0), false }, { S(6), false }, { S(11), false }, { S(17), false },
-		{ S(22), false }, { S(23), false }, { S(24), true },
+		{S(0), false},	{S(6), false},	{S(11), false}, {S(17), false},
+		{S(22), false}, {S(23), false}, {S(24), true},
 	};
 	struct weir_thresh_spec sp1 = spec_of(WEIR_THRESH_THRESHOLD, 1, 10);
 	static const struct step every[] = {
-		{ S(0), true }, { S(0), true }, { S(5), true }, { S(100), true },
+		{S(0), true},
+		{S(0), true},
+		{S(5), true},
+		{S(100), true},
 	};
 
 	run_fresh(&sp, seq, N_STEPS(seq));
@@ -182,14 +184,12 @@ test_both(void)
 {
 	struct weir_thresh_spec sp = spec_of(WEIR_THRESH_BOTH, 3, 60);
 	static const struct step seq[] = {
-		{ S(0), false }, { S(1), false }, { S(2), true }, { S(3), false },
-		{ S(4), false }, { S(60), false },
-		{ S(61), false }, { S(62), false }, { S(63), true }, { S(64), false },
+		{S(0), false},	{S(1), false},	{S(2), true},	{S(3), false}, {S(4), false},
+		{S(60), false}, {S(61), false}, {S(62), false}, {S(63), true}, {S(64), false},
 	};
 	struct weir_thresh_spec sp1 = spec_of(WEIR_THRESH_BOTH, 1, 10);
 	static const struct step once[] = {
-		{ S(0), true }, { S(5), false }, { S(10), false },
-		{ S(10) + 1, true }, { S(12), false },
+		{S(0), true}, {S(5), false}, {S(10), false}, {S(10) + 1, true}, {S(12), false},
 	};
 
 	run_fresh(&sp, seq, N_STEPS(seq));
@@ -203,14 +203,12 @@ test_detection_filter(void)
 	/* Every match after the first 2 of a window; the window is fixed
 	 * from its first match, and the count starts over after it. */
 	static const struct step seq[] = {
-		{ S(0), false }, { S(1), false }, { S(2), true }, { S(3), true },
-		{ S(10), true }, { S(10) + 1, false }, { S(11), false }, { S(12), true },
-		{ S(13), true },
+		{S(0), false},	    {S(1), false},  {S(2), true},  {S(3), true},  {S(10), true},
+		{S(10) + 1, false}, {S(11), false}, {S(12), true}, {S(13), true},
 	};
 	struct weir_thresh_spec sp1 = spec_of(WEIR_THRESH_DETECTION, 1, 5);
 	static const struct step one[] = {
-		{ S(0), false }, { S(1), true }, { S(2), true },
-		{ S(6), false }, { S(6), true },
+		{S(0), false}, {S(1), true}, {S(2), true}, {S(6), false}, {S(6), true},
 	};
 
 	run_fresh(&sp, seq, N_STEPS(seq));
@@ -392,22 +390,27 @@ test_time_backwards(void)
 	struct weir_thresh_spec lim = spec_of(WEIR_THRESH_LIMIT, 2, 60);
 	/* Earlier than the window start counts as "no time passed". */
 	static const struct step seq[] = {
-		{ S(100), true }, { S(99), true }, { S(98), false }, { S(160), false },
-		{ S(161), true }, { S(100), true }, { S(0), false },
+		{S(100), true}, {S(99), true},	{S(98), false}, {S(160), false},
+		{S(161), true}, {S(100), true}, {S(0), false},
 	};
 	struct weir_thresh_spec det = spec_of(WEIR_THRESH_DETECTION, 1, 10);
 	static const struct step dseq[] = {
-		{ S(50), false }, { S(40), true }, { 0, true }, { S(60), true },
-		{ S(60) + 1, false }, { S(55), true },
+		{S(50), false}, {S(40), true},	    {0, true},
+		{S(60), true},	{S(60) + 1, false}, {S(55), true},
 	};
 	struct weir_thresh_spec thr = spec_of(WEIR_THRESH_THRESHOLD, 2, 10);
 	static const struct step extreme[] = {
-		{ UINT64_MAX, false }, { 0, true }, { UINT64_MAX, false }, { 1, true },
+		{UINT64_MAX, false},
+		{0, true},
+		{UINT64_MAX, false},
+		{1, true},
 	};
 	/* The longest window (2^32 - 1 s) still fits 64-bit ns. */
 	struct weir_thresh_spec big = spec_of(WEIR_THRESH_BOTH, 2, UINT32_MAX);
 	static const struct step bseq[] = {
-		{ 0, false }, { S(4000000000u), true }, { UINT64_MAX, false },
+		{0, false},
+		{S(4000000000u), true},
+		{UINT64_MAX, false},
 	};
 
 	run_fresh(&lim, seq, N_STEPS(seq));

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Event path before/after: two weir builds alternated on the same packets
+# (A B A B ...), one worker on lcore 1, emitter on lcore 0, jsonl to
+# /dev/null, net_pcap infinite_rx over a weir-gen capture in which a
+# fraction F of packets alerts. Prints per run rx_pps, emitted events/s,
+# drop_ring_full and the rx-to-sink latency percentiles; medians at the end.
+#   perf/bench_events.sh WEIR_A WEIR_B WEIR_GEN [F...]    (default F: 0.01 0.05)
+# Env: RUNS (3), SECS (8), OUT (a temp dir).
+set -euo pipefail
+a=$1 b=$2 gen=$3
+shift 3
+fs=("$@")
+[ ${#fs[@]} -gt 0 ] || fs=(0.01 0.05)
+runs=${RUNS:-3} secs=${SECS:-8}
+out=${OUT:-$(mktemp -d)}
+"$gen" --emit-rules literal -N 10 -s 1 -o "$out/lit10.sigs" >/dev/null
+echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for f in "${fs[@]}"; do
+	"$gen" -R "$out/lit10.sigs" -n 20000 -s 1 -f "$f" -o "$out/cap$f.pcap" -e "$out/exp$f.tsv" >/dev/null
+	for r in $(seq 1 "$runs"); do
+		for side in A B; do
+			bin=$a
+			[ "$side" = B ] && bin=$b
+			log=$out/$side-$f-$r.log
+			timeout -s INT "$secs" taskset -c 0-1 "$bin" -S "$out/lit10.sigs" -o /dev/null \
+				-i net_pcap0 -w 1 --set capture.mempool-size=32767 -- \
+				--no-huge --no-shconf -m 1024 -l 0-1 --file-prefix "bev$$" \
+				--vdev "net_pcap0,rx_pcap=$out/cap$f.pcap,infinite_rx=1" \
+				>/dev/null 2>"$log" || true
+			pps=$(awk '/rx_pps:/{print $2; exit}' "$log")
+			el=$(awk '/elapsed_s:/{print $2; exit}' "$log")
+			ev=$(awk '/^ emitter:/{e=1} e && /events:/{print $2; exit}' "$log")
+			drop=$(awk '/drop_ring_full:/{print $2; exit}' "$log")
+			lat=$(grep -o 'latency (rx to sink.*' "$log" | sed 's/latency (rx to sink, [0-9]* events)://')
+			eps=$(awk -v e="${ev:-0}" -v s="${el:-0}" 'BEGIN{printf "%.0f", (s > 0 ? e / s : 0)}')
+			echo "F=$f $side run $r: rx_pps ${pps:-?} emitted/s $eps drop_ring_full ${drop:-?} latency:$lat"
+		done
+	done
+done | tee "$out/results.txt"
+python3 - "$out/results.txt" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"F=(\S+) (\S) run \d+: rx_pps (\S+) emitted/s (\S+) drop_ring_full (\S+) latency:(.*)", line)
+    if not m:
+        continue
+    f, side, pps, eps, drop, lat = m.groups()
+    d = rows.setdefault((f, side), {"pps": [], "eps": [], "drop": [], "lat": {}})
+    d["pps"].append(float(pps)); d["eps"].append(float(eps)); d["drop"].append(float(drop))
+    for name, v in re.findall(r"(\S+) ([0-9.]+) us", lat):
+        d["lat"].setdefault(name, []).append(float(v))
+for (f, side), d in sorted(rows.items()):
+    lat = " ".join("%s %.1f us" % (k, statistics.median(v)) for k, v in d["lat"].items())
+    print("median F=%s %s: rx %.2f Mpps, emitted %.0f k/s, drop_ring_full %.0f, %s" % (
+        f, side, statistics.median(d["pps"]) / 1e6, statistics.median(d["eps"]) / 1e3,
+        statistics.median(d["drop"]), lat))
+PY
