@@ -41,6 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rules.h"
+
 /* Counters of one table: X-macro, so the struct, the names and (later) the
  * stats-socket keys come from one list. Single writer: the owning worker. */
 #define WEIR_FLOW_COUNTERS(_)                                                                      \
@@ -211,18 +213,6 @@ struct weir_flow_dir {
 	uint64_t stream[4];
 };
 
-#define WEIR_FLOW_BITS 128 /* flowbits per flow */
-#define WEIR_FLOW_INTS 4   /* flowints per flow */
-
-/* Per-flow variables, zeroed when the flow starts; the rule engine owns
- * their numbering. */
-struct weir_flow_vars {
-	uint64_t bits[WEIR_FLOW_BITS / 64];
-	uint32_t ints[WEIR_FLOW_INTS];
-	uint8_t int_isset; /* bit i: ints[i] was set */
-	uint8_t pad[7];
-};
-
 /*
  * One flow. Owned by the table; a pointer the table returns stays valid
  * until the next weir_flow_burst_begin() (flows touched in the current
@@ -247,7 +237,7 @@ struct weir_flow {
 	uint8_t icmp_code;
 	/* rest of line 1 to line 3: stream and rule state */
 	struct weir_flow_dir dir[2];
-	struct weir_flow_vars vars;
+	struct weir_flowvars vars; /* rules.h: flowbits, flowint */
 } __attribute__((aligned(64)));
 
 struct weir_flow_table;

@@ -300,6 +300,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			continue;
 		}
 		sp.ip_version = d.ip_version;
+		sp.flow = 0; /* no flow table yet */
+		sp.vars = NULL;
 		sp.sport = d.sport;
 		sp.dport = d.dport;
 		sp.src = d.src;

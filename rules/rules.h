@@ -281,15 +281,44 @@ void weir_ruleset_free(struct weir_ruleset *rs);
 
 /* ---- match: per packet (rules_match.c) ------------------------------- */
 
-/* A packet as the rule set sees it (the caller's; only read). */
+/*
+ * What the flow table says of one packet (struct weir_scan_pkt.flow), for
+ * `flow:` and the other flow keywords. The worker sets it from its flow
+ * table (app/flow.h) before matching; 0 means the packet has no flow
+ * (table full, or an ICMPv4 error quoting no known flow).
+ */
+enum weir_scan_flow {
+	WEIR_SCAN_FLOW = 1u << 0,	      /* the packet belongs to a flow */
+	WEIR_SCAN_FLOW_TOSERVER = 1u << 1,    /* from the flow's client */
+	WEIR_SCAN_FLOW_TOCLIENT = 1u << 2,    /* from the flow's server */
+	WEIR_SCAN_FLOW_ESTABLISHED = 1u << 3, /* Suricata's FLOW_PKT_ESTABLISHED */
+};
+
+/* Per-flow rule variables (flowbits, flowint): the flow table keeps one
+ * per flow, zeroed when the flow starts; the rule set numbers them
+ * (flowbit names to bit indices, flowint names to slots) when it builds. */
+#define WEIR_FLOWBITS_MAX 128
+#define WEIR_FLOWINTS_MAX 4
+
+struct weir_flowvars {
+	uint64_t bits[WEIR_FLOWBITS_MAX / 64];
+	uint32_t ints[WEIR_FLOWINTS_MAX];
+	uint8_t int_isset; /* bit i: ints[i] was set */
+	uint8_t pad[7];
+};
+
+/* A packet as the rule set sees it (the caller's; only read, except
+ * *vars, which flowbits and flowint write). */
 struct weir_scan_pkt {
 	const uint8_t *payload;
 	uint32_t len;
 	uint8_t pclass;	    /* enum weir_pclass */
 	uint8_t ip_version; /* 4 or 6 */
 	uint16_t sport, dport;
-	const uint8_t *src, *dst; /* IPv4: first 4 bytes */
-	uint64_t ts_ns;		  /* packet time, for thresholds */
+	const uint8_t *src, *dst;   /* IPv4: first 4 bytes */
+	uint64_t ts_ns;		    /* packet time, for thresholds */
+	uint32_t flow;		    /* enum weir_scan_flow bits, 0: no flow */
+	struct weir_flowvars *vars; /* the flow's variables, NULL: no flow */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the
