@@ -30,7 +30,7 @@
 
 /* Upper bound of the payload copy in an event; the configured amount
  * (events.payload-bytes) may be smaller. */
-#define WEIR_EVENT_PAYLOAD_MAX 384
+#define WEIR_EVENT_PAYLOAD_MAX 320
 
 /*
  * Upper bound of the captured frame kept for the pcap sink
@@ -43,7 +43,8 @@
 struct weir_event {
 	uint64_t ts_ns;	  /* capture timestamp, ns since the Unix epoch */
 	uint64_t rx_tsc;  /* TSC when the worker received the burst */
-	uint64_t flow_id; /* symmetric 5-tuple hash (a flow table later) */
+	uint64_t flow_id; /* the flow table's id of the packet's flow (stable
+			   * for the flow's life), 0 = the packet has no flow */
 	uint64_t seq;	  /* per worker, +1 per event the worker creates:
 			   * a gap downstream is a loss of exactly that many */
 	uint32_t rule_id; /* signature id (sid) */
@@ -73,8 +74,51 @@ struct weir_event {
 	uint8_t pad_;
 	uint8_t src[16]; /* IPv4 uses the first 4 bytes, network order */
 	uint8_t dst[16];
+	uint8_t pad1_[2];
+	/* The packet's flow when flow_id != 0 (counters as of this packet,
+	 * this packet included; for a WEIR_EV_FLOW record, the final ones) */
+	uint64_t flow_start_ns; /* first packet's time */
+	uint64_t flow_bytes[2]; /* [0] to server, [1] to client */
+	uint32_t flow_pkts[2];	/* same indices */
+	uint8_t kind;		/* enum weir_event_kind */
+	uint8_t direction;	/* enum weir_event_dir */
+	uint8_t flow_state;	/* WEIR_EV_FLOW: enum weir_event_flow_state */
+	uint8_t flow_reason;	/* WEIR_EV_FLOW: enum weir_event_flow_reason */
+	uint8_t flow_alerted;	/* WEIR_EV_FLOW: an alert was raised on it */
+	uint8_t icmp_type;	/* ICMP/ICMPv6 (Community ID, EVE) */
+	uint8_t icmp_code;
+	uint8_t pad2_;
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
-	uint8_t pad2_[2];
+	uint8_t pad3_[24];
+};
+
+/* What an event is. A WEIR_EV_FLOW record (Suricata's `event_type: flow`)
+ * names no rule and carries no payload: src/sport are the flow's client,
+ * dst/dport its server, ts_ns the last packet's time. */
+enum weir_event_kind {
+	WEIR_EV_ALERT = 0,
+	WEIR_EV_FLOW = 1,
+};
+
+/* The packet's direction in its flow (EVE alert `direction`). */
+enum weir_event_dir {
+	WEIR_EV_DIR_NONE = 0, /* no flow */
+	WEIR_EV_DIR_TOSERVER = 1,
+	WEIR_EV_DIR_TOCLIENT = 2,
+};
+
+/* EVE flow.state of a flow record */
+enum weir_event_flow_state {
+	WEIR_EV_FLOW_NEW = 0,
+	WEIR_EV_FLOW_ESTABLISHED = 1,
+	WEIR_EV_FLOW_CLOSED = 2,
+};
+
+/* EVE flow.reason of a flow record */
+enum weir_event_flow_reason {
+	WEIR_EV_FLOW_TIMEOUT = 0,
+	WEIR_EV_FLOW_FORCED = 1,
+	WEIR_EV_FLOW_SHUTDOWN = 2,
 };
 
 /* 8 cache lines: a quarter of the 2 KiB the event was with its frame. */
