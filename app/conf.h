@@ -70,6 +70,15 @@ struct weir_conf {
 	uint32_t capture_mempool; /* mbufs per port */
 	uint32_t capture_count;	  /* stop after this many packets, 0 = never */
 	uint32_t workers;	  /* worker lcores (one rx queue each) */
+	/* flows (app/flow.h): one table per worker */
+	uint32_t flow_memcap_mib;	  /* all workers' tables together */
+	uint32_t flow_entries;		  /* flows per worker, 0 = from memcap */
+	uint32_t flow_emergency_recovery; /* percent free to leave emergency */
+	uint32_t flow_timeouts[4][6];	  /* [enum weir_flow_proto][new, est,
+					     closed, emerg-new, emerg-est,
+					     emerg-closed], seconds */
+	bool stream_midstream;		  /* pick up TCP sessions midstream */
+	bool vlan_use_for_tracking;	  /* VLAN ids are part of the flow key */
 	/* rules */
 	struct weir_strlist rules_files;
 	bool rules_skip_invalid; /* load the valid rules of a file with bad ones */

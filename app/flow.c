@@ -11,6 +11,13 @@
  * addressing: deletion (expiry, eviction) needs no tombstones, the cursor
  * walks the flow array directly, and a lookup costs one bucket read plus
  * one flow line per chain element (load <= 1).
+ *
+ * Memory: reserved whole at create (one anonymous mapping, so its pages
+ * are zero until written), but only the header and the bucket heads are
+ * written then. Slots are handed out in order up to a high-water mark
+ * before the free list is used, so the flow array's pages are touched as
+ * the table first fills: a 128 MiB table costs nothing at start, and the
+ * expiry cursor and flush walk only the slots ever used.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -58,8 +65,9 @@ struct weir_flow_table {
 	struct weir_flow *flows;
 	uint32_t mask;	    /* buckets - 1 */
 	uint32_t free_head; /* free list */
-	uint32_t n_free;
-	uint32_t epoch; /* current burst */
+	uint32_t n_free;    /* free-list slots plus slots never used */
+	uint32_t hwm;	    /* slots ever handed out: [0, hwm) */
+	uint32_t epoch;	    /* current burst */
 	uint64_t seed;
 	uint64_t next_id;
 	bool use_vlan;
@@ -169,17 +177,16 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	}
 	nb = flow_pow2_at_least(entries);
 	bytes = flow_table_bytes(entries);
-	/* 2 MiB aligned and, where the kernel does transparent huge pages on
-	 * request, backed by them: a lookup at 1 M flows would otherwise pay
-	 * a TLB miss per cache miss. */
-	if (posix_memalign((void **)&mem, bytes >= FLOW_HUGE ? FLOW_HUGE : 64, bytes) != 0) {
+	/* Zero pages until written; where the kernel does transparent huge
+	 * pages on request, backed by them as they are touched: a lookup at
+	 * 1 M flows would otherwise pay a TLB miss per cache miss. */
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (bytes >= FLOW_HUGE)
 		(void)madvise(mem, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
-	/* Touch every page now: no page fault on the packet path. */
-	memset(mem, 0, bytes);
 
 	t = (struct weir_flow_table *)mem;
 	t->buckets = (uint32_t *)(mem + sizeof(*t));
@@ -187,7 +194,7 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	t->mask = nb - 1;
 	t->capacity = entries;
 	t->seed = conf->seed;
-	t->next_id = (uint64_t)conf->worker_id << 48;
+	t->next_id = ((uint64_t)conf->worker_id << 48) + 1; /* 0: "no flow" in events */
 	t->use_vlan = conf->use_vlan;
 	t->midstream = conf->midstream;
 	t->epoch = 1;
@@ -200,9 +207,8 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 
 	for (i = 0; i < nb; i++)
 		t->buckets[i] = FLOW_NONE;
-	for (i = 0; i < entries; i++)
-		t->flows[i].next = i + 1 < entries ? i + 1 : FLOW_NONE;
-	t->free_head = 0;
+	t->free_head = FLOW_NONE;
+	t->hwm = 0;
 	t->n_free = entries;
 	return t;
 }
@@ -210,7 +216,8 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 void
 weir_flow_table_destroy(struct weir_flow_table *t)
 {
-	free(t);
+	if (t != NULL)
+		munmap(t, t->alloc_bytes);
 }
 
 void
@@ -403,13 +410,14 @@ weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget
 {
 	unsigned int n = 0;
 
-	if (budget > t->capacity)
-		budget = t->capacity;
+	if (budget > t->hwm)
+		budget = t->hwm;
 	while (budget-- > 0) {
-		struct weir_flow *f = &t->flows[t->expire_cursor];
+		struct weir_flow *f;
 
-		if (++t->expire_cursor == t->capacity)
+		if (t->expire_cursor >= t->hwm)
 			t->expire_cursor = 0;
+		f = &t->flows[t->expire_cursor++];
 		if (flow_in_use(f) && f->epoch != t->epoch && flow_timed_out(t, f, now_ns)) {
 			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
 			n++;
@@ -425,7 +433,7 @@ weir_flow_flush(struct weir_flow_table *t)
 	unsigned int n = 0;
 	uint32_t i;
 
-	for (i = 0; i < t->capacity; i++) {
+	for (i = 0; i < t->hwm; i++) {
 		if (flow_in_use(&t->flows[i])) {
 			flow_end(t, &t->flows[i], WEIR_FLOW_END_SHUTDOWN);
 			n++;
@@ -505,11 +513,16 @@ flow_new(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash
 	struct weir_flow *f;
 	uint32_t idx, *head;
 
-	if (t->free_head == FLOW_NONE && flow_make_room(t, p->ts_ns) < 0)
-		return NULL;
-	idx = t->free_head;
-	f = &t->flows[idx];
-	t->free_head = f->next;
+	if (t->free_head == FLOW_NONE && t->hwm < t->capacity) {
+		idx = t->hwm++; /* a slot never used: its page is touched now */
+		f = &t->flows[idx];
+	} else {
+		if (t->free_head == FLOW_NONE && flow_make_room(t, p->ts_ns) < 0)
+			return NULL;
+		idx = t->free_head;
+		f = &t->flows[idx];
+		t->free_head = f->next;
+	}
 	t->n_free--;
 	head = &t->buckets[hash & t->mask];
 	f->key = *k;

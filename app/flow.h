@@ -186,6 +186,8 @@ enum weir_flow_flag {
 	WEIR_FLOW_F_FINACK_TS = 1u << 7, /* client's FIN acknowledged */
 	WEIR_FLOW_F_FINACK_TC = 1u << 8,
 	WEIR_FLOW_F_EMERG_NEW = 1u << 9, /* created during emergency mode */
+	WEIR_FLOW_F_ALERTED = 1u << 10,	 /* an alert was raised on it (set by the
+					    worker; EVE flow.alerted) */
 };
 
 /*
@@ -258,8 +260,10 @@ void weir_flow_conf_defaults(struct weir_flow_conf *conf);
 uint32_t weir_flow_entries_for_memcap(uint64_t bytes);
 
 /**
- * Create a table: one allocation, touched once here so that no page fault
- * happens on the packet path.
+ * Create a table: one mapping of its whole size, reserved now; only the
+ * bucket heads are written here, and each page of flows is first touched
+ * when the table first grows into it (a minor page fault per 16 new
+ * flows, until the table has been full once; none after).
  * Thread: the owning worker or main before launch; the caller owns the
  * table and frees it with weir_flow_table_destroy().
  * @return the table, or NULL with errno EINVAL (no entries, bad recovery)

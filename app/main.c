@@ -22,6 +22,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -109,12 +110,39 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Each worker's flow table from the configuration: flow.memcap is shared
+ * by all the workers' tables; the hash seed is random per run. */
+static void
+app_flow_conf(const struct weir_conf *c, unsigned int n_workers, struct weir_flow_conf *fc)
+{
+	unsigned int p, k;
+
+	weir_flow_conf_defaults(fc);
+	fc->entries = c->flow_entries;
+	fc->memcap = ((uint64_t)c->flow_memcap_mib << 20) / (n_workers != 0 ? n_workers : 1);
+	fc->seed = rte_rand();
+	fc->use_vlan = c->vlan_use_for_tracking;
+	fc->midstream = c->stream_midstream;
+	fc->emergency_recovery = (uint8_t)c->flow_emergency_recovery;
+	for (p = 0; p < WEIR_FLOW_PROTO_MAX; p++) {
+		uint32_t *t[6] = {&fc->timeouts[p].new_s,	&fc->timeouts[p].est_s,
+				  &fc->timeouts[p].closed_s,	&fc->timeouts[p].emerg_new_s,
+				  &fc->timeouts[p].emerg_est_s, &fc->timeouts[p].emerg_closed_s};
+
+		for (k = 0; k < 6; k++)
+			*t[k] = c->flow_timeouts[p][k];
+	}
+}
+
 static int
 setup_workers(struct weir_app *app)
 {
+	struct weir_flow_conf fc;
 	unsigned int lcore, i = 0;
 	uint64_t max_pkts = app->conf.workers == 1 ? app->conf.capture_count : 0;
 	int ret;
+
+	app_flow_conf(&app->conf, app->n_workers, &fc);
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
@@ -154,6 +182,14 @@ setup_workers(struct weir_app *app)
 		if (ret < 0)
 			return ret;
 		app->em.frames[i] = w->frames;
+		ret = weir_worker_set_flows(w, &fc, false);
+		if (ret < 0) {
+			WEIR_LOG(ERR, app, "flow table of worker %u (%" PRIu64 " bytes): %s", i,
+				 fc.entries != 0 ? (uint64_t)fc.entries * sizeof(struct weir_flow)
+						 : fc.memcap,
+				 strerror(-ret));
+			return ret;
+		}
 		i++;
 	}
 	return 0;

@@ -116,6 +116,9 @@ m_label(FILE *f, const char *v)
 	}
 }
 
+static void m_name(char *out, size_t len, const char *group, const char *drop_infix,
+		   const char *name, int gauge);
+
 static void
 m_workers(FILE *f, const json_t *workers)
 {
@@ -124,15 +127,13 @@ m_workers(FILE *f, const json_t *workers)
 
 	/* One family per worker counter, from the X-macro: names follow
 	 * the stats socket's, drop_* ones as weir_drop_*_total. */
-#define M_WORKER(name, doc)                                                                        \
+#define M_WORKER(name, kind, doc)                                                                  \
 	{                                                                                          \
 		const char *n = #name;                                                             \
+		int gauge = strcmp(#kind, "GAUGE") == 0;                                           \
 		char metric[96];                                                                   \
-		if (strncmp(n, "drop_", 5) == 0)                                                   \
-			snprintf(metric, sizeof(metric), "weir_%s_total", n);                      \
-		else                                                                               \
-			snprintf(metric, sizeof(metric), "weir_worker_%s_total", n);               \
-		m_head(f, metric, "counter", doc);                                                 \
+		m_name(metric, sizeof(metric), "worker", "", n, gauge);                            \
+		m_head(f, metric, gauge ? "gauge" : "counter", doc);                               \
 		json_array_foreach(workers, i, w) fprintf(f, "%s{worker=\"%zu\"} %llu\n", metric,  \
 							  i, (unsigned long long)m_u(w, n));       \
 	}

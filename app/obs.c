@@ -103,7 +103,7 @@ obs_worker_counters(const struct weir_worker_stats *s)
 {
 	json_t *o = json_object();
 
-#define OBS_SET(name, doc) json_object_set_new(o, #name, obs_u64(s->name));
+#define OBS_SET(name, kind, doc) json_object_set_new(o, #name, obs_u64(s->name));
 	WEIR_WORKER_COUNTERS(OBS_SET)
 #undef OBS_SET
 	return o;
@@ -124,10 +124,12 @@ obs_accounting(const struct weir_worker_stats *s, const struct weir_emitter_stat
 			    json_integer((json_int_t)(s->rx_packets - processed - drops)));
 	json_object_set_new(a, "packets_ok", json_boolean(s->rx_packets == processed + drops));
 	json_object_set_new(a, "alerts", obs_u64(s->alerts));
+	json_object_set_new(a, "flow_records", obs_u64(s->flow_records));
 	json_object_set_new(a, "events_enqueued", obs_u64(s->events_enqueued));
 	json_object_set_new(a, "drop_ring_full", obs_u64(s->drop_ring_full));
 	json_object_set_new(a, "events_ok",
-			    json_boolean(s->alerts == s->events_enqueued + s->drop_ring_full));
+			    json_boolean(s->alerts + s->flow_records ==
+					 s->events_enqueued + s->drop_ring_full));
 	/* Enqueued but not yet taken by the emitter: the rings' contents
 	 * (read from another thread, so only exact at rest). */
 	json_object_set_new(a, "events_in_flight",

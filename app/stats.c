@@ -20,7 +20,8 @@
 void
 weir_worker_stats_add(struct weir_worker_stats *dst, const struct weir_worker_stats *src)
 {
-#define WEIR_ADD_COUNTER(name, doc) dst->name += __atomic_load_n(&src->name, __ATOMIC_RELAXED);
+#define WEIR_ADD_COUNTER(name, kind, doc)                                                          \
+	dst->name += __atomic_load_n(&src->name, __ATOMIC_RELAXED);
 	WEIR_WORKER_COUNTERS(WEIR_ADD_COUNTER)
 #undef WEIR_ADD_COUNTER
 }
@@ -38,7 +39,8 @@ weir_worker_stats_read(const struct weir_worker_stats *src, struct weir_worker_s
 		uint64_t s1 = __atomic_load_n(&src->seq, __ATOMIC_ACQUIRE), s2;
 
 		if ((s1 & 1) == 0) {
-#define WEIR_COPY_COUNTER(name, doc) dst->name = __atomic_load_n(&src->name, __ATOMIC_RELAXED);
+#define WEIR_COPY_COUNTER(name, kind, doc)                                                         \
+	dst->name = __atomic_load_n(&src->name, __ATOMIC_RELAXED);
 			WEIR_WORKER_COUNTERS(WEIR_COPY_COUNTER)
 #undef WEIR_COPY_COUNTER
 			/* acquire fence: the copy above happens before the

@@ -16,8 +16,11 @@
  * Packet identity, per worker and in sum:
  *   rx_packets = scanned + not_scanned + fragments + malformed + drop_scan_error
  * Event identity:
- *   alerts = events_enqueued + drop_ring_full
+ *   alerts + flow_records = events_enqueued + drop_ring_full
  *   events_enqueued = emitter events + still queued (0 at exit)
+ * Flow identity (the worker's flow table, app/flow.h):
+ *   flow_active = flow_created - flow_timeout - flow_evicted - flow_reused
+ *                 - flow_shutdown
  */
 #ifndef WEIR_STATS_H
 #define WEIR_STATS_H
@@ -27,7 +30,8 @@
 
 #include "counters.h" /* WEIR_WORKER_COUNTERS, WEIR_EMITTER_COUNTERS */
 
-#define WEIR_DECLARE_COUNTER(name, doc) uint64_t name;
+#define WEIR_DECLARE_COUNTER(name, doc)	       uint64_t name;
+#define WEIR_DECLARE_COUNTER3(name, kind, doc) uint64_t name;
 
 /*
  * One worker's block. @c seq makes it a seqlock with a single writer: the
@@ -38,7 +42,7 @@
  */
 struct weir_worker_stats {
 	uint64_t seq;
-	WEIR_WORKER_COUNTERS(WEIR_DECLARE_COUNTER)
+	WEIR_WORKER_COUNTERS(WEIR_DECLARE_COUNTER3)
 } __attribute__((aligned(64)));
 
 struct weir_emitter_stats {

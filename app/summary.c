@@ -23,8 +23,9 @@ sum_line(FILE *f, const char *name, uint64_t v)
 static void
 sum_workers(FILE *f, const struct weir_worker_stats *s)
 {
-#define SUM_LINE(name, doc) sum_line(f, #name, s->name);
-	WEIR_WORKER_COUNTERS(SUM_LINE)
+#define SUM_LINE(name, doc)	   sum_line(f, #name, s->name);
+#define SUM_LINE3(name, kind, doc) SUM_LINE(name, doc)
+	WEIR_WORKER_COUNTERS(SUM_LINE3)
 }
 
 static void
@@ -109,10 +110,12 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 		sum->rx_packets, sum->scanned, sum->not_scanned, sum->fragments, sum->malformed,
 		sum->drop_scan_error, unaccounted == 0 ? "ok" : "MISMATCH");
 	fprintf(f,
-		" accounting: alerts %" PRIu64 " = events_enqueued %" PRIu64
-		" + drop_ring_full %" PRIu64 "; events_enqueued = emitted %" PRIu64 ": %s\n",
-		sum->alerts, sum->events_enqueued, sum->drop_ring_full, em->events,
-		(sum->alerts == sum->events_enqueued + sum->drop_ring_full &&
+		" accounting: alerts %" PRIu64 " + flow_records %" PRIu64
+		" = events_enqueued %" PRIu64 " + drop_ring_full %" PRIu64
+		"; events_enqueued = emitted %" PRIu64 ": %s\n",
+		sum->alerts, sum->flow_records, sum->events_enqueued, sum->drop_ring_full,
+		em->events,
+		(sum->alerts + sum->flow_records == sum->events_enqueued + sum->drop_ring_full &&
 		 sum->events_enqueued == em->events)
 			? "ok"
 			: "MISMATCH");

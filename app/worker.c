@@ -3,13 +3,15 @@
  * Worker loop. This is the hot path, so it reads like simplegrep.c with the
  * allocation and I/O taken out:
  *
- *   load the published rule set -> rx burst -> for each packet: decode
- *     -> match (weir_ruleset_scan: groups, Hyperscan, confirm, pass,
+ *   load the published rule set -> rx burst -> decode every packet
+ *     -> flows of the whole burst (weir_flow_process_burst: lookups
+ *        overlapped) -> for each packet:
+ *     match (weir_ruleset_scan: groups, Hyperscan, confirm, pass,
  *        thresholds) -> write one event per alert into reserved ring slots
  *        (and, with a pcap sink, the frame into the frame ring)
  *     -> enqueue the written slots (one ring operation per WEIR_EV_BATCH)
- *     -> release burst -> report a quiescent state (rule reloads wait
- *        for it)
+ *     -> release burst -> expire a few idle flows (incremental, bounded)
+ *     -> report a quiescent state (rule reloads wait for it)
  *
  * Counters live in locals for the burst and are added to the worker's
  * block once per burst; nothing here locks, allocates, logs or makes a
@@ -33,6 +35,8 @@ struct worker_scan {
 	struct weir_worker *w;
 	const struct weir_pkt *pkt;
 	const struct weir_decoded *d;
+	struct weir_flow *flow; /* NULL: the packet has no flow */
+	uint32_t flow_flags;	/* enum weir_flow_pkt_flag */
 	uint64_t rx_tsc;
 	int have_template; /* slot template_slot holds this packet's fields */
 	uint16_t template_slot;
@@ -86,37 +90,8 @@ weir_worker_fini(struct weir_worker *w)
 {
 	weir_frame_ring_free(w->frames);
 	w->frames = NULL;
-}
-
-static inline uint64_t
-worker_flow_hash(const struct weir_decoded *d)
-{
-	/* Symmetric: both directions of a flow get the same id, as Suricata's
-	 * flow_id does. FNV-1a over the ordered endpoints. */
-	const uint8_t *a = d->src, *b = d->dst;
-	uint16_t pa = d->sport, pb = d->dport;
-	uint64_t h = 1469598103934665603ull;
-	int i, alen = d->ip_version == 6 ? 16 : 4;
-
-	if (memcmp(a, b, (size_t)alen) > 0 || (memcmp(a, b, (size_t)alen) == 0 && pa > pb)) {
-		const uint8_t *t = a;
-		uint16_t tp = pa;
-
-		a = b;
-		b = t;
-		pa = pb;
-		pb = tp;
-	}
-	for (i = 0; i < alen; i++)
-		h = (h ^ a[i]) * 1099511628211ull;
-	for (i = 0; i < alen; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	h = (h ^ pa) * 1099511628211ull;
-	h = (h ^ pb) * 1099511628211ull;
-	h = (h ^ d->proto) * 1099511628211ull;
-	/* 51 bits, as Suricata does: EVE readers parse flow_id as a JSON
-	 * number, and JavaScript's are exact only up to 2^53. */
-	return h & ((1ull << 51) - 1);
+	weir_flow_table_destroy(w->flows);
+	w->flows = NULL;
 }
 
 /* Slot @p k of the reserved ones (they may wrap around the ring's end). */
@@ -151,6 +126,28 @@ worker_reserve(struct weir_worker *w)
 	return w->n_res != 0;
 }
 
+/* The flow part of an event: its id and counters as of this packet. */
+static inline void
+worker_fill_flow(struct weir_event *ev, const struct weir_flow *f, uint32_t flags)
+{
+	if (f == NULL) {
+		ev->flow_id = 0;
+		ev->flow_start_ns = 0;
+		ev->flow_bytes[0] = ev->flow_bytes[1] = 0;
+		ev->flow_pkts[0] = ev->flow_pkts[1] = 0;
+		ev->direction = WEIR_EV_DIR_NONE;
+		return;
+	}
+	ev->flow_id = f->id;
+	ev->flow_start_ns = f->start_ns;
+	ev->flow_bytes[0] = f->bytes[0];
+	ev->flow_bytes[1] = f->bytes[1];
+	ev->flow_pkts[0] = f->pkts[0];
+	ev->flow_pkts[1] = f->pkts[1];
+	ev->direction =
+		(flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? WEIR_EV_DIR_TOCLIENT : WEIR_EV_DIR_TOSERVER;
+}
+
 static void
 worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 {
@@ -160,7 +157,7 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 
 	ev->ts_ns = s->pkt->ts_ns;
 	ev->rx_tsc = s->rx_tsc;
-	ev->flow_id = worker_flow_hash(d);
+	worker_fill_flow(ev, s->flow, s->flow_flags);
 	ev->wire_len = s->pkt->wire_len;
 	ev->payload_len = d->payload_len;
 	ev->payload_cap = (uint16_t)cap;
@@ -180,6 +177,16 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 		memcpy(ev->payload, d->payload, cap);
 	ev->frame_pos = s->frame_pos;
 	ev->frame_len = s->frame_len;
+	ev->kind = WEIR_EV_ALERT;
+	if (d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6) {
+		const uint8_t *h = s->pkt->data + d->l4_off;
+
+		ev->icmp_type = h[0];
+		ev->icmp_code = h[1];
+	} else {
+		ev->icmp_type = 0;
+		ev->icmp_code = 0;
+	}
 }
 
 /* With a pcap sink: put the packet's frame into the frame ring, once for
@@ -211,6 +218,8 @@ worker_on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	struct weir_event *ev;
 	uint64_t seq = ++w->ev_seq; /* a lost event leaves its gap too */
 
+	if (s->flow != NULL) /* raised, whether or not the ring takes it */
+		s->flow->flags |= WEIR_FLOW_F_ALERTED;
 	if (w->n_ev == w->n_res) {
 		worker_flush_events(w);
 		s->have_template = 0;
@@ -256,6 +265,267 @@ worker_pclass(uint8_t proto)
 	}
 }
 
+/* Slots of the idle-flow scan per burst (and per idle poll, live). */
+#define WORKER_EXPIRE_BUDGET 64
+
+/*
+ * Inside the stats seqlock window: the ring outcomes of the events made
+ * since the last publication (alerts and flow records) and the flow
+ * table's counters, so every copy a reader takes satisfies
+ * alerts + flow_records = events_enqueued + drop_ring_full.
+ */
+static void
+worker_publish_common(struct weir_worker *w)
+{
+	struct weir_flow_stats fs;
+
+	w->st.events_enqueued += w->burst_enqueued;
+	w->st.drop_ring_full += w->burst_ring_full;
+	w->st.flow_records += w->burst_records;
+	w->burst_enqueued = 0;
+	w->burst_ring_full = 0;
+	w->burst_records = 0;
+	if (w->flows == NULL)
+		return;
+	weir_flow_stats_get(w->flows, &fs);
+	w->st.flow_active = fs.active;
+	w->st.flow_created = fs.created;
+	w->st.flow_timeout = fs.timeout;
+	w->st.flow_evicted = fs.evicted;
+	w->st.flow_reused = fs.reused;
+	w->st.flow_shutdown = fs.shutdown;
+	w->st.flow_refused = fs.refused + fs.refused_emerg;
+	w->st.flow_icmp_error_no_flow = fs.icmp_error_no_flow;
+	w->st.flow_emerg_entered = fs.emerg_entered;
+	w->st.flow_emerg_exited = fs.emerg_exited;
+	w->st.flow_memory_bytes = fs.memory_bytes;
+}
+
+/* EVE flow.state of a flow that ended */
+static inline uint8_t
+worker_flow_state(const struct weir_flow *f)
+{
+	switch (f->state) {
+	case WEIR_FLOW_STATE_ESTABLISHED:
+		return WEIR_EV_FLOW_ESTABLISHED;
+	case WEIR_FLOW_STATE_CLOSED:
+		return WEIR_EV_FLOW_CLOSED;
+	default:
+		return WEIR_EV_FLOW_NEW;
+	}
+}
+
+/*
+ * The flow table calls this for every flow that ends (timeout, eviction,
+ * port reuse, shutdown), on this worker's thread. With flow records on,
+ * one WEIR_EV_FLOW event goes on the ring like an alert: counted in
+ * flow_records, a full ring a counted drop, never a wait.
+ */
+static void
+worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason reason)
+{
+	struct weir_worker *w = arg;
+	struct weir_event *ev;
+	uint64_t seq;
+
+	if (!w->flow_records)
+		return;
+	w->burst_records++;
+	seq = ++w->ev_seq;
+	if (w->n_ev == w->n_res && (worker_flush_events(w), !worker_reserve(w))) {
+		w->burst_ring_full++;
+		return;
+	}
+	ev = worker_slot(w, w->n_ev);
+	memset(ev, 0, offsetof(struct weir_event, payload));
+	ev->kind = WEIR_EV_FLOW;
+	ev->ts_ns = f->last_ns;
+	ev->rx_tsc = rte_rdtsc();
+	ev->seq = seq;
+	ev->generation = w->rs != NULL ? (uint32_t)w->rs->generation : 0;
+	ev->worker = w->id;
+	ev->port = w->rxq->port->id;
+	ev->queue = w->rxq->queue_id;
+	ev->ip_version = f->key.ip_version;
+	ev->proto = f->key.proto;
+	ev->n_vlan = (uint8_t)((f->key.vlan[0] != 0) + (f->key.vlan[1] != 0));
+	ev->vlan[0] = f->key.vlan[0];
+	ev->vlan[1] = f->key.vlan[1];
+	memcpy(ev->src, weir_flow_addr(f, 0), sizeof(ev->src));
+	memcpy(ev->dst, weir_flow_addr(f, 1), sizeof(ev->dst));
+	ev->sport = weir_flow_port(f, 0);
+	ev->dport = weir_flow_port(f, 1);
+	ev->icmp_type = f->icmp_type;
+	ev->icmp_code = f->icmp_code;
+	worker_fill_flow(ev, f, WEIR_FLOW_PKT_TOSERVER);
+	ev->direction = WEIR_EV_DIR_NONE;
+	ev->flow_state = worker_flow_state(f);
+	ev->flow_reason = reason == WEIR_FLOW_END_TIMEOUT    ? WEIR_EV_FLOW_TIMEOUT
+			  : reason == WEIR_FLOW_END_SHUTDOWN ? WEIR_EV_FLOW_SHUTDOWN
+							     : WEIR_EV_FLOW_FORCED;
+	ev->flow_alerted = (f->flags & WEIR_FLOW_F_ALERTED) != 0;
+	w->n_ev++;
+}
+
+int
+weir_worker_set_flows(struct weir_worker *w, const struct weir_flow_conf *fc, bool records)
+{
+	struct weir_flow_conf c = *fc;
+
+	weir_flow_table_destroy(w->flows);
+	c.worker_id = w->id;
+	c.on_end = worker_flow_end;
+	c.on_end_arg = w;
+	w->flows = weir_flow_table_create(&c);
+	if (w->flows == NULL)
+		return -errno;
+	w->flow_records = records;
+	w->offline = w->rxq->port->offline;
+	weir_tsc_clock_init(&w->clk);
+	return 0;
+}
+
+static inline uint32_t
+worker_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* What the flow table needs of a decoded IP packet. */
+static inline void
+worker_flow_pkt(const struct weir_pkt *pkt, const struct weir_decoded *d, bool have_l4,
+		struct weir_flow_pkt *fp)
+{
+	const uint8_t *l4 = pkt->data + d->l4_off;
+
+	memcpy(fp->src, d->src, sizeof(fp->src));
+	memcpy(fp->dst, d->dst, sizeof(fp->dst));
+	fp->sport = d->sport;
+	fp->dport = d->dport;
+	fp->vlan[0] = d->vlan[0];
+	fp->vlan[1] = d->vlan[1];
+	fp->n_vlan = d->n_vlan;
+	fp->ip_version = d->ip_version;
+	fp->proto = d->proto;
+	fp->tcp_flags = 0;
+	fp->icmp_type = 0;
+	fp->icmp_code = 0;
+	fp->tcp_window = 0;
+	fp->tcp_seq = 0;
+	fp->tcp_ack = 0;
+	fp->payload_len = have_l4 ? d->payload_len : 0;
+	fp->wire_len = pkt->wire_len;
+	fp->ts_ns = pkt->ts_ns;
+	if (!have_l4)
+		return;
+	/* the decoder checked the L4 header's length for these */
+	if (d->proto == IPPROTO_TCP) {
+		fp->tcp_flags = d->tcp_flags;
+		fp->tcp_seq = worker_be32(l4 + 4);
+		fp->tcp_ack = worker_be32(l4 + 8);
+		fp->tcp_window = (uint16_t)(l4[14] << 8 | l4[15]);
+	} else if (d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6) {
+		fp->icmp_type = l4[0];
+		fp->icmp_code = l4[1];
+	}
+}
+
+/*
+ * The tuple an ICMPv4 error quotes (RFC 792: the datagram's IP header and
+ * its first 8 bytes), as sent by the flow's endpoint. @return false when
+ * the quote is too short or not IPv4.
+ */
+static bool
+worker_icmp_quoted(const struct weir_flow_pkt *icmp, const struct weir_decoded *d,
+		   struct weir_flow_pkt *q)
+{
+	const uint8_t *ip = d->payload;
+	uint32_t ihl;
+
+	if (ip == NULL || d->payload_len < 20 || (ip[0] >> 4) != 4)
+		return false;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || d->payload_len < ihl)
+		return false;
+	memset(q, 0, sizeof(*q));
+	q->ip_version = 4;
+	q->proto = ip[9];
+	memcpy(q->src, ip + 12, 4);
+	memcpy(q->dst, ip + 16, 4);
+	if (q->proto == IPPROTO_TCP || q->proto == IPPROTO_UDP) {
+		if (d->payload_len < ihl + 4)
+			return false;
+		q->sport = (uint16_t)(ip[ihl] << 8 | ip[ihl + 1]);
+		q->dport = (uint16_t)(ip[ihl + 2] << 8 | ip[ihl + 3]);
+	}
+	q->vlan[0] = icmp->vlan[0];
+	q->vlan[1] = icmp->vlan[1];
+	q->n_vlan = icmp->n_vlan;
+	return true;
+}
+
+static inline bool
+worker_is_icmpv4_error(const struct weir_decoded *d, const struct weir_pkt *pkt)
+{
+	uint8_t type;
+
+	if (d->proto != IPPROTO_ICMP)
+		return false;
+	type = pkt->data[d->l4_off];
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+/* The rule set's view of the flow flags. */
+static inline uint32_t
+worker_scan_flow(uint32_t ff)
+{
+	return WEIR_SCAN_FLOW | ((ff & WEIR_FLOW_PKT_TOSERVER) != 0 ? WEIR_SCAN_FLOW_TOSERVER : 0) |
+	       ((ff & WEIR_FLOW_PKT_TOCLIENT) != 0 ? WEIR_SCAN_FLOW_TOCLIENT : 0) |
+	       ((ff & WEIR_FLOW_PKT_ESTABLISHED) != 0 ? WEIR_SCAN_FLOW_ESTABLISHED : 0);
+}
+
+/* Flows of the burst's IP packets: one overlapped pass over the table
+ * (ICMPv4 errors looked up by the tuple they quote). */
+static void
+worker_flows(struct weir_worker *w, const struct weir_pkt *pkts, const struct weir_decoded *d,
+	     const uint8_t *dres, uint16_t n, struct weir_flow **flows, uint32_t *ff)
+{
+	struct weir_flow_pkt fp[WEIR_BURST];
+	struct weir_flow *got[WEIR_BURST];
+	uint32_t gotf[WEIR_BURST];
+	uint16_t idx[WEIR_BURST], nf = 0, i, k;
+
+	weir_flow_burst_begin(w->flows);
+	for (i = 0; i < n; i++) {
+		flows[i] = NULL;
+		ff[i] = 0;
+		if (dres[i] != WEIR_DEC_OK && (dres[i] != WEIR_DEC_NO_L4 || d[i].ip_version == 0))
+			continue;
+		worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[nf]);
+		if (dres[i] == WEIR_DEC_OK && worker_is_icmpv4_error(&d[i], &pkts[i])) {
+			struct weir_flow_pkt q;
+
+			if (worker_icmp_quoted(&fp[nf], &d[i], &q)) {
+				flows[i] = weir_flow_icmp_error(w->flows, &fp[nf], &q, &ff[i]);
+				continue;
+			}
+			/* an unreadable quote: the table counts it as
+			 * attributed to no flow */
+		}
+		idx[nf++] = i;
+	}
+	for (k = 0; k < nf; k += WEIR_FLOW_BURST_MAX) {
+		unsigned int m = nf - k < WEIR_FLOW_BURST_MAX ? nf - k : WEIR_FLOW_BURST_MAX;
+		unsigned int j;
+
+		weir_flow_process_burst(w->flows, &fp[k], m, &got[k], &gotf[k]);
+		for (j = 0; j < m; j++) {
+			flows[idx[k + j]] = got[k + j];
+			ff[idx[k + j]] = gotf[k + j];
+		}
+	}
+}
+
 /* Decode and match one burst. Outcome counters go to locals first. */
 static void
 worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
@@ -264,26 +534,32 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	uint64_t bytes = 0, scanned_bytes = 0, alerts = 0, suppressed = 0;
 	struct worker_scan s = {.w = w, .rx_tsc = rte_rdtsc()};
 	const struct weir_ruleset *rs = w->rs;
+	struct weir_decoded d[WEIR_BURST];
+	uint8_t dres[WEIR_BURST];
+	struct weir_flow *flows[WEIR_BURST];
+	uint32_t ff[WEIR_BURST];
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		struct weir_decoded d;
-		struct weir_scan_pkt sp;
-		struct weir_scan_res res;
-		enum weir_decode_res dr;
-
 		if (i + 3 < n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
-		dr = weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d);
-		switch (dr) {
+		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d[i]);
+	}
+	if (w->flows != NULL)
+		worker_flows(w, pkts, d, dres, n, flows, ff);
+	for (i = 0; i < n; i++) {
+		struct weir_scan_pkt sp;
+		struct weir_scan_res res;
+
+		switch ((enum weir_decode_res)dres[i]) {
 		case WEIR_DEC_OK:
-			sp.pclass = worker_pclass(d.proto);
-			sp.payload = d.payload;
-			sp.len = d.payload_len;
+			sp.pclass = worker_pclass(d[i].proto);
+			sp.payload = d[i].payload;
+			sp.len = d[i].payload_len;
 			break;
 		case WEIR_DEC_NO_L4:
-			if (d.ip_version == 0) {
+			if (d[i].ip_version == 0) {
 				not_scanned++;
 				continue;
 			}
@@ -299,16 +575,18 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			malformed++;
 			continue;
 		}
-		sp.ip_version = d.ip_version;
-		sp.flow = 0; /* no flow table yet */
-		sp.vars = NULL;
-		sp.sport = d.sport;
-		sp.dport = d.dport;
-		sp.src = d.src;
-		sp.dst = d.dst;
+		sp.ip_version = d[i].ip_version;
+		sp.sport = d[i].sport;
+		sp.dport = d[i].dport;
+		sp.src = d[i].src;
+		sp.dst = d[i].dst;
 		sp.ts_ns = pkts[i].ts_ns;
+		s.flow = w->flows != NULL ? flows[i] : NULL;
+		s.flow_flags = s.flow != NULL ? ff[i] : 0;
+		sp.flow = s.flow != NULL ? worker_scan_flow(ff[i]) : 0;
+		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;
 		s.pkt = &pkts[i];
-		s.d = &d;
+		s.d = &d[i];
 		s.have_template = 0;
 		s.frame_state = 0;
 		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
@@ -325,12 +603,16 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		alerts += res.alerts;
 		suppressed += res.suppressed;
 	}
+	/* a few idle flows per burst: a full pass over the table takes
+	 * entries / WORKER_EXPIRE_BUDGET bursts, and no burst stalls */
+	if (w->flows != NULL && n > 0)
+		weir_flow_expire(w->flows,
+				 w->offline ? pkts[n - 1].ts_ns
+					    : weir_tsc_clock_ns(&w->clk, rte_rdtsc()),
+				 WORKER_EXPIRE_BUDGET);
 	worker_flush_events(w);
 	weir_worker_stats_begin(&w->st);
-	w->st.events_enqueued += w->burst_enqueued;
-	w->st.drop_ring_full += w->burst_ring_full;
-	w->burst_enqueued = 0;
-	w->burst_ring_full = 0;
+	worker_publish_common(w);
 	w->st.rx_packets += n;
 	w->st.rx_bytes += bytes;
 	w->st.scanned += scanned;
@@ -359,6 +641,34 @@ worker_load_rules(struct weir_worker *w)
 		}
 		w->rs = rs;
 	}
+}
+
+/* An idle poll, live: expire by the wall clock, publish what it did. */
+static void
+worker_idle_expire(struct weir_worker *w, uint64_t tsc)
+{
+	if (weir_flow_expire(w->flows, weir_tsc_clock_ns(&w->clk, tsc), WORKER_EXPIRE_BUDGET) == 0)
+		return;
+	worker_flush_events(w);
+	weir_worker_stats_begin(&w->st);
+	worker_publish_common(w);
+	weir_worker_stats_end(&w->st);
+}
+
+/* End of the run (end of file, count reached, stop): every flow still in
+ * the table ends as "shutdown", its record (if on) before the worker's
+ * done flag, so the emitter writes it like any other event. */
+static void
+worker_flush_flows(struct weir_worker *w)
+{
+	if (w->flows == NULL)
+		return;
+	weir_flow_burst_begin(w->flows);
+	weir_flow_flush(w->flows);
+	worker_flush_events(w);
+	weir_worker_stats_begin(&w->st);
+	worker_publish_common(w);
+	weir_worker_stats_end(&w->st);
 }
 
 int
@@ -392,6 +702,9 @@ weir_worker_main(void *arg)
 			w->st.idle_cycles += t1 - t0;
 			weir_worker_stats_end(&w->st);
 			t0 = t1;
+			/* live: flows time out while the link is quiet too */
+			if (w->flows != NULL && !w->offline)
+				worker_idle_expire(w, t1);
 			/* idle workers report too, or a reload would wait
 			 * for traffic */
 			rte_rcu_qsbr_quiescent(w->qs, w->id);
@@ -412,6 +725,7 @@ weir_worker_main(void *arg)
 		 * every event naming the old rule set. */
 		rte_rcu_qsbr_quiescent(w->qs, w->id);
 	}
+	worker_flush_flows(w);
 	w->end_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(w->qs, w->id);
 	atomic_store_explicit(&w->done, true, memory_order_release);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker: one per worker lcore, run to completion. Polls its rx queue in
- * bursts, decodes each packet, matches it against the published rule set
+ * bursts, decodes each packet, finds its flow in the worker's own flow
+ * table (app/flow.h: direction, established, per-flow rule variables),
+ * matches it against the published rule set
  * (weir_ruleset_scan) and puts one weir_event per alert on its ring to the
  * emitter, writing it straight into a ring slot (rte_ring zero-copy
  * enqueue: no staging copy). With a pcap sink it also copies each flagged
@@ -23,6 +25,7 @@
 
 #include "capture.h"
 #include "event.h"
+#include "flow.h"
 #include "rules.h"
 #include "stats.h"
 
@@ -50,12 +53,17 @@ struct weir_worker {
 	uint64_t max_packets;		/* stop after this many, 0 = no limit */
 	const atomic_bool *stop;	/* set by main on SIGINT/SIGTERM */
 	uint16_t id;
-	uint16_t n_ev;		     /* slots of zc written */
-	uint16_t n_res;		     /* slots of zc reserved, 0 = none */
-	struct rte_ring_zc_data zc;  /* ring slots reserved, not yet enqueued */
-	uint64_t burst_enqueued;     /* this burst's ring outcomes, published */
-	uint64_t burst_ring_full;    /* with the other counters at burst end */
-	struct weir_worker_stats st; /* written by this worker only (seqlock) */
+	uint16_t n_ev;		       /* slots of zc written */
+	uint16_t n_res;		       /* slots of zc reserved, 0 = none */
+	struct rte_ring_zc_data zc;    /* ring slots reserved, not yet enqueued */
+	uint64_t burst_enqueued;       /* this burst's ring outcomes, published */
+	uint64_t burst_ring_full;      /* with the other counters at burst end */
+	uint64_t burst_records;	       /* flow records created (ring or drop) */
+	struct weir_flow_table *flows; /* this worker's flow table (owned) */
+	bool flow_records;	       /* an EVE flow record per ended flow */
+	bool offline;		       /* packet time drives flow timeouts */
+	struct weir_tsc_clock clk;     /* live: wall clock for flow timeouts */
+	struct weir_worker_stats st;   /* written by this worker only (seqlock) */
 
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
@@ -85,10 +93,19 @@ int weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
  */
 int weir_worker_set_frames(struct weir_worker *w, uint32_t snaplen);
 
+/**
+ * Give @p w its flow table, created from @p fc (its on_end and worker_id
+ * are set here): every IP packet then gets a flow before it is matched,
+ * and with @p records an EVE flow record (WEIR_EV_FLOW event) is put on
+ * the event ring when a flow ends. Main thread, after weir_worker_init()
+ * and before launch. @return 0, or -errno of weir_flow_table_create().
+ */
+int weir_worker_set_flows(struct weir_worker *w, const struct weir_flow_conf *fc, bool records);
+
 /** Lcore entry point (rte_eal_remote_launch); @p arg is a weir_worker. */
 int weir_worker_main(void *arg);
 
-/** Free what the worker owns (its frame ring). Main thread, once the
+/** Free what the worker owns (its frame ring, its flow table). Main thread, once the
  *  worker and the emitter stopped. */
 void weir_worker_fini(struct weir_worker *w);
 

@@ -54,25 +54,42 @@
 	_(drop_subscribers, COUNTER, "unix: subscribers disconnected as too slow")                 \
 	_(files, COUNTER, "pcap: files opened (rotation)")
 
-/* A worker's counters: _(name, doc). Identities in app/stats.h. */
+/* A worker's counters: _(name, kind, doc), kind as for sinks. Identities
+ * in app/stats.h. The flow_* rows are the worker's flow table (app/flow.h,
+ * accounting there: flow_active = flow_created - flow_timeout -
+ * flow_evicted - flow_reused - flow_shutdown). */
 #define WEIR_WORKER_COUNTERS(_)                                                                    \
-	_(rx_packets, "packets received")                                                          \
-	_(rx_bytes, "bytes received (wire length)")                                                \
-	_(scanned, "packets matched against the rules (some rule group applied)")                  \
-	_(not_scanned, "well-formed packets no rule can apply to (no rule group, not IP)")         \
-	_(fragments, "non-first IP fragments, not scanned")                                        \
-	_(malformed, "truncated or inconsistent packets, not scanned")                             \
-	_(drop_scan_error, "packets whose scan failed (Hyperscan error)")                          \
-	_(scanned_bytes, "payload bytes scanned")                                                  \
-	_(alerts, "alerts raised (one per packet and rule)")                                       \
-	_(alerts_suppressed, "rule matches withheld by a pass rule or a threshold")                \
-	_(rule_reloads, "rule sets this worker switched to")                                       \
-	_(events_enqueued, "events put on the worker's ring")                                      \
-	_(drop_ring_full, "events dropped because the ring to the emitter was full")               \
-	_(busy_polls, "polls that returned packets")                                               \
-	_(idle_polls, "polls that returned nothing")                                               \
-	_(busy_cycles, "TSC cycles spent in polls that returned packets")                          \
-	_(idle_cycles, "TSC cycles spent in polls that returned nothing")
+	_(rx_packets, COUNTER, "packets received")                                                 \
+	_(rx_bytes, COUNTER, "bytes received (wire length)")                                       \
+	_(scanned, COUNTER, "packets matched against the rules (some rule group applied)")         \
+	_(not_scanned, COUNTER,                                                                    \
+	  "well-formed packets no rule can apply to (no rule group, not IP)")                      \
+	_(fragments, COUNTER, "non-first IP fragments, not scanned")                               \
+	_(malformed, COUNTER, "truncated or inconsistent packets, not scanned")                    \
+	_(drop_scan_error, COUNTER, "packets whose scan failed (Hyperscan error)")                 \
+	_(scanned_bytes, COUNTER, "payload bytes scanned")                                         \
+	_(alerts, COUNTER, "alerts raised (one per packet and rule)")                              \
+	_(alerts_suppressed, COUNTER, "rule matches withheld by a pass rule or a threshold")       \
+	_(rule_reloads, COUNTER, "rule sets this worker switched to")                              \
+	_(events_enqueued, COUNTER, "events put on the worker's ring")                             \
+	_(drop_ring_full, COUNTER, "events dropped because the ring to the emitter was full")      \
+	_(busy_polls, COUNTER, "polls that returned packets")                                      \
+	_(idle_polls, COUNTER, "polls that returned nothing")                                      \
+	_(busy_cycles, COUNTER, "TSC cycles spent in polls that returned packets")                 \
+	_(idle_cycles, COUNTER, "TSC cycles spent in polls that returned nothing")                 \
+	_(flow_records, COUNTER, "flow records (outputs.flow-records) created")                    \
+	_(flow_active, GAUGE, "flows in the table now")                                            \
+	_(flow_created, COUNTER, "flows created")                                                  \
+	_(flow_timeout, COUNTER, "flows ended by their idle timeout (normal or emergency)")        \
+	_(flow_evicted, COUNTER, "flows ended early to make room (table full, emergency mode)")    \
+	_(flow_reused, COUNTER, "TCP flows ended by a new SYN on a closed session (port reuse)")   \
+	_(flow_shutdown, COUNTER, "flows ended at shutdown (end of file, stop)")                   \
+	_(flow_refused, COUNTER,                                                                   \
+	  "packets that got no flow (table full, emergency mode): matched as packets")             \
+	_(flow_icmp_error_no_flow, COUNTER, "ICMPv4 errors quoting no known flow")                 \
+	_(flow_emerg_entered, COUNTER, "times the flow table entered emergency mode")              \
+	_(flow_emerg_exited, COUNTER, "times the flow table left emergency mode")                  \
+	_(flow_memory_bytes, GAUGE, "bytes the flow table holds (allocated at start)")
 
 /* The emitter's counters: _(name, doc). */
 #define WEIR_EMITTER_COUNTERS(_)                                                                   \

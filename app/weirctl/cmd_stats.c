@@ -6,13 +6,14 @@
 #include "weirctl.h"
 
 /* A counter block: every row of the list, by name. */
-#define STATS_LINE(name, doc) printf("  %-22s %16" PRIu64 "\n", #name, weirctl_u64(o, #name));
+#define STATS_LINE3(name, kind, doc) STATS_LINE(name, doc)
+#define STATS_LINE(name, doc)	     printf("  %-22s %16" PRIu64 "\n", #name, weirctl_u64(o, #name));
 
 static void
 stats_workers(const json_t *o)
 {
 	printf("workers (sum):\n");
-	WEIR_WORKER_COUNTERS(STATS_LINE)
+	WEIR_WORKER_COUNTERS(STATS_LINE3)
 }
 
 static void
@@ -45,10 +46,10 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 	       weirctl_u64(acc, "received"), weirctl_u64(acc, "processed"),
 	       weirctl_u64(acc, "dropped"),
 	       json_is_true(json_object_get(acc, "packets_ok")) ? "ok" : "MISMATCH");
-	printf("  alerts %" PRIu64 " = enqueued %" PRIu64 " + drop_ring_full %" PRIu64
-	       ": %s (in flight %lld)\n\n",
-	       weirctl_u64(acc, "alerts"), weirctl_u64(acc, "events_enqueued"),
-	       weirctl_u64(acc, "drop_ring_full"),
+	printf("  alerts %" PRIu64 " + flow records %" PRIu64 " = enqueued %" PRIu64
+	       " + drop_ring_full %" PRIu64 ": %s (in flight %lld)\n\n",
+	       weirctl_u64(acc, "alerts"), weirctl_u64(acc, "flow_records"),
+	       weirctl_u64(acc, "events_enqueued"), weirctl_u64(acc, "drop_ring_full"),
 	       json_is_true(json_object_get(acc, "events_ok")) ? "ok" : "MISMATCH",
 	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
 	stats_workers(json_object_get(rep, "workers"));

@@ -60,10 +60,10 @@ top_drops(const json_t *st)
 #define TOP_DROP(prefix, value, name)                                                              \
 	if (strncmp(#name, "drop_", 5) == 0)                                                       \
 		printf(" %s%s %" PRIu64, prefix, &#name[5], value);
-#define TOP_PORT(name, doc)	  TOP_DROP("", top_sum(ports, #name), name)
-#define TOP_WORKER(name, doc)	  TOP_DROP("", weirctl_u64(w, #name), name)
-#define TOP_EMITTER(name, doc)	  TOP_DROP("", weirctl_u64(em, #name), name)
-#define TOP_SINK(name, kind, doc) TOP_DROP("sink_", top_sum(sinks, #name), name)
+#define TOP_PORT(name, doc)	    TOP_DROP("", top_sum(ports, #name), name)
+#define TOP_WORKER(name, kind, doc) TOP_DROP("", weirctl_u64(w, #name), name)
+#define TOP_EMITTER(name, doc)	    TOP_DROP("", weirctl_u64(em, #name), name)
+#define TOP_SINK(name, kind, doc)   TOP_DROP("sink_", top_sum(sinks, #name), name)
 	WEIR_PORT_COUNTERS(TOP_PORT)
 	WEIR_WORKER_COUNTERS(TOP_WORKER)
 	WEIR_EMITTER_COUNTERS(TOP_EMITTER)

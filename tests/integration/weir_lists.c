@@ -14,7 +14,7 @@ main(void)
 {
 #define P_PORT(n, doc)		     printf("port %s\n", #n);
 #define P_SINK(n, kind, doc)	     printf("sink %s\n", #n);
-#define P_WORKER(n, doc)	     printf("worker %s\n", #n);
+#define P_WORKER(n, kind, doc)	     printf("worker %s\n", #n);
 #define P_EMIT(n, doc)		     printf("emitter %s\n", #n);
 #define P_PCT(n, pct)		     printf("percentile %s\n", #n);
 #define P_CMD(n, role, options, doc) printf("command %s %s\n", #n, #role);

@@ -143,7 +143,7 @@ test_key_table_is_consistent(void)
 
 	keys = weir_conf_keys(&n);
 	/* incl. ctl.* (5), metrics.listen, rules.* (3) and vars.* (2) */
-	CU_ASSERT_EQUAL(n, 49);
+	CU_ASSERT_EQUAL(n, 78);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

@@ -514,11 +514,11 @@ check_stats_json(const json_t *st)
 	const json_t *lat = json_object_get(json_object_get(st, "latency"), "since_start");
 
 	CU_ASSERT_FATAL(port != NULL && sink != NULL && lat != NULL);
-#define J_PORT(name, doc)	CU_ASSERT(json_is_integer(json_object_get(port, #name)));
-#define J_SINK(name, kind, doc) CU_ASSERT(json_is_integer(json_object_get(sink, #name)));
-#define J_WORKER(name, doc)	CU_ASSERT(json_is_integer(json_object_get(w, #name)));
-#define J_EMIT(name, doc)	CU_ASSERT(json_is_integer(json_object_get(em, #name)));
-#define J_PCT(name, pct)	CU_ASSERT(json_is_real(json_object_get(lat, #name "_us")));
+#define J_PORT(name, doc)	  CU_ASSERT(json_is_integer(json_object_get(port, #name)));
+#define J_SINK(name, kind, doc)	  CU_ASSERT(json_is_integer(json_object_get(sink, #name)));
+#define J_WORKER(name, kind, doc) CU_ASSERT(json_is_integer(json_object_get(w, #name)));
+#define J_EMIT(name, doc)	  CU_ASSERT(json_is_integer(json_object_get(em, #name)));
+#define J_PCT(name, pct)	  CU_ASSERT(json_is_real(json_object_get(lat, #name "_us")));
 	WEIR_PORT_COUNTERS(J_PORT)
 	WEIR_SINK_COUNTERS(J_SINK)
 	WEIR_WORKER_COUNTERS(J_WORKER)
@@ -591,8 +591,9 @@ test_every_counter_in_every_view(void)
 	prom_name(want, sizeof(want), "sink", "sink_", #name, "sink=\"fakesink\"",                 \
 		  strcmp(#kind, "GAUGE") == 0);                                                    \
 	CU_ASSERT(has(text, want));
-#define P_WORKER(name, doc)                                                                        \
-	prom_name(want, sizeof(want), "worker", "", #name, "worker=\"1\"", 0);                     \
+#define P_WORKER(name, kind, doc)                                                                  \
+	prom_name(want, sizeof(want), "worker", "", #name, "worker=\"1\"",                         \
+		  strcmp(#kind, "GAUGE") == 0);                                                    \
 	CU_ASSERT(has(text, want));
 #define P_EMIT(name, doc)                                                                          \
 	prom_name(want, sizeof(want), "emitter", "", #name, "", 0);                                \
@@ -641,7 +642,7 @@ test_every_counter_in_every_view(void)
 #define S_PCT(name, pct)	 CU_ASSERT(has(text, " " #name " "));
 		WEIR_PORT_COUNTERS(S_LINE2)
 		WEIR_SINK_COUNTERS(S_LINE3)
-		WEIR_WORKER_COUNTERS(S_LINE2)
+		WEIR_WORKER_COUNTERS(S_LINE3)
 		WEIR_EMITTER_COUNTERS(S_LINE2)
 		WEIR_LAT_PERCENTILES(S_PCT)
 		snprintf(want, sizeof(want), "\n  %-22s %u\n",
