@@ -240,7 +240,11 @@ static int
 open_outputs(struct weir_app *app)
 {
 	weir_outputs_host(&app->conf, app->host, sizeof(app->host));
-	app->em.host = app->host;
+	app->em.fmt = (struct weir_event_fmt){
+		.host = app->host,
+		.community_id = app->conf.outputs_community_id,
+		.community_id_seed = (uint16_t)app->conf.outputs_community_id_seed,
+	};
 	return weir_outputs_open(app->sinks, &app->n_sinks, &app->em, &app->conf, app->ports,
 				 app->n_ports, &app->frame_bytes);
 }
