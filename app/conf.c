@@ -208,6 +208,16 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_U32("outputs.queue-size", outputs_queue_size, 64, 1048576, "8192",
 		 "Events queued per sink between the emitter and the sink's thread; past it the "
 		 "sink counts drop_full."),
+	CONF_BOOL("outputs.flow-records", outputs_flow_records, "false",
+		  "A flow record (EVE event_type flow: counters, start, end, age, state, reason) "
+		  "for every flow a worker's flow table ends, on the same rings and sinks as the "
+		  "alerts (pcap skips them)."),
+	CONF_BOOL("outputs.community-id", outputs_community_id, "true",
+		  "Add community_id (Community ID v1) to every alert with a flow and every flow "
+		  "record, to join them with Zeek and Suricata logs (Suricata's eve-log "
+		  "community-id defaults to false)."),
+	CONF_U32("outputs.community-id-seed", outputs_community_id_seed, 0, 65535, "0",
+		 "Community ID seed; set the same in every tool whose logs are joined."),
 	CONF_BOOL("outputs.jsonl.fsync", outputs_jsonl_fsync, "false",
 		  "fsync(2) the output.jsonl file after each flush that wrote."),
 	CONF_STR("outputs.unix.path", outputs_unix_path, "",

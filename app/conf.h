@@ -93,8 +93,11 @@ struct weir_conf {
 	/* output */
 	char *output_jsonl; /* path, "-" = stdout, "" = off */
 	/* sinks (outputs.*), each off while its enabling key is "" */
-	char *host_id;		     /* weir.host of events, "" = the host name */
-	uint32_t outputs_queue_size; /* per-sink queue, events */
+	char *host_id;			    /* weir.host of events, "" = the host name */
+	uint32_t outputs_queue_size;	    /* per-sink queue, events */
+	bool outputs_flow_records;	    /* workers queue a flow record per ended flow */
+	bool outputs_community_id;	    /* community_id in every event with a flow */
+	uint32_t outputs_community_id_seed; /* its seed, <= 65535 */
 	bool outputs_jsonl_fsync;
 	char *outputs_unix_path;      /* enables the unix sink */
 	char *outputs_unix_mode;      /* octal text */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Emitter loop body: ring -> format once -> every sink's queue (sink.h).
+ * Alerts and flow records share the rings; each is formatted by its own
+ * formatter, and flow records are counted apart (flow_records, and
+ * flow_records_written) inside events and written.
  * Formatting uses one slot of text per event, sized from the rule set's
  * longest strings so it can never fail for lack of room; a failure would
  * be counted all the same. The rule text comes from the per-generation
@@ -158,6 +161,26 @@ emitter_reclaim(struct weir_emitter *e)
 	}
 }
 
+/* An alert: its rule's text from the event's generation, then the line. */
+static int
+emitter_format_alert(struct weir_emitter *e, const struct weir_event *ev, const char *iface,
+		     char *slot)
+{
+	const struct weir_rule_text *t = emitter_rule_text(e, ev->generation);
+	struct weir_event_rule er;
+
+	if (t == NULL || ev->rule_index >= t->n_rules)
+		return -ENOENT;
+	er = (struct weir_event_rule){
+		.action = "allowed",
+		.gid = ev->rule_gid,
+		.signature = t->rules[ev->rule_index].signature,
+		.category = t->rules[ev->rule_index].category,
+		.severity = ev->rule_priority,
+	};
+	return weir_event_format_json(ev, &er, iface, &e->fmt, slot, e->text_slot);
+}
+
 static unsigned int
 emitter_format(struct weir_emitter *e, const struct weir_frame_ring *fr, unsigned int n)
 {
@@ -165,24 +188,16 @@ emitter_format(struct weir_emitter *e, const struct weir_frame_ring *fr, unsigne
 
 	for (i = 0; i < n; i++) {
 		const struct weir_event *ev = &e->ev[i];
-		const struct weir_rule_text *t = emitter_rule_text(e, ev->generation);
 		const char *iface = ev->port < e->n_ports ? e->ports[ev->port]->name : "";
 		char *slot = e->text + (size_t)out * e->text_slot;
-		struct weir_event_rule er;
 		int len;
 
-		if (t == NULL || ev->rule_index >= t->n_rules) {
-			e->st.drop_format++;
-			continue;
-		}
-		er = (struct weir_event_rule){
-			.action = "allowed",
-			.gid = ev->rule_gid,
-			.signature = t->rules[ev->rule_index].signature,
-			.category = t->rules[ev->rule_index].category,
-			.severity = ev->rule_priority,
-		};
-		len = weir_event_format_json(ev, &er, iface, e->host, slot, e->text_slot);
+		/* A flow record names no rule: its generation and rule_index
+		 * mean nothing, and no rule text is looked up for it. */
+		if (ev->kind == WEIR_EV_FLOW)
+			len = weir_event_format_flow_json(ev, iface, &e->fmt, slot, e->text_slot);
+		else
+			len = emitter_format_alert(e, ev, iface, slot);
 		if (len < 0) {
 			e->st.drop_format++;
 			continue;
@@ -247,9 +262,13 @@ weir_emitter_poll(struct weir_emitter *e)
 				break;
 			}
 		}
+		for (i = 0; i < n; i++)
+			e->st.flow_records += e->ev[i].kind == WEIR_EV_FLOW;
 		ok = emitter_format(e, fr, n);
 		/* An event counts as written when every sink's queue took it;
-		 * what each sink then did with it is in its counters. */
+		 * what each sink then did with it is in its counters. A queue
+		 * takes a prefix of the batch, so the first `least` events are
+		 * the ones every sink took. */
 		if (ok != 0) {
 			unsigned int least = ok;
 
@@ -263,6 +282,8 @@ weir_emitter_poll(struct weir_emitter *e)
 			}
 			e->st.written += least;
 			e->st.drop_sink += ok - least;
+			for (i = 0; i < least; i++)
+				e->st.flow_records_written += e->ev[i].kind == WEIR_EV_FLOW;
 		}
 		/* Every sink copied what it took: the worker may reuse the
 		 * records before the batch's last one, which the next batch

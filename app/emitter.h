@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Emitter: drains the workers' event rings in batches, formats each event
- * once as EVE JSON and copies the batch (with each event's frame from its
+ * once as EVE JSON (an alert with its rule's text, a flow record with no
+ * rule at all: weir_event_format_flow_json) and copies the batch (with each event's frame from its
  * worker's frame ring, for a pcap sink) into every sink's own bounded queue
  * (sink.h), which the sink's thread drains. Runs on the main lcore in this
  * version; nothing it does can stall a worker, since workers only ever see
@@ -70,7 +71,10 @@ struct weir_emitter {
 	unsigned int n_sinks;
 	const struct weir_port *const *ports; /* by event.port, for in_iface */
 	unsigned int n_ports;
-	const char *host; /* weir.host of every event (host-id), NULL = none */
+	/* How every event is formatted: weir.host (host-id, NULL = none) and
+	 * community_id (outputs.community-id, -seed); set by main before the
+	 * first poll. */
+	struct weir_event_fmt fmt;
 	struct weir_emitter_stats st;
 	/* Most events ever seen in each ring at a dequeue (read by the
 	 * control side with relaxed loads). */

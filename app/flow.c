@@ -25,8 +25,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <openssl/evp.h>
-
 #include "flow.h"
 
 #define FLOW_NONE	 UINT32_MAX    /* end of chain / empty bucket */
@@ -985,106 +983,6 @@ weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp
 }
 
 /* ---- Community ID ---------------------------------------------------- */
-
-/* ICMP type counterparts of the spec (Zeek's ICMP4_counterpart and
- * ICMP6_counterpart); -1: one-way. */
-static int
-cid_icmp_counterpart(bool v6, uint8_t type)
-{
-	static const int8_t v4[19] = {
-		[8] = 0,   [0] = 8,   [13] = 14, [14] = 13, [15] = 16, [16] = 15, [10] = 9,
-		[17] = 18, [18] = 17, [1] = -1,	 [2] = -1,  [3] = -1,  [4] = -1,  [5] = -1,
-		[6] = -1,  [7] = -1,  [9] = -1,	 [11] = -1, [12] = -1,
-	};
-
-	if (!v6)
-		return type < 19 ? v4[type] : -1;
-	switch (type) {
-	case 128:
-		return 129;
-	case 129:
-		return 128;
-	case 133:
-		return 134;
-	case 134:
-		return 133;
-	case 135:
-		return 136;
-	case 136:
-		return 135;
-	case 130:
-		return 131;
-	case 131:
-		return 130;
-	case 139:
-		return 140;
-	case 140:
-		return 139;
-	case 144:
-		return 145;
-	case 145:
-		return 144;
-	default:
-		return -1;
-	}
-}
-
-int
-weir_flow_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src, const uint8_t *dst,
-		       uint8_t proto, uint16_t sport, uint16_t dport, char *buf, size_t len)
-{
-	uint8_t in[2 + 16 + 16 + 2 + 4], md[EVP_MAX_MD_SIZE];
-	size_t alen = ip_version == 6 ? 16 : 4, n = 0;
-	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
-		     proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
-	bool one_way = false;
-	unsigned int mdlen = 0;
-	const uint8_t *a = src, *b = dst;
-	uint16_t pa = sport, pb = dport;
-	int c;
-
-	if (ip_version != 4 && ip_version != 6)
-		return -EINVAL;
-	if (len < WEIR_FLOW_COMMUNITY_ID_LEN)
-		return -ENOSPC;
-	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
-		int cp = cid_icmp_counterpart(proto == IPPROTO_ICMPV6, (uint8_t)sport);
-
-		if (cp < 0)
-			one_way = true; /* type and code, as given */
-		else
-			pb = (uint16_t)cp;
-	}
-	c = memcmp(src, dst, alen);
-	if (!one_way && (c > 0 || (c == 0 && ports && pa > pb))) {
-		uint16_t tp = pa;
-
-		a = dst;
-		b = src;
-		pa = pb;
-		pb = tp;
-	}
-	in[n++] = (uint8_t)(seed >> 8);
-	in[n++] = (uint8_t)seed;
-	memcpy(in + n, a, alen);
-	n += alen;
-	memcpy(in + n, b, alen);
-	n += alen;
-	in[n++] = proto;
-	in[n++] = 0;
-	if (ports) {
-		in[n++] = (uint8_t)(pa >> 8);
-		in[n++] = (uint8_t)pa;
-		in[n++] = (uint8_t)(pb >> 8);
-		in[n++] = (uint8_t)pb;
-	}
-	if (EVP_Digest(in, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
-		return -EIO;
-	buf[0] = '1';
-	buf[1] = ':';
-	/* 20 bytes -> 28 base64 characters and a NUL */
-	return 2 + EVP_EncodeBlock((unsigned char *)buf + 2, md, (int)mdlen);
-}
 
 int
 weir_flow_community_id_of(const struct weir_flow *f, uint16_t seed, char *buf, size_t len)

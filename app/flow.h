@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "community_id.h"
 #include "rules.h"
 
 /* Counters of one table: X-macro, so the struct, the names and (later) the
@@ -69,7 +70,7 @@ struct weir_flow_stats {
 #define WEIR_FLOW_END_REASONS(_)                                                                   \
 	_(TIMEOUT, "timeout")                                                                      \
 	_(EVICTED, "forced")                                                                       \
-	_(REUSE, "forced")                                                                         \
+	_(REUSE, "tcp_reuse")                                                                         \
 	_(SHUTDOWN, "shutdown")
 
 #define WEIR_FLOW_END_ENUM(name, eve) WEIR_FLOW_END_##name,
@@ -385,24 +386,19 @@ weir_flow_port(const struct weir_flow *f, int server)
 	return f->key.port[((f->flags & WEIR_FLOW_F_CLIENT_IS_1) != 0) ^ (server != 0)];
 }
 
-/* Buffer size for a Community ID v1 string ("1:" + 28 base64 + NUL). */
-#define WEIR_FLOW_COMMUNITY_ID_LEN 31
+/* Buffer size for a Community ID v1 string (common/community_id.h). */
+#define WEIR_FLOW_COMMUNITY_ID_LEN WEIR_COMMUNITY_ID_LEN
 
 /**
- * Community ID v1 (corelight/community-id-spec) of a tuple: SHA-1 of seed
- * (2 bytes, big endian), the ordered addresses, proto, a zero byte and,
- * for TCP, UDP, SCTP, ICMP and ICMPv6, the ordered ports (ICMP: type and
- * code, or the type's counterpart for request/reply pairs), base64,
- * prefixed "1:". Uses libcrypto (which may allocate): once per flow or
- * event, not per packet.
- * Thread: any.
- * @param sport source port, or ICMP type; @param dport port, or ICMP code.
- * @return length written (without NUL), -EINVAL (ip_version not 4/6),
- * -ENOSPC (@p len < WEIR_FLOW_COMMUNITY_ID_LEN) or -EIO (libcrypto).
+ * Community ID v1 of a tuple: weir_community_id() (common/community_id.h),
+ * under the flow table's name. Thread: any.
  */
-int weir_flow_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src,
-			   const uint8_t *dst, uint8_t proto, uint16_t sport, uint16_t dport,
-			   char *buf, size_t len);
+static inline int
+weir_flow_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src, const uint8_t *dst,
+		       uint8_t proto, uint16_t sport, uint16_t dport, char *buf, size_t len)
+{
+	return weir_community_id(seed, ip_version, src, dst, proto, sport, dport, buf, len);
+}
 
 /**
  * Community ID of flow @p f, from its client to its server (ICMP: the

@@ -182,7 +182,7 @@ setup_workers(struct weir_app *app)
 		if (ret < 0)
 			return ret;
 		app->em.frames[i] = w->frames;
-		ret = weir_worker_set_flows(w, &fc, false);
+		ret = weir_worker_set_flows(w, &fc, app->conf.outputs_flow_records);
 		if (ret < 0) {
 			WEIR_LOG(ERR, app, "flow table of worker %u (%" PRIu64 " bytes): %s", i,
 				 fc.entries != 0 ? (uint64_t)fc.entries * sizeof(struct weir_flow)
@@ -276,7 +276,11 @@ static int
 open_outputs(struct weir_app *app)
 {
 	weir_outputs_host(&app->conf, app->host, sizeof(app->host));
-	app->em.host = app->host;
+	app->em.fmt = (struct weir_event_fmt){
+		.host = app->host,
+		.community_id = app->conf.outputs_community_id,
+		.community_id_seed = (uint16_t)app->conf.outputs_community_id_seed,
+	};
 	return weir_outputs_open(app->sinks, &app->n_sinks, &app->em, &app->conf, app->ports,
 				 app->n_ports, &app->frame_bytes);
 }

@@ -221,7 +221,7 @@ weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_em
 		const struct outputs_field *f;
 		/* What no key says, for every sink; each reads its own fields. */
 		struct weir_sink_conf sc = {
-			.host = em->host,
+			.host = em->fmt.host,
 			.ifaces = ifaces,
 			.n_ifaces = i,
 			.text_max = em->text_slot,

@@ -127,11 +127,12 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 		lost = ss.drop_full + ss.drop_backpressure + ss.drop_errors + ss.drop_undelivered;
 		fprintf(f,
 			" accounting: sink %s: events %" PRIu64 " = written %" PRIu64
-			" + drop_full %" PRIu64 " + drop_backpressure %" PRIu64
-			" + drop_errors %" PRIu64 " + drop_undelivered %" PRIu64 ": %s\n",
-			in->sinks[i].name, offered, ss.written, ss.drop_full, ss.drop_backpressure,
-			ss.drop_errors, ss.drop_undelivered,
-			offered == ss.written + lost ? "ok" : "MISMATCH");
+			" + skipped %" PRIu64 " + drop_full %" PRIu64
+			" + drop_backpressure %" PRIu64 " + drop_errors %" PRIu64
+			" + drop_undelivered %" PRIu64 ": %s\n",
+			in->sinks[i].name, offered, ss.written, ss.skipped, ss.drop_full,
+			ss.drop_backpressure, ss.drop_errors, ss.drop_undelivered,
+			offered == ss.written + ss.skipped + lost ? "ok" : "MISMATCH");
 	}
 	/* Several ports: each one's packets are those of the workers that
 	 * own its queues (afxdp counts in rx_burst, as the workers do). */

@@ -360,9 +360,20 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 	worker_fill_flow(ev, f, WEIR_FLOW_PKT_TOSERVER);
 	ev->direction = WEIR_EV_DIR_NONE;
 	ev->flow_state = worker_flow_state(f);
-	ev->flow_reason = reason == WEIR_FLOW_END_TIMEOUT    ? WEIR_EV_FLOW_TIMEOUT
-			  : reason == WEIR_FLOW_END_SHUTDOWN ? WEIR_EV_FLOW_SHUTDOWN
-							     : WEIR_EV_FLOW_FORCED;
+	switch (reason) {
+	case WEIR_FLOW_END_TIMEOUT:
+		ev->flow_reason = WEIR_EV_FLOW_TIMEOUT;
+		break;
+	case WEIR_FLOW_END_REUSE:
+		ev->flow_reason = WEIR_EV_FLOW_TCP_REUSE;
+		break;
+	case WEIR_FLOW_END_SHUTDOWN:
+		ev->flow_reason = WEIR_EV_FLOW_SHUTDOWN;
+		break;
+	default:
+		ev->flow_reason = WEIR_EV_FLOW_FORCED;
+		break;
+	}
 	ev->flow_alerted = (f->flags & WEIR_FLOW_F_ALERTED) != 0;
 	w->n_ev++;
 }

@@ -31,14 +31,19 @@
  * GAUGE (a level now). Every sink reports every row: the per-type ones
  * (marked with their sink type in the doc) are 0 for the other types, so
  * no view needs to know which type a sink is. Accounting, once closed:
- *   enqueued = written + drop_backpressure + drop_errors + drop_undelivered
+ *   enqueued = written + skipped + drop_backpressure + drop_errors
+ *              + drop_undelivered
  */
 #define WEIR_SINK_COUNTERS(_)                                                                      \
 	_(enqueued, COUNTER, "events the sink's queue took")                                       \
+	_(flow_records, COUNTER, "flow records (event_type flow) among them")                      \
 	_(written, COUNTER,                                                                        \
 	  "events whose output reached the peer (kafka: delivery "                                 \
 	  "report OK)")                                                                            \
 	_(bytes, COUNTER, "bytes that reached the output")                                         \
+	_(skipped, COUNTER,                                                                        \
+	  "events the sink has no output for, not a loss (pcap: flow records, "                    \
+	  "which have no frame)")                                                                  \
 	_(drop_full, COUNTER,                                                                      \
 	  "events dropped: the sink's queue (kafka: or its local "                                 \
 	  "queue) was full")                                                                       \
@@ -96,6 +101,8 @@
 	_(events, "events taken off the rings")                                                    \
 	_(batches, "batches drained")                                                              \
 	_(written, "events every sink accepted")                                                   \
+	_(flow_records, "flow records (event_type flow) taken off the rings, in events too")       \
+	_(flow_records_written, "flow records every sink accepted, in written too")                \
 	_(drop_format, "events that could not be formatted")                                       \
 	_(drop_sink, "events a sink refused or lost (see the sink's counters)")
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "community_id.h"
 #include "event.h"
 
 /*
@@ -34,12 +35,14 @@
 
 /*
  * Everything in a line except the escaped strings and the payload: about
- * 350 bytes of keys and punctuation plus at most about 300 of values
- * (31 timestamp, 2 x 46 addresses, 20 flow_id, 2 x 20 u64, 11 x 10 u32/u16,
- * 2 x 5 vlan, 9 proto, 5 bool). tests/unit/app/test_event.c measures the
- * real worst case against this.
+ * 560 bytes of keys and punctuation plus at most about 560 of values
+ * (3 x 31 timestamps, 4 x 46 addresses, 20 flow_id, 30 community_id,
+ * 4 x 20 u64, 11 x 10 u32/u16, 4 x 5 ports, 2 x 5 vlan, 9 proto,
+ * 2 x 3 icmp, 11 direction, 5 bool). A flow record holds less than an
+ * alert. tests/unit/common/test_event.c measures the real worst case of
+ * both against this.
  */
-#define EVENT_FIXED_MAX 1024
+#define EVENT_FIXED_MAX 1536
 
 /* Output cursor. One byte before the end of the caller's buffer is kept
  * for the NUL; after the first overflow every later write fails too. */
@@ -429,16 +432,209 @@ weir_event_addr_text(const struct weir_event *ev, int dst, char *buf, size_t len
 	return (int)n;
 }
 
+/* An event names its flow when the worker found one: flow_id (0 = none,
+ * and then Suricata writes no flow_id either) and the packet's direction. */
+static inline bool
+ev_has_flow(const struct weir_event *ev)
+{
+	return ev->flow_id != 0 &&
+	       (ev->direction == WEIR_EV_DIR_TOSERVER || ev->direction == WEIR_EV_DIR_TOCLIENT);
+}
+
+static inline bool
+ev_is_icmp(const struct weir_event *ev)
+{
+	return ev->proto == 1 || ev->proto == 58;
+}
+
+static inline bool
+ev_has_ports(const struct weir_event *ev)
+{
+	return ev->proto == 6 || ev->proto == 17;
+}
+
+/* Start the line, as Suricata's CreateEveHeader (alerts) and
+ * CreateEveHeaderFromFlow (flow records) do: timestamp, flow_id, in_iface,
+ * event_type, vlan, the tuple, ip_v, proto, icmp_type and icmp_code.
+ * Returns false for an ip_version that is neither 4 nor 6. */
+static bool
+out_head(struct ev_out *o, const struct weir_event *ev, const char *iface, const char *event_type)
+{
+	bool has_ports = ev_has_ports(ev);
+	unsigned int i, n_vlan;
+
+	OUT_LIT(o, "{\"timestamp\":\"");
+	out_timestamp(o, ev->ts_ns);
+	OUT_LIT(o, "\"");
+	if (ev->flow_id != 0) {
+		OUT_LIT(o, ",\"flow_id\":");
+		out_u64(o, ev->flow_id);
+	}
+	OUT_LIT(o, ",\"in_iface\":");
+	out_json_str(o, iface, EVENT_IFACE_MAX);
+	OUT_LIT(o, ",\"event_type\":\"");
+	out_put(o, event_type, strlen(event_type));
+	OUT_LIT(o, "\"");
+
+	if (ev->n_vlan > 0) {
+		n_vlan = ev->n_vlan < 2 ? ev->n_vlan : 2;
+		OUT_LIT(o, ",\"vlan\":[");
+		for (i = 0; i < n_vlan; i++) {
+			if (i != 0)
+				OUT_LIT(o, ",");
+			out_u64(o, ev->vlan[i]);
+		}
+		OUT_LIT(o, "]");
+	}
+
+	OUT_LIT(o, ",\"src_ip\":");
+	if (!out_ip(o, ev->ip_version, ev->src))
+		return false;
+	if (has_ports) {
+		OUT_LIT(o, ",\"src_port\":");
+		out_u64(o, ev->sport);
+	}
+	OUT_LIT(o, ",\"dest_ip\":");
+	out_ip(o, ev->ip_version, ev->dst);
+	if (has_ports) {
+		OUT_LIT(o, ",\"dest_port\":");
+		out_u64(o, ev->dport);
+	}
+	if (ev->ip_version == 4)
+		OUT_LIT(o, ",\"ip_v\":4,\"proto\":");
+	else
+		OUT_LIT(o, ",\"ip_v\":6,\"proto\":");
+	out_proto(o, ev->proto);
+	if (ev_is_icmp(ev)) {
+		OUT_LIT(o, ",\"icmp_type\":");
+		out_u64(o, ev->icmp_type);
+		OUT_LIT(o, ",\"icmp_code\":");
+		out_u64(o, ev->icmp_code);
+	}
+	return true;
+}
+
+/* community_id, when enabled and the event has a flow (Suricata computes
+ * it from the flow, so a packet without one has none). Symmetric, so the
+ * packet's own tuple gives the flow's value; ICMP hashes the type and
+ * code (an echo reply's type pairs with its request's). */
+static void
+out_community_id(struct ev_out *o, const struct weir_event *ev, const struct weir_event_fmt *fmt)
+{
+	char cid[WEIR_COMMUNITY_ID_LEN];
+	uint16_t sp = ev->sport, dp = ev->dport;
+	int n;
+
+	if (fmt == NULL || !fmt->community_id || ev->flow_id == 0)
+		return;
+	if (ev_is_icmp(ev)) {
+		sp = ev->icmp_type;
+		dp = ev->icmp_code;
+	} else if (!ev_has_ports(ev)) {
+		sp = dp = 0;
+	}
+	n = weir_community_id(fmt->community_id_seed, ev->ip_version, ev->src, ev->dst, ev->proto,
+			      sp, dp, cid, sizeof(cid));
+	if (n <= 0)
+		return; /* bad ip_version: out_head already refused it */
+	OUT_LIT(o, ",\"community_id\":\"");
+	out_put(o, cid, (size_t)n);
+	OUT_LIT(o, "\"");
+}
+
+/* Suricata's EveAddFlow: the counters per direction and the start. */
+static void
+out_flow_counters(struct ev_out *o, const struct weir_event *ev)
+{
+	OUT_LIT(o, "\"pkts_toserver\":");
+	out_u64(o, ev->flow_pkts[0]);
+	OUT_LIT(o, ",\"pkts_toclient\":");
+	out_u64(o, ev->flow_pkts[1]);
+	OUT_LIT(o, ",\"bytes_toserver\":");
+	out_u64(o, ev->flow_bytes[0]);
+	OUT_LIT(o, ",\"bytes_toclient\":");
+	out_u64(o, ev->flow_bytes[1]);
+	OUT_LIT(o, ",\"start\":\"");
+	out_timestamp(o, ev->flow_start_ns);
+	OUT_LIT(o, "\"");
+}
+
+/* An alert's direction and flow object (output-json-alert.c): the flow's
+ * own direction, client to server, whichever way the packet went; ports
+ * only when the packet's source port is not 0, as Suricata checks. */
+static void
+out_alert_flow(struct ev_out *o, const struct weir_event *ev)
+{
+	bool tc = ev->direction == WEIR_EV_DIR_TOCLIENT;
+	const uint8_t *cli = tc ? ev->dst : ev->src, *srv = tc ? ev->src : ev->dst;
+
+	if (tc)
+		OUT_LIT(o, ",\"direction\":\"to_client\",\"flow\":{");
+	else
+		OUT_LIT(o, ",\"direction\":\"to_server\",\"flow\":{");
+	out_flow_counters(o, ev);
+	OUT_LIT(o, ",\"src_ip\":");
+	out_ip(o, ev->ip_version, cli);
+	OUT_LIT(o, ",\"dest_ip\":");
+	out_ip(o, ev->ip_version, srv);
+	if (ev_has_ports(ev) && ev->sport > 0) {
+		OUT_LIT(o, ",\"src_port\":");
+		out_u64(o, tc ? ev->dport : ev->sport);
+		OUT_LIT(o, ",\"dest_port\":");
+		out_u64(o, tc ? ev->sport : ev->dport);
+	}
+	OUT_LIT(o, "}");
+}
+
+/* weir's own fields every kind of event carries, after the kind's own
+ * (the caller writes the comma before them): host, then what loss
+ * accounting needs (worker, seq: one sequence per worker over every kind
+ * of event) and where the packet came in. */
+static void
+out_weir_common(struct ev_out *o, const struct weir_event *ev, const struct weir_event_fmt *fmt)
+{
+	if (fmt != NULL && fmt->host != NULL) {
+		OUT_LIT(o, "\"host\":");
+		out_json_str(o, fmt->host, EVENT_HOST_MAX);
+		OUT_LIT(o, ",");
+	}
+	OUT_LIT(o, "\"worker\":");
+	out_u64(o, ev->worker);
+	OUT_LIT(o, ",\"seq\":");
+	out_u64(o, ev->seq);
+	OUT_LIT(o, ",\"port\":");
+	out_u64(o, ev->port);
+	OUT_LIT(o, ",\"queue\":");
+	out_u64(o, ev->queue);
+}
+
+/* Terminate the line; the common return of both formatters. */
+static int
+out_finish(struct ev_out *o, char *buf)
+{
+	size_t n;
+
+	if (o->full) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	n = (size_t)(o->p - buf);
+	if (n > INT_MAX) {
+		buf[0] = '\0';
+		return -EOVERFLOW; /* only with multi-GB rule strings */
+	}
+	*o->p = '\0';
+	return (int)n;
+}
+
 int
 weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,
-		       const char *iface, const char *host, char *buf, size_t len)
+		       const char *iface, const struct weir_event_fmt *fmt, char *buf, size_t len)
 {
 	struct ev_out o;
 	/* A payload_cap past the array would read beyond the event. */
 	size_t cap =
 		ev->payload_cap < WEIR_EVENT_PAYLOAD_MAX ? ev->payload_cap : WEIR_EVENT_PAYLOAD_MAX;
-	bool has_ports = ev->proto == 6 || ev->proto == 17;
-	unsigned int i, n_vlan;
 	size_t n;
 	char *p;
 
@@ -448,40 +644,9 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	o.end = buf + len - 1;
 	o.full = false;
 
-	OUT_LIT(&o, "{\"timestamp\":\"");
-	out_timestamp(&o, ev->ts_ns);
-	OUT_LIT(&o, "\",\"flow_id\":");
-	out_u64(&o, ev->flow_id);
-	OUT_LIT(&o, ",\"in_iface\":");
-	out_json_str(&o, iface, EVENT_IFACE_MAX);
-	OUT_LIT(&o, ",\"event_type\":\"alert\"");
-
-	if (ev->n_vlan > 0) {
-		n_vlan = ev->n_vlan < 2 ? ev->n_vlan : 2;
-		OUT_LIT(&o, ",\"vlan\":[");
-		for (i = 0; i < n_vlan; i++) {
-			if (i != 0)
-				OUT_LIT(&o, ",");
-			out_u64(&o, ev->vlan[i]);
-		}
-		OUT_LIT(&o, "]");
-	}
-
-	OUT_LIT(&o, ",\"src_ip\":");
-	if (!out_ip(&o, ev->ip_version, ev->src))
+	if (!out_head(&o, ev, iface, "alert"))
 		goto err_inval;
-	if (has_ports) {
-		OUT_LIT(&o, ",\"src_port\":");
-		out_u64(&o, ev->sport);
-	}
-	OUT_LIT(&o, ",\"dest_ip\":");
-	out_ip(&o, ev->ip_version, ev->dst);
-	if (has_ports) {
-		OUT_LIT(&o, ",\"dest_port\":");
-		out_u64(&o, ev->dport);
-	}
-	OUT_LIT(&o, ",\"proto\":");
-	out_proto(&o, ev->proto);
+	out_community_id(&o, ev, fmt);
 
 	OUT_LIT(&o, ",\"alert\":{\"action\":");
 	out_json_str(&o, rule->action, SIZE_MAX);
@@ -497,8 +662,12 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	out_json_str(&o, rule->category, SIZE_MAX);
 	OUT_LIT(&o, ",\"severity\":");
 	out_u64(&o, rule->severity);
+	OUT_LIT(&o, "}");
 
-	OUT_LIT(&o, "},\"payload\":\"");
+	if (ev_has_flow(ev))
+		out_alert_flow(&o, ev);
+
+	OUT_LIT(&o, ",\"payload\":\"");
 	n = (cap + 2) / 3 * 4;
 	p = out_reserve(&o, n);
 	if (p != NULL)
@@ -508,18 +677,8 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	out_u64(&o, ev->rule_index);
 	OUT_LIT(&o, ",\"match_end\":");
 	out_u64(&o, ev->match_end);
-	if (host != NULL) {
-		OUT_LIT(&o, ",\"host\":");
-		out_json_str(&o, host, EVENT_HOST_MAX);
-	}
-	OUT_LIT(&o, ",\"worker\":");
-	out_u64(&o, ev->worker);
-	OUT_LIT(&o, ",\"seq\":");
-	out_u64(&o, ev->seq);
-	OUT_LIT(&o, ",\"port\":");
-	out_u64(&o, ev->port);
-	OUT_LIT(&o, ",\"queue\":");
-	out_u64(&o, ev->queue);
+	OUT_LIT(&o, ",");
+	out_weir_common(&o, ev, fmt);
 	OUT_LIT(&o, ",\"wire_len\":");
 	out_u64(&o, ev->wire_len);
 	OUT_LIT(&o, ",\"payload_len\":");
@@ -531,22 +690,70 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	OUT_LIT(&o, ",\"ts_ns\":");
 	out_u64(&o, ev->ts_ns);
 	OUT_LIT(&o, "}}\n");
-
-	if (o.full) {
-		buf[0] = '\0';
-		return -ENOSPC;
-	}
-	n = (size_t)(o.p - buf);
-	if (n > INT_MAX) {
-		buf[0] = '\0';
-		return -EOVERFLOW; /* only with multi-GB rule strings */
-	}
-	*o.p = '\0';
-	return (int)n;
+	return out_finish(&o, buf);
 
 err_inval:
 	buf[0] = '\0';
 	return -EINVAL;
+}
+
+int
+weir_event_format_flow_json(const struct weir_event *ev, const char *iface,
+			    const struct weir_event_fmt *fmt, char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[WEIR_EV_FLOW_NEW] = "new",
+		[WEIR_EV_FLOW_ESTABLISHED] = "established",
+		[WEIR_EV_FLOW_CLOSED] = "closed",
+	};
+	static const char *const reasons[] = {
+		[WEIR_EV_FLOW_TIMEOUT] = "timeout",
+		[WEIR_EV_FLOW_FORCED] = "forced",
+		[WEIR_EV_FLOW_SHUTDOWN] = "shutdown",
+		[WEIR_EV_FLOW_TCP_REUSE] = "tcp_reuse",
+	};
+	uint64_t end_s = ev->ts_ns / 1000000000u, start_s = ev->flow_start_ns / 1000000000u;
+	struct ev_out o;
+
+	if (len == 0)
+		return -ENOSPC;
+	if (ev->flow_id == 0 || ev->flow_state >= sizeof(states) / sizeof(states[0]) ||
+	    ev->flow_reason >= sizeof(reasons) / sizeof(reasons[0])) {
+		buf[0] = '\0';
+		return -EINVAL;
+	}
+	o.p = buf;
+	o.end = buf + len - 1;
+	o.full = false;
+
+	if (!out_head(&o, ev, iface, "flow")) {
+		buf[0] = '\0';
+		return -EINVAL;
+	}
+	/* output-json-flow.c's EveFlowLogJSON: end is the last packet's time
+	 * and age the difference of the whole seconds of end and start. */
+	OUT_LIT(&o, ",\"flow\":{");
+	out_flow_counters(&o, ev);
+	OUT_LIT(&o, ",\"end\":\"");
+	out_timestamp(&o, ev->ts_ns);
+	OUT_LIT(&o, "\",\"age\":");
+	out_u64(&o, end_s > start_s ? end_s - start_s : 0);
+	OUT_LIT(&o, ",\"state\":\"");
+	out_put(&o, states[ev->flow_state], strlen(states[ev->flow_state]));
+	OUT_LIT(&o, "\",\"reason\":\"");
+	out_put(&o, reasons[ev->flow_reason], strlen(reasons[ev->flow_reason]));
+	if (ev->flow_alerted)
+		OUT_LIT(&o, "\",\"alerted\":true}");
+	else
+		OUT_LIT(&o, "\",\"alerted\":false}");
+	out_community_id(&o, ev, fmt);
+
+	OUT_LIT(&o, ",\"weir\":{");
+	out_weir_common(&o, ev, fmt);
+	OUT_LIT(&o, ",\"ts_ns\":");
+	out_u64(&o, ev->ts_ns);
+	OUT_LIT(&o, "}}\n");
+	return out_finish(&o, buf);
 }
 
 struct weir_frame_ring *

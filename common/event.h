@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -93,8 +94,12 @@ struct weir_event {
 };
 
 /* What an event is. A WEIR_EV_FLOW record (Suricata's `event_type: flow`)
- * names no rule and carries no payload: src/sport are the flow's client,
- * dst/dport its server, ts_ns the last packet's time. */
+ * names no rule and carries no payload or frame (frame_len 0): src/sport
+ * are the flow's client, dst/dport its server, ts_ns the last packet's
+ * time (EVE timestamp and flow.end), icmp_type/icmp_code the first
+ * packet's, flow_id != 0. The emitter formats it with
+ * weir_event_format_flow_json(), looks up no rule text for it and counts
+ * it apart from alerts; seq is the worker's one sequence over both kinds. */
 enum weir_event_kind {
 	WEIR_EV_ALERT = 0,
 	WEIR_EV_FLOW = 1,
@@ -119,6 +124,7 @@ enum weir_event_flow_reason {
 	WEIR_EV_FLOW_TIMEOUT = 0,
 	WEIR_EV_FLOW_FORCED = 1,
 	WEIR_EV_FLOW_SHUTDOWN = 2,
+	WEIR_EV_FLOW_TCP_REUSE = 3, /* a new SYN on a closed session (Suricata 8) */
 };
 
 /* 8 cache lines: a quarter of the 2 KiB the event was with its frame. */
@@ -244,21 +250,59 @@ struct weir_event_rule {
 	uint32_t severity;     /* priority, 1 = highest */
 };
 
+/*
+ * How the emitter formats every event of a run (outputs.* keys), the same
+ * for all of them. NULL in a formatter call means: no host, no
+ * community_id.
+ */
+struct weir_event_fmt {
+	const char *host;	    /* weir.host (host-id), NULL = left out; its
+				     * first 64 bytes are written */
+	bool community_id;	    /* outputs.community-id */
+	uint16_t community_id_seed; /* outputs.community-id-seed */
+};
+
 /**
- * Format @p ev as one EVE alert JSON object followed by '\n' into @p buf.
+ * Format alert @p ev as one EVE alert JSON object followed by '\n' into
+ * @p buf, in Suricata 8's key order: timestamp, flow_id (only when
+ * ev->flow_id != 0), in_iface, event_type, vlan, src_ip, src_port,
+ * dest_ip, dest_port, ip_v, proto, icmp_type and icmp_code (ICMP),
+ * community_id (when enabled and flow_id != 0), alert{...}, then, when
+ * the event has a flow (flow_id != 0 and direction set), direction and
+ * flow{pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,
+ * start, src_ip, dest_ip, src_port, dest_port}, payload, weir{...}.
  * @param iface in_iface value (port name).
- * @param host weir.host value (host-id: which appliance saw it), or NULL
- *        to leave the field out; its first 64 bytes are written.
+ * @param fmt the run's options, or NULL (no host, no community_id).
  * @return bytes written (excluding the terminating NUL), -ENOSPC when
  *         @p len is too small (buf then holds nothing usable), or -EINVAL
  *         when ev->ip_version is neither 4 nor 6.
  * Thread: any; pure function.
  */
 int weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,
-			   const char *iface, const char *host, char *buf, size_t len);
+			   const char *iface, const struct weir_event_fmt *fmt, char *buf,
+			   size_t len);
+
+/**
+ * Format flow record @p ev (kind WEIR_EV_FLOW) as one EVE `event_type:
+ * flow` JSON object and '\n', as Suricata 8's output-json-flow.c writes
+ * it (without its app-layer and tcp parts): timestamp, flow_id, in_iface,
+ * event_type, vlan, src_ip, src_port, dest_ip, dest_port, ip_v, proto,
+ * icmp_type and icmp_code (ICMP), flow{pkts_toserver, pkts_toclient,
+ * bytes_toserver, bytes_toclient, start, end, age, state, reason,
+ * alerted}, community_id (when enabled), weir{host, worker, seq, port,
+ * queue, ts_ns}. timestamp and end are both ts_ns (the last packet's
+ * time; Suricata's timestamp is when it logged the flow); age is end's
+ * whole seconds minus start's, as Suricata computes it.
+ * @return as weir_event_format_json(); -EINVAL also for flow_id 0 or a
+ *         flow_state or flow_reason out of its enum.
+ * Thread: any; pure function.
+ */
+int weir_event_format_flow_json(const struct weir_event *ev, const char *iface,
+				const struct weir_event_fmt *fmt, char *buf, size_t len);
 
 /** Worst-case size of weir_event_format_json() output for any event whose
- *  rule strings total at most @p rule_text bytes. */
+ *  rule strings total at most @p rule_text bytes; it bounds
+ *  weir_event_format_flow_json() too. */
 size_t weir_event_json_max(size_t rule_text);
 
 /**

@@ -75,6 +75,7 @@ struct weir_sink_queue {
 	int reopen_rc;
 	/* emitter side, single writer */
 	uint64_t enqueued;
+	uint64_t flow_records; /* among enqueued */
 	uint64_t drop_full;
 	uint64_t hwm;
 	/* thread's batch scratch */
@@ -342,6 +343,7 @@ weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev, const struct
 			size_t len = 0;
 
 			memcpy(&r->ev, e, sizeof(r->ev));
+			q->flow_records += e->kind == WEIR_EV_FLOW;
 			r->frame_len = 0;
 			if (q->frame_off && frame != NULL) {
 				r->frame_len = frame[done + i].len < WEIR_EVENT_FRAME_MAX
@@ -407,6 +409,7 @@ weir_sink_stats(const struct weir_sink *s, struct weir_sink_stats *st)
 	if (q == NULL)
 		return;
 	st->enqueued = q->enqueued;
+	st->flow_records = q->flow_records;
 	st->drop_full += q->drop_full;
 	st->queue_depth = rte_ring_count(q->full);
 	st->queue_hwm = q->hwm;
@@ -459,6 +462,7 @@ weir_sink_close(struct weir_sink *s)
 	 * undelivered) stays readable with the queue's counters folded in. */
 	if (s->q != NULL) {
 		s->st.enqueued = s->q->enqueued;
+		s->st.flow_records = s->q->flow_records;
 		s->st.drop_full += s->q->drop_full;
 		s->st.queue_hwm = s->q->hwm;
 		s->st.queue_depth = 0;

@@ -36,7 +36,9 @@
  *
  * Accounting, per sink, once stopped and closed:
  *   offered = enqueued + drop_full(queue)
- *   enqueued = written + drop_backpressure + drop_errors + drop_undelivered
+ *   enqueued = written + skipped + drop_backpressure + drop_errors + drop_undelivered
+ * (skipped: events a sink has nothing to write for, not a loss: the pcap
+ * sink passes over flow records, which carry no frame)
  * (kafka counts its own full local queue in drop_full too, and in written
  * only what a delivery report confirmed).
  */

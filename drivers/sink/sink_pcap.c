@@ -7,6 +7,8 @@
  * Packet Block whose comment names the rule and the interface:
  * "sid=N rev=R iface=X". A packet that matched two rules is written twice,
  * once per alert, so packets = alerts and each block says why it is there.
+ * Flow records (event_type flow) have no frame: they are counted skipped
+ * and written nowhere.
  *
  * libpcap writes only classic pcap, which has no per-packet comment, so
  * the blocks are written here (pcapng, draft-ietf-opsawg-pcapng): one
@@ -325,6 +327,13 @@ pcap_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_t
 	for (i = 0; i < n; i++) {
 		const struct weir_frame *f = frame != NULL ? &frame[i] : &none;
 
+		/* A flow record has no frame and is no flagged packet:
+		 * nothing to write, and nothing lost. */
+		if (ev[i].kind == WEIR_EV_FLOW) {
+			s->st.skipped++;
+			accepted++;
+			continue;
+		}
 		if (p->fd < 0) {
 			/* A rotation failed: try again, but do not spin. */
 			if (pcap_open_next(s, p) < 0) {

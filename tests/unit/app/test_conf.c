@@ -130,6 +130,9 @@ test_defaults_match_spec(void)
 	CU_ASSERT_EQUAL(c.events_ring_size, 8192);
 	CU_ASSERT_EQUAL(c.events_payload_bytes, 256);
 	CU_ASSERT_STRING_EQUAL(c.output_jsonl, "-");
+	CU_ASSERT(!c.outputs_flow_records);
+	CU_ASSERT(c.outputs_community_id); /* on, unlike Suricata: joining logs is the point */
+	CU_ASSERT_EQUAL(c.outputs_community_id_seed, 0);
 	CU_ASSERT_EQUAL(c.eal_args.n, 0);
 	CU_ASSERT_STRING_EQUAL(c.log_level, "notice");
 	weir_conf_free(&c);
@@ -142,8 +145,10 @@ test_key_table_is_consistent(void)
 	unsigned int n, i, j, families = 0;
 
 	keys = weir_conf_keys(&n);
-	/* incl. ctl.* (5), metrics.listen, rules.* (3) and vars.* (2) */
-	CU_ASSERT_EQUAL(n, 78);
+	/* incl. ctl.* (5), metrics.listen, rules.* (3), vars.* (2),
+	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
+	 * flow-timeouts.* (24), stream.midstream and vlan.use-for-tracking */
+	CU_ASSERT_EQUAL(n, 81);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

@@ -69,7 +69,7 @@ fixture_init(struct outputs_fixture *f, ...)
 	va_end(ap);
 	weir_diags_free(&ds);
 	CU_ASSERT_FATAL(weir_emitter_init(&f->em) == 0);
-	f->em.host = "test-host";
+	f->em.fmt.host = "test-host";
 	snprintf(f->port.name, sizeof(f->port.name), "p0");
 	f->port.l2 = WEIR_L2_ETH;
 	f->ports[0] = &f->port;

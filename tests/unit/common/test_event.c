@@ -55,19 +55,23 @@ fill_event(struct weir_event *ev)
 }
 
 /*
- * Format, check the framing (exactly one '\n', at the end; NUL after it)
- * and parse with jansson. Returns the root object (caller decrefs) and the
- * text in @p buf, or NULL after a failed assertion.
+ * Format (an alert with @p rule, a flow record when @p rule is NULL),
+ * check the framing (exactly one '\n', at the end; NUL after it) and parse
+ * with jansson. Returns the root object (caller decrefs) and the text in
+ * @p buf, or NULL after a failed assertion.
  */
 static json_t *
-format_parse(const struct weir_event *ev, const struct weir_event_rule *rule, const char *iface,
-	     char *buf, size_t len)
+format_parse_fmt(const struct weir_event *ev, const struct weir_event_rule *rule, const char *iface,
+		 const struct weir_event_fmt *fmt, char *buf, size_t len)
 {
 	json_error_t err;
 	json_t *root;
 	int n;
 
-	n = weir_event_format_json(ev, rule, iface, NULL, buf, len);
+	if (rule != NULL)
+		n = weir_event_format_json(ev, rule, iface, fmt, buf, len);
+	else
+		n = weir_event_format_flow_json(ev, iface, fmt, buf, len);
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT((size_t)n < len);
 	CU_ASSERT(buf[n] == '\0');
@@ -85,6 +89,13 @@ format_parse(const struct weir_event *ev, const struct weir_event_rule *rule, co
 	CU_ASSERT_FATAL(root != NULL);
 	CU_ASSERT_FATAL(json_is_object(root));
 	return root;
+}
+
+static json_t *
+format_parse(const struct weir_event *ev, const struct weir_event_rule *rule, const char *iface,
+	     char *buf, size_t len)
+{
+	return format_parse_fmt(ev, rule, iface, NULL, buf, len);
 }
 
 static const char *
@@ -115,7 +126,9 @@ test_host_and_seq(void)
 
 	fill_event(&ev);
 	ev.seq = UINT64_MAX / 2;
-	n = weir_event_format_json(&ev, &g_rule, "eth0", "sensor-\"7\"", buf, sizeof(buf));
+	n = weir_event_format_json(&ev, &g_rule, "eth0",
+				   &(struct weir_event_fmt){.host = "sensor-\"7\""}, buf,
+				   sizeof(buf));
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT(strstr(buf, ",\"weir\":{\"rule_index\":42,\"match_end\":9,"
 			      "\"host\":\"sensor-\\\"7\\\"\",\"worker\":2,"
@@ -134,7 +147,7 @@ test_golden_line(void)
 		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
 		"\"flow_id\":1234567890123456789,\"in_iface\":\"eth0\","
 		"\"event_type\":\"alert\",\"src_ip\":\"192.0.2.1\",\"src_port\":49152,"
-		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"proto\":\"TCP\","
+		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
 		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
 		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
 		"\"severity\":3},\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
@@ -157,8 +170,8 @@ static void
 test_key_order(void)
 {
 	static const char *const top[] = {
-		"timestamp", "flow_id",	  "in_iface", "event_type", "vlan",    "src_ip", "src_port",
-		"dest_ip",   "dest_port", "proto",    "alert",	    "payload", "weir",
+		"timestamp", "flow_id",	  "in_iface", "event_type", "vlan",  "src_ip",	"src_port",
+		"dest_ip",   "dest_port", "ip_v",     "proto",	    "alert", "payload", "weir",
 	};
 	static const char *const alert[] = {
 		"action", "gid", "signature_id", "rev", "signature", "category", "severity",
@@ -669,12 +682,16 @@ test_json_max_bound_worst_case(void)
 	static const size_t sig_lens[] = {0, 1, 100, 1000, 5000};
 	struct weir_event_rule rule = g_rule;
 	char *buf, *sig, *cat, *act, iface[200];
+	struct weir_event_fmt fmt = {.host = iface, .community_id = true};
 	struct weir_event ev;
 	size_t i, text, max;
 	json_t *root;
 	int n;
 
 	memset(&ev, 0xff, sizeof(ev));
+	ev.direction = WEIR_EV_DIR_TOCLIENT; /* with its flow object */
+	ev.flow_state = WEIR_EV_FLOW_ESTABLISHED;
+	ev.flow_reason = WEIR_EV_FLOW_TCP_REUSE;
 	ev.n_vlan = 2;
 	ev.ip_version = 6;
 	ev.proto = 6;
@@ -702,9 +719,14 @@ test_json_max_bound_worst_case(void)
 		max = weir_event_json_max(text);
 		buf = malloc(max);
 		CU_ASSERT_FATAL(buf != NULL);
-		n = weir_event_format_json(&ev, &rule, iface, iface, buf, max);
+		n = weir_event_format_json(&ev, &rule, iface, &fmt, buf, max);
 		CU_ASSERT(n > 0 && (size_t)n < max);
-		json_decref(format_parse(&ev, &rule, iface, buf, max));
+		CU_ASSERT(strstr(buf, "\"flow\":{") != NULL);
+		CU_ASSERT(strstr(buf, "\"community_id\":") != NULL);
+		json_decref(format_parse_fmt(&ev, &rule, iface, &fmt, buf, max));
+		/* a flow record of the same event fits the same bound */
+		n = weir_event_format_flow_json(&ev, iface, &fmt, buf, weir_event_json_max(0));
+		CU_ASSERT(n > 0 && (size_t)n < weir_event_json_max(0));
 		rule.signature = sig;
 		root = format_parse(&ev, &rule, iface, buf, max);
 		CU_ASSERT(strlen(jstr(json_object_get(root, "alert"), "signature")) == sig_lens[i]);
@@ -713,6 +735,440 @@ test_json_max_bound_worst_case(void)
 		free(sig);
 		free(cat);
 		free(act);
+	}
+}
+
+/* ---- events with a flow, flow records ---------------------------------- */
+
+static const struct weir_event_fmt g_fmt_cid = {.community_id = true};
+
+/* fill_event's packet as part of its flow: 3 packets and 300 bytes to the
+ * server, 2 and 1200 back, started 55 s before it. */
+static void
+fill_flow(struct weir_event *ev, enum weir_event_dir dir)
+{
+	fill_event(ev);
+	ev->direction = (uint8_t)dir;
+	ev->flow_start_ns = 1795532590000180000ull; /* 2026-11-24T15:03:10.000180 */
+	ev->flow_pkts[0] = 3;
+	ev->flow_pkts[1] = 2;
+	ev->flow_bytes[0] = 300;
+	ev->flow_bytes[1] = 1200;
+	if (dir == WEIR_EV_DIR_TOCLIENT) { /* the server's answer */
+		memcpy(ev->src, (const uint8_t[]){198, 51, 100, 20}, 4);
+		memcpy(ev->dst, (const uint8_t[]){192, 0, 2, 1}, 4);
+		ev->sport = 80;
+		ev->dport = 49152;
+	}
+}
+
+/* Keys of @p obj, in order, against the NULL-terminated @p want. */
+static void
+check_keys(json_t *obj, const char *const *want)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	CU_ASSERT_FATAL(json_is_object(obj));
+	json_object_foreach(obj, key, v)
+	{
+		CU_ASSERT_FATAL(want[i] != NULL);
+		if (strcmp(key, want[i]) != 0)
+			fprintf(stderr, "key %zu: got %s, want %s\n", i, key, want[i]);
+		CU_ASSERT_STRING_EQUAL(key, want[i]);
+		i++;
+	}
+	CU_ASSERT(want[i] == NULL);
+}
+
+/* Suricata 8's alert with a flow (output-json-alert.c): community_id in
+ * the header, direction and flow{} after alert{}, the flow's tuple from
+ * its client whichever way the packet went. Built by hand; the community
+ * id is the spec's algorithm run independently (Python hashlib). */
+static void
+test_alert_flow_to_server_golden(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"flow_id\":1234567890123456789,\"in_iface\":\"eth0\","
+		"\"event_type\":\"alert\",\"src_ip\":\"192.0.2.1\",\"src_port\":49152,"
+		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
+		"\"community_id\":\"1:9zYdWumU7dFmP78rrKWcQQRsfPs=\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
+		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
+		"\"severity\":3},\"direction\":\"to_server\",\"flow\":{\"pkts_toserver\":3,"
+		"\"pkts_toclient\":2,\"bytes_toserver\":300,\"bytes_toclient\":1200,"
+		"\"start\":\"2026-11-24T15:03:10.000180+0000\",\"src_ip\":\"192.0.2.1\","
+		"\"dest_ip\":\"198.51.100.20\",\"src_port\":49152,\"dest_port\":80},"
+		"\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
+		"\"payload_len\":3,\"payload_truncated\":false,"
+		"\"ts_ns\":1795532645123456789}}\n";
+	static const char *const top[] = {
+		"timestamp", "flow_id",	  "in_iface", "event_type", "src_ip",	    "src_port",
+		"dest_ip",   "dest_port", "ip_v",     "proto",	    "community_id", "alert",
+		"direction", "flow",	  "payload",  "weir",	    NULL,
+	};
+	static const char *const flow[] = {
+		"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "start",
+		"src_ip",	 "dest_ip",	  "src_port",	    "dest_port",      NULL,
+	};
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_flow(&ev, WEIR_EV_DIR_TOSERVER);
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	check_keys(root, top);
+	check_keys(json_object_get(root, "flow"), flow);
+	json_decref(root);
+	/* seeded */
+	weir_event_format_json(
+		&ev, &g_rule, "eth0",
+		&(struct weir_event_fmt){.community_id = true, .community_id_seed = 7}, buf,
+		sizeof(buf));
+	CU_ASSERT(strstr(buf, "\"community_id\":\"1:DInTxx1Dl8mpvos9FJ1UAK/s/NE=\"") != NULL);
+	/* community id off: the rest unchanged */
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT(json_object_get(root, "community_id") == NULL);
+	CU_ASSERT_STRING_EQUAL(jstr(root, "direction"), "to_server");
+	json_decref(root);
+}
+
+/* The server's answer: the packet's tuple reversed at the top, the flow's
+ * (client first) in flow{}, and the same community_id. */
+static void
+test_alert_flow_to_client_golden(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"flow_id\":1234567890123456789,\"in_iface\":\"eth0\","
+		"\"event_type\":\"alert\",\"src_ip\":\"198.51.100.20\",\"src_port\":80,"
+		"\"dest_ip\":\"192.0.2.1\",\"dest_port\":49152,\"ip_v\":4,\"proto\":\"TCP\","
+		"\"community_id\":\"1:9zYdWumU7dFmP78rrKWcQQRsfPs=\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
+		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
+		"\"severity\":3},\"direction\":\"to_client\",\"flow\":{\"pkts_toserver\":3,"
+		"\"pkts_toclient\":2,\"bytes_toserver\":300,\"bytes_toclient\":1200,"
+		"\"start\":\"2026-11-24T15:03:10.000180+0000\",\"src_ip\":\"192.0.2.1\","
+		"\"dest_ip\":\"198.51.100.20\",\"src_port\":49152,\"dest_port\":80},"
+		"\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
+		"\"payload_len\":3,\"payload_truncated\":false,"
+		"\"ts_ns\":1795532645123456789}}\n";
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_flow(&ev, WEIR_EV_DIR_TOCLIENT);
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	json_decref(root);
+	/* a source port of 0: Suricata leaves the flow's ports out */
+	ev.sport = 0;
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT(json_object_get(json_object_get(root, "flow"), "src_port") == NULL);
+	CU_ASSERT(json_object_get(json_object_get(root, "flow"), "dest_port") == NULL);
+	CU_ASSERT(jint(root, "src_port") == 0);
+	json_decref(root);
+}
+
+/* No flow (flow_id 0): Suricata writes no flow_id, community_id,
+ * direction or flow{}; a flow_id without a direction names the flow but
+ * has no counters to show. */
+static void
+test_alert_without_flow(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\",\"in_iface\":\"eth0\","
+		"\"event_type\":\"alert\",\"src_ip\":\"192.0.2.1\",\"src_port\":49152,"
+		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
+		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
+		"\"severity\":3},\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
+		"\"payload_len\":3,\"payload_truncated\":false,"
+		"\"ts_ns\":1795532645123456789}}\n";
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_flow(&ev, WEIR_EV_DIR_TOSERVER);
+	ev.flow_id = 0;
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	json_decref(root);
+
+	fill_event(&ev); /* flow_id set, direction none */
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT(jint(root, "flow_id") == 1234567890123456789ll);
+	CU_ASSERT_STRING_EQUAL(jstr(root, "community_id"), "1:9zYdWumU7dFmP78rrKWcQQRsfPs=");
+	CU_ASSERT(json_object_get(root, "direction") == NULL);
+	CU_ASSERT(json_object_get(root, "flow") == NULL);
+	json_decref(root);
+	/* and a flow record needs a flow */
+	ev.flow_id = 0;
+	CU_ASSERT(weir_event_format_flow_json(&ev, "eth0", NULL, buf, sizeof(buf)) == -EINVAL);
+}
+
+/* ICMP: icmp_type and icmp_code after proto, no ports, and a community id
+ * of type and code in which an echo reply pairs with its request (the
+ * spec's baseline value for 192.168.0.89 -> 192.168.0.1 echo). */
+static void
+test_icmp_community_id(void)
+{
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_flow(&ev, WEIR_EV_DIR_TOSERVER);
+	ev.proto = 1;
+	ev.sport = ev.dport = 0;
+	memcpy(ev.src, (const uint8_t[]){192, 168, 0, 89}, 4);
+	memcpy(ev.dst, (const uint8_t[]){192, 168, 0, 1}, 4);
+	ev.icmp_type = 8;
+	ev.icmp_code = 0;
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT(strstr(buf, ",\"dest_ip\":\"192.168.0.1\",\"ip_v\":4,\"proto\":\"ICMP\","
+			      "\"icmp_type\":8,\"icmp_code\":0,"
+			      "\"community_id\":\"1:X0snYXpgwiv9TZtqg64sgzUn6Dk=\",") != NULL);
+	CU_ASSERT(json_object_get(root, "src_port") == NULL);
+	CU_ASSERT(json_object_get(json_object_get(root, "flow"), "src_port") == NULL);
+	json_decref(root);
+	/* the reply */
+	memcpy(ev.src, (const uint8_t[]){192, 168, 0, 1}, 4);
+	memcpy(ev.dst, (const uint8_t[]){192, 168, 0, 89}, 4);
+	ev.icmp_type = 0;
+	ev.direction = WEIR_EV_DIR_TOCLIENT;
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(jstr(root, "community_id"), "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+	CU_ASSERT(jint(root, "icmp_type") == 0);
+	CU_ASSERT_STRING_EQUAL(jstr(json_object_get(root, "flow"), "src_ip"), "192.168.0.89");
+	json_decref(root);
+	/* ICMPv6 echo: IPv6-ICMP, type and code, no ports */
+	memset(ev.src, 0, 16);
+	memset(ev.dst, 0, 16);
+	memcpy(ev.src, (const uint8_t[]){0x20, 0x01, 0x0d, 0xb8}, 4);
+	memcpy(ev.dst, (const uint8_t[]){0x20, 0x01, 0x0d, 0xb8}, 4);
+	ev.src[15] = 1;
+	ev.dst[15] = 2;
+	ev.ip_version = 6;
+	ev.proto = 58;
+	ev.icmp_type = 128;
+	ev.direction = WEIR_EV_DIR_TOSERVER;
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT(strstr(buf,
+			 "\"ip_v\":6,\"proto\":\"IPv6-ICMP\",\"icmp_type\":128,"
+			 "\"icmp_code\":0,\"community_id\":\"1:u2vMS3HiWth2lIMKHB1fjELshpQ=\",") !=
+		  NULL);
+	json_decref(root);
+}
+
+/* A flow record as output-json-flow.c writes it, by hand. */
+static void
+test_flow_record_golden(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"flow_id\":1234567890123456789,\"in_iface\":\"eth0\","
+		"\"event_type\":\"flow\",\"vlan\":[10],\"src_ip\":\"192.0.2.1\",\"src_port\":49152,"
+		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
+		"\"flow\":{\"pkts_toserver\":3,\"pkts_toclient\":2,\"bytes_toserver\":300,"
+		"\"bytes_toclient\":1200,\"start\":\"2026-11-24T15:03:10.000180+0000\","
+		"\"end\":\"2026-11-24T15:04:05.123456+0000\",\"age\":55,\"state\":\"closed\","
+		"\"reason\":\"timeout\",\"alerted\":true},"
+		"\"community_id\":\"1:9zYdWumU7dFmP78rrKWcQQRsfPs=\","
+		"\"weir\":{\"host\":\"s1\",\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,"
+		"\"ts_ns\":1795532645123456789}}\n";
+	static const char *const top[] = {
+		"timestamp", "flow_id",	 "in_iface",	 "event_type", "vlan",
+		"src_ip",    "src_port", "dest_ip",	 "dest_port",  "ip_v",
+		"proto",     "flow",	 "community_id", "weir",       NULL,
+	};
+	static const char *const flow[] = {
+		"pkts_toserver",
+		"pkts_toclient",
+		"bytes_toserver",
+		"bytes_toclient",
+		"start",
+		"end",
+		"age",
+		"state",
+		"reason",
+		"alerted",
+		NULL,
+	};
+	static const char *const weir[] = {"host", "worker", "seq", "port", "queue", "ts_ns", NULL};
+	struct weir_event_fmt fmt = {.host = "s1", .community_id = true};
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_flow(&ev, WEIR_EV_DIR_NONE);
+	ev.kind = WEIR_EV_FLOW;
+	ev.n_vlan = 1;
+	ev.vlan[0] = 10;
+	ev.flow_state = WEIR_EV_FLOW_CLOSED;
+	ev.flow_reason = WEIR_EV_FLOW_TIMEOUT;
+	ev.flow_alerted = 1;
+	root = format_parse_fmt(&ev, NULL, "eth0", &fmt, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	check_keys(root, top);
+	check_keys(json_object_get(root, "flow"), flow);
+	check_keys(json_object_get(root, "weir"), weir);
+	json_decref(root);
+}
+
+/* Every state and reason by name, alerted false, and what is refused. */
+static void
+test_flow_record_states_reasons(void)
+{
+	static const char *const states[] = {"new", "established", "closed"};
+	static const char *const reasons[] = {"timeout", "forced", "shutdown", "tcp_reuse"};
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root, *flow;
+	unsigned int i, j;
+
+	fill_flow(&ev, WEIR_EV_DIR_NONE);
+	ev.kind = WEIR_EV_FLOW;
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 4; j++) {
+			ev.flow_state = (uint8_t)i;
+			ev.flow_reason = (uint8_t)j;
+			root = format_parse(&ev, NULL, "eth0", buf, sizeof(buf));
+			flow = json_object_get(root, "flow");
+			CU_ASSERT_STRING_EQUAL(jstr(flow, "state"), states[i]);
+			CU_ASSERT_STRING_EQUAL(jstr(flow, "reason"), reasons[j]);
+			CU_ASSERT(json_is_false(json_object_get(flow, "alerted")));
+			CU_ASSERT(json_object_get(root, "community_id") == NULL); /* off */
+			CU_ASSERT(json_object_get(root, "direction") == NULL);
+			CU_ASSERT(json_object_get(json_object_get(root, "weir"), "host") == NULL);
+			json_decref(root);
+		}
+	}
+	ev.flow_state = 3;
+	CU_ASSERT(weir_event_format_flow_json(&ev, "eth0", NULL, buf, sizeof(buf)) == -EINVAL);
+	CU_ASSERT(buf[0] == '\0');
+	ev.flow_state = 0;
+	ev.flow_reason = 4;
+	CU_ASSERT(weir_event_format_flow_json(&ev, "eth0", NULL, buf, sizeof(buf)) == -EINVAL);
+	ev.flow_reason = 0;
+	ev.ip_version = 5;
+	CU_ASSERT(weir_event_format_flow_json(&ev, "eth0", NULL, buf, sizeof(buf)) == -EINVAL);
+	ev.ip_version = 4;
+	CU_ASSERT(weir_event_format_flow_json(&ev, "eth0", NULL, buf, 100) == -ENOSPC);
+	CU_ASSERT(weir_event_format_flow_json(&ev, "eth0", NULL, buf, 0) == -ENOSPC);
+}
+
+/* age is end's whole seconds minus start's (Suricata: lastts.tv_sec -
+ * startts.tv_sec), not the rounded difference; a start after the end
+ * (a clock step) gives 0, not a huge number. */
+static void
+test_flow_record_age(void)
+{
+	static const struct {
+		uint64_t start, end, age;
+	} cases[] = {
+		{1795532644900000000ull, 1795532645100000000ull, 1}, /* 0.2 s apart */
+		{1795532645000000000ull, 1795532645999999999ull, 0}, /* 0.99 s apart */
+		{1795532645123456789ull, 1795532645123456789ull, 0}, /* one packet */
+		{1795532590000180000ull, 1795532645123456789ull, 55},
+		{1795532000000000000ull, 1795535600000000000ull, 3600},
+		{1795532646000000000ull, 1795532645000000000ull, 0}, /* start after end */
+	};
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+	size_t i;
+
+	fill_flow(&ev, WEIR_EV_DIR_NONE);
+	ev.kind = WEIR_EV_FLOW;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ev.flow_start_ns = cases[i].start;
+		ev.ts_ns = cases[i].end;
+		root = format_parse(&ev, NULL, "eth0", buf, sizeof(buf));
+		CU_ASSERT(jint(json_object_get(root, "flow"), "age") == (json_int_t)cases[i].age);
+		json_decref(root);
+	}
+}
+
+/* IPv6: RFC 5952 addresses, ip_v 6, the flow's ports; UDP by hand. */
+static void
+test_flow_record_ipv6_golden(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"flow_id\":281474976710657,\"in_iface\":\"net_pcap0\","
+		"\"event_type\":\"flow\",\"src_ip\":\"2001:db8::1\",\"src_port\":40000,"
+		"\"dest_ip\":\"2001:db8::2\",\"dest_port\":53,\"ip_v\":6,\"proto\":\"UDP\","
+		"\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":0,\"bytes_toserver\":90,"
+		"\"bytes_toclient\":0,\"start\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"end\":\"2026-11-24T15:04:05.123456+0000\",\"age\":0,\"state\":\"new\","
+		"\"reason\":\"shutdown\",\"alerted\":false},"
+		"\"community_id\":\"1:eO0ltZ3MqOvc7QA+zuku3dNgCuE=\","
+		"\"weir\":{\"worker\":1,\"seq\":0,\"port\":0,\"queue\":0,"
+		"\"ts_ns\":1795532645123456789}}\n";
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = WEIR_EV_FLOW;
+	ev.ts_ns = ev.flow_start_ns = 1795532645123456789ull;
+	ev.flow_id = (1ull << 48) | 1; /* worker 1, its first flow */
+	ev.worker = 1;
+	ev.ip_version = 6;
+	ev.proto = 17;
+	memcpy(ev.src, (const uint8_t[]){0x20, 0x01, 0x0d, 0xb8}, 4);
+	memcpy(ev.dst, (const uint8_t[]){0x20, 0x01, 0x0d, 0xb8}, 4);
+	ev.src[15] = 1;
+	ev.dst[15] = 2;
+	ev.sport = 40000;
+	ev.dport = 53;
+	ev.flow_pkts[0] = 1;
+	ev.flow_bytes[0] = 90;
+	ev.flow_state = WEIR_EV_FLOW_NEW;
+	ev.flow_reason = WEIR_EV_FLOW_SHUTDOWN;
+	root = format_parse_fmt(&ev, NULL, "net_pcap0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	json_decref(root);
+	/* the same flow as an IPv6 TCP alert */
+	ev.kind = WEIR_EV_ALERT;
+	ev.proto = 6;
+	ev.dport = 443;
+	ev.direction = WEIR_EV_DIR_TOSERVER;
+	root = format_parse_fmt(&ev, &g_rule, "net_pcap0", &g_fmt_cid, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(jstr(root, "community_id"), "1:RYG3Msb11GthNt1OYXJouPzmrvA=");
+	CU_ASSERT_STRING_EQUAL(jstr(json_object_get(root, "flow"), "dest_ip"), "2001:db8::2");
+	CU_ASSERT(jint(root, "ip_v") == 6);
+	json_decref(root);
+}
+
+/* Every buffer shorter than a flow record + NUL gets -ENOSPC (ASan sees
+ * any write past the exact-size buffer). */
+static void
+test_flow_record_enospc_every_short_length(void)
+{
+	struct weir_event_fmt fmt = {.host = "h\x01", .community_id = true};
+	struct weir_event ev;
+	char full[BUF_LEN];
+	size_t len;
+	char *buf;
+	int n;
+
+	fill_flow(&ev, WEIR_EV_DIR_NONE);
+	ev.kind = WEIR_EV_FLOW;
+	n = weir_event_format_flow_json(&ev, "eth\n0", &fmt, full, sizeof(full));
+	CU_ASSERT_FATAL(n > 0);
+	for (len = 1; len <= (size_t)n; len++) {
+		buf = malloc(len);
+		CU_ASSERT_FATAL(buf != NULL);
+		CU_ASSERT(weir_event_format_flow_json(&ev, "eth\n0", &fmt, buf, len) == -ENOSPC);
+		CU_ASSERT(buf[0] == '\0');
+		free(buf);
 	}
 }
 
@@ -786,6 +1242,15 @@ main(void)
 	CU_ADD_TEST(s, test_timestamp_matches_gmtime);
 	CU_ADD_TEST(s, test_enospc_every_short_length);
 	CU_ADD_TEST(s, test_json_max_bound_worst_case);
+	CU_ADD_TEST(s, test_alert_flow_to_server_golden);
+	CU_ADD_TEST(s, test_alert_flow_to_client_golden);
+	CU_ADD_TEST(s, test_alert_without_flow);
+	CU_ADD_TEST(s, test_icmp_community_id);
+	CU_ADD_TEST(s, test_flow_record_golden);
+	CU_ADD_TEST(s, test_flow_record_states_reasons);
+	CU_ADD_TEST(s, test_flow_record_age);
+	CU_ADD_TEST(s, test_flow_record_ipv6_golden);
+	CU_ADD_TEST(s, test_flow_record_enospc_every_short_length);
 	CU_ADD_TEST(s, test_frame_ring_put_wrap_full_release);
 	return weir_ut_run();
 }

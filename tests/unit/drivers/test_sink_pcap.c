@@ -219,6 +219,56 @@ test_bad_conf_refused(void)
 	weir_sink_close(&s); /* safe after a failed open */
 }
 
+/* Flow records have no frame: passed over, counted skipped, not lost; the
+ * alerts around them are written as usual. */
+static void
+test_flow_records_skipped(void)
+{
+	struct weir_event ev[4];
+	struct weir_frame fr[4];
+	struct weir_text t[4] = {{"", 0}};
+	struct weir_sink_stats st;
+	struct weir_sink s;
+	char prefix[128], path[160];
+	unsigned int i;
+
+	snprintf(prefix, sizeof(prefix), "%s/flows", g_dir);
+	CU_ASSERT_FATAL(open_pcap(&s, prefix, 1544, 0) == 0);
+	for (i = 0; i < 4; i++)
+		fill(&ev[i], &fr[i], g_frame_bytes[i], i, 100);
+	ev[1].kind = WEIR_EV_FLOW;
+	ev[3].kind = WEIR_EV_FLOW;
+	fr[1].data = NULL;
+	fr[1].len = 0;
+	fr[3].data = NULL;
+	fr[3].len = 0;
+	CU_ASSERT(weir_sink_write(&s, ev, t, fr, 4) == 4);
+	CU_ASSERT(weir_sink_flush(&s) == 0);
+	weir_sink_stats(&s, &st);
+	CU_ASSERT(st.written == 2);
+	CU_ASSERT(st.skipped == 2);
+	CU_ASSERT(st.drop_errors == 0 && st.drop_full == 0 && st.drop_backpressure == 0);
+	weir_sink_close(&s);
+	snprintf(path, sizeof(path), "%s.000000.pcapng", prefix);
+	{
+		char errbuf[PCAP_ERRBUF_SIZE];
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		pcap_t *p = pcap_open_offline_with_tstamp_precision(
+			path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+
+		CU_ASSERT_FATAL(p != NULL);
+		for (i = 0; i < 4; i += 2) { /* the alerts, 0 and 2 */
+			CU_ASSERT_FATAL(pcap_next_ex(p, &h, &data) == 1);
+			CU_ASSERT((uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec ==
+				  ev[i].ts_ns);
+			CU_ASSERT(memcmp(data, g_frame_bytes[i], h->caplen) == 0);
+		}
+		CU_ASSERT(pcap_next_ex(p, &h, &data) == PCAP_ERROR_BREAK);
+		pcap_close(p);
+	}
+}
+
 int
 main(void)
 {
@@ -231,5 +281,6 @@ main(void)
 	CU_ADD_TEST(su, test_snaplen_cuts_frames);
 	CU_ADD_TEST(su, test_rotation_and_no_overwrite);
 	CU_ADD_TEST(su, test_bad_conf_refused);
+	CU_ADD_TEST(su, test_flow_records_skipped);
 	return weir_ut_run();
 }
