@@ -11,6 +11,9 @@ MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
 SPECS="content pcre proto header pass_threshold fraud"
+# Specs written ahead of what they need: flow needs the worker to fill
+# weir_scan_pkt.flow and .vars from its flow table (not wired yet).
+PENDING="flow"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -59,7 +62,7 @@ test_every_spec_runs() {
 	local f name
 	for f in "$GOLDEN"/*.spec; do
 		name=$(basename "$f" .spec)
-		case " $SPECS " in
+		case " $SPECS $PENDING " in
 		*" $name "*) ;;
 		*) fail "$f is not in SPECS of $(basename "$0")" ;;
 		esac
