@@ -154,10 +154,10 @@ test_flow_options(void)
 		"alert tcp any any -> any any (content:\"x\"; flow:to_server,established; sid:7;)",
 		"alert tcp any any -> any any (content:\"x\"; flow:only_frag; sid:8;)",
 		"alert tcp any any -> any any (content:\"x\"; flow:no_frag; sid:9;)",
-		"alert tcp any any -> any any (content:\"x\"; flow:not_established,stateless; "
-		"sid:10;)",
-		"alert tcp any any -> any any (content:\"x\"; flow:from_server,established,"
-		"no_stream; sid:11;)",
+		("alert tcp any any -> any any (content:\"x\"; flow:not_established,stateless; "
+		 "sid:10;)"),
+		("alert tcp any any -> any any (content:\"x\"; flow:from_server,established,"
+		 "no_stream; sid:11;)"),
 		"alert tcp any any -> any any (flow:to_client,not_established; sid:12;)",
 	};
 	struct weir_ruleset *rs = build(r, N(r));
@@ -189,8 +189,8 @@ test_flow_direction_and_bidir(void)
 		"alert tcp 10.0.0.2 80 <> 10.0.0.1 any (content:\"x\"; flow:to_server; sid:1;)",
 		"alert tcp 10.0.0.2 80 -> 10.0.0.1 any (content:\"x\"; flow:to_server; sid:2;)",
 		"alert tcp 10.0.0.1 any -> 10.0.0.2 80 (content:\"x\"; flow:to_client; sid:3;)",
-		"alert tcp 10.0.0.2 80 <> 10.0.0.1 any (content:\"x\"; flow:established,to_client;"
-		" sid:4;)",
+		("alert tcp 10.0.0.2 80 <> 10.0.0.1 any (content:\"x\"; flow:established,to_client;"
+		 " sid:4;)"),
 	};
 	struct weir_ruleset *rs = build(r, N(r));
 
@@ -211,8 +211,8 @@ test_flowbits_set_then_isset_same_packet(void)
 {
 	static const char *const r[] = {
 		"alert tcp any any -> any any (content:\"login\"; flowbits:isset,logged; sid:20;)",
-		"alert tcp any any -> any any (content:\"login\"; flowbits:set,logged; "
-		"flowbits:noalert; sid:21;)",
+		("alert tcp any any -> any any (content:\"login\"; flowbits:set,logged; "
+		 "flowbits:noalert; sid:21;)"),
 		"alert tcp any any -> any any (content:\"next\"; flowbits:isset,logged; sid:22;)",
 	};
 	struct weir_ruleset *rs = build(r, N(r));
@@ -235,23 +235,23 @@ static void
 test_flowbits_isnotset_unset_toggle(void)
 {
 	static const char *const r[] = {
-		"alert tcp any any -> any any (content:\"a\"; flowbits:isnotset,seen; "
-		"flowbits:set,seen; sid:30;)",
+		("alert tcp any any -> any any (content:\"a\"; flowbits:isnotset,seen; "
+		 "flowbits:set,seen; sid:30;)"),
 		"alert tcp any any -> any any (content:\"t\"; flowbits:isset,tg; sid:41;)",
-		"alert tcp any any -> any any (content:\"t\"; flowbits:toggle,tg; noalert; "
-		"sid:40;)",
-		"alert tcp any any -> any any (content:\"u\"; flowbits:isset,seen; "
-		"flowbits:unset,seen; sid:42;)",
+		("alert tcp any any -> any any (content:\"t\"; flowbits:toggle,tg; noalert; "
+		 "sid:40;)"),
+		("alert tcp any any -> any any (content:\"u\"; flowbits:isset,seen; "
+		 "flowbits:unset,seen; sid:42;)"),
 		/* its action must not apply: flow:to_client does not hold */
-		"alert tcp any any -> any any (content:\"w\"; flow:to_client; flowbits:set,w; "
-		"sid:43;)",
+		("alert tcp any any -> any any (content:\"w\"; flow:to_client; flowbits:set,w; "
+		 "sid:43;)"),
 		"alert tcp any any -> any any (content:\"w\"; flowbits:isset,w; sid:44;)",
 		/* nor this one's: its own isset fails */
-		"alert tcp any any -> any any (content:\"v\"; flowbits:isset,never; "
-		"flowbits:set,vv; sid:45;)",
+		("alert tcp any any -> any any (content:\"v\"; flowbits:isset,never; "
+		 "flowbits:set,vv; sid:45;)"),
 		"alert tcp any any -> any any (content:\"v\"; flowbits:isset,vv; sid:46;)",
-		"alert tcp any any -> any any (content:\"zzz\"; flowbits:set,never; noalert; "
-		"sid:47;)",
+		("alert tcp any any -> any any (content:\"zzz\"; flowbits:set,never; noalert; "
+		 "sid:47;)"),
 	};
 	struct weir_ruleset *rs = build(r, N(r));
 	struct weir_flowvars v = {0};
@@ -307,8 +307,8 @@ test_flowint(void)
 		"alert tcp any any -> any any (content:\"k\"; flowint:cnt,>=,lim; sid:63;)",
 		"alert tcp any any -> any any (content:\"z\"; flowint:zz,isset; sid:65;)",
 		"alert tcp any any -> any any (content:\"z\"; flowint:zz,-,1; noalert; sid:64;)",
-		"alert tcp any any -> any any (content:\"n\"; flowint:zz,notset; flowint:cnt,==,4;"
-		" sid:66;)",
+		("alert tcp any any -> any any (content:\"n\"; flowint:zz,notset; flowint:cnt,==,4;"
+		 " sid:66;)"),
 	};
 	struct weir_ruleset *rs = build(r, N(r));
 	struct weir_flowvars v = {0};
@@ -340,8 +340,8 @@ test_flowbits_pass(void)
 	static const char *const r[] = {
 		"alert tcp any any -> any any (content:\"p\"; sid:80;)",
 		"pass tcp any any -> any any (content:\"p\"; flowbits:isset,ok; sid:81;)",
-		"alert tcp any any -> any any (content:\"good\"; flowbits:set,ok; noalert; "
-		"sid:82;)",
+		("alert tcp any any -> any any (content:\"good\"; flowbits:set,ok; noalert; "
+		 "sid:82;)"),
 	};
 	struct weir_ruleset *rs = build(r, N(r));
 	struct weir_flowvars v = {0};
@@ -422,8 +422,8 @@ test_flowbits_checked_not_set_warning(void)
 		"alert tcp any any -> any any (content:\"a\"; flowbits:isset,fine; sid:2;)",
 		"alert tcp any any -> any any (content:\"a\"; flowbits:isset,nobody|fine; sid:3;)",
 		"alert tcp any any -> any any (content:\"a\"; flowbits:isset,nobody; sid:4;)",
-		"alert tcp any any -> any any (content:\"a\"; flowbits:isnotset,unset_only; "
-		"sid:5;)",
+		("alert tcp any any -> any any (content:\"a\"; flowbits:isnotset,unset_only; "
+		 "sid:5;)"),
 	};
 	struct weir_ruleset *rs = build(r, N(r));
 	char *out = NULL;
