@@ -159,6 +159,10 @@ enum weir_pclass {
 #define WEIR_RT_HEADER 0x2u /* addresses/ports/dsize to check on a match */
 #define WEIR_RT_THRESH 0x4u /* threshold or detection_filter */
 #define WEIR_RT_PASS   0x8u /* action pass */
+#define WEIR_RT_FVAR                                                                               \
+	0x10u		      /* flowbits/flowint: checked and applied in                          \
+				 Suricata's signature order after the scan */
+#define WEIR_RT_NOALERT 0x20u /* flowbits:noalert: matches, never alerts */
 
 struct weir_suri_rule;
 struct weir_suri_rule_list;
@@ -175,6 +179,9 @@ struct weir_rt_rule {
 	uint8_t protos;			 /* bit (1 << WEIR_PCLASS_*) per class it applies to */
 	uint8_t flags;			 /* WEIR_RT_* */
 	uint16_t group;			 /* index of the group (database) holding it */
+	uint8_t flow_mask, flow_want;	 /* flow: the rule applies when
+					    (weir_scan_pkt.flow & flow_mask) ==
+					    flow_want; 0, 0 without flow: */
 	const struct weir_suri_rule *sr; /* header, dsize, thresholds; NULL for
 					the signature format */
 	struct weir_sprog *prog;	 /* confirm step; NULL when exact */
@@ -230,6 +237,9 @@ struct weir_ruleset {
 	unsigned int n_cache_rebuilt; /* groups whose cache entry was refused */
 	unsigned int n_skipped;	      /* rules skipped (skip_invalid) */
 	uint64_t generation;	      /* set by whoever publishes it */
+	char **warnings;	      /* "file:line: ..." about the set, not errors
+					 (a flowbit checked but never set) */
+	unsigned int n_warnings;
 	/* owned storage: the parsed lists the run-time rules point into */
 	struct weir_sig_rule_list *own_sig;
 	struct weir_suri_rule_list *own_suri;
@@ -292,6 +302,10 @@ enum weir_scan_flow {
 	WEIR_SCAN_FLOW_TOSERVER = 1u << 1,    /* from the flow's client */
 	WEIR_SCAN_FLOW_TOCLIENT = 1u << 2,    /* from the flow's server */
 	WEIR_SCAN_FLOW_ESTABLISHED = 1u << 3, /* Suricata's FLOW_PKT_ESTABLISHED */
+	/* a packet rebuilt from IP fragments (Suricata's PKT_REBUILT_FRAGMENT,
+	 * for flow:only_frag/no_frag): weir does not reassemble fragments,
+	 * so nothing sets it today */
+	WEIR_SCAN_FLOW_REBUILT_FRAG = 1u << 4,
 };
 
 /* Per-flow rule variables (flowbits, flowint): the flow table keeps one
@@ -377,7 +391,9 @@ unsigned int weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bo
 void weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out);
 
 /** Print "note: ..." lines to @p out about the build that are not rule
- *  errors (a cache entry found corrupt or stale and rebuilt).
+ *  errors (a cache entry found corrupt or stale and rebuilt), and
+ *  "warning: file:line: ..." lines about the rules (a flowbit checked but
+ *  set by no rule, as Suricata warns at load).
  *  Thread: control (stdio). */
 void weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out);
 

@@ -89,6 +89,7 @@ struct cbuild {
 	struct weir_diags *diags;
 	unsigned int refused;
 	unsigned int died_in_multi; /* refused by a group compile (skip_invalid) */
+	struct weir_fvnames names;  /* flowbit and flowint names numbered so far */
 };
 
 static void
@@ -384,6 +385,11 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	c = &b->cr[b->n];
 	memset(rt, 0, sizeof(*rt));
 	memset(c, 0, sizeof(*c));
+	rc = weir_compile_flow_names(&b->names, s, b->diags);
+	if (rc < 0) {
+		b->refused++;
+		return 0; /* not added */
+	}
 	weir_compile_dsize_depth(s);
 	rc = weir_hs_plan_build(s, &c->plan, err, sizeof(err), &col);
 	if (rc == -ENOMEM)
@@ -429,7 +435,9 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 				     s->detection_filter.type != WEIR_THRESH_NONE
 			     ? WEIR_RT_THRESH
 			     : 0) |
-		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0);
+		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
+		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0);
+	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
 	rt->category = "";
@@ -929,12 +937,13 @@ out:
 static int
 compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
 {
-	unsigned int k, i, need_thr = 0, need_ctx = 0;
+	unsigned int k, i, need_thr = 0, need_ctx = 0, need_fv = 0;
 	size_t nr = rs->n_rules ? rs->n_rules : 1;
 
 	for (i = 0; i < rs->n_rules; i++) {
 		need_thr |= (rs->rules[i].flags & WEIR_RT_THRESH) != 0;
 		need_ctx |= rs->rules[i].prog != NULL;
+		need_fv |= (rs->rules[i].flags & WEIR_RT_FVAR) != 0;
 	}
 	rs->n_workers = n_workers;
 	rs->w = aligned_alloc(64, ((sizeof(*rs->w) * n_workers + 63) / 64) * 64);
@@ -949,6 +958,8 @@ compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
 		w->match_end = calloc(nr, sizeof(*w->match_end));
 		w->hits = calloc(nr, sizeof(*w->hits));
 		if (!w->seen || !w->matched || !w->match_end || !w->hits)
+			return -ENOMEM;
+		if (need_fv && (w->fv_at = calloc(nr, sizeof(*w->fv_at))) == NULL)
 			return -ENOMEM;
 		w->seq = 1;
 		if (rs->scratch_proto != NULL &&
@@ -1064,6 +1075,9 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	rc = compile_workers(rs, opts && opts->n_workers ? opts->n_workers : 1);
 	if (rc < 0)
 		goto err;
+	rc = weir_compile_flow_warnings(rs, &b->names);
+	if (rc < 0)
+		goto err;
 	rs->n_skipped = b->refused;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rs->compile_ms =
@@ -1154,6 +1168,9 @@ weir_compile_lists(struct weir_sig_rule_list *sig, struct weir_suri_rule_list *s
 	b.refused = parse_bad;
 	ls = b.rs->own_sig;
 	lu = b.rs->own_suri;
+	rc = weir_compile_flow_order(lu);
+	if (rc < 0)
+		goto err;
 	for (i = 0; i < ls->n; i++)
 		if ((rc = compile_add_sig(&b, &ls->v[i])) < 0)
 			goto err;

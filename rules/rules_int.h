@@ -214,6 +214,74 @@ struct weir_thresh_spec {
 	uint32_t seconds; /* >= 1 */
 };
 
+/*
+ * flow: options (weir_suri_rule.flow), Suricata's DETECT_FLOW_FLAG_*
+ * (detect-flow.c). to_server/from_client and to_client/from_server are
+ * one option each. only_stream is refused by the parser (no stream
+ * reassembly yet).
+ */
+enum weir_flow_opt {
+	WEIR_FLOW_TOSERVER = 1u << 0,
+	WEIR_FLOW_TOCLIENT = 1u << 1,
+	WEIR_FLOW_ESTABLISHED = 1u << 2,
+	WEIR_FLOW_NOT_ESTABLISHED = 1u << 3,
+	WEIR_FLOW_STATELESS = 1u << 4,
+	WEIR_FLOW_NO_STREAM = 1u << 5,
+	WEIR_FLOW_ONLY_FRAG = 1u << 6,
+	WEIR_FLOW_NO_FRAG = 1u << 7,
+};
+
+/*
+ * One flowbits or flowint keyword of a rule, in rule order. Conditions are
+ * part of the rule's match (Suricata's DETECT_SM_LIST_MATCH); actions run
+ * only once the whole rule matched, in the order written (its
+ * DETECT_SM_LIST_POSTMATCH).
+ */
+enum weir_fv_op {
+	/* flowbits conditions: any name of the '|' group */
+	WEIR_FB_ISSET = 0,
+	WEIR_FB_ISNOTSET,
+	/* flowbits actions (one name) */
+	WEIR_FB_SET,
+	WEIR_FB_UNSET,
+	WEIR_FB_TOGGLE,
+	/* flowint conditions: names[0] compared with the value */
+	WEIR_FI_EQ,
+	WEIR_FI_NE,
+	WEIR_FI_LT,
+	WEIR_FI_LE,
+	WEIR_FI_GT,
+	WEIR_FI_GE,
+	WEIR_FI_ISSET,
+	WEIR_FI_NOTSET,
+	/* flowint actions: names[0] = value, += value, -= value */
+	WEIR_FI_SET,
+	WEIR_FI_ADD,
+	WEIR_FI_SUB,
+};
+
+static inline bool
+weir_fv_is_action(unsigned int op)
+{
+	return (op >= WEIR_FB_SET && op <= WEIR_FB_TOGGLE) || op >= WEIR_FI_SET;
+}
+
+static inline bool
+weir_fv_is_flowint(unsigned int op)
+{
+	return op >= WEIR_FI_EQ;
+}
+
+struct weir_fvop {
+	uint8_t op;	    /* enum weir_fv_op */
+	uint8_t target_var; /* flowint: the value is the flowint names[1] */
+	uint16_t n;	    /* names: the '|' group (flowbits), 1 or 2 (flowint) */
+	uint32_t value;	    /* flowint: the number, when not target_var */
+	char **names;	    /* owned */
+	uint16_t *idx;	    /* per name: its bit or slot, set when the set is built */
+	unsigned int col;   /* of the keyword, in the rule's joined text */
+};
+
 struct weir_suri_rule {
 	enum weir_action action;
 	enum weir_rproto proto;
@@ -233,7 +301,14 @@ struct weir_suri_rule {
 	uint32_t dsize_lo, dsize_hi; /* EQ/NE/LT/GT use dsize_lo */
 	struct weir_thresh_spec threshold;
 	struct weir_thresh_spec detection_filter;
-	char *file; /* owned */
+	bool has_flow;	      /* a flow: keyword */
+	uint8_t flow;	      /* enum weir_flow_opt bits of it */
+	bool noalert;	      /* flowbits:noalert */
+	struct weir_fvop *fv; /* flowbits and flowint keywords, in rule order */
+	unsigned int n_fv;
+	uint32_t fv_order; /* rank in Suricata's signature order, for rules with
+			      fv (set when the set is built) */
+	char *file;	   /* owned */
 	unsigned int line;
 	char *text; /* the rule as written (joined continuation lines) */
 };
@@ -401,6 +476,39 @@ bool weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spe
  *  Thread: its worker, or any with a relaxed view of the count. */
 uint64_t weir_thresh_evictions(const struct weir_thresh_table *t);
 
+/* ---- compile: flow, flowbits, flowint (rules_compile_flow.c) ------- */
+
+/* The flowbit and flowint names of a set being built: a name's index is
+ * its bit (weir_flowvars.bits) or slot (weir_flowvars.ints). The names
+ * point into the parsed rules. */
+struct weir_fvnames {
+	const char *bits[WEIR_FLOWBITS_MAX];
+	unsigned int n_bits;
+	const char *ints[WEIR_FLOWINTS_MAX];
+	unsigned int n_ints;
+};
+
+/**
+ * Number @p s's flowbit and flowint names into @p t (fills each
+ * weir_fvop.idx). @return 0, or -EINVAL with a diagnostic at the name that
+ * would be the 129th flowbit (or 5th flowint) of the set.
+ * Thread: control.
+ */
+int weir_compile_flow_names(struct weir_fvnames *t, struct weir_suri_rule *s,
+			    struct weir_diags *diags);
+
+/** The flow: check of @p s as weir_rt_rule.flow_mask/flow_want. */
+void weir_compile_flow_check(const struct weir_suri_rule *s, uint8_t *mask, uint8_t *want);
+
+/** Rank every rule of @p l that has flowbits or flowint in Suricata's
+ *  signature order (detect-engine-sigorder.c: action, flowbits use,
+ *  flowint use, priority, sid) into fv_order. @return 0 or -ENOMEM. */
+int weir_compile_flow_order(struct weir_suri_rule_list *l);
+
+/** Add to @p rs->warnings Suricata's load-time warning for each flowbit
+ *  that rules check (isset) but no rule sets. @return 0 or -ENOMEM. */
+int weir_compile_flow_warnings(struct weir_ruleset *rs, const struct weir_fvnames *t);
+
 /* ---- compile: compiled-database cache (rules_dbcache.c) ------------ */
 
 struct weir_dbkey {
@@ -451,7 +559,10 @@ struct weir_rs_worker {
 	/* what the current scan looks at */
 	const struct weir_ruleset *rs;
 	const struct weir_scan_pkt *pkt;
-	uint8_t pass; /* a pass rule matched this packet */
+	uint8_t pass;	 /* a pass rule matched this packet */
+	uint32_t n_fv;	 /* of matched[]: rules with WEIR_RT_FVAR */
+	uint32_t *fv_at; /* their positions in matched[]; NULL when no rule
+			    of the set has flowbits or flowint */
 } __attribute__((aligned(64)));
 
 /* ---- compile internals (rules_compile.c) ---------------------------- */

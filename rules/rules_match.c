@@ -4,13 +4,20 @@
  * set, as one worker.
  *
  *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
- *     -> per candidate rule, once per packet: disabled? header? dsize?
- *        confirm step (rules_match_confirm.c) -> this packet's matched list
- *     -> a pass rule among them: no alert; else thresholds -> alerts
+ *     -> per candidate rule, once per packet: disabled? flow:? header?
+ *        dsize? confirm step (rules_match_confirm.c) -> this packet's
+ *        matched list
+ *     -> rules with flowbits/flowint among them, in Suricata's signature
+ *        order (rules_compile_flow.c): conditions on the flow's variables,
+ *        then, for those that still match, their actions
+ *     -> a pass rule among them: no alert; else noalert, thresholds -> alerts
  *
  * Alerts are decided after every group was scanned because `pass` must
  * suppress the alerts of every other rule for the packet, whichever
- * database found them first. Nothing here allocates, locks or logs.
+ * database found them first; flowbits for the same reason: a rule that
+ * sets a bit must run before one that checks it on the same packet,
+ * whichever database found which first. Nothing here allocates, locks or
+ * logs.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -86,13 +93,17 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	w->seen[id] = w->seq;
 	if (!(r->protos & (1u << p->pclass)))
 		return;
+	if ((p->flow & r->flow_mask) != r->flow_want)
+		return;
 	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))
 		return;
 	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p))
 		return;
 	if (r->prog != NULL && !weir_sprog_match(r->prog, p->payload, p->len, w->mctx))
 		return;
-	if (r->flags & WEIR_RT_PASS)
+	if (r->flags & WEIR_RT_FVAR)
+		w->fv_at[w->n_fv++] = w->n_matched; /* decided by scan_flowvars() */
+	else if (r->flags & WEIR_RT_PASS)
 		w->pass = 1;
 	w->matched[w->n_matched] = id;
 	w->match_end[w->n_matched] = end;
@@ -112,6 +123,157 @@ scan_on_match(unsigned int id, unsigned long long from, unsigned long long to, u
 	if (id < w->rs->n_rules)
 		scan_consider(w, id, (uint32_t)to);
 	return 0;
+}
+
+/* ---- flowbits and flowint (detect-flowbits.c, detect-flowint.c) ---- */
+
+static inline bool
+scan_fb_isset(const struct weir_flowvars *v, unsigned int bit)
+{
+	return (v->bits[bit >> 6] >> (bit & 63)) & 1u;
+}
+
+static inline bool
+scan_fi_isset(const struct weir_flowvars *v, unsigned int slot)
+{
+	return (v->int_isset >> slot) & 1u;
+}
+
+/* The value a flowint op compares with or stores: its number, or the
+ * other flowint's value (0 while that one is not set). */
+static inline uint32_t
+scan_fi_target(const struct weir_fvop *f, const struct weir_flowvars *v)
+{
+	if (!f->target_var)
+		return f->value;
+	return scan_fi_isset(v, f->idx[1]) ? v->ints[f->idx[1]] : 0;
+}
+
+/* Do the flowbits and flowint conditions of @p s hold? Without the flow's
+ * variables every condition fails, isnotset too (Suricata: no flow, no
+ * match). */
+static bool
+scan_fv_cond(const struct weir_suri_rule *s, const struct weir_flowvars *v)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < s->n_fv; i++) {
+		const struct weir_fvop *f = &s->fv[i];
+		uint32_t a, b;
+		bool ok = false;
+
+		if (weir_fv_is_action(f->op))
+			continue;
+		if (v == NULL)
+			return false;
+		switch (f->op) {
+		case WEIR_FB_ISSET: /* any of the group */
+			for (k = 0; k < f->n && !ok; k++)
+				ok = scan_fb_isset(v, f->idx[k]);
+			break;
+		case WEIR_FB_ISNOTSET:
+			for (k = 0; k < f->n && !ok; k++)
+				ok = !scan_fb_isset(v, f->idx[k]);
+			break;
+		case WEIR_FI_ISSET:
+			ok = scan_fi_isset(v, f->idx[0]);
+			break;
+		case WEIR_FI_NOTSET:
+			ok = !scan_fi_isset(v, f->idx[0]);
+			break;
+		default:
+			/* a comparison needs its own variable set */
+			if (!scan_fi_isset(v, f->idx[0]))
+				return false;
+			a = v->ints[f->idx[0]];
+			b = scan_fi_target(f, v);
+			ok = f->op == WEIR_FI_EQ   ? a == b
+			     : f->op == WEIR_FI_NE ? a != b
+			     : f->op == WEIR_FI_LT ? a < b
+			     : f->op == WEIR_FI_LE ? a <= b
+			     : f->op == WEIR_FI_GT ? a > b
+						   : a >= b;
+			break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The actions of a rule that matched, in the order written. */
+static void
+scan_fv_apply(const struct weir_suri_rule *s, struct weir_flowvars *v)
+{
+	unsigned int i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < s->n_fv; i++) {
+		const struct weir_fvop *f = &s->fv[i];
+		unsigned int x = f->idx[0];
+		uint64_t bit = 1ull << (x & 63);
+
+		switch (f->op) {
+		case WEIR_FB_SET:
+			v->bits[x >> 6] |= bit;
+			break;
+		case WEIR_FB_UNSET:
+			v->bits[x >> 6] &= ~bit;
+			break;
+		case WEIR_FB_TOGGLE:
+			v->bits[x >> 6] ^= bit;
+			break;
+		case WEIR_FI_SET:
+			v->ints[x] = scan_fi_target(f, v);
+			v->int_isset |= (uint8_t)(1u << x);
+			break;
+		case WEIR_FI_ADD: /* an unset variable starts at the value */
+			v->ints[x] = (scan_fi_isset(v, x) ? v->ints[x] : 0) + scan_fi_target(f, v);
+			v->int_isset |= (uint8_t)(1u << x);
+			break;
+		case WEIR_FI_SUB: /* an unset variable stays unset */
+			if (scan_fi_isset(v, x))
+				v->ints[x] -= scan_fi_target(f, v);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Decide this packet's candidates that have flowbits or flowint, in
+ * Suricata's signature order (fv_order): each checks the variables as
+ * the rules before it left them and, if it still matches, applies its
+ * actions. One that does not is taken out of matched[] (UINT32_MAX).
+ */
+static void
+scan_flowvars(struct weir_rs_worker *w, struct weir_flowvars *v)
+{
+	const struct weir_ruleset *rs = w->rs;
+	uint32_t *at = w->fv_at, i, j;
+
+	/* insertion sort: a handful of rules per packet */
+	for (i = 1; i < w->n_fv; i++) {
+		uint32_t x = at[i], ox = rs->rules[w->matched[x]].sr->fv_order;
+
+		for (j = i; j > 0 && rs->rules[w->matched[at[j - 1]]].sr->fv_order > ox; j--)
+			at[j] = at[j - 1];
+		at[j] = x;
+	}
+	for (i = 0; i < w->n_fv; i++) {
+		uint32_t id = w->matched[at[i]];
+		const struct weir_rt_rule *r = &rs->rules[id];
+
+		if (!scan_fv_cond(r->sr, v)) {
+			w->matched[at[i]] = UINT32_MAX;
+			continue;
+		}
+		scan_fv_apply(r->sr, v);
+		if (r->flags & WEIR_RT_PASS)
+			w->pass = 1;
+	}
 }
 
 /* The address a threshold tracks, as 16 bytes (IPv4 v4-mapped). */
@@ -184,6 +346,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	w->rs = rs;
 	w->pkt = p;
 	w->n_matched = 0;
+	w->n_fv = 0;
 	w->pass = 0;
 	if (w->mctx != NULL)
 		weir_match_ctx_reset(w->mctx);
@@ -200,14 +363,18 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		for (k = 0; k < g->n_always; k++)
 			scan_consider(w, g->always[k], 0);
 	}
+	if (w->n_fv > 0)
+		scan_flowvars(w, p->vars);
 	if (w->pass) {
 		res->passed = 1;
 		for (i = 0; i < w->n_matched; i++) {
 			uint32_t id = w->matched[i];
 
+			if (id == UINT32_MAX)
+				continue;
 			if (rs->rules[id].flags & WEIR_RT_PASS)
 				w->hits[id]++;
-			else
+			else if (!(rs->rules[id].flags & WEIR_RT_NOALERT))
 				res->suppressed++;
 		}
 		return;
@@ -215,6 +382,8 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	for (i = 0; i < w->n_matched; i++) {
 		uint32_t id = w->matched[i];
 
+		if (id == UINT32_MAX || (rs->rules[id].flags & WEIR_RT_NOALERT))
+			continue;
 		if ((rs->rules[id].flags & WEIR_RT_THRESH) && !scan_thresh_ok(w, id, p)) {
 			res->suppressed++;
 			continue;

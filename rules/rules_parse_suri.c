@@ -5,7 +5,7 @@
  * (rules_int.h), the parse stage's rule, which rules_compile.c turns into
  * a run-time rule. It knows the subset weir can honour exactly and
  * refuses everything else by name:
- * an app-layer protocol, a flow or http.* keyword, a pcre buffer flag, a
+ * an app-layer protocol, an http.* keyword, a pcre buffer flag, a
  * modifier that cannot apply. Every refusal is one diagnostic with the
  * file, the line and column of the offending token, and the keyword; the
  * rule is skipped and parsing goes on, so one run lists every rule a
@@ -72,6 +72,7 @@ enum sp_once {
 	SP_ONCE_DSIZE = 1u << 6,
 	SP_ONCE_THRESHOLD = 1u << 7,
 	SP_ONCE_DETECTION = 1u << 8,
+	SP_ONCE_FLOW = 1u << 9,
 };
 
 struct sp_ctx {
@@ -1034,10 +1035,359 @@ sp_kw_detection_filter(struct sp_ctx *ctx, const struct sp_opt *o)
 	return rc < 0 ? rc : sp_thresh(ctx, o, true, &ctx->r->detection_filter);
 }
 
+/* ---- keywords: flow, flowbits, flowint -------------------------------- */
+
+/* flow: options by name (detect-flow.c, DetectFlowParse); the
+ * conflicts are Suricata's, checked in the order it checks them. */
+static const struct {
+	const char *name;
+	enum weir_flow_opt bit;
+	unsigned int conflicts; /* options that may not come before it */
+} sp_flow_opts[] = {
+	{"established", WEIR_FLOW_ESTABLISHED, WEIR_FLOW_STATELESS},
+	{"not_established", WEIR_FLOW_NOT_ESTABLISHED, WEIR_FLOW_ESTABLISHED},
+	{"stateless", WEIR_FLOW_STATELESS, WEIR_FLOW_ESTABLISHED},
+	{"to_client", WEIR_FLOW_TOCLIENT, WEIR_FLOW_TOSERVER},
+	{"from_server", WEIR_FLOW_TOCLIENT, WEIR_FLOW_TOSERVER},
+	{"to_server", WEIR_FLOW_TOSERVER, WEIR_FLOW_TOCLIENT},
+	{"from_client", WEIR_FLOW_TOSERVER, WEIR_FLOW_TOCLIENT},
+	{"no_stream", WEIR_FLOW_NO_STREAM, 0},
+	{"no_frag", WEIR_FLOW_NO_FRAG, WEIR_FLOW_ONLY_FRAG},
+	{"only_frag", WEIR_FLOW_ONLY_FRAG, WEIR_FLOW_NO_FRAG},
+};
+
+static const char *
+sp_flow_name(unsigned int bit)
+{
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(sp_flow_opts); i++)
+		if (sp_flow_opts[i].bit == bit)
+			return sp_flow_opts[i].name;
+	return "?";
+}
+
+/*
+ * flow: one to three options separated by ',' (Suricata's parse regex
+ * takes at most three). The matching is rules_compile_flow.c's: a
+ * direction alone only selects packets by their flow direction, any
+ * other option also needs the packet to have a flow.
+ */
 static int
 sp_kw_flow(struct sp_ctx *ctx, const struct sp_opt *o)
 {
-	return sp_err(ctx, o->name, o->kw, "flow: not supported yet (needs the flow table)");
+	const char *p = o->val, *end = o->val + o->val_len;
+	unsigned int flags = 0, n = 0;
+	size_t i;
+
+	if (ctx->once & SP_ONCE_FLOW)
+		return sp_err(ctx, o->name, o->kw, "flow: a rule may have only one flow option");
+	ctx->once |= SP_ONCE_FLOW;
+	while (p <= end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *w = p;
+		size_t len = (size_t)((comma != NULL ? comma : end) - p);
+
+		sp_trim(&w, &len);
+		if (len == 0)
+			return sp_err(ctx, comma != NULL ? comma : w, o->kw,
+				      "flow: empty option (expected to_server, to_client, "
+				      "established, not_established, stateless, no_stream, "
+				      "no_frag or only_frag)");
+		if (++n > 3)
+			return sp_err(ctx, w, o->kw,
+				      "flow: at most 3 options (Suricata's limit), got '%.*s'",
+				      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+		if (sp_caseeq(w, len, "only_stream"))
+			return sp_err(ctx, w, o->kw,
+				      "flow: only_stream is not supported yet (needs stream "
+				      "reassembly)");
+		for (i = 0; i < SP_ARRAY_SIZE(sp_flow_opts); i++)
+			if (sp_caseeq(w, len, sp_flow_opts[i].name))
+				break;
+		if (i == SP_ARRAY_SIZE(sp_flow_opts))
+			return sp_err(ctx, w, o->kw, "flow: invalid flow option '%.*s'",
+				      len > SP_SHOW ? SP_SHOW : (int)len, w);
+		if (flags & sp_flow_opts[i].bit)
+			return sp_err(ctx, w, o->kw, "flow: '%.*s' is already set", (int)len, w);
+		if (flags & sp_flow_opts[i].conflicts)
+			return sp_err(ctx, w, o->kw, "flow: '%.*s' cannot be used with '%s'",
+				      (int)len, w, sp_flow_name(flags & sp_flow_opts[i].conflicts));
+		flags |= sp_flow_opts[i].bit;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	ctx->r->has_flow = true;
+	ctx->r->flow = (uint8_t)flags;
+	return 0;
+}
+
+static struct weir_fvop *
+sp_fv_add(struct sp_ctx *ctx, const struct sp_opt *o, unsigned int op, unsigned int n)
+{
+	struct weir_suri_rule *r = ctx->r;
+	struct weir_fvop *v, *f;
+
+	v = realloc(r->fv, (r->n_fv + 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	r->fv = v;
+	f = &v[r->n_fv];
+	memset(f, 0, sizeof(*f));
+	f->names = calloc(n, sizeof(*f->names));
+	f->idx = calloc(n, sizeof(*f->idx));
+	if (f->names == NULL || f->idx == NULL) {
+		free(f->names);
+		free(f->idx);
+		return NULL;
+	}
+	r->n_fv++; /* from here on weir_suri_rule_free() owns it */
+	f->op = (uint8_t)op;
+	f->n = (uint16_t)n;
+	f->col = (unsigned int)(o->name - ctx->text) + 1;
+	return f;
+}
+
+/* Suricata's limit of names in one '|' group (detect-flowbits.c). */
+#define SP_FLOWBITS_OR_MAX 100
+/* Suricata copies a flowbit name into 256 bytes. */
+#define SP_FLOWBIT_NAME_MAX 255
+
+/*
+ * flowbits:<cmd>[,<name>] (detect-flowbits.c): set, unset, toggle, isset,
+ * isnotset with a name, noalert without. A name is case-sensitive and has
+ * no blanks; "a|b" (any of) is a group for isset and isnotset. '&' is no
+ * grouping in Suricata: it is part of a name, as here.
+ */
+static int
+sp_kw_flowbits(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	static const struct {
+		const char *name;
+		unsigned int op;
+	} cmds[] = {
+		{"isset", WEIR_FB_ISSET}, {"isnotset", WEIR_FB_ISNOTSET}, {"set", WEIR_FB_SET},
+		{"unset", WEIR_FB_UNSET}, {"toggle", WEIR_FB_TOGGLE},
+	};
+	const char *p = o->val, *end = o->val + o->val_len, *cmd = p, *name, *q;
+	size_t cmd_len, name_len, i;
+	unsigned int n = 0, k;
+	struct weir_fvop *f;
+
+	while (p < end && *p >= 'a' && *p <= 'z')
+		p++;
+	cmd_len = (size_t)(p - cmd);
+	if (cmd_len == 0 || (p < end && *p != ','))
+		return sp_err(ctx, o->val, o->kw,
+			      "flowbits: '%.*s' is not a valid setting for flowbits "
+			      "(expected <command>[,<name>])",
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	name = p < end ? p + 1 : end;
+	name_len = (size_t)(end - name);
+	sp_trim(&name, &name_len);
+	if (sp_eq(cmd, cmd_len, "noalert")) {
+		if (name_len > 0)
+			return sp_err(ctx, name, o->kw, "flowbits: noalert takes no name");
+		ctx->r->noalert = true;
+		return 0;
+	}
+	for (i = 0; i < SP_ARRAY_SIZE(cmds); i++)
+		if (sp_eq(cmd, cmd_len, cmds[i].name))
+			break;
+	if (i == SP_ARRAY_SIZE(cmds))
+		return sp_err(ctx, cmd, o->kw,
+			      "flowbits: action '%.*s' is not supported (expected set, unset, "
+			      "toggle, isset, isnotset or noalert)",
+			      cmd_len > SP_SHOW ? SP_SHOW : (int)cmd_len, cmd);
+	if (name_len == 0)
+		return sp_err(ctx, o->val, o->kw, "flowbits: %s needs a flowbit name",
+			      cmds[i].name);
+	if (name_len > SP_FLOWBIT_NAME_MAX)
+		return sp_err(ctx, name, o->kw, "flowbits: name longer than %d bytes",
+			      SP_FLOWBIT_NAME_MAX);
+	if (memchr(name, '|', name_len) != NULL && cmds[i].op != WEIR_FB_ISSET &&
+	    cmds[i].op != WEIR_FB_ISNOTSET)
+		return sp_err(ctx, name, o->kw,
+			      "flowbits: '|' (any of) works only with isset and isnotset");
+	/* count the names of the group: blanks around each are dropped,
+	 * empty ones skipped, blanks inside refused */
+	for (p = name; p <= name + name_len;) {
+		const char *bar = memchr(p, '|', (size_t)(name + name_len - p));
+		const char *t = p;
+		size_t tl = (size_t)((bar != NULL ? bar : name + name_len) - p);
+
+		sp_trim(&t, &tl);
+		for (q = t; q < t + tl; q++)
+			if (sp_is_space(*q))
+				return sp_err(ctx, q, o->kw,
+					      "flowbits: spaces are not allowed in flowbit names");
+		if (tl > 0 && ++n > SP_FLOWBITS_OR_MAX)
+			return sp_err(ctx, t, o->kw,
+				      "flowbits: more than %d names in one '|' group",
+				      SP_FLOWBITS_OR_MAX);
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	if (n == 0)
+		return sp_err(ctx, name, o->kw, "flowbits: no valid flowbit name in '%.*s'",
+			      (int)name_len, name);
+	f = sp_fv_add(ctx, o, cmds[i].op, n);
+	if (f == NULL)
+		return -ENOMEM;
+	for (k = 0, p = name; k < n;) {
+		const char *bar = memchr(p, '|', (size_t)(name + name_len - p));
+		const char *t = p;
+		size_t tl = (size_t)((bar != NULL ? bar : name + name_len) - p);
+
+		sp_trim(&t, &tl);
+		if (tl > 0 && (f->names[k++] = strndup(t, tl)) == NULL)
+			return -ENOMEM;
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	/* Suricata refuses a rule that checks one flowbit both ways (it can
+	 * never match); its other odd pairs are only warnings. */
+	if (n == 1 && (f->op == WEIR_FB_ISSET || f->op == WEIR_FB_ISNOTSET)) {
+		unsigned int other = f->op == WEIR_FB_ISSET ? WEIR_FB_ISNOTSET : WEIR_FB_ISSET;
+
+		for (k = 0; k + 1 < ctx->r->n_fv; k++) {
+			const struct weir_fvop *g = &ctx->r->fv[k];
+
+			if (g->op == other && g->n == 1 && strcmp(g->names[0], f->names[0]) == 0)
+				return sp_err(ctx, o->name, o->kw,
+					      "flowbits: isset and isnotset of '%s' in one rule "
+					      "(it can never match)",
+					      f->names[0]);
+		}
+	}
+	return 0;
+}
+
+/* noalert: Suricata's keyword of its own for flowbits:noalert. */
+static int
+sp_kw_noalert(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	(void)o;
+	ctx->r->noalert = true;
+	return 0;
+}
+
+/* A flowint variable name: a letter, then one or more of letters, digits,
+ * '_', '.', '/' (Suricata's parse regex). @return its length, 0 if none. */
+static size_t
+sp_flowint_name(const char *s, const char *end)
+{
+	const char *p = s;
+
+	if (p >= end || !isalpha((unsigned char)*p))
+		return 0;
+	for (p++; p < end && (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '/');
+	     p++)
+		;
+	return p - s >= 2 ? (size_t)(p - s) : 0;
+}
+
+/*
+ * flowint:<name>,<op>[,<value>] (detect-flowint.c): op = + - (actions),
+ * == != < <= > >= isset notset isnotset (conditions); value a number
+ * 0..4294967295 or another flowint's name (a letter, then letters,
+ * digits or '_'). The ',' before the value is optional, as in Suricata.
+ */
+static int
+sp_kw_flowint(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	static const struct {
+		const char *name;
+		unsigned int op;
+	} ops[] = {
+		/* longest first: "<=" before "<" */
+		{"isnotset", WEIR_FI_NOTSET}, {"notset", WEIR_FI_NOTSET}, {"isset", WEIR_FI_ISSET},
+		{"==", WEIR_FI_EQ},	      {"!=", WEIR_FI_NE},	  {"<=", WEIR_FI_LE},
+		{">=", WEIR_FI_GE},	      {"<", WEIR_FI_LT},	  {">", WEIR_FI_GT},
+		{"=", WEIR_FI_SET},	      {"+", WEIR_FI_ADD},	  {"-", WEIR_FI_SUB},
+	};
+	const char *p = o->val, *end = o->val + o->val_len, *var, *val;
+	size_t var_len, val_len, i;
+	struct weir_fvop *f;
+	long long num = 0;
+	bool is_var = false;
+
+	var = p;
+	var_len = sp_flowint_name(p, end);
+	if (var_len == 0)
+		return sp_err(ctx, p, o->kw,
+			      "flowint: a variable name starts with a letter and has at least "
+			      "2 characters (letters, digits, '_', '.', '/'), got '%.*s'",
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	p = sp_skip_space(var + var_len);
+	if (p >= end || *p != ',')
+		return sp_err(ctx, p < end ? p : var, o->kw,
+			      "flowint: expected <name>,<operator>[,<value>], got '%.*s'",
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	p = sp_skip_space(p + 1);
+	for (i = 0; i < SP_ARRAY_SIZE(ops); i++)
+		if ((size_t)(end - p) >= strlen(ops[i].name) &&
+		    strncmp(p, ops[i].name, strlen(ops[i].name)) == 0)
+			break;
+	if (i == SP_ARRAY_SIZE(ops))
+		return sp_err(ctx, p, o->kw,
+			      "flowint: unknown operator '%.*s' (expected = + - == != < <= > >= "
+			      "isset notset isnotset)",
+			      (int)strcspn(p, ",") > SP_SHOW ? SP_SHOW : (int)strcspn(p, ","), p);
+	val = sp_skip_space(p + strlen(ops[i].name));
+	if (val < end && *val == ',')
+		val = sp_skip_space(val + 1);
+	val_len = (size_t)(end - val);
+	sp_trim(&val, &val_len);
+	if (val_len > 0) {
+		if (isdigit((unsigned char)val[0])) {
+			if (val_len > 10 || sp_number(val, val_len, 0, UINT32_MAX, &num) < 0)
+				return sp_err(ctx, val, o->kw,
+					      "flowint: value must be a number from 0 to %u or a "
+					      "flowint name, got '%.*s'",
+					      UINT32_MAX,
+					      val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
+		} else {
+			size_t k;
+
+			if (val_len < 2 || !isalpha((unsigned char)val[0]))
+				goto bad_value;
+			for (k = 1; k < val_len; k++)
+				if (!isalnum((unsigned char)val[k]) && val[k] != '_')
+					goto bad_value;
+			is_var = true;
+		}
+	} else if (ops[i].op != WEIR_FI_ISSET && ops[i].op != WEIR_FI_NOTSET) {
+		return sp_err(ctx, o->val, o->kw, "flowint: operator '%s' needs a value",
+			      ops[i].name);
+	}
+	/* isset/notset ignore a value, as Suricata does */
+	if (ops[i].op == WEIR_FI_ISSET || ops[i].op == WEIR_FI_NOTSET)
+		is_var = false;
+	f = sp_fv_add(ctx, o, ops[i].op, is_var ? 2 : 1);
+	if (f == NULL)
+		return -ENOMEM;
+	f->names[0] = strndup(var, var_len);
+	if (f->names[0] == NULL)
+		return -ENOMEM;
+	if (is_var) {
+		f->target_var = 1;
+		f->names[1] = strndup(val, val_len);
+		if (f->names[1] == NULL)
+			return -ENOMEM;
+	} else {
+		f->value = (uint32_t)num;
+	}
+	return 0;
+
+bad_value:
+	return sp_err(ctx, val, o->kw,
+		      "flowint: value must be a number from 0 to %u or a flowint name (a "
+		      "letter, then letters, digits or '_'), got '%.*s'",
+		      UINT32_MAX, val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
 }
 
 /* ---- keywords: weir's own -------------------------------------------- */
@@ -1087,8 +1437,10 @@ static const struct sp_keyword sp_keywords[] = {
 	{"dsize", SP_VAL_REQ, sp_kw_dsize},
 	{"threshold", SP_VAL_REQ, sp_kw_threshold},
 	{"detection_filter", SP_VAL_REQ, sp_kw_detection_filter},
-	/* refused with its own reason, whatever its value */
-	{"flow", SP_VAL_OPT, sp_kw_flow},
+	{"flow", SP_VAL_REQ, sp_kw_flow},
+	{"flowbits", SP_VAL_REQ, sp_kw_flowbits},
+	{"flowint", SP_VAL_REQ, sp_kw_flowint},
+	{"noalert", SP_VAL_NONE, sp_kw_noalert},
 	/* weir's fraud keywords (not Suricata's) */
 	{"luhn", SP_VAL_NONE, sp_kw_luhn},
 	{"pan", SP_VAL_NONE, sp_kw_pan},
@@ -1426,6 +1778,15 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 		free(r->items[i].pcre);
 	}
 	free(r->items);
+	for (i = 0; i < r->n_fv; i++) {
+		unsigned int k;
+
+		for (k = 0; k < r->fv[i].n; k++)
+			free(r->fv[i].names[k]);
+		free(r->fv[i].names);
+		free(r->fv[i].idx);
+	}
+	free(r->fv);
 	free(r->msg);
 	free(r->classtype);
 	free(r->metadata);

@@ -39,6 +39,8 @@ weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 				"note: cached database for group %u was corrupt or stale; "
 				"rebuilt\n",
 				g);
+	for (g = 0; g < rs->n_warnings; g++)
+		fprintf(out, "warning: %s\n", rs->warnings[g]);
 }
 
 void
@@ -60,6 +62,10 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		K_DFILTER,
 		K_PASS,
 		K_BIDIR,
+		K_FLOW,
+		K_FLOWBITS,
+		K_FLOWINT,
+		K_NOALERT,
 		K_EXACT,
 		K_CONFIRM,
 		K_SIG,
@@ -81,6 +87,10 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		"detection_filter",
 		"pass",
 		"<>",
+		"flow",
+		"flowbits",
+		"flowint",
+		"noalert",
 		"decided by Hyperscan alone",
 		"confirmed after the scan",
 		"signature format",
@@ -125,6 +135,10 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		cnt[K_DFILTER] += s->detection_filter.type != WEIR_THRESH_NONE;
 		cnt[K_PASS] += s->action == WEIR_ACTION_PASS;
 		cnt[K_BIDIR] += s->bidir;
+		cnt[K_FLOW] += s->has_flow;
+		cnt[K_NOALERT] += s->noalert;
+		for (k = 0; k < s->n_fv; k++)
+			cnt[weir_fv_is_flowint(s->fv[k].op) ? K_FLOWINT : K_FLOWBITS]++;
 	}
 	weir_ruleset_notes(rs, out);
 	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],

@@ -94,6 +94,7 @@ weir_ruleset_free(struct weir_ruleset *rs)
 		free(w->matched);
 		free(w->match_end);
 		free(w->hits);
+		free(w->fv_at);
 		hs_free_scratch(w->scratch);
 		weir_thresh_free(w->thr);
 		weir_match_ctx_free(w->mctx);
@@ -118,6 +119,9 @@ weir_ruleset_free(struct weir_ruleset *rs)
 	free(rs->own_sig);
 	weir_suri_rule_list_free(rs->own_suri);
 	free(rs->own_suri);
+	for (i = 0; i < rs->n_warnings; i++)
+		free(rs->warnings[i]);
+	free(rs->warnings);
 	free(rs);
 }
 

@@ -10,6 +10,8 @@ and the alerts Suricata raises for each packet. Line kinds:
   rule: alert tcp ... (...)     one rule, as in a .rules file
   packet N: PROTO SRC -> DST [key=value...] [PAYLOAD]
   expect N: SID[,SID...]        the sids alerted on packet N, or `none`
+  flows: shared                 packets may share flows (sessions: flow:,
+                                flowbits); must come before the packets
 
 Packets are numbered 1, 2, 3... in file order (the number is written out so
 expectations stay readable); packet N is written with timestamp N seconds,
@@ -32,7 +34,10 @@ Every packet must be a flow of its own (a distinct 5-tuple in either
 direction; ICMP keyed by type and id): Suricata applies a `pass` to the
 rest of its flow and inspects IP-only rules once per flow direction, and
 with one packet per flow its per-packet verdicts are what single-packet
-matching must reproduce.
+matching must reproduce. A spec about flows themselves (flow:, flowbits)
+says `flows: shared` and writes whole sessions instead; its rules then use
+flow:...,no_stream so that Suricata inspects each packet, not the
+reassembled stream (which it would inspect later, when data is acked).
 
 Usage:
   mkpcap.py build SPEC OUTPREFIX
@@ -210,7 +215,8 @@ def flow_key(p):
 
 
 def parse_spec(path):
-    spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path}
+    spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path,
+            "shared_flows": False}
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     flows = {}
@@ -219,11 +225,16 @@ def parse_spec(path):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        m = re.match(r"(set|rule|packet\s+(\d+)|expect\s+(\d+))\s*:\s*(.*)$", s)
+        m = re.match(r"(set|rule|flows|packet\s+(\d+)|expect\s+(\d+))\s*:\s*(.*)$", s)
         if not m:
-            raise SpecError("%s: unknown line (want set:, rule:, packet N:, expect N:)" % where)
+            raise SpecError("%s: unknown line (want set:, rule:, flows:, packet N:, expect N:)"
+                            % where)
         kind, body = m.group(1).split()[0], m.group(4)
-        if kind == "set":
+        if kind == "flows":
+            if body != "shared" or spec["packets"]:
+                raise SpecError("%s: flows: shared, before the first packet" % where)
+            spec["shared_flows"] = True
+        elif kind == "set":
             if "=" not in body:
                 raise SpecError("%s: set: needs KEY=VALUE" % where)
             spec["sets"].append(body)
@@ -236,7 +247,7 @@ def parse_spec(path):
                                 % (where, num, len(spec["packets"]) + 1))
             p = parse_packet(num, body, where)
             k = flow_key(p)
-            if k in flows:
+            if k in flows and not spec["shared_flows"]:
                 raise SpecError("%s: packet %d is in the flow of packet %d; give every "
                                 "packet a flow of its own" % (where, num, flows[k]))
             flows[k] = num

@@ -11,6 +11,9 @@ MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
 SPECS="content pcre proto header pass_threshold fraud"
+# Specs written ahead of what they need: flow needs the worker to fill
+# weir_scan_pkt.flow and .vars from its flow table (not wired yet).
+PENDING="flow"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -59,7 +62,7 @@ test_every_spec_runs() {
 	local f name
 	for f in "$GOLDEN"/*.spec; do
 		name=$(basename "$f" .spec)
-		case " $SPECS " in
+		case " $SPECS $PENDING " in
 		*" $name "*) ;;
 		*) fail "$f is not in SPECS of $(basename "$0")" ;;
 		esac
@@ -78,7 +81,7 @@ BAD_CASES=(
 	'alert tcp any any -> any any (msg:"unbalanced quote"; content:"abc; sid:4;)|"abc;|content.*unbalanced quote'
 	'alert tcp any 90:80 -> any any (msg:"bad port range"; content:"x"; sid:5;)|90:80|sport.*range.*90:80'
 	'alert tcp any any -> any any (msg:"pcre nobody compiles"; pcre:"/a{3,2}/"; sid:6;)|pcre:|pcre'
-	'alert tcp any any -> any any (msg:"flow"; flow:established; content:"x"; sid:7;)|flow:|flow.*not supported yet'
+	'alert tcp any any -> any any (msg:"only_stream"; flow:established,only_stream; content:"x"; sid:7;)|only_stream;|flow.*only_stream is not supported yet'
 	'alert tcp any any -> any any (msg:"good two"; content:"ALSO"; sid:8;)|||'
 )
 BAD_SKIPPED=6

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Matching tests for the flow keywords (rules_compile_flow.c and the
+ * flowbits/flowint pass of rules_match.c): each case builds a rule set
+ * from rule text, scans packets with hand-set flow bits and a struct
+ * weir_flowvars the way the worker will, and checks the sids that alert
+ * against what Suricata does (detect-flow.c's FlowMatch and its rule
+ * groups per direction, detect-flowbits.c, detect-flowint.c,
+ * detect-engine-sigorder.c). Where the rule order matters, the checker is
+ * written before the setter in the file, so a matcher that evaluated in
+ * file order would give another answer.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weir_cunit.h"
+
+#include "rules_int.h"
+
+#define F_TS	(WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOSERVER)
+#define F_TC	(WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOCLIENT)
+#define F_EST	WEIR_SCAN_FLOW_ESTABLISHED
+#define MAX_HIT 32
+
+static struct weir_rule_vars g_vars;
+
+static const uint8_t g_cli[4] = {10, 0, 0, 1};
+static const uint8_t g_srv[4] = {10, 0, 0, 2};
+
+/* Build a set from @p n rule texts (line i + 1 of "t.rules"); NULL when it
+ * is refused, with the diagnostics in @p ds (the caller's). */
+static struct weir_ruleset *
+build_ds(const char *const *rules, unsigned int n, int skip_invalid, struct weir_diags *ds)
+{
+	struct weir_suri_rule_list l = {0};
+	struct weir_ruleset_opts o = {.skip_invalid = skip_invalid, .vars = &g_vars};
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (weir_rules_parse_suri_rule("t.rules", i + 1, rules[i], &g_vars, &l, ds) != 0)
+			bad++;
+	return weir_compile_lists(NULL, &l, &o, ds, bad);
+}
+
+static struct weir_ruleset *
+build(const char *const *rules, unsigned int n)
+{
+	struct weir_diags ds;
+	struct weir_ruleset *rs;
+	char buf[512];
+
+	if (weir_diags_init(&ds, 8) != 0)
+		return NULL;
+	rs = build_ds(rules, n, 0, &ds);
+	if (rs == NULL && ds.n > 0) {
+		weir_diag_format(&ds.v[0], buf, sizeof(buf));
+		fprintf(stderr, "\n  refused: %s\n", buf);
+	}
+	weir_diags_free(&ds);
+	return rs;
+}
+
+struct hits {
+	const struct weir_ruleset *rs;
+	char sids[256];
+};
+
+static void
+on_alert(void *ctx, uint32_t idx, uint32_t end)
+{
+	struct hits *h = ctx;
+	size_t o = strlen(h->sids);
+
+	(void)end;
+	snprintf(h->sids + o, sizeof(h->sids) - o, "%s%u", o ? "," : "", h->rs->rules[idx].sid);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Scan @p payload from client to server (@p to_client: the other way)
+ * with flow bits @p flow and variables @p v, and return the sids that
+ * alerted, sorted, as "1,5" ("" when none).
+ */
+static const char *
+scan(const struct weir_ruleset *rs, bool to_client, uint32_t flow, struct weir_flowvars *v,
+     const char *payload, struct weir_scan_res *res_out)
+{
+	static char out[256];
+	struct weir_scan_pkt p = {
+		.payload = (const uint8_t *)payload,
+		.len = (uint32_t)strlen(payload),
+		.pclass = WEIR_PCLASS_TCP,
+		.ip_version = 4,
+		.sport = to_client ? 80 : 40000,
+		.dport = to_client ? 40000 : 80,
+		.src = to_client ? g_srv : g_cli,
+		.dst = to_client ? g_cli : g_srv,
+		.ts_ns = 1,
+		.flow = flow,
+		.vars = v,
+	};
+	struct hits h = {.rs = rs};
+	struct weir_scan_res res;
+	uint32_t s[MAX_HIT];
+	unsigned int n = 0, i;
+	char *t;
+	size_t o = 0;
+
+	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+	if (res_out != NULL)
+		*res_out = res;
+	for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
+		s[n++] = (uint32_t)strtoul(t, NULL, 10);
+	qsort(s, n, sizeof(s[0]), cmp_u32);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%u", i ? "," : "", s[i]);
+	return out;
+}
+
+#define EXPECT(got, want)                                                                          \
+	do {                                                                                       \
+		const char *g_ = (got);                                                            \
+		if (strcmp(g_, (want)) != 0)                                                       \
+			fprintf(stderr, "\n  line %d: got \"%s\", want \"%s\"\n", __LINE__, g_,    \
+				(want));                                                           \
+		CU_ASSERT_STRING_EQUAL(g_, (want));                                                \
+	} while (0)
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* flow: against each kind of packet (FlowMatch, and the to-server rule
+ * groups that a packet without a flow is looked up in). */
+static void
+test_flow_options(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"x\"; flow:to_server; sid:1;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:to_client; sid:2;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:established; sid:3;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:not_established; sid:4;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:stateless; sid:5;)",
+		"alert tcp any any -> any any (content:\"x\"; sid:6;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:to_server,established; sid:7;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:only_frag; sid:8;)",
+		"alert tcp any any -> any any (content:\"x\"; flow:no_frag; sid:9;)",
+		("alert tcp any any -> any any (content:\"x\"; flow:not_established,stateless; "
+		 "sid:10;)"),
+		("alert tcp any any -> any any (content:\"x\"; flow:from_server,established,"
+		 "no_stream; sid:11;)"),
+		"alert tcp any any -> any any (flow:to_client,not_established; sid:12;)",
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	/* No flow: only the direction-only to_server rule and the rule
+	 * without flow; every other option needs a flow. */
+	EXPECT(scan(rs, false, 0, NULL, "x", NULL), "1,6");
+	EXPECT(scan(rs, true, 0, NULL, "x", NULL), "1,6");
+	/* A SYN's data (not established), to the server. */
+	EXPECT(scan(rs, false, F_TS, NULL, "x", NULL), "1,4,5,6,9");
+	EXPECT(scan(rs, false, F_TS | F_EST, NULL, "x", NULL), "1,3,5,6,7,9");
+	EXPECT(scan(rs, true, F_TC | F_EST, NULL, "x", NULL), "2,3,5,6,9,11");
+	/* An empty SYN/ACK: only the rule without content. */
+	EXPECT(scan(rs, true, F_TC, NULL, "", NULL), "12");
+	EXPECT(scan(rs, true, F_TC, NULL, "x", NULL), "2,4,5,6,9,12");
+	/* A packet rebuilt from fragments (weir never makes one today). */
+	EXPECT(scan(rs, false, F_TS | WEIR_SCAN_FLOW_REBUILT_FRAG, NULL, "x", NULL), "1,4,5,6,8");
+	weir_ruleset_free(rs);
+}
+
+/* The flow direction is the packet's, whatever side of a `<>` header
+ * matched (Suricata's switched copy of a bidirectional rule keeps the
+ * flow flags). */
+static void
+test_flow_direction_and_bidir(void)
+{
+	static const char *const r[] = {
+		"alert tcp 10.0.0.2 80 <> 10.0.0.1 any (content:\"x\"; flow:to_server; sid:1;)",
+		"alert tcp 10.0.0.2 80 -> 10.0.0.1 any (content:\"x\"; flow:to_server; sid:2;)",
+		"alert tcp 10.0.0.1 any -> 10.0.0.2 80 (content:\"x\"; flow:to_client; sid:3;)",
+		("alert tcp 10.0.0.2 80 <> 10.0.0.1 any (content:\"x\"; flow:established,to_client;"
+		 " sid:4;)"),
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	EXPECT(scan(rs, false, F_TS | F_EST, NULL, "x", NULL), "1");
+	EXPECT(scan(rs, true, F_TC | F_EST, NULL, "x", NULL), "4");
+	/* a flow whose client is the host on port 80: the header of 2 and 3
+	 * matches, the direction does not */
+	EXPECT(scan(rs, true, F_TS | F_EST, NULL, "x", NULL), "1,2");
+	EXPECT(scan(rs, false, F_TC | F_EST, NULL, "x", NULL), "3,4");
+	weir_ruleset_free(rs);
+}
+
+/* A setter and a checker on the same packet: the setter runs first
+ * (signature order), although the checker comes first in the file. */
+static void
+test_flowbits_set_then_isset_same_packet(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"login\"; flowbits:isset,logged; sid:20;)",
+		("alert tcp any any -> any any (content:\"login\"; flowbits:set,logged; "
+		 "flowbits:noalert; sid:21;)"),
+		"alert tcp any any -> any any (content:\"next\"; flowbits:isset,logged; sid:22;)",
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	struct weir_flowvars v = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "next", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "login", NULL), "20");
+	CU_ASSERT(v.bits[0] == 1);
+	EXPECT(scan(rs, true, F_TC | F_EST, &v, "next", NULL), "22");
+	/* no flow: isset cannot hold and set has nowhere to go */
+	EXPECT(scan(rs, false, 0, NULL, "login next", NULL), "");
+	CU_ASSERT(rs->n_warnings == 0);
+	weir_ruleset_free(rs);
+}
+
+/* isnotset, set in one rule: alerts on the first packet only. unset and
+ * toggle apply only when the whole rule matched. */
+static void
+test_flowbits_isnotset_unset_toggle(void)
+{
+	static const char *const r[] = {
+		("alert tcp any any -> any any (content:\"a\"; flowbits:isnotset,seen; "
+		 "flowbits:set,seen; sid:30;)"),
+		"alert tcp any any -> any any (content:\"t\"; flowbits:isset,tg; sid:41;)",
+		("alert tcp any any -> any any (content:\"t\"; flowbits:toggle,tg; noalert; "
+		 "sid:40;)"),
+		("alert tcp any any -> any any (content:\"u\"; flowbits:isset,seen; "
+		 "flowbits:unset,seen; sid:42;)"),
+		/* its action must not apply: flow:to_client does not hold */
+		("alert tcp any any -> any any (content:\"w\"; flow:to_client; flowbits:set,w; "
+		 "sid:43;)"),
+		"alert tcp any any -> any any (content:\"w\"; flowbits:isset,w; sid:44;)",
+		/* nor this one's: its own isset fails */
+		("alert tcp any any -> any any (content:\"v\"; flowbits:isset,never; "
+		 "flowbits:set,vv; sid:45;)"),
+		"alert tcp any any -> any any (content:\"v\"; flowbits:isset,vv; sid:46;)",
+		("alert tcp any any -> any any (content:\"zzz\"; flowbits:set,never; noalert; "
+		 "sid:47;)"),
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	struct weir_flowvars v = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "a", NULL), "30");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "a", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "u", NULL), "42");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "u", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "a", NULL), "30");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "t", NULL), "41");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "t", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "t", NULL), "41");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "w", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "w", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "v", NULL), "");
+	EXPECT(scan(rs, false, F_TS | F_EST, &v, "v", NULL), "");
+	weir_ruleset_free(rs);
+}
+
+/* '|' groups: isset is any of them set, isnotset any of them not set. */
+static void
+test_flowbits_groups(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"q\"; flowbits:isset,g1|g2; sid:50;)",
+		"alert tcp any any -> any any (content:\"q\"; flowbits:isnotset,g1|g2; sid:51;)",
+		"alert tcp any any -> any any (content:\"s1\"; flowbits:set,g1; noalert; sid:52;)",
+		"alert tcp any any -> any any (content:\"s2\"; flowbits:set,g2; noalert; sid:53;)",
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	struct weir_flowvars v = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	EXPECT(scan(rs, false, F_TS, &v, "q", NULL), "51");
+	EXPECT(scan(rs, false, F_TS, &v, "s2", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "q", NULL), "50,51");
+	EXPECT(scan(rs, false, F_TS, &v, "s1", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "q", NULL), "50");
+	weir_ruleset_free(rs);
+}
+
+/* flowint: a counter added by one rule and compared by another on the
+ * same packet (the writer runs first), another flowint as the value, sub
+ * on an unset variable leaves it unset. */
+static void
+test_flowint(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"c\"; flowint:cnt,>,2; sid:61;)",
+		"alert tcp any any -> any any (content:\"c\"; flowint:cnt,+,1; noalert; sid:60;)",
+		"alert tcp any any -> any any (content:\"m\"; flowint:lim,=,5; noalert; sid:62;)",
+		"alert tcp any any -> any any (content:\"k\"; flowint:cnt,>=,lim; sid:63;)",
+		"alert tcp any any -> any any (content:\"z\"; flowint:zz,isset; sid:65;)",
+		"alert tcp any any -> any any (content:\"z\"; flowint:zz,-,1; noalert; sid:64;)",
+		("alert tcp any any -> any any (content:\"n\"; flowint:zz,notset; flowint:cnt,==,4;"
+		 " sid:66;)"),
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	struct weir_flowvars v = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	/* cnt unset: a comparison needs it set, lim unset counts as 0 */
+	EXPECT(scan(rs, false, F_TS, &v, "k", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "c", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "k", NULL), "63");
+	EXPECT(scan(rs, false, F_TS, &v, "c", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "c", NULL), "61");
+	EXPECT(scan(rs, false, F_TS, &v, "c", NULL), "61");
+	CU_ASSERT(v.ints[0] == 4 && (v.int_isset & 1));
+	EXPECT(scan(rs, false, F_TS, &v, "n", NULL), "66");
+	EXPECT(scan(rs, false, F_TS, &v, "m", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "k", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "c", NULL), "61");
+	EXPECT(scan(rs, false, F_TS, &v, "k", NULL), "63");
+	EXPECT(scan(rs, false, F_TS, &v, "z", NULL), "");
+	EXPECT(scan(rs, false, F_TS, &v, "n", NULL), "");
+	EXPECT(scan(rs, false, 0, NULL, "c", NULL), "");
+	weir_ruleset_free(rs);
+}
+
+/* A pass rule whose flowbit holds suppresses the packet's alerts. */
+static void
+test_flowbits_pass(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"p\"; sid:80;)",
+		"pass tcp any any -> any any (content:\"p\"; flowbits:isset,ok; sid:81;)",
+		("alert tcp any any -> any any (content:\"good\"; flowbits:set,ok; noalert; "
+		 "sid:82;)"),
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	struct weir_flowvars v = {0};
+	struct weir_scan_res res;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	EXPECT(scan(rs, false, F_TS, &v, "p", &res), "80");
+	CU_ASSERT(!res.passed);
+	EXPECT(scan(rs, false, F_TS, &v, "good", &res), "");
+	CU_ASSERT(res.alerts == 0 && res.suppressed == 0);
+	EXPECT(scan(rs, false, F_TS, &v, "p", &res), "");
+	CU_ASSERT(res.passed && res.suppressed == 1);
+	weir_ruleset_free(rs);
+}
+
+/* 128 flowbit names per set, 4 flowints; the next one refuses its rule
+ * (the set, unless skip_invalid) at its file:line:col. */
+static void
+test_flowvar_limits(void)
+{
+	static char text[130][128];
+	const char *r[130];
+	struct weir_diags ds;
+	struct weir_ruleset *rs;
+	char buf[512];
+	unsigned int i;
+
+	for (i = 0; i < 129; i++) {
+		snprintf(text[i], sizeof(text[i]),
+			 "alert tcp any any -> any any (content:\"a\"; flowbits:set,b%u; sid:%u;)",
+			 i, i + 1);
+		r[i] = text[i];
+	}
+	rs = build(r, 128);
+	CU_ASSERT_PTR_NOT_NULL(rs);
+	weir_ruleset_free(rs);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
+	rs = build_ds(r, 129, 0, &ds);
+	CU_ASSERT_PTR_NULL(rs);
+	CU_ASSERT(errno == EINVAL);
+	CU_ASSERT_FATAL(ds.n == 1);
+	weir_diag_format(&ds.v[0], buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "t.rules:129:44: flowbits: 'b128' would be flowbit "
+					   "name 129 of the rule set; weir keeps 128 per flow"));
+	weir_diags_free(&ds);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
+	rs = build_ds(r, 129, 1, &ds);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT(rs->n_rules == 128 && rs->n_skipped == 1 && ds.total == 1);
+	weir_ruleset_free(rs);
+	weir_diags_free(&ds);
+
+	for (i = 0; i < 5; i++) {
+		snprintf(text[i], sizeof(text[i]),
+			 "alert tcp any any -> any any (content:\"a\"; flowint:i%u,+,1; sid:%u;)",
+			 i, i + 1);
+		r[i] = text[i];
+	}
+	rs = build(r, 4);
+	CU_ASSERT_PTR_NOT_NULL(rs);
+	weir_ruleset_free(rs);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 8) == 0);
+	rs = build_ds(r, 5, 0, &ds);
+	CU_ASSERT_PTR_NULL(rs);
+	CU_ASSERT_FATAL(ds.n == 1);
+	weir_diag_format(&ds.v[0], buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "t.rules:5:44: flowint: 'i4' would be flowint name 5"));
+	weir_diags_free(&ds);
+}
+
+/* Suricata's load-time warning: a flowbit checked (isset) but set by no
+ * rule, once per flowbit, at the first checker. */
+static void
+test_flowbits_checked_not_set_warning(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"a\"; flowbits:set,fine; sid:1;)",
+		"alert tcp any any -> any any (content:\"a\"; flowbits:isset,fine; sid:2;)",
+		"alert tcp any any -> any any (content:\"a\"; flowbits:isset,nobody|fine; sid:3;)",
+		"alert tcp any any -> any any (content:\"a\"; flowbits:isset,nobody; sid:4;)",
+		("alert tcp any any -> any any (content:\"a\"; flowbits:isnotset,unset_only; "
+		 "sid:5;)"),
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_FATAL(rs->n_warnings == 1);
+	CU_ASSERT_STRING_EQUAL(rs->warnings[0],
+			       "t.rules:3: flowbits: flowbit 'nobody' is checked but not set "
+			       "(checked in sid 3 and 1 other rule)");
+	f = open_memstream(&out, &len);
+	CU_ASSERT_FATAL(f != NULL);
+	weir_ruleset_notes(rs, f);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "warning: t.rules:3: flowbits: flowbit 'nobody'"));
+	free(out);
+	weir_ruleset_free(rs);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if (weir_rule_vars_defaults(&g_vars) != 0)
+		return 1;
+	s = CU_add_suite("match_flow", NULL, NULL);
+	CU_ADD_TEST(s, test_flow_options);
+	CU_ADD_TEST(s, test_flow_direction_and_bidir);
+	CU_ADD_TEST(s, test_flowbits_set_then_isset_same_packet);
+	CU_ADD_TEST(s, test_flowbits_isnotset_unset_toggle);
+	CU_ADD_TEST(s, test_flowbits_groups);
+	CU_ADD_TEST(s, test_flowint);
+	CU_ADD_TEST(s, test_flowbits_pass);
+	CU_ADD_TEST(s, test_flowvar_limits);
+	CU_ADD_TEST(s, test_flowbits_checked_not_set_warning);
+	{
+		int rc = weir_ut_run();
+
+		weir_rule_vars_free(&g_vars);
+		return rc;
+	}
+}
