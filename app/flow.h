@@ -70,7 +70,7 @@ struct weir_flow_stats {
 #define WEIR_FLOW_END_REASONS(_)                                                                   \
 	_(TIMEOUT, "timeout")                                                                      \
 	_(EVICTED, "forced")                                                                       \
-	_(REUSE, "tcp_reuse")                                                                         \
+	_(REUSE, "tcp_reuse")                                                                      \
 	_(SHUTDOWN, "shutdown")
 
 #define WEIR_FLOW_END_ENUM(name, eve) WEIR_FLOW_END_##name,
