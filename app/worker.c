@@ -486,6 +486,24 @@ worker_is_icmpv4_error(const struct weir_decoded *d, const struct weir_pkt *pkt)
 	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
+/* The rule set's view of a flow's counters. */
+static inline const struct weir_scan_flowinfo *
+worker_flowinfo(const struct weir_flow *f, struct weir_scan_flowinfo *fi)
+{
+	fi->id = f->id;
+	fi->start_ns = f->start_ns;
+	fi->bytes[0] = f->bytes[0];
+	fi->bytes[1] = f->bytes[1];
+	fi->pkts[0] = f->pkts[0];
+	fi->pkts[1] = f->pkts[1];
+	fi->isn[0] = f->dir[0].isn;
+	fi->isn[1] = f->dir[1].isn;
+	fi->next_seq[0] = f->dir[0].next_seq;
+	fi->next_seq[1] = f->dir[1].next_seq;
+	fi->tcp_session = (f->flags & WEIR_FLOW_F_SESSION) != 0;
+	return fi;
+}
+
 /* The rule set's view of the flow flags. */
 static inline uint32_t
 worker_scan_flow(uint32_t ff)
@@ -549,6 +567,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	uint8_t dres[WEIR_BURST];
 	struct weir_flow *flows[WEIR_BURST];
 	uint32_t ff[WEIR_BURST];
+	struct weir_scan_flowinfo fi;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -596,6 +615,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		s.flow_flags = s.flow != NULL ? ff[i] : 0;
 		sp.flow = s.flow != NULL ? worker_scan_flow(ff[i]) : 0;
 		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;
+		sp.fi = s.flow != NULL ? worker_flowinfo(s.flow, &fi) : NULL;
 		s.pkt = &pkts[i];
 		s.d = &d[i];
 		s.have_template = 0;

@@ -321,6 +321,23 @@ struct weir_flowvars {
 	uint8_t pad[7];
 };
 
+/* The flow's counters as of this packet (this packet included), for
+ * flow.age, flow.pkts, flow.bytes, stream_size and track by_flow. Index 0
+ * is the client's direction (to server), 1 the server's. */
+struct weir_scan_flowinfo {
+	uint64_t id;	   /* the flow's id (unique per worker run, never 0) */
+	uint64_t start_ns; /* its first packet's time */
+	uint64_t bytes[2]; /* wire bytes */
+	uint32_t pkts[2];
+	/* TCP with a session (tcp_session != 0): the sequence numbers of
+	 * each side as the flow table tracks them after this packet
+	 * (Suricata's TcpStream isn and next_seq) */
+	uint32_t isn[2];
+	uint32_t next_seq[2];
+	uint8_t tcp_session;
+	uint8_t pad[7];
+};
+
 /* A packet as the rule set sees it (the caller's; only read, except
  * *vars, which flowbits and flowint write). */
 struct weir_scan_pkt {
@@ -329,10 +346,11 @@ struct weir_scan_pkt {
 	uint8_t pclass;	    /* enum weir_pclass */
 	uint8_t ip_version; /* 4 or 6 */
 	uint16_t sport, dport;
-	const uint8_t *src, *dst;   /* IPv4: first 4 bytes */
-	uint64_t ts_ns;		    /* packet time, for thresholds */
-	uint32_t flow;		    /* enum weir_scan_flow bits, 0: no flow */
-	struct weir_flowvars *vars; /* the flow's variables, NULL: no flow */
+	const uint8_t *src, *dst;	     /* IPv4: first 4 bytes */
+	uint64_t ts_ns;			     /* packet time, for thresholds */
+	uint32_t flow;			     /* enum weir_scan_flow bits, 0: no flow */
+	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
+	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the
