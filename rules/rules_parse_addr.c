@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "rules_int.h"
 
 /* A cycle is caught by name; this bounds legitimate chains of variables. */
@@ -146,17 +147,12 @@ weir_rule_vars_set(struct weir_rule_vars *vars, bool is_port, const char *name, 
 			return 0;
 		}
 	}
-	if (vars->n == vars->cap) {
-		unsigned int cap = vars->cap ? vars->cap * 2 : 32;
-
-		v = realloc(vars->v, cap * sizeof(*v));
-		if (v == NULL) {
-			free(nv);
-			return -ENOMEM;
-		}
-		vars->v = v;
-		vars->cap = cap;
+	v = weir_grow(vars->v, &vars->cap, vars->n + 1, sizeof(*v), 32);
+	if (v == NULL) {
+		free(nv);
+		return -ENOMEM;
 	}
+	vars->v = v;
 	nn = strdup(name);
 	if (nn == NULL) {
 		free(nv);
@@ -288,15 +284,11 @@ addr_set_free(struct addr_set *s)
 static int
 addr_set_push(struct addr_set *s, struct addr_u128 lo, struct addr_u128 hi)
 {
-	if (s->n == s->cap) {
-		unsigned int cap = s->cap ? s->cap * 2 : 8;
-		struct addr_iv *v = realloc(s->v, cap * sizeof(*v));
+	struct addr_iv *v = weir_grow(s->v, &s->cap, s->n + 1, sizeof(*v), 8);
 
-		if (v == NULL)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (v == NULL)
+		return -ENOMEM;
+	s->v = v;
 	s->v[s->n].lo = lo;
 	s->v[s->n].hi = hi;
 	s->n++;

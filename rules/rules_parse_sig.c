@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "rules_int.h"
 
 /* The letters Hyperscan's own tools use (util/ExpressionParser.rl). */
@@ -126,19 +127,11 @@ sig_key_of(const void *list, unsigned int i)
 static int
 sig_list_reserve(struct weir_sig_rule_list *list)
 {
-	struct weir_sig_rule *v;
-	unsigned int cap;
+	struct weir_sig_rule *v = weir_grow(list->v, &list->cap, list->n + 1, sizeof(*v), 64);
 
-	if (list->n < list->cap)
-		return 0;
-	if (list->cap > UINT_MAX / 2 / sizeof(*v))
-		return -ENOMEM;
-	cap = list->cap ? list->cap * 2 : 64;
-	v = realloc(list->v, cap * sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	list->v = v;
-	list->cap = cap;
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "rules_int.h"
 
 #define SP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -314,15 +315,10 @@ sp_item_add(struct sp_ctx *ctx, enum weir_item_kind kind, const char *kw_pos)
 	struct weir_suri_rule *r = ctx->r;
 	struct weir_item *it;
 
-	if (r->n_items == ctx->items_cap) {
-		unsigned int cap = ctx->items_cap ? ctx->items_cap * 2 : 4;
-
-		it = realloc(r->items, cap * sizeof(*it));
-		if (it == NULL)
-			return NULL;
-		r->items = it;
-		ctx->items_cap = cap;
-	}
+	it = weir_grow(r->items, &ctx->items_cap, r->n_items + 1, sizeof(*it), 4);
+	if (it == NULL)
+		return NULL;
+	r->items = it;
 	it = &r->items[r->n_items++];
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
@@ -1716,19 +1712,11 @@ sp_key_of(const void *list, unsigned int i)
 static int
 sp_list_reserve(struct weir_suri_rule_list *l)
 {
-	struct weir_suri_rule *v;
-	unsigned int cap;
+	struct weir_suri_rule *v = weir_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 64);
 
-	if (l->n < l->cap)
-		return 0;
-	if (l->cap > UINT_MAX / 2 / sizeof(*v))
-		return -ENOMEM;
-	cap = l->cap ? l->cap * 2 : 64;
-	v = realloc(l->v, cap * sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	l->v = v;
-	l->cap = cap;
 	return 0;
 }
 
