@@ -522,8 +522,8 @@ test_stream_size(void)
 		"alert tcp any any -> any any (content:\"x\"; stream_size:client,!=,11; sid:5;)",
 		"alert tcp any any -> any any (content:\"x\"; stream_size:client,<=,11; sid:6;)",
 		"alert ip any any -> any any (content:\"x\"; stream_size:either,>=,0; sid:7;)",
-		"alert tcp any any -> any any (content:\"x\"; stream_size:server,>,4294967294; "
-		"sid:8;)",
+		("alert tcp any any -> any any (content:\"x\"; stream_size:server,>,4294967294; "
+		 "sid:8;)"),
 	};
 	struct weir_ruleset *rs = build(rules, N(rules));
 	struct weir_scan_flowinfo fi;
@@ -613,14 +613,14 @@ test_flow_pkts_bytes(void)
 		"alert tcp any any -> any any (content:\"x\"; flow.pkts:both,2<>5; sid:24;)",
 		"alert tcp any any -> any any (content:\"x\"; flow.pkts_toserver:!3; sid:25;)",
 		"alert tcp any any -> any any (content:\"x\"; flow.pkts_toclient:>2; sid:26;)",
-		"alert tcp any any -> any any (content:\"x\"; flow.bytes:toserver,>4294967295; "
-		"sid:31;)",
-		"alert tcp any any -> any any (content:\"x\"; flow.bytes_toclient:&0xff=0x10; "
-		"sid:32;)",
+		("alert tcp any any -> any any (content:\"x\"; flow.bytes:toserver,>4294967295; "
+		 "sid:31;)"),
+		("alert tcp any any -> any any (content:\"x\"; flow.bytes_toclient:&0xff=0x10; "
+		 "sid:32;)"),
 		"alert tcp any any -> any any (content:\"x\"; flow.bytes:either,1kb-2kb; sid:33;)",
 		"alert tcp any any -> any any (content:\"x\"; flow.bytes_toserver:<=1024; sid:34;)",
-		"alert tcp any any -> any any (content:\"x\"; flow.pkts:toserver,!1-4; "
-		"flow.bytes:toclient,>0; sid:35;)",
+		("alert tcp any any -> any any (content:\"x\"; flow.pkts:toserver,!1-4; "
+		 "flow.bytes:toclient,>0; sid:35;)"),
 	};
 	struct weir_ruleset *rs = build(rules, N(rules));
 	struct weir_scan_flowinfo fi = {.id = 1};
@@ -664,11 +664,10 @@ static void
 test_threshold_by_flow(void)
 {
 	static const char *const rules[] = {
-		"alert tcp any any -> any any (content:\"x\"; threshold:type limit, track by_flow, "
-		"count 1, seconds 60; sid:41;)",
-		"alert tcp any any -> any any (content:\"x\"; detection_filter:track by_flow, "
-		"count "
-		"1, seconds 60; sid:42;)",
+		("alert tcp any any -> any any (content:\"x\"; threshold:type limit, "
+		 "track by_flow, count 1, seconds 60; sid:41;)"),
+		("alert tcp any any -> any any (content:\"x\"; detection_filter:track "
+		 "by_flow, count 1, seconds 60; sid:42;)"),
 	};
 	struct weir_ruleset *rs = build(rules, N(rules));
 	struct weir_scan_flowinfo f1 = {.id = 1}, f2 = {.id = 2};
