@@ -899,7 +899,7 @@ weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint
  */
 static unsigned int
 flow_process_chunk(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
-		   struct weir_flow **flows, uint32_t *pkt_flags)
+		   struct weir_flow **flows, uint32_t *pkt_flags, struct weir_scan_flowinfo *info)
 {
 	struct weir_flow_key k[WEIR_FLOW_BURST_MAX];
 	uint32_t h[WEIR_FLOW_BURST_MAX];
@@ -939,20 +939,24 @@ flow_process_chunk(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, 
 		}
 		flows[i] = flow_process_keyed(t, &pkts[i], &k[i], h[i], src_is_1[i], &pkt_flags[i]);
 		found += flows[i] != NULL;
+		if (info != NULL && flows[i] != NULL)
+			weir_flow_scan_info(flows[i], &info[i]);
 	}
 	return found;
 }
 
 unsigned int
 weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
-			struct weir_flow **flows, uint32_t *pkt_flags)
+			struct weir_flow **flows, uint32_t *pkt_flags,
+			struct weir_scan_flowinfo *info)
 {
 	unsigned int done = 0, found = 0;
 
 	while (done < n) {
 		unsigned int c = n - done < WEIR_FLOW_BURST_MAX ? n - done : WEIR_FLOW_BURST_MAX;
 
-		found += flow_process_chunk(t, pkts + done, c, flows + done, pkt_flags + done);
+		found += flow_process_chunk(t, pkts + done, c, flows + done, pkt_flags + done,
+					    info != NULL ? info + done : NULL);
 		done += c;
 	}
 	return found;

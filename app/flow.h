@@ -302,6 +302,26 @@ void weir_flow_burst_begin(struct weir_flow_table *t);
 struct weir_flow *weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 				    uint32_t *pkt_flags);
 
+/* The rule set's view of @p f's counters (rules.h), as they are now: take
+ * it right after the packet's update, before a later packet of the same
+ * burst changes them. @return @p fi. */
+static inline const struct weir_scan_flowinfo *
+weir_flow_scan_info(const struct weir_flow *f, struct weir_scan_flowinfo *fi)
+{
+	fi->id = f->id;
+	fi->start_ns = f->start_ns;
+	fi->bytes[0] = f->bytes[0];
+	fi->bytes[1] = f->bytes[1];
+	fi->pkts[0] = f->pkts[0];
+	fi->pkts[1] = f->pkts[1];
+	fi->isn[0] = f->dir[0].isn;
+	fi->isn[1] = f->dir[1].isn;
+	fi->next_seq[0] = f->dir[0].next_seq;
+	fi->next_seq[1] = f->dir[1].next_seq;
+	fi->tcp_session = (f->flags & WEIR_FLOW_F_SESSION) != 0;
+	return fi;
+}
+
 /* Packets the burst variant handles per pass (larger bursts are split). */
 #define WEIR_FLOW_BURST_MAX 32
 
@@ -314,10 +334,15 @@ struct weir_flow *weir_flow_process(struct weir_flow_table *t, const struct weir
  * @param flows receives n pointers (NULL where weir_flow_process would
  * return NULL), valid until the next weir_flow_burst_begin().
  * @param pkt_flags receives n flag words.
+ * @param info NULL, or receives n weir_flow_scan_info() snapshots, each
+ * taken right after its packet's update (where flows[i] is not NULL): the
+ * counters as of that packet, which the flow itself no longer holds once
+ * later packets of the burst updated it.
  * @return packets that got a flow.
  */
 unsigned int weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts,
-				     unsigned int n, struct weir_flow **flows, uint32_t *pkt_flags);
+				     unsigned int n, struct weir_flow **flows, uint32_t *pkt_flags,
+				     struct weir_scan_flowinfo *info);
 
 /**
  * Attribute an ICMPv4/ICMPv6 error to the flow of the packet it quotes.

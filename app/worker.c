@@ -486,24 +486,6 @@ worker_is_icmpv4_error(const struct weir_decoded *d, const struct weir_pkt *pkt)
 	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-/* The rule set's view of a flow's counters. */
-static inline const struct weir_scan_flowinfo *
-worker_flowinfo(const struct weir_flow *f, struct weir_scan_flowinfo *fi)
-{
-	fi->id = f->id;
-	fi->start_ns = f->start_ns;
-	fi->bytes[0] = f->bytes[0];
-	fi->bytes[1] = f->bytes[1];
-	fi->pkts[0] = f->pkts[0];
-	fi->pkts[1] = f->pkts[1];
-	fi->isn[0] = f->dir[0].isn;
-	fi->isn[1] = f->dir[1].isn;
-	fi->next_seq[0] = f->dir[0].next_seq;
-	fi->next_seq[1] = f->dir[1].next_seq;
-	fi->tcp_session = (f->flags & WEIR_FLOW_F_SESSION) != 0;
-	return fi;
-}
-
 /* The rule set's view of the flow flags. */
 static inline uint32_t
 worker_scan_flow(uint32_t ff)
@@ -517,10 +499,12 @@ worker_scan_flow(uint32_t ff)
  * (ICMPv4 errors looked up by the tuple they quote). */
 static void
 worker_flows(struct weir_worker *w, const struct weir_pkt *pkts, const struct weir_decoded *d,
-	     const uint8_t *dres, uint16_t n, struct weir_flow **flows, uint32_t *ff)
+	     const uint8_t *dres, uint16_t n, struct weir_flow **flows, uint32_t *ff,
+	     struct weir_scan_flowinfo *fi)
 {
 	struct weir_flow_pkt fp[WEIR_BURST];
 	struct weir_flow *got[WEIR_BURST];
+	struct weir_scan_flowinfo gotfi[WEIR_BURST];
 	uint32_t gotf[WEIR_BURST];
 	uint16_t idx[WEIR_BURST], nf = 0, i, k;
 
@@ -536,6 +520,8 @@ worker_flows(struct weir_worker *w, const struct weir_pkt *pkts, const struct we
 
 			if (worker_icmp_quoted(&fp[nf], &d[i], &q)) {
 				flows[i] = weir_flow_icmp_error(w->flows, &fp[nf], &q, &ff[i]);
+				if (flows[i] != NULL)
+					weir_flow_scan_info(flows[i], &fi[i]);
 				continue;
 			}
 			/* an unreadable quote: the table counts it as
@@ -547,10 +533,12 @@ worker_flows(struct weir_worker *w, const struct weir_pkt *pkts, const struct we
 		unsigned int m = nf - k < WEIR_FLOW_BURST_MAX ? nf - k : WEIR_FLOW_BURST_MAX;
 		unsigned int j;
 
-		weir_flow_process_burst(w->flows, &fp[k], m, &got[k], &gotf[k]);
+		weir_flow_process_burst(w->flows, &fp[k], m, &got[k], &gotf[k], &gotfi[k]);
 		for (j = 0; j < m; j++) {
 			flows[idx[k + j]] = got[k + j];
 			ff[idx[k + j]] = gotf[k + j];
+			if (got[k + j] != NULL)
+				fi[idx[k + j]] = gotfi[k + j];
 		}
 	}
 }
@@ -567,7 +555,9 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	uint8_t dres[WEIR_BURST];
 	struct weir_flow *flows[WEIR_BURST];
 	uint32_t ff[WEIR_BURST];
-	struct weir_scan_flowinfo fi;
+	/* per packet: its flow's counters as of that packet (the flow
+	 * itself holds them as of the burst's last packet) */
+	struct weir_scan_flowinfo fi[WEIR_BURST];
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -577,7 +567,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d[i]);
 	}
 	if (w->flows != NULL)
-		worker_flows(w, pkts, d, dres, n, flows, ff);
+		worker_flows(w, pkts, d, dres, n, flows, ff, fi);
 	for (i = 0; i < n; i++) {
 		struct weir_scan_pkt sp;
 		struct weir_scan_res res;
@@ -615,7 +605,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		s.flow_flags = s.flow != NULL ? ff[i] : 0;
 		sp.flow = s.flow != NULL ? worker_scan_flow(ff[i]) : 0;
 		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;
-		sp.fi = s.flow != NULL ? worker_flowinfo(s.flow, &fi) : NULL;
+		sp.fi = s.flow != NULL ? &fi[i] : NULL;
 		s.pkt = &pkts[i];
 		s.d = &d[i];
 		s.have_template = 0;

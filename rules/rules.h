@@ -163,6 +163,7 @@ enum weir_pclass {
 	0x10u		      /* flowbits/flowint: checked and applied in                          \
 				 Suricata's signature order after the scan */
 #define WEIR_RT_NOALERT 0x20u /* flowbits:noalert: matches, never alerts */
+#define WEIR_RT_FNUM	0x40u /* stream_size, flow.age/pkts/bytes to check */
 
 struct weir_suri_rule;
 struct weir_suri_rule_list;

@@ -436,7 +436,8 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			     ? WEIR_RT_THRESH
 			     : 0) |
 		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
-		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0);
+		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
+		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0);
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;

@@ -210,6 +210,9 @@ enum weir_thresh_type {
 struct weir_thresh_spec {
 	enum weir_thresh_type type;
 	bool by_dst;	  /* track by_dst; by_src otherwise */
+	bool by_flow;	  /* track by_flow (by_dst is then false): keyed on the
+			     packet's flow id; a packet without a flow never
+			     alerts (detect-engine-threshold.c) */
 	uint32_t count;	  /* >= 1 */
 	uint32_t seconds; /* >= 1 */
 };
@@ -282,6 +285,84 @@ struct weir_fvop {
 	unsigned int col;   /* of the keyword, in the rule's joined text */
 };
 
+/*
+ * Suricata's unsigned integer condition (rust/src/detect/uint.rs,
+ * detect_match_uint): one operator and up to two arguments. RANGE is
+ * exclusive (a < v < b), NEG_RANGE its complement (v <= a || v >= b).
+ */
+enum weir_uint_mode {
+	WEIR_UINT_EQ = 0,
+	WEIR_UINT_NE,
+	WEIR_UINT_LT,
+	WEIR_UINT_LE,
+	WEIR_UINT_GT,
+	WEIR_UINT_GE,
+	WEIR_UINT_RANGE,
+	WEIR_UINT_NEG_RANGE,
+	WEIR_UINT_BITMASK,     /* (v & a) == b */
+	WEIR_UINT_NEG_BITMASK, /* (v & a) != b */
+};
+
+struct weir_uint_cond {
+	uint8_t mode; /* enum weir_uint_mode */
+	uint64_t a, b;
+};
+
+/* The flow counter keywords (weir_fnum.kind). */
+enum weir_fnum_kind {
+	WEIR_FNUM_STREAM_SIZE = 0, /* stream_size: next_seq - isn, TCP session */
+	WEIR_FNUM_AGE,		   /* flow.age: whole seconds */
+	WEIR_FNUM_PKTS,		   /* flow.pkts, flow.pkts_toserver/_toclient */
+	WEIR_FNUM_BYTES,	   /* flow.bytes, flow.bytes_toserver/_toclient */
+};
+
+/* Which side's counter (weir_fnum.dir); TOSERVER is the client's side
+ * (weir_scan_flowinfo index 0, stream_size's "client"). */
+enum weir_fnum_dir {
+	WEIR_FNUM_TOSERVER = 0,
+	WEIR_FNUM_TOCLIENT,
+	WEIR_FNUM_EITHER, /* one side holds */
+	WEIR_FNUM_BOTH,	  /* both sides hold */
+};
+
+/* One flow counter keyword of a rule: part of the rule's match; a packet
+ * without a flow (or, for stream_size, without a TCP session) fails it. */
+struct weir_fnum {
+	uint8_t kind; /* enum weir_fnum_kind */
+	uint8_t dir;  /* enum weir_fnum_dir (flow.age: unused) */
+	struct weir_uint_cond c;
+};
+
+/** Does @p v satisfy @p c? Thread: any; per packet. */
+static inline bool
+weir_uint_match(const struct weir_uint_cond *c, uint64_t v)
+{
+	switch (c->mode) {
+	case WEIR_UINT_EQ:
+		return v == c->a;
+	case WEIR_UINT_NE:
+		return v != c->a;
+	case WEIR_UINT_LT:
+		return v < c->a;
+	case WEIR_UINT_LE:
+		return v <= c->a;
+	case WEIR_UINT_GT:
+		return v > c->a;
+	case WEIR_UINT_GE:
+		return v >= c->a;
+	case WEIR_UINT_RANGE:
+		return v > c->a && v < c->b;
+	case WEIR_UINT_NEG_RANGE:
+		return v <= c->a || v >= c->b;
+	case WEIR_UINT_BITMASK:
+		return (v & c->a) == c->b;
+	case WEIR_UINT_NEG_BITMASK:
+		return (v & c->a) != c->b;
+	default:
+		return false;
+	}
+}
+
 struct weir_suri_rule {
 	enum weir_action action;
 	enum weir_rproto proto;
@@ -306,9 +387,11 @@ struct weir_suri_rule {
 	bool noalert;	      /* flowbits:noalert */
 	struct weir_fvop *fv; /* flowbits and flowint keywords, in rule order */
 	unsigned int n_fv;
-	uint32_t fv_order; /* rank in Suricata's signature order, for rules with
-			      fv (set when the set is built) */
-	char *file;	   /* owned */
+	uint32_t fv_order;	/* rank in Suricata's signature order, for rules with
+				   fv (set when the set is built) */
+	struct weir_fnum *fnum; /* stream_size, flow.age/pkts/bytes, in rule order */
+	unsigned int n_fnum;
+	char *file; /* owned */
 	unsigned int line;
 	char *text; /* the rule as written (joined continuation lines) */
 };
@@ -463,8 +546,9 @@ struct weir_thresh_table *weir_thresh_new(unsigned int capacity);
 void weir_thresh_free(struct weir_thresh_table *t);
 
 /**
- * Account one match of rule @p rule_idx for the tracked address @p addr
- * (16 bytes, v4-mapped for IPv4) at @p now_ns (packet time) and say
+ * Account one match of rule @p rule_idx for the tracked key @p addr
+ * (16 bytes: the address, v4-mapped for IPv4; for by_flow the flow id in
+ * the first 8 bytes, the rest zero) at @p now_ns (packet time) and say
  * whether it raises an alert under @p spec. When the table is full the
  * oldest entry in the probe window is evicted (counted).
  * Hot path: no allocation.

@@ -5,8 +5,8 @@
  *
  *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
  *     -> per candidate rule, once per packet: disabled? flow:? header?
- *        dsize? confirm step (rules_match_confirm.c) -> this packet's
- *        matched list
+ *        dsize? flow counters (stream_size, flow.age/pkts/bytes)?
+ *        confirm step (rules_match_confirm.c) -> this packet's matched list
  *     -> rules with flowbits/flowint among them, in Suricata's signature
  *        order (rules_compile_flow.c): conditions on the flow's variables,
  *        then, for those that still match, their actions
@@ -80,6 +80,85 @@ scan_header_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
 	return scan_dir_ok(s, p, 0) || (s->bidir && scan_dir_ok(s, p, 1));
 }
 
+/*
+ * One counter of a flow, per side, as the flow counter keywords read it
+ * (index 0: the client's side). stream_size is next_seq - isn of each
+ * side's TcpStream, modulo 2^32, with no adjustment
+ * (detect-stream_size.c, DetectStreamSizeMatchAux): a SYN counts 1, so a
+ * client that sent a SYN and 10 bytes has a stream size of 11. flow.age
+ * is SCTIME_SECS(lastts) - SCTIME_SECS(startts) (detect-flow-age.c), the
+ * difference of whole seconds, capped at UINT32_MAX; lastts is this
+ * packet's time, and a packet older than the flow's start makes the
+ * unsigned difference wrap, hence UINT32_MAX, as in Suricata.
+ */
+static inline void
+scan_fnum_values(const struct weir_fnum *n, const struct weir_scan_pkt *p, uint64_t v[2])
+{
+	const struct weir_scan_flowinfo *fi = p->fi;
+	uint64_t now_s, start_s;
+
+	switch (n->kind) {
+	case WEIR_FNUM_STREAM_SIZE:
+		v[0] = (uint32_t)(fi->next_seq[0] - fi->isn[0]);
+		v[1] = (uint32_t)(fi->next_seq[1] - fi->isn[1]);
+		break;
+	case WEIR_FNUM_AGE:
+		now_s = p->ts_ns / 1000000000u;
+		start_s = fi->start_ns / 1000000000u;
+		v[0] = now_s >= start_s && now_s - start_s < UINT32_MAX ? now_s - start_s
+									: UINT32_MAX;
+		v[1] = v[0];
+		break;
+	case WEIR_FNUM_PKTS:
+		v[0] = fi->pkts[0];
+		v[1] = fi->pkts[1];
+		break;
+	default:
+		v[0] = fi->bytes[0];
+		v[1] = fi->bytes[1];
+		break;
+	}
+}
+
+/* Do stream_size and flow.age/pkts/bytes of @p s hold? No flow: no match
+ * (each keyword's Match returns 0 for p->flow == NULL); stream_size also
+ * needs a TCP packet of a flow with a TCP session. */
+static bool
+scan_fnum_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
+{
+	unsigned int i;
+
+	if (p->fi == NULL)
+		return false;
+	for (i = 0; i < s->n_fnum; i++) {
+		const struct weir_fnum *n = &s->fnum[i];
+		uint64_t v[2];
+		bool ok;
+
+		if (n->kind == WEIR_FNUM_STREAM_SIZE &&
+		    (p->pclass != WEIR_PCLASS_TCP || !p->fi->tcp_session))
+			return false;
+		scan_fnum_values(n, p, v);
+		switch (n->dir) {
+		case WEIR_FNUM_TOSERVER:
+			ok = weir_uint_match(&n->c, v[0]);
+			break;
+		case WEIR_FNUM_TOCLIENT:
+			ok = weir_uint_match(&n->c, v[1]);
+			break;
+		case WEIR_FNUM_EITHER:
+			ok = weir_uint_match(&n->c, v[0]) || weir_uint_match(&n->c, v[1]);
+			break;
+		default:
+			ok = weir_uint_match(&n->c, v[0]) && weir_uint_match(&n->c, v[1]);
+			break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* A rule Hyperscan (or an `always` list) named for this packet. */
 static inline void
 scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
@@ -98,6 +177,8 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))
 		return;
 	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p))
+		return;
+	if ((r->flags & WEIR_RT_FNUM) && !scan_fnum_ok(r->sr, p))
 		return;
 	if (r->prog != NULL && !weir_sprog_match(r->prog, p->payload, p->len, w->mctx))
 		return;
@@ -276,36 +357,53 @@ scan_flowvars(struct weir_rs_worker *w, struct weir_flowvars *v)
 	}
 }
 
-/* The address a threshold tracks, as 16 bytes (IPv4 v4-mapped). */
-static inline void
-scan_track_addr(const struct weir_scan_pkt *p, int by_dst, uint8_t out[16])
+/*
+ * The key a threshold tracks, as 16 bytes: the address (IPv4 v4-mapped),
+ * or for by_flow the flow id, then zeros. Flow ids are unique per worker
+ * and a flow lives on one worker, so the worker's own table is the right
+ * place for its counts. @return false for by_flow without a flow.
+ */
+static inline bool
+scan_track_key(const struct weir_scan_pkt *p, const struct weir_thresh_spec *ts, uint8_t out[16])
 {
-	const uint8_t *a = by_dst ? p->dst : p->src;
+	const uint8_t *a = ts->by_dst ? p->dst : p->src;
 
+	if (ts->by_flow) {
+		if (p->fi == NULL)
+			return false;
+		memset(out, 0, 16);
+		memcpy(out, &p->fi->id, sizeof(p->fi->id));
+		return true;
+	}
 	if (p->ip_version == 6) {
 		memcpy(out, a, 16);
-		return;
+		return true;
 	}
 	memset(out, 0, 10);
 	out[10] = 0xff;
 	out[11] = 0xff;
 	memcpy(out + 12, a, 4);
+	return true;
 }
 
+/* by_flow without a flow: Suricata's PacketAlertThreshold returns 0 (no
+ * alert) and keeps no state. */
 static inline int
 scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt *p)
 {
 	const struct weir_suri_rule *s = w->rs->rules[id].sr;
-	uint8_t addr[16];
+	uint8_t key[16];
 
 	if (s->detection_filter.type != WEIR_THRESH_NONE) {
-		scan_track_addr(p, s->detection_filter.by_dst, addr);
-		if (!weir_thresh_check(w->thr, &s->detection_filter, id, addr, p->ts_ns))
+		if (!scan_track_key(p, &s->detection_filter, key))
+			return 0;
+		if (!weir_thresh_check(w->thr, &s->detection_filter, id, key, p->ts_ns))
 			return 0;
 	}
 	if (s->threshold.type != WEIR_THRESH_NONE) {
-		scan_track_addr(p, s->threshold.by_dst, addr);
-		if (!weir_thresh_check(w->thr, &s->threshold, id, addr, p->ts_ns))
+		if (!scan_track_key(p, &s->threshold, key))
+			return 0;
+		if (!weir_thresh_check(w->thr, &s->threshold, id, key, p->ts_ns))
 			return 0;
 	}
 	return 1;

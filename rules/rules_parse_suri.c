@@ -979,12 +979,19 @@ sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct wei
 				ts->by_dst = false;
 			else if (sp_eq(val, val_len, "by_dst"))
 				ts->by_dst = true;
+			else if (sp_eq(val, val_len, "by_flow"))
+				ts->by_flow = true;
+			else if (sp_eq(val, val_len, "by_rule") || sp_eq(val, val_len, "by_both"))
+				return sp_err(ctx, val, o->kw,
+					      "%s: track '%.*s' is not supported yet (expected "
+					      "by_src, by_dst or by_flow)",
+					      o->kw, (int)val_len, val);
 			else
-				return sp_err(
-					ctx, val, o->kw,
-					"%s: track '%.*s' is not supported (expected by_src or "
-					"by_dst)",
-					o->kw, val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
+				return sp_err(ctx, val, o->kw,
+					      "%s: track '%.*s' is not supported (expected by_src, "
+					      "by_dst or by_flow)",
+					      o->kw, val_len > SP_SHOW ? SP_SHOW : (int)val_len,
+					      val);
 			break;
 		default:
 			if (sp_number(val, val_len, 1, UINT32_MAX, &v) < 0 ||
@@ -1386,6 +1393,450 @@ bad_value:
 		      UINT32_MAX, val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
 }
 
+/* ---- keywords: stream_size, flow.age, flow.pkts, flow.bytes ----------- */
+
+/*
+ * Suricata's unsigned integer values and conditions (rust/src/detect/
+ * uint.rs, detect_parse_uint): what flow.age (u32), flow.pkts (u32) and
+ * flow.bytes (u64) accept. A cursor over [p, end) that records the first
+ * problem (where, why) for the diagnostic.
+ */
+struct sp_ucur {
+	const char *p, *end;
+	const char *err_at;
+	const char *why;
+};
+
+static void
+sp_ucur_spaces(struct sp_ucur *u)
+{
+	while (u->p < u->end && *u->p == ' ')
+		u->p++;
+}
+
+static bool
+sp_ucur_tag(struct sp_ucur *u, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	if ((size_t)(u->end - u->p) < n || strncmp(u->p, tag, n) != 0)
+		return false;
+	u->p += n;
+	return true;
+}
+
+static bool
+sp_ucur_fail(struct sp_ucur *u, const char *at, const char *why)
+{
+	u->err_at = at;
+	u->why = why;
+	return false;
+}
+
+/*
+ * A value: 0x<hex>, or decimal digits with an optional unit kb/kib (1024),
+ * mb/mib, gb/gib (any case) that multiplies a value >= 1; at most @p max.
+ */
+static bool
+sp_uint_value(struct sp_ucur *u, uint64_t max, uint64_t *out)
+{
+	static const struct {
+		const char *name;
+		uint64_t mul;
+	} units[] = {
+		{"kib", 1024ull},   {"kb", 1024ull},	    {"mib", 1048576ull},
+		{"mb", 1048576ull}, {"gib", 1073741824ull}, {"gb", 1073741824ull},
+	};
+	const char *s = u->p;
+	uint64_t v = 0;
+	size_t i;
+
+	if (u->end - s > 2 && s[0] == '0' && s[1] == 'x' && isxdigit((unsigned char)s[2])) {
+		for (u->p = s + 2; u->p < u->end && isxdigit((unsigned char)*u->p); u->p++) {
+			unsigned int d = (unsigned int)(isdigit((unsigned char)*u->p)
+								? *u->p - '0'
+								: (tolower((unsigned char)*u->p) -
+								   'a') + 10);
+
+			if (v > (max - d) / 16)
+				return sp_ucur_fail(u, s, "number out of range");
+			v = v * 16 + d;
+		}
+		*out = v;
+		return true;
+	}
+	if (u->p >= u->end || !isdigit((unsigned char)*u->p))
+		return sp_ucur_fail(u, u->p, "expected a number");
+	for (; u->p < u->end && isdigit((unsigned char)*u->p); u->p++) {
+		unsigned int d = (unsigned int)(*u->p - '0');
+
+		if (v > (max - d) / 10)
+			return sp_ucur_fail(u, s, "number out of range");
+		v = v * 10 + d;
+	}
+	for (i = 0; i < SP_ARRAY_SIZE(units); i++) {
+		size_t n = strlen(units[i].name);
+
+		if ((size_t)(u->end - u->p) >= n && strncasecmp(u->p, units[i].name, n) == 0)
+			break;
+	}
+	if (i < SP_ARRAY_SIZE(units)) {
+		u->p += strlen(units[i].name);
+		if (v >= 1) {
+			if (max / units[i].mul < v)
+				return sp_ucur_fail(u, s, "number out of range");
+			v *= units[i].mul;
+		}
+	}
+	*out = v;
+	return true;
+}
+
+/* &MASK[ ][!]=[ ]VALUE */
+static bool
+sp_uint_bitmask(struct sp_ucur *u, uint64_t max, struct weir_uint_cond *c)
+{
+	const char *at;
+	bool neg;
+
+	sp_ucur_spaces(u);
+	if (!sp_ucur_tag(u, "&"))
+		return false;
+	sp_ucur_spaces(u);
+	if (!sp_uint_value(u, max, &c->a))
+		return false;
+	sp_ucur_spaces(u);
+	neg = sp_ucur_tag(u, "!");
+	if (!sp_ucur_tag(u, "="))
+		return sp_ucur_fail(u, u->p, "expected '=' or '!=' after the mask");
+	sp_ucur_spaces(u);
+	at = u->p;
+	if (!sp_uint_value(u, max, &c->b))
+		return false;
+	if ((c->b & c->a) != c->b)
+		return sp_ucur_fail(u, at, "value has bits outside the mask (it can never match)");
+	c->mode = neg ? WEIR_UINT_NEG_BITMASK : WEIR_UINT_BITMASK;
+	return true;
+}
+
+/* [!]A[ ](-|<>)[ ]B with B > A + 1 */
+static bool
+sp_uint_interval(struct sp_ucur *u, uint64_t max, struct weir_uint_cond *c)
+{
+	const char *at;
+	bool neg = sp_ucur_tag(u, "!");
+
+	if (!sp_uint_value(u, max, &c->a))
+		return false;
+	sp_ucur_spaces(u);
+	if (!sp_ucur_tag(u, "-") && !sp_ucur_tag(u, "<>"))
+		return false;
+	sp_ucur_spaces(u);
+	at = u->p;
+	if (!sp_uint_value(u, max, &c->b))
+		return false;
+	if (c->b <= c->a || c->b - c->a <= 1)
+		return sp_ucur_fail(u, at,
+				    "range A-B needs B above A + 1 (both bounds are excluded)");
+	c->mode = neg ? WEIR_UINT_NEG_RANGE : WEIR_UINT_RANGE;
+	return true;
+}
+
+/* The operators of Suricata's detect_parse_uint_mode, longest first. */
+static const struct {
+	const char *name;
+	uint8_t mode;
+} sp_uint_ops[] = {
+	{">=", WEIR_UINT_GE}, {"<=", WEIR_UINT_LE}, {">", WEIR_UINT_GT}, {"<", WEIR_UINT_LT},
+	{"!=", WEIR_UINT_NE}, {"!", WEIR_UINT_NE},  {"=", WEIR_UINT_EQ},
+};
+
+/* OP[ ]N, where OP is not '=' and the condition can match something */
+static bool
+sp_uint_symbol(struct sp_ucur *u, uint64_t max, struct weir_uint_cond *c)
+{
+	const char *at = u->p;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(sp_uint_ops); i++)
+		if (sp_ucur_tag(u, sp_uint_ops[i].name))
+			break;
+	if (i == SP_ARRAY_SIZE(sp_uint_ops) || sp_uint_ops[i].mode == WEIR_UINT_EQ)
+		return sp_ucur_fail(u, at, "expected a number or an operator");
+	c->mode = sp_uint_ops[i].mode;
+	sp_ucur_spaces(u);
+	if (!sp_uint_value(u, max, &c->a))
+		return false;
+	if (((c->mode == WEIR_UINT_LT || c->mode == WEIR_UINT_GE) && c->a == 0) ||
+	    ((c->mode == WEIR_UINT_GT || c->mode == WEIR_UINT_LE) && c->a == max))
+		return sp_ucur_fail(u, at, "the condition always or never holds");
+	return true;
+}
+
+/*
+ * A whole condition as detect_parse_uint reads it: blanks, then the first
+ * of bitmask, interval, [=]N, OP N that parses, then only blanks. The
+ * alternatives are tried in that order from the same place, as nom's alt
+ * does. @return true, or false with u->err_at and u->why set.
+ */
+static bool
+sp_uint_parse(struct sp_ucur *u, uint64_t max, struct weir_uint_cond *c)
+{
+	const char *start;
+	struct sp_ucur t;
+
+	sp_ucur_spaces(u);
+	start = u->p;
+	memset(c, 0, sizeof(*c));
+	t = *u;
+	if (!sp_uint_bitmask(&t, max, c)) {
+		if (start < t.end && *start == '&')
+			goto fail;
+		t = *u;
+		if (!sp_uint_interval(&t, max, c)) {
+			if (t.why != NULL && strstr(t.why, "range") != NULL)
+				goto fail;
+			t = *u;
+			if (sp_ucur_tag(&t, "="))
+				sp_ucur_spaces(&t);
+			if (t.p < t.end && (isdigit((unsigned char)*t.p))) {
+				if (!sp_uint_value(&t, max, &c->a))
+					goto fail;
+				c->mode = WEIR_UINT_EQ;
+			} else {
+				t = *u;
+				if (!sp_uint_symbol(&t, max, c))
+					goto fail;
+			}
+		}
+	}
+	sp_ucur_spaces(&t);
+	if (t.p != t.end) {
+		sp_ucur_fail(&t, t.p, "unexpected text after the condition");
+		goto fail;
+	}
+	*u = t;
+	return true;
+
+fail:
+	u->err_at = t.err_at != NULL ? t.err_at : t.p;
+	u->why = t.why != NULL ? t.why : "bad condition";
+	return false;
+}
+
+#define SP_UINT_FORMS "N, =N, !N, !=N, <N, <=N, >N, >=N, A-B, A<>B, !A-B, &M=V or &M!=V"
+
+static int
+sp_fnum_add(struct sp_ctx *ctx, uint8_t kind, uint8_t dir, const struct weir_uint_cond *c)
+{
+	struct weir_suri_rule *r = ctx->r;
+	struct weir_fnum *v = realloc(r->fnum, (r->n_fnum + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -ENOMEM;
+	r->fnum = v;
+	v[r->n_fnum].kind = kind;
+	v[r->n_fnum].dir = dir;
+	v[r->n_fnum].c = *c;
+	r->n_fnum++;
+	return 0;
+}
+
+/* Parse [p, end) as a condition on a @p max-bounded counter for keyword
+ * @p o, and add it to the rule. */
+static int
+sp_fnum_cond(struct sp_ctx *ctx, const struct sp_opt *o, const char *p, const char *end,
+	     uint64_t max, uint8_t kind, uint8_t dir)
+{
+	struct sp_ucur u = {.p = p, .end = end};
+	struct weir_uint_cond c;
+
+	if (!sp_uint_parse(&u, max, &c))
+		return sp_err(ctx, u.err_at != NULL ? u.err_at : p, o->kw,
+			      "%s: %s in '%.*s' (expected %s, numbers 0..%llu)", o->kw, u.why,
+			      (int)(end - p) > SP_SHOW ? SP_SHOW : (int)(end - p), p, SP_UINT_FORMS,
+			      (unsigned long long)max);
+	return sp_fnum_add(ctx, kind, dir, &c);
+}
+
+/* flow.age:<cond> (detect-flow-age.c): seconds, u32. */
+static int
+sp_kw_flow_age(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_cond(ctx, o, o->val, o->val + o->val_len, UINT32_MAX, WEIR_FNUM_AGE,
+			    WEIR_FNUM_TOSERVER);
+}
+
+/*
+ * flow.pkts:<dir>,<cond> and flow.bytes:<dir>,<cond> (detect-flow-pkts.c,
+ * rust/src/detect/flow.rs): dir toserver, toclient, either, or both (in
+ * the documentation, flow-keywords.rst); blanks and tabs around the ','.
+ * The _toserver/_toclient keywords take the condition alone.
+ */
+static int
+sp_fnum_dir_kw(struct sp_ctx *ctx, const struct sp_opt *o, uint8_t kind, uint64_t max)
+{
+	static const struct {
+		const char *name;
+		uint8_t dir;
+	} dirs[] = {
+		{"toserver", WEIR_FNUM_TOSERVER},
+		{"toclient", WEIR_FNUM_TOCLIENT},
+		{"either", WEIR_FNUM_EITHER},
+		{"both", WEIR_FNUM_BOTH},
+	};
+	const char *p = o->val, *end = o->val + o->val_len, *w;
+	size_t i, n;
+
+	for (w = p; w < end && isalpha((unsigned char)*w); w++)
+		;
+	n = (size_t)(w - p);
+	for (i = 0; i < SP_ARRAY_SIZE(dirs); i++)
+		if (sp_eq(p, n, dirs[i].name))
+			break;
+	if (i == SP_ARRAY_SIZE(dirs))
+		return sp_err(ctx, p, o->kw,
+			      "%s: direction '%.*s' is not toserver, toclient, either or both "
+			      "(expected <direction>,<condition>)",
+			      o->kw, n > SP_SHOW ? SP_SHOW : (int)n, p);
+	while (w < end && (*w == ' ' || *w == '\t'))
+		w++;
+	if (w >= end || *w != ',')
+		return sp_err(ctx, w < end ? w : p, o->kw,
+			      "%s: expected <direction>,<condition>, got '%.*s'", o->kw,
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	for (w++; w < end && (*w == ' ' || *w == '\t'); w++)
+		;
+	return sp_fnum_cond(ctx, o, w, end, max, kind, dirs[i].dir);
+}
+
+static int
+sp_kw_flow_pkts(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_dir_kw(ctx, o, WEIR_FNUM_PKTS, UINT32_MAX);
+}
+
+static int
+sp_kw_flow_bytes(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_dir_kw(ctx, o, WEIR_FNUM_BYTES, UINT64_MAX);
+}
+
+static int
+sp_kw_flow_pkts_toserver(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_cond(ctx, o, o->val, o->val + o->val_len, UINT32_MAX, WEIR_FNUM_PKTS,
+			    WEIR_FNUM_TOSERVER);
+}
+
+static int
+sp_kw_flow_pkts_toclient(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_cond(ctx, o, o->val, o->val + o->val_len, UINT32_MAX, WEIR_FNUM_PKTS,
+			    WEIR_FNUM_TOCLIENT);
+}
+
+static int
+sp_kw_flow_bytes_toserver(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_cond(ctx, o, o->val, o->val + o->val_len, UINT64_MAX, WEIR_FNUM_BYTES,
+			    WEIR_FNUM_TOSERVER);
+}
+
+static int
+sp_kw_flow_bytes_toclient(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_fnum_cond(ctx, o, o->val, o->val + o->val_len, UINT64_MAX, WEIR_FNUM_BYTES,
+			    WEIR_FNUM_TOCLIENT);
+}
+
+/* flow.elephant (detect-flow-elephant.c) needs the flow table to classify
+ * elephant flows, which it does not yet. */
+static int
+sp_kw_flow_elephant(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_err(ctx, o->name, o->kw,
+		      "flow.elephant is not supported yet (needs elephant flow detection)");
+}
+
+/*
+ * stream_size:<side>,<op>,<n> (detect-stream_size.c, rust/src/detect/
+ * stream_size.rs): side server, client, both or either (case matters);
+ * op one of = != ! < <= > >=; n decimal digits, 0..4294967295. Blanks
+ * around the parts. Unlike the uint keywords no range, unit or hex, and
+ * no check that the condition can hold.
+ */
+static int
+sp_kw_stream_size(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	static const struct {
+		const char *name;
+		uint8_t dir;
+	} sides[] = {
+		/* the client's stream is its data to the server */
+		{"client", WEIR_FNUM_TOSERVER},
+		{"server", WEIR_FNUM_TOCLIENT},
+		{"either", WEIR_FNUM_EITHER},
+		{"both", WEIR_FNUM_BOTH},
+	};
+	const char *p = o->val, *end = o->val + o->val_len, *w, *op;
+	struct weir_uint_cond c;
+	long long v;
+	size_t i, k, n;
+
+	memset(&c, 0, sizeof(c));
+	for (w = p; w < end && isalpha((unsigned char)*w); w++)
+		;
+	n = (size_t)(w - p);
+	for (i = 0; i < SP_ARRAY_SIZE(sides); i++)
+		if (sp_eq(p, n, sides[i].name))
+			break;
+	if (i == SP_ARRAY_SIZE(sides))
+		return sp_err(ctx, p, o->kw,
+			      "stream_size: '%.*s' is not server, client, both or either "
+			      "(expected <side>,<operator>,<number>)",
+			      n > SP_SHOW ? SP_SHOW : (int)n, p);
+	while (w < end && *w == ' ')
+		w++;
+	if (w >= end || *w != ',')
+		goto bad_format;
+	for (op = ++w; w < end && *w == ' ';)
+		op = ++w;
+	for (k = 0; k < SP_ARRAY_SIZE(sp_uint_ops); k++)
+		if ((size_t)(end - op) >= strlen(sp_uint_ops[k].name) &&
+		    strncmp(op, sp_uint_ops[k].name, strlen(sp_uint_ops[k].name)) == 0)
+			break;
+	if (k == SP_ARRAY_SIZE(sp_uint_ops))
+		return sp_err(ctx, op, o->kw,
+			      "stream_size: unknown operator '%.*s' (expected = != ! < <= > >=)",
+			      (int)strcspn(op, ",;") > SP_SHOW ? SP_SHOW : (int)strcspn(op, ",;"),
+			      op);
+	c.mode = sp_uint_ops[k].mode;
+	for (w = op + strlen(sp_uint_ops[k].name); w < end && *w == ' ';)
+		w++;
+	if (w >= end || *w != ',')
+		goto bad_format;
+	for (w++; w < end && *w == ' ';)
+		w++;
+	for (p = w; w < end && isdigit((unsigned char)*w); w++)
+		;
+	n = (size_t)(w - p);
+	while (w < end && *w == ' ')
+		w++;
+	if (n == 0 || w != end || n > 10 || sp_number(p, n, 0, UINT32_MAX, &v) < 0)
+		return sp_err(ctx, p, o->kw,
+			      "stream_size: size must be a number from 0 to %u, got '%.*s'",
+			      UINT32_MAX, (int)(end - p) > SP_SHOW ? SP_SHOW : (int)(end - p), p);
+	c.a = (uint64_t)v;
+	return sp_fnum_add(ctx, WEIR_FNUM_STREAM_SIZE, sides[i].dir, &c);
+
+bad_format:
+	return sp_err(ctx, w < end ? w : o->val, o->kw,
+		      "stream_size: expected <server|client|both|either>,<operator>,<number>, "
+		      "got '%.*s'",
+		      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+}
+
 /* ---- keywords: weir's own -------------------------------------------- */
 
 static int
@@ -1437,6 +1888,15 @@ static const struct sp_keyword sp_keywords[] = {
 	{"flowbits", SP_VAL_REQ, sp_kw_flowbits},
 	{"flowint", SP_VAL_REQ, sp_kw_flowint},
 	{"noalert", SP_VAL_NONE, sp_kw_noalert},
+	{"stream_size", SP_VAL_REQ, sp_kw_stream_size},
+	{"flow.age", SP_VAL_REQ, sp_kw_flow_age},
+	{"flow.pkts", SP_VAL_REQ, sp_kw_flow_pkts},
+	{"flow.pkts_toserver", SP_VAL_REQ, sp_kw_flow_pkts_toserver},
+	{"flow.pkts_toclient", SP_VAL_REQ, sp_kw_flow_pkts_toclient},
+	{"flow.bytes", SP_VAL_REQ, sp_kw_flow_bytes},
+	{"flow.bytes_toserver", SP_VAL_REQ, sp_kw_flow_bytes_toserver},
+	{"flow.bytes_toclient", SP_VAL_REQ, sp_kw_flow_bytes_toclient},
+	{"flow.elephant", SP_VAL_OPT, sp_kw_flow_elephant},
 	/* weir's fraud keywords (not Suricata's) */
 	{"luhn", SP_VAL_NONE, sp_kw_luhn},
 	{"pan", SP_VAL_NONE, sp_kw_pan},
@@ -1775,6 +2235,7 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 		free(r->fv[i].idx);
 	}
 	free(r->fv);
+	free(r->fnum);
 	free(r->msg);
 	free(r->classtype);
 	free(r->metadata);

@@ -66,6 +66,11 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		K_FLOWBITS,
 		K_FLOWINT,
 		K_NOALERT,
+		K_STREAM_SIZE,
+		K_FLOW_AGE,
+		K_FLOW_PKTS,
+		K_FLOW_BYTES,
+		K_BY_FLOW,
 		K_EXACT,
 		K_CONFIRM,
 		K_SIG,
@@ -91,6 +96,11 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		"flowbits",
 		"flowint",
 		"noalert",
+		"stream_size",
+		"flow.age",
+		"flow.pkts",
+		"flow.bytes",
+		"track by_flow",
 		"decided by Hyperscan alone",
 		"confirmed after the scan",
 		"signature format",
@@ -139,6 +149,11 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		cnt[K_NOALERT] += s->noalert;
 		for (k = 0; k < s->n_fv; k++)
 			cnt[weir_fv_is_flowint(s->fv[k].op) ? K_FLOWINT : K_FLOWBITS]++;
+		for (k = 0; k < s->n_fnum; k++)
+			cnt[K_STREAM_SIZE + s->fnum[k].kind]++; /* enum weir_fnum_kind order */
+		cnt[K_BY_FLOW] += (s->threshold.type != WEIR_THRESH_NONE && s->threshold.by_flow) ||
+				  (s->detection_filter.type != WEIR_THRESH_NONE &&
+				   s->detection_filter.by_flow);
 	}
 	weir_ruleset_notes(rs, out);
 	fprintf(out, "rules loaded: %u (skipped: %u)\n", cnt[K_EXACT] + cnt[K_CONFIRM],

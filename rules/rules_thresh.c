@@ -3,10 +3,10 @@
  * threshold / detection_filter state: one table per worker, so no lock and
  * no atomic. The table has a fixed capacity (a power of two) and uses open
  * addressing over a short probe window keyed by (rule, tracking kind,
- * address). When the window has no free slot, the entry whose window
- * started first is evicted and counted: under an address flood the table
- * forgets, but it never allocates and never walks more than THR_PROBE
- * slots per match.
+ * address; for track by_flow, the flow id). When the window has no free
+ * slot, the entry whose window started first is evicted and counted:
+ * under an address flood the table forgets, but it never allocates and
+ * never walks more than THR_PROBE slots per match.
  *
  * The four types follow Suricata 7.0's ThresholdHandlePacket()
  * (src/detect-engine-threshold.c) and its documentation
@@ -65,7 +65,9 @@ struct weir_thresh_table {
 static inline uint8_t
 thr_kind(const struct weir_thresh_spec *spec)
 {
-	return (uint8_t)(1u + ((unsigned int)spec->type << 1) + (spec->by_dst ? 1u : 0u));
+	unsigned int track = spec->by_flow ? 2u : spec->by_dst ? 1u : 0u;
+
+	return (uint8_t)(1u + ((unsigned int)spec->type << 2) + track);
 }
 
 static inline uint64_t

@@ -6,9 +6,11 @@
  * weir_flowvars the way the worker will, and checks the sids that alert
  * against what Suricata does (detect-flow.c's FlowMatch and its rule
  * groups per direction, detect-flowbits.c, detect-flowint.c,
- * detect-engine-sigorder.c). Where the rule order matters, the checker is
- * written before the setter in the file, so a matcher that evaluated in
- * file order would give another answer.
+ * detect-engine-sigorder.c), and the flow counter keywords over
+ * hand-set struct weir_scan_flowinfo values (detect-stream_size.c,
+ * detect-flow-age.c, detect-flow-pkts.c, track by_flow). Where the rule order matters, the checker
+ * is written before the setter in the file, so a matcher that evaluated in file order would give
+ * another answer.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -447,6 +449,246 @@ test_flowbits_checked_not_set_warning(void)
 	weir_ruleset_free(rs);
 }
 
+/* ---- stream_size, flow.age, flow.pkts, flow.bytes, track by_flow -------- */
+
+#define SEC 1000000000ull
+
+/*
+ * Scan "x" as a packet of class @p pclass from the client with the flow
+ * counters @p fi (NULL: no flow) at @p ts_ns; the sids that alerted.
+ */
+static const char *
+scan_fi(const struct weir_ruleset *rs, uint8_t pclass, const struct weir_scan_flowinfo *fi,
+	uint64_t ts_ns)
+{
+	static char out[256];
+	struct weir_scan_pkt p = {
+		.payload = (const uint8_t *)"x",
+		.len = 1,
+		.pclass = pclass,
+		.ip_version = 4,
+		.sport = 40000,
+		.dport = 80,
+		.src = g_cli,
+		.dst = g_srv,
+		.ts_ns = ts_ns,
+		.flow = fi != NULL ? F_TS | F_EST : 0,
+		.fi = fi,
+	};
+	struct hits h = {.rs = rs};
+	struct weir_scan_res res;
+	uint32_t s[MAX_HIT];
+	unsigned int n = 0, i;
+	char *t;
+	size_t o = 0;
+
+	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+	for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
+		s[n++] = (uint32_t)strtoul(t, NULL, 10);
+	qsort(s, n, sizeof(s[0]), cmp_u32);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%u", i ? "," : "", s[i]);
+	return out;
+}
+
+/* A TCP flow with a session whose client sent @p c and server @p s bytes
+ * of sequence space (SYN and FIN included) from the given ISNs. */
+static struct weir_scan_flowinfo
+fi_tcp(uint32_t isn_c, uint32_t c, uint32_t isn_s, uint32_t s)
+{
+	struct weir_scan_flowinfo fi = {.id = 1, .tcp_session = 1};
+
+	fi.isn[0] = isn_c;
+	fi.next_seq[0] = isn_c + c;
+	fi.isn[1] = isn_s;
+	fi.next_seq[1] = isn_s + s;
+	fi.pkts[0] = 1;
+	return fi;
+}
+
+/*
+ * detect-stream_size.c: the size of a side is next_seq - isn (uint32,
+ * wrapping), compared with DetectU32Match; client and server are the
+ * TcpSession's sides (the SYN sender is the client); both = && and
+ * either = ||. A packet that is not TCP, or whose flow has no TCP session
+ * (p->flow->protoctx NULL), or that has no flow, never matches.
+ */
+static void
+test_stream_size(void)
+{
+	static const char *const rules[] = {
+		"alert tcp any any -> any any (content:\"x\"; stream_size:client,<,11; sid:1;)",
+		"alert tcp any any -> any any (content:\"x\"; stream_size:server,>=,5; sid:2;)",
+		"alert tcp any any -> any any (content:\"x\"; stream_size:both,>,0; sid:3;)",
+		"alert tcp any any -> any any (content:\"x\"; stream_size:either,=,1; sid:4;)",
+		"alert tcp any any -> any any (content:\"x\"; stream_size:client,!=,11; sid:5;)",
+		"alert tcp any any -> any any (content:\"x\"; stream_size:client,<=,11; sid:6;)",
+		"alert ip any any -> any any (content:\"x\"; stream_size:either,>=,0; sid:7;)",
+		("alert tcp any any -> any any (content:\"x\"; stream_size:server,>,4294967294; "
+		 "sid:8;)"),
+	};
+	struct weir_ruleset *rs = build(rules, N(rules));
+	struct weir_scan_flowinfo fi;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	/* client 11 (SYN + 10 bytes), server 1 (its SYN/ACK) */
+	fi = fi_tcp(100, 11, 500, 1);
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "3,4,6,7");
+	/* client 10, server 5: the boundaries of < 11, >= 5, <= 11 */
+	fi = fi_tcp(100, 10, 500, 5);
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "1,2,3,5,6,7");
+	/* client 12: not < 11, not <= 11 */
+	fi = fi_tcp(100, 12, 500, 4);
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "3,5,7");
+	/* the client's ISN near 2^32: next_seq wrapped, the size is still 10;
+	 * the server sent nothing yet (both > 0 fails) */
+	fi = fi_tcp(0xfffffff6u, 10, 0, 0);
+	CU_ASSERT(fi.next_seq[0] == 0);
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "1,5,6,7");
+	/* a server side whose next_seq is behind its ISN: 2^32 - 1, which
+	 * is >= 5, > 0 and > 4294967294 */
+	fi = fi_tcp(100, 1, 500, 0);
+	fi.next_seq[1] = 499;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "1,2,3,4,5,6,7,8");
+	/* no TCP session, no flow, not TCP: no match */
+	fi.tcp_session = 0;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "");
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, NULL, SEC), "");
+	fi = fi_tcp(100, 1, 500, 1);
+	EXPECT(scan_fi(rs, WEIR_PCLASS_UDP, &fi, SEC), "");
+	weir_ruleset_free(rs);
+}
+
+/*
+ * detect-flow-age.c: SCTIME_SECS(lastts) - SCTIME_SECS(startts), whole
+ * seconds of each time (not the truncated difference), lastts being this
+ * packet's time; a uint64 difference capped at UINT32_MAX, so a packet
+ * older than the flow's start (the subtraction wraps) reads UINT32_MAX.
+ */
+static void
+test_flow_age(void)
+{
+	static const char *const rules[] = {
+		"alert tcp any any -> any any (content:\"x\"; flow.age:1; sid:11;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.age:<1; sid:12;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.age:>=2; sid:13;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.age:>4294967294; sid:14;)",
+		"alert ip any any -> any any (content:\"x\"; flow.age:0-2; sid:15;)",
+	};
+	struct weir_ruleset *rs = build(rules, N(rules));
+	struct weir_scan_flowinfo fi = {.id = 1};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	/* 1.9 s to 2.1 s: 0.2 s apart, but seconds 1 and 2: age 1 */
+	fi.start_ns = SEC + 900000000ull;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, 2 * SEC + 100000000ull), "11,15");
+	/* 1.0 s to 1.999 s: age 0 */
+	fi.start_ns = SEC;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, 2 * SEC - 1), "12");
+	/* 1.9 s to 3.0 s: age 2 (not 1.1 s truncated); 0-2 excludes 2 */
+	fi.start_ns = SEC + 900000000ull;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, 3 * SEC), "13");
+	/* a UDP flow has an age too: 0 at 1.95 s (0-2 excludes 0), then 1 */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_UDP, &fi, SEC + 950000000ull), "");
+	fi.start_ns = 2 * SEC;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_UDP, &fi, 3 * SEC), "15");
+	/* the packet is older than the flow's start: UINT32_MAX */
+	fi.start_ns = 5 * SEC;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, 4 * SEC), "13,14");
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, NULL, 4 * SEC), "");
+	weir_ruleset_free(rs);
+}
+
+/*
+ * detect-flow-pkts.c: toserver reads todstpktcnt/todstbytecnt (the
+ * client's side), toclient the other, either = ||; both = && (the
+ * documentation's fourth direction). Counters include this packet.
+ * Conditions are DetectU32Match (pkts) and DetectU64Match (bytes).
+ */
+static void
+test_flow_pkts_bytes(void)
+{
+	static const char *const rules[] = {
+		"alert tcp any any -> any any (content:\"x\"; flow.pkts:toserver,3; sid:21;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.pkts:toclient,<3; sid:22;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.pkts:either,>=10; sid:23;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.pkts:both,2<>5; sid:24;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.pkts_toserver:!3; sid:25;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.pkts_toclient:>2; sid:26;)",
+		("alert tcp any any -> any any (content:\"x\"; flow.bytes:toserver,>4294967295; "
+		 "sid:31;)"),
+		("alert tcp any any -> any any (content:\"x\"; flow.bytes_toclient:&0xff=0x10; "
+		 "sid:32;)"),
+		"alert tcp any any -> any any (content:\"x\"; flow.bytes:either,1kb-2kb; sid:33;)",
+		"alert tcp any any -> any any (content:\"x\"; flow.bytes_toserver:<=1024; sid:34;)",
+		("alert tcp any any -> any any (content:\"x\"; flow.pkts:toserver,!1-4; "
+		 "flow.bytes:toclient,>0; sid:35;)"),
+	};
+	struct weir_ruleset *rs = build(rules, N(rules));
+	struct weir_scan_flowinfo fi = {.id = 1};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	fi.pkts[0] = 3;
+	fi.pkts[1] = 2;
+	fi.bytes[0] = 4294967296ull; /* past 32 bits */
+	fi.bytes[1] = 0x110;
+	/* 3 == 3; 2 < 3; 3 in (2,5) but 2 not; 0x110 & 0xff == 0x10 */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "21,22,31,32");
+	fi.pkts[0] = 4;
+	fi.pkts[1] = 3;
+	fi.bytes[0] = 1024;
+	fi.bytes[1] = 1025;
+	/* (2,5) both; !3; > 2; 1025 in (1024,2048); 1024 <= 1024; 4 is
+	 * outside (1,4), and 1025 > 0 */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "24,25,26,33,34,35");
+	fi.pkts[0] = 10;
+	fi.pkts[1] = 0;
+	fi.bytes[0] = 1025;
+	fi.bytes[1] = 0;
+	/* !1-4 holds for 10 but bytes toclient > 0 does not: 35 needs both */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "22,23,25,33");
+	fi.bytes[1] = 1;
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "22,23,25,33,35");
+	fi.pkts[0] = 1;
+	fi.pkts[1] = 9;
+	/* 1 satisfies !1-4 (it excludes only 1 < v < 4); 9 is not < 3 */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &fi, SEC), "25,26,33,35");
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, NULL, SEC), "");
+	weir_ruleset_free(rs);
+}
+
+/*
+ * track by_flow (detect-engine-threshold.c, ThresholdHandlePacketFlow):
+ * counted per flow; PacketAlertThreshold returns 0 for a packet without a
+ * flow, so it never alerts and leaves the counts alone.
+ */
+static void
+test_threshold_by_flow(void)
+{
+	static const char *const rules[] = {
+		("alert tcp any any -> any any (content:\"x\"; threshold:type limit, "
+		 "track by_flow, count 1, seconds 60; sid:41;)"),
+		("alert tcp any any -> any any (content:\"x\"; detection_filter:track "
+		 "by_flow, count 1, seconds 60; sid:42;)"),
+	};
+	struct weir_ruleset *rs = build(rules, N(rules));
+	struct weir_scan_flowinfo f1 = {.id = 1}, f2 = {.id = 2};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &f1, SEC), "41");
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &f1, 2 * SEC), "42");
+	/* another flow between the same hosts: counted apart */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &f2, 3 * SEC), "41");
+	/* no flow: neither rule alerts */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, NULL, 4 * SEC), "");
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &f2, 5 * SEC), "42");
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &f1, 6 * SEC), "42");
+	/* past the window of flow 1 (started at 1 s): a new window */
+	EXPECT(scan_fi(rs, WEIR_PCLASS_TCP, &f1, 62 * SEC), "41");
+	weir_ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -466,6 +708,10 @@ main(void)
 	CU_ADD_TEST(s, test_flowbits_pass);
 	CU_ADD_TEST(s, test_flowvar_limits);
 	CU_ADD_TEST(s, test_flowbits_checked_not_set_warning);
+	CU_ADD_TEST(s, test_stream_size);
+	CU_ADD_TEST(s, test_flow_age);
+	CU_ADD_TEST(s, test_flow_pkts_bytes);
+	CU_ADD_TEST(s, test_threshold_by_flow);
 	{
 		int rc = weir_ut_run();
 

@@ -436,6 +436,41 @@ test_seconds_change_on_reload(void)
 	weir_thresh_free(t);
 }
 
+/*
+ * track by_flow: the caller passes the flow id as the key (first 8 bytes,
+ * the rest zero). It is a tracking kind of its own: an address that
+ * happens to have the same 16 bytes is another counter, and so is another
+ * flow id.
+ */
+static void
+test_by_flow(void)
+{
+	struct weir_thresh_spec flow = spec_of(WEIR_THRESH_DETECTION, 2, 10);
+	struct weir_thresh_spec src = flow;
+	struct weir_thresh_table *t = weir_thresh_new(64);
+	uint8_t f1[16] = {0}, f2[16] = {0};
+	uint64_t id1 = 1, id2 = 2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	flow.by_flow = true;
+	memcpy(f1, &id1, sizeof(id1));
+	memcpy(f2, &id2, sizeof(id2));
+
+	/* detection_filter count 2: the third match of a window alerts */
+	CU_ASSERT(!weir_thresh_check(t, &flow, 0, f1, S(0)));
+	CU_ASSERT(!weir_thresh_check(t, &flow, 0, f1, S(1)));
+	CU_ASSERT(!weir_thresh_check(t, &flow, 0, f2, S(1)));
+	CU_ASSERT(weir_thresh_check(t, &flow, 0, f1, S(2)));
+	/* the same bytes tracked by_src: a counter of its own */
+	CU_ASSERT(!weir_thresh_check(t, &src, 0, f1, S(2)));
+	CU_ASSERT(!weir_thresh_check(t, &flow, 0, f2, S(3)));
+	CU_ASSERT(weir_thresh_check(t, &flow, 0, f2, S(4)));
+	/* flow 1's window [0 s, 10 s] is over at 11 s: count 1 again */
+	CU_ASSERT(!weir_thresh_check(t, &flow, 0, f1, S(11)));
+	CU_ASSERT(weir_thresh_evictions(t) == 0);
+	weir_thresh_free(t);
+}
+
 int
 main(void)
 {
@@ -461,5 +496,6 @@ main(void)
 	CU_ADD_TEST(s, test_load_bounded);
 	CU_ADD_TEST(s, test_time_backwards);
 	CU_ADD_TEST(s, test_seconds_change_on_reload);
+	CU_ADD_TEST(s, test_by_flow);
 	return weir_ut_run();
 }
