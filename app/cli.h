@@ -82,7 +82,8 @@ int weir_cli_parse(struct weir_conf *conf, struct weir_cli *cli, int argc, char 
 int weir_cli_eal_args(struct weir_eal_args *ea, const struct weir_conf *conf, const char *driver,
 		      int argc, char **argv);
 
-/** Free the arguments weir_cli_eal_args() made; safe on an empty @p ea. */
+/** Free the arguments weir_cli_eal_args() made and zero the count; safe
+ *  on an empty @p ea. Thread: main. */
 void weir_cli_eal_free(struct weir_eal_args *ea);
 
 /** Print every diagnostic of @p ds to stderr, one per line, then how many

@@ -136,12 +136,15 @@ struct weir_conf {
 	char *metrics_listen;	  /* "ADDR:PORT" or "PORT" (loopback), "" = off */
 };
 
-/** The key table and its length: static, immutable, any thread. */
+/** The key table and its length (into @p n): static, immutable, never
+ *  freed. Thread: any. */
 const struct weir_conf_key *weir_conf_keys(unsigned int *n);
 
 /**
  * Fill @p c with the table's defaults; strings are strdup'ed so that
- * weir_conf_free() frees uniformly. @p c is overwritten, not freed.
+ * weir_conf_free() frees uniformly. @p c is overwritten, not freed; the
+ * caller owns the strings from then on (weir_conf_free()).
+ * Thread: the struct's owner (main; the reconfigure path on SIGUSR2).
  * @return 0 or -ENOMEM (then @p c is left empty).
  */
 int weir_conf_defaults(struct weir_conf *c);
@@ -154,7 +157,7 @@ int weir_conf_defaults(struct weir_conf *c);
  * first. A dotted key may also be written flat ("capture.driver: dpdk").
  * YAML null (empty, ~, null) means "" for a string, an empty list for a
  * list, and is an error for a number, enum or bool. The load is all or
- * nothing: on any error @p c is left as it was.
+ * nothing: on any error @p c is left as it was. Thread: the struct's owner.
  * @return 0, -EINVAL (diagnostics given), -ENOMEM, or -errno when the file
  * cannot be read (also with a diagnostic).
  */
@@ -169,15 +172,17 @@ int weir_conf_load_file(struct weir_conf *c, const char *path, struct weir_diags
  * too. @p origin names the source in diagnostics ("command line: workers:
  * 0 is out of range ..."). Values must be valid UTF-8 without NUL so that
  * weir_conf_dump() can always write them back. @p c is unchanged on error.
- * @return 0, -ENOENT unknown key, -EINVAL bad value, -E2BIG list full
- * (diagnostic given for each), -ENOMEM.
+ * @p value is copied. Thread: the struct's owner.
+ * @return 0, -EINVAL also for a NULL @p key or @p value, -ENOENT unknown key, -EINVAL bad value,
+ * -E2BIG list full (diagnostic given for each), -ENOMEM.
  */
 int weir_conf_set(struct weir_conf *c, const char *key, const char *value, const char *origin,
 		  struct weir_diags *diags);
 
 /**
  * Empty a list key (so command-line -S replaces the file's rules.files),
- * or every name of a family ("vars.address-groups").
+ * or every name of a family ("vars.address-groups"), freeing its strings.
+ * Thread: the struct's owner (main, while parsing the command line).
  * @return 0, -ENOENT unknown key, -EINVAL not a list key.
  */
 int weir_conf_clear(struct weir_conf *c, const char *key);
@@ -185,24 +190,34 @@ int weir_conf_clear(struct weir_conf *c, const char *key);
 /**
  * The value of @p name in a family's list of "NAME=VALUE" strings
  * (c->vars_address_groups, c->vars_port_groups), or NULL when it is not
- * set there (the caller then applies Suricata's default, if any).
+ * set there or @p name is not a valid variable name (the caller then
+ * applies Suricata's default, if any). The result is borrowed from
+ * @p vars: valid until that list changes or is freed. Thread: any that
+ * may read @p vars.
  */
 const char *weir_conf_var_get(const struct weir_strlist *vars, const char *name);
 
 /**
  * Write @p c as YAML that weir_conf_load_file() reads back unchanged:
  * nested mappings, each key after a "# doc (type, default)" comment,
- * strings double-quoted with escapes. @return 0 or -EIO.
+ * strings double-quoted with escapes. Thread: any that may read @p c
+ * (main, for --dump-config). @return 0, or -EIO when @p f has an error
+ * after the flush (@p f stays the caller's, not closed).
  */
 int weir_conf_dump(const struct weir_conf *c, FILE *f);
 
-/** Whether every key of the table has the same value in @p a and @p b. */
+/** Whether every key of the table has the same value in @p a and @p b
+ *  (strings and lists compared by content). Thread: any that may read
+ *  both. */
 bool weir_conf_equal(const struct weir_conf *a, const struct weir_conf *b);
 
-/** Print the key table (name, type, range, default, doc) for --help. */
+/** Print the key table (name, type, range, default, doc) for --help to
+ *  @p f. Thread: any; reads only the static table (main calls it). */
 void weir_conf_help(FILE *f);
 
-/** Free every owned string and zero @p c; safe to call twice. */
+/** Free every owned string and zero @p c (not @p c itself); safe to call
+ *  twice, and on NULL. Pointers into it (weir_conf_var_get()) die with it.
+ *  Thread: the struct's owner, once no reader is left. */
 void weir_conf_free(struct weir_conf *c);
 
 #endif /* WEIR_CONF_H */

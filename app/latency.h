@@ -46,7 +46,7 @@ struct weir_latency {
 
 /* WEIR_LAT_PERCENTILES, the percentiles every report carries: common/counters.h */
 
-/** Bucket of a value. */
+/** Bucket of a value. Thread: any; pure. */
 static inline unsigned int
 weir_hist_index(uint64_t v)
 {
@@ -59,10 +59,12 @@ weir_hist_index(uint64_t v)
 	       (unsigned int)((v >> (e - WEIR_LAT_SUB_BITS)) & (WEIR_LAT_SUB - 1));
 }
 
-/** Lowest and highest value that land in bucket @p i. Any thread. */
+/** Lowest and highest value that land in bucket @p i, into the caller's
+ *  @p lo and @p hi. Thread: any; pure. */
 void weir_hist_bounds(unsigned int i, uint64_t *lo, uint64_t *hi);
 
-/** Record one value (single writer; relaxed stores for the reader). */
+/** Record one value. Thread: the histogram's single writer (the emitter);
+ *  relaxed stores, so readers on other threads see whole values. */
 static inline void
 weir_hist_record(struct weir_hist *h, uint64_t v)
 {
@@ -76,30 +78,33 @@ weir_hist_record(struct weir_hist *h, uint64_t v)
 }
 
 /** Add @p src into @p dst (the caller's; relaxed loads: @p src may be
- *  being written by the emitter). Any thread. */
+ *  being written by the emitter, so count and buckets may disagree by the
+ *  values recorded meanwhile). Thread: any. */
 void weir_hist_merge(struct weir_hist *dst, const struct weir_hist *src);
 
 /**
  * Value at percentile @p pct (0 < pct <= 100): the highest value of the
  * bucket holding that rank, capped at the histogram's max (HdrHistogram's
- * "highest equivalent value"). 0 when the histogram is empty. Any
- * thread, on a histogram it owns (a copy from weir_latency_total/window).
+ * "highest equivalent value"). 0 when the histogram is empty. Thread:
+ * any, on a histogram it owns (a copy from weir_latency_total/window).
  */
 uint64_t weir_hist_percentile(const struct weir_hist *h, double pct);
 
-/** Zero @p l; @p hz is the unit's rate (TSC Hz), used for the window.
- *  Main thread, before the writer (the emitter) starts; main owns @p l and
- *  frees it after every reader (summary, control views) is done. */
+/** Zero @p l; @p hz is the unit's rate (TSC Hz, not 0), used for the
+ *  window. Thread: main, before the writer (the emitter) starts; main owns
+ *  @p l and frees it after every reader (summary, control views) is done. */
 void weir_latency_init(struct weir_latency *l, uint64_t hz);
 
 /**
  * Move the window to the second of @p now (same unit as the values):
- * when the second changed, the oldest slot is cleared and reused. Writer
- * only, once per batch before weir_latency_record().
+ * when the second changed, the oldest slot is cleared and reused. Thread:
+ * the writer (the emitter) only, once per batch before
+ * weir_latency_record().
  */
 void weir_latency_tick(struct weir_latency *l, uint64_t now);
 
-/** Record one value into the total and the current second. Writer only. */
+/** Record one value into the total and the current second. Thread: the
+ *  writer (the emitter) only. */
 static inline void
 weir_latency_record(struct weir_latency *l, uint64_t v)
 {
@@ -109,12 +114,14 @@ weir_latency_record(struct weir_latency *l, uint64_t v)
 
 /**
  * Merge into @p out (zeroed here) the slots of the last WEIR_LAT_WINDOW_S
- * seconds before @p now, the current one included. Any thread: a slot
- * that the writer recycles while it is being read is left out.
+ * seconds before @p now, the current one included. Thread: any (the
+ * control views): a slot that the writer recycles while it is being read
+ * is left out.
  */
 void weir_latency_window(const struct weir_latency *l, uint64_t now, struct weir_hist *out);
 
-/** Copy the total since start into @p out. Any thread. */
+/** Copy the total since start into @p out (the caller's). Thread: any;
+ *  as weir_hist_merge(), not one snapshot while the emitter records. */
 void weir_latency_total(const struct weir_latency *l, struct weir_hist *out);
 
 #endif /* WEIR_LATENCY_H */

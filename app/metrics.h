@@ -26,34 +26,42 @@
 struct weir_metrics;
 
 /**
- * Parse "PORT", ":PORT", "localhost:PORT" or "A.B.C.D:PORT" (IPv4).
+ * Parse "PORT", ":PORT", "localhost:PORT" or "A.B.C.D:PORT" (IPv4) into the
+ * caller's @p sa. Thread: any; pure.
  * @return 0 or -EINVAL.
  */
-int weir_metrics_parse_listen(const char *text, struct sockaddr_in *sa); /* any thread */
+int weir_metrics_parse_listen(const char *text, struct sockaddr_in *sa);
 
 /**
- * Write the exposition text of @p obs to @p f. Any thread but a worker's.
- * @return 0 or -EAGAIN (counters busy) / -ENOMEM.
+ * Write the exposition text of @p obs to @p f (the caller's stream). Thread:
+ * any but a worker's (libmicrohttpd's, tests), as the weir_obs_* views it
+ * builds on.
+ * @return 0, or -EAGAIN when a view could not be built, whatever the
+ *         reason (counters busy, out of memory, no rule set): nothing is
+ *         written then. Errors of @p f itself are not reported.
  */
 int weir_metrics_write(const struct weir_obs *obs, FILE *f);
 
 /**
  * Listen on @p listen and serve /metrics from libmicrohttpd's own thread.
- * Main thread, after the workers were launched; @p obs is borrowed and
- * must outlive weir_metrics_stop().
+ * Thread: main (weir_control_start()), after the workers were launched;
+ * @p obs is borrowed and must outlive weir_metrics_stop(), which frees the
+ * returned server; @p listen is borrowed for the call.
  * @return the server, or NULL with errno (ENOTSUP when weir was built
  * without libmicrohttpd, EINVAL, EADDRINUSE, ...).
  */
 struct weir_metrics *weir_metrics_start(const struct weir_obs *obs, const char *listen);
 
-/** Stop serving; returns once libmicrohttpd's thread ended (no request
- *  reads @p obs afterwards). Main thread. NULL safe. */
+/** Stop serving and free @p m; returns once libmicrohttpd's thread ended
+ *  (no request reads @p obs afterwards). Thread: main (weir_control_stop).
+ *  NULL safe. */
 void weir_metrics_stop(struct weir_metrics *m);
 
 /**
  * Validate the control keys (ctl.mode, metrics.listen) before anything
- * starts, so --check-config catches them. @return 0 or -EINVAL with a
- * diagnostic naming the key. Any thread (main, before launch).
+ * starts, so --check-config catches them. Thread: main, before launch
+ * (any thread would do: no global state). Appends to @p ds (the caller's).
+ * @return 0 or -EINVAL with a diagnostic naming the key.
  */
 int weir_control_conf_check(const struct weir_conf *c, struct weir_diags *ds);
 

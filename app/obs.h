@@ -81,29 +81,43 @@ struct weir_obs {
 };
 
 /**
- * Main thread (the sinks' owner) only, once per main-loop round: publish
- * the sinks' counters (at most every 10 ms) for the views. Cheap when
- * there is nothing due. The sinks stay main's; obs keeps their names.
+ * Thread: main (the sinks' owner, in the emitter loop) only, once per
+ * loop round: publish the sinks' counters (at most every 10 ms) for the
+ * views, as the seqlock's single writer. Cheap when there is nothing due.
+ * The sinks stay main's; obs borrows their names (s->name, else the ops'
+ * static name), which must live until every reader stopped.
  */
 void weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n_sinks);
 
-/** Main thread only, after serving a reconfigure (SIGUSR2 or the
- *  command): store @p rc and unblock the requester (ctl.c). */
+/** Thread: main only (the emitter loop), after serving a reconfigure
+ *  (SIGUSR2 or the command): store @p rc (0 or -errno of
+ *  weir_ports_reconfigure()) and unblock the requester (ctl.c), which
+ *  polls reconf_ack. */
 void weir_obs_reconf_done(struct weir_obs *o, int rc);
 
-/** Main thread only, after serving a reopen request: store @p rc and
- *  unblock the requester (ctl.c). */
+/** Thread: main only (the emitter loop), after serving a reopen request:
+ *  store @p rc (0 or -errno of weir_outputs_reopen()) and unblock the
+ *  requester (ctl.c), which polls reopen_ack. */
 void weir_obs_reopen_done(struct weir_obs *o, int rc);
 
 /**
- * Sum every worker's block into @p sum, each copied consistently.
- * Any thread. @return 0 or -EAGAIN (a worker's block stayed busy).
+ * Sum every worker's block into @p sum (the caller's, zeroed first), each
+ * copied consistently through its seqlock (weir_worker_stats_read()).
+ * Thread: any but a worker's: a seqlock reader never blocks the writer.
+ * @return 0 or -EAGAIN (a worker's block stayed busy; @p sum then holds a
+ *         partial sum).
  */
 int weir_obs_sum_workers(const struct weir_obs *o, struct weir_worker_stats *sum);
 
-/* Views. Any thread but a worker's (the stats socket's, DPDK telemetry's,
- * libmicrohttpd's), several at once; each returns a new object that the
- * caller owns (json_decref), or NULL with a message in @p err. */
+/* Views. Thread: any but a worker's (the stats socket's, DPDK
+ * telemetry's, libmicrohttpd's), several at once: they only read (seqlock
+ * copies, relaxed loads, weir_port_stats(), whose per-driver safety
+ * capture.h states) and allocate their own memory. Each returns a new
+ * object that the caller owns (json_decref), or NULL with a message in
+ * @p err ("worker counters busy, try again", "out of memory", "no rule
+ * set"); on a jansson allocation failure some return NULL and leave @p err
+ * as it was. weir_obs_rules holds the published rule set (weir_rules_acquire)
+ * only while it copies the hit counters. */
 json_t *weir_obs_version(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_ports(const struct weir_obs *o, char *err, size_t errlen);
@@ -113,7 +127,7 @@ json_t *weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, si
 json_t *weir_obs_latency(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_sinks(const struct weir_obs *o, char *err, size_t errlen);
 
-/** Seconds since start (TSC). Any thread. */
+/** Seconds since start (TSC); 0 before main set hz. Thread: any. */
 double weir_obs_uptime(const struct weir_obs *o);
 
 #endif /* WEIR_OBS_H */

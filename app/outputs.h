@@ -22,8 +22,8 @@
 
 /**
  * The weir.host of every event: host-id, else the host name, else
- * "unknown". Main thread.
- * @param host  out: @p len bytes, NUL-terminated
+ * "unknown". Thread: main, before launch (any would do: no global state).
+ * @param host  out: the caller's @p len bytes, NUL-terminated
  */
 void weir_outputs_host(const struct weir_conf *c, char *host, size_t len);
 
@@ -31,9 +31,10 @@ void weir_outputs_host(const struct weir_conf *c, char *host, size_t len);
  * Open every sink the configuration enables (each by its own key, in the
  * table's order: output.jsonl, outputs.unix.path, outputs.kafka.brokers,
  * outputs.pcap.file), start its queue (outputs.queue-size events) and
- * thread, and append it to @p em's sinks. Before the workers: a sink that
- * wants frames decides how much of each frame they copy. Errors are
- * logged. Main thread.
+ * thread, and append it to @p em's sinks (em->sinks[] then points into
+ * @p sinks, which must outlive the emitter's use of them). Before the
+ * workers: a sink that wants frames decides how much of each frame they
+ * copy. Errors are logged. Thread: main, before launch.
  * @param sinks        WEIR_MAX_SINKS slots, the caller's; sinks[0..*n_sinks)
  *                     are open on return, also on error (close them with
  *                     weir_outputs_close())
@@ -45,7 +46,8 @@ void weir_outputs_host(const struct weir_conf *c, char *host, size_t len);
  *                     (the largest snaplen of a sink that wants frames),
  *                     unchanged when none does
  * @return 0, -EINVAL (a bad value, such as outputs.unix.mode), -ENOENT (a
- *         sink that was not built), or the sink's -errno.
+ *         sink that was not built), or the -errno of weir_sink_open() or
+ *         weir_sink_start() (-ENOMEM, ...).
  */
 int weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_emitter *em,
 		      const struct weir_conf *c, const struct weir_port *const *ports,
@@ -55,15 +57,20 @@ int weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct wei
  * SIGUSR1: reopen every sink's output (log rotation); sinks without reopen
  * are skipped. Failures are logged. Main thread (the emitter's), while the
  * sinks' threads run: each reopen waits for its sink's thread.
- * @return 0, or the last failure's -errno.
+ * @return 0, or the last failure's -errno (-ETIMEDOUT when a sink's
+ *         thread did not answer in WEIR_SINK_REOPEN_WAIT_MS); -ENOTSUP of a
+ *         sink without reopen is not a failure.
  */
 int weir_outputs_reopen(struct weir_sink *const *sinks, unsigned int n_sinks);
 
 /**
  * Let every sink write its queue out, then close it: what close() still
  * counts (kafka's undelivered after its flush timeout) stays readable with
- * weir_sink_stats(). Safe on sinks already closed. Main thread, after the
- * emitter's last enqueue.
+ * weir_sink_stats(). Every sink is stopped (drained, its thread joined,
+ * one after the other) before the first is closed. Safe on sinks already closed. The array stays
+ * the caller's. Thread: main, after the emitter's last enqueue and after
+ * the control side stopped (weir_obs_tick() is main's too, so no reader
+ * of the sinks is left).
  */
 void weir_outputs_close(struct weir_sink *sinks, unsigned int n_sinks);
 

@@ -89,8 +89,12 @@ struct weir_reloader {
 };
 
 /**
- * Set up @p r around the rule set @p rs main already loaded (taken over)
- * with the same inputs as future builds. @return 0 or -ENOMEM.
+ * Set up @p r around the rule set @p rs main already loaded, with the same
+ * inputs as future builds. @p rs is taken over (r frees it), even on
+ * failure; @p files, @p vars and @p cache_dir are copied, borrowed for the
+ * call only. Thread: main, before launch.
+ * @return 0 or -ENOMEM; after a failure too, weir_reloader_fini() frees
+ *         what was set up (and @p rs).
  */
 int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const char *const *files,
 		       unsigned int n_files, const struct weir_rule_vars *vars, int skip_invalid,
@@ -101,42 +105,61 @@ int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const c
  * thread, once workers, their QSBR variable and the emitter exist and
  * before any worker runs. Each of @p qs, @p workers and @p em may be NULL
  * (tests): no quiescence to wait for, no counts to retire with, no rule
- * text to hand over. Main thread. @return 0, -ENOMEM, or the -errno of
- * pthread_create.
+ * text to hand over. All three are borrowed until weir_reloader_fini().
+ * Thread: main, before launch.
+ * @return 0, -ENOMEM, or the -errno of pthread_create (the rule text may
+ *         then already be the emitter's).
  */
 int weir_reloader_start(struct weir_reloader *r, struct rte_rcu_qsbr *qs,
 			struct weir_worker *const *workers, struct weir_emitter *em);
 
 /** Stop the thread (a build in progress finishes first) and free the
- *  published set (the emitter frees the rule text it was handed). Main
- *  thread, only once the workers stopped. */
+ *  published set and the copied inputs (the emitter frees the rule text it
+ *  was handed). Also after a failed weir_reloader_init(), or without
+ *  weir_reloader_start(). Thread: main, only once the workers and every
+ *  control-side reader (weir_control_stop()) stopped. */
 void weir_reloader_fini(struct weir_reloader *r);
 
-/** Ask for a reload. @return the ticket to wait for. Any thread (not a
- *  signal handler). */
+/** Ask for a reload. @return the ticket to wait for. Thread: any but a
+ *  worker's or a signal handler (it takes r->mu): main's emitter loop on
+ *  SIGHUP, the stats socket's thread for `reload`. */
 uint64_t weir_reload_request(struct weir_reloader *r);
 
 /**
  * Wait up to @p timeout_ms for the build covering @p ticket and copy its
- * outcome. @return 0, or -ETIMEDOUT (the build goes on; its outcome is
- * logged).
+ * outcome into @p out (the caller's; NULL: not copied). It blocks. Thread: a
+ * control thread (the stats socket's), never a worker, main's emitter
+ * loop or the reload thread itself.
+ * @return 0, or -ETIMEDOUT (the build goes on; its outcome is logged).
+ *         The build's own result is out->rc.
  */
 int weir_reload_wait(struct weir_reloader *r, uint64_t ticket, unsigned int timeout_ms,
 		     struct weir_reload_outcome *out);
 
 /**
  * Disable (@p off) or enable rule @p sid now and in every later rule set.
+ * Thread: any but a worker's (it takes r->mu; the stats socket's thread
+ * calls it): the published set's flags are atomics the workers read.
  * @return rules of the current set changed (0: no such sid now; it is
- *         still remembered), or -ENOMEM.
+ *         still remembered), or -ENOMEM (nothing changed).
  */
 int weir_rules_set_disabled(struct weir_reloader *r, uint32_t sid, bool off);
 
-/** Is @p sid in the disabled set? */
+/** Is @p sid in the disabled set? Thread: any but a worker's (takes
+ *  r->mu). */
 bool weir_rules_is_disabled(struct weir_reloader *r, uint32_t sid);
 
-/** The published set, kept alive until weir_rules_release(). Control side
- *  only, briefly (it blocks a reload's final free). */
+/**
+ * The published set (NULL after weir_reloader_fini()), borrowed until
+ * weir_rules_release(). It holds r->mu meanwhile: briefly, from the control
+ * side only (never a worker), and without calling any other function of
+ * this header before the release (r->mu is not recursive: it would
+ * deadlock). It blocks a reload's publication and final free, requests,
+ * waits and enable/disable.
+ */
 const struct weir_ruleset *weir_rules_acquire(struct weir_reloader *r);
+/** End what weir_rules_acquire() began; the set may be freed from then on.
+ *  Thread: the one that acquired. */
 void weir_rules_release(struct weir_reloader *r);
 
 #endif /* WEIR_RELOAD_H */

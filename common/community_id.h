@@ -25,7 +25,7 @@
  * counterpart for request/reply pairs, so both directions agree), base64,
  * prefixed "1:". Symmetric: swapping source and destination gives the same
  * string (except for one-way ICMP types, as the spec says).
- * Thread: any; pure function.
+ * Thread: any; pure function, writing only the caller's @p buf.
  * @param src, dst 4 (IPv4) or 16 (IPv6) bytes, network order.
  * @param sport source port, or ICMP type; @param dport port, or ICMP code.
  * @return length written (30, without the NUL), -EINVAL (ip_version not
@@ -37,6 +37,7 @@ int weir_community_id(uint16_t seed, uint8_t ip_version, const uint8_t *src, con
 /**
  * SHA-1 (FIPS 180-4) of @p n bytes, n <= 55 (one block with its padding):
  * what weir_community_id() hashes. Exposed for its unit test.
+ * Thread: any; pure function.
  * @return 0, or -EINVAL when @p n > 55.
  */
 int weir_sha1_short(const uint8_t *in, size_t n, uint8_t out[20]);

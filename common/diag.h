@@ -35,21 +35,34 @@ struct weir_diags {
  * Format one diagnostic as "file:line:col: msg" into @p buf, NUL
  * terminated: without a line "file: msg", without a column "file:line:
  * msg". The keyword is not added: messages that concern one start with it.
- * @return the length snprintf() would have written (>= @p len: truncated).
+ * Thread: any; reads @p d only. @p d and @p buf are borrowed for the call.
+ * @return the length snprintf() would have written (>= @p len: truncated),
+ *         or snprintf()'s negative value on an encoding error; never -errno.
  */
 int weir_diag_format(const struct weir_diag *d, char *buf, size_t len);
 
 /**
- * Append a diagnostic (printf-style message). Keeps counting in ->total
- * when the list is full. A NULL @p ds is allowed and ignored.
+ * Append a diagnostic (printf-style message), copying @p file, @p keyword
+ * (either may be NULL: stored as "") and the message into the list, each
+ * truncated to its field. Keeps counting in ->total when the list is full.
+ * A NULL @p ds is allowed and ignored. Never allocates, so it cannot fail.
+ * Thread: the list's current owner (see above).
  */
 void weir_diag_add(struct weir_diags *ds, const char *file, unsigned int line, unsigned int col,
 		   const char *keyword, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/** Allocate room for @p cap diagnostics; the caller owns them until
- *  weir_diags_free(). @return 0 or -ENOMEM. */
+/**
+ * Zero @p ds and allocate room for @p cap diagnostics (0 is taken as 1);
+ * the caller owns the storage until weir_diags_free().
+ * Thread: any (the caller becomes the list's owner).
+ * @return 0, or -ENOMEM (@p ds is then zeroed, and freeing it is safe).
+ */
 int weir_diags_init(struct weir_diags *ds, unsigned int cap);
-/** Free the list's storage and zero @p ds; safe on a zeroed or freed list. */
+/**
+ * Free the list's storage and zero @p ds; safe on a zeroed or freed list
+ * (not on NULL). Strings formatted from it by weir_diag_format() are the
+ * caller's own copies and stay valid. Thread: the list's owner.
+ */
 void weir_diags_free(struct weir_diags *ds);
 
 #endif /* WEIR_DIAG_H */

@@ -169,17 +169,26 @@ struct weir_frame_ring {
  * Create a frame ring that holds at least @p n_records records of up to
  * @p max_len bytes each (so that, sized from the event ring's capacity,
  * the frame ring is never full while the event ring has room).
- * @return the ring, or NULL with errno EINVAL (zero or past 2^31 bytes)
- *         or ENOMEM. Control thread; owned by the caller, freed with
- *         weir_frame_ring_free(). Plain heap memory, committed as the
- *         producer first touches it (on its own NUMA node).
+ * @return the ring, or NULL with errno EINVAL (@p n_records or @p max_len
+ *         zero, or past 2^31 bytes) or ENOMEM.
+ * Thread: main, before launch (weir_worker_set_frames()); it allocates.
+ * Owned by the caller, freed with weir_frame_ring_free(). Plain heap
+ * memory, committed as the producer first touches it (on its own NUMA
+ * node).
  */
 struct weir_frame_ring *weir_frame_ring_create(uint32_t n_records, uint32_t max_len);
 
-/** Free @p fr (NULL is fine). Once neither side uses it. */
+/**
+ * Free @p fr and its data (NULL is fine). Pointers from
+ * weir_frame_ring_data() die with it.
+ * Thread: main, once neither the producer (its worker) nor the consumer
+ * (the emitter) can touch it: after the worker and emitter stopped
+ * (weir_worker_fini()) or before launch.
+ */
 void weir_frame_ring_free(struct weir_frame_ring *fr);
 
-/* Bytes a record of @p len bytes takes (records stay 8-byte aligned). */
+/* Bytes a record of @p len bytes takes (records stay 8-byte aligned).
+ * Thread: any; pure. */
 static inline uint32_t
 weir_frame_rec_size(uint32_t len)
 {
@@ -187,10 +196,12 @@ weir_frame_rec_size(uint32_t len)
 }
 
 /**
- * Producer: append @p len bytes of @p data as one record.
+ * Producer: append @p len bytes of @p data as one record (copied: @p data
+ * is borrowed for the call only). @p len must not exceed the max_len the
+ * ring was created for (not checked: the worker clamps it to the snaplen).
  * @return 0 and the record's position in @p pos, or -ENOBUFS when the
  *         ring has no room (the consumer has not released enough yet).
- * Thread: the ring's producer only; no lock, no allocation.
+ * Thread: the ring's producer only (its worker); no lock, no allocation.
  */
 static inline int
 weir_frame_ring_put(struct weir_frame_ring *fr, const uint8_t *data, uint32_t len, uint32_t *pos)
@@ -213,7 +224,12 @@ weir_frame_ring_put(struct weir_frame_ring *fr, const uint8_t *data, uint32_t le
 	return 0;
 }
 
-/** Consumer: the bytes of the record at @p pos. */
+/**
+ * Consumer: the bytes of the record at @p pos (its length is the event's
+ * frame_len). Borrowed from the ring: valid until the consumer releases
+ * the record (weir_frame_ring_release() with a later position); copy it
+ * before that. Thread: the ring's consumer only (the emitter).
+ */
 static inline const uint8_t *
 weir_frame_ring_data(const struct weir_frame_ring *fr, uint32_t pos)
 {
@@ -273,10 +289,12 @@ struct weir_event_fmt {
  * start, src_ip, dest_ip, src_port, dest_port}, payload, weir{...}.
  * @param iface in_iface value (port name).
  * @param fmt the run's options, or NULL (no host, no community_id).
+ * @param rule the rule's text, borrowed for the call (not NULL).
  * @return bytes written (excluding the terminating NUL), -ENOSPC when
- *         @p len is too small (buf then holds nothing usable), or -EINVAL
- *         when ev->ip_version is neither 4 nor 6.
- * Thread: any; pure function.
+ *         @p len is too small (@p buf then holds ""), -EINVAL
+ *         when ev->ip_version is neither 4 nor 6, or -EOVERFLOW when the
+ *         line would pass INT_MAX bytes (multi-GB rule strings only).
+ * Thread: any; pure function, writing only @p buf (the emitter calls it).
  */
 int weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule *rule,
 			   const char *iface, const struct weir_event_fmt *fmt, char *buf,
@@ -295,26 +313,32 @@ int weir_event_format_json(const struct weir_event *ev, const struct weir_event_
  * whole seconds minus start's, as Suricata computes it.
  * @return as weir_event_format_json(); -EINVAL also for flow_id 0 or a
  *         flow_state or flow_reason out of its enum.
- * Thread: any; pure function.
+ * Thread: any; pure function, writing only @p buf (the emitter calls it).
  */
 int weir_event_format_flow_json(const struct weir_event *ev, const char *iface,
 				const struct weir_event_fmt *fmt, char *buf, size_t len);
 
 /** Worst-case size of weir_event_format_json() output for any event whose
- *  rule strings total at most @p rule_text bytes; it bounds
- *  weir_event_format_flow_json() too. */
+ *  rule strings total at most @p rule_text bytes (in_iface and host are
+ *  written truncated to 64 bytes each); it bounds weir_event_format_flow_json()
+ *  too. Thread: any; pure (the emitter sizes its text slots with it). */
 size_t weir_event_json_max(size_t rule_text);
 
 /**
  * Text form of the event's source (@p dst false) or destination address:
- * dotted quad or RFC 5952, as in src_ip / dest_ip; NUL terminated.
+ * dotted quad or RFC 5952, as in src_ip / dest_ip; NUL terminated into
+ * the caller's @p buf.
+ * Thread: any; pure (the Kafka sink's write op keys messages with it).
  * @return length, -ENOSPC when @p len < 47, -EINVAL for a bad ip_version.
  */
 int weir_event_addr_text(const struct weir_event *ev, int dst, char *buf, size_t len);
 
 /**
  * Base64 (RFC 4648, padded) of @p n bytes into @p out; NUL terminated.
- * @return length written, or -ENOSPC when @p outlen < 4*ceil(n/3)+1.
+ * Thread: any; pure (weir_community_id() calls it).
+ * @return length written (without the NUL), -ENOSPC when
+ *         @p outlen < 4*ceil(n/3)+1, or -EOVERFLOW when that length would
+ *         not fit an int.
  */
 int weir_base64(const uint8_t *in, size_t n, char *out, size_t outlen);
 

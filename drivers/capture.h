@@ -50,7 +50,9 @@ int weir_l2_from_linktype(uint32_t linktype, enum weir_l2 *l2);
 
 /**
  * Names of the link types weir decodes, comma separated ("EN10MB, RAW, ..."),
- * for messages. Main thread: the static string is built on the first call.
+ * for messages. A static string the caller must not free. Thread: main
+ * (the pcap driver's open): the string is built on the first call, without
+ * a lock, so two first calls at once would race.
  */
 const char *weir_l2_names(void);
 
@@ -78,7 +80,8 @@ struct weir_tsc_clock {
 	double ns_per_tsc;
 };
 
-/** Take the base now. Control thread, after rte_eal_init(). */
+/** Take the base now (@p clk is the caller's). Thread: main, after
+ *  rte_eal_init() (a driver's open, weir_worker_set_flows()). */
 void weir_tsc_clock_init(struct weir_tsc_clock *clk);
 
 /** ns since the Unix epoch at TSC value @p tsc. Any thread; reads @p clk only. */
@@ -174,67 +177,99 @@ struct weir_capture_ops {
 };
 
 /**
- * Find a capture driver by name ("dpdk", "pcap").
- * @return the ops, or NULL (errno = ENOENT) when no such driver was built.
+ * Find a capture driver by name ("dpdk", "pcap", "afxdp"). Thread: any;
+ * reads the const registry only.
+ * @return the ops (static, never freed), or NULL (errno = ENOENT) when no
+ *         such driver was built.
  */
 const struct weir_capture_ops *weir_capture_find(const char *name);
 
-/** Names of the drivers built in, comma separated (for --help). */
+/** Names of the drivers built in, comma separated (for --help and errors).
+ *  A static string the caller must not free. Thread: main: it is built on
+ *  the first call, without a lock. */
 const char *weir_capture_names(void);
 
 /**
- * Open a port with driver @p ops; fills port->rxq[] for conf->n_queues
- * queues. Main thread only.
- * @return 0, or -errno from the driver (-EINVAL bad conf, -ENOENT no device).
+ * Open a port with driver @p ops; zeroes @p port (the caller's), then fills
+ * port->rxq[] for conf->n_queues queues, each owned by the driver until
+ * weir_port_close(). @p conf and what it points at are borrowed for the
+ * call. Thread: main only, before launch.
+ * @return 0, -EINVAL (n_queues 0 or past WEIR_MAX_QUEUES, or a bad conf),
+ *         or another -errno from the driver (-ENOENT no device). On failure
+ *         the driver undid its half-open port, but port->ops is left set:
+ *         the caller clears it before any weir_port_close() (app/ports.c
+ *         does).
  */
 int weir_port_open(struct weir_port *port, const struct weir_capture_ops *ops,
 		   const struct weir_port_conf *conf, uint16_t port_id);
 
 /**
- * Start receiving (dpdk: rte_eth_dev_start). Main thread, after open and
- * before the workers are launched. @return 0 or -errno from the driver.
+ * Start receiving (dpdk: rte_eth_dev_start). Thread: main, after open and
+ * before the workers are launched.
+ * @return 0 (also for a driver without a start op), or -errno from the
+ *         driver.
  */
 int weir_port_start(struct weir_port *port);
 
 /**
- * Stop receiving. Main thread, once the workers that poll the port's
+ * Stop receiving. Thread: main, once the workers that poll the port's
  * queues are done (rte_eal_mp_wait_lcore); the counters stay readable
  * with weir_port_stats() until weir_port_close(). NULL-ops safe.
  */
 void weir_port_stop(struct weir_port *port);
 
 /**
- * Fill @p st (zeroed first; the caller owns it) with the port's counters.
- * Threads: main and the control side (the stats socket's thread, DPDK
- * telemetry, libmicrohttpd's thread: app/obs.c calls it while the
- * workers run), any number at once, between weir_port_open() and
- * weir_port_close(); never from a worker. Every driver's stats op only
- * reads (dpdk: rte_eth_stats_get; pcap and afxdp: plain 64-bit loads,
- * never torn on x86 or arm64, of counters the queues' workers write), so the values
- * are each current but not one consistent snapshot while capturing.
- * @return 0, -ENOTSUP (the driver keeps no counters), or -errno.
+ * Fill @p st (zeroed first; the caller owns it) with the port's counters;
+ * xstats names are the driver's static strings.
+ * Threads: main (the exit summary) and the control side (the stats
+ * socket's thread, DPDK telemetry, libmicrohttpd's thread, through
+ * app/obs.c's port view while the workers run), any number at once,
+ * between a successful weir_port_open() and weir_port_close() (port->ops
+ * must not be NULL); never from a worker. Why that is safe, per driver:
+ * - dpdk: rte_eth_stats_get() only reads the PMD's counters; the port's
+ *   id and state are set at open.
+ * - pcap: plain 64-bit loads of rx_packets/rx_bytes, which the one worker
+ *   writes (never torn on x86 or arm64). read_error and errbuf are written
+ *   by that worker at a damaged file, with no ordering: a reader at that
+ *   very moment may copy a partial message (harmless, the summary at exit
+ *   sees the whole one).
+ * - afxdp: the same loads of the queues' counters, plus getsockopt(
+ *   XDP_STATISTICS) and bpf_map_lookup_elem() (syscalls, safe at once) and
+ *   a calloc() of its own per call; it does not read the filter that
+ *   weir_port_reconfigure() replaces.
+ * So the values are each current but not one consistent snapshot while
+ * capturing.
+ * @return 0, -ENOTSUP (the driver keeps no counters), or -errno (dpdk:
+ *         rte_eth_stats_get()'s, e.g. -ENODEV).
  */
 int weir_port_stats(const struct weir_port *port, struct weir_port_stats *st);
 
 /**
- * Release the port and its queues. Main thread, after weir_port_stop()
- * and after every reader of the port (the control thread: weir_ctl_stop,
- * weir_metrics_stop, weir_telemetry_detach) has stopped. port->ops is
- * NULL afterwards.
+ * Release the port and its queues (port->rxq[] and port->priv die with
+ * it). Thread: main, after weir_port_stop() and after every reader of the
+ * port (the control side: weir_ctl_stop, weir_metrics_stop,
+ * weir_telemetry_detach) has stopped. port->ops is NULL afterwards, and
+ * NULL-ops safe.
  */
 void weir_port_close(struct weir_port *port);
 
 /**
  * Apply changed driver options to a running port without stopping it
- * (afxdp: capture filter and block list). Main thread only.
- * @return 0, -ENOTSUP (the driver has nothing to change at run time),
- * -EINVAL (bad options; the port keeps its previous ones).
+ * (afxdp: capture filter and block list). @p drv_conf is borrowed for the
+ * call. Thread: main only (the emitter loop, on SIGUSR2 or the reconfigure
+ * command), while the workers run and the control side may read stats.
+ * @return 0, -ENOTSUP (no port->ops, or the driver has nothing to change
+ * at run time), -EINVAL or -E2BIG (bad options; the port keeps its
+ * previous ones), -ENOMEM, or -errno of a failed map update (afxdp: the
+ * maps may then hold a mix of old and new entries).
  */
 int weir_port_reconfigure(struct weir_port *port, const void *drv_conf);
 
 /**
- * Receive up to @p n packets. Owning worker only. Returns how many views
- * were filled; 0 means nothing now (or, when q->eof is set, never again).
+ * Receive up to @p n packets into the caller's @p pkts. Thread: the owning
+ * worker only. The bytes are the driver's, borrowed until
+ * weir_rxq_release(). Returns how many views were filled; 0 means nothing
+ * now (or, when q->eof is set, never again).
  */
 static inline uint16_t
 weir_rxq_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
@@ -242,7 +277,8 @@ weir_rxq_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 	return q->rx_burst(q, pkts, n);
 }
 
-/** Give back the buffers of @p n packets from the last burst. */
+/** Give back the buffers of @p n packets from the last burst; their views
+ *  are invalid afterwards. Thread: the owning worker only. */
 static inline void
 weir_rxq_release(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 {

@@ -145,7 +145,9 @@ struct weir_sink_ops {
 	/* control: main thread; return 0 or -errno */
 	int (*open)(struct weir_sink *s, const struct weir_sink_conf *conf);
 	void (*close)(struct weir_sink *s);
-	int (*reopen)(struct weir_sink *s); /* optional: log rotation */
+	/* optional: log rotation; on the sink's thread once started (main
+	 * waits for it, see weir_sink_reopen()), else on main */
+	int (*reopen)(struct weir_sink *s);
 	/* the sink's thread (or the caller, when not started); @p frame is
 	 * NULL unless flags has WEIR_SINK_F_FRAME, see weir_sink_write() */
 	int (*write)(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
@@ -155,28 +157,41 @@ struct weir_sink_ops {
 	 * or for the sink's own I/O, doing its housekeeping (accept, delivery
 	 * reports). Without it the thread waits on wake_fd alone. */
 	void (*idle)(struct weir_sink *s, int wake_fd, int timeout_ms);
+	/* main thread, while the sink's thread writes s->st: see
+	 * weir_sink_stats() */
 	void (*stats)(const struct weir_sink *s, struct weir_sink_stats *st);
 };
 
-/** Find a sink by name ("jsonl"); NULL (errno = ENOENT) when not built. */
+/** Find a sink by name ("jsonl"); NULL (errno = ENOENT) when not built or
+ *  @p name is NULL. The ops are static, never freed. Thread: any; reads
+ *  the const registry only. */
 const struct weir_sink_ops *weir_sink_find(const char *name);
 
 /** The names of the sinks built, in registry order ("jsonl, unix, pcap,
- *  kafka"), for errors. A static string, built at the first call: main
- *  thread first. */
+ *  kafka"), for errors. A static string the caller must not free, built
+ *  at the first call without a lock. Thread: main. */
 const char *weir_sink_names(void);
 
 /**
- * Open sink @p s with @p ops; sets s->name (when NULL) and s->target.
- * Main thread. @return 0 or -errno (e.g. -ENOENT, -EACCES).
+ * Open sink @p s (the caller's, which keeps it until weir_sink_close())
+ * with @p ops; sets s->name (when NULL) and s->target, zeroes s->st. @p conf
+ * is borrowed for the call. Thread: main, before launch.
+ * @return 0 or -errno: -EINVAL (NULL @p s, @p ops, ops->open or @p conf),
+ *         or the sink's own (e.g. -ENOENT, -EACCES). On failure s->ops is
+ *         NULL, so weir_sink_close() is a no-op.
  */
 int weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 		   const struct weir_sink_conf *conf);
 
 /**
  * Give the open sink @p s its queue of @p queue_size events (records of
- * @p text_max text bytes) and start its thread. From then on only
- * weir_sink_enqueue() feeds it. @return 0 or -errno.
+ * @p text_max text bytes) and start its thread. The queue belongs to the
+ * sink and is freed by weir_sink_close(). From then on only
+ * weir_sink_enqueue() feeds it. Thread: main, before launch.
+ * @return 0, -EINVAL (not open, already started, or @p queue_size 0;
+ *         s->ops must not be NULL, see sink.c), -ENOMEM, or the -errno of
+ *         eventfd() or pthread_create(); on failure nothing is left
+ *         started.
  */
 int weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max);
 
@@ -185,23 +200,29 @@ int weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_ma
  * their frames (@p frame: n entries, or NULL for none; a frame is cut to
  * WEIR_EVENT_FRAME_MAX) into the sink's queue; what does not fit is
  * counted in drop_full. Nothing is borrowed past the return: the caller
- * may reuse all three arrays and what they point at. Emitter thread.
- * Wakes the sink's thread if it sleeps. @return number of events queued.
+ * may reuse all three arrays and what they point at. Thread: the emitter
+ * only (the queue's single producer; the main thread today), on a started
+ * sink (s->q set). Wakes the sink's thread if it sleeps.
+ * @return number of events queued (0..n).
  */
 unsigned int weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev,
 			       const struct weir_text *json, const struct weir_frame *frame,
 			       unsigned int n);
 
-/** Wake the sink's thread (it writes and flushes what is queued). */
+/** Wake the sink's thread (it writes and flushes what is queued); a no-op
+ *  on a sink not started. Thread: any (a write to its eventfd); the
+ *  emitter's weir_emitter_flush() calls it. */
 void weir_sink_kick(struct weir_sink *s);
 
-/** Let the thread drain the queue, flush, and end; join it. Main thread. */
+/** Let the thread drain the queue, flush, and end; join it. Thread: main,
+ *  after the emitter's last weir_sink_enqueue(); a no-op when not started. */
 void weir_sink_stop(struct weir_sink *s);
 
 /**
  * Write @p n events, their formatted text and (@p frame, n entries, or
  * NULL: no frames) their captured frames, synchronously (tests, and a sink
- * that was not started). Everything is borrowed for the call only. A sink
+ * that was not started). Everything is borrowed for the call only.
+ * Thread: the sink's own thread, or the caller's when it was not started. A sink
  * never blocks the caller for long: what it cannot take is counted in its
  * drop_* stats.
  * @return number of events accepted (0..n), or -errno on a hard error.
@@ -213,7 +234,9 @@ weir_sink_write(struct weir_sink *s, const struct weir_event *ev, const struct w
 	return s->ops->write(s, ev, json, frame, n);
 }
 
-/** Push buffered output down (called after each batch and at exit). */
+/** Push buffered output down (called when the queue runs dry and at exit).
+ *  Thread: as weir_sink_write(). @return 0 (also without a flush op) or
+ *  the sink's -errno. */
 static inline int
 weir_sink_flush(struct weir_sink *s)
 {
@@ -221,21 +244,31 @@ weir_sink_flush(struct weir_sink *s)
 }
 
 /**
- * The sink's counters plus its queue's, into @p st (the caller's). Main
- * thread only (the sink's thread writes them: the control side reads the
- * copies main publishes, see weir_obs_tick). Exact once stopped; after
+ * The sink's counters plus its queue's, into @p st (the caller's). Thread:
+ * main only: the queue's counters are the emitter's (the main thread), and
+ * the control side reads the copies main publishes instead (see
+ * weir_obs_tick). The sink's thread writes s->st meanwhile: plain 64-bit
+ * loads, each current but not one snapshot. Exact once stopped; after
  * weir_sink_close() the last counters.
  */
 void weir_sink_stats(const struct weir_sink *s, struct weir_sink_stats *st);
 
 /**
  * Reopen output (SIGUSR1 / log rotation). On a started sink its thread
- * does it and this waits for the result (at most WEIR_SINK_REOPEN_WAIT_MS).
- * @return 0, -ENOTSUP when not supported, -ETIMEDOUT, or the sink's -errno.
+ * does it and this waits for the result (at most WEIR_SINK_REOPEN_WAIT_MS;
+ * after a timeout the thread still reopens, later). Thread: main (the
+ * emitter loop, via weir_outputs_reopen); not concurrent with itself.
+ * @return 0, -EBADF (not open), -ENOTSUP when not supported, -ETIMEDOUT,
+ *         or the sink's -errno.
  */
 int weir_sink_reopen(struct weir_sink *s);
 
-/** Stop (if started), flush and close. */
+/**
+ * Stop (if started), flush and close; frees the queue and the sink's
+ * state, not @p s itself, which keeps its last counters (weir_sink_stats())
+ * and s->target. Safe on a sink that failed to open or is closed already.
+ * Thread: main, after the emitter stopped enqueueing.
+ */
 void weir_sink_close(struct weir_sink *s);
 
 #endif /* WEIR_SINK_H */

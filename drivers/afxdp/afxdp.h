@@ -43,23 +43,37 @@ struct weir_afxdp_filter {
 };
 
 /**
- * Parse the filter part of @p c. On error @p err says which entry and why.
+ * Parse the filter part of @p c (borrowed for the call) into @p f, which
+ * the caller owns and frees with weir_afxdp_filter_free(). On -EINVAL and
+ * -E2BIG @p err says which entry and why; on -ENOMEM it is not written.
+ * Thread: any; no global state (main calls it: weir_ports_check_options,
+ * the driver's open and reconfigure).
  * @return 0, -EINVAL (bad entry), -E2BIG (more prefixes than the maps
- * hold), -ENOMEM. @p f is left empty on error.
+ * hold), -ENOMEM. @p f is left empty (zeroed, nothing to free) on error.
  */
 int weir_afxdp_filter_parse(const struct weir_afxdp_conf *c, struct weir_afxdp_filter *f, char *err,
 			    size_t errlen);
 
+/** Free what weir_afxdp_filter_parse() allocated and zero @p f; safe on a
+ *  zeroed filter. Thread: the filter's owner. */
 void weir_afxdp_filter_free(struct weir_afxdp_filter *f);
 
 /**
  * Write @p f into the maps of a loaded skeleton, replacing what @p old (the
- * filter they hold now, NULL = fresh maps) put there. New entries go in
- * before stale ones are deleted and the protocol/flag word goes last, so a
- * packet in flight meets either rule set or their union, never an empty
- * filter. The program is not reloaded. Any thread; not concurrent with
- * itself.
- * @return 0 or -errno from the map update that failed.
+ * filter they hold now, NULL = fresh maps) put there; both are borrowed
+ * for the call. @p old is trusted for the port bytes (only those that
+ * differ from it are written); the prefix tries are read back from the
+ * kernel. Prefix entries go in before stale ones are deleted and the
+ * protocol/flag word goes last, so a packet in flight meets either rule
+ * set or their union, with two exceptions: port bytes are rewritten one by
+ * one in port order, and going from a list to "any" (no dst-ports, no
+ * prefixes) empties the map before the flag that says "any" is written;
+ * in between, the filter may pass none of those packets. The program is
+ * not reloaded. Thread: main (the driver's open and reconfigure) or a
+ * test; not concurrent with itself on one skeleton.
+ * @return 0, -ENOMEM, or -errno from the map update that failed; the maps
+ *         then hold a mix of old and new entries, which @p old no longer
+ *         describes.
  */
 int weir_afxdp_filter_apply(struct weir_xdp *skel, const struct weir_afxdp_filter *f,
 			    const struct weir_afxdp_filter *old);

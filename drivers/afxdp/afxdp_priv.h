@@ -25,7 +25,7 @@ struct afxdp_queue {
 	int fd;			     /* the socket, for the need_wakeup kick */
 	uint64_t frame_mask;	     /* ~(frame size - 1): frame start of an address */
 	struct weir_tsc_clock clock; /* timestamps from the TSC, no syscall */
-	uint64_t rx_packets;	     /* owner-written, read at exit */
+	uint64_t rx_packets;	     /* owner-written; read by afxdp_stats */
 	uint64_t rx_bytes;
 	uint64_t wakeups; /* need_wakeup kicks (syscalls) */
 	/* control-plane only (cold) */

@@ -18,10 +18,12 @@ struct pcapdrv_queue {
 	pcap_t *pcap;
 	uint8_t *arena; /* WEIR_BURST slots of slot_size bytes */
 	uint32_t slot_size;
-	uint64_t rx_packets; /* owner-written, read at exit */
+	uint64_t rx_packets; /* owner-written; read by pcapdrv_stats from main
+			      * and the control side, also while running */
 	uint64_t rx_bytes;
 	uint64_t truncated; /* packets longer than a slot, cut */
-	/* control-plane only (cold) */
+	/* cold: written once by the owning worker when pcap_next_ex() fails,
+	 * read by pcapdrv_stats (no ordering between the two) */
 	int read_error; /* pcap_next_ex() returned -1 */
 	char errbuf[PCAP_ERRBUF_SIZE];
 };
