@@ -35,8 +35,9 @@ struct worker_scan {
 	struct weir_worker *w;
 	const struct weir_pkt *pkt;
 	const struct weir_decoded *d;
-	struct weir_flow *flow; /* NULL: the packet has no flow */
-	uint32_t flow_flags;	/* enum weir_flow_pkt_flag */
+	struct weir_flow *flow;		     /* NULL: the packet has no flow */
+	const struct weir_scan_flowinfo *fi; /* its counters as of this packet */
+	uint32_t flow_flags;		     /* enum weir_flow_pkt_flag */
 	uint64_t rx_tsc;
 	int have_template; /* slot template_slot holds this packet's fields */
 	uint16_t template_slot;
@@ -126,9 +127,11 @@ worker_reserve(struct weir_worker *w)
 	return w->n_res != 0;
 }
 
-/* The flow part of an event: its id and counters as of this packet. */
+/* The flow part of an event: its id and counters as of this packet (the
+ * snapshot taken right after the packet's flow update: the flow itself
+ * may already hold later packets of the burst). */
 static inline void
-worker_fill_flow(struct weir_event *ev, const struct weir_flow *f, uint32_t flags)
+worker_fill_flow(struct weir_event *ev, const struct weir_scan_flowinfo *f, uint32_t flags)
 {
 	if (f == NULL) {
 		ev->flow_id = 0;
@@ -157,7 +160,7 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 
 	ev->ts_ns = s->pkt->ts_ns;
 	ev->rx_tsc = s->rx_tsc;
-	worker_fill_flow(ev, s->flow, s->flow_flags);
+	worker_fill_flow(ev, s->fi, s->flow_flags);
 	ev->wire_len = s->pkt->wire_len;
 	ev->payload_len = d->payload_len;
 	ev->payload_cap = (uint16_t)cap;
@@ -326,6 +329,7 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 {
 	struct weir_worker *w = arg;
 	struct weir_event *ev;
+	struct weir_scan_flowinfo fi;
 	uint64_t seq;
 
 	if (!w->flow_records)
@@ -357,7 +361,8 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 	ev->dport = weir_flow_port(f, 1);
 	ev->icmp_type = f->icmp_type;
 	ev->icmp_code = f->icmp_code;
-	worker_fill_flow(ev, f, WEIR_FLOW_PKT_TOSERVER);
+	weir_flow_scan_info(f, &fi);
+	worker_fill_flow(ev, &fi, WEIR_FLOW_PKT_TOSERVER);
 	ev->direction = WEIR_EV_DIR_NONE;
 	ev->flow_state = worker_flow_state(f);
 	switch (reason) {
@@ -606,6 +611,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		sp.flow = s.flow != NULL ? worker_scan_flow(ff[i]) : 0;
 		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;
 		sp.fi = s.flow != NULL ? &fi[i] : NULL;
+		s.fi = sp.fi;
 		s.pkt = &pkts[i];
 		s.d = &d[i];
 		s.have_template = 0;

@@ -30,6 +30,25 @@ golden() {
 	fi
 	expect_eq "$name: stdout is empty with -o" "$(wc -c <"$pfx.out")" 0
 	check "$name: accounting identities" accounting_ok "$pfx.err"
+	# an alert's flow{} is the flow as of its own packet: along a flow the
+	# counters grow from packet to packet (and are equal for two alerts
+	# of one packet), even when the packets share a burst
+	check "$name: alerts' flow counters are as of their packet" python3 - "$pfx.json" <<'PY'
+import json, sys
+last = {}
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if "flow" not in e:
+        continue
+    f = e["flow"]
+    n = (f["pkts_toserver"] + f["pkts_toclient"], f["bytes_toserver"] + f["bytes_toclient"])
+    k = e["flow_id"]
+    key = (e["timestamp"], n)
+    if k in last:
+        (t0, n0) = last[k]
+        assert (t0 == e["timestamp"] and n0 == n) or (t0 < e["timestamp"] and n0[0] < n[0] and n0[1] < n[1]), (k, last[k], key)
+    last[k] = key
+PY
 	expect_eq "$name: rx_packets = packets in the spec" \
 		"$(summary_value "$pfx.err" rx_packets)" "$npk"
 	expect_eq "$name: rx_packets = libpcap's count" \
