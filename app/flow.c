@@ -572,7 +572,12 @@ tcp_reuse(const struct weir_flow_table *t, const struct weir_flow *f, const stru
 		return true;
 	if (dir == 0 && (p->tcp_flags & TCP_ACK) == 0 && p->tcp_seq == f->dir[0].isn)
 		return false;
-	return f->tcp_state >= WEIR_TCP_CLOSING;
+	/* Suricata reuses at state >= TCP_LAST_ACK (stream-tcp.c,
+	 * TcpSessionReuseDoneEnoughSyn): a RST or a completed close (CLOSED),
+	 * or a close the client started (its FIN moves the session to
+	 * CLOSE_WAIT, then LAST_ACK); a close the server started stays below
+	 * (FIN_WAIT1, FIN_WAIT2, TIME_WAIT) until it is complete. */
+	return f->tcp_state == WEIR_TCP_CLOSED || (f->flags & WEIR_FLOW_F_FIN_TS_FIRST) != 0;
 }
 
 /* Swap client and server (a SYN/ACK picked up first). */
@@ -642,8 +647,11 @@ tcp_closing(struct weir_flow *f, const struct weir_flow_pkt *p, int dir, uint32_
 	int other = !dir;
 
 	if ((p->tcp_flags & TCP_FIN) &&
-	    !(seqfl & (WEIR_FLOW_PKT_RETRANSMIT | WEIR_FLOW_PKT_OUT_OF_WINDOW)))
+	    !(seqfl & (WEIR_FLOW_PKT_RETRANSMIT | WEIR_FLOW_PKT_OUT_OF_WINDOW))) {
+		if (dir == 0 && !(f->flags & (fin[0] | fin[1])))
+			f->flags |= WEIR_FLOW_F_FIN_TS_FIRST;
 		f->flags |= fin[dir];
+	}
 	if ((p->tcp_flags & TCP_ACK) && (f->flags & fin[other]) &&
 	    SEQ_GEQ(p->tcp_ack, f->dir[other].next_seq))
 		f->flags |= finack[other];
@@ -832,6 +840,13 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 
 	f = flow_find(t, k, hash);
 	*pkt_flags = 0;
+	if (f != NULL && f->epoch != t->epoch && unlikely(flow_timed_out(t, f, p->ts_ns))) {
+		/* idle past its timeout but not yet reached by the expiry
+		 * cursor: it ends here and the packet starts a new flow, as
+		 * Suricata's FlowGetFlowFromHash does (FlowIsTimedOut) */
+		flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
+		f = NULL;
+	}
 	if (f != NULL) {
 		f->epoch = t->epoch;
 		if (p->proto == IPPROTO_TCP &&

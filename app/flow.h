@@ -186,9 +186,12 @@ enum weir_flow_flag {
 	WEIR_FLOW_F_FIN_TC = 1u << 6,
 	WEIR_FLOW_F_FINACK_TS = 1u << 7, /* client's FIN acknowledged */
 	WEIR_FLOW_F_FINACK_TC = 1u << 8,
-	WEIR_FLOW_F_EMERG_NEW = 1u << 9, /* created during emergency mode */
-	WEIR_FLOW_F_ALERTED = 1u << 10,	 /* an alert was raised on it (set by the
-					    worker; EVE flow.alerted) */
+	WEIR_FLOW_F_EMERG_NEW = 1u << 9,     /* created during emergency mode */
+	WEIR_FLOW_F_FIN_TS_FIRST = 1u << 11, /* the client's FIN came first
+						(Suricata: CLOSE_WAIT, not
+						FIN_WAIT1) */
+	WEIR_FLOW_F_ALERTED = 1u << 10,	     /* an alert was raised on it (set by the
+						worker; EVE flow.alerted) */
 };
 
 /*

@@ -500,52 +500,39 @@ worker_scan_flow(uint32_t ff)
 	       ((ff & WEIR_FLOW_PKT_ESTABLISHED) != 0 ? WEIR_SCAN_FLOW_ESTABLISHED : 0);
 }
 
-/* Flows of the burst's IP packets: one overlapped pass over the table
- * (ICMPv4 errors looked up by the tuple they quote). */
-static void
-worker_flows(struct weir_worker *w, const struct weir_pkt *pkts, const struct weir_decoded *d,
-	     const uint8_t *dres, uint16_t n, struct weir_flow **flows, uint32_t *ff,
-	     struct weir_scan_flowinfo *fi)
+/*
+ * The flow of one decoded IP packet, updated by it (ICMPv4 errors looked
+ * up by the tuple they quote), right before the packet is matched: flow
+ * update then detection, packet by packet, as Suricata's flow worker
+ * does, so an earlier packet's flowbits, a port reuse or an idle timeout
+ * inside one burst are seen in packet order. Each packet is its own
+ * "burst" for the table (no flow pointer is held across packets), so any
+ * flow but the current one may be ended to make room.
+ * @return the flow (its counters as of this packet in @p fi), or NULL.
+ */
+static struct weir_flow *
+worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct weir_decoded *d,
+		bool have_l4, uint32_t *ff, struct weir_scan_flowinfo *fi)
 {
-	struct weir_flow_pkt fp[WEIR_BURST];
-	struct weir_flow *got[WEIR_BURST];
-	struct weir_scan_flowinfo gotfi[WEIR_BURST];
-	uint32_t gotf[WEIR_BURST];
-	uint16_t idx[WEIR_BURST], nf = 0, i, k;
+	struct weir_flow_pkt fp;
+	struct weir_flow *f;
 
 	weir_flow_burst_begin(w->flows);
-	for (i = 0; i < n; i++) {
-		flows[i] = NULL;
-		ff[i] = 0;
-		if (dres[i] != WEIR_DEC_OK && (dres[i] != WEIR_DEC_NO_L4 || d[i].ip_version == 0))
-			continue;
-		worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[nf]);
-		if (dres[i] == WEIR_DEC_OK && worker_is_icmpv4_error(&d[i], &pkts[i])) {
-			struct weir_flow_pkt q;
+	worker_flow_pkt(pkt, d, have_l4, &fp);
+	*ff = 0;
+	if (have_l4 && worker_is_icmpv4_error(d, pkt)) {
+		struct weir_flow_pkt q;
 
-			if (worker_icmp_quoted(&fp[nf], &d[i], &q)) {
-				flows[i] = weir_flow_icmp_error(w->flows, &fp[nf], &q, &ff[i]);
-				if (flows[i] != NULL)
-					weir_flow_scan_info(flows[i], &fi[i]);
-				continue;
-			}
-			/* an unreadable quote: the table counts it as
-			 * attributed to no flow */
-		}
-		idx[nf++] = i;
+		/* an unreadable quote goes to weir_flow_process, which counts
+		 * it as attributed to no flow */
+		f = worker_icmp_quoted(&fp, d, &q) ? weir_flow_icmp_error(w->flows, &fp, &q, ff)
+						   : weir_flow_process(w->flows, &fp, ff);
+	} else {
+		f = weir_flow_process(w->flows, &fp, ff);
 	}
-	for (k = 0; k < nf; k += WEIR_FLOW_BURST_MAX) {
-		unsigned int m = nf - k < WEIR_FLOW_BURST_MAX ? nf - k : WEIR_FLOW_BURST_MAX;
-		unsigned int j;
-
-		weir_flow_process_burst(w->flows, &fp[k], m, &got[k], &gotf[k], &gotfi[k]);
-		for (j = 0; j < m; j++) {
-			flows[idx[k + j]] = got[k + j];
-			ff[idx[k + j]] = gotf[k + j];
-			if (got[k + j] != NULL)
-				fi[idx[k + j]] = gotfi[k + j];
-		}
-	}
+	if (f != NULL)
+		weir_flow_scan_info(f, fi);
+	return f;
 }
 
 /* Decode and match one burst. Outcome counters go to locals first. */
@@ -558,11 +545,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	const struct weir_ruleset *rs = w->rs;
 	struct weir_decoded d[WEIR_BURST];
 	uint8_t dres[WEIR_BURST];
-	struct weir_flow *flows[WEIR_BURST];
-	uint32_t ff[WEIR_BURST];
-	/* per packet: its flow's counters as of that packet (the flow
-	 * itself holds them as of the burst's last packet) */
-	struct weir_scan_flowinfo fi[WEIR_BURST];
+	struct weir_scan_flowinfo fi; /* the packet's flow as of the packet */
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -571,8 +554,6 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		bytes += pkts[i].wire_len;
 		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d[i]);
 	}
-	if (w->flows != NULL)
-		worker_flows(w, pkts, d, dres, n, flows, ff, fi);
 	for (i = 0; i < n; i++) {
 		struct weir_scan_pkt sp;
 		struct weir_scan_res res;
@@ -606,11 +587,14 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		sp.src = d[i].src;
 		sp.dst = d[i].dst;
 		sp.ts_ns = pkts[i].ts_ns;
-		s.flow = w->flows != NULL ? flows[i] : NULL;
-		s.flow_flags = s.flow != NULL ? ff[i] : 0;
-		sp.flow = s.flow != NULL ? worker_scan_flow(ff[i]) : 0;
+		s.flow_flags = 0;
+		s.flow = w->flows != NULL
+				 ? worker_flow_one(w, &pkts[i], &d[i], dres[i] == WEIR_DEC_OK,
+						   &s.flow_flags, &fi)
+				 : NULL;
+		sp.flow = s.flow != NULL ? worker_scan_flow(s.flow_flags) : 0;
 		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;
-		sp.fi = s.flow != NULL ? &fi[i] : NULL;
+		sp.fi = s.flow != NULL ? &fi : NULL;
 		s.fi = sp.fi;
 		s.pkt = &pkts[i];
 		s.d = &d[i];
