@@ -21,6 +21,8 @@
 #                   "relaxed" (app-layer protocol made tcp, flow removed,
 #                   so the options reach the parser), and the committed
 #                   regress/fuzz_suri_parse/ inputs
+#   fuzz_flow       the committed regress/fuzz_flow/ programs (sessions,
+#                   reuse, expiry, a full table, ICMP errors, bursts)
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -46,9 +48,9 @@ if [ ! -d "$data" ]; then
 fi
 
 rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow"
 mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow"
 
 # --- frames
 i=0
@@ -168,6 +170,9 @@ for group in (rules, relaxed):
 PY
 cp "$src"/tests/fuzz/regress/fuzz_suri_parse/* "$out/fuzz_suri_parse/"
 
-for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse; do
+# flow-table programs: the saved ones (tests/fuzz/regress/fuzz_flow/)
+cp "$src"/tests/fuzz/regress/fuzz_flow/* "$out/fuzz_flow/"
+
+for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

@@ -15,7 +15,8 @@ and the alerts Suricata raises for each packet. Line kinds:
 
 Packets are numbered 1, 2, 3... in file order (the number is written out so
 expectations stay readable); packet N is written with timestamp N seconds,
-so an alert's timestamp names its packet.
+or at=SECONDS when given, so an alert's timestamp names its packet (no
+two packets may have the same time).
 
   PROTO     tcp | udp | icmp | gre | ip    (icmp over IPv6 is ICMPv6)
   SRC, DST  1.2.3.4:80, [2001:db8::1]:80, or without :port for icmp/gre/ip
@@ -25,7 +26,9 @@ so an alert's timestamp names its packet.
             gre: ptype= (GRE protocol type, default 0x88b5: a local
             experimental ethertype no decoder follows into a tunnel)
             ip: proto= (IP protocol number)
-            any: ttl=, csum=bad (wrong L4 checksum; default: correct)
+            any: ttl=, csum=bad (wrong L4 checksum; default: correct),
+            at=SECONDS (the packet's time instead of N: idle gaps for flow
+            timeouts; a decimal number, may go backwards, unique)
   PAYLOAD   Suricata content syntax in double quotes: text, |hex bytes|,
             escapes \\" \\\\ \\; \\:, optionally followed by *N (repeat);
             several quoted parts are concatenated. No payload: empty.
@@ -178,12 +181,20 @@ def parse_packet(num, text, where):
         k, v = t.split("=", 1)
         allowed = {"tcp": {"flags", "seq", "ack"}, "udp": set(),
                    "icmp": {"type", "code", "id", "seq"}, "gre": {"ptype"},
-                   "ip": {"proto"}}[proto] | {"ttl", "csum"}
+                   "ip": {"proto"}}[proto] | {"ttl", "csum", "at"}
         if k not in allowed:
             raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
         pkt["opts"][k] = v
     if proto == "ip" and "proto" not in pkt["opts"]:
         raise SpecError("%s: ip packets need proto=N" % where)
+    pkt["time"] = float(num)
+    if "at" in pkt["opts"]:
+        try:
+            pkt["time"] = float(pkt["opts"]["at"])
+        except ValueError:
+            raise SpecError("%s: at= takes seconds, not %r" % (where, pkt["opts"]["at"]))
+        if not 0 <= pkt["time"] < 2 ** 32:
+            raise SpecError("%s: at=%s out of range" % (where, pkt["opts"]["at"]))
     return pkt
 
 
@@ -220,6 +231,7 @@ def parse_spec(path):
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     flows = {}
+    times = {}
     for lineno, line in enumerate(lines, 1):
         where = "%s:%d" % (path, lineno)
         s = line.strip()
@@ -251,6 +263,11 @@ def parse_spec(path):
                 raise SpecError("%s: packet %d is in the flow of packet %d; give every "
                                 "packet a flow of its own" % (where, num, flows[k]))
             flows[k] = num
+            t = round(p["time"], 6)
+            if t in times:
+                raise SpecError("%s: packet %d has the time of packet %d; an alert's time "
+                                "must name one packet" % (where, num, times[t]))
+            times[t] = num
             spec["packets"].append(p)
         else:
             num = int(m.group(3))
@@ -359,7 +376,9 @@ def write_pcap(packets, path):
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for p in packets:
             frame = build_frame(p)
-            f.write(struct.pack("<IIII", p["num"], 0, len(frame), len(frame)) + frame)
+            usec = int(round(p["time"] * 1e6))
+            f.write(struct.pack("<IIII", usec // 1000000, usec % 1000000, len(frame),
+                                len(frame)) + frame)
 
 
 # ---- EVE comparison ----------------------------------------------------------
@@ -383,6 +402,7 @@ def describe(p):
 
 def compare(spec, eve_path):
     packets = {p["num"]: p for p in spec["packets"]}
+    by_time = {round(p["time"], 6): p["num"] for p in spec["packets"]}
     got = {n: [] for n in packets}
     problems = []
     with open(eve_path, "rb") as f:
@@ -396,8 +416,8 @@ def compare(spec, eve_path):
                 problems.append("EVE line %d: event_type %r" % (lineno, ev.get("event_type")))
                 continue
             secs = eve_seconds(ev["timestamp"])
-            num = int(round(secs))
-            if abs(secs - num) > 1e-6 or num not in packets:
+            num = by_time.get(round(secs, 6))
+            if num is None:
                 problems.append("EVE line %d: timestamp %s names no packet"
                                 % (lineno, ev["timestamp"]))
                 continue

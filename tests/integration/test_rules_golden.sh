@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre proto header pass_threshold fraud flow"
+SPECS="content pcre proto header pass_threshold fraud flow sessions sessions_timeout sessions_full"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -74,6 +74,12 @@ test_golden_header() { golden header; }
 test_golden_pass_threshold() { golden pass_threshold; }
 test_golden_fraud() { golden fraud; }
 test_golden_flow() { golden flow; }
+# how sessions end (RST, FINs, port reuse) and midstream pickup
+test_golden_sessions() { golden sessions; }
+# idle timeouts in packet time (at= times)
+test_golden_sessions_timeout() { golden sessions_timeout; }
+# a full table (flow.entries=2): ended flows lose their flowbits
+test_golden_sessions_full() { golden sessions_full; }
 
 test_every_spec_runs() {
 	local f name
@@ -213,6 +219,7 @@ test_examples_load() {
 }
 
 ALL_TESTS="test_golden_content test_golden_pcre test_golden_proto test_golden_header
-test_golden_pass_threshold test_golden_fraud test_golden_flow test_every_spec_runs
+test_golden_pass_threshold test_golden_fraud test_golden_flow test_golden_sessions
+test_golden_sessions_timeout test_golden_sessions_full test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_examples_load"
 run_all
