@@ -264,13 +264,14 @@ sink_thread(void *arg)
 int
 weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max)
 {
-	unsigned int flags = s->ops->flags, i;
 	struct weir_sink_queue *q;
 	char name[RTE_RING_NAMESIZE];
+	unsigned int flags, i;
 	int rc;
 
 	if (s->ops == NULL || s->q != NULL || queue_size == 0)
 		return -EINVAL;
+	flags = s->ops->flags;
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return -ENOMEM;

@@ -520,9 +520,13 @@ afxdp_stats(const struct weir_port *port, struct weir_port_stats *st)
 	afxdp_xstat(st, "drop_xsk_invalid_descs", sum.rx_invalid_descs);
 	afxdp_xstat(st, "drop_xsk_other", sum.rx_dropped);
 	afxdp_xstat(st, "xsk_fill_ring_empty", sum.rx_fill_ring_empty_descs);
-	for (q = 0, i = 0; q < ap->n_queues; q++)
-		i += (uint32_t)ap->q[q]->wakeups;
-	afxdp_xstat(st, "xsk_wakeups", i);
+	{
+		uint64_t wakeups = 0; /* 64-bit: a busy queue wraps 32 bits */
+
+		for (q = 0; q < ap->n_queues; q++)
+			wakeups += ap->q[q]->wakeups;
+		afxdp_xstat(st, "xsk_wakeups", wakeups);
+	}
 	return 0;
 }
 
