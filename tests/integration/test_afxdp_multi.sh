@@ -98,10 +98,11 @@ gen() {
 }
 
 # two_ifaces WORKERS QUEUES PFX: weir -w WORKERS on xv0,xw0 (QUEUES veth
-# queues each); a different capture into each; exact alerts per interface,
-# counters per port, the stats socket's port view.
+# queues each, QUEUES >= WORKERS: every interface gets a queue per worker);
+# a different capture into each; exact alerts per interface, counters per
+# port, the stats socket's port view.
 two_ifaces() {
-	local w=$1 nq=$2 pfx=$TMP/$3 n1 n2 per=$(($1 / 2))
+	local w=$1 nq=$2 pfx=$TMP/$3 n1 n2
 	setup_ns "$nq" || { fail "namespace setup"; return; }
 	n1=$(gen g1 42 3000) || { fail "weir-gen"; return; }
 	n2=$(gen g2 7 2000) || { fail "weir-gen"; return; }
@@ -112,9 +113,9 @@ two_ifaces() {
 	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w workers" \
 		"$pfx.err"
 	# the stats socket sees both ports, each with its queues and workers
-	# (round robin: worker i on port i % 2, queue i / 2)
+	# (worker i polls queue i of every port)
 	check "weirctl ports" poll ports_json "$pfx"
-	check "ports view: both ports, round robin queues" python3 - "$pfx.ports" "$w" <<'PY'
+	check "ports view: both ports, queue i to worker i" python3 - "$pfx.ports" "$w" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 w = int(sys.argv[2])
@@ -123,7 +124,7 @@ assert [p["name"] for p in ports] == ["xv0", "xw0"], ports
 assert [p["index"] for p in ports] == [0, 1], ports
 for p in ports:
     got = sorted((q["worker"], q["queue"]) for q in p["queues"])
-    want = [(i, i // 2) for i in range(w) if i % 2 == p["index"]]
+    want = [(i, i) for i in range(w)]
     assert got == want, (p["name"], got, want)
 PY
 	replay xv1 "$TMP/g1.pcap" || fail "tcpreplay into xv0"
@@ -147,27 +148,28 @@ PY
 	check "alerts on xv0 (in_iface xv0)" diff -u "$pfx.want1" "$pfx.got1"
 	check "alerts on xw0 (in_iface xw0)" diff -u "$pfx.want2" "$pfx.got2"
 	alert_counts "$pfx.json" >/dev/null || fail "an output line is not an alert"
-	check "weir.port is the interface's index, weir.worker one of its workers" \
-		python3 - "$pfx.json" <<'PY'
+	check "weir.port is the interface's index, weir.worker one of the workers" \
+		python3 - "$pfx.json" "$w" <<'PY'
 import json, sys
 for line in open(sys.argv[1], "rb"):
     ev = json.loads(line)
     p = {"xv0": 0, "xw0": 1}[ev["in_iface"]]
-    assert ev["weir"]["port"] == p and ev["weir"]["worker"] % 2 == p, ev
+    assert ev["weir"]["port"] == p and 0 <= ev["weir"]["worker"] < int(sys.argv[2]), ev
 PY
 	expect_eq "every alert is on one of the two" \
 		"$(grep -vc '"in_iface":"x[vw]0"' "$pfx.json")" 0
 	no_xdp_left
 }
 
-test_two_interfaces_two_workers() {
-	two_ifaces 2 1 t2
+test_two_interfaces_one_worker() {
+	two_ifaces 1 1 t1
 }
 
 # Two queues per interface: the veths get 2 rx queues; whichever queue
-# the kernel picks, a socket is bound to it.
-test_two_interfaces_four_workers() {
-	two_ifaces 4 2 t4
+# the kernel picks, a socket is bound to it, and worker i polls queue i of
+# both interfaces.
+test_two_interfaces_two_workers() {
+	two_ifaces 2 2 t2
 }
 
 test_sigusr2_updates_every_interface() {
@@ -247,16 +249,13 @@ test_refusals() {
 	expect_eq "dpdk with a list: exit status" "$?" 1
 	check "dpdk with a list: not supported yet" \
 		grep -q 'several interfaces are not supported yet with the dpdk driver' "$TMP/r1.err"
+	# workers need not be a multiple of the interfaces any more; each
+	# interface needs a queue per worker (these veths have one)
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,xw0 -w 3 -o /dev/null \
-		--set capture.driver=afxdp >/dev/null 2>"$TMP/r2.err"
-	expect_eq "3 workers for 2 interfaces: exit status" "$?" 1
-	check "3 workers for 2 interfaces: says why" \
-		grep -q '3 workers for 2 interfaces: workers must be a multiple' "$TMP/r2.err"
-	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,xw0 -w 1 -o /dev/null \
-		>/dev/null 2>"$TMP/r3.err"
-	expect_eq "1 worker for 2 interfaces: exit status" "$?" 1
-	check "1 worker for 2 interfaces: says why" \
-		grep -q '1 worker for 2 interfaces' "$TMP/r3.err"
+		--set capture.driver=afxdp --set runmode=workers >/dev/null 2>"$TMP/r2.err"
+	expect_eq "3 workers, 1-queue interfaces: exit status" "$?" 1
+	check "3 workers, 1-queue interfaces: names the port" \
+		grep -q "cannot open afxdp port 'xv0'" "$TMP/r2.err"
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,,xw0 -w 2 -o /dev/null \
 		>/dev/null 2>"$TMP/r4.err"
 	expect_eq "empty name: exit status" "$?" 1
@@ -276,7 +275,7 @@ if ! setup_ns; then
 	exit 77
 fi
 
-ALL_TESTS="test_two_interfaces_two_workers test_two_interfaces_four_workers
+ALL_TESTS="test_two_interfaces_one_worker test_two_interfaces_two_workers
 test_sigusr2_updates_every_interface test_kill9_then_restart_cleans_both
 test_open_failure_detaches_the_first test_refusals"
 run_all
