@@ -110,7 +110,7 @@ two_ifaces() {
 		--count $((n1 + n2)) || return
 	check "XDP program attached to xv0 while running" xdp_attached xv0
 	check "XDP program attached to xw0 while running" xdp_attached xw0
-	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w workers" \
+	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w worker" \
 		"$pfx.err"
 	# the stats socket sees both ports, each with its queues and workers
 	# (worker i polls queue i of every port)
@@ -131,7 +131,7 @@ PY
 	replay xw1 "$TMP/g2.pcap" || fail "tcpreplay into xw0"
 	stop_wpid # --count ends it
 	expect_eq "exit status" "$rc" 0 || { cat "$pfx.err"; return; }
-	check "summary names both" grep -q "^weir: summary: afxdp xv0,xw0, $w workers" "$pfx.err"
+	check "summary names both" grep -q "^weir: summary: afxdp xv0,xw0, $w worker" "$pfx.err"
 	expect_eq "workers' rx_packets" "$(summary_value "$pfx.err" rx_packets)" $((n1 + n2))
 	expect_eq "xv0 rx_packets" "$(port_value "$pfx.err" xv0 rx_packets)" "$n1"
 	expect_eq "xw0 rx_packets" "$(port_value "$pfx.err" xw0 rx_packets)" "$n2"
@@ -175,11 +175,12 @@ test_two_interfaces_two_workers() {
 test_sigusr2_updates_every_interface() {
 	local d
 	setup_ns || { fail "namespace setup"; return; }
-	printf 'capture:\n  driver: afxdp\nworkers: 2\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
+	# 1-queue veths: one worker, polling queue 0 of both
+	printf 'capture:\n  driver: afxdp\nworkers: 1\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
 	start_weir "$TMP/bl" -c "$TMP/bl.yaml" -o "$TMP/bl.json" || return
 	check "xv0 ping answered before the block list" poll ping_ok "$V_A"
 	check "xw0 ping answered before the block list" poll ping_ok "$W_A"
-	printf 'capture:\n  driver: afxdp\nworkers: 2\nafxdp:\n  blocklist: ["%s/32", "%s/32"]\n' \
+	printf 'capture:\n  driver: afxdp\nworkers: 1\nafxdp:\n  blocklist: ["%s/32", "%s/32"]\n' \
 		"$V_B" "$W_B" >"$TMP/bl.yaml"
 	kill -USR2 "$WPID"
 	check "SIGUSR2 applied the file to both" poll \
@@ -206,14 +207,14 @@ test_sigusr2_updates_every_interface() {
 
 test_kill9_then_restart_cleans_both() {
 	setup_ns || { fail "namespace setup"; return; }
-	start_weir "$TMP/k1" -o /dev/null --set capture.driver=afxdp -w 2 || return
+	start_weir "$TMP/k1" -o /dev/null --set capture.driver=afxdp -w 1 || return
 	kill -9 "$WPID"
 	wait "$WPID" 2>/dev/null
 	WPID=
 	check "kill -9 leaves xv0's program behind" xdp_attached xv0
 	check "kill -9 leaves xw0's program behind" xdp_attached xw0
 	# capture.driver auto: both are kernel interfaces, so afxdp
-	start_weir "$TMP/k2" -o /dev/null -w 2 || return
+	start_weir "$TMP/k2" -o /dev/null -w 1 || return
 	check "auto picked afxdp" grep -q '^weir: running: afxdp xv0,xw0' "$TMP/k2.err"
 	check "stale program removed from xv0" grep -q 'afxdp: xv0: removing stale weir_xdp' \
 		"$TMP/k2.err"
@@ -230,7 +231,7 @@ test_kill9_then_restart_cleans_both() {
 # detached again before weir exits.
 test_open_failure_detaches_the_first() {
 	setup_ns || { fail "namespace setup"; return; }
-	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,nosuch0 -w 2 -o /dev/null \
+	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,nosuch0 -w 1 -o /dev/null \
 		--set capture.driver=afxdp --set "ctl.socket=$TMP/of.sock" >/dev/null 2>"$TMP/of.err"
 	rc=$?
 	check "exit status not 0 (got $rc)" [ "$rc" -ne 0 ]
