@@ -79,9 +79,9 @@ weir_cli_usage(FILE *f)
 		"      --rules-skip-invalid  load the valid rules of files with bad ones and\n"
 		"                        list every skipped rule (rules.skip-invalid)\n"
 		"  -o, --output FILE     EVE JSON lines output, '-' = stdout (output.jsonl)\n"
-		"  -w, --workers N       worker lcores, one rx queue each; with several\n"
-		"                        interfaces the total, a multiple of their number\n"
-		"                        (workers)\n"
+		"  -w, --workers N       worker lcores (workers); each polls its queue of\n"
+		"                        every interface, or takes packets from the rx\n"
+		"                        stage (runmode pipeline)\n"
 		"      --count N         stop after N packets (capture.count)\n"
 		"      --set KEY=VALUE   set any configuration key below\n"
 		"      --check-config    validate configuration and rules, then exit\n"
@@ -321,10 +321,14 @@ weir_cli_eal_args(struct weir_eal_args *ea, const struct weir_conf *conf, const 
 	}
 	if (!eal_has_lcore_opt(argc, argv) &&
 	    !eal_has_lcore_opt((int)conf->eal_args.n, conf->eal_args.v)) {
-		/* Main lcore + one per worker, spread over the CPUs there are
-		 * (sharing a CPU when there are fewer). */
+		/* Main lcore + one per worker (+ the rx stage's, unless
+		 * runmode workers rules it out), spread over the CPUs there
+		 * are (sharing a CPU when there are fewer). */
+		unsigned int n = conf->workers + 1u +
+				 (conf->workers > 1 && strcmp(conf->runmode, "workers") != 0);
+
 		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, "--lcores=");
-		for (i = 0; i <= conf->workers && off < sizeof(lcores); i++)
+		for (i = 0; i < n && off < sizeof(lcores); i++)
 			off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, "%s%u@%ld",
 						i ? "," : "", i, (long)i % ncpu);
 		ret |= eal_push(ea, lcores);

@@ -41,6 +41,7 @@
 #define CONF_FAMILY_MAX 4
 
 static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NULL};
+static const char *const g_conf_runmodes[] = {"auto", "workers", "pipeline", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
 static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
@@ -90,7 +91,7 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("capture.interface", capture_interface, "0",
 		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index; afxdp: kernel "
 		 "interface name (eth0), or a comma-separated list of up to 8 (eth0,eth1) "
-		 "captured at once, workers split evenly between them (afxdp only)."),
+		 "captured at once (afxdp only), each with one queue per worker."),
 	CONF_STR("capture.pcap-file", capture_pcap_file, "",
 		 "pcap/pcapng file to replay offline (-r); \"\" = none."),
 	CONF_U32("capture.rx-descriptors", capture_rx_desc, 64, 32768, "1024",
@@ -100,8 +101,17 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_U32("capture.count", capture_count, 0, UINT32_MAX, "0",
 		 "Stop after this many packets (0 = run until end of file or signal)."),
 	CONF_U32("workers", workers, 1, 64, "1",
-		 "Worker lcores, one rx queue each; with several interfaces the total, a "
-		 "multiple of their number (each interface gets workers/interfaces queues)."),
+		 "Worker lcores. Run mode workers: every interface gets one rx queue per "
+		 "worker and worker i polls queue i of each (symmetric RSS keeps both "
+		 "directions of a flow on one worker), any number of workers for any number "
+		 "of interfaces; pipeline: the workers get packets from the rx stage."),
+	CONF_ENUM("runmode", runmode, g_conf_runmodes, "auto",
+		  "How packets reach the workers: workers = each worker polls its own rx "
+		  "queue of every interface (needs as many queues as workers, and RSS); "
+		  "pipeline = one more lcore polls the source's queues and hands each packet "
+		  "to a worker by a symmetric flow hash (a pcap file, one AF_XDP queue, a NIC "
+		  "without RSS); auto = pipeline when a source has fewer queues than workers "
+		  "and workers > 1, else workers."),
 	CONF_U32("flow.memcap", flow_memcap_mib, 1, 1048576, "128",
 		 "Flow table memory in MiB, all workers together (Suricata's flow.memcap), "
 		 "allocated at start; used when flow.entries is 0."),

@@ -69,7 +69,8 @@ struct weir_conf {
 	uint32_t capture_rx_desc; /* rx descriptors per queue */
 	uint32_t capture_mempool; /* mbufs per port */
 	uint32_t capture_count;	  /* stop after this many packets, 0 = never */
-	uint32_t workers;	  /* worker lcores (one rx queue each) */
+	uint32_t workers;	  /* worker lcores (queue i of every port each) */
+	char *runmode;		  /* auto | workers | pipeline */
 	/* flows (app/flow.h): one table per worker */
 	uint32_t flow_memcap_mib;	  /* all workers' tables together */
 	uint32_t flow_entries;		  /* flows per worker, 0 = from memcap */

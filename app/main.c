@@ -2,11 +2,13 @@
 /*
  * weir: the binary. Parses the command line and the configuration (cli.c),
  * loads the rules (rules_cmd.c), starts EAL, opens the capture ports
- * (ports.c) and the sinks (outputs.c), launches one worker per worker lcore
- * and runs the emitter's loop on the main lcore (emitter_loop.c) until the
- * source ends (offline) or a signal arrives; then drains every ring, flushes
- * every sink and prints the summary. `weir rules ...` is rules_cmd.c's. The
- * only file that may exit().
+ * (ports.c) and the sinks (outputs.c), picks the run mode (workers: worker i
+ * polls queue i of every port; pipeline: an rx lcore spreads the sources'
+ * packets over the workers, dispatch.c), launches one worker per worker
+ * lcore (and the rx stage on the next one) and runs the emitter's loop on the main lcore
+ * (emitter_loop.c) until the source ends (offline) or a signal arrives; then drains every ring,
+ * flushes every sink and prints the summary. `weir rules ...` is rules_cmd.c's. The only file that
+ * may exit().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,6 +32,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "control.h"
+#include "dispatch.h"
 #include "emitter.h"
 #include "emitter_loop.h"
 #include "latency.h"
@@ -50,6 +53,10 @@
 /* Set from signal handlers (the only way to reach them); read by the
  * emitter's loop and (stop) by the workers. */
 static struct weir_signals g_sig;
+/* Pipeline workers' stop flag, never set: they end when the rx stage
+ * (which does stop on g_sig.stop) ended and their ring is empty, so
+ * whatever was dispatched is processed and accounted for. */
+static atomic_bool g_never_stop;
 
 struct weir_app {
 	struct weir_conf conf;
@@ -60,7 +67,7 @@ struct weir_app {
 	int rl_ready;
 	struct rte_rcu_qsbr *qs; /* workers' quiescent states */
 	/* capture.interface split at commas (afxdp may capture several
-	 * interfaces); port p is names[p] and owns workers p, p + n_ports, ... */
+	 * interfaces); port p is names[p]; worker i polls queue i of each */
 	char *if_buf;
 	const char *if_names[WEIR_MAX_PORTS];
 	char if_label[WEIR_MAX_PORTS * (WEIR_PORT_NAME_MAX + 1)]; /* "a,b" for logs */
@@ -74,6 +81,9 @@ struct weir_app {
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct weir_worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
+	bool pipeline;		    /* run mode pipeline: the rx stage below */
+	struct weir_dispatch *disp; /* pipeline only */
+	unsigned int disp_lcore;    /* the rx stage's lcore */
 	struct weir_emitter em;
 	struct weir_obs obs; /* what ctl/telemetry/metrics read */
 	struct weir_latency *lat;
@@ -138,8 +148,9 @@ static int
 setup_workers(struct weir_app *app)
 {
 	struct weir_flow_conf fc;
-	unsigned int lcore, i = 0;
-	uint64_t max_pkts = app->conf.workers == 1 ? app->conf.capture_count : 0;
+	unsigned int lcore, i = 0, p;
+	/* pipeline: the rx stage counts (capture.count) */
+	uint64_t max_pkts = app->conf.workers == 1 && !app->pipeline ? app->conf.capture_count : 0;
 	int ret;
 
 	app_flow_conf(&app->conf, app->n_workers, &fc);
@@ -147,10 +158,27 @@ setup_workers(struct weir_app *app)
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
 		char name[RTE_RING_NAMESIZE];
+		struct weir_rxq *rxq[WEIR_MAX_PORTS];
+		uint16_t n_rxq = 0;
 		struct weir_worker *w;
 
 		if (i == app->n_workers)
 			break;
+		if (app->pipeline) {
+			rxq[n_rxq++] = weir_dispatch_rxq(app->disp, i);
+		} else {
+			/* Queue i of every port: symmetric RSS puts both
+			 * directions of a flow on the same queue index. */
+			for (p = 0; p < app->n_ports; p++) {
+				if (app->portv[p].n_queues <= i) {
+					WEIR_LOG(ERR, app, "port %s has %u queues for %u workers",
+						 app->portv[p].name, app->portv[p].n_queues,
+						 app->n_workers);
+					return -EINVAL;
+				}
+				rxq[n_rxq++] = app->portv[p].rxq[i];
+			}
+		}
 		snprintf(name, sizeof(name), "weir_ev_%u", i);
 		app->rings[i] = rte_ring_create_elem(
 			name, sizeof(struct weir_event), app->conf.events_ring_size,
@@ -166,12 +194,9 @@ setup_workers(struct weir_app *app)
 		if (w == NULL)
 			return -ENOMEM;
 		app->workers[i] = w;
-		/* Round robin over (interface, queue): worker i takes queue
-		 * i / n_ports of port i % n_ports. */
-		ret = weir_worker_init(w, (uint16_t)i,
-				       app->portv[i % app->n_ports].rxq[i / app->n_ports],
-				       &app->rl.active, app->qs, app->rings[i],
-				       app->conf.events_payload_bytes, max_pkts, &g_sig.stop);
+		ret = weir_worker_init(w, (uint16_t)i, rxq, n_rxq, &app->rl.active, app->qs,
+				       app->rings[i], app->conf.events_payload_bytes, max_pkts,
+				       app->pipeline ? &g_never_stop : &g_sig.stop);
 		if (ret == 0 && rte_rcu_qsbr_thread_register(app->qs, i) != 0)
 			ret = -EINVAL;
 		if (ret < 0)
@@ -206,12 +231,81 @@ launch_workers(struct weir_app *app)
 		if (i == app->n_workers)
 			break;
 		ret = rte_eal_remote_launch(weir_worker_main, app->workers[i], lcore);
-		if (ret < 0) {
-			WEIR_LOG(ERR, app, "rte_eal_remote_launch failed: %s", strerror(-ret));
-			atomic_store(&g_sig.stop, true);
-			return ret;
-		}
+		if (ret < 0)
+			goto err_launch;
 		i++;
+	}
+	if (app->pipeline) {
+		ret = rte_eal_remote_launch(weir_dispatch_main, app->disp, app->disp_lcore);
+		if (ret < 0)
+			goto err_launch;
+	}
+	return 0;
+
+err_launch:
+	WEIR_LOG(ERR, app, "rte_eal_remote_launch failed: %s", strerror(-ret));
+	atomic_store(&g_sig.stop, true);
+	if (app->pipeline) /* the launched workers end once their rings are empty */
+		weir_dispatch_abort(app->disp);
+	return ret;
+}
+
+/*
+ * runmode: the ports were opened with one queue per worker (auto: fewer
+ * allowed). Pipeline when asked for, or (auto) when a port got fewer
+ * queues than there are workers or cannot spread flows symmetrically
+ * (no RSS); then the rx stage polls every queue of
+ * every port and needs one more lcore than the workers and main.
+ * @return 0, or -EINVAL (printed).
+ */
+static int
+pick_runmode(struct weir_app *app)
+{
+	const char *rm = app->conf.runmode;
+	unsigned int p, lcore, need, i = 0;
+
+	app->pipeline = strcmp(rm, "pipeline") == 0 && app->n_workers > 1;
+	if (strcmp(rm, "auto") == 0 && app->n_workers > 1)
+		for (p = 0; p < app->n_ports; p++) {
+			const struct weir_port *pt = &app->portv[p];
+
+			if (pt->n_queues < app->n_workers || !pt->rss_symmetric) {
+				fprintf(stderr,
+					"weir: port %s has %u rx queue%s%s for %u workers: run "
+					"mode pipeline (an rx lcore spreads flows over the "
+					"workers)\n",
+					pt->name, pt->n_queues, pt->n_queues == 1 ? "" : "s",
+					pt->rss_symmetric ? "" : " and no RSS", app->n_workers);
+				app->pipeline = true;
+				break;
+			}
+		}
+	need = app->n_workers + 1 + (app->pipeline ? 1 : 0);
+	if (rte_lcore_count() < need) {
+		fprintf(stderr,
+			"weir: %u workers need %u lcores (one main, %s%u workers), EAL has %u "
+			"(set -l/--lcores after --, or leave the choice to weir)\n",
+			app->n_workers, need,
+			app->pipeline ? "one rx stage (runmode pipeline), " : "", app->n_workers,
+			rte_lcore_count());
+		return -EINVAL;
+	}
+	if (!app->pipeline)
+		return 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (i++ == app->n_workers) {
+			app->disp_lcore = lcore;
+			break;
+		}
+	}
+	app->disp = weir_dispatch_create(app->portv, app->n_ports, app->n_workers,
+					 app->conf.vlan_use_for_tracking, app->conf.capture_count,
+					 &g_sig.stop);
+	if (app->disp == NULL) {
+		fprintf(stderr, "weir: cannot set up the pipeline's rx stage: %s\n",
+			strerror(errno));
+		return -errno;
 	}
 	return 0;
 }
@@ -233,6 +327,7 @@ print_summary(struct weir_app *app, const char *driver)
 		.n_workers = app->n_workers,
 		.ports = app->portv,
 		.n_ports = app->n_ports,
+		.disp = app->disp != NULL ? &app->disp->st : NULL,
 		.em = &app->em.st,
 		.lat = app->lat,
 		.sinks = app->sinks,
@@ -260,6 +355,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->rings = app->rings;
 	o->ports = app->ports;
 	o->n_ports = app->n_ports;
+	o->disp = app->disp;
 	o->em = &app->em;
 	o->rules = &app->rl;
 	o->lat = app->lat;
@@ -298,13 +394,14 @@ run(struct weir_app *app, const char *driver)
 		.n_ports = app->n_ports,
 		.ports_label = app->if_label,
 		.conf_file = app->cli.conf_file,
-		.count = app->conf.capture_count,
+		.count = app->pipeline ? 0 : app->conf.capture_count, /* rx stage's */
 		.keep_alive = app->conf.ctl_keep_alive,
 		.sig = &g_sig,
 	};
 
-	fprintf(stderr, "weir: running: %s %s, %u worker%s, %u rules%s\n", driver, app->if_label,
-		app->n_workers, app->n_workers == 1 ? "" : "s", app->rs->n_rules,
+	fprintf(stderr, "weir: running: %s %s, %u worker%s%s, %u rules%s\n", driver, app->if_label,
+		app->n_workers, app->n_workers == 1 ? "" : "s",
+		app->pipeline ? " (runmode pipeline)" : "", app->rs->n_rules,
 		app->portv[0].offline ? "" : " (SIGINT/SIGTERM to stop)");
 	weir_control_start(&app->control, &app->conf, &app->obs, app->portv[0].offline);
 	weir_emitter_loop_run(&loop);
@@ -322,6 +419,8 @@ app_cleanup(struct weir_app *app)
 		}
 		rte_ring_free(app->rings[i]);
 	}
+	weir_dispatch_destroy(app->disp);
+	app->disp = NULL;
 	weir_outputs_close(app->sinks, app->n_sinks);
 	if (app->rl_ready) {
 		/* after workers and emitter: joins the reload thread */
@@ -453,19 +552,21 @@ main(int argc, char **argv)
 	install_signals();
 
 	app.n_workers = app.conf.workers;
-	if (rte_lcore_count() < app.n_workers + 1) {
-		fprintf(stderr,
-			"weir: %u workers need %u lcores (one main), EAL has %u (set -l/--lcores "
-			"after --)\n",
-			app.n_workers, app.n_workers + 1, rte_lcore_count());
-		status = WEIR_EXIT_USAGE;
-		goto out_eal;
-	}
-	ret = weir_ports_open(app.portv, app.n_ports, app.if_names, ops, &app.conf, app.if_label,
-			      sizeof(app.if_label));
+	/* runmode workers: a queue per worker on every port; pipeline: one
+	 * (more if a port insists); auto: a queue per worker where the port
+	 * has them, else pipeline (pick_runmode) */
+	ret = weir_ports_open(
+		app.portv, app.n_ports, app.if_names, ops, &app.conf,
+		strcmp(app.conf.runmode, "pipeline") == 0 ? 1 : (uint16_t)app.n_workers,
+		strcmp(app.conf.runmode, "workers") != 0, app.if_label, sizeof(app.if_label));
 	if (ret < 0) {
 		status = ret == -EINVAL || ret == -ENOTSUP ? WEIR_EXIT_USAGE : WEIR_EXIT_RUNTIME;
 		goto out_eal;
+	}
+	ret = pick_runmode(&app);
+	if (ret < 0) {
+		status = ret == -EINVAL ? WEIR_EXIT_USAGE : WEIR_EXIT_RUNTIME;
+		goto out_app;
 	}
 	for (p = 0; p < app.n_ports; p++)
 		app.ports[p] = &app.portv[p];

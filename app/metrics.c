@@ -233,6 +233,24 @@ m_rings(FILE *f, const json_t *rings)
 	}
 }
 
+/* The rx stage (pipeline): weir_rx_stage_<name>_total, the loss as
+ * weir_drop_dispatch_full_total; all 0 in run mode workers. */
+static void
+m_rx_stage(FILE *f, const json_t *d)
+{
+#define M_DISP(name, kind, doc)                                                                    \
+	{                                                                                          \
+		const char *n = #name;                                                             \
+		int gauge = strcmp(#kind, "GAUGE") == 0;                                           \
+		char metric[96];                                                                   \
+		m_name(metric, sizeof(metric), "rx_stage", "", n, gauge);                          \
+		m_head(f, metric, gauge ? "gauge" : "counter", doc);                               \
+		fprintf(f, "%s %llu\n", metric, (unsigned long long)m_u(d, n));                    \
+	}
+	WEIR_DISPATCH_COUNTERS(M_DISP)
+#undef M_DISP
+}
+
 static void
 m_emitter(FILE *f, const json_t *em)
 {
@@ -348,6 +366,7 @@ weir_metrics_write(const struct weir_obs *obs, FILE *f)
 	m_ports(f, json_object_get(st, "ports"));
 	m_workers(f, json_object_get(wk, "workers"));
 	m_rings(f, json_object_get(st, "rings"));
+	m_rx_stage(f, json_object_get(st, "rx_stage"));
 	m_emitter(f, json_object_get(st, "emitter"));
 	m_sinks(f, json_object_get(st, "sinks"));
 	m_latency(f, json_object_get(st, "latency"));

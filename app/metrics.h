@@ -9,7 +9,8 @@
  * a counter list is generated from its row in common/counters.h: ports
  * weir_port_NAME_total / weir_drop_X_total, sinks weir_sink_NAME_total
  * (gauges weir_sink_NAME) / weir_drop_sink_X_total, workers
- * weir_worker_NAME_total / weir_drop_X_total, emitter
+ * weir_worker_NAME_total / weir_drop_X_total, the rx stage (pipeline)
+ * weir_rx_stage_NAME_total / weir_drop_X_total, emitter
  * weir_emitter_NAME_total / weir_drop_X_total, one quantile per
  * WEIR_LAT_PERCENTILES row.
  */

@@ -137,6 +137,32 @@ obs_accounting(const struct weir_worker_stats *s, const struct weir_emitter_stat
 	return a;
 }
 
+/* The rx stage's counters (all 0 in run mode workers, so every view has
+ * every row). @return 0 or -EAGAIN. */
+static int
+obs_dispatch_copy(const struct weir_obs *o, struct weir_dispatch_stats *d)
+{
+	memset(d, 0, sizeof(*d));
+	return o->disp != NULL ? weir_dispatch_stats_read(&o->disp->st, d) : 0;
+}
+
+static json_t *
+obs_dispatch_json(const struct weir_obs *o, const struct weir_dispatch_stats *d)
+{
+	json_t *j = json_object();
+
+#define OBS_SET(name, kind, doc) json_object_set_new(j, #name, obs_u64(d->name));
+	WEIR_DISPATCH_COUNTERS(OBS_SET)
+#undef OBS_SET
+	json_object_set_new(
+		j, "running",
+		json_boolean(o->disp != NULL &&
+			     !atomic_load_explicit(&o->disp->done, memory_order_acquire)));
+	json_object_set_new(j, "dispatch_ok",
+			    json_boolean(d->rx_packets == d->dispatched + d->drop_dispatch_full));
+	return j;
+}
+
 static void
 obs_emitter_copy(const struct weir_obs *o, struct weir_emitter_stats *em)
 {
@@ -287,17 +313,18 @@ obs_port_json(const struct weir_obs *o, unsigned int p, const struct weir_worker
 			json_object_set_new(xs, ps.xstats[i].name, obs_u64(ps.xstats[i].value));
 		json_object_set_new(j, "xstats", xs);
 	}
+	/* One entry per worker: what it got from this port, from its own
+	 * queue (run mode workers: queue i) or through the rx stage
+	 * (pipeline: "queue" is the worker's ring, "via" says so). */
 	for (i = 0; i < o->n_workers; i++) {
-		const struct weir_worker *w = o->workers[i];
-		json_t *q;
+		json_t *q = json_object();
 
-		if (w->rxq == NULL || w->rxq->port != port)
-			continue;
-		q = json_object();
-		json_object_set_new(q, "queue", json_integer(w->rxq->queue_id));
-		json_object_set_new(q, "worker", json_integer(w->id));
-		json_object_set_new(q, "rx_packets", obs_u64(per_w[i].rx_packets));
-		json_object_set_new(q, "rx_bytes", obs_u64(per_w[i].rx_bytes));
+		json_object_set_new(q, "queue", json_integer(i));
+		json_object_set_new(q, "worker", json_integer(o->workers[i]->id));
+		if (o->disp != NULL)
+			json_object_set_new(q, "via", json_string("rx_stage"));
+		json_object_set_new(q, "rx_packets", obs_u64(per_w[i].port_rx_packets[port->id]));
+		json_object_set_new(q, "rx_bytes", obs_u64(per_w[i].port_rx_bytes[port->id]));
 		json_array_append_new(qs, q);
 	}
 	json_object_set_new(j, "queues", qs);
@@ -507,6 +534,7 @@ json_t *
 weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen)
 {
 	struct weir_worker_stats *v, sum;
+	struct weir_dispatch_stats disp;
 	struct weir_emitter_stats em;
 	json_t *j, *lat;
 	unsigned int i;
@@ -515,6 +543,10 @@ weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen)
 	 * only takes what workers enqueued earlier, so events_in_flight can
 	 * be overstated by what moved meanwhile, never negative. */
 	obs_emitter_copy(o, &em);
+	if (obs_dispatch_copy(o, &disp) < 0) {
+		obs_err(err, errlen, "rx stage counters busy, try again");
+		return NULL;
+	}
 	v = obs_copy_workers(o, err, errlen);
 	if (v == NULL)
 		return NULL;
@@ -526,6 +558,7 @@ weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen)
 	json_object_set_new(j, "running", json_boolean(obs_any_running(o)));
 	json_object_set_new(j, "driver", json_string(o->driver ? o->driver : ""));
 	json_object_set_new(j, "n_workers", json_integer(o->n_workers));
+	json_object_set_new(j, "runmode", json_string(o->disp != NULL ? "pipeline" : "workers"));
 	if (o->rules != NULL) {
 		const struct weir_ruleset *rs = weir_rules_acquire(o->rules);
 
@@ -539,6 +572,7 @@ weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen)
 	json_object_set_new(j, "accounting", obs_accounting(&sum, &em));
 	json_object_set_new(j, "ports", obs_ports_array(o, v));
 	json_object_set_new(j, "rings", obs_rings_json(o));
+	json_object_set_new(j, "rx_stage", obs_dispatch_json(o, &disp));
 	json_object_set_new(j, "emitter", obs_emitter_json(&em));
 	json_object_set_new(j, "sinks", weir_obs_sinks(o, err, errlen));
 	lat = weir_obs_latency(o, err, errlen);

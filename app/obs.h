@@ -13,7 +13,8 @@
  * common/counters.h, walked: a port has every WEIR_PORT_COUNTERS row (and
  * its driver's "xstats" by name), a sink every WEIR_SINK_COUNTERS row
  * (per-type ones 0 for the other types), "workers" every
- * WEIR_WORKER_COUNTERS row, "emitter" every WEIR_EMITTER_COUNTERS row,
+ * WEIR_WORKER_COUNTERS row, "rx_stage" every WEIR_DISPATCH_COUNTERS row
+ * (0 in run mode workers), "emitter" every WEIR_EMITTER_COUNTERS row,
  * latency NAME_us for every WEIR_LAT_PERCENTILES row.
  *
  * Ownership: struct weir_obs is main's (embedded in its app state); main
@@ -31,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "dispatch.h"
 #include "emitter.h"
 #include "latency.h"
 #include "reload.h"
@@ -51,6 +53,7 @@ struct weir_obs {
 	struct rte_ring *const *rings; /* rings[i] is worker i's */
 	const struct weir_port *const *ports;
 	unsigned int n_ports;
+	const struct weir_dispatch *disp; /* the rx stage; NULL = run mode workers */
 	const struct weir_emitter *em;
 	struct weir_reloader *rules; /* the published rule set, reload */
 	struct weir_latency *lat;    /* written by the emitter; NULL = off */

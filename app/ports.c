@@ -111,14 +111,14 @@ weir_ports_driver(const struct weir_conf *c, const char *const *names, unsigned 
 }
 
 /*
- * Several interfaces: afxdp only, and the workers split evenly, so that
- * each interface gets workers / interfaces queues.
+ * Several interfaces: afxdp only for now (the dpdk driver would need one
+ * mempool name per port and has not been tried with several). Each
+ * interface gets one queue per worker (run mode workers), so any number
+ * of workers suits any number of interfaces.
  */
 static int
 ports_check_interfaces(const struct weir_conf *c, const char *driver, unsigned int n)
 {
-	const unsigned int w = c->workers;
-
 	if (n <= 1)
 		return 0;
 	if (strcmp(driver, "afxdp") != 0) {
@@ -131,14 +131,6 @@ ports_check_interfaces(const struct weir_conf *c, const char *driver, unsigned i
 				  "kernel interface (/sys/class/net)"
 				: "");
 		return -ENOTSUP;
-	}
-	if (w < n || w % n != 0) {
-		fprintf(stderr,
-			"weir: %u worker%s for %u interfaces: workers must be a multiple of the "
-			"number of interfaces (each interface gets workers/interfaces rx queues, "
-			"at least one)\n",
-			w, w == 1 ? "" : "s", n);
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -212,8 +204,8 @@ weir_ports_check_options(const struct weir_conf *c, const char *driver)
 
 int
 weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *names,
-		const struct weir_capture_ops *ops, const struct weir_conf *c, char *label,
-		size_t label_len)
+		const struct weir_capture_ops *ops, const struct weir_conf *c, uint16_t n_queues,
+		bool fewer_ok, char *label, size_t label_len)
 {
 	struct weir_port_conf pc;
 #if WEIR_HAVE_AFXDP
@@ -224,9 +216,10 @@ weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *name
 	unsigned int p;
 	int ret;
 
-	/* One port per interface, each with workers / interfaces queues. */
+	/* One port per interface, each with the same number of queues. */
 	memset(&pc, 0, sizeof(pc));
-	pc.n_queues = (uint16_t)(c->workers / n);
+	pc.n_queues = n_queues;
+	pc.fewer_queues_ok = fewer_ok;
 	pc.rx_desc = (uint16_t)c->capture_rx_desc;
 	pc.mempool_size = c->capture_mempool;
 	pc.socket_id = (int)rte_socket_id();

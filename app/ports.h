@@ -11,7 +11,9 @@
 #ifndef WEIR_PORTS_H
 #define WEIR_PORTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "capture.h"
 #include "conf.h"
@@ -39,9 +41,8 @@ const char *weir_ports_driver(const struct weir_conf *c, const char *const *name
 
 /**
  * Whether @p driver can capture what @p c asks: several interfaces only
- * with afxdp and a multiple of their number of workers, a pcap driver only
- * with a file, a driver that was built. Errors are printed to stderr.
- * Main thread.
+ * with afxdp, a pcap driver only with a file, a driver that was built. Errors are printed to
+ * stderr. Main thread.
  * @return the driver's ops table, or NULL (a usage error, printed).
  */
 const struct weir_capture_ops *weir_ports_check(const struct weir_conf *c, const char *driver,
@@ -56,18 +57,22 @@ const struct weir_capture_ops *weir_ports_check(const struct weir_conf *c, const
 int weir_ports_check_options(const struct weir_conf *c, const char *driver);
 
 /**
- * Open one port per name with @p ops, each with workers / @p n queues
- * (pcap opens capture.pcap-file). On a failure the error is printed, every
+ * Open one port per name with @p ops, each with @p n_queues queues (pcap
+ * opens capture.pcap-file). On a failure the error is printed, every
  * port opened so far is closed and its ops reset to NULL. Main thread,
  * after EAL.
- * @param portv  @p n ports, filled; the caller closes them
- * @param label  out: the port names joined with commas, for logs
+ * @param portv     @p n ports, filled; the caller closes them
+ * @param n_queues  queues per port: the workers (run mode workers or
+ *                  auto), 1 (pipeline)
+ * @param fewer_ok  a port may open fewer queues (weir_port_conf
+ *                  fewer_queues_ok): each port's n_queues says how many
+ * @param label     out: the port names joined with commas, for logs
  * @return 0, or the driver's -errno (-EINVAL and -ENOTSUP: a bad name or
  *         option, anything else: the port could not start).
  */
 int weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *names,
-		    const struct weir_capture_ops *ops, const struct weir_conf *c, char *label,
-		    size_t label_len);
+		    const struct weir_capture_ops *ops, const struct weir_conf *c,
+		    uint16_t n_queues, bool fewer_ok, char *label, size_t label_len);
 
 /**
  * Start every port (their queues deliver from now on). The error is

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,32 +25,41 @@ weir_worker_stats_add(struct weir_worker_stats *dst, const struct weir_worker_st
 	dst->name += __atomic_load_n(&src->name, __ATOMIC_RELAXED);
 	WEIR_WORKER_COUNTERS(WEIR_ADD_COUNTER)
 #undef WEIR_ADD_COUNTER
+	for (unsigned int p = 0; p < WEIR_MAX_PORTS; p++) {
+		dst->port_rx_packets[p] +=
+			__atomic_load_n(&src->port_rx_packets[p], __ATOMIC_RELAXED);
+		dst->port_rx_bytes[p] += __atomic_load_n(&src->port_rx_bytes[p], __ATOMIC_RELAXED);
+	}
 }
 
-int
-weir_worker_stats_read(const struct weir_worker_stats *src, struct weir_worker_stats *dst)
+/*
+ * Seqlock reader over a block of 64-bit words whose first word is seq
+ * (struct weir_worker_stats, struct weir_dispatch_stats: nothing else).
+ * Retries while the writer is inside a window; yields after a few spins.
+ */
+static int
+stats_seq_read(const uint64_t *src, uint64_t *dst, size_t n_words)
 {
 	struct timespec t0, t;
 	unsigned int i;
+	size_t k;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0;; i++) {
 		/* acquire: pairs with the writer's release store of the even
 		 * seq, so the counters of every finished window are visible */
-		uint64_t s1 = __atomic_load_n(&src->seq, __ATOMIC_ACQUIRE), s2;
+		uint64_t s1 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE), s2;
 
 		if ((s1 & 1) == 0) {
-#define WEIR_COPY_COUNTER(name, kind, doc)                                                         \
-	dst->name = __atomic_load_n(&src->name, __ATOMIC_RELAXED);
-			WEIR_WORKER_COUNTERS(WEIR_COPY_COUNTER)
-#undef WEIR_COPY_COUNTER
+			for (k = 1; k < n_words; k++)
+				dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 			/* acquire fence: the copy above happens before the
 			 * re-read of seq; pairs with the writer's release
 			 * fence after its odd store */
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			s2 = __atomic_load_n(&src->seq, __ATOMIC_RELAXED);
+			s2 = __atomic_load_n(&src[0], __ATOMIC_RELAXED);
 			if (s1 == s2) {
-				dst->seq = s1;
+				dst[0] = s1;
 				return 0;
 			}
 		}
@@ -63,6 +73,28 @@ weir_worker_stats_read(const struct weir_worker_stats *src, struct weir_worker_s
 				return -EAGAIN;
 		}
 	}
+}
+
+/* Both blocks are seq followed by 64-bit counters only (and padding). */
+_Static_assert(offsetof(struct weir_worker_stats, seq) == 0 &&
+		       sizeof(struct weir_worker_stats) % sizeof(uint64_t) == 0,
+	       "weir_worker_stats: seq first, 64-bit words only");
+_Static_assert(offsetof(struct weir_dispatch_stats, seq) == 0 &&
+		       sizeof(struct weir_dispatch_stats) % sizeof(uint64_t) == 0,
+	       "weir_dispatch_stats: seq first, 64-bit words only");
+
+int
+weir_worker_stats_read(const struct weir_worker_stats *src, struct weir_worker_stats *dst)
+{
+	return stats_seq_read((const uint64_t *)src, (uint64_t *)dst,
+			      sizeof(*src) / sizeof(uint64_t));
+}
+
+int
+weir_dispatch_stats_read(const struct weir_dispatch_stats *src, struct weir_dispatch_stats *dst)
+{
+	return stats_seq_read((const uint64_t *)src, (uint64_t *)dst,
+			      sizeof(*src) / sizeof(uint64_t));
 }
 
 int64_t

@@ -15,6 +15,11 @@
  *
  * Packet identity, per worker and in sum:
  *   rx_packets = scanned + not_scanned + fragments + malformed + drop_scan_error
+ * Per port p (its driver's count, read once the workers stopped):
+ *   run mode workers:  port rx_packets = sum of workers' port_rx_packets[p]
+ *   pipeline:          port rx_packets = rx stage's port_rx_packets[p]
+ *                      rx stage rx_packets = dispatched + drop_dispatch_full
+ *                      dispatched = sum of workers' rx_packets (+ in rings)
  * Event identity:
  *   alerts + flow_records = events_enqueued + drop_ring_full
  *   events_enqueued = emitter events + still queued (0 at exit)
@@ -28,6 +33,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capture.h"  /* WEIR_MAX_PORTS */
 #include "counters.h" /* WEIR_WORKER_COUNTERS, WEIR_EMITTER_COUNTERS */
 
 #define WEIR_DECLARE_COUNTER(name, doc)	       uint64_t name;
@@ -43,6 +49,24 @@
 struct weir_worker_stats {
 	uint64_t seq;
 	WEIR_WORKER_COUNTERS(WEIR_DECLARE_COUNTER3)
+	/* rx_packets and rx_bytes by the port they came from (index:
+	 * weir_port.id): a worker polls queue i of every port (run mode
+	 * workers), or gets packets of every port from the rx stage
+	 * (pipeline), so a port's packets are a column summed over workers. */
+	uint64_t port_rx_packets[WEIR_MAX_PORTS];
+	uint64_t port_rx_bytes[WEIR_MAX_PORTS];
+} __attribute__((aligned(64)));
+
+/*
+ * The rx stage's block (pipeline run mode, app/dispatch.h): the same
+ * single-writer seqlock as a worker's (writer: the rx lcore, with
+ * weir_dispatch_stats_begin/end; readers: weir_dispatch_stats_read), so
+ * every copy satisfies rx_packets = dispatched + drop_dispatch_full.
+ */
+struct weir_dispatch_stats {
+	uint64_t seq;
+	WEIR_DISPATCH_COUNTERS(WEIR_DECLARE_COUNTER3)
+	uint64_t port_rx_packets[WEIR_MAX_PORTS]; /* rx_packets by port */
 } __attribute__((aligned(64)));
 
 struct weir_emitter_stats {
@@ -79,6 +103,27 @@ weir_worker_stats_end(struct weir_worker_stats *s)
 {
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
 }
+
+/* The rx stage's writer side: the same orders as the worker's. */
+static inline void
+weir_dispatch_stats_begin(struct weir_dispatch_stats *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void
+weir_dispatch_stats_end(struct weir_dispatch_stats *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * Copy the rx stage's block consistently (any thread), as
+ * weir_worker_stats_read(). @return 0 or -EAGAIN.
+ */
+int weir_dispatch_stats_read(const struct weir_dispatch_stats *src,
+			     struct weir_dispatch_stats *dst);
 
 /**
  * Copy @p src into @p dst consistently (any thread). Retries while the

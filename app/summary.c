@@ -29,6 +29,12 @@ sum_workers(FILE *f, const struct weir_worker_stats *s)
 }
 
 static void
+sum_dispatch(FILE *f, const struct weir_dispatch_stats *s)
+{
+	WEIR_DISPATCH_COUNTERS(SUM_LINE3)
+}
+
+static void
 sum_emitter(FILE *f, const struct weir_emitter_stats *s)
 {
 	WEIR_EMITTER_COUNTERS(SUM_LINE)
@@ -134,17 +140,38 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 			ss.drop_backpressure, ss.drop_errors, ss.drop_undelivered,
 			offered == ss.written + ss.skipped + lost ? "ok" : "MISMATCH");
 	}
-	/* Several ports: each one's packets are those of the workers that
-	 * own its queues (afxdp counts in rx_burst, as the workers do). */
-	for (p = 0; in->n_ports > 1 && p < in->n_ports; p++) {
-		uint64_t wrx = 0;
+	/* The rx stage (pipeline): what it took it dispatched or dropped,
+	 * and what it dispatched the workers received. */
+	if (in->disp != NULL) {
+		const struct weir_dispatch_stats *d = in->disp;
 
-		for (i = p; i < in->n_workers; i += in->n_ports)
-			wrx += in->workers[i]->st.rx_packets;
 		fprintf(f,
-			" accounting: port %s: rx_packets %" PRIu64
-			" = its workers' rx_packets %" PRIu64 ": %s\n",
-			in->ports[p].name, port_rx[p], wrx, port_rx[p] == wrx ? "ok" : "MISMATCH");
+			" accounting: rx stage: rx_packets %" PRIu64 " = dispatched %" PRIu64
+			" + drop_dispatch_full %" PRIu64
+			"; dispatched = workers' rx_packets %" PRIu64 ": %s\n",
+			d->rx_packets, d->dispatched, d->drop_dispatch_full, sum->rx_packets,
+			d->rx_packets == d->dispatched + d->drop_dispatch_full &&
+					d->dispatched == sum->rx_packets
+				? "ok"
+				: "MISMATCH");
+	}
+	/* Each port's packets are those its queues delivered: to the workers
+	 * that poll them, or to the rx stage. */
+	for (p = 0; (in->n_ports > 1 || in->disp != NULL) && p < in->n_ports; p++) {
+		uint64_t wrx = 0;
+		unsigned int id = in->ports[p].id;
+
+		if (in->disp != NULL) {
+			wrx = in->disp->port_rx_packets[id];
+		} else {
+			for (i = 0; i < in->n_workers; i++)
+				wrx += in->workers[i]->st.port_rx_packets[id];
+		}
+		fprintf(f,
+			" accounting: port %s: rx_packets %" PRIu64 " = its %s rx_packets %" PRIu64
+			": %s\n",
+			in->ports[p].name, port_rx[p], in->disp != NULL ? "rx stage's" : "workers'",
+			wrx, port_rx[p] == wrx ? "ok" : "MISMATCH");
 	}
 }
 
@@ -168,8 +195,9 @@ weir_summary_print(FILE *f, const struct weir_summary_in *in)
 			cycles = c;
 	}
 	elapsed = in->hz ? (double)cycles / (double)in->hz : 0.0;
-	fprintf(f, "weir: summary: %s %s, %u worker%s, %u rules\n", in->driver, in->if_label,
-		in->n_workers, in->n_workers == 1 ? "" : "s", in->n_rules);
+	fprintf(f, "weir: summary: %s %s, %u worker%s%s, %u rules\n", in->driver, in->if_label,
+		in->n_workers, in->n_workers == 1 ? "" : "s",
+		in->disp != NULL ? " (runmode pipeline)" : "", in->n_rules);
 	if (in->reloads_ok + in->reloads_failed > 0)
 		fprintf(f,
 			"weir: rule reloads: %" PRIu64 " done, %" PRIu64
@@ -184,6 +212,10 @@ weir_summary_print(FILE *f, const struct weir_summary_in *in)
 		"scanned_gbps:", elapsed > 0 ? (double)sum.scanned_bytes * 8 / elapsed / 1e9 : 0.0);
 	for (p = 0; p < in->n_ports && p < WEIR_MAX_PORTS; p++)
 		input_error |= sum_port(f, &in->ports[p], &port_rx[p], error, sizeof(error));
+	if (in->disp != NULL) {
+		fprintf(f, " rx stage:\n");
+		sum_dispatch(f, in->disp);
+	}
 	fprintf(f, " emitter:\n");
 	sum_emitter(f, in->em);
 	if (in->lat != NULL)

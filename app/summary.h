@@ -28,6 +28,8 @@ struct weir_summary_in {
 	unsigned int n_workers;
 	const struct weir_port *ports; /* ports[0..n_ports), stopped, not closed */
 	unsigned int n_ports;
+	/* the rx stage's (run mode pipeline, finished), NULL = run mode workers */
+	const struct weir_dispatch_stats *disp;
 	const struct weir_emitter_stats *em; /* the emitter's, no longer written */
 	const struct weir_latency *lat;	     /* NULL = not recorded */
 	const struct weir_sink *sinks;	     /* sinks[0..n_sinks), stopped */

@@ -48,14 +48,21 @@ struct worker_scan {
 };
 
 int
-weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
+weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *const *rxq, uint16_t n_rxq,
 		 const struct weir_ruleset *_Atomic *active, struct rte_rcu_qsbr *qs,
 		 struct rte_ring *ring, uint32_t payload_bytes, uint64_t max_packets,
 		 const atomic_bool *stop)
 {
+	uint16_t k;
+
 	memset(w, 0, sizeof(*w));
+	if (n_rxq == 0 || n_rxq > WEIR_WORKER_MAX_RXQ)
+		return -EINVAL;
 	w->id = id;
-	w->rxq = rxq;
+	for (k = 0; k < n_rxq; k++)
+		w->rxq[k] = rxq[k];
+	w->n_rxq = n_rxq;
+	w->cur = rxq[0];
 	w->active = active;
 	w->qs = qs;
 	w->ring = ring;
@@ -165,8 +172,8 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->payload_len = d->payload_len;
 	ev->payload_cap = (uint16_t)cap;
 	ev->worker = w->id;
-	ev->port = w->rxq->port->id;
-	ev->queue = w->rxq->queue_id;
+	ev->port = w->cur->port->id;
+	ev->queue = w->cur->queue_id;
 	ev->vlan[0] = d->vlan[0];
 	ev->vlan[1] = d->vlan[1];
 	ev->n_vlan = d->n_vlan;
@@ -348,8 +355,8 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 	ev->seq = seq;
 	ev->generation = w->rs != NULL ? (uint32_t)w->rs->generation : 0;
 	ev->worker = w->id;
-	ev->port = w->rxq->port->id;
-	ev->queue = w->rxq->queue_id;
+	ev->port = w->cur->port->id;
+	ev->queue = w->cur->queue_id;
 	ev->ip_version = f->key.ip_version;
 	ev->proto = f->key.proto;
 	ev->n_vlan = (uint8_t)((f->key.vlan[0] != 0) + (f->key.vlan[1] != 0));
@@ -396,7 +403,7 @@ weir_worker_set_flows(struct weir_worker *w, const struct weir_flow_conf *fc, bo
 	if (w->flows == NULL)
 		return -errno;
 	w->flow_records = records;
-	w->offline = w->rxq->port->offline;
+	w->offline = w->rxq[0]->port->offline; /* one run mode: all or none */
 	weir_tsc_clock_init(&w->clk);
 	return 0;
 }
@@ -535,10 +542,13 @@ worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct 
 	return f;
 }
 
-/* Decode and match one burst. Outcome counters go to locals first. */
+/* Decode and match one burst of queue w->cur. Outcome counters go to
+ * locals first. */
 static void
 worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 {
+	const enum weir_l2 l2 = w->cur->l2;
+	const uint16_t port = w->cur->port->id;
 	uint64_t scanned = 0, not_scanned = 0, frags = 0, malformed = 0, scan_err = 0;
 	uint64_t bytes = 0, scanned_bytes = 0, alerts = 0, suppressed = 0;
 	struct worker_scan s = {.w = w, .rx_tsc = rte_rdtsc()};
@@ -552,7 +562,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		if (i + 3 < n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
-		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, w->rxq->l2, &d[i]);
+		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, l2, &d[i]);
 	}
 	for (i = 0; i < n; i++) {
 		struct weir_scan_pkt sp;
@@ -626,6 +636,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	worker_publish_common(w);
 	w->st.rx_packets += n;
 	w->st.rx_bytes += bytes;
+	w->st.port_rx_packets[port] += n;
+	w->st.port_rx_bytes[port] += bytes;
 	w->st.scanned += scanned;
 	w->st.not_scanned += not_scanned;
 	w->st.fragments += frags;
@@ -682,59 +694,95 @@ worker_flush_flows(struct weir_worker *w)
 	weir_worker_stats_end(&w->st);
 }
 
+/* Every queue reported its end (offline); never true of a live queue. */
+static inline bool
+worker_all_eof(const struct weir_worker *w)
+{
+	uint16_t k;
+
+	for (k = 0; k < w->n_rxq; k++)
+		if (!w->rxq[k]->eof)
+			return false;
+	return true;
+}
+
+/*
+ * One round: one burst from each queue in turn, so no queue waits for
+ * more than n_rxq - 1 bursts of the others (no starvation, bounded work
+ * per round). @return the packets it got; *left counts down capture.count.
+ */
+static inline unsigned int
+worker_poll_round(struct weir_worker *w, struct weir_pkt *pkts, uint64_t *left, uint64_t *t0)
+{
+	unsigned int got = 0;
+	uint16_t k;
+
+	for (k = 0; k < w->n_rxq; k++) {
+		struct weir_rxq *q = w->rxq[k];
+		uint16_t want = WEIR_BURST, n;
+		uint64_t t1;
+
+		if (q->eof)
+			continue;
+		if (w->max_packets != 0) {
+			if (*left == 0)
+				break;
+			if (*left < want)
+				want = (uint16_t)*left;
+		}
+		n = weir_rxq_burst(q, pkts, want);
+		if (n == 0)
+			continue;
+		/* after rx_burst: a virtual queue names each burst's source
+		 * there (app/dispatch.h) */
+		w->cur = q;
+		worker_process_burst(w, pkts, n);
+		weir_rxq_release(q, pkts, n);
+		t1 = rte_rdtsc();
+		weir_worker_stats_begin(&w->st);
+		w->st.busy_cycles += t1 - *t0;
+		weir_worker_stats_end(&w->st);
+		*t0 = t1;
+		*left -= w->max_packets != 0 ? n : 0;
+		got += n;
+		/* After the burst's events and counters are published: a
+		 * reload that waited for this knows events_enqueued covers
+		 * every event naming the old rule set. */
+		rte_rcu_qsbr_quiescent(w->qs, w->id);
+	}
+	return got;
+}
+
 int
 weir_worker_main(void *arg)
 {
 	struct weir_worker *w = arg;
 	struct weir_pkt pkts[WEIR_BURST];
-	struct weir_rxq *q = w->rxq;
 	uint64_t left = w->max_packets, t0, t1;
 
 	rte_rcu_qsbr_thread_online(w->qs, w->id);
 	w->start_tsc = rte_rdtsc();
 	t0 = w->start_tsc;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
-		uint16_t want = WEIR_BURST, n;
-
-		if (w->max_packets != 0) {
-			if (left == 0)
-				break;
-			if (left < want)
-				want = (uint16_t)left;
-		}
+		if (w->max_packets != 0 && left == 0)
+			break;
 		worker_load_rules(w);
-		n = weir_rxq_burst(q, pkts, want);
-		if (n == 0) {
-			/* One TSC read per poll: the end of this poll is the
-			 * start of the next. */
-			t1 = rte_rdtsc();
-			weir_worker_stats_begin(&w->st);
-			w->st.idle_polls++;
-			w->st.idle_cycles += t1 - t0;
-			weir_worker_stats_end(&w->st);
-			t0 = t1;
-			/* live: flows time out while the link is quiet too */
-			if (w->flows != NULL && !w->offline)
-				worker_idle_expire(w, t1);
-			/* idle workers report too, or a reload would wait
-			 * for traffic */
-			rte_rcu_qsbr_quiescent(w->qs, w->id);
-			if (q->eof)
-				break;
+		if (worker_poll_round(w, pkts, &left, &t0) != 0)
 			continue;
-		}
-		worker_process_burst(w, pkts, n);
-		weir_rxq_release(q, pkts, n);
+		/* One TSC read per idle round: its end is the next one's start. */
 		t1 = rte_rdtsc();
 		weir_worker_stats_begin(&w->st);
-		w->st.busy_cycles += t1 - t0;
+		w->st.idle_polls++;
+		w->st.idle_cycles += t1 - t0;
 		weir_worker_stats_end(&w->st);
 		t0 = t1;
-		left -= w->max_packets != 0 ? n : 0;
-		/* After the burst's events and counters are published: a
-		 * reload that waited for this knows events_enqueued covers
-		 * every event naming the old rule set. */
+		/* live: flows time out while the link is quiet too */
+		if (w->flows != NULL && !w->offline)
+			worker_idle_expire(w, t1);
+		/* idle workers report too, or a reload would wait for traffic */
 		rte_rcu_qsbr_quiescent(w->qs, w->id);
+		if (worker_all_eof(w))
+			break;
 	}
 	worker_flush_flows(w);
 	w->end_tsc = rte_rdtsc();

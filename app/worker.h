@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Worker: one per worker lcore, run to completion. Polls its rx queue in
- * bursts, decodes each packet, finds its flow in the worker's own flow
+ * Worker: one per worker lcore, run to completion. Polls its rx queues in
+ * turn, one burst each (run mode workers: queue i of every port, so that
+ * symmetric RSS brings both directions of a flow, even from two ports of a
+ * network TAP, to worker i; pipeline: the one virtual queue the rx stage
+ * fills, app/dispatch.h), decodes each packet, finds its flow in the worker's own flow
  * table (app/flow.h: direction, established, per-flow rule variables),
  * matches it against the published rule set
  * (weir_ruleset_scan) and puts one weir_event per alert on its ring to the
@@ -33,9 +36,16 @@
 
 struct rte_rcu_qsbr;
 
+#define WEIR_WORKER_MAX_RXQ WEIR_MAX_PORTS /* one queue per port */
+
 struct weir_worker {
 	/* fields below are accessed in the data plane (hot) */
-	struct weir_rxq *rxq;
+	struct weir_rxq *rxq[WEIR_WORKER_MAX_RXQ]; /* polled in turn */
+	uint16_t n_rxq;
+	/* The queue of the burst being processed (its port, queue and framing
+	 * name the packets' in_iface, port, queue), or the last one polled:
+	 * flow records ended outside a burst name it. */
+	const struct weir_rxq *cur;
 	/* The published rule set: loaded once per burst (acquire). Whoever
 	 * replaces it frees the old one only after every worker reported a
 	 * quiescent state on qs, which the loop does after each poll. */
@@ -73,14 +83,18 @@ struct weir_worker {
 };
 
 /**
- * Prepare @p w. @p active points at the published rule set (never NULL
- * once published); @p qs is the QSBR variable the workers report to, with
- * room for thread id @p id. Main thread, before launch. @return 0.
+ * Prepare @p w to poll the @p n_rxq queues @p rxq (1 to
+ * WEIR_WORKER_MAX_RXQ, each owned by this worker alone from launch on;
+ * the worker ends once every one of them reported eof, or on @p stop).
+ * @p active points at the published rule set (never NULL once
+ * published); @p qs is the QSBR variable the workers report to, with
+ * room for thread id @p id. Main thread, before launch.
+ * @return 0, or -EINVAL (@p n_rxq out of range).
  */
-int weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *rxq,
-		     const struct weir_ruleset *_Atomic *active, struct rte_rcu_qsbr *qs,
-		     struct rte_ring *ring, uint32_t payload_bytes, uint64_t max_packets,
-		     const atomic_bool *stop);
+int weir_worker_init(struct weir_worker *w, uint16_t id, struct weir_rxq *const *rxq,
+		     uint16_t n_rxq, const struct weir_ruleset *_Atomic *active,
+		     struct rte_rcu_qsbr *qs, struct rte_ring *ring, uint32_t payload_bytes,
+		     uint64_t max_packets, const atomic_bool *stop);
 
 /**
  * Copy up to @p snaplen bytes of each flagged frame for the pcap sink

@@ -96,6 +96,20 @@
 	_(flow_emerg_exited, COUNTER, "times the flow table left emergency mode")                  \
 	_(flow_memory_bytes, GAUGE, "bytes the flow table holds (allocated at start)")
 
+/* The rx stage's counters (pipeline run mode, app/dispatch.h): _(name,
+ * kind, doc), kind as for sinks. One block per rx stage; all 0 in run mode
+ * workers (no rx stage). Identity: rx_packets = dispatched +
+ * drop_dispatch_full; the workers' rx_packets sum to dispatched. */
+#define WEIR_DISPATCH_COUNTERS(_)                                                                  \
+	_(rx_packets, COUNTER, "packets the rx stage took from the source queues")                 \
+	_(rx_bytes, COUNTER, "bytes the rx stage took (wire length)")                              \
+	_(dispatched, COUNTER, "packets handed to a worker's ring")                                \
+	_(drop_dispatch_full, COUNTER,                                                             \
+	  "packets dropped: the worker's ring was full (live only; offline waits)")                \
+	_(full_waits, COUNTER, "offline: times the rx stage waited for room in a worker's ring")   \
+	_(busy_polls, COUNTER, "source polls that returned packets")                               \
+	_(idle_polls, COUNTER, "source polls that returned nothing")
+
 /* The emitter's counters: _(name, doc). */
 #define WEIR_EMITTER_COUNTERS(_)                                                                   \
 	_(events, "events taken off the rings")                                                    \

@@ -116,7 +116,12 @@ struct weir_port_stats {
 
 struct weir_port_conf {
 	const char *name;      /* dpdk: port name or index; pcap: file path */
-	uint16_t n_queues;     /* one per worker */
+	uint16_t n_queues;     /* one per worker (run mode workers) */
+	bool fewer_queues_ok;  /* n_queues is a maximum: the driver may open
+				* fewer (at least 1) when the device has fewer
+				* or cannot spread flows over them (no RSS);
+				* port->n_queues says how many. Drivers that
+				* cannot (afxdp) ignore it and fail instead. */
 	uint16_t rx_desc;      /* descriptors per rx queue */
 	uint32_t mempool_size; /* mbufs in the port's pool */
 	int socket_id;	       /* NUMA socket for rings and pools */
@@ -135,7 +140,12 @@ struct weir_port {
 	uint16_t n_queues;
 	enum weir_l2 l2; /* framing of every packet of this port */
 	bool offline;	 /* queues end (eof) instead of waiting */
-	void *priv;	 /* driver state */
+	/* Both directions of a flow reach the same queue index (symmetric
+	 * RSS: dpdk sets it when it configured its key; afxdp assumes the
+	 * kernel's RSS was made symmetric, README). False: run mode auto
+	 * picks pipeline for several workers. */
+	bool rss_symmetric;
+	void *priv; /* driver state */
 	struct weir_rxq *rxq[WEIR_MAX_QUEUES];
 };
 

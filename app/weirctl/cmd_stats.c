@@ -17,6 +17,13 @@ stats_workers(const json_t *o)
 }
 
 static void
+stats_rx_stage(const json_t *o)
+{
+	printf("rx stage (runmode pipeline; 0 in runmode workers):\n");
+	WEIR_DISPATCH_COUNTERS(STATS_LINE3)
+}
+
+static void
 stats_emitter(const json_t *o)
 {
 	printf("emitter:\n");
@@ -36,9 +43,11 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 	ret = weirctl_simple(ctl, "stats", &rep);
 	if (rep == NULL)
 		return ret;
-	printf("weir: driver %s, %" PRIu64 " worker(s), %" PRIu64 " rules, up %.1f s, %s\n\n",
+	printf("weir: driver %s, %" PRIu64 " worker(s), runmode %s, %" PRIu64
+	       " rules, up %.1f s, %s\n\n",
 	       weirctl_str(rep, "driver"), weirctl_u64(rep, "n_workers"),
-	       weirctl_u64(rep, "n_rules"), weirctl_real(rep, "uptime_s"),
+	       weirctl_str(rep, "runmode"), weirctl_u64(rep, "n_rules"),
+	       weirctl_real(rep, "uptime_s"),
 	       json_is_true(json_object_get(rep, "running")) ? "capturing" : "capture ended");
 	acc = json_object_get(rep, "accounting");
 	printf("accounting:\n");
@@ -53,6 +62,8 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 	       json_is_true(json_object_get(acc, "events_ok")) ? "ok" : "MISMATCH",
 	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
 	stats_workers(json_object_get(rep, "workers"));
+	printf("\n");
+	stats_rx_stage(json_object_get(rep, "rx_stage"));
 	printf("\n");
 	weirctl_print_ports(json_object_get(rep, "ports"));
 	printf("\n%-22s %10s %10s %12s\n", "ring", "events", "capacity", "high_water");

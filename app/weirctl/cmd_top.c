@@ -53,6 +53,7 @@ top_drops(const json_t *st)
 {
 	const json_t *w = json_object_get(st, "workers");
 	const json_t *em = json_object_get(st, "emitter");
+	const json_t *rx = json_object_get(st, "rx_stage");
 	const json_t *ports = json_object_get(st, "ports");
 	const json_t *sinks = json_object_get(st, "sinks");
 
@@ -63,13 +64,16 @@ top_drops(const json_t *st)
 #define TOP_PORT(name, doc)	    TOP_DROP("", top_sum(ports, #name), name)
 #define TOP_WORKER(name, kind, doc) TOP_DROP("", weirctl_u64(w, #name), name)
 #define TOP_EMITTER(name, doc)	    TOP_DROP("", weirctl_u64(em, #name), name)
+#define TOP_DISP(name, kind, doc)   TOP_DROP("", weirctl_u64(rx, #name), name)
 #define TOP_SINK(name, kind, doc)   TOP_DROP("sink_", top_sum(sinks, #name), name)
 	WEIR_PORT_COUNTERS(TOP_PORT)
 	WEIR_WORKER_COUNTERS(TOP_WORKER)
+	WEIR_DISPATCH_COUNTERS(TOP_DISP)
 	WEIR_EMITTER_COUNTERS(TOP_EMITTER)
 	WEIR_SINK_COUNTERS(TOP_SINK)
 #undef TOP_SINK
 #undef TOP_EMITTER
+#undef TOP_DISP
 #undef TOP_WORKER
 #undef TOP_PORT
 #undef TOP_DROP

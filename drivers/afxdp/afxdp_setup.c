@@ -435,6 +435,9 @@ afxdp_open(struct weir_port *port, const struct weir_port_conf *conf)
 		port->rxq[q] = &ap->q[q]->rxq;
 	}
 	port->n_queues = conf->n_queues;
+	/* the NIC's RSS is the kernel's to set (ethtool -X ... hkey 6d:5a:...,
+	 * README): weir cannot check it from here */
+	port->rss_symmetric = true;
 	port->l2 = WEIR_L2_ETH;
 	port->offline = false;
 	snprintf(port->name, sizeof(port->name), "%s", ap->ifname);

@@ -28,6 +28,11 @@ struct dpdk_port {
 	struct dpdk_queue *q[WEIR_MAX_QUEUES];
 };
 
+#define DPDK_RSS_KEY_MAX 52 /* bytes: the longest hash_key_size (i40e, ice) */
+
+/* The symmetric RSS key every port gets (dpdk_setup.c says why). */
+extern const uint8_t dpdk_rss_key[DPDK_RSS_KEY_MAX];
+
 uint16_t dpdk_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n);
 void dpdk_release(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n);
 

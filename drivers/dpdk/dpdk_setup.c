@@ -6,6 +6,7 @@
  * supports it, and no tx queue. EAL must be initialised before open.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,30 @@
 #include "log.h"
 
 #define DPDK_MBUF_CACHE 256 /* per-lcore mempool cache, DPDK's usual size */
+
+/*
+ * The RSS key of every port: 0x6d5a repeated (Woo and Park, "Scalable TCP
+ * Session Monitoring with Symmetric Receive-side Scaling", 2012). Toeplitz
+ * hashes each input bit with a 32-bit window of the key that starts at the
+ * bit's offset; a key with a 16-bit period gives every 16-bit-aligned input
+ * chunk the same windows, so swapping source and destination (addresses:
+ * 32 or 128 bits apart; ports: 16 bits apart) permutes equal terms of the
+ * XOR and leaves the hash, hence the queue, unchanged. Both directions of a
+ * flow, on one port or on two ports configured alike (a network TAP's two
+ * halves), reach the same queue index, which is the same worker.
+ * tests/unit/drivers/test_dpdk_rss.c checks it with rte_softrss(). Sized
+ * for the longest key a NIC asks for (i40e/ice: 52 bytes).
+ */
+const uint8_t dpdk_rss_key[DPDK_RSS_KEY_MAX] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+/* The hash functions every port is asked for; a port hashes the subset it
+ * supports (logged, as ports of different models may differ). */
+#define DPDK_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 static int
 dpdk_find_port(const char *name, uint16_t *port_id)
@@ -42,8 +67,9 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 	struct rte_eth_dev_info info;
 	struct dpdk_port *dp;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
-	uint16_t pid, q, nb_rxd;
+	uint16_t pid, q, nb_rxd, n_queues;
 	uint16_t nb_txd = 0;
+	uint64_t hf;
 	int ret;
 
 	if (dpdk_find_port(conf->name, &pid) < 0) {
@@ -58,10 +84,17 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 		WEIR_LOG(ERR, capture, "dpdk: rte_eth_dev_info_get failed: %s", strerror(-ret));
 		return ret;
 	}
-	if (conf->n_queues > info.max_rx_queues) {
-		WEIR_LOG(ERR, capture, "dpdk: port %s has %u rx queues, %u workers asked for",
-			 conf->name, info.max_rx_queues, conf->n_queues);
-		return -EINVAL;
+	n_queues = conf->n_queues;
+	hf = DPDK_RSS_HF & info.flow_type_rss_offloads;
+	if (n_queues > info.max_rx_queues) {
+		if (!conf->fewer_queues_ok) {
+			WEIR_LOG(ERR, capture,
+				 "dpdk: port %s has %u rx queues, %u workers asked for (runmode "
+				 "auto or pipeline would spread them in software)",
+				 conf->name, info.max_rx_queues, n_queues);
+			return -EINVAL;
+		}
+		n_queues = info.max_rx_queues > 0 ? info.max_rx_queues : 1;
 	}
 	dp = calloc(1, sizeof(*dp));
 	if (dp == NULL)
@@ -69,20 +102,35 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 	dp->port_id = pid;
 
 	memset(&eth_conf, 0, sizeof(eth_conf));
-	if (conf->n_queues > 1) {
-		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
-			      info.flow_type_rss_offloads;
-
+	if (n_queues > 1) {
 		if (hf == 0) {
-			WEIR_LOG(WARNING, capture,
-				 "dpdk: port %s has no RSS; only queue 0 will see traffic",
-				 conf->name);
+			if (!conf->fewer_queues_ok)
+				WEIR_LOG(WARNING, capture,
+					 "dpdk: port %s has no RSS: flows are not spread over "
+					 "its queues, nor both directions kept on one (runmode "
+					 "auto or pipeline spreads them in software)",
+					 conf->name);
 		} else {
+			uint8_t klen = info.hash_key_size != 0 ? info.hash_key_size : 40;
+
+			if (klen > DPDK_RSS_KEY_MAX) {
+				WEIR_LOG(ERR, capture,
+					 "dpdk: port %s wants a %u-byte RSS key, weir has %u bytes",
+					 conf->name, klen, DPDK_RSS_KEY_MAX);
+				ret = -ENOTSUP;
+				goto err_free;
+			}
 			eth_conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 			eth_conf.rx_adv_conf.rss_conf.rss_hf = hf;
+			eth_conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)dpdk_rss_key;
+			eth_conf.rx_adv_conf.rss_conf.rss_key_len = klen;
+			WEIR_LOG(INFO, capture,
+				 "dpdk: port %s: %u queues, symmetric RSS (key 0x6d5a x %u, hash "
+				 "functions 0x%" PRIx64 ")",
+				 conf->name, n_queues, klen / 2u, hf);
 		}
 	}
-	ret = rte_eth_dev_configure(pid, conf->n_queues, 0, &eth_conf);
+	ret = rte_eth_dev_configure(pid, n_queues, 0, &eth_conf);
 	if (ret < 0) {
 		WEIR_LOG(ERR, capture, "dpdk: rte_eth_dev_configure failed: %s", strerror(-ret));
 		goto err_free;
@@ -103,7 +151,7 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 		ret = -rte_errno;
 		goto err_free;
 	}
-	for (q = 0; q < conf->n_queues; q++) {
+	for (q = 0; q < n_queues; q++) {
 		struct dpdk_queue *dq;
 
 		ret = rte_eth_rx_queue_setup(pid, q, nb_rxd, conf->socket_id, NULL, dp->pool);
@@ -129,7 +177,8 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 		WEIR_LOG(WARNING, capture, "dpdk: rte_eth_promiscuous_enable failed: %s",
 			 strerror(-ret));
 	port->priv = dp;
-	port->n_queues = conf->n_queues;
+	port->n_queues = n_queues;
+	port->rss_symmetric = n_queues == 1 || eth_conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
 	port->l2 = WEIR_L2_ETH;
 	port->offline = false;
 	if (rte_eth_dev_get_name_by_port(pid, port->name) != 0)
@@ -137,7 +186,7 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 	return 0;
 
 err_queues:
-	for (q = 0; q < conf->n_queues; q++)
+	for (q = 0; q < n_queues; q++)
 		rte_free(dp->q[q]);
 	rte_mempool_free(dp->pool);
 err_free:

@@ -41,10 +41,11 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 	pcap_t *p;
 	int snap, dlt, ret;
 
-	if (conf->n_queues != 1) {
+	if (conf->n_queues != 1 && !conf->fewer_queues_ok) {
 		WEIR_LOG(ERR, capture,
-			 "pcap: %s: a capture file is one queue, but %u workers were asked for "
-			 "(use workers: 1; the pipeline run mode is not supported yet)",
+			 "pcap: %s: a capture file is one queue, but %u queues were asked for "
+			 "(runmode workers with workers > 1: use runmode auto or pipeline, "
+			 "or workers: 1)",
 			 conf->name, conf->n_queues);
 		return -EINVAL;
 	}
@@ -81,6 +82,7 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 	pq->pcap = p;
 	port->priv = pq;
 	port->n_queues = 1;
+	port->rss_symmetric = true; /* one queue: trivially */
 	port->offline = true;
 	port->rxq[0] = &pq->rxq;
 	pq->rxq.priv = pq;

@@ -107,7 +107,9 @@ fuzz_setup(void)
 		g_rxq[i].port = &g_port;
 		g_rxq[i].queue_id = (uint16_t)i;
 		g_w[i].id = (uint16_t)i;
-		g_w[i].rxq = &g_rxq[i];
+		g_w[i].rxq[0] = &g_rxq[i];
+		g_w[i].n_rxq = 1;
+		g_w[i].cur = &g_rxq[i];
 		atomic_init(&g_w[i].done, false);
 	}
 	g_obs.driver = "fuzz";

@@ -138,7 +138,7 @@ need_afxdp() {
 		echo "SKIP: needs root (network namespaces, XDP)"
 		exit 77
 	fi
-	if ! "$WEIR" --help | grep -q 'afxdp.mode'; then
+	if ! "$WEIR" --help | grep 'afxdp.mode' >/dev/null; then
 		echo "SKIP: weir built without afxdp"
 		exit 77
 	fi

@@ -98,10 +98,11 @@ gen() {
 }
 
 # two_ifaces WORKERS QUEUES PFX: weir -w WORKERS on xv0,xw0 (QUEUES veth
-# queues each); a different capture into each; exact alerts per interface,
-# counters per port, the stats socket's port view.
+# queues each, QUEUES >= WORKERS: every interface gets a queue per worker);
+# a different capture into each; exact alerts per interface, counters per
+# port, the stats socket's port view.
 two_ifaces() {
-	local w=$1 nq=$2 pfx=$TMP/$3 n1 n2 per=$(($1 / 2))
+	local w=$1 nq=$2 pfx=$TMP/$3 n1 n2
 	setup_ns "$nq" || { fail "namespace setup"; return; }
 	n1=$(gen g1 42 3000) || { fail "weir-gen"; return; }
 	n2=$(gen g2 7 2000) || { fail "weir-gen"; return; }
@@ -109,12 +110,12 @@ two_ifaces() {
 		--count $((n1 + n2)) || return
 	check "XDP program attached to xv0 while running" xdp_attached xv0
 	check "XDP program attached to xw0 while running" xdp_attached xw0
-	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w workers" \
+	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w worker" \
 		"$pfx.err"
 	# the stats socket sees both ports, each with its queues and workers
-	# (round robin: worker i on port i % 2, queue i / 2)
+	# (worker i polls queue i of every port)
 	check "weirctl ports" poll ports_json "$pfx"
-	check "ports view: both ports, round robin queues" python3 - "$pfx.ports" "$w" <<'PY'
+	check "ports view: both ports, queue i to worker i" python3 - "$pfx.ports" "$w" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 w = int(sys.argv[2])
@@ -123,14 +124,14 @@ assert [p["name"] for p in ports] == ["xv0", "xw0"], ports
 assert [p["index"] for p in ports] == [0, 1], ports
 for p in ports:
     got = sorted((q["worker"], q["queue"]) for q in p["queues"])
-    want = [(i, i // 2) for i in range(w) if i % 2 == p["index"]]
+    want = [(i, i) for i in range(w)]
     assert got == want, (p["name"], got, want)
 PY
 	replay xv1 "$TMP/g1.pcap" || fail "tcpreplay into xv0"
 	replay xw1 "$TMP/g2.pcap" || fail "tcpreplay into xw0"
 	stop_wpid # --count ends it
 	expect_eq "exit status" "$rc" 0 || { cat "$pfx.err"; return; }
-	check "summary names both" grep -q "^weir: summary: afxdp xv0,xw0, $w workers" "$pfx.err"
+	check "summary names both" grep -q "^weir: summary: afxdp xv0,xw0, $w worker" "$pfx.err"
 	expect_eq "workers' rx_packets" "$(summary_value "$pfx.err" rx_packets)" $((n1 + n2))
 	expect_eq "xv0 rx_packets" "$(port_value "$pfx.err" xv0 rx_packets)" "$n1"
 	expect_eq "xw0 rx_packets" "$(port_value "$pfx.err" xw0 rx_packets)" "$n2"
@@ -147,37 +148,39 @@ PY
 	check "alerts on xv0 (in_iface xv0)" diff -u "$pfx.want1" "$pfx.got1"
 	check "alerts on xw0 (in_iface xw0)" diff -u "$pfx.want2" "$pfx.got2"
 	alert_counts "$pfx.json" >/dev/null || fail "an output line is not an alert"
-	check "weir.port is the interface's index, weir.worker one of its workers" \
-		python3 - "$pfx.json" <<'PY'
+	check "weir.port is the interface's index, weir.worker one of the workers" \
+		python3 - "$pfx.json" "$w" <<'PY'
 import json, sys
 for line in open(sys.argv[1], "rb"):
     ev = json.loads(line)
     p = {"xv0": 0, "xw0": 1}[ev["in_iface"]]
-    assert ev["weir"]["port"] == p and ev["weir"]["worker"] % 2 == p, ev
+    assert ev["weir"]["port"] == p and 0 <= ev["weir"]["worker"] < int(sys.argv[2]), ev
 PY
 	expect_eq "every alert is on one of the two" \
 		"$(grep -vc '"in_iface":"x[vw]0"' "$pfx.json")" 0
 	no_xdp_left
 }
 
-test_two_interfaces_two_workers() {
-	two_ifaces 2 1 t2
+test_two_interfaces_one_worker() {
+	two_ifaces 1 1 t1
 }
 
 # Two queues per interface: the veths get 2 rx queues; whichever queue
-# the kernel picks, a socket is bound to it.
-test_two_interfaces_four_workers() {
-	two_ifaces 4 2 t4
+# the kernel picks, a socket is bound to it, and worker i polls queue i of
+# both interfaces.
+test_two_interfaces_two_workers() {
+	two_ifaces 2 2 t2
 }
 
 test_sigusr2_updates_every_interface() {
 	local d
 	setup_ns || { fail "namespace setup"; return; }
-	printf 'capture:\n  driver: afxdp\nworkers: 2\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
+	# 1-queue veths: one worker, polling queue 0 of both
+	printf 'capture:\n  driver: afxdp\nworkers: 1\nafxdp:\n  blocklist: []\n' >"$TMP/bl.yaml"
 	start_weir "$TMP/bl" -c "$TMP/bl.yaml" -o "$TMP/bl.json" || return
 	check "xv0 ping answered before the block list" poll ping_ok "$V_A"
 	check "xw0 ping answered before the block list" poll ping_ok "$W_A"
-	printf 'capture:\n  driver: afxdp\nworkers: 2\nafxdp:\n  blocklist: ["%s/32", "%s/32"]\n' \
+	printf 'capture:\n  driver: afxdp\nworkers: 1\nafxdp:\n  blocklist: ["%s/32", "%s/32"]\n' \
 		"$V_B" "$W_B" >"$TMP/bl.yaml"
 	kill -USR2 "$WPID"
 	check "SIGUSR2 applied the file to both" poll \
@@ -204,14 +207,14 @@ test_sigusr2_updates_every_interface() {
 
 test_kill9_then_restart_cleans_both() {
 	setup_ns || { fail "namespace setup"; return; }
-	start_weir "$TMP/k1" -o /dev/null --set capture.driver=afxdp -w 2 || return
+	start_weir "$TMP/k1" -o /dev/null --set capture.driver=afxdp -w 1 || return
 	kill -9 "$WPID"
 	wait "$WPID" 2>/dev/null
 	WPID=
 	check "kill -9 leaves xv0's program behind" xdp_attached xv0
 	check "kill -9 leaves xw0's program behind" xdp_attached xw0
 	# capture.driver auto: both are kernel interfaces, so afxdp
-	start_weir "$TMP/k2" -o /dev/null -w 2 || return
+	start_weir "$TMP/k2" -o /dev/null -w 1 || return
 	check "auto picked afxdp" grep -q '^weir: running: afxdp xv0,xw0' "$TMP/k2.err"
 	check "stale program removed from xv0" grep -q 'afxdp: xv0: removing stale weir_xdp' \
 		"$TMP/k2.err"
@@ -228,7 +231,7 @@ test_kill9_then_restart_cleans_both() {
 # detached again before weir exits.
 test_open_failure_detaches_the_first() {
 	setup_ns || { fail "namespace setup"; return; }
-	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,nosuch0 -w 2 -o /dev/null \
+	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,nosuch0 -w 1 -o /dev/null \
 		--set capture.driver=afxdp --set "ctl.socket=$TMP/of.sock" >/dev/null 2>"$TMP/of.err"
 	rc=$?
 	check "exit status not 0 (got $rc)" [ "$rc" -ne 0 ]
@@ -247,16 +250,13 @@ test_refusals() {
 	expect_eq "dpdk with a list: exit status" "$?" 1
 	check "dpdk with a list: not supported yet" \
 		grep -q 'several interfaces are not supported yet with the dpdk driver' "$TMP/r1.err"
+	# workers need not be a multiple of the interfaces any more; each
+	# interface needs a queue per worker (these veths have one)
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,xw0 -w 3 -o /dev/null \
-		--set capture.driver=afxdp >/dev/null 2>"$TMP/r2.err"
-	expect_eq "3 workers for 2 interfaces: exit status" "$?" 1
-	check "3 workers for 2 interfaces: says why" \
-		grep -q '3 workers for 2 interfaces: workers must be a multiple' "$TMP/r2.err"
-	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,xw0 -w 1 -o /dev/null \
-		>/dev/null 2>"$TMP/r3.err"
-	expect_eq "1 worker for 2 interfaces: exit status" "$?" 1
-	check "1 worker for 2 interfaces: says why" \
-		grep -q '1 worker for 2 interfaces' "$TMP/r3.err"
+		--set capture.driver=afxdp --set runmode=workers >/dev/null 2>"$TMP/r2.err"
+	expect_eq "3 workers, 1-queue interfaces: exit status" "$?" 1
+	check "3 workers, 1-queue interfaces: names the port" \
+		grep -q "cannot open afxdp port 'xv0'" "$TMP/r2.err"
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,,xw0 -w 2 -o /dev/null \
 		>/dev/null 2>"$TMP/r4.err"
 	expect_eq "empty name: exit status" "$?" 1
@@ -276,7 +276,7 @@ if ! setup_ns; then
 	exit 77
 fi
 
-ALL_TESTS="test_two_interfaces_two_workers test_two_interfaces_four_workers
+ALL_TESTS="test_two_interfaces_one_worker test_two_interfaces_two_workers
 test_sigusr2_updates_every_interface test_kill9_then_restart_cleans_both
 test_open_failure_detaches_the_first test_refusals"
 run_all

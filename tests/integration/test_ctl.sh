@@ -134,8 +134,11 @@ check_lists() {
 			check "stats socket sends sink $name" python3 -c '
 import json,sys; j=json.load(open(sys.argv[1]))
 assert j["sinks"] and all(sys.argv[2] in s for s in j["sinks"])' "$TMP/$1.lst.json" "$name" ;;
-		worker | emitter)
-			check "weirctl stats shows $list $name" grep -q "^  $name " "$TMP/$1.lst.stats" ;;
+		worker | emitter | rx_stage)
+			check "weirctl stats shows $list $name" grep -q "^  $name " "$TMP/$1.lst.stats"
+			check "stats socket sends $list $name" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert sys.argv[3] in j[{"worker": "workers"}.get(sys.argv[2], sys.argv[2])]' "$TMP/$1.lst.json" "$list" "$name" ;;
 		percentile)
 			check "weirctl latency shows $name" grep -qw -- "${name//_/.}" "$TMP/$1.lst.latency" ;;
 		command)

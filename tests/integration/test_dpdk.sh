@@ -39,20 +39,32 @@ test_net_pcap_generated_capture() {
 	check "alerts per signature_id via net_pcap" diff -u "$TMP/ng.want" "$TMP/ng.got"
 }
 
-test_two_workers_two_queues() {
-	local n
+# two_queues PFX RUNMODE: net_pcap with two rx_pcap files has two rx
+# queues (a copy of the sample each) and no RSS: runmode auto takes the
+# pipeline (the rx stage polls both queues and spreads flows), runmode
+# workers gives worker i queue i (with a warning that flows are not
+# spread). Either way every packet is matched once.
+two_queues() {
+	local pfx=$TMP/$1 n
 	n=$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)
-	# net_pcap gives one rx queue per rx_pcap: each worker gets a copy
-	run_weir "$TMP/w2" -S "$SIGS" -o "$TMP/w2.json" -i net_pcap0 -w 2 --count $((2 * n)) \
-		--set capture.mempool-size=8191 -- "${EAL[@]}" \
+	run_weir "$pfx" -S "$SIGS" -o "$pfx.json" -i net_pcap0 -w 2 --count $((2 * n)) \
+		--set runmode="$2" --set capture.mempool-size=8191 -- "${EAL[@]}" \
 		--vdev "net_pcap0,rx_pcap=$SAMPLE,rx_pcap=$SAMPLE"
-	expect_eq "exit status" "$(cat "$TMP/w2.rc")" 0 || { cat "$TMP/w2.err"; return; }
-	expect_eq "rx_packets" "$(summary_value "$TMP/w2.err" rx_packets)" $((2 * n))
-	check "accounting" accounting_ok "$TMP/w2.err"
-	alert_counts "$TMP/w2.json" >"$TMP/w2.got"
-	expected_counts "$SAMPLE_EXP" | awk '{ print $1, 2 * $2 }' >"$TMP/w2.want"
-	check "alerts doubled over two workers" diff -u "$TMP/w2.want" "$TMP/w2.got"
-	check "both workers emitted" grep -q '"worker":1' "$TMP/w2.json"
+	expect_eq "$2: exit status" "$(cat "$pfx.rc")" 0 || { cat "$pfx.err"; return; }
+	expect_eq "$2: rx_packets" "$(summary_value "$pfx.err" rx_packets)" $((2 * n))
+	check "$2: accounting" accounting_ok "$pfx.err"
+	alert_counts "$pfx.json" >"$pfx.got"
+	expected_counts "$SAMPLE_EXP" | awk '{ print $1, 2 * $2 }' >"$pfx.want"
+	check "$2: alerts doubled over two workers" diff -u "$pfx.want" "$pfx.got"
+	check "$2: both workers emitted" grep -q '"worker":1' "$pfx.json"
+}
+
+test_two_workers_two_queues() {
+	two_queues w2 auto
+	check "auto: no RSS means pipeline" grep -q 'runmode pipeline' "$TMP/w2.err"
+	check "auto: the rx stage's identity" grep -q '^ accounting: rx stage: .*: ok$' "$TMP/w2.err"
+	two_queues w2w workers
+	check "workers: no pipeline" bash -c "! grep -q 'runmode pipeline' '$TMP/w2w.err'"
 }
 
 # Waits (bounded) until weir's stderr says it is running.

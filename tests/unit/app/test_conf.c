@@ -147,8 +147,9 @@ test_key_table_is_consistent(void)
 	keys = weir_conf_keys(&n);
 	/* incl. ctl.* (5), metrics.listen, rules.* (3), vars.* (2),
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
-	 * flow-timeouts.* (24), stream.midstream and vlan.use-for-tracking */
-	CU_ASSERT_EQUAL(n, 81);
+	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking and
+	 * runmode */
+	CU_ASSERT_EQUAL(n, 82);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
@@ -688,8 +689,11 @@ test_dump_layout_is_nested_and_commented(void)
 	fclose(f);
 	CU_ASSERT(strstr(buf, "\ncapture:\n  # Capture driver; auto = pcap when") != NULL);
 	CU_ASSERT(strstr(buf, "default auto)\n  driver: \"auto\"\n") != NULL);
-	CU_ASSERT(strstr(buf, "\n# Worker lcores, one rx queue each;") != NULL);
-	CU_ASSERT(strstr(buf, "default 1)\nworkers: 1\n") != NULL);
+	CU_ASSERT(strstr(buf, "\n# Worker lcores. Run mode workers:") != NULL);
+	CU_ASSERT(strstr(buf, "default\n# 1)\nworkers: 1\n") != NULL);
+	CU_ASSERT(strstr(buf,
+			 "(one of auto | workers | pipeline, default auto)\nrunmode: \"auto\"\n") !=
+		  NULL);
 	CU_ASSERT(strstr(buf, "\n  files: []\n") != NULL);
 	/* Each section is opened once. */
 	p = strstr(buf, "\ncapture:\n");

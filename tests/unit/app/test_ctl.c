@@ -102,7 +102,9 @@ setup(void)
 		g_rxq[i].port = &g_port;
 		g_rxq[i].queue_id = (uint16_t)i;
 		g_w[i].id = (uint16_t)i;
-		g_w[i].rxq = &g_rxq[i];
+		g_w[i].rxq[0] = &g_rxq[i];
+		g_w[i].n_rxq = 1;
+		g_w[i].cur = &g_rxq[i];
 		atomic_init(&g_w[i].done, false);
 	}
 	g_obs.driver = "fake";
@@ -330,6 +332,7 @@ burster_main(void *arg)
 
 		weir_worker_stats_begin(st);
 		st->rx_packets += 32;
+		st->port_rx_packets[0] += 32; /* the fake port's index */
 		st->scanned += 20;
 		st->not_scanned += 10;
 		st->fragments += 1;
@@ -388,7 +391,8 @@ test_ports_and_workers_views(void)
 	q = json_object_get(p, "queues");
 	CU_ASSERT_EQUAL(json_array_size(q), 2);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(q, 1), "rx_packets")),
-			(json_int_t)g_w[1].st.rx_packets);
+			(json_int_t)g_w[1].st.port_rx_packets[0]);
+	CU_ASSERT_EQUAL(g_w[1].st.port_rx_packets[0], g_w[1].st.rx_packets);
 	json_decref(j);
 	j = ask("{\"command\":\"workers\"}");
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "workers")), 2);
@@ -511,6 +515,7 @@ check_stats_json(const json_t *st)
 	const json_t *sink = json_array_get(json_object_get(st, "sinks"), 0);
 	const json_t *w = json_object_get(st, "workers");
 	const json_t *em = json_object_get(st, "emitter");
+	const json_t *rx = json_object_get(st, "rx_stage");
 	const json_t *lat = json_object_get(json_object_get(st, "latency"), "since_start");
 
 	CU_ASSERT_FATAL(port != NULL && sink != NULL && lat != NULL);
@@ -518,12 +523,15 @@ check_stats_json(const json_t *st)
 #define J_SINK(name, kind, doc)	  CU_ASSERT(json_is_integer(json_object_get(sink, #name)));
 #define J_WORKER(name, kind, doc) CU_ASSERT(json_is_integer(json_object_get(w, #name)));
 #define J_EMIT(name, doc)	  CU_ASSERT(json_is_integer(json_object_get(em, #name)));
+#define J_DISP(name, kind, doc)	  CU_ASSERT(json_is_integer(json_object_get(rx, #name)));
 #define J_PCT(name, pct)	  CU_ASSERT(json_is_real(json_object_get(lat, #name "_us")));
 	WEIR_PORT_COUNTERS(J_PORT)
 	WEIR_SINK_COUNTERS(J_SINK)
 	WEIR_WORKER_COUNTERS(J_WORKER)
 	WEIR_EMITTER_COUNTERS(J_EMIT)
+	WEIR_DISPATCH_COUNTERS(J_DISP)
 	WEIR_LAT_PERCENTILES(J_PCT)
+#undef J_DISP
 #undef J_PORT
 #undef J_SINK
 #undef J_WORKER
@@ -599,6 +607,10 @@ test_every_counter_in_every_view(void)
 	prom_name(want, sizeof(want), "emitter", "", #name, "", 0);                                \
 	want[strlen(want) - 1] = ' ';                                                              \
 	CU_ASSERT(has(text, want));
+#define P_DISP(name, kind, doc)                                                                    \
+	prom_name(want, sizeof(want), "rx_stage", "", #name, "", strcmp(#kind, "GAUGE") == 0);     \
+	want[strlen(want) - 1] = ' ';                                                              \
+	CU_ASSERT(has(text, want));
 #define P_PCT(name, pct)                                                                           \
 	snprintf(want, sizeof(want), "weir_latency_seconds{quantile=\"%g\"}", (pct) / 100.0);      \
 	CU_ASSERT(has(text, want));                                                                \
@@ -608,11 +620,13 @@ test_every_counter_in_every_view(void)
 	WEIR_SINK_COUNTERS(P_SINK)
 	WEIR_WORKER_COUNTERS(P_WORKER)
 	WEIR_EMITTER_COUNTERS(P_EMIT)
+	WEIR_DISPATCH_COUNTERS(P_DISP)
 	WEIR_LAT_PERCENTILES(P_PCT)
 	free(text);
 
-	/* the summary */
+	/* the summary (with an rx stage, so its block shows too) */
 	{
+		struct weir_dispatch_stats disp = {.rx_packets = 7, .dispatched = 7};
 		struct weir_summary_in in = {
 			.driver = "fake",
 			.if_label = "fake0",
@@ -621,6 +635,7 @@ test_every_counter_in_every_view(void)
 			.n_workers = 2,
 			.ports = &g_port,
 			.n_ports = 1,
+			.disp = &disp,
 			.em = &g_em.st,
 			.lat = lat,
 			.sinks = &sink,
@@ -633,7 +648,10 @@ test_every_counter_in_every_view(void)
 		CU_ASSERT_FATAL(f != NULL);
 		CU_ASSERT(weir_summary_print(f, &in) == 0);
 		fclose(f);
-		CU_ASSERT(has(text, "weir: summary: fake fake0, 2 workers, 3 rules\n"));
+		CU_ASSERT(
+			has(text,
+			    "weir: summary: fake fake0, 2 workers (runmode pipeline), 3 rules\n"));
+		CU_ASSERT(has(text, "\n rx stage:\n"));
 		CU_ASSERT(has(text, "\n sink fakesink /tmp/fake.out:\n"));
 #define S_LINE2(name, doc)                                                                         \
 	snprintf(want, sizeof(want), "\n  %-22s ", #name ":");                                     \
@@ -644,6 +662,7 @@ test_every_counter_in_every_view(void)
 		WEIR_SINK_COUNTERS(S_LINE3)
 		WEIR_WORKER_COUNTERS(S_LINE3)
 		WEIR_EMITTER_COUNTERS(S_LINE2)
+		WEIR_DISPATCH_COUNTERS(S_LINE3)
 		WEIR_LAT_PERCENTILES(S_PCT)
 		snprintf(want, sizeof(want), "\n  %-22s %u\n",
 			 "files:", 100 + WEIR_N_SINK_COUNTERS - 1);
