@@ -904,6 +904,33 @@ weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint
 	return flow_process_keyed(t, p, &k, flow_hash(&k, t->seed), src_is_1, pkt_flags);
 }
 
+uint32_t
+weir_flow_prefetch_bucket(const struct weir_flow_table *t, const struct weir_flow_pkt *p)
+{
+	struct weir_flow_key k;
+	uint32_t h;
+
+	(void)flow_key_build(&k, p, t->use_vlan, p);
+	h = flow_hash(&k, t->seed);
+	__builtin_prefetch(&t->buckets[h & t->mask]);
+	return h;
+}
+
+void
+weir_flow_prefetch_flow(const struct weir_flow_table *t, uint32_t hash)
+{
+	uint32_t idx = t->buckets[hash & t->mask];
+
+	if (idx != FLOW_NONE) {
+		const char *line = (const char *)&t->flows[idx];
+
+		__builtin_prefetch(line);
+		__builtin_prefetch(line + 64, 1);
+		__builtin_prefetch(line + 128, 1);
+		__builtin_prefetch(line + 192, 1);
+	}
+}
+
 /*
  * The same for a burst, in three passes so that the cache misses of all
  * packets overlap instead of queueing one behind the other: hash every

@@ -325,6 +325,18 @@ weir_flow_scan_info(const struct weir_flow *f, struct weir_scan_flowinfo *fi)
 	return fi;
 }
 
+/**
+ * Prefetch hints for a caller that processes packets one by one but knows
+ * the next ones (the worker: flow update then match, packet by packet):
+ * weir_flow_prefetch_bucket() hashes @p p's key and prefetches its bucket
+ * head, returning the hash; weir_flow_prefetch_flow(), called a few
+ * packets later (once the head is in cache), prefetches the first flow of
+ * that chain. Neither changes the table; both are hints only.
+ * Thread: the owning worker.
+ */
+uint32_t weir_flow_prefetch_bucket(const struct weir_flow_table *t, const struct weir_flow_pkt *p);
+void weir_flow_prefetch_flow(const struct weir_flow_table *t, uint32_t hash);
+
 /* Packets the burst variant handles per pass (larger bursts are split). */
 #define WEIR_FLOW_BURST_MAX 32
 

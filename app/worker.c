@@ -517,25 +517,35 @@ worker_scan_flow(uint32_t ff)
  * flow but the current one may be ended to make room.
  * @return the flow (its counters as of this packet in @p fi), or NULL.
  */
+/* Packets between a flow prefetch and that packet's update. */
+#define WORKER_FLOW_AHEAD 4
+
+/* The packets that get a flow: IP with a readable header (the rest are
+ * counted and skipped before matching). */
+static inline bool
+worker_has_flow_key(uint8_t dres, const struct weir_decoded *d)
+{
+	return dres == WEIR_DEC_OK || (dres == WEIR_DEC_NO_L4 && d->ip_version != 0);
+}
+
 static struct weir_flow *
 worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct weir_decoded *d,
-		bool have_l4, uint32_t *ff, struct weir_scan_flowinfo *fi)
+		const struct weir_flow_pkt *fp, bool have_l4, uint32_t *ff,
+		struct weir_scan_flowinfo *fi)
 {
-	struct weir_flow_pkt fp;
 	struct weir_flow *f;
 
 	weir_flow_burst_begin(w->flows);
-	worker_flow_pkt(pkt, d, have_l4, &fp);
 	*ff = 0;
 	if (have_l4 && worker_is_icmpv4_error(d, pkt)) {
 		struct weir_flow_pkt q;
 
 		/* an unreadable quote goes to weir_flow_process, which counts
 		 * it as attributed to no flow */
-		f = worker_icmp_quoted(&fp, d, &q) ? weir_flow_icmp_error(w->flows, &fp, &q, ff)
-						   : weir_flow_process(w->flows, &fp, ff);
+		f = worker_icmp_quoted(fp, d, &q) ? weir_flow_icmp_error(w->flows, fp, &q, ff)
+						  : weir_flow_process(w->flows, fp, ff);
 	} else {
-		f = weir_flow_process(w->flows, &fp, ff);
+		f = weir_flow_process(w->flows, fp, ff);
 	}
 	if (f != NULL)
 		weir_flow_scan_info(f, fi);
@@ -556,6 +566,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	struct weir_decoded d[WEIR_BURST];
 	uint8_t dres[WEIR_BURST];
 	struct weir_scan_flowinfo fi; /* the packet's flow as of the packet */
+	struct weir_flow_pkt fp[WEIR_BURST];
+	uint32_t fh[WEIR_BURST];
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -564,9 +576,25 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		bytes += pkts[i].wire_len;
 		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, l2, &d[i]);
 	}
+	/* The flow table's cache misses, overlapped: every IP packet's
+	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
+	 * packets before its turn; the updates themselves stay in packet
+	 * order, each right before its packet's match. */
+	if (w->flows != NULL) {
+		for (i = 0; i < n; i++) {
+			if (!worker_has_flow_key(dres[i], &d[i]))
+				continue;
+			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
+			fh[i] = weir_flow_prefetch_bucket(w->flows, &fp[i]);
+		}
+	}
 	for (i = 0; i < n; i++) {
 		struct weir_scan_pkt sp;
 		struct weir_scan_res res;
+
+		if (w->flows != NULL && i + WORKER_FLOW_AHEAD < n &&
+		    worker_has_flow_key(dres[i + WORKER_FLOW_AHEAD], &d[i + WORKER_FLOW_AHEAD]))
+			weir_flow_prefetch_flow(w->flows, fh[i + WORKER_FLOW_AHEAD]);
 
 		switch ((enum weir_decode_res)dres[i]) {
 		case WEIR_DEC_OK:
@@ -599,8 +627,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		sp.ts_ns = pkts[i].ts_ns;
 		s.flow_flags = 0;
 		s.flow = w->flows != NULL
-				 ? worker_flow_one(w, &pkts[i], &d[i], dres[i] == WEIR_DEC_OK,
-						   &s.flow_flags, &fi)
+				 ? worker_flow_one(w, &pkts[i], &d[i], &fp[i],
+						   dres[i] == WEIR_DEC_OK, &s.flow_flags, &fi)
 				 : NULL;
 		sp.flow = s.flow != NULL ? worker_scan_flow(s.flow_flags) : 0;
 		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;

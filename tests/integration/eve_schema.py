@@ -10,7 +10,7 @@ and then set aside: every other key is held to Suricata's schema.
 import json
 import sys
 
-import jsonschema  # python3-jsonschema (tests/install-deps.sh)
+import jsonschema  # Debian python3-jsonschema (tests/install-deps.sh): run it with /usr/bin/python3
 
 
 def main():

@@ -60,7 +60,7 @@ schema_ok() {
 		[ -s "$f" ] && files+=("$f")
 	done
 	[ ${#files[@]} -gt 0 ] || return 0
-	if ! python3 "$SRC/tests/integration/eve_schema.py" "$SCHEMA" "${files[@]}" >"$TMP/schema.out"; then
+	if ! /usr/bin/python3 "$SRC/tests/integration/eve_schema.py" "$SCHEMA" "${files[@]}" >"$TMP/schema.out"; then
 		sed 's/^/    | /' "$TMP/schema.out" | head -5
 		fail "$what: EVE lines not valid under Suricata's schema"
 	fi

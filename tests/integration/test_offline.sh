@@ -20,7 +20,7 @@ offline_matches_expected() {
 		"$("$PCAP_COUNT" "$pcap" | cut -d' ' -f1)"
 	alert_counts "$TMP/$name.out" >"$TMP/$name.got" || fail "$name: output is not EVE alert JSON"
 	check "$name events valid under Suricata's EVE schema" \
-		python3 "$SRC/tests/integration/eve_schema.py" "$DATA/eve/suricata/schema.json" "$TMP/$name.out"
+		/usr/bin/python3 "$SRC/tests/integration/eve_schema.py" "$DATA/eve/suricata/schema.json" "$TMP/$name.out"
 	expected_counts "$exp" >"$TMP/$name.want"
 	check "$name alerts per signature_id equal $exp" diff -u "$TMP/$name.want" "$TMP/$name.got"
 	[ -s "$TMP/$name.want" ] || fail "$name: expected file names no alerts"

@@ -18,4 +18,4 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$1" >"$out"
 echo "$(wc -l <"$out") sample lines"
-python3 "$WEIR_SOURCE_ROOT/tests/integration/eve_schema.py" "$schema" "$out"
+/usr/bin/python3 "$WEIR_SOURCE_ROOT/tests/integration/eve_schema.py" "$schema" "$out"
