@@ -904,22 +904,31 @@ weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint
 	return flow_process_keyed(t, p, &k, flow_hash(&k, t->seed), src_is_1, pkt_flags);
 }
 
-uint32_t
-weir_flow_prefetch_bucket(const struct weir_flow_table *t, const struct weir_flow_pkt *p)
+struct weir_flow *
+weir_flow_process_prepared(struct weir_flow_table *t, const struct weir_flow_pkt *p,
+			   const struct weir_flow_ahead *a, uint32_t *pkt_flags)
 {
-	struct weir_flow_key k;
-	uint32_t h;
-
-	(void)flow_key_build(&k, p, t->use_vlan, p);
-	h = flow_hash(&k, t->seed);
-	__builtin_prefetch(&t->buckets[h & t->mask]);
-	return h;
+	*pkt_flags = 0;
+	if (unlikely(flow_is_icmpv4_error(p))) {
+		t->st.icmp_error_no_flow++;
+		return NULL;
+	}
+	return flow_process_keyed(t, p, &a->key, a->hash, a->src_is_1, pkt_flags);
 }
 
 void
-weir_flow_prefetch_flow(const struct weir_flow_table *t, uint32_t hash)
+weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		  struct weir_flow_ahead *a)
 {
-	uint32_t idx = t->buckets[hash & t->mask];
+	a->src_is_1 = (int8_t)flow_key_build(&a->key, p, t->use_vlan, p);
+	a->hash = flow_hash(&a->key, t->seed);
+	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
+}
+
+void
+weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_ahead *a)
+{
+	uint32_t idx = t->buckets[a->hash & t->mask];
 
 	if (idx != FLOW_NONE) {
 		const char *line = (const char *)&t->flows[idx];

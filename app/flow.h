@@ -325,17 +325,30 @@ weir_flow_scan_info(const struct weir_flow *f, struct weir_scan_flowinfo *fi)
 	return fi;
 }
 
+/* A packet's key and hash, computed ahead of its update (the caller's). */
+struct weir_flow_ahead {
+	struct weir_flow_key key;
+	uint32_t hash;
+	int8_t src_is_1;
+};
+
 /**
- * Prefetch hints for a caller that processes packets one by one but knows
- * the next ones (the worker: flow update then match, packet by packet):
- * weir_flow_prefetch_bucket() hashes @p p's key and prefetches its bucket
- * head, returning the hash; weir_flow_prefetch_flow(), called a few
- * packets later (once the head is in cache), prefetches the first flow of
- * that chain. Neither changes the table; both are hints only.
+ * For a caller that updates packets one by one but knows the next ones
+ * (the worker: flow update then match, packet by packet):
+ * weir_flow_prepare() builds @p p's key and hash into @p a and prefetches
+ * its bucket head; weir_flow_prefetch_flow(), a few packets later (once
+ * the head is in cache), prefetches the first flow of that chain; and
+ * weir_flow_process_prepared() is weir_flow_process() with the key and
+ * hash of @p a (which must come from the same @p p and table). The first
+ * two change nothing; they are hints.
  * Thread: the owning worker.
  */
-uint32_t weir_flow_prefetch_bucket(const struct weir_flow_table *t, const struct weir_flow_pkt *p);
-void weir_flow_prefetch_flow(const struct weir_flow_table *t, uint32_t hash);
+void weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		       struct weir_flow_ahead *a);
+void weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_ahead *a);
+struct weir_flow *weir_flow_process_prepared(struct weir_flow_table *t,
+					     const struct weir_flow_pkt *p,
+					     const struct weir_flow_ahead *a, uint32_t *pkt_flags);
 
 /* Packets the burst variant handles per pass (larger bursts are split). */
 #define WEIR_FLOW_BURST_MAX 32

@@ -530,8 +530,8 @@ worker_has_flow_key(uint8_t dres, const struct weir_decoded *d)
 
 static struct weir_flow *
 worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct weir_decoded *d,
-		const struct weir_flow_pkt *fp, bool have_l4, uint32_t *ff,
-		struct weir_scan_flowinfo *fi)
+		const struct weir_flow_pkt *fp, const struct weir_flow_ahead *fa, bool have_l4,
+		uint32_t *ff, struct weir_scan_flowinfo *fi)
 {
 	struct weir_flow *f;
 
@@ -542,10 +542,11 @@ worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct 
 
 		/* an unreadable quote goes to weir_flow_process, which counts
 		 * it as attributed to no flow */
-		f = worker_icmp_quoted(fp, d, &q) ? weir_flow_icmp_error(w->flows, fp, &q, ff)
-						  : weir_flow_process(w->flows, fp, ff);
+		f = worker_icmp_quoted(fp, d, &q)
+			    ? weir_flow_icmp_error(w->flows, fp, &q, ff)
+			    : weir_flow_process_prepared(w->flows, fp, fa, ff);
 	} else {
-		f = weir_flow_process(w->flows, fp, ff);
+		f = weir_flow_process_prepared(w->flows, fp, fa, ff);
 	}
 	if (f != NULL)
 		weir_flow_scan_info(f, fi);
@@ -567,7 +568,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	uint8_t dres[WEIR_BURST];
 	struct weir_scan_flowinfo fi; /* the packet's flow as of the packet */
 	struct weir_flow_pkt fp[WEIR_BURST];
-	uint32_t fh[WEIR_BURST];
+	struct weir_flow_ahead fa[WEIR_BURST];
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -585,7 +586,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			if (!worker_has_flow_key(dres[i], &d[i]))
 				continue;
 			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
-			fh[i] = weir_flow_prefetch_bucket(w->flows, &fp[i]);
+			weir_flow_prepare(w->flows, &fp[i], &fa[i]);
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -594,7 +595,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 
 		if (w->flows != NULL && i + WORKER_FLOW_AHEAD < n &&
 		    worker_has_flow_key(dres[i + WORKER_FLOW_AHEAD], &d[i + WORKER_FLOW_AHEAD]))
-			weir_flow_prefetch_flow(w->flows, fh[i + WORKER_FLOW_AHEAD]);
+			weir_flow_prefetch_flow(w->flows, &fa[i + WORKER_FLOW_AHEAD]);
 
 		switch ((enum weir_decode_res)dres[i]) {
 		case WEIR_DEC_OK:
@@ -627,7 +628,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		sp.ts_ns = pkts[i].ts_ns;
 		s.flow_flags = 0;
 		s.flow = w->flows != NULL
-				 ? worker_flow_one(w, &pkts[i], &d[i], &fp[i],
+				 ? worker_flow_one(w, &pkts[i], &d[i], &fp[i], &fa[i],
 						   dres[i] == WEIR_DEC_OK, &s.flow_flags, &fi)
 				 : NULL;
 		sp.flow = s.flow != NULL ? worker_scan_flow(s.flow_flags) : 0;
