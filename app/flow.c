@@ -159,6 +159,34 @@ weir_flow_entries_for_memcap(uint64_t bytes)
 	return (uint32_t)n;
 }
 
+/*
+ * An anonymous mapping of @p bytes; from 2 MiB up (then a multiple of
+ * 2 MiB, flow_table_bytes) aligned to 2 MiB, so that every 2 MiB of it can
+ * be one transparent huge page: mmap alone aligns only to 4 KiB. The
+ * slack mapped for the alignment is given back at once.
+ * @return the mapping (munmap(p, bytes) frees it) or NULL.
+ */
+static uint8_t *
+flow_map(size_t bytes)
+{
+	size_t map = bytes >= FLOW_HUGE ? bytes + FLOW_HUGE : bytes;
+	uint8_t *raw = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+	size_t head;
+
+	if (raw == MAP_FAILED)
+		return NULL;
+	if (map == bytes)
+		return raw;
+	a = ((uintptr_t)raw + FLOW_HUGE - 1) & ~(uintptr_t)(FLOW_HUGE - 1);
+	head = a - (uintptr_t)raw;
+	if (head != 0)
+		munmap(raw, head);
+	if (map - head - bytes != 0)
+		munmap((uint8_t *)a + bytes, map - head - bytes);
+	return (uint8_t *)a;
+}
+
 struct weir_flow_table *
 weir_flow_table_create(const struct weir_flow_conf *conf)
 {
@@ -178,8 +206,8 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	/* Zero pages until written; where the kernel does transparent huge
 	 * pages on request, backed by them as they are touched: a lookup at
 	 * 1 M flows would otherwise pay a TLB miss per cache miss. */
-	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
+	mem = flow_map(bytes);
+	if (mem == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
