@@ -978,64 +978,34 @@ weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_
  */
 static unsigned int
 flow_process_chunk(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
-		   struct weir_flow **flows, uint32_t *pkt_flags, struct weir_scan_flowinfo *info)
+		   struct weir_flow **flows, uint32_t *pkt_flags)
 {
-	struct weir_flow_key k[WEIR_FLOW_BURST_MAX];
-	uint32_t h[WEIR_FLOW_BURST_MAX];
-	int8_t src_is_1[WEIR_FLOW_BURST_MAX];
+	struct weir_flow_ahead a[WEIR_FLOW_BURST_MAX];
 	unsigned int i, found = 0;
 
+	for (i = 0; i < n; i++)
+		if (!flow_is_icmpv4_error(&pkts[i]))
+			weir_flow_prepare(t, &pkts[i], &a[i]);
+	for (i = 0; i < n; i++)
+		if (!flow_is_icmpv4_error(&pkts[i]))
+			weir_flow_prefetch_flow(t, &a[i]);
 	for (i = 0; i < n; i++) {
-		if (unlikely(flow_is_icmpv4_error(&pkts[i]))) {
-			src_is_1[i] = -1;
-			continue;
-		}
-		src_is_1[i] = (int8_t)flow_key_build(&k[i], &pkts[i], t->use_vlan, &pkts[i]);
-		h[i] = flow_hash(&k[i], t->seed);
-		__builtin_prefetch(&t->buckets[h[i] & t->mask]);
-	}
-	for (i = 0; i < n; i++) {
-		uint32_t idx;
-
-		if (src_is_1[i] < 0)
-			continue;
-		idx = t->buckets[h[i] & t->mask];
-		if (idx != FLOW_NONE) {
-			const char *line = (const char *)&t->flows[idx];
-
-			__builtin_prefetch(line);
-			__builtin_prefetch(line + 64, 1);
-			__builtin_prefetch(line + 128, 1);
-			__builtin_prefetch(line + 192, 1);
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (src_is_1[i] < 0) {
-			t->st.icmp_error_no_flow++;
-			flows[i] = NULL;
-			pkt_flags[i] = 0;
-			continue;
-		}
-		flows[i] = flow_process_keyed(t, &pkts[i], &k[i], h[i], src_is_1[i], &pkt_flags[i]);
+		flows[i] = weir_flow_process_prepared(t, &pkts[i], &a[i], &pkt_flags[i]);
 		found += flows[i] != NULL;
-		if (info != NULL && flows[i] != NULL)
-			weir_flow_scan_info(flows[i], &info[i]);
 	}
 	return found;
 }
 
 unsigned int
 weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts, unsigned int n,
-			struct weir_flow **flows, uint32_t *pkt_flags,
-			struct weir_scan_flowinfo *info)
+			struct weir_flow **flows, uint32_t *pkt_flags)
 {
 	unsigned int done = 0, found = 0;
 
 	while (done < n) {
 		unsigned int c = n - done < WEIR_FLOW_BURST_MAX ? n - done : WEIR_FLOW_BURST_MAX;
 
-		found += flow_process_chunk(t, pkts + done, c, flows + done, pkt_flags + done,
-					    info != NULL ? info + done : NULL);
+		found += flow_process_chunk(t, pkts + done, c, flows + done, pkt_flags + done);
 		done += c;
 	}
 	return found;

@@ -362,15 +362,10 @@ struct weir_flow *weir_flow_process_prepared(struct weir_flow_table *t,
  * @param flows receives n pointers (NULL where weir_flow_process would
  * return NULL), valid until the next weir_flow_burst_begin().
  * @param pkt_flags receives n flag words.
- * @param info NULL, or receives n weir_flow_scan_info() snapshots, each
- * taken right after its packet's update (where flows[i] is not NULL): the
- * counters as of that packet, which the flow itself no longer holds once
- * later packets of the burst updated it.
  * @return packets that got a flow.
  */
 unsigned int weir_flow_process_burst(struct weir_flow_table *t, const struct weir_flow_pkt *pkts,
-				     unsigned int n, struct weir_flow **flows, uint32_t *pkt_flags,
-				     struct weir_scan_flowinfo *info);
+				     unsigned int n, struct weir_flow **flows, uint32_t *pkt_flags);
 
 /**
  * Attribute an ICMPv4/ICMPv6 error to the flow of the packet it quotes.

@@ -191,7 +191,7 @@ bench_pass(struct weir_flow_table *t, const uint32_t *seq, uint64_t n, uint64_t 
 		case BENCH_MODE_BURST:
 			weir_flow_expire(t, p[0].ts_ns, BENCH_EXPIRE_BUDGET);
 			weir_flow_burst_begin(t);
-			weir_flow_process_burst(t, p, m, fl, o, NULL);
+			weir_flow_process_burst(t, p, m, fl, o);
 			break;
 		}
 		for (j = 0; j < m; j++)

@@ -647,7 +647,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_key_of(&k, &pk[j], &pk[j]);
 				fuzz_check_result(&pk[j], &k, fl[j], ff[j], false);
 			}
-			got = weir_flow_process_burst(g2.t, pk, n, fl2, ff2, NULL);
+			got = weir_flow_process_burst(g2.t, pk, n, fl2, ff2);
 			for (j = 0; j < n; j++) {
 				fuzz_check_twin(j, fl[j], ff[j], fl2[j], ff2[j]);
 				got -= fl2[j] != NULL;

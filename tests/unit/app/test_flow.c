@@ -941,7 +941,7 @@ test_burst_same_as_single(void)
 		}
 		weir_flow_burst_begin(a);
 		weir_flow_burst_begin(b);
-		weir_flow_process_burst(b, p, n, fb, ob, NULL);
+		weir_flow_process_burst(b, p, n, fb, ob);
 		for (i = 0; i < n; i++) {
 			fa[i] = weir_flow_process(a, &p[i], &oa);
 			CU_ASSERT_FATAL((fa[i] == NULL) == (fb[i] == NULL));
