@@ -42,6 +42,7 @@
 
 static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NULL};
 static const char *const g_conf_runmodes[] = {"auto", "workers", "pipeline", NULL};
+static const char *const g_conf_inspection[] = {"acked", "arrival", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
 static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
@@ -178,6 +179,24 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_BOOL("stream.midstream", stream_midstream, "false",
 		  "Pick up TCP sessions whose handshake was not seen (the first packet's sender "
 		  "is the client); off = such flows have no session and are never established."),
+	CONF_U32("stream.memcap", stream_memcap_mib, 1, 1048576, "64",
+		 "Memory in MiB for the Hyperscan stream states of stream rules, all workers "
+		 "together (Suricata's stream.memcap); a direction that finds none is no longer "
+		 "streamed (stream_state_nomem)."),
+	CONF_U32("stream.reassembly.memcap", stream_reassembly_memcap_mib, 1, 1048576, "256",
+		 "Memory in MiB for TCP segments held for reassembly (out of order, or until "
+		 "acknowledged), all workers together (Suricata's stream.reassembly.memcap)."),
+	CONF_U32("stream.reassembly.depth", stream_depth, 0, 0x7fffffff, "1048576",
+		 "Bytes of each TCP direction stream rules inspect (Suricata's "
+		 "stream.reassembly.depth, 1 MiB); 0 = no limit."),
+	CONF_U32("stream.reassembly.max-held", stream_max_held, 4096, 0x7fffffff, "262144",
+		 "Bytes held per TCP direction: past it a hole is given up (stream_gaps) or, "
+		 "with acked inspection, in-order bytes are inspected before their ACK "
+		 "(stream_early)."),
+	CONF_ENUM("stream.inspection", stream_inspection, g_conf_inspection, "acked",
+		  "When stream rules see TCP bytes: acked = once the receiver acknowledged them "
+		  "(Suricata's IDS mode; alerts wait one round trip, on the ACK), arrival = as "
+		  "soon as they are in order (no wait; bytes the receiver never took count)."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
 	CONF_LIST("rules.files", rules_files,

@@ -72,14 +72,19 @@ struct weir_conf {
 	uint32_t workers;	  /* worker lcores (queue i of every port each) */
 	char *runmode;		  /* auto | workers | pipeline */
 	/* flows (app/flow.h): one table per worker */
-	uint32_t flow_memcap_mib;	  /* all workers' tables together */
-	uint32_t flow_entries;		  /* flows per worker, 0 = from memcap */
-	uint32_t flow_emergency_recovery; /* percent free to leave emergency */
-	uint32_t flow_timeouts[4][6];	  /* [enum weir_flow_proto][new, est,
-					     closed, emerg-new, emerg-est,
-					     emerg-closed], seconds */
-	bool stream_midstream;		  /* pick up TCP sessions midstream */
-	bool vlan_use_for_tracking;	  /* VLAN ids are part of the flow key */
+	uint32_t flow_memcap_mib;	       /* all workers' tables together */
+	uint32_t flow_entries;		       /* flows per worker, 0 = from memcap */
+	uint32_t flow_emergency_recovery;      /* percent free to leave emergency */
+	uint32_t flow_timeouts[4][6];	       /* [enum weir_flow_proto][new, est,
+						  closed, emerg-new, emerg-est,
+						  emerg-closed], seconds */
+	bool stream_midstream;		       /* pick up TCP sessions midstream */
+	uint32_t stream_memcap_mib;	       /* Hyperscan stream states, all workers */
+	uint32_t stream_reassembly_memcap_mib; /* held segments, all workers */
+	uint32_t stream_depth;		       /* bytes per direction, 0: no limit */
+	uint32_t stream_max_held;	       /* bytes held per direction */
+	char *stream_inspection;	       /* acked | arrival */
+	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
 	/* rules */
 	struct weir_strlist rules_files;
 	bool rules_skip_invalid; /* load the valid rules of a file with bad ones */

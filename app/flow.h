@@ -207,6 +207,21 @@ struct weir_flow_key {
 	uint8_t pad[6];
 };
 
+/* One direction's reassembly state, owned by app/stream.c (zeroed when
+ * the flow starts; this module never reads it). */
+struct weir_stream_dir {
+	uint32_t hs;	   /* Hyperscan stream: state slot + 1, 0: none open */
+	uint32_t base_seq; /* next byte to inspect */
+	uint32_t head;	   /* first held segment: pool index + 1, 0: none */
+	uint32_t offset;   /* stream offset of base_seq (bytes inspected or
+			      skipped) */
+	uint32_t hs_off;   /* stream offset where hs started */
+	uint32_t held;	   /* bytes held */
+	uint32_t fin_seq;  /* with WEIR_SD_FIN: seq just past the data */
+	uint16_t flags;	   /* WEIR_SD_* (stream.c) */
+	uint16_t gen;	   /* low bits of the rule set generation of hs */
+};
+
 /* One direction of a flow: index 0 is the client's (to_server) side. */
 struct weir_flow_dir {
 	/* TCP, serial (mod 2^32) arithmetic */
@@ -214,9 +229,7 @@ struct weir_flow_dir {
 	uint32_t next_seq; /* next byte expected from this side */
 	uint32_t last_ack; /* highest ack the other side sent for this side */
 	uint32_t window;   /* last raw window this side advertised */
-	/* Reserved for the stream issue (Hyperscan stream, reassembly
-	 * cursors): zeroed when the flow starts, untouched by this module. */
-	uint64_t stream[4];
+	struct weir_stream_dir sd;
 };
 
 /*

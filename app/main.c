@@ -144,16 +144,42 @@ app_flow_conf(const struct weir_conf *c, unsigned int n_workers, struct weir_flo
 	}
 }
 
+/*
+ * Each worker's stream pools: the memcaps are shared by the workers; a
+ * Hyperscan state slot is twice what the loaded set needs (at least
+ * 1 KiB), so a reloaded set may grow that much before its streams are
+ * refused (stream_state_nomem).
+ */
+static void
+app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct weir_ruleset *rs,
+		struct weir_stream_conf *sc)
+{
+	unsigned int n = n_workers != 0 ? n_workers : 1;
+	size_t need = rs != NULL ? rs->stream_state_bytes * 2 : 0;
+
+	weir_stream_conf_defaults(sc);
+	sc->memcap = ((uint64_t)c->stream_memcap_mib << 20) / n;
+	sc->reassembly_memcap = ((uint64_t)c->stream_reassembly_memcap_mib << 20) / n;
+	sc->depth = c->stream_depth;
+	sc->max_held = c->stream_max_held;
+	sc->acked = strcmp(c->stream_inspection, "arrival") != 0;
+	if (need > sc->state_bytes)
+		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
+}
+
 static int
 setup_workers(struct weir_app *app)
 {
 	struct weir_flow_conf fc;
+	struct weir_stream_conf sc;
 	unsigned int lcore, i = 0, p;
 	/* pipeline: the rx stage counts (capture.count) */
 	uint64_t max_pkts = app->conf.workers == 1 && !app->pipeline ? app->conf.capture_count : 0;
 	int ret;
 
 	app_flow_conf(&app->conf, app->n_workers, &fc);
+	app_stream_conf(&app->conf, app->n_workers, app->rs, &sc);
+	weir_stream_global_init();
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
@@ -213,6 +239,12 @@ setup_workers(struct weir_app *app)
 				 fc.entries != 0 ? (uint64_t)fc.entries * sizeof(struct weir_flow)
 						 : fc.memcap,
 				 strerror(-ret));
+			return ret;
+		}
+		ret = weir_worker_set_streams(w, &sc);
+		if (ret < 0) {
+			WEIR_LOG(ERR, app, "stream pools of worker %u (%" PRIu64 " bytes): %s", i,
+				 sc.memcap + sc.reassembly_memcap, strerror(-ret));
 			return ret;
 		}
 		i++;

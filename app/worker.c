@@ -98,6 +98,8 @@ weir_worker_fini(struct weir_worker *w)
 {
 	weir_frame_ring_free(w->frames);
 	w->frames = NULL;
+	weir_stream_table_destroy(w->streams);
+	w->streams = NULL;
 	weir_flow_table_destroy(w->flows);
 	w->flows = NULL;
 }
@@ -168,6 +170,7 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->ts_ns = s->pkt->ts_ns;
 	ev->rx_tsc = s->rx_tsc;
 	worker_fill_flow(ev, s->fi, s->flow_flags);
+	ev->pkt_src = WEIR_EV_SRC_PACKET;
 	ev->wire_len = s->pkt->wire_len;
 	ev->payload_len = d->payload_len;
 	ev->payload_cap = (uint16_t)cap;
@@ -295,6 +298,34 @@ worker_publish_common(struct weir_worker *w)
 	w->burst_enqueued = 0;
 	w->burst_ring_full = 0;
 	w->burst_records = 0;
+	w->st.alerts += w->burst_stream_alerts;
+	w->st.stream_alerts += w->burst_stream_alerts;
+	w->st.alerts_suppressed += w->burst_stream_suppressed;
+	w->st.stream_scan_errors += w->burst_stream_scan_err;
+	w->burst_stream_alerts = 0;
+	w->burst_stream_suppressed = 0;
+	w->burst_stream_scan_err = 0;
+	if (w->streams != NULL) {
+		struct weir_stream_stats ss;
+
+		weir_stream_stats_get(w->streams, &ss);
+		w->st.stream_segments = ss.segments;
+		w->st.stream_bytes = ss.bytes;
+		w->st.stream_retransmits = ss.retransmits;
+		w->st.stream_overlaps = ss.overlaps;
+		w->st.stream_held_segments = ss.held_segments;
+		w->st.stream_gaps = ss.gaps;
+		w->st.stream_gap_bytes = ss.gap_bytes;
+		w->st.stream_early = ss.early;
+		w->st.stream_depth_reached = ss.depth_reached;
+		w->st.stream_seg_nomem = ss.seg_nomem;
+		w->st.stream_state_nomem = ss.state_nomem;
+		w->st.stream_reload_restarts = ss.reload_restarts;
+		w->st.stream_out_of_window = ss.out_of_window;
+		w->st.stream_states = ss.states;
+		w->st.stream_held_bytes = ss.held_bytes;
+		w->st.stream_memory_bytes = ss.memory_bytes;
+	}
 	if (w->flows == NULL)
 		return;
 	weir_flow_stats_get(w->flows, &fs);
@@ -325,6 +356,130 @@ worker_flow_state(const struct weir_flow *f)
 	}
 }
 
+/* ---- stream rules -------------------------------------------------- */
+
+/* The run of stream bytes being matched, for the alert callback. */
+struct worker_chunk {
+	struct weir_worker *w;
+	struct weir_flow *f;
+	unsigned int dir;
+	const uint8_t *data; /* NULL: end of the stream */
+	uint32_t len;
+	uint64_t off, hs_off;
+	const struct weir_scan_flowinfo *fi;
+};
+
+/* One alert of a stream rule: like worker_on_alert, from the stream's
+ * bytes (event.h, enum weir_event_src). */
+static void
+worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
+{
+	struct worker_chunk *c = ctx;
+	struct weir_worker *w = c->w;
+	const struct weir_rt_rule *r = &w->rs->rules[idx];
+	const struct weir_flow *f = c->f;
+	uint64_t seq = ++w->ev_seq, end = c->hs_off + match_end;
+	uint32_t upto = 0, cap;
+	struct weir_event *ev;
+
+	c->f->flags |= WEIR_FLOW_F_ALERTED;
+	if (w->n_ev == w->n_res && (worker_flush_events(w), !worker_reserve(w))) {
+		w->burst_ring_full++;
+		return;
+	}
+	ev = worker_slot(w, w->n_ev);
+	memset(ev, 0, offsetof(struct weir_event, payload));
+	if (c->data != NULL && end > c->off)
+		upto = end - c->off < c->len ? (uint32_t)(end - c->off) : c->len;
+	cap = upto < w->payload_bytes ? upto : w->payload_bytes;
+	if (cap > 0)
+		memcpy(ev->payload, c->data + upto - cap, cap);
+	ev->payload_cap = (uint16_t)cap;
+	ev->payload_len = c->len;
+	ev->ts_ns = w->stream_ts_ns;
+	ev->rx_tsc = rte_rdtsc();
+	worker_fill_flow(ev, c->fi, c->dir ? WEIR_FLOW_PKT_TOCLIENT : WEIR_FLOW_PKT_TOSERVER);
+	ev->worker = w->id;
+	ev->port = w->cur->port->id;
+	ev->queue = w->cur->queue_id;
+	ev->vlan[0] = f->key.vlan[0];
+	ev->vlan[1] = f->key.vlan[1];
+	ev->n_vlan = (uint8_t)((f->key.vlan[0] != 0) + (f->key.vlan[1] != 0));
+	ev->ip_version = f->key.ip_version;
+	ev->proto = IPPROTO_TCP;
+	memcpy(ev->src, weir_flow_addr(f, (int)c->dir), sizeof(ev->src));
+	memcpy(ev->dst, weir_flow_addr(f, !c->dir), sizeof(ev->dst));
+	ev->sport = weir_flow_port(f, (int)c->dir);
+	ev->dport = weir_flow_port(f, !c->dir);
+	ev->kind = WEIR_EV_ALERT;
+	ev->pkt_src = w->stream_src;
+	ev->rule_id = r->sid;
+	ev->rule_rev = r->rev;
+	ev->rule_gid = r->gid;
+	ev->rule_priority = r->priority;
+	ev->rule_index = idx;
+	ev->generation = (uint32_t)w->rs->generation;
+	ev->match_end = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+	ev->seq = seq;
+	w->n_ev++;
+}
+
+/* app/stream.h: match one run of a direction's bytes (or its end). */
+static void
+worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs,
+		    const uint8_t *data, uint32_t len, uint64_t off, uint64_t hs_off)
+{
+	struct weir_worker *w = arg;
+	struct weir_scan_flowinfo fi;
+	struct weir_scan_res res;
+	struct weir_scan_pkt sp;
+	struct worker_chunk c = {.w = w,
+				 .f = f,
+				 .dir = dir,
+				 .data = data,
+				 .len = len,
+				 .off = off,
+				 .hs_off = hs_off,
+				 .fi = weir_flow_scan_info(f, &fi)};
+
+	sp.payload = data;
+	sp.len = len;
+	sp.pclass = WEIR_PCLASS_TCP;
+	sp.ip_version = f->key.ip_version;
+	sp.src = weir_flow_addr(f, (int)dir);
+	sp.dst = weir_flow_addr(f, !dir);
+	sp.sport = weir_flow_port(f, (int)dir);
+	sp.dport = weir_flow_port(f, !dir);
+	sp.ts_ns = w->stream_ts_ns;
+	sp.flow = WEIR_SCAN_FLOW | (dir ? WEIR_SCAN_FLOW_TOCLIENT : WEIR_SCAN_FLOW_TOSERVER) |
+		  (f->tcp_state >= WEIR_TCP_ESTABLISHED ? WEIR_SCAN_FLOW_ESTABLISHED : 0);
+	sp.vars = &f->vars;
+	sp.fi = c.fi;
+	if (data != NULL)
+		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
+	else
+		weir_ruleset_stream_close(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
+	w->burst_stream_alerts += res.alerts;
+	w->burst_stream_suppressed += res.suppressed;
+	w->burst_stream_scan_err += res.scan_error;
+}
+
+static inline void
+worker_stream_out(struct weir_worker *w, struct weir_stream_out *o)
+{
+	o->rs = w->rs;
+	o->chunk = worker_stream_chunk;
+	o->arg = w;
+}
+
+int
+weir_worker_set_streams(struct weir_worker *w, const struct weir_stream_conf *sc)
+{
+	weir_stream_table_destroy(w->streams);
+	w->streams = weir_stream_table_create(sc);
+	return w->streams != NULL ? 0 : -errno;
+}
+
 /*
  * The flow table calls this for every flow that ends (timeout, eviction,
  * port reuse, shutdown), on this worker's thread. With flow records on,
@@ -339,6 +494,16 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 	struct weir_scan_flowinfo fi;
 	uint64_t seq;
 
+	if (w->streams != NULL && f->key.proto == IPPROTO_TCP) {
+		struct weir_stream_out o;
+
+		/* the stream's last bytes first: their alerts mark the flow
+		 * alerted before its record is made */
+		worker_stream_out(w, &o);
+		w->stream_ts_ns = f->last_ns;
+		w->stream_src = WEIR_EV_SRC_FLOW_END;
+		weir_stream_flow_end(w->streams, (struct weir_flow *)(uintptr_t)f, &o);
+	}
 	if (!w->flow_records)
 		return;
 	w->burst_records++;
@@ -640,6 +805,17 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		s.have_template = 0;
 		s.frame_state = 0;
 		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
+		if (s.flow != NULL && w->streams != NULL && rs->stream_db != NULL &&
+		    d[i].proto == IPPROTO_TCP && dres[i] == WEIR_DEC_OK) {
+			struct weir_stream_out o;
+
+			worker_stream_out(w, &o);
+			w->stream_ts_ns = pkts[i].ts_ns;
+			w->stream_src = WEIR_EV_SRC_STREAM;
+			weir_stream_packet(w->streams, s.flow,
+					   (s.flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0,
+					   &fp[i], d[i].payload, s.flow_flags, &o);
+		}
 		if (res.scan_error) {
 			scan_err++;
 			continue;
@@ -790,6 +966,7 @@ weir_worker_main(void *arg)
 	uint64_t left = w->max_packets, t0, t1;
 
 	rte_rcu_qsbr_thread_online(w->qs, w->id);
+	weir_stream_bind(w->streams);
 	w->start_tsc = rte_rdtsc();
 	t0 = w->start_tsc;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {

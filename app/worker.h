@@ -31,6 +31,7 @@
 #include "flow.h"
 #include "rules.h"
 #include "stats.h"
+#include "stream.h"
 
 #define WEIR_EV_BATCH 32 /* ring slots reserved at a time (one enqueue) */
 
@@ -63,17 +64,24 @@ struct weir_worker {
 	uint64_t max_packets;		/* stop after this many, 0 = no limit */
 	const atomic_bool *stop;	/* set by main on SIGINT/SIGTERM */
 	uint16_t id;
-	uint16_t n_ev;		       /* slots of zc written */
-	uint16_t n_res;		       /* slots of zc reserved, 0 = none */
-	struct rte_ring_zc_data zc;    /* ring slots reserved, not yet enqueued */
-	uint64_t burst_enqueued;       /* this burst's ring outcomes, published */
-	uint64_t burst_ring_full;      /* with the other counters at burst end */
-	uint64_t burst_records;	       /* flow records created (ring or drop) */
-	struct weir_flow_table *flows; /* this worker's flow table (owned) */
-	bool flow_records;	       /* an EVE flow record per ended flow */
-	bool offline;		       /* packet time drives flow timeouts */
-	struct weir_tsc_clock clk;     /* live: wall clock for flow timeouts */
-	struct weir_worker_stats st;   /* written by this worker only (seqlock) */
+	uint16_t n_ev;			   /* slots of zc written */
+	uint16_t n_res;			   /* slots of zc reserved, 0 = none */
+	struct rte_ring_zc_data zc;	   /* ring slots reserved, not yet enqueued */
+	uint64_t burst_enqueued;	   /* this burst's ring outcomes, published */
+	uint64_t burst_ring_full;	   /* with the other counters at burst end */
+	uint64_t burst_records;		   /* flow records created (ring or drop) */
+	struct weir_flow_table *flows;	   /* this worker's flow table (owned) */
+	struct weir_stream_table *streams; /* its stream reassembly (owned);
+					      NULL without flows */
+	uint64_t burst_stream_alerts;	   /* stream rules' outcomes since the */
+	uint64_t burst_stream_suppressed;  /* last publication (they happen in */
+	uint64_t burst_stream_scan_err;	   /* flow-end callbacks too) */
+	uint64_t stream_ts_ns;		   /* time of the bytes being released */
+	uint8_t stream_src;		   /* enum weir_event_src of them */
+	bool flow_records;		   /* an EVE flow record per ended flow */
+	bool offline;			   /* packet time drives flow timeouts */
+	struct weir_tsc_clock clk;	   /* live: wall clock for flow timeouts */
+	struct weir_worker_stats st;	   /* written by this worker only (seqlock) */
 
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
@@ -115,6 +123,14 @@ int weir_worker_set_frames(struct weir_worker *w, uint32_t snaplen);
  * and before launch. @return 0, or -errno of weir_flow_table_create().
  */
 int weir_worker_set_flows(struct weir_worker *w, const struct weir_flow_conf *fc, bool records);
+
+/**
+ * Give @p w (which has a flow table) its stream reassembly, created from
+ * @p sc: TCP sessions' bytes then reach the rule set's stream rules.
+ * Main thread, after weir_worker_set_flows() and before launch.
+ * @return 0, or -errno of weir_stream_table_create().
+ */
+int weir_worker_set_streams(struct weir_worker *w, const struct weir_stream_conf *sc);
 
 /** Lcore entry point (rte_eal_remote_launch); @p arg is a weir_worker. */
 int weir_worker_main(void *arg);

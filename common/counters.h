@@ -94,7 +94,25 @@
 	_(flow_icmp_error_no_flow, COUNTER, "ICMPv4 errors quoting no known flow")                 \
 	_(flow_emerg_entered, COUNTER, "times the flow table entered emergency mode")              \
 	_(flow_emerg_exited, COUNTER, "times the flow table left emergency mode")                  \
-	_(flow_memory_bytes, GAUGE, "bytes the flow table holds (allocated at start)")
+	_(flow_memory_bytes, GAUGE, "bytes the flow table holds (allocated at start)")             \
+	_(stream_alerts, COUNTER, "alerts raised by stream rules (in alerts too)")                 \
+	_(stream_segments, COUNTER, "TCP data segments of streamed directions")                    \
+	_(stream_bytes, COUNTER, "stream bytes inspected by the stream rules")                     \
+	_(stream_retransmits, COUNTER, "segments with no byte past what was inspected")            \
+	_(stream_overlaps, COUNTER, "segments overlapping bytes held or inspected")                \
+	_(stream_held_segments, COUNTER, "segments held ahead of a hole or until acknowledged")    \
+	_(stream_gaps, COUNTER, "holes given up: inspection resumed after them")                   \
+	_(stream_gap_bytes, COUNTER, "bytes skipped over those holes")                             \
+	_(stream_early, COUNTER, "bytes inspected before their ACK (hold bound reached)")          \
+	_(stream_depth_reached, COUNTER, "TCP directions that reached stream.reassembly.depth")    \
+	_(stream_seg_nomem, COUNTER, "directions no longer streamed: reassembly memcap reached")   \
+	_(stream_state_nomem, COUNTER, "directions no longer streamed: stream memcap reached")     \
+	_(stream_reload_restarts, COUNTER, "directions restarted on a reloaded rule set")          \
+	_(stream_out_of_window, COUNTER, "segments not streamed: out of window, SYN or RST data")  \
+	_(stream_scan_errors, COUNTER, "stream chunks whose scan failed (Hyperscan error)")        \
+	_(stream_states, GAUGE, "Hyperscan stream states open now")                                \
+	_(stream_held_bytes, GAUGE, "bytes held for reassembly now")                               \
+	_(stream_memory_bytes, GAUGE, "bytes reserved for the stream pools (touched as used)")
 
 /* The rx stage's counters (pipeline run mode, app/dispatch.h): _(name,
  * kind, doc), kind as for sinks. One block per rx stage; all 0 in run mode

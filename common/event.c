@@ -673,7 +673,13 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	if (p != NULL)
 		base64_encode(ev->payload, cap, p);
 
-	OUT_LIT(&o, "\",\"weir\":{\"rule_index\":");
+	OUT_LIT(&o, "\",\"stream\":");
+	out_u64(&o, ev->pkt_src != WEIR_EV_SRC_PACKET);
+	if (ev->pkt_src == WEIR_EV_SRC_FLOW_END)
+		OUT_LIT(&o, ",\"pkt_src\":\"stream (flow timeout)\"");
+	else
+		OUT_LIT(&o, ",\"pkt_src\":\"wire/pcap\"");
+	OUT_LIT(&o, ",\"weir\":{\"rule_index\":");
 	out_u64(&o, ev->rule_index);
 	OUT_LIT(&o, ",\"match_end\":");
 	out_u64(&o, ev->match_end);

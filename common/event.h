@@ -72,8 +72,8 @@ struct weir_event {
 	uint8_t n_vlan;
 	uint8_t ip_version; /* 4 or 6 */
 	uint8_t proto;	    /* IPPROTO_* */
-	uint8_t pad_;
-	uint8_t src[16]; /* IPv4 uses the first 4 bytes, network order */
+	uint8_t pkt_src;    /* enum weir_event_src */
+	uint8_t src[16];    /* IPv4 uses the first 4 bytes, network order */
 	uint8_t dst[16];
 	uint8_t pad1_[2];
 	/* The packet's flow when flow_id != 0 (counters as of this packet,
@@ -103,6 +103,21 @@ struct weir_event {
 enum weir_event_kind {
 	WEIR_EV_ALERT = 0,
 	WEIR_EV_FLOW = 1,
+};
+
+/*
+ * Where an alert's bytes came from (EVE `stream` and `pkt_src`). A stream
+ * alert's payload is the stream bytes up to the match's end (at most
+ * payload_cap of them), payload_len the length of the run of stream bytes
+ * that was inspected, match_end a stream offset, wire_len 0 and src/sport
+ * the sender of those bytes.
+ */
+enum weir_event_src {
+	WEIR_EV_SRC_PACKET = 0,	  /* a packet rule on this packet */
+	WEIR_EV_SRC_STREAM = 1,	  /* a stream rule, on the packet that released the
+				     bytes (EVE pkt_src "wire/pcap", stream 1) */
+	WEIR_EV_SRC_FLOW_END = 2, /* a stream rule at the flow's end (EVE pkt_src
+				     "stream (flow timeout)", stream 1) */
 };
 
 /* The packet's direction in its flow (EVE alert `direction`). */

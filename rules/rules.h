@@ -164,6 +164,10 @@ enum weir_pclass {
 				 Suricata's signature order after the scan */
 #define WEIR_RT_NOALERT 0x20u /* flowbits:noalert: matches, never alerts */
 #define WEIR_RT_FNUM	0x40u /* stream_size, flow.age/pkts/bytes to check */
+#define WEIR_RT_STREAM	0x80u /* a stream rule: in stream_db, never in a group */
+
+/* weir_rt_rule.group of a stream rule (it has no packet group). */
+#define WEIR_RGROUP_STREAM UINT16_MAX
 
 struct weir_suri_rule;
 struct weir_suri_rule_list;
@@ -228,7 +232,14 @@ struct weir_ruleset {
 	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */
 	uint16_t *glists;
-	hs_scratch_t *scratch_proto; /* valid for every group; NULL = no db */
+	hs_scratch_t *scratch_proto; /* valid for every group and stream_db;
+					NULL = no db */
+	/* Stream rules (flow:only_stream): one HS_MODE_STREAM database, fed
+	 * each TCP direction's reassembled bytes in order (app/stream.h). */
+	hs_database_t *stream_db; /* NULL: the set has no stream rule */
+	unsigned int n_stream_rules;
+	size_t stream_db_bytes;
+	size_t stream_state_bytes; /* hs_stream_size(): per open direction */
 	struct weir_rs_worker *w;
 	unsigned int n_workers;
 	_Atomic uint8_t *disabled; /* per rule: 1 = matches dropped */
@@ -378,6 +389,41 @@ struct weir_scan_res {
 void weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker,
 		       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
 		       struct weir_scan_res *res);
+
+/**
+ * Stream matching (stream rules, WEIR_RT_STREAM). A stream is one TCP
+ * direction's bytes in sequence order; its Hyperscan state is opened on
+ * rs->stream_db. Hyperscan allocates it through its stream allocator
+ * (hs_set_stream_allocator), which app/stream.c points at per-worker
+ * preallocated slots.
+ * weir_ruleset_stream_open: @return 0 or -ENOMEM (allocator refused),
+ * -EINVAL (the set has no stream rule). Thread: the worker.
+ */
+int weir_ruleset_stream_open(const struct weir_ruleset *rs, hs_stream_t **out);
+
+/**
+ * Feed @p p->payload[0..p->len) as the next bytes of @p st (opened on
+ * @p rs) and decide every stream rule it completes as weir_ruleset_scan()
+ * decides packet rules: @p p describes the data's direction (its sender
+ * is p->src, its flow flags are the direction's). match_end passed to
+ * @p fn is the stream offset of the match's end (bytes since the stream
+ * was opened). A rule alerts at most once per call. Hot path.
+ * Thread: worker @p worker.
+ */
+void weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker, hs_stream_t *st,
+			      const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
+			      struct weir_scan_res *res);
+
+/**
+ * End @p st: with @p fn, report the matches that need the end of data
+ * (`$`, `\b` at the end) as weir_ruleset_scan_stream() would; then free
+ * it (through the stream allocator). @p rs must be the set @p st was
+ * opened on, or NULL with @p fn NULL (the set may be gone: nothing of it
+ * is read then). Thread: the worker.
+ */
+void weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs_stream_t *st,
+			       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
+			       struct weir_scan_res *res);
 
 /** The database of a set with exactly one group (every signature-format
  *  set), else NULL: what benchmarks hand to a bare hs_scan baseline. The

@@ -369,6 +369,38 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 	p->exact = false;
 }
 
+/*
+ * What a stream rule (flow:only_stream) may hold in this first version:
+ * a tcp rule whose payload conditions are one Hyperscan expression that
+ * decides them exactly (contents and their relative chain, a pcre
+ * Hyperscan takes), with nothing tied to a packet (dsize) or to the start
+ * of a buffer (offset, depth, ^), which would mean the start of Suricata's
+ * reassembled chunk, not of the stream. @return NULL when it may, else
+ * what is in the way.
+ */
+static const char *
+compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan *p)
+{
+	const struct weir_hs_expr *e = p->n_sub == 1 ? &p->sub[0] : NULL;
+
+	if (s->proto != WEIR_RPROTO_TCP)
+		return "a protocol other than tcp";
+	if (s->dsize_op != WEIR_DSIZE_NONE)
+		return "dsize (a packet keyword)";
+	if (p->n_sub == 0)
+		return "a rule with no content or pcre";
+	if (p->n_sub > 1 || e->negated)
+		return "more than one chain of contents (or a negated content)";
+	if (!p->exact)
+		return "a condition Hyperscan cannot decide alone (confirm step)";
+	if (e->expr[0] == '^' ||
+	    (e->has_ext && (e->ext.flags & (HS_EXT_FLAG_MIN_OFFSET | HS_EXT_FLAG_MAX_OFFSET))))
+		return "offset or depth (anchored to the start of a buffer)";
+	if (e->flags & HS_FLAG_SOM_LEFTMOST)
+		return "a match start offset";
+	return NULL;
+}
+
 static int
 compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 {
@@ -398,6 +430,18 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		weir_diag_add(b->diags, s->file, s->line, col, "pcre", "%s", err);
 		b->refused++;
 		return 0; /* not added */
+	}
+	if (s->stream_only) {
+		const char *why = compile_stream_refusal(s, &c->plan);
+
+		if (why != NULL) {
+			weir_diag_add(b->diags, s->file, s->stream_line, s->stream_col, "flow",
+				      "flow: only_stream: %s is not supported yet in a stream rule",
+				      why);
+			weir_hs_plan_free(&c->plan);
+			b->refused++;
+			return 0; /* not added */
+		}
 	}
 	weir_compile_one_chain(&c->plan);
 	if (!c->plan.exact) {
@@ -437,7 +481,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			     : 0) |
 		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
 		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
-		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0);
+		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->stream_only ? WEIR_RT_STREAM : 0);
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
@@ -585,6 +629,10 @@ compile_group(struct cbuild *b, struct cgroup **out)
 		const struct weir_portset *p = NULL;
 		uint8_t protos = 0;
 
+		if (i < b->n && (b->rs->rules[i].flags & WEIR_RT_STREAM)) {
+			b->rs->rules[i].group = WEIR_RGROUP_STREAM;
+			continue;
+		}
 		if (i < b->n) {
 			struct weir_rt_rule *r = &b->rs->rules[i];
 
@@ -677,7 +725,8 @@ compile_group(struct cbuild *b, struct cgroup **out)
 		if (g[k].merged_into < 0)
 			g[i++] = g[k];
 	for (k = 0; k < b->n; k++)
-		b->rs->rules[k].group = (uint16_t)remap[b->rs->rules[k].group];
+		if (!(b->rs->rules[k].flags & WEIR_RT_STREAM))
+			b->rs->rules[k].group = (uint16_t)remap[b->rs->rules[k].group];
 	rc = (int)i;
 	*out = g;
 	g = NULL;
@@ -829,6 +878,91 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir, struc
 		}
 	}
 out:
+	compile_cexprs_free(&x);
+	return rc;
+}
+
+/*
+ * The stream rules' database (HS_MODE_STREAM), one expression per rule,
+ * id = rule index, without HS_FLAG_SINGLEMATCH: a stream lives for the
+ * whole flow direction, and a rule may alert again on later data (once
+ * per weir_ruleset_scan_stream call at most). A rule Hyperscan refuses
+ * in stream mode is handled as compile_group_db() handles one.
+ */
+static int
+compile_stream_db(struct cbuild *b)
+{
+	struct weir_ruleset *rs = b->rs;
+	struct cexprs x = {0};
+	hs_compile_error_t *cerr = NULL;
+	unsigned int cap = 0, i;
+	hs_error_t err;
+	int k, rc = 0;
+
+	for (i = 0; i < b->n; i++)
+		cap += !b->cr[i].dead && (rs->rules[i].flags & WEIR_RT_STREAM) != 0;
+	rs->n_stream_rules = cap;
+	if (cap == 0)
+		return 0;
+	x.expr = calloc(cap, sizeof(*x.expr));
+	x.flags = calloc(cap, sizeof(*x.flags));
+	x.ids = calloc(cap, sizeof(*x.ids));
+	x.ext = calloc(cap, sizeof(*x.ext));
+	x.rule = calloc(cap, sizeof(*x.rule));
+	if (!x.expr || !x.flags || !x.ids || !x.ext || !x.rule) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < b->n; i++) {
+		const struct weir_hs_expr *e;
+
+		if (b->cr[i].dead || !(rs->rules[i].flags & WEIR_RT_STREAM))
+			continue;
+		e = &b->cr[i].plan.sub[0];
+		x.expr[x.n] = e->expr;
+		x.flags[x.n] = e->flags;
+		x.ids[x.n] = i;
+		x.ext[x.n] = e->has_ext ? &e->ext : NULL;
+		x.rule[x.n] = i;
+		x.n++;
+	}
+	err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM, NULL,
+				   &rs->stream_db, &cerr);
+	if (err != HS_SUCCESS) {
+		k = cerr ? cerr->expression : -1;
+		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x.n) {
+			weir_diag_add(b->diags, rs->rules[x.rule[0]].file, 0, 0, NULL,
+				      "hs_compile_ext_multi (stream mode) of %u expressions "
+				      "failed: %s",
+				      x.n, cerr ? cerr->message : compile_hs_strerror(err));
+			rc = -compile_hs_errno(err);
+			goto out;
+		}
+		i = x.rule[k];
+		weir_diag_add(b->diags, rs->rules[i].file, rs->rules[i].line, 0, NULL,
+			      "stream mode: %s", cerr->message);
+		b->refused++;
+		if (!b->skip_invalid) {
+			rc = -EINVAL;
+			goto out;
+		}
+		b->cr[i].dead = 1;
+		rs->rules[i].protos = 0;
+		b->died_in_multi++; /* compile_build() compacts and builds again */
+		goto out;
+	}
+	err = hs_database_size(rs->stream_db, &rs->stream_db_bytes);
+	if (err == HS_SUCCESS)
+		err = hs_stream_size(rs->stream_db, &rs->stream_state_bytes);
+	if (err == HS_SUCCESS)
+		err = hs_alloc_scratch(rs->stream_db, &rs->scratch_proto);
+	if (err != HS_SUCCESS) {
+		weir_diag_add(b->diags, rs->rules[x.rule[0]].file, 0, 0, NULL,
+			      "stream database: %s", compile_hs_strerror(err));
+		rc = -compile_hs_errno(err);
+	}
+out:
+	hs_free_compile_error(cerr);
 	compile_cexprs_free(&x);
 	return rc;
 }
@@ -1019,6 +1153,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			rs->n_from_cache += grp->from_cache;
 			rs->n_cache_rebuilt += grp->cache_rebuilt;
 		}
+		rc = compile_stream_db(b);
+		if (rc < 0)
+			goto err;
+		rs->db_bytes += rs->stream_db_bytes;
 		if (b->died_in_multi == 0)
 			break;
 		/* Rare: a rule only the whole-group compile refused (e.g.
@@ -1027,6 +1165,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		 * cheap when there is one). */
 		for (g = 0; g < rs->n_groups; g++)
 			hs_free_database(rs->groups[g].db);
+		hs_free_database(rs->stream_db);
+		rs->stream_db = NULL;
+		rs->stream_db_bytes = 0;
+		rs->stream_state_bytes = 0;
 		free(rs->groups);
 		rs->groups = NULL;
 		rs->n_groups = 0;
@@ -1043,7 +1185,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	for (i = 0; i < rs->n_rules; i++) {
 		struct weir_rt_rule *r = &rs->rules[i];
 
-		if (b->cr[i].dead)
+		if (b->cr[i].dead || (r->flags & WEIR_RT_STREAM))
 			continue;
 		rs->groups[r->group].n_rules++;
 		if (b->cr[i].plan.n_sub == 0)
@@ -1062,7 +1204,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		grp->n_always = 0;
 	}
 	for (i = 0; i < rs->n_rules; i++)
-		if (!b->cr[i].dead && b->cr[i].plan.n_sub == 0)
+		if (!b->cr[i].dead && b->cr[i].plan.n_sub == 0 &&
+		    !(rs->rules[i].flags & WEIR_RT_STREAM))
 			rs->groups[rs->rules[i].group]
 				.always[rs->groups[rs->rules[i].group].n_always++] = i;
 	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);

@@ -220,8 +220,8 @@ struct weir_thresh_spec {
 /*
  * flow: options (weir_suri_rule.flow), Suricata's DETECT_FLOW_FLAG_*
  * (detect-flow.c). to_server/from_client and to_client/from_server are
- * one option each. only_stream is refused by the parser (no stream
- * reassembly yet).
+ * one option each. only_stream is weir_suri_rule.stream_only (the
+ * bits are full).
  */
 enum weir_flow_opt {
 	WEIR_FLOW_TOSERVER = 1u << 0,
@@ -382,10 +382,12 @@ struct weir_suri_rule {
 	uint32_t dsize_lo, dsize_hi; /* EQ/NE/LT/GT use dsize_lo */
 	struct weir_thresh_spec threshold;
 	struct weir_thresh_spec detection_filter;
-	bool has_flow;	      /* a flow: keyword */
-	uint8_t flow;	      /* enum weir_flow_opt bits of it */
-	bool noalert;	      /* flowbits:noalert */
-	struct weir_fvop *fv; /* flowbits and flowint keywords, in rule order */
+	bool has_flow;			      /* a flow: keyword */
+	uint8_t flow;			      /* enum weir_flow_opt bits of it */
+	bool stream_only;		      /* flow:only_stream: a stream rule (app/stream.h) */
+	unsigned int stream_line, stream_col; /* where only_stream is written */
+	bool noalert;			      /* flowbits:noalert */
+	struct weir_fvop *fv;		      /* flowbits and flowint keywords, in rule order */
 	unsigned int n_fv;
 	uint32_t fv_order;	/* rank in Suricata's signature order, for rules with
 				   fv (set when the set is built) */

@@ -19,6 +19,7 @@
  * whichever database found which first. Nothing here allocates, locks or
  * logs.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -409,35 +410,12 @@ scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt
 	return 1;
 }
 
-void
-weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const struct weir_scan_pkt *p,
-		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
+/* Start one verdict round (a packet, or a stream chunk) for @p p. */
+static inline void
+scan_begin(struct weir_rs_worker *w, const struct weir_ruleset *rs, const struct weir_scan_pkt *p)
 {
-	struct weir_rs_worker *w = &rs->w[worker];
-	const uint16_t *gl;
-	unsigned int i, n;
-
-	memset(res, 0, sizeof(*res));
-	if (p->pclass < 2)
-		gl = &rs->glists[rs->port_glist[p->pclass][p->dport]];
-	else
-		gl = &rs->glists[rs->class_glist[p->pclass]];
-	n = gl[0];
-	if (n == 0)
-		return;
-	if (p->len == 0) {
-		/* Only `always` rules can match an empty payload (Hyperscan
-		 * refuses patterns that match the empty buffer): with none,
-		 * the packet is not evaluated at all. */
-		for (i = 1; i <= n; i++)
-			if (rs->groups[gl[i]].n_always > 0)
-				break;
-		if (i > n)
-			return;
-	}
-	res->evaluated = 1;
 	if (++w->seq == 0) {
-		/* 2^32 packets later: start the generations again. */
+		/* 2^32 rounds later: start the generations again. */
 		memset(w->seen, 0, sizeof(*w->seen) * (rs->n_rules ? rs->n_rules : 1));
 		w->seq = 1;
 	}
@@ -448,19 +426,17 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	w->pass = 0;
 	if (w->mctx != NULL)
 		weir_match_ctx_reset(w->mctx);
-	for (i = 1; i <= n; i++) {
-		const struct weir_rgroup *g = &rs->groups[gl[i]];
-		unsigned int k;
+}
 
-		if (g->db != NULL && p->len > 0 &&
-		    hs_scan(g->db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match,
-			    w) != HS_SUCCESS) {
-			res->scan_error = 1;
-			return;
-		}
-		for (k = 0; k < g->n_always; k++)
-			scan_consider(w, g->always[k], 0);
-	}
+/* The round's candidates decided: flowvars in signature order, pass,
+ * noalert, thresholds; @p fn once per alert. */
+static void
+scan_decide(struct weir_rs_worker *w, const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
+	    struct weir_scan_res *res)
+{
+	const struct weir_ruleset *rs = w->rs;
+	unsigned int i;
+
 	if (w->n_fv > 0)
 		scan_flowvars(w, p->vars);
 	if (w->pass) {
@@ -490,4 +466,115 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		res->alerts++;
 		fn(ctx, id, w->match_end[i]);
 	}
+}
+
+/* Stream database matches: expression id = rule index, as in the groups;
+ * @p to is the stream offset of the match's end. */
+static int
+scan_on_stream_match(unsigned int id, unsigned long long from, unsigned long long to,
+		     unsigned int flags, void *ctx)
+{
+	struct weir_rs_worker *w = ctx;
+
+	(void)from;
+	(void)flags;
+	if (id < w->rs->n_rules)
+		scan_consider(w, id, to > UINT32_MAX ? UINT32_MAX : (uint32_t)to);
+	return 0;
+}
+
+int
+weir_ruleset_stream_open(const struct weir_ruleset *rs, hs_stream_t **out)
+{
+	*out = NULL;
+	if (rs->stream_db == NULL)
+		return -EINVAL;
+	return hs_open_stream(rs->stream_db, 0, out) == HS_SUCCESS ? 0 : -ENOMEM;
+}
+
+void
+weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker, hs_stream_t *st,
+			 const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
+			 struct weir_scan_res *res)
+{
+	struct weir_rs_worker *w = &rs->w[worker];
+
+	memset(res, 0, sizeof(*res));
+	if (p->len == 0)
+		return;
+	res->evaluated = 1;
+	scan_begin(w, rs, p);
+	if (hs_scan_stream(st, (const char *)p->payload, p->len, 0, w->scratch,
+			   scan_on_stream_match, w) != HS_SUCCESS) {
+		res->scan_error = 1;
+		return;
+	}
+	scan_decide(w, p, fn, ctx, res);
+}
+
+void
+weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs_stream_t *st,
+			  const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
+			  struct weir_scan_res *res)
+{
+	struct weir_rs_worker *w;
+
+	if (res != NULL)
+		memset(res, 0, sizeof(*res));
+	if (fn == NULL || rs == NULL) {
+		(void)hs_close_stream(st, NULL, NULL, NULL);
+		return;
+	}
+	w = &rs->w[worker];
+	scan_begin(w, rs, p);
+	if (hs_close_stream(st, w->scratch, scan_on_stream_match, w) != HS_SUCCESS) {
+		res->scan_error = 1;
+		return;
+	}
+	res->evaluated = 1;
+	scan_decide(w, p, fn, ctx, res);
+}
+
+void
+weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const struct weir_scan_pkt *p,
+		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
+{
+	struct weir_rs_worker *w = &rs->w[worker];
+	const uint16_t *gl;
+	unsigned int i, n;
+
+	memset(res, 0, sizeof(*res));
+	if (p->pclass < 2)
+		gl = &rs->glists[rs->port_glist[p->pclass][p->dport]];
+	else
+		gl = &rs->glists[rs->class_glist[p->pclass]];
+	n = gl[0];
+	if (n == 0)
+		return;
+	if (p->len == 0) {
+		/* Only `always` rules can match an empty payload (Hyperscan
+		 * refuses patterns that match the empty buffer): with none,
+		 * the packet is not evaluated at all. */
+		for (i = 1; i <= n; i++)
+			if (rs->groups[gl[i]].n_always > 0)
+				break;
+		if (i > n)
+			return;
+	}
+	res->evaluated = 1;
+	scan_begin(w, rs, p);
+	for (i = 1; i <= n; i++) {
+		const struct weir_rgroup *g = &rs->groups[gl[i]];
+		unsigned int k;
+
+		if (g->db != NULL && p->len > 0 &&
+		    hs_scan(g->db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match,
+			    w) != HS_SUCCESS) {
+			res->scan_error = 1;
+			return;
+		}
+		for (k = 0; k < g->n_always; k++)
+			scan_consider(w, g->always[k], 0);
+	}
+	scan_decide(w, p, fn, ctx, res);
 }

@@ -1101,10 +1101,25 @@ sp_kw_flow(struct sp_ctx *ctx, const struct sp_opt *o)
 			return sp_err(ctx, w, o->kw,
 				      "flow: at most 3 options (Suricata's limit), got '%.*s'",
 				      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
-		if (sp_caseeq(w, len, "only_stream"))
+		if (sp_caseeq(w, len, "only_stream")) {
+			/* detect-flow.c: only_stream and no_stream conflict */
+			if (ctx->r->stream_only)
+				return sp_err(ctx, w, o->kw, "flow: '%.*s' is already set",
+					      (int)len, w);
+			if (flags & WEIR_FLOW_NO_STREAM)
+				return sp_err(
+					ctx, w, o->kw,
+					"flow: 'only_stream' cannot be used with 'no_stream'");
+			ctx->r->stream_only = true;
+			sp_place(ctx, w, &ctx->r->stream_line, &ctx->r->stream_col);
+			if (comma == NULL)
+				break;
+			p = comma + 1;
+			continue;
+		}
+		if (sp_caseeq(w, len, "no_stream") && ctx->r->stream_only)
 			return sp_err(ctx, w, o->kw,
-				      "flow: only_stream is not supported yet (needs stream "
-				      "reassembly)");
+				      "flow: 'no_stream' cannot be used with 'only_stream'");
 		for (i = 0; i < SP_ARRAY_SIZE(sp_flow_opts); i++)
 			if (sp_caseeq(w, len, sp_flow_opts[i].name))
 				break;

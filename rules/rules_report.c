@@ -171,6 +171,11 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 			report_class_names(g->protos, buf, sizeof(buf)), g->ports, g->n_rules,
 			g->n_always, g->db_bytes, g->from_cache ? "hit" : "-");
 	}
+	if (rs->stream_db != NULL)
+		fprintf(out,
+			"  stream tcp (flow:only_stream)          %7u %7u %10zu -   "
+			"(state %zu bytes per direction)\n",
+			rs->n_stream_rules, 0u, rs->stream_db_bytes, rs->stream_state_bytes);
 	fprintf(out, "keywords:\n");
 	for (k = 0; k < K_N; k++)
 		if (cnt[k] > 0)

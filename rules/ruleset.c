@@ -110,6 +110,7 @@ weir_ruleset_free(struct weir_ruleset *rs)
 		free(rs->groups[i].always);
 	}
 	free(rs->groups);
+	hs_free_database(rs->stream_db);
 	free(rs->port_glist[0]);
 	free(rs->port_glist[1]);
 	free(rs->glists);

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre proto header pass_threshold fraud flow sessions sessions_timeout sessions_full"
+SPECS="content pcre proto header pass_threshold fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -80,6 +80,8 @@ test_golden_sessions() { golden sessions; }
 test_golden_sessions_timeout() { golden sessions_timeout; }
 # a full table (flow.entries=2): ended flows lose their flowbits
 test_golden_sessions_full() { golden sessions_full; }
+test_golden_stream() { golden stream; }
+test_golden_stream_arrival() { golden stream_arrival; }
 
 test_every_spec_runs() {
 	local f name
@@ -104,7 +106,7 @@ BAD_CASES=(
 	'alert tcp any any -> any any (msg:"unbalanced quote"; content:"abc; sid:4;)|"abc;|content.*unbalanced quote'
 	'alert tcp any 90:80 -> any any (msg:"bad port range"; content:"x"; sid:5;)|90:80|sport.*range.*90:80'
 	'alert tcp any any -> any any (msg:"pcre nobody compiles"; pcre:"/a{3,2}/"; sid:6;)|pcre:|pcre'
-	'alert tcp any any -> any any (msg:"only_stream"; flow:established,only_stream; content:"x"; sid:7;)|only_stream;|flow.*only_stream is not supported yet'
+	'alert tcp any any -> any any (msg:"only_stream"; flow:established,only_stream; content:"x"; depth:4; sid:7;)|only_stream;|flow.*only_stream: offset or depth .* is not supported yet in a stream rule'
 	'alert tcp any any -> any any (msg:"good two"; content:"ALSO"; sid:8;)|||'
 )
 BAD_SKIPPED=6
@@ -220,6 +222,7 @@ test_examples_load() {
 
 ALL_TESTS="test_golden_content test_golden_pcre test_golden_proto test_golden_header
 test_golden_pass_threshold test_golden_fraud test_golden_flow test_golden_sessions
-test_golden_sessions_timeout test_golden_sessions_full test_every_spec_runs
+test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival
+test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_examples_load"
 run_all

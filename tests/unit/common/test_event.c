@@ -150,7 +150,8 @@ test_golden_line(void)
 		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
 		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
 		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
-		"\"severity\":3},\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"severity\":3},\"payload\":\"Zm9v\",\"stream\":0,\"pkt_src\":\"wire/"
+		"pcap\",\"weir\":{\"rule_index\":42,"
 		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
 		"\"payload_len\":3,\"payload_truncated\":false,"
 		"\"ts_ns\":1795532645123456789}}\n";
@@ -170,8 +171,9 @@ static void
 test_key_order(void)
 {
 	static const char *const top[] = {
-		"timestamp", "flow_id",	  "in_iface", "event_type", "vlan",  "src_ip",	"src_port",
-		"dest_ip",   "dest_port", "ip_v",     "proto",	    "alert", "payload", "weir",
+		"timestamp", "flow_id", "in_iface",  "event_type", "vlan",  "src_ip",
+		"src_port",  "dest_ip", "dest_port", "ip_v",	   "proto", "alert",
+		"payload",   "stream",	"pkt_src",   "weir",
 	};
 	static const char *const alert[] = {
 		"action", "gid", "signature_id", "rev", "signature", "category", "severity",
@@ -801,14 +803,16 @@ test_alert_flow_to_server_golden(void)
 		"\"pkts_toclient\":2,\"bytes_toserver\":300,\"bytes_toclient\":1200,"
 		"\"start\":\"2026-11-24T15:03:10.000180+0000\",\"src_ip\":\"192.0.2.1\","
 		"\"dest_ip\":\"198.51.100.20\",\"src_port\":49152,\"dest_port\":80},"
-		"\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"payload\":\"Zm9v\",\"stream\":0,\"pkt_src\":\"wire/"
+		"pcap\",\"weir\":{\"rule_index\":42,"
 		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
 		"\"payload_len\":3,\"payload_truncated\":false,"
 		"\"ts_ns\":1795532645123456789}}\n";
 	static const char *const top[] = {
-		"timestamp", "flow_id",	  "in_iface", "event_type", "src_ip",	    "src_port",
-		"dest_ip",   "dest_port", "ip_v",     "proto",	    "community_id", "alert",
-		"direction", "flow",	  "payload",  "weir",	    NULL,
+		"timestamp",	"flow_id", "in_iface",	"event_type", "src_ip",
+		"src_port",	"dest_ip", "dest_port", "ip_v",	      "proto",
+		"community_id", "alert",   "direction", "flow",	      "payload",
+		"stream",	"pkt_src", "weir",	NULL,
 	};
 	static const char *const flow[] = {
 		"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "start",
@@ -854,7 +858,8 @@ test_alert_flow_to_client_golden(void)
 		"\"pkts_toclient\":2,\"bytes_toserver\":300,\"bytes_toclient\":1200,"
 		"\"start\":\"2026-11-24T15:03:10.000180+0000\",\"src_ip\":\"192.0.2.1\","
 		"\"dest_ip\":\"198.51.100.20\",\"src_port\":49152,\"dest_port\":80},"
-		"\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"payload\":\"Zm9v\",\"stream\":0,\"pkt_src\":\"wire/"
+		"pcap\",\"weir\":{\"rule_index\":42,"
 		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
 		"\"payload_len\":3,\"payload_truncated\":false,"
 		"\"ts_ns\":1795532645123456789}}\n";
@@ -887,7 +892,8 @@ test_alert_without_flow(void)
 		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
 		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
 		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
-		"\"severity\":3},\"payload\":\"Zm9v\",\"weir\":{\"rule_index\":42,"
+		"\"severity\":3},\"payload\":\"Zm9v\",\"stream\":0,\"pkt_src\":\"wire/"
+		"pcap\",\"weir\":{\"rule_index\":42,"
 		"\"match_end\":9,\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,\"wire_len\":80,"
 		"\"payload_len\":3,\"payload_truncated\":false,"
 		"\"ts_ns\":1795532645123456789}}\n";

@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP stream reassembly for stream rules (stream.h says what it
+ * guarantees). Two fixed pools per worker, each one mapping reserved at
+ * start and touched as it fills:
+ *
+ *   segments: 2 KiB records {seq, len, off, next, bytes}, chained per
+ *             direction in sequence order, never overlapping one another;
+ *   states:   slots of conf.state_bytes that Hyperscan's stream allocator
+ *             hands out on the owning worker's thread.
+ *
+ * Sequence numbers use serial arithmetic (mod 2^32) throughout.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "stream.h"
+
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+#define TH_FIN 0x01u
+#define TH_SYN 0x02u
+#define TH_RST 0x04u
+#define TH_ACK 0x10u
+
+/* struct weir_stream_dir.flags */
+enum {
+	WEIR_SD_INIT = 1u << 0,	 /* base_seq is set */
+	WEIR_SD_DONE = 1u << 1,	 /* depth reached: nothing more inspected */
+	WEIR_SD_OFF = 1u << 2,	 /* a pool was empty: no longer streamed */
+	WEIR_SD_FIN = 1u << 3,	 /* fin_seq is set */
+	WEIR_SD_RESET = 1u << 4, /* hs must restart before the next bytes */
+};
+
+#define SEG_BYTES 2048u
+#define SEG_DATA  (SEG_BYTES - 16u)
+
+struct seg {
+	uint32_t seq; /* of data[off] */
+	uint16_t len; /* bytes from data[off] */
+	uint16_t off;
+	uint32_t next; /* index + 1, 0: end */
+	uint32_t pad;
+	uint8_t data[SEG_DATA];
+};
+
+/* A fixed pool of equal slots with a free list through the slots and a
+ * high-water mark: slot i is first touched when the pool grows to it. */
+struct pool {
+	uint8_t *base;
+	size_t slot, map_bytes;
+	uint32_t n, hwm, free_head; /* free_head: index + 1, 0: empty */
+	uint32_t used;
+};
+
+struct weir_stream_table {
+	struct weir_stream_conf c;
+	struct pool segs;
+	struct pool states;
+	struct weir_stream_stats st;
+};
+
+void
+weir_stream_conf_defaults(struct weir_stream_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->memcap = 64ull << 20;
+	c->reassembly_memcap = 256ull << 20;
+	c->state_bytes = 1024;
+	c->depth = 1u << 20;
+	c->max_held = 256u << 10;
+	c->acked = true;
+}
+
+/* ---- pools ---------------------------------------------------------- */
+
+static int
+pool_init(struct pool *p, size_t slot, uint64_t bytes)
+{
+	memset(p, 0, sizeof(*p));
+	p->slot = slot;
+	if (bytes / slot == 0)
+		return -EINVAL;
+	p->n = bytes / slot > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)(bytes / slot);
+	p->map_bytes = (size_t)p->n * slot;
+	p->base = mmap(NULL, p->map_bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p->base == MAP_FAILED) {
+		p->base = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+pool_fini(struct pool *p)
+{
+	if (p->base != NULL)
+		munmap(p->base, p->map_bytes);
+	p->base = NULL;
+}
+
+static inline void *
+pool_at(const struct pool *p, uint32_t idx1)
+{
+	return p->base + (size_t)(idx1 - 1) * p->slot;
+}
+
+/* @return index + 1 of a free slot, 0 when none is left. */
+static inline uint32_t
+pool_get(struct pool *p)
+{
+	uint32_t i = p->free_head;
+
+	if (i != 0) {
+		memcpy(&p->free_head, pool_at(p, i), sizeof(p->free_head));
+	} else {
+		if (p->hwm == p->n)
+			return 0;
+		i = ++p->hwm;
+	}
+	p->used++;
+	return i;
+}
+
+static inline void
+pool_put(struct pool *p, uint32_t idx1)
+{
+	memcpy(pool_at(p, idx1), &p->free_head, sizeof(p->free_head));
+	p->free_head = idx1;
+	p->used--;
+}
+
+static inline bool
+pool_owns(const struct pool *p, const void *ptr)
+{
+	const uint8_t *b = ptr;
+
+	return p->base != NULL && b >= p->base && b < p->base + p->map_bytes;
+}
+
+/* ---- Hyperscan's stream allocator ------------------------------------ */
+
+static _Thread_local struct weir_stream_table *stream_bound;
+
+static void *
+stream_hs_alloc(size_t size)
+{
+	struct weir_stream_table *t = stream_bound;
+	uint32_t i;
+
+	if (t == NULL)
+		return malloc(size);
+	if (size > t->states.slot)
+		return NULL; /* a rule set bigger than the slots: counted by the caller */
+	i = pool_get(&t->states);
+	return i != 0 ? pool_at(&t->states, i) : NULL;
+}
+
+static void
+stream_hs_free(void *ptr)
+{
+	struct weir_stream_table *t = stream_bound;
+
+	if (ptr == NULL)
+		return;
+	if (t != NULL && pool_owns(&t->states, ptr)) {
+		pool_put(&t->states,
+			 (uint32_t)(((uint8_t *)ptr - t->states.base) / t->states.slot) + 1);
+		return;
+	}
+	free(ptr);
+}
+
+void
+weir_stream_global_init(void)
+{
+	(void)hs_set_stream_allocator(stream_hs_alloc, stream_hs_free);
+}
+
+void
+weir_stream_bind(struct weir_stream_table *t)
+{
+	stream_bound = t;
+}
+
+struct weir_stream_table *
+weir_stream_table_create(const struct weir_stream_conf *c)
+{
+	struct weir_stream_table *t;
+	size_t slot = ((size_t)(c->state_bytes ? c->state_bytes : 1) + 63) / 64 * 64;
+	int rc;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->c = *c;
+	rc = pool_init(&t->segs, SEG_BYTES, c->reassembly_memcap);
+	if (rc == 0)
+		rc = pool_init(&t->states, slot, c->memcap);
+	if (rc < 0) {
+		weir_stream_table_destroy(t);
+		errno = -rc;
+		return NULL;
+	}
+	t->st.memory_bytes = t->segs.map_bytes + t->states.map_bytes;
+	return t;
+}
+
+void
+weir_stream_table_destroy(struct weir_stream_table *t)
+{
+	if (t == NULL)
+		return;
+	if (stream_bound == t)
+		stream_bound = NULL;
+	pool_fini(&t->segs);
+	pool_fini(&t->states);
+	free(t);
+}
+
+void
+weir_stream_stats_get(const struct weir_stream_table *t, struct weir_stream_stats *out)
+{
+	*out = t->st;
+	out->states = t->states.used;
+}
+
+/* ---- one direction ---------------------------------------------------- */
+
+static inline struct seg *
+seg_at(struct weir_stream_table *t, uint32_t idx1)
+{
+	return pool_at(&t->segs, idx1);
+}
+
+/* The Hyperscan stream of @p sd (open: sd->hs != 0). */
+static inline hs_stream_t *
+sd_hs(struct weir_stream_table *t, const struct weir_stream_dir *sd)
+{
+	return pool_at(&t->states, sd->hs);
+}
+
+/* Free every held segment of @p sd. */
+static void
+sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
+{
+	uint32_t i = sd->head;
+
+	while (i != 0) {
+		uint32_t next = seg_at(t, i)->next;
+
+		pool_put(&t->segs, i);
+		i = next;
+	}
+	t->st.held_bytes -= sd->held;
+	sd->head = 0;
+	sd->held = 0;
+}
+
+/* Close @p sd's Hyperscan state without reporting anything (a hole, a
+ * reload, depth, a pool running dry). */
+static void
+sd_close_quiet(struct weir_stream_table *t, struct weir_stream_dir *sd)
+{
+	if (sd->hs != 0)
+		weir_ruleset_stream_close(NULL, 0, sd_hs(t, sd), NULL, NULL, NULL, NULL);
+	sd->hs = 0;
+}
+
+/* Stop streaming @p sd for good (a pool was empty). */
+static void
+sd_off(struct weir_stream_table *t, struct weir_stream_dir *sd)
+{
+	sd_drop_held(t, sd);
+	sd_close_quiet(t, sd);
+	sd->flags |= WEIR_SD_OFF;
+}
+
+/* Inspect @p len bytes at @p data, the next of direction @p dir. */
+static void
+sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
+	uint32_t len, const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	const struct weir_ruleset *rs = o->rs;
+	bool last = false;
+
+	sd->base_seq += len;
+	if (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))
+		return;
+	if (t->c.depth != 0 && (uint64_t)sd->offset + len >= t->c.depth) {
+		len = t->c.depth - sd->offset;
+		last = true;
+	}
+	if (sd->hs != 0 && (sd->gen != (uint16_t)rs->generation || (sd->flags & WEIR_SD_RESET))) {
+		if (!(sd->flags & WEIR_SD_RESET))
+			t->st.reload_restarts++;
+		sd_close_quiet(t, sd);
+	}
+	sd->flags &= (uint16_t)~WEIR_SD_RESET;
+	if (sd->hs == 0 && len > 0) {
+		hs_stream_t *hs;
+
+		if (weir_ruleset_stream_open(rs, &hs) < 0 || !pool_owns(&t->states, hs)) {
+			/* not ours: only when no table is bound to this thread */
+			if (hs != NULL)
+				weir_ruleset_stream_close(NULL, 0, hs, NULL, NULL, NULL, NULL);
+			t->st.state_nomem++;
+			sd_off(t, sd);
+			return;
+		}
+		sd->hs = (uint32_t)(((uint8_t *)hs - t->states.base) / t->states.slot) + 1;
+		sd->gen = (uint16_t)rs->generation;
+		sd->hs_off = sd->offset;
+	}
+	if (len > 0) {
+		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, sd->hs_off);
+		t->st.bytes += len;
+	}
+	sd->offset += len;
+	if (last) {
+		t->st.depth_reached++;
+		sd->flags |= WEIR_SD_DONE;
+		sd_drop_held(t, sd);
+		sd_close_quiet(t, sd);
+	}
+}
+
+/* Give up the hole before the first held segment: inspection restarts
+ * there, on a new Hyperscan stream. */
+static void
+sd_skip_to(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t seq)
+{
+	uint32_t n = seq - sd->base_seq;
+
+	t->st.gaps++;
+	t->st.gap_bytes += n;
+	sd->offset += n;
+	sd->base_seq = seq;
+	if (sd->hs != 0)
+		sd->flags |= WEIR_SD_RESET;
+	if (t->c.depth != 0 && sd->offset >= t->c.depth && !(sd->flags & WEIR_SD_DONE)) {
+		t->st.depth_reached++;
+		sd->flags |= WEIR_SD_DONE;
+		sd_drop_held(t, sd);
+		sd_close_quiet(t, sd);
+	}
+}
+
+/*
+ * Inspect the held bytes of @p dir that are in order, up to @p limit
+ * (exclusive) when @p bounded. Then, when @p bounded and the receiver
+ * acknowledged past base_seq with nothing held there, the bytes are lost:
+ * skip to the next held byte or to @p limit.
+ */
+static void
+sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, bool bounded,
+	   uint32_t limit, const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+
+	for (;;) {
+		struct seg *s;
+		uint32_t n;
+
+		if (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))
+			return;
+		if (sd->head == 0) {
+			if (bounded && SEQ_GT(limit, sd->base_seq))
+				sd_skip_to(t, sd, limit);
+			return;
+		}
+		s = seg_at(t, sd->head);
+		if (s->seq != sd->base_seq) {
+			if (!bounded || SEQ_LEQ(limit, sd->base_seq))
+				return;
+			sd_skip_to(t, sd, SEQ_LT(limit, s->seq) ? limit : s->seq);
+			continue;
+		}
+		n = s->len;
+		if (bounded) {
+			if (SEQ_LEQ(limit, s->seq))
+				return;
+			if (SEQ_LT(limit, s->seq + n))
+				n = limit - s->seq;
+		}
+		sd->held -= n;
+		t->st.held_bytes -= n;
+		if (n == s->len) {
+			uint32_t next = s->next, me = sd->head;
+
+			sd->head = next;
+			sd_feed(t, f, dir, s->data + s->off, n, o);
+			pool_put(&t->segs, me);
+		} else {
+			s->seq += n;
+			s->off = (uint16_t)(s->off + n);
+			s->len = (uint16_t)(s->len - n);
+			sd_feed(t, f, dir, s->data + s->off - n, n, o);
+		}
+	}
+}
+
+/* New held segments for [seq, seq+len) of @p data, linked after @p prev
+ * (index + 1, 0: at the head). @return the last one, or 0 with nothing
+ * linked when the pool ran dry. */
+static uint32_t
+sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t prev, uint32_t seq,
+	    const uint8_t *data, uint32_t len)
+{
+	uint32_t first = 0, last = 0, after;
+
+	after = prev != 0 ? seg_at(t, prev)->next : sd->head;
+	while (len > 0) {
+		uint32_t i = pool_get(&t->segs), n = len < SEG_DATA ? len : SEG_DATA;
+		struct seg *s;
+
+		if (i == 0) {
+			while (first != 0) {
+				uint32_t next = seg_at(t, first)->next;
+
+				pool_put(&t->segs, first);
+				first = first == last ? 0 : next;
+			}
+			return 0;
+		}
+		s = seg_at(t, i);
+		s->seq = seq;
+		s->len = (uint16_t)n;
+		s->off = 0;
+		s->next = 0;
+		memcpy(s->data, data, n);
+		if (last != 0)
+			seg_at(t, last)->next = i;
+		else
+			first = i;
+		last = i;
+		seq += n;
+		data += n;
+		len -= n;
+		sd->held += n;
+		t->st.held_bytes += n;
+	}
+	seg_at(t, last)->next = after;
+	if (prev != 0)
+		seg_at(t, prev)->next = first;
+	else
+		sd->head = first;
+	return last;
+}
+
+/*
+ * Hold [seq, seq+len) (already trimmed to start at or after base_seq;
+ * @p orig_seq is where the segment really started, for the overlap
+ * policy). Bytes already held stay where the policy says they win.
+ * @return false when the segment pool ran dry.
+ */
+static bool
+sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq, uint32_t seq,
+	const uint8_t *data, uint32_t len)
+{
+	uint32_t end = seq + len, c = seq, prev = 0, i = sd->head;
+	bool overlapped = false;
+
+	while (i != 0 && SEQ_LT(c, end)) {
+		struct seg *s = seg_at(t, i);
+		uint32_t s_end = s->seq + s->len;
+
+		if (SEQ_LEQ(s_end, c)) {
+			prev = i;
+			i = s->next;
+			continue;
+		}
+		if (SEQ_GEQ(s->seq, end))
+			break;
+		if (SEQ_LT(c, s->seq)) {
+			uint32_t last = sd_new_segs(t, sd, prev, c, data + (c - seq), s->seq - c);
+
+			if (last == 0)
+				return false;
+			c = s->seq;
+		}
+		/* [c, min(end, s_end)) is held already */
+		overlapped = true;
+		{
+			uint32_t o_end = SEQ_LT(end, s_end) ? end : s_end;
+
+			/* bsd: the new bytes win where the new segment started
+			 * before the held one */
+			if (SEQ_LT(orig_seq, s->seq))
+				memcpy(s->data + s->off + (c - s->seq), data + (c - seq),
+				       o_end - c);
+			c = o_end;
+		}
+		prev = i;
+		i = s->next;
+	}
+	if (overlapped)
+		t->st.overlaps++;
+	if (SEQ_LT(c, end) && sd_new_segs(t, sd, prev, c, data + (c - seq), end - c) == 0)
+		return false;
+	t->st.held_segments++;
+	return true;
+}
+
+/* Keep @p dir under its hold bound: give up a hole at the front, or
+ * (acked) inspect in-order bytes before their ACK. */
+static void
+sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	 const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+
+	while (sd->held > t->c.max_held && sd->head != 0 &&
+	       !(sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))) {
+		struct seg *s = seg_at(t, sd->head);
+
+		if (s->seq != sd->base_seq) {
+			sd_skip_to(t, sd, s->seq);
+			continue;
+		}
+		t->st.early += s->len;
+		sd_release(t, f, dir, true, s->seq + s->len, o);
+	}
+}
+
+/* Start @p dir's stream at @p seq if it has not started. */
+static inline void
+sd_init(struct weir_flow *f, unsigned int dir, uint32_t seq)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+
+	if (sd->flags & WEIR_SD_INIT)
+		return;
+	/* after the SYN when there was one; midstream: here */
+	sd->base_seq = (f->flags & WEIR_FLOW_F_MIDSTREAM) ? seq : f->dir[dir].isn + 1;
+	sd->flags |= WEIR_SD_INIT;
+}
+
+void
+weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+		   const struct weir_flow_pkt *p, const uint8_t *payload, uint32_t pkt_flags,
+		   const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	uint32_t len = p->payload_len;
+
+	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
+		return;
+	if (len > 0) {
+		uint32_t seq = p->tcp_seq, end;
+
+		t->st.segments++;
+		if ((p->tcp_flags & (TH_SYN | TH_RST)) ||
+		    (pkt_flags & WEIR_FLOW_PKT_OUT_OF_WINDOW)) {
+			t->st.out_of_window++;
+			len = 0;
+		} else {
+			sd_init(f, dir, seq);
+		}
+		end = seq + len;
+		if (len > 0 && (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF)))
+			len = 0;
+		if (len > 0 && SEQ_LEQ(end, sd->base_seq)) {
+			t->st.retransmits++;
+			len = 0;
+		}
+		if (len > 0) {
+			uint32_t orig = seq;
+
+			if (SEQ_LT(seq, sd->base_seq)) {
+				t->st.overlaps++;
+				payload += sd->base_seq - seq;
+				len = end - sd->base_seq;
+				seq = sd->base_seq;
+			}
+			if (!o->rs->stream_db) {
+				/* unreachable: checked above */
+			} else if (!t->c.acked && sd->head == 0 && seq == sd->base_seq) {
+				/* in order, nothing held: straight from the packet */
+				sd_feed(t, f, dir, payload, len, o);
+			} else if (!sd_hold(t, sd, orig, seq, payload, len)) {
+				t->st.seg_nomem++;
+				sd_off(t, sd);
+			} else {
+				if (!t->c.acked)
+					sd_release(t, f, dir, false, 0, o);
+				sd_bound(t, f, dir, o);
+			}
+		}
+		if ((p->tcp_flags & TH_FIN) && (sd->flags & WEIR_SD_INIT) &&
+		    !(sd->flags & WEIR_SD_FIN)) {
+			sd->fin_seq = p->tcp_seq + p->payload_len;
+			sd->flags |= WEIR_SD_FIN;
+		}
+	} else if ((p->tcp_flags & TH_FIN) && !(p->tcp_flags & TH_RST)) {
+		sd_init(f, dir, p->tcp_seq);
+		if (!(sd->flags & WEIR_SD_FIN)) {
+			sd->fin_seq = p->tcp_seq;
+			sd->flags |= WEIR_SD_FIN;
+		}
+	}
+	if (t->c.acked && (p->tcp_flags & TH_ACK) && !(p->tcp_flags & TH_RST)) {
+		struct weir_stream_dir *od = &f->dir[!dir].sd;
+		uint32_t limit = p->tcp_ack;
+
+		if (!(od->flags & WEIR_SD_INIT))
+			return;
+		/* a FIN takes one sequence number but carries no byte */
+		if ((od->flags & WEIR_SD_FIN) && SEQ_GT(limit, od->fin_seq))
+			limit = od->fin_seq;
+		if (SEQ_GT(limit, od->base_seq))
+			sd_release(t, f, !dir, true, limit, o);
+	}
+}
+
+/* The end of one direction: what is held, in order, over any hole. */
+static void
+sd_end(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+       const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+
+	while (sd->head != 0 && !(sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))) {
+		struct seg *s = seg_at(t, sd->head);
+
+		if (s->seq != sd->base_seq)
+			sd_skip_to(t, sd, s->seq);
+		sd_release(t, f, dir, false, 0, o);
+	}
+	sd_drop_held(t, sd);
+	if (sd->hs != 0) {
+		if (o->rs != NULL && sd->gen == (uint16_t)o->rs->generation &&
+		    !(sd->flags & WEIR_SD_RESET))
+			o->chunk(o->arg, f, dir, sd_hs(t, sd), NULL, 0, sd->offset, sd->hs_off);
+		else
+			sd_close_quiet(t, sd);
+		sd->hs = 0;
+	}
+	memset(sd, 0, sizeof(*sd));
+}
+
+void
+weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
+		     const struct weir_stream_out *o)
+{
+	if (o->rs == NULL || o->rs->stream_db == NULL) {
+		/* no stream rules now: nothing to inspect, free what is there */
+		unsigned int d;
+
+		for (d = 0; d < 2; d++) {
+			sd_drop_held(t, &f->dir[d].sd);
+			sd_close_quiet(t, &f->dir[d].sd);
+			memset(&f->dir[d].sd, 0, sizeof(f->dir[d].sd));
+		}
+		return;
+	}
+	sd_end(t, f, 0, o);
+	sd_end(t, f, 1, o);
+}
