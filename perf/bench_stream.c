@@ -24,6 +24,7 @@
  * Times are thread CPU time; the modes alternate; medians of REPS.
  *
  * usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] [-s SEED] [-m acked|arrival]
+ *                     [-c CONCURRENT]   (sessions interleaved CONCURRENT at a time)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +74,8 @@ struct pkt {
 
 static struct pkt *g_pkts;
 static uint32_t g_n_pkts;
+static uint32_t *g_order;	    /* packets in the order they are processed */
+static uint32_t *g_first, *g_count; /* per session: its packets in g_pkts */
 static uint8_t *g_data;
 static size_t g_data_len, g_data_cap;
 /* per session: planted card end offsets (client stream), sorted */
@@ -173,7 +176,10 @@ generate(uint32_t sessions, uint32_t records, uint64_t seed)
 	g_pkts = calloc(MAX_PKTS, sizeof(*g_pkts));
 	g_plant_end = calloc(sessions, sizeof(*g_plant_end));
 	g_n_plant = calloc(sessions, sizeof(*g_n_plant));
-	if (stream == NULL || g_pkts == NULL || g_plant_end == NULL || g_n_plant == NULL) {
+	g_first = calloc(sessions, sizeof(*g_first));
+	g_count = calloc(sessions, sizeof(*g_count));
+	if (g_first == NULL || g_count == NULL || stream == NULL || g_pkts == NULL ||
+	    g_plant_end == NULL || g_n_plant == NULL) {
 		perror("bench-stream");
 		exit(2);
 	}
@@ -181,6 +187,7 @@ generate(uint32_t sessions, uint32_t records, uint64_t seed)
 		uint32_t cisn = (uint32_t)rnd(&s), sisn = (uint32_t)rnd(&s), r, off = 0, len = 0;
 		uint32_t cseq = cisn + 1, sseq = sisn + 1;
 
+		g_first[k] = g_n_pkts;
 		g_plant_end[k] = calloc(records / PLANT + 2, sizeof(uint32_t));
 		for (r = 0; r < records; r++) {
 			size_t ce, n;
@@ -210,8 +217,34 @@ generate(uint32_t sessions, uint32_t records, uint64_t seed)
 		pkt_new(k, true, 0x11, cseq + len, sseq, NULL, 0);
 		pkt_new(k, false, 0x11, sseq, cseq + len + 1, NULL, 0);
 		pkt_new(k, true, 0x10, cseq + len + 1, sseq + 1, NULL, 0);
+		g_count[k] = g_n_pkts - g_first[k];
 	}
 	free(stream);
+}
+
+/* Interleave the sessions @p conc at a time: packet j of each session of a
+ * group in turn, so that @p conc flows are open at once. */
+static void
+interleave(uint32_t sessions, uint32_t conc)
+{
+	uint32_t g, n = 0;
+
+	g_order = malloc((size_t)g_n_pkts * sizeof(*g_order));
+	if (g_order == NULL)
+		exit(2);
+	for (g = 0; g < sessions; g += conc) {
+		uint32_t end = g + conc < sessions ? g + conc : sessions, j, k, more = 1;
+
+		for (j = 0; more; j++) {
+			more = 0;
+			for (k = g; k < end; k++) {
+				if (j < g_count[k]) {
+					g_order[n++] = g_first[k] + j;
+					more = 1;
+				}
+			}
+		}
+	}
 }
 
 /* ---- judging alerts ---------------------------------------------------- */
@@ -325,7 +358,7 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 	g_cur = r;
 	t0 = now_cpu();
 	for (i = 0; i < g_n_pkts; i++) {
-		const struct pkt *p = &g_pkts[i];
+		const struct pkt *p = &g_pkts[g_order[i]];
 		const uint8_t *payload = g_data + p->data_off;
 		struct weir_scan_flowinfo fi;
 		struct weir_scan_res res;
@@ -428,7 +461,7 @@ cmp_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	uint32_t sessions = 2000, records = 400, reps = 5, i;
+	uint32_t sessions = 2000, records = 400, reps = 5, conc = 1, i;
 	uint64_t seed = 1, bytes = 0;
 	struct weir_stream_conf sc;
 	struct weir_ruleset *block, *stream;
@@ -438,7 +471,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -452,15 +485,20 @@ main(int argc, char **argv)
 		case 's':
 			seed = strtoull(optarg, NULL, 10);
 			break;
+		case 'c':
+			conc = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		case 'm':
 			sc.acked = strcmp(optarg, "arrival") != 0;
 			break;
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
-					"[-s SEED] [-m acked|arrival]\n");
+					"[-s SEED] [-m acked|arrival] [-c CONCURRENT]\n");
 			return 2;
 		}
 	}
+	if (conc == 0)
+		conc = 1;
 	if (reps == 0 || reps > 32 || sessions == 0 || sessions > (1u << 24) || records == 0) {
 		fprintf(stderr, "bench-stream: bad arguments\n");
 		return 2;
@@ -475,15 +513,16 @@ main(int argc, char **argv)
 	sc.state_bytes = (uint32_t)(stream->stream_state_bytes * 2 + 64);
 	sc.depth = 0; /* the whole stream: the packet rules see all of it too */
 	generate(sessions, records, seed);
+	interleave(sessions, conc);
 	for (i = 0; i < g_n_pkts; i++)
 		bytes += g_pkts[i].fp.payload_len;
 	printf("cpu: ");
 	fflush(stdout);
 	if (system("lscpu | sed -n 's/^Model name: *//p' | tr -d '\\n'") != 0)
 		printf("?");
-	printf("\nsessions: %u, packets: %u, payload bytes: %" PRIu64 ", planted cards: %" PRIu64
-	       ", inspection: %s\n",
-	       sessions, g_n_pkts, bytes, g_planted, sc.acked ? "acked" : "arrival");
+	printf("\nsessions: %u (%u open at once), packets: %u, payload bytes: %" PRIu64
+	       ", planted cards: %" PRIu64 ", inspection: %s\n",
+	       sessions, conc, g_n_pkts, bytes, g_planted, sc.acked ? "acked" : "arrival");
 	for (i = 0; i < reps; i++) {
 		tb[i] = pass(block, false, &sc, &rb);
 		ts[i] = pass(stream, true, &sc, &rst);
