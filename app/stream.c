@@ -553,6 +553,15 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
 		return;
+	if (f->tcp_state < WEIR_TCP_ESTABLISHED) {
+		/* before the handshake completed (data on a SYN, TCP Fast
+		 * Open): the sides' first sequence numbers are not both known */
+		if (len > 0) {
+			t->st.segments++;
+			t->st.out_of_window++;
+		}
+		return;
+	}
 	if (len > 0) {
 		uint32_t seq = p->tcp_seq, end;
 

@@ -68,7 +68,8 @@
 	_(seg_nomem, "directions no longer streamed: reassembly memcap reached")                   \
 	_(state_nomem, "directions no longer streamed: stream memcap reached")                     \
 	_(reload_restarts, "directions restarted on a reloaded rule set")                          \
-	_(out_of_window, "segments ignored: out of the window or on a SYN/RST")                    \
+	_(out_of_window,                                                                           \
+	  "segments ignored: out of the window, on a SYN/RST, before the handshake")               \
 	_(states, "Hyperscan stream states open now (gauge)")                                      \
 	_(held_bytes, "bytes held now (gauge)")                                                    \
 	_(memory_bytes, "bytes reserved for both pools (gauge)")

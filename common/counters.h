@@ -108,7 +108,8 @@
 	_(stream_seg_nomem, COUNTER, "directions no longer streamed: reassembly memcap reached")   \
 	_(stream_state_nomem, COUNTER, "directions no longer streamed: stream memcap reached")     \
 	_(stream_reload_restarts, COUNTER, "directions restarted on a reloaded rule set")          \
-	_(stream_out_of_window, COUNTER, "segments not streamed: out of window, SYN or RST data")  \
+	_(stream_out_of_window, COUNTER,                                                           \
+	  "segments not streamed: out of window, SYN or RST data, before the handshake")           \
 	_(stream_scan_errors, COUNTER, "stream chunks whose scan failed (Hyperscan error)")        \
 	_(stream_states, GAUGE, "Hyperscan stream states open now")                                \
 	_(stream_held_bytes, GAUGE, "bytes held for reassembly now")                               \

@@ -21,6 +21,8 @@ write_rules() {
 	cat >"$1" <<'EOF'
 alert tcp any any -> any any (msg:"http get"; content:"GET "; sid:9001;)
 alert udp any any -> any any (msg:"never"; content:"zzqqxx-never-here"; sid:9002;)
+alert tcp any any -> any any (msg:"http get in the stream"; flow:only_stream,to_server; content:"GET "; sid:9003;)
+alert tcp any any -> any any (msg:"http reply in the stream"; flow:only_stream,to_client; content:"HTTP/1."; sid:9004;)
 EOF
 }
 
