@@ -164,6 +164,7 @@ enum weir_pclass {
 				 Suricata's signature order after the scan */
 #define WEIR_RT_NOALERT 0x20u /* flowbits:noalert: matches, never alerts */
 #define WEIR_RT_FNUM	0x40u /* stream_size, flow.age/pkts/bytes to check */
+#define WEIR_RT_HDR	0x80u /* header keywords (ttl, flags, itype, ...) */
 
 struct weir_suri_rule;
 struct weir_suri_rule_list;
@@ -352,6 +353,15 @@ struct weir_scan_pkt {
 	uint32_t flow;			     /* enum weir_scan_flow bits, 0: no flow */
 	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
 	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
+	/* the headers, for the header keywords (ttl, flags, itype, ...):
+	 * l3 is the IP header with its options or IPv6 extension headers
+	 * (l3_len bytes, up to the L4 header); l4 the TCP, UDP, ICMP or
+	 * ICMPv6 header and what follows it to the end of the datagram
+	 * (l4_len bytes; the TCP header's own length is in its data
+	 * offset), NULL for another protocol */
+	const uint8_t *l3, *l4;
+	uint16_t l3_len, l4_len;
+	uint8_t ip_proto; /* the final L4 protocol (IPPROTO_*) */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the

@@ -201,19 +201,17 @@ compile_protos(enum weir_rproto p)
 static int
 compile_has_header(const struct weir_suri_rule *s)
 {
-	return !s->src.any || !s->dst.any || !s->sport.any || !s->dport.any ||
-	       s->dsize_op != WEIR_DSIZE_NONE;
+	return !s->src.any || !s->dst.any || !s->sport.any || !s->dport.any || s->has_dsize;
 }
 
 /*
  * Suricata applies dsize as a depth to the rule's contents
  * (SigParseApplyDsizeToContent): the largest size dsize allows (N for
- * =N, <N and !N, B for A<>B) caps the absolute end of every content that
- * is not relative. It only changes what matches for !N, where "dsize:!5;
- * content:"abc";" misses an "abc" past byte 5; we do the same, so that
- * the same rule alerts on the same packets. A cap that would leave no
- * room for the content is not applied (the rule could then never match
- * in Suricata either way for a positive content).
+ * =N, <N and !N, B for A<>B; no cap for the other forms) caps the absolute end of every content
+ * that is not relative. It only changes what matches for !N, where "dsize:!5; content:"abc";"
+ * misses an "abc" past byte 5; we do the same, so that the same rule alerts on the same packets. A
+ * cap that would leave no room for the content is not applied (the rule could then never match in
+ * Suricata either way for a positive content).
  */
 void
 weir_compile_dsize_depth(struct weir_suri_rule *s)
@@ -221,14 +219,16 @@ weir_compile_dsize_depth(struct weir_suri_rule *s)
 	int64_t max;
 	unsigned int i;
 
-	switch (s->dsize_op) {
-	case WEIR_DSIZE_EQ:
-	case WEIR_DSIZE_LT:
-	case WEIR_DSIZE_NE:
-		max = s->dsize_lo;
+	if (!s->has_dsize)
+		return;
+	switch (s->dsize.mode) { /* SigParseGetMaxDsize */
+	case WEIR_UINT_EQ:
+	case WEIR_UINT_LT:
+	case WEIR_UINT_NE:
+		max = (int64_t)s->dsize.a;
 		break;
-	case WEIR_DSIZE_RANGE:
-		max = s->dsize_hi;
+	case WEIR_UINT_RANGE:
+		max = (int64_t)s->dsize.b;
 		break;
 	default:
 		return;
@@ -437,7 +437,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			     : 0) |
 		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
 		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
-		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0);
+		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0);
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
