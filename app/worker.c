@@ -718,6 +718,38 @@ worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct 
 	return f;
 }
 
+/*
+ * A non-first IP fragment against the rule set: class OTHER (only `ip`
+ * rules), no payload, no L4 header, no flow; the IP header and what was
+ * captured after it for the header keywords (the IPv6 fragment header
+ * lies in it).
+ */
+static void
+worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct weir_pkt *pkt,
+		     const struct weir_decoded *d, struct weir_scan_res *res)
+{
+	struct weir_scan_pkt sp = {
+		.pclass = WEIR_PCLASS_OTHER,
+		.ip_version = d->ip_version,
+		.ip_proto = d->proto,
+		.src = d->src,
+		.dst = d->dst,
+		.ts_ns = pkt->ts_ns,
+		.l3 = pkt->data + d->l3_off,
+		.l3_len = (uint16_t)(pkt->len - d->l3_off > UINT16_MAX ? UINT16_MAX
+								       : pkt->len - d->l3_off),
+	};
+
+	s->flow_flags = 0;
+	s->flow = NULL;
+	s->fi = NULL;
+	s->pkt = pkt;
+	s->d = d;
+	s->have_template = 0;
+	s->frame_state = 0;
+	weir_ruleset_scan(w->rs, w->id, &sp, worker_on_alert, s, res);
+}
+
 /* Decode and match one burst of queue w->cur. Outcome counters go to
  * locals first. */
 static void
@@ -767,6 +799,9 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			sp.pclass = worker_pclass(d[i].proto);
 			sp.payload = d[i].payload;
 			sp.len = d[i].payload_len;
+			/* the L4 header to the end of what the payload covers */
+			sp.l4 = pkts[i].data + d[i].l4_off;
+			sp.l4_len = (uint16_t)(d[i].payload + d[i].payload_len - sp.l4);
 			break;
 		case WEIR_DEC_NO_L4:
 			if (d[i].ip_version == 0) {
@@ -777,15 +812,33 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			sp.pclass = WEIR_PCLASS_OTHER;
 			sp.payload = NULL;
 			sp.len = 0;
+			sp.l4 = NULL;
+			sp.l4_len = 0;
 			break;
 		case WEIR_DEC_FRAGMENT:
+			/* counted as a fragment, never scanned for payload;
+			 * but `ip` rules' header keywords (fragbits,
+			 * fragoffset, ttl...) see it, as Suricata inspects
+			 * each fragment as a packet of no L4 */
 			frags++;
+			if (d[i].ip_version == 0 || rs->class_glist[WEIR_PCLASS_OTHER] == 0 ||
+			    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] == 0)
+				continue;
+			worker_scan_fragment(w, &s, &pkts[i], &d[i], &res);
+			alerts += res.alerts;
+			suppressed += res.suppressed;
+			scan_err += res.scan_error;
 			continue;
 		default:
 			malformed++;
 			continue;
 		}
 		sp.ip_version = d[i].ip_version;
+		sp.ip_proto = d[i].proto;
+		/* the IP header with its options or extension headers, for
+		 * the header keywords (ttl, ipopts, fragoffset, ...) */
+		sp.l3 = pkts[i].data + d[i].l3_off;
+		sp.l3_len = (uint16_t)(d[i].l4_off - d[i].l3_off);
 		sp.sport = d[i].sport;
 		sp.dport = d[i].dport;
 		sp.src = d[i].src;

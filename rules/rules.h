@@ -164,7 +164,8 @@ enum weir_pclass {
 				 Suricata's signature order after the scan */
 #define WEIR_RT_NOALERT 0x20u /* flowbits:noalert: matches, never alerts */
 #define WEIR_RT_FNUM	0x40u /* stream_size, flow.age/pkts/bytes to check */
-#define WEIR_RT_STREAM	0x80u /* a stream rule: in stream_db, never in a group */
+#define WEIR_RT_HDR	0x80u /* header keywords (ttl, flags, itype, ...) */
+#define WEIR_RT_STREAM	0x100u /* a stream rule: in stream_db, never in a group */
 
 /* weir_rt_rule.group of a stream rule (it has no packet group). */
 #define WEIR_RGROUP_STREAM UINT16_MAX
@@ -182,7 +183,7 @@ struct weir_rt_rule {
 	uint32_t sid, rev, gid;
 	uint32_t priority;		 /* 1 = highest; EVE severity */
 	uint8_t protos;			 /* bit (1 << WEIR_PCLASS_*) per class it applies to */
-	uint8_t flags;			 /* WEIR_RT_* */
+	uint16_t flags;			 /* WEIR_RT_* */
 	uint16_t group;			 /* index of the group (database) holding it */
 	uint8_t flow_mask, flow_want;	 /* flow: the rule applies when
 					    (weir_scan_pkt.flow & flow_mask) ==
@@ -363,6 +364,15 @@ struct weir_scan_pkt {
 	uint32_t flow;			     /* enum weir_scan_flow bits, 0: no flow */
 	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
 	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
+	/* the headers, for the header keywords (ttl, flags, itype, ...):
+	 * l3 is the IP header with its options or IPv6 extension headers
+	 * (l3_len bytes, up to the L4 header); l4 the TCP, UDP, ICMP or
+	 * ICMPv6 header and what follows it to the end of the datagram
+	 * (l4_len bytes; the TCP header's own length is in its data
+	 * offset), NULL for another protocol */
+	const uint8_t *l3, *l4;
+	uint16_t l3_len, l4_len;
+	uint8_t ip_proto; /* the final L4 protocol (IPPROTO_*) */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the

@@ -201,19 +201,17 @@ compile_protos(enum weir_rproto p)
 static int
 compile_has_header(const struct weir_suri_rule *s)
 {
-	return !s->src.any || !s->dst.any || !s->sport.any || !s->dport.any ||
-	       s->dsize_op != WEIR_DSIZE_NONE;
+	return !s->src.any || !s->dst.any || !s->sport.any || !s->dport.any || s->has_dsize;
 }
 
 /*
  * Suricata applies dsize as a depth to the rule's contents
  * (SigParseApplyDsizeToContent): the largest size dsize allows (N for
- * =N, <N and !N, B for A<>B) caps the absolute end of every content that
- * is not relative. It only changes what matches for !N, where "dsize:!5;
- * content:"abc";" misses an "abc" past byte 5; we do the same, so that
- * the same rule alerts on the same packets. A cap that would leave no
- * room for the content is not applied (the rule could then never match
- * in Suricata either way for a positive content).
+ * =N, <N and !N, B for A<>B; no cap for the other forms) caps the absolute end of every content
+ * that is not relative. It only changes what matches for !N, where "dsize:!5; content:"abc";"
+ * misses an "abc" past byte 5; we do the same, so that the same rule alerts on the same packets. A
+ * cap that would leave no room for the content is not applied (the rule could then never match in
+ * Suricata either way for a positive content).
  */
 void
 weir_compile_dsize_depth(struct weir_suri_rule *s)
@@ -221,14 +219,16 @@ weir_compile_dsize_depth(struct weir_suri_rule *s)
 	int64_t max;
 	unsigned int i;
 
-	switch (s->dsize_op) {
-	case WEIR_DSIZE_EQ:
-	case WEIR_DSIZE_LT:
-	case WEIR_DSIZE_NE:
-		max = s->dsize_lo;
+	if (!s->has_dsize)
+		return;
+	switch (s->dsize.mode) { /* SigParseGetMaxDsize */
+	case WEIR_UINT_EQ:
+	case WEIR_UINT_LT:
+	case WEIR_UINT_NE:
+		max = (int64_t)s->dsize.a;
 		break;
-	case WEIR_DSIZE_RANGE:
-		max = s->dsize_hi;
+	case WEIR_UINT_RANGE:
+		max = (int64_t)s->dsize.b;
 		break;
 	default:
 		return;
@@ -370,7 +370,7 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 }
 
 /*
- * What a stream rule (flow:only_stream) may hold in this first version:
+ * What a stream rule (flow:only_stream, tcp-stream) may hold in this first version:
  * a tcp rule whose payload conditions are one Hyperscan expression that
  * decides them exactly (contents and their relative chain, a pcre
  * Hyperscan takes), with nothing tied to a packet (dsize) or to the start
@@ -385,7 +385,7 @@ compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan
 
 	if (s->proto != WEIR_RPROTO_TCP)
 		return "a protocol other than tcp";
-	if (s->dsize_op != WEIR_DSIZE_NONE)
+	if (s->has_dsize)
 		return "dsize (a packet keyword)";
 	if (p->n_sub == 0)
 		return "a rule with no content or pcre";
@@ -435,8 +435,10 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		const char *why = compile_stream_refusal(s, &c->plan);
 
 		if (why != NULL) {
-			weir_diag_add(b->diags, s->file, s->stream_line, s->stream_col, "flow",
-				      "flow: only_stream: %s is not supported yet in a stream rule",
+			weir_diag_add(b->diags, s->file, s->stream_line, s->stream_col,
+				      s->tcp_stream ? "protocol" : "flow",
+				      "%s: %s is not supported yet in a stream rule",
+				      s->tcp_stream ? "protocol tcp-stream" : "flow: only_stream",
 				      why);
 			weir_hs_plan_free(&c->plan);
 			b->refused++;
@@ -481,7 +483,8 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			     : 0) |
 		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
 		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
-		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->stream_only ? WEIR_RT_STREAM : 0);
+		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0) |
+		    (s->stream_only ? WEIR_RT_STREAM : 0);
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;

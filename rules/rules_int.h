@@ -12,6 +12,7 @@
  *     rules_parse_addr.c     variables, address sets and port sets
  *     rules_parse_class.c    built-in classification (classtype -> priority)
  *     rules_parse_sid.c      the duplicate-(gid, sid) index of both parsers
+ *     rules_parse_hdr.c      header keywords (ttl, flags, itype, ...)
  *   compile (control; parsed rules -> weir_rt_rule and databases)
  *     rules_compile.c        groups, databases, dispatch, per-worker state
  *     rules_compile_hs.c     payload items -> Hyperscan expression(s)
@@ -20,6 +21,7 @@
  *   match (workers; per packet: no allocation, lock, syscall or log)
  *     rules_match.c          dispatch, scan, header checks, pass, alerts
  *     rules_match_addr.c     address and port set membership
+ *     rules_match_hdr.c      header keywords against the packet's headers
  *     rules_match_confirm.c  exact evaluation of payload items
  *     rules_pan.c            the `pan` scanner and the Luhn check
  *     rules_thresh.c         threshold / detection_filter state, bounded
@@ -190,15 +192,6 @@ struct weir_item {
 	unsigned int col;    /* 1-based column of the keyword, for diagnostics */
 };
 
-enum weir_dsize_op {
-	WEIR_DSIZE_NONE = 0,
-	WEIR_DSIZE_EQ,	  /* dsize:N */
-	WEIR_DSIZE_NE,	  /* dsize:!N */
-	WEIR_DSIZE_LT,	  /* dsize:<N */
-	WEIR_DSIZE_GT,	  /* dsize:>N */
-	WEIR_DSIZE_RANGE, /* dsize:A<>B  (A < size < B, as Suricata) */
-};
-
 enum weir_thresh_type {
 	WEIR_THRESH_NONE = 0,
 	WEIR_THRESH_LIMIT,     /* alert on the first `count` per window */
@@ -363,6 +356,88 @@ weir_uint_match(const struct weir_uint_cond *c, uint64_t v)
 	}
 }
 
+/*
+ * The header keywords (rules_parse_hdr.c parses them, rules_match_hdr.c
+ * tests them per packet): one per keyword written, each a Suricata
+ * condition on one header field. A packet that lacks the field (flags on
+ * a UDP packet, itype on TCP, tos on IPv6, icmp_id on an ICMP type without
+ * an id) fails the condition, as each keyword's Match does in Suricata.
+ */
+enum weir_hdr_kind {
+	WEIR_HDR_TCP_FLAGS = 0, /* flags / tcp.flags: u8 on the flags byte */
+	WEIR_HDR_ITYPE,		/* itype: u8, ICMP or ICMPv6 type */
+	WEIR_HDR_ICODE,		/* icode: u8 */
+	WEIR_HDR_ICMP_ID,	/* icmp_id: u16, echo-like types only */
+	WEIR_HDR_ICMP_SEQ,	/* icmp_seq: u16, echo-like types only */
+	WEIR_HDR_TTL,		/* ttl: u8, IPv4 TTL or IPv6 hop limit */
+	WEIR_HDR_TOS,		/* tos: EQ or NE on the IPv4 TOS byte */
+	WEIR_HDR_IP_ID,		/* id: u16, IPv4 identification */
+	WEIR_HDR_IP_PROTO,	/* ip_proto: EQ, NE, LT or GT on the IP protocol */
+	WEIR_HDR_SAMEIP,	/* sameip: source address == destination */
+	WEIR_HDR_FRAGBITS,	/* fragbits: u16 on the IPv4 flags+offset field */
+	WEIR_HDR_FRAGOFFSET,	/* fragoffset: u16, IPv4 offset (8-byte units),
+				   IPv6 fragment header's offset */
+	WEIR_HDR_IPOPTS,	/* ipopts: c.a = the WEIR_IPOPT_* bits wanted */
+	WEIR_HDR_TCP_SEQ,	/* seq / tcp.seq: u32 */
+	WEIR_HDR_TCP_ACK,	/* ack / tcp.ack: u32 */
+	WEIR_HDR_TCP_WINDOW,	/* window / tcp.window: u16 */
+	WEIR_HDR_TCP_MSS,	/* tcp.mss: u16, the MSS option's value */
+	WEIR_HDR_ICMPV6_MTU,	/* icmpv6.mtu: u32, packet-too-big messages */
+	WEIR_HDR_N,
+};
+
+/* IPv4 options as Suricata's decoder records them (decode-ipv4.h
+ * IPV4_OPT_FLAG_*), for ipopts. */
+enum weir_ipopt {
+	WEIR_IPOPT_EOL = 1u << 0,
+	WEIR_IPOPT_NOP = 1u << 1,
+	WEIR_IPOPT_RR = 1u << 2,
+	WEIR_IPOPT_TS = 1u << 3,
+	WEIR_IPOPT_SEC = 1u << 4,
+	WEIR_IPOPT_LSRR = 1u << 5,
+	WEIR_IPOPT_ESEC = 1u << 6,
+	WEIR_IPOPT_SSRR = 1u << 7,
+	WEIR_IPOPT_SID = 1u << 8,
+	WEIR_IPOPT_OTHER = 1u << 9, /* QS, CIPSO, RTRALT: decoded, no name */
+	WEIR_IPOPT_ANY = 0x3ffu,
+};
+
+struct weir_hdr_cond {
+	uint8_t kind; /* enum weir_hdr_kind */
+	struct weir_uint_cond c;
+	unsigned int col; /* of the keyword, in the rule's joined text */
+};
+
+/* A header keyword's refusal (weir_hdr_kw_parse): where in the value and
+ * why, for the parser's "file:line:col" diagnostic. */
+struct weir_hdr_perr {
+	const char *at; /* inside the value given, or NULL: at the keyword */
+	char msg[224];
+};
+
+/** Is @p name (@p len bytes, any case) a header keyword of
+ *  rules_parse_hdr.c? Thread: any. */
+bool weir_hdr_kw_known(const char *name, size_t len);
+
+/**
+ * Parse header keyword @p kw (a name weir_hdr_kw_known() accepted) with
+ * value [@p val, @p val + @p len) (NULL for none; blanks already trimmed)
+ * into @p r, as Suricata's Setup for it parses and checks it (including
+ * what it refuses in combination with the rule's protocol and its earlier
+ * keywords). @p col is the keyword's column in the joined rule text.
+ * @return 0, -EINVAL with @p e filled, or -ENOMEM. Thread: control.
+ */
+int weir_hdr_kw_parse(struct weir_suri_rule *r, const char *kw, const char *val, size_t len,
+		      unsigned int col, struct weir_hdr_perr *e);
+
+/**
+ * Suricata's unsigned integer condition parser (rust/src/detect/uint.rs
+ * detect_parse_uint) over [@p p, @p end), values at most @p max
+ * (rules_parse_suri.c). @return true, or false with *@p err_at and *@p why.
+ */
+bool weir_uint_parse(const char *p, const char *end, uint64_t max, struct weir_uint_cond *c,
+		     const char **err_at, const char **why);
+
 struct weir_suri_rule {
 	enum weir_action action;
 	enum weir_rproto proto;
@@ -378,14 +453,22 @@ struct weir_suri_rule {
 	char *reference;	/* same for reference */
 	struct weir_item *items;
 	unsigned int n_items;
-	enum weir_dsize_op dsize_op;
-	uint32_t dsize_lo, dsize_hi; /* EQ/NE/LT/GT use dsize_lo */
+	bool has_dsize;		     /* a dsize keyword (one per rule) */
+	bool tcp_pkt;		     /* protocol tcp-pkt: a tcp rule inspected per
+					packet only (Suricata's packet rule type);
+					weir inspects per packet anyway */
+	struct weir_uint_cond dsize; /* Suricata's u16 condition on the payload size */
+	struct weir_hdr_cond *hdr;   /* header keywords (ttl, flags, itype, ...), in
+					rule order, every one must hold */
+	unsigned int n_hdr;
 	struct weir_thresh_spec threshold;
 	struct weir_thresh_spec detection_filter;
 	bool has_flow;			      /* a flow: keyword */
 	uint8_t flow;			      /* enum weir_flow_opt bits of it */
-	bool stream_only;		      /* flow:only_stream: a stream rule (app/stream.h) */
-	unsigned int stream_line, stream_col; /* where only_stream is written */
+	bool stream_only;		      /* flow:only_stream or tcp-stream: a stream
+						 rule (app/stream.h) */
+	bool tcp_stream;		      /* the protocol was tcp-stream */
+	unsigned int stream_line, stream_col; /* where only_stream or tcp-stream is */
 	bool noalert;			      /* flowbits:noalert */
 	struct weir_fvop *fv;		      /* flowbits and flowint keywords, in rule order */
 	unsigned int n_fv;
@@ -461,6 +544,13 @@ unsigned int weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_matc
  *  digits (the `luhn` keyword's check of a match)? Thread: any; no
  *  allocation. */
 bool weir_luhn_in(const uint8_t *data, size_t len);
+
+/* ---- match: header keywords (rules_match_hdr.c) ------------------- */
+
+/** Do every header condition of @p s (s->hdr) hold for @p p? A packet
+ *  without the header a keyword reads fails it. Thread: any; per packet,
+ *  no allocation. */
+bool weir_hdr_match(const struct weir_suri_rule *s, const struct weir_scan_pkt *p);
 
 /* ---- compile: payload items -> Hyperscan (rules_compile_hs.c) ------- */
 

@@ -5,8 +5,8 @@
  *
  *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
  *     -> per candidate rule, once per packet: disabled? flow:? header?
- *        dsize? flow counters (stream_size, flow.age/pkts/bytes)?
- *        confirm step (rules_match_confirm.c) -> this packet's matched list
+ *        dsize? header keywords (rules_match_hdr.c)? flow counters (stream_size,
+ * flow.age/pkts/bytes)? confirm step (rules_match_confirm.c) -> this packet's matched list
  *     -> rules with flowbits/flowint among them, in Suricata's signature
  *        order (rules_compile_flow.c): conditions on the flow's variables,
  *        then, for those that still match, their actions
@@ -53,24 +53,17 @@ scan_dir_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, int r
 	return 1;
 }
 
+/* dsize: DetectU16Match on the payload size; a dsize:!N rule also needs
+ * a payload (SignatureCreateMask gives DETECT_UINT_NE, like RA, GT and
+ * GTE, SIG_MASK_REQUIRE_PAYLOAD; for those the comparison implies it). */
 static inline int
 scan_dsize_ok(const struct weir_suri_rule *s, uint32_t len)
 {
-	switch (s->dsize_op) {
-	case WEIR_DSIZE_EQ:
-		return len == s->dsize_lo;
-	case WEIR_DSIZE_NE:
-		/* Suricata gives dsize:!N rules "requires a payload" */
-		return len != s->dsize_lo && len > 0;
-	case WEIR_DSIZE_LT:
-		return len < s->dsize_lo;
-	case WEIR_DSIZE_GT:
-		return len > s->dsize_lo;
-	case WEIR_DSIZE_RANGE:
-		return len > s->dsize_lo && len < s->dsize_hi;
-	default:
+	if (!s->has_dsize)
 		return 1;
-	}
+	if (s->dsize.mode == WEIR_UINT_NE && len == 0)
+		return 0;
+	return weir_uint_match(&s->dsize, len);
 }
 
 static inline int
@@ -178,6 +171,8 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))
 		return;
 	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p))
+		return;
+	if ((r->flags & WEIR_RT_HDR) && !weir_hdr_match(r->sr, p))
 		return;
 	if ((r->flags & WEIR_RT_FNUM) && !scan_fnum_ok(r->sr, p))
 		return;

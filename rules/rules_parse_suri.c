@@ -113,6 +113,18 @@ struct sp_keyword {
 	int (*fn)(struct sp_ctx *ctx, const struct sp_opt *o);
 };
 
+/* A cursor over [p, end) for Suricata's unsigned integer conditions
+ * (sp_uint_parse), recording the first problem (where, why). */
+struct sp_ucur {
+	const char *p, *end;
+	const char *err_at;
+	const char *why;
+};
+
+static bool sp_uint_parse(struct sp_ucur *u, uint64_t max, struct weir_uint_cond *c);
+
+#define SP_UINT_FORMS "N, =N, !N, !=N, <N, <=N, >N, >=N, A-B, A<>B, !A-B, &M=V or &M!=V"
+
 /* ---- diagnostics ----------------------------------------------------- */
 
 static void
@@ -858,62 +870,40 @@ sp_kw_pcre(struct sp_ctx *ctx, const struct sp_opt *o)
 	return it->pcre != NULL ? 0 : -ENOMEM;
 }
 
+/*
+ * dsize (detect-dsize.c): Suricata's u16 condition on the payload size
+ * (detect_parse_uint, the forms of weir_uint_parse()), once per rule.
+ */
 static int
 sp_kw_dsize(struct sp_ctx *ctx, const struct sp_opt *o)
 {
-	const char *s = o->val, *end = o->val + o->val_len, *p, *sep;
-	struct weir_suri_rule *r = ctx->r;
-	enum weir_dsize_op op = WEIR_DSIZE_EQ;
-	long long a, b;
+	struct sp_ucur u = {.p = o->val, .end = o->val + o->val_len};
 	int rc;
 
 	rc = sp_once(ctx, o, SP_ONCE_DSIZE);
 	if (rc < 0)
 		return rc;
-	if (s[0] == '!' || (s[0] == '<' && (o->val_len < 2 || s[1] != '>')) || s[0] == '>') {
-		op = s[0] == '!' ? WEIR_DSIZE_NE : s[0] == '<' ? WEIR_DSIZE_LT : WEIR_DSIZE_GT;
-		p = s + 1;
-		if (p < end && *p == '=')
-			return sp_err(ctx, s, o->kw,
-				      "dsize: '%.2s' is not supported (use <, > or A<>B)", s);
-		if (sp_number(p, (size_t)(end - p), 0, SP_DSIZE_MAX, &a) < 0)
-			goto bad;
-		if ((op == WEIR_DSIZE_LT && a == 0) || (op == WEIR_DSIZE_GT && a == SP_DSIZE_MAX))
-			return sp_err(ctx, s, o->kw, "dsize:%.*s can never match", (int)o->val_len,
-				      s);
-		r->dsize_op = op;
-		r->dsize_lo = (uint32_t)a;
-		return 0;
-	}
-	sep = NULL;
-	for (p = s; p + 1 < end; p++) {
-		if (p[0] == '<' && p[1] == '>') {
-			sep = p;
-			break;
-		}
-	}
-	if (sep == NULL) {
-		if (sp_number(s, o->val_len, 0, SP_DSIZE_MAX, &a) < 0)
-			goto bad;
-		r->dsize_op = WEIR_DSIZE_EQ;
-		r->dsize_lo = (uint32_t)a;
-		return 0;
-	}
-	if (sp_number(s, (size_t)(sep - s), 0, SP_DSIZE_MAX, &a) < 0 ||
-	    sp_number(sep + 2, (size_t)(end - sep - 2), 0, SP_DSIZE_MAX, &b) < 0)
-		goto bad;
-	if (a >= b)
-		return sp_err(ctx, s, o->kw,
-			      "dsize: range %lld<>%lld needs the first below the second", a, b);
-	r->dsize_op = WEIR_DSIZE_RANGE;
-	r->dsize_lo = (uint32_t)a;
-	r->dsize_hi = (uint32_t)b;
+	if (!sp_uint_parse(&u, SP_DSIZE_MAX, &ctx->r->dsize))
+		return sp_err(ctx, u.err_at != NULL ? u.err_at : o->val, o->kw,
+			      "dsize: %s in '%.*s' (expected %s, numbers 0..%d)", u.why,
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val,
+			      SP_UINT_FORMS, SP_DSIZE_MAX);
+	ctx->r->has_dsize = true;
 	return 0;
+}
 
-bad:
-	return sp_err(ctx, s, o->kw,
-		      "dsize: expected N, !N, <N, >N or A<>B with numbers 0..%d, got '%.*s'",
-		      SP_DSIZE_MAX, o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, s);
+/* The header keywords of rules_parse_hdr.c (ttl, flags, itype, ...). */
+static int
+sp_kw_hdr(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_hdr_perr e;
+	int rc;
+
+	rc = weir_hdr_kw_parse(ctx->r, o->kw, o->val, o->val != NULL ? o->val_len : 0,
+			       (unsigned int)(o->name - ctx->text) + 1, &e);
+	if (rc == -EINVAL)
+		return sp_err(ctx, e.at != NULL ? e.at : o->name, o->kw, "%s", e.msg);
+	return rc;
 }
 
 /*
@@ -1103,23 +1093,24 @@ sp_kw_flow(struct sp_ctx *ctx, const struct sp_opt *o)
 				      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
 		if (sp_caseeq(w, len, "only_stream")) {
 			/* detect-flow.c: only_stream and no_stream conflict */
-			if (ctx->r->stream_only)
+			if (ctx->r->stream_only && !ctx->r->tcp_stream)
 				return sp_err(ctx, w, o->kw, "flow: '%.*s' is already set",
 					      (int)len, w);
 			if (flags & WEIR_FLOW_NO_STREAM)
 				return sp_err(
 					ctx, w, o->kw,
 					"flow: 'only_stream' cannot be used with 'no_stream'");
+			if (!ctx->r->stream_only)
+				sp_place(ctx, w, &ctx->r->stream_line, &ctx->r->stream_col);
 			ctx->r->stream_only = true;
-			sp_place(ctx, w, &ctx->r->stream_line, &ctx->r->stream_col);
 			if (comma == NULL)
 				break;
 			p = comma + 1;
 			continue;
 		}
 		if (sp_caseeq(w, len, "no_stream") && ctx->r->stream_only)
-			return sp_err(ctx, w, o->kw,
-				      "flow: 'no_stream' cannot be used with 'only_stream'");
+			return sp_err(ctx, w, o->kw, "flow: 'no_stream' cannot be used with %s",
+				      ctx->r->tcp_stream ? "protocol tcp-stream" : "'only_stream'");
 		for (i = 0; i < SP_ARRAY_SIZE(sp_flow_opts); i++)
 			if (sp_caseeq(w, len, sp_flow_opts[i].name))
 				break;
@@ -1416,11 +1407,6 @@ bad_value:
  * flow.bytes (u64) accept. A cursor over [p, end) that records the first
  * problem (where, why) for the diagnostic.
  */
-struct sp_ucur {
-	const char *p, *end;
-	const char *err_at;
-	const char *why;
-};
 
 static void
 sp_ucur_spaces(struct sp_ucur *u)
@@ -1639,7 +1625,18 @@ fail:
 	return false;
 }
 
-#define SP_UINT_FORMS "N, =N, !N, !=N, <N, <=N, >N, >=N, A-B, A<>B, !A-B, &M=V or &M!=V"
+bool
+weir_uint_parse(const char *p, const char *end, uint64_t max, struct weir_uint_cond *c,
+		const char **err_at, const char **why)
+{
+	struct sp_ucur u = {.p = p, .end = end};
+
+	if (sp_uint_parse(&u, max, c))
+		return true;
+	*err_at = u.err_at;
+	*why = u.why;
+	return false;
+}
 
 static int
 sp_fnum_add(struct sp_ctx *ctx, uint8_t kind, uint8_t dir, const struct weir_uint_cond *c)
@@ -1897,6 +1894,28 @@ static const struct sp_keyword sp_keywords[] = {
 	{"rawbytes", SP_VAL_NONE, sp_kw_rawbytes},
 	{"pcre", SP_VAL_REQ, sp_kw_pcre},
 	{"dsize", SP_VAL_REQ, sp_kw_dsize},
+	{"flags", SP_VAL_REQ, sp_kw_hdr},
+	{"tcp.flags", SP_VAL_REQ, sp_kw_hdr},
+	{"itype", SP_VAL_REQ, sp_kw_hdr},
+	{"icode", SP_VAL_REQ, sp_kw_hdr},
+	{"icmp_id", SP_VAL_REQ, sp_kw_hdr},
+	{"icmp_seq", SP_VAL_REQ, sp_kw_hdr},
+	{"ttl", SP_VAL_REQ, sp_kw_hdr},
+	{"tos", SP_VAL_REQ, sp_kw_hdr},
+	{"id", SP_VAL_REQ, sp_kw_hdr},
+	{"ip_proto", SP_VAL_REQ, sp_kw_hdr},
+	{"sameip", SP_VAL_NONE, sp_kw_hdr},
+	{"fragbits", SP_VAL_REQ, sp_kw_hdr},
+	{"fragoffset", SP_VAL_REQ, sp_kw_hdr},
+	{"ipopts", SP_VAL_REQ, sp_kw_hdr},
+	{"seq", SP_VAL_REQ, sp_kw_hdr},
+	{"tcp.seq", SP_VAL_REQ, sp_kw_hdr},
+	{"ack", SP_VAL_REQ, sp_kw_hdr},
+	{"tcp.ack", SP_VAL_REQ, sp_kw_hdr},
+	{"window", SP_VAL_REQ, sp_kw_hdr},
+	{"tcp.window", SP_VAL_REQ, sp_kw_hdr},
+	{"tcp.mss", SP_VAL_REQ, sp_kw_hdr},
+	{"icmpv6.mtu", SP_VAL_REQ, sp_kw_hdr},
 	{"threshold", SP_VAL_REQ, sp_kw_threshold},
 	{"detection_filter", SP_VAL_REQ, sp_kw_detection_filter},
 	{"flow", SP_VAL_REQ, sp_kw_flow},
@@ -2013,17 +2032,30 @@ sp_header_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len
 			r->proto = WEIR_RPROTO_UDP;
 		else if (sp_caseeq(tok, len, "icmp"))
 			r->proto = WEIR_RPROTO_ICMP;
-		else {
+		else if (sp_caseeq(tok, len, "tcp-pkt")) {
+			/* a tcp rule that inspects packets, never the stream:
+			 * what weir does for every tcp rule today */
+			r->proto = WEIR_RPROTO_TCP;
+			r->tcp_pkt = true;
+		} else if (sp_caseeq(tok, len, "tcp-stream")) {
+			/* a stream rule, as flow:only_stream makes one
+			 * (detect-parse.c: DETECT_PROTO_ONLY_STREAM) */
+			r->proto = WEIR_RPROTO_TCP;
+			r->stream_only = true;
+			r->tcp_stream = true;
+			sp_place(ctx, tok, &r->stream_line, &r->stream_col);
+		} else {
 			for (i = 0; i < SP_ARRAY_SIZE(sp_app_protos); i++)
 				if (sp_caseeq(tok, len, sp_app_protos[i]))
 					return sp_err(
 						ctx, tok, "protocol",
 						"protocol '%.*s' is not supported (app-layer)",
 						show, tok);
-			return sp_err(ctx, tok, "protocol",
-				      "protocol '%.*s' is not supported (expected ip, tcp, udp or "
-				      "icmp)",
-				      show, tok);
+			return sp_err(
+				ctx, tok, "protocol",
+				"protocol '%.*s' is not supported (expected ip, tcp, tcp-pkt, "
+				"udp or icmp)",
+				show, tok);
 		}
 		return 0;
 	case SP_F_DIR:
@@ -2251,6 +2283,7 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 	}
 	free(r->fv);
 	free(r->fnum);
+	free(r->hdr);
 	free(r->msg);
 	free(r->classtype);
 	free(r->metadata);

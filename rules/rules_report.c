@@ -140,7 +140,7 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 			}
 			cnt[K_LUHN] += it->luhn;
 		}
-		cnt[K_DSIZE] += s->dsize_op != WEIR_DSIZE_NONE;
+		cnt[K_DSIZE] += s->has_dsize;
 		cnt[K_THRESHOLD] += s->threshold.type != WEIR_THRESH_NONE;
 		cnt[K_DFILTER] += s->detection_filter.type != WEIR_THRESH_NONE;
 		cnt[K_PASS] += s->action == WEIR_ACTION_PASS;

@@ -165,19 +165,16 @@ fuzz_check_rule(const struct weir_suri_rule *r, unsigned int n_lines)
 		n_fp += r->items[i].fast_pattern;
 	}
 	FUZZ_CHECK(n_fp <= 1, "sid %u: %u fast_patterns", r->sid, n_fp);
-	switch (r->dsize_op) {
-	case WEIR_DSIZE_NONE:
-		FUZZ_CHECK(r->dsize_lo == 0 && r->dsize_hi == 0, "sid %u: stray dsize", r->sid);
-		break;
-	case WEIR_DSIZE_RANGE:
-		FUZZ_CHECK(r->dsize_lo < r->dsize_hi && r->dsize_hi <= 65535,
-			   "sid %u: dsize %u<>%u", r->sid, r->dsize_lo, r->dsize_hi);
-		break;
-	default:
-		FUZZ_CHECK(r->dsize_op <= WEIR_DSIZE_RANGE && r->dsize_lo <= 65535,
-			   "sid %u: dsize op %d %u", r->sid, (int)r->dsize_op, r->dsize_lo);
-		break;
-	}
+	FUZZ_CHECK(r->has_dsize || (r->dsize.mode == 0 && r->dsize.a == 0 && r->dsize.b == 0),
+		   "sid %u: stray dsize", r->sid);
+	FUZZ_CHECK(r->dsize.a <= 65535 && r->dsize.b <= 65535 &&
+			   r->dsize.mode <= WEIR_UINT_NEG_BITMASK,
+		   "sid %u: dsize mode %u %llu %llu", r->sid, (unsigned int)r->dsize.mode,
+		   (unsigned long long)r->dsize.a, (unsigned long long)r->dsize.b);
+	for (i = 0; i < r->n_hdr; i++)
+		FUZZ_CHECK(r->hdr[i].kind < WEIR_HDR_N && r->hdr[i].c.mode <= WEIR_UINT_NEG_BITMASK,
+			   "sid %u: header keyword %u: kind %u mode %u", r->sid, i,
+			   (unsigned int)r->hdr[i].kind, (unsigned int)r->hdr[i].c.mode);
 	FUZZ_CHECK(r->threshold.type == WEIR_THRESH_NONE ||
 			   r->detection_filter.type == WEIR_THRESH_NONE,
 		   "sid %u: threshold and detection_filter", r->sid);
@@ -215,8 +212,9 @@ fuzz_rule_eq(const struct weir_suri_rule *a, const struct weir_suri_rule *b)
 
 	if (a->action != b->action || a->proto != b->proto || a->bidir != b->bidir ||
 	    a->sid != b->sid || a->rev != b->rev || a->gid != b->gid ||
-	    a->priority != b->priority || a->n_items != b->n_items || a->dsize_op != b->dsize_op ||
-	    a->dsize_lo != b->dsize_lo || a->dsize_hi != b->dsize_hi ||
+	    a->priority != b->priority || a->n_items != b->n_items ||
+	    a->has_dsize != b->has_dsize || memcmp(&a->dsize, &b->dsize, sizeof(a->dsize)) != 0 ||
+	    a->n_hdr != b->n_hdr || a->tcp_pkt != b->tcp_pkt ||
 	    memcmp(&a->threshold, &b->threshold, sizeof(a->threshold)) != 0 ||
 	    memcmp(&a->detection_filter, &b->detection_filter, sizeof(a->detection_filter)) != 0 ||
 	    !fuzz_str_eq(a->msg, b->msg) || !fuzz_str_eq(a->classtype, b->classtype) ||

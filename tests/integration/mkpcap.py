@@ -20,13 +20,20 @@ two packets may have the same time).
 
   PROTO     tcp | udp | icmp | gre | ip    (icmp over IPv6 is ICMPv6)
   SRC, DST  1.2.3.4:80, [2001:db8::1]:80, or without :port for icmp/gre/ip
-  key=value tcp: flags=PA (letters FSRPAUEC, default PA), seq=, ack=
+  key=value tcp: flags=PA (letters FSRPAUEC, default PA), seq=, ack=,
+            win= (window, default 65535), mss= (adds an MSS option)
             icmp: type= code= (default 8/0), id= seq= (echo identifier and
-            sequence, 16 bits each, default 0 and the packet number)
+            sequence, 16 bits each, default 0 and the packet number),
+            mtu= (32 bits in place of id and seq: ICMPv6 packet too big)
             gre: ptype= (GRE protocol type, default 0x88b5: a local
             experimental ethertype no decoder follows into a tunnel)
             ip: proto= (IP protocol number)
             any: ttl=, csum=bad (wrong L4 checksum; default: correct),
+            IPv4: tos=, id= (default the packet number; for icmp it is the
+            echo id, ipid= is the IP one), ipflags= (letters RDM),
+            fragoff= (offset in 8-byte units), ipopts=HEX (option bytes,
+            padded with EOL to a multiple of 4);
+            IPv6: frag6=OFF[M] (a fragment header, offset in 8-byte units)
             at=SECONDS (the packet's time instead of N: idle gaps for flow
             timeouts; a decimal number, may go backwards, unique)
   PAYLOAD   Suricata content syntax in double quotes: text, |hex bytes|,
@@ -183,9 +190,10 @@ def parse_packet(num, text, where):
         if payload_seen or "=" not in t:
             raise SpecError("%s: unexpected %r" % (where, t))
         k, v = t.split("=", 1)
-        allowed = {"tcp": {"flags", "seq", "ack"}, "udp": set(),
-                   "icmp": {"type", "code", "id", "seq"}, "gre": {"ptype"},
-                   "ip": {"proto"}}[proto] | {"ttl", "csum", "at"}
+        allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id"}, "udp": {"id"},
+                   "icmp": {"type", "code", "id", "seq", "mtu", "ipid"}, "gre": {"ptype", "id"},
+                   "ip": {"proto", "id"}}[proto] | {"ttl", "csum", "at", "tos", "ipflags",
+                                                    "fragoff", "ipopts", "frag6"}
         if k not in allowed:
             raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
         pkt["opts"][k] = v
@@ -316,9 +324,13 @@ def build_l4(p):
             if ch not in TCP_FLAG_BITS:
                 raise SpecError("%s: bad TCP flag %r" % (p["where"], ch))
             flags |= TCP_FLAG_BITS[ch]
+        opts = b""
+        if "mss" in o:
+            opts = struct.pack("!BBH", 2, 4, int(o["mss"], 0))
         hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"],
                           int(o.get("seq", "1000"), 0), int(o.get("ack", "1"), 0),
-                          5 << 4, flags, 65535, 0, 0)
+                          (5 + len(opts) // 4) << 4, flags, int(o.get("win", "65535"), 0),
+                          0, 0) + opts
         ipproto = 6
         seg = hdr + payload
         ck = csum16(pseudo_header(p["src"], p["dst"], 6, len(seg)) + seg)
@@ -333,8 +345,12 @@ def build_l4(p):
     elif proto == "icmp":
         ipproto = 58 if v6 else 1
         typ = int(o.get("type", "128" if v6 else "8"), 0)
-        seg = struct.pack("!BBHHH", typ, int(o.get("code", "0"), 0), 0,
-                          int(o.get("id", "0"), 0), int(o.get("seq", str(p["num"])), 0)) + payload
+        if "mtu" in o:
+            rest = struct.pack("!I", int(o["mtu"], 0))
+        else:
+            rest = struct.pack("!HH", int(o.get("id", "0"), 0),
+                               int(o.get("seq", str(p["num"])), 0))
+        seg = struct.pack("!BBH", typ, int(o.get("code", "0"), 0), 0) + rest + payload
         if v6:
             ck = csum16(pseudo_header(p["src"], p["dst"], 58, len(seg)) + seg)
         else:
@@ -359,18 +375,43 @@ def build_l4(p):
 
 def build_frame(p):
     ipproto, seg = build_l4(p)
-    ttl = int(p["opts"].get("ttl", "64"), 0)
+    o = p["opts"]
+    ttl = int(o.get("ttl", "64"), 0)
     if p["src"].version == 4:
-        total = 20 + len(seg)
+        if "frag6" in o:
+            raise SpecError("%s: frag6= is for IPv6" % p["where"])
+        opts = bytes.fromhex(o.get("ipopts", ""))
+        opts += b"\0" * (-len(opts) % 4)
+        if len(opts) > 40:
+            raise SpecError("%s: at most 40 bytes of IP options" % p["where"])
+        total = 20 + len(opts) + len(seg)
         if total > 65535:
             raise SpecError("%s: packet too large" % p["where"])
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, p["num"] & 0xffff, 0, ttl,
-                         ipproto, 0, p["src"].packed, p["dst"].packed)
+        ipid = o.get("ipid" if p["proto"] == "icmp" else "id", str(p["num"] & 0xffff))
+        off = int(o.get("fragoff", "0"), 0)
+        for ch in o.get("ipflags", ""):
+            if ch not in "RDM":
+                raise SpecError("%s: bad IP flag %r (RDM)" % (p["where"], ch))
+            off |= {"R": 0x8000, "D": 0x4000, "M": 0x2000}[ch]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45 + len(opts) // 4, int(o.get("tos", "0"), 0),
+                         total, int(ipid, 0), off, ttl, ipproto, 0, p["src"].packed,
+                         p["dst"].packed) + opts
         ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
         ethertype = 0x0800
     else:
-        ip = struct.pack("!IHBB16s16s", 6 << 28, len(seg), ipproto, ttl,
-                         p["src"].packed, p["dst"].packed)
+        for k in ("tos", "ipid", "ipflags", "fragoff", "ipopts"):
+            if k in o or (k == "ipid" and "id" in o and p["proto"] != "icmp"):
+                raise SpecError("%s: %s= is for IPv4" % (p["where"], k))
+        nh, ext = ipproto, b""
+        if "frag6" in o:
+            m = re.fullmatch(r"(\d+)(M?)", o["frag6"])
+            if not m:
+                raise SpecError("%s: frag6=OFF[M]" % p["where"])
+            ext = struct.pack("!BBHI", ipproto, 0, int(m.group(1)) << 3 | (1 if m.group(2) else 0),
+                              p["num"])
+            nh = 44
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(ext) + len(seg), nh, ttl,
+                         p["src"].packed, p["dst"].packed) + ext
         ethertype = 0x86DD
     return ETH_DST + ETH_SRC + struct.pack("!H", ethertype) + ip + seg
 
