@@ -29,6 +29,7 @@ struct dpdk_port {
 	bool rss;		  /* RSS over n_queues > 1 queues was asked for */
 	bool rss_own_key;	  /* ... with the NIC's key: ours was refused */
 	uint16_t reta_size;	  /* the port's redirection table, 0 = none */
+	uint8_t rss_key_len;	  /* bytes of our key the port was given */
 	uint64_t rss_key_refused; /* times the port refused or ignored our key */
 	char mode[64];		  /* how its queues are fed, for the stats */
 	struct dpdk_queue *q[WEIR_MAX_QUEUES];

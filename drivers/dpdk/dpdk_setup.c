@@ -131,12 +131,12 @@ dpdk_group_peers(uint16_t pid, const struct rte_eth_dev_info *info, const struct
 }
 
 /* rte_eth_dev_configure with weir's RSS (dp->rss) or none; when the port
- * refuses our key, once more with its own (dp->rss_own_key). */
+ * refuses that but takes its own key, that (dp->rss_own_key). */
 static int
 dpdk_configure(struct dpdk_port *dp, const char *name, uint16_t n_queues, uint64_t hf, uint8_t klen,
 	       struct rte_eth_conf *eth_conf)
 {
-	int ret;
+	int ret, ret2;
 
 	memset(eth_conf, 0, sizeof(*eth_conf));
 	if (dp->rss) {
@@ -151,7 +151,14 @@ dpdk_configure(struct dpdk_port *dp, const char *name, uint16_t n_queues, uint64
 	/* Some NICs (and virtual functions) refuse a key of the caller's:
 	 * keep their RSS, which still spreads flows, but not both directions
 	 * of one to one queue. Counted and logged; run mode auto then takes
-	 * the pipeline, whose rx stage hashes symmetrically in software. */
+	 * the pipeline, whose rx stage hashes symmetrically in software. A
+	 * port that refuses its own key too failed for another reason: the
+	 * first error stands. */
+	eth_conf->rx_adv_conf.rss_conf.rss_key = NULL;
+	eth_conf->rx_adv_conf.rss_conf.rss_key_len = 0;
+	ret2 = rte_eth_dev_configure(dp->port_id, n_queues, 0, eth_conf);
+	if (ret2 < 0)
+		return ret;
 	WEIR_LOG(WARNING, capture,
 		 "dpdk: port %s refused the symmetric RSS key (%s): hashing with its own "
 		 "key, so the two directions of a flow may reach different queues (and "
@@ -159,9 +166,7 @@ dpdk_configure(struct dpdk_port *dp, const char *name, uint16_t n_queues, uint64
 		 name, strerror(-ret));
 	dp->rss_key_refused++;
 	dp->rss_own_key = true;
-	eth_conf->rx_adv_conf.rss_conf.rss_key = NULL;
-	eth_conf->rx_adv_conf.rss_conf.rss_key_len = 0;
-	return rte_eth_dev_configure(dp->port_id, n_queues, 0, eth_conf);
+	return 0;
 }
 
 static int
@@ -239,6 +244,7 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 				goto err_free;
 			}
 			dp->rss = true;
+			dp->rss_key_len = klen;
 			if (hf != (DPDK_RSS_HF & info.flow_type_rss_offloads))
 				WEIR_LOG(INFO, capture,
 					 "dpdk: port %s: RSS over the hash functions all %u ports "
@@ -246,12 +252,18 @@ dpdk_open(struct weir_port *port, const struct weir_port_conf *conf)
 					 conf->name, n_peers, hf,
 					 DPDK_RSS_HF & info.flow_type_rss_offloads);
 			if (!aligned)
-				WEIR_LOG(WARNING, capture,
-					 "dpdk: port %s: its RSS redirection table (%u entries) "
-					 "cannot map a hash to the same queue of %u as the other "
-					 "ports' do: a flow seen on two ports may reach two "
-					 "workers; run mode auto spreads flows in software instead",
-					 conf->name, info.reta_size, n_queues);
+				WEIR_LOG(
+					WARNING, capture,
+					"dpdk: port %s: %s: a flow seen on two ports may reach "
+					"two workers; run mode auto spreads flows in software "
+					"instead",
+					conf->name,
+					info.reta_size == 0
+						? "reports no RSS redirection table, so whether "
+						  "a hash picks the same queue as on the other "
+						  "ports cannot be known"
+						: "the RSS redirection tables of the ports differ "
+						  "in a way that sends a hash to different queues");
 		}
 	}
 	ret = dpdk_configure(dp, conf->name, n_queues, hf, klen, &eth_conf);
@@ -344,7 +356,7 @@ static void
 dpdk_rss_finish(struct weir_port *port, struct dpdk_port *dp)
 {
 	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
-	uint8_t key[DPDK_RSS_KEY_MAX + 8];
+	uint8_t key[DPDK_RSS_KEY_MAX];
 	struct rte_eth_rss_conf rc;
 	unsigned int i;
 	int ret;
@@ -377,8 +389,10 @@ dpdk_rss_finish(struct weir_port *port, struct dpdk_port *dp)
 		return;
 	memset(&rc, 0, sizeof(rc));
 	memset(key, 0, sizeof(key));
+	/* the length it was given, which is its hash_key_size: what ethdev
+	 * asks of the buffer, and the bytes the PMD writes */
 	rc.rss_key = key;
-	rc.rss_key_len = sizeof(key);
+	rc.rss_key_len = dp->rss_key_len;
 	ret = rte_eth_dev_rss_hash_conf_get(dp->port_id, &rc);
 	if (ret < 0) {
 		WEIR_LOG(INFO, capture,
@@ -387,9 +401,7 @@ dpdk_rss_finish(struct weir_port *port, struct dpdk_port *dp)
 			 port->name, strerror(-ret));
 		return;
 	}
-	if (rc.rss_key_len != 0 &&
-	    memcmp(key, dpdk_rss_key,
-		   rc.rss_key_len < DPDK_RSS_KEY_MAX ? rc.rss_key_len : DPDK_RSS_KEY_MAX) != 0) {
+	if (memcmp(key, dpdk_rss_key, dp->rss_key_len) != 0) {
 		WEIR_LOG(WARNING, capture,
 			 "dpdk: port %s took the symmetric RSS key but hashes with another: the "
 			 "two directions of a flow may reach different workers (set runmode: "
