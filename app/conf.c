@@ -91,8 +91,9 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "capture.interface is a kernel network interface (/sys/class/net), else dpdk."),
 	CONF_STR("capture.interface", capture_interface, "0",
 		 "DPDK port name (e.g. net_pcap0, 0000:01:00.0) or port index; afxdp: kernel "
-		 "interface name (eth0), or a comma-separated list of up to 8 (eth0,eth1) "
-		 "captured at once (afxdp only), each with one queue per worker."),
+		 "interface name (eth0); or a comma-separated list of up to 8 (eth0,eth1; "
+		 "net_pcap0,net_pcap1) captured at once (afxdp and dpdk), each with one queue "
+		 "per worker."),
 	CONF_STR("capture.pcap-file", capture_pcap_file, "",
 		 "pcap/pcapng file to replay offline (-r); \"\" = none."),
 	CONF_U32("capture.rx-descriptors", capture_rx_desc, 64, 32768, "1024",

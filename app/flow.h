@@ -254,6 +254,8 @@ struct weir_flow {
 	uint32_t epoch;	   /* burst that last touched it */
 	uint8_t icmp_type; /* of the first packet (community id, EVE) */
 	uint8_t icmp_code;
+	uint8_t port; /* weir port of the first packet (its record's in_iface),
+		       * set by the worker, which knows the port */
 	/* rest of line 1 to line 3: stream and rule state */
 	struct weir_flow_dir dir[2];
 	struct weir_flowvars vars; /* rules.h: flowbits, flowint */

@@ -66,8 +66,8 @@ struct weir_app {
 	struct weir_reloader rl; /* publishes rs, reloads it */
 	int rl_ready;
 	struct rte_rcu_qsbr *qs; /* workers' quiescent states */
-	/* capture.interface split at commas (afxdp may capture several
-	 * interfaces); port p is names[p]; worker i polls queue i of each */
+	/* capture.interface split at commas (afxdp and dpdk capture several
+	 * ports); port p is names[p]; worker i polls queue i of each */
 	char *if_buf;
 	const char *if_names[WEIR_MAX_PORTS];
 	char if_label[WEIR_MAX_PORTS * (WEIR_PORT_NAME_MAX + 1)]; /* "a,b" for logs */
@@ -585,12 +585,15 @@ main(int argc, char **argv)
 
 	app.n_workers = app.conf.workers;
 	/* runmode workers: a queue per worker on every port; pipeline: one
-	 * (more if a port insists); auto: a queue per worker where the port
-	 * has them, else pipeline (pick_runmode) */
-	ret = weir_ports_open(
-		app.portv, app.n_ports, app.if_names, ops, &app.conf,
-		strcmp(app.conf.runmode, "pipeline") == 0 ? 1 : (uint16_t)app.n_workers,
-		strcmp(app.conf.runmode, "workers") != 0, app.if_label, sizeof(app.if_label));
+	 * (afxdp: every queue the interface has, it cannot be told to use
+	 * one); auto: a queue per worker where the port has them, else
+	 * pipeline (pick_runmode) */
+	ret = weir_ports_open(app.portv, app.n_ports, app.if_names, ops, &app.conf,
+			      strcmp(app.conf.runmode, "pipeline") == 0 ? 1
+									: (uint16_t)app.n_workers,
+			      strcmp(app.conf.runmode, "workers") != 0,
+			      strcmp(app.conf.runmode, "pipeline") == 0 && app.n_workers > 1,
+			      app.if_label, sizeof(app.if_label));
 	if (ret < 0) {
 		status = ret == -EINVAL || ret == -ENOTSUP ? WEIR_EXIT_USAGE : WEIR_EXIT_RUNTIME;
 		goto out_eal;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "ports.h"
 #include "weir_config.h"
+#include "dpdk/dpdk.h"
 #if WEIR_HAVE_AFXDP
 #include "afxdp/afxdp.h"
 #endif
@@ -111,25 +112,21 @@ weir_ports_driver(const struct weir_conf *c, const char *const *names, unsigned 
 }
 
 /*
- * Several interfaces: afxdp only for now (the dpdk driver would need one
- * mempool name per port and has not been tried with several). Each
- * interface gets one queue per worker (run mode workers), so any number
- * of workers suits any number of interfaces.
+ * Several interfaces: afxdp (kernel interfaces) and dpdk (ethdev ports:
+ * NICs, vdevs) both capture any number, worker i polling queue i of every
+ * port (run mode workers) or the rx stage polling all (pipeline). The
+ * pcap driver replays one file.
  */
 static int
 ports_check_interfaces(const struct weir_conf *c, const char *driver, unsigned int n)
 {
 	if (n <= 1)
 		return 0;
-	if (strcmp(driver, "afxdp") != 0) {
+	if (strcmp(driver, "afxdp") != 0 && strcmp(driver, "dpdk") != 0) {
 		fprintf(stderr,
 			"weir: capture.interface '%s' lists %u interfaces: several interfaces "
-			"are not supported yet with the %s driver (afxdp only)%s\n",
-			c->capture_interface, n, driver,
-			strcmp(c->capture_driver, "auto") == 0 && strcmp(driver, "dpdk") == 0
-				? "; capture.driver auto picked it because not every name is a "
-				  "kernel interface (/sys/class/net)"
-				: "");
+			"are not supported with the %s driver (afxdp and dpdk only)\n",
+			c->capture_interface, n, driver);
 		return -ENOTSUP;
 	}
 	return 0;
@@ -205,9 +202,10 @@ weir_ports_check_options(const struct weir_conf *c, const char *driver)
 int
 weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *names,
 		const struct weir_capture_ops *ops, const struct weir_conf *c, uint16_t n_queues,
-		bool fewer_ok, char *label, size_t label_len)
+		bool fewer_ok, bool every_queue, char *label, size_t label_len)
 {
 	struct weir_port_conf pc;
+	struct weir_dpdk_conf dc = {.group = names, .n_group = n};
 #if WEIR_HAVE_AFXDP
 	struct weir_afxdp_conf ac;
 #endif
@@ -222,7 +220,11 @@ weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *name
 	pc.fewer_queues_ok = fewer_ok;
 	pc.rx_desc = (uint16_t)c->capture_rx_desc;
 	pc.mempool_size = c->capture_mempool;
+	pc.every_queue = every_queue;
 	pc.socket_id = (int)rte_socket_id();
+	/* every dpdk port knows the others: they must hash alike */
+	if (strcmp(driver, "dpdk") == 0)
+		pc.drv_conf = &dc;
 #if WEIR_HAVE_AFXDP
 	if (strcmp(driver, "afxdp") == 0) {
 		ports_afxdp_conf(c, &ac);

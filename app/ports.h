@@ -41,8 +41,8 @@ const char *weir_ports_driver(const struct weir_conf *c, const char *const *name
 
 /**
  * Whether @p driver can capture what @p c asks: several interfaces only
- * with afxdp, a pcap driver only with a file, a driver that was built. Errors are printed to
- * stderr. Main thread.
+ * with afxdp or dpdk, a pcap driver only with a file, a driver that was
+ * built. Errors are printed to stderr. Main thread.
  * @return the driver's ops table, or NULL (a usage error, printed).
  */
 const struct weir_capture_ops *weir_ports_check(const struct weir_conf *c, const char *driver,
@@ -58,7 +58,8 @@ int weir_ports_check_options(const struct weir_conf *c, const char *driver);
 
 /**
  * Open one port per name with @p ops, each with @p n_queues queues (pcap
- * opens capture.pcap-file). On a failure the error is printed, every
+ * opens capture.pcap-file; dpdk ports get the other names as their group,
+ * struct weir_dpdk_conf, so they hash alike). On a failure the error is printed, every
  * port opened so far is closed and its ops reset to NULL. Main thread,
  * after EAL.
  * @param portv     @p n ports, filled; the caller closes them
@@ -66,13 +67,18 @@ int weir_ports_check_options(const struct weir_conf *c, const char *driver);
  *                  auto), 1 (pipeline)
  * @param fewer_ok  a port may open fewer queues (weir_port_conf
  *                  fewer_queues_ok): each port's n_queues says how many
+ * @param every_queue  run mode pipeline (weir_port_conf every_queue): a
+ *                  driver that cannot set the device's queue count (afxdp)
+ *                  opens every queue it has, so no packet bypasses the rx
+ *                  stage
  * @param label     out: the port names joined with commas, for logs
  * @return 0, or the driver's -errno (-EINVAL and -ENOTSUP: a bad name or
  *         option, anything else: the port could not start).
  */
 int weir_ports_open(struct weir_port *portv, unsigned int n, const char *const *names,
 		    const struct weir_capture_ops *ops, const struct weir_conf *c,
-		    uint16_t n_queues, bool fewer_ok, char *label, size_t label_len);
+		    uint16_t n_queues, bool fewer_ok, bool every_queue, char *label,
+		    size_t label_len);
 
 /**
  * Start every port (their queues deliver from now on). The error is

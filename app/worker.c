@@ -520,7 +520,7 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 	ev->seq = seq;
 	ev->generation = w->rs != NULL ? (uint32_t)w->rs->generation : 0;
 	ev->worker = w->id;
-	ev->port = w->cur->port->id;
+	ev->port = f->port;
 	ev->queue = w->cur->queue_id;
 	ev->ip_version = f->key.ip_version;
 	ev->proto = f->key.proto;
@@ -713,8 +713,13 @@ worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct 
 	} else {
 		f = weir_flow_process_prepared(w->flows, fp, fa, ff);
 	}
-	if (f != NULL)
-		weir_flow_scan_info(f, fi);
+	if (f == NULL)
+		return NULL;
+	/* a flow may span ports (a TAP's two halves): its record names the
+	 * port of its first packet, as Suricata's names that packet's device */
+	if (*ff & WEIR_FLOW_PKT_NEW)
+		f->port = (uint8_t)w->cur->port->id;
+	weir_flow_scan_info(f, fi);
 	return f;
 }
 

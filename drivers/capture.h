@@ -118,10 +118,15 @@ struct weir_port_conf {
 	const char *name;      /* dpdk: port name or index; pcap: file path */
 	uint16_t n_queues;     /* one per worker (run mode workers) */
 	bool fewer_queues_ok;  /* n_queues is a maximum: the driver may open
-				* fewer (at least 1) when the device has fewer
-				* or cannot spread flows over them (no RSS);
-				* port->n_queues says how many. Drivers that
-				* cannot (afxdp) ignore it and fail instead. */
+				* fewer (at least 1) when the device has fewer;
+				* port->n_queues says how many. Without it, a
+				* device with fewer queues fails to open. */
+	bool every_queue;      /* run mode pipeline: the rx stage polls every
+				* queue. A driver that sets the device's queue
+				* count (dpdk) opens n_queues; one that cannot
+				* (afxdp: the kernel's channels) opens every rx
+				* queue the device has, up to WEIR_MAX_QUEUES,
+				* so that no packet bypasses weir. */
 	uint16_t rx_desc;      /* descriptors per rx queue */
 	uint32_t mempool_size; /* mbufs in the port's pool */
 	int socket_id;	       /* NUMA socket for rings and pools */

@@ -4,8 +4,10 @@
  * bpftool skeleton embedded here) is attached to a kernel interface with
  * libxdp, native mode first and generic (SKB) mode as a logged fallback;
  * the capture filter and block list go into its maps; then one AF_XDP
- * socket per worker queue, each with its own UMEM, is bound to queue q of
- * the interface and put into the XSKMAP at index q. What the filter selects
+ * socket per worker queue (run mode pipeline: per queue of the interface;
+ * an interface with fewer queues than workers: per queue it has, and run
+ * mode auto takes the pipeline), each with its own UMEM, is bound to queue
+ * q of the interface and put into the XSKMAP at index q. What the filter selects
  * arrives in the sockets, everything else goes on to the kernel.
  *
  * A program of ours left behind by a crashed run (kill -9 leaves the
@@ -13,17 +15,21 @@
  * removed before anything else happens. Maps are never pinned, so they die
  * with the program.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/if_xdp.h>
 
 #include <bpf/bpf.h>
@@ -356,6 +362,85 @@ afxdp_conf_check(const char *ifname, const struct weir_afxdp_conf *c)
 	return 0;
 }
 
+/*
+ * The interface's rx queues now (the ids an AF_XDP socket can bind to):
+ * ethtool's channels (combined + rx-only), as `ethtool -l` shows them, or,
+ * for a driver without that ioctl, the rx-N entries of its sysfs queues
+ * directory (right only when /sys belongs to weir's network namespace,
+ * which `ip netns exec` arranges). @return the count, or 0 when neither
+ * says.
+ */
+static unsigned int
+afxdp_rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct ifreq ifr;
+	char path[64 + IF_NAMESIZE];
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *dir;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ifr.ifr_data = (char *)&ch;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+			n = ch.combined_count + ch.rx_count;
+		close(fd);
+		if (n != 0)
+			return n;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	dir = opendir(path);
+	if (dir == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL)
+		if (strncmp(de->d_name, "rx-", 3) == 0)
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * How many queues to bind: conf->n_queues (one per worker), or with
+ * fewer_queues_ok at most what the interface has (run mode auto then
+ * takes the pipeline), or with every_queue all it has (pipeline: a queue
+ * without a socket passes its packets to the kernel, unseen by weir).
+ * @return the count, or -EINVAL (printed) when the interface has fewer
+ * queues than run mode workers needs.
+ */
+static int
+afxdp_queue_count(const char *ifname, const struct weir_port_conf *conf)
+{
+	unsigned int have = afxdp_rx_queues(ifname), want = conf->n_queues;
+
+	if (have == 0) /* unknown: binding says whether the queues exist */
+		return (int)want;
+	if (have > WEIR_MAX_QUEUES)
+		have = WEIR_MAX_QUEUES;
+	if (conf->every_queue)
+		return (int)have;
+	if (want > have) {
+		if (conf->fewer_queues_ok)
+			return (int)have;
+		WEIR_LOG(ERR, capture,
+			 "afxdp: %s has %u rx queue%s, %u workers asked for one each (runmode "
+			 "workers; ethtool -L %s combined %u, or runmode auto or pipeline, which "
+			 "spread flows in software)",
+			 ifname, have, have == 1 ? "" : "s", want, ifname, want);
+		return -EINVAL;
+	}
+	if (want < have)
+		WEIR_LOG(WARNING, capture,
+			 "afxdp: %s has %u rx queues, weir binds %u (one per worker): what RSS "
+			 "puts on queues %u-%u goes to the kernel, unseen (ethtool -L %s combined "
+			 "%u)",
+			 ifname, have, want, want, have - 1, ifname, want);
+	return (int)want;
+}
+
 static void afxdp_close(struct weir_port *port);
 
 static int
@@ -371,7 +456,7 @@ afxdp_open(struct weir_port *port, const struct weir_port_conf *conf)
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, popts, .prog_name = AFXDP_PROG_NAME);
 	struct afxdp_port *ap;
 	char err[256];
-	uint16_t q;
+	uint16_t q, n_queues;
 	int ret;
 
 	if (conf->n_queues > WEIR_XDP_MAX_QUEUES)
@@ -395,6 +480,11 @@ afxdp_open(struct weir_port *port, const struct weir_port_conf *conf)
 		WEIR_LOG(ERR, capture, "afxdp: %s", err);
 		goto err_close;
 	}
+	/* before anything is attached: a refusal leaves the interface as it was */
+	ret = afxdp_queue_count(ap->ifname, conf);
+	if (ret < 0)
+		goto err_close;
+	n_queues = (uint16_t)(ret > WEIR_XDP_MAX_QUEUES ? WEIR_XDP_MAX_QUEUES : ret);
 	libbpf_set_print(afxdp_libbpf_print);
 	libxdp_set_print(afxdp_libxdp_print);
 	ret = afxdp_remove_stale(ap);
@@ -427,14 +517,14 @@ afxdp_open(struct weir_port *port, const struct weir_port_conf *conf)
 		WEIR_LOG(ERR, capture, "afxdp: %s: filter maps: %s", ap->ifname, strerror(-ret));
 		goto err_close;
 	}
-	for (q = 0; q < conf->n_queues; q++) {
+	for (q = 0; q < n_queues; q++) {
 		ap->n_queues = (uint16_t)(q + 1);
 		ret = afxdp_queue_open(ap, q, c, conf->socket_id);
 		if (ret < 0)
 			goto err_close;
 		port->rxq[q] = &ap->q[q]->rxq;
 	}
-	port->n_queues = conf->n_queues;
+	port->n_queues = n_queues;
 	/* the NIC's RSS is the kernel's to set (ethtool -X ... hkey 6d:5a:...,
 	 * README): weir cannot check it from here */
 	port->rss_symmetric = true;

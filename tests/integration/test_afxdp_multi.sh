@@ -5,7 +5,9 @@
 # program to both ends in namespace A, tcpreplay plays a different
 # generated capture into each from namespace B. Shows the exact alerts per
 # interface (in_iface), each port's counters and the accounting, the stats
-# socket's view of both ports, the block list applied to both on SIGUSR2,
+# socket's view of both ports, the pipeline run mode over both (auto on
+# one-queue interfaces, and every queue bound when asked for), the block
+# list applied to both on SIGUSR2,
 # that neither interface keeps an XDP program after exit or after kill -9
 # and a restart, and the refused configurations.
 # Skips (77) only when not root or when the kernel has no veth/XDP.
@@ -103,11 +105,12 @@ gen() {
 # port, the stats socket's port view.
 two_ifaces() {
 	local w=$1 nq=$2 pfx=$TMP/$3 n1 n2
+	shift 3
 	setup_ns "$nq" || { fail "namespace setup"; return; }
 	n1=$(gen g1 42 3000) || { fail "weir-gen"; return; }
 	n2=$(gen g2 7 2000) || { fail "weir-gen"; return; }
 	start_weir "$pfx" -o "$pfx.json" --set capture.driver=afxdp -w "$w" \
-		--count $((n1 + n2)) || return
+		--count $((n1 + n2)) "$@" || return
 	check "XDP program attached to xv0 while running" xdp_attached xv0
 	check "XDP program attached to xw0 while running" xdp_attached xw0
 	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w worker" \
@@ -170,6 +173,35 @@ test_two_interfaces_one_worker() {
 # both interfaces.
 test_two_interfaces_two_workers() {
 	two_ifaces 2 2 t2
+}
+
+# pipeline_checks PFX: the rx stage took every packet and handed it on,
+# and both workers got flows
+pipeline_checks() {
+	check "runmode pipeline" grep -q '^weir: running: afxdp xv0,xw0, 2 workers (runmode pipeline)' \
+		"$1.err"
+	check "rx stage identity" grep -q '^ accounting: rx stage: .*: ok$' "$1.err"
+	expect_eq "drop_dispatch_full" "$(summary_value "$1.err" drop_dispatch_full "rx")" 0
+	check "both workers emitted" grep -q '"worker":1' "$1.json"
+	check "both workers emitted" grep -q '"worker":0' "$1.json"
+}
+
+# Two workers on interfaces of one queue each: run mode auto binds the one
+# queue each has and takes the pipeline (it used to fail to open).
+test_two_interfaces_pipeline_fallback() {
+	two_ifaces 2 1 p1
+	check "says why" grep -q 'port xv0 has 1 rx queue for 2 workers: run mode pipeline' "$TMP/p1.err"
+	pipeline_checks "$TMP/p1"
+}
+
+# Run mode pipeline on interfaces of two queues: every queue gets a socket
+# (one only would leave what RSS puts on the other to the kernel, unseen),
+# the rx stage polls all four.
+test_pipeline_binds_every_queue() {
+	two_ifaces 2 2 p2 --set runmode=pipeline
+	check "xv0: both queues bound" grep -q 'afxdp: xv0: 2 queues' "$TMP/p2.err"
+	check "xw0: both queues bound" grep -q 'afxdp: xw0: 2 queues' "$TMP/p2.err"
+	pipeline_checks "$TMP/p2"
 }
 
 test_sigusr2_updates_every_interface() {
@@ -246,10 +278,10 @@ test_refusals() {
 	# refused before EAL or any port: the exit status is 1 and nothing
 	# gets attached
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,xw0 -o /dev/null \
-		--set capture.driver=dpdk >/dev/null 2>"$TMP/r1.err"
-	expect_eq "dpdk with a list: exit status" "$?" 1
-	check "dpdk with a list: not supported yet" \
-		grep -q 'several interfaces are not supported yet with the dpdk driver' "$TMP/r1.err"
+		--set capture.driver=pcap -r "$SRC/tests/data/sample.pcap" >/dev/null 2>"$TMP/r1.err"
+	expect_eq "pcap with a list: exit status" "$?" 1
+	check "pcap with a list: not supported" \
+		grep -q 'several interfaces are not supported with the pcap driver' "$TMP/r1.err"
 	# workers need not be a multiple of the interfaces any more; each
 	# interface needs a queue per worker (these veths have one)
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,xw0 -w 3 -o /dev/null \
@@ -257,6 +289,11 @@ test_refusals() {
 	expect_eq "3 workers, 1-queue interfaces: exit status" "$?" 1
 	check "3 workers, 1-queue interfaces: names the port" \
 		grep -q "cannot open afxdp port 'xv0'" "$TMP/r2.err"
+	check "3 workers, 1-queue interfaces: says why" \
+		grep -q "afxdp: xv0 has 1 rx queue, 3 workers asked for one each (runmode workers" \
+		"$TMP/r2.err"
+	check "3 workers, 1-queue interfaces: refused before attaching" \
+		bash -c "! grep -q 'attached in' '$TMP/r2.err'"
 	ip netns exec "$NA" timeout 60 "$WEIR" -S "$SIGS" -i xv0,,xw0 -w 2 -o /dev/null \
 		>/dev/null 2>"$TMP/r4.err"
 	expect_eq "empty name: exit status" "$?" 1
@@ -264,8 +301,9 @@ test_refusals() {
 		>/dev/null 2>"$TMP/r5.err"
 	expect_eq "name twice: exit status" "$?" 1
 	check "name twice: says so" grep -q "'xv0' listed twice" "$TMP/r5.err"
-	out=$("$WEIR" -S "$SIGS" -i xv0,xw0 -w 2 --set capture.driver=dpdk --check-config 2>&1)
-	expect_eq "--check-config refuses a list for dpdk" "$?" 1
+	out=$("$WEIR" -S "$SIGS" -i xv0,xw0 -w 2 --set capture.driver=pcap -r "$SRC/tests/data/sample.pcap" \
+		--check-config 2>&1)
+	expect_eq "--check-config refuses a list for pcap" "$?" 1
 	no_xdp_left "of refused runs"
 	: "$out"
 }
@@ -277,6 +315,7 @@ if ! setup_ns; then
 fi
 
 ALL_TESTS="test_two_interfaces_one_worker test_two_interfaces_two_workers
+test_two_interfaces_pipeline_fallback test_pipeline_binds_every_queue
 test_sigusr2_updates_every_interface test_kill9_then_restart_cleans_both
 test_open_failure_detaches_the_first test_refusals"
 run_all

@@ -4,11 +4,16 @@
  * with DPDK's software Toeplitz (rte_softrss, the function NICs compute),
  * both directions of IPv4 and IPv6 TCP/UDP tuples hash alike, with every
  * key length a NIC asks for; and the key does spread (not every tuple
- * lands in one bucket of 2 and 4 queues).
+ * lands in one bucket of 2 and 4 queues). Several ports: the hash
+ * functions a group shares, and when two ports' redirection tables send
+ * a tuple to the same queue index (checked against the tables
+ * themselves, reta[i] = i % n_queues, on software hashes).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_random.h>
 #include <rte_thash.h>
 
@@ -84,6 +89,75 @@ test_key_is_periodic_for_every_length(void)
 		CU_ASSERT_EQUAL(dpdk_rss_key[i], i % 2 == 0 ? 0x6d : 0x5a);
 }
 
+static void
+test_group_hf_is_the_common_subset(void)
+{
+	const uint64_t all = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+	struct dpdk_rss_peer p[3] = {
+		{.hf = all | RTE_ETH_RSS_SCTP, .reta_size = 128},
+		{.hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP, .reta_size = 128},
+		{.hf = all, .reta_size = 512},
+	};
+
+	CU_ASSERT_EQUAL(dpdk_rss_group_hf(p, 1), all); /* weir's set, no more */
+	CU_ASSERT_EQUAL(dpdk_rss_group_hf(p, 3), RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
+	p[1].hf = 0; /* one port without RSS: none in common */
+	CU_ASSERT_EQUAL(dpdk_rss_group_hf(p, 3), 0);
+}
+
+/* The queue a port with a reta_size-entry table, reta[i] = i % nq, gives
+ * hash h (the NIC indexes the table with the hash's low bits). */
+static unsigned int
+rss_queue(uint32_t h, unsigned int reta_size, unsigned int nq)
+{
+	return (h % reta_size) % nq;
+}
+
+/* Whether two tables agree on every one of 20000 tuples' hashes. */
+static bool
+rss_tables_agree(unsigned int r1, unsigned int r2, unsigned int nq)
+{
+	unsigned int i;
+
+	for (i = 0; i < 20000; i++) {
+		uint32_t h = rss_v4((uint32_t)rte_rand(), (uint32_t)rte_rand(),
+				    (uint16_t)rte_rand(), (uint16_t)rte_rand());
+
+		if (rss_queue(h, r1, nq) != rss_queue(h, r2, nq))
+			return false;
+	}
+	return true;
+}
+
+static void
+test_group_alignment_matches_the_tables(void)
+{
+	static const unsigned int sizes[][2] = {{128, 128}, {128, 512}, {64, 512}};
+	unsigned int s, nq;
+
+	for (s = 0; s < 3; s++)
+		for (nq = 1; nq <= 8; nq++) {
+			struct dpdk_rss_peer p[2] = {{.hf = ~0ull, .reta_size = sizes[s][0]},
+						     {.hf = ~0ull, .reta_size = sizes[s][1]}};
+
+			CU_ASSERT_EQUAL(dpdk_rss_group_aligned(p, 2, (uint16_t)nq),
+					rss_tables_agree(sizes[s][0], sizes[s][1], nq));
+		}
+}
+
+static void
+test_group_alignment_edges(void)
+{
+	struct dpdk_rss_peer p[2] = {{.hf = ~0ull, .reta_size = 128}, {.hf = ~0ull}};
+
+	CU_ASSERT_TRUE(dpdk_rss_group_aligned(p, 1, 3)); /* a port alone */
+	CU_ASSERT_TRUE(dpdk_rss_group_aligned(p, 2, 1)); /* one queue each */
+	/* a port reporting no table: nothing to reason with */
+	CU_ASSERT_FALSE(dpdk_rss_group_aligned(p, 2, 2));
+	p[1].reta_size = 128;
+	CU_ASSERT_TRUE(dpdk_rss_group_aligned(p, 2, 3)); /* equal tables */
+}
+
 int
 main(void)
 {
@@ -97,5 +171,8 @@ main(void)
 	CU_ADD_TEST(s, test_ipv4_both_directions_alike);
 	CU_ADD_TEST(s, test_ipv6_both_directions_alike);
 	CU_ADD_TEST(s, test_key_is_periodic_for_every_length);
+	CU_ADD_TEST(s, test_group_hf_is_the_common_subset);
+	CU_ADD_TEST(s, test_group_alignment_matches_the_tables);
+	CU_ADD_TEST(s, test_group_alignment_edges);
 	return weir_ut_run();
 }
