@@ -543,16 +543,17 @@ sd_init(struct weir_flow *f, unsigned int dir, uint32_t seq)
 	sd->flags |= WEIR_SD_INIT;
 }
 
-void
+bool
 weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 		   const struct weir_flow_pkt *p, const uint8_t *payload, uint32_t pkt_flags,
 		   const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 	uint32_t len = p->payload_len;
+	bool took = false;
 
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
-		return;
+		return false;
 	if (f->tcp_state < WEIR_TCP_ESTABLISHED) {
 		/* before the handshake completed (data on a SYN, TCP Fast
 		 * Open): the sides' first sequence numbers are not both known */
@@ -560,7 +561,7 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 			t->st.segments++;
 			t->st.out_of_window++;
 		}
-		return;
+		return false;
 	}
 	if (len > 0) {
 		uint32_t seq = p->tcp_seq, end;
@@ -593,11 +594,13 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 				/* unreachable: checked above */
 			} else if (!t->c.acked && sd->head == 0 && seq == sd->base_seq) {
 				/* in order, nothing held: straight from the packet */
+				took = true;
 				sd_feed(t, f, dir, payload, len, o);
 			} else if (!sd_hold(t, sd, orig, seq, payload, len)) {
 				t->st.seg_nomem++;
 				sd_off(t, sd);
 			} else {
+				took = true;
 				if (!t->c.acked)
 					sd_release(t, f, dir, false, 0, o);
 				sd_bound(t, f, dir, o);
@@ -620,13 +623,14 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 		uint32_t limit = p->tcp_ack;
 
 		if (!(od->flags & WEIR_SD_INIT))
-			return;
+			return took;
 		/* a FIN takes one sequence number but carries no byte */
 		if ((od->flags & WEIR_SD_FIN) && SEQ_GT(limit, od->fin_seq))
 			limit = od->fin_seq;
 		if (SEQ_GT(limit, od->base_seq))
 			sd_release(t, f, !dir, true, limit, o);
 	}
+	return took;
 }
 
 /* The end of one direction: what is held, in order, over any hole. */

@@ -132,13 +132,17 @@ struct weir_stream_out {
 
 /**
  * One TCP packet @p p of flow @p f (side @p dir, 0: from the client),
- * after the flow table updated it (@p pkt_flags: its flags). Holds or
- * inspects its bytes and, with acked inspection, inspects the other
- * side's bytes its ACK covers. Does nothing when the flow has no session
- * or the rule set no stream rule. Bounded work per packet except the
- * bytes it releases. Thread: the owning worker.
+ * after the flow table updated it (@p pkt_flags: its flags), before its
+ * packet rules. Holds or inspects its bytes and, with acked inspection,
+ * inspects the other side's bytes its ACK covers. Does nothing when the
+ * flow has no session or the rule set no stream rule. Bounded work per
+ * packet except the bytes it releases. Thread: the owning worker.
+ * @return true when some of its bytes went into the stream (Suricata's
+ * PKT_STREAM_ADD: stream-type rules then skip the packet itself), false
+ * when none did (no session, before the handshake, a retransmission of
+ * inspected bytes, past the depth, a pool empty).
  */
-void weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+bool weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 			const struct weir_flow_pkt *p, const uint8_t *payload, uint32_t pkt_flags,
 			const struct weir_stream_out *o);
 

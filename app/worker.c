@@ -455,6 +455,7 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 		  (f->tcp_state >= WEIR_TCP_ESTABLISHED ? WEIR_SCAN_FLOW_ESTABLISHED : 0);
 	sp.vars = &f->vars;
 	sp.fi = c.fi;
+	sp.streamed = 0;
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
 	else
@@ -862,7 +863,10 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		s.d = &d[i];
 		s.have_template = 0;
 		s.frame_state = 0;
-		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
+		/* the stream first: whether the packet's bytes went into it
+		 * decides which rules see the packet itself (Suricata's
+		 * PKT_STREAM_ADD) */
+		sp.streamed = 0;
 		if (s.flow != NULL && w->streams != NULL && rs->stream_db != NULL &&
 		    d[i].proto == IPPROTO_TCP && dres[i] == WEIR_DEC_OK) {
 			struct weir_stream_out o;
@@ -870,10 +874,12 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			worker_stream_out(w, &o);
 			w->stream_ts_ns = pkts[i].ts_ns;
 			w->stream_src = WEIR_EV_SRC_STREAM;
-			weir_stream_packet(w->streams, s.flow,
-					   (s.flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0,
-					   &fp[i], d[i].payload, s.flow_flags, &o);
+			sp.streamed = weir_stream_packet(
+				w->streams, s.flow,
+				(s.flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0, &fp[i],
+				d[i].payload, s.flow_flags, &o);
 		}
+		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
 		if (res.scan_error) {
 			scan_err++;
 			continue;

@@ -387,15 +387,17 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 						       : 0);
 		sp.vars = f != NULL ? &f->vars : NULL;
 		sp.fi = f != NULL ? weir_flow_scan_info(f, &fi) : NULL;
-		r->t.session = p->session;
-		r->t.base = p->stream_off;
-		weir_ruleset_scan(rs, 0, &sp, on_alert, &r->t, &res);
+		sp.streamed = 0;
 		if (stream && f != NULL) {
 			struct weir_stream_out o = {.rs = rs, .chunk = chunk, .arg = r};
 
-			weir_stream_packet(g_st, f, (ff & WEIR_FLOW_PKT_TOCLIENT) ? 1 : 0, &p->fp,
-					   payload, ff, &o);
+			sp.streamed =
+				weir_stream_packet(g_st, f, (ff & WEIR_FLOW_PKT_TOCLIENT) ? 1 : 0,
+						   &p->fp, payload, ff, &o);
 		}
+		r->t.session = p->session;
+		r->t.base = p->stream_off;
+		weir_ruleset_scan(rs, 0, &sp, on_alert, &r->t, &res);
 	}
 	weir_flow_burst_begin(ft);
 	weir_flow_flush(ft);

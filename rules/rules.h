@@ -160,12 +160,30 @@ enum weir_pclass {
 #define WEIR_RT_THRESH 0x4u /* threshold or detection_filter */
 #define WEIR_RT_PASS   0x8u /* action pass */
 #define WEIR_RT_FVAR                                                                               \
-	0x10u		      /* flowbits/flowint: checked and applied in                          \
-				 Suricata's signature order after the scan */
-#define WEIR_RT_NOALERT 0x20u /* flowbits:noalert: matches, never alerts */
-#define WEIR_RT_FNUM	0x40u /* stream_size, flow.age/pkts/bytes to check */
-#define WEIR_RT_HDR	0x80u /* header keywords (ttl, flags, itype, ...) */
+	0x10u		       /* flowbits/flowint: checked and applied in                         \
+				  Suricata's signature order after the scan */
+#define WEIR_RT_NOALERT 0x20u  /* flowbits:noalert: matches, never alerts */
+#define WEIR_RT_FNUM	0x40u  /* stream_size, flow.age/pkts/bytes to check */
+#define WEIR_RT_HDR	0x80u  /* header keywords (ttl, flags, itype, ...) */
 #define WEIR_RT_STREAM	0x100u /* a stream rule: in stream_db, never in a group */
+#define WEIR_RT_STREAM_PKT                                                                         \
+	0x200u /* Suricata's stream type: in stream_db and in its group, where it                  \
+		  is skipped for packets whose bytes went to the stream */
+
+/*
+ * What a rule inspects (Suricata's signature types, detect-engine-build.c
+ * SignatureSetType, and where weir stands): `weir rules check` counts them.
+ */
+#define WEIR_RKINDS(_)                                                                             \
+	_(PACKET, "packet: each packet (packet keywords, no payload, not tcp)")                    \
+	_(STREAM, "stream: the reassembled stream, packets outside one")                           \
+	_(STREAM_ONLY, "stream only: flow:only_stream or tcp-stream")                              \
+	_(PKT_STREAM_AS_PACKET, "packet+stream in Suricata (offset/depth), each packet only here") \
+	_(STREAM_AS_PACKET, "stream in Suricata, each packet only here (needs the confirm step)")
+
+#define WEIR_RKIND_ENUM(name, doc) WEIR_RKIND_##name,
+enum weir_rkind { WEIR_RKINDS(WEIR_RKIND_ENUM) WEIR_RKIND_N };
+#undef WEIR_RKIND_ENUM
 
 /* weir_rt_rule.group of a stream rule (it has no packet group). */
 #define WEIR_RGROUP_STREAM UINT16_MAX
@@ -185,6 +203,7 @@ struct weir_rt_rule {
 	uint8_t protos;			 /* bit (1 << WEIR_PCLASS_*) per class it applies to */
 	uint16_t flags;			 /* WEIR_RT_* */
 	uint16_t group;			 /* index of the group (database) holding it */
+	uint8_t kind;			 /* enum weir_rkind */
 	uint8_t flow_mask, flow_want;	 /* flow: the rule applies when
 					    (weir_scan_pkt.flow & flow_mask) ==
 					    flow_want; 0, 0 without flow: */
@@ -240,7 +259,9 @@ struct weir_ruleset {
 	hs_database_t *stream_db; /* NULL: the set has no stream rule */
 	unsigned int n_stream_rules;
 	size_t stream_db_bytes;
-	size_t stream_state_bytes; /* hs_stream_size(): per open direction */
+	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
+	int stream_from_cache;		   /* stream_db came from the on-disk cache */
+	unsigned int n_kind[WEIR_RKIND_N]; /* rules per enum weir_rkind */
 	struct weir_rs_worker *w;
 	unsigned int n_workers;
 	_Atomic uint8_t *disabled; /* per rule: 1 = matches dropped */
@@ -359,10 +380,12 @@ struct weir_scan_pkt {
 	uint8_t pclass;	    /* enum weir_pclass */
 	uint8_t ip_version; /* 4 or 6 */
 	uint16_t sport, dport;
-	const uint8_t *src, *dst;	     /* IPv4: first 4 bytes */
-	uint64_t ts_ns;			     /* packet time, for thresholds */
-	uint32_t flow;			     /* enum weir_scan_flow bits, 0: no flow */
-	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
+	const uint8_t *src, *dst;   /* IPv4: first 4 bytes */
+	uint64_t ts_ns;		    /* packet time, for thresholds */
+	uint32_t flow;		    /* enum weir_scan_flow bits, 0: no flow */
+	uint8_t streamed;	    /* the packet's bytes went to its TCP stream: Suricata's
+				       stream-type rules (WEIR_RT_STREAM_PKT) skip it */
+	struct weir_flowvars *vars; /* the flow's variables, NULL: no flow */
 	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
 	/* the headers, for the header keywords (ttl, flags, itype, ...):
 	 * l3 is the IP header with its options or IPv6 extension headers

@@ -385,8 +385,6 @@ compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan
 
 	if (s->proto != WEIR_RPROTO_TCP)
 		return "a protocol other than tcp";
-	if (s->has_dsize)
-		return "dsize (a packet keyword)";
 	if (p->n_sub == 0)
 		return "a rule with no content or pcre";
 	if (p->n_sub > 1 || e->negated)
@@ -401,6 +399,61 @@ compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan
 	return NULL;
 }
 
+/* Keywords that make Suricata require the packet (SIG_FLAG_REQUIRE_PACKET):
+ * dsize, the header keywords, flow:no_stream, the tcp-pkt protocol. */
+static bool
+compile_requires_packet(const struct weir_suri_rule *s)
+{
+	return s->has_dsize || s->n_hdr > 0 || s->tcp_pkt ||
+	       (s->has_flow && (s->flow & WEIR_FLOW_NO_STREAM));
+}
+
+/* A content bound to the start of the buffer (offset, depth, startswith):
+ * Suricata's packet+stream type (it inspects both). */
+static bool
+compile_anchored(const struct weir_suri_rule *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_items; i++)
+		if (s->items[i].kind == WEIR_ITEM_CONTENT &&
+		    (s->items[i].has_offset || s->items[i].has_depth))
+			return true;
+	return false;
+}
+
+/*
+ * Suricata's signature type of @p s (detect-engine-build.c
+ * SignatureSetType, detect-engine.c DetectEngineInspectRulePayloadMatches)
+ * and what weir does with it; @return the WEIR_RT_STREAM* flag to add.
+ * A tcp rule with payload conditions and no packet keyword is a stream
+ * rule in Suricata: its bytes are inspected on the stream when the packet
+ * went into one, on the packet otherwise. weir does that when the stream
+ * database can take the rule, and inspects it per packet (as before)
+ * when it cannot.
+ */
+static unsigned int
+compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, uint8_t *kind)
+{
+	if (s->stream_only) {
+		*kind = WEIR_RKIND_STREAM_ONLY;
+		return WEIR_RT_STREAM;
+	}
+	*kind = WEIR_RKIND_PACKET;
+	if (s->proto != WEIR_RPROTO_TCP || s->n_items == 0 || compile_requires_packet(s))
+		return 0;
+	if (compile_anchored(s)) {
+		*kind = WEIR_RKIND_PKT_STREAM_AS_PACKET;
+		return 0;
+	}
+	if (compile_stream_refusal(s, p) != NULL) {
+		*kind = WEIR_RKIND_STREAM_AS_PACKET;
+		return 0;
+	}
+	*kind = WEIR_RKIND_STREAM;
+	return WEIR_RT_STREAM_PKT;
+}
+
 static int
 compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 {
@@ -409,6 +462,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	char err[256] = "";
 	unsigned int col = 0;
 	const char *desc = NULL;
+	unsigned int stream_flag;
 	int rc = compile_grow(b);
 
 	if (rc < 0)
@@ -431,6 +485,16 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		b->refused++;
 		return 0; /* not added */
 	}
+	if (s->stream_only && compile_requires_packet(s)) {
+		/* detect-parse.c SigValidate */
+		weir_diag_add(b->diags, s->file, s->stream_line, s->stream_col,
+			      s->tcp_stream ? "protocol" : "flow",
+			      "can't mix packet keywords with tcp-stream or flow:only_stream "
+			      "(dsize, header keywords, no_stream, tcp-pkt)");
+		weir_hs_plan_free(&c->plan);
+		b->refused++;
+		return 0; /* not added */
+	}
 	if (s->stream_only) {
 		const char *why = compile_stream_refusal(s, &c->plan);
 
@@ -445,6 +509,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			return 0; /* not added */
 		}
 	}
+	stream_flag = compile_kind(s, &c->plan, &rt->kind);
 	weir_compile_one_chain(&c->plan);
 	if (!c->plan.exact) {
 		rc = weir_sprog_build(s, &rt->prog, err, sizeof(err), &col);
@@ -475,16 +540,15 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	rt->gid = s->gid;
 	rt->priority = s->priority;
 	rt->protos = compile_protos(s->proto);
-	rt->flags = (c->plan.exact ? WEIR_RT_EXACT : 0) |
-		    (compile_has_header(s) ? WEIR_RT_HEADER : 0) |
-		    (s->threshold.type != WEIR_THRESH_NONE ||
-				     s->detection_filter.type != WEIR_THRESH_NONE
-			     ? WEIR_RT_THRESH
-			     : 0) |
-		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
-		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
-		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0) |
-		    (s->stream_only ? WEIR_RT_STREAM : 0);
+	rt->flags =
+		(c->plan.exact ? WEIR_RT_EXACT : 0) | (compile_has_header(s) ? WEIR_RT_HEADER : 0) |
+		(s->threshold.type != WEIR_THRESH_NONE ||
+				 s->detection_filter.type != WEIR_THRESH_NONE
+			 ? WEIR_RT_THRESH
+			 : 0) |
+		(s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
+		(s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
+		(s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0) | stream_flag;
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
@@ -893,17 +957,20 @@ out:
  * in stream mode is handled as compile_group_db() handles one.
  */
 static int
-compile_stream_db(struct cbuild *b)
+compile_stream_db(struct cbuild *b, const char *cache_dir)
 {
 	struct weir_ruleset *rs = b->rs;
 	struct cexprs x = {0};
 	hs_compile_error_t *cerr = NULL;
 	unsigned int cap = 0, i;
+	struct weir_dbkey key;
+	int have_key = 0;
 	hs_error_t err;
 	int k, rc = 0;
 
 	for (i = 0; i < b->n; i++)
-		cap += !b->cr[i].dead && (rs->rules[i].flags & WEIR_RT_STREAM) != 0;
+		cap += !b->cr[i].dead &&
+		       (rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) != 0;
 	rs->n_stream_rules = cap;
 	if (cap == 0)
 		return 0;
@@ -919,7 +986,7 @@ compile_stream_db(struct cbuild *b)
 	for (i = 0; i < b->n; i++) {
 		const struct weir_hs_expr *e;
 
-		if (b->cr[i].dead || !(rs->rules[i].flags & WEIR_RT_STREAM))
+		if (b->cr[i].dead || !(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)))
 			continue;
 		e = &b->cr[i].plan.sub[0];
 		x.expr[x.n] = e->expr;
@@ -929,8 +996,22 @@ compile_stream_db(struct cbuild *b)
 		x.rule[x.n] = i;
 		x.n++;
 	}
+	if (cache_dir != NULL &&
+	    weir_dbkey_compute(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM,
+			       WEIR_COMPILER_VERSION, &key) == 0) {
+		have_key = 1;
+		rc = weir_dbcache_load(cache_dir, &key, &rs->stream_db);
+		if (rc == 0) {
+			rs->stream_from_cache = 1;
+			err = HS_SUCCESS;
+			goto compiled;
+		}
+		rc = 0; /* a miss or a refused entry: compile */
+	}
 	err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM, NULL,
 				   &rs->stream_db, &cerr);
+	if (err == HS_SUCCESS && have_key)
+		(void)weir_dbcache_store(cache_dir, &key, rs->stream_db);
 	if (err != HS_SUCCESS) {
 		k = cerr ? cerr->expression : -1;
 		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x.n) {
@@ -954,6 +1035,7 @@ compile_stream_db(struct cbuild *b)
 		b->died_in_multi++; /* compile_build() compacts and builds again */
 		goto out;
 	}
+compiled:
 	err = hs_database_size(rs->stream_db, &rs->stream_db_bytes);
 	if (err == HS_SUCCESS)
 		err = hs_stream_size(rs->stream_db, &rs->stream_state_bytes);
@@ -1156,7 +1238,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			rs->n_from_cache += grp->from_cache;
 			rs->n_cache_rebuilt += grp->cache_rebuilt;
 		}
-		rc = compile_stream_db(b);
+		rc = compile_stream_db(b, opts ? opts->cache_dir : NULL);
 		if (rc < 0)
 			goto err;
 		rs->db_bytes += rs->stream_db_bytes;
@@ -1170,6 +1252,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			hs_free_database(rs->groups[g].db);
 		hs_free_database(rs->stream_db);
 		rs->stream_db = NULL;
+		rs->stream_from_cache = 0;
 		rs->stream_db_bytes = 0;
 		rs->stream_state_bytes = 0;
 		free(rs->groups);
@@ -1184,6 +1267,9 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		cg = NULL;
 		b->died_in_multi = 0;
 	}
+	for (i = 0; i < rs->n_rules; i++)
+		if (!b->cr[i].dead && !b->cr[i].is_sig)
+			rs->n_kind[rs->rules[i].kind]++;
 	/* Rules per group and the `always` lists. */
 	for (i = 0; i < rs->n_rules; i++) {
 		struct weir_rt_rule *r = &rs->rules[i];

@@ -166,6 +166,8 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	w->seen[id] = w->seq;
 	if (!(r->protos & (1u << p->pclass)))
 		return;
+	if ((r->flags & WEIR_RT_STREAM_PKT) && p->streamed)
+		return; /* its stream sees these bytes */
 	if ((p->flow & r->flow_mask) != r->flow_want)
 		return;
 	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))

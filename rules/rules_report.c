@@ -43,6 +43,10 @@ weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 		fprintf(out, "warning: %s\n", rs->warnings[g]);
 }
 
+#define REPORT_KIND_DOC(name, doc) doc,
+static const char *const kind_doc[WEIR_RKIND_N] = {WEIR_RKINDS(REPORT_KIND_DOC)};
+#undef REPORT_KIND_DOC
+
 void
 weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 {
@@ -173,9 +177,14 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 	}
 	if (rs->stream_db != NULL)
 		fprintf(out,
-			"  stream tcp (flow:only_stream)          %7u %7u %10zu -   "
+			"  stream tcp (reassembled bytes)         %7u %7u %10zu %-5s "
 			"(state %zu bytes per direction)\n",
-			rs->n_stream_rules, 0u, rs->stream_db_bytes, rs->stream_state_bytes);
+			rs->n_stream_rules, 0u, rs->stream_db_bytes,
+			rs->stream_from_cache ? "hit" : "-", rs->stream_state_bytes);
+	fprintf(out, "inspects (Suricata's rule types, README \"Stream rules\"):\n");
+	for (k = 0; k < WEIR_RKIND_N; k++)
+		if (rs->n_kind[k] > 0)
+			fprintf(out, "  %s: %u\n", kind_doc[k], rs->n_kind[k]);
 	fprintf(out, "keywords:\n");
 	for (k = 0; k < K_N; k++)
 		if (cnt[k] > 0)

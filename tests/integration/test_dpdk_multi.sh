@@ -25,7 +25,7 @@ write_spec() {
 	local i j n=0 c s k
 	{
 		echo "flows: shared"
-		echo 'rule: alert tcp any any -> any any (msg:"request"; content:"GET /"; sid:6001;)'
+		echo 'rule: alert tcp any any -> any any (msg:"request"; flow:to_server,no_stream; content:"GET /"; sid:6001;)'
 		echo 'rule: alert tcp any any -> any any (msg:"answer to the client"; flow:to_client,no_stream; content:"200 OK"; sid:6002;)'
 		echo 'rule: alert udp any any -> any any (msg:"udp answer to the client"; flow:to_client; content:"rsp"; sid:6003;)'
 		echo 'rule: alert tcp any any -> any any (msg:"never: an answer to the server"; flow:to_server,no_stream; content:"200 OK"; sid:6004;)'

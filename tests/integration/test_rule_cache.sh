@@ -12,14 +12,16 @@ WEIRCTL=${WEIRCTL_BIN:?}
 SAMPLE=$SRC/tests/data/sample.pcap
 
 # Seven rules in six groups (protocol x destination ports), all firing on
-# the bundled sample capture.
+# the bundled sample capture. The tcp rules say no_stream: they would be
+# Suricata stream rules otherwise, with a stream database of their own
+# (test_stream_database_cached).
 cat >"$TMP/X.rules" <<'EOF'
-alert tcp any any -> any 8443 (msg:"pan on 8443"; pcre:"/\b4\d{15}\b/"; sid:1; rev:1;)
-alert tcp any any -> any [80,8443] (msg:"cvv"; content:"cvv="; nocase; sid:2; rev:1;)
+alert tcp any any -> any 8443 (msg:"pan on 8443"; flow:no_stream; pcre:"/\b4\d{15}\b/"; sid:1; rev:1;)
+alert tcp any any -> any [80,8443] (msg:"cvv"; flow:no_stream; content:"cvv="; nocase; sid:2; rev:1;)
 alert ip any any -> any any (msg:"union select"; pcre:"/union\s+(?:all\s+)?select/i"; sid:3; rev:1;)
 alert udp any any -> any 7070 (msg:"sleep over udp"; pcre:"/(?:sleep|benchmark)\s*\(\s*\d+/i"; sid:4; rev:1;)
 alert udp any any -> any any (msg:"basic auth over udp"; content:"authorization:"; nocase; sid:5; rev:1;)
-alert tcp any any -> any any (msg:"script"; content:"<script"; nocase; sid:6; rev:1;)
+alert tcp any any -> any any (msg:"script"; flow:no_stream; content:"<script"; nocase; sid:6; rev:1;)
 alert ip any any -> any any (msg:"jndi"; content:"${jndi:"; nocase; sid:7; rev:1;)
 EOF
 NGROUPS=6
@@ -38,7 +40,7 @@ from_cache() {
 
 # group_lines OUT: "protocol ports cache" of each group line
 group_lines() {
-	awk '/^  group / { g = 1; next } /^keywords:/ { g = 0 } g { print $2, $3, $NF }' "$1"
+	awk '/^  group / { g = 1; next } /^  stream |^inspects|^keywords:/ { g = 0 } g { print $2, $3, $NF }' "$1"
 }
 
 entries() {
@@ -171,6 +173,25 @@ test_rule_change_misses() {
 	expect_all_hit back
 }
 
+# The stream rules' database is cached like a group's: a second check
+# takes it from the cache, and a changed stream rule misses.
+test_stream_database_cached() {
+	local c="$TMP/c6"
+	printf '%s\n' 'alert tcp any any -> any any (msg:"s"; content:"card="; sid:1;)' \
+		'alert tcp any any -> any any (msg:"t"; flow:only_stream; content:"pan="; sid:2;)' >"$TMP/S.rules"
+	rcheck s1 "$c" "$TMP/S.rules"
+	expect_eq "first check: exit status" "$(cat "$TMP/s1.rc")" 0 || { cat "$TMP/s1.err"; return; }
+	check "first check: the stream database is compiled" grep -Eq '^  stream tcp .* 2 +0 +[0-9]+ - ' "$TMP/s1.out"
+	# sid 1 is in its packet group too (packets outside a stream)
+	expect_eq "two entries: the group and the stream database" "$(entries "$c")" 2
+	rcheck s2 "$c" "$TMP/S.rules"
+	check "second check: the stream database from the cache" grep -Eq '^  stream tcp .* 2 +0 +[0-9]+ hit ' "$TMP/s2.out"
+	sed -i 's/pan=/pin=/' "$TMP/S.rules"
+	rcheck s3 "$c" "$TMP/S.rules"
+	check "a changed stream rule misses" grep -Eq '^  stream tcp .* 2 +0 +[0-9]+ - ' "$TMP/s3.out"
+	expect_eq "three entries: a new stream database" "$(entries "$c")" 3
+}
+
 test_reload_over_damaged_entry() {
 	local c="$TMP/c5" sock="$TMP/rl.sock" pid i files
 	rcheck pre5 "$c" "$TMP/X.rules"
@@ -209,5 +230,5 @@ assert j["generation"] == 3 and j["from_cache"] == int(sys.argv[2]), j' "$TMP/rl
 }
 
 ALL_TESTS="test_check_twice test_offline_cold_warm_none_identical test_corrupt_entries_rebuilt
-test_rule_change_misses test_reload_over_damaged_entry"
+test_rule_change_misses test_reload_over_damaged_entry test_stream_database_cached"
 run_all
