@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre proto header pass_threshold fraud flow sessions sessions_timeout sessions_full"
+SPECS="content pcre byte proto header pass_threshold fraud flow sessions sessions_timeout sessions_full"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
