@@ -863,8 +863,7 @@ pb_isdataat(struct pb *p)
 	return 0;
 
 bad:
-	return pb_fail(p, s < end ? s : p->val,
-		       "expected [!]<position>[, relative[, rawbytes]], got '%.*s'",
+	return pb_fail(p, p->val, "expected [!]<position>[, relative[, rawbytes]], got '%.*s'",
 		       p->len > PB_SHOW ? PB_SHOW : (int)p->len, p->val);
 }
 
