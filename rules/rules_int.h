@@ -9,6 +9,7 @@
  *     rules_parse_sig.c      "ID:/regex/flags" lines -> weir_sig_rule (rules.h)
  *     rules_parse_suri.c     rule text -> weir_suri_rule (header, options,
  *                            file:line:col)
+ *     rules_parse_byte.c     byte_test/jump/extract/math and isdataat values
  *     rules_parse_addr.c     variables, address sets and port sets
  *     rules_parse_class.c    built-in classification (classtype -> priority)
  *     rules_parse_sid.c      the duplicate-(gid, sid) index of both parsers

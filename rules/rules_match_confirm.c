@@ -21,6 +21,14 @@
  * window that ends before the payload starts, a relative pcre whose
  * subject starts at prev_end, the inspection step limit).
  *
+ * The byte keywords follow Suricata 8's inspection loop too: byte_test
+ * and isdataat leave prev_end alone, byte_jump, byte_extract and
+ * byte_math move it past what they read (byte_jump: to where it jumps),
+ * byte_extract and byte_math store their value in the run's variables
+ * (Suricata's det_ctx->byte_values) for later items; a relative one that
+ * fails lets the content or pcre before it retry (RELATIVE_NEXT), an
+ * absolute isdataat that fails ends the inspection.
+ *
  * `luhn` and `pan` are ours. luhn filters the occurrences of the item it
  * follows (an occurrence without a Luhn-valid digit run is as if it did
  * not exist, so the search goes on to the next one); pan is an item that
