@@ -228,6 +228,18 @@ weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *
 		it->bop = src->bop;
 		it->bop.name = NULL;
 		p->n = i + 1; /* items[0..i] are cleared on failure */
+		/* the run reads vals[var - 1]: the parser never names more */
+		if (it->offset_var > WEIR_BYTE_VARS_MAX || it->depth_var > WEIR_BYTE_VARS_MAX ||
+		    it->distance_var > WEIR_BYTE_VARS_MAX || it->within_var > WEIR_BYTE_VARS_MAX ||
+		    it->bop.nbytes_var > WEIR_BYTE_VARS_MAX ||
+		    it->bop.offset_var > WEIR_BYTE_VARS_MAX ||
+		    it->bop.value_var > WEIR_BYTE_VARS_MAX) {
+			sm_set_err(err, errlen, "byte variable out of range");
+			rc = -EINVAL;
+			if (err_col != NULL)
+				*err_col = src->col;
+			goto err_free;
+		}
 		switch (src->kind) {
 		case WEIR_ITEM_CONTENT:
 			/* Suricata's test is the flags, not a separate bit. */
