@@ -237,7 +237,8 @@ weir_compile_dsize_depth(struct weir_suri_rule *s)
 		struct weir_item *it = &s->items[i];
 		int64_t off = it->has_offset ? it->offset : 0;
 
-		if (it->kind != WEIR_ITEM_CONTENT || it->relative)
+		if (it->kind != WEIR_ITEM_CONTENT || it->relative || it->offset_var ||
+		    it->depth_var)
 			continue;
 		if (it->has_depth && off + it->depth < max)
 			continue;

@@ -53,20 +53,29 @@ sm_link(struct sm_item *items, unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		struct sm_item *it = &items[i], *prev = NULL;
+		bool byte = weir_item_is_byte(it->kind);
 
-		if (it->kind == WEIR_ITEM_PAN || !it->relative)
+		if (it->kind == WEIR_ITEM_PAN || !(byte ? it->bop.relative : it->relative))
 			continue;
+		/*
+		 * A relative content or pcre marks the nearest content or pcre
+		 * before it; a relative byte keyword or isdataat marks the
+		 * payload keyword right before it, and only if that is a content
+		 * or pcre (DetectGetLastSMFromLists in their Setup functions).
+		 */
 		for (j = i; j > 0; j--) {
-			if (items[j - 1].kind != WEIR_ITEM_PAN) {
-				prev = &items[j - 1];
-				break;
-			}
+			unsigned int k = items[j - 1].kind;
+
+			if (k == WEIR_ITEM_PAN || (!byte && weir_item_is_byte(k)))
+				continue;
+			prev = &items[j - 1];
+			break;
 		}
-		if (prev == NULL)
+		if (prev == NULL || weir_item_is_byte(prev->kind))
 			continue;
 		if (prev->kind == WEIR_ITEM_PCRE) {
 			prev->next |= SM_PCRE_RELATIVE_NEXT;
-		} else if (it->kind == WEIR_ITEM_PCRE) {
+		} else if (it->kind == WEIR_ITEM_PCRE || byte) {
 			prev->next |= SM_RELATIVE_NEXT;
 		} else {
 			if (it->has_within)
@@ -88,8 +97,9 @@ sm_build_content(struct sm_item *it, const struct weir_item *src, char *err, siz
 	}
 	/* the parser guarantees these (rules_int.h); a negative offset would
 	 * make the search read before the payload */
-	if ((src->has_offset && src->offset < 0) || (src->has_depth && src->depth < 1) ||
-	    (src->has_within && src->within < 1)) {
+	if ((src->has_offset && !src->offset_var && src->offset < 0) ||
+	    (src->has_depth && !src->depth_var && src->depth < 1) ||
+	    (src->has_within && !src->within_var && src->within < 1)) {
 		sm_set_err(err, errlen, "content: offset, depth or within out of range");
 		return -EINVAL;
 	}
@@ -210,7 +220,26 @@ weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *
 		it->depth = src->depth;
 		it->distance = src->distance;
 		it->within = src->within;
+		it->endswith = src->endswith;
+		it->offset_var = src->offset_var;
+		it->depth_var = src->depth_var;
+		it->distance_var = src->distance_var;
+		it->within_var = src->within_var;
+		it->bop = src->bop;
+		it->bop.name = NULL;
 		p->n = i + 1; /* items[0..i] are cleared on failure */
+		/* the run reads vals[var - 1]: the parser never names more */
+		if (it->offset_var > WEIR_BYTE_VARS_MAX || it->depth_var > WEIR_BYTE_VARS_MAX ||
+		    it->distance_var > WEIR_BYTE_VARS_MAX || it->within_var > WEIR_BYTE_VARS_MAX ||
+		    it->bop.nbytes_var > WEIR_BYTE_VARS_MAX ||
+		    it->bop.offset_var > WEIR_BYTE_VARS_MAX ||
+		    it->bop.value_var > WEIR_BYTE_VARS_MAX) {
+			sm_set_err(err, errlen, "byte variable out of range");
+			rc = -EINVAL;
+			if (err_col != NULL)
+				*err_col = src->col;
+			goto err_free;
+		}
 		switch (src->kind) {
 		case WEIR_ITEM_CONTENT:
 			/* Suricata's test is the flags, not a separate bit. */
@@ -233,6 +262,19 @@ weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *
 			break;
 		case WEIR_ITEM_PAN:
 			p->needs_ctx = true;
+			break;
+		case WEIR_ITEM_BYTE_EXTRACT:
+		case WEIR_ITEM_BYTE_MATH:
+			if (src->bop.slot >= WEIR_BYTE_VARS_MAX) {
+				sm_set_err(err, errlen, "byte variable slot out of range");
+				rc = -EINVAL;
+			} else if (src->bop.slot + 1u > p->n_vars) {
+				p->n_vars = src->bop.slot + 1u;
+			}
+			break;
+		case WEIR_ITEM_BYTE_TEST:
+		case WEIR_ITEM_BYTE_JUMP:
+		case WEIR_ITEM_ISDATAAT:
 			break;
 		default:
 			sm_set_err(err, errlen, "unknown item kind %d", (int)src->kind);

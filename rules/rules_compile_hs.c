@@ -17,7 +17,8 @@
  * An absolute pcre is a sub of its own: exact when Hyperscan takes it as
  * is, HS_FLAG_PREFILTER (a superset) when not. What a regex cannot say
  * (negative distance, negated relative content, relative pcre and what
- * follows a pcre, luhn, repeats past Hyperscan's limit, pan) is left out or
+ * follows a pcre, luhn, repeats past Hyperscan's limit, pan, the byte
+ * keywords and isdataat, endswith, bounds from byte variables) is left out or
  * loosened so the plan still finds every match: exact is then false and
  * the confirm step (rules_match_confirm.c) decides. A negated sub is only
  * ever exact: negating a superset would lose matches.
@@ -423,6 +424,16 @@ shs_content_abs(struct shs_ctx *c, const struct weir_item *it)
 	rc = shs_chain_close(c, false);
 	if (rc < 0)
 		return rc;
+	if (it->offset_var || it->depth_var || it->endswith) {
+		/* Bounds known only at match time, or an end anchored at the
+		 * payload's end after the confirm step's search: the bytes
+		 * anywhere are a superset (a negated one says nothing). */
+		c->plan->exact = false;
+		if (it->negated)
+			return 0;
+		shs_chain_open(c, it, false, 0, -1);
+		return 0;
+	}
 	if (it->has_offset)
 		lo = it->offset;
 	if (it->has_depth)
@@ -467,6 +478,15 @@ shs_content_rel(struct shs_ctx *c, const struct weir_item *it, bool first)
 		 * say it. Dropped; what follows loses its anchor too. */
 		c->plan->exact = false;
 		return shs_chain_close(c, false);
+	}
+	if (it->distance_var || it->within_var || it->depth_var || it->offset_var || it->endswith) {
+		/* A window known only at match time: the bytes anywhere. */
+		c->plan->exact = false;
+		rc = shs_chain_close(c, false);
+		if (rc < 0)
+			return rc;
+		shs_chain_open(c, it, false, 0, -1);
+		return 0;
 	}
 	if (it->luhn)
 		c->plan->exact = false;
@@ -669,7 +689,15 @@ weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out, cha
 			rc = shs_pcre(&c, it);
 			break;
 		case WEIR_ITEM_PAN:
-			/* The pan scanner's job; relative items after it float. */
+		case WEIR_ITEM_BYTE_TEST:
+		case WEIR_ITEM_BYTE_JUMP:
+		case WEIR_ITEM_BYTE_EXTRACT:
+		case WEIR_ITEM_BYTE_MATH:
+		case WEIR_ITEM_ISDATAAT:
+			/* The pan scanner's or the confirm step's job (byte
+			 * keywords read values Hyperscan cannot compare, and
+			 * byte_jump/extract/math move the relative anchor);
+			 * relative items after them float. */
 			out->exact = false;
 			rc = shs_chain_close(&c, false);
 			break;

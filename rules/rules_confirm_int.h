@@ -44,17 +44,21 @@ struct sm_item {
 	bool relative; /* content: distance or within; pcre: R */
 	bool luhn;
 	bool has_offset, has_depth, has_distance, has_within;
-	bool never;	   /* content with luhn whose bytes hold no valid run */
-	unsigned int next; /* SM_*_NEXT */
+	bool never;    /* content with luhn whose bytes hold no valid run */
+	bool endswith; /* content: the match must end at the payload's end */
+	uint8_t offset_var, depth_var, distance_var, within_var; /* slot + 1, 0 none */
+	unsigned int next;					 /* SM_*_NEXT */
 	int32_t offset, depth, distance, within;
 	uint8_t *bytes; /* content; folded to lower case when nocase */
 	uint32_t len;
 	uint32_t *skip; /* nocase: Horspool shift per (folded) byte */
 	pcre2_code *code;
+	struct weir_byteop bop; /* byte keywords, isdataat (name not kept) */
 };
 
 struct weir_sprog {
 	unsigned int n;
+	unsigned int n_vars;	   /* byte variables the items set (slots 0..n_vars-1) */
 	bool needs_ctx;		   /* has pcre or pan items */
 	pcre2_match_context *mctx; /* limits for every pcre item */
 	struct sm_item items[];

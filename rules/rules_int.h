@@ -9,6 +9,7 @@
  *     rules_parse_sig.c      "ID:/regex/flags" lines -> weir_sig_rule (rules.h)
  *     rules_parse_suri.c     rule text -> weir_suri_rule (header, options,
  *                            file:line:col)
+ *     rules_parse_byte.c     byte_test/jump/extract/math and isdataat values
  *     rules_parse_addr.c     variables, address sets and port sets
  *     rules_parse_class.c    built-in classification (classtype -> priority)
  *     rules_parse_sid.c      the duplicate-(gid, sid) index of both parsers
@@ -32,6 +33,7 @@
 #ifndef WEIR_RULES_INT_H
 #define WEIR_RULES_INT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -159,6 +161,74 @@ enum weir_item_kind {
 	WEIR_ITEM_CONTENT = 0,
 	WEIR_ITEM_PCRE,
 	WEIR_ITEM_PAN, /* our `pan` keyword: a Luhn-valid card number */
+	/* Suricata's byte keywords and isdataat (rules_parse_byte.c): they
+	 * read the payload at a position (absolute, or relative to the end
+	 * of the previous match) and hold weir_item.bop */
+	WEIR_ITEM_BYTE_TEST,
+	WEIR_ITEM_BYTE_JUMP,
+	WEIR_ITEM_BYTE_EXTRACT,
+	WEIR_ITEM_BYTE_MATH,
+	WEIR_ITEM_ISDATAAT,
+};
+
+static inline bool
+weir_item_is_byte(unsigned int kind)
+{
+	return kind >= WEIR_ITEM_BYTE_TEST && kind <= WEIR_ITEM_ISDATAAT;
+}
+
+/* byte_test operators (weir_byteop.op), Suricata's DETECT_BYTETEST_OP_* */
+enum weir_bt_op {
+	WEIR_BT_EQ = 0,
+	WEIR_BT_LT,
+	WEIR_BT_GT,
+	WEIR_BT_LE,
+	WEIR_BT_GE,
+	WEIR_BT_AND, /* (v & value) != 0 */
+	WEIR_BT_XOR, /* "^" (documented as OR): (v ^ value) != 0 */
+};
+
+/* byte_math operators (weir_byteop.op) */
+enum weir_bm_op {
+	WEIR_BM_ADD = 0,
+	WEIR_BM_SUB,
+	WEIR_BM_MUL,
+	WEIR_BM_DIV,
+	WEIR_BM_SHL,
+	WEIR_BM_SHR,
+};
+
+/* Byte variables (byte_extract, byte_math result) one rule may define. */
+#define WEIR_BYTE_VARS_MAX 32
+
+/*
+ * What a byte keyword or isdataat says (rules_parse_byte.c fills it; the
+ * confirm step runs it). A *_var field is the slot + 1 of the byte
+ * variable that gives the value at run time, 0 when the value is the
+ * literal beside it.
+ */
+struct weir_byteop {
+	uint8_t nbytes;	       /* bytes read (with string: characters) */
+	uint8_t nbytes_var;    /* byte_test, byte_jump, byte_math */
+	uint8_t offset_var;    /* byte_test, byte_jump, isdataat (its position) */
+	uint8_t value_var;     /* byte_test value, byte_math rvalue */
+	uint8_t op;	       /* enum weir_bt_op or enum weir_bm_op */
+	uint8_t base;	       /* string: 0 (strtoull's automatic base), 8, 10, 16 */
+	uint8_t align;	       /* byte_jump: 4; byte_extract: 2 or 4; 0: none */
+	uint8_t slot;	       /* byte_extract, byte_math: the variable it sets */
+	uint8_t bitmask_shift; /* trailing zero bits of bitmask */
+	bool neg;	       /* byte_test !op, isdataat:! */
+	bool relative;
+	bool little;		       /* little endian (else big) */
+	bool string;		       /* the bytes are a number written in text */
+	bool from_beginning, from_end; /* byte_jump */
+	bool has_bitmask;
+	uint16_t multiplier; /* byte_jump, byte_extract: >= 1 */
+	int32_t offset;	     /* isdataat: unused (value holds the position) */
+	int32_t post_offset; /* byte_jump */
+	uint32_t bitmask;
+	uint64_t value; /* byte_test value, byte_math rvalue, isdataat position */
+	char *name;	/* byte_extract, byte_math: the variable's name (owned) */
 };
 
 /* pcre flags (weir_item.pcre_flags) */
@@ -190,6 +260,14 @@ struct weir_item {
 	char *pcre;	     /* pcre pattern without delimiters (NUL terminated) */
 	uint32_t pcre_flags; /* WEIR_PCRE_* */
 	unsigned int col;    /* 1-based column of the keyword, for diagnostics */
+	/* content: startswith (also sets depth = len), endswith (the match
+	 * must end at the payload's end; also isdataat:!1,relative right after
+	 * the content, as Suricata rewrites it) */
+	bool startswith, endswith;
+	/* content: offset/depth/distance/within from a byte variable (slot +
+	 * 1; 0: the literal field above) */
+	uint8_t offset_var, depth_var, distance_var, within_var;
+	struct weir_byteop bop; /* the byte kinds and isdataat */
 };
 
 enum weir_thresh_type {
@@ -511,6 +589,86 @@ int weir_rules_parse_suri_rule(const char *file, unsigned int line, const char *
  *  Thread: control, once no built rule set points into the list. */
 void weir_suri_rule_free(struct weir_suri_rule *r);
 void weir_suri_rule_list_free(struct weir_suri_rule_list *l);
+
+/* ---- parse: byte keywords and isdataat (rules_parse_byte.c) -------- */
+
+/* Where and why a byte keyword's value was refused. */
+struct weir_byte_err {
+	size_t off; /* byte offset in the value of the problem */
+	char msg[200];
+};
+
+/**
+ * Parse the value [val, val+len) of byte_test, byte_jump, byte_extract,
+ * byte_math or isdataat (@p kind) into @p it (kind and bop; nothing else
+ * is touched) as Suricata's parser reads it. A variable it names must be
+ * the result of an earlier byte_extract or byte_math among @p r's items;
+ * byte_extract and byte_math take the next free variable slot. dce is
+ * refused by name (it needs the DCERPC parser).
+ * @return 0, -EINVAL (@p e says where and why; bop.name may need
+ *         freeing: the caller frees it), -ENOMEM. Thread: control.
+ */
+int weir_parse_byte(enum weir_item_kind kind, const char *val, size_t len,
+		    const struct weir_suri_rule *r, struct weir_item *it, struct weir_byte_err *e);
+
+/** The slot of byte variable [name, name+len) among @p r's items so far,
+ *  looked up as Suricata does (byte_extract first, then byte_math; the
+ *  first definition wins), or -1. Thread: control. */
+int weir_byte_var_find(const struct weir_suri_rule *r, const char *name, size_t len);
+
+/*
+ * strtoull(3) in the C locale over [s, s+n) (no NUL needed), which is how
+ * Suricata reads numbers written in text (ByteExtractString): leading
+ * blanks, an optional sign (a '-' negates modulo 2^64), then digits of
+ * @p base; base 16 takes an optional 0x, base 0 picks 16 for 0x, 8 for a
+ * leading 0 and 10 otherwise. *used gets the characters consumed.
+ * @return 0, -EINVAL (no digits), -ERANGE (above 2^64 - 1).
+ * Thread: any; per packet (no allocation, no locale).
+ */
+static inline int
+weir_strtou64(const char *s, size_t n, unsigned int base, uint64_t *out, size_t *used)
+{
+	size_t i = 0, start;
+	uint64_t v = 0;
+	bool neg = false, over = false;
+
+	while (i < n && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
+		i++;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	if ((base == 0 || base == 16) && i + 2 < n && s[i] == '0' && (s[i + 1] | 0x20) == 'x' &&
+	    ((s[i + 2] >= '0' && s[i + 2] <= '9') ||
+	     ((s[i + 2] | 0x20) >= 'a' && (s[i + 2] | 0x20) <= 'f'))) {
+		base = 16;
+		i += 2;
+	} else if (base == 0) {
+		base = i < n && s[i] == '0' ? 8 : 10;
+	}
+	for (start = i; i < n; i++) {
+		unsigned int c = (unsigned char)s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		if (d >= base)
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			over = true;
+		v = v * base + d;
+	}
+	if (i == start) {
+		*used = 0;
+		return -EINVAL;
+	}
+	*used = i;
+	if (over)
+		return -ERANGE;
+	*out = neg ? (uint64_t)0 - v : v;
+	return 0;
+}
 
 /** Built-in classification (Suricata's classification.config):
  *  @return priority 1..4 of @p classtype, or 0 when unknown; *description

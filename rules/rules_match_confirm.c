@@ -21,6 +21,14 @@
  * window that ends before the payload starts, a relative pcre whose
  * subject starts at prev_end, the inspection step limit).
  *
+ * The byte keywords follow Suricata 8's inspection loop too: byte_test
+ * and isdataat leave prev_end alone, byte_jump, byte_extract and
+ * byte_math move it past what they read (byte_jump: to where it jumps),
+ * byte_extract and byte_math store their value in the run's variables
+ * (Suricata's det_ctx->byte_values) for later items; a relative one that
+ * fails lets the content or pcre before it retry (RELATIVE_NEXT), an
+ * absolute isdataat that fails ends the inspection.
+ *
  * `luhn` and `pan` are ours. luhn filters the occurrences of the item it
  * follows (an occurrence without a Luhn-valid digit run is as if it did
  * not exist, so the search goes on to the next one); pan is an item that
@@ -66,6 +74,9 @@ struct sm_run {
 	uint32_t len;
 	struct weir_match_ctx *ctx;
 	unsigned int steps; /* Suricata's recursion.count */
+	/* byte_extract/byte_math results (Suricata's det_ctx->byte_values):
+	 * overwritten in place when backtracking evaluates an item again */
+	uint64_t vals[WEIR_BYTE_VARS_MAX];
 };
 
 /*
@@ -174,35 +185,57 @@ sm_content(struct sm_run *r, unsigned int i, uint32_t prev_end)
 	uint32_t retry_from = 0; /* Suricata's prev_offset */
 	int64_t lo, hi, cd_depth;
 	const uint8_t *found;
-	uint32_t start;
+	uint32_t start, end;
 	int rc;
 
-	/* Suricata's cd->depth: depth counted from offset, 0 when unset. */
-	cd_depth = it->has_depth ? (int64_t)(it->has_offset ? it->offset : 0) + it->depth : 0;
+	/* Suricata's cd->depth: depth counted from a literal offset, 0 when
+	 * unset; one from a variable is added at match time. */
+	cd_depth =
+		it->has_depth && !it->depth_var
+			? (int64_t)(it->has_offset && !it->offset_var ? it->offset : 0) + it->depth
+			: 0;
 
 	for (;;) {
 		if (it->relative) {
-			int64_t dist = it->has_distance ? it->distance : 0;
+			int64_t dist = 0;
 
+			if (it->has_distance)
+				dist = it->distance_var ? (int64_t)(int32_t)(uint32_t)
+								  r->vals[it->distance_var - 1]
+							: it->distance;
 			lo = prev_end;
 			if (it->has_distance)
 				lo = (dist < 0 && -dist > lo) ? 0 : lo + dist;
 			hi = len;
 			if (it->has_within) {
-				int64_t end = (int64_t)prev_end + it->within + dist;
+				/* compared as Suricata's int32 */
+				int64_t e =
+					it->within_var
+						? (int64_t)(int32_t)(uint32_t)(prev_end +
+									       r->vals[it->within_var -
+										       1] +
+									       (uint64_t)dist)
+						: (int64_t)prev_end + it->within + dist;
 
-				if (end >= 0 && end < hi)
-					hi = end;
+				if (e >= 0 && e < hi)
+					hi = e;
 			}
 			/* never both with distance/within in Suricata's syntax;
 			 * kept as its code has it */
 			if (cd_depth != 0 && cd_depth + prev_end < hi)
 				hi = cd_depth + prev_end;
-			if (it->has_offset && it->offset > lo)
+			if (it->has_offset && !it->offset_var && it->offset > lo)
 				lo = it->offset;
 		} else {
-			hi = cd_depth != 0 ? cd_depth : len;
-			lo = it->has_offset ? it->offset : 0;
+			hi = it->depth_var   ? (int64_t)(uint32_t)r->vals[it->depth_var - 1]
+			     : cd_depth != 0 ? cd_depth
+					     : len;
+			lo = it->offset_var   ? (int64_t)(uint32_t)r->vals[it->offset_var - 1]
+			     : it->has_offset ? it->offset
+					      : 0;
+			/* a variable's depth counts from the offset */
+			if (it->offset_var || it->depth_var)
+				hi += lo;
 		}
 		if (retry_from != 0)
 			lo = retry_from;
@@ -214,7 +247,8 @@ sm_content(struct sm_run *r, unsigned int i, uint32_t prev_end)
 			return it->negated ? sm_next(r, i, prev_end) : 0;
 
 		found = NULL;
-		if (!it->never && it->len <= (uint64_t)(hi - lo)) {
+		/* endswith and a window that stops short of the end: no match */
+		if (!it->never && it->len <= (uint64_t)(hi - lo) && !(it->endswith && hi < len)) {
 			if (it->nocase)
 				found = sm_find_nocase(r->buf + lo, (uint32_t)(hi - lo), it);
 			else
@@ -228,7 +262,14 @@ sm_content(struct sm_run *r, unsigned int i, uint32_t prev_end)
 			 * matches: no retry of theirs can help */
 			return it->relative ? 0 : -1;
 		}
+		start = (uint32_t)(found - r->buf);
+		end = start + it->len;
 		if (it->negated) {
+			/* Suricata compares the window's length with the match's
+			 * end offset here (the same thing when the window starts
+			 * at 0) */
+			if (it->endswith && (uint64_t)(hi - lo) != end)
+				return sm_next(r, i, prev_end);
 			/* DETECT_CONTENT_IS_SINGLE: nothing relative on either
 			 * side and no offset/depth, so no retry can change this */
 			if (!it->relative && !(it->next & SM_RELATIVE_NEXT) && !it->has_offset &&
@@ -236,18 +277,22 @@ sm_content(struct sm_run *r, unsigned int i, uint32_t prev_end)
 				return -1;
 			return 0;
 		}
-
-		start = (uint32_t)(found - r->buf);
-		if (i + 1 == r->p->n)
-			return 1;
-		rc = sm_inspect(r, i + 1, start + it->len);
-		if (rc != 0)
-			return rc;
-		/* Only a `within` after us can be helped by a later
-		 * occurrence of ours (a later start only shrinks a
-		 * distance-only window). */
-		if (!(it->next & SM_WITHIN_NEXT))
-			return -1;
+		/* endswith: an occurrence that does not end the payload does
+		 * not count; look for the next one */
+		if (!it->endswith || end == len) {
+			if (i + 1 == r->p->n)
+				return 1;
+			rc = sm_inspect(r, i + 1, end);
+			if (rc != 0)
+				return rc;
+			/* Only a relative item after us can be helped by a
+			 * later occurrence of ours: `within` (a later start only
+			 * shrinks a distance-only window), or a relative byte
+			 * keyword, isdataat or pcre (RELATIVE_NEXT includes
+			 * WITHIN_NEXT). */
+			if (!(it->next & SM_WITHIN_NEXT))
+				return -1;
+		}
 		retry_from = start + 1;
 	}
 }
@@ -353,6 +398,243 @@ sm_pan(struct sm_run *r, unsigned int i, uint32_t prev_end)
 	return -1;
 }
 
+/* ---- byte keywords and isdataat ---------------------------------------- */
+
+/* A number read from the payload: big or little endian bytes (at most 8),
+ * or text in @p b's base (strtoull, ByteExtractStringUint64). *used: the
+ * bytes it took (Suricata's extbytes). @return false: no number. */
+static bool
+sm_read(const struct weir_byteop *b, const uint8_t *p, int64_t nbytes, uint64_t *v, uint32_t *used)
+{
+	uint64_t x = 0;
+	size_t n;
+	int64_t k;
+
+	if (b->string) {
+		/* Suricata refuses more than 23 characters; 0 would read up
+		 * to a NUL past the value (refused at parse time, and here
+		 * for a variable) */
+		if (nbytes < 1 || nbytes > 23 ||
+		    weir_strtou64((const char *)p, (size_t)nbytes, b->base, v, &n) != 0)
+			return false;
+		*used = (uint32_t)n;
+		return true;
+	}
+	if (nbytes < 0 || nbytes > 8)
+		return false;
+	for (k = 0; k < nbytes; k++) {
+		if (b->little)
+			x |= (uint64_t)p[k] << (8 * k);
+		else
+			x = x << 8 | p[k];
+	}
+	*v = x;
+	*used = (uint32_t)nbytes;
+	return true;
+}
+
+/*
+ * Where a byte keyword reads: [*at, *at + *avail) as Suricata computes
+ * ptr and len (relative: from the previous match's end plus the offset).
+ * @return false when there is no such place (Suricata's "no relative
+ * base" or ptr before the payload).
+ */
+static bool
+sm_place(const struct sm_run *r, bool relative, uint32_t prev_end, int64_t off, int64_t nbytes,
+	 int64_t *at)
+{
+	int64_t avail;
+
+	if (relative) {
+		*at = (int64_t)prev_end + off;
+		avail = (int64_t)r->len - prev_end - off;
+		if (avail <= 0)
+			return false;
+	} else {
+		*at = off;
+		avail = (int64_t)r->len - off;
+	}
+	return *at >= 0 && nbytes <= avail;
+}
+
+static inline uint64_t
+sm_var(const struct sm_run *r, uint8_t var, uint64_t lit)
+{
+	return var != 0 ? r->vals[var - 1] : lit;
+}
+
+/* byte_test (DetectBytetestDoMatch): no match never ends the inspection. */
+static int
+sm_byte_test(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct weir_byteop *b = &r->p->items[i].bop;
+	int64_t off = b->offset_var ? (int32_t)r->vals[b->offset_var - 1] : b->offset;
+	int64_t nb = b->nbytes_var ? (int32_t)r->vals[b->nbytes_var - 1] : b->nbytes;
+	uint64_t value = sm_var(r, b->value_var, b->value), v;
+	uint32_t used;
+	int64_t at;
+	bool m;
+
+	if (!sm_place(r, b->relative, prev_end, off, nb, &at) ||
+	    !sm_read(b, r->buf + at, nb, &v, &used))
+		return 0;
+	if (b->has_bitmask) {
+		v &= b->bitmask;
+		if (v != 0 && b->bitmask_shift != 0)
+			v >>= b->bitmask_shift;
+	}
+	switch (b->op) {
+	case WEIR_BT_EQ:
+		m = v == value;
+		break;
+	case WEIR_BT_LT:
+		m = v < value;
+		break;
+	case WEIR_BT_GT:
+		m = v > value;
+		break;
+	case WEIR_BT_LE:
+		m = v <= value;
+		break;
+	case WEIR_BT_GE:
+		m = v >= value;
+		break;
+	case WEIR_BT_AND:
+		m = (v & value) != 0;
+		break;
+	default: /* WEIR_BT_XOR */
+		m = (v ^ value) != 0;
+		break;
+	}
+	return m != b->neg ? sm_next(r, i, prev_end) : 0;
+}
+
+/* byte_jump (DetectBytejumpDoMatch, Suricata 8): moves the relative
+ * anchor; a jump before the payload lands on its start, one past the
+ * end fails. */
+static int
+sm_byte_jump(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct weir_byteop *b = &r->p->items[i].bop;
+	int64_t off = b->offset_var ? (int32_t)r->vals[b->offset_var - 1] : b->offset;
+	int64_t nb = b->nbytes_var ? (int32_t)r->vals[b->nbytes_var - 1] : b->nbytes;
+	int64_t at, avail, base, jump;
+	uint32_t used;
+	uint64_t v;
+
+	at = off;
+	avail = (int64_t)r->len - off;
+	if (b->relative) {
+		at += prev_end;
+		avail -= prev_end;
+		if (nb != 0 && avail <= 0)
+			return 0;
+	}
+	if (at < 0 || nb > avail || !sm_read(b, r->buf + at, nb, &v, &used))
+		return 0;
+	v *= b->multiplier;
+	if (b->align && v % 4 != 0)
+		v += 4 - v % 4;
+	v += (uint64_t)(int64_t)b->post_offset;
+	if (b->from_beginning)
+		base = 0;
+	else if (b->from_end)
+		base = r->len;
+	else
+		base = at + used;
+	if (__builtin_add_overflow(base, (int64_t)v, &jump))
+		return 0;
+	if (jump < 0)
+		jump = 0;
+	else if (jump > (int64_t)r->len)
+		return 0;
+	return sm_next(r, i, (uint32_t)jump);
+}
+
+/* byte_extract and byte_math: set their variable and move the relative
+ * anchor past the bytes read (DetectByteExtractDoMatch,
+ * DetectByteMathDoMatch). */
+static int
+sm_byte_var(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct sm_item *it = &r->p->items[i];
+	const struct weir_byteop *b = &it->bop;
+	int64_t nb = b->nbytes_var ? (uint8_t)r->vals[b->nbytes_var - 1] : b->nbytes;
+	uint64_t v, rv;
+	uint32_t used;
+	int64_t at;
+
+	if (!sm_place(r, b->relative, prev_end, b->offset, nb, &at) ||
+	    !sm_read(b, r->buf + at, nb, &v, &used))
+		return 0;
+	if (it->kind == WEIR_ITEM_BYTE_EXTRACT) {
+		v *= b->multiplier;
+		if (b->align != 0 && v % b->align != 0)
+			v += b->align - v % b->align;
+	} else {
+		rv = sm_var(r, b->value_var, b->value);
+		switch (b->op) {
+		case WEIR_BM_ADD:
+			v += rv;
+			break;
+		case WEIR_BM_SUB:
+			v -= rv;
+			break;
+		case WEIR_BM_MUL:
+			v *= rv;
+			break;
+		case WEIR_BM_DIV:
+			/* undefined in Suricata (C division by zero) */
+			if (rv == 0)
+				return 0;
+			v /= rv;
+			break;
+		case WEIR_BM_SHL:
+			/* C leaves shifts of 64 or more undefined; x86-64,
+			 * where Suricata runs, takes the count modulo 64 */
+			v <<= rv & 63;
+			break;
+		default:
+			v >>= rv & 63;
+			break;
+		}
+		if (b->has_bitmask) {
+			v &= b->bitmask;
+			if (v != 0 && b->bitmask_shift != 0)
+				v >>= b->bitmask_shift;
+		}
+	}
+	r->vals[b->slot] = v;
+	return sm_next(r, i, (uint32_t)(at + used));
+}
+
+/*
+ * isdataat (Suricata 8's inspection loop): a literal position that fails
+ * ends the inspection (a later occurrence of an earlier match cannot put
+ * data where there is none); one from a variable may be retried.
+ */
+static int
+sm_isdataat(struct sm_run *r, unsigned int i, uint32_t prev_end)
+{
+	const struct weir_byteop *b = &r->p->items[i].bop;
+	uint64_t at = sm_var(r, b->offset_var, b->value);
+	int fail = b->offset_var ? 0 : -1;
+	bool data;
+
+	if (b->offset_var && at >= 100000000)
+		return b->neg ? sm_next(r, i, prev_end) : 0;
+	if (b->relative) {
+		data = (uint64_t)prev_end + at <= r->len;
+		if (!data)
+			return b->neg ? sm_next(r, i, prev_end) : fail;
+		return b->neg ? 0 : sm_next(r, i, prev_end);
+	}
+	data = at < r->len;
+	if (data)
+		return b->neg ? fail : sm_next(r, i, prev_end);
+	return b->neg ? sm_next(r, i, prev_end) : fail;
+}
+
 static int
 sm_inspect(struct sm_run *r, unsigned int i, uint32_t prev_end)
 {
@@ -365,6 +647,15 @@ sm_inspect(struct sm_run *r, unsigned int i, uint32_t prev_end)
 		return sm_pcre(r, i, prev_end);
 	case WEIR_ITEM_PAN:
 		return sm_pan(r, i, prev_end);
+	case WEIR_ITEM_BYTE_TEST:
+		return sm_byte_test(r, i, prev_end);
+	case WEIR_ITEM_BYTE_JUMP:
+		return sm_byte_jump(r, i, prev_end);
+	case WEIR_ITEM_BYTE_EXTRACT:
+	case WEIR_ITEM_BYTE_MATH:
+		return sm_byte_var(r, i, prev_end);
+	case WEIR_ITEM_ISDATAAT:
+		return sm_isdataat(r, i, prev_end);
 	}
 	return -1;
 }
@@ -395,5 +686,8 @@ weir_sprog_match(const struct weir_sprog *p, const uint8_t *payload, uint32_t le
 	r.len = len;
 	r.ctx = ctx;
 	r.steps = 0;
+	/* every variable is set before it is read; zeroed for tools */
+	if (p->n_vars > 0)
+		memset(r.vals, 0, p->n_vars * sizeof(r.vals[0]));
 	return sm_inspect(&r, 0, 0) == 1;
 }

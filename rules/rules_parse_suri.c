@@ -674,6 +674,86 @@ enum sp_mod {
 	SP_MOD_WITHIN,
 };
 
+static bool *
+sp_modifier_has(struct weir_item *it, enum sp_mod mod)
+{
+	switch (mod) {
+	case SP_MOD_OFFSET:
+		return &it->has_offset;
+	case SP_MOD_DEPTH:
+		return &it->has_depth;
+	case SP_MOD_DISTANCE:
+		return &it->has_distance;
+	default:
+		return &it->has_within;
+	}
+}
+
+/* What Suricata refuses whatever the value: a second one, or one content
+ * anchored both ways (and, for startswith, what its documentation says
+ * cannot be mixed with it). */
+static int
+sp_modifier_check(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod,
+		  const struct weir_item *it, const bool *has)
+{
+	bool absolute = mod == SP_MOD_OFFSET || mod == SP_MOD_DEPTH;
+
+	if (it->startswith && mod == SP_MOD_DEPTH)
+		return sp_err(ctx, o->name, o->kw,
+			      "can't use multiple depth/startswith settings for the same content");
+	if (it->startswith && mod == SP_MOD_OFFSET)
+		return sp_err(ctx, o->name, o->kw, "can't mix offset with startswith");
+	if (*has)
+		return sp_err(ctx, o->name, o->kw, "duplicate '%s' for one content", o->kw);
+	/* Suricata refuses to anchor one content both ways. */
+	if (absolute && (it->has_distance || it->has_within))
+		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together", o->kw,
+			      it->has_distance ? "distance" : "within");
+	if (!absolute && (it->has_offset || it->has_depth))
+		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together",
+			      it->startswith   ? "startswith"
+			      : it->has_offset ? "offset"
+					       : "depth",
+			      o->kw);
+	return 0;
+}
+
+/* offset:var and the others: the value of a byte_extract or byte_math
+ * variable at match time (Suricata's DETECT_CONTENT_*_VAR). */
+static int
+sp_modifier_var(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod, struct weir_item *it)
+{
+	bool *has = sp_modifier_has(it, mod);
+	int slot, rc;
+
+	rc = sp_modifier_check(ctx, o, mod, it, has);
+	if (rc < 0)
+		return rc;
+	slot = weir_byte_var_find(ctx->r, o->val, o->val_len);
+	if (slot < 0)
+		return sp_err(ctx, o->val, o->kw,
+			      "%s: unknown variable '%.*s' (it must be the result of an earlier "
+			      "byte_extract or byte_math)",
+			      o->kw, o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	*has = true;
+	switch (mod) {
+	case SP_MOD_OFFSET:
+		it->offset_var = (uint8_t)(slot + 1);
+		break;
+	case SP_MOD_DEPTH:
+		it->depth_var = (uint8_t)(slot + 1);
+		break;
+	case SP_MOD_DISTANCE:
+		it->distance_var = (uint8_t)(slot + 1);
+		break;
+	default:
+		it->within_var = (uint8_t)(slot + 1);
+		break;
+	}
+	it->relative = it->has_distance || it->has_within;
+	return 0;
+}
+
 /* offset, depth (absolute) and distance, within (relative). */
 static int
 sp_modifier(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod)
@@ -681,7 +761,6 @@ sp_modifier(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod)
 	static const long long lo[] = {0, 0, -SP_RELATIVE_MAX, 0};
 	static const long long hi[] = {SP_OFFSET_MAX, SP_DEPTH_MAX, SP_RELATIVE_MAX,
 				       SP_RELATIVE_MAX};
-	bool absolute = mod == SP_MOD_OFFSET || mod == SP_MOD_DEPTH;
 	struct weir_item *it = NULL;
 	bool *has;
 	long long v;
@@ -690,6 +769,8 @@ sp_modifier(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod)
 	rc = sp_last_content(ctx, o, &it);
 	if (rc < 0)
 		return rc;
+	if (o->val[0] != '-' && isalpha((unsigned char)o->val[0]))
+		return sp_modifier_var(ctx, o, mod, it);
 	rc = sp_number(o->val, o->val_len, lo[mod], hi[mod], &v);
 	if (rc == -ERANGE && lo[mod] == 0 && memchr(o->val, '-', o->val_len) != NULL)
 		return sp_err(ctx, o->val, o->kw, "%s must not be negative, got '%.*s'", o->kw,
@@ -700,32 +781,12 @@ sp_modifier(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod)
 			      hi[mod]);
 	if (rc < 0)
 		return sp_err(ctx, o->val, o->kw,
-			      "%s needs a number, got '%.*s' (byte_extract variables are not "
-			      "supported)",
+			      "%s needs a number or a byte_extract/byte_math variable, got '%.*s'",
 			      o->kw, o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
-	switch (mod) {
-	case SP_MOD_OFFSET:
-		has = &it->has_offset;
-		break;
-	case SP_MOD_DEPTH:
-		has = &it->has_depth;
-		break;
-	case SP_MOD_DISTANCE:
-		has = &it->has_distance;
-		break;
-	default:
-		has = &it->has_within;
-		break;
-	}
-	if (*has)
-		return sp_err(ctx, o->name, o->kw, "duplicate '%s' for one content", o->kw);
-	/* Suricata refuses to anchor one content both ways. */
-	if (absolute && (it->has_distance || it->has_within))
-		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together", o->kw,
-			      it->has_distance ? "distance" : "within");
-	if (!absolute && (it->has_offset || it->has_depth))
-		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together",
-			      it->has_offset ? "offset" : "depth", o->kw);
+	has = sp_modifier_has(it, mod);
+	rc = sp_modifier_check(ctx, o, mod, it, has);
+	if (rc < 0)
+		return rc;
 	if ((mod == SP_MOD_DEPTH || mod == SP_MOD_WITHIN) && v < (long long)it->len)
 		return sp_err(ctx, o->val, o->kw,
 			      "%s %lld is smaller than the content length %u (it can never match)",
@@ -800,8 +861,6 @@ sp_pcre_flag_reason(char f)
 		return "ungreedy";
 	case 'O':
 		return "match-limit override";
-	case 'B':
-		return "rawbytes";
 	default:
 		return NULL;
 	}
@@ -847,6 +906,10 @@ sp_kw_pcre(struct sp_ctx *ctx, const struct sp_opt *o)
 			continue;
 		case 'R':
 			rel = true;
+			continue;
+		case 'B':
+			/* rawbytes: Suricata accepts it for compatibility and
+			 * ignores it; the packet payload is raw already */
 			continue;
 		default:
 			break;
@@ -1849,6 +1912,136 @@ bad_format:
 		      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
 }
 
+/* ---- keywords: byte_*, isdataat, startswith, endswith ------------------ */
+
+/* byte_test, byte_jump, byte_extract, byte_math and isdataat: the value
+ * is read by rules_parse_byte.c. */
+static int
+sp_byte_kw(struct sp_ctx *ctx, const struct sp_opt *o, enum weir_item_kind kind)
+{
+	struct weir_byte_err e;
+	struct weir_item tmp, *it;
+	unsigned int col;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = weir_parse_byte(kind, o->val, o->val_len, ctx->r, &tmp, &e);
+	if (rc < 0) {
+		free(tmp.bop.name);
+		return rc == -EINVAL ? sp_err(ctx, o->val + e.off, o->kw, "%s", e.msg) : rc;
+	}
+	/*
+	 * isdataat:!1,relative right after a content is how Suricata spells
+	 * endswith (DetectIsdataatSetup's 'ends with' scenario): the content
+	 * gets the flag and no isdataat is added. "After" is Suricata's
+	 * previous payload keyword (content, pcre, byte_*, isdataat).
+	 */
+	if (kind == WEIR_ITEM_ISDATAAT && tmp.bop.neg && tmp.bop.relative &&
+	    tmp.bop.offset_var == 0 && tmp.bop.value == 1) {
+		unsigned int i = ctx->r->n_items;
+
+		while (i > 0 && ctx->r->items[i - 1].kind == WEIR_ITEM_PAN)
+			i--;
+		if (i > 0 && ctx->r->items[i - 1].kind == WEIR_ITEM_CONTENT) {
+			ctx->r->items[i - 1].endswith = true;
+			return 0;
+		}
+	}
+	it = sp_item_add(ctx, kind, o->name);
+	if (it == NULL) {
+		free(tmp.bop.name);
+		return -ENOMEM;
+	}
+	col = it->col;
+	*it = tmp;
+	it->col = col;
+	return 0;
+}
+
+static int
+sp_kw_byte_test(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_byte_kw(ctx, o, WEIR_ITEM_BYTE_TEST);
+}
+
+static int
+sp_kw_byte_jump(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_byte_kw(ctx, o, WEIR_ITEM_BYTE_JUMP);
+}
+
+static int
+sp_kw_byte_extract(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_byte_kw(ctx, o, WEIR_ITEM_BYTE_EXTRACT);
+}
+
+static int
+sp_kw_byte_math(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_byte_kw(ctx, o, WEIR_ITEM_BYTE_MATH);
+}
+
+static int
+sp_kw_isdataat(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_byte_kw(ctx, o, WEIR_ITEM_ISDATAAT);
+}
+
+/* startswith: depth = the content's length (detect-depth.c,
+ * DetectStartsWithSetup, with its refusals). */
+static int
+sp_kw_startswith(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+	int rc = sp_last_content(ctx, o, &it);
+
+	if (rc < 0)
+		return rc;
+	if (it->has_depth)
+		return sp_err(ctx, o->name, o->kw,
+			      "can't use multiple depth/startswith settings for the same content");
+	if (it->has_distance || it->has_within)
+		return sp_err(ctx, o->name, o->kw,
+			      "startswith cannot be used with %s (a relative keyword) on the same "
+			      "content",
+			      it->has_distance ? "distance" : "within");
+	if (it->negated && it->fast_pattern)
+		return sp_err(ctx, o->name, o->kw,
+			      "startswith cannot be used on a negated content with fast_pattern");
+	if (it->has_offset)
+		return sp_err(ctx, o->name, o->kw, "can't mix offset with startswith");
+	it->has_depth = true;
+	it->depth = (int32_t)it->len;
+	it->startswith = true;
+	return 0;
+}
+
+/* endswith: the match must end at the end of the payload
+ * (DETECT_CONTENT_ENDS_WITH); Suricata takes it with any other modifier. */
+static int
+sp_kw_endswith(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_item *it = NULL;
+	int rc = sp_last_content(ctx, o, &it);
+
+	if (rc < 0)
+		return rc;
+	it->endswith = true;
+	return 0;
+}
+
+/* bsize and absent test a sticky buffer; Suricata refuses both on the
+ * packet payload (DetectBsizeSetup, DetectAbsentSetup). */
+static int
+sp_kw_bsize(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	return sp_err(ctx, o->name, o->kw,
+		      "%s needs a sticky buffer (such as http.uri); Suricata refuses it on the "
+		      "packet payload",
+		      o->kw);
+}
+
 /* ---- keywords: weir's own -------------------------------------------- */
 
 static int
@@ -1856,7 +2049,8 @@ sp_kw_luhn(struct sp_ctx *ctx, const struct sp_opt *o)
 {
 	struct weir_item *it = NULL;
 
-	if (ctx->r->n_items == 0 || ctx->r->items[ctx->r->n_items - 1].kind == WEIR_ITEM_PAN)
+	if (ctx->r->n_items == 0 || (ctx->r->items[ctx->r->n_items - 1].kind != WEIR_ITEM_CONTENT &&
+				     ctx->r->items[ctx->r->n_items - 1].kind != WEIR_ITEM_PCRE))
 		return sp_err(ctx, o->name, o->kw, "luhn needs a preceding content or pcre");
 	it = &ctx->r->items[ctx->r->n_items - 1];
 	if (it->negated)
@@ -1893,6 +2087,15 @@ static const struct sp_keyword sp_keywords[] = {
 	{"fast_pattern", SP_VAL_OPT, sp_kw_fast_pattern},
 	{"rawbytes", SP_VAL_NONE, sp_kw_rawbytes},
 	{"pcre", SP_VAL_REQ, sp_kw_pcre},
+	{"byte_test", SP_VAL_REQ, sp_kw_byte_test},
+	{"byte_jump", SP_VAL_REQ, sp_kw_byte_jump},
+	{"byte_extract", SP_VAL_REQ, sp_kw_byte_extract},
+	{"byte_math", SP_VAL_REQ, sp_kw_byte_math},
+	{"isdataat", SP_VAL_REQ, sp_kw_isdataat},
+	{"startswith", SP_VAL_NONE, sp_kw_startswith},
+	{"endswith", SP_VAL_NONE, sp_kw_endswith},
+	{"bsize", SP_VAL_REQ, sp_kw_bsize},
+	{"absent", SP_VAL_OPT, sp_kw_bsize},
 	{"dsize", SP_VAL_REQ, sp_kw_dsize},
 	{"flags", SP_VAL_REQ, sp_kw_hdr},
 	{"tcp.flags", SP_VAL_REQ, sp_kw_hdr},
@@ -2271,6 +2474,7 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 	for (i = 0; i < r->n_items; i++) {
 		free(r->items[i].bytes);
 		free(r->items[i].pcre);
+		free(r->items[i].bop.name);
 	}
 	free(r->items);
 	for (i = 0; i < r->n_fv; i++) {

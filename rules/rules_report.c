@@ -59,6 +59,13 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		K_DISTANCE,
 		K_WITHIN,
 		K_PCRE,
+		K_STARTSWITH,
+		K_ENDSWITH,
+		K_BYTE_TEST,
+		K_BYTE_JUMP,
+		K_BYTE_EXTRACT,
+		K_BYTE_MATH,
+		K_ISDATAAT,
 		K_LUHN,
 		K_PAN,
 		K_DSIZE,
@@ -89,6 +96,13 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		"distance",
 		"within",
 		"pcre",
+		"startswith",
+		"endswith",
+		"byte_test",
+		"byte_jump",
+		"byte_extract",
+		"byte_math",
+		"isdataat",
 		"luhn",
 		"pan",
 		"dsize",
@@ -134,6 +148,16 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 				cnt[K_DEPTH] += it->has_depth;
 				cnt[K_DISTANCE] += it->has_distance;
 				cnt[K_WITHIN] += it->has_within;
+				cnt[K_STARTSWITH] += it->startswith;
+				cnt[K_ENDSWITH] += it->endswith;
+				break;
+			case WEIR_ITEM_BYTE_TEST:
+			case WEIR_ITEM_BYTE_JUMP:
+			case WEIR_ITEM_BYTE_EXTRACT:
+			case WEIR_ITEM_BYTE_MATH:
+			case WEIR_ITEM_ISDATAAT:
+				/* enum weir_item_kind order */
+				cnt[K_BYTE_TEST + (it->kind - WEIR_ITEM_BYTE_TEST)]++;
 				break;
 			case WEIR_ITEM_PCRE:
 				cnt[K_PCRE]++;

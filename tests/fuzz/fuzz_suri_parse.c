@@ -21,7 +21,9 @@
  *   joined), and no diagnostic;
  * - the same file parsed again into the same list adds nothing: every rule
  *   is now a duplicate, so the second return is the first plus the number
- *   of rules.
+ *   of rules;
+ * - a rule with byte keywords, isdataat, endswith or byte variables runs
+ *   its confirm step over the input without reading outside it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -91,11 +93,25 @@ fuzz_check_item(const struct weir_suri_rule *r, const struct weir_item *it, unsi
 			   "sid %u item %u: absolute and relative", r->sid, i);
 		FUZZ_CHECK(!it->has_offset || (it->offset >= 0 && it->offset <= 65535),
 			   "sid %u item %u: offset %d", r->sid, i, it->offset);
-		FUZZ_CHECK(!it->has_depth || (it->depth >= (int32_t)it->len && it->depth <= 65535),
+		FUZZ_CHECK(!it->has_depth || it->depth_var ||
+				   (it->depth >= (int32_t)it->len && it->depth <= 65535),
 			   "sid %u item %u: depth %d, length %u", r->sid, i, it->depth, it->len);
-		FUZZ_CHECK(!it->has_within ||
+		FUZZ_CHECK(!it->has_within || it->within_var ||
 				   (it->within >= (int32_t)it->len && it->within <= 1048576),
 			   "sid %u item %u: within %d, length %u", r->sid, i, it->within, it->len);
+		FUZZ_CHECK((!it->offset_var || it->has_offset) &&
+				   (!it->depth_var || it->has_depth) &&
+				   (!it->distance_var || it->has_distance) &&
+				   (!it->within_var || it->has_within),
+			   "sid %u item %u: a variable without its modifier", r->sid, i);
+		FUZZ_CHECK(it->offset_var <= WEIR_BYTE_VARS_MAX &&
+				   it->depth_var <= WEIR_BYTE_VARS_MAX &&
+				   it->distance_var <= WEIR_BYTE_VARS_MAX &&
+				   it->within_var <= WEIR_BYTE_VARS_MAX,
+			   "sid %u item %u: variable out of range", r->sid, i);
+		FUZZ_CHECK(!it->startswith || (it->has_depth && it->depth == (int32_t)it->len &&
+					       !it->has_offset && !it->relative),
+			   "sid %u item %u: startswith is not depth = length", r->sid, i);
 		FUZZ_CHECK(!it->has_distance ||
 				   (it->distance >= -1048576 && it->distance <= 1048576),
 			   "sid %u item %u: distance %d", r->sid, i, it->distance);
@@ -123,6 +139,30 @@ fuzz_check_item(const struct weir_suri_rule *r, const struct weir_item *it, unsi
 				   !it->luhn && !it->nocase,
 			   "sid %u item %u: pan with fields", r->sid, i);
 		break;
+	case WEIR_ITEM_BYTE_TEST:
+	case WEIR_ITEM_BYTE_JUMP:
+	case WEIR_ITEM_BYTE_EXTRACT:
+	case WEIR_ITEM_BYTE_MATH:
+	case WEIR_ITEM_ISDATAAT: {
+		const struct weir_byteop *b = &it->bop;
+		bool sets = it->kind == WEIR_ITEM_BYTE_EXTRACT || it->kind == WEIR_ITEM_BYTE_MATH;
+
+		FUZZ_CHECK(it->bytes == NULL && it->pcre == NULL && !it->negated && !it->luhn &&
+				   !it->has_offset && !it->has_depth && !it->has_distance &&
+				   !it->has_within && !it->startswith && !it->endswith,
+			   "sid %u item %u: byte keyword with content fields", r->sid, i);
+		FUZZ_CHECK(b->nbytes_var <= WEIR_BYTE_VARS_MAX &&
+				   b->offset_var <= WEIR_BYTE_VARS_MAX &&
+				   b->value_var <= WEIR_BYTE_VARS_MAX,
+			   "sid %u item %u: variable out of range", r->sid, i);
+		FUZZ_CHECK(sets == (b->name != NULL) && (!sets || b->slot < WEIR_BYTE_VARS_MAX),
+			   "sid %u item %u: variable name/slot", r->sid, i);
+		FUZZ_CHECK(b->nbytes_var != 0 || (b->string ? b->nbytes <= 23 : b->nbytes <= 10),
+			   "sid %u item %u: nbytes %u", r->sid, i, b->nbytes);
+		FUZZ_CHECK(!b->from_beginning || !b->from_end, "sid %u item %u: both ends", r->sid,
+			   i);
+		break;
+	}
 	default:
 		FUZZ_CHECK(0, "sid %u item %u: kind %d", r->sid, i, (int)it->kind);
 	}
@@ -193,6 +233,20 @@ fuzz_check_rule(const struct weir_suri_rule *r, unsigned int n_lines)
 }
 
 static bool
+fuzz_bop_eq(const struct weir_byteop *a, const struct weir_byteop *b)
+{
+	return a->nbytes == b->nbytes && a->nbytes_var == b->nbytes_var &&
+	       a->offset_var == b->offset_var && a->value_var == b->value_var && a->op == b->op &&
+	       a->base == b->base && a->align == b->align && a->slot == b->slot &&
+	       a->bitmask_shift == b->bitmask_shift && a->neg == b->neg &&
+	       a->relative == b->relative && a->little == b->little && a->string == b->string &&
+	       a->from_beginning == b->from_beginning && a->from_end == b->from_end &&
+	       a->has_bitmask == b->has_bitmask && a->multiplier == b->multiplier &&
+	       a->offset == b->offset && a->post_offset == b->post_offset &&
+	       a->bitmask == b->bitmask && a->value == b->value && fuzz_str_eq(a->name, b->name);
+}
+
+static bool
 fuzz_item_eq(const struct weir_item *a, const struct weir_item *b)
 {
 	return a->kind == b->kind && a->negated == b->negated && a->nocase == b->nocase &&
@@ -202,7 +256,11 @@ fuzz_item_eq(const struct weir_item *a, const struct weir_item *b)
 	       a->offset == b->offset && a->depth == b->depth && a->distance == b->distance &&
 	       a->within == b->within && a->luhn == b->luhn && a->len == b->len &&
 	       (a->len == 0 || memcmp(a->bytes, b->bytes, a->len) == 0) &&
-	       fuzz_str_eq(a->pcre, b->pcre) && a->pcre_flags == b->pcre_flags;
+	       fuzz_str_eq(a->pcre, b->pcre) && a->pcre_flags == b->pcre_flags &&
+	       a->startswith == b->startswith && a->endswith == b->endswith &&
+	       a->offset_var == b->offset_var && a->depth_var == b->depth_var &&
+	       a->distance_var == b->distance_var && a->within_var == b->within_var &&
+	       fuzz_bop_eq(&a->bop, &b->bop);
 }
 
 static bool
@@ -240,6 +298,38 @@ fuzz_cmp_id(const void *x, const void *y)
 	const uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
 
 	return (a > b) - (a < b);
+}
+
+/*
+ * A rule with byte keywords or isdataat also runs its confirm step over
+ * the input itself: the offsets those keywords compute from the payload
+ * (negative, past the end, jumps, variables) must never read outside it
+ * (ASan and UBSan watch; the answer itself is not checked here).
+ */
+static void
+fuzz_run_bytes(const struct weir_suri_rule *r, const uint8_t *data, size_t size)
+{
+	static struct weir_match_ctx *ctx;
+	struct weir_sprog *p = NULL;
+	unsigned int i, col;
+	char err[256];
+	bool any = false;
+
+	for (i = 0; i < r->n_items; i++)
+		any |= weir_item_is_byte(r->items[i].kind) || r->items[i].endswith ||
+		       r->items[i].offset_var || r->items[i].depth_var ||
+		       r->items[i].distance_var || r->items[i].within_var;
+	if (!any)
+		return;
+	if (ctx == NULL) {
+		ctx = weir_match_ctx_new();
+		FUZZ_CHECK(ctx != NULL, "out of memory");
+	}
+	if (weir_sprog_build(r, &p, err, sizeof(err), &col) != 0)
+		return; /* a pcre PCRE2 refuses */
+	weir_match_ctx_reset(ctx);
+	(void)weir_sprog_match(p, data, (uint32_t)(size > 65535 ? 65535 : size), ctx);
+	weir_sprog_free(p);
 }
 
 int
@@ -308,6 +398,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(fuzz_rule_eq(r, &one.v[0]), "sid %u: its text parses differently",
 			   r->sid);
 		weir_suri_rule_list_free(&one);
+		fuzz_run_bytes(r, data, size);
 	}
 	qsort(ids, n_rules, sizeof(*ids), fuzz_cmp_id);
 	for (i = 1; i < n_rules; i++)

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre proto header hdr_keywords pass_threshold fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -72,6 +72,7 @@ test_golden_pcre() { golden pcre; }
 test_golden_proto() { golden proto; }
 test_golden_header() { golden header; }
 test_golden_hdr_keywords() { golden hdr_keywords; }
+test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 test_golden_fraud() { golden fraud; }
 test_golden_flow() { golden flow; }
@@ -225,7 +226,7 @@ test_examples_load() {
 	done
 }
 
-ALL_TESTS="test_golden_content test_golden_pcre test_golden_proto test_golden_header test_golden_hdr_keywords
+ALL_TESTS="test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
 test_golden_pass_threshold test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival
 test_every_spec_runs

@@ -220,7 +220,9 @@ items_are_contents(const struct weir_item *items, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (items[i].kind != WEIR_ITEM_CONTENT || items[i].luhn)
+		if (items[i].kind != WEIR_ITEM_CONTENT || items[i].luhn || items[i].endswith ||
+		    items[i].offset_var || items[i].depth_var || items[i].distance_var ||
+		    items[i].within_var)
 			return false;
 	return true;
 }
@@ -452,6 +454,49 @@ test_distance_plus_within(void)
 	weir_hs_plan_free(&plan);
 	check_rule("GET chain", three, NITEMS(three), true, p3, NITEMS(p3), &plan);
 	CU_ASSERT_STRING_EQUAL(plan.sub[0].expr, "^GET[\\s\\S]{1}\\x2f[\\s\\S]*HTTP");
+	weir_hs_plan_free(&plan);
+}
+
+/* Byte keywords, isdataat, endswith and bounds from byte variables are the
+ * confirm step's: the plan stays a superset that still finds every packet
+ * Suricata would alert on (byte.spec has the exact answers). */
+static void
+test_byte_items_superset(void)
+{
+	struct weir_item bt[] = {
+		{CT("LEN")},
+		{.kind = WEIR_ITEM_BYTE_TEST,
+		 .bop = {.nbytes = 1, .relative = true, .value = 0x41}},
+		{CT("Z"), DISTANCE(0), WITHIN(1)},
+	};
+	static const struct payload bt_pl[] = {
+		P("LENAZ", true),
+		P("xxLENAxZ", false),
+		P("nothing", false),
+	};
+	struct weir_item ew[] = {{CT("END"), .endswith = true}};
+	static const struct payload ew_pl[] = {P("xEND", true), P("ENDx", false)};
+	struct weir_item var[] = {
+		{.kind = WEIR_ITEM_BYTE_EXTRACT, .bop = {.nbytes = 1}},
+		{CT("E"), DISTANCE(0), WITHIN(1), .distance_var = 1},
+	};
+	static const struct payload var_pl[] = {P("\x02"
+						  "abE",
+						  true),
+						P("\x02"
+						  "Eab",
+						  false)};
+	struct weir_item only[] = {{.kind = WEIR_ITEM_ISDATAAT, .bop = {.value = 4}}};
+	static const struct payload only_pl[] = {P("12345", true), P("1234", false)};
+	struct weir_hs_plan plan;
+
+	check_rule("byte_test between contents", bt, NITEMS(bt), false, bt_pl, NITEMS(bt_pl), NULL);
+	check_rule("endswith", ew, NITEMS(ew), false, ew_pl, NITEMS(ew_pl), NULL);
+	check_rule("distance from a variable", var, NITEMS(var), false, var_pl, NITEMS(var_pl),
+		   NULL);
+	/* nothing for Hyperscan: every packet of the group is a candidate */
+	check_rule("isdataat alone", only, NITEMS(only), false, only_pl, NITEMS(only_pl), &plan);
+	CU_ASSERT(plan.always && plan.n_sub == 0);
 	weir_hs_plan_free(&plan);
 }
 
@@ -1171,6 +1216,7 @@ main(void)
 	CU_ADD_TEST(s, test_bad_items);
 	CU_ADD_TEST(s, test_negated_content_that_cannot_match);
 	CU_ADD_TEST(s, test_long_contents_are_cut);
+	CU_ADD_TEST(s, test_byte_items_superset);
 	CU_ADD_TEST(s, test_random_exact_rules_equal_model);
 	CU_ADD_TEST(s, test_random_loose_rules_are_supersets);
 	return weir_ut_run();
