@@ -286,6 +286,14 @@ sd_off(struct weir_stream_table *t, struct weir_stream_dir *sd)
 	sd->flags |= WEIR_SD_OFF;
 }
 
+/* The offset where inspection of a direction stops: stream.depth, or
+ * where the 32-bit stream offsets would wrap (4 GiB, depth 0). */
+static inline uint64_t
+sd_depth(const struct weir_stream_table *t)
+{
+	return t->c.depth != 0 ? t->c.depth : UINT32_MAX;
+}
+
 /* Inspect @p len bytes at @p data, the next of direction @p dir. */
 static void
 sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
@@ -298,8 +306,8 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 	sd->base_seq += len;
 	if (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))
 		return;
-	if (t->c.depth != 0 && (uint64_t)sd->offset + len >= t->c.depth) {
-		len = t->c.depth - sd->offset;
+	if ((uint64_t)sd->offset + len >= sd_depth(t)) {
+		len = sd_depth(t) - sd->offset;
 		last = true;
 	}
 	if (sd->hs != 0 && (sd->gen != (uint16_t)rs->generation || (sd->flags & WEIR_SD_RESET))) {
@@ -341,15 +349,19 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 static void
 sd_skip_to(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t seq)
 {
-	uint32_t n = seq - sd->base_seq;
+	uint64_t to = (uint64_t)sd->offset + (uint32_t)(seq - sd->base_seq);
 
+	/* offsets are 32 bits: a hole that would wrap them ends the
+	 * direction as depth does */
+	if (to > UINT32_MAX)
+		to = UINT32_MAX;
 	t->st.gaps++;
-	t->st.gap_bytes += n;
-	sd->offset += n;
+	t->st.gap_bytes += to - sd->offset;
+	sd->offset = (uint32_t)to;
 	sd->base_seq = seq;
 	if (sd->hs != 0)
 		sd->flags |= WEIR_SD_RESET;
-	if (t->c.depth != 0 && sd->offset >= t->c.depth && !(sd->flags & WEIR_SD_DONE)) {
+	if (sd->offset >= sd_depth(t) && !(sd->flags & WEIR_SD_DONE)) {
 		t->st.depth_reached++;
 		sd->flags |= WEIR_SD_DONE;
 		sd_drop_held(t, sd);

@@ -1034,6 +1034,80 @@ test_depth(void)
 	}
 }
 
+/* Depth 0: hostile ACKs far past the data skip ~2 GiB each; the 32-bit
+ * stream offsets must never wrap (runs would go back): the direction ends
+ * as at a depth of 4 GiB - 1. */
+static void
+test_offsets_never_wrap(void)
+{
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+	static uint8_t b[10];
+	const uint32_t jump = 0x7fff0000u;
+	uint32_t at = 0;
+	unsigned int k;
+
+	memset(b, 'q', sizeof(b));
+	conf(&c, true);
+	c.depth = 0;
+	s = sess_new(&c, 12345, 3);
+	g.orig[0] = NULL; /* bytes at offsets past the buffer: not compared */
+	for (k = 0; k < 4; k++) {
+		pkt(s, 0, at, b, 10, TH_ACK, 0);
+		ack(s, 0, at + 10);
+		at += 10 + jump;
+		ack(s, 0, at);
+	}
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.depth_reached, 1);
+	CU_ASSERT_EQUAL(g.run_bytes[0], 30);
+	CU_ASSERT_EQUAL(g.run_bytes[0] + st.gap_bytes, UINT32_MAX);
+	sess_end(s);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	sess_free(s);
+}
+
+/* A reload: the direction's Hyperscan stream belongs to the old set, so
+ * the next bytes start a new stream on the new set (reload_restarts) and
+ * a pattern cut by the reload is not matched; the end closes the old one
+ * quietly when the set changed under it. */
+static void
+test_reload_restart(void)
+{
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+	struct weir_ruleset *old = g_rs, *rs2 = build_rules();
+	static const char str[] = "..41111111"
+				  "11111111..PAYMENT";
+	struct hit want[] = {{0, 2, 27}};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs2);
+	rs2->generation = old->generation + 1;
+	conf(&c, false);
+	s = sess_new(&c, 1, 2);
+	g.orig[0] = (const uint8_t *)str;
+	g.orig_len[0] = (uint32_t)strlen(str);
+	send(s, 0, 0, 10);
+	g_rs = rs2; /* what on_alert names sids with */
+	s->o.rs = rs2;
+	send(s, 0, 10, g.orig_len[0] - 10);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.reload_restarts, 1);
+	CU_ASSERT_EQUAL(st.states, 1);
+	CU_ASSERT(runs_cover(0, 0, g.orig_len[0]));
+	CU_ASSERT(hits_equal(want, N(want)));
+	/* the set changes again before the end: a quiet close */
+	s->o.rs = old;
+	g_rs = old;
+	sess_end(s);
+	CU_ASSERT_EQUAL(g.closes[0], 0);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	sess_free(s);
+	weir_ruleset_free(rs2);
+}
+
 /* Acked inspection: nothing before the ACK, the ACK releases exactly up
  * to its number, a FIN's sequence number is not a lost byte. */
 static void
@@ -1388,6 +1462,8 @@ main(void)
 	CU_ADD_TEST(s, test_hole_never_fills);
 	CU_ADD_TEST(s, test_depth);
 	CU_ADD_TEST(s, test_acked_boundaries);
+	CU_ADD_TEST(s, test_offsets_never_wrap);
+	CU_ADD_TEST(s, test_reload_restart);
 	CU_ADD_TEST(s, test_syn_rst_data);
 	CU_ADD_TEST(s, test_segment_pool_dry);
 	CU_ADD_TEST(s, test_state_pool_dry);
