@@ -1265,8 +1265,71 @@ test_segment_pool_dry(void)
 	sess_end(s);
 	CU_ASSERT_EQUAL(g.bad, 0);
 	sess_free(s);
+
+	/* a segment whose second record is refused gives its first back */
+	conf(&c, true);
+	c.reassembly_memcap = 2 * 2048;
+	s = sess_new(&c, 9, 3);
+	g.orig[0] = b0;
+	g.orig_len[0] = 3000;
+	send(s, 0, 0, 100);
+	send(s, 0, 100, 2900);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.seg_nomem, 1);
+	CU_ASSERT_EQUAL(st.held_bytes, 0);
+	sess_end(s);
+	/* both records are free again: a new flow holds two */
+	memset(&s->f, 0, sizeof(s->f));
+	s->f.flags = WEIR_FLOW_F_SESSION;
+	s->f.dir[0].isn = 9;
+	s->f.dir[1].isn = 3;
+	record_reset();
+	g.orig[0] = b0;
+	g.orig_len[0] = 3000;
+	send(s, 0, 0, 2500);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.seg_nomem, 1);
+	CU_ASSERT_EQUAL(st.held_bytes, 2500);
+	ack(s, 0, 2500);
+	CU_ASSERT(runs_cover(0, 0, 2500));
+	sess_end(s);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	sess_free(s);
 	free(b0);
 	free(b1);
+}
+
+/* A flow that ends after a reload to a set with no stream rule: what it
+ * held is freed, nothing inspected; packets then do nothing. */
+static void
+test_end_without_stream_rules(void)
+{
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct weir_ruleset none;
+	struct sess *s;
+	uint8_t *b = make_stream(300, 9);
+
+	memset(&none, 0, sizeof(none));
+	conf(&c, true);
+	s = sess_new(&c, 9, 3);
+	g.orig[0] = b;
+	g.orig_len[0] = 300;
+	send(s, 0, 0, 100);
+	send(s, 0, 100, 100);
+	ack(s, 0, 100); /* opens a state */
+	s->o.rs = &none;
+	send(s, 0, 200, 100);
+	ack(s, 0, 300);
+	CU_ASSERT(runs_cover(0, 0, 100));
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.states, 1);
+	CU_ASSERT_EQUAL(st.held_bytes, 100);
+	sess_end(s);
+	CU_ASSERT_EQUAL(g.closes[0], 0);
+	CU_ASSERT(runs_cover(0, 0, 100));
+	sess_free(s);
+	free(b);
 }
 
 /* The state pool runs dry: one Hyperscan state for two directions; the
@@ -1467,6 +1530,7 @@ main(void)
 	CU_ADD_TEST(s, test_syn_rst_data);
 	CU_ADD_TEST(s, test_segment_pool_dry);
 	CU_ADD_TEST(s, test_state_pool_dry);
+	CU_ADD_TEST(s, test_end_without_stream_rules);
 	CU_ADD_TEST(s, test_flow_end_flush);
 	CU_ADD_TEST(s, test_pools_reused);
 	return weir_ut_run();
