@@ -271,7 +271,8 @@ hits_match_oracle(const struct hit *extra, unsigned int n_extra)
 	static struct hit want[MAX_HITS];
 	unsigned int n = oracle_hits(want, MAX_HITS);
 
-	memcpy(want + n, extra, n_extra * sizeof(*extra));
+	if (n_extra > 0)
+		memcpy(want + n, extra, n_extra * sizeof(*extra));
 	return hits_equal(want, n + n_extra);
 }
 
