@@ -4,8 +4,12 @@
  * guarantees). Two fixed pools per worker, each one mapping reserved at
  * start and touched as it fills:
  *
- *   segments: 2 KiB records {seq, len, off, next, bytes}, chained per
- *             direction in sequence order, never overlapping one another;
+ *   segments: 2 KiB records {seq, len, off, next, orig, bytes}, chained
+ *             per direction in sequence order, never overlapping one
+ *             another; orig is where the TCP segment that brought the
+ *             bytes started (the overlap policy compares it, not seq:
+ *             a record may be a piece of a segment, or what is left of
+ *             one after a partial release);
  *   states:   slots of conf.state_bytes that Hyperscan's stream allocator
  *             hands out on the owning worker's thread.
  *
@@ -45,7 +49,7 @@ struct seg {
 	uint16_t len; /* bytes from data[off] */
 	uint16_t off;
 	uint32_t next; /* index + 1, 0: end */
-	uint32_t pad;
+	uint32_t orig; /* seq where the bytes' TCP segment started */
 	uint8_t data[SEG_DATA];
 };
 
@@ -282,6 +286,14 @@ sd_off(struct weir_stream_table *t, struct weir_stream_dir *sd)
 	sd->flags |= WEIR_SD_OFF;
 }
 
+/* The offset where inspection of a direction stops: stream.depth, or
+ * where the 32-bit stream offsets would wrap (4 GiB, depth 0). */
+static inline uint64_t
+sd_depth(const struct weir_stream_table *t)
+{
+	return t->c.depth != 0 ? t->c.depth : UINT32_MAX;
+}
+
 /* Inspect @p len bytes at @p data, the next of direction @p dir. */
 static void
 sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
@@ -294,8 +306,8 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 	sd->base_seq += len;
 	if (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))
 		return;
-	if (t->c.depth != 0 && (uint64_t)sd->offset + len >= t->c.depth) {
-		len = t->c.depth - sd->offset;
+	if ((uint64_t)sd->offset + len >= sd_depth(t)) {
+		len = sd_depth(t) - sd->offset;
 		last = true;
 	}
 	if (sd->hs != 0 && (sd->gen != (uint16_t)rs->generation || (sd->flags & WEIR_SD_RESET))) {
@@ -337,15 +349,19 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 static void
 sd_skip_to(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t seq)
 {
-	uint32_t n = seq - sd->base_seq;
+	uint64_t to = (uint64_t)sd->offset + (uint32_t)(seq - sd->base_seq);
 
+	/* offsets are 32 bits: a hole that would wrap them ends the
+	 * direction as depth does */
+	if (to > UINT32_MAX)
+		to = UINT32_MAX;
 	t->st.gaps++;
-	t->st.gap_bytes += n;
-	sd->offset += n;
+	t->st.gap_bytes += to - sd->offset;
+	sd->offset = (uint32_t)to;
 	sd->base_seq = seq;
 	if (sd->hs != 0)
 		sd->flags |= WEIR_SD_RESET;
-	if (t->c.depth != 0 && sd->offset >= t->c.depth && !(sd->flags & WEIR_SD_DONE)) {
+	if (sd->offset >= sd_depth(t) && !(sd->flags & WEIR_SD_DONE)) {
 		t->st.depth_reached++;
 		sd->flags |= WEIR_SD_DONE;
 		sd_drop_held(t, sd);
@@ -407,12 +423,13 @@ sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, b
 	}
 }
 
-/* New held segments for [seq, seq+len) of @p data, linked after @p prev
- * (index + 1, 0: at the head). @return the last one, or 0 with nothing
- * linked when the pool ran dry. */
+/* New held segments for [seq, seq+len) of @p data, brought by a TCP
+ * segment that started at @p orig, linked after @p prev (index + 1, 0: at
+ * the head). @return the last one, or 0 with nothing linked when the pool
+ * ran dry. */
 static uint32_t
 sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t prev, uint32_t seq,
-	    const uint8_t *data, uint32_t len)
+	    const uint8_t *data, uint32_t len, uint32_t orig)
 {
 	uint32_t first = 0, last = 0, after;
 
@@ -435,6 +452,7 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
 		s->len = (uint16_t)n;
 		s->off = 0;
 		s->next = 0;
+		s->orig = orig;
 		memcpy(s->data, data, n);
 		if (last != 0)
 			seg_at(t, last)->next = i;
@@ -458,7 +476,9 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
 /*
  * Hold [seq, seq+len) (already trimmed to start at or after base_seq;
  * @p orig_seq is where the segment really started, for the overlap
- * policy). Bytes already held stay where the policy says they win.
+ * policy). Bytes already held stay where the policy says they win: bsd,
+ * the new bytes win over a held record only when the new segment started
+ * before the one that brought the record's bytes (its orig).
  * @return false when the segment pool ran dry.
  */
 static bool
@@ -470,7 +490,7 @@ sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_s
 
 	while (i != 0 && SEQ_LT(c, end)) {
 		struct seg *s = seg_at(t, i);
-		uint32_t s_end = s->seq + s->len;
+		uint32_t s_end = s->seq + s->len, o_end;
 
 		if (SEQ_LEQ(s_end, c)) {
 			prev = i;
@@ -480,30 +500,51 @@ sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_s
 		if (SEQ_GEQ(s->seq, end))
 			break;
 		if (SEQ_LT(c, s->seq)) {
-			uint32_t last = sd_new_segs(t, sd, prev, c, data + (c - seq), s->seq - c);
+			uint32_t last =
+				sd_new_segs(t, sd, prev, c, data + (c - seq), s->seq - c, orig_seq);
 
 			if (last == 0)
 				return false;
+			prev = last;
 			c = s->seq;
 		}
-		/* [c, min(end, s_end)) is held already */
+		/* [c, o_end) is held already */
 		overlapped = true;
-		{
-			uint32_t o_end = SEQ_LT(end, s_end) ? end : s_end;
-
-			/* bsd: the new bytes win where the new segment started
-			 * before the held one */
-			if (SEQ_LT(orig_seq, s->seq))
+		o_end = SEQ_LT(end, s_end) ? end : s_end;
+		if (SEQ_LT(orig_seq, s->orig)) {
+			/* The new segment started before the held bytes' one,
+			 * so it covers s from its first byte (held records
+			 * never overlap and none starts before base_seq): c
+			 * is s->seq. The new bytes win on [c, o_end). */
+			if (o_end == s_end || c != s->seq) {
 				memcpy(s->data + s->off + (c - s->seq), data + (c - seq),
 				       o_end - c);
-			c = o_end;
+				if (c == s->seq)
+					s->orig = orig_seq;
+			} else {
+				/* only a head of s: those bytes get a record of
+				 * their own, s keeps the rest and its orig */
+				uint32_t k = o_end - c, last;
+
+				last = sd_new_segs(t, sd, prev, c, data + (c - seq), k, orig_seq);
+				if (last == 0)
+					return false;
+				s->seq += k;
+				s->off = (uint16_t)(s->off + k);
+				s->len = (uint16_t)(s->len - k);
+				sd->held -= k;
+				t->st.held_bytes -= k;
+				c = o_end;
+				break;
+			}
 		}
+		c = o_end;
 		prev = i;
 		i = s->next;
 	}
 	if (overlapped)
 		t->st.overlaps++;
-	if (SEQ_LT(c, end) && sd_new_segs(t, sd, prev, c, data + (c - seq), end - c) == 0)
+	if (SEQ_LT(c, end) && sd_new_segs(t, sd, prev, c, data + (c - seq), end - c, orig_seq) == 0)
 		return false;
 	t->st.held_segments++;
 	return true;
@@ -523,6 +564,9 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 
 		if (s->seq != sd->base_seq) {
 			sd_skip_to(t, sd, s->seq);
+			/* arrival: what follows the hole is in order now */
+			if (!t->c.acked)
+				sd_release(t, f, dir, false, 0, o);
 			continue;
 		}
 		t->st.early += s->len;

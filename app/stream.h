@@ -32,7 +32,9 @@
  *   inspection, in-order bytes beyond the hold bound are inspected before
  *   their ACK rather than dropped (counted in `early`).
  * - Depth: after stream.depth bytes of a direction nothing more of it is
- *   inspected (Suricata's stream.reassembly.depth).
+ *   inspected (Suricata's stream.reassembly.depth). Stream offsets are 32
+ *   bits: with depth 0 (no limit) a direction stops at 4 GiB - 1 of bytes
+ *   and holes, counted in depth_reached as a depth.
  * - Memory: segment buffers and Hyperscan stream states come from two
  *   fixed pools sized at start (stream.reassembly.memcap and
  *   stream.memcap, shared by the workers). A direction that finds a pool

@@ -23,6 +23,8 @@
 #                   regress/fuzz_suri_parse/ inputs
 #   fuzz_flow       the committed regress/fuzz_flow/ programs (sessions,
 #                   reuse, expiry, a full table, ICMP errors, bursts)
+#   fuzz_stream     the committed regress/fuzz_stream/ programs (orders,
+#                   overlaps, holes, FIN, depth, tiny pools)
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -48,9 +50,9 @@ if [ ! -d "$data" ]; then
 fi
 
 rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream"
 mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream"
 
 # --- frames
 i=0
@@ -173,6 +175,9 @@ cp "$src"/tests/fuzz/regress/fuzz_suri_parse/* "$out/fuzz_suri_parse/"
 # flow-table programs: the saved ones (tests/fuzz/regress/fuzz_flow/)
 cp "$src"/tests/fuzz/regress/fuzz_flow/* "$out/fuzz_flow/"
 
-for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow; do
+# stream programs: the saved ones (tests/fuzz/regress/fuzz_stream/)
+cp "$src"/tests/fuzz/regress/fuzz_stream/* "$out/fuzz_stream/"
+
+for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

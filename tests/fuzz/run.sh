@@ -4,8 +4,8 @@
 # fails on any finding (crash, sanitizer report, broken invariant, leak,
 # timeout, out-of-memory):
 #   tests/fuzz/run.sh [--build DIR] [--runs N] [TARGET...] [SECONDS]
-# TARGET is fuzz_decode, fuzz_sig_parse, fuzz_conf, fuzz_ctl, fuzz_suri_parse or
-# fuzz_flow (default: all);
+# TARGET is fuzz_decode, fuzz_sig_parse, fuzz_conf, fuzz_ctl, fuzz_suri_parse,
+# fuzz_flow or fuzz_stream (default: all);
 # SECONDS (default 60) bounds each target, --runs N bounds it by
 # executions instead (the long campaign: --runs 10000000). DIR (default
 # build-fuzz) is a build configured with CC=clang and -Dfuzz=true. Seeds
@@ -28,10 +28,10 @@ while [ $# -gt 0 ]; do
 	*) secs=$1; shift ;;
 	esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream)
 
 declare -A dicts=([fuzz_decode]=decode.dict [fuzz_sig_parse]=sig.dict [fuzz_conf]=conf.dict [fuzz_ctl]=ctl.dict
-	[fuzz_suri_parse]=suri.dict [fuzz_flow]=)
+	[fuzz_suri_parse]=suri.dict [fuzz_flow]= [fuzz_stream]=)
 
 for t in "${targets[@]}"; do
 	if [ ! -x "$build/tests/fuzz/$t" ]; then
@@ -58,7 +58,7 @@ for t in "${targets[@]}"; do
 	start=$(date +%s)
 	# -timeout: one input may take at most 10 s (a hang is a finding);
 	# -rss_limit_mb: so a runaway allocation is a finding, not a dead box.
-	# fuzz_flow's input is a binary program of table operations: no dictionary
+	# fuzz_flow's and fuzz_stream's inputs are binary programs: no dictionary
 	dict=()
 	[ -z "${dicts[$t]}" ] || dict=(-dict="tests/fuzz/${dicts[$t]}")
 	"$build/tests/fuzz/$t" "${bound[@]}" -timeout=10 -rss_limit_mb=2048 \
