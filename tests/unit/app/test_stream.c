@@ -1282,6 +1282,7 @@ test_segment_pool_dry(void)
 	/* both records are free again: a new flow holds two */
 	memset(&s->f, 0, sizeof(s->f));
 	s->f.flags = WEIR_FLOW_F_SESSION;
+	s->f.tcp_state = WEIR_TCP_ESTABLISHED;
 	s->f.dir[0].isn = 9;
 	s->f.dir[1].isn = 3;
 	record_reset();
