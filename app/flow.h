@@ -210,16 +210,18 @@ struct weir_flow_key {
 /* One direction's reassembly state, owned by app/stream.c (zeroed when
  * the flow starts; this module never reads it). */
 struct weir_stream_dir {
-	uint32_t hs;	   /* Hyperscan stream: state slot + 1, 0: none open */
+	uint32_t hs;	   /* Hyperscan stream: state slot + 1, 0: none open
+			      (the slot also keeps its rule set's generation
+			      and start offset: app/stream.c) */
 	uint32_t base_seq; /* next byte to inspect */
 	uint32_t head;	   /* first held segment: pool index + 1, 0: none */
+	uint32_t tail;	   /* last held segment, 0: none */
 	uint32_t offset;   /* stream offset of base_seq (bytes inspected or
 			      skipped) */
-	uint32_t hs_off;   /* stream offset where hs started */
 	uint32_t held;	   /* bytes held */
 	uint32_t fin_seq;  /* with WEIR_SD_FIN: seq just past the data */
 	uint16_t flags;	   /* WEIR_SD_* (stream.c) */
-	uint16_t gen;	   /* low bits of the rule set generation of hs */
+	uint16_t pad;
 };
 
 /* One direction of a flow: index 0 is the client's (to_server) side. */

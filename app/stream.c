@@ -148,6 +148,15 @@ pool_owns(const struct pool *p, const void *ptr)
 	return p->base != NULL && b >= p->base && b < p->base + p->map_bytes;
 }
 
+/* What weir keeps about a Hyperscan state, in the last bytes of its slot
+ * (Hyperscan gets the rest): the rule set it was opened on (the whole
+ * generation, so that no number of reloads can make a stream look like
+ * the current set's) and the stream offset where it started. */
+struct hs_meta {
+	uint64_t generation;
+	uint64_t hs_off;
+};
+
 /* ---- Hyperscan's stream allocator ------------------------------------ */
 
 static _Thread_local struct weir_stream_table *stream_bound;
@@ -160,7 +169,7 @@ stream_hs_alloc(size_t size)
 
 	if (t == NULL)
 		return malloc(size);
-	if (size > t->states.slot)
+	if (size > t->states.slot - sizeof(struct hs_meta))
 		return NULL; /* a rule set bigger than the slots: counted by the caller */
 	i = pool_get(&t->states);
 	return i != 0 ? pool_at(&t->states, i) : NULL;
@@ -197,7 +206,7 @@ struct weir_stream_table *
 weir_stream_table_create(const struct weir_stream_conf *c)
 {
 	struct weir_stream_table *t;
-	size_t slot = ((size_t)(c->state_bytes ? c->state_bytes : 1) + 63) / 64 * 64;
+	size_t slot = ((size_t)c->state_bytes + sizeof(struct hs_meta) + 63) / 64 * 64;
 	int rc;
 
 	t = calloc(1, sizeof(*t));
@@ -250,6 +259,13 @@ sd_hs(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 	return pool_at(&t->states, sd->hs);
 }
 
+static inline struct hs_meta *
+sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
+{
+	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, sd->hs) + t->states.slot -
+				  sizeof(struct hs_meta));
+}
+
 /* Free every held segment of @p sd. */
 static void
 sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
@@ -264,6 +280,7 @@ sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
 	}
 	t->st.held_bytes -= sd->held;
 	sd->head = 0;
+	sd->tail = 0;
 	sd->held = 0;
 }
 
@@ -310,7 +327,8 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 		len = sd_depth(t) - sd->offset;
 		last = true;
 	}
-	if (sd->hs != 0 && (sd->gen != (uint16_t)rs->generation || (sd->flags & WEIR_SD_RESET))) {
+	if (sd->hs != 0 &&
+	    (sd_meta(t, sd)->generation != rs->generation || (sd->flags & WEIR_SD_RESET))) {
 		if (!(sd->flags & WEIR_SD_RESET))
 			t->st.reload_restarts++;
 		sd_close_quiet(t, sd);
@@ -328,11 +346,12 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 			return;
 		}
 		sd->hs = (uint32_t)(((uint8_t *)hs - t->states.base) / t->states.slot) + 1;
-		sd->gen = (uint16_t)rs->generation;
-		sd->hs_off = sd->offset;
+		sd_meta(t, sd)->generation = rs->generation;
+		sd_meta(t, sd)->hs_off = sd->offset;
 	}
 	if (len > 0) {
-		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, sd->hs_off);
+		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset,
+			 sd_meta(t, sd)->hs_off);
 		t->st.bytes += len;
 	}
 	sd->offset += len;
@@ -412,6 +431,8 @@ sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, b
 			uint32_t next = s->next, me = sd->head;
 
 			sd->head = next;
+			if (next == 0)
+				sd->tail = 0;
 			sd_feed(t, f, dir, s->data + s->off, n, o);
 			pool_put(&t->segs, me);
 		} else {
@@ -470,6 +491,8 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
 		seg_at(t, prev)->next = first;
 	else
 		sd->head = first;
+	if (after == 0)
+		sd->tail = last;
 	return last;
 }
 
@@ -487,6 +510,17 @@ sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_s
 {
 	uint32_t end = seq + len, c = seq, prev = 0, i = sd->head;
 	bool overlapped = false;
+
+	if (sd->tail != 0) {
+		const struct seg *l = seg_at(t, sd->tail);
+
+		/* past everything held (in order, the usual case): append,
+		 * no walk */
+		if (SEQ_GEQ(seq, l->seq + l->len)) {
+			prev = sd->tail;
+			i = 0;
+		}
+	}
 
 	while (i != 0 && SEQ_LT(c, end)) {
 		struct seg *s = seg_at(t, i);
@@ -693,9 +727,10 @@ sd_end(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 	}
 	sd_drop_held(t, sd);
 	if (sd->hs != 0) {
-		if (o->rs != NULL && sd->gen == (uint16_t)o->rs->generation &&
+		if (o->rs != NULL && sd_meta(t, sd)->generation == o->rs->generation &&
 		    !(sd->flags & WEIR_SD_RESET))
-			o->chunk(o->arg, f, dir, sd_hs(t, sd), NULL, 0, sd->offset, sd->hs_off);
+			o->chunk(o->arg, f, dir, sd_hs(t, sd), NULL, 0, sd->offset,
+				 sd_meta(t, sd)->hs_off);
 		else
 			sd_close_quiet(t, sd);
 		sd->hs = 0;
