@@ -194,6 +194,10 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Bytes held per TCP direction: past it a hole is given up (stream_gaps) or, "
 		 "with acked inspection, in-order bytes are inspected before their ACK "
 		 "(stream_early)."),
+	CONF_U32("stream.reassembly.confirm-window", stream_confirm_window, 0, 65536, "1024",
+		 "Bytes of each TCP direction's past kept for the confirm step of stream rules "
+		 "(pcre Hyperscan cannot decide, negated or relative contents): such a rule is "
+		 "decided over these bytes and the new ones; 0 = the new bytes only."),
 	CONF_ENUM("stream.inspection", stream_inspection, g_conf_inspection, "acked",
 		  "When stream rules see TCP bytes: acked = once the receiver acknowledged them "
 		  "(Suricata's IDS mode; alerts wait one round trip, on the ACK), arrival = as "

@@ -83,6 +83,7 @@ struct weir_conf {
 	uint32_t stream_reassembly_memcap_mib; /* held segments, all workers */
 	uint32_t stream_depth;		       /* bytes per direction, 0: no limit */
 	uint32_t stream_max_held;	       /* bytes held per direction */
+	uint32_t stream_confirm_window;	       /* bytes of the past kept for confirm steps */
 	char *stream_inspection;	       /* acked | arrival */
 	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
 	/* rules */

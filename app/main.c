@@ -162,6 +162,7 @@ app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct 
 	sc->reassembly_memcap = ((uint64_t)c->stream_reassembly_memcap_mib << 20) / n;
 	sc->depth = c->stream_depth;
 	sc->max_held = c->stream_max_held;
+	sc->confirm_window = c->stream_confirm_window;
 	sc->acked = strcmp(c->stream_inspection, "arrival") != 0;
 	if (need > sc->state_bytes)
 		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;

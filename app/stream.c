@@ -67,6 +67,10 @@ struct weir_stream_table {
 	struct pool segs;
 	struct pool states;
 	struct weir_stream_stats st;
+	uint8_t *scratch;   /* a confirm window: the tail, then the run */
+	uint8_t *batch;	    /* a run gathered from held segments (STREAM_BATCH) */
+	const uint8_t *win; /* weir_stream_window() during a chunk call */
+	uint32_t win_len;
 };
 
 void
@@ -78,6 +82,7 @@ weir_stream_conf_defaults(struct weir_stream_conf *c)
 	c->state_bytes = 1024;
 	c->depth = 1u << 20;
 	c->max_held = 256u << 10;
+	c->confirm_window = 1024;
 	c->acked = true;
 }
 
@@ -154,7 +159,8 @@ pool_owns(const struct pool *p, const void *ptr)
  * the current set's) and the stream offset where it started. */
 struct hs_meta {
 	uint64_t generation;
-	uint64_t hs_off;
+	uint32_t hs_off;
+	uint32_t tail_len; /* bytes of the confirm tail (before the meta) in use */
 };
 
 /* ---- Hyperscan's stream allocator ------------------------------------ */
@@ -169,7 +175,7 @@ stream_hs_alloc(size_t size)
 
 	if (t == NULL)
 		return malloc(size);
-	if (size > t->states.slot - sizeof(struct hs_meta))
+	if (size > t->states.slot - sizeof(struct hs_meta) - t->c.confirm_window)
 		return NULL; /* a rule set bigger than the slots: counted by the caller */
 	i = pool_get(&t->states);
 	return i != 0 ? pool_at(&t->states, i) : NULL;
@@ -206,7 +212,8 @@ struct weir_stream_table *
 weir_stream_table_create(const struct weir_stream_conf *c)
 {
 	struct weir_stream_table *t;
-	size_t slot = ((size_t)c->state_bytes + sizeof(struct hs_meta) + 63) / 64 * 64;
+	size_t slot = ((size_t)c->state_bytes + c->confirm_window + sizeof(struct hs_meta) + 63) /
+		      64 * 64;
 	int rc;
 
 	t = calloc(1, sizeof(*t));
@@ -216,6 +223,10 @@ weir_stream_table_create(const struct weir_stream_conf *c)
 	rc = pool_init(&t->segs, SEG_BYTES, c->reassembly_memcap);
 	if (rc == 0)
 		rc = pool_init(&t->states, slot, c->memcap);
+	if (rc == 0 && (t->scratch = malloc((size_t)c->confirm_window + 65536)) == NULL)
+		rc = -ENOMEM;
+	if (rc == 0 && (t->batch = malloc(65536)) == NULL)
+		rc = -ENOMEM;
 	if (rc < 0) {
 		weir_stream_table_destroy(t);
 		errno = -rc;
@@ -234,6 +245,8 @@ weir_stream_table_destroy(struct weir_stream_table *t)
 		stream_bound = NULL;
 	pool_fini(&t->segs);
 	pool_fini(&t->states);
+	free(t->scratch);
+	free(t->batch);
 	free(t);
 }
 
@@ -264,6 +277,56 @@ sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
 	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, sd->hs) + t->states.slot -
 				  sizeof(struct hs_meta));
+}
+
+/* The last bytes inspected on @p sd's Hyperscan stream (at most
+ * confirm_window), kept for confirm steps: just before the meta. */
+static inline uint8_t *
+sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
+{
+	return (uint8_t *)sd_meta(t, sd) - t->c.confirm_window;
+}
+
+void
+weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len)
+{
+	*win = t->win;
+	*len = t->win_len;
+}
+
+/* Call @p o->chunk for [data, data+len) of @p sd (data NULL: the end),
+ * with the confirm window (the tail, then these bytes) set when the rule
+ * set has stream rules that confirm; then keep the window's last bytes
+ * as the new tail. */
+static void
+sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
+	 uint32_t len, const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	struct hs_meta *m = sd_meta(t, sd);
+	uint32_t w = t->c.confirm_window;
+
+	if (o->rs->n_stream_confirm == 0 || w == 0) {
+		t->win = data;
+		t->win_len = len;
+	} else if (data == NULL) {
+		t->win = sd_tail(t, sd);
+		t->win_len = m->tail_len;
+	} else {
+		memcpy(t->scratch, sd_tail(t, sd), m->tail_len);
+		memcpy(t->scratch + m->tail_len, data, len);
+		t->win = t->scratch;
+		t->win_len = m->tail_len + len;
+	}
+	o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
+	if (data != NULL && o->rs->n_stream_confirm != 0 && w != 0) {
+		uint32_t n = t->win_len < w ? t->win_len : w;
+
+		memcpy(sd_tail(t, sd), t->scratch + t->win_len - n, n);
+		m->tail_len = n;
+	}
+	t->win = NULL;
+	t->win_len = 0;
 }
 
 /* Free every held segment of @p sd. */
@@ -348,10 +411,10 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 		sd->hs = (uint32_t)(((uint8_t *)hs - t->states.base) / t->states.slot) + 1;
 		sd_meta(t, sd)->generation = rs->generation;
 		sd_meta(t, sd)->hs_off = sd->offset;
+		sd_meta(t, sd)->tail_len = 0;
 	}
 	if (len > 0) {
-		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset,
-			 sd_meta(t, sd)->hs_off);
+		sd_chunk(t, f, dir, data, len, o);
 		t->st.bytes += len;
 	}
 	sd->offset += len;
@@ -394,6 +457,52 @@ sd_skip_to(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t seq
  * acknowledged past base_seq with nothing held there, the bytes are lost:
  * skip to the next held byte or to @p limit.
  */
+/* Most bytes a release gathers into one run (rules that confirm). */
+#define STREAM_BATCH 65536u
+
+/* Take the held bytes in order from base_seq (up to @p limit when
+ * @p bounded, at most STREAM_BATCH) out of @p sd into t->batch.
+ * @return how many (the head is in order and deliverable: >= 1). */
+static uint32_t
+sd_gather(struct weir_stream_table *t, struct weir_stream_dir *sd, bool bounded, uint32_t limit)
+{
+	uint32_t nb = 0, cur = sd->base_seq;
+
+	while (sd->head != 0 && nb < STREAM_BATCH) {
+		struct seg *s = seg_at(t, sd->head);
+		uint32_t n = s->len;
+
+		if (s->seq != cur)
+			break;
+		if (bounded) {
+			if (SEQ_LEQ(limit, s->seq))
+				break;
+			if (SEQ_LT(limit, s->seq + n))
+				n = limit - s->seq;
+		}
+		if (n > STREAM_BATCH - nb)
+			n = STREAM_BATCH - nb;
+		memcpy(t->batch + nb, s->data + s->off, n);
+		nb += n;
+		cur += n;
+		sd->held -= n;
+		t->st.held_bytes -= n;
+		if (n == s->len) {
+			uint32_t next = s->next;
+
+			pool_put(&t->segs, sd->head);
+			sd->head = next;
+			if (next == 0)
+				sd->tail = 0;
+		} else {
+			s->seq += n;
+			s->off = (uint16_t)(s->off + n);
+			s->len = (uint16_t)(s->len - n);
+		}
+	}
+	return nb;
+}
+
 static void
 sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, bool bounded,
 	   uint32_t limit, const struct weir_stream_out *o)
@@ -424,6 +533,14 @@ sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, b
 				return;
 			if (SEQ_LT(limit, s->seq + n))
 				n = limit - s->seq;
+		}
+		if (o->rs->n_stream_confirm != 0 && t->c.confirm_window != 0) {
+			/* rules that confirm: the whole in-order run released
+			 * now in one piece, so that a condition whose bytes
+			 * follow the Hyperscan match in a later record is
+			 * confirmed over them */
+			sd_feed(t, f, dir, t->batch, sd_gather(t, sd, bounded, limit), o);
+			continue;
 		}
 		sd->held -= n;
 		t->st.held_bytes -= n;
@@ -729,8 +846,7 @@ sd_end(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 	if (sd->hs != 0) {
 		if (o->rs != NULL && sd_meta(t, sd)->generation == o->rs->generation &&
 		    !(sd->flags & WEIR_SD_RESET))
-			o->chunk(o->arg, f, dir, sd_hs(t, sd), NULL, 0, sd->offset,
-				 sd_meta(t, sd)->hs_off);
+			sd_chunk(t, f, dir, NULL, 0, o);
 		else
 			sd_close_quiet(t, sd);
 		sd->hs = 0;

@@ -89,6 +89,8 @@ struct weir_stream_conf {
 				       stream_state_bytes (a bigger one is refused) */
 	uint32_t depth;		    /* bytes inspected per direction, 0: no limit */
 	uint32_t max_held;	    /* bytes held per direction */
+	uint32_t confirm_window;    /* bytes of a direction's past kept for
+				       confirm steps (in its state slot) */
 	bool acked;		    /* inspect acknowledged bytes only */
 };
 
@@ -156,6 +158,15 @@ bool weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsign
  */
 void weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
 			  const struct weir_stream_out *o);
+
+/**
+ * During a chunk call (struct weir_stream_out): the bytes confirm steps
+ * read, the direction's last confirm_window bytes before the run and the
+ * run itself (at the end of a stream: the last bytes alone); the run
+ * alone when the rule set has no stream rule that confirms.
+ * Thread: the owning worker.
+ */
+void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len);
 
 /** Copy @p t's counters. Thread: the owning worker. */
 void weir_stream_stats_get(const struct weir_stream_table *t, struct weir_stream_stats *out);

@@ -456,6 +456,7 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	sp.vars = &f->vars;
 	sp.fi = c.fi;
 	sp.streamed = 0;
+	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
 	else
@@ -850,6 +851,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		sp.src = d[i].src;
 		sp.dst = d[i].dst;
 		sp.ts_ns = pkts[i].ts_ns;
+		sp.confirm = NULL;
+		sp.confirm_len = 0;
 		s.flow_flags = 0;
 		s.flow = w->flows != NULL
 				 ? worker_flow_one(w, &pkts[i], &d[i], &fp[i], &fa[i],

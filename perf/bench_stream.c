@@ -286,6 +286,8 @@ struct run {
 	const struct weir_ruleset *rs;
 };
 
+static struct weir_stream_table *g_st;
+
 static void
 chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const uint8_t *data,
       uint32_t len, uint64_t off, uint64_t hs_off)
@@ -313,13 +315,13 @@ chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const u
 		r->t.session = (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 	}
 	r->t.base = hs_off;
+	weir_stream_window(g_st, &sp.confirm, &sp.confirm_len);
 	if (data != NULL)
 		weir_ruleset_scan_stream(r->rs, 0, hs, &sp, on_alert, &r->t, &res);
 	else
 		weir_ruleset_stream_close(r->rs, 0, hs, &sp, on_alert, &r->t, &res);
 }
 
-static struct weir_stream_table *g_st;
 static struct run *g_cur;
 
 static void
@@ -377,6 +379,8 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 		sp.sport = p->fp.sport;
 		sp.dport = p->fp.dport;
 		sp.ts_ns = 0;
+		sp.confirm = NULL;
+		sp.confirm_len = 0;
 		sp.flow = f == NULL ? 0
 				    : WEIR_SCAN_FLOW |
 					      ((ff & WEIR_FLOW_PKT_TOCLIENT)

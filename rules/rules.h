@@ -179,7 +179,8 @@ enum weir_pclass {
 	_(STREAM, "stream: the reassembled stream, packets outside one")                           \
 	_(STREAM_ONLY, "stream only: flow:only_stream or tcp-stream")                              \
 	_(PKT_STREAM_AS_PACKET, "packet+stream in Suricata (offset/depth), each packet only here") \
-	_(STREAM_AS_PACKET, "stream in Suricata, each packet only here (needs the confirm step)")
+	_(STREAM_AS_PACKET, "stream in Suricata, each packet only here (endswith, an absolute "    \
+			    "byte keyword, only negated contents, pan)")
 
 #define WEIR_RKIND_ENUM(name, doc) WEIR_RKIND_##name,
 enum weir_rkind { WEIR_RKINDS(WEIR_RKIND_ENUM) WEIR_RKIND_N };
@@ -258,6 +259,8 @@ struct weir_ruleset {
 	 * each TCP direction's reassembled bytes in order (app/stream.h). */
 	hs_database_t *stream_db; /* NULL: the set has no stream rule */
 	unsigned int n_stream_rules;
+	unsigned int n_stream_confirm; /* of them, with a confirm step: they read
+					  the stream's last bytes (app/stream.h) */
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */
@@ -380,12 +383,17 @@ struct weir_scan_pkt {
 	uint8_t pclass;	    /* enum weir_pclass */
 	uint8_t ip_version; /* 4 or 6 */
 	uint16_t sport, dport;
-	const uint8_t *src, *dst;   /* IPv4: first 4 bytes */
-	uint64_t ts_ns;		    /* packet time, for thresholds */
-	uint32_t flow;		    /* enum weir_scan_flow bits, 0: no flow */
-	uint8_t streamed;	    /* the packet's bytes went to its TCP stream: Suricata's
-				       stream-type rules (WEIR_RT_STREAM_PKT) skip it */
-	struct weir_flowvars *vars; /* the flow's variables, NULL: no flow */
+	const uint8_t *src, *dst; /* IPv4: first 4 bytes */
+	uint64_t ts_ns;		  /* packet time, for thresholds */
+	uint32_t flow;		  /* enum weir_scan_flow bits, 0: no flow */
+	uint8_t streamed;	  /* the packet's bytes went to its TCP stream: Suricata's
+				     stream-type rules (WEIR_RT_STREAM_PKT) skip it */
+	/* weir_ruleset_scan_stream(): the stream's last bytes up to the end of
+	 * payload (payload included), which confirm steps read; NULL: the
+	 * payload alone */
+	const uint8_t *confirm;
+	uint32_t confirm_len;
+	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
 	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
 	/* the headers, for the header keywords (ttl, flags, itype, ...):
 	 * l3 is the IP header with its options or IPv6 extension headers

@@ -371,27 +371,39 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 }
 
 /*
- * What a stream rule (flow:only_stream, tcp-stream) may hold in this first version:
- * a tcp rule whose payload conditions are one Hyperscan expression that
- * decides them exactly (contents and their relative chain, a pcre
- * Hyperscan takes), with nothing tied to a packet (dsize) or to the start
- * of a buffer (offset, depth, ^), which would mean the start of Suricata's
- * reassembled chunk, not of the stream. @return NULL when it may, else
- * what is in the way.
+ * What keeps a rule off the stream in this version (called on the plan
+ * weir_compile_one_chain() left, the expression the stream database
+ * gets): a protocol other than tcp, nothing Hyperscan can look for (only
+ * negated contents, only pan), or a condition tied to the start or end of
+ * a buffer (offset, depth, startswith, endswith, an anchored pcre, an
+ * absolute byte keyword or isdataat), which would mean the start of
+ * Suricata's reassembled chunk, not of the stream. Conditions Hyperscan
+ * cannot decide alone are confirmed over the stream's last bytes
+ * (WEIR_STREAM_CONFIRM_WINDOW). @return NULL when it may go on the
+ * stream, else what is in the way.
  */
 static const char *
 compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan *p)
 {
 	const struct weir_hs_expr *e = p->n_sub == 1 ? &p->sub[0] : NULL;
+	unsigned int i;
 
 	if (s->proto != WEIR_RPROTO_TCP)
 		return "a protocol other than tcp";
-	if (p->n_sub == 0)
-		return "a rule with no content or pcre";
-	if (p->n_sub > 1 || e->negated)
-		return "more than one chain of contents (or a negated content)";
-	if (!p->exact)
-		return "a condition Hyperscan cannot decide alone (confirm step)";
+	if (e == NULL)
+		return "nothing Hyperscan can look for (only negated contents, or pan)";
+	for (i = 0; i < s->n_items; i++) {
+		const struct weir_item *it = &s->items[i];
+
+		if (it->kind == WEIR_ITEM_CONTENT &&
+		    (it->has_offset || it->has_depth || it->startswith || it->endswith))
+			return "offset, depth, startswith or endswith (anchored to a buffer's "
+			       "start or end)";
+		if (it->kind == WEIR_ITEM_PCRE && !it->relative && it->pcre[0] == '^')
+			return "a pcre anchored with ^ (to a buffer's start)";
+		if (weir_item_is_byte(it->kind) && !it->bop.relative)
+			return "a byte keyword or isdataat at an absolute position";
+	}
 	if (e->expr[0] == '^' ||
 	    (e->has_ext && (e->ext.flags & (HS_EXT_FLAG_MIN_OFFSET | HS_EXT_FLAG_MAX_OFFSET))))
 		return "offset or depth (anchored to the start of a buffer)";
@@ -496,21 +508,6 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		b->refused++;
 		return 0; /* not added */
 	}
-	if (s->stream_only) {
-		const char *why = compile_stream_refusal(s, &c->plan);
-
-		if (why != NULL) {
-			weir_diag_add(b->diags, s->file, s->stream_line, s->stream_col,
-				      s->tcp_stream ? "protocol" : "flow",
-				      "%s: %s is not supported yet in a stream rule",
-				      s->tcp_stream ? "protocol tcp-stream" : "flow: only_stream",
-				      why);
-			weir_hs_plan_free(&c->plan);
-			b->refused++;
-			return 0; /* not added */
-		}
-	}
-	stream_flag = compile_kind(s, &c->plan, &rt->kind);
 	weir_compile_one_chain(&c->plan);
 	if (!c->plan.exact) {
 		rc = weir_sprog_build(s, &rt->prog, err, sizeof(err), &col);
@@ -525,6 +522,23 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			return 0;
 		}
 	}
+	if (s->stream_only) {
+		const char *why = compile_stream_refusal(s, &c->plan);
+
+		if (why != NULL) {
+			weir_diag_add(b->diags, s->file, s->stream_line, s->stream_col,
+				      s->tcp_stream ? "protocol" : "flow",
+				      "%s: %s is not supported yet in a stream rule",
+				      s->tcp_stream ? "protocol tcp-stream" : "flow: only_stream",
+				      why);
+			weir_sprog_free(rt->prog);
+			rt->prog = NULL;
+			weir_hs_plan_free(&c->plan);
+			b->refused++;
+			return 0; /* not added */
+		}
+	}
+	stream_flag = compile_kind(s, &c->plan, &rt->kind);
 	if (s->bidir) {
 		rc = weir_portset_union(&s->sport, &s->dport, &c->gports);
 		if (rc < 0)
@@ -1268,9 +1282,14 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		cg = NULL;
 		b->died_in_multi = 0;
 	}
-	for (i = 0; i < rs->n_rules; i++)
-		if (!b->cr[i].dead && !b->cr[i].is_sig)
-			rs->n_kind[rs->rules[i].kind]++;
+	for (i = 0; i < rs->n_rules; i++) {
+		if (b->cr[i].dead || b->cr[i].is_sig)
+			continue;
+		rs->n_kind[rs->rules[i].kind]++;
+		rs->n_stream_confirm +=
+			(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
+			rs->rules[i].prog != NULL;
+	}
 	/* Rules per group and the `always` lists. */
 	for (i = 0; i < rs->n_rules; i++) {
 		struct weir_rt_rule *r = &rs->rules[i];

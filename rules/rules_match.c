@@ -178,7 +178,9 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 		return;
 	if ((r->flags & WEIR_RT_FNUM) && !scan_fnum_ok(r->sr, p))
 		return;
-	if (r->prog != NULL && !weir_sprog_match(r->prog, p->payload, p->len, w->mctx))
+	if (r->prog != NULL &&
+	    !(p->confirm != NULL ? weir_sprog_match(r->prog, p->confirm, p->confirm_len, w->mctx)
+				 : weir_sprog_match(r->prog, p->payload, p->len, w->mctx)))
 		return;
 	if (r->flags & WEIR_RT_FVAR)
 		w->fv_at[w->n_fv++] = w->n_matched; /* decided by scan_flowvars() */

@@ -202,9 +202,10 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 	if (rs->stream_db != NULL)
 		fprintf(out,
 			"  stream tcp (reassembled bytes)         %7u %7u %10zu %-5s "
-			"(state %zu bytes per direction)\n",
+			"(state %zu bytes per direction; %u confirm over the last bytes)\n",
 			rs->n_stream_rules, 0u, rs->stream_db_bytes,
-			rs->stream_from_cache ? "hit" : "-", rs->stream_state_bytes);
+			rs->stream_from_cache ? "hit" : "-", rs->stream_state_bytes,
+			rs->n_stream_confirm);
 	fprintf(out, "inspects (Suricata's rule types, README \"Stream rules\"):\n");
 	for (k = 0; k < WEIR_RKIND_N; k++)
 		if (rs->n_kind[k] > 0)

@@ -466,6 +466,7 @@ conf(struct weir_stream_conf *c, bool acked)
 	c->memcap = 1u << 20;
 	c->reassembly_memcap = 16u << 20;
 	c->state_bytes = 256;
+	c->confirm_window = 0; /* the rules here need no confirm step */
 	c->acked = acked;
 }
 
