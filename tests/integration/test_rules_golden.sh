@@ -112,7 +112,7 @@ BAD_CASES=(
 	'alert tcp any any -> any any (msg:"unbalanced quote"; content:"abc; sid:4;)|"abc;|content.*unbalanced quote'
 	'alert tcp any 90:80 -> any any (msg:"bad port range"; content:"x"; sid:5;)|90:80|sport.*range.*90:80'
 	'alert tcp any any -> any any (msg:"pcre nobody compiles"; pcre:"/a{3,2}/"; sid:6;)|pcre:|pcre'
-	'alert tcp any any -> any any (msg:"only_stream"; flow:established,only_stream; content:"x"; depth:4; sid:7;)|only_stream;|flow.*only_stream: offset or depth .* is not supported yet in a stream rule'
+	'alert tcp any any -> any any (msg:"only_stream"; flow:established,only_stream; content:"x"; depth:4; sid:7;)|only_stream;|flow.*only_stream: offset, depth.* is not supported yet in a stream rule'
 	'alert tcp any any -> any any (msg:"good two"; content:"ALSO"; sid:8;)|||'
 )
 BAD_SKIPPED=6
