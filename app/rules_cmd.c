@@ -15,6 +15,7 @@
 enum {
 	RULES_OPT_SET = 256,
 	RULES_OPT_SKIP_INVALID,
+	RULES_OPT_KINDS,
 };
 
 /*
@@ -78,12 +79,14 @@ static void
 rules_cmd_usage(FILE *f)
 {
 	fprintf(f, "usage: weir rules check [-c FILE] [--set KEY=VALUE]... [--rules-skip-invalid]\n"
-		   "                        [FILE...]\n"
+		   "                        [--kinds] [FILE...]\n"
 		   "\n"
 		   "Parse and compile rule files (default: rules.files of the configuration)\n"
 		   "exactly as weir would, without capturing. Prints every error as\n"
 		   "file:line:column: keyword: reason, then the rules loaded per group (protocol\n"
-		   "and destination ports), keyword counts, database sizes and build time.\n"
+		   "and destination ports), the rules per kind (packet or stream, as Suricata's\n"
+		   "rule types; --kinds: each rule's kind and why), keyword counts, database\n"
+		   "sizes and build time.\n"
 		   "Variables ($HOME_NET, ...) come from the configuration's vars.* keys.\n"
 		   "Exit status: 0 when every rule loads, 1 otherwise (or on bad usage).\n");
 }
@@ -96,6 +99,7 @@ weir_rules_cmd_main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, RULES_OPT_SET},
 		{"rules-skip-invalid", no_argument, NULL, RULES_OPT_SKIP_INVALID},
+		{"kinds", no_argument, NULL, RULES_OPT_KINDS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -106,6 +110,7 @@ weir_rules_cmd_main(int argc, char **argv)
 	struct weir_diags ds;
 	const char *conf_file = NULL;
 	int opt, status = WEIR_EXIT_USAGE, i;
+	bool kinds = false;
 
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
 		rules_cmd_usage(stderr);
@@ -138,7 +143,9 @@ weir_rules_cmd_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		char *eq;
 
-		if (opt == RULES_OPT_SKIP_INVALID) {
+		if (opt == RULES_OPT_KINDS) {
+			kinds = true;
+		} else if (opt == RULES_OPT_SKIP_INVALID) {
 			if (weir_conf_set(&conf, "rules.skip-invalid", "true", "command line",
 					  &ds) < 0)
 				goto out_diags;
@@ -180,6 +187,8 @@ weir_rules_cmd_main(int argc, char **argv)
 		       conf.rules_files.n == 1 ? "" : "s");
 		goto out;
 	}
+	if (kinds)
+		weir_ruleset_describe_kinds(rs, stdout);
 	weir_ruleset_describe(rs, stdout);
 	if (ds.total == 0) {
 		printf("OK: every rule of %u file%s loads\n", conf.rules_files.n,

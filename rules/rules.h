@@ -205,6 +205,7 @@ struct weir_rt_rule {
 	uint16_t flags;			 /* WEIR_RT_* */
 	uint16_t group;			 /* index of the group (database) holding it */
 	uint8_t kind;			 /* enum weir_rkind */
+	const char *kind_why;		 /* why that kind (static text) */
 	uint8_t flow_mask, flow_want;	 /* flow: the rule applies when
 					    (weir_scan_pkt.flow & flow_mask) ==
 					    flow_want; 0, 0 without flow: */
@@ -495,6 +496,10 @@ unsigned int weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bo
  * Thread: control (stdio); never on the packet path.
  */
 void weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out);
+
+/** One line per rule of @p rs: "file:line: sid N: kind: why" (the kinds of
+ *  WEIR_RKINDS). Thread: control. */
+void weir_ruleset_describe_kinds(const struct weir_ruleset *rs, FILE *out);
 
 /** Print "note: ..." lines to @p out about the build that are not rule
  *  errors (a cache entry found corrupt or stale and rebuilt), and

@@ -446,24 +446,45 @@ compile_anchored(const struct weir_suri_rule *s)
  * when it cannot.
  */
 static unsigned int
-compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, uint8_t *kind)
+compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, struct weir_rt_rule *rt)
 {
+	const char *why;
+
 	if (s->stream_only) {
-		*kind = WEIR_RKIND_STREAM_ONLY;
+		rt->kind = WEIR_RKIND_STREAM_ONLY;
+		rt->kind_why = s->tcp_stream ? "protocol tcp-stream" : "flow:only_stream";
 		return WEIR_RT_STREAM;
 	}
-	*kind = WEIR_RKIND_PACKET;
-	if (s->proto != WEIR_RPROTO_TCP || s->n_items == 0 || compile_requires_packet(s))
+	rt->kind = WEIR_RKIND_PACKET;
+	if (s->proto != WEIR_RPROTO_TCP) {
+		rt->kind_why = "not a tcp rule";
 		return 0;
+	}
+	if (s->n_items == 0) {
+		rt->kind_why = "no payload condition";
+		return 0;
+	}
+	if (compile_requires_packet(s)) {
+		rt->kind_why = s->tcp_pkt     ? "protocol tcp-pkt"
+			       : s->has_dsize ? "dsize (a packet keyword)"
+			       : s->n_hdr > 0 ? "a header keyword (a packet keyword)"
+					      : "flow:no_stream";
+		return 0;
+	}
 	if (compile_anchored(s)) {
-		*kind = WEIR_RKIND_PKT_STREAM_AS_PACKET;
+		rt->kind = WEIR_RKIND_PKT_STREAM_AS_PACKET;
+		rt->kind_why = "a content with offset, depth or startswith";
 		return 0;
 	}
-	if (compile_stream_refusal(s, p) != NULL) {
-		*kind = WEIR_RKIND_STREAM_AS_PACKET;
+	why = compile_stream_refusal(s, p);
+	if (why != NULL) {
+		rt->kind = WEIR_RKIND_STREAM_AS_PACKET;
+		rt->kind_why = why;
 		return 0;
 	}
-	*kind = WEIR_RKIND_STREAM;
+	rt->kind = WEIR_RKIND_STREAM;
+	rt->kind_why = p->exact ? "payload conditions on any bytes: Hyperscan decides them"
+				: "payload conditions on any bytes, confirmed over the window";
 	return WEIR_RT_STREAM_PKT;
 }
 
@@ -538,7 +559,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			return 0; /* not added */
 		}
 	}
-	stream_flag = compile_kind(s, &c->plan, &rt->kind);
+	stream_flag = compile_kind(s, &c->plan, rt);
 	if (s->bidir) {
 		rc = weir_portset_union(&s->sport, &s->dport, &c->gports);
 		if (rc < 0)

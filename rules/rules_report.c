@@ -215,3 +215,25 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		if (cnt[k] > 0)
 			fprintf(out, "  %-28s %u\n", kname[k], cnt[k]);
 }
+
+void
+weir_ruleset_describe_kinds(const struct weir_ruleset *rs, FILE *out)
+{
+	static const char *const names[WEIR_RKIND_N] = {
+		"packet",
+		"stream",
+		"stream only",
+		"packet (Suricata: packet+stream)",
+		"packet (Suricata: stream)",
+	};
+	unsigned int i;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct weir_rt_rule *r = &rs->rules[i];
+
+		if (r->sr == NULL || r->kind >= WEIR_RKIND_N)
+			continue;
+		fprintf(out, "%s:%u: sid %u: %s: %s\n", r->file, r->line, r->sid, names[r->kind],
+			r->kind_why != NULL ? r->kind_why : "");
+	}
+}

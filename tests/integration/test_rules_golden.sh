@@ -226,7 +226,32 @@ test_examples_load() {
 	done
 }
 
-ALL_TESTS="test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
+# Each rule's kind as Suricata types it (detect-engine-build.c
+# SignatureSetType: tcp payload rules are stream rules unless a packet
+# keyword or flow:no_stream asks for the packet, or an offset/depth makes
+# them packet+stream; flow:only_stream/tcp-stream are stream only), and
+# what weir does with packet+stream (per packet, said so).
+test_rule_kinds() {
+	local f=$TMP/kinds.rules
+	cat >"$f" <<'EOF'
+alert tcp any any -> any any (msg:"plain"; content:"abc"; sid:1;)
+alert tcp any any -> any any (msg:"depth"; content:"abc"; depth:10; sid:2;)
+alert tcp any any -> any any (msg:"dsize"; content:"abc"; dsize:>3; sid:3;)
+alert udp any any -> any any (msg:"udp"; content:"abc"; sid:4;)
+alert tcp any any -> any any (msg:"no_stream"; flow:no_stream; content:"abc"; sid:5;)
+alert tcp-pkt any any -> any any (msg:"tcp-pkt"; content:"abc"; sid:6;)
+alert tcp-stream any any -> any any (msg:"tcp-stream"; content:"abc"; sid:7;)
+alert tcp any any -> any any (msg:"only_stream"; flow:only_stream; content:"abc"; sid:8;)
+alert tcp any any -> any any (msg:"relative pcre"; content:"abc"; pcre:"/^d+/R"; sid:9;)
+alert tcp any any -> any any (msg:"ttl"; ttl:64; content:"abc"; sid:10;)
+EOF
+	"$WEIR" rules check --kinds --set rules.cache-dir= "$f" >"$TMP/kinds.out" 2>"$TMP/kinds.err"
+	expect_eq "rules check --kinds: exit status" "$?" 0 || cat "$TMP/kinds.err"
+	expect_eq "kinds" "$(sed -n 's/^[^ ]* sid \([0-9]*\): \([^:]*\):.*/\1 \2/p' "$TMP/kinds.out" | paste -sd,)" \
+		"1 stream,2 packet (Suricata,3 packet,4 packet,5 packet,6 packet,7 stream only,8 stream only,9 stream,10 packet"
+}
+
+ALL_TESTS="test_rule_kinds test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
 test_golden_pass_threshold test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival
 test_every_spec_runs
