@@ -360,7 +360,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.c.depth = depths[(cfg >> 1) & 7];
 	s.c.max_held = helds[(cfg >> 4) & 7];
 	s.c.reassembly_memcap = (uint64_t)recs[(cfg >> 7) & 3] * SEG_BYTES;
-	s.c.state_bytes = 240; /* a 256-byte slot with weir's 16 */
+	s.c.state_bytes = 240;	/* a 256-byte slot with weir's 16 */
 	s.c.confirm_window = 0; /* its rules need no confirm step */
 	s.c.memcap = (uint64_t)slots[(cfg >> 9) & 3] * 256;
 	s.t = weir_stream_table_create(&s.c);
