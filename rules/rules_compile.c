@@ -342,6 +342,11 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 			continue;
 		score = compile_literal_score(e->expr);
 		pin = compile_pinned(e);
+		if (e->fast_pattern) {
+			/* the author's fast_pattern: Suricata's MPM pattern */
+			best = i;
+			break;
+		}
 		/* exact over prefilter, then unpinned over pinned, then the
 		 * most literal bytes */
 		if (best == UINT32_MAX || (best_pf && !pf) || (best_pf == pf && best_pin && !pin) ||

@@ -79,6 +79,7 @@ struct shs_chain {
 	int64_t head_hi; /* head start <= head_hi; < 0: unbounded */
 	const struct weir_item *head;
 	unsigned int n_items;
+	bool has_fp;	   /* a content of it has fast_pattern */
 	int64_t budget;	   /* repeat bound units left */
 	int64_t cut;	   /* bytes of the last content left out (too long) */
 	struct shs_str re; /* regex so far, once n_items > 1 */
@@ -286,7 +287,8 @@ shs_emit_gap(struct shs_ctx *c, struct shs_str *b, int64_t lo, int64_t hi, bool 
 
 /* Append a sub; takes @p expr (malloc'd) whatever happens. */
 static int
-shs_push(struct shs_ctx *c, char *expr, unsigned int flags, const hs_expr_ext_t *ext, bool negated)
+shs_push(struct shs_ctx *c, char *expr, unsigned int flags, const hs_expr_ext_t *ext, bool negated,
+	 bool fp)
 {
 	struct weir_hs_plan *p = c->plan;
 	struct weir_hs_expr *e;
@@ -315,6 +317,7 @@ shs_push(struct shs_ctx *c, char *expr, unsigned int flags, const hs_expr_ext_t 
 	e->negated = negated;
 	if (negated)
 		c->n_negated++;
+	e->fast_pattern = fp;
 	return 0;
 }
 
@@ -329,6 +332,7 @@ shs_chain_open(struct shs_ctx *c, const struct weir_item *head, bool anchored, i
 	c->ch.head_lo = lo;
 	c->ch.head_hi = hi;
 	c->ch.head = head;
+	c->ch.has_fp = head->fast_pattern;
 	c->ch.n_items = 1;
 	c->ch.budget = SHS_REPEAT_BUDGET;
 }
@@ -358,6 +362,7 @@ shs_chain_add(struct shs_ctx *c, const struct weir_item *it, int64_t gap_lo, int
 	shs_emit_gap(c, &ch->re, gap_lo, gap_hi, false);
 	shs_chain_content(c, it);
 	ch->n_items++;
+	ch->has_fp |= it->fast_pattern;
 	return true;
 }
 
@@ -403,7 +408,7 @@ shs_chain_close(struct shs_ctx *c, bool negated)
 			ext.flags |= HS_EXT_FLAG_MAX_OFFSET;
 			ext.max_offset = (unsigned long long)ch->head_hi + n;
 		}
-		return shs_push(c, b.s, HS_FLAG_DOTALL, &ext, negated);
+		return shs_push(c, b.s, HS_FLAG_DOTALL, &ext, negated, ch->has_fp);
 	}
 	if (ch->re.oom) {
 		shs_str_free(&ch->re);
@@ -411,7 +416,7 @@ shs_chain_close(struct shs_ctx *c, bool negated)
 	}
 	expr = ch->re.s;
 	memset(&ch->re, 0, sizeof(ch->re));
-	return shs_push(c, expr, HS_FLAG_DOTALL, NULL, negated);
+	return shs_push(c, expr, HS_FLAG_DOTALL, NULL, negated, ch->has_fp);
 }
 
 /* An absolute content: a new chain, or a negated sub of its own. */
@@ -635,7 +640,7 @@ shs_pcre(struct shs_ctx *c, const struct weir_item *it)
 	}
 	if (prefilter || it->luhn)
 		c->plan->exact = false;
-	return shs_push(c, text, flags, NULL, it->negated);
+	return shs_push(c, text, flags, NULL, it->negated, false);
 }
 
 void
@@ -722,7 +727,7 @@ weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out, cha
 		return 0;
 	}
 	if (c.n_negated > 0) {
-		rc = shs_push(&c, strdup(SHS_EOD_SENTINEL), HS_FLAG_DOTALL, NULL, false);
+		rc = shs_push(&c, strdup(SHS_EOD_SENTINEL), HS_FLAG_DOTALL, NULL, false, false);
 		if (rc < 0)
 			goto err_free;
 	}

@@ -247,7 +247,8 @@ struct weir_item {
 	enum weir_item_kind kind;
 	bool negated;	   /* content:!"..." or pcre:!"/../" */
 	bool nocase;	   /* content */
-	bool fast_pattern; /* accepted, no effect on semantics */
+	bool fast_pattern; /* its chain is the one Hyperscan gets (no effect on
+			      what matches) */
 	bool relative;	   /* content: has_distance || has_within; pcre: R */
 	bool has_offset, has_depth, has_distance, has_within;
 	int32_t offset;	  /* >= 0 */
@@ -720,6 +721,8 @@ struct weir_hs_expr {
 	bool has_ext;
 	hs_expr_ext_t ext; /* min_offset/max_offset bounds */
 	bool negated;	   /* appears negated in the combination */
+	bool fast_pattern; /* holds the rule's fast_pattern content: the chain
+			      weir_compile_one_chain() gives Hyperscan */
 };
 
 /*

@@ -594,6 +594,38 @@ test_independent_chains(void)
 	weir_hs_plan_free(&plan);
 }
 
+/* Two independent chains: Hyperscan gets the most literal one, unless the
+ * author marked a content fast_pattern (Suricata's MPM pattern): then its
+ * chain, however short. */
+static void
+test_fast_pattern_picks_the_chain(void)
+{
+	struct weir_item plain[] = {{CT("abcdefgh")}, {CT("xy")}};
+	struct weir_item marked[] = {{CT("abcdefgh")}, {CT("xy"), .fast_pattern = true}};
+	struct weir_suri_rule r;
+	struct weir_hs_plan plan;
+	char err[256];
+	unsigned int col = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.items = plain;
+	r.n_items = NITEMS(plain);
+	CU_ASSERT_FATAL(weir_hs_plan_build(&r, &plan, err, sizeof(err), &col) == 0);
+	weir_compile_one_chain(&plan);
+	CU_ASSERT_FATAL(plan.n_sub == 1);
+	CU_ASSERT_STRING_EQUAL(plan.sub[0].expr, "abcdefgh");
+	weir_hs_plan_free(&plan);
+
+	r.items = marked;
+	r.n_items = NITEMS(marked);
+	CU_ASSERT_FATAL(weir_hs_plan_build(&r, &plan, err, sizeof(err), &col) == 0);
+	weir_compile_one_chain(&plan);
+	CU_ASSERT_FATAL(plan.n_sub == 1);
+	CU_ASSERT_STRING_EQUAL(plan.sub[0].expr, "xy");
+	CU_ASSERT(!plan.exact); /* "abcdefgh" is confirmed after the scan */
+	weir_hs_plan_free(&plan);
+}
+
 static void
 test_negated_absolute_content(void)
 {
@@ -1202,6 +1234,7 @@ main(void)
 	CU_ADD_TEST(s, test_first_item_relative_counts_from_start);
 	CU_ADD_TEST(s, test_nocase_with_hex);
 	CU_ADD_TEST(s, test_independent_chains);
+	CU_ADD_TEST(s, test_fast_pattern_picks_the_chain);
 	CU_ADD_TEST(s, test_negated_absolute_content);
 	CU_ADD_TEST(s, test_hs_combination_negation_is_positional);
 	CU_ADD_TEST(s, test_regex_special_bytes_are_literal);
