@@ -58,9 +58,9 @@ struct weir_ctl {
 };
 
 /* A command: name, handler (NULL: not served here), one-line doc, and
- * whether it changes weir's state (ADMIN rows: audited). The handler returns the reply
- * object (the server adds schema_version, command and ok), or NULL with
- * a message in err. */
+ * whether it changes weir's state (ADMIN rows: audited). The handler
+ * returns the reply object (the server adds schema_version, command and
+ * ok), or NULL with a message in err. */
 struct ctl_cmd {
 	const char *name;
 	json_t *(*fn)(struct weir_obs *obs, const json_t *req, char *err, size_t errlen);
@@ -444,8 +444,9 @@ ctl_error_line(const char *command, const char *msg)
 
 /*
  * The audit line of an ADMIN command: who (uid/pid of the socket peer),
- * what (the command and its arguments), and the outcome. Notice level, on
- * the control thread, so an operator's every change is in weir's log.
+ * what (the command and its arguments), and the outcome: @p rep, or NULL
+ * with the handler's @p err. Notice level, on the control thread, so every
+ * change an operator makes is in weir's log.
  */
 static void
 ctl_audit(const char *name, const json_t *req, const struct weir_ctl_peer *peer, const json_t *rep,
@@ -469,9 +470,10 @@ ctl_audit(const char *name, const json_t *req, const struct weir_ctl_peer *peer,
 		outcome = "refused";
 	if (rep != NULL && json_is_string(json_object_get(rep, "error")))
 		err = json_string_value(json_object_get(rep, "error"));
+	else if (rep == NULL && (err == NULL || err[0] == '\0'))
+		err = "failed";
 	WEIR_LOG(NOTICE, ctl, "ctl: %s%s by %s: %s%s%s", name, args, who, outcome,
-		 rep == NULL || err != NULL ? ": " : "",
-		 rep == NULL || err != NULL ? (err != NULL && err[0] ? err : "failed") : "");
+		 err != NULL ? ": " : "", err != NULL ? err : "");
 }
 
 char *
