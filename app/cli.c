@@ -99,7 +99,9 @@ weir_cli_usage(FILE *f)
 		"2 EAL, port or output could not start; 3 the capture file ended on an error.\n"
 		"Signals: SIGINT/SIGTERM stop (drain, flush, summary); SIGUSR1 reopens the\n"
 		"output file; SIGHUP reloads every rule file (a refused set changes nothing;\n"
-		"see the log, or use `weirctl reload` for the errors); SIGUSR2\n"
+		"see the log, or use `weirctl reload` for the errors; a set with no rule, or\n"
+		"losing more than rules.reload-max-loss of the running rules, is refused\n"
+		"unless rules.reload-sighup-force or `weirctl reload --force`); SIGUSR2\n"
 		"re-reads -c FILE and applies its afxdp.filter.* and afxdp.blocklist to the\n"
 		"running XDP program (its maps; the program is not reloaded).\n"
 		"\n");

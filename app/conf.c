@@ -210,6 +210,15 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_BOOL("rules.skip-invalid", rules_skip_invalid, "false",
 		  "Load the valid rules of a file that has bad ones, listing every skipped rule; "
 		  "default: any bad rule refuses the whole set."),
+	CONF_U32("rules.reload-max-loss", rules_reload_max_loss, 0, 100, "50",
+		 "A reload (SIGHUP, weirctl reload) is refused, the running rules staying in "
+		 "force, when the new set has more than this per cent fewer rules than the "
+		 "running one (by count), or none while the running set has some; 100 = refuse "
+		 "only an empty set. `weirctl reload --force` (or rules.reload-sighup-force) "
+		 "accepts it anyway; both cases are logged at warning level."),
+	CONF_BOOL("rules.reload-sighup-force", rules_reload_sighup_force, "false",
+		  "SIGHUP reloads as `weirctl reload --force`: a set that loses rules beyond "
+		  "rules.reload-max-loss, or every rule, is accepted with a warning."),
 	CONF_STR("rules.cache-dir", rules_cache_dir, "/var/cache/weir",
 		 "Directory of compiled Hyperscan databases, keyed by rule text, weir's compiler "
 		 "version, the Hyperscan version and the CPU; \"\" = no cache."),

@@ -88,8 +88,10 @@ struct weir_conf {
 	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
 	/* rules */
 	struct weir_strlist rules_files;
-	bool rules_skip_invalid; /* load the valid rules of a file with bad ones */
-	char *rules_cache_dir;	 /* compiled database cache, "" = none */
+	bool rules_skip_invalid;	/* load the valid rules of a file with bad ones */
+	uint32_t rules_reload_max_loss; /* per cent of the running rules a reload may lose */
+	bool rules_reload_sighup_force; /* SIGHUP reloads as `weirctl reload --force` */
+	char *rules_cache_dir;		/* compiled database cache, "" = none */
 	/* vars (Suricata's vars: section), families of "NAME=VALUE" strings;
 	 * names not set here take Suricata's defaults when the rules load */
 	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */

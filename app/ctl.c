@@ -35,7 +35,8 @@
 
 struct ctl_client {
 	int fd;
-	bool closing; /* close once out is written (error replies) */
+	struct weir_ctl_peer peer; /* SO_PEERCRED at accept, for the audit log */
+	bool closing;		   /* close once out is written (error replies) */
 	size_t in_len;
 	char in[WEIR_CTL_LINE_MAX];
 	char *out;
@@ -56,13 +57,15 @@ struct weir_ctl {
 	atomic_bool quit;
 };
 
-/* A command: name, handler (NULL: not served here), one-line doc. The handler returns the reply
- * object (the server adds schema_version, command and ok), or NULL with
- * a message in err. */
+/* A command: name, handler (NULL: not served here), one-line doc, and
+ * whether it changes weir's state (ADMIN rows: audited). The handler
+ * returns the reply object (the server adds schema_version, command and
+ * ok), or NULL with a message in err. */
 struct ctl_cmd {
 	const char *name;
 	json_t *(*fn)(struct weir_obs *obs, const json_t *req, char *err, size_t errlen);
 	const char *doc;
+	bool admin;
 };
 
 static uint64_t
@@ -165,12 +168,15 @@ static json_t *
 ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
 {
 	struct weir_reload_outcome *out;
-	json_t *j, *errs;
+	json_t *j, *errs, *force = json_object_get(req, "force");
 	uint64_t ticket;
 	unsigned int i;
 	int rc;
 
-	(void)req;
+	if (force != NULL && !json_is_boolean(force)) {
+		snprintf(err, errlen, "\"force\" must be true or false");
+		return NULL;
+	}
 	if (obs->rules == NULL) {
 		snprintf(err, errlen, "not supported yet: no rule set in this run");
 		return NULL;
@@ -180,7 +186,7 @@ ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ticket = weir_reload_request(obs->rules);
+	ticket = weir_reload_request(obs->rules, json_is_true(force));
 	rc = weir_reload_wait(obs->rules, ticket, WEIR_CTL_RELOAD_WAIT_MS, out);
 	if (rc < 0) {
 		free(out);
@@ -198,7 +204,18 @@ ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 	json_object_set_new(j, "n_errors", json_integer(out->n_errors));
 	json_object_set_new(j, "generation", json_integer((json_int_t)out->generation));
 	json_object_set_new(j, "n_rules", json_integer(out->n_rules));
-	if (out->rc < 0) {
+	json_object_set_new(j, "n_built", json_integer(out->n_built));
+	json_object_set_new(j, "forced", json_boolean(out->forced));
+	if (out->rc < 0 && out->reason[0] != '\0') {
+		char msg[400];
+
+		snprintf(msg, sizeof(msg),
+			 "%s; the running rules (generation %llu, %u rules) stay in force "
+			 "(force: weirctl reload --force)",
+			 out->reason, (unsigned long long)out->generation, out->n_rules);
+		json_object_set_new(j, "ok", json_false());
+		json_object_set_new(j, "error", json_string(msg));
+	} else if (out->rc < 0) {
 		char msg[200];
 
 		snprintf(msg, sizeof(msg),
@@ -362,7 +379,10 @@ static json_t *ctl_cmd_help(struct weir_obs *obs, const json_t *req, char *err, 
 #define CTL_FN_MONITOR(name)		  ctl_cmd_##name
 #define CTL_FN_ADMIN(name)		  ctl_cmd_##name
 #define CTL_FN_CLIENT(name)		  NULL
-#define CTL_ROW(name, role, options, doc) {#name, CTL_FN_##role(name), doc},
+#define CTL_ADMIN_MONITOR		  false
+#define CTL_ADMIN_ADMIN			  true
+#define CTL_ADMIN_CLIENT		  false
+#define CTL_ROW(name, role, options, doc) {#name, CTL_FN_##role(name), doc, CTL_ADMIN_##role},
 static const struct ctl_cmd g_ctl_cmds[] = {WEIR_CTL_COMMANDS(CTL_ROW)};
 #undef CTL_ROW
 
@@ -422,8 +442,49 @@ ctl_error_line(const char *command, const char *msg)
 	return ctl_dump_line(j);
 }
 
+/*
+ * The audit line of an ADMIN command: who (uid/pid of the socket peer),
+ * what (the command and its arguments), and the outcome: @p rep, or NULL
+ * with the handler's @p err. Notice level, on the control thread, so every
+ * change an operator makes is in weir's log.
+ */
+static void
+ctl_audit(const char *name, const json_t *req, const struct weir_ctl_peer *peer, const json_t *rep,
+	  const char *err)
+{
+	const json_t *sid = json_object_get(req, "sid");
+	char who[64], args[48] = "";
+	const char *outcome = "done";
+
+	if (peer != NULL && peer->known)
+		snprintf(who, sizeof(who), "uid %u pid %d", peer->uid, (int)peer->pid);
+	else
+		snprintf(who, sizeof(who), "an unknown peer");
+	if (json_is_integer(sid))
+		snprintf(args, sizeof(args), " sid %lld", (long long)json_integer_value(sid));
+	else if (json_is_true(json_object_get(req, "force")))
+		snprintf(args, sizeof(args), " --force");
+	if (rep == NULL)
+		outcome = "failed";
+	else if (json_is_false(json_object_get(rep, "ok")))
+		outcome = "refused";
+	if (rep != NULL && json_is_string(json_object_get(rep, "error")))
+		err = json_string_value(json_object_get(rep, "error"));
+	else if (rep == NULL && (err == NULL || err[0] == '\0'))
+		err = "failed";
+	WEIR_LOG(NOTICE, ctl, "ctl: %s%s by %s: %s%s%s", name, args, who, outcome,
+		 err != NULL ? ": " : "", err != NULL ? err : "");
+}
+
 char *
 weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len)
+{
+	return weir_ctl_handle_peer(obs, line, len, NULL);
+}
+
+char *
+weir_ctl_handle_peer(struct weir_obs *obs, const char *line, size_t len,
+		     const struct weir_ctl_peer *peer)
 {
 	char err[256] = "";
 	const char *name;
@@ -461,6 +522,8 @@ weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len)
 	}
 	name = g_ctl_cmds[i].name; /* ours: req is freed below */
 	rep = g_ctl_cmds[i].fn(obs, req, err, sizeof(err));
+	if (g_ctl_cmds[i].admin)
+		ctl_audit(name, req, peer, rep, rep == NULL ? err : NULL);
 	json_decref(req);
 	if (rep == NULL)
 		return ctl_error_line(name, err[0] ? err : "failed");
@@ -556,7 +619,8 @@ ctl_client_serve(struct weir_ctl *c, struct ctl_client *cl)
 		if (len > 0 && cl->in[len - 1] == '\r')
 			len--;
 		if (len > 0) {
-			ret = ctl_client_queue(cl, weir_ctl_handle(c->obs, cl->in, len));
+			ret = ctl_client_queue(
+				cl, weir_ctl_handle_peer(c->obs, cl->in, len, &cl->peer));
 			if (ret < 0)
 				return ret;
 		}
@@ -616,6 +680,22 @@ ctl_client_read(struct weir_ctl *c, struct ctl_client *cl)
 	return 0;
 }
 
+/* The connecting process's credentials, for the audit log. */
+static void
+ctl_peer_cred(int fd, struct weir_ctl_peer *peer)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	memset(peer, 0, sizeof(*peer));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 && len == sizeof(uc)) {
+		peer->known = true;
+		peer->uid = uc.uid;
+		peer->gid = uc.gid;
+		peer->pid = uc.pid;
+	}
+}
+
 static void
 ctl_accept(struct weir_ctl *c)
 {
@@ -647,6 +727,7 @@ ctl_accept(struct weir_ctl *c)
 		}
 		memset(&c->clients[i], 0, sizeof(c->clients[i]));
 		c->clients[i].fd = fd;
+		ctl_peer_cred(fd, &c->clients[i].peer);
 		c->clients[i].last_req_ms = ctl_now_ms();
 	}
 }

@@ -17,7 +17,9 @@
 #ifndef WEIR_CTL_H
 #define WEIR_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "obs.h"
 
@@ -64,5 +66,22 @@ void weir_ctl_stop(struct weir_ctl *c);
  * '\n', which the caller frees, or NULL when out of memory.
  */
 char *weir_ctl_handle(struct weir_obs *obs, const char *line, size_t len);
+
+/* Who sent a request: the client's credentials (SO_PEERCRED) when it
+ * connected. */
+struct weir_ctl_peer {
+	bool known; /* false: not a socket peer (tests) or not found */
+	uint32_t uid, gid;
+	int32_t pid;
+};
+
+/**
+ * weir_ctl_handle() for a request of @p peer (NULL: unknown). Every ADMIN
+ * command (common/ctl_cmds.h: reload, disable, enable, reconfigure,
+ * reopen, shutdown) is logged at notice level with the peer's uid and pid,
+ * its arguments and its outcome.
+ */
+char *weir_ctl_handle_peer(struct weir_obs *obs, const char *line, size_t len,
+			   const struct weir_ctl_peer *peer);
 
 #endif /* WEIR_CTL_H */

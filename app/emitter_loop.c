@@ -44,18 +44,32 @@ emitter_loop_serve(const struct weir_emitter_loop *l)
 {
 	struct weir_signals *sig = l->sig;
 
-	if (atomic_exchange(&sig->reopen, false))
+	if (atomic_exchange(&sig->reopen, false)) {
+		/* `weirctl reopen` is logged by the control side */
+		bool by_signal = atomic_exchange(&sig->usr1, false);
+		int rc;
+
+		if (by_signal)
+			WEIR_LOG(NOTICE, app, "SIGUSR1: reopening the outputs");
+		rc = weir_outputs_reopen(l->em->sinks, l->em->n_sinks);
+		if (by_signal && rc == 0)
+			WEIR_LOG(NOTICE, app, "SIGUSR1: outputs reopened");
 		/* answers `weirctl reopen` */
-		weir_obs_reopen_done(l->obs, weir_outputs_reopen(l->em->sinks, l->em->n_sinks));
+		weir_obs_reopen_done(l->obs, rc);
+	}
 	weir_obs_tick(l->obs, l->em->sinks, l->em->n_sinks);
-	if (atomic_exchange(&sig->reconf, false))
+	if (atomic_exchange(&sig->reconf, false)) {
+		if (atomic_exchange(&sig->usr2, false))
+			WEIR_LOG(NOTICE, app, "SIGUSR2: re-reading the configuration");
 		/* answers `weirctl reconfigure` too */
 		weir_obs_reconf_done(l->obs, weir_ports_reconfigure(l->ports, l->n_ports,
 								    l->conf_file, l->ports_label));
+	}
 	if (atomic_exchange(&sig->hup, false)) {
 		/* the reload thread builds and logs the outcome */
-		WEIR_LOG(NOTICE, app, "SIGHUP: reloading the rules");
-		(void)weir_reload_request(l->rl);
+		WEIR_LOG(NOTICE, app, "SIGHUP: reloading the rules%s",
+			 l->hup_force ? " (forced: rules.reload-sighup-force)" : "");
+		(void)weir_reload_request(l->rl, l->hup_force);
 	}
 	/* One worker stops by itself at capture.count; several share it. */
 	if (l->count != 0 && l->n_workers > 1 && emitter_loop_rx_packets(l) >= l->count)

@@ -35,6 +35,8 @@ struct weir_signals {
 	atomic_bool reopen; /* SIGUSR1, `weirctl reopen` */
 	atomic_bool reconf; /* SIGUSR2, `weirctl reconfigure` */
 	atomic_bool hup;    /* SIGHUP: reload the rules */
+	atomic_bool usr1;   /* SIGUSR1 itself (for the log: reopen is shared) */
+	atomic_bool usr2;   /* SIGUSR2 itself (likewise) */
 };
 
 /* Everything the loop drives; all of it borrowed from main, which owns it. */
@@ -52,6 +54,7 @@ struct weir_emitter_loop {
 				    packets in all, 0 = never */
 	bool keep_alive;	 /* ctl.keep-alive: after the end, serve the
 				    stats socket until stopped */
+	bool hup_force;		 /* rules.reload-sighup-force */
 	struct weir_signals *sig;
 };
 

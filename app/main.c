@@ -93,14 +93,17 @@ struct weir_app {
 static void
 on_signal(int sig)
 {
-	if (sig == SIGUSR1)
+	if (sig == SIGUSR1) {
+		atomic_store(&g_sig.usr1, true);
 		atomic_store(&g_sig.reopen, true);
-	else if (sig == SIGHUP)
-		atomic_store(&g_sig.hup, true);
-	else if (sig == SIGUSR2)
+	} else if (sig == SIGUSR2) {
+		atomic_store(&g_sig.usr2, true);
 		atomic_store(&g_sig.reconf, true);
-	else
+	} else if (sig == SIGHUP) {
+		atomic_store(&g_sig.hup, true);
+	} else {
 		atomic_store(&g_sig.stop, true);
+	}
 }
 
 static void
@@ -429,6 +432,7 @@ run(struct weir_app *app, const char *driver)
 		.conf_file = app->cli.conf_file,
 		.count = app->pipeline ? 0 : app->conf.capture_count, /* rx stage's */
 		.keep_alive = app->conf.ctl_keep_alive,
+		.hup_force = app->conf.rules_reload_sighup_force,
 		.sig = &g_sig,
 	};
 
@@ -566,6 +570,7 @@ main(int argc, char **argv)
 		goto out_vars;
 	}
 	app.rl_ready = 1;
+	weir_reloader_set_max_loss(&app.rl, app.conf.rules_reload_max_loss);
 
 	if (weir_cli_eal_args(&app.eal, &app.conf, driver, argc - app.cli.eal_first,
 			      argv + app.cli.eal_first) < 0) {

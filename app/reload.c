@@ -4,6 +4,7 @@
  *
  *   request (ticket) -> thread: load + compile every rule file
  *     -> failed: keep the running set, record the diagnostics
+ *     -> loses too many rules, not forced: refused as a failure
  *     -> built: re-apply disabled sids, hand the emitter the new set's
  *        rule text, publish (atomic store, release)
  *        -> rte_rcu_qsbr_synchronize: every worker passed a quiescent
@@ -16,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,6 +71,7 @@ weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const char 
 	atomic_init(&r->active, rs);
 	r->skip_invalid = skip_invalid;
 	r->n_workers = n_workers;
+	r->max_loss_pct = 50;
 	r->files = calloc(n_files ? n_files : 1, sizeof(*r->files));
 	if (r->files == NULL)
 		return -ENOMEM;
@@ -87,7 +90,41 @@ weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const char 
 	r->last.n_skipped = rs->n_skipped;
 	r->last.n_from_cache = rs->n_from_cache;
 	r->last.build_ms = rs->compile_ms;
+	r->last.n_built = rs->n_rules;
 	return 0;
+}
+
+void
+weir_reloader_set_max_loss(struct weir_reloader *r, unsigned int pct)
+{
+	r->max_loss_pct = pct > 100 ? 100 : pct;
+}
+
+/*
+ * The loss guard: may a set of @p n_new rules replace the running one of
+ * @p n_old? @return true, or false with the reason in @p why. An empty set
+ * replacing an empty one loses nothing.
+ */
+static bool
+reload_guard_ok(const struct weir_reloader *r, unsigned int n_old, unsigned int n_new, char *why,
+		size_t len)
+{
+	if (n_new == 0 && n_old > 0) {
+		snprintf(why, len,
+			 "the new rule set has no rule (the running set has %u): detection "
+			 "would be off",
+			 n_old);
+		return false;
+	}
+	if (n_new < n_old && (uint64_t)(n_old - n_new) * 100 > (uint64_t)r->max_loss_pct * n_old) {
+		snprintf(why, len,
+			 "the new rule set has %u rules, %u fewer than the running %u "
+			 "(%.1f%%, more than rules.reload-max-loss %u%%)",
+			 n_new, n_old - n_new, n_old, 100.0 * (n_old - n_new) / n_old,
+			 r->max_loss_pct);
+		return false;
+	}
+	return true;
 }
 
 /* Apply the remembered disabled sids to a set not yet published. */
@@ -133,14 +170,18 @@ reload_record(struct weir_reloader *r, int rc, const struct weir_diags *ds, doub
 	o->n_from_cache = rc == 0 && rs ? rs->n_from_cache : 0;
 	o->build_ms = ms;
 	o->n_errors = ds->total;
+	o->n_built = 0;
+	o->forced = false;
+	o->reason[0] = '\0';
 	o->n_kept = 0;
 	for (i = 0; i < ds->n && o->n_kept < WEIR_RELOAD_ERRORS_MAX; i++)
 		weir_diag_format(&ds->v[i], o->errors[o->n_kept++], sizeof(o->errors[0]));
 }
 
-/* One build; called without the lock. */
+/* One build; called without the lock. @p force: the loss guard only
+ * warns. */
 static void
-reload_build(struct weir_reloader *r)
+reload_build(struct weir_reloader *r, bool force)
 {
 	struct weir_ruleset_opts opts = {
 		.skip_invalid = r->skip_invalid,
@@ -155,6 +196,9 @@ reload_build(struct weir_reloader *r)
 	unsigned int i;
 	int rc = 0;
 	uint64_t t0 = reload_now_ms();
+	unsigned int n_old;
+	char why[256];
+	bool guard_ok;
 
 	if (weir_diags_init(&ds, 1000) < 0) {
 		WEIR_LOG(ERR, rules, "reload: out of memory");
@@ -188,6 +232,32 @@ reload_build(struct weir_reloader *r)
 		weir_diags_free(&ds);
 		return;
 	}
+	/* Only this thread replaces the published set: reading it unlocked
+	 * is safe here. */
+	old = atomic_load(&r->active);
+	n_old = old != NULL ? old->n_rules : 0;
+	guard_ok = reload_guard_ok(r, n_old, rs->n_rules, why, sizeof(why));
+	if (!guard_ok && !force) {
+		WEIR_LOG(WARNING, rules,
+			 "reload refused: %s; the running rules (generation %" PRIu64
+			 ", %u rules) stay in force; `weirctl reload --force` accepts it",
+			 why, r->generation, n_old);
+		pthread_mutex_lock(&r->mu);
+		reload_record(r, -ECANCELED, &ds, (double)(reload_now_ms() - t0));
+		r->last.n_built = rs->n_rules;
+		snprintf(r->last.reason, sizeof(r->last.reason), "%s", why);
+		r->n_failed++;
+		pthread_mutex_unlock(&r->mu);
+		weir_ruleset_free(rs);
+		weir_diags_free(&ds);
+		return;
+	}
+	if (!guard_ok)
+		WEIR_LOG(WARNING, rules, "reload forced: %s; accepted (force)", why);
+	else if (rs->n_rules == 0)
+		WEIR_LOG(WARNING, rules,
+			 "reload: the new rule set has no rule (nor had the running one): "
+			 "packets are only decoded and counted");
 	for (i = 0; i < rs->n_groups; i++)
 		if (rs->groups[i].cache_rebuilt)
 			WEIR_LOG(NOTICE, rules,
@@ -230,6 +300,8 @@ reload_build(struct weir_reloader *r)
 	pthread_mutex_lock(&r->mu);
 	weir_ruleset_free((struct weir_ruleset *)old);
 	reload_record(r, 0, &ds, (double)(reload_now_ms() - t0));
+	r->last.n_built = rs->n_rules;
+	r->last.forced = !guard_ok;
 	r->n_ok++;
 	pthread_mutex_unlock(&r->mu);
 	WEIR_LOG(NOTICE, rules,
@@ -248,6 +320,7 @@ reload_thread(void *arg)
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		uint64_t target;
+		bool force;
 
 		while (!r->quit && r->req == r->done)
 			pthread_cond_wait(&r->cv, &r->mu);
@@ -256,9 +329,11 @@ reload_thread(void *arg)
 		/* Everything asked for so far is covered by this build;
 		 * what arrives during it makes exactly one more. */
 		target = r->req;
+		force = r->force_req;
+		r->force_req = false;
 		r->building = true;
 		pthread_mutex_unlock(&r->mu);
-		reload_build(r);
+		reload_build(r, force);
 		pthread_mutex_lock(&r->mu);
 		r->building = false;
 		r->done = target;
@@ -320,12 +395,13 @@ weir_reloader_fini(struct weir_reloader *r)
 }
 
 uint64_t
-weir_reload_request(struct weir_reloader *r)
+weir_reload_request(struct weir_reloader *r, bool force)
 {
 	uint64_t t;
 
 	pthread_mutex_lock(&r->mu);
 	t = ++r->req;
+	r->force_req |= force;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	return t;

@@ -18,6 +18,13 @@
  * never waits for a reload. A failed build publishes nothing and keeps its
  * diagnostics for the requester.
  *
+ * A reload cannot silently turn detection off: a built set with no rule
+ * (while the running set has some), or one with more than max_loss_pct
+ * per cent fewer rules than the running set (by count), is refused like a
+ * failed build unless the request forces it; refusal and forcing are
+ * logged at warning level. A build covers every request made before it
+ * began, so it is forced when any of them was.
+ *
  * Requests are tickets: one build runs at a time; requests arriving during
  * a build make one more build afterwards (one pending at most, never lost),
  * and a waiting ticket gets the outcome of the latest finished build that
@@ -54,6 +61,11 @@ struct weir_reload_outcome {
 	unsigned int n_errors; /* diagnostics reported (may exceed those kept) */
 	char errors[WEIR_RELOAD_ERRORS_MAX][320];
 	unsigned int n_kept;
+	unsigned int n_built; /* rules of the set this build made (refused or
+				 not); 0 when the rules failed to load */
+	bool forced;	      /* the loss guard was overridden by force */
+	char reason[256];     /* why the loss guard refused the set ("" = it
+				 did not) */
 };
 
 struct weir_reloader {
@@ -67,6 +79,7 @@ struct weir_reloader {
 	int skip_invalid;
 	char *cache_dir;
 	unsigned int n_workers;
+	unsigned int max_loss_pct; /* rules.reload-max-loss */
 
 	/* reclamation */
 	struct rte_rcu_qsbr *qs;
@@ -81,6 +94,7 @@ struct weir_reloader {
 	pthread_t thread;
 	bool started, quit, building;
 	uint64_t req, done; /* tickets asked for / covered by a build */
+	bool force_req;	    /* a pending request asked for force */
 	uint64_t generation;
 	uint64_t n_ok, n_failed;
 	struct weir_reload_outcome last;
@@ -99,6 +113,11 @@ struct weir_reloader {
 int weir_reloader_init(struct weir_reloader *r, struct weir_ruleset *rs, const char *const *files,
 		       unsigned int n_files, const struct weir_rule_vars *vars, int skip_invalid,
 		       const char *cache_dir, unsigned int n_workers);
+
+/** The loss guard: refuse a set that has more than @p pct per cent fewer
+ *  rules than the running one (0: any loss; 100: only an empty set).
+ *  Default 50. Thread: main, before weir_reloader_start(). */
+void weir_reloader_set_max_loss(struct weir_reloader *r, unsigned int pct);
 
 /**
  * Hand the emitter the rule text of the set in force and start the build
@@ -120,10 +139,11 @@ int weir_reloader_start(struct weir_reloader *r, struct rte_rcu_qsbr *qs,
  *  control-side reader (weir_control_stop()) stopped. */
 void weir_reloader_fini(struct weir_reloader *r);
 
-/** Ask for a reload. @return the ticket to wait for. Thread: any but a
- *  worker's or a signal handler (it takes r->mu): main's emitter loop on
- *  SIGHUP, the stats socket's thread for `reload`. */
-uint64_t weir_reload_request(struct weir_reloader *r);
+/** Ask for a reload; @p force overrides the loss guard (for this and any
+ *  request the same build covers). @return the ticket to wait for.
+ *  Thread: any but a worker's or a signal handler (it takes r->mu): main's
+ *  emitter loop on SIGHUP, the stats socket's thread for `reload`. */
+uint64_t weir_reload_request(struct weir_reloader *r, bool force);
 
 /**
  * Wait up to @p timeout_ms for the build covering @p ticket and copy its

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +76,28 @@ weir_rules_cmd_opts(const struct weir_conf *c, unsigned int n_workers, struct we
 	return rules_cmd_vars(c, vars, ds);
 }
 
+/*
+ * Does @p path hold anything but blank lines and comments? A file that
+ * cannot be read is the loader's to report: true.
+ */
+static bool
+rules_cmd_file_has_content(const char *path)
+{
+	char line[512];
+	bool any = false;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return true;
+	while (!any && fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line + strspn(line, " \t\r\n\v\f");
+
+		any = *p != '\0' && *p != '#';
+	}
+	fclose(f);
+	return any;
+}
+
 static void
 rules_cmd_usage(FILE *f)
 {
@@ -88,7 +111,9 @@ rules_cmd_usage(FILE *f)
 		   "rule types; --kinds: each rule's kind and why), keyword counts, database\n"
 		   "sizes and build time.\n"
 		   "Variables ($HOME_NET, ...) come from the configuration's vars.* keys.\n"
-		   "Exit status: 0 when every rule loads, 1 otherwise (or on bad usage).\n");
+		   "A file with no rule (empty, or only comments) is warned about.\n"
+		   "Exit status: 0 when every rule loads, 1 otherwise, also when no rule\n"
+		   "loads at all (an empty set turns detection off), or on bad usage.\n");
 }
 
 /* `weir rules check FILE...` */
@@ -181,6 +206,11 @@ weir_rules_cmd_main(int argc, char **argv)
 	rs = weir_ruleset_load((const char *const *)conf.rules_files.v, conf.rules_files.n, &ropts,
 			       &ds);
 	weir_cli_print_diags(&ds);
+	for (i = 0; i < (int)conf.rules_files.n; i++)
+		if (!rules_cmd_file_has_content(conf.rules_files.v[i]))
+			fprintf(stderr,
+				"%s: warning: no rule in this file (empty, or only comments)\n",
+				conf.rules_files.v[i]);
 	if (rs == NULL) {
 		printf("rules refused: %u error%s in %u file%s; nothing would be loaded\n",
 		       ds.total, ds.total == 1 ? "" : "s", conf.rules_files.n,
@@ -190,7 +220,9 @@ weir_rules_cmd_main(int argc, char **argv)
 	if (kinds)
 		weir_ruleset_describe_kinds(rs, stdout);
 	weir_ruleset_describe(rs, stdout);
-	if (ds.total == 0) {
+	if (rs->n_rules == 0) {
+		printf("no rule loads: weir would run without detection\n");
+	} else if (ds.total == 0) {
 		printf("OK: every rule of %u file%s loads\n", conf.rules_files.n,
 		       conf.rules_files.n == 1 ? "" : "s");
 		status = WEIR_EXIT_OK;

@@ -34,9 +34,10 @@
 	_(rules, MONITOR, "[--top N]", "rules by hits, most first; {\"top\":N}, default 10")       \
 	_(latency, MONITOR, "", "rx to sink latency percentiles")                                  \
 	_(sinks, MONITOR, "", "per sink counters")                                                 \
-	_(reload, ADMIN, "",                                                                       \
+	_(reload, ADMIN, "[--force]",                                                              \
 	  "reload every rule file; replies when done, with the rule errors if refused "            \
-	  "(as SIGHUP)")                                                                           \
+	  "(as SIGHUP); a set losing too many rules (rules.reload-max-loss) is refused "           \
+	  "unless {\"force\":true}")                                                               \
 	_(disable, ADMIN, "SID", "drop the matches of rule {\"sid\":N}, kept over reloads")        \
 	_(enable, ADMIN, "SID", "undo disable {\"sid\":N}")                                        \
 	_(reconfigure, ADMIN, "",                                                                  \

@@ -177,9 +177,15 @@ assert j["ok"] is False and "stay in force" in j["error"] and j["schema_version"
 assert j["generation"] == 1 and len(j["errors"]) == 2' "$TMP/off.reload.raw"
 	# a good file: a new generation, its rules in force (no traffic left
 	# in the file, so no hits: the set is what changed)
+	# but two rules where many ran lose more than rules.reload-max-loss
+	# (50 %): refused (exit 3, the reason named) until forced
 	printf '9001:/ok/\n9003:/xyz/\n' >"$TMP/off.sigs"
-	"$WEIRCTL" --socket "$TMP/off.sock" reload >"$TMP/off.reload.ok" || fail "weirctl reload of a good file"
+	"$WEIRCTL" --socket "$TMP/off.sock" reload >/dev/null 2>"$TMP/off.reload.loss"
+	expect_eq "weirctl reload (losing most rules) exit status" "$?" 3
+	check "loss refusal names the counts" grep -q "has 2 rules, [0-9]* fewer than the running [0-9]" "$TMP/off.reload.loss"
+	"$WEIRCTL" --socket "$TMP/off.sock" reload --force >"$TMP/off.reload.ok" || fail "weirctl reload --force of a good file"
 	check "reload reports generation 2" grep -q "generation 2" "$TMP/off.reload.ok"
+	check "reload says it was forced" grep -q "^forced" "$TMP/off.reload.ok"
 	$CLIENT "$TMP/off.sock" request '{"command":"rules"}' >"$TMP/off.rules2.raw"
 	check "rules after reload are the new file's" python3 -c '
 import json,sys; j=json.load(open(sys.argv[1]))

@@ -149,7 +149,7 @@ test_key_table_is_consistent(void)
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking and
 	 * runmode */
-	CU_ASSERT_EQUAL(n, 88);
+	CU_ASSERT_EQUAL(n, 90);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

@@ -275,6 +275,64 @@ test_disable_enable(void)
 	CU_ASSERT(!weir_rules_is_disabled(&g_rl, 2002));
 }
 
+/* Reload @p rules (@p force); check ok (the generation steps, or stays
+ * when refused), the rules in force, forced, and the refusal's reason
+ * (@p why, NULL: none). */
+static void
+reload_expect(const char *rules, bool force, bool ok, unsigned int n_rules, bool forced,
+	      const char *why)
+{
+	static json_int_t gen;
+	json_t *j;
+	const char *err;
+
+	CU_ASSERT_FATAL(write_rules(rules) == 0);
+	j = ask(force ? "{\"command\":\"reload\",\"force\":true}" : "{\"command\":\"reload\"}");
+	if (gen == 0)
+		gen = json_integer_value(json_object_get(j, "generation")) - (ok ? 1 : 0);
+	CU_ASSERT_EQUAL(json_is_true(json_object_get(j, "ok")), ok);
+	if (ok)
+		gen++;
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "generation")), gen);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "n_rules")), n_rules);
+	CU_ASSERT_EQUAL(json_is_true(json_object_get(j, "forced")), forced);
+	err = json_string_value(json_object_get(j, "error"));
+	if (why != NULL) {
+		CU_ASSERT(err != NULL && strstr(err, why) != NULL && strstr(err, "stay in force"));
+	} else {
+		CU_ASSERT(err == NULL);
+	}
+	json_decref(j);
+}
+
+/* The loss guard: an empty set, or one losing more than max_loss_pct of
+ * the running rules, is refused unless forced; exactly the share passes. */
+static void
+test_reload_loss_guard(void)
+{
+	expect_error("{\"command\":\"reload\",\"force\":1}", "\"force\" must be true or false");
+	reload_expect("2001:/xyz/\n2002:/uvw/\n", false, true, 2, false, NULL);
+	/* 1 of 2: 50 %, not more than the default 50 % */
+	reload_expect("2001:/xyz/\n", false, true, 1, false, NULL);
+	reload_expect("", false, false, 1, false, "has no rule (the running set has 1)");
+	reload_expect("# only a comment\n", false, false, 1, false, "has no rule");
+	reload_expect("", true, true, 0, true, NULL);
+	/* nothing runs, nothing to lose */
+	reload_expect("", false, true, 0, false, NULL);
+	reload_expect("1:/a/\n2:/b/\n3:/c/\n4:/d/\n", false, true, 4, false, NULL);
+	/* 1 of 4: 75 % */
+	reload_expect("1:/a/\n", false, false, 4, false,
+		      "has 1 rules, 3 fewer than the running 4 (75.0%, more than "
+		      "rules.reload-max-loss 50%)");
+	weir_reloader_set_max_loss(&g_rl, 0);
+	reload_expect("1:/a/\n2:/b/\n3:/c/\n", false, false, 4, false, "(25.0%, more than");
+	reload_expect("1:/a/\n2:/b/\n3:/c/\n", true, true, 3, true, NULL);
+	weir_reloader_set_max_loss(&g_rl, 100);
+	reload_expect("1:/a/\n", false, true, 1, false, NULL);
+	reload_expect("", false, false, 1, false, "has no rule");
+	weir_reloader_set_max_loss(&g_rl, 50);
+}
+
 static void
 test_version_and_help(void)
 {
@@ -697,5 +755,6 @@ main(void)
 	/* last: they replace the rule set the tests above count on */
 	CU_ADD_TEST(s, test_reload_through_the_socket);
 	CU_ADD_TEST(s, test_disable_enable);
+	CU_ADD_TEST(s, test_reload_loss_guard);
 	return weir_ut_run();
 }
