@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -116,6 +117,61 @@ rules_cmd_usage(FILE *f)
 		   "loads at all (an empty set turns detection off), or on bad usage.\n");
 }
 
+/* Diagnostics kept by `rules check` (about 560 bytes each). */
+#define RULES_CMD_DIAGS 100000u
+
+struct reason {
+	const struct weir_diag *d; /* first of its kind */
+	unsigned int n;
+};
+
+static int
+rules_cmd_reason_cmp(const void *a, const void *b)
+{
+	const struct reason *x = a, *y = b;
+
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->d->msg, y->d->msg);
+}
+
+/*
+ * The first WEIR_DIAGS_MAX diagnostics as weir prints them, then, when
+ * there are more than a few, the refusals grouped by reason (the same
+ * keyword and message), most frequent first.
+ */
+static void
+rules_cmd_print_diags(const struct weir_diags *ds)
+{
+	struct weir_diags head = *ds;
+	struct reason *r;
+	unsigned int i, k, n = 0;
+
+	if (head.n > WEIR_DIAGS_MAX)
+		head.n = WEIR_DIAGS_MAX;
+	weir_cli_print_diags(&head);
+	if (ds->n < 10)
+		return;
+	r = calloc(ds->n, sizeof(*r));
+	if (r == NULL)
+		return;
+	for (i = 0; i < ds->n; i++) {
+		for (k = 0; k < n; k++)
+			if (strcmp(r[k].d->keyword, ds->v[i].keyword) == 0 &&
+			    strcmp(r[k].d->msg, ds->v[i].msg) == 0)
+				break;
+		if (k == n)
+			r[n++].d = &ds->v[i];
+		r[k].n++;
+	}
+	qsort(r, n, sizeof(*r), rules_cmd_reason_cmp);
+	fprintf(stderr, "refusals by reason (%u):\n", ds->total);
+	for (k = 0; k < n && k < 40; k++)
+		fprintf(stderr, "  %6u  %s%s%s\n", r[k].n, r[k].d->keyword,
+			r[k].d->keyword[0] != '\0' ? ": " : "", r[k].d->msg);
+	if (n > 40)
+		fprintf(stderr, "  ... and %u other reasons\n", n - 40);
+	free(r);
+}
+
 /* `weir rules check FILE...` */
 int
 weir_rules_cmd_main(int argc, char **argv)
@@ -143,7 +199,9 @@ weir_rules_cmd_main(int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	if (weir_diags_init(&ds, WEIR_DIAGS_MAX) < 0 || weir_conf_defaults(&conf) < 0) {
+	/* every refusal kept, for the summary by reason (a whole published
+	 * set has thousands); only the first WEIR_DIAGS_MAX are printed */
+	if (weir_diags_init(&ds, RULES_CMD_DIAGS) < 0 || weir_conf_defaults(&conf) < 0) {
 		fprintf(stderr, "weir: out of memory\n");
 		return WEIR_EXIT_RUNTIME;
 	}
@@ -205,7 +263,7 @@ weir_rules_cmd_main(int argc, char **argv)
 		goto out_diags;
 	rs = weir_ruleset_load((const char *const *)conf.rules_files.v, conf.rules_files.n, &ropts,
 			       &ds);
-	weir_cli_print_diags(&ds);
+	rules_cmd_print_diags(&ds);
 	for (i = 0; i < (int)conf.rules_files.n; i++)
 		if (!rules_cmd_file_has_content(conf.rules_files.v[i]))
 			fprintf(stderr,
