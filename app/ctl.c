@@ -652,13 +652,26 @@ ctl_peer_is_admin(const struct weir_ctl *c, int fd)
 	return cr.uid == 0 || cr.uid == c->owner;
 }
 
+/* Close @p cl to make room, telling it why (best effort, never waits:
+ * nothing is pending on it). */
+static void
+ctl_evict(struct weir_ctl *c, struct ctl_client *cl)
+{
+	char *line = ctl_error_line(NULL, "idle too long; closed to make room for a new client");
+
+	if (line != NULL && send(cl->fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		WEIR_LOG(DEBUG, ctl, "ctl: evicting a client: %s", strerror(errno));
+	free(line);
+	ctl_client_close(cl);
+	c->n_evicted++;
+}
+
 /* A slot for a newcomer among the first @p n: a free one, else the one of
  * the client idle longest (at least WEIR_CTL_EVICT_MIN_MS, nothing being
- * written to it), closed here. @return the slot or -1. */
+ * written to it), evicted here. @return the slot or -1. */
 static int
 ctl_slot_for(struct weir_ctl *c, unsigned int n, uint64_t now)
 {
-	struct ctl_client *cl;
 	int victim = -1;
 	unsigned int i;
 
@@ -666,28 +679,16 @@ ctl_slot_for(struct weir_ctl *c, unsigned int n, uint64_t now)
 		if (c->clients[i].fd < 0)
 			return (int)i;
 	for (i = 0; i < n; i++) {
-		cl = &c->clients[i];
+		const struct ctl_client *cl = &c->clients[i];
+
 		if (cl->out_len != cl->out_off || cl->closing ||
-		    now - cl->last_req_ms < WEIR_CTL_EVICT_MIN_MS)
+		    (int64_t)(now - cl->last_req_ms) < WEIR_CTL_EVICT_MIN_MS)
 			continue;
 		if (victim < 0 || cl->last_req_ms < c->clients[victim].last_req_ms)
 			victim = (int)i;
 	}
-	if (victim < 0)
-		return -1;
-	cl = &c->clients[victim];
-	{
-		char *line = ctl_error_line(NULL, "idle too long; closed to make room for a "
-						  "new client");
-
-		/* best effort, never waits: nothing is pending on it */
-		if (line != NULL &&
-		    send(cl->fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			WEIR_LOG(DEBUG, ctl, "ctl: evicting a client: %s", strerror(errno));
-		free(line);
-	}
-	ctl_client_close(cl);
-	c->n_evicted++;
+	if (victim >= 0)
+		ctl_evict(c, &c->clients[victim]);
 	return victim;
 }
 
