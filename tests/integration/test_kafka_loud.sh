@@ -14,6 +14,15 @@ PEER=${KAFKA_MOCK_PEER:-}
 EAL=(--no-huge --no-shconf --no-pci -m 512)
 NOCTL=(--set ctl.enabled=false)
 DEAD=127.0.0.1:1 # nothing listens there: connection refused
+GEN=$BUILD/perf/weir-gen
+
+# A capture with few alerts per packet (about 1 in 500), replayed forever
+# by net_pcap: some thousand events a second, which the mock cluster keeps
+# (sample.pcap replayed at full speed outruns its log retention).
+make_slow_capture() {
+	[ -f "$TMP/slow.pcap" ] && return 0
+	"$GEN" -n 6000 -s 5 -f 0.002 -R "$SIGS" -o "$TMP/slow.pcap" >/dev/null 2>&1
+}
 
 wait_for() {
 	local n=$(($1 * 10))
@@ -69,7 +78,7 @@ test_flush_default_fits_systemd() {
 		--set outputs.kafka.brokers="$DEAD" --set outputs.kafka.flush-timeout-ms=120000 \
 		>"$TMP/long.out" 2>"$TMP/long.err" &
 	local pid=$!
-	wait_for 30 grep -q 'flushing' "$TMP/long.err" || fail "no flush line"
+	wait_for 30 grep -q 'flushing' "$TMP/long.err" || { fail "no flush line"; tail -5 "$TMP/long.err"; }
 	kill -TERM "$pid"
 	reap "$pid" 30
 	check "long flush timeout warned" grep -q "exceeds systemd's default stop timeout" "$TMP/long.err"
@@ -113,7 +122,7 @@ test_unreachable_live_second_signal() {
 		--file-prefix "weir-kloud-$$" --vdev "net_pcap0,rx_pcap=$SAMPLE,infinite_rx=1" \
 		>"$TMP/live.out" 2>"$TMP/live.err" &
 	pid=$!
-	check "weir running" wait_for 30 grep -q '^weir: running' "$TMP/live.err"
+	check "weir running" wait_for 60 grep -q '^weir: running' "$TMP/live.err"
 	check "full queue logged with its cause" wait_for 30 grep -q \
 		'kafka weir-alerts: local queue full, event dropped (counted drop_full): all brokers down' "$TMP/live.err"
 	kill -TERM "$pid"
@@ -136,6 +145,7 @@ test_unreachable_live_second_signal() {
 # A broker that vanishes and comes back: weir says so, both ways.
 test_vanishing_broker_logged() {
 	need_kafka || return
+	check "weir-gen" make_slow_capture || return
 	local ppid bootstrap pid
 	"$PEER" weir-alerts 1 "$TMP/van.msgs" >"$TMP/van.peer" 2>"$TMP/van.peer.err" &
 	ppid=$!
@@ -144,10 +154,12 @@ test_vanishing_broker_logged() {
 	"$WEIR" -S "$SIGS" -i net_pcap0 --set capture.mempool-size=8191 \
 		-o /dev/null "${NOCTL[@]}" --set outputs.kafka.brokers="$bootstrap" \
 		--set outputs.kafka.properties=reconnect.backoff.max.ms=200 -- "${EAL[@]}" \
-		--file-prefix "weir-kvan-$$" --vdev "net_pcap0,rx_pcap=$SAMPLE,infinite_rx=1" \
+		--file-prefix "weir-kvan-$$" --vdev "net_pcap0,rx_pcap=$TMP/slow.pcap,infinite_rx=1" \
 		>"$TMP/van.out" 2>"$TMP/van.err" &
 	pid=$!
-	check "messages flow" wait_for 30 test -s "$TMP/van.msgs"
+	check "weir running" wait_for 60 grep -q '^weir: running' "$TMP/van.err"
+	check "messages flow" wait_for 60 test -s "$TMP/van.msgs" ||
+		{ grep -v '^EAL' "$TMP/van.err" | tail -5; tail -5 "$TMP/van.peer.err"; }
 	kill -USR1 "$ppid"
 	check "broker down" wait_for 10 grep -q '^down' "$TMP/van.peer"
 	check "weir logs the brokers down" wait_for 30 grep -q 'kafka weir-alerts: all brokers down' "$TMP/van.err"
