@@ -325,13 +325,21 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Stats socket path; its directory is created if missing."),
 	CONF_STR("ctl.mode", ctl_mode, "0660", "Stats socket permissions, octal (e.g. 0660)."),
 	CONF_U32("ctl.max-clients", ctl_max_clients, 1, 1024, "64",
-		 "Stats socket connections served at once; more are refused."),
+		 "Stats socket connections served at once; when all are taken, a newcomer "
+		 "closes the longest-idle one, and one more slot is kept for root and the "
+		 "socket's owner."),
+	CONF_U32("ctl.idle-timeout-ms", ctl_idle_timeout_ms, 100, 3600000, "30000",
+		 "Stats socket: a connection that sends no request for this long is closed."),
 	CONF_BOOL("ctl.keep-alive", ctl_keep_alive, "false",
 		  "Offline (-r): stay up after the end of the file, serving the stats socket, "
 		  "until SIGINT or the shutdown command (--keep-alive)."),
 	CONF_STR("metrics.listen", metrics_listen, "",
 		 "Prometheus /metrics HTTP endpoint, \"ADDR:PORT\" or \"PORT\" (127.0.0.1); "
 		 "\"\" = off."),
+	CONF_U32("metrics.max-clients", metrics_max_clients, 2, 1024, "64",
+		 "/metrics connections at once; one address holds at most half of them."),
+	CONF_U32("metrics.timeout-ms", metrics_timeout_ms, 1000, 600000, "3000",
+		 "/metrics: a connection idle this long is closed (rounded up to seconds)."),
 };
 
 #define CONF_NKEYS CONF_ARRAY_SIZE(g_conf_keys)

@@ -137,12 +137,15 @@ struct weir_conf {
 	/* logging */
 	char *log_level; /* error | warning | notice | info | debug */
 	/* control: stats socket (app/ctl.c) and Prometheus (app/metrics.c) */
-	bool ctl_enabled;	  /* serve the stats socket */
-	char *ctl_socket;	  /* its path */
-	char *ctl_mode;		  /* its permission bits, octal text */
-	uint32_t ctl_max_clients; /* connections served at once */
-	bool ctl_keep_alive;	  /* offline: stay up after the end of file */
-	char *metrics_listen;	  /* "ADDR:PORT" or "PORT" (loopback), "" = off */
+	bool ctl_enabled;	      /* serve the stats socket */
+	char *ctl_socket;	      /* its path */
+	char *ctl_mode;		      /* its permission bits, octal text */
+	uint32_t ctl_max_clients;     /* connections served at once */
+	uint32_t ctl_idle_timeout_ms; /* a connection with no request is closed */
+	bool ctl_keep_alive;	      /* offline: stay up after the end of file */
+	char *metrics_listen;	      /* "ADDR:PORT" or "PORT" (loopback), "" = off */
+	uint32_t metrics_max_clients; /* scrape connections at once */
+	uint32_t metrics_timeout_ms;  /* a scrape connection idle this long is closed */
 };
 
 /** The key table and its length (into @p n): static, immutable, never

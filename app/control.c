@@ -13,7 +13,9 @@ void
 weir_control_start(struct weir_control *cs, const struct weir_conf *c, struct weir_obs *obs,
 		   bool offline)
 {
-	struct weir_ctl_conf cc = {.path = c->ctl_socket, .max_clients = c->ctl_max_clients};
+	struct weir_ctl_conf cc = {.path = c->ctl_socket,
+				   .max_clients = c->ctl_max_clients,
+				   .idle_ms = c->ctl_idle_timeout_ms};
 
 	cs->ctl = NULL;
 	cs->metrics = NULL;
@@ -26,7 +28,8 @@ weir_control_start(struct weir_control *cs, const struct weir_conf *c, struct we
 				 strerror(errno));
 	}
 	if (c->metrics_listen[0] != '\0') {
-		cs->metrics = weir_metrics_start(obs, c->metrics_listen);
+		cs->metrics = weir_metrics_start(obs, c->metrics_listen, c->metrics_max_clients,
+						 c->metrics_timeout_ms);
 		if (cs->metrics == NULL)
 			WEIR_LOG(ERR, app, "metrics: cannot listen on %s: %s; running without it",
 				 c->metrics_listen, strerror(errno));

@@ -50,9 +50,15 @@ struct weir_ctl {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev;
 	ino_t ino;
+	uid_t owner; /* the socket's owner: may take the reserved slot */
 	int lfd;
 	unsigned int max_clients;
-	struct ctl_client *clients; /* max_clients slots, fd -1 = free */
+	unsigned int n_slots; /* max_clients + the reserved one (the last) */
+	unsigned int idle_ms;
+	struct ctl_client *clients; /* n_slots slots, fd -1 = free */
+	/* evictions and refusals since the last log line about them */
+	unsigned int n_evicted, n_refused;
+	uint64_t last_log_ms;
 	pthread_t thread;
 	atomic_bool quit;
 };
@@ -696,22 +702,95 @@ ctl_peer_cred(int fd, struct weir_ctl_peer *peer)
 	}
 }
 
+/* Log evictions and refusals: the first at once, then at most one line
+ * per WEIR_CTL_LOG_EVERY_MS with the counts since the last line. */
+static void
+ctl_note_pressure(struct weir_ctl *c, uint64_t now, bool force)
+{
+	if (c->n_evicted == 0 && c->n_refused == 0)
+		return;
+	if (!force && c->last_log_ms != 0 && now - c->last_log_ms < WEIR_CTL_LOG_EVERY_MS)
+		return;
+	WEIR_LOG(WARNING, ctl,
+		 "ctl: %s: all %u connection slots held; %u idle client%s closed to make room, "
+		 "%u new client%s refused (no client idle %d ms)",
+		 c->path, c->max_clients, c->n_evicted, c->n_evicted == 1 ? "" : "s", c->n_refused,
+		 c->n_refused == 1 ? "" : "s", WEIR_CTL_EVICT_MIN_MS);
+	c->n_evicted = c->n_refused = 0;
+	c->last_log_ms = now;
+}
+
+/* Root and the socket's owner may take the reserved slot. */
+static bool
+ctl_peer_is_admin(const struct weir_ctl *c, int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof(cr))
+		return false;
+	return cr.uid == 0 || cr.uid == c->owner;
+}
+
+/* Close @p cl to make room, telling it why (best effort, never waits:
+ * nothing is pending on it). */
+static void
+ctl_evict(struct weir_ctl *c, struct ctl_client *cl)
+{
+	char *line = ctl_error_line(NULL, "idle too long; closed to make room for a new client");
+
+	if (line != NULL && send(cl->fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		WEIR_LOG(DEBUG, ctl, "ctl: evicting a client: %s", strerror(errno));
+	free(line);
+	ctl_client_close(cl);
+	c->n_evicted++;
+}
+
+/* A slot for a newcomer among the first @p n: a free one, else the one of
+ * the client idle longest (at least WEIR_CTL_EVICT_MIN_MS, nothing being
+ * written to it), evicted here. @return the slot or -1. */
+static int
+ctl_slot_for(struct weir_ctl *c, unsigned int n, uint64_t now)
+{
+	int victim = -1;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (c->clients[i].fd < 0)
+			return (int)i;
+	for (i = 0; i < n; i++) {
+		const struct ctl_client *cl = &c->clients[i];
+
+		if (cl->out_len != cl->out_off || cl->closing ||
+		    (int64_t)(now - cl->last_req_ms) < WEIR_CTL_EVICT_MIN_MS)
+			continue;
+		if (victim < 0 || cl->last_req_ms < c->clients[victim].last_req_ms)
+			victim = (int)i;
+	}
+	if (victim >= 0)
+		ctl_evict(c, &c->clients[victim]);
+	return victim;
+}
+
 static void
 ctl_accept(struct weir_ctl *c)
 {
-	unsigned int i, n;
+	unsigned int n;
+	uint64_t now = ctl_now_ms();
 
 	for (n = 0; n < 64; n++) { /* bounded: the rest waits for the next round */
 		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int i;
 
 		if (fd < 0)
-			return;
-		for (i = 0; i < c->max_clients; i++)
-			if (c->clients[i].fd < 0)
-				break;
-		if (i == c->max_clients) {
+			break;
+		/* ordinary clients: the first max_clients slots; root and
+		 * the owner: the reserved one too */
+		i = ctl_slot_for(c, ctl_peer_is_admin(c, fd) ? c->n_slots : c->max_clients, now);
+		if (i < 0) {
 			char msg[64], *line;
 
+			c->n_refused++;
 			snprintf(msg, sizeof(msg), "too many clients (at most %u)", c->max_clients);
 			line = ctl_error_line(NULL, msg);
 			if (line != NULL) {
@@ -728,7 +807,7 @@ ctl_accept(struct weir_ctl *c)
 		memset(&c->clients[i], 0, sizeof(c->clients[i]));
 		c->clients[i].fd = fd;
 		ctl_peer_cred(fd, &c->clients[i].peer);
-		c->clients[i].last_req_ms = ctl_now_ms();
+		c->clients[i].last_req_ms = now;
 	}
 }
 
@@ -739,8 +818,8 @@ ctl_thread_main(void *arg)
 	struct pollfd *pfd;
 	unsigned int *idx, i;
 
-	pfd = calloc(c->max_clients + 1, sizeof(*pfd));
-	idx = calloc(c->max_clients + 1, sizeof(*idx));
+	pfd = calloc(c->n_slots + 1, sizeof(*pfd));
+	idx = calloc(c->n_slots + 1, sizeof(*idx));
 	if (pfd == NULL || idx == NULL) {
 		WEIR_LOG(ERR, ctl, "ctl: out of memory; the stats socket is not served");
 		goto out;
@@ -752,7 +831,7 @@ ctl_thread_main(void *arg)
 
 		pfd[0].fd = c->lfd;
 		pfd[0].events = POLLIN;
-		for (i = 0; i < c->max_clients; i++) {
+		for (i = 0; i < c->n_slots; i++) {
 			struct ctl_client *cl = &c->clients[i];
 
 			if (cl->fd < 0)
@@ -785,7 +864,7 @@ ctl_thread_main(void *arg)
 		 * Read the clock again: serving above stamped clients with
 		 * times later than the poll's. */
 		now = ctl_now_ms();
-		for (i = 0; i < c->max_clients; i++) {
+		for (i = 0; i < c->n_slots; i++) {
 			struct ctl_client *cl = &c->clients[i];
 
 			if (cl->fd < 0)
@@ -793,15 +872,17 @@ ctl_thread_main(void *arg)
 			if ((cl->out_len > cl->out_off &&
 			     (int64_t)(now - cl->last_write_ms) > WEIR_CTL_STALL_MS) ||
 			    (cl->out_len == cl->out_off &&
-			     (int64_t)(now - cl->last_req_ms) > WEIR_CTL_IDLE_MS))
+			     (int64_t)(now - cl->last_req_ms) > (int64_t)c->idle_ms))
 				ctl_client_close(cl);
 		}
 		if (ret > 0 && (pfd[0].revents & POLLIN))
 			ctl_accept(c);
+		ctl_note_pressure(c, now, false);
 	}
+	ctl_note_pressure(c, ctl_now_ms(), true);
 out:
 	/* Last words: replies queued (e.g. to "shutdown") get one try. */
-	for (i = 0; i < c->max_clients; i++) {
+	for (i = 0; i < c->n_slots; i++) {
 		if (c->clients[i].fd >= 0) {
 			ctl_client_flush(&c->clients[i]);
 			ctl_client_close(&c->clients[i]);
@@ -881,13 +962,15 @@ weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf)
 	c->max_clients = conf->max_clients ? conf->max_clients : 64;
 	if (c->max_clients > CTL_MAX_CLIENTS_HARD)
 		c->max_clients = CTL_MAX_CLIENTS_HARD;
+	c->n_slots = c->max_clients + 1;
+	c->idle_ms = conf->idle_ms ? conf->idle_ms : WEIR_CTL_IDLE_MS;
 	atomic_init(&c->quit, false);
-	c->clients = calloc(c->max_clients, sizeof(*c->clients));
+	c->clients = calloc(c->n_slots, sizeof(*c->clients));
 	if (c->clients == NULL) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	for (i = 0; i < c->max_clients; i++)
+	for (i = 0; i < c->n_slots; i++)
 		c->clients[i].fd = -1;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", conf->path);
 	snprintf(c->path, sizeof(c->path), "%s", conf->path);
@@ -912,6 +995,7 @@ weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf)
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
+	c->owner = st.st_uid;
 	if (listen(c->lfd, SOMAXCONN) < 0) {
 		ret = -errno;
 		goto err_unlink;

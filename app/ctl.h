@@ -7,12 +7,17 @@
  * common/ctl_cmds.h ("help" lists them). The thread only reads counters through the views of
  * obs.h; stop and reopen go to main through the flags its signals use.
  *
- * Misbehaving clients are bounded: a line longer than WEIR_CTL_LINE_MAX
- * gets an error and a disconnect; more than max_clients connections get
- * an error and a close; a client that does not read its replies is
- * dropped once WEIR_CTL_OUT_MAX bytes are pending or no byte could be
- * written for WEIR_CTL_STALL_MS; an idle client is dropped after
- * WEIR_CTL_IDLE_MS.
+ * Misbehaving clients are bounded, and none can lock the others out: a
+ * line longer than WEIR_CTL_LINE_MAX gets an error and a disconnect; a
+ * client that does not read its replies is dropped once WEIR_CTL_OUT_MAX
+ * bytes are pending or no byte could be written for WEIR_CTL_STALL_MS; a
+ * client that sends no request for idle_ms is dropped. max_clients
+ * connections are served at once, plus one slot only root and the
+ * socket's owner (SO_PEERCRED) may take. When every slot a newcomer may
+ * take is held, the client idle longest (at least WEIR_CTL_EVICT_MIN_MS,
+ * no reply pending) is closed to make room; only when none is idle that
+ * long is the newcomer refused with an error. Evictions and refusals are
+ * logged, at most one line per WEIR_CTL_LOG_EVERY_MS with the count.
  */
 #ifndef WEIR_CTL_H
 #define WEIR_CTL_H
@@ -26,7 +31,9 @@
 #define WEIR_CTL_LINE_MAX	4096	   /* bytes per request line, '\n' included */
 #define WEIR_CTL_OUT_MAX	(1u << 20) /* reply bytes pending per client */
 #define WEIR_CTL_STALL_MS	5000	   /* no write progress: disconnect */
-#define WEIR_CTL_IDLE_MS	300000	   /* no request at all: disconnect */
+#define WEIR_CTL_IDLE_MS	30000	   /* default of ctl.idle-timeout-ms */
+#define WEIR_CTL_EVICT_MIN_MS	1000	   /* idle this long: may make room */
+#define WEIR_CTL_LOG_EVERY_MS	10000	   /* evictions/refusals: one line per */
 #define WEIR_CTL_REOPEN_WAIT_MS 2000
 /* A reload reply waits this long for the build (10,000 rules compile in
  * tens of seconds on a slow machine; the database cache makes it fast). */
@@ -35,7 +42,8 @@
 struct weir_ctl_conf {
 	const char *path;	  /* socket path; its directory is created */
 	unsigned int mode;	  /* permission bits of the socket */
-	unsigned int max_clients; /* connections served at once */
+	unsigned int max_clients; /* connections served at once (+1 for root/owner) */
+	unsigned int idle_ms;	  /* no request for this long: closed; 0 = default */
 };
 
 struct weir_ctl;

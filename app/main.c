@@ -57,6 +57,10 @@ static struct weir_signals g_sig;
  * (which does stop on g_sig.stop) ended and their ring is empty, so
  * whatever was dispatched is processed and accounted for. */
 static atomic_bool g_never_stop;
+/* A second SIGINT/SIGTERM, or one once weir is stopping anyway (the end
+ * of an offline file): the sinks' close stops waiting for delivery
+ * (kafka's flush) and counts what is left undelivered. */
+static atomic_bool g_stop_signalled, g_stopping, g_flush_abort;
 
 struct weir_app {
 	struct weir_conf conf;
@@ -102,6 +106,8 @@ on_signal(int sig)
 	} else if (sig == SIGHUP) {
 		atomic_store(&g_sig.hup, true);
 	} else {
+		if (atomic_exchange(&g_stop_signalled, true) || atomic_load(&g_stopping))
+			atomic_store(&g_flush_abort, true);
 		atomic_store(&g_sig.stop, true);
 	}
 }
@@ -458,7 +464,7 @@ app_cleanup(struct weir_app *app)
 	}
 	weir_dispatch_destroy(app->disp);
 	app->disp = NULL;
-	weir_outputs_close(app->sinks, app->n_sinks);
+	weir_outputs_close(app->sinks, app->n_sinks, &g_flush_abort);
 	if (app->rl_ready) {
 		/* after workers and emitter: joins the reload thread */
 		weir_reloader_fini(&app->rl);
@@ -645,6 +651,7 @@ main(int argc, char **argv)
 	}
 	if (launch_workers(&app) == 0)
 		run(&app, driver);
+	atomic_store(&g_stopping, true);
 	rte_eal_mp_wait_lcore();
 	weir_control_stop(&app.control);
 	/* A worker that failed to launch leaves nothing in its ring; drain
@@ -653,7 +660,7 @@ main(int argc, char **argv)
 		;
 	weir_emitter_flush(&app.em);
 	weir_ports_stop(app.portv, app.n_ports);
-	weir_outputs_close(app.sinks, app.n_sinks);
+	weir_outputs_close(app.sinks, app.n_sinks, &g_flush_abort);
 	if (print_summary(&app, driver))
 		status = WEIR_EXIT_INPUT;
 

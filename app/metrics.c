@@ -4,8 +4,12 @@
  * stats socket (obs.c), so the two can never disagree about a counter;
  * only the names differ, Prometheus-style: *_total for counters, base
  * units (seconds), labels for port, queue, worker, ring, sink and sid.
- * libmicrohttpd serves it from its internal thread, with a connection
- * limit and timeout so scrapers cannot pile up.
+ * libmicrohttpd serves it from its internal thread, which polls every
+ * connection (never waits on one), with a connection limit and an idle
+ * timeout so scrapers cannot pile up: clients that send half a request
+ * and stop hold a slot for at most the timeout, and a limit well above
+ * what scrapers need (Prometheus opens one connection per target) leaves
+ * room for the scrape.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,9 +24,6 @@
 #if WEIR_HAVE_MICROHTTPD
 #include <microhttpd.h>
 #endif
-
-#define METRICS_CONN_LIMIT     16
-#define METRICS_CONN_TIMEOUT_S 10
 
 int
 weir_metrics_parse_listen(const char *text, struct sockaddr_in *sa)
@@ -439,10 +440,12 @@ metrics_handler(void *cls, struct MHD_Connection *conn, const char *url, const c
 }
 
 struct weir_metrics *
-weir_metrics_start(const struct weir_obs *obs, const char *listen)
+weir_metrics_start(const struct weir_obs *obs, const char *listen, unsigned int max_clients,
+		   unsigned int timeout_ms)
 {
 	struct sockaddr_in sa;
 	struct weir_metrics *m;
+	unsigned int timeout_s = (timeout_ms + 999) / 1000;
 
 	if (weir_metrics_parse_listen(listen, &sa) < 0) {
 		errno = EINVAL;
@@ -452,11 +455,12 @@ weir_metrics_start(const struct weir_obs *obs, const char *listen)
 	if (m == NULL)
 		return NULL;
 	m->obs = obs;
-	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, ntohs(sa.sin_port),
-				NULL, NULL, metrics_handler, m, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned int)METRICS_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned int)METRICS_CONN_TIMEOUT_S, MHD_OPTION_END);
+	m->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, ntohs(sa.sin_port), NULL, NULL,
+		metrics_handler, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_CONNECTION_LIMIT, max_clients ? max_clients : WEIR_METRICS_MAX_CLIENTS,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		timeout_s ? timeout_s : WEIR_METRICS_TIMEOUT_MS / 1000, MHD_OPTION_END);
 	if (m->d == NULL) {
 		int e = errno ? errno : EADDRINUSE;
 
@@ -479,10 +483,13 @@ weir_metrics_stop(struct weir_metrics *m)
 #else /* !WEIR_HAVE_MICROHTTPD */
 
 struct weir_metrics *
-weir_metrics_start(const struct weir_obs *obs, const char *listen)
+weir_metrics_start(const struct weir_obs *obs, const char *listen, unsigned int max_clients,
+		   unsigned int timeout_ms)
 {
 	(void)obs;
 	(void)listen;
+	(void)max_clients;
+	(void)timeout_ms;
 	errno = ENOTSUP;
 	return NULL;
 }

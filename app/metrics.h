@@ -43,15 +43,23 @@ int weir_metrics_parse_listen(const char *text, struct sockaddr_in *sa);
  */
 int weir_metrics_write(const struct weir_obs *obs, FILE *f);
 
+#define WEIR_METRICS_MAX_CLIENTS 64   /* default of metrics.max-clients */
+#define WEIR_METRICS_TIMEOUT_MS	 3000 /* default of metrics.timeout-ms */
+
 /**
- * Listen on @p listen and serve /metrics from libmicrohttpd's own thread.
+ * Listen on @p listen and serve /metrics from libmicrohttpd's own thread,
+ * at most @p max_clients connections at once, each closed after
+ * @p timeout_ms (rounded up to seconds) without progress; 0 = defaults.
+ * A slow client holds one slot for at most that long and never delays
+ * the others: the thread only polls.
  * Thread: main (weir_control_start()), after the workers were launched;
  * @p obs is borrowed and must outlive weir_metrics_stop(), which frees the
  * returned server; @p listen is borrowed for the call.
  * @return the server, or NULL with errno (ENOTSUP when weir was built
  * without libmicrohttpd, EINVAL, EADDRINUSE, ...).
  */
-struct weir_metrics *weir_metrics_start(const struct weir_obs *obs, const char *listen);
+struct weir_metrics *weir_metrics_start(const struct weir_obs *obs, const char *listen,
+					unsigned int max_clients, unsigned int timeout_ms);
 
 /** Stop serving and free @p m; returns once libmicrohttpd's thread ended
  *  (no request reads @p obs afterwards). Thread: main (weir_control_stop).

@@ -269,12 +269,14 @@ weir_outputs_reopen(struct weir_sink *const *sinks, unsigned int n_sinks)
 }
 
 void
-weir_outputs_close(struct weir_sink *sinks, unsigned int n_sinks)
+weir_outputs_close(struct weir_sink *sinks, unsigned int n_sinks, const atomic_bool *flush_abort)
 {
 	unsigned int i;
 
 	for (i = 0; i < n_sinks; i++)
 		weir_sink_stop(&sinks[i]);
-	for (i = 0; i < n_sinks; i++)
+	for (i = 0; i < n_sinks; i++) {
+		sinks[i].flush_abort = flush_abort;
 		weir_sink_close(&sinks[i]);
+	}
 }

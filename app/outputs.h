@@ -71,7 +71,11 @@ int weir_outputs_reopen(struct weir_sink *const *sinks, unsigned int n_sinks);
  * the caller's. Thread: main, after the emitter's last enqueue and after
  * the control side stopped (weir_obs_tick() is main's too, so no reader
  * of the sinks is left).
+ * @param flush_abort  when it turns true (a second SIGTERM/SIGINT), each
+ *                     sink's close stops waiting for its output and counts
+ *                     what is left undelivered; NULL = wait the bounds
  */
-void weir_outputs_close(struct weir_sink *sinks, unsigned int n_sinks);
+void weir_outputs_close(struct weir_sink *sinks, unsigned int n_sinks,
+			const atomic_bool *flush_abort);
 
 #endif /* WEIR_OUTPUTS_H */

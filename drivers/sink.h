@@ -136,6 +136,10 @@ struct weir_sink {
 	char target[WEIR_SINK_TARGET_MAX];
 	void *priv;
 	struct weir_sink_stats st; /* kept by the sink (its thread), read via ops->stats */
+	/* close() waits no longer for its output (kafka's flush) once this
+	 * is true: a second stop signal. The owner's flag, set before close;
+	 * NULL = wait the whole bound. */
+	const atomic_bool *flush_abort;
 	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
 };
 

@@ -14,7 +14,17 @@
  * by rd_kafka_poll() from the sink's thread, after each batch and while
  * idle, never per event. At close we flush for flush-timeout-ms, purge what
  * is left and count it drop_undelivered, so every event queued to this
- * sink ends in exactly one counter.
+ * sink ends in exactly one counter. The flush says what it waits for and,
+ * every KAFKA_FLUSH_LOG_MS, how much is left; s->flush_abort (a second
+ * SIGTERM/SIGINT) ends it early, what is left counted the same way.
+ *
+ * Loud: librdkafka's errors (all brokers down, transport, fatal), failed
+ * deliveries and a full local queue are logged by weir at warning level,
+ * the first of each kind at once with its cause, then at most one line per
+ * KAFKA_LOG_EVERY_MS with the count since the last line; the first
+ * delivery after brokers were reported down says delivery resumed. All of
+ * it on the sink's thread (callbacks come from rd_kafka_poll), never a
+ * worker's.
  *
  * The idempotent producer is on by default (enable.idempotence): a retry
  * after a lost ack cannot duplicate or reorder a message, which is what
@@ -27,13 +37,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "log.h"
 #include "sink.h"
 
 /* Purged messages report within a poll or two; 200 x 10 ms bounds it. */
-#define KAFKA_PURGE_POLLS 200
+#define KAFKA_PURGE_POLLS   200
+#define KAFKA_LOG_EVERY_MS  10000 /* per kind: one line per interval at most */
+#define KAFKA_FLUSH_LOG_MS  5000  /* the close's flush: progress line */
+#define KAFKA_FLUSH_STEP_MS 100	  /* the close's flush: abort checked this often */
+/* systemd's default stop timeout: a longer flush would end in SIGKILL */
+#define KAFKA_SYSTEMD_STOP_MS 90000
+
+/* What is logged, rate-limited per kind. */
+enum kafka_note {
+	KAFKA_NOTE_ERROR,    /* librdkafka's error callback */
+	KAFKA_NOTE_DELIVERY, /* a failed delivery report */
+	KAFKA_NOTE_FULL,     /* the local queue refused a message */
+	KAFKA_NOTE_N,
+};
+
+struct kafka_rate {
+	uint64_t last_ms; /* of the last line, 0 = none yet */
+	uint64_t pending; /* happened since the last line */
+	char last[160];	  /* the latest cause */
+};
 
 enum kafka_key {
 	KAFKA_KEY_NONE,
@@ -46,7 +77,101 @@ struct kafka {
 	rd_kafka_topic_t *rkt;
 	enum kafka_key key;
 	int flush_timeout_ms;
+	const char *topic; /* the sink's target, for logs */
+	bool brokers_down; /* reported down, no delivery since */
+	struct kafka_rate rate[KAFKA_NOTE_N];
 };
+
+static const char *const g_kafka_note_what[KAFKA_NOTE_N] = {
+	[KAFKA_NOTE_ERROR] = "broker error",
+	[KAFKA_NOTE_DELIVERY] = "delivery failed (counted drop_errors)",
+	[KAFKA_NOTE_FULL] = "local queue full, event dropped (counted drop_full)",
+};
+
+static uint64_t
+kafka_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Log what is pending of @p kind when its interval is over (or @p force). */
+static void
+kafka_note_flush(struct kafka *k, enum kafka_note kind, uint64_t now, bool force)
+{
+	struct kafka_rate *r = &k->rate[kind];
+
+	if (r->pending == 0 || (!force && now - r->last_ms < KAFKA_LOG_EVERY_MS))
+		return;
+	WEIR_LOG(WARNING, sink,
+		 "kafka %s: %s: %" PRIu64 " time%s in the last %" PRIu64 " s (last: %s)", k->topic,
+		 g_kafka_note_what[kind], r->pending, r->pending == 1 ? "" : "s",
+		 (now - r->last_ms + 999) / 1000, r->last);
+	r->pending = 0;
+	r->last_ms = now;
+}
+
+/* One occurrence of @p kind: the first is logged at once with its cause,
+ * the others are counted and logged by kafka_note_flush(). */
+static void
+kafka_note(struct kafka *k, enum kafka_note kind, const char *cause)
+{
+	struct kafka_rate *r = &k->rate[kind];
+	uint64_t now = kafka_now_ms();
+
+	snprintf(r->last, sizeof(r->last), "%s", cause);
+	if (r->last_ms == 0) {
+		WEIR_LOG(WARNING, sink, "kafka %s: %s: %s (more are logged at most every %d s)",
+			 k->topic, g_kafka_note_what[kind], cause, KAFKA_LOG_EVERY_MS / 1000);
+		r->last_ms = now;
+		return;
+	}
+	r->pending++;
+	kafka_note_flush(k, kind, now, false);
+}
+
+static void
+kafka_notes_tick(struct kafka *k, bool force)
+{
+	uint64_t now = kafka_now_ms();
+	unsigned int i;
+
+	for (i = 0; i < KAFKA_NOTE_N; i++)
+		kafka_note_flush(k, (enum kafka_note)i, now, force);
+}
+
+/* librdkafka's error callback, on the thread that called rd_kafka_poll
+ * (ours): broker state changes as librdkafka reports them. */
+static void
+kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct weir_sink *s = opaque;
+	struct kafka *k = s->priv;
+	char cause[160];
+
+	if (k == NULL)
+		return;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char fatal[256];
+
+		rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+		WEIR_LOG(ERR, sink, "kafka %s: fatal error, no more delivery: %s", k->topic, fatal);
+		return;
+	}
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !k->brokers_down) {
+		k->brokers_down = true;
+		WEIR_LOG(WARNING, sink,
+			 "kafka %s: all brokers down (%s); events wait in librdkafka's queue "
+			 "(what does not fit is counted drop_full)",
+			 k->topic, reason);
+		return;
+	}
+	snprintf(cause, sizeof(cause), "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+		 reason);
+	kafka_note(k, KAFKA_NOTE_ERROR, cause);
+}
 
 static void
 kafka_err(const struct weir_sink_conf *conf, const char *fmt, const char *a, const char *b)
@@ -61,17 +186,25 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct weir_sink *s = opaque;
 
+	struct kafka *k = s->priv;
+
 	(void)rk;
-	if (s->priv == NULL)
+	if (k == NULL)
 		return; /* destroying: what was left is already counted */
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		s->st.written++;
 		s->st.bytes += m->len;
+		if (k->brokers_down) {
+			k->brokers_down = false;
+			WEIR_LOG(NOTICE, sink, "kafka %s: brokers back, delivering again",
+				 k->topic);
+		}
 	} else if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
 		   m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
 		s->st.drop_undelivered++; /* purged at close, see kafka_close */
 	} else {
 		s->st.drop_errors++;
+		kafka_note(k, KAFKA_NOTE_DELIVERY, rd_kafka_err2str(m->err));
 	}
 }
 
@@ -147,6 +280,7 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 		return rc;
 	}
 	rd_kafka_conf_set_dr_msg_cb(kc, kafka_dr);
+	rd_kafka_conf_set_error_cb(kc, kafka_error_cb);
 	rd_kafka_conf_set_opaque(kc, s);
 	/* rd_kafka_new owns kc from here, on success only. */
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
@@ -164,7 +298,13 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 		free(k);
 		return -EINVAL;
 	}
+	k->topic = conf->topic;
 	s->priv = k;
+	if (conf->flush_timeout_ms > KAFKA_SYSTEMD_STOP_MS)
+		WEIR_LOG(WARNING, sink,
+			 "kafka %s: flush-timeout-ms %u exceeds systemd's default stop timeout (%d "
+			 "ms): a stop may end in SIGKILL before the flush does",
+			 k->topic, conf->flush_timeout_ms, KAFKA_SYSTEMD_STOP_MS);
 	return 0;
 }
 
@@ -203,13 +343,18 @@ kafka_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 			accepted++;
 			continue;
 		}
-		if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			s->st.drop_full++; /* brokers away and librdkafka's queue full */
-		else
+			kafka_note(k, KAFKA_NOTE_FULL,
+				   k->brokers_down ? "all brokers down" : "brokers too slow");
+		} else {
 			s->st.drop_errors++;
+			kafka_note(k, KAFKA_NOTE_DELIVERY, rd_kafka_err2str(rd_kafka_last_error()));
+		}
 	}
 	/* Serve delivery reports once per batch. */
 	rd_kafka_poll(k->rk, 0);
+	kafka_notes_tick(k, false);
 	return (int)accepted;
 }
 
@@ -235,6 +380,7 @@ kafka_idle(struct weir_sink *s, int wake_fd, int timeout_ms)
 		timeout_ms = 10;
 	poll(&pfd, 1, timeout_ms);
 	rd_kafka_poll(k->rk, 0);
+	kafka_notes_tick(k, false);
 }
 
 static void
@@ -243,14 +389,61 @@ kafka_stats(const struct weir_sink *s, struct weir_sink_stats *st)
 	*st = s->st;
 }
 
+/* Bounded: a cluster that is down gets flush-timeout-ms, no more, and
+ * less once s->flush_abort turns true. Says what it does. */
+static void
+kafka_flush_bounded(struct weir_sink *s, struct kafka *k)
+{
+	uint64_t start = kafka_now_ms(), now = start, last_log = start;
+	int left = rd_kafka_outq_len(k->rk);
+	bool aborted = false;
+
+	if (left == 0)
+		return;
+	WEIR_LOG(NOTICE, sink,
+		 "kafka %s: flushing %d message%s to the brokers, at most %d ms "
+		 "(SIGTERM/SIGINT again to stop waiting)",
+		 k->topic, left, left == 1 ? "" : "s", k->flush_timeout_ms);
+	while (left > 0 && now - start < (uint64_t)k->flush_timeout_ms) {
+		uint64_t rest = (uint64_t)k->flush_timeout_ms - (now - start);
+
+		if (s->flush_abort != NULL && atomic_load(s->flush_abort)) {
+			aborted = true;
+			break;
+		}
+		/* serves delivery reports too */
+		rd_kafka_flush(k->rk,
+			       (int)(rest < KAFKA_FLUSH_STEP_MS ? rest : KAFKA_FLUSH_STEP_MS));
+		left = rd_kafka_outq_len(k->rk);
+		now = kafka_now_ms();
+		if (left > 0 && now - last_log >= KAFKA_FLUSH_LOG_MS) {
+			WEIR_LOG(NOTICE, sink,
+				 "kafka %s: still flushing: %d left, %" PRIu64 " ms to go",
+				 k->topic, left,
+				 now - start < (uint64_t)k->flush_timeout_ms
+					 ? (uint64_t)k->flush_timeout_ms - (now - start)
+					 : 0);
+			last_log = now;
+		}
+	}
+	if (left == 0)
+		WEIR_LOG(NOTICE, sink, "kafka %s: flushed in %" PRIu64 " ms", k->topic,
+			 now - start);
+	else
+		WEIR_LOG(WARNING, sink,
+			 "kafka %s: flush %s after %" PRIu64 " ms; %d message%s counted "
+			 "drop_undelivered",
+			 k->topic, aborted ? "cut short by SIGTERM/SIGINT" : "timed out",
+			 now - start, left, left == 1 ? "" : "s");
+}
+
 static void
 kafka_close(struct weir_sink *s)
 {
 	struct kafka *k = s->priv;
 	int left, i;
 
-	/* Bounded: a cluster that is down gets flush-timeout-ms, no more. */
-	rd_kafka_flush(k->rk, k->flush_timeout_ms);
+	kafka_flush_bounded(s, k);
 	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	/* The purged messages' reports (drop_undelivered) come on poll. */
 	for (i = 0; i < KAFKA_PURGE_POLLS && rd_kafka_outq_len(k->rk) > 0; i++)
@@ -259,6 +452,7 @@ kafka_close(struct weir_sink *s)
 	left = rd_kafka_outq_len(k->rk);
 	if (left > 0)
 		s->st.drop_undelivered += (uint64_t)left;
+	kafka_notes_tick(k, true);
 	s->priv = NULL;
 	rd_kafka_topic_destroy(k->rkt);
 	rd_kafka_destroy(k->rk);

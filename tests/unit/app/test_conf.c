@@ -145,11 +145,11 @@ test_key_table_is_consistent(void)
 	unsigned int n, i, j, families = 0;
 
 	keys = weir_conf_keys(&n);
-	/* incl. ctl.* (5), metrics.listen, rules.* (3), vars.* (2),
+	/* incl. ctl.* (6), metrics.* (3), rules.* (3), vars.* (2),
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking and
 	 * runmode */
-	CU_ASSERT_EQUAL(n, 90);
+	CU_ASSERT_EQUAL(n, 93);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

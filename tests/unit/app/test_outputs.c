@@ -85,7 +85,7 @@ fixture_open(struct outputs_fixture *f)
 static void
 fixture_fini(struct outputs_fixture *f)
 {
-	weir_outputs_close(f->sinks, f->n_sinks);
+	weir_outputs_close(f->sinks, f->n_sinks, NULL);
 	weir_emitter_fini(&f->em);
 	weir_conf_free(&f->conf);
 }
