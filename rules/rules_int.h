@@ -276,16 +276,22 @@ enum weir_thresh_type {
 	WEIR_THRESH_THRESHOLD, /* alert on every `count`-th */
 	WEIR_THRESH_BOTH,      /* once per window, after `count` */
 	WEIR_THRESH_DETECTION, /* detection_filter: alert after `count` */
+	WEIR_THRESH_BACKOFF,   /* alert on the count-th, count*M-th, count*M^2-th
+				  match (track by_flow only, no window) */
 };
 
 struct weir_thresh_spec {
 	enum weir_thresh_type type;
-	bool by_dst;	  /* track by_dst; by_src otherwise */
-	bool by_flow;	  /* track by_flow (by_dst is then false): keyed on the
-			     packet's flow id; a packet without a flow never
-			     alerts (detect-engine-threshold.c) */
-	uint32_t count;	  /* >= 1 */
-	uint32_t seconds; /* >= 1 */
+	bool by_dst;	     /* track by_dst; by_src otherwise */
+	bool by_flow;	     /* track by_flow (by_dst is then false): keyed on the
+				packet's flow id; a packet without a flow never
+				alerts (detect-engine-threshold.c) */
+	bool by_rule;	     /* track by_rule: one counter per rule (per worker) */
+	bool by_both;	     /* track by_both: keyed on the address pair, either
+				direction (Suricata's IPPair) */
+	uint32_t count;	     /* >= 1 */
+	uint32_t seconds;    /* >= 1; 0 for backoff */
+	uint32_t multiplier; /* backoff only, >= 1 */
 };
 
 /*
@@ -809,6 +815,15 @@ bool weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spe
 /** Entries evicted so far (a bounded table forgets; this says how often).
  *  Thread: its worker, or any with a relaxed view of the count. */
 uint64_t weir_thresh_evictions(const struct weir_thresh_table *t);
+
+/* Key length of weir_thresh_check_key: two addresses (by_both), or one
+ * address / a flow id / nothing (by_rule), zero-padded. */
+#define WEIR_THR_KEY_LEN 32
+
+/* weir_thresh_check with the full @p key (WEIR_THR_KEY_LEN bytes);
+ * weir_thresh_check is this with @p addr then 16 zero bytes. */
+bool weir_thresh_check_key(struct weir_thresh_table *t, const struct weir_thresh_spec *spec,
+			   uint32_t rule_idx, const uint8_t *key, uint64_t now_ns);
 
 /* ---- compile: flow, flowbits, flowint (rules_compile_flow.c) ------- */
 

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -74,6 +74,8 @@ test_golden_header() { golden header; }
 test_golden_hdr_keywords() { golden hdr_keywords; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
+# track by_both, by_rule and type backoff
+test_golden_threshold_tracks() { golden threshold_tracks; }
 test_golden_fraud() { golden fraud; }
 test_golden_flow() { golden flow; }
 # how sessions end (RST, FINs, port reuse) and midstream pickup
@@ -227,7 +229,7 @@ test_examples_load() {
 }
 
 ALL_TESTS="test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
-test_golden_pass_threshold test_golden_fraud test_golden_flow test_golden_sessions
+test_golden_pass_threshold test_golden_threshold_tracks test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival
 test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_examples_load"

@@ -853,14 +853,58 @@ test_flow_counter_errors(void)
 	expect_err(HDR "flow.elephant:toserver; sid:1;)", "flow.elephant", "flow.elephant",
 		   "flow.elephant is not supported yet");
 
-	expect_err(HDR "threshold:type limit, track by_both, count 1, seconds 2; sid:1;)",
-		   "by_both", "threshold", "threshold: track 'by_both' is not supported yet");
-	expect_err(HDR "detection_filter:track by_rule, count 1, seconds 2; sid:1;)", "by_rule",
-		   "detection_filter", "detection_filter: track 'by_rule' is not supported yet");
 	expect_err(HDR "detection_filter:track by_host, count 1, seconds 2; sid:1;)", "by_host",
 		   "detection_filter",
-		   "detection_filter: track 'by_host' is not supported (expected by_src, by_dst "
-		   "or by_flow)");
+		   "detection_filter: track 'by_host' is not supported (expected by_src, by_dst, "
+		   "by_both, by_rule or by_flow)");
+}
+
+/* track by_both / by_rule and type backoff (doc rules/thresholding.rst). */
+static void
+test_threshold_tracks_backoff(void)
+{
+	struct weir_suri_rule_list l = {0};
+	const struct weir_suri_rule *r;
+
+	r = good(HDR "threshold:type limit, track by_both, count 1, seconds 2; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->threshold.by_both && !r->threshold.by_rule && !r->threshold.by_dst);
+	weir_suri_rule_list_free(&l);
+	r = good(HDR "detection_filter:track by_rule, count 4, seconds 2; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->detection_filter.by_rule && r->detection_filter.count == 4);
+	weir_suri_rule_list_free(&l);
+	r = good(HDR "threshold:type backoff, track by_flow, count 1, multiplier 10; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->threshold.type == WEIR_THRESH_BACKOFF && r->threshold.by_flow &&
+		  r->threshold.count == 1 && r->threshold.multiplier == 10 &&
+		  r->threshold.seconds == 0);
+	weir_suri_rule_list_free(&l);
+	r = good(HDR "threshold:multiplier 5,count 5,track by_flow,type backoff; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->threshold.type == WEIR_THRESH_BACKOFF && r->threshold.multiplier == 5);
+	weir_suri_rule_list_free(&l);
+
+	expect_err(HDR "threshold:type backoff, track by_src, count 1, multiplier 10; sid:1;)",
+		   "type backoff", "threshold",
+		   "threshold: type backoff is only supported with track by_flow");
+	expect_err(HDR "threshold:type backoff, track by_flow, count 1, seconds 10; sid:1;)",
+		   "type backoff", "threshold",
+		   "threshold: type backoff takes 'multiplier', not 'seconds'");
+	expect_err(HDR "threshold:type backoff, track by_flow, count 1; sid:1;)", "type backoff",
+		   "threshold", "threshold: missing 'multiplier'");
+	expect_err(HDR "threshold:type limit, track by_src, count 1, seconds 1, multiplier 2; "
+		       "sid:1;)",
+		   "type limit", "threshold",
+		   "threshold: 'multiplier' is only valid with type backoff");
+	expect_err(HDR "detection_filter:track by_src, count 1, seconds 1, multiplier 2; sid:1;)",
+		   "multiplier", "detection_filter", "detection_filter: unknown part 'multiplier'");
+	expect_err(HDR "detection_filter:track by_src, count 1, seconds 1, unique_on dst_port; "
+		       "sid:1;)",
+		   "unique_on", "detection_filter",
+		   "detection_filter: 'unique_on' is not supported yet");
+	expect_err(HDR "threshold:type backoff, track by_flow, count 1, multiplier 0; sid:1;)",
+		   "0;", "threshold", "threshold: multiplier must be a number from 1");
 }
 
 /* ---- errors ------------------------------------------------------------ */
@@ -1092,10 +1136,10 @@ test_pcre_dsize_threshold_errors(void)
 		   "threshold: missing 'seconds'");
 	expect_err(HDR "sid:1; threshold: track by_src, count 1, seconds 2;)", "track", "threshold",
 		   "threshold: missing 'type'");
-	expect_err(HDR "sid:1; threshold: type backoff, track by_src, count 1, seconds 2;)",
-		   "backoff", "threshold", "threshold: type 'backoff' is not supported");
-	expect_err(HDR "sid:1; threshold: type limit, track by_rule, count 1, seconds 2;)",
-		   "by_rule", "threshold", "threshold: track 'by_rule' is not supported");
+	expect_err(HDR "sid:1; threshold: type rate, track by_src, count 1, seconds 2;)", "rate",
+		   "threshold", "threshold: type 'rate' is not supported");
+	expect_err(HDR "sid:1; threshold: type limit, track by_either, count 1, seconds 2;)",
+		   "by_either", "threshold", "threshold: track 'by_either' is not supported");
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 0, seconds 2;)", "0,",
 		   "threshold", "threshold: count must be a number from 1 to 4294967295");
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 1, seconds x;)", "x;",
@@ -1732,6 +1776,7 @@ main(void)
 	CU_ADD_TEST(s, test_classtype_table);
 	CU_ADD_TEST(s, test_header_and_defaults);
 	CU_ADD_TEST(s, test_identity_keywords);
+	CU_ADD_TEST(s, test_threshold_tracks_backoff);
 	CU_ADD_TEST(s, test_content_and_modifiers);
 	CU_ADD_TEST(s, test_pcre);
 	CU_ADD_TEST(s, test_dsize_threshold_fraud);
