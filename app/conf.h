@@ -89,6 +89,7 @@ struct weir_conf {
 	struct weir_strlist rules_files;
 	bool rules_skip_invalid; /* load the valid rules of a file with bad ones */
 	char *rules_cache_dir;	 /* compiled database cache, "" = none */
+	char *threshold_file;	 /* Suricata's threshold.config, "" = none */
 	/* vars (Suricata's vars: section), families of "NAME=VALUE" strings;
 	 * names not set here take Suricata's defaults when the rules load */
 	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */

@@ -522,6 +522,18 @@ int weir_hdr_kw_parse(struct weir_suri_rule *r, const char *kw, const char *val,
 bool weir_uint_parse(const char *p, const char *end, uint64_t max, struct weir_uint_cond *c,
 		     const char **err_at, const char **why);
 
+/* A threshold-file `suppress ..., track T, ip LIST` entry of one rule. */
+enum weir_supp_track {
+	WEIR_SUPP_SRC = 0,
+	WEIR_SUPP_DST,
+	WEIR_SUPP_EITHER,
+};
+
+struct weir_suppress {
+	enum weir_supp_track track;
+	struct weir_addrset ips;
+};
+
 struct weir_suri_rule {
 	enum weir_action action;
 	enum weir_rproto proto;
@@ -547,6 +559,9 @@ struct weir_suri_rule {
 	unsigned int n_hdr;
 	struct weir_thresh_spec threshold;
 	struct weir_thresh_spec detection_filter;
+	struct weir_suppress *supp; /* threshold-file suppress entries with an
+				       address (one without is noalert) */
+	unsigned int n_supp;
 	bool has_flow;			      /* a flow: keyword */
 	uint8_t flow;			      /* enum weir_flow_opt bits of it */
 	bool stream_only;		      /* flow:only_stream or tcp-stream: a stream
@@ -569,6 +584,34 @@ struct weir_suri_rule_list {
 	struct weir_suri_rule *v;
 	unsigned int n, cap;
 };
+
+/**
+ * Read Suricata's threshold.config format from @p path and apply it to
+ * @p rules (rules_parse_threshconf.c, util-threshold-config.c and doc
+ * configuration/global-thresholds.rst):
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip LIST]
+ *   threshold|event_filter gen_id G, sig_id S, type limit|threshold|both,
+ *       track by_src|by_dst|by_both|by_rule, count N, seconds T
+ * sig_id 0 names every rule (of gen_id G, or of every gid when G is 0);
+ * a threshold entry replaces the rule's threshold and detection_filter
+ * (for sig_id 0: only on rules that have neither). `rate_filter` is refused
+ * by name. Each bad line adds one diagnostic "file:line:col: keyword:
+ * reason" and is skipped. Entries for rules not in @p rules do nothing.
+ * @return number of bad lines (>= 0), or -errno when the file cannot be
+ *         read (one diagnostic, line 0).
+ * Thread: control.
+ */
+int weir_threshconf_apply(const char *path, const struct weir_rule_vars *vars,
+			  struct weir_suri_rule_list *rules, struct weir_diags *diags);
+
+/**
+ * Parse threshold.config @p text (named @p file in diagnostics) and apply
+ * it as weir_threshconf_apply() does. @return the number of bad lines, or
+ * -ENOMEM.
+ */
+int weir_threshconf_apply_text(const char *file, const char *text,
+			       const struct weir_rule_vars *vars, struct weir_suri_rule_list *rules,
+			       struct weir_diags *diags);
 
 /**
  * Parse one .rules file, appending every rule that parsed to @p out.

@@ -409,13 +409,25 @@ scan_track_key(const struct weir_scan_pkt *p, const struct weir_thresh_spec *ts,
 }
 
 /* by_flow without a flow: Suricata's PacketAlertThreshold returns 0 (no
- * alert) and keeps no state. */
+ * alert) and keeps no state. Suppressed (threshold file): 0 as well. */
 static inline int
 scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt *p)
 {
 	const struct weir_suri_rule *s = w->rs->rules[id].sr;
 	uint8_t key[WEIR_THR_KEY_LEN];
+	unsigned int i;
 
+	/* threshold-file suppressions first: a suppressed match does not
+	 * count towards the thresholds (Suricata's PacketAlertHandle). */
+	for (i = 0; i < s->n_supp; i++) {
+		const struct weir_suppress *su = &s->supp[i];
+
+		if ((su->track != WEIR_SUPP_DST &&
+		     weir_addrset_has(&su->ips, p->ip_version, p->src)) ||
+		    (su->track != WEIR_SUPP_SRC &&
+		     weir_addrset_has(&su->ips, p->ip_version, p->dst)))
+			return 0;
+	}
 	if (s->detection_filter.type != WEIR_THRESH_NONE) {
 		if (!scan_track_key(p, &s->detection_filter, key))
 			return 0;

@@ -2508,6 +2508,9 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 		free(r->fv[i].idx);
 	}
 	free(r->fv);
+	for (i = 0; i < r->n_supp; i++)
+		weir_addrset_free(&r->supp[i].ips);
+	free(r->supp);
 	free(r->fnum);
 	free(r->hdr);
 	free(r->msg);
