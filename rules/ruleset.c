@@ -38,7 +38,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	struct weir_rule_vars defvars = {0};
 	const struct weir_rule_vars *vars = opts ? opts->vars : NULL;
 	int skip = opts != NULL && opts->skip_invalid;
-	unsigned int i, diags_before;
+	unsigned int i, diags_before, thr_diags = 0, d0;
 	int rc = 0, ret;
 
 	if (vars == NULL) {
@@ -73,8 +73,11 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	for (i = 0; i < n_paths && rc != -ENOMEM; i++) {
 		if (!ruleset_is_threshconf(paths[i]))
 			continue;
+		d0 = diags != NULL ? diags->total : 0;
 		ret = weir_threshconf_apply(paths[i] + strlen(WEIR_RULES_THRESHOLD_PREFIX), vars,
 					    &suri, diags);
+		/* bad threshold lines are not skipped rules */
+		thr_diags += diags != NULL ? diags->total - d0 : 0;
 		if (ret > 0)
 			ret = skip ? 0 : -EINVAL;
 		if (ret == -ENOMEM)
@@ -99,7 +102,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	}
 	/* each refused rule or line left exactly one diagnostic */
 	return weir_compile_lists(&sig, &suri, opts, diags,
-				  diags != NULL ? diags->total - diags_before : 0);
+				  diags != NULL ? diags->total - diags_before - thr_diags : 0);
 }
 
 void
