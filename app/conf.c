@@ -222,6 +222,9 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("rules.cache-dir", rules_cache_dir, "/var/cache/weir",
 		 "Directory of compiled Hyperscan databases, keyed by rule text, weir's compiler "
 		 "version, the Hyperscan version and the CPU; \"\" = no cache."),
+	CONF_STR("threshold-file", threshold_file, "",
+		 "Suricata's threshold.config (suppress, threshold, event_filter entries) applied "
+		 "to the *.rules rules; read again with them on every reload. \"\" = none."),
 	CONF_FAMILY("vars.address-groups", vars_address_groups,
 		    "Address variables of *.rules headers ($HOME_NET), one NAME: value each, "
 		    "NAME as [A-Za-z_][A-Za-z0-9_]*; a YAML list is joined into \"[a,b]\". "

@@ -92,6 +92,7 @@ struct weir_conf {
 	uint32_t rules_reload_max_loss; /* per cent of the running rules a reload may lose */
 	bool rules_reload_sighup_force; /* SIGHUP reloads as `weirctl reload --force` */
 	char *rules_cache_dir;		/* compiled database cache, "" = none */
+	char *threshold_file;		/* Suricata's threshold.config, "" = none */
 	/* vars (Suricata's vars: section), families of "NAME=VALUE" strings;
 	 * names not set here take Suricata's defaults when the rules load */
 	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */

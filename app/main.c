@@ -486,6 +486,8 @@ main(int argc, char **argv)
 	const struct weir_capture_ops *ops;
 	struct weir_ruleset_opts ropts;
 	struct weir_rule_vars vars = {0};
+	char **rule_paths = NULL; /* rules.files and threshold-file */
+	int n_rule_paths;
 	struct weir_diags ds;
 	const char *driver;
 	unsigned int p;
@@ -538,8 +540,14 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_USAGE;
 		goto out_vars;
 	}
-	app.rs = weir_ruleset_load((const char *const *)app.conf.rules_files.v,
-				   app.conf.rules_files.n, &ropts, &ds);
+	n_rule_paths = weir_rules_cmd_files(&app.conf, &rule_paths);
+	if (n_rule_paths < 0) {
+		fprintf(stderr, "weir: out of memory\n");
+		status = WEIR_EXIT_RUNTIME;
+		goto out_vars;
+	}
+	app.rs = weir_ruleset_load((const char *const *)rule_paths, (unsigned int)n_rule_paths,
+				   &ropts, &ds);
 	weir_cli_print_diags(&ds);
 	if (app.rs == NULL) {
 		fprintf(stderr, "weir: rules refused (%u error%s); not starting\n", ds.total,
@@ -566,8 +574,8 @@ main(int argc, char **argv)
 	if (app.rs->n_rules == 0)
 		fprintf(stderr, "weir: no rules loaded (-S FILE): packets are only decoded and "
 				"counted\n");
-	if (weir_reloader_init(&app.rl, app.rs, (const char *const *)app.conf.rules_files.v,
-			       app.conf.rules_files.n, &vars, app.conf.rules_skip_invalid,
+	if (weir_reloader_init(&app.rl, app.rs, (const char *const *)rule_paths,
+			       (unsigned int)n_rule_paths, &vars, app.conf.rules_skip_invalid,
 			       ropts.cache_dir, app.conf.workers) < 0) {
 		fprintf(stderr, "weir: out of memory\n");
 		weir_reloader_fini(&app.rl);
@@ -674,6 +682,7 @@ out_rules:
 	else
 		weir_reloader_fini(&app.rl); /* EAL failed: no thread was started */
 out_vars:
+	weir_rules_cmd_files_free(rule_paths);
 	weir_rule_vars_free(&vars);
 out_conf:
 	free(app.if_buf);

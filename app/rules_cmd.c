@@ -63,6 +63,44 @@ nomem:
 }
 
 int
+weir_rules_cmd_files(const struct weir_conf *c, char ***out)
+{
+	unsigned int i, n = 0;
+	char **v = calloc(c->rules_files.n + 2, sizeof(*v));
+
+	*out = NULL;
+	if (v == NULL)
+		return -ENOMEM;
+	for (i = 0; i < c->rules_files.n; i++)
+		if ((v[n++] = strdup(c->rules_files.v[i])) == NULL)
+			goto nomem;
+	if (c->threshold_file != NULL && c->threshold_file[0] != '\0') {
+		size_t len = strlen(WEIR_RULES_THRESHOLD_PREFIX) + strlen(c->threshold_file) + 1;
+
+		if ((v[n] = malloc(len)) == NULL)
+			goto nomem;
+		snprintf(v[n++], len, "%s%s", WEIR_RULES_THRESHOLD_PREFIX, c->threshold_file);
+	}
+	*out = v;
+	return (int)n;
+nomem:
+	weir_rules_cmd_files_free(v);
+	return -ENOMEM;
+}
+
+void
+weir_rules_cmd_files_free(char **v)
+{
+	unsigned int i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
 weir_rules_cmd_opts(const struct weir_conf *c, unsigned int n_workers, struct weir_rule_vars *vars,
 		    struct weir_ruleset_opts *o, struct weir_diags *ds)
 {
@@ -187,6 +225,8 @@ weir_rules_cmd_main(int argc, char **argv)
 	struct weir_ruleset_opts ropts = {0};
 	struct weir_rule_vars vars = {0};
 	struct weir_ruleset *rs = NULL;
+	char **paths = NULL;
+	int n_paths;
 	struct weir_conf conf;
 	struct weir_diags ds;
 	const char *conf_file = NULL;
@@ -261,8 +301,13 @@ weir_rules_cmd_main(int argc, char **argv)
 	}
 	if (weir_rules_cmd_opts(&conf, 1, &vars, &ropts, &ds) < 0)
 		goto out_diags;
-	rs = weir_ruleset_load((const char *const *)conf.rules_files.v, conf.rules_files.n, &ropts,
-			       &ds);
+	n_paths = weir_rules_cmd_files(&conf, &paths);
+	if (n_paths < 0) {
+		fprintf(stderr, "weir rules check: out of memory\n");
+		goto out_diags;
+	}
+	rs = weir_ruleset_load((const char *const *)paths, (unsigned int)n_paths, &ropts, &ds);
+	weir_rules_cmd_files_free(paths);
 	rules_cmd_print_diags(&ds);
 	for (i = 0; i < (int)conf.rules_files.n; i++)
 		if (!rules_cmd_file_has_content(conf.rules_files.v[i]))

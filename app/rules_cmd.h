@@ -15,6 +15,15 @@
 #include "rules.h"
 
 /**
+ * The paths weir_ruleset_load() takes for @p c: rules.files, then the
+ * threshold-file as "threshold-file:PATH" (WEIR_RULES_THRESHOLD_PREFIX)
+ * when set. *@p out is a NULL-terminated array the caller frees with
+ * weir_rules_cmd_files_free(). @return the number of paths, or -ENOMEM.
+ */
+int weir_rules_cmd_files(const struct weir_conf *c, char ***out);
+void weir_rules_cmd_files_free(char **v);
+
+/**
  * Fill the options a rule set is loaded with from @p c: variables
  * (Suricata's defaults, then vars.address-groups.* and vars.port-groups.*,
  * "NAME=VALUE" each, so a file or --set overrides one default without

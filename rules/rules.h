@@ -309,6 +309,15 @@ struct weir_ruleset *weir_ruleset_build(struct weir_sig_rule_list *list,
 
 /* ---- lifecycle (ruleset.c) ------------------------------------------- */
 
+/*
+ * A path of weir_ruleset_load() that starts with this names a threshold
+ * file (Suricata's threshold.config: suppress, threshold, event_filter;
+ * rules_parse_threshconf.c), applied to the .rules rules of every file of
+ * the call once all are parsed, in list order. Keeping it in the path list
+ * lets whatever reloads the rules reload it with them.
+ */
+#define WEIR_RULES_THRESHOLD_PREFIX "threshold-file:"
+
 /**
  * Load every file of @p paths and build one rule set: files ending in
  * ".rules" are the Suricata subset, any other the signature format.

@@ -584,7 +584,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	rt->flags =
 		(c->plan.exact ? WEIR_RT_EXACT : 0) | (compile_has_header(s) ? WEIR_RT_HEADER : 0) |
 		(s->threshold.type != WEIR_THRESH_NONE ||
-				 s->detection_filter.type != WEIR_THRESH_NONE
+				 s->detection_filter.type != WEIR_THRESH_NONE || s->n_supp > 0
 			 ? WEIR_RT_THRESH
 			 : 0) |
 		(s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |

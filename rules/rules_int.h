@@ -277,16 +277,22 @@ enum weir_thresh_type {
 	WEIR_THRESH_THRESHOLD, /* alert on every `count`-th */
 	WEIR_THRESH_BOTH,      /* once per window, after `count` */
 	WEIR_THRESH_DETECTION, /* detection_filter: alert after `count` */
+	WEIR_THRESH_BACKOFF,   /* alert on the count-th, count*M-th, count*M^2-th
+				  match (track by_flow only, no window) */
 };
 
 struct weir_thresh_spec {
 	enum weir_thresh_type type;
-	bool by_dst;	  /* track by_dst; by_src otherwise */
-	bool by_flow;	  /* track by_flow (by_dst is then false): keyed on the
-			     packet's flow id; a packet without a flow never
-			     alerts (detect-engine-threshold.c) */
-	uint32_t count;	  /* >= 1 */
-	uint32_t seconds; /* >= 1 */
+	bool by_dst;	     /* track by_dst; by_src otherwise */
+	bool by_flow;	     /* track by_flow (by_dst is then false): keyed on the
+				packet's flow id; a packet without a flow never
+				alerts (detect-engine-threshold.c) */
+	bool by_rule;	     /* track by_rule: one counter per rule (per worker) */
+	bool by_both;	     /* track by_both: keyed on the address pair, either
+				direction (Suricata's IPPair) */
+	uint32_t count;	     /* >= 1 */
+	uint32_t seconds;    /* >= 1; 0 for backoff */
+	uint32_t multiplier; /* backoff only, >= 1 */
 };
 
 /*
@@ -517,6 +523,18 @@ int weir_hdr_kw_parse(struct weir_suri_rule *r, const char *kw, const char *val,
 bool weir_uint_parse(const char *p, const char *end, uint64_t max, struct weir_uint_cond *c,
 		     const char **err_at, const char **why);
 
+/* A threshold-file `suppress ..., track T, ip LIST` entry of one rule. */
+enum weir_supp_track {
+	WEIR_SUPP_SRC = 0,
+	WEIR_SUPP_DST,
+	WEIR_SUPP_EITHER,
+};
+
+struct weir_suppress {
+	enum weir_supp_track track;
+	struct weir_addrset ips;
+};
+
 struct weir_suri_rule {
 	enum weir_action action;
 	enum weir_rproto proto;
@@ -542,6 +560,9 @@ struct weir_suri_rule {
 	unsigned int n_hdr;
 	struct weir_thresh_spec threshold;
 	struct weir_thresh_spec detection_filter;
+	struct weir_suppress *supp; /* threshold-file suppress entries with an
+				       address (one without is noalert) */
+	unsigned int n_supp;
 	bool has_flow;			      /* a flow: keyword */
 	uint8_t flow;			      /* enum weir_flow_opt bits of it */
 	bool stream_only;		      /* flow:only_stream or tcp-stream: a stream
@@ -564,6 +585,34 @@ struct weir_suri_rule_list {
 	struct weir_suri_rule *v;
 	unsigned int n, cap;
 };
+
+/**
+ * Read Suricata's threshold.config format from @p path and apply it to
+ * @p rules (rules_parse_threshconf.c, util-threshold-config.c and doc
+ * configuration/global-thresholds.rst):
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip LIST]
+ *   threshold|event_filter gen_id G, sig_id S, type limit|threshold|both,
+ *       track by_src|by_dst|by_both|by_rule, count N, seconds T
+ * sig_id 0 names every rule (of gen_id G, or of every gid when G is 0);
+ * a threshold entry replaces the rule's threshold and detection_filter
+ * (for sig_id 0: only on rules that have neither). `rate_filter` is refused
+ * by name. Each bad line adds one diagnostic "file:line:col: keyword:
+ * reason" and is skipped. Entries for rules not in @p rules do nothing.
+ * @return number of bad lines (>= 0), or -errno when the file cannot be
+ *         read (one diagnostic, line 0).
+ * Thread: control.
+ */
+int weir_threshconf_apply(const char *path, const struct weir_rule_vars *vars,
+			  struct weir_suri_rule_list *rules, struct weir_diags *diags);
+
+/**
+ * Parse threshold.config @p text (named @p file in diagnostics) and apply
+ * it as weir_threshconf_apply() does. @return the number of bad lines, or
+ * -ENOMEM.
+ */
+int weir_threshconf_apply_text(const char *file, const char *text,
+			       const struct weir_rule_vars *vars, struct weir_suri_rule_list *rules,
+			       struct weir_diags *diags);
 
 /**
  * Parse one .rules file, appending every rule that parsed to @p out.
@@ -812,6 +861,15 @@ bool weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spe
 /** Entries evicted so far (a bounded table forgets; this says how often).
  *  Thread: its worker, or any with a relaxed view of the count. */
 uint64_t weir_thresh_evictions(const struct weir_thresh_table *t);
+
+/* Key length of weir_thresh_check_key: two addresses (by_both), or one
+ * address / a flow id / nothing (by_rule), zero-padded. */
+#define WEIR_THR_KEY_LEN 32
+
+/* weir_thresh_check with the full @p key (WEIR_THR_KEY_LEN bytes);
+ * weir_thresh_check is this with @p addr then 16 zero bytes. */
+bool weir_thresh_check_key(struct weir_thresh_table *t, const struct weir_thresh_spec *spec,
+			   uint32_t rule_idx, const uint8_t *key, uint64_t now_ns);
 
 /* ---- compile: flow, flowbits, flowint (rules_compile_flow.c) ------- */
 

@@ -357,53 +357,89 @@ scan_flowvars(struct weir_rs_worker *w, struct weir_flowvars *v)
 	}
 }
 
-/*
- * The key a threshold tracks, as 16 bytes: the address (IPv4 v4-mapped),
- * or for by_flow the flow id, then zeros. Flow ids are unique per worker
- * and a flow lives on one worker, so the worker's own table is the right
- * place for its counts. @return false for by_flow without a flow.
- */
-static inline bool
-scan_track_key(const struct weir_scan_pkt *p, const struct weir_thresh_spec *ts, uint8_t out[16])
+/* @p a (the packet's address of version @p v) as 16 bytes, IPv4 v4-mapped. */
+static inline void
+scan_addr16(uint8_t v, const uint8_t *a, uint8_t out[16])
 {
-	const uint8_t *a = ts->by_dst ? p->dst : p->src;
-
-	if (ts->by_flow) {
-		if (p->fi == NULL)
-			return false;
-		memset(out, 0, 16);
-		memcpy(out, &p->fi->id, sizeof(p->fi->id));
-		return true;
-	}
-	if (p->ip_version == 6) {
+	if (v == 6) {
 		memcpy(out, a, 16);
-		return true;
+		return;
 	}
 	memset(out, 0, 10);
 	out[10] = 0xff;
 	out[11] = 0xff;
 	memcpy(out + 12, a, 4);
+}
+
+/*
+ * The key a threshold tracks, WEIR_THR_KEY_LEN bytes, zero-padded: the
+ * address (IPv4 v4-mapped); for by_both the two addresses, lower first, so
+ * both directions share a counter (Suricata's IPPair); for by_flow the
+ * flow id; for by_rule nothing. Flow ids are unique per worker and a flow
+ * lives on one worker, so the worker's own table is the right place for
+ * its counts. @return false for by_flow without a flow.
+ */
+static inline bool
+scan_track_key(const struct weir_scan_pkt *p, const struct weir_thresh_spec *ts,
+	       uint8_t out[WEIR_THR_KEY_LEN])
+{
+	uint8_t x[16], y[16];
+
+	memset(out, 0, WEIR_THR_KEY_LEN);
+	if (ts->by_flow) {
+		if (p->fi == NULL)
+			return false;
+		memcpy(out, &p->fi->id, sizeof(p->fi->id));
+		return true;
+	}
+	if (ts->by_rule)
+		return true;
+	if (ts->by_both) {
+		scan_addr16(p->ip_version, p->src, x);
+		scan_addr16(p->ip_version, p->dst, y);
+		if (memcmp(x, y, 16) <= 0) {
+			memcpy(out, x, 16);
+			memcpy(out + 16, y, 16);
+		} else {
+			memcpy(out, y, 16);
+			memcpy(out + 16, x, 16);
+		}
+		return true;
+	}
+	scan_addr16(p->ip_version, ts->by_dst ? p->dst : p->src, out);
 	return true;
 }
 
 /* by_flow without a flow: Suricata's PacketAlertThreshold returns 0 (no
- * alert) and keeps no state. */
+ * alert) and keeps no state. Suppressed (threshold file): 0 as well. */
 static inline int
 scan_thresh_ok(struct weir_rs_worker *w, uint32_t id, const struct weir_scan_pkt *p)
 {
 	const struct weir_suri_rule *s = w->rs->rules[id].sr;
-	uint8_t key[16];
+	uint8_t key[WEIR_THR_KEY_LEN];
+	unsigned int i;
 
+	/* threshold-file suppressions first: a suppressed match does not
+	 * count towards the thresholds (Suricata's PacketAlertHandle). */
+	for (i = 0; i < s->n_supp; i++) {
+		const struct weir_suppress *su = &s->supp[i];
+
+		if ((su->track != WEIR_SUPP_DST &&
+		     weir_addrset_has(&su->ips, p->ip_version, p->src)) ||
+		    (su->track != WEIR_SUPP_SRC &&
+		     weir_addrset_has(&su->ips, p->ip_version, p->dst)))
+			return 0;
+	}
 	if (s->detection_filter.type != WEIR_THRESH_NONE) {
 		if (!scan_track_key(p, &s->detection_filter, key))
 			return 0;
-		if (!weir_thresh_check(w->thr, &s->detection_filter, id, key, p->ts_ns))
+		if (!weir_thresh_check_key(w->thr, &s->detection_filter, id, key, p->ts_ns))
 			return 0;
 	}
 	if (s->threshold.type != WEIR_THRESH_NONE) {
 		if (!scan_track_key(p, &s->threshold, key))
 			return 0;
-		if (!weir_thresh_check(w->thr, &s->threshold, id, key, p->ts_ns))
+		if (!weir_thresh_check_key(w->thr, &s->threshold, id, key, p->ts_ns))
 			return 0;
 	}
 	return 1;

@@ -970,13 +970,15 @@ sp_kw_hdr(struct sp_ctx *ctx, const struct sp_opt *o)
 }
 
 /*
- * threshold:"type T, track by_src|by_dst, count N, seconds N" in any order,
- * and detection_filter, the same without type.
+ * threshold:"type T, track K, count N, seconds N" in any order, and
+ * detection_filter, the same without type (doc rules/thresholding.rst):
+ * K is by_src, by_dst, by_both, by_rule or by_flow; type backoff takes
+ * "multiplier M" instead of seconds and only track by_flow.
  */
 static int
 sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct weir_thresh_spec *ts)
 {
-	static const char *const parts[] = {"type", "track", "count", "seconds"};
+	static const char *const parts[] = {"type", "track", "count", "seconds", "multiplier"};
 	const char *p = o->val, *end = o->val + o->val_len;
 	unsigned int seen = 0, need, i;
 
@@ -1002,11 +1004,14 @@ sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct wei
 		for (i = 0; i < SP_ARRAY_SIZE(parts); i++)
 			if (sp_eq(key, key_len, parts[i]))
 				break;
-		if (i == SP_ARRAY_SIZE(parts) || (detection && i == 0))
+		if (detection && sp_eq(key, key_len, "unique_on"))
+			return sp_err(ctx, key, o->kw, "%s: 'unique_on' is not supported yet",
+				      o->kw);
+		if (i == SP_ARRAY_SIZE(parts) || (detection && (i == 0 || i == 4)))
 			return sp_err(ctx, key, o->kw, "%s: unknown part '%.*s' (expected %s)",
 				      o->kw, key_len > SP_SHOW ? SP_SHOW : (int)key_len, key,
 				      detection ? "track, count and seconds"
-						: "type, track, count and seconds");
+						: "type, track, count, seconds or multiplier");
 		if (seen & (1u << i))
 			return sp_err(ctx, key, o->kw, "%s: duplicate '%s'", o->kw, parts[i]);
 		seen |= 1u << i;
@@ -1020,10 +1025,12 @@ sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct wei
 				ts->type = WEIR_THRESH_THRESHOLD;
 			else if (sp_eq(val, val_len, "both"))
 				ts->type = WEIR_THRESH_BOTH;
+			else if (sp_eq(val, val_len, "backoff"))
+				ts->type = WEIR_THRESH_BACKOFF;
 			else
 				return sp_err(ctx, val, o->kw,
 					      "%s: type '%.*s' is not supported (expected limit, "
-					      "threshold or both)",
+					      "threshold, both or backoff)",
 					      o->kw, val_len > SP_SHOW ? SP_SHOW : (int)val_len,
 					      val);
 			break;
@@ -1034,15 +1041,14 @@ sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct wei
 				ts->by_dst = true;
 			else if (sp_eq(val, val_len, "by_flow"))
 				ts->by_flow = true;
-			else if (sp_eq(val, val_len, "by_rule") || sp_eq(val, val_len, "by_both"))
-				return sp_err(ctx, val, o->kw,
-					      "%s: track '%.*s' is not supported yet (expected "
-					      "by_src, by_dst or by_flow)",
-					      o->kw, (int)val_len, val);
+			else if (sp_eq(val, val_len, "by_rule"))
+				ts->by_rule = true;
+			else if (sp_eq(val, val_len, "by_both"))
+				ts->by_both = true;
 			else
 				return sp_err(ctx, val, o->kw,
 					      "%s: track '%.*s' is not supported (expected by_src, "
-					      "by_dst or by_flow)",
+					      "by_dst, by_both, by_rule or by_flow)",
 					      o->kw, val_len > SP_SHOW ? SP_SHOW : (int)val_len,
 					      val);
 			break;
@@ -1055,14 +1061,30 @@ sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct wei
 					      val_len > SP_SHOW ? SP_SHOW : (int)val_len, val);
 			if (i == 2)
 				ts->count = (uint32_t)v;
-			else
+			else if (i == 3)
 				ts->seconds = (uint32_t)v;
+			else
+				ts->multiplier = (uint32_t)v;
 			break;
 		}
 		if (comma == NULL)
 			break;
 	}
-	need = detection ? 0xeu : 0xfu;
+	if (ts->type == WEIR_THRESH_BACKOFF) {
+		if (seen & (1u << 3))
+			return sp_err(ctx, o->val, o->kw,
+				      "%s: type backoff takes 'multiplier', not 'seconds'", o->kw);
+		if ((seen & (1u << 1)) && !ts->by_flow)
+			return sp_err(ctx, o->val, o->kw,
+				      "%s: type backoff is only supported with track by_flow",
+				      o->kw);
+		need = 0x17u;
+	} else {
+		if (seen & (1u << 4))
+			return sp_err(ctx, o->val, o->kw,
+				      "%s: 'multiplier' is only valid with type backoff", o->kw);
+		need = detection ? 0xeu : 0xfu;
+	}
 	for (i = 0; i < SP_ARRAY_SIZE(parts); i++)
 		if ((need & (1u << i)) && !(seen & (1u << i)))
 			return sp_err(ctx, o->val, o->kw, "%s: missing '%s'", o->kw, parts[i]);
@@ -2486,6 +2508,9 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 		free(r->fv[i].idx);
 	}
 	free(r->fv);
+	for (i = 0; i < r->n_supp; i++)
+		weir_addrset_free(&r->supp[i].ips);
+	free(r->supp);
 	free(r->fnum);
 	free(r->hdr);
 	free(r->msg);

@@ -3,7 +3,9 @@
  * threshold / detection_filter state: one table per worker, so no lock and
  * no atomic. The table has a fixed capacity (a power of two) and uses open
  * addressing over a short probe window keyed by (rule, tracking kind,
- * address; for track by_flow, the flow id). When the window has no free
+ * key). The key is 32 bytes: the tracked address (by_src, by_dst), the
+ * address pair in a fixed order (by_both: either direction is one pair, as
+ * Suricata's IPPair), the flow id (by_flow) or nothing (by_rule). When the window has no free
  * slot, the entry whose window started first is evicted and counted:
  * under an address flood the table forgets, but it never allocates and
  * never walks more than THR_PROBE slots per match.
@@ -19,6 +21,13 @@
  *   both        alert when the count equals count: once per window
  *   detection   alert while the count in the window is > count
  *               (detection_filter: every match after the first count)
+ *   backoff     no window (track by_flow: the flow's lifetime): alert on
+ *               match number count, count*M, count*M^2, ... (with count 1:
+ *               1, M, M^2, ...), docs rules/thresholding.rst "backoff"
+ *
+ * track by_rule keeps one counter per rule in each worker's table: with N
+ * workers, a rule's matches are counted per worker (Suricata keeps one
+ * counter for the whole engine, under a lock).
  * An entry whose window has passed is therefore worth exactly as much as
  * no entry at all, and its slot is reused without counting an eviction.
  *
@@ -32,7 +41,7 @@
 
 #include "rules_int.h"
 
-/* Slots looked at per match (40-byte entries: at most five cache lines,
+/* Slots looked at per match (64-byte entries: eight cache lines,
  * adjacent, so prefetched). Enough to keep a half-full table almost free
  * of evictions (test_thresh: 512 keys in 1024 slots). */
 #define THR_PROBE      8u
@@ -42,11 +51,12 @@
 #define THR_MAX_CAPACITY (1u << 31)
 
 struct thr_entry {
-	uint8_t addr[16];
+	uint8_t addr[WEIR_THR_KEY_LEN];
 	uint32_t rule_idx;
 	uint32_t count;	   /* matches in the window (saturating) */
 	uint64_t start_ns; /* first match of the window */
 	uint32_t seconds;  /* window length of the spec that made it */
+	uint32_t next;	   /* backoff: the match number that alerts next */
 	uint8_t kind;	   /* 0: slot empty; else thr_kind() */
 };
 
@@ -65,9 +75,13 @@ struct weir_thresh_table {
 static inline uint8_t
 thr_kind(const struct weir_thresh_spec *spec)
 {
-	unsigned int track = spec->by_flow ? 2u : spec->by_dst ? 1u : 0u;
+	unsigned int track = spec->by_flow   ? 2u
+			     : spec->by_rule ? 3u
+			     : spec->by_both ? 4u
+			     : spec->by_dst  ? 1u
+					     : 0u;
 
-	return (uint8_t)(1u + ((unsigned int)spec->type << 2) + track);
+	return (uint8_t)(1u + ((unsigned int)spec->type << 3) + track);
 }
 
 static inline uint64_t
@@ -90,12 +104,13 @@ thr_mix(uint64_t h)
 static inline uint32_t
 thr_hash(uint32_t rule_idx, uint8_t kind, const uint8_t *addr)
 {
-	uint64_t a, b, h;
+	uint64_t w, h = ((uint64_t)rule_idx << 8) | kind;
+	unsigned int i;
 
-	memcpy(&a, addr, sizeof(a));
-	memcpy(&b, addr + 8, sizeof(b));
-	h = thr_mix(a ^ (((uint64_t)rule_idx << 8) | kind));
-	h = thr_mix(h ^ b);
+	for (i = 0; i < WEIR_THR_KEY_LEN; i += 8) {
+		memcpy(&w, addr + i, sizeof(w));
+		h = thr_mix(h ^ w);
+	}
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -115,16 +130,33 @@ thr_elapsed(uint64_t start_ns, uint64_t now_ns)
 static inline bool
 thr_expired(const struct thr_entry *e, uint64_t now_ns)
 {
+	if (e->seconds == 0) /* backoff: no window */
+		return false;
 	return thr_elapsed(e->start_ns, now_ns) > thr_window_ns(e->seconds);
+}
+
+static inline uint32_t
+thr_mul_sat(uint32_t a, uint32_t b)
+{
+	uint64_t v = (uint64_t)a * b;
+
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
 /* The first match of a window: count 1. Does it alert? */
 static inline bool
-thr_first(struct thr_entry *e, enum weir_thresh_type type, uint32_t count, uint64_t now_ns)
+thr_first(struct thr_entry *e, const struct weir_thresh_spec *spec, uint32_t count, uint64_t now_ns)
 {
 	e->start_ns = now_ns;
 	e->count = 1;
-	switch (type) {
+	switch (spec->type) {
+	case WEIR_THRESH_BACKOFF:
+		if (count == 1) {
+			e->next = thr_mul_sat(1, spec->multiplier);
+			return true;
+		}
+		e->next = count;
+		return false;
 	case WEIR_THRESH_LIMIT:
 		return true;
 	case WEIR_THRESH_THRESHOLD:
@@ -138,11 +170,18 @@ thr_first(struct thr_entry *e, enum weir_thresh_type type, uint32_t count, uint6
 
 /* A further match inside the window. */
 static inline bool
-thr_next(struct thr_entry *e, enum weir_thresh_type type, uint32_t count)
+thr_next(struct thr_entry *e, const struct weir_thresh_spec *spec, uint32_t count)
 {
 	if (e->count < UINT32_MAX)
 		e->count++;
-	switch (type) {
+	switch (spec->type) {
+	case WEIR_THRESH_BACKOFF:
+		/* A multiplier of 1 keeps next == count: one alert only. */
+		if (e->count == e->next && e->next < UINT32_MAX) {
+			e->next = thr_mul_sat(e->next, spec->multiplier);
+			return true;
+		}
+		return false;
 	case WEIR_THRESH_LIMIT:
 		return e->count <= count;
 	case WEIR_THRESH_THRESHOLD:
@@ -199,22 +238,35 @@ bool
 weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spec *spec,
 		  uint32_t rule_idx, const uint8_t *addr, uint64_t now_ns)
 {
+	uint8_t key[WEIR_THR_KEY_LEN];
+
+	if (addr == NULL)
+		return weir_thresh_check_key(t, spec, rule_idx, NULL, now_ns);
+	memcpy(key, addr, 16);
+	memset(key + 16, 0, sizeof(key) - 16);
+	return weir_thresh_check_key(t, spec, rule_idx, key, now_ns);
+}
+
+bool
+weir_thresh_check_key(struct weir_thresh_table *t, const struct weir_thresh_spec *spec,
+		      uint32_t rule_idx, const uint8_t *addr, uint64_t now_ns)
+{
 	struct thr_entry *e, *found = NULL, *free_slot = NULL, *oldest = NULL;
-	enum weir_thresh_type type;
-	uint32_t count, home, i;
+	uint32_t count, home, i, seconds;
 	uint8_t kind;
 
-	if (spec == NULL || spec->type == WEIR_THRESH_NONE || spec->type > WEIR_THRESH_DETECTION)
+	if (spec == NULL || spec->type == WEIR_THRESH_NONE || spec->type > WEIR_THRESH_BACKOFF)
 		return true;
 	/* No state to keep (a misuse, not a packet's fault): alert rather
 	 * than lose the match. */
 	if (t == NULL || addr == NULL)
 		return true;
-	type = spec->type;
 	count = spec->count > 0 ? spec->count : 1;
 	/* Suricata keeps no entry here either: every match alerts. */
-	if (type == WEIR_THRESH_THRESHOLD && count == 1)
+	if (spec->type == WEIR_THRESH_THRESHOLD && count == 1)
 		return true;
+	/* 0 marks "no window" (backoff); a windowed spec has seconds >= 1. */
+	seconds = spec->type == WEIR_THRESH_BACKOFF ? 0 : spec->seconds > 0 ? spec->seconds : 1;
 
 	kind = thr_kind(spec);
 	home = thr_hash(rule_idx, kind, addr);
@@ -243,10 +295,10 @@ weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spec *sp
 
 	if (found != NULL) {
 		/* A reload may have changed the rule's seconds: the spec wins. */
-		found->seconds = spec->seconds;
+		found->seconds = seconds;
 		if (thr_expired(found, now_ns))
-			return thr_first(found, type, count, now_ns);
-		return thr_next(found, type, count);
+			return thr_first(found, spec, count, now_ns);
+		return thr_next(found, spec, count);
 	}
 
 	e = free_slot;
@@ -258,8 +310,8 @@ weir_thresh_check(struct weir_thresh_table *t, const struct weir_thresh_spec *sp
 	memcpy(e->addr, addr, sizeof(e->addr));
 	e->rule_idx = rule_idx;
 	e->kind = kind;
-	e->seconds = spec->seconds;
-	return thr_first(e, type, count, now_ns);
+	e->seconds = seconds;
+	return thr_first(e, spec, count, now_ns);
 }
 
 uint64_t

@@ -22,6 +22,13 @@ ruleset_is_suri(const char *path)
 	return n >= 6 && strcmp(path + n - 6, ".rules") == 0;
 }
 
+/* "threshold-file:PATH": Suricata's threshold.config format. */
+static bool
+ruleset_is_threshconf(const char *path)
+{
+	return strncmp(path, WEIR_RULES_THRESHOLD_PREFIX, strlen(WEIR_RULES_THRESHOLD_PREFIX)) == 0;
+}
+
 struct weir_ruleset *
 weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 		  const struct weir_ruleset_opts *opts, struct weir_diags *diags)
@@ -31,7 +38,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	struct weir_rule_vars defvars = {0};
 	const struct weir_rule_vars *vars = opts ? opts->vars : NULL;
 	int skip = opts != NULL && opts->skip_invalid;
-	unsigned int i, diags_before;
+	unsigned int i, diags_before, thr_diags = 0, d0;
 	int rc = 0, ret;
 
 	if (vars == NULL) {
@@ -44,6 +51,8 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	diags_before = diags != NULL ? diags->total : 0;
 	/* Parse every file before giving up, so one run reports every rule. */
 	for (i = 0; i < n_paths; i++) {
+		if (ruleset_is_threshconf(paths[i]))
+			continue; /* after every rule file */
 		if (ruleset_is_suri(paths[i])) {
 			ret = weir_rules_parse_suri_file(paths[i], vars, &suri, diags);
 			if (ret > 0)
@@ -58,6 +67,22 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 			break;
 		}
 		if (ret < 0 && (rc == 0 || (rc == -EINVAL && ret != -EINVAL)))
+			rc = rc == 0 ? ret : rc;
+	}
+	/* threshold.config files apply to the .rules rules of every file */
+	for (i = 0; i < n_paths && rc != -ENOMEM; i++) {
+		if (!ruleset_is_threshconf(paths[i]))
+			continue;
+		d0 = diags != NULL ? diags->total : 0;
+		ret = weir_threshconf_apply(paths[i] + strlen(WEIR_RULES_THRESHOLD_PREFIX), vars,
+					    &suri, diags);
+		/* bad threshold lines are not skipped rules */
+		thr_diags += diags != NULL ? diags->total - d0 : 0;
+		if (ret > 0)
+			ret = skip ? 0 : -EINVAL;
+		if (ret == -ENOMEM)
+			rc = ret;
+		else if (ret < 0 && (rc == 0 || (rc == -EINVAL && ret != -EINVAL)))
 			rc = rc == 0 ? ret : rc;
 	}
 	weir_rule_vars_free(&defvars);
@@ -77,7 +102,7 @@ weir_ruleset_load(const char *const *paths, unsigned int n_paths,
 	}
 	/* each refused rule or line left exactly one diagnostic */
 	return weir_compile_lists(&sig, &suri, opts, diags,
-				  diags != NULL ? diags->total - diags_before : 0);
+				  diags != NULL ? diags->total - diags_before - thr_diags : 0);
 }
 
 void

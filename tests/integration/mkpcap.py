@@ -8,6 +8,10 @@ and the alerts Suricata raises for each packet. Line kinds:
   # comment                     (whole lines only; rules may contain '#')
   set: KEY=VALUE                weir --set, e.g. vars.address-groups.HOME_NET=[10.0.0.0/8]
   rule: alert tcp ... (...)     one rule, as in a .rules file
+  threshold: ENTRY              one threshold.config line (suppress ...,
+                                threshold ..., event_filter ...): written to
+                                OUTPREFIX.threshold.config, given to weir as
+                                --set threshold-file=
   packet N: PROTO SRC -> DST [key=value...] [PAYLOAD]
   expect N: SID[,SID...]        the sids alerted on packet N, or `none`
   flows: shared                 packets may share flows (sessions: flow:,
@@ -65,6 +69,7 @@ Usage:
 Standard library only.
 """
 import datetime
+import os
 import ipaddress
 import json
 import re
@@ -239,7 +244,7 @@ def flow_key(p):
 
 def parse_spec(path):
     spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path,
-            "shared_flows": False}
+            "shared_flows": False, "threshold": []}
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     flows = {}
@@ -249,9 +254,10 @@ def parse_spec(path):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        m = re.match(r"(set|rule|flows|packet\s+(\d+)|expect\s+(\d+))\s*:\s*(.*)$", s)
+        m = re.match(r"(set|rule|threshold|flows|packet\s+(\d+)|expect\s+(\d+))\s*:\s*(.*)$", s)
         if not m:
-            raise SpecError("%s: unknown line (want set:, rule:, flows:, packet N:, expect N:)"
+            raise SpecError("%s: unknown line (want set:, rule:, threshold:, flows:, packet N:, "
+                            "expect N:)"
                             % where)
         kind, body = m.group(1).split()[0], m.group(4)
         if kind == "flows":
@@ -264,6 +270,8 @@ def parse_spec(path):
             spec["sets"].append(body)
         elif kind == "rule":
             spec["rules"].append((lineno, body))
+        elif kind == "threshold":
+            spec["threshold"].append(body)
         elif kind == "packet":
             num = int(m.group(2))
             if num != len(spec["packets"]) + 1:
@@ -534,6 +542,12 @@ def main(argv):
         with open(pfx + ".args", "w", encoding="utf-8") as f:
             for s in spec["sets"]:
                 f.write("--set\n%s\n" % s)
+            if spec["threshold"]:
+                tpath = os.path.abspath(pfx + ".threshold.config")
+                with open(tpath, "w", encoding="utf-8") as t:
+                    for line in spec["threshold"]:
+                        t.write(line + "\n")
+                f.write("--set\nthreshold-file=%s\n" % tpath)
         with open(pfx + ".expect", "w", encoding="utf-8") as f:
             for num in sorted(spec["expect"]):
                 f.write("%d %s\n" % (num, ",".join(map(str, spec["expect"][num])) or "none"))

@@ -730,7 +730,34 @@ assert w["rule_reloads"] == 2, w' "$TMP/$name.w" "$n"
 	done
 }
 
+# The threshold file is read again on every reload: a bad entry written
+# into it after the start makes the next reload fail, a fixed one succeed.
+test_reload_threshold_file() {
+	local name=thrfile
+	printf 'suppress gen_id 1, sig_id 1\n' >"$TMP/$name.config"
+	start_weir "$name" -S "$TMP/A.rules" -o "$TMP/$name.json" -i net_ring0 \
+		--set "rules.cache-dir=$TMP/cache" --set "threshold-file=$TMP/$name.config" \
+		-- "${EAL[@]}" --file-prefix "weir-it-$$-$name" --vdev net_ring0 || return
+	timeout 60 "$WEIRCTL" --socket "$TMP/$name.sock" --json reload >"$TMP/$name.rep" 2>&1
+	expect_eq "reload with a good threshold file: exit status" "$?" 0 || cat "$TMP/$name.rep"
+	printf 'suppress gen_id 1, sig_id 1\nrate_filter gen_id 1, sig_id 1, track by_rule, count 1, seconds 1, new_action drop, timeout 1\n' \
+		>"$TMP/$name.config"
+	timeout 60 "$WEIRCTL" --socket "$TMP/$name.sock" reload >/dev/null 2>&1
+	expect_eq "reload with a bad threshold file: exit status" "$?" 3
+	printf 'threshold gen_id 1, sig_id 1, type limit, track by_src, count 1, seconds 9\n' \
+		>"$TMP/$name.config"
+	timeout 60 "$WEIRCTL" --socket "$TMP/$name.sock" --json reload >"$TMP/$name.rep" 2>&1
+	expect_eq "reload with the file fixed: exit status" "$?" 0 || cat "$TMP/$name.rep"
+	check "generation 3" grep -q '"generation":3' "$TMP/$name.rep"
+	alive "$name" || return
+	stop_weir "$name"
+	check "the refused reload names the file and line" \
+		grep -qF "$TMP/$name.config:2:1: rate_filter is not supported yet" "$TMP/$name.err"
+	expect_eq "$name: rule reloads line" "$(grep '^weir: rule reloads:' "$TMP/$name.err")" \
+		"weir: rule reloads: 2 done, 1 refused; generation 3 in force"
+}
+
 write_rule_files
 ALL_TESTS="test_rule_files_fire_offline test_reload_under_traffic test_concurrent_requests
-test_reload_idle_port"
+test_reload_idle_port test_reload_threshold_file"
 run_all

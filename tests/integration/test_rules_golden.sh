@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -74,6 +74,10 @@ test_golden_header() { golden header; }
 test_golden_hdr_keywords() { golden hdr_keywords; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
+# track by_both, by_rule and type backoff
+test_golden_threshold_tracks() { golden threshold_tracks; }
+# the threshold file: suppress, threshold and event_filter entries
+test_golden_threshold_file() { golden threshold_file; }
 test_golden_fraud() { golden fraud; }
 test_golden_flow() { golden flow; }
 # how sessions end (RST, FINs, port reuse) and midstream pickup
@@ -192,6 +196,24 @@ test_bad_rules_skip_invalid() {
 	check "accounting" accounting_ok "$TMP/skip.err"
 }
 
+# a bad threshold file refuses the set, naming file:line:col; a missing one too
+test_threshold_file_refused() {
+	local rc
+	printf 'alert udp any any -> any any (content:"x"; sid:1;)\n' >"$TMP/tf.rules"
+	printf '# ok\nsuppress gen_id 1, sig_id 1\nrate_filter gen_id 1, sig_id 1, track by_rule, count 1, seconds 1, new_action drop, timeout 5\nthreshold gen_id 1, sig_id 1, type limit, track by_src, count 1\n' >"$TMP/tf.config"
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= \
+		--set threshold-file="$TMP/tf.config" "$TMP/tf.rules" >"$TMP/tf.out" 2>"$TMP/tf.err"
+	rc=$?
+	expect_eq "bad threshold file: exit status" "$rc" 1
+	check "rate_filter refused at its place" grep -qF "$TMP/tf.config:3:1: rate_filter is not supported yet" "$TMP/tf.err"
+	check "short threshold line refused at its place" grep -qF "$TMP/tf.config:4:" "$TMP/tf.err"
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= \
+		--set threshold-file="$TMP/none.config" "$TMP/tf.rules" >"$TMP/tf.out" 2>"$TMP/tf.err"
+	rc=$?
+	expect_eq "missing threshold file: exit status" "$rc" 1
+	check "missing threshold file named" grep -qF "$TMP/none.config: cannot open" "$TMP/tf.err"
+}
+
 test_bad_rules_check() {
 	local rc
 	write_bad_rules "$TMP/chk.rules"
@@ -252,8 +274,8 @@ EOF
 }
 
 ALL_TESTS="test_rule_kinds test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
-test_golden_pass_threshold test_golden_fraud test_golden_flow test_golden_sessions
+test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival
 test_every_spec_runs
-test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_examples_load"
+test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_threshold_file_refused test_examples_load"
 run_all

@@ -853,14 +853,175 @@ test_flow_counter_errors(void)
 	expect_err(HDR "flow.elephant:toserver; sid:1;)", "flow.elephant", "flow.elephant",
 		   "flow.elephant is not supported yet");
 
-	expect_err(HDR "threshold:type limit, track by_both, count 1, seconds 2; sid:1;)",
-		   "by_both", "threshold", "threshold: track 'by_both' is not supported yet");
-	expect_err(HDR "detection_filter:track by_rule, count 1, seconds 2; sid:1;)", "by_rule",
-		   "detection_filter", "detection_filter: track 'by_rule' is not supported yet");
 	expect_err(HDR "detection_filter:track by_host, count 1, seconds 2; sid:1;)", "by_host",
 		   "detection_filter",
-		   "detection_filter: track 'by_host' is not supported (expected by_src, by_dst "
-		   "or by_flow)");
+		   "detection_filter: track 'by_host' is not supported (expected by_src, by_dst, "
+		   "by_both, by_rule or by_flow)");
+}
+
+/* ---- threshold file (rules_parse_threshconf.c) ------------------------ */
+
+/* Three rules: sid 1 (threshold limit), sid 2 (none), sid 3 gid 5. */
+static void
+tc_rules(struct weir_suri_rule_list *l)
+{
+	struct weir_diags ds;
+
+	memset(l, 0, sizeof(*l));
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
+	CU_ASSERT(parse1(HDR "threshold:type limit,track by_src,count 1,seconds 9; sid:1;)", l,
+			 &ds) == 0);
+	CU_ASSERT(parse1(HDR "sid:2;)", l, &ds) == 0);
+	CU_ASSERT(parse1(HDR "gid:5; sid:3;)", l, &ds) == 0);
+	CU_ASSERT_FATAL(l->n == 3 && ds.total == 0);
+	weir_diags_free(&ds);
+}
+
+static void
+test_threshconf_apply(void)
+{
+	struct weir_suri_rule_list l;
+	struct weir_diags ds;
+	static const uint8_t a1[4] = {192, 168, 1, 5}, a2[4] = {10, 0, 0, 1};
+
+	tc_rules(&l);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
+	CU_ASSERT(weir_threshconf_apply_text(
+			  "t.conf",
+			  "# comment\n"
+			  "\n"
+			  "threshold gen_id 1, sig_id 1, type both, track by_dst, count 3, seconds "
+			  "5\n"
+			  "event_filter gen_id 1, sig_id 2, type threshold, track by_rule, \\\n"
+			  "   count 10, seconds 60\n"
+			  "suppress gen_id 5, sig_id 3\n"
+			  "suppress gen_id 1, sig_id 2, track by_either, ip [192.168.0.0/16, "
+			  "10.0.0.1]\n"
+			  "suppress gen_id 0, sig_id 0, track by_src, ip $HOME_NET\n"
+			  "threshold gen_id 0, sig_id 0, type limit, track by_both, count 7, "
+			  "seconds 8\n",
+			  &g_vars, &l, &ds) == 0);
+	CU_ASSERT(ds.total == 0);
+	/* replaced, not touched by the sig_id 0 threshold */
+	CU_ASSERT(l.v[0].threshold.type == WEIR_THRESH_BOTH && l.v[0].threshold.by_dst &&
+		  l.v[0].threshold.count == 3 && l.v[0].threshold.seconds == 5);
+	CU_ASSERT(l.v[1].threshold.type == WEIR_THRESH_THRESHOLD && l.v[1].threshold.by_rule &&
+		  l.v[1].threshold.count == 10 && l.v[1].threshold.seconds == 60);
+	/* sid 3 had none: the sig_id 0 one applies */
+	CU_ASSERT(l.v[2].threshold.type == WEIR_THRESH_LIMIT && l.v[2].threshold.by_both &&
+		  l.v[2].threshold.count == 7);
+	CU_ASSERT(l.v[2].noalert && !l.v[0].noalert && !l.v[1].noalert);
+	CU_ASSERT_FATAL(l.v[1].n_supp == 2);
+	CU_ASSERT(l.v[1].supp[0].track == WEIR_SUPP_EITHER);
+	CU_ASSERT(weir_addrset_has(&l.v[1].supp[0].ips, 4, a1));
+	CU_ASSERT(weir_addrset_has(&l.v[1].supp[0].ips, 4, a2));
+	CU_ASSERT(l.v[0].n_supp == 1 && l.v[2].n_supp == 1 &&
+		  l.v[0].supp[0].track == WEIR_SUPP_SRC);
+	weir_diags_free(&ds);
+	weir_suri_rule_list_free(&l);
+}
+
+/* One bad line: "t.conf:LINE:COL: KW: ...MSG..." */
+static void
+tc_bad(const char *text, unsigned int line, unsigned int col, const char *kw, const char *msg)
+{
+	struct weir_suri_rule_list l;
+	struct weir_diags ds;
+	char want[64], got[512];
+
+	tc_rules(&l);
+	CU_ASSERT_FATAL(weir_diags_init(&ds, 4) == 0);
+	CU_ASSERT(weir_threshconf_apply_text("t.conf", text, &g_vars, &l, &ds) == 1);
+	CU_ASSERT_FATAL(ds.n == 1);
+	weir_diag_format(&ds.v[0], got, sizeof(got));
+	snprintf(want, sizeof(want), "t.conf:%u:%u: ", line, col);
+	if (strncmp(got, want, strlen(want)) != 0 || strstr(got, msg) == NULL ||
+	    (kw != NULL && strcmp(ds.v[0].keyword, kw) != 0))
+		fprintf(stderr, "\n  %s  got \"%s\", want \"%s...%s\"\n", text, got, want, msg);
+	CU_ASSERT(strncmp(got, want, strlen(want)) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, msg));
+	weir_diags_free(&ds);
+	weir_suri_rule_list_free(&l);
+}
+
+static void
+test_threshconf_errors(void)
+{
+	tc_bad("rate_filter gen_id 1, sig_id 1, track by_rule, count 1, seconds 1, new_action "
+	       "drop, timeout 9\n",
+	       1, 1, "rate_filter", "rate_filter is not supported yet");
+	tc_bad("\nsupress gen_id 1, sig_id 1\n", 2, 1, NULL, "unknown entry 'supress'");
+	tc_bad("suppress gen_id 1, sig_id x\n", 1, 27, "suppress",
+	       "sig_id must be a number from 0");
+	tc_bad("suppress gen_id 1, sig_id 1, track by_both, ip 1.2.3.4\n", 1, 36, "suppress",
+	       "track 'by_both' is not supported (expected by_src, by_dst or by_either)");
+	tc_bad("suppress gen_id 1, sig_id 1, track by_src\n", 1, 42, "suppress",
+	       "missing ',' and the parts after 'track'");
+	tc_bad("suppress gen_id 1, sig_id 1, track by_src, 1.2.3.4\n", 1, 44, "suppress",
+	       "expected 'ip' after track");
+	tc_bad("suppress gen_id 1, sig_id 1, track by_src, ip $NOPE\n", 1, 47, "suppress",
+	       "unknown variable");
+	tc_bad("threshold gen_id 1, sig_id 1, type backoff, track by_src, count 1, seconds 1\n", 1,
+	       36, "threshold", "type 'backoff' is not supported");
+	tc_bad("threshold gen_id 1, sig_id 1, type limit, track by_flow, count 1, seconds 1\n", 1,
+	       49, "threshold", "track 'by_flow' is not supported");
+	tc_bad("threshold gen_id 1, sig_id 1, type limit, count 1, track by_src, seconds 1\n", 1,
+	       43, "threshold", "expected 'track', got 'count'");
+	tc_bad("threshold gen_id 1, sig_id 1, type limit, track by_src, count 0, seconds 1\n", 1,
+	       63, "threshold", "count must be a number from 1");
+	tc_bad("threshold gen_id 1, sig_id 1, type limit, track by_src, count 1\n", 1, 64,
+	       "threshold", "missing ',' and the parts after 'count'");
+	tc_bad("# x\nthreshold gen_id 1, sig_id 1, type limit, \\\n track by_src, count 1, "
+	       "seconds 1, x\n",
+	       3, 34, "threshold", "unexpected ',' after 'seconds'");
+}
+
+/* track by_both / by_rule and type backoff (doc rules/thresholding.rst). */
+static void
+test_threshold_tracks_backoff(void)
+{
+	struct weir_suri_rule_list l = {0};
+	const struct weir_suri_rule *r;
+
+	r = good(HDR "threshold:type limit, track by_both, count 1, seconds 2; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->threshold.by_both && !r->threshold.by_rule && !r->threshold.by_dst);
+	weir_suri_rule_list_free(&l);
+	r = good(HDR "detection_filter:track by_rule, count 4, seconds 2; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->detection_filter.by_rule && r->detection_filter.count == 4);
+	weir_suri_rule_list_free(&l);
+	r = good(HDR "threshold:type backoff, track by_flow, count 1, multiplier 10; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->threshold.type == WEIR_THRESH_BACKOFF && r->threshold.by_flow &&
+		  r->threshold.count == 1 && r->threshold.multiplier == 10 &&
+		  r->threshold.seconds == 0);
+	weir_suri_rule_list_free(&l);
+	r = good(HDR "threshold:multiplier 5,count 5,track by_flow,type backoff; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->threshold.type == WEIR_THRESH_BACKOFF && r->threshold.multiplier == 5);
+	weir_suri_rule_list_free(&l);
+
+	expect_err(HDR "threshold:type backoff, track by_src, count 1, multiplier 10; sid:1;)",
+		   "type backoff", "threshold",
+		   "threshold: type backoff is only supported with track by_flow");
+	expect_err(HDR "threshold:type backoff, track by_flow, count 1, seconds 10; sid:1;)",
+		   "type backoff", "threshold",
+		   "threshold: type backoff takes 'multiplier', not 'seconds'");
+	expect_err(HDR "threshold:type backoff, track by_flow, count 1; sid:1;)", "type backoff",
+		   "threshold", "threshold: missing 'multiplier'");
+	expect_err(HDR "threshold:type limit, track by_src, count 1, seconds 1, multiplier 2; "
+		       "sid:1;)",
+		   "type limit", "threshold",
+		   "threshold: 'multiplier' is only valid with type backoff");
+	expect_err(HDR "detection_filter:track by_src, count 1, seconds 1, multiplier 2; sid:1;)",
+		   "multiplier", "detection_filter", "detection_filter: unknown part 'multiplier'");
+	expect_err(HDR "detection_filter:track by_src, count 1, seconds 1, unique_on dst_port; "
+		       "sid:1;)",
+		   "unique_on", "detection_filter",
+		   "detection_filter: 'unique_on' is not supported yet");
+	expect_err(HDR "threshold:type backoff, track by_flow, count 1, multiplier 0; sid:1;)",
+		   "0;", "threshold", "threshold: multiplier must be a number from 1");
 }
 
 /* ---- errors ------------------------------------------------------------ */
@@ -1092,10 +1253,10 @@ test_pcre_dsize_threshold_errors(void)
 		   "threshold: missing 'seconds'");
 	expect_err(HDR "sid:1; threshold: track by_src, count 1, seconds 2;)", "track", "threshold",
 		   "threshold: missing 'type'");
-	expect_err(HDR "sid:1; threshold: type backoff, track by_src, count 1, seconds 2;)",
-		   "backoff", "threshold", "threshold: type 'backoff' is not supported");
-	expect_err(HDR "sid:1; threshold: type limit, track by_rule, count 1, seconds 2;)",
-		   "by_rule", "threshold", "threshold: track 'by_rule' is not supported");
+	expect_err(HDR "sid:1; threshold: type rate, track by_src, count 1, seconds 2;)", "rate",
+		   "threshold", "threshold: type 'rate' is not supported");
+	expect_err(HDR "sid:1; threshold: type limit, track by_either, count 1, seconds 2;)",
+		   "by_either", "threshold", "threshold: track 'by_either' is not supported");
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 0, seconds 2;)", "0,",
 		   "threshold", "threshold: count must be a number from 1 to 4294967295");
 	expect_err(HDR "sid:1; threshold: type limit, track by_src, count 1, seconds x;)", "x;",
@@ -1732,6 +1893,9 @@ main(void)
 	CU_ADD_TEST(s, test_classtype_table);
 	CU_ADD_TEST(s, test_header_and_defaults);
 	CU_ADD_TEST(s, test_identity_keywords);
+	CU_ADD_TEST(s, test_threshold_tracks_backoff);
+	CU_ADD_TEST(s, test_threshconf_apply);
+	CU_ADD_TEST(s, test_threshconf_errors);
 	CU_ADD_TEST(s, test_content_and_modifiers);
 	CU_ADD_TEST(s, test_pcre);
 	CU_ADD_TEST(s, test_dsize_threshold_fraud);

@@ -274,6 +274,75 @@ test_addresses_and_rules_independent(void)
 	weir_thresh_free(t);
 }
 
+/* type backoff (doc rules/thresholding.rst): count 1 multiplier 10 alerts
+ * on matches 1, 10, 100; count 5 multiplier 5 on 5, 25, 125; count 1
+ * multiplier 2 on 1, 2, 4, 8. No window: time does not matter. */
+static void
+backoff_run(uint32_t count, uint32_t mult, const uint32_t *want, unsigned int n_want, uint32_t n)
+{
+	struct weir_thresh_spec sp = spec_of(WEIR_THRESH_BACKOFF, count, 0);
+	struct weir_thresh_table *t = weir_thresh_new(64);
+	uint8_t key[WEIR_THR_KEY_LEN] = {7};
+	unsigned int k = 0;
+	uint32_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	sp.by_flow = true;
+	sp.multiplier = mult;
+	for (i = 1; i <= n; i++) {
+		/* 1000 s apart: a window would long have ended */
+		bool got = weir_thresh_check_key(t, &sp, 0, key, S((uint64_t)i * 1000));
+		bool exp = k < n_want && want[k] == i;
+
+		if (got != exp)
+			fprintf(stderr, "backoff %u*%u: match %u got %d\n", count, mult, i, got);
+		CU_ASSERT(got == exp);
+		if (exp)
+			k++;
+	}
+	CU_ASSERT(k == n_want);
+	weir_thresh_free(t);
+}
+
+static void
+test_backoff(void)
+{
+	static const uint32_t a[] = {1, 10, 100};
+	static const uint32_t b[] = {5, 25, 125};
+	static const uint32_t c[] = {1, 2, 4, 8, 16, 32, 64, 128};
+	static const uint32_t d[] = {3};
+
+	backoff_run(1, 10, a, 3, 200);
+	backoff_run(5, 5, b, 3, 200);
+	backoff_run(1, 2, c, 8, 200);
+	backoff_run(3, 1, d, 1, 50); /* multiplier 1: the count-th only */
+}
+
+/* by_both and by_rule are keys of their own: the caller builds the key
+ * (rules_match.c); here, the kind keeps them apart from by_src. */
+static void
+test_track_kinds_apart(void)
+{
+	struct weir_thresh_spec src = spec_of(WEIR_THRESH_LIMIT, 1, 60);
+	struct weir_thresh_spec both = src, rule = src;
+	struct weir_thresh_table *t = weir_thresh_new(64);
+	uint8_t key[WEIR_THR_KEY_LEN] = {0};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	both.by_both = true;
+	rule.by_rule = true;
+	CU_ASSERT(weir_thresh_check_key(t, &src, 0, key, S(0)));
+	CU_ASSERT(weir_thresh_check_key(t, &both, 0, key, S(0)));
+	CU_ASSERT(weir_thresh_check_key(t, &rule, 0, key, S(0)));
+	CU_ASSERT(!weir_thresh_check_key(t, &src, 0, key, S(1)));
+	CU_ASSERT(!weir_thresh_check_key(t, &both, 0, key, S(1)));
+	CU_ASSERT(!weir_thresh_check_key(t, &rule, 0, key, S(1)));
+	/* the second half of the key counts */
+	key[31] = 1;
+	CU_ASSERT(weir_thresh_check_key(t, &both, 0, key, S(1)));
+	weir_thresh_free(t);
+}
+
 static void
 test_eviction_tiny_table(void)
 {
@@ -484,6 +553,8 @@ main(void)
 		return 1;
 	}
 	CU_ADD_TEST(s, test_limit);
+	CU_ADD_TEST(s, test_backoff);
+	CU_ADD_TEST(s, test_track_kinds_apart);
 	CU_ADD_TEST(s, test_limit_many_matches);
 	CU_ADD_TEST(s, test_threshold);
 	CU_ADD_TEST(s, test_threshold_count1_keeps_no_state);
