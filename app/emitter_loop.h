@@ -35,6 +35,7 @@ struct weir_signals {
 	atomic_bool reopen; /* SIGUSR1, `weirctl reopen` */
 	atomic_bool reconf; /* SIGUSR2, `weirctl reconfigure` */
 	atomic_bool hup;    /* SIGHUP: reload the rules */
+	atomic_bool abort;  /* SIGINT/SIGTERM: sinks stop waiting (backpressure) */
 };
 
 /* Everything the loop drives; all of it borrowed from main, which owns it. */

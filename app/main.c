@@ -99,8 +99,10 @@ on_signal(int sig)
 		atomic_store(&g_sig.hup, true);
 	else if (sig == SIGUSR2)
 		atomic_store(&g_sig.reconf, true);
-	else
+	else {
+		atomic_store(&g_sig.abort, true);
 		atomic_store(&g_sig.stop, true);
+	}
 }
 
 static void
@@ -229,6 +231,8 @@ setup_workers(struct weir_app *app)
 			return ret;
 		/* After init, which zeroes the worker: with a pcap sink the
 		 * workers copy each flagged frame, up to its snaplen. */
+		/* Offline, lossless: a full ring makes the worker wait. */
+		w->ring_wait = weir_outputs_block(&app->conf, app->portv[0].offline);
 		ret = weir_worker_set_frames(w, app->frame_bytes);
 		if (ret < 0)
 			return ret;
@@ -404,6 +408,7 @@ static int
 open_outputs(struct weir_app *app)
 {
 	weir_outputs_host(&app->conf, app->host, sizeof(app->host));
+	app->em.cancel = &g_sig.abort;
 	app->em.fmt = (struct weir_event_fmt){
 		.host = app->host,
 		.community_id = app->conf.outputs_community_id,

@@ -6,11 +6,11 @@
  * so a burst of events costs one syscall. The emitter must never stall
  * behind a slow reader: pipes and sockets are written non-blocking, what the
  * reader has not taken stays buffered, and what no longer fits is dropped
- * and counted. reopen() supports logrotate (SIGUSR1). With fsync on
- * (outputs.jsonl.fsync), a flush that wrote also fsync(2)s, so what the
- * summary counts as written has reached the disk, not only the page cache;
- * a flush happens each time the sink's queue runs dry, so under load it
- * costs one fsync per drained backlog, not one per event.
+ * and counted; unless the sink applies backpressure (conf->block, offline
+ * replay by default), when it waits for the reader instead. reopen() supports logrotate (SIGUSR1).
+ * With fsync on (outputs.jsonl.fsync), a flush that wrote also fsync(2)s, so what the summary
+ * counts as written has reached the disk, not only the page cache; a flush happens each time the
+ * sink's queue runs dry, so under load it costs one fsync per drained backlog, not one per event.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,9 @@
 #define JSONL_MODE	  0640	      /* alerts are not for every local user */
 /* How long close() waits for a slow pipe reader to take the tail. */
 #define JSONL_CLOSE_WAIT_MS 1000
+/* Backpressure: longest single wait for a pipe reader between checks of
+ * the cancel flag. */
+#define JSONL_WAIT_MS 100
 
 struct jsonl {
 	int fd;
@@ -147,6 +150,25 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 	return rc;
 }
 
+/*
+ * Drain, and with backpressure (s->block) wait for a slow pipe reader
+ * until at least @p room bytes of the buffer are free (cap: all of it) or
+ * the wait is cancelled. @return as jsonl_drain().
+ */
+static int
+jsonl_drain_wait(struct weir_sink *s, struct jsonl *j, size_t room)
+{
+	struct pollfd pfd = {.fd = j->fd, .events = POLLOUT};
+	int rc = jsonl_drain(s, j);
+
+	while (rc == -EAGAIN && s->block && room > j->cap - j->used && !weir_sink_cancelled(s)) {
+		/* Bounded, so a cancel is seen within JSONL_WAIT_MS. */
+		(void)poll(&pfd, 1, JSONL_WAIT_MS);
+		rc = jsonl_drain(s, j);
+	}
+	return rc;
+}
+
 static int
 jsonl_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 {
@@ -228,9 +250,9 @@ jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 		nl = len == 0 || json[i].data[len - 1] != '\n';
 		need = len + nl;
 		/* One write(2) attempt per batch against a stalled reader,
-		 * not one per event. */
-		if (need > j->cap - j->used && !stalled)
-			stalled = jsonl_drain(s, j) == -EAGAIN;
+		 * not one per event; with backpressure, a wait each time. */
+		if (need > j->cap - j->used && (!stalled || s->block))
+			stalled = jsonl_drain_wait(s, j, need) == -EAGAIN;
 		if (need > j->cap - j->used) {
 			/* Still no room: the reader is behind (EAGAIN:
 			 * backpressure) or the line is larger than the
@@ -255,7 +277,7 @@ static int
 jsonl_flush(struct weir_sink *s)
 {
 	struct jsonl *j = s->priv;
-	int rc = jsonl_drain(s, j);
+	int rc = jsonl_drain_wait(s, j, j->cap);
 
 	/* EINVAL: a pipe or a terminal, which have nothing to sync. */
 	if (j->fsync && j->unsynced) {
@@ -321,9 +343,10 @@ jsonl_close(struct weir_sink *s)
 	struct timespec t0, t;
 	long waited_ms;
 
-	/* Give a slow pipe reader a bounded time to take the tail. */
+	/* Give a slow pipe reader a bounded time to take the tail (with
+	 * backpressure: until it took it, or the wait was cancelled). */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (jsonl_drain(s, j) == -EAGAIN) {
+	while (jsonl_drain_wait(s, j, j->cap) == -EAGAIN) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		waited_ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
 		if (waited_ms >= JSONL_CLOSE_WAIT_MS ||
