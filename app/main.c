@@ -347,7 +347,7 @@ pick_runmode(struct weir_app *app)
 }
 
 /* The summary (app/summary.c) of what this run did, on stderr.
- * @return 1 when a port's source ended on an error. */
+ * @return weir_summary_print()'s WEIR_SUMMARY_* flags. */
 static int
 print_summary(struct weir_app *app, const char *driver)
 {
@@ -653,8 +653,11 @@ main(int argc, char **argv)
 	weir_emitter_flush(&app.em);
 	weir_ports_stop(app.portv, app.n_ports);
 	weir_outputs_close(app.sinks, app.n_sinks);
-	if (print_summary(&app, driver))
+	ret = print_summary(&app, driver);
+	if (ret & WEIR_SUMMARY_INPUT_ERROR)
 		status = WEIR_EXIT_INPUT;
+	else if ((ret & WEIR_SUMMARY_LOSS) && app.conf.outputs_loss_exit && status == WEIR_EXIT_OK)
+		status = WEIR_EXIT_LOSS;
 
 out_app:
 	app_cleanup(&app);
