@@ -48,6 +48,7 @@ emitter_loop_serve(const struct weir_emitter_loop *l)
 		/* answers `weirctl reopen` */
 		weir_obs_reopen_done(l->obs, weir_outputs_reopen(l->em->sinks, l->em->n_sinks));
 	weir_obs_tick(l->obs, l->em->sinks, l->em->n_sinks);
+	weir_lossmon_check(l->lm, l->lm_in, false);
 	if (atomic_exchange(&sig->reconf, false))
 		/* answers `weirctl reconfigure` too */
 		weir_obs_reconf_done(l->obs, weir_ports_reconfigure(l->ports, l->n_ports,

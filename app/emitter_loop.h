@@ -19,6 +19,7 @@
 
 #include "capture.h"
 #include "emitter.h"
+#include "lossmon.h"
 #include "obs.h"
 #include "reload.h"
 #include "worker.h"
@@ -54,6 +55,8 @@ struct weir_emitter_loop {
 	bool keep_alive;	 /* ctl.keep-alive: after the end, serve the
 				    stats socket until stopped */
 	struct weir_signals *sig;
+	struct weir_lossmon *lm; /* the loss log, checked each round */
+	const struct weir_lossmon_in *lm_in;
 };
 
 /**

@@ -88,6 +88,8 @@ struct weir_app {
 	struct weir_obs obs; /* what ctl/telemetry/metrics read */
 	struct weir_latency *lat;
 	struct weir_control control; /* stats socket, telemetry, Prometheus */
+	struct weir_lossmon lm;	     /* the loss log (main lcore) */
+	struct weir_lossmon_in lm_in;
 };
 
 static void
@@ -393,6 +395,16 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->n_ports = app->n_ports;
 	o->disp = app->disp;
 	o->em = &app->em;
+	app->lm_in = (struct weir_lossmon_in){
+		.workers = app->workers,
+		.n_workers = app->n_workers,
+		.ports = app->portv,
+		.n_ports = app->n_ports,
+		.disp = app->disp != NULL ? &app->disp->st : NULL,
+		.em = &app->em.st,
+		.sinks = app->em.sinks,
+		.n_sinks = app->em.n_sinks,
+	};
 	o->rules = &app->rl;
 	o->lat = app->lat;
 	o->start_tsc = rte_rdtsc();
@@ -422,6 +434,8 @@ static void
 run(struct weir_app *app, const char *driver)
 {
 	const struct weir_emitter_loop loop = {
+		.lm = &app->lm,
+		.lm_in = &app->lm_in,
 		.em = &app->em,
 		.obs = &app->obs,
 		.rl = &app->rl,
@@ -653,6 +667,7 @@ main(int argc, char **argv)
 	weir_emitter_flush(&app.em);
 	weir_ports_stop(app.portv, app.n_ports);
 	weir_outputs_close(app.sinks, app.n_sinks);
+	weir_lossmon_check(&app.lm, &app.lm_in, true); /* what the last interval held back */
 	ret = print_summary(&app, driver);
 	if (ret & WEIR_SUMMARY_INPUT_ERROR)
 		status = WEIR_EXIT_INPUT;

@@ -148,6 +148,9 @@ struct weir_sink {
 	void *priv;
 	struct weir_sink_stats st; /* kept by the sink (its thread), read via ops->stats */
 	bool block;		   /* conf->block, see weir_sink_conf */
+	/* The errno of the sink's last failed write (drop_errors' cause), 0
+	 * = none; stored by the sink's thread, read by anyone, relaxed. */
+	int last_errno;
 	const atomic_bool *cancel; /* conf->cancel */
 	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
 };
@@ -207,6 +210,21 @@ int weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
  *         started.
  */
 int weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max);
+
+/** The errno of the sink's last failed write, 0 = none. Thread: any. */
+static inline int
+weir_sink_last_errno(const struct weir_sink *s)
+{
+	return __atomic_load_n(&s->last_errno, __ATOMIC_RELAXED);
+}
+
+/** Record @p err (> 0) as the cause of the sink's latest drop_errors.
+ *  Thread: the sink's. */
+static inline void
+weir_sink_set_errno(struct weir_sink *s, int err)
+{
+	__atomic_store_n(&s->last_errno, err, __ATOMIC_RELAXED);
+}
 
 /** True once the sink should stop waiting for a slow output (its
  *  cancel flag is set). Thread: any. */

@@ -42,6 +42,7 @@ struct jsonl {
 	bool fsync;    /* fsync(2) after a flush that wrote */
 	bool unsynced; /* bytes written since the last fsync */
 	char *path;    /* own copy, for reopen */
+	size_t tail;   /* bytes of the unfinished line (mid_line) already out */
 	size_t used;   /* bytes in buf */
 	size_t cap;
 	uint64_t n_buffered; /* events whose line is (partly) in buf */
@@ -101,10 +102,36 @@ count_nl(const char *p, size_t n)
 }
 
 /*
+ * A line cut by a failed write (ENOSPC, EIO, EFBIG): take its written part
+ * back out of a regular file, so the file ends on a whole line and the
+ * next line starts clean when space returns. ftruncate(2) frees space, so
+ * it works on a full filesystem too. Not for pipes and sockets, which
+ * cannot take bytes back (nor a file another process appends to: its
+ * lines after ours would go too; weir's output file is its own).
+ * @return true when the output ends on a whole line now.
+ */
+static bool
+jsonl_rollback(struct weir_sink *s, struct jsonl *j)
+{
+	struct stat sb;
+
+	if (!j->mid_line)
+		return true;
+	if (fstat(j->fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < j->tail ||
+	    ftruncate(j->fd, sb.st_size - (off_t)j->tail) < 0)
+		return false;
+	s->st.bytes -= j->tail;
+	j->tail = 0;
+	j->mid_line = false;
+	return true;
+}
+
+/*
  * Push the buffer to the fd. Accounting follows line ends: an event counts
  * as written once its '\n' is out. On EAGAIN the rest stays buffered for the
- * next attempt; on any other error the buffered events are dropped, and if
- * a line was cut a '\n' is queued first so the next event starts a line of
+ * next attempt; on any other error the buffered events are dropped, and a
+ * line cut by it is rolled back (jsonl_rollback), or where that cannot be
+ * done (a pipe) a '\n' is queued first so the next event starts a line of
  * its own instead of gluing onto the fragment.
  */
 static int
@@ -118,6 +145,10 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 		return 0;
 	rc = jsonl_write_all(j->fd, j->buf, j->used, &off);
 	if (off > 0) {
+		const char *nl = memrchr(j->buf, '\n', off);
+
+		/* what of the last line is out, if it is not out whole */
+		j->tail = nl != NULL ? off - (size_t)(nl - j->buf) - 1 : j->tail + off;
 		lines = count_nl(j->buf, off);
 		if (j->lead_nl) {
 			lines--;
@@ -139,10 +170,11 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 		return rc;
 	}
 	s->st.drop_errors += j->n_buffered;
+	weir_sink_set_errno(s, -rc);
 	j->n_buffered = 0;
 	j->used = 0;
 	j->lead_nl = false;
-	if (j->mid_line) {
+	if (!jsonl_rollback(s, j)) {
 		j->buf[0] = '\n';
 		j->used = 1;
 		j->lead_nl = true;
@@ -259,8 +291,10 @@ jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 			 * whole buffer (an error). */
 			if (stalled)
 				s->st.drop_backpressure++;
-			else
+			else {
 				s->st.drop_errors++;
+				weir_sink_set_errno(s, EMSGSIZE);
+			}
 			continue;
 		}
 		memcpy(j->buf + j->used, json[i].data, len);
@@ -326,6 +360,7 @@ jsonl_reopen(struct weir_sink *s)
 	memmove(j->buf, j->buf + cut, j->used - cut);
 	j->used -= cut;
 	j->mid_line = false;
+	j->tail = 0;
 	return 0;
 }
 
@@ -354,6 +389,8 @@ jsonl_close(struct weir_sink *s)
 			break;
 	}
 	s->st.drop_errors += j->n_buffered;
+	/* The reader gave up mid-line (close timed out) on a file: whole lines only. */
+	(void)jsonl_rollback(s, j);
 	if (j->fsync && j->unsynced)
 		fsync(j->fd);
 	if (j->restore_fl)

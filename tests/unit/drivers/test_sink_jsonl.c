@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -577,6 +578,101 @@ test_stdout_pipe_nonblocking_restored(void)
 	CU_ASSERT(s.st.drop_errors == CUT_LINES - 40);
 }
 
+/* Every line of @p text is one whole "{...}" line and it ends with '\n';
+ * @return the number of lines, -1 when not. */
+static long
+whole_lines(const char *text)
+{
+	const char *p = text, *nl;
+	long n = 0;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL || p[0] != '{' || nl[-1] != '}')
+			return -1;
+		n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/*
+ * A full filesystem (a tmpfs of two pages, as root; skipped otherwise): a
+ * write(2) that fills it is cut mid-line, then ENOSPC. The cut line is
+ * rolled back, so the file holds whole lines only and exactly the ones
+ * counted as written (bytes = file size); the rest are drop_errors with
+ * ENOSPC as the cause. When space returns (a filler file removed), the
+ * next lines follow on whole lines, and so after a reopen.
+ */
+static void
+test_enospc_rolls_back_cut_line(void)
+{
+	char mnt[128], path[160], filler[160], line[101];
+	const char *lines[16];
+	struct weir_sink_stats st;
+	struct weir_sink s;
+	struct stat sb;
+	long n_file;
+	unsigned int i, k;
+	int fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr,
+			"test_enospc_rolls_back_cut_line: skipped (needs root for a tmpfs)\n");
+		return;
+	}
+	tmp_path(mnt, sizeof(mnt), "tmpfs");
+	CU_ASSERT_FATAL(mkdir(mnt, 0700) == 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=8k") != 0) {
+		fprintf(stderr, "test_enospc_rolls_back_cut_line: skipped (mount: %s)\n",
+			strerror(errno));
+		return;
+	}
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	snprintf(path, sizeof(path), "%s/eve.json", mnt);
+	/* The filler takes one page, the output gets the other. */
+	fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	memset(line, 'f', 100);
+	for (i = 0; i < 40; i++)
+		CU_ASSERT_FATAL(write(fd, line, 100) == 100);
+	close(fd);
+	/* 100-byte lines, so a page (4096) ends inside one. */
+	memset(line, 'x', sizeof(line));
+	line[0] = '{';
+	line[98] = '}';
+	line[99] = '\n';
+	line[100] = '\0';
+	for (i = 0; i < 16; i++)
+		lines[i] = line;
+	CU_ASSERT_FATAL(open_sink(&s, path, 1000) == 0);
+	for (k = 0; k < 4; k++)
+		CU_ASSERT(write_lines(&s, lines, 16) == 16); /* 6,400 bytes offered */
+	CU_ASSERT(weir_sink_flush(&s) == -ENOSPC);
+	weir_sink_stats(&s, &st);
+	n_file = whole_lines(slurp(path));
+	CU_ASSERT(n_file > 0 && n_file < 64);
+	CU_ASSERT(stat(path, &sb) == 0 && (uint64_t)sb.st_size == st.bytes);
+	CU_ASSERT(st.written == (uint64_t)n_file && st.written + st.drop_errors == 64);
+	CU_ASSERT(weir_sink_last_errno(&s) == ENOSPC);
+	/* Still full: counted, file unchanged. */
+	CU_ASSERT(write_lines(&s, lines, 16) == 16);
+	CU_ASSERT(weir_sink_flush(&s) == -ENOSPC);
+	CU_ASSERT(whole_lines(slurp(path)) == n_file);
+	/* Space returns: the next lines go out whole. */
+	CU_ASSERT(unlink(filler) == 0);
+	CU_ASSERT(write_lines(&s, lines, 10) == 10);
+	CU_ASSERT(weir_sink_flush(&s) == 0);
+	CU_ASSERT(whole_lines(slurp(path)) == n_file + 10);
+	/* And after a reopen (rotation), the same file again. */
+	CU_ASSERT(weir_sink_reopen(&s) == 0);
+	CU_ASSERT(write_lines(&s, lines, 3) == 3);
+	weir_sink_close(&s);
+	CU_ASSERT(whole_lines(slurp(path)) == n_file + 13);
+	CU_ASSERT(s.st.written == (uint64_t)n_file + 13 && s.st.written + s.st.drop_errors == 93);
+	CU_ASSERT(umount2(mnt, MNT_DETACH) == 0);
+}
+
 int
 main(void)
 {
@@ -605,5 +701,6 @@ main(void)
 	CU_ADD_TEST(s, test_cut_line_closed_after_error);
 	CU_ADD_TEST(s, test_reopen_drops_cut_tail);
 	CU_ADD_TEST(s, test_stdout_pipe_nonblocking_restored);
+	CU_ADD_TEST(s, test_enospc_rolls_back_cut_line);
 	return weir_ut_run();
 }
