@@ -148,8 +148,8 @@ test_key_table_is_consistent(void)
 	/* incl. ctl.* (5), metrics.listen, rules.* (3), vars.* (2),
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking and
-	 * runmode */
-	CU_ASSERT_EQUAL(n, 87);
+	 * runmode, outputs.backpressure and outputs.loss-exit */
+	CU_ASSERT_EQUAL(n, 89);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
