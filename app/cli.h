@@ -21,6 +21,9 @@
 #define WEIR_EXIT_USAGE	  1 /* bad option, config or rule file */
 #define WEIR_EXIT_RUNTIME 2 /* EAL, port or sink could not start */
 #define WEIR_EXIT_INPUT	  3 /* the source ended on an error (damaged file) */
+#define WEIR_EXIT_LOSS                                                                             \
+	4 /* ran to the end, but lost packets or events (a drop_*                                  \
+	     counter is non-zero); outputs.loss-exit: false = 0 */
 
 #define WEIR_MAX_EAL_ARGS 128
 #define WEIR_DIAGS_MAX	  1000

@@ -44,6 +44,7 @@ static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NU
 static const char *const g_conf_runmodes[] = {"auto", "workers", "pipeline", NULL};
 static const char *const g_conf_inspection[] = {"acked", "arrival", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
+static const char *const g_conf_backpressure[] = {"auto", "block", "drop", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
 static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
 static const char *const g_conf_xdp_modes[] = {"auto", "native", "skb", NULL};
@@ -254,6 +255,16 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_U32("outputs.queue-size", outputs_queue_size, 64, 1048576, "8192",
 		 "Events queued per sink between the emitter and the sink's thread; past it the "
 		 "sink counts drop_full."),
+	CONF_ENUM("outputs.backpressure", outputs_backpressure, g_conf_backpressure, "auto",
+		  "What a sink that falls behind does: block = the sink's queue, a jsonl pipe "
+		  "reader and through them the workers wait (nothing is lost; the replay slows "
+		  "to the slowest sink), drop = never wait, count the loss (drop_full, "
+		  "drop_backpressure); auto = block when the input is a file (-r), drop on live "
+		  "capture. SIGINT/SIGTERM end any wait. The unix sink's subscribers and kafka's "
+		  "local queue never block."),
+	CONF_BOOL("outputs.loss-exit", outputs_loss_exit, "true",
+		  "Exit with status 4 when the run lost anything (any drop_* counter non-zero: "
+		  "packets or events); false = exit 0 for operators who accept loss."),
 	CONF_BOOL("outputs.flow-records", outputs_flow_records, "false",
 		  "A flow record (EVE event_type flow: counters, start, end, age, state, reason) "
 		  "for every flow a worker's flow table ends, on the same rings and sinks as the "

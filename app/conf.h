@@ -105,6 +105,8 @@ struct weir_conf {
 	/* sinks (outputs.*), each off while its enabling key is "" */
 	char *host_id;			    /* weir.host of events, "" = the host name */
 	uint32_t outputs_queue_size;	    /* per-sink queue, events */
+	char *outputs_backpressure;	    /* auto | block | drop */
+	bool outputs_loss_exit;		    /* exit WEIR_EXIT_LOSS when anything was dropped */
 	bool outputs_flow_records;	    /* workers queue a flow record per ended flow */
 	bool outputs_community_id;	    /* community_id in every event with a flow */
 	uint32_t outputs_community_id_seed; /* its seed, <= 65535 */

@@ -75,6 +75,9 @@ struct weir_emitter {
 	 * community_id (outputs.community-id, -seed); set by main before the
 	 * first poll. */
 	struct weir_event_fmt fmt;
+	/* Sinks that apply backpressure stop waiting once this is true
+	 * (SIGINT/SIGTERM); NULL = never. Set by main before the sinks open. */
+	const atomic_bool *cancel;
 	struct weir_emitter_stats st;
 	/* Most events ever seen in each ring at a dequeue (read by the
 	 * control side with relaxed loads). */

@@ -58,6 +58,7 @@ emitter_loop_serve(const struct weir_emitter_loop *l)
 		weir_obs_reopen_done(l->obs, rc);
 	}
 	weir_obs_tick(l->obs, l->em->sinks, l->em->n_sinks);
+	weir_lossmon_check(l->lm, l->lm_in, false);
 	if (atomic_exchange(&sig->reconf, false)) {
 		if (atomic_exchange(&sig->usr2, false))
 			WEIR_LOG(NOTICE, app, "SIGUSR2: re-reading the configuration");

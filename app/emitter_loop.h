@@ -19,6 +19,7 @@
 
 #include "capture.h"
 #include "emitter.h"
+#include "lossmon.h"
 #include "obs.h"
 #include "reload.h"
 #include "worker.h"
@@ -37,6 +38,7 @@ struct weir_signals {
 	atomic_bool hup;    /* SIGHUP: reload the rules */
 	atomic_bool usr1;   /* SIGUSR1 itself (for the log: reopen is shared) */
 	atomic_bool usr2;   /* SIGUSR2 itself (likewise) */
+	atomic_bool abort;  /* SIGINT/SIGTERM: sinks stop waiting (backpressure) */
 };
 
 /* Everything the loop drives; all of it borrowed from main, which owns it. */
@@ -56,6 +58,8 @@ struct weir_emitter_loop {
 				    stats socket until stopped */
 	bool hup_force;		 /* rules.reload-sighup-force */
 	struct weir_signals *sig;
+	struct weir_lossmon *lm; /* the loss log, checked each round */
+	const struct weir_lossmon_in *lm_in;
 };
 
 /**

@@ -92,6 +92,8 @@ struct weir_app {
 	struct weir_obs obs; /* what ctl/telemetry/metrics read */
 	struct weir_latency *lat;
 	struct weir_control control; /* stats socket, telemetry, Prometheus */
+	struct weir_lossmon lm;	     /* the loss log (main lcore) */
+	struct weir_lossmon_in lm_in;
 };
 
 static void
@@ -106,6 +108,7 @@ on_signal(int sig)
 	} else if (sig == SIGHUP) {
 		atomic_store(&g_sig.hup, true);
 	} else {
+		atomic_store(&g_sig.abort, true);
 		if (atomic_exchange(&g_stop_signalled, true) || atomic_load(&g_stopping))
 			atomic_store(&g_flush_abort, true);
 		atomic_store(&g_sig.stop, true);
@@ -239,6 +242,8 @@ setup_workers(struct weir_app *app)
 			return ret;
 		/* After init, which zeroes the worker: with a pcap sink the
 		 * workers copy each flagged frame, up to its snaplen. */
+		/* Offline, lossless: a full ring makes the worker wait. */
+		w->ring_wait = weir_outputs_block(&app->conf, app->portv[0].offline);
 		ret = weir_worker_set_frames(w, app->frame_bytes);
 		if (ret < 0)
 			return ret;
@@ -353,7 +358,7 @@ pick_runmode(struct weir_app *app)
 }
 
 /* The summary (app/summary.c) of what this run did, on stderr.
- * @return 1 when a port's source ended on an error. */
+ * @return weir_summary_print()'s WEIR_SUMMARY_* flags. */
 static int
 print_summary(struct weir_app *app, const char *driver)
 {
@@ -399,6 +404,16 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->n_ports = app->n_ports;
 	o->disp = app->disp;
 	o->em = &app->em;
+	app->lm_in = (struct weir_lossmon_in){
+		.workers = app->workers,
+		.n_workers = app->n_workers,
+		.ports = app->portv,
+		.n_ports = app->n_ports,
+		.disp = app->disp != NULL ? &app->disp->st : NULL,
+		.em = &app->em.st,
+		.sinks = app->em.sinks,
+		.n_sinks = app->em.n_sinks,
+	};
 	o->rules = &app->rl;
 	o->lat = app->lat;
 	o->start_tsc = rte_rdtsc();
@@ -414,6 +429,7 @@ static int
 open_outputs(struct weir_app *app)
 {
 	weir_outputs_host(&app->conf, app->host, sizeof(app->host));
+	app->em.cancel = &g_sig.abort;
 	app->em.fmt = (struct weir_event_fmt){
 		.host = app->host,
 		.community_id = app->conf.outputs_community_id,
@@ -427,6 +443,8 @@ static void
 run(struct weir_app *app, const char *driver)
 {
 	const struct weir_emitter_loop loop = {
+		.lm = &app->lm,
+		.lm_in = &app->lm_in,
 		.em = &app->em,
 		.obs = &app->obs,
 		.rl = &app->rl,
@@ -669,8 +687,12 @@ main(int argc, char **argv)
 	weir_emitter_flush(&app.em);
 	weir_ports_stop(app.portv, app.n_ports);
 	weir_outputs_close(app.sinks, app.n_sinks, &g_flush_abort);
-	if (print_summary(&app, driver))
+	weir_lossmon_check(&app.lm, &app.lm_in, true); /* what the last interval held back */
+	ret = print_summary(&app, driver);
+	if (ret & WEIR_SUMMARY_INPUT_ERROR)
 		status = WEIR_EXIT_INPUT;
+	else if ((ret & WEIR_SUMMARY_LOSS) && app.conf.outputs_loss_exit && status == WEIR_EXIT_OK)
+		status = WEIR_EXIT_LOSS;
 
 out_app:
 	app_cleanup(&app);

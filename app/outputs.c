@@ -199,6 +199,14 @@ outputs_open_one(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_emi
 	return 0;
 }
 
+bool
+weir_outputs_block(const struct weir_conf *c, bool offline)
+{
+	/* auto: a file's replay waits for its sinks, live capture never does. */
+	return strcmp(c->outputs_backpressure, "block") == 0 ||
+	       (strcmp(c->outputs_backpressure, "auto") == 0 && offline);
+}
+
 int
 weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_emitter *em,
 		  const struct weir_conf *c, const struct weir_port *const *ports,
@@ -207,9 +215,11 @@ weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_em
 	struct weir_sink_iface ifaces[WEIR_MAX_PORTS];
 	char err[512];
 	unsigned int i, k;
+	bool block;
 	int ret;
 
 	*n_sinks = 0;
+	block = weir_outputs_block(c, n_ports > 0 && ports[0]->offline);
 	for (i = 0; i < n_ports && i < WEIR_MAX_PORTS; i++) {
 		ifaces[i].name = ports[i]->name;
 		ifaces[i].linktype = weir_l2_linktype(ports[i]->l2);
@@ -227,6 +237,8 @@ weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_em
 			.text_max = em->text_slot,
 			.err = err,
 			.err_len = sizeof(err),
+			.block = block,
+			.cancel = em->cancel,
 		};
 
 		if (what[0] == '\0')

@@ -49,6 +49,10 @@ void weir_outputs_host(const struct weir_conf *c, char *host, size_t len);
  *         sink that was not built), or the -errno of weir_sink_open() or
  *         weir_sink_start() (-ENOMEM, ...).
  */
+/** Whether sinks and workers wait rather than drop (outputs.backpressure:
+ *  block, or auto on an @p offline input). Thread: any. */
+bool weir_outputs_block(const struct weir_conf *c, bool offline);
+
 int weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_emitter *em,
 		      const struct weir_conf *c, const struct weir_port *const *ports,
 		      unsigned int n_ports, uint32_t *frame_bytes);

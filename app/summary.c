@@ -175,6 +175,66 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 	}
 }
 
+/* One drop_* counter into the loss line, when non-zero. */
+static void
+sum_loss_add(FILE *f, bool *any, const char *what, const char *name, uint64_t v)
+{
+	if (v == 0)
+		return;
+	fprintf(f, "%s %s%s%s %" PRIu64, *any ? "," : "weir: LOSS:", what, *what ? " " : "", name,
+		v);
+	*any = true;
+}
+
+/*
+ * The loss line: every non-zero drop_* counter of every list, named with
+ * where it was counted, or nothing when the run lost nothing.
+ * @return true when something was lost.
+ */
+static bool
+sum_loss(FILE *f, const struct weir_summary_in *in, const struct weir_worker_stats *sum)
+{
+	char what[WEIR_PORT_NAME_MAX + WEIR_SINK_TARGET_MAX + 16];
+	struct weir_port_stats ps;
+	struct weir_sink_stats ss;
+	bool any = false;
+	unsigned int i;
+
+#define LOSS(where, s, name)                                                                       \
+	if (strncmp(#name, "drop_", 5) == 0)                                                       \
+		sum_loss_add(f, &any, where, #name, (s)->name);
+#define LOSS_W(name, kind, doc) LOSS("", sum, name)
+	WEIR_WORKER_COUNTERS(LOSS_W)
+#undef LOSS_W
+	for (i = 0; i < in->n_ports; i++) {
+		if (weir_port_stats(&in->ports[i], &ps) != 0)
+			continue;
+		snprintf(what, sizeof(what), "port %s", in->ports[i].name);
+#define LOSS_P(name, doc) LOSS(what, &ps, name)
+		WEIR_PORT_COUNTERS(LOSS_P)
+#undef LOSS_P
+	}
+	if (in->disp != NULL) {
+#define LOSS_D(name, kind, doc) LOSS("rx stage", in->disp, name)
+		WEIR_DISPATCH_COUNTERS(LOSS_D)
+#undef LOSS_D
+	}
+#define LOSS_E(name, doc) LOSS("emitter", in->em, name)
+	WEIR_EMITTER_COUNTERS(LOSS_E)
+#undef LOSS_E
+	for (i = 0; i < in->n_sinks; i++) {
+		weir_sink_stats(&in->sinks[i], &ss);
+		snprintf(what, sizeof(what), "sink %s", in->sinks[i].name);
+#define LOSS_S(name, kind, doc) LOSS(what, &ss, name)
+		WEIR_SINK_COUNTERS(LOSS_S)
+#undef LOSS_S
+	}
+#undef LOSS
+	if (any)
+		fprintf(f, "\n");
+	return any;
+}
+
 int
 weir_summary_print(FILE *f, const struct weir_summary_in *in)
 {
@@ -184,7 +244,7 @@ weir_summary_print(FILE *f, const struct weir_summary_in *in)
 	char error[WEIR_PORT_NAME_MAX + sizeof(((struct weir_port_stats *)0)->error) + 64] = "";
 	double elapsed;
 	unsigned int i, p;
-	int input_error = 0;
+	int input_error = 0, ret;
 
 	memset(&sum, 0, sizeof(sum));
 	for (i = 0; i < in->n_workers; i++) {
@@ -223,7 +283,10 @@ weir_summary_print(FILE *f, const struct weir_summary_in *in)
 	for (i = 0; i < in->n_sinks; i++)
 		sum_sink(f, &in->sinks[i]);
 	sum_accounting(f, in, &sum, port_rx);
-	if (input_error)
+	ret = sum_loss(f, in, &sum) ? WEIR_SUMMARY_LOSS : 0;
+	if (input_error) {
 		fprintf(f, "weir: %s\n", error);
-	return input_error;
+		ret |= WEIR_SUMMARY_INPUT_ERROR;
+	}
+	return ret;
 }

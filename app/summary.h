@@ -37,12 +37,18 @@ struct weir_summary_in {
 	uint64_t hz; /* TSC Hz, for elapsed time and latency */
 };
 
+#define WEIR_SUMMARY_INPUT_ERROR 0x1 /* a port's source ended on an error */
+#define WEIR_SUMMARY_LOSS	 0x2 /* some drop_* counter is non-zero */
+
 /**
  * Print the summary to @p f. Main thread, once the workers, the emitter
  * and the sinks' threads are done (it reads their counters plainly) and
  * before the ports are closed (it calls weir_port_stats).
- * @return 1 when a port's source ended on an error (printed last as
- * "weir: PORT: the capture ended on an error: ..."), else 0.
+ * @return WEIR_SUMMARY_INPUT_ERROR when a port's source ended on an error
+ * (printed last as "weir: PORT: the capture ended on an error: ..."),
+ * WEIR_SUMMARY_LOSS when any drop_* counter of any list is non-zero
+ * (printed before it as "weir: LOSS: <where> <counter> <n>, ..."), or'd;
+ * 0 when neither.
  */
 int weir_summary_print(FILE *f, const struct weir_summary_in *in);
 

@@ -127,12 +127,27 @@ worker_flush_events(struct weir_worker *w)
 	w->n_res = 0;
 }
 
-/* Reserve up to WEIR_EV_BATCH slots; @return false when the ring is full. */
+/* A full ring with w->ring_wait (offline replay): wait for the emitter to
+ * take events, or for stop. Cold: out of the way of the hot reserve. */
+static __rte_noinline void
+worker_reserve_wait(struct weir_worker *w)
+{
+	while (w->n_res == 0 && !atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		rte_pause();
+		w->n_res = (uint16_t)rte_ring_enqueue_zc_burst_elem_start(
+			w->ring, sizeof(struct weir_event), WEIR_EV_BATCH, &w->zc, NULL);
+	}
+}
+
+/* Reserve up to WEIR_EV_BATCH slots; @return false when the ring is full
+ * (with ring_wait: only once stopped). */
 static inline bool
 worker_reserve(struct weir_worker *w)
 {
 	w->n_res = (uint16_t)rte_ring_enqueue_zc_burst_elem_start(
 		w->ring, sizeof(struct weir_event), WEIR_EV_BATCH, &w->zc, NULL);
+	if (unlikely(w->n_res == 0) && w->ring_wait)
+		worker_reserve_wait(w);
 	return w->n_res != 0;
 }
 

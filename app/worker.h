@@ -80,6 +80,8 @@ struct weir_worker {
 	uint8_t stream_src;		   /* enum weir_event_src of them */
 	bool flow_records;		   /* an EVE flow record per ended flow */
 	bool offline;			   /* packet time drives flow timeouts */
+	bool ring_wait;			   /* a full ring: wait for the emitter
+					      (outputs.backpressure), not drop */
 	struct weir_tsc_clock clk;	   /* live: wall clock for flow timeouts */
 	struct weir_worker_stats st;	   /* written by this worker only (seqlock) */
 

@@ -37,6 +37,8 @@ extern const struct weir_sink_ops pcap_sink_ops;
 extern const struct weir_sink_ops kafka_sink_ops;
 #endif
 
+#define SINK_WAIT_NS 50000 /* 50 us: backpressure's poll of a full queue */
+
 static const struct weir_sink_ops *const sink_registry[] = {
 	&jsonl_sink_ops,
 	&unix_sink_ops,
@@ -127,6 +129,8 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	s->priv = NULL;
 	s->q = NULL;
 	memset(&s->st, 0, sizeof(s->st));
+	s->block = conf->block;
+	s->cancel = conf->cancel;
 	snprintf(s->target, sizeof(s->target), "%s",
 		 conf->topic != NULL && conf->topic[0] != '\0' ? conf->topic
 		 : conf->path != NULL			       ? conf->path
@@ -326,6 +330,25 @@ weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max)
 	return 0;
 }
 
+/*
+ * Backpressure (s->block): the queue had no free record. Wake the sink's
+ * thread and give it a moment; the thread returns records as it writes.
+ * Polled rather than signalled: this runs offline only, where a short
+ * sleep costs nothing and a second eventfd would cost every live enqueue.
+ * @return true to try again, false to count the rest as drop_full.
+ */
+static bool
+sink_wait_room(struct weir_sink *s, struct weir_sink_queue *q)
+{
+	const struct timespec nap = {.tv_sec = 0, .tv_nsec = SINK_WAIT_NS};
+
+	if (!s->block || weir_sink_cancelled(s))
+		return false;
+	sink_wake(q);
+	nanosleep(&nap, NULL);
+	return true;
+}
+
 unsigned int
 weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev, const struct weir_text *json,
 		  const struct weir_frame *frame, unsigned int n)
@@ -363,7 +386,7 @@ weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev, const struct
 		if (got != 0)
 			rte_ring_enqueue_bulk(q->full, (void **)recs, got, NULL);
 		done += got;
-		if (got < want)
+		if (got < want && !sink_wait_room(s, q))
 			break;
 	}
 	q->enqueued += done;

@@ -8,7 +8,9 @@
  * (weir_sink_start). The emitter formats an event once and copies it into
  * every sink's queue (weir_sink_enqueue); a full queue is a counted drop
  * (drop_full) for that sink alone, so one slow sink never delays the
- * others, the emitter or the workers. The sink's thread drains its queue in
+ * others, the emitter or the workers. That is for live capture; offline
+ * (conf->block) a full queue makes the emitter wait instead, so a replay
+ * slows to its slowest sink and loses nothing. The sink's thread drains its queue in
  * batches through ops->write, calls ops->flush when the queue runs dry and
  * ops->idle while it waits. Why a thread per sink rather than per-sink
  * queues served from the emitter's loop: jsonl and pcap write files, and a
@@ -102,6 +104,15 @@ struct weir_sink_conf {
 	uint64_t max_bytes; /* rotate past this file size, 0 = never */
 	const struct weir_sink_iface *ifaces;
 	unsigned int n_ifaces;
+	/* Backpressure instead of loss (outputs.backpressure; offline replay
+	 * by default): weir_sink_enqueue() waits for room in the queue
+	 * instead of counting drop_full, and the jsonl sink waits for a slow
+	 * pipe reader instead of counting drop_backpressure. */
+	bool block;
+	/* With block: stop waiting once this reads true (SIGINT/SIGTERM),
+	 * so a reader that never reads cannot hold weir forever; NULL =
+	 * never. Borrowed for the sink's lifetime. */
+	const atomic_bool *cancel;
 	/* optional: open() writes the reason for a failure in words here
 	 * (librdkafka's own message, say), for the caller to print */
 	char *err;
@@ -140,6 +151,11 @@ struct weir_sink {
 	 * is true: a second stop signal. The owner's flag, set before close;
 	 * NULL = wait the whole bound. */
 	const atomic_bool *flush_abort;
+	bool block; /* conf->block, see weir_sink_conf */
+	/* The errno of the sink's last failed write (drop_errors' cause), 0
+	 * = none; stored by the sink's thread, read by anyone, relaxed. */
+	int last_errno;
+	const atomic_bool *cancel; /* conf->cancel */
 	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
 };
 
@@ -199,11 +215,36 @@ int weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
  */
 int weir_sink_start(struct weir_sink *s, unsigned int queue_size, size_t text_max);
 
+/** The errno of the sink's last failed write, 0 = none. Thread: any. */
+static inline int
+weir_sink_last_errno(const struct weir_sink *s)
+{
+	return __atomic_load_n(&s->last_errno, __ATOMIC_RELAXED);
+}
+
+/** Record @p err (> 0) as the cause of the sink's latest drop_errors.
+ *  Thread: the sink's. */
+static inline void
+weir_sink_set_errno(struct weir_sink *s, int err)
+{
+	__atomic_store_n(&s->last_errno, err, __ATOMIC_RELAXED);
+}
+
+/** True once the sink should stop waiting for a slow output (its
+ *  cancel flag is set). Thread: any. */
+static inline bool
+weir_sink_cancelled(const struct weir_sink *s)
+{
+	return s->cancel != NULL && atomic_load_explicit(s->cancel, memory_order_relaxed);
+}
+
 /**
  * Copy @p n events, their texts and, for a sink with WEIR_SINK_F_FRAME,
  * their frames (@p frame: n entries, or NULL for none; a frame is cut to
  * WEIR_EVENT_FRAME_MAX) into the sink's queue; what does not fit is
- * counted in drop_full. Nothing is borrowed past the return: the caller
+ * counted in drop_full. With s->block, waits for the sink's thread to
+ * free room instead (until weir_sink_cancelled()): the emitter, and
+ * through the rings the workers, slow to the sink. Nothing is borrowed past the return: the caller
  * may reuse all three arrays and what they point at. Thread: the emitter
  * only (the queue's single producer; the main thread today), on a started
  * sink (s->q set). Wakes the sink's thread if it sleeps.

@@ -15,6 +15,52 @@
 
 #include "weirctl.h"
 
+/* One drop_* counter of object @p o into the loss sum. */
+static uint64_t
+client_lost_one(FILE *f, const char *where, const json_t *o, const char *name)
+{
+	uint64_t v = weirctl_u64(o, name);
+
+	if (f != NULL && v != 0)
+		fprintf(f, " %s%s%s %" PRIu64, where, where[0] ? " " : "", name, v);
+	return v;
+}
+
+uint64_t
+weirctl_lost(const json_t *st, FILE *f)
+{
+	const json_t *w = json_object_get(st, "workers");
+	const json_t *em = json_object_get(st, "emitter");
+	const json_t *rx = json_object_get(st, "rx_stage");
+	const json_t *o;
+	uint64_t n = 0;
+	size_t i;
+
+#define LOST(where, obj, name)                                                                     \
+	if (strncmp(#name, "drop_", 5) == 0)                                                       \
+		n += client_lost_one(f, where, obj, #name);
+#define LOST_W(name, kind, doc) LOST("", w, name)
+#define LOST_D(name, kind, doc) LOST("rx_stage", rx, name)
+#define LOST_E(name, doc)	LOST("emitter", em, name)
+#define LOST_P(name, doc)	LOST(weirctl_str(o, "name"), o, name)
+#define LOST_S(name, kind, doc) LOST(weirctl_str(o, "name"), o, name)
+	WEIR_WORKER_COUNTERS(LOST_W)
+	WEIR_DISPATCH_COUNTERS(LOST_D)
+	WEIR_EMITTER_COUNTERS(LOST_E)
+	json_array_foreach(json_object_get(st, "ports"), i, o){
+		WEIR_PORT_COUNTERS(LOST_P)} json_array_foreach(json_object_get(st, "sinks"), i, o)
+	{
+		WEIR_SINK_COUNTERS(LOST_S)
+	}
+#undef LOST_S
+#undef LOST_P
+#undef LOST_E
+#undef LOST_D
+#undef LOST_W
+#undef LOST
+	return n;
+}
+
 #define WEIRCTL_REPLY_MAX (64u << 20) /* a sane bound on one reply line */
 
 int

@@ -18,6 +18,7 @@
 #include "weirctl.h"
 
 static volatile sig_atomic_t g_top_stop;
+static bool g_top_tty; /* stdout is a terminal: ANSI codes */
 
 static void
 top_on_signal(int sig)
@@ -88,6 +89,7 @@ top_print(const json_t *st, const json_t *rules, const json_t *prev, double dt)
 	const json_t *acc = json_object_get(st, "accounting");
 	const json_t *lat = json_object_get(json_object_get(st, "latency"), "last_10s");
 	double rate = 0, arate = 0, brate = 0;
+	uint64_t lost;
 
 	if (prev != NULL && dt > 0) {
 		rate = (double)(weirctl_u64(w, "rx_packets") - weirctl_u64(pw, "rx_packets")) / dt;
@@ -101,12 +103,16 @@ top_print(const json_t *st, const json_t *rules, const json_t *prev, double dt)
 	       weirctl_u64(w, "rx_packets"));
 	printf("alerts  %12.0f /s                      total %" PRIu64 "\n", arate,
 	       weirctl_u64(w, "alerts"));
-	printf("accounting: %s, events in flight %lld\n",
+	lost = weirctl_lost(st, NULL);
+	/* A loss is flagged, in red on a terminal: "ok" alone hid it. */
+	printf("accounting: %s, events in flight %lld, %s%s%" PRIu64 " lost%s\n",
 	       json_is_true(json_object_get(acc, "packets_ok")) &&
 			       json_is_true(json_object_get(acc, "events_ok"))
 		       ? "ok"
 		       : "MISMATCH",
-	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
+	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")),
+	       lost != 0 && g_top_tty ? "\033[1;31m" : "", lost != 0 ? "LOSS: " : "", lost,
+	       lost != 0 && g_top_tty ? "\033[0m" : "");
 	top_drops(st);
 	printf("latency last 10 s (us): ");
 	weirctl_print_pct_line(lat);
@@ -130,6 +136,7 @@ cmd_top(struct weirctl *ctl, int argc, char **argv)
 	int opt, top = 5, ret = WEIRCTL_EXIT_OK, tty = isatty(STDOUT_FILENO);
 	char *end;
 
+	g_top_tty = tty != 0;
 	while ((opt = getopt_long(argc, argv, "n:t:", opts, NULL)) != -1) {
 		if (opt == 'n') {
 			iterations = strtol(optarg, &end, 10);

@@ -74,6 +74,10 @@ void weirctl_print_pct_line(const json_t *h);
 /** Print the "sinks" array of a stats/sinks reply: one row per counter of
  *  WEIR_SINK_COUNTERS, one column per sink (cmd_sinks.c). */
 void weirctl_print_sinks(const json_t *sinks);
+/* Every drop_* counter of every list in stats reply @p st (ports, workers,
+ * rx stage, emitter, sinks), summed; with @p f, each non-zero one is
+ * printed there as " [where ]name n". */
+uint64_t weirctl_lost(const json_t *st, FILE *f);
 /** Width of a column headed @p name: its length, at least @p min. */
 int weirctl_width(const char *name, int min);
 

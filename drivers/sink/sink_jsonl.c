@@ -6,11 +6,11 @@
  * so a burst of events costs one syscall. The emitter must never stall
  * behind a slow reader: pipes and sockets are written non-blocking, what the
  * reader has not taken stays buffered, and what no longer fits is dropped
- * and counted. reopen() supports logrotate (SIGUSR1). With fsync on
- * (outputs.jsonl.fsync), a flush that wrote also fsync(2)s, so what the
- * summary counts as written has reached the disk, not only the page cache;
- * a flush happens each time the sink's queue runs dry, so under load it
- * costs one fsync per drained backlog, not one per event.
+ * and counted; unless the sink applies backpressure (conf->block, offline
+ * replay by default), when it waits for the reader instead. reopen() supports logrotate (SIGUSR1).
+ * With fsync on (outputs.jsonl.fsync), a flush that wrote also fsync(2)s, so what the summary
+ * counts as written has reached the disk, not only the page cache; a flush happens each time the
+ * sink's queue runs dry, so under load it costs one fsync per drained backlog, not one per event.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,9 @@
 #define JSONL_MODE	  0640	      /* alerts are not for every local user */
 /* How long close() waits for a slow pipe reader to take the tail. */
 #define JSONL_CLOSE_WAIT_MS 1000
+/* Backpressure: longest single wait for a pipe reader between checks of
+ * the cancel flag. */
+#define JSONL_WAIT_MS 100
 
 struct jsonl {
 	int fd;
@@ -39,6 +42,7 @@ struct jsonl {
 	bool fsync;    /* fsync(2) after a flush that wrote */
 	bool unsynced; /* bytes written since the last fsync */
 	char *path;    /* own copy, for reopen */
+	size_t tail;   /* bytes of the unfinished line (mid_line) already out */
 	size_t used;   /* bytes in buf */
 	size_t cap;
 	uint64_t n_buffered; /* events whose line is (partly) in buf */
@@ -98,10 +102,36 @@ count_nl(const char *p, size_t n)
 }
 
 /*
+ * A line cut by a failed write (ENOSPC, EIO, EFBIG): take its written part
+ * back out of a regular file, so the file ends on a whole line and the
+ * next line starts clean when space returns. ftruncate(2) frees space, so
+ * it works on a full filesystem too. Not for pipes and sockets, which
+ * cannot take bytes back (nor a file another process appends to: its
+ * lines after ours would go too; weir's output file is its own).
+ * @return true when the output ends on a whole line now.
+ */
+static bool
+jsonl_rollback(struct weir_sink *s, struct jsonl *j)
+{
+	struct stat sb;
+
+	if (!j->mid_line)
+		return true;
+	if (fstat(j->fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < j->tail ||
+	    ftruncate(j->fd, sb.st_size - (off_t)j->tail) < 0)
+		return false;
+	s->st.bytes -= j->tail;
+	j->tail = 0;
+	j->mid_line = false;
+	return true;
+}
+
+/*
  * Push the buffer to the fd. Accounting follows line ends: an event counts
  * as written once its '\n' is out. On EAGAIN the rest stays buffered for the
- * next attempt; on any other error the buffered events are dropped, and if
- * a line was cut a '\n' is queued first so the next event starts a line of
+ * next attempt; on any other error the buffered events are dropped, and a
+ * line cut by it is rolled back (jsonl_rollback), or where that cannot be
+ * done (a pipe) a '\n' is queued first so the next event starts a line of
  * its own instead of gluing onto the fragment.
  */
 static int
@@ -115,6 +145,10 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 		return 0;
 	rc = jsonl_write_all(j->fd, j->buf, j->used, &off);
 	if (off > 0) {
+		const char *nl = memrchr(j->buf, '\n', off);
+
+		/* what of the last line is out, if it is not out whole */
+		j->tail = nl != NULL ? off - (size_t)(nl - j->buf) - 1 : j->tail + off;
 		lines = count_nl(j->buf, off);
 		if (j->lead_nl) {
 			lines--;
@@ -136,13 +170,33 @@ jsonl_drain(struct weir_sink *s, struct jsonl *j)
 		return rc;
 	}
 	s->st.drop_errors += j->n_buffered;
+	weir_sink_set_errno(s, -rc);
 	j->n_buffered = 0;
 	j->used = 0;
 	j->lead_nl = false;
-	if (j->mid_line) {
+	if (!jsonl_rollback(s, j)) {
 		j->buf[0] = '\n';
 		j->used = 1;
 		j->lead_nl = true;
+	}
+	return rc;
+}
+
+/*
+ * Drain, and with backpressure (s->block) wait for a slow pipe reader
+ * until at least @p room bytes of the buffer are free (cap: all of it) or
+ * the wait is cancelled. @return as jsonl_drain().
+ */
+static int
+jsonl_drain_wait(struct weir_sink *s, struct jsonl *j, size_t room)
+{
+	struct pollfd pfd = {.fd = j->fd, .events = POLLOUT};
+	int rc = jsonl_drain(s, j);
+
+	while (rc == -EAGAIN && s->block && room > j->cap - j->used && !weir_sink_cancelled(s)) {
+		/* Bounded, so a cancel is seen within JSONL_WAIT_MS. */
+		(void)poll(&pfd, 1, JSONL_WAIT_MS);
+		rc = jsonl_drain(s, j);
 	}
 	return rc;
 }
@@ -228,17 +282,19 @@ jsonl_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 		nl = len == 0 || json[i].data[len - 1] != '\n';
 		need = len + nl;
 		/* One write(2) attempt per batch against a stalled reader,
-		 * not one per event. */
-		if (need > j->cap - j->used && !stalled)
-			stalled = jsonl_drain(s, j) == -EAGAIN;
+		 * not one per event; with backpressure, a wait each time. */
+		if (need > j->cap - j->used && (!stalled || s->block))
+			stalled = jsonl_drain_wait(s, j, need) == -EAGAIN;
 		if (need > j->cap - j->used) {
 			/* Still no room: the reader is behind (EAGAIN:
 			 * backpressure) or the line is larger than the
 			 * whole buffer (an error). */
 			if (stalled)
 				s->st.drop_backpressure++;
-			else
+			else {
 				s->st.drop_errors++;
+				weir_sink_set_errno(s, EMSGSIZE);
+			}
 			continue;
 		}
 		memcpy(j->buf + j->used, json[i].data, len);
@@ -255,7 +311,7 @@ static int
 jsonl_flush(struct weir_sink *s)
 {
 	struct jsonl *j = s->priv;
-	int rc = jsonl_drain(s, j);
+	int rc = jsonl_drain_wait(s, j, j->cap);
 
 	/* EINVAL: a pipe or a terminal, which have nothing to sync. */
 	if (j->fsync && j->unsynced) {
@@ -304,6 +360,7 @@ jsonl_reopen(struct weir_sink *s)
 	memmove(j->buf, j->buf + cut, j->used - cut);
 	j->used -= cut;
 	j->mid_line = false;
+	j->tail = 0;
 	return 0;
 }
 
@@ -321,9 +378,10 @@ jsonl_close(struct weir_sink *s)
 	struct timespec t0, t;
 	long waited_ms;
 
-	/* Give a slow pipe reader a bounded time to take the tail. */
+	/* Give a slow pipe reader a bounded time to take the tail (with
+	 * backpressure: until it took it, or the wait was cancelled). */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (jsonl_drain(s, j) == -EAGAIN) {
+	while (jsonl_drain_wait(s, j, j->cap) == -EAGAIN) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		waited_ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
 		if (waited_ms >= JSONL_CLOSE_WAIT_MS ||
@@ -331,6 +389,8 @@ jsonl_close(struct weir_sink *s)
 			break;
 	}
 	s->st.drop_errors += j->n_buffered;
+	/* The reader gave up mid-line (close timed out) on a file: whole lines only. */
+	(void)jsonl_rollback(s, j);
 	if (j->fsync && j->unsynced)
 		fsync(j->fd);
 	if (j->restore_fl)

@@ -36,8 +36,11 @@
 
 struct usub {
 	int fd;
-	size_t off; /* first unsent byte in buf */
-	size_t len; /* unsent bytes */
+	size_t off;	   /* first unsent byte in buf */
+	size_t len;	   /* unsent bytes */
+	bool cut;	   /* what was sent ends inside a line */
+	uint64_t close_ns; /* closing: gets nothing new, and is closed once its cut
+			      line is out or at this time (monotonic); 0 = no */
 	char *buf;
 };
 
@@ -59,15 +62,63 @@ usub_close(struct weir_sink *s, struct unix_sink *u, unsigned int i)
 	s->st.subscribers = u->n_subs;
 }
 
-/* Send what the socket takes. @return 0, or -1 when the peer is gone. */
+static int usub_send(struct weir_sink *s, struct usub *c);
+
+static uint64_t
+unix_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Send what the socket takes. @return 0, or -1 when the peer is gone (or
+ * a closing subscriber is done: its cut line is out, or its time is up). */
 static int
 usub_drain(struct weir_sink *s, struct usub *c)
+{
+	int rc = usub_send(s, c);
+
+	if (rc == 0 && c->close_ns != 0 && (c->len == 0 || unix_now_ns() >= c->close_ns))
+		rc = -1;
+	return rc;
+}
+
+/*
+ * A subscriber too slow to keep: disconnected (drop_subscribers), but never
+ * inside a line. When what it was sent ends mid-line, it keeps only the
+ * rest of that line and is closed once that is out (or after
+ * UNIX_CLOSE_WAIT_MS), so a subscriber reads whole records only.
+ * @return true to close it now.
+ */
+static bool
+usub_give_up(struct weir_sink *s, struct usub *c)
+{
+	const char *nl;
+
+	if (c->close_ns != 0)
+		return false; /* already counted and closing */
+	s->st.drop_subscribers++;
+	if (!c->cut)
+		return true;
+	nl = memchr(c->buf + c->off, '\n', c->len);
+	if (nl == NULL) /* cannot happen: lines go in whole */
+		return true;
+	c->len = (size_t)(nl - (c->buf + c->off)) + 1;
+	c->close_ns = unix_now_ns() + (uint64_t)UNIX_CLOSE_WAIT_MS * 1000000u;
+	return false;
+}
+
+static int
+usub_send(struct weir_sink *s, struct usub *c)
 {
 	ssize_t r;
 
 	while (c->len > 0) {
 		r = send(c->fd, c->buf + c->off, c->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r > 0) {
+			c->cut = c->buf[c->off + (size_t)r - 1] != '\n';
 			c->off += (size_t)r;
 			c->len -= (size_t)r;
 			s->st.bytes += (uint64_t)r;
@@ -108,6 +159,8 @@ unix_accept(struct weir_sink *s, struct unix_sink *u)
 		c->fd = fd;
 		c->off = 0;
 		c->len = 0;
+		c->cut = false;
+		c->close_ns = 0;
 		u->n_subs++;
 		s->st.accepted++;
 		s->st.subscribers = u->n_subs;
@@ -198,7 +251,8 @@ unix_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_t
 		struct usub *c = &u->subs[i];
 		bool gone = false;
 
-		for (e = 0; e < n && !gone; e++) {
+		/* A closing subscriber gets nothing new: see usub_give_up(). */
+		for (e = 0; e < n && !gone && c->close_ns == 0; e++) {
 			size_t len = json[e].len;
 			bool nl = len == 0 || json[e].data[len - 1] != '\n';
 
@@ -211,8 +265,8 @@ unix_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_t
 				}
 				if (!gone && c->len + len + nl > u->cap) {
 					/* Still no room: it stopped reading. */
-					s->st.drop_subscribers++;
-					gone = true;
+					gone = usub_give_up(s, c);
+					break;
 				}
 				if (gone)
 					break;
@@ -264,7 +318,8 @@ unix_idle(struct weir_sink *s, int wake_fd, int timeout_ms)
 			.fd = u->subs[i].fd,
 			.events = POLLIN | (u->subs[i].len ? POLLOUT : 0),
 		};
-	if (poll(u->pfd, n + 2, timeout_ms) <= 0)
+	/* On a timeout too: a closing subscriber's time may be up. */
+	if (poll(u->pfd, n + 2, timeout_ms) < 0)
 		return;
 	/* Backwards: usub_close() moves the last subscriber into the hole. */
 	for (i = n; i-- > 0;) {
@@ -277,6 +332,9 @@ unix_idle(struct weir_sink *s, int wake_fd, int timeout_ms)
 			gone = r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR);
 		}
 		if (!gone && (re & (POLLERR | POLLHUP)))
+			gone = true;
+		/* closing, and it did not take its cut line in time */
+		if (!gone && u->subs[i].close_ns != 0 && unix_now_ns() >= u->subs[i].close_ns)
 			gone = true;
 		if (!gone && (re & POLLOUT))
 			gone = usub_drain(s, &u->subs[i]) < 0;

@@ -148,8 +148,9 @@ test_key_table_is_consistent(void)
 	/* incl. ctl.* (6), metrics.* (3), rules.* (3), vars.* (2),
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking,
-	 * runmode, threshold-file and the stream.* keys */
-	CU_ASSERT_EQUAL(n, 94);
+	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
+	 * outputs.loss-exit */
+	CU_ASSERT_EQUAL(n, 96);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sink.h"
@@ -577,6 +579,197 @@ test_stdout_pipe_nonblocking_restored(void)
 	CU_ASSERT(s.st.drop_errors == CUT_LINES - 40);
 }
 
+/* The child of test_fifo_backpressure_loses_nothing: read @p fd slowly to
+ * EOF, count whole 100-byte lines, report the count on @p out. */
+static void
+slow_reader_child(int fd, int out)
+{
+	static char rd[4096];
+	uint64_t lines = 0, bytes = 0;
+	ssize_t r;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	while ((r = read(fd, rd, sizeof(rd))) > 0) {
+		for (ssize_t i = 0; i < r; i++)
+			lines += rd[i] == '\n';
+		bytes += (uint64_t)r;
+		usleep(1000);
+	}
+	if (bytes != lines * 100)
+		lines = 0; /* not whole lines */
+	if (write(out, &lines, sizeof(lines)) != sizeof(lines))
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * Backpressure (conf.block, offline replay): a started sink with a small
+ * queue (64) in front of a FIFO whose reader is slow. Every enqueue takes
+ * the whole batch (the emitter waits for room) and the jsonl sink waits
+ * for the reader: all 5000 lines arrive whole, nothing is dropped. With
+ * the cancel flag set, the same sink does not wait: the loss is counted.
+ */
+static void
+test_fifo_backpressure_loses_nothing(void)
+{
+	static char line[101];
+	struct weir_event ev[25];
+	struct weir_text t[25];
+	struct weir_sink_conf conf = {.block = true};
+	atomic_bool cancel = false;
+	struct weir_sink_stats st;
+	struct weir_sink s;
+	char path[128];
+	uint64_t got = 0;
+	unsigned int i, taken = 0;
+	int fd, res[2], status;
+	pid_t pid;
+
+	memset(line, 'x', 99);
+	line[0] = '{';
+	line[98] = '}';
+	line[99] = '\n';
+	memset(ev, 0, sizeof(ev));
+	for (i = 0; i < 25; i++)
+		t[i] = (struct weir_text){.data = line, .len = 100};
+	tmp_path(path, sizeof(path), "fifo-bp");
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	CU_ASSERT_FATAL(fd >= 0 && pipe(res) == 0);
+	conf.path = path;
+	conf.cancel = &cancel;
+	/* Fork before the sink opens: the child must not hold a write end. */
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		slow_reader_child(fd, res[1]);
+	close(res[1]);
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_FATAL(weir_sink_open(&s, weir_sink_find("jsonl"), &conf) == 0);
+	close(fd);
+	CU_ASSERT_FATAL(weir_sink_start(&s, 64, 128) == 0);
+	for (i = 0; i < 200; i++)
+		taken += weir_sink_enqueue(&s, ev, t, NULL, 25);
+	weir_sink_close(&s); /* drains, then closes the FIFO: the reader's EOF */
+	CU_ASSERT(read(res[0], &got, sizeof(got)) == sizeof(got));
+	close(res[0]);
+	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	weir_sink_stats(&s, &st);
+	CU_ASSERT(taken == 5000 && got == 5000);
+	CU_ASSERT(st.written == 5000 && st.enqueued == 5000);
+	CU_ASSERT(st.drop_full == 0 && st.drop_backpressure == 0 && st.drop_errors == 0);
+
+	/* Cancelled (SIGINT): a reader that never reads holds nobody. */
+	atomic_store(&cancel, true);
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	CU_ASSERT_FATAL(fd >= 0);
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_FATAL(weir_sink_open(&s, weir_sink_find("jsonl"), &conf) == 0);
+	CU_ASSERT_FATAL(weir_sink_start(&s, 64, 128) == 0);
+	for (i = 0, taken = 0; i < 200; i++)
+		taken += weir_sink_enqueue(&s, ev, t, NULL, 25);
+	weir_sink_close(&s);
+	close(fd);
+	weir_sink_stats(&s, &st);
+	CU_ASSERT(taken < 5000 && st.drop_full == 5000 - taken);
+	CU_ASSERT(st.written + st.drop_backpressure + st.drop_errors == taken);
+}
+
+/* Every line of @p text is one whole "{...}" line and it ends with '\n';
+ * @return the number of lines, -1 when not. */
+static long
+whole_lines(const char *text)
+{
+	const char *p = text, *nl;
+	long n = 0;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL || p[0] != '{' || nl[-1] != '}')
+			return -1;
+		n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/*
+ * A full filesystem (a tmpfs of two pages, as root; skipped otherwise): a
+ * write(2) that fills it is cut mid-line, then ENOSPC. The cut line is
+ * rolled back, so the file holds whole lines only and exactly the ones
+ * counted as written (bytes = file size); the rest are drop_errors with
+ * ENOSPC as the cause. When space returns (a filler file removed), the
+ * next lines follow on whole lines, and so after a reopen.
+ */
+static void
+test_enospc_rolls_back_cut_line(void)
+{
+	char mnt[128], path[160], filler[160], line[101];
+	const char *lines[16];
+	struct weir_sink_stats st;
+	struct weir_sink s;
+	struct stat sb;
+	long n_file;
+	unsigned int i, k;
+	int fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr,
+			"test_enospc_rolls_back_cut_line: skipped (needs root for a tmpfs)\n");
+		return;
+	}
+	tmp_path(mnt, sizeof(mnt), "tmpfs");
+	CU_ASSERT_FATAL(mkdir(mnt, 0700) == 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=8k") != 0) {
+		fprintf(stderr, "test_enospc_rolls_back_cut_line: skipped (mount: %s)\n",
+			strerror(errno));
+		return;
+	}
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	snprintf(path, sizeof(path), "%s/eve.json", mnt);
+	/* The filler takes one page, the output gets the other. */
+	fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	memset(line, 'f', 100);
+	for (i = 0; i < 40; i++)
+		CU_ASSERT_FATAL(write(fd, line, 100) == 100);
+	close(fd);
+	/* 100-byte lines, so a page (4096) ends inside one. */
+	memset(line, 'x', sizeof(line));
+	line[0] = '{';
+	line[98] = '}';
+	line[99] = '\n';
+	line[100] = '\0';
+	for (i = 0; i < 16; i++)
+		lines[i] = line;
+	CU_ASSERT_FATAL(open_sink(&s, path, 1000) == 0);
+	for (k = 0; k < 4; k++)
+		CU_ASSERT(write_lines(&s, lines, 16) == 16); /* 6,400 bytes offered */
+	CU_ASSERT(weir_sink_flush(&s) == -ENOSPC);
+	weir_sink_stats(&s, &st);
+	n_file = whole_lines(slurp(path));
+	CU_ASSERT(n_file > 0 && n_file < 64);
+	CU_ASSERT(stat(path, &sb) == 0 && (uint64_t)sb.st_size == st.bytes);
+	CU_ASSERT(st.written == (uint64_t)n_file && st.written + st.drop_errors == 64);
+	CU_ASSERT(weir_sink_last_errno(&s) == ENOSPC);
+	/* Still full: counted, file unchanged. */
+	CU_ASSERT(write_lines(&s, lines, 16) == 16);
+	CU_ASSERT(weir_sink_flush(&s) == -ENOSPC);
+	CU_ASSERT(whole_lines(slurp(path)) == n_file);
+	/* Space returns: the next lines go out whole. */
+	CU_ASSERT(unlink(filler) == 0);
+	CU_ASSERT(write_lines(&s, lines, 10) == 10);
+	CU_ASSERT(weir_sink_flush(&s) == 0);
+	CU_ASSERT(whole_lines(slurp(path)) == n_file + 10);
+	/* And after a reopen (rotation), the same file again. */
+	CU_ASSERT(weir_sink_reopen(&s) == 0);
+	CU_ASSERT(write_lines(&s, lines, 3) == 3);
+	weir_sink_close(&s);
+	CU_ASSERT(whole_lines(slurp(path)) == n_file + 13);
+	CU_ASSERT(s.st.written == (uint64_t)n_file + 13 && s.st.written + s.st.drop_errors == 93);
+	CU_ASSERT(umount2(mnt, MNT_DETACH) == 0);
+}
+
 int
 main(void)
 {
@@ -605,5 +798,7 @@ main(void)
 	CU_ADD_TEST(s, test_cut_line_closed_after_error);
 	CU_ADD_TEST(s, test_reopen_drops_cut_tail);
 	CU_ADD_TEST(s, test_stdout_pipe_nonblocking_restored);
+	CU_ADD_TEST(s, test_enospc_rolls_back_cut_line);
+	CU_ADD_TEST(s, test_fifo_backpressure_loses_nothing);
 	return weir_ut_run();
 }
