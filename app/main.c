@@ -109,7 +109,13 @@ on_signal(int sig)
 		atomic_store(&g_sig.hup, true);
 	} else {
 		atomic_store(&g_sig.abort, true);
-		if (atomic_exchange(&g_stop_signalled, true) || atomic_load(&g_stopping))
+		/* A stop signal once weir is stopping (the outputs' flush has
+		 * begun or is about to) ends the flush. One before that only
+		 * stops: `timeout` and a kill of the process group deliver
+		 * SIGTERM twice within microseconds, which must not cut the
+		 * flush short. */
+		atomic_store(&g_stop_signalled, true);
+		if (atomic_load(&g_stopping))
 			atomic_store(&g_flush_abort, true);
 		atomic_store(&g_sig.stop, true);
 	}
