@@ -715,6 +715,12 @@ tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 			f->flags |= WEIR_FLOW_F_SESSION;
 			me->isn = p->tcp_seq;
 			me->next_seq = p->tcp_seq + 1;
+			if (p->tcp_tfo) {
+				/* stream-tcp.c (TCP_HAS_TFO on the SYN): its data
+				 * takes sequence space */
+				f->flags |= WEIR_FLOW_F_TFO;
+				me->next_seq += p->payload_len;
+			}
 			me->window = p->tcp_window;
 			tcp_set_state(f, WEIR_TCP_SYN_SENT);
 			return WEIR_FLOW_PKT_TCP_SESSION;
@@ -764,8 +770,20 @@ tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 	switch (f->tcp_state) {
 	case WEIR_TCP_SYN_SENT:
 		if (dir == 1 && (fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
-			if (p->tcp_ack != peer->next_seq)
-				break; /* not an answer to this SYN */
+			if (!p->tcp_tfo && !(f->flags & WEIR_FLOW_F_TFO)) {
+				if (p->tcp_ack != peer->isn + 1)
+					break; /* not an answer to this SYN */
+			} else if (p->tcp_ack == peer->isn + 1) {
+				/* TFO: the server took the SYN but not its data
+				 * (Suricata's tfo_data_ignored): the client sends
+				 * it again after the handshake */
+				peer->next_seq = peer->isn + 1;
+				f->flags |= WEIR_FLOW_F_TFO;
+			} else if (p->tcp_ack == peer->next_seq) {
+				f->flags |= WEIR_FLOW_F_TFO; /* data acknowledged */
+			} else {
+				break;
+			}
 			me->isn = p->tcp_seq;
 			me->next_seq = p->tcp_seq + 1;
 			peer->last_ack = p->tcp_ack;
@@ -776,6 +794,8 @@ tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 			} else { /* a new ISN replaces the old (SYN resent) */
 				me->isn = p->tcp_seq;
 				me->next_seq = p->tcp_seq + 1;
+				if (f->flags & WEIR_FLOW_F_TFO)
+					me->next_seq += p->payload_len;
 			}
 		}
 		break;

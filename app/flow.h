@@ -153,6 +153,7 @@ struct weir_flow_pkt {
 	uint8_t tcp_flags;  /* TH_* bits as on the wire */
 	uint8_t icmp_type;  /* ICMP/ICMPv6 only */
 	uint8_t icmp_code;
+	uint8_t tcp_tfo;     /* SYN or SYN/ACK with a TCP Fast Open option */
 	uint16_t tcp_window; /* raw (unscaled) */
 	uint32_t tcp_seq;    /* host order */
 	uint32_t tcp_ack;
@@ -190,6 +191,8 @@ enum weir_flow_flag {
 	WEIR_FLOW_F_FIN_TS_FIRST = 1u << 11, /* the client's FIN came first
 						(Suricata: CLOSE_WAIT, not
 						FIN_WAIT1) */
+	WEIR_FLOW_F_TFO = 1u << 12, /* TCP Fast Open session: the SYN's data
+					 counts in the client's sequence space */
 	WEIR_FLOW_F_ALERTED = 1u << 10,	     /* an alert was raised on it (set by the
 						worker; EVE flow.alerted) */
 };

@@ -749,9 +749,15 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
 		return false;
-	if (f->tcp_state < WEIR_TCP_ESTABLISHED) {
-		/* before the handshake completed (data on a SYN, TCP Fast
-		 * Open): the sides' first sequence numbers are not both known */
+	/* TCP Fast Open: the client's SYN carries data in its sequence space
+	 * (stream-tcp.c hands it to reassembly at the SYN) */
+	bool tfo_syn = dir == 0 && (f->flags & WEIR_FLOW_F_TFO) &&
+		       (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+		       p->tcp_seq == f->dir[0].isn;
+
+	if (f->tcp_state < WEIR_TCP_ESTABLISHED && !tfo_syn) {
+		/* before the handshake completed (data on a SYN without
+		 * TFO): the sides' first sequence numbers are not both known */
 		if (len > 0) {
 			t->st.segments++;
 			t->st.out_of_window++;
@@ -759,10 +765,10 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 		return false;
 	}
 	if (len > 0) {
-		uint32_t seq = p->tcp_seq, end;
+		uint32_t seq = p->tcp_seq + (tfo_syn ? 1 : 0), end;
 
 		t->st.segments++;
-		if ((p->tcp_flags & (TH_SYN | TH_RST)) ||
+		if (((p->tcp_flags & (TH_SYN | TH_RST)) && !tfo_syn) ||
 		    (pkt_flags & WEIR_FLOW_PKT_OUT_OF_WINDOW)) {
 			t->st.out_of_window++;
 			len = 0;

@@ -596,6 +596,41 @@ worker_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * Whether the TCP options of the header at @p l4 (@p hlen bytes, checked
+ * by the decoder) carry TCP Fast Open, as Suricata's decode-tcp.c reads
+ * them: option 34 of length 2 or an even 6..18, or an experimental option
+ * (253, 254) of length 4 or 12 with the magic 0xF989. Read on SYNs only.
+ */
+static bool
+worker_tcp_tfo(const uint8_t *l4, uint32_t hlen)
+{
+	uint32_t i = 20;
+
+	while (i < hlen) {
+		uint8_t kind = l4[i], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen)
+			break;
+		olen = l4[i + 1];
+		if (olen < 2 || i + olen > hlen)
+			break;
+		if (kind == 34 && (olen == 2 || (olen >= 6 && olen <= 18 && (olen & 1) == 0)))
+			return true;
+		if ((kind == 253 || kind == 254) && (olen == 4 || olen == 12) && l4[i + 2] == 0xf9 &&
+		    l4[i + 3] == 0x89)
+			return true;
+		i += olen;
+	}
+	return false;
+}
+
 /* What the flow table needs of a decoded IP packet. */
 static inline void
 worker_flow_pkt(const struct weir_pkt *pkt, const struct weir_decoded *d, bool have_l4,
@@ -616,6 +651,7 @@ worker_flow_pkt(const struct weir_pkt *pkt, const struct weir_decoded *d, bool h
 	fp->icmp_type = 0;
 	fp->icmp_code = 0;
 	fp->tcp_window = 0;
+	fp->tcp_tfo = 0;
 	fp->tcp_seq = 0;
 	fp->tcp_ack = 0;
 	fp->payload_len = have_l4 ? d->payload_len : 0;
@@ -629,6 +665,8 @@ worker_flow_pkt(const struct weir_pkt *pkt, const struct weir_decoded *d, bool h
 		fp->tcp_seq = worker_be32(l4 + 4);
 		fp->tcp_ack = worker_be32(l4 + 8);
 		fp->tcp_window = (uint16_t)(l4[14] << 8 | l4[15]);
+		if (d->tcp_flags & 0x02) /* SYN */
+			fp->tcp_tfo = worker_tcp_tfo(l4, (uint32_t)(d->payload - l4));
 	} else if (d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6) {
 		fp->icmp_type = l4[0];
 		fp->icmp_code = l4[1];

@@ -354,6 +354,7 @@ fuzz_read_pkt(struct fuzz_in *in, struct weir_flow_pkt *p, uint64_t now)
 		s = in_u8(in);
 		p->tcp_ack = (s & 0x80) ? in_u32(in) : g_seqs[s & 7];
 		p->tcp_window = (uint16_t)(c << 8 | c);
+		p->tcp_tfo = (p->tcp_flags & 0x02) && (c & 0x40);
 	}
 	p->payload_len = c & 0x3f;
 	p->wire_len = 54 + p->payload_len;

@@ -25,7 +25,10 @@ two packets may have the same time).
   PROTO     tcp | udp | icmp | gre | ip    (icmp over IPv6 is ICMPv6)
   SRC, DST  1.2.3.4:80, [2001:db8::1]:80, or without :port for icmp/gre/ip
   key=value tcp: flags=PA (letters FSRPAUEC, default PA), seq=, ack=,
-            win= (window, default 65535), mss= (adds an MSS option)
+            win= (window, default 65535), mss= (adds an MSS option),
+            tfo= (a TCP Fast Open option: req = kind 34 without cookie,
+            cookie = kind 34 with an 8-byte cookie, exp = experimental
+            kind 254 with magic 0xF989, expcookie = the same with a cookie)
             icmp: type= code= (default 8/0), id= seq= (echo identifier and
             sequence, 16 bits each, default 0 and the packet number),
             mtu= (32 bits in place of id and seq: ICMPv6 packet too big)
@@ -195,7 +198,7 @@ def parse_packet(num, text, where):
         if payload_seen or "=" not in t:
             raise SpecError("%s: unexpected %r" % (where, t))
         k, v = t.split("=", 1)
-        allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id"}, "udp": {"id"},
+        allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id", "tfo"}, "udp": {"id"},
                    "icmp": {"type", "code", "id", "seq", "mtu", "ipid"}, "gre": {"ptype", "id"},
                    "ip": {"proto", "id"}}[proto] | {"ttl", "csum", "at", "tos", "ipflags",
                                                     "fragoff", "ipopts", "frag6"}
@@ -335,6 +338,14 @@ def build_l4(p):
         opts = b""
         if "mss" in o:
             opts = struct.pack("!BBH", 2, 4, int(o["mss"], 0))
+        if "tfo" in o:
+            cookie = bytes(range(0xc0, 0xc8))
+            tfo = {"req": b"\x22\x02", "cookie": b"\x22\x0a" + cookie,
+                   "exp": b"\xfe\x04\xf9\x89",
+                   "expcookie": b"\xfe\x0c\xf9\x89" + cookie}.get(o["tfo"])
+            if tfo is None:
+                raise SpecError("%s: tfo= takes req, cookie, exp or expcookie" % p["where"])
+            opts += tfo + b"\x01" * (-len(tfo) % 4)  # NOP padding
         hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"],
                           int(o.get("seq", "1000"), 0), int(o.get("ack", "1"), 0),
                           (5 + len(opts) // 4) << 4, flags, int(o.get("win", "65535"), 0),
