@@ -191,8 +191,8 @@ enum weir_flow_flag {
 	WEIR_FLOW_F_FIN_TS_FIRST = 1u << 11, /* the client's FIN came first
 						(Suricata: CLOSE_WAIT, not
 						FIN_WAIT1) */
-	WEIR_FLOW_F_TFO = 1u << 12, /* TCP Fast Open session: the SYN's data
-					 counts in the client's sequence space */
+	WEIR_FLOW_F_TFO = 1u << 12,	     /* TCP Fast Open session: the SYN's data
+						  counts in the client's sequence space */
 	WEIR_FLOW_F_ALERTED = 1u << 10,	     /* an alert was raised on it (set by the
 						worker; EVE flow.alerted) */
 };

@@ -623,8 +623,8 @@ worker_tcp_tfo(const uint8_t *l4, uint32_t hlen)
 			break;
 		if (kind == 34 && (olen == 2 || (olen >= 6 && olen <= 18 && (olen & 1) == 0)))
 			return true;
-		if ((kind == 253 || kind == 254) && (olen == 4 || olen == 12) && l4[i + 2] == 0xf9 &&
-		    l4[i + 3] == 0x89)
+		if ((kind == 253 || kind == 254) && (olen == 4 || olen == 12) &&
+		    l4[i + 2] == 0xf9 && l4[i + 3] == 0x89)
 			return true;
 		i += olen;
 	}
