@@ -323,6 +323,7 @@ weir_rules_cmd_main(int argc, char **argv)
 	if (kinds)
 		weir_ruleset_describe_kinds(rs, stdout);
 	weir_ruleset_describe(rs, stdout);
+	weir_ruleset_describe_history(rs, conf.stream_confirm_window, stdout);
 	if (rs->n_rules == 0) {
 		printf("no rule loads: weir would run without detection\n");
 	} else if (ds.total == 0) {

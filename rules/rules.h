@@ -510,6 +510,12 @@ void weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out);
  *  WEIR_RKINDS). Thread: control. */
 void weir_ruleset_describe_kinds(const struct weir_ruleset *rs, FILE *out);
 
+/** Lines naming each stream rule whose confirm step can need more stream
+ *  bytes than the @p window it keeps (stream.reassembly.confirm-window),
+ *  with the bound or why there is none; nothing when every rule fits.
+ *  Thread: control. */
+void weir_ruleset_describe_history(const struct weir_ruleset *rs, uint32_t window, FILE *out);
+
 /** Print "note: ..." lines to @p out about the build that are not rule
  *  errors (a cache entry found corrupt or stale and rebuilt), and
  *  "warning: file:line: ..." lines about the rules (a flowbit checked but

@@ -30,6 +30,7 @@
  * combination can then only become true once every sub has had its say.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -564,6 +565,36 @@ shs_pcre_text(const struct weir_item *it)
 		return NULL;
 	}
 	return b.s;
+}
+
+bool
+weir_pcre_max_width(const struct weir_item *it, uint32_t *out)
+{
+	hs_compile_error_t *cerr = NULL;
+	hs_expr_info_t *info = NULL;
+	unsigned int flags;
+	char *text;
+	hs_error_t err;
+	bool ok = false;
+
+	if (it->pcre == NULL || (text = shs_pcre_text(it)) == NULL)
+		return false;
+	flags = shs_pcre_flags(it->pcre_flags);
+	err = hs_expression_info(text, flags, &info, &cerr);
+	if (err == HS_COMPILER_ERROR) {
+		hs_free_compile_error(cerr);
+		cerr = NULL;
+		err = hs_expression_info(text, flags | HS_FLAG_PREFILTER, &info, &cerr);
+	}
+	if (err == HS_SUCCESS) {
+		ok = info->max_width != UINT_MAX;
+		*out = info->max_width;
+		free(info); /* Hyperscan's misc allocator: malloc() here */
+	} else {
+		hs_free_compile_error(cerr);
+	}
+	free(text);
+	return ok;
 }
 
 /*

@@ -803,6 +803,12 @@ int weir_hs_plan_build(const struct weir_suri_rule *r, struct weir_hs_plan *out,
 /** Free what @p p owns and zero it (NULL safe). Thread: control. */
 void weir_hs_plan_free(struct weir_hs_plan *p);
 
+/** The longest match of pcre item @p it as Hyperscan measures it
+ *  (hs_expression_info max_width, with the prefilter's approximation when
+ *  Hyperscan cannot take it as is). @return false when unbounded or
+ *  unreadable. Thread: control. */
+bool weir_pcre_max_width(const struct weir_item *it, uint32_t *out);
+
 /* ---- the confirm step: built by rules_compile_confirm.c, run per
  *      packet by rules_match_confirm.c -------------------------------- */
 

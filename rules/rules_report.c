@@ -216,6 +216,98 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 			fprintf(out, "  %-28s %u\n", kname[k], cnt[k]);
 }
 
+/*
+ * The stream bytes a stream rule's confirm step may need, from the start
+ * of its first item's match to the end of its last: each relative item
+ * adds what its bounds allow (within; a ^-anchored relative pcre its
+ * longest match; a relative byte keyword or isdataat its reach). @return
+ * UINT64_MAX with @p why set when nothing bounds it.
+ */
+static uint64_t
+report_history(const struct weir_suri_rule *s, const char **why)
+{
+	uint64_t span = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->n_items; i++) {
+		const struct weir_item *it = &s->items[i];
+		uint32_t w;
+
+		if (i == 0) {
+			if (it->kind == WEIR_ITEM_CONTENT) {
+				span = it->len;
+				continue;
+			}
+			if (it->kind == WEIR_ITEM_PCRE && weir_pcre_max_width(it, &w)) {
+				span = w;
+				continue;
+			}
+			*why = "its first condition has no longest match";
+			return UINT64_MAX;
+		}
+		if (weir_item_is_byte(it->kind)) {
+			const struct weir_byteop *b = &it->bop;
+
+			if (!b->relative || it->kind == WEIR_ITEM_BYTE_JUMP || b->offset_var != 0 ||
+			    b->nbytes_var != 0 || b->offset < 0) {
+				*why = "a byte keyword moves the cursor an unbounded way";
+				return UINT64_MAX;
+			}
+			span += it->kind == WEIR_ITEM_ISDATAAT ? b->value
+							       : (uint64_t)b->offset + b->nbytes;
+			continue;
+		}
+		if (it->kind == WEIR_ITEM_PCRE) {
+			if (!it->relative || it->pcre == NULL || it->pcre[0] != '^' ||
+			    !weir_pcre_max_width(it, &w)) {
+				*why = "a pcre not anchored to the previous match, or without "
+				       "a longest match";
+				return UINT64_MAX;
+			}
+			span += w;
+			continue;
+		}
+		if (it->kind != WEIR_ITEM_CONTENT || !it->has_within || it->within_var != 0) {
+			*why = "a condition not tied to the one before by within";
+			return UINT64_MAX;
+		}
+		span += (uint64_t)it->within;
+	}
+	return span;
+}
+
+void
+weir_ruleset_describe_history(const struct weir_ruleset *rs, uint32_t window, FILE *out)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct weir_rt_rule *r = &rs->rules[i];
+		const char *why = NULL;
+		uint64_t need;
+
+		if (r->sr == NULL || r->prog == NULL ||
+		    (r->kind != WEIR_RKIND_STREAM && r->kind != WEIR_RKIND_STREAM_ONLY))
+			continue;
+		need = report_history(r->sr, &why);
+		if (need <= window)
+			continue;
+		if (n++ == 0)
+			fprintf(out,
+				"stream history: the confirm step keeps the last %u bytes "
+				"(stream.reassembly.confirm-window) plus the bytes released with "
+				"the match; these rules can need more, and a match spread wider "
+				"is missed:\n",
+				window);
+		if (need == UINT64_MAX)
+			fprintf(out, "  %s:%u: sid %u: unbounded (%s)\n", r->file, r->line, r->sid,
+				why);
+		else
+			fprintf(out, "  %s:%u: sid %u: up to %llu bytes\n", r->file, r->line,
+				r->sid, (unsigned long long)need);
+	}
+}
+
 void
 weir_ruleset_describe_kinds(const struct weir_ruleset *rs, FILE *out)
 {

@@ -275,7 +275,30 @@ EOF
 		"1 stream,2 packet (Suricata,3 packet,4 packet,5 packet,6 packet,7 stream only,8 stream only,9 stream,10 packet"
 }
 
-ALL_TESTS="test_rule_kinds test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
+# A stream rule's confirm step sees the last stream.reassembly.confirm-window
+# bytes (plus the run released with the match): rules check names the
+# rules that can need more, with the bound computed from the rule text
+# (first content's length + each within; a ^-anchored relative pcre's
+# longest match) or why there is none.
+test_stream_history() {
+	local f=$TMP/history.rules out
+	cat >"$f" <<'EOF'
+alert tcp any any -> any any (msg:"fits: 4 + 16"; content:"PAN="; pcre:"/^4[0-9]{15}/R"; sid:1;)
+alert tcp any any -> any any (msg:"3 + 2000"; content:"abc"; content:!"de"; distance:0; within:2000; sid:2;)
+alert tcp any any -> any any (msg:"independent"; content:"abc"; content:"xyz"; sid:3;)
+alert tcp any any -> any any (msg:"no longest match"; content:"abc"; pcre:"/^d+/R"; sid:4;)
+alert tcp any any -> any any (msg:"exact: no confirm"; content:"abc"; content:"de"; distance:0; within:2000; sid:5;)
+EOF
+	out=$("$WEIR" rules check --set rules.cache-dir= "$f" 2>&1)
+	expect_eq "history: exit status" "$?" 0
+	expect_eq "history: rules named" "$(printf '%s\n' "$out" | sed -n 's/^  [^ ]* sid \([0-9]*\): \(up to [0-9]*\|unbounded\).*/\1 \2/p' | paste -sd,)" \
+		"2 up to 2003,3 unbounded,4 unbounded"
+	out=$("$WEIR" rules check --set rules.cache-dir= --set stream.reassembly.confirm-window=2003 "$f" 2>&1)
+	expect_eq "history: window 2003" "$(printf '%s\n' "$out" | sed -n 's/^  [^ ]* sid \([0-9]*\): \(up to [0-9]*\|unbounded\).*/\1 \2/p' | paste -sd,)" \
+		"3 unbounded,4 unbounded"
+}
+
+ALL_TESTS="test_rule_kinds test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo
 test_every_spec_runs
