@@ -402,8 +402,20 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 		w->burst_ring_full++;
 		return;
 	}
+	/* with a pcap sink, the frame of the packet whose bytes or ACK
+	 * released the match (none at a flow's end) */
+	if (w->frames != NULL && w->stream_pkt != NULL &&
+	    unlikely(!worker_put_frame(w->stream_pkt))) {
+		w->burst_ring_full++; /* the frame ring is the event ring's overflow */
+		return;
+	}
 	ev = worker_slot(w, w->n_ev);
 	memset(ev, 0, offsetof(struct weir_event, payload));
+	if (w->frames != NULL && w->stream_pkt != NULL) {
+		ev->frame_pos = w->stream_pkt->frame_pos;
+		ev->frame_len = w->stream_pkt->frame_len;
+		ev->wire_len = w->stream_pkt->pkt->wire_len; /* the frame's */
+	}
 	if (c->data != NULL && end > c->off)
 		upto = end - c->off < c->len ? (uint32_t)(end - c->off) : c->len;
 	cap = upto < w->payload_bytes ? upto : w->payload_bytes;
@@ -519,6 +531,7 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 		worker_stream_out(w, &o);
 		w->stream_ts_ns = f->last_ns;
 		w->stream_src = WEIR_EV_SRC_FLOW_END;
+		w->stream_pkt = NULL;
 		weir_stream_flow_end(w->streams, (struct weir_flow *)(uintptr_t)f, &o);
 	}
 	if (!w->flow_records)
@@ -930,10 +943,12 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			worker_stream_out(w, &o);
 			w->stream_ts_ns = pkts[i].ts_ns;
 			w->stream_src = WEIR_EV_SRC_STREAM;
+			w->stream_pkt = &s;
 			sp.streamed = weir_stream_packet(
 				w->streams, s.flow,
 				(s.flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0, &fp[i],
 				d[i].payload, s.flow_flags, &o);
+			w->stream_pkt = NULL;
 		}
 		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
 		if (res.scan_error) {

@@ -78,6 +78,8 @@ struct weir_worker {
 	uint64_t burst_stream_scan_err;	   /* flow-end callbacks too) */
 	uint64_t stream_ts_ns;		   /* time of the bytes being released */
 	uint8_t stream_src;		   /* enum weir_event_src of them */
+	struct worker_scan *stream_pkt;	   /* the packet releasing them (its frame
+					      goes to the pcap sink); NULL at a flow's end */
 	bool flow_records;		   /* an EVE flow record per ended flow */
 	bool offline;			   /* packet time drives flow timeouts */
 	bool ring_wait;			   /* a full ring: wait for the emitter

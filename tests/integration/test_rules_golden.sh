@@ -298,7 +298,56 @@ EOF
 		"3 unbounded,4 unbounded"
 }
 
-ALL_TESTS="test_rule_kinds test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
+# The pcap sink holds, for a stream alert, the frame of the packet that
+# released the match (its bytes, or in acked mode its ACK): the input
+# packet with that timestamp, byte for byte; an alert raised at a flow's
+# end has no packet and an empty frame. stream.spec's alerts come from
+# construction; here the frames are compared with the input capture.
+test_pcap_sink_stream_frames() {
+	local pfx=$TMP/sframes args=()
+	python3 "$MKPCAP" build "$GOLDEN/stream.spec" "$pfx" || { fail "mkpcap.py build"; return; }
+	mapfile -t args <"$pfx.args"
+	run_weir "$pfx" -r "$pfx.pcap" -S "$pfx.rules" -o "$pfx.json" --set rules.cache-dir= \
+		--set outputs.pcap.file="$pfx.out" "${args[@]}"
+	expect_eq "stream frames: exit status" "$(cat "$pfx.rc")" 0 || { cat "$pfx.err"; return; }
+	check "stream frames: each stream alert's frame is its releasing packet" \
+		python3 - "$pfx.pcap" "$pfx.json" "$pfx.out".000000.pcapng <<'PY'
+import json, struct, sys
+d = open(sys.argv[1], "rb").read()
+assert struct.unpack_from("<I", d, 0)[0] == 0xa1b2c3d4
+frames, off = {}, 24
+while off < len(d):
+    sec, usec, cap, wire = struct.unpack_from("<IIII", d, off)
+    frames[sec * 10**9 + usec * 1000] = d[off + 16:off + 16 + cap]
+    off += 16 + cap
+evs = [json.loads(l) for l in open(sys.argv[2])]
+p = open(sys.argv[3], "rb").read()
+epbs, off = [], 0
+while off < len(p):
+    t, n = struct.unpack_from("<II", p, off)
+    if t == 6:
+        i, hi, lo, cap, wire = struct.unpack_from("<IIIII", p, off + 8)
+        epbs.append((hi << 32 | lo, p[off + 28:off + 28 + cap]))
+    off += n
+assert len(epbs) == len(evs), "%d blocks, %d events" % (len(epbs), len(evs))
+n_stream = n_end = 0
+for (ts, frame), ev in zip(epbs, evs):
+    if ev.get("stream") != 1:
+        continue
+    if ev["pkt_src"] == "stream (flow timeout)":
+        n_end += 1
+        assert frame == b"", "a flow-end alert has no frame"
+        continue
+    n_stream += 1
+    assert ts in frames, "no input packet at %d" % ts
+    assert frame == frames[ts], "sid %d: the frame is not the input packet at %d" % (
+        ev["alert"]["signature_id"], ts)
+assert n_stream > 0 and n_end > 0, (n_stream, n_end)
+print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
+PY
+}
+
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo
 test_every_spec_runs
