@@ -171,6 +171,19 @@ enum weir_item_kind {
 	WEIR_ITEM_ISDATAAT,
 };
 
+/* The value of hex digit @p c, -1 when it is none. */
+static inline int
+weir_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static inline bool
 weir_item_is_byte(unsigned int kind)
 {

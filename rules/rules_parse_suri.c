@@ -353,18 +353,6 @@ sp_last_content(struct sp_ctx *ctx, const struct sp_opt *o, struct weir_item **i
 	return 0;
 }
 
-static int
-sp_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode the inside of content:"..." at [s, s+len): text with \" \\ \; \:
  * escapes, and |41 42| blocks of hex bytes (blanks between digits allowed).
@@ -397,7 +385,7 @@ sp_content_decode(struct sp_ctx *ctx, const struct sp_opt *o, const char *s, siz
 			}
 			if (c == ' ' || c == '\t')
 				continue;
-			v = sp_hexval(c);
+			v = weir_hex_digit((unsigned char)c);
 			if (v < 0)
 				return sp_err(ctx, s + i, o->kw,
 					      "content: bad hex digit '%c' in |...|", c);

@@ -25,6 +25,8 @@
 #                   reuse, expiry, a full table, ICMP errors, bursts)
 #   fuzz_stream     the committed regress/fuzz_stream/ programs (orders,
 #                   overlaps, holes, FIN, depth, tiny pools)
+#   fuzz_field      the committed regress/fuzz_field/ records (JSON with
+#                   escapes and look-alike keys, key=value forms)
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -50,9 +52,9 @@ if [ ! -d "$data" ]; then
 fi
 
 rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field"
 mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field"
 
 # --- frames
 i=0
@@ -178,6 +180,9 @@ cp "$src"/tests/fuzz/regress/fuzz_flow/* "$out/fuzz_flow/"
 # stream programs: the saved ones (tests/fuzz/regress/fuzz_stream/)
 cp "$src"/tests/fuzz/regress/fuzz_stream/* "$out/fuzz_stream/"
 
-for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream; do
+# field records: the saved ones (tests/fuzz/regress/fuzz_field/)
+cp "$src"/tests/fuzz/regress/fuzz_field/* "$out/fuzz_field/"
+
+for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done
