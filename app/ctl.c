@@ -531,6 +531,14 @@ weir_ctl_handle_peer(struct weir_obs *obs, const char *line, size_t len,
 		return out;
 	}
 	name = g_ctl_cmds[i].name; /* ours: req is freed below */
+	if (peer != NULL && peer->refused) {
+		rep = json_pack("{s:b,s:s}", "ok", 0, "error", peer->why);
+		if (g_ctl_cmds[i].admin)
+			ctl_audit(name, req, peer, rep, NULL);
+		json_decref(req);
+		json_decref(rep);
+		return ctl_error_line(name, peer->why);
+	}
 	if (g_ctl_cmds[i].admin && peer != NULL && !peer->admin) {
 		char deny[512];
 
@@ -879,14 +887,13 @@ ctl_accept(struct weir_ctl *c)
 		memset(&c->clients[i], 0, sizeof(c->clients[i]));
 		c->clients[i].fd = fd;
 		c->clients[i].last_req_ms = now;
+		/* No role: every request is answered with why (closing at
+		 * once would race the client's request: it would see a
+		 * reset instead of the reason). */
 		if (ctl_peer_cred(c, fd, &c->clients[i].peer) < 0) {
-			/* no role: told why, closed once that is written */
-			WEIR_LOG(NOTICE, ctl, "ctl: refused pid %d: %s",
-				 (int)c->clients[i].peer.pid, c->clients[i].peer.why);
-			c->clients[i].closing = true;
-			if (ctl_client_queue(&c->clients[i],
-					     ctl_error_line(NULL, c->clients[i].peer.why)) < 0)
-				ctl_client_close(&c->clients[i]);
+			c->clients[i].peer.refused = true;
+			WEIR_LOG(NOTICE, ctl, "ctl: pid %d: %s", (int)c->clients[i].peer.pid,
+				 c->clients[i].peer.why);
 		}
 	}
 }

@@ -95,6 +95,8 @@ struct weir_ctl_peer {
 	/* may run ADMIN commands (weir_ctl_conf's roles); false: MONITOR rows
 	 * only, the others refused with the reason in @ref why */
 	bool admin;
+	/* in neither role's group: every request is refused with @ref why */
+	bool refused;
 	char why[224];
 };
 

@@ -231,7 +231,7 @@ weir_privdrop_apply(const struct weir_privdrop *pd, const char *driver, const st
 		}
 	}
 	/* setgid, initgroups, setuid (glibc: on every thread), keeping caps on
-	 * this thread only; bounding and ambient sets cleared to ours. */
+	 * this thread only; bounding and ambient sets emptied. */
 	rc = capng_change_id((int)pd->uid, (int)pd->gid,
 			     CAPNG_INIT_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT);
 	if (rc < 0) {

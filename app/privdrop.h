@@ -11,8 +11,9 @@
  * of the process, and the kernel clears the capabilities of every thread
  * but the caller (which alone set PR_SET_KEEPCAPS): the workers, the sinks',
  * reload and control threads end up with none. The caller keeps
- * weir_privdrop_caps(driver) in its effective and permitted sets and in its
- * bounding set nothing else.
+ * weir_privdrop_caps(driver) in its effective and permitted sets; its
+ * bounding and ambient sets are emptied (nothing can be regained, not even
+ * through execve).
  */
 #ifndef WEIR_PRIVDROP_H
 #define WEIR_PRIVDROP_H
@@ -52,7 +53,8 @@ const int *weir_privdrop_caps(const char *driver, const char **names);
  * Hand what weir created to the user (chown: the stats socket when
  * @p ctl_served, output.jsonl, outputs.unix.path, the outputs.pcap.file
  * files, rules.cache-dir and its files), switch uid, gid and supplementary
- * groups, keep weir_privdrop_caps(@p driver) on this thread, bound the rest;
+ * groups, keep weir_privdrop_caps(@p driver) on this thread, empty the
+ * bounding set;
  * then warn for each output whose directory the user cannot write (reopen
  * and rotation create files there). Thread: main, after every socket and
  * output is open. No-op when !pd->on.
