@@ -23,13 +23,18 @@ ADM_GROUP=weir-it-admins
 MON_GROUP=weir-it-mons
 MADE_USERS=()
 MADE_GROUPS=()
+NA=weir-pa-$$
+NB=weir-pb-$$
+A_IP=10.198.$(($$ % 200)).1
+B_IP=10.198.$(($$ % 200)).2
+WPID=
 
 cleanup_ids() {
 	local u g
 	for u in "${MADE_USERS[@]}"; do userdel "$u" >/dev/null 2>&1; done
 	for g in "${MADE_GROUPS[@]}"; do groupdel "$g" >/dev/null 2>&1; done
 }
-trap 'cleanup_ids; rm -rf "$TMP"' EXIT
+trap '[ -z "$WPID" ] || kill -9 "$WPID" 2>/dev/null; netns_cleanup; cleanup_ids; rm -rf "$TMP"' EXIT
 
 # make_ids: the test users and groups, made when absent (remembered for
 # cleanup_ids)
@@ -173,6 +178,44 @@ test_dpdk_keeps_its_capabilities() {
 	stop dp
 }
 
+# afxdp keeps dac_override (1), net_admin (12), sys_admin (21) and bpf
+# (39): the counters (read by the control thread, which holds none) and a
+# block list applied by reconfigure work after the drop, and the program
+# is detached at exit
+test_afxdp_keeps_its_capabilities() {
+	need_root || return
+	if ! "$WEIR" --help | grep -q 'afxdp.mode'; then
+		skip "weir built without afxdp"
+		return
+	fi
+	netns_fresh && veth_pair xv0 "$A_IP" xv1 "$B_IP" || { fail "namespace setup"; return; }
+	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: []\n' >"$TMP/xd.yaml"
+	ip netns exec "$NA" "$WEIR" -c "$TMP/xd.yaml" -S "$SIGS" -i xv0 -o /dev/null \
+		--set "ctl.socket=$TMP/xd.sock" --set "run-as.user=$RUN_USER" \
+		>"$TMP/xd.out" 2>"$TMP/xd.err" &
+	WPID=$!
+	poll grep -q '^weir: running as ' "$TMP/xd.err" ||
+		{ fail "weir did not drop privileges"; grep -v '^EAL' "$TMP/xd.err" | tail -5; kill -9 "$WPID"; WPID=; return; }
+	check "ids and capabilities (afxdp)" ids_ok "$(id -u "$RUN_USER")" "$(id -g "$RUN_USER")" \
+		0000008000201002
+	check "ping answered" poll eval 'ip netns exec "$NB" ping -c 1 -W 1 "$A_IP" >/dev/null 2>&1'
+	"$WEIRCTL" --socket "$TMP/xd.sock" --json ports >"$TMP/xd.ports" 2>&1
+	check "port counters read after the drop" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1])); assert j["ok"] and j["ports"], j' "$TMP/xd.ports"
+	printf 'capture:\n  driver: afxdp\nafxdp:\n  blocklist: ["%s/32"]\n' "$B_IP" >"$TMP/xd.yaml"
+	check "reconfigure after the drop" "$WEIRCTL" --socket "$TMP/xd.sock" reconfigure
+	if ip netns exec "$NB" ping -c 2 -i 0.2 -W 1 "$A_IP" >/dev/null 2>&1; then
+		fail "block list not applied after the drop"
+	fi
+	stop_wpid INT
+	expect_eq "exit status" "$rc" 0
+	if ip -n "$NA" -d link show dev xv0 | grep -q 'prog/xdp'; then
+		fail "XDP program left on xv0: the kept capabilities could not detach it"
+		grep -i xdp "$TMP/xd.err" | tail -3
+	fi
+	netns_cleanup
+}
+
 test_unknown_user_refused() {
 	run_weir "$TMP/nu" -r "$SAMPLE" -S "$SIGS" -o /dev/null --set run-as.user=no-such-weir-user
 	expect_eq "exit status" "$(cat "$TMP/nu.rc")" 1
@@ -225,6 +268,7 @@ ALL_TESTS="
 	test_offline_drop_reload_reopen_reconfigure
 	test_unwritable_output_dir_is_named
 	test_dpdk_keeps_its_capabilities
+	test_afxdp_keeps_its_capabilities
 	test_roles
 "
 run_all
