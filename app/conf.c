@@ -385,8 +385,9 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Group whose members (primary or supplementary, by SO_PEERCRED/SO_PEERGROUPS) "
 		 "may run the administration commands (reload, disable, enable, reconfigure, "
 		 "reopen, shutdown); root and weir's own user always may; other peers get the "
-		 "monitoring commands only. \"\" = every peer that can open the socket "
-		 "(ctl.mode) administers."),
+		 "monitoring commands only. \"\" = only root and weir's user administer; when "
+		 "ctl.monitor-group is \"\" too, roles are off and every peer that can open the "
+		 "socket (ctl.mode, its owner and group) administers."),
 	CONF_STR("ctl.monitor-group", ctl_monitor_group, "",
 		 "Group whose members may use the monitoring commands (stats, top, latency, "
 		 "rules, ...); peers in neither group are refused. \"\" = any peer that can open "
@@ -397,10 +398,10 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "driver still needs (pcap: none; dpdk: ipc_lock, sys_rawio, net_admin; afxdp: "
 		 "net_admin, sys_admin, bpf, dac_override, to detach its XDP program at exit). "
 		 "The stats socket, the output files and rules.cache-dir are handed to it. "
-		 "\"\" = keep running as the starting user."),
+		 "--user. \"\" = keep running as the starting user."),
 	CONF_STR("run-as.group", run_as_group, "",
 		 "Group to switch to with run-as.user; \"\" = that user's primary group. The "
-		 "user's supplementary groups are set as well."),
+		 "user's supplementary groups are set as well. --group."),
 };
 
 #define CONF_NKEYS CONF_ARRAY_SIZE(g_conf_keys)

@@ -127,7 +127,7 @@ struct weir_conf {
 	char *outputs_kafka_tls_cert_file;	   /* ssl.certificate.location */
 	char *outputs_kafka_tls_key_file;	   /* ssl.key.location, not world-readable */
 	char *outputs_kafka_tls_key_password_file; /* ssl.key.password, from this file */
-	char *outputs_kafka_sasl_mechanism;	   /* "" | PLAIN | SCRAM-SHA-256 | -512 */
+	char *outputs_kafka_sasl_mechanism;	   /* none | PLAIN | SCRAM-SHA-256 | -512 */
 	char *outputs_kafka_sasl_username;
 	char *outputs_kafka_sasl_password_file; /* sasl.password, from this file */
 	char *outputs_pcap_file;		/* enables the pcap sink: file prefix */
@@ -157,7 +157,7 @@ struct weir_conf {
 	char *metrics_listen;	      /* "ADDR:PORT" or "PORT" (loopback), "" = off */
 	uint32_t metrics_max_clients; /* scrape connections at once */
 	uint32_t metrics_timeout_ms;  /* a scrape connection idle this long is closed */
-	char *ctl_admin_group;	      /* "" = whoever reaches the socket administers */
+	char *ctl_admin_group;	      /* "" = root and weir's uid (both "": roles off) */
 	char *ctl_monitor_group;      /* "" = any other peer monitors */
 	/* privilege drop (app/privdrop.c), Suricata's run-as */
 	char *run_as_user;  /* "" = keep the user weir started as */
