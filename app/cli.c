@@ -31,6 +31,8 @@ enum {
 	OPT_DUMP_CONFIG,
 	OPT_KEEP_ALIVE,
 	OPT_SKIP_INVALID,
+	OPT_USER,
+	OPT_GROUP,
 };
 
 static const struct option g_long_opts[] = {
@@ -46,6 +48,8 @@ static const struct option g_long_opts[] = {
 	{"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
 	{"keep-alive", no_argument, NULL, OPT_KEEP_ALIVE},
 	{"rules-skip-invalid", no_argument, NULL, OPT_SKIP_INVALID},
+	{"user", required_argument, NULL, OPT_USER},
+	{"group", required_argument, NULL, OPT_GROUP},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -88,6 +92,9 @@ weir_cli_usage(FILE *f)
 		"      --dump-config     print the effective configuration as YAML, then exit\n"
 		"      --keep-alive      offline: serve the stats socket after the end of the\n"
 		"                        file until SIGINT or `weirctl shutdown` (ctl.keep-alive)\n"
+		"      --user USER       started as root: become USER once everything is open,\n"
+		"                        keeping only the driver's capabilities (run-as.user)\n"
+		"      --group GROUP     with --user: that group (run-as.group)\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
@@ -221,6 +228,12 @@ weir_cli_parse(struct weir_conf *conf, struct weir_cli *cli, int argc, char **ar
 			break;
 		case OPT_SKIP_INVALID:
 			ret = cli_set(conf, "rules.skip-invalid", "true", ds);
+			break;
+		case OPT_USER:
+			ret = cli_set(conf, "run-as.user", optarg, ds);
+			break;
+		case OPT_GROUP:
+			ret = cli_set(conf, "run-as.group", optarg, ds);
 			break;
 		default:
 			break;

@@ -49,6 +49,10 @@ static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4
 static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
 static const char *const g_conf_xdp_modes[] = {"auto", "native", "skb", NULL};
 static const char *const g_conf_zero_copy[] = {"auto", "on", "off", NULL};
+static const char *const g_conf_kafka_security[] = {"auto",	      "plaintext", "ssl",
+						    "sasl_plaintext", "sasl_ssl",  NULL};
+static const char *const g_conf_kafka_sasl[] = {"none", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+						NULL};
 static const char *const g_conf_levels[] = {"error", "warning", "notice", "info", "debug", NULL};
 
 #define CONF_U32(n, field, lo, hi, d, text)                                                        \
@@ -303,6 +307,29 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "10000",
 		 "At exit, how long to wait for delivery; what is left is counted "
 		 "drop_undelivered."),
+	CONF_ENUM("outputs.kafka.security-protocol", outputs_kafka_security_protocol,
+		  g_conf_kafka_security, "auto",
+		  "security.protocol; auto = sasl_ssl when outputs.kafka.sasl.mechanism is set, "
+		  "ssl when any outputs.kafka.tls.* file is, else plaintext. sasl_plaintext sends "
+		  "the credentials unencrypted (SCRAM hides the password, PLAIN does not)."),
+	CONF_STR("outputs.kafka.tls.ca-file", outputs_kafka_tls_ca_file, "",
+		 "PEM file of the CA(s) that signed the brokers' certificates (ssl.ca.location); "
+		 "\"\" = the system's CAs."),
+	CONF_STR("outputs.kafka.tls.cert-file", outputs_kafka_tls_cert_file, "",
+		 "PEM client certificate for mutual TLS (ssl.certificate.location); \"\" = none."),
+	CONF_STR("outputs.kafka.tls.key-file", outputs_kafka_tls_key_file, "",
+		 "PEM private key of tls.cert-file (ssl.key.location); refused when readable by "
+		 "everyone (chmod 0600 or 0640)."),
+	CONF_STR("outputs.kafka.tls.key-password-file", outputs_kafka_tls_key_password_file, "",
+		 "File holding the passphrase of an encrypted tls.key-file (first line); refused "
+		 "when readable by everyone; \"\" = the key is not encrypted."),
+	CONF_ENUM("outputs.kafka.sasl.mechanism", outputs_kafka_sasl_mechanism, g_conf_kafka_sasl,
+		  "none", "SASL mechanism (sasl.mechanisms); none = no SASL."),
+	CONF_STR("outputs.kafka.sasl.username", outputs_kafka_sasl_username, "",
+		 "SASL user name (sasl.username)."),
+	CONF_STR("outputs.kafka.sasl.password-file", outputs_kafka_sasl_password_file, "",
+		 "File holding the SASL password (first line; sasl.password is never taken from "
+		 "the configuration or the command line); refused when readable by everyone."),
 	CONF_STR("outputs.pcap.file", outputs_pcap_file, "",
 		 "pcapng of the flagged frames: files PREFIX.NNNNNN.pcapng, never overwritten; "
 		 "\"\" = off."),
@@ -354,6 +381,27 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "/metrics connections at once; one address holds at most half of them."),
 	CONF_U32("metrics.timeout-ms", metrics_timeout_ms, 1000, 600000, "3000",
 		 "/metrics: a connection idle this long is closed (rounded up to seconds)."),
+	CONF_STR("ctl.admin-group", ctl_admin_group, "",
+		 "Group whose members (primary or supplementary, by SO_PEERCRED/SO_PEERGROUPS) "
+		 "may run the administration commands (reload, disable, enable, reconfigure, "
+		 "reopen, shutdown); root and weir's own user always may; other peers get the "
+		 "monitoring commands only. \"\" = only root and weir's user administer; when "
+		 "ctl.monitor-group is \"\" too, roles are off and every peer that can open the "
+		 "socket (ctl.mode, its owner and group) administers."),
+	CONF_STR("ctl.monitor-group", ctl_monitor_group, "",
+		 "Group whose members may use the monitoring commands (stats, top, latency, "
+		 "rules, ...); peers in neither group are refused. \"\" = any peer that can open "
+		 "the socket monitors."),
+	CONF_STR("run-as.user", run_as_user, "",
+		 "Started as root: once the ports, sockets and output files are open, switch to "
+		 "this user (Suricata's run-as) and keep only the capabilities the capture "
+		 "driver still needs (pcap: none; dpdk: ipc_lock, sys_rawio, net_admin; afxdp: "
+		 "net_admin, sys_admin, bpf, dac_override, to detach its XDP program at exit). "
+		 "The stats socket, the output files and rules.cache-dir are handed to it. "
+		 "--user. \"\" = keep running as the starting user."),
+	CONF_STR("run-as.group", run_as_group, "",
+		 "Group to switch to with run-as.user; \"\" = that user's primary group. The "
+		 "user's supplementary groups are set as well. --group."),
 };
 
 #define CONF_NKEYS CONF_ARRAY_SIZE(g_conf_keys)

@@ -122,7 +122,15 @@ struct weir_conf {
 	bool outputs_kafka_idempotence;
 	struct weir_strlist outputs_kafka_properties; /* "name=value" */
 	uint32_t outputs_kafka_flush_timeout_ms;
-	char *outputs_pcap_file; /* enables the pcap sink: file prefix */
+	char *outputs_kafka_security_protocol;	   /* auto | plaintext | ssl | sasl_* */
+	char *outputs_kafka_tls_ca_file;	   /* ssl.ca.location, "" = system CAs */
+	char *outputs_kafka_tls_cert_file;	   /* ssl.certificate.location */
+	char *outputs_kafka_tls_key_file;	   /* ssl.key.location, not world-readable */
+	char *outputs_kafka_tls_key_password_file; /* ssl.key.password, from this file */
+	char *outputs_kafka_sasl_mechanism;	   /* none | PLAIN | SCRAM-SHA-256 | -512 */
+	char *outputs_kafka_sasl_username;
+	char *outputs_kafka_sasl_password_file; /* sasl.password, from this file */
+	char *outputs_pcap_file;		/* enables the pcap sink: file prefix */
 	uint32_t outputs_pcap_snaplen;
 	uint32_t outputs_pcap_max_bytes; /* rotate past this, 0 = never */
 	/* dpdk */
@@ -149,6 +157,11 @@ struct weir_conf {
 	char *metrics_listen;	      /* "ADDR:PORT" or "PORT" (loopback), "" = off */
 	uint32_t metrics_max_clients; /* scrape connections at once */
 	uint32_t metrics_timeout_ms;  /* a scrape connection idle this long is closed */
+	char *ctl_admin_group;	      /* "" = root and weir's uid (both "": roles off) */
+	char *ctl_monitor_group;      /* "" = any other peer monitors */
+	/* privilege drop (app/privdrop.c), Suricata's run-as */
+	char *run_as_user;  /* "" = keep the user weir started as */
+	char *run_as_group; /* "" = run_as_user's primary group */
 };
 
 /** The key table and its length (into @p n): static, immutable, never

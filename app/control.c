@@ -3,11 +3,26 @@
  * The control side's start and stop (control.h).
  */
 #include <errno.h>
+#include <grp.h>
 #include <string.h>
 
 #include "control.h"
 #include "log.h"
 #include "telemetry.h"
+
+int
+weir_control_group(const char *name, gid_t *gid)
+{
+	const struct group *gr;
+
+	if (name == NULL || name[0] == '\0')
+		return -ENOENT;
+	gr = getgrnam(name);
+	if (gr == NULL)
+		return -EINVAL;
+	*gid = gr->gr_gid;
+	return 0;
+}
 
 void
 weir_control_start(struct weir_control *cs, const struct weir_conf *c, struct weir_obs *obs,
@@ -19,6 +34,15 @@ weir_control_start(struct weir_control *cs, const struct weir_conf *c, struct we
 
 	cs->ctl = NULL;
 	cs->metrics = NULL;
+	/* weir_control_conf_check() found both groups at start */
+	if (weir_control_group(c->ctl_admin_group, &cc.admin_gid) == 0) {
+		cc.has_admin_group = true;
+		cc.admin_group = c->ctl_admin_group;
+	}
+	if (weir_control_group(c->ctl_monitor_group, &cc.monitor_gid) == 0) {
+		cc.has_monitor_group = true;
+		cc.monitor_group = c->ctl_monitor_group;
+	}
 	weir_telemetry_attach(obs);
 	if (c->ctl_enabled && (!offline || c->ctl_keep_alive) &&
 	    weir_ctl_parse_mode(c->ctl_mode, &cc.mode) == 0) {

@@ -10,6 +10,7 @@
 #define WEIR_CONTROL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "ctl.h"
@@ -21,6 +22,13 @@ struct weir_control {
 	struct weir_ctl *ctl;
 	struct weir_metrics *metrics;
 };
+
+/**
+ * The gid of ctl.admin-group / ctl.monitor-group @p name. Main thread.
+ * @return 0, -ENOENT (@p name is "": no such role restriction) or -EINVAL
+ *         (no such group).
+ */
+int weir_control_group(const char *name, gid_t *gid);
 
 /**
  * Attach DPDK telemetry to @p obs, serve the stats socket (ctl.enabled; on

@@ -32,6 +32,7 @@
 
 #define CTL_POLL_MS	     100
 #define CTL_MAX_CLIENTS_HARD 1024
+#define CTL_PEER_GROUPS_MAX  256 /* supplementary groups of a peer looked at */
 
 struct ctl_client {
 	int fd;
@@ -50,8 +51,11 @@ struct weir_ctl {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev;
 	ino_t ino;
-	uid_t owner; /* the socket's owner: may take the reserved slot */
 	int lfd;
+	/* roles, from weir_ctl_conf */
+	bool has_admin_group, has_monitor_group;
+	gid_t admin_gid, monitor_gid;
+	char admin_group[64], monitor_group[64];
 	unsigned int max_clients;
 	unsigned int n_slots; /* max_clients + the reserved one (the last) */
 	unsigned int idle_ms;
@@ -527,6 +531,30 @@ weir_ctl_handle_peer(struct weir_obs *obs, const char *line, size_t len,
 		return out;
 	}
 	name = g_ctl_cmds[i].name; /* ours: req is freed below */
+	if (peer != NULL && peer->refused) {
+		rep = json_pack("{s:b,s:s}", "ok", 0, "error", peer->why);
+		if (g_ctl_cmds[i].admin)
+			ctl_audit(name, req, peer, rep, NULL);
+		json_decref(req);
+		json_decref(rep);
+		return ctl_error_line(name, peer->why);
+	}
+	if (g_ctl_cmds[i].admin && peer != NULL && !peer->admin) {
+		char deny[512];
+
+		snprintf(deny, sizeof(deny),
+			 "permission denied: '%s' is an administration command and uid %u has "
+			 "the monitoring role only (%s)",
+			 name, peer->uid, peer->why);
+		rep = json_pack("{s:b,s:s}", "ok", 0, "error", deny);
+		ctl_audit(name, req, peer, rep, NULL);
+		json_decref(req);
+		if (rep == NULL)
+			return ctl_error_line(name, deny);
+		json_object_set_new(rep, "schema_version", json_integer(WEIR_OBS_SCHEMA_VERSION));
+		json_object_set_new(rep, "command", json_string(name));
+		return ctl_dump_line(rep);
+	}
 	rep = g_ctl_cmds[i].fn(obs, req, err, sizeof(err));
 	if (g_ctl_cmds[i].admin)
 		ctl_audit(name, req, peer, rep, rep == NULL ? err : NULL);
@@ -686,9 +714,32 @@ ctl_client_read(struct weir_ctl *c, struct ctl_client *cl)
 	return 0;
 }
 
-/* The connecting process's credentials, for the audit log. */
-static void
-ctl_peer_cred(int fd, struct weir_ctl_peer *peer)
+/* Whether the peer on @p fd (primary gid @p gid) is in group @p g: its
+ * primary group or one of its supplementary groups (SO_PEERGROUPS). */
+static bool
+ctl_peer_in_group(int fd, gid_t gid, gid_t g)
+{
+	gid_t groups[CTL_PEER_GROUPS_MAX];
+	socklen_t len = sizeof(groups);
+	unsigned int i;
+
+	if (gid == g)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false; /* ERANGE: more groups than we look at; not a member */
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
+/*
+ * The connecting process's credentials (for the audit log) and its role
+ * (weir_ctl_conf). @return 0, or -EACCES when it has no role (in neither
+ * group), with the reason in peer->why.
+ */
+static int
+ctl_peer_cred(const struct weir_ctl *c, int fd, struct weir_ctl_peer *peer)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
@@ -700,6 +751,34 @@ ctl_peer_cred(int fd, struct weir_ctl_peer *peer)
 		peer->gid = uc.gid;
 		peer->pid = uc.pid;
 	}
+	if (!c->has_admin_group && !c->has_monitor_group) {
+		peer->admin = true; /* the socket's mode and owner decide */
+		return 0;
+	}
+	if (peer->known && (uc.uid == 0 || uc.uid == geteuid())) {
+		peer->admin = true;
+		return 0;
+	}
+	if (peer->known && c->has_admin_group && ctl_peer_in_group(fd, uc.gid, c->admin_gid)) {
+		peer->admin = true;
+		return 0;
+	}
+	if (c->has_admin_group)
+		snprintf(peer->why, sizeof(peer->why),
+			 "not root, not weir's user, not in "
+			 "ctl.admin-group '%.32s'",
+			 c->admin_group);
+	else
+		snprintf(peer->why, sizeof(peer->why),
+			 "not root, not weir's user; ctl.admin-group "
+			 "is not set");
+	if (!c->has_monitor_group || (peer->known && ctl_peer_in_group(fd, uc.gid, c->monitor_gid)))
+		return 0;
+	snprintf(peer->why, sizeof(peer->why),
+		 "permission denied: uid %u is in neither ctl.admin-group '%.32s' nor "
+		 "ctl.monitor-group '%.32s'",
+		 peer->uid, c->has_admin_group ? c->admin_group : "", c->monitor_group);
+	return -EACCES;
 }
 
 /* Log evictions and refusals: the first at once, then at most one line
@@ -720,16 +799,17 @@ ctl_note_pressure(struct weir_ctl *c, uint64_t now, bool force)
 	c->last_log_ms = now;
 }
 
-/* Root and the socket's owner may take the reserved slot. */
+/* Root and weir's own user (the socket's owner, also after run-as.user
+ * handed it over) may take the reserved slot. */
 static bool
-ctl_peer_is_admin(const struct weir_ctl *c, int fd)
+ctl_peer_is_admin(int fd)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof(cr))
 		return false;
-	return cr.uid == 0 || cr.uid == c->owner;
+	return cr.uid == 0 || cr.uid == geteuid();
 }
 
 /* Close @p cl to make room, telling it why (best effort, never waits:
@@ -786,7 +866,7 @@ ctl_accept(struct weir_ctl *c)
 			break;
 		/* ordinary clients: the first max_clients slots; root and
 		 * the owner: the reserved one too */
-		i = ctl_slot_for(c, ctl_peer_is_admin(c, fd) ? c->n_slots : c->max_clients, now);
+		i = ctl_slot_for(c, ctl_peer_is_admin(fd) ? c->n_slots : c->max_clients, now);
 		if (i < 0) {
 			char msg[64], *line;
 
@@ -806,8 +886,15 @@ ctl_accept(struct weir_ctl *c)
 		}
 		memset(&c->clients[i], 0, sizeof(c->clients[i]));
 		c->clients[i].fd = fd;
-		ctl_peer_cred(fd, &c->clients[i].peer);
 		c->clients[i].last_req_ms = now;
+		/* No role: every request is answered with why (closing at
+		 * once would race the client's request: it would see a
+		 * reset instead of the reason). */
+		if (ctl_peer_cred(c, fd, &c->clients[i].peer) < 0) {
+			c->clients[i].peer.refused = true;
+			WEIR_LOG(NOTICE, ctl, "ctl: pid %d: %s", (int)c->clients[i].peer.pid,
+				 c->clients[i].peer.why);
+		}
 	}
 }
 
@@ -964,6 +1051,14 @@ weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf)
 		c->max_clients = CTL_MAX_CLIENTS_HARD;
 	c->n_slots = c->max_clients + 1;
 	c->idle_ms = conf->idle_ms ? conf->idle_ms : WEIR_CTL_IDLE_MS;
+	c->has_admin_group = conf->has_admin_group;
+	c->has_monitor_group = conf->has_monitor_group;
+	c->admin_gid = conf->admin_gid;
+	c->monitor_gid = conf->monitor_gid;
+	snprintf(c->admin_group, sizeof(c->admin_group), "%s",
+		 conf->admin_group != NULL ? conf->admin_group : "");
+	snprintf(c->monitor_group, sizeof(c->monitor_group), "%s",
+		 conf->monitor_group != NULL ? conf->monitor_group : "");
 	atomic_init(&c->quit, false);
 	c->clients = calloc(c->n_slots, sizeof(*c->clients));
 	if (c->clients == NULL) {
@@ -995,7 +1090,6 @@ weir_ctl_start(struct weir_obs *obs, const struct weir_ctl_conf *conf)
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
-	c->owner = st.st_uid;
 	if (listen(c->lfd, SOMAXCONN) < 0) {
 		ret = -errno;
 		goto err_unlink;

@@ -23,6 +23,7 @@
 #define WEIR_CTL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,16 @@ struct weir_ctl_conf {
 	unsigned int mode;	  /* permission bits of the socket */
 	unsigned int max_clients; /* connections served at once (+1 for root/owner) */
 	unsigned int idle_ms;	  /* no request for this long: closed; 0 = default */
+	/* Roles (ctl.admin-group, ctl.monitor-group): with neither group set
+	 * every peer that can open the socket (mode, ownership) administers.
+	 * With either set, administrators are root, weir's own uid and the
+	 * members of admin_group; monitors the members of monitor_group (any
+	 * other peer when no monitor group is set); everyone else is refused
+	 * at connect. Membership: the peer's gid (SO_PEERCRED) or any of its
+	 * supplementary groups (SO_PEERGROUPS). */
+	bool has_admin_group, has_monitor_group;
+	gid_t admin_gid, monitor_gid;
+	const char *admin_group, *monitor_group; /* names, for refusals */
 };
 
 struct weir_ctl;
@@ -81,13 +92,21 @@ struct weir_ctl_peer {
 	bool known; /* false: not a socket peer (tests) or not found */
 	uint32_t uid, gid;
 	int32_t pid;
+	/* may run ADMIN commands (weir_ctl_conf's roles); false: MONITOR rows
+	 * only, the others refused with the reason in @ref why */
+	bool admin;
+	/* in neither role's group: every request is refused with @ref why */
+	bool refused;
+	char why[224];
 };
 
 /**
- * weir_ctl_handle() for a request of @p peer (NULL: unknown). Every ADMIN
- * command (common/ctl_cmds.h: reload, disable, enable, reconfigure,
- * reopen, shutdown) is logged at notice level with the peer's uid and pid,
- * its arguments and its outcome.
+ * weir_ctl_handle() for a request of @p peer (NULL: an internal caller,
+ * served as an administrator). Every ADMIN command (common/ctl_cmds.h:
+ * reload, disable, enable, reconfigure, reopen, shutdown) is logged at
+ * notice level with the peer's uid and pid, its arguments and its
+ * outcome; a peer without the administration role (!peer->admin) gets
+ * "permission denied" and the command is not run (logged as refused).
  */
 char *weir_ctl_handle_peer(struct weir_obs *obs, const char *line, size_t len,
 			   const struct weir_ctl_peer *peer);

@@ -41,6 +41,7 @@
 #include "obs.h"
 #include "outputs.h"
 #include "ports.h"
+#include "privdrop.h"
 #include "reload.h"
 #include "rules.h"
 #include "rules_cmd.h"
@@ -94,6 +95,7 @@ struct weir_app {
 	struct weir_control control; /* stats socket, telemetry, Prometheus */
 	struct weir_lossmon lm;	     /* the loss log (main lcore) */
 	struct weir_lossmon_in lm_in;
+	struct weir_privdrop pd; /* run-as.user: who weir becomes once serving */
 };
 
 static void
@@ -445,9 +447,11 @@ open_outputs(struct weir_app *app)
 				 app->n_ports, &app->frame_bytes);
 }
 
-static void
+/* @return 0, or -EPERM when the privilege drop failed (weir stops). */
+static int
 run(struct weir_app *app, const char *driver)
 {
+	char err[256];
 	const struct weir_emitter_loop loop = {
 		.lm = &app->lm,
 		.lm_in = &app->lm_in,
@@ -471,7 +475,15 @@ run(struct weir_app *app, const char *driver)
 		app->pipeline ? " (runmode pipeline)" : "", app->rs->n_rules,
 		app->portv[0].offline ? "" : " (SIGINT/SIGTERM to stop)");
 	weir_control_start(&app->control, &app->conf, &app->obs, app->portv[0].offline);
+	/* Everything is open: ports, sinks, the sockets. */
+	if (weir_privdrop_apply(&app->pd, driver, &app->conf, app->control.ctl != NULL, err,
+				sizeof(err)) < 0) {
+		fprintf(stderr, "weir: run-as: %s; stopping\n", err);
+		atomic_store(&g_sig.stop, true);
+		return -EPERM;
+	}
 	weir_emitter_loop_run(&loop);
+	return 0;
 }
 
 static void
@@ -516,6 +528,7 @@ main(int argc, char **argv)
 	const char *driver;
 	unsigned int p;
 	int ret, status = WEIR_EXIT_OK;
+	char errbuf[256];
 
 	if (argc >= 2 && strcmp(argv[1], "rules") == 0)
 		return weir_rules_cmd_main(argc - 1, argv + 1);
@@ -544,6 +557,12 @@ main(int argc, char **argv)
 	}
 	if (weir_control_conf_check(&app.conf, &ds) < 0) {
 		weir_cli_print_diags(&ds);
+		status = WEIR_EXIT_USAGE;
+		goto out_conf;
+	}
+	if (weir_privdrop_resolve(&app.pd, &app.conf, app.cli.check_config, errbuf,
+				  sizeof(errbuf)) < 0) {
+		fprintf(stderr, "weir: %s\n", errbuf);
 		status = WEIR_EXIT_USAGE;
 		goto out_conf;
 	}
@@ -681,8 +700,8 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_RUNTIME;
 		goto out_app;
 	}
-	if (launch_workers(&app) == 0)
-		run(&app, driver);
+	if (launch_workers(&app) == 0 && run(&app, driver) < 0)
+		status = WEIR_EXIT_RUNTIME;
 	atomic_store(&g_stopping, true);
 	rte_eal_mp_wait_lcore();
 	weir_control_stop(&app.control);

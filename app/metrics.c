@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
@@ -62,12 +63,23 @@ weir_control_conf_check(const struct weir_conf *c, struct weir_diags *ds)
 {
 	struct sockaddr_in sa;
 	unsigned int mode;
+	gid_t gid;
 	int ret = 0;
 
 	if (weir_ctl_parse_mode(c->ctl_mode, &mode) < 0) {
 		weir_diag_add(ds, "configuration", 0, 0, "ctl.mode",
 			      "ctl.mode: '%.32s' is not an octal mode in [0, 0777] (e.g. 0660)",
 			      c->ctl_mode);
+		ret = -EINVAL;
+	}
+	if (weir_control_group(c->ctl_admin_group, &gid) == -EINVAL) {
+		weir_diag_add(ds, "configuration", 0, 0, "ctl.admin-group",
+			      "ctl.admin-group: no group '%.32s'", c->ctl_admin_group);
+		ret = -EINVAL;
+	}
+	if (weir_control_group(c->ctl_monitor_group, &gid) == -EINVAL) {
+		weir_diag_add(ds, "configuration", 0, 0, "ctl.monitor-group",
+			      "ctl.monitor-group: no group '%.32s'", c->ctl_monitor_group);
 		ret = -EINVAL;
 	}
 	if (c->metrics_listen[0] != '\0') {

@@ -37,7 +37,7 @@ struct outputs_field {
 	enum outputs_conv conv;
 };
 
-#define OUTPUTS_FIELDS_MAX 10
+#define OUTPUTS_FIELDS_MAX 18
 
 struct outputs_sink {
 	const char *name;  /* the sink's ops name in the registry */
@@ -103,6 +103,20 @@ static const struct outputs_sink g_outputs[] = {
 			   n_properties),
 		 OUT_U32F("outputs.kafka.flush-timeout-ms", outputs_kafka_flush_timeout_ms,
 			  flush_timeout_ms),
+		 OUT_STRF("outputs.kafka.security-protocol", outputs_kafka_security_protocol,
+			  security_protocol),
+		 OUT_STRF("outputs.kafka.tls.ca-file", outputs_kafka_tls_ca_file, tls_ca_file),
+		 OUT_STRF("outputs.kafka.tls.cert-file", outputs_kafka_tls_cert_file,
+			  tls_cert_file),
+		 OUT_STRF("outputs.kafka.tls.key-file", outputs_kafka_tls_key_file, tls_key_file),
+		 OUT_STRF("outputs.kafka.tls.key-password-file",
+			  outputs_kafka_tls_key_password_file, tls_key_password_file),
+		 OUT_STRF("outputs.kafka.sasl.mechanism", outputs_kafka_sasl_mechanism,
+			  sasl_mechanism),
+		 OUT_STRF("outputs.kafka.sasl.username", outputs_kafka_sasl_username,
+			  sasl_username),
+		 OUT_STRF("outputs.kafka.sasl.password-file", outputs_kafka_sasl_password_file,
+			  sasl_password_file),
 	 }},
 	{"pcap",
 	 OUT_ENABLE(outputs_pcap_file),

@@ -99,6 +99,18 @@ struct weir_sink_conf {
 	const char *const *properties; /* "name=value" passed to librdkafka */
 	unsigned int n_properties;
 	uint32_t flush_timeout_ms;
+	/* kafka security: "" or NULL = not set. The files holding secrets
+	 * (key, key password, SASL password) are refused when readable by
+	 * everyone; the passwords are read from their files at open, never
+	 * taken from the configuration. */
+	const char *security_protocol; /* auto | plaintext | ssl | sasl_plaintext | sasl_ssl */
+	const char *tls_ca_file;
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	const char *tls_key_password_file;
+	const char *sasl_mechanism; /* none | PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 */
+	const char *sasl_username;
+	const char *sasl_password_file;
 	/* pcap */
 	uint32_t snaplen;
 	uint64_t max_bytes; /* rotate past this file size, 0 = never */

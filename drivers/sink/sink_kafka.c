@@ -26,6 +26,15 @@
  * it on the sink's thread (callbacks come from rd_kafka_poll), never a
  * worker's.
  *
+ * Security: outputs.kafka.tls.* and .sasl.* become librdkafka's ssl.* and
+ * sasl.* properties, security.protocol follows from them (auto). Secrets
+ * come from files only (sasl.password and ssl.key.password are refused in
+ * outputs.kafka.properties), and a file holding one is refused when it is
+ * readable by everyone, naming the file and its key. A bad CA or
+ * certificate fails the open with librdkafka's reason; TLS and SASL
+ * failures at run time (handshake, authentication) are logged under their
+ * own names, rate-limited like the other broker errors.
+ *
  * The idempotent producer is on by default (enable.idempotence): a retry
  * after a lost ack cannot duplicate or reorder a message, which is what
  * lets weir.seq gaps mean losses. The key is the flow id by default, so the
@@ -34,9 +43,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
@@ -57,6 +68,8 @@ enum kafka_note {
 	KAFKA_NOTE_ERROR,    /* librdkafka's error callback */
 	KAFKA_NOTE_DELIVERY, /* a failed delivery report */
 	KAFKA_NOTE_FULL,     /* the local queue refused a message */
+	KAFKA_NOTE_TLS,	     /* TLS handshake or certificate failure */
+	KAFKA_NOTE_AUTH,     /* SASL authentication failure */
 	KAFKA_NOTE_N,
 };
 
@@ -86,7 +99,12 @@ static const char *const g_kafka_note_what[KAFKA_NOTE_N] = {
 	[KAFKA_NOTE_ERROR] = "broker error",
 	[KAFKA_NOTE_DELIVERY] = "delivery failed (counted drop_errors)",
 	[KAFKA_NOTE_FULL] = "local queue full, event dropped (counted drop_full)",
+	[KAFKA_NOTE_TLS] = "TLS failure (see outputs.kafka.tls.*)",
+	[KAFKA_NOTE_AUTH] = "SASL authentication failed (see outputs.kafka.sasl.*)",
 };
+
+/* Longest secret read from a file (a password, a key passphrase). */
+#define KAFKA_SECRET_MAX 1024
 
 static uint64_t
 kafka_now_ms(void)
@@ -170,7 +188,18 @@ kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	}
 	snprintf(cause, sizeof(cause), "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
 		 reason);
-	kafka_note(k, KAFKA_NOTE_ERROR, cause);
+	/* A handshake that fails because the peer hung up (a plaintext
+	 * listener) comes as a transport error; say TLS all the same. */
+	if (err == RD_KAFKA_RESP_ERR__SSL ||
+	    (err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL handshake") != NULL))
+		kafka_note(k, KAFKA_NOTE_TLS, cause);
+	else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+		 err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+		 err == RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM ||
+		 err == RD_KAFKA_RESP_ERR_ILLEGAL_SASL_STATE)
+		kafka_note(k, KAFKA_NOTE_AUTH, cause);
+	else
+		kafka_note(k, KAFKA_NOTE_ERROR, cause);
 }
 
 static void
@@ -208,6 +237,171 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 }
 
+static void __attribute__((format(printf, 2, 3)))
+kafka_errf(const struct weir_sink_conf *conf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (conf->err == NULL || conf->err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(conf->err, conf->err_len, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+kafka_isset(const char *v)
+{
+	return v != NULL && v[0] != '\0';
+}
+
+/* A file weir reads a secret from, or hands to librdkafka (the private
+ * key): it must exist and not be readable by everyone. */
+static int
+kafka_secret_file_ok(const struct weir_sink_conf *conf, const char *key, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		kafka_errf(conf, "%s: %s: %s", path, key, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		kafka_errf(conf, "%s: %s: not a regular file", path, key);
+		return -EINVAL;
+	}
+	if (st.st_mode & S_IROTH) {
+		kafka_errf(conf,
+			   "%s: %s: readable by everyone (mode %04o); refused: chmod o-rwx it "
+			   "(0600, or 0640 with weir's group)",
+			   path, key, (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The first line of secret file @p path into @p out (no newline). */
+static int
+kafka_read_secret(const struct weir_sink_conf *conf, const char *key, const char *path, char *out,
+		  size_t outlen)
+{
+	size_t n;
+	FILE *f;
+	int rc = kafka_secret_file_ok(conf, key, path);
+
+	if (rc < 0)
+		return rc;
+	f = fopen(path, "re");
+	if (f == NULL) {
+		kafka_errf(conf, "%s: %s: %s", path, key, strerror(errno));
+		return -errno;
+	}
+	if (fgets(out, (int)outlen, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	if (n == 0) {
+		kafka_errf(conf, "%s: %s: empty (the secret is its first line)", path, key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kafka_set(rd_kafka_conf_t *kc, const struct weir_sink_conf *conf, const char *name,
+		     const char *value);
+
+/* Secrets never come through outputs.kafka.properties. */
+static bool
+kafka_secret_property(const char *name)
+{
+	static const char *const secret[] = {
+		"sasl.password", "ssl.key.password",	  "ssl.key.pem",
+		"ssl_key",	 "ssl.keystore.password", "sasl.oauthbearer.client.secret"};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		if (strcmp(name, secret[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * outputs.kafka.security-protocol, tls.* and sasl.* into @p kc. auto:
+ * sasl_ssl with a SASL mechanism, ssl with any TLS file, else plaintext.
+ */
+static int
+kafka_security(rd_kafka_conf_t *kc, const struct weir_sink_conf *conf)
+{
+	const bool sasl = kafka_isset(conf->sasl_mechanism) && strcmp(conf->sasl_mechanism, "none");
+	const bool tls_files = kafka_isset(conf->tls_ca_file) || kafka_isset(conf->tls_cert_file) ||
+			       kafka_isset(conf->tls_key_file);
+	const char *proto = kafka_isset(conf->security_protocol) ? conf->security_protocol : "auto";
+	char secret[KAFKA_SECRET_MAX];
+	bool use_tls, use_sasl;
+	int rc = 0;
+
+	if (strcmp(proto, "auto") == 0)
+		proto = sasl ? "sasl_ssl" : tls_files ? "ssl" : "plaintext";
+	use_tls = strcmp(proto, "ssl") == 0 || strcmp(proto, "sasl_ssl") == 0;
+	use_sasl = strcmp(proto, "sasl_ssl") == 0 || strcmp(proto, "sasl_plaintext") == 0;
+	if (use_sasl != sasl) {
+		kafka_errf(conf,
+			   "outputs.kafka.security-protocol %s %s outputs.kafka.sasl.mechanism",
+			   proto, use_sasl ? "needs" : "does not use");
+		return -EINVAL;
+	}
+	if (!use_tls && tls_files) {
+		kafka_errf(conf,
+			   "outputs.kafka.security-protocol %s does not use the "
+			   "outputs.kafka.tls.* files (ssl or sasl_ssl does)",
+			   proto);
+		return -EINVAL;
+	}
+	if (kafka_isset(conf->tls_cert_file) != kafka_isset(conf->tls_key_file)) {
+		kafka_errf(conf, "outputs.kafka.tls.cert-file and tls.key-file go together (mutual "
+				 "TLS)");
+		return -EINVAL;
+	}
+	rc = kafka_set(kc, conf, "security.protocol", proto);
+	if (rc == 0 && kafka_isset(conf->tls_ca_file))
+		rc = kafka_set(kc, conf, "ssl.ca.location", conf->tls_ca_file);
+	if (rc == 0 && kafka_isset(conf->tls_cert_file))
+		rc = kafka_set(kc, conf, "ssl.certificate.location", conf->tls_cert_file);
+	if (rc == 0 && kafka_isset(conf->tls_key_file)) {
+		rc = kafka_secret_file_ok(conf, "outputs.kafka.tls.key-file", conf->tls_key_file);
+		if (rc == 0)
+			rc = kafka_set(kc, conf, "ssl.key.location", conf->tls_key_file);
+	}
+	if (rc == 0 && kafka_isset(conf->tls_key_password_file)) {
+		rc = kafka_read_secret(conf, "outputs.kafka.tls.key-password-file",
+				       conf->tls_key_password_file, secret, sizeof(secret));
+		if (rc == 0)
+			rc = kafka_set(kc, conf, "ssl.key.password", secret);
+	}
+	if (rc == 0 && sasl) {
+		if (!kafka_isset(conf->sasl_username) || !kafka_isset(conf->sasl_password_file)) {
+			kafka_errf(conf,
+				   "outputs.kafka.sasl.mechanism %s needs sasl.username and "
+				   "sasl.password-file",
+				   conf->sasl_mechanism);
+			rc = -EINVAL;
+		}
+		if (rc == 0)
+			rc = kafka_set(kc, conf, "sasl.mechanisms", conf->sasl_mechanism);
+		if (rc == 0)
+			rc = kafka_set(kc, conf, "sasl.username", conf->sasl_username);
+		if (rc == 0)
+			rc = kafka_read_secret(conf, "outputs.kafka.sasl.password-file",
+					       conf->sasl_password_file, secret, sizeof(secret));
+		if (rc == 0)
+			rc = kafka_set(kc, conf, "sasl.password", secret);
+	}
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
 static int
 kafka_set(rd_kafka_conf_t *kc, const struct weir_sink_conf *conf, const char *name,
 	  const char *value)
@@ -219,6 +413,28 @@ kafka_set(rd_kafka_conf_t *kc, const struct weir_sink_conf *conf, const char *na
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* rd_kafka_new's reason, led by the file and weir's key when it is about
+ * one of the TLS files (librdkafka loads them there). */
+static void
+kafka_new_err(const struct weir_sink_conf *conf, const char *errstr)
+{
+	const struct {
+		const char *prop, *key, *path;
+	} files[] = {
+		{"ssl.ca.location", "outputs.kafka.tls.ca-file", conf->tls_ca_file},
+		{"ssl.certificate.location", "outputs.kafka.tls.cert-file", conf->tls_cert_file},
+		{"ssl.key.location", "outputs.kafka.tls.key-file", conf->tls_key_file},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (kafka_isset(files[i].path) && strstr(errstr, files[i].prop) != NULL) {
+			kafka_errf(conf, "%s: %s: %s", files[i].path, files[i].key, errstr);
+			return;
+		}
+	kafka_errf(conf, "%s", errstr);
 }
 
 static int
@@ -261,6 +477,8 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	/* Failed reports name the error; successful ones need no payload. */
 	if (rc == 0)
 		rc = kafka_set(kc, conf, "delivery.report.only.error", "false");
+	if (rc == 0)
+		rc = kafka_security(kc, conf);
 	/* The operator's properties last, so any of ours can be overridden. */
 	for (i = 0; rc == 0 && i < conf->n_properties; i++) {
 		snprintf(prop, sizeof(prop), "%s", conf->properties[i]);
@@ -272,6 +490,15 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 			break;
 		}
 		*eq = '\0';
+		if (kafka_secret_property(prop)) {
+			kafka_errf(conf,
+				   "outputs.kafka.properties: %s is a secret: give it as a file "
+				   "(outputs.kafka.sasl.password-file, tls.key-password-file), "
+				   "never in the configuration",
+				   prop);
+			rc = -EINVAL;
+			break;
+		}
 		rc = kafka_set(kc, conf, prop, eq + 1);
 	}
 	if (rc < 0) {
@@ -285,7 +512,7 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	/* rd_kafka_new owns kc from here, on success only. */
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
 	if (k->rk == NULL) {
-		kafka_err(conf, "%s%s", errstr, "");
+		kafka_new_err(conf, errstr);
 		rd_kafka_conf_destroy(kc);
 		free(k);
 		return -EINVAL;

@@ -470,6 +470,51 @@ test_shutdown_sets_stop(void)
 	atomic_store(&g_stop, false);
 }
 
+/* A peer with the monitoring role: every MONITOR row answers, every ADMIN
+ * row is refused by name and does nothing (shutdown leaves stop false). */
+static void
+test_monitor_role_cannot_administer(void)
+{
+	struct weir_ctl_peer mon = {.known = true, .uid = 4242, .gid = 4242, .pid = 1};
+	static const char *const admin[] = {"{\"command\":\"shutdown\"}",
+					    "{\"command\":\"reload\"}",
+					    "{\"command\":\"disable\",\"sid\":1}",
+					    "{\"command\":\"enable\",\"sid\":1}",
+					    "{\"command\":\"reopen\"}",
+					    "{\"command\":\"reconfigure\"}"};
+	unsigned int i;
+	json_t *j;
+	char *out;
+
+	snprintf(mon.why, sizeof(mon.why), "not in ctl.admin-group 'ops'");
+	for (i = 0; i < sizeof(admin) / sizeof(admin[0]); i++) {
+		out = weir_ctl_handle_peer(&g_obs, admin[i], strlen(admin[i]), &mon);
+		CU_ASSERT_FATAL(out != NULL);
+		j = json_loads(out, 0, NULL);
+		free(out);
+		CU_ASSERT_FATAL(j != NULL);
+		CU_ASSERT(json_is_false(json_object_get(j, "ok")));
+		CU_ASSERT(strstr(json_string_value(json_object_get(j, "error")),
+				 "permission denied") != NULL);
+		CU_ASSERT(strstr(json_string_value(json_object_get(j, "error")), "ops") != NULL);
+		json_decref(j);
+	}
+	CU_ASSERT(!atomic_load(&g_stop));
+	CU_ASSERT(!atomic_load(&g_reopen));
+	out = weir_ctl_handle_peer(&g_obs, "{\"command\":\"stats\"}", 19, &mon);
+	CU_ASSERT_FATAL(out != NULL);
+	j = json_loads(out, 0, NULL);
+	free(out);
+	CU_ASSERT(j != NULL && json_is_true(json_object_get(j, "ok")));
+	json_decref(j);
+	/* the same request from an administrator is served */
+	mon.admin = true;
+	out = weir_ctl_handle_peer(&g_obs, "{\"command\":\"shutdown\"}", 22, &mon);
+	free(out);
+	CU_ASSERT(atomic_load(&g_stop));
+	atomic_store(&g_stop, false);
+}
+
 static void
 test_control_keys_checked(void)
 {
@@ -490,8 +535,10 @@ test_control_keys_checked(void)
 	CU_ASSERT_EQUAL(weir_control_conf_check(&c, &ds), 0);
 	CU_ASSERT(weir_conf_set(&c, "ctl.mode", "99", "t", &ds) == 0);
 	CU_ASSERT(weir_conf_set(&c, "metrics.listen", "nonsense:x", "t", &ds) == 0);
+	CU_ASSERT(weir_conf_set(&c, "ctl.admin-group", "no-such-group-weir", "t", &ds) == 0);
+	CU_ASSERT(weir_conf_set(&c, "ctl.monitor-group", "root", "t", &ds) == 0);
 	CU_ASSERT_EQUAL(weir_control_conf_check(&c, &ds), -EINVAL);
-	CU_ASSERT(ds.total == 2);
+	CU_ASSERT(ds.total == 3);
 	weir_diags_free(&ds);
 	weir_conf_free(&c);
 }
@@ -752,6 +799,7 @@ main(void)
 	CU_ADD_TEST(s, test_stats_identity_holds_while_counting);
 	CU_ADD_TEST(s, test_ports_and_workers_views);
 	CU_ADD_TEST(s, test_shutdown_sets_stop);
+	CU_ADD_TEST(s, test_monitor_role_cannot_administer);
 	CU_ADD_TEST(s, test_control_keys_checked);
 	CU_ADD_TEST(s, test_metrics_listen_parse);
 	CU_ADD_TEST(s, test_command_list_served_by_each_view);
