@@ -50,6 +50,10 @@ static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
 static const char *const g_conf_xdp_modes[] = {"auto", "native", "skb", NULL};
 static const char *const g_conf_zero_copy[] = {"auto", "on", "off", NULL};
 static const char *const g_conf_levels[] = {"error", "warning", "notice", "info", "debug", NULL};
+static const char *const g_conf_log_outputs[] = {"auto", "stderr", "syslog", NULL};
+static const char *const g_conf_facilities[] = {"daemon", "user",   "local0", "local1",
+						"local2", "local3", "local4", "local5",
+						"local6", "local7", NULL};
 
 #define CONF_U32(n, field, lo, hi, d, text)                                                        \
 	{                                                                                          \
@@ -333,6 +337,14 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_LIST("afxdp.blocklist", afxdp_blocklist,
 		  "Source CIDRs (v4/v6) dropped in XDP before anything else. Re-read on SIGUSR2."),
 	CONF_ENUM("log.level", log_level, g_conf_levels, "notice", "Log level."),
+	CONF_ENUM("log.output", log_output, g_conf_log_outputs, "auto",
+		  "Where log messages go: auto = stderr, each line prefixed with its syslog "
+		  "priority (<N>, sd-daemon(3)) when stderr is journald's stream (run by "
+		  "systemd: JOURNAL_STREAM), with a timestamp on a terminal, as is otherwise; "
+		  "stderr = as is; syslog = syslog(3) as \"weir\" with log.syslog-facility. "
+		  "Start-up errors and the summary are always written to stderr."),
+	CONF_ENUM("log.syslog-facility", log_syslog_facility, g_conf_facilities, "daemon",
+		  "syslog(3) facility with log.output syslog."),
 	CONF_BOOL("ctl.enabled", ctl_enabled, "true",
 		  "Serve the stats socket (weirctl); offline runs only with ctl.keep-alive."),
 	CONF_STR("ctl.socket", ctl_socket, "/run/weir/weir.sock",

@@ -138,7 +138,9 @@ struct weir_conf {
 	struct weir_strlist afxdp_dst_prefixes;
 	struct weir_strlist afxdp_blocklist;
 	/* logging */
-	char *log_level; /* error | warning | notice | info | debug */
+	char *log_level;	   /* error | warning | notice | info | debug */
+	char *log_output;	   /* auto | stderr | syslog (common/log.h) */
+	char *log_syslog_facility; /* daemon | user | local0..local7 */
 	/* control: stats socket (app/ctl.c) and Prometheus (app/metrics.c) */
 	bool ctl_enabled;	      /* serve the stats socket */
 	char *ctl_socket;	      /* its path */
