@@ -1872,3 +1872,9 @@ weir_conf_help(FILE *f)
 		conf_wrap(f, "      ", k->doc);
 	}
 }
+
+void
+weir_conf_describe(const struct weir_conf_key *k, char *buf, size_t len)
+{
+	conf_describe(k, buf, len);
+}

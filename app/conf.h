@@ -232,6 +232,11 @@ bool weir_conf_equal(const struct weir_conf *a, const struct weir_conf *b);
  *  @p f. Thread: any; reads only the static table (main calls it). */
 void weir_conf_help(FILE *f);
 
+/** The type, range and default of key @p k as --help words them ("u32 in
+ *  [64, 32768], default 1024"), into @p buf. Thread: any (man/weir_man.c
+ *  writes weir.yaml(5) from it). */
+void weir_conf_describe(const struct weir_conf_key *k, char *buf, size_t len);
+
 /** Free every owned string and zero @p c (not @p c itself); safe to call
  *  twice, and on NULL. Pointers into it (weir_conf_var_get()) die with it.
  *  Thread: the struct's owner, once no reader is left. */
