@@ -10,7 +10,9 @@
 #  4. `weir --check-config -c /etc/weir/weir.yaml` as installed
 #  5. `weir -r` on the installed example configuration and rules as the
 #     weir user: every packet of the sample capture read (400, the count
-#     test_ctl.sh knows), exit 0
+#     test_ctl.sh knows), exit 0; with the installed sample.sigs, the
+#     alerts per sid the capture was made with (tests/data/
+#     sample.expected.tsv); the rule cache written by that user
 #  6. `systemd-analyze verify` of the installed unit, and its exposure
 #     (`systemd-analyze security --offline`) no worse than the README says
 #  7. purge it again (WEIR_KEEP_PACKAGE=1 keeps it installed)
@@ -128,6 +130,30 @@ elif ! grep -q 'rx_packets 400 = ' "$TMP/run.err"; then
 	fail "weir -r as the weir user did not read the 400 packets"
 else
 	ok "weir -r as the weir user: 400 packets, $(wc -l <"$TMP/run.out") alerts"
+fi
+
+# the installed signature examples on the same capture, as the weir user:
+# the per-sid counts the sample capture was built with
+(cd / && timeout -s INT -k 10 120 runuser -u weir -- weir -c /etc/weir/weir.yaml \
+	-r "$TMP/sample.pcap" -S /etc/weir/rules/sample.sigs -o - >"$TMP/sigs.out" 2>"$TMP/sigs.err")
+rc=$?
+got=$(/usr/bin/python3 -c '
+import collections, json, sys
+c = collections.Counter(json.loads(l)["alert"]["signature_id"] for l in open(sys.argv[1]))
+print(" ".join("%d:%d" % (k, c[k]) for k in sorted(c)))' "$TMP/sigs.out" 2>&1)
+want=$(grep -v '^#' "$SRC/tests/data/sample.expected.tsv" |
+	awk -F'\t' 'NF >= 2 && $2 > 0 { print $1 ":" $2 }' | sort -n | paste -sd' ')
+if [ "$rc" -ne 0 ] || [ "$got" != "$want" ]; then
+	tail -5 "$TMP/sigs.err"
+	fail "sample.sigs as the weir user: exit $rc, alerts per sid '$got', want '$want'"
+else
+	ok "sample.sigs as the weir user: every expected alert ($want)"
+fi
+# the compiled databases went to the cache, written by the weir user
+if [ -n "$(find /var/cache/weir -type f -user weir 2>/dev/null | head -1)" ]; then
+	ok "rule cache written by the weir user"
+else
+	fail "nothing in /var/cache/weir written by the weir user"
 fi
 
 echo "--- the unit"
