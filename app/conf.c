@@ -54,6 +54,10 @@ static const char *const g_conf_kafka_security[] = {"auto",	      "plaintext", "
 static const char *const g_conf_kafka_sasl[] = {"none", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
 						NULL};
 static const char *const g_conf_levels[] = {"error", "warning", "notice", "info", "debug", NULL};
+static const char *const g_conf_log_outputs[] = {"auto", "stderr", "syslog", NULL};
+static const char *const g_conf_facilities[] = {"daemon", "user",   "local0", "local1",
+						"local2", "local3", "local4", "local5",
+						"local6", "local7", NULL};
 
 #define CONF_U32(n, field, lo, hi, d, text)                                                        \
 	{                                                                                          \
@@ -360,6 +364,14 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_LIST("afxdp.blocklist", afxdp_blocklist,
 		  "Source CIDRs (v4/v6) dropped in XDP before anything else. Re-read on SIGUSR2."),
 	CONF_ENUM("log.level", log_level, g_conf_levels, "notice", "Log level."),
+	CONF_ENUM("log.output", log_output, g_conf_log_outputs, "auto",
+		  "Where log messages go: auto = stderr, each line prefixed with its syslog "
+		  "priority (<N>, sd-daemon(3)) when stderr is journald's stream (run by "
+		  "systemd: JOURNAL_STREAM), with a timestamp on a terminal, as is otherwise; "
+		  "stderr = as is; syslog = syslog(3) as \"weir\" with log.syslog-facility. "
+		  "Start-up errors and the summary are always written to stderr."),
+	CONF_ENUM("log.syslog-facility", log_syslog_facility, g_conf_facilities, "daemon",
+		  "syslog(3) facility with log.output syslog."),
 	CONF_BOOL("ctl.enabled", ctl_enabled, "true",
 		  "Serve the stats socket (weirctl); offline runs only with ctl.keep-alive."),
 	CONF_STR("ctl.socket", ctl_socket, "/run/weir/weir.sock",
@@ -1907,4 +1919,10 @@ weir_conf_help(FILE *f)
 		conf_wrap(f, "      ", desc);
 		conf_wrap(f, "      ", k->doc);
 	}
+}
+
+void
+weir_conf_describe(const struct weir_conf_key *k, char *buf, size_t len)
+{
+	conf_describe(k, buf, len);
 }

@@ -146,7 +146,9 @@ struct weir_conf {
 	struct weir_strlist afxdp_dst_prefixes;
 	struct weir_strlist afxdp_blocklist;
 	/* logging */
-	char *log_level; /* error | warning | notice | info | debug */
+	char *log_level;	   /* error | warning | notice | info | debug */
+	char *log_output;	   /* auto | stderr | syslog (common/log.h) */
+	char *log_syslog_facility; /* daemon | user | local0..local7 */
 	/* control: stats socket (app/ctl.c) and Prometheus (app/metrics.c) */
 	bool ctl_enabled;	      /* serve the stats socket */
 	char *ctl_socket;	      /* its path */
@@ -242,6 +244,11 @@ bool weir_conf_equal(const struct weir_conf *a, const struct weir_conf *b);
 /** Print the key table (name, type, range, default, doc) for --help to
  *  @p f. Thread: any; reads only the static table (main calls it). */
 void weir_conf_help(FILE *f);
+
+/** The type, range and default of key @p k as --help words them ("u32 in
+ *  [64, 32768], default 1024"), into @p buf. Thread: any (man/weir_man.c
+ *  writes weir.yaml(5) from it). */
+void weir_conf_describe(const struct weir_conf_key *k, char *buf, size_t len);
 
 /** Free every owned string and zero @p c (not @p c itself); safe to call
  *  twice, and on NULL. Pointers into it (weir_conf_var_get()) die with it.

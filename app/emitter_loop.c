@@ -72,6 +72,8 @@ emitter_loop_serve(const struct weir_emitter_loop *l)
 			 l->hup_force ? " (forced: rules.reload-sighup-force)" : "");
 		(void)weir_reload_request(l->rl, l->hup_force);
 	}
+	if (l->svc != NULL)
+		weir_service_tick(l->svc, l->workers, l->n_workers, l->rl);
 	/* One worker stops by itself at capture.count; several share it. */
 	if (l->count != 0 && l->n_workers > 1 && emitter_loop_rx_packets(l) >= l->count)
 		atomic_store(&sig->stop, true);

@@ -22,6 +22,7 @@
 #include "lossmon.h"
 #include "obs.h"
 #include "reload.h"
+#include "service.h"
 #include "worker.h"
 
 /*
@@ -60,6 +61,7 @@ struct weir_emitter_loop {
 	struct weir_signals *sig;
 	struct weir_lossmon *lm; /* the loss log, checked each round */
 	const struct weir_lossmon_in *lm_in;
+	struct weir_service *svc; /* sd_notify: reloads, watchdog; NULL = none */
 };
 
 /**

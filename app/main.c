@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -45,6 +46,7 @@
 #include "reload.h"
 #include "rules.h"
 #include "rules_cmd.h"
+#include "service.h"
 #include "sink.h"
 #include "stats.h"
 #include "summary.h"
@@ -96,6 +98,7 @@ struct weir_app {
 	struct weir_lossmon lm;	     /* the loss log (main lcore) */
 	struct weir_lossmon_in lm_in;
 	struct weir_privdrop pd; /* run-as.user: who weir becomes once serving */
+	struct weir_service svc; /* sd_notify (app/service.h) */
 };
 
 static void
@@ -468,6 +471,7 @@ run(struct weir_app *app, const char *driver)
 		.keep_alive = app->conf.ctl_keep_alive,
 		.hup_force = app->conf.rules_reload_sighup_force,
 		.sig = &g_sig,
+		.svc = &app->svc,
 	};
 
 	fprintf(stderr, "weir: running: %s %s, %u worker%s%s, %u rules%s\n", driver, app->if_label,
@@ -482,6 +486,9 @@ run(struct weir_app *app, const char *driver)
 		atomic_store(&g_sig.stop, true);
 		return -EPERM;
 	}
+	weir_service_ready(&app->svc, "running: %s %s, %u worker%s, %u rules", driver,
+			   app->if_label, app->n_workers, app->n_workers == 1 ? "" : "s",
+			   app->rs->n_rules);
 	weir_emitter_loop_run(&loop);
 	return 0;
 }
@@ -551,6 +558,11 @@ main(int argc, char **argv)
 			weir_cli_version(stdout);
 		goto out_conf;
 	}
+	/* log.output: journald's priorities, timestamps, or syslog */
+	if (weir_log_start(weir_log_mode(app.conf.log_output, STDERR_FILENO), STDERR_FILENO,
+			   app.conf.log_syslog_facility) < 0)
+		fprintf(stderr, "weir: cannot set up logging (log.output), logging as is\n");
+	weir_service_init(&app.svc);
 	if (app.cli.dump_config) {
 		weir_conf_dump(&app.conf, stdout);
 		goto out_conf;
@@ -703,6 +715,7 @@ main(int argc, char **argv)
 	if (launch_workers(&app) == 0 && run(&app, driver) < 0)
 		status = WEIR_EXIT_RUNTIME;
 	atomic_store(&g_stopping, true);
+	weir_service_stopping(&app.svc);
 	rte_eal_mp_wait_lcore();
 	weir_control_stop(&app.control);
 	/* A worker that failed to launch leaves nothing in its ring; drain
@@ -736,5 +749,6 @@ out_conf:
 	weir_conf_free(&app.conf);
 	weir_diags_free(&ds);
 	weir_cli_eal_free(&app.eal);
+	weir_log_stop();
 	return status;
 }

@@ -12,6 +12,8 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool tcpreplay iputils-ping
 	libpcre2-dev libssl-dev libcap-ng-dev openssl passwd util-linux
 	prometheus python3-jsonschema
+	libsystemd-dev
+	dpkg-dev debhelper lintian logrotate man-db
 )
 
 missing=()

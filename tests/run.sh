@@ -8,6 +8,8 @@
 #   6. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
 #   7. each libFuzzer target for 60 s (build-fuzz/, clang), failing on any
 #      finding (tests/fuzz/README.md)
+#   8. the Debian package: built, linted, installed, checked, purged
+#      (tests/integration/test_package.sh)
 # Nothing here needs hugepages: every DPDK process runs --no-huge --no-shconf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +33,10 @@ meson test -C build --suite unit --suite integration --suite bpf --suite fuzz-re
 echo "== unit + asan (build-asan/)"
 meson test -C build-asan --suite unit --suite integration --suite bpf --suite asan --suite fuzz-regress --print-errorlogs \
 	--num-processes 2
+echo "== Debian package (tests/integration/test_package.sh)"
+pkg_rc=0
+bash tests/integration/test_package.sh || pkg_rc=$?
+[ "$pkg_rc" -eq 77 ] && pkg_rc=0 # skipped (not root): said why
 echo "== fuzz (60 s per target, build-fuzz/)"
 fuzz_rc=0
 bash tests/fuzz/run.sh --build build-fuzz 60 || fuzz_rc=1
@@ -49,4 +55,5 @@ for path in sys.argv[1:]:
             bad += 1
 print("tests: %d passed, %d failed, %d skipped" % (ok, bad, skip))
 PY
+[ "$pkg_rc" -eq 0 ] || { echo "package: test_package.sh failed (see above)"; exit 1; }
 [ "$fuzz_rc" -eq 0 ] || { echo "fuzz: a target found something (see above)"; exit 1; }

@@ -150,7 +150,7 @@ test_key_table_is_consistent(void)
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking,
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
 	 * outputs.loss-exit */
-	CU_ASSERT_EQUAL(n, 108);
+	CU_ASSERT_EQUAL(n, 110);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
