@@ -37,7 +37,7 @@ struct outputs_field {
 	enum outputs_conv conv;
 };
 
-#define OUTPUTS_FIELDS_MAX 10
+#define OUTPUTS_FIELDS_MAX 13
 
 struct outputs_sink {
 	const char *name;  /* the sink's ops name in the registry */
@@ -103,6 +103,28 @@ static const struct outputs_sink g_outputs[] = {
 			   n_properties),
 		 OUT_U32F("outputs.kafka.flush-timeout-ms", outputs_kafka_flush_timeout_ms,
 			  flush_timeout_ms),
+	 }},
+	{"kinesis",
+	 OUT_ENABLE(outputs_kinesis_stream),
+	 {
+		 OUT_STRF("outputs.kinesis.stream", outputs_kinesis_stream, stream),
+		 OUT_STRF("outputs.kinesis.region", outputs_kinesis_region, region),
+		 OUT_STRF("outputs.kinesis.endpoint", outputs_kinesis_endpoint, endpoint),
+		 OUT_STRF("outputs.kinesis.partition-key", outputs_kinesis_partition_key,
+			  partition_key),
+		 OUT_STRF("outputs.kinesis.profile", outputs_kinesis_profile, profile),
+		 OUT_U32F("outputs.kinesis.queue-size", outputs_kinesis_queue_size, max_pending),
+		 OUT_U32F("outputs.kinesis.batch-records", outputs_kinesis_batch_records,
+			  batch_records),
+		 OUT_SIZEF("outputs.kinesis.batch-bytes", outputs_kinesis_batch_bytes, batch_bytes),
+		 OUT_U32F("outputs.kinesis.flush-timeout-ms", outputs_kinesis_flush_timeout_ms,
+			  flush_timeout_ms),
+		 OUT_U32F("outputs.kinesis.request-timeout-ms", outputs_kinesis_request_timeout_ms,
+			  request_timeout_ms),
+		 OUT_U32F("outputs.kinesis.retry-backoff-ms", outputs_kinesis_retry_backoff_ms,
+			  retry_backoff_ms),
+		 OUT_U32F("outputs.kinesis.retry-backoff-max-ms",
+			  outputs_kinesis_retry_backoff_max_ms, retry_backoff_max_ms),
 	 }},
 	{"pcap",
 	 OUT_ENABLE(outputs_pcap_file),

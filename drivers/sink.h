@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sinks: where the emitter sends formatted events (jsonl, unix, kafka,
- * pcap). Every sink implements one ops table; nothing calls a sink's
+ * kinesis, pcap). Every sink implements one ops table; nothing calls a sink's
  * functions directly.
  *
  * Queueing. Each opened sink gets its own bounded queue and its own thread
@@ -99,6 +99,18 @@ struct weir_sink_conf {
 	const char *const *properties; /* "name=value" passed to librdkafka */
 	unsigned int n_properties;
 	uint32_t flush_timeout_ms;
+	/* kinesis (flush_timeout_ms too) */
+	const char *stream;
+	const char *region;	   /* "" = AWS_REGION, AWS_DEFAULT_REGION */
+	const char *endpoint;	   /* "" = https://kinesis.REGION.amazonaws.com */
+	const char *partition_key; /* "flow" | "src" | "window" */
+	const char *profile;	   /* shared credentials file's, "" = AWS_PROFILE */
+	uint32_t max_pending;	   /* records held for sending and retrying */
+	uint32_t batch_records;	   /* per PutRecords, <= 500 */
+	size_t batch_bytes;	   /* per PutRecords, <= 5 MiB */
+	uint32_t request_timeout_ms;
+	uint32_t retry_backoff_ms;
+	uint32_t retry_backoff_max_ms;
 	/* pcap */
 	uint32_t snaplen;
 	uint64_t max_bytes; /* rotate past this file size, 0 = never */
@@ -142,7 +154,8 @@ struct weir_sink {
 	const struct weir_sink_ops *ops;
 	const char *name; /* instance name for stats */
 	/* Where the output goes, for people (summary, logs): conf->topic when
-	 * set (kafka), else conf->path (jsonl, unix, pcap). Set by
+	 * set (kafka), conf->stream (kinesis), else conf->path (jsonl, unix,
+	 * pcap). Set by
 	 * weir_sink_open(); kept after close. */
 	char target[WEIR_SINK_TARGET_MAX];
 	void *priv;

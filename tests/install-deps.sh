@@ -10,7 +10,7 @@ PKGS=(
 	libcunit1-dev libjansson-dev librdkafka-dev libmicrohttpd-dev
 	python3 iproute2 procps valgrind
 	libbpf-dev libxdp-dev bpftool tcpreplay iputils-ping
-	libpcre2-dev libssl-dev
+	libpcre2-dev libssl-dev libcurl4-openssl-dev nodejs npm
 	prometheus python3-jsonschema
 )
 
