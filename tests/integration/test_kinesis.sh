@@ -16,7 +16,6 @@ PY=/usr/bin/python3
 CLIENT=$SRC/tests/integration/kinesis_client.py
 PROXY=$SRC/tests/integration/kinesis_proxy.py
 KDIR=${KINESALITE_DIR:-/var/cache/weir-ci/kinesalite}
-KINESALITE_VERSION=3.3.3
 NOCTL=(--set ctl.enabled=false)
 KEY_ID=AKIDWEIRTEST
 SECRET=weir-test-secret-key
@@ -55,19 +54,10 @@ free_port() {
 	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# kinesalite from the npm registry into $KDIR, once (CI caches the dir)
+# kinesalite from the npm registry into $KDIR, once (install_kinesalite.sh)
 ensure_kinesalite() {
-	[ -x "$KDIR/node_modules/.bin/kinesalite" ] && return 0
-	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
-		skip "no node/npm (tests/install-deps.sh installs Debian's)"
-		return 1
-	fi
-	mkdir -p "$KDIR" &&
-		timeout 300 npm install --prefix "$KDIR" --no-audit --no-fund \
-			"kinesalite@$KINESALITE_VERSION" >"$TMP/npm.log" 2>&1
-	if [ ! -x "$KDIR/node_modules/.bin/kinesalite" ]; then
+	if ! KINESALITE_DIR=$KDIR bash "$SRC/tests/integration/install_kinesalite.sh"; then
 		skip "kinesalite could not be installed from the npm registry"
-		tail -5 "$TMP/npm.log"
 		return 1
 	fi
 }
@@ -220,6 +210,38 @@ test_stopped_endpoint() {
 	check "LOSS line" grep -q "LOSS" "$TMP/down.err"
 }
 
+# A queue smaller than the run: offline replay waits for room (nothing
+# lost), live-style drop mode counts what did not fit.
+test_small_queue() {
+	start_kinesalite || return
+	check "stream" new_stream small 2 || return
+	start_proxy small throttle || return
+	run_kinesis small small "$PURL" --set outputs.kinesis.queue-size=16 \
+		--set outputs.kinesis.batch-records=5
+	expect_eq "backpressure: exit status" "$(cat "$TMP/small.rc")" 0 || { cat "$TMP/small.err"; return; }
+	check "accounting" accounting_ok "$TMP/small.err"
+	local alerts port
+	alerts=$(summary_value "$TMP/small.err" alerts)
+	[ "$alerts" -gt 16 ] || fail "the sample has only $alerts alerts"
+	expect_eq "backpressure: written" "$(sink_value "$TMP/small.err" kinesis written)" "$alerts"
+	expect_eq "backpressure: drop_full" "$(sink_value "$TMP/small.err" kinesis drop_full)" 0
+	$PY "$CLIENT" "$KURL" read small "$TMP/small.recs" >/dev/null
+	check "records = JSON lines, in order per key" records_check "$TMP/small.recs" \
+		"$TMP/small.json" flow
+	port=$(free_port)
+	run_kinesis drop s "http://127.0.0.1:$port" --set outputs.kinesis.queue-size=16 \
+		--set outputs.backpressure=drop --set outputs.kinesis.flush-timeout-ms=200
+	expect_eq "drop: exit status" "$(cat "$TMP/drop.rc")" 4 || { cat "$TMP/drop.err"; return; }
+	check "drop: accounting" accounting_ok "$TMP/drop.err"
+	expect_eq "drop: drop_full + drop_undelivered" \
+		"$(($(sink_value "$TMP/drop.err" kinesis drop_full) + $(sink_value "$TMP/drop.err" \
+			kinesis drop_undelivered)))" "$alerts"
+	expect_eq "drop: undelivered = the queue" \
+		"$(sink_value "$TMP/drop.err" kinesis drop_undelivered)" 16
+	check "drop: says so" grep -q "kinesis s: queue full, event dropped (counted drop_full)" \
+		"$TMP/drop.err"
+}
+
 test_bad_credentials() {
 	start_kinesalite || return
 	check "stream" new_stream creds 1 || return
@@ -280,5 +302,5 @@ test_refused_at_start() {
 }
 
 ALL_TESTS="test_delivers_every_event_in_order test_throttled_records_retried
-test_stopped_endpoint test_bad_credentials test_refused_at_start"
+test_stopped_endpoint test_small_queue test_bad_credentials test_refused_at_start"
 run_all
