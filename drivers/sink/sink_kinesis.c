@@ -306,7 +306,9 @@ kinesis_pick(struct kinesis *k, uint32_t *window)
 		}
 		if (dup)
 			continue;
-		if (bytes + r->len + r->key_len > k->batch_bytes)
+		/* a record larger than batch-bytes (it may be up to 1 MiB) goes
+		 * alone, or it would never go */
+		if (n > 0 && bytes + r->len + r->key_len > k->batch_bytes)
 			break;
 		k->keyset[slot] = h;
 		bytes += r->len + r->key_len;
@@ -570,6 +572,7 @@ kinesis_wait_room(struct weir_sink *s, struct kinesis *k)
 			continue;
 		}
 		kinesis_call(s, k, k->request_timeout_ms);
+		s->st.pending = k->count;
 		kinesis_notes_tick(k, false);
 	}
 }
@@ -689,6 +692,7 @@ kinesis_flush_bounded(struct weir_sink *s, struct kinesis *k)
 							? end - now
 							: k->request_timeout_ms));
 		}
+		s->st.pending = k->count;
 		now = kinesis_now_ms();
 		if (k->count > 0 && now - last_log >= KINESIS_FLUSH_LOG_MS) {
 			WEIR_LOG(NOTICE, sink,
