@@ -306,9 +306,10 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "drop_undelivered."),
 	CONF_STR("outputs.kinesis.stream", outputs_kinesis_stream, "",
 		 "Amazon Kinesis Data Streams stream name; \"\" = off. Credentials come from "
-		 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN), else the shared "
-		 "credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, mode 0600 "
-		 "or stricter), never the command line."),
+		 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN), else STS for "
+		 "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, else the shared credentials file "
+		 "(AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, mode 0600 or stricter), "
+		 "never the command line."),
 	CONF_STR("outputs.kinesis.region", outputs_kinesis_region, "",
 		 "AWS region (us-east-1); \"\" = AWS_REGION, then AWS_DEFAULT_REGION."),
 	CONF_STR("outputs.kinesis.endpoint", outputs_kinesis_endpoint, "",

@@ -63,19 +63,43 @@ struct weir_aws_creds {
 	char secret[128];
 	char token[4096]; /* session token, "" = none */
 	char source[320]; /* where they came from, for logs ("environment") */
+	/* web identity (WEIR_AWS_CREDS_WEB): what STS needs, and when the
+	 * keys it gave expire (Unix seconds, 0 = never) */
+	char web_token_file[512];
+	char role_arn[256];
+	char session_name[65];
+	int64_t expires;
 };
+
+/* weir_aws_creds_load(): the keys must come from STS (weir_sts_*) */
+#define WEIR_AWS_CREDS_WEB 1
 
 /**
  * Find credentials where an AWS user expects them: the environment
  * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then a web
- * identity token file (AWS_WEB_IDENTITY_TOKEN_FILE: refused, not supported
- * yet), then the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else
- * $HOME/.aws/credentials) at @p profile ("" = AWS_PROFILE, else "default").
- * A credentials file that group or others may read or write is refused.
- * @return 0, -ENOENT (none found), -EACCES (file mode), -ENOTSUP (web
- *         identity), -EINVAL (a profile without both keys).
+ * identity token file (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN and
+ * optionally AWS_ROLE_SESSION_NAME), then the shared credentials file
+ * (AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials) at @p profile
+ * ("" = AWS_PROFILE, else "default"). A credentials file that group or
+ * others may read or write is refused.
+ * @return 0 (keys in @p c), WEIR_AWS_CREDS_WEB (@p c says what to ask STS
+ *         for: the caller exchanges the token with weir_sts_*), -ENOENT (none
+ *         found), -EACCES (file mode), -EINVAL (a profile without both keys,
+ *         a token file without AWS_ROLE_ARN).
  */
 int weir_aws_creds_load(const char *profile, struct weir_aws_creds *c, char *err, size_t err_len);
+
+/** The body of an STS AssumeRoleWithWebIdentity call (form-encoded) for
+ *  @p c and the token @p token, malloc'd. @return 0 or -ENOMEM. */
+int weir_sts_body(const struct weir_aws_creds *c, const char *token, char **body);
+
+/**
+ * Read an STS AssumeRoleWithWebIdentity response (XML) into @p c's keys,
+ * token and expiry. @return 0, or -EPROTO with the service's error code
+ * and message (or what is missing) in @p err.
+ */
+int weir_sts_parse(const char *xml, size_t len, struct weir_aws_creds *c, char *err,
+		   size_t err_len);
 
 /* ---- PutRecords ---- */
 

@@ -5,9 +5,9 @@
  * the shared credentials file. Never the command line or weir's
  * configuration, which --dump-config and ps would show.
  *
- * The web identity file needs an STS AssumeRoleWithWebIdentity call to
- * become keys: not supported yet, and refused by name rather than skipped,
- * so a pod that relies on it is not silently given other keys.
+ * A web identity token file (EKS, IRSA) is exchanged for keys by the sink
+ * with STS AssumeRoleWithWebIdentity (an unsigned call: the token is the
+ * proof); this file only says so, and parses the answer (weir_sts_*).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -185,12 +186,27 @@ weir_aws_creds_load(const char *profile, struct weir_aws_creds *c, char *err, si
 		snprintf(c->source, sizeof(c->source), "environment");
 		return 0;
 	}
-	if (creds_env("AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) {
-		creds_err(err, err_len,
-			  "AWS_WEB_IDENTITY_TOKEN_FILE is set: web identity credentials "
-			  "(STS AssumeRoleWithWebIdentity) are not supported yet; set "
-			  "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or use a credentials file");
-		return -ENOTSUP;
+	file = creds_env("AWS_WEB_IDENTITY_TOKEN_FILE");
+	if (file != NULL) {
+		const char *arn = creds_env("AWS_ROLE_ARN");
+		const char *name = creds_env("AWS_ROLE_SESSION_NAME");
+
+		if (arn == NULL) {
+			creds_err(err, err_len,
+				  "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
+			return -EINVAL;
+		}
+		if (!creds_copy(c->web_token_file, sizeof(c->web_token_file), file) ||
+		    !creds_copy(c->role_arn, sizeof(c->role_arn), arn) ||
+		    !creds_copy(c->session_name, sizeof(c->session_name),
+				name != NULL ? name : "weir")) {
+			creds_err(err, err_len,
+				  "AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN or "
+				  "AWS_ROLE_SESSION_NAME is too long");
+			return -EINVAL;
+		}
+		snprintf(c->source, sizeof(c->source), "web identity %.200s for %.100s", file, arn);
+		return WEIR_AWS_CREDS_WEB;
 	}
 	if (profile == NULL || profile[0] == '\0')
 		profile = creds_env("AWS_PROFILE");
@@ -212,4 +228,101 @@ weir_aws_creds_load(const char *profile, struct weir_aws_creds *c, char *err, si
 	if (rc < 0)
 		OPENSSL_cleanse(c, sizeof(*c));
 	return rc;
+}
+
+/* Append @p s form-encoded (RFC 3986 unreserved kept, the rest %XX). */
+static char *
+sts_encode(char *p, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			*p++ = (char)ch;
+		} else {
+			*p++ = '%';
+			*p++ = hex[ch >> 4];
+			*p++ = hex[ch & 0xf];
+		}
+	}
+	return p;
+}
+
+int
+weir_sts_body(const struct weir_aws_creds *c, const char *token, char **body)
+{
+	char *p;
+
+	*body = malloc(256 + 3 * (strlen(c->role_arn) + strlen(c->session_name) + strlen(token)));
+	if (*body == NULL)
+		return -ENOMEM;
+	p = *body;
+	p += sprintf(p, "Action=AssumeRoleWithWebIdentity&RoleArn=");
+	p = sts_encode(p, c->role_arn);
+	p += sprintf(p, "&RoleSessionName=");
+	p = sts_encode(p, c->session_name);
+	p += sprintf(p, "&Version=2011-06-15&WebIdentityToken=");
+	p = sts_encode(p, token);
+	*p = '\0';
+	return 0;
+}
+
+/* The text of the first <tag>...</tag> in @p xml into @p out. */
+static bool
+sts_tag(const char *xml, size_t len, const char *tag, char *out, size_t out_len)
+{
+	char open[64], close[64];
+	const char *a, *b, *end = xml + len;
+	size_t ol, n;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	ol = strlen(open);
+	a = memmem(xml, len, open, ol);
+	if (a == NULL)
+		return false;
+	a += ol;
+	b = memmem(a, (size_t)(end - a), close, strlen(close));
+	if (b == NULL)
+		return false;
+	n = (size_t)(b - a);
+	if (n >= out_len)
+		return false;
+	memcpy(out, a, n);
+	out[n] = '\0';
+	return true;
+}
+
+int
+weir_sts_parse(const char *xml, size_t len, struct weir_aws_creds *c, char *err, size_t err_len)
+{
+	char code[128], msg[256], exp[64];
+	struct tm tm;
+	char *rest;
+
+	if (sts_tag(xml, len, "Code", code, sizeof(code))) {
+		if (!sts_tag(xml, len, "Message", msg, sizeof(msg)))
+			msg[0] = '\0';
+		creds_err(err, err_len, "STS %s: %s", code, msg);
+		return -EPROTO;
+	}
+	if (!sts_tag(xml, len, "AccessKeyId", c->key_id, sizeof(c->key_id)) ||
+	    !sts_tag(xml, len, "SecretAccessKey", c->secret, sizeof(c->secret)) ||
+	    !sts_tag(xml, len, "SessionToken", c->token, sizeof(c->token))) {
+		creds_err(err, err_len, "STS: no AccessKeyId, SecretAccessKey or SessionToken");
+		return -EPROTO;
+	}
+	c->expires = 0;
+	if (sts_tag(xml, len, "Expiration", exp, sizeof(exp))) {
+		memset(&tm, 0, sizeof(tm));
+		rest = strptime(exp, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (rest == NULL) {
+			creds_err(err, err_len, "STS: Expiration '%s' is not a time", exp);
+			return -EPROTO;
+		}
+		c->expires = (int64_t)timegm(&tm);
+	}
+	return 0;
 }

@@ -409,16 +409,124 @@ out:
 	return status;
 }
 
+/* Exchange the web identity token (its file re-read each time: the
+ * platform rotates it) for keys with STS AssumeRoleWithWebIdentity, an
+ * unsigned call to AWS_ENDPOINT_URL_STS or the region's STS. */
+static int
+kinesis_sts(struct kinesis *k, char *err, size_t err_len)
+{
+	struct weir_aws_creds c = k->creds;
+	struct curl_slist *hdr = NULL;
+	const char *env = getenv("AWS_ENDPOINT_URL_STS");
+	char url[512], *token = NULL, *body = NULL;
+	size_t n = 0, cap = 65536;
+	long status = 0;
+	CURLcode cc;
+	CURL *curl;
+	FILE *f;
+	int rc;
+
+	if (env != NULL && env[0] != '\0')
+		snprintf(url, sizeof(url), "%s", env);
+	else
+		snprintf(url, sizeof(url), "https://sts.%s.amazonaws.com/", k->region);
+	f = fopen(c.web_token_file, "r");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(err, err_len, "web identity token %.256s: %s", c.web_token_file,
+			 strerror(errno));
+		return rc;
+	}
+	token = malloc(cap);
+	if (token != NULL)
+		n = fread(token, 1, cap - 1, f);
+	fclose(f);
+	if (token == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r' || token[n - 1] == ' '))
+		n--;
+	token[n] = '\0';
+	rc = weir_sts_body(&c, token, &body);
+	OPENSSL_cleanse(token, cap);
+	free(token);
+	if (rc < 0) {
+		snprintf(err, err_len, "out of memory");
+		return rc;
+	}
+	curl = curl_easy_init();
+	hdr = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+	if (curl == NULL || hdr == NULL) {
+		snprintf(err, err_len, "libcurl would not start");
+		rc = -ENOMEM;
+		goto out;
+	}
+	k->resp_len = 0;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kinesis_resp_cb);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, k);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)k->request_timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "weir");
+	cc = curl_easy_perform(curl);
+	if (cc != CURLE_OK) {
+		snprintf(err, err_len, "STS %.256s: %s", url, curl_easy_strerror(cc));
+		rc = -EIO;
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	rc = weir_sts_parse(k->resp, k->resp_len, &c, err, err_len);
+	if (rc == 0 && status != 200) {
+		snprintf(err, err_len, "STS %.256s: HTTP %ld", url, status);
+		rc = -EPROTO;
+	}
+	if (rc == 0)
+		k->creds = c;
+out:
+	OPENSSL_cleanse(&c, sizeof(c));
+	if (body != NULL) {
+		OPENSSL_cleanse(body, strlen(body));
+		free(body);
+	}
+	curl_slist_free_all(hdr);
+	if (curl != NULL)
+		curl_easy_cleanup(curl);
+	return rc;
+}
+
+/* Web identity keys that expire within 5 minutes are renewed first. */
+static void
+kinesis_sts_refresh(struct kinesis *k, bool force)
+{
+	char err[400];
+
+	if (k->creds.web_token_file[0] == '\0' ||
+	    (!force && (k->creds.expires == 0 || (int64_t)time(NULL) + 300 < k->creds.expires)))
+		return;
+	if (kinesis_sts(k, err, sizeof(err)) < 0)
+		kinesis_note(k, KINESIS_NOTE_CREDENTIALS, err);
+}
+
 /* The credentials were refused: read them again, in case they were
  * rotated (a new session token in the environment of a restart cannot
- * reach us, a rewritten credentials file can). */
+ * reach us, a rewritten credentials file or web identity token can). */
 static void
 kinesis_creds_reload(struct kinesis *k)
 {
 	struct weir_aws_creds c;
 	char err[256];
+	int rc;
 
-	if (weir_aws_creds_load(k->profile, &c, err, sizeof(err)) == 0) {
+	if (k->creds.web_token_file[0] != '\0') {
+		kinesis_sts_refresh(k, true);
+		return;
+	}
+	rc = weir_aws_creds_load(k->profile, &c, err, sizeof(err));
+	if (rc == 0) {
 		if (strcmp(c.key_id, k->creds.key_id) != 0 ||
 		    strcmp(c.secret, k->creds.secret) != 0 || strcmp(c.token, k->creds.token) != 0)
 			WEIR_LOG(NOTICE, sink, "kinesis %s: credentials reloaded from %s",
@@ -453,6 +561,7 @@ kinesis_call(struct weir_sink *s, struct kinesis *k, uint32_t timeout_ms)
 	for (i = 0; i < n; i++)
 		if (kinesis_at(k, k->slot[i])->attempts++ > 0)
 			s->st.retried++;
+	kinesis_sts_refresh(k, false);
 	t0 = kinesis_now_us();
 	status = kinesis_http(k, body, len, timeout_ms, what, sizeof(what));
 	us = kinesis_now_us() - t0;
@@ -840,11 +949,6 @@ kinesis_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	rc = kinesis_endpoint(k, conf);
 	if (rc < 0)
 		goto err_free;
-	rc = weir_aws_creds_load(k->profile, &k->creds, err, sizeof(err));
-	if (rc < 0) {
-		kinesis_err(conf, "credentials: %s%s", err, "");
-		goto err_free;
-	}
 	k->ring = calloc(k->cap, sizeof(k->ring[0]));
 	k->resp = malloc(KINESIS_RESP_MAX);
 	if (k->ring == NULL || k->resp == NULL) {
@@ -863,6 +967,14 @@ kinesis_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, k);
 	curl_easy_setopt(k->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(k->curl, CURLOPT_USERAGENT, "weir");
+	rc = weir_aws_creds_load(k->profile, &k->creds, err, sizeof(err));
+	/* Web identity: keys from STS now, so that a refusal stops the start. */
+	if (rc == WEIR_AWS_CREDS_WEB)
+		rc = kinesis_sts(k, err, sizeof(err));
+	if (rc < 0) {
+		kinesis_err(conf, "credentials: %s%s", err, "");
+		goto err_free;
+	}
 	s->priv = k;
 	WEIR_LOG(NOTICE, sink, "kinesis %s: region %s, endpoint %s, credentials from %s", k->stream,
 		 k->region, k->url, k->creds.source);

@@ -15,9 +15,13 @@ does (kinesalite checks no signature). Then, by MODE:
             ProvisionedThroughputExceededException the first time the proxy
             sees them, the others forwarded (a PutRecords of their own) and
             the two answers merged in the call's order
-STATE gets "requests N", "throttled N" (records throttled) and "refused N"
-(calls refused for the signature) after every request, for the test to
-compare with weir's counters. Runs until killed.
+It is STS too: a form-encoded AssumeRoleWithWebIdentity whose token is
+$WEB_TOKEN gets KEY_ID and SECRET with a session token of its own, which
+every later request must then carry, signed (x-amz-security-token); another
+token is answered InvalidIdentityToken.
+STATE gets "requests N", "throttled N" (records throttled), "refused N"
+(calls refused for the signature) and "sts N" (keys issued) after every
+request, for the test to compare with weir's counters. Runs until killed.
 """
 import hashlib
 import hmac
@@ -26,10 +30,14 @@ import json
 import os
 import re
 import sys
+import time
+import urllib.parse
 import urllib.request
 
 UPSTREAM, KEY_ID, SECRET, MODE, STATE = sys.argv[1:6]
-stats = {"requests": 0, "throttled": 0, "refused": 0}
+stats = {"requests": 0, "throttled": 0, "refused": 0, "sts": 0}
+ISSUED = "weir-test-session-token/" + "x" * 40  # the session token STS gave
+issued = False
 seen = set()  # records throttled once already (their Data)
 port = 0
 
@@ -62,7 +70,13 @@ def check_signature(method, path, headers, body):
     if key_id != KEY_ID:
         return ("UnrecognizedClientException",
                 "The security token included in the request is invalid.")
+    token = headers.get("x-amz-security-token")
+    if issued and token != ISSUED:
+        return ("UnrecognizedClientException",
+                "The security token included in the request is invalid.")
     names = signed.split(";")
+    if token is not None and "x-amz-security-token" not in names:
+        return ("IncompleteSignature", "x-amz-security-token is not signed")
     if names != sorted(names) or "host" not in names or "x-amz-date" not in names:
         return ("IncompleteSignature", "SignedHeaders must be sorted and sign host, x-amz-date")
     canon = ""
@@ -119,6 +133,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         headers = {k.lower(): v for k, v in self.headers.items()}
         headers["Authorization"] = self.headers.get("Authorization", "")
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            self.sts(body)
+            return
         stats["requests"] += 1
         bad = check_signature("POST", self.path, headers, body)
         if bad:
@@ -156,6 +173,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         failed = sum(1 for r in results if "ErrorCode" in r)
         save()
         self.answer(200, json.dumps({"FailedRecordCount": failed, "Records": results}).encode())
+
+
+def sts(self, body):
+    global issued
+    form = urllib.parse.parse_qs(body.decode())
+    if (form.get("Action") != ["AssumeRoleWithWebIdentity"] or
+            form.get("WebIdentityToken") != [os.environ.get("WEB_TOKEN")] or
+            not form.get("RoleArn")):
+        self.answer(400, b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken"
+                    b"</Code><Message>Incorrect token</Message></Error></ErrorResponse>")
+        return
+    issued = True
+    stats["sts"] += 1
+    save()
+    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    self.answer(200, ("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+                      "<Credentials><SessionToken>%s</SessionToken><SecretAccessKey>%s"
+                      "</SecretAccessKey><Expiration>%s</Expiration><AccessKeyId>%s"
+                      "</AccessKeyId></Credentials></AssumeRoleWithWebIdentityResult>"
+                      "</AssumeRoleWithWebIdentityResponse>"
+                      % (ISSUED, SECRET, expires, KEY_ID)).encode())
+
+
+Handler.sts = sts
 
 
 def main():

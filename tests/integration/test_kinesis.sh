@@ -4,10 +4,11 @@
 # repository), a stream of several shards made and read back by a client of
 # our own (kinesis_client.py: plain urllib, none of weir's code), and a proxy
 # (kinesis_proxy.py) that checks every request's SigV4 signature with its
-# own implementation and can throttle part of each PutRecords call. Cases:
-# every event arrives once, in order per partition key, body intact; a
-# throttling endpoint; a stopped endpoint; bad credentials; credentials that
-# must be refused at start. Every wait is a bounded poll.
+# own implementation, can throttle part of each PutRecords call and stands
+# in for STS. Cases: every event arrives once, in order per partition key,
+# body intact; a throttling endpoint; a stopped endpoint; bad credentials;
+# web identity credentials from STS; credentials that must be refused at
+# start. Every wait is a bounded poll.
 . "$(dirname "$0")/lib.sh"
 
 SAMPLE=$SRC/tests/data/sample.pcap
@@ -288,11 +289,12 @@ test_refused_at_start() {
 		--set outputs.kinesis.profile=nosuch
 	expect_eq "missing profile: exit status" "$(cat "$TMP/prof.rc")" 2
 	check "names the profile" grep -q "no profile \[nosuch\]" "$TMP/prof.err"
-	AWS_WEB_IDENTITY_TOKEN_FILE=/nonexistent AWS_ROLE_ARN=arn:aws:iam::0:role/x run_weir "$TMP/wi" -r "$SAMPLE" -S "$SIGS" \
+	AWS_WEB_IDENTITY_TOKEN_FILE=/nonexistent AWS_ROLE_ARN=arn:aws:iam::0:role/x \
+		AWS_ENDPOINT_URL_STS=http://127.0.0.1:1/ run_weir "$TMP/wi" -r "$SAMPLE" -S "$SIGS" \
 		"${NOCTL[@]}" --set outputs.kinesis.stream=s --set outputs.kinesis.region=us-east-1
-	expect_eq "web identity: exit status" "$(cat "$TMP/wi.rc")" 2
-	check "web identity: not supported yet" grep -q "web identity.*not supported yet" \
-		"$TMP/wi.err"
+	expect_eq "web identity, no token: exit status" "$(cat "$TMP/wi.rc")" 2
+	check "web identity, no token: says so" grep -q \
+		"credentials: web identity token /nonexistent: No such file or directory" "$TMP/wi.err"
 	AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$SECRET run_weir "$TMP/win" -r "$SAMPLE" \
 		-S "$SIGS" "${NOCTL[@]}" --set outputs.kinesis.stream=s \
 		--set outputs.kinesis.region=us-east-1 --set outputs.kinesis.partition-key=window
@@ -301,6 +303,41 @@ test_refused_at_start() {
 		"$TMP/win.err"
 }
 
+# Web identity (EKS/IRSA): the token file exchanged with STS (the proxy)
+# for keys and a session token, which sign every call.
+test_web_identity() {
+	start_kinesalite || return
+	check "stream" new_stream web 2 || return
+	echo "eyJ.web-identity-token.sig" >"$TMP/web.token"
+	WEB_TOKEN=eyJ.web-identity-token.sig start_proxy web pass || return
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+	AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web.token AWS_ROLE_ARN=arn:aws:iam::000000000000:role/weir \
+		AWS_ENDPOINT_URL_STS=$PURL run_weir "$TMP/web" -r "$SAMPLE" -S "$SIGS" \
+		-o "$TMP/web.json" "${NOCTL[@]}" --set outputs.kinesis.stream=web \
+		--set outputs.kinesis.region=us-east-1 --set outputs.kinesis.endpoint="$PURL"
+	expect_eq "exit status" "$(cat "$TMP/web.rc")" 0 || { cat "$TMP/web.err"; return; }
+	check "accounting" accounting_ok "$TMP/web.err"
+	expect_eq "keys issued by STS" "$(proxy_value web sts)" 1
+	expect_eq "signatures refused" "$(proxy_value web refused)" 0
+	expect_eq "written" "$(sink_value "$TMP/web.err" kinesis written)" \
+		"$(summary_value "$TMP/web.err" alerts)"
+	check "says where the keys come from" grep -q \
+		"credentials from web identity $TMP/web.token for arn:aws:iam::000000000000:role/weir" \
+		"$TMP/web.err"
+	$PY "$CLIENT" "$KURL" read web "$TMP/web.recs" >/dev/null
+	check "records = JSON lines" records_check "$TMP/web.recs" "$TMP/web.json" flow
+	# a token STS does not accept: refused at start, with STS's error code
+	echo "not-the-token" >"$TMP/web.token"
+	AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web.token AWS_ROLE_ARN=arn:aws:iam::000000000000:role/weir \
+		AWS_ENDPOINT_URL_STS=$PURL run_weir "$TMP/webbad" -r "$SAMPLE" -S "$SIGS" \
+		"${NOCTL[@]}" --set outputs.kinesis.stream=web --set outputs.kinesis.region=us-east-1 \
+		--set outputs.kinesis.endpoint="$PURL"
+	expect_eq "bad token: exit status" "$(cat "$TMP/webbad.rc")" 2
+	check "bad token: STS's error code" grep -q \
+		"credentials: STS InvalidIdentityToken: Incorrect token" "$TMP/webbad.err"
+}
+
 ALL_TESTS="test_delivers_every_event_in_order test_throttled_records_retried
-test_stopped_endpoint test_small_queue test_bad_credentials test_refused_at_start"
+test_stopped_endpoint test_small_queue test_bad_credentials test_web_identity
+test_refused_at_start"
 run_all

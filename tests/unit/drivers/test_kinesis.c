@@ -6,8 +6,8 @@
  * post-vanilla, the IAM ListUsers walkthrough with its signing key, and
  * the S3 GetObject example), where credentials come from (environment,
  * shared file and profile, a file others may read refused, web identity
- * refused by name), and PutRecords' request and response bodies, partial
- * failures included.
+ * needing its role; STS's answer read), and PutRecords' request and
+ * response bodies, partial failures included.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -262,15 +262,66 @@ test_creds(void)
 	CU_ASSERT_EQUAL(weir_aws_creds_load("", &c, err, sizeof(err)), -EACCES);
 	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
 
-	/* Web identity: refused by name, before the file. */
+	/* Web identity: before the file, and it needs its role. */
 	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token", 1);
-	CU_ASSERT_EQUAL(weir_aws_creds_load("", &c, err, sizeof(err)), -ENOTSUP);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not supported yet"));
+	CU_ASSERT_EQUAL(weir_aws_creds_load("", &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "AWS_ROLE_ARN is not"));
+	setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/weir", 1);
+	CU_ASSERT_EQUAL(weir_aws_creds_load("", &c, err, sizeof(err)), WEIR_AWS_CREDS_WEB);
+	CU_ASSERT_STRING_EQUAL(c.web_token_file, "/var/run/token");
+	CU_ASSERT_STRING_EQUAL(c.role_arn, "arn:aws:iam::123456789012:role/weir");
+	CU_ASSERT_STRING_EQUAL(c.session_name, "weir");
+	CU_ASSERT_STRING_EQUAL(c.key_id, "");
 	env_clear();
 	snprintf(path, sizeof(path), "%s/missing", g_dir);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
 	CU_ASSERT_EQUAL(weir_aws_creds_load("", &c, err, sizeof(err)), -ENOENT);
 	env_clear();
+}
+
+static void
+test_sts(void)
+{
+	/* The shape of the AssumeRoleWithWebIdentity example in the STS API
+	 * reference. */
+	static const char ok[] =
+		"<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
+		"2011-06-15/\">\n  <AssumeRoleWithWebIdentityResult>\n"
+		"    <SubjectFromWebIdentityToken>amzn1.account.AF6RHO7KZU5XRVQJGXK6HB56KR2A"
+		"</SubjectFromWebIdentityToken>\n    <Credentials>\n"
+		"      "
+		"<SessionToken>AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE</SessionToken>\n"
+		"      "
+		"<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>\n"
+		"      <Expiration>2014-10-24T23:00:23Z</Expiration>\n"
+		"      <AccessKeyId>ASgeIAIOSFODNN7EXAMPLE</AccessKeyId>\n    </Credentials>\n"
+		"  </AssumeRoleWithWebIdentityResult>\n</AssumeRoleWithWebIdentityResponse>\n";
+	static const char refused[] =
+		"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+		"<Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Incorrect token "
+		"audience</Message></Error></ErrorResponse>";
+	struct weir_aws_creds c;
+	char err[256], *body;
+
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(weir_sts_parse(ok, sizeof(ok) - 1, &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.key_id, "ASgeIAIOSFODNN7EXAMPLE");
+	CU_ASSERT_STRING_EQUAL(c.secret, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
+	CU_ASSERT_STRING_EQUAL(c.token, "AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE");
+	CU_ASSERT_EQUAL(c.expires, 1414191623); /* 2014-10-24T23:00:23Z */
+	CU_ASSERT_EQUAL(weir_sts_parse(refused, sizeof(refused) - 1, &c, err, sizeof(err)),
+			-EPROTO);
+	CU_ASSERT_STRING_EQUAL(err, "STS InvalidIdentityToken: Incorrect token audience");
+	CU_ASSERT_EQUAL(weir_sts_parse("<x/>", 4, &c, err, sizeof(err)), -EPROTO);
+
+	snprintf(c.role_arn, sizeof(c.role_arn), "arn:aws:iam::1:role/a b");
+	snprintf(c.session_name, sizeof(c.session_name), "weir");
+	CU_ASSERT_EQUAL_FATAL(weir_sts_body(&c, "tok+en/=", &body), 0);
+	CU_ASSERT_STRING_EQUAL(body,
+			       "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A1%"
+			       "3Arole%2Fa%20b&RoleSessionName=weir&Version=2011-06-15&"
+			       "WebIdentityToken=tok%2Ben%2F%3D");
+	free(body);
 }
 
 static void
@@ -394,6 +445,7 @@ main(void)
 	CU_ADD_TEST(su, test_sigv4_test_suite);
 	CU_ADD_TEST(su, test_sigv4_iam_and_s3);
 	CU_ADD_TEST(su, test_creds);
+	CU_ADD_TEST(su, test_sts);
 	CU_ADD_TEST(su, test_put_body);
 	CU_ADD_TEST(su, test_put_parse);
 	CU_ADD_TEST(su, test_error_parse);
