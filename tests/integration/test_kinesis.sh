@@ -63,7 +63,8 @@ ensure_kinesalite() {
 	fi
 }
 
-answers() { curl -s -o /dev/null "$1"; }
+# answers PORT: something accepts connections on 127.0.0.1:PORT
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_kinesalite: sets KURL
 start_kinesalite() {
@@ -75,7 +76,7 @@ start_kinesalite() {
 		>"$TMP/kinesalite.log" 2>&1 &
 	PIDS+=($!)
 	KURL=http://127.0.0.1:$port
-	if ! wait_for 30 answers "$KURL"; then
+	if ! wait_for 30 answers "$port"; then
 		fail "kinesalite did not start"; cat "$TMP/kinesalite.log"; KURL=; return 1
 	fi
 }
