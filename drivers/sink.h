@@ -42,7 +42,8 @@
  * (skipped: events a sink has nothing to write for, not a loss: the pcap
  * sink passes over flow records, which carry no frame)
  * (kafka counts its own full local queue in drop_full too, and in written
- * only what a delivery report confirmed).
+ * only what a delivery report confirmed; kinesis likewise its own queue,
+ * and in written only what PutRecords stored).
  */
 #ifndef WEIR_SINK_H
 #define WEIR_SINK_H
