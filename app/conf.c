@@ -44,6 +44,7 @@ static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NU
 static const char *const g_conf_runmodes[] = {"auto", "workers", "pipeline", NULL};
 static const char *const g_conf_inspection[] = {"acked", "arrival", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
+static const char *const g_conf_kinesis_keys[] = {"flow", "src", "window", NULL};
 static const char *const g_conf_backpressure[] = {"auto", "block", "drop", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
 static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
@@ -334,6 +335,39 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("outputs.kafka.sasl.password-file", outputs_kafka_sasl_password_file, "",
 		 "File holding the SASL password (first line; sasl.password is never taken from "
 		 "the configuration or the command line); refused when readable by everyone."),
+	CONF_STR("outputs.kinesis.stream", outputs_kinesis_stream, "",
+		 "Amazon Kinesis Data Streams stream name; \"\" = off. Credentials come from "
+		 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY(/AWS_SESSION_TOKEN), else STS for "
+		 "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, else the shared credentials file "
+		 "(AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, mode 0600 or stricter), "
+		 "never the command line."),
+	CONF_STR("outputs.kinesis.region", outputs_kinesis_region, "",
+		 "AWS region (us-east-1); \"\" = AWS_REGION, then AWS_DEFAULT_REGION."),
+	CONF_STR("outputs.kinesis.endpoint", outputs_kinesis_endpoint, "",
+		 "Endpoint URL for local or VPC endpoints (http://127.0.0.1:4567); \"\" = "
+		 "https://kinesis.REGION.amazonaws.com."),
+	CONF_ENUM("outputs.kinesis.partition-key", outputs_kinesis_partition_key,
+		  g_conf_kinesis_keys, "flow",
+		  "Partition key: flow (flow_id: a flow's events stay in order on one shard), src "
+		  "(source address) or window (not supported yet)."),
+	CONF_STR("outputs.kinesis.profile", outputs_kinesis_profile, "",
+		 "Profile of the shared credentials file; \"\" = AWS_PROFILE, then default."),
+	CONF_U32("outputs.kinesis.queue-size", outputs_kinesis_queue_size, 16, 1048576, "10000",
+		 "Records the sink holds for sending and retrying; past it events are dropped "
+		 "(drop_full), or with backpressure the sink waits."),
+	CONF_U32("outputs.kinesis.batch-records", outputs_kinesis_batch_records, 1, 500, "500",
+		 "Records per PutRecords call at most (the service's limit is 500)."),
+	CONF_U32("outputs.kinesis.batch-bytes", outputs_kinesis_batch_bytes, 65536, 5242880,
+		 "5242880", "Bytes of data and keys per PutRecords call at most (limit 5 MiB)."),
+	CONF_U32("outputs.kinesis.flush-timeout-ms", outputs_kinesis_flush_timeout_ms, 0, 3600000,
+		 "10000",
+		 "At exit, how long to keep sending; what is left is counted drop_undelivered."),
+	CONF_U32("outputs.kinesis.request-timeout-ms", outputs_kinesis_request_timeout_ms, 100,
+		 600000, "10000", "Longest PutRecords call (connect included)."),
+	CONF_U32("outputs.kinesis.retry-backoff-ms", outputs_kinesis_retry_backoff_ms, 1, 60000,
+		 "100", "First wait after a failed call or failed records; doubles each time."),
+	CONF_U32("outputs.kinesis.retry-backoff-max-ms", outputs_kinesis_retry_backoff_max_ms, 1,
+		 600000, "5000", "Longest wait between attempts (with jitter: half to all of it)."),
 	CONF_STR("outputs.pcap.file", outputs_pcap_file, "",
 		 "pcapng of the flagged frames: files PREFIX.NNNNNN.pcapng, never overwritten; "
 		 "\"\" = off."),

@@ -131,6 +131,18 @@ struct weir_conf {
 	char *outputs_kafka_sasl_username;
 	char *outputs_kafka_sasl_password_file; /* sasl.password, from this file */
 	char *outputs_pcap_file;		/* enables the pcap sink: file prefix */
+	char *outputs_kinesis_stream; /* enables the kinesis sink */
+	char *outputs_kinesis_region;
+	char *outputs_kinesis_endpoint;
+	char *outputs_kinesis_partition_key; /* flow | src | window */
+	char *outputs_kinesis_profile;
+	uint32_t outputs_kinesis_queue_size;
+	uint32_t outputs_kinesis_batch_records;
+	uint32_t outputs_kinesis_batch_bytes;
+	uint32_t outputs_kinesis_flush_timeout_ms;
+	uint32_t outputs_kinesis_request_timeout_ms;
+	uint32_t outputs_kinesis_retry_backoff_ms;
+	uint32_t outputs_kinesis_retry_backoff_max_ms;
 	uint32_t outputs_pcap_snaplen;
 	uint32_t outputs_pcap_max_bytes; /* rotate past this, 0 = never */
 	/* dpdk */

@@ -51,13 +51,22 @@
 	  "events dropped: the output was behind (jsonl "                                          \
 	  "pipe reader)")                                                                          \
 	_(drop_errors, COUNTER, "events lost to write errors or failed delivery reports")          \
-	_(drop_undelivered, COUNTER, "kafka: events still undelivered at close")                   \
+	_(drop_undelivered, COUNTER, "kafka, kinesis: events still undelivered at close")          \
 	_(queue_depth, GAUGE, "events in the sink's queue now")                                    \
 	_(queue_hwm, GAUGE, "most events ever in the sink's queue")                                \
 	_(subscribers, GAUGE, "unix: subscribers connected now")                                   \
 	_(accepted, COUNTER, "unix: subscribers accepted in all")                                  \
 	_(drop_subscribers, COUNTER, "unix: subscribers disconnected as too slow")                 \
-	_(files, COUNTER, "pcap: files opened (rotation)")
+	_(files, COUNTER, "pcap: files opened (rotation)")                                         \
+	_(pending, GAUGE, "kinesis: records held for (re)sending now")                             \
+	_(requests, COUNTER, "kinesis: PutRecords calls made")                                     \
+	_(request_errors, COUNTER,                                                                 \
+	  "kinesis: PutRecords calls that failed whole (transport, HTTP or service error)")        \
+	_(retried, COUNTER, "kinesis: records sent again after a failed attempt")                  \
+	_(throttled, COUNTER,                                                                      \
+	  "kinesis: record attempts refused as throttled (ProvisionedThroughputExceeded)")         \
+	_(request_time, COUNTER, "kinesis: microseconds spent in PutRecords calls, in all")        \
+	_(request_time_max, GAUGE, "kinesis: longest PutRecords call, microseconds")
 
 /* A worker's counters: _(name, kind, doc), kind as for sinks. Identities
  * in app/stats.h. The flow_* rows are the worker's flow table (app/flow.h,

@@ -36,15 +36,19 @@ extern const struct weir_sink_ops pcap_sink_ops;
 #if WEIR_HAVE_KAFKA
 extern const struct weir_sink_ops kafka_sink_ops;
 #endif
+#if WEIR_HAVE_KINESIS
+extern const struct weir_sink_ops kinesis_sink_ops;
+#endif
 
 #define SINK_WAIT_NS 50000 /* 50 us: backpressure's poll of a full queue */
 
 static const struct weir_sink_ops *const sink_registry[] = {
-	&jsonl_sink_ops,
-	&unix_sink_ops,
-	&pcap_sink_ops,
+	&jsonl_sink_ops,   &unix_sink_ops, &pcap_sink_ops,
 #if WEIR_HAVE_KAFKA
 	&kafka_sink_ops,
+#endif
+#if WEIR_HAVE_KINESIS
+	&kinesis_sink_ops,
 #endif
 };
 
@@ -132,9 +136,10 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	s->block = conf->block;
 	s->cancel = conf->cancel;
 	snprintf(s->target, sizeof(s->target), "%s",
-		 conf->topic != NULL && conf->topic[0] != '\0' ? conf->topic
-		 : conf->path != NULL			       ? conf->path
-							       : "");
+		 conf->topic != NULL && conf->topic[0] != '\0'	   ? conf->topic
+		 : conf->stream != NULL && conf->stream[0] != '\0' ? conf->stream
+		 : conf->path != NULL				   ? conf->path
+								   : "");
 	rc = ops->open(s, conf);
 	if (rc < 0) {
 		/* Leave nothing that weir_sink_close() would act on. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sinks: where the emitter sends formatted events (jsonl, unix, kafka,
- * pcap). Every sink implements one ops table; nothing calls a sink's
+ * kinesis, pcap). Every sink implements one ops table; nothing calls a sink's
  * functions directly.
  *
  * Queueing. Each opened sink gets its own bounded queue and its own thread
@@ -42,7 +42,8 @@
  * (skipped: events a sink has nothing to write for, not a loss: the pcap
  * sink passes over flow records, which carry no frame)
  * (kafka counts its own full local queue in drop_full too, and in written
- * only what a delivery report confirmed).
+ * only what a delivery report confirmed; kinesis likewise its own queue,
+ * and in written only what PutRecords stored).
  */
 #ifndef WEIR_SINK_H
 #define WEIR_SINK_H
@@ -111,6 +112,18 @@ struct weir_sink_conf {
 	const char *sasl_mechanism; /* none | PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 */
 	const char *sasl_username;
 	const char *sasl_password_file;
+	/* kinesis (flush_timeout_ms too) */
+	const char *stream;
+	const char *region;	   /* "" = AWS_REGION, AWS_DEFAULT_REGION */
+	const char *endpoint;	   /* "" = https://kinesis.REGION.amazonaws.com */
+	const char *partition_key; /* "flow" | "src" | "window" */
+	const char *profile;	   /* shared credentials file's, "" = AWS_PROFILE */
+	uint32_t max_pending;	   /* records held for sending and retrying */
+	uint32_t batch_records;	   /* per PutRecords, <= 500 */
+	size_t batch_bytes;	   /* per PutRecords, <= 5 MiB */
+	uint32_t request_timeout_ms;
+	uint32_t retry_backoff_ms;
+	uint32_t retry_backoff_max_ms;
 	/* pcap */
 	uint32_t snaplen;
 	uint64_t max_bytes; /* rotate past this file size, 0 = never */
@@ -154,7 +167,8 @@ struct weir_sink {
 	const struct weir_sink_ops *ops;
 	const char *name; /* instance name for stats */
 	/* Where the output goes, for people (summary, logs): conf->topic when
-	 * set (kafka), else conf->path (jsonl, unix, pcap). Set by
+	 * set (kafka), conf->stream (kinesis), else conf->path (jsonl, unix,
+	 * pcap). Set by
 	 * weir_sink_open(); kept after close. */
 	char target[WEIR_SINK_TARGET_MAX];
 	void *priv;

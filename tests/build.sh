@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if [ ! -f "$dir/build.ninja" ]; then
-	meson setup "$dir" -Dwerror=true -Dafxdp=enabled -Dkafka=enabled -Dmetrics=enabled -Dsystemd=enabled \
+	meson setup "$dir" -Dwerror=true -Dafxdp=enabled -Dkafka=enabled -Dkinesis=enabled -Dmetrics=enabled -Dsystemd=enabled \
 		-Dtests=enabled "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }
 fi
 ninja -C "$dir" >"$log" 2>&1 || { grep -E -A5 'error|FAILED' "$log" | head -60; exit 1; }

@@ -10,7 +10,7 @@ PKGS=(
 	libcunit1-dev libjansson-dev librdkafka-dev libmicrohttpd-dev
 	python3 iproute2 procps valgrind
 	libbpf-dev libxdp-dev bpftool tcpreplay iputils-ping
-	libpcre2-dev libssl-dev libcap-ng-dev openssl passwd util-linux
+	libpcre2-dev libssl-dev libcap-ng-dev openssl passwd util-linux libcurl4-openssl-dev nodejs npm
 	prometheus python3-jsonschema
 	libsystemd-dev
 	dpkg-dev debhelper lintian logrotate man-db

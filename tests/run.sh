@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine as root:
-#   1. install the Debian packages it needs (tests/install-deps.sh)
+#   1. install the Debian packages it needs (tests/install-deps.sh), and
+#      kinesalite from the npm registry (tests/integration/install_kinesalite.sh)
 #   2. lint: layers point down, the tree passes clang-format (tests/lint/)
 #   3. build with gcc (build/) and with clang (build-clang/), warnings as errors
 #   4. unit + integration suites on build/
@@ -15,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/install-deps.sh
+# kinesalite for test_kinesis.sh, from the npm registry into a cache
+bash tests/integration/install_kinesalite.sh || echo "kinesalite missing: test_kinesis skips"
 echo "== lint"
 bash tests/lint/check_layers.sh
 bash tests/lint/check_format.sh

@@ -643,7 +643,7 @@ check_stats_json(const json_t *st)
 #undef J_EMIT
 #undef J_PCT
 	/* the per-type ones too, with the sink's values */
-	CU_ASSERT(json_integer_value(json_object_get(sink, "files")) ==
+	CU_ASSERT(json_integer_value(json_object_get(sink, "request_time_max")) ==
 		  100 + WEIR_N_SINK_COUNTERS - 1);
 }
 
@@ -774,7 +774,7 @@ test_every_counter_in_every_view(void)
 		WEIR_DISPATCH_COUNTERS(S_LINE3)
 		WEIR_LAT_PERCENTILES(S_PCT)
 		snprintf(want, sizeof(want), "\n  %-22s %u\n",
-			 "files:", 100 + WEIR_N_SINK_COUNTERS - 1);
+			 "request_time_max:", 100 + WEIR_N_SINK_COUNTERS - 1);
 		CU_ASSERT(has(text, want));
 		free(text);
 	}
