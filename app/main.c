@@ -440,6 +440,9 @@ open_outputs(struct weir_app *app)
 		.host = app->host,
 		.community_id = app->conf.outputs_community_id,
 		.community_id_seed = (uint16_t)app->conf.outputs_community_id_seed,
+		.weir_fields = app->conf.outputs_weir_fields,
+		.rule_metadata = app->conf.outputs_rule_metadata,
+		.rule_references = app->conf.outputs_rule_references,
 	};
 	return weir_outputs_open(app->sinks, &app->n_sinks, &app->em, &app->conf, app->ports,
 				 app->n_ports, &app->frame_bytes);

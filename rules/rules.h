@@ -215,11 +215,16 @@ struct weir_rt_rule {
 	const char *signature;		 /* EVE alert.signature: msg, or the pattern as
 					    written; at most WEIR_RULE_SIG_MAX bytes */
 	const char *category;		 /* classtype description, "" when none */
+	const char *metadata_json;	 /* EVE alert.metadata object, NULL = none
+					    (the set owns it: sr's eve_metadata) */
+	const char *references_json;	 /* EVE alert.references array, NULL = none */
 	const char *file;
 	unsigned int line;
 };
 
-/* Longest alert.signature weir emits (longer msg/pattern text is cut). */
+/* Longest alert.signature weir emits: a longer msg is refused by the
+ * parser (precise error); a signature-format pattern, or the rule text of
+ * a rule without msg, is cut to it with a warning in the set's warnings. */
 #define WEIR_RULE_SIG_MAX 1024
 
 /* One Hyperscan database: the rules of one protocol and port group. */

@@ -593,6 +593,8 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
+	rt->metadata_json = s->eve_metadata;
+	rt->references_json = s->eve_references;
 	rt->category = "";
 	if (s->classtype != NULL && weir_classtype_priority(s->classtype, &desc) != 0 &&
 	    desc != NULL)

@@ -548,6 +548,10 @@ struct weir_suri_rule {
 	char *metadata;		/* "k v, k v" as written (all metadata keywords
 				   joined by ", "), NULL when absent */
 	char *reference;	/* same for reference */
+	char *eve_metadata;	/* EVE alert.metadata: a JSON object, keys grouped
+				   as Suricata groups them; NULL = none */
+	char *eve_references;	/* EVE alert.references: a JSON array of each
+				   reference as Suricata writes it; NULL = none */
 	struct weir_item *items;
 	unsigned int n_items;
 	bool has_dsize;		     /* a dsize keyword (one per rule) */
