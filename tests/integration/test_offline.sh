@@ -72,7 +72,8 @@ pipeline_like_one_worker() {
 	shift 3
 	n=$("$PCAP_COUNT" "$pcap" | cut -d' ' -f1)
 	run_weir "$TMP/$name.w1" -r "$pcap" -S "$SIGS" -w 1 --set outputs.flow-records=true "$@"
-	run_weir "$TMP/$name.w2" -r "$pcap" -S "$SIGS" -w 2 --set outputs.flow-records=true "$@"
+	run_weir "$TMP/$name.w2" -r "$pcap" -S "$SIGS" -w 2 --set outputs.flow-records=true \
+		--set outputs.weir-fields=true "$@"
 	expect_eq "$name -w 1 exit status" "$(cat "$TMP/$name.w1.rc")" 0 || { cat "$TMP/$name.w1.err"; return; }
 	expect_eq "$name -w 2 exit status" "$(cat "$TMP/$name.w2.rc")" 0 || { cat "$TMP/$name.w2.err"; return; }
 	check "$name -w 2 runs the pipeline" grep -q '^weir: running: .*2 workers (runmode pipeline)' \
