@@ -223,6 +223,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("rules.cache-dir", rules_cache_dir, "/var/cache/weir",
 		 "Directory of compiled Hyperscan databases, keyed by rule text, weir's compiler "
 		 "version, the Hyperscan version and the CPU; \"\" = no cache."),
+	CONF_U32("rules.cache-max-entries", rules_cache_max_entries, 0, 1000000, "512",
+		 "After each rule build the cache keeps at most this many compiled databases, "
+		 "the least recently used removed first (a database the build just used always "
+		 "stays); 0 = no bound on the count."),
+	CONF_U32("rules.cache-max-mib", rules_cache_max_mib, 0, 1048576, "2048",
+		 "... and at most this many MiB of them; 0 = no bound on the size."),
 	CONF_STR("threshold-file", threshold_file, "",
 		 "Suricata's threshold.config (suppress, threshold, event_filter entries) applied "
 		 "to the *.rules rules; read again with them on every reload. \"\" = none."),

@@ -105,6 +105,8 @@ struct weir_conf {
 	/* sinks (outputs.*), each off while its enabling key is "" */
 	char *host_id;			    /* EVE host of events, "" = the host name */
 	bool outputs_weir_fields;	    /* the "weir" object in every event */
+	uint32_t rules_cache_max_entries;   /* cache bound: entries, 0 = none */
+	uint32_t rules_cache_max_mib;	    /* cache bound: MiB, 0 = none */
 	bool outputs_rule_metadata;	    /* alert.metadata */
 	bool outputs_rule_references;	    /* alert.references */
 	uint32_t outputs_queue_size;	    /* per-sink queue, events */

@@ -52,7 +52,7 @@ struct weir_rule_text {
 		const char *category;
 		const char *metadata;	/* weir_rt_rule.metadata_json, NULL = none */
 		const char *references; /* weir_rt_rule.references_json, NULL = none */
-	} * rules; /* n_rules, in the same allocation */
+	} * rules;			/* n_rules, in the same allocation */
 	/* The next generation's table: release-stored by the adding thread,
 	 * acquire-loaded by the emitter (pairs). */
 	struct weir_rule_text *_Atomic next;

@@ -610,6 +610,8 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_RUNTIME;
 		goto out_vars;
 	}
+	app.rl.cache_max_entries = ropts.cache_max_entries;
+	app.rl.cache_max_bytes = ropts.cache_max_bytes;
 	app.rl_ready = 1;
 	weir_reloader_set_max_loss(&app.rl, app.conf.rules_reload_max_loss);
 

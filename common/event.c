@@ -345,28 +345,42 @@ out_ip(struct ev_out *o, uint8_t version, const uint8_t *addr)
  * by protocol number; numbers past it have no name.
  */
 static const char *const g_proto_names[] = {
-	"HOPOPT", "ICMP", "IGMP", "GGP", "IP-in-IP", "ST", "TCP", "CBT", "EGP", "IGP",
-	"BBN-RCC-MON", "NVP-II", "PUP", "ARGUS", "EMCON", "XNET", "CHAOS", "UDP", "MUX",
-	"DCN-MEAS", "HMP", "PRM", "XNS-IDP", "TRUNK-1", "TRUNK-2", "LEAF-1", "LEAF-2", "RDP",
-	"IRTP", "ISO-TP4", "NETBLT", "MFE-NSP", "MERIT-INP", "DCCP", "3PC", "IDPR", "XTP", "DDP",
-	"IDPR-CMTP", "TP++", "IL", "IPv6", "SDRP", "IPv6-Route", "IPv6-Frag", "IDRP", "RSVP",
-	"GRE", "DSR", "BNA", "ESP", "AH", "I-NLSP", "SwIPe", "NARP", "MOBILE", "TLSP", "SKIP",
-	"IPv6-ICMP", "IPv6-NoNxt", "IPv6-Opts", "Any", "CFTP", "Any", "SAT-EXPAK", "KRYPTOLAN",
-	"RVD", "IPPC", "Any", "SAT-MON", "VISA", "IPCU", "CPNX", "CPHB", "WSN", "PVP",
-	"BR-SAT-MON", "SUN-ND", "WB-MON", "WB-EXPAK", "ISO-IP", "VMTP", "SECURE-VMTP", "VINES",
-	"TTP", "NSFNET-IGP", "DGP", "TCF", "EIGRP", "OSPF", "Sprite-RPC", "LARP", "MTP", "AX.25",
-	"OS", "MICP", "SCC-SP", "ETHERIP", "ENCAP", "Any", "GMTP", "IFMP", "PNNI", "PIM", "ARIS",
-	"SCPS", "QNX", "A/N", "IPComp", "SNP", "Compaq-Peer", "IPX-in-IP", "VRRP", "PGM", "Any",
-	"L2TP", "DDX", "IATP", "STP", "SRP", "UTI", "SMP", "SM", "PTP", "IS-IS", "FIRE", "CRTP",
-	"CRUDP", "SSCOPMCE", "IPLT", "SPS", "PIPE", "SCTP", "FC", "RSVP-E2E-IGNORE", "Mobility",
-	"UDPLite", "MPLS-in-IP", "manet", "HIP", "Shim6", "WESP", "ROHC", "Ethernet",
+	"HOPOPT",      "ICMP",	     "IGMP",	    "GGP",	  "IP-in-IP",
+	"ST",	       "TCP",	     "CBT",	    "EGP",	  "IGP",
+	"BBN-RCC-MON", "NVP-II",     "PUP",	    "ARGUS",	  "EMCON",
+	"XNET",	       "CHAOS",	     "UDP",	    "MUX",	  "DCN-MEAS",
+	"HMP",	       "PRM",	     "XNS-IDP",	    "TRUNK-1",	  "TRUNK-2",
+	"LEAF-1",      "LEAF-2",     "RDP",	    "IRTP",	  "ISO-TP4",
+	"NETBLT",      "MFE-NSP",    "MERIT-INP",   "DCCP",	  "3PC",
+	"IDPR",	       "XTP",	     "DDP",	    "IDPR-CMTP",  "TP++",
+	"IL",	       "IPv6",	     "SDRP",	    "IPv6-Route", "IPv6-Frag",
+	"IDRP",	       "RSVP",	     "GRE",	    "DSR",	  "BNA",
+	"ESP",	       "AH",	     "I-NLSP",	    "SwIPe",	  "NARP",
+	"MOBILE",      "TLSP",	     "SKIP",	    "IPv6-ICMP",  "IPv6-NoNxt",
+	"IPv6-Opts",   "Any",	     "CFTP",	    "Any",	  "SAT-EXPAK",
+	"KRYPTOLAN",   "RVD",	     "IPPC",	    "Any",	  "SAT-MON",
+	"VISA",	       "IPCU",	     "CPNX",	    "CPHB",	  "WSN",
+	"PVP",	       "BR-SAT-MON", "SUN-ND",	    "WB-MON",	  "WB-EXPAK",
+	"ISO-IP",      "VMTP",	     "SECURE-VMTP", "VINES",	  "TTP",
+	"NSFNET-IGP",  "DGP",	     "TCF",	    "EIGRP",	  "OSPF",
+	"Sprite-RPC",  "LARP",	     "MTP",	    "AX.25",	  "OS",
+	"MICP",	       "SCC-SP",     "ETHERIP",	    "ENCAP",	  "Any",
+	"GMTP",	       "IFMP",	     "PNNI",	    "PIM",	  "ARIS",
+	"SCPS",	       "QNX",	     "A/N",	    "IPComp",	  "SNP",
+	"Compaq-Peer", "IPX-in-IP",  "VRRP",	    "PGM",	  "Any",
+	"L2TP",	       "DDX",	     "IATP",	    "STP",	  "SRP",
+	"UTI",	       "SMP",	     "SM",	    "PTP",	  "IS-IS",
+	"FIRE",	       "CRTP",	     "CRUDP",	    "SSCOPMCE",	  "IPLT",
+	"SPS",	       "PIPE",	     "SCTP",	    "FC",	  "RSVP-E2E-IGNORE",
+	"Mobility",    "UDPLite",    "MPLS-in-IP",  "manet",	  "HIP",
+	"Shim6",       "WESP",	     "ROHC",	    "Ethernet",
 };
 
 const char *
 weir_event_proto_name(uint8_t proto)
 {
 	return proto < sizeof(g_proto_names) / sizeof(g_proto_names[0]) ? g_proto_names[proto]
-								     : NULL;
+									: NULL;
 }
 
 /* A protocol without a name is printed as its number, as Suricata's

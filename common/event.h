@@ -345,9 +345,9 @@ int weir_event_format_json(const struct weir_event *ev, const struct weir_event_
  * icmp_type and icmp_code (ICMP), flow{pkts_toserver, pkts_toclient,
  * bytes_toserver, bytes_toclient, start, end, age, state, reason,
  * alerted}, community_id (when enabled), host (when set), and, only with
- * fmt->weir_fields, weir{worker, seq, port, queue, ts_ns}. timestamp and end are both ts_ns (the last packet's
- * time; Suricata's timestamp is when it logged the flow); age is end's
- * whole seconds minus start's, as Suricata computes it.
+ * fmt->weir_fields, weir{worker, seq, port, queue, ts_ns}. timestamp and end are both ts_ns (the
+ * last packet's time; Suricata's timestamp is when it logged the flow); age is end's whole seconds
+ * minus start's, as Suricata computes it.
  * @return as weir_event_format_json(); -EINVAL also for flow_id 0 or a
  *         flow_state or flow_reason out of its enum.
  * Thread: any; pure function, writing only @p buf (the emitter calls it).

@@ -489,8 +489,8 @@ sp_kw_msg(struct sp_ctx *ctx, const struct sp_opt *o)
 	if (n > WEIR_RULE_SIG_MAX) {
 		free(msg);
 		return sp_err(ctx, o->val, o->kw,
-			      "msg: %zu bytes, weir writes alert.signature whole up to %d bytes",
-			      n, WEIR_RULE_SIG_MAX);
+			      "msg: %zu bytes, weir writes alert.signature whole up to %d bytes", n,
+			      WEIR_RULE_SIG_MAX);
 	}
 	free(ctx->r->msg);
 	ctx->r->msg = msg;
@@ -748,7 +748,8 @@ sp_eve_metadata(struct sp_ctx *ctx)
 	qsort(md, n, sizeof(*md), sp_md_cmp);
 	room = 3;
 	for (i = 0; i < n; i++)
-		room += weir_json_str_max(strlen(md[i].key)) + weir_json_str_max(strlen(md[i].val)) + 4;
+		room += weir_json_str_max(strlen(md[i].key)) +
+			weir_json_str_max(strlen(md[i].val)) + 4;
 	out = malloc(room);
 	if (out == NULL) {
 		rc = -ENOMEM;
@@ -777,10 +778,11 @@ sp_eve_metadata(struct sp_ctx *ctx)
 	out[len++] = '}';
 	out[len] = '\0';
 	if (len > WEIR_EVENT_RULE_JSON_MAX) {
-		rc = sp_err(ctx, ctx->meta_pos, "metadata",
-			    "metadata: the rule's metadata is %zu bytes of EVE JSON, weir writes at "
-			    "most %d",
-			    len, WEIR_EVENT_RULE_JSON_MAX);
+		rc = sp_err(
+			ctx, ctx->meta_pos, "metadata",
+			"metadata: the rule's metadata is %zu bytes of EVE JSON, weir writes at "
+			"most %d",
+			len, WEIR_EVENT_RULE_JSON_MAX);
 		goto out;
 	}
 	r->eve_metadata = out;

@@ -150,8 +150,8 @@ test_key_table_is_consistent(void)
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking,
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
 	 * outputs.loss-exit, outputs.weir-fields, outputs.rule-metadata and
-	 * outputs.rule-references */
-	CU_ASSERT_EQUAL(n, 99);
+	 * outputs.rule-references, rules.cache-max-entries and -max-mib */
+	CU_ASSERT_EQUAL(n, 101);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

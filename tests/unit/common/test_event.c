@@ -580,10 +580,10 @@ test_proto_names_and_ports(void)
 		int ports;
 	} cases[] = {
 		/* Suricata's names (util-proto-name.c), else the number */
-		{6, "TCP", 1},	    {17, "UDP", 1},	  {1, "ICMP", 0},	{58, "IPv6-ICMP", 0},
-		{47, "GRE", 0},	    {2, "IGMP", 0},	  {132, "SCTP", 0},	{50, "ESP", 0},
-		{0, "HOPOPT", 0},   {61, "Any", 0},	  {143, "Ethernet", 0}, {144, "144", 0},
-		{255, "255", 0},    {4, "IP-in-IP", 0},	  {41, "IPv6", 0},
+		{6, "TCP", 1},	  {17, "UDP", 1},     {1, "ICMP", 0},	    {58, "IPv6-ICMP", 0},
+		{47, "GRE", 0},	  {2, "IGMP", 0},     {132, "SCTP", 0},	    {50, "ESP", 0},
+		{0, "HOPOPT", 0}, {61, "Any", 0},     {143, "Ethernet", 0}, {144, "144", 0},
+		{255, "255", 0},  {4, "IP-in-IP", 0}, {41, "IPv6", 0},
 	};
 	struct weir_event ev;
 	char buf[BUF_LEN];
@@ -1112,10 +1112,9 @@ test_flow_record_golden(void)
 		"\"weir\":{\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,"
 		"\"ts_ns\":1795532645123456789}}\n";
 	static const char *const top[] = {
-		"timestamp", "flow_id",	 "in_iface",	 "event_type", "vlan",
-		"src_ip",    "src_port", "dest_ip",	 "dest_port",  "ip_v",
-		"proto",     "flow",	 "community_id", "host",       "weir",
-		NULL,
+		"timestamp",	"flow_id", "in_iface",	"event_type", "vlan",  "src_ip",
+		"src_port",	"dest_ip", "dest_port", "ip_v",	      "proto", "flow",
+		"community_id", "host",	   "weir",	NULL,
 	};
 	static const char *const flow[] = {
 		"pkts_toserver",

@@ -394,6 +394,10 @@ test_eve_metadata_references(void)
 	CU_ASSERT_PTR_NULL(r->eve_metadata);
 	weir_suri_rule_list_free(&l);
 
+	/* bytes of a binary rule file are quoted escaped, never raw */
+	expect_err(HDR "classtype:\x1b[31mred\x07; sid:1;)", "\x1b", "classtype",
+		   "unknown classtype '\\x1b[31mred\\x07'");
+
 	/* Suricata refuses a reference its reference.config lacks */
 	expect_err(HDR "reference:nosuch,1; sid:1;)", "nosuch", "reference",
 		   "unknown system 'nosuch'");
