@@ -425,6 +425,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->start_tsc = rte_rdtsc();
 	o->hz = rte_get_tsc_hz();
 	o->stop = &g_sig.stop;
+	o->cancel = &g_sig.abort;
 	o->reopen = &g_sig.reopen;
 	o->reconf = &g_sig.reconf;
 }

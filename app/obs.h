@@ -65,6 +65,10 @@ struct weir_obs {
 	uint64_t start_tsc;
 	uint64_t hz;
 	atomic_bool *stop;   /* main's stop flag (SIGINT's) */
+	atomic_bool *cancel; /* main's flag that ends the sinks' backpressure
+				waits (SIGINT's too): `weirctl shutdown` sets
+				both, so an offline replay blocked on a slow
+				reader ends, what remains counted; NULL = none */
 	atomic_bool *reopen; /* main's reopen flag (SIGUSR1's) */
 
 	/* Reopen hand-shake: the control thread bumps req and raises
