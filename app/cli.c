@@ -119,7 +119,8 @@ weir_cli_usage(FILE *f)
 void
 weir_cli_version(FILE *f)
 {
-	fprintf(f, "weir %s (DPDK %s, Hyperscan %s)\n", WEIR_VERSION, rte_version(), hs_version());
+	/* rte_version() is "DPDK 22.11.x" already */
+	fprintf(f, "weir %s (%s, Hyperscan %s)\n", WEIR_VERSION, rte_version(), hs_version());
 }
 
 void

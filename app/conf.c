@@ -232,6 +232,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("rules.cache-dir", rules_cache_dir, "/var/cache/weir",
 		 "Directory of compiled Hyperscan databases, keyed by rule text, weir's compiler "
 		 "version, the Hyperscan version and the CPU; \"\" = no cache."),
+	CONF_U32("rules.cache-max-entries", rules_cache_max_entries, 0, 1000000, "512",
+		 "After each rule build the cache keeps at most this many compiled databases, "
+		 "the least recently used removed first (a database the build just used always "
+		 "stays); 0 = no bound on the count."),
+	CONF_U32("rules.cache-max-mib", rules_cache_max_mib, 0, 1048576, "2048",
+		 "... and at most this many MiB of them; 0 = no bound on the size."),
 	CONF_STR("threshold-file", threshold_file, "",
 		 "Suricata's threshold.config (suppress, threshold, event_filter entries) applied "
 		 "to the *.rules rules; read again with them on every reload. \"\" = none."),
@@ -259,8 +265,21 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_STR("output.jsonl", output_jsonl, "-",
 		 "EVE JSON lines file; \"-\" = stdout, \"\" = off."),
 	CONF_STR("host-id", host_id, "",
-		 "This appliance's name in events (weir.host), so appliances can share one Kafka "
-		 "topic; \"\" = the host name."),
+		 "This appliance's name in every event's EVE \"host\" (Suricata's sensor-name), so "
+		 "appliances can share one Kafka topic; \"\" = the host name."),
+	CONF_BOOL("outputs.weir-fields", outputs_weir_fields, "false",
+		  "Add weir's own \"weir\" object to every event (rule_index, match_end, worker, "
+		  "seq, port, queue, wire_len, payload_len, payload_truncated, ts_ns): loss and "
+		  "order checks per worker. Suricata's EVE schema has no such key, so consumers "
+		  "that validate against it must leave it off."),
+	CONF_BOOL("outputs.rule-metadata", outputs_rule_metadata, "true",
+		  "alert.metadata: the rule's metadata keywords grouped by key, each key an array "
+		  "of its values, as Suricata writes them (eve-log alert metadata.rule.metadata, "
+		  "on by default there too)."),
+	CONF_BOOL("outputs.rule-references", outputs_rule_references, "false",
+		  "alert.references: each reference keyword of the rule as its URL, the system's "
+		  "prefix from Suricata's shipped reference.config then the id, as Suricata "
+		  "writes them (eve-log alert metadata.rule.reference, off by default there too)."),
 	CONF_U32("outputs.queue-size", outputs_queue_size, 64, 1048576, "8192",
 		 "Events queued per sink between the emitter and the sink's thread; past it the "
 		 "sink counts drop_full."),

@@ -103,7 +103,12 @@ struct weir_conf {
 	/* output */
 	char *output_jsonl; /* path, "-" = stdout, "" = off */
 	/* sinks (outputs.*), each off while its enabling key is "" */
-	char *host_id;			    /* weir.host of events, "" = the host name */
+	char *host_id;			    /* EVE host of events, "" = the host name */
+	bool outputs_weir_fields;	    /* the "weir" object in every event */
+	uint32_t rules_cache_max_entries;   /* cache bound: entries, 0 = none */
+	uint32_t rules_cache_max_mib;	    /* cache bound: MiB, 0 = none */
+	bool outputs_rule_metadata;	    /* alert.metadata */
+	bool outputs_rule_references;	    /* alert.references */
 	uint32_t outputs_queue_size;	    /* per-sink queue, events */
 	char *outputs_backpressure;	    /* auto | block | drop */
 	bool outputs_loss_exit;		    /* exit WEIR_EXIT_LOSS when anything was dropped */

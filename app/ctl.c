@@ -377,6 +377,9 @@ ctl_cmd_shutdown(struct weir_obs *obs, const json_t *req, char *err, size_t errl
 	(void)req;
 	(void)err;
 	(void)errlen;
+	/* as SIGTERM: blocked sinks stop waiting, what remains is counted */
+	if (obs->cancel != NULL)
+		atomic_store(obs->cancel, true);
 	atomic_store(obs->stop, true);
 	return json_pack("{s:b}", "stopping", 1);
 }

@@ -201,6 +201,7 @@ dispatch_burst(struct weir_dispatch *d, uint16_t s, const struct weir_pkt *pkts,
 		}
 		desc = &dq->pend[dq->n_pend++];
 		desc->ts_ns = pkts[i].ts_ns;
+		desc->pcap_cnt = pkts[i].pcap_cnt;
 		desc->pos = pos;
 		desc->len = pkts[i].len;
 		desc->wire_len = pkts[i].wire_len;
@@ -306,6 +307,7 @@ dispatch_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 		pkts[i].wire_len = desc->wire_len;
 		pkts[i].ts_ns = desc->ts_ns;
 		pkts[i].handle = NULL;
+		pkts[i].pcap_cnt = desc->pcap_cnt;
 		dq->release_to = desc->pos + weir_frame_rec_size(desc->len);
 	}
 	dq->head = (uint16_t)(dq->head + i);

@@ -62,7 +62,8 @@
  * said about it. 24 bytes, a multiple of 4 as rte_ring elements must be. */
 struct weir_dispatch_desc {
 	uint64_t ts_ns;
-	uint32_t pos; /* record in the worker's byte ring */
+	uint64_t pcap_cnt; /* weir_pkt.pcap_cnt */
+	uint32_t pos;	   /* record in the worker's byte ring */
 	uint32_t len;
 	uint32_t wire_len;
 	uint16_t src; /* index of the source queue (weir_dispatch.src) */

@@ -49,6 +49,21 @@ weir_emitter_fini(struct weir_emitter *e)
 	e->text = NULL;
 }
 
+/* Copy @p s (NULL stays NULL) to *@p p and move past it. */
+static const char *
+emitter_text_dup(char **p, const char *s)
+{
+	size_t n;
+	char *d = *p;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*p += n;
+	return d;
+}
+
 struct weir_rule_text *
 weir_rule_text_new(const struct weir_ruleset *rs)
 {
@@ -59,7 +74,11 @@ weir_rule_text_new(const struct weir_ruleset *rs)
 
 	for (i = 0; i < rs->n_rules; i++)
 		bytes += strlen(rs->rules[i].signature ? rs->rules[i].signature : "") +
-			 strlen(rs->rules[i].category ? rs->rules[i].category : "") + 2;
+			 strlen(rs->rules[i].category ? rs->rules[i].category : "") +
+			 (rs->rules[i].metadata_json ? strlen(rs->rules[i].metadata_json) + 1 : 0) +
+			 (rs->rules[i].references_json ? strlen(rs->rules[i].references_json) + 1
+						       : 0) +
+			 2;
 	off = sizeof(*t) + (size_t)rs->n_rules * sizeof(t->rules[0]);
 	t = malloc(off + bytes);
 	if (t == NULL) {
@@ -82,6 +101,8 @@ weir_rule_text_new(const struct weir_ruleset *rs)
 		p += ls;
 		t->rules[i].category = memcpy(p, cat, lc);
 		p += lc;
+		t->rules[i].metadata = emitter_text_dup(&p, rs->rules[i].metadata_json);
+		t->rules[i].references = emitter_text_dup(&p, rs->rules[i].references_json);
 	}
 	return t;
 }
@@ -177,6 +198,8 @@ emitter_format_alert(struct weir_emitter *e, const struct weir_event *ev, const 
 		.signature = t->rules[ev->rule_index].signature,
 		.category = t->rules[ev->rule_index].category,
 		.severity = ev->rule_priority,
+		.metadata = t->rules[ev->rule_index].metadata,
+		.references = t->rules[ev->rule_index].references,
 	};
 	return weir_event_format_json(ev, &er, iface, &e->fmt, slot, e->text_slot);
 }

@@ -50,7 +50,9 @@ struct weir_rule_text {
 	struct {
 		const char *signature; /* as weir_rt_rule.signature */
 		const char *category;
-	} * rules; /* n_rules, in the same allocation */
+		const char *metadata;	/* weir_rt_rule.metadata_json, NULL = none */
+		const char *references; /* weir_rt_rule.references_json, NULL = none */
+	} * rules;			/* n_rules, in the same allocation */
 	/* The next generation's table: release-stored by the adding thread,
 	 * acquire-loaded by the emitter (pairs). */
 	struct weir_rule_text *_Atomic next;
@@ -71,9 +73,11 @@ struct weir_emitter {
 	unsigned int n_sinks;
 	const struct weir_port *const *ports; /* by event.port, for in_iface */
 	unsigned int n_ports;
-	/* How every event is formatted: weir.host (host-id, NULL = none) and
-	 * community_id (outputs.community-id, -seed); set by main before the
-	 * first poll. */
+	/* How every event is formatted: host (host-id, NULL = none),
+	 * community_id (outputs.community-id, -seed), the weir object
+	 * (outputs.weir-fields), alert.metadata and alert.references
+	 * (outputs.rule-metadata, -references); set by main before the first
+	 * poll. */
 	struct weir_event_fmt fmt;
 	/* Sinks that apply backpressure stop waiting once this is true
 	 * (SIGINT/SIGTERM); NULL = never. Set by main before the sinks open. */

@@ -430,6 +430,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->start_tsc = rte_rdtsc();
 	o->hz = rte_get_tsc_hz();
 	o->stop = &g_sig.stop;
+	o->cancel = &g_sig.abort;
 	o->reopen = &g_sig.reopen;
 	o->reconf = &g_sig.reconf;
 }
@@ -445,6 +446,9 @@ open_outputs(struct weir_app *app)
 		.host = app->host,
 		.community_id = app->conf.outputs_community_id,
 		.community_id_seed = (uint16_t)app->conf.outputs_community_id_seed,
+		.weir_fields = app->conf.outputs_weir_fields,
+		.rule_metadata = app->conf.outputs_rule_metadata,
+		.rule_references = app->conf.outputs_rule_references,
 	};
 	return weir_outputs_open(app->sinks, &app->n_sinks, &app->em, &app->conf, app->ports,
 				 app->n_ports, &app->frame_bytes);
@@ -638,6 +642,8 @@ main(int argc, char **argv)
 		status = WEIR_EXIT_RUNTIME;
 		goto out_vars;
 	}
+	app.rl.cache_max_entries = ropts.cache_max_entries;
+	app.rl.cache_max_bytes = ropts.cache_max_bytes;
 	app.rl_ready = 1;
 	weir_reloader_set_max_loss(&app.rl, app.conf.rules_reload_max_loss);
 

@@ -344,7 +344,8 @@ m_rules(FILE *f, const json_t *rules)
 	const json_t *r;
 	size_t i;
 
-	m_head(f, "weir_rule_hits_total", "counter", "alerts raised per rule (the most hit rules)");
+	m_head(f, "weir_rule_hits_total", "counter",
+	       "alerts raised per rule, for every rule that fired since its rule set was loaded");
 	json_array_foreach(json_object_get(rules, "rules"), i, r)
 		fprintf(f, "weir_rule_hits_total{sid=\"%llu\"} %llu\n",
 			(unsigned long long)m_u(r, "sid"), (unsigned long long)m_u(r, "hits"));
@@ -356,7 +357,7 @@ weir_metrics_write(const struct weir_obs *obs, FILE *f)
 	char err[256] = "";
 	json_t *st = weir_obs_stats(obs, err, sizeof(err));
 	json_t *wk = st ? weir_obs_workers(obs, err, sizeof(err)) : NULL;
-	json_t *ru = wk ? weir_obs_rules(obs, WEIR_OBS_RULES_TOP_MAX, err, sizeof(err)) : NULL;
+	json_t *ru = wk ? weir_obs_rules(obs, WEIR_OBS_RULES_FIRED, err, sizeof(err)) : NULL;
 	const json_t *acc;
 	int ret = 0;
 

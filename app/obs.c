@@ -440,7 +440,7 @@ weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, size_t err
 	}
 	if (top == 0)
 		top = WEIR_OBS_RULES_TOP_DEFAULT;
-	if (top > WEIR_OBS_RULES_TOP_MAX)
+	if (top > WEIR_OBS_RULES_TOP_MAX && top != WEIR_OBS_RULES_FIRED)
 		top = WEIR_OBS_RULES_TOP_MAX;
 	/* Held briefly: a reload's final free waits for it, nothing else. */
 	rs = weir_rules_acquire(o->rules);
@@ -463,6 +463,9 @@ weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, size_t err
 	a = json_array();
 	for (i = 0; i < n && i < top; i++) {
 		const struct weir_rt_rule *r = &rs->rules[v[i].index];
+
+		if (top == WEIR_OBS_RULES_FIRED && v[i].hits == 0)
+			break; /* sorted by hits: the rest never fired */
 		json_t *e = json_object();
 
 		json_object_set_new(e, "sid", json_integer(r->sid));

@@ -25,6 +25,7 @@
 #ifndef WEIR_OBS_H
 #define WEIR_OBS_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +43,10 @@
 #define WEIR_OBS_SCHEMA_VERSION	   1
 #define WEIR_OBS_RULES_TOP_DEFAULT 10
 #define WEIR_OBS_RULES_TOP_MAX	   1000
+/* weir_obs_rules(top): every rule that fired (hits > 0), however many:
+ * Prometheus' weir_rule_hits_total, so no series comes and goes with the
+ * ranking. Not offered on the stats socket, whose top stays capped. */
+#define WEIR_OBS_RULES_FIRED UINT_MAX
 
 struct rte_ring;
 
@@ -60,6 +65,10 @@ struct weir_obs {
 	uint64_t start_tsc;
 	uint64_t hz;
 	atomic_bool *stop;   /* main's stop flag (SIGINT's) */
+	atomic_bool *cancel; /* main's flag that ends the sinks' backpressure
+				waits (SIGINT's too): `weirctl shutdown` sets
+				both, so an offline replay blocked on a slow
+				reader ends, what remains counted; NULL = none */
 	atomic_bool *reopen; /* main's reopen flag (SIGUSR1's) */
 
 	/* Reopen hand-shake: the control thread bumps req and raises
@@ -125,7 +134,8 @@ json_t *weir_obs_version(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_stats(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_ports(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_workers(const struct weir_obs *o, char *err, size_t errlen);
-/** Rules by hits, most first (ties by sid); @p top 0 means the default. */
+/** Rules by hits, most first (ties by sid); @p top 0 means the default,
+ *  WEIR_OBS_RULES_FIRED every rule with a hit (no cap). */
 json_t *weir_obs_rules(const struct weir_obs *o, unsigned int top, char *err, size_t errlen);
 json_t *weir_obs_latency(const struct weir_obs *o, char *err, size_t errlen);
 json_t *weir_obs_sinks(const struct weir_obs *o, char *err, size_t errlen);

@@ -187,6 +187,8 @@ reload_build(struct weir_reloader *r, bool force)
 		.skip_invalid = r->skip_invalid,
 		.vars = &r->vars,
 		.cache_dir = r->cache_dir,
+		.cache_max_entries = r->cache_max_entries,
+		.cache_max_bytes = r->cache_max_bytes,
 		.n_workers = r->n_workers,
 	};
 	struct weir_rule_text *text = NULL, *old_text;

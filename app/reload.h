@@ -80,6 +80,10 @@ struct weir_reloader {
 	char *cache_dir;
 	unsigned int n_workers;
 	unsigned int max_loss_pct; /* rules.reload-max-loss */
+	/* rules.cache-max-entries and -max-mib (in bytes): set by main after
+	 * weir_reloader_init(), before the reload thread starts; 0 = none */
+	unsigned int cache_max_entries;
+	uint64_t cache_max_bytes;
 
 	/* reclamation */
 	struct rte_rcu_qsbr *qs;

@@ -111,6 +111,8 @@ weir_rules_cmd_opts(const struct weir_conf *c, unsigned int n_workers, struct we
 	o->cache_dir = c->rules_cache_dir != NULL && c->rules_cache_dir[0] != '\0'
 			       ? c->rules_cache_dir
 			       : NULL;
+	o->cache_max_entries = c->rules_cache_max_entries;
+	o->cache_max_bytes = (uint64_t)c->rules_cache_max_mib << 20;
 	o->n_workers = n_workers;
 	return rules_cmd_vars(c, vars, ds);
 }

@@ -183,6 +183,7 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	uint32_t cap = d->payload_len < w->payload_bytes ? d->payload_len : w->payload_bytes;
 
 	ev->ts_ns = s->pkt->ts_ns;
+	ev->pcap_cnt = s->pkt->pcap_cnt;
 	ev->rx_tsc = s->rx_tsc;
 	worker_fill_flow(ev, s->fi, s->flow_flags);
 	ev->pkt_src = WEIR_EV_SRC_PACKET;
@@ -424,6 +425,7 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	ev->payload_cap = (uint16_t)cap;
 	ev->payload_len = c->len;
 	ev->ts_ns = w->stream_ts_ns;
+	ev->pcap_cnt = w->stream_pcap_cnt;
 	ev->rx_tsc = rte_rdtsc();
 	worker_fill_flow(ev, c->fi, c->dir ? WEIR_FLOW_PKT_TOCLIENT : WEIR_FLOW_PKT_TOSERVER);
 	ev->worker = w->id;
@@ -530,6 +532,7 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 		 * alerted before its record is made */
 		worker_stream_out(w, &o);
 		w->stream_ts_ns = f->last_ns;
+		w->stream_pcap_cnt = 0; /* no packet: Suricata omits pcap_cnt */
 		w->stream_src = WEIR_EV_SRC_FLOW_END;
 		w->stream_pkt = NULL;
 		weir_stream_flow_end(w->streams, (struct weir_flow *)(uintptr_t)f, &o);
@@ -545,6 +548,7 @@ worker_flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason 
 	ev = worker_slot(w, w->n_ev);
 	memset(ev, 0, offsetof(struct weir_event, payload));
 	ev->kind = WEIR_EV_FLOW;
+	ev->pcap_cnt = 0; /* past the memset; Suricata's flow records have none */
 	ev->ts_ns = f->last_ns;
 	ev->rx_tsc = rte_rdtsc();
 	ev->seq = seq;
@@ -942,6 +946,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 
 			worker_stream_out(w, &o);
 			w->stream_ts_ns = pkts[i].ts_ns;
+			w->stream_pcap_cnt = pkts[i].pcap_cnt;
 			w->stream_src = WEIR_EV_SRC_STREAM;
 			w->stream_pkt = &s;
 			sp.streamed = weir_stream_packet(

@@ -77,6 +77,7 @@ struct weir_worker {
 	uint64_t burst_stream_suppressed;  /* last publication (they happen in */
 	uint64_t burst_stream_scan_err;	   /* flow-end callbacks too) */
 	uint64_t stream_ts_ns;		   /* time of the bytes being released */
+	uint64_t stream_pcap_cnt;	   /* pcap_cnt of the packet releasing them */
 	uint8_t stream_src;		   /* enum weir_event_src of them */
 	struct worker_scan *stream_pkt;	   /* the packet releasing them (its frame
 					      goes to the pcap sink); NULL at a flow's end */

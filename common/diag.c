@@ -30,11 +30,42 @@ weir_diags_free(struct weir_diags *ds)
 	memset(ds, 0, sizeof(*ds));
 }
 
+/*
+ * Copy @p src into @p dst (@p len bytes, NUL terminated, cut to fit) with
+ * every ASCII control byte (0x00-0x1f, 0x7f) written as \xNN: messages
+ * quote bytes from rule files, which may be binary, and an escape sequence
+ * echoed to an operator's terminal could rewrite what it shows.
+ */
+static void
+diag_copy_escaped(char *dst, size_t len, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char c;
+
+	for (; (c = (unsigned char)*src) != '\0'; src++) {
+		if (c >= 0x20 && c != 0x7f) {
+			if (o + 1 >= len)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= len)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 0xf];
+	}
+	dst[o] = '\0';
+}
+
 void
 weir_diag_add(struct weir_diags *ds, const char *file, unsigned int line, unsigned int col,
 	      const char *keyword, const char *fmt, ...)
 {
 	struct weir_diag *d;
+	char msg[sizeof(d->msg)];
 	va_list ap;
 
 	if (ds == NULL)
@@ -43,13 +74,14 @@ weir_diag_add(struct weir_diags *ds, const char *file, unsigned int line, unsign
 	if (ds->n >= ds->cap)
 		return;
 	d = &ds->v[ds->n++];
-	snprintf(d->file, sizeof(d->file), "%s", file ? file : "");
+	diag_copy_escaped(d->file, sizeof(d->file), file ? file : "");
 	d->line = line;
 	d->col = col;
-	snprintf(d->keyword, sizeof(d->keyword), "%s", keyword ? keyword : "");
+	diag_copy_escaped(d->keyword, sizeof(d->keyword), keyword ? keyword : "");
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	diag_copy_escaped(d->msg, sizeof(d->msg), msg);
 }
 
 int

@@ -44,7 +44,8 @@ int weir_diag_format(const struct weir_diag *d, char *buf, size_t len);
 /**
  * Append a diagnostic (printf-style message), copying @p file, @p keyword
  * (either may be NULL: stored as "") and the message into the list, each
- * truncated to its field. Keeps counting in ->total when the list is full.
+ * truncated to its field, every ASCII control byte (a binary rule file's
+ * bytes quoted in a message) written as \xNN. Keeps counting in ->total when the list is full.
  * A NULL @p ds is allowed and ignored. Never allocates, so it cannot fail.
  * Thread: the list's current owner (see above).
  */

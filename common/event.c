@@ -35,11 +35,11 @@
 
 /*
  * Everything in a line except the escaped strings and the payload: about
- * 560 bytes of keys and punctuation plus at most about 560 of values
- * (3 x 31 timestamps, 4 x 46 addresses, 20 flow_id, 30 community_id,
- * 4 x 20 u64, 11 x 10 u32/u16, 4 x 5 ports, 2 x 5 vlan, 9 proto,
- * 2 x 3 icmp, 11 direction, 5 bool). A flow record holds less than an
- * alert. tests/unit/common/test_event.c measures the real worst case of
+ * 620 bytes of keys and punctuation plus at most about 600 of values
+ * (3 x 31 timestamps, 4 x 46 addresses, 20 flow_id, 20 pcap_cnt,
+ * 30 community_id, 4 x 20 u64, 11 x 10 u32/u16, 4 x 5 ports, 2 x 5 vlan,
+ * 17 proto, 2 x 3 icmp, 11 direction, 5 bool). A flow record holds less
+ * than an alert. tests/unit/common/test_event.c measures the real worst case of
  * both against this.
  */
 #define EVENT_FIXED_MAX 1536
@@ -339,32 +339,63 @@ out_ip(struct ev_out *o, uint8_t version, const uint8_t *addr)
 	return true;
 }
 
-/* Names Suricata prints for the protocols weir decodes; any other number
- * is printed as Suricata does for protocols it cannot name: "%03u". */
+/*
+ * Suricata's protocol name table (util-proto-name.c known_proto[], IANA's
+ * keywords as Suricata spells them, "Any" where IANA names none), indexed
+ * by protocol number; numbers past it have no name.
+ */
+static const char *const g_proto_names[] = {
+	"HOPOPT",      "ICMP",	     "IGMP",	    "GGP",	  "IP-in-IP",
+	"ST",	       "TCP",	     "CBT",	    "EGP",	  "IGP",
+	"BBN-RCC-MON", "NVP-II",     "PUP",	    "ARGUS",	  "EMCON",
+	"XNET",	       "CHAOS",	     "UDP",	    "MUX",	  "DCN-MEAS",
+	"HMP",	       "PRM",	     "XNS-IDP",	    "TRUNK-1",	  "TRUNK-2",
+	"LEAF-1",      "LEAF-2",     "RDP",	    "IRTP",	  "ISO-TP4",
+	"NETBLT",      "MFE-NSP",    "MERIT-INP",   "DCCP",	  "3PC",
+	"IDPR",	       "XTP",	     "DDP",	    "IDPR-CMTP",  "TP++",
+	"IL",	       "IPv6",	     "SDRP",	    "IPv6-Route", "IPv6-Frag",
+	"IDRP",	       "RSVP",	     "GRE",	    "DSR",	  "BNA",
+	"ESP",	       "AH",	     "I-NLSP",	    "SwIPe",	  "NARP",
+	"MOBILE",      "TLSP",	     "SKIP",	    "IPv6-ICMP",  "IPv6-NoNxt",
+	"IPv6-Opts",   "Any",	     "CFTP",	    "Any",	  "SAT-EXPAK",
+	"KRYPTOLAN",   "RVD",	     "IPPC",	    "Any",	  "SAT-MON",
+	"VISA",	       "IPCU",	     "CPNX",	    "CPHB",	  "WSN",
+	"PVP",	       "BR-SAT-MON", "SUN-ND",	    "WB-MON",	  "WB-EXPAK",
+	"ISO-IP",      "VMTP",	     "SECURE-VMTP", "VINES",	  "TTP",
+	"NSFNET-IGP",  "DGP",	     "TCF",	    "EIGRP",	  "OSPF",
+	"Sprite-RPC",  "LARP",	     "MTP",	    "AX.25",	  "OS",
+	"MICP",	       "SCC-SP",     "ETHERIP",	    "ENCAP",	  "Any",
+	"GMTP",	       "IFMP",	     "PNNI",	    "PIM",	  "ARIS",
+	"SCPS",	       "QNX",	     "A/N",	    "IPComp",	  "SNP",
+	"Compaq-Peer", "IPX-in-IP",  "VRRP",	    "PGM",	  "Any",
+	"L2TP",	       "DDX",	     "IATP",	    "STP",	  "SRP",
+	"UTI",	       "SMP",	     "SM",	    "PTP",	  "IS-IS",
+	"FIRE",	       "CRTP",	     "CRUDP",	    "SSCOPMCE",	  "IPLT",
+	"SPS",	       "PIPE",	     "SCTP",	    "FC",	  "RSVP-E2E-IGNORE",
+	"Mobility",    "UDPLite",    "MPLS-in-IP",  "manet",	  "HIP",
+	"Shim6",       "WESP",	     "ROHC",	    "Ethernet",
+};
+
+const char *
+weir_event_proto_name(uint8_t proto)
+{
+	return proto < sizeof(g_proto_names) / sizeof(g_proto_names[0]) ? g_proto_names[proto]
+									: NULL;
+}
+
+/* A protocol without a name is printed as its number, as Suricata's
+ * EVE header does ("%" PRIu8). */
 static void
 out_proto(struct ev_out *o, uint8_t proto)
 {
-	char num[5] = "\"000";
+	const char *name = weir_event_proto_name(proto);
 
-	switch (proto) {
-	case 1:
-		OUT_LIT(o, "\"ICMP\"");
-		break;
-	case 6:
-		OUT_LIT(o, "\"TCP\"");
-		break;
-	case 17:
-		OUT_LIT(o, "\"UDP\"");
-		break;
-	case 58:
-		OUT_LIT(o, "\"IPv6-ICMP\"");
-		break;
-	default:
-		put_dec(num + 1, proto, 3);
-		out_put(o, num, sizeof(num) - 1);
-		OUT_LIT(o, "\"");
-		break;
-	}
+	OUT_LIT(o, "\"");
+	if (name != NULL)
+		out_put(o, name, strlen(name));
+	else
+		out_u64(o, proto);
+	OUT_LIT(o, "\"");
 }
 
 /* The alphabet and padding of RFC 4648 section 4; writes exactly
@@ -411,7 +442,7 @@ size_t
 weir_event_json_max(size_t rule_text)
 {
 	return EVENT_FIXED_MAX + EVENT_ESC_MAX * (rule_text + EVENT_IFACE_MAX + EVENT_HOST_MAX) +
-	       (WEIR_EVENT_PAYLOAD_MAX + 2) / 3 * 4;
+	       (WEIR_EVENT_PAYLOAD_MAX + 2) / 3 * 4 + 2 * WEIR_EVENT_RULE_JSON_MAX;
 }
 
 int
@@ -469,6 +500,10 @@ out_head(struct ev_out *o, const struct weir_event *ev, const char *iface, const
 	if (ev->flow_id != 0) {
 		OUT_LIT(o, ",\"flow_id\":");
 		out_u64(o, ev->flow_id);
+	}
+	if (ev->pcap_cnt != 0) {
+		OUT_LIT(o, ",\"pcap_cnt\":");
+		out_u64(o, ev->pcap_cnt);
 	}
 	OUT_LIT(o, ",\"in_iface\":");
 	out_json_str(o, iface, EVENT_IFACE_MAX);
@@ -586,18 +621,29 @@ out_alert_flow(struct ev_out *o, const struct weir_event *ev)
 	OUT_LIT(o, "}");
 }
 
-/* weir's own fields every kind of event carries, after the kind's own
- * (the caller writes the comma before them): host, then what loss
- * accounting needs (worker, seq: one sequence per worker over every kind
- * of event) and where the packet came in. */
+/* Suricata's sensor-name, which OutputJsonBuilderBuffer adds last. */
 static void
-out_weir_common(struct ev_out *o, const struct weir_event *ev, const struct weir_event_fmt *fmt)
+out_host(struct ev_out *o, const struct weir_event_fmt *fmt)
 {
 	if (fmt != NULL && fmt->host != NULL) {
-		OUT_LIT(o, "\"host\":");
+		OUT_LIT(o, ",\"host\":");
 		out_json_str(o, fmt->host, EVENT_HOST_MAX);
-		OUT_LIT(o, ",");
 	}
+}
+
+static inline bool
+fmt_weir_fields(const struct weir_event_fmt *fmt)
+{
+	return fmt != NULL && fmt->weir_fields;
+}
+
+/* weir's own fields every kind of event carries, after the kind's own
+ * (the caller writes the comma before them): what loss accounting needs
+ * (worker, seq: one sequence per worker over every kind of event) and
+ * where the packet came in. */
+static void
+out_weir_common(struct ev_out *o, const struct weir_event *ev)
+{
 	OUT_LIT(o, "\"worker\":");
 	out_u64(o, ev->worker);
 	OUT_LIT(o, ",\"seq\":");
@@ -606,6 +652,34 @@ out_weir_common(struct ev_out *o, const struct weir_event *ev, const struct weir
 	out_u64(o, ev->port);
 	OUT_LIT(o, ",\"queue\":");
 	out_u64(o, ev->queue);
+}
+
+/* A rule's preformatted alert.metadata or alert.references (JSON text the
+ * rule parser built and escaped): written as is after @p key, unless
+ * empty or past its bound (which the parser never lets through). */
+static void
+out_rule_json(struct ev_out *o, const char *key, const char *json)
+{
+	size_t n = json != NULL ? strnlen(json, WEIR_EVENT_RULE_JSON_MAX + 1) : 0;
+
+	if (n == 0 || n > WEIR_EVENT_RULE_JSON_MAX)
+		return;
+	out_put(o, key, strlen(key));
+	out_put(o, json, n);
+}
+
+int
+weir_json_str(const char *s, size_t n, char *out, size_t outlen)
+{
+	struct ev_out o;
+
+	if (outlen < weir_json_str_max(n) || outlen > INT_MAX)
+		return -ENOSPC;
+	o.p = out;
+	o.end = out + outlen;
+	o.full = false;
+	out_json_str(&o, s, n);
+	return o.full ? -ENOSPC : (int)(o.p - out);
 }
 
 /* Terminate the line; the common return of both formatters. */
@@ -662,6 +736,10 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	out_json_str(&o, rule->category, SIZE_MAX);
 	OUT_LIT(&o, ",\"severity\":");
 	out_u64(&o, rule->severity);
+	if (fmt != NULL && fmt->rule_metadata)
+		out_rule_json(&o, ",\"metadata\":", rule->metadata);
+	if (fmt != NULL && fmt->rule_references)
+		out_rule_json(&o, ",\"references\":", rule->references);
 	OUT_LIT(&o, "}");
 
 	if (ev_has_flow(ev))
@@ -679,12 +757,17 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 		OUT_LIT(&o, ",\"pkt_src\":\"stream (flow timeout)\"");
 	else
 		OUT_LIT(&o, ",\"pkt_src\":\"wire/pcap\"");
+	out_host(&o, fmt);
+	if (!fmt_weir_fields(fmt)) {
+		OUT_LIT(&o, "}\n");
+		return out_finish(&o, buf);
+	}
 	OUT_LIT(&o, ",\"weir\":{\"rule_index\":");
 	out_u64(&o, ev->rule_index);
 	OUT_LIT(&o, ",\"match_end\":");
 	out_u64(&o, ev->match_end);
 	OUT_LIT(&o, ",");
-	out_weir_common(&o, ev, fmt);
+	out_weir_common(&o, ev);
 	OUT_LIT(&o, ",\"wire_len\":");
 	out_u64(&o, ev->wire_len);
 	OUT_LIT(&o, ",\"payload_len\":");
@@ -753,9 +836,13 @@ weir_event_format_flow_json(const struct weir_event *ev, const char *iface,
 	else
 		OUT_LIT(&o, "\",\"alerted\":false}");
 	out_community_id(&o, ev, fmt);
-
+	out_host(&o, fmt);
+	if (!fmt_weir_fields(fmt)) {
+		OUT_LIT(&o, "}\n");
+		return out_finish(&o, buf);
+	}
 	OUT_LIT(&o, ",\"weir\":{");
-	out_weir_common(&o, ev, fmt);
+	out_weir_common(&o, ev);
 	OUT_LIT(&o, ",\"ts_ns\":");
 	out_u64(&o, ev->ts_ns);
 	OUT_LIT(&o, "}}\n");

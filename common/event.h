@@ -90,7 +90,10 @@ struct weir_event {
 	uint8_t icmp_code;
 	uint8_t pad2_;
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
-	uint8_t pad3_[24];
+	uint64_t pcap_cnt; /* offline: the packet's number in the capture file,
+			    * counted from 1 as Suricata does (EVE pcap_cnt);
+			    * 0 = live capture or no packet (a flow's end) */
+	uint8_t pad3_[16];
 };
 
 /* What an event is. A WEIR_EV_FLOW record (Suricata's `event_type: flow`)
@@ -279,7 +282,16 @@ struct weir_event_rule {
 	const char *signature; /* msg, or the pattern for signature-format rules */
 	const char *category;  /* may be "" */
 	uint32_t severity;     /* priority, 1 = highest */
+	/* alert.metadata and alert.references as JSON text, written as is
+	 * (rules.h weir_rt_rule.metadata_json, .references_json); NULL or
+	 * "" = none. Each is at most WEIR_EVENT_RULE_JSON_MAX bytes (longer
+	 * text is left out: the rule parser refuses such rules). */
+	const char *metadata;
+	const char *references;
 };
+
+/* Bound of weir_event_rule.metadata and .references each. */
+#define WEIR_EVENT_RULE_JSON_MAX 4096
 
 /*
  * How the emitter formats every event of a run (outputs.* keys), the same
@@ -287,21 +299,31 @@ struct weir_event_rule {
  * community_id.
  */
 struct weir_event_fmt {
-	const char *host;	    /* weir.host (host-id), NULL = left out; its
-				     * first 64 bytes are written */
+	const char *host;	    /* EVE host, Suricata's sensor-name (host-id),
+				     * NULL = left out; its first 64 bytes are
+				     * written */
 	bool community_id;	    /* outputs.community-id */
 	uint16_t community_id_seed; /* outputs.community-id-seed */
+	bool weir_fields;	    /* outputs.weir-fields: the "weir" object
+				     * (outside Suricata's schema) */
+	bool rule_metadata;	    /* outputs.rule-metadata: alert.metadata */
+	bool rule_references;	    /* outputs.rule-references: alert.references */
 };
 
 /**
  * Format alert @p ev as one EVE alert JSON object followed by '\n' into
  * @p buf, in Suricata 8's key order: timestamp, flow_id (only when
- * ev->flow_id != 0), in_iface, event_type, vlan, src_ip, src_port,
- * dest_ip, dest_port, ip_v, proto, icmp_type and icmp_code (ICMP),
- * community_id (when enabled and flow_id != 0), alert{...}, then, when
- * the event has a flow (flow_id != 0 and direction set), direction and
+ * ev->flow_id != 0), pcap_cnt (when not 0), in_iface, event_type, vlan,
+ * src_ip, src_port, dest_ip, dest_port, ip_v, proto (Suricata's protocol
+ * name table), icmp_type and icmp_code (ICMP), community_id (when enabled
+ * and flow_id != 0), alert{action, gid, signature_id, rev, signature,
+ * category, severity, metadata (when enabled and the rule has any),
+ * references (when enabled and the rule has any)}, then, when the event
+ * has a flow (flow_id != 0 and direction set), direction and
  * flow{pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,
- * start, src_ip, dest_ip, src_port, dest_port}, payload, weir{...}.
+ * start, src_ip, dest_ip, src_port, dest_port}, payload, stream, pkt_src,
+ * host (when set), and weir{...} only when fmt->weir_fields is set (every
+ * other key is in Suricata's EVE schema).
  * @param iface in_iface value (port name).
  * @param fmt the run's options, or NULL (no host, no community_id).
  * @param rule the rule's text, borrowed for the call (not NULL).
@@ -322,10 +344,10 @@ int weir_event_format_json(const struct weir_event *ev, const struct weir_event_
  * event_type, vlan, src_ip, src_port, dest_ip, dest_port, ip_v, proto,
  * icmp_type and icmp_code (ICMP), flow{pkts_toserver, pkts_toclient,
  * bytes_toserver, bytes_toclient, start, end, age, state, reason,
- * alerted}, community_id (when enabled), weir{host, worker, seq, port,
- * queue, ts_ns}. timestamp and end are both ts_ns (the last packet's
- * time; Suricata's timestamp is when it logged the flow); age is end's
- * whole seconds minus start's, as Suricata computes it.
+ * alerted}, community_id (when enabled), host (when set), and, only with
+ * fmt->weir_fields, weir{worker, seq, port, queue, ts_ns}. timestamp and end are both ts_ns (the
+ * last packet's time; Suricata's timestamp is when it logged the flow); age is end's whole seconds
+ * minus start's, as Suricata computes it.
  * @return as weir_event_format_json(); -EINVAL also for flow_id 0 or a
  *         flow_state or flow_reason out of its enum.
  * Thread: any; pure function, writing only @p buf (the emitter calls it).
@@ -334,10 +356,37 @@ int weir_event_format_flow_json(const struct weir_event *ev, const char *iface,
 				const struct weir_event_fmt *fmt, char *buf, size_t len);
 
 /** Worst-case size of weir_event_format_json() output for any event whose
- *  rule strings total at most @p rule_text bytes (in_iface and host are
- *  written truncated to 64 bytes each); it bounds weir_event_format_flow_json()
- *  too. Thread: any; pure (the emitter sizes its text slots with it). */
+ *  rule strings (signature, category) total at most @p rule_text bytes
+ *  (in_iface and host are written truncated to 64 bytes each, metadata and
+ *  references to WEIR_EVENT_RULE_JSON_MAX each); it bounds
+ *  weir_event_format_flow_json() too. Thread: any; pure (the emitter sizes
+ *  its text slots with it). */
 size_t weir_event_json_max(size_t rule_text);
+
+/**
+ * Write the first @p n bytes of @p s (stopping at a NUL) as one quoted
+ * JSON string into @p out, escaped as alert.signature is (valid UTF-8
+ * passes, other bytes and controls become escapes).
+ * @return the length written (no NUL is added), or -ENOSPC when
+ *         @p outlen < weir_json_str_max(n) (nothing useful is written).
+ * Thread: any; pure (the rule parser builds alert.metadata with it).
+ */
+int weir_json_str(const char *s, size_t n, char *out, size_t outlen);
+
+/** Room weir_json_str() needs for @p n input bytes. */
+static inline size_t
+weir_json_str_max(size_t n)
+{
+	return 2 + 6 * n;
+}
+
+/**
+ * EVE `proto` text of IP protocol @p proto, as Suricata prints it: the
+ * name from its protocol table (util-proto-name.c: "TCP", "GRE", "ESP",
+ * "IPv6-ICMP", ...), or NULL when it has none (Suricata then prints the
+ * number). Thread: any; pure.
+ */
+const char *weir_event_proto_name(uint8_t proto);
 
 /**
  * Text form of the event's source (@p dst false) or destination address:

@@ -66,6 +66,8 @@ struct weir_pkt {
 	uint32_t wire_len; /* length on the wire (>= len) */
 	uint64_t ts_ns;	   /* capture timestamp, ns since the Unix epoch */
 	void *handle;	   /* driver cookie (an mbuf for dpdk) */
+	uint64_t pcap_cnt; /* pcap: the packet's number in the file, from 1 (EVE
+			      pcap_cnt); 0 for live capture */
 };
 
 /*

@@ -181,6 +181,10 @@ struct weir_sink {
 	/* The errno of the sink's last failed write (drop_errors' cause), 0
 	 * = none; stored by the sink's thread, read by anyone, relaxed. */
 	int last_errno;
+	/* The cause of the sink's last loss of any kind as static text (a
+	 * library's error name, the brokers' state), NULL = none beyond
+	 * last_errno; stored by the sink's thread, read by anyone, relaxed. */
+	const char *last_cause;
 	const atomic_bool *cancel; /* conf->cancel */
 	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
 };
@@ -254,6 +258,23 @@ static inline void
 weir_sink_set_errno(struct weir_sink *s, int err)
 {
 	__atomic_store_n(&s->last_errno, err, __ATOMIC_RELAXED);
+}
+
+/** The cause of the sink's last loss (static text), NULL = none.
+ *  Thread: any. */
+static inline const char *
+weir_sink_last_cause(const struct weir_sink *s)
+{
+	return __atomic_load_n(&s->last_cause, __ATOMIC_RELAXED);
+}
+
+/** Record @p cause, static text that outlives the sink, as the cause of
+ *  its latest loss (the loss monitor's LOSS lines name it). Thread: the
+ *  sink's. */
+static inline void
+weir_sink_set_cause(struct weir_sink *s, const char *cause)
+{
+	__atomic_store_n(&s->last_cause, cause, __ATOMIC_RELAXED);
 }
 
 /** True once the sink should stop waiting for a slow output (its

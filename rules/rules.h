@@ -215,11 +215,16 @@ struct weir_rt_rule {
 	const char *signature;		 /* EVE alert.signature: msg, or the pattern as
 					    written; at most WEIR_RULE_SIG_MAX bytes */
 	const char *category;		 /* classtype description, "" when none */
+	const char *metadata_json;	 /* EVE alert.metadata object, NULL = none
+					    (the set owns it: sr's eve_metadata) */
+	const char *references_json;	 /* EVE alert.references array, NULL = none */
 	const char *file;
 	unsigned int line;
 };
 
-/* Longest alert.signature weir emits (longer msg/pattern text is cut). */
+/* Longest alert.signature weir emits: a longer msg is refused by the
+ * parser (precise error); a signature-format pattern, or the rule text of
+ * a rule without msg, is cut to it with a warning in the set's warnings. */
 #define WEIR_RULE_SIG_MAX 1024
 
 /* One Hyperscan database: the rules of one protocol and port group. */
@@ -273,6 +278,8 @@ struct weir_ruleset {
 	double compile_ms;
 	unsigned int n_from_cache;    /* groups loaded from the cache */
 	unsigned int n_cache_rebuilt; /* groups whose cache entry was refused */
+	unsigned int n_cache_pruned;  /* cache entries removed to keep the cache
+					 within its bounds after this build */
 	unsigned int n_skipped;	      /* rules skipped (skip_invalid) */
 	uint64_t generation;	      /* set by whoever publishes it */
 	char **warnings;	      /* "file:line: ..." about the set, not errors
@@ -289,6 +296,11 @@ struct weir_ruleset_opts {
 	const struct weir_rule_vars *vars; /* address/port variables; NULL =
 					      Suricata's defaults */
 	const char *cache_dir;		   /* compiled-database cache, NULL = none */
+	unsigned int cache_max_entries;	   /* after the build, the cache keeps at most
+					      this many entries (least recently used
+					      go first; the build's own stay); 0 = no
+					      bound */
+	uint64_t cache_max_bytes;	   /* and at most this many bytes; 0 = no bound */
 	unsigned int n_workers;		   /* per-worker state to allocate (0 = 1) */
 };
 

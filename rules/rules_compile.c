@@ -17,6 +17,7 @@
  * ruleset.c loads files into it and frees it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +594,8 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
+	rt->metadata_json = s->eve_metadata;
+	rt->references_json = s->eve_references;
 	rt->category = "";
 	if (s->classtype != NULL && weir_classtype_priority(s->classtype, &desc) != 0 &&
 	    desc != NULL)
@@ -1241,11 +1244,12 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 {
 	struct weir_ruleset *rs = b->rs;
 	struct cgroup *cg = NULL;
-	struct timespec t0, t1;
+	struct timespec t0, t1, used_since;
 	unsigned int i, g;
 	int n_cg, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &used_since);
 	rc = compile_validate(b);
 	if (rc < 0)
 		goto err;
@@ -1308,6 +1312,15 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		cg = NULL;
 		b->died_in_multi = 0;
 	}
+	/* Bound the cache; this build's entries (stored or loaded since it
+	 * started) stay. A failure to prune is not the rule set's. */
+	if (opts != NULL && opts->cache_dir != NULL &&
+	    (opts->cache_max_entries != 0 || opts->cache_max_bytes != 0))
+		(void)weir_dbcache_prune(opts->cache_dir,
+					 opts->cache_max_entries ? opts->cache_max_entries
+								 : UINT_MAX,
+					 opts->cache_max_bytes ? opts->cache_max_bytes : UINT64_MAX,
+					 &used_since, &rs->n_cache_pruned);
 	for (i = 0; i < rs->n_rules; i++) {
 		if (b->cr[i].dead || b->cr[i].is_sig)
 			continue;

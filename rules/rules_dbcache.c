@@ -26,9 +26,15 @@
  * to a temporary file in the same directory, fsynced and renamed, and the
  * directory is fsynced, so a reader sees a whole entry or none.
  *
+ * The directory is bounded (weir_dbcache_prune, after each build): a load
+ * that hits refreshes the entry's mtime, so the mtime says when an entry
+ * was last of use, and the least recently used entries beyond the
+ * configured count or bytes are removed, never one the build just used.
+ *
  * Thread: control (compiles, reloads). Several processes may share a
  * directory: the rename makes concurrent stores of one key harmless.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -441,6 +447,8 @@ weir_dbcache_load(const char *dir, const struct weir_dbkey *key, hs_database_t *
 		return rc;
 	}
 	rc = dbc_load_fd(fd, &st, key, db);
+	if (rc == 0)
+		(void)futimens(fd, NULL); /* last used now (pruning is LRU) */
 	close(fd);
 	if (rc == -EINVAL)
 		dbc_discard(path, &st);
@@ -577,5 +585,106 @@ weir_dbcache_store(const char *dir, const struct weir_dbkey *key, const hs_datab
 	rc = dbc_write_entry(dir, path, key, bytes, len);
 	/* bytes come from Hyperscan's misc allocator: malloc() here. */
 	free(bytes);
+	return rc;
+}
+
+/* One entry of the directory, for pruning. */
+struct dbc_ent {
+	char name[80];
+	struct timespec mtime;
+	uint64_t bytes;
+};
+
+/* Newest first. */
+static int
+dbc_ent_cmp(const void *a, const void *b)
+{
+	const struct dbc_ent *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool
+dbc_is_entry_name(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (len != 64 + sizeof(DBC_SUFFIX) - 1 || strcmp(n + 64, DBC_SUFFIX) != 0)
+		return false;
+	for (i = 0; i < 64; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool
+dbc_ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int
+weir_dbcache_prune(const char *dir, unsigned int max_entries, uint64_t max_bytes,
+		   const struct timespec *keep_since, unsigned int *n_removed)
+{
+	struct dbc_ent *v = NULL, *nv;
+	unsigned int n = 0, cap = 0, i, kept = 0, removed = 0;
+	uint64_t bytes = 0;
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	int rc = 0;
+	DIR *d;
+
+	if (n_removed != NULL)
+		*n_removed = 0;
+	if (dir == NULL || dir[0] == '\0')
+		return -EINVAL;
+	d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) != NULL) {
+		if (!dbc_is_entry_name(de->d_name))
+			continue; /* not ours: left alone */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+		v[n].mtime = st.st_mtim;
+		v[n].bytes = (uint64_t)st.st_size;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), dbc_ent_cmp);
+	for (i = 0; i < n; i++) {
+		bool in_use = keep_since != NULL && !dbc_ts_before(&v[i].mtime, keep_since);
+
+		if (in_use || (kept < max_entries && bytes + v[i].bytes <= max_bytes)) {
+			kept++;
+			bytes += v[i].bytes;
+			continue;
+		}
+		if (snprintf(path, sizeof(path), "%s/%s", dir, v[i].name) >= (int)sizeof(path))
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	if (n_removed != NULL)
+		*n_removed = removed;
+out:
+	closedir(d);
+	free(v);
 	return rc;
 }

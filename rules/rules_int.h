@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <hs/hs.h>
 
@@ -561,6 +562,10 @@ struct weir_suri_rule {
 	char *metadata;		/* "k v, k v" as written (all metadata keywords
 				   joined by ", "), NULL when absent */
 	char *reference;	/* same for reference */
+	char *eve_metadata;	/* EVE alert.metadata: a JSON object, keys grouped
+				   as Suricata groups them; NULL = none */
+	char *eve_references;	/* EVE alert.references: a JSON array of each
+				   reference as Suricata writes it; NULL = none */
 	struct weir_item *items;
 	unsigned int n_items;
 	bool has_dsize;		     /* a dsize keyword (one per rule) */
@@ -953,6 +958,20 @@ int weir_dbcache_load(const char *dir, const struct weir_dbkey *key, hs_database
  *  never see half an entry; creates @p dir). @return 0 or -errno.
  *  Thread: control (file I/O); @p db stays the caller's. */
 int weir_dbcache_store(const char *dir, const struct weir_dbkey *key, const hs_database_t *db);
+
+/**
+ * Bound the cache in @p dir: keep the most recently used entries (by mtime,
+ * which a store sets and a load that hits refreshes) while they number at
+ * most @p max_entries and weigh at most @p max_bytes, and remove the rest,
+ * except entries used since @p keep_since (NULL: none; the build that just
+ * ran passes its start, so its own entries stay whatever the bounds).
+ * Files that are not entries (other names, temporaries) are left alone.
+ * @return 0 (also when @p dir does not exist), -EINVAL or -errno of
+ *         opendir, or -ENOMEM; *@p n_removed (may be NULL) the entries
+ *         removed. Thread: control.
+ */
+int weir_dbcache_prune(const char *dir, unsigned int max_entries, uint64_t max_bytes,
+		       const struct timespec *keep_since, unsigned int *n_removed);
 
 /*
  * One worker's private state for one rule set. Written by that worker

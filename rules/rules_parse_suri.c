@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "event.h"
 #include "grow.h"
 #include "rules_int.h"
 
@@ -89,7 +90,8 @@ struct sp_ctx {
 	unsigned int once; /* enum sp_once seen so far */
 	unsigned int priority;
 	const char *sid_pos;
-	const char *fp_pos; /* fast_pattern already used in this rule */
+	const char *fp_pos;   /* fast_pattern already used in this rule */
+	const char *meta_pos; /* the last metadata keyword's value */
 };
 
 /* One option as read: name and value are ranges of the rule text. */
@@ -472,6 +474,12 @@ sp_kw_msg(struct sp_ctx *ctx, const struct sp_opt *o)
 		msg[n++] = s[i];
 	}
 	msg[n] = '\0';
+	if (n > WEIR_RULE_SIG_MAX) {
+		free(msg);
+		return sp_err(ctx, o->val, o->kw,
+			      "msg: %zu bytes, weir writes alert.signature whole up to %d bytes", n,
+			      WEIR_RULE_SIG_MAX);
+	}
 	free(ctx->r->msg);
 	ctx->r->msg = msg;
 	return 0;
@@ -551,13 +559,231 @@ sp_kw_classtype(struct sp_ctx *ctx, const struct sp_opt *o)
 static int
 sp_kw_metadata(struct sp_ctx *ctx, const struct sp_opt *o)
 {
+	ctx->meta_pos = o->val;
 	return sp_join(&ctx->r->metadata, o->val, o->val_len);
 }
 
+/*
+ * Suricata's reference.config as it ships (etc/reference.config): the URL
+ * each reference system stands for. Suricata refuses a rule naming a
+ * system its reference.config lacks, and writes each reference in
+ * alert.references as URL + id (output-json-alert.c).
+ */
+static const struct {
+	const char *sys;
+	const char *url;
+} g_sp_refsys[] = {
+	{"cve", "https://cve.mitre.org/cgi-bin/cvename.cgi?name="},
+	{"nessus", "https://www.tenable.com/plugins/nessus/"},
+	{"url", "https://"},
+	{"McAfee", "https://vil.nai.com/vil/content/v_"},
+	{"bid", "https://www.securityfocus.com/bid/"},
+	{"bugtraq", "https://www.securityfocus.com/bid/"},
+	{"md5", "https://www.threatexpert.com/report.aspx?md5="},
+	{"secunia", "https://www.secunia.com/advisories/"},
+	{"arachNIDS", "https://www.whitehats.com/info/IDS"},
+};
+
+/* Append one quoted JSON string, @p a then @p b, to the JSON array text
+ * in *@p dst (NULL: start one). */
+static int
+sp_json_array_add(char **dst, const char *a, const char *b, size_t b_len)
+{
+	size_t la = strlen(a), old = *dst != NULL ? strlen(*dst) : 0;
+	size_t room = weir_json_str_max(la + b_len), pos;
+	char *tmp, *n;
+	int len;
+
+	tmp = malloc(la + b_len + 1);
+	if (tmp == NULL)
+		return -ENOMEM;
+	memcpy(tmp, a, la);
+	memcpy(tmp + la, b, b_len);
+	tmp[la + b_len] = '\0';
+	n = realloc(*dst, old + 1 + room + 2);
+	if (n == NULL) {
+		free(tmp);
+		return -ENOMEM;
+	}
+	*dst = n;
+	/* "[" to start, else the closing "]" becomes the separator */
+	pos = old == 0 ? 0 : old - 1;
+	n[pos++] = old == 0 ? '[' : ',';
+	len = weir_json_str(tmp, la + b_len, n + pos, room);
+	free(tmp);
+	if (len < 0)
+		return len;
+	pos += (size_t)len;
+	n[pos++] = ']';
+	n[pos] = '\0';
+	return 0;
+}
+
+/* reference:SYSTEM,ID — one element of alert.references, kept in rule
+ * order (Suricata appends each to the signature's list). */
 static int
 sp_kw_reference(struct sp_ctx *ctx, const struct sp_opt *o)
 {
-	return sp_join(&ctx->r->reference, o->val, o->val_len);
+	const char *v = o->val, *comma = memchr(o->val, ',', o->val_len), *id;
+	size_t sys_len, id_len, i;
+	int rc;
+
+	if (comma == NULL)
+		return sp_err(ctx, o->val, o->kw, "reference: expected SYSTEM,ID, got '%.*s'",
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	sys_len = (size_t)(comma - v);
+	while (sys_len > 0 && (v[sys_len - 1] == ' ' || v[sys_len - 1] == '\t'))
+		sys_len--;
+	id = comma + 1;
+	id_len = o->val_len - (size_t)(id - v);
+	sp_trim(&id, &id_len);
+	if (id_len >= 2 && id[0] == '"' && id[id_len - 1] == '"') {
+		id++;
+		id_len -= 2;
+		sp_trim(&id, &id_len);
+	}
+	if (sys_len == 0 || id_len == 0)
+		return sp_err(ctx, o->val, o->kw, "reference: expected SYSTEM,ID, got '%.*s'",
+			      o->val_len > SP_SHOW ? SP_SHOW : (int)o->val_len, o->val);
+	for (i = 0; i < sizeof(g_sp_refsys) / sizeof(g_sp_refsys[0]); i++)
+		if (strlen(g_sp_refsys[i].sys) == sys_len &&
+		    strncasecmp(g_sp_refsys[i].sys, v, sys_len) == 0)
+			break;
+	if (i == sizeof(g_sp_refsys) / sizeof(g_sp_refsys[0]))
+		return sp_err(ctx, o->val, o->kw,
+			      "reference: unknown system '%.*s' (Suricata's reference.config: cve, "
+			      "nessus, url, McAfee, bid, bugtraq, md5, secunia, arachNIDS)",
+			      sys_len > SP_SHOW ? SP_SHOW : (int)sys_len, v);
+	rc = sp_join(&ctx->r->reference, o->val, o->val_len);
+	if (rc == 0)
+		rc = sp_json_array_add(&ctx->r->eve_references, g_sp_refsys[i].url, id, id_len);
+	if (rc == 0 && strlen(ctx->r->eve_references) + 1 > WEIR_EVENT_RULE_JSON_MAX)
+		return sp_err(ctx, o->val, o->kw,
+			      "reference: the rule's references pass %d bytes of EVE JSON",
+			      WEIR_EVENT_RULE_JSON_MAX);
+	return rc;
+}
+
+/* One metadata entry "key value" of the rule's joined metadata text. */
+struct sp_md {
+	const char *key, *val;
+	unsigned int rank; /* position in Suricata's list: the last one first */
+};
+
+static int
+sp_md_cmp(const void *a, const void *b)
+{
+	const struct sp_md *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/*
+ * EVE alert.metadata from the rule's metadata keywords, as Suricata builds
+ * it (detect-metadata.c): entries split at ',', leading blanks skipped,
+ * the key up to the first space and the value after it (its own leading
+ * blanks skipped); an entry without a space or with an empty key or value
+ * is left out. The entries, newest first as Suricata lists them, are
+ * sorted by key without regard to case (glibc's qsort keeps equal keys in
+ * list order), and each key becomes one array of its values, spelled as
+ * its first entry in that order. Sets r->eve_metadata, NULL when no entry
+ * is left.
+ */
+static int
+sp_eve_metadata(struct sp_ctx *ctx)
+{
+	struct weir_suri_rule *r = ctx->r;
+	struct sp_md *md = NULL;
+	char *copy, *tok, *save = NULL, *out = NULL;
+	unsigned int n = 0, cap = 0, i, k;
+	size_t len = 0, room;
+	int rc = 0, w;
+
+	if (r->metadata == NULL)
+		return 0;
+	copy = strdup(r->metadata);
+	if (copy == NULL)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *val;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		val = strchr(tok, ' ');
+		if (val == NULL)
+			continue;
+		*val++ = '\0';
+		while (*val == ' ' || *val == '\t')
+			val++;
+		if (*tok == '\0' || *val == '\0')
+			continue;
+		md = weir_grow(md, &cap, n + 1, sizeof(*md), 8);
+		if (md == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		md[n].key = tok;
+		md[n].val = val;
+		n++;
+	}
+	if (n == 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		md[i].rank = n - 1 - i;
+	qsort(md, n, sizeof(*md), sp_md_cmp);
+	room = 3;
+	for (i = 0; i < n; i++)
+		room += weir_json_str_max(strlen(md[i].key)) +
+			weir_json_str_max(strlen(md[i].val)) + 4;
+	out = malloc(room);
+	if (out == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	out[len++] = '{';
+	for (i = 0; i < n; i = k) {
+		if (i > 0)
+			out[len++] = ',';
+		w = weir_json_str(md[i].key, strlen(md[i].key), out + len, room - len);
+		if (w < 0)
+			goto err_space;
+		len += (size_t)w;
+		out[len++] = ':';
+		out[len++] = '[';
+		for (k = i; k < n && strcasecmp(md[k].key, md[i].key) == 0; k++) {
+			if (k > i)
+				out[len++] = ',';
+			w = weir_json_str(md[k].val, strlen(md[k].val), out + len, room - len);
+			if (w < 0)
+				goto err_space;
+			len += (size_t)w;
+		}
+		out[len++] = ']';
+	}
+	out[len++] = '}';
+	out[len] = '\0';
+	if (len > WEIR_EVENT_RULE_JSON_MAX) {
+		rc = sp_err(
+			ctx, ctx->meta_pos, "metadata",
+			"metadata: the rule's metadata is %zu bytes of EVE JSON, weir writes at "
+			"most %d",
+			len, WEIR_EVENT_RULE_JSON_MAX);
+		goto out;
+	}
+	r->eve_metadata = out;
+	out = NULL;
+	goto out;
+
+err_space:
+	rc = -ENOSPC; /* room was counted above: cannot happen */
+out:
+	free(out);
+	free(md);
+	free(copy);
+	return rc;
 }
 
 /* ---- keywords: payload ----------------------------------------------- */
@@ -2505,6 +2731,8 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 	free(r->classtype);
 	free(r->metadata);
 	free(r->reference);
+	free(r->eve_metadata);
+	free(r->eve_references);
 	free(r->file);
 	free(r->text);
 	memset(r, 0, sizeof(*r));
@@ -2568,6 +2796,8 @@ sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned 
 		rc = sp_options(&ctx, p);
 	if (rc == 0 && !(ctx.once & SP_ONCE_SID))
 		rc = sp_err(&ctx, sp_skip_space(text), "sid", "rule has no sid (sid is required)");
+	if (rc == 0)
+		rc = sp_eve_metadata(&ctx);
 	if (rc < 0)
 		goto err;
 	if (ctx.priority != 0)

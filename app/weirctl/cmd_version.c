@@ -15,7 +15,8 @@ cmd_version(struct weirctl *ctl, int argc, char **argv)
 		return WEIRCTL_EXIT_USAGE;
 	ret = weirctl_simple(ctl, "version", &rep);
 	if (rep != NULL)
-		printf("weir %s (DPDK %s, Hyperscan %s), driver %s, schema %lld\n",
+		/* "dpdk" is rte_version(): "DPDK 22.11.x" */
+		printf("weir %s (%s, Hyperscan %s), driver %s, schema %lld\n",
 		       weirctl_str(rep, "version"), weirctl_str(rep, "dpdk"),
 		       weirctl_str(rep, "hyperscan"), weirctl_str(rep, "driver"),
 		       (long long)weirctl_u64(rep, "schema_version"));

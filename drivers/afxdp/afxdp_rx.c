@@ -42,6 +42,7 @@ afxdp_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 		pkts[i].ts_ns = now_ns;
 		/* The frame's start, which is what the fill ring takes back. */
 		pkts[i].handle = (void *)(uintptr_t)(d->addr & aq->frame_mask);
+		pkts[i].pcap_cnt = 0;
 		bytes += d->len;
 	}
 	xsk_ring_cons__release(&aq->rx, nb);

@@ -32,6 +32,7 @@ dpdk_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 		pkts[i].wire_len = rte_pktmbuf_pkt_len(m);
 		pkts[i].ts_ns = now_ns;
 		pkts[i].handle = m;
+		pkts[i].pcap_cnt = 0;
 	}
 	return nb;
 }

@@ -52,6 +52,9 @@ pcapdrv_rx_burst(struct weir_rxq *q, struct weir_pkt *pkts, uint16_t n)
 		pkts[i].ts_ns =
 			(uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
 		pkts[i].handle = NULL;
+		/* Suricata's pcap_cnt: packets read from the file so far,
+		 * this one included, whatever decoding makes of them. */
+		pkts[i].pcap_cnt = pq->rx_packets + i + 1u;
 		pq->rx_bytes += pkts[i].wire_len;
 		i++;
 	}

@@ -160,6 +160,13 @@ kafka_notes_tick(struct kafka *k, bool force)
 		kafka_note_flush(k, (enum kafka_note)i, now, force);
 }
 
+/* The brokers' state as weir last heard it, for the cause of a loss. */
+static const char *
+kafka_brokers_state(const struct kafka *k)
+{
+	return k->brokers_down ? "all brokers down" : "brokers reachable";
+}
+
 /* librdkafka's error callback, on the thread that called rd_kafka_poll
  * (ours): broker state changes as librdkafka reports them. */
 static void
@@ -232,8 +239,14 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		   m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
 		s->st.drop_undelivered++; /* purged at close, see kafka_close */
 	} else {
+		char cause[192];
+
 		s->st.drop_errors++;
-		kafka_note(k, KAFKA_NOTE_DELIVERY, rd_kafka_err2str(m->err));
+		/* librdkafka's names are static: they outlive the sink */
+		weir_sink_set_cause(s, rd_kafka_err2name(m->err));
+		snprintf(cause, sizeof(cause), "%s: %s (%s)", rd_kafka_err2name(m->err),
+			 rd_kafka_err2str(m->err), kafka_brokers_state(k));
+		kafka_note(k, KAFKA_NOTE_DELIVERY, cause);
 	}
 }
 
@@ -572,11 +585,20 @@ kafka_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 		}
 		if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			s->st.drop_full++; /* brokers away and librdkafka's queue full */
-			kafka_note(k, KAFKA_NOTE_FULL,
-				   k->brokers_down ? "all brokers down" : "brokers too slow");
+			weir_sink_set_cause(
+				s, k->brokers_down
+					   ? "_QUEUE_FULL (all brokers down)"
+					   : "_QUEUE_FULL (brokers reachable but too slow)");
+			kafka_note(k, KAFKA_NOTE_FULL, weir_sink_last_cause(s));
 		} else {
+			rd_kafka_resp_err_t e = rd_kafka_last_error();
+			char cause[192];
+
 			s->st.drop_errors++;
-			kafka_note(k, KAFKA_NOTE_DELIVERY, rd_kafka_err2str(rd_kafka_last_error()));
+			weir_sink_set_cause(s, rd_kafka_err2name(e));
+			snprintf(cause, sizeof(cause), "%s: %s (%s)", rd_kafka_err2name(e),
+				 rd_kafka_err2str(e), kafka_brokers_state(k));
+			kafka_note(k, KAFKA_NOTE_DELIVERY, cause);
 		}
 	}
 	/* Serve delivery reports once per batch. */
@@ -656,12 +678,21 @@ kafka_flush_bounded(struct weir_sink *s, struct kafka *k)
 	if (left == 0)
 		WEIR_LOG(NOTICE, sink, "kafka %s: flushed in %" PRIu64 " ms", k->topic,
 			 now - start);
-	else
+	else {
+		weir_sink_set_cause(
+			s, aborted ? (k->brokers_down ? "flush cut short by a second stop "
+							"signal (all brokers down)"
+						      : "flush cut short by a second stop "
+							"signal")
+				   : (k->brokers_down ? "flush timed out (all brokers down)"
+						      : "flush timed out (brokers reachable "
+							"but too slow)"));
 		WEIR_LOG(WARNING, sink,
 			 "kafka %s: flush %s after %" PRIu64 " ms; %d message%s counted "
-			 "drop_undelivered",
+			 "drop_undelivered (%s)",
 			 k->topic, aborted ? "cut short by SIGTERM/SIGINT" : "timed out",
-			 now - start, left, left == 1 ? "" : "s");
+			 now - start, left, left == 1 ? "" : "s", kafka_brokers_state(k));
+	}
 }
 
 static void

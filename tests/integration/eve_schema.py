@@ -2,10 +2,16 @@
 """Validates every line of EVE JSON files against Suricata's EVE schema
 (../shared/data/eve/suricata/schema.json, draft 2020-12), so an event weir
 writes is one Suricata's own consumers accept. The schema allows no
-top-level key Suricata does not write; weir's own fields live under one
-key, "weir" (README "Events and output"), which is checked to be an object
-and then set aside: every other key is held to Suricata's schema.
-   eve_schema.py SCHEMA FILE...   exit 1 naming file:line and the first error
+top-level key Suricata does not write, and by default weir writes none:
+every key of every line is held to it.
+
+weir's own fields live under one key, "weir", which only the opt-in
+outputs.weir-fields (README "Events and output") adds. ONLY for output
+written with that key on, --weir-fields sets the "weir" object aside
+(after checking it is an object) and holds the rest of the line to the
+schema; without the flag a "weir" key fails like any other unknown key.
+   eve_schema.py [--weir-fields] SCHEMA FILE...
+exits 1 naming file:line and the first error of each bad line.
 """
 import json
 import sys
@@ -14,12 +20,21 @@ import jsonschema  # Debian python3-jsonschema (tests/install-deps.sh): run it w
 
 
 def main():
-    schema = json.load(open(sys.argv[1]))
+    args = sys.argv[1:]
+    weir_fields = False
+    if args and args[0] == "--weir-fields":
+        weir_fields = True
+        args = args[1:]
+    if len(args) < 2:
+        print(__doc__)
+        return 2
+    schema = json.load(open(args[0]))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     v = cls(schema)
     n = bad = 0
-    for path in sys.argv[2:]:
+    kinds = {}
+    for path in args[1:]:
         for i, line in enumerate(open(path), 1):
             if not line.strip():
                 continue
@@ -30,11 +45,13 @@ def main():
                 print("%s:%d: not JSON: %s" % (path, i, e))
                 bad += 1
                 continue
-            ext = ev.pop("weir", {})
-            if not isinstance(ext, dict):
-                print("%s:%d: weir: not an object" % (path, i))
-                bad += 1
-                continue
+            if weir_fields:
+                ext = ev.pop("weir", None)
+                if not isinstance(ext, dict):
+                    print("%s:%d: weir: missing or not an object (--weir-fields)" % (path, i))
+                    bad += 1
+                    continue
+            kinds[ev.get("event_type")] = kinds.get(ev.get("event_type"), 0) + 1
             errs = sorted(v.iter_errors(ev), key=lambda e: list(e.path))
             if errs:
                 e = errs[0]
@@ -42,9 +59,11 @@ def main():
                                          e.message))
                 bad += 1
     if n == 0:
-        print("eve_schema: no events in %s" % " ".join(sys.argv[2:]))
+        print("eve_schema: no events in %s" % " ".join(args[1:]))
         return 1
-    print("eve_schema: %d events, %d invalid" % (n, bad))
+    print("eve_schema: %d events (%s), %d invalid%s" %
+          (n, ", ".join("%s %d" % (k, c) for k, c in sorted(kinds.items(), key=str)), bad,
+           " (weir object set aside: --weir-fields)" if weir_fields else ""))
     return 1 if bad else 0
 
 

@@ -49,6 +49,38 @@ run_weir() {
 	shift
 	timeout -s INT -k 10 "$WEIR_TIMEOUT" "$WEIR" "$@" >"$pfx.out" 2>"$pfx.err"
 	echo $? >"$pfx.rc"
+	eve_check "$pfx" "$@"
+}
+
+# eve_check OUTPREFIX ARGS...: every EVE line the run wrote (its -o FILE,
+# else its stdout) holds to Suricata's EVE schema (eve_schema.py). weir's
+# own "weir" object is set aside only when the run turned it on
+# (outputs.weir-fields=true in ARGS). A run that wrote no events, or whose
+# output is not a regular file, has nothing to check. Without
+# python3-jsonschema or the schema it is skipped, except under CI=true.
+EVE_SCHEMA=$DATA/eve/suricata/schema.json
+eve_check() {
+	local pfx=$1 out prev="" a wf=()
+	shift
+	out=$pfx.out
+	for a in "$@"; do
+		[ "$prev" = "-o" ] && out=$a
+		[ "$a" = "outputs.weir-fields=true" ] && wf=(--weir-fields)
+		prev=$a
+	done
+	[ "$out" = "-" ] && out=$pfx.out
+	[ -f "$out" ] && [ -s "$out" ] || return 0
+	grep -q '^{"timestamp"' "$out" || return 0
+	if [ ! -f "$EVE_SCHEMA" ] || ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		[ "${CI:-}" = true ] && fail "EVE schema check: no schema or python3-jsonschema"
+		return 0
+	fi
+	# lines cut by a stop signal mid-write are not this check's business
+	grep '^{"timestamp".*}$' "$out" >"$pfx.eve" || return 0
+	if ! /usr/bin/python3 "$SRC/tests/integration/eve_schema.py" "${wf[@]}" "$EVE_SCHEMA" \
+		"$pfx.eve" >"$pfx.schema" 2>&1; then
+		fail "$(basename "$pfx"): EVE output fails Suricata's schema: $(head -3 "$pfx.schema")"
+	fi
 }
 
 # summary_value ERRFILE NAME [SECTION]: counter from weir's summary

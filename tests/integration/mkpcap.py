@@ -14,6 +14,10 @@ and the alerts Suricata raises for each packet. Line kinds:
                                 --set threshold-file=
   packet N: PROTO SRC -> DST [key=value...] [PAYLOAD]
   expect N: SID[,SID...]        the sids alerted on packet N, or `none`
+  eve N: SID PATH=JSON          every alert of SID on packet N has this EVE
+                                field (PATH dotted: alert.metadata, proto,
+                                icmp_type) equal to the JSON value;
+                                `eve N: SID !PATH` says the field is absent
   flows: shared                 packets may share flows (sessions: flow:,
                                 flowbits); must come before the packets
 
@@ -55,6 +59,9 @@ matching must reproduce. A spec about flows themselves (flow:, flowbits)
 says `flows: shared` and writes whole sessions instead; its rules then use
 flow:...,no_stream so that Suricata inspects each packet, not the
 reassembled stream (which it would inspect later, when data is acked).
+Every alert's pcap_cnt is checked against its packet's number: packet N
+is the file's N-th record, so Suricata's pcap_cnt for it is N (and a
+stream alert raised at the flow's end, on no packet, has none).
 Stream rules (flow:only_stream) alert on the packet whose ACK releases
 the bytes: `compare` takes an alert with "stream": 1 whose endpoints are
 that packet's reversed as that packet's (the alert names the bytes'
@@ -247,7 +254,7 @@ def flow_key(p):
 
 def parse_spec(path):
     spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path,
-            "shared_flows": False, "threshold": []}
+            "shared_flows": False, "threshold": [], "eve": []}
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     flows = {}
@@ -257,12 +264,24 @@ def parse_spec(path):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        m = re.match(r"(set|rule|threshold|flows|packet\s+(\d+)|expect\s+(\d+))\s*:\s*(.*)$", s)
+        m = re.match(r"(set|rule|threshold|flows|packet\s+(\d+)|expect\s+(\d+)|eve\s+(\d+))"
+                     r"\s*:\s*(.*)$", s)
         if not m:
             raise SpecError("%s: unknown line (want set:, rule:, threshold:, flows:, packet N:, "
-                            "expect N:)"
+                            "expect N:, eve N:)"
                             % where)
-        kind, body = m.group(1).split()[0], m.group(4)
+        kind, body = m.group(1).split()[0], m.group(5)
+        if kind == "eve":
+            e = re.match(r"(\d+)\s+(!?)([A-Za-z_][A-Za-z0-9_.]*)(?:=(.*))?$", body)
+            if not e or (e.group(2) == "") == (e.group(4) is None):
+                raise SpecError("%s: eve N: SID PATH=JSON or eve N: SID !PATH" % where)
+            try:
+                val = json.loads(e.group(4)) if e.group(4) is not None else None
+            except ValueError as err:
+                raise SpecError("%s: eve: bad JSON value (%s)" % (where, err))
+            spec["eve"].append((int(m.group(4)), int(e.group(1)), e.group(3),
+                                e.group(2) == "!", val, where))
+            continue
         if kind == "flows":
             if body != "shared" or spec["packets"]:
                 raise SpecError("%s: flows: shared, before the first packet" % where)
@@ -298,6 +317,10 @@ def parse_spec(path):
                 raise SpecError("%s: second expectation for packet %d" % (where, num))
             spec["expect"][num] = parse_sids(body, where)
     n = len(spec["packets"])
+    for num, sid, _, _, _, where in spec["eve"]:
+        if sid not in spec["expect"].get(num, []):
+            raise SpecError("%s: eve: packet %d is not expected to alert sid %d"
+                            % (where, num, sid))
     for num in spec["expect"]:
         if not 1 <= num <= n:
             raise SpecError("%s: expectation for packet %d, which does not exist" % (path, num))
@@ -468,6 +491,7 @@ def compare(spec, eve_path):
     packets = {p["num"]: p for p in spec["packets"]}
     by_time = {round(p["time"], 6): p["num"] for p in spec["packets"]}
     got = {n: [] for n in packets}
+    events = {}  # (packet, sid) -> the alerts
     problems = []
     with open(eve_path, "rb") as f:
         for lineno, line in enumerate(f, 1):
@@ -492,6 +516,10 @@ def compare(spec, eve_path):
                 # a stream alert on the ACK that released the other
                 # side's bytes: the alert names the bytes' sender
                 got[num].append(ev["alert"]["signature_id"])
+                events.setdefault((num, ev["alert"]["signature_id"]), []).append(ev)
+                if ev.get("pcap_cnt") != num:
+                    problems.append("EVE line %d: packet %d is the file's record %d, "
+                                    "pcap_cnt says %s" % (lineno, num, num, ev.get("pcap_cnt")))
                 continue
             if ev.get("src_ip") != str(p["src"]) or ev.get("dest_ip") != str(p["dst"]):
                 problems.append("EVE line %d: packet %d is %s -> %s, alert says %s -> %s"
@@ -503,6 +531,27 @@ def compare(spec, eve_path):
                                 % (lineno, num, p["sport"], p["dport"], ev.get("src_port"),
                                    ev.get("dest_port")))
             got[num].append(ev["alert"]["signature_id"])
+            events.setdefault((num, ev["alert"]["signature_id"]), []).append(ev)
+            want_cnt = None if ev.get("pkt_src") == "stream (flow timeout)" else num
+            if ev.get("pcap_cnt") != want_cnt:
+                problems.append("EVE line %d: packet %d is the file's record %d, pcap_cnt "
+                                "says %s" % (lineno, num, num, ev.get("pcap_cnt")))
+    for num, sid, path, absent, val, where in spec["eve"]:
+        for ev in events.get((num, sid), []):
+            cur, found = ev, True
+            for part in path.split("."):
+                if isinstance(cur, dict) and part in cur:
+                    cur = cur[part]
+                else:
+                    found = False
+                    break
+            if absent and found:
+                problems.append("%s: packet %d sid %d: %s is %s, want it absent"
+                                % (where, num, sid, path, json.dumps(cur)))
+            elif not absent and (not found or cur != val or type(cur) != type(val)):
+                problems.append("%s: packet %d sid %d: %s is %s, want %s"
+                                % (where, num, sid, path,
+                                   json.dumps(cur) if found else "absent", json.dumps(val)))
     rules_by_sid = {}
     for lineno, text in spec["rules"]:
         m = re.search(r"\bsid\s*:\s*(\d+)", text)

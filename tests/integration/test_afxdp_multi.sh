@@ -110,7 +110,7 @@ two_ifaces() {
 	n1=$(gen g1 42 3000) || { fail "weir-gen"; return; }
 	n2=$(gen g2 7 2000) || { fail "weir-gen"; return; }
 	start_weir "$pfx" -o "$pfx.json" --set capture.driver=afxdp -w "$w" \
-		--count $((n1 + n2)) "$@" || return
+		--count $((n1 + n2)) --set outputs.weir-fields=true "$@" || return
 	check "XDP program attached to xv0 while running" xdp_attached xv0
 	check "XDP program attached to xw0 while running" xdp_attached xw0
 	check "running line names both" grep -q "^weir: running: afxdp xv0,xw0, $w worker" \

@@ -48,7 +48,8 @@ two_queues() {
 	local pfx=$TMP/$1 n
 	n=$("$PCAP_COUNT" "$SAMPLE" | cut -d' ' -f1)
 	run_weir "$pfx" -S "$SIGS" -o "$pfx.json" -i net_pcap0 -w 2 --count $((2 * n)) \
-		--set runmode="$2" --set capture.mempool-size=8191 -- "${EAL[@]}" \
+		--set runmode="$2" --set capture.mempool-size=8191 --set outputs.weir-fields=true \
+		-- "${EAL[@]}" \
 		--vdev "net_pcap0,rx_pcap=$SAMPLE,rx_pcap=$SAMPLE"
 	expect_eq "$2: exit status" "$(cat "$pfx.rc")" 0 || { cat "$pfx.err"; return; }
 	expect_eq "$2: rx_packets" "$(summary_value "$pfx.err" rx_packets)" $((2 * n))
@@ -56,6 +57,7 @@ two_queues() {
 	alert_counts "$pfx.json" >"$pfx.got"
 	expected_counts "$SAMPLE_EXP" | awk '{ print $1, 2 * $2 }' >"$pfx.want"
 	check "$2: alerts doubled over two workers" diff -u "$pfx.want" "$pfx.got"
+	# weir.worker: the opt-in weir object (outputs.weir-fields)
 	check "$2: both workers emitted" grep -q '"worker":1' "$pfx.json"
 }
 

@@ -198,6 +198,7 @@ run_tap() {
 	done
 	run_weir "$pfx" -S "$TMP/tap.rules" -o "$pfx.json" -i net_pcap0,net_pcap1 -w "$w" \
 		--count $((N_C + N_S)) --set outputs.flow-records=true --set rules.cache-dir= \
+		--set outputs.weir-fields=true \
 		--set capture.mempool-size=1023 "$@" -- "${EAL[@]}" --file-prefix "weir-dm-$name-$$" \
 		--vdev "$v0" --vdev "$v1"
 }

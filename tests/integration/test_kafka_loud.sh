@@ -105,7 +105,7 @@ test_unreachable_offline_signal_ends_flush() {
 	took=$(($(ms_now) - t0))
 	echo "    exited ${took} ms after SIGTERM"
 	[ "$took" -lt 10000 ] || fail "flush not ended by SIGTERM ($took ms)"
-	check "flush end logged" grep -q 'flush cut short by SIGTERM/SIGINT after [0-9]* ms; [0-9]* messages\? counted drop_undelivered' "$TMP/off.err"
+	check "flush end logged with the brokers' state" grep -q 'flush cut short by SIGTERM/SIGINT after [0-9]* ms; [0-9]* messages\? counted drop_undelivered (all brokers down)' "$TMP/off.err"
 	alerts=$(wc -l <"$TMP/off.json")
 	expect_eq "kafka written" "$(sink_value "$TMP/off.err" kafka written)" 0
 	expect_eq "kafka undelivered = every alert" "$(sink_value "$TMP/off.err" kafka drop_undelivered)" "$alerts"
@@ -127,7 +127,9 @@ test_unreachable_live_second_signal() {
 	pid=$!
 	check "weir running" wait_for 60 grep -q '^weir: running' "$TMP/live.err"
 	check "full queue logged with its cause" wait_for 30 grep -q \
-		'kafka weir-alerts: local queue full, event dropped (counted drop_full): all brokers down' "$TMP/live.err"
+		'kafka weir-alerts: local queue full, event dropped (counted drop_full): _QUEUE_FULL (all brokers down)' "$TMP/live.err"
+	check "the LOSS line names librdkafka's error and the brokers' state" wait_for 30 grep -q \
+		'LOSS: sink kafka drop_full .*: _QUEUE_FULL (all brokers down)' "$TMP/live.err"
 	kill -TERM "$pid"
 	check "flush started" wait_for 30 grep -q 'kafka weir-alerts: flushing' "$TMP/live.err"
 	t0=$(ms_now)

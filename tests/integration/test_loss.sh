@@ -13,6 +13,7 @@ SIGS=$SRC/rules/examples/sample.sigs
 GEN=$BUILD/perf/weir-gen
 EAL=(--no-huge --no-shconf --no-pci -m 512)
 NOCTL=(--set ctl.enabled=false)
+WEIRCTL=${WEIRCTL_BIN:?}
 
 # A capture with many alerts (about 1 packet in 3 triggers): more events
 # than a worker ring and a sink queue hold together (8192 each), so a slow
@@ -136,6 +137,37 @@ for l in data.splitlines():
 	umount "$TMP/mnt"
 }
 
-ALL_TESTS="test_offline_slow_reader_loses_nothing test_backpressure_drop_is_loud test_dev_full
+# `weirctl shutdown` ends an offline replay blocked on a reader that stopped
+# reading (outputs.backpressure auto = block offline), as SIGTERM does: the
+# workers waiting for ring room see the stop, and what remains is counted.
+test_shutdown_ends_backpressure_wait() {
+	check "weir-gen" make_capture || return
+	local pid t0 hold sock="$TMP/bp.sock"
+	mkfifo "$TMP/bp.fifo"
+	# a reader that holds the pipe open and never reads
+	exec {hold}<>"$TMP/bp.fifo"
+	timeout -s INT -k 10 "$WEIR_TIMEOUT" "$WEIR" -r "$TMP/many.pcap" -S "$SIGS" -o - \
+		--set "ctl.socket=$sock" --set ctl.keep-alive=true -- "${EAL[@]}" \
+		--file-prefix "weir-loss-$$-bp" \
+		>"$TMP/bp.fifo" 2>"$TMP/bp.err" &
+	pid=$!
+	# its stats socket answers once it runs (bounded busy poll)
+	check "weir serving" timeout 60 bash -c \
+		'until "$0" --socket "$1" version >/dev/null 2>&1; do :; done' "$WEIRCTL" "$sock"
+	# the pipe's buffer (64 KiB) holds a few hundred of its 20000+ alerts:
+	# weir is waiting for the reader by now, or will be soon after
+	t0=$SECONDS
+	"$WEIRCTL" --socket "$sock" shutdown >/dev/null 2>&1 || fail "weirctl shutdown"
+	wait "$pid"
+	echo $? >"$TMP/bp.rc"
+	exec {hold}>&-
+	check "ended within 10 s of weirctl shutdown ($((SECONDS - t0)) s)" [ $((SECONDS - t0)) -lt 10 ]
+	expect_eq "exit status 4: events lost" "$(cat "$TMP/bp.rc")" 4
+	check "the loss is counted (drop_backpressure)" \
+		grep -q '^weir: LOSS: .*sink jsonl drop_backpressure' "$TMP/bp.err"
+	check "accounting" accounting_ok "$TMP/bp.err"
+}
+
+ALL_TESTS="test_shutdown_ends_backpressure_wait test_offline_slow_reader_loses_nothing test_backpressure_drop_is_loud test_dev_full
 	test_full_tmpfs_whole_lines"
 run_all

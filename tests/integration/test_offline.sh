@@ -72,7 +72,8 @@ pipeline_like_one_worker() {
 	shift 3
 	n=$("$PCAP_COUNT" "$pcap" | cut -d' ' -f1)
 	run_weir "$TMP/$name.w1" -r "$pcap" -S "$SIGS" -w 1 --set outputs.flow-records=true "$@"
-	run_weir "$TMP/$name.w2" -r "$pcap" -S "$SIGS" -w 2 --set outputs.flow-records=true "$@"
+	run_weir "$TMP/$name.w2" -r "$pcap" -S "$SIGS" -w 2 --set outputs.flow-records=true \
+		--set outputs.weir-fields=true "$@"
 	expect_eq "$name -w 1 exit status" "$(cat "$TMP/$name.w1.rc")" 0 || { cat "$TMP/$name.w1.err"; return; }
 	expect_eq "$name -w 2 exit status" "$(cat "$TMP/$name.w2.rc")" 0 || { cat "$TMP/$name.w2.err"; return; }
 	check "$name -w 2 runs the pipeline" grep -q '^weir: running: .*2 workers (runmode pipeline)' \
@@ -323,7 +324,16 @@ test_help_tells_every_key() {
 	expect_eq "unknown option exit status" "$?" 1
 }
 
-ALL_TESTS="test_sample_capture test_generated_captures test_pipeline_same_alerts_as_one_worker
+# --version: one line naming weir, DPDK and Hyperscan once each (it said
+# "DPDK DPDK 22.11" when rte_version()'s own prefix was doubled)
+test_version_text() {
+	local v
+	v=$("$WEIR" --version) || { fail "weir --version exit status"; return; }
+	check "weir --version: '$v'" eval '[[ "$v" =~ ^weir\ [0-9]+\.[0-9]+\.[0-9]+\ \(DPDK\ [0-9]+\.[0-9]+[^\ ,]*,\ Hyperscan\ [0-9]+\.[0-9]+ ]]'
+	expect_eq "weir --version names DPDK once" "$(grep -o DPDK <<<"$v" | wc -l)" 1
+}
+
+ALL_TESTS="test_version_text test_sample_capture test_generated_captures test_pipeline_same_alerts_as_one_worker
 test_pipeline_keeps_flows_together test_pipeline_refusals test_output_file_keeps_stdout_clean
 test_nanosecond_pcap_and_pcapng test_link_types test_unsupported_link_type_refused
 test_missing_file_refused test_bad_rules_refused test_truncated_capture_reported test_count_limit test_config_file

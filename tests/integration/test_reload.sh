@@ -402,8 +402,9 @@ test_reload_under_traffic() {
 	declare -gA SEEN=()
 	make_traffic || { fail "weir-gen"; return; }
 	cp "$TMP/A.rules" "$TMP/cur.rules"
+	# the weir object (rule_index, worker, seq) is opt-in
 	start_weir tr -S "$TMP/cur.rules" -o "$TMP/tr.json" -i net_pcap0 \
-		--set "rules.cache-dir=$TMP/cache" -- \
+		--set "rules.cache-dir=$TMP/cache" --set outputs.weir-fields=true -- \
 		"${EAL[@]}" --file-prefix "weir-it-$$-tr" \
 		--vdev "net_pcap0,rx_pcap=$TMP/g.pcap,infinite_rx=1" || return
 	GENERATION=1 N_OK=0 N_BAD=0 NRELOAD=0 CUR=A CUR_SIDS=$SIDS_A

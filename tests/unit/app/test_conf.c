@@ -149,8 +149,10 @@ test_key_table_is_consistent(void)
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking,
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
-	 * outputs.loss-exit, outputs.kinesis.* (12) */
-	CU_ASSERT_EQUAL(n, 122);
+	 * outputs.loss-exit, outputs.kinesis.* (12), outputs.weir-fields,
+	 * outputs.rule-metadata and outputs.rule-references, rules.cache-max-entries
+	 * and -max-mib */
+	CU_ASSERT_EQUAL(n, 127);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

@@ -2,10 +2,14 @@
 /*
  * Prints one EVE line per kind of event the formatters write (alerts with
  * and without a flow, both directions, ICMP and ICMPv6, VLANs, flow
- * records in every state and reason, IPv4 and IPv6), with every optional
- * field present, for tests/unit/common/eve_samples_schema.sh to validate
- * against Suricata's EVE schema: a field the schema does not allow, or of
- * the wrong type, fails that test. Exits 1 if a formatter fails.
+ * records in every state and reason, IPv4 and IPv6, protocols with and
+ * without a name, stream alerts, pcap_cnt), with every optional field of
+ * Suricata's EVE present (host, community_id, alert.metadata and
+ * alert.references), for tests/unit/common/eve_samples_schema.sh to
+ * validate against Suricata's EVE schema: a field the schema does not
+ * allow, or of the wrong type, fails that test. weir's own "weir" object
+ * (outputs.weir-fields) is off here, as by default. Exits 1 if a
+ * formatter fails.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +22,8 @@ static const struct weir_event_rule g_rule = {
 	.signature = "weir sample",
 	.category = "Misc activity",
 	.severity = 2,
+	.metadata = "{\"created_at\":[\"2026_01_02\"],\"tag\":[\"b\",\"a\"]}",
+	.references = "[\"https://cve.mitre.org/cgi-bin/cvename.cgi?name=2024-1\"]",
 };
 
 static int
@@ -80,8 +86,13 @@ base(struct weir_event *ev, uint8_t version, uint8_t proto)
 int
 main(void)
 {
-	static const uint8_t protos[] = {6, 17, 1, 58};
-	const struct weir_event_fmt fmt = {.host = "sensor-1", .community_id = true};
+	static const uint8_t protos[] = {6, 17, 1, 58, 47, 50, 200};
+	const struct weir_event_fmt fmt = {
+		.host = "sensor-1",
+		.community_id = true,
+		.rule_metadata = true,
+		.rule_references = true,
+	};
 	struct weir_event ev;
 	unsigned int p, v, s, r;
 	int bad = 0;
@@ -101,7 +112,18 @@ main(void)
 			ev.direction = WEIR_EV_DIR_TOCLIENT;
 			bad |= emit(&ev, &fmt);
 			ev.direction = WEIR_EV_DIR_NONE;
+			ev.pcap_cnt = 12345;
 			bad |= emit(&ev, &fmt);
+			if (protos[p] == 6) { /* stream alerts: released, flow end */
+				ev.direction = WEIR_EV_DIR_TOSERVER;
+				ev.pkt_src = WEIR_EV_SRC_STREAM;
+				bad |= emit(&ev, &fmt);
+				ev.pcap_cnt = 0;
+				ev.pkt_src = WEIR_EV_SRC_FLOW_END;
+				bad |= emit(&ev, &fmt);
+				ev.pkt_src = WEIR_EV_SRC_PACKET;
+				ev.direction = WEIR_EV_DIR_NONE;
+			}
 			ev.flow_id = 0;
 			bad |= emit(&ev, NULL);
 			/* flow records: every state and reason */

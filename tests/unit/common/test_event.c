@@ -91,11 +91,16 @@ format_parse_fmt(const struct weir_event *ev, const struct weir_event_rule *rule
 	return root;
 }
 
+/* Most tests read weir's own fields: the "weir" object is on for them
+ * (outputs.weir-fields); test_default_is_suricata_eve checks it is off
+ * by default. */
+static const struct weir_event_fmt g_fmt_weir = {.weir_fields = true};
+
 static json_t *
 format_parse(const struct weir_event *ev, const struct weir_event_rule *rule, const char *iface,
 	     char *buf, size_t len)
 {
-	return format_parse_fmt(ev, rule, iface, NULL, buf, len);
+	return format_parse_fmt(ev, rule, iface, &g_fmt_weir, buf, len);
 }
 
 static const char *
@@ -115,7 +120,8 @@ jint(json_t *obj, const char *key)
 	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-/* host-id goes into weir.host, before the worker and its seq. */
+/* host-id is Suricata's sensor-name: the top-level "host", written last
+ * as OutputJsonBuilderBuffer adds it, before weir's own object. */
 static void
 test_host_and_seq(void)
 {
@@ -126,18 +132,116 @@ test_host_and_seq(void)
 
 	fill_event(&ev);
 	ev.seq = UINT64_MAX / 2;
-	n = weir_event_format_json(&ev, &g_rule, "eth0",
-				   &(struct weir_event_fmt){.host = "sensor-\"7\""}, buf,
-				   sizeof(buf));
+	n = weir_event_format_json(
+		&ev, &g_rule, "eth0",
+		&(struct weir_event_fmt){.host = "sensor-\"7\"", .weir_fields = true}, buf,
+		sizeof(buf));
 	CU_ASSERT_FATAL(n > 0);
-	CU_ASSERT(strstr(buf, ",\"weir\":{\"rule_index\":42,\"match_end\":9,"
-			      "\"host\":\"sensor-\\\"7\\\"\",\"worker\":2,"
+	CU_ASSERT(strstr(buf, "\"pkt_src\":\"wire/pcap\",\"host\":\"sensor-\\\"7\\\"\","
+			      "\"weir\":{\"rule_index\":42,\"match_end\":9,\"worker\":2,"
 			      "\"seq\":9223372036854775807,") != NULL);
 	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
 	weir = json_object_get(root, "weir");
-	CU_ASSERT(json_object_get(weir, "host") == NULL); /* NULL host: left out */
+	CU_ASSERT(json_object_get(root, "host") == NULL); /* NULL host: left out */
+	CU_ASSERT(json_object_get(weir, "host") == NULL);
 	CU_ASSERT(jint(weir, "seq") == (json_int_t)(UINT64_MAX / 2));
 	json_decref(root);
+}
+
+/* By default (outputs.weir-fields off) a line holds only keys of
+ * Suricata's EVE: the golden line below without its "weir" object. */
+static void
+test_default_is_suricata_eve(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"flow_id\":1234567890123456789,\"in_iface\":\"eth0\","
+		"\"event_type\":\"alert\",\"src_ip\":\"192.0.2.1\",\"src_port\":49152,"
+		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
+		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
+		"\"severity\":3},\"payload\":\"Zm9v\",\"stream\":0,\"pkt_src\":\"wire/"
+		"pcap\"}\n";
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_event(&ev);
+	root = format_parse_fmt(&ev, &g_rule, "eth0", NULL, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	json_decref(root);
+	root = format_parse_fmt(&ev, &g_rule, "eth0", &(struct weir_event_fmt){0}, buf,
+				sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	json_decref(root);
+}
+
+/*
+ * alert.metadata and alert.references are written as the rule parser
+ * built them, each only when its key is on (outputs.rule-metadata,
+ * outputs.rule-references) and the rule has any; pcap_cnt follows
+ * flow_id when the packet came from a file; host is last.
+ */
+static void
+test_metadata_references_pcap_cnt(void)
+{
+	static const char want[] =
+		"{\"timestamp\":\"2026-11-24T15:04:05.123456+0000\","
+		"\"flow_id\":1234567890123456789,\"pcap_cnt\":17,\"in_iface\":\"eth0\","
+		"\"event_type\":\"alert\",\"src_ip\":\"192.0.2.1\",\"src_port\":49152,"
+		"\"dest_ip\":\"198.51.100.20\",\"dest_port\":80,\"ip_v\":4,\"proto\":\"TCP\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2000001,"
+		"\"rev\":7,\"signature\":\"ET TEST weir\",\"category\":\"Misc activity\","
+		"\"severity\":3,\"metadata\":{\"tag\":[\"b\",\"a\"]},"
+		"\"references\":[\"https://x.example/1\"]},\"payload\":\"Zm9v\",\"stream\":0,"
+		"\"pkt_src\":\"wire/pcap\",\"host\":\"s1\"}\n";
+	struct weir_event_rule rule = g_rule;
+	struct weir_event_fmt fmt = {.host = "s1", .rule_metadata = true, .rule_references = true};
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_event(&ev);
+	ev.pcap_cnt = 17;
+	rule.metadata = "{\"tag\":[\"b\",\"a\"]}";
+	rule.references = "[\"https://x.example/1\"]";
+	root = format_parse_fmt(&ev, &rule, "eth0", &fmt, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	json_decref(root);
+	/* each key off, or the rule without any: left out */
+	fmt.rule_metadata = false;
+	root = format_parse_fmt(&ev, &rule, "eth0", &fmt, buf, sizeof(buf));
+	CU_ASSERT(json_object_get(json_object_get(root, "alert"), "metadata") == NULL);
+	CU_ASSERT(json_object_get(json_object_get(root, "alert"), "references") != NULL);
+	json_decref(root);
+	fmt.rule_metadata = true;
+	rule.references = "";
+	root = format_parse_fmt(&ev, &rule, "eth0", &fmt, buf, sizeof(buf));
+	CU_ASSERT(json_object_get(json_object_get(root, "alert"), "metadata") != NULL);
+	CU_ASSERT(json_object_get(json_object_get(root, "alert"), "references") == NULL);
+	json_decref(root);
+	/* a stream alert at the flow's end has no packet: no pcap_cnt */
+	ev.pcap_cnt = 0;
+	ev.pkt_src = WEIR_EV_SRC_FLOW_END;
+	root = format_parse_fmt(&ev, &rule, "eth0", &fmt, buf, sizeof(buf));
+	CU_ASSERT(json_object_get(root, "pcap_cnt") == NULL);
+	CU_ASSERT_STRING_EQUAL(jstr(root, "pkt_src"), "stream (flow timeout)");
+	json_decref(root);
+}
+
+/* weir_json_str: what the rule parser escapes metadata with. */
+static void
+test_json_str(void)
+{
+	char out[64];
+	int n;
+
+	n = weir_json_str("a\"b\\\x01\xc3\xa9", 7, out, sizeof(out));
+	CU_ASSERT_FATAL(n > 0);
+	out[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(out, "\"a\\\"b\\\\\\u0001\xc3\xa9\"");
+	CU_ASSERT(weir_json_str("abc", 3, out, weir_json_str_max(3) - 1) == -ENOSPC);
+	CU_ASSERT(weir_json_str("abc", 3, out, weir_json_str_max(3)) == 5);
 }
 
 static void
@@ -475,8 +579,11 @@ test_proto_names_and_ports(void)
 		const char *name;
 		int ports;
 	} cases[] = {
-		{6, "TCP", 1},	{17, "UDP", 1}, {1, "ICMP", 0},	 {58, "IPv6-ICMP", 0},
-		{47, "047", 0}, {2, "002", 0},	{132, "132", 0}, {255, "255", 0},
+		/* Suricata's names (util-proto-name.c), else the number */
+		{6, "TCP", 1},	  {17, "UDP", 1},     {1, "ICMP", 0},	    {58, "IPv6-ICMP", 0},
+		{47, "GRE", 0},	  {2, "IGMP", 0},     {132, "SCTP", 0},	    {50, "ESP", 0},
+		{0, "HOPOPT", 0}, {61, "Any", 0},     {143, "Ethernet", 0}, {144, "144", 0},
+		{255, "255", 0},  {4, "IP-in-IP", 0}, {41, "IPv6", 0},
 	};
 	struct weir_event ev;
 	char buf[BUF_LEN];
@@ -684,7 +791,12 @@ test_json_max_bound_worst_case(void)
 	static const size_t sig_lens[] = {0, 1, 100, 1000, 5000};
 	struct weir_event_rule rule = g_rule;
 	char *buf, *sig, *cat, *act, iface[200];
-	struct weir_event_fmt fmt = {.host = iface, .community_id = true};
+	struct weir_event_fmt fmt = {.host = iface,
+				     .community_id = true,
+				     .weir_fields = true,
+				     .rule_metadata = true,
+				     .rule_references = true};
+	char *meta;
 	struct weir_event ev;
 	size_t i, text, max;
 	json_t *root;
@@ -698,6 +810,16 @@ test_json_max_bound_worst_case(void)
 	ev.ip_version = 6;
 	ev.proto = 6;
 	ev.payload_cap = WEIR_EVENT_PAYLOAD_MAX;
+	ev.pcap_cnt = UINT64_MAX;
+	/* metadata and references at their bound (JSON text written as is:
+	 * here one JSON string of that many bytes) */
+	meta = malloc(WEIR_EVENT_RULE_JSON_MAX + 1);
+	CU_ASSERT_FATAL(meta != NULL);
+	memset(meta, 'm', WEIR_EVENT_RULE_JSON_MAX);
+	meta[0] = meta[WEIR_EVENT_RULE_JSON_MAX - 1] = '"';
+	meta[WEIR_EVENT_RULE_JSON_MAX] = '\0';
+	rule.metadata = meta;
+	rule.references = meta;
 	memcpy(ev.src, v6, 16);
 	memcpy(ev.dst, mapped, 16);
 	memset(iface, '\x01', sizeof(iface) - 1);
@@ -738,11 +860,12 @@ test_json_max_bound_worst_case(void)
 		free(cat);
 		free(act);
 	}
+	free(meta);
 }
 
 /* ---- events with a flow, flow records ---------------------------------- */
 
-static const struct weir_event_fmt g_fmt_cid = {.community_id = true};
+static const struct weir_event_fmt g_fmt_cid = {.community_id = true, .weir_fields = true};
 
 /* fill_event's packet as part of its flow: 3 packets and 300 bytes to the
  * server, 2 and 1200 back, started 55 s before it. */
@@ -985,13 +1108,13 @@ test_flow_record_golden(void)
 		"\"bytes_toclient\":1200,\"start\":\"2026-11-24T15:03:10.000180+0000\","
 		"\"end\":\"2026-11-24T15:04:05.123456+0000\",\"age\":55,\"state\":\"closed\","
 		"\"reason\":\"timeout\",\"alerted\":true},"
-		"\"community_id\":\"1:9zYdWumU7dFmP78rrKWcQQRsfPs=\","
-		"\"weir\":{\"host\":\"s1\",\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,"
+		"\"community_id\":\"1:9zYdWumU7dFmP78rrKWcQQRsfPs=\",\"host\":\"s1\","
+		"\"weir\":{\"worker\":2,\"seq\":77,\"port\":1,\"queue\":3,"
 		"\"ts_ns\":1795532645123456789}}\n";
 	static const char *const top[] = {
-		"timestamp", "flow_id",	 "in_iface",	 "event_type", "vlan",
-		"src_ip",    "src_port", "dest_ip",	 "dest_port",  "ip_v",
-		"proto",     "flow",	 "community_id", "weir",       NULL,
+		"timestamp",	"flow_id", "in_iface",	"event_type", "vlan",  "src_ip",
+		"src_port",	"dest_ip", "dest_port", "ip_v",	      "proto", "flow",
+		"community_id", "host",	   "weir",	NULL,
 	};
 	static const char *const flow[] = {
 		"pkts_toserver",
@@ -1006,8 +1129,8 @@ test_flow_record_golden(void)
 		"alerted",
 		NULL,
 	};
-	static const char *const weir[] = {"host", "worker", "seq", "port", "queue", "ts_ns", NULL};
-	struct weir_event_fmt fmt = {.host = "s1", .community_id = true};
+	static const char *const weir[] = {"worker", "seq", "port", "queue", "ts_ns", NULL};
+	struct weir_event_fmt fmt = {.host = "s1", .community_id = true, .weir_fields = true};
 	struct weir_event ev;
 	char buf[BUF_LEN];
 	json_t *root;
@@ -1231,6 +1354,9 @@ main(void)
 		return 1;
 	CU_ADD_TEST(s, test_golden_line);
 	CU_ADD_TEST(s, test_host_and_seq);
+	CU_ADD_TEST(s, test_default_is_suricata_eve);
+	CU_ADD_TEST(s, test_metadata_references_pcap_cnt);
+	CU_ADD_TEST(s, test_json_str);
 	CU_ADD_TEST(s, test_key_order);
 	CU_ADD_TEST(s, test_escape_quotes_backslash_controls);
 	CU_ADD_TEST(s, test_escape_invalid_utf8);

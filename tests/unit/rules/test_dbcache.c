@@ -686,6 +686,74 @@ store_unprivileged(const char *dir, const struct weir_dbkey *k, const hs_databas
 	return -WEXITSTATUS(status);
 }
 
+/* A fake entry NAME (64 hex digits + .hsdb) of @p bytes, last used at @p t s. */
+static void
+prune_entry(const char *dir, char c, size_t bytes, time_t t)
+{
+	char path[256], name[80];
+	struct timespec ts[2] = {{.tv_sec = t}, {.tv_sec = t}};
+	FILE *f;
+
+	memset(name, c, 64);
+	snprintf(name + 64, sizeof(name) - 64, ".hsdb");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	while (bytes-- > 0)
+		fputc('x', f);
+	fclose(f);
+	CU_ASSERT(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+static bool
+prune_has(const char *dir, char c)
+{
+	char path[256], name[80];
+
+	memset(name, c, 64);
+	snprintf(name + 64, sizeof(name) - 64, ".hsdb");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* The least recently used entries go first, by count and by bytes; an
+ * entry used since keep_since stays whatever the bounds; other files
+ * stay. */
+static void
+test_prune_bounds_the_cache(void)
+{
+	char dir[128], other[256];
+	struct timespec keep = {.tv_sec = 5000};
+	unsigned int n = 99;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/prune", g_tmp);
+	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
+	prune_entry(dir, 'a', 100, 1000); /* oldest */
+	prune_entry(dir, 'b', 100, 2000);
+	prune_entry(dir, 'c', 100, 3000);
+	prune_entry(dir, 'd', 100, 4000); /* newest */
+	snprintf(other, sizeof(other), "%s/notes.txt", dir);
+	f = fopen(other, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fclose(f);
+	/* count: the two newest stay */
+	CU_ASSERT(weir_dbcache_prune(dir, 2, UINT64_MAX, NULL, &n) == 0);
+	CU_ASSERT(n == 2);
+	CU_ASSERT(!prune_has(dir, 'a') && !prune_has(dir, 'b'));
+	CU_ASSERT(prune_has(dir, 'c') && prune_has(dir, 'd'));
+	CU_ASSERT(access(other, F_OK) == 0);
+	/* bytes: 150 keep only the newest */
+	CU_ASSERT(weir_dbcache_prune(dir, 10, 150, NULL, &n) == 0);
+	CU_ASSERT(n == 1 && !prune_has(dir, 'c') && prune_has(dir, 'd'));
+	/* in use since keep_since: stays even at a bound of 0 bytes */
+	prune_entry(dir, 'e', 100, 6000);
+	CU_ASSERT(weir_dbcache_prune(dir, 1, 1, &keep, &n) == 0);
+	CU_ASSERT(n == 1 && prune_has(dir, 'e') && !prune_has(dir, 'd'));
+	/* no directory: nothing to do */
+	CU_ASSERT(weir_dbcache_prune("/nonexistent/weir-cache", 1, 1, NULL, &n) == 0 && n == 0);
+}
+
 static void
 test_unwritable_dir(void)
 {
@@ -758,5 +826,6 @@ main(void)
 	CU_ADD_TEST(s, test_key_follows_every_input);
 	CU_ADD_TEST(s, test_store_creates_nested_dir);
 	CU_ADD_TEST(s, test_unwritable_dir);
+	CU_ADD_TEST(s, test_prune_bounds_the_cache);
 	return weir_ut_run();
 }

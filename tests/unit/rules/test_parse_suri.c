@@ -353,6 +353,75 @@ test_identity_keywords(void)
 	weir_suri_rule_list_free(&l);
 }
 
+/*
+ * EVE alert.metadata and alert.references, golden answers from Suricata's
+ * source: detect-metadata.c's own test (metadata: toto 1; metadata: titi 2,
+ * jaivu gros_minet -> {"jaivu":["gros_minet"],"titi":["2"],"toto":["1"]}),
+ * its grouping (keys sorted without regard to case, values of one key
+ * newest first, entries without a value left out) and etc/reference.config
+ * (url -> https://, cve -> https://cve.mitre.org/cgi-bin/cvename.cgi?name=).
+ */
+static void
+test_eve_metadata_references(void)
+{
+	struct weir_suri_rule_list l;
+	struct weir_suri_rule *r;
+	char *msg, *rule;
+
+	r = good(HDR "metadata: toto 1; metadata: titi 2, jaivu gros_minet; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_STRING_EQUAL(r->eve_metadata,
+			       "{\"jaivu\":[\"gros_minet\"],\"titi\":[\"2\"],\"toto\":[\"1\"]}");
+	CU_ASSERT_PTR_NULL(r->eve_references);
+	weir_suri_rule_list_free(&l);
+
+	r = good(HDR "metadata: tag a, Former x, tag b, novalue, tag  c d, former y; "
+		     "reference:url,example.com/a; reference: cve , \"2020-1\"; "
+		     "reference:URL,x.example/q?a=\\;b; sid:1;)",
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_STRING_EQUAL(r->eve_metadata, "{\"former\":[\"y\",\"x\"],"
+						"\"tag\":[\"c d\",\"b\",\"a\"]}");
+	CU_ASSERT_STRING_EQUAL(r->eve_references,
+			       "[\"https://example.com/a\","
+			       "\"https://cve.mitre.org/cgi-bin/cvename.cgi?name=2020-1\","
+			       "\"https://x.example/q?a=\\\\;b\"]");
+	weir_suri_rule_list_free(&l);
+
+	/* metadata with no "key value" entry at all: none */
+	r = good(HDR "metadata: lonely; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NULL(r->eve_metadata);
+	weir_suri_rule_list_free(&l);
+
+	/* bytes of a binary rule file are quoted escaped, never raw */
+	expect_err(HDR "classtype:\x1b[31mred\x07; sid:1;)", "\x1b", "classtype",
+		   "unknown classtype '\\x1b[31mred\\x07'");
+
+	/* Suricata refuses a reference its reference.config lacks */
+	expect_err(HDR "reference:nosuch,1; sid:1;)", "nosuch", "reference",
+		   "unknown system 'nosuch'");
+	expect_err(HDR "reference:url; sid:1;)", "url;", "reference", "expected SYSTEM,ID");
+
+	/* msg: whole up to WEIR_RULE_SIG_MAX bytes, a precise error past it */
+	msg = malloc(WEIR_RULE_SIG_MAX + 2);
+	rule = malloc(WEIR_RULE_SIG_MAX + 64);
+	CU_ASSERT_FATAL(msg != NULL && rule != NULL);
+	memset(msg, 'm', WEIR_RULE_SIG_MAX);
+	msg[WEIR_RULE_SIG_MAX] = '\0';
+	snprintf(rule, WEIR_RULE_SIG_MAX + 64, HDR "msg:\"%s\"; sid:1;)", msg);
+	r = good(rule, &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(strlen(r->msg) == WEIR_RULE_SIG_MAX);
+	weir_suri_rule_list_free(&l);
+	msg[WEIR_RULE_SIG_MAX] = 'm';
+	msg[WEIR_RULE_SIG_MAX + 1] = '\0';
+	snprintf(rule, WEIR_RULE_SIG_MAX + 64, HDR "msg:\"%s\"; sid:1;)", msg);
+	expect_err(rule, "\"mmm", "msg", "msg: 1025 bytes, weir writes alert.signature whole");
+	free(msg);
+	free(rule);
+}
+
 /* ---- good rules: payload ------------------------------------------------ */
 
 static void
@@ -1893,6 +1962,7 @@ main(void)
 	CU_ADD_TEST(s, test_classtype_table);
 	CU_ADD_TEST(s, test_header_and_defaults);
 	CU_ADD_TEST(s, test_identity_keywords);
+	CU_ADD_TEST(s, test_eve_metadata_references);
 	CU_ADD_TEST(s, test_threshold_tracks_backoff);
 	CU_ADD_TEST(s, test_threshconf_apply);
 	CU_ADD_TEST(s, test_threshconf_errors);
