@@ -485,6 +485,7 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	sp.vars = &f->vars;
 	sp.fi = c.fi;
 	sp.streamed = 0;
+	sp.n_vlan = 0;
 	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
@@ -815,6 +816,8 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 		.l3 = pkt->data + d->l3_off,
 		.l3_len = (uint16_t)(pkt->len - d->l3_off > UINT16_MAX ? UINT16_MAX
 								       : pkt->len - d->l3_off),
+		.n_vlan = d->n_vlan,
+		.vlan = {d->vlan[0], d->vlan[1]},
 	};
 
 	s->flow_flags = 0;
@@ -916,6 +919,9 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		 * the header keywords (ttl, ipopts, fragoffset, ...) */
 		sp.l3 = pkts[i].data + d[i].l3_off;
 		sp.l3_len = (uint16_t)(d[i].l4_off - d[i].l3_off);
+		sp.n_vlan = d[i].n_vlan;
+		sp.vlan[0] = d[i].vlan[0];
+		sp.vlan[1] = d[i].vlan[1];
 		sp.sport = d[i].sport;
 		sp.dport = d[i].dport;
 		sp.src = d[i].src;

@@ -167,8 +167,9 @@ enum weir_pclass {
 #define WEIR_RT_HDR	0x80u  /* header keywords (ttl, flags, itype, ...) */
 #define WEIR_RT_STREAM	0x100u /* a stream rule: in stream_db, never in a group */
 #define WEIR_RT_STREAM_PKT                                                                         \
-	0x200u /* Suricata's stream type: in stream_db and in its group, where it                  \
-		  is skipped for packets whose bytes went to the stream */
+	0x200u		    /* Suricata's stream type: in stream_db and in its group, where it     \
+			       is skipped for packets whose bytes went to the stream */
+#define WEIR_RT_HBUF 0x400u /* header sticky buffers (rt->hbuf) */
 
 /*
  * What a rule inspects (Suricata's signature types, detect-engine-build.c
@@ -198,6 +199,13 @@ struct weir_sprog;
  * from; its index is its Hyperscan expression id. The set owns it and what
  * it points to; read-only once the set is published.
  */
+/* One header sticky buffer of a rule: the items on it, as a confirm
+ * program run over that header's bytes (rules_int.h enum weir_buf). */
+struct weir_rt_hbuf {
+	unsigned int buf;
+	struct weir_sprog *prog;
+};
+
 struct weir_rt_rule {
 	uint32_t sid, rev, gid;
 	uint32_t priority;		 /* 1 = highest; EVE severity */
@@ -212,6 +220,12 @@ struct weir_rt_rule {
 	const struct weir_suri_rule *sr; /* header, dsize, thresholds; NULL for
 					the signature format */
 	struct weir_sprog *prog;	 /* confirm step; NULL when exact */
+	struct weir_rt_hbuf *hbuf;	 /* header sticky buffers' programs (ipv4.hdr,
+					    tcp.hdr, ...), checked before the payload's;
+					    NULL when none (WEIR_RT_HBUF) */
+	uint8_t n_hbuf;
+	uint8_t target;	       /* target: 0 none, 1 src_ip, 2 dest_ip (for
+				  EVE alert.source/target) */
 	const char *signature;		 /* EVE alert.signature: msg, or the pattern as
 					    written; at most WEIR_RULE_SIG_MAX bytes */
 	const char *category;		 /* classtype description, "" when none */
@@ -426,6 +440,8 @@ struct weir_scan_pkt {
 	const uint8_t *l3, *l4;
 	uint16_t l3_len, l4_len;
 	uint8_t ip_proto; /* the final L4 protocol (IPPROTO_*) */
+	uint8_t n_vlan;	  /* VLAN tags recorded (<= 2), for vlan.id/vlan.layers */
+	uint16_t vlan[2]; /* their ids, outer first */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the

@@ -423,7 +423,7 @@ compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan
 static bool
 compile_requires_packet(const struct weir_suri_rule *s)
 {
-	return s->has_dsize || s->n_hdr > 0 || s->tcp_pkt ||
+	return s->has_dsize || s->n_hdr > 0 || s->n_hitems > 0 || s->tcp_pkt ||
 	       (s->has_flow && (s->flow & WEIR_FLOW_NO_STREAM));
 }
 
@@ -471,10 +471,11 @@ compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, struc
 		return 0;
 	}
 	if (compile_requires_packet(s)) {
-		rt->kind_why = s->tcp_pkt     ? "protocol tcp-pkt"
-			       : s->has_dsize ? "dsize (a packet keyword)"
-			       : s->n_hdr > 0 ? "a header keyword (a packet keyword)"
-					      : "flow:no_stream";
+		rt->kind_why = s->tcp_pkt	 ? "protocol tcp-pkt"
+			       : s->has_dsize	 ? "dsize (a packet keyword)"
+			       : s->n_hdr > 0	 ? "a header keyword (a packet keyword)"
+			       : s->n_hitems > 0 ? "a header sticky buffer (a packet keyword)"
+						 : "flow:no_stream";
 		return 0;
 	}
 	if (compile_anchored(s)) {
@@ -492,6 +493,63 @@ compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, struc
 	rt->kind_why = p->exact ? "payload conditions on any bytes: Hyperscan decides them"
 				: "payload conditions on any bytes, confirmed over the window";
 	return WEIR_RT_STREAM_PKT;
+}
+
+void
+weir_rt_hbuf_free(struct weir_rt_rule *rt)
+{
+	unsigned int i;
+
+	for (i = 0; i < rt->n_hbuf; i++)
+		weir_sprog_free(rt->hbuf[i].prog);
+	free(rt->hbuf);
+	rt->hbuf = NULL;
+	rt->n_hbuf = 0;
+}
+
+/*
+ * One confirm program per header sticky buffer @p s uses, over that
+ * buffer's items alone (relative items chain within their buffer, as in
+ * Suricata, where each buffer is its own list). @return 0, -EINVAL with
+ * PCRE2's reason, -ENOMEM; on failure rt->hbuf is freed.
+ */
+static int
+compile_hbufs(const struct weir_suri_rule *s, struct weir_rt_rule *rt, char *err, size_t errlen,
+	      unsigned int *col)
+{
+	struct weir_item *tmp;
+	unsigned int buf, i;
+	int rc = 0;
+
+	tmp = calloc(s->n_hitems, sizeof(*tmp));
+	rt->hbuf = calloc(WEIR_BUF_N, sizeof(*rt->hbuf));
+	if (tmp == NULL || rt->hbuf == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (buf = WEIR_BUF_PAYLOAD + 1; buf < WEIR_BUF_N; buf++) {
+		struct weir_suri_rule view = *s;
+		unsigned int n = 0;
+
+		for (i = 0; i < s->n_hitems; i++)
+			if (s->hitems[i].buf == buf)
+				tmp[n++] = s->hitems[i];
+		if (n == 0)
+			continue;
+		view.items = tmp;
+		view.n_items = n;
+		view.hitems = NULL;
+		view.n_hitems = 0;
+		rc = weir_sprog_build(&view, &rt->hbuf[rt->n_hbuf].prog, err, errlen, col);
+		if (rc < 0)
+			goto out;
+		rt->hbuf[rt->n_hbuf++].buf = buf;
+	}
+out:
+	free(tmp);
+	if (rc < 0)
+		weir_rt_hbuf_free(rt);
+	return rc;
 }
 
 static int
@@ -549,6 +607,19 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 			return 0;
 		}
 	}
+	if (s->n_hitems > 0) {
+		rc = compile_hbufs(s, rt, err, sizeof(err), &col);
+		if (rc < 0) {
+			if (rc != -ENOMEM) {
+				weir_diag_add(b->diags, s->file, s->line, col, "pcre", "%s", err);
+				b->refused++;
+			}
+			weir_sprog_free(rt->prog);
+			rt->prog = NULL;
+			weir_hs_plan_free(&c->plan);
+			return rc == -ENOMEM ? rc : 0;
+		}
+	}
 	if (s->stream_only) {
 		const char *why = compile_stream_refusal(s, &c->plan);
 
@@ -560,6 +631,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 				      why);
 			weir_sprog_free(rt->prog);
 			rt->prog = NULL;
+			weir_rt_hbuf_free(rt);
 			weir_hs_plan_free(&c->plan);
 			b->refused++;
 			return 0; /* not added */
@@ -582,15 +654,17 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	rt->gid = s->gid;
 	rt->priority = s->priority;
 	rt->protos = compile_protos(s->proto);
-	rt->flags =
-		(c->plan.exact ? WEIR_RT_EXACT : 0) | (compile_has_header(s) ? WEIR_RT_HEADER : 0) |
-		(s->threshold.type != WEIR_THRESH_NONE ||
-				 s->detection_filter.type != WEIR_THRESH_NONE || s->n_supp > 0
-			 ? WEIR_RT_THRESH
-			 : 0) |
-		(s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
-		(s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
-		(s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0) | stream_flag;
+	rt->flags = (c->plan.exact ? WEIR_RT_EXACT : 0) |
+		    (compile_has_header(s) ? WEIR_RT_HEADER : 0) |
+		    (s->threshold.type != WEIR_THRESH_NONE ||
+				     s->detection_filter.type != WEIR_THRESH_NONE || s->n_supp > 0
+			     ? WEIR_RT_THRESH
+			     : 0) |
+		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
+		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
+		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0) |
+		    (rt->n_hbuf > 0 ? WEIR_RT_HBUF : 0) | stream_flag;
+	rt->target = s->target;
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	rt->sr = s;
 	rt->signature = c->sig;
@@ -608,6 +682,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 err_nomem:
 	weir_sprog_free(rt->prog);
 	rt->prog = NULL;
+	weir_rt_hbuf_free(rt);
 	compile_cr_clear(c);
 	return -ENOMEM;
 }
@@ -664,6 +739,7 @@ compile_compact(struct cbuild *b)
 	for (i = 0; i < b->n; i++) {
 		if (b->cr[i].dead) {
 			weir_sprog_free(b->rs->rules[i].prog);
+			weir_rt_hbuf_free(&b->rs->rules[i]);
 			compile_cr_clear(&b->cr[i]);
 			continue;
 		}
@@ -1206,7 +1282,7 @@ compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
 
 	for (i = 0; i < rs->n_rules; i++) {
 		need_thr |= (rs->rules[i].flags & WEIR_RT_THRESH) != 0;
-		need_ctx |= rs->rules[i].prog != NULL;
+		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0;
 		need_fv |= (rs->rules[i].flags & WEIR_RT_FVAR) != 0;
 	}
 	rs->n_workers = n_workers;
@@ -1400,6 +1476,7 @@ compile_abort(struct cbuild *b)
 	for (i = 0; i < b->n; i++) {
 		weir_sprog_free(b->rs->rules[i].prog);
 		b->rs->rules[i].prog = NULL;
+		weir_rt_hbuf_free(&b->rs->rules[i]);
 		compile_cr_clear(&b->cr[i]);
 	}
 	b->rs->n_rules = 0;

@@ -185,6 +185,31 @@ weir_hex_digit(int c)
 	return -1;
 }
 
+/*
+ * The buffer an item inspects (weir_item.buf): the payload, or one of
+ * Suricata's header sticky buffers (detect-ipv4hdr.c and its siblings),
+ * each the header's bytes as Suricata's GetData gives them:
+ *   ipv4.hdr    the IPv4 header with its options (IHL * 4 bytes)
+ *   ipv6.hdr    the IPv6 header and its extension headers
+ *   tcp.hdr     the TCP header with its options (data offset * 4 bytes)
+ *   udp.hdr     the 8-byte UDP header
+ *   icmpv4.hdr  8 bytes, plus the 12 timestamp bytes of a (reply to a)
+ *               timestamp request, plus the addresses of a router
+ *               advertisement (decode-icmpv4.c's hlen)
+ *   icmpv6.hdr  the 8-byte ICMPv6 header
+ * A packet without the header fails every item of its buffer.
+ */
+enum weir_buf {
+	WEIR_BUF_PAYLOAD = 0,
+	WEIR_BUF_IPV4_HDR,
+	WEIR_BUF_IPV6_HDR,
+	WEIR_BUF_TCP_HDR,
+	WEIR_BUF_UDP_HDR,
+	WEIR_BUF_ICMPV4_HDR,
+	WEIR_BUF_ICMPV6_HDR,
+	WEIR_BUF_N,
+};
+
 static inline bool
 weir_item_is_byte(unsigned int kind)
 {
@@ -263,6 +288,8 @@ struct weir_item {
 	bool nocase;	   /* content */
 	bool fast_pattern; /* its chain is the one Hyperscan gets (no effect on
 			      what matches) */
+	bool fp_only;	   /* fast_pattern:only (parse-time checks only) */
+	uint8_t buf;	   /* enum weir_buf: what it inspects */
 	bool relative;	   /* content: has_distance || has_within; pcre: R */
 	bool has_offset, has_depth, has_distance, has_within;
 	int32_t offset;	  /* >= 0 */
@@ -482,6 +509,8 @@ enum weir_hdr_kind {
 	WEIR_HDR_TCP_WINDOW,	/* window / tcp.window: u16 */
 	WEIR_HDR_TCP_MSS,	/* tcp.mss: u16, the MSS option's value */
 	WEIR_HDR_ICMPV6_MTU,	/* icmpv6.mtu: u32, packet-too-big messages */
+	WEIR_HDR_VLAN_ID,	/* vlan.id: u16 on the layer weir_hdr_cond.layer */
+	WEIR_HDR_VLAN_LAYERS,	/* vlan.layers: u8 on the number of VLAN tags */
 	WEIR_HDR_N,
 };
 
@@ -501,8 +530,14 @@ enum weir_ipopt {
 	WEIR_IPOPT_ANY = 0x3ffu,
 };
 
+/* vlan.id's layer (weir_hdr_cond.layer) besides an index -3..2 (a
+ * negative one counts from the innermost tag). */
+#define WEIR_VLAN_ANY INT8_MIN /* some tag holds */
+#define WEIR_VLAN_ALL INT8_MAX /* every tag holds (and there is one) */
+
 struct weir_hdr_cond {
 	uint8_t kind; /* enum weir_hdr_kind */
+	int8_t layer; /* vlan.id: an index or WEIR_VLAN_ANY/ALL */
 	struct weir_uint_cond c;
 	unsigned int col; /* of the keyword, in the rule's joined text */
 };
@@ -566,8 +601,16 @@ struct weir_suri_rule {
 				   as Suricata groups them; NULL = none */
 	char *eve_references;	/* EVE alert.references: a JSON array of each
 				   reference as Suricata writes it; NULL = none */
-	struct weir_item *items;
+	struct weir_item *items; /* the payload's (buf WEIR_BUF_PAYLOAD) */
 	unsigned int n_items;
+	struct weir_item *hitems; /* the header sticky buffers' items, in rule
+				     order (the parser moves them here) */
+	unsigned int n_hitems;
+	uint8_t ip_only;	     /* 4 or 6: ipv4.hdr, icmpv4.hdr (4), ipv6.hdr,
+					icmpv6.hdr (6) limit the rule to that IP
+					version (Suricata's DETECT_PROTO_IPV4/6) */
+	uint8_t target;		     /* target: 0 none, 1 src_ip, 2 dest_ip (kept for
+					EVE alert.source/target) */
 	bool has_dsize;		     /* a dsize keyword (one per rule) */
 	bool tcp_pkt;		     /* protocol tcp-pkt: a tcp rule inspected per
 					packet only (Suricata's packet rule type);
@@ -679,10 +722,13 @@ struct weir_byte_err {
 int weir_parse_byte(enum weir_item_kind kind, const char *val, size_t len,
 		    const struct weir_suri_rule *r, struct weir_item *it, struct weir_byte_err *e);
 
-/** The slot of byte variable [name, name+len) among @p r's items so far,
- *  looked up as Suricata does (byte_extract first, then byte_math; the
- *  first definition wins), or -1. Thread: control. */
-int weir_byte_var_find(const struct weir_suri_rule *r, const char *name, size_t len);
+/** The slot of byte variable [name, name+len) among @p r's items so far
+ *  that inspect buffer @p buf (enum weir_buf: Suricata looks a variable up
+ *  in the keyword's own list), looked up as Suricata does (byte_extract
+ *  first, then byte_math; the first definition wins), or -1.
+ *  Thread: control. */
+int weir_byte_var_find(const struct weir_suri_rule *r, unsigned int buf, const char *name,
+		       size_t len);
 
 /*
  * strtoull(3) in the C locale over [s, s+n) (no NUL needed), which is how
@@ -777,6 +823,13 @@ bool weir_luhn_in(const uint8_t *data, size_t len);
  *  without the header a keyword reads fails it. Thread: any; per packet,
  *  no allocation. */
 bool weir_hdr_match(const struct weir_suri_rule *s, const struct weir_scan_pkt *p);
+
+/** The bytes of header sticky buffer @p buf (enum weir_buf, not the
+ *  payload) in @p p, as Suricata's GetData for it gives them. @return
+ *  false when the packet has no such header (every item on it fails).
+ *  Thread: any; per packet, no allocation. */
+bool weir_hdr_buf(const struct weir_scan_pkt *p, unsigned int buf, const uint8_t **data,
+		  uint32_t *len);
 
 /* ---- compile: payload items -> Hyperscan (rules_compile_hs.c) ------- */
 
@@ -1012,6 +1065,10 @@ struct weir_ruleset *weir_compile_lists(struct weir_sig_rule_list *sig,
 					struct weir_suri_rule_list *suri,
 					const struct weir_ruleset_opts *opts,
 					struct weir_diags *diags, unsigned int parse_bad);
+
+/** Free @p rt's header buffer programs and zero them (NULL safe inside).
+ *  Thread: control, once no worker can run them. */
+void weir_rt_hbuf_free(struct weir_rt_rule *rt);
 
 /** Suricata's dsize-as-depth on @p s's contents (see rules_compile.c);
  *  applied before weir_hs_plan_build(). Exposed for the same reason. */

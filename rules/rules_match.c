@@ -153,6 +153,26 @@ scan_fnum_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
 	return true;
 }
 
+/* Do the header sticky buffers' items of @p r hold? A packet without one
+ * of the headers fails (Suricata's GetData gives no buffer, and the
+ * inspection engine then says no match, negated items or not). */
+static bool
+scan_hbuf_ok(const struct weir_rt_rule *r, const struct weir_scan_pkt *p,
+	     struct weir_match_ctx *mctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_hbuf; i++) {
+		const uint8_t *data;
+		uint32_t len;
+
+		if (!weir_hdr_buf(p, r->hbuf[i].buf, &data, &len) ||
+		    !weir_sprog_match(r->hbuf[i].prog, data, len, mctx))
+			return false;
+	}
+	return true;
+}
+
 /* A rule Hyperscan (or an `always` list) named for this packet. */
 static inline void
 scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
@@ -177,6 +197,8 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	if ((r->flags & WEIR_RT_HDR) && !weir_hdr_match(r->sr, p))
 		return;
 	if ((r->flags & WEIR_RT_FNUM) && !scan_fnum_ok(r->sr, p))
+		return;
+	if ((r->flags & WEIR_RT_HBUF) && !scan_hbuf_ok(r, p, w->mctx))
 		return;
 	if (r->prog != NULL &&
 	    !(p->confirm != NULL ? weir_sprog_match(r->prog, p->confirm, p->confirm_len, w->mctx)

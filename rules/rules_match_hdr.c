@@ -289,6 +289,94 @@ hdr_value(const struct weir_hdr_cond *h, const struct weir_scan_pkt *p, uint64_t
 	}
 }
 
+/* vlan.id (rust/src/detect/vlan.rs over detect_uint_match_at_index): a
+ * packet without a tag fails; an index past the tags fails. */
+static bool
+hdr_vlan_id(const struct weir_hdr_cond *h, const struct weir_scan_pkt *p)
+{
+	int n = p->n_vlan, i;
+
+	if (n == 0)
+		return false;
+	switch (h->layer) {
+	case WEIR_VLAN_ANY:
+		for (i = 0; i < n; i++)
+			if (weir_uint_match(&h->c, p->vlan[i]))
+				return true;
+		return false;
+	case WEIR_VLAN_ALL:
+		for (i = 0; i < n; i++)
+			if (!weir_uint_match(&h->c, p->vlan[i]))
+				return false;
+		return true;
+	default:
+		i = h->layer < 0 ? n + h->layer : h->layer;
+		return i >= 0 && i < n && weir_uint_match(&h->c, p->vlan[i]);
+	}
+}
+
+bool
+weir_hdr_buf(const struct weir_scan_pkt *p, unsigned int buf, const uint8_t **data, uint32_t *len)
+{
+	uint32_t hl;
+
+	switch (buf) {
+	case WEIR_BUF_IPV4_HDR:
+		if (!hdr_is_ipv4(p))
+			return false;
+		hl = (uint32_t)(p->l3[0] & 0x0f) * 4;
+		if (hl < HDR_IPV4_HLEN || hl > p->l3_len)
+			return false;
+		*data = p->l3;
+		*len = hl;
+		return true;
+	case WEIR_BUF_IPV6_HDR:
+		if (p->ip_version != 6 || p->l3 == NULL || p->l3_len < HDR_IPV6_HLEN)
+			return false;
+		*data = p->l3;
+		*len = p->l3_len;
+		return true;
+	case WEIR_BUF_TCP_HDR:
+		if (!hdr_is_tcp(p))
+			return false;
+		hl = (uint32_t)(p->l4[12] >> 4) * 4;
+		if (hl < HDR_TCP_HLEN || hl > p->l4_len)
+			return false;
+		*data = p->l4;
+		*len = hl;
+		return true;
+	case WEIR_BUF_UDP_HDR:
+		if (p->pclass != WEIR_PCLASS_UDP || p->l4 == NULL || p->l4_len < 8)
+			return false;
+		*data = p->l4;
+		*len = 8;
+		return true;
+	case WEIR_BUF_ICMPV4_HDR:
+		if (!hdr_is_icmp(p) || p->ip_version != 4 || p->ip_proto != 1)
+			return false;
+		/* decode-icmpv4.c's hlen: 8, the 12 timestamp bytes of types
+		 * 13 and 14, a router advertisement's addresses (count *
+		 * entry size in words), each only when present */
+		hl = HDR_ICMP_HLEN;
+		if ((p->l4[0] == 13 || p->l4[0] == 14) && p->l4_len >= HDR_ICMP_HLEN + 12)
+			hl += 12;
+		else if (p->l4[0] == 9 &&
+			 p->l4_len >= HDR_ICMP_HLEN + (uint32_t)p->l4[4] * p->l4[5] * 4)
+			hl += (uint32_t)p->l4[4] * p->l4[5] * 4;
+		*data = p->l4;
+		*len = hl;
+		return true;
+	case WEIR_BUF_ICMPV6_HDR:
+		if (!hdr_is_icmp(p) || p->ip_version != 6 || p->ip_proto != 58)
+			return false;
+		*data = p->l4;
+		*len = HDR_ICMP_HLEN;
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool
 weir_hdr_match(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
 {
@@ -305,6 +393,14 @@ weir_hdr_match(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
 			continue;
 		case WEIR_HDR_IPOPTS:
 			if (!hdr_is_ipv4(p) || (hdr_ipv4_opts(p) & h->c.a) == 0)
+				return false;
+			continue;
+		case WEIR_HDR_VLAN_ID:
+			if (!hdr_vlan_id(h, p))
+				return false;
+			continue;
+		case WEIR_HDR_VLAN_LAYERS:
+			if (!weir_uint_match(&h->c, p->n_vlan))
 				return false;
 			continue;
 		default:

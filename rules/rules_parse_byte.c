@@ -185,7 +185,7 @@ pb_i64_any(const char *s, size_t n, long long min, long long max, long long *out
 static int
 pb_var(struct pb *p, const char *s, size_t n, const char *what, uint8_t *var)
 {
-	int slot = weir_byte_var_find(p->r, s, n);
+	int slot = weir_byte_var_find(p->r, p->it->buf, s, n);
 
 	if (slot < 0)
 		return pb_fail(
@@ -902,7 +902,7 @@ weir_parse_byte(enum weir_item_kind kind, const char *val, size_t len,
 }
 
 int
-weir_byte_var_find(const struct weir_suri_rule *r, const char *name, size_t len)
+weir_byte_var_find(const struct weir_suri_rule *r, unsigned int buf, const char *name, size_t len)
 {
 	static const unsigned int order[] = {WEIR_ITEM_BYTE_EXTRACT, WEIR_ITEM_BYTE_MATH};
 	unsigned int k, i;
@@ -911,7 +911,7 @@ weir_byte_var_find(const struct weir_suri_rule *r, const char *name, size_t len)
 		for (i = 0; i < r->n_items; i++) {
 			const struct weir_item *it = &r->items[i];
 
-			if (it->kind == order[k] && it->bop.name != NULL &&
+			if (it->kind == order[k] && it->buf == buf && it->bop.name != NULL &&
 			    strlen(it->bop.name) == len && memcmp(it->bop.name, name, len) == 0)
 				return it->bop.slot;
 		}

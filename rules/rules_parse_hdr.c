@@ -622,6 +622,103 @@ hdr_kw_ip_proto(struct weir_suri_rule *r, const char *kw, const char *val, size_
 	return hdr_add(r, WEIR_HDR_IP_PROTO, &c, col);
 }
 
+/* ---- vlan.id, vlan.layers (detect-vlan.c, rust/src/detect/vlan.rs) ----- */
+
+/* Suricata's VLAN_MAX_LAYERS; weir's decoder records two tags (a third is
+ * walked but not kept), so what needs the third is refused. */
+#define HDR_VLAN_SURI_LAYERS 3
+#define HDR_VLAN_WEIR_LAYERS 2
+
+/*
+ * vlan.id:<u16 cond>[,any|all|N]: the condition on the tag of layer N
+ * (0 the outermost; -1 the innermost, -2 the one outside it), on any tag
+ * (the default) or on every tag (there must be one). Ids are 12 bits.
+ */
+static int
+hdr_kw_vlan_id(struct weir_suri_rule *r, const char *kw, const char *val, size_t len,
+	       unsigned int col, struct weir_hdr_perr *e)
+{
+	const char *comma = memchr(val, ',', len), *ix;
+	size_t clen = comma != NULL ? (size_t)(comma - val) : len, ilen;
+	struct weir_uint_cond c;
+	long layer;
+	int rc;
+
+	while (clen > 0 && (val[clen - 1] == ' ' || val[clen - 1] == '\t'))
+		clen--;
+	rc = hdr_uint(kw, val, clen, UINT16_MAX, &c, e);
+	if (rc < 0)
+		return rc;
+	if (c.a > 0xfff || c.b > 0xfff)
+		return hdr_fail(e, val, "%s: vlan id should be less than 4096", kw);
+	layer = WEIR_VLAN_ANY;
+	if (comma != NULL) {
+		char num[8], *end;
+
+		ix = comma + 1;
+		ilen = len - (size_t)(ix - val);
+		while (ilen > 0 && (*ix == ' ' || *ix == '\t')) {
+			ix++;
+			ilen--;
+		}
+		if (ilen == 3 && strncmp(ix, "any", 3) == 0) {
+			layer = WEIR_VLAN_ANY;
+		} else if (ilen == 3 && strncmp(ix, "all", 3) == 0) {
+			layer = WEIR_VLAN_ALL;
+		} else {
+			if (ilen == 0 || ilen >= sizeof(num) || memchr(ix, ',', ilen) != NULL)
+				return hdr_fail(e, ix,
+						"%s: expected any, all or a layer index after ','",
+						kw);
+			memcpy(num, ix, ilen);
+			num[ilen] = '\0';
+			layer = strtol(num, &end, 10);
+			if (*end != '\0' || end == num)
+				return hdr_fail(e, ix,
+						"%s: expected any, all or a layer index after ','",
+						kw);
+			if (layer < -HDR_VLAN_SURI_LAYERS || layer > HDR_VLAN_SURI_LAYERS - 1)
+				return hdr_fail(e, ix,
+						"%s: vlan id index should belong in range -3..=2",
+						kw);
+			if (layer < -HDR_VLAN_WEIR_LAYERS || layer > HDR_VLAN_WEIR_LAYERS - 1)
+				return hdr_fail(
+					e, ix,
+					"%s: layer %ld is not supported yet (weir's decoder "
+					"records the first two VLAN tags)",
+					kw, layer);
+		}
+	}
+	rc = hdr_add(r, WEIR_HDR_VLAN_ID, &c, col);
+	if (rc == 0)
+		r->hdr[r->n_hdr - 1].layer = (int8_t)layer;
+	return rc;
+}
+
+/* vlan.layers:<u8 cond> on the number of tags, at most 3 in Suricata;
+ * weir counts two at most, so a value of 3 is refused. */
+static int
+hdr_kw_vlan_layers(struct weir_suri_rule *r, const char *kw, const char *val, size_t len,
+		   unsigned int col, struct weir_hdr_perr *e)
+{
+	struct weir_uint_cond c;
+	int rc = hdr_uint(kw, val, len, UINT8_MAX, &c, e);
+
+	if (rc < 0)
+		return rc;
+	if (c.mode != WEIR_UINT_BITMASK && c.mode != WEIR_UINT_NEG_BITMASK &&
+	    (c.a > HDR_VLAN_SURI_LAYERS || c.b > HDR_VLAN_SURI_LAYERS))
+		return hdr_fail(e, val, "%s: number of layers out of range %.*s", kw,
+				(int)len > HDR_SHOW ? HDR_SHOW : (int)len, val);
+	if (c.mode != WEIR_UINT_BITMASK && c.mode != WEIR_UINT_NEG_BITMASK &&
+	    (c.a > HDR_VLAN_WEIR_LAYERS || c.b > HDR_VLAN_WEIR_LAYERS))
+		return hdr_fail(e, val,
+				"%s: 3 layers is not supported yet (weir's decoder records the "
+				"first two VLAN tags)",
+				kw);
+	return hdr_add(r, WEIR_HDR_VLAN_LAYERS, &c, col);
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 enum hdr_form {
@@ -666,6 +763,8 @@ static const struct {
 	{"tcp.window", WEIR_HDR_TCP_WINDOW, HDR_FORM_U16, NULL},
 	{"tcp.mss", WEIR_HDR_TCP_MSS, HDR_FORM_U16, NULL},
 	{"icmpv6.mtu", WEIR_HDR_ICMPV6_MTU, HDR_FORM_U32, NULL},
+	{"vlan.id", WEIR_HDR_VLAN_ID, HDR_FORM_OWN, hdr_kw_vlan_id},
+	{"vlan.layers", WEIR_HDR_VLAN_LAYERS, HDR_FORM_OWN, hdr_kw_vlan_layers},
 };
 
 static int

@@ -92,6 +92,10 @@ struct sp_ctx {
 	const char *sid_pos;
 	const char *fp_pos;   /* fast_pattern already used in this rule */
 	const char *meta_pos; /* the last metadata keyword's value */
+	uint8_t buf;	     /* enum weir_buf: where items go (a sticky buffer
+				keyword sets it, pkt_data resets it) */
+	const char *buf_pos; /* that keyword, for "buffer with no match" */
+	unsigned int buf_n;  /* items added to it since */
 };
 
 /* One option as read: name and value are ranges of the rule text. */
@@ -336,6 +340,8 @@ sp_item_add(struct sp_ctx *ctx, enum weir_item_kind kind, const char *kw_pos)
 	it = &r->items[r->n_items++];
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
+	it->buf = ctx->buf;
+	ctx->buf_n++;
 	/* The column in the rule's text from its first line's start: the
 	 * physical column for a one-line rule, and for a rule joined from
 	 * continuation lines a column in the joined text, so that it goes
@@ -353,6 +359,22 @@ sp_last_content(struct sp_ctx *ctx, const struct sp_opt *o, struct weir_item **i
 		return sp_err(ctx, o->name, o->kw, "%s needs a preceding content", o->kw);
 	*it = &ctx->r->items[ctx->last_content];
 	return 0;
+}
+
+/* The buffers' keyword names (enum weir_buf order). */
+static const char *const sp_buf_names[WEIR_BUF_N] = {
+	"pkt_data", "ipv4.hdr", "ipv6.hdr", "tcp.hdr", "udp.hdr", "icmpv4.hdr", "icmpv6.hdr",
+};
+
+/* Keywords that only make sense on the payload, refused in a header
+ * buffer. */
+static int
+sp_payload_only(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	if (ctx->buf == WEIR_BUF_PAYLOAD)
+		return 0;
+	return sp_err(ctx, o->name, o->kw, "%s cannot be used in the %s sticky buffer", o->kw,
+		      sp_buf_names[ctx->buf]);
 }
 
 /*
@@ -842,7 +864,10 @@ sp_kw_rawbytes(struct sp_ctx *ctx, const struct sp_opt *o)
 {
 	struct weir_item *it = NULL;
 
-	/* Snort's "ignore decoded buffers"; weir only has the raw payload. */
+	/* Snort's "ignore decoded buffers"; weir only has the raw payload.
+	 * Suricata refuses it in a sticky buffer (detect-rawbytes.c). */
+	if (ctx->buf != WEIR_BUF_PAYLOAD)
+		return sp_payload_only(ctx, o);
 	return sp_last_content(ctx, o, &it);
 }
 
@@ -859,6 +884,22 @@ sp_kw_fast_pattern(struct sp_ctx *ctx, const struct sp_opt *o)
 	if (ctx->fp_pos != NULL)
 		return sp_err(ctx, o->name, o->kw,
 			      "fast_pattern can be used on only one content in a rule");
+	/* DetectFastPatternSetup's refusals: a negated content bound by a
+	 * modifier cannot be the fast pattern; fast_pattern:only takes no
+	 * negation and no modifier at all. */
+	if (it->negated && (it->has_distance || it->has_within || it->has_offset || it->has_depth))
+		return sp_err(ctx, o->name, o->kw,
+			      "fast_pattern; cannot be used with negated content, along with "
+			      "relative modifiers");
+	if (o->val != NULL && sp_eq(o->val, o->val_len, "only")) {
+		if (it->negated || it->has_distance || it->has_within || it->has_offset ||
+		    it->has_depth || it->startswith)
+			return sp_err(ctx, o->name, o->kw,
+				      "fast_pattern: only; cannot be used with negated content or "
+				      "with any of the relative modifiers like distance, within, "
+				      "offset, depth");
+		it->fp_only = true;
+	}
 	if (o->val != NULL && !sp_eq(o->val, o->val_len, "only")) {
 		const char *comma = memchr(o->val, ',', o->val_len);
 		long long off, n;
@@ -903,6 +944,24 @@ sp_modifier_has(struct weir_item *it, enum sp_mod mod)
 	}
 }
 
+/* The content or pcre before @p it in its buffer (Suricata's
+ * DetectGetLastSMByListPtr(pm->prev, CONTENT, PCRE)), or NULL. */
+static const struct weir_item *
+sp_prev_match(const struct sp_ctx *ctx, const struct weir_item *it)
+{
+	const struct weir_suri_rule *r = ctx->r;
+	unsigned int i = (unsigned int)(it - r->items);
+
+	while (i > 0) {
+		const struct weir_item *p = &r->items[--i];
+
+		if (p->buf == it->buf &&
+		    (p->kind == WEIR_ITEM_CONTENT || p->kind == WEIR_ITEM_PCRE))
+			return p;
+	}
+	return NULL;
+}
+
 /* What Suricata refuses whatever the value: a second one, or one content
  * anchored both ways (and, for startswith, what its documentation says
  * cannot be mixed with it). */
@@ -919,6 +978,24 @@ sp_modifier_check(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod,
 		return sp_err(ctx, o->name, o->kw, "can't mix offset with startswith");
 	if (*has)
 		return sp_err(ctx, o->name, o->kw, "duplicate '%s' for one content", o->kw);
+	/* DetectOffsetSetup, DetectDepthSetup, DetectDistanceSetup and
+	 * DetectWithinSetup refuse a modifier on a fast_pattern content that
+	 * is negated or fast_pattern:only. */
+	if (it->negated && it->fast_pattern)
+		return sp_err(ctx, o->name, o->kw,
+			      "can't have a relative negated keyword set along with a "
+			      "fast_pattern");
+	if (it->fp_only)
+		return sp_err(ctx, o->name, o->kw,
+			      "can't have a relative keyword set along with a fast_pattern:only;");
+	if (!absolute) {
+		const struct weir_item *prev = sp_prev_match(ctx, it);
+
+		if (prev != NULL && prev->fp_only)
+			return sp_err(ctx, o->name, o->kw,
+				      "previous keyword has a fast_pattern:only; set. Can't have "
+				      "relative keywords around a fast_pattern only content");
+	}
 	/* Suricata refuses to anchor one content both ways. */
 	if (absolute && (it->has_distance || it->has_within))
 		return sp_err(ctx, o->name, o->kw, "%s and %s cannot be used together", o->kw,
@@ -943,7 +1020,7 @@ sp_modifier_var(struct sp_ctx *ctx, const struct sp_opt *o, enum sp_mod mod, str
 	rc = sp_modifier_check(ctx, o, mod, it, has);
 	if (rc < 0)
 		return rc;
-	slot = weir_byte_var_find(ctx->r, o->val, o->val_len);
+	slot = weir_byte_var_find(ctx->r, it->buf, o->val, o->val_len);
 	if (slot < 0)
 		return sp_err(ctx, o->val, o->kw,
 			      "%s: unknown variable '%.*s' (it must be the result of an earlier "
@@ -2161,6 +2238,7 @@ sp_byte_kw(struct sp_ctx *ctx, const struct sp_opt *o, enum weir_item_kind kind)
 	int rc;
 
 	memset(&tmp, 0, sizeof(tmp));
+	tmp.buf = ctx->buf;
 	rc = weir_parse_byte(kind, o->val, o->val_len, ctx->r, &tmp, &e);
 	if (rc < 0) {
 		free(tmp.bop.name);
@@ -2178,7 +2256,8 @@ sp_byte_kw(struct sp_ctx *ctx, const struct sp_opt *o, enum weir_item_kind kind)
 
 		while (i > 0 && ctx->r->items[i - 1].kind == WEIR_ITEM_PAN)
 			i--;
-		if (i > 0 && ctx->r->items[i - 1].kind == WEIR_ITEM_CONTENT) {
+		if (i > 0 && ctx->r->items[i - 1].kind == WEIR_ITEM_CONTENT &&
+		    ctx->r->items[i - 1].buf == ctx->buf) {
 			ctx->r->items[i - 1].endswith = true;
 			return 0;
 		}
@@ -2272,10 +2351,158 @@ sp_kw_endswith(struct sp_ctx *ctx, const struct sp_opt *o)
 static int
 sp_kw_bsize(struct sp_ctx *ctx, const struct sp_opt *o)
 {
+	if (ctx->buf != WEIR_BUF_PAYLOAD)
+		return sp_err(ctx, o->name, o->kw,
+			      "%s on the %s sticky buffer is not supported yet", o->kw,
+			      sp_buf_names[ctx->buf]);
 	return sp_err(ctx, o->name, o->kw,
 		      "%s needs a sticky buffer (such as http.uri); Suricata refuses it on the "
 		      "packet payload",
 		      o->kw);
+}
+
+/* ---- keywords: header sticky buffers, pkt_data ------------------------- */
+
+/* A sticky buffer that got no match when the next one (or the rule's
+ * end) comes: Suricata refuses the rule (detect-parse.c). */
+static int
+sp_buf_close(struct sp_ctx *ctx)
+{
+	if (ctx->buf != WEIR_BUF_PAYLOAD && ctx->buf_n == 0)
+		return sp_err(ctx, ctx->buf_pos, sp_buf_names[ctx->buf],
+			      "rule sets up buffer %s but didn't add matches to it",
+			      sp_buf_names[ctx->buf]);
+	return 0;
+}
+
+/* The IP version a buffer limits the rule to (Suricata's
+ * DETECT_PROTO_IPV4/IPV6 flags), 0 for none. */
+static uint8_t
+sp_buf_ip_version(unsigned int buf)
+{
+	switch (buf) {
+	case WEIR_BUF_IPV4_HDR:
+	case WEIR_BUF_ICMPV4_HDR:
+		return 4;
+	case WEIR_BUF_IPV6_HDR:
+	case WEIR_BUF_ICMPV6_HDR:
+		return 6;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * ipv4.hdr, ipv6.hdr, tcp.hdr, udp.hdr, icmpv4.hdr, icmpv6.hdr: the items
+ * that follow inspect that header (DetectIpv4hdrSetup and its siblings:
+ * tcp.hdr, udp.hdr and the icmp ones need a rule whose protocol contains
+ * theirs; ipv4.hdr/icmpv4.hdr and ipv6.hdr/icmpv6.hdr limit the rule to
+ * one IP version). pkt_data goes back to the payload.
+ */
+static int
+sp_kw_sticky(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_suri_rule *r = ctx->r;
+	unsigned int buf;
+	uint8_t v;
+	int rc;
+
+	for (buf = 0; buf < WEIR_BUF_N; buf++)
+		if (sp_caseeq(o->name, o->name_len, sp_buf_names[buf]))
+			break;
+	rc = sp_buf_close(ctx);
+	if (rc < 0)
+		return rc;
+	switch (buf) {
+	case WEIR_BUF_TCP_HDR:
+		if (r->proto != WEIR_RPROTO_TCP && r->proto != WEIR_RPROTO_IP)
+			return sp_err(
+				ctx, o->name, o->kw,
+				"tcp.hdr needs a rule whose protocol contains tcp (tcp or ip)");
+		break;
+	case WEIR_BUF_UDP_HDR:
+		if (r->proto != WEIR_RPROTO_UDP && r->proto != WEIR_RPROTO_IP)
+			return sp_err(
+				ctx, o->name, o->kw,
+				"udp.hdr needs a rule whose protocol contains udp (udp or ip)");
+		break;
+	case WEIR_BUF_ICMPV4_HDR:
+	case WEIR_BUF_ICMPV6_HDR:
+		if (r->proto != WEIR_RPROTO_ICMP && r->proto != WEIR_RPROTO_IP)
+			return sp_err(ctx, o->name, o->kw,
+				      "%s needs a rule whose protocol contains icmp (icmp or ip)",
+				      o->kw);
+		break;
+	default:
+		break;
+	}
+	v = sp_buf_ip_version(buf);
+	if (v != 0 && r->ip_only != 0 && r->ip_only != v)
+		return sp_err(ctx, o->name, o->kw,
+			      "%s limits the rule to IPv%u, an earlier buffer to IPv%u: it could "
+			      "never match",
+			      o->kw, v, r->ip_only);
+	if (v != 0)
+		r->ip_only = v;
+	ctx->buf = (uint8_t)buf;
+	ctx->buf_pos = o->name;
+	ctx->buf_n = 0;
+	ctx->last_content = -1; /* modifiers apply to this buffer's contents */
+	return 0;
+}
+
+/* ---- keywords: meta (target, tag, xbits, asn1) ------------------------ */
+
+/* target:src_ip|dest_ip (detect-target.c): which side is the target of
+ * the attack, kept on the rule for EVE's alert.source/target. */
+static int
+sp_kw_target(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	uint8_t t;
+
+	if (sp_eq(o->val, o->val_len, "src_ip"))
+		t = 1;
+	else if (sp_eq(o->val, o->val_len, "dest_ip"))
+		t = 2;
+	else
+		return sp_err(ctx, o->val, o->kw,
+			      "only 'src_ip' and 'dest_ip' are supported as target value");
+	if (ctx->r->target != 0 && ctx->r->target != t)
+		return sp_err(ctx, o->name, o->kw, "Conflicting values of target keyword");
+	ctx->r->target = t;
+	return 0;
+}
+
+/* Suricata keywords weir knows and refuses, each with its reason. */
+static int
+sp_kw_refused(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	static const struct {
+		const char *name, *why;
+	} why[] = {
+		{"tag", "tag is not supported yet (it needs per-session/host tag state and "
+			"logs the tagged packets that follow, which weir's outputs cannot do)"},
+		{"xbits", "xbits is not supported yet (ip_pair/ip_src/ip_dst bits with expiry "
+			  "need a host table weir does not have)"},
+		{"hostbits", "hostbits is not supported yet (it needs a host table weir does "
+			     "not have)"},
+		{"asn1", "asn1 is not supported yet (it needs Suricata's ASN.1 BER decoder)"},
+		{"flowvar", "flowvar is not supported yet (it needs pcre captures kept on the "
+			    "flow)"},
+		{"pktvar", "pktvar is not supported yet (it needs pcre captures)"},
+		{"file_data", "file_data needs the app-layer (HTTP, SMTP, ...) file parsers"},
+		{"decode-event", "decode-event is not supported yet (weir's decoder does not raise "
+				 "Suricata's events)"},
+		{"app-layer-event", "app-layer-event needs the app-layer parsers"},
+		{"stream-event", "stream-event is not supported yet"},
+		{"engine-event", "engine-event is not supported yet"},
+	};
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(why); i++)
+		if (sp_caseeq(o->name, o->name_len, why[i].name))
+			return sp_err(ctx, o->name, o->kw, "%s", why[i].why);
+	return sp_err(ctx, o->name, o->kw, "%s is not supported", o->kw);
 }
 
 /* ---- keywords: weir's own -------------------------------------------- */
@@ -2301,6 +2528,8 @@ sp_kw_luhn(struct sp_ctx *ctx, const struct sp_opt *o)
 static int
 sp_kw_pan(struct sp_ctx *ctx, const struct sp_opt *o)
 {
+	if (ctx->buf != WEIR_BUF_PAYLOAD)
+		return sp_payload_only(ctx, o);
 	return sp_item_add(ctx, WEIR_ITEM_PAN, o->name) != NULL ? 0 : -ENOMEM;
 }
 
@@ -2370,6 +2599,29 @@ static const struct sp_keyword sp_keywords[] = {
 	{"flow.bytes_toserver", SP_VAL_REQ, sp_kw_flow_bytes_toserver},
 	{"flow.bytes_toclient", SP_VAL_REQ, sp_kw_flow_bytes_toclient},
 	{"flow.elephant", SP_VAL_OPT, sp_kw_flow_elephant},
+	{"vlan.id", SP_VAL_REQ, sp_kw_hdr},
+	{"vlan.layers", SP_VAL_REQ, sp_kw_hdr},
+	/* header sticky buffers, and back to the payload */
+	{"ipv4.hdr", SP_VAL_NONE, sp_kw_sticky},
+	{"ipv6.hdr", SP_VAL_NONE, sp_kw_sticky},
+	{"tcp.hdr", SP_VAL_NONE, sp_kw_sticky},
+	{"udp.hdr", SP_VAL_NONE, sp_kw_sticky},
+	{"icmpv4.hdr", SP_VAL_NONE, sp_kw_sticky},
+	{"icmpv6.hdr", SP_VAL_NONE, sp_kw_sticky},
+	{"pkt_data", SP_VAL_NONE, sp_kw_sticky},
+	{"target", SP_VAL_REQ, sp_kw_target},
+	/* known, refused with a reason */
+	{"tag", SP_VAL_OPT, sp_kw_refused},
+	{"xbits", SP_VAL_OPT, sp_kw_refused},
+	{"hostbits", SP_VAL_OPT, sp_kw_refused},
+	{"asn1", SP_VAL_OPT, sp_kw_refused},
+	{"flowvar", SP_VAL_OPT, sp_kw_refused},
+	{"pktvar", SP_VAL_OPT, sp_kw_refused},
+	{"file_data", SP_VAL_OPT, sp_kw_refused},
+	{"decode-event", SP_VAL_OPT, sp_kw_refused},
+	{"app-layer-event", SP_VAL_OPT, sp_kw_refused},
+	{"stream-event", SP_VAL_OPT, sp_kw_refused},
+	{"engine-event", SP_VAL_OPT, sp_kw_refused},
 	/* weir's fraud keywords (not Suricata's) */
 	{"luhn", SP_VAL_NONE, sp_kw_luhn},
 	{"pan", SP_VAL_NONE, sp_kw_pan},
@@ -2463,7 +2715,9 @@ sp_header_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len
 			return sp_err(ctx, tok, "action", "unsupported action '%.*s'", show, tok);
 		return 0;
 	case SP_F_PROTO:
-		if (sp_caseeq(tok, len, "ip"))
+		/* pkthdr is ip in Suricata's parser (detect-engine-proto.c:
+		 * both are DETECT_PROTO_ANY), meant for decoder-event rules */
+		if (sp_caseeq(tok, len, "ip") || sp_caseeq(tok, len, "pkthdr"))
 			r->proto = WEIR_RPROTO_IP;
 		else if (sp_caseeq(tok, len, "tcp"))
 			r->proto = WEIR_RPROTO_TCP;
@@ -2490,11 +2744,10 @@ sp_header_field(struct sp_ctx *ctx, enum sp_field f, const char *tok, size_t len
 						ctx, tok, "protocol",
 						"protocol '%.*s' is not supported (app-layer)",
 						show, tok);
-			return sp_err(
-				ctx, tok, "protocol",
-				"protocol '%.*s' is not supported (expected ip, tcp, tcp-pkt, "
-				"udp or icmp)",
-				show, tok);
+			return sp_err(ctx, tok, "protocol",
+				      "protocol '%.*s' is not supported (expected ip, pkthdr, tcp, "
+				      "tcp-pkt, tcp-stream, udp or icmp)",
+				      show, tok);
 		}
 		return 0;
 	case SP_F_DIR:
@@ -2585,7 +2838,7 @@ sp_options(struct sp_ctx *ctx, const char *p)
 			q = sp_skip_space(p + 1);
 			if (*q != '\0')
 				return sp_err(ctx, q, "", "unexpected text after the closing ')'");
-			return 0;
+			return sp_buf_close(ctx);
 		}
 		if (*p == '\0')
 			return sp_err(ctx, p, "", "missing ')' at the end of the rule");
@@ -2713,6 +2966,12 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 		free(r->items[i].bop.name);
 	}
 	free(r->items);
+	for (i = 0; i < r->n_hitems; i++) {
+		free(r->hitems[i].bytes);
+		free(r->hitems[i].pcre);
+		free(r->hitems[i].bop.name);
+	}
+	free(r->hitems);
 	for (i = 0; i < r->n_fv; i++) {
 		unsigned int k;
 
@@ -2749,6 +3008,31 @@ weir_suri_rule_list_free(struct weir_suri_rule_list *l)
 		weir_suri_rule_free(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* Move the header buffers' items out of r->items into r->hitems (rule
+ * order kept in both), so that everything reading r->items (Hyperscan,
+ * the payload confirm step, rule kinds) sees the payload's alone. */
+static int
+sp_split_buffers(struct weir_suri_rule *r)
+{
+	unsigned int i, np = 0, nh = 0;
+
+	for (i = 0; i < r->n_items; i++)
+		nh += r->items[i].buf != WEIR_BUF_PAYLOAD;
+	if (nh == 0)
+		return 0;
+	r->hitems = calloc(nh, sizeof(*r->hitems));
+	if (r->hitems == NULL)
+		return -ENOMEM;
+	for (i = 0; i < r->n_items; i++) {
+		if (r->items[i].buf != WEIR_BUF_PAYLOAD)
+			r->hitems[r->n_hitems++] = r->items[i];
+		else
+			r->items[np++] = r->items[i];
+	}
+	r->n_items = np;
+	return 0;
 }
 
 /*
@@ -2798,6 +3082,8 @@ sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned 
 		rc = sp_err(&ctx, sp_skip_space(text), "sid", "rule has no sid (sid is required)");
 	if (rc == 0)
 		rc = sp_eve_metadata(&ctx);
+	if (rc == 0)
+		rc = sp_split_buffers(&r);
 	if (rc < 0)
 		goto err;
 	if (ctx.priority != 0)

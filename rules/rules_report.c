@@ -82,6 +82,8 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		K_FLOW_PKTS,
 		K_FLOW_BYTES,
 		K_BY_FLOW,
+		K_HBUF,
+		K_TARGET,
 		K_EXACT,
 		K_CONFIRM,
 		K_SIG,
@@ -119,6 +121,8 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		"flow.pkts",
 		"flow.bytes",
 		"track by_flow",
+		"header buffer items",
+		"target",
 		"decided by Hyperscan alone",
 		"confirmed after the scan",
 		"signature format",
@@ -168,6 +172,8 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 			}
 			cnt[K_LUHN] += it->luhn;
 		}
+		cnt[K_HBUF] += s->n_hitems;
+		cnt[K_TARGET] += s->target != 0;
 		cnt[K_DSIZE] += s->has_dsize;
 		cnt[K_THRESHOLD] += s->threshold.type != WEIR_THRESH_NONE;
 		cnt[K_DFILTER] += s->detection_filter.type != WEIR_THRESH_NONE;

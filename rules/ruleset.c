@@ -127,6 +127,7 @@ weir_ruleset_free(struct weir_ruleset *rs)
 	free(rs->w);
 	for (i = 0; i < rs->n_rules; i++) {
 		weir_sprog_free(rs->rules[i].prog);
+		weir_rt_hbuf_free(&rs->rules[i]);
 		free((char *)rs->rules[i].signature);
 	}
 	free(rs->rules);

@@ -45,6 +45,7 @@ two packets may have the same time).
             fragoff= (offset in 8-byte units), ipopts=HEX (option bytes,
             padded with EOL to a multiple of 4);
             IPv6: frag6=OFF[M] (a fragment header, offset in 8-byte units)
+            vlan=ID[,ID...] (802.1Q tags, outermost first, ids 0..4095)
             at=SECONDS (the packet's time instead of N: idle gaps for flow
             timeouts; a decimal number, may go backwards, unique)
   PAYLOAD   Suricata content syntax in double quotes: text, |hex bytes|,
@@ -208,7 +209,7 @@ def parse_packet(num, text, where):
         allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id", "tfo"}, "udp": {"id"},
                    "icmp": {"type", "code", "id", "seq", "mtu", "ipid"}, "gre": {"ptype", "id"},
                    "ip": {"proto", "id"}}[proto] | {"ttl", "csum", "at", "tos", "ipflags",
-                                                    "fragoff", "ipopts", "frag6"}
+                                                    "fragoff", "ipopts", "frag6", "vlan"}
         if k not in allowed:
             raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
         pkt["opts"][k] = v
@@ -455,7 +456,13 @@ def build_frame(p):
         ip = struct.pack("!IHBB16s16s", 6 << 28, len(ext) + len(seg), nh, ttl,
                          p["src"].packed, p["dst"].packed) + ext
         ethertype = 0x86DD
-    return ETH_DST + ETH_SRC + struct.pack("!H", ethertype) + ip + seg
+    tags = b""
+    for v in (o["vlan"].split(",") if "vlan" in o else []):
+        vid = int(v, 0)
+        if not 0 <= vid <= 4095:
+            raise SpecError("%s: vlan id %r out of 0..4095" % (p["where"], v))
+        tags += struct.pack("!HH", 0x8100, vid)
+    return ETH_DST + ETH_SRC + tags + struct.pack("!H", ethertype) + ip + seg
 
 
 def write_pcap(packets, path):

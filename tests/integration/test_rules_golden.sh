@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -72,6 +72,11 @@ test_golden_pcre() { golden pcre; }
 test_golden_proto() { golden proto; }
 test_golden_header() { golden header; }
 test_golden_hdr_keywords() { golden hdr_keywords; }
+# ipv4.hdr, ipv6.hdr, tcp.hdr, udp.hdr, icmpv4.hdr, icmpv6.hdr
+test_golden_hdr_buffers() { golden hdr_buffers; }
+test_golden_vlan() { golden vlan; }
+# ip and pkthdr rules on every IP protocol (GRE, SCTP, ESP, ...)
+test_golden_ip_protos() { golden ip_protos; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -240,6 +245,57 @@ test_bad_rules_check() {
 		grep "rules loaded" "$TMP/chk2.out"
 }
 
+# Must-reject: what Suricata refuses among the header buffers, fast_pattern,
+# target, vlan.id and the keywords weir refuses by name. Each entry: rule
+# text | where the column points | a pattern of the message. Every one is
+# reported as FILE:line:col by `weir rules check`, and none loads.
+REFUSE_CASES=(
+	'alert udp any any -> any any (tcp.hdr; content:"x"; sid:101;)|tcp.hdr|tcp.hdr needs a rule whose protocol contains tcp'
+	'alert tcp any any -> any any (udp.hdr; content:"x"; sid:102;)|udp.hdr|udp.hdr needs a rule whose protocol contains udp'
+	'alert tcp any any -> any any (icmpv6.hdr; content:"x"; sid:103;)|icmpv6.hdr|icmpv6.hdr needs a rule whose protocol contains icmp'
+	'alert ip any any -> any any (ipv4.hdr; sid:104;)|ipv4.hdr|buffer ipv4.hdr but didn.t add matches to it'
+	'alert ip any any -> any any (ipv4.hdr; content:"a"; ipv6.hdr; content:"b"; sid:105;)|ipv6.hdr|limits the rule to IPv6, an earlier buffer to IPv4'
+	'alert tcp any any -> any any (tcp.hdr; content:"a"; rawbytes; sid:106;)|rawbytes|rawbytes cannot be used in the tcp.hdr sticky buffer'
+	'alert tcp any any -> any any (content:!"x"; offset:3; fast_pattern; sid:107;)|fast_pattern|fast_pattern; cannot be used with negated content, along with relative modifiers'
+	'alert tcp any any -> any any (content:!"x"; fast_pattern; within:3; sid:108;)|within|relative negated keyword set along with a fast_pattern'
+	'alert tcp any any -> any any (content:"xyz"; depth:3; fast_pattern:only; sid:109;)|fast_pattern|fast_pattern: only; cannot be used with negated content or with any of the relative modifiers'
+	'alert tcp any any -> any any (content:"xyz"; fast_pattern:only; offset:1; sid:110;)|offset|relative keyword set along with a fast_pattern:only;'
+	'alert tcp any any -> any any (content:"x"; fast_pattern:only; content:"y"; distance:0; sid:111;)|distance|previous keyword has a fast_pattern:only; set'
+	'alert tcp any any -> any any (content:"x"; fast_pattern; content:"y"; fast_pattern; sid:112;)|fast_pattern; sid|fast_pattern can be used on only one content in a rule'
+	'alert tcp any any -> any any (content:"x"; target:src_ip; target:dest_ip; sid:113;)|target:dest|Conflicting values of target keyword'
+	'alert ip any any -> any any (vlan.id:4096; sid:114;)|4096|vlan id should be less than 4096'
+	'alert ip any any -> any any (vlan.id:10,-4; sid:115;)|-4|index should belong in range'
+	'alert tcp any any -> any any (content:"x"; tag:session,5,packets; sid:116;)|tag:|tag is not supported yet'
+	'alert tcp any any -> any any (content:"x"; xbits:set,a,track ip_src; sid:117;)|xbits|xbits is not supported yet'
+	'alert tcp any any -> any any (content:"x"; asn1:oversize_length 100; sid:118;)|asn1|asn1 is not supported yet'
+)
+
+test_keyword_refusals() {
+	local f=$TMP/refuse.rules c rule rest marker pat prefix line=0 col rc
+	: >"$f"
+	for c in "${REFUSE_CASES[@]}"; do
+		printf '%s\n' "${c%%|*}" >>"$f"
+	done
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= "$f" \
+		>"$TMP/refuse.out" 2>"$TMP/refuse.err"
+	rc=$?
+	expect_eq "must-reject rules: exit status" "$rc" 1
+	for c in "${REFUSE_CASES[@]}"; do
+		line=$((line + 1))
+		rule=${c%%|*}
+		rest=${c#*|}
+		marker=${rest%%|*}
+		pat=${rest#*|}
+		prefix=${rule%%"$marker"*}
+		col=$((${#prefix} + 1))
+		grep -qF "$f:$line:$col: " "$TMP/refuse.err" &&
+			grep -F "$f:$line:$col: " "$TMP/refuse.err" | grep -qE -- "$pat" ||
+			fail "no '$f:$line:$col: ...$pat' for: $rule"
+	done
+	expect_eq "must-reject rules: one diagnostic each" \
+		"$(grep -c "^$f:[0-9]*:[0-9]*: " "$TMP/refuse.err")" "${#REFUSE_CASES[@]}"
+}
+
 # The shipped example rule files load as they are.
 test_examples_load() {
 	local f rc
@@ -353,6 +409,7 @@ ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo
 test_golden_eve
+test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_keyword_refusals
 test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_threshold_file_refused test_examples_load"
 run_all

@@ -384,6 +384,78 @@ test_match_fields(void)
 	CU_ASSERT(rule_matches("icmp_seq:1280;", &p) == 0);
 }
 
+/* vlan.id's layers (any, all, an index from either end) and vlan.layers */
+static void
+test_match_vlan(void)
+{
+	uint8_t ip[60], tcp[24];
+	struct weir_scan_pkt p;
+
+	mk_v4_tcp(ip, NULL, 0, tcp, &p);
+	p.n_vlan = 0;
+	CU_ASSERT(rule_matches("vlan.layers:0;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:!5;", &p) == 0); /* no tag: no match */
+	CU_ASSERT(rule_matches("vlan.id:>0,all;", &p) == 0);
+	p.n_vlan = 2;
+	p.vlan[0] = 100;
+	p.vlan[1] = 200;
+	CU_ASSERT(rule_matches("vlan.layers:2;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:200;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:200,0;", &p) == 0);
+	CU_ASSERT(rule_matches("vlan.id:200,1;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:200,-1;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:100,-2;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:>=100,all;", &p) == 1);
+	CU_ASSERT(rule_matches("vlan.id:>100,all;", &p) == 0);
+	CU_ASSERT(rule_matches("vlan.id:100-200;", &p) == 0); /* exclusive */
+	p.n_vlan = 1;
+	CU_ASSERT(rule_matches("vlan.id:100,-2;", &p) == 0); /* no such layer */
+	CU_ASSERT(rule_matches("vlan.id:100,1;", &p) == 0);
+	CU_ASSERT(rule_matches("vlan.id:100,-1;", &p) == 1);
+}
+
+/* The header buffers' bytes: lengths from the headers themselves, none
+ * for a packet without the header. */
+static void
+test_hdr_buffers(void)
+{
+	static const uint8_t rr[] = {0x01, 0x07, 0x07, 0x04, 0, 0, 0, 0};
+	uint8_t ip[60], tcp[24], icmp[40] = {0};
+	struct weir_scan_pkt p;
+	const uint8_t *d = NULL;
+	uint32_t n = 0;
+
+	mk_v4_tcp(ip, rr, sizeof(rr), tcp, &p);
+	CU_ASSERT(weir_hdr_buf(&p, WEIR_BUF_IPV4_HDR, &d, &n) && d == ip && n == 28);
+	CU_ASSERT(weir_hdr_buf(&p, WEIR_BUF_TCP_HDR, &d, &n) && d == tcp && n == 24);
+	CU_ASSERT(!weir_hdr_buf(&p, WEIR_BUF_UDP_HDR, &d, &n));
+	CU_ASSERT(!weir_hdr_buf(&p, WEIR_BUF_IPV6_HDR, &d, &n));
+	CU_ASSERT(!weir_hdr_buf(&p, WEIR_BUF_ICMPV4_HDR, &d, &n));
+	tcp[12] = 0x40; /* data offset 4: shorter than a TCP header */
+	CU_ASSERT(!weir_hdr_buf(&p, WEIR_BUF_TCP_HDR, &d, &n));
+	tcp[12] = 0x70; /* 28 bytes: more than the segment holds */
+	CU_ASSERT(!weir_hdr_buf(&p, WEIR_BUF_TCP_HDR, &d, &n));
+
+	/* ICMPv4: 8 bytes; a timestamp with its 12 bytes: 20; a router
+	 * advertisement: 8 + count * entry words * 4 when present */
+	p.pclass = WEIR_PCLASS_ICMP;
+	p.ip_proto = 1;
+	p.l4 = icmp;
+	p.l4_len = 19;
+	icmp[0] = 13;
+	CU_ASSERT(weir_hdr_buf(&p, WEIR_BUF_ICMPV4_HDR, &d, &n) && n == 8);
+	p.l4_len = 20;
+	CU_ASSERT(weir_hdr_buf(&p, WEIR_BUF_ICMPV4_HDR, &d, &n) && n == 20);
+	icmp[0] = 9;
+	icmp[4] = 2; /* two addresses */
+	icmp[5] = 2; /* of two words each */
+	p.l4_len = 40;
+	CU_ASSERT(weir_hdr_buf(&p, WEIR_BUF_ICMPV4_HDR, &d, &n) && n == 24);
+	icmp[4] = 5;
+	CU_ASSERT(weir_hdr_buf(&p, WEIR_BUF_ICMPV4_HDR, &d, &n) && n == 8);
+	CU_ASSERT(!weir_hdr_buf(&p, WEIR_BUF_ICMPV6_HDR, &d, &n)); /* IPv4 */
+}
+
 int
 main(void)
 {
@@ -402,5 +474,7 @@ main(void)
 	CU_ADD_TEST(s, test_ip_proto);
 	CU_ADD_TEST(s, test_protocols_and_dsize);
 	CU_ADD_TEST(s, test_match_fields);
+	CU_ADD_TEST(s, test_match_vlan);
+	CU_ADD_TEST(s, test_hdr_buffers);
 	return weir_ut_run();
 }
