@@ -43,6 +43,8 @@
 static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NULL};
 static const char *const g_conf_runmodes[] = {"auto", "workers", "pipeline", NULL};
 static const char *const g_conf_inspection[] = {"acked", "arrival", NULL};
+static const char *const g_conf_defrag_policies[] = {"first",	"last",	   "bsd", "linux",
+						     "windows", "solaris", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
 static const char *const g_conf_backpressure[] = {"auto", "block", "drop", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
@@ -205,6 +207,26 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "soon as they are in order (no wait; bytes the receiver never took count)."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
+	CONF_BOOL("defrag.enabled", defrag_enabled, "true",
+		  "Rebuild fragmented IPv4 and IPv6 datagrams and match each as one packet "
+		  "(Suricata's defrag); false = fragments are only matched one by one by ip "
+		  "rules' header keywords."),
+	CONF_U32("defrag.trackers", defrag_trackers, 1, 16777216, "4096",
+		 "Datagrams in reassembly at once, all workers together (Suricata's "
+		 "defrag.trackers), allocated at start."),
+	CONF_U32("defrag.max-frags", defrag_max_frags, 1, 16777216, "16384",
+		 "Fragments held at once, all workers together (Suricata's defrag.max-frags)."),
+	CONF_U32("defrag.memcap", defrag_memcap_mib, 1, 65536, "32",
+		 "Fragment data held at once in MiB, all workers together (Suricata's "
+		 "defrag.memcap); a fragment that finds no room is dropped and counted."),
+	CONF_U32("defrag.timeout", defrag_timeout, 1, 86400, "60",
+		 "Seconds without a fragment after which a datagram is given up (Suricata's "
+		 "defrag.timeout)."),
+	CONF_U32("defrag.datagram-max-frags", defrag_datagram_max_frags, 1, 255, "128",
+		 "Fragments one datagram may have; more are refused and counted."),
+	CONF_ENUM("defrag.policy", defrag_policy, g_conf_defrag_policies, "bsd",
+		  "Which bytes win where fragments overlap, as Suricata's defrag policies "
+		  "(its default is bsd): first, last, bsd, linux, windows, solaris (see README)."),
 	CONF_LIST("rules.files", rules_files,
 		  "Rule files: *.rules in the Suricata subset (see README), any other name in "
 		  "Hyperscan's signature format (ID:/regex/flags)."),

@@ -209,8 +209,17 @@ dec_ipv4(struct dec_cur *c, struct weir_decoded *out)
 	c->off += hl; /* options are not interpreted */
 
 	frag = dec_be16(h + 6);
-	if (unlikely(frag & DEC_IPV4_OFFMASK))
-		return WEIR_DEC_FRAGMENT;
+	if (unlikely(frag & (DEC_IPV4_OFFMASK | DEC_IPV4_MF))) {
+		out->frag = 1;
+		out->frag_more = (frag & DEC_IPV4_MF) != 0;
+		out->frag_hdr_len = c->off;
+		out->frag_data_off = c->off;
+		out->frag_data_len = cur_left(c);
+		out->frag_offset = (uint32_t)(frag & DEC_IPV4_OFFMASK) * 8;
+		out->frag_id = dec_be16(h + 4);
+		if (frag & DEC_IPV4_OFFMASK)
+			return WEIR_DEC_FRAGMENT;
+	}
 	return dec_l4(c, h[9], (frag & DEC_IPV4_MF) != 0, out);
 }
 
@@ -227,6 +236,7 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 	uint32_t plen, el;
 	uint16_t fo;
 	bool first_frag = false;
+	uint32_t nh_off = c->off + 6; /* the byte naming the next header */
 	uint8_t nh;
 	int i;
 
@@ -271,6 +281,17 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 			e = cur_ptr(c);
 			el = 8;
 			fo = dec_be16(e + 2);
+			if (fo & (DEC_IPV6_FRAG_OFFMASK | DEC_IPV6_FRAG_M)) {
+				out->frag = 1;
+				out->frag_more = (fo & DEC_IPV6_FRAG_M) != 0;
+				out->frag_nh = e[0];
+				out->frag_nh_off = (uint16_t)nh_off;
+				out->frag_hdr_len = c->off;
+				out->frag_data_off = c->off + 8;
+				out->frag_data_len = cur_left(c) - 8;
+				out->frag_offset = fo & DEC_IPV6_FRAG_OFFMASK;
+				out->frag_id = dec_be32(e + 4);
+			}
 			if (fo & DEC_IPV6_FRAG_OFFMASK) {
 				out->proto = e[0];
 				return WEIR_DEC_FRAGMENT;
@@ -286,6 +307,7 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 			return dec_l4(c, nh, first_frag, out);
 		}
 		nh = e[0];
+		nh_off = c->off;
 		out->proto = nh;
 		c->off += el;
 	}

@@ -43,6 +43,19 @@ struct weir_decoded {
 	uint8_t dst[16];
 	uint16_t l3_off; /* offsets into the frame, for later stages */
 	uint16_t l4_off;
+	/* An IP fragment (IPv4 offset or MF set; IPv6 fragment header that is
+	 * not atomic), first or not, for reassembly (app/defrag.h); the rest
+	 * of the frag_* fields are valid only with frag set. */
+	uint8_t frag;
+	uint8_t frag_more;	/* MF / M flag */
+	uint8_t frag_nh;	/* IPv6: the fragment header's next header */
+	uint16_t frag_nh_off;	/* IPv6: the byte naming the fragment header */
+	uint32_t frag_hdr_len;	/* frame bytes ahead of the fragmentable part
+				   (IPv6: up to the fragment header) */
+	uint32_t frag_data_off; /* the fragment's data in the frame */
+	uint32_t frag_data_len;
+	uint32_t frag_offset; /* in the datagram, bytes */
+	uint32_t frag_id;     /* identification (IPv4: 16 bits) */
 };
 
 /**

@@ -186,9 +186,27 @@ app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct 
 		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 
+/* Each worker's reassembly table: the totals are shared by the workers. */
+static void
+app_defrag_conf(const struct weir_conf *c, unsigned int n_workers, struct weir_defrag_conf *dc)
+{
+	unsigned int n = n_workers != 0 ? n_workers : 1;
+
+	dc->trackers = c->defrag_trackers / n > 0 ? c->defrag_trackers / n : 1;
+	dc->frags = c->defrag_max_frags / n > 0 ? c->defrag_max_frags / n : 1;
+	dc->memcap = ((uint64_t)c->defrag_memcap_mib << 20) / n;
+	if (dc->memcap < WEIR_DEFRAG_BLOCK)
+		dc->memcap = WEIR_DEFRAG_BLOCK;
+	dc->max_frags = c->defrag_datagram_max_frags;
+	dc->timeout_ns = (uint64_t)c->defrag_timeout * 1000000000ull;
+	if (weir_defrag_policy_parse(c->defrag_policy, &dc->policy) != 0)
+		dc->policy = WEIR_DEFRAG_BSD; /* the enum key allows no other */
+}
+
 static int
 setup_workers(struct weir_app *app)
 {
+	struct weir_defrag_conf dc;
 	struct weir_flow_conf fc;
 	struct weir_stream_conf sc;
 	unsigned int lcore, i = 0, p;
@@ -198,6 +216,7 @@ setup_workers(struct weir_app *app)
 
 	app_flow_conf(&app->conf, app->n_workers, &fc);
 	app_stream_conf(&app->conf, app->n_workers, app->rs, &sc);
+	app_defrag_conf(&app->conf, app->n_workers, &dc);
 	weir_stream_global_init();
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -267,6 +286,14 @@ setup_workers(struct weir_app *app)
 			WEIR_LOG(ERR, app, "stream pools of worker %u (%" PRIu64 " bytes): %s", i,
 				 sc.memcap + sc.reassembly_memcap, strerror(-ret));
 			return ret;
+		}
+		if (app->conf.defrag_enabled) {
+			ret = weir_worker_set_defrag(w, &dc, app->conf.vlan_use_for_tracking);
+			if (ret < 0) {
+				WEIR_LOG(ERR, app, "reassembly table of worker %u: %s", i,
+					 strerror(-ret));
+				return ret;
+			}
 		}
 		i++;
 	}

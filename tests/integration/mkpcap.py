@@ -38,6 +38,14 @@ two packets may have the same time).
             fragoff= (offset in 8-byte units), ipopts=HEX (option bytes,
             padded with EOL to a multiple of 4);
             IPv6: frag6=OFF[M] (a fragment header, offset in 8-byte units)
+            frag=OFF[:LEN][M] (IPv4 and IPv6, any protocol): one fragment
+            of the datagram the line describes (its L4 header and
+            checksum computed over the whole): the LEN bytes (default: to
+            the end) from byte OFF*8 of the IP payload, at fragment offset
+            OFF, with more-fragments when M; id= (default the packet
+            number) names the datagram, IPv6 too. The fragments of one
+            datagram may share its flow; its other lines may carry other
+            bytes (overlaps), as long as the datagram keeps its length
             at=SECONDS (the packet's time instead of N: idle gaps for flow
             timeouts; a decimal number, may go backwards, unique)
   PAYLOAD   Suricata content syntax in double quotes: text, |hex bytes|,
@@ -198,10 +206,18 @@ def parse_packet(num, text, where):
         allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id"}, "udp": {"id"},
                    "icmp": {"type", "code", "id", "seq", "mtu", "ipid"}, "gre": {"ptype", "id"},
                    "ip": {"proto", "id"}}[proto] | {"ttl", "csum", "at", "tos", "ipflags",
-                                                    "fragoff", "ipopts", "frag6"}
+                                                    "fragoff", "ipopts", "frag6", "frag"}
         if k not in allowed:
             raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
         pkt["opts"][k] = v
+    if "frag" in pkt["opts"]:
+        m = re.fullmatch(r"(\d+)(?::(\d+))?(M?)", pkt["opts"]["frag"])
+        if not m:
+            raise SpecError("%s: frag=OFF[:LEN][M]" % where)
+        if {"fragoff", "frag6", "ipflags"} & set(pkt["opts"]):
+            raise SpecError("%s: frag= builds the fragment fields itself" % where)
+        pkt["frag"] = (int(m.group(1)), None if m.group(2) is None else int(m.group(2)),
+                       bool(m.group(3)))
     if proto == "ip" and "proto" not in pkt["opts"]:
         raise SpecError("%s: ip packets need proto=N" % where)
     pkt["time"] = float(num)
@@ -242,6 +258,18 @@ def flow_key(p):
     return ("ip", proto, tuple(sorted([str(p["src"]), str(p["dst"])])))
 
 
+def frag_id(p):
+    """The datagram's identification: id= (icmp over IPv4: ipid=)."""
+    key = "ipid" if p["proto"] == "icmp" and p["src"].version == 4 else "id"
+    return int(p["opts"].get(key, str(p["num"])), 0)
+
+
+def same_datagram(a, b):
+    """Two fragments of one datagram (frag=): they share its flow."""
+    return "frag" in a and "frag" in b and a["src"] == b["src"] and a["dst"] == b["dst"] and \
+        frag_id(a) == frag_id(b)
+
+
 def parse_spec(path):
     spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path,
             "shared_flows": False, "threshold": []}
@@ -279,7 +307,8 @@ def parse_spec(path):
                                 % (where, num, len(spec["packets"]) + 1))
             p = parse_packet(num, body, where)
             k = flow_key(p)
-            if k in flows and not spec["shared_flows"]:
+            if k in flows and not spec["shared_flows"] and \
+                    not same_datagram(spec["packets"][flows[k] - 1], p):
                 raise SpecError("%s: packet %d is in the flow of packet %d; give every "
                                 "packet a flow of its own" % (where, num, flows[k]))
             flows[k] = num
@@ -384,6 +413,13 @@ def build_l4(p):
 def build_frame(p):
     ipproto, seg = build_l4(p)
     o = p["opts"]
+    fragfield = None
+    if "frag" in p:
+        off, ln, more = p["frag"]
+        if off * 8 >= len(seg) or (ln is not None and (ln == 0 or off * 8 + ln > len(seg))):
+            raise SpecError("%s: frag= outside the %d-byte datagram" % (p["where"], len(seg)))
+        seg = seg[off * 8:] if ln is None else seg[off * 8:off * 8 + ln]
+        fragfield = (off, more)
     ttl = int(o.get("ttl", "64"), 0)
     if p["src"].version == 4:
         if "frag6" in o:
@@ -397,6 +433,8 @@ def build_frame(p):
             raise SpecError("%s: packet too large" % p["where"])
         ipid = o.get("ipid" if p["proto"] == "icmp" else "id", str(p["num"] & 0xffff))
         off = int(o.get("fragoff", "0"), 0)
+        if fragfield is not None:
+            off = fragfield[0] | (0x2000 if fragfield[1] else 0)
         for ch in o.get("ipflags", ""):
             if ch not in "RDM":
                 raise SpecError("%s: bad IP flag %r (RDM)" % (p["where"], ch))
@@ -408,9 +446,14 @@ def build_frame(p):
         ethertype = 0x0800
     else:
         for k in ("tos", "ipid", "ipflags", "fragoff", "ipopts"):
-            if k in o or (k == "ipid" and "id" in o and p["proto"] != "icmp"):
+            if k in o or (k == "ipid" and "id" in o and p["proto"] != "icmp" and
+                          fragfield is None):
                 raise SpecError("%s: %s= is for IPv4" % (p["where"], k))
         nh, ext = ipproto, b""
+        if fragfield is not None:
+            ext = struct.pack("!BBHI", ipproto, 0, fragfield[0] << 3 | (1 if fragfield[1] else 0),
+                              frag_id(p))
+            nh = 44
         if "frag6" in o:
             m = re.fullmatch(r"(\d+)(M?)", o["frag6"])
             if not m:
