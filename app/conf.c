@@ -207,6 +207,27 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "soon as they are in order (no wait; bytes the receiver never took count)."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
+	CONF_BOOL("decoder.vxlan.enabled", decoder_vxlan, "true",
+		  "Decode VXLAN (UDP port 4789) to the inner packet (Suricata's "
+		  "decoder.vxlan.enabled)."),
+	CONF_BOOL("decoder.geneve.enabled", decoder_geneve, "true",
+		  "Decode Geneve (UDP port 6081) to the inner packet (Suricata's "
+		  "decoder.geneve.enabled)."),
+	CONF_BOOL("decoder.gre.enabled", decoder_gre, "true",
+		  "Decode GRE (keys, sequence numbers; ERSPAN I-III inside) to the inner packet."),
+	CONF_BOOL("decoder.ipip.enabled", decoder_ipip, "true",
+		  "Decode IPv4 and IPv6 carried in IPv4 or IPv6 (IP protocols 4 and 41)."),
+	CONF_BOOL("decoder.teredo.enabled", decoder_teredo, "true",
+		  "Decode Teredo (IPv6 in UDP port 3544; Suricata's decoder.teredo.enabled)."),
+	CONF_BOOL("decoder.gtpu.enabled", decoder_gtpu, "true",
+		  "Decode GTP-U G-PDUs (UDP port 2152) to the user's IP packet."),
+	CONF_BOOL("decoder.mpls.enabled", decoder_mpls, "true",
+		  "Decode MPLS label stacks (payload guessed by its first nibble, as Suricata)."),
+	CONF_BOOL("decoder.pppoe.enabled", decoder_pppoe, "true",
+		  "Decode PPPoE sessions (ethertype 0x8864) to the IP packet inside."),
+	CONF_U32("decoder.max-layers", decoder_max_layers, 1, 16, "16",
+		 "Tunnel layers decoded at most (Suricata's decoder.max-layers); a packet "
+		 "deeper than that is matched as the last layer reached."),
 	CONF_BOOL("defrag.enabled", defrag_enabled, "true",
 		  "Rebuild fragmented IPv4 and IPv6 datagrams and match each as one packet "
 		  "(Suricata's defrag); false = fragments are only matched one by one by ip "

@@ -94,6 +94,10 @@ struct weir_conf {
 	uint32_t defrag_timeout;	    /* seconds */
 	uint32_t defrag_datagram_max_frags; /* fragments per datagram */
 	char *defrag_policy;		    /* first | last | bsd | linux | windows | solaris */
+	/* decapsulation (app/decode.h) */
+	bool decoder_vxlan, decoder_geneve, decoder_gre, decoder_ipip, decoder_teredo, decoder_gtpu,
+		decoder_mpls, decoder_pppoe;
+	uint32_t decoder_max_layers;
 	/* rules */
 	struct weir_strlist rules_files;
 	bool rules_skip_invalid;	/* load the valid rules of a file with bad ones */

@@ -186,6 +186,21 @@ app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct 
 		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 
+/* The decapsulations the workers do (decoder.*). */
+static struct weir_decode_conf
+app_decode_conf(const struct weir_conf *c)
+{
+	struct weir_decode_conf d = {.max_depth = (uint8_t)c->decoder_max_layers};
+
+	d.tunnels = (c->decoder_vxlan ? WEIR_TUN_VXLAN : 0) |
+		    (c->decoder_geneve ? WEIR_TUN_GENEVE : 0) |
+		    (c->decoder_gre ? WEIR_TUN_GRE : 0) | (c->decoder_ipip ? WEIR_TUN_IPIP : 0) |
+		    (c->decoder_teredo ? WEIR_TUN_TEREDO : 0) |
+		    (c->decoder_gtpu ? WEIR_TUN_GTPU : 0) | (c->decoder_mpls ? WEIR_TUN_MPLS : 0) |
+		    (c->decoder_pppoe ? WEIR_TUN_PPPOE : 0);
+	return d;
+}
+
 /* Each worker's reassembly table: the totals are shared by the workers. */
 static void
 app_defrag_conf(const struct weir_conf *c, unsigned int n_workers, struct weir_defrag_conf *dc)
@@ -287,6 +302,7 @@ setup_workers(struct weir_app *app)
 				 sc.memcap + sc.reassembly_memcap, strerror(-ret));
 			return ret;
 		}
+		w->dconf = app_decode_conf(&app->conf);
 		if (app->conf.defrag_enabled) {
 			ret = weir_worker_set_defrag(w, &dc, app->conf.vlan_use_for_tracking);
 			if (ret < 0) {

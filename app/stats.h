@@ -14,9 +14,10 @@
  * emitter thread only and read by others with relaxed loads.
  *
  * Packet identity, per worker and in sum (a datagram rebuilt from
- * fragments is one more packet, its fragments each counted as fragments):
- *   rx_packets + reassembled = scanned + not_scanned + fragments + malformed
- *                              + drop_scan_error
+ * fragments is one more packet, its fragments each counted as fragments;
+ * the packet inside a tunnel is one more besides the tunnel's):
+ *   rx_packets + reassembled + decapsulated = scanned + not_scanned
+ *                              + fragments + malformed + drop_scan_error
  * Fragment identity, with IP reassembly on (app/defrag.h), once the
  * workers stopped (defrag_held is 0 then):
  *   fragments = defrag_used + defrag_timeout + defrag_nomem + defrag_invalid

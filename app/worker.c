@@ -636,6 +636,7 @@ worker_flow_pkt(const struct weir_pkt *pkt, const struct weir_decoded *d, bool h
 	fp->n_vlan = d->n_vlan;
 	fp->ip_version = d->ip_version;
 	fp->proto = d->proto;
+	fp->depth = d->depth;
 	fp->tcp_flags = 0;
 	fp->icmp_type = 0;
 	fp->icmp_code = 0;
@@ -690,6 +691,7 @@ worker_icmp_quoted(const struct weir_flow_pkt *icmp, const struct weir_decoded *
 	q->vlan[0] = icmp->vlan[0];
 	q->vlan[1] = icmp->vlan[1];
 	q->n_vlan = icmp->n_vlan;
+	q->depth = icmp->depth;
 	return true;
 }
 
@@ -799,7 +801,7 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 /* One burst's outcome counters, added to the worker's block at its end. */
 struct worker_burst {
 	uint64_t scanned, not_scanned, frags, malformed, scan_err;
-	uint64_t scanned_bytes, alerts, suppressed, reassembled;
+	uint64_t scanned_bytes, alerts, suppressed, reassembled, decapsulated;
 };
 
 /*
@@ -966,12 +968,52 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	rp.len = len;
 	rp.wire_len = len;
 	rp.handle = NULL;
-	rres = (uint8_t)weir_decode(frame, len, w->cur->l2, &rd);
+	rres = (uint8_t)weir_decode_tun(frame, len, w->cur->l2, &w->dconf, &rd);
 	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
 		worker_flow_pkt(&rp, &rd, rres == WEIR_DEC_OK, &rfp);
 		weir_flow_prepare(w->flows, &rfp, &rfa);
 	}
+	if (rd.depth != 0) {
+		/* a tunnel in the rebuilt datagram: its outer packet too */
+		struct weir_decoded od;
+		struct weir_flow_pkt ofp;
+		struct weir_flow_ahead ofa;
+		uint8_t ores = (uint8_t)weir_decode(frame, len, w->cur->l2, &od);
+
+		if (w->flows != NULL && worker_has_flow_key(ores, &od)) {
+			worker_flow_pkt(&rp, &od, ores == WEIR_DEC_OK, &ofp);
+			weir_flow_prepare(w->flows, &ofp, &ofa);
+		}
+		worker_match_one(w, s, bc, &rp, &od, ores, &ofp, &ofa, true);
+		bc->decapsulated++;
+	}
 	worker_match_one(w, s, bc, &rp, &rd, rres, &rfp, &rfa, true);
+}
+
+/*
+ * A packet decoded through a tunnel (d->depth > 0): the outer packet is
+ * matched first, as Suricata inspects the tunnel's packet as well as the
+ * one inside (with its own flow: the tunnel's), then the innermost one,
+ * counted in decapsulated besides.
+ */
+static __rte_noinline void
+worker_tunnel_one(struct weir_worker *w, struct worker_scan *s, struct worker_burst *bc,
+		  const struct weir_pkt *pkt, const struct weir_decoded *d, uint8_t dres,
+		  const struct weir_flow_pkt *fp, const struct weir_flow_ahead *fa)
+{
+	struct weir_decoded od;
+	struct weir_flow_pkt ofp;
+	struct weir_flow_ahead ofa;
+	uint8_t ores;
+
+	ores = (uint8_t)weir_decode(pkt->data, pkt->len, w->cur->l2, &od);
+	if (w->flows != NULL && worker_has_flow_key(ores, &od)) {
+		worker_flow_pkt(pkt, &od, ores == WEIR_DEC_OK, &ofp);
+		weir_flow_prepare(w->flows, &ofp, &ofa);
+	}
+	worker_match_one(w, s, bc, pkt, &od, ores, &ofp, &ofa, false);
+	bc->decapsulated++;
+	worker_match_one(w, s, bc, pkt, d, dres, fp, fa, false);
 }
 
 /* Decode and match one burst of queue w->cur. Outcome counters go to
@@ -994,7 +1036,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		if (i + 3 < n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
-		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, l2, &d[i]);
+		dres[i] = (uint8_t)weir_decode_tun(pkts[i].data, pkts[i].len, l2, &w->dconf, &d[i]);
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
 	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
@@ -1014,6 +1056,10 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			weir_flow_prefetch_flow(w->flows, &fa[i + WORKER_FLOW_AHEAD]);
 		if (unlikely(d[i].frag) && w->defrag != NULL) {
 			worker_defrag_one(w, &s, &bc, &pkts[i], &d[i]);
+			continue;
+		}
+		if (unlikely(d[i].depth != 0)) {
+			worker_tunnel_one(w, &s, &bc, &pkts[i], &d[i], dres[i], &fp[i], &fa[i]);
 			continue;
 		}
 		worker_match_one(w, &s, &bc, &pkts[i], &d[i], dres[i], &fp[i], &fa[i], false);
@@ -1044,6 +1090,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.alerts += bc.alerts;
 	w->st.alerts_suppressed += bc.suppressed;
 	w->st.reassembled += bc.reassembled;
+	w->st.decapsulated += bc.decapsulated;
 	w->st.busy_polls++;
 	weir_worker_stats_end(&w->st);
 }

@@ -27,6 +27,7 @@
 #include <rte_ring.h>
 
 #include "capture.h"
+#include "decode.h"
 #include "defrag.h"
 #include "event.h"
 #include "flow.h"
@@ -77,6 +78,7 @@ struct weir_worker {
 	struct weir_defrag *defrag;	   /* its IP reassembly (owned); NULL:
 					      fragments are only counted */
 	bool vlan_tracking;		   /* VLAN ids key the fragments too */
+	struct weir_decode_conf dconf;	   /* decapsulations (decoder.*) */
 	uint64_t burst_stream_alerts;	   /* stream rules' outcomes since the */
 	uint64_t burst_stream_suppressed;  /* last publication (they happen in */
 	uint64_t burst_stream_scan_err;	   /* flow-end callbacks too) */

@@ -74,6 +74,8 @@
 	  "ip rules' header keywords")                                                             \
 	_(reassembled, COUNTER,                                                                    \
 	  "datagrams rebuilt from fragments, each then matched as one packet")                     \
+	_(decapsulated, COUNTER,                                                                   \
+	  "packets found inside a tunnel, matched besides the tunnel's packet")                    \
 	_(malformed, COUNTER, "truncated or inconsistent packets, not scanned")                    \
 	_(drop_scan_error, COUNTER, "packets whose scan failed (Hyperscan error)")                 \
 	_(scanned_bytes, COUNTER, "payload bytes scanned")                                         \

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords defrag pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
+SPECS="content pcre byte proto header hdr_keywords defrag tunnels pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -73,6 +73,7 @@ test_golden_proto() { golden proto; }
 test_golden_header() { golden header; }
 test_golden_hdr_keywords() { golden hdr_keywords; }
 test_golden_defrag() { golden defrag; }
+test_golden_tunnels() { golden tunnels; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -274,7 +275,7 @@ EOF
 		"1 stream,2 packet (Suricata,3 packet,4 packet,5 packet,6 packet,7 stream only,8 stream only,9 stream,10 packet"
 }
 
-ALL_TESTS="test_rule_kinds test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag
+ALL_TESTS="test_rule_kinds test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival
 test_every_spec_runs

@@ -149,8 +149,8 @@ test_key_table_is_consistent(void)
 	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking,
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
-	 * outputs.loss-exit, defrag.* (7) */
-	CU_ASSERT_EQUAL(n, 103);
+	 * outputs.loss-exit, defrag.* (7), decoder.* (9) */
+	CU_ASSERT_EQUAL(n, 112);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
