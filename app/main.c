@@ -398,6 +398,8 @@ pick_runmode(struct weir_app *app)
 	app->disp = weir_dispatch_create(app->portv, app->n_ports, app->n_workers,
 					 app->conf.vlan_use_for_tracking, app->conf.capture_count,
 					 &g_sig.stop);
+	if (app->disp != NULL)
+		app->disp->dconf = app_decode_conf(&app->conf);
 	if (app->disp == NULL) {
 		fprintf(stderr, "weir: cannot set up the pipeline's rx stage: %s\n",
 			strerror(errno));
