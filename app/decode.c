@@ -699,6 +699,52 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 	return WEIR_DEC_NO_L4; /* ARP, LLDP, 802.3 length field, ... */
 }
 
+/*
+ * A PPP frame's protocol field (RFC 1661; one byte when compressed, an odd
+ * first byte) after optional HDLC address and control bytes (ff 03,
+ * RFC 1662), then IPv4 or IPv6; other protocols (LCP, IPCP...) have no L4.
+ */
+static enum weir_decode_res
+dec_ppp(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+	uint16_t proto;
+
+	if (cur_has(c, 2) && cur_ptr(c)[0] == 0xff && cur_ptr(c)[1] == 0x03)
+		c->off += 2;
+	if (unlikely(!cur_has(c, 1)))
+		return WEIR_DEC_MALFORMED;
+	h = cur_ptr(c);
+	if (h[0] & 0x01) {
+		proto = h[0];
+		c->off += 1;
+	} else {
+		if (unlikely(!cur_has(c, 2)))
+			return WEIR_DEC_MALFORMED;
+		proto = dec_be16(h);
+		c->off += 2;
+	}
+	if (proto == DEC_PPP_IPV4)
+		return dec_ipv4(c, out);
+	if (proto == DEC_PPP_IPV6)
+		return dec_ipv6(c, out);
+	return WEIR_DEC_NO_L4;
+}
+
+/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control 0, and an
+ * ethertype. */
+static enum weir_decode_res
+dec_chdlc(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+
+	if (unlikely(!cur_has(c, 4)))
+		return WEIR_DEC_MALFORMED;
+	h = cur_ptr(c);
+	c->off += 4;
+	return dec_ethertype(c, dec_be16(h + 2), out);
+}
+
 static inline enum weir_decode_res
 dec_family(struct dec_cur *c, uint32_t family, struct weir_decoded *out)
 {
@@ -780,6 +826,15 @@ weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 			return WEIR_DEC_MALFORMED;
 		c.off = DEC_NULL_HLEN;
 		return dec_family(&c, dec_be32(data), out);
+	case WEIR_L2_PPP:
+		return dec_ppp(&c, out);
+	case WEIR_L2_PPP_HDLC:
+		/* LINKTYPE_PPP_HDLC also carries Cisco HDLC frames */
+		if (len >= 1 && (data[0] == 0x0f || data[0] == 0x8f))
+			return dec_chdlc(&c, out);
+		return dec_ppp(&c, out);
+	case WEIR_L2_CHDLC:
+		return dec_chdlc(&c, out);
 	}
 	/* Not a framing this decoder knows: a caller bug, but never a crash. */
 	return WEIR_DEC_MALFORMED;

@@ -29,9 +29,9 @@
 #include "decode.h"
 #include "fuzz.h"
 
-/* Framings in enum weir_l2: WEIR_L2_ETH .. WEIR_L2_LOOP. A framing added
- * after WEIR_L2_LOOP must move this bound, or it goes unfuzzed. */
-#define FUZZ_N_L2 ((unsigned int)WEIR_L2_LOOP + 1)
+/* Framings in enum weir_l2: WEIR_L2_ETH .. WEIR_L2_CHDLC. A framing added
+ * after WEIR_L2_CHDLC must move this bound, or it goes unfuzzed. */
+#define FUZZ_N_L2 ((unsigned int)WEIR_L2_CHDLC + 1)
 /* First byte that selects an out-of-range framing (a caller bug). */
 #define FUZZ_L2_BOGUS 0xff
 #define FUZZ_PAD      64 /* bytes of padding in the second decode */
@@ -92,7 +92,8 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 			FUZZ_CHECK(d->vlan[i] == 0, "vlan[%u] set beyond n_vlan", i);
 	}
 	if (d->n_vlan > 0 && d->depth == 0)
-		FUZZ_CHECK(l2 == WEIR_L2_ETH || l2 == WEIR_L2_SLL || l2 == WEIR_L2_SLL2,
+		FUZZ_CHECK(l2 == WEIR_L2_ETH || l2 == WEIR_L2_SLL || l2 == WEIR_L2_SLL2 ||
+				   l2 == WEIR_L2_CHDLC || l2 == WEIR_L2_PPP_HDLC,
 			   "VLAN tag under framing %d", (int)l2);
 	if (d->depth != 0) {
 		FUZZ_CHECK(d->depth <= 16, "depth %u past the limit", d->depth);

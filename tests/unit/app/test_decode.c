@@ -1687,6 +1687,43 @@ test_teredo(void)
 	CU_ASSERT_EQUAL(d.outer_sport, 3544);
 }
 
+static void
+test_ppp_and_cisco_hdlc(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint8_t *p;
+
+	/* LINKTYPE_PPP with HDLC address and control, then IPv4 */
+	p = fb_put(&f, 4);
+	p[0] = 0xff;
+	p[1] = 0x03;
+	wr16(p + 2, 0x0021);
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP, &d), &d, 0);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP_HDLC, &d), &d, 0);
+	/* without them, and a compressed (one-byte) protocol field */
+	memset(&f, 0, sizeof(f));
+	p = fb_put(&f, 1);
+	p[0] = 0x21;
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP, &d), &d, 0);
+	/* LCP: no L4 */
+	memset(&f, 0, sizeof(f));
+	p = fb_put(&f, 8);
+	wr16(p, 0xc021);
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_PPP, &d), WEIR_DEC_NO_L4);
+	/* Cisco HDLC, unicast, IPv4; also under LINKTYPE_PPP_HDLC */
+	memset(&f, 0, sizeof(f));
+	p = fb_put(&f, 4);
+	p[0] = 0x0f;
+	wr16(p + 2, 0x0800);
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_CHDLC, &d), &d, 0);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP_HDLC, &d), &d, 0);
+	CU_ASSERT_EQUAL(decode_n(&f, 3, WEIR_L2_CHDLC, &d), WEIR_DEC_MALFORMED);
+}
+
 int
 main(void)
 {
@@ -1753,5 +1790,6 @@ main(void)
 	CU_ADD_TEST(s, test_gtpu_with_extension);
 	CU_ADD_TEST(s, test_mpls_and_pppoe_are_not_layers);
 	CU_ADD_TEST(s, test_teredo);
+	CU_ADD_TEST(s, test_ppp_and_cisco_hdlc);
 	return weir_ut_run();
 }
