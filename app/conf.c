@@ -43,6 +43,8 @@
 static const char *const g_conf_drivers[] = {"auto", "dpdk", "pcap", "afxdp", NULL};
 static const char *const g_conf_runmodes[] = {"auto", "workers", "pipeline", NULL};
 static const char *const g_conf_inspection[] = {"acked", "arrival", NULL};
+static const char *const g_conf_defrag_policies[] = {"first",	"last",	   "bsd", "linux",
+						     "windows", "solaris", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
 static const char *const g_conf_kinesis_keys[] = {"flow", "src", "window", NULL};
 static const char *const g_conf_backpressure[] = {"auto", "block", "drop", NULL};
@@ -214,6 +216,47 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "soon as they are in order (no wait; bytes the receiver never took count)."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
+	CONF_BOOL("decoder.vxlan.enabled", decoder_vxlan, "true",
+		  "Decode VXLAN (UDP port 4789) to the inner packet (Suricata's "
+		  "decoder.vxlan.enabled)."),
+	CONF_BOOL("decoder.geneve.enabled", decoder_geneve, "true",
+		  "Decode Geneve (UDP port 6081) to the inner packet (Suricata's "
+		  "decoder.geneve.enabled)."),
+	CONF_BOOL("decoder.gre.enabled", decoder_gre, "true",
+		  "Decode GRE (keys, sequence numbers; ERSPAN I-III inside) to the inner packet."),
+	CONF_BOOL("decoder.ipip.enabled", decoder_ipip, "true",
+		  "Decode IPv4 and IPv6 carried in IPv4 or IPv6 (IP protocols 4 and 41)."),
+	CONF_BOOL("decoder.teredo.enabled", decoder_teredo, "true",
+		  "Decode Teredo (IPv6 in UDP port 3544; Suricata's decoder.teredo.enabled)."),
+	CONF_BOOL("decoder.gtpu.enabled", decoder_gtpu, "true",
+		  "Decode GTP-U G-PDUs (UDP port 2152) to the user's IP packet."),
+	CONF_BOOL("decoder.mpls.enabled", decoder_mpls, "true",
+		  "Decode MPLS label stacks (payload guessed by its first nibble, as Suricata)."),
+	CONF_BOOL("decoder.pppoe.enabled", decoder_pppoe, "true",
+		  "Decode PPPoE sessions (ethertype 0x8864) to the IP packet inside."),
+	CONF_U32("decoder.max-layers", decoder_max_layers, 1, 16, "16",
+		 "Tunnel layers decoded at most (Suricata's decoder.max-layers); a packet "
+		 "deeper than that is matched as the last layer reached."),
+	CONF_BOOL("defrag.enabled", defrag_enabled, "true",
+		  "Rebuild fragmented IPv4 and IPv6 datagrams and match each as one packet "
+		  "(Suricata's defrag); false = fragments are only matched one by one by ip "
+		  "rules' header keywords."),
+	CONF_U32("defrag.trackers", defrag_trackers, 1, 16777216, "4096",
+		 "Datagrams in reassembly at once, all workers together (Suricata's "
+		 "defrag.trackers), allocated at start."),
+	CONF_U32("defrag.max-frags", defrag_max_frags, 1, 16777216, "16384",
+		 "Fragments held at once, all workers together (Suricata's defrag.max-frags)."),
+	CONF_U32("defrag.memcap", defrag_memcap_mib, 1, 65536, "32",
+		 "Fragment data held at once in MiB, all workers together (Suricata's "
+		 "defrag.memcap); a fragment that finds no room is dropped and counted."),
+	CONF_U32("defrag.timeout", defrag_timeout, 1, 86400, "60",
+		 "Seconds without a fragment after which a datagram is given up (Suricata's "
+		 "defrag.timeout)."),
+	CONF_U32("defrag.datagram-max-frags", defrag_datagram_max_frags, 1, 255, "128",
+		 "Fragments one datagram may have; more are refused and counted."),
+	CONF_ENUM("defrag.policy", defrag_policy, g_conf_defrag_policies, "bsd",
+		  "Which bytes win where fragments overlap, as Suricata's defrag policies "
+		  "(its default is bsd): first, last, bsd, linux, windows, solaris (see README)."),
 	CONF_LIST("rules.files", rules_files,
 		  "Rule files: *.rules in the Suricata subset (see README), any other name in "
 		  "Hyperscan's signature format (ID:/regex/flags)."),

@@ -86,6 +86,18 @@ struct weir_conf {
 	uint32_t stream_confirm_window;	       /* bytes of the past kept for confirm steps */
 	char *stream_inspection;	       /* acked | arrival */
 	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
+	/* IP reassembly (app/defrag.h): one table per worker */
+	bool defrag_enabled;
+	uint32_t defrag_trackers;	    /* datagrams at once, all workers */
+	uint32_t defrag_max_frags;	    /* fragments held, all workers */
+	uint32_t defrag_memcap_mib;	    /* fragment data held, all workers */
+	uint32_t defrag_timeout;	    /* seconds */
+	uint32_t defrag_datagram_max_frags; /* fragments per datagram */
+	char *defrag_policy;		    /* first | last | bsd | linux | windows | solaris */
+	/* decapsulation (app/decode.h) */
+	bool decoder_vxlan, decoder_geneve, decoder_gre, decoder_ipip, decoder_teredo, decoder_gtpu,
+		decoder_mpls, decoder_pppoe;
+	uint32_t decoder_max_layers;
 	/* rules */
 	struct weir_strlist rules_files;
 	bool rules_skip_invalid;	/* load the valid rules of a file with bad ones */

@@ -78,9 +78,41 @@
  */
 struct dec_cur {
 	const uint8_t *base;
-	uint32_t off; /* next byte to read */
-	uint32_t end; /* one past the last byte this layer may read */
+	uint32_t off;			     /* next byte to read */
+	uint32_t end;			     /* one past the last byte this layer may read */
+	const struct weir_decode_conf *conf; /* decapsulations on */
 };
+
+/* Tunnel ports and types (IANA; Suricata's defaults). */
+#define DEC_PORT_VXLAN	  4789
+#define DEC_PORT_GENEVE	  6081
+#define DEC_PORT_TEREDO	  3544
+#define DEC_PORT_GTPU	  2152
+#define DEC_ETH_P_TEB	  0x6558 /* transparent Ethernet bridging */
+#define DEC_ETH_P_ERSPAN2 0x88be /* ERSPAN I (no header) and II */
+#define DEC_ETH_P_ERSPAN3 0x22eb
+#define DEC_ETH_P_MPLS_UC 0x8847
+#define DEC_ETH_P_MPLS_MC 0x8848
+#define DEC_ETH_P_PPPOE_S 0x8864
+#define DEC_PPP_IPV4	  0x0021
+#define DEC_PPP_IPV6	  0x0057
+#define DEC_MAX_MPLS	  16 /* labels walked before giving up */
+#define DEC_MAX_GTP_EXT	  8  /* GTP-U extension headers walked */
+
+/* What a tunnel carries. */
+enum dec_inner { DEC_IN_ETH, DEC_IN_IPV4, DEC_IN_IPV6, DEC_IN_IP };
+
+static const struct weir_decode_conf dec_no_tunnels = {0};
+
+static enum weir_decode_res dec_ipv4(struct dec_cur *c, struct weir_decoded *out);
+static enum weir_decode_res dec_ipv6(struct dec_cur *c, struct weir_decoded *out);
+static enum weir_decode_res dec_ethertype(struct dec_cur *c, uint16_t etype,
+					  struct weir_decoded *out);
+static int dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end,
+			  uint16_t sport, uint16_t dport, struct weir_decoded *out,
+			  enum weir_decode_res *res);
+static int dec_ip_tunnel(const struct dec_cur *c, uint8_t proto, struct weir_decoded *out,
+			 enum weir_decode_res *res);
 
 static inline uint16_t
 dec_be16(const uint8_t *p)
@@ -165,6 +197,13 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->dport = dec_be16(h + 2);
 		out->payload = h + DEC_UDP_HLEN;
 		out->payload_len = hl - DEC_UDP_HLEN;
+		if (unlikely(c->conf->tunnels != 0) && !first_frag) {
+			enum weir_decode_res r;
+
+			if (dec_udp_tunnel(c, c->off, c->off + hl, out->sport, out->dport, out,
+					   &r) == 0)
+				return r;
+		}
 		return WEIR_DEC_OK;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -176,11 +215,17 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->payload_len = left - DEC_ICMP_HLEN;
 		return WEIR_DEC_OK;
 	default:
+		if (unlikely(c->conf->tunnels != 0) && !first_frag) {
+			enum weir_decode_res r;
+
+			if (dec_ip_tunnel(c, proto, out, &r) == 0)
+				return r;
+		}
 		return WEIR_DEC_NO_L4;
 	}
 }
 
-static inline enum weir_decode_res
+static enum weir_decode_res
 dec_ipv4(struct dec_cur *c, struct weir_decoded *out)
 {
 	const uint8_t *h;
@@ -209,8 +254,17 @@ dec_ipv4(struct dec_cur *c, struct weir_decoded *out)
 	c->off += hl; /* options are not interpreted */
 
 	frag = dec_be16(h + 6);
-	if (unlikely(frag & DEC_IPV4_OFFMASK))
-		return WEIR_DEC_FRAGMENT;
+	if (unlikely(frag & (DEC_IPV4_OFFMASK | DEC_IPV4_MF))) {
+		out->frag = 1;
+		out->frag_more = (frag & DEC_IPV4_MF) != 0;
+		out->frag_hdr_len = c->off;
+		out->frag_data_off = c->off;
+		out->frag_data_len = cur_left(c);
+		out->frag_offset = (uint32_t)(frag & DEC_IPV4_OFFMASK) * 8;
+		out->frag_id = dec_be16(h + 4);
+		if (frag & DEC_IPV4_OFFMASK)
+			return WEIR_DEC_FRAGMENT;
+	}
 	return dec_l4(c, h[9], (frag & DEC_IPV4_MF) != 0, out);
 }
 
@@ -220,13 +274,14 @@ dec_ipv4(struct dec_cur *c, struct weir_decoded *out)
  * fit in it and the packet is malformed. They need a link MTU above 64 KiB,
  * which no capture weir reads from has.
  */
-static inline enum weir_decode_res
+static enum weir_decode_res
 dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 {
 	const uint8_t *h;
 	uint32_t plen, el;
 	uint16_t fo;
 	bool first_frag = false;
+	uint32_t nh_off = c->off + 6; /* the byte naming the next header */
 	uint8_t nh;
 	int i;
 
@@ -271,6 +326,17 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 			e = cur_ptr(c);
 			el = 8;
 			fo = dec_be16(e + 2);
+			if (fo & (DEC_IPV6_FRAG_OFFMASK | DEC_IPV6_FRAG_M)) {
+				out->frag = 1;
+				out->frag_more = (fo & DEC_IPV6_FRAG_M) != 0;
+				out->frag_nh = e[0];
+				out->frag_nh_off = (uint16_t)nh_off;
+				out->frag_hdr_len = c->off;
+				out->frag_data_off = c->off + 8;
+				out->frag_data_len = cur_left(c) - 8;
+				out->frag_offset = fo & DEC_IPV6_FRAG_OFFMASK;
+				out->frag_id = dec_be32(e + 4);
+			}
 			if (fo & DEC_IPV6_FRAG_OFFMASK) {
 				out->proto = e[0];
 				return WEIR_DEC_FRAGMENT;
@@ -286,15 +352,322 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 			return dec_l4(c, nh, first_frag, out);
 		}
 		nh = e[0];
+		nh_off = c->off;
 		out->proto = nh;
 		c->off += el;
 	}
 	return WEIR_DEC_MALFORMED;
 }
 
+/*
+ * An MPLS label stack, then its payload by Suricata's guess: a first
+ * nibble of 4 or 6 is IP, 0 a pseudowire control word and Ethernet. MPLS
+ * is not a tunnel layer (no depth), like a VLAN tag.
+ */
+static enum weir_decode_res
+dec_mpls(struct dec_cur *c, struct weir_decoded *out)
+{
+	int i;
+
+	for (i = 0; i < DEC_MAX_MPLS; i++) {
+		bool bottom;
+
+		if (unlikely(!cur_has(c, 4)))
+			return WEIR_DEC_MALFORMED;
+		bottom = (cur_ptr(c)[2] & 0x01) != 0;
+		c->off += 4;
+		if (!bottom)
+			continue;
+		if (unlikely(!cur_has(c, 1)))
+			return WEIR_DEC_MALFORMED;
+		switch (cur_ptr(c)[0] >> 4) {
+		case 4:
+			return dec_ipv4(c, out);
+		case 6:
+			return dec_ipv6(c, out);
+		case 0: /* control word, then an Ethernet pseudowire */
+			if (unlikely(!cur_has(c, 4 + DEC_ETH_HLEN)))
+				return WEIR_DEC_MALFORMED;
+			c->off += 4 + DEC_ETH_HLEN;
+			return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
+		default:
+			return WEIR_DEC_NO_L4;
+		}
+	}
+	return WEIR_DEC_MALFORMED;
+}
+
+/* A PPPoE session header (RFC 2516) and the PPP protocol after it. */
+static enum weir_decode_res
+dec_pppoe(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+	uint32_t plen;
+	uint16_t proto;
+
+	if (unlikely(!cur_has(c, 8)))
+		return WEIR_DEC_MALFORMED;
+	h = cur_ptr(c);
+	plen = dec_be16(h + 4);
+	if (unlikely(h[0] != 0x11 || h[1] != 0 || plen < 2 || plen > cur_left(c) - 6))
+		return WEIR_DEC_MALFORMED;
+	proto = dec_be16(h + 6);
+	/* the IP packet is bounded by its own length, not the session's: as
+	 * Suricata, which hands the rest of the frame to the IP decoder
+	 * (real access concentrators pad short frames inside the session) */
+	c->off += 8;
+	if (proto == DEC_PPP_IPV4)
+		return dec_ipv4(c, out);
+	if (proto == DEC_PPP_IPV6)
+		return dec_ipv6(c, out);
+	return WEIR_DEC_NO_L4; /* LCP, IPCP, ... */
+}
+
+/*
+ * Decode the inner packet of a tunnel at [@p off, @p end) as @p inner,
+ * recording the outermost IP layer first. @return 0 with *res, or -1 (past
+ * the depth limit, or the inner packet is malformed): *out is then as it
+ * was, and the caller keeps the outer packet.
+ */
+static int
+dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner inner,
+	   struct weir_decoded *out, enum weir_decode_res *res)
+{
+	struct dec_cur ic = {.base = c->base, .off = off, .end = end, .conf = c->conf};
+	struct weir_decoded saved;
+	enum weir_decode_res r;
+
+	if (out->depth >= c->conf->max_depth || off > end || end > c->end)
+		return -1;
+	saved = *out;
+	if (out->depth == 0) {
+		out->outer_ip_version = out->ip_version;
+		out->outer_proto = out->proto;
+		out->outer_sport = out->sport;
+		out->outer_dport = out->dport;
+		memcpy(out->outer_src, out->src, sizeof(out->src));
+		memcpy(out->outer_dst, out->dst, sizeof(out->dst));
+	}
+	out->depth++;
+	out->payload = NULL;
+	out->payload_len = 0;
+	out->sport = out->dport = 0;
+	out->tcp_flags = 0;
+	out->l4_off = 0;
+	out->ip_version = 0;
+	memset(out->src, 0, sizeof(out->src)); /* an IPv4 inside IPv6 fills 4 */
+	memset(out->dst, 0, sizeof(out->dst));
+	switch (inner) {
+	case DEC_IN_ETH:
+		if (!cur_has(&ic, DEC_ETH_HLEN)) {
+			r = WEIR_DEC_MALFORMED;
+			break;
+		}
+		ic.off += DEC_ETH_HLEN;
+		r = dec_ethertype(&ic, dec_be16(ic.base + ic.off - 2), out);
+		break;
+	case DEC_IN_IPV4:
+		r = dec_ipv4(&ic, out);
+		break;
+	case DEC_IN_IPV6:
+		r = dec_ipv6(&ic, out);
+		break;
+	default:
+		if (!cur_has(&ic, 1))
+			r = WEIR_DEC_MALFORMED;
+		else if ((cur_ptr(&ic)[0] >> 4) == 4)
+			r = dec_ipv4(&ic, out);
+		else if ((cur_ptr(&ic)[0] >> 4) == 6)
+			r = dec_ipv6(&ic, out);
+		else
+			r = WEIR_DEC_MALFORMED;
+		break;
+	}
+	/* not an IP packet inside (ARP over VXLAN, ...) or a broken one:
+	 * the outer packet is what there is to match */
+	if (r == WEIR_DEC_MALFORMED || out->ip_version == 0) {
+		*out = saved;
+		return -1;
+	}
+	/* inner fragments are not rebuilt: the outer headers would carry
+	 * the lengths of one fragment */
+	out->frag = 0;
+	*res = r;
+	return 0;
+}
+
+/* GRE (RFC 2784/2890; version 0) and ERSPAN I-III inside it. */
+static int
+dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res *res)
+{
+	const uint8_t *h;
+	uint32_t off = c->off, hl = 4;
+	uint16_t flags, proto;
+
+	if (!cur_has(c, 4))
+		return -1;
+	h = cur_ptr(c);
+	flags = dec_be16(h);
+	proto = dec_be16(h + 2);
+	if ((flags & 0x0007) != 0 || (flags & 0x4000) != 0) /* version, routing */
+		return -1;
+	hl += (flags & 0x8000) ? 4 : 0; /* checksum */
+	hl += (flags & 0x2000) ? 4 : 0; /* key */
+	hl += (flags & 0x1000) ? 4 : 0; /* sequence number */
+	if (!cur_has(c, hl))
+		return -1;
+	off += hl;
+	switch (proto) {
+	case DEC_ETH_P_IPV4:
+		return dec_tunnel(c, off, c->end, DEC_IN_IPV4, out, res);
+	case DEC_ETH_P_IPV6:
+		return dec_tunnel(c, off, c->end, DEC_IN_IPV6, out, res);
+	case DEC_ETH_P_TEB:
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+	case DEC_ETH_P_ERSPAN2:
+		/* type I has no sequence number and no header; type II an
+		 * 8-byte header of version 1 */
+		if (flags & 0x1000) {
+			if (off + 8 > c->end || (c->base[off] >> 4) != 1)
+				return -1;
+			off += 8;
+		}
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+	case DEC_ETH_P_ERSPAN3:
+		/* 12 bytes of version 2, and 8 more with the O bit */
+		if (off + 12 > c->end || (c->base[off] >> 4) != 2)
+			return -1;
+		off += (c->base[off + 11] & 0x01) ? 20 : 12;
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+	default:
+		return -1;
+	}
+}
+
+static int
+dec_ip_tunnel(const struct dec_cur *c, uint8_t proto, struct weir_decoded *out,
+	      enum weir_decode_res *res)
+{
+	uint32_t t = c->conf->tunnels;
+
+	switch (proto) {
+	case IPPROTO_IPIP:
+		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV4, out, res)
+					   : -1;
+	case IPPROTO_IPV6:
+		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV6, out, res)
+					   : -1;
+	case IPPROTO_GRE:
+		return (t & WEIR_TUN_GRE) ? dec_gre(c, out, res) : -1;
+	default:
+		return -1;
+	}
+}
+
+/* GTPv1-U (3GPP TS 29.281): a G-PDU's header, options and extension
+ * headers, then the user's IP packet. */
+static int
+dec_gtpu(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_decoded *out,
+	 enum weir_decode_res *res)
+{
+	const uint8_t *h = c->base + off;
+	uint32_t hl = 8, len;
+	int i;
+
+	if (end - off < 8 || (h[0] >> 5) != 1 || !(h[0] & 0x10) || h[1] != 0xff)
+		return -1;
+	len = dec_be16(h + 2);
+	if (len > end - off - 8)
+		return -1;
+	end = off + 8 + len;
+	if (h[0] & 0x07) { /* sequence number, N-PDU number, next extension */
+		uint8_t next;
+
+		hl += 4;
+		if (off + hl > end)
+			return -1;
+		next = (h[0] & 0x04) ? h[11] : 0;
+		for (i = 0; next != 0; i++) {
+			uint32_t el;
+
+			if (i == DEC_MAX_GTP_EXT || off + hl + 1 > end)
+				return -1;
+			el = (uint32_t)c->base[off + hl] * 4;
+			if (el == 0 || off + hl + el > end)
+				return -1;
+			next = c->base[off + hl + el - 1];
+			hl += el;
+		}
+	}
+	return dec_tunnel(c, off + hl, end, DEC_IN_IP, out, res);
+}
+
+/* Teredo (RFC 4380): IPv6 in UDP, after optional authentication and
+ * origin indications; the IPv6 packet must fill the datagram exactly. */
+static int
+dec_teredo(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_decoded *out,
+	   enum weir_decode_res *res)
+{
+	const uint8_t *h;
+
+	if (end - off >= 4 && c->base[off] == 0 && c->base[off + 1] == 1) {
+		uint32_t al = 4 + (uint32_t)c->base[off + 2] + c->base[off + 3] + 8 + 1;
+
+		if (al > end - off)
+			return -1;
+		off += al;
+	}
+	if (end - off >= 8 && c->base[off] == 0 && c->base[off + 1] == 0)
+		off += 8;
+	if (end - off < DEC_IPV6_HLEN)
+		return -1;
+	h = c->base + off;
+	if ((h[0] >> 4) != 6 || (uint32_t)dec_be16(h + 4) + DEC_IPV6_HLEN != end - off)
+		return -1;
+	return dec_tunnel(c, off, end, DEC_IN_IPV6, out, res);
+}
+
+static int
+dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint16_t sport,
+	       uint16_t dport, struct weir_decoded *out, enum weir_decode_res *res)
+{
+	uint32_t t = c->conf->tunnels, p = udp_off + DEC_UDP_HLEN;
+	const uint8_t *h = c->base + p;
+
+	if (dport == DEC_PORT_VXLAN && (t & WEIR_TUN_VXLAN)) {
+		/* flags with I set, reserved bits clear (RFC 7348) */
+		if (udp_end - p < 8 || h[0] != 0x08 || h[1] || h[2] || h[3] || h[7])
+			return -1;
+		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, out, res);
+	}
+	if (dport == DEC_PORT_GENEVE && (t & WEIR_TUN_GENEVE)) {
+		uint32_t hl;
+		uint16_t proto;
+
+		if (udp_end - p < 8 || (h[0] >> 6) != 0)
+			return -1;
+		hl = 8 + (uint32_t)(h[0] & 0x3f) * 4;
+		proto = dec_be16(h + 2);
+		if (hl > udp_end - p)
+			return -1;
+		if (proto == DEC_ETH_P_TEB)
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_ETH, out, res);
+		if (proto == DEC_ETH_P_IPV4)
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV4, out, res);
+		if (proto == DEC_ETH_P_IPV6)
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, out, res);
+		return -1;
+	}
+	if ((dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) && (t & WEIR_TUN_GTPU))
+		return dec_gtpu(c, p, udp_end, out, res);
+	if ((dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO) && (t & WEIR_TUN_TEREDO))
+		return dec_teredo(c, p, udp_end, out, res);
+	return -1;
+}
+
 /* Whatever follows an ethertype (Ethernet, or a cooked header's protocol),
  * including any 802.1Q/802.1ad tags in between. */
-static inline enum weir_decode_res
+static enum weir_decode_res
 dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 {
 	const uint8_t *t;
@@ -316,7 +689,60 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 		return dec_ipv4(c, out);
 	if (etype == DEC_ETH_P_IPV6)
 		return dec_ipv6(c, out);
+	if (unlikely(c->conf->tunnels != 0)) {
+		if ((etype == DEC_ETH_P_MPLS_UC || etype == DEC_ETH_P_MPLS_MC) &&
+		    (c->conf->tunnels & WEIR_TUN_MPLS))
+			return dec_mpls(c, out);
+		if (etype == DEC_ETH_P_PPPOE_S && (c->conf->tunnels & WEIR_TUN_PPPOE))
+			return dec_pppoe(c, out);
+	}
 	return WEIR_DEC_NO_L4; /* ARP, LLDP, 802.3 length field, ... */
+}
+
+/*
+ * A PPP frame's protocol field (RFC 1661; one byte when compressed, an odd
+ * first byte) after optional HDLC address and control bytes (ff 03,
+ * RFC 1662), then IPv4 or IPv6; other protocols (LCP, IPCP...) have no L4.
+ */
+static enum weir_decode_res
+dec_ppp(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+	uint16_t proto;
+
+	if (cur_has(c, 2) && cur_ptr(c)[0] == 0xff && cur_ptr(c)[1] == 0x03)
+		c->off += 2;
+	if (unlikely(!cur_has(c, 1)))
+		return WEIR_DEC_MALFORMED;
+	h = cur_ptr(c);
+	if (h[0] & 0x01) {
+		proto = h[0];
+		c->off += 1;
+	} else {
+		if (unlikely(!cur_has(c, 2)))
+			return WEIR_DEC_MALFORMED;
+		proto = dec_be16(h);
+		c->off += 2;
+	}
+	if (proto == DEC_PPP_IPV4)
+		return dec_ipv4(c, out);
+	if (proto == DEC_PPP_IPV6)
+		return dec_ipv6(c, out);
+	return WEIR_DEC_NO_L4;
+}
+
+/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control 0, and an
+ * ethertype. */
+static enum weir_decode_res
+dec_chdlc(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+
+	if (unlikely(!cur_has(c, 4)))
+		return WEIR_DEC_MALFORMED;
+	h = cur_ptr(c);
+	c->off += 4;
+	return dec_ethertype(c, dec_be16(h + 2), out);
 }
 
 static inline enum weir_decode_res
@@ -338,7 +764,14 @@ dec_family(struct dec_cur *c, uint32_t family, struct weir_decoded *out)
 enum weir_decode_res
 weir_decode(const uint8_t *data, uint32_t len, enum weir_l2 l2, struct weir_decoded *out)
 {
-	struct dec_cur c = {.base = data, .off = 0, .end = len};
+	return weir_decode_tun(data, len, l2, &dec_no_tunnels, out);
+}
+
+enum weir_decode_res
+weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
+		const struct weir_decode_conf *conf, struct weir_decoded *out)
+{
+	struct dec_cur c = {.base = data, .off = 0, .end = len, .conf = conf};
 	uint32_t family;
 
 	memset(out, 0, sizeof(*out));
@@ -393,6 +826,15 @@ weir_decode(const uint8_t *data, uint32_t len, enum weir_l2 l2, struct weir_deco
 			return WEIR_DEC_MALFORMED;
 		c.off = DEC_NULL_HLEN;
 		return dec_family(&c, dec_be32(data), out);
+	case WEIR_L2_PPP:
+		return dec_ppp(&c, out);
+	case WEIR_L2_PPP_HDLC:
+		/* LINKTYPE_PPP_HDLC also carries Cisco HDLC frames */
+		if (len >= 1 && (data[0] == 0x0f || data[0] == 0x8f))
+			return dec_chdlc(&c, out);
+		return dec_ppp(&c, out);
+	case WEIR_L2_CHDLC:
+		return dec_chdlc(&c, out);
 	}
 	/* Not a framing this decoder knows: a caller bug, but never a crash. */
 	return WEIR_DEC_MALFORMED;

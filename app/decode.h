@@ -43,6 +43,47 @@ struct weir_decoded {
 	uint8_t dst[16];
 	uint16_t l3_off; /* offsets into the frame, for later stages */
 	uint16_t l4_off;
+	/* An IP fragment (IPv4 offset or MF set; IPv6 fragment header that is
+	 * not atomic), first or not, for reassembly (app/defrag.h); the rest
+	 * of the frag_* fields are valid only with frag set. */
+	uint8_t frag;
+	uint8_t frag_more;	/* MF / M flag */
+	uint8_t frag_nh;	/* IPv6: the fragment header's next header */
+	uint16_t frag_nh_off;	/* IPv6: the byte naming the fragment header */
+	uint32_t frag_hdr_len;	/* frame bytes ahead of the fragmentable part
+				   (IPv6: up to the fragment header) */
+	uint32_t frag_data_off; /* the fragment's data in the frame */
+	uint32_t frag_data_len;
+	uint32_t frag_offset; /* in the datagram, bytes */
+	uint32_t frag_id;     /* identification (IPv4: 16 bits) */
+	/* Tunnels (weir_decode_tun): layers decoded through to the packet
+	 * above, and the outermost IP layer (Suricata's root packet), valid
+	 * when depth != 0. MPLS and PPPoE, like VLANs, are not layers. */
+	uint8_t depth;
+	uint8_t outer_ip_version;
+	uint8_t outer_proto;
+	uint16_t outer_sport; /* host order, 0 without ports */
+	uint16_t outer_dport;
+	uint8_t outer_src[16];
+	uint8_t outer_dst[16];
+};
+
+/* Decapsulations weir_decode_tun() may do (decoder.* keys). */
+enum weir_tunnel {
+	WEIR_TUN_VXLAN = 1u << 0,  /* UDP port 4789 */
+	WEIR_TUN_GENEVE = 1u << 1, /* UDP port 6081 */
+	WEIR_TUN_GRE = 1u << 2,	   /* IP protocol 47, ERSPAN I-III inside */
+	WEIR_TUN_IPIP = 1u << 3,   /* IPv4/IPv6 in IPv4/IPv6 (4, 41) */
+	WEIR_TUN_TEREDO = 1u << 4, /* IPv6 in UDP port 3544 */
+	WEIR_TUN_GTPU = 1u << 5,   /* GTP-U G-PDUs, UDP port 2152 */
+	WEIR_TUN_MPLS = 1u << 6,   /* ethertypes 0x8847/0x8848 */
+	WEIR_TUN_PPPOE = 1u << 7,  /* PPPoE sessions, ethertype 0x8864 */
+};
+
+struct weir_decode_conf {
+	uint32_t tunnels;  /* enum weir_tunnel bits */
+	uint8_t max_depth; /* tunnel layers decoded at most; past it the
+			      packet is matched as the last layer reached */
 };
 
 /**
@@ -53,5 +94,16 @@ struct weir_decoded {
  */
 enum weir_decode_res weir_decode(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 				 struct weir_decoded *out);
+
+/**
+ * weir_decode() that also decodes through the encapsulations @p c turns
+ * on, to the innermost packet: @p out then describes that packet (its
+ * offsets still into @p data), with depth and the outer_* fields naming
+ * the outermost IP layer. An encapsulation whose inner packet is
+ * malformed is not decoded through: the packet is the outer one, as
+ * without it. Thread: any; no side effects.
+ */
+enum weir_decode_res weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
+				     const struct weir_decode_conf *c, struct weir_decoded *out);
 
 #endif /* WEIR_DECODE_H */

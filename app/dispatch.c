@@ -65,20 +65,22 @@ dispatch_is_icmpv4_error(uint8_t type)
  * key (app/flow.h: addresses, ports, protocol, and VLAN ids when
  * vlan.use-for-tracking), so a flow's packets, both directions, go to one
  * worker:
- * - TCP/UDP/ICMP (a first fragment too: the worker gives it its flow):
- *   sorted (address, port) pairs and the protocol;
+ * - a packet inside a tunnel the workers decode: the innermost packet's
+ *   fields (its flow is what the rules see; the tunnel's own flow may
+ *   then span workers);
+ * - TCP/UDP/ICMP: sorted (address, port) pairs and the protocol;
  * - an ICMPv4 error: the tuple it quotes, which is how the worker finds
  *   the flow it belongs to (worker.c, worker_icmp_quoted);
- * - non-first fragments (never matched, no flow), other IP protocols and
- *   malformed IP: the sorted address pair only, so the fragments of one
- *   datagram stay together;
+ * - IP fragments (first ones too: the worker rebuilds the datagram from
+ *   them, app/defrag.h), other IP protocols and malformed IP: the sorted
+ *   address pair only, so the fragments of one datagram stay together;
  * - not IP: worker 0.
  */
 static inline unsigned int
 dispatch_pick(const struct weir_dispatch *d, const struct weir_pkt *p, enum weir_l2 l2)
 {
 	struct weir_decoded dec;
-	enum weir_decode_res r = weir_decode(p->data, p->len, l2, &dec);
+	enum weir_decode_res r = weir_decode_tun(p->data, p->len, l2, &d->dconf, &dec);
 	const uint8_t *a = dec.src, *b = dec.dst;
 	uint16_t pa = 0, pb = 0;
 	struct dispatch_key k;
@@ -89,7 +91,7 @@ dispatch_pick(const struct weir_dispatch *d, const struct weir_pkt *p, enum weir
 		return 0;
 	alen = dec.ip_version == 4 ? 4 : 16;
 	memset(&k, 0, sizeof(k));
-	if (r == WEIR_DEC_OK) {
+	if (r == WEIR_DEC_OK && !dec.frag) {
 		const uint8_t *ip = dec.payload;
 
 		k.proto = dec.proto;

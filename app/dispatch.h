@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "decode.h"
 #include "stats.h"
 
 #define WEIR_DISPATCH_MAX_WORKERS 64 /* the workers key's maximum */
@@ -77,10 +78,12 @@ struct weir_dispatch {
 	struct weir_rxq *src[WEIR_DISPATCH_MAX_SRC]; /* every queue of every port */
 	uint16_t n_src;
 	uint16_t n_workers;
-	uint32_t seed;	      /* flow hash seed, random per run */
-	bool use_vlan;	      /* vlan.use-for-tracking: VLAN ids in the hash */
-	bool offline;	      /* wait on a full ring instead of dropping */
-	uint64_t max_packets; /* capture.count, 0 = no limit */
+	uint32_t seed;		       /* flow hash seed, random per run */
+	bool use_vlan;		       /* vlan.use-for-tracking: VLAN ids in the hash */
+	struct weir_decode_conf dconf; /* the workers' decapsulations (set by
+					  main after create; zero: none) */
+	bool offline;		       /* wait on a full ring instead of dropping */
+	uint64_t max_packets;	       /* capture.count, 0 = no limit */
 	const atomic_bool *stop;
 	struct weir_dispatch_q *q[WEIR_DISPATCH_MAX_WORKERS];
 	struct weir_dispatch_stats st; /* rx lcore writes, anyone reads */

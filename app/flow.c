@@ -336,6 +336,7 @@ flow_key_build(struct weir_flow_key *k, const struct weir_flow_pkt *p, bool use_
 	k->port[!swap] = dp;
 	k->proto = p->proto;
 	k->ip_version = p->ip_version;
+	k->depth = p->depth;
 	if (use_vlan) {
 		k->vlan[0] = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
 		k->vlan[1] = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;

@@ -150,6 +150,7 @@ struct weir_flow_pkt {
 	uint8_t n_vlan;
 	uint8_t ip_version; /* 4 or 6 */
 	uint8_t proto;	    /* IPPROTO_* */
+	uint8_t depth;	    /* tunnel layers decoded around it, 0 = none */
 	uint8_t tcp_flags;  /* TH_* bits as on the wire */
 	uint8_t icmp_type;  /* ICMP/ICMPv6 only */
 	uint8_t icmp_code;
@@ -207,7 +208,9 @@ struct weir_flow_key {
 	uint16_t vlan[2]; /* 0 when use_vlan is off */
 	uint8_t proto;
 	uint8_t ip_version;
-	uint8_t pad[6];
+	uint8_t depth; /* tunnel layers around the packet (Suricata's
+			  recursion level: an inner flow is not its tunnel's) */
+	uint8_t pad[5];
 };
 
 /* One direction's reassembly state, owned by app/stream.c (zeroed when

@@ -191,9 +191,42 @@ app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct 
 		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 
+/* The decapsulations the workers do (decoder.*). */
+static struct weir_decode_conf
+app_decode_conf(const struct weir_conf *c)
+{
+	struct weir_decode_conf d = {.max_depth = (uint8_t)c->decoder_max_layers};
+
+	d.tunnels = (c->decoder_vxlan ? WEIR_TUN_VXLAN : 0) |
+		    (c->decoder_geneve ? WEIR_TUN_GENEVE : 0) |
+		    (c->decoder_gre ? WEIR_TUN_GRE : 0) | (c->decoder_ipip ? WEIR_TUN_IPIP : 0) |
+		    (c->decoder_teredo ? WEIR_TUN_TEREDO : 0) |
+		    (c->decoder_gtpu ? WEIR_TUN_GTPU : 0) | (c->decoder_mpls ? WEIR_TUN_MPLS : 0) |
+		    (c->decoder_pppoe ? WEIR_TUN_PPPOE : 0);
+	return d;
+}
+
+/* Each worker's reassembly table: the totals are shared by the workers. */
+static void
+app_defrag_conf(const struct weir_conf *c, unsigned int n_workers, struct weir_defrag_conf *dc)
+{
+	unsigned int n = n_workers != 0 ? n_workers : 1;
+
+	dc->trackers = c->defrag_trackers / n > 0 ? c->defrag_trackers / n : 1;
+	dc->frags = c->defrag_max_frags / n > 0 ? c->defrag_max_frags / n : 1;
+	dc->memcap = ((uint64_t)c->defrag_memcap_mib << 20) / n;
+	if (dc->memcap < WEIR_DEFRAG_BLOCK)
+		dc->memcap = WEIR_DEFRAG_BLOCK;
+	dc->max_frags = c->defrag_datagram_max_frags;
+	dc->timeout_ns = (uint64_t)c->defrag_timeout * 1000000000ull;
+	if (weir_defrag_policy_parse(c->defrag_policy, &dc->policy) != 0)
+		dc->policy = WEIR_DEFRAG_BSD; /* the enum key allows no other */
+}
+
 static int
 setup_workers(struct weir_app *app)
 {
+	struct weir_defrag_conf dc;
 	struct weir_flow_conf fc;
 	struct weir_stream_conf sc;
 	unsigned int lcore, i = 0, p;
@@ -203,6 +236,7 @@ setup_workers(struct weir_app *app)
 
 	app_flow_conf(&app->conf, app->n_workers, &fc);
 	app_stream_conf(&app->conf, app->n_workers, app->rs, &sc);
+	app_defrag_conf(&app->conf, app->n_workers, &dc);
 	weir_stream_global_init();
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -272,6 +306,15 @@ setup_workers(struct weir_app *app)
 			WEIR_LOG(ERR, app, "stream pools of worker %u (%" PRIu64 " bytes): %s", i,
 				 sc.memcap + sc.reassembly_memcap, strerror(-ret));
 			return ret;
+		}
+		w->dconf = app_decode_conf(&app->conf);
+		if (app->conf.defrag_enabled) {
+			ret = weir_worker_set_defrag(w, &dc, app->conf.vlan_use_for_tracking);
+			if (ret < 0) {
+				WEIR_LOG(ERR, app, "reassembly table of worker %u: %s", i,
+					 strerror(-ret));
+				return ret;
+			}
 		}
 		i++;
 	}
@@ -360,6 +403,8 @@ pick_runmode(struct weir_app *app)
 	app->disp = weir_dispatch_create(app->portv, app->n_ports, app->n_workers,
 					 app->conf.vlan_use_for_tracking, app->conf.capture_count,
 					 &g_sig.stop);
+	if (app->disp != NULL)
+		app->disp->dconf = app_decode_conf(&app->conf);
 	if (app->disp == NULL) {
 		fprintf(stderr, "weir: cannot set up the pipeline's rx stage: %s\n",
 			strerror(errno));

@@ -113,7 +113,10 @@ obs_worker_counters(const struct weir_worker_stats *s)
 static json_t *
 obs_accounting(const struct weir_worker_stats *s, const struct weir_emitter_stats *em)
 {
-	uint64_t processed = s->scanned + s->not_scanned + s->fragments + s->malformed;
+	/* a rebuilt datagram, or a packet found in a tunnel, is processed
+	 * like a packet, never received */
+	uint64_t processed = s->scanned + s->not_scanned + s->fragments + s->malformed -
+			     s->reassembled - s->decapsulated;
 	uint64_t drops = s->drop_scan_error;
 	json_t *a = json_object();
 

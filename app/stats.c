@@ -100,6 +100,6 @@ weir_dispatch_stats_read(const struct weir_dispatch_stats *src, struct weir_disp
 int64_t
 weir_worker_stats_unaccounted(const struct weir_worker_stats *s)
 {
-	return (int64_t)(s->rx_packets - s->scanned - s->not_scanned - s->fragments - s->malformed -
-			 s->drop_scan_error);
+	return (int64_t)(s->rx_packets + s->reassembled + s->decapsulated - s->scanned -
+			 s->not_scanned - s->fragments - s->malformed - s->drop_scan_error);
 }

@@ -13,8 +13,15 @@
  * worker is done, plainly). struct weir_emitter_stats is written by the
  * emitter thread only and read by others with relaxed loads.
  *
- * Packet identity, per worker and in sum:
- *   rx_packets = scanned + not_scanned + fragments + malformed + drop_scan_error
+ * Packet identity, per worker and in sum (a datagram rebuilt from
+ * fragments is one more packet, its fragments each counted as fragments;
+ * the packet inside a tunnel is one more besides the tunnel's):
+ *   rx_packets + reassembled + decapsulated = scanned + not_scanned
+ *                              + fragments + malformed + drop_scan_error
+ * Fragment identity, with IP reassembly on (app/defrag.h), once the
+ * workers stopped (defrag_held is 0 then):
+ *   fragments = defrag_used + defrag_timeout + defrag_nomem + defrag_invalid
+ *               + defrag_held
  * Per port p (its driver's count, read once the workers stopped):
  *   run mode workers:  port rx_packets = sum of workers' port_rx_packets[p]
  *   pipeline:          port rx_packets = rx stage's port_rx_packets[p]

@@ -110,11 +110,25 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 	unsigned int i, p;
 
 	fprintf(f,
-		" accounting: rx_packets %" PRIu64 " = scanned %" PRIu64 " + not_scanned %" PRIu64
+		" accounting: rx_packets %" PRIu64 " + reassembled %" PRIu64
+		" + decapsulated %" PRIu64 " = scanned %" PRIu64 " + not_scanned %" PRIu64
 		" + fragments %" PRIu64 " + malformed %" PRIu64 " + drop_scan_error %" PRIu64
 		": %s\n",
-		sum->rx_packets, sum->scanned, sum->not_scanned, sum->fragments, sum->malformed,
-		sum->drop_scan_error, unaccounted == 0 ? "ok" : "MISMATCH");
+		sum->rx_packets, sum->reassembled, sum->decapsulated, sum->scanned,
+		sum->not_scanned, sum->fragments, sum->malformed, sum->drop_scan_error,
+		unaccounted == 0 ? "ok" : "MISMATCH");
+	if (sum->defrag_memory_bytes != 0) { /* IP reassembly on */
+		uint64_t fates = sum->defrag_used + sum->defrag_timeout + sum->defrag_nomem +
+				 sum->defrag_invalid + sum->defrag_held;
+
+		fprintf(f,
+			" accounting: fragments %" PRIu64 " = defrag_used %" PRIu64
+			" + defrag_timeout %" PRIu64 " + defrag_nomem %" PRIu64
+			" + defrag_invalid %" PRIu64 " + defrag_held %" PRIu64 ": %s\n",
+			sum->fragments, sum->defrag_used, sum->defrag_timeout, sum->defrag_nomem,
+			sum->defrag_invalid, sum->defrag_held,
+			fates == sum->fragments ? "ok" : "MISMATCH");
+	}
 	fprintf(f,
 		" accounting: alerts %" PRIu64 " + flow_records %" PRIu64
 		" = events_enqueued %" PRIu64 " + drop_ring_full %" PRIu64

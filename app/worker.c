@@ -100,6 +100,8 @@ weir_worker_fini(struct weir_worker *w)
 	w->frames = NULL;
 	weir_stream_table_destroy(w->streams);
 	w->streams = NULL;
+	weir_defrag_destroy(w->defrag);
+	w->defrag = NULL;
 	weir_flow_table_destroy(w->flows);
 	w->flows = NULL;
 }
@@ -342,6 +344,19 @@ worker_publish_common(struct weir_worker *w)
 		w->st.stream_held_bytes = ss.held_bytes;
 		w->st.stream_memory_bytes = ss.memory_bytes;
 	}
+	if (w->defrag != NULL) {
+		struct weir_defrag_stats ds;
+
+		weir_defrag_stats_get(w->defrag, &ds);
+		w->st.defrag_used = ds.used;
+		w->st.defrag_timeout = ds.timeout;
+		w->st.defrag_nomem = ds.nomem;
+		w->st.defrag_invalid = ds.invalid;
+		w->st.defrag_held = ds.held;
+		w->st.defrag_overlaps = ds.overlaps;
+		w->st.defrag_tiny = ds.tiny;
+		w->st.defrag_memory_bytes = ds.memory_bytes;
+	}
 	if (w->flows == NULL)
 		return;
 	weir_flow_stats_get(w->flows, &fs);
@@ -505,6 +520,15 @@ worker_stream_out(struct weir_worker *w, struct weir_stream_out *o)
 }
 
 int
+weir_worker_set_defrag(struct weir_worker *w, const struct weir_defrag_conf *dc, bool vlan_tracking)
+{
+	weir_defrag_destroy(w->defrag);
+	w->defrag = weir_defrag_create(dc);
+	w->vlan_tracking = vlan_tracking;
+	return w->defrag != NULL ? 0 : -errno;
+}
+
+int
 weir_worker_set_streams(struct weir_worker *w, const struct weir_stream_conf *sc)
 {
 	weir_stream_table_destroy(w->streams);
@@ -665,6 +689,7 @@ worker_flow_pkt(const struct weir_pkt *pkt, const struct weir_decoded *d, bool h
 	fp->n_vlan = d->n_vlan;
 	fp->ip_version = d->ip_version;
 	fp->proto = d->proto;
+	fp->depth = d->depth;
 	fp->tcp_flags = 0;
 	fp->icmp_type = 0;
 	fp->icmp_code = 0;
@@ -722,6 +747,7 @@ worker_icmp_quoted(const struct weir_flow_pkt *icmp, const struct weir_decoded *
 	q->vlan[0] = icmp->vlan[0];
 	q->vlan[1] = icmp->vlan[1];
 	q->n_vlan = icmp->n_vlan;
+	q->depth = icmp->depth;
 	return true;
 }
 
@@ -830,6 +856,230 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 	weir_ruleset_scan(w->rs, w->id, &sp, worker_on_alert, s, res);
 }
 
+/* One burst's outcome counters, added to the worker's block at its end. */
+struct worker_burst {
+	uint64_t scanned, not_scanned, frags, malformed, scan_err;
+	uint64_t scanned_bytes, alerts, suppressed, reassembled, decapsulated;
+};
+
+/*
+ * Flow, stream and match of one decoded packet (one received, or one
+ * rebuilt from fragments: @p rebuilt), counted in @p bc. Inlined into the
+ * burst loop: the plain path pays no call.
+ */
+static __rte_always_inline void
+worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_burst *bc,
+		 const struct weir_pkt *pkt, const struct weir_decoded *d, uint8_t dres,
+		 const struct weir_flow_pkt *fp, const struct weir_flow_ahead *fa, bool rebuilt)
+{
+	const struct weir_ruleset *rs = w->rs;
+	struct weir_scan_flowinfo fi; /* the packet's flow as of the packet */
+	struct weir_scan_pkt sp;
+	struct weir_scan_res res;
+
+	switch ((enum weir_decode_res)dres) {
+	case WEIR_DEC_OK:
+		sp.pclass = worker_pclass(d->proto);
+		sp.payload = d->payload;
+		sp.len = d->payload_len;
+		/* the L4 header to the end of what the payload covers */
+		sp.l4 = pkt->data + d->l4_off;
+		sp.l4_len = (uint16_t)(d->payload + d->payload_len - sp.l4);
+		break;
+	case WEIR_DEC_NO_L4:
+		if (d->ip_version == 0) {
+			bc->not_scanned++;
+			return;
+		}
+		/* another IP protocol: `ip` rules' header conditions */
+		sp.pclass = WEIR_PCLASS_OTHER;
+		sp.payload = NULL;
+		sp.len = 0;
+		sp.l4 = NULL;
+		sp.l4_len = 0;
+		break;
+	case WEIR_DEC_FRAGMENT:
+		/* counted as a fragment, never scanned for payload; but `ip`
+		 * rules' header keywords (fragbits, fragoffset, ttl...) see
+		 * it, as Suricata inspects each fragment as a packet of no L4 */
+		bc->frags++;
+		if (d->ip_version == 0 || rs->class_glist[WEIR_PCLASS_OTHER] == 0 ||
+		    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] == 0)
+			return;
+		worker_scan_fragment(w, s, pkt, d, &res);
+		bc->alerts += res.alerts;
+		bc->suppressed += res.suppressed;
+		bc->scan_err += res.scan_error;
+		return;
+	default:
+		bc->malformed++;
+		return;
+	}
+	sp.ip_version = d->ip_version;
+	sp.ip_proto = d->proto;
+	/* the IP header with its options or extension headers, for the
+	 * header keywords (ttl, ipopts, fragoffset, ...) */
+	sp.l3 = pkt->data + d->l3_off;
+	sp.l3_len = (uint16_t)(d->l4_off - d->l3_off);
+	sp.n_vlan = d->n_vlan;
+	sp.vlan[0] = d->vlan[0];
+	sp.vlan[1] = d->vlan[1];
+	sp.sport = d->sport;
+	sp.dport = d->dport;
+	sp.src = d->src;
+	sp.dst = d->dst;
+	sp.ts_ns = pkt->ts_ns;
+	sp.confirm = NULL;
+	sp.confirm_len = 0;
+	s->flow_flags = 0;
+	s->flow = w->flows != NULL ? worker_flow_one(w, pkt, d, fp, fa, dres == WEIR_DEC_OK,
+						     &s->flow_flags, &fi)
+				   : NULL;
+	sp.flow = s->flow != NULL ? worker_scan_flow(s->flow_flags) : 0;
+	if (rebuilt && s->flow != NULL)
+		sp.flow |= WEIR_SCAN_FLOW_REBUILT_FRAG; /* flow:only_frag */
+	sp.vars = s->flow != NULL ? &s->flow->vars : NULL;
+	sp.fi = s->flow != NULL ? &fi : NULL;
+	s->fi = sp.fi;
+	s->pkt = pkt;
+	s->d = d;
+	s->have_template = 0;
+	s->frame_state = 0;
+	/* the stream first: whether the packet's bytes went into it decides
+	 * which rules see the packet itself (Suricata's PKT_STREAM_ADD) */
+	sp.streamed = 0;
+	if (s->flow != NULL && w->streams != NULL && rs->stream_db != NULL &&
+	    d->proto == IPPROTO_TCP && dres == WEIR_DEC_OK) {
+		struct weir_stream_out o;
+
+		worker_stream_out(w, &o);
+		w->stream_ts_ns = pkt->ts_ns;
+		w->stream_pcap_cnt = pkt->pcap_cnt;
+		w->stream_src = WEIR_EV_SRC_STREAM;
+		w->stream_pkt = s;
+		sp.streamed = weir_stream_packet(
+			w->streams, s->flow, (s->flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0,
+			fp, d->payload, s->flow_flags, &o);
+		w->stream_pkt = NULL;
+	}
+	weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, s, &res);
+	if (res.scan_error) {
+		bc->scan_err++;
+		return;
+	}
+	if (!res.evaluated) {
+		bc->not_scanned++;
+		return;
+	}
+	bc->scanned++;
+	bc->scanned_bytes += sp.len;
+	bc->alerts += res.alerts;
+	bc->suppressed += res.suppressed;
+}
+
+/*
+ * An IP fragment with reassembly on (app/defrag.h): counted as a
+ * fragment, matched as one against the `ip` rules' header keywords (no L4,
+ * as Suricata does), then given to the worker's table; the datagram it
+ * completes is decoded from the rebuilt frame and goes the way of any
+ * packet (flow, stream, match), flagged rebuilt (flow:only_frag).
+ */
+static __rte_noinline void
+worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_burst *bc,
+		  const struct weir_pkt *pkt, const struct weir_decoded *d)
+{
+	const struct weir_ruleset *rs = w->rs;
+	struct weir_defrag_frag f = {
+		.frame = pkt->data,
+		.hdr_len = d->frag_hdr_len,
+		.data_off = d->frag_data_off,
+		.data_len = d->frag_data_len,
+		.offset = d->frag_offset,
+		.id = d->frag_id,
+		.src = d->src,
+		.dst = d->dst,
+		.l3_off = d->l3_off,
+		.nh_off = d->frag_nh_off,
+		.vlan = {w->vlan_tracking ? d->vlan[0] : 0, w->vlan_tracking ? d->vlan[1] : 0},
+		.n_vlan = d->n_vlan,
+		.ip_version = d->ip_version,
+		.proto = d->ip_version == 4 ? d->proto : d->frag_nh,
+		.more = d->frag_more != 0,
+		.ts_ns = pkt->ts_ns,
+	};
+	struct weir_pkt rp;
+	struct weir_decoded rd;
+	struct weir_flow_pkt rfp;
+	struct weir_flow_ahead rfa;
+	struct weir_scan_res res;
+	const uint8_t *frame;
+	uint32_t len;
+	uint8_t rres;
+
+	bc->frags++;
+	if (rs->class_glist[WEIR_PCLASS_OTHER] != 0 &&
+	    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] != 0) {
+		worker_scan_fragment(w, s, pkt, d, &res);
+		bc->alerts += res.alerts;
+		bc->suppressed += res.suppressed;
+		bc->scan_err += res.scan_error;
+	}
+	if (weir_defrag_insert(w->defrag, &f, &frame, &len) != WEIR_DEFRAG_DONE)
+		return;
+	bc->reassembled++;
+	rp = *pkt;
+	rp.data = frame;
+	rp.len = len;
+	rp.wire_len = len;
+	rp.handle = NULL;
+	rres = (uint8_t)weir_decode_tun(frame, len, w->cur->l2, &w->dconf, &rd);
+	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
+		worker_flow_pkt(&rp, &rd, rres == WEIR_DEC_OK, &rfp);
+		weir_flow_prepare(w->flows, &rfp, &rfa);
+	}
+	if (rd.depth != 0) {
+		/* a tunnel in the rebuilt datagram: its outer packet too */
+		struct weir_decoded od;
+		struct weir_flow_pkt ofp;
+		struct weir_flow_ahead ofa;
+		uint8_t ores = (uint8_t)weir_decode(frame, len, w->cur->l2, &od);
+
+		if (w->flows != NULL && worker_has_flow_key(ores, &od)) {
+			worker_flow_pkt(&rp, &od, ores == WEIR_DEC_OK, &ofp);
+			weir_flow_prepare(w->flows, &ofp, &ofa);
+		}
+		worker_match_one(w, s, bc, &rp, &od, ores, &ofp, &ofa, true);
+		bc->decapsulated++;
+	}
+	worker_match_one(w, s, bc, &rp, &rd, rres, &rfp, &rfa, true);
+}
+
+/*
+ * A packet decoded through a tunnel (d->depth > 0): the outer packet is
+ * matched first, as Suricata inspects the tunnel's packet as well as the
+ * one inside (with its own flow: the tunnel's), then the innermost one,
+ * counted in decapsulated besides.
+ */
+static __rte_noinline void
+worker_tunnel_one(struct weir_worker *w, struct worker_scan *s, struct worker_burst *bc,
+		  const struct weir_pkt *pkt, const struct weir_decoded *d, uint8_t dres,
+		  const struct weir_flow_pkt *fp, const struct weir_flow_ahead *fa)
+{
+	struct weir_decoded od;
+	struct weir_flow_pkt ofp;
+	struct weir_flow_ahead ofa;
+	uint8_t ores;
+
+	ores = (uint8_t)weir_decode(pkt->data, pkt->len, w->cur->l2, &od);
+	if (w->flows != NULL && worker_has_flow_key(ores, &od)) {
+		worker_flow_pkt(pkt, &od, ores == WEIR_DEC_OK, &ofp);
+		weir_flow_prepare(w->flows, &ofp, &ofa);
+	}
+	worker_match_one(w, s, bc, pkt, &od, ores, &ofp, &ofa, false);
+	bc->decapsulated++;
+	worker_match_one(w, s, bc, pkt, d, dres, fp, fa, false);
+}
+
 /* Decode and match one burst of queue w->cur. Outcome counters go to
  * locals first. */
 static void
@@ -837,13 +1087,11 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 {
 	const enum weir_l2 l2 = w->cur->l2;
 	const uint16_t port = w->cur->port->id;
-	uint64_t scanned = 0, not_scanned = 0, frags = 0, malformed = 0, scan_err = 0;
-	uint64_t bytes = 0, scanned_bytes = 0, alerts = 0, suppressed = 0;
+	struct worker_burst bc = {0};
+	uint64_t bytes = 0;
 	struct worker_scan s = {.w = w, .rx_tsc = rte_rdtsc()};
-	const struct weir_ruleset *rs = w->rs;
 	struct weir_decoded d[WEIR_BURST];
 	uint8_t dres[WEIR_BURST];
-	struct weir_scan_flowinfo fi; /* the packet's flow as of the packet */
 	struct weir_flow_pkt fp[WEIR_BURST];
 	struct weir_flow_ahead fa[WEIR_BURST];
 	uint16_t i;
@@ -852,7 +1100,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		if (i + 3 < n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
-		dres[i] = (uint8_t)weir_decode(pkts[i].data, pkts[i].len, l2, &d[i]);
+		dres[i] = (uint8_t)weir_decode_tun(pkts[i].data, pkts[i].len, l2, &w->dconf, &d[i]);
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
 	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
@@ -867,113 +1115,18 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		struct weir_scan_pkt sp;
-		struct weir_scan_res res;
-
 		if (w->flows != NULL && i + WORKER_FLOW_AHEAD < n &&
 		    worker_has_flow_key(dres[i + WORKER_FLOW_AHEAD], &d[i + WORKER_FLOW_AHEAD]))
 			weir_flow_prefetch_flow(w->flows, &fa[i + WORKER_FLOW_AHEAD]);
-
-		switch ((enum weir_decode_res)dres[i]) {
-		case WEIR_DEC_OK:
-			sp.pclass = worker_pclass(d[i].proto);
-			sp.payload = d[i].payload;
-			sp.len = d[i].payload_len;
-			/* the L4 header to the end of what the payload covers */
-			sp.l4 = pkts[i].data + d[i].l4_off;
-			sp.l4_len = (uint16_t)(d[i].payload + d[i].payload_len - sp.l4);
-			break;
-		case WEIR_DEC_NO_L4:
-			if (d[i].ip_version == 0) {
-				not_scanned++;
-				continue;
-			}
-			/* another IP protocol: `ip` rules' header conditions */
-			sp.pclass = WEIR_PCLASS_OTHER;
-			sp.payload = NULL;
-			sp.len = 0;
-			sp.l4 = NULL;
-			sp.l4_len = 0;
-			break;
-		case WEIR_DEC_FRAGMENT:
-			/* counted as a fragment, never scanned for payload;
-			 * but `ip` rules' header keywords (fragbits,
-			 * fragoffset, ttl...) see it, as Suricata inspects
-			 * each fragment as a packet of no L4 */
-			frags++;
-			if (d[i].ip_version == 0 || rs->class_glist[WEIR_PCLASS_OTHER] == 0 ||
-			    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] == 0)
-				continue;
-			worker_scan_fragment(w, &s, &pkts[i], &d[i], &res);
-			alerts += res.alerts;
-			suppressed += res.suppressed;
-			scan_err += res.scan_error;
-			continue;
-		default:
-			malformed++;
+		if (unlikely(d[i].frag) && w->defrag != NULL) {
+			worker_defrag_one(w, &s, &bc, &pkts[i], &d[i]);
 			continue;
 		}
-		sp.ip_version = d[i].ip_version;
-		sp.ip_proto = d[i].proto;
-		/* the IP header with its options or extension headers, for
-		 * the header keywords (ttl, ipopts, fragoffset, ...) */
-		sp.l3 = pkts[i].data + d[i].l3_off;
-		sp.l3_len = (uint16_t)(d[i].l4_off - d[i].l3_off);
-		sp.n_vlan = d[i].n_vlan;
-		sp.vlan[0] = d[i].vlan[0];
-		sp.vlan[1] = d[i].vlan[1];
-		sp.sport = d[i].sport;
-		sp.dport = d[i].dport;
-		sp.src = d[i].src;
-		sp.dst = d[i].dst;
-		sp.ts_ns = pkts[i].ts_ns;
-		sp.confirm = NULL;
-		sp.confirm_len = 0;
-		s.flow_flags = 0;
-		s.flow = w->flows != NULL
-				 ? worker_flow_one(w, &pkts[i], &d[i], &fp[i], &fa[i],
-						   dres[i] == WEIR_DEC_OK, &s.flow_flags, &fi)
-				 : NULL;
-		sp.flow = s.flow != NULL ? worker_scan_flow(s.flow_flags) : 0;
-		sp.vars = s.flow != NULL ? &s.flow->vars : NULL;
-		sp.fi = s.flow != NULL ? &fi : NULL;
-		s.fi = sp.fi;
-		s.pkt = &pkts[i];
-		s.d = &d[i];
-		s.have_template = 0;
-		s.frame_state = 0;
-		/* the stream first: whether the packet's bytes went into it
-		 * decides which rules see the packet itself (Suricata's
-		 * PKT_STREAM_ADD) */
-		sp.streamed = 0;
-		if (s.flow != NULL && w->streams != NULL && rs->stream_db != NULL &&
-		    d[i].proto == IPPROTO_TCP && dres[i] == WEIR_DEC_OK) {
-			struct weir_stream_out o;
-
-			worker_stream_out(w, &o);
-			w->stream_ts_ns = pkts[i].ts_ns;
-			w->stream_pcap_cnt = pkts[i].pcap_cnt;
-			w->stream_src = WEIR_EV_SRC_STREAM;
-			w->stream_pkt = &s;
-			sp.streamed = weir_stream_packet(
-				w->streams, s.flow,
-				(s.flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0, &fp[i],
-				d[i].payload, s.flow_flags, &o);
-			w->stream_pkt = NULL;
-		}
-		weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, &s, &res);
-		if (res.scan_error) {
-			scan_err++;
+		if (unlikely(d[i].depth != 0)) {
+			worker_tunnel_one(w, &s, &bc, &pkts[i], &d[i], dres[i], &fp[i], &fa[i]);
 			continue;
 		}
-		if (!res.evaluated) {
-			not_scanned++;
-			continue;
-		}
-		scanned++;
-		scanned_bytes += sp.len;
-		alerts += res.alerts;
-		suppressed += res.suppressed;
+		worker_match_one(w, &s, &bc, &pkts[i], &d[i], dres[i], &fp[i], &fa[i], false);
 	}
 	/* a few idle flows per burst: a full pass over the table takes
 	 * entries / WORKER_EXPIRE_BUDGET bursts, and no burst stalls */
@@ -982,6 +1135,9 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 				 w->offline ? pkts[n - 1].ts_ns
 					    : weir_tsc_clock_ns(&w->clk, rte_rdtsc()),
 				 WORKER_EXPIRE_BUDGET);
+	if (w->defrag != NULL && n > 0)
+		weir_defrag_expire(w->defrag, w->offline ? pkts[n - 1].ts_ns
+							 : weir_tsc_clock_ns(&w->clk, rte_rdtsc()));
 	worker_flush_events(w);
 	weir_worker_stats_begin(&w->st);
 	worker_publish_common(w);
@@ -989,14 +1145,16 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.rx_bytes += bytes;
 	w->st.port_rx_packets[port] += n;
 	w->st.port_rx_bytes[port] += bytes;
-	w->st.scanned += scanned;
-	w->st.not_scanned += not_scanned;
-	w->st.fragments += frags;
-	w->st.malformed += malformed;
-	w->st.drop_scan_error += scan_err;
-	w->st.scanned_bytes += scanned_bytes;
-	w->st.alerts += alerts;
-	w->st.alerts_suppressed += suppressed;
+	w->st.scanned += bc.scanned;
+	w->st.not_scanned += bc.not_scanned;
+	w->st.fragments += bc.frags;
+	w->st.malformed += bc.malformed;
+	w->st.drop_scan_error += bc.scan_err;
+	w->st.scanned_bytes += bc.scanned_bytes;
+	w->st.alerts += bc.alerts;
+	w->st.alerts_suppressed += bc.suppressed;
+	w->st.reassembled += bc.reassembled;
+	w->st.decapsulated += bc.decapsulated;
 	w->st.busy_polls++;
 	weir_worker_stats_end(&w->st);
 }
@@ -1035,8 +1193,14 @@ worker_idle_expire(struct weir_worker *w, uint64_t tsc)
 static void
 worker_flush_flows(struct weir_worker *w)
 {
-	if (w->flows == NULL)
+	if (w->defrag != NULL) /* datagrams left incomplete: given up */
+		weir_defrag_flush(w->defrag);
+	if (w->flows == NULL) {
+		weir_worker_stats_begin(&w->st);
+		worker_publish_common(w);
+		weir_worker_stats_end(&w->st);
 		return;
+	}
 	weir_flow_burst_begin(w->flows);
 	weir_flow_flush(w->flows);
 	worker_flush_events(w);

@@ -27,6 +27,8 @@
 #include <rte_ring.h>
 
 #include "capture.h"
+#include "decode.h"
+#include "defrag.h"
 #include "event.h"
 #include "flow.h"
 #include "rules.h"
@@ -73,6 +75,10 @@ struct weir_worker {
 	struct weir_flow_table *flows;	   /* this worker's flow table (owned) */
 	struct weir_stream_table *streams; /* its stream reassembly (owned);
 					      NULL without flows */
+	struct weir_defrag *defrag;	   /* its IP reassembly (owned); NULL:
+					      fragments are only counted */
+	bool vlan_tracking;		   /* VLAN ids key the fragments too */
+	struct weir_decode_conf dconf;	   /* decapsulations (decoder.*) */
 	uint64_t burst_stream_alerts;	   /* stream rules' outcomes since the */
 	uint64_t burst_stream_suppressed;  /* last publication (they happen in */
 	uint64_t burst_stream_scan_err;	   /* flow-end callbacks too) */
@@ -128,6 +134,17 @@ int weir_worker_set_frames(struct weir_worker *w, uint32_t snaplen);
  * and before launch. @return 0, or -errno of weir_flow_table_create().
  */
 int weir_worker_set_flows(struct weir_worker *w, const struct weir_flow_conf *fc, bool records);
+
+/**
+ * Give @p w its IP reassembly table, created from @p dc (fragments are
+ * then rebuilt into datagrams, matched as one packet; without it they are
+ * only counted and matched one by one as before). @p vlan_tracking: VLAN
+ * ids are part of the fragments' key (vlan.use-for-tracking). Main
+ * thread, after weir_worker_init() and before launch. @return 0, or
+ * -errno of weir_defrag_create().
+ */
+int weir_worker_set_defrag(struct weir_worker *w, const struct weir_defrag_conf *dc,
+			   bool vlan_tracking);
 
 /**
  * Give @p w (which has a flow table) its stream reassembly, created from

@@ -78,7 +78,13 @@
 	_(scanned, COUNTER, "packets matched against the rules (some rule group applied)")         \
 	_(not_scanned, COUNTER,                                                                    \
 	  "well-formed packets no rule can apply to (no rule group, not IP)")                      \
-	_(fragments, COUNTER, "non-first IP fragments, not scanned")                               \
+	_(fragments, COUNTER,                                                                      \
+	  "IP fragments (with defrag on every one, else the non-first ones): matched only by "     \
+	  "ip rules' header keywords")                                                             \
+	_(reassembled, COUNTER,                                                                    \
+	  "datagrams rebuilt from fragments, each then matched as one packet")                     \
+	_(decapsulated, COUNTER,                                                                   \
+	  "packets found inside a tunnel, matched besides the tunnel's packet")                    \
 	_(malformed, COUNTER, "truncated or inconsistent packets, not scanned")                    \
 	_(drop_scan_error, COUNTER, "packets whose scan failed (Hyperscan error)")                 \
 	_(scanned_bytes, COUNTER, "payload bytes scanned")                                         \
@@ -104,6 +110,18 @@
 	_(flow_emerg_entered, COUNTER, "times the flow table entered emergency mode")              \
 	_(flow_emerg_exited, COUNTER, "times the flow table left emergency mode")                  \
 	_(flow_memory_bytes, GAUGE, "bytes the flow table holds (allocated at start)")             \
+	_(defrag_used, COUNTER, "fragments that went into a rebuilt datagram")                     \
+	_(defrag_timeout, COUNTER,                                                                 \
+	  "fragments of datagrams given up (defrag.timeout, or incomplete at the end)")            \
+	_(defrag_nomem, COUNTER, "fragments dropped: no free tracker, fragment slot or block")     \
+	_(defrag_invalid, COUNTER,                                                                 \
+	  "fragments refused: empty, too large, past the datagram's end, past "                    \
+	  "defrag.datagram-max-frags")                                                             \
+	_(defrag_held, GAUGE, "fragments held for reassembly now")                                 \
+	_(defrag_overlaps, COUNTER, "fragments overlapping bytes already held (anomaly)")          \
+	_(defrag_tiny, COUNTER,                                                                    \
+	  "first fragments too short for their TCP, UDP or ICMP header (anomaly)")                 \
+	_(defrag_memory_bytes, GAUGE, "bytes the reassembly table holds (allocated at start)")     \
 	_(stream_alerts, COUNTER, "alerts raised by stream rules (in alerts too)")                 \
 	_(stream_segments, COUNTER, "TCP data segments of streamed directions")                    \
 	_(stream_bytes, COUNTER, "stream bytes inspected by the stream rules")                     \

@@ -44,6 +44,8 @@ static const struct {
 	{WEIR_L2_IPV4, 228, "IPV4"},	 {WEIR_L2_IPV6, 229, "IPV6"},
 	{WEIR_L2_SLL, 113, "LINUX_SLL"}, {WEIR_L2_SLL2, 276, "LINUX_SLL2"},
 	{WEIR_L2_NULL, 0, "NULL"},	 {WEIR_L2_LOOP, 108, "LOOP"},
+	{WEIR_L2_PPP, 9, "PPP"},	 {WEIR_L2_PPP_HDLC, 50, "PPP_SERIAL"},
+	{WEIR_L2_CHDLC, 104, "C_HDLC"},
 };
 
 #define CAPTURE_N_LINKTYPES (sizeof(g_capture_linktypes) / sizeof(g_capture_linktypes[0]))

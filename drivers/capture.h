@@ -22,14 +22,17 @@
 
 /* Link-layer framing of the bytes a driver hands over. */
 enum weir_l2 {
-	WEIR_L2_ETH = 0, /* Ethernet II, optional 802.1Q / 802.1ad tags */
-	WEIR_L2_RAW,	 /* raw IPv4 or IPv6, version from the first nibble */
-	WEIR_L2_IPV4,	 /* raw IPv4 only (LINKTYPE_IPV4) */
-	WEIR_L2_IPV6,	 /* raw IPv6 only (LINKTYPE_IPV6) */
-	WEIR_L2_SLL,	 /* Linux cooked capture v1 (16-byte header) */
-	WEIR_L2_SLL2,	 /* Linux cooked capture v2 (20-byte header) */
-	WEIR_L2_NULL,	 /* BSD loopback, 4-byte family in host byte order */
-	WEIR_L2_LOOP,	 /* OpenBSD loopback, 4-byte family in network order */
+	WEIR_L2_ETH = 0,  /* Ethernet II, optional 802.1Q / 802.1ad tags */
+	WEIR_L2_RAW,	  /* raw IPv4 or IPv6, version from the first nibble */
+	WEIR_L2_IPV4,	  /* raw IPv4 only (LINKTYPE_IPV4) */
+	WEIR_L2_IPV6,	  /* raw IPv6 only (LINKTYPE_IPV6) */
+	WEIR_L2_SLL,	  /* Linux cooked capture v1 (16-byte header) */
+	WEIR_L2_SLL2,	  /* Linux cooked capture v2 (20-byte header) */
+	WEIR_L2_NULL,	  /* BSD loopback, 4-byte family in host byte order */
+	WEIR_L2_LOOP,	  /* OpenBSD loopback, 4-byte family in network order */
+	WEIR_L2_PPP,	  /* PPP (RFC 1661), optionally ff 03 first (RFC 1662) */
+	WEIR_L2_PPP_HDLC, /* PPP in HDLC-like framing (ff 03), or Cisco HDLC */
+	WEIR_L2_CHDLC,	  /* Cisco HDLC: address, control, ethertype */
 };
 
 /*

@@ -15,7 +15,9 @@
  * says is not there. Last, the frame is decoded again with bytes appended
  * (link-layer padding): every outcome but "malformed" is fixed by the IP
  * lengths, so padding must change nothing, or padding would leak into
- * scanned payload.
+ * scanned payload. Bit 3 of the first byte turns every decapsulation on
+ * (weir_decode_tun, decoder.*): the inner packet must hold the same
+ * invariants, and the outer layer it names must be IP.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,9 +29,9 @@
 #include "decode.h"
 #include "fuzz.h"
 
-/* Framings in enum weir_l2: WEIR_L2_ETH .. WEIR_L2_LOOP. A framing added
- * after WEIR_L2_LOOP must move this bound, or it goes unfuzzed. */
-#define FUZZ_N_L2 ((unsigned int)WEIR_L2_LOOP + 1)
+/* Framings in enum weir_l2: WEIR_L2_ETH .. WEIR_L2_CHDLC. A framing added
+ * after WEIR_L2_CHDLC must move this bound, or it goes unfuzzed. */
+#define FUZZ_N_L2 ((unsigned int)WEIR_L2_CHDLC + 1)
 /* First byte that selects an out-of-range framing (a caller bug). */
 #define FUZZ_L2_BOGUS 0xff
 #define FUZZ_PAD      64 /* bytes of padding in the second decode */
@@ -89,9 +91,17 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 		if (i >= d->n_vlan)
 			FUZZ_CHECK(d->vlan[i] == 0, "vlan[%u] set beyond n_vlan", i);
 	}
-	if (d->n_vlan > 0)
-		FUZZ_CHECK(l2 == WEIR_L2_ETH || l2 == WEIR_L2_SLL || l2 == WEIR_L2_SLL2,
+	if (d->n_vlan > 0 && d->depth == 0)
+		FUZZ_CHECK(l2 == WEIR_L2_ETH || l2 == WEIR_L2_SLL || l2 == WEIR_L2_SLL2 ||
+				   l2 == WEIR_L2_CHDLC || l2 == WEIR_L2_PPP_HDLC,
 			   "VLAN tag under framing %d", (int)l2);
+	if (d->depth != 0) {
+		FUZZ_CHECK(d->depth <= 16, "depth %u past the limit", d->depth);
+		FUZZ_CHECK(d->outer_ip_version == 4 || d->outer_ip_version == 6,
+			   "tunnel in a layer of IP version %u", d->outer_ip_version);
+		FUZZ_CHECK(d->ip_version != 0, "a tunnel decoded to no IP packet");
+		FUZZ_CHECK(d->frag == 0, "an inner fragment offered for reassembly");
+	}
 
 	/* Payload (and so ports and TCP flags) exists only for OK (TCP, UDP,
 	 * and ICMP/ICMPv6, whose payload follows the 8-byte header). */
@@ -176,6 +186,8 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct weir_decode_conf all = {.tunnels = 0xff, .max_depth = 16}, none = {0};
+	const struct weir_decode_conf *conf;
 	struct weir_decoded d, again;
 	enum weir_decode_res res, res2;
 	const uint8_t *frame;
@@ -189,12 +201,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      : (enum weir_l2)(data[0] % FUZZ_N_L2);
 	frame = data + 1;
 	len = (uint32_t)(size - 1);
+	conf = (data[0] & 0x08) ? &all : &none;
 
-	res = weir_decode(frame, len, l2, &d);
+	res = weir_decode_tun(frame, len, l2, conf, &d);
 	fuzz_check_decoded(frame, len, l2, res, &d);
 
 	/* Same bytes, same answer: no hidden state between packets. */
-	res2 = weir_decode(frame, len, l2, &again);
+	res2 = weir_decode_tun(frame, len, l2, conf, &again);
 	FUZZ_CHECK(res2 == res && memcmp(&d, &again, sizeof(d)) == 0,
 		   "second decode of the same frame differs");
 
@@ -206,7 +219,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > 0)
 		memcpy(padded, frame, len);
 	memset(padded + len, 0xa5, FUZZ_PAD);
-	res2 = weir_decode(padded, len + FUZZ_PAD, l2, &again);
+	res2 = weir_decode_tun(padded, len + FUZZ_PAD, l2, conf, &again);
 	FUZZ_CHECK(res2 == res, "padding changed the result from %d to %d", (int)res, (int)res2);
 	if (res == WEIR_DEC_OK) {
 		FUZZ_CHECK(again.payload - padded == d.payload - frame &&

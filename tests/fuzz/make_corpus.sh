@@ -52,9 +52,9 @@ if [ ! -d "$data" ]; then
 fi
 
 rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field" "$out/fuzz_defrag"
 mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field" "$out/fuzz_defrag"
 
 # --- frames
 i=0
@@ -180,9 +180,13 @@ cp "$src"/tests/fuzz/regress/fuzz_flow/* "$out/fuzz_flow/"
 # stream programs: the saved ones (tests/fuzz/regress/fuzz_stream/)
 cp "$src"/tests/fuzz/regress/fuzz_stream/* "$out/fuzz_stream/"
 
+# reassembly programs: the saved ones (tests/fuzz/regress/fuzz_defrag/)
+mkdir -p "$out/fuzz_defrag"
+cp "$src"/tests/fuzz/regress/fuzz_defrag/* "$out/fuzz_defrag/"
+
 # field records: the saved ones (tests/fuzz/regress/fuzz_field/)
 cp "$src"/tests/fuzz/regress/fuzz_field/* "$out/fuzz_field/"
 
-for t in fuzz_decode fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field; do
+for t in fuzz_decode fuzz_defrag fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

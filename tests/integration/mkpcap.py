@@ -46,6 +46,14 @@ two packets may have the same time).
             padded with EOL to a multiple of 4);
             IPv6: frag6=OFF[M] (a fragment header, offset in 8-byte units)
             vlan=ID[,ID...] (802.1Q tags, outermost first, ids 0..4095)
+            frag=OFF[:LEN][M] (IPv4 and IPv6, any protocol): one fragment
+            of the datagram the line describes (its L4 header and
+            checksum computed over the whole): the LEN bytes (default: to
+            the end) from byte OFF*8 of the IP payload, at fragment offset
+            OFF, with more-fragments when M; id= (default the packet
+            number) names the datagram, IPv6 too. The fragments of one
+            datagram may share its flow; its other lines may carry other
+            bytes (overlaps), as long as the datagram keeps its length
             at=SECONDS (the packet's time instead of N: idle gaps for flow
             timeouts; a decimal number, may go backwards, unique)
   PAYLOAD   Suricata content syntax in double quotes: text, |hex bytes|,
@@ -209,10 +217,18 @@ def parse_packet(num, text, where):
         allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id", "tfo"}, "udp": {"id"},
                    "icmp": {"type", "code", "id", "seq", "mtu", "ipid"}, "gre": {"ptype", "id"},
                    "ip": {"proto", "id"}}[proto] | {"ttl", "csum", "at", "tos", "ipflags",
-                                                    "fragoff", "ipopts", "frag6", "vlan"}
+                                                    "fragoff", "ipopts", "frag6", "vlan", "frag"}
         if k not in allowed:
             raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
         pkt["opts"][k] = v
+    if "frag" in pkt["opts"]:
+        m = re.fullmatch(r"(\d+)(?::(\d+))?(M?)", pkt["opts"]["frag"])
+        if not m:
+            raise SpecError("%s: frag=OFF[:LEN][M]" % where)
+        if {"fragoff", "frag6", "ipflags"} & set(pkt["opts"]):
+            raise SpecError("%s: frag= builds the fragment fields itself" % where)
+        pkt["frag"] = (int(m.group(1)), None if m.group(2) is None else int(m.group(2)),
+                       bool(m.group(3)))
     if proto == "ip" and "proto" not in pkt["opts"]:
         raise SpecError("%s: ip packets need proto=N" % where)
     pkt["time"] = float(num)
@@ -251,6 +267,18 @@ def flow_key(p):
                 int(p["opts"].get("id", "0"), 0), int(p["opts"].get("type", "8"), 0))
     proto = 47 if p["proto"] == "gre" else int(p["opts"]["proto"], 0)
     return ("ip", proto, tuple(sorted([str(p["src"]), str(p["dst"])])))
+
+
+def frag_id(p):
+    """The datagram's identification: id= (icmp over IPv4: ipid=)."""
+    key = "ipid" if p["proto"] == "icmp" and p["src"].version == 4 else "id"
+    return int(p["opts"].get(key, str(p["num"])), 0)
+
+
+def same_datagram(a, b):
+    """Two fragments of one datagram (frag=): they share its flow."""
+    return "frag" in a and "frag" in b and a["src"] == b["src"] and a["dst"] == b["dst"] and \
+        frag_id(a) == frag_id(b)
 
 
 def parse_spec(path):
@@ -302,7 +330,8 @@ def parse_spec(path):
                                 % (where, num, len(spec["packets"]) + 1))
             p = parse_packet(num, body, where)
             k = flow_key(p)
-            if k in flows and not spec["shared_flows"]:
+            if k in flows and not spec["shared_flows"] and \
+                    not same_datagram(spec["packets"][flows[k] - 1], p):
                 raise SpecError("%s: packet %d is in the flow of packet %d; give every "
                                 "packet a flow of its own" % (where, num, flows[k]))
             flows[k] = num
@@ -419,6 +448,13 @@ def build_l4(p):
 def build_frame(p):
     ipproto, seg = build_l4(p)
     o = p["opts"]
+    fragfield = None
+    if "frag" in p:
+        off, ln, more = p["frag"]
+        if off * 8 >= len(seg) or (ln is not None and (ln == 0 or off * 8 + ln > len(seg))):
+            raise SpecError("%s: frag= outside the %d-byte datagram" % (p["where"], len(seg)))
+        seg = seg[off * 8:] if ln is None else seg[off * 8:off * 8 + ln]
+        fragfield = (off, more)
     ttl = int(o.get("ttl", "64"), 0)
     if p["src"].version == 4:
         if "frag6" in o:
@@ -432,6 +468,8 @@ def build_frame(p):
             raise SpecError("%s: packet too large" % p["where"])
         ipid = o.get("ipid" if p["proto"] == "icmp" else "id", str(p["num"] & 0xffff))
         off = int(o.get("fragoff", "0"), 0)
+        if fragfield is not None:
+            off = fragfield[0] | (0x2000 if fragfield[1] else 0)
         for ch in o.get("ipflags", ""):
             if ch not in "RDM":
                 raise SpecError("%s: bad IP flag %r (RDM)" % (p["where"], ch))
@@ -443,9 +481,14 @@ def build_frame(p):
         ethertype = 0x0800
     else:
         for k in ("tos", "ipid", "ipflags", "fragoff", "ipopts"):
-            if k in o or (k == "ipid" and "id" in o and p["proto"] != "icmp"):
+            if k in o or (k == "ipid" and "id" in o and p["proto"] != "icmp" and
+                          fragfield is None):
                 raise SpecError("%s: %s= is for IPv4" % (p["where"], k))
         nh, ext = ipproto, b""
+        if fragfield is not None:
+            ext = struct.pack("!BBHI", ipproto, 0, fragfield[0] << 3 | (1 if fragfield[1] else 0),
+                              frag_id(p))
+            nh = 44
         if "frag6" in o:
             m = re.fullmatch(r"(\d+)(M?)", o["frag6"])
             if not m:
@@ -494,6 +537,16 @@ def describe(p):
                                              "..." if len(pl) > 48 else "")
 
 
+def carried(p, ev):
+    """The alert's addresses are both inside the packet's payload."""
+    try:
+        a = ipaddress.ip_address(ev.get("src_ip", "")).packed
+        b = ipaddress.ip_address(ev.get("dest_ip", "")).packed
+    except ValueError:
+        return False
+    return a in p["payload"] and b in p["payload"]
+
+
 def compare(spec, eve_path):
     packets = {p["num"]: p for p in spec["packets"]}
     by_time = {round(p["time"], 6): p["num"] for p in spec["packets"]}
@@ -527,6 +580,12 @@ def compare(spec, eve_path):
                 if ev.get("pcap_cnt") != num:
                     problems.append("EVE line %d: packet %d is the file's record %d, "
                                     "pcap_cnt says %s" % (lineno, num, num, ev.get("pcap_cnt")))
+                continue
+            if (ev.get("src_ip") != str(p["src"]) or ev.get("dest_ip") != str(p["dst"])) and \
+                    carried(p, ev):
+                # an alert on the packet inside a tunnel (tunnels.spec): its
+                # addresses are bytes of this packet's payload
+                got[num].append(ev["alert"]["signature_id"])
                 continue
             if ev.get("src_ip") != str(p["src"]) or ev.get("dest_ip") != str(p["dst"]):
                 problems.append("EVE line %d: packet %d is %s -> %s, alert says %s -> %s"

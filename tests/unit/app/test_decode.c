@@ -1404,6 +1404,326 @@ test_result_fields_reset(void)
 	CU_ASSERT(decode_fb(&f, (enum weir_l2)99, &d) == WEIR_DEC_MALFORMED);
 }
 
+/* ---- tunnels (weir_decode_tun) ------------------------------------------- */
+
+static const struct weir_decode_conf g_all_tunnels = {
+	.tunnels = WEIR_TUN_VXLAN | WEIR_TUN_GENEVE | WEIR_TUN_GRE | WEIR_TUN_IPIP |
+		   WEIR_TUN_TEREDO | WEIR_TUN_GTPU | WEIR_TUN_MPLS | WEIR_TUN_PPPOE,
+	.max_depth = 16};
+
+static const uint8_t g_in_src[4] = {172, 16, 0, 1};
+static const uint8_t g_in_dst[4] = {172, 16, 0, 2};
+
+static enum weir_decode_res
+decode_tun(const struct fb *f, const struct weir_decode_conf *c, struct weir_decoded *d)
+{
+	uint8_t *buf = malloc(f->len);
+	enum weir_decode_res res;
+
+	WEIR_CU_ASSERT_FATAL(buf != NULL);
+	memcpy(buf, f->b, f->len);
+	res = weir_decode_tun(buf, f->len, WEIR_L2_ETH, c, d);
+	if (d->payload != NULL) {
+		CU_ASSERT_FATAL(d->payload >= buf && d->payload + d->payload_len <= buf + f->len);
+		d->payload = f->b + (d->payload - buf);
+	}
+	free(buf);
+	return res;
+}
+
+/* The inner IPv4/UDP packet every tunnel test carries: 172.16.0.1:1111 ->
+ * 172.16.0.2:2222 "inner". */
+static void
+fb_inner_v4_udp(struct fb *f)
+{
+	uint32_t ip = fb_ipv4(f, IPPROTO_UDP, 0, 0), u;
+
+	memcpy(f->b + ip + 12, g_in_src, 4);
+	memcpy(f->b + ip + 16, g_in_dst, 4);
+	u = fb_udp(f, 1111, 2222);
+	fb_data(f, "inner", 5);
+	fb_udp_end(f, u);
+	fb_ipv4_end(f, ip);
+}
+
+static void
+check_inner(const struct fb *f, enum weir_decode_res res, const struct weir_decoded *d,
+	    uint8_t depth)
+{
+	CU_ASSERT_EQUAL(res, WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d->depth, depth);
+	CU_ASSERT_EQUAL(d->ip_version, 4);
+	CU_ASSERT(memcmp(d->src, g_in_src, 4) == 0 && memcmp(d->dst, g_in_dst, 4) == 0);
+	CU_ASSERT_EQUAL(d->proto, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(d->sport, 1111);
+	CU_ASSERT_EQUAL(d->dport, 2222);
+	CU_ASSERT_EQUAL_FATAL(d->payload_len, 5);
+	CU_ASSERT(memcmp(d->payload, "inner", 5) == 0);
+	CU_ASSERT(d->payload == f->b + f->len - 5);
+}
+
+static void
+mk_vxlan(struct fb *f, uint8_t flags)
+{
+	uint32_t ip, u;
+	uint8_t *v;
+
+	fb_eth(f, 0x0800);
+	ip = fb_ipv4(f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(f, 50000, 4789);
+	v = fb_put(f, 8);
+	v[0] = flags;
+	v[6] = 0x2a; /* VNI 42 */
+	fb_eth(f, 0x0800);
+	fb_inner_v4_udp(f);
+	fb_udp_end(f, u);
+	fb_ipv4_end(f, ip);
+}
+
+static void
+test_vxlan(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+
+	mk_vxlan(&f, 0x08);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+	/* the outer layer, as Suricata's tunnel object names it */
+	CU_ASSERT_EQUAL(d.outer_ip_version, 4);
+	CU_ASSERT_EQUAL(d.outer_proto, IPPROTO_UDP);
+	CU_ASSERT(memcmp(d.outer_src, g_v4_src, 4) == 0 && memcmp(d.outer_dst, g_v4_dst, 4) == 0);
+	CU_ASSERT_EQUAL(d.outer_sport, 50000);
+	CU_ASSERT_EQUAL(d.outer_dport, 4789);
+	/* off: the UDP packet to port 4789, as before */
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_ETH, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.dport, 4789);
+	/* not a VXLAN header (I flag clear): the outer packet */
+	f.len = 0;
+	mk_vxlan(&f, 0x00);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.dport, 4789);
+}
+
+static void
+test_vxlan_inner_malformed_keeps_outer(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+
+	mk_vxlan(&f, 0x08);
+	/* the inner IPv4 header claims more than there is */
+	wr16(f.b + 14 + 20 + 8 + 8 + 14 + 2, 1000);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.dport, 4789);
+	CU_ASSERT(memcmp(d.src, g_v4_src, 4) == 0);
+}
+
+static void
+test_depth_limit(void)
+{
+	struct weir_decode_conf one = g_all_tunnels;
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint32_t o1, o2;
+
+	/* IPv4 in IPv4 in IPv4 */
+	fb_eth(&f, 0x0800);
+	o1 = fb_ipv4(&f, IPPROTO_IPIP, 0, 0);
+	o2 = fb_ipv4(&f, IPPROTO_IPIP, 0, 0);
+	fb_inner_v4_udp(&f);
+	fb_ipv4_end(&f, o2);
+	fb_ipv4_end(&f, o1);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 2);
+	one.max_depth = 1;
+	CU_ASSERT_EQUAL(decode_tun(&f, &one, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.depth, 1);
+	CU_ASSERT_EQUAL(d.proto, IPPROTO_IPIP);
+}
+
+static void
+test_gre_key_seq_and_erspan(void)
+{
+	static const uint16_t flags[] = {0x0000, 0x2000, 0x3000, 0xb000};
+	struct fb f;
+	struct weir_decoded d;
+	unsigned int k;
+
+	for (k = 0; k < 4; k++) {
+		uint32_t ip;
+		uint8_t *g;
+		unsigned int n = 4 + 4 * (unsigned int)__builtin_popcount(flags[k]);
+
+		memset(&f, 0, sizeof(f));
+		fb_eth(&f, 0x0800);
+		ip = fb_ipv4(&f, IPPROTO_GRE, 0, 0);
+		g = fb_put(&f, n);
+		wr16(g, flags[k]);
+		wr16(g + 2, 0x0800);
+		fb_inner_v4_udp(&f);
+		fb_ipv4_end(&f, ip);
+		check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+		CU_ASSERT_EQUAL(d.outer_proto, IPPROTO_GRE);
+	}
+	/* ERSPAN type II (sequence number, 8-byte header) and III (12 + 8) */
+	for (k = 2; k <= 3; k++) {
+		uint32_t ip;
+		uint8_t *g, *e;
+
+		memset(&f, 0, sizeof(f));
+		fb_eth(&f, 0x0800);
+		ip = fb_ipv4(&f, IPPROTO_GRE, 0, 0);
+		g = fb_put(&f, 8);
+		wr16(g, 0x1000);
+		wr16(g + 2, k == 2 ? 0x88be : 0x22eb);
+		e = fb_put(&f, k == 2 ? 8 : 20);
+		e[0] = (uint8_t)((k - 1) << 4);
+		if (k == 3)
+			e[11] = 0x01; /* platform-specific subheader follows */
+		fb_eth(&f, 0x0800);
+		fb_inner_v4_udp(&f);
+		fb_ipv4_end(&f, ip);
+		check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+	}
+}
+
+static void
+test_geneve_options(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint32_t ip, u;
+	uint8_t *g;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(&f, 50000, 6081);
+	g = fb_put(&f, 8 + 8);
+	g[0] = 2; /* 8 bytes of options */
+	wr16(g + 2, 0x6558);
+	fb_eth(&f, 0x0800);
+	fb_inner_v4_udp(&f);
+	fb_udp_end(&f, u);
+	fb_ipv4_end(&f, ip);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+}
+
+static void
+test_gtpu_with_extension(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint32_t ip, u, gtp;
+	uint8_t *g;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(&f, 2152, 2152);
+	gtp = f.len;
+	g = fb_put(&f, 12 + 4);
+	g[0] = 0x34; /* version 1, PT, E */
+	g[1] = 0xff;
+	g[11] = 0x85; /* PDU session container */
+	g[12] = 1;    /* 4 bytes */
+	g[15] = 0;    /* no next extension */
+	fb_inner_v4_udp(&f);
+	wr16(f.b + gtp + 2, (uint16_t)(f.len - gtp - 8));
+	fb_udp_end(&f, u);
+	fb_ipv4_end(&f, ip);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+}
+
+static void
+test_mpls_and_pppoe_are_not_layers(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint8_t *p;
+	uint32_t s;
+
+	/* two labels, bottom of stack on the second */
+	fb_eth(&f, 0x8847);
+	p = fb_put(&f, 8);
+	p[2] = 0x00;
+	p[6] = 0x01;
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_ETH, &d), WEIR_DEC_NO_L4); /* off */
+
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x8864);
+	s = f.len;
+	p = fb_put(&f, 8);
+	p[0] = 0x11;
+	wr16(p + 6, 0x0021);
+	fb_inner_v4_udp(&f);
+	wr16(f.b + s + 4, (uint16_t)(f.len - s - 6));
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
+}
+
+static void
+test_teredo(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint32_t ip, u, i6, u6;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(&f, 3544, 40000);
+	i6 = fb_ipv6(&f, IPPROTO_UDP);
+	u6 = fb_udp(&f, 1111, 2222);
+	fb_data(&f, "inner", 5);
+	fb_udp_end(&f, u6);
+	fb_ipv6_end(&f, i6);
+	fb_udp_end(&f, u);
+	fb_ipv4_end(&f, ip);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 1);
+	CU_ASSERT_EQUAL(d.ip_version, 6);
+	CU_ASSERT_EQUAL(d.sport, 1111);
+	CU_ASSERT_EQUAL(d.outer_sport, 3544);
+}
+
+static void
+test_ppp_and_cisco_hdlc(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint8_t *p;
+
+	/* LINKTYPE_PPP with HDLC address and control, then IPv4 */
+	p = fb_put(&f, 4);
+	p[0] = 0xff;
+	p[1] = 0x03;
+	wr16(p + 2, 0x0021);
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP, &d), &d, 0);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP_HDLC, &d), &d, 0);
+	/* without them, and a compressed (one-byte) protocol field */
+	memset(&f, 0, sizeof(f));
+	p = fb_put(&f, 1);
+	p[0] = 0x21;
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP, &d), &d, 0);
+	/* LCP: no L4 */
+	memset(&f, 0, sizeof(f));
+	p = fb_put(&f, 8);
+	wr16(p, 0xc021);
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_PPP, &d), WEIR_DEC_NO_L4);
+	/* Cisco HDLC, unicast, IPv4; also under LINKTYPE_PPP_HDLC */
+	memset(&f, 0, sizeof(f));
+	p = fb_put(&f, 4);
+	p[0] = 0x0f;
+	wr16(p + 2, 0x0800);
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_CHDLC, &d), &d, 0);
+	check_inner(&f, decode_n(&f, f.len, WEIR_L2_PPP_HDLC, &d), &d, 0);
+	CU_ASSERT_EQUAL(decode_n(&f, 3, WEIR_L2_CHDLC, &d), WEIR_DEC_MALFORMED);
+}
+
 int
 main(void)
 {
@@ -1462,5 +1782,14 @@ main(void)
 	CU_ADD_TEST(s, test_ipv6_ext_len_beyond_frame_malformed);
 	CU_ADD_TEST(s, test_ip_version_mismatch_malformed);
 	CU_ADD_TEST(s, test_result_fields_reset);
+	CU_ADD_TEST(s, test_vxlan);
+	CU_ADD_TEST(s, test_vxlan_inner_malformed_keeps_outer);
+	CU_ADD_TEST(s, test_depth_limit);
+	CU_ADD_TEST(s, test_gre_key_seq_and_erspan);
+	CU_ADD_TEST(s, test_geneve_options);
+	CU_ADD_TEST(s, test_gtpu_with_extension);
+	CU_ADD_TEST(s, test_mpls_and_pppoe_are_not_layers);
+	CU_ADD_TEST(s, test_teredo);
+	CU_ADD_TEST(s, test_ppp_and_cisco_hdlc);
 	return weir_ut_run();
 }
