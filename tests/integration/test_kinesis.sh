@@ -17,7 +17,7 @@ PY=/usr/bin/python3
 CLIENT=$SRC/tests/integration/kinesis_client.py
 PROXY=$SRC/tests/integration/kinesis_proxy.py
 KDIR=${KINESALITE_DIR:-/var/cache/weir-ci/kinesalite}
-NOCTL=(--set ctl.enabled=false)
+NOCTL=(--set ctl.enabled=false --set outputs.weir-fields=true) # the checks read weir.worker/seq
 KEY_ID=AKIDWEIRTEST
 SECRET=weir-test-secret-key
 PIDS=()
