@@ -802,10 +802,11 @@ struct weir_pan_match {
 bool weir_luhn_ok(const uint8_t *digits, size_t n);
 
 /**
- * Find card numbers in @p data: 13 to 19 digits, optionally grouped by
- * single spaces or dashes (one kind per number), not adjacent to another
- * digit, that pass the Luhn check and start with a known issuer prefix
- * (see rules_pan.c). Writes at most @p max matches in order of start.
+ * Find card numbers in @p data: 13 to 19 digits, contiguous or in the usual
+ * groups (4-4-4-4, 4-6-5, 4-4-4-4-3, ...) split by single spaces or dashes,
+ * not inside a longer letter-or-digit token, that pass the Luhn check and
+ * start with a known issuer prefix (the full definition: rules_pan.c).
+ * Writes at most @p max matches in order of start.
  * @return number of matches found (may exceed @p max: only @p max written).
  * Hot path: no allocation.
  */

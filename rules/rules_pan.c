@@ -6,57 +6,81 @@
  * digit-heavy payloads with them; this file finds the same numbers in one
  * pass over the bytes, 64 at a time, with no allocation.
  *
- * What a PAN is here (the `pan` keyword):
+ * What a PAN is here (the `pan` keyword): a card number where a fraud
+ * analyst reading the payload would see one, and nowhere else.
  *
- *   - 13 to 19 ASCII digits, either contiguous or grouped by single
- *     separators of one kind: all spaces or all dashes within one number
- *     ("4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111";
- *     groups may have any size, "4 111111 111111111" counts as well);
- *   - maximal: it cannot be extended on either side, not by a digit and
- *     not by a separator of its own kind followed by a digit. A number
- *     without separators cannot be extended by either kind. So a run of 25
- *     digits is not a card and holds none, "4111 1111 1111 1111 1111" (20
- *     digits) is not one either, nor is "05 4111111111111111" (18 digits);
- *   - a separator of the other kind, or two separators in a row, end the
- *     number. Where the kind changes, the group at the change belongs to
- *     both numbers: "2024-01-05 4111-1111-1111-1111" holds the date
- *     "2024-01-05", the number "05 4111" and the card, which is found;
- *     "4111 1111-1111 1111" is three numbers of eight digits, none a card;
- *     and in "2024-01-05 4111 1111 1111 1111" the space-grouped number is
- *     "05 4111 1111 1111 1111", 18 digits and no card. This reading is the
- *     same from either side, and a regex with a left-most start finds each
- *     number at its own start, which a left-to-right tokenizer would not;
- *   - it passes the Luhn check;
- *   - it starts with an issuer prefix (IIN) among: Visa 4; Mastercard
- *     51-55 and 2221-2720; Amex 34, 37; Discover 6011, 644-649, 65; Diners
- *     36, 300-305, 38-39; JCB 3528-3589; UnionPay 62; Maestro 50, 56-58 and
- *     every other 6. Together: 4, 6, 50-58, 34, 36-39, 300-305,
- *     2221-2720, 3528-3589.
+ *   - Tokens. Token characters are the ASCII letters, digits and the
+ *     underscore; every other byte (space, dash, punctuation, control
+ *     bytes, bytes >= 0x80) is a boundary. A digit group is a maximal run
+ *     of ASCII digits. It is clean when neither byte next to it is a letter
+ *     or an underscore (a digit cannot be: the run is maximal). A group that
+ *     is not clean belongs to a longer letter-or-digit token (a hex id,
+ *     "tok_4111...", "abc4111...", "4111...x") and is never part of a card.
+ *   - Forms. A card is written in one of these forms, all groups clean:
+ *       contiguous: one group of 13 to 19 digits. What stands beyond its
+ *         boundaries does not matter: in "05 4111111111111111" and
+ *         "4111111111111111-05" the 16 digits are a card. A run of 12 or of
+ *         20 and more digits is no card and holds none;
+ *       grouped: groups joined by single separators of one kind (all
+ *         spaces or all dashes), with these lengths: 4-4-4-n, n = 1..4
+ *         (13 to 16 digits: 4-4-4-4 is the usual 16), 4-4-4-4-n, n = 1..3
+ *         (17 to 19: 4-4-4-4-3 is the usual 19), 4-6-4 (14, Diners) and
+ *         4-6-5 (15, Amex). No other grouping ("41 111111 111111111"), no
+ *         doubled separator, no mix of kinds ("4111 1111-1111 1111").
+ *     A grouped reading is refused when one separator of its own kind
+ *     joins it to a four-character token holding a digit, before its first
+ *     group or after its last: the run of four-character groups goes on,
+ *     as in grouped accounts of 20 digits or more ("4111 1111 1111 1111
+ *     1111") and IBANs ("DE89 3704 0044 0532 0130 00"). Other digits one
+ *     separator away do not refuse it: "2024-01-05 4111 1111 1111 1111"
+ *     (the date's "05" is two digits), "4111 1111 1111 1111 12/26".
+ *   - The digits pass the Luhn check and start with an issuer prefix (IIN)
+ *     among: Visa 4; Mastercard 51-55 and 2221-2720; Amex 34, 37; Discover
+ *     6011, 644-649, 65; Diners 36, 300-305, 38-39; JCB 3528-3589; UnionPay
+ *     62; Maestro 50, 56-58 and every other 6. Together: 4, 6, 50-58, 34,
+ *     36-39, 300-305, 2221-2720, 3528-3589. Account numbers, timestamps
+ *     (epoch, yyyymmddhhmmss: 1, 19xx, 20xx) and ids without one are not
+ *     cards.
+ *   - Which reading wins. Groups are taken from left to right; at each
+ *     clean group the longest form starting there that passes every clause
+ *     is a card, and the next card starts after it. So
+ *     "4111 1111 1111 1111 123" is one 19-digit card when those 19 digits
+ *     pass, else the 16-digit card followed by "123"; a group is in at most
+ *     one card.
+ *   - Masked numbers ("411111******1111", "4111 11XX XXXX 1111") hold no
+ *     13 digits in a form of clean groups, so they hold no card.
  *
  * Length is 13..19 for every brand, on purpose: per-brand lengths overlap
  * (Maestro 12-19 under 6 against Discover 16-19 under 65, Visa 13/16/19)
  * and real issuers drift from the tables, so a per-brand rule would miss
  * numbers for little gain once Luhn has cut false positives by ten.
  *
- * Each PAN is reported once, in order of its first digit. Two PANs may
- * share a group only where the separator kind changes between them.
+ * Known limits: a four-letter word before a grouped card does not refuse
+ * it ("card 4111 1111 1111 1111" must be found), so an IBAN whose bank code
+ * is letters ("GB29 NWBK 6016 1331 9268 19") reads as a 14-digit 4-4-4-2
+ * card when its digits happen to pass Luhn with a 6 prefix; two grouped
+ * cards joined by a single space read as one run of eight groups, no card.
+ *
+ * Each PAN is reported once, in order of its first digit.
  *
  * The `luhn` keyword (weir_luhn_in) is narrower on purpose: it looks for a
  * maximal run of 13..19 consecutive digits (no separators) inside the
- * matched bytes that passes Luhn, whatever its prefix. Maximal means the
- * same as above: a run of 25 digits holds no Luhn-valid window; the ends
- * of the given range count as boundaries.
+ * matched bytes that passes Luhn, whatever its prefix and whatever stands
+ * next to it. A run of 25 digits holds no Luhn-valid window; the ends of
+ * the given range count as boundaries.
  *
  * How: each 64-byte block becomes three bitmasks (digit, space-or-dash,
- * then "joined" = digit or a separator with a digit on both sides). A run
- * of joined bytes is a chain of digit groups; only chains of at least 13
- * bytes can hold a PAN, so everything else (text, amounts, short ids) is
- * skipped by mask arithmetic without looking at single bytes. A chain
- * inside one block is mostly settled from its bits too (a popcount of
- * fewer than 13 digits, or a plain run: straight to prefix and Luhn);
- * the rest are split into same-kind numbers by a short scalar walk.
+ * then "joined" = digit or a separator with a digit on both sides). Every
+ * form above lies inside one maximal run of joined bytes (a chain), and
+ * only chains of at least 13 bytes can hold one, so everything else (text,
+ * amounts, short ids) is skipped by mask arithmetic without looking at
+ * single bytes. A chain inside one block is mostly settled from its bits
+ * too (a popcount of fewer than 13 digits, or a plain run: straight to its
+ * two neighbour bytes, prefix and Luhn); the rest are read group by group
+ * by a short scalar walk, which looks at most one token beyond the chain.
  * There is no state outside the call: any thread may scan at any time.
- * perf/bench_pan.c measures it against the equivalent Hyperscan regexes.
+ * perf/bench_pan.c measures it against equivalent Hyperscan regexes, and
+ * against the usual card regexes with a Luhn check.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,6 +105,7 @@ enum pan_mode {
 
 struct pan_ctx {
 	struct weir_pan_match *out;
+	size_t len; /* of the payload: tokens next to a chain are read up to it */
 	unsigned int max;
 	unsigned int n;
 };
@@ -197,18 +222,17 @@ pan_prefix_ok(const uint8_t *d)
 }
 
 /*
- * One same-kind number [start, end) with @p n_digits digits, separators
- * included: keep it when it is a PAN.
+ * [start, end) with @p n_digits digits, separators included, already known
+ * to be in one of the forms with its boundary clauses met: keep it when
+ * prefix and Luhn pass. @return true when kept.
  */
-static void
+static bool
 pan_number(struct pan_ctx *ctx, const uint8_t *data, size_t start, size_t end, size_t n_digits)
 {
 	uint8_t dig[PAN_MAX_DIGITS];
 	const uint8_t *d = data + start;
 	size_t i, n = 0;
 
-	if (n_digits < PAN_MIN_DIGITS || n_digits > PAN_MAX_DIGITS)
-		return;
 	if (end - start != n_digits) {
 		/* grouped: gather the digits; a separator is written, then
 		 * overwritten by the digit after it */
@@ -220,44 +244,135 @@ pan_number(struct pan_ctx *ctx, const uint8_t *data, size_t start, size_t end, s
 	}
 	/* the prefix first: it turns away most digit runs (ids, timestamps) */
 	if (!pan_prefix_ok(d) || !pan_luhn(d, n_digits))
-		return;
+		return false;
 	if (ctx->n < ctx->max) {
 		ctx->out[ctx->n].start = (uint32_t)start;
 		ctx->out[ctx->n].end = (uint32_t)end;
 		ctx->out[ctx->n].n_digits = (uint8_t)n_digits;
 	}
 	ctx->n++;
+	return true;
+}
+
+/* A letter or the underscore: a byte that glues digits into a token. */
+static inline bool
+pan_is_glue(uint8_t c)
+{
+	return (unsigned int)((c | 0x20) - 'a') < 26 || c == '_';
+}
+
+static inline bool
+pan_is_token(uint8_t c)
+{
+	return pan_is_digit(c) || pan_is_glue(c);
 }
 
 /*
- * A maximal chain [a, b): digits joined by single separators, starting and
- * ending with a digit, every separator between two digits. Split it into
- * numbers where the separator kind changes; the group before the change
- * belongs to both numbers.
+ * Is the token whose last byte (@p left) or first byte (else) is at @p p
+ * four token characters long, with a digit among them?
+ */
+static bool
+pan_four_token(const uint8_t *data, size_t len, size_t p, bool left)
+{
+	unsigned int n = 0;
+	bool digit = false;
+
+	while (n < 5 && p < len && pan_is_token(data[p])) {
+		digit |= pan_is_digit(data[p]);
+		n++;
+		if (!left)
+			p++;
+		else if (p-- == 0)
+			break;
+	}
+	return n == 4 && digit;
+}
+
+/*
+ * A grouped reading starting at the 4-digit group at @p s, whose first
+ * separator is @p k, inside the chain that ends at @p b. Tries the forms
+ * that fit the groups there, longest first. @return the end of the card
+ * kept, or 0.
+ */
+static size_t
+pan_grouped(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t s, size_t b, uint8_t k)
+{
+	size_t end[5], lens[5], p = s;
+	unsigned int m = 0, j, last[2], n_cand = 0;
+
+	/* a four-character token one separator of this kind before it */
+	if (s >= 2 && data[s - 1] == k && pan_four_token(data, len, s - 2, true))
+		return 0;
+	/* up to five groups joined by k: the longest form has five */
+	while (m < 5) {
+		size_t q = p;
+
+		while (q < b && pan_is_digit(data[q]))
+			q++;
+		lens[m] = q - p;
+		end[m] = q;
+		m++;
+		if (q >= b || data[q] != k)
+			break;
+		p = q + 1;
+	}
+	if (m < 3)
+		return 0;
+	if (lens[1] == 4 && lens[2] == 4 && m >= 4) {
+		if (lens[3] == 4 && m >= 5 && lens[4] <= 3)
+			last[n_cand++] = 4; /* 4-4-4-4-n, 17..19 */
+		if (lens[3] <= 4)
+			last[n_cand++] = 3; /* 4-4-4-n, 13..16 */
+	} else if (lens[1] == 6 && (lens[2] == 4 || lens[2] == 5)) {
+		last[n_cand++] = 2; /* 4-6-4, 4-6-5 */
+	}
+	for (j = 0; j < n_cand; j++) {
+		size_t e = end[last[j]], nd = 0;
+		unsigned int g;
+
+		/* the last group clean, no four-character token after it */
+		if (e < len && (pan_is_glue(data[e]) ||
+				(data[e] == k && pan_four_token(data, len, e + 1, false))))
+			continue;
+		for (g = 0; g <= last[j]; g++)
+			nd += lens[g];
+		if (pan_number(ctx, data, s, e, nd))
+			return e;
+	}
+	return 0;
+}
+
+/*
+ * A maximal chain [a, b) of a payload of @p len bytes: digit groups joined
+ * by single separators, starting and ending with a digit. Read its groups
+ * from left to right; at each, the longest form that is a card.
  */
 static void
-pan_chain(struct pan_ctx *ctx, const uint8_t *data, size_t a, size_t b)
+pan_chain(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t a, size_t b)
 {
-	size_t start = a, n_digits = 0, i = a;
-	uint8_t kind = 0; /* 0 until the first separator */
+	size_t p = a;
+	/* only the chain's ends can touch a letter: inside, separators */
+	bool glued_left = a > 0 && pan_is_glue(data[a - 1]);
+	bool glued_right = b < len && pan_is_glue(data[b]);
 
-	for (;;) {
-		size_t group = i;
+	while (p < b) {
+		size_t q = p, n;
 
-		while (i < b && pan_is_digit(data[i]))
-			i++;
-		n_digits += i - group;
-		if (i == b) {
-			pan_number(ctx, data, start, b, n_digits);
-			return;
+		while (q < b && pan_is_digit(data[q]))
+			q++;
+		n = q - p;
+		if (p == a && glued_left) {
+			/* part of a longer token */
+		} else if (n >= PAN_MIN_DIGITS && n <= PAN_MAX_DIGITS) {
+			if (q < b || !glued_right)
+				pan_number(ctx, data, p, q, n);
+		} else if (n == 4 && q < b) {
+			size_t e = pan_grouped(ctx, data, len, p, b, data[q]);
+
+			if (e != 0)
+				q = e;
 		}
-		if (kind != 0 && data[i] != kind) {
-			pan_number(ctx, data, start, i, n_digits);
-			start = group;
-			n_digits = i - group;
-		}
-		kind = data[i];
-		i++;
+		p = q + 1; /* past the separator after the group or card */
 	}
 }
 
@@ -294,11 +409,14 @@ pan_emit(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t a,
 		if (nd < PAN_MIN_DIGITS)
 			return false;
 		if (cs == 0) {
-			pan_number(ctx, data, a, b, nd);
+			/* one group: contiguous when 13..19 digits and clean */
+			if (nd <= PAN_MAX_DIGITS && !(a > 0 && pan_is_glue(data[a - 1])) &&
+			    !(b < ctx->len && pan_is_glue(data[b])))
+				pan_number(ctx, data, a, b, nd);
 			return false;
 		}
 	}
-	pan_chain(ctx, data, a, b);
+	pan_chain(ctx, data, ctx->len, a, b);
 	return false;
 }
 
@@ -389,11 +507,11 @@ pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t le
 unsigned int
 weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_match *out, unsigned int max)
 {
-	struct pan_ctx ctx = {.out = out, .max = out != NULL ? max : 0, .n = 0};
+	struct pan_ctx ctx = {.out = out, .len = len, .max = out != NULL ? max : 0, .n = 0};
 
 	/* offsets are 32-bit: payloads are packets, far below 4 GiB */
 	if (len > UINT32_MAX)
-		len = UINT32_MAX;
+		len = ctx.len = UINT32_MAX;
 	pan_walk(PAN_MODE_SCAN, &ctx, data, len);
 	return ctx.n;
 }
