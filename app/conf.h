@@ -148,7 +148,7 @@ struct weir_conf {
 	char *outputs_kafka_sasl_username;
 	char *outputs_kafka_sasl_password_file; /* sasl.password, from this file */
 	char *outputs_pcap_file;		/* enables the pcap sink: file prefix */
-	char *outputs_kinesis_stream; /* enables the kinesis sink */
+	char *outputs_kinesis_stream;		/* enables the kinesis sink */
 	char *outputs_kinesis_region;
 	char *outputs_kinesis_endpoint;
 	char *outputs_kinesis_partition_key; /* flow | src | window */

@@ -224,14 +224,14 @@ struct weir_rt_rule {
 					    tcp.hdr, ...), checked before the payload's;
 					    NULL when none (WEIR_RT_HBUF) */
 	uint8_t n_hbuf;
-	uint8_t target;	       /* target: 0 none, 1 src_ip, 2 dest_ip (for
-				  EVE alert.source/target) */
-	const char *signature;		 /* EVE alert.signature: msg, or the pattern as
-					    written; at most WEIR_RULE_SIG_MAX bytes */
-	const char *category;		 /* classtype description, "" when none */
-	const char *metadata_json;	 /* EVE alert.metadata object, NULL = none
-					    (the set owns it: sr's eve_metadata) */
-	const char *references_json;	 /* EVE alert.references array, NULL = none */
+	uint8_t target;		     /* target: 0 none, 1 src_ip, 2 dest_ip (for
+					EVE alert.source/target) */
+	const char *signature;	     /* EVE alert.signature: msg, or the pattern as
+					written; at most WEIR_RULE_SIG_MAX bytes */
+	const char *category;	     /* classtype description, "" when none */
+	const char *metadata_json;   /* EVE alert.metadata object, NULL = none
+					(the set owns it: sr's eve_metadata) */
+	const char *references_json; /* EVE alert.references array, NULL = none */
 	const char *file;
 	unsigned int line;
 };

@@ -589,18 +589,18 @@ struct weir_suri_rule {
 	enum weir_rproto proto;
 	struct weir_addrset src, dst;
 	struct weir_portset sport, dport;
-	bool bidir;		/* <> */
-	uint32_t sid, rev, gid; /* rev and gid default to 1 */
-	char *msg;		/* "" when absent */
-	char *classtype;	/* NULL when absent */
-	uint32_t priority;	/* priority keyword, else the classtype's, else 3 */
-	char *metadata;		/* "k v, k v" as written (all metadata keywords
-				   joined by ", "), NULL when absent */
-	char *reference;	/* same for reference */
-	char *eve_metadata;	/* EVE alert.metadata: a JSON object, keys grouped
-				   as Suricata groups them; NULL = none */
-	char *eve_references;	/* EVE alert.references: a JSON array of each
-				   reference as Suricata writes it; NULL = none */
+	bool bidir;		 /* <> */
+	uint32_t sid, rev, gid;	 /* rev and gid default to 1 */
+	char *msg;		 /* "" when absent */
+	char *classtype;	 /* NULL when absent */
+	uint32_t priority;	 /* priority keyword, else the classtype's, else 3 */
+	char *metadata;		 /* "k v, k v" as written (all metadata keywords
+				    joined by ", "), NULL when absent */
+	char *reference;	 /* same for reference */
+	char *eve_metadata;	 /* EVE alert.metadata: a JSON object, keys grouped
+				    as Suricata groups them; NULL = none */
+	char *eve_references;	 /* EVE alert.references: a JSON array of each
+				    reference as Suricata writes it; NULL = none */
 	struct weir_item *items; /* the payload's (buf WEIR_BUF_PAYLOAD) */
 	unsigned int n_items;
 	struct weir_item *hitems; /* the header sticky buffers' items, in rule

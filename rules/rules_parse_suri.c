@@ -92,10 +92,10 @@ struct sp_ctx {
 	const char *sid_pos;
 	const char *fp_pos;   /* fast_pattern already used in this rule */
 	const char *meta_pos; /* the last metadata keyword's value */
-	uint8_t buf;	     /* enum weir_buf: where items go (a sticky buffer
-				keyword sets it, pkt_data resets it) */
-	const char *buf_pos; /* that keyword, for "buffer with no match" */
-	unsigned int buf_n;  /* items added to it since */
+	uint8_t buf;	      /* enum weir_buf: where items go (a sticky buffer
+				 keyword sets it, pkt_data resets it) */
+	const char *buf_pos;  /* that keyword, for "buffer with no match" */
+	unsigned int buf_n;   /* items added to it since */
 };
 
 /* One option as read: name and value are ranges of the rule text. */
