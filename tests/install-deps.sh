@@ -18,6 +18,11 @@ PKGS=(
 
 missing=()
 for p in "${PKGS[@]}"; do
+	# a nodejs from another archive (NodeSource) carries npm itself and
+	# conflicts with Debian's npm package: its npm command is enough
+	if [ "$p" = npm ] && command -v npm >/dev/null; then
+		continue
+	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
