@@ -374,7 +374,9 @@ weir_sink_enqueue(struct weir_sink *s, const struct weir_event *ev, const struct
 			memcpy(&r->ev, e, sizeof(r->ev));
 			q->flow_records += e->kind == WEIR_EV_FLOW;
 			r->frame_len = 0;
-			if (q->frame_off && frame != NULL) {
+			if (q->frame_off && frame != NULL && frame[done + i].len > 0) {
+				/* no frame (data NULL): a flow record, a stream
+				 * alert raised at a flow's end */
 				r->frame_len = frame[done + i].len < WEIR_EVENT_FRAME_MAX
 						       ? frame[done + i].len
 						       : WEIR_EVENT_FRAME_MAX;

@@ -376,8 +376,8 @@ enum weir_scan_flow {
 	WEIR_SCAN_FLOW_TOCLIENT = 1u << 2,    /* from the flow's server */
 	WEIR_SCAN_FLOW_ESTABLISHED = 1u << 3, /* Suricata's FLOW_PKT_ESTABLISHED */
 	/* a packet rebuilt from IP fragments (Suricata's PKT_REBUILT_FRAGMENT,
-	 * for flow:only_frag/no_frag): weir does not reassemble fragments,
-	 * so nothing sets it today */
+	 * for flow:only_frag/no_frag): the worker sets it on the datagram
+	 * app/defrag.c rebuilt */
 	WEIR_SCAN_FLOW_REBUILT_FRAG = 1u << 4,
 };
 

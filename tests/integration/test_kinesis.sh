@@ -58,7 +58,12 @@ free_port() {
 # kinesalite from the npm registry into $KDIR, once (install_kinesalite.sh)
 ensure_kinesalite() {
 	if ! KINESALITE_DIR=$KDIR bash "$SRC/tests/integration/install_kinesalite.sh"; then
-		skip "kinesalite could not be installed from the npm registry"
+		# under CI a missing peer is a failure, never a quiet skip
+		if [ "${CI:-}" = true ]; then
+			fail "kinesalite could not be installed from the npm registry"
+		else
+			skip "kinesalite could not be installed from the npm registry"
+		fi
 		return 1
 	fi
 }
