@@ -125,7 +125,7 @@ rc=$?
 if [ "$rc" -ne 0 ]; then
 	tail -20 "$TMP/run.err"
 	fail "weir -r as the weir user: exit $rc"
-elif ! grep -q 'rx_packets 400 = ' "$TMP/run.err"; then
+elif ! grep -q 'rx_packets 400 [=+]' "$TMP/run.err"; then
 	tail -20 "$TMP/run.err"
 	fail "weir -r as the weir user did not read the 400 packets"
 else
