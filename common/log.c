@@ -12,6 +12,7 @@
  * is the level of the message being written.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,4 +239,50 @@ weir_log_stop(void)
 	rte_openlog_stream(stderr);
 	fclose(g_log_stream);
 	g_log_stream = NULL;
+}
+
+static uint64_t
+log_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1; /* never 0 */
+}
+
+static void
+log_note_flush_at(struct weir_lognote *n, uint32_t every_ms, const char *who, const char *what,
+		  uint64_t now, bool force)
+{
+	if (n->pending == 0 || (!force && now - n->last_ms < every_ms))
+		return;
+	WEIR_LOG(WARNING, sink, "%s: %s: %" PRIu64 " time%s in the last %" PRIu64 " s (last: %s)",
+		 who, what, n->pending, n->pending == 1 ? "" : "s", (now - n->last_ms + 999) / 1000,
+		 n->last);
+	n->pending = 0;
+	n->last_ms = now;
+}
+
+void
+weir_lognote_flush(struct weir_lognote *n, uint32_t every_ms, const char *who, const char *what,
+		   bool force)
+{
+	log_note_flush_at(n, every_ms, who, what, log_now_ms(), force);
+}
+
+void
+weir_lognote(struct weir_lognote *n, uint32_t every_ms, const char *who, const char *what,
+	     const char *cause)
+{
+	uint64_t now = log_now_ms();
+
+	snprintf(n->last, sizeof(n->last), "%s", cause);
+	if (n->last_ms == 0) {
+		WEIR_LOG(WARNING, sink, "%s: %s: %s (more are logged at most every %u s)", who,
+			 what, cause, every_ms / 1000);
+		n->last_ms = now;
+		return;
+	}
+	n->pending++;
+	log_note_flush_at(n, every_ms, who, what, now, false);
 }

@@ -22,6 +22,9 @@
 #ifndef WEIR_LOG_H
 #define WEIR_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <rte_log.h>
 
 extern int weir_logtype_app;
@@ -61,5 +64,29 @@ int weir_log_start(enum weir_log_mode mode, int fd, const char *facility);
 
 /** Give rte_log back stderr and close the stream of weir_log_start(). */
 void weir_log_stop(void);
+
+/*
+ * A rate-limited warning about one kind of recurring trouble (a sink's
+ * delivery failures, a full queue): the first occurrence is logged at once
+ * with its cause, later ones are counted and logged as one line per
+ * interval ("N times in the last S s (last: CAUSE)"). One per kind, owned
+ * by one thread (the sink's).
+ */
+struct weir_lognote {
+	uint64_t last_ms; /* of the last line, 0 = none yet */
+	uint64_t pending; /* occurrences since the last line */
+	char last[256];	  /* the latest cause */
+};
+
+/** One occurrence of the trouble @p what of @p who (e.g. "kafka events",
+ *  "local queue full, event dropped"), with @p cause. Logged in module
+ *  sink at WARNING. */
+void weir_lognote(struct weir_lognote *n, uint32_t every_ms, const char *who, const char *what,
+		  const char *cause);
+
+/** Log what is pending when the interval is over, or now if @p force
+ *  (at close, so nothing counted goes unsaid). */
+void weir_lognote_flush(struct weir_lognote *n, uint32_t every_ms, const char *who,
+			const char *what, bool force);
 
 #endif /* WEIR_LOG_H */

@@ -73,12 +73,6 @@ enum kafka_note {
 	KAFKA_NOTE_N,
 };
 
-struct kafka_rate {
-	uint64_t last_ms; /* of the last line, 0 = none yet */
-	uint64_t pending; /* happened since the last line */
-	char last[160];	  /* the latest cause */
-};
-
 enum kafka_key {
 	KAFKA_KEY_NONE,
 	KAFKA_KEY_FLOW,
@@ -92,7 +86,8 @@ struct kafka {
 	int flush_timeout_ms;
 	const char *topic; /* the sink's target, for logs */
 	bool brokers_down; /* reported down, no delivery since */
-	struct kafka_rate rate[KAFKA_NOTE_N];
+	struct weir_lognote rate[KAFKA_NOTE_N];
+	char who[160]; /* "kafka TOPIC", for notes */
 };
 
 static const char *const g_kafka_note_what[KAFKA_NOTE_N] = {
@@ -115,49 +110,22 @@ kafka_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Log what is pending of @p kind when its interval is over (or @p force). */
-static void
-kafka_note_flush(struct kafka *k, enum kafka_note kind, uint64_t now, bool force)
-{
-	struct kafka_rate *r = &k->rate[kind];
-
-	if (r->pending == 0 || (!force && now - r->last_ms < KAFKA_LOG_EVERY_MS))
-		return;
-	WEIR_LOG(WARNING, sink,
-		 "kafka %s: %s: %" PRIu64 " time%s in the last %" PRIu64 " s (last: %s)", k->topic,
-		 g_kafka_note_what[kind], r->pending, r->pending == 1 ? "" : "s",
-		 (now - r->last_ms + 999) / 1000, r->last);
-	r->pending = 0;
-	r->last_ms = now;
-}
-
-/* One occurrence of @p kind: the first is logged at once with its cause,
- * the others are counted and logged by kafka_note_flush(). */
+/* One occurrence of @p kind (weir_lognote: the first logged at once, the
+ * others counted and logged once per interval). */
 static void
 kafka_note(struct kafka *k, enum kafka_note kind, const char *cause)
 {
-	struct kafka_rate *r = &k->rate[kind];
-	uint64_t now = kafka_now_ms();
-
-	snprintf(r->last, sizeof(r->last), "%s", cause);
-	if (r->last_ms == 0) {
-		WEIR_LOG(WARNING, sink, "kafka %s: %s: %s (more are logged at most every %d s)",
-			 k->topic, g_kafka_note_what[kind], cause, KAFKA_LOG_EVERY_MS / 1000);
-		r->last_ms = now;
-		return;
-	}
-	r->pending++;
-	kafka_note_flush(k, kind, now, false);
+	weir_lognote(&k->rate[kind], KAFKA_LOG_EVERY_MS, k->who, g_kafka_note_what[kind], cause);
 }
 
 static void
 kafka_notes_tick(struct kafka *k, bool force)
 {
-	uint64_t now = kafka_now_ms();
 	unsigned int i;
 
 	for (i = 0; i < KAFKA_NOTE_N; i++)
-		kafka_note_flush(k, (enum kafka_note)i, now, force);
+		weir_lognote_flush(&k->rate[i], KAFKA_LOG_EVERY_MS, k->who, g_kafka_note_what[i],
+				   force);
 }
 
 /* The brokers' state as weir last heard it, for the cause of a loss. */
@@ -466,6 +434,7 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return -ENOMEM;
+	snprintf(k->who, sizeof(k->who), "kafka %s", conf->topic != NULL ? conf->topic : "?");
 	k->key = KAFKA_KEY_FLOW;
 	if (conf->key != NULL && strcmp(conf->key, "none") == 0)
 		k->key = KAFKA_KEY_NONE;

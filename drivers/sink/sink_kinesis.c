@@ -78,12 +78,6 @@ static const char *const g_kinesis_note_what[KINESIS_NOTE_N] = {
 	[KINESIS_NOTE_FULL] = "queue full, event dropped (counted drop_full)",
 };
 
-struct kinesis_rate {
-	uint64_t last_ms; /* of the last line, 0 = none yet */
-	uint64_t pending; /* happened since the last line */
-	char last[256];	  /* the latest cause */
-};
-
 enum kinesis_key {
 	KINESIS_KEY_FLOW,
 	KINESIS_KEY_SRC,
@@ -116,7 +110,8 @@ struct kinesis {
 	uint64_t next_ms; /* no call before this (backoff), 0 = now */
 	uint64_t rng;
 	bool down; /* the endpoint was reported unreachable, no call since */
-	struct kinesis_rate rate[KINESIS_NOTE_N];
+	struct weir_lognote rate[KINESIS_NOTE_N];
+	char who[160]; /* "kinesis STREAM", for notes */
 	/* one call's scratch */
 	struct weir_kinesis_rec recs[WEIR_KINESIS_MAX_RECORDS];
 	uint32_t slot[WEIR_KINESIS_MAX_RECORDS]; /* offsets from head */
@@ -144,49 +139,23 @@ kinesis_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Log what is pending of @p kind when its interval is over (or @p force). */
-static void
-kinesis_note_flush(struct kinesis *k, enum kinesis_note kind, uint64_t now, bool force)
-{
-	struct kinesis_rate *r = &k->rate[kind];
-
-	if (r->pending == 0 || (!force && now - r->last_ms < KINESIS_LOG_EVERY_MS))
-		return;
-	WEIR_LOG(WARNING, sink,
-		 "kinesis %s: %s: %" PRIu64 " time%s in the last %" PRIu64 " s (last: %s)",
-		 k->stream, g_kinesis_note_what[kind], r->pending, r->pending == 1 ? "" : "s",
-		 (now - r->last_ms + 999) / 1000, r->last);
-	r->pending = 0;
-	r->last_ms = now;
-}
-
-/* One occurrence of @p kind: the first is logged at once with its cause,
- * the others counted and logged by kinesis_note_flush(). */
+/* One occurrence of @p kind (weir_lognote: the first logged at once, the
+ * others counted and logged once per interval). */
 static void
 kinesis_note(struct kinesis *k, enum kinesis_note kind, const char *cause)
 {
-	struct kinesis_rate *r = &k->rate[kind];
-	uint64_t now = kinesis_now_ms();
-
-	snprintf(r->last, sizeof(r->last), "%s", cause);
-	if (r->last_ms == 0) {
-		WEIR_LOG(WARNING, sink, "kinesis %s: %s: %s (more are logged at most every %d s)",
-			 k->stream, g_kinesis_note_what[kind], cause, KINESIS_LOG_EVERY_MS / 1000);
-		r->last_ms = now;
-		return;
-	}
-	r->pending++;
-	kinesis_note_flush(k, kind, now, false);
+	weir_lognote(&k->rate[kind], KINESIS_LOG_EVERY_MS, k->who, g_kinesis_note_what[kind],
+		     cause);
 }
 
 static void
 kinesis_notes_tick(struct kinesis *k, bool force)
 {
-	uint64_t now = kinesis_now_ms();
 	unsigned int i;
 
 	for (i = 0; i < KINESIS_NOTE_N; i++)
-		kinesis_note_flush(k, (enum kinesis_note)i, now, force);
+		weir_lognote_flush(&k->rate[i], KINESIS_LOG_EVERY_MS, k->who,
+				   g_kinesis_note_what[i], force);
 }
 
 static void
@@ -927,6 +896,7 @@ kinesis_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	if (k == NULL)
 		return -ENOMEM;
 	snprintf(k->stream, sizeof(k->stream), "%s", conf->stream);
+	snprintf(k->who, sizeof(k->who), "kinesis %s", k->stream);
 	snprintf(k->region, sizeof(k->region), "%s", region);
 	snprintf(k->profile, sizeof(k->profile), "%s", conf->profile ? conf->profile : "");
 	k->key = conf->partition_key != NULL && strcmp(conf->partition_key, "src") == 0
