@@ -195,7 +195,7 @@ reload_build(struct weir_reloader *r, bool force)
 	const struct weir_ruleset *old;
 	struct weir_ruleset *rs;
 	struct weir_diags ds;
-	unsigned int i;
+	unsigned int i, n_db;
 	int rc = 0;
 	uint64_t t0 = reload_now_ms();
 	unsigned int n_old;
@@ -260,12 +260,9 @@ reload_build(struct weir_reloader *r, bool force)
 		WEIR_LOG(WARNING, rules,
 			 "reload: the new rule set has no rule (nor had the running one): "
 			 "packets are only decoded and counted");
-	for (i = 0; i < rs->n_groups; i++)
-		if (rs->groups[i].cache_rebuilt)
-			WEIR_LOG(NOTICE, rules,
-				 "reload: note: cached database for group %u was "
-				 "corrupt or stale; rebuilt",
-				 i);
+	if (rs->pkt.cache_rebuilt)
+		WEIR_LOG(NOTICE, rules,
+			 "reload: note: cached packet database was corrupt or stale; rebuilt");
 	pthread_mutex_lock(&r->mu);
 	reload_apply_disabled(r, rs);
 	rs->generation = r->generation + 1;
@@ -306,11 +303,12 @@ reload_build(struct weir_reloader *r, bool force)
 	r->last.forced = !guard_ok;
 	r->n_ok++;
 	pthread_mutex_unlock(&r->mu);
+	n_db = (rs->pkt.db != NULL) + (rs->stream_db != NULL);
 	WEIR_LOG(NOTICE, rules,
-		 "rules reloaded: %u rules in %u group%s (%u from cache), generation "
+		 "rules reloaded: %u rules, %u database%s (%u from cache), generation "
 		 "%" PRIu64 ", %.1f ms",
-		 rs->n_rules, rs->n_groups, rs->n_groups == 1 ? "" : "s", rs->n_from_cache,
-		 rs->generation, rs->compile_ms);
+		 rs->n_rules, n_db, n_db == 1 ? "" : "s", rs->n_from_cache, rs->generation,
+		 rs->compile_ms);
 	weir_diags_free(&ds);
 }
 

@@ -517,21 +517,17 @@ br_pass(struct br_run *r, int path)
 			const struct weir_scan_pkt *p = &ps->v[k];
 			const struct weir_ruleset *rs = r->rs;
 			const uint16_t *gl;
-			unsigned int i;
 
-			/* weir_ruleset_scan()'s dispatch, nothing more */
+			/* weir_ruleset_scan()'s dispatch and its one scan of the
+			 * packet database, nothing more */
 			if (p->pclass < 2)
 				gl = &rs->glists[rs->port_glist[p->pclass][p->dport]];
 			else
 				gl = &rs->glists[rs->class_glist[p->pclass]];
-			for (i = 1; i <= gl[0]; i++) {
-				const struct weir_rgroup *g = &rs->groups[gl[i]];
-
-				if (g->db != NULL && p->len > 0 &&
-				    hs_scan(g->db, (const char *)p->payload, p->len, 0,
-					    r->grp_scratch, br_count_cb, &m) != HS_SUCCESS)
-					errs++;
-			}
+			if (gl[0] > 0 && rs->pkt.db != NULL && p->len > 0 &&
+			    hs_scan(rs->pkt.db, (const char *)p->payload, p->len, 0, r->grp_scratch,
+				    br_count_cb, &m) != HS_SUCCESS)
+				errs++;
 		}
 		break;
 	default:
@@ -678,16 +674,14 @@ br_grp_stats(const struct weir_ruleset *rs, const struct br_base *b, const struc
 					     : &rs->glists[rs->class_glist[p->pclass]];
 
 		for (i = 1; i <= gl[0]; i++) {
-			const struct weir_rgroup *g = &rs->groups[gl[i]];
-
 			comb += per_group[gl[i]];
-			always += g->n_always;
-			if (g->db != NULL && p->len > 0 &&
-			    hs_scan(g->db, (const char *)p->payload, p->len, 0, scratch, br_cand_cb,
-				    &cc) != HS_SUCCESS) {
-				free(per_group);
-				return -EIO;
-			}
+			always += rs->groups[gl[i]].n_always;
+		}
+		if (gl[0] > 0 && rs->pkt.db != NULL && p->len > 0 &&
+		    hs_scan(rs->pkt.db, (const char *)p->payload, p->len, 0, scratch, br_cand_cb,
+			    &cc) != HS_SUCCESS) {
+			free(per_group);
+			return -EIO;
 		}
 	}
 	free(per_group);

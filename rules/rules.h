@@ -241,9 +241,13 @@ struct weir_rt_rule {
  * a rule without msg, is cut to it with a warning in the set's warnings. */
 #define WEIR_RULE_SIG_MAX 1024
 
-/* One Hyperscan database: the rules of one protocol and port group. */
+/* A group of packet rules (same protocol classes and destination-port
+ * set): which packets they apply to, and those of them without a
+ * Hyperscan expression (`always`). Their expressions are all in the
+ * set's one packet database (weir_ruleset.pkt), which is a weir_rgroup
+ * too: every class, ports "any", no `always` list. */
 struct weir_rgroup {
-	hs_database_t *db; /* NULL when every rule of it is `always` */
+	hs_database_t *db; /* the packet database only; NULL in the groups */
 	uint32_t *always;  /* rules evaluated for every packet of the group */
 	unsigned int n_always;
 	unsigned int n_rules;
@@ -269,6 +273,11 @@ struct weir_ruleset {
 	unsigned int n_rules;
 	struct weir_rgroup *groups;
 	unsigned int n_groups;
+	/* Every packet rule's expression in one block-mode database: a packet
+	 * some group applies to is scanned once (perf/RESULTS.md, "One scan
+	 * per packet"); the rules' own header checks (ports, classes) then
+	 * keep what applies. pkt.db NULL: no packet rule has an expression. */
+	struct weir_rgroup pkt;
 	/* dispatch: glist offsets into glists (count, then group ids) */
 	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */
@@ -504,13 +513,13 @@ void weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worke
 			       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
 			       struct weir_scan_res *res);
 
-/** The database of a set with exactly one group (every signature-format
+/** The packet database of a set of one group (every signature-format
  *  set), else NULL: what benchmarks hand to a bare hs_scan baseline. The
  *  set keeps owning it. Thread: any holding the set. */
 static inline hs_database_t *
 weir_ruleset_sole_db(const struct weir_ruleset *rs)
 {
-	return rs->n_groups == 1 ? rs->groups[0].db : NULL;
+	return rs->n_groups == 1 ? rs->pkt.db : NULL;
 }
 
 /** Alerts raised by rule @p idx (0 when out of range), summed over

@@ -37,6 +37,8 @@
  * 10,000 rules, 12 gave 9 groups and 1.2 Mpps, 4 gave 3 groups and about
  * the same with more confirm candidates. */
 #define COMPILE_MAX_GROUPS 12
+/* compile_group_db()'s group for the packet database: every packet rule */
+#define COMPILE_PKT_DB UINT_MAX
 
 /* Threshold table entries per worker when some rule has a threshold. */
 #define COMPILE_THRESH_ENTRIES 65536
@@ -947,12 +949,21 @@ compile_cexprs_free(struct cexprs *x)
 }
 
 /*
- * Fill @p x with the expressions of group @p gi's live rules: one each,
- * expression id = rule index. Every plan has at most one positive
- * expression here (weir_compile_one_chain() for the Suricata subset, the
- * pattern itself for signature rules), so no logical combination is ever
- * built.
+ * Fill @p x with the expressions of group @p gi's live rules (every packet
+ * rule's for COMPILE_PKT_DB): one each, expression id = rule index. Every plan has at most one
+ * positive expression here (weir_compile_one_chain() for the Suricata subset, the pattern itself
+ * for signature rules), so no logical combination is ever built.
  */
+static bool
+compile_in_db(const struct cbuild *b, unsigned int i, unsigned int gi)
+{
+	uint16_t g = b->rs->rules[i].group;
+
+	if (gi == COMPILE_PKT_DB)
+		return g != WEIR_RGROUP_STREAM && g != UINT16_MAX;
+	return g == gi;
+}
+
 static void
 compile_collect(struct cbuild *b, unsigned int gi, struct cexprs *x)
 {
@@ -963,7 +974,7 @@ compile_collect(struct cbuild *b, unsigned int gi, struct cexprs *x)
 		const struct cr *c = &b->cr[i];
 		const struct weir_hs_expr *e;
 
-		if (b->rs->rules[i].group != gi || c->dead || c->plan.n_sub == 0)
+		if (!compile_in_db(b, i, gi) || c->dead || c->plan.n_sub == 0)
 			continue;
 		e = &c->plan.sub[0];
 		x->expr[x->n] = e->expr;
@@ -985,7 +996,7 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir, struc
 	int rc = 0;
 
 	for (i = 0; i < b->n; i++)
-		cap += b->rs->rules[i].group == gi;
+		cap += compile_in_db(b, i, gi);
 	if (cap == 0)
 		return 0;
 	x.expr = calloc(cap, sizeof(*x.expr));
@@ -1352,13 +1363,17 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 
 			grp->protos = cg[g].protos;
 			compile_ports_text(cg[g].ports, grp->ports, sizeof(grp->ports));
-			rc = compile_group_db(b, g, opts ? opts->cache_dir : NULL, grp);
-			if (rc < 0)
-				goto err;
-			rs->db_bytes += grp->db_bytes;
-			rs->n_from_cache += grp->from_cache;
-			rs->n_cache_rebuilt += grp->cache_rebuilt;
 		}
+		/* One database for every packet rule, whatever its group: one
+		 * hs_scan per packet (perf/RESULTS.md, "One scan per packet"). */
+		rs->pkt.protos = (1u << WEIR_PCLASS_N) - 1;
+		snprintf(rs->pkt.ports, sizeof(rs->pkt.ports), "any");
+		rc = compile_group_db(b, COMPILE_PKT_DB, opts ? opts->cache_dir : NULL, &rs->pkt);
+		if (rc < 0)
+			goto err;
+		rs->db_bytes += rs->pkt.db_bytes;
+		rs->n_from_cache += rs->pkt.from_cache;
+		rs->n_cache_rebuilt += rs->pkt.cache_rebuilt;
 		rc = compile_stream_db(b, opts ? opts->cache_dir : NULL);
 		if (rc < 0)
 			goto err;
@@ -1369,8 +1384,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		 * "Pattern is too large."). Drop it and build again, so rule
 		 * indexes stay dense (the cache makes the unchanged groups
 		 * cheap when there is one). */
-		for (g = 0; g < rs->n_groups; g++)
-			hs_free_database(rs->groups[g].db);
+		hs_free_database(rs->pkt.db);
+		memset(&rs->pkt, 0, sizeof(rs->pkt));
 		hs_free_database(rs->stream_db);
 		rs->stream_db = NULL;
 		rs->stream_from_cache = 0;
@@ -1412,6 +1427,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		if (b->cr[i].dead || (r->flags & WEIR_RT_STREAM))
 			continue;
 		rs->groups[r->group].n_rules++;
+		rs->pkt.n_rules++;
 		if (b->cr[i].plan.n_sub == 0)
 			rs->groups[r->group].n_always++;
 	}

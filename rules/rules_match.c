@@ -620,16 +620,18 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	}
 	res->evaluated = 1;
 	scan_begin(w, rs, p);
+	/* One scan of every packet rule; scan_consider() keeps the rules
+	 * whose class and header apply. */
+	if (rs->pkt.db != NULL && p->len > 0 &&
+	    hs_scan(rs->pkt.db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match,
+		    w) != HS_SUCCESS) {
+		res->scan_error = 1;
+		return;
+	}
 	for (i = 1; i <= n; i++) {
 		const struct weir_rgroup *g = &rs->groups[gl[i]];
 		unsigned int k;
 
-		if (g->db != NULL && p->len > 0 &&
-		    hs_scan(g->db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match,
-			    w) != HS_SUCCESS) {
-			res->scan_error = 1;
-			return;
-		}
 		for (k = 0; k < g->n_always; k++)
 			scan_consider(w, g->always[k], 0);
 	}

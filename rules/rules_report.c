@@ -33,12 +33,8 @@ weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 {
 	unsigned int g;
 
-	for (g = 0; g < rs->n_groups; g++)
-		if (rs->groups[g].cache_rebuilt)
-			fprintf(out,
-				"note: cached database for group %u was corrupt or stale; "
-				"rebuilt\n",
-				g);
+	if (rs->pkt.cache_rebuilt)
+		fprintf(out, "note: cached packet database was corrupt or stale; rebuilt\n");
 	for (g = 0; g < rs->n_warnings; g++)
 		fprintf(out, "warning: %s\n", rs->warnings[g]);
 }
@@ -201,10 +197,13 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 	for (i = 0; i < rs->n_groups; i++) {
 		const struct weir_rgroup *g = &rs->groups[i];
 
-		fprintf(out, "  %-5u %-11s %-24s %7u %7u %10zu %s\n", i,
+		fprintf(out, "  %-5u %-11s %-24s %7u %7u %10s %s\n", i,
 			report_class_names(g->protos, buf, sizeof(buf)), g->ports, g->n_rules,
-			g->n_always, g->db_bytes, g->from_cache ? "hit" : "-");
+			g->n_always, "(packet)", "-");
 	}
+	if (rs->pkt.db != NULL)
+		fprintf(out, "  packet database: every group, one scan per packet %7u %10zu %s\n",
+			rs->pkt.n_rules, rs->pkt.db_bytes, rs->pkt.from_cache ? "hit" : "-");
 	if (rs->stream_db != NULL)
 		fprintf(out,
 			"  stream tcp (reassembled bytes)         %7u %7u %10zu %-5s "

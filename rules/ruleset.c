@@ -131,10 +131,9 @@ weir_ruleset_free(struct weir_ruleset *rs)
 		free((char *)rs->rules[i].signature);
 	}
 	free(rs->rules);
-	for (i = 0; i < rs->n_groups; i++) {
-		hs_free_database(rs->groups[i].db);
+	for (i = 0; i < rs->n_groups; i++)
 		free(rs->groups[i].always);
-	}
+	hs_free_database(rs->pkt.db);
 	free(rs->groups);
 	hs_free_database(rs->stream_db);
 	free(rs->port_glist[0]);
