@@ -246,10 +246,29 @@ struct weir_rt_rule {
  * Hyperscan expression (`always`). Their expressions are all in the
  * set's one packet database (weir_ruleset.pkt), which is a weir_rgroup
  * too: every class, ports "any", no `always` list. */
+/* The `always` rules of a group that name addresses (IP reputation lists:
+ * `alert ip [a,b,...] any -> $HOME_NET any`), indexed by one side's
+ * address: the address space cut into intervals (start[i] .. start[i+1]
+ * - 1, as 128-bit numbers, IPv4 mapped into ::ffff:0:0/96), each with the
+ * rules whose set on that side holds it. A packet then considers only the
+ * rules of its address's interval instead of every rule's set; the rules'
+ * own header checks still decide. */
+struct weir_ipidx {
+	uint64_t *start_hi; /* n interval starts, high and low 64 bits */
+	uint64_t *start_lo;
+	uint32_t *off;	 /* n + 1: interval i's rules are rules[off[i]..off[i+1]) */
+	uint32_t *rules; /* rule indexes */
+	unsigned int n;	 /* 0: no index */
+	unsigned int n_rules;
+};
+
 struct weir_rgroup {
 	hs_database_t *db; /* the packet database only; NULL in the groups */
-	uint32_t *always;  /* rules evaluated for every packet of the group */
+	uint32_t *always;  /* rules evaluated for every packet of the group
+			      (those not in idx) */
 	unsigned int n_always;
+	struct weir_ipidx idx[2]; /* always rules by source [0] and by
+				     destination [1] address */
 	unsigned int n_rules;
 	uint8_t protos; /* WEIR_PCLASS_* bits */
 	char ports[64]; /* destination-port group as text, "any" */

@@ -1183,6 +1183,226 @@ out:
 	return rc;
 }
 
+/* ---- address index of `always` rules -------------------------------- */
+
+typedef unsigned __int128 ipidx_u128;
+
+/* A side's ranges are indexed when each spans fewer addresses than this
+ * (a /8 of IPv4): lists of hosts and networks, not "everything but". */
+#define IPIDX_MAX_SPAN ((ipidx_u128)1 << 24)
+/* Interval memberships one side of one group may hold (bounds the build
+ * when ranges overlap a lot). */
+#define IPIDX_MAX_WORK (1u << 24)
+
+static ipidx_u128
+ipidx_u128_of(const uint8_t b[16])
+{
+	ipidx_u128 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+static const struct weir_addrset *
+ipidx_set(const struct weir_rt_rule *r, unsigned int side)
+{
+	const struct weir_suri_rule *sr = r->sr;
+	const struct weir_addrset *a;
+	unsigned int i;
+
+	if (sr == NULL || sr->bidir || !(r->flags & WEIR_RT_HEADER))
+		return NULL;
+	a = side == 0 ? &sr->src : &sr->dst;
+	if (a->any || a->n == 0)
+		return NULL;
+	for (i = 0; i < a->n; i++)
+		if (ipidx_u128_of(a->r[i].hi) - ipidx_u128_of(a->r[i].lo) >= IPIDX_MAX_SPAN)
+			return NULL;
+	return a;
+}
+
+static int
+ipidx_cmp(const void *a, const void *b)
+{
+	ipidx_u128 x = *(const ipidx_u128 *)a, y = *(const ipidx_u128 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* First index of @p v in sorted unique @p b (n entries), n when past. */
+static unsigned int
+ipidx_find(const ipidx_u128 *b, unsigned int n, ipidx_u128 v)
+{
+	unsigned int lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (b[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index @p n rules of @p ids by @p side into @p x. @return 0, 1 when the
+ * index would be too large (the rules stay in the plain list), -ENOMEM. */
+static int
+ipidx_build(const struct weir_ruleset *rs, const uint32_t *ids, unsigned int n, unsigned int side,
+	    struct weir_ipidx *x)
+{
+	ipidx_u128 *b = NULL;
+	unsigned int nb = 0, cap = 1, i, k, u;
+	uint64_t work = 0;
+	int rc = -ENOMEM;
+
+	for (i = 0; i < n; i++)
+		cap += 2 * ipidx_set(&rs->rules[ids[i]], side)->n;
+	b = malloc(cap * sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b[nb++] = 0;
+	for (i = 0; i < n; i++) {
+		const struct weir_addrset *a = ipidx_set(&rs->rules[ids[i]], side);
+
+		for (k = 0; k < a->n; k++) {
+			ipidx_u128 hi = ipidx_u128_of(a->r[k].hi);
+
+			b[nb++] = ipidx_u128_of(a->r[k].lo);
+			if (hi != ~(ipidx_u128)0)
+				b[nb++] = hi + 1;
+		}
+	}
+	qsort(b, nb, sizeof(*b), ipidx_cmp);
+	for (i = 1, u = 1; i < nb; i++)
+		if (b[i] != b[u - 1])
+			b[u++] = b[i];
+	nb = u;
+	x->off = calloc(nb + 1, sizeof(*x->off));
+	if (x->off == NULL)
+		goto out;
+	/* count, then place: interval j holds rule r when one of r's ranges
+	 * covers it */
+	for (i = 0; i < n; i++) {
+		const struct weir_addrset *a = ipidx_set(&rs->rules[ids[i]], side);
+
+		for (k = 0; k < a->n; k++) {
+			unsigned int f = ipidx_find(b, nb, ipidx_u128_of(a->r[k].lo));
+			ipidx_u128 hi = ipidx_u128_of(a->r[k].hi);
+			unsigned int t = hi == ~(ipidx_u128)0 ? nb : ipidx_find(b, nb, hi + 1);
+
+			work += t - f;
+			if (work > IPIDX_MAX_WORK) {
+				rc = 1;
+				goto out;
+			}
+			for (u = f; u < t; u++)
+				x->off[u + 1]++;
+		}
+	}
+	for (u = 0; u < nb; u++)
+		x->off[u + 1] += x->off[u];
+	x->rules = malloc((x->off[nb] ? x->off[nb] : 1) * sizeof(*x->rules));
+	x->start_hi = malloc(nb * sizeof(*x->start_hi));
+	x->start_lo = malloc(nb * sizeof(*x->start_lo));
+	if (x->rules == NULL || x->start_hi == NULL || x->start_lo == NULL)
+		goto out;
+	{
+		uint32_t *fill = calloc(nb, sizeof(*fill));
+
+		if (fill == NULL)
+			goto out;
+		for (i = 0; i < n; i++) {
+			const struct weir_addrset *a = ipidx_set(&rs->rules[ids[i]], side);
+
+			for (k = 0; k < a->n; k++) {
+				unsigned int f = ipidx_find(b, nb, ipidx_u128_of(a->r[k].lo));
+				ipidx_u128 hi = ipidx_u128_of(a->r[k].hi);
+				unsigned int t =
+					hi == ~(ipidx_u128)0 ? nb : ipidx_find(b, nb, hi + 1);
+
+				for (u = f; u < t; u++)
+					x->rules[x->off[u] + fill[u]++] = ids[i];
+			}
+		}
+		free(fill);
+	}
+	for (u = 0; u < nb; u++) {
+		x->start_hi[u] = (uint64_t)(b[u] >> 64);
+		x->start_lo[u] = (uint64_t)b[u];
+	}
+	x->n = nb;
+	x->n_rules = n;
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(x->off);
+		free(x->rules);
+		free(x->start_hi);
+		free(x->start_lo);
+		memset(x, 0, sizeof(*x));
+	}
+	free(b);
+	return rc;
+}
+
+/*
+ * Move the `always` rules of group @p g that name source addresses (else
+ * destination addresses) narrowly enough into its address indexes; the
+ * rest stay in its plain list. Only a prefilter: scan_consider() still
+ * runs each rule's whole header check.
+ */
+static int
+compile_ipidx(struct weir_ruleset *rs, struct weir_rgroup *g)
+{
+	uint32_t *by[2];
+	unsigned int nby[2] = {0, 0}, plain = 0, i, side;
+	int rc = 0;
+
+	if (g->n_always < 8) /* a few sets cost less than an index lookup */
+		return 0;
+	by[0] = malloc(g->n_always * sizeof(*by[0]));
+	by[1] = malloc(g->n_always * sizeof(*by[1]));
+	if (by[0] == NULL || by[1] == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < g->n_always; i++) {
+		const struct weir_rt_rule *r = &rs->rules[g->always[i]];
+
+		if (ipidx_set(r, 0) != NULL)
+			by[0][nby[0]++] = g->always[i];
+		else if (ipidx_set(r, 1) != NULL)
+			by[1][nby[1]++] = g->always[i];
+	}
+	for (side = 0; side < 2; side++) {
+		if (nby[side] < 8)
+			continue;
+		rc = ipidx_build(rs, by[side], nby[side], side, &g->idx[side]);
+		if (rc < 0)
+			goto out;
+		rc = 0;
+	}
+	/* keep in the plain list what no index took */
+	for (i = 0; i < g->n_always; i++) {
+		const struct weir_rt_rule *r = &rs->rules[g->always[i]];
+		bool in0 = g->idx[0].n > 0 && ipidx_set(r, 0) != NULL;
+		bool in1 = g->idx[1].n > 0 && !in0 && ipidx_set(r, 0) == NULL &&
+			   ipidx_set(r, 1) != NULL;
+
+		if (!in0 && !in1)
+			g->always[plain++] = g->always[i];
+	}
+	g->n_always = plain;
+out:
+	free(by[0]);
+	free(by[1]);
+	return rc;
+}
+
 /* ---- dispatch -------------------------------------------------------- */
 
 static int
@@ -1448,6 +1668,11 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		    !(rs->rules[i].flags & WEIR_RT_STREAM))
 			rs->groups[rs->rules[i].group]
 				.always[rs->groups[rs->rules[i].group].n_always++] = i;
+	for (g = 0; g < rs->n_groups; g++) {
+		rc = compile_ipidx(rs, &rs->groups[g]);
+		if (rc < 0)
+			goto err;
+	}
 	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);
 	if (rc < 0)
 		goto err;

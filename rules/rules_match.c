@@ -592,6 +592,42 @@ weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs
 	scan_decide(w, p, fn, ctx, res);
 }
 
+/* The rules of @p x whose address set may hold @p addr (IPv4 mapped into
+ * ::ffff:0:0/96, as weir_addrset_has() reads it). */
+static void
+scan_ipidx(struct weir_rs_worker *w, const struct weir_ipidx *x, unsigned int ip_version,
+	   const uint8_t *addr)
+{
+	uint64_t hi, lo;
+	unsigned int a = 0, b = x->n, k;
+
+	if (ip_version == 4) {
+		hi = 0;
+		lo = 0xffff00000000ull | ((uint64_t)addr[0] << 24) | ((uint64_t)addr[1] << 16) |
+		     ((uint64_t)addr[2] << 8) | addr[3];
+	} else if (ip_version == 6) {
+		hi = 0;
+		lo = 0;
+		for (k = 0; k < 8; k++) {
+			hi = (hi << 8) | addr[k];
+			lo = (lo << 8) | addr[8 + k];
+		}
+	} else {
+		return;
+	}
+	/* the last interval whose start <= the address (start[0] is 0) */
+	while (b - a > 1) {
+		unsigned int mid = a + (b - a) / 2;
+
+		if (x->start_hi[mid] < hi || (x->start_hi[mid] == hi && x->start_lo[mid] <= lo))
+			a = mid;
+		else
+			b = mid;
+	}
+	for (k = x->off[a]; k < x->off[a + 1]; k++)
+		scan_consider(w, x->rules[k], 0);
+}
+
 void
 weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const struct weir_scan_pkt *p,
 		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
@@ -613,7 +649,8 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		 * refuses patterns that match the empty buffer): with none,
 		 * the packet is not evaluated at all. */
 		for (i = 1; i <= n; i++)
-			if (rs->groups[gl[i]].n_always > 0)
+			if (rs->groups[gl[i]].n_always > 0 || rs->groups[gl[i]].idx[0].n > 0 ||
+			    rs->groups[gl[i]].idx[1].n > 0)
 				break;
 		if (i > n)
 			return;
@@ -634,6 +671,10 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 
 		for (k = 0; k < g->n_always; k++)
 			scan_consider(w, g->always[k], 0);
+		if (g->idx[0].n > 0)
+			scan_ipidx(w, &g->idx[0], p->ip_version, p->src);
+		if (g->idx[1].n > 0)
+			scan_ipidx(w, &g->idx[1], p->ip_version, p->dst);
 	}
 	scan_decide(w, p, fn, ctx, res);
 }

@@ -199,7 +199,13 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 
 		fprintf(out, "  %-5u %-11s %-24s %7u %7u %10s %s\n", i,
 			report_class_names(g->protos, buf, sizeof(buf)), g->ports, g->n_rules,
-			g->n_always, "(packet)", "-");
+			g->n_always + g->idx[0].n_rules + g->idx[1].n_rules, "(packet)", "-");
+		if (g->idx[0].n_rules + g->idx[1].n_rules > 0)
+			fprintf(out,
+				"        %u of them found by an address index (by source %u, "
+				"by destination %u; %u + %u intervals)\n",
+				g->idx[0].n_rules + g->idx[1].n_rules, g->idx[0].n_rules,
+				g->idx[1].n_rules, g->idx[0].n, g->idx[1].n);
 	}
 	if (rs->pkt.db != NULL)
 		fprintf(out, "  packet database: every group, one scan per packet %7u %10zu %s\n",

@@ -131,8 +131,17 @@ weir_ruleset_free(struct weir_ruleset *rs)
 		free((char *)rs->rules[i].signature);
 	}
 	free(rs->rules);
-	for (i = 0; i < rs->n_groups; i++)
+	for (i = 0; i < rs->n_groups; i++) {
+		unsigned int k;
+
 		free(rs->groups[i].always);
+		for (k = 0; k < 2; k++) {
+			free(rs->groups[i].idx[k].start_hi);
+			free(rs->groups[i].idx[k].start_lo);
+			free(rs->groups[i].idx[k].off);
+			free(rs->groups[i].idx[k].rules);
+		}
+	}
 	hs_free_database(rs->pkt.db);
 	free(rs->groups);
 	hs_free_database(rs->stream_db);

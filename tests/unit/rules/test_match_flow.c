@@ -689,6 +689,114 @@ test_threshold_by_flow(void)
 	weir_ruleset_free(rs);
 }
 
+/*
+ * Rules without a payload condition that name address lists (IP reputation)
+ * are found through an address index when a group has enough of them
+ * (rules_compile.c compile_ipidx): on random packets the alerts are
+ * exactly the rules whose list holds the packet's source (12 source-list
+ * rules) or destination (10 destination-list rules), computed here from
+ * the lists themselves.
+ */
+#define IDX_SRC	 12
+#define IDX_DST	 10
+#define IDX_PER	 6
+#define IDX_PKTS 4000
+
+static uint32_t
+idx_rand(uint64_t *st)
+{
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*st >> 33);
+}
+
+static void
+test_address_index(void)
+{
+	static char text[IDX_SRC + IDX_DST][512];
+	const char *rules[IDX_SRC + IDX_DST];
+	uint8_t host[IDX_SRC + IDX_DST][IDX_PER]; /* last octets of 10.9.0.x */
+	uint8_t net[IDX_SRC + IDX_DST];		  /* a /28: 10.9.1.(net & 0xf0) */
+	struct weir_ruleset *rs;
+	uint64_t st = 7;
+	unsigned int r, k, i, mismatches = 0;
+
+	for (r = 0; r < IDX_SRC + IDX_DST; r++) {
+		char list[256];
+		size_t o = 0;
+
+		for (k = 0; k < IDX_PER; k++) {
+			host[r][k] = (uint8_t)(idx_rand(&st) % 64);
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "10.9.0.%u,", host[r][k]);
+		}
+		net[r] = (uint8_t)(idx_rand(&st) % 256) & 0xf0;
+		snprintf(list + o, sizeof(list) - o, "10.9.1.%u/28", net[r]);
+		if (r < IDX_SRC)
+			snprintf(text[r], sizeof(text[r]),
+				 "alert ip [%s] any -> any any (msg:\"src %u\"; sid:%u;)", list, r,
+				 100 + r);
+		else
+			snprintf(text[r], sizeof(text[r]),
+				 "alert ip any any -> [%s] any (msg:\"dst %u\"; sid:%u;)", list, r,
+				 100 + r);
+		rules[r] = text[r];
+	}
+	rs = build(rules, IDX_SRC + IDX_DST);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	/* the index took them (else this tests the plain list only) */
+	CU_ASSERT_EQUAL(rs->n_groups, 1);
+	CU_ASSERT_EQUAL(rs->groups[0].idx[0].n_rules, IDX_SRC);
+	CU_ASSERT_EQUAL(rs->groups[0].idx[1].n_rules, IDX_DST);
+	CU_ASSERT_EQUAL(rs->groups[0].n_always, 0);
+	for (i = 0; i < IDX_PKTS; i++) {
+		uint8_t src[4] = {10, 9, 0, 0}, dst[4] = {10, 9, 0, 0};
+		struct weir_scan_pkt p = {
+			.payload = (const uint8_t *)"x",
+			.len = 1,
+			.pclass = WEIR_PCLASS_UDP,
+			.ip_version = 4,
+			.sport = 1000,
+			.dport = 2000,
+			.src = src,
+			.dst = dst,
+			.ts_ns = 1,
+		};
+		struct hits h = {.rs = rs};
+		struct weir_scan_res res;
+		char want[256] = "", got[256];
+		uint32_t s[MAX_HIT];
+		unsigned int n = 0, j;
+		size_t o = 0;
+		char *t;
+
+		src[2] = (uint8_t)(idx_rand(&st) % 3); /* 10.9.0.x, 10.9.1.x, 10.9.2.x */
+		src[3] = (uint8_t)(idx_rand(&st) % 256);
+		dst[2] = (uint8_t)(idx_rand(&st) % 3);
+		dst[3] = (uint8_t)(idx_rand(&st) % 256);
+		for (r = 0; r < IDX_SRC + IDX_DST; r++) {
+			const uint8_t *a = r < IDX_SRC ? src : dst;
+			bool in = a[2] == 1 && (a[3] & 0xf0) == net[r];
+
+			for (k = 0; k < IDX_PER && !in; k++)
+				in = a[2] == 0 && a[3] == host[r][k];
+			if (in)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%u",
+						      o ? "," : "", 100 + r);
+		}
+		weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+		for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
+			s[n++] = (uint32_t)strtoul(t, NULL, 10);
+		qsort(s, n, sizeof(s[0]), cmp_u32);
+		got[0] = '\0';
+		for (j = 0, o = 0; j < n; j++)
+			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u", j ? "," : "", s[j]);
+		if (strcmp(got, want) != 0 && mismatches++ < 5)
+			fprintf(stderr, "\n  10.9.%u.%u -> 10.9.%u.%u: got \"%s\", want \"%s\"",
+				src[2], src[3], dst[2], dst[3], got, want);
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	weir_ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -712,6 +820,7 @@ main(void)
 	CU_ADD_TEST(s, test_flow_age);
 	CU_ADD_TEST(s, test_flow_pkts_bytes);
 	CU_ADD_TEST(s, test_threshold_by_flow);
+	CU_ADD_TEST(s, test_address_index);
 	{
 		int rc = weir_ut_run();
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 14's speed item: does loading the ET Open rules that need no
+# application-layer parser slow weir down on transaction traffic? `weir -r`
+# over one weir-gen capture with the sample signatures alone (A) and with
+# the sample signatures plus every ET Open file of ../shared/data (B,
+# --rules-skip-invalid: 1,286 of them load), alternated (A B A B ...), one
+# worker, jsonl to /dev/null. Prints per run the worker's rx_pps from the
+# summary, the alerts, the medians and the ratio B / A (issue 12's goal for
+# weir's own work on this capture: >= 0.9), the CPU and the exact commands.
+#   perf/bench_etopen.sh BUILD_DIR [N_PACKETS]     (default 200000)
+# BUILD_DIR: a release build (meson setup build-rel --buildtype=release).
+# Env: RUNS (5), F (trigger fraction, 0.05), OUT (a temp dir).
+# A's alerts are checked against weir-gen's expected count; B's sample
+# alerts must be the same (ET rules that fire on this traffic are listed).
+set -euo pipefail
+build=$1
+n=${2:-200000}
+runs=${RUNS:-5} f=${F:-0.05}
+src=$(cd "$(dirname "$0")/.." && pwd)
+sigs=$src/rules/examples/sample.sigs
+et=$src/../shared/data/rules/et-open
+out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
+weir=$build/weir
+gen=$build/perf/weir-gen
+"$gen" -n "$n" -s 1 -f "$f" -R "$sigs" -o "$out/cap.pcap" -e "$out/exp.tsv" >/dev/null 2>&1
+want=$(awk '{s += $2} END {print s + 0}' "$out/exp.tsv")
+ets=()
+for r in "$et"/*.rules; do ets+=(-S "$r"); done
+echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) CPUs online; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "capture: $gen -n $n -s 1 -f $f -R $sigs ($want alerts expected)"
+echo "command A: $weir -r $out/cap.pcap -S $sigs -o EVE -w 1 --set rules.cache-dir=$out/cache"
+echo "command B: the same with --rules-skip-invalid and -S for each of $et/*.rules (${#ets[@]} args)"
+# warm-up: both rule sets compiled into the cache, so no timed run compiles
+"$weir" -r "$out/cap.pcap" -S "$sigs" -o /dev/null -w 1 --set "rules.cache-dir=$out/cache" \
+	>/dev/null 2>&1
+"$weir" -r "$out/cap.pcap" -S "$sigs" "${ets[@]}" --rules-skip-invalid -o /dev/null -w 1 \
+	--set "rules.cache-dir=$out/cache" >/dev/null 2>&1
+for r in $(seq 1 "$runs"); do
+	for v in A B; do
+		log=$out/$v-$r.log
+		rm -f "$out/$v.json"
+		if [ "$v" = A ]; then
+			"$weir" -r "$out/cap.pcap" -S "$sigs" -o "$out/$v.json" -w 1 \
+				--set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
+		else
+			"$weir" -r "$out/cap.pcap" -S "$sigs" "${ets[@]}" --rules-skip-invalid \
+				-o "$out/$v.json" -w 1 --set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
+		fi
+		pps=$(awk '/rx_pps:/{print $2; exit}' "$log")
+		sample=$(python3 -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    j=json.loads(l)
+    if j.get("event_type")=="alert" and j["alert"]["signature_id"]<1000000: n+=1
+print(n)' "$out/$v.json")
+		other=$(python3 -c 'import json,sys,collections
+c=collections.Counter()
+for l in open(sys.argv[1]):
+    j=json.loads(l)
+    if j.get("event_type")=="alert" and j["alert"]["signature_id"]>=1000000: c[j["alert"]["signature_id"]]+=1
+print(" ".join("%d:%d" % kv for kv in sorted(c.items())) or "none")' "$out/$v.json")
+		[ "$sample" = "$want" ] || echo "WARNING: $v run $r: $sample sample alerts, want $want"
+		grep -q MISMATCH "$log" && echo "WARNING: $v run $r: accounting MISMATCH"
+		echo "$v run $r: rx_pps $pps sample_alerts $sample et_alerts $other"
+	done
+done | tee "$out/results.txt"
+python3 - "$out/results.txt" <<'PY'
+import re, statistics, sys
+pps = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"([AB]) run \d+: rx_pps (\S+)", line)
+    if m:
+        pps.setdefault(m.group(1), []).append(float(m.group(2)))
+a, b = statistics.median(pps["A"]), statistics.median(pps["B"])
+print("median A (sample signatures):          %.3f Mpps (min %.3f, max %.3f)" % (a / 1e6, min(pps["A"]) / 1e6, max(pps["A"]) / 1e6))
+print("median B (+ ET Open, no app layer):    %.3f Mpps (min %.3f, max %.3f)" % (b / 1e6, min(pps["B"]) / 1e6, max(pps["B"]) / 1e6))
+print("ratio B / A: %.2f" % (b / a))
+PY
