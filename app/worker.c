@@ -936,6 +936,8 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 						     &s->flow_flags, &fi)
 				   : NULL;
 	sp.flow = s->flow != NULL ? worker_scan_flow(s->flow_flags) : 0;
+	if (s->flow != NULL && fi.pkts[(s->flow_flags & WEIR_FLOW_PKT_TOCLIENT) ? 1 : 0] == 1)
+		sp.flow |= WEIR_SCAN_FLOW_FIRST; /* IP-only rules look at it */
 	if (rebuilt && s->flow != NULL)
 		sp.flow |= WEIR_SCAN_FLOW_REBUILT_FRAG; /* flow:only_frag */
 	sp.vars = s->flow != NULL ? &s->flow->vars : NULL;

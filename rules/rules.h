@@ -170,6 +170,9 @@ enum weir_pclass {
 	0x200u		    /* Suricata's stream type: in stream_db and in its group, where it     \
 			       is skipped for packets whose bytes went to the stream */
 #define WEIR_RT_HBUF 0x400u /* header sticky buffers (rt->hbuf) */
+#define WEIR_RT_IPONLY                                                                             \
+	0x8000u /* Suricata's IP-only signature (no payload, header or flow keyword, no            \
+		   negated address): inspected on the first packet of each flow direction only */
 
 /*
  * What a rule inspects (Suricata's signature types, detect-engine-build.c
@@ -407,6 +410,9 @@ enum weir_scan_flow {
 	 * for flow:only_frag/no_frag): the worker sets it on the datagram
 	 * app/defrag.c rebuilt */
 	WEIR_SCAN_FLOW_REBUILT_FRAG = 1u << 4,
+	/* the first packet of its flow direction (IP-only rules look at no
+	 * other: Suricata's FLOW_TOSERVER/TOCLIENT_IPONLY_SET) */
+	WEIR_SCAN_FLOW_FIRST = 1u << 7,
 };
 
 /* Per-flow rule variables (flowbits, flowint): the flow table keeps one

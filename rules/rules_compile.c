@@ -668,6 +668,16 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		    (rt->n_hbuf > 0 ? WEIR_RT_HBUF : 0) | stream_flag;
 	rt->target = s->target;
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
+	/* Suricata's IP-only signature (detect-engine-build.c
+	 * SignatureIsIPOnly): no payload or buffer, no keyword but thresholds
+	 * (flowbits are not taken, though Suricata takes a `set`), no flow
+	 * direction, no negated address. detect-engine-iponly.c inspects it on
+	 * the first packet of each flow direction only (DetectRunInspectIPOnly). */
+	if (c->plan.n_sub == 0 && rt->prog == NULL && !s->has_dsize && rt->flow_mask == 0 &&
+	    !(rt->flags & (WEIR_RT_FVAR | WEIR_RT_FNUM | WEIR_RT_HDR | WEIR_RT_HBUF |
+			   WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
+	    !s->src.negated && !s->dst.negated)
+		rt->flags |= WEIR_RT_IPONLY;
 	rt->sr = s;
 	rt->signature = c->sig;
 	rt->metadata_json = s->eve_metadata;

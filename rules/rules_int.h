@@ -93,7 +93,9 @@ struct weir_ip_range {
 struct weir_addrset {
 	struct weir_ip_range *r;
 	unsigned int n;
-	bool any; /* every address (n is then 1 and r covers all) */
+	bool any;     /* every address (n is then 1 and r covers all) */
+	bool negated; /* a negation applied somewhere in the field, variables
+			 included (Suricata's src/dst_contains_negation) */
 };
 
 struct weir_port_range {

@@ -190,6 +190,9 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 		return; /* its stream sees these bytes */
 	if ((p->flow & r->flow_mask) != r->flow_want)
 		return;
+	if ((r->flags & WEIR_RT_IPONLY) && (p->flow & WEIR_SCAN_FLOW) &&
+	    !(p->flow & WEIR_SCAN_FLOW_FIRST))
+		return; /* seen on the direction's first packet */
 	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))
 		return;
 	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p))

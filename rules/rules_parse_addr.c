@@ -67,6 +67,7 @@ struct addr_ctx {
 	char *err;
 	size_t errlen;
 	unsigned int *err_off;
+	bool negated; /* some element was negated */
 };
 
 static const struct {
@@ -863,6 +864,8 @@ addr_parse_elem(struct addr_ctx *c, const char **pp, struct addr_set *out, bool 
 		*neg = !*neg;
 		p = addr_skip_space(p + 1);
 	}
+	if (*neg)
+		c->negated = true;
 	rc = addr_parse_atom(c, &p, out, in_list, depth);
 	*pp = p;
 	return rc;
@@ -974,6 +977,7 @@ weir_addrset_parse(const char *text, const struct weir_rule_vars *vars, struct w
 	}
 	out->n = s.n;
 	out->any = s.n == 1 && s.v[0].lo.h == 0 && s.v[0].lo.l == 0 && addr_is_top(s.v[0].hi);
+	out->negated = c.negated;
 out:
 	addr_set_free(&s);
 	return rc;
