@@ -1119,8 +1119,10 @@ weir_window_restore(struct weir_window_table *t, const struct weir_window_entry 
 	if (e->n > t->conf.max_events_per_key)
 		skip = e->n - t->conf.max_events_per_key;
 	for (uint32_t r = skip; r < e->n; r++) {
-		if (!entry_reserve(t, i))
+		if (!entry_reserve(t, i)) {
+			entry_destroy(t, i);
 			return -ENOMEM;
+		}
 		we = &t->slots[i];
 		memcpy(rec_ptr(t, we->tail, we->tail_off, m->rw), &recs[(size_t)r * m->rw],
 		       m->rw * sizeof(uint64_t));
