@@ -266,8 +266,13 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	if (n_slots > UINT32_MAX / 2)
 		n_slots = UINT32_MAX / 2;
 	n_buckets = pow2_at_least(n_slots / 2 ? n_slots / 2 : 1);
-	while (n_buckets * sizeof(uint32_t) + 64 + (n_slots + 1) * SLOT_SIZE > rest && n_slots > 0)
-		n_slots--;
+	if (n_buckets * sizeof(uint32_t) + 64 + (n_slots + 1) * SLOT_SIZE > rest) {
+		size_t room = rest > n_buckets * sizeof(uint32_t) + 64 + SLOT_SIZE
+				      ? rest - n_buckets * sizeof(uint32_t) - 64 - SLOT_SIZE
+				      : 0;
+
+		n_slots = room / SLOT_SIZE < n_slots ? room / SLOT_SIZE : n_slots;
+	}
 	if (n_slots < MIN_SLOTS) {
 		errno = EINVAL;
 		return NULL;
@@ -763,6 +768,9 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 	if (e->n == 0 || (now >= d->length_ns && o->t_ns <= now - d->length_ns))
 		return;
 
+	/* fire once, quiet: nothing to evaluate (skips the scans) */
+	if (!d->fire_each && e->fired && o->t_ns < e->fired_t + d->length_ns)
+		return;
 	memset(&res, 0, sizeof(res));
 	res.count = e->n;
 	for (uint32_t c = 0; c < d->n_cond; c++) {
@@ -771,8 +779,6 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 			return;
 	}
 	if (!d->fire_each) {
-		if (e->fired && o->t_ns < e->fired_t + d->length_ns)
-			return;
 		e->fired = 1;
 		e->fired_t = o->t_ns;
 	}
