@@ -16,6 +16,7 @@
 #include <rte_branch_prediction.h>
 
 #include "decode.h"
+#include "event.h"
 
 /* Ethertypes as read off the wire with dec_be16(). */
 #define DEC_ETH_HLEN	   14
@@ -425,12 +426,13 @@ dec_pppoe(struct dec_cur *c, struct weir_decoded *out)
 
 /*
  * Decode the inner packet of a tunnel at [@p off, @p end) as @p inner,
- * recording the outermost IP layer first. @return 0 with *res, or -1 (past
+ * recording the outermost IP layer first; @p via (enum weir_event_tun)
+ * names the decapsulation. @return 0 with *res, or -1 (past
  * the depth limit, or the inner packet is malformed): *out is then as it
  * was, and the caller keeps the outer packet.
  */
 static int
-dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner inner,
+dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner inner, uint8_t via,
 	   struct weir_decoded *out, enum weir_decode_res *res)
 {
 	struct dec_cur ic = {.base = c->base, .off = off, .end = end, .conf = c->conf};
@@ -449,6 +451,7 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 		memcpy(out->outer_dst, out->dst, sizeof(out->dst));
 	}
 	out->depth++;
+	out->tun_via = via;
 	out->payload = NULL;
 	out->payload_len = 0;
 	out->sport = out->dport = 0;
@@ -496,6 +499,14 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 	return 0;
 }
 
+/* An IP-carried layer (IP-in-IP, GTP-U) as Suricata's pkt_src names it:
+ * by the version of the IP packet carrying it. */
+static inline uint8_t
+dec_via_ip(const struct weir_decoded *out)
+{
+	return out->ip_version == 6 ? WEIR_EV_TUN_IPV6 : WEIR_EV_TUN_IPV4;
+}
+
 /* GRE (RFC 2784/2890; version 0) and ERSPAN I-III inside it. */
 static int
 dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res *res)
@@ -519,11 +530,11 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 	off += hl;
 	switch (proto) {
 	case DEC_ETH_P_IPV4:
-		return dec_tunnel(c, off, c->end, DEC_IN_IPV4, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_IPV4, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_IPV6:
-		return dec_tunnel(c, off, c->end, DEC_IN_IPV6, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_IPV6, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_TEB:
-		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_ERSPAN2:
 		/* type I has no sequence number and no header; type II an
 		 * 8-byte header of version 1 */
@@ -532,13 +543,13 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 				return -1;
 			off += 8;
 		}
-		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_ERSPAN3:
 		/* 12 bytes of version 2, and 8 more with the O bit */
 		if (off + 12 > c->end || (c->base[off] >> 4) != 2)
 			return -1;
 		off += (c->base[off + 11] & 0x01) ? 20 : 12;
-		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	default:
 		return -1;
 	}
@@ -552,10 +563,12 @@ dec_ip_tunnel(const struct dec_cur *c, uint8_t proto, struct weir_decoded *out,
 
 	switch (proto) {
 	case IPPROTO_IPIP:
-		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV4, out, res)
+		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV4,
+							dec_via_ip(out), out, res)
 					   : -1;
 	case IPPROTO_IPV6:
-		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV6, out, res)
+		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV6,
+							dec_via_ip(out), out, res)
 					   : -1;
 	case IPPROTO_GRE:
 		return (t & WEIR_TUN_GRE) ? dec_gre(c, out, res) : -1;
@@ -599,7 +612,7 @@ dec_gtpu(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_decode
 			hl += el;
 		}
 	}
-	return dec_tunnel(c, off + hl, end, DEC_IN_IP, out, res);
+	return dec_tunnel(c, off + hl, end, DEC_IN_IP, dec_via_ip(out), out, res);
 }
 
 /* Teredo (RFC 4380): IPv6 in UDP, after optional authentication and
@@ -624,7 +637,7 @@ dec_teredo(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_deco
 	h = c->base + off;
 	if ((h[0] >> 4) != 6 || (uint32_t)dec_be16(h + 4) + DEC_IPV6_HLEN != end - off)
 		return -1;
-	return dec_tunnel(c, off, end, DEC_IN_IPV6, out, res);
+	return dec_tunnel(c, off, end, DEC_IN_IPV6, WEIR_EV_TUN_TEREDO, out, res);
 }
 
 static int
@@ -638,7 +651,7 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 		/* flags with I set, reserved bits clear (RFC 7348) */
 		if (udp_end - p < 8 || h[0] != 0x08 || h[1] || h[2] || h[3] || h[7])
 			return -1;
-		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, WEIR_EV_TUN_VXLAN, out, res);
 	}
 	if (dport == DEC_PORT_GENEVE && (t & WEIR_TUN_GENEVE)) {
 		uint32_t hl;
@@ -651,11 +664,14 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 		if (hl > udp_end - p)
 			return -1;
 		if (proto == DEC_ETH_P_TEB)
-			return dec_tunnel(c, p + hl, udp_end, DEC_IN_ETH, out, res);
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_ETH, WEIR_EV_TUN_GENEVE, out,
+					  res);
 		if (proto == DEC_ETH_P_IPV4)
-			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV4, out, res);
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV4, WEIR_EV_TUN_GENEVE, out,
+					  res);
 		if (proto == DEC_ETH_P_IPV6)
-			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, out, res);
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, WEIR_EV_TUN_GENEVE, out,
+					  res);
 		return -1;
 	}
 	if ((dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) && (t & WEIR_TUN_GTPU))

@@ -60,6 +60,8 @@ struct weir_decoded {
 	 * above, and the outermost IP layer (Suricata's root packet), valid
 	 * when depth != 0. MPLS and PPPoE, like VLANs, are not layers. */
 	uint8_t depth;
+	uint8_t tun_via; /* the innermost decapsulation, enum weir_event_tun
+			    (common/event.h); 0 with depth 0 */
 	uint8_t outer_ip_version;
 	uint8_t outer_proto;
 	uint16_t outer_sport; /* host order, 0 without ports */

@@ -204,6 +204,16 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->dport = d->dport;
 	memcpy(ev->src, d->src, sizeof(ev->src));
 	memcpy(ev->dst, d->dst, sizeof(ev->dst));
+	ev->tun_kind = d->tun_via;
+	if (unlikely(d->tun_via != WEIR_EV_TUN_NONE)) { /* EVE tunnel{} */
+		ev->tun_ip_version = d->outer_ip_version;
+		ev->tun_proto = d->outer_proto;
+		ev->tun_sport = d->outer_sport;
+		ev->tun_dport = d->outer_dport;
+		ev->tun_depth = d->depth;
+		memcpy(ev->tun_src, d->outer_src, sizeof(ev->tun_src));
+		memcpy(ev->tun_dst, d->outer_dst, sizeof(ev->tun_dst));
+	}
 	if (cap > 0) /* no payload pointer at all for GRE, a bare SYN, ... */
 		memcpy(ev->payload, d->payload, cap);
 	ev->frame_pos = s->frame_pos;
@@ -978,6 +988,25 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 }
 
 /*
+ * A rebuilt datagram's root, as Suricata's PacketDefragPktSetup makes it:
+ * the fragment that completed it, whose L4 was never read (no ports).
+ * Through a tunnel inside, the root stays that fragment.
+ */
+static void
+worker_rebuilt_root(struct weir_decoded *d)
+{
+	if (d->depth == 0) {
+		d->tun_via = WEIR_EV_TUN_DEFRAG;
+		d->outer_ip_version = d->ip_version;
+		d->outer_proto = d->proto;
+		memcpy(d->outer_src, d->src, sizeof(d->outer_src));
+		memcpy(d->outer_dst, d->dst, sizeof(d->outer_dst));
+	}
+	d->outer_sport = 0;
+	d->outer_dport = 0;
+}
+
+/*
  * An IP fragment with reassembly on (app/defrag.h): counted as a
  * fragment, matched as one against the `ip` rules' header keywords (no L4,
  * as Suricata does), then given to the worker's table; the datagram it
@@ -1033,6 +1062,7 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	rp.wire_len = len;
 	rp.handle = NULL;
 	rres = (uint8_t)weir_decode_tun(frame, len, w->cur->l2, &w->dconf, &rd);
+	worker_rebuilt_root(&rd);
 	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
 		worker_flow_pkt(&rp, &rd, rres == WEIR_DEC_OK, &rfp);
 		weir_flow_prepare(w->flows, &rfp, &rfa);
@@ -1043,6 +1073,8 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 		struct weir_flow_pkt ofp;
 		struct weir_flow_ahead ofa;
 		uint8_t ores = (uint8_t)weir_decode(frame, len, w->cur->l2, &od);
+
+		worker_rebuilt_root(&od);
 
 		if (w->flows != NULL && worker_has_flow_key(ores, &od)) {
 			worker_flow_pkt(&rp, &od, ores == WEIR_DEC_OK, &ofp);

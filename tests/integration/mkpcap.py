@@ -70,7 +70,9 @@ flow:...,no_stream so that Suricata inspects each packet, not the
 reassembled stream (which it would inspect later, when data is acked).
 Every alert's pcap_cnt is checked against its packet's number: packet N
 is the file's N-th record, so Suricata's pcap_cnt for it is N (and a
-stream alert raised at the flow's end, on no packet, has none).
+stream alert raised at the flow's end, on no packet, has none); an alert
+on a packet decoded through a tunnel or rebuilt from fragments has it in
+its tunnel object instead (tunnel.pcap_cnt), as Suricata writes it.
 Stream rules (flow:only_stream) alert on the packet whose ACK releases
 the bytes: `compare` takes an alert with "stream": 1 whose endpoints are
 that packet's reversed as that packet's (the alert names the bytes'
@@ -547,6 +549,26 @@ def carried(p, ev):
     return a in p["payload"] and b in p["payload"]
 
 
+def check_pcap_cnt(lineno, num, ev):
+    """Packet num is the file's record num: Suricata's pcap_cnt for it, on
+    the alert, or in its tunnel object when the alert is on a packet found
+    inside it or rebuilt from fragments (a pseudo packet has no record of
+    its own: PacketTunnelPktSetup and PacketDefragPktSetup do not copy
+    pcap_cnt, AlertJsonTunnel writes the root's)."""
+    if "tunnel" in ev:
+        where, got = "tunnel.pcap_cnt", ev["tunnel"].get("pcap_cnt")
+        if "pcap_cnt" in ev:
+            return ["EVE line %d: an alert with a tunnel object has pcap_cnt %s"
+                    % (lineno, ev["pcap_cnt"])]
+    else:
+        where, got = "pcap_cnt", ev.get("pcap_cnt")
+    want = None if ev.get("pkt_src") == "stream (flow timeout)" else num
+    if got != want:
+        return ["EVE line %d: packet %d is the file's record %d, %s says %s"
+                % (lineno, num, num, where, got)]
+    return []
+
+
 def compare(spec, eve_path):
     packets = {p["num"]: p for p in spec["packets"]}
     by_time = {round(p["time"], 6): p["num"] for p in spec["packets"]}
@@ -586,6 +608,8 @@ def compare(spec, eve_path):
                 # an alert on the packet inside a tunnel (tunnels.spec): its
                 # addresses are bytes of this packet's payload
                 got[num].append(ev["alert"]["signature_id"])
+                events.setdefault((num, ev["alert"]["signature_id"]), []).append(ev)
+                problems += check_pcap_cnt(lineno, num, ev)
                 continue
             if ev.get("src_ip") != str(p["src"]) or ev.get("dest_ip") != str(p["dst"]):
                 problems.append("EVE line %d: packet %d is %s -> %s, alert says %s -> %s"
@@ -598,10 +622,7 @@ def compare(spec, eve_path):
                                    ev.get("dest_port")))
             got[num].append(ev["alert"]["signature_id"])
             events.setdefault((num, ev["alert"]["signature_id"]), []).append(ev)
-            want_cnt = None if ev.get("pkt_src") == "stream (flow timeout)" else num
-            if ev.get("pcap_cnt") != want_cnt:
-                problems.append("EVE line %d: packet %d is the file's record %d, pcap_cnt "
-                                "says %s" % (lineno, num, num, ev.get("pcap_cnt")))
+            problems += check_pcap_cnt(lineno, num, ev)
     for num, sid, path, absent, val, where in spec["eve"]:
         for ev in events.get((num, sid), []):
             cur, found = ev, True
