@@ -97,8 +97,9 @@ struct dec_cur {
 #define DEC_ETH_P_PPPOE_S 0x8864
 #define DEC_PPP_IPV4	  0x0021
 #define DEC_PPP_IPV6	  0x0057
-#define DEC_MAX_MPLS	  16 /* labels walked before giving up */
-#define DEC_MAX_GTP_EXT	  8  /* GTP-U extension headers walked */
+#define DEC_ETH_P_NSH	  0x894f /* Network Service Header (RFC 8300) */
+#define DEC_MAX_MPLS	  16	 /* labels walked before giving up */
+#define DEC_MAX_GTP_EXT	  8	 /* GTP-U extension headers walked */
 
 /* What a tunnel carries. */
 enum dec_inner { DEC_IN_ETH, DEC_IN_IPV4, DEC_IN_IPV6, DEC_IN_IP };
@@ -396,6 +397,70 @@ dec_mpls(struct dec_cur *c, struct weir_decoded *out)
 		}
 	}
 	return WEIR_DEC_MALFORMED;
+}
+
+/* NSH next protocols (RFC 8300 section 2.2; IANA) and MD types. */
+#define DEC_NSH_NP_IPV4	 1
+#define DEC_NSH_NP_IPV6	 2
+#define DEC_NSH_NP_ETH	 3
+#define DEC_NSH_NP_MPLS	 5
+#define DEC_NSH_MD1_HLEN 24 /* base, service path and 16 bytes of context */
+#define DEC_NSH_HLEN	 8  /* base and service path headers */
+/* NSH headers walked in one packet: each may carry Ethernet with another
+ * one behind it; past this many the chain is a depth bomb (malformed). */
+#define DEC_MAX_NSH 4
+
+/*
+ * A Network Service Header (RFC 8300) and what it carries, where Suricata
+ * decodes it (decode-nsh.c: behind ethertype 0x894F, so after Ethernet,
+ * VLAN tags or a tunnel's inner Ethernet). Like MPLS it is not a tunnel
+ * layer: no depth, the inner packet is the packet. As Suricata: version
+ * other than 0, a reserved or unknown MD type, or a next protocol it does
+ * not decode (NSH in NSH too) leave a well-formed packet with no L4; a
+ * header length past the packet, or an MD type 1 header that is not 24
+ * bytes, make it malformed. Stricter than Suricata: a header shorter than
+ * its own 8 bytes of base and service path is malformed too (Suricata
+ * would read the payload from inside the header).
+ */
+static enum weir_decode_res
+dec_nsh(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+	uint32_t hl;
+
+	if (unlikely(!cur_has(c, DEC_NSH_HLEN) || out->nsh == DEC_MAX_NSH))
+		return WEIR_DEC_MALFORMED;
+	h = cur_ptr(c);
+	if ((h[0] >> 6) != 0) /* version */
+		return WEIR_DEC_NO_L4;
+	hl = (uint32_t)(h[1] & 0x3f) * 4;
+	if (unlikely(hl >= cur_left(c) || hl < DEC_NSH_HLEN))
+		return WEIR_DEC_MALFORMED;
+	if (h[2] == 1) {
+		if (unlikely(hl != DEC_NSH_MD1_HLEN))
+			return WEIR_DEC_MALFORMED;
+	} else if (h[2] != 2) {
+		return WEIR_DEC_NO_L4; /* 0 and 0xf reserved, others unknown */
+	}
+	out->nsh++;
+	c->off += hl;
+	switch (h[3]) {
+	case DEC_NSH_NP_IPV4:
+		return dec_ipv4(c, out);
+	case DEC_NSH_NP_IPV6:
+		return dec_ipv6(c, out);
+	case DEC_NSH_NP_ETH:
+		if (unlikely(!cur_has(c, DEC_ETH_HLEN)))
+			return WEIR_DEC_MALFORMED;
+		c->off += DEC_ETH_HLEN;
+		return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
+	case DEC_NSH_NP_MPLS:
+		if (!(c->conf->tunnels & WEIR_TUN_MPLS))
+			return WEIR_DEC_NO_L4;
+		return dec_mpls(c, out);
+	default:
+		return WEIR_DEC_NO_L4;
+	}
 }
 
 /* A PPPoE session header (RFC 2516) and the PPP protocol after it. */
@@ -711,6 +776,8 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 			return dec_mpls(c, out);
 		if (etype == DEC_ETH_P_PPPOE_S && (c->conf->tunnels & WEIR_TUN_PPPOE))
 			return dec_pppoe(c, out);
+		if (etype == DEC_ETH_P_NSH && (c->conf->tunnels & WEIR_TUN_NSH))
+			return dec_nsh(c, out);
 	}
 	return WEIR_DEC_NO_L4; /* ARP, LLDP, 802.3 length field, ... */
 }

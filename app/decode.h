@@ -62,6 +62,7 @@ struct weir_decoded {
 	uint8_t depth;
 	uint8_t tun_via; /* the innermost decapsulation, enum weir_event_tun
 			    (common/event.h); 0 with depth 0 */
+	uint8_t nsh;	 /* NSH headers decoded through (not layers: no depth) */
 	uint8_t outer_ip_version;
 	uint8_t outer_proto;
 	uint16_t outer_sport; /* host order, 0 without ports */
@@ -80,6 +81,7 @@ enum weir_tunnel {
 	WEIR_TUN_GTPU = 1u << 5,   /* GTP-U G-PDUs, UDP port 2152 */
 	WEIR_TUN_MPLS = 1u << 6,   /* ethertypes 0x8847/0x8848 */
 	WEIR_TUN_PPPOE = 1u << 7,  /* PPPoE sessions, ethertype 0x8864 */
+	WEIR_TUN_NSH = 1u << 8,	   /* Network Service Header, ethertype 0x894F */
 };
 
 struct weir_decode_conf {

@@ -870,7 +870,16 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 struct worker_burst {
 	uint64_t scanned, not_scanned, frags, malformed, scan_err;
 	uint64_t scanned_bytes, alerts, suppressed, reassembled, decapsulated;
+	uint64_t tun_nsh;
 };
+
+/* What the decoder noted besides the packet's class (tun_* counters):
+ * rare, so the plain path tests one byte. */
+static __rte_noinline void
+worker_tun_notes(struct worker_burst *bc, const struct weir_decoded *d)
+{
+	bc->tun_nsh += d->nsh != 0;
+}
 
 /*
  * Flow, stream and match of one decoded packet (one received, or one
@@ -1062,6 +1071,8 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	rp.wire_len = len;
 	rp.handle = NULL;
 	rres = (uint8_t)weir_decode_tun(frame, len, w->cur->l2, &w->dconf, &rd);
+	if (unlikely(rd.nsh != 0))
+		worker_tun_notes(bc, &rd);
 	worker_rebuilt_root(&rd);
 	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
 		worker_flow_pkt(&rp, &rd, rres == WEIR_DEC_OK, &rfp);
@@ -1133,6 +1144,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
 		dres[i] = (uint8_t)weir_decode_tun(pkts[i].data, pkts[i].len, l2, &w->dconf, &d[i]);
+		if (unlikely(d[i].nsh != 0))
+			worker_tun_notes(&bc, &d[i]);
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
 	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
@@ -1187,6 +1200,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.alerts_suppressed += bc.suppressed;
 	w->st.reassembled += bc.reassembled;
 	w->st.decapsulated += bc.decapsulated;
+	w->st.tun_nsh += bc.tun_nsh;
 	w->st.busy_polls++;
 	weir_worker_stats_end(&w->st);
 }

@@ -122,6 +122,7 @@
 	_(defrag_tiny, COUNTER,                                                                    \
 	  "first fragments too short for their TCP, UDP or ICMP header (anomaly)")                 \
 	_(defrag_memory_bytes, GAUGE, "bytes the reassembly table holds (allocated at start)")     \
+	_(tun_nsh, COUNTER, "packets with a Network Service Header weir read (decoder.nsh)")       \
 	_(stream_alerts, COUNTER, "alerts raised by stream rules (in alerts too)")                 \
 	_(stream_segments, COUNTER, "TCP data segments of streamed directions")                    \
 	_(stream_bytes, COUNTER, "stream bytes inspected by the stream rules")                     \

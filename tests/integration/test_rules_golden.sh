@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -78,6 +78,16 @@ test_golden_vlan() { golden vlan; }
 # ip and pkthdr rules on every IP protocol (GRE, SCTP, ESP, ...)
 test_golden_ip_protos() { golden ip_protos; }
 test_golden_defrag() { golden defrag; }
+# the Network Service Header, on and off (decoder.nsh.enabled)
+test_golden_nsh() {
+	golden nsh
+	# packets 1-5 and 9 (next protocol NSH) have a header weir read
+	expect_eq "nsh: tun_nsh" "$(summary_value "$TMP/nsh.err" tun_nsh)" 6
+}
+test_golden_nsh_disabled() {
+	golden nsh_disabled
+	expect_eq "nsh_disabled: tun_nsh" "$(summary_value "$TMP/nsh_disabled.err" tun_nsh)" 0
+}
 test_golden_tunnels() { golden tunnels; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
@@ -407,7 +417,7 @@ print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
 PY
 }
 
-ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo
 test_golden_eve
