@@ -149,6 +149,40 @@ cur_ptr(const struct dec_cur *c)
 	return c->base + c->off;
 }
 
+/* Note why an encapsulation was not decoded through (enum
+ * weir_tun_note); the packet's first cause is kept. */
+static inline void
+dec_note(struct weir_decoded *out, uint8_t note)
+{
+	if (out->tun_note == WEIR_TUN_NOTE_NONE)
+		out->tun_note = note;
+}
+
+/* dec_note(), then @p res: for returns that give up on an encapsulation. */
+static inline enum weir_decode_res
+dec_noted(struct weir_decoded *out, uint8_t note, enum weir_decode_res res)
+{
+	dec_note(out, note);
+	return res;
+}
+
+/* dec_note(), then -1: a tunnel decoder's way of keeping the outer packet. */
+static inline int
+dec_give_up(struct weir_decoded *out, uint8_t note)
+{
+	dec_note(out, note);
+	return -1;
+}
+
+/* UDP ports a tunnel decoder looks at: the only UDP packets that leave
+ * the plain path. */
+static inline bool
+dec_tunnel_port(uint16_t sport, uint16_t dport)
+{
+	return dport == DEC_PORT_VXLAN || dport == DEC_PORT_GENEVE || dport == DEC_PORT_GTPU ||
+	       sport == DEC_PORT_GTPU || dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO;
+}
+
 /*
  * The L4 header at the cursor. @p first_frag is set for the first fragment
  * of a fragmented datagram: its L4 header may legitimately be cut short (the
@@ -199,7 +233,7 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->dport = dec_be16(h + 2);
 		out->payload = h + DEC_UDP_HLEN;
 		out->payload_len = hl - DEC_UDP_HLEN;
-		if (unlikely(c->conf->tunnels != 0) && !first_frag) {
+		if (unlikely(dec_tunnel_port(out->sport, out->dport)) && !first_frag) {
 			enum weir_decode_res r;
 
 			if (dec_udp_tunnel(c, c->off, c->off + hl, out->sport, out->dport, out,
@@ -217,7 +251,7 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->payload_len = left - DEC_ICMP_HLEN;
 		return WEIR_DEC_OK;
 	default:
-		if (unlikely(c->conf->tunnels != 0) && !first_frag) {
+		if (!first_frag) {
 			enum weir_decode_res r;
 
 			if (dec_ip_tunnel(c, proto, out, &r) == 0)
@@ -375,13 +409,13 @@ dec_mpls(struct dec_cur *c, struct weir_decoded *out)
 		bool bottom;
 
 		if (unlikely(!cur_has(c, 4)))
-			return WEIR_DEC_MALFORMED;
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 		bottom = (cur_ptr(c)[2] & 0x01) != 0;
 		c->off += 4;
 		if (!bottom)
 			continue;
 		if (unlikely(!cur_has(c, 1)))
-			return WEIR_DEC_MALFORMED;
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 		switch (cur_ptr(c)[0] >> 4) {
 		case 4:
 			return dec_ipv4(c, out);
@@ -389,14 +423,14 @@ dec_mpls(struct dec_cur *c, struct weir_decoded *out)
 			return dec_ipv6(c, out);
 		case 0: /* control word, then an Ethernet pseudowire */
 			if (unlikely(!cur_has(c, 4 + DEC_ETH_HLEN)))
-				return WEIR_DEC_MALFORMED;
+				return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 			c->off += 4 + DEC_ETH_HLEN;
 			return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
 		default:
-			return WEIR_DEC_NO_L4;
+			return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
 		}
 	}
-	return WEIR_DEC_MALFORMED;
+	return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 }
 
 /* NSH next protocols (RFC 8300 section 2.2; IANA) and MD types. */
@@ -429,18 +463,18 @@ dec_nsh(struct dec_cur *c, struct weir_decoded *out)
 	uint32_t hl;
 
 	if (unlikely(!cur_has(c, DEC_NSH_HLEN) || out->nsh == DEC_MAX_NSH))
-		return WEIR_DEC_MALFORMED;
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	h = cur_ptr(c);
 	if ((h[0] >> 6) != 0) /* version */
-		return WEIR_DEC_NO_L4;
+		return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
 	hl = (uint32_t)(h[1] & 0x3f) * 4;
 	if (unlikely(hl >= cur_left(c) || hl < DEC_NSH_HLEN))
-		return WEIR_DEC_MALFORMED;
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	if (h[2] == 1) {
 		if (unlikely(hl != DEC_NSH_MD1_HLEN))
-			return WEIR_DEC_MALFORMED;
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	} else if (h[2] != 2) {
-		return WEIR_DEC_NO_L4; /* 0 and 0xf reserved, others unknown */
+		return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4); /* 0, 0xf reserved */
 	}
 	out->nsh++;
 	c->off += hl;
@@ -451,15 +485,15 @@ dec_nsh(struct dec_cur *c, struct weir_decoded *out)
 		return dec_ipv6(c, out);
 	case DEC_NSH_NP_ETH:
 		if (unlikely(!cur_has(c, DEC_ETH_HLEN)))
-			return WEIR_DEC_MALFORMED;
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 		c->off += DEC_ETH_HLEN;
 		return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
 	case DEC_NSH_NP_MPLS:
 		if (!(c->conf->tunnels & WEIR_TUN_MPLS))
-			return WEIR_DEC_NO_L4;
+			return dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
 		return dec_mpls(c, out);
 	default:
-		return WEIR_DEC_NO_L4;
+		return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
 	}
 }
 
@@ -472,11 +506,11 @@ dec_pppoe(struct dec_cur *c, struct weir_decoded *out)
 	uint16_t proto;
 
 	if (unlikely(!cur_has(c, 8)))
-		return WEIR_DEC_MALFORMED;
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	h = cur_ptr(c);
 	plen = dec_be16(h + 4);
 	if (unlikely(h[0] != 0x11 || h[1] != 0 || plen < 2 || plen > cur_left(c) - 6))
-		return WEIR_DEC_MALFORMED;
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	proto = dec_be16(h + 6);
 	/* the IP packet is bounded by its own length, not the session's: as
 	 * Suricata, which hands the rest of the frame to the IP decoder
@@ -504,8 +538,10 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 	struct weir_decoded saved;
 	enum weir_decode_res r;
 
-	if (out->depth >= c->conf->max_depth || off > end || end > c->end)
-		return -1;
+	if (out->depth >= c->conf->max_depth)
+		return dec_give_up(out, WEIR_TUN_NOTE_DEPTH);
+	if (off > end || end > c->end)
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	saved = *out;
 	if (out->depth == 0) {
 		out->outer_ip_version = out->ip_version;
@@ -555,7 +591,8 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 	 * the outer packet is what there is to match */
 	if (r == WEIR_DEC_MALFORMED || out->ip_version == 0) {
 		*out = saved;
-		return -1;
+		return dec_give_up(out, r == WEIR_DEC_MALFORMED ? WEIR_TUN_NOTE_INNER_MALFORMED
+								: WEIR_TUN_NOTE_INNER_NOT_IP);
 	}
 	/* inner fragments are not rebuilt: the outer headers would carry
 	 * the lengths of one fragment */
@@ -581,17 +618,19 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 	uint16_t flags, proto;
 
 	if (!cur_has(c, 4))
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	h = cur_ptr(c);
 	flags = dec_be16(h);
 	proto = dec_be16(h + 2);
-	if ((flags & 0x0007) != 0 || (flags & 0x4000) != 0) /* version, routing */
-		return -1;
+	if ((flags & 0x0007) != 0) /* version 1 (PPTP) is not decoded */
+		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
+	if ((flags & 0x4000) != 0) /* routing: deprecated (RFC 2784) */
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	hl += (flags & 0x8000) ? 4 : 0; /* checksum */
 	hl += (flags & 0x2000) ? 4 : 0; /* key */
 	hl += (flags & 0x1000) ? 4 : 0; /* sequence number */
 	if (!cur_has(c, hl))
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	off += hl;
 	switch (proto) {
 	case DEC_ETH_P_IPV4:
@@ -605,18 +644,18 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 		 * 8-byte header of version 1 */
 		if (flags & 0x1000) {
 			if (off + 8 > c->end || (c->base[off] >> 4) != 1)
-				return -1;
+				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 			off += 8;
 		}
 		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_ERSPAN3:
 		/* 12 bytes of version 2, and 8 more with the O bit */
 		if (off + 12 > c->end || (c->base[off] >> 4) != 2)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		off += (c->base[off + 11] & 0x01) ? 20 : 12;
 		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	default:
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
 	}
 }
 
@@ -630,13 +669,14 @@ dec_ip_tunnel(const struct dec_cur *c, uint8_t proto, struct weir_decoded *out,
 	case IPPROTO_IPIP:
 		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV4,
 							dec_via_ip(out), out, res)
-					   : -1;
+					   : dec_give_up(out, WEIR_TUN_NOTE_DISABLED);
 	case IPPROTO_IPV6:
 		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV6,
 							dec_via_ip(out), out, res)
-					   : -1;
+					   : dec_give_up(out, WEIR_TUN_NOTE_DISABLED);
 	case IPPROTO_GRE:
-		return (t & WEIR_TUN_GRE) ? dec_gre(c, out, res) : -1;
+		return (t & WEIR_TUN_GRE) ? dec_gre(c, out, res)
+					  : dec_give_up(out, WEIR_TUN_NOTE_DISABLED);
 	default:
 		return -1;
 	}
@@ -652,27 +692,29 @@ dec_gtpu(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_decode
 	uint32_t hl = 8, len;
 	int i;
 
-	if (end - off < 8 || (h[0] >> 5) != 1 || !(h[0] & 0x10) || h[1] != 0xff)
+	if (end - off < 8 || (h[0] >> 5) != 1 || !(h[0] & 0x10))
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+	if (h[1] != 0xff) /* echo, error indication, end marker: no user packet */
 		return -1;
 	len = dec_be16(h + 2);
 	if (len > end - off - 8)
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	end = off + 8 + len;
 	if (h[0] & 0x07) { /* sequence number, N-PDU number, next extension */
 		uint8_t next;
 
 		hl += 4;
 		if (off + hl > end)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		next = (h[0] & 0x04) ? h[11] : 0;
 		for (i = 0; next != 0; i++) {
 			uint32_t el;
 
 			if (i == DEC_MAX_GTP_EXT || off + hl + 1 > end)
-				return -1;
+				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 			el = (uint32_t)c->base[off + hl] * 4;
 			if (el == 0 || off + hl + el > end)
-				return -1;
+				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 			next = c->base[off + hl + el - 1];
 			hl += el;
 		}
@@ -711,11 +753,12 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 {
 	uint32_t t = c->conf->tunnels, p = udp_off + DEC_UDP_HLEN;
 	const uint8_t *h = c->base + p;
+	bool off_port = false; /* a port of a decapsulation that is off */
 
 	if (dport == DEC_PORT_VXLAN && (t & WEIR_TUN_VXLAN)) {
 		/* flags with I set, reserved bits clear (RFC 7348) */
 		if (udp_end - p < 8 || h[0] != 0x08 || h[1] || h[2] || h[3] || h[7])
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, WEIR_EV_TUN_VXLAN, out, res);
 	}
 	if (dport == DEC_PORT_GENEVE && (t & WEIR_TUN_GENEVE)) {
@@ -723,11 +766,11 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 		uint16_t proto;
 
 		if (udp_end - p < 8 || (h[0] >> 6) != 0)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		hl = 8 + (uint32_t)(h[0] & 0x3f) * 4;
 		proto = dec_be16(h + 2);
 		if (hl > udp_end - p)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		if (proto == DEC_ETH_P_TEB)
 			return dec_tunnel(c, p + hl, udp_end, DEC_IN_ETH, WEIR_EV_TUN_GENEVE, out,
 					  res);
@@ -737,13 +780,21 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 		if (proto == DEC_ETH_P_IPV6)
 			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, WEIR_EV_TUN_GENEVE, out,
 					  res);
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
 	}
-	if ((dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) && (t & WEIR_TUN_GTPU))
-		return dec_gtpu(c, p, udp_end, out, res);
-	if ((dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO) && (t & WEIR_TUN_TEREDO))
-		return dec_teredo(c, p, udp_end, out, res);
-	return -1;
+	if (dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) {
+		if (t & WEIR_TUN_GTPU)
+			return dec_gtpu(c, p, udp_end, out, res);
+		off_port = true;
+	}
+	if (dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO) {
+		if (t & WEIR_TUN_TEREDO)
+			return dec_teredo(c, p, udp_end, out, res);
+		off_port = true;
+	}
+	off_port |= (dport == DEC_PORT_VXLAN && !(t & WEIR_TUN_VXLAN)) ||
+		    (dport == DEC_PORT_GENEVE && !(t & WEIR_TUN_GENEVE));
+	return off_port ? dec_give_up(out, WEIR_TUN_NOTE_DISABLED) : -1;
 }
 
 /* Whatever follows an ethertype (Ethernet, or a cooked header's protocol),
@@ -770,15 +821,18 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 		return dec_ipv4(c, out);
 	if (etype == DEC_ETH_P_IPV6)
 		return dec_ipv6(c, out);
-	if (unlikely(c->conf->tunnels != 0)) {
-		if ((etype == DEC_ETH_P_MPLS_UC || etype == DEC_ETH_P_MPLS_MC) &&
-		    (c->conf->tunnels & WEIR_TUN_MPLS))
-			return dec_mpls(c, out);
-		if (etype == DEC_ETH_P_PPPOE_S && (c->conf->tunnels & WEIR_TUN_PPPOE))
-			return dec_pppoe(c, out);
-		if (etype == DEC_ETH_P_NSH && (c->conf->tunnels & WEIR_TUN_NSH))
-			return dec_nsh(c, out);
-	}
+	if (etype == DEC_ETH_P_MPLS_UC || etype == DEC_ETH_P_MPLS_MC)
+		return (c->conf->tunnels & WEIR_TUN_MPLS)
+			       ? dec_mpls(c, out)
+			       : dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
+	if (etype == DEC_ETH_P_PPPOE_S)
+		return (c->conf->tunnels & WEIR_TUN_PPPOE)
+			       ? dec_pppoe(c, out)
+			       : dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
+	if (etype == DEC_ETH_P_NSH)
+		return (c->conf->tunnels & WEIR_TUN_NSH)
+			       ? dec_nsh(c, out)
+			       : dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
 	return WEIR_DEC_NO_L4; /* ARP, LLDP, 802.3 length field, ... */
 }
 

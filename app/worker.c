@@ -365,6 +365,14 @@ worker_publish_common(struct weir_worker *w)
 		w->st.defrag_held = ds.held;
 		w->st.defrag_overlaps = ds.overlaps;
 		w->st.defrag_tiny = ds.tiny;
+		w->st.defrag_nomem_trackers = ds.nomem_trackers;
+		w->st.defrag_nomem_frags = ds.nomem_frags;
+		w->st.defrag_nomem_memcap = ds.nomem_memcap;
+		w->st.defrag_invalid_empty = ds.invalid_empty;
+		w->st.defrag_invalid_too_large = ds.invalid_too_large;
+		w->st.defrag_invalid_header = ds.invalid_header;
+		w->st.defrag_invalid_max_frags = ds.invalid_max_frags;
+		w->st.defrag_invalid_past_end = ds.invalid_past_end;
 		w->st.defrag_memory_bytes = ds.memory_bytes;
 	}
 	if (w->flows == NULL)
@@ -871,6 +879,7 @@ struct worker_burst {
 	uint64_t scanned, not_scanned, frags, malformed, scan_err;
 	uint64_t scanned_bytes, alerts, suppressed, reassembled, decapsulated;
 	uint64_t tun_nsh;
+	uint64_t tun_note[WEIR_TUN_NOTE_DISABLED + 1]; /* enum weir_tun_note */
 };
 
 /* What the decoder noted besides the packet's class (tun_* counters):
@@ -879,6 +888,8 @@ static __rte_noinline void
 worker_tun_notes(struct worker_burst *bc, const struct weir_decoded *d)
 {
 	bc->tun_nsh += d->nsh != 0;
+	if (d->tun_note <= WEIR_TUN_NOTE_DISABLED)
+		bc->tun_note[d->tun_note]++; /* [NONE] unused */
 }
 
 /*
@@ -1071,7 +1082,7 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	rp.wire_len = len;
 	rp.handle = NULL;
 	rres = (uint8_t)weir_decode_tun(frame, len, w->cur->l2, &w->dconf, &rd);
-	if (unlikely(rd.nsh != 0))
+	if (unlikely((rd.nsh | rd.tun_note) != 0))
 		worker_tun_notes(bc, &rd);
 	worker_rebuilt_root(&rd);
 	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
@@ -1144,7 +1155,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
 		dres[i] = (uint8_t)weir_decode_tun(pkts[i].data, pkts[i].len, l2, &w->dconf, &d[i]);
-		if (unlikely(d[i].nsh != 0))
+		if (unlikely((d[i].nsh | d[i].tun_note) != 0))
 			worker_tun_notes(&bc, &d[i]);
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
@@ -1201,6 +1212,12 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.reassembled += bc.reassembled;
 	w->st.decapsulated += bc.decapsulated;
 	w->st.tun_nsh += bc.tun_nsh;
+	w->st.tun_bad_header += bc.tun_note[WEIR_TUN_NOTE_HEADER];
+	w->st.tun_inner_malformed += bc.tun_note[WEIR_TUN_NOTE_INNER_MALFORMED];
+	w->st.tun_inner_not_ip += bc.tun_note[WEIR_TUN_NOTE_INNER_NOT_IP];
+	w->st.tun_unknown_type += bc.tun_note[WEIR_TUN_NOTE_UNKNOWN];
+	w->st.tun_depth_limit += bc.tun_note[WEIR_TUN_NOTE_DEPTH];
+	w->st.tun_disabled += bc.tun_note[WEIR_TUN_NOTE_DISABLED];
 	w->st.busy_polls++;
 	weir_worker_stats_end(&w->st);
 }

@@ -87,8 +87,22 @@ test_golden_nsh() {
 test_golden_nsh_disabled() {
 	golden nsh_disabled
 	expect_eq "nsh_disabled: tun_nsh" "$(summary_value "$TMP/nsh_disabled.err" tun_nsh)" 0
+	expect_eq "nsh_disabled: tun_disabled" \
+		"$(summary_value "$TMP/nsh_disabled.err" tun_disabled)" 1
 }
-test_golden_tunnels() { golden tunnels; }
+test_golden_tunnels() {
+	local c want
+	golden tunnels
+	# why each tunnel that was not decoded through was not, by
+	# construction: packet 8 (inner IPv4 longer than the datagram), 9
+	# (VXLAN flags), 10 (ARP inside), 11 (GRE protocol 0x88b5)
+	for c in tun_inner_malformed:1 tun_bad_header:1 tun_inner_not_ip:1 tun_unknown_type:1 \
+		tun_depth_limit:0 tun_disabled:0 tun_nsh:0; do
+		want=${c#*:}
+		c=${c%%:*}
+		expect_eq "tunnels: $c" "$(summary_value "$TMP/tunnels.err" "$c")" "$want"
+	done
+}
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff

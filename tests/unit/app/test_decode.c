@@ -1783,6 +1783,100 @@ test_nsh(void)
 	CU_ASSERT_EQUAL(d.tun_via, WEIR_EV_TUN_VXLAN);
 }
 
+/* Why an encapsulation was not decoded through (tun_note, the worker's
+ * tun_* counters): each cause by construction, the first one kept. */
+static void
+test_tun_notes(void)
+{
+	struct weir_decode_conf no_vxlan = g_all_tunnels, shallow = g_all_tunnels;
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint8_t *p;
+	uint32_t ip, u;
+
+	/* decoded through, or plain: nothing to say */
+	mk_vxlan(&f, 0x08);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_NONE);
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x0800);
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_NONE);
+
+	/* VXLAN flags without I: its header */
+	memset(&f, 0, sizeof(f));
+	mk_vxlan(&f, 0x00);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_HEADER);
+
+	/* VXLAN off; the same packet past a depth limit of 0 */
+	memset(&f, 0, sizeof(f));
+	mk_vxlan(&f, 0x08);
+	no_vxlan.tunnels &= ~(uint32_t)WEIR_TUN_VXLAN;
+	CU_ASSERT_EQUAL(decode_tun(&f, &no_vxlan, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DISABLED);
+	shallow.max_depth = 0;
+	CU_ASSERT_EQUAL(decode_tun(&f, &shallow, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DEPTH);
+
+	/* the inner IPv4 cut short: inner malformed */
+	f.len -= 3;
+	wr16(f.b + 14 + 2, (uint16_t)(f.len - 14));	      /* outer IP length */
+	wr16(f.b + 14 + 20 + 4, (uint16_t)(f.len - 14 - 20)); /* UDP length */
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_INNER_MALFORMED);
+
+	/* ARP inside: not IP */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(&f, 50000, 4789);
+	p = fb_put(&f, 8);
+	p[0] = 0x08;
+	fb_eth(&f, 0x0806);
+	fb_put(&f, 28);
+	fb_udp_end(&f, u);
+	fb_ipv4_end(&f, ip);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_INNER_NOT_IP);
+
+	/* GRE of an unknown protocol, GRE version 1: unknown; GRE off */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_GRE, 0, 0);
+	p = fb_put(&f, 8);
+	wr16(p + 2, 0x88b5);
+	fb_ipv4_end(&f, ip);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_UNKNOWN);
+	p[1] = 0x01;
+	wr16(p + 2, 0x880b);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_UNKNOWN);
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_ETH, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DISABLED);
+
+	/* a broken MPLS stack (no bottom of stack): malformed, its header */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x8847);
+	fb_put(&f, 8);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_HEADER);
+	/* an NSH of version 1: unknown */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 2, 2, 1);
+	f.b[DEC_T_ETH_HLEN] |= 0x40;
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_UNKNOWN);
+}
+
 static void
 test_teredo(void)
 {
@@ -1910,6 +2004,7 @@ main(void)
 	CU_ADD_TEST(s, test_gtpu_with_extension);
 	CU_ADD_TEST(s, test_mpls_and_pppoe_are_not_layers);
 	CU_ADD_TEST(s, test_nsh);
+	CU_ADD_TEST(s, test_tun_notes);
 	CU_ADD_TEST(s, test_teredo);
 	CU_ADD_TEST(s, test_ppp_and_cisco_hdlc);
 	return weir_ut_run();
