@@ -234,6 +234,9 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "Decode MPLS label stacks (payload guessed by its first nibble, as Suricata)."),
 	CONF_BOOL("decoder.pppoe.enabled", decoder_pppoe, "true",
 		  "Decode PPPoE sessions (ethertype 0x8864) to the IP packet inside."),
+	CONF_BOOL("decoder.nsh.enabled", decoder_nsh, "true",
+		  "Decode the Network Service Header (RFC 8300, ethertype 0x894F) to the "
+		  "packet it carries, as Suricata does."),
 	CONF_U32("decoder.max-layers", decoder_max_layers, 1, 16, "16",
 		 "Tunnel layers decoded at most (Suricata's decoder.max-layers); a packet "
 		 "deeper than that is matched as the last layer reached."),

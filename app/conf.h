@@ -96,7 +96,7 @@ struct weir_conf {
 	char *defrag_policy;		    /* first | last | bsd | linux | windows | solaris */
 	/* decapsulation (app/decode.h) */
 	bool decoder_vxlan, decoder_geneve, decoder_gre, decoder_ipip, decoder_teredo, decoder_gtpu,
-		decoder_mpls, decoder_pppoe;
+		decoder_mpls, decoder_pppoe, decoder_nsh;
 	uint32_t decoder_max_layers;
 	/* rules */
 	struct weir_strlist rules_files;

@@ -16,6 +16,7 @@
 #include <rte_branch_prediction.h>
 
 #include "decode.h"
+#include "event.h"
 
 /* Ethertypes as read off the wire with dec_be16(). */
 #define DEC_ETH_HLEN	   14
@@ -96,8 +97,9 @@ struct dec_cur {
 #define DEC_ETH_P_PPPOE_S 0x8864
 #define DEC_PPP_IPV4	  0x0021
 #define DEC_PPP_IPV6	  0x0057
-#define DEC_MAX_MPLS	  16 /* labels walked before giving up */
-#define DEC_MAX_GTP_EXT	  8  /* GTP-U extension headers walked */
+#define DEC_ETH_P_NSH	  0x894f /* Network Service Header (RFC 8300) */
+#define DEC_MAX_MPLS	  16	 /* labels walked before giving up */
+#define DEC_MAX_GTP_EXT	  8	 /* GTP-U extension headers walked */
 
 /* What a tunnel carries. */
 enum dec_inner { DEC_IN_ETH, DEC_IN_IPV4, DEC_IN_IPV6, DEC_IN_IP };
@@ -145,6 +147,60 @@ static inline const uint8_t *
 cur_ptr(const struct dec_cur *c)
 {
 	return c->base + c->off;
+}
+
+/* Note why an encapsulation was not decoded through (enum
+ * weir_tun_note); the packet's first cause is kept. */
+static inline void
+dec_note(struct weir_decoded *out, uint8_t note)
+{
+	if (out->tun_note == WEIR_TUN_NOTE_NONE)
+		out->tun_note = note;
+}
+
+/* dec_note(), then @p res: for returns that give up on an encapsulation. */
+static inline enum weir_decode_res
+dec_noted(struct weir_decoded *out, uint8_t note, enum weir_decode_res res)
+{
+	dec_note(out, note);
+	return res;
+}
+
+/* dec_note(), then -1: a tunnel decoder's way of keeping the outer packet. */
+static inline int
+dec_give_up(struct weir_decoded *out, uint8_t note)
+{
+	dec_note(out, note);
+	return -1;
+}
+
+/* UDP ports a tunnel decoder looks at: the only UDP packets that leave
+ * the plain path. */
+static inline bool
+dec_tunnel_port(uint16_t sport, uint16_t dport)
+{
+	return dport == DEC_PORT_VXLAN || dport == DEC_PORT_GENEVE || dport == DEC_PORT_GTPU ||
+	       sport == DEC_PORT_GTPU || dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO;
+}
+
+/*
+ * memset(out, 0, sizeof(*out)), in 8-byte stores the compiler may pair
+ * into vector stores: for a struct this size GCC makes a plain memset a
+ * `rep stos`, whose start-up cost was two thirds of decoding a plain
+ * UDP packet (perf/RESULTS.md, issue 20).
+ */
+static inline void
+dec_clear(struct weir_decoded *out)
+{
+	static const uint64_t zero;
+	char *p = (char *)out;
+	size_t i;
+
+#pragma GCC unroll 32
+	for (i = 0; i + 8 <= sizeof(*out); i += 8)
+		memcpy(p + i, &zero, 8);
+	if (sizeof(*out) % 8 != 0) /* constant: folded away */
+		memset(p + i, 0, sizeof(*out) % 8);
 }
 
 /*
@@ -197,7 +253,7 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->dport = dec_be16(h + 2);
 		out->payload = h + DEC_UDP_HLEN;
 		out->payload_len = hl - DEC_UDP_HLEN;
-		if (unlikely(c->conf->tunnels != 0) && !first_frag) {
+		if (unlikely(dec_tunnel_port(out->sport, out->dport)) && !first_frag) {
 			enum weir_decode_res r;
 
 			if (dec_udp_tunnel(c, c->off, c->off + hl, out->sport, out->dport, out,
@@ -215,7 +271,7 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->payload_len = left - DEC_ICMP_HLEN;
 		return WEIR_DEC_OK;
 	default:
-		if (unlikely(c->conf->tunnels != 0) && !first_frag) {
+		if (!first_frag) {
 			enum weir_decode_res r;
 
 			if (dec_ip_tunnel(c, proto, out, &r) == 0)
@@ -373,13 +429,13 @@ dec_mpls(struct dec_cur *c, struct weir_decoded *out)
 		bool bottom;
 
 		if (unlikely(!cur_has(c, 4)))
-			return WEIR_DEC_MALFORMED;
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 		bottom = (cur_ptr(c)[2] & 0x01) != 0;
 		c->off += 4;
 		if (!bottom)
 			continue;
 		if (unlikely(!cur_has(c, 1)))
-			return WEIR_DEC_MALFORMED;
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 		switch (cur_ptr(c)[0] >> 4) {
 		case 4:
 			return dec_ipv4(c, out);
@@ -387,14 +443,78 @@ dec_mpls(struct dec_cur *c, struct weir_decoded *out)
 			return dec_ipv6(c, out);
 		case 0: /* control word, then an Ethernet pseudowire */
 			if (unlikely(!cur_has(c, 4 + DEC_ETH_HLEN)))
-				return WEIR_DEC_MALFORMED;
+				return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 			c->off += 4 + DEC_ETH_HLEN;
 			return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
 		default:
-			return WEIR_DEC_NO_L4;
+			return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
 		}
 	}
-	return WEIR_DEC_MALFORMED;
+	return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+}
+
+/* NSH next protocols (RFC 8300 section 2.2; IANA) and MD types. */
+#define DEC_NSH_NP_IPV4	 1
+#define DEC_NSH_NP_IPV6	 2
+#define DEC_NSH_NP_ETH	 3
+#define DEC_NSH_NP_MPLS	 5
+#define DEC_NSH_MD1_HLEN 24 /* base, service path and 16 bytes of context */
+#define DEC_NSH_HLEN	 8  /* base and service path headers */
+/* NSH headers walked in one packet: each may carry Ethernet with another
+ * one behind it; past this many the chain is a depth bomb (malformed). */
+#define DEC_MAX_NSH 4
+
+/*
+ * A Network Service Header (RFC 8300) and what it carries, where Suricata
+ * decodes it (decode-nsh.c: behind ethertype 0x894F, so after Ethernet,
+ * VLAN tags or a tunnel's inner Ethernet). Like MPLS it is not a tunnel
+ * layer: no depth, the inner packet is the packet. As Suricata: version
+ * other than 0, a reserved or unknown MD type, or a next protocol it does
+ * not decode (NSH in NSH too) leave a well-formed packet with no L4; a
+ * header length past the packet, or an MD type 1 header that is not 24
+ * bytes, make it malformed. Stricter than Suricata: a header shorter than
+ * its own 8 bytes of base and service path is malformed too (Suricata
+ * would read the payload from inside the header).
+ */
+static enum weir_decode_res
+dec_nsh(struct dec_cur *c, struct weir_decoded *out)
+{
+	const uint8_t *h;
+	uint32_t hl;
+
+	if (unlikely(!cur_has(c, DEC_NSH_HLEN) || out->nsh == DEC_MAX_NSH))
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+	h = cur_ptr(c);
+	if ((h[0] >> 6) != 0) /* version */
+		return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
+	hl = (uint32_t)(h[1] & 0x3f) * 4;
+	if (unlikely(hl >= cur_left(c) || hl < DEC_NSH_HLEN))
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+	if (h[2] == 1) {
+		if (unlikely(hl != DEC_NSH_MD1_HLEN))
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+	} else if (h[2] != 2) {
+		return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4); /* 0, 0xf reserved */
+	}
+	out->nsh++;
+	c->off += hl;
+	switch (h[3]) {
+	case DEC_NSH_NP_IPV4:
+		return dec_ipv4(c, out);
+	case DEC_NSH_NP_IPV6:
+		return dec_ipv6(c, out);
+	case DEC_NSH_NP_ETH:
+		if (unlikely(!cur_has(c, DEC_ETH_HLEN)))
+			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+		c->off += DEC_ETH_HLEN;
+		return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
+	case DEC_NSH_NP_MPLS:
+		if (!(c->conf->tunnels & WEIR_TUN_MPLS))
+			return dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
+		return dec_mpls(c, out);
+	default:
+		return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
+	}
 }
 
 /* A PPPoE session header (RFC 2516) and the PPP protocol after it. */
@@ -406,11 +526,11 @@ dec_pppoe(struct dec_cur *c, struct weir_decoded *out)
 	uint16_t proto;
 
 	if (unlikely(!cur_has(c, 8)))
-		return WEIR_DEC_MALFORMED;
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	h = cur_ptr(c);
 	plen = dec_be16(h + 4);
 	if (unlikely(h[0] != 0x11 || h[1] != 0 || plen < 2 || plen > cur_left(c) - 6))
-		return WEIR_DEC_MALFORMED;
+		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
 	proto = dec_be16(h + 6);
 	/* the IP packet is bounded by its own length, not the session's: as
 	 * Suricata, which hands the rest of the frame to the IP decoder
@@ -425,20 +545,23 @@ dec_pppoe(struct dec_cur *c, struct weir_decoded *out)
 
 /*
  * Decode the inner packet of a tunnel at [@p off, @p end) as @p inner,
- * recording the outermost IP layer first. @return 0 with *res, or -1 (past
+ * recording the outermost IP layer first; @p via (enum weir_event_tun)
+ * names the decapsulation. @return 0 with *res, or -1 (past
  * the depth limit, or the inner packet is malformed): *out is then as it
  * was, and the caller keeps the outer packet.
  */
 static int
-dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner inner,
+dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner inner, uint8_t via,
 	   struct weir_decoded *out, enum weir_decode_res *res)
 {
 	struct dec_cur ic = {.base = c->base, .off = off, .end = end, .conf = c->conf};
 	struct weir_decoded saved;
 	enum weir_decode_res r;
 
-	if (out->depth >= c->conf->max_depth || off > end || end > c->end)
-		return -1;
+	if (out->depth >= c->conf->max_depth)
+		return dec_give_up(out, WEIR_TUN_NOTE_DEPTH);
+	if (off > end || end > c->end)
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	saved = *out;
 	if (out->depth == 0) {
 		out->outer_ip_version = out->ip_version;
@@ -449,6 +572,7 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 		memcpy(out->outer_dst, out->dst, sizeof(out->dst));
 	}
 	out->depth++;
+	out->tun_via = via;
 	out->payload = NULL;
 	out->payload_len = 0;
 	out->sport = out->dport = 0;
@@ -487,13 +611,22 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 	 * the outer packet is what there is to match */
 	if (r == WEIR_DEC_MALFORMED || out->ip_version == 0) {
 		*out = saved;
-		return -1;
+		return dec_give_up(out, r == WEIR_DEC_MALFORMED ? WEIR_TUN_NOTE_INNER_MALFORMED
+								: WEIR_TUN_NOTE_INNER_NOT_IP);
 	}
 	/* inner fragments are not rebuilt: the outer headers would carry
 	 * the lengths of one fragment */
 	out->frag = 0;
 	*res = r;
 	return 0;
+}
+
+/* An IP-carried layer (IP-in-IP, GTP-U) as Suricata's pkt_src names it:
+ * by the version of the IP packet carrying it. */
+static inline uint8_t
+dec_via_ip(const struct weir_decoded *out)
+{
+	return out->ip_version == 6 ? WEIR_EV_TUN_IPV6 : WEIR_EV_TUN_IPV4;
 }
 
 /* GRE (RFC 2784/2890; version 0) and ERSPAN I-III inside it. */
@@ -505,42 +638,44 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 	uint16_t flags, proto;
 
 	if (!cur_has(c, 4))
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	h = cur_ptr(c);
 	flags = dec_be16(h);
 	proto = dec_be16(h + 2);
-	if ((flags & 0x0007) != 0 || (flags & 0x4000) != 0) /* version, routing */
-		return -1;
+	if ((flags & 0x0007) != 0) /* version 1 (PPTP) is not decoded */
+		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
+	if ((flags & 0x4000) != 0) /* routing: deprecated (RFC 2784) */
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	hl += (flags & 0x8000) ? 4 : 0; /* checksum */
 	hl += (flags & 0x2000) ? 4 : 0; /* key */
 	hl += (flags & 0x1000) ? 4 : 0; /* sequence number */
 	if (!cur_has(c, hl))
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	off += hl;
 	switch (proto) {
 	case DEC_ETH_P_IPV4:
-		return dec_tunnel(c, off, c->end, DEC_IN_IPV4, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_IPV4, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_IPV6:
-		return dec_tunnel(c, off, c->end, DEC_IN_IPV6, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_IPV6, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_TEB:
-		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_ERSPAN2:
 		/* type I has no sequence number and no header; type II an
 		 * 8-byte header of version 1 */
 		if (flags & 0x1000) {
 			if (off + 8 > c->end || (c->base[off] >> 4) != 1)
-				return -1;
+				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 			off += 8;
 		}
-		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	case DEC_ETH_P_ERSPAN3:
 		/* 12 bytes of version 2, and 8 more with the O bit */
 		if (off + 12 > c->end || (c->base[off] >> 4) != 2)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		off += (c->base[off + 11] & 0x01) ? 20 : 12;
-		return dec_tunnel(c, off, c->end, DEC_IN_ETH, out, res);
+		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
 	default:
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
 	}
 }
 
@@ -552,13 +687,16 @@ dec_ip_tunnel(const struct dec_cur *c, uint8_t proto, struct weir_decoded *out,
 
 	switch (proto) {
 	case IPPROTO_IPIP:
-		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV4, out, res)
-					   : -1;
+		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV4,
+							dec_via_ip(out), out, res)
+					   : dec_give_up(out, WEIR_TUN_NOTE_DISABLED);
 	case IPPROTO_IPV6:
-		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV6, out, res)
-					   : -1;
+		return (t & WEIR_TUN_IPIP) ? dec_tunnel(c, c->off, c->end, DEC_IN_IPV6,
+							dec_via_ip(out), out, res)
+					   : dec_give_up(out, WEIR_TUN_NOTE_DISABLED);
 	case IPPROTO_GRE:
-		return (t & WEIR_TUN_GRE) ? dec_gre(c, out, res) : -1;
+		return (t & WEIR_TUN_GRE) ? dec_gre(c, out, res)
+					  : dec_give_up(out, WEIR_TUN_NOTE_DISABLED);
 	default:
 		return -1;
 	}
@@ -574,32 +712,34 @@ dec_gtpu(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_decode
 	uint32_t hl = 8, len;
 	int i;
 
-	if (end - off < 8 || (h[0] >> 5) != 1 || !(h[0] & 0x10) || h[1] != 0xff)
+	if (end - off < 8 || (h[0] >> 5) != 1 || !(h[0] & 0x10))
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+	if (h[1] != 0xff) /* echo, error indication, end marker: no user packet */
 		return -1;
 	len = dec_be16(h + 2);
 	if (len > end - off - 8)
-		return -1;
+		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 	end = off + 8 + len;
 	if (h[0] & 0x07) { /* sequence number, N-PDU number, next extension */
 		uint8_t next;
 
 		hl += 4;
 		if (off + hl > end)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		next = (h[0] & 0x04) ? h[11] : 0;
 		for (i = 0; next != 0; i++) {
 			uint32_t el;
 
 			if (i == DEC_MAX_GTP_EXT || off + hl + 1 > end)
-				return -1;
+				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 			el = (uint32_t)c->base[off + hl] * 4;
 			if (el == 0 || off + hl + el > end)
-				return -1;
+				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 			next = c->base[off + hl + el - 1];
 			hl += el;
 		}
 	}
-	return dec_tunnel(c, off + hl, end, DEC_IN_IP, out, res);
+	return dec_tunnel(c, off + hl, end, DEC_IN_IP, dec_via_ip(out), out, res);
 }
 
 /* Teredo (RFC 4380): IPv6 in UDP, after optional authentication and
@@ -624,7 +764,7 @@ dec_teredo(const struct dec_cur *c, uint32_t off, uint32_t end, struct weir_deco
 	h = c->base + off;
 	if ((h[0] >> 4) != 6 || (uint32_t)dec_be16(h + 4) + DEC_IPV6_HLEN != end - off)
 		return -1;
-	return dec_tunnel(c, off, end, DEC_IN_IPV6, out, res);
+	return dec_tunnel(c, off, end, DEC_IN_IPV6, WEIR_EV_TUN_TEREDO, out, res);
 }
 
 static int
@@ -633,36 +773,48 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 {
 	uint32_t t = c->conf->tunnels, p = udp_off + DEC_UDP_HLEN;
 	const uint8_t *h = c->base + p;
+	bool off_port = false; /* a port of a decapsulation that is off */
 
 	if (dport == DEC_PORT_VXLAN && (t & WEIR_TUN_VXLAN)) {
 		/* flags with I set, reserved bits clear (RFC 7348) */
 		if (udp_end - p < 8 || h[0] != 0x08 || h[1] || h[2] || h[3] || h[7])
-			return -1;
-		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, out, res);
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, WEIR_EV_TUN_VXLAN, out, res);
 	}
 	if (dport == DEC_PORT_GENEVE && (t & WEIR_TUN_GENEVE)) {
 		uint32_t hl;
 		uint16_t proto;
 
 		if (udp_end - p < 8 || (h[0] >> 6) != 0)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		hl = 8 + (uint32_t)(h[0] & 0x3f) * 4;
 		proto = dec_be16(h + 2);
 		if (hl > udp_end - p)
-			return -1;
+			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
 		if (proto == DEC_ETH_P_TEB)
-			return dec_tunnel(c, p + hl, udp_end, DEC_IN_ETH, out, res);
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_ETH, WEIR_EV_TUN_GENEVE, out,
+					  res);
 		if (proto == DEC_ETH_P_IPV4)
-			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV4, out, res);
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV4, WEIR_EV_TUN_GENEVE, out,
+					  res);
 		if (proto == DEC_ETH_P_IPV6)
-			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, out, res);
-		return -1;
+			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, WEIR_EV_TUN_GENEVE, out,
+					  res);
+		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
 	}
-	if ((dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) && (t & WEIR_TUN_GTPU))
-		return dec_gtpu(c, p, udp_end, out, res);
-	if ((dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO) && (t & WEIR_TUN_TEREDO))
-		return dec_teredo(c, p, udp_end, out, res);
-	return -1;
+	if (dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) {
+		if (t & WEIR_TUN_GTPU)
+			return dec_gtpu(c, p, udp_end, out, res);
+		off_port = true;
+	}
+	if (dport == DEC_PORT_TEREDO || sport == DEC_PORT_TEREDO) {
+		if (t & WEIR_TUN_TEREDO)
+			return dec_teredo(c, p, udp_end, out, res);
+		off_port = true;
+	}
+	off_port |= (dport == DEC_PORT_VXLAN && !(t & WEIR_TUN_VXLAN)) ||
+		    (dport == DEC_PORT_GENEVE && !(t & WEIR_TUN_GENEVE));
+	return off_port ? dec_give_up(out, WEIR_TUN_NOTE_DISABLED) : -1;
 }
 
 /* Whatever follows an ethertype (Ethernet, or a cooked header's protocol),
@@ -689,13 +841,18 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 		return dec_ipv4(c, out);
 	if (etype == DEC_ETH_P_IPV6)
 		return dec_ipv6(c, out);
-	if (unlikely(c->conf->tunnels != 0)) {
-		if ((etype == DEC_ETH_P_MPLS_UC || etype == DEC_ETH_P_MPLS_MC) &&
-		    (c->conf->tunnels & WEIR_TUN_MPLS))
-			return dec_mpls(c, out);
-		if (etype == DEC_ETH_P_PPPOE_S && (c->conf->tunnels & WEIR_TUN_PPPOE))
-			return dec_pppoe(c, out);
-	}
+	if (etype == DEC_ETH_P_MPLS_UC || etype == DEC_ETH_P_MPLS_MC)
+		return (c->conf->tunnels & WEIR_TUN_MPLS)
+			       ? dec_mpls(c, out)
+			       : dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
+	if (etype == DEC_ETH_P_PPPOE_S)
+		return (c->conf->tunnels & WEIR_TUN_PPPOE)
+			       ? dec_pppoe(c, out)
+			       : dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
+	if (etype == DEC_ETH_P_NSH)
+		return (c->conf->tunnels & WEIR_TUN_NSH)
+			       ? dec_nsh(c, out)
+			       : dec_noted(out, WEIR_TUN_NOTE_DISABLED, WEIR_DEC_NO_L4);
 	return WEIR_DEC_NO_L4; /* ARP, LLDP, 802.3 length field, ... */
 }
 
@@ -774,7 +931,7 @@ weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 	struct dec_cur c = {.base = data, .off = 0, .end = len, .conf = conf};
 	uint32_t family;
 
-	memset(out, 0, sizeof(*out));
+	dec_clear(out);
 
 	switch (l2) {
 	case WEIR_L2_ETH:

@@ -60,6 +60,11 @@ struct weir_decoded {
 	 * above, and the outermost IP layer (Suricata's root packet), valid
 	 * when depth != 0. MPLS and PPPoE, like VLANs, are not layers. */
 	uint8_t depth;
+	uint8_t tun_via;  /* the innermost decapsulation, enum weir_event_tun
+			     (common/event.h); 0 with depth 0 */
+	uint8_t nsh;	  /* NSH headers decoded through (not layers: no depth) */
+	uint8_t tun_note; /* enum weir_tun_note: why an encapsulation was not
+			     decoded through, the first cause (0: none) */
 	uint8_t outer_ip_version;
 	uint8_t outer_proto;
 	uint16_t outer_sport; /* host order, 0 without ports */
@@ -78,6 +83,30 @@ enum weir_tunnel {
 	WEIR_TUN_GTPU = 1u << 5,   /* GTP-U G-PDUs, UDP port 2152 */
 	WEIR_TUN_MPLS = 1u << 6,   /* ethertypes 0x8847/0x8848 */
 	WEIR_TUN_PPPOE = 1u << 7,  /* PPPoE sessions, ethertype 0x8864 */
+	WEIR_TUN_NSH = 1u << 8,	   /* Network Service Header, ethertype 0x894F */
+};
+
+/*
+ * Why an encapsulation was not decoded through (weir_decoded.tun_note;
+ * the worker's tun_* counters, each named here). The packet is then the
+ * outer one (a tunnel) or malformed (a broken MPLS, PPPoE or NSH header,
+ * walked like a VLAN tag).
+ */
+enum weir_tun_note {
+	WEIR_TUN_NOTE_NONE = 0,
+	WEIR_TUN_NOTE_HEADER,	       /* tun_bad_header: the encapsulation's own
+					  header is cut or inconsistent */
+	WEIR_TUN_NOTE_INNER_MALFORMED, /* tun_inner_malformed: the packet inside
+					  is truncated or inconsistent */
+	WEIR_TUN_NOTE_INNER_NOT_IP,    /* tun_inner_not_ip: the packet inside is
+					  not IP (ARP, ...) */
+	WEIR_TUN_NOTE_UNKNOWN,	       /* tun_unknown_type: it carries what weir does
+					  not decode (GRE version 1 or protocol,
+					  Geneve protocol, MPLS payload, NSH version,
+					  MD type or next protocol) */
+	WEIR_TUN_NOTE_DEPTH,	       /* tun_depth_limit: past decoder.max-layers */
+	WEIR_TUN_NOTE_DISABLED,	       /* tun_disabled: its decoder.*.enabled is
+					  false */
 };
 
 struct weir_decode_conf {

@@ -458,14 +458,18 @@ df_is_tiny(uint8_t proto, const uint8_t *data, uint32_t len)
 	}
 }
 
-/* Refuse @p f: counted, and a tracker it left empty is freed. */
+/* Refuse @p f: counted in invalid or nomem and in its cause (one of the
+ * weir_defrag_stats fields that sum to them, @p cause), and a tracker it
+ * left empty is freed. */
 static enum weir_defrag_res
-df_refuse(struct weir_defrag *t, uint32_t ti, uint32_t bucket, enum weir_defrag_res r)
+df_refuse(struct weir_defrag *t, uint32_t ti, uint32_t bucket, enum weir_defrag_res r,
+	  uint64_t *cause)
 {
 	if (r == WEIR_DEFRAG_INVALID)
 		t->st.invalid++;
 	else
 		t->st.nomem++;
+	(*cause)++;
 	if (ti != DF_NIL && t->trk[ti].n_frags == 0)
 		df_release(t, ti, bucket);
 	return r;
@@ -484,9 +488,12 @@ weir_defrag_insert(struct weir_defrag *t, const struct weir_defrag_frag *f, cons
 	t->st.fragments++;
 	if (f->ip_version == 6)
 		hdr_ip -= 40 < hdr_ip ? 40 : hdr_ip; /* IPv6 payload length excludes it */
-	if (f->data_len == 0 || f->hdr_len < f->l3_off || hdr_ip + end > 65535 ||
-	    (f->offset == 0 && f->hdr_len > WEIR_DEFRAG_HDR_MAX))
-		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID);
+	if (f->data_len == 0)
+		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID, &t->st.invalid_empty);
+	if (f->hdr_len < f->l3_off || (f->offset == 0 && f->hdr_len > WEIR_DEFRAG_HDR_MAX))
+		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID, &t->st.invalid_header);
+	if (hdr_ip + end > 65535)
+		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID, &t->st.invalid_too_large);
 	weir_defrag_expire(t, f->ts_ns);
 
 	bucket = df_hash(t, f);
@@ -495,7 +502,7 @@ weir_defrag_insert(struct weir_defrag *t, const struct weir_defrag_frag *f, cons
 			break;
 	if (ti == DF_NIL) {
 		if (t->trk_free == DF_NIL)
-			return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_NOMEM);
+			return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_NOMEM, &t->st.nomem_trackers);
 		ti = t->trk_free;
 		k = &t->trk[ti];
 		t->trk_free = k->hnext;
@@ -520,18 +527,21 @@ weir_defrag_insert(struct weir_defrag *t, const struct weir_defrag_frag *f, cons
 	k->last_ns = f->ts_ns;
 
 	if (k->n_frags >= t->c.max_frags || k->n_seq == DF_MAX_FRAGS)
-		return df_refuse(t, ti, bucket, WEIR_DEFRAG_INVALID);
+		return df_refuse(t, ti, bucket, WEIR_DEFRAG_INVALID, &t->st.invalid_max_frags);
 	if (k->seen_last && (end > k->end || (!f->more && end != k->end)))
-		return df_refuse(t, ti, bucket, WEIR_DEFRAG_INVALID);
+		return df_refuse(t, ti, bucket, WEIR_DEFRAG_INVALID, &t->st.invalid_past_end);
 	if (!f->more && !k->seen_last) {
 		for (cur = k->head; cur != DF_NIL; cur = t->frag[cur].next)
 			if (t->frag[cur].off + t->frag[cur].len > end)
-				return df_refuse(t, ti, bucket, WEIR_DEFRAG_INVALID);
+				return df_refuse(t, ti, bucket, WEIR_DEFRAG_INVALID,
+						 &t->st.invalid_past_end);
 	}
 
 	need = (f->data_len + WEIR_DEFRAG_BLOCK - 1) / WEIR_DEFRAG_BLOCK;
-	if (t->frag_free == DF_NIL || t->blocks_free < need)
-		return df_refuse(t, ti, bucket, WEIR_DEFRAG_NOMEM);
+	if (t->frag_free == DF_NIL)
+		return df_refuse(t, ti, bucket, WEIR_DEFRAG_NOMEM, &t->st.nomem_frags);
+	if (t->blocks_free < need)
+		return df_refuse(t, ti, bucket, WEIR_DEFRAG_NOMEM, &t->st.nomem_memcap);
 	fi = t->frag_free;
 	fr = &t->frag[fi];
 	t->frag_free = fr->next;

@@ -35,8 +35,9 @@
  * was given up (timeout, or incomplete at the end of the run: flush);
  * nomem: no tracker, slot or block was free; invalid: refused (empty,
  * past the largest datagram, past the end the last fragment set, more
- * than max_frags for its datagram, a header too long to keep); held: in
- * the table now (a gauge). Anomalies, counted besides: overlaps
+ * than max_frags for its datagram, a header too long to keep), each also
+ * counted in its cause (nomem_*, invalid_*); held: in the table now (a
+ * gauge). Anomalies, counted besides: overlaps
  * (fragments overlapping bytes already held) and tiny (a first fragment
  * too short for its TCP, UDP or ICMP header, RFC 1858).
  *
@@ -84,6 +85,18 @@ struct weir_defrag_stats {
 	uint64_t nomem;
 	uint64_t invalid;
 	uint64_t held; /* gauge */
+	/* The causes: nomem = nomem_trackers + nomem_frags + nomem_memcap,
+	 * invalid = invalid_empty + invalid_too_large + invalid_header +
+	 * invalid_max_frags + invalid_past_end. */
+	uint64_t nomem_trackers;    /* no free tracker (defrag.trackers) */
+	uint64_t nomem_frags;	    /* no free fragment slot (defrag.max-frags) */
+	uint64_t nomem_memcap;	    /* no room for its data (defrag.memcap) */
+	uint64_t invalid_empty;	    /* no data */
+	uint64_t invalid_too_large; /* past the largest datagram (65535) */
+	uint64_t invalid_header;    /* headers ahead of the data too long to keep */
+	uint64_t invalid_max_frags; /* past defrag.datagram-max-frags */
+	uint64_t invalid_past_end;  /* past the end a last fragment set, or a last
+				       fragment ending before data held */
 	uint64_t overlaps;
 	uint64_t tiny;
 	uint64_t memory_bytes; /* allocated at creation */

@@ -202,7 +202,7 @@ app_decode_conf(const struct weir_conf *c)
 		    (c->decoder_gre ? WEIR_TUN_GRE : 0) | (c->decoder_ipip ? WEIR_TUN_IPIP : 0) |
 		    (c->decoder_teredo ? WEIR_TUN_TEREDO : 0) |
 		    (c->decoder_gtpu ? WEIR_TUN_GTPU : 0) | (c->decoder_mpls ? WEIR_TUN_MPLS : 0) |
-		    (c->decoder_pppoe ? WEIR_TUN_PPPOE : 0);
+		    (c->decoder_pppoe ? WEIR_TUN_PPPOE : 0) | (c->decoder_nsh ? WEIR_TUN_NSH : 0);
 	return d;
 }
 

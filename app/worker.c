@@ -204,6 +204,16 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->dport = d->dport;
 	memcpy(ev->src, d->src, sizeof(ev->src));
 	memcpy(ev->dst, d->dst, sizeof(ev->dst));
+	ev->tun_kind = d->tun_via;
+	if (unlikely(d->tun_via != WEIR_EV_TUN_NONE)) { /* EVE tunnel{} */
+		ev->tun_ip_version = d->outer_ip_version;
+		ev->tun_proto = d->outer_proto;
+		ev->tun_sport = d->outer_sport;
+		ev->tun_dport = d->outer_dport;
+		ev->tun_depth = d->depth;
+		memcpy(ev->tun_src, d->outer_src, sizeof(ev->tun_src));
+		memcpy(ev->tun_dst, d->outer_dst, sizeof(ev->tun_dst));
+	}
 	if (cap > 0) /* no payload pointer at all for GRE, a bare SYN, ... */
 		memcpy(ev->payload, d->payload, cap);
 	ev->frame_pos = s->frame_pos;
@@ -355,6 +365,14 @@ worker_publish_common(struct weir_worker *w)
 		w->st.defrag_held = ds.held;
 		w->st.defrag_overlaps = ds.overlaps;
 		w->st.defrag_tiny = ds.tiny;
+		w->st.defrag_nomem_trackers = ds.nomem_trackers;
+		w->st.defrag_nomem_frags = ds.nomem_frags;
+		w->st.defrag_nomem_memcap = ds.nomem_memcap;
+		w->st.defrag_invalid_empty = ds.invalid_empty;
+		w->st.defrag_invalid_too_large = ds.invalid_too_large;
+		w->st.defrag_invalid_header = ds.invalid_header;
+		w->st.defrag_invalid_max_frags = ds.invalid_max_frags;
+		w->st.defrag_invalid_past_end = ds.invalid_past_end;
 		w->st.defrag_memory_bytes = ds.memory_bytes;
 	}
 	if (w->flows == NULL)
@@ -860,7 +878,19 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 struct worker_burst {
 	uint64_t scanned, not_scanned, frags, malformed, scan_err;
 	uint64_t scanned_bytes, alerts, suppressed, reassembled, decapsulated;
+	uint64_t tun_nsh;
+	uint64_t tun_note[WEIR_TUN_NOTE_DISABLED + 1]; /* enum weir_tun_note */
 };
+
+/* What the decoder noted besides the packet's class (tun_* counters):
+ * rare, so the plain path tests one byte. */
+static __rte_noinline void
+worker_tun_notes(struct worker_burst *bc, const struct weir_decoded *d)
+{
+	bc->tun_nsh += d->nsh != 0;
+	if (d->tun_note <= WEIR_TUN_NOTE_DISABLED)
+		bc->tun_note[d->tun_note]++; /* [NONE] unused */
+}
 
 /*
  * Flow, stream and match of one decoded packet (one received, or one
@@ -980,6 +1010,25 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 }
 
 /*
+ * A rebuilt datagram's root, as Suricata's PacketDefragPktSetup makes it:
+ * the fragment that completed it, whose L4 was never read (no ports).
+ * Through a tunnel inside, the root stays that fragment.
+ */
+static void
+worker_rebuilt_root(struct weir_decoded *d)
+{
+	if (d->depth == 0) {
+		d->tun_via = WEIR_EV_TUN_DEFRAG;
+		d->outer_ip_version = d->ip_version;
+		d->outer_proto = d->proto;
+		memcpy(d->outer_src, d->src, sizeof(d->outer_src));
+		memcpy(d->outer_dst, d->dst, sizeof(d->outer_dst));
+	}
+	d->outer_sport = 0;
+	d->outer_dport = 0;
+}
+
+/*
  * An IP fragment with reassembly on (app/defrag.h): counted as a
  * fragment, matched as one against the `ip` rules' header keywords (no L4,
  * as Suricata does), then given to the worker's table; the datagram it
@@ -1035,6 +1084,9 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	rp.wire_len = len;
 	rp.handle = NULL;
 	rres = (uint8_t)weir_decode_tun(frame, len, w->cur->l2, &w->dconf, &rd);
+	if (unlikely((rd.nsh | rd.tun_note) != 0))
+		worker_tun_notes(bc, &rd);
+	worker_rebuilt_root(&rd);
 	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
 		worker_flow_pkt(&rp, &rd, rres == WEIR_DEC_OK, &rfp);
 		weir_flow_prepare(w->flows, &rfp, &rfa);
@@ -1045,6 +1097,8 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 		struct weir_flow_pkt ofp;
 		struct weir_flow_ahead ofa;
 		uint8_t ores = (uint8_t)weir_decode(frame, len, w->cur->l2, &od);
+
+		worker_rebuilt_root(&od);
 
 		if (w->flows != NULL && worker_has_flow_key(ores, &od)) {
 			worker_flow_pkt(&rp, &od, ores == WEIR_DEC_OK, &ofp);
@@ -1103,6 +1157,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			rte_prefetch0(pkts[i + 3].data);
 		bytes += pkts[i].wire_len;
 		dres[i] = (uint8_t)weir_decode_tun(pkts[i].data, pkts[i].len, l2, &w->dconf, &d[i]);
+		if (unlikely((d[i].nsh | d[i].tun_note) != 0))
+			worker_tun_notes(&bc, &d[i]);
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
 	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
@@ -1157,6 +1213,13 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	w->st.alerts_suppressed += bc.suppressed;
 	w->st.reassembled += bc.reassembled;
 	w->st.decapsulated += bc.decapsulated;
+	w->st.tun_nsh += bc.tun_nsh;
+	w->st.tun_bad_header += bc.tun_note[WEIR_TUN_NOTE_HEADER];
+	w->st.tun_inner_malformed += bc.tun_note[WEIR_TUN_NOTE_INNER_MALFORMED];
+	w->st.tun_inner_not_ip += bc.tun_note[WEIR_TUN_NOTE_INNER_NOT_IP];
+	w->st.tun_unknown_type += bc.tun_note[WEIR_TUN_NOTE_UNKNOWN];
+	w->st.tun_depth_limit += bc.tun_note[WEIR_TUN_NOTE_DEPTH];
+	w->st.tun_disabled += bc.tun_note[WEIR_TUN_NOTE_DISABLED];
 	w->st.busy_polls++;
 	weir_worker_stats_end(&w->st);
 }

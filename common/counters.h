@@ -122,6 +122,30 @@
 	_(defrag_tiny, COUNTER,                                                                    \
 	  "first fragments too short for their TCP, UDP or ICMP header (anomaly)")                 \
 	_(defrag_memory_bytes, GAUGE, "bytes the reassembly table holds (allocated at start)")     \
+	_(defrag_nomem_trackers, COUNTER, "of defrag_nomem: no free tracker (defrag.trackers)")    \
+	_(defrag_nomem_frags, COUNTER,                                                             \
+	  "of defrag_nomem: no free fragment slot (defrag.max-frags)")                             \
+	_(defrag_nomem_memcap, COUNTER, "of defrag_nomem: no room for the data (defrag.memcap)")   \
+	_(defrag_invalid_empty, COUNTER, "of defrag_invalid: fragments without data")              \
+	_(defrag_invalid_too_large, COUNTER, "of defrag_invalid: past the largest datagram")       \
+	_(defrag_invalid_header, COUNTER, "of defrag_invalid: headers too long to keep")           \
+	_(defrag_invalid_max_frags, COUNTER, "of defrag_invalid: past defrag.datagram-max-frags")  \
+	_(defrag_invalid_past_end, COUNTER,                                                        \
+	  "of defrag_invalid: past the end a last fragment set (or a last one short of data "      \
+	  "held)")                                                                                 \
+	_(tun_nsh, COUNTER, "packets with a Network Service Header weir read (decoder.nsh)")       \
+	_(tun_bad_header, COUNTER,                                                                 \
+	  "encapsulations not decoded through: their header is cut or inconsistent (a broken "     \
+	  "MPLS, PPPoE or NSH header makes the packet malformed too)")                             \
+	_(tun_inner_malformed, COUNTER,                                                            \
+	  "tunnels not decoded through: the packet inside is truncated or inconsistent")           \
+	_(tun_inner_not_ip, COUNTER, "tunnels not decoded through: the packet inside is not IP")   \
+	_(tun_unknown_type, COUNTER,                                                               \
+	  "encapsulations carrying what weir does not decode (GRE version 1 or protocol, Geneve "  \
+	  "protocol, MPLS payload, NSH version, MD type or next protocol)")                        \
+	_(tun_depth_limit, COUNTER, "tunnels not decoded through: past decoder.max-layers")        \
+	_(tun_disabled, COUNTER,                                                                   \
+	  "packets of an encapsulation whose decapsulation is off (decoder.*.enabled)")            \
 	_(stream_alerts, COUNTER, "alerts raised by stream rules (in alerts too)")                 \
 	_(stream_segments, COUNTER, "TCP data segments of streamed directions")                    \
 	_(stream_bytes, COUNTER, "stream bytes inspected by the stream rules")                     \

@@ -38,11 +38,12 @@
  * 620 bytes of keys and punctuation plus at most about 600 of values
  * (3 x 31 timestamps, 4 x 46 addresses, 20 flow_id, 20 pcap_cnt,
  * 30 community_id, 4 x 20 u64, 11 x 10 u32/u16, 4 x 5 ports, 2 x 5 vlan,
- * 17 proto, 2 x 3 icmp, 11 direction, 5 bool). A flow record holds less
+ * 17 proto, 2 x 3 icmp, 11 direction, 5 bool), and about 320 for the
+ * tunnel object (2 x 46 addresses, 20 pcap_cnt, keys). A flow record holds less
  * than an alert. tests/unit/common/test_event.c measures the real worst case of
  * both against this.
  */
-#define EVENT_FIXED_MAX 1536
+#define EVENT_FIXED_MAX 1856
 
 /* Output cursor. One byte before the end of the caller's buffer is kept
  * for the NUL; after the first overflow every later write fails too. */
@@ -484,6 +485,53 @@ ev_has_ports(const struct weir_event *ev)
 	return ev->proto == 6 || ev->proto == 17;
 }
 
+static const char *const g_tun_src[] = {
+	[WEIR_EV_TUN_NONE] = "wire/pcap",
+	[WEIR_EV_TUN_DEFRAG] = "defrag",
+	[WEIR_EV_TUN_GRE] = "gre tunnel",
+	[WEIR_EV_TUN_IPV4] = "ipv4 tunnel",
+	[WEIR_EV_TUN_IPV6] = "ipv6 tunnel",
+	[WEIR_EV_TUN_TEREDO] = "teredo tunnel",
+	[WEIR_EV_TUN_VXLAN] = "vxlan encapsulation",
+	[WEIR_EV_TUN_GENEVE] = "geneve encapsulation",
+};
+
+/* An alert on a packet decoded through a tunnel or rebuilt from
+ * fragments (Suricata's IS_TUNNEL_PKT), with an outer layer to name. */
+static inline bool
+ev_has_tunnel(const struct weir_event *ev)
+{
+	return ev->tun_kind != WEIR_EV_TUN_NONE &&
+	       ev->tun_kind < sizeof(g_tun_src) / sizeof(g_tun_src[0]) &&
+	       (ev->tun_ip_version == 4 || ev->tun_ip_version == 6);
+}
+
+/* Suricata's AlertJsonTunnel: the root packet's tuple (ports written even
+ * when 0), the depth, its pcap_cnt and its pkt_src (the wire's). */
+static void
+out_tunnel(struct ev_out *o, const struct weir_event *ev)
+{
+	if (!ev_has_tunnel(ev))
+		return;
+	OUT_LIT(o, ",\"tunnel\":{\"src_ip\":");
+	out_ip(o, ev->tun_ip_version, ev->tun_src);
+	OUT_LIT(o, ",\"src_port\":");
+	out_u64(o, ev->tun_sport);
+	OUT_LIT(o, ",\"dest_ip\":");
+	out_ip(o, ev->tun_ip_version, ev->tun_dst);
+	OUT_LIT(o, ",\"dest_port\":");
+	out_u64(o, ev->tun_dport);
+	OUT_LIT(o, ",\"proto\":");
+	out_proto(o, ev->tun_proto);
+	OUT_LIT(o, ",\"depth\":");
+	out_u64(o, ev->tun_depth);
+	if (ev->pcap_cnt != 0) {
+		OUT_LIT(o, ",\"pcap_cnt\":");
+		out_u64(o, ev->pcap_cnt);
+	}
+	OUT_LIT(o, ",\"pkt_src\":\"wire/pcap\"}");
+}
+
 /* Start the line, as Suricata's CreateEveHeader (alerts) and
  * CreateEveHeaderFromFlow (flow records) do: timestamp, flow_id, in_iface,
  * event_type, vlan, the tuple, ip_v, proto, icmp_type and icmp_code.
@@ -501,7 +549,9 @@ out_head(struct ev_out *o, const struct weir_event *ev, const char *iface, const
 		OUT_LIT(o, ",\"flow_id\":");
 		out_u64(o, ev->flow_id);
 	}
-	if (ev->pcap_cnt != 0) {
+	/* a tunnelled or rebuilt packet is Suricata's pseudo packet, which
+	 * has no capture record of its own: its count is in tunnel{} */
+	if (ev->pcap_cnt != 0 && !ev_has_tunnel(ev)) {
 		OUT_LIT(o, ",\"pcap_cnt\":");
 		out_u64(o, ev->pcap_cnt);
 	}
@@ -741,6 +791,7 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	if (fmt != NULL && fmt->rule_references)
 		out_rule_json(&o, ",\"references\":", rule->references);
 	OUT_LIT(&o, "}");
+	out_tunnel(&o, ev);
 
 	if (ev_has_flow(ev))
 		out_alert_flow(&o, ev);
@@ -753,10 +804,15 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 
 	OUT_LIT(&o, "\",\"stream\":");
 	out_u64(&o, ev->pkt_src != WEIR_EV_SRC_PACKET);
-	if (ev->pkt_src == WEIR_EV_SRC_FLOW_END)
+	if (ev->pkt_src == WEIR_EV_SRC_FLOW_END) {
 		OUT_LIT(&o, ",\"pkt_src\":\"stream (flow timeout)\"");
-	else
+	} else if (ev->pkt_src == WEIR_EV_SRC_PACKET && ev_has_tunnel(ev)) {
+		OUT_LIT(&o, ",\"pkt_src\":\"");
+		out_put(&o, g_tun_src[ev->tun_kind], strlen(g_tun_src[ev->tun_kind]));
+		OUT_LIT(&o, "\"");
+	} else {
 		OUT_LIT(&o, ",\"pkt_src\":\"wire/pcap\"");
+	}
 	out_host(&o, fmt);
 	if (!fmt_weir_fields(fmt)) {
 		OUT_LIT(&o, "}\n");

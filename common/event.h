@@ -30,8 +30,9 @@
 #include <string.h>
 
 /* Upper bound of the payload copy in an event; the configured amount
- * (events.payload-bytes) may be smaller. */
-#define WEIR_EVENT_PAYLOAD_MAX 320
+ * (events.payload-bytes) may be smaller. 280: the event's tunnel block
+ * took the 40 bytes above it (the default copy is 256). */
+#define WEIR_EVENT_PAYLOAD_MAX 280
 
 /*
  * Upper bound of the captured frame kept for the pcap sink
@@ -89,6 +90,20 @@ struct weir_event {
 	uint8_t icmp_type;	/* ICMP/ICMPv6 (Community ID, EVE) */
 	uint8_t icmp_code;
 	uint8_t pad2_;
+	/* Tunnel (EVE alert `tunnel`, Suricata's root packet): with tun_kind
+	 * != WEIR_EV_TUN_NONE, the packet was decoded through tun_depth
+	 * tunnel layers (or rebuilt from fragments, depth as its fragments')
+	 * and these name the outermost IP layer: addresses, protocol, ports
+	 * (host order; 0 without, or for a fragment, whose L4 is not read).
+	 * Ahead of payload[], so the stream and flow paths' memset clears it. */
+	uint8_t tun_src[16]; /* IPv4 in the first 4 bytes */
+	uint8_t tun_dst[16];
+	uint16_t tun_sport;
+	uint16_t tun_dport;
+	uint8_t tun_ip_version;
+	uint8_t tun_proto;
+	uint8_t tun_depth;
+	uint8_t tun_kind; /* enum weir_event_tun */
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
 	uint64_t pcap_cnt; /* offline: the packet's number in the capture file,
 			    * counted from 1 as Suricata does (EVE pcap_cnt);
@@ -121,6 +136,23 @@ enum weir_event_src {
 				     bytes (EVE pkt_src "wire/pcap", stream 1) */
 	WEIR_EV_SRC_FLOW_END = 2, /* a stream rule at the flow's end (EVE pkt_src
 				     "stream (flow timeout)", stream 1) */
+};
+
+/*
+ * How a packet alert's packet came to be, when not straight off the wire
+ * (Suricata's PKT_SRC_*, EVE `pkt_src`): the last decapsulation that
+ * produced it, or reassembly. GTP-U, which Suricata does not decode, is
+ * named by the IP version that carries it, as an IP-in-IP layer is.
+ */
+enum weir_event_tun {
+	WEIR_EV_TUN_NONE = 0,	/* "wire/pcap", no tunnel object */
+	WEIR_EV_TUN_DEFRAG = 1, /* "defrag": rebuilt from fragments */
+	WEIR_EV_TUN_GRE = 2,	/* "gre tunnel" (ERSPAN too) */
+	WEIR_EV_TUN_IPV4 = 3,	/* "ipv4 tunnel": IP in IPv4, GTP-U over IPv4 */
+	WEIR_EV_TUN_IPV6 = 4,	/* "ipv6 tunnel": IP in IPv6, GTP-U over IPv6 */
+	WEIR_EV_TUN_TEREDO = 5, /* "teredo tunnel" */
+	WEIR_EV_TUN_VXLAN = 6,	/* "vxlan encapsulation" */
+	WEIR_EV_TUN_GENEVE = 7, /* "geneve encapsulation" */
 };
 
 /* The packet's direction in its flow (EVE alert `direction`). */
@@ -318,7 +350,9 @@ struct weir_event_fmt {
  * name table), icmp_type and icmp_code (ICMP), community_id (when enabled
  * and flow_id != 0), alert{action, gid, signature_id, rev, signature,
  * category, severity, metadata (when enabled and the rule has any),
- * references (when enabled and the rule has any)}, then, when the event
+ * references (when enabled and the rule has any)}, tunnel{src_ip,
+ * src_port, dest_ip, dest_port, proto, depth, pcap_cnt (when not 0),
+ * pkt_src} (when tun_kind is set, as Suricata's AlertJsonTunnel), then, when the event
  * has a flow (flow_id != 0 and direction set), direction and
  * flow{pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,
  * start, src_ip, dest_ip, src_port, dest_port}, payload, stream, pkt_src,

@@ -186,7 +186,7 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct weir_decode_conf all = {.tunnels = 0xff, .max_depth = 16}, none = {0};
+	static const struct weir_decode_conf all = {.tunnels = 0x1ff, .max_depth = 16}, none = {0};
 	const struct weir_decode_conf *conf;
 	struct weir_decoded d, again;
 	enum weir_decode_res res, res2;

@@ -46,6 +46,10 @@ two packets may have the same time).
             padded with EOL to a multiple of 4);
             IPv6: frag6=OFF[M] (a fragment header, offset in 8-byte units)
             vlan=ID[,ID...] (802.1Q tags, outermost first, ids 0..4095)
+            nsh=FORM (a Network Service Header between the link header and
+            the IP packet, ethertype 0x894F: 1, 2 = MD type 1 or 2; 1e, 2e
+            with an Ethernet header inside; v1, md0, md3, np4, badlen: the
+            broken or unsupported headers of nsh_wrap())
             frag=OFF[:LEN][M] (IPv4 and IPv6, any protocol): one fragment
             of the datagram the line describes (its L4 header and
             checksum computed over the whole): the LEN bytes (default: to
@@ -70,7 +74,9 @@ flow:...,no_stream so that Suricata inspects each packet, not the
 reassembled stream (which it would inspect later, when data is acked).
 Every alert's pcap_cnt is checked against its packet's number: packet N
 is the file's N-th record, so Suricata's pcap_cnt for it is N (and a
-stream alert raised at the flow's end, on no packet, has none).
+stream alert raised at the flow's end, on no packet, has none); an alert
+on a packet decoded through a tunnel or rebuilt from fragments has it in
+its tunnel object instead (tunnel.pcap_cnt), as Suricata writes it.
 Stream rules (flow:only_stream) alert on the packet whose ACK releases
 the bytes: `compare` takes an alert with "stream": 1 whose endpoints are
 that packet's reversed as that packet's (the alert names the bytes'
@@ -217,7 +223,7 @@ def parse_packet(num, text, where):
         allowed = {"tcp": {"flags", "seq", "ack", "win", "mss", "id", "tfo"}, "udp": {"id"},
                    "icmp": {"type", "code", "id", "seq", "mtu", "ipid"}, "gre": {"ptype", "id"},
                    "ip": {"proto", "id"}}[proto] | {"ttl", "csum", "at", "tos", "ipflags",
-                                                    "fragoff", "ipopts", "frag6", "vlan", "frag"}
+                                                    "fragoff", "ipopts", "frag6", "vlan", "frag", "nsh"}
         if k not in allowed:
             raise SpecError("%s: option %r does not apply to %s" % (where, k, proto))
         pkt["opts"][k] = v
@@ -499,6 +505,9 @@ def build_frame(p):
         ip = struct.pack("!IHBB16s16s", 6 << 28, len(ext) + len(seg), nh, ttl,
                          p["src"].packed, p["dst"].packed) + ext
         ethertype = 0x86DD
+    if "nsh" in o:
+        ip, ethertype = nsh_wrap(o["nsh"], ip + seg, ethertype, p["where"]), 0x894F
+        seg = b""
     tags = b""
     for v in (o["vlan"].split(",") if "vlan" in o else []):
         vid = int(v, 0)
@@ -506,6 +515,35 @@ def build_frame(p):
             raise SpecError("%s: vlan id %r out of 0..4095" % (p["where"], v))
         tags += struct.pack("!HH", 0x8100, vid)
     return ETH_DST + ETH_SRC + tags + struct.pack("!H", ethertype) + ip + seg
+
+
+NSH_FORMS = ("1", "2", "1e", "2e", "v1", "md0", "md3", "np4", "badlen")
+
+
+def nsh_wrap(form, ippkt, ethertype, where):
+    """A Network Service Header (RFC 8300) before the IP packet: base
+    header (version 0, TTL 63, length in 4-byte words, MD type, next
+    protocol), service path (SPI 1, SI 255), MD type 1's 16 bytes of
+    context. 1/2: MD type 1 or 2 carrying the IP packet; 1e/2e: the same
+    with an Ethernet header between; v1: version 1; md0/md3: MD types 0
+    (reserved) and 3 (unknown); np4: next protocol 4 (NSH, which Suricata
+    does not decode); badlen: MD type 1 whose length says 20 bytes."""
+    if form not in NSH_FORMS:
+        raise SpecError("%s: nsh= takes one of %s" % (where, ", ".join(NSH_FORMS)))
+    md = 1 if form[0] in "1b" else 3 if form == "md3" else 0 if form == "md0" else 2
+    inner = ippkt
+    np = 1 if ethertype == 0x0800 else 2
+    if form.endswith("e"):
+        inner = ETH_DST + ETH_SRC + struct.pack("!H", ethertype) + ippkt
+        np = 3
+    if form == "np4":
+        np = 4
+    ctx = b"\0" * 16 if md == 1 else b""
+    words = (8 + len(ctx)) // 4 - (1 if form == "badlen" else 0)
+    ver = 1 if form == "v1" else 0
+    ttl = 63
+    base = struct.pack("!HBB", ver << 14 | ttl << 6 | words, md, np)
+    return base + struct.pack("!I", 1 << 8 | 255) + ctx + inner
 
 
 def write_pcap(packets, path):
@@ -547,6 +585,26 @@ def carried(p, ev):
     return a in p["payload"] and b in p["payload"]
 
 
+def check_pcap_cnt(lineno, num, ev):
+    """Packet num is the file's record num: Suricata's pcap_cnt for it, on
+    the alert, or in its tunnel object when the alert is on a packet found
+    inside it or rebuilt from fragments (a pseudo packet has no record of
+    its own: PacketTunnelPktSetup and PacketDefragPktSetup do not copy
+    pcap_cnt, AlertJsonTunnel writes the root's)."""
+    if "tunnel" in ev:
+        where, got = "tunnel.pcap_cnt", ev["tunnel"].get("pcap_cnt")
+        if "pcap_cnt" in ev:
+            return ["EVE line %d: an alert with a tunnel object has pcap_cnt %s"
+                    % (lineno, ev["pcap_cnt"])]
+    else:
+        where, got = "pcap_cnt", ev.get("pcap_cnt")
+    want = None if ev.get("pkt_src") == "stream (flow timeout)" else num
+    if got != want:
+        return ["EVE line %d: packet %d is the file's record %d, %s says %s"
+                % (lineno, num, num, where, got)]
+    return []
+
+
 def compare(spec, eve_path):
     packets = {p["num"]: p for p in spec["packets"]}
     by_time = {round(p["time"], 6): p["num"] for p in spec["packets"]}
@@ -586,6 +644,8 @@ def compare(spec, eve_path):
                 # an alert on the packet inside a tunnel (tunnels.spec): its
                 # addresses are bytes of this packet's payload
                 got[num].append(ev["alert"]["signature_id"])
+                events.setdefault((num, ev["alert"]["signature_id"]), []).append(ev)
+                problems += check_pcap_cnt(lineno, num, ev)
                 continue
             if ev.get("src_ip") != str(p["src"]) or ev.get("dest_ip") != str(p["dst"]):
                 problems.append("EVE line %d: packet %d is %s -> %s, alert says %s -> %s"
@@ -598,10 +658,7 @@ def compare(spec, eve_path):
                                    ev.get("dest_port")))
             got[num].append(ev["alert"]["signature_id"])
             events.setdefault((num, ev["alert"]["signature_id"]), []).append(ev)
-            want_cnt = None if ev.get("pkt_src") == "stream (flow timeout)" else num
-            if ev.get("pcap_cnt") != want_cnt:
-                problems.append("EVE line %d: packet %d is the file's record %d, pcap_cnt "
-                                "says %s" % (lineno, num, num, ev.get("pcap_cnt")))
+            problems += check_pcap_cnt(lineno, num, ev)
     for num, sid, path, absent, val, where in spec["eve"]:
         for ev in events.get((num, sid), []):
             cur, found = ev, True

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels iponly"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -78,7 +78,31 @@ test_golden_vlan() { golden vlan; }
 # ip and pkthdr rules on every IP protocol (GRE, SCTP, ESP, ...)
 test_golden_ip_protos() { golden ip_protos; }
 test_golden_defrag() { golden defrag; }
-test_golden_tunnels() { golden tunnels; }
+# the Network Service Header, on and off (decoder.nsh.enabled)
+test_golden_nsh() {
+	golden nsh
+	# packets 1-5 and 9 (next protocol NSH) have a header weir read
+	expect_eq "nsh: tun_nsh" "$(summary_value "$TMP/nsh.err" tun_nsh)" 6
+}
+test_golden_nsh_disabled() {
+	golden nsh_disabled
+	expect_eq "nsh_disabled: tun_nsh" "$(summary_value "$TMP/nsh_disabled.err" tun_nsh)" 0
+	expect_eq "nsh_disabled: tun_disabled" \
+		"$(summary_value "$TMP/nsh_disabled.err" tun_disabled)" 1
+}
+test_golden_tunnels() {
+	local c want
+	golden tunnels
+	# why each tunnel that was not decoded through was not, by
+	# construction: packet 8 (inner IPv4 longer than the datagram), 9
+	# (VXLAN flags), 10 (ARP inside), 11 (GRE protocol 0x88b5)
+	for c in tun_inner_malformed:1 tun_bad_header:1 tun_inner_not_ip:1 tun_unknown_type:1 \
+		tun_depth_limit:0 tun_disabled:0 tun_nsh:0; do
+		want=${c#*:}
+		c=${c%%:*}
+		expect_eq "tunnels: $c" "$(summary_value "$TMP/tunnels.err" "$c")" "$want"
+	done
+}
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -408,7 +432,7 @@ print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
 PY
 }
 
-ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly
 test_golden_eve

@@ -151,8 +151,8 @@ test_key_table_is_consistent(void)
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
 	 * outputs.loss-exit, outputs.kinesis.* (12), outputs.weir-fields,
 	 * outputs.rule-metadata and outputs.rule-references, rules.cache-max-entries
-	 * and -max-mib, defrag.* (7), decoder.* (9) */
-	CU_ASSERT_EQUAL(n, 143);
+	 * and -max-mib, defrag.* (7), decoder.* (10) */
+	CU_ASSERT_EQUAL(n, 144);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
@@ -209,7 +209,7 @@ test_nested_keys_set_fields(void)
 			     "    - 'b c.rules'\n"
 			     "events:\n"
 			     "  ring-size: 1024\n"
-			     "  payload-bytes: 320\n"
+			     "  payload-bytes: 280\n"
 			     "output:\n"
 			     "  jsonl: /var/log/eve.json\n"
 			     "dpdk:\n"
@@ -229,7 +229,7 @@ test_nested_keys_set_fields(void)
 	CU_ASSERT_STRING_EQUAL(c.rules_files.v[0], "a.rules");
 	CU_ASSERT_STRING_EQUAL(c.rules_files.v[1], "b c.rules");
 	CU_ASSERT_EQUAL(c.events_ring_size, 1024);
-	CU_ASSERT_EQUAL(c.events_payload_bytes, 320);
+	CU_ASSERT_EQUAL(c.events_payload_bytes, 280);
 	CU_ASSERT_STRING_EQUAL(c.output_jsonl, "/var/log/eve.json");
 	CU_ASSERT_FATAL(c.eal_args.n == 2);
 	CU_ASSERT_STRING_EQUAL(c.eal_args.v[0], "--vdev");
@@ -371,8 +371,8 @@ test_u32_parsing_and_ranges(void)
 	}
 	/* The same checks, with a line, from a file. */
 	check_load_error("\nworkers: 0\n", 2, "workers: 0 is out of range [1, 64]");
-	check_load_error("events:\n  payload-bytes: 321\n", 2,
-			 "events.payload-bytes: 321 is out of range [0, 320]");
+	check_load_error("events:\n  payload-bytes: 281\n", 2,
+			 "events.payload-bytes: 281 is out of range [0, 280]");
 	check_load_error("workers: \"x\"\n", 1,
 			 "workers: 'x' is not a number (expected an integer in [1, 64])");
 }

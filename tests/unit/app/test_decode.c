@@ -15,9 +15,11 @@
 #include <netinet/in.h>
 
 #include "decode.h"
+#include "event.h"
 #include "weir_cunit.h"
 
-#define FB_MAX 512
+#define FB_MAX	       512
+#define DEC_T_ETH_HLEN 14 /* where a frame from fb_eth() puts its next header */
 
 /* A frame under construction; helpers append headers at len. */
 struct fb {
@@ -1408,7 +1410,7 @@ test_result_fields_reset(void)
 
 static const struct weir_decode_conf g_all_tunnels = {
 	.tunnels = WEIR_TUN_VXLAN | WEIR_TUN_GENEVE | WEIR_TUN_GRE | WEIR_TUN_IPIP |
-		   WEIR_TUN_TEREDO | WEIR_TUN_GTPU | WEIR_TUN_MPLS | WEIR_TUN_PPPOE,
+		   WEIR_TUN_TEREDO | WEIR_TUN_GTPU | WEIR_TUN_MPLS | WEIR_TUN_PPPOE | WEIR_TUN_NSH,
 	.max_depth = 16};
 
 static const uint8_t g_in_src[4] = {172, 16, 0, 1};
@@ -1663,6 +1665,218 @@ test_mpls_and_pppoe_are_not_layers(void)
 	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
 }
 
+/* An NSH header (RFC 8300): version 0, TTL 63, @p words of length, MD
+ * type @p md, next protocol @p np, SPI 1 SI 255, zeroed context. */
+static void
+fb_nsh(struct fb *f, uint8_t words, uint8_t md, uint8_t np)
+{
+	uint8_t *p = fb_put(f, (uint32_t)words * 4 < 8 ? 8 : (uint32_t)words * 4);
+
+	wr16(p, (uint16_t)(63 << 6 | words));
+	p[2] = md;
+	p[3] = np;
+	p[6] = 1;
+	p[7] = 255;
+}
+
+/* Suricata's decode-nsh.c cases, and NSH not being a tunnel layer. */
+static void
+test_nsh(void)
+{
+	struct fb f = {0};
+	struct weir_decoded d;
+
+	/* MD type 2, IPv4 inside: decoded, no depth, counted */
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 2, 2, 1);
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
+	CU_ASSERT_EQUAL(d.nsh, 1);
+	CU_ASSERT_EQUAL(d.tun_via, 0);
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_ETH, &d), WEIR_DEC_NO_L4); /* off */
+	CU_ASSERT_EQUAL(d.nsh, 0);
+
+	/* MD type 1 (24 bytes), Ethernet inside, then NSH again, then IPv4 */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 6, 1, 3);
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 2, 2, 1);
+	fb_inner_v4_udp(&f);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
+	CU_ASSERT_EQUAL(d.nsh, 2);
+
+	/* MD type 1 must be 24 bytes; a length past the packet, or short of
+	 * the 8-byte header: malformed */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 5, 1, 1);
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 2, 2, 1);
+	f.b[DEC_T_ETH_HLEN + 1] = 0x3f; /* 252 bytes */
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	f.b[DEC_T_ETH_HLEN + 1] = (uint8_t)(63 << 6 | 1);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	/* cut inside the header */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	fb_put(&f, 7);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+
+	/* not decoded, well formed: version 1, MD types 0, 0xf and 3, next
+	 * protocol NSH (4) or unknown */
+	{
+		static const uint8_t cases[][3] = {{2, 2, 1}, {2, 0, 1}, {2, 0xf, 1},
+						   {2, 3, 1}, {2, 2, 4}, {2, 2, 0x99}};
+		size_t i;
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			memset(&f, 0, sizeof(f));
+			fb_eth(&f, 0x894f);
+			fb_nsh(&f, cases[i][0], cases[i][1], cases[i][2]);
+			if (i == 0)
+				f.b[DEC_T_ETH_HLEN] |= 0x40; /* version 1 */
+			fb_inner_v4_udp(&f);
+			CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+			CU_ASSERT_EQUAL(d.ip_version, 0);
+		}
+	}
+
+	/* a chain of NSH-in-Ethernet past DEC_MAX_NSH (4) headers: malformed */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	{
+		int i;
+
+		for (i = 0; i < 5; i++) {
+			fb_nsh(&f, 2, 2, 3);
+			fb_eth(&f, 0x894f);
+		}
+	}
+	fb_nsh(&f, 2, 2, 1);
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+
+	/* inside a VXLAN tunnel's Ethernet: a tunnel layer (VXLAN's), NSH not */
+	memset(&f, 0, sizeof(f));
+	{
+		uint32_t ip, u;
+		uint8_t *v;
+
+		fb_eth(&f, 0x0800);
+		ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+		u = fb_udp(&f, 50000, 4789);
+		v = fb_put(&f, 8);
+		v[0] = 0x08;
+		fb_eth(&f, 0x894f);
+		fb_nsh(&f, 2, 2, 1);
+		fb_inner_v4_udp(&f);
+		fb_udp_end(&f, u);
+		fb_ipv4_end(&f, ip);
+	}
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+	CU_ASSERT_EQUAL(d.nsh, 1);
+	CU_ASSERT_EQUAL(d.tun_via, WEIR_EV_TUN_VXLAN);
+}
+
+/* Why an encapsulation was not decoded through (tun_note, the worker's
+ * tun_* counters): each cause by construction, the first one kept. */
+static void
+test_tun_notes(void)
+{
+	struct weir_decode_conf no_vxlan = g_all_tunnels, shallow = g_all_tunnels;
+	struct fb f = {0};
+	struct weir_decoded d;
+	uint8_t *p;
+	uint32_t ip, u;
+
+	/* decoded through, or plain: nothing to say */
+	mk_vxlan(&f, 0x08);
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 1);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_NONE);
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x0800);
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_NONE);
+
+	/* VXLAN flags without I: its header */
+	memset(&f, 0, sizeof(f));
+	mk_vxlan(&f, 0x00);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_HEADER);
+
+	/* VXLAN off; the same packet past a depth limit of 0 */
+	memset(&f, 0, sizeof(f));
+	mk_vxlan(&f, 0x08);
+	no_vxlan.tunnels &= ~(uint32_t)WEIR_TUN_VXLAN;
+	CU_ASSERT_EQUAL(decode_tun(&f, &no_vxlan, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DISABLED);
+	shallow.max_depth = 0;
+	CU_ASSERT_EQUAL(decode_tun(&f, &shallow, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DEPTH);
+
+	/* the inner IPv4 cut short: inner malformed */
+	f.len -= 3;
+	wr16(f.b + 14 + 2, (uint16_t)(f.len - 14));	      /* outer IP length */
+	wr16(f.b + 14 + 20 + 4, (uint16_t)(f.len - 14 - 20)); /* UDP length */
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.depth, 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_INNER_MALFORMED);
+
+	/* ARP inside: not IP */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(&f, 50000, 4789);
+	p = fb_put(&f, 8);
+	p[0] = 0x08;
+	fb_eth(&f, 0x0806);
+	fb_put(&f, 28);
+	fb_udp_end(&f, u);
+	fb_ipv4_end(&f, ip);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_OK);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_INNER_NOT_IP);
+
+	/* GRE of an unknown protocol, GRE version 1: unknown; GRE off */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_GRE, 0, 0);
+	p = fb_put(&f, 8);
+	wr16(p + 2, 0x88b5);
+	fb_ipv4_end(&f, ip);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_UNKNOWN);
+	p[1] = 0x01;
+	wr16(p + 2, 0x880b);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_UNKNOWN);
+	CU_ASSERT_EQUAL(decode_fb(&f, WEIR_L2_ETH, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DISABLED);
+
+	/* a broken MPLS stack (no bottom of stack): malformed, its header */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x8847);
+	fb_put(&f, 8);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_HEADER);
+	/* an NSH of version 1: unknown */
+	memset(&f, 0, sizeof(f));
+	fb_eth(&f, 0x894f);
+	fb_nsh(&f, 2, 2, 1);
+	f.b[DEC_T_ETH_HLEN] |= 0x40;
+	fb_inner_v4_udp(&f);
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_NO_L4);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_UNKNOWN);
+}
+
 static void
 test_teredo(void)
 {
@@ -1789,6 +2003,8 @@ main(void)
 	CU_ADD_TEST(s, test_geneve_options);
 	CU_ADD_TEST(s, test_gtpu_with_extension);
 	CU_ADD_TEST(s, test_mpls_and_pppoe_are_not_layers);
+	CU_ADD_TEST(s, test_nsh);
+	CU_ADD_TEST(s, test_tun_notes);
 	CU_ADD_TEST(s, test_teredo);
 	CU_ADD_TEST(s, test_ppp_and_cisco_hdlc);
 	return weir_ut_run();

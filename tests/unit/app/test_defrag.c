@@ -153,6 +153,10 @@ check_identity(const struct weir_defrag *t)
 
 	weir_defrag_stats_get(t, &s);
 	CU_ASSERT_EQUAL(s.fragments, s.used + s.timeout + s.nomem + s.invalid + s.held);
+	/* and each refusal in exactly one cause */
+	CU_ASSERT_EQUAL(s.nomem, s.nomem_trackers + s.nomem_frags + s.nomem_memcap);
+	CU_ASSERT_EQUAL(s.invalid, s.invalid_empty + s.invalid_too_large + s.invalid_header +
+					   s.invalid_max_frags + s.invalid_past_end);
 }
 
 /* ---- Suricata's Sturges-Novak vectors --------------------------------- */
@@ -507,6 +511,7 @@ test_trackers_full_then_timeout(void)
 	weir_defrag_stats_get(t, &s);
 	CU_ASSERT_EQUAL(s.timeout, 1);
 	CU_ASSERT_EQUAL(s.nomem, 1);
+	CU_ASSERT_EQUAL(s.nomem_trackers, 1);
 	CU_ASSERT_EQUAL(s.held, 2);
 	CU_ASSERT_EQUAL(weir_defrag_expire(t, 200 * sec), 2);
 	weir_defrag_stats_get(t, &s);
@@ -538,6 +543,7 @@ test_memory_bounds(void)
 	weir_defrag_flush(t);
 	weir_defrag_stats_get(t, &s);
 	CU_ASSERT_EQUAL(s.nomem, 2);
+	CU_ASSERT_EQUAL(s.nomem_memcap, 2);
 	CU_ASSERT_EQUAL(s.timeout, 2);
 	check_identity(t);
 	/* everything came back: the same again fits */
@@ -545,6 +551,18 @@ test_memory_bounds(void)
 	CU_ASSERT_EQUAL(offer(t, &p, 1, &out, &out_len), WEIR_DEFRAG_HELD);
 	mk_v4(&p, 1, 1400, false, IPPROTO_UDP, data, 400);
 	CU_ASSERT_EQUAL(offer(t, &p, 1, &out, &out_len), WEIR_DEFRAG_DONE);
+	check_identity(t);
+	weir_defrag_destroy(t);
+
+	/* blocks to spare, one fragment slot: the second fragment finds none */
+	t = mk_table(WEIR_DEFRAG_BSD, 8, 1, 16 * WEIR_DEFRAG_BLOCK);
+	mk_v4(&p, 1, 0, true, IPPROTO_UDP, data, 16);
+	CU_ASSERT_EQUAL(offer(t, &p, 1, &out, &out_len), WEIR_DEFRAG_HELD);
+	mk_v4(&p, 2, 0, true, IPPROTO_UDP, data, 16);
+	CU_ASSERT_EQUAL(offer(t, &p, 1, &out, &out_len), WEIR_DEFRAG_NOMEM);
+	weir_defrag_stats_get(t, &s);
+	CU_ASSERT_EQUAL(s.nomem_frags, 1);
+	CU_ASSERT_EQUAL(s.nomem_memcap + s.nomem_trackers, 0);
 	check_identity(t);
 	weir_defrag_destroy(t);
 }
@@ -593,6 +611,11 @@ test_invalid_fragments(void)
 	CU_ASSERT_EQUAL(offer(t, &p, 1, &out, &out_len), WEIR_DEFRAG_INVALID);
 	weir_defrag_stats_get(t, &s);
 	CU_ASSERT_EQUAL(s.invalid, 6);
+	CU_ASSERT_EQUAL(s.invalid_too_large, 1);
+	CU_ASSERT_EQUAL(s.invalid_empty, 1);
+	CU_ASSERT_EQUAL(s.invalid_past_end, 3);
+	CU_ASSERT_EQUAL(s.invalid_max_frags, 1);
+	CU_ASSERT_EQUAL(s.invalid_header, 0);
 	CU_ASSERT_EQUAL(s.held, 4);
 	check_identity(t);
 	weir_defrag_flush(t);

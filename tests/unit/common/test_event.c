@@ -269,6 +269,80 @@ test_golden_line(void)
 	json_decref(root);
 }
 
+/* An alert on a packet found inside a tunnel: Suricata's tunnel object
+ * after alert{} (the root's tuple, ports even when 0, depth, pcap_cnt,
+ * pkt_src), the decoder's pkt_src, and no pcap_cnt of its own. */
+static void
+test_tunnel_object(void)
+{
+	static const char want_tun[] = ",\"tunnel\":{\"src_ip\":\"10.60.0.4\",\"src_port\":0,"
+				       "\"dest_ip\":\"10.60.1.1\",\"dest_port\":0,\"proto\":"
+				       "\"GRE\",\"depth\":2,\"pcap_cnt\":17,\"pkt_src\":\"wire/"
+				       "pcap\"},\"payload\":";
+	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root, *t;
+
+	fill_event(&ev);
+	ev.pcap_cnt = 17;
+	ev.tun_kind = WEIR_EV_TUN_GRE;
+	ev.tun_ip_version = 4;
+	ev.tun_proto = 47;
+	ev.tun_depth = 2;
+	memcpy(ev.tun_src, (const uint8_t[]){10, 60, 0, 4}, 4);
+	memcpy(ev.tun_dst, (const uint8_t[]){10, 60, 1, 1}, 4);
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT(strstr(buf, want_tun) != NULL);
+	CU_ASSERT(strstr(buf, "\"pkt_src\":\"gre tunnel\"") != NULL);
+	CU_ASSERT(json_object_get(root, "pcap_cnt") == NULL);
+	json_decref(root);
+
+	/* IPv6 root with ports (VXLAN over IPv6), no pcap_cnt when live */
+	ev.pcap_cnt = 0;
+	ev.tun_kind = WEIR_EV_TUN_VXLAN;
+	ev.tun_ip_version = 6;
+	ev.tun_proto = 17;
+	ev.tun_sport = 50001;
+	ev.tun_dport = 4789;
+	ev.tun_depth = 1;
+	memcpy(ev.tun_src, v6, 16);
+	memcpy(ev.tun_dst, v6, 16);
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	t = json_object_get(root, "tunnel");
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT_STRING_EQUAL(jstr(t, "src_ip"), "2001:db8::1");
+	CU_ASSERT(json_integer_value(json_object_get(t, "src_port")) == 50001);
+	CU_ASSERT(json_integer_value(json_object_get(t, "dest_port")) == 4789);
+	CU_ASSERT_STRING_EQUAL(jstr(t, "proto"), "UDP");
+	CU_ASSERT(json_object_get(t, "pcap_cnt") == NULL);
+	CU_ASSERT_STRING_EQUAL(jstr(root, "pkt_src"), "vxlan encapsulation");
+	json_decref(root);
+
+	/* rebuilt from fragments: "defrag"; a stream alert keeps its own */
+	ev.tun_kind = WEIR_EV_TUN_DEFRAG;
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(jstr(root, "pkt_src"), "defrag");
+	json_decref(root);
+	ev.pkt_src = WEIR_EV_SRC_STREAM;
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(jstr(root, "pkt_src"), "wire/pcap");
+	json_decref(root);
+
+	/* none, or a kind or version out of range: no object */
+	ev.pkt_src = WEIR_EV_SRC_PACKET;
+	ev.tun_kind = 200;
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT(json_object_get(root, "tunnel") == NULL);
+	CU_ASSERT_STRING_EQUAL(jstr(root, "pkt_src"), "wire/pcap");
+	json_decref(root);
+	ev.tun_kind = WEIR_EV_TUN_GRE;
+	ev.tun_ip_version = 0;
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT(json_object_get(root, "tunnel") == NULL);
+	json_decref(root);
+}
+
 /* Key order is part of the format (EVE readers that stream may rely on
  * timestamp first); jansson iterates objects in insertion order. */
 static void
@@ -811,6 +885,11 @@ test_json_max_bound_worst_case(void)
 	ev.proto = 6;
 	ev.payload_cap = WEIR_EVENT_PAYLOAD_MAX;
 	ev.pcap_cnt = UINT64_MAX;
+	/* a tunnel object with IPv6 addresses and the longest pkt_src */
+	ev.tun_kind = WEIR_EV_TUN_GENEVE;
+	ev.tun_ip_version = 6;
+	memcpy(ev.tun_src, v6, 16);
+	memcpy(ev.tun_dst, v6, 16);
 	/* metadata and references at their bound (JSON text written as is:
 	 * here one JSON string of that many bytes) */
 	meta = malloc(WEIR_EVENT_RULE_JSON_MAX + 1);
@@ -847,6 +926,7 @@ test_json_max_bound_worst_case(void)
 		CU_ASSERT(n > 0 && (size_t)n < max);
 		CU_ASSERT(strstr(buf, "\"flow\":{") != NULL);
 		CU_ASSERT(strstr(buf, "\"community_id\":") != NULL);
+		CU_ASSERT(strstr(buf, "\"tunnel\":{") != NULL);
 		json_decref(format_parse_fmt(&ev, &rule, iface, &fmt, buf, max));
 		/* a flow record of the same event fits the same bound */
 		n = weir_event_format_flow_json(&ev, iface, &fmt, buf, weir_event_json_max(0));
@@ -1353,6 +1433,7 @@ main(void)
 	if (s == NULL)
 		return 1;
 	CU_ADD_TEST(s, test_golden_line);
+	CU_ADD_TEST(s, test_tunnel_object);
 	CU_ADD_TEST(s, test_host_and_seq);
 	CU_ADD_TEST(s, test_default_is_suricata_eve);
 	CU_ADD_TEST(s, test_metadata_references_pcap_cnt);
