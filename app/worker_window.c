@@ -375,13 +375,13 @@ weir_wwin_check(const struct weir_ruleset *rs, uint32_t max_events, char *out, s
 				continue;
 			bad++;
 			if (n < cap) {
-				int m = snprintf(out + n, cap - n,
-						 "%s%s:%u: sid %u: window: count %s %.0f can never "
-						 "hold: windows.max-events-per-key keeps %u "
-						 "observations per key",
-						 n ? "\n" : "", r->file, r->line, r->sid,
-						 c->op == WEIR_RWO_GT ? ">" : ">=", c->n,
-						 max_events);
+				int m = snprintf(
+					out + n, cap - n,
+					"%s%s:%u: sid %u: window: count %s %.0f is refused: "
+					"windows.max-events-per-key keeps %u observations "
+					"per key (N must stay below it)",
+					n ? "\n" : "", r->file, r->line, r->sid,
+					c->op == WEIR_RWO_GT ? ">" : ">=", c->n, max_events);
 				n += m > 0 ? (size_t)m : 0;
 			}
 			break;
