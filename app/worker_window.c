@@ -179,7 +179,7 @@ weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns)
 	case WEIR_RFT_EPOCH:
 	case WEIR_RFT_EPOCH_MS:
 		while (i < n && p[i] >= '0' && p[i] <= '9') {
-			if (secs > UINT64_MAX / 10 / 1000000000ull)
+			if (secs > UINT64_MAX / 100)
 				return false;
 			secs = secs * 10 + (p[i] - '0');
 			i++;
