@@ -637,8 +637,10 @@ weir_wwin_rules_changed(struct weir_worker *w)
 	ww->n_defs = w->rs->n_win;
 	ww->table_rs = w->rs;
 	ww->table_gen = (uint32_t)w->rs->generation;
-	ww->reload_kept += kept;
-	ww->reload_reset += reset;
+	if (w->id == 0) { /* per rule, not per owner: every owner rebuilds alike */
+		ww->reload_kept += kept;
+		ww->reload_reset += reset;
+	}
 }
 
 /* ---- producer ------------------------------------------------------------------ */
