@@ -243,8 +243,8 @@ setup_workers(struct weir_app *app)
 	{
 		char err[256] = "";
 
-		ret = weir_wwin_shared_init(&app->wsh, app->n_workers, &app->conf, err,
-					    sizeof(err));
+		ret = weir_wwin_shared_init(&app->wsh, app->n_workers, &app->conf,
+					    app->rs->n_win > 0, err, sizeof(err));
 		app->wsh_ready = true;
 		if (ret < 0) {
 			WEIR_LOG(ERR, app, "window rules: %s", err);

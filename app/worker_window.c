@@ -255,7 +255,7 @@ weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns)
 
 int
 weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct weir_conf *conf,
-		      char *err, size_t errlen)
+		      bool with_rings, char *err, size_t errlen)
 {
 	unsigned int a, b;
 
@@ -315,7 +315,7 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 		snprintf(err, errlen, "window progress: out of memory");
 		return -ENOMEM;
 	}
-	if (n == 1)
+	if (n == 1 || !with_rings)
 		return 0;
 	sh->rings = calloc((size_t)n * n, sizeof(*sh->rings));
 	if (sh->rings == NULL) {
@@ -702,6 +702,12 @@ wwin_send(struct weir_worker *w, struct wwin_msg *m)
 
 	if (owner == w->id) {
 		(void)weir_window_offer(ww->table, &m->obs, &m->aux); /* pending_full counted */
+		return;
+	}
+	if (ww->sh->rings == NULL) {
+		/* started without window rules, several workers: no rings
+		 * (README: until a restart, other owners' keys are lost) */
+		ww->ring_full++;
 		return;
 	}
 	r = ww->sh->rings[w->id * ww->sh->n + owner];

@@ -93,12 +93,13 @@ struct weir_wwin {
 
 /**
  * Build the shared part for @p n workers from @p conf: rings (when
- * n > 1), progress words, the table configuration, the hash seed and the
- * HMAC key. @p err gets a reason on failure. Main thread, before launch.
+ * n > 1 and @p with_rings: the rule set has window rules; each ring is
+ * windows.ring-size x ~500 bytes, n x (n - 1) of them), progress words, the table configuration,
+ * the hash seed and the HMAC key. @p err gets a reason on failure. Main thread, before launch.
  * @return 0 or -errno.
  */
 int weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct weir_conf *conf,
-			  char *err, size_t errlen);
+			  bool with_rings, char *err, size_t errlen);
 void weir_wwin_shared_fini(struct weir_wwin_shared *sh);
 
 /**
