@@ -88,6 +88,8 @@ struct weir_app {
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct weir_worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
+	struct weir_wwin_shared wsh; /* window rules' rings and watermark */
+	bool wsh_ready;
 	bool pipeline;		    /* run mode pipeline: the rx stage below */
 	struct weir_dispatch *disp; /* pipeline only */
 	unsigned int disp_lcore;    /* the rx stage's lcore */
@@ -238,6 +240,17 @@ setup_workers(struct weir_app *app)
 	app_stream_conf(&app->conf, app->n_workers, app->rs, &sc);
 	app_defrag_conf(&app->conf, app->n_workers, &dc);
 	weir_stream_global_init();
+	{
+		char err[256] = "";
+
+		ret = weir_wwin_shared_init(&app->wsh, app->n_workers, &app->conf,
+					    app->rs->n_win > 0, err, sizeof(err));
+		app->wsh_ready = true;
+		if (ret < 0) {
+			WEIR_LOG(ERR, app, "window rules: %s", err);
+			return ret;
+		}
+	}
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
@@ -289,6 +302,13 @@ setup_workers(struct weir_app *app)
 		 * workers copy each flagged frame, up to its snaplen. */
 		/* Offline, lossless: a full ring makes the worker wait. */
 		w->ring_wait = weir_outputs_block(&app->conf, app->portv[0].offline);
+		w->wsh = &app->wsh;
+		ret = weir_wwin_start(w, &app->wsh, app->rs);
+		if (ret < 0) {
+			WEIR_LOG(ERR, app, "window state of worker %u (windows.memcap %u MiB): %s",
+				 i, app->conf.windows_memcap_mib, strerror(-ret));
+			return ret;
+		}
 		ret = weir_worker_set_frames(w, app->frame_bytes);
 		if (ret < 0)
 			return ret;
@@ -318,7 +338,26 @@ setup_workers(struct weir_app *app)
 		}
 		i++;
 	}
+	if (app->conf.windows_restore)
+		weir_wwin_restore(app->workers, app->n_workers);
 	return 0;
+}
+
+/* After the workers' final flush: their window state to windows.ckpt. */
+static void
+app_windows_checkpoint(struct weir_app *app)
+{
+	char err[512] = "";
+	int rc;
+
+	if (!app->wsh_ready || app->n_workers == 0 || app->workers[0] == NULL ||
+	    app->workers[0]->win.final_blk == NULL)
+		return;
+	rc = weir_wwin_ckpt_write(app->workers, app->n_workers, true, err, sizeof(err));
+	if (rc < 0)
+		WEIR_LOG(ERR, app, "window checkpoint not written: %s", err);
+	else if (rc == 0)
+		WEIR_LOG(INFO, app, "window checkpoint written: %s", app->wsh.ckpt_path);
 }
 
 static int
@@ -478,6 +517,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->cancel = &g_sig.abort;
 	o->reopen = &g_sig.reopen;
 	o->reconf = &g_sig.reconf;
+	o->windows = app->wsh_ready ? &app->wsh : NULL;
 }
 
 /* The sinks, before the workers: a pcap sink decides how much of each
@@ -554,6 +594,9 @@ app_cleanup(struct weir_app *app)
 		}
 		rte_ring_free(app->rings[i]);
 	}
+	if (app->wsh_ready)
+		weir_wwin_shared_fini(&app->wsh);
+	app->wsh_ready = false;
 	weir_dispatch_destroy(app->disp);
 	app->disp = NULL;
 	weir_outputs_close(app->sinks, app->n_sinks, &g_flush_abort);
@@ -660,6 +703,15 @@ main(int argc, char **argv)
 		goto out_vars;
 	}
 	weir_ruleset_notes(app.rs, stderr);
+	if (app.rs->n_win > 0) {
+		char why[1024];
+
+		if (weir_wwin_check(app.rs, app.conf.windows_max_events, why, sizeof(why)) > 0) {
+			fprintf(stderr, "%s\nweir: rules refused; not starting\n", why);
+			status = WEIR_EXIT_USAGE;
+			goto out_rules;
+		}
+	}
 	if (app.rs->n_skipped > 0)
 		fprintf(stderr, "weir: %u rule%s skipped (rules.skip-invalid)\n", app.rs->n_skipped,
 			app.rs->n_skipped == 1 ? "" : "s");
@@ -691,6 +743,7 @@ main(int argc, char **argv)
 	app.rl.cache_max_bytes = ropts.cache_max_bytes;
 	app.rl_ready = 1;
 	weir_reloader_set_max_loss(&app.rl, app.conf.rules_reload_max_loss);
+	app.rl.window_max_events = app.conf.windows_max_events;
 
 	if (weir_cli_eal_args(&app.eal, &app.conf, driver, argc - app.cli.eal_first,
 			      argv + app.cli.eal_first) < 0) {
@@ -769,6 +822,7 @@ main(int argc, char **argv)
 	weir_service_stopping(&app.svc);
 	rte_eal_mp_wait_lcore();
 	weir_control_stop(&app.control);
+	app_windows_checkpoint(&app);
 	/* A worker that failed to launch leaves nothing in its ring; drain
 	 * whatever the others left in case the loop ended early. */
 	while (weir_emitter_poll(&app.em) != 0)
