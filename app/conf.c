@@ -214,6 +214,10 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "When stream rules see TCP bytes: acked = once the receiver acknowledged them "
 		  "(Suricata's IDS mode; alerts wait one round trip, on the ACK), arrival = as "
 		  "soon as they are in order (no wait; bytes the receiver never took count)."),
+	CONF_U32("stream.idle-compress", stream_idle_compress, 0, 86400, "30",
+		 "Seconds of packet time a TCP direction may go without new bytes before its "
+		 "Hyperscan stream state is compressed into stream.memcap (stream_compressed); "
+		 "its next bytes expand it (stream_expanded); 0 = never compress."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
 	CONF_BOOL("decoder.vxlan.enabled", decoder_vxlan, "true",

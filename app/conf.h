@@ -85,6 +85,7 @@ struct weir_conf {
 	uint32_t stream_max_held;	       /* bytes held per direction */
 	uint32_t stream_confirm_window;	       /* bytes of the past kept for confirm steps */
 	char *stream_inspection;	       /* acked | arrival */
+	uint32_t stream_idle_compress;	       /* s without bytes before a state is compressed */
 	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
 	/* IP reassembly (app/defrag.h): one table per worker */
 	bool defrag_enabled;

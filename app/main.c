@@ -187,6 +187,7 @@ app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct 
 	sc->max_held = c->stream_max_held;
 	sc->confirm_window = c->stream_confirm_window;
 	sc->acked = strcmp(c->stream_inspection, "arrival") != 0;
+	sc->idle_ns = (uint64_t)c->stream_idle_compress * 1000000000ull;
 	if (need > sc->state_bytes)
 		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }

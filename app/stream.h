@@ -42,6 +42,12 @@
  *   inspection).
  * - End: weir_stream_flow_end() inspects what is held in order (acked or
  *   not), lets the stream report its end-of-data matches, and frees both.
+ * - Idle: a direction with no new bytes for idle_ns (packet time, the
+ *   newest packet the table saw) has its Hyperscan state and confirm
+ *   tail compressed (hs_compress_stream) into small blocks taken from the
+ *   stream memcap, and its slot freed; its next bytes (or its flow's end)
+ *   expand it (hs_expand_stream), so matching continues as if it never
+ *   stopped. Checked on every packet, a few oldest states at a time.
  * - Reload: a direction whose Hyperscan state belongs to an older rule set
  *   restarts at its next bytes on the new one (counted in
  *   `reload_restarts`): patterns cut by the reload are not matched.
@@ -72,7 +78,13 @@
 	_(reload_restarts, "directions restarted on a reloaded rule set")                          \
 	_(out_of_window,                                                                           \
 	  "segments ignored: out of the window, on a SYN/RST, before the handshake")               \
+	_(compressed, "idle directions whose Hyperscan state was compressed")                      \
+	_(expanded, "compressed states expanded again (new bytes, or the flow's end)")             \
+	_(compress_fail, "idle states left open: no room for the blocks in stream.memcap")         \
+	_(expand_fail,                                                                             \
+	  "compressed states not expanded (no state slot): direction no longer streamed")          \
 	_(states, "Hyperscan stream states open now (gauge)")                                      \
+	_(packed, "Hyperscan stream states compressed now (gauge)")                                \
 	_(held_bytes, "bytes held now (gauge)")                                                    \
 	_(memory_bytes, "bytes reserved for both pools (gauge)")
 
@@ -92,10 +104,13 @@ struct weir_stream_conf {
 	uint32_t confirm_window;    /* bytes of a direction's past kept for
 				       confirm steps (in its state slot) */
 	bool acked;		    /* inspect acknowledged bytes only */
+	uint64_t idle_ns;	    /* compress a direction's state after this
+				       much packet time without bytes, 0: never */
 };
 
 /* Suricata's defaults: depth 1 MiB, memcap 64 MiB, reassembly memcap
- * 256 MiB (whole process), acked inspection; hold 256 KiB per direction. */
+ * 256 MiB (whole process), acked inspection; hold 256 KiB per direction;
+ * ours: compress after 30 s idle. */
 void weir_stream_conf_defaults(struct weir_stream_conf *c);
 
 struct weir_stream_table;

@@ -340,7 +340,12 @@ worker_publish_common(struct weir_worker *w)
 		w->st.stream_state_nomem = ss.state_nomem;
 		w->st.stream_reload_restarts = ss.reload_restarts;
 		w->st.stream_out_of_window = ss.out_of_window;
+		w->st.stream_compressed = ss.compressed;
+		w->st.stream_expanded = ss.expanded;
+		w->st.stream_compress_fail = ss.compress_fail;
+		w->st.stream_expand_fail = ss.expand_fail;
 		w->st.stream_states = ss.states;
+		w->st.stream_packed = ss.packed;
 		w->st.stream_held_bytes = ss.held_bytes;
 		w->st.stream_memory_bytes = ss.memory_bytes;
 	}
