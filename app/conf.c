@@ -309,6 +309,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Events per worker ring."),
 	CONF_U32("events.payload-bytes", events_payload_bytes, 0, WEIR_EVENT_PAYLOAD_MAX, "256",
 		 "Payload bytes copied into each event."),
+	CONF_U32("outputs.stream-payload-before", outputs_stream_payload_before, 0,
+		 WEIR_EVENT_PAYLOAD_MAX, "0",
+		 "Bytes of a TCP direction's stream before the bytes a packet released that a "
+		 "stream alert's payload may start with (kept with each direction's state): 0 = "
+		 "the released bytes up to the match's end only, the stream segment Suricata logs "
+		 "once it pruned what it inspected."),
 	CONF_STR("output.jsonl", output_jsonl, "-",
 		 "EVE JSON lines file; \"-\" = stdout, \"\" = off."),
 	CONF_STR("host-id", host_id, "",

@@ -107,6 +107,9 @@ struct weir_stream_table {
 	uint8_t *batch;	    /* a run gathered from held segments (STREAM_BATCH) */
 	const uint8_t *win; /* weir_stream_window() during a chunk call */
 	uint32_t win_len;
+	const uint8_t *before; /* weir_stream_before() during a chunk call */
+	uint32_t before_len;
+	uint32_t keep; /* tail bytes a slot keeps: confirm_window, payload_before */
 };
 
 void
@@ -229,7 +232,7 @@ stream_hs_alloc(size_t size)
 
 	if (t == NULL)
 		return malloc(size);
-	if (size > t->states.slot - sizeof(struct hs_meta) - t->c.confirm_window)
+	if (size > t->states.slot - sizeof(struct hs_meta) - t->keep)
 		return NULL; /* a rule set bigger than the slots: counted by the caller */
 	i = pool_get(&t->states);
 	return i != 0 ? pool_at(&t->states, i) : NULL;
@@ -266,14 +269,16 @@ struct weir_stream_table *
 weir_stream_table_create(const struct weir_stream_conf *c)
 {
 	struct weir_stream_table *t;
-	size_t slot = ((size_t)c->state_bytes + c->confirm_window + sizeof(struct hs_meta) + 63) /
-		      64 * 64;
+	uint32_t keep =
+		c->confirm_window > c->payload_before ? c->confirm_window : c->payload_before;
+	size_t slot = ((size_t)c->state_bytes + keep + sizeof(struct hs_meta) + 63) / 64 * 64;
 	int rc;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
 	t->c = *c;
+	t->keep = keep;
 	rc = pool_init(&t->segs, SEG_BYTES, c->reassembly_memcap);
 	if (rc == 0)
 		rc = pool_init(&t->states, slot, c->memcap);
@@ -287,14 +292,14 @@ weir_stream_table_create(const struct weir_stream_conf *c)
 		t->states.peer = &t->packs;
 		/* a whole state: its header, a tail, and Hyperscan's bytes
 		 * (never more than its state, plus some room) */
-		t->pack_cap = (sizeof(struct pack_hdr) + (size_t)c->confirm_window +
-			       (size_t)c->state_bytes + 256 + PACK_DATA - 1) /
+		t->pack_cap = (sizeof(struct pack_hdr) + (size_t)keep + (size_t)c->state_bytes +
+			       256 + PACK_DATA - 1) /
 			      PACK_DATA * PACK_DATA;
 		t->pack = malloc(t->pack_cap);
 		if (t->pack == NULL)
 			rc = -ENOMEM;
 	}
-	if (rc == 0 && (t->scratch = malloc((size_t)c->confirm_window + 65536)) == NULL)
+	if (rc == 0 && (t->scratch = malloc((size_t)keep + 65536)) == NULL)
 		rc = -ENOMEM;
 	if (rc == 0 && (t->batch = malloc(65536)) == NULL)
 		rc = -ENOMEM;
@@ -352,11 +357,12 @@ sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 }
 
 /* The last bytes inspected on @p sd's Hyperscan stream (at most
- * confirm_window), kept for confirm steps: just before the meta. */
+ * keep: confirm_window or payload_before), kept for confirm steps and
+ * alerts' payloads: just before the meta. */
 static inline uint8_t *
 sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (uint8_t *)sd_meta(t, sd) - t->c.confirm_window;
+	return (uint8_t *)sd_meta(t, sd) - t->keep;
 }
 
 void
@@ -366,39 +372,58 @@ weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint3
 	*len = t->win_len;
 }
 
+void
+weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len)
+{
+	*before = t->before;
+	*len = t->before_len;
+}
+
 /* Call @p o->chunk for [data, data+len) of @p sd (data NULL: the end),
- * with the confirm window (the tail, then these bytes) set when the rule
- * set has stream rules that confirm; then keep the window's last bytes
- * as the new tail. */
+ * with the confirm window (the tail's last confirm_window bytes, then
+ * these bytes) set when the rule set has stream rules that confirm, and
+ * the tail's last payload_before bytes as the bytes before; then keep the
+ * last bytes of tail and run as the new tail. */
 static void
 sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
 	 uint32_t len, const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 	struct hs_meta *m = sd_meta(t, sd);
-	uint32_t w = t->c.confirm_window;
+	uint32_t w = t->c.confirm_window, b = t->c.payload_before, tl = m->tail_len;
+	bool confirm = o->rs->n_stream_confirm != 0 && w != 0;
+	const uint8_t *tail = sd_tail(t, sd);
 
-	if (o->rs->n_stream_confirm == 0 || w == 0) {
-		t->win = data;
-		t->win_len = len;
-	} else if (data == NULL) {
-		t->win = sd_tail(t, sd);
-		t->win_len = m->tail_len;
-	} else {
-		memcpy(t->scratch, sd_tail(t, sd), m->tail_len);
-		memcpy(t->scratch + m->tail_len, data, len);
-		t->win = t->scratch;
-		t->win_len = m->tail_len + len;
+	if (w > tl)
+		w = tl;
+	if (b > tl)
+		b = tl;
+	t->win = data;
+	t->win_len = len;
+	if (confirm || t->c.payload_before != 0) {
+		if (data != NULL) {
+			memcpy(t->scratch, tail, tl);
+			memcpy(t->scratch + tl, data, len);
+			tail = t->scratch;
+		}
+		t->before = tail + tl - b;
+		t->before_len = b;
+		if (confirm) {
+			t->win = tail + tl - w;
+			t->win_len = w + (data != NULL ? len : 0);
+		}
 	}
 	o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
-	if (data != NULL && o->rs->n_stream_confirm != 0 && w != 0) {
-		uint32_t n = t->win_len < w ? t->win_len : w;
+	if (data != NULL && (confirm || t->c.payload_before != 0)) {
+		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
 
-		memcpy(sd_tail(t, sd), t->scratch + t->win_len - n, n);
+		memcpy(sd_tail(t, sd), t->scratch + all - n, n);
 		m->tail_len = n;
 	}
 	t->win = NULL;
 	t->win_len = 0;
+	t->before = NULL;
+	t->before_len = 0;
 }
 
 /* Free every held segment of @p sd. */
@@ -536,7 +561,7 @@ sd_pack(struct weir_stream_table *t, uint32_t idx1)
 		goto fail;
 	h.hs_len = (uint32_t)used;
 	memcpy(t->pack, &h, sizeof(h));
-	memcpy(t->pack + sizeof(h), (uint8_t *)m - t->c.confirm_window, m->tail_len);
+	memcpy(t->pack + sizeof(h), (uint8_t *)m - t->keep, m->tail_len);
 	total = at + used;
 	for (at = 0; at < total; at += PACK_DATA) {
 		uint32_t i = pool_get(&t->packs), zero = 0;
@@ -620,7 +645,7 @@ sd_unpack(struct weir_stream_table *t, struct weir_stream_dir *sd, const struct 
 	m->generation = h.generation;
 	m->hs_off = h.hs_off;
 	m->tail_len = h.tail_len;
-	memcpy((uint8_t *)m - t->c.confirm_window, t->pack + sizeof(h), h.tail_len);
+	memcpy((uint8_t *)m - t->keep, t->pack + sizeof(h), h.tail_len);
 	sd->hs = idx1;
 	lru_push(t, sd, idx1);
 	t->st.expanded++;

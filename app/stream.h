@@ -103,6 +103,8 @@ struct weir_stream_conf {
 	uint32_t max_held;	    /* bytes held per direction */
 	uint32_t confirm_window;    /* bytes of a direction's past kept for
 				       confirm steps (in its state slot) */
+	uint32_t payload_before;    /* bytes of a direction's past kept for
+				       alerts' payloads (in its state slot too) */
 	bool acked;		    /* inspect acknowledged bytes only */
 	uint64_t idle_ns;	    /* compress a direction's state after this
 				       much packet time without bytes, 0: never */
@@ -182,6 +184,14 @@ void weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
  * Thread: the owning worker.
  */
 void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len);
+
+/**
+ * During a chunk call (struct weir_stream_out): the stream bytes just
+ * before the run (at the end of a stream: before its end), at most
+ * conf.payload_before, none across a hole or a restart; what alerts put
+ * in front of the run in their payload. Thread: the owning worker.
+ */
+void weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len);
 
 /** Copy @p t's counters. Thread: the owning worker. */
 void weir_stream_stats_get(const struct weir_stream_table *t, struct weir_stream_stats *out);

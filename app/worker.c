@@ -403,6 +403,8 @@ struct worker_chunk {
 	uint32_t len;
 	uint64_t off, hs_off;
 	const struct weir_scan_flowinfo *fi;
+	const uint8_t *before; /* stream bytes just before data (payload) */
+	uint32_t before_len;
 };
 
 /* One alert of a stream rule: like worker_on_alert, from the stream's
@@ -415,7 +417,7 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	const struct weir_rt_rule *r = &w->rs->rules[idx];
 	const struct weir_flow *f = c->f;
 	uint64_t seq = ++w->ev_seq, end = c->hs_off + match_end;
-	uint32_t upto = 0, cap;
+	uint32_t upto = 0, cap, before;
 	struct weir_event *ev;
 
 	c->f->flags |= WEIR_FLOW_F_ALERTED;
@@ -437,11 +439,17 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 		ev->frame_len = w->stream_pkt->frame_len;
 		ev->wire_len = w->stream_pkt->pkt->wire_len; /* the frame's */
 	}
+	/* the stream's last bytes up to the match's end: the run's, after
+	 * up to outputs.stream-payload-before bytes from before it */
 	if (c->data != NULL && end > c->off)
 		upto = end - c->off < c->len ? (uint32_t)(end - c->off) : c->len;
 	cap = upto < w->payload_bytes ? upto : w->payload_bytes;
+	before = w->payload_bytes - cap < c->before_len ? w->payload_bytes - cap : c->before_len;
+	if (before > 0)
+		memcpy(ev->payload, c->before + c->before_len - before, before);
 	if (cap > 0)
-		memcpy(ev->payload, c->data + upto - cap, cap);
+		memcpy(ev->payload + before, c->data + upto - cap, cap);
+	cap += before;
 	ev->payload_cap = (uint16_t)cap;
 	ev->payload_len = c->len;
 	ev->ts_ns = w->stream_ts_ns;
@@ -507,6 +515,7 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	sp.streamed = 0;
 	sp.n_vlan = 0;
 	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
+	weir_stream_before(w->streams, &c.before, &c.before_len);
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
 	else

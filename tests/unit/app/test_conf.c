@@ -152,7 +152,7 @@ test_key_table_is_consistent(void)
 	 * outputs.loss-exit, outputs.kinesis.* (12), outputs.weir-fields,
 	 * outputs.rule-metadata and outputs.rule-references, rules.cache-max-entries
 	 * and -max-mib, defrag.* (7), decoder.* (9) */
-	CU_ASSERT_EQUAL(n, 144);
+	CU_ASSERT_EQUAL(n, 145);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
