@@ -1649,6 +1649,57 @@ test_idle_compress_memcap(void)
 	g_ts_ns = 0;
 }
 
+/*
+ * A compressed state of a rule set replaced since: its next bytes restart
+ * the stream on the new set (reload_restarts, not expanded: the old
+ * database may be gone), and at the flow's end it is freed quietly.
+ */
+static void
+test_idle_compress_reload(void)
+{
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+	struct weir_ruleset *old = g_rs, *rs2 = build_rules();
+	static const char str[] = "..41111111"
+				  "11111111..PAYMENT";
+	struct hit want[] = {{0, 2, 27}};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs2);
+	rs2->generation = old->generation + 1;
+	conf(&c, false);
+	c.idle_ns = 10 * SEC;
+	s = sess_new(&c, 1, 2);
+	g.orig[0] = (const uint8_t *)str;
+	g.orig_len[0] = (uint32_t)strlen(str);
+	g.orig[1] = (const uint8_t *)str;
+	g.orig_len[1] = (uint32_t)strlen(str);
+	g_ts_ns = 1 * SEC;
+	send(s, 0, 0, 10);
+	send(s, 1, 0, 10);
+	g_rs = rs2;
+	s->o.rs = rs2;
+	g_ts_ns = 100 * SEC;
+	send(s, 0, 10, g.orig_len[0] - 10); /* compresses both first */
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 2);
+	CU_ASSERT_EQUAL(st.expanded, 0);
+	CU_ASSERT_EQUAL(st.reload_restarts, 1);
+	CU_ASSERT_EQUAL(st.states, 1);
+	CU_ASSERT_EQUAL(st.packed, 1);
+	CU_ASSERT(hits_equal(want, N(want)));
+	sess_end(s); /* dir 1: compressed on the old set, freed quietly */
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.packed, 0);
+	CU_ASSERT_EQUAL(st.expanded, 0);
+	CU_ASSERT_EQUAL(g.closes[1], 0);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	g_rs = old;
+	sess_free(s);
+	weir_ruleset_free(rs2);
+	g_ts_ns = 0;
+}
+
 static int
 suite_init(void)
 {
@@ -1694,5 +1745,6 @@ main(void)
 	CU_ADD_TEST(s, test_pools_reused);
 	CU_ADD_TEST(s, test_idle_compress);
 	CU_ADD_TEST(s, test_idle_compress_memcap);
+	CU_ADD_TEST(s, test_idle_compress_reload);
 	return weir_ut_run();
 }
