@@ -25,6 +25,7 @@
  *
  * usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] [-s SEED] [-m acked|arrival]
  *                     [-c CONCURRENT]   (sessions interleaved CONCURRENT at a time)
+ *                     [-M MIB] [-S MIB] (reassembly and state memcaps, default 256, 64)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -72,6 +73,7 @@ struct pkt {
 	uint32_t stream_off; /* client data: stream offset of payload[0] */
 };
 
+static uint32_t g_flow_entries = 1u << 20;
 static struct pkt *g_pkts;
 static uint32_t g_n_pkts;
 static uint32_t *g_order;	    /* packets in the order they are processed */
@@ -284,6 +286,7 @@ on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 struct run {
 	struct tally t;
 	const struct weir_ruleset *rs;
+	uint64_t state_nomem, seg_nomem; /* the pass's stream refusals */
 };
 
 static struct weir_stream_table *g_st;
@@ -348,7 +351,7 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 	r->rs = rs;
 	r->t.block = !stream;
 	weir_flow_conf_defaults(&fc);
-	fc.entries = 1u << 20;
+	fc.entries = g_flow_entries;
 	fc.on_end = flow_end;
 	ft = weir_flow_table_create(&fc);
 	g_st = stream ? weir_stream_table_create(sc) : NULL;
@@ -406,6 +409,13 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 	weir_flow_burst_begin(ft);
 	weir_flow_flush(ft);
 	t1 = now_cpu();
+	if (g_st != NULL) {
+		struct weir_stream_stats ss;
+
+		weir_stream_stats_get(g_st, &ss);
+		r->state_nomem = ss.state_nomem;
+		r->seg_nomem = ss.seg_nomem;
+	}
 	weir_flow_table_destroy(ft);
 	weir_stream_bind(NULL);
 	weir_stream_table_destroy(g_st);
@@ -477,7 +487,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -497,14 +507,24 @@ main(int argc, char **argv)
 		case 'm':
 			sc.acked = strcmp(optarg, "arrival") != 0;
 			break;
+		case 'M':
+			sc.reassembly_memcap = strtoull(optarg, NULL, 10) << 20;
+			break;
+		case 'S':
+			sc.memcap = strtoull(optarg, NULL, 10) << 20;
+			break;
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
-					"[-s SEED] [-m acked|arrival] [-c CONCURRENT]\n");
+					"[-s SEED] [-m acked|arrival] [-c CONCURRENT] [-M MIB] "
+					"[-S MIB]\n");
 			return 2;
 		}
 	}
 	if (conc == 0)
 		conc = 1;
+	/* room for every open flow at once (the table is 2^k entries) */
+	while (g_flow_entries < 2 * conc && g_flow_entries < (1u << 26))
+		g_flow_entries <<= 1;
 	if (reps == 0 || reps > 32 || sessions == 0 || sessions > (1u << 24) || records == 0) {
 		fprintf(stderr, "bench-stream: bad arguments\n");
 		return 2;
@@ -546,6 +566,28 @@ main(int argc, char **argv)
 	printf("ratio stream / block: %.2f\n", tb[reps / 2] / ts[reps / 2]);
 	printf("stream state: %zu bytes per direction (Hyperscan), database %zu bytes\n",
 	       stream->stream_state_bytes, stream->stream_db_bytes);
+	{
+		/* what an idle direction's state compresses to (stream.idle-compress),
+		 * after some of the records */
+		hs_stream_t *hs = NULL;
+		hs_scratch_t *scr = NULL;
+		char buf[4096];
+		size_t used = 0;
+
+		weir_stream_bind(NULL);
+		if (hs_open_stream(stream->stream_db, 0, &hs) == HS_SUCCESS &&
+		    hs_alloc_scratch(stream->stream_db, &scr) == HS_SUCCESS &&
+		    hs_scan_stream(hs, (const char *)g_data, g_data_len < 1000 ? g_data_len : 1000,
+				   0, scr, NULL, NULL) == HS_SUCCESS &&
+		    hs_compress_stream(hs, buf, sizeof(buf), &used) == HS_SUCCESS)
+			printf("compressed (idle) state: %zu bytes per direction\n", used);
+		if (hs != NULL)
+			hs_close_stream(hs, NULL, NULL, NULL);
+		hs_free_scratch(scr);
+	}
+	printf("stream: states %" PRIu64 " refused (state memcap), %" PRIu64
+	       " directions refused (reassembly memcap)\n",
+	       rst.state_nomem, rst.seg_nomem);
 	weir_ruleset_free(block);
 	weir_ruleset_free(stream);
 	{
