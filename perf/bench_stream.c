@@ -26,6 +26,8 @@
  * usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] [-s SEED] [-m acked|arrival]
  *                     [-c CONCURRENT]   (sessions interleaved CONCURRENT at a time)
  *                     [-M MIB] [-S MIB] (reassembly and state memcaps, default 256, 64)
+ *                     [-i MS]   (stream.idle-compress in ms of packet time, default
+ *                                30 s; packets are 1 us apart in processing order)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -287,6 +289,7 @@ struct run {
 	struct tally t;
 	const struct weir_ruleset *rs;
 	uint64_t state_nomem, seg_nomem; /* the pass's stream refusals */
+	uint64_t compressed, expanded, compress_fail, expand_fail;
 };
 
 static struct weir_stream_table *g_st;
@@ -415,6 +418,10 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 		weir_stream_stats_get(g_st, &ss);
 		r->state_nomem = ss.state_nomem;
 		r->seg_nomem = ss.seg_nomem;
+		r->compressed = ss.compressed;
+		r->expanded = ss.expanded;
+		r->compress_fail = ss.compress_fail;
+		r->expand_fail = ss.expand_fail;
 	}
 	weir_flow_table_destroy(ft);
 	weir_stream_bind(NULL);
@@ -487,7 +494,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -513,10 +520,13 @@ main(int argc, char **argv)
 		case 'S':
 			sc.memcap = strtoull(optarg, NULL, 10) << 20;
 			break;
+		case 'i':
+			sc.idle_ns = strtoull(optarg, NULL, 10) * 1000000ull;
+			break;
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
 					"[-s SEED] [-m acked|arrival] [-c CONCURRENT] [-M MIB] "
-					"[-S MIB]\n");
+					"[-S MIB] [-i MS]\n");
 			return 2;
 		}
 	}
@@ -540,6 +550,8 @@ main(int argc, char **argv)
 	sc.depth = 0; /* the whole stream: the packet rules see all of it too */
 	generate(sessions, records, seed);
 	interleave(sessions, conc);
+	for (i = 0; i < g_n_pkts; i++)
+		g_pkts[g_order[i]].fp.ts_ns = (uint64_t)(i + 1) * 1000;
 	for (i = 0; i < g_n_pkts; i++)
 		bytes += g_pkts[i].fp.payload_len;
 	printf("cpu: ");
@@ -586,8 +598,10 @@ main(int argc, char **argv)
 		hs_free_scratch(scr);
 	}
 	printf("stream: states %" PRIu64 " refused (state memcap), %" PRIu64
-	       " directions refused (reassembly memcap)\n",
-	       rst.state_nomem, rst.seg_nomem);
+	       " directions refused (reassembly memcap); idle compression after %" PRIu64
+	       " ms: %" PRIu64 " compressed, %" PRIu64 " expanded, %" PRIu64 " failed\n",
+	       rst.state_nomem, rst.seg_nomem, sc.idle_ns / 1000000, rst.compressed, rst.expanded,
+	       rst.compress_fail + rst.expand_fail);
 	weir_ruleset_free(block);
 	weir_ruleset_free(stream);
 	{
