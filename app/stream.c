@@ -216,6 +216,7 @@ struct hs_meta {
 	uint32_t hs_off;
 	uint32_t tail_len;	    /* bytes of the confirm tail (before the meta) in use */
 	uint64_t last_ns;	    /* time of its last bytes (idle compression) */
+	uint64_t link_ns;	    /* when it was put first on the idle list */
 	struct weir_stream_dir *sd; /* whose state it is (flows never move) */
 	uint32_t prev, next;	    /* the idle list: slot index + 1, 0: none */
 };
@@ -453,14 +454,15 @@ slot_meta(struct weir_stream_table *t, uint32_t idx1)
 				  sizeof(struct hs_meta));
 }
 
-/* Put open state @p idx1 of @p sd first on the list, its last bytes now. */
+/* Put open state @p idx1 of @p sd first on the list (the list is in the
+ * order of link_ns, newest first). */
 static void
 lru_push(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t idx1)
 {
 	struct hs_meta *m = slot_meta(t, idx1);
 
 	m->sd = sd;
-	m->last_ns = t->now;
+	m->link_ns = t->now;
 	m->prev = 0;
 	m->next = t->lru_head;
 	if (t->lru_head != 0)
@@ -487,16 +489,13 @@ lru_unlink(struct weir_stream_table *t, uint32_t idx1)
 	m->next = 0;
 }
 
-/* @p sd had bytes now: first on the list (hot path: a few stores). */
+/* @p sd had bytes now. Hot path: one store, in the meta the chunk reads
+ * anyway; the list moves it first only when it reaches the end (lazily,
+ * sd_pack_idle), so the list costs no other slot's cache line here. */
 static inline void
 lru_touch(struct weir_stream_table *t, struct weir_stream_dir *sd)
 {
-	if (t->lru_head != sd->hs) {
-		lru_unlink(t, sd->hs);
-		lru_push(t, sd, sd->hs);
-	} else {
-		slot_meta(t, sd->hs)->last_ns = t->now;
-	}
+	slot_meta(t, sd->hs)->last_ns = t->now;
 }
 
 /* Free the block chain from @p idx1. */
@@ -591,20 +590,34 @@ fail:
 	t->st.compress_fail++;
 	lru_unlink(t, idx1);
 	lru_push(t, sd, idx1);
+	m->last_ns = t->now;
 }
 
-/* Compress up to PACK_BUDGET of the states idle for conf.idle_ns. */
+/*
+ * Look at up to PACK_BUDGET states at the end of the list (linked first):
+ * one idle for conf.idle_ns is compressed, one that had bytes since it was
+ * linked goes first again. The list is in link order, so when its last
+ * state was linked less than idle_ns ago no state can be idle (last_ns >=
+ * link_ns). A state is compressed between idle_ns and twice that after
+ * its last bytes (given packets to look).
+ */
 static inline void
 sd_pack_idle(struct weir_stream_table *t)
 {
 	unsigned int n;
 
 	for (n = 0; n < PACK_BUDGET && t->lru_tail != 0; n++) {
-		uint64_t last = slot_meta(t, t->lru_tail)->last_ns;
+		uint32_t i = t->lru_tail;
+		const struct hs_meta *m = slot_meta(t, i);
 
-		if (t->now < last || t->now - last < t->c.idle_ns)
+		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns)
 			return;
-		sd_pack(t, t->lru_tail);
+		if (t->now >= m->last_ns && t->now - m->last_ns >= t->c.idle_ns) {
+			sd_pack(t, i);
+		} else {
+			lru_unlink(t, i);
+			lru_push(t, m->sd, i); /* keeps its last_ns */
+		}
 	}
 }
 
@@ -645,6 +658,7 @@ sd_unpack(struct weir_stream_table *t, struct weir_stream_dir *sd, const struct 
 	m->generation = h.generation;
 	m->hs_off = h.hs_off;
 	m->tail_len = h.tail_len;
+	m->last_ns = t->now;
 	memcpy((uint8_t *)m - t->keep, t->pack + sizeof(h), h.tail_len);
 	sd->hs = idx1;
 	lru_push(t, sd, idx1);
@@ -711,6 +725,7 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 		sd_meta(t, sd)->generation = rs->generation;
 		sd_meta(t, sd)->hs_off = sd->offset;
 		sd_meta(t, sd)->tail_len = 0;
+		sd_meta(t, sd)->last_ns = t->now;
 		lru_push(t, sd, sd->hs);
 	} else if (len > 0) {
 		lru_touch(t, sd);

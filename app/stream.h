@@ -47,7 +47,9 @@
  *   tail compressed (hs_compress_stream) into small blocks taken from the
  *   stream memcap, and its slot freed; its next bytes (or its flow's end)
  *   expand it (hs_expand_stream), so matching continues as if it never
- *   stopped. Checked on every packet, a few oldest states at a time.
+ *   stopped. Each packet looks at a few of the states linked longest ago
+ *   (the list is kept lazily: new bytes cost one store), so a state is
+ *   compressed between idle_ns and twice that after its last bytes.
  * - Reload: a direction whose Hyperscan state belongs to an older rule set
  *   restarts at its next bytes on the new one (counted in
  *   `reload_restarts`): patterns cut by the reload are not matched.
