@@ -240,6 +240,10 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_BOOL("windows.restore", windows_restore, "true",
 		  "Restore window state from windows.ckpt at start (rules whose sid, rev or "
 		  "window/field clauses changed start empty)."),
+	CONF_U32("stream.idle-compress", stream_idle_compress, 0, 86400, "30",
+		 "Seconds of packet time a TCP direction may go without new bytes before its "
+		 "Hyperscan stream state is compressed into stream.memcap (stream_compressed); "
+		 "its next bytes expand it (stream_expanded); 0 = never compress."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
 	CONF_BOOL("decoder.vxlan.enabled", decoder_vxlan, "true",
@@ -334,6 +338,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Events per worker ring."),
 	CONF_U32("events.payload-bytes", events_payload_bytes, 0, WEIR_EVENT_PAYLOAD_MAX, "256",
 		 "Payload bytes copied into each event."),
+	CONF_U32("outputs.stream-payload-before", outputs_stream_payload_before, 0,
+		 WEIR_EVENT_PAYLOAD_MAX, "0",
+		 "Bytes of a TCP direction's stream before the bytes a packet released that a "
+		 "stream alert's payload may start with (kept with each direction's state): 0 = "
+		 "the released bytes up to the match's end only, the stream segment Suricata logs "
+		 "once it pruned what it inspected."),
 	CONF_STR("output.jsonl", output_jsonl, "-",
 		 "EVE JSON lines file; \"-\" = stdout, \"\" = off."),
 	CONF_STR("host-id", host_id, "",

@@ -72,27 +72,29 @@ struct weir_conf {
 	uint32_t workers;	  /* worker lcores (queue i of every port each) */
 	char *runmode;		  /* auto | workers | pipeline */
 	/* flows (app/flow.h): one table per worker */
-	uint32_t flow_memcap_mib;	       /* all workers' tables together */
-	uint32_t flow_entries;		       /* flows per worker, 0 = from memcap */
-	uint32_t flow_emergency_recovery;      /* percent free to leave emergency */
-	uint32_t flow_timeouts[4][6];	       /* [enum weir_flow_proto][new, est,
-						  closed, emerg-new, emerg-est,
-						  emerg-closed], seconds */
-	bool stream_midstream;		       /* pick up TCP sessions midstream */
-	uint32_t stream_memcap_mib;	       /* Hyperscan stream states, all workers */
-	uint32_t stream_reassembly_memcap_mib; /* held segments, all workers */
-	uint32_t stream_depth;		       /* bytes per direction, 0: no limit */
-	uint32_t stream_max_held;	       /* bytes held per direction */
-	uint32_t stream_confirm_window;	       /* bytes of the past kept for confirm steps */
-	char *stream_inspection;	       /* acked | arrival */
-	uint32_t windows_memcap_mib;	       /* window state, all owners together */
-	uint32_t windows_max_events;	       /* observations kept per (rule, key) */
-	uint32_t windows_ring_size;	       /* per worker-to-owner ring */
-	uint32_t windows_lateness_s;	       /* allowed lateness of the watermark */
-	char *windows_late_policy;	       /* drop | apply */
-	char *windows_state_dir;	       /* where windows.ckpt lives */
-	bool windows_restore;		       /* restore windows.ckpt at start */
-	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
+	uint32_t flow_memcap_mib;		/* all workers' tables together */
+	uint32_t flow_entries;			/* flows per worker, 0 = from memcap */
+	uint32_t flow_emergency_recovery;	/* percent free to leave emergency */
+	uint32_t flow_timeouts[4][6];		/* [enum weir_flow_proto][new, est,
+						   closed, emerg-new, emerg-est,
+						   emerg-closed], seconds */
+	bool stream_midstream;			/* pick up TCP sessions midstream */
+	uint32_t stream_memcap_mib;		/* Hyperscan stream states, all workers */
+	uint32_t stream_reassembly_memcap_mib;	/* held segments, all workers */
+	uint32_t stream_depth;			/* bytes per direction, 0: no limit */
+	uint32_t stream_max_held;		/* bytes held per direction */
+	uint32_t stream_confirm_window;		/* bytes of the past kept for confirm steps */
+	char *stream_inspection;		/* acked | arrival */
+	uint32_t stream_idle_compress;		/* s without bytes before a state is compressed */
+	uint32_t outputs_stream_payload_before; /* stream bytes before the run in a payload */
+	uint32_t windows_memcap_mib;		/* window state, all owners together */
+	uint32_t windows_max_events;		/* observations kept per (rule, key) */
+	uint32_t windows_ring_size;		/* per worker-to-owner ring */
+	uint32_t windows_lateness_s;		/* allowed lateness of the watermark */
+	char *windows_late_policy;		/* drop | apply */
+	char *windows_state_dir;		/* where windows.ckpt lives */
+	bool windows_restore;			/* restore windows.ckpt at start */
+	bool vlan_use_for_tracking;		/* VLAN ids are part of the flow key */
 	/* IP reassembly (app/defrag.h): one table per worker */
 	bool defrag_enabled;
 	uint32_t defrag_trackers;	    /* datagrams at once, all workers */

@@ -189,6 +189,10 @@ app_stream_conf(const struct weir_conf *c, unsigned int n_workers, const struct 
 	sc->max_held = c->stream_max_held;
 	sc->confirm_window = c->stream_confirm_window;
 	sc->acked = strcmp(c->stream_inspection, "arrival") != 0;
+	sc->idle_ns = (uint64_t)c->stream_idle_compress * 1000000000ull;
+	sc->payload_before = c->outputs_stream_payload_before < c->events_payload_bytes
+				     ? c->outputs_stream_payload_before
+				     : c->events_payload_bytes;
 	if (need > sc->state_bytes)
 		sc->state_bytes = need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }

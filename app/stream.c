@@ -11,7 +11,18 @@
  *             a record may be a piece of a segment, or what is left of
  *             one after a partial release);
  *   states:   slots of conf.state_bytes that Hyperscan's stream allocator
- *             hands out on the owning worker's thread.
+ *             hands out on the owning worker's thread, growing up from
+ *             the start of stream.memcap's mapping; the compressed
+ *             states of idle directions (PACK_BYTES blocks, chained) grow
+ *             down from its end, so both stay within the one memcap. A
+ *             slot or block freed goes to its own free list: when the
+ *             two ends meet, a new state or block must reuse one.
+ *
+ * Idle directions: the open states are on a list in the order of their
+ * last bytes (most recent first); each packet looks at the oldest few and
+ * compresses those idle for conf.idle_ns of packet time
+ * (hs_compress_stream) into blocks, freeing their slot. The direction's
+ * next bytes, or its end, expand the state again (hs_expand_stream).
  *
  * Sequence numbers use serial arithmetic (mod 2^32) throughout.
  */
@@ -34,11 +45,12 @@
 
 /* struct weir_stream_dir.flags */
 enum {
-	WEIR_SD_INIT = 1u << 0,	 /* base_seq is set */
-	WEIR_SD_DONE = 1u << 1,	 /* depth reached: nothing more inspected */
-	WEIR_SD_OFF = 1u << 2,	 /* a pool was empty: no longer streamed */
-	WEIR_SD_FIN = 1u << 3,	 /* fin_seq is set */
-	WEIR_SD_RESET = 1u << 4, /* hs must restart before the next bytes */
+	WEIR_SD_INIT = 1u << 0,	  /* base_seq is set */
+	WEIR_SD_DONE = 1u << 1,	  /* depth reached: nothing more inspected */
+	WEIR_SD_OFF = 1u << 2,	  /* a pool was empty: no longer streamed */
+	WEIR_SD_FIN = 1u << 3,	  /* fin_seq is set */
+	WEIR_SD_RESET = 1u << 4,  /* hs must restart before the next bytes */
+	WEIR_SD_PACKED = 1u << 5, /* hs is a chain of compressed blocks (idle) */
 };
 
 #define SEG_BYTES 2048u
@@ -60,17 +72,44 @@ struct pool {
 	size_t slot, map_bytes;
 	uint32_t n, hwm, free_head; /* free_head: index + 1, 0: empty */
 	uint32_t used;
+	/* two pools in one mapping (states and blocks): @c peer grows from
+	 * the other end, and the two high-water marks share map_bytes */
+	struct pool *peer;
+	bool down; /* slot 1 is the last of the mapping */
 };
+
+/* A block of a compressed state: the next block (index + 1, 0: the last)
+ * and PACK_DATA bytes of [struct pack_hdr, tail, Hyperscan's bytes]. */
+#define PACK_BYTES 128u
+#define PACK_DATA  (PACK_BYTES - sizeof(uint32_t))
+
+struct pack_hdr {
+	uint64_t generation;
+	uint32_t hs_off;
+	uint32_t tail_len;
+	uint32_t hs_len; /* bytes hs_compress_stream() wrote */
+};
+
+/* Most states looked at per packet for idleness. */
+#define PACK_BUDGET 4u
 
 struct weir_stream_table {
 	struct weir_stream_conf c;
 	struct pool segs;
 	struct pool states;
+	struct pool packs; /* compressed states: the other end of states' mapping */
 	struct weir_stream_stats st;
+	uint32_t lru_head, lru_tail; /* open states by last bytes: slot index + 1 */
+	uint64_t now;		     /* the packet in progress's time, ns */
+	uint8_t *pack;		     /* a compressed state, whole */
+	size_t pack_cap;
 	uint8_t *scratch;   /* a confirm window: the tail, then the run */
 	uint8_t *batch;	    /* a run gathered from held segments (STREAM_BATCH) */
 	const uint8_t *win; /* weir_stream_window() during a chunk call */
 	uint32_t win_len;
+	const uint8_t *before; /* weir_stream_before() during a chunk call */
+	uint32_t before_len;
+	uint32_t keep; /* tail bytes a slot keeps: confirm_window, payload_before */
 };
 
 void
@@ -84,6 +123,7 @@ weir_stream_conf_defaults(struct weir_stream_conf *c)
 	c->max_held = 256u << 10;
 	c->confirm_window = 1024;
 	c->acked = true;
+	c->idle_ns = 30ull * 1000000000ull;
 }
 
 /* ---- pools ---------------------------------------------------------- */
@@ -96,7 +136,8 @@ pool_init(struct pool *p, size_t slot, uint64_t bytes)
 	if (bytes / slot == 0)
 		return -EINVAL;
 	p->n = bytes / slot > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)(bytes / slot);
-	p->map_bytes = (size_t)p->n * slot;
+	/* all of it: a peer pool may use what the slots leave (64-aligned) */
+	p->map_bytes = (size_t)(bytes / 64 * 64);
 	p->base = mmap(NULL, p->map_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p->base == MAP_FAILED) {
@@ -117,7 +158,19 @@ pool_fini(struct pool *p)
 static inline void *
 pool_at(const struct pool *p, uint32_t idx1)
 {
+	if (p->down)
+		return p->base + p->map_bytes - (size_t)idx1 * p->slot;
 	return p->base + (size_t)(idx1 - 1) * p->slot;
+}
+
+/* Room for one more slot of @p p past its high-water mark. */
+static inline bool
+pool_can_grow(const struct pool *p)
+{
+	if (p->peer == NULL)
+		return p->hwm < p->n;
+	return (size_t)(p->hwm + 1) * p->slot + (size_t)p->peer->hwm * p->peer->slot <=
+	       p->map_bytes;
 }
 
 /* @return index + 1 of a free slot, 0 when none is left. */
@@ -129,7 +182,7 @@ pool_get(struct pool *p)
 	if (i != 0) {
 		memcpy(&p->free_head, pool_at(p, i), sizeof(p->free_head));
 	} else {
-		if (p->hwm == p->n)
+		if (!pool_can_grow(p))
 			return 0;
 		i = ++p->hwm;
 	}
@@ -145,12 +198,13 @@ pool_put(struct pool *p, uint32_t idx1)
 	p->used--;
 }
 
+/* @p ptr is in one of @p p's slots (an upward pool). */
 static inline bool
 pool_owns(const struct pool *p, const void *ptr)
 {
 	const uint8_t *b = ptr;
 
-	return p->base != NULL && b >= p->base && b < p->base + p->map_bytes;
+	return p->base != NULL && b >= p->base && b < p->base + (size_t)p->hwm * p->slot;
 }
 
 /* What weir keeps about a Hyperscan state, in the last bytes of its slot
@@ -160,7 +214,11 @@ pool_owns(const struct pool *p, const void *ptr)
 struct hs_meta {
 	uint64_t generation;
 	uint32_t hs_off;
-	uint32_t tail_len; /* bytes of the confirm tail (before the meta) in use */
+	uint32_t tail_len;	    /* bytes of the confirm tail (before the meta) in use */
+	uint64_t last_ns;	    /* time of its last bytes (idle compression) */
+	uint64_t link_ns;	    /* when it was put first on the idle list */
+	struct weir_stream_dir *sd; /* whose state it is (flows never move) */
+	uint32_t prev, next;	    /* the idle list: slot index + 1, 0: none */
 };
 
 /* ---- Hyperscan's stream allocator ------------------------------------ */
@@ -175,7 +233,7 @@ stream_hs_alloc(size_t size)
 
 	if (t == NULL)
 		return malloc(size);
-	if (size > t->states.slot - sizeof(struct hs_meta) - t->c.confirm_window)
+	if (size > t->states.slot - sizeof(struct hs_meta) - t->keep)
 		return NULL; /* a rule set bigger than the slots: counted by the caller */
 	i = pool_get(&t->states);
 	return i != 0 ? pool_at(&t->states, i) : NULL;
@@ -212,18 +270,37 @@ struct weir_stream_table *
 weir_stream_table_create(const struct weir_stream_conf *c)
 {
 	struct weir_stream_table *t;
-	size_t slot = ((size_t)c->state_bytes + c->confirm_window + sizeof(struct hs_meta) + 63) /
-		      64 * 64;
+	uint32_t keep =
+		c->confirm_window > c->payload_before ? c->confirm_window : c->payload_before;
+	size_t slot = ((size_t)c->state_bytes + keep + sizeof(struct hs_meta) + 63) / 64 * 64;
 	int rc;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
 	t->c = *c;
+	t->keep = keep;
 	rc = pool_init(&t->segs, SEG_BYTES, c->reassembly_memcap);
 	if (rc == 0)
 		rc = pool_init(&t->states, slot, c->memcap);
-	if (rc == 0 && (t->scratch = malloc((size_t)c->confirm_window + 65536)) == NULL)
+	if (rc == 0) {
+		/* the blocks share the states' mapping, from its end */
+		t->packs = t->states;
+		t->packs.slot = PACK_BYTES;
+		t->packs.n = (uint32_t)(t->states.map_bytes / PACK_BYTES);
+		t->packs.down = true;
+		t->packs.peer = &t->states;
+		t->states.peer = &t->packs;
+		/* a whole state: its header, a tail, and Hyperscan's bytes
+		 * (never more than its state, plus some room) */
+		t->pack_cap = (sizeof(struct pack_hdr) + (size_t)keep + (size_t)c->state_bytes +
+			       256 + PACK_DATA - 1) /
+			      PACK_DATA * PACK_DATA;
+		t->pack = malloc(t->pack_cap);
+		if (t->pack == NULL)
+			rc = -ENOMEM;
+	}
+	if (rc == 0 && (t->scratch = malloc((size_t)keep + 65536)) == NULL)
 		rc = -ENOMEM;
 	if (rc == 0 && (t->batch = malloc(65536)) == NULL)
 		rc = -ENOMEM;
@@ -244,7 +321,8 @@ weir_stream_table_destroy(struct weir_stream_table *t)
 	if (stream_bound == t)
 		stream_bound = NULL;
 	pool_fini(&t->segs);
-	pool_fini(&t->states);
+	pool_fini(&t->states); /* and packs, in the same mapping */
+	free(t->pack);
 	free(t->scratch);
 	free(t->batch);
 	free(t);
@@ -280,11 +358,12 @@ sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 }
 
 /* The last bytes inspected on @p sd's Hyperscan stream (at most
- * confirm_window), kept for confirm steps: just before the meta. */
+ * keep: confirm_window or payload_before), kept for confirm steps and
+ * alerts' payloads: just before the meta. */
 static inline uint8_t *
 sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (uint8_t *)sd_meta(t, sd) - t->c.confirm_window;
+	return (uint8_t *)sd_meta(t, sd) - t->keep;
 }
 
 void
@@ -294,39 +373,58 @@ weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint3
 	*len = t->win_len;
 }
 
+void
+weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len)
+{
+	*before = t->before;
+	*len = t->before_len;
+}
+
 /* Call @p o->chunk for [data, data+len) of @p sd (data NULL: the end),
- * with the confirm window (the tail, then these bytes) set when the rule
- * set has stream rules that confirm; then keep the window's last bytes
- * as the new tail. */
+ * with the confirm window (the tail's last confirm_window bytes, then
+ * these bytes) set when the rule set has stream rules that confirm, and
+ * the tail's last payload_before bytes as the bytes before; then keep the
+ * last bytes of tail and run as the new tail. */
 static void
 sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
 	 uint32_t len, const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 	struct hs_meta *m = sd_meta(t, sd);
-	uint32_t w = t->c.confirm_window;
+	uint32_t w = t->c.confirm_window, b = t->c.payload_before, tl = m->tail_len;
+	bool confirm = o->rs->n_stream_confirm != 0 && w != 0;
+	const uint8_t *tail = sd_tail(t, sd);
 
-	if (o->rs->n_stream_confirm == 0 || w == 0) {
-		t->win = data;
-		t->win_len = len;
-	} else if (data == NULL) {
-		t->win = sd_tail(t, sd);
-		t->win_len = m->tail_len;
-	} else {
-		memcpy(t->scratch, sd_tail(t, sd), m->tail_len);
-		memcpy(t->scratch + m->tail_len, data, len);
-		t->win = t->scratch;
-		t->win_len = m->tail_len + len;
+	if (w > tl)
+		w = tl;
+	if (b > tl)
+		b = tl;
+	t->win = data;
+	t->win_len = len;
+	if (confirm || t->c.payload_before != 0) {
+		if (data != NULL) {
+			memcpy(t->scratch, tail, tl);
+			memcpy(t->scratch + tl, data, len);
+			tail = t->scratch;
+		}
+		t->before = tail + tl - b;
+		t->before_len = b;
+		if (confirm) {
+			t->win = tail + tl - w;
+			t->win_len = w + (data != NULL ? len : 0);
+		}
 	}
 	o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
-	if (data != NULL && o->rs->n_stream_confirm != 0 && w != 0) {
-		uint32_t n = t->win_len < w ? t->win_len : w;
+	if (data != NULL && (confirm || t->c.payload_before != 0)) {
+		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
 
-		memcpy(sd_tail(t, sd), t->scratch + t->win_len - n, n);
+		memcpy(sd_tail(t, sd), t->scratch + all - n, n);
 		m->tail_len = n;
 	}
 	t->win = NULL;
 	t->win_len = 0;
+	t->before = NULL;
+	t->before_len = 0;
 }
 
 /* Free every held segment of @p sd. */
@@ -347,14 +445,225 @@ sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
 	sd->held = 0;
 }
 
-/* Close @p sd's Hyperscan state without reporting anything (a hole, a
- * reload, depth, a pool running dry). */
+/* ---- idle states: the list, compression, expansion ------------------- */
+
+static inline struct hs_meta *
+slot_meta(struct weir_stream_table *t, uint32_t idx1)
+{
+	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, idx1) + t->states.slot -
+				  sizeof(struct hs_meta));
+}
+
+/* Put open state @p idx1 of @p sd first on the list (the list is in the
+ * order of link_ns, newest first). */
+static void
+lru_push(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t idx1)
+{
+	struct hs_meta *m = slot_meta(t, idx1);
+
+	m->sd = sd;
+	m->link_ns = t->now;
+	m->prev = 0;
+	m->next = t->lru_head;
+	if (t->lru_head != 0)
+		slot_meta(t, t->lru_head)->prev = idx1;
+	else
+		t->lru_tail = idx1;
+	t->lru_head = idx1;
+}
+
+static void
+lru_unlink(struct weir_stream_table *t, uint32_t idx1)
+{
+	struct hs_meta *m = slot_meta(t, idx1);
+
+	if (m->prev != 0)
+		slot_meta(t, m->prev)->next = m->next;
+	else
+		t->lru_head = m->next;
+	if (m->next != 0)
+		slot_meta(t, m->next)->prev = m->prev;
+	else
+		t->lru_tail = m->prev;
+	m->prev = 0;
+	m->next = 0;
+}
+
+/* @p sd had bytes now. Hot path: one store, in the meta the chunk reads
+ * anyway; the list moves it first only when it reaches the end (lazily,
+ * sd_pack_idle), so the list costs no other slot's cache line here. */
+static inline void
+lru_touch(struct weir_stream_table *t, struct weir_stream_dir *sd)
+{
+	slot_meta(t, sd->hs)->last_ns = t->now;
+}
+
+/* Free the block chain from @p idx1. */
+static void
+pack_free(struct weir_stream_table *t, uint32_t idx1)
+{
+	while (idx1 != 0) {
+		uint32_t next;
+
+		memcpy(&next, pool_at(&t->packs, idx1), sizeof(next));
+		pool_put(&t->packs, idx1);
+		idx1 = next;
+	}
+}
+
+/* The rule set generation @p sd's state (open or compressed) belongs to. */
+static uint64_t
+sd_generation(struct weir_stream_table *t, const struct weir_stream_dir *sd)
+{
+	struct pack_hdr h;
+
+	if (!(sd->flags & WEIR_SD_PACKED))
+		return slot_meta(t, sd->hs)->generation;
+	memcpy(&h, (uint8_t *)pool_at(&t->packs, sd->hs) + sizeof(uint32_t), sizeof(h));
+	return h.generation;
+}
+
+/* Close @p sd's Hyperscan state (open or compressed) without reporting
+ * anything (a hole, a reload, depth, a pool running dry). */
 static void
 sd_close_quiet(struct weir_stream_table *t, struct weir_stream_dir *sd)
 {
-	if (sd->hs != 0)
+	if (sd->hs != 0 && (sd->flags & WEIR_SD_PACKED)) {
+		pack_free(t, sd->hs);
+		t->st.packed--;
+	} else if (sd->hs != 0) {
+		lru_unlink(t, sd->hs);
 		weir_ruleset_stream_close(NULL, 0, sd_hs(t, sd), NULL, NULL, NULL, NULL);
+	}
 	sd->hs = 0;
+	sd->flags &= (uint16_t)~WEIR_SD_PACKED;
+}
+
+/*
+ * Compress the open state @p idx1 (idle) into a chain of blocks and free
+ * its slot. When there is no room for the blocks (or Hyperscan fails) it
+ * stays open, counted, first on the list: tried again after another
+ * idle period.
+ */
+static void
+sd_pack(struct weir_stream_table *t, uint32_t idx1)
+{
+	struct hs_meta *m = slot_meta(t, idx1);
+	struct weir_stream_dir *sd = m->sd;
+	struct pack_hdr h = {
+		.generation = m->generation, .hs_off = m->hs_off, .tail_len = m->tail_len};
+	size_t at = sizeof(h) + m->tail_len, used = 0, total;
+	uint32_t first = 0, last = 0;
+
+	if (hs_compress_stream(pool_at(&t->states, idx1), (char *)t->pack + at, t->pack_cap - at,
+			       &used) != HS_SUCCESS)
+		goto fail;
+	h.hs_len = (uint32_t)used;
+	memcpy(t->pack, &h, sizeof(h));
+	memcpy(t->pack + sizeof(h), (uint8_t *)m - t->keep, m->tail_len);
+	total = at + used;
+	for (at = 0; at < total; at += PACK_DATA) {
+		uint32_t i = pool_get(&t->packs), zero = 0;
+		size_t n = total - at < PACK_DATA ? total - at : PACK_DATA;
+		uint8_t *b;
+
+		if (i == 0) {
+			pack_free(t, first);
+			goto fail;
+		}
+		b = pool_at(&t->packs, i);
+		memcpy(b, &zero, sizeof(zero));
+		memcpy(b + sizeof(uint32_t), t->pack + at, n);
+		if (last != 0)
+			memcpy(pool_at(&t->packs, last), &i, sizeof(i));
+		else
+			first = i;
+		last = i;
+	}
+	sd_close_quiet(t, sd); /* the slot, off the list */
+	sd->hs = first;
+	sd->flags |= WEIR_SD_PACKED;
+	t->st.compressed++;
+	t->st.packed++;
+	return;
+fail:
+	t->st.compress_fail++;
+	lru_unlink(t, idx1);
+	lru_push(t, sd, idx1);
+	m->last_ns = t->now;
+}
+
+/*
+ * Look at up to PACK_BUDGET states at the end of the list (linked first):
+ * one idle for conf.idle_ns is compressed, one that had bytes since it was
+ * linked goes first again. The list is in link order, so when its last
+ * state was linked less than idle_ns ago no state can be idle (last_ns >=
+ * link_ns). A state is compressed between idle_ns and twice that after
+ * its last bytes (given packets to look).
+ */
+static inline void
+sd_pack_idle(struct weir_stream_table *t)
+{
+	unsigned int n;
+
+	for (n = 0; n < PACK_BUDGET && t->lru_tail != 0; n++) {
+		uint32_t i = t->lru_tail;
+		const struct hs_meta *m = slot_meta(t, i);
+
+		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns)
+			return;
+		if (t->now >= m->last_ns && t->now - m->last_ns >= t->c.idle_ns) {
+			sd_pack(t, i);
+		} else {
+			lru_unlink(t, i);
+			lru_push(t, m->sd, i); /* keeps its last_ns */
+		}
+	}
+}
+
+/*
+ * Expand @p sd's compressed state (of @p rs's generation) into a slot.
+ * @return true when it is open again; false when no slot was free (or
+ * Hyperscan failed): counted, the direction is no longer streamed.
+ */
+static bool
+sd_unpack(struct weir_stream_table *t, struct weir_stream_dir *sd, const struct weir_ruleset *rs)
+{
+	struct pack_hdr h;
+	hs_stream_t *hs = NULL;
+	uint32_t i = sd->hs, idx1;
+	size_t n = 0;
+	struct hs_meta *m;
+
+	while (i != 0 && n + PACK_DATA <= t->pack_cap) {
+		const uint8_t *b = pool_at(&t->packs, i);
+
+		memcpy(t->pack + n, b + sizeof(uint32_t), PACK_DATA);
+		n += PACK_DATA;
+		memcpy(&i, b, sizeof(i));
+	}
+	memcpy(&h, t->pack, sizeof(h));
+	sd_close_quiet(t, sd); /* the blocks */
+	if (hs_expand_stream(rs->stream_db, &hs, (const char *)t->pack + sizeof(h) + h.tail_len,
+			     h.hs_len) != HS_SUCCESS ||
+	    !pool_owns(&t->states, hs)) {
+		/* not ours: only when no table is bound to this thread */
+		if (hs != NULL)
+			weir_ruleset_stream_close(NULL, 0, hs, NULL, NULL, NULL, NULL);
+		t->st.expand_fail++;
+		return false;
+	}
+	idx1 = (uint32_t)(((uint8_t *)hs - t->states.base) / t->states.slot) + 1;
+	m = slot_meta(t, idx1);
+	m->generation = h.generation;
+	m->hs_off = h.hs_off;
+	m->tail_len = h.tail_len;
+	m->last_ns = t->now;
+	memcpy((uint8_t *)m - t->keep, t->pack + sizeof(h), h.tail_len);
+	sd->hs = idx1;
+	lru_push(t, sd, idx1);
+	t->st.expanded++;
+	return true;
 }
 
 /* Stop streaming @p sd for good (a pool was empty). */
@@ -391,12 +700,16 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 		last = true;
 	}
 	if (sd->hs != 0 &&
-	    (sd_meta(t, sd)->generation != rs->generation || (sd->flags & WEIR_SD_RESET))) {
+	    (sd_generation(t, sd) != rs->generation || (sd->flags & WEIR_SD_RESET))) {
 		if (!(sd->flags & WEIR_SD_RESET))
 			t->st.reload_restarts++;
 		sd_close_quiet(t, sd);
 	}
 	sd->flags &= (uint16_t)~WEIR_SD_RESET;
+	if ((sd->flags & WEIR_SD_PACKED) && len > 0 && !sd_unpack(t, sd, rs)) {
+		sd_off(t, sd);
+		return;
+	}
 	if (sd->hs == 0 && len > 0) {
 		hs_stream_t *hs;
 
@@ -412,6 +725,10 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 		sd_meta(t, sd)->generation = rs->generation;
 		sd_meta(t, sd)->hs_off = sd->offset;
 		sd_meta(t, sd)->tail_len = 0;
+		sd_meta(t, sd)->last_ns = t->now;
+		lru_push(t, sd, sd->hs);
+	} else if (len > 0) {
+		lru_touch(t, sd);
 	}
 	if (len > 0) {
 		sd_chunk(t, f, dir, data, len, o);
@@ -747,6 +1064,9 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 	uint32_t len = p->payload_len;
 	bool took = false;
 
+	t->now = p->ts_ns;
+	if (t->c.idle_ns != 0 && t->lru_tail != 0)
+		sd_pack_idle(t);
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
 		return false;
 	/* TCP Fast Open: the client's SYN carries data in its sequence space
@@ -850,11 +1170,17 @@ sd_end(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 	}
 	sd_drop_held(t, sd);
 	if (sd->hs != 0) {
-		if (o->rs != NULL && sd_meta(t, sd)->generation == o->rs->generation &&
-		    !(sd->flags & WEIR_SD_RESET))
-			sd_chunk(t, f, dir, NULL, 0, o);
-		else
+		if (o->rs != NULL && sd_generation(t, sd) == o->rs->generation &&
+		    !(sd->flags & WEIR_SD_RESET)) {
+			/* end-of-data matches need the state: a compressed
+			 * one is expanded (when that fails, counted, none) */
+			if (!(sd->flags & WEIR_SD_PACKED) || sd_unpack(t, sd, o->rs)) {
+				lru_unlink(t, sd->hs); /* the callback closes it */
+				sd_chunk(t, f, dir, NULL, 0, o);
+			}
+		} else {
 			sd_close_quiet(t, sd);
+		}
 		sd->hs = 0;
 	}
 	memset(sd, 0, sizeof(*sd));

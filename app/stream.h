@@ -42,6 +42,14 @@
  *   inspection).
  * - End: weir_stream_flow_end() inspects what is held in order (acked or
  *   not), lets the stream report its end-of-data matches, and frees both.
+ * - Idle: a direction with no new bytes for idle_ns (packet time, the
+ *   newest packet the table saw) has its Hyperscan state and confirm
+ *   tail compressed (hs_compress_stream) into small blocks taken from the
+ *   stream memcap, and its slot freed; its next bytes (or its flow's end)
+ *   expand it (hs_expand_stream), so matching continues as if it never
+ *   stopped. Each packet looks at a few of the states linked longest ago
+ *   (the list is kept lazily: new bytes cost one store), so a state is
+ *   compressed between idle_ns and twice that after its last bytes.
  * - Reload: a direction whose Hyperscan state belongs to an older rule set
  *   restarts at its next bytes on the new one (counted in
  *   `reload_restarts`): patterns cut by the reload are not matched.
@@ -72,7 +80,13 @@
 	_(reload_restarts, "directions restarted on a reloaded rule set")                          \
 	_(out_of_window,                                                                           \
 	  "segments ignored: out of the window, on a SYN/RST, before the handshake")               \
+	_(compressed, "idle directions whose Hyperscan state was compressed")                      \
+	_(expanded, "compressed states expanded again (new bytes, or the flow's end)")             \
+	_(compress_fail, "idle states left open: no room for the blocks in stream.memcap")         \
+	_(expand_fail,                                                                             \
+	  "compressed states not expanded (no state slot): direction no longer streamed")          \
 	_(states, "Hyperscan stream states open now (gauge)")                                      \
+	_(packed, "Hyperscan stream states compressed now (gauge)")                                \
 	_(held_bytes, "bytes held now (gauge)")                                                    \
 	_(memory_bytes, "bytes reserved for both pools (gauge)")
 
@@ -91,11 +105,16 @@ struct weir_stream_conf {
 	uint32_t max_held;	    /* bytes held per direction */
 	uint32_t confirm_window;    /* bytes of a direction's past kept for
 				       confirm steps (in its state slot) */
+	uint32_t payload_before;    /* bytes of a direction's past kept for
+				       alerts' payloads (in its state slot too) */
 	bool acked;		    /* inspect acknowledged bytes only */
+	uint64_t idle_ns;	    /* compress a direction's state after this
+				       much packet time without bytes, 0: never */
 };
 
 /* Suricata's defaults: depth 1 MiB, memcap 64 MiB, reassembly memcap
- * 256 MiB (whole process), acked inspection; hold 256 KiB per direction. */
+ * 256 MiB (whole process), acked inspection; hold 256 KiB per direction;
+ * ours: compress after 30 s idle. */
 void weir_stream_conf_defaults(struct weir_stream_conf *c);
 
 struct weir_stream_table;
@@ -167,6 +186,14 @@ void weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
  * Thread: the owning worker.
  */
 void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len);
+
+/**
+ * During a chunk call (struct weir_stream_out): the stream bytes just
+ * before the run (at the end of a stream: before its end), at most
+ * conf.payload_before, none across a hole or a restart; what alerts put
+ * in front of the run in their payload. Thread: the owning worker.
+ */
+void weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len);
 
 /** Copy @p t's counters. Thread: the owning worker. */
 void weir_stream_stats_get(const struct weir_stream_table *t, struct weir_stream_stats *out);

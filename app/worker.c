@@ -390,7 +390,12 @@ worker_publish_common(struct weir_worker *w)
 		w->st.stream_state_nomem = ss.state_nomem;
 		w->st.stream_reload_restarts = ss.reload_restarts;
 		w->st.stream_out_of_window = ss.out_of_window;
+		w->st.stream_compressed = ss.compressed;
+		w->st.stream_expanded = ss.expanded;
+		w->st.stream_compress_fail = ss.compress_fail;
+		w->st.stream_expand_fail = ss.expand_fail;
 		w->st.stream_states = ss.states;
+		w->st.stream_packed = ss.packed;
 		w->st.stream_held_bytes = ss.held_bytes;
 		w->st.stream_memory_bytes = ss.memory_bytes;
 	}
@@ -458,6 +463,8 @@ struct worker_chunk {
 	const struct weir_scan_flowinfo *fi;
 	const uint8_t *confirm; /* the direction's retained bytes up to data's end */
 	uint32_t confirm_len;
+	const uint8_t *before; /* stream bytes just before data (payload) */
+	uint32_t before_len;
 };
 
 /* The head (no payload) of a stream alert's event. */
@@ -496,7 +503,7 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	struct weir_worker *w = c->w;
 	const struct weir_rt_rule *r = &w->rs->rules[idx];
 	uint64_t seq = ++w->ev_seq, end = c->hs_off + match_end;
-	uint32_t upto = 0, cap;
+	uint32_t upto = 0, cap, before;
 	struct weir_event *ev;
 
 	if (unlikely(r->win != NULL)) {
@@ -537,11 +544,17 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 		ev->frame_len = w->stream_pkt->frame_len;
 		ev->wire_len = w->stream_pkt->pkt->wire_len; /* the frame's */
 	}
+	/* the stream's last bytes up to the match's end: the run's, after
+	 * up to outputs.stream-payload-before bytes from before it */
 	if (c->data != NULL && end > c->off)
 		upto = end - c->off < c->len ? (uint32_t)(end - c->off) : c->len;
 	cap = upto < w->payload_bytes ? upto : w->payload_bytes;
+	before = w->payload_bytes - cap < c->before_len ? w->payload_bytes - cap : c->before_len;
+	if (before > 0)
+		memcpy(ev->payload, c->before + c->before_len - before, before);
 	if (cap > 0)
-		memcpy(ev->payload, c->data + upto - cap, cap);
+		memcpy(ev->payload + before, c->data + upto - cap, cap);
+	cap += before;
 	ev->payload_cap = (uint16_t)cap;
 	ev->payload_len = c->len;
 	worker_stream_head(c, ev);
@@ -592,6 +605,7 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
 	c.confirm = sp.confirm;
 	c.confirm_len = sp.confirm_len;
+	weir_stream_before(w->streams, &c.before, &c.before_len);
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
 	else

@@ -162,7 +162,13 @@
 	_(stream_out_of_window, COUNTER,                                                           \
 	  "segments not streamed: out of window, SYN or RST data, before the handshake")           \
 	_(stream_scan_errors, COUNTER, "stream chunks whose scan failed (Hyperscan error)")        \
+	_(stream_compressed, COUNTER, "idle TCP directions whose Hyperscan state was compressed")  \
+	_(stream_expanded, COUNTER, "compressed stream states expanded again")                     \
+	_(stream_compress_fail, COUNTER, "idle stream states left open: no room for the blocks")   \
+	_(stream_expand_fail, COUNTER,                                                             \
+	  "compressed stream states not expanded (no slot): direction no longer streamed")         \
 	_(stream_states, GAUGE, "Hyperscan stream states open now")                                \
+	_(stream_packed, GAUGE, "Hyperscan stream states compressed now")                          \
 	_(stream_held_bytes, GAUGE, "bytes held for reassembly now")                               \
 	_(stream_memory_bytes, GAUGE, "bytes reserved for the stream pools (touched as used)")     \
 	_(window_observations, COUNTER,                                                            \

@@ -21,10 +21,16 @@
  * planted card (records are short, plants far apart), so the one alert
  * per rule and packet (or stream chunk) that weir raises loses none.
  *
- * Times are thread CPU time; the modes alternate; medians of REPS.
+ * Times are thread CPU time; the modes alternate; medians of REPS. Closed
+ * sessions end as in the worker (an expiry pass of 64 flow slots every 32
+ * packets, TCP closed timeout 0), so about CONCURRENT flows are open, plus
+ * the closed ones the pass has not reached yet.
  *
  * usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] [-s SEED] [-m acked|arrival]
  *                     [-c CONCURRENT]   (sessions interleaved CONCURRENT at a time)
+ *                     [-M MIB] [-S MIB] (reassembly and state memcaps, default 256, 64)
+ *                     [-i MS]   (stream.idle-compress in ms of packet time, default
+ *                                30 s; packets are 1 us apart in processing order)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -72,6 +78,7 @@ struct pkt {
 	uint32_t stream_off; /* client data: stream offset of payload[0] */
 };
 
+static uint32_t g_flow_entries = 1u << 16;
 static struct pkt *g_pkts;
 static uint32_t g_n_pkts;
 static uint32_t *g_order;	    /* packets in the order they are processed */
@@ -284,6 +291,8 @@ on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 struct run {
 	struct tally t;
 	const struct weir_ruleset *rs;
+	uint64_t state_nomem, seg_nomem; /* the pass's stream refusals */
+	uint64_t compressed, expanded, compress_fail, expand_fail;
 };
 
 static struct weir_stream_table *g_st;
@@ -348,8 +357,12 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 	r->rs = rs;
 	r->t.block = !stream;
 	weir_flow_conf_defaults(&fc);
-	fc.entries = 1u << 20;
+	fc.entries = g_flow_entries;
 	fc.on_end = flow_end;
+	/* a closed session ends at the next expiry pass that reaches it, as
+	 * in the worker (64 slots per 32-packet burst), so -c is what is open */
+	fc.timeouts[WEIR_FLOW_PROTO_TCP].closed_s = 0;
+	fc.timeouts[WEIR_FLOW_PROTO_TCP].emerg_closed_s = 0;
 	ft = weir_flow_table_create(&fc);
 	g_st = stream ? weir_stream_table_create(sc) : NULL;
 	if (ft == NULL || (stream && g_st == NULL)) {
@@ -402,10 +415,25 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 		r->t.session = p->session;
 		r->t.base = p->stream_off;
 		weir_ruleset_scan(rs, 0, &sp, on_alert, &r->t, &res);
+		if ((i & 31) == 31) {
+			weir_flow_burst_begin(ft);
+			weir_flow_expire(ft, p->fp.ts_ns, 64);
+		}
 	}
 	weir_flow_burst_begin(ft);
 	weir_flow_flush(ft);
 	t1 = now_cpu();
+	if (g_st != NULL) {
+		struct weir_stream_stats ss;
+
+		weir_stream_stats_get(g_st, &ss);
+		r->state_nomem = ss.state_nomem;
+		r->seg_nomem = ss.seg_nomem;
+		r->compressed = ss.compressed;
+		r->expanded = ss.expanded;
+		r->compress_fail = ss.compress_fail;
+		r->expand_fail = ss.expand_fail;
+	}
 	weir_flow_table_destroy(ft);
 	weir_stream_bind(NULL);
 	weir_stream_table_destroy(g_st);
@@ -477,7 +505,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -497,14 +525,27 @@ main(int argc, char **argv)
 		case 'm':
 			sc.acked = strcmp(optarg, "arrival") != 0;
 			break;
+		case 'M':
+			sc.reassembly_memcap = strtoull(optarg, NULL, 10) << 20;
+			break;
+		case 'S':
+			sc.memcap = strtoull(optarg, NULL, 10) << 20;
+			break;
+		case 'i':
+			sc.idle_ns = strtoull(optarg, NULL, 10) * 1000000ull;
+			break;
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
-					"[-s SEED] [-m acked|arrival] [-c CONCURRENT]\n");
+					"[-s SEED] [-m acked|arrival] [-c CONCURRENT] [-M MIB] "
+					"[-S MIB] [-i MS]\n");
 			return 2;
 		}
 	}
 	if (conc == 0)
 		conc = 1;
+	/* room for every open flow at once (the table is 2^k entries) */
+	while (g_flow_entries < 2 * conc && g_flow_entries < (1u << 26))
+		g_flow_entries <<= 1;
 	if (reps == 0 || reps > 32 || sessions == 0 || sessions > (1u << 24) || records == 0) {
 		fprintf(stderr, "bench-stream: bad arguments\n");
 		return 2;
@@ -520,6 +561,8 @@ main(int argc, char **argv)
 	sc.depth = 0; /* the whole stream: the packet rules see all of it too */
 	generate(sessions, records, seed);
 	interleave(sessions, conc);
+	for (i = 0; i < g_n_pkts; i++)
+		g_pkts[g_order[i]].fp.ts_ns = (uint64_t)(i + 1) * 1000;
 	for (i = 0; i < g_n_pkts; i++)
 		bytes += g_pkts[i].fp.payload_len;
 	printf("cpu: ");
@@ -546,6 +589,30 @@ main(int argc, char **argv)
 	printf("ratio stream / block: %.2f\n", tb[reps / 2] / ts[reps / 2]);
 	printf("stream state: %zu bytes per direction (Hyperscan), database %zu bytes\n",
 	       stream->stream_state_bytes, stream->stream_db_bytes);
+	{
+		/* what an idle direction's state compresses to (stream.idle-compress),
+		 * after some of the records */
+		hs_stream_t *hs = NULL;
+		hs_scratch_t *scr = NULL;
+		char buf[4096];
+		size_t used = 0;
+
+		weir_stream_bind(NULL);
+		if (hs_open_stream(stream->stream_db, 0, &hs) == HS_SUCCESS &&
+		    hs_alloc_scratch(stream->stream_db, &scr) == HS_SUCCESS &&
+		    hs_scan_stream(hs, (const char *)g_data, g_data_len < 1000 ? g_data_len : 1000,
+				   0, scr, NULL, NULL) == HS_SUCCESS &&
+		    hs_compress_stream(hs, buf, sizeof(buf), &used) == HS_SUCCESS)
+			printf("compressed (idle) state: %zu bytes per direction\n", used);
+		if (hs != NULL)
+			hs_close_stream(hs, NULL, NULL, NULL);
+		hs_free_scratch(scr);
+	}
+	printf("stream: states %" PRIu64 " refused (state memcap), %" PRIu64
+	       " directions refused (reassembly memcap); idle compression after %" PRIu64
+	       " ms: %" PRIu64 " compressed, %" PRIu64 " expanded, %" PRIu64 " failed\n",
+	       rst.state_nomem, rst.seg_nomem, sc.idle_ns / 1000000, rst.compressed, rst.expanded,
+	       rst.compress_fail + rst.expand_fail);
 	weir_ruleset_free(block);
 	weir_ruleset_free(stream);
 	{

@@ -7,7 +7,8 @@
  * and overlaps (always the streams' own bytes, so the overlap policy
  * cannot change them), ACKs at the data's end, anywhere, or past it (a
  * hole the capture "lost"), FINs, SYN/RST and out-of-window segments with
- * data; acked or arrival inspection, small hold bounds, depths and pools.
+ * data; acked or arrival inspection, small hold bounds, depths and pools,
+ * and idle compression of every state between two packets (or none).
  * The flow ends at the end of the program.
  *
  * The chunk callback feeds every run to the real stream database of a
@@ -248,6 +249,10 @@ struct sess {
 	bool fin[2];	      /* a FIN was sent */
 };
 
+/* Packet time: with idle compression on (idle_ns 1), one more ns per
+ * packet, so every state is compressed between two packets. */
+static uint64_t g_ts;
+
 static void
 pkt(struct sess *s, unsigned int dir, uint32_t off, uint32_t len, uint8_t flags, uint32_t ack,
     uint32_t pkt_flags)
@@ -261,6 +266,7 @@ pkt(struct sess *s, unsigned int dir, uint32_t off, uint32_t len, uint8_t flags,
 	p.tcp_seq = s->isn[dir] + 1 + off;
 	p.tcp_ack = s->isn[!dir] + 1 + ack;
 	p.payload_len = len;
+	p.ts_ns = ++g_ts;
 	weir_stream_packet(s->t, &s->f, dir, &p, len ? g.orig[dir] + off : NULL, pkt_flags, &s->o);
 	if (len > 0 && !(flags & (TH_SYN | TH_RST)) && !(pkt_flags & WEIR_FLOW_PKT_OUT_OF_WINDOW) &&
 	    off + len > s->hi[dir])
@@ -353,6 +359,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (rs == NULL)
 		build_rules();
+	FUZZ_CHECK(rs->stream_state_bytes <= 192, "state of %zu bytes", rs->stream_state_bytes);
 	memset(&g, 0, sizeof(g));
 	cfg = take(&in, 2);
 	weir_stream_conf_defaults(&s.c);
@@ -360,9 +367,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.c.depth = depths[(cfg >> 1) & 7];
 	s.c.max_held = helds[(cfg >> 4) & 7];
 	s.c.reassembly_memcap = (uint64_t)recs[(cfg >> 7) & 3] * SEG_BYTES;
-	s.c.state_bytes = 240;	/* a 256-byte slot with weir's 16 */
+	s.c.state_bytes = 192;	/* a 256-byte slot with weir's (< 64) */
 	s.c.confirm_window = 0; /* its rules need no confirm step */
 	s.c.memcap = (uint64_t)slots[(cfg >> 9) & 3] * 256;
+	s.c.idle_ns = (cfg >> 11) & 1; /* 1 ns: compress at every packet */
 	s.t = weir_stream_table_create(&s.c);
 	FUZZ_CHECK(s.t != NULL, "table");
 	weir_stream_bind(s.t);
@@ -452,11 +460,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	weir_stream_flow_end(s.t, &s.f, &s.o);
 	weir_stream_stats_get(s.t, &st);
 	FUZZ_CHECK(st.states == 0, "states %llu after the flow", (unsigned long long)st.states);
+	FUZZ_CHECK(st.packed == 0, "compressed %llu after the flow", (unsigned long long)st.packed);
 	FUZZ_CHECK(st.held_bytes == 0, "held %llu after the flow",
 		   (unsigned long long)st.held_bytes);
 	FUZZ_CHECK(st.bytes == g.run_bytes[0] + g.run_bytes[1], "bytes after the end");
 	if (st.gap_bytes == 0 && st.depth_reached == 0 && st.seg_nomem == 0 &&
-	    st.state_nomem == 0) {
+	    st.state_nomem == 0 && st.expand_fail == 0) {
 		for (d = 0; d < 2; d++)
 			FUZZ_CHECK(g.run_bytes[d] == s.hi[d] && g.next_off[d] == s.hi[d],
 				   "dir %u: %llu bytes inspected of %u sent, with no gap", d,

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream stream_payload"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -136,6 +136,8 @@ test_golden_sessions_timeout() { golden sessions_timeout; }
 test_golden_sessions_full() { golden sessions_full; }
 test_golden_stream() { golden stream; }
 test_golden_stream_arrival() { golden stream_arrival; }
+# outputs.stream-payload-before: the stream bytes before the released run
+test_golden_stream_payload() { golden stream_payload; }
 # TCP Fast Open: data on the SYN
 test_golden_tfo() { golden tfo; }
 test_golden_iponly() { golden iponly; }
@@ -451,7 +453,7 @@ PY
 
 ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled test_golden_windows test_golden_windows_stream test_golden_windows_workers
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
-test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly
+test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve
 test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_keyword_refusals
 test_every_spec_runs

@@ -302,6 +302,10 @@ runs_cover(unsigned int dir, uint64_t from, uint64_t to)
 
 /* ---- a session -------------------------------------------------------- */
 
+/* The time of the packets pkt() makes (idle compression reads it). */
+static uint64_t g_ts_ns;
+#define SEC 1000000000ull
+
 struct sess {
 	struct weir_flow f;
 	struct weir_stream_table *t;
@@ -362,6 +366,7 @@ pkt(struct sess *s, unsigned int dir, uint32_t off, const uint8_t *data, uint32_
 	p.tcp_seq = s->isn[dir] + 1 + off;
 	p.tcp_ack = s->isn[!dir] + 1 + ack;
 	p.payload_len = len;
+	p.ts_ns = g_ts_ns;
 	weir_stream_packet(s->t, &s->f, dir, &p, data, 0, &s->o);
 }
 
@@ -1493,6 +1498,208 @@ test_pools_reused(void)
 	free(b);
 }
 
+/*
+ * Idle compression (stream.h "Idle"): a card number and the `xyz$` end cut
+ * by a long idle gap (packet time, no sleep) still match, at the offsets
+ * memmem() gives, after the states were compressed and expanded; halves
+ * in the two directions never make one. Counters and gauges follow.
+ */
+static void
+test_idle_compress(void)
+{
+	static const char d0[] = "xx4111111111111111yy41111111"; /* then the rest */
+	static const char d1[] = "11111111xyz";
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+	struct hit eh[1];
+	unsigned int ne;
+
+	conf(&c, true);
+	c.idle_ns = 30 * SEC;
+	s = sess_new(&c, 1000, 5000);
+	g.orig[0] = (const uint8_t *)d0;
+	g.orig_len[0] = sizeof(d0) - 1;
+	g.orig[1] = (const uint8_t *)d1;
+	g.orig_len[1] = sizeof(d1) - 1;
+	g_ts_ns = 1 * SEC;
+	send(s, 0, 0, 8); /* xx411111 */
+	ack(s, 0, 8);
+	send(s, 1, 0, 8); /* 11111111: with dir 0's bytes it would be a card */
+	ack(s, 1, 8);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.states, 2);
+	CU_ASSERT_EQUAL(st.compressed, 0);
+	/* 29 s later: not idle yet */
+	g_ts_ns = 30 * SEC;
+	ack(s, 0, 8);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 0);
+	/* any packet 30 s after their last bytes compresses both */
+	g_ts_ns = 31 * SEC;
+	ack(s, 0, 8);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 2);
+	CU_ASSERT_EQUAL(st.states, 0);
+	CU_ASSERT_EQUAL(st.packed, 2);
+	/* an hour later the rest of the card: expanded, matched once */
+	g_ts_ns = 3600 * SEC;
+	send(s, 0, 8, 20); /* 11111111111yy4111111 */
+	ack(s, 0, 28);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.expanded, 1);
+	CU_ASSERT_EQUAL(st.states, 1);
+	CU_ASSERT_EQUAL(st.packed, 1);
+	CU_ASSERT_EQUAL(g.n_hits, 1);
+	if (g.n_hits == 1) {
+		CU_ASSERT_EQUAL(g.hits[0].sid, 1);
+		CU_ASSERT_EQUAL(g.hits[0].end, 18);
+	}
+	/* idle again, then dir 1 ends with xyz: its `$` at the flow's end */
+	g_ts_ns = 7200 * SEC;
+	send(s, 1, 8, 3);
+	ack(s, 1, 11);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 3); /* dir 0 went idle again */
+	CU_ASSERT_EQUAL(st.expanded, 2);
+	CU_ASSERT(runs_cover(0, 0, 28));
+	CU_ASSERT(runs_cover(1, 0, 11));
+	sess_end(s); /* expands dir 0 for its end */
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.expanded, 3);
+	CU_ASSERT_EQUAL(st.packed, 0);
+	CU_ASSERT_EQUAL(st.compress_fail + st.expand_fail, 0);
+	CU_ASSERT_EQUAL(g.closes[0], 1);
+	CU_ASSERT_EQUAL(g.closes[1], 1);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	ne = end_hit(eh, 1, 11);
+	CU_ASSERT_EQUAL(ne, 1);
+	CU_ASSERT(hits_match_oracle(eh, ne));
+	sess_free(s);
+	g_ts_ns = 0;
+}
+
+/*
+ * Idle compression within stream.memcap: the blocks come from the same
+ * memory as the states. No room for blocks: counted, the state stays open
+ * and keeps matching. Room for blocks but, later, no slot to expand into:
+ * counted, that direction is no longer streamed (its bytes never reach a
+ * rule), the other keeps going.
+ */
+static void
+test_idle_compress_memcap(void)
+{
+	static const char d0[] = "xx4111111111111111yy";
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+
+	/* slot: 256 bytes of state + weir's (< 64), rounded to 64: 320 */
+	conf(&c, false);
+	c.state_bytes = 256;
+	c.idle_ns = 10 * SEC;
+	c.memcap = 2 * 320; /* two slots, no room left for any block */
+	s = sess_new(&c, 1, 2);
+	g.orig[0] = (const uint8_t *)d0;
+	g.orig_len[0] = sizeof(d0) - 1;
+	g.orig[1] = (const uint8_t *)d0;
+	g.orig_len[1] = sizeof(d0) - 1;
+	g_ts_ns = 1 * SEC;
+	send(s, 0, 0, 8);
+	send(s, 1, 0, 8);
+	g_ts_ns = 20 * SEC;
+	ack(s, 0, 8);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 0);
+	CU_ASSERT_EQUAL(st.compress_fail, 2); /* once each, then idle again */
+	CU_ASSERT_EQUAL(st.states, 2);
+	send(s, 0, 8, 12);
+	CU_ASSERT_EQUAL(g.n_hits, 1);
+	sess_end(s);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	sess_free(s);
+
+	/* one slot and room for blocks: dir 0 compressed, dir 1 takes the
+	 * slot, dir 0 cannot expand */
+	c.memcap = 320 + 2 * 128; /* a second slot never fits beside a block */
+	s = sess_new(&c, 1, 2);
+	g.orig[0] = (const uint8_t *)d0;
+	g.orig_len[0] = sizeof(d0) - 1;
+	g.orig[1] = (const uint8_t *)d0;
+	g.orig_len[1] = sizeof(d0) - 1;
+	g_ts_ns = 1 * SEC;
+	send(s, 0, 0, 8);
+	g_ts_ns = 20 * SEC;
+	send(s, 1, 0, 8);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 1);
+	CU_ASSERT_EQUAL(st.states, 1);
+	send(s, 0, 8, 12);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.expand_fail, 1);
+	CU_ASSERT_EQUAL(st.packed, 0);
+	CU_ASSERT_EQUAL(g.n_hits, 0);
+	send(s, 1, 8, 12);
+	CU_ASSERT_EQUAL(g.n_hits, 1); /* dir 1's card */
+	CU_ASSERT(runs_cover(0, 0, 8));
+	CU_ASSERT(runs_cover(1, 0, 20));
+	sess_end(s);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	sess_free(s);
+	g_ts_ns = 0;
+}
+
+/*
+ * A compressed state of a rule set replaced since: its next bytes restart
+ * the stream on the new set (reload_restarts, not expanded: the old
+ * database may be gone), and at the flow's end it is freed quietly.
+ */
+static void
+test_idle_compress_reload(void)
+{
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+	struct weir_ruleset *old = g_rs, *rs2 = build_rules();
+	static const char str[] = "..41111111"
+				  "11111111..PAYMENT";
+	struct hit want[] = {{0, 2, 27}};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs2);
+	rs2->generation = old->generation + 1;
+	conf(&c, false);
+	c.idle_ns = 10 * SEC;
+	s = sess_new(&c, 1, 2);
+	g.orig[0] = (const uint8_t *)str;
+	g.orig_len[0] = (uint32_t)strlen(str);
+	g.orig[1] = (const uint8_t *)str;
+	g.orig_len[1] = (uint32_t)strlen(str);
+	g_ts_ns = 1 * SEC;
+	send(s, 0, 0, 10);
+	send(s, 1, 0, 10);
+	g_rs = rs2;
+	s->o.rs = rs2;
+	g_ts_ns = 100 * SEC;
+	send(s, 0, 10, g.orig_len[0] - 10); /* compresses both first */
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.compressed, 2);
+	CU_ASSERT_EQUAL(st.expanded, 0);
+	CU_ASSERT_EQUAL(st.reload_restarts, 1);
+	CU_ASSERT_EQUAL(st.states, 1);
+	CU_ASSERT_EQUAL(st.packed, 1);
+	CU_ASSERT(hits_equal(want, N(want)));
+	sess_end(s); /* dir 1: compressed on the old set, freed quietly */
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.packed, 0);
+	CU_ASSERT_EQUAL(st.expanded, 0);
+	CU_ASSERT_EQUAL(g.closes[1], 0);
+	CU_ASSERT_EQUAL(g.bad, 0);
+	g_rs = old;
+	sess_free(s);
+	weir_ruleset_free(rs2);
+	g_ts_ns = 0;
+}
+
 static int
 suite_init(void)
 {
@@ -1536,5 +1743,8 @@ main(void)
 	CU_ADD_TEST(s, test_end_without_stream_rules);
 	CU_ADD_TEST(s, test_flow_end_flush);
 	CU_ADD_TEST(s, test_pools_reused);
+	CU_ADD_TEST(s, test_idle_compress);
+	CU_ADD_TEST(s, test_idle_compress_memcap);
+	CU_ADD_TEST(s, test_idle_compress_reload);
 	return weir_ut_run();
 }
