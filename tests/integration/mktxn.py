@@ -55,13 +55,18 @@ state; --reset drops all state between phases (a refused checkpoint).
 Usage:
   mktxn.py gen OUTPREFIX [--records N] [--keys K] [--flows F] [--seed S]
       writes OUTPREFIX.pcap (the whole stream), OUTPREFIX.1.pcap and
-      OUTPREFIX.2.pcap (its two halves, each self-contained sessions),
+      OUTPREFIX.2.pcap (its two halves, each self-contained sessions;
+      part 1 ends with 64 UDP packets no rule observes, see quiet_tail),
       OUTPREFIX.txn.json (the records, their packets and times: the
       oracle's input) and OUTPREFIX.cards (every card number used, one a
       line). F: sessions per half (default: one per record).
   mktxn.py expect TXNJSON RULES [--then RULES2] [--reset] > EXPECTED.json
       the window alerts and counters of the stream (one phase: the whole
       pcap; with --then/--reset: part 1 with RULES, part 2 with RULES2)
+  mktxn.py plain TXNJSON RULES OUTRULES > EXPECTED.txt
+      RULES without their field: and window: options (ordinary stream
+      rules) into OUTRULES, and the "sid pcap_cnt" of their alerts: one per
+      matching record, on the packet that acknowledges it
   mktxn.py compare EXPECTED.json EVE [EVE2 --offset N]
       compares weir's window alerts (EVE alerts with alert.context.window)
       with the expected ones, exactly: (sid, key, pcap_cnt) and the window
@@ -421,6 +426,24 @@ def build_half(recs, part, n_flows, rnd, cnt0):
     return pkts
 
 
+QUIET_TAIL = 64
+
+
+def quiet_tail(pkts):
+    """QUIET_TAIL UDP packets no window rule observes, after part 1: a
+    reader that blocks inside a burst on a pipe (test_windows.sh feeds
+    part 1, reloads, then feeds part 2) holds back only packets that make
+    no observation, and their times carry the watermark past part 1."""
+    out = []
+    t = pkts[-1]["t_us"] + 100000
+    for i in range(QUIET_TAIL):
+        out.append({"proto": "udp", "src": ipaddress.ip_address("10.250.0.1"),
+                    "dst": ipaddress.ip_address("192.0.2.53"), "sport": 5353, "dport": 53,
+                    "opts": {}, "payload": bytes(12), "where": "mktxn tail",
+                    "num": pkts[-1]["num"] + i + 1, "t_us": t + i * 1000})
+    return out
+
+
 def write_pcap(pkts, path):
     import struct
     with open(path, "wb") as f:
@@ -459,6 +482,7 @@ def generate(n_records, n_keys, n_flows, seed):
             rec["id"] = rid
             rid += 1
     pk1 = build_half(halves[0], 1, n_flows, rnd, 0)
+    pk1 += quiet_tail(pk1)
     pk2 = build_half(halves[1], 2, n_flows, rnd, len(pk1))
     return world, halves, pk1, pk2
 
@@ -844,7 +868,7 @@ def cmd_gen(a):
     write_pcap(pk1 + pk2, a.prefix + ".pcap")
     times = {p["num"]: p["t_us"] * 1000 for p in pk1 + pk2}
     out = {"options": {"records": a.records, "keys": a.keys, "flows": a.flows, "seed": a.seed},
-           "part1_packets": len(pk1), "part2_packets": len(pk2),
+           "part1_packets": len(pk1), "part2_packets": len(pk2), "quiet_tail": QUIET_TAIL,
            "packet_ns": [times[i] for i in range(1, len(times) + 1)],
            "parts": [[{k: (v.decode("latin-1") if k == "req" else v) for k, v in r.items()}
                       for r in recs] for recs in halves]}
@@ -890,6 +914,29 @@ def cmd_expect(a):
                "sids": sorted({r["sid"] for p in phases for r in p[0]}),
                "part1_packets": d["part1_packets"]}, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
+    return 0
+
+
+def cmd_plain(a):
+    """The window rules without field:/window: (ordinary stream rules),
+    and the alerts they give: one per matching record, on its ACK."""
+    d = load_txn(a.txn)
+    rules = load_rules(a.rules)
+    with open(a.out_rules, "w", encoding="utf-8") as f:
+        with open(a.rules, encoding="utf-8") as src:
+            text = src.read().replace("\\\n", "")
+        for line in text.split("\n"):
+            m = re.match(r"\s*(alert\s+[^(]*)\((.*)\)\s*$", line)
+            if not m:
+                continue
+            keep = [o for o in re.findall(r'(?:[^;"\\]|\\.|"(?:[^"\\]|\\.)*")+;', m.group(2))
+                    if not re.match(r"\s*(field|window)\s*:", o)]
+            f.write("%s(%s)\n" % (m.group(1), " ".join(o.strip() for o in keep)))
+    for recs in d["parts"]:
+        for rec in recs:
+            for r in rules:
+                if all(c in rec["req"] for c in r["contents"]):
+                    print(r["sid"], rec["pcap_cnt"])
     return 0
 
 
@@ -1003,6 +1050,10 @@ def main(argv):
     e.add_argument("rules")
     e.add_argument("--then", help="the rules of part 2 (a reload between the halves)")
     e.add_argument("--reset", action="store_true", help="no state kept between the halves")
+    pl = sub.add_parser("plain")
+    pl.add_argument("txn")
+    pl.add_argument("rules")
+    pl.add_argument("out_rules")
     c = sub.add_parser("compare")
     c.add_argument("expected")
     c.add_argument("eve")
@@ -1010,7 +1061,8 @@ def main(argv):
     c.add_argument("--offset", type=int, default=0)
     a = ap.parse_args(argv[1:])
     try:
-        return {"gen": cmd_gen, "expect": cmd_expect, "compare": cmd_compare}[a.cmd](a)
+        return {"gen": cmd_gen, "expect": cmd_expect, "compare": cmd_compare,
+                "plain": cmd_plain}[a.cmd](a)
     except (GenError, RuleError, OSError, ValueError) as err:
         print("mktxn: %s" % err, file=sys.stderr)
         return 2
