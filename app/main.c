@@ -660,6 +660,13 @@ main(int argc, char **argv)
 		goto out_vars;
 	}
 	weir_ruleset_notes(app.rs, stderr);
+	if (app.rs->n_win > 0 && !app.cli.check_config) {
+		/* TODO(issue 18): the worker's window wiring lands next */
+		fprintf(stderr, "weir: window rules are not supported yet at run time (`weir "
+				"rules check` explains them); not starting\n");
+		status = WEIR_EXIT_USAGE;
+		goto out_rules;
+	}
 	if (app.rs->n_skipped > 0)
 		fprintf(stderr, "weir: %u rule%s skipped (rules.skip-invalid)\n", app.rs->n_skipped,
 			app.rs->n_skipped == 1 ? "" : "s");

@@ -139,6 +139,26 @@ rules_cmd_file_has_content(const char *path)
 	return any;
 }
 
+/* One line per window rule (README "Stateful rules (windows)"): key,
+ * length, conditions, fire mode, time source, state bytes per key. */
+static void
+rules_cmd_describe_windows(const struct weir_ruleset *rs, const struct weir_conf *conf)
+{
+	unsigned int i;
+
+	(void)conf;
+	if (rs->n_win == 0)
+		return;
+	printf("window rules: %u\n", rs->n_win);
+	for (i = 0; i < rs->n_win; i++) {
+		const struct weir_rt_rule *r = &rs->rules[weir_ruleset_window(rs, i)];
+		char line[512];
+
+		weir_rwin_explain(r->win, r->fields, line, sizeof(line));
+		printf("  %s:%u: sid %u: %s\n", r->file, r->line, r->sid, line);
+	}
+}
+
 static void
 rules_cmd_usage(FILE *f)
 {
@@ -326,6 +346,7 @@ weir_rules_cmd_main(int argc, char **argv)
 		weir_ruleset_describe_kinds(rs, stdout);
 	weir_ruleset_describe(rs, stdout);
 	weir_ruleset_describe_history(rs, conf.stream_confirm_window, stdout);
+	rules_cmd_describe_windows(rs, &conf);
 	if (rs->n_rules == 0) {
 		printf("no rule loads: weir would run without detection\n");
 	} else if (ds.total == 0) {

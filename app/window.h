@@ -114,14 +114,16 @@ struct weir_window_stats {
 	uint64_t observations; /* given to weir_window_offer() */
 	uint64_t applied;
 	uint64_t alerts;
-	uint64_t late;	       /* below the last applied time */
-	uint64_t late_dropped; /* of them, dropped (late_apply off) */
-	uint64_t pending_full; /* refused: pending buffer full */
-	uint64_t key_overflow; /* oldest observation dropped: per-key bound */
-	uint64_t evicted;      /* keys evicted for memory */
-	uint64_t keys;	       /* gauge: (rule, key) entries live */
-	uint64_t state_bytes;  /* gauge: bytes in use */
-	uint64_t pending;      /* gauge: observations waiting */
+	uint64_t late;			 /* below the last applied time */
+	uint64_t late_dropped;		 /* of them, dropped (late_apply off) */
+	uint64_t pending_full;		 /* refused: pending buffer full */
+	uint64_t key_overflow;		 /* oldest observation dropped: per-key bound */
+	uint64_t evicted;		 /* keys evicted for memory */
+	uint64_t keys;			 /* gauge: (rule, key) entries live */
+	uint64_t state_bytes;		 /* gauge: bytes in use */
+	uint64_t pending;		 /* gauge: observations waiting */
+	uint64_t reload_pending_dropped; /* pending observations of a rule a
+					    rebuild did not keep: dropped */
 };
 
 struct weir_window_table;

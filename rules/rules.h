@@ -144,6 +144,92 @@ int weir_rules_parse_sig_line(const char *file, unsigned int lineno, const char 
  *  Thread: control. */
 void weir_sig_rule_list_free(struct weir_sig_rule_list *list);
 
+/* ---- window rules: field: and window: (rules_parse_window.c) -------- */
+
+/*
+ * weir's stateful rule keywords (tracker issue 18, README "Stateful rules
+ * (windows)"): `field:` names values taken from the payload a rule
+ * matched, `window:` aggregates them per key over a sliding window of
+ * event time. The parser checks them; the worker extracts the fields
+ * (rules_field.h) and app/window.h keeps the state. These are the parsed
+ * forms the run-time rule points to (read-only once the set is built).
+ */
+#define WEIR_RFIELD_MAX	     8	/* field: per rule */
+#define WEIR_RFIELD_NAME_MAX 32 /* [a-z_][a-z0-9_]{0,31} */
+#define WEIR_RFIELD_KEY_MAX  64 /* JSON member / kv key, bytes */
+#define WEIR_RWIN_KEY_MAX    4	/* items of a window key */
+#define WEIR_RWIN_COND_MAX   4	/* conditions (AND); app/window.h's too */
+
+enum weir_rfield_src {
+	WEIR_RFS_JSON = 0,
+	WEIR_RFS_KV,
+	WEIR_RFS_PCRE,	       /* refused "not supported yet" */
+	WEIR_RFS_BYTE_EXTRACT, /* refused "not supported yet" */
+};
+
+enum weir_rfield_time {
+	WEIR_RFT_NONE = 0,
+	WEIR_RFT_EPOCH,	   /* seconds, may be fractional */
+	WEIR_RFT_EPOCH_MS, /* integer milliseconds */
+	WEIR_RFT_ISO8601,  /* YYYY-MM-DDTHH:MM:SS[.frac](Z|+-HH:MM) */
+};
+
+struct weir_rfield {
+	char name[WEIR_RFIELD_NAME_MAX + 1];
+	char key[WEIR_RFIELD_KEY_MAX + 1]; /* as written (JSON: without quotes) */
+	uint8_t klen;
+	uint8_t src;  /* enum weir_rfield_src */
+	uint8_t time; /* enum weir_rfield_time */
+	char sep;     /* kv: the separator, '=' by default */
+	bool form;    /* kv: x-www-form-urlencoded */
+	bool sensitive;
+};
+
+/* What a window key item is. */
+enum weir_rwkey {
+	WEIR_RWK_FIELD = 0,
+	WEIR_RWK_SRC_IP,
+	WEIR_RWK_DST_IP,
+	WEIR_RWK_SRC_PORT,
+	WEIR_RWK_DST_PORT,
+	WEIR_RWK_FLOW, /* the flow id */
+};
+
+/* agg and op use app/window.h's numbering (enum weir_window_agg: count,
+ * sum, min, max, distinct; enum weir_window_op: > >= < <= ==). */
+enum weir_rwagg { WEIR_RWA_COUNT = 0, WEIR_RWA_SUM, WEIR_RWA_MIN, WEIR_RWA_MAX, WEIR_RWA_DISTINCT };
+enum weir_rwop { WEIR_RWO_GT = 0, WEIR_RWO_GE, WEIR_RWO_LT, WEIR_RWO_LE, WEIR_RWO_EQ };
+
+struct weir_rwin_cond {
+	uint8_t agg;  /* enum weir_rwagg */
+	uint8_t op;   /* enum weir_rwop */
+	int8_t field; /* index into the rule's fields; -1 for count */
+	double n;
+};
+
+struct weir_rwin {
+	uint64_t clause_hash; /* FNV-1a 64 of the normalised window: and field:
+				 clause text (whitespace squeezed, in rule
+				 order): reload and checkpoint keep state only
+				 when (sid, rev, clause_hash) is unchanged */
+	uint64_t length_ns;
+	uint8_t n_key;
+	struct {
+		uint8_t kind; /* enum weir_rwkey */
+		int8_t field; /* WEIR_RWK_FIELD: index into the fields */
+	} key[WEIR_RWIN_KEY_MAX];
+	uint8_t n_cond;
+	struct weir_rwin_cond cond[WEIR_RWIN_COND_MAX];
+	bool fire_each;	   /* false: once per key per length */
+	int8_t time_field; /* event time from this field, -1: the packet's */
+};
+
+/** One line explaining @p w (key, length, conditions, fire mode, time
+ *  source) into @p out (NUL terminated, cut to @p cap) with the names of
+ *  @p f. Thread: any. */
+void weir_rwin_explain(const struct weir_rwin *w, const struct weir_rfield *f, char *out,
+		       size_t cap);
+
 /* ---- compile: the run-time rule and the rule set (rules_compile.c) -- */
 
 /* Packet classes a rule can apply to (weir_rt_rule.protos). */
@@ -234,6 +320,12 @@ struct weir_rt_rule {
 	const char *references_json; /* EVE alert.references array, NULL = none */
 	const char *file;
 	unsigned int line;
+	/* field: and window: (issue 18), in sr; n_fields 0 and win NULL when
+	 * the rule has none. A rule with win raises no alert per match: its
+	 * matches are observations for the window (app/worker.c). */
+	const struct weir_rfield *fields;
+	uint8_t n_fields;
+	const struct weir_rwin *win;
 };
 
 /* Longest alert.signature weir emits: a longer msg is refused by the
@@ -285,6 +377,9 @@ struct weir_ruleset {
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */
 	unsigned int n_kind[WEIR_RKIND_N]; /* rules per enum weir_rkind */
+	uint32_t *win_rules;		   /* indices of the rules with a window:, in rule
+					      order (weir_ruleset_window()) */
+	unsigned int n_win;
 	struct weir_rs_worker *w;
 	unsigned int n_workers;
 	_Atomic uint8_t *disabled; /* per rule: 1 = matches dropped */
@@ -503,6 +598,14 @@ void weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker
 void weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs_stream_t *st,
 			       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
 			       struct weir_scan_res *res);
+
+/** The index of the @p i th window rule of @p rs (i < rs->n_win); its
+ *  rules[idx].win and .fields describe it. Thread: any holding the set. */
+static inline uint32_t
+weir_ruleset_window(const struct weir_ruleset *rs, unsigned int i)
+{
+	return rs->win_rules[i];
+}
 
 /** The database of a set with exactly one group (every signature-format
  *  set), else NULL: what benchmarks hand to a bare hs_scan baseline. The

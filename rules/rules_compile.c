@@ -676,6 +676,9 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		rt->category = desc;
 	rt->file = s->file;
 	rt->line = s->line;
+	rt->fields = s->fields;
+	rt->n_fields = (uint8_t)s->n_fields;
+	rt->win = s->win;
 	b->n++;
 	return 0;
 
@@ -1397,6 +1400,18 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 								 : UINT_MAX,
 					 opts->cache_max_bytes ? opts->cache_max_bytes : UINT64_MAX,
 					 &used_since, &rs->n_cache_pruned);
+	for (i = 0; i < rs->n_rules; i++) {
+		if (b->cr[i].dead || b->cr[i].is_sig || rs->rules[i].win == NULL)
+			continue;
+		if (rs->win_rules == NULL) {
+			rs->win_rules = calloc(rs->n_rules, sizeof(*rs->win_rules));
+			if (rs->win_rules == NULL) {
+				rc = -ENOMEM;
+				goto err;
+			}
+		}
+		rs->win_rules[rs->n_win++] = i;
+	}
 	for (i = 0; i < rs->n_rules; i++) {
 		if (b->cr[i].dead || b->cr[i].is_sig)
 			continue;

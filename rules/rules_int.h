@@ -549,6 +549,48 @@ struct weir_hdr_perr {
 	char msg[224];
 };
 
+/*
+ * field: and window: (rules_parse_window.c). The parser keeps, while it
+ * reads one rule, where each clause was (for diagnostics) and the names
+ * window: uses, resolved against the rule's fields at its end (a field:
+ * may follow the window: that uses it).
+ */
+struct weir_wparse {
+	struct {
+		char name[WEIR_RFIELD_NAME_MAX + 1];
+		const char *at; /* in the rule text */
+		int8_t *slot;	/* where its field index goes (in r->win) */
+		uint8_t need_time;
+	} ref[WEIR_RWIN_KEY_MAX + WEIR_RWIN_COND_MAX + 1];
+	unsigned int n_ref;
+	const char *field_at; /* the first field: keyword */
+	const char *field_val[WEIR_RFIELD_MAX];
+	size_t field_len[WEIR_RFIELD_MAX];
+	const char *win_at; /* the window: keyword */
+	const char *win_val;
+	size_t win_len;
+	const char *thresh_at; /* a threshold or detection_filter keyword */
+};
+
+/* A field:/window: refusal: where in the rule text, and why. */
+struct weir_wperr {
+	const char *at; /* NULL: at the keyword */
+	char msg[224];
+};
+
+/** field:NAME,EXTRACTOR,... into r->fields. @return 0, -EINVAL (*@p e
+ *  filled), -ENOMEM. */
+int weir_field_kw_parse(struct weir_suri_rule *r, struct weir_wparse *wp, const char *val,
+			size_t len, struct weir_wperr *e);
+
+/** window:CLAUSE, CLAUSE, ... into r->win. @return as above. */
+int weir_window_kw_parse(struct weir_suri_rule *r, struct weir_wparse *wp, const char *val,
+			 size_t len, struct weir_wperr *e);
+
+/** At the end of a rule: resolve window:'s names, check what needs the
+ *  whole rule, compute the clause hash. @return as above. */
+int weir_window_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir_wperr *e);
+
 /** Is @p name (@p len bytes, any case) a header keyword of
  *  rules_parse_hdr.c? Thread: any. */
 bool weir_hdr_kw_known(const char *name, size_t len);
@@ -639,7 +681,10 @@ struct weir_suri_rule {
 	unsigned int n_fnum;
 	char *file; /* owned */
 	unsigned int line;
-	char *text; /* the rule as written (joined continuation lines) */
+	char *text;		    /* the rule as written (joined continuation lines) */
+	struct weir_rfield *fields; /* field: keywords, in rule order (owned) */
+	unsigned int n_fields;
+	struct weir_rwin *win; /* window:, NULL when none (owned) */
 };
 
 struct weir_suri_rule_list {

@@ -90,12 +90,13 @@ struct sp_ctx {
 	unsigned int once; /* enum sp_once seen so far */
 	unsigned int priority;
 	const char *sid_pos;
-	const char *fp_pos;   /* fast_pattern already used in this rule */
-	const char *meta_pos; /* the last metadata keyword's value */
-	uint8_t buf;	      /* enum weir_buf: where items go (a sticky buffer
-				 keyword sets it, pkt_data resets it) */
-	const char *buf_pos;  /* that keyword, for "buffer with no match" */
-	unsigned int buf_n;   /* items added to it since */
+	const char *fp_pos;    /* fast_pattern already used in this rule */
+	const char *meta_pos;  /* the last metadata keyword's value */
+	uint8_t buf;	       /* enum weir_buf: where items go (a sticky buffer
+				  keyword sets it, pkt_data resets it) */
+	const char *buf_pos;   /* that keyword, for "buffer with no match" */
+	unsigned int buf_n;    /* items added to it since */
+	struct weir_wparse wp; /* field: and window: (rules_parse_window.c) */
 };
 
 /* One option as read: name and value are ranges of the rule text. */
@@ -1385,6 +1386,8 @@ sp_thresh(struct sp_ctx *ctx, const struct sp_opt *o, bool detection, struct wei
 static int
 sp_kw_threshold(struct sp_ctx *ctx, const struct sp_opt *o)
 {
+	if (ctx->wp.thresh_at == NULL)
+		ctx->wp.thresh_at = o->name;
 	int rc = sp_once(ctx, o, SP_ONCE_THRESHOLD);
 
 	if (rc == 0 && (ctx->once & SP_ONCE_DETECTION))
@@ -1396,6 +1399,8 @@ sp_kw_threshold(struct sp_ctx *ctx, const struct sp_opt *o)
 static int
 sp_kw_detection_filter(struct sp_ctx *ctx, const struct sp_opt *o)
 {
+	if (ctx->wp.thresh_at == NULL)
+		ctx->wp.thresh_at = o->name;
 	int rc = sp_once(ctx, o, SP_ONCE_DETECTION);
 
 	if (rc == 0 && (ctx->once & SP_ONCE_THRESHOLD))
@@ -2533,6 +2538,41 @@ sp_kw_pan(struct sp_ctx *ctx, const struct sp_opt *o)
 	return sp_item_add(ctx, WEIR_ITEM_PAN, o->name) != NULL ? 0 : -ENOMEM;
 }
 
+/* field:NAME,EXTRACTOR,... (weir's, rules_parse_window.c) */
+static int
+sp_kw_field(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_wperr e;
+	int rc = weir_field_kw_parse(ctx->r, &ctx->wp, o->val, o->val_len, &e);
+
+	if (rc == -EINVAL)
+		return sp_err(ctx, e.at != NULL ? e.at : o->name, o->kw, "%s", e.msg);
+	return rc;
+}
+
+/*
+ * window: is two keywords. Suricata's (detect-window.c) takes the TCP
+ * window size, "[!]N"; weir's window rule clause list starts with a
+ * letter (key, length, count, ...). A value whose first byte is a digit
+ * or '!' is Suricata's.
+ */
+static int
+sp_kw_window(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	struct weir_wperr e;
+	int rc;
+
+	if (o->val[0] == '!' || (o->val[0] >= '0' && o->val[0] <= '9'))
+		return sp_kw_hdr(ctx, o);
+	if (ctx->wp.win_at != NULL)
+		return sp_err(ctx, o->name, o->kw, "window: at most one window: per rule");
+	ctx->wp.win_at = o->name;
+	rc = weir_window_kw_parse(ctx->r, &ctx->wp, o->val, o->val_len, &e);
+	if (rc == -EINVAL)
+		return sp_err(ctx, e.at != NULL ? e.at : o->name, o->kw, "%s", e.msg);
+	return rc;
+}
+
 /* Every keyword weir knows; any other is refused by name. */
 static const struct sp_keyword sp_keywords[] = {
 	{"msg", SP_VAL_REQ, sp_kw_msg},
@@ -2580,7 +2620,7 @@ static const struct sp_keyword sp_keywords[] = {
 	{"tcp.seq", SP_VAL_REQ, sp_kw_hdr},
 	{"ack", SP_VAL_REQ, sp_kw_hdr},
 	{"tcp.ack", SP_VAL_REQ, sp_kw_hdr},
-	{"window", SP_VAL_REQ, sp_kw_hdr},
+	{"window", SP_VAL_REQ, sp_kw_window},
 	{"tcp.window", SP_VAL_REQ, sp_kw_hdr},
 	{"tcp.mss", SP_VAL_REQ, sp_kw_hdr},
 	{"icmpv6.mtu", SP_VAL_REQ, sp_kw_hdr},
@@ -2625,6 +2665,8 @@ static const struct sp_keyword sp_keywords[] = {
 	/* weir's fraud keywords (not Suricata's) */
 	{"luhn", SP_VAL_NONE, sp_kw_luhn},
 	{"pan", SP_VAL_NONE, sp_kw_pan},
+	/* weir's stateful rule keywords (issue 18) */
+	{"field", SP_VAL_REQ, sp_kw_field},
 };
 
 static const struct sp_keyword *
@@ -2994,6 +3036,8 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 	free(r->eve_references);
 	free(r->file);
 	free(r->text);
+	free(r->fields);
+	free(r->win);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -3080,6 +3124,14 @@ sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned 
 		rc = sp_options(&ctx, p);
 	if (rc == 0 && !(ctx.once & SP_ONCE_SID))
 		rc = sp_err(&ctx, sp_skip_space(text), "sid", "rule has no sid (sid is required)");
+	if (rc == 0) {
+		struct weir_wperr we;
+
+		rc = weir_window_finish(&r, &ctx.wp, &we);
+		if (rc == -EINVAL)
+			rc = sp_err(&ctx, we.at != NULL ? we.at : sp_skip_space(text),
+				    ctx.wp.win_at != NULL ? "window" : "field", "%s", we.msg);
+	}
 	if (rc == 0)
 		rc = sp_eve_metadata(&ctx);
 	if (rc == 0)

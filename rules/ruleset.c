@@ -131,6 +131,7 @@ weir_ruleset_free(struct weir_ruleset *rs)
 		free((char *)rs->rules[i].signature);
 	}
 	free(rs->rules);
+	free(rs->win_rules);
 	for (i = 0; i < rs->n_groups; i++) {
 		hs_free_database(rs->groups[i].db);
 		free(rs->groups[i].always);

@@ -1,0 +1,1030 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Window state of one owner (see window.h): the owner thread offers the
+ * observations its ring brings, advances the watermark between bursts, and
+ * the conditions fire the window alerts through the caller's callback.
+ *
+ * Memory: one anonymous mapping of conf.memcap bytes, reserved whole at
+ * create; only the header, the bucket heads and the pending buffer's index
+ * are written then, and the slot array is handed out in order up to a
+ * high-water mark before the free list is used, so pages are touched as
+ * the table fills. Layout of the block:
+ *
+ *   header | defs + per-def layout | bucket heads (u32) | distinct scratch
+ *   | pending heap (nodes) | pending records (obs + aux) | free stack
+ *   | slots (64 bytes each, index 0 unused = NIL)
+ *
+ * Every piece of per-key state is a 64-byte slot, so memory is one
+ * fungible pool and "over the memcap" simply means "no slot left":
+ *   - an entry slot: hash chain, LRU links, the observation deque's ends,
+ *     fire-once state and the first ENTRY_KEY_INLINE bytes of the key;
+ *   - key slots: the rest of a long key (KEY_SLOT_BYTES each, chained);
+ *   - chunk slots: a run of observation records (t_ns, then one 64-bit
+ *     word per condition that needs a value), chained oldest to newest.
+ * A (rule, key) with one observation and a key of 16 bytes or fewer costs
+ * two slots (128 bytes) plus its share of the bucket heads.
+ *
+ * Aggregates: count is the deque's length. Sum, min, max and distinct are
+ * recomputed over the window at each evaluation (at most
+ * max_events_per_key records): exact, and sum is added in time order, so
+ * it equals a naive sum over the window's observations oldest first;
+ * distinct uses a generation-stamped open-addressing set in the block.
+ *
+ * Pending: a binary heap of (t_ns, order, seq) nodes over a fixed array
+ * of records (the observation and its aux bytes), seq being the offer
+ * sequence so equal (t_ns, order) keep their arrival order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "window.h"
+
+#define SLOT_SIZE	 64u
+#define NIL		 0u
+#define ENTRY_KEY_INLINE 16u
+#define KEY_SLOT_BYTES	 60u
+#define CHUNK_WORDS	 7u /* 64-bit words of records in a chunk slot */
+#define MIN_SLOTS	 16u
+#define MAX_DEFS	 65535u
+#define MAX_EVENTS	 65535u
+
+/* An entry: one (rule, key). Exactly one slot. */
+struct wentry {
+	uint32_t hnext;	   /* hash chain */
+	uint32_t prev;	   /* LRU: towards the least recently updated */
+	uint32_t next;	   /* LRU: towards the most recently updated */
+	uint32_t head;	   /* oldest chunk */
+	uint32_t tail;	   /* newest chunk */
+	uint32_t key_more; /* key slots after the inline part */
+	uint64_t key_hash;
+	uint64_t fired_t; /* time of the last firing (fire once) */
+	uint16_t def;
+	uint16_t n;	  /* records in the window */
+	uint8_t head_off; /* first record in head */
+	uint8_t tail_off; /* records used in tail */
+	uint8_t key_len;
+	uint8_t fired;
+	uint8_t key[ENTRY_KEY_INLINE];
+};
+_Static_assert(sizeof(struct wentry) == SLOT_SIZE, "entry is one slot");
+
+struct wkeyslot {
+	uint32_t next;
+	uint8_t b[KEY_SLOT_BYTES];
+};
+_Static_assert(sizeof(struct wkeyslot) == SLOT_SIZE, "key slot is one slot");
+
+struct wchunk {
+	uint32_t next;
+	uint32_t pad;
+	uint64_t w[CHUNK_WORDS];
+};
+_Static_assert(sizeof(struct wchunk) == SLOT_SIZE, "chunk is one slot");
+
+/* How a definition's records are laid out. */
+struct wdefmeta {
+	uint8_t rw;			   /* words per record: 1 + valued conds */
+	uint8_t rpc;			   /* records per chunk */
+	int8_t vidx[WEIR_WINDOW_COND_MAX]; /* word of cond i's value, -1: count */
+};
+
+struct wheapnode {
+	uint64_t t;
+	uint64_t order;
+	uint64_t seq;
+	uint32_t rec;
+	uint32_t pad;
+};
+
+struct weir_window_table {
+	struct weir_window_conf conf;
+	weir_window_fire_fn fire;
+	void *ctx;
+	size_t map_len;
+
+	struct weir_window_def *defs;
+	struct wdefmeta *meta;
+	uint32_t n_defs;
+
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+
+	/* distinct scratch: open addressing, a slot is live when gen matches */
+	uint64_t *dset_key;
+	uint32_t *dset_gen;
+	uint32_t dset_mask;
+	uint32_t dset_cur;
+
+	struct wheapnode *heap;
+	uint8_t *precs;	 /* pending records, prec_size bytes each */
+	uint32_t *pfree; /* stack of free record indices */
+	size_t prec_size;
+	uint32_t n_heap;
+	uint32_t n_pfree;
+	uint64_t seq;
+
+	struct wentry *slots; /* slots[0] unused */
+	uint32_t n_slots;     /* including slot 0 */
+	uint32_t hw;	      /* slots [1, hw) ever handed out */
+	uint32_t free_head;   /* free slots chained through their first word */
+	uint32_t used;	      /* slots in use */
+	uint32_t lru_head;    /* least recently updated entry */
+	uint32_t lru_tail;
+
+	bool applied_any;
+	uint64_t last_applied; /* the owner's last applied time */
+
+	struct weir_window_stats st;
+};
+
+static size_t
+align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static uint64_t
+window_mix(uint64_t x)
+{
+	/* splitmix64's finaliser: every input bit reaches every output bit */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint32_t
+window_bucket(const struct weir_window_table *t, uint32_t def, uint64_t key_hash)
+{
+	return (uint32_t)window_mix(key_hash ^ t->conf.hash_seed ^
+				    ((uint64_t)(def + 1) * 0x9e3779b97f4a7c15ull)) &
+	       t->bucket_mask;
+}
+
+static void
+window_meta(const struct weir_window_def *d, struct wdefmeta *m)
+{
+	uint8_t rw = 1;
+
+	for (uint32_t i = 0; i < WEIR_WINDOW_COND_MAX; i++) {
+		if (i < d->n_cond && d->cond[i].agg != WEIR_WAGG_COUNT)
+			m->vidx[i] = (int8_t)rw++;
+		else
+			m->vidx[i] = -1;
+	}
+	m->rw = rw;
+	m->rpc = (uint8_t)(CHUNK_WORDS / rw);
+}
+
+static bool
+window_def_ok(const struct weir_window_def *d)
+{
+	if (d->n_cond == 0 || d->n_cond > WEIR_WINDOW_COND_MAX || d->length_ns == 0)
+		return false;
+	for (uint32_t i = 0; i < d->n_cond; i++)
+		if (d->cond[i].agg > WEIR_WAGG_DISTINCT || d->cond[i].op > WEIR_WOP_EQ)
+			return false;
+	return true;
+}
+
+static uint32_t
+pow2_at_least(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v && p < (1ull << 31))
+		p <<= 1;
+	return (uint32_t)p;
+}
+
+size_t
+weir_window_bytes_per_key(const struct weir_window_conf *conf, const struct weir_window_def *def)
+{
+	struct wdefmeta m;
+	size_t key_slots =
+		(WEIR_WINDOW_KEY_MAX - ENTRY_KEY_INLINE + KEY_SLOT_BYTES - 1) / KEY_SLOT_BYTES;
+	size_t chunks;
+
+	window_meta(def, &m);
+	/* a deque of n records spans at most ceil(n / rpc) + 1 chunks */
+	chunks = (conf->max_events_per_key + m.rpc - 1) / m.rpc + 1;
+	/* one bucket head per two slots (see create) */
+	return (1 + key_slots + chunks) * (SLOT_SIZE + sizeof(uint32_t) / 2);
+}
+
+static struct weir_window_table *
+window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *defs,
+	     uint32_t n_defs, weir_window_fire_fn fire, void *ctx)
+{
+	struct weir_window_table *t;
+	size_t off, fixed, prec_size, dset_n, rest, n_slots, n_buckets;
+	size_t off_defs, off_meta, off_buckets, off_dkey, off_dgen, off_heap, off_precs, off_pfree;
+	uint8_t *base;
+	void *map;
+
+	if (conf == NULL || (n_defs > 0 && defs == NULL) || n_defs > MAX_DEFS ||
+	    conf->max_events_per_key == 0 || conf->max_events_per_key > MAX_EVENTS ||
+	    conf->pending_max == 0 || fire == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n_defs; i++)
+		if (!window_def_ok(&defs[i])) {
+			errno = EINVAL;
+			return NULL;
+		}
+	prec_size = align_up(sizeof(struct weir_window_obs) + conf->aux_size, 8);
+	dset_n = pow2_at_least(2ull * conf->max_events_per_key);
+
+	off = align_up(sizeof(*t), 64);
+	off_defs = off;
+	off = align_up(off + n_defs * sizeof(struct weir_window_def), 64);
+	off_meta = off;
+	off = align_up(off + n_defs * sizeof(struct wdefmeta), 64);
+	off_dkey = off;
+	off = align_up(off + dset_n * sizeof(uint64_t), 64);
+	off_dgen = off;
+	off = align_up(off + dset_n * sizeof(uint32_t), 64);
+	off_heap = off;
+	off = align_up(off + (size_t)conf->pending_max * sizeof(struct wheapnode), 64);
+	off_precs = off;
+	off = align_up(off + (size_t)conf->pending_max * prec_size, 64);
+	off_pfree = off;
+	off = align_up(off + (size_t)conf->pending_max * sizeof(uint32_t), 64);
+	fixed = off;
+	if (conf->memcap <= fixed) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* the rest: bucket heads (one per two slots) and the slots */
+	rest = conf->memcap - fixed;
+	n_slots = rest / (SLOT_SIZE + sizeof(uint32_t));
+	if (n_slots > UINT32_MAX / 2)
+		n_slots = UINT32_MAX / 2;
+	n_buckets = pow2_at_least(n_slots / 2 ? n_slots / 2 : 1);
+	while (n_buckets * sizeof(uint32_t) + 64 + (n_slots + 1) * SLOT_SIZE > rest && n_slots > 0)
+		n_slots--;
+	if (n_slots < MIN_SLOTS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	off_buckets = off;
+	off = align_up(off + n_buckets * sizeof(uint32_t), 64);
+
+	map = mmap(NULL, conf->memcap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	base = map;
+	t = map;
+	t->conf = *conf;
+	t->fire = fire;
+	t->ctx = ctx;
+	t->map_len = conf->memcap;
+	t->defs = (struct weir_window_def *)(base + off_defs);
+	t->meta = (struct wdefmeta *)(base + off_meta);
+	t->n_defs = n_defs;
+	if (n_defs > 0)
+		memcpy(t->defs, defs, n_defs * sizeof(*defs));
+	for (uint32_t i = 0; i < n_defs; i++)
+		window_meta(&defs[i], &t->meta[i]);
+	t->buckets = (uint32_t *)(base + off_buckets);
+	t->bucket_mask = (uint32_t)(n_buckets - 1);
+	t->dset_key = (uint64_t *)(base + off_dkey);
+	t->dset_gen = (uint32_t *)(base + off_dgen);
+	t->dset_mask = (uint32_t)(dset_n - 1);
+	t->heap = (struct wheapnode *)(base + off_heap);
+	t->precs = base + off_precs;
+	t->pfree = (uint32_t *)(base + off_pfree);
+	t->prec_size = prec_size;
+	for (uint32_t i = 0; i < conf->pending_max; i++)
+		t->pfree[i] = conf->pending_max - 1 - i;
+	t->n_pfree = conf->pending_max;
+	t->slots = (struct wentry *)(base + off);
+	t->n_slots = (uint32_t)(n_slots + 1);
+	t->hw = 1;
+	return t;
+}
+
+struct weir_window_table *
+weir_window_table_create(const struct weir_window_conf *conf, const struct weir_window_def *defs,
+			 uint32_t n_defs, weir_window_fire_fn fire, void *ctx)
+{
+	return window_alloc(conf, defs, n_defs, fire, ctx);
+}
+
+void
+weir_window_table_free(struct weir_window_table *t)
+{
+	if (t != NULL)
+		munmap(t, t->map_len);
+}
+
+/* ---- slots ---- */
+
+static void *
+slot_ptr(const struct weir_window_table *t, uint32_t i)
+{
+	return &t->slots[i];
+}
+
+static void
+slot_free(struct weir_window_table *t, uint32_t i)
+{
+	*(uint32_t *)slot_ptr(t, i) = t->free_head;
+	t->free_head = i;
+	t->used--;
+}
+
+static void
+lru_unlink(struct weir_window_table *t, struct wentry *e)
+{
+	if (e->prev != NIL)
+		t->slots[e->prev].next = e->next;
+	else
+		t->lru_head = e->next;
+	if (e->next != NIL)
+		t->slots[e->next].prev = e->prev;
+	else
+		t->lru_tail = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static void
+lru_push_tail(struct weir_window_table *t, uint32_t i)
+{
+	struct wentry *e = &t->slots[i];
+
+	e->prev = t->lru_tail;
+	e->next = NIL;
+	if (t->lru_tail != NIL)
+		t->slots[t->lru_tail].next = i;
+	else
+		t->lru_head = i;
+	t->lru_tail = i;
+}
+
+/* Remove entry @p i from everything and free its slots. */
+static void
+entry_destroy(struct weir_window_table *t, uint32_t i)
+{
+	struct wentry *e = &t->slots[i];
+	uint32_t b = window_bucket(t, e->def, e->key_hash);
+	uint32_t *pp = &t->buckets[b];
+	uint32_t s;
+
+	while (*pp != NIL && *pp != i)
+		pp = &t->slots[*pp].hnext;
+	if (*pp == i)
+		*pp = e->hnext;
+	lru_unlink(t, e);
+	s = e->key_more;
+	while (s != NIL) {
+		uint32_t nx = ((struct wkeyslot *)slot_ptr(t, s))->next;
+
+		slot_free(t, s);
+		s = nx;
+	}
+	s = e->head;
+	while (s != NIL) {
+		uint32_t nx = ((struct wchunk *)slot_ptr(t, s))->next;
+
+		slot_free(t, s);
+		s = nx;
+	}
+	slot_free(t, i);
+	t->st.keys--;
+}
+
+/* A slot, evicting the least recently updated entry other than @p keep
+ * when none is left. NIL when @p keep is the only entry. */
+static uint32_t
+slot_alloc(struct weir_window_table *t, uint32_t keep)
+{
+	uint32_t i;
+
+	for (;;) {
+		if (t->free_head != NIL) {
+			i = t->free_head;
+			t->free_head = *(uint32_t *)slot_ptr(t, i);
+			break;
+		}
+		if (t->hw < t->n_slots) {
+			i = t->hw++;
+			break;
+		}
+		i = t->lru_head;
+		if (i == keep && i != NIL)
+			i = t->slots[i].next;
+		if (i == NIL)
+			return NIL;
+		entry_destroy(t, i);
+		t->st.evicted++;
+	}
+	t->used++;
+	memset(slot_ptr(t, i), 0, SLOT_SIZE);
+	return i;
+}
+
+/* ---- entries ---- */
+
+static bool
+entry_key_eq(const struct weir_window_table *t, const struct wentry *e, const uint8_t *key,
+	     uint16_t len)
+{
+	size_t n = len < ENTRY_KEY_INLINE ? len : ENTRY_KEY_INLINE;
+	uint32_t s = e->key_more;
+
+	if (e->key_len != len || memcmp(e->key, key, n) != 0)
+		return false;
+	key += n;
+	len = (uint16_t)(len - n);
+	while (len > 0) {
+		const struct wkeyslot *k = slot_ptr(t, s);
+
+		n = len < KEY_SLOT_BYTES ? len : KEY_SLOT_BYTES;
+		if (memcmp(k->b, key, n) != 0)
+			return false;
+		key += n;
+		len = (uint16_t)(len - n);
+		s = k->next;
+	}
+	return true;
+}
+
+static uint32_t
+entry_find(const struct weir_window_table *t, uint32_t def, uint64_t key_hash, const uint8_t *key,
+	   uint16_t key_len)
+{
+	uint32_t i = t->buckets[window_bucket(t, def, key_hash)];
+
+	while (i != NIL) {
+		const struct wentry *e = &t->slots[i];
+
+		if (e->key_hash == key_hash && e->def == def && entry_key_eq(t, e, key, key_len))
+			return i;
+		i = e->hnext;
+	}
+	return NIL;
+}
+
+/* A new, empty entry, most recently updated. NIL when no memory. */
+static uint32_t
+entry_new(struct weir_window_table *t, uint32_t def, uint64_t key_hash, const uint8_t *key,
+	  uint16_t key_len)
+{
+	uint32_t i = slot_alloc(t, NIL);
+	uint32_t *link;
+	struct wentry *e;
+	size_t n;
+	uint32_t b;
+
+	if (i == NIL)
+		return NIL;
+	t->st.keys++;
+	e = &t->slots[i];
+	e->def = (uint16_t)def;
+	e->key_hash = key_hash;
+	e->key_len = (uint8_t)key_len;
+	n = key_len < ENTRY_KEY_INLINE ? key_len : ENTRY_KEY_INLINE;
+	memcpy(e->key, key, n);
+	lru_push_tail(t, i);
+	link = &e->key_more;
+	key += n;
+	key_len = (uint16_t)(key_len - n);
+	while (key_len > 0) {
+		uint32_t s = slot_alloc(t, i);
+		struct wkeyslot *k;
+
+		if (s == NIL) {
+			/* not in a bucket yet: entry_destroy's unlink finds nothing */
+			t->slots[i].hnext = NIL;
+			entry_destroy(t, i);
+			return NIL;
+		}
+		e = &t->slots[i];
+		*link = s;
+		k = slot_ptr(t, s);
+		n = key_len < KEY_SLOT_BYTES ? key_len : KEY_SLOT_BYTES;
+		memcpy(k->b, key, n);
+		link = &k->next;
+		key += n;
+		key_len = (uint16_t)(key_len - n);
+	}
+	e = &t->slots[i];
+	b = window_bucket(t, def, key_hash);
+	e->hnext = t->buckets[b];
+	t->buckets[b] = i;
+	return i;
+}
+
+static uint64_t *
+rec_ptr(const struct weir_window_table *t, uint32_t chunk, uint32_t k, uint8_t rw)
+{
+	return &((struct wchunk *)slot_ptr(t, chunk))->w[(size_t)k * rw];
+}
+
+static void
+entry_pop_front(struct weir_window_table *t, struct wentry *e)
+{
+	const struct wdefmeta *m = &t->meta[e->def];
+	uint32_t h = e->head;
+
+	e->head_off++;
+	e->n--;
+	if (e->n == 0) {
+		slot_free(t, h);
+		e->head = e->tail = NIL;
+		e->head_off = e->tail_off = 0;
+	} else if (e->head_off == m->rpc) {
+		e->head = ((struct wchunk *)slot_ptr(t, h))->next;
+		e->head_off = 0;
+		slot_free(t, h);
+	}
+}
+
+/* Room for one more record at the back. false: no memory (the entry is
+ * the only one and holds nothing). */
+static bool
+entry_reserve(struct weir_window_table *t, uint32_t i)
+{
+	struct wentry *e = &t->slots[i];
+	const struct wdefmeta *m = &t->meta[e->def];
+	uint32_t c;
+
+	if (e->tail != NIL && e->tail_off < m->rpc)
+		return true;
+	for (;;) {
+		c = slot_alloc(t, i);
+		e = &t->slots[i];
+		if (c != NIL)
+			break;
+		/* memory holds nothing but this key: make room from its past */
+		if (e->n == 0)
+			return false;
+		entry_pop_front(t, e);
+		t->st.key_overflow++;
+		if (e->tail != NIL && e->tail_off < m->rpc)
+			return true;
+	}
+	if (e->tail == NIL) {
+		e->head = e->tail = c;
+		e->head_off = 0;
+	} else {
+		((struct wchunk *)slot_ptr(t, e->tail))->next = c;
+		e->tail = c;
+	}
+	e->tail_off = 0;
+	return true;
+}
+
+/* Record k (0 = oldest) of the entry. */
+static uint64_t *
+entry_rec_at(const struct weir_window_table *t, const struct wentry *e, uint32_t k)
+{
+	const struct wdefmeta *m = &t->meta[e->def];
+	uint32_t c = e->head;
+
+	k += e->head_off;
+	while (k >= m->rpc) {
+		c = ((struct wchunk *)slot_ptr(t, c))->next;
+		k -= m->rpc;
+	}
+	return rec_ptr(t, c, k, m->rw);
+}
+
+static uint64_t
+entry_newest(const struct weir_window_table *t, const struct wentry *e)
+{
+	return rec_ptr(t, e->tail, e->tail_off - 1u, t->meta[e->def].rw)[0];
+}
+
+static uint64_t
+entry_oldest(const struct weir_window_table *t, const struct wentry *e)
+{
+	return rec_ptr(t, e->head, e->head_off, t->meta[e->def].rw)[0];
+}
+
+/* ---- aggregates and conditions ---- */
+
+static bool
+dset_insert(struct weir_window_table *t, uint64_t h)
+{
+	uint32_t j = (uint32_t)window_mix(h) & t->dset_mask;
+
+	for (;;) {
+		if (t->dset_gen[j] != t->dset_cur) {
+			t->dset_gen[j] = t->dset_cur;
+			t->dset_key[j] = h;
+			return true;
+		}
+		if (t->dset_key[j] == h)
+			return false;
+		j = (j + 1) & t->dset_mask;
+	}
+}
+
+static void
+dset_reset(struct weir_window_table *t)
+{
+	if (++t->dset_cur == 0) {
+		memset(t->dset_gen, 0, ((size_t)t->dset_mask + 1) * sizeof(uint32_t));
+		t->dset_cur = 1;
+	}
+}
+
+static double
+entry_agg(struct weir_window_table *t, const struct wentry *e, uint32_t ci)
+{
+	const struct weir_window_def *d = &t->defs[e->def];
+	const struct wdefmeta *m = &t->meta[e->def];
+	uint8_t agg = d->cond[ci].agg;
+	int vi = m->vidx[ci];
+	double acc = 0;
+	uint64_t distinct = 0;
+	uint32_t c = e->head, k = e->head_off, left = e->n;
+	bool first = true;
+
+	if (agg == WEIR_WAGG_COUNT)
+		return (double)e->n;
+	if (agg == WEIR_WAGG_DISTINCT)
+		dset_reset(t);
+	while (left > 0) {
+		const struct wchunk *ch = slot_ptr(t, c);
+		uint32_t end = c == e->tail ? e->tail_off : m->rpc;
+
+		for (; k < end; k++, left--) {
+			uint64_t w = ch->w[(size_t)k * m->rw + (size_t)vi];
+			double v;
+
+			if (agg == WEIR_WAGG_DISTINCT) {
+				distinct += dset_insert(t, w);
+				continue;
+			}
+			memcpy(&v, &w, sizeof(v));
+			if (agg == WEIR_WAGG_SUM)
+				acc += v;
+			else if (first || (agg == WEIR_WAGG_MIN ? v < acc : v > acc))
+				acc = v;
+			first = false;
+		}
+		c = ch->next;
+		k = 0;
+	}
+	return agg == WEIR_WAGG_DISTINCT ? (double)distinct : acc;
+}
+
+static bool
+cond_holds(uint8_t op, double v, double n)
+{
+	switch (op) {
+	case WEIR_WOP_GT:
+		return v > n;
+	case WEIR_WOP_GE:
+		return v >= n;
+	case WEIR_WOP_LT:
+		return v < n;
+	case WEIR_WOP_LE:
+		return v <= n;
+	default:
+		return v == n;
+	}
+}
+
+/* ---- applying ---- */
+
+static void
+window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux)
+{
+	const struct weir_window_def *d = &t->defs[o->def];
+	const struct wdefmeta *m = &t->meta[o->def];
+	struct weir_window_result res;
+	struct wentry *e;
+	uint64_t *r, now;
+	bool late;
+	uint32_t i;
+
+	t->st.applied++;
+	if (!t->applied_any || o->t_ns > t->last_applied)
+		t->last_applied = o->t_ns;
+	t->applied_any = true;
+
+	i = entry_find(t, o->def, o->key_hash, o->key, o->key_len);
+	if (i == NIL) {
+		i = entry_new(t, o->def, o->key_hash, o->key, o->key_len);
+		if (i == NIL) {
+			t->st.key_overflow++; /* no memory even for the key */
+			return;
+		}
+	} else if (t->lru_tail != i) {
+		lru_unlink(t, &t->slots[i]);
+		lru_push_tail(t, i);
+	}
+	e = &t->slots[i];
+	late = e->n > 0 && o->t_ns < entry_newest(t, e);
+	if (e->n >= t->conf.max_events_per_key) {
+		entry_pop_front(t, e);
+		t->st.key_overflow++;
+	}
+	if (!entry_reserve(t, i)) {
+		t->st.key_overflow++;
+		return;
+	}
+	e = &t->slots[i];
+	r = rec_ptr(t, e->tail, e->tail_off, m->rw);
+	r[0] = o->t_ns;
+	for (uint32_t c = 0; c < d->n_cond; c++)
+		if (m->vidx[c] >= 0)
+			memcpy(&r[m->vidx[c]], &o->v[c], sizeof(uint64_t));
+	e->tail_off++;
+	e->n++;
+	/* a late observation (late_apply) goes to its place in time order,
+	 * after the records of the same time */
+	for (uint32_t k = e->n - 1u; late && k > 0; k--) {
+		uint64_t *a = entry_rec_at(t, e, k - 1u), *b = entry_rec_at(t, e, k);
+		uint64_t tmp[1 + WEIR_WINDOW_COND_MAX];
+
+		if (a[0] <= b[0])
+			break;
+		memcpy(tmp, a, m->rw * sizeof(uint64_t));
+		memcpy(a, b, m->rw * sizeof(uint64_t));
+		memcpy(b, tmp, m->rw * sizeof(uint64_t));
+	}
+	/* the key's window ends at its newest observation */
+	now = entry_newest(t, e);
+	while (e->n > 0 && now >= d->length_ns && entry_oldest(t, e) <= now - d->length_ns)
+		entry_pop_front(t, e);
+	/* a late one already outside its key's window changes nothing */
+	if (e->n == 0 || (now >= d->length_ns && o->t_ns <= now - d->length_ns))
+		return;
+
+	memset(&res, 0, sizeof(res));
+	res.count = e->n;
+	for (uint32_t c = 0; c < d->n_cond; c++) {
+		res.agg[c] = entry_agg(t, e, c);
+		if (!cond_holds(d->cond[c].op, res.agg[c], d->cond[c].n))
+			return;
+	}
+	if (!d->fire_each) {
+		if (e->fired && o->t_ns < e->fired_t + d->length_ns)
+			return;
+		e->fired = 1;
+		e->fired_t = o->t_ns;
+	}
+	res.first_ts_ns = entry_oldest(t, e);
+	res.last_ts_ns = now;
+	t->st.alerts++;
+	t->fire(t->ctx, d, o, &res, aux);
+}
+
+/* ---- pending heap ---- */
+
+static bool
+heap_less(const struct wheapnode *a, const struct wheapnode *b)
+{
+	if (a->t != b->t)
+		return a->t < b->t;
+	if (a->order != b->order)
+		return a->order < b->order;
+	return a->seq < b->seq;
+}
+
+static void
+heap_push(struct weir_window_table *t, struct wheapnode n)
+{
+	uint32_t i = t->n_heap++;
+
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+
+		if (!heap_less(&n, &t->heap[p]))
+			break;
+		t->heap[i] = t->heap[p];
+		i = p;
+	}
+	t->heap[i] = n;
+}
+
+static struct wheapnode
+heap_pop(struct weir_window_table *t)
+{
+	struct wheapnode top = t->heap[0], last = t->heap[--t->n_heap];
+	uint32_t i = 0, n = t->n_heap;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && heap_less(&t->heap[c + 1], &t->heap[c]))
+			c++;
+		if (!heap_less(&t->heap[c], &last))
+			break;
+		t->heap[i] = t->heap[c];
+		i = c;
+	}
+	if (n > 0)
+		t->heap[i] = last;
+	return top;
+}
+
+bool
+weir_window_offer(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux)
+{
+	struct wheapnode n;
+	uint8_t *p;
+	uint32_t rec;
+
+	t->st.observations++;
+	if (o->def >= t->n_defs || o->key_len > WEIR_WINDOW_KEY_MAX) {
+		t->st.pending_full++; /* a caller bug: refused like a full buffer */
+		return false;
+	}
+	if (t->applied_any && o->t_ns < t->last_applied) {
+		t->st.late++;
+		if (!t->conf.late_apply) {
+			t->st.late_dropped++;
+			return true;
+		}
+		window_apply(t, o, aux);
+		return true;
+	}
+	if (t->n_pfree == 0) {
+		t->st.pending_full++;
+		return false;
+	}
+	rec = t->pfree[--t->n_pfree];
+	p = t->precs + (size_t)rec * t->prec_size;
+	memcpy(p, o, sizeof(*o));
+	if (t->conf.aux_size > 0) {
+		if (aux != NULL)
+			memcpy(p + sizeof(*o), aux, t->conf.aux_size);
+		else
+			memset(p + sizeof(*o), 0, t->conf.aux_size);
+	}
+	n.t = o->t_ns;
+	n.order = o->order;
+	n.seq = t->seq++;
+	n.rec = rec;
+	n.pad = 0;
+	heap_push(t, n);
+	return true;
+}
+
+uint32_t
+weir_window_advance(struct weir_window_table *t, uint64_t watermark_ns)
+{
+	uint32_t done = 0;
+
+	while (t->n_heap > 0 && t->heap[0].t <= watermark_ns) {
+		struct wheapnode n = heap_pop(t);
+		const uint8_t *p = t->precs + (size_t)n.rec * t->prec_size;
+
+		window_apply(t, (const struct weir_window_obs *)p,
+			     t->conf.aux_size > 0 ? p + sizeof(struct weir_window_obs) : NULL);
+		t->pfree[t->n_pfree++] = n.rec;
+		done++;
+	}
+	return done;
+}
+
+void
+weir_window_stats(const struct weir_window_table *t, struct weir_window_stats *st)
+{
+	*st = t->st;
+	st->state_bytes = (uint64_t)t->used * SLOT_SIZE;
+	st->pending = t->n_heap;
+}
+
+/* ---- reload ---- */
+
+static bool
+window_def_same(const struct weir_window_def *a, const struct weir_window_def *b)
+{
+	if (a->sid != b->sid || a->rev != b->rev || a->clause_hash != b->clause_hash ||
+	    a->n_cond != b->n_cond)
+		return false;
+	for (uint32_t i = 0; i < a->n_cond; i++)
+		if (a->cond[i].agg != b->cond[i].agg)
+			return false; /* a record layout that differs cannot be kept */
+	return true;
+}
+
+/* Copy entry @p oi of @p old into @p t as definition @p nd. */
+static void
+window_copy_entry(struct weir_window_table *t, const struct weir_window_table *old, uint32_t oi,
+		  uint32_t nd)
+{
+	const struct wentry *oe = &old->slots[oi];
+	const struct wdefmeta *m = &old->meta[oe->def];
+	uint8_t key[WEIR_WINDOW_KEY_MAX];
+	size_t n = oe->key_len < ENTRY_KEY_INLINE ? oe->key_len : ENTRY_KEY_INLINE;
+	uint32_t s = oe->key_more, len = oe->key_len - (uint32_t)n, i;
+	struct wentry *e;
+
+	memcpy(key, oe->key, n);
+	while (len > 0) {
+		const struct wkeyslot *k = slot_ptr(old, s);
+		size_t c = len < KEY_SLOT_BYTES ? len : KEY_SLOT_BYTES;
+
+		memcpy(key + n, k->b, c);
+		n += c;
+		len -= (uint32_t)c;
+		s = k->next;
+	}
+	i = entry_new(t, nd, oe->key_hash, key, oe->key_len);
+	if (i == NIL)
+		return;
+	for (uint32_t k = 0; k < oe->n; k++) {
+		const uint64_t *src = entry_rec_at(old, oe, k);
+
+		if (!entry_reserve(t, i))
+			return;
+		e = &t->slots[i];
+		memcpy(rec_ptr(t, e->tail, e->tail_off, m->rw), src, m->rw * sizeof(uint64_t));
+		e->tail_off++;
+		e->n++;
+	}
+	e = &t->slots[i];
+	e->fired = oe->fired;
+	e->fired_t = oe->fired_t;
+}
+
+struct weir_window_table *
+weir_window_table_rebuild(const struct weir_window_table *old, const struct weir_window_def *defs,
+			  uint32_t n_defs, weir_window_fire_fn fire, void *ctx, uint32_t *kept,
+			  uint32_t *reset)
+{
+	struct weir_window_table *t;
+	uint32_t *map;
+	uint32_t nk = 0, nr = 0;
+	uint64_t keys, evicted;
+
+	if (old == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* map[old def] = new def + 1, 0: not kept */
+	map = calloc(old->n_defs + 1u, sizeof(*map));
+	if (map == NULL)
+		return NULL;
+	t = window_alloc(&old->conf, defs, n_defs, fire, ctx);
+	if (t == NULL) {
+		free(map);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n_defs; i++) {
+		bool found = false;
+
+		for (uint32_t j = 0; j < old->n_defs && !found; j++)
+			if (map[j] == 0 && window_def_same(&old->defs[j], &defs[i])) {
+				map[j] = i + 1;
+				found = true;
+			}
+		if (found)
+			nk++;
+		else
+			nr++;
+	}
+	/* oldest first, so the LRU order carries over */
+	for (uint32_t i = old->lru_head; i != NIL; i = old->slots[i].next)
+		if (map[old->slots[i].def] != 0)
+			window_copy_entry(t, old, i, map[old->slots[i].def] - 1);
+	keys = t->st.keys;
+	evicted = t->st.evicted;
+	/* counters continue the old table's (the caller swaps one for the other) */
+	t->st = old->st;
+	t->st.keys = keys;
+	t->st.evicted += evicted;
+	/* pending observations of kept rules stay pending, with their seq */
+	for (uint32_t h = 0; h < old->n_heap; h++) {
+		const struct wheapnode *on = &old->heap[h];
+		const uint8_t *op = old->precs + (size_t)on->rec * old->prec_size;
+		struct weir_window_obs *o;
+		struct wheapnode n = *on;
+
+		if (map[((const struct weir_window_obs *)op)->def] == 0) {
+			t->st.reload_pending_dropped++;
+			continue;
+		}
+		n.rec = t->pfree[--t->n_pfree];
+		o = (struct weir_window_obs *)(t->precs + (size_t)n.rec * t->prec_size);
+		memcpy(o, op, old->prec_size);
+		o->def = map[o->def] - 1;
+		heap_push(t, n);
+	}
+	free(map);
+	t->seq = old->seq;
+	t->applied_any = old->applied_any;
+	t->last_applied = old->last_applied;
+	if (kept != NULL)
+		*kept = nk;
+	if (reset != NULL)
+		*reset = nr;
+	return t;
+}
