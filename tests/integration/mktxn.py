@@ -8,7 +8,7 @@ few per session with --flows) carrying one record each, in JSON
 
   {"event":"txn","data":{"card":"4111...","merchant":"m17","city":"Paris",
    "amount":125.50,"device":"d3","type":"purchase","status":"approved",
-   "ts":1700000123.456}}
+   "ts":1700000123.456,"at":"2023-11-14T23:15:23.456+01:00"}}
 
 or key=value (x-www-form-urlencoded)
 
@@ -159,6 +159,10 @@ def json_body(rec):
             # non-ASCII as \\u escapes: the extractor decodes them
             parts.append('"%s":%s' % (k, json.dumps(v, ensure_ascii=True)))
     parts.append('"ts":%d.%03d' % (rec["ts_ms"] // 1000, rec["ts_ms"] % 1000))
+    # the same instant in ISO 8601, in a zone east of UTC
+    local = datetime.datetime.fromtimestamp(rec["ts_ms"] // 1000 + 3600, tz=datetime.timezone.utc)
+    parts.append('"at":"%s.%03d+01:00"' % (local.strftime("%Y-%m-%dT%H:%M:%S"),
+                                            rec["ts_ms"] % 1000))
     return ('{"event":"txn","id":"t%d","data":{%s}}' % (rec["id"], ",".join(parts))).encode()
 
 
