@@ -366,15 +366,23 @@ def build_half(recs, part, n_flows, rnd, cnt0):
     """Packets (with times in us) for one half; each record gets its ACK's
     pcap_cnt (1-based, counting from cnt0 + 1) and time."""
     n_flows = max(1, min(n_flows or len(recs), len(recs)))
-    flows = [Session(i, part, rnd) for i in range(n_flows)]
-    # each session carries a consecutive run of its records, interleaved
-    # in time with the others: record i goes to session i % n_flows
+    # sessions open in waves of `active` at a time, each carrying `per`
+    # records interleaved in time with the others of its wave (so that
+    # none idles past the flow timeout, 600 s for established TCP)
+    per = -(-len(recs) // n_flows)
+    active = min(8, n_flows)
+
+    def flow_of(i):
+        return i // (active * per) * active + i % active
+    flows = {}
     last_of = {}
     for i in range(len(recs)):
-        last_of[i % n_flows] = i
+        last_of[flow_of(i)] = i
     pkts = []
     for i, rec in enumerate(recs):
-        f = i % n_flows
+        f = flow_of(i)
+        if f not in flows:
+            flows[f] = Session(f, part, rnd)
         s = flows[f]
         t_us = rec["t_ms"] * 1000
         step = 40

@@ -11,6 +11,7 @@
 #    pcap_cnt) and the window object; the window counters equal the
 #    oracle's; accounting holds; no card number appears in full in the
 #    EVE (payloads decoded too), the logs or the checkpoint;
+#  - sessions carrying several records each (keep-alive);
 #  - a reload between two replays (one weir reading a pipe: part 1, then
 #    `weirctl reload` with one rule's rev changed, then part 2): the
 #    unchanged rules keep their state, the changed one starts afresh;
@@ -140,32 +141,36 @@ test_oracle_selftest() {
 		>"$TMP/selftest.out" 2>&1 || tail -20 "$TMP/selftest.out"
 }
 
-# The generator's sessions as weir streams them: every record matched
-# once, on the packet the oracle takes as the observation's, with 1 and 2
-# workers; no gap, nothing out of window.
-test_generated_sessions() {
-	check "mktxn gen" gen || return
-	$PY "$MKTXN" plain "$TMP/t.txn.json" "$RULES" "$TMP/plain.rules" | sort >"$TMP/plain.want"
-	[ -s "$TMP/plain.want" ] || { fail "no record matches a rule"; return; }
-	local w
-	for w in 1 2; do
-		run_weir "$TMP/plain$w" -r "$TMP/t.pcap" -S "$TMP/plain.rules" -w "$w"
-		expect_eq "plain -w $w exit status" "$(cat "$TMP/plain$w.rc")" 0 || { tail "$TMP/plain$w.err"; continue; }
-		check "plain -w $w accounting" accounting_ok "$TMP/plain$w.err"
-		$PY -c '
+# plain_check NAME PFX W: the window rules without field:/window: on
+# PFX.pcap with W workers alert once per record, on the packet the
+# generator says acknowledges it (the observation's packet); no stream
+# gap, nothing out of window
+plain_check() {
+	local name=$1 pfx=$2 w=$3
+	$PY "$MKTXN" plain "$pfx.txn.json" "$RULES" "$pfx.plain.rules" | sort >"$pfx.plain.want"
+	[ -s "$pfx.plain.want" ] || { fail "$name: no record matches a rule"; return; }
+	run_weir "$TMP/$name" -r "$pfx.pcap" -S "$pfx.plain.rules" -w "$w"
+	expect_eq "$name exit status" "$(cat "$TMP/$name.rc")" 0 || { tail "$TMP/$name.err"; return; }
+	check "$name accounting" accounting_ok "$TMP/$name.err"
+	$PY -c '
 import json, sys
 for l in open(sys.argv[1], "rb"):
     e = json.loads(l)
     if e["event_type"] == "alert":
-        print(e["alert"]["signature_id"], e.get("pcap_cnt"))' "$TMP/plain$w.out" | sort >"$TMP/plain$w.got"
-		check "plain -w $w: one stream alert per record, on its acknowledging packet" \
-			diff -u "$TMP/plain.want" "$TMP/plain$w.got" >"$TMP/plain$w.diff" || head "$TMP/plain$w.diff"
-		expect_eq "plain -w $w stream_gaps" "$(summary_value "$TMP/plain$w.err" stream_gaps)" 0
-		expect_eq "plain -w $w stream_out_of_window" \
-			"$(summary_value "$TMP/plain$w.err" stream_out_of_window)" 0
-		expect_eq "plain -w $w rx_packets" "$(summary_value "$TMP/plain$w.err" rx_packets)" \
-			"$("$PCAP_COUNT" "$TMP/t.pcap" | cut -d' ' -f1)"
-	done
+        print(e["alert"]["signature_id"], e.get("pcap_cnt"))' "$TMP/$name.out" | sort >"$TMP/$name.got"
+	check "$name: one stream alert per record, on its acknowledging packet" \
+		diff -u "$pfx.plain.want" "$TMP/$name.got" >"$TMP/$name.diff" || head "$TMP/$name.diff"
+	expect_eq "$name stream_gaps" "$(summary_value "$TMP/$name.err" stream_gaps)" 0
+	expect_eq "$name stream_out_of_window" "$(summary_value "$TMP/$name.err" stream_out_of_window)" 0
+	expect_eq "$name rx_packets" "$(summary_value "$TMP/$name.err" rx_packets)" \
+		"$("$PCAP_COUNT" "$pfx.pcap" | cut -d' ' -f1)"
+}
+
+# The generator's sessions as weir streams them, with 1 and 2 workers
+test_generated_sessions() {
+	check "mktxn gen" gen || return
+	plain_check plain1 "$TMP/t" 1
+	plain_check plain2 "$TMP/t" 2
 	# every window rule has something to find on this stream
 	check "every example rule fires on the stream" $PY -c '
 import json, sys
@@ -235,6 +240,20 @@ rx_at_least() {
 	n=$("$WEIRCTL" --socket "$1" --json stats 2>/dev/null |
 		$PY -c 'import json,sys; print(json.load(sys.stdin)["workers"]["rx_packets"])' 2>/dev/null)
 	[ -n "$n" ] && [ "$n" -ge "$2" ]
+}
+
+# Sessions carrying several records each (keep-alive): a record's fields
+# are its own, not those of the record before it in the same stream
+test_several_records_per_session() {
+	$PY "$MKTXN" gen "$TMP/ka" --records 1000 --flows 40 --seed $((SEED + 1)) >"$TMP/ka.gen" 2>&1 &&
+		$PY "$MKTXN" expect "$TMP/ka.txn.json" "$RULES" >"$TMP/ka.json" ||
+		{ fail "mktxn gen --flows"; cat "$TMP/ka.gen"; return; }
+	plain_check kaplain "$TMP/ka" 2
+	windows_ready || return
+	windows_run ka 2 "$TMP/ka.pcap" "$TMP/stka" || return
+	compare keepalive "$TMP/ka.json" "$TMP/ka.out"
+	counters_equal keepalive "$TMP/ka.err" "$TMP/ka.json"
+	no_full_card "$TMP/ka.out" "$TMP/ka.err"
 }
 
 # One weir reads a pipe: part 1, a reload (sid 9180012 gets rev 2, the
@@ -368,6 +387,6 @@ test_corrupt_checkpoint_refused() {
 }
 
 ALL_TESTS="test_oracle_selftest test_generated_sessions test_rules_check test_offline_one_worker
-	test_offline_two_workers test_reload_keeps_unchanged_rules test_restart_from_checkpoint
+	test_offline_two_workers test_several_records_per_session test_reload_keeps_unchanged_rules test_restart_from_checkpoint
 	test_corrupt_checkpoint_refused"
 run_all
