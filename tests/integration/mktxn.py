@@ -67,10 +67,12 @@ Usage:
       RULES without their field: and window: options (ordinary stream
       rules) into OUTRULES, and the "sid pcap_cnt" of their alerts: one per
       matching record, on the packet that acknowledges it
-  mktxn.py compare EXPECTED.json EVE [EVE2 --offset N]
+  mktxn.py compare EXPECTED.json EVE [EVE2 --offset N] [--hmac]
       compares weir's window alerts (EVE alerts with alert.context.window)
       with the expected ones, exactly: (sid, key, pcap_cnt) and the window
-      object; EVE2's pcap_cnt (a second run on part 2) get N added.
+      object; EVE2's pcap_cnt (a second run on part 2) get N added. With
+      --hmac, weir's sensitive key parts are HMAC tokens: each must stand
+      for one card, one to one, where the oracle shows the card's mask.
       Prints every difference; exit 1 on any.
 Standard library only.
 """
@@ -987,6 +989,40 @@ def ident(al):
     return (al["sid"], json.dumps(al["key"], sort_keys=True), al["pcap_cnt"])
 
 
+HMAC_RE = re.compile(r"hmac:[0-9a-f]{32}$")
+
+
+def hmac_keys(want, got):
+    """outputs.sensitive-rendering hmac: the oracle renders masks; weir's
+    tokens must stand one to one for them (same card, same token; another
+    card, another token). Rewrites @got's sensitive key parts into the
+    masks they stand for; returns the problems."""
+    problems, tok_of, mask_of = [], {}, {}
+    by_pos = {}
+    for al in want:
+        by_pos.setdefault((al["sid"], al["pcap_cnt"]), []).append(al)
+    for al in got:
+        cands = by_pos.get((al["sid"], al["pcap_cnt"]), [])
+        if len(cands) != 1 or not isinstance(al["key"], dict):
+            continue
+        w = cands[0]
+        new = dict(al["key"])
+        for name, v in al["key"].items():
+            m = w["key"].get(name)
+            if m is None or "*" not in m:
+                continue
+            if not isinstance(v, str) or not HMAC_RE.match(v):
+                problems.append("%s: key %s is %r, not an hmac token" % (al["where"], name, v))
+                continue
+            if tok_of.setdefault(m, v) != v or mask_of.setdefault(v, m) != m:
+                problems.append("%s: token %s stands for two cards (or a card has two)"
+                                % (al["where"], v))
+            new[name] = m
+        al["key"] = new
+        al["window"] = dict(al["window"], key=new)
+    return problems
+
+
 def compare_window(want, got):
     """The differences between an expected window object and weir's."""
     diffs = []
@@ -1019,7 +1055,7 @@ def cmd_compare(a):
     got = eve_window_alerts(a.eve, 0)
     if a.eve2:
         got += eve_window_alerts(a.eve2, a.offset)
-    problems = []
+    problems = hmac_keys(exp["alerts"], got) if a.hmac else []
     want = {}
     for al in exp["alerts"]:
         want.setdefault(ident(al), []).append(al)
@@ -1071,6 +1107,8 @@ def main(argv):
     c.add_argument("eve")
     c.add_argument("eve2", nargs="?")
     c.add_argument("--offset", type=int, default=0)
+    c.add_argument("--hmac", action="store_true",
+                   help="sensitive keys are hmac tokens, one per card")
     a = ap.parse_args(argv[1:])
     try:
         return {"gen": cmd_gen, "expect": cmd_expect, "compare": cmd_compare,

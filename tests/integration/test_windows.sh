@@ -12,6 +12,7 @@
 #    oracle's; accounting holds; no card number appears in full in the
 #    EVE (payloads decoded too), the logs or the checkpoint;
 #  - sessions carrying several records each (keep-alive);
+#  - outputs.sensitive-rendering hmac: card keys are tokens, one per card;
 #  - a reload between two replays (one weir reading a pipe: part 1, then
 #    `weirctl reload` with one rule's rev changed, then part 2): the
 #    unchanged rules keep their state, the changed one starts afresh;
@@ -233,6 +234,19 @@ test_offline_two_workers() {
 	offline_workers 2
 }
 
+# outputs.sensitive-rendering hmac: card keys are tokens, one per card
+test_offline_hmac_tokens() {
+	check "mktxn gen" gen || return
+	windows_ready || return
+	printf 'weir-test-window-hmac-key-0123456789' >"$TMP/hmac.key"
+	windows_run hmac 2 "$TMP/t.pcap" "$TMP/sthmac" --set outputs.sensitive-rendering=hmac \
+		--set "outputs.sensitive-hmac-key-file=$TMP/hmac.key" || return
+	check "hmac: window alerts equal the oracle's, card keys as tokens" \
+		$PY "$MKTXN" compare --hmac "$TMP/whole.json" "$TMP/hmac.out" >"$TMP/hmac.cmp" 2>&1 ||
+		head -20 "$TMP/hmac.cmp"
+	no_full_card "$TMP/hmac.out" "$TMP/hmac.err" "$TMP/sthmac/windows.ckpt"
+}
+
 # rx_at_least SOCK N: the workers of the weir serving SOCK processed N
 # packets or more
 rx_at_least() {
@@ -387,6 +401,6 @@ test_corrupt_checkpoint_refused() {
 }
 
 ALL_TESTS="test_oracle_selftest test_generated_sessions test_rules_check test_offline_one_worker
-	test_offline_two_workers test_several_records_per_session test_reload_keeps_unchanged_rules test_restart_from_checkpoint
+	test_offline_two_workers test_offline_hmac_tokens test_several_records_per_session test_reload_keeps_unchanged_rules test_restart_from_checkpoint
 	test_corrupt_checkpoint_refused"
 run_all
