@@ -47,6 +47,8 @@ static const char *const g_conf_defrag_policies[] = {"first",	"last",	   "bsd", 
 						     "windows", "solaris", NULL};
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
 static const char *const g_conf_kinesis_keys[] = {"flow", "src", "window", NULL};
+static const char *const g_conf_late_policies[] = {"drop", "apply", NULL};
+static const char *const g_conf_sensitive[] = {"mask", "hmac", NULL};
 static const char *const g_conf_backpressure[] = {"auto", "block", "drop", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
 static const char *const g_conf_kafka_acks[] = {"all", "1", "0", NULL};
@@ -214,6 +216,30 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "When stream rules see TCP bytes: acked = once the receiver acknowledged them "
 		  "(Suricata's IDS mode; alerts wait one round trip, on the ACK), arrival = as "
 		  "soon as they are in order (no wait; bytes the receiver never took count)."),
+	CONF_U32("windows.memcap", windows_memcap_mib, 1, 1048576, "256",
+		 "Memory in MiB for window rule state (README \"Stateful rules (windows)\"), all "
+		 "owners together (each worker owns memcap / workers); past it the least "
+		 "recently updated key is evicted (window_evicted)."),
+	CONF_U32("windows.max-events-per-key", windows_max_events, 1, 1048576, "1024",
+		 "Observations kept per (window rule, key); on overflow the oldest is dropped "
+		 "(window_key_overflow). A condition count > N or count >= N with N at or past "
+		 "it is refused at load."),
+	CONF_U32("windows.ring-size", windows_ring_size, 64, 1048576, "4096",
+		 "Observations each worker-to-owner ring holds; a full ring drops the "
+		 "observation (window_ring_full; offline with outputs.backpressure block: waits)."),
+	CONF_U32("windows.allowed-lateness", windows_lateness_s, 0, 86400, "0",
+		 "Seconds the watermark (the slowest worker's progress) is held back: "
+		 "observations within it of the watermark are still applied in event-time "
+		 "order."),
+	CONF_ENUM("windows.late-policy", windows_late_policy, g_conf_late_policies, "drop",
+		  "An observation older than its owner's last applied time (window_late): "
+		  "drop = counted and dropped, apply = applied at once, in arrival order."),
+	CONF_STR("windows.state-dir", windows_state_dir, "/var/lib/weir",
+		 "Directory of the window checkpoint windows.ckpt (written on shutdown and on "
+		 "weirctl checkpoint)."),
+	CONF_BOOL("windows.restore", windows_restore, "true",
+		  "Restore window state from windows.ckpt at start (rules whose sid, rev or "
+		  "window/field clauses changed start empty)."),
 	CONF_BOOL("vlan.use-for-tracking", vlan_use_for_tracking, "true",
 		  "VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking)."),
 	CONF_BOOL("decoder.vxlan.enabled", decoder_vxlan, "true",
@@ -346,6 +372,14 @@ static const struct weir_conf_key g_conf_keys[] = {
 		  "community-id defaults to false)."),
 	CONF_U32("outputs.community-id-seed", outputs_community_id_seed, 0, 65535, "0",
 		 "Community ID seed; set the same in every tool whose logs are joined."),
+	CONF_ENUM("outputs.sensitive-rendering", outputs_sensitive_rendering, g_conf_sensitive,
+		  "mask",
+		  "How a field marked sensitive (a card number) is written anywhere (EVE, logs): "
+		  "mask = first 6 and last 4 digits, hmac = a keyed token (hmac: + 16 bytes of "
+		  "HMAC-SHA256, key from outputs.sensitive-hmac-key-file)."),
+	CONF_STR("outputs.sensitive-hmac-key-file", outputs_sensitive_hmac_key_file, "",
+		 "File holding the key of outputs.sensitive-rendering hmac (its bytes, 16 to "
+		 "1024); \"\" = none (hmac then refuses to start)."),
 	CONF_BOOL("outputs.jsonl.fsync", outputs_jsonl_fsync, "false",
 		  "fsync(2) the output.jsonl file after each flush that wrote."),
 	CONF_STR("outputs.unix.path", outputs_unix_path, "",

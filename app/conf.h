@@ -85,6 +85,13 @@ struct weir_conf {
 	uint32_t stream_max_held;	       /* bytes held per direction */
 	uint32_t stream_confirm_window;	       /* bytes of the past kept for confirm steps */
 	char *stream_inspection;	       /* acked | arrival */
+	uint32_t windows_memcap_mib;	       /* window state, all owners together */
+	uint32_t windows_max_events;	       /* observations kept per (rule, key) */
+	uint32_t windows_ring_size;	       /* per worker-to-owner ring */
+	uint32_t windows_lateness_s;	       /* allowed lateness of the watermark */
+	char *windows_late_policy;	       /* drop | apply */
+	char *windows_state_dir;	       /* where windows.ckpt lives */
+	bool windows_restore;		       /* restore windows.ckpt at start */
 	bool vlan_use_for_tracking;	       /* VLAN ids are part of the flow key */
 	/* IP reassembly (app/defrag.h): one table per worker */
 	bool defrag_enabled;
@@ -115,18 +122,20 @@ struct weir_conf {
 	/* output */
 	char *output_jsonl; /* path, "-" = stdout, "" = off */
 	/* sinks (outputs.*), each off while its enabling key is "" */
-	char *host_id;			    /* EVE host of events, "" = the host name */
-	bool outputs_weir_fields;	    /* the "weir" object in every event */
-	uint32_t rules_cache_max_entries;   /* cache bound: entries, 0 = none */
-	uint32_t rules_cache_max_mib;	    /* cache bound: MiB, 0 = none */
-	bool outputs_rule_metadata;	    /* alert.metadata */
-	bool outputs_rule_references;	    /* alert.references */
-	uint32_t outputs_queue_size;	    /* per-sink queue, events */
-	char *outputs_backpressure;	    /* auto | block | drop */
-	bool outputs_loss_exit;		    /* exit WEIR_EXIT_LOSS when anything was dropped */
-	bool outputs_flow_records;	    /* workers queue a flow record per ended flow */
-	bool outputs_community_id;	    /* community_id in every event with a flow */
-	uint32_t outputs_community_id_seed; /* its seed, <= 65535 */
+	char *host_id;			       /* EVE host of events, "" = the host name */
+	bool outputs_weir_fields;	       /* the "weir" object in every event */
+	uint32_t rules_cache_max_entries;      /* cache bound: entries, 0 = none */
+	uint32_t rules_cache_max_mib;	       /* cache bound: MiB, 0 = none */
+	bool outputs_rule_metadata;	       /* alert.metadata */
+	bool outputs_rule_references;	       /* alert.references */
+	uint32_t outputs_queue_size;	       /* per-sink queue, events */
+	char *outputs_backpressure;	       /* auto | block | drop */
+	bool outputs_loss_exit;		       /* exit WEIR_EXIT_LOSS when anything was dropped */
+	bool outputs_flow_records;	       /* workers queue a flow record per ended flow */
+	bool outputs_community_id;	       /* community_id in every event with a flow */
+	uint32_t outputs_community_id_seed;    /* its seed, <= 65535 */
+	char *outputs_sensitive_rendering;     /* mask | hmac (field: ..., sensitive) */
+	char *outputs_sensitive_hmac_key_file; /* its key for hmac, "" = none */
 	bool outputs_jsonl_fsync;
 	char *outputs_unix_path;      /* enables the unix sink */
 	char *outputs_unix_mode;      /* octal text */

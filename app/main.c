@@ -88,6 +88,8 @@ struct weir_app {
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct weir_worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
+	struct weir_wwin_shared wsh; /* window rules' rings and watermark */
+	bool wsh_ready;
 	bool pipeline;		    /* run mode pipeline: the rx stage below */
 	struct weir_dispatch *disp; /* pipeline only */
 	unsigned int disp_lcore;    /* the rx stage's lcore */
@@ -238,6 +240,17 @@ setup_workers(struct weir_app *app)
 	app_stream_conf(&app->conf, app->n_workers, app->rs, &sc);
 	app_defrag_conf(&app->conf, app->n_workers, &dc);
 	weir_stream_global_init();
+	{
+		char err[256] = "";
+
+		ret = weir_wwin_shared_init(&app->wsh, app->n_workers, &app->conf, err,
+					    sizeof(err));
+		app->wsh_ready = true;
+		if (ret < 0) {
+			WEIR_LOG(ERR, app, "window rules: %s", err);
+			return ret;
+		}
+	}
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
@@ -289,6 +302,7 @@ setup_workers(struct weir_app *app)
 		 * workers copy each flagged frame, up to its snaplen. */
 		/* Offline, lossless: a full ring makes the worker wait. */
 		w->ring_wait = weir_outputs_block(&app->conf, app->portv[0].offline);
+		w->wsh = &app->wsh;
 		ret = weir_worker_set_frames(w, app->frame_bytes);
 		if (ret < 0)
 			return ret;
@@ -554,6 +568,9 @@ app_cleanup(struct weir_app *app)
 		}
 		rte_ring_free(app->rings[i]);
 	}
+	if (app->wsh_ready)
+		weir_wwin_shared_fini(&app->wsh);
+	app->wsh_ready = false;
 	weir_dispatch_destroy(app->disp);
 	app->disp = NULL;
 	weir_outputs_close(app->sinks, app->n_sinks, &g_flush_abort);
@@ -660,12 +677,14 @@ main(int argc, char **argv)
 		goto out_vars;
 	}
 	weir_ruleset_notes(app.rs, stderr);
-	if (app.rs->n_win > 0 && !app.cli.check_config) {
-		/* TODO(issue 18): the worker's window wiring lands next */
-		fprintf(stderr, "weir: window rules are not supported yet at run time (`weir "
-				"rules check` explains them); not starting\n");
-		status = WEIR_EXIT_USAGE;
-		goto out_rules;
+	if (app.rs->n_win > 0) {
+		char why[1024];
+
+		if (weir_wwin_check(app.rs, app.conf.windows_max_events, why, sizeof(why)) > 0) {
+			fprintf(stderr, "%s\nweir: rules refused; not starting\n", why);
+			status = WEIR_EXIT_USAGE;
+			goto out_rules;
+		}
 	}
 	if (app.rs->n_skipped > 0)
 		fprintf(stderr, "weir: %u rule%s skipped (rules.skip-invalid)\n", app.rs->n_skipped,

@@ -1028,3 +1028,128 @@ weir_window_table_rebuild(const struct weir_window_table *old, const struct weir
 		*reset = nr;
 	return t;
 }
+
+/* ---- introspection and restore ---- */
+
+uint32_t
+weir_window_record_words(const struct weir_window_def *def)
+{
+	struct wdefmeta m;
+
+	window_meta(def, &m);
+	return m.rw;
+}
+
+const struct weir_window_def *
+weir_window_defs(const struct weir_window_table *t, uint32_t *n)
+{
+	*n = t->n_defs;
+	return t->defs;
+}
+
+int
+weir_window_walk(const struct weir_window_table *t, weir_window_walk_fn fn, void *arg)
+{
+	uint64_t *buf;
+	int rc = 0;
+
+	buf = malloc((size_t)t->conf.max_events_per_key * (1 + WEIR_WINDOW_COND_MAX) *
+		     sizeof(uint64_t));
+	if (buf == NULL)
+		return -ENOMEM;
+	for (uint32_t i = t->lru_head; i != NIL && rc == 0; i = t->slots[i].next) {
+		const struct wentry *e = &t->slots[i];
+		const struct wdefmeta *m = &t->meta[e->def];
+		struct weir_window_entry v;
+		size_t n = e->key_len < ENTRY_KEY_INLINE ? e->key_len : ENTRY_KEY_INLINE;
+		uint32_t s = e->key_more, left = e->key_len - (uint32_t)n;
+		uint32_t c = e->head, k = e->head_off, w = 0;
+
+		memset(&v, 0, sizeof(v));
+		v.def = e->def;
+		v.key_hash = e->key_hash;
+		v.key_len = e->key_len;
+		v.fired = e->fired;
+		v.fired_t = e->fired_t;
+		v.n = e->n;
+		memcpy(v.key, e->key, n);
+		while (left > 0) {
+			const struct wkeyslot *ks = slot_ptr(t, s);
+			size_t cn = left < KEY_SLOT_BYTES ? left : KEY_SLOT_BYTES;
+
+			memcpy(v.key + n, ks->b, cn);
+			n += cn;
+			left -= (uint32_t)cn;
+			s = ks->next;
+		}
+		for (uint32_t r = 0; r < e->n; r++) {
+			if (k == m->rpc) {
+				c = ((struct wchunk *)slot_ptr(t, c))->next;
+				k = 0;
+			}
+			memcpy(&buf[w], rec_ptr(t, c, k, m->rw), m->rw * sizeof(uint64_t));
+			w += m->rw;
+			k++;
+		}
+		rc = fn(arg, &v, buf);
+	}
+	free(buf);
+	return rc;
+}
+
+int
+weir_window_restore(struct weir_window_table *t, const struct weir_window_entry *e,
+		    const uint64_t *recs)
+{
+	const struct wdefmeta *m;
+	uint32_t i, skip = 0;
+	struct wentry *we;
+
+	if (e->def >= t->n_defs || e->key_len > WEIR_WINDOW_KEY_MAX || (e->n > 0 && recs == NULL))
+		return -EINVAL;
+	m = &t->meta[e->def];
+	for (uint32_t r = 1; r < e->n; r++)
+		if (recs[(size_t)r * m->rw] < recs[(size_t)(r - 1) * m->rw])
+			return -EINVAL;
+	if (entry_find(t, e->def, e->key_hash, e->key, e->key_len) != NIL)
+		return -EEXIST;
+	i = entry_new(t, e->def, e->key_hash, e->key, e->key_len);
+	if (i == NIL)
+		return -ENOMEM;
+	if (e->n > t->conf.max_events_per_key)
+		skip = e->n - t->conf.max_events_per_key;
+	for (uint32_t r = skip; r < e->n; r++) {
+		if (!entry_reserve(t, i)) {
+			entry_destroy(t, i);
+			return -ENOMEM;
+		}
+		we = &t->slots[i];
+		memcpy(rec_ptr(t, we->tail, we->tail_off, m->rw), &recs[(size_t)r * m->rw],
+		       m->rw * sizeof(uint64_t));
+		we->tail_off++;
+		we->n++;
+	}
+	we = &t->slots[i];
+	we->fired = e->fired;
+	we->fired_t = e->fired_t;
+	return 0;
+}
+
+uint32_t
+weir_window_sweep(struct weir_window_table *t, uint64_t now_ns)
+{
+	uint32_t dropped = 0, i = t->lru_head;
+
+	while (i != NIL) {
+		struct wentry *e = &t->slots[i];
+		uint64_t w = t->defs[e->def].length_ns;
+		uint32_t nx = e->next;
+
+		if (e->n == 0 || (now_ns >= w && entry_newest(t, e) <= now_ns - w)) {
+			entry_destroy(t, i);
+			dropped++;
+		}
+		i = nx;
+	}
+	return dropped;
+}

@@ -169,4 +169,58 @@ struct weir_window_table *weir_window_table_rebuild(const struct weir_window_tab
 						    uint32_t n_defs, weir_window_fire_fn fire,
 						    void *ctx, uint32_t *kept, uint32_t *reset);
 
+/* ---- Introspection and restore (checkpoint, app/window_ckpt.c) ---- */
+
+/** Words (uint64_t) of one stored observation of @p def: its t_ns, then
+ *  one per condition that is not a count, in condition order (a number's
+ *  bits or a distinct value's hash). Thread: any. */
+uint32_t weir_window_record_words(const struct weir_window_def *def);
+
+/** The table's definitions (@p n gets their number). Thread: any. */
+const struct weir_window_def *weir_window_defs(const struct weir_window_table *t, uint32_t *n);
+
+/* One (rule, key) entry as weir_window_walk() shows it. */
+struct weir_window_entry {
+	uint32_t def; /* index into weir_window_defs() */
+	uint64_t key_hash;
+	uint16_t key_len;
+	uint8_t key[WEIR_WINDOW_KEY_MAX]; /* as the caller rendered it */
+	bool fired;			  /* fire once: fired at fired_t */
+	uint64_t fired_t;
+	uint32_t n; /* observations, oldest first, n * record_words words */
+};
+
+typedef int (*weir_window_walk_fn)(void *arg, const struct weir_window_entry *e,
+				   const uint64_t *recs);
+
+/**
+ * Call @p fn for every entry, least recently updated first, with its
+ * observations (@p recs, valid during the call). Stops at the first
+ * non-zero return of @p fn and returns it. Allocates a scratch buffer:
+ * not for the hot path. Owner's thread (or any while the owner is
+ * stopped). @return 0, fn's return, or -ENOMEM.
+ */
+int weir_window_walk(const struct weir_window_table *t, weir_window_walk_fn fn, void *arg);
+
+/**
+ * Put back one entry (a checkpoint's): definition @p e->def of @p t, its
+ * observations @p recs (e->n records of weir_window_record_words() words,
+ * oldest first; beyond max_events_per_key the oldest are left out), fire
+ * once state. The entry becomes the most recently updated one; memory is
+ * found as for an observation (eviction of others). The table's last
+ * applied time is not changed (observations after a restart are not late
+ * for the checkpoint's). @return 0, -EINVAL (bad def, key, order of
+ * times), -EEXIST (the key is already there), -ENOMEM. Owner's thread.
+ */
+int weir_window_restore(struct weir_window_table *t, const struct weir_window_entry *e,
+			const uint64_t *recs);
+
+/**
+ * Drop every entry whose newest observation is expired at @p now_ns
+ * (time <= now_ns - W): after a restore, at the first event time seen.
+ * Entries also expire lazily when their key is next updated; this only
+ * returns their memory early. @return the entries dropped. Owner's thread.
+ */
+uint32_t weir_window_sweep(struct weir_window_table *t, uint64_t now_ns);
+
 #endif /* WEIR_WINDOW_H */

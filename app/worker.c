@@ -41,8 +41,9 @@ struct worker_scan {
 	uint64_t rx_tsc;
 	int have_template; /* slot template_slot holds this packet's fields */
 	uint16_t template_slot;
-	int frame_state; /* this packet's frame record: 0 = not put yet,
-			    1 = at frame_pos, -1 = no room (drop) */
+	uint32_t template_gen; /* w->flush_gen when it was filled */
+	int frame_state;       /* this packet's frame record: 0 = not put yet,
+				  1 = at frame_pos, -1 = no room (drop) */
 	uint32_t frame_pos;
 	uint16_t frame_len;
 };
@@ -127,6 +128,7 @@ worker_flush_events(struct weir_worker *w)
 	w->burst_enqueued += w->n_ev;
 	w->n_ev = 0;
 	w->n_res = 0;
+	w->flush_gen++;
 }
 
 /* A full ring with w->ring_wait (offline replay): wait for the emitter to
@@ -151,6 +153,29 @@ worker_reserve(struct weir_worker *w)
 	if (unlikely(w->n_res == 0) && w->ring_wait)
 		worker_reserve_wait(w);
 	return w->n_res != 0;
+}
+
+void
+weir_worker_flush_events(struct weir_worker *w)
+{
+	worker_flush_events(w);
+}
+
+struct weir_event *
+weir_worker_event_slot(struct weir_worker *w)
+{
+	if (w->n_ev == w->n_res && (worker_flush_events(w), !worker_reserve(w))) {
+		w->burst_ring_full++;
+		return NULL;
+	}
+	return worker_slot(w, w->n_ev);
+}
+
+void
+weir_worker_event_commit(struct weir_worker *w, struct weir_event *ev)
+{
+	ev->seq = ++w->ev_seq;
+	w->n_ev++;
 }
 
 /* The flow part of an event: its id and counters as of this packet (the
@@ -247,8 +272,19 @@ worker_on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	struct weir_worker *w = s->w;
 	const struct weir_rt_rule *r = &w->rs->rules[idx];
 	struct weir_event *ev;
-	uint64_t seq = ++w->ev_seq; /* a lost event leaves its gap too */
+	uint64_t seq;
 
+	if (unlikely(r->win != NULL)) {
+		/* a window rule's match is an observation, not an alert */
+		struct weir_event head;
+
+		worker_fill_packet_fields(s, &head);
+		head.match_end = match_end;
+		weir_wwin_observe(w, idx, s->d->payload, s->d->payload_len, match_end, &head,
+				  s->d->payload, s->d->payload_len, false);
+		return;
+	}
+	seq = ++w->ev_seq;   /* a lost event leaves its gap too */
 	if (s->flow != NULL) /* raised, whether or not the ring takes it */
 		s->flow->flags |= WEIR_FLOW_F_ALERTED;
 	if (w->n_ev == w->n_res) {
@@ -264,13 +300,14 @@ worker_on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 		return;
 	}
 	ev = worker_slot(w, w->n_ev);
-	if (s->have_template) {
+	if (s->have_template && s->template_gen == w->flush_gen) {
 		/* Same packet, another rule: copy the packet part once filled. */
 		memcpy(ev, worker_slot(w, s->template_slot), sizeof(*ev));
 	} else {
 		worker_fill_packet_fields(s, ev);
 		s->have_template = 1;
 		s->template_slot = w->n_ev;
+		s->template_gen = w->flush_gen;
 	}
 	ev->rule_id = r->sid;
 	ev->rule_rev = r->rev;
@@ -323,6 +360,8 @@ worker_publish_common(struct weir_worker *w)
 	w->burst_stream_alerts = 0;
 	w->burst_stream_suppressed = 0;
 	w->burst_stream_scan_err = 0;
+	if (w->wsh != NULL)
+		weir_wwin_publish(w);
 	if (w->streams != NULL) {
 		struct weir_stream_stats ss;
 
@@ -398,7 +437,36 @@ struct worker_chunk {
 	uint32_t len;
 	uint64_t off, hs_off;
 	const struct weir_scan_flowinfo *fi;
+	const uint8_t *confirm; /* the direction's retained bytes up to data's end */
+	uint32_t confirm_len;
 };
+
+/* The head (no payload) of a stream alert's event. */
+static void
+worker_stream_head(const struct worker_chunk *c, struct weir_event *ev)
+{
+	struct weir_worker *w = c->w;
+	const struct weir_flow *f = c->f;
+
+	ev->ts_ns = w->stream_ts_ns;
+	ev->pcap_cnt = w->stream_pcap_cnt;
+	ev->rx_tsc = rte_rdtsc();
+	worker_fill_flow(ev, c->fi, c->dir ? WEIR_FLOW_PKT_TOCLIENT : WEIR_FLOW_PKT_TOSERVER);
+	ev->worker = w->id;
+	ev->port = w->cur->port->id;
+	ev->queue = w->cur->queue_id;
+	ev->vlan[0] = f->key.vlan[0];
+	ev->vlan[1] = f->key.vlan[1];
+	ev->n_vlan = (uint8_t)((f->key.vlan[0] != 0) + (f->key.vlan[1] != 0));
+	ev->ip_version = f->key.ip_version;
+	ev->proto = IPPROTO_TCP;
+	memcpy(ev->src, weir_flow_addr(f, (int)c->dir), sizeof(ev->src));
+	memcpy(ev->dst, weir_flow_addr(f, !c->dir), sizeof(ev->dst));
+	ev->sport = weir_flow_port(f, (int)c->dir);
+	ev->dport = weir_flow_port(f, !c->dir);
+	ev->kind = WEIR_EV_ALERT;
+	ev->pkt_src = w->stream_src;
+}
 
 /* One alert of a stream rule: like worker_on_alert, from the stream's
  * bytes (event.h, enum weir_event_src). */
@@ -408,11 +476,29 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	struct worker_chunk *c = ctx;
 	struct weir_worker *w = c->w;
 	const struct weir_rt_rule *r = &w->rs->rules[idx];
-	const struct weir_flow *f = c->f;
 	uint64_t seq = ++w->ev_seq, end = c->hs_off + match_end;
 	uint32_t upto = 0, cap;
 	struct weir_event *ev;
 
+	if (unlikely(r->win != NULL)) {
+		/* a window rule's match is an observation: over the retained
+		 * bytes up to the chunk's end, the match at upto of the chunk */
+		struct weir_event head;
+		uint32_t m_end;
+
+		--w->ev_seq; /* no event */
+		memset(&head, 0, offsetof(struct weir_event, payload));
+		worker_stream_head(c, &head);
+		if (c->data != NULL && end > c->off)
+			upto = end - c->off < c->len ? (uint32_t)(end - c->off) : c->len;
+		m_end = c->confirm_len >= c->len ? c->confirm_len - c->len + upto : upto;
+		head.payload_len = c->len;
+		head.match_end = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+		weir_wwin_observe(w, idx, c->confirm, c->confirm_len, m_end, &head,
+				  c->data != NULL ? c->data : NULL, c->data != NULL ? upto : 0,
+				  true);
+		return;
+	}
 	c->f->flags |= WEIR_FLOW_F_ALERTED;
 	if (w->n_ev == w->n_res && (worker_flush_events(w), !worker_reserve(w))) {
 		w->burst_ring_full++;
@@ -439,24 +525,7 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 		memcpy(ev->payload, c->data + upto - cap, cap);
 	ev->payload_cap = (uint16_t)cap;
 	ev->payload_len = c->len;
-	ev->ts_ns = w->stream_ts_ns;
-	ev->pcap_cnt = w->stream_pcap_cnt;
-	ev->rx_tsc = rte_rdtsc();
-	worker_fill_flow(ev, c->fi, c->dir ? WEIR_FLOW_PKT_TOCLIENT : WEIR_FLOW_PKT_TOSERVER);
-	ev->worker = w->id;
-	ev->port = w->cur->port->id;
-	ev->queue = w->cur->queue_id;
-	ev->vlan[0] = f->key.vlan[0];
-	ev->vlan[1] = f->key.vlan[1];
-	ev->n_vlan = (uint8_t)((f->key.vlan[0] != 0) + (f->key.vlan[1] != 0));
-	ev->ip_version = f->key.ip_version;
-	ev->proto = IPPROTO_TCP;
-	memcpy(ev->src, weir_flow_addr(f, (int)c->dir), sizeof(ev->src));
-	memcpy(ev->dst, weir_flow_addr(f, !c->dir), sizeof(ev->dst));
-	ev->sport = weir_flow_port(f, (int)c->dir);
-	ev->dport = weir_flow_port(f, !c->dir);
-	ev->kind = WEIR_EV_ALERT;
-	ev->pkt_src = w->stream_src;
+	worker_stream_head(c, ev);
 	ev->rule_id = r->sid;
 	ev->rule_rev = r->rev;
 	ev->rule_gid = r->gid;
@@ -502,6 +571,8 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	sp.streamed = 0;
 	sp.n_vlan = 0;
 	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
+	c.confirm = sp.confirm;
+	c.confirm_len = sp.confirm_len;
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
 	else
@@ -1135,6 +1206,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 				 w->offline ? pkts[n - 1].ts_ns
 					    : weir_tsc_clock_ns(&w->clk, rte_rdtsc()),
 				 WORKER_EXPIRE_BUDGET);
+	if (n > 0)
+		w->last_ts = pkts[n - 1].ts_ns;
 	if (w->defrag != NULL && n > 0)
 		weir_defrag_expire(w->defrag, w->offline ? pkts[n - 1].ts_ns
 							 : weir_tsc_clock_ns(&w->clk, rte_rdtsc()));
@@ -1172,6 +1245,8 @@ worker_load_rules(struct weir_worker *w)
 			weir_worker_stats_end(&w->st);
 		}
 		w->rs = rs;
+		if (w->wsh != NULL)
+			weir_wwin_rules_changed(w); /* at a burst boundary */
 	}
 }
 
@@ -1277,13 +1352,31 @@ weir_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_online(w->qs, w->id);
 	weir_stream_bind(w->streams);
+	if (w->wsh != NULL) {
+		worker_load_rules(w);
+		if (weir_wwin_start(w, w->wsh) < 0)
+			WEIR_LOG(ERR, app,
+				 "worker %u: window state: out of memory (window rules "
+				 "make no alerts)",
+				 w->id);
+	}
 	w->start_tsc = rte_rdtsc();
 	t0 = w->start_tsc;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		unsigned int got;
+
 		if (w->max_packets != 0 && left == 0)
 			break;
 		worker_load_rules(w);
-		if (worker_poll_round(w, pkts, &left, &t0) != 0)
+		if (w->wsh != NULL)
+			weir_wwin_poll_begin(w);
+		got = worker_poll_round(w, pkts, &left, &t0);
+		if (w->wsh != NULL)
+			weir_wwin_poll_end(w, got, w->last_ts,
+					   got == 0 && !w->offline
+						   ? weir_tsc_clock_ns(&w->clk, rte_rdtsc())
+						   : 0);
+		if (got != 0)
 			continue;
 		/* One TSC read per idle round: its end is the next one's start. */
 		t1 = rte_rdtsc();
@@ -1301,6 +1394,15 @@ weir_worker_main(void *arg)
 			break;
 	}
 	worker_flush_flows(w);
+	if (w->wsh != NULL) {
+		/* every owner applies everything before it says done: the
+		 * emitter stops only after the last window alerts */
+		weir_wwin_finish(w);
+		weir_worker_stats_begin(&w->st);
+		worker_publish_common(w);
+		weir_worker_stats_end(&w->st);
+		weir_wwin_stop(w);
+	}
 	w->end_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(w->qs, w->id);
 	atomic_store_explicit(&w->done, true, memory_order_release);

@@ -34,6 +34,7 @@
 #include "rules.h"
 #include "stats.h"
 #include "stream.h"
+#include "worker_window.h"
 
 #define WEIR_EV_BATCH 32 /* ring slots reserved at a time (one enqueue) */
 
@@ -66,33 +67,39 @@ struct weir_worker {
 	uint64_t max_packets;		/* stop after this many, 0 = no limit */
 	const atomic_bool *stop;	/* set by main on SIGINT/SIGTERM */
 	uint16_t id;
-	uint16_t n_ev;			   /* slots of zc written */
-	uint16_t n_res;			   /* slots of zc reserved, 0 = none */
-	struct rte_ring_zc_data zc;	   /* ring slots reserved, not yet enqueued */
-	uint64_t burst_enqueued;	   /* this burst's ring outcomes, published */
-	uint64_t burst_ring_full;	   /* with the other counters at burst end */
-	uint64_t burst_records;		   /* flow records created (ring or drop) */
-	struct weir_flow_table *flows;	   /* this worker's flow table (owned) */
-	struct weir_stream_table *streams; /* its stream reassembly (owned);
-					      NULL without flows */
-	struct weir_defrag *defrag;	   /* its IP reassembly (owned); NULL:
-					      fragments are only counted */
-	bool vlan_tracking;		   /* VLAN ids key the fragments too */
-	struct weir_decode_conf dconf;	   /* decapsulations (decoder.*) */
-	uint64_t burst_stream_alerts;	   /* stream rules' outcomes since the */
-	uint64_t burst_stream_suppressed;  /* last publication (they happen in */
-	uint64_t burst_stream_scan_err;	   /* flow-end callbacks too) */
-	uint64_t stream_ts_ns;		   /* time of the bytes being released */
-	uint64_t stream_pcap_cnt;	   /* pcap_cnt of the packet releasing them */
-	uint8_t stream_src;		   /* enum weir_event_src of them */
-	struct worker_scan *stream_pkt;	   /* the packet releasing them (its frame
-					      goes to the pcap sink); NULL at a flow's end */
-	bool flow_records;		   /* an EVE flow record per ended flow */
-	bool offline;			   /* packet time drives flow timeouts */
-	bool ring_wait;			   /* a full ring: wait for the emitter
-					      (outputs.backpressure), not drop */
-	struct weir_tsc_clock clk;	   /* live: wall clock for flow timeouts */
-	struct weir_worker_stats st;	   /* written by this worker only (seqlock) */
+	uint16_t n_ev;			    /* slots of zc written */
+	uint16_t n_res;			    /* slots of zc reserved, 0 = none */
+	struct rte_ring_zc_data zc;	    /* ring slots reserved, not yet enqueued */
+	uint64_t burst_enqueued;	    /* this burst's ring outcomes, published */
+	uint64_t burst_ring_full;	    /* with the other counters at burst end */
+	uint64_t burst_records;		    /* flow records created (ring or drop) */
+	struct weir_flow_table *flows;	    /* this worker's flow table (owned) */
+	struct weir_stream_table *streams;  /* its stream reassembly (owned);
+					       NULL without flows */
+	struct weir_defrag *defrag;	    /* its IP reassembly (owned); NULL:
+					       fragments are only counted */
+	bool vlan_tracking;		    /* VLAN ids key the fragments too */
+	struct weir_decode_conf dconf;	    /* decapsulations (decoder.*) */
+	uint64_t burst_stream_alerts;	    /* stream rules' outcomes since the */
+	uint64_t burst_stream_suppressed;   /* last publication (they happen in */
+	uint64_t burst_stream_scan_err;	    /* flow-end callbacks too) */
+	uint64_t stream_ts_ns;		    /* time of the bytes being released */
+	uint64_t stream_pcap_cnt;	    /* pcap_cnt of the packet releasing them */
+	uint8_t stream_src;		    /* enum weir_event_src of them */
+	struct worker_scan *stream_pkt;	    /* the packet releasing them (its frame
+					       goes to the pcap sink); NULL at a flow's end */
+	bool flow_records;		    /* an EVE flow record per ended flow */
+	bool offline;			    /* packet time drives flow timeouts */
+	bool ring_wait;			    /* a full ring: wait for the emitter
+					       (outputs.backpressure), not drop */
+	struct weir_tsc_clock clk;	    /* live: wall clock for flow timeouts */
+	struct weir_worker_stats st;	    /* written by this worker only (seqlock) */
+	uint32_t flush_gen;		    /* + 1 per ring flush (a template slot
+					       of an earlier flush is gone) */
+	uint64_t last_ts;		    /* time of the last packet processed */
+	const struct weir_wwin_shared *wsh; /* window rules (worker_window.h);
+					       NULL = none */
+	struct weir_wwin win;		    /* this worker's window state */
 
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
@@ -153,6 +160,13 @@ int weir_worker_set_defrag(struct weir_worker *w, const struct weir_defrag_conf 
  * @return 0, or -errno of weir_stream_table_create().
  */
 int weir_worker_set_streams(struct weir_worker *w, const struct weir_stream_conf *sc);
+
+/* For app/worker_window.c, on the worker's thread: enqueue the written
+ * event slots; a free slot to write one event into (NULL: ring full,
+ * counted drop_ring_full); the event written (its seq set here). */
+void weir_worker_flush_events(struct weir_worker *w);
+struct weir_event *weir_worker_event_slot(struct weir_worker *w);
+void weir_worker_event_commit(struct weir_worker *w, struct weir_event *ev);
 
 /** Lcore entry point (rte_eal_remote_launch); @p arg is a weir_worker. */
 int weir_worker_main(void *arg);

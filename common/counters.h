@@ -140,7 +140,31 @@
 	_(stream_scan_errors, COUNTER, "stream chunks whose scan failed (Hyperscan error)")        \
 	_(stream_states, GAUGE, "Hyperscan stream states open now")                                \
 	_(stream_held_bytes, GAUGE, "bytes held for reassembly now")                               \
-	_(stream_memory_bytes, GAUGE, "bytes reserved for the stream pools (touched as used)")
+	_(stream_memory_bytes, GAUGE, "bytes reserved for the stream pools (touched as used)")     \
+	_(window_observations, COUNTER,                                                            \
+	  "window rule matches made into observations (this worker extracted them)")               \
+	_(window_alerts, COUNTER, "window alerts raised by this worker as owner (in alerts too)")  \
+	_(window_field_missing, COUNTER,                                                           \
+	  "window rule matches with a needed field absent or malformed: no observation")           \
+	_(window_field_bad, COUNTER,                                                               \
+	  "window rule matches whose number or time field did not parse: no observation")          \
+	_(window_late, COUNTER, "observations below the owner's last applied time")                \
+	_(window_late_dropped, COUNTER, "of them, dropped (windows.late-policy drop)")             \
+	_(window_applied, COUNTER, "observations the owner applied to its windows")                \
+	_(window_pending_full, COUNTER, "observations refused: the owner's pending buffer full")   \
+	_(window_key_overflow, COUNTER,                                                            \
+	  "oldest observations dropped: windows.max-events-per-key reached")                       \
+	_(window_evicted, COUNTER, "window keys evicted: windows.memcap reached")                  \
+	_(window_ring_full, COUNTER, "observations dropped: the ring to their owner was full")     \
+	_(window_keys, GAUGE, "(rule, key) windows this owner holds now")                          \
+	_(window_state_bytes, GAUGE, "bytes of window state this owner uses now")                  \
+	_(window_pending, GAUGE, "observations waiting for the watermark now")                     \
+	_(window_reload_kept, COUNTER, "window rules whose state a reload kept")                   \
+	_(window_reload_reset, COUNTER, "window rules a reload started afresh")                    \
+	_(window_reload_dropped, COUNTER,                                                          \
+	  "observations of a window rule a reload changed or removed: dropped")                    \
+	_(window_ckpt_restored, COUNTER, "window rules restored from the checkpoint")              \
+	_(window_ckpt_refused, COUNTER, "checkpoints (or rules in one) refused at restore")
 
 /* The rx stage's counters (pipeline run mode, app/dispatch.h): _(name,
  * kind, doc), kind as for sinks. One block per rx stage; all 0 in run mode

@@ -441,8 +441,10 @@ weir_base64(const uint8_t *in, size_t n, char *out, size_t outlen)
 size_t
 weir_event_json_max(size_t rule_text)
 {
+	/* + a window alert's context: its text shares payload[] with the
+	 * excerpt, so base64 of the whole array bounds both; 32 for its keys */
 	return EVENT_FIXED_MAX + EVENT_ESC_MAX * (rule_text + EVENT_IFACE_MAX + EVENT_HOST_MAX) +
-	       (WEIR_EVENT_PAYLOAD_MAX + 2) / 3 * 4 + 2 * WEIR_EVENT_RULE_JSON_MAX;
+	       (WEIR_EVENT_PAYLOAD_MAX + 2) / 3 * 4 + 2 * WEIR_EVENT_RULE_JSON_MAX + 32;
 }
 
 int
@@ -740,6 +742,15 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 		out_rule_json(&o, ",\"metadata\":", rule->metadata);
 	if (fmt != NULL && fmt->rule_references)
 		out_rule_json(&o, ",\"references\":", rule->references);
+	if (ev->win_ctx_len > 0 && cap + ev->win_ctx_len <= WEIR_EVENT_PAYLOAD_MAX) {
+		/* a window alert: its context, JSON text the owner wrote
+		 * (app/worker_window.c), after the payload excerpt */
+		OUT_LIT(&o, ",\"context\":{\"window\":");
+		p = out_reserve(&o, ev->win_ctx_len);
+		if (p != NULL)
+			memcpy(p, ev->payload + cap, ev->win_ctx_len);
+		OUT_LIT(&o, "}");
+	}
 	OUT_LIT(&o, "}");
 
 	if (ev_has_flow(ev))

@@ -27,6 +27,7 @@
 #                   overlaps, holes, FIN, depth, tiny pools)
 #   fuzz_field      the committed regress/fuzz_field/ records (JSON with
 #                   escapes and look-alike keys, key=value forms)
+#   fuzz_window_ckpt the committed regress/fuzz_window_ckpt/ checkpoints
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -52,9 +53,9 @@ if [ ! -d "$data" ]; then
 fi
 
 rm -rf "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field" "$out/fuzz_defrag"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field" "$out/fuzz_defrag" "$out/fuzz_window_ckpt"
 mkdir -p "$out/fuzz_decode" "$out/fuzz_sig_parse" "$out/fuzz_conf" "$out/fuzz_ctl" \
-	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field" "$out/fuzz_defrag"
+	"$out/fuzz_suri_parse" "$out/fuzz_flow" "$out/fuzz_stream" "$out/fuzz_field" "$out/fuzz_defrag" "$out/fuzz_window_ckpt"
 
 # --- frames
 i=0
@@ -187,6 +188,9 @@ cp "$src"/tests/fuzz/regress/fuzz_defrag/* "$out/fuzz_defrag/"
 # field records: the saved ones (tests/fuzz/regress/fuzz_field/)
 cp "$src"/tests/fuzz/regress/fuzz_field/* "$out/fuzz_field/"
 
-for t in fuzz_decode fuzz_defrag fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field; do
+# window checkpoints: the saved ones (tests/fuzz/regress/fuzz_window_ckpt/)
+cp "$src"/tests/fuzz/regress/fuzz_window_ckpt/* "$out/fuzz_window_ckpt/"
+
+for t in fuzz_decode fuzz_defrag fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field fuzz_window_ckpt; do
 	echo "make_corpus: $out/$t: $(find "$out/$t" -type f | wc -l) seeds"
 done

@@ -5,7 +5,7 @@
 # timeout, out-of-memory):
 #   tests/fuzz/run.sh [--build DIR] [--runs N] [TARGET...] [SECONDS]
 # TARGET is fuzz_decode, fuzz_defrag, fuzz_sig_parse, fuzz_conf, fuzz_ctl, fuzz_suri_parse,
-# fuzz_flow, fuzz_stream or fuzz_field (default: all);
+# fuzz_flow, fuzz_stream, fuzz_field or fuzz_window_ckpt (default: all);
 # SECONDS (default 60) bounds each target, --runs N bounds it by
 # executions instead (the long campaign: --runs 10000000). DIR (default
 # build-fuzz) is a build configured with CC=clang and -Dfuzz=true. Seeds
@@ -28,10 +28,10 @@ while [ $# -gt 0 ]; do
 	*) secs=$1; shift ;;
 	esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_decode fuzz_defrag fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_decode fuzz_defrag fuzz_sig_parse fuzz_conf fuzz_ctl fuzz_suri_parse fuzz_flow fuzz_stream fuzz_field fuzz_window_ckpt)
 
 declare -A dicts=([fuzz_decode]=decode.dict [fuzz_sig_parse]=sig.dict [fuzz_conf]=conf.dict [fuzz_ctl]=ctl.dict
-	[fuzz_suri_parse]=suri.dict [fuzz_flow]= [fuzz_stream]= [fuzz_defrag]= [fuzz_field]=)
+	[fuzz_suri_parse]=suri.dict [fuzz_flow]= [fuzz_stream]= [fuzz_defrag]= [fuzz_field]= [fuzz_window_ckpt]=)
 
 for t in "${targets[@]}"; do
 	if [ ! -x "$build/tests/fuzz/$t" ]; then

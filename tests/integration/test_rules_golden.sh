@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels windows"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {

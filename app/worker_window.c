@@ -1,0 +1,1082 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Window rules in the worker (worker_window.h): observations from matches,
+ * the rings to their owners, the watermark, and window alerts. Per match
+ * nothing here allocates, locks, logs or makes a syscall; a rule reload
+ * rebuilds the table on the owner's thread at its next burst boundary
+ * (which allocates, as any reload does).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "conf.h"
+#include "log.h"
+#include "worker.h"
+#include "worker_window.h"
+
+/* What rides with each observation: enough of the completing packet's
+ * event for the owner to write the alert. */
+struct wwin_aux {
+	uint32_t gen; /* the producer's rule set generation (low 32 bits) */
+	uint32_t sid, rev;
+	uint32_t pad_;
+	uint64_t clause_hash;
+	uint64_t pcap_cnt;	/* (head's is past the bytes carried) */
+	struct weir_event head; /* payload[] unused: see excerpt */
+};
+
+/* One ring element: the observation and its aux block. */
+struct wwin_msg {
+	struct weir_window_obs obs;
+	struct {
+		struct wwin_aux a;
+	} aux;
+};
+
+/* The aux bytes handed to the table: the aux block then the excerpt (in
+ * head.payload[0..WEIR_WWIN_EXCERPT)), so only that much of the head's
+ * payload is carried. */
+#define WWIN_AUX_SIZE (offsetof(struct wwin_aux, head.payload) + WEIR_WWIN_EXCERPT)
+
+/* ---- SipHash-2-4 --------------------------------------------------------- */
+
+static inline uint64_t
+wwin_rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline uint64_t
+wwin_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+#define WWIN_SIPROUND                                                                              \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = wwin_rotl(v1, 13);                                                            \
+		v1 ^= v0;                                                                          \
+		v0 = wwin_rotl(v0, 32);                                                            \
+		v2 += v3;                                                                          \
+		v3 = wwin_rotl(v3, 16);                                                            \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = wwin_rotl(v3, 21);                                                            \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = wwin_rotl(v1, 17);                                                            \
+		v1 ^= v2;                                                                          \
+		v2 = wwin_rotl(v2, 32);                                                            \
+	} while (0)
+
+uint64_t
+weir_wwin_siphash(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t *in = data;
+	uint64_t k0 = wwin_le64(key), k1 = wwin_le64(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	uint64_t b = (uint64_t)len << 56, m;
+	size_t i, left = len & 7;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = wwin_le64(in + i);
+		v3 ^= m;
+		WWIN_SIPROUND;
+		WWIN_SIPROUND;
+		v0 ^= m;
+	}
+	for (m = 0; left > 0; left--)
+		m |= (uint64_t)in[i + left - 1] << (8 * (left - 1));
+	b |= m;
+	v3 ^= b;
+	WWIN_SIPROUND;
+	WWIN_SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	WWIN_SIPROUND;
+	WWIN_SIPROUND;
+	WWIN_SIPROUND;
+	WWIN_SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- event time ----------------------------------------------------------- */
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+wwin_days(int64_t y, unsigned int m, unsigned int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool
+wwin_digits(const uint8_t *p, size_t n, unsigned int *out)
+{
+	unsigned int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* fraction digits [p, p+n) as ns (first 9 digits count) */
+static uint64_t
+wwin_frac_ns(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 9; i++)
+		v = v * 10 + (i < n ? (uint64_t)(p[i] - '0') : 0);
+	return v;
+}
+
+bool
+weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns)
+{
+	const uint8_t *p = v->bytes;
+	size_t n = v->len, i = 0, f0, fn;
+	uint64_t secs = 0;
+	unsigned int y, mo, d, h, mi, s, oh = 0, om = 0;
+	int64_t days, t;
+
+	if (v->truncated || n == 0 || (v->type != WEIR_FV_STRING && v->type != WEIR_FV_NUMBER))
+		return false;
+	switch (how) {
+	case WEIR_RFT_EPOCH:
+	case WEIR_RFT_EPOCH_MS:
+		while (i < n && p[i] >= '0' && p[i] <= '9') {
+			if (secs > UINT64_MAX / 10 / 1000000000ull)
+				return false;
+			secs = secs * 10 + (p[i] - '0');
+			i++;
+		}
+		if (i == 0)
+			return false;
+		if (how == WEIR_RFT_EPOCH_MS) {
+			if (i != n || secs > UINT64_MAX / 1000000ull)
+				return false;
+			*ns = secs * 1000000ull;
+			return true;
+		}
+		f0 = fn = 0;
+		if (i < n && p[i] == '.') {
+			f0 = ++i;
+			while (i < n && p[i] >= '0' && p[i] <= '9')
+				i++;
+			fn = i - f0;
+			if (fn == 0)
+				return false;
+		}
+		if (i != n || secs > UINT64_MAX / 1000000000ull - 1)
+			return false;
+		*ns = secs * 1000000000ull + (fn ? wwin_frac_ns(p + f0, fn) : 0);
+		return true;
+	case WEIR_RFT_ISO8601:
+		/* YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM) */
+		if (n < 20 || !wwin_digits(p, 4, &y) || p[4] != '-' ||
+		    !wwin_digits(p + 5, 2, &mo) || p[7] != '-' || !wwin_digits(p + 8, 2, &d) ||
+		    (p[10] != 'T' && p[10] != 't') || !wwin_digits(p + 11, 2, &h) || p[13] != ':' ||
+		    !wwin_digits(p + 14, 2, &mi) || p[16] != ':' || !wwin_digits(p + 17, 2, &s))
+			return false;
+		if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+			return false;
+		i = 19;
+		f0 = fn = 0;
+		if (i < n && p[i] == '.') {
+			f0 = ++i;
+			while (i < n && p[i] >= '0' && p[i] <= '9')
+				i++;
+			fn = i - f0;
+			if (fn == 0)
+				return false;
+		}
+		if (i == n)
+			return false;
+		if (p[i] == 'Z' || p[i] == 'z') {
+			if (i + 1 != n)
+				return false;
+		} else if (p[i] == '+' || p[i] == '-') {
+			if (i + 6 != n || !wwin_digits(p + i + 1, 2, &oh) || p[i + 3] != ':' ||
+			    !wwin_digits(p + i + 4, 2, &om) || oh > 23 || om > 59)
+				return false;
+		} else {
+			return false;
+		}
+		days = wwin_days(y, mo, d);
+		t = days * 86400 + h * 3600 + mi * 60 + s;
+		if (p[i] == '+')
+			t -= oh * 3600 + om * 60;
+		else if (p[i] == '-')
+			t += oh * 3600 + om * 60;
+		if (t < 0)
+			return false;
+		*ns = (uint64_t)t * 1000000000ull + (fn ? wwin_frac_ns(p + f0, fn) : 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- start, rules ------------------------------------------------------------ */
+
+int
+weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct weir_conf *conf,
+		      char *err, size_t errlen)
+{
+	unsigned int a, b;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->n = n;
+	sh->lateness_ns = (uint64_t)conf->windows_lateness_s * 1000000000ull;
+	sh->wconf.memcap = ((size_t)conf->windows_memcap_mib << 20) / n;
+	sh->wconf.max_events_per_key = conf->windows_max_events;
+	sh->wconf.pending_max = conf->windows_ring_size * n;
+	sh->wconf.aux_size = (uint32_t)WWIN_AUX_SIZE;
+	sh->wconf.late_apply = strcmp(conf->windows_late_policy, "apply") == 0;
+	sh->hmac = strcmp(conf->outputs_sensitive_rendering, "hmac") == 0;
+	if (conf->outputs_sensitive_hmac_key_file[0] != '\0') {
+		int fd = open(conf->outputs_sensitive_hmac_key_file, O_RDONLY | O_CLOEXEC);
+		ssize_t got;
+
+		if (fd < 0) {
+			snprintf(err, errlen, "outputs.sensitive-hmac-key-file %s: %s",
+				 conf->outputs_sensitive_hmac_key_file, strerror(errno));
+			return -errno;
+		}
+		got = read(fd, sh->hmac_key, sizeof(sh->hmac_key));
+		close(fd);
+		if (got < 16) {
+			snprintf(err, errlen,
+				 "outputs.sensitive-hmac-key-file %s: needs 16 to %d bytes of key",
+				 conf->outputs_sensitive_hmac_key_file, WEIR_WWIN_HMAC_MAX);
+			return -EINVAL;
+		}
+		sh->hmac_klen = (size_t)got;
+	} else if (sh->hmac) {
+		snprintf(err, errlen,
+			 "outputs.sensitive-rendering hmac needs outputs.sensitive-hmac-key-file");
+		return -EINVAL;
+	}
+	/* The key and distinct hashes must be the same across restarts (the
+	 * checkpoint holds them): keyed by the HMAC key when there is one,
+	 * else by a constant (a hash of a sensitive value is then no secret:
+	 * checkpoints with card keys want a key file). */
+	if (sh->hmac_klen > 0) {
+		uint64_t h0 = weir_wwin_siphash((const uint8_t *)"weir-window-seed", sh->hmac_key,
+						sh->hmac_klen);
+		uint64_t h1 = weir_wwin_siphash((const uint8_t *)"weir-window-see2", sh->hmac_key,
+						sh->hmac_klen);
+
+		memcpy(sh->seed, &h0, 8);
+		memcpy(sh->seed + 8, &h1, 8);
+	} else {
+		memcpy(sh->seed, "weir-windows-v1!", 16);
+	}
+	memcpy(&sh->wconf.hash_seed, sh->seed, sizeof(sh->wconf.hash_seed));
+	sh->prog = rte_zmalloc("weir_wwin_prog", sizeof(*sh->prog) * n, 64);
+	if (sh->prog == NULL) {
+		snprintf(err, errlen, "window progress: out of memory");
+		return -ENOMEM;
+	}
+	if (n == 1)
+		return 0;
+	sh->rings = calloc((size_t)n * n, sizeof(*sh->rings));
+	if (sh->rings == NULL) {
+		snprintf(err, errlen, "window rings: out of memory");
+		return -ENOMEM;
+	}
+	for (a = 0; a < n; a++)
+		for (b = 0; b < n; b++) {
+			char name[RTE_RING_NAMESIZE];
+
+			if (a == b)
+				continue;
+			snprintf(name, sizeof(name), "weir_win_%u_%u", a & 0xffu, b & 0xffu);
+			sh->rings[a * n + b] = rte_ring_create_elem(
+				name, sizeof(struct wwin_msg), conf->windows_ring_size,
+				SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+			if (sh->rings[a * n + b] == NULL) {
+				snprintf(err, errlen, "window ring %u->%u (%u x %zu bytes): %s", a,
+					 b, conf->windows_ring_size, sizeof(struct wwin_msg),
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+		}
+	return 0;
+}
+
+void
+weir_wwin_shared_fini(struct weir_wwin_shared *sh)
+{
+	unsigned int i;
+
+	if (sh->rings != NULL)
+		for (i = 0; i < sh->n * sh->n; i++)
+			rte_ring_free(sh->rings[i]);
+	free(sh->rings);
+	rte_free(sh->prog);
+	memset(sh, 0, sizeof(*sh));
+}
+
+unsigned int
+weir_wwin_check(const struct weir_ruleset *rs, uint32_t max_events, char *out, size_t cap)
+{
+	unsigned int i, k, bad = 0;
+	size_t n = 0;
+
+	if (cap > 0)
+		out[0] = '\0';
+	for (i = 0; i < rs->n_win; i++) {
+		const struct weir_rt_rule *r = &rs->rules[weir_ruleset_window(rs, i)];
+
+		for (k = 0; k < r->win->n_cond; k++) {
+			const struct weir_rwin_cond *c = &r->win->cond[k];
+
+			if (c->agg != WEIR_RWA_COUNT ||
+			    (c->op != WEIR_RWO_GT && c->op != WEIR_RWO_GE) ||
+			    c->n < (double)max_events)
+				continue;
+			bad++;
+			if (n < cap) {
+				int m = snprintf(out + n, cap - n,
+						 "%s%s:%u: sid %u: window: count %s %.0f can never "
+						 "hold: windows.max-events-per-key keeps %u "
+						 "observations per key",
+						 n ? "\n" : "", r->file, r->line, r->sid,
+						 c->op == WEIR_RWO_GT ? ">" : ">=", c->n,
+						 max_events);
+				n += m > 0 ? (size_t)m : 0;
+			}
+			break;
+		}
+	}
+	return bad;
+}
+
+/* The table's definitions from rule set @p rs. */
+static struct weir_window_def *
+wwin_defs(const struct weir_ruleset *rs)
+{
+	struct weir_window_def *d = calloc(rs->n_win ? rs->n_win : 1, sizeof(*d));
+	unsigned int i, k;
+
+	if (d == NULL)
+		return NULL;
+	for (i = 0; i < rs->n_win; i++) {
+		const struct weir_rt_rule *r = &rs->rules[weir_ruleset_window(rs, i)];
+
+		d[i].sid = r->sid;
+		d[i].rev = r->rev;
+		d[i].clause_hash = r->win->clause_hash;
+		d[i].length_ns = r->win->length_ns;
+		d[i].n_cond = r->win->n_cond;
+		d[i].fire_each = r->win->fire_each;
+		for (k = 0; k < r->win->n_cond; k++) {
+			d[i].cond[k].agg = r->win->cond[k].agg;
+			d[i].cond[k].op = r->win->cond[k].op;
+			d[i].cond[k].n = r->win->cond[k].n;
+		}
+	}
+	return d;
+}
+
+static void wwin_fire(void *ctx, const struct weir_window_def *def,
+		      const struct weir_window_obs *obs, const struct weir_window_result *res,
+		      const void *aux);
+
+int
+weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh)
+{
+	struct weir_wwin *ww = &w->win;
+
+	ww->sh = sh;
+	ww->defs = wwin_defs(w->rs);
+	if (ww->defs == NULL)
+		return -ENOMEM;
+	ww->n_defs = w->rs->n_win;
+	ww->table = weir_window_table_create(&sh->wconf, ww->defs, ww->n_defs, wwin_fire, w);
+	if (ww->table == NULL)
+		return -ENOMEM;
+	ww->table_rs = w->rs;
+	ww->table_gen = (uint32_t)w->rs->generation;
+	return 0;
+}
+
+static void
+wwin_stats_add(struct weir_window_stats *a, const struct weir_window_stats *b)
+{
+	a->observations += b->observations;
+	a->applied += b->applied;
+	a->alerts += b->alerts;
+	a->late += b->late;
+	a->late_dropped += b->late_dropped;
+	a->pending_full += b->pending_full;
+	a->key_overflow += b->key_overflow;
+	a->evicted += b->evicted;
+	a->reload_pending_dropped += b->reload_pending_dropped;
+}
+
+void
+weir_wwin_stop(struct weir_worker *w)
+{
+	struct weir_wwin *ww = &w->win;
+
+	weir_window_table_free(ww->table);
+	free(ww->defs);
+	ww->table = NULL;
+	ww->defs = NULL;
+}
+
+void
+weir_wwin_rules_changed(struct weir_worker *w)
+{
+	struct weir_wwin *ww = &w->win;
+	struct weir_window_table *t;
+	struct weir_window_def *defs;
+	struct weir_window_stats st;
+	uint32_t kept = 0, reset = 0;
+
+	if (ww->table == NULL || w->rs == ww->table_rs)
+		return;
+	defs = wwin_defs(w->rs);
+	if (defs == NULL)
+		return; /* the old table stays (observations of new rules remap or are lost) */
+	t = weir_window_table_rebuild(ww->table, defs, w->rs->n_win, wwin_fire, w, &kept, &reset);
+	if (t == NULL) {
+		free(defs);
+		return;
+	}
+	weir_window_stats(ww->table, &st);
+	wwin_stats_add(&ww->base, &st);
+	weir_window_table_free(ww->table);
+	free(ww->defs);
+	ww->table = t;
+	ww->defs = defs;
+	ww->n_defs = w->rs->n_win;
+	ww->table_rs = w->rs;
+	ww->table_gen = (uint32_t)w->rs->generation;
+	ww->reload_kept += kept;
+	ww->reload_reset += reset;
+}
+
+/* ---- producer ------------------------------------------------------------------ */
+
+/* The record around the match: from just after the last '\n' before
+ * @p match_end to the first '\n' at or after it (line-delimited records
+ * in a stream; a packet's single record is its whole payload). */
+static void
+wwin_record(const uint8_t *buf, uint32_t len, uint32_t match_end, uint32_t *b, uint32_t *e)
+{
+	uint32_t i;
+
+	if (match_end > len)
+		match_end = len;
+	i = match_end;
+	while (i > 0 && buf[i - 1] != '\n')
+		i--;
+	*b = i;
+	i = match_end;
+	while (i < len && buf[i] != '\n')
+		i++;
+	*e = i;
+}
+
+/* The bytes a sensitive value's hash and distinct see: its digits when it
+ * holds 13 to 19 (a card, however spaced), else its bytes. */
+static size_t
+wwin_canon(const struct weir_field_val *v, uint8_t *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->len; i++)
+		if (v->bytes[i] >= '0' && v->bytes[i] <= '9')
+			out[n++] = v->bytes[i];
+	if (n >= 13 && n <= 19)
+		return n;
+	memcpy(out, v->bytes, v->len);
+	return v->len;
+}
+
+/* Append the rendered value of field @p f (@p v) to the key at @p key
+ * (*kn bytes so far, cap WEIR_WINDOW_KEY_MAX). */
+static void
+wwin_key_put(uint8_t *key, size_t *kn, const void *s, size_t n)
+{
+	if (*kn + n > WEIR_WINDOW_KEY_MAX)
+		n = WEIR_WINDOW_KEY_MAX - *kn;
+	memcpy(key + *kn, s, n);
+	*kn += n;
+}
+
+/* Hand @p m to its owner. */
+static void
+wwin_send(struct weir_worker *w, struct wwin_msg *m)
+{
+	struct weir_wwin *ww = &w->win;
+	unsigned int owner = (unsigned int)(m->obs.key_hash % ww->sh->n);
+	struct rte_ring *r;
+
+	if (owner == w->id) {
+		(void)weir_window_offer(ww->table, &m->obs, &m->aux); /* pending_full counted */
+		return;
+	}
+	r = ww->sh->rings[w->id * ww->sh->n + owner];
+	while (rte_ring_enqueue_elem(r, m, sizeof(*m)) != 0) {
+		if (!w->ring_wait || atomic_load_explicit(w->stop, memory_order_relaxed)) {
+			ww->ring_full++;
+			return;
+		}
+		/* offline, lossless: wait, taking our own inbound meanwhile so
+		 * that two workers waiting on each other both progress */
+		{
+			unsigned int from;
+			struct wwin_msg in;
+
+			for (from = 0; from < ww->sh->n; from++) {
+				struct rte_ring *q = ww->sh->rings[from * ww->sh->n + w->id];
+
+				if (q != NULL && rte_ring_dequeue_elem(q, &in, sizeof(in)) == 0)
+					(void)weir_window_offer(ww->table, &in.obs, &in.aux);
+			}
+		}
+		rte_pause();
+	}
+}
+
+void
+weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint32_t len,
+		  uint32_t match_end, const struct weir_event *head, const uint8_t *payload,
+		  uint32_t payload_len, bool stream)
+{
+	struct weir_wwin *ww = &w->win;
+	const struct weir_ruleset *rs = w->rs;
+	const struct weir_rt_rule *r = &rs->rules[idx];
+	const struct weir_rwin *win = r->win;
+	struct weir_field_val val[WEIR_RFIELD_MAX];
+	uint8_t need[WEIR_RFIELD_MAX] = {0}, canon[WEIR_FIELD_MAX];
+	struct wwin_msg m;
+	uint32_t rb, re, def = UINT32_MAX, i;
+	uint64_t t_ns = head->ts_ns;
+	size_t kn = 0;
+	char tmp[64];
+
+	if (stream)
+		ww->diverted_stream++;
+	else
+		ww->diverted++;
+	if (ww->table == NULL)
+		return;
+	for (i = 0; i < rs->n_win; i++)
+		if (weir_ruleset_window(rs, i) == idx) {
+			def = i;
+			break;
+		}
+	if (def == UINT32_MAX)
+		return;
+	for (i = 0; i < win->n_key; i++)
+		if (win->key[i].kind == WEIR_RWK_FIELD)
+			need[win->key[i].field] = 1;
+	for (i = 0; i < win->n_cond; i++)
+		if (win->cond[i].field >= 0)
+			need[win->cond[i].field] = 1;
+	if (win->time_field >= 0)
+		need[win->time_field] = 1;
+	wwin_record(buf, len, match_end, &rb, &re);
+	for (i = 0; i < r->n_fields; i++) {
+		const struct weir_rfield *f = &r->fields[i];
+		enum weir_field_res res;
+
+		if (!need[i])
+			continue;
+		if (f->src == WEIR_RFS_JSON)
+			res = weir_field_json_find(buf + rb, re - rb, f->key, f->klen, &val[i]);
+		else
+			res = weir_field_kv_find(buf + rb, re - rb, f->key, f->klen, f->sep,
+						 f->form, &val[i]);
+		if (res != WEIR_FIELD_FOUND) {
+			w->win.field_missing++;
+			return;
+		}
+	}
+	memset(&m.obs, 0, offsetof(struct weir_window_obs, key));
+	for (i = 0; i < win->n_cond; i++) {
+		const struct weir_rwin_cond *c = &win->cond[i];
+
+		if (c->agg == WEIR_RWA_COUNT) {
+			m.obs.v[i].num = 0;
+		} else if (c->agg == WEIR_RWA_DISTINCT) {
+			size_t n = r->fields[c->field].sensitive ? wwin_canon(&val[c->field], canon)
+								 : val[c->field].len;
+
+			m.obs.v[i].hash = weir_wwin_siphash(
+				ww->sh->seed,
+				r->fields[c->field].sensitive ? canon : val[c->field].bytes, n);
+		} else if (!weir_field_number(&val[c->field], &m.obs.v[i].num)) {
+			ww->field_bad++;
+			return;
+		}
+	}
+	if (win->time_field >= 0 &&
+	    !weir_wwin_parse_time(&val[win->time_field], r->fields[win->time_field].time, &t_ns)) {
+		ww->field_bad++;
+		return;
+	}
+	/* the key as alerts show it: items joined by 0x1f; its hash over the
+	 * values (a sensitive one's digits), not over their rendering */
+	{
+		uint8_t hin[WEIR_RWIN_KEY_MAX * (WEIR_FIELD_MAX + 1)];
+		size_t hn = 0;
+
+		for (i = 0; i < win->n_key; i++) {
+			const uint8_t *src;
+			size_t n;
+
+			if (i > 0) {
+				wwin_key_put(m.obs.key, &kn, "\x1f", 1);
+				hin[hn++] = 0x1f;
+			}
+			switch (win->key[i].kind) {
+			case WEIR_RWK_FIELD: {
+				const struct weir_rfield *f = &r->fields[win->key[i].field];
+				const struct weir_field_val *v = &val[win->key[i].field];
+
+				if (f->sensitive) {
+					char rend[WEIR_FIELD_MAX + 8];
+					size_t rn =
+						ww->sh->hmac
+							? weir_field_hmac(v, ww->sh->hmac_key,
+									  ww->sh->hmac_klen, rend,
+									  sizeof(rend))
+							: weir_field_mask(v, rend, sizeof(rend));
+
+					wwin_key_put(m.obs.key, &kn, rend, rn);
+					n = wwin_canon(v, canon);
+					src = canon;
+				} else {
+					wwin_key_put(m.obs.key, &kn, v->bytes, v->len);
+					src = v->bytes;
+					n = v->len;
+				}
+				break;
+			}
+			case WEIR_RWK_SRC_IP:
+			case WEIR_RWK_DST_IP:
+				n = weir_event_addr_text(head, win->key[i].kind == WEIR_RWK_DST_IP,
+							 tmp, sizeof(tmp)) > 0
+					    ? strlen(tmp)
+					    : 0;
+				wwin_key_put(m.obs.key, &kn, tmp, n);
+				src = (const uint8_t *)tmp;
+				break;
+			case WEIR_RWK_SRC_PORT:
+			case WEIR_RWK_DST_PORT:
+				n = (size_t)snprintf(tmp, sizeof(tmp), "%u",
+						     win->key[i].kind == WEIR_RWK_SRC_PORT
+							     ? head->sport
+							     : head->dport);
+				wwin_key_put(m.obs.key, &kn, tmp, n);
+				src = (const uint8_t *)tmp;
+				break;
+			default:
+				n = (size_t)snprintf(tmp, sizeof(tmp), "%" PRIu64, head->flow_id);
+				wwin_key_put(m.obs.key, &kn, tmp, n);
+				src = (const uint8_t *)tmp;
+				break;
+			}
+			memcpy(hin + hn, src, n);
+			hn += n;
+		}
+		m.obs.key_hash = weir_wwin_siphash(ww->sh->seed, hin, hn) ^ ((uint64_t)r->sid << 1);
+	}
+	m.obs.key_len = (uint16_t)kn;
+	m.obs.t_ns = t_ns;
+	m.obs.order = head->pcap_cnt != 0 ? head->pcap_cnt : ++ww->seq;
+	m.obs.def = def;
+	m.aux.a.gen = (uint32_t)rs->generation;
+	m.aux.a.sid = r->sid;
+	m.aux.a.rev = r->rev;
+	m.aux.a.clause_hash = win->clause_hash;
+	memcpy(&m.aux.a.head, head, offsetof(struct weir_event, payload));
+	m.aux.a.head.payload_cap = 0;
+	if (payload_len > 0) {
+		uint32_t n = payload_len < WEIR_WWIN_EXCERPT ? payload_len : WEIR_WWIN_EXCERPT;
+
+		memcpy(m.aux.a.head.payload, payload, n);
+		m.aux.a.head.payload_cap = (uint16_t)n;
+	}
+	m.aux.a.pcap_cnt = head->pcap_cnt;
+	ww->observations++;
+	wwin_send(w, &m);
+}
+
+/* ---- owner ----------------------------------------------------------------------- */
+
+/* An observation made under another rule set: its rule in ours, by (sid,
+ * rev, clause hash), or false (the rule changed or went: lost). */
+static bool
+wwin_remap(struct weir_wwin *ww, struct wwin_msg *m)
+{
+	uint32_t i;
+
+	if (m->aux.a.gen == ww->table_gen)
+		return true;
+	for (i = 0; i < ww->n_defs; i++)
+		if (ww->defs[i].sid == m->aux.a.sid && ww->defs[i].rev == m->aux.a.rev &&
+		    ww->defs[i].clause_hash == m->aux.a.clause_hash) {
+			m->obs.def = i;
+			return true;
+		}
+	return false;
+}
+
+/* Take up to @p budget observations off each inbound ring. */
+static void
+wwin_drain(struct weir_worker *w, unsigned int budget)
+{
+	struct weir_wwin *ww = &w->win;
+	unsigned int from, k;
+	struct wwin_msg m;
+
+	if (ww->sh->rings == NULL || ww->table == NULL)
+		return;
+	for (from = 0; from < ww->sh->n; from++) {
+		struct rte_ring *q = ww->sh->rings[from * ww->sh->n + w->id];
+
+		if (q == NULL)
+			continue;
+		for (k = 0; k < budget && rte_ring_dequeue_elem(q, &m, sizeof(m)) == 0; k++) {
+			if (!wwin_remap(ww, &m)) {
+				ww->remap_lost++;
+				continue;
+			}
+			(void)weir_window_offer(ww->table, &m.obs, &m.aux);
+		}
+	}
+}
+
+static uint64_t
+wwin_watermark(const struct weir_wwin *ww)
+{
+	uint64_t wm = UINT64_MAX, p;
+	unsigned int i;
+
+	for (i = 0; i < ww->sh->n; i++) {
+		p = atomic_load_explicit(&ww->sh->prog[i].ns, memory_order_acquire);
+		if (p < wm)
+			wm = p;
+	}
+	if (wm == UINT64_MAX)
+		return wm;
+	return wm > ww->sh->lateness_ns ? wm - ww->sh->lateness_ns : 0;
+}
+
+void
+weir_wwin_poll_begin(struct weir_worker *w)
+{
+	struct weir_wwin *ww = &w->win;
+	uint64_t mx = 0, p;
+	unsigned int i;
+
+	if (ww->sh == NULL || ww->sh->n == 1)
+		return;
+	for (i = 0; i < ww->sh->n; i++) {
+		if (i == w->id)
+			continue;
+		p = atomic_load_explicit(&ww->sh->prog[i].ns, memory_order_acquire);
+		if (p > mx && p != UINT64_MAX)
+			mx = p;
+	}
+	ww->others_max = mx;
+}
+
+/* Apply up to @p wm; the firings write events (flushed here). */
+static void
+wwin_advance(struct weir_worker *w, uint64_t wm)
+{
+	if (w->win.table == NULL)
+		return;
+	if (weir_window_advance(w->win.table, wm) > 0 || w->win.alerts > 0)
+		weir_worker_flush_events(w);
+}
+
+void
+weir_wwin_poll_end(struct weir_worker *w, unsigned int got, uint64_t last_ts, uint64_t now_ns)
+{
+	struct weir_wwin *ww = &w->win;
+	uint64_t cur, p;
+
+	if (ww->sh == NULL)
+		return;
+	cur = atomic_load_explicit(&ww->sh->prog[w->id].ns, memory_order_relaxed);
+	if (got > 0)
+		p = last_ts;
+	else if (now_ns != 0)
+		p = now_ns; /* live and idle: the wall clock */
+	else
+		p = ww->others_max; /* offline and idle: the reader is at least there */
+	if (p > cur)		    /* the progress never goes back */
+		atomic_store_explicit(&ww->sh->prog[w->id].ns, p, memory_order_release);
+	wwin_drain(w, 256);
+	wwin_advance(w, wwin_watermark(ww));
+}
+
+void
+weir_wwin_finish(struct weir_worker *w)
+{
+	struct weir_wwin *ww = &w->win;
+	unsigned int i;
+	bool all;
+
+	if (ww->sh == NULL)
+		return;
+	/* Everything this worker made is on its rings or in its table. */
+	atomic_store_explicit(&ww->sh->prog[w->id].ns, UINT64_MAX, memory_order_release);
+	atomic_store_explicit(&ww->sh->prog[w->id].produced, true, memory_order_release);
+	do {
+		all = true;
+		for (i = 0; i < ww->sh->n; i++)
+			if (!atomic_load_explicit(&ww->sh->prog[i].produced, memory_order_acquire))
+				all = false;
+		/* after the acquire of every producer's flag: its last
+		 * enqueue is visible to the dequeues below */
+		wwin_drain(w, UINT32_MAX);
+		wwin_advance(w, all ? UINT64_MAX : wwin_watermark(ww));
+		if (!all)
+			rte_pause();
+	} while (!all);
+	weir_worker_flush_events(w);
+}
+
+void
+weir_wwin_publish(struct weir_worker *w)
+{
+	struct weir_wwin *ww = &w->win;
+	struct weir_window_stats st = {0}, sum;
+
+	if (ww->table != NULL)
+		weir_window_stats(ww->table, &st);
+	sum = ww->base;
+	wwin_stats_add(&sum, &st);
+	w->st.alerts -= ww->diverted + ww->diverted_stream;
+	w->st.stream_alerts -= ww->diverted_stream;
+	w->st.alerts += ww->alerts;
+	w->st.window_alerts += ww->alerts;
+	w->st.window_observations += ww->observations;
+	w->st.window_field_missing += ww->field_missing;
+	w->st.window_field_bad += ww->field_bad;
+	w->st.window_ring_full += ww->ring_full;
+	w->st.window_reload_kept += ww->reload_kept;
+	w->st.window_reload_reset += ww->reload_reset;
+	w->st.window_reload_dropped += ww->remap_lost;
+	ww->diverted = ww->diverted_stream = ww->alerts = ww->observations = 0;
+	ww->field_missing = ww->field_bad = ww->ring_full = 0;
+	ww->reload_kept = ww->reload_reset = ww->remap_lost = 0;
+	w->st.window_late = sum.late;
+	w->st.window_late_dropped = sum.late_dropped;
+	w->st.window_applied = sum.applied;
+	w->st.window_pending_full = sum.pending_full;
+	w->st.window_key_overflow = sum.key_overflow;
+	w->st.window_evicted = sum.evicted;
+	w->st.window_keys = st.keys;
+	w->st.window_state_bytes = st.state_bytes;
+	w->st.window_pending = st.pending;
+	w->st.window_reload_dropped += sum.reload_pending_dropped - ww->reported_rpd;
+	ww->reported_rpd = sum.reload_pending_dropped;
+}
+
+/* ---- window alerts ---------------------------------------------------------------- */
+
+struct wwin_out {
+	char *p, *end;
+	bool full;
+};
+
+static void
+wwin_put(struct wwin_out *o, const char *s, size_t n)
+{
+	if (o->full || (size_t)(o->end - o->p) < n) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->p, s, n);
+	o->p += n;
+}
+
+static void wwin_putf(struct wwin_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+wwin_putf(struct wwin_out *o, const char *fmt, ...)
+{
+	char tmp[96];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		o->full = true;
+		return;
+	}
+	wwin_put(o, tmp, (size_t)n);
+}
+
+static void
+wwin_put_str(struct wwin_out *o, const void *s, size_t n)
+{
+	char tmp[WEIR_WINDOW_KEY_MAX * 6 + 3];
+	int m = weir_json_str(s, n, tmp, sizeof(tmp));
+
+	if (m < 0) {
+		o->full = true;
+		return;
+	}
+	wwin_put(o, tmp, (size_t)m);
+}
+
+static void
+wwin_put_ts(struct wwin_out *o, uint64_t ns)
+{
+	time_t s = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
+		  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		  (unsigned int)(ns % 1000000000ull / 1000));
+}
+
+static const char *const wwin_agg_names[] = {"count", "sum", "min", "max", "distinct"};
+
+/* alert.context.window of a firing into [buf, buf+cap): @return its
+ * length, 0 when it does not fit. */
+static size_t
+wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
+	     const struct weir_window_result *res, char *buf, size_t cap)
+{
+	const struct weir_rwin *win = r->win;
+	struct wwin_out o = {.p = buf, .end = buf + cap};
+	const uint8_t *k = obs->key, *kend = obs->key + obs->key_len;
+	unsigned int i, j;
+
+	wwin_put(&o, "{\"key\":{", 8);
+	for (i = 0; i < win->n_key; i++) {
+		const uint8_t *sep = memchr(k, 0x1f, (size_t)(kend - k));
+		const char *name;
+
+		if (sep == NULL)
+			sep = kend;
+		name = win->key[i].kind == WEIR_RWK_FIELD      ? r->fields[win->key[i].field].name
+		       : win->key[i].kind == WEIR_RWK_SRC_IP   ? "src_ip"
+		       : win->key[i].kind == WEIR_RWK_DST_IP   ? "dst_ip"
+		       : win->key[i].kind == WEIR_RWK_SRC_PORT ? "src_port"
+		       : win->key[i].kind == WEIR_RWK_DST_PORT ? "dst_port"
+							       : "flow";
+		if (i > 0)
+			wwin_put(&o, ",", 1);
+		wwin_put_str(&o, name, strlen(name));
+		wwin_put(&o, ":", 1);
+		wwin_put_str(&o, k, (size_t)(sep - k));
+		k = sep < kend ? sep + 1 : kend;
+	}
+	wwin_putf(&o, "},\"length_s\":%" PRIu64 ",\"count\":%" PRIu64,
+		  (uint64_t)(win->length_ns / 1000000000u), res->count);
+	for (i = 0; i < win->n_cond; i++) {
+		const struct weir_rwin_cond *c = &win->cond[i];
+		bool dup = false;
+
+		if (c->agg == WEIR_RWA_COUNT)
+			continue;
+		for (j = 0; j < i; j++)
+			dup |= win->cond[j].agg == c->agg && win->cond[j].field == c->field;
+		if (dup)
+			continue;
+		wwin_putf(&o, ",\"%s_%s\":%.17g", wwin_agg_names[c->agg], r->fields[c->field].name,
+			  res->agg[i]);
+	}
+	wwin_put(&o, ",\"first_ts\":", 12);
+	wwin_put_ts(&o, res->first_ts_ns);
+	wwin_put(&o, ",\"last_ts\":", 11);
+	wwin_put_ts(&o, res->last_ts_ns);
+	wwin_put(&o, "}", 1);
+	return o.full ? 0 : (size_t)(o.p - buf);
+}
+
+static void
+wwin_fire(void *ctx, const struct weir_window_def *def, const struct weir_window_obs *obs,
+	  const struct weir_window_result *res, const void *auxp)
+{
+	struct weir_worker *w = ctx;
+	struct weir_wwin *ww = &w->win;
+	const struct wwin_aux *aux = auxp;
+	const struct weir_ruleset *rs = ww->table_rs;
+	const struct weir_rt_rule *r;
+	struct weir_event *ev;
+	char cbuf[WEIR_EVENT_PAYLOAD_MAX];
+	size_t cn;
+	uint32_t idx, cap;
+
+	(void)def;
+	if (obs->def >= rs->n_win)
+		return;
+	idx = weir_ruleset_window(rs, obs->def);
+	r = &rs->rules[idx];
+	ww->alerts++;
+	ev = weir_worker_event_slot(w);
+	if (ev == NULL)
+		return; /* counted drop_ring_full */
+	memcpy(ev, &aux->head, offsetof(struct weir_event, payload));
+	cn = wwin_context(r, obs, res, cbuf, sizeof(cbuf));
+	cap = aux->head.payload_cap;
+	if (cap + cn > WEIR_EVENT_PAYLOAD_MAX)
+		cap = (uint32_t)(WEIR_EVENT_PAYLOAD_MAX - cn);
+	memcpy(ev->payload, aux->head.payload, cap);
+	memcpy(ev->payload + cap, cbuf, cn);
+	ev->payload_cap = (uint16_t)cap;
+	ev->win_ctx_len = (uint16_t)cn;
+	ev->pcap_cnt = aux->pcap_cnt;
+	ev->kind = WEIR_EV_ALERT;
+	ev->rule_id = r->sid;
+	ev->rule_rev = r->rev;
+	ev->rule_gid = r->gid;
+	ev->rule_priority = r->priority;
+	ev->rule_index = idx;
+	ev->generation = (uint32_t)rs->generation;
+	ev->rx_tsc = rte_rdtsc(); /* latency: from the firing */
+	ev->frame_len = 0;	  /* the frame is not carried to the owner */
+	weir_worker_event_commit(w, ev);
+}

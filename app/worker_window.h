@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's side of window rules (tracker issue 18, README "Stateful
+ * rules (windows)"): what happens between a window rule's match and its
+ * window alert.
+ *
+ *   producer (the worker that matched): extract the rule's fields from
+ *     the bytes inspected (rules/rules_field.h), render the key (sensitive
+ *     parts masked or HMAC'd), hash it with a seeded keyed hash (SipHash-
+ *     2-4), and hand the observation, with an aux block (the event head
+ *     and a payload excerpt), to its owner = hash % workers: itself
+ *     directly, another over a single-producer single-consumer ring of the
+ *     (producer, owner) pair, created at start (windows.ring-size)
+ *   owner (every worker, for its share of keys): drain its inbound rings
+ *     every poll, offer to its weir_window_table (app/window.h), advance
+ *     it to the watermark, and turn each firing into an alert event on its
+ *     own event ring, with the window's context (event.h win_ctx_len)
+ *   watermark: each worker publishes its progress (release); the
+ *     watermark is the minimum over workers minus windows.allowed-lateness
+ *
+ * Threads: weir_wwin_shared is built by main before launch and only read
+ * after, except the per-worker progress words (each written by its
+ * worker). Everything named weir_wwin_* below taking a weir_worker runs on
+ * that worker's thread.
+ */
+#ifndef WEIR_WORKER_WINDOW_H
+#define WEIR_WORKER_WINDOW_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "rules_field.h"
+#include "window.h"
+
+struct rte_ring;
+struct weir_worker;
+struct weir_conf;
+
+#define WEIR_WWIN_EXCERPT  128 /* payload bytes an observation carries */
+#define WEIR_WWIN_HMAC_MAX 1024
+
+/* One worker's published progress, alone on its cache line. */
+struct weir_wwin_progress {
+	_Atomic uint64_t ns;  /* event time up to which it produced everything */
+	atomic_bool produced; /* it will make no more observations */
+	uint8_t pad_[64 - sizeof(uint64_t) - sizeof(atomic_bool)];
+} __attribute__((aligned(64)));
+
+struct weir_wwin_shared {
+	unsigned int n;		 /* workers (owners) */
+	struct rte_ring **rings; /* [from * n + to], NULL where from == to */
+	struct weir_wwin_progress *prog;
+	uint64_t lateness_ns;
+	uint8_t seed[16]; /* SipHash key of the key and distinct hashes */
+	bool hmac;	  /* outputs.sensitive-rendering hmac (else mask) */
+	uint8_t hmac_key[WEIR_WWIN_HMAC_MAX];
+	size_t hmac_klen;
+	struct weir_window_conf wconf; /* per owner */
+};
+
+/* A worker's window state (inside struct weir_worker). */
+struct weir_wwin {
+	const struct weir_wwin_shared *sh;
+	struct weir_window_table *table;
+	struct weir_window_def *defs; /* the table's, from table_rs */
+	uint32_t n_defs;
+	uint32_t table_gen; /* generation of the rule set the table was built for */
+	const struct weir_ruleset *table_rs;
+	uint64_t seq;		       /* arrival order of live observations */
+	uint64_t others_max;	       /* other workers' progress at the loop's top */
+	struct weir_window_stats base; /* counters of the tables replaced */
+	/* this worker's counters since the last publication */
+	uint64_t observations, field_missing, field_bad, ring_full, alerts;
+	uint64_t diverted, diverted_stream; /* matches that made no alert */
+	uint64_t reload_kept, reload_reset, remap_lost;
+	uint64_t reported_rpd; /* reload_pending_dropped already published */
+};
+
+/**
+ * Build the shared part for @p n workers from @p conf: rings (when
+ * n > 1), progress words, the table configuration, the hash seed and the
+ * HMAC key. @p err gets a reason on failure. Main thread, before launch.
+ * @return 0 or -errno.
+ */
+int weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct weir_conf *conf,
+			  char *err, size_t errlen);
+void weir_wwin_shared_fini(struct weir_wwin_shared *sh);
+
+/**
+ * Refuse a rule set whose window rules the configuration cannot honour
+ * (a count > N or count >= N with N >= windows.max-events-per-key): one
+ * "file:line: sid N: ..." line per rule into @p out (cut to @p cap).
+ * @return the number of such rules. Thread: any.
+ */
+unsigned int weir_wwin_check(const struct weir_ruleset *rs, uint32_t max_events, char *out,
+			     size_t cap);
+
+/* The worker's thread. */
+int weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh);
+void weir_wwin_stop(struct weir_worker *w);
+/** The worker switched to rule set w->rs: rebuild the table (keeps the
+ *  state of unchanged rules). */
+void weir_wwin_rules_changed(struct weir_worker *w);
+/** A match of window rule @p idx on the packet or stream bytes @p buf
+ *  (@p len, the match ending at @p match_end); @p ev holds the event head
+ *  the alert would have had (payload not needed). */
+void weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint32_t len,
+		       uint32_t match_end, const struct weir_event *head, const uint8_t *payload,
+		       uint32_t payload_len, bool stream);
+/** Top of a poll: note the other workers' progress (before the poll). */
+void weir_wwin_poll_begin(struct weir_worker *w);
+/** After a poll: publish progress (@p got packets, the last at
+ *  @p last_ts; 0 packets: idle, @p now_ns the capture's time or 0
+ *  offline), drain inbound rings, apply up to the watermark. */
+void weir_wwin_poll_end(struct weir_worker *w, unsigned int got, uint64_t last_ts, uint64_t now_ns);
+/** End of input or stop: produce nothing more, wait for every other
+ *  worker to say the same while draining, apply everything. */
+void weir_wwin_finish(struct weir_worker *w);
+/** Inside the stats window: add the window counters to w->st. */
+void weir_wwin_publish(struct weir_worker *w);
+
+/* Pure helpers (unit tested). */
+/** SipHash-2-4 of @p len bytes under the 16-byte @p key. */
+uint64_t weir_wwin_siphash(const uint8_t key[16], const void *data, size_t len);
+/** An event time from a field value: @return false when it does not parse. */
+bool weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns);
+
+#endif /* WEIR_WORKER_WINDOW_H */
