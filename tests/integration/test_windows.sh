@@ -41,6 +41,14 @@ gen() {
 		{ cat "$TMP/gen.out"; return 1; }
 }
 
+# to FILE COMMAND...: COMMAND with its output in FILE (inside a check,
+# whose own FAIL line must stay on the test's output)
+to() {
+	local f=$1
+	shift
+	"$@" >"$f" 2>&1
+}
+
 # jget FILE EXPR: a value of the JSON document FILE (EXPR indexes d)
 jget() {
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
@@ -133,13 +141,13 @@ compare() {
 	local args=("$1")
 	[ $# -ge 3 ] && args+=("$2" --offset "$3")
 	check "$name: window alerts equal the oracle's ($(jget "$exp" "len(d['alerts'])") expected)" \
-		$PY "$MKTXN" compare "$exp" "${args[@]}" >"$TMP/$name.cmp" 2>&1 ||
-		head -20 "$TMP/$name.cmp"
+		to "$TMP/$name.cmp" $PY "$MKTXN" compare "$exp" "${args[@]}" ||
+		{ head -12 "$TMP/$name.cmp"; tail -1 "$TMP/$name.cmp"; }
 }
 
 test_oracle_selftest() {
-	check "test_mktxn_oracle.py" $PY "$SRC/tests/integration/test_mktxn_oracle.py" \
-		>"$TMP/selftest.out" 2>&1 || tail -20 "$TMP/selftest.out"
+	check "test_mktxn_oracle.py" to "$TMP/selftest.out" \
+		$PY "$SRC/tests/integration/test_mktxn_oracle.py" || tail -20 "$TMP/selftest.out"
 }
 
 # plain_check NAME PFX W: the window rules without field:/window: on
@@ -160,7 +168,7 @@ for l in open(sys.argv[1], "rb"):
     if e["event_type"] == "alert":
         print(e["alert"]["signature_id"], e.get("pcap_cnt"))' "$TMP/$name.out" | sort >"$TMP/$name.got"
 	check "$name: one stream alert per record, on its acknowledging packet" \
-		diff -u "$pfx.plain.want" "$TMP/$name.got" >"$TMP/$name.diff" || head "$TMP/$name.diff"
+		to "$TMP/$name.diff" diff -u "$pfx.plain.want" "$TMP/$name.got" || head "$TMP/$name.diff"
 	expect_eq "$name stream_gaps" "$(summary_value "$TMP/$name.err" stream_gaps)" 0
 	expect_eq "$name stream_out_of_window" "$(summary_value "$TMP/$name.err" stream_out_of_window)" 0
 	expect_eq "$name rx_packets" "$(summary_value "$TMP/$name.err" rx_packets)" \
@@ -242,8 +250,8 @@ test_offline_hmac_tokens() {
 	windows_run hmac 2 "$TMP/t.pcap" "$TMP/sthmac" --set outputs.sensitive-rendering=hmac \
 		--set "outputs.sensitive-hmac-key-file=$TMP/hmac.key" || return
 	check "hmac: window alerts equal the oracle's, card keys as tokens" \
-		$PY "$MKTXN" compare --hmac "$TMP/whole.json" "$TMP/hmac.out" >"$TMP/hmac.cmp" 2>&1 ||
-		head -20 "$TMP/hmac.cmp"
+		to "$TMP/hmac.cmp" $PY "$MKTXN" compare --hmac "$TMP/whole.json" "$TMP/hmac.out" ||
+		{ head -12 "$TMP/hmac.cmp"; tail -1 "$TMP/hmac.cmp"; }
 	no_full_card "$TMP/hmac.out" "$TMP/hmac.err" "$TMP/sthmac/windows.ckpt"
 }
 
