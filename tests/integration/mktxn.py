@@ -53,7 +53,7 @@ rules whose (sid, rev, window and field clauses) are unchanged keep their
 state; --reset drops all state between phases (a refused checkpoint).
 
 Usage:
-  mktxn.py gen OUTPREFIX [--records N] [--keys K] [--flows F] [--seed S]
+  mktxn.py gen OUTPREFIX [--records N] [--keys K] [--flows F] [--seed S] [--cuts C]
       writes OUTPREFIX.pcap (the whole stream), OUTPREFIX.1.pcap and
       OUTPREFIX.2.pcap (its two halves, each self-contained sessions;
       part 1 ends with 64 UDP packets no rule observes, see quiet_tail),
@@ -345,8 +345,11 @@ def tcp(sess, to_server, flags, payload=b""):
             "payload": payload, "where": "mktxn"}
 
 
-def cut_points(req, rnd):
-    """1-3 cut offsets, often inside the card number or a keyword."""
+def cut_points(req, rnd, max_cuts=3):
+    """1 to max_cuts cut offsets, often inside the card number or a
+    keyword (none with max_cuts 0: the record in one segment)."""
+    if max_cuts <= 0:
+        return []
     body_at = req.index(b"\r\n\r\n") + 4
     spots = []
     for needle in (b"card", b"\"card\"", b"declined", b"withdrawal", b"device", b"ts"):
@@ -356,7 +359,7 @@ def cut_points(req, rnd):
     m = re.search(rb"[0-9]{13,19}", req[body_at:])
     if m:
         spots.append(body_at + m.start() + rnd.randrange(1, m.end() - m.start()))
-    n = rnd.randrange(1, 4)
+    n = rnd.randrange(1, max_cuts + 1)
     cuts = set()
     for _ in range(n):
         cuts.add(rnd.choice(spots) if spots and rnd.random() < 0.7
@@ -364,7 +367,7 @@ def cut_points(req, rnd):
     return sorted(c for c in cuts if 0 < c < len(req))
 
 
-def build_half(recs, part, n_flows, rnd, cnt0):
+def build_half(recs, part, n_flows, rnd, cnt0, max_cuts=3):
     """Packets (with times in us) for one half; each record gets its ACK's
     pcap_cnt (1-based, counting from cnt0 + 1) and time."""
     n_flows = max(1, min(n_flows or len(recs), len(recs)))
@@ -402,7 +405,7 @@ def build_half(recs, part, n_flows, rnd, cnt0):
             s.open = True
         req = request_bytes(rec)
         rec["req"] = req
-        cuts = [0] + cut_points(req, rnd) + [len(req)]
+        cuts = [0] + cut_points(req, rnd, max_cuts) + [len(req)]
         segs = []
         for a, b in zip(cuts, cuts[1:]):
             p = tcp(s, True, "PA", req[a:b])
@@ -468,7 +471,7 @@ def write_pcap(pkts, path):
                                 len(frame)) + frame)
 
 
-def generate(n_records, n_keys, n_flows, seed):
+def generate(n_records, n_keys, n_flows, seed, max_cuts=3):
     rnd = random.Random(seed)
     world = World(rnd, n_keys)
     span_ms = max(2 * 3600 * 1000, n_records * 2000)
@@ -495,9 +498,9 @@ def generate(n_records, n_keys, n_flows, seed):
         for rec in recs:
             rec["id"] = rid
             rid += 1
-    pk1 = build_half(halves[0], 1, n_flows, rnd, 0)
+    pk1 = build_half(halves[0], 1, n_flows, rnd, 0, max_cuts)
     pk1 += quiet_tail(pk1)
-    pk2 = build_half(halves[1], 2, n_flows, rnd, len(pk1))
+    pk2 = build_half(halves[1], 2, n_flows, rnd, len(pk1), max_cuts)
     return world, halves, pk1, pk2
 
 
@@ -876,7 +879,7 @@ recs_time_before.table = {}
 # ---- commands ---------------------------------------------------------------
 
 def cmd_gen(a):
-    world, halves, pk1, pk2 = generate(a.records, a.keys, a.flows, a.seed)
+    world, halves, pk1, pk2 = generate(a.records, a.keys, a.flows, a.seed, a.cuts)
     write_pcap(pk1, a.prefix + ".1.pcap")
     write_pcap(pk2, a.prefix + ".2.pcap")
     write_pcap(pk1 + pk2, a.prefix + ".pcap")
@@ -1093,6 +1096,8 @@ def main(argv):
     g.add_argument("--keys", type=int, default=300, help="cards of the background population")
     g.add_argument("--flows", type=int, default=0, help="sessions per half (0: one per record)")
     g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--cuts", type=int, default=3,
+                   help="at most this many segment cuts per record (0: one segment each)")
     e = sub.add_parser("expect")
     e.add_argument("txn")
     e.add_argument("rules")
