@@ -337,6 +337,29 @@ ctl_cmd_reopen(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 	return json_pack("{s:b}", "reopened", 1);
 }
 
+/* Window rules' state to windows.ckpt now: each worker dumps its table at
+ * its next poll, then this thread writes the file (bounded wait). */
+static json_t *
+ctl_cmd_checkpoint(struct weir_obs *obs, const json_t *req, char *err, size_t errlen)
+{
+	int rc;
+
+	(void)req;
+	if (obs->windows == NULL || obs->n_workers == 0) {
+		snprintf(err, errlen, "no window state in this run");
+		return NULL;
+	}
+	rc = weir_wwin_ckpt_now(obs->windows, obs->workers, obs->n_workers, WEIR_CTL_REOPEN_WAIT_MS,
+				err, errlen);
+	if (rc == 1) {
+		snprintf(err, errlen, "windows.state-dir is empty: no checkpoint");
+		return NULL;
+	}
+	if (rc < 0)
+		return NULL;
+	return json_pack("{s:b,s:s}", "written", 1, "path", obs->windows->ckpt_path);
+}
+
 /* As SIGUSR2: main re-reads the configuration file and applies the
  * driver's run-time options (afxdp: capture filter, block list, by
  * updating the XDP maps); waits (bounded) for main's answer. */

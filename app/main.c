@@ -303,6 +303,12 @@ setup_workers(struct weir_app *app)
 		/* Offline, lossless: a full ring makes the worker wait. */
 		w->ring_wait = weir_outputs_block(&app->conf, app->portv[0].offline);
 		w->wsh = &app->wsh;
+		ret = weir_wwin_start(w, &app->wsh, app->rs);
+		if (ret < 0) {
+			WEIR_LOG(ERR, app, "window state of worker %u (windows.memcap %u MiB): %s",
+				 i, app->conf.windows_memcap_mib, strerror(-ret));
+			return ret;
+		}
 		ret = weir_worker_set_frames(w, app->frame_bytes);
 		if (ret < 0)
 			return ret;
@@ -332,7 +338,26 @@ setup_workers(struct weir_app *app)
 		}
 		i++;
 	}
+	if (app->conf.windows_restore)
+		weir_wwin_restore(app->workers, app->n_workers);
 	return 0;
+}
+
+/* After the workers' final flush: their window state to windows.ckpt. */
+static void
+app_windows_checkpoint(struct weir_app *app)
+{
+	char err[512] = "";
+	int rc;
+
+	if (!app->wsh_ready || app->n_workers == 0 || app->workers[0] == NULL ||
+	    app->workers[0]->win.final_blk == NULL)
+		return;
+	rc = weir_wwin_ckpt_write(app->workers, app->n_workers, true, err, sizeof(err));
+	if (rc < 0)
+		WEIR_LOG(ERR, app, "window checkpoint not written: %s", err);
+	else if (rc == 0)
+		WEIR_LOG(INFO, app, "window checkpoint written: %s", app->wsh.ckpt_path);
 }
 
 static int
@@ -492,6 +517,7 @@ setup_obs(struct weir_app *app, const char *driver)
 	o->cancel = &g_sig.abort;
 	o->reopen = &g_sig.reopen;
 	o->reconf = &g_sig.reconf;
+	o->windows = app->wsh_ready ? &app->wsh : NULL;
 }
 
 /* The sinks, before the workers: a pcap sink decides how much of each
@@ -795,6 +821,7 @@ main(int argc, char **argv)
 	weir_service_stopping(&app.svc);
 	rte_eal_mp_wait_lcore();
 	weir_control_stop(&app.control);
+	app_windows_checkpoint(&app);
 	/* A worker that failed to launch leaves nothing in its ring; drain
 	 * whatever the others left in case the loop ended early. */
 	while (weir_emitter_poll(&app.em) != 0)

@@ -64,12 +64,13 @@ struct weir_obs {
 	struct weir_latency *lat;    /* written by the emitter; NULL = off */
 	uint64_t start_tsc;
 	uint64_t hz;
-	atomic_bool *stop;   /* main's stop flag (SIGINT's) */
-	atomic_bool *cancel; /* main's flag that ends the sinks' backpressure
-				waits (SIGINT's too): `weirctl shutdown` sets
-				both, so an offline replay blocked on a slow
-				reader ends, what remains counted; NULL = none */
-	atomic_bool *reopen; /* main's reopen flag (SIGUSR1's) */
+	atomic_bool *stop;		  /* main's stop flag (SIGINT's) */
+	atomic_bool *cancel;		  /* main's flag that ends the sinks' backpressure
+					     waits (SIGINT's too): `weirctl shutdown` sets
+					     both, so an offline replay blocked on a slow
+					     reader ends, what remains counted; NULL = none */
+	atomic_bool *reopen;		  /* main's reopen flag (SIGUSR1's) */
+	struct weir_wwin_shared *windows; /* window rules (checkpoint); NULL = none */
 
 	/* Reopen hand-shake: the control thread bumps req and raises
 	 * *reopen; main reopens the sinks, stores rc, then ack = req. */

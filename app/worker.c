@@ -105,6 +105,7 @@ weir_worker_fini(struct weir_worker *w)
 	w->defrag = NULL;
 	weir_flow_table_destroy(w->flows);
 	w->flows = NULL;
+	weir_wwin_stop(w);
 }
 
 /* Slot @p k of the reserved ones (they may wrap around the ring's end). */
@@ -1352,14 +1353,6 @@ weir_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_online(w->qs, w->id);
 	weir_stream_bind(w->streams);
-	if (w->wsh != NULL) {
-		worker_load_rules(w);
-		if (weir_wwin_start(w, w->wsh) < 0)
-			WEIR_LOG(ERR, app,
-				 "worker %u: window state: out of memory (window rules "
-				 "make no alerts)",
-				 w->id);
-	}
 	w->start_tsc = rte_rdtsc();
 	t0 = w->start_tsc;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
@@ -1401,7 +1394,6 @@ weir_worker_main(void *arg)
 		weir_worker_stats_begin(&w->st);
 		worker_publish_common(w);
 		weir_worker_stats_end(&w->st);
-		weir_wwin_stop(w);
 	}
 	w->end_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(w->qs, w->id);

@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "window_ckpt.h"
 #include "worker.h"
 #include "worker_window.h"
 
@@ -306,6 +307,9 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 		memcpy(sh->seed, "weir-windows-v1!", 16);
 	}
 	memcpy(&sh->wconf.hash_seed, sh->seed, sizeof(sh->wconf.hash_seed));
+	if (conf->windows_state_dir[0] != '\0')
+		snprintf(sh->ckpt_path, sizeof(sh->ckpt_path), "%s/windows.ckpt",
+			 conf->windows_state_dir);
 	sh->prog = rte_zmalloc("weir_wwin_prog", sizeof(*sh->prog) * n, 64);
 	if (sh->prog == NULL) {
 		snprintf(err, errlen, "window progress: out of memory");
@@ -418,21 +422,162 @@ static void wwin_fire(void *ctx, const struct weir_window_def *def,
 		      const void *aux);
 
 int
-weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh)
+weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
+		const struct weir_ruleset *rs)
 {
 	struct weir_wwin *ww = &w->win;
 
 	ww->sh = sh;
-	ww->defs = wwin_defs(w->rs);
+	ww->defs = wwin_defs(rs);
 	if (ww->defs == NULL)
 		return -ENOMEM;
-	ww->n_defs = w->rs->n_win;
+	ww->n_defs = rs->n_win;
 	ww->table = weir_window_table_create(&sh->wconf, ww->defs, ww->n_defs, wwin_fire, w);
 	if (ww->table == NULL)
 		return -ENOMEM;
-	ww->table_rs = w->rs;
-	ww->table_gen = (uint32_t)w->rs->generation;
+	ww->table_rs = rs;
+	ww->table_gen = (uint32_t)rs->generation;
 	return 0;
+}
+
+static uint32_t
+wwin_owner_of(uint64_t key_hash, void *arg)
+{
+	return (uint32_t)(key_hash % *(const unsigned int *)arg);
+}
+
+void
+weir_wwin_restore(struct weir_worker *const *ws, unsigned int n)
+{
+	const struct weir_wwin_shared *sh = ws[0]->win.sh;
+	struct weir_window_table *tables[RTE_MAX_LCORE];
+	struct weir_window_ckpt_stats st;
+	char err[512], refused[4200];
+	unsigned int i;
+
+	if (sh == NULL || sh->ckpt_path[0] == '\0' || ws[0]->win.n_defs == 0)
+		return;
+	if (access(sh->ckpt_path, F_OK) != 0) {
+		WEIR_LOG(INFO, app, "window checkpoint %s: none (starting with empty windows)",
+			 sh->ckpt_path);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		tables[i] = ws[i]->win.table;
+	if (weir_window_ckpt_load(sh->ckpt_path, tables, n, wwin_owner_of, &n, &st, err,
+				  sizeof(err)) == 0) {
+		ws[0]->win.ckpt_restored += st.rules_kept;
+		WEIR_LOG(INFO, app,
+			 "window checkpoint %s restored: %u rule%s kept, %u dropped (changed or "
+			 "gone), %" PRIu64 " of %" PRIu64 " keys",
+			 sh->ckpt_path, st.rules_kept, st.rules_kept == 1 ? "" : "s",
+			 st.rules_dropped, st.restored, st.entries);
+		return;
+	}
+	snprintf(refused, sizeof(refused), "%s.refused", sh->ckpt_path);
+	ws[0]->win.ckpt_refused++;
+	WEIR_LOG(ERR, app,
+		 "window checkpoint %s refused: %s; renamed to %s, starting with empty "
+		 "windows",
+		 sh->ckpt_path, err, refused);
+	if (rename(sh->ckpt_path, refused) != 0)
+		WEIR_LOG(ERR, app, "window checkpoint: rename to %s: %s", refused, strerror(errno));
+}
+
+int
+weir_wwin_ckpt_write(struct weir_worker *const *ws, unsigned int n, bool final, char *err,
+		     size_t errlen)
+{
+	const struct weir_wwin_shared *sh = ws[0]->win.sh;
+	void *blks[RTE_MAX_LCORE] = {0};
+	size_t lens[RTE_MAX_LCORE] = {0};
+	unsigned int i;
+	int rc;
+
+	if (sh == NULL || sh->ckpt_path[0] == '\0')
+		return 1;
+	for (i = 0; i < n; i++) {
+		blks[i] = final ? ws[i]->win.final_blk : ws[i]->win.ckpt_blk;
+		lens[i] = final ? ws[i]->win.final_len : ws[i]->win.ckpt_len;
+		if (blks[i] == NULL) {
+			snprintf(err, errlen, "worker %u has no state to write", i);
+			return -EAGAIN;
+		}
+	}
+	rc = weir_window_ckpt_write(sh->ckpt_path, blks, lens, n, err, errlen);
+	for (i = 0; i < n; i++) {
+		struct weir_wwin *ww = (struct weir_wwin *)&ws[i]->win;
+
+		free(blks[i]);
+		if (final)
+			ww->final_blk = NULL;
+		else
+			ww->ckpt_blk = NULL;
+	}
+	return rc;
+}
+
+int
+weir_wwin_ckpt_now(struct weir_wwin_shared *sh, struct weir_worker *const *ws, unsigned int n,
+		   unsigned int timeout_ms, char *err, size_t errlen)
+{
+	uint64_t req = atomic_fetch_add_explicit(&sh->ckpt_req, 1, memory_order_acq_rel) + 1;
+	uint64_t t_end = rte_get_timer_cycles() + rte_get_timer_hz() / 1000 * timeout_ms;
+	unsigned int i;
+
+	if (sh->ckpt_path[0] == '\0') {
+		snprintf(err, errlen, "windows.state-dir is empty: no checkpoint");
+		return -EINVAL;
+	}
+	/* after the end of input (--keep-alive): the state of the final
+	 * flush, which main still writes at exit */
+	for (i = 0; i < n; i++)
+		if (!atomic_load_explicit(&ws[i]->done, memory_order_acquire))
+			break;
+	if (i == n) {
+		void *blks[RTE_MAX_LCORE] = {0};
+		size_t lens[RTE_MAX_LCORE] = {0};
+
+		for (i = 0; i < n; i++) {
+			blks[i] = ws[i]->win.final_blk;
+			lens[i] = ws[i]->win.final_len;
+			if (blks[i] == NULL) {
+				snprintf(err, errlen, "worker %u has no state to write", i);
+				return -EAGAIN;
+			}
+		}
+		return weir_window_ckpt_write(sh->ckpt_path, blks, lens, n, err, errlen);
+	}
+	for (i = 0; i < n; i++)
+		while (atomic_load_explicit(&ws[i]->win.ckpt_done, memory_order_acquire) < req) {
+			if (rte_get_timer_cycles() > t_end) {
+				snprintf(err, errlen, "worker %u did not answer within %u ms", i,
+					 timeout_ms);
+				return -ETIMEDOUT;
+			}
+			usleep(1000);
+		}
+	return weir_wwin_ckpt_write(ws, n, false, err, errlen);
+}
+
+/* A checkpoint request (weirctl): dump the applied state (what is still
+ * pending waits for the watermark and is not in it). Owner's thread. */
+static void
+wwin_ckpt_serve(struct weir_worker *w)
+{
+	struct weir_wwin *ww = &w->win;
+	uint64_t req = atomic_load_explicit(&ww->sh->ckpt_req, memory_order_acquire);
+
+	if (req == ww->ckpt_seen || ww->table == NULL)
+		return;
+	/* requests are one at a time (the control thread's): a block of an
+	 * earlier one it gave up on is ours to free */
+	ww->ckpt_seen = req;
+	free(ww->ckpt_blk);
+	ww->ckpt_blk = NULL;
+	if (weir_window_ckpt_dump(ww->table, &ww->ckpt_blk, &ww->ckpt_len) < 0)
+		ww->ckpt_blk = NULL;
+	atomic_store_explicit(&ww->ckpt_done, req, memory_order_release);
 }
 
 static void
@@ -455,6 +600,10 @@ weir_wwin_stop(struct weir_worker *w)
 	struct weir_wwin *ww = &w->win;
 
 	weir_window_table_free(ww->table);
+	free(ww->ckpt_blk);
+	ww->ckpt_blk = NULL;
+	free(ww->final_blk);
+	ww->final_blk = NULL;
 	free(ww->defs);
 	ww->table = NULL;
 	ww->defs = NULL;
@@ -851,6 +1000,7 @@ weir_wwin_poll_end(struct weir_worker *w, unsigned int got, uint64_t last_ts, ui
 		atomic_store_explicit(&ww->sh->prog[w->id].ns, p, memory_order_release);
 	wwin_drain(w, 256);
 	wwin_advance(w, wwin_watermark(ww));
+	wwin_ckpt_serve(w);
 }
 
 void
@@ -878,6 +1028,10 @@ weir_wwin_finish(struct weir_worker *w)
 			rte_pause();
 	} while (!all);
 	weir_worker_flush_events(w);
+	/* the state after the final flush, for the checkpoint main writes */
+	if (ww->table != NULL && ww->sh->ckpt_path[0] != '\0' && ww->n_defs > 0 &&
+	    weir_window_ckpt_dump(ww->table, &ww->final_blk, &ww->final_len) < 0)
+		ww->final_blk = NULL;
 }
 
 void
@@ -901,6 +1055,9 @@ weir_wwin_publish(struct weir_worker *w)
 	w->st.window_reload_kept += ww->reload_kept;
 	w->st.window_reload_reset += ww->reload_reset;
 	w->st.window_reload_dropped += ww->remap_lost;
+	w->st.window_ckpt_restored += ww->ckpt_restored;
+	w->st.window_ckpt_refused += ww->ckpt_refused;
+	ww->ckpt_restored = ww->ckpt_refused = 0;
 	ww->diverted = ww->diverted_stream = ww->alerts = ww->observations = 0;
 	ww->field_missing = ww->field_bad = ww->ring_full = 0;
 	ww->reload_kept = ww->reload_reset = ww->remap_lost = 0;

@@ -59,6 +59,8 @@ struct weir_wwin_shared {
 	uint8_t hmac_key[WEIR_WWIN_HMAC_MAX];
 	size_t hmac_klen;
 	struct weir_window_conf wconf; /* per owner */
+	char ckpt_path[4096];	       /* windows.state-dir/windows.ckpt, "" = none */
+	_Atomic uint64_t ckpt_req;     /* + 1 per weirctl checkpoint */
 };
 
 /* A worker's window state (inside struct weir_worker). */
@@ -77,6 +79,15 @@ struct weir_wwin {
 	uint64_t diverted, diverted_stream; /* matches that made no alert */
 	uint64_t reload_kept, reload_reset, remap_lost;
 	uint64_t reported_rpd; /* reload_pending_dropped already published */
+	uint64_t ckpt_restored, ckpt_refused;
+	/* checkpoint: the table's state, dumped on this worker's thread at a
+	 * request (weir_wwin_ckpt_request) or at the end, written by main */
+	void *ckpt_blk; /* for a request (the control thread takes it) */
+	size_t ckpt_len;
+	void *final_blk; /* at the end (main takes it once the workers stopped) */
+	size_t final_len;
+	uint64_t ckpt_seen;	    /* last request served */
+	_Atomic uint64_t ckpt_done; /* = ckpt_seen once ckpt_blk is ready (release) */
 };
 
 /**
@@ -98,8 +109,35 @@ void weir_wwin_shared_fini(struct weir_wwin_shared *sh);
 unsigned int weir_wwin_check(const struct weir_ruleset *rs, uint32_t max_events, char *out,
 			     size_t cap);
 
+/** Create the worker's table for rule set @p rs. Main thread, before
+ *  launch. @return 0 or -ENOMEM. */
+int weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
+		    const struct weir_ruleset *rs);
+
+/**
+ * windows.restore: load the checkpoint into the @p n workers' tables
+ * (before launch). A missing file is no error; a bad one is refused with
+ * one log line and renamed to windows.ckpt.refused (window_ckpt_refused).
+ * Main thread.
+ */
+void weir_wwin_restore(struct weir_worker *const *ws, unsigned int n);
+
+/**
+ * Write the checkpoint from the blocks the @p n workers dumped (at their
+ * end, or for request @p req). @return 0, 1 when there is nothing to
+ * write (no window rule, no state-dir), or -errno (logged). Main or
+ * control thread, while the workers do not touch their blocks.
+ */
+int weir_wwin_ckpt_write(struct weir_worker *const *ws, unsigned int n, bool final, char *err,
+			 size_t errlen);
+
+/** weirctl checkpoint: ask every running worker for its block, wait for
+ *  them (at most @p timeout_ms), write the file. Control thread.
+ *  @return as weir_wwin_ckpt_write(), -ETIMEDOUT. */
+int weir_wwin_ckpt_now(struct weir_wwin_shared *sh, struct weir_worker *const *ws, unsigned int n,
+		       unsigned int timeout_ms, char *err, size_t errlen);
+
 /* The worker's thread. */
-int weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh);
 void weir_wwin_stop(struct weir_worker *w);
 /** The worker switched to rule set w->rs: rebuild the table (keeps the
  *  state of unchanged rules). */

@@ -43,6 +43,9 @@
 	_(reconfigure, ADMIN, "",                                                                  \
 	  "re-read -c FILE, apply the capture filter and block list (as SIGUSR2)")                 \
 	_(reopen, ADMIN, "", "reopen the output files (log rotation, as SIGUSR1)")                 \
+	_(checkpoint, ADMIN, "",                                                                   \
+	  "write the window rules' state to windows.state-dir/windows.ckpt now (the applied "      \
+	  "state; observations waiting for the watermark are not in it)")                          \
 	_(shutdown, ADMIN, "", "stop weir: drain, flush, summary (as SIGINT)")                     \
 	_(help, MONITOR, "", "the commands weir serves")
 

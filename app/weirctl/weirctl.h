@@ -89,6 +89,7 @@ int cmd_rules(struct weirctl *ctl, int argc, char **argv);
 int cmd_latency(struct weirctl *ctl, int argc, char **argv);
 int cmd_reload(struct weirctl *ctl, int argc, char **argv);
 int cmd_reopen(struct weirctl *ctl, int argc, char **argv);
+int cmd_checkpoint(struct weirctl *ctl, int argc, char **argv);
 int cmd_shutdown(struct weirctl *ctl, int argc, char **argv);
 int cmd_top(struct weirctl *ctl, int argc, char **argv);
 int cmd_disable(struct weirctl *ctl, int argc, char **argv);

@@ -79,6 +79,7 @@ test_golden_vlan() { golden vlan; }
 test_golden_ip_protos() { golden ip_protos; }
 test_golden_defrag() { golden defrag; }
 test_golden_tunnels() { golden tunnels; }
+test_golden_windows() { golden windows; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -407,7 +408,7 @@ print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
 PY
 }
 
-ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_windows
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo
 test_golden_eve
