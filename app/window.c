@@ -4,8 +4,9 @@
  * observations its ring brings, advances the watermark between bursts, and
  * the conditions fire the window alerts through the caller's callback.
  *
- * Memory: one anonymous mapping of conf.memcap bytes, reserved whole at
- * create; only the header, the bucket heads and the pending buffer's index
+ * Memory: one anonymous mapping of conf.memcap bytes (aligned to a 2 MiB
+ * huge page and advised MADV_HUGEPAGE when at least that big), reserved
+ * whole at create; only the header, the bucket heads and the pending buffer's index
  * are written then, and the slot array is handed out in order up to a
  * high-water mark before the free list is used, so pages are touched as
  * the table fills. Layout of the block:
@@ -49,6 +50,7 @@
 #define MIN_SLOTS	 16u
 #define MAX_DEFS	 65535u
 #define MAX_EVENTS	 65535u
+#define WINDOW_HUGE	 (2u << 20) /* huge page size a large table is aligned to */
 
 /* An entry: one (rule, key). Exactly one slot. */
 struct wentry {
@@ -102,6 +104,7 @@ struct weir_window_table {
 	struct weir_window_conf conf;
 	weir_window_fire_fn fire;
 	void *ctx;
+	void *map; /* the mapping (the table sits at its first huge page) */
 	size_t map_len;
 
 	struct weir_window_def *defs;
@@ -224,6 +227,7 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	size_t off, fixed, prec_size, dset_n, rest, n_slots, n_buckets;
 	size_t off_defs, off_meta, off_buckets, off_dkey, off_dgen, off_heap, off_precs, off_pfree;
 	uint8_t *base;
+	size_t map_len;
 	void *map;
 
 	if (conf == NULL || (n_defs > 0 && defs == NULL) || n_defs > MAX_DEFS ||
@@ -266,8 +270,13 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	if (n_slots > UINT32_MAX / 2)
 		n_slots = UINT32_MAX / 2;
 	n_buckets = pow2_at_least(n_slots / 2 ? n_slots / 2 : 1);
-	while (n_buckets * sizeof(uint32_t) + 64 + (n_slots + 1) * SLOT_SIZE > rest && n_slots > 0)
-		n_slots--;
+	if (n_buckets * sizeof(uint32_t) + 64 + (n_slots + 1) * SLOT_SIZE > rest) {
+		size_t room = rest > n_buckets * sizeof(uint32_t) + 64 + SLOT_SIZE
+				      ? rest - n_buckets * sizeof(uint32_t) - 64 - SLOT_SIZE
+				      : 0;
+
+		n_slots = room / SLOT_SIZE < n_slots ? room / SLOT_SIZE : n_slots;
+	}
 	if (n_slots < MIN_SLOTS) {
 		errno = EINVAL;
 		return NULL;
@@ -275,17 +284,26 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	off_buckets = off;
 	off = align_up(off + n_buckets * sizeof(uint32_t), 64);
 
-	map = mmap(NULL, conf->memcap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* aligned to a huge page and advised so, when big enough: a large
+	 * table is read at random, and THP ("madvise" mode) saves the TLB */
+	map_len = conf->memcap >= WINDOW_HUGE ? conf->memcap + WINDOW_HUGE : conf->memcap;
+	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	base = map;
-	t = map;
+	if (conf->memcap >= WINDOW_HUGE) {
+		base = (uint8_t *)(((uintptr_t)map + WINDOW_HUGE - 1) &
+				   ~(uintptr_t)(WINDOW_HUGE - 1));
+		(void)madvise(base, conf->memcap, MADV_HUGEPAGE); /* advice: fine if refused */
+	}
+	t = (struct weir_window_table *)base;
+	t->map = map;
 	t->conf = *conf;
 	t->fire = fire;
 	t->ctx = ctx;
-	t->map_len = conf->memcap;
+	t->map_len = map_len;
 	t->defs = (struct weir_window_def *)(base + off_defs);
 	t->meta = (struct wdefmeta *)(base + off_meta);
 	t->n_defs = n_defs;
@@ -322,7 +340,7 @@ void
 weir_window_table_free(struct weir_window_table *t)
 {
 	if (t != NULL)
-		munmap(t, t->map_len);
+		munmap(t->map, t->map_len);
 }
 
 /* ---- slots ---- */
@@ -763,6 +781,9 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 	if (e->n == 0 || (now >= d->length_ns && o->t_ns <= now - d->length_ns))
 		return;
 
+	/* fire once, quiet: nothing to evaluate (skips the scans) */
+	if (!d->fire_each && e->fired && o->t_ns < e->fired_t + d->length_ns)
+		return;
 	memset(&res, 0, sizeof(res));
 	res.count = e->n;
 	for (uint32_t c = 0; c < d->n_cond; c++) {
@@ -771,8 +792,6 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 			return;
 	}
 	if (!d->fire_each) {
-		if (e->fired && o->t_ns < e->fired_t + d->length_ns)
-			return;
 		e->fired = 1;
 		e->fired_t = o->t_ns;
 	}

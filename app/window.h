@@ -19,6 +19,18 @@
  * by the memcap). Which thread owns which keys, the rings that bring
  * observations to it and the watermark's source are the caller's
  * (app/worker.c).
+ *
+ * Details the engine fixes (app/window.c's header has the layout):
+ * - a (rule, key)'s window ends at its newest applied observation: a late
+ *   observation applied at once (late_apply) is put in time order, and if
+ *   it is already outside its key's window (t <= newest - W) it changes
+ *   nothing (counted applied, no evaluation, no alert);
+ * - a per-key overflow drops the oldest observation by time; a key alone
+ *   over the memcap gives up its own oldest observations (key_overflow);
+ * - sum is added oldest first, min/max/distinct are exact over the
+ *   window (distinct over the 64-bit value hashes);
+ * - accounting: observations = applied + late_dropped + pending_full +
+ *   pending + reload_pending_dropped (late ones applied count in applied).
  */
 #ifndef WEIR_WINDOW_H
 #define WEIR_WINDOW_H
@@ -162,7 +174,11 @@ void weir_window_stats(const struct weir_window_table *t, struct weir_window_sta
  * state of every rule whose (sid, rev, clause_hash) is unchanged; the
  * others start empty. @p kept / @p reset count rules. @p old is left
  * intact (the caller frees it). NULL on failure (old stays in force).
- * Owner's thread.
+ * The new table takes over old's conf and counters (its stats continue
+ * old's), its last applied time and its pending observations of kept
+ * rules; pending ones of other rules are dropped, counted in
+ * reload_pending_dropped. Needs a second memcap-sized block while both
+ * exist. Owner's thread.
  */
 struct weir_window_table *weir_window_table_rebuild(const struct weir_window_table *old,
 						    const struct weir_window_def *defs,

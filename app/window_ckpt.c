@@ -368,7 +368,7 @@ struct load {
 	uint32_t (*owner_of)(uint64_t, void *);
 	void *arg;
 	struct weir_window_ckpt_stats st;
-	uint64_t *recs; /* MAX_RECORDS * (1 + COND_MAX) words */
+	uint64_t *recs; /* body / 8 words: room for any entry's records */
 };
 
 static int __attribute__((format(printf, 2, 3))) load_fail(struct load *l, const char *fmt, ...)
@@ -662,7 +662,8 @@ weir_window_ckpt_load_buf(const void *buf, size_t len, const char *name,
 				 (unsigned long long)body, len - WEIR_WINDOW_CKPT_HDR);
 	if (weir_window_crc32c(0, p + WEIR_WINDOW_CKPT_HDR, (size_t)body) != crc)
 		return load_fail(&l, "checksum mismatch (CRC32C of the body)");
-	l.recs = malloc((size_t)MAX_RECORDS * (1 + WEIR_WINDOW_COND_MAX) * sizeof(uint64_t));
+	/* an entry's records are in the body: no more words than it holds */
+	l.recs = malloc(((size_t)body / 8 + 1) * sizeof(uint64_t));
 	if (l.recs == NULL)
 		return load_fail(&l, "out of memory");
 	if (load_body(&l, p + WEIR_WINDOW_CKPT_HDR, (size_t)body, false) != 0)
