@@ -45,9 +45,21 @@ matching record, those late (event time below the owner's last applied
 time, the watermark being the time of the previous packet: one worker,
 windows.allowed-lateness 0) are counted and dropped (late-policy drop),
 the others applied in (t, pcap_cnt, rule order) order, with the window
-(t - W, t], expiry of time <= t - W, and fire once / each. With N workers
-the spec's watermark makes offline results equal: the generator's times
-are built so that nothing here depends on when an owner applies. A reload
+(t - W, t], expiry of time <= t - W, and fire once / each.
+
+With N workers (what changes): observations reach their key's owner over
+rings, in another order than the packets', and each owner holds them until
+the watermark (the slowest worker's progress) passes their time, then
+applies them in (t, pcap_cnt, seq) order. By the spec the alerts do not
+change: (sid, key, completing packet) and the window objects are the same.
+The generator's times make this hold whatever the schedule: no observation
+can reach an owner after one with a later time was applied there (event
+times rise with their packets, and a worker's progress stays below the
+packet it works on), so nothing is late with N workers that is not late
+with one; an ancient record is late under any schedule once its owner has
+applied anything. What may differ: which worker's counter row counts an
+observation (the totals are equal) and when an alert leaves, not what it
+says. A reload
 or restart is a list of phases (part 1, part 2) with the rule files of each:
 rules whose (sid, rev, window and field clauses) are unchanged keep their
 state; --reset drops all state between phases (a refused checkpoint).
@@ -59,7 +71,9 @@ Usage:
       part 1 ends with 64 UDP packets no rule observes, see quiet_tail),
       OUTPREFIX.txn.json (the records, their packets and times: the
       oracle's input) and OUTPREFIX.cards (every card number used, one a
-      line). F: sessions per half (default: one per record).
+      line). F: sessions per half (default: one per record; fewer: each
+      carries several records, interleaved with the others of its wave).
+      C: at most C segment cuts per record (default 3; 0: whole records).
   mktxn.py expect TXNJSON RULES [--then RULES2] [--reset] > EXPECTED.json
       the window alerts and counters of the stream (one phase: the whole
       pcap; with --then/--reset: part 1 with RULES, part 2 with RULES2)
