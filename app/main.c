@@ -743,6 +743,7 @@ main(int argc, char **argv)
 	app.rl.cache_max_bytes = ropts.cache_max_bytes;
 	app.rl_ready = 1;
 	weir_reloader_set_max_loss(&app.rl, app.conf.rules_reload_max_loss);
+	app.rl.window_max_events = app.conf.windows_max_events;
 
 	if (weir_cli_eal_args(&app.eal, &app.conf, driver, argc - app.cli.eal_first,
 			      argv + app.cli.eal_first) < 0) {

@@ -27,6 +27,7 @@
 #include "emitter.h"
 #include "log.h"
 #include "reload.h"
+#include "worker_window.h"
 #include "worker.h"
 
 static uint64_t
@@ -238,6 +239,21 @@ reload_build(struct weir_reloader *r, bool force)
 	 * is safe here. */
 	old = atomic_load(&r->active);
 	n_old = old != NULL ? old->n_rules : 0;
+	if (r->window_max_events != 0 &&
+	    weir_wwin_check(rs, r->window_max_events, why, sizeof(why)) > 0) {
+		WEIR_LOG(ERR, rules,
+			 "reload refused: %s; the running rules (generation %" PRIu64
+			 ") stay in force",
+			 why, r->generation);
+		pthread_mutex_lock(&r->mu);
+		reload_record(r, -EINVAL, &ds, (double)(reload_now_ms() - t0));
+		snprintf(r->last.reason, sizeof(r->last.reason), "%s", why);
+		r->n_failed++;
+		pthread_mutex_unlock(&r->mu);
+		weir_ruleset_free(rs);
+		weir_diags_free(&ds);
+		return;
+	}
 	guard_ok = reload_guard_ok(r, n_old, rs->n_rules, why, sizeof(why));
 	if (!guard_ok && !force) {
 		WEIR_LOG(WARNING, rules,

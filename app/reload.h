@@ -79,7 +79,9 @@ struct weir_reloader {
 	int skip_invalid;
 	char *cache_dir;
 	unsigned int n_workers;
-	unsigned int max_loss_pct; /* rules.reload-max-loss */
+	unsigned int max_loss_pct;  /* rules.reload-max-loss */
+	uint32_t window_max_events; /* windows.max-events-per-key: a window rule
+				       whose count >= it is refused (0 = none) */
 	/* rules.cache-max-entries and -max-mib (in bytes): set by main after
 	 * weir_reloader_init(), before the reload thread starts; 0 = none */
 	unsigned int cache_max_entries;

@@ -13,6 +13,8 @@
 
 #include "cli.h"
 #include "rules_cmd.h"
+#include "window.h"
+#include "worker_window.h"
 
 enum {
 	RULES_OPT_SET = 256,
@@ -140,23 +142,47 @@ rules_cmd_file_has_content(const char *path)
 }
 
 /* One line per window rule (README "Stateful rules (windows)"): key,
- * length, conditions, fire mode, time source, state bytes per key. */
-static void
+ * length, conditions, fire mode, time source, state bytes per key.
+ * @return the rules the configuration cannot honour (printed). */
+static unsigned int
 rules_cmd_describe_windows(const struct weir_ruleset *rs, const struct weir_conf *conf)
 {
-	unsigned int i;
+	struct weir_window_conf wc = {
+		.memcap = (size_t)conf->windows_memcap_mib << 20,
+		.max_events_per_key = conf->windows_max_events,
+	};
+	unsigned int i, bad;
+	char why[2048];
 
-	(void)conf;
 	if (rs->n_win == 0)
-		return;
+		return 0;
 	printf("window rules: %u\n", rs->n_win);
 	for (i = 0; i < rs->n_win; i++) {
 		const struct weir_rt_rule *r = &rs->rules[weir_ruleset_window(rs, i)];
+		struct weir_window_def d = {
+			.sid = r->sid,
+			.rev = r->rev,
+			.clause_hash = r->win->clause_hash,
+			.length_ns = r->win->length_ns,
+			.n_cond = r->win->n_cond,
+			.fire_each = r->win->fire_each,
+		};
 		char line[512];
+		unsigned int k;
 
+		for (k = 0; k < r->win->n_cond; k++) {
+			d.cond[k].agg = r->win->cond[k].agg;
+			d.cond[k].op = r->win->cond[k].op;
+			d.cond[k].n = r->win->cond[k].n;
+		}
 		weir_rwin_explain(r->win, r->fields, line, sizeof(line));
-		printf("  %s:%u: sid %u: %s\n", r->file, r->line, r->sid, line);
+		printf("  %s:%u: sid %u: %s, state up to %zu bytes per key\n", r->file, r->line,
+		       r->sid, line, weir_window_bytes_per_key(&wc, &d));
 	}
+	bad = weir_wwin_check(rs, conf->windows_max_events, why, sizeof(why));
+	if (bad > 0)
+		printf("%s\n", why);
+	return bad;
 }
 
 static void
@@ -346,8 +372,9 @@ weir_rules_cmd_main(int argc, char **argv)
 		weir_ruleset_describe_kinds(rs, stdout);
 	weir_ruleset_describe(rs, stdout);
 	weir_ruleset_describe_history(rs, conf.stream_confirm_window, stdout);
-	rules_cmd_describe_windows(rs, &conf);
-	if (rs->n_rules == 0) {
+	if (rules_cmd_describe_windows(rs, &conf) > 0) {
+		printf("rules refused: window rules the configuration cannot honour\n");
+	} else if (rs->n_rules == 0) {
 		printf("no rule loads: weir would run without detection\n");
 	} else if (ds.total == 0) {
 		printf("OK: every rule of %u file%s loads\n", conf.rules_files.n,

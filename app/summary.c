@@ -139,6 +139,20 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 		 sum->events_enqueued == em->events)
 			? "ok"
 			: "MISMATCH");
+	if (sum->window_observations != 0) { /* window rules (README "Stateful rules") */
+		uint64_t fates = sum->window_applied + sum->window_late_dropped +
+				 sum->window_ring_full + sum->window_pending_full +
+				 sum->window_reload_dropped + sum->window_pending;
+
+		fprintf(f,
+			" accounting: window_observations %" PRIu64 " = window_applied %" PRIu64
+			" + window_late_dropped %" PRIu64 " + window_ring_full %" PRIu64
+			" + window_pending_full %" PRIu64 " + window_reload_dropped %" PRIu64
+			" + window_pending %" PRIu64 ": %s\n",
+			sum->window_observations, sum->window_applied, sum->window_late_dropped,
+			sum->window_ring_full, sum->window_pending_full, sum->window_reload_dropped,
+			sum->window_pending, fates == sum->window_observations ? "ok" : "MISMATCH");
+	}
 	/* Every formatted event went to every sink: each accounts for all. */
 	for (i = 0; i < in->n_sinks; i++) {
 		uint64_t offered = em->events - em->drop_format, lost;

@@ -179,7 +179,7 @@ weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns)
 	case WEIR_RFT_EPOCH:
 	case WEIR_RFT_EPOCH_MS:
 		while (i < n && p[i] >= '0' && p[i] <= '9') {
-			if (secs > UINT64_MAX / 10 / 1000000000ull)
+			if (secs > UINT64_MAX / 100)
 				return false;
 			secs = secs * 10 + (p[i] - '0');
 			i++;
@@ -375,13 +375,13 @@ weir_wwin_check(const struct weir_ruleset *rs, uint32_t max_events, char *out, s
 				continue;
 			bad++;
 			if (n < cap) {
-				int m = snprintf(out + n, cap - n,
-						 "%s%s:%u: sid %u: window: count %s %.0f can never "
-						 "hold: windows.max-events-per-key keeps %u "
-						 "observations per key",
-						 n ? "\n" : "", r->file, r->line, r->sid,
-						 c->op == WEIR_RWO_GT ? ">" : ">=", c->n,
-						 max_events);
+				int m = snprintf(
+					out + n, cap - n,
+					"%s%s:%u: sid %u: window: count %s %.0f is refused: "
+					"windows.max-events-per-key keeps %u observations "
+					"per key (N must stay below it)",
+					n ? "\n" : "", r->file, r->line, r->sid,
+					c->op == WEIR_RWO_GT ? ">" : ">=", c->n, max_events);
 				n += m > 0 ? (size_t)m : 0;
 			}
 			break;
@@ -637,8 +637,10 @@ weir_wwin_rules_changed(struct weir_worker *w)
 	ww->n_defs = w->rs->n_win;
 	ww->table_rs = w->rs;
 	ww->table_gen = (uint32_t)w->rs->generation;
-	ww->reload_kept += kept;
-	ww->reload_reset += reset;
+	if (w->id == 0) { /* per rule, not per owner: every owner rebuilds alike */
+		ww->reload_kept += kept;
+		ww->reload_reset += reset;
+	}
 }
 
 /* ---- producer ------------------------------------------------------------------ */

@@ -37,6 +37,7 @@
 
 struct rte_ring;
 struct weir_worker;
+struct weir_event;
 struct weir_conf;
 
 #define WEIR_WWIN_EXCERPT  128 /* payload bytes an observation carries */

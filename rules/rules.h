@@ -371,8 +371,9 @@ struct weir_ruleset {
 	 * each TCP direction's reassembled bytes in order (app/stream.h). */
 	hs_database_t *stream_db; /* NULL: the set has no stream rule */
 	unsigned int n_stream_rules;
-	unsigned int n_stream_confirm; /* of them, with a confirm step: they read
-					  the stream's last bytes (app/stream.h) */
+	unsigned int n_stream_confirm; /* of them, with a confirm step or a
+					  window: they read the stream's last
+					  bytes (app/stream.h) */
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */

@@ -1416,9 +1416,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		if (b->cr[i].dead || b->cr[i].is_sig)
 			continue;
 		rs->n_kind[rs->rules[i].kind]++;
+		/* a window rule reads its fields from those bytes too */
 		rs->n_stream_confirm +=
 			(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
-			rs->rules[i].prog != NULL;
+			(rs->rules[i].prog != NULL || rs->rules[i].win != NULL);
 	}
 	/* Rules per group and the `always` lists. */
 	for (i = 0; i < rs->n_rules; i++) {

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels windows"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels windows windows_stream"
 
 # golden NAME: tests/data/golden/NAME.spec end to end
 golden() {
@@ -80,6 +80,22 @@ test_golden_ip_protos() { golden ip_protos; }
 test_golden_defrag() { golden defrag; }
 test_golden_tunnels() { golden tunnels; }
 test_golden_windows() { golden windows; }
+test_golden_windows_stream() { golden windows_stream; }
+# the same window alerts with 3 workers: observations cross to their
+# owners over the rings and wait for the watermark
+test_golden_windows_workers() {
+	local spec=$GOLDEN/windows.spec pfx=$TMP/windows3 args=()
+
+	python3 "$MKPCAP" build "$spec" "$pfx" || { fail "windows3: mkpcap.py build"; return; }
+	mapfile -t args <"$pfx.args"
+	run_weir "$pfx" -r "$pfx.pcap" -S "$pfx.rules" -o "$pfx.json" \
+		--set rules.cache-dir= --set workers=3 "${args[@]}"
+	expect_eq "windows, 3 workers: exit status" "$(cat "$pfx.rc")" 0 || { cat "$pfx.err"; return; }
+	python3 "$MKPCAP" compare "$spec" "$pfx.json" >"$pfx.diff" ||
+		fail "windows, 3 workers: alerts differ from $spec ($(head -3 "$pfx.diff"))"
+	check "windows, 3 workers: accounting identities" accounting_ok "$pfx.err"
+	check "windows, 3 workers: the window identity" grep -q '^ accounting: window_observations 15 = .*: ok$' "$pfx.err"
+}
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -408,7 +424,7 @@ print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
 PY
 }
 
-ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_windows
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_windows test_golden_windows_stream test_golden_windows_workers
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo
 test_golden_eve
