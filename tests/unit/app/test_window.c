@@ -564,6 +564,66 @@ test_rebuild(void)
 	weir_window_table_free(n);
 }
 
+/* A full pending buffer refuses, counted; the accounting identity holds. */
+static void
+test_pending_full(void)
+{
+	struct weir_window_conf c;
+	struct weir_window_table *t;
+	struct weir_window_stats st;
+	struct weir_window_obs o;
+
+	conf_default(&c);
+	c.pending_max = 4;
+	t = mk1(&c, def_mk(1, S(10), true, WEIR_WAGG_COUNT, WEIR_WOP_GE, 1));
+	WEIR_CU_ASSERT_FATAL(t != NULL);
+	for (unsigned int i = 0; i < 4; i++) {
+		o = obs_mk(0, "k", S(10 + i), i);
+		CU_ASSERT(weir_window_offer(t, &o, NULL));
+	}
+	o = obs_mk(0, "k", S(20), 9);
+	CU_ASSERT(!weir_window_offer(t, &o, NULL));
+	weir_window_stats(t, &st);
+	CU_ASSERT_EQUAL(st.pending_full, 1);
+	CU_ASSERT_EQUAL(st.pending, 4);
+	CU_ASSERT_EQUAL(weir_window_advance(t, S(11)), 2);
+	o = obs_mk(0, "k", S(20), 9); /* room again */
+	CU_ASSERT(weir_window_offer(t, &o, NULL));
+	o = obs_mk(0, "k", S(5), 10); /* late: dropped */
+	CU_ASSERT(weir_window_offer(t, &o, NULL));
+	weir_window_stats(t, &st);
+	CU_ASSERT_EQUAL(st.observations,
+			st.applied + st.late_dropped + st.pending_full + st.pending);
+	CU_ASSERT_EQUAL(weir_window_advance(t, UINT64_MAX), 3);
+	weir_window_stats(t, &st);
+	CU_ASSERT_EQUAL(st.applied, 5);
+	CU_ASSERT_EQUAL(st.pending, 0);
+	weir_window_table_free(t);
+}
+
+/* Sweep drops the entries wholly expired at a time, and only those. */
+static void
+test_sweep(void)
+{
+	struct weir_window_conf c;
+	struct weir_window_table *t;
+	struct weir_window_stats st;
+
+	conf_default(&c);
+	t = mk1(&c, def_mk(1, S(10), true, WEIR_WAGG_COUNT, WEIR_WOP_GE, 2));
+	WEIR_CU_ASSERT_FATAL(t != NULL);
+	put(t, 0, "old", S(1), 1);
+	put(t, 0, "edge", S(5), 2);
+	put(t, 0, "new", S(9), 3);
+	CU_ASSERT_EQUAL(weir_window_sweep(t, S(15)), 2); /* 1 and 5 <= 15 - 10 */
+	weir_window_stats(t, &st);
+	CU_ASSERT_EQUAL(st.keys, 1);
+	put(t, 0, "new", S(15), 4); /* 9 is still in (5, 15] */
+	CU_ASSERT_EQUAL(g_fired.n, 1);
+	CU_ASSERT_STRING_EQUAL(g_fired.f[0].key, "new");
+	weir_window_table_free(t);
+}
+
 /* ---- randomized, against a naive oracle ---- */
 
 #define R_OBS  3000
@@ -902,6 +962,8 @@ main(void)
 	CU_ADD_TEST(s, test_watermark);
 	CU_ADD_TEST(s, test_late);
 	CU_ADD_TEST(s, test_overflow);
+	CU_ADD_TEST(s, test_pending_full);
+	CU_ADD_TEST(s, test_sweep);
 	CU_ADD_TEST(s, test_aggregates);
 	CU_ADD_TEST(s, test_eviction);
 	CU_ADD_TEST(s, test_long_keys);
