@@ -94,6 +94,11 @@ struct weir_worker {
 	struct weir_tsc_clock clk;	   /* live: wall clock for flow timeouts */
 	struct weir_worker_stats st;	   /* written by this worker only (seqlock) */
 
+	/* decoder events since the last publication, per enum weir_pkt_event
+	 * (common/dec_event.h), and whether any is not 0 */
+	uint64_t ev_pending[WEIR_PEV_DECODER_N];
+	bool ev_any;
+
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
 	uint64_t end_tsc;

@@ -170,6 +170,10 @@ enum weir_pclass {
 	0x200u		    /* Suricata's stream type: in stream_db and in its group, where it     \
 			       is skipped for packets whose bytes went to the stream */
 #define WEIR_RT_HBUF 0x400u /* header sticky buffers (rt->hbuf) */
+#define WEIR_RT_EVENT                                                                              \
+	0x800u /* decode-event/stream-event/engine-event: the packet must carry every              \
+		  event of sr->ev_mask; the only rules a packet the decoder rejected               \
+		  (weir_scan_pkt.invalid) is matched against */
 
 /*
  * What a rule inspects (Suricata's signature types, detect-engine-build.c
@@ -285,6 +289,8 @@ struct weir_ruleset {
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */
 	unsigned int n_kind[WEIR_RKIND_N]; /* rules per enum weir_rkind */
+	uint64_t events;		   /* every event some rule needs (the union of
+					      the rules' ev_mask): 0, no event rule */
 	struct weir_rs_worker *w;
 	unsigned int n_workers;
 	_Atomic uint8_t *disabled; /* per rule: 1 = matches dropped */
@@ -442,6 +448,9 @@ struct weir_scan_pkt {
 	uint8_t ip_proto; /* the final L4 protocol (IPPROTO_*) */
 	uint8_t n_vlan;	  /* VLAN tags recorded (<= 2), for vlan.id/vlan.layers */
 	uint16_t vlan[2]; /* their ids, outer first */
+	uint64_t events;  /* the events it raised, WEIR_PEV_BIT of enum weir_pkt_event
+			     (common/dec_event.h): decode-event rules */
+	uint8_t invalid;  /* the decoder rejected it: event rules only */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the

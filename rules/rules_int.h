@@ -637,10 +637,22 @@ struct weir_suri_rule {
 				   fv (set when the set is built) */
 	struct weir_fnum *fnum; /* stream_size, flow.age/pkts/bytes, in rule order */
 	unsigned int n_fnum;
-	char *file; /* owned */
+	uint64_t ev_mask; /* decode-event, stream-event, engine-event: the events
+			     (WEIR_PEV_BIT of enum weir_pkt_event) the packet must all
+			     carry (Suricata ANDs the keywords) */
+	char *file;	  /* owned */
 	unsigned int line;
 	char *text; /* the rule as written (joined continuation lines) */
 };
+
+/**
+ * The value @p val (@p len bytes) of decode-event, stream-event or
+ * engine-event (@p kw names which), as Suricata reads it
+ * (rules_parse_event.c). @return its enum weir_pkt_event (common/dec_event.h),
+ * or -1 with the reason in @p err: unknown event, or one weir does not
+ * raise ("not supported yet").
+ */
+int weir_event_parse(const char *kw, const char *val, size_t len, char *err, size_t errlen);
 
 struct weir_suri_rule_list {
 	struct weir_suri_rule *v;
