@@ -217,14 +217,18 @@ weir_event_parse(const char *kw, const char *val, size_t len, char *err, size_t 
 		}
 	}
 	pl = strlen(prefix);
-	if (len == 0 || len > sizeof(name) - 1 - pl || !ev_name_ok(val, len)) {
-		snprintf(err, errlen, "%s: invalid event name '%.*s'", kw, len > 64 ? 64 : (int)len,
-			 val);
-		return -1;
-	}
+	if (len > sizeof(name) - 1 - pl)
+		len = sizeof(name) - 1 - pl; /* no event is that long: unknown */
 	memcpy(name, prefix, pl);
 	memcpy(name + pl, val, len);
 	name[pl + len] = '\0';
+	if (!ev_name_ok(name, pl + len)) {
+		snprintf(err, errlen,
+			 "%s: invalid event name '%.*s' (Suricata's form: "
+			 "[A-Za-z0-9_+.], with a dot)",
+			 kw, len > 64 ? 64 : (int)len, val);
+		return -1;
+	}
 
 	if (strncasecmp(name, "decoder.", 8) == 0)
 		for (i = 0; i < WEIR_PEV_DECODER_N; i++)
