@@ -869,10 +869,11 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 }
 
 /*
- * A packet the decoder rejected that raised an event some rule needs:
- * matched against the event rules alone (weir_scan_pkt.invalid), as
- * Suricata raises decoder alerts on invalid packets; class OTHER (ip and
- * pkthdr rules), no payload, no L4 header, no flow.
+ * A packet the decoder rejected (or a non-IP one) that raised an event
+ * some rule needs: matched against the event rules alone
+ * (weir_scan_pkt.invalid), as Suricata raises decoder alerts on invalid
+ * packets; class OTHER (ip and pkthdr rules), no payload, no L4 header,
+ * no flow.
  */
 static __rte_noinline void
 worker_scan_invalid(struct weir_worker *w, struct worker_scan *s, const struct weir_pkt *pkt,
@@ -955,6 +956,14 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 	case WEIR_DEC_NO_L4:
 		if (d->ip_version == 0) {
 			bc->not_scanned++;
+			/* not IP: its decoder events' rules alone (an MPLS
+			 * payload of unknown type, a NULL frame's family) */
+			if (unlikely((d->events & rs->events) != 0) &&
+			    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] != 0) {
+				worker_scan_invalid(w, s, pkt, d, &res);
+				bc->alerts += res.alerts;
+				bc->suppressed += res.suppressed;
+			}
 			return;
 		}
 		/* another IP protocol: `ip` rules' header conditions */
