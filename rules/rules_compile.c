@@ -1452,6 +1452,9 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	rc = weir_compile_flow_warnings(rs, &b->names);
 	if (rc < 0)
 		goto err;
+	rc = weir_compile_event_warnings(rs);
+	if (rc < 0)
+		goto err;
 	rs->n_skipped = b->refused;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rs->compile_ms =

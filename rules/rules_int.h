@@ -990,6 +990,10 @@ void weir_compile_flow_check(const struct weir_suri_rule *s, uint8_t *mask, uint
  *  flowint use, priority, sid) into fv_order. @return 0 or -ENOMEM. */
 int weir_compile_flow_order(struct weir_suri_rule_list *l);
 
+/* A warning (rs->warnings) when stream-event rules cannot match: the set
+ * has no stream rule, so no stream engine runs. @return 0 or -ENOMEM. */
+int weir_compile_event_warnings(struct weir_ruleset *rs);
+
 /** Add to @p rs->warnings Suricata's load-time warning for each flowbit
  *  that rules check (isset) but no rule sets. @return 0 or -ENOMEM. */
 int weir_compile_flow_warnings(struct weir_ruleset *rs, const struct weir_fvnames *t);

@@ -236,6 +236,9 @@ test_match(void)
 	struct weir_ruleset *rs = build(rules, 6);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	/* no stream rule, so no stream engine: sid 6 says it cannot match */
+	CU_ASSERT(rs->n_warnings == 1 &&
+		  strstr(rs->warnings[0], "t.rules:6: stream-event: sid 6") == rs->warnings[0]);
 	CU_ASSERT(rs->events ==
 		  (BIT(ipv4_trunc_pkt) | BIT(ipv6_rh_type_0) | BIT(ipv6_exthdr_dupl_rh) |
 		   BIT(ipv4_icmpv6) | WEIR_PEV_BIT(WEIR_PEV_NEVER) |
