@@ -25,6 +25,7 @@
 #define DEC_ETH_P_8021Q	   0x8100
 #define DEC_ETH_P_8021AD   0x88a8
 #define DEC_ETH_P_QINQ_OLD 0x9100 /* pre-802.1ad vendor QinQ outer tag */
+#define DEC_ETH_P_ARP	   0x0806
 #define DEC_VLAN_HLEN	   4
 
 /*
@@ -115,6 +116,13 @@ static int dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t ud
 			  enum weir_decode_res *res);
 static int dec_ip_tunnel(const struct dec_cur *c, uint8_t proto, struct weir_decoded *out,
 			 enum weir_decode_res *res);
+
+/* Raise Suricata's decoder event @p e on the packet (enum weir_pkt_event). */
+static inline void
+dec_ev(struct weir_decoded *out, enum weir_pkt_event e)
+{
+	out->events |= WEIR_PEV_BIT(e);
+}
 
 static inline uint16_t
 dec_be16(const uint8_t *p)
@@ -221,14 +229,23 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 
 	switch (proto) {
 	case IPPROTO_TCP:
-		if (unlikely(left < DEC_TCP_HLEN))
+		if (unlikely(left < DEC_TCP_HLEN)) {
+			if (!first_frag)
+				dec_ev(out, WEIR_PEV_tcp_pkt_too_small);
 			return short_res;
+		}
 		h = cur_ptr(c);
 		hl = (uint32_t)(h[12] >> 4) * 4;
-		if (unlikely(hl < DEC_TCP_HLEN))
+		if (unlikely(hl < DEC_TCP_HLEN)) {
+			/* Suricata: options length hl - 20 wraps past 40 */
+			dec_ev(out, WEIR_PEV_tcp_invalid_optlen);
 			return WEIR_DEC_MALFORMED;
-		if (unlikely(hl > left))
+		}
+		if (unlikely(hl > left)) {
+			if (!first_frag)
+				dec_ev(out, WEIR_PEV_tcp_hlen_too_small);
 			return short_res;
+		}
 		out->sport = dec_be16(h);
 		out->dport = dec_be16(h + 2);
 		out->tcp_flags = h[13];
@@ -236,8 +253,11 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		out->payload_len = left - hl;
 		return WEIR_DEC_OK;
 	case IPPROTO_UDP:
-		if (unlikely(left < DEC_UDP_HLEN))
+		if (unlikely(left < DEC_UDP_HLEN)) {
+			if (!first_frag)
+				dec_ev(out, WEIR_PEV_udp_hlen_too_small);
 			return short_res;
+		}
 		h = cur_ptr(c);
 		hl = dec_be16(h + 4); /* whole datagram, header included */
 		if (unlikely(hl < DEC_UDP_HLEN))
@@ -245,8 +265,10 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 		if (unlikely(hl > left)) {
 			/* The UDP length covers the reassembled datagram, so in
 			 * a first fragment it rightly exceeds what is here. */
-			if (!first_frag)
+			if (!first_frag) {
+				dec_ev(out, WEIR_PEV_udp_pkt_too_small);
 				return WEIR_DEC_MALFORMED;
+			}
 			hl = left;
 		}
 		out->sport = dec_be16(h);
@@ -265,8 +287,16 @@ dec_l4(struct dec_cur *c, uint8_t proto, bool first_frag, struct weir_decoded *o
 	case IPPROTO_ICMPV6:
 		/* Rules of protocol icmp inspect what follows the 8-byte
 		 * header, as Suricata's payload keywords do. */
-		if (unlikely(left < DEC_ICMP_HLEN))
+		if (unlikely(proto == IPPROTO_ICMPV6 && out->ip_version == 4))
+			dec_ev(out, WEIR_PEV_ipv4_icmpv6);
+		else if (unlikely(proto == IPPROTO_ICMP && out->ip_version == 6))
+			dec_ev(out, WEIR_PEV_ipv6_icmpv4);
+		if (unlikely(left < DEC_ICMP_HLEN)) {
+			if (!first_frag)
+				dec_ev(out, proto == IPPROTO_ICMP ? WEIR_PEV_icmpv4_pkt_too_small
+								  : WEIR_PEV_icmpv6_pkt_too_small);
 			return short_res;
+		}
 		out->payload = cur_ptr(c) + DEC_ICMP_HLEN;
 		out->payload_len = left - DEC_ICMP_HLEN;
 		return WEIR_DEC_OK;
@@ -288,16 +318,25 @@ dec_ipv4(struct dec_cur *c, struct weir_decoded *out)
 	uint32_t hl, tot;
 	uint16_t frag;
 
-	if (unlikely(!cur_has(c, DEC_IPV4_HLEN)))
+	if (unlikely(!cur_has(c, DEC_IPV4_HLEN))) {
+		dec_ev(out, WEIR_PEV_ipv4_pkt_too_small);
 		return WEIR_DEC_MALFORMED;
+	}
 	h = cur_ptr(c);
 	hl = (uint32_t)(h[0] & 0x0f) * 4;
 	tot = dec_be16(h + 2);
 	/* A total length beyond the capture is malformed even when only
 	 * payload is missing: scanning a partial payload as if whole would
 	 * let a snaplen or a truncating middlebox hide the match. */
-	if (unlikely((h[0] >> 4) != 4 || hl < DEC_IPV4_HLEN || tot < hl || tot > cur_left(c)))
+	if (unlikely((h[0] >> 4) != 4 || hl < DEC_IPV4_HLEN || tot < hl || tot > cur_left(c))) {
+		/* the first failing check names it, in Suricata's order
+		 * (DecodeIPV4Packet) */
+		dec_ev(out, (h[0] >> 4) != 4	 ? WEIR_PEV_ipv4_wrong_ip_version
+			    : hl < DEC_IPV4_HLEN ? WEIR_PEV_ipv4_hlen_too_small
+			    : tot < hl		 ? WEIR_PEV_ipv4_iplen_smaller_than_hlen
+						 : WEIR_PEV_ipv4_trunc_pkt);
 		return WEIR_DEC_MALFORMED;
+	}
 
 	out->ip_version = 4;
 	out->proto = h[9];
@@ -339,14 +378,20 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 	bool first_frag = false;
 	uint32_t nh_off = c->off + 6; /* the byte naming the next header */
 	uint8_t nh;
+	unsigned int seen = 0, n_dst = 0; /* extension headers met, for dupl_* */
 	int i;
 
-	if (unlikely(!cur_has(c, DEC_IPV6_HLEN)))
+	if (unlikely(!cur_has(c, DEC_IPV6_HLEN))) {
+		dec_ev(out, WEIR_PEV_ipv6_pkt_too_small);
 		return WEIR_DEC_MALFORMED;
+	}
 	h = cur_ptr(c);
 	plen = dec_be16(h + 4);
-	if (unlikely((h[0] >> 4) != 6 || plen > cur_left(c) - DEC_IPV6_HLEN))
+	if (unlikely((h[0] >> 4) != 6 || plen > cur_left(c) - DEC_IPV6_HLEN)) {
+		dec_ev(out,
+		       (h[0] >> 4) != 6 ? WEIR_PEV_ipv6_wrong_ip_version : WEIR_PEV_ipv6_trunc_pkt);
 		return WEIR_DEC_MALFORMED;
+	}
 
 	nh = h[6];
 	out->ip_version = 6;
@@ -367,21 +412,44 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 		case IPPROTO_DSTOPTS:
 			/* Generic layout: next header, length in 8-byte units
 			 * not counting the first 8. Options are not read. */
-			if (unlikely(!cur_has(c, 8)))
+			if (nh == IPPROTO_DSTOPTS) {
+				if (++n_dst > 2) /* legal before routing and last */
+					dec_ev(out, WEIR_PEV_ipv6_exthdr_dupl_dh);
+			} else if (seen & (1u << (nh == IPPROTO_ROUTING))) {
+				dec_ev(out, nh == IPPROTO_ROUTING ? WEIR_PEV_ipv6_exthdr_dupl_rh
+								  : WEIR_PEV_ipv6_exthdr_dupl_hh);
+			}
+			seen |= nh == IPPROTO_ROUTING ? 2u : nh == IPPROTO_HOPOPTS ? 1u : 0u;
+			if (unlikely(!cur_has(c, 8))) {
+				dec_ev(out, WEIR_PEV_ipv6_trunc_exthdr);
 				return WEIR_DEC_MALFORMED;
+			}
 			e = cur_ptr(c);
 			el = ((uint32_t)e[1] + 1) * 8;
-			if (unlikely(!cur_has(c, el)))
+			if (nh == IPPROTO_ROUTING && e[2] == 0)
+				dec_ev(out, WEIR_PEV_ipv6_rh_type_0);
+			if (unlikely(!cur_has(c, el))) {
+				dec_ev(out, WEIR_PEV_ipv6_trunc_exthdr);
 				return WEIR_DEC_MALFORMED;
+			}
 			break;
 		case IPPROTO_FRAGMENT:
 			/* RFC 8200 section 4.5 puts the whole header chain in
 			 * the first fragment, so a cut chain is malformed. */
-			if (unlikely(!cur_has(c, 8)))
+			if (seen & 4u)
+				dec_ev(out, WEIR_PEV_ipv6_exthdr_dupl_fh);
+			seen |= 4u;
+			if (unlikely(!cur_has(c, 8))) {
+				dec_ev(out, WEIR_PEV_ipv6_trunc_exthdr);
 				return WEIR_DEC_MALFORMED;
+			}
 			e = cur_ptr(c);
 			el = 8;
 			fo = dec_be16(e + 2);
+			if (e[1] != 0 || (fo & 0x0006) != 0)
+				dec_ev(out, WEIR_PEV_ipv6_fh_non_zero_reserved_field);
+			if ((fo & (DEC_IPV6_FRAG_OFFMASK | DEC_IPV6_FRAG_M)) == 0)
+				dec_ev(out, WEIR_PEV_ipv6_exthdr_useless_fh);
 			if (fo & (DEC_IPV6_FRAG_OFFMASK | DEC_IPV6_FRAG_M)) {
 				out->frag = 1;
 				out->frag_more = (fo & DEC_IPV6_FRAG_M) != 0;
@@ -403,6 +471,8 @@ dec_ipv6(struct dec_cur *c, struct weir_decoded *out)
 			break;
 		case IPPROTO_NONE:
 			out->l4_off = (uint16_t)c->off;
+			if (cur_left(c) != 0)
+				dec_ev(out, WEIR_PEV_ipv6_data_after_none_header);
 			return WEIR_DEC_NO_L4;
 		default:
 			return dec_l4(c, nh, first_frag, out);
@@ -428,25 +498,32 @@ dec_mpls(struct dec_cur *c, struct weir_decoded *out)
 	for (i = 0; i < DEC_MAX_MPLS; i++) {
 		bool bottom;
 
-		if (unlikely(!cur_has(c, 4)))
+		if (unlikely(!cur_has(c, 4))) {
+			dec_ev(out, WEIR_PEV_mpls_header_too_small);
 			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+		}
 		bottom = (cur_ptr(c)[2] & 0x01) != 0;
 		c->off += 4;
 		if (!bottom)
 			continue;
-		if (unlikely(!cur_has(c, 1)))
+		if (unlikely(!cur_has(c, 1))) {
+			dec_ev(out, WEIR_PEV_mpls_pkt_too_small);
 			return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+		}
 		switch (cur_ptr(c)[0] >> 4) {
 		case 4:
 			return dec_ipv4(c, out);
 		case 6:
 			return dec_ipv6(c, out);
 		case 0: /* control word, then an Ethernet pseudowire */
-			if (unlikely(!cur_has(c, 4 + DEC_ETH_HLEN)))
+			if (unlikely(!cur_has(c, 4 + DEC_ETH_HLEN))) {
+				dec_ev(out, WEIR_PEV_mpls_pkt_too_small);
 				return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+			}
 			c->off += 4 + DEC_ETH_HLEN;
 			return dec_ethertype(c, dec_be16(c->base + c->off - 2), out);
 		default:
+			dec_ev(out, WEIR_PEV_mpls_unknown_payload_type);
 			return dec_noted(out, WEIR_TUN_NOTE_UNKNOWN, WEIR_DEC_NO_L4);
 		}
 	}
@@ -525,12 +602,19 @@ dec_pppoe(struct dec_cur *c, struct weir_decoded *out)
 	uint32_t plen;
 	uint16_t proto;
 
-	if (unlikely(!cur_has(c, 8)))
+	if (unlikely(!cur_has(c, 8))) {
+		dec_ev(out, WEIR_PEV_pppoe_pkt_too_small);
 		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+	}
 	h = cur_ptr(c);
 	plen = dec_be16(h + 4);
-	if (unlikely(h[0] != 0x11 || h[1] != 0 || plen < 2 || plen > cur_left(c) - 6))
+	if (unlikely(h[0] != 0x11 || h[1] != 0 || plen < 2 || plen > cur_left(c) - 6)) {
+		if (h[1] != 0)
+			dec_ev(out, WEIR_PEV_pppoe_wrong_code);
+		else if (plen < 2 || plen > cur_left(c) - 6)
+			dec_ev(out, WEIR_PEV_pppoe_pkt_too_small);
 		return dec_noted(out, WEIR_TUN_NOTE_HEADER, WEIR_DEC_MALFORMED);
+	}
 	proto = dec_be16(h + 6);
 	/* the IP packet is bounded by its own length, not the session's: as
 	 * Suricata, which hands the rest of the frame to the IP decoder
@@ -610,7 +694,10 @@ dec_tunnel(const struct dec_cur *c, uint32_t off, uint32_t end, enum dec_inner i
 	/* not an IP packet inside (ARP over VXLAN, ...) or a broken one:
 	 * the outer packet is what there is to match */
 	if (r == WEIR_DEC_MALFORMED || out->ip_version == 0) {
+		uint64_t ev = out->events; /* the inner packet's stay raised */
+
 		*out = saved;
+		out->events = ev;
 		return dec_give_up(out, r == WEIR_DEC_MALFORMED ? WEIR_TUN_NOTE_INNER_MALFORMED
 								: WEIR_TUN_NOTE_INNER_NOT_IP);
 	}
@@ -637,20 +724,30 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 	uint32_t off = c->off, hl = 4;
 	uint16_t flags, proto;
 
-	if (!cur_has(c, 4))
+	if (!cur_has(c, 4)) {
+		dec_ev(out, WEIR_PEV_gre_pkt_too_small);
 		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+	}
 	h = cur_ptr(c);
 	flags = dec_be16(h);
 	proto = dec_be16(h + 2);
+	if ((flags & 0x0007) > 1)
+		dec_ev(out, WEIR_PEV_gre_wrong_version);
 	if ((flags & 0x0007) != 0) /* version 1 (PPTP) is not decoded */
 		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
 	if ((flags & 0x4000) != 0) /* routing: deprecated (RFC 2784) */
 		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+	if (flags & 0x0700)
+		dec_ev(out, WEIR_PEV_gre_version0_recur);
+	if (flags & 0x00f8)
+		dec_ev(out, WEIR_PEV_gre_version0_flags);
 	hl += (flags & 0x8000) ? 4 : 0; /* checksum */
 	hl += (flags & 0x2000) ? 4 : 0; /* key */
 	hl += (flags & 0x1000) ? 4 : 0; /* sequence number */
-	if (!cur_has(c, hl))
+	if (!cur_has(c, hl)) {
+		dec_ev(out, WEIR_PEV_gre_version0_hdr_too_big);
 		return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+	}
 	off += hl;
 	switch (proto) {
 	case DEC_ETH_P_IPV4:
@@ -663,8 +760,11 @@ dec_gre(const struct dec_cur *c, struct weir_decoded *out, enum weir_decode_res 
 		/* type I has no sequence number and no header; type II an
 		 * 8-byte header of version 1 */
 		if (flags & 0x1000) {
-			if (off + 8 > c->end || (c->base[off] >> 4) != 1)
+			if (off + 8 > c->end || (c->base[off] >> 4) != 1) {
+				dec_ev(out, off + 8 > c->end ? WEIR_PEV_erspan_header_too_small
+							     : WEIR_PEV_erspan_unsupported_version);
 				return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+			}
 			off += 8;
 		}
 		return dec_tunnel(c, off, c->end, DEC_IN_ETH, WEIR_EV_TUN_GRE, out, res);
@@ -779,6 +879,13 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 		/* flags with I set, reserved bits clear (RFC 7348) */
 		if (udp_end - p < 8 || h[0] != 0x08 || h[1] || h[2] || h[3] || h[7])
 			return dec_give_up(out, WEIR_TUN_NOTE_HEADER);
+		if (udp_end - p >= 8 + DEC_ETH_HLEN) {
+			uint16_t et = dec_be16(h + 8 + 12);
+
+			if (et != DEC_ETH_P_IPV4 && et != DEC_ETH_P_IPV6 && et != DEC_ETH_P_8021Q &&
+			    et != DEC_ETH_P_ARP)
+				dec_ev(out, WEIR_PEV_vxlan_unknown_payload_type);
+		}
 		return dec_tunnel(c, p + 8, udp_end, DEC_IN_ETH, WEIR_EV_TUN_VXLAN, out, res);
 	}
 	if (dport == DEC_PORT_GENEVE && (t & WEIR_TUN_GENEVE)) {
@@ -800,6 +907,7 @@ dec_udp_tunnel(const struct dec_cur *c, uint32_t udp_off, uint32_t udp_end, uint
 		if (proto == DEC_ETH_P_IPV6)
 			return dec_tunnel(c, p + hl, udp_end, DEC_IN_IPV6, WEIR_EV_TUN_GENEVE, out,
 					  res);
+		dec_ev(out, WEIR_PEV_geneve_unknown_payload_type);
 		return dec_give_up(out, WEIR_TUN_NOTE_UNKNOWN);
 	}
 	if (dport == DEC_PORT_GTPU || sport == DEC_PORT_GTPU) {
@@ -827,6 +935,11 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 
 	while (unlikely(etype == DEC_ETH_P_8021Q || etype == DEC_ETH_P_8021AD ||
 			etype == DEC_ETH_P_QINQ_OLD)) {
+		/* Suricata refuses a fourth tag; weir reads one more */
+		if (tags == 3)
+			dec_ev(out, WEIR_PEV_vlan_too_many_layers);
+		if (!cur_has(c, DEC_VLAN_HLEN))
+			dec_ev(out, WEIR_PEV_vlan_header_too_small);
 		if (tags == DEC_MAX_VLAN_TAGS || !cur_has(c, DEC_VLAN_HLEN))
 			return WEIR_DEC_MALFORMED;
 		t = cur_ptr(c);
@@ -869,15 +982,19 @@ dec_ppp(struct dec_cur *c, struct weir_decoded *out)
 
 	if (cur_has(c, 2) && cur_ptr(c)[0] == 0xff && cur_ptr(c)[1] == 0x03)
 		c->off += 2;
-	if (unlikely(!cur_has(c, 1)))
+	if (unlikely(!cur_has(c, 1))) {
+		dec_ev(out, WEIR_PEV_ppp_pkt_too_small);
 		return WEIR_DEC_MALFORMED;
+	}
 	h = cur_ptr(c);
 	if (h[0] & 0x01) {
 		proto = h[0];
 		c->off += 1;
 	} else {
-		if (unlikely(!cur_has(c, 2)))
+		if (unlikely(!cur_has(c, 2))) {
+			dec_ev(out, WEIR_PEV_ppp_pkt_too_small);
 			return WEIR_DEC_MALFORMED;
+		}
 		proto = dec_be16(h);
 		c->off += 2;
 	}
@@ -895,8 +1012,10 @@ dec_chdlc(struct dec_cur *c, struct weir_decoded *out)
 {
 	const uint8_t *h;
 
-	if (unlikely(!cur_has(c, 4)))
+	if (unlikely(!cur_has(c, 4))) {
+		dec_ev(out, WEIR_PEV_chdlc_pkt_too_small);
 		return WEIR_DEC_MALFORMED;
+	}
 	h = cur_ptr(c);
 	c->off += 4;
 	return dec_ethertype(c, dec_be16(h + 2), out);
@@ -914,6 +1033,7 @@ dec_family(struct dec_cur *c, uint32_t family, struct weir_decoded *out)
 	case DEC_AF_INET6_DARWIN:
 		return dec_ipv6(c, out);
 	default:
+		dec_ev(out, WEIR_PEV_ltnull_unsupported_type);
 		return WEIR_DEC_NO_L4;
 	}
 }
@@ -935,8 +1055,10 @@ weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 
 	switch (l2) {
 	case WEIR_L2_ETH:
-		if (unlikely(len < DEC_ETH_HLEN))
+		if (unlikely(len < DEC_ETH_HLEN)) {
+			dec_ev(out, WEIR_PEV_ethernet_pkt_too_small);
 			return WEIR_DEC_MALFORMED;
+		}
 		c.off = DEC_ETH_HLEN;
 		return dec_ethertype(&c, dec_be16(data + 12), out);
 	case WEIR_L2_RAW:
@@ -946,6 +1068,7 @@ weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 			return dec_ipv4(&c, out);
 		if ((data[0] >> 4) == 6)
 			return dec_ipv6(&c, out);
+		dec_ev(out, WEIR_PEV_ipraw_invalid_ip_version);
 		return WEIR_DEC_MALFORMED;
 	case WEIR_L2_IPV4:
 		return dec_ipv4(&c, out);
@@ -953,23 +1076,29 @@ weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 		return dec_ipv6(&c, out);
 	case WEIR_L2_SLL:
 		/* packet type, ARPHRD, address length, address[8], protocol */
-		if (unlikely(len < DEC_SLL_HLEN))
+		if (unlikely(len < DEC_SLL_HLEN)) {
+			dec_ev(out, WEIR_PEV_sll_pkt_too_small);
 			return WEIR_DEC_MALFORMED;
+		}
 		if (dec_be16(data + 2) == DEC_ARPHRD_NETLINK)
 			return WEIR_DEC_NO_L4;
 		c.off = DEC_SLL_HLEN;
 		return dec_ethertype(&c, dec_be16(data + 14), out);
 	case WEIR_L2_SLL2:
 		/* protocol, reserved, ifindex, ARPHRD, packet type, ... */
-		if (unlikely(len < DEC_SLL2_HLEN))
+		if (unlikely(len < DEC_SLL2_HLEN)) {
+			dec_ev(out, WEIR_PEV_sll_pkt_too_small);
 			return WEIR_DEC_MALFORMED;
+		}
 		if (dec_be16(data + 8) == DEC_ARPHRD_NETLINK)
 			return WEIR_DEC_NO_L4;
 		c.off = DEC_SLL2_HLEN;
 		return dec_ethertype(&c, dec_be16(data), out);
 	case WEIR_L2_NULL:
-		if (unlikely(len < DEC_NULL_HLEN))
+		if (unlikely(len < DEC_NULL_HLEN)) {
+			dec_ev(out, WEIR_PEV_ltnull_pkt_too_small);
 			return WEIR_DEC_MALFORMED;
+		}
 		/* Host order of the machine that captured, which may not be
 		 * ours. Every family fits in the low 16 bits, so a value with
 		 * the high half set was written in the other byte order. */
@@ -979,8 +1108,10 @@ weir_decode_tun(const uint8_t *data, uint32_t len, enum weir_l2 l2,
 		c.off = DEC_NULL_HLEN;
 		return dec_family(&c, family, out);
 	case WEIR_L2_LOOP:
-		if (unlikely(len < DEC_NULL_HLEN))
+		if (unlikely(len < DEC_NULL_HLEN)) {
+			dec_ev(out, WEIR_PEV_ltnull_pkt_too_small);
 			return WEIR_DEC_MALFORMED;
+		}
 		c.off = DEC_NULL_HLEN;
 		return dec_family(&c, dec_be32(data), out);
 	case WEIR_L2_PPP:

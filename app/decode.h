@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "dec_event.h" /* enum weir_pkt_event: the events bits */
 
 /*
  * Outcome of decoding one packet. Each value is one counter of the worker;
@@ -71,6 +72,10 @@ struct weir_decoded {
 	uint16_t outer_dport;
 	uint8_t outer_src[16];
 	uint8_t outer_dst[16];
+	/* Suricata's decoder events the packet raised (WEIR_PEV_BIT of enum
+	 * weir_event), whatever its outcome: a malformed packet carries the
+	 * reason it is, a tunnel's inner packet the outer one's too. */
+	uint64_t events;
 };
 
 /* Decapsulations weir_decode_tun() may do (decoder.* keys). */

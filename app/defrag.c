@@ -16,6 +16,7 @@
 
 #include <netinet/in.h>
 
+#include "dec_event.h"
 #include "defrag.h"
 
 #define DF_NIL	     UINT32_MAX
@@ -70,6 +71,7 @@ struct weir_defrag {
 	uint8_t *owner;	      /* 65536 bytes: policy pass scratch */
 	uint8_t *out;	      /* WEIR_DEFRAG_FRAME_MAX: the rebuilt frame */
 	struct weir_defrag_stats st;
+	uint64_t events; /* what the last insert raised (weir_defrag_events) */
 };
 
 int
@@ -486,14 +488,19 @@ weir_defrag_insert(struct weir_defrag *t, const struct weir_defrag_frag *f, cons
 	bool overlap = false;
 
 	t->st.fragments++;
+	t->events = 0;
 	if (f->ip_version == 6)
 		hdr_ip -= 40 < hdr_ip ? 40 : hdr_ip; /* IPv6 payload length excludes it */
 	if (f->data_len == 0)
 		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID, &t->st.invalid_empty);
 	if (f->hdr_len < f->l3_off || (f->offset == 0 && f->hdr_len > WEIR_DEFRAG_HDR_MAX))
 		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID, &t->st.invalid_header);
-	if (hdr_ip + end > 65535)
+	if (hdr_ip + end > 65535) {
+		/* Suricata's frag_pkt_too_large */
+		t->events = WEIR_PEV_BIT(f->ip_version == 4 ? WEIR_PEV_ipv4_frag_pkt_too_large
+							    : WEIR_PEV_ipv6_frag_pkt_too_large);
 		return df_refuse(t, DF_NIL, 0, WEIR_DEFRAG_INVALID, &t->st.invalid_too_large);
+	}
 	weir_defrag_expire(t, f->ts_ns);
 
 	bucket = df_hash(t, f);
@@ -592,6 +599,8 @@ weir_defrag_insert(struct weir_defrag *t, const struct weir_defrag_frag *f, cons
 	if (overlap) {
 		k->overlap = true;
 		t->st.overlaps++;
+		t->events |= WEIR_PEV_BIT(f->ip_version == 4 ? WEIR_PEV_ipv4_frag_overlap
+							     : WEIR_PEV_ipv6_frag_overlap);
 	}
 	if (f->offset == 0 && !k->have_hdr) {
 		memcpy(k->hdr, f->frame, f->hdr_len);
@@ -630,4 +639,10 @@ weir_defrag_insert(struct weir_defrag *t, const struct weir_defrag_frag *f, cons
 	t->st.used += k->n_frags;
 	df_release(t, ti, bucket);
 	return WEIR_DEFRAG_DONE;
+}
+
+uint64_t
+weir_defrag_events(const struct weir_defrag *t)
+{
+	return t->events;
 }

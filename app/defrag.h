@@ -157,6 +157,11 @@ uint32_t weir_defrag_expire(struct weir_defrag *t, uint64_t now_ns);
 /** Give up every datagram (end of the run): counted as timeout. */
 void weir_defrag_flush(struct weir_defrag *t);
 
+/** Suricata's decoder events (WEIR_PEV_BIT of enum weir_pkt_event) the last
+ *  weir_defrag_insert() raised on its fragment: ipv4/ipv6.frag_overlap,
+ *  ipv4/ipv6.frag_pkt_too_large. Owning worker only. */
+uint64_t weir_defrag_events(const struct weir_defrag *t);
+
 /** Copy the counters. Owning worker only. */
 void weir_defrag_stats_get(const struct weir_defrag *t, struct weir_defrag_stats *s);
 

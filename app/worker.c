@@ -245,7 +245,8 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->frame_pos = s->frame_pos;
 	ev->frame_len = s->frame_len;
 	ev->kind = WEIR_EV_ALERT;
-	if (d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6) {
+	if ((d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6) && d->l4_off != 0 &&
+	    s->pkt->len >= d->l4_off + 2u) { /* a cut one raises decoder events */
 		const uint8_t *h = s->pkt->data + d->l4_off;
 
 		ev->icmp_type = h[0];
@@ -358,6 +359,14 @@ worker_publish_common(struct weir_worker *w)
 {
 	struct weir_flow_stats fs;
 
+	if (unlikely(w->ev_any)) {
+#define WORKER_EV_PUBLISH(a, id, name, doc)                                                        \
+	w->st.decoder_event_##id += w->ev_pending[WEIR_PEV_##id];
+		WEIR_DECODER_EVENTS(WORKER_EV_PUBLISH, ~)
+#undef WORKER_EV_PUBLISH
+		memset(w->ev_pending, 0, sizeof(w->ev_pending));
+		w->ev_any = false;
+	}
 	w->st.events_enqueued += w->burst_enqueued;
 	w->st.drop_ring_full += w->burst_ring_full;
 	w->st.flow_records += w->burst_records;
@@ -602,6 +611,8 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	sp.fi = c.fi;
 	sp.streamed = 0;
 	sp.n_vlan = 0;
+	sp.events = 0; /* stream chunks carry no packet's events */
+	sp.invalid = 0;
 	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
 	c.confirm = sp.confirm;
 	c.confirm_len = sp.confirm_len;
@@ -934,7 +945,7 @@ worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct 
  */
 static void
 worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct weir_pkt *pkt,
-		     const struct weir_decoded *d, struct weir_scan_res *res)
+		     const struct weir_decoded *d, uint64_t events, struct weir_scan_res *res)
 {
 	struct weir_scan_pkt sp = {
 		.pclass = WEIR_PCLASS_OTHER,
@@ -948,6 +959,7 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 								       : pkt->len - d->l3_off),
 		.n_vlan = d->n_vlan,
 		.vlan = {d->vlan[0], d->vlan[1]},
+		.events = d->events | events,
 	};
 
 	s->flow_flags = 0;
@@ -958,6 +970,60 @@ worker_scan_fragment(struct weir_worker *w, struct worker_scan *s, const struct 
 	s->have_template = 0;
 	s->frame_state = 0;
 	weir_ruleset_scan(w->rs, w->id, &sp, worker_on_alert, s, res);
+}
+
+/*
+ * A packet the decoder rejected (or a non-IP one) that raised an event
+ * some rule needs: matched against the event rules alone
+ * (weir_scan_pkt.invalid), as Suricata raises decoder alerts on invalid
+ * packets; class OTHER (ip and pkthdr rules), no payload, no L4 header,
+ * no flow.
+ */
+static __rte_noinline void
+worker_scan_invalid(struct weir_worker *w, struct worker_scan *s, const struct weir_pkt *pkt,
+		    const struct weir_decoded *d, struct weir_scan_res *res)
+{
+	struct weir_decoded dd = *d; /* what the alert shows: no payload */
+	struct weir_scan_pkt sp = {
+		.pclass = WEIR_PCLASS_OTHER,
+		.ip_version = d->ip_version,
+		.ip_proto = d->proto,
+		.src = d->src,
+		.dst = d->dst,
+		.ts_ns = pkt->ts_ns,
+		.n_vlan = d->n_vlan,
+		.vlan = {d->vlan[0], d->vlan[1]},
+		.events = d->events,
+		.invalid = 1,
+	};
+
+	dd.payload = NULL;
+	dd.payload_len = 0;
+	dd.sport = dd.dport = 0;
+	s->flow_flags = 0;
+	s->flow = NULL;
+	s->fi = NULL;
+	s->pkt = pkt;
+	s->d = &dd;
+	s->have_template = 0;
+	s->frame_state = 0;
+	weir_ruleset_scan(w->rs, w->id, &sp, worker_on_alert, s, res);
+	s->d = NULL;
+}
+
+/* Decoder events raised (by the decode, or by reassembly), counted per
+ * event at the next publication. */
+static __rte_noinline void
+worker_count_events(struct weir_worker *w, uint64_t ev)
+{
+	while (ev != 0) {
+		unsigned int b = (unsigned int)__builtin_ctzll(ev);
+
+		ev &= ev - 1;
+		if (b < WEIR_PEV_DECODER_N)
+			w->ev_pending[b]++;
+	}
+	w->ev_any = true;
 }
 
 /* One burst's outcome counters, added to the worker's block at its end. */
@@ -992,6 +1058,7 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 	struct weir_scan_flowinfo fi; /* the packet's flow as of the packet */
 	struct weir_scan_pkt sp;
 	struct weir_scan_res res;
+	struct weir_stream_stats ss0;
 
 	switch ((enum weir_decode_res)dres) {
 	case WEIR_DEC_OK:
@@ -1005,6 +1072,14 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 	case WEIR_DEC_NO_L4:
 		if (d->ip_version == 0) {
 			bc->not_scanned++;
+			/* not IP: its decoder events' rules alone (an MPLS
+			 * payload of unknown type, a NULL frame's family) */
+			if (unlikely((d->events & rs->events) != 0) &&
+			    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] != 0) {
+				worker_scan_invalid(w, s, pkt, d, &res);
+				bc->alerts += res.alerts;
+				bc->suppressed += res.suppressed;
+			}
 			return;
 		}
 		/* another IP protocol: `ip` rules' header conditions */
@@ -1019,18 +1094,26 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 		 * rules' header keywords (fragbits, fragoffset, ttl...) see
 		 * it, as Suricata inspects each fragment as a packet of no L4 */
 		bc->frags++;
-		if (d->ip_version == 0 || rs->class_glist[WEIR_PCLASS_OTHER] == 0 ||
-		    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] == 0)
+		if (d->ip_version == 0 || rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] == 0)
 			return;
-		worker_scan_fragment(w, s, pkt, d, &res);
+		worker_scan_fragment(w, s, pkt, d, 0, &res);
 		bc->alerts += res.alerts;
 		bc->suppressed += res.suppressed;
 		bc->scan_err += res.scan_error;
 		return;
 	default:
 		bc->malformed++;
+		/* not scanned, but its decoder events' rules apply */
+		if (unlikely((d->events & rs->events) != 0) &&
+		    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] != 0) {
+			worker_scan_invalid(w, s, pkt, d, &res);
+			bc->alerts += res.alerts;
+			bc->suppressed += res.suppressed;
+		}
 		return;
 	}
+	sp.events = d->events;
+	sp.invalid = 0;
 	sp.ip_version = d->ip_version;
 	sp.ip_proto = d->proto;
 	/* the IP header with its options or extension headers, for the
@@ -1075,10 +1158,22 @@ worker_match_one(struct weir_worker *w, struct worker_scan *s, struct worker_bur
 		w->stream_pcap_cnt = pkt->pcap_cnt;
 		w->stream_src = WEIR_EV_SRC_STREAM;
 		w->stream_pkt = s;
+		if (unlikely((rs->events & WEIR_PEV_STREAM_MASK) != 0))
+			weir_stream_stats_get(w->streams, &ss0);
 		sp.streamed = weir_stream_packet(
 			w->streams, s->flow, (s->flow_flags & WEIR_FLOW_PKT_TOCLIENT) != 0 ? 1 : 0,
 			fp, d->payload, s->flow_flags, &o);
 		w->stream_pkt = NULL;
+		if (unlikely((rs->events & WEIR_PEV_STREAM_MASK) != 0)) {
+			/* stream-event: what this packet made the stream count */
+			struct weir_stream_stats ss1;
+
+			weir_stream_stats_get(w->streams, &ss1);
+			if (ss1.retransmits != ss0.retransmits)
+				sp.events |= WEIR_PEV_BIT(WEIR_PEV_STREAM_PKT_RETRANSMISSION);
+			if (ss1.gaps != ss0.gaps)
+				sp.events |= WEIR_PEV_BIT(WEIR_PEV_STREAM_REASSEMBLY_SEQ_GAP);
+		}
 	}
 	weir_ruleset_scan(rs, w->id, &sp, worker_on_alert, s, &res);
 	if (res.scan_error) {
@@ -1153,15 +1248,23 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	uint32_t len;
 	uint8_t rres;
 
+	enum weir_defrag_res dr;
+	uint64_t fev;
+
 	bc->frags++;
-	if (rs->class_glist[WEIR_PCLASS_OTHER] != 0 &&
-	    rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] != 0) {
-		worker_scan_fragment(w, s, pkt, d, &res);
+	/* into the table first: an overlap it finds is the fragment's event
+	 * (frame stays valid until the next insert) */
+	dr = weir_defrag_insert(w->defrag, &f, &frame, &len);
+	fev = weir_defrag_events(w->defrag);
+	if (unlikely(fev != 0))
+		worker_count_events(w, fev);
+	if (rs->glists[rs->class_glist[WEIR_PCLASS_OTHER]] != 0) {
+		worker_scan_fragment(w, s, pkt, d, fev, &res);
 		bc->alerts += res.alerts;
 		bc->suppressed += res.suppressed;
 		bc->scan_err += res.scan_error;
 	}
-	if (weir_defrag_insert(w->defrag, &f, &frame, &len) != WEIR_DEFRAG_DONE)
+	if (dr != WEIR_DEFRAG_DONE)
 		return;
 	bc->reassembled++;
 	rp = *pkt;
@@ -1173,6 +1276,8 @@ worker_defrag_one(struct weir_worker *w, struct worker_scan *s, struct worker_bu
 	if (unlikely((rd.nsh | rd.tun_note) != 0))
 		worker_tun_notes(bc, &rd);
 	worker_rebuilt_root(&rd);
+	if (unlikely(rd.events != 0))
+		worker_count_events(w, rd.events);
 	if (w->flows != NULL && worker_has_flow_key(rres, &rd)) {
 		worker_flow_pkt(&rp, &rd, rres == WEIR_DEC_OK, &rfp);
 		weir_flow_prepare(w->flows, &rfp, &rfa);
@@ -1245,6 +1350,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		dres[i] = (uint8_t)weir_decode_tun(pkts[i].data, pkts[i].len, l2, &w->dconf, &d[i]);
 		if (unlikely((d[i].nsh | d[i].tun_note) != 0))
 			worker_tun_notes(&bc, &d[i]);
+		if (unlikely(d[i].events != 0))
+			worker_count_events(w, d[i].events);
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
 	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD

@@ -101,6 +101,11 @@ struct weir_worker {
 					       NULL = none */
 	struct weir_wwin win;		    /* this worker's window state */
 
+	/* decoder events since the last publication, per enum weir_pkt_event
+	 * (common/dec_event.h), and whether any is not 0 */
+	uint64_t ev_pending[WEIR_PEV_DECODER_N];
+	bool ev_any;
+
 	/* control-plane only (cold) */
 	uint64_t start_tsc;
 	uint64_t end_tsc;

@@ -68,6 +68,96 @@
 	_(request_time, COUNTER, "kinesis: microseconds spent in PutRecords calls, in all")        \
 	_(request_time_max, GAUGE, "kinesis: longest PutRecords call, microseconds")
 
+/*
+ * Suricata's decoder events weir's decoder raises (app/decode.c, the
+ * tunnel decoders, app/defrag.c): _(a, id, name, doc) (a: passed through,
+ * for lists built from this one), name as Suricata's
+ * decode-event keyword takes it (decode-events.c without "decoder.").
+ * Each is one bit of weir_decoded.events (enum weir_dec_event, in this
+ * order) and one worker counter, decoder_event_<id>: packets that raised
+ * it. decode-event:NAME matches the packets carrying it (rules/
+ * rules_event.c); Suricata's other names are refused "not supported yet".
+ */
+#define WEIR_DECODER_EVENTS(_, a)                                                                  \
+	_(a, ethernet_pkt_too_small, "ethernet.pkt_too_small",                                     \
+	  "Ethernet frame shorter than 14 bytes")                                                  \
+	_(a, sll_pkt_too_small, "sll.pkt_too_small", "Linux cooked (SLL/SLL2) header cut short")   \
+	_(a, ltnull_pkt_too_small, "ltnull.pkt_too_small", "NULL/LOOP header cut short")           \
+	_(a, ltnull_unsupported_type, "ltnull.unsupported_type",                                   \
+	  "NULL/LOOP address family neither IPv4 nor IPv6")                                        \
+	_(a, ipraw_invalid_ip_version, "ipraw.invalid_ip_version",                                 \
+	  "raw IP link: first nibble neither 4 nor 6")                                             \
+	_(a, vlan_header_too_small, "vlan.header_too_small", "802.1Q/802.1ad tag cut short")       \
+	_(a, vlan_too_many_layers, "vlan.too_many_layers", "more than 3 VLAN tags")                \
+	_(a, ppp_pkt_too_small, "ppp.pkt_too_small", "PPP header cut short")                       \
+	_(a, chdlc_pkt_too_small, "chdlc.pkt_too_small", "Cisco HDLC header cut short")            \
+	_(a, pppoe_pkt_too_small, "pppoe.pkt_too_small",                                           \
+	  "PPPoE session header cut short, or its length past the frame")                          \
+	_(a, pppoe_wrong_code, "pppoe.wrong_code",                                                 \
+	  "PPPoE session packet with a code other than 0")                                         \
+	_(a, mpls_header_too_small, "mpls.header_too_small", "MPLS label stack cut short")         \
+	_(a, mpls_pkt_too_small, "mpls.pkt_too_small",                                             \
+	  "nothing, or a cut control word, after MPLS")                                            \
+	_(a, mpls_unknown_payload_type, "mpls.unknown_payload_type",                               \
+	  "MPLS payload neither IPv4, IPv6 nor an Ethernet pseudowire")                            \
+	_(a, ipv4_pkt_too_small, "ipv4.pkt_too_small", "IPv4 packet shorter than 20 bytes")        \
+	_(a, ipv4_wrong_ip_version, "ipv4.wrong_ip_version", "IPv4 header with a version not 4")   \
+	_(a, ipv4_hlen_too_small, "ipv4.hlen_too_small", "IPv4 header length below 20 bytes")      \
+	_(a, ipv4_iplen_smaller_than_hlen, "ipv4.iplen_smaller_than_hlen",                         \
+	  "IPv4 total length below the header length")                                             \
+	_(a, ipv4_trunc_pkt, "ipv4.trunc_pkt", "IPv4 total length past the captured bytes")        \
+	_(a, ipv4_icmpv6, "ipv4.icmpv6", "ICMPv6 carried in IPv4")                                 \
+	_(a, ipv6_pkt_too_small, "ipv6.pkt_too_small", "IPv6 packet shorter than 40 bytes")        \
+	_(a, ipv6_wrong_ip_version, "ipv6.wrong_ip_version", "IPv6 header with a version not 6")   \
+	_(a, ipv6_trunc_pkt, "ipv6.trunc_pkt", "IPv6 payload length past the captured bytes")      \
+	_(a, ipv6_trunc_exthdr, "ipv6.trunc_exthdr", "IPv6 extension header cut short")            \
+	_(a, ipv6_exthdr_dupl_fh, "ipv6.exthdr_dupl_fh", "IPv6 fragment header twice")             \
+	_(a, ipv6_exthdr_dupl_rh, "ipv6.exthdr_dupl_rh", "IPv6 routing header twice")              \
+	_(a, ipv6_exthdr_dupl_hh, "ipv6.exthdr_dupl_hh", "IPv6 hop-by-hop header twice")           \
+	_(a, ipv6_exthdr_dupl_dh, "ipv6.exthdr_dupl_dh",                                           \
+	  "IPv6 destination options header more than twice")                                       \
+	_(a, ipv6_exthdr_useless_fh, "ipv6.exthdr_useless_fh",                                     \
+	  "IPv6 fragment header of offset 0 without M (atomic fragment)")                          \
+	_(a, ipv6_fh_non_zero_reserved_field, "ipv6.fh_non_zero_reserved_field",                   \
+	  "IPv6 fragment header with a reserved field set")                                        \
+	_(a, ipv6_rh_type_0, "ipv6.rh_type_0", "IPv6 routing header of type 0 (deprecated)")       \
+	_(a, ipv6_data_after_none_header, "ipv6.data_after_none_header",                           \
+	  "bytes after an IPv6 No Next Header")                                                    \
+	_(a, ipv6_icmpv4, "ipv6.icmpv4", "ICMPv4 carried in IPv6")                                 \
+	_(a, tcp_pkt_too_small, "tcp.pkt_too_small", "TCP header cut short (below 20 bytes)")      \
+	_(a, tcp_hlen_too_small, "tcp.hlen_too_small", "TCP data offset past the segment's end")   \
+	_(a, tcp_invalid_optlen, "tcp.invalid_optlen", "TCP data offset below 5 (20 bytes)")       \
+	_(a, udp_hlen_too_small, "udp.hlen_too_small", "UDP header cut short (below 8 bytes)")     \
+	_(a, udp_pkt_too_small, "udp.pkt_too_small", "UDP length past the datagram's end")         \
+	_(a, icmpv4_pkt_too_small, "icmpv4.pkt_too_small",                                         \
+	  "ICMPv4 header cut short (below 8 bytes)")                                               \
+	_(a, icmpv6_pkt_too_small, "icmpv6.pkt_too_small",                                         \
+	  "ICMPv6 header cut short (below 8 bytes)")                                               \
+	_(a, gre_pkt_too_small, "gre.pkt_too_small", "GRE header cut short")                       \
+	_(a, gre_wrong_version, "gre.wrong_version", "GRE version neither 0 nor 1")                \
+	_(a, gre_version0_recur, "gre.version0_recur", "GRE v0 with recursion control set")        \
+	_(a, gre_version0_flags, "gre.version0_flags", "GRE v0 with reserved flags set")           \
+	_(a, gre_version0_hdr_too_big, "gre.version0_hdr_too_big",                                 \
+	  "GRE v0 optional fields past the packet's end")                                          \
+	_(a, erspan_header_too_small, "erspan.header_too_small", "ERSPAN header cut short")        \
+	_(a, erspan_unsupported_version, "erspan.unsupported_version",                             \
+	  "ERSPAN header of a version not matching its GRE type")                                  \
+	_(a, vxlan_unknown_payload_type, "vxlan.unknown_payload_type",                             \
+	  "VXLAN inner frame neither IPv4, IPv6 nor VLAN-tagged")                                  \
+	_(a, geneve_unknown_payload_type, "geneve.unknown_payload_type",                           \
+	  "Geneve protocol neither Ethernet, IPv4 nor IPv6")                                       \
+	_(a, ipv4_frag_pkt_too_large, "ipv4.frag_pkt_too_large",                                   \
+	  "IPv4 fragment reaching past 65535 bytes")                                               \
+	_(a, ipv6_frag_pkt_too_large, "ipv6.frag_pkt_too_large",                                   \
+	  "IPv6 fragment reaching past 65535 bytes")                                               \
+	_(a, ipv4_frag_overlap, "ipv4.frag_overlap",                                               \
+	  "IPv4 fragment overlapping bytes already held")                                          \
+	_(a, ipv6_frag_overlap, "ipv6.frag_overlap", "IPv6 fragment overlapping bytes already held")
+
+/* A worker counter row per decoder event. */
+#define WEIR_DEC_EVENT_ROW_(_, id, name, doc)                                                      \
+	_(decoder_event_##id, COUNTER, "decoder event " name ": " doc)
+
 /* A worker's counters: _(name, kind, doc), kind as for sinks. Identities
  * in app/stats.h. The flow_* rows are the worker's flow table (app/flow.h,
  * accounting there: flow_active = flow_created - flow_timeout -
@@ -86,6 +176,7 @@
 	_(decapsulated, COUNTER,                                                                   \
 	  "packets found inside a tunnel, matched besides the tunnel's packet")                    \
 	_(malformed, COUNTER, "truncated or inconsistent packets, not scanned")                    \
+	WEIR_DECODER_EVENTS(WEIR_DEC_EVENT_ROW_, _)                                                \
 	_(drop_scan_error, COUNTER, "packets whose scan failed (Hyperscan error)")                 \
 	_(scanned_bytes, COUNTER, "payload bytes scanned")                                         \
 	_(alerts, COUNTER, "alerts raised (one per packet and rule)")                              \

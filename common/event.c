@@ -574,6 +574,10 @@ out_head(struct ev_out *o, const struct weir_event *ev, const char *iface, const
 		OUT_LIT(o, "]");
 	}
 
+	if (ev->ip_version == 0) /* no IP layer: a decoder event raised before
+				    it (ethernet.pkt_too_small...); Suricata
+				    writes no tuple either */
+		return true;
 	OUT_LIT(o, ",\"src_ip\":");
 	if (!out_ip(o, ev->ip_version, ev->src))
 		return false;

@@ -405,6 +405,8 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 		sp.vars = f != NULL ? &f->vars : NULL;
 		sp.fi = f != NULL ? weir_flow_scan_info(f, &fi) : NULL;
 		sp.streamed = 0;
+		sp.events = 0;
+		sp.invalid = 0;
 		if (stream && f != NULL) {
 			struct weir_stream_out o = {.rs = rs, .chunk = chunk, .arg = r};
 

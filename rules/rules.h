@@ -259,6 +259,10 @@ enum weir_pclass {
 #define WEIR_RT_IPONLY                                                                             \
 	0x8000u /* Suricata's IP-only signature (no payload, header or flow keyword, no            \
 		   negated address): inspected on the first packet of each flow direction only */
+#define WEIR_RT_EVENT                                                                              \
+	0x800u /* decode-event/stream-event/engine-event: the packet must carry every              \
+		  event of sr->ev_mask; the only rules a packet the decoder rejected               \
+		  (weir_scan_pkt.invalid) is matched against */
 
 /*
  * What a rule inspects (Suricata's signature types, detect-engine-build.c
@@ -412,6 +416,8 @@ struct weir_ruleset {
 	uint32_t *win_rules;		   /* indices of the rules with a window:, in rule
 					      order (weir_ruleset_window()) */
 	unsigned int n_win;
+	uint64_t events; /* every event some rule needs (the union of
+			    the rules' ev_mask): 0, no event rule */
 	struct weir_rs_worker *w;
 	unsigned int n_workers;
 	_Atomic uint8_t *disabled; /* per rule: 1 = matches dropped */
@@ -572,6 +578,9 @@ struct weir_scan_pkt {
 	uint8_t ip_proto; /* the final L4 protocol (IPPROTO_*) */
 	uint8_t n_vlan;	  /* VLAN tags recorded (<= 2), for vlan.id/vlan.layers */
 	uint16_t vlan[2]; /* their ids, outer first */
+	uint64_t events;  /* the events it raised, WEIR_PEV_BIT of enum weir_pkt_event
+			     (common/dec_event.h): decode-event rules */
+	uint8_t invalid;  /* the decoder rejected it: event rules only */
 };
 
 /** Called once per alert raised, in rule index order of matching, on the

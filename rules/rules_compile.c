@@ -425,7 +425,7 @@ compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan
 static bool
 compile_requires_packet(const struct weir_suri_rule *s)
 {
-	return s->has_dsize || s->n_hdr > 0 || s->n_hitems > 0 || s->tcp_pkt ||
+	return s->has_dsize || s->n_hdr > 0 || s->n_hitems > 0 || s->tcp_pkt || s->ev_mask != 0 ||
 	       (s->has_flow && (s->flow & WEIR_FLOW_NO_STREAM));
 }
 
@@ -474,6 +474,7 @@ compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, struc
 	}
 	if (compile_requires_packet(s)) {
 		rt->kind_why = s->tcp_pkt	 ? "protocol tcp-pkt"
+			       : s->ev_mask != 0 ? "an event keyword (a packet keyword)"
 			       : s->has_dsize	 ? "dsize (a packet keyword)"
 			       : s->n_hdr > 0	 ? "a header keyword (a packet keyword)"
 			       : s->n_hitems > 0 ? "a header sticky buffer (a packet keyword)"
@@ -665,7 +666,8 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 		    (s->action == WEIR_ACTION_PASS ? WEIR_RT_PASS : 0) |
 		    (s->n_fv > 0 ? WEIR_RT_FVAR : 0) | (s->noalert ? WEIR_RT_NOALERT : 0) |
 		    (s->n_fnum > 0 ? WEIR_RT_FNUM : 0) | (s->n_hdr > 0 ? WEIR_RT_HDR : 0) |
-		    (rt->n_hbuf > 0 ? WEIR_RT_HBUF : 0) | stream_flag;
+		    (rt->n_hbuf > 0 ? WEIR_RT_HBUF : 0) | (s->ev_mask != 0 ? WEIR_RT_EVENT : 0) |
+		    stream_flag;
 	rt->target = s->target;
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	/* Suricata's IP-only signature (detect-engine-build.c
@@ -675,7 +677,7 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	 * the first packet of each flow direction only (DetectRunInspectIPOnly). */
 	if (c->plan.n_sub == 0 && rt->prog == NULL && !s->has_dsize && rt->flow_mask == 0 &&
 	    !(rt->flags & (WEIR_RT_FVAR | WEIR_RT_FNUM | WEIR_RT_HDR | WEIR_RT_HBUF |
-			   WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
+			   WEIR_RT_STREAM | WEIR_RT_STREAM_PKT | WEIR_RT_EVENT)) &&
 	    !s->src.negated && !s->dst.negated)
 		rt->flags |= WEIR_RT_IPONLY;
 	rt->sr = s;
@@ -1580,6 +1582,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	for (;;) {
 		compile_compact(b);
 		rs->n_rules = b->n;
+		rs->events = 0;
+		for (i = 0; i < b->n; i++)
+			if (rs->rules[i].sr != NULL)
+				rs->events |= rs->rules[i].sr->ev_mask;
 		n_cg = compile_group(b, &cg);
 		if (n_cg < 0) {
 			rc = n_cg;
@@ -1711,6 +1717,9 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	if (rc < 0)
 		goto err;
 	rc = weir_compile_flow_warnings(rs, &b->names);
+	if (rc < 0)
+		goto err;
+	rc = weir_compile_event_warnings(rs);
 	if (rc < 0)
 		goto err;
 	rs->n_skipped = b->refused;

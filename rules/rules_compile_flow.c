@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dec_event.h"
 #include "rules.h"
 #include "rules_int.h"
 
@@ -293,4 +294,25 @@ weir_compile_flow_warnings(struct weir_ruleset *rs, const struct weir_fvnames *t
 				       u[i].checks == 2 ? "" : "s");
 	free(u);
 	return rc;
+}
+
+int
+weir_compile_event_warnings(struct weir_ruleset *rs)
+{
+	unsigned int i;
+
+	if ((rs->events & WEIR_PEV_STREAM_MASK) == 0 || rs->stream_db != NULL)
+		return 0;
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct weir_rt_rule *r = &rs->rules[i];
+
+		if (r->sr != NULL && (r->sr->ev_mask & WEIR_PEV_STREAM_MASK) != 0)
+			return flow_warn(
+				rs,
+				"%s:%u: stream-event: sid %u needs the stream engine, which "
+				"runs for sets with stream rules only: it cannot match in "
+				"this set",
+				r->file, r->line, r->sid);
+	}
+	return 0;
 }

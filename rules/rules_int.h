@@ -681,13 +681,25 @@ struct weir_suri_rule {
 				   fv (set when the set is built) */
 	struct weir_fnum *fnum; /* stream_size, flow.age/pkts/bytes, in rule order */
 	unsigned int n_fnum;
-	char *file; /* owned */
+	uint64_t ev_mask; /* decode-event, stream-event, engine-event: the events
+			     (WEIR_PEV_BIT of enum weir_pkt_event) the packet must all
+			     carry (Suricata ANDs the keywords) */
+	char *file;	  /* owned */
 	unsigned int line;
 	char *text;		    /* the rule as written (joined continuation lines) */
 	struct weir_rfield *fields; /* field: keywords, in rule order (owned) */
 	unsigned int n_fields;
 	struct weir_rwin *win; /* window:, NULL when none (owned) */
 };
+
+/**
+ * The value @p val (@p len bytes) of decode-event, stream-event or
+ * engine-event (@p kw names which), as Suricata reads it
+ * (rules_parse_event.c). @return its enum weir_pkt_event (common/dec_event.h),
+ * or -1 with the reason in @p err: unknown event, or one weir does not
+ * raise ("not supported yet").
+ */
+int weir_event_parse(const char *kw, const char *val, size_t len, char *err, size_t errlen);
 
 struct weir_suri_rule_list {
 	struct weir_suri_rule *v;
@@ -1024,6 +1036,10 @@ void weir_compile_flow_check(const struct weir_suri_rule *s, uint8_t *mask, uint
  *  signature order (detect-engine-sigorder.c: action, flowbits use,
  *  flowint use, priority, sid) into fv_order. @return 0 or -ENOMEM. */
 int weir_compile_flow_order(struct weir_suri_rule_list *l);
+
+/* A warning (rs->warnings) when stream-event rules cannot match: the set
+ * has no stream rule, so no stream engine runs. @return 0 or -ENOMEM. */
+int weir_compile_event_warnings(struct weir_ruleset *rs);
 
 /** Add to @p rs->warnings Suricata's load-time warning for each flowbit
  *  that rules check (isset) but no rule sets. @return 0 or -ENOMEM. */

@@ -186,6 +186,11 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	w->seen[id] = w->seq;
 	if (!(r->protos & (1u << p->pclass)))
 		return;
+	if (__builtin_expect((r->flags & WEIR_RT_EVENT) != 0 || p->invalid, 0)) {
+		/* a packet the decoder rejected meets the event rules only */
+		if (!(r->flags & WEIR_RT_EVENT) || (p->events & r->sr->ev_mask) != r->sr->ev_mask)
+			return;
+	}
 	if ((r->flags & WEIR_RT_STREAM_PKT) && p->streamed)
 		return; /* its stream sees these bytes */
 	if ((p->flow & r->flow_mask) != r->flow_want)

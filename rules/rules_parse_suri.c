@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dec_event.h"
 #include "event.h"
 #include "grow.h"
 #include "rules_int.h"
@@ -2478,6 +2479,20 @@ sp_kw_target(struct sp_ctx *ctx, const struct sp_opt *o)
 	return 0;
 }
 
+/* decode-event, stream-event, engine-event (rules_parse_event.c): the
+ * packet must carry the event; several keywords must all hold. */
+static int
+sp_kw_event(struct sp_ctx *ctx, const struct sp_opt *o)
+{
+	char err[200];
+	int e = weir_event_parse(o->kw, o->val, o->val_len, err, sizeof(err));
+
+	if (e < 0)
+		return sp_err(ctx, o->val, o->kw, "%s", err);
+	ctx->r->ev_mask |= WEIR_PEV_BIT(e);
+	return 0;
+}
+
 /* Suricata keywords weir knows and refuses, each with its reason. */
 static int
 sp_kw_refused(struct sp_ctx *ctx, const struct sp_opt *o)
@@ -2496,11 +2511,7 @@ sp_kw_refused(struct sp_ctx *ctx, const struct sp_opt *o)
 			    "flow)"},
 		{"pktvar", "pktvar is not supported yet (it needs pcre captures)"},
 		{"file_data", "file_data needs the app-layer (HTTP, SMTP, ...) file parsers"},
-		{"decode-event", "decode-event is not supported yet (weir's decoder does not raise "
-				 "Suricata's events)"},
 		{"app-layer-event", "app-layer-event needs the app-layer parsers"},
-		{"stream-event", "stream-event is not supported yet"},
-		{"engine-event", "engine-event is not supported yet"},
 	};
 	size_t i;
 
@@ -2650,6 +2661,9 @@ static const struct sp_keyword sp_keywords[] = {
 	{"icmpv6.hdr", SP_VAL_NONE, sp_kw_sticky},
 	{"pkt_data", SP_VAL_NONE, sp_kw_sticky},
 	{"target", SP_VAL_REQ, sp_kw_target},
+	{"decode-event", SP_VAL_REQ, sp_kw_event},
+	{"stream-event", SP_VAL_REQ, sp_kw_event},
+	{"engine-event", SP_VAL_REQ, sp_kw_event},
 	/* known, refused with a reason */
 	{"tag", SP_VAL_OPT, sp_kw_refused},
 	{"xbits", SP_VAL_OPT, sp_kw_refused},
@@ -2658,10 +2672,7 @@ static const struct sp_keyword sp_keywords[] = {
 	{"flowvar", SP_VAL_OPT, sp_kw_refused},
 	{"pktvar", SP_VAL_OPT, sp_kw_refused},
 	{"file_data", SP_VAL_OPT, sp_kw_refused},
-	{"decode-event", SP_VAL_OPT, sp_kw_refused},
 	{"app-layer-event", SP_VAL_OPT, sp_kw_refused},
-	{"stream-event", SP_VAL_OPT, sp_kw_refused},
-	{"engine-event", SP_VAL_OPT, sp_kw_refused},
 	/* weir's fraud keywords (not Suricata's) */
 	{"luhn", SP_VAL_NONE, sp_kw_luhn},
 	{"pan", SP_VAL_NONE, sp_kw_pan},

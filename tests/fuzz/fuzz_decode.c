@@ -84,6 +84,16 @@ fuzz_check_decoded(const uint8_t *frame, uint32_t len, enum weir_l2 l2, enum wei
 	if ((unsigned int)l2 >= FUZZ_N_L2)
 		FUZZ_CHECK(res == WEIR_DEC_MALFORMED, "unknown framing gave %d", (int)res);
 
+	/* Decoder events: the decoder's own bits only (the fragment
+	 * events come from reassembly, the stream ones from the stream). */
+	FUZZ_CHECK((d->events >> WEIR_PEV_DECODER_N) == 0, "events %#llx past the decoder's",
+		   (unsigned long long)d->events);
+	FUZZ_CHECK((d->events & (WEIR_PEV_BIT(WEIR_PEV_ipv4_frag_overlap) |
+				 WEIR_PEV_BIT(WEIR_PEV_ipv6_frag_overlap) |
+				 WEIR_PEV_BIT(WEIR_PEV_ipv4_frag_pkt_too_large) |
+				 WEIR_PEV_BIT(WEIR_PEV_ipv6_frag_pkt_too_large))) == 0,
+		   "a reassembly event from the decoder");
+
 	/* VLAN tags: at most two recorded, 12-bit IDs, unused slots zero. */
 	FUZZ_CHECK(d->n_vlan <= 2, "n_vlan %u", d->n_vlan);
 	for (i = 0; i < 2; i++) {

@@ -10,11 +10,12 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream stream_payload"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream stream_payload decode_events stream_events"
 
-# golden NAME: tests/data/golden/NAME.spec end to end
+# golden NAME [MALFORMED]: tests/data/golden/NAME.spec end to end;
+# MALFORMED (default 0) packets of it are broken on purpose
 golden() {
-	local name=$1 spec=$GOLDEN/$1.spec pfx=$TMP/$1 npk nal args=()
+	local name=$1 spec=$GOLDEN/$1.spec pfx=$TMP/$1 npk nal args=() malformed=${2:-0}
 
 	[ -f "$spec" ] || { fail "missing $spec"; return; }
 	python3 "$MKPCAP" build "$spec" "$pfx" || { fail "$name: mkpcap.py build"; return; }
@@ -53,7 +54,7 @@ PY
 		"$(summary_value "$pfx.err" rx_packets)" "$npk"
 	expect_eq "$name: rx_packets = libpcap's count" \
 		"$(summary_value "$pfx.err" rx_packets)" "$("$PCAP_COUNT" "$pfx.pcap" | cut -d' ' -f1)"
-	expect_eq "$name: malformed" "$(summary_value "$pfx.err" malformed)" 0
+	expect_eq "$name: malformed" "$(summary_value "$pfx.err" malformed)" "$malformed"
 	expect_eq "$name: alerts counter = EVE lines" "$(summary_value "$pfx.err" alerts)" \
 		"$(wc -l <"$pfx.json")"
 	[ "$nal" -gt 0 ] || fail "$name: the spec expects no alert at all"
@@ -120,6 +121,10 @@ test_golden_windows_workers() {
 	check "windows, 3 workers: accounting identities" accounting_ok "$pfx.err"
 	check "windows, 3 workers: the window identity" grep -q '^ accounting: window_observations 15 = .*: ok$' "$pfx.err"
 }
+# decode-event/engine-event: 14 packets broken by construction
+test_golden_decode_events() { golden decode_events 14; }
+# stream-event/engine-event stream.*: a retransmitted segment
+test_golden_stream_events() { golden stream_events; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -314,6 +319,11 @@ REFUSE_CASES=(
 	'alert tcp any any -> any any (content:"x"; tag:session,5,packets; sid:116;)|tag:|tag is not supported yet'
 	'alert tcp any any -> any any (content:"x"; xbits:set,a,track ip_src; sid:117;)|xbits|xbits is not supported yet'
 	'alert tcp any any -> any any (content:"x"; asn1:oversize_length 100; sid:118;)|asn1|asn1 is not supported yet'
+	'alert pkthdr any any -> any any (decode-event:ipv4.no_such; sid:119;)|ipv4.no_such|unknown event "decoder.ipv4.no_such"'
+	'alert pkthdr any any -> any any (decode-event:decoder.ipv4.trunc_pkt; sid:120;)|decoder.ipv4|unknown event "decoder.decoder.ipv4.trunc_pkt"'
+	'alert pkthdr any any -> any any (decode-event:ipv4.opt_invalid; sid:121;)|ipv4.opt|not supported yet'
+	'alert pkthdr any any -> any any (stream-event:3whs_ack_in_wrong_dir; sid:122;)|3whs|not supported yet'
+	'alert pkthdr any any -> any any (engine-event:ipv4.trunc_pkt; sid:123;)|ipv4.trunc|unknown event "ipv4.trunc_pkt"'
 )
 
 test_keyword_refusals() {
@@ -455,7 +465,7 @@ ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve
-test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_keyword_refusals
+test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_golden_decode_events test_golden_stream_events test_keyword_refusals
 test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_threshold_file_refused test_examples_load"
 run_all

@@ -2,18 +2,66 @@
 # Every capture under ../shared/data/pcap (malformed and realistic, written
 # by others) through `weir -r`, meant for the ASan/UBSan build: no sanitizer
 # report, exit 0 or a clear refusal, and an exact packet account checked
-# against libpcap's own record count (tests/integration/pcap_count.c).
+# against libpcap's own record count (tests/integration/pcap_count.c); with
+# decoder-event rules beside the sample signatures, the events alerted are
+# exactly the events counted.
 . "$(dirname "$0")/lib.sh"
 
 SIGS=$SRC/rules/examples/sample.sigs
 
+# A decoder-events rule file in the style of Suricata's
+# rules/decoder-events.rules: one pkthdr rule per event weir raises, written
+# here from common/counters.h's list (sids 2200001...). Prints the count.
+decoder_events_rules() {
+	local out=$1 i=0 name
+	: >"$out"
+	while read -r name; do
+		i=$((i + 1))
+		printf 'alert pkthdr any any -> any any (msg:"decoder event %s"; decode-event:%s; sid:%d; rev:1;)\n' \
+			"$name" "$name" $((2200000 + i)) >>"$out"
+	done < <(grep -oE '^	_\(a, [a-z0-9_]+, "[a-z0-9_.]+"' "$SRC/common/counters.h" | sed -E 's/.*"(.*)"/\1/')
+	echo "$i"
+}
+
+# events_match RULES SUMMARY EVE: the decoder events alerted (the sids of
+# RULES in EVE) are exactly the events counted (decoder_event_* > 0)
+events_match() {
+	python3 - "$@" <<'PY'
+import json, re, sys
+sid_of = {}
+for line in open(sys.argv[1]):
+    m = re.search(r"decode-event:([a-z0-9_.]+); sid:(\d+);", line)
+    sid_of[m.group(1)] = int(m.group(2))
+counted = set()
+insec = False
+for line in open(sys.argv[2]):
+    if re.match(r"^ [a-z]", line):
+        insec = line.startswith(" workers")
+    m = re.match(r"^  decoder_event_([a-z0-9]+)_([a-z0-9_]+): +(\d+)$", line)
+    if insec and m and int(m.group(3)) > 0:
+        counted.add(sid_of[m.group(1) + "." + m.group(2)])
+ours = set(sid_of.values())
+try:
+    alerted = {json.loads(l)["alert"]["signature_id"] for l in open(sys.argv[3])} & ours
+except FileNotFoundError:
+    alerted = set()
+if counted != alerted:
+    print("    counted %s, alerted %s" % (sorted(counted), sorted(alerted)))
+    sys.exit(1)
+PY
+}
+
 test_every_shared_capture() {
-	local f n=0 rc witness count
+	local f n=0 rc witness count evrules=$TMP/decoder-events.rules nev
 	need_data "$DATA/pcap" || return
+	nev=$(decoder_events_rules "$evrules")
+	[ "$nev" -gt 40 ] || fail "only $nev decoder events found in common/counters.h"
 	while IFS= read -r -d '' f; do
 		n=$((n + 1))
 		local t=$TMP/cap$n
-		run_weir "$t" -r "$f" -S "$SIGS" -o "$t.json"
+		# with the decoder-events rules too: decoder alerts on broken
+		# packets, and no crash raising them
+		run_weir "$t" -r "$f" -S "$SIGS" -S "$evrules" -o "$t.json"
 		rc=$(cat "$t.rc")
 		if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$t.err"; then
 			fail "$f: sanitizer report"; sed -n '1,40p' "$t.err"; continue
@@ -35,6 +83,10 @@ test_every_shared_capture() {
 			if [ -s "$t.json" ]; then
 				alert_counts "$t.json" >/dev/null || fail "$f: invalid EVE output"
 			fi
+			expect_eq "$f: alerts counter = EVE lines" "$(summary_value "$t.err" alerts)" \
+				"$(cat "$t.json" 2>/dev/null | wc -l)"
+			events_match "$evrules" "$t.err" "$t.json" ||
+				fail "$f: decoder events alerted differ from those counted"
 			;;
 		1 | 2)
 			# a refusal names the file and the reason, and writes no alerts
@@ -45,7 +97,7 @@ test_every_shared_capture() {
 			fail "$f: exit status $rc"; sed -n '1,20p' "$t.err" ;;
 		esac
 	done < <(find "$DATA/pcap" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 | sort -z)
-	echo "    $n captures"
+	echo "    $n captures, $nev decoder-event rules"
 	[ "$n" -gt 0 ] || fail "no captures found under $DATA/pcap"
 }
 
@@ -103,6 +155,7 @@ test_fragment_and_tunnel_captures() {
 	decoded tunnels__4in6.pcap 0 1
 	decoded mpls-in-vlan.pcap 0 0
 }
+
 
 ALL_TESTS="test_every_shared_capture test_fragment_and_tunnel_captures"
 run_all

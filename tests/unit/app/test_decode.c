@@ -1938,6 +1938,170 @@ test_ppp_and_cisco_hdlc(void)
 	CU_ASSERT_EQUAL(decode_n(&f, 3, WEIR_L2_CHDLC, &d), WEIR_DEC_MALFORMED);
 }
 
+/* ---- Suricata's decoder events (weir_decoded.events) ------------------ */
+
+#define EVB(id) WEIR_PEV_BIT(WEIR_PEV_##id)
+
+/* Decode @p f (cut to @p n bytes) as Ethernet: @p res and exactly @p ev. */
+static void
+expect_ev(const struct fb *f, uint32_t n, enum weir_decode_res res, uint64_t ev, int line)
+{
+	struct weir_decoded d;
+	enum weir_decode_res r = decode_n(f, n, WEIR_L2_ETH, &d);
+
+	if (r != res || d.events != ev)
+		fprintf(stderr, "\n  line %d: res %d events %#llx, want %d %#llx\n", line, r,
+			(unsigned long long)d.events, res, (unsigned long long)ev);
+	CU_ASSERT(r == res && d.events == ev);
+}
+
+#define EXPECT_EV(f, n, res, ev) expect_ev(f, n, res, ev, __LINE__)
+
+static void
+test_events_ipv4(void)
+{
+	struct fb f = {.len = 0};
+	uint32_t ip;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_TCP, 0, 0);
+	fb_tcp(&f, 1234, 80, 0x18, 0);
+	fb_data(&f, "abcd", 4);
+	fb_ipv4_end(&f, ip);
+	EXPECT_EV(&f, f.len, WEIR_DEC_OK, 0);
+	/* DecodeIPV4Packet's checks, in its order */
+	EXPECT_EV(&f, 14 + 19, WEIR_DEC_MALFORMED, EVB(ipv4_pkt_too_small));
+	EXPECT_EV(&f, 14, WEIR_DEC_MALFORMED, EVB(ipv4_pkt_too_small));
+	EXPECT_EV(&f, 13, WEIR_DEC_MALFORMED, EVB(ethernet_pkt_too_small));
+	EXPECT_EV(&f, f.len - 1, WEIR_DEC_MALFORMED, EVB(ipv4_trunc_pkt));
+	f.b[ip] = 0x55; /* version 5 */
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(ipv4_wrong_ip_version));
+	f.b[ip] = 0x44; /* header length 16 */
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(ipv4_hlen_too_small));
+	f.b[ip] = 0x45;
+	wr16(f.b + ip + 2, 19); /* total length below the header's */
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(ipv4_iplen_smaller_than_hlen));
+	/* TCP: cut below 20 bytes, data offset past the end, below 5 */
+	wr16(f.b + ip + 2, 20 + 12);
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(tcp_pkt_too_small));
+	wr16(f.b + ip + 2, 20 + 24);
+	f.b[ip + 20 + 12] = 0x70; /* 28 bytes of header in 24 */
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(tcp_hlen_too_small));
+	f.b[ip + 20 + 12] = 0x40;
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(tcp_invalid_optlen));
+}
+
+static void
+test_events_l4(void)
+{
+	struct fb f = {.len = 0};
+	uint32_t ip, u;
+
+	fb_eth(&f, 0x0800);
+	ip = fb_ipv4(&f, IPPROTO_UDP, 0, 0);
+	u = fb_udp(&f, 53, 53);
+	fb_data(&f, "abcd", 4);
+	fb_udp_end(&f, u);
+	fb_ipv4_end(&f, ip);
+	EXPECT_EV(&f, f.len, WEIR_DEC_OK, 0);
+	wr16(f.b + u + 4, 13); /* past the datagram's end */
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(udp_pkt_too_small));
+	wr16(f.b + ip + 2, 20 + 6);
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(udp_hlen_too_small));
+	/* a first fragment cut short is a fragment, no event */
+	wr16(f.b + ip + 6, 0x2000);
+	EXPECT_EV(&f, f.len, WEIR_DEC_FRAGMENT, 0);
+	wr16(f.b + ip + 6, 0);
+	/* ICMP cut short; ICMPv6 in IPv4 */
+	f.b[ip + 9] = IPPROTO_ICMP;
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(icmpv4_pkt_too_small));
+	f.b[ip + 9] = IPPROTO_ICMPV6;
+	wr16(f.b + ip + 2, 20 + 12);
+	EXPECT_EV(&f, f.len, WEIR_DEC_OK, EVB(ipv4_icmpv6));
+}
+
+static void
+test_events_ipv6(void)
+{
+	struct fb f = {.len = 0};
+	uint32_t ip;
+
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, IPPROTO_ROUTING);
+	fb_ext6(&f, IPPROTO_ROUTING, 0);
+	fb_ext6(&f, IPPROTO_HOPOPTS, 0);
+	fb_ext6(&f, IPPROTO_DSTOPTS, 0);
+	fb_ext6(&f, IPPROTO_DSTOPTS, 0);
+	fb_ext6(&f, IPPROTO_DSTOPTS, 0);
+	fb_ext6(&f, IPPROTO_NONE, 0);
+	fb_data(&f, "x", 1);
+	fb_ipv6_end(&f, ip);
+	/* fb_ext6 writes routing type 1 (p[2]): no rh_type_0; two routing
+	 * headers, a third destination options header, data after none */
+	EXPECT_EV(&f, f.len, WEIR_DEC_NO_L4,
+		  EVB(ipv6_exthdr_dupl_rh) | EVB(ipv6_exthdr_dupl_dh) |
+			  EVB(ipv6_data_after_none_header));
+	f.b[ip + 40 + 2] = 0; /* routing type 0 */
+	EXPECT_EV(&f, f.len, WEIR_DEC_NO_L4,
+		  EVB(ipv6_rh_type_0) | EVB(ipv6_exthdr_dupl_rh) | EVB(ipv6_exthdr_dupl_dh) |
+			  EVB(ipv6_data_after_none_header));
+	EXPECT_EV(&f, 14 + 39, WEIR_DEC_MALFORMED, EVB(ipv6_pkt_too_small));
+	EXPECT_EV(&f, f.len - 1, WEIR_DEC_MALFORMED, EVB(ipv6_trunc_pkt));
+	f.b[ip] = 0x40;
+	EXPECT_EV(&f, f.len, WEIR_DEC_MALFORMED, EVB(ipv6_wrong_ip_version));
+
+	/* an atomic fragment with a reserved bit, and a cut extension */
+	f.len = 0;
+	fb_eth(&f, 0x86dd);
+	ip = fb_ipv6(&f, IPPROTO_FRAGMENT);
+	fb_frag6(&f, IPPROTO_FRAGMENT, 0, false);
+	fb_frag6(&f, IPPROTO_ICMPV6, 0, false);
+	fb_data(&f, "\x80\0\0\0\0\0\0\0", 8);
+	fb_ipv6_end(&f, ip);
+	f.b[ip + 40 + 1] = 1;
+	EXPECT_EV(&f, f.len, WEIR_DEC_OK,
+		  EVB(ipv6_exthdr_useless_fh) | EVB(ipv6_fh_non_zero_reserved_field) |
+			  EVB(ipv6_exthdr_dupl_fh));
+	wr16(f.b + ip + 4, 12);
+	EXPECT_EV(&f, 14 + 40 + 12, WEIR_DEC_MALFORMED,
+		  EVB(ipv6_exthdr_useless_fh) | EVB(ipv6_fh_non_zero_reserved_field) |
+			  EVB(ipv6_exthdr_dupl_fh) | EVB(ipv6_trunc_exthdr));
+}
+
+static void
+test_events_link(void)
+{
+	struct fb f = {.len = 0};
+	struct weir_decoded d;
+	uint32_t ip;
+
+	fb_eth(&f, 0x8100);
+	fb_tag(&f, 1, 0x8100);
+	fb_tag(&f, 2, 0x8100);
+	fb_tag(&f, 3, 0x8100);
+	fb_tag(&f, 4, 0x0800);
+	ip = fb_ipv4(&f, 200, 0, 0);
+	fb_ipv4_end(&f, ip);
+	/* a fourth tag: Suricata's too_many_layers; weir decodes it */
+	EXPECT_EV(&f, f.len, WEIR_DEC_NO_L4, EVB(vlan_too_many_layers));
+	EXPECT_EV(&f, 14 + 2, WEIR_DEC_MALFORMED, EVB(vlan_header_too_small));
+	/* raw IP of version 5; NULL of an unknown family */
+	f.len = 0;
+	fb_data(&f, "\x50\0\0\0", 4);
+	CU_ASSERT(decode_fb(&f, WEIR_L2_RAW, &d) == WEIR_DEC_MALFORMED &&
+		  d.events == EVB(ipraw_invalid_ip_version));
+	CU_ASSERT(decode_fb(&f, WEIR_L2_NULL, &d) == WEIR_DEC_NO_L4 &&
+		  d.events == EVB(ltnull_unsupported_type));
+	CU_ASSERT(decode_n(&f, 3, WEIR_L2_NULL, &d) == WEIR_DEC_MALFORMED &&
+		  d.events == EVB(ltnull_pkt_too_small));
+	CU_ASSERT(decode_n(&f, 3, WEIR_L2_SLL, &d) == WEIR_DEC_MALFORMED &&
+		  d.events == EVB(sll_pkt_too_small));
+	CU_ASSERT(decode_n(&f, 3, WEIR_L2_CHDLC, &d) == WEIR_DEC_MALFORMED &&
+		  d.events == EVB(chdlc_pkt_too_small));
+	CU_ASSERT(decode_n(&f, 0, WEIR_L2_PPP, &d) == WEIR_DEC_MALFORMED &&
+		  d.events == EVB(ppp_pkt_too_small));
+}
+
 int
 main(void)
 {
@@ -2007,5 +2171,9 @@ main(void)
 	CU_ADD_TEST(s, test_tun_notes);
 	CU_ADD_TEST(s, test_teredo);
 	CU_ADD_TEST(s, test_ppp_and_cisco_hdlc);
+	CU_ADD_TEST(s, test_events_ipv4);
+	CU_ADD_TEST(s, test_events_l4);
+	CU_ADD_TEST(s, test_events_ipv6);
+	CU_ADD_TEST(s, test_events_link);
 	return weir_ut_run();
 }

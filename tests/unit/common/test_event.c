@@ -614,6 +614,27 @@ test_unknown_ip_version_einval(void)
 	CU_ASSERT(weir_event_format_json(&ev, &g_rule, "eth0", NULL, buf, sizeof(buf)) == -EINVAL);
 }
 
+/* ip_version 0: a decoder event's alert on a frame with no valid IP
+ * layer (ethernet.pkt_too_small, ipv4.wrong_ip_version...): no tuple, as
+ * Suricata writes none for a packet that is not IPv4 or IPv6. */
+static void
+test_no_ip_layer_no_tuple(void)
+{
+	struct weir_event ev;
+	char buf[BUF_LEN];
+	json_t *root;
+
+	fill_event(&ev);
+	ev.ip_version = 0;
+	root = format_parse(&ev, &g_rule, "eth0", buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT(json_object_get(root, "src_ip") == NULL);
+	CU_ASSERT(json_object_get(root, "dest_ip") == NULL);
+	CU_ASSERT(json_object_get(root, "proto") == NULL);
+	CU_ASSERT(json_object_get(root, "alert") != NULL);
+	json_decref(root);
+}
+
 static void
 test_vlan_present_absent(void)
 {
@@ -1447,6 +1468,7 @@ main(void)
 	CU_ADD_TEST(s, test_ipv6_rfc5952);
 	CU_ADD_TEST(s, test_ipv6_matches_inet_ntop);
 	CU_ADD_TEST(s, test_unknown_ip_version_einval);
+	CU_ADD_TEST(s, test_no_ip_layer_no_tuple);
 	CU_ADD_TEST(s, test_vlan_present_absent);
 	CU_ADD_TEST(s, test_proto_names_and_ports);
 	CU_ADD_TEST(s, test_base64_rfc4648_vectors);
