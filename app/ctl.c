@@ -220,9 +220,9 @@ ctl_cmd_reload(struct weir_obs *obs, const json_t *req, char *err, size_t errlen
 		char msg[400];
 
 		snprintf(msg, sizeof(msg),
-			 "%s; the running rules (generation %llu, %u rules) stay in force "
-			 "(force: weirctl reload --force)",
-			 out->reason, (unsigned long long)out->generation, out->n_rules);
+			 "%s; the running rules (generation %llu, %u rules) stay in force%s",
+			 out->reason, (unsigned long long)out->generation, out->n_rules,
+			 out->rc == -ECANCELED ? " (force: weirctl reload --force)" : "");
 		json_object_set_new(j, "ok", json_false());
 		json_object_set_new(j, "error", json_string(msg));
 	} else if (out->rc < 0) {

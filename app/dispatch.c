@@ -212,6 +212,8 @@ dispatch_burst(struct weir_dispatch *d, uint16_t s, const struct weir_pkt *pkts,
 	}
 	for (k = 0; k < d->n_workers; k++)
 		dispatch_flush(d, d->q[k], &dispatched, &drops, &waits);
+	if (n > 0 && pkts[n - 1].ts_ns > atomic_load_explicit(&d->read_ts, memory_order_relaxed))
+		atomic_store_explicit(&d->read_ts, pkts[n - 1].ts_ns, memory_order_release);
 	weir_dispatch_stats_begin(&d->st);
 	d->st.rx_packets += n;
 	d->st.rx_bytes += bytes;

@@ -87,6 +87,11 @@ struct weir_dispatch {
 	const atomic_bool *stop;
 	struct weir_dispatch_q *q[WEIR_DISPATCH_MAX_WORKERS];
 	struct weir_dispatch_stats st; /* rx lcore writes, anyone reads */
+	/* Time of the last packet of the last burst, release-stored after
+	 * that burst's descriptors are on the workers' rings: a worker that
+	 * acquire-loads it and then finds its ring empty has had every packet
+	 * up to it (window rules' watermark, app/worker_window.c). */
+	_Atomic uint64_t read_ts;
 
 	/* control-plane only (cold) */
 	uint64_t start_tsc;

@@ -250,6 +250,8 @@ setup_workers(struct weir_app *app)
 		ret = weir_wwin_shared_init(&app->wsh, app->n_workers, &app->conf,
 					    app->rs->n_win > 0, err, sizeof(err));
 		app->wsh_ready = true;
+		if (app->disp != NULL)
+			app->wsh.read_ts = &app->disp->read_ts;
 		if (ret < 0) {
 			WEIR_LOG(ERR, app, "window rules: %s", err);
 			return ret;

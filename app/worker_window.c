@@ -615,7 +615,6 @@ weir_wwin_rules_changed(struct weir_worker *w)
 	struct weir_wwin *ww = &w->win;
 	struct weir_window_table *t;
 	struct weir_window_def *defs;
-	struct weir_window_stats st;
 	uint32_t kept = 0, reset = 0;
 
 	if (ww->table == NULL || w->rs == ww->table_rs)
@@ -628,8 +627,9 @@ weir_wwin_rules_changed(struct weir_worker *w)
 		free(defs);
 		return;
 	}
-	weir_window_stats(ww->table, &st);
-	wwin_stats_add(&ww->base, &st);
+	/* the rebuilt table carries the old one's counters on (app/window.h
+	 * weir_window_table_rebuild): adding them to base would count them
+	 * twice */
 	weir_window_table_free(ww->table);
 	free(ww->defs);
 	ww->table = t;
@@ -969,6 +969,12 @@ weir_wwin_poll_begin(struct weir_worker *w)
 
 	if (ww->sh == NULL || ww->sh->n == 1)
 		return;
+	if (ww->sh->read_ts != NULL) {
+		/* before the rx poll: a ring found empty after this load holds
+		 * nothing the rx stage handed out up to this time */
+		ww->others_max = atomic_load_explicit(ww->sh->read_ts, memory_order_acquire);
+		return;
+	}
 	for (i = 0; i < ww->sh->n; i++) {
 		if (i == w->id)
 			continue;
@@ -993,7 +999,7 @@ void
 weir_wwin_poll_end(struct weir_worker *w, unsigned int got, uint64_t last_ts, uint64_t now_ns)
 {
 	struct weir_wwin *ww = &w->win;
-	uint64_t cur, p;
+	uint64_t cur, p, wm;
 
 	if (ww->sh == NULL)
 		return;
@@ -1006,8 +1012,14 @@ weir_wwin_poll_end(struct weir_worker *w, unsigned int got, uint64_t last_ts, ui
 		p = ww->others_max; /* offline and idle: the reader is at least there */
 	if (p > cur)		    /* the progress never goes back */
 		atomic_store_explicit(&ww->sh->prog[w->id].ns, p, memory_order_release);
-	wwin_drain(w, 256);
-	wwin_advance(w, wwin_watermark(ww));
+	/* The watermark first, then the rings: a producer enqueues an
+	 * observation before it publishes the progress past its time, so
+	 * every observation at or below the watermark read here is on a
+	 * ring now, and draining them all before applying keeps it from
+	 * arriving late. */
+	wm = wwin_watermark(ww);
+	wwin_drain(w, UINT32_MAX);
+	wwin_advance(w, wm);
 	wwin_ckpt_serve(w);
 }
 
@@ -1016,6 +1028,7 @@ weir_wwin_finish(struct weir_worker *w)
 {
 	struct weir_wwin *ww = &w->win;
 	unsigned int i;
+	uint64_t wm;
 	bool all;
 
 	if (ww->sh == NULL)
@@ -1028,10 +1041,12 @@ weir_wwin_finish(struct weir_worker *w)
 		for (i = 0; i < ww->sh->n; i++)
 			if (!atomic_load_explicit(&ww->sh->prog[i].produced, memory_order_acquire))
 				all = false;
-		/* after the acquire of every producer's flag: its last
-		 * enqueue is visible to the dequeues below */
+		/* after the acquire of every producer's flag (and of the
+		 * watermark's progress): its enqueues are visible to the
+		 * dequeues below */
+		wm = all ? UINT64_MAX : wwin_watermark(ww);
 		wwin_drain(w, UINT32_MAX);
-		wwin_advance(w, all ? UINT64_MAX : wwin_watermark(ww));
+		wwin_advance(w, wm);
 		if (!all)
 			rte_pause();
 	} while (!all);

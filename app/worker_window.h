@@ -62,6 +62,9 @@ struct weir_wwin_shared {
 	struct weir_window_conf wconf; /* per owner */
 	char ckpt_path[4096];	       /* windows.state-dir/windows.ckpt, "" = none */
 	_Atomic uint64_t ckpt_req;     /* + 1 per weirctl checkpoint */
+	/* the pipeline's rx stage: the time up to which it has handed out
+	 * every packet (struct weir_dispatch read_ts); NULL = no rx stage */
+	const _Atomic uint64_t *read_ts;
 };
 
 /* A worker's window state (inside struct weir_worker). */
