@@ -239,16 +239,8 @@ reload_build(struct weir_reloader *r, bool force)
 	 * is safe here. */
 	old = atomic_load(&r->active);
 	n_old = old != NULL ? old->n_rules : 0;
-	/* A reload with window rules on either side crashed a worker in
-	 * testing (test_windows.sh, two workers, a reload between two parts
-	 * of one capture): refused until that is found and fixed. */
-	if (rs->n_win > 0 || (old != NULL && old->n_win > 0))
-		snprintf(why, sizeof(why),
-			 "window rules across a reload are not supported yet (restart weir: "
-			 "window state is checkpointed at shutdown and restored at start)");
-	if (rs->n_win > 0 || (old != NULL && old->n_win > 0) ||
-	    (r->window_max_events != 0 &&
-	     weir_wwin_check(rs, r->window_max_events, why, sizeof(why)) > 0)) {
+	if (r->window_max_events != 0 &&
+	    weir_wwin_check(rs, r->window_max_events, why, sizeof(why)) > 0) {
 		WEIR_LOG(ERR, rules,
 			 "reload refused: %s; the running rules (generation %" PRIu64
 			 ") stay in force",

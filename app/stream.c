@@ -602,7 +602,7 @@ fail:
  * its last bytes (given packets to look).
  */
 static inline void
-sd_pack_idle(struct weir_stream_table *t)
+sd_pack_idle(struct weir_stream_table *t, uint64_t generation)
 {
 	unsigned int n;
 
@@ -612,6 +612,14 @@ sd_pack_idle(struct weir_stream_table *t)
 
 		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns)
 			return;
+		if (m->generation != generation) {
+			/* opened on a rule set a reload replaced: its database may
+			 * be freed, so Hyperscan must not compress it; it restarts
+			 * at its next bytes (or ends quietly with its flow) */
+			lru_unlink(t, i);
+			lru_push(t, m->sd, i);
+			continue;
+		}
 		if (t->now >= m->last_ns && t->now - m->last_ns >= t->c.idle_ns) {
 			sd_pack(t, i);
 		} else {
@@ -1065,8 +1073,8 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 	bool took = false;
 
 	t->now = p->ts_ns;
-	if (t->c.idle_ns != 0 && t->lru_tail != 0)
-		sd_pack_idle(t);
+	if (t->c.idle_ns != 0 && t->lru_tail != 0 && o->rs != NULL)
+		sd_pack_idle(t, o->rs->generation);
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
 		return false;
 	/* TCP Fast Open: the client's SYN carries data in its sequence space

@@ -1680,15 +1680,18 @@ test_idle_compress_reload(void)
 	g_rs = rs2;
 	s->o.rs = rs2;
 	g_ts_ns = 100 * SEC;
-	send(s, 0, 10, g.orig_len[0] - 10); /* compresses both first */
+	/* Both states are idle, but they belong to the replaced set, whose
+	 * database may be freed by now: never compressed (Hyperscan would read
+	 * it). Dir 0 restarts on the new set at its bytes; dir 1 stays open. */
+	send(s, 0, 10, g.orig_len[0] - 10);
 	stats(s, &st);
-	CU_ASSERT_EQUAL(st.compressed, 2);
+	CU_ASSERT_EQUAL(st.compressed, 0);
 	CU_ASSERT_EQUAL(st.expanded, 0);
 	CU_ASSERT_EQUAL(st.reload_restarts, 1);
-	CU_ASSERT_EQUAL(st.states, 1);
-	CU_ASSERT_EQUAL(st.packed, 1);
+	CU_ASSERT_EQUAL(st.states, 2);
+	CU_ASSERT_EQUAL(st.packed, 0);
 	CU_ASSERT(hits_equal(want, N(want)));
-	sess_end(s); /* dir 1: compressed on the old set, freed quietly */
+	sess_end(s); /* dir 1: opened on the old set, freed quietly */
 	stats(s, &st);
 	CU_ASSERT_EQUAL(st.packed, 0);
 	CU_ASSERT_EQUAL(st.expanded, 0);
