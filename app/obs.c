@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "obs.h"
+#include "rules.h"
 #include "weir_config.h"
 
 #define OBS_SINK_PUBLISH_MS 10 /* sink counters are at most this stale */
@@ -283,6 +284,7 @@ weir_obs_version(const struct weir_obs *o, char *err, size_t errlen)
 	json_object_set_new(j, "version", json_string(WEIR_VERSION));
 	json_object_set_new(j, "dpdk", json_string(rte_version()));
 	json_object_set_new(j, "hyperscan", json_string(hs_version()));
+	json_object_set_new(j, "regex_engine", json_string(weir_regex_engine()));
 	json_object_set_new(j, "driver", json_string(o->driver ? o->driver : ""));
 	return j;
 }

@@ -698,4 +698,10 @@ void weir_ruleset_describe_history(const struct weir_ruleset *rs, uint32_t windo
  *  Thread: control (stdio). */
 void weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out);
 
+/** "Vectorscan" or "Hyperscan": which libhs is loaded, from hs_version()
+ *  (Hyperscan's releases end at 5.4.2, Vectorscan's begin at 5.4.9; the two
+ *  share the soname libhs.so.5, so this is the library running, not the
+ *  one weir was built against). Thread: any. */
+const char *weir_regex_engine(void);
+
 #endif /* WEIR_RULES_H */
