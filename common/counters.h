@@ -152,7 +152,10 @@
 	  "IPv6 fragment reaching past 65535 bytes")                                               \
 	_(a, ipv4_frag_overlap, "ipv4.frag_overlap",                                               \
 	  "IPv4 fragment overlapping bytes already held")                                          \
-	_(a, ipv6_frag_overlap, "ipv6.frag_overlap", "IPv6 fragment overlapping bytes already held")
+	_(a, ipv6_frag_overlap, "ipv6.frag_overlap",                                               \
+	  "IPv6 fragment overlapping bytes already held")                                          \
+	_(a, too_many_layers, "too_many_layers",                                                   \
+	  "more than 16 Ethernet headers in one packet (MPLS pseudowires, NSH): a decoding loop")
 
 /* A worker counter row per decoder event. */
 #define WEIR_DEC_EVENT_ROW_(_, id, name, doc)                                                      \
@@ -234,7 +237,9 @@
 	_(tun_unknown_type, COUNTER,                                                               \
 	  "encapsulations carrying what weir does not decode (GRE version 1 or protocol, Geneve "  \
 	  "protocol, MPLS payload, NSH version, MD type or next protocol)")                        \
-	_(tun_depth_limit, COUNTER, "tunnels not decoded through: past decoder.max-layers")        \
+	_(tun_depth_limit, COUNTER,                                                                \
+	  "tunnels not decoded through: past decoder.max-layers, or more than 16 Ethernet "        \
+	  "headers (decoder_event_too_many_layers)")                                               \
 	_(tun_disabled, COUNTER,                                                                   \
 	  "packets of an encapsulation whose decapsulation is off (decoder.*.enabled)")            \
 	_(stream_alerts, COUNTER, "alerts raised by stream rules (in alerts too)")                 \
