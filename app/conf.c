@@ -338,6 +338,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Events per worker ring."),
 	CONF_U32("events.payload-bytes", events_payload_bytes, 0, WEIR_EVENT_PAYLOAD_MAX, "256",
 		 "Payload bytes copied into each event."),
+	CONF_U32("events.emitter-spin-us", events_emitter_spin_us, 0, 1000000, "1000",
+		 "After its last event the emitter (main lcore) keeps polling the workers' "
+		 "rings for this long, yielding the CPU between polls so threads sharing it run, "
+		 "then sleeps in steps doubling from 1 us to 100 us: an alert after a quiet spell "
+		 "waits at most that step. 0 = sleep at once (less CPU when traffic is sparse, up "
+		 "to 100 us more alert latency)."),
 	CONF_U32("outputs.stream-payload-before", outputs_stream_payload_before, 0,
 		 WEIR_EVENT_PAYLOAD_MAX, "0",
 		 "Bytes of a TCP direction's stream before the bytes a packet released that a "

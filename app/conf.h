@@ -119,8 +119,9 @@ struct weir_conf {
 	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */
 	struct weir_strlist vars_port_groups;	 /* vars.port-groups.NAME */
 	/* events */
-	uint32_t events_ring_size;     /* per worker ring, events */
-	uint32_t events_payload_bytes; /* payload bytes copied into an event */
+	uint32_t events_ring_size;	 /* per worker ring, events */
+	uint32_t events_emitter_spin_us; /* emitter polls this long after its last event */
+	uint32_t events_payload_bytes;	 /* payload bytes copied into an event */
 	/* output */
 	char *output_jsonl; /* path, "-" = stdout, "" = off */
 	/* sinks (outputs.*), each off while its enabling key is "" */

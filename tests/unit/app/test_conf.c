@@ -154,7 +154,7 @@ test_key_table_is_consistent(void)
 	 * and -max-mib, defrag.* (7), decoder.* (10), windows.* (7),
 	 * outputs.sensitive-rendering and -hmac-key-file,
 	 * stream.idle-compress, outputs.stream-payload-before */
-	CU_ASSERT_EQUAL(n, 155);
+	CU_ASSERT_EQUAL(n, 156);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
