@@ -108,9 +108,9 @@ struct weir_event {
 	uint8_t tun_depth;
 	uint8_t tun_kind; /* enum weir_event_tun */
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
-	uint64_t pcap_cnt; /* offline: the packet's number in the capture file,
-			    * counted from 1 as Suricata does (EVE pcap_cnt);
-			    * 0 = live capture or no packet (a flow's end) */
+	uint64_t pcap_cnt;     /* offline: the packet's number in the capture file,
+				* counted from 1 as Suricata does (EVE pcap_cnt);
+				* 0 = live capture or no packet (a flow's end) */
 	uint64_t win_key_hash; /* WEIR_EV_OBS: the window key's keyed hash (the
 				* Kafka message key, app/worker_window.h) */
 	uint8_t pad3_[8];
