@@ -94,6 +94,8 @@ struct weir_conf {
 	char *windows_late_policy;		/* drop | apply */
 	char *windows_state_dir;		/* where windows.ckpt lives */
 	bool windows_restore;			/* restore windows.ckpt at start */
+	char *windows_observations;		/* off | kafka */
+	char *windows_observations_topic;	/* Kafka topic of the observation records */
 	bool vlan_use_for_tracking;		/* VLAN ids are part of the flow key */
 	/* IP reassembly (app/defrag.h): one table per worker */
 	bool defrag_enabled;

@@ -131,8 +131,9 @@ obs_accounting(const struct weir_worker_stats *s, const struct weir_emitter_stat
 	json_object_set_new(a, "flow_records", obs_u64(s->flow_records));
 	json_object_set_new(a, "events_enqueued", obs_u64(s->events_enqueued));
 	json_object_set_new(a, "drop_ring_full", obs_u64(s->drop_ring_full));
+	json_object_set_new(a, "window_obs_records", obs_u64(s->window_obs_records));
 	json_object_set_new(a, "events_ok",
-			    json_boolean(s->alerts + s->flow_records ==
+			    json_boolean(s->alerts + s->flow_records + s->window_obs_records ==
 					 s->events_enqueued + s->drop_ring_full));
 	/* Enqueued but not yet taken by the emitter: the rings' contents
 	 * (read from another thread, so only exact at rest). */

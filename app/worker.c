@@ -179,6 +179,12 @@ weir_worker_event_commit(struct weir_worker *w, struct weir_event *ev)
 	w->n_ev++;
 }
 
+void
+weir_worker_event_commit_noseq(struct weir_worker *w)
+{
+	w->n_ev++;
+}
+
 /* The flow part of an event: its id and counters as of this packet (the
  * snapshot taken right after the packet's flow update: the flow itself
  * may already hold later packets of the burst). */

@@ -290,7 +290,13 @@
 	_(window_reload_dropped, COUNTER,                                                          \
 	  "observations of a window rule a reload changed or removed: dropped")                    \
 	_(window_ckpt_restored, COUNTER, "window rules restored from the checkpoint")              \
-	_(window_ckpt_refused, COUNTER, "checkpoints (or rules in one) refused at restore")
+	_(window_ckpt_refused, COUNTER, "checkpoints (or rules in one) refused at restore")        \
+	_(window_obs_records, COUNTER,                                                             \
+	  "observation records made for windows.observations (events: enqueued or ring full)")     \
+	_(window_obs_ring_full, COUNTER,                                                           \
+	  "of them, lost: the event ring was full (in drop_ring_full too)")                        \
+	_(window_obs_too_long, COUNTER,                                                            \
+	  "observations sent no record: longer than an event holds (280 bytes)")
 
 /* The rx stage's counters (pipeline run mode, app/dispatch.h): _(name,
  * kind, doc), kind as for sinks. One block per rx stage; all 0 in run mode
@@ -313,6 +319,9 @@
 	_(written, "events every sink accepted")                                                   \
 	_(flow_records, "flow records (event_type flow) taken off the rings, in events too")       \
 	_(flow_records_written, "flow records every sink accepted, in written too")                \
+	_(observations, "window observation records taken off the rings, in events too")           \
+	_(observations_written,                                                                    \
+	  "observation records every observation sink accepted, in written too")                   \
 	_(drop_format, "events that could not be formatted")                                       \
 	_(drop_sink, "events a sink refused or lost (see the sink's counters)")
 
