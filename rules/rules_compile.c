@@ -1528,7 +1528,8 @@ compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
 
 	for (i = 0; i < rs->n_rules; i++) {
 		need_thr |= (rs->rules[i].flags & WEIR_RT_THRESH) != 0;
-		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0;
+		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0 ||
+			    (rs->rules[i].sr != NULL && rs->rules[i].sr->fprog != NULL);
 		need_fv |= (rs->rules[i].flags & WEIR_RT_FVAR) != 0;
 	}
 	rs->n_workers = n_workers;
