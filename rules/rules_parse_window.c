@@ -628,10 +628,15 @@ weir_window_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir
 	unsigned int i, k;
 
 	if (w == NULL) {
-		if (r->n_fields > 0)
+		/* fields of an ordinary alert (alert.context.fields) */
+		if (r->n_fields > 0 && r->action == WEIR_ACTION_PASS)
 			return wp_err(e, wp->field_at,
-				      "field: without window: is not supported yet (fields are "
-				      "attached to window alerts only)");
+				      "field: a pass rule raises no alert to attach fields to");
+		for (i = 0; i < r->n_fields; i++)
+			if (r->fields[i].time != WEIR_RFT_NONE)
+				return wp_err(e, wp->field_val[i],
+					      "field: time= gives a window's event time: it needs "
+					      "a window:");
 		return 0;
 	}
 	if (wp->thresh_at != NULL)

@@ -243,9 +243,31 @@ test_field_errors(void)
 		       "field:e,json,e; field:f,json,f; field:g,json,g; field:h,json,h; "
 		       "field:i,json,i; sid:1;)",
 		   "field:i", "field", "at most 8 fields");
-	/* field: without window: (alert context) is not built yet */
-	expect_err(HDR "field:amount,json,amount; sid:1;)", "amount,json", "field",
-		   "field: without window: is not supported yet");
+	/* field: without window: attaches the fields to the rule's alerts;
+	 * time= (a window's event time) and a pass rule make no sense there */
+	expect_err(HDR "field:n,json,n; field:t,json,t,time=epoch; sid:1;)", "t,json,t,time",
+		   "field", "time= gives a window's event time: it needs a window:");
+	expect_err("pass tcp any any -> any any (content:\"x\"; field:n,json,n; sid:1;)",
+		   "n,json,n", "field", "a pass rule raises no alert");
+}
+
+static void
+test_field_without_window(void)
+{
+	struct weir_suri_rule_list l;
+	struct weir_suri_rule *r;
+
+	r = good(HDR "field:amount,json,amount; field:card,kv,card,sensitive; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NULL(r->win);
+	CU_ASSERT_EQUAL(r->n_fields, 2);
+	CU_ASSERT_PTR_NULL(r->fprog); /* json/kv: no field program */
+	weir_suri_rule_list_free(&l);
+	r = good("alert tcp any any -> any any (pcre:\"/id=(\\d+)/\"; field:id,pcre,1; sid:1;)",
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NOT_NULL(r->fprog);
+	weir_suri_rule_list_free(&l);
 }
 
 #define WIN " window:key c, length 1m, count >= 2; sid:1;)"
@@ -512,6 +534,7 @@ main(void)
 	CU_ADD_TEST(s, test_window_errors);
 	CU_ADD_TEST(s, test_field_pcre_byte_errors);
 	CU_ADD_TEST(s, test_field_pcre_byte);
+	CU_ADD_TEST(s, test_field_without_window);
 	CU_ADD_TEST(s, test_clause_hash);
 	return weir_ut_run();
 }
