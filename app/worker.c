@@ -630,7 +630,10 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 		 * the direction's retained bytes up to the chunk's end */
 		uint32_t m_end = c->confirm_len >= c->len ? c->confirm_len - c->len + upto : upto;
 
-		worker_alert_fields(w, ev, idx, c->confirm, c->confirm_len, m_end, true);
+		if (c->confirm != NULL)
+			worker_alert_fields(w, ev, idx, c->confirm, c->confirm_len, m_end, true);
+		else /* no retained bytes (stream.reassembly.confirm-window 0) */
+			worker_alert_fields(w, ev, idx, c->data, upto, upto, true);
 	}
 	w->n_ev++;
 }

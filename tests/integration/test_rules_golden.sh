@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream stream_payload decode_events stream_events"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events"
 
 # golden NAME [MALFORMED]: tests/data/golden/NAME.spec end to end;
 # MALFORMED (default 0) packets of it are broken on purpose
@@ -110,6 +110,7 @@ test_golden_windows_pcre() { golden windows_pcre; }
 test_golden_windows_byte() { golden windows_byte; }
 # alerts with a field left out (packets 2, 3 and 7) count one each
 test_golden_fields_stream() { golden fields_stream; }
+test_golden_fields_stream_exact() { golden fields_stream_exact; }
 test_golden_fields() {
 	golden fields
 	expect_eq "fields: window_field_missing" \
@@ -470,7 +471,7 @@ print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
 PY
 }
 
-ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled test_golden_windows test_golden_windows_stream test_golden_windows_pcre test_golden_windows_byte test_golden_fields test_golden_fields_stream test_golden_windows_workers
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled test_golden_windows test_golden_windows_stream test_golden_windows_pcre test_golden_windows_byte test_golden_fields test_golden_fields_stream test_golden_fields_stream_exact test_golden_windows_workers
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve
