@@ -759,6 +759,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	const struct weir_rt_rule *r = &rs->rules[idx];
 	const struct weir_rwin *win = r->win;
 	struct weir_field_val val[WEIR_RFIELD_MAX];
+	struct weir_field_caps caps;
 	uint8_t need[WEIR_RFIELD_MAX] = {0}, canon[WEIR_FIELD_MAX];
 	struct wwin_msg m;
 	uint32_t rb, re, def = UINT32_MAX, i;
@@ -788,17 +789,13 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	if (win->time_field >= 0)
 		need[win->time_field] = 1;
 	wwin_record(buf, len, match_end, &rb, &re);
+	caps.done = false; /* pcre/byte_extract fields: run once, on the first */
 	for (i = 0; i < r->n_fields; i++) {
-		const struct weir_rfield *f = &r->fields[i];
 		enum weir_field_res res;
 
 		if (!need[i])
 			continue;
-		if (f->src == WEIR_RFS_JSON)
-			res = weir_field_json_find(buf + rb, re - rb, f->key, f->klen, &val[i]);
-		else
-			res = weir_field_kv_find(buf + rb, re - rb, f->key, f->klen, f->sep,
-						 f->form, &val[i]);
+		res = weir_rule_field(rs, w->id, idx, i, buf, len, rb, re, &caps, &val[i]);
 		if (res != WEIR_FIELD_FOUND) {
 			w->win.field_missing++;
 			return;

@@ -76,9 +76,11 @@ struct weir_event {
 	uint8_t pkt_src;    /* enum weir_event_src */
 	uint8_t src[16];    /* IPv4 uses the first 4 bytes, network order */
 	uint8_t dst[16];
-	uint16_t win_ctx_len; /* a window alert (issue 18): its context, a
-			       * JSON object's text (alert.context.window),
-			       * is in payload[payload_cap, +win_ctx_len);
+	uint16_t win_ctx_len; /* alert.context (issue 18) is in
+			       * payload[payload_cap, +win_ctx_len): a window
+			       * alert's object (alert.context.window, its text
+			       * starts with '{'), or an ordinary alert's
+			       * fields, the members' text "fields":{...};
 			       * 0 = none */
 	/* The packet's flow when flow_id != 0 (counters as of this packet,
 	 * this packet included; for a WEIR_EV_FLOW record, the final ones) */

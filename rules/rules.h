@@ -163,8 +163,8 @@ void weir_sig_rule_list_free(struct weir_sig_rule_list *list);
 enum weir_rfield_src {
 	WEIR_RFS_JSON = 0,
 	WEIR_RFS_KV,
-	WEIR_RFS_PCRE,	       /* refused "not supported yet" */
-	WEIR_RFS_BYTE_EXTRACT, /* refused "not supported yet" */
+	WEIR_RFS_PCRE,	       /* a capture group of the rule's last payload pcre */
+	WEIR_RFS_BYTE_EXTRACT, /* a byte_extract variable of the rule */
 };
 
 enum weir_rfield_time {
@@ -183,6 +183,8 @@ struct weir_rfield {
 	char sep;     /* kv: the separator, '=' by default */
 	bool form;    /* kv: x-www-form-urlencoded */
 	bool sensitive;
+	uint8_t arg; /* pcre: the capture group (1-9); byte_extract: the
+			variable's slot (key holds its name) */
 };
 
 /* What a window key item is. */

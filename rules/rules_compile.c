@@ -1542,7 +1542,8 @@ compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
 
 	for (i = 0; i < rs->n_rules; i++) {
 		need_thr |= (rs->rules[i].flags & WEIR_RT_THRESH) != 0;
-		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0;
+		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0 ||
+			    (rs->rules[i].sr != NULL && rs->rules[i].sr->fprog != NULL);
 		need_fv |= (rs->rules[i].flags & WEIR_RT_FVAR) != 0;
 	}
 	rs->n_workers = n_workers;
@@ -1681,10 +1682,12 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		if (b->cr[i].dead || b->cr[i].is_sig)
 			continue;
 		rs->n_kind[rs->rules[i].kind]++;
-		/* a window rule reads its fields from those bytes too */
+		/* a rule with fields (a window rule's, an alert's) reads them
+		 * from those bytes too */
 		rs->n_stream_confirm +=
 			(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
-			(rs->rules[i].prog != NULL || rs->rules[i].win != NULL);
+			(rs->rules[i].prog != NULL || rs->rules[i].win != NULL ||
+			 rs->rules[i].n_fields > 0);
 	}
 	/* Rules per group and the `always` lists. */
 	for (i = 0; i < rs->n_rules; i++) {
