@@ -756,14 +756,21 @@ or_apply(struct oracle * or, const struct or_obs *o)
 					agg[c] = win[i].num;
 			break;
 		default:
+			/* distinct is over the whole window, also past the store:
+			 * the sketch's estimate of at most six values is exact
+			 * while no two share a register (these six do not) */
 			nh = 0;
-			for (uint32_t i = 0; i < nw; i++) {
+			for (uint32_t i = 0; i < or->n_applied; i++) {
+				const struct or_obs *a = & or->applied[i];
 				bool seen = false;
 
+				if (a->def != o->def || a->key != o->key ||
+				    a->t + d->length_ns <= now)
+					continue;
 				for (uint32_t j = 0; j < nh && !seen; j++)
-					seen = hashes[j] == win[i].hash;
+					seen = hashes[j] == a->hash;
 				if (!seen)
-					hashes[nh++] = win[i].hash;
+					hashes[nh++] = a->hash;
 			}
 			agg[c] = nh;
 		}
