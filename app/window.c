@@ -1062,7 +1062,13 @@ sk_estimate(struct weir_window_table *t, uint32_t si, uint32_t ci, uint64_t now,
 			break;
 	}
 	for (uint32_t j = 0; j < HLL_M; j++) {
-		sum += ldexp(1.0, -(int)reg[j]);
+		/* 2^-rank, built as a double's bits (exponent 1023 - rank) */
+		union {
+			uint64_t u;
+			double d;
+		} p = {.u = (uint64_t)(1023u - reg[j]) << 52};
+
+		sum += p.d;
 		zeros += reg[j] == 0;
 	}
 	est = alpha * HLL_M * HLL_M / sum;
@@ -1110,12 +1116,23 @@ entry_agg(struct weir_window_table *t, const struct wentry *e, uint32_t ci)
 	uint64_t distinct = 0;
 	uint32_t c = e->head, k = e->head_off, left = e->n;
 	bool first = true;
-	uint32_t si;
+	uint32_t si = NIL;
+	double est = 0;
 
 	if (agg == WEIR_WAGG_COUNT)
 		return (double)e->n;
-	if (agg == WEIR_WAGG_DISTINCT)
+	if (agg == WEIR_WAGG_DISTINCT) {
+		si = entry_sketch(t, e);
+		if (si != NIL) {
+			/* past the store: the estimate, but never below what the
+			 * store itself shows (its observations are in the window),
+			 * which cannot be more than its length */
+			est = sk_estimate(t, si, ci, entry_newest(t, e), d->length_ns);
+			if (est >= (double)e->n)
+				return est;
+		}
 		dset_reset(t);
+	}
 	while (left > 0) {
 		const struct wchunk *ch = slot_ptr(t, c);
 		uint32_t end = c == e->tail ? e->tail_off : m->rpc;
@@ -1140,15 +1157,7 @@ entry_agg(struct weir_window_table *t, const struct wentry *e, uint32_t ci)
 	}
 	if (agg != WEIR_WAGG_DISTINCT)
 		return acc;
-	si = entry_sketch(t, e);
-	if (si != NIL) {
-		/* past the store: the estimate, but never below what the store
-		 * itself shows (its observations are part of the window) */
-		double est = sk_estimate(t, si, ci, entry_newest(t, e), d->length_ns);
-
-		return est > (double)distinct ? est : (double)distinct;
-	}
-	return (double)distinct;
+	return est > (double)distinct ? est : (double)distinct;
 }
 
 static bool

@@ -569,7 +569,7 @@ load_block(struct load *l, uint32_t bi, struct rd *r, bool apply)
 				goto out;
 			}
 			for (uint32_t s = 0; sketch && s < e.n_sketch; s++) {
-				uint32_t w;
+				uint32_t w = 0;
 
 				rd_u64(r, &sr[2 * s]);
 				rd_u32(r, &w);
