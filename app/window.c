@@ -21,7 +21,10 @@
  *     fire-once state and the first ENTRY_KEY_INLINE bytes of the key;
  *   - key slots: the rest of a long key (KEY_SLOT_BYTES each, chained);
  *   - chunk slots: a run of observation records (t_ns, then one 64-bit
- *     word per condition that needs a value), chained oldest to newest.
+ *     word per condition that needs a value), chained oldest to newest;
+ *   - for a key whose window overflowed the store, a sketch slot at the
+ *     end of its key slot chain and chunk slots of sketch words (see
+ *     "distinct past the store").
  * A (rule, key) with one observation and a key of 16 bytes or fewer costs
  * two slots (128 bytes) plus its share of the bucket heads.
  *

@@ -27,8 +27,12 @@
  *   nothing (counted applied, no evaluation, no alert);
  * - a per-key overflow drops the oldest observation by time; a key alone
  *   over the memcap gives up its own oldest observations (key_overflow);
- * - sum is added oldest first, min/max/distinct are exact over the
- *   window (distinct over the 64-bit value hashes);
+ * - sum is added oldest first, min/max are exact over the observations
+ *   kept; distinct is exact (over the 64-bit value hashes) while the
+ *   window fits max_events_per_key, then a sliding HyperLogLog of
+ *   WEIR_WINDOW_HLL_M registers (relative standard error 1.04 / sqrt(m) =
+ *   4.6 %) until what was dropped has expired (app/window.c "distinct
+ *   past the store");
  * - accounting: observations = applied + late_dropped + pending_full +
  *   pending + reload_pending_dropped (late ones applied count in applied).
  */
