@@ -21,7 +21,10 @@
  *     fire-once state and the first ENTRY_KEY_INLINE bytes of the key;
  *   - key slots: the rest of a long key (KEY_SLOT_BYTES each, chained);
  *   - chunk slots: a run of observation records (t_ns, then one 64-bit
- *     word per condition that needs a value), chained oldest to newest.
+ *     word per condition that needs a value), chained oldest to newest;
+ *   - for a key whose window overflowed the store, a sketch slot at the
+ *     end of its key slot chain and chunk slots of sketch words (see
+ *     "distinct past the store").
  * A (rule, key) with one observation and a key of 16 bytes or fewer costs
  * two slots (128 bytes) plus its share of the bucket heads.
  *
@@ -36,6 +39,7 @@
  * sequence so equal (t_ns, order) keep their arrival order.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,6 +55,20 @@
 #define MAX_DEFS	 65535u
 #define MAX_EVENTS	 65535u
 #define WINDOW_HUGE	 (2u << 20) /* huge page size a large table is aligned to */
+
+/* Approximate distinct (a sliding HyperLogLog, see "distinct past the
+ * store" below): 2^HLL_P registers per distinct condition. */
+#define HLL_P	       WEIR_WINDOW_HLL_P
+#define HLL_M	       (1u << HLL_P)
+#define HLL_RANK_MAX   (64u - HLL_P + 1u) /* 56: a rank fits 6 bits */
+#define HLL_DELTA_BITS 47u		  /* time since the log's base: 39 h > 24 h */
+#define HLL_COMPACT    1024u		  /* records added before a compaction, at least */
+#define HLL_LIVE_MAX   (WEIR_WINDOW_COND_MAX * HLL_M * HLL_RANK_MAX)
+#define HLL_SALT       0x6a09e667f3bcc909ull
+
+/* wentry.fired bits */
+#define ENTRY_FIRED  0x1u
+#define ENTRY_SKETCH 0x2u /* a sketch slot ends the key slot chain */
 
 /* An entry: one (rule, key). Exactly one slot. */
 struct wentry {
@@ -85,11 +103,31 @@ struct wchunk {
 };
 _Static_assert(sizeof(struct wchunk) == SLOT_SIZE, "chunk is one slot");
 
+/* The sketch of an entry whose window overflowed its store: a log of
+ * (time, condition, register, rank) words in chunk slots, one word each:
+ * bits 63..17 time - base, 16..15 condition, 14..6 register, 5..0 rank
+ * (0: a dead record, left for the next compaction). */
+struct wsketch {
+	uint32_t next; /* NIL: it ends the entry's key slot chain */
+	uint32_t head; /* oldest chunk of the log */
+	uint32_t tail;
+	uint32_t n;	     /* words in the log */
+	uint32_t compact_at; /* compact when n reaches it */
+	uint8_t head_off;
+	uint8_t tail_off;
+	uint16_t pad;
+	uint64_t base;	     /* time the words' deltas count from */
+	uint64_t overflow_t; /* newest time the store dropped while in the window */
+	uint64_t pad2[3];
+};
+_Static_assert(sizeof(struct wsketch) == SLOT_SIZE, "sketch is one slot");
+
 /* How a definition's records are laid out. */
 struct wdefmeta {
 	uint8_t rw;			   /* words per record: 1 + valued conds */
 	uint8_t rpc;			   /* records per chunk */
 	int8_t vidx[WEIR_WINDOW_COND_MAX]; /* word of cond i's value, -1: count */
+	uint8_t dmask;			   /* bit i: cond i is a distinct */
 };
 
 struct wheapnode {
@@ -119,6 +157,10 @@ struct weir_window_table {
 	uint32_t *dset_gen;
 	uint32_t dset_mask;
 	uint32_t dset_cur;
+
+	/* sliding HyperLogLog scratch: per (condition, register) */
+	uint8_t *hll_rank;
+	uint64_t *hll_t;
 
 	struct wheapnode *heap;
 	uint8_t *precs;	 /* pending records, prec_size bytes each */
@@ -181,6 +223,10 @@ window_meta(const struct weir_window_def *d, struct wdefmeta *m)
 	}
 	m->rw = rw;
 	m->rpc = (uint8_t)(CHUNK_WORDS / rw);
+	m->dmask = 0;
+	for (uint32_t i = 0; i < d->n_cond && i < WEIR_WINDOW_COND_MAX; i++)
+		if (d->cond[i].agg == WEIR_WAGG_DISTINCT)
+			m->dmask |= (uint8_t)(1u << i);
 }
 
 static bool
@@ -215,6 +261,14 @@ weir_window_bytes_per_key(const struct weir_window_conf *conf, const struct weir
 	window_meta(def, &m);
 	/* a deque of n records spans at most ceil(n / rpc) + 1 chunks */
 	chunks = (conf->max_events_per_key + m.rpc - 1) / m.rpc + 1;
+	/* a distinct rule past the store: the sketch slot and its log, at
+	 * most every possible future maximum plus a compaction's slack */
+	if (m.dmask != 0)
+		chunks += 1 +
+			  ((size_t)__builtin_popcount(m.dmask) * HLL_M * HLL_RANK_MAX +
+			   HLL_COMPACT + CHUNK_WORDS - 1) /
+				  CHUNK_WORDS +
+			  1;
 	/* one bucket head per two slots (see create) */
 	return (1 + key_slots + chunks) * (SLOT_SIZE + sizeof(uint32_t) / 2);
 }
@@ -226,6 +280,7 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	struct weir_window_table *t;
 	size_t off, fixed, prec_size, dset_n, rest, n_slots, n_buckets;
 	size_t off_defs, off_meta, off_buckets, off_dkey, off_dgen, off_heap, off_precs, off_pfree;
+	size_t off_hrank, off_ht;
 	uint8_t *base;
 	size_t map_len;
 	void *map;
@@ -253,6 +308,10 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	off = align_up(off + dset_n * sizeof(uint64_t), 64);
 	off_dgen = off;
 	off = align_up(off + dset_n * sizeof(uint32_t), 64);
+	off_hrank = off;
+	off = align_up(off + WEIR_WINDOW_COND_MAX * HLL_M, 64);
+	off_ht = off;
+	off = align_up(off + WEIR_WINDOW_COND_MAX * HLL_M * sizeof(uint64_t), 64);
 	off_heap = off;
 	off = align_up(off + (size_t)conf->pending_max * sizeof(struct wheapnode), 64);
 	off_precs = off;
@@ -316,6 +375,8 @@ window_alloc(const struct weir_window_conf *conf, const struct weir_window_def *
 	t->dset_key = (uint64_t *)(base + off_dkey);
 	t->dset_gen = (uint32_t *)(base + off_dgen);
 	t->dset_mask = (uint32_t)(dset_n - 1);
+	t->hll_rank = base + off_hrank;
+	t->hll_t = (uint64_t *)(base + off_ht);
 	t->heap = (struct wheapnode *)(base + off_heap);
 	t->precs = base + off_precs;
 	t->pfree = (uint32_t *)(base + off_pfree);
@@ -387,6 +448,57 @@ lru_push_tail(struct weir_window_table *t, uint32_t i)
 	t->lru_tail = i;
 }
 
+/* Where the entry's sketch slot hangs: the link after its last key slot. */
+static uint32_t *
+entry_sketch_link(const struct weir_window_table *t, struct wentry *e)
+{
+	uint32_t *link = &e->key_more;
+	uint32_t ks =
+		e->key_len > ENTRY_KEY_INLINE
+			? (e->key_len - ENTRY_KEY_INLINE + KEY_SLOT_BYTES - 1) / KEY_SLOT_BYTES
+			: 0;
+
+	for (; ks > 0; ks--)
+		link = &((struct wkeyslot *)slot_ptr(t, *link))->next;
+	return link;
+}
+
+/* The entry's sketch slot, NIL when it has none. */
+static uint32_t
+entry_sketch(const struct weir_window_table *t, const struct wentry *e)
+{
+	if (!(e->fired & ENTRY_SKETCH))
+		return NIL;
+	return *entry_sketch_link(t, (struct wentry *)e);
+}
+
+static void
+chain_free(struct weir_window_table *t, uint32_t s)
+{
+	while (s != NIL) {
+		uint32_t nx = ((struct wchunk *)slot_ptr(t, s))->next;
+
+		slot_free(t, s);
+		s = nx;
+	}
+}
+
+/* Back to exact distinct: free the entry's sketch and its log. */
+static void
+sketch_drop(struct weir_window_table *t, struct wentry *e)
+{
+	uint32_t *link = entry_sketch_link(t, e);
+	struct wsketch *sk;
+
+	if (!(e->fired & ENTRY_SKETCH))
+		return;
+	sk = slot_ptr(t, *link);
+	chain_free(t, sk->head);
+	slot_free(t, *link);
+	*link = NIL;
+	e->fired &= (uint8_t)~ENTRY_SKETCH;
+}
+
 /* Remove entry @p i from everything and free its slots. */
 static void
 entry_destroy(struct weir_window_table *t, uint32_t i)
@@ -395,6 +507,8 @@ entry_destroy(struct weir_window_table *t, uint32_t i)
 	uint32_t b = window_bucket(t, e->def, e->key_hash);
 	uint32_t *pp = &t->buckets[b];
 	uint32_t s;
+
+	sketch_drop(t, e);
 
 	while (*pp != NIL && *pp != i)
 		pp = &t->slots[*pp].hnext;
@@ -628,6 +742,344 @@ entry_oldest(const struct weir_window_table *t, const struct wentry *e)
 	return rec_ptr(t, e->head, e->head_off, t->meta[e->def].rw)[0];
 }
 
+/* ---- distinct past the store: a sliding HyperLogLog ----
+ *
+ * While a (rule, key)'s window fits its store (max_events_per_key
+ * observations) distinct is exact. When the store must drop an
+ * observation that is still in the window, the entry gets a sketch: every
+ * observation of its window (the store's, then each new one) goes into a
+ * log of (time, condition, register, rank) words, HLL_M registers per
+ * distinct condition (the register is the top HLL_P bits of the mixed
+ * value hash, the rank the position of the first 1 in the rest). A
+ * register's value over the window is the largest rank of its words not
+ * expired. A compaction (when the log doubled) drops the expired words and
+ * the dominated ones, those a later word of the same register with a rank
+ * at least as high outlives: what stays are the registers' "possible
+ * future maxima" (Datar et al.'s list, as in Chabchoub and Hebrail's
+ * sliding HyperLogLog), at most HLL_RANK_MAX per register, expected about
+ * log2 of the register's distinct values. The estimate is HyperLogLog's
+ * (Flajolet et al. 2007) with its small-range correction (linear counting
+ * below 2.5 m while a register is zero); no large-range one (64-bit
+ * hashes). Reported: the larger of it rounded and the exact distinct of
+ * the observations the store still holds (a subset of the window). When
+ * every observation the store dropped has expired, the store holds the
+ * whole window again: the sketch is freed and distinct is exact.
+ */
+
+#define HW_RANK(w)  ((uint32_t)(w)&0x3fu)
+#define HW_REG(w)   ((uint32_t)((w) >> 6) & (HLL_M - 1u))
+#define HW_COND(w)  ((uint32_t)((w) >> 15) & 3u)
+#define HW_DELTA(w) ((w) >> 17)
+
+static uint64_t
+hll_word(uint64_t delta, uint32_t c, uint32_t reg, uint32_t rank)
+{
+	return delta << 17 | (uint64_t)c << 15 | (uint64_t)reg << 6 | rank;
+}
+
+static void
+hll_of(uint64_t hash, uint32_t *reg, uint32_t *rank)
+{
+	uint64_t h = window_mix(hash ^ HLL_SALT);
+
+	*reg = (uint32_t)(h >> (64 - HLL_P));
+	/* the marker bit bounds the rank at HLL_RANK_MAX */
+	*rank = (uint32_t)__builtin_clzll(h << HLL_P | 1ull << (HLL_P - 1)) + 1u;
+}
+
+static bool
+expired(uint64_t tm, uint64_t now, uint64_t len)
+{
+	return now >= len && tm <= now - len;
+}
+
+static uint64_t *
+sk_word(const struct weir_window_table *t, uint32_t chunk, uint32_t k)
+{
+	return &((struct wchunk *)slot_ptr(t, chunk))->w[k];
+}
+
+static uint32_t
+sk_next(const struct weir_window_table *t, uint32_t chunk)
+{
+	return ((const struct wchunk *)slot_ptr(t, chunk))->next;
+}
+
+static uint32_t
+chain_reverse(struct weir_window_table *t, uint32_t c)
+{
+	uint32_t prev = NIL;
+
+	while (c != NIL) {
+		struct wchunk *ch = slot_ptr(t, c);
+		uint32_t nx = ch->next;
+
+		ch->next = prev;
+		prev = c;
+		c = nx;
+	}
+	return prev;
+}
+
+/* Words a sketch's log may hold for a rule with @p dmask distinct
+ * conditions before a compaction must run. */
+static uint32_t
+sk_cap(uint8_t dmask)
+{
+	return (uint32_t)__builtin_popcount(dmask) * HLL_M * HLL_RANK_MAX + HLL_COMPACT;
+}
+
+/* Drop expired and dominated words, rebase the deltas on the oldest word
+ * kept (or @p t_new, when older). */
+static void
+sk_compact(struct weir_window_table *t, struct wsketch *sk, uint64_t now, uint64_t len,
+	   uint64_t t_new, uint32_t cap)
+{
+	uint64_t ob = sk->base, nb = t_new;
+	uint32_t wc, wk, n = 0, grow, c;
+
+	/* newest to oldest: the chain reversed, then put back */
+	memset(t->hll_rank, 0, (size_t)WEIR_WINDOW_COND_MAX * HLL_M);
+	chain_reverse(t, sk->head);
+	for (c = sk->tail; c != NIL; c = sk_next(t, c)) {
+		uint32_t lo = c == sk->head ? sk->head_off : 0;
+		uint32_t k = c == sk->tail ? sk->tail_off : CHUNK_WORDS;
+
+		while (k-- > lo) {
+			uint64_t *w = sk_word(t, c, k);
+			uint32_t r = HW_RANK(*w), j;
+			uint64_t tm = ob + HW_DELTA(*w);
+
+			if (r == 0)
+				continue;
+			j = HW_COND(*w) * HLL_M + HW_REG(*w);
+			/* dominated: a later word of the register ranks as high
+			 * and lives as long (late words may be out of time order) */
+			if (expired(tm, now, len) || (r <= t->hll_rank[j] && tm <= t->hll_t[j])) {
+				*w &= ~(uint64_t)0x3f;
+				continue;
+			}
+			if (r > t->hll_rank[j]) {
+				t->hll_rank[j] = (uint8_t)r;
+				t->hll_t[j] = tm;
+			} else if (r == t->hll_rank[j]) {
+				t->hll_t[j] = tm;
+			}
+			if (tm < nb)
+				nb = tm;
+		}
+	}
+	chain_reverse(t, sk->tail);
+	/* oldest to newest: the live words moved to the front */
+	wc = sk->head;
+	wk = sk->head_off;
+	for (c = sk->head; c != NIL; c = sk_next(t, c)) {
+		uint32_t k = c == sk->head ? sk->head_off : 0;
+		uint32_t hi = c == sk->tail ? sk->tail_off : CHUNK_WORDS;
+
+		for (; k < hi; k++) {
+			uint64_t w = *sk_word(t, c, k);
+
+			if (HW_RANK(w) == 0)
+				continue;
+			if (wk == CHUNK_WORDS) {
+				wc = sk_next(t, wc);
+				wk = 0;
+			}
+			*sk_word(t, wc, wk++) =
+				hll_word(ob + HW_DELTA(w) - nb, HW_COND(w), HW_REG(w), HW_RANK(w));
+			n++;
+		}
+		if (c == sk->tail)
+			break;
+	}
+	if (n == 0) {
+		chain_free(t, sk->head);
+		sk->head = sk->tail = NIL;
+		sk->head_off = sk->tail_off = 0;
+	} else {
+		struct wchunk *ch = slot_ptr(t, wc);
+
+		chain_free(t, ch->next);
+		ch->next = NIL;
+		sk->tail = wc;
+		sk->tail_off = (uint8_t)wk;
+	}
+	sk->n = n;
+	sk->base = nb;
+	grow = n > HLL_COMPACT ? n : HLL_COMPACT;
+	if (n + grow > cap)
+		grow = cap > n + HLL_COMPACT ? cap - n : HLL_COMPACT;
+	sk->compact_at = n + grow;
+}
+
+/* Append word @p w to sketch @p si of entry @p ei. false: no memory. */
+static bool
+sk_push(struct weir_window_table *t, uint32_t ei, uint32_t si, uint64_t w)
+{
+	struct wsketch *sk = slot_ptr(t, si);
+
+	if (sk->tail == NIL || sk->tail_off == CHUNK_WORDS) {
+		uint32_t nc = slot_alloc(t, ei);
+
+		if (nc == NIL)
+			return false;
+		if (sk->tail == NIL) {
+			sk->head = nc;
+			sk->head_off = 0;
+		} else {
+			((struct wchunk *)slot_ptr(t, sk->tail))->next = nc;
+		}
+		sk->tail = nc;
+		sk->tail_off = 0;
+	}
+	*sk_word(t, sk->tail, sk->tail_off++) = w;
+	sk->n++;
+	return true;
+}
+
+/* Add one observation's distinct values (time @p tm, the values @p h per
+ * condition) to the sketch @p si of entry @p ei, whose window ends at
+ * @p now. */
+static void
+sk_add(struct weir_window_table *t, uint32_t ei, uint32_t si, uint64_t tm, const uint64_t *h,
+       uint64_t now)
+{
+	const struct wentry *e = &t->slots[ei];
+	const struct wdefmeta *m = &t->meta[e->def];
+	uint64_t len = t->defs[e->def].length_ns;
+	struct wsketch *sk = slot_ptr(t, si);
+	uint32_t cap = sk_cap(m->dmask);
+
+	if (sk->n == 0)
+		sk->base = tm;
+	else if (tm < sk->base || tm - sk->base >= 1ull << HLL_DELTA_BITS)
+		sk_compact(t, sk, now, len, tm, cap);
+	for (uint32_t c = 0; c < WEIR_WINDOW_COND_MAX; c++) {
+		uint32_t reg, rank;
+		uint64_t w;
+
+		if (!(m->dmask & (1u << c)))
+			continue;
+		if (sk->n >= sk->compact_at)
+			sk_compact(t, sk, now, len, tm, cap);
+		if (sk->n == 0)
+			sk->base = tm;
+		hll_of(h[c], &reg, &rank);
+		w = hll_word(tm - sk->base, c, reg, rank);
+		if (!sk_push(t, ei, si, w)) {
+			t->st.key_overflow++; /* memory holds nothing else */
+			return;
+		}
+	}
+}
+
+/* A new, empty sketch for entry @p ei. NIL: no memory. */
+static uint32_t
+sk_new(struct weir_window_table *t, uint32_t ei)
+{
+	uint32_t si = slot_alloc(t, ei);
+	struct wentry *e = &t->slots[ei];
+	struct wsketch *sk;
+
+	if (si == NIL)
+		return NIL;
+	sk = slot_ptr(t, si);
+	sk->compact_at = HLL_COMPACT;
+	*entry_sketch_link(t, e) = si;
+	e->fired |= ENTRY_SKETCH;
+	return si;
+}
+
+/* The values of record @p r (distinct conditions only) into @p h. */
+static void
+rec_hashes(const struct wdefmeta *m, const uint64_t *r, uint64_t *h)
+{
+	for (uint32_t c = 0; c < WEIR_WINDOW_COND_MAX; c++)
+		h[c] = (m->dmask & (1u << c)) ? r[m->vidx[c]] : 0;
+}
+
+/* The store of entry @p ei is full and drops its oldest observation to
+ * make room for one at @p t_new: if that one is still in the window, the
+ * sketch takes over distinct (made from the store's observations first
+ * when there is none). */
+static void
+sk_overflow(struct weir_window_table *t, uint32_t ei, uint64_t t_new)
+{
+	struct wentry *e = &t->slots[ei];
+	const struct wdefmeta *m = &t->meta[e->def];
+	uint64_t len = t->defs[e->def].length_ns;
+	uint64_t now = entry_newest(t, e), old = entry_oldest(t, e), h[WEIR_WINDOW_COND_MAX];
+	uint32_t si;
+	struct wsketch *sk;
+
+	if (t_new > now)
+		now = t_new;
+	if (expired(old, now, len))
+		return;
+	si = entry_sketch(t, e);
+	if (si == NIL) {
+		si = sk_new(t, ei);
+		if (si == NIL)
+			return; /* no memory: distinct counts what the store keeps */
+		for (uint32_t k = 0; k < e->n; k++) {
+			const uint64_t *r = entry_rec_at(t, e, k);
+
+			if (expired(r[0], now, len))
+				continue;
+			rec_hashes(m, r, h);
+			sk_add(t, ei, si, r[0], h, now);
+		}
+	}
+	sk = slot_ptr(t, si);
+	if (old > sk->overflow_t)
+		sk->overflow_t = old;
+}
+
+/* The sketch's estimate of condition @p ci's distinct over the window
+ * ending at @p now. */
+static double
+sk_estimate(struct weir_window_table *t, uint32_t si, uint32_t ci, uint64_t now, uint64_t len)
+{
+	const struct wsketch *sk = slot_ptr(t, si);
+	uint8_t *reg = t->hll_rank;
+	const double alpha = 0.7213 / (1.0 + 1.079 / HLL_M);
+	double sum = 0, est;
+	uint32_t zeros = 0;
+
+	memset(reg, 0, HLL_M);
+	for (uint32_t c = sk->head; c != NIL; c = sk_next(t, c)) {
+		uint32_t k = c == sk->head ? sk->head_off : 0;
+		uint32_t hi = c == sk->tail ? sk->tail_off : CHUNK_WORDS;
+
+		for (; k < hi; k++) {
+			uint64_t w = *sk_word(t, c, k);
+
+			if (HW_RANK(w) == 0 || HW_COND(w) != ci ||
+			    expired(sk->base + HW_DELTA(w), now, len))
+				continue;
+			if (HW_RANK(w) > reg[HW_REG(w)])
+				reg[HW_REG(w)] = (uint8_t)HW_RANK(w);
+		}
+		if (c == sk->tail)
+			break;
+	}
+	for (uint32_t j = 0; j < HLL_M; j++) {
+		/* 2^-rank, built as a double's bits (exponent 1023 - rank) */
+		union {
+			uint64_t u;
+			double d;
+		} p = {.u = (uint64_t)(1023u - reg[j]) << 52};
+
+		sum += p.d;
+		zeros += reg[j] == 0;
+	}
+	est = alpha * HLL_M * HLL_M / sum;
+	if (est <= 2.5 * HLL_M && zeros > 0)
+		est = HLL_M * log((double)HLL_M / zeros);
+	return floor(est + 0.5);
+}
+
 /* ---- aggregates and conditions ---- */
 
 static bool
@@ -667,11 +1119,23 @@ entry_agg(struct weir_window_table *t, const struct wentry *e, uint32_t ci)
 	uint64_t distinct = 0;
 	uint32_t c = e->head, k = e->head_off, left = e->n;
 	bool first = true;
+	uint32_t si = NIL;
+	double est = 0;
 
 	if (agg == WEIR_WAGG_COUNT)
 		return (double)e->n;
-	if (agg == WEIR_WAGG_DISTINCT)
+	if (agg == WEIR_WAGG_DISTINCT) {
+		si = entry_sketch(t, e);
+		if (si != NIL) {
+			/* past the store: the estimate, but never below what the
+			 * store itself shows (its observations are in the window),
+			 * which cannot be more than its length */
+			est = sk_estimate(t, si, ci, entry_newest(t, e), d->length_ns);
+			if (est >= (double)e->n)
+				return est;
+		}
 		dset_reset(t);
+	}
 	while (left > 0) {
 		const struct wchunk *ch = slot_ptr(t, c);
 		uint32_t end = c == e->tail ? e->tail_off : m->rpc;
@@ -694,7 +1158,9 @@ entry_agg(struct weir_window_table *t, const struct wentry *e, uint32_t ci)
 		c = ch->next;
 		k = 0;
 	}
-	return agg == WEIR_WAGG_DISTINCT ? (double)distinct : acc;
+	if (agg != WEIR_WAGG_DISTINCT)
+		return acc;
+	return est > (double)distinct ? est : (double)distinct;
 }
 
 static bool
@@ -746,6 +1212,9 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 	e = &t->slots[i];
 	late = e->n > 0 && o->t_ns < entry_newest(t, e);
 	if (e->n >= t->conf.max_events_per_key) {
+		if (m->dmask != 0)
+			sk_overflow(t, i, o->t_ns);
+		e = &t->slots[i];
 		entry_pop_front(t, e);
 		t->st.key_overflow++;
 	}
@@ -777,12 +1246,28 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 	now = entry_newest(t, e);
 	while (e->n > 0 && now >= d->length_ns && entry_oldest(t, e) <= now - d->length_ns)
 		entry_pop_front(t, e);
+	if (e->fired & ENTRY_SKETCH) {
+		uint32_t si = entry_sketch(t, e);
+
+		if (expired(((struct wsketch *)slot_ptr(t, si))->overflow_t, now, d->length_ns)) {
+			/* every observation the store dropped has expired: it
+			 * holds the whole window again, distinct is exact */
+			sketch_drop(t, e);
+		} else if (!expired(o->t_ns, now, d->length_ns)) {
+			uint64_t h[WEIR_WINDOW_COND_MAX];
+
+			for (uint32_t c = 0; c < WEIR_WINDOW_COND_MAX; c++)
+				h[c] = o->v[c].hash;
+			sk_add(t, i, si, o->t_ns, h, now);
+			e = &t->slots[i];
+		}
+	}
 	/* a late one already outside its key's window changes nothing */
 	if (e->n == 0 || (now >= d->length_ns && o->t_ns <= now - d->length_ns))
 		return;
 
 	/* fire once, quiet: nothing to evaluate (skips the scans) */
-	if (!d->fire_each && e->fired && o->t_ns < e->fired_t + d->length_ns)
+	if (!d->fire_each && (e->fired & ENTRY_FIRED) && o->t_ns < e->fired_t + d->length_ns)
 		return;
 	memset(&res, 0, sizeof(res));
 	res.count = e->n;
@@ -792,7 +1277,7 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 			return;
 	}
 	if (!d->fire_each) {
-		e->fired = 1;
+		e->fired |= ENTRY_FIRED;
 		e->fired_t = o->t_ns;
 	}
 	res.first_ts_ns = entry_oldest(t, e);
@@ -970,8 +1455,31 @@ window_copy_entry(struct weir_window_table *t, const struct weir_window_table *o
 		e->n++;
 	}
 	e = &t->slots[i];
-	e->fired = oe->fired;
+	e->fired |= oe->fired & ENTRY_FIRED;
 	e->fired_t = oe->fired_t;
+	if (oe->fired & ENTRY_SKETCH) {
+		const struct wsketch *os = slot_ptr(old, entry_sketch(old, oe));
+		uint32_t si = sk_new(t, i);
+		struct wsketch *sk;
+
+		if (si == NIL)
+			return;
+		sk = slot_ptr(t, si);
+		sk->base = os->base;
+		sk->overflow_t = os->overflow_t;
+		for (uint32_t c = os->head; c != NIL; c = sk_next(old, c)) {
+			uint32_t k = c == os->head ? os->head_off : 0;
+			uint32_t hi = c == os->tail ? os->tail_off : CHUNK_WORDS;
+
+			for (; k < hi; k++)
+				if (HW_RANK(*sk_word(old, c, k)) != 0 &&
+				    !sk_push(t, i, si, *sk_word(old, c, k)))
+					return;
+			if (c == os->tail)
+				break;
+		}
+		sk->compact_at = sk->n + HLL_COMPACT;
+	}
 }
 
 struct weir_window_table *
@@ -1069,11 +1577,12 @@ weir_window_defs(const struct weir_window_table *t, uint32_t *n)
 int
 weir_window_walk(const struct weir_window_table *t, weir_window_walk_fn fn, void *arg)
 {
+	size_t cap = (size_t)t->conf.max_events_per_key * (1 + WEIR_WINDOW_COND_MAX) +
+		     2 * (size_t)sk_cap(0xf);
 	uint64_t *buf;
 	int rc = 0;
 
-	buf = malloc((size_t)t->conf.max_events_per_key * (1 + WEIR_WINDOW_COND_MAX) *
-		     sizeof(uint64_t));
+	buf = malloc(cap * sizeof(uint64_t));
 	if (buf == NULL)
 		return -ENOMEM;
 	for (uint32_t i = t->lru_head; i != NIL && rc == 0; i = t->slots[i].next) {
@@ -1110,10 +1619,66 @@ weir_window_walk(const struct weir_window_table *t, weir_window_walk_fn fn, void
 			w += m->rw;
 			k++;
 		}
+		if (e->fired & ENTRY_SKETCH) {
+			const struct wsketch *sk = slot_ptr(t, entry_sketch(t, e));
+
+			v.sketch = true;
+			v.overflow_t = sk->overflow_t;
+			if (w + 2 * (size_t)sk->n > cap) {
+				uint64_t *nb;
+
+				cap = w + 2 * (size_t)sk->n;
+				nb = realloc(buf, cap * sizeof(uint64_t));
+				if (nb == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				buf = nb;
+			}
+			for (uint32_t sc = sk->head; sc != NIL; sc = sk_next(t, sc)) {
+				uint32_t sk_k = sc == sk->head ? sk->head_off : 0;
+				uint32_t hi = sc == sk->tail ? sk->tail_off : CHUNK_WORDS;
+
+				for (; sk_k < hi; sk_k++) {
+					uint64_t sw = *sk_word(t, sc, sk_k);
+
+					if (HW_RANK(sw) == 0)
+						continue;
+					buf[w++] = sk->base + HW_DELTA(sw);
+					buf[w++] = sw & WEIR_WINDOW_SKETCH_WORD_MASK;
+					v.n_sketch++;
+				}
+				if (sc == sk->tail)
+					break;
+			}
+		}
 		rc = fn(arg, &v, buf);
 	}
 	free(buf);
 	return rc;
+}
+
+int
+weir_window_sketch_check(const struct weir_window_def *def, uint32_t n, const uint64_t *words)
+{
+	struct wdefmeta m;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	window_meta(def, &m);
+	if (m.dmask == 0 || n > sk_cap(m.dmask))
+		return -EINVAL;
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t tm = words[2 * k], w = words[2 * k + 1];
+
+		if ((w & ~(uint64_t)WEIR_WINDOW_SKETCH_WORD_MASK) != 0 || HW_RANK(w) == 0 ||
+		    HW_RANK(w) > HLL_RANK_MAX || !(m.dmask & (1u << HW_COND(w))))
+			return -EINVAL;
+		lo = tm < lo ? tm : lo;
+		hi = tm > hi ? tm : hi;
+	}
+	if (n > 0 && hi - lo >= 1ull << HLL_DELTA_BITS)
+		return -EINVAL;
+	return 0;
 }
 
 int
@@ -1130,6 +1695,9 @@ weir_window_restore(struct weir_window_table *t, const struct weir_window_entry 
 	for (uint32_t r = 1; r < e->n; r++)
 		if (recs[(size_t)r * m->rw] < recs[(size_t)(r - 1) * m->rw])
 			return -EINVAL;
+	if (e->sketch && weir_window_sketch_check(&t->defs[e->def], e->n_sketch,
+						  &recs[(size_t)e->n * m->rw]) != 0)
+		return -EINVAL;
 	if (entry_find(t, e->def, e->key_hash, e->key, e->key_len) != NIL)
 		return -EEXIST;
 	i = entry_new(t, e->def, e->key_hash, e->key, e->key_len);
@@ -1149,8 +1717,33 @@ weir_window_restore(struct weir_window_table *t, const struct weir_window_entry 
 		we->n++;
 	}
 	we = &t->slots[i];
-	we->fired = e->fired;
+	we->fired |= e->fired ? ENTRY_FIRED : 0;
 	we->fired_t = e->fired_t;
+	if (e->sketch) {
+		const uint64_t *sr = &recs[(size_t)e->n * m->rw];
+		uint64_t base = UINT64_MAX;
+		uint32_t si;
+		struct wsketch *sk;
+
+		for (uint32_t k = 0; k < e->n_sketch; k++)
+			if (sr[2 * k] < base)
+				base = sr[2 * k];
+		si = sk_new(t, i);
+		if (si == NIL) {
+			entry_destroy(t, i);
+			return -ENOMEM;
+		}
+		sk = slot_ptr(t, si);
+		sk->base = e->n_sketch > 0 ? base : 0;
+		sk->overflow_t = e->overflow_t;
+		for (uint32_t k = 0; k < e->n_sketch; k++) {
+			if (!sk_push(t, i, si, (sr[2 * k] - base) << 17 | sr[2 * k + 1])) {
+				entry_destroy(t, i);
+				return -ENOMEM;
+			}
+		}
+		sk->compact_at = sk->n + HLL_COMPACT;
+	}
 	return 0;
 }
 

@@ -27,8 +27,12 @@
  *   nothing (counted applied, no evaluation, no alert);
  * - a per-key overflow drops the oldest observation by time; a key alone
  *   over the memcap gives up its own oldest observations (key_overflow);
- * - sum is added oldest first, min/max/distinct are exact over the
- *   window (distinct over the 64-bit value hashes);
+ * - sum is added oldest first, min/max are exact over the observations
+ *   kept; distinct is exact (over the 64-bit value hashes) while the
+ *   window fits max_events_per_key, then a sliding HyperLogLog of
+ *   WEIR_WINDOW_HLL_M registers (relative standard error 1.04 / sqrt(m) =
+ *   4.6 %) until what was dropped has expired (app/window.c "distinct
+ *   past the store");
  * - accounting: observations = applied + late_dropped + pending_full +
  *   pending + reload_pending_dropped (late ones applied count in applied).
  */
@@ -41,6 +45,15 @@
 
 #define WEIR_WINDOW_COND_MAX 4	/* conditions per rule (AND) */
 #define WEIR_WINDOW_KEY_MAX  96 /* bytes of a rendered key (fields joined) */
+
+/* Distinct past the store (app/window.c "distinct past the store"): a
+ * sliding HyperLogLog of 2^WEIR_WINDOW_HLL_P registers per distinct
+ * condition; relative standard error 1.04 / sqrt(WEIR_WINDOW_HLL_M). */
+#define WEIR_WINDOW_HLL_P 9
+#define WEIR_WINDOW_HLL_M (1u << WEIR_WINDOW_HLL_P)
+/* a sketch word as weir_window_walk() shows it: condition << 15 |
+ * register << 6 | rank (1..56) */
+#define WEIR_WINDOW_SKETCH_WORD_MASK 0x1ffffu
 
 enum weir_window_agg {
 	WEIR_WAGG_COUNT = 0,
@@ -204,6 +217,13 @@ struct weir_window_entry {
 	bool fired;			  /* fire once: fired at fired_t */
 	uint64_t fired_t;
 	uint32_t n; /* observations, oldest first, n * record_words words */
+	/* distinct past the store: the window overflowed max_events_per_key
+	 * and a sketch counts its distinct values. Its n_sketch records follow
+	 * the observations, two words each: time, then a sketch word (see
+	 * WEIR_WINDOW_SKETCH_WORD_MASK), in no particular order. */
+	bool sketch;
+	uint64_t overflow_t; /* newest time the store dropped in the window */
+	uint32_t n_sketch;
 };
 
 typedef int (*weir_window_walk_fn)(void *arg, const struct weir_window_entry *e,
@@ -218,11 +238,18 @@ typedef int (*weir_window_walk_fn)(void *arg, const struct weir_window_entry *e,
  */
 int weir_window_walk(const struct weir_window_table *t, weir_window_walk_fn fn, void *arg);
 
+/** 0 when @p n sketch records (time, word pairs) are valid for @p def:
+ *  words of its distinct conditions, ranks 1..56, times within 39 h of
+ *  each other, no more than a sketch can hold; -EINVAL otherwise.
+ *  Thread: any. */
+int weir_window_sketch_check(const struct weir_window_def *def, uint32_t n, const uint64_t *words);
+
 /**
  * Put back one entry (a checkpoint's): definition @p e->def of @p t, its
  * observations @p recs (e->n records of weir_window_record_words() words,
  * oldest first; beyond max_events_per_key the oldest are left out), fire
- * once state. The entry becomes the most recently updated one; memory is
+ * once state, and its sketch (e->sketch: e->n_sketch records after the
+ * observations, see weir_window_entry). The entry becomes the most recently updated one; memory is
  * found as for an observation (eviction of others). The table's last
  * applied time is not changed (observations after a restart are not late
  * for the checkpoint's). @return 0, -EINVAL (bad def, key, order of

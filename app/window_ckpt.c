@@ -25,6 +25,7 @@
 #define BLOCK_MAGIC 0x42545757u /* "WWTB" little-endian */
 #define MAX_RULES   65535u
 #define MAX_RECORDS 65535u
+#define SKETCH_REC  12u /* bytes of a sketch record in the file */
 
 uint32_t
 weir_window_crc32c(uint32_t crc, const void *buf, size_t len)
@@ -132,6 +133,17 @@ dump_entry(void *arg, const struct weir_window_entry *e, const uint64_t *recs)
 	wb_u32(d->b, e->n);
 	for (size_t i = 0; i < (size_t)e->n * rw; i++)
 		wb_u64(d->b, recs[i]);
+	wb_u8(d->b, e->sketch ? 1 : 0);
+	if (e->sketch) {
+		const uint64_t *sr = &recs[(size_t)e->n * rw];
+
+		wb_u64(d->b, e->overflow_t);
+		wb_u32(d->b, e->n_sketch);
+		for (uint32_t i = 0; i < e->n_sketch; i++) {
+			wb_u64(d->b, sr[2 * i]);
+			wb_u32(d->b, (uint32_t)sr[2 * i + 1]);
+		}
+	}
 	d->entries++;
 	return d->b->oom ? -ENOMEM : 0;
 }
@@ -435,7 +447,7 @@ load_block(struct load *l, uint32_t bi, struct rd *r, bool apply)
 		load_fail(l, "block %u: %u rules do not fit in the block", bi, n_rules);
 		goto out;
 	}
-	if (n_entries > r->left / 27) { /* an entry takes at least 27 bytes */
+	if (n_entries > r->left / 28) { /* an entry takes at least 28 bytes */
 		load_fail(l, "block %u: %llu entries do not fit in the block", bi,
 			  (unsigned long long)n_entries);
 		goto out;
@@ -537,6 +549,36 @@ load_block(struct load *l, uint32_t bi, struct rd *r, bool apply)
 			if (o > 0 && l->recs[base] < l->recs[base - rules[rule].rw]) {
 				load_fail(l, "block %u: entry %llu: observations out of time order",
 					  bi, (unsigned long long)k);
+				goto out;
+			}
+		}
+		{
+			uint8_t sketch;
+			uint64_t *sr = &l->recs[(size_t)e.n * rules[rule].rw];
+
+			if (!rd_u8(r, &sketch) || sketch > 1) {
+				load_fail(l, "block %u: entry %llu: %s", bi, (unsigned long long)k,
+					  r->left == 0 ? "truncated" : "bad sketch flag");
+				goto out;
+			}
+			e.sketch = sketch;
+			if (sketch && (!rd_u64(r, &e.overflow_t) || !rd_u32(r, &e.n_sketch) ||
+				       (uint64_t)e.n_sketch * SKETCH_REC > r->left)) {
+				load_fail(l, "block %u: entry %llu: truncated sketch", bi,
+					  (unsigned long long)k);
+				goto out;
+			}
+			for (uint32_t s = 0; sketch && s < e.n_sketch; s++) {
+				uint32_t w = 0;
+
+				rd_u64(r, &sr[2 * s]);
+				rd_u32(r, &w);
+				sr[2 * s + 1] = w;
+			}
+			if (sketch &&
+			    weir_window_sketch_check(&rules[rule].def, e.n_sketch, sr) != 0) {
+				load_fail(l, "block %u: entry %llu: bad sketch (%u records)", bi,
+					  (unsigned long long)k, e.n_sketch);
 				goto out;
 			}
 		}
@@ -662,8 +704,9 @@ weir_window_ckpt_load_buf(const void *buf, size_t len, const char *name,
 				 (unsigned long long)body, len - WEIR_WINDOW_CKPT_HDR);
 	if (weir_window_crc32c(0, p + WEIR_WINDOW_CKPT_HDR, (size_t)body) != crc)
 		return load_fail(&l, "checksum mismatch (CRC32C of the body)");
-	/* an entry's records are in the body: no more words than it holds */
-	l.recs = malloc(((size_t)body / 8 + 1) * sizeof(uint64_t));
+	/* an entry's records are in the body: no more words than it holds (a
+	 * sketch record, 12 bytes, takes two) */
+	l.recs = malloc(((size_t)body / 6 + 2) * sizeof(uint64_t));
 	if (l.recs == NULL)
 		return load_fail(&l, "out of memory");
 	if (load_body(&l, p + WEIR_WINDOW_CKPT_HDR, (size_t)body, false) != 0)

@@ -13,7 +13,7 @@
  *
  * File format, all integers little-endian:
  *
- *   header (32 bytes): magic "WEIRWIN\0" | u32 version (1) | u32 flags (0)
+ *   header (32 bytes): magic "WEIRWIN\0" | u32 version (2) | u32 flags (0)
  *                      | u64 body length | u32 CRC32C of the body | u32 0
  *   body:   u32 number of blocks, then per block u64 length + the block
  *   block:  u32 "WWTB" | u32 number of rules | u64 number of entries
@@ -22,7 +22,11 @@
  *           | per entry: u32 rule (index in this block), u64 key_hash,
  *             u16 key_len, key bytes, u8 fired, u64 fired_t, u32 n,
  *             n records of (1 + non-count conditions) u64 words
- *             (t_ns, then each value: a number's bits or a distinct hash)
+ *             (t_ns, then each value: a number's bits or a distinct hash),
+ *             u8 sketch (1: distinct past the store), and when 1:
+ *             u64 overflow_t, u32 n_sketch, n_sketch records of u64 t_ns +
+ *             u32 word (condition << 15 | register << 6 | rank)
+ *   Version 1 (no sketch byte) is refused as any other version.
  *
  * No card number is ever in a checkpoint: keys are stored as the caller
  * rendered them for alerts (masked or tokenised) with their keyed hash,
@@ -41,7 +45,7 @@
 #include "window.h"
 
 #define WEIR_WINDOW_CKPT_MAGIC	 "WEIRWIN" /* + its NUL: 8 bytes */
-#define WEIR_WINDOW_CKPT_VERSION 1u
+#define WEIR_WINDOW_CKPT_VERSION 2u
 #define WEIR_WINDOW_CKPT_HDR	 32u
 
 /* What a load did. */

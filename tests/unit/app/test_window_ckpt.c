@@ -127,7 +127,7 @@ list_entry(void *arg, const struct weir_window_entry *e, const uint64_t *recs)
 {
 	struct listing *l = arg;
 	uint32_t rw = weir_window_record_words(&l->defs[e->def]);
-	size_t cap = 256 + (size_t)e->n * rw * 20, off;
+	size_t cap = 256 + ((size_t)e->n * rw + 2 * (size_t)e->n_sketch) * 20, off;
 	char *s = malloc(cap);
 
 	if (s == NULL)
@@ -138,6 +138,12 @@ list_entry(void *arg, const struct weir_window_entry *e, const uint64_t *recs)
 			       (unsigned long long)e->fired_t, e->n);
 	for (size_t i = 0; i < (size_t)e->n * rw && off < cap; i++)
 		off += (size_t)snprintf(s + off, cap - off, ",%llx", (unsigned long long)recs[i]);
+	if (e->sketch)
+		off += (size_t)snprintf(s + off, cap - off, "|sketch %llx %u",
+					(unsigned long long)e->overflow_t, e->n_sketch);
+	for (size_t i = 0; i < 2 * (size_t)e->n_sketch && off < cap; i++)
+		off += (size_t)snprintf(s + off, cap - off, ",%llx",
+					(unsigned long long)recs[(size_t)e->n * rw + i]);
 	if (l->check_owner && owner3(e->key_hash, NULL) != l->owner)
 		l->owner_ok = false;
 	if (l->n == l->cap) {
@@ -442,9 +448,9 @@ test_corruption(void)
 	CU_ASSERT(refused(b, cp, len, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad magic"));
 	memcpy(cp, buf, len);
-	cp[8] = 2; /* version 2 */
+	cp[8] = 1; /* version 1: before sketches */
 	CU_ASSERT(refused(b, cp, len, err, sizeof(err)));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "version 2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "format version 1, this weir reads 2"));
 	memcpy(cp, buf, len);
 	cp[len - 1] ^= 1;
 	CU_ASSERT(refused(b, cp, len, err, sizeof(err)));
@@ -540,6 +546,93 @@ test_bad_structure(void)
 	weir_window_table_free(b);
 }
 
+/* A key past its store (64 observations) with a sketch: it is written,
+ * read back the same, and gives the same distinct after; a sketch word
+ * that is not one is refused. */
+static struct weir_window_result g_last;
+
+static void
+on_fire_keep(void *ctx, const struct weir_window_def *def, const struct weir_window_obs *obs,
+	     const struct weir_window_result *res, const void *aux)
+{
+	(void)ctx;
+	(void)def;
+	(void)obs;
+	(void)aux;
+	g_last = *res;
+	g_fires++;
+}
+
+static void
+test_sketch_round_trip(void)
+{
+	struct weir_window_conf c;
+	struct weir_window_def d;
+	struct weir_window_table *a, *b, *e;
+	struct weir_window_ckpt_stats st;
+	struct listing la, lb;
+	char err[256] = "";
+	void *blk;
+	size_t len, fl;
+	uint8_t *f;
+	double ea, eb;
+
+	conf_mk(&c);
+	memset(&d, 0, sizeof(d));
+	d.sid = 9100;
+	d.rev = 1;
+	d.clause_hash = 0xdddd;
+	d.length_ns = S(600);
+	d.fire_each = true;
+	d.n_cond = 1;
+	d.cond[0] = (struct weir_window_cond){WEIR_WAGG_DISTINCT, WEIR_WOP_GE, 0};
+	a = weir_window_table_create(&c, &d, 1, on_fire_keep, NULL);
+	b = weir_window_table_create(&c, &d, 1, on_fire_keep, NULL);
+	e = weir_window_table_create(&c, &d, 1, on_fire_keep, NULL);
+	WEIR_CU_ASSERT_FATAL(a && b && e);
+	/* 3,000 distinct values (distinct by construction: i + 1 times an
+	 * odd number, plus i, is injective here) */
+	for (unsigned int i = 0; i < 3000; i++)
+		feed(a, 0, "411111******0001", S(10) + i * 1000000ull, 0,
+		     (key_hash("v") | 1) * (i + 1) + i);
+	CU_ASSERT_EQUAL_FATAL(write_tables(&a, 1, path_of("sketch.ckpt")), 0);
+	CU_ASSERT_EQUAL(weir_window_ckpt_load(path_of("sketch.ckpt"), &b, 1, NULL, NULL, &st, err,
+					      sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(st.restored, 1);
+	list_tables(&la, &a, 1, false);
+	list_tables(&lb, &b, 1, false);
+	CU_ASSERT_EQUAL_FATAL(la.n, 1);
+	CU_ASSERT_EQUAL_FATAL(lb.n, 1);
+	CU_ASSERT_STRING_EQUAL(la.line[0], lb.line[0]);
+	CU_ASSERT_PTR_NOT_NULL(strstr(la.line[0], "|sketch "));
+	list_free(&la);
+	list_free(&lb);
+
+	/* the same estimate after, in both, within 3 sigma of the truth */
+	feed(a, 0, "411111******0001", S(20), 0, 12345);
+	ea = g_last.agg[0];
+	feed(b, 0, "411111******0001", S(20), 0, 12345);
+	eb = g_last.agg[0];
+	CU_ASSERT_EQUAL(ea, eb);
+	CU_ASSERT(ea > 3001 * (1 - 3 * 0.046) && ea < 3001 * (1 + 3 * 0.046));
+
+	/* a sketch word with rank 0, in a well-checksummed file: refused */
+	CU_ASSERT_EQUAL_FATAL(weir_window_ckpt_dump(a, &blk, &len), 0);
+	((uint8_t *)blk)[len - 4] &= 0xc0; /* the last record's word */
+	CU_ASSERT_EQUAL_FATAL(
+		weir_window_ckpt_write(path_of("bad.ckpt"), &blk, &len, 1, err, sizeof(err)), 0);
+	f = slurp(path_of("bad.ckpt"), &fl);
+	WEIR_CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(refused(e, f, fl, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad sketch"));
+	free(f);
+	free(blk);
+	weir_window_table_free(a);
+	weir_window_table_free(b);
+	weir_window_table_free(e);
+}
+
 static void
 test_files(void)
 {
@@ -601,6 +694,7 @@ main(void)
 	CU_ADD_TEST(s, test_corruption);
 	CU_ADD_TEST(s, test_bad_structure);
 	CU_ADD_TEST(s, test_files);
+	CU_ADD_TEST(s, test_sketch_round_trip);
 	rc = weir_ut_run();
 	cleanup();
 	return rc;
