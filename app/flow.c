@@ -54,7 +54,16 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 _Static_assert(sizeof(struct weir_flow_key) == 48, "key is six 64-bit words");
+_Static_assert(offsetof(struct weir_flow_key, port) == 32 &&
+		       offsetof(struct weir_flow_key, vlan) == 36 &&
+		       offsetof(struct weir_flow_key, proto) == 40 &&
+		       offsetof(struct weir_flow_key, ip_version) == 41 &&
+		       offsetof(struct weir_flow_key, depth) == 42,
+	       "flow_key_words builds this layout");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "flow_key_words assumes little-endian");
 _Static_assert(offsetof(struct weir_flow, id) == 64, "lookup fields fill line 0");
+_Static_assert(offsetof(struct weir_flow, epoch) < 64 && offsetof(struct weir_flow, last_ns) < 64,
+	       "the idle scan reads line 0 only (until a flow may be due)");
 _Static_assert(sizeof(struct weir_flow) == 256, "a flow is four cache lines");
 
 struct weir_flow_table {
@@ -71,6 +80,11 @@ struct weir_flow_table {
 	bool use_vlan;
 	bool midstream;
 	bool emerg;
+	/* timeouts in ns, [emerg][class][state], and per class the least of
+	 * the states a flow of that class can be in (the idle scan's
+	 * one-line test: a flow seen more recently than that is not due) */
+	uint64_t to_ns[2][WEIR_FLOW_PROTO_MAX][WEIR_FLOW_STATE_MAX];
+	uint64_t min_ns[2][WEIR_FLOW_PROTO_MAX];
 	/* between bursts */
 	uint32_t capacity;
 	uint32_t expire_cursor;
@@ -107,8 +121,8 @@ weir_flow_conf_defaults(struct weir_flow_conf *conf)
 	conf->timeouts[WEIR_FLOW_PROTO_ICMP] = other;
 }
 
-enum weir_flow_proto
-weir_flow_proto_class(uint8_t proto)
+static inline enum weir_flow_proto
+flow_class(uint8_t proto)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
@@ -121,6 +135,12 @@ weir_flow_proto_class(uint8_t proto)
 	default:
 		return WEIR_FLOW_PROTO_DEFAULT;
 	}
+}
+
+enum weir_flow_proto
+weir_flow_proto_class(uint8_t proto)
+{
+	return flow_class(proto);
 }
 
 static uint32_t
@@ -187,6 +207,34 @@ flow_map(size_t bytes)
 	return (uint8_t *)a;
 }
 
+/* The ns tables of the timeouts (struct weir_flow_table::to_ns). */
+static void
+flow_timeouts_ns(struct weir_flow_table *t)
+{
+	unsigned int e, c;
+
+	for (e = 0; e < 2; e++) {
+		for (c = 0; c < WEIR_FLOW_PROTO_MAX; c++) {
+			const struct weir_flow_timeouts *to = &t->timeouts[c];
+			uint64_t *ns = t->to_ns[e][c];
+
+			ns[WEIR_FLOW_STATE_NEW] =
+				(uint64_t)(e ? to->emerg_new_s : to->new_s) * FLOW_NS;
+			ns[WEIR_FLOW_STATE_ESTABLISHED] =
+				(uint64_t)(e ? to->emerg_est_s : to->est_s) * FLOW_NS;
+			ns[WEIR_FLOW_STATE_CLOSED] =
+				(uint64_t)(e ? to->emerg_closed_s : to->closed_s) * FLOW_NS;
+			/* only TCP flows reach CLOSED (tcp_set_state) */
+			t->min_ns[e][c] = ns[WEIR_FLOW_STATE_NEW] < ns[WEIR_FLOW_STATE_ESTABLISHED]
+						  ? ns[WEIR_FLOW_STATE_NEW]
+						  : ns[WEIR_FLOW_STATE_ESTABLISHED];
+			if (c == WEIR_FLOW_PROTO_TCP &&
+			    ns[WEIR_FLOW_STATE_CLOSED] < t->min_ns[e][c])
+				t->min_ns[e][c] = ns[WEIR_FLOW_STATE_CLOSED];
+		}
+	}
+}
+
 struct weir_flow_table *
 weir_flow_table_create(const struct weir_flow_conf *conf)
 {
@@ -226,6 +274,7 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	t->epoch = 1;
 	t->recovery_free = (uint32_t)(((uint64_t)entries * conf->emergency_recovery + 99) / 100);
 	memcpy(t->timeouts, conf->timeouts, sizeof(t->timeouts));
+	flow_timeouts_ns(t);
 	t->on_end = conf->on_end;
 	t->on_end_arg = conf->on_end_arg;
 	t->alloc_bytes = bytes;
@@ -285,22 +334,6 @@ flow_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static inline uint32_t
-flow_hash(const struct weir_flow_key *k, uint64_t seed)
-{
-	uint64_t w[6], h = seed ^ 0x2545f4914f6cdd1dull;
-	int i;
-
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 6; i++)
-		h = flow_mix(h, w[i]);
-	/* murmur3's finaliser: every input bit reaches the low 32 */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 static inline bool
 flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
 {
@@ -312,36 +345,90 @@ flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
 		(x[5] ^ y[5])) == 0;
 }
 
-/*
- * Build the canonical key of a tuple; return 1 when the packet's source is
- * key endpoint 1 (the tuple was swapped). ICMP flows are keyed on the
- * addresses only, as Suricata does (echo request and reply share a flow).
- */
 static inline int
-flow_key_build(struct weir_flow_key *k, const struct weir_flow_pkt *p, bool use_vlan,
+flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	       const struct weir_flow_pkt *vlan_from)
 {
+	uint64_t s[2], d[2], sh, dh, sl, dl, v0 = 0, v1 = 0;
 	uint16_t sp = p->sport, dp = p->dport;
-	size_t alen = p->ip_version == 6 ? 16 : 4;
-	int c, swap;
+	int swap;
 
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
 		sp = dp = 0;
-	memset(k, 0, sizeof(*k));
-	c = memcmp(p->src, p->dst, alen);
-	swap = c > 0 || (c == 0 && sp > dp);
-	memcpy(k->addr[swap], p->src, alen);
-	memcpy(k->addr[!swap], p->dst, alen);
-	k->port[swap] = sp;
-	k->port[!swap] = dp;
-	k->proto = p->proto;
-	k->ip_version = p->ip_version;
-	k->depth = p->depth;
-	if (use_vlan) {
-		k->vlan[0] = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
-		k->vlan[1] = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
+	/* The addresses as two words each, IPv4 masked to its 4 bytes (so
+	 * nothing past them counts even if the caller left it dirty), and
+	 * compared as big-endian numbers: the same order as memcmp over the
+	 * address length, without a call or a variable-length copy. */
+	memcpy(s, p->src, sizeof(s));
+	memcpy(d, p->dst, sizeof(d));
+	if (p->ip_version != 6) {
+		s[0] &= 0xffffffffull; /* little-endian: the first 4 bytes */
+		d[0] &= 0xffffffffull;
+		s[1] = d[1] = 0;
 	}
+	sh = __builtin_bswap64(s[0]);
+	dh = __builtin_bswap64(d[0]);
+	sl = __builtin_bswap64(s[1]);
+	dl = __builtin_bswap64(d[1]);
+	swap = sh != dh ? sh > dh : sl != dl ? sl > dl : sp > dp;
+	if (use_vlan) {
+		v0 = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
+		v1 = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
+	}
+	/* the key's bytes as six little-endian words, built in registers (a
+	 * key written field by field and read back as words stalls on store
+	 * forwarding): addr[0], addr[1], port[2] vlan[2], proto ip_version
+	 * depth and zero padding */
+	w[0] = swap ? d[0] : s[0];
+	w[1] = swap ? d[1] : s[1];
+	w[2] = swap ? s[0] : d[0];
+	w[3] = swap ? s[1] : d[1];
+	w[4] = (uint64_t)(swap ? dp : sp) | (uint64_t)(swap ? sp : dp) << 16 | v0 << 32 | v1 << 48;
+	w[5] = (uint64_t)p->proto | (uint64_t)p->ip_version << 8 | (uint64_t)p->depth << 16;
 	return swap;
+}
+
+static inline uint32_t
+flow_hash_words(const uint64_t w[6], uint64_t seed)
+{
+	uint64_t h = seed ^ 0x2545f4914f6cdd1dull;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		h = flow_mix(h, w[i]);
+	/* murmur3's finaliser: every input bit reaches the low 32 */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/*
+ * Build the canonical key of a tuple and its hash; return 1 when the
+ * packet's source is key endpoint 1 (the tuple was swapped). ICMP flows
+ * are keyed on the addresses only, as Suricata does (echo request and
+ * reply share a flow).
+ */
+static inline int
+flow_key_build(struct weir_flow_key *k, uint32_t *hash, const struct weir_flow_pkt *p,
+	       const struct weir_flow_table *t, const struct weir_flow_pkt *vlan_from)
+{
+	uint64_t w[6];
+	int swap = flow_key_words(w, p, t->use_vlan, vlan_from);
+
+	memcpy(k, w, sizeof(w));
+	*hash = flow_hash_words(w, t->seed);
+	return swap;
+}
+
+/* The hash of a stored key (an ended flow's bucket). */
+static inline uint32_t
+flow_hash(const struct weir_flow_key *k, uint64_t seed)
+{
+	uint64_t w[6];
+
+	memcpy(w, k, sizeof(w));
+	return flow_hash_words(w, seed);
 }
 
 static inline struct weir_flow *
@@ -352,7 +439,7 @@ flow_find(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t has
 	while (i != FLOW_NONE) {
 		struct weir_flow *f = &t->flows[i];
 
-		if (f->hash == hash && flow_key_eq(&f->key, k))
+		if (flow_key_eq(&f->key, k))
 			return f;
 		i = f->next;
 	}
@@ -365,7 +452,9 @@ static void
 flow_unlink(struct weir_flow_table *t, struct weir_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - t->flows);
-	uint32_t *link = &t->buckets[f->hash & t->mask];
+	/* the hash is not kept in the flow (line 0 is the key, the scan's
+	 * fields and the link): computed again, once per ended flow */
+	uint32_t *link = &t->buckets[flow_hash(&f->key, t->seed) & t->mask];
 
 	while (*link != idx)
 		link = &t->flows[*link].next;
@@ -411,6 +500,13 @@ flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reas
 	t->n_free++;
 }
 
+/* Timeout of @p f now, in ns. */
+static inline uint64_t
+flow_timeout_ns(const struct weir_flow_table *t, const struct weir_flow *f)
+{
+	return t->to_ns[t->emerg][flow_class(f->key.proto)][f->state];
+}
+
 uint32_t
 weir_flow_timeout_of(const struct weir_flow_table *t, const struct weir_flow *f)
 {
@@ -429,26 +525,39 @@ weir_flow_timeout_of(const struct weir_flow_table *t, const struct weir_flow *f)
 static inline bool
 flow_timed_out(const struct weir_flow_table *t, const struct weir_flow *f, uint64_t now_ns)
 {
-	return now_ns >= f->last_ns + (uint64_t)weir_flow_timeout_of(t, f) * FLOW_NS;
+	return now_ns >= f->last_ns + flow_timeout_ns(t, f);
 }
 
 unsigned int
 weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, ahead, i;
+	uint32_t c;
 
 	if (budget > t->hwm)
 		budget = t->hwm;
+	ahead = budget;
 	while (budget-- > 0) {
 		struct weir_flow *f;
 
 		if (t->expire_cursor >= t->hwm)
 			t->expire_cursor = 0;
 		f = &t->flows[t->expire_cursor++];
-		if (flow_in_use(f) && f->epoch != t->epoch && flow_timed_out(t, f, now_ns)) {
+		/* line 0 first: in use, not this burst's, idle at least the
+		 * shortest timeout of its class; then its state's timeout */
+		if (flow_in_use(f) && f->epoch != t->epoch &&
+		    now_ns >= f->last_ns + t->min_ns[t->emerg][flow_class(f->key.proto)] &&
+		    flow_timed_out(t, f, now_ns)) {
 			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
 			n++;
 		}
+	}
+	/* The next call's slice, one line per slot: its misses overlap the
+	 * next burst's work instead of stalling the scan one by one. */
+	for (i = 0, c = t->expire_cursor; i < ahead; i++, c++) {
+		if (c >= t->hwm)
+			c = 0;
+		__builtin_prefetch(&t->flows[c]);
 	}
 	flow_emerg_check_exit(t);
 	return n;
@@ -514,12 +623,11 @@ static void
 flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p,
 	   int src_is_1)
 {
-	uint32_t hash = f->hash, next = f->next;
+	uint32_t next = f->next;
 	struct weir_flow_key key = f->key;
 
 	memset(f, 0, sizeof(*f));
 	f->key = key;
-	f->hash = hash;
 	f->next = next;
 	f->id = t->next_id++;
 	f->start_ns = p->ts_ns;
@@ -553,7 +661,6 @@ flow_new(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash
 	t->n_free--;
 	head = &t->buckets[hash & t->mask];
 	f->key = *k;
-	f->hash = hash;
 	f->next = *head;
 	*head = idx;
 	flow_reset(t, f, p, src_is_1);
@@ -940,6 +1047,7 @@ struct weir_flow *
 weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint32_t *pkt_flags)
 {
 	struct weir_flow_key k;
+	uint32_t hash;
 	int src_is_1;
 
 	*pkt_flags = 0;
@@ -949,8 +1057,8 @@ weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint
 		t->st.icmp_error_no_flow++;
 		return NULL;
 	}
-	src_is_1 = flow_key_build(&k, p, t->use_vlan, p);
-	return flow_process_keyed(t, p, &k, flow_hash(&k, t->seed), src_is_1, pkt_flags);
+	src_is_1 = flow_key_build(&k, &hash, p, t, p);
+	return flow_process_keyed(t, p, &k, hash, src_is_1, pkt_flags);
 }
 
 struct weir_flow *
@@ -965,12 +1073,19 @@ weir_flow_process_prepared(struct weir_flow_table *t, const struct weir_flow_pkt
 	return flow_process_keyed(t, p, &a->key, a->hash, a->src_is_1, pkt_flags);
 }
 
+struct weir_flow *
+weir_flow_process_next(struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		       const struct weir_flow_ahead *a, uint32_t *pkt_flags)
+{
+	weir_flow_burst_begin(t);
+	return weir_flow_process_prepared(t, p, a, pkt_flags);
+}
+
 void
 weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		  struct weir_flow_ahead *a)
 {
-	a->src_is_1 = (int8_t)flow_key_build(&a->key, p, t->use_vlan, p);
-	a->hash = flow_hash(&a->key, t->seed);
+	a->src_is_1 = (int8_t)flow_key_build(&a->key, &a->hash, p, t, p);
 	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
 }
 
@@ -1039,11 +1154,12 @@ weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp
 	size_t alen = quoted->ip_version == 6 ? 16 : 4;
 	struct weir_flow_key k;
 	struct weir_flow *f;
+	uint32_t hash;
 	int dir;
 
 	*pkt_flags = 0;
-	flow_key_build(&k, quoted, t->use_vlan, icmp);
-	f = flow_find(t, &k, flow_hash(&k, t->seed));
+	flow_key_build(&k, &hash, quoted, t, icmp);
+	f = flow_find(t, &k, hash);
 	if (f == NULL) {
 		t->st.icmp_error_no_flow++;
 		return NULL;
