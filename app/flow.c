@@ -85,6 +85,10 @@ struct weir_flow_table {
 	 * one-line test: a flow seen more recently than that is not due) */
 	uint64_t to_ns[2][WEIR_FLOW_PROTO_MAX][WEIR_FLOW_STATE_MAX];
 	uint64_t min_ns[2][WEIR_FLOW_PROTO_MAX];
+	/* per slot, a lower bound of the second its flow times out at with
+	 * the normal timeouts (UINT32_MAX: free): the idle scan reads this
+	 * dense array and a flow's own lines only once the bound is reached */
+	uint32_t *due_s;
 	/* between bursts */
 	uint32_t capacity;
 	uint32_t expire_cursor;
@@ -158,7 +162,8 @@ static size_t
 flow_table_bytes(uint32_t entries)
 {
 	size_t b = sizeof(struct weir_flow_table) +
-		   (size_t)flow_pow2_at_least(entries) * sizeof(uint32_t) + 64 +
+		   (size_t)flow_pow2_at_least(entries) * sizeof(uint32_t) +
+		   (size_t)entries * sizeof(uint32_t) + 64 +
 		   (size_t)entries * sizeof(struct weir_flow);
 	size_t align = b >= FLOW_HUGE ? FLOW_HUGE : 64;
 
@@ -168,9 +173,10 @@ flow_table_bytes(uint32_t entries)
 uint32_t
 weir_flow_entries_for_memcap(uint64_t bytes)
 {
-	/* Flow plus at most 2 bucket heads per flow (power-of-two rounding):
+	/* Flow, its due second and at most 2 bucket heads per flow
+	 * (power-of-two rounding):
 	 * a first guess, then step down until it fits. */
-	uint64_t n = bytes / (sizeof(struct weir_flow) + 2 * sizeof(uint32_t));
+	uint64_t n = bytes / (sizeof(struct weir_flow) + 3 * sizeof(uint32_t));
 
 	if (n > FLOW_MAX_ENTRIES)
 		n = FLOW_MAX_ENTRIES;
@@ -264,7 +270,8 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 
 	t = (struct weir_flow_table *)mem;
 	t->buckets = (uint32_t *)(mem + sizeof(*t));
-	t->flows = (struct weir_flow *)(((uintptr_t)(t->buckets + nb) + 63) & ~(uintptr_t)63);
+	t->due_s = t->buckets + nb;
+	t->flows = (struct weir_flow *)(((uintptr_t)(t->due_s + entries) + 63) & ~(uintptr_t)63);
 	t->mask = nb - 1;
 	t->capacity = entries;
 	t->seed = conf->seed;
@@ -295,13 +302,19 @@ weir_flow_table_destroy(struct weir_flow_table *t)
 		munmap(t, t->alloc_bytes);
 }
 
-void
-weir_flow_burst_begin(struct weir_flow_table *t)
+static inline void
+flow_burst_begin(struct weir_flow_table *t)
 {
 	/* 0 marks a free slot: skip it when the counter wraps (after 2^32
 	 * bursts a stale flow could look pinned for one burst: harmless). */
 	if (unlikely(++t->epoch == 0))
 		t->epoch = 1;
+}
+
+void
+weir_flow_burst_begin(struct weir_flow_table *t)
+{
+	flow_burst_begin(t);
 }
 
 uint32_t
@@ -334,15 +347,27 @@ flow_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
+static inline uint64_t
+flow_ld64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Word by word, straight from both keys (copying them to arrays first
+ * made GCC store them as 16-byte vectors and read 8-byte halves back:
+ * store-forwarding stalls on the lookup). */
 static inline bool
 flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
 {
-	uint64_t x[6], y[6];
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
-		(x[5] ^ y[5])) == 0;
+	return ((flow_ld64(x) ^ flow_ld64(y)) | (flow_ld64(x + 8) ^ flow_ld64(y + 8)) |
+		(flow_ld64(x + 16) ^ flow_ld64(y + 16)) | (flow_ld64(x + 24) ^ flow_ld64(y + 24)) |
+		(flow_ld64(x + 32) ^ flow_ld64(y + 32)) |
+		(flow_ld64(x + 40) ^ flow_ld64(y + 40))) == 0;
 }
 
 static inline int
@@ -494,6 +519,7 @@ flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reas
 	}
 	t->st.active--;
 	flow_unlink(t, f);
+	t->due_s[idx] = UINT32_MAX;
 	f->epoch = 0;
 	f->next = t->free_head;
 	t->free_head = idx;
@@ -528,36 +554,62 @@ flow_timed_out(const struct weir_flow_table *t, const struct weir_flow *f, uint6
 	return now_ns >= f->last_ns + flow_timeout_ns(t, f);
 }
 
+/* The second @p f times out at with the normal timeouts, as it is now. */
+static inline uint32_t
+flow_due_s(const struct weir_flow_table *t, const struct weir_flow *f)
+{
+	uint64_t s = (f->last_ns + t->to_ns[0][flow_class(f->key.proto)][f->state]) / FLOW_NS;
+
+	return s < UINT32_MAX ? (uint32_t)s : UINT32_MAX - 1;
+}
+
+/*
+ * Keep due_s a lower bound after @p f's state changed: a packet only
+ * moves last_ns forward (the bound stays valid), but a new state may
+ * have a shorter timeout (TCP established -> closed). Rare: a few state
+ * changes per flow.
+ */
+static __attribute__((noinline)) void
+flow_due_lower(struct weir_flow_table *t, const struct weir_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows), d = flow_due_s(t, f);
+
+	if (d < t->due_s[idx])
+		t->due_s[idx] = d;
+}
+
 unsigned int
 weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget)
 {
-	unsigned int n = 0, ahead, i;
-	uint32_t c;
+	uint64_t now_s64 = now_ns / FLOW_NS;
+	uint32_t now_s = now_s64 < UINT32_MAX ? (uint32_t)now_s64 : UINT32_MAX - 1;
+	unsigned int n = 0;
 
 	if (budget > t->hwm)
 		budget = t->hwm;
-	ahead = budget;
 	while (budget-- > 0) {
+		uint32_t i = t->expire_cursor;
 		struct weir_flow *f;
 
-		if (t->expire_cursor >= t->hwm)
-			t->expire_cursor = 0;
-		f = &t->flows[t->expire_cursor++];
-		/* line 0 first: in use, not this burst's, idle at least the
-		 * shortest timeout of its class; then its state's timeout */
-		if (flow_in_use(f) && f->epoch != t->epoch &&
-		    now_ns >= f->last_ns + t->min_ns[t->emerg][flow_class(f->key.proto)] &&
+		if (i >= t->hwm)
+			i = 0;
+		t->expire_cursor = i + 1;
+		/* Normal mode: a slot whose bound is still ahead is neither
+		 * free-and-due nor due (free slots are UINT32_MAX), so the
+		 * flow's lines are not read; emergency timeouts are shorter,
+		 * so there every slot in use is looked at as before. */
+		if (!t->emerg && t->due_s[i] > now_s)
+			continue;
+		f = &t->flows[i];
+		if (!flow_in_use(f) || f->epoch == t->epoch)
+			continue;
+		if (now_ns >= f->last_ns + t->min_ns[t->emerg][flow_class(f->key.proto)] &&
 		    flow_timed_out(t, f, now_ns)) {
 			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
 			n++;
+		} else {
+			t->due_s[i] = flow_due_s(t, f); /* seen since: a later bound */
 		}
-	}
-	/* The next call's slice, one line per slot: its misses overlap the
-	 * next burst's work instead of stalling the scan one by one. */
-	for (i = 0, c = t->expire_cursor; i < ahead; i++, c++) {
-		if (c >= t->hwm)
-			c = 0;
-		__builtin_prefetch(&t->flows[c]);
 	}
 	flow_emerg_check_exit(t);
 	return n;
@@ -638,6 +690,7 @@ flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 		f->flags |= WEIR_FLOW_F_EMERG_NEW;
 	f->icmp_type = p->icmp_type;
 	f->icmp_code = p->icmp_code;
+	t->due_s[f - t->flows] = flow_due_s(t, f);
 	t->st.created++;
 }
 
@@ -992,6 +1045,7 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 {
 	struct weir_flow *f;
 	uint32_t out = 0;
+	uint8_t state;
 	int dir;
 
 	f = flow_find(t, k, hash);
@@ -1029,6 +1083,7 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		out |= WEIR_FLOW_PKT_NEW;
 	}
 	dir = flow_dir(f, src_is_1);
+	state = f->state;
 	out |= flow_update(f, p, dir, true);
 	if (p->proto == IPPROTO_TCP) {
 		uint32_t tcp = tcp_update(t, f, p, dir);
@@ -1039,6 +1094,8 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 			      WEIR_FLOW_PKT_TOCLIENT_FIRST;
 		out |= tcp;
 	}
+	if (unlikely(f->state != state))
+		flow_due_lower(t, f);
 	*pkt_flags = out;
 	return f;
 }
@@ -1077,8 +1134,13 @@ struct weir_flow *
 weir_flow_process_next(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		       const struct weir_flow_ahead *a, uint32_t *pkt_flags)
 {
-	weir_flow_burst_begin(t);
-	return weir_flow_process_prepared(t, p, a, pkt_flags);
+	flow_burst_begin(t);
+	*pkt_flags = 0;
+	if (unlikely(flow_is_icmpv4_error(p))) {
+		t->st.icmp_error_no_flow++;
+		return NULL;
+	}
+	return flow_process_keyed(t, p, &a->key, a->hash, a->src_is_1, pkt_flags);
 }
 
 void
@@ -1155,6 +1217,7 @@ weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp
 	struct weir_flow_key k;
 	struct weir_flow *f;
 	uint32_t hash;
+	uint8_t state;
 	int dir;
 
 	*pkt_flags = 0;
@@ -1168,7 +1231,10 @@ weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp
 	/* direction of the error itself: from the client's address or not
 	 * (Suricata's FlowGetPacketDirection for ICMP) */
 	dir = memcmp(icmp->src, weir_flow_addr(f, 0), alen) == 0 ? 0 : 1;
+	state = f->state;
 	*pkt_flags = flow_update(f, icmp, dir, false);
+	if (f->state != state)
+		flow_due_lower(t, f);
 	return f;
 }
 
