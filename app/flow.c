@@ -12,6 +12,10 @@
  * walks the flow array directly, and a lookup costs one bucket read plus
  * one flow line per chain element (load <= 1).
  *
+ * Idle scan: a rotating cursor over the slots, reading first a dense
+ * array of per-slot due seconds (a lower bound of when the flow can time
+ * out), so a pass costs 4 bytes per slot until a flow may be due.
+ *
  * Memory: reserved whole at create (one anonymous mapping, so its pages
  * are zero until written), but only the header and the bucket heads are
  * written then. Slots are handed out in order up to a high-water mark
