@@ -12,6 +12,10 @@
  * walks the flow array directly, and a lookup costs one bucket read plus
  * one flow line per chain element (load <= 1).
  *
+ * Idle scan: a rotating cursor over the slots, reading first a dense
+ * array of per-slot due seconds (a lower bound of when the flow can time
+ * out), so a pass costs 4 bytes per slot until a flow may be due.
+ *
  * Memory: reserved whole at create (one anonymous mapping, so its pages
  * are zero until written), but only the header and the bucket heads are
  * written then. Slots are handed out in order up to a high-water mark
@@ -54,7 +58,16 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 _Static_assert(sizeof(struct weir_flow_key) == 48, "key is six 64-bit words");
+_Static_assert(offsetof(struct weir_flow_key, port) == 32 &&
+		       offsetof(struct weir_flow_key, vlan) == 36 &&
+		       offsetof(struct weir_flow_key, proto) == 40 &&
+		       offsetof(struct weir_flow_key, ip_version) == 41 &&
+		       offsetof(struct weir_flow_key, depth) == 42,
+	       "flow_key_words builds this layout");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "flow_key_words assumes little-endian");
 _Static_assert(offsetof(struct weir_flow, id) == 64, "lookup fields fill line 0");
+_Static_assert(offsetof(struct weir_flow, epoch) < 64 && offsetof(struct weir_flow, last_ns) < 64,
+	       "the idle scan reads line 0 only (until a flow may be due)");
 _Static_assert(sizeof(struct weir_flow) == 256, "a flow is four cache lines");
 
 struct weir_flow_table {
@@ -71,6 +84,15 @@ struct weir_flow_table {
 	bool use_vlan;
 	bool midstream;
 	bool emerg;
+	/* timeouts in ns, [emerg][class][state], and per class the least of
+	 * the states a flow of that class can be in (the idle scan's
+	 * one-line test: a flow seen more recently than that is not due) */
+	uint64_t to_ns[2][WEIR_FLOW_PROTO_MAX][WEIR_FLOW_STATE_MAX];
+	uint64_t min_ns[2][WEIR_FLOW_PROTO_MAX];
+	/* per slot, a lower bound of the second its flow times out at with
+	 * the normal timeouts (UINT32_MAX: free): the idle scan reads this
+	 * dense array and a flow's own lines only once the bound is reached */
+	uint32_t *due_s;
 	/* between bursts */
 	uint32_t capacity;
 	uint32_t expire_cursor;
@@ -107,8 +129,8 @@ weir_flow_conf_defaults(struct weir_flow_conf *conf)
 	conf->timeouts[WEIR_FLOW_PROTO_ICMP] = other;
 }
 
-enum weir_flow_proto
-weir_flow_proto_class(uint8_t proto)
+static inline enum weir_flow_proto
+flow_class(uint8_t proto)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
@@ -121,6 +143,12 @@ weir_flow_proto_class(uint8_t proto)
 	default:
 		return WEIR_FLOW_PROTO_DEFAULT;
 	}
+}
+
+enum weir_flow_proto
+weir_flow_proto_class(uint8_t proto)
+{
+	return flow_class(proto);
 }
 
 static uint32_t
@@ -138,7 +166,8 @@ static size_t
 flow_table_bytes(uint32_t entries)
 {
 	size_t b = sizeof(struct weir_flow_table) +
-		   (size_t)flow_pow2_at_least(entries) * sizeof(uint32_t) + 64 +
+		   (size_t)flow_pow2_at_least(entries) * sizeof(uint32_t) +
+		   (size_t)entries * sizeof(uint32_t) + 64 +
 		   (size_t)entries * sizeof(struct weir_flow);
 	size_t align = b >= FLOW_HUGE ? FLOW_HUGE : 64;
 
@@ -148,9 +177,10 @@ flow_table_bytes(uint32_t entries)
 uint32_t
 weir_flow_entries_for_memcap(uint64_t bytes)
 {
-	/* Flow plus at most 2 bucket heads per flow (power-of-two rounding):
+	/* Flow, its due second and at most 2 bucket heads per flow
+	 * (power-of-two rounding):
 	 * a first guess, then step down until it fits. */
-	uint64_t n = bytes / (sizeof(struct weir_flow) + 2 * sizeof(uint32_t));
+	uint64_t n = bytes / (sizeof(struct weir_flow) + 3 * sizeof(uint32_t));
 
 	if (n > FLOW_MAX_ENTRIES)
 		n = FLOW_MAX_ENTRIES;
@@ -187,6 +217,34 @@ flow_map(size_t bytes)
 	return (uint8_t *)a;
 }
 
+/* The ns tables of the timeouts (struct weir_flow_table::to_ns). */
+static void
+flow_timeouts_ns(struct weir_flow_table *t)
+{
+	unsigned int e, c;
+
+	for (e = 0; e < 2; e++) {
+		for (c = 0; c < WEIR_FLOW_PROTO_MAX; c++) {
+			const struct weir_flow_timeouts *to = &t->timeouts[c];
+			uint64_t *ns = t->to_ns[e][c];
+
+			ns[WEIR_FLOW_STATE_NEW] =
+				(uint64_t)(e ? to->emerg_new_s : to->new_s) * FLOW_NS;
+			ns[WEIR_FLOW_STATE_ESTABLISHED] =
+				(uint64_t)(e ? to->emerg_est_s : to->est_s) * FLOW_NS;
+			ns[WEIR_FLOW_STATE_CLOSED] =
+				(uint64_t)(e ? to->emerg_closed_s : to->closed_s) * FLOW_NS;
+			/* only TCP flows reach CLOSED (tcp_set_state) */
+			t->min_ns[e][c] = ns[WEIR_FLOW_STATE_NEW] < ns[WEIR_FLOW_STATE_ESTABLISHED]
+						  ? ns[WEIR_FLOW_STATE_NEW]
+						  : ns[WEIR_FLOW_STATE_ESTABLISHED];
+			if (c == WEIR_FLOW_PROTO_TCP &&
+			    ns[WEIR_FLOW_STATE_CLOSED] < t->min_ns[e][c])
+				t->min_ns[e][c] = ns[WEIR_FLOW_STATE_CLOSED];
+		}
+	}
+}
+
 struct weir_flow_table *
 weir_flow_table_create(const struct weir_flow_conf *conf)
 {
@@ -216,7 +274,8 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 
 	t = (struct weir_flow_table *)mem;
 	t->buckets = (uint32_t *)(mem + sizeof(*t));
-	t->flows = (struct weir_flow *)(((uintptr_t)(t->buckets + nb) + 63) & ~(uintptr_t)63);
+	t->due_s = t->buckets + nb;
+	t->flows = (struct weir_flow *)(((uintptr_t)(t->due_s + entries) + 63) & ~(uintptr_t)63);
 	t->mask = nb - 1;
 	t->capacity = entries;
 	t->seed = conf->seed;
@@ -226,6 +285,7 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	t->epoch = 1;
 	t->recovery_free = (uint32_t)(((uint64_t)entries * conf->emergency_recovery + 99) / 100);
 	memcpy(t->timeouts, conf->timeouts, sizeof(t->timeouts));
+	flow_timeouts_ns(t);
 	t->on_end = conf->on_end;
 	t->on_end_arg = conf->on_end_arg;
 	t->alloc_bytes = bytes;
@@ -246,13 +306,19 @@ weir_flow_table_destroy(struct weir_flow_table *t)
 		munmap(t, t->alloc_bytes);
 }
 
-void
-weir_flow_burst_begin(struct weir_flow_table *t)
+static inline void
+flow_burst_begin(struct weir_flow_table *t)
 {
 	/* 0 marks a free slot: skip it when the counter wraps (after 2^32
 	 * bursts a stale flow could look pinned for one burst: harmless). */
 	if (unlikely(++t->epoch == 0))
 		t->epoch = 1;
+}
+
+void
+weir_flow_burst_begin(struct weir_flow_table *t)
+{
+	flow_burst_begin(t);
 }
 
 uint32_t
@@ -285,13 +351,78 @@ flow_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static inline uint32_t
-flow_hash(const struct weir_flow_key *k, uint64_t seed)
+static inline uint64_t
+flow_ld64(const void *p)
 {
-	uint64_t w[6], h = seed ^ 0x2545f4914f6cdd1dull;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Word by word, straight from both keys (copying them to arrays first
+ * made GCC store them as 16-byte vectors and read 8-byte halves back:
+ * store-forwarding stalls on the lookup). */
+static inline bool
+flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
+{
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+
+	return ((flow_ld64(x) ^ flow_ld64(y)) | (flow_ld64(x + 8) ^ flow_ld64(y + 8)) |
+		(flow_ld64(x + 16) ^ flow_ld64(y + 16)) | (flow_ld64(x + 24) ^ flow_ld64(y + 24)) |
+		(flow_ld64(x + 32) ^ flow_ld64(y + 32)) |
+		(flow_ld64(x + 40) ^ flow_ld64(y + 40))) == 0;
+}
+
+static inline int
+flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
+	       const struct weir_flow_pkt *vlan_from)
+{
+	uint64_t s[2], d[2], sh, dh, sl, dl, v0 = 0, v1 = 0;
+	uint16_t sp = p->sport, dp = p->dport;
+	int swap;
+
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
+		sp = dp = 0;
+	/* The addresses as two words each, IPv4 masked to its 4 bytes (so
+	 * nothing past them counts even if the caller left it dirty), and
+	 * compared as big-endian numbers: the same order as memcmp over the
+	 * address length, without a call or a variable-length copy. */
+	memcpy(s, p->src, sizeof(s));
+	memcpy(d, p->dst, sizeof(d));
+	if (p->ip_version != 6) {
+		s[0] &= 0xffffffffull; /* little-endian: the first 4 bytes */
+		d[0] &= 0xffffffffull;
+		s[1] = d[1] = 0;
+	}
+	sh = __builtin_bswap64(s[0]);
+	dh = __builtin_bswap64(d[0]);
+	sl = __builtin_bswap64(s[1]);
+	dl = __builtin_bswap64(d[1]);
+	swap = sh != dh ? sh > dh : sl != dl ? sl > dl : sp > dp;
+	if (use_vlan) {
+		v0 = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
+		v1 = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
+	}
+	/* the key's bytes as six little-endian words, built in registers (a
+	 * key written field by field and read back as words stalls on store
+	 * forwarding): addr[0], addr[1], port[2] vlan[2], proto ip_version
+	 * depth and zero padding */
+	w[0] = swap ? d[0] : s[0];
+	w[1] = swap ? d[1] : s[1];
+	w[2] = swap ? s[0] : d[0];
+	w[3] = swap ? s[1] : d[1];
+	w[4] = (uint64_t)(swap ? dp : sp) | (uint64_t)(swap ? sp : dp) << 16 | v0 << 32 | v1 << 48;
+	w[5] = (uint64_t)p->proto | (uint64_t)p->ip_version << 8 | (uint64_t)p->depth << 16;
+	return swap;
+}
+
+static inline uint32_t
+flow_hash_words(const uint64_t w[6], uint64_t seed)
+{
+	uint64_t h = seed ^ 0x2545f4914f6cdd1dull;
 	int i;
 
-	memcpy(w, k, sizeof(w));
 	for (i = 0; i < 6; i++)
 		h = flow_mix(h, w[i]);
 	/* murmur3's finaliser: every input bit reaches the low 32 */
@@ -301,47 +432,32 @@ flow_hash(const struct weir_flow_key *k, uint64_t seed)
 	return (uint32_t)h;
 }
 
-static inline bool
-flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
-{
-	uint64_t x[6], y[6];
-
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
-		(x[5] ^ y[5])) == 0;
-}
-
 /*
- * Build the canonical key of a tuple; return 1 when the packet's source is
- * key endpoint 1 (the tuple was swapped). ICMP flows are keyed on the
- * addresses only, as Suricata does (echo request and reply share a flow).
+ * Build the canonical key of a tuple and its hash; return 1 when the
+ * packet's source is key endpoint 1 (the tuple was swapped). ICMP flows
+ * are keyed on the addresses only, as Suricata does (echo request and
+ * reply share a flow).
  */
 static inline int
-flow_key_build(struct weir_flow_key *k, const struct weir_flow_pkt *p, bool use_vlan,
-	       const struct weir_flow_pkt *vlan_from)
+flow_key_build(struct weir_flow_key *k, uint32_t *hash, const struct weir_flow_pkt *p,
+	       const struct weir_flow_table *t, const struct weir_flow_pkt *vlan_from)
 {
-	uint16_t sp = p->sport, dp = p->dport;
-	size_t alen = p->ip_version == 6 ? 16 : 4;
-	int c, swap;
+	uint64_t w[6];
+	int swap = flow_key_words(w, p, t->use_vlan, vlan_from);
 
-	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
-		sp = dp = 0;
-	memset(k, 0, sizeof(*k));
-	c = memcmp(p->src, p->dst, alen);
-	swap = c > 0 || (c == 0 && sp > dp);
-	memcpy(k->addr[swap], p->src, alen);
-	memcpy(k->addr[!swap], p->dst, alen);
-	k->port[swap] = sp;
-	k->port[!swap] = dp;
-	k->proto = p->proto;
-	k->ip_version = p->ip_version;
-	k->depth = p->depth;
-	if (use_vlan) {
-		k->vlan[0] = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
-		k->vlan[1] = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
-	}
+	memcpy(k, w, sizeof(w));
+	*hash = flow_hash_words(w, t->seed);
 	return swap;
+}
+
+/* The hash of a stored key (an ended flow's bucket). */
+static inline uint32_t
+flow_hash(const struct weir_flow_key *k, uint64_t seed)
+{
+	uint64_t w[6];
+
+	memcpy(w, k, sizeof(w));
+	return flow_hash_words(w, seed);
 }
 
 static inline struct weir_flow *
@@ -352,7 +468,7 @@ flow_find(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t has
 	while (i != FLOW_NONE) {
 		struct weir_flow *f = &t->flows[i];
 
-		if (f->hash == hash && flow_key_eq(&f->key, k))
+		if (flow_key_eq(&f->key, k))
 			return f;
 		i = f->next;
 	}
@@ -365,7 +481,9 @@ static void
 flow_unlink(struct weir_flow_table *t, struct weir_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - t->flows);
-	uint32_t *link = &t->buckets[f->hash & t->mask];
+	/* the hash is not kept in the flow (line 0 is the key, the scan's
+	 * fields and the link): computed again, once per ended flow */
+	uint32_t *link = &t->buckets[flow_hash(&f->key, t->seed) & t->mask];
 
 	while (*link != idx)
 		link = &t->flows[*link].next;
@@ -405,10 +523,18 @@ flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reas
 	}
 	t->st.active--;
 	flow_unlink(t, f);
+	t->due_s[idx] = UINT32_MAX;
 	f->epoch = 0;
 	f->next = t->free_head;
 	t->free_head = idx;
 	t->n_free++;
+}
+
+/* Timeout of @p f now, in ns. */
+static inline uint64_t
+flow_timeout_ns(const struct weir_flow_table *t, const struct weir_flow *f)
+{
+	return t->to_ns[t->emerg][flow_class(f->key.proto)][f->state];
 }
 
 uint32_t
@@ -429,25 +555,64 @@ weir_flow_timeout_of(const struct weir_flow_table *t, const struct weir_flow *f)
 static inline bool
 flow_timed_out(const struct weir_flow_table *t, const struct weir_flow *f, uint64_t now_ns)
 {
-	return now_ns >= f->last_ns + (uint64_t)weir_flow_timeout_of(t, f) * FLOW_NS;
+	return now_ns >= f->last_ns + flow_timeout_ns(t, f);
+}
+
+/* The second @p f times out at with the normal timeouts, as it is now. */
+static inline uint32_t
+flow_due_s(const struct weir_flow_table *t, const struct weir_flow *f)
+{
+	uint64_t s = (f->last_ns + t->to_ns[0][flow_class(f->key.proto)][f->state]) / FLOW_NS;
+
+	return s < UINT32_MAX ? (uint32_t)s : UINT32_MAX - 1;
+}
+
+/*
+ * Keep due_s a lower bound after @p f's state changed: a packet only
+ * moves last_ns forward (the bound stays valid), but a new state may
+ * have a shorter timeout (TCP established -> closed). Rare: a few state
+ * changes per flow.
+ */
+static __attribute__((noinline)) void
+flow_due_lower(struct weir_flow_table *t, const struct weir_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows), d = flow_due_s(t, f);
+
+	if (d < t->due_s[idx])
+		t->due_s[idx] = d;
 }
 
 unsigned int
 weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget)
 {
+	uint64_t now_s64 = now_ns / FLOW_NS;
+	uint32_t now_s = now_s64 < UINT32_MAX ? (uint32_t)now_s64 : UINT32_MAX - 1;
 	unsigned int n = 0;
 
 	if (budget > t->hwm)
 		budget = t->hwm;
 	while (budget-- > 0) {
+		uint32_t i = t->expire_cursor;
 		struct weir_flow *f;
 
-		if (t->expire_cursor >= t->hwm)
-			t->expire_cursor = 0;
-		f = &t->flows[t->expire_cursor++];
-		if (flow_in_use(f) && f->epoch != t->epoch && flow_timed_out(t, f, now_ns)) {
+		if (i >= t->hwm)
+			i = 0;
+		t->expire_cursor = i + 1;
+		/* Normal mode: a slot whose bound is still ahead is neither
+		 * free-and-due nor due (free slots are UINT32_MAX), so the
+		 * flow's lines are not read; emergency timeouts are shorter,
+		 * so there every slot in use is looked at as before. */
+		if (!t->emerg && t->due_s[i] > now_s)
+			continue;
+		f = &t->flows[i];
+		if (!flow_in_use(f) || f->epoch == t->epoch)
+			continue;
+		if (now_ns >= f->last_ns + t->min_ns[t->emerg][flow_class(f->key.proto)] &&
+		    flow_timed_out(t, f, now_ns)) {
 			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
 			n++;
+		} else {
+			t->due_s[i] = flow_due_s(t, f); /* seen since: a later bound */
 		}
 	}
 	flow_emerg_check_exit(t);
@@ -514,12 +679,11 @@ static void
 flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p,
 	   int src_is_1)
 {
-	uint32_t hash = f->hash, next = f->next;
+	uint32_t next = f->next;
 	struct weir_flow_key key = f->key;
 
 	memset(f, 0, sizeof(*f));
 	f->key = key;
-	f->hash = hash;
 	f->next = next;
 	f->id = t->next_id++;
 	f->start_ns = p->ts_ns;
@@ -530,6 +694,7 @@ flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 		f->flags |= WEIR_FLOW_F_EMERG_NEW;
 	f->icmp_type = p->icmp_type;
 	f->icmp_code = p->icmp_code;
+	t->due_s[f - t->flows] = flow_due_s(t, f);
 	t->st.created++;
 }
 
@@ -553,7 +718,6 @@ flow_new(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash
 	t->n_free--;
 	head = &t->buckets[hash & t->mask];
 	f->key = *k;
-	f->hash = hash;
 	f->next = *head;
 	*head = idx;
 	flow_reset(t, f, p, src_is_1);
@@ -885,6 +1049,7 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 {
 	struct weir_flow *f;
 	uint32_t out = 0;
+	uint8_t state;
 	int dir;
 
 	f = flow_find(t, k, hash);
@@ -922,6 +1087,7 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		out |= WEIR_FLOW_PKT_NEW;
 	}
 	dir = flow_dir(f, src_is_1);
+	state = f->state;
 	out |= flow_update(f, p, dir, true);
 	if (p->proto == IPPROTO_TCP) {
 		uint32_t tcp = tcp_update(t, f, p, dir);
@@ -932,6 +1098,8 @@ flow_process_keyed(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 			      WEIR_FLOW_PKT_TOCLIENT_FIRST;
 		out |= tcp;
 	}
+	if (unlikely(f->state != state))
+		flow_due_lower(t, f);
 	*pkt_flags = out;
 	return f;
 }
@@ -940,6 +1108,7 @@ struct weir_flow *
 weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint32_t *pkt_flags)
 {
 	struct weir_flow_key k;
+	uint32_t hash;
 	int src_is_1;
 
 	*pkt_flags = 0;
@@ -949,8 +1118,8 @@ weir_flow_process(struct weir_flow_table *t, const struct weir_flow_pkt *p, uint
 		t->st.icmp_error_no_flow++;
 		return NULL;
 	}
-	src_is_1 = flow_key_build(&k, p, t->use_vlan, p);
-	return flow_process_keyed(t, p, &k, flow_hash(&k, t->seed), src_is_1, pkt_flags);
+	src_is_1 = flow_key_build(&k, &hash, p, t, p);
+	return flow_process_keyed(t, p, &k, hash, src_is_1, pkt_flags);
 }
 
 struct weir_flow *
@@ -965,12 +1134,24 @@ weir_flow_process_prepared(struct weir_flow_table *t, const struct weir_flow_pkt
 	return flow_process_keyed(t, p, &a->key, a->hash, a->src_is_1, pkt_flags);
 }
 
+struct weir_flow *
+weir_flow_process_next(struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		       const struct weir_flow_ahead *a, uint32_t *pkt_flags)
+{
+	flow_burst_begin(t);
+	*pkt_flags = 0;
+	if (unlikely(flow_is_icmpv4_error(p))) {
+		t->st.icmp_error_no_flow++;
+		return NULL;
+	}
+	return flow_process_keyed(t, p, &a->key, a->hash, a->src_is_1, pkt_flags);
+}
+
 void
 weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		  struct weir_flow_ahead *a)
 {
-	a->src_is_1 = (int8_t)flow_key_build(&a->key, p, t->use_vlan, p);
-	a->hash = flow_hash(&a->key, t->seed);
+	a->src_is_1 = (int8_t)flow_key_build(&a->key, &a->hash, p, t, p);
 	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
 }
 
@@ -1039,11 +1220,13 @@ weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp
 	size_t alen = quoted->ip_version == 6 ? 16 : 4;
 	struct weir_flow_key k;
 	struct weir_flow *f;
+	uint32_t hash;
+	uint8_t state;
 	int dir;
 
 	*pkt_flags = 0;
-	flow_key_build(&k, quoted, t->use_vlan, icmp);
-	f = flow_find(t, &k, flow_hash(&k, t->seed));
+	flow_key_build(&k, &hash, quoted, t, icmp);
+	f = flow_find(t, &k, hash);
 	if (f == NULL) {
 		t->st.icmp_error_no_flow++;
 		return NULL;
@@ -1052,7 +1235,10 @@ weir_flow_icmp_error(struct weir_flow_table *t, const struct weir_flow_pkt *icmp
 	/* direction of the error itself: from the client's address or not
 	 * (Suricata's FlowGetPacketDirection for ICMP) */
 	dir = memcmp(icmp->src, weir_flow_addr(f, 0), alen) == 0 ? 0 : 1;
+	state = f->state;
 	*pkt_flags = flow_update(f, icmp, dir, false);
+	if (f->state != state)
+		flow_due_lower(t, f);
 	return f;
 }
 

@@ -246,9 +246,9 @@ struct weir_flow_dir {
  * burst are never evicted). Cache line 0 holds what the lookup reads.
  */
 struct weir_flow {
-	/* line 0: lookup */
+	/* line 0: what the lookup and the idle scan read */
 	struct weir_flow_key key;
-	uint32_t hash;
+	uint32_t epoch;	  /* burst that last touched it, 0: free slot */
 	uint32_t next;	  /* chain / free list link (slot index) */
 	uint64_t last_ns; /* last packet time */
 	/* line 1: per-packet update */
@@ -259,7 +259,7 @@ struct weir_flow {
 	uint16_t flags;	   /* enum weir_flow_flag */
 	uint8_t tcp_state; /* enum weir_tcp_state */
 	uint8_t state;	   /* enum weir_flow_state */
-	uint32_t epoch;	   /* burst that last touched it */
+	uint32_t spare;
 	uint8_t icmp_type; /* of the first packet (community id, EVE) */
 	uint8_t icmp_code;
 	uint8_t port; /* weir port of the first packet (its record's in_iface),
@@ -372,6 +372,15 @@ void weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_
 struct weir_flow *weir_flow_process_prepared(struct weir_flow_table *t,
 					     const struct weir_flow_pkt *p,
 					     const struct weir_flow_ahead *a, uint32_t *pkt_flags);
+
+/**
+ * weir_flow_burst_begin() then weir_flow_process_prepared(), in one call:
+ * for a caller whose every packet is its own burst (the worker), so the
+ * per-packet path pays one call, not two.
+ * Thread: the owning worker.
+ */
+struct weir_flow *weir_flow_process_next(struct weir_flow_table *t, const struct weir_flow_pkt *p,
+					 const struct weir_flow_ahead *a, uint32_t *pkt_flags);
 
 /* Packets the burst variant handles per pass (larger bursts are split). */
 #define WEIR_FLOW_BURST_MAX 32

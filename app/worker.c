@@ -980,18 +980,18 @@ worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct 
 {
 	struct weir_flow *f;
 
-	weir_flow_burst_begin(w->flows);
 	*ff = 0;
-	if (have_l4 && worker_is_icmpv4_error(d, pkt)) {
+	if (unlikely(have_l4 && worker_is_icmpv4_error(d, pkt))) {
 		struct weir_flow_pkt q;
 
+		weir_flow_burst_begin(w->flows);
 		/* an unreadable quote goes to weir_flow_process, which counts
 		 * it as attributed to no flow */
 		f = worker_icmp_quoted(fp, d, &q)
 			    ? weir_flow_icmp_error(w->flows, fp, &q, ff)
 			    : weir_flow_process_prepared(w->flows, fp, fa, ff);
 	} else {
-		f = weir_flow_process_prepared(w->flows, fp, fa, ff);
+		f = weir_flow_process_next(w->flows, fp, fa, ff); /* with its burst_begin */
 	}
 	if (f == NULL)
 		return NULL;

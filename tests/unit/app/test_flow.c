@@ -598,6 +598,55 @@ test_timeouts(void)
 	check_timeout(47, true, 0, 300);
 }
 
+/*
+ * The idle scan skips a slot until the second its flow could be due; a
+ * state with a shorter timeout (TCP established 600 s -> closed 60 s)
+ * must bring that second forward, or a closed flow would outlive its
+ * timeout by up to nine minutes.
+ */
+static void
+test_expire_after_close(void)
+{
+	struct weir_flow_table *t = mk(16, false, true);
+	uint32_t o;
+
+	CU_ASSERT_FATAL(cs(t, SYN, 1000, 0, 0, S(100), &o) != NULL);
+	sc(t, SYN | ACK, 5000, 1001, 0, S(100), &o);
+	cs(t, ACK, 1001, 5001, 0, S(100), &o);
+	cs(t, ACK | PSH, 1001, 5001, 10, S(650), &o);
+	weir_flow_burst_begin(t);
+	/* at 700 s the first bound (100 + 600) is reached, the flow is not due
+	 * (seen at 650): the scan moves its bound to 1250 */
+	CU_ASSERT_EQUAL(weir_flow_expire(t, S(700), 16), 0);
+	sc(t, RST | ACK, 5001, 1011, 0, S(705), &o); /* closed: due at 765 */
+	weir_flow_burst_begin(t);
+	CU_ASSERT_EQUAL(weir_flow_expire(t, S(765) - 1, 16), 0);
+	CU_ASSERT_EQUAL(weir_flow_expire(t, S(765), 16), 1);
+	CU_ASSERT_EQUAL(g_ended.n[WEIR_FLOW_END_TIMEOUT], 1);
+	weir_flow_table_destroy(t);
+}
+
+/* IPv4 addresses are the first 4 bytes: whatever follows them in the
+ * packet's 16-byte fields is not part of the key. */
+static void
+test_ipv4_key_ignores_tail(void)
+{
+	struct weir_flow_table *t = mk(16, false, true);
+	struct weir_flow_pkt a = pkt(IPPROTO_UDP, C, 1000, V, 53, S(1));
+	struct weir_flow_pkt b = pkt(IPPROTO_UDP, V, 53, C, 1000, S(1));
+	struct weir_flow *fa, *fb;
+	uint32_t o;
+
+	memset(a.src + 4, 0xa5, 12);
+	memset(b.dst + 4, 0x5a, 12);
+	fa = weir_flow_process(t, &a, &o);
+	fb = weir_flow_process(t, &b, &o);
+	CU_ASSERT_FATAL(fa != NULL);
+	CU_ASSERT(fa == fb);
+	CU_ASSERT_EQUAL(o & DIRS, TC);
+	weir_flow_table_destroy(t);
+}
+
 static void
 test_expire_budget(void)
 {
@@ -985,6 +1034,8 @@ main(void)
 	CU_ADD_TEST(s, test_symmetric_key);
 	CU_ADD_TEST(s, test_timeouts);
 	CU_ADD_TEST(s, test_expire_budget);
+	CU_ADD_TEST(s, test_expire_after_close);
+	CU_ADD_TEST(s, test_ipv4_key_ignores_tail);
 	CU_ADD_TEST(s, test_table_full);
 	CU_ADD_TEST(s, test_ids_stable_and_unique);
 	CU_ADD_TEST(s, test_community_id);
