@@ -643,6 +643,45 @@ void weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worke
 			       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
 			       struct weir_scan_res *res);
 
+/*
+ * The `pan` keyword on a stream (rules_pan.c): one direction's card
+ * scanner, fed its bytes in order. A card is reported once, by the call
+ * whose bytes settle it (every byte the definition reads around it is
+ * known, or the stream ended), exactly as a scan of the whole stream
+ * would find it. Fixed size, no allocation: it lives in the direction's
+ * stream state (app/stream.c), and WEIR_PAN_STREAM_TAIL bounds the bytes
+ * it keeps between calls.
+ */
+#define WEIR_PAN_STREAM_TAIL 40
+
+struct weir_pan_match {
+	uint32_t start; /* offset of the first digit */
+	uint32_t end;	/* offset just past the last digit */
+	uint8_t n_digits;
+};
+
+struct weir_pan_stream {
+	uint32_t pos;	 /* bytes fed since the reset */
+	uint32_t resume; /* stream offset of the first group not decided */
+	uint8_t len;	 /* bytes in tail: the stream's bytes pos - len .. pos */
+	uint8_t tail[WEIR_PAN_STREAM_TAIL];
+};
+
+/** Start @p ps at stream offset 0 (a new stream, or one restarted after a
+ *  hole). Thread: the owner of @p ps. */
+void weir_pan_stream_reset(struct weir_pan_stream *ps);
+
+/**
+ * Feed the next @p len bytes of @p ps's stream (@p final: they are its
+ * last; @p len may be 0 then). Writes at most @p max of the cards this
+ * call settles to @p out, in order, offsets in the stream (bytes since
+ * the reset). @return how many it settled (may exceed @p max). Hot path:
+ * no allocation; it copies at most WEIR_PAN_STREAM_TAIL + 64 bytes.
+ * Thread: the owner of @p ps.
+ */
+unsigned int weir_pan_stream_feed(struct weir_pan_stream *ps, const uint8_t *data, size_t len,
+				  bool final, struct weir_pan_match *out, unsigned int max);
+
 /** The index of the @p i th window rule of @p rs (i < rs->n_win); its
  *  rules[idx].win and .fields describe it. Thread: any holding the set. */
 static inline uint32_t

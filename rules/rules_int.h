@@ -850,11 +850,7 @@ unsigned int weir_classtype_priority(const char *classtype, const char **descrip
 
 /* ---- match: the `pan` scanner and Luhn (rules_pan.c) ---------------- */
 
-struct weir_pan_match {
-	uint32_t start; /* offset of the first digit */
-	uint32_t end;	/* offset just past the last digit */
-	uint8_t n_digits;
-};
+/* struct weir_pan_match: rules.h */
 
 /** Luhn check over @p n ASCII digits (separators not allowed here).
  *  Thread: any; no allocation. */
