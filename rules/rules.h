@@ -274,7 +274,8 @@ enum weir_pclass {
 	_(STREAM_ONLY, "stream only: flow:only_stream or tcp-stream")                              \
 	_(PKT_STREAM_AS_PACKET, "packet+stream in Suricata (offset/depth), each packet only here") \
 	_(STREAM_AS_PACKET, "stream in Suricata, each packet only here (endswith, an absolute "    \
-			    "byte keyword, only negated contents, pan)")
+			    "byte keyword, only negated contents, pan with other conditions "      \
+			    "and no content)")
 
 #define WEIR_RKIND_ENUM(name, doc) WEIR_RKIND_##name,
 enum weir_rkind { WEIR_RKINDS(WEIR_RKIND_ENUM) WEIR_RKIND_N };
@@ -409,6 +410,11 @@ struct weir_ruleset {
 	unsigned int n_stream_confirm; /* of them, with a confirm step or a
 					  window: they read the stream's last
 					  bytes (app/stream.h) */
+	/* Of them, the rules whose only payload condition is `pan`: no
+	 * expression in stream_db; the direction's card scanner
+	 * (weir_pan_stream_feed) decides them (weir_scan_pkt.pan_found). */
+	uint32_t *stream_pan;
+	unsigned int n_stream_pan;
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */
@@ -565,6 +571,11 @@ struct weir_scan_pkt {
 	 * payload alone */
 	const uint8_t *confirm;
 	uint32_t confirm_len;
+	/* weir_ruleset_scan_stream()/_stream_close(): the direction's card
+	 * scanner settled a card with these bytes (pan_end: the stream offset
+	 * of the first one's end, as Hyperscan's match ends count) */
+	uint8_t pan_found;
+	uint32_t pan_end;
 	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
 	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
 	/* the headers, for the header keywords (ttl, flags, itype, ...):

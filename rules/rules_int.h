@@ -962,6 +962,12 @@ void weir_match_ctx_free(struct weir_match_ctx *c);
  *  per packet before the first weir_sprog_match(). Thread: @p c's worker. */
 void weir_match_ctx_reset(struct weir_match_ctx *c);
 
+/** Take @p found as the `pan` answer for the buffer [@p data, +@p len)
+ *  until the next reset: a stream's card scanner decided it (a stream
+ *  chunk's pan rules). Thread: the owning worker. */
+void weir_match_ctx_pan_set(struct weir_match_ctx *c, const uint8_t *data, uint32_t len,
+			    bool found);
+
 /**
  * Suricata's payload inspection of @p p over [payload, payload+len):
  * every item holds, relative items backtracking over earlier matches as
