@@ -415,6 +415,8 @@ struct weir_ruleset {
 	 * (weir_pan_stream_feed) decides them (weir_scan_pkt.pan_found). */
 	uint32_t *stream_pan;
 	unsigned int n_stream_pan;
+	bool stream_pan_only; /* every stream rule is one: stream_db holds no
+				 rule's expression and is never scanned */
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */

@@ -1184,6 +1184,7 @@ compile_stream_db(struct cbuild *b, const char *cache_dir)
 		x.ext[0] = NULL;
 		x.rule[0] = rs->stream_pan[0];
 		x.n = 1;
+		rs->stream_pan_only = true;
 	}
 	if (cache_dir != NULL &&
 	    weir_dbkey_compute(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM,
@@ -1676,6 +1677,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		free(rs->stream_pan);
 		rs->stream_pan = NULL;
 		rs->n_stream_pan = 0;
+		rs->stream_pan_only = false;
 		free(rs->groups);
 		rs->groups = NULL;
 		rs->n_groups = 0;

@@ -597,7 +597,9 @@ weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker, hs_
 		return;
 	res->evaluated = 1;
 	scan_begin(w, rs, p);
-	if (hs_scan_stream(st, (const char *)p->payload, p->len, 0, w->scratch,
+	/* a set of pan rules alone: its database stands in, nothing to find */
+	if (!rs->stream_pan_only &&
+	    hs_scan_stream(st, (const char *)p->payload, p->len, 0, w->scratch,
 			   scan_on_stream_match, w) != HS_SUCCESS) {
 		res->scan_error = 1;
 		return;
