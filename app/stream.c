@@ -429,7 +429,7 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 	if (o->rs->n_stream_pan != 0) {
 		/* the pan rules' card scanner, on the same bytes (data NULL:
 		 * the end settles what waited for more) */
-		struct weir_pan_match pm;
+		struct weir_pan_match pm = {0};
 
 		t->pan_found = weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
 		t->pan_end = pm.end;
