@@ -226,6 +226,10 @@ struct hs_meta {
 				       restarts with the Hyperscan state */
 };
 
+/* The tests size pools by slots of state_bytes plus weir's, rounded to 64
+ * (tests/unit/app/test_stream.c, tests/fuzz/fuzz_stream.c) */
+_Static_assert(sizeof(struct hs_meta) <= 128, "weir's part of a slot");
+
 /* ---- Hyperscan's stream allocator ------------------------------------ */
 
 static _Thread_local struct weir_stream_table *stream_bound;
