@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "event.h"
+#include "rules.h"
 #include "weir_config.h"
 
 enum {
@@ -120,7 +121,8 @@ void
 weir_cli_version(FILE *f)
 {
 	/* rte_version() is "DPDK 22.11.x" already */
-	fprintf(f, "weir %s (%s, Hyperscan %s)\n", WEIR_VERSION, rte_version(), hs_version());
+	fprintf(f, "weir %s (%s, %s %s)\n", WEIR_VERSION, rte_version(), weir_regex_engine(),
+		hs_version());
 }
 
 void

@@ -48,6 +48,7 @@ static const char *const g_conf_defrag_policies[] = {"first",	"last",	   "bsd", 
 static const char *const g_conf_kafka_keys[] = {"flow", "src_ip", "none", NULL};
 static const char *const g_conf_kinesis_keys[] = {"flow", "src", "window", NULL};
 static const char *const g_conf_late_policies[] = {"drop", "apply", NULL};
+static const char *const g_conf_observations[] = {"off", "kafka", NULL};
 static const char *const g_conf_sensitive[] = {"mask", "hmac", NULL};
 static const char *const g_conf_backpressure[] = {"auto", "block", "drop", NULL};
 static const char *const g_conf_kafka_codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
@@ -240,6 +241,15 @@ static const struct weir_conf_key g_conf_keys[] = {
 	CONF_BOOL("windows.restore", windows_restore, "true",
 		  "Restore window state from windows.ckpt at start (rules whose sid, rev or "
 		  "window/field clauses changed start empty)."),
+	CONF_ENUM("windows.observations", windows_observations, g_conf_observations, "off",
+		  "Send every window observation (rule, key, fields, event time, flow id) as a "
+		  "compact JSON record, keyed by the window key, for a stream processor to "
+		  "aggregate across appliances (README \"Observations to Kafka\"): off, or kafka "
+		  "(outputs.kafka.brokers, topic windows.observations-topic; needs "
+		  "outputs.sensitive-hmac-key-file)."),
+	CONF_STR("windows.observations-topic", windows_observations_topic, "weir-observations",
+		 "Kafka topic of the observation records (windows.observations kafka), on the "
+		 "cluster and with the settings of outputs.kafka.*."),
 	CONF_U32("stream.idle-compress", stream_idle_compress, 0, 86400, "30",
 		 "Seconds of packet time a TCP direction may go without new bytes before its "
 		 "Hyperscan stream state is compressed into stream.memcap (stream_compressed); "
@@ -338,6 +348,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Events per worker ring."),
 	CONF_U32("events.payload-bytes", events_payload_bytes, 0, WEIR_EVENT_PAYLOAD_MAX, "256",
 		 "Payload bytes copied into each event."),
+	CONF_U32("events.emitter-spin-us", events_emitter_spin_us, 0, 1000000, "1000",
+		 "After its last event the emitter (main lcore) keeps polling the workers' "
+		 "rings for this long, yielding the CPU between polls so threads sharing it run, "
+		 "then sleeps in steps doubling from 1 us to 100 us: an alert after a quiet spell "
+		 "waits at most that step. 0 = sleep at once (less CPU when traffic is sparse, up "
+		 "to 100 us more alert latency)."),
 	CONF_U32("outputs.stream-payload-before", outputs_stream_payload_before, 0,
 		 WEIR_EVENT_PAYLOAD_MAX, "0",
 		 "Bytes of a TCP direction's stream before the bytes a packet released that a "
@@ -404,7 +420,9 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "(drop_subscribers)."),
 	CONF_STR("outputs.kafka.brokers", outputs_kafka_brokers, "",
 		 "Kafka bootstrap servers, \"host:port,...\"; \"\" = off."),
-	CONF_STR("outputs.kafka.topic", outputs_kafka_topic, "weir-alerts", "Kafka topic."),
+	CONF_STR("outputs.kafka.topic", outputs_kafka_topic, "weir-alerts",
+		 "Kafka topic of the events; \"\" = none (with windows.observations kafka: only "
+		 "the observations go to Kafka)."),
 	CONF_ENUM("outputs.kafka.key", outputs_kafka_key, g_conf_kafka_keys, "flow",
 		  "Message key: flow (flow_id, so a flow's events stay in order on one partition), "
 		  "src_ip, or none."),

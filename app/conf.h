@@ -94,6 +94,8 @@ struct weir_conf {
 	char *windows_late_policy;		/* drop | apply */
 	char *windows_state_dir;		/* where windows.ckpt lives */
 	bool windows_restore;			/* restore windows.ckpt at start */
+	char *windows_observations;		/* off | kafka */
+	char *windows_observations_topic;	/* Kafka topic of the observation records */
 	bool vlan_use_for_tracking;		/* VLAN ids are part of the flow key */
 	/* IP reassembly (app/defrag.h): one table per worker */
 	bool defrag_enabled;
@@ -119,8 +121,9 @@ struct weir_conf {
 	struct weir_strlist vars_address_groups; /* vars.address-groups.NAME */
 	struct weir_strlist vars_port_groups;	 /* vars.port-groups.NAME */
 	/* events */
-	uint32_t events_ring_size;     /* per worker ring, events */
-	uint32_t events_payload_bytes; /* payload bytes copied into an event */
+	uint32_t events_ring_size;	 /* per worker ring, events */
+	uint32_t events_emitter_spin_us; /* emitter polls this long after its last event */
+	uint32_t events_payload_bytes;	 /* payload bytes copied into an event */
 	/* output */
 	char *output_jsonl; /* path, "-" = stdout, "" = off */
 	/* sinks (outputs.*), each off while its enabling key is "" */

@@ -83,6 +83,7 @@ struct dec_cur {
 	uint32_t off;			     /* next byte to read */
 	uint32_t end;			     /* one past the last byte this layer may read */
 	const struct weir_decode_conf *conf; /* decapsulations on */
+	uint8_t links;			     /* ethertypes dispatched (dec_ethertype) */
 };
 
 /* Tunnel ports and types (IANA; Suricata's defaults). */
@@ -100,7 +101,13 @@ struct dec_cur {
 #define DEC_PPP_IPV6	  0x0057
 #define DEC_ETH_P_NSH	  0x894f /* Network Service Header (RFC 8300) */
 #define DEC_MAX_MPLS	  16	 /* labels walked before giving up */
-#define DEC_MAX_GTP_EXT	  8	 /* GTP-U extension headers walked */
+/* Ethertypes dispatched in one layer of a packet at most: Ethernet
+ * pseudowires in MPLS and Ethernet in NSH can nest without a tunnel layer,
+ * so without a bound a packet made of such headers is a recursion as deep
+ * as it is long. 16 is Suricata's PKT_DEFAULT_MAX_DECODED_LAYERS; past it
+ * Suricata raises decoder.too_many_layers and gives the packet up. */
+#define DEC_MAX_LINKS	16
+#define DEC_MAX_GTP_EXT 8 /* GTP-U extension headers walked */
 
 /* What a tunnel carries. */
 enum dec_inner { DEC_IN_ETH, DEC_IN_IPV4, DEC_IN_IPV6, DEC_IN_IP };
@@ -933,6 +940,10 @@ dec_ethertype(struct dec_cur *c, uint16_t etype, struct weir_decoded *out)
 	const uint8_t *t;
 	int tags = 0;
 
+	if (unlikely(++c->links > DEC_MAX_LINKS)) {
+		dec_ev(out, WEIR_PEV_too_many_layers);
+		return dec_noted(out, WEIR_TUN_NOTE_DEPTH, WEIR_DEC_MALFORMED);
+	}
 	while (unlikely(etype == DEC_ETH_P_8021Q || etype == DEC_ETH_P_8021AD ||
 			etype == DEC_ETH_P_QINQ_OLD)) {
 		/* Suricata refuses a fourth tag; weir reads one more */

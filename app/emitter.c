@@ -204,17 +204,45 @@ emitter_format_alert(struct weir_emitter *e, const struct weir_event *ev, const 
 	return weir_event_format_json(ev, &er, iface, &e->fmt, slot, e->text_slot);
 }
 
+/* An observation record: the worker wrote its JSON whole (event.h). */
+static int
+emitter_format_obs(const struct weir_event *ev, char *slot, size_t cap)
+{
+	size_t n = ev->payload_cap;
+
+	if (n > WEIR_EVENT_PAYLOAD_MAX || n + 2 > cap)
+		return -ENOSPC;
+	memcpy(slot, ev->payload, n);
+	slot[n] = '\n';
+	slot[n + 1] = '\0';
+	return (int)n + 1;
+}
+
 static unsigned int
 emitter_format(struct weir_emitter *e, const struct weir_frame_ring *fr, unsigned int n)
 {
 	unsigned int i, out = 0;
 
+	e->n_obs = 0;
 	for (i = 0; i < n; i++) {
 		const struct weir_event *ev = &e->ev[i];
 		const char *iface = ev->port < e->n_ports ? e->ports[ev->port]->name : "";
-		char *slot = e->text + (size_t)out * e->text_slot;
+		char *slot = e->text + (size_t)(out + e->n_obs) * e->text_slot;
 		int len;
 
+		/* set aside for the observation sinks, in order */
+		if (ev->kind == WEIR_EV_OBS) {
+			len = emitter_format_obs(ev, slot, e->text_slot);
+			if (len < 0) {
+				e->st.drop_format++;
+				continue;
+			}
+			e->obs_ev[e->n_obs] = *ev;
+			e->obs_json[e->n_obs].data = slot;
+			e->obs_json[e->n_obs].len = (size_t)len;
+			e->n_obs++;
+			continue;
+		}
 		/* A flow record names no rule: its generation and rule_index
 		 * mean nothing, and no rule text is looked up for it. */
 		if (ev->kind == WEIR_EV_FLOW)
@@ -285,21 +313,47 @@ weir_emitter_poll(struct weir_emitter *e)
 				break;
 			}
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			e->st.flow_records += e->ev[i].kind == WEIR_EV_FLOW;
+			e->st.observations += e->ev[i].kind == WEIR_EV_OBS;
+		}
 		ok = emitter_format(e, fr, n);
 		/* An event counts as written when every sink's queue took it;
 		 * what each sink then did with it is in its counters. A queue
 		 * takes a prefix of the batch, so the first `least` events are
-		 * the ones every sink took. */
+		 * the ones every sink took. Observation records likewise,
+		 * over the observation sinks. */
+		if (e->n_obs != 0) {
+			unsigned int least = e->n_obs;
+			bool any = false;
+
+			for (s = 0; s < e->n_sinks; s++) {
+				unsigned int w;
+
+				if (!e->sinks[s]->observations)
+					continue;
+				any = true;
+				w = weir_sink_enqueue(e->sinks[s], e->obs_ev, e->obs_json, NULL,
+						      e->n_obs);
+				if (w < least)
+					least = w;
+			}
+			if (!any) /* none open: cannot happen (weir_wwin_shared_init) */
+				least = 0;
+			e->st.written += least;
+			e->st.observations_written += least;
+			e->st.drop_sink += e->n_obs - least;
+		}
 		if (ok != 0) {
 			unsigned int least = ok;
 
 			for (s = 0; s < e->n_sinks; s++) {
-				unsigned int w =
-					weir_sink_enqueue(e->sinks[s], e->ev, e->json,
-							  fr != NULL ? e->frame : NULL, ok);
+				unsigned int w;
 
+				if (e->sinks[s]->observations)
+					continue;
+				w = weir_sink_enqueue(e->sinks[s], e->ev, e->json,
+						      fr != NULL ? e->frame : NULL, ok);
 				if (w < least)
 					least = w;
 			}

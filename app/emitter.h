@@ -4,7 +4,9 @@
  * once as EVE JSON (an alert with its rule's text, a flow record with no
  * rule at all: weir_event_format_flow_json) and copies the batch (with each event's frame from its
  * worker's frame ring, for a pcap sink) into every sink's own bounded queue
- * (sink.h), which the sink's thread drains. Runs on the main lcore in this
+ * (sink.h), which the sink's thread drains. Window observation records
+ * (WEIR_EV_OBS, windows.observations) go only to the sinks opened for them
+ * (weir_sink.observations), everything else only to the others. Runs on the main lcore in this
  * version; nothing it does can stall a worker, since workers only ever see
  * a full ring, which they count, and nothing a sink does can stall it,
  * since it only ever sees a full sink queue, which that sink counts.
@@ -23,7 +25,7 @@
 #include "latency.h"
 
 #define WEIR_EMIT_BATCH	    64 /* events per dequeue */
-#define WEIR_MAX_SINKS	    4
+#define WEIR_MAX_SINKS	    6  /* the five types, and kafka for observations */
 #define WEIR_EMIT_MAX_RINGS 64 /* one per worker; conf caps workers at 64 */
 
 struct rte_ring;
@@ -104,6 +106,11 @@ struct weir_emitter {
 	struct weir_event ev[WEIR_EMIT_BATCH];
 	struct weir_text json[WEIR_EMIT_BATCH];
 	struct weir_frame frame[WEIR_EMIT_BATCH];
+	/* the batch's observation records (WEIR_EV_OBS), set aside for the
+	 * sinks with s->observations; the other sinks never see them */
+	struct weir_event obs_ev[WEIR_EMIT_BATCH];
+	struct weir_text obs_json[WEIR_EMIT_BATCH];
+	unsigned int n_obs;
 };
 
 /**

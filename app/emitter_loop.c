@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The main lcore's loop (emitter_loop.h): poll the emitter, serve one
- * round of requests, sleep when there was nothing to do.
+ * round of requests, and when there was nothing to do, adapt: for
+ * events.emitter-spin-us after the last event poll again at once,
+ * yielding the CPU between polls (the sink threads and the control thread
+ * may share it), then sleep in steps doubling from 1 us to 100 us. Under
+ * load the emitter never sleeps, so an alert waits for no timer; after a
+ * quiet spell the first one waits at most the current step. The thread's
+ * timer slack is 1 us, so a 1 us sleep is not stretched to the default
+ * 50 us.
  */
+#include <sched.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "emitter_loop.h"
@@ -11,7 +20,10 @@
 #include "outputs.h"
 #include "ports.h"
 
-#define EMITTER_LOOP_IDLE_NS	   100000   /* 100 us: idle round */
+#define EMITTER_LOOP_NAP_MIN_NS	   1000	    /* first sleep after the spin */
+#define EMITTER_LOOP_NAP_MAX_NS	   100000   /* 100 us: longest idle sleep */
+#define EMITTER_LOOP_SERVE_NS	   50000    /* serve requests at most this often */
+#define EMITTER_LOOP_SLACK_NS	   1000	    /* this thread's timer slack */
 #define EMITTER_LOOP_KEEP_ALIVE_NS 10000000 /* 10 ms: after the end, --keep-alive */
 
 /* Packets the workers received in all (each worker's own counter). */
@@ -79,16 +91,34 @@ emitter_loop_serve(const struct weir_emitter_loop *l)
 		atomic_store(&sig->stop, true);
 }
 
+static uint64_t
+emitter_loop_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void
 weir_emitter_loop_run(const struct weir_emitter_loop *l)
 {
-	const struct timespec idle = {.tv_sec = 0, .tv_nsec = EMITTER_LOOP_IDLE_NS};
 	const struct timespec keep_alive = {.tv_sec = 0, .tv_nsec = EMITTER_LOOP_KEEP_ALIVE_NS};
+	uint64_t last_event, last_serve = 0, nap = EMITTER_LOOP_NAP_MIN_NS;
 
+	/* best effort: without it sleeps are only longer */
+	(void)prctl(PR_SET_TIMERSLACK, (unsigned long)EMITTER_LOOP_SLACK_NS, 0, 0, 0);
+	last_event = emitter_loop_now_ns();
 	for (;;) {
 		unsigned int n = weir_emitter_poll(l->em);
+		uint64_t now = emitter_loop_now_ns();
 
-		emitter_loop_serve(l);
+		/* spinning polls run every microsecond or so: the requests
+		 * (signals, control, loss log, watchdog) need not */
+		if (n != 0 || now - last_serve >= EMITTER_LOOP_SERVE_NS) {
+			emitter_loop_serve(l);
+			last_serve = now;
+		}
 		if (emitter_loop_workers_done(l)) {
 			/* done was release-stored after each worker's last
 			 * enqueue: whatever is in the rings now is all. */
@@ -101,8 +131,19 @@ weir_emitter_loop_run(const struct weir_emitter_loop *l)
 			nanosleep(&keep_alive, NULL);
 			continue;
 		}
-		if (n == 0)
-			nanosleep(&idle, NULL);
+		if (n != 0) {
+			last_event = now;
+			nap = EMITTER_LOOP_NAP_MIN_NS;
+		} else if (now - last_event < l->spin_ns) {
+			sched_yield();
+		} else {
+			const struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)nap};
+
+			nanosleep(&ts, NULL);
+			if (nap < EMITTER_LOOP_NAP_MAX_NS)
+				nap = nap * 2 < EMITTER_LOOP_NAP_MAX_NS ? nap * 2
+									: EMITTER_LOOP_NAP_MAX_NS;
+		}
 	}
 	weir_emitter_flush(l->em);
 }

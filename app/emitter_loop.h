@@ -57,6 +57,9 @@ struct weir_emitter_loop {
 				    packets in all, 0 = never */
 	bool keep_alive;	 /* ctl.keep-alive: after the end, serve the
 				    stats socket until stopped */
+	uint64_t spin_ns;	 /* events.emitter-spin-us: poll (yielding)
+				    this long after the last event before
+				    sleeping */
 	bool hup_force;		 /* rules.reload-sighup-force */
 	struct weir_signals *sig;
 	struct weir_lossmon *lm; /* the loss log, checked each round */

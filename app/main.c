@@ -564,6 +564,7 @@ run(struct weir_app *app, const char *driver)
 		.conf_file = app->cli.conf_file,
 		.count = app->pipeline ? 0 : app->conf.capture_count, /* rx stage's */
 		.keep_alive = app->conf.ctl_keep_alive,
+		.spin_ns = (uint64_t)app->conf.events_emitter_spin_us * 1000,
 		.hup_force = app->conf.rules_reload_sighup_force,
 		.sig = &g_sig,
 		.svc = &app->svc,

@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "obs.h"
+#include "rules.h"
 #include "weir_config.h"
 
 #define OBS_SINK_PUBLISH_MS 10 /* sink counters are at most this stale */
@@ -130,8 +131,9 @@ obs_accounting(const struct weir_worker_stats *s, const struct weir_emitter_stat
 	json_object_set_new(a, "flow_records", obs_u64(s->flow_records));
 	json_object_set_new(a, "events_enqueued", obs_u64(s->events_enqueued));
 	json_object_set_new(a, "drop_ring_full", obs_u64(s->drop_ring_full));
+	json_object_set_new(a, "window_obs_records", obs_u64(s->window_obs_records));
 	json_object_set_new(a, "events_ok",
-			    json_boolean(s->alerts + s->flow_records ==
+			    json_boolean(s->alerts + s->flow_records + s->window_obs_records ==
 					 s->events_enqueued + s->drop_ring_full));
 	/* Enqueued but not yet taken by the emitter: the rings' contents
 	 * (read from another thread, so only exact at rest). */
@@ -283,6 +285,7 @@ weir_obs_version(const struct weir_obs *o, char *err, size_t errlen)
 	json_object_set_new(j, "version", json_string(WEIR_VERSION));
 	json_object_set_new(j, "dpdk", json_string(rte_version()));
 	json_object_set_new(j, "hyperscan", json_string(hs_version()));
+	json_object_set_new(j, "regex_engine", json_string(weir_regex_engine()));
 	json_object_set_new(j, "driver", json_string(o->driver ? o->driver : ""));
 	return j;
 }

@@ -211,12 +211,15 @@ weir_outputs_host(const struct weir_conf *c, char *host, size_t len)
 static int
 outputs_open_one(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_emitter *em,
 		 const struct weir_conf *c, const struct weir_sink_ops *ops, const char *what,
-		 const struct weir_sink_conf *sc)
+		 const struct weir_sink_conf *sc, const char *name)
 {
 	struct weir_sink *s = &sinks[*n_sinks];
 	int ret;
 
+	if (*n_sinks >= WEIR_MAX_SINKS)
+		return -ENOSPC;
 	memset(s, 0, sizeof(*s));
+	s->name = name; /* NULL: the type's */
 	ret = weir_sink_open(s, ops, sc);
 	if (ret < 0) {
 		WEIR_LOG(ERR, app, "%s: cannot open '%s': %s%s%s", ops->name, what, strerror(-ret),
@@ -254,6 +257,17 @@ weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_em
 	bool block;
 	int ret;
 
+	if (strcmp(c->windows_observations, "kafka") == 0 && c->outputs_kafka_brokers[0] == '\0') {
+		WEIR_LOG(ERR, app,
+			 "windows.observations kafka needs outputs.kafka.brokers (the cluster; "
+			 "outputs.kafka.topic \"\" sends it nothing else)");
+		return -EINVAL;
+	}
+	if (strcmp(c->windows_observations, "kafka") == 0 &&
+	    c->windows_observations_topic[0] == '\0') {
+		WEIR_LOG(ERR, app, "windows.observations kafka needs windows.observations-topic");
+		return -EINVAL;
+	}
 	*n_sinks = 0;
 	block = weir_outputs_block(c, n_ports > 0 && ports[0]->offline);
 	for (i = 0; i < n_ports && i < WEIR_MAX_PORTS; i++) {
@@ -290,8 +304,26 @@ weir_outputs_open(struct weir_sink *sinks, unsigned int *n_sinks, struct weir_em
 				 weir_sink_names());
 			return -ENOENT;
 		}
+		/* windows.observations kafka: a second kafka sink on the same
+		 * cluster, for the observation records only */
+		if (strcmp(o->name, "kafka") == 0 &&
+		    strcmp(c->windows_observations, "kafka") == 0) {
+			struct weir_sink_conf oc = sc;
+
+			oc.topic = c->windows_observations_topic;
+			oc.key = "window";
+			oc.observations = true;
+			err[0] = '\0';
+			ret = outputs_open_one(sinks, n_sinks, em, c, ops, oc.topic, &oc,
+					       "kafka-observations");
+			if (ret < 0)
+				return ret;
+		}
+		/* outputs.kafka.topic "": no events to Kafka */
+		if (strcmp(o->name, "kafka") == 0 && sc.topic[0] == '\0')
+			continue;
 		err[0] = '\0';
-		ret = outputs_open_one(sinks, n_sinks, em, c, ops, what, &sc);
+		ret = outputs_open_one(sinks, n_sinks, em, c, ops, what, &sc, NULL);
 		if (ret < 0)
 			return ret;
 		if ((ops->flags & WEIR_SINK_F_FRAME) && sc.snaplen > *frame_bytes)

@@ -107,6 +107,9 @@ weir_ports_driver(const struct weir_conf *c, const char *const *names, unsigned 
 		if (i == n)
 			return "afxdp";
 	}
+#else
+	(void)names;
+	(void)n;
 #endif
 	return "dpdk";
 }

@@ -129,16 +129,37 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 			sum->defrag_invalid, sum->defrag_held,
 			fates == sum->fragments ? "ok" : "MISMATCH");
 	}
-	fprintf(f,
-		" accounting: alerts %" PRIu64 " + flow_records %" PRIu64
-		" = events_enqueued %" PRIu64 " + drop_ring_full %" PRIu64
-		"; events_enqueued = emitted %" PRIu64 ": %s\n",
-		sum->alerts, sum->flow_records, sum->events_enqueued, sum->drop_ring_full,
-		em->events,
-		(sum->alerts + sum->flow_records == sum->events_enqueued + sum->drop_ring_full &&
-		 sum->events_enqueued == em->events)
-			? "ok"
-			: "MISMATCH");
+	if (sum->window_obs_records + sum->window_obs_too_long == 0)
+		fprintf(f,
+			" accounting: alerts %" PRIu64 " + flow_records %" PRIu64
+			" = events_enqueued %" PRIu64 " + drop_ring_full %" PRIu64
+			"; events_enqueued = emitted %" PRIu64 ": %s\n",
+			sum->alerts, sum->flow_records, sum->events_enqueued, sum->drop_ring_full,
+			em->events,
+			(sum->alerts + sum->flow_records ==
+				 sum->events_enqueued + sum->drop_ring_full &&
+			 sum->events_enqueued == em->events)
+				? "ok"
+				: "MISMATCH");
+	else /* windows.observations: the records are events too */
+		fprintf(f,
+			" accounting: alerts %" PRIu64 " + flow_records %" PRIu64
+			" + window_obs_records %" PRIu64 " = events_enqueued %" PRIu64
+			" + drop_ring_full %" PRIu64 "; events_enqueued = emitted %" PRIu64
+			": %s\n accounting: window_observations %" PRIu64
+			" = window_obs_records %" PRIu64 " + window_obs_too_long %" PRIu64 ": %s\n",
+			sum->alerts, sum->flow_records, sum->window_obs_records,
+			sum->events_enqueued, sum->drop_ring_full, em->events,
+			(sum->alerts + sum->flow_records + sum->window_obs_records ==
+				 sum->events_enqueued + sum->drop_ring_full &&
+			 sum->events_enqueued == em->events)
+				? "ok"
+				: "MISMATCH",
+			sum->window_observations, sum->window_obs_records, sum->window_obs_too_long,
+			sum->window_observations ==
+					sum->window_obs_records + sum->window_obs_too_long
+				? "ok"
+				: "MISMATCH");
 	if (sum->window_observations != 0) { /* window rules (README "Stateful rules") */
 		uint64_t fates = sum->window_applied + sum->window_late_dropped +
 				 sum->window_ring_full + sum->window_pending_full +
@@ -155,7 +176,12 @@ sum_accounting(FILE *f, const struct weir_summary_in *in, const struct weir_work
 	}
 	/* Every formatted event went to every sink: each accounts for all. */
 	for (i = 0; i < in->n_sinks; i++) {
-		uint64_t offered = em->events - em->drop_format, lost;
+		/* an observation sink is offered the observation records, the
+		 * others everything else (the emitter's routing) */
+		uint64_t offered = in->sinks[i].observations
+					   ? em->observations
+					   : em->events - em->observations - em->drop_format,
+			 lost;
 
 		weir_sink_stats(&in->sinks[i], &ss);
 		lost = ss.drop_full + ss.drop_backpressure + ss.drop_errors + ss.drop_undelivered;

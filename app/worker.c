@@ -179,6 +179,12 @@ weir_worker_event_commit(struct weir_worker *w, struct weir_event *ev)
 	w->n_ev++;
 }
 
+void
+weir_worker_event_commit_noseq(struct weir_worker *w)
+{
+	w->n_ev++;
+}
+
 /* The flow part of an event: its id and counters as of this packet (the
  * snapshot taken right after the packet's flow update: the flow itself
  * may already hold later packets of the burst). */
@@ -218,6 +224,7 @@ worker_fill_packet_fields(struct worker_scan *s, struct weir_event *ev)
 	ev->wire_len = s->pkt->wire_len;
 	ev->payload_len = d->payload_len;
 	ev->payload_cap = (uint16_t)cap;
+	ev->win_ctx_len = 0; /* the slot may have held an alert with a context */
 	ev->worker = w->id;
 	ev->port = w->cur->port->id;
 	ev->queue = w->cur->queue_id;
@@ -271,6 +278,49 @@ worker_put_frame(struct worker_scan *s)
 											      : -1;
 	s->frame_len = len;
 	return s->frame_state > 0;
+}
+
+/*
+ * A rule with field: and no window: (README "Stateful rules (windows)"):
+ * its fields, read on the bytes it matched, go into the event as
+ * alert.context.fields, in the payload bytes after the excerpt
+ * (event.h win_ctx_len), the excerpt cut so both fit (a stream alert's
+ * keeps its last bytes, the match's end). An alert with a field not
+ * found (left out) counts one window_field_missing.
+ */
+static void
+worker_alert_fields(struct weir_worker *w, struct weir_event *ev, uint32_t idx, const uint8_t *buf,
+		    uint32_t len, uint32_t match_end, bool keep_tail)
+{
+	static const char pre[] = "\"fields\":";
+	const struct weir_wwin_shared *sh = w->win.sh;
+	const struct weir_field_rend rd = {.hmac = sh != NULL && sh->hmac,
+					   .key = sh != NULL ? sh->hmac_key : NULL,
+					   .klen = sh != NULL ? sh->hmac_klen : 0};
+	char cbuf[WEIR_EVENT_PAYLOAD_MAX];
+	unsigned int missing = 0;
+	size_t cn;
+	uint32_t cap = ev->payload_cap;
+
+	memcpy(cbuf, pre, sizeof(pre) - 1);
+	cn = weir_rule_fields_context(w->rs, w->id, idx, buf, len, match_end, &rd,
+				      cbuf + sizeof(pre) - 1, sizeof(cbuf) - (sizeof(pre) - 1),
+				      &missing);
+	if (missing > 0)
+		w->win.field_missing++;
+	if (cn == 0)
+		return;
+	cn += sizeof(pre) - 1;
+	if (cap + cn > WEIR_EVENT_PAYLOAD_MAX) {
+		uint32_t keep = (uint32_t)(WEIR_EVENT_PAYLOAD_MAX - cn);
+
+		if (keep_tail)
+			memmove(ev->payload, ev->payload + (cap - keep), keep);
+		cap = keep;
+	}
+	memcpy(ev->payload + cap, cbuf, cn);
+	ev->payload_cap = (uint16_t)cap;
+	ev->win_ctx_len = (uint16_t)cn;
 }
 
 /*
@@ -329,6 +379,12 @@ worker_on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	ev->generation = (uint32_t)w->rs->generation;
 	ev->match_end = match_end;
 	ev->seq = seq;
+	if (unlikely(r->n_fields > 0)) {
+		worker_alert_fields(w, ev, idx, s->d->payload, s->d->payload_len, match_end, false);
+		/* its payload may be cut: not a template for the next rule */
+		if (s->template_slot == w->n_ev)
+			s->have_template = 0;
+	}
 	w->n_ev++;
 }
 
@@ -575,6 +631,16 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	ev->generation = (uint32_t)w->rs->generation;
 	ev->match_end = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
 	ev->seq = seq;
+	if (unlikely(r->n_fields > 0)) {
+		/* the fields are read where the rule's confirm step reads:
+		 * the direction's retained bytes up to the chunk's end */
+		uint32_t m_end = c->confirm_len >= c->len ? c->confirm_len - c->len + upto : upto;
+
+		if (c->confirm != NULL)
+			worker_alert_fields(w, ev, idx, c->confirm, c->confirm_len, m_end, true);
+		else /* no retained bytes (stream.reassembly.confirm-window 0) */
+			worker_alert_fields(w, ev, idx, c->data, upto, upto, true);
+	}
 	w->n_ev++;
 }
 

@@ -172,6 +172,9 @@ int weir_worker_set_streams(struct weir_worker *w, const struct weir_stream_conf
 void weir_worker_flush_events(struct weir_worker *w);
 struct weir_event *weir_worker_event_slot(struct weir_worker *w);
 void weir_worker_event_commit(struct weir_worker *w, struct weir_event *ev);
+/* As weir_worker_event_commit() for an event that keeps the seq its
+ * writer gave it (an observation record: alerts' seq stays gapless). */
+void weir_worker_event_commit_noseq(struct weir_worker *w);
 
 /** Lcore entry point (rte_eal_remote_launch); @p arg is a weir_worker. */
 int weir_worker_main(void *arg);

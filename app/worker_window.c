@@ -24,6 +24,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "outputs.h"
 #include "window_ckpt.h"
 #include "worker.h"
 #include "worker_window.h"
@@ -307,6 +308,18 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 		memcpy(sh->seed, "weir-windows-v1!", 16);
 	}
 	memcpy(&sh->wconf.hash_seed, sh->seed, sizeof(sh->wconf.hash_seed));
+	sh->obs = strcmp(conf->windows_observations, "off") != 0;
+	if (sh->obs && sh->hmac_klen == 0) {
+		/* key_id, the records' Kafka key, is the key's keyed hash: it
+		 * must be keyed by a secret every appliance shares, or the
+		 * hash of a masked card could be reversed by trying its few
+		 * million candidates */
+		snprintf(err, errlen,
+			 "windows.observations needs outputs.sensitive-hmac-key-file (the same "
+			 "file on every appliance): the records' key_id is a hash keyed by it");
+		return -EINVAL;
+	}
+	weir_outputs_host(conf, sh->host, sizeof(sh->host));
 	if (conf->windows_state_dir[0] != '\0')
 		snprintf(sh->ckpt_path, sizeof(sh->ckpt_path), "%s/windows.ckpt",
 			 conf->windows_state_dir);
@@ -420,6 +433,9 @@ wwin_defs(const struct weir_ruleset *rs)
 static void wwin_fire(void *ctx, const struct weir_window_def *def,
 		      const struct weir_window_obs *obs, const struct weir_window_result *res,
 		      const void *aux);
+static void wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
+			     const struct weir_field_val *val, const struct weir_window_obs *obs,
+			     const struct weir_event *head);
 
 int
 weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
@@ -743,6 +759,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	const struct weir_rt_rule *r = &rs->rules[idx];
 	const struct weir_rwin *win = r->win;
 	struct weir_field_val val[WEIR_RFIELD_MAX];
+	struct weir_field_caps caps;
 	uint8_t need[WEIR_RFIELD_MAX] = {0}, canon[WEIR_FIELD_MAX];
 	struct wwin_msg m;
 	uint32_t rb, re, def = UINT32_MAX, i;
@@ -772,17 +789,13 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	if (win->time_field >= 0)
 		need[win->time_field] = 1;
 	wwin_record(buf, len, match_end, &rb, &re);
+	caps.done = false; /* pcre/byte_extract fields: run once, on the first */
 	for (i = 0; i < r->n_fields; i++) {
-		const struct weir_rfield *f = &r->fields[i];
 		enum weir_field_res res;
 
 		if (!need[i])
 			continue;
-		if (f->src == WEIR_RFS_JSON)
-			res = weir_field_json_find(buf + rb, re - rb, f->key, f->klen, &val[i]);
-		else
-			res = weir_field_kv_find(buf + rb, re - rb, f->key, f->klen, f->sep,
-						 f->form, &val[i]);
+		res = weir_rule_field(rs, w->id, idx, i, buf, len, rb, re, &caps, &val[i]);
 		if (res != WEIR_FIELD_FOUND) {
 			w->win.field_missing++;
 			return;
@@ -896,6 +909,8 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	}
 	m.aux.a.pcap_cnt = head->pcap_cnt;
 	ww->observations++;
+	if (ww->sh->obs)
+		wwin_record_emit(w, r, val, &m.obs, head);
 	wwin_send(w, &m);
 }
 
@@ -1080,6 +1095,10 @@ weir_wwin_publish(struct weir_worker *w)
 	w->st.window_reload_dropped += ww->remap_lost;
 	w->st.window_ckpt_restored += ww->ckpt_restored;
 	w->st.window_ckpt_refused += ww->ckpt_refused;
+	w->st.window_obs_records += ww->obs_records;
+	w->st.window_obs_ring_full += ww->obs_ring_full;
+	w->st.window_obs_too_long += ww->obs_too_long;
+	ww->obs_records = ww->obs_ring_full = ww->obs_too_long = 0;
 	ww->ckpt_restored = ww->ckpt_refused = 0;
 	ww->diverted = ww->diverted_stream = ww->alerts = ww->observations = 0;
 	ww->field_missing = ww->field_bad = ww->ring_full = 0;
@@ -1162,18 +1181,16 @@ wwin_put_ts(struct wwin_out *o, uint64_t ns)
 
 static const char *const wwin_agg_names[] = {"count", "sum", "min", "max", "distinct"};
 
-/* alert.context.window of a firing into [buf, buf+cap): @return its
- * length, 0 when it does not fit. */
-static size_t
-wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
-	     const struct weir_window_result *res, char *buf, size_t cap)
+/* The key as a JSON object {NAME: rendered value, ...}, from the
+ * observation's key (items joined by 0x1f, sensitive ones rendered). */
+static void
+wwin_put_key(struct wwin_out *o, const struct weir_rt_rule *r, const struct weir_window_obs *obs)
 {
 	const struct weir_rwin *win = r->win;
-	struct wwin_out o = {.p = buf, .end = buf + cap};
 	const uint8_t *k = obs->key, *kend = obs->key + obs->key_len;
-	unsigned int i, j;
+	unsigned int i;
 
-	wwin_put(&o, "{\"key\":{", 8);
+	wwin_put(o, "{", 1);
 	for (i = 0; i < win->n_key; i++) {
 		const uint8_t *sep = memchr(k, 0x1f, (size_t)(kend - k));
 		const char *name;
@@ -1187,13 +1204,154 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 		       : win->key[i].kind == WEIR_RWK_DST_PORT ? "dst_port"
 							       : "flow";
 		if (i > 0)
-			wwin_put(&o, ",", 1);
-		wwin_put_str(&o, name, strlen(name));
-		wwin_put(&o, ":", 1);
-		wwin_put_str(&o, k, (size_t)(sep - k));
+			wwin_put(o, ",", 1);
+		wwin_put_str(o, name, strlen(name));
+		wwin_put(o, ":", 1);
+		wwin_put_str(o, k, (size_t)(sep - k));
 		k = sep < kend ? sep + 1 : kend;
 	}
-	wwin_putf(&o, "},\"length_s\":%" PRIu64 ",\"count\":%" PRIu64,
+	wwin_put(o, "}", 1);
+}
+
+/* A decimal u64 without printf (per observation, on the worker). */
+static void
+wwin_put_u64(struct wwin_out *o, uint64_t v)
+{
+	char tmp[20];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	wwin_put(o, tmp + n, sizeof(tmp) - n);
+}
+
+/*
+ * windows.observations: the observation as a compact JSON record in an
+ * event of this worker's ring (README "Observations to Kafka"):
+ *   {"sid":N,"rev":N,"key_id":"16 hex","key":{NAME:VALUE,...},
+ *    "fields":{NAME:VALUE,...},"t_ns":N,"flow_id":N,"pcap_cnt":N,"host":S}
+ * key_id is the key's keyed hash (the owner's, the Kafka message key);
+ * fields are the other fields the window's conditions use (a sum/min/max
+ * field as the number it parsed to, the others as text, a sensitive one
+ * rendered as everywhere); pcap_cnt offline only. On the producer's
+ * thread: no allocation, lock or syscall.
+ */
+static void
+wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
+		 const struct weir_field_val *val, const struct weir_window_obs *obs,
+		 const struct weir_event *head)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct weir_wwin *ww = &w->win;
+	const struct weir_rwin *win = r->win;
+	uint8_t done[WEIR_RFIELD_MAX] = {0};
+	struct weir_event *ev;
+	struct wwin_out o;
+	char kid[16];
+	unsigned int i, nf = 0;
+	int b;
+
+	ev = weir_worker_event_slot(w);
+	ww->obs_records++;
+	if (ev == NULL) {
+		ww->obs_ring_full++; /* and drop_ring_full */
+		return;
+	}
+	o = (struct wwin_out){.p = (char *)ev->payload,
+			      .end = (char *)ev->payload + WEIR_EVENT_PAYLOAD_MAX};
+	wwin_put(&o, "{\"sid\":", 7);
+	wwin_put_u64(&o, r->sid);
+	wwin_put(&o, ",\"rev\":", 7);
+	wwin_put_u64(&o, r->rev);
+	for (b = 0; b < 16; b++)
+		kid[b] = hex[(obs->key_hash >> (60 - 4 * b)) & 0xf];
+	wwin_put(&o, ",\"key_id\":\"", 11);
+	wwin_put(&o, kid, sizeof(kid));
+	wwin_put(&o, "\",\"key\":", 8);
+	wwin_put_key(&o, r, obs);
+	for (i = 0; i < win->n_key; i++)
+		if (win->key[i].kind == WEIR_RWK_FIELD)
+			done[win->key[i].field] = 1;
+	wwin_put(&o, ",\"fields\":{", 11);
+	for (i = 0; i < win->n_cond; i++) {
+		const struct weir_rwin_cond *c = &win->cond[i];
+		const struct weir_rfield *f;
+
+		if (c->field < 0 || done[c->field])
+			continue;
+		done[c->field] = 1;
+		f = &r->fields[c->field];
+		if (nf++ > 0)
+			wwin_put(&o, ",", 1);
+		wwin_put_str(&o, f->name, strlen(f->name));
+		wwin_put(&o, ":", 1);
+		if (c->agg == WEIR_RWA_SUM || c->agg == WEIR_RWA_MIN || c->agg == WEIR_RWA_MAX) {
+			wwin_putf(&o, "%.17g", obs->v[i].num);
+		} else if (f->sensitive) {
+			char rend[WEIR_FIELD_MAX + 8];
+			size_t rn = ww->sh->hmac
+					    ? weir_field_hmac(&val[c->field], ww->sh->hmac_key,
+							      ww->sh->hmac_klen, rend, sizeof(rend))
+					    : weir_field_mask(&val[c->field], rend, sizeof(rend));
+
+			wwin_put_str(&o, rend, rn);
+		} else {
+			wwin_put_str(&o, val[c->field].bytes, val[c->field].len);
+		}
+	}
+	wwin_put(&o, "},\"t_ns\":", 9);
+	wwin_put_u64(&o, obs->t_ns);
+	wwin_put(&o, ",\"flow_id\":", 11);
+	wwin_put_u64(&o, head->flow_id);
+	if (head->pcap_cnt != 0) {
+		wwin_put(&o, ",\"pcap_cnt\":", 12);
+		wwin_put_u64(&o, head->pcap_cnt);
+	}
+	if (ww->sh->host[0] != '\0') {
+		wwin_put(&o, ",\"host\":", 8);
+		wwin_put_str(&o, ww->sh->host, strlen(ww->sh->host));
+	}
+	wwin_put(&o, "}", 1);
+	if (o.full) {
+		/* the slot is not committed: the next event takes it */
+		ww->obs_records--;
+		ww->obs_too_long++;
+		return;
+	}
+	ev->payload_cap = (uint16_t)(o.p - (char *)ev->payload);
+	ev->payload_len = ev->payload_cap;
+	ev->win_ctx_len = 0;
+	ev->kind = WEIR_EV_OBS;
+	ev->win_key_hash = obs->key_hash;
+	ev->rule_id = r->sid;
+	ev->rule_rev = r->rev;
+	ev->rule_gid = r->gid;
+	ev->flow_id = head->flow_id;
+	ev->ts_ns = obs->t_ns;
+	ev->rx_tsc = head->rx_tsc;
+	ev->pcap_cnt = head->pcap_cnt;
+	ev->worker = head->worker;
+	ev->port = head->port;
+	ev->frame_len = 0;
+	ev->seq = ++ww->obs_seq;
+	weir_worker_event_commit_noseq(w);
+}
+
+/* alert.context.window of a firing into [buf, buf+cap): @return its
+ * length, 0 when it does not fit. */
+static size_t
+wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
+	     const struct weir_window_result *res, char *buf, size_t cap)
+{
+	const struct weir_rwin *win = r->win;
+	struct wwin_out o = {.p = buf, .end = buf + cap};
+	unsigned int i, j;
+
+	wwin_put(&o, "{\"key\":", 7);
+	wwin_put_key(&o, r, obs);
+	wwin_putf(&o, ",\"length_s\":%" PRIu64 ",\"count\":%" PRIu64,
 		  (uint64_t)(win->length_ns / 1000000000u), res->count);
 	for (i = 0; i < win->n_cond; i++) {
 		const struct weir_rwin_cond *c = &win->cond[i];
@@ -1256,7 +1414,10 @@ wwin_fire(void *ctx, const struct weir_window_def *def, const struct weir_window
 	ev->rule_priority = r->priority;
 	ev->rule_index = idx;
 	ev->generation = (uint32_t)rs->generation;
-	ev->rx_tsc = rte_rdtsc(); /* latency: from the firing */
-	ev->frame_len = 0;	  /* the frame is not carried to the owner */
+	/* latency (the emitter's histogram): from the rx burst of the packet
+	 * whose observation completed the condition, through the ring to its
+	 * owner and the watermark, to the sinks */
+	ev->rx_tsc = aux->head.rx_tsc;
+	ev->frame_len = 0; /* the frame is not carried to the owner */
 	weir_worker_event_commit(w, ev);
 }

@@ -17,6 +17,11 @@
  *     own event ring, with the window's context (event.h win_ctx_len)
  *   watermark: each worker publishes its progress (release); the
  *     watermark is the minimum over workers minus windows.allowed-lateness
+ *   records (windows.observations): the producer also writes each
+ *     observation as a compact JSON record into an event of its own ring
+ *     (WEIR_EV_OBS, common/event.h), which the emitter routes to the
+ *     observation sink only (Kafka, keyed by the key's keyed hash): a full
+ *     ring drops it, counted (window_obs_ring_full, in drop_ring_full)
  *
  * Threads: weir_wwin_shared is built by main before launch and only read
  * after, except the per-worker progress words (each written by its
@@ -65,6 +70,11 @@ struct weir_wwin_shared {
 	/* the pipeline's rx stage: the time up to which it has handed out
 	 * every packet (struct weir_dispatch read_ts); NULL = no rx stage */
 	const _Atomic uint64_t *read_ts;
+	/* windows.observations: each observation also becomes a record
+	 * (WEIR_EV_OBS) on its producer's event ring, for the observation
+	 * sink (README "Observations to Kafka") */
+	bool obs;
+	char host[65]; /* the records' "host" (host-id) */
 };
 
 /* A worker's window state (inside struct weir_worker). */
@@ -84,6 +94,8 @@ struct weir_wwin {
 	uint64_t reload_kept, reload_reset, remap_lost;
 	uint64_t reported_rpd; /* reload_pending_dropped already published */
 	uint64_t ckpt_restored, ckpt_refused;
+	uint64_t obs_records, obs_ring_full, obs_too_long; /* windows.observations */
+	uint64_t obs_seq; /* the records' own weir.seq (alerts keep theirs gapless) */
 	/* checkpoint: the table's state, dumped on this worker's thread at a
 	 * request (weir_wwin_ckpt_request) or at the end, written by main */
 	void *ckpt_blk; /* for a request (the control thread takes it) */

@@ -152,7 +152,10 @@
 	  "IPv6 fragment reaching past 65535 bytes")                                               \
 	_(a, ipv4_frag_overlap, "ipv4.frag_overlap",                                               \
 	  "IPv4 fragment overlapping bytes already held")                                          \
-	_(a, ipv6_frag_overlap, "ipv6.frag_overlap", "IPv6 fragment overlapping bytes already held")
+	_(a, ipv6_frag_overlap, "ipv6.frag_overlap",                                               \
+	  "IPv6 fragment overlapping bytes already held")                                          \
+	_(a, too_many_layers, "too_many_layers",                                                   \
+	  "more than 16 Ethernet headers in one packet (MPLS pseudowires, NSH): a decoding loop")
 
 /* A worker counter row per decoder event. */
 #define WEIR_DEC_EVENT_ROW_(_, id, name, doc)                                                      \
@@ -234,7 +237,9 @@
 	_(tun_unknown_type, COUNTER,                                                               \
 	  "encapsulations carrying what weir does not decode (GRE version 1 or protocol, Geneve "  \
 	  "protocol, MPLS payload, NSH version, MD type or next protocol)")                        \
-	_(tun_depth_limit, COUNTER, "tunnels not decoded through: past decoder.max-layers")        \
+	_(tun_depth_limit, COUNTER,                                                                \
+	  "tunnels not decoded through: past decoder.max-layers, or more than 16 Ethernet "        \
+	  "headers (decoder_event_too_many_layers)")                                               \
 	_(tun_disabled, COUNTER,                                                                   \
 	  "packets of an encapsulation whose decapsulation is off (decoder.*.enabled)")            \
 	_(stream_alerts, COUNTER, "alerts raised by stream rules (in alerts too)")                 \
@@ -285,7 +290,13 @@
 	_(window_reload_dropped, COUNTER,                                                          \
 	  "observations of a window rule a reload changed or removed: dropped")                    \
 	_(window_ckpt_restored, COUNTER, "window rules restored from the checkpoint")              \
-	_(window_ckpt_refused, COUNTER, "checkpoints (or rules in one) refused at restore")
+	_(window_ckpt_refused, COUNTER, "checkpoints (or rules in one) refused at restore")        \
+	_(window_obs_records, COUNTER,                                                             \
+	  "observation records made for windows.observations (events: enqueued or ring full)")     \
+	_(window_obs_ring_full, COUNTER,                                                           \
+	  "of them, lost: the event ring was full (in drop_ring_full too)")                        \
+	_(window_obs_too_long, COUNTER,                                                            \
+	  "observations sent no record: longer than an event holds (280 bytes)")
 
 /* The rx stage's counters (pipeline run mode, app/dispatch.h): _(name,
  * kind, doc), kind as for sinks. One block per rx stage; all 0 in run mode
@@ -308,6 +319,9 @@
 	_(written, "events every sink accepted")                                                   \
 	_(flow_records, "flow records (event_type flow) taken off the rings, in events too")       \
 	_(flow_records_written, "flow records every sink accepted, in written too")                \
+	_(observations, "window observation records taken off the rings, in events too")           \
+	_(observations_written,                                                                    \
+	  "observation records every observation sink accepted, in written too")                   \
 	_(drop_format, "events that could not be formatted")                                       \
 	_(drop_sink, "events a sink refused or lost (see the sink's counters)")
 

@@ -797,9 +797,14 @@ weir_event_format_json(const struct weir_event *ev, const struct weir_event_rule
 	if (fmt != NULL && fmt->rule_references)
 		out_rule_json(&o, ",\"references\":", rule->references);
 	if (ev->win_ctx_len > 0 && cap + ev->win_ctx_len <= WEIR_EVENT_PAYLOAD_MAX) {
-		/* a window alert: its context, JSON text the owner wrote
-		 * (app/worker_window.c), after the payload excerpt */
-		OUT_LIT(&o, ",\"context\":{\"window\":");
+		/* alert.context, JSON text after the payload excerpt: a window
+		 * alert's object (app/worker_window.c, it starts with '{'),
+		 * or an ordinary alert's members ("fields":{...}, app/worker.c) */
+		bool win = ev->payload[cap] == '{';
+
+		OUT_LIT(&o, ",\"context\":{");
+		if (win)
+			OUT_LIT(&o, "\"window\":");
 		p = out_reserve(&o, ev->win_ctx_len);
 		if (p != NULL)
 			memcpy(p, ev->payload + cap, ev->win_ctx_len);

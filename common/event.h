@@ -76,9 +76,11 @@ struct weir_event {
 	uint8_t pkt_src;    /* enum weir_event_src */
 	uint8_t src[16];    /* IPv4 uses the first 4 bytes, network order */
 	uint8_t dst[16];
-	uint16_t win_ctx_len; /* a window alert (issue 18): its context, a
-			       * JSON object's text (alert.context.window),
-			       * is in payload[payload_cap, +win_ctx_len);
+	uint16_t win_ctx_len; /* alert.context (issue 18) is in
+			       * payload[payload_cap, +win_ctx_len): a window
+			       * alert's object (alert.context.window, its text
+			       * starts with '{'), or an ordinary alert's
+			       * fields, the members' text "fields":{...};
 			       * 0 = none */
 	/* The packet's flow when flow_id != 0 (counters as of this packet,
 	 * this packet included; for a WEIR_EV_FLOW record, the final ones) */
@@ -108,10 +110,12 @@ struct weir_event {
 	uint8_t tun_depth;
 	uint8_t tun_kind; /* enum weir_event_tun */
 	uint8_t payload[WEIR_EVENT_PAYLOAD_MAX];
-	uint64_t pcap_cnt; /* offline: the packet's number in the capture file,
-			    * counted from 1 as Suricata does (EVE pcap_cnt);
-			    * 0 = live capture or no packet (a flow's end) */
-	uint8_t pad3_[16];
+	uint64_t pcap_cnt;     /* offline: the packet's number in the capture file,
+				* counted from 1 as Suricata does (EVE pcap_cnt);
+				* 0 = live capture or no packet (a flow's end) */
+	uint64_t win_key_hash; /* WEIR_EV_OBS: the window key's keyed hash (the
+				* Kafka message key, app/worker_window.h) */
+	uint8_t pad3_[8];
 };
 
 /* What an event is. A WEIR_EV_FLOW record (Suricata's `event_type: flow`)
@@ -124,7 +128,15 @@ struct weir_event {
 enum weir_event_kind {
 	WEIR_EV_ALERT = 0,
 	WEIR_EV_FLOW = 1,
+	WEIR_EV_OBS = 2, /* a window observation record, see below */
 };
+
+/* A WEIR_EV_OBS event (windows.observations, README "Observations to
+ * Kafka") is the compact JSON record of one window observation, written
+ * whole by the worker that made it into payload[0, payload_cap) (no
+ * newline), with win_key_hash, rule_id, flow_id, ts_ns and pcap_cnt set.
+ * The emitter hands such events only to the sinks opened for observations
+ * (struct weir_sink.observations) and the others only to the rest. */
 
 /*
  * Where an alert's bytes came from (EVE `stream` and `pkt_src`). A stream

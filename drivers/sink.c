@@ -135,6 +135,7 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	memset(&s->st, 0, sizeof(s->st));
 	s->block = conf->block;
 	s->cancel = conf->cancel;
+	s->observations = conf->observations;
 	snprintf(s->target, sizeof(s->target), "%s",
 		 conf->topic != NULL && conf->topic[0] != '\0'	   ? conf->topic
 		 : conf->stream != NULL && conf->stream[0] != '\0' ? conf->stream

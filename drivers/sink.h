@@ -93,7 +93,7 @@ struct weir_sink_conf {
 	/* kafka */
 	const char *brokers;
 	const char *topic;
-	const char *key;	 /* "flow" | "src_ip" | "none" */
+	const char *key;	 /* "flow" | "src_ip" | "none" | "window" (ev->win_key_hash) */
 	const char *compression; /* none | gzip | snappy | lz4 | zstd */
 	const char *acks;	 /* all | 1 | 0 */
 	bool idempotence;
@@ -138,6 +138,8 @@ struct weir_sink_conf {
 	 * so a reader that never reads cannot hold weir forever; NULL =
 	 * never. Borrowed for the sink's lifetime. */
 	const atomic_bool *cancel;
+	/* The sink takes window observation records only (weir_sink.observations) */
+	bool observations;
 	/* optional: open() writes the reason for a failure in words here
 	 * (librdkafka's own message, say), for the caller to print */
 	char *err;
@@ -187,6 +189,10 @@ struct weir_sink {
 	const char *last_cause;
 	const atomic_bool *cancel; /* conf->cancel */
 	struct weir_sink_queue *q; /* NULL until weir_sink_start() */
+	/* Opened for window observation records (conf->observations): the
+	 * emitter gives it those (WEIR_EV_OBS) and nothing else, and the
+	 * other sinks never see them. Set by weir_sink_open(). */
+	bool observations;
 };
 
 struct weir_sink_ops {

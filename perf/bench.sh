@@ -9,14 +9,16 @@
 #   (b) bench-hs: bare hs_scan over the same payloads with the same rules,
 #       the floor of what scanning costs;
 #   (c) dpdk-testpmd in rxonly mode on the same vdev: what receiving costs.
-# and prints pps and payload Gbit/s of each, a/b, and a against 1/(1/b+1/c),
+# and prints frames per second and frame Gbit/s of each (bench-hs's rate over
+# payload packets scaled to the capture's frames), a/b, and a against 1/(1/b+1/c),
 # the rate of an ideal pipeline that only receives and scans. Before (a) it
 # checks that weir, replaying the capture once, raises exactly the alerts
 # weir-gen promised (column "check").
 #
 # usage: perf/bench.sh BUILD_DIR [WORK_DIR]
-# env:   DURATION (s per measurement, 10; at least 5, as testpmd's first
-#        per-second sample is always 0), PACKETS (20000), FRACTION (0.05),
+# env:   DURATION (s per measurement, 10; testpmd's first per-second
+#        sample is always 0 and skipped, so at least 5, and 10 on a busy
+#        machine, where 5 s left testpmd no sample at all), PACKETS (20000), FRACTION (0.05),
 #        SEED (1), SETS ("lit10 re10 lit1000 re1000 sample"),
 #        EAL_MEM (MB, 1024), TESTPMD (/usr/bin/dpdk-testpmd)
 #
@@ -60,8 +62,9 @@ done
 # --no-huge forces legacy memory mode, which DPDK 22.11 refuses to combine
 # with --in-memory; --no-shconf keeps the run from leaving files behind.
 # lcore 0 is the main thread, lcore 1 the worker (or testpmd's forwarder).
+# --no-pci: neither weir nor testpmd probes PCI devices (same EAL for both).
 vdev_args() {
-	echo "--no-huge --no-shconf -m $EAL_MEM -l 0-1 --vdev net_pcap0,rx_pcap=$1,infinite_rx=1"
+	echo "--no-huge --no-shconf --no-pci -m $EAL_MEM -l 0-1 --vdev net_pcap0,rx_pcap=$1,infinite_rx=1"
 }
 
 # The first "  name: value" line of a summary (weir: the workers' section).
@@ -157,16 +160,24 @@ for set in $SETS; do
 		2>"$work/$set.gen.log" || { echo "bench: $set: weir-gen failed" >&2; continue; }
 	n_rules=$(grep -c '^[0-9]*:/' "$sigs")
 
-	b_pps='' b_gbps='' avg_payload=''
+	# Every rate below is in frames of the capture per second and every
+	# Gbit/s is frame bytes (the pcap's packet records, without its
+	# headers) at that rate: bench-hs counts the payload packets it scans
+	# (the others cost it nothing), so its rate is scaled by frames per
+	# payload packet of the capture, or a/b would be inflated by that
+	# factor (~1.24 on the transaction mix).
+	frame_bytes=$(($(stat -c %s "$cap") - 24 - 16 * PACKETS))
+	avg_frame=$(awk -v b="$frame_bytes" -v n="$PACKETS" 'BEGIN { print b / n }')
+	b_pps='' b_gbps=''
 	if run_bench_hs "$sigs" "$cap" "$tsv" "$work/$set.bench-hs.log"; then
-		b_pps=$(summary_get "$work/$set.bench-hs.log" pps)
-		b_gbps=$(summary_get "$work/$set.bench-hs.log" gbps)
+		hs_pps=$(summary_get "$work/$set.bench-hs.log" pps)
+		ps=$(summary_get "$work/$set.bench-hs.log" scanned_per_pass)
+		[ -n "$hs_pps" ] && [ -n "$ps" ] && [ "$ps" -gt 0 ] &&
+			b_pps=$(awk -v p="$hs_pps" -v s="$ps" -v n="$PACKETS" 'BEGIN { print p * n / s }')
 	else
 		notes+=("$set: bench-hs failed or alerts differ, see $work/$set.bench-hs.log")
 	fi
-	pb=$(summary_get "$work/$set.bench-hs.log" payload_bytes_per_pass)
-	ps=$(summary_get "$work/$set.bench-hs.log" scanned_per_pass)
-	[ -n "$pb" ] && [ -n "$ps" ] && avg_payload=$(awk -v b="$pb" -v p="$ps" 'BEGIN { print b / p }')
+	[ -n "$b_pps" ] && b_gbps=$(awk -v p="$b_pps" -v s="$avg_frame" 'BEGIN { printf "%.3f", p * s * 8 / 1e9 }')
 
 	a_pps='' a_gbps='' check=n/a
 	if [ $weir_ok -eq 1 ]; then
@@ -181,12 +192,11 @@ for set in $SETS; do
 		if run_weir "$sigs" "$cap" "$work/$set.weir.log"; then
 			l=$work/$set.weir.log
 			rx=$(summary_get "$l" rx_packets)
-			sb=$(summary_get "$l" scanned_bytes)
 			el=$(summary_get "$l" elapsed_s)
 			if [ -n "$rx" ] && [ -n "$el" ]; then
 				a_pps=$(awk -v r="$rx" -v e="$el" 'BEGIN { if (e > 0) print r / e }')
-				a_gbps=$(awk -v b="${sb:-0}" -v e="$el" \
-					'BEGIN { if (e > 0) printf "%.3f", b * 8 / e / 1e9 }')
+				a_gbps=$(awk -v p="$a_pps" -v s="$avg_frame" \
+					'BEGIN { printf "%.3f", p * s * 8 / 1e9 }')
 			fi
 		else
 			notes+=("$set: weir live run failed, see $work/$set.weir.log")
@@ -196,8 +206,8 @@ for set in $SETS; do
 	c_pps=$(run_testpmd "$cap" "$work/$set.testpmd.log") ||
 		{ c_pps=; notes+=("$set: testpmd gave no Rx-pps, see $work/$set.testpmd.log"); }
 	c_gbps=
-	[ -n "$c_pps" ] && [ -n "$avg_payload" ] &&
-		c_gbps=$(awk -v p="$c_pps" -v s="$avg_payload" 'BEGIN { printf "%.3f", p * s * 8 / 1e9 }')
+	[ -n "$c_pps" ] &&
+		c_gbps=$(awk -v p="$c_pps" -v s="$avg_frame" 'BEGIN { printf "%.3f", p * s * 8 / 1e9 }')
 
 	ab=n/a aser=n/a
 	[ -n "$a_pps" ] && [ -n "$b_pps" ] &&
@@ -219,6 +229,15 @@ done
 	echo "a: weir -w 1 on net_pcap infinite_rx (lcore 1);" \
 		"b: bench-hs (taskset -c 1); c: dpdk-testpmd rxonly (lcore 1)"
 	echo "a/serial = a / (1 / (1/b + 1/c)); check: weir --count, one pass, alerts == expected.tsv"
+	echo "Mpps: frames of the capture per second (b scaled from bench-hs's payload packets);" \
+		"Gb/s: frame bytes at that rate"
+	echo "build: $build, buildtype $(meson introspect --buildoptions "$build" 2>/dev/null |
+		python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"))' 2>/dev/null ||
+		echo unknown)"
+	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p')" \
+		"model $(lscpu | sed -n 's/^Model: *//p'), $(nproc) CPUs;" \
+		"flags: $(grep -o -w -E 'sse4_2|avx|avx2|avx512f|avx512bw|avx512vbmi' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	for n in "${notes[@]}"; do
 		echo "note: $n"
 	done

@@ -163,8 +163,8 @@ void weir_sig_rule_list_free(struct weir_sig_rule_list *list);
 enum weir_rfield_src {
 	WEIR_RFS_JSON = 0,
 	WEIR_RFS_KV,
-	WEIR_RFS_PCRE,	       /* refused "not supported yet" */
-	WEIR_RFS_BYTE_EXTRACT, /* refused "not supported yet" */
+	WEIR_RFS_PCRE,	       /* a capture group of the rule's last payload pcre */
+	WEIR_RFS_BYTE_EXTRACT, /* a byte_extract variable of the rule */
 };
 
 enum weir_rfield_time {
@@ -183,6 +183,8 @@ struct weir_rfield {
 	char sep;     /* kv: the separator, '=' by default */
 	bool form;    /* kv: x-www-form-urlencoded */
 	bool sensitive;
+	uint8_t arg; /* pcre: the capture group (1-9); byte_extract: the
+			variable's slot (key holds its name) */
 };
 
 /* What a window key item is. */
@@ -749,5 +751,11 @@ void weir_ruleset_describe_history(const struct weir_ruleset *rs, uint32_t windo
  *  set by no rule, as Suricata warns at load).
  *  Thread: control (stdio). */
 void weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out);
+
+/** "Vectorscan" or "Hyperscan": which libhs is loaded, from hs_version()
+ *  (Hyperscan's releases end at 5.4.2, Vectorscan's begin at 5.4.9; the two
+ *  share the soname libhs.so.5, so this is the library running, not the
+ *  one weir was built against). Thread: any. */
+const char *weir_regex_engine(void);
 
 #endif /* WEIR_RULES_H */

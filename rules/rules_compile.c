@@ -460,6 +460,19 @@ compile_anchored(const struct weir_suri_rule *s)
 	return false;
 }
 
+/* No flowbits or flowint keyword but flowbits:set: IP-only compatible
+ * (SignatureIsIPOnly takes flowbits whose command is set, flowint never). */
+static bool
+compile_fv_set_only(const struct weir_suri_rule *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_fv; i++)
+		if (s->fv[i].op != WEIR_FB_SET)
+			return false;
+	return true;
+}
+
 /*
  * Suricata's signature type of @p s (detect-engine-build.c
  * SignatureSetType, detect-engine.c DetectEngineInspectRulePayloadMatches)
@@ -690,13 +703,14 @@ compile_add_suri(struct cbuild *b, struct weir_suri_rule *s)
 	weir_compile_flow_check(s, &rt->flow_mask, &rt->flow_want);
 	/* Suricata's IP-only signature (detect-engine-build.c
 	 * SignatureIsIPOnly): no payload or buffer, no keyword but thresholds
-	 * (flowbits are not taken, though Suricata takes a `set`), no flow
-	 * direction, no negated address. detect-engine-iponly.c inspects it on
-	 * the first packet of each flow direction only (DetectRunInspectIPOnly). */
+	 * and flowbits whose every command is `set` (flowint is not IP-only
+	 * compatible), no flow direction, no negated address.
+	 * detect-engine-iponly.c inspects it on the first packet of each flow
+	 * direction only (DetectRunInspectIPOnly). */
 	if (c->plan.n_sub == 0 && rt->prog == NULL && !s->has_dsize && rt->flow_mask == 0 &&
-	    !(rt->flags & (WEIR_RT_FVAR | WEIR_RT_FNUM | WEIR_RT_HDR | WEIR_RT_HBUF |
-			   WEIR_RT_STREAM | WEIR_RT_STREAM_PKT | WEIR_RT_EVENT)) &&
-	    !s->src.negated && !s->dst.negated)
+	    !(rt->flags & (WEIR_RT_FNUM | WEIR_RT_HDR | WEIR_RT_HBUF | WEIR_RT_STREAM |
+			   WEIR_RT_STREAM_PKT | WEIR_RT_EVENT)) &&
+	    compile_fv_set_only(s) && !s->src.negated && !s->dst.negated)
 		rt->flags |= WEIR_RT_IPONLY;
 	rt->sr = s;
 	rt->signature = c->sig;
@@ -1572,7 +1586,8 @@ compile_workers(struct weir_ruleset *rs, unsigned int n_workers)
 
 	for (i = 0; i < rs->n_rules; i++) {
 		need_thr |= (rs->rules[i].flags & WEIR_RT_THRESH) != 0;
-		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0;
+		need_ctx |= rs->rules[i].prog != NULL || rs->rules[i].n_hbuf > 0 ||
+			    (rs->rules[i].sr != NULL && rs->rules[i].sr->fprog != NULL);
 		need_fv |= (rs->rules[i].flags & WEIR_RT_FVAR) != 0;
 	}
 	rs->n_workers = n_workers;
@@ -1715,12 +1730,13 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		if (b->cr[i].dead || b->cr[i].is_sig)
 			continue;
 		rs->n_kind[rs->rules[i].kind]++;
-		/* a window rule reads its fields from those bytes too */
-		/* a pan-alone rule reads no window: its scanner decides */
+		/* a rule with fields (a window rule's, an alert's) reads them
+		 * from those bytes too; a pan-alone rule reads no window: its
+		 * scanner decides */
 		rs->n_stream_confirm +=
 			(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
 			((rs->rules[i].prog != NULL && b->cr[i].plan.n_sub != 0) ||
-			 rs->rules[i].win != NULL);
+			 rs->rules[i].win != NULL || rs->rules[i].n_fields > 0);
 	}
 	/* Rules per group and the `always` lists. */
 	for (i = 0; i < rs->n_rules; i++) {

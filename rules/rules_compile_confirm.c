@@ -130,7 +130,8 @@ sm_build_content(struct sm_item *it, const struct weir_item *src, char *err, siz
 }
 
 static int
-sm_build_pcre(struct sm_item *it, const struct weir_item *src, char *err, size_t errlen)
+sm_build_pcre(struct sm_item *it, const struct weir_item *src, bool capture, char *err,
+	      size_t errlen)
 {
 	uint32_t opts = 0;
 	int code;
@@ -153,10 +154,12 @@ sm_build_pcre(struct sm_item *it, const struct weir_item *src, char *err, size_t
 	 * As Suricata (DetectPcreParse): groups do not capture unless the
 	 * pattern refers to one (\1), which the first compile reports as
 	 * error 115 and the second then allows. Only the whole match is
-	 * ever read, so captures are work for nothing.
+	 * ever read, so captures are work for nothing; except in a field
+	 * program's capture item (field:NAME,pcre,N), whose groups all
+	 * capture (no match changes).
 	 */
 	it->code = pcre2_compile((PCRE2_SPTR)src->pcre, PCRE2_ZERO_TERMINATED,
-				 opts | PCRE2_NO_AUTO_CAPTURE, &code, &eoff, NULL);
+				 opts | (capture ? 0 : PCRE2_NO_AUTO_CAPTURE), &code, &eoff, NULL);
 	if (it->code == NULL && code == PCRE2_ERROR_BAD_SUBPATTERN_REFERENCE)
 		it->code = pcre2_compile((PCRE2_SPTR)src->pcre, PCRE2_ZERO_TERMINATED, opts, &code,
 					 &eoff, NULL);
@@ -187,9 +190,9 @@ sm_item_clear(struct sm_item *it)
 	pcre2_code_free(it->code);
 }
 
-int
-weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *err, size_t errlen,
-		 unsigned int *err_col)
+static int
+sm_build(const struct weir_suri_rule *r, int cap_item, struct weir_sprog **out, char *err,
+	 size_t errlen, unsigned int *err_col)
 {
 	struct weir_sprog *p;
 	unsigned int i, n;
@@ -204,6 +207,7 @@ weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *
 	p = calloc(1, sizeof(*p) + (size_t)n * sizeof(p->items[0]));
 	if (p == NULL)
 		return -ENOMEM;
+	p->cap_item = -1;
 	for (i = 0; i < n; i++) {
 		const struct weir_item *src = &r->items[i];
 		struct sm_item *it = &p->items[i];
@@ -248,7 +252,7 @@ weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *
 			break;
 		case WEIR_ITEM_PCRE:
 			it->relative = src->relative;
-			rc = sm_build_pcre(it, src, err, errlen);
+			rc = sm_build_pcre(it, src, (int)i == cap_item, err, errlen);
 			p->needs_ctx = true;
 			if (rc == 0 && p->mctx == NULL) {
 				p->mctx = pcre2_match_context_create(NULL);
@@ -295,6 +299,37 @@ weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *
 err_free:
 	weir_sprog_free(p);
 	return rc;
+}
+
+int
+weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, char *err, size_t errlen,
+		 unsigned int *err_col)
+{
+	return sm_build(r, -1, out, err, errlen, err_col);
+}
+
+int
+weir_sprog_build_fields(const struct weir_suri_rule *r, int cap_item, struct weir_sprog **out,
+			unsigned int *n_groups, char *err, size_t errlen, unsigned int *err_col)
+{
+	uint32_t groups = 0;
+	int rc;
+
+	if (r == NULL || cap_item >= (int)r->n_items ||
+	    (cap_item >= 0 && r->items[cap_item].kind != WEIR_ITEM_PCRE))
+		return -EINVAL;
+	rc = sm_build(r, cap_item, out, err, errlen, err_col);
+	if (rc < 0)
+		return rc;
+	if (cap_item >= 0) {
+		(*out)->cap_item = cap_item;
+		if (pcre2_pattern_info((*out)->items[cap_item].code, PCRE2_INFO_CAPTURECOUNT,
+				       &groups) != 0)
+			groups = 0;
+	}
+	if (n_groups != NULL)
+		*n_groups = groups;
+	return 0;
 }
 
 void

@@ -39,6 +39,17 @@
 
 #include "rules_int.h"
 
+const char *
+weir_regex_engine(void)
+{
+	unsigned int ma = 0, mi = 0, pa = 0;
+
+	if (sscanf(hs_version(), "%u.%u.%u", &ma, &mi, &pa) == 3 &&
+	    (ma > 5 || (ma == 5 && (mi > 4 || (mi == 4 && pa >= 9)))))
+		return "Vectorscan";
+	return "Hyperscan";
+}
+
 /*
  * Hyperscan refuses a bounded repeat past {32767} ("Bounded repeat is too
  * large."). Its compile time also grows with the bound (about 16 us per

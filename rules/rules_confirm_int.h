@@ -60,6 +60,7 @@ struct weir_sprog {
 	unsigned int n;
 	unsigned int n_vars;	   /* byte variables the items set (slots 0..n_vars-1) */
 	bool needs_ctx;		   /* has pcre or pan items */
+	int cap_item;		   /* weir_sprog_capture's pcre item, -1 none */
 	pcre2_match_context *mctx; /* limits for every pcre item */
 	struct sm_item items[];
 };

@@ -6,9 +6,11 @@
  * parser pass over the record; bounded; and rendered so that a sensitive
  * value (a card number) is never written in full.
  *
- * Not wired to the rule language yet: the field and window keywords come
- * with the window rules (README "Stateful rules: not supported yet").
- * Everything here is pure: no allocation, no state, any thread.
+ * The extractors are pure: no allocation, no state, any thread. The
+ * rule-level part at the end (rules_field_rule.c) reads a rule's field:
+ * keywords (json, kv, pcre captures, byte_extract variables) on the
+ * bytes it matched, for window observations and for the EVE
+ * alert.context of an ordinary alert (README "Stateful rules (windows)").
  */
 #ifndef WEIR_RULES_FIELD_H
 #define WEIR_RULES_FIELD_H
@@ -106,5 +108,64 @@ size_t weir_field_mask(const struct weir_field_val *v, char *out, size_t cap);
  */
 size_t weir_field_hmac(const struct weir_field_val *v, const uint8_t *key, size_t klen, char *out,
 		       size_t cap);
+
+/* ---- a rule's fields (rules_field_rule.c) -------------------------- */
+
+struct weir_ruleset;
+
+/* The captures of one match of a rule with pcre or byte_extract fields,
+ * computed once (lazily) for all its fields: set done = false before the
+ * first weir_rule_field() of a match. */
+struct weir_field_caps {
+	bool done; /* the rule's field program ran */
+	bool ok;   /* and it matched (else no pcre/byte_extract field is found) */
+	uint32_t start[10], end[10];
+	uint64_t vals[32];
+};
+
+/**
+ * Field @p i of rule @p idx of @p rs on the bytes the rule matched:
+ * json and kv search the record [@p rb, @p re) of @p buf; pcre and
+ * byte_extract run the rule's field program (its confirm program with the
+ * last pcre capturing) once over all of [@p buf, +@p len), with worker
+ * @p worker's match context, and take capture group N (its bytes, at most
+ * WEIR_FIELD_MAX, a string) or the variable's value (a number, in
+ * decimal). ABSENT: no such member or pair, a group that took no part,
+ * or the program did not match these bytes. Thread: worker @p worker;
+ * allocates nothing.
+ */
+enum weir_field_res weir_rule_field(const struct weir_ruleset *rs, unsigned int worker,
+				    uint32_t idx, unsigned int i, const uint8_t *buf, uint32_t len,
+				    uint32_t rb, uint32_t re, struct weir_field_caps *caps,
+				    struct weir_field_val *out);
+
+/** The record around a match: from the last newline before @p match_end
+ *  to the first one after it (the whole buffer when it has none). */
+void weir_field_record(const uint8_t *buf, uint32_t len, uint32_t match_end, uint32_t *rb,
+		       uint32_t *re);
+
+/* How sensitive values are written (outputs.sensitive-rendering). */
+struct weir_field_rend {
+	bool hmac; /* else mask */
+	const uint8_t *key;
+	size_t klen;
+};
+
+/**
+ * alert.context.fields of an ordinary alert of rule @p idx (a rule with
+ * field: and no window:): `{"NAME":value,...}` into @p out (@p cap
+ * bytes, no NUL), the fields in rule order, each found on the bytes
+ * the rule matched (@p buf, @p len, the match ending at @p match_end).
+ * Strings are JSON strings, numbers (a JSON number, a byte_extract
+ * value) and true/false/null as written; a sensitive value is its
+ * rendering (@p rend), always a string. A field not found, or that no
+ * longer fits in @p cap, is left out and counted in *@p missing.
+ * @return the length written (at least "{}"), 0 when @p cap < 2.
+ * Thread: worker @p worker; allocates nothing.
+ */
+size_t weir_rule_fields_context(const struct weir_ruleset *rs, unsigned int worker, uint32_t idx,
+				const uint8_t *buf, uint32_t len, uint32_t match_end,
+				const struct weir_field_rend *rend, char *out, size_t cap,
+				unsigned int *missing);
 
 #endif /* WEIR_RULES_FIELD_H */

@@ -593,6 +593,11 @@ int weir_window_kw_parse(struct weir_suri_rule *r, struct weir_wparse *wp, const
  *  whole rule, compute the clause hash. @return as above. */
 int weir_window_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir_wperr *e);
 
+/** After the rule's buffers are split (its payload items alone in
+ *  r->items): resolve pcre and byte_extract fields to the rule's items
+ *  and build r->fprog for them. @return as above. */
+int weir_field_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir_wperr *e);
+
 /** Is @p name (@p len bytes, any case) a header keyword of
  *  rules_parse_hdr.c? Thread: any. */
 bool weir_hdr_kw_known(const char *name, size_t len);
@@ -690,6 +695,11 @@ struct weir_suri_rule {
 	struct weir_rfield *fields; /* field: keywords, in rule order (owned) */
 	unsigned int n_fields;
 	struct weir_rwin *win; /* window:, NULL when none (owned) */
+	/* with pcre or byte_extract fields: the payload's confirm program
+	 * built to capture (weir_sprog_build_fields), which the worker runs
+	 * again on a match to read them (rules_field_rule.c); NULL when none
+	 * (owned) */
+	struct weir_sprog *fprog;
 };
 
 /**
@@ -950,6 +960,40 @@ int weir_sprog_build(const struct weir_suri_rule *r, struct weir_sprog **out, ch
 		     size_t errlen, unsigned int *err_col);
 /** Free a program (NULL safe). Thread: control, once no worker can run it. */
 void weir_sprog_free(struct weir_sprog *p);
+
+/* Capture groups a field can name: 1..9 (field:NAME,pcre,N). */
+#define WEIR_SPROG_CAPS 10
+
+/**
+ * weir_sprog_build() for weir_sprog_capture(): the same program, except
+ * that item @p cap_item (a pcre, or -1 for none) is compiled with its
+ * groups capturing (PCRE numbering: every `(` that is not `(?`, named
+ * groups included), which changes no match. *@p n_groups: that pattern's
+ * capture groups. Thread: control.
+ */
+int weir_sprog_build_fields(const struct weir_suri_rule *r, int cap_item, struct weir_sprog **out,
+			    unsigned int *n_groups, char *err, size_t errlen,
+			    unsigned int *err_col);
+
+/* What one weir_sprog_capture() saw. */
+struct weir_sprog_caps {
+	/* capture group g of the capture item's last match in the chain
+	 * that matched: [start[g], end[g]) of the payload; start UINT32_MAX
+	 * when the group took no part */
+	uint32_t start[WEIR_SPROG_CAPS], end[WEIR_SPROG_CAPS];
+	uint64_t vals[WEIR_BYTE_VARS_MAX]; /* byte_extract/byte_math values */
+};
+
+/**
+ * weir_sprog_match() that also records what a rule's fields read: the
+ * capture item's groups and the byte variables, as they were on the
+ * chain of matches that made the rule hold (Suricata's captures are
+ * taken from the successful pcre match, byte values from the last
+ * evaluation: both are those of the final chain). Thread: @p ctx's
+ * worker; allocates nothing.
+ */
+bool weir_sprog_capture(const struct weir_sprog *p, const uint8_t *payload, uint32_t len,
+			struct weir_match_ctx *ctx, struct weir_sprog_caps *out);
 
 /** A worker's confirm-step context (PCRE2 match data, pan cache), owned
  *  by the rule set's per-worker state. NULL with errno ENOMEM.

@@ -61,6 +61,7 @@
 
 struct weir_match_ctx {
 	pcre2_match_data *md;
+	pcre2_match_data *md_cap; /* weir_sprog_capture: room for the groups */
 	/* pan scan of the current packet: -1 not done, 0 none, 1 found */
 	int pan_state;
 	const uint8_t *pan_data;
@@ -77,6 +78,10 @@ struct sm_run {
 	/* byte_extract/byte_math results (Suricata's det_ctx->byte_values):
 	 * overwritten in place when backtracking evaluates an item again */
 	uint64_t vals[WEIR_BYTE_VARS_MAX];
+	/* weir_sprog_capture: where the capture item's groups go (each of
+	 * its matches overwrites them, so the final chain's stay); NULL in
+	 * weir_sprog_match */
+	struct weir_sprog_caps *caps;
 };
 
 /*
@@ -98,7 +103,10 @@ weir_match_ctx_new(void)
 	if (c == NULL)
 		return NULL;
 	c->md = pcre2_match_data_create(1, NULL);
-	if (c->md == NULL) {
+	c->md_cap = pcre2_match_data_create(WEIR_SPROG_CAPS, NULL);
+	if (c->md == NULL || c->md_cap == NULL) {
+		pcre2_match_data_free(c->md);
+		pcre2_match_data_free(c->md_cap);
 		free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -113,6 +121,7 @@ weir_match_ctx_free(struct weir_match_ctx *c)
 	if (c == NULL)
 		return;
 	pcre2_match_data_free(c->md);
+	pcre2_match_data_free(c->md_cap);
 	free(c);
 }
 
@@ -307,6 +316,25 @@ sm_content(struct sm_run *r, unsigned int i, uint32_t prev_end)
 	}
 }
 
+/* The groups of a capture item's match (ovector @p ov, pcre2_match's
+ * @p rc: 0 when the vector was too small, i.e. every pair was filled),
+ * as payload offsets. */
+static void
+sm_caps_take(struct weir_sprog_caps *c, const PCRE2_SIZE *ov, int rc, uint32_t base)
+{
+	unsigned int g, n = rc == 0 ? WEIR_SPROG_CAPS : (unsigned int)rc;
+
+	for (g = 0; g < WEIR_SPROG_CAPS; g++) {
+		if (g < n && ov[2 * g] != PCRE2_UNSET && ov[2 * g + 1] >= ov[2 * g]) {
+			c->start[g] = base + (uint32_t)ov[2 * g];
+			c->end[g] = base + (uint32_t)ov[2 * g + 1];
+		} else {
+			c->start[g] = UINT32_MAX;
+			c->end[g] = UINT32_MAX;
+		}
+	}
+}
+
 /*
  * One pcre2_match as DetectPcrePayloadMatch: a relative (R) pcre's subject
  * is the rest of the payload from prev_end, so `^` anchors there and a
@@ -325,18 +353,19 @@ sm_pcre_exec(struct sm_run *r, const struct sm_item *it, uint32_t prev_end, uint
 	const uint8_t *subj = r->buf + base;
 	const uint32_t slen = r->len - base;
 	PCRE2_SIZE start = *from != 0 ? *from - base : 0;
+	pcre2_match_data *md = r->caps != NULL ? r->ctx->md_cap : r->ctx->md;
 	PCRE2_SIZE *ov;
 	int rc;
 
 	for (;;) {
 		if (start > slen)
 			return 0;
-		rc = pcre2_match(it->code, subj, slen, start, 0, r->ctx->md, r->p->mctx);
+		rc = pcre2_match(it->code, subj, slen, start, 0, md, r->p->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return it->negated ? 1 : 0;
 		if (rc < 0)
 			return 0;
-		ov = pcre2_get_ovector_pointer(r->ctx->md);
+		ov = pcre2_get_ovector_pointer(md);
 		if (it->luhn && (ov[1] <= ov[0] || !weir_luhn_in(subj + ov[0], ov[1] - ov[0]))) {
 			/* This occurrence does not count; look for the next. */
 			if (++r->steps >= SM_STEP_LIMIT)
@@ -346,6 +375,8 @@ sm_pcre_exec(struct sm_run *r, const struct sm_item *it, uint32_t prev_end, uint
 		}
 		if (it->negated)
 			return 0;
+		if (r->caps != NULL && (int)(it - r->p->items) == r->p->cap_item)
+			sm_caps_take(r->caps, ov, rc, base);
 		*end = base + (uint32_t)ov[1];
 		*from = base + (uint32_t)ov[0] + 1;
 		return 1;
@@ -696,8 +727,36 @@ weir_sprog_match(const struct weir_sprog *p, const uint8_t *payload, uint32_t le
 	r.len = len;
 	r.ctx = ctx;
 	r.steps = 0;
+	r.caps = NULL;
 	/* every variable is set before it is read; zeroed for tools */
 	if (p->n_vars > 0)
 		memset(r.vals, 0, p->n_vars * sizeof(r.vals[0]));
 	return sm_inspect(&r, 0, 0) == 1;
+}
+
+bool
+weir_sprog_capture(const struct weir_sprog *p, const uint8_t *payload, uint32_t len,
+		   struct weir_match_ctx *ctx, struct weir_sprog_caps *out)
+{
+	struct sm_run r;
+	unsigned int g;
+
+	for (g = 0; g < WEIR_SPROG_CAPS; g++)
+		out->start[g] = out->end[g] = UINT32_MAX;
+	memset(out->vals, 0, sizeof(out->vals));
+	if (p == NULL || payload == NULL || len == 0 || ctx == NULL)
+		return false;
+	if (p->n == 0)
+		return true;
+	r.p = p;
+	r.buf = payload;
+	r.len = len;
+	r.ctx = ctx;
+	r.steps = 0;
+	r.caps = out;
+	memset(r.vals, 0, sizeof(r.vals));
+	if (sm_inspect(&r, 0, 0) != 1)
+		return false;
+	memcpy(out->vals, r.vals, sizeof(out->vals));
+	return true;
 }

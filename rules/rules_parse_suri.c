@@ -3049,6 +3049,7 @@ weir_suri_rule_free(struct weir_suri_rule *r)
 	free(r->text);
 	free(r->fields);
 	free(r->win);
+	weir_sprog_free(r->fprog);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -3147,6 +3148,14 @@ sp_parse(const char *file, const char *text, const struct sp_seg *seg, unsigned 
 		rc = sp_eve_metadata(&ctx);
 	if (rc == 0)
 		rc = sp_split_buffers(&r);
+	if (rc == 0) {
+		struct weir_wperr we;
+
+		rc = weir_field_finish(&r, &ctx.wp, &we);
+		if (rc == -EINVAL)
+			rc = sp_err(&ctx, we.at != NULL ? we.at : sp_skip_space(text), "field",
+				    "%s", we.msg);
+	}
 	if (rc < 0)
 		goto err;
 	if (ctx.priority != 0)

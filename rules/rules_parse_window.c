@@ -5,7 +5,10 @@
  *
  *   field:NAME,json,KEY[,sensitive][,time=epoch|epoch_ms|iso8601]
  *   field:NAME,kv,KEY[,sep=C][,form][,sensitive][,time=...]
- *   field:NAME,pcre,N / field:NAME,byte_extract,VAR   (not supported yet)
+ *   field:NAME,pcre,N[,sensitive][,time=...]     capture group N (1-9) of
+ *          the rule's last payload pcre
+ *   field:NAME,byte_extract,VAR[,sensitive][,time=...]   a byte_extract
+ *          variable of the rule (a number)
  *   window:key A[+B..], length N(s|m|h), COND[, COND..][, fire once|each]
  *          [, time F]     (clauses in any order)
  *   COND: count OP N | sum(F) OP N | min(F) OP N | max(F) OP N |
@@ -183,20 +186,34 @@ weir_field_kw_parse(struct weir_suri_rule *r, struct weir_wparse *wp, const char
 			return wp_err(e, arg,
 				      "field: pcre capture group must be 1 to 9, got '%.*s'",
 				      arg_len > WP_SHOW ? WP_SHOW : (int)arg_len, arg);
-		return wp_err(e, ext, "field: pcre captures are not supported yet");
+		f.arg = (uint8_t)(arg[0] - '0');
+		break;
 	case WEIR_RFS_BYTE_EXTRACT:
-		return wp_err(e, ext, "field: byte_extract variables are not supported yet");
+		/* a variable name as byte_extract takes it (resolved against
+		 * the rule's byte_extract keywords at its end) */
+		if (arg_len > WEIR_RFIELD_KEY_MAX)
+			return wp_err(e, arg,
+				      "field: byte_extract variable name longer than %d bytes",
+				      WEIR_RFIELD_KEY_MAX);
+		for (i = 0; i < arg_len; i++)
+			if (!(isalnum((unsigned char)arg[i]) || arg[i] == '_'))
+				return wp_err(e, arg + i,
+					      "field: '%.*s' is no byte_extract variable name "
+					      "(letters, digits, '_')",
+					      arg_len > WP_SHOW ? WP_SHOW : (int)arg_len, arg);
+		break;
 	default:
+		if (arg_len > WEIR_RFIELD_KEY_MAX)
+			return wp_err(e, arg, "field: key longer than %d bytes",
+				      WEIR_RFIELD_KEY_MAX);
+		for (i = 0; i < arg_len; i++)
+			if (wp_space(arg[i]) || arg[i] == '"' || arg[i] == '\\' ||
+			    (unsigned char)arg[i] < 0x20)
+				return wp_err(e, arg + i,
+					      "field: a key has no blank, quote, backslash or "
+					      "control byte");
 		break;
 	}
-	if (arg_len > WEIR_RFIELD_KEY_MAX)
-		return wp_err(e, arg, "field: key longer than %d bytes", WEIR_RFIELD_KEY_MAX);
-	for (i = 0; i < arg_len; i++)
-		if (wp_space(arg[i]) || arg[i] == '"' || arg[i] == '\\' ||
-		    (unsigned char)arg[i] < 0x20)
-			return wp_err(
-				e, arg + i,
-				"field: a key has no blank, quote, backslash or control byte");
 	memcpy(f.key, arg, arg_len);
 	f.klen = (uint8_t)arg_len;
 	while (wp_next(&p, end, &opt, &opt_len)) {
@@ -611,10 +628,15 @@ weir_window_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir
 	unsigned int i, k;
 
 	if (w == NULL) {
-		if (r->n_fields > 0)
+		/* fields of an ordinary alert (alert.context.fields) */
+		if (r->n_fields > 0 && r->action == WEIR_ACTION_PASS)
 			return wp_err(e, wp->field_at,
-				      "field: without window: is not supported yet (fields are "
-				      "attached to window alerts only)");
+				      "field: a pass rule raises no alert to attach fields to");
+		for (i = 0; i < r->n_fields; i++)
+			if (r->fields[i].time != WEIR_RFT_NONE)
+				return wp_err(e, wp->field_val[i],
+					      "field: time= gives a window's event time: it needs "
+					      "a window:");
 		return 0;
 	}
 	if (wp->thresh_at != NULL)
@@ -647,6 +669,85 @@ weir_window_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir
 	h ^= 0x1e;
 	h *= 0x100000001b3ull;
 	w->clause_hash = wp_hash_norm(h, wp->win_val, wp->win_len);
+	return 0;
+}
+
+int
+weir_field_finish(struct weir_suri_rule *r, struct weir_wparse *wp, struct weir_wperr *e)
+{
+	char err[160] = "";
+	unsigned int i, k, groups = 0, col = 0;
+	int cap_item = -1, rc;
+	bool need = false, need_pcre = false;
+
+	for (i = 0; i < r->n_fields; i++) {
+		struct weir_rfield *f = &r->fields[i];
+
+		if (f->src == WEIR_RFS_PCRE) {
+			need = need_pcre = true;
+		} else if (f->src == WEIR_RFS_BYTE_EXTRACT) {
+			need = true;
+			for (k = 0; k < r->n_items; k++)
+				if ((r->items[k].kind == WEIR_ITEM_BYTE_EXTRACT ||
+				     r->items[k].kind == WEIR_ITEM_BYTE_MATH) &&
+				    r->items[k].bop.name != NULL &&
+				    strcmp(r->items[k].bop.name, f->key) == 0)
+					break;
+			if (k == r->n_items) {
+				for (k = 0; k < r->n_hitems; k++)
+					if (r->hitems[k].kind == WEIR_ITEM_BYTE_EXTRACT &&
+					    r->hitems[k].bop.name != NULL &&
+					    strcmp(r->hitems[k].bop.name, f->key) == 0)
+						return wp_err(e, wp->field_val[i],
+							      "field: byte_extract variable '%s' "
+							      "of a header buffer is not supported "
+							      "yet (the payload's only)",
+							      f->key);
+				return wp_err(e, wp->field_val[i],
+					      "field: '%s' is no byte_extract variable of this "
+					      "rule",
+					      f->key);
+			}
+			if (r->items[k].kind == WEIR_ITEM_BYTE_MATH)
+				return wp_err(e, wp->field_val[i],
+					      "field: '%s' is a byte_math result: not supported "
+					      "yet (byte_extract variables only)",
+					      f->key);
+			f->arg = r->items[k].bop.slot;
+		}
+	}
+	if (!need)
+		return 0;
+	if (need_pcre) {
+		/* the rule's last payload pcre (as Suricata's captures, the
+		 * groups of its match on the chain that made the rule hold) */
+		for (k = r->n_items; k-- > 0;)
+			if (r->items[k].kind == WEIR_ITEM_PCRE) {
+				cap_item = (int)k;
+				break;
+			}
+		for (i = 0; i < r->n_fields && r->fields[i].src != WEIR_RFS_PCRE; i++)
+			;
+		if (cap_item < 0)
+			return wp_err(e, wp->field_val[i],
+				      "field: pcre needs a pcre on the payload in the rule (its "
+				      "last one gives the captures)");
+		if (r->items[cap_item].negated)
+			return wp_err(e, wp->field_val[i],
+				      "field: pcre: the rule's last pcre is negated: it captures "
+				      "nothing");
+	}
+	rc = weir_sprog_build_fields(r, cap_item, &r->fprog, &groups, err, sizeof(err), &col);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
+		return wp_err(e, NULL, "field: %s", err);
+	for (i = 0; i < r->n_fields; i++)
+		if (r->fields[i].src == WEIR_RFS_PCRE && r->fields[i].arg > groups)
+			return wp_err(e, wp->field_val[i],
+				      "field: pcre capture group %u, but the rule's last pcre has "
+				      "%u",
+				      r->fields[i].arg, groups);
 	return 0;
 }
 

@@ -9,7 +9,9 @@
 #   6. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
 #   7. each libFuzzer target for 30 s (build-fuzz/, clang), failing on any
 #      finding (tests/fuzz/README.md)
-#   8. the Debian package: built, linted, installed, checked, purged
+#   8. a Vectorscan build (build-vs/, tests/build-vectorscan.sh: the
+#      packages unpacked, not installed) and the tests that exercise libhs
+#   9. the Debian package: built, linted, installed, checked, purged
 #      (tests/integration/test_package.sh)
 # Nothing here needs hugepages: every DPDK process runs --no-huge --no-shconf.
 set -euo pipefail
@@ -27,6 +29,8 @@ echo "== build (clang)"
 CC=clang bash tests/build.sh build-clang
 echo "== build (gcc, ASan+UBSan)"
 bash tests/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+echo "== build (gcc, Vectorscan instead of Hyperscan)"
+bash tests/build-vectorscan.sh build-vs
 echo "== build (clang, libFuzzer targets)"
 CC=clang bash tests/build.sh build-fuzz -Dfuzz=true
 
@@ -36,6 +40,9 @@ meson test -C build --suite unit --suite integration --suite bpf --suite fuzz-re
 echo "== unit + asan (build-asan/)"
 meson test -C build-asan --suite unit --suite integration --suite bpf --suite asan --suite fuzz-regress --print-errorlogs \
 	--num-processes 2
+echo "== Vectorscan (build-vs/): the tests that compile, scan and cache databases"
+meson test -C build-vs compile_hs dbcache match_confirm match_flow stream pan_corpus bench-rules-smoke ctl rules_golden \
+	--print-errorlogs --num-processes 2
 echo "== Debian package (tests/integration/test_package.sh)"
 pkg_rc=0
 bash tests/integration/test_package.sh || pkg_rc=$?
@@ -43,8 +50,8 @@ bash tests/integration/test_package.sh || pkg_rc=$?
 echo "== fuzz (30 s per target, build-fuzz/)"
 fuzz_rc=0
 bash tests/fuzz/run.sh --build build-fuzz 30 || fuzz_rc=1
-# One closing line over both runs, counted from meson's own logs.
-python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+# One closing line over the three runs, counted from meson's own logs.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-vs/meson-logs/testlog.json <<'PY'
 import json, sys
 ok = bad = skip = 0
 for path in sys.argv[1:]:

@@ -55,10 +55,11 @@ cmd_stats(struct weirctl *ctl, int argc, char **argv)
 	       weirctl_u64(acc, "received"), weirctl_u64(acc, "processed"),
 	       weirctl_u64(acc, "dropped"),
 	       json_is_true(json_object_get(acc, "packets_ok")) ? "ok" : "MISMATCH");
-	printf("  alerts %" PRIu64 " + flow records %" PRIu64 " = enqueued %" PRIu64
-	       " + drop_ring_full %" PRIu64 ": %s (in flight %lld)\n",
+	printf("  alerts %" PRIu64 " + flow records %" PRIu64 " + observation records %" PRIu64
+	       " = enqueued %" PRIu64 " + drop_ring_full %" PRIu64 ": %s (in flight %lld)\n",
 	       weirctl_u64(acc, "alerts"), weirctl_u64(acc, "flow_records"),
-	       weirctl_u64(acc, "events_enqueued"), weirctl_u64(acc, "drop_ring_full"),
+	       weirctl_u64(acc, "window_obs_records"), weirctl_u64(acc, "events_enqueued"),
+	       weirctl_u64(acc, "drop_ring_full"),
 	       json_is_true(json_object_get(acc, "events_ok")) ? "ok" : "MISMATCH",
 	       (long long)json_integer_value(json_object_get(acc, "events_in_flight")));
 	/* Every drop_* counter, so a loss shows here and not only below. */

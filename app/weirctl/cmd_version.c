@@ -16,8 +16,13 @@ cmd_version(struct weirctl *ctl, int argc, char **argv)
 	ret = weirctl_simple(ctl, "version", &rep);
 	if (rep != NULL)
 		/* "dpdk" is rte_version(): "DPDK 22.11.x" */
-		printf("weir %s (%s, Hyperscan %s), driver %s, schema %lld\n",
-		       weirctl_str(rep, "version"), weirctl_str(rep, "dpdk"),
+		/* "regex_engine": Hyperscan or Vectorscan (absent before 0.1.0's
+		 * Vectorscan option: Hyperscan) */
+		printf("weir %s (%s, %s %s), driver %s, schema %lld\n", weirctl_str(rep, "version"),
+		       weirctl_str(rep, "dpdk"),
+		       json_is_string(json_object_get(rep, "regex_engine"))
+			       ? weirctl_str(rep, "regex_engine")
+			       : "Hyperscan",
 		       weirctl_str(rep, "hyperscan"), weirctl_str(rep, "driver"),
 		       (long long)weirctl_u64(rep, "schema_version"));
 	json_decref(rep);

@@ -38,7 +38,10 @@
  * The idempotent producer is on by default (enable.idempotence): a retry
  * after a lost ack cannot duplicate or reorder a message, which is what
  * lets weir.seq gaps mean losses. The key is the flow id by default, so the
- * events of a flow stay in order on one partition.
+ * events of a flow stay in order on one partition. The sink opened for
+ * window observations (windows.observations kafka) keys each record by its
+ * window key's keyed hash (key "window"), so a key's records share a
+ * partition whichever appliance made them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -77,6 +80,7 @@ enum kafka_key {
 	KAFKA_KEY_NONE,
 	KAFKA_KEY_FLOW,
 	KAFKA_KEY_SRC_IP,
+	KAFKA_KEY_WINDOW, /* an observation record's window key (win_key_hash) */
 };
 
 struct kafka {
@@ -440,6 +444,8 @@ kafka_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 		k->key = KAFKA_KEY_NONE;
 	else if (conf->key != NULL && strcmp(conf->key, "src_ip") == 0)
 		k->key = KAFKA_KEY_SRC_IP;
+	else if (conf->key != NULL && strcmp(conf->key, "window") == 0)
+		k->key = KAFKA_KEY_WINDOW;
 	k->flush_timeout_ms =
 		(int)(conf->flush_timeout_ms > INT32_MAX ? INT32_MAX : conf->flush_timeout_ms);
 	snprintf(client_id, sizeof(client_id), "weir-%s", conf->host ? conf->host : "");
@@ -539,6 +545,11 @@ kafka_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 			break;
 		case KAFKA_KEY_SRC_IP:
 			klen = weir_event_addr_text(&ev[i], 0, key, sizeof(key));
+			break;
+		case KAFKA_KEY_WINDOW:
+			/* the record's key_id: one key, one message key, so the
+			 * default partitioner puts a key's records together */
+			klen = snprintf(key, sizeof(key), "%016" PRIx64, ev[i].win_key_hash);
 			break;
 		default:
 			klen = 0;

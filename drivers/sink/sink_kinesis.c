@@ -875,8 +875,9 @@ kinesis_open(struct weir_sink *s, const struct weir_sink_conf *conf)
 	}
 	if (conf->partition_key != NULL && strcmp(conf->partition_key, "window") == 0) {
 		kinesis_err(conf,
-			    "outputs.kinesis.partition-key window: not supported yet (weir has "
-			    "no window alerts yet); use flow or src%s%s",
+			    "outputs.kinesis.partition-key window: not supported yet (a window "
+			    "alert's key does not reach the sinks; Kafka's observation records "
+			    "are keyed by it: windows.observations); use flow or src%s%s",
 			    "", "");
 		return -ENOTSUP;
 	}

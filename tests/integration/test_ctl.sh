@@ -80,6 +80,16 @@ check_known_traffic() {
 		{ fail "weirctl --json stats"; return; }
 	"$WEIRCTL" --socket "$TMP/$1.sock" --json rules --top 1000 >"$TMP/$1.rules.json" ||
 		{ fail "weirctl --json rules"; return; }
+	# the library named must be the one its version says: Hyperscan's
+	# releases end at 5.4.2, Vectorscan's begin at 5.4.9
+	"$WEIRCTL" --socket "$TMP/$1.sock" version >"$TMP/$1.version" || fail "weirctl version"
+	check "weirctl version names the regex library by its version" python3 -c '
+import re, sys
+m = re.search(r"\((DPDK [^,]+), (Hyperscan|Vectorscan) (\d+)\.(\d+)\.(\d+)", open(sys.argv[1]).read())
+assert m, "no library in the version line"
+vs = (int(m[3]), int(m[4]), int(m[5])) >= (5, 4, 9)
+assert (m[2] == "Vectorscan") == vs, m[0]
+' "$TMP/$1.version"
 	expected_counts "$SAMPLE_EXP" >"$TMP/$1.want"
 	python3 - "$TMP/$1.stats.json" "$TMP/$1.rules.json" "$n" "$TMP/$1.want" \
 		>"$TMP/$1.check" 2>&1 <<'PY' || { fail "values against known traffic"; cat "$TMP/$1.check"; }

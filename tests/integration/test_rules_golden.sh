@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream stream_payload decode_events stream_events pan_stream"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events pan_stream"
 
 # golden NAME [MALFORMED]: tests/data/golden/NAME.spec end to end;
 # MALFORMED (default 0) packets of it are broken on purpose
@@ -106,6 +106,50 @@ test_golden_tunnels() {
 }
 test_golden_windows() { golden windows; }
 test_golden_windows_stream() { golden windows_stream; }
+test_golden_windows_pcre() { golden windows_pcre; }
+test_golden_windows_byte() { golden windows_byte; }
+# alerts with a field left out (packets 2, 3 and 7) count one each
+test_golden_fields_stream() { golden fields_stream; }
+# the same alerts with outputs.sensitive-rendering hmac: a sensitive field
+# is "hmac:" + the first 16 bytes of HMAC-SHA256(key, the card's digits)
+# in hex, computed here from the key (README "Stateful rules (windows)")
+test_fields_hmac() {
+	local pfx=$TMP/fields_hmac args=()
+
+	printf 'weir-test-hmac-key-0123456789' >"$TMP/fields_hmac.key"
+	python3 "$MKPCAP" build "$GOLDEN/fields.spec" "$pfx" || { fail "mkpcap.py build"; return; }
+	mapfile -t args <"$pfx.args"
+	run_weir "$pfx" -r "$pfx.pcap" -S "$pfx.rules" -o "$pfx.json" --set rules.cache-dir= \
+		--set outputs.sensitive-rendering=hmac \
+		--set "outputs.sensitive-hmac-key-file=$TMP/fields_hmac.key" "${args[@]}"
+	expect_eq "fields hmac: exit status" "$(cat "$pfx.rc")" 0 || { cat "$pfx.err"; return; }
+	check "fields hmac: card tokens" python3 - "$pfx.json" "$TMP/fields_hmac.key" <<'PY'
+import hashlib, hmac, json, sys
+key = open(sys.argv[2], "rb").read()
+def tok(digits):
+    return "hmac:" + hmac.new(key, digits.encode(), hashlib.sha256).digest()[:16].hex()
+want = {1: tok("4111111111111111"), 2: tok("5500000000000004"), 5: None}
+seen = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    sid, t = e["alert"]["signature_id"], int(e["timestamp"][17:19])
+    f = e["alert"].get("context", {}).get("fields", {})
+    if sid == 9301 and t in want:
+        assert f["card"] == want[t], (t, f)
+        assert "4111111111111111" not in line and "5500000000000004" not in line
+        seen += 1
+    if sid == 9302:
+        assert f["pin"] == tok("1234"), f
+        seen += 1
+assert seen == 3, seen
+PY
+}
+test_golden_fields_stream_exact() { golden fields_stream_exact; }
+test_golden_fields() {
+	golden fields
+	expect_eq "fields: window_field_missing" \
+		"$(summary_value "$TMP/fields.err" window_field_missing)" 3
+}
 # the same window alerts with 3 workers: observations cross to their
 # owners over the rings and wait for the watermark
 test_golden_windows_workers() {
@@ -477,7 +521,7 @@ print("stream alerts with their frame: %d, at flow end: %d" % (n_stream, n_end))
 PY
 }
 
-ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled test_golden_windows test_golden_windows_stream test_golden_windows_workers
+ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled test_golden_windows test_golden_windows_stream test_golden_windows_pcre test_golden_windows_byte test_golden_fields test_golden_fields_stream test_golden_fields_stream_exact test_fields_hmac test_golden_windows_workers
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve

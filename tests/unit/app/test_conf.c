@@ -151,10 +151,10 @@ test_key_table_is_consistent(void)
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
 	 * outputs.loss-exit, outputs.kinesis.* (12), outputs.weir-fields,
 	 * outputs.rule-metadata and outputs.rule-references, rules.cache-max-entries
-	 * and -max-mib, defrag.* (7), decoder.* (10), windows.* (7),
+	 * and -max-mib, defrag.* (7), decoder.* (10), windows.* (9),
 	 * outputs.sensitive-rendering and -hmac-key-file,
 	 * stream.idle-compress, outputs.stream-payload-before */
-	CU_ASSERT_EQUAL(n, 155);
+	CU_ASSERT_EQUAL(n, 158);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

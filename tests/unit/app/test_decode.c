@@ -1665,6 +1665,49 @@ test_mpls_and_pppoe_are_not_layers(void)
 	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
 }
 
+/* @p n MPLS pseudowires nested: a label (bottom of stack), a zero control
+ * word and an Ethernet header whose type is MPLS again, the last one
+ * carrying IPv4. */
+static void
+fb_pseudowires(struct fb *f, unsigned int n)
+{
+	unsigned int i;
+	uint8_t *p;
+
+	memset(f, 0, sizeof(*f));
+	fb_eth(f, 0x8847);
+	for (i = 0; i < n; i++) {
+		p = fb_put(f, 4 + 4);
+		p[2] = 0x01; /* bottom of stack; the control word stays 0 */
+		fb_eth(f, i + 1 < n ? 0x8847 : 0x0800);
+	}
+	fb_inner_v4_udp(f);
+}
+
+/* Ethernet in MPLS in Ethernet... is no tunnel layer, so only the number
+ * of Ethernet headers bounds it: 16, Suricata's default max decoded
+ * layers (decode.h PacketIncreaseCheckLayers, decoder.too_many_layers).
+ * The outer frame's header is the first. */
+static void
+test_pseudowire_loop_bounded(void)
+{
+	struct fb f;
+	struct weir_decoded d;
+
+	fb_pseudowires(&f, 15); /* 16 Ethernet headers */
+	check_inner(&f, decode_tun(&f, &g_all_tunnels, &d), &d, 0);
+	CU_ASSERT_FALSE((d.events & WEIR_PEV_BIT(WEIR_PEV_too_many_layers)) != 0);
+
+	fb_pseudowires(&f, 16); /* 17 */
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	CU_ASSERT_TRUE((d.events & WEIR_PEV_BIT(WEIR_PEV_too_many_layers)) != 0);
+	CU_ASSERT_EQUAL(d.tun_note, WEIR_TUN_NOTE_DEPTH);
+
+	fb_pseudowires(&f, 20); /* further past the bound: the same */
+	CU_ASSERT_EQUAL(decode_tun(&f, &g_all_tunnels, &d), WEIR_DEC_MALFORMED);
+	CU_ASSERT_TRUE((d.events & WEIR_PEV_BIT(WEIR_PEV_too_many_layers)) != 0);
+}
+
 /* An NSH header (RFC 8300): version 0, TTL 63, @p words of length, MD
  * type @p md, next protocol @p np, SPI 1 SI 255, zeroed context. */
 static void
@@ -2167,6 +2210,7 @@ main(void)
 	CU_ADD_TEST(s, test_geneve_options);
 	CU_ADD_TEST(s, test_gtpu_with_extension);
 	CU_ADD_TEST(s, test_mpls_and_pppoe_are_not_layers);
+	CU_ADD_TEST(s, test_pseudowire_loop_bounded);
 	CU_ADD_TEST(s, test_nsh);
 	CU_ADD_TEST(s, test_tun_notes);
 	CU_ADD_TEST(s, test_teredo);

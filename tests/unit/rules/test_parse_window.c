@@ -232,18 +232,159 @@ test_field_errors(void)
 		   "time= must be epoch, epoch_ms or iso8601");
 	expect_err(HDR "field:t,json,t,; sid:1;)", "; sid", "field", "empty option");
 	expect_err(HDR "field:src_ip,json,ip; sid:1;)", "src_ip", "field", "window key of its own");
-	expect_err(HDR "field:c,pcre,1; sid:1;)", "pcre", "field", "not supported yet");
 	expect_err(HDR "field:c,pcre,0; sid:1;)", "0;", "field", "1 to 9");
-	expect_err(HDR "field:c,byte_extract,len; sid:1;)", "byte_extract", "field",
-		   "not supported yet");
+	expect_err(HDR "field:c,pcre,12; sid:1;)", "12;", "field", "1 to 9");
+	expect_err(HDR "field:c,pcre; sid:1;)", "; sid", "field", "capture group number");
+	expect_err(HDR "field:c,byte_extract,le-n; sid:1;)", "-n;", "field",
+		   "no byte_extract variable name");
+	expect_err(HDR "field:c,pcre,1,form; sid:1;)", "form", "field", "kv only");
 	expect_err(HDR "field:c,json,a b; sid:1;)", " b;", "field", "no blank");
 	expect_err(HDR "field:a,json,a; field:b,json,b; field:c,json,c; field:d,json,d; "
 		       "field:e,json,e; field:f,json,f; field:g,json,g; field:h,json,h; "
 		       "field:i,json,i; sid:1;)",
 		   "field:i", "field", "at most 8 fields");
-	/* field: without window: (alert context) is not built yet */
-	expect_err(HDR "field:amount,json,amount; sid:1;)", "amount,json", "field",
-		   "field: without window: is not supported yet");
+	/* field: without window: attaches the fields to the rule's alerts;
+	 * time= (a window's event time) and a pass rule make no sense there */
+	expect_err(HDR "field:n,json,n; field:t,json,t,time=epoch; sid:1;)", "t,json,t,time",
+		   "field", "time= gives a window's event time: it needs a window:");
+	expect_err("pass tcp any any -> any any (content:\"x\"; field:n,json,n; sid:1;)",
+		   "n,json,n", "field", "a pass rule raises no alert");
+}
+
+static void
+test_field_without_window(void)
+{
+	struct weir_suri_rule_list l;
+	struct weir_suri_rule *r;
+
+	r = good(HDR "field:amount,json,amount; field:card,kv,card,sensitive; sid:1;)", &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NULL(r->win);
+	CU_ASSERT_EQUAL(r->n_fields, 2);
+	CU_ASSERT_PTR_NULL(r->fprog); /* json/kv: no field program */
+	weir_suri_rule_list_free(&l);
+	r = good("alert tcp any any -> any any (pcre:\"/id=(\\d+)/\"; field:id,pcre,1; sid:1;)",
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NOT_NULL(r->fprog);
+	weir_suri_rule_list_free(&l);
+}
+
+#define WIN " window:key c, length 1m, count >= 2; sid:1;)"
+
+/* field:NAME,pcre,N and field:NAME,byte_extract,VAR: resolved against the
+ * rule's payload items; refusals point at the field. */
+static void
+test_field_pcre_byte_errors(void)
+{
+	/* no pcre at all; one only on a header buffer */
+	expect_err("alert tcp any any -> any any (content:\"x\"; field:c,pcre,1;" WIN, "c,pcre,1",
+		   "field", "needs a pcre on the payload");
+	expect_err("alert tcp any any -> any any (content:\"x\"; tcp.hdr; pcre:\"/(a)/\"; "
+		   "field:c,pcre,1;" WIN,
+		   "c,pcre,1", "field", "needs a pcre on the payload");
+	expect_err("alert tcp any any -> any any (pcre:\"/(a)/\"; pcre:!\"/(b)/\"; "
+		   "field:c,pcre,1;" WIN,
+		   "c,pcre,1", "field", "last pcre is negated");
+	/* group 2 of a pattern with one ((?:) does not count) */
+	expect_err("alert tcp any any -> any any (pcre:\"/(?:x)(a)/\"; field:c,pcre,2;" WIN,
+		   "c,pcre,2", "field", "capture group 2, but the rule's last pcre has 1");
+	expect_err("alert tcp any any -> any any (content:\"L\"; byte_extract:1,0,len,relative; "
+		   "field:c,byte_extract,size;" WIN,
+		   "c,byte_extract,size", "field", "'size' is no byte_extract variable");
+	expect_err("alert tcp any any -> any any (content:\"L\"; byte_math:bytes 1, offset 0, "
+		   "oper +, rvalue 1, result sum, relative; field:c,byte_extract,sum;" WIN,
+		   "c,byte_extract,sum", "field", "byte_math result: not supported yet");
+}
+
+/* One capture run of @p r's field program on @p payload. */
+static bool
+capture(const struct weir_suri_rule *r, const char *payload, struct weir_sprog_caps *c)
+{
+	struct weir_match_ctx *ctx = weir_match_ctx_new();
+	bool ok;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->fprog);
+	weir_match_ctx_reset(ctx);
+	ok = weir_sprog_capture(r->fprog, (const uint8_t *)payload, (uint32_t)strlen(payload), ctx,
+				c);
+	weir_match_ctx_free(ctx);
+	return ok;
+}
+
+static void
+expect_group(const struct weir_sprog_caps *c, const char *payload, unsigned int g, const char *want)
+{
+	if (want == NULL) {
+		CU_ASSERT_EQUAL(c->start[g], UINT32_MAX);
+		return;
+	}
+	CU_ASSERT_NOT_EQUAL_FATAL(c->start[g], UINT32_MAX);
+	CU_ASSERT_EQUAL(c->end[g] - c->start[g], strlen(want));
+	CU_ASSERT(memcmp(payload + c->start[g], want, strlen(want)) == 0);
+}
+
+static void
+test_field_pcre_byte(void)
+{
+	struct weir_suri_rule_list l;
+	struct weir_sprog_caps c;
+	struct weir_suri_rule *r;
+	const char *pl;
+
+	/* groups numbered by their '(' (a named one too), of the last pcre */
+	r = good("alert tcp any any -> any any (content:\"id=\"; pcre:\"/q=(\\w)/\"; "
+		 "pcre:\"/id=(\\d+)&(?:u|user)=(?P<u>[a-z]+)/R\"; field:id,pcre,1; "
+		 "field:c,pcre,2,sensitive; window:key c, length 1m, count >= 2; sid:1;)",
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->fields[0].src, WEIR_RFS_PCRE);
+	CU_ASSERT_EQUAL(r->fields[0].arg, 1);
+	CU_ASSERT_EQUAL(r->fields[1].arg, 2);
+	CU_ASSERT(r->fields[1].sensitive);
+	pl = "q=z id=42&user=bob";
+	CU_ASSERT(capture(r, pl, &c));
+	expect_group(&c, pl, 1, "42");
+	expect_group(&c, pl, 2, "bob");
+	CU_ASSERT(!capture(r, "id=42&user=bob", &c)); /* no q=: no match, nothing */
+	weir_suri_rule_list_free(&l);
+
+	/* the chain that matched: k=1 is followed by 'x', so the pcre's next
+	 * match (k=2, then '!') is the one whose group counts */
+	r = good("alert tcp any any -> any any (pcre:\"/k=(\\d)/\"; content:\"!\"; "
+		 "within:1; field:c,pcre,1;" WIN,
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	pl = "k=1x k=2!";
+	CU_ASSERT(capture(r, pl, &c));
+	expect_group(&c, pl, 1, "2");
+	weir_suri_rule_list_free(&l);
+
+	/* a group that took no part: unset */
+	r = good("alert tcp any any -> any any (pcre:\"/a(x)?(b)/\"; field:c,pcre,1; "
+		 "field:d,pcre,2;" WIN,
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	pl = "zab";
+	CU_ASSERT(capture(r, pl, &c));
+	expect_group(&c, pl, 1, NULL);
+	expect_group(&c, pl, 2, "b");
+	weir_suri_rule_list_free(&l);
+
+	/* byte_extract: the variable's slot, its value on the matching chain
+	 * (L09 fails the byte_test, L12 passes) */
+	r = good("alert tcp any any -> any any (content:\"L\"; byte_extract:2,0,amt,relative,"
+		 "string,dec; byte_test:2,>,10,-2,relative,string,dec; "
+		 "field:c,byte_extract,amt; field:d,json,d;" WIN,
+		 &l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->fields[0].src, WEIR_RFS_BYTE_EXTRACT);
+	CU_ASSERT_STRING_EQUAL(r->fields[0].key, "amt");
+	pl = "L09xx L12xx";
+	CU_ASSERT(capture(r, pl, &c));
+	CU_ASSERT_EQUAL(c.vals[r->fields[0].arg], 12);
+	weir_suri_rule_list_free(&l);
 }
 
 static void
@@ -391,6 +532,9 @@ main(void)
 	CU_ADD_TEST(s, test_accept_forms);
 	CU_ADD_TEST(s, test_field_errors);
 	CU_ADD_TEST(s, test_window_errors);
+	CU_ADD_TEST(s, test_field_pcre_byte_errors);
+	CU_ADD_TEST(s, test_field_pcre_byte);
+	CU_ADD_TEST(s, test_field_without_window);
 	CU_ADD_TEST(s, test_clause_hash);
 	return weir_ut_run();
 }
