@@ -88,6 +88,7 @@ struct pack_hdr {
 	uint32_t hs_off;
 	uint32_t tail_len;
 	uint32_t hs_len; /* bytes hs_compress_stream() wrote */
+	struct weir_pan_stream pan;
 };
 
 /* Most states looked at per packet for idleness. */
@@ -109,7 +110,9 @@ struct weir_stream_table {
 	uint32_t win_len;
 	const uint8_t *before; /* weir_stream_before() during a chunk call */
 	uint32_t before_len;
-	uint32_t keep; /* tail bytes a slot keeps: confirm_window, payload_before */
+	uint32_t keep;	  /* tail bytes a slot keeps: confirm_window, payload_before */
+	uint32_t pan_end; /* weir_stream_pan() during a chunk call */
+	bool pan_found;
 };
 
 void
@@ -219,7 +222,13 @@ struct hs_meta {
 	uint64_t link_ns;	    /* when it was put first on the idle list */
 	struct weir_stream_dir *sd; /* whose state it is (flows never move) */
 	uint32_t prev, next;	    /* the idle list: slot index + 1, 0: none */
+	struct weir_pan_stream pan; /* the card scanner of the pan stream rules:
+				       restarts with the Hyperscan state */
 };
+
+/* The tests size pools by slots of state_bytes plus weir's, rounded to 64
+ * (tests/unit/app/test_stream.c, tests/fuzz/fuzz_stream.c) */
+_Static_assert(sizeof(struct hs_meta) <= 128, "weir's part of a slot");
 
 /* ---- Hyperscan's stream allocator ------------------------------------ */
 
@@ -374,6 +383,13 @@ weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint3
 }
 
 void
+weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end)
+{
+	*found = t->pan_found;
+	*end = t->pan_end;
+}
+
+void
 weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len)
 {
 	*before = t->before;
@@ -414,7 +430,16 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 			t->win_len = w + (data != NULL ? len : 0);
 		}
 	}
+	if (o->rs->n_stream_pan != 0) {
+		/* the pan rules' card scanner, on the same bytes (data NULL:
+		 * the end settles what waited for more) */
+		struct weir_pan_match pm = {0};
+
+		t->pan_found = weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
+		t->pan_end = pm.end;
+	}
 	o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
+	t->pan_found = false;
 	if (data != NULL && (confirm || t->c.payload_before != 0)) {
 		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
 
@@ -550,8 +575,10 @@ sd_pack(struct weir_stream_table *t, uint32_t idx1)
 {
 	struct hs_meta *m = slot_meta(t, idx1);
 	struct weir_stream_dir *sd = m->sd;
-	struct pack_hdr h = {
-		.generation = m->generation, .hs_off = m->hs_off, .tail_len = m->tail_len};
+	struct pack_hdr h = {.generation = m->generation,
+			     .hs_off = m->hs_off,
+			     .tail_len = m->tail_len,
+			     .pan = m->pan};
 	size_t at = sizeof(h) + m->tail_len, used = 0, total;
 	uint32_t first = 0, last = 0;
 
@@ -666,6 +693,7 @@ sd_unpack(struct weir_stream_table *t, struct weir_stream_dir *sd, const struct 
 	m->generation = h.generation;
 	m->hs_off = h.hs_off;
 	m->tail_len = h.tail_len;
+	m->pan = h.pan;
 	m->last_ns = t->now;
 	memcpy((uint8_t *)m - t->keep, t->pack + sizeof(h), h.tail_len);
 	sd->hs = idx1;
@@ -733,6 +761,7 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 		sd_meta(t, sd)->generation = rs->generation;
 		sd_meta(t, sd)->hs_off = sd->offset;
 		sd_meta(t, sd)->tail_len = 0;
+		weir_pan_stream_reset(&sd_meta(t, sd)->pan);
 		sd_meta(t, sd)->last_ns = t->now;
 		lru_push(t, sd, sd->hs);
 	} else if (len > 0) {

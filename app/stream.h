@@ -188,6 +188,15 @@ void weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
 void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len);
 
 /**
+ * During a chunk call (struct weir_stream_out): whether the direction's
+ * card scanner (rules.h weir_pan_stream_feed, fed the same bytes when the
+ * rule set has pan stream rules) settled a card with the run (at the end
+ * of a stream: with its end), and @p end, the first one's end as
+ * Hyperscan's match ends count (add hs_off). Thread: the owning worker.
+ */
+void weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end);
+
+/**
  * During a chunk call (struct weir_stream_out): the stream bytes just
  * before the run (at the end of a stream: before its end), at most
  * conf.payload_before, none across a hole or a restart; what alerts put

@@ -680,6 +680,12 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	sp.events = 0; /* stream chunks carry no packet's events */
 	sp.invalid = 0;
 	weir_stream_window(w->streams, &sp.confirm, &sp.confirm_len);
+	{
+		bool pan_found;
+
+		weir_stream_pan(w->streams, &pan_found, &sp.pan_end);
+		sp.pan_found = pan_found;
+	}
 	c.confirm = sp.confirm;
 	c.confirm_len = sp.confirm_len;
 	weir_stream_before(w->streams, &c.before, &c.before_len);

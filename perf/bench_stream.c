@@ -26,7 +26,12 @@
  * packets, TCP closed timeout 0), so about CONCURRENT flows are open, plus
  * the closed ones the pass has not reached yet.
  *
- * usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] [-s SEED] [-m acked|arrival]
+ * With -p the rules are one `pan` rule instead (pan alone: per packet, or
+ * the stream's card scanner, rules_pan.c), the planted cards get their
+ * Luhn check digit (the other bytes are the same), and a packet-mode
+ * alert is judged after the timed pass by scanning its packet again.
+ *
+ * usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] [-s SEED] [-m acked|arrival] [-p]
  *                     [-c CONCURRENT]   (sessions interleaved CONCURRENT at a time)
  *                     [-M MIB] [-S MIB] (reassembly and state memcaps, default 256, 64)
  *                     [-i MS]   (stream.idle-compress in ms of packet time, default
@@ -46,6 +51,7 @@
 #include "diag.h"
 #include "flow.h"
 #include "rules.h"
+#include "rules_int.h"
 #include "stream.h"
 
 #define PLANT	  24 /* a card every PLANT records */
@@ -89,6 +95,9 @@ static size_t g_data_len, g_data_cap;
 static uint32_t **g_plant_end;
 static uint32_t *g_n_plant;
 static uint64_t g_planted;
+static bool g_pan;	       /* -p: the pan rule */
+static uint32_t *g_alert_pkts; /* -p, packet mode: the packets that alerted */
+static uint32_t g_n_alert_pkts;
 
 static void
 data_add(const void *p, size_t n)
@@ -159,6 +168,18 @@ record(char *buf, size_t cap, uint64_t *s, bool card, size_t *card_end)
 		pan[0] = '4';
 		for (i = 1; i < 16; i++)
 			pan[i] = (char)('0' + rnd(s) % 10);
+		if (g_pan) {
+			/* the Luhn check digit in place of the last one */
+			unsigned int sum = 0, d;
+
+			for (i = 0; i < 15; i++) {
+				d = (unsigned int)(pan[14 - i] - '0');
+				if ((i & 1) == 0)
+					d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+				sum += d;
+			}
+			pan[15] = (char)('0' + (10 - sum % 10) % 10);
+		}
 	} else {
 		/* masked, as the records of a compliant system are */
 		memcpy(pan, "411111******1111", 16);
@@ -259,6 +280,7 @@ interleave(uint32_t sessions, uint32_t conc)
 struct tally {
 	uint64_t alerts, tp, fp;
 	uint32_t session;
+	uint32_t pkt;  /* index in g_pkts (packet mode) */
 	uint64_t base; /* stream offset of the matched bytes' start (block) */
 	bool block;
 };
@@ -282,6 +304,11 @@ on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 
 	(void)idx;
 	t->alerts++;
+	if (g_pan && t->block) {
+		/* pan alone has no match end per packet: judged after the pass */
+		g_alert_pkts[g_n_alert_pkts++] = t->pkt;
+		return;
+	}
 	if (planted_at(t->session, t->base + match_end))
 		t->tp++;
 	else
@@ -325,6 +352,12 @@ chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const u
 	}
 	r->t.base = hs_off;
 	weir_stream_window(g_st, &sp.confirm, &sp.confirm_len);
+	{
+		bool found;
+
+		weir_stream_pan(g_st, &found, &sp.pan_end);
+		sp.pan_found = found;
+	}
 	if (data != NULL)
 		weir_ruleset_scan_stream(r->rs, 0, hs, &sp, on_alert, &r->t, &res);
 	else
@@ -416,6 +449,7 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 		}
 		r->t.session = p->session;
 		r->t.base = p->stream_off;
+		r->t.pkt = g_order[i];
 		weir_ruleset_scan(rs, 0, &sp, on_alert, &r->t, &res);
 		if ((i & 31) == 31) {
 			weir_flow_burst_begin(ft);
@@ -425,6 +459,21 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 	weir_flow_burst_begin(ft);
 	weir_flow_flush(ft);
 	t1 = now_cpu();
+	for (i = 0; i < g_n_alert_pkts; i++) {
+		/* -p, packet mode: true when a card of the packet ends where a
+		 * planted one does */
+		const struct pkt *p = &g_pkts[g_alert_pkts[i]];
+		struct weir_pan_match m[16];
+		unsigned int n, k;
+		bool tp = false;
+
+		n = weir_pan_scan(g_data + p->data_off, p->fp.payload_len, m, 16);
+		for (k = 0; k < n && k < 16; k++)
+			tp |= planted_at(p->session, p->stream_off + m[k].end);
+		r->t.tp += tp;
+		r->t.fp += !tp;
+	}
+	g_n_alert_pkts = 0;
 	if (g_st != NULL) {
 		struct weir_stream_stats ss;
 
@@ -464,11 +513,18 @@ load(const char *dir, const char *flowopt)
 		perror(path);
 		exit(2);
 	}
-	for (i = 0; i < CARD_SIDS; i++)
-		fprintf(f,
-			"alert tcp any any -> any any (msg:\"card %u\"; flow:to_server,%s; "
-			"pcre:\"/%s/\"; sid:%u;)\n",
-			i + 1, flowopt, re[i], i + 1);
+	for (i = 0; i < (g_pan ? 1 : CARD_SIDS); i++) {
+		if (g_pan)
+			fprintf(f,
+				"alert tcp any any -> any any (msg:\"card\"; flow:to_server,%s; "
+				"pan; sid:1;)\n",
+				flowopt);
+		else
+			fprintf(f,
+				"alert tcp any any -> any any (msg:\"card %u\"; flow:to_server,%s; "
+				"pcre:\"/%s/\"; sid:%u;)\n",
+				i + 1, flowopt, re[i], i + 1);
+	}
 	fclose(f);
 	if (weir_diags_init(&ds, 8) < 0)
 		exit(2);
@@ -507,7 +563,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:p")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -536,10 +592,13 @@ main(int argc, char **argv)
 		case 'i':
 			sc.idle_ns = strtoull(optarg, NULL, 10) * 1000000ull;
 			break;
+		case 'p':
+			g_pan = true;
+			break;
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
 					"[-s SEED] [-m acked|arrival] [-c CONCURRENT] [-M MIB] "
-					"[-S MIB] [-i MS]\n");
+					"[-S MIB] [-i MS] [-p]\n");
 			return 2;
 		}
 	}
@@ -567,13 +626,17 @@ main(int argc, char **argv)
 		g_pkts[g_order[i]].fp.ts_ns = (uint64_t)(i + 1) * 1000;
 	for (i = 0; i < g_n_pkts; i++)
 		bytes += g_pkts[i].fp.payload_len;
+	g_alert_pkts = malloc((size_t)g_n_pkts * sizeof(*g_alert_pkts));
+	if (g_alert_pkts == NULL)
+		return 2;
 	printf("cpu: ");
 	fflush(stdout);
 	if (system("lscpu | sed -n 's/^Model name: *//p' | tr -d '\\n'") != 0)
 		printf("?");
 	printf("\nsessions: %u (%u open at once), packets: %u, payload bytes: %" PRIu64
-	       ", planted cards: %" PRIu64 ", inspection: %s\n",
-	       sessions, conc, g_n_pkts, bytes, g_planted, sc.acked ? "acked" : "arrival");
+	       ", planted cards: %" PRIu64 ", inspection: %s, rules: %s\n",
+	       sessions, conc, g_n_pkts, bytes, g_planted, sc.acked ? "acked" : "arrival",
+	       g_pan ? "pan" : "two card regexes");
 	for (i = 0; i < reps; i++) {
 		tb[i] = pass(block, false, &sc, &rb);
 		ts[i] = pass(stream, true, &sc, &rst);

@@ -276,7 +276,8 @@ enum weir_pclass {
 	_(STREAM_ONLY, "stream only: flow:only_stream or tcp-stream")                              \
 	_(PKT_STREAM_AS_PACKET, "packet+stream in Suricata (offset/depth), each packet only here") \
 	_(STREAM_AS_PACKET, "stream in Suricata, each packet only here (endswith, an absolute "    \
-			    "byte keyword, only negated contents, pan)")
+			    "byte keyword, only negated contents, pan with other conditions "      \
+			    "and no content)")
 
 #define WEIR_RKIND_ENUM(name, doc) WEIR_RKIND_##name,
 enum weir_rkind { WEIR_RKINDS(WEIR_RKIND_ENUM) WEIR_RKIND_N };
@@ -411,6 +412,13 @@ struct weir_ruleset {
 	unsigned int n_stream_confirm; /* of them, with a confirm step or a
 					  window: they read the stream's last
 					  bytes (app/stream.h) */
+	/* Of them, the rules whose only payload condition is `pan`: no
+	 * expression in stream_db; the direction's card scanner
+	 * (weir_pan_stream_feed) decides them (weir_scan_pkt.pan_found). */
+	uint32_t *stream_pan;
+	unsigned int n_stream_pan;
+	bool stream_pan_only; /* every stream rule is one: stream_db holds no
+				 rule's expression and is never scanned */
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */
@@ -567,6 +575,11 @@ struct weir_scan_pkt {
 	 * payload alone */
 	const uint8_t *confirm;
 	uint32_t confirm_len;
+	/* weir_ruleset_scan_stream()/_stream_close(): the direction's card
+	 * scanner settled a card with these bytes (pan_end: the stream offset
+	 * of the first one's end, as Hyperscan's match ends count) */
+	uint8_t pan_found;
+	uint32_t pan_end;
 	struct weir_flowvars *vars;	     /* the flow's variables, NULL: no flow */
 	const struct weir_scan_flowinfo *fi; /* the flow's counters, NULL: no flow */
 	/* the headers, for the header keywords (ttl, flags, itype, ...):
@@ -644,6 +657,45 @@ void weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker
 void weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs_stream_t *st,
 			       const struct weir_scan_pkt *p, weir_alert_fn fn, void *ctx,
 			       struct weir_scan_res *res);
+
+/*
+ * The `pan` keyword on a stream (rules_pan.c): one direction's card
+ * scanner, fed its bytes in order. A card is reported once, by the call
+ * whose bytes settle it (every byte the definition reads around it is
+ * known, or the stream ended), exactly as a scan of the whole stream
+ * would find it. Fixed size, no allocation: it lives in the direction's
+ * stream state (app/stream.c), and WEIR_PAN_STREAM_TAIL bounds the bytes
+ * it keeps between calls.
+ */
+#define WEIR_PAN_STREAM_TAIL 40
+
+struct weir_pan_match {
+	uint32_t start; /* offset of the first digit */
+	uint32_t end;	/* offset just past the last digit */
+	uint8_t n_digits;
+};
+
+struct weir_pan_stream {
+	uint32_t pos;	 /* bytes fed since the reset */
+	uint32_t resume; /* stream offset of the first group not decided */
+	uint8_t len;	 /* bytes in tail: the stream's bytes pos - len .. pos */
+	uint8_t tail[WEIR_PAN_STREAM_TAIL];
+};
+
+/** Start @p ps at stream offset 0 (a new stream, or one restarted after a
+ *  hole). Thread: the owner of @p ps. */
+void weir_pan_stream_reset(struct weir_pan_stream *ps);
+
+/**
+ * Feed the next @p len bytes of @p ps's stream (@p final: they are its
+ * last; @p len may be 0 then). Writes at most @p max of the cards this
+ * call settles to @p out, in order, offsets in the stream (bytes since
+ * the reset). @return how many it settled (may exceed @p max). Hot path:
+ * no allocation; it copies at most WEIR_PAN_STREAM_TAIL + 64 bytes.
+ * Thread: the owner of @p ps.
+ */
+unsigned int weir_pan_stream_feed(struct weir_pan_stream *ps, const uint8_t *data, size_t len,
+				  bool final, struct weir_pan_match *out, unsigned int max);
 
 /** The index of the @p i th window rule of @p rs (i < rs->n_win); its
  *  rules[idx].win and .fields describe it. Thread: any holding the set. */

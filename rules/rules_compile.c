@@ -378,11 +378,25 @@ weir_compile_one_chain(struct weir_hs_plan *p)
 	p->exact = false;
 }
 
+/* Is `pan` the only payload condition of @p s (one or more pan, nothing
+ * else)? The stream's card scanner decides such a rule alone. */
+static bool
+compile_pan_only(const struct weir_suri_rule *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_items; i++)
+		if (s->items[i].kind != WEIR_ITEM_PAN || s->items[i].negated)
+			return false;
+	return s->n_items > 0;
+}
+
 /*
  * What keeps a rule off the stream in this version (called on the plan
  * weir_compile_one_chain() left, the expression the stream database
  * gets): a protocol other than tcp, nothing Hyperscan can look for (only
- * negated contents, only pan), or a condition tied to the start or end of
+ * negated contents, pan with other conditions and no content; pan alone is
+ * the card scanner's, weir_pan_stream_feed), or a condition tied to the start or end of
  * a buffer (offset, depth, startswith, endswith, an anchored pcre, an
  * absolute byte keyword or isdataat), which would mean the start of
  * Suricata's reassembled chunk, not of the stream. Conditions Hyperscan
@@ -398,8 +412,11 @@ compile_stream_refusal(const struct weir_suri_rule *s, const struct weir_hs_plan
 
 	if (s->proto != WEIR_RPROTO_TCP)
 		return "a protocol other than tcp";
+	if (e == NULL && p->n_sub == 0 && compile_pan_only(s))
+		return NULL;
 	if (e == NULL)
-		return "nothing Hyperscan can look for (only negated contents, or pan)";
+		return "nothing Hyperscan can look for (only negated contents, or pan with "
+		       "other conditions and no content)";
 	for (i = 0; i < s->n_items; i++) {
 		const struct weir_item *it = &s->items[i];
 
@@ -506,8 +523,9 @@ compile_kind(const struct weir_suri_rule *s, const struct weir_hs_plan *p, struc
 		return 0;
 	}
 	rt->kind = WEIR_RKIND_STREAM;
-	rt->kind_why = p->exact ? "payload conditions on any bytes: Hyperscan decides them"
-				: "payload conditions on any bytes, confirmed over the window";
+	rt->kind_why = p->n_sub == 0 ? "pan alone: the stream's card scanner decides it"
+		       : p->exact    ? "payload conditions on any bytes: Hyperscan decides them"
+				     : "payload conditions on any bytes, confirmed over the window";
 	return WEIR_RT_STREAM_PKT;
 }
 
@@ -1109,6 +1127,9 @@ out:
 	return rc;
 }
 
+/* The stream database of a set whose stream rules are all pan alone. */
+#define COMPILE_PAN_ONLY_EXPR "\\xf7\\x3a\\x00\\xc5weir-pan-only\\x00\\x9e\\x11"
+
 /*
  * The stream rules' database (HS_MODE_STREAM), one expression per rule,
  * id = rule index, without HS_FLAG_SINGLEMATCH: a stream lives for the
@@ -1134,6 +1155,15 @@ compile_stream_db(struct cbuild *b, const char *cache_dir)
 	rs->n_stream_rules = cap;
 	if (cap == 0)
 		return 0;
+	/* pan alone (no expression): the card scanner's list */
+	rs->stream_pan = calloc(cap, sizeof(*rs->stream_pan));
+	if (rs->stream_pan == NULL)
+		return -ENOMEM;
+	for (i = 0; i < b->n; i++)
+		if (!b->cr[i].dead &&
+		    (rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) != 0 &&
+		    b->cr[i].plan.n_sub == 0)
+			rs->stream_pan[rs->n_stream_pan++] = i;
 	x.expr = calloc(cap, sizeof(*x.expr));
 	x.flags = calloc(cap, sizeof(*x.flags));
 	x.ids = calloc(cap, sizeof(*x.ids));
@@ -1146,7 +1176,9 @@ compile_stream_db(struct cbuild *b, const char *cache_dir)
 	for (i = 0; i < b->n; i++) {
 		const struct weir_hs_expr *e;
 
-		if (b->cr[i].dead || !(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)))
+		if (b->cr[i].dead ||
+		    !(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) ||
+		    b->cr[i].plan.n_sub == 0)
 			continue;
 		e = &b->cr[i].plan.sub[0];
 		x.expr[x.n] = e->expr;
@@ -1155,6 +1187,18 @@ compile_stream_db(struct cbuild *b, const char *cache_dir)
 		x.ext[x.n] = e->has_ext ? &e->ext : NULL;
 		x.rule[x.n] = i;
 		x.n++;
+	}
+	if (x.n == 0) {
+		/* pan rules alone: the streams still need a database (its state
+		 * is each direction's slot); one literal no payload holds, and
+		 * an id past every rule, which the match callback ignores */
+		x.expr[0] = COMPILE_PAN_ONLY_EXPR;
+		x.flags[0] = HS_FLAG_SINGLEMATCH;
+		x.ids[0] = UINT32_MAX;
+		x.ext[0] = NULL;
+		x.rule[0] = rs->stream_pan[0];
+		x.n = 1;
+		rs->stream_pan_only = true;
 	}
 	if (cache_dir != NULL &&
 	    weir_dbkey_compute(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM,
@@ -1645,6 +1689,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->stream_from_cache = 0;
 		rs->stream_db_bytes = 0;
 		rs->stream_state_bytes = 0;
+		free(rs->stream_pan);
+		rs->stream_pan = NULL;
+		rs->n_stream_pan = 0;
+		rs->stream_pan_only = false;
 		free(rs->groups);
 		rs->groups = NULL;
 		rs->n_groups = 0;
@@ -1683,11 +1731,12 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			continue;
 		rs->n_kind[rs->rules[i].kind]++;
 		/* a rule with fields (a window rule's, an alert's) reads them
-		 * from those bytes too */
+		 * from those bytes too; a pan-alone rule reads no window: its
+		 * scanner decides */
 		rs->n_stream_confirm +=
 			(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) &&
-			(rs->rules[i].prog != NULL || rs->rules[i].win != NULL ||
-			 rs->rules[i].n_fields > 0);
+			((rs->rules[i].prog != NULL && b->cr[i].plan.n_sub != 0) ||
+			 rs->rules[i].win != NULL || rs->rules[i].n_fields > 0);
 	}
 	/* Rules per group and the `always` lists. */
 	for (i = 0; i < rs->n_rules; i++) {

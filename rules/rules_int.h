@@ -860,11 +860,7 @@ unsigned int weir_classtype_priority(const char *classtype, const char **descrip
 
 /* ---- match: the `pan` scanner and Luhn (rules_pan.c) ---------------- */
 
-struct weir_pan_match {
-	uint32_t start; /* offset of the first digit */
-	uint32_t end;	/* offset just past the last digit */
-	uint8_t n_digits;
-};
+/* struct weir_pan_match: rules.h */
 
 /** Luhn check over @p n ASCII digits (separators not allowed here).
  *  Thread: any; no allocation. */
@@ -1009,6 +1005,12 @@ void weir_match_ctx_free(struct weir_match_ctx *c);
 /** Forget per-packet caches (the pan scan of the last payload). Call once
  *  per packet before the first weir_sprog_match(). Thread: @p c's worker. */
 void weir_match_ctx_reset(struct weir_match_ctx *c);
+
+/** Take @p found as the `pan` answer for the buffer [@p data, +@p len)
+ *  until the next reset: a stream's card scanner decided it (a stream
+ *  chunk's pan rules). Thread: the owning worker. */
+void weir_match_ctx_pan_set(struct weir_match_ctx *c, const uint8_t *data, uint32_t len,
+			    bool found);
 
 /**
  * Suricata's payload inspection of @p p over [payload, payload+len):

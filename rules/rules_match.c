@@ -548,6 +548,34 @@ scan_on_stream_match(unsigned int id, unsigned long long from, unsigned long lon
 	return 0;
 }
 
+/*
+ * The round's pan-alone rules (rs->stream_pan), when the direction's card
+ * scanner settled a card with this chunk: their `pan` item is its answer,
+ * not a scan of the window, whose ends are not the stream's.
+ */
+static void
+scan_stream_pan(struct weir_rs_worker *w, const struct weir_scan_pkt *p)
+{
+	/* their confirm programs hold pan items only: run over one byte
+	 * (at a stream's end there may be none) whose answer is set */
+	static const uint8_t settled[1] = {0};
+	const struct weir_ruleset *rs = w->rs;
+	struct weir_scan_pkt q;
+	unsigned int i;
+
+	if (!p->pan_found || rs->n_stream_pan == 0)
+		return;
+	q = *p;
+	q.confirm = settled;
+	q.confirm_len = sizeof(settled);
+	w->pkt = &q;
+	weir_match_ctx_pan_set(w->mctx, settled, sizeof(settled), true);
+	for (i = 0; i < rs->n_stream_pan; i++)
+		scan_consider(w, rs->stream_pan[i], p->pan_end);
+	weir_match_ctx_reset(w->mctx);
+	w->pkt = p;
+}
+
 int
 weir_ruleset_stream_open(const struct weir_ruleset *rs, hs_stream_t **out)
 {
@@ -569,11 +597,14 @@ weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker, hs_
 		return;
 	res->evaluated = 1;
 	scan_begin(w, rs, p);
-	if (hs_scan_stream(st, (const char *)p->payload, p->len, 0, w->scratch,
+	/* a set of pan rules alone: its database stands in, nothing to find */
+	if (!rs->stream_pan_only &&
+	    hs_scan_stream(st, (const char *)p->payload, p->len, 0, w->scratch,
 			   scan_on_stream_match, w) != HS_SUCCESS) {
 		res->scan_error = 1;
 		return;
 	}
+	scan_stream_pan(w, p);
 	scan_decide(w, p, fn, ctx, res);
 }
 
@@ -597,6 +628,7 @@ weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs
 		return;
 	}
 	res->evaluated = 1;
+	scan_stream_pan(w, p);
 	scan_decide(w, p, fn, ctx, res);
 }
 

@@ -135,6 +135,16 @@ weir_match_ctx_reset(struct weir_match_ctx *c)
 	c->pan_len = 0;
 }
 
+void
+weir_match_ctx_pan_set(struct weir_match_ctx *c, const uint8_t *data, uint32_t len, bool found)
+{
+	if (c == NULL)
+		return;
+	c->pan_state = found ? 1 : 0;
+	c->pan_data = data;
+	c->pan_len = len;
+}
+
 /* ---- match (hot path) -------------------------------------------------- */
 
 static int sm_inspect(struct sm_run *r, unsigned int i, uint32_t prev_end);

@@ -79,6 +79,13 @@
  * two neighbour bytes, prefix and Luhn); the rest are read group by group
  * by a short scalar walk, which looks at most one token beyond the chain.
  * There is no state outside the call: any thread may scan at any time.
+ *
+ * On a stream (weir_pan_stream_feed, the `pan` stream rules) the same walk
+ * goes on across calls: it resumes at the first group it could not decide
+ * and decides a group only once every byte its clauses read is known, so
+ * a card cut by segment boundaries is found once, where a scan of the
+ * whole stream finds it, and a digit run cut by one is not taken for a
+ * card. It keeps at most 34 bytes between calls (end of file).
  * perf/bench_pan.c measures it against equivalent Hyperscan regexes, and
  * against the usual card regexes with a Luhn check.
  */
@@ -108,7 +115,31 @@ struct pan_ctx {
 	size_t len; /* of the payload: tokens next to a chain are read up to it */
 	unsigned int max;
 	unsigned int n;
+	/* stream mode (weir_pan_stream_feed); a packet scan has from 0, open
+	 * false and never stops */
+	size_t from;   /* groups starting before it were decided earlier */
+	size_t walked; /* where the walk goes on after its last decision */
+	size_t stop;   /* the first group left undecided, SIZE_MAX: none */
+	bool open;     /* bytes may follow data[len - 1] */
 };
+
+/*
+ * How far a decision reaches, in stream mode (the header comment's clauses
+ * read as bytes). A grouped reading starting at s reads the group lengths
+ * up to its fifth group's end (s + 23 at most for a form: 4-4-4-4-3) and
+ * the separator and four-character token after its last group (up to
+ * s + 28): PAN_REACH bytes from s. When its chain ends at b, the reads
+ * stop at b + 5: PAN_AFTER bytes from b. Before s it reads the separator
+ * and the token before it (s - 6 .. s - 1): PAN_BEHIND.
+ */
+#define PAN_REACH  29
+#define PAN_AFTER  6
+#define PAN_BEHIND 6
+/* A group not visited by a walk (its chain was too short, or held fewer
+ * than 13 digits) may still start a card once more bytes come, when fewer
+ * than PAN_PENDING bytes follow its start: the densest card prefix that
+ * holds 12 digits is "dddd-dddd-dddd-", 15 bytes. */
+#define PAN_PENDING 16
 
 /* Luhn's doubled digit with its digits summed, by digit. */
 static const uint8_t pan_luhn_double[10] = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
@@ -343,6 +374,24 @@ pan_grouped(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t s, size
 }
 
 /*
+ * Stream mode: must the group [p, q) of the chain that ends at @p b wait
+ * for more bytes? Its decision must not depend on bytes past the end.
+ */
+static inline bool
+pan_defer(const struct pan_ctx *ctx, size_t p, size_t q, size_t b)
+{
+	size_t n = q - p;
+
+	if (q >= ctx->len) /* its length is not known: 20 digits are no card */
+		return n <= PAN_MAX_DIGITS;
+	if (n == 4 && q < b) /* a grouped reading: its groups and the tokens after */
+		return p + PAN_REACH > ctx->len && b + PAN_AFTER > ctx->len;
+	if (n == 4) /* the byte after it may become a joined separator */
+		return q + 1 >= ctx->len;
+	return false;
+}
+
+/*
  * A maximal chain [a, b) of a payload of @p len bytes: digit groups joined
  * by single separators, starting and ending with a digit. Read its groups
  * from left to right; at each, the longest form that is a card.
@@ -361,8 +410,13 @@ pan_chain(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t a, size_t
 		while (q < b && pan_is_digit(data[q]))
 			q++;
 		n = q - p;
-		if (p == a && glued_left) {
+		if (p < ctx->from) {
+			/* decided by an earlier call (stream mode) */
+		} else if (p == a && glued_left) {
 			/* part of a longer token */
+		} else if (ctx->open && pan_defer(ctx, p, q, b)) {
+			ctx->stop = p;
+			return;
 		} else if (n >= PAN_MIN_DIGITS && n <= PAN_MAX_DIGITS) {
 			if (q < b || !glued_right)
 				pan_number(ctx, data, p, q, n);
@@ -373,6 +427,7 @@ pan_chain(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t a, size_t
 				q = e;
 		}
 		p = q + 1; /* past the separator after the group or card */
+		ctx->walked = p;
 	}
 }
 
@@ -410,14 +465,23 @@ pan_emit(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t a,
 			return false;
 		if (cs == 0) {
 			/* one group: contiguous when 13..19 digits and clean */
-			if (nd <= PAN_MAX_DIGITS && !(a > 0 && pan_is_glue(data[a - 1])) &&
+			bool glued_left = a > 0 && pan_is_glue(data[a - 1]);
+
+			if (a < ctx->from)
+				return false;
+			if (ctx->open && !glued_left && pan_defer(ctx, a, b, b)) {
+				ctx->stop = a;
+				return true;
+			}
+			if (nd <= PAN_MAX_DIGITS && !glued_left &&
 			    !(b < ctx->len && pan_is_glue(data[b])))
 				pan_number(ctx, data, a, b, nd);
+			ctx->walked = b + 1;
 			return false;
 		}
 	}
 	pan_chain(ctx, data, ctx->len, a, b);
-	return false;
+	return ctx->stop != SIZE_MAX;
 }
 
 /*
@@ -507,7 +571,8 @@ pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t le
 unsigned int
 weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_match *out, unsigned int max)
 {
-	struct pan_ctx ctx = {.out = out, .len = len, .max = out != NULL ? max : 0, .n = 0};
+	struct pan_ctx ctx = {
+		.out = out, .len = len, .max = out != NULL ? max : 0, .n = 0, .stop = SIZE_MAX};
 
 	/* offsets are 32-bit: payloads are packets, far below 4 GiB */
 	if (len > UINT32_MAX)
@@ -520,4 +585,123 @@ bool
 weir_luhn_in(const uint8_t *data, size_t len)
 {
 	return pan_walk(PAN_MODE_LUHN, NULL, data, len);
+}
+
+/* ---- stream mode ---------------------------------------------------------
+ *
+ * A stream is scanned as its bytes come, each byte once (tail aside): the
+ * walk over groups goes on where the last call stopped (resume), and a
+ * group is decided only when every byte its clauses read is known, so a
+ * card is reported exactly when weir_pan_scan() of the whole stream would
+ * report it, on the call whose bytes settle it. What a call leaves
+ * undecided is at most PAN_REACH - 1 bytes from the end; the tail keeps
+ * those and the PAN_BEHIND bytes before them.
+ */
+
+/* Bytes of the new data scanned together with the tail: the seam. Past
+ * them the resume point lies inside the data, PAN_BEHIND bytes in at
+ * least, and the rest is scanned in place. */
+#define PAN_SEAM 64
+
+_Static_assert(PAN_REACH - 1 + PAN_BEHIND <= WEIR_PAN_STREAM_TAIL, "the tail holds the undecided");
+_Static_assert(PAN_PENDING - 1 <= PAN_REACH - 1, "an unvisited group is within the reach");
+_Static_assert(PAN_SEAM >= PAN_REACH + PAN_BEHIND, "the seam ends past the resume point");
+
+/*
+ * One walk over @p data (@p len bytes) from group start @p from, more
+ * bytes to come when @p open. Cards go to @p out (offsets in @p data).
+ * @return the offset of the first group not decided (*resume): every
+ * group starting before it is.
+ */
+static size_t
+pan_stream_walk(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t from, bool open)
+{
+	size_t r;
+
+	ctx->len = len;
+	ctx->from = from;
+	ctx->walked = from;
+	ctx->stop = SIZE_MAX;
+	ctx->open = open;
+	pan_walk(PAN_MODE_SCAN, ctx, data, len);
+	if (ctx->stop != SIZE_MAX)
+		return ctx->stop;
+	if (!open)
+		return len;
+	/* groups of the chains the walk skipped, near the end, may still
+	 * start a card */
+	r = len > PAN_PENDING ? len - PAN_PENDING : 0;
+	if (r < ctx->walked)
+		r = ctx->walked;
+	if (r < from)
+		r = from;
+	return r > len ? len : r;
+}
+
+void
+weir_pan_stream_reset(struct weir_pan_stream *ps)
+{
+	ps->pos = 0;
+	ps->resume = 0;
+	ps->len = 0;
+}
+
+/* Move the matches ctx found since @p first from offsets in a buffer to
+ * stream offsets (@p base: the buffer's first byte). */
+static void
+pan_stream_rebase(struct pan_ctx *ctx, unsigned int first, uint64_t base)
+{
+	unsigned int i, n = ctx->n < ctx->max ? ctx->n : ctx->max;
+
+	for (i = first; i < n; i++) {
+		ctx->out[i].start = (uint32_t)(ctx->out[i].start + base);
+		ctx->out[i].end = (uint32_t)(ctx->out[i].end + base);
+	}
+}
+
+unsigned int
+weir_pan_stream_feed(struct weir_pan_stream *ps, const uint8_t *data, size_t len, bool final,
+		     struct weir_pan_match *out, unsigned int max)
+{
+	uint8_t seam[WEIR_PAN_STREAM_TAIL + PAN_SEAM];
+	struct pan_ctx ctx = {.out = out, .max = out != NULL ? max : 0, .n = 0};
+	uint64_t base = (uint64_t)ps->pos - ps->len; /* stream offset of seam[0] */
+	const uint8_t *last; /* the buffer the last walk ran over, and its length */
+	size_t s, sl, r, keep, last_len;
+	uint64_t last_base;
+
+	/* 32-bit stream offsets (app/stream.h): a direction stops at 4 GiB */
+	if ((uint64_t)ps->pos + len > UINT32_MAX)
+		len = UINT32_MAX - ps->pos;
+	s = len < PAN_SEAM ? len : PAN_SEAM;
+	sl = ps->len + s;
+	memcpy(seam, ps->tail, ps->len);
+	if (s > 0)
+		memcpy(seam + ps->len, data, s);
+	r = pan_stream_walk(&ctx, seam, sl, ps->resume - base, !(final && s == len));
+	pan_stream_rebase(&ctx, 0, base);
+	last = seam;
+	last_len = sl;
+	last_base = base;
+	if (s < len) {
+		/* in place, from PAN_BEHIND bytes before the resume point (the
+		 * seam left it at least that far into data) */
+		size_t at = r - ps->len - PAN_BEHIND;
+		unsigned int first = ctx.n < ctx.max ? ctx.n : ctx.max;
+
+		last = data + at;
+		last_len = len - at;
+		last_base = (uint64_t)ps->pos + at;
+		r = pan_stream_walk(&ctx, last, last_len, PAN_BEHIND, !final);
+		pan_stream_rebase(&ctx, first, last_base);
+	}
+	/* keep the bytes from PAN_BEHIND before the resume point */
+	keep = r >= PAN_BEHIND ? r - PAN_BEHIND : 0;
+	if (last_len - keep > WEIR_PAN_STREAM_TAIL)
+		keep = last_len - WEIR_PAN_STREAM_TAIL; /* never: PAN_REACH bounds it */
+	memmove(ps->tail, last + keep, last_len - keep);
+	ps->len = (uint8_t)(last_len - keep);
+	ps->resume = (uint32_t)(last_base + r);
+	ps->pos += (uint32_t)len;
+	return ctx.n;
 }

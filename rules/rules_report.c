@@ -217,6 +217,11 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 			rs->n_stream_rules, 0u, rs->stream_db_bytes,
 			rs->stream_from_cache ? "hit" : "-", rs->stream_state_bytes,
 			rs->n_stream_confirm);
+	if (rs->n_stream_pan > 0)
+		fprintf(out,
+			"        %u of them pan alone, decided by each direction's card scanner "
+			"(%zu bytes per direction, in its state slot)\n",
+			rs->n_stream_pan, sizeof(struct weir_pan_stream));
 	fprintf(out, "inspects (Suricata's rule types, README \"Stream rules\"):\n");
 	for (k = 0; k < WEIR_RKIND_N; k++)
 		if (rs->n_kind[k] > 0)
@@ -253,7 +258,10 @@ report_history(const struct weir_suri_rule *s, const char **why)
 				span = w;
 				continue;
 			}
-			*why = "its first condition has no longest match";
+			/* luhn reads the digits of the match: a match longer
+			 * than the window is cut, and its digit run with it */
+			*why = it->luhn ? "a pcre with luhn that has no longest match"
+					: "its first condition has no longest match";
 			return UINT64_MAX;
 		}
 		if (weir_item_is_byte(it->kind)) {
@@ -271,8 +279,11 @@ report_history(const struct weir_suri_rule *s, const char **why)
 		if (it->kind == WEIR_ITEM_PCRE) {
 			if (!it->relative || it->pcre == NULL || it->pcre[0] != '^' ||
 			    !weir_pcre_max_width(it, &w)) {
-				*why = "a pcre not anchored to the previous match, or without "
-				       "a longest match";
+				*why = it->luhn ? "a pcre with luhn not anchored to the previous "
+						  "match, or without a longest match"
+						: "a pcre not anchored to the previous match, or "
+						  "without "
+						  "a longest match";
 				return UINT64_MAX;
 			}
 			span += w;
@@ -287,6 +298,19 @@ report_history(const struct weir_suri_rule *s, const char **why)
 	return span;
 }
 
+/* Is rule @p idx of @p rs a pan-alone stream rule (its card scanner keeps
+ * what it needs: no window)? */
+static bool
+report_pan_alone(const struct weir_ruleset *rs, unsigned int idx)
+{
+	unsigned int k;
+
+	for (k = 0; k < rs->n_stream_pan; k++)
+		if (rs->stream_pan[k] == idx)
+			return true;
+	return false;
+}
+
 void
 weir_ruleset_describe_history(const struct weir_ruleset *rs, uint32_t window, FILE *out)
 {
@@ -298,7 +322,8 @@ weir_ruleset_describe_history(const struct weir_ruleset *rs, uint32_t window, FI
 		uint64_t need;
 
 		if (r->sr == NULL || r->prog == NULL ||
-		    (r->kind != WEIR_RKIND_STREAM && r->kind != WEIR_RKIND_STREAM_ONLY))
+		    (r->kind != WEIR_RKIND_STREAM && r->kind != WEIR_RKIND_STREAM_ONLY) ||
+		    report_pan_alone(rs, i))
 			continue;
 		need = report_history(r->sr, &why);
 		if (need <= window)

@@ -146,6 +146,7 @@ weir_ruleset_free(struct weir_ruleset *rs)
 	hs_free_database(rs->pkt.db);
 	free(rs->groups);
 	hs_free_database(rs->stream_db);
+	free(rs->stream_pan);
 	free(rs->port_glist[0]);
 	free(rs->port_glist[1]);
 	free(rs->glists);

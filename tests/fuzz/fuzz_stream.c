@@ -367,9 +367,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.c.depth = depths[(cfg >> 1) & 7];
 	s.c.max_held = helds[(cfg >> 4) & 7];
 	s.c.reassembly_memcap = (uint64_t)recs[(cfg >> 7) & 3] * SEG_BYTES;
-	s.c.state_bytes = 192;	/* a 256-byte slot with weir's (< 64) */
+	s.c.state_bytes = 192;	/* a 320-byte slot with weir's (< 128: its meta and
+				   the pan scanner's state) */
 	s.c.confirm_window = 0; /* its rules need no confirm step */
-	s.c.memcap = (uint64_t)slots[(cfg >> 9) & 3] * 256;
+	s.c.memcap = (uint64_t)slots[(cfg >> 9) & 3] * 320;
 	s.c.idle_ns = (cfg >> 11) & 1; /* 1 ns: compress at every packet */
 	s.t = weir_stream_table_create(&s.c);
 	FUZZ_CHECK(s.t != NULL, "table");

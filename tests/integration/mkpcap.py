@@ -20,6 +20,24 @@ and the alerts Suricata raises for each packet. Line kinds:
                                 `eve N: SID !PATH` says the field is absent
   flows: shared                 packets may share flows (sessions: flow:,
                                 flowbits); must come before the packets
+  session N: tcp CLI -> SRV [cuts=every|K,K...] [order=rev] [end=ack|flow]
+             [expect=SID,SID|none] PAYLOAD
+                                TCP sessions cut into segments, written as
+                                packets N, N+1, ... (needs flows: shared):
+                                SYN, SYN/ACK, ACK (seq 1000 and 5000), then
+                                PAYLOAD from the client in segments ending
+                                at offsets K (cuts=every: one session per
+                                offset 1..len-1, the client port + 0, 1,
+                                2, ...), sent last first with order=rev;
+                                then the server's ACK of every byte
+                                (end=ack, the default), or nothing: the flow
+                                ends with the capture (end=flow). expect=
+                                is the sids alerted on the session's last
+                                packet (the ACK releasing the bytes, or the
+                                last segment, whose time a flow-end alert
+                                has); the session's other packets expect
+                                none. The next line's packet number is the
+                                one after the last session packet.
 
 Packets are numbered 1, 2, 3... in file order (the number is written out so
 expectations stay readable); packet N is written with timestamp N seconds,
@@ -300,6 +318,68 @@ def same_datagram(a, b):
         frag_id(a) == frag_id(b)
 
 
+def expand_session(num, text, where):
+    """A session: line -> [(packet, expected sids)], numbered from num."""
+    toks = tokenize(text, where)
+    if len(toks) < 5 or toks[0] != "tcp" or toks[2] != "->":
+        raise SpecError("%s: session: tcp CLI -> SRV [options] PAYLOAD" % where)
+    cli, cport = parse_endpoint(toks[1], True, where)
+    parse_endpoint(toks[3], True, where)
+    opts, payload = {}, b""
+    for t in toks[4:]:
+        if t.startswith('"'):
+            payload += parse_payload(t, where)
+        elif "=" in t and not payload:
+            k, v = t.split("=", 1)
+            if k not in ("cuts", "order", "end", "expect"):
+                raise SpecError("%s: session: unknown option %r" % (where, k))
+            opts[k] = v
+        else:
+            raise SpecError("%s: session: unexpected %r" % (where, t))
+    if len(payload) < 2:
+        raise SpecError("%s: session: a payload of 2 bytes or more" % where)
+    if opts.get("order", "io") not in ("io", "rev") or opts.get("end", "ack") not in ("ack", "flow"):
+        raise SpecError("%s: session: order=rev, end=ack|flow" % where)
+    want = parse_sids(opts.get("expect", "none"), where)
+    cuts = opts.get("cuts", "")
+    if cuts == "every":
+        plans = [[k] for k in range(1, len(payload))]
+    else:
+        try:
+            plan = [int(k) for k in cuts.split(",")] if cuts else []
+        except ValueError:
+            raise SpecError("%s: session: cuts=every or offsets" % where)
+        if plan != sorted(set(plan)) or any(not 0 < k < len(payload) for k in plan):
+            raise SpecError("%s: session: cuts must rise inside the payload" % where)
+        plans = [plan]
+    out = []
+    for i, plan in enumerate(plans):
+        port = cport + i
+        if port > 65535:
+            raise SpecError("%s: session: client ports past 65535" % where)
+        c = "%s:%d" % ("[%s]" % cli if cli.version == 6 else cli, port)
+        s = toks[3]
+        bounds = [0] + plan + [len(payload)]
+        segs = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+        if opts.get("order") == "rev":
+            segs.reverse()
+        lines = [("%s -> %s flags=S seq=1000" % (c, s), b""),
+                 ("%s -> %s flags=SA seq=5000 ack=1001" % (s, c), b""),
+                 ("%s -> %s flags=A seq=1001 ack=5001" % (c, s), b"")]
+        for a, b in segs:
+            lines.append(("%s -> %s flags=PA seq=%d ack=5001" % (c, s, 1001 + a),
+                          payload[a:b]))
+        if opts.get("end", "ack") == "ack":
+            lines.append(("%s -> %s flags=A seq=5001 ack=%d" % (s, c, 1001 + len(payload)),
+                          b""))
+        for k, (line, data) in enumerate(lines):
+            n = num + len(out)
+            p = parse_packet(n, "tcp " + line, where)
+            p["payload"] = data
+            out.append((p, want if k == len(lines) - 1 else []))
+    return out
+
+
 def parse_spec(path):
     spec = {"sets": [], "rules": [], "packets": [], "expect": {}, "path": path,
             "shared_flows": False, "threshold": [], "eve": []}
@@ -312,13 +392,13 @@ def parse_spec(path):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        m = re.match(r"(set|rule|threshold|flows|packet\s+(\d+)|expect\s+(\d+)|eve\s+(\d+))"
-                     r"\s*:\s*(.*)$", s)
+        m = re.match(r"(set|rule|threshold|flows|packet\s+(\d+)|expect\s+(\d+)|eve\s+(\d+)"
+                     r"|session\s+(\d+))\s*:\s*(.*)$", s)
         if not m:
             raise SpecError("%s: unknown line (want set:, rule:, threshold:, flows:, packet N:, "
-                            "expect N:, eve N:)"
+                            "expect N:, eve N:, session N:)"
                             % where)
-        kind, body = m.group(1).split()[0], m.group(5)
+        kind, body = m.group(1).split()[0], m.group(6)
         if kind == "eve":
             e = re.match(r"(\d+)\s+(!?)([A-Za-z_][A-Za-z0-9_.]*)(?:=(.*))?$", body)
             if not e or (e.group(2) == "") == (e.group(4) is None):
@@ -342,6 +422,18 @@ def parse_spec(path):
             spec["rules"].append((lineno, body))
         elif kind == "threshold":
             spec["threshold"].append(body)
+        elif kind == "session":
+            num = int(m.group(5))
+            if num != len(spec["packets"]) + 1:
+                raise SpecError("%s: session %d out of order (expected %d)"
+                                % (where, num, len(spec["packets"]) + 1))
+            if not spec["shared_flows"]:
+                raise SpecError("%s: session: needs flows: shared" % where)
+            for p, want in expand_session(num, body, where):
+                if p["num"] in spec["expect"]:
+                    raise SpecError("%s: second expectation for packet %d" % (where, p["num"]))
+                spec["expect"][p["num"]] = want
+                spec["packets"].append(p)
         elif kind == "packet":
             num = int(m.group(2))
             if num != len(spec["packets"]) + 1:

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events pan_stream"
 
 # golden NAME [MALFORMED]: tests/data/golden/NAME.spec end to end;
 # MALFORMED (default 0) packets of it are broken on purpose
@@ -169,6 +169,9 @@ test_golden_windows_workers() {
 test_golden_decode_events() { golden decode_events 14; }
 # stream-event/engine-event stream.*: a retransmitted segment
 test_golden_stream_events() { golden stream_events; }
+# pan stream rules: 16- and 19-digit cards cut at every offset, in order
+# and not, acknowledged or ended with the flow; cut digit runs; halves
+test_golden_pan_stream() { golden pan_stream; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -426,11 +429,16 @@ alert tcp-stream any any -> any any (msg:"tcp-stream"; content:"abc"; sid:7;)
 alert tcp any any -> any any (msg:"only_stream"; flow:only_stream; content:"abc"; sid:8;)
 alert tcp any any -> any any (msg:"relative pcre"; content:"abc"; pcre:"/^d+/R"; sid:9;)
 alert tcp any any -> any any (msg:"ttl"; ttl:64; content:"abc"; sid:10;)
+alert tcp any any -> any any (msg:"pan alone"; pan; sid:11;)
+alert tcp any any -> any any (msg:"pan alone, stream only"; flow:only_stream; pan; sid:12;)
+alert tcp any any -> any any (msg:"pan and a negated content"; content:!"x"; pan; sid:13;)
+alert tcp any any -> any any (msg:"luhn"; pcre:"/card=[0-9]{13,19}/"; luhn; sid:14;)
 EOF
 	"$WEIR" rules check --kinds --set rules.cache-dir= "$f" >"$TMP/kinds.out" 2>"$TMP/kinds.err"
 	expect_eq "rules check --kinds: exit status" "$?" 0 || cat "$TMP/kinds.err"
 	expect_eq "kinds" "$(sed -n 's/^[^ ]* sid \([0-9]*\): \([^:]*\):.*/\1 \2/p' "$TMP/kinds.out" | paste -sd,)" \
-		"1 stream,2 packet (Suricata,3 packet,4 packet,5 packet,6 packet,7 stream only,8 stream only,9 stream,10 packet"
+		"1 stream,2 packet (Suricata,3 packet,4 packet,5 packet,6 packet,7 stream only,8 stream only,9 stream,10 packet,11 stream,12 stream only,13 packet (Suricata,14 stream"
+	check "kinds: pan alone is the card scanner's" grep -q "sid 11: stream: pan alone: the stream's card scanner decides it" "$TMP/kinds.out"
 }
 
 # A stream rule's confirm step sees the last stream.reassembly.confirm-window
@@ -446,14 +454,22 @@ alert tcp any any -> any any (msg:"3 + 2000"; content:"abc"; content:!"de"; dist
 alert tcp any any -> any any (msg:"independent"; content:"abc"; content:"xyz"; sid:3;)
 alert tcp any any -> any any (msg:"no longest match"; content:"abc"; pcre:"/^d+/R"; sid:4;)
 alert tcp any any -> any any (msg:"exact: no confirm"; content:"abc"; content:"de"; distance:0; within:2000; sid:5;)
+alert tcp any any -> any any (msg:"pan alone: its scanner keeps its bytes"; pan; sid:6;)
+alert tcp any any -> any any (msg:"luhn, fits: 19"; pcre:"/[0-9]{13,19}/"; luhn; sid:7;)
+alert tcp any any -> any any (msg:"luhn, no longest match"; pcre:"/card=[0-9]+/"; luhn; sid:8;)
+alert tcp any any -> any any (msg:"luhn, fits: 5 + 19"; content:"card="; pcre:"/^[0-9]{13,19}/R"; luhn; sid:9;)
 EOF
 	out=$("$WEIR" rules check --set rules.cache-dir= "$f" 2>&1)
 	expect_eq "history: exit status" "$?" 0
 	expect_eq "history: rules named" "$(printf '%s\n' "$out" | sed -n 's/^  [^ ]* sid \([0-9]*\): \(up to [0-9]*\|unbounded\).*/\1 \2/p' | paste -sd,)" \
-		"2 up to 2003,3 unbounded,4 unbounded"
+		"2 up to 2003,3 unbounded,4 unbounded,8 unbounded"
+	check "history: luhn's reason" grep -q "sid 8: unbounded (a pcre with luhn that has no longest match)" <<<"$out"
 	out=$("$WEIR" rules check --set rules.cache-dir= --set stream.reassembly.confirm-window=2003 "$f" 2>&1)
 	expect_eq "history: window 2003" "$(printf '%s\n' "$out" | sed -n 's/^  [^ ]* sid \([0-9]*\): \(up to [0-9]*\|unbounded\).*/\1 \2/p' | paste -sd,)" \
-		"3 unbounded,4 unbounded"
+		"3 unbounded,4 unbounded,8 unbounded"
+	out=$("$WEIR" rules check --set rules.cache-dir= --set stream.reassembly.confirm-window=20 "$f" 2>&1)
+	expect_eq "history: window 20" "$(printf '%s\n' "$out" | sed -n 's/^  [^ ]* sid \([0-9]*\): \(up to [0-9]*\|unbounded\).*/\1 \2/p' | paste -sd,)" \
+		"2 up to 2003,3 unbounded,4 unbounded,8 unbounded,9 up to 24"
 }
 
 # The pcap sink holds, for a stream alert, the frame of the packet that
@@ -509,7 +525,7 @@ ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve
-test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_golden_decode_events test_golden_stream_events test_keyword_refusals
+test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_golden_decode_events test_golden_stream_events test_golden_pan_stream test_keyword_refusals
 test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_threshold_file_refused test_examples_load"
 run_all

@@ -1355,7 +1355,8 @@ test_state_pool_dry(void)
 	CU_ASSERT_FATAL(g_rs->stream_state_bytes <= 64);
 	conf(&c, false);
 	c.state_bytes = 64;
-	c.memcap = 128; /* one slot: 64 bytes of state and weir's 16, rounded to 64 */
+	c.memcap = 256; /* one slot: 64 bytes of state and weir's (< 128: its meta with the
+			   pan scanner's state), rounded to 64: 192 */
 	s = sess_new(&c, 9, 3);
 	g.orig[0] = b;
 	g.orig_len[0] = 500;
@@ -1594,11 +1595,11 @@ test_idle_compress_memcap(void)
 	struct weir_stream_stats st;
 	struct sess *s;
 
-	/* slot: 256 bytes of state + weir's (< 64), rounded to 64: 320 */
+	/* slot: 256 bytes of state + weir's (< 128), rounded to 64: 384 */
 	conf(&c, false);
 	c.state_bytes = 256;
 	c.idle_ns = 10 * SEC;
-	c.memcap = 2 * 320; /* two slots, no room left for any block */
+	c.memcap = 2 * 384; /* two slots, no room left for any block */
 	s = sess_new(&c, 1, 2);
 	g.orig[0] = (const uint8_t *)d0;
 	g.orig_len[0] = sizeof(d0) - 1;
@@ -1621,7 +1622,7 @@ test_idle_compress_memcap(void)
 
 	/* one slot and room for blocks: dir 0 compressed, dir 1 takes the
 	 * slot, dir 0 cannot expand */
-	c.memcap = 320 + 2 * 128; /* a second slot never fits beside a block */
+	c.memcap = 384 + 2 * 128; /* a second slot never fits beside a block */
 	s = sess_new(&c, 1, 2);
 	g.orig[0] = (const uint8_t *)d0;
 	g.orig_len[0] = sizeof(d0) - 1;
