@@ -93,6 +93,8 @@ struct cbuild {
 	struct weir_diags *diags;
 	unsigned int refused;
 	unsigned int died_in_multi; /* refused by a group compile (skip_invalid) */
+	int validated;		    /* compile_validate() ran */
+	int need_validate;	    /* a compile refused an expression before it ran */
 	struct weir_fvnames names;  /* flowbit and flowint names numbered so far */
 };
 
@@ -1054,6 +1056,13 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir, struc
 				(void)weir_dbcache_store(cache_dir, &key, grp->db);
 			break;
 		}
+		if (err == HS_COMPILER_ERROR && !b->validated) {
+			/* an expression refused: compile_build() checks each
+			 * alone first, then builds again */
+			hs_free_compile_error(cerr);
+			b->need_validate = 1;
+			goto out;
+		}
 		k = cerr ? cerr->expression : -1;
 		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x.n) {
 			/* Not one rule's fault (resource limits, memory): the group's. */
@@ -1215,6 +1224,10 @@ compile_stream_finish(struct cbuild *b, const char *cache_dir, struct sjob *j)
 	}
 	if (j->err == HS_SUCCESS && j->have_key)
 		(void)weir_dbcache_store(cache_dir, &j->key, rs->stream_db);
+	if (j->err == HS_COMPILER_ERROR && !b->validated) {
+		b->need_validate = 1; /* as in compile_group_db() */
+		goto out;
+	}
 	if (j->err != HS_SUCCESS) {
 		hs_compile_error_t *cerr = j->cerr;
 
@@ -1635,9 +1648,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_REALTIME, &used_since);
-	rc = compile_validate(b);
-	if (rc < 0)
-		goto err;
+	/* compile_validate() (one hs_expression_ext_info per expression) is
+	 * run only when a compile refuses an expression: it was half of a
+	 * load from the cache and 0.4 s of a cold build at 10,000 rules
+	 * (perf/RESULTS.md), and a database that compiles needs no check */
 	if (b->refused > 0 && !b->skip_invalid) {
 		rc = -EINVAL;
 		goto err;
@@ -1684,7 +1698,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->n_from_cache += rs->pkt.from_cache;
 		rs->n_cache_rebuilt += rs->pkt.cache_rebuilt;
 		rs->db_bytes += rs->stream_db_bytes;
-		if (b->died_in_multi == 0)
+		if (b->died_in_multi == 0 && !b->need_validate)
 			break;
 		/* Rare: a rule only the whole-group compile refused (e.g.
 		 * "Pattern is too large."). Drop it and build again, so rule
@@ -1708,6 +1722,19 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		free(cg);
 		cg = NULL;
 		b->died_in_multi = 0;
+		if (b->need_validate) {
+			/* every refused expression reported, each with its line,
+			 * as if checked before the first compile */
+			b->need_validate = 0;
+			b->validated = 1;
+			rc = compile_validate(b);
+			if (rc < 0)
+				goto err;
+			if (b->refused > 0 && !b->skip_invalid) {
+				rc = -EINVAL;
+				goto err;
+			}
+		}
 	}
 	/* Bound the cache; this build's entries (stored or loaded since it
 	 * started) stay. A failure to prune is not the rule set's. */
