@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,8 @@ struct cbuild {
 	struct weir_diags *diags;
 	unsigned int refused;
 	unsigned int died_in_multi; /* refused by a group compile (skip_invalid) */
+	int validated;		    /* compile_validate() ran */
+	int need_validate;	    /* a compile refused an expression before it ran */
 	struct weir_fvnames names;  /* flowbit and flowint names numbered so far */
 };
 
@@ -1085,6 +1088,13 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir, struc
 				(void)weir_dbcache_store(cache_dir, &key, grp->db);
 			break;
 		}
+		if (err == HS_COMPILER_ERROR && !b->validated) {
+			/* an expression refused: compile_build() checks each
+			 * alone first, then builds again */
+			hs_free_compile_error(cerr);
+			b->need_validate = 1;
+			goto out;
+		}
 		k = cerr ? cerr->expression : -1;
 		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x.n) {
 			/* Not one rule's fault (resource limits, memory): the group's. */
@@ -1136,19 +1146,49 @@ out:
  * whole flow direction, and a rule may alert again on later data (once
  * per weir_ruleset_scan_stream call at most). A rule Hyperscan refuses
  * in stream mode is handled as compile_group_db() handles one.
+ *
+ * Built in two halves so that Hyperscan compiles it on a second thread
+ * while the control thread compiles the packet database: on a cold build
+ * the two compiles are nearly all of the time (perf/RESULTS.md, "Rule-set
+ * scale", build time), and neither reads what the other writes.
+ * compile_stream_start() collects the expressions, tries the cache and
+ * starts the compile; compile_stream_finish() waits for it and does the
+ * rest (diagnostics, cache store, sizes, scratch) on the calling thread.
  */
+struct sjob {
+	struct cexprs x;
+	struct weir_dbkey key;
+	int have_key;
+	int cached;  /* loaded from the cache: nothing to compile */
+	int running; /* thread started, not joined */
+	pthread_t tid;
+	hs_database_t *db;
+	hs_compile_error_t *cerr;
+	hs_error_t err;
+};
+
+/* The compile thread: Hyperscan's compiler keeps no state between calls
+ * (everything lives in the call and the default allocator, malloc). */
+static void *
+compile_stream_run(void *arg)
+{
+	struct sjob *j = arg;
+
+	j->err = hs_compile_ext_multi(j->x.expr, j->x.flags, j->x.ids, j->x.ext, j->x.n,
+				      HS_MODE_STREAM, NULL, &j->db, &j->cerr);
+	return NULL;
+}
+
+/* @return 0 (the job is started, loaded or empty; finish it in every
+ * case) or -ENOMEM (nothing to finish). */
 static int
-compile_stream_db(struct cbuild *b, const char *cache_dir)
+compile_stream_start(struct cbuild *b, const char *cache_dir, struct sjob *j)
 {
 	struct weir_ruleset *rs = b->rs;
-	struct cexprs x = {0};
-	hs_compile_error_t *cerr = NULL;
 	unsigned int cap = 0, i;
-	struct weir_dbkey key;
-	int have_key = 0;
-	hs_error_t err;
-	int k, rc = 0;
+	int rc;
 
+	memset(j, 0, sizeof(*j));
 	for (i = 0; i < b->n; i++)
 		cap += !b->cr[i].dead &&
 		       (rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) != 0;
@@ -1164,14 +1204,14 @@ compile_stream_db(struct cbuild *b, const char *cache_dir)
 		    (rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) != 0 &&
 		    b->cr[i].plan.n_sub == 0)
 			rs->stream_pan[rs->n_stream_pan++] = i;
-	x.expr = calloc(cap, sizeof(*x.expr));
-	x.flags = calloc(cap, sizeof(*x.flags));
-	x.ids = calloc(cap, sizeof(*x.ids));
-	x.ext = calloc(cap, sizeof(*x.ext));
-	x.rule = calloc(cap, sizeof(*x.rule));
-	if (!x.expr || !x.flags || !x.ids || !x.ext || !x.rule) {
-		rc = -ENOMEM;
-		goto out;
+	j->x.expr = calloc(cap, sizeof(*j->x.expr));
+	j->x.flags = calloc(cap, sizeof(*j->x.flags));
+	j->x.ids = calloc(cap, sizeof(*j->x.ids));
+	j->x.ext = calloc(cap, sizeof(*j->x.ext));
+	j->x.rule = calloc(cap, sizeof(*j->x.rule));
+	if (!j->x.expr || !j->x.flags || !j->x.ids || !j->x.ext || !j->x.rule) {
+		compile_cexprs_free(&j->x);
+		return -ENOMEM;
 	}
 	for (i = 0; i < b->n; i++) {
 		const struct weir_hs_expr *e;
@@ -1181,52 +1221,84 @@ compile_stream_db(struct cbuild *b, const char *cache_dir)
 		    b->cr[i].plan.n_sub == 0)
 			continue;
 		e = &b->cr[i].plan.sub[0];
-		x.expr[x.n] = e->expr;
-		x.flags[x.n] = e->flags;
-		x.ids[x.n] = i;
-		x.ext[x.n] = e->has_ext ? &e->ext : NULL;
-		x.rule[x.n] = i;
-		x.n++;
+		j->x.expr[j->x.n] = e->expr;
+		j->x.flags[j->x.n] = e->flags;
+		j->x.ids[j->x.n] = i;
+		j->x.ext[j->x.n] = e->has_ext ? &e->ext : NULL;
+		j->x.rule[j->x.n] = i;
+		j->x.n++;
 	}
-	if (x.n == 0) {
+	if (j->x.n == 0) {
 		/* pan rules alone: the streams still need a database (its state
 		 * is each direction's slot); one literal no payload holds, and
 		 * an id past every rule, which the match callback ignores */
-		x.expr[0] = COMPILE_PAN_ONLY_EXPR;
-		x.flags[0] = HS_FLAG_SINGLEMATCH;
-		x.ids[0] = UINT32_MAX;
-		x.ext[0] = NULL;
-		x.rule[0] = rs->stream_pan[0];
-		x.n = 1;
+		j->x.expr[0] = COMPILE_PAN_ONLY_EXPR;
+		j->x.flags[0] = HS_FLAG_SINGLEMATCH;
+		j->x.ids[0] = UINT32_MAX;
+		j->x.ext[0] = NULL;
+		j->x.rule[0] = rs->stream_pan[0];
+		j->x.n = 1;
 		rs->stream_pan_only = true;
 	}
 	if (cache_dir != NULL &&
-	    weir_dbkey_compute(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM,
-			       WEIR_COMPILER_VERSION, &key) == 0) {
-		have_key = 1;
-		rc = weir_dbcache_load(cache_dir, &key, &rs->stream_db);
+	    weir_dbkey_compute(j->x.expr, j->x.flags, j->x.ids, j->x.ext, j->x.n, HS_MODE_STREAM,
+			       WEIR_COMPILER_VERSION, &j->key) == 0) {
+		j->have_key = 1;
+		rc = weir_dbcache_load(cache_dir, &j->key, &j->db);
 		if (rc == 0) {
-			rs->stream_from_cache = 1;
-			err = HS_SUCCESS;
-			goto compiled;
+			j->cached = 1;
+			j->err = HS_SUCCESS;
+			return 0;
 		}
-		rc = 0; /* a miss or a refused entry: compile */
+		/* a miss or a refused entry: compile */
 	}
-	err = hs_compile_ext_multi(x.expr, x.flags, x.ids, x.ext, x.n, HS_MODE_STREAM, NULL,
-				   &rs->stream_db, &cerr);
-	if (err == HS_SUCCESS && have_key)
-		(void)weir_dbcache_store(cache_dir, &key, rs->stream_db);
-	if (err != HS_SUCCESS) {
+	if (pthread_create(&j->tid, NULL, compile_stream_run, j) == 0)
+		j->running = 1;
+	else
+		compile_stream_run(j); /* no thread: compile here, in turn */
+	return 0;
+}
+
+static int
+compile_stream_finish(struct cbuild *b, const char *cache_dir, struct sjob *j)
+{
+	struct weir_ruleset *rs = b->rs;
+	struct cexprs *x = &j->x;
+	hs_error_t err;
+	unsigned int i;
+	int k, rc = 0;
+
+	if (j->running) {
+		(void)pthread_join(j->tid, NULL);
+		j->running = 0;
+	}
+	if (x->n == 0)
+		goto out;
+	rs->stream_db = j->db;
+	j->db = NULL;
+	if (j->cached) {
+		rs->stream_from_cache = 1;
+		goto compiled;
+	}
+	if (j->err == HS_SUCCESS && j->have_key)
+		(void)weir_dbcache_store(cache_dir, &j->key, rs->stream_db);
+	if (j->err == HS_COMPILER_ERROR && !b->validated) {
+		b->need_validate = 1; /* as in compile_group_db() */
+		goto out;
+	}
+	if (j->err != HS_SUCCESS) {
+		hs_compile_error_t *cerr = j->cerr;
+
 		k = cerr ? cerr->expression : -1;
-		if (err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x.n) {
-			weir_diag_add(b->diags, rs->rules[x.rule[0]].file, 0, 0, NULL,
+		if (j->err != HS_COMPILER_ERROR || k < 0 || (unsigned int)k >= x->n) {
+			weir_diag_add(b->diags, rs->rules[x->rule[0]].file, 0, 0, NULL,
 				      "hs_compile_ext_multi (stream mode) of %u expressions "
 				      "failed: %s",
-				      x.n, cerr ? cerr->message : compile_hs_strerror(err));
-			rc = -compile_hs_errno(err);
+				      x->n, cerr ? cerr->message : compile_hs_strerror(j->err));
+			rc = -compile_hs_errno(j->err);
 			goto out;
 		}
-		i = x.rule[k];
+		i = x->rule[k];
 		weir_diag_add(b->diags, rs->rules[i].file, rs->rules[i].line, 0, NULL,
 			      "stream mode: %s", cerr->message);
 		b->refused++;
@@ -1246,13 +1318,16 @@ compiled:
 	if (err == HS_SUCCESS)
 		err = hs_alloc_scratch(rs->stream_db, &rs->scratch_proto);
 	if (err != HS_SUCCESS) {
-		weir_diag_add(b->diags, rs->rules[x.rule[0]].file, 0, 0, NULL,
+		weir_diag_add(b->diags, rs->rules[x->rule[0]].file, 0, 0, NULL,
 			      "stream database: %s", compile_hs_strerror(err));
 		rc = -compile_hs_errno(err);
 	}
 out:
-	hs_free_compile_error(cerr);
-	compile_cexprs_free(&x);
+	hs_free_compile_error(j->cerr);
+	j->cerr = NULL;
+	hs_free_database(j->db);
+	j->db = NULL;
+	compile_cexprs_free(x);
 	return rc;
 }
 
@@ -1626,14 +1701,16 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	struct weir_ruleset *rs = b->rs;
 	struct cgroup *cg = NULL;
 	struct timespec t0, t1, used_since;
+	struct sjob sj;
 	unsigned int i, g;
-	int n_cg, rc;
+	int n_cg, rc, rc2;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_REALTIME, &used_since);
-	rc = compile_validate(b);
-	if (rc < 0)
-		goto err;
+	/* compile_validate() (one hs_expression_ext_info per expression) is
+	 * run only when a compile refuses an expression: it was half of a
+	 * load from the cache and 0.4 s of a cold build at 10,000 rules
+	 * (perf/RESULTS.md), and a database that compiles needs no check */
 	if (b->refused > 0 && !b->skip_invalid) {
 		rc = -EINVAL;
 		goto err;
@@ -1666,17 +1743,21 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		 * hs_scan per packet (perf/RESULTS.md, "One scan per packet"). */
 		rs->pkt.protos = (1u << WEIR_PCLASS_N) - 1;
 		snprintf(rs->pkt.ports, sizeof(rs->pkt.ports), "any");
+		/* the stream database compiles on a second thread meanwhile */
+		rc = compile_stream_start(b, opts ? opts->cache_dir : NULL, &sj);
+		if (rc < 0)
+			goto err;
 		rc = compile_group_db(b, COMPILE_PKT_DB, opts ? opts->cache_dir : NULL, &rs->pkt);
+		rc2 = compile_stream_finish(b, opts ? opts->cache_dir : NULL, &sj);
+		if (rc == 0)
+			rc = rc2;
 		if (rc < 0)
 			goto err;
 		rs->db_bytes += rs->pkt.db_bytes;
 		rs->n_from_cache += rs->pkt.from_cache;
 		rs->n_cache_rebuilt += rs->pkt.cache_rebuilt;
-		rc = compile_stream_db(b, opts ? opts->cache_dir : NULL);
-		if (rc < 0)
-			goto err;
 		rs->db_bytes += rs->stream_db_bytes;
-		if (b->died_in_multi == 0)
+		if (b->died_in_multi == 0 && !b->need_validate)
 			break;
 		/* Rare: a rule only the whole-group compile refused (e.g.
 		 * "Pattern is too large."). Drop it and build again, so rule
@@ -1704,6 +1785,19 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		free(cg);
 		cg = NULL;
 		b->died_in_multi = 0;
+		if (b->need_validate) {
+			/* every refused expression reported, each with its line,
+			 * as if checked before the first compile */
+			b->need_validate = 0;
+			b->validated = 1;
+			rc = compile_validate(b);
+			if (rc < 0)
+				goto err;
+			if (b->refused > 0 && !b->skip_invalid) {
+				rc = -EINVAL;
+				goto err;
+			}
+		}
 	}
 	/* Bound the cache; this build's entries (stored or loaded since it
 	 * started) stay. A failure to prune is not the rule set's. */
