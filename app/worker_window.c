@@ -661,26 +661,6 @@ weir_wwin_rules_changed(struct weir_worker *w)
 
 /* ---- producer ------------------------------------------------------------------ */
 
-/* The record around the match: from just after the last '\n' before
- * @p match_end to the first '\n' at or after it (line-delimited records
- * in a stream; a packet's single record is its whole payload). */
-static void
-wwin_record(const uint8_t *buf, uint32_t len, uint32_t match_end, uint32_t *b, uint32_t *e)
-{
-	uint32_t i;
-
-	if (match_end > len)
-		match_end = len;
-	i = match_end;
-	while (i > 0 && buf[i - 1] != '\n')
-		i--;
-	*b = i;
-	i = match_end;
-	while (i < len && buf[i] != '\n')
-		i++;
-	*e = i;
-}
-
 /* The bytes a sensitive value's hash and distinct see: its digits when it
  * holds 13 to 19 (a card, however spaced), else its bytes. */
 static size_t
@@ -788,7 +768,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 			need[win->cond[i].field] = 1;
 	if (win->time_field >= 0)
 		need[win->time_field] = 1;
-	wwin_record(buf, len, match_end, &rb, &re);
+	weir_field_record(buf, len, match_end, &rb, &re);
 	caps.done = false; /* pcre/byte_extract fields: run once, on the first */
 	for (i = 0; i < r->n_fields; i++) {
 		enum weir_field_res res;
