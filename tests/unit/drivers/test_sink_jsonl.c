@@ -579,15 +579,20 @@ test_stdout_pipe_nonblocking_restored(void)
 	CU_ASSERT(s.st.drop_errors == CUT_LINES - 40);
 }
 
-/* The child of test_fifo_backpressure_loses_nothing: read @p fd slowly to
- * EOF, count whole 100-byte lines, report the count on @p out. */
+/* The child of test_fifo_backpressure_loses_nothing: wait for @p go (the
+ * parent's writer is open: a FIFO read before any writer opened returns
+ * EOF at once), then read @p fd slowly to EOF, count whole 100-byte lines,
+ * report the count on @p out. */
 static void
-slow_reader_child(int fd, int out)
+slow_reader_child(int fd, int go, int out)
 {
 	static char rd[4096];
 	uint64_t lines = 0, bytes = 0;
 	ssize_t r;
+	char c;
 
+	if (read(go, &c, 1) != 1)
+		_exit(1);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	while ((r = read(fd, rd, sizeof(rd))) > 0) {
 		for (ssize_t i = 0; i < r; i++)
@@ -622,7 +627,7 @@ test_fifo_backpressure_loses_nothing(void)
 	char path[128];
 	uint64_t got = 0;
 	unsigned int i, taken = 0;
-	int fd, res[2], status;
+	int fd, res[2], go[2], status;
 	pid_t pid;
 
 	memset(line, 'x', 99);
@@ -635,17 +640,22 @@ test_fifo_backpressure_loses_nothing(void)
 	tmp_path(path, sizeof(path), "fifo-bp");
 	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
 	fd = open(path, O_RDONLY | O_NONBLOCK);
-	CU_ASSERT_FATAL(fd >= 0 && pipe(res) == 0);
+	CU_ASSERT_FATAL(fd >= 0 && pipe(res) == 0 && pipe(go) == 0);
 	conf.path = path;
 	conf.cancel = &cancel;
 	/* Fork before the sink opens: the child must not hold a write end. */
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0)
-		slow_reader_child(fd, res[1]);
+	if (pid == 0) {
+		close(go[1]);
+		slow_reader_child(fd, go[0], res[1]);
+	}
 	close(res[1]);
+	close(go[0]);
 	memset(&s, 0, sizeof(s));
 	CU_ASSERT_FATAL(weir_sink_open(&s, weir_sink_find("jsonl"), &conf) == 0);
+	CU_ASSERT_FATAL(write(go[1], "g", 1) == 1);
+	close(go[1]);
 	close(fd);
 	CU_ASSERT_FATAL(weir_sink_start(&s, 64, 128) == 0);
 	for (i = 0; i < 200; i++)
