@@ -277,8 +277,11 @@ emitter_record_latency(struct weir_emitter *e, unsigned int n)
 	unsigned int i;
 
 	weir_latency_tick(e->lat, now);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		weir_latency_record(e->lat, now > e->ev[i].rx_tsc ? now - e->ev[i].rx_tsc : 0);
+		weir_latency_record_stages(e->lat, e->ev[i].rx_tsc, e->ev[i].pub_tsc, e->deq_tsc,
+					   now);
+	}
 }
 
 unsigned int
@@ -296,6 +299,8 @@ weir_emitter_poll(struct weir_emitter *e)
 						WEIR_EMIT_BATCH, &avail);
 		if (n == 0)
 			continue;
+		if (e->lat != NULL)
+			e->deq_tsc = rte_rdtsc();
 		/* the ring held n + avail events when we took ours */
 		if (r < WEIR_EMIT_MAX_RINGS && n + avail > e->ring_hwm[r])
 			__atomic_store_n(&e->ring_hwm[r], (uint64_t)n + avail, __ATOMIC_RELAXED);

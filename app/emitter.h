@@ -92,6 +92,7 @@ struct weir_emitter {
 	 * want[] (emitter thread only). */
 	uint64_t consumed[WEIR_EMIT_MAX_RINGS];
 	struct weir_latency *lat; /* rx -> sink latency; NULL = not kept */
+	uint64_t deq_tsc;	  /* when the batch in ev[] was dequeued (lat) */
 	/* Rule text: the first table ever added (release-stored once by the
 	 * adding thread, pairs with the emitter's acquire load), the oldest
 	 * one still held and the last one looked up (emitter thread), and

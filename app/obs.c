@@ -55,6 +55,7 @@ weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n
 	for (s = 0; s < n_sinks; s++) {
 		weir_sink_stats(sinks[s], &o->sink_st[s]);
 		o->sink_name[s] = sinks[s]->name ? sinks[s]->name : sinks[s]->ops->name;
+		o->sink_lat[s] = &sinks[s]->lat;
 	}
 	o->n_sinks = n_sinks;
 	__atomic_store_n(&o->sink_seq, o->sink_seq + 1, __ATOMIC_RELEASE);
@@ -514,6 +515,43 @@ obs_hist_json(const struct weir_hist *h, uint64_t hz)
 	return j;
 }
 
+/* Where the time went, since start: the emitter's stages, then each
+ * sink's rx to its write's return; @p h is scratch. */
+static json_t *
+obs_stages_json(const struct weir_obs *o, struct weir_hist *h)
+{
+	json_t *j = json_object(), *sinks = json_array();
+	unsigned int s, n;
+	uint64_t seq;
+
+	memset(h, 0, sizeof(*h));
+	weir_hist_merge(h, &o->lat->stages.worker);
+	json_object_set_new(j, "worker", obs_hist_json(h, o->hz));
+	memset(h, 0, sizeof(*h));
+	weir_hist_merge(h, &o->lat->stages.ring);
+	json_object_set_new(j, "ring", obs_hist_json(h, o->hz));
+	memset(h, 0, sizeof(*h));
+	weir_hist_merge(h, &o->lat->stages.emitter);
+	json_object_set_new(j, "emitter", obs_hist_json(h, o->hz));
+	/* the names and histograms are set once the first tick ran and
+	 * never change after: read n_sinks under the seqlock's acquire */
+	seq = __atomic_load_n(&o->sink_seq, __ATOMIC_ACQUIRE);
+	n = seq == 0 ? 0 : __atomic_load_n(&o->n_sinks, __ATOMIC_RELAXED);
+	for (s = 0; s < n && s < WEIR_MAX_SINKS; s++) {
+		if (o->sink_lat[s] == NULL || o->sink_name[s] == NULL)
+			continue;
+		json_t *one;
+
+		memset(h, 0, sizeof(*h));
+		weir_hist_merge(h, o->sink_lat[s]);
+		one = obs_hist_json(h, o->hz);
+		json_object_set_new(one, "name", json_string(o->sink_name[s]));
+		json_array_append_new(sinks, one);
+	}
+	json_object_set_new(j, "sinks", sinks);
+	return j;
+}
+
 json_t *
 weir_obs_latency(const struct weir_obs *o, char *err, size_t errlen)
 {
@@ -530,11 +568,12 @@ weir_obs_latency(const struct weir_obs *o, char *err, size_t errlen)
 		return NULL;
 	}
 	j = json_object();
-	json_object_set_new(j, "what", json_string("rx burst to sink write return"));
+	json_object_set_new(j, "what", json_string("rx burst to every sink's queue"));
 	weir_latency_total(o->lat, h);
 	json_object_set_new(j, "since_start", obs_hist_json(h, o->hz));
 	weir_latency_window(o->lat, rte_rdtsc(), h);
 	json_object_set_new(j, "last_10s", obs_hist_json(h, o->hz));
+	json_object_set_new(j, "stages", obs_stages_json(o, h));
 	free(h);
 	return j;
 }

@@ -89,6 +89,9 @@ struct weir_obs {
 	uint64_t sink_seq;
 	struct weir_sink_stats sink_st[WEIR_MAX_SINKS];
 	const char *sink_name[WEIR_MAX_SINKS];
+	/* each sink's latency histogram (s->lat, written by the sink's
+	 * thread, read with relaxed loads), borrowed as the names are */
+	const struct weir_hist *sink_lat[WEIR_MAX_SINKS];
 	unsigned int n_sinks;
 	uint64_t sink_pub_tsc;
 };

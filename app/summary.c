@@ -80,22 +80,40 @@ sum_port(FILE *f, const struct weir_port *port, uint64_t *rx, char *error, size_
 	return 1;
 }
 
+/* One " latency WHAT (N events): p50 .. max" line of @p h (TSC cycles). */
 static void
-sum_latency(FILE *f, const struct weir_latency *lat, uint64_t hz)
+sum_hist(FILE *f, const char *what, const struct weir_hist *h, double us)
 {
-	/* rx burst to the sinks' queues, over the whole run */
-	struct weir_hist *h = malloc(sizeof(*h));
-	double us = hz ? 1e6 / (double)hz : 0.0;
-
-	if (h == NULL)
-		return;
-	weir_latency_total(lat, h);
-	fprintf(f, " latency (rx to sink, %" PRIu64 " events):", h->count);
+	fprintf(f, " latency %s, %" PRIu64 " events):", what, h->count);
 #define SUM_PCT(name, pct)                                                                         \
 	fprintf(f, " " #name " %.1f us", (double)weir_hist_percentile(h, pct) * us);
 	WEIR_LAT_PERCENTILES(SUM_PCT)
 #undef SUM_PCT
 	fprintf(f, " max %.1f us\n", (double)h->max * us);
+}
+
+/* rx burst to the sinks' queues over the whole run, where that time went
+ * (the emitter's stages), and each sink's rx to its write's return. */
+static void
+sum_latency(FILE *f, const struct weir_latency *lat, uint64_t hz, const struct weir_sink *sinks,
+	    unsigned int n_sinks)
+{
+	struct weir_hist *h = malloc(sizeof(*h));
+	double us = hz ? 1e6 / (double)hz : 0.0;
+	char what[WEIR_SINK_TARGET_MAX + 64];
+	unsigned int i;
+
+	if (h == NULL)
+		return;
+	weir_latency_total(lat, h);
+	sum_hist(f, "(rx to sink", h, us);
+	sum_hist(f, "stage worker (rx to event ring", &lat->stages.worker, us);
+	sum_hist(f, "stage ring (event ring to emitter", &lat->stages.ring, us);
+	sum_hist(f, "stage emitter (emitter to sink queues", &lat->stages.emitter, us);
+	for (i = 0; i < n_sinks; i++) {
+		snprintf(what, sizeof(what), "sink %s (rx to write returned", sinks[i].name);
+		sum_hist(f, what, &sinks[i].lat, us);
+	}
 	free(h);
 }
 
@@ -333,7 +351,7 @@ weir_summary_print(FILE *f, const struct weir_summary_in *in)
 	fprintf(f, " emitter:\n");
 	sum_emitter(f, in->em);
 	if (in->lat != NULL)
-		sum_latency(f, in->lat, in->hz);
+		sum_latency(f, in->lat, in->hz, in->sinks, in->n_sinks);
 	for (i = 0; i < in->n_sinks; i++)
 		sum_sink(f, &in->sinks[i]);
 	sum_accounting(f, in, &sum, port_rx);

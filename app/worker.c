@@ -121,8 +121,16 @@ worker_slot(struct weir_worker *w, unsigned int k)
 static inline void
 worker_flush_events(struct weir_worker *w)
 {
+	uint64_t now;
+	unsigned int k;
+
 	if (w->n_res == 0)
 		return;
+	/* One TSC read per flush: the slots were just written, so the
+	 * stamps cost a store each (events are a small share of packets). */
+	now = rte_rdtsc();
+	for (k = 0; k < w->n_ev; k++)
+		worker_slot(w, k)->pub_tsc = now;
 	rte_ring_enqueue_zc_finish(w->ring, w->n_ev);
 	/* Published with the burst's other counters, inside one seqlock
 	 * window, so alerts = events_enqueued + drop_ring_full in any copy. */

@@ -115,7 +115,10 @@ struct weir_event {
 				* 0 = live capture or no packet (a flow's end) */
 	uint64_t win_key_hash; /* WEIR_EV_OBS: the window key's keyed hash (the
 				* Kafka message key, app/worker_window.h) */
-	uint8_t pad3_[8];
+	uint64_t pub_tsc;      /* TSC when the worker published the event to its
+				* ring (the latency stages: rx_tsc to pub_tsc is the
+				* worker's part, pub_tsc to the emitter's dequeue the
+				* ring's); 0 = not stamped */
 };
 
 /* What an event is. A WEIR_EV_FLOW record (Suricata's `event_type: flow`)

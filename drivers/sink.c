@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "log.h"
@@ -89,6 +90,9 @@ struct weir_sink_queue {
 	struct weir_text json[WEIR_SINK_BATCH];
 	struct weir_frame frames[WEIR_SINK_BATCH];
 	struct weir_event *evs; /* WEIR_SINK_BATCH events, gathered */
+	/* rx times of the events written since the last flush (s->lat) */
+	uint64_t lat_pend[WEIR_SINK_LAT_PENDING];
+	unsigned int n_lat_pend;
 };
 
 const struct weir_sink_ops *
@@ -133,6 +137,7 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	s->priv = NULL;
 	s->q = NULL;
 	memset(&s->st, 0, sizeof(s->st));
+	memset(&s->lat, 0, sizeof(s->lat));
 	s->block = conf->block;
 	s->cancel = conf->cancel;
 	s->observations = conf->observations;
@@ -192,6 +197,32 @@ sink_wake(struct weir_sink_queue *q)
 		return;
 }
 
+/* Record the first @p n pending rx times as of @p now, keep the rest. */
+static void
+sink_lat_record(struct weir_sink *s, struct weir_sink_queue *q, unsigned int n, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		weir_hist_record(&s->lat, now > q->lat_pend[i] ? now - q->lat_pend[i] : 0);
+	memmove(q->lat_pend, q->lat_pend + n, (q->n_lat_pend - n) * sizeof(q->lat_pend[0]));
+	q->n_lat_pend -= n;
+}
+
+/* After a write of @p n events (q->evs) returned: hold their rx times for
+ * the flush; when the holding room runs out, the oldest are recorded now. */
+static void
+sink_lat_written(struct weir_sink *s, struct weir_sink_queue *q, unsigned int n)
+{
+	unsigned int i;
+
+	if (q->n_lat_pend + n > WEIR_SINK_LAT_PENDING)
+		sink_lat_record(s, q, q->n_lat_pend + n - WEIR_SINK_LAT_PENDING, rte_rdtsc());
+	for (i = 0; i < n; i++)
+		if (q->evs[i].rx_tsc != 0)
+			q->lat_pend[q->n_lat_pend++] = q->evs[i].rx_tsc;
+}
+
 /* Hand a batch to the sink; the records go back to the free ring. */
 static unsigned int
 sink_drain_batch(struct weir_sink *s, struct weir_sink_queue *q)
@@ -212,6 +243,7 @@ sink_drain_batch(struct weir_sink *s, struct weir_sink_queue *q)
 		q->frames[i].len = q->frame_off ? r->frame_len : 0;
 	}
 	s->ops->write(s, q->evs, q->json, q->frame_off ? q->frames : NULL, n);
+	sink_lat_written(s, q, n);
 	rte_ring_enqueue_bulk(q->free, (void **)q->batch, n, NULL);
 	return n;
 }
@@ -251,6 +283,7 @@ sink_thread(void *arg)
 		/* The queue ran dry: push what the sink buffered down. */
 		if (dirty) {
 			weir_sink_flush(s);
+			sink_lat_record(s, q, q->n_lat_pend, rte_rdtsc());
 			dirty = false;
 		}
 		if (atomic_exchange(&q->reopen, false)) {
@@ -268,6 +301,7 @@ sink_thread(void *arg)
 		sink_sleep(s, q);
 	}
 	weir_sink_flush(s);
+	sink_lat_record(s, q, q->n_lat_pend, rte_rdtsc());
 	return NULL;
 }
 

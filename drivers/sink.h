@@ -56,11 +56,15 @@
 
 #include "counters.h" /* WEIR_SINK_COUNTERS */
 #include "event.h"
+#include "hist.h"
 
 #define WEIR_SINK_BATCH		 64  /* records per write() from the sink thread */
 #define WEIR_SINK_IDLE_MS	 100 /* longest idle wait: housekeeping period */
 #define WEIR_SINK_MAX_IFACES	 8
 #define WEIR_SINK_REOPEN_WAIT_MS 2000 /* a reopen is an open(2): fast or broken */
+/* Events whose rx time the sink's thread holds until the flush after their
+ * write returns (struct weir_sink lat) */
+#define WEIR_SINK_LAT_PENDING 512
 
 /* What a sink reads from each queued event (ops->flags). */
 #define WEIR_SINK_F_TEXT  0x1 /* the formatted JSON line */
@@ -193,6 +197,17 @@ struct weir_sink {
 	 * emitter gives it those (WEIR_EV_OBS) and nothing else, and the
 	 * other sinks never see them. Set by weir_sink_open(). */
 	bool observations;
+	/* Latency of each event from its worker's rx burst (ev->rx_tsc, TSC
+	 * cycles) to the return of the sink's flush that pushed it out (for
+	 * jsonl and pcap the write(2) to the file, for unix the sends to the
+	 * subscribers, for kafka and kinesis the hand-over to the client
+	 * library's queue; delivery is not in it). When more than
+	 * WEIR_SINK_LAT_PENDING events wait for a flush (a steady stream:
+	 * the queue never runs dry), the oldest are recorded when their write
+	 * returns instead. Written by the sink's thread once started, read by
+	 * any thread (relaxed, hist.h); zeroed by weir_sink_open(). Events
+	 * without an rx time (rx_tsc 0) are not recorded. */
+	struct weir_hist lat;
 };
 
 struct weir_sink_ops {

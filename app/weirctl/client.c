@@ -267,31 +267,60 @@ weirctl_pct_label(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/* A latency table's head, @p what naming the first column. */
+static void
+weirctl_print_lat_head(const char *what)
+{
+	char label[16];
+
+	printf("  %-24s %12s", what, "events");
+#define LAT_HEAD(name, pct) printf(" %10s", weirctl_pct_label(#name, label, sizeof(label)));
+	WEIR_LAT_PERCENTILES(LAT_HEAD)
+#undef LAT_HEAD
+	printf(" %10s\n", "max");
+}
+
+/* One row of a latency table: @p label, events, percentiles, max. */
+static void
+weirctl_print_lat_row(const char *label, const json_t *h)
+{
+	printf("  %-24s %12" PRIu64, label, weirctl_u64(h, "count"));
+#define LAT_COL(name, pct) printf(" %10.1f", weirctl_real(h, #name "_us"));
+	WEIR_LAT_PERCENTILES(LAT_COL)
+#undef LAT_COL
+	printf(" %10.1f\n", weirctl_real(h, "max_us"));
+}
+
 void
 weirctl_print_latency(const json_t *lat)
 {
 	static const char *const win[] = {"since_start", "last_10s"};
-	unsigned int i;
-	char label[16];
+	const json_t *st, *one;
+	char label[64];
+	size_t i;
 
 	if (lat == NULL) {
 		printf("latency: not recorded\n");
 		return;
 	}
-	printf("latency (rx burst to sink write, us):\n");
-	printf("  %-12s %12s", "window", "events");
-#define LAT_HEAD(name, pct) printf(" %10s", weirctl_pct_label(#name, label, sizeof(label)));
-	WEIR_LAT_PERCENTILES(LAT_HEAD)
-#undef LAT_HEAD
-	printf(" %10s\n", "max");
-	for (i = 0; i < 2; i++) {
-		const json_t *h = json_object_get(lat, win[i]);
-
-		printf("  %-12s %12" PRIu64, win[i], weirctl_u64(h, "count"));
-#define LAT_COL(name, pct) printf(" %10.1f", weirctl_real(h, #name "_us"));
-		WEIR_LAT_PERCENTILES(LAT_COL)
-#undef LAT_COL
-		printf(" %10.1f\n", weirctl_real(h, "max_us"));
+	printf("latency (rx burst to every sink's queue, us):\n");
+	weirctl_print_lat_head("window");
+	for (i = 0; i < 2; i++)
+		weirctl_print_lat_row(win[i], json_object_get(lat, win[i]));
+	/* where the time went (weir_obs_latency's "stages") */
+	st = json_object_get(lat, "stages");
+	if (st == NULL)
+		return;
+	printf("where it went, since start (us):\n");
+	weirctl_print_lat_head("stage");
+	weirctl_print_lat_row("worker (rx to ring)", json_object_get(st, "worker"));
+	weirctl_print_lat_row("ring (to emitter)", json_object_get(st, "ring"));
+	weirctl_print_lat_row("emitter (to queues)", json_object_get(st, "emitter"));
+	json_array_foreach(json_object_get(st, "sinks"), i, one)
+	{
+		snprintf(label, sizeof(label), "sink %s (rx to write)",
+			 json_string_value(json_object_get(one, "name")) ?: "?");
+		weirctl_print_lat_row(label, one);
 	}
 }
 

@@ -111,6 +111,15 @@ assert st["emitter"]["written"] == acc["alerts"], st["emitter"]
 assert st["latency"]["since_start"]["count"] == acc["alerts"], st["latency"]
 lat = st["latency"]["since_start"]
 assert 0 < lat["p50_us"] <= lat["p90_us"] <= lat["p99_us"] <= lat["p99_9_us"] <= lat["max_us"]
+# the stages split each event's time exactly: worker + ring + emitter = total
+stg = st["latency"]["stages"]
+for k in ("worker", "ring", "emitter"):
+    assert stg[k]["count"] == acc["alerts"], (k, stg[k], acc)
+    assert stg[k]["max_us"] <= lat["max_us"], (k, stg[k], lat)
+parts = sum(stg[k]["mean_us"] for k in ("worker", "ring", "emitter"))
+assert abs(parts - lat["mean_us"]) <= 1e-3 * max(1.0, lat["mean_us"]), (parts, lat)
+assert [x["name"] for x in stg["sinks"]] == [x["name"] for x in st["sinks"]], stg["sinks"]
+assert all(x["count"] <= acc["alerts"] for x in stg["sinks"]), stg["sinks"]
 assert all(r["high_water"] >= 1 for r in st["rings"]), st["rings"]
 got = {r["sid"]: r["hits"] for r in ru["rules"] if r["hits"] > 0}
 assert got == want, (got, want)

@@ -183,6 +183,30 @@ test_window_rotation(void)
 	free(t);
 }
 
+/* The stages split each event's time exactly; clock steps backwards
+ * between cores count as zero; an unstamped event is left out. */
+static void
+test_stages_add_up(void)
+{
+	struct weir_latency *l = malloc(sizeof(*l));
+
+	CU_ASSERT_FATAL(l != NULL);
+	weir_latency_init(l, 1000);
+	weir_latency_record_stages(l, 100, 130, 180, 200); /* 30 + 50 + 20 */
+	weir_latency_record_stages(l, 100, 90, 150, 160);  /* pub < rx: 0 + 50 + 10 */
+	weir_latency_record_stages(l, 100, 140, 120, 170); /* deq < pub: 40 + 0 + 30 */
+	weir_latency_record_stages(l, 100, 0, 150, 160);   /* not stamped */
+	CU_ASSERT_EQUAL(l->stages.worker.count, 3);
+	CU_ASSERT_EQUAL(l->stages.ring.count, 3);
+	CU_ASSERT_EQUAL(l->stages.emitter.count, 3);
+	CU_ASSERT_EQUAL(l->stages.worker.sum, 30 + 0 + 40);
+	CU_ASSERT_EQUAL(l->stages.ring.sum, 50 + 50 + 0);
+	CU_ASSERT_EQUAL(l->stages.emitter.sum, 20 + 10 + 30);
+	CU_ASSERT_EQUAL(l->stages.worker.max, 40);
+	CU_ASSERT_EQUAL(l->total.count, 0); /* the total is recorded apart */
+	free(l);
+}
+
 int
 main(void)
 {
@@ -196,5 +220,6 @@ main(void)
 	CU_ADD_TEST(s, test_percentiles_uniform);
 	CU_ADD_TEST(s, test_percentiles_constant_and_bimodal);
 	CU_ADD_TEST(s, test_window_rotation);
+	CU_ADD_TEST(s, test_stages_add_up);
 	return weir_ut_run();
 }

@@ -635,8 +635,10 @@ test_fifo_backpressure_loses_nothing(void)
 	line[98] = '}';
 	line[99] = '\n';
 	memset(ev, 0, sizeof(ev));
-	for (i = 0; i < 25; i++)
+	for (i = 0; i < 25; i++) {
 		t[i] = (struct weir_text){.data = line, .len = 100};
+		ev[i].rx_tsc = i < 20 ? 1 : 0; /* 0: no rx time, not in s.lat */
+	}
 	tmp_path(path, sizeof(path), "fifo-bp");
 	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
 	fd = open(path, O_RDONLY | O_NONBLOCK);
@@ -668,6 +670,8 @@ test_fifo_backpressure_loses_nothing(void)
 	CU_ASSERT(taken == 5000 && got == 5000);
 	CU_ASSERT(st.written == 5000 && st.enqueued == 5000);
 	CU_ASSERT(st.drop_full == 0 && st.drop_backpressure == 0 && st.drop_errors == 0);
+	/* every written event with an rx time, once, after its write */
+	CU_ASSERT(s.lat.count == 4000 && s.lat.b[0] == 0 && s.lat.max > 1);
 
 	/* Cancelled (SIGINT): a reader that never reads holds nobody. */
 	atomic_store(&cancel, true);
