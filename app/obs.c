@@ -56,6 +56,7 @@ weir_obs_tick(struct weir_obs *o, struct weir_sink *const *sinks, unsigned int n
 		weir_sink_stats(sinks[s], &o->sink_st[s]);
 		o->sink_name[s] = sinks[s]->name ? sinks[s]->name : sinks[s]->ops->name;
 		o->sink_lat[s] = &sinks[s]->lat;
+		o->sink_lat_delivered[s] = &sinks[s]->lat_delivered;
 	}
 	o->n_sinks = n_sinks;
 	__atomic_store_n(&o->sink_seq, o->sink_seq + 1, __ATOMIC_RELEASE);
@@ -546,6 +547,10 @@ obs_stages_json(const struct weir_obs *o, struct weir_hist *h)
 		weir_hist_merge(h, o->sink_lat[s]);
 		one = obs_hist_json(h, o->hz);
 		json_object_set_new(one, "name", json_string(o->sink_name[s]));
+		/* kafka: rx to the delivery report, apart (empty elsewhere) */
+		memset(h, 0, sizeof(*h));
+		weir_hist_merge(h, o->sink_lat_delivered[s]);
+		json_object_set_new(one, "delivered", obs_hist_json(h, o->hz));
 		json_array_append_new(sinks, one);
 	}
 	json_object_set_new(j, "sinks", sinks);

@@ -92,6 +92,7 @@ struct weir_obs {
 	/* each sink's latency histogram (s->lat, written by the sink's
 	 * thread, read with relaxed loads), borrowed as the names are */
 	const struct weir_hist *sink_lat[WEIR_MAX_SINKS];
+	const struct weir_hist *sink_lat_delivered[WEIR_MAX_SINKS];
 	unsigned int n_sinks;
 	uint64_t sink_pub_tsc;
 };

@@ -113,6 +113,10 @@ sum_latency(FILE *f, const struct weir_latency *lat, uint64_t hz, const struct w
 	for (i = 0; i < n_sinks; i++) {
 		snprintf(what, sizeof(what), "sink %s (rx to write returned", sinks[i].name);
 		sum_hist(f, what, &sinks[i].lat, us);
+		if (sinks[i].lat_delivered.count == 0)
+			continue;
+		snprintf(what, sizeof(what), "sink %s (rx to delivery report", sinks[i].name);
+		sum_hist(f, what, &sinks[i].lat_delivered, us);
 	}
 	free(h);
 }

@@ -138,6 +138,7 @@ weir_sink_open(struct weir_sink *s, const struct weir_sink_ops *ops,
 	s->q = NULL;
 	memset(&s->st, 0, sizeof(s->st));
 	memset(&s->lat, 0, sizeof(s->lat));
+	memset(&s->lat_delivered, 0, sizeof(s->lat_delivered));
 	s->block = conf->block;
 	s->cancel = conf->cancel;
 	s->observations = conf->observations;

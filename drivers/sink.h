@@ -208,6 +208,11 @@ struct weir_sink {
 	 * any thread (relaxed, hist.h); zeroed by weir_sink_open(). Events
 	 * without an rx time (rx_tsc 0) are not recorded. */
 	struct weir_hist lat;
+	/* kafka: each event's rx (ev->rx_tsc) to its delivery report's
+	 * success (the brokers stored it, as acks says); recorded on the
+	 * sink's thread (rd_kafka_poll), empty for the other sinks. Zeroed
+	 * by weir_sink_open(). */
+	struct weir_hist lat_delivered;
 };
 
 struct weir_sink_ops {

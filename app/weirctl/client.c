@@ -318,9 +318,16 @@ weirctl_print_latency(const json_t *lat)
 	weirctl_print_lat_row("emitter (to queues)", json_object_get(st, "emitter"));
 	json_array_foreach(json_object_get(st, "sinks"), i, one)
 	{
+		const json_t *dl = json_object_get(one, "delivered");
+
 		snprintf(label, sizeof(label), "sink %s (rx to write)",
 			 json_string_value(json_object_get(one, "name")) ?: "?");
 		weirctl_print_lat_row(label, one);
+		if (weirctl_u64(dl, "count") == 0)
+			continue;
+		snprintf(label, sizeof(label), "sink %s (delivered)",
+			 json_string_value(json_object_get(one, "name")) ?: "?");
+		weirctl_print_lat_row(label, dl);
 	}
 }
 

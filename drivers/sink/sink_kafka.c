@@ -54,6 +54,7 @@
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
+#include <rte_cycles.h>
 
 #include "log.h"
 #include "sink.h"
@@ -200,8 +201,14 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	if (k == NULL)
 		return; /* destroying: what was left is already counted */
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		uint64_t rx = (uint64_t)(uintptr_t)m->_private, now = rte_rdtsc();
+
 		s->st.written++;
 		s->st.bytes += m->len;
+		/* the message's rx time rode as its opaque (kafka_write);
+		 * this callback runs in rd_kafka_poll on the sink's thread */
+		if (rx != 0)
+			weir_hist_record(&s->lat_delivered, now > rx ? now - rx : 0);
 		if (k->brokers_down) {
 			k->brokers_down = false;
 			WEIR_LOG(NOTICE, sink, "kafka %s: brokers back, delivering again",
@@ -559,7 +566,7 @@ kafka_write(struct weir_sink *s, const struct weir_event *ev, const struct weir_
 			klen = 0;
 		if (rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
 				     (void *)json[i].data, len, klen ? key : NULL, (size_t)klen,
-				     NULL) == 0) {
+				     (void *)(uintptr_t)ev[i].rx_tsc) == 0) {
 			accepted++;
 			continue;
 		}

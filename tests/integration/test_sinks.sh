@@ -126,6 +126,11 @@ test_kafka_offline_delivers_every_event() {
 	alerts=$(summary_value "$TMP/k1.err" alerts)
 	[ "$alerts" -gt 0 ] || fail "no alerts"
 	expect_eq "kafka delivered" "$(sink_value "$TMP/k1.err" kafka written)" "$alerts"
+	# every event's latency to librdkafka and, apart, to its delivery report
+	expect_eq "latency to the hand-over, per event" \
+		"$(sed -n 's/^ latency sink kafka (rx to write returned, \([0-9]*\) events).*/\1/p' "$TMP/k1.err")" "$alerts"
+	expect_eq "latency to the delivery report, per event" \
+		"$(sed -n 's/^ latency sink kafka (rx to delivery report, \([0-9]*\) events).*/\1/p' "$TMP/k1.err")" "$alerts"
 	expect_eq "messages consumed" "$(wc -l <"$TMP/k1.msgs")" "$alerts"
 	check "messages = JSON lines, keyed by flow" kafka_check "$TMP/k1.msgs" "$TMP/k1.json" flow
 	check "host (Suricata's sensor-name) in every event" python3 -c '
