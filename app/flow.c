@@ -36,6 +36,7 @@
 #define FLOW_NS		 1000000000ull /* ns per s */
 #define FLOW_MAX_ENTRIES (1u << 30)
 #define FLOW_HUGE	 (2u << 20) /* huge page size the table is aligned to */
+#define FLOW_HASH_KEYS	 8	    /* secrets of the key hash, from the seed */
 
 /* TCP header flags (netinet/tcp.h's TH_* need _DEFAULT_SOURCE; keep ours). */
 #define TCP_FIN 0x01
@@ -74,12 +75,12 @@ struct weir_flow_table {
 	/* hot: every packet */
 	uint32_t *buckets;
 	struct weir_flow *flows;
-	uint32_t mask;	    /* buckets - 1 */
-	uint32_t free_head; /* free list */
-	uint32_t n_free;    /* free-list slots plus slots never used */
-	uint32_t hwm;	    /* slots ever handed out: [0, hwm) */
-	uint32_t epoch;	    /* current burst */
-	uint64_t seed;
+	uint32_t mask;		       /* buckets - 1 */
+	uint32_t free_head;	       /* free list */
+	uint32_t n_free;	       /* free-list slots plus slots never used */
+	uint32_t hwm;		       /* slots ever handed out: [0, hwm) */
+	uint32_t epoch;		       /* current burst */
+	uint64_t hkey[FLOW_HASH_KEYS]; /* the hash's secrets (flow_hash_words) */
 	uint64_t next_id;
 	bool use_vlan;
 	bool midstream;
@@ -245,6 +246,22 @@ flow_timeouts_ns(struct weir_flow_table *t)
 	}
 }
 
+/* The hash's secrets: splitmix64 of the seed, odd (a multiplier never
+ * 0), so two tables seeded alike hash alike. */
+static void
+flow_hash_keys(uint64_t k[FLOW_HASH_KEYS], uint64_t seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < FLOW_HASH_KEYS; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		k[i] = (z ^ (z >> 31)) | 1;
+	}
+}
+
 struct weir_flow_table *
 weir_flow_table_create(const struct weir_flow_conf *conf)
 {
@@ -278,7 +295,7 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	t->flows = (struct weir_flow *)(((uintptr_t)(t->due_s + entries) + 63) & ~(uintptr_t)63);
 	t->mask = nb - 1;
 	t->capacity = entries;
-	t->seed = conf->seed;
+	flow_hash_keys(t->hkey, conf->seed);
 	t->next_id = ((uint64_t)conf->worker_id << 48) + 1; /* 0: "no flow" in events */
 	t->use_vlan = conf->use_vlan;
 	t->midstream = conf->midstream;
@@ -343,12 +360,13 @@ weir_flow_stats_get(const struct weir_flow_table *t, struct weir_flow_stats *st)
 
 /* ---- key and hash ---------------------------------------------------- */
 
+/* 64 x 64 -> 128-bit multiply, folded: the mixing step of wyhash */
 static inline uint64_t
-flow_mix(uint64_t h, uint64_t v)
+flow_mum(uint64_t a, uint64_t b)
 {
-	h ^= v;
-	h *= 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 static inline uint64_t
@@ -417,19 +435,21 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	return swap;
 }
 
+/*
+ * Seeded hash of the six key words: three independent multiplies of word
+ * pairs keyed by secrets drawn from the seed, then one more (wyhash's
+ * construction). Was a chain of six multiply-xorshift rounds and a
+ * finaliser, ~45 cycles of dependent latency per packet; this is two
+ * multiplies deep. Keyed, so tuples chosen to collide without the seed
+ * are not known to collide with it.
+ */
 static inline uint32_t
-flow_hash_words(const uint64_t w[6], uint64_t seed)
+flow_hash_words(const uint64_t w[6], const uint64_t k[FLOW_HASH_KEYS])
 {
-	uint64_t h = seed ^ 0x2545f4914f6cdd1dull;
-	int i;
+	uint64_t h = flow_mum(w[0] ^ k[0], w[1] ^ k[1]) ^ flow_mum(w[2] ^ k[2], w[3] ^ k[3]) ^
+		     flow_mum(w[4] ^ k[4], w[5] ^ k[5]);
 
-	for (i = 0; i < 6; i++)
-		h = flow_mix(h, w[i]);
-	/* murmur3's finaliser: every input bit reaches the low 32 */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)flow_mum(h ^ k[6], k[7]);
 }
 
 /*
@@ -446,18 +466,18 @@ flow_key_build(struct weir_flow_key *k, uint32_t *hash, const struct weir_flow_p
 	int swap = flow_key_words(w, p, t->use_vlan, vlan_from);
 
 	memcpy(k, w, sizeof(w));
-	*hash = flow_hash_words(w, t->seed);
+	*hash = flow_hash_words(w, t->hkey);
 	return swap;
 }
 
 /* The hash of a stored key (an ended flow's bucket). */
 static inline uint32_t
-flow_hash(const struct weir_flow_key *k, uint64_t seed)
+flow_hash(const struct weir_flow_key *k, const uint64_t hkey[FLOW_HASH_KEYS])
 {
 	uint64_t w[6];
 
 	memcpy(w, k, sizeof(w));
-	return flow_hash_words(w, seed);
+	return flow_hash_words(w, hkey);
 }
 
 static inline struct weir_flow *
@@ -483,7 +503,7 @@ flow_unlink(struct weir_flow_table *t, struct weir_flow *f)
 	uint32_t idx = (uint32_t)(f - t->flows);
 	/* the hash is not kept in the flow (line 0 is the key, the scan's
 	 * fields and the link): computed again, once per ended flow */
-	uint32_t *link = &t->buckets[flow_hash(&f->key, t->seed) & t->mask];
+	uint32_t *link = &t->buckets[flow_hash(&f->key, t->hkey) & t->mask];
 
 	while (*link != idx)
 		link = &t->flows[*link].next;
@@ -1163,10 +1183,13 @@ weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_
 	if (idx != FLOW_NONE) {
 		const char *line = (const char *)&t->flows[idx];
 
+		/* the lines the update and weir_flow_scan_info() read: the
+		 * key, the counters and the TCP state of both sides (line 3,
+		 * the server side's stream state and the flowbits, is read
+		 * only by stream and flowbits rules: not fetched for all) */
 		__builtin_prefetch(line);
 		__builtin_prefetch(line + 64, 1);
 		__builtin_prefetch(line + 128, 1);
-		__builtin_prefetch(line + 192, 1);
 	}
 }
 

@@ -1427,7 +1427,8 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	}
 	/* The flow table's cache misses, overlapped: every IP packet's
 	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
-	 * packets before its turn; the updates themselves stay in packet
+	 * packets before its turn (the first packets' flows once every
+	 * head was asked for); the updates themselves stay in packet
 	 * order, each right before its packet's match. */
 	if (w->flows != NULL) {
 		for (i = 0; i < n; i++) {
@@ -1436,6 +1437,9 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
 			weir_flow_prepare(w->flows, &fp[i], &fa[i]);
 		}
+		for (i = 0; i < n && i < WORKER_FLOW_AHEAD; i++)
+			if (worker_has_flow_key(dres[i], &d[i]))
+				weir_flow_prefetch_flow(w->flows, &fa[i]);
 	}
 	for (i = 0; i < n; i++) {
 		if (w->flows != NULL && i + WORKER_FLOW_AHEAD < n &&

@@ -213,6 +213,8 @@ bench_pass(struct weir_flow_table *t, const uint32_t *seq, uint64_t n, uint64_t 
 		case BENCH_MODE_WORKER:
 			for (j = 0; j < m; j++)
 				weir_flow_prepare(t, &p[j], &fa[j]);
+			for (j = 0; j < m && j < BENCH_WORKER_AHEAD; j++)
+				weir_flow_prefetch_flow(t, &fa[j]);
 			for (j = 0; j < m; j++) {
 				if (j + BENCH_WORKER_AHEAD < m)
 					weir_flow_prefetch_flow(t, &fa[j + BENCH_WORKER_AHEAD]);
