@@ -1168,6 +1168,19 @@ weir_flow_process_next(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 }
 
 void
+weir_flow_prepare_key(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		      struct weir_flow_ahead *a)
+{
+	a->src_is_1 = (int8_t)flow_key_build(&a->key, &a->hash, p, t, p);
+}
+
+void
+weir_flow_prefetch_head(const struct weir_flow_table *t, const struct weir_flow_ahead *a)
+{
+	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
+}
+
+void
 weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		  struct weir_flow_ahead *a)
 {

@@ -211,11 +211,16 @@ bench_pass(struct weir_flow_table *t, const uint32_t *seq, uint64_t n, uint64_t 
 			weir_flow_process_burst(t, p, m, fl, o);
 			break;
 		case BENCH_MODE_WORKER:
-			for (j = 0; j < m; j++)
-				weir_flow_prepare(t, &p[j], &fa[j]);
+			for (j = 0; j < m; j++) {
+				weir_flow_prepare_key(t, &p[j], &fa[j]);
+				if (j < 2 * BENCH_WORKER_AHEAD)
+					weir_flow_prefetch_head(t, &fa[j]);
+			}
 			for (j = 0; j < m && j < BENCH_WORKER_AHEAD; j++)
 				weir_flow_prefetch_flow(t, &fa[j]);
 			for (j = 0; j < m; j++) {
+				if (j + 2 * BENCH_WORKER_AHEAD < m)
+					weir_flow_prefetch_head(t, &fa[j + 2 * BENCH_WORKER_AHEAD]);
 				if (j + BENCH_WORKER_AHEAD < m)
 					weir_flow_prefetch_flow(t, &fa[j + BENCH_WORKER_AHEAD]);
 				fl[j] = weir_flow_process_next(t, &p[j], &fa[j], &o[j]);
