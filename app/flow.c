@@ -396,7 +396,8 @@ static inline int
 flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	       const struct weir_flow_pkt *vlan_from)
 {
-	uint64_t s[2], d[2], sh, dh, sl, dl, v0 = 0, v1 = 0;
+	uint64_t s[2], d[2], sh, dh, sl, dl, v0 = 0, v1 = 0, m;
+	unsigned __int128 sa, da;
 	uint16_t sp = p->sport, dp = p->dport;
 	int swap;
 
@@ -406,18 +407,25 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	 * nothing past them counts even if the caller left it dirty), and
 	 * compared as big-endian numbers: the same order as memcmp over the
 	 * address length, without a call or a variable-length copy. */
-	memcpy(s, p->src, sizeof(s));
-	memcpy(d, p->dst, sizeof(d));
-	if (p->ip_version != 6) {
-		s[0] &= 0xffffffffull; /* little-endian: the first 4 bytes */
-		d[0] &= 0xffffffffull;
-		s[1] = d[1] = 0;
-	}
+	s[0] = flow_ld64(p->src); /* word loads: a 16-byte copy to an array
+				     was stored as a vector and read back */
+	s[1] = flow_ld64(p->src + 8);
+	d[0] = flow_ld64(p->dst);
+	d[1] = flow_ld64(p->dst + 8);
+	m = p->ip_version != 6 ? 0 : ~0ull; /* v4: only the first 4 bytes */
+	s[0] &= 0xffffffffull | m;	    /* (little-endian) */
+	d[0] &= 0xffffffffull | m;
+	s[1] &= m;
+	d[1] &= m;
 	sh = __builtin_bswap64(s[0]);
 	dh = __builtin_bswap64(d[0]);
 	sl = __builtin_bswap64(s[1]);
 	dl = __builtin_bswap64(d[1]);
-	swap = sh != dh ? sh > dh : sl != dl ? sl > dl : sp > dp;
+	/* (source address, port) > (destination address, port), without
+	 * branches: the addresses as 128-bit numbers */
+	sa = (unsigned __int128)sh << 64 | sl;
+	da = (unsigned __int128)dh << 64 | dl;
+	swap = (sa > da) | ((sa == da) & (sp > dp));
 	if (use_vlan) {
 		v0 = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
 		v1 = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
@@ -425,12 +433,14 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	/* the key's bytes as six little-endian words, built in registers (a
 	 * key written field by field and read back as words stalls on store
 	 * forwarding): addr[0], addr[1], port[2] vlan[2], proto ip_version
-	 * depth and zero padding */
-	w[0] = swap ? d[0] : s[0];
-	w[1] = swap ? d[1] : s[1];
-	w[2] = swap ? s[0] : d[0];
-	w[3] = swap ? s[1] : d[1];
-	w[4] = (uint64_t)(swap ? dp : sp) | (uint64_t)(swap ? sp : dp) << 16 | v0 << 32 | v1 << 48;
+	 * depth and zero padding; the swap as masks */
+	m = -(uint64_t)swap;
+	w[0] = s[0] ^ ((s[0] ^ d[0]) & m);
+	w[1] = s[1] ^ ((s[1] ^ d[1]) & m);
+	w[2] = d[0] ^ ((s[0] ^ d[0]) & m);
+	w[3] = d[1] ^ ((s[1] ^ d[1]) & m);
+	w[4] = (((uint64_t)sp | (uint64_t)dp << 16) & ~m) |
+	       (((uint64_t)dp | (uint64_t)sp << 16) & m) | v0 << 32 | v1 << 48;
 	w[5] = (uint64_t)p->proto | (uint64_t)p->ip_version << 8 | (uint64_t)p->depth << 16;
 	return swap;
 }
@@ -465,7 +475,15 @@ flow_key_build(struct weir_flow_key *k, uint32_t *hash, const struct weir_flow_p
 	uint64_t w[6];
 	int swap = flow_key_words(w, p, t->use_vlan, vlan_from);
 
-	memcpy(k, w, sizeof(w));
+	/* word by word, each from a general register: a copy of the array
+	 * was built as 16-byte vectors through the stack (8-byte stores
+	 * read back as 16-byte loads: a store-forwarding stall per pair) */
+	for (int i = 0; i < 6; i++) {
+		uint64_t x = w[i];
+
+		__asm__("" : "+r"(x));
+		memcpy((uint8_t *)k + 8 * i, &x, sizeof(x));
+	}
 	*hash = flow_hash_words(w, t->hkey);
 	return swap;
 }
@@ -602,6 +620,21 @@ flow_due_lower(struct weir_flow_table *t, const struct weir_flow *f)
 		t->due_s[idx] = d;
 }
 
+/* Slots the idle scan passes at once when none of them can be due. */
+#define FLOW_SCAN_BLOCK 8
+
+/* No due second of the block at @p due has come (a vector min). */
+static inline bool
+flow_block_not_due(const uint32_t *due, uint32_t now_s)
+{
+	uint32_t m = UINT32_MAX;
+	unsigned int k;
+
+	for (k = 0; k < FLOW_SCAN_BLOCK; k++)
+		m = due[k] < m ? due[k] : m;
+	return m > now_s;
+}
+
 unsigned int
 weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget)
 {
@@ -611,12 +644,21 @@ weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget
 
 	if (budget > t->hwm)
 		budget = t->hwm;
-	while (budget-- > 0) {
+	while (budget > 0) {
 		uint32_t i = t->expire_cursor;
 		struct weir_flow *f;
 
 		if (i >= t->hwm)
 			i = 0;
+		/* Normal mode, a whole block not due: passed in one step (the
+		 * same slots, cursor and budget as one by one below) */
+		if (!t->emerg && budget >= FLOW_SCAN_BLOCK && t->hwm - i >= FLOW_SCAN_BLOCK &&
+		    flow_block_not_due(&t->due_s[i], now_s)) {
+			t->expire_cursor = i + FLOW_SCAN_BLOCK;
+			budget -= FLOW_SCAN_BLOCK;
+			continue;
+		}
+		budget--;
 		t->expire_cursor = i + 1;
 		/* Normal mode: a slot whose bound is still ahead is neither
 		 * free-and-due nor due (free slots are UINT32_MAX), so the
