@@ -36,6 +36,7 @@
 #define FLOW_NS		 1000000000ull /* ns per s */
 #define FLOW_MAX_ENTRIES (1u << 30)
 #define FLOW_HUGE	 (2u << 20) /* huge page size the table is aligned to */
+#define FLOW_HASH_KEYS	 8	    /* secrets of the key hash, from the seed */
 
 /* TCP header flags (netinet/tcp.h's TH_* need _DEFAULT_SOURCE; keep ours). */
 #define TCP_FIN 0x01
@@ -74,12 +75,12 @@ struct weir_flow_table {
 	/* hot: every packet */
 	uint32_t *buckets;
 	struct weir_flow *flows;
-	uint32_t mask;	    /* buckets - 1 */
-	uint32_t free_head; /* free list */
-	uint32_t n_free;    /* free-list slots plus slots never used */
-	uint32_t hwm;	    /* slots ever handed out: [0, hwm) */
-	uint32_t epoch;	    /* current burst */
-	uint64_t seed;
+	uint32_t mask;		       /* buckets - 1 */
+	uint32_t free_head;	       /* free list */
+	uint32_t n_free;	       /* free-list slots plus slots never used */
+	uint32_t hwm;		       /* slots ever handed out: [0, hwm) */
+	uint32_t epoch;		       /* current burst */
+	uint64_t hkey[FLOW_HASH_KEYS]; /* the hash's secrets (flow_hash_words) */
 	uint64_t next_id;
 	bool use_vlan;
 	bool midstream;
@@ -245,6 +246,22 @@ flow_timeouts_ns(struct weir_flow_table *t)
 	}
 }
 
+/* The hash's secrets: splitmix64 of the seed, odd (a multiplier never
+ * 0), so two tables seeded alike hash alike. */
+static void
+flow_hash_keys(uint64_t k[FLOW_HASH_KEYS], uint64_t seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < FLOW_HASH_KEYS; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		k[i] = (z ^ (z >> 31)) | 1;
+	}
+}
+
 struct weir_flow_table *
 weir_flow_table_create(const struct weir_flow_conf *conf)
 {
@@ -278,7 +295,7 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	t->flows = (struct weir_flow *)(((uintptr_t)(t->due_s + entries) + 63) & ~(uintptr_t)63);
 	t->mask = nb - 1;
 	t->capacity = entries;
-	t->seed = conf->seed;
+	flow_hash_keys(t->hkey, conf->seed);
 	t->next_id = ((uint64_t)conf->worker_id << 48) + 1; /* 0: "no flow" in events */
 	t->use_vlan = conf->use_vlan;
 	t->midstream = conf->midstream;
@@ -343,12 +360,13 @@ weir_flow_stats_get(const struct weir_flow_table *t, struct weir_flow_stats *st)
 
 /* ---- key and hash ---------------------------------------------------- */
 
+/* 64 x 64 -> 128-bit multiply, folded: the mixing step of wyhash */
 static inline uint64_t
-flow_mix(uint64_t h, uint64_t v)
+flow_mum(uint64_t a, uint64_t b)
 {
-	h ^= v;
-	h *= 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 static inline uint64_t
@@ -378,7 +396,8 @@ static inline int
 flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	       const struct weir_flow_pkt *vlan_from)
 {
-	uint64_t s[2], d[2], sh, dh, sl, dl, v0 = 0, v1 = 0;
+	uint64_t s[2], d[2], sh, dh, sl, dl, v0 = 0, v1 = 0, m;
+	unsigned __int128 sa, da;
 	uint16_t sp = p->sport, dp = p->dport;
 	int swap;
 
@@ -388,18 +407,25 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	 * nothing past them counts even if the caller left it dirty), and
 	 * compared as big-endian numbers: the same order as memcmp over the
 	 * address length, without a call or a variable-length copy. */
-	memcpy(s, p->src, sizeof(s));
-	memcpy(d, p->dst, sizeof(d));
-	if (p->ip_version != 6) {
-		s[0] &= 0xffffffffull; /* little-endian: the first 4 bytes */
-		d[0] &= 0xffffffffull;
-		s[1] = d[1] = 0;
-	}
+	s[0] = flow_ld64(p->src); /* word loads: a 16-byte copy to an array
+				     was stored as a vector and read back */
+	s[1] = flow_ld64(p->src + 8);
+	d[0] = flow_ld64(p->dst);
+	d[1] = flow_ld64(p->dst + 8);
+	m = p->ip_version != 6 ? 0 : ~0ull; /* v4: only the first 4 bytes */
+	s[0] &= 0xffffffffull | m;	    /* (little-endian) */
+	d[0] &= 0xffffffffull | m;
+	s[1] &= m;
+	d[1] &= m;
 	sh = __builtin_bswap64(s[0]);
 	dh = __builtin_bswap64(d[0]);
 	sl = __builtin_bswap64(s[1]);
 	dl = __builtin_bswap64(d[1]);
-	swap = sh != dh ? sh > dh : sl != dl ? sl > dl : sp > dp;
+	/* (source address, port) > (destination address, port), without
+	 * branches: the addresses as 128-bit numbers */
+	sa = (unsigned __int128)sh << 64 | sl;
+	da = (unsigned __int128)dh << 64 | dl;
+	swap = (sa > da) | ((sa == da) & (sp > dp));
 	if (use_vlan) {
 		v0 = vlan_from->n_vlan > 0 ? vlan_from->vlan[0] & 0x0fff : 0;
 		v1 = vlan_from->n_vlan > 1 ? vlan_from->vlan[1] & 0x0fff : 0;
@@ -407,29 +433,33 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	/* the key's bytes as six little-endian words, built in registers (a
 	 * key written field by field and read back as words stalls on store
 	 * forwarding): addr[0], addr[1], port[2] vlan[2], proto ip_version
-	 * depth and zero padding */
-	w[0] = swap ? d[0] : s[0];
-	w[1] = swap ? d[1] : s[1];
-	w[2] = swap ? s[0] : d[0];
-	w[3] = swap ? s[1] : d[1];
-	w[4] = (uint64_t)(swap ? dp : sp) | (uint64_t)(swap ? sp : dp) << 16 | v0 << 32 | v1 << 48;
+	 * depth and zero padding; the swap as masks */
+	m = -(uint64_t)swap;
+	w[0] = s[0] ^ ((s[0] ^ d[0]) & m);
+	w[1] = s[1] ^ ((s[1] ^ d[1]) & m);
+	w[2] = d[0] ^ ((s[0] ^ d[0]) & m);
+	w[3] = d[1] ^ ((s[1] ^ d[1]) & m);
+	w[4] = (((uint64_t)sp | (uint64_t)dp << 16) & ~m) |
+	       (((uint64_t)dp | (uint64_t)sp << 16) & m) | v0 << 32 | v1 << 48;
 	w[5] = (uint64_t)p->proto | (uint64_t)p->ip_version << 8 | (uint64_t)p->depth << 16;
 	return swap;
 }
 
+/*
+ * Seeded hash of the six key words: three independent multiplies of word
+ * pairs keyed by secrets drawn from the seed, then one more (wyhash's
+ * construction). Was a chain of six multiply-xorshift rounds and a
+ * finaliser, ~45 cycles of dependent latency per packet; this is two
+ * multiplies deep. Keyed, so tuples chosen to collide without the seed
+ * are not known to collide with it.
+ */
 static inline uint32_t
-flow_hash_words(const uint64_t w[6], uint64_t seed)
+flow_hash_words(const uint64_t w[6], const uint64_t k[FLOW_HASH_KEYS])
 {
-	uint64_t h = seed ^ 0x2545f4914f6cdd1dull;
-	int i;
+	uint64_t h = flow_mum(w[0] ^ k[0], w[1] ^ k[1]) ^ flow_mum(w[2] ^ k[2], w[3] ^ k[3]) ^
+		     flow_mum(w[4] ^ k[4], w[5] ^ k[5]);
 
-	for (i = 0; i < 6; i++)
-		h = flow_mix(h, w[i]);
-	/* murmur3's finaliser: every input bit reaches the low 32 */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)flow_mum(h ^ k[6], k[7]);
 }
 
 /*
@@ -445,19 +475,27 @@ flow_key_build(struct weir_flow_key *k, uint32_t *hash, const struct weir_flow_p
 	uint64_t w[6];
 	int swap = flow_key_words(w, p, t->use_vlan, vlan_from);
 
-	memcpy(k, w, sizeof(w));
-	*hash = flow_hash_words(w, t->seed);
+	/* word by word, each from a general register: a copy of the array
+	 * was built as 16-byte vectors through the stack (8-byte stores
+	 * read back as 16-byte loads: a store-forwarding stall per pair) */
+	for (int i = 0; i < 6; i++) {
+		uint64_t x = w[i];
+
+		__asm__("" : "+r"(x));
+		memcpy((uint8_t *)k + 8 * i, &x, sizeof(x));
+	}
+	*hash = flow_hash_words(w, t->hkey);
 	return swap;
 }
 
 /* The hash of a stored key (an ended flow's bucket). */
 static inline uint32_t
-flow_hash(const struct weir_flow_key *k, uint64_t seed)
+flow_hash(const struct weir_flow_key *k, const uint64_t hkey[FLOW_HASH_KEYS])
 {
 	uint64_t w[6];
 
 	memcpy(w, k, sizeof(w));
-	return flow_hash_words(w, seed);
+	return flow_hash_words(w, hkey);
 }
 
 static inline struct weir_flow *
@@ -483,7 +521,7 @@ flow_unlink(struct weir_flow_table *t, struct weir_flow *f)
 	uint32_t idx = (uint32_t)(f - t->flows);
 	/* the hash is not kept in the flow (line 0 is the key, the scan's
 	 * fields and the link): computed again, once per ended flow */
-	uint32_t *link = &t->buckets[flow_hash(&f->key, t->seed) & t->mask];
+	uint32_t *link = &t->buckets[flow_hash(&f->key, t->hkey) & t->mask];
 
 	while (*link != idx)
 		link = &t->flows[*link].next;
@@ -582,6 +620,21 @@ flow_due_lower(struct weir_flow_table *t, const struct weir_flow *f)
 		t->due_s[idx] = d;
 }
 
+/* Slots the idle scan passes at once when none of them can be due. */
+#define FLOW_SCAN_BLOCK 8
+
+/* No due second of the block at @p due has come (a vector min). */
+static inline bool
+flow_block_not_due(const uint32_t *due, uint32_t now_s)
+{
+	uint32_t m = UINT32_MAX;
+	unsigned int k;
+
+	for (k = 0; k < FLOW_SCAN_BLOCK; k++)
+		m = due[k] < m ? due[k] : m;
+	return m > now_s;
+}
+
 unsigned int
 weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget)
 {
@@ -591,12 +644,21 @@ weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget
 
 	if (budget > t->hwm)
 		budget = t->hwm;
-	while (budget-- > 0) {
+	while (budget > 0) {
 		uint32_t i = t->expire_cursor;
 		struct weir_flow *f;
 
 		if (i >= t->hwm)
 			i = 0;
+		/* Normal mode, a whole block not due: passed in one step (the
+		 * same slots, cursor and budget as one by one below) */
+		if (!t->emerg && budget >= FLOW_SCAN_BLOCK && t->hwm - i >= FLOW_SCAN_BLOCK &&
+		    flow_block_not_due(&t->due_s[i], now_s)) {
+			t->expire_cursor = i + FLOW_SCAN_BLOCK;
+			budget -= FLOW_SCAN_BLOCK;
+			continue;
+		}
+		budget--;
 		t->expire_cursor = i + 1;
 		/* Normal mode: a slot whose bound is still ahead is neither
 		 * free-and-due nor due (free slots are UINT32_MAX), so the
@@ -1148,6 +1210,19 @@ weir_flow_process_next(struct weir_flow_table *t, const struct weir_flow_pkt *p,
 }
 
 void
+weir_flow_prepare_key(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
+		      struct weir_flow_ahead *a)
+{
+	a->src_is_1 = (int8_t)flow_key_build(&a->key, &a->hash, p, t, p);
+}
+
+void
+weir_flow_prefetch_head(const struct weir_flow_table *t, const struct weir_flow_ahead *a)
+{
+	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
+}
+
+void
 weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		  struct weir_flow_ahead *a)
 {
@@ -1163,10 +1238,13 @@ weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_
 	if (idx != FLOW_NONE) {
 		const char *line = (const char *)&t->flows[idx];
 
+		/* the lines the update and weir_flow_scan_info() read: the
+		 * key, the counters and the TCP state of both sides (line 3,
+		 * the server side's stream state and the flowbits, is read
+		 * only by stream and flowbits rules: not fetched for all) */
 		__builtin_prefetch(line);
 		__builtin_prefetch(line + 64, 1);
 		__builtin_prefetch(line + 128, 1);
-		__builtin_prefetch(line + 192, 1);
 	}
 }
 

@@ -368,6 +368,18 @@ struct weir_flow_ahead {
  */
 void weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 		       struct weir_flow_ahead *a);
+
+/**
+ * weir_flow_prepare() in two steps, for a caller that spreads the bucket
+ * heads' misses over its loop instead of asking for a whole burst's at
+ * once: weir_flow_prepare_key() builds the key and hash only, and
+ * weir_flow_prefetch_head() later prefetches the bucket head (before
+ * weir_flow_prefetch_flow() of the same packet). Hints, like the above.
+ * Thread: the owning worker.
+ */
+void weir_flow_prepare_key(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
+			   struct weir_flow_ahead *a);
+void weir_flow_prefetch_head(const struct weir_flow_table *t, const struct weir_flow_ahead *a);
 void weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_ahead *a);
 struct weir_flow *weir_flow_process_prepared(struct weir_flow_table *t,
 					     const struct weir_flow_pkt *p,

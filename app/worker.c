@@ -976,8 +976,10 @@ worker_scan_flow(uint32_t ff)
  * flow but the current one may be ended to make room.
  * @return the flow (its counters as of this packet in @p fi), or NULL.
  */
-/* Packets between a flow prefetch and that packet's update. */
+/* Packets between a flow prefetch and that packet's update, and between
+ * a bucket-head prefetch and that packet's flow prefetch. */
 #define WORKER_FLOW_AHEAD 4
+#define WORKER_HEAD_AHEAD 4
 
 /* The packets that get a flow: IP with a readable header (the rest are
  * counted and skipped before matching). */
@@ -1433,22 +1435,34 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		if (unlikely(d[i].events != 0))
 			worker_count_events(w, d[i].events);
 	}
-	/* The flow table's cache misses, overlapped: every IP packet's
-	 * bucket head now, the first flow of its chain WORKER_FLOW_AHEAD
-	 * packets before its turn; the updates themselves stay in packet
-	 * order, each right before its packet's match. */
+	/* The flow table's cache misses, overlapped and spread over the
+	 * burst (a whole burst's bucket heads asked for at once stall on
+	 * the misses in flight): every IP packet's key and hash now, its
+	 * bucket head WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD packets before
+	 * its turn, the first flow of its chain WORKER_FLOW_AHEAD packets
+	 * before; the first packets' ones here. The updates themselves
+	 * stay in packet order, each right before its packet's match. */
 	if (w->flows != NULL) {
 		for (i = 0; i < n; i++) {
 			if (!worker_has_flow_key(dres[i], &d[i]))
 				continue;
 			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
-			weir_flow_prepare(w->flows, &fp[i], &fa[i]);
+			weir_flow_prepare_key(w->flows, &fp[i], &fa[i]);
+			if (i < WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD)
+				weir_flow_prefetch_head(w->flows, &fa[i]);
 		}
+		for (i = 0; i < n && i < WORKER_FLOW_AHEAD; i++)
+			if (worker_has_flow_key(dres[i], &d[i]))
+				weir_flow_prefetch_flow(w->flows, &fa[i]);
 	}
 	for (i = 0; i < n; i++) {
-		if (w->flows != NULL && i + WORKER_FLOW_AHEAD < n &&
-		    worker_has_flow_key(dres[i + WORKER_FLOW_AHEAD], &d[i + WORKER_FLOW_AHEAD]))
-			weir_flow_prefetch_flow(w->flows, &fa[i + WORKER_FLOW_AHEAD]);
+		const uint16_t h = i + WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD,
+			       f = i + WORKER_FLOW_AHEAD;
+
+		if (w->flows != NULL && h < n && worker_has_flow_key(dres[h], &d[h]))
+			weir_flow_prefetch_head(w->flows, &fa[h]);
+		if (w->flows != NULL && f < n && worker_has_flow_key(dres[f], &d[f]))
+			weir_flow_prefetch_flow(w->flows, &fa[f]);
 		if (unlikely(d[i].frag) && w->defrag != NULL) {
 			worker_defrag_one(w, &s, &bc, &pkts[i], &d[i]);
 			continue;

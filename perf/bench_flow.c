@@ -2,15 +2,21 @@
 /*
  * bench-flow: the cost of the flow step of the worker's path
  * (weir_flow_process per packet, or weir_flow_process_burst per burst,
- * plus weir_flow_burst_begin and a weir_flow_expire slice per burst of 32,
- * as the worker will call them)
- * at a given number of concurrent flows, with uniform or Zipf-like access
- * over them. Packets are built on the fly from a precomputed sequence of
+ * plus weir_flow_burst_begin and a weir_flow_expire slice per burst of 32;
+ * and `worker`: the calls app/worker.c makes, weir_flow_prepare for the
+ * whole burst, weir_flow_prefetch_flow a few packets ahead,
+ * weir_flow_process_next and weir_flow_scan_info per packet)
+ * at a given number of concurrent flows, with uniform, Zipf-like or
+ * cyclic (-c: every flow in turn, as net_pcap replays a capture of one
+ * packet per flow) access over them. Packets are built on the fly from a precomputed sequence of
  * flow indices; the same loop without the flow calls is timed too and
  * subtracted, so what is printed is the table's own cost.
  *
  * usage: bench-flow [-n FLOWS[,FLOWS...]] [-p PACKETS] [-r REPS] [-s SEED]
- *                   [-z ZIPF_S] [-u]
+ *                   [-z ZIPF_S] [-u] [-c] [-m MEMCAP_MIB] [-o MODE]
+ * -m sizes the table from a memcap as weir does (flow.memcap; default:
+ * entries = 1.25 x flows); -o times one mode only (single, burst or
+ * worker; with the packet-building loop), for a profiler.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +34,7 @@
 #define BENCH_BURST	    32
 #define BENCH_EXPIRE_BUDGET 8 /* slots per burst: a full pass per 4 Mi packets at 1 Mi flows */
 #define BENCH_MAX_SIZES	    8
+#define BENCH_WORKER_AHEAD  4 /* app/worker.c's WORKER_FLOW_AHEAD */
 
 static double
 bench_now(void)
@@ -92,7 +99,10 @@ bench_sequence(uint32_t flows, uint64_t n, double zs, uint64_t seed)
 
 	if (seq == NULL)
 		return NULL;
-	if (zs > 0) {
+	if (zs < 0) { /* cyclic: every flow in turn, one direction */
+		for (i = 0; i < n; i++)
+			seq[i] = (uint32_t)(i % flows) << 1;
+	} else if (zs > 0) {
 		cdf = malloc(flows * sizeof(*cdf));
 		perm = malloc(flows * sizeof(*perm));
 		if (cdf == NULL || perm == NULL)
@@ -150,13 +160,18 @@ bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-enum bench_mode { BENCH_MODE_LOOP, BENCH_MODE_SINGLE, BENCH_MODE_BURST };
+enum bench_mode { BENCH_MODE_LOOP, BENCH_MODE_SINGLE, BENCH_MODE_BURST, BENCH_MODE_WORKER };
+#define BENCH_MODES 4
 
 /*
  * One timed pass over @p n packets in bursts of BENCH_BURST: build the
  * burst's packets, then (BENCH_MODE_LOOP) nothing else, (BENCH_MODE_SINGLE) one
- * weir_flow_process per packet, or (BENCH_MODE_BURST) weir_flow_process_burst.
- * Each burst starts with an expire slice and weir_flow_burst_begin.
+ * weir_flow_process per packet, (BENCH_MODE_BURST) weir_flow_process_burst,
+ * or (BENCH_MODE_WORKER) what app/worker.c calls: weir_flow_prepare for
+ * the burst, then per packet weir_flow_prefetch_flow BENCH_WORKER_AHEAD
+ * packets ahead, weir_flow_process_next and weir_flow_scan_info.
+ * Each burst starts with an expire slice and weir_flow_burst_begin (the
+ * worker's expire slice comes at the burst's end: the same per burst).
  */
 static double
 bench_pass(struct weir_flow_table *t, const uint32_t *seq, uint64_t n, uint64_t base, bool udp,
@@ -164,6 +179,8 @@ bench_pass(struct weir_flow_table *t, const uint32_t *seq, uint64_t n, uint64_t 
 {
 	struct weir_flow_pkt p[BENCH_BURST];
 	struct weir_flow *fl[BENCH_BURST];
+	struct weir_flow_ahead fa[BENCH_BURST];
+	struct weir_scan_flowinfo fi;
 	uint32_t o[BENCH_BURST];
 	uint64_t i, acc = 0;
 	unsigned int j, m;
@@ -193,6 +210,25 @@ bench_pass(struct weir_flow_table *t, const uint32_t *seq, uint64_t n, uint64_t 
 			weir_flow_burst_begin(t);
 			weir_flow_process_burst(t, p, m, fl, o);
 			break;
+		case BENCH_MODE_WORKER:
+			for (j = 0; j < m; j++) {
+				weir_flow_prepare_key(t, &p[j], &fa[j]);
+				if (j < 2 * BENCH_WORKER_AHEAD)
+					weir_flow_prefetch_head(t, &fa[j]);
+			}
+			for (j = 0; j < m && j < BENCH_WORKER_AHEAD; j++)
+				weir_flow_prefetch_flow(t, &fa[j]);
+			for (j = 0; j < m; j++) {
+				if (j + 2 * BENCH_WORKER_AHEAD < m)
+					weir_flow_prefetch_head(t, &fa[j + 2 * BENCH_WORKER_AHEAD]);
+				if (j + BENCH_WORKER_AHEAD < m)
+					weir_flow_prefetch_flow(t, &fa[j + BENCH_WORKER_AHEAD]);
+				fl[j] = weir_flow_process_next(t, &p[j], &fa[j], &o[j]);
+				if (fl[j] != NULL)
+					acc += weir_flow_scan_info(fl[j], &fi)->pkts[0];
+			}
+			weir_flow_expire(t, p[m - 1].ts_ns, BENCH_EXPIRE_BUDGET);
+			break;
 		}
 		for (j = 0; j < m; j++)
 			acc += fl[j] != NULL ? fl[j]->pkts[0] + o[j] : 1;
@@ -208,30 +244,38 @@ bench_median(double *v, unsigned int n)
 	return v[n / 2];
 }
 
+/* -o: the one mode timed (0: all) */
+static unsigned int bench_only;
+
 static int
-bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t seed, bool udp)
+bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t seed, bool udp,
+	  uint64_t memcap)
 {
-	static const char *const mode_name[] = {"loop", "single", "burst"};
+	static const char *const mode_name[] = {"loop", "single", "burst", "worker"};
 	struct weir_flow_conf conf;
 	struct weir_flow_table *t;
 	struct weir_flow_stats st;
 	uint32_t *seq, *warm;
-	double *ns[3] = {NULL, NULL, NULL}, med[3];
+	double *ns[BENCH_MODES] = {NULL, NULL, NULL, NULL}, med[BENCH_MODES];
 	uint64_t sink = 0, i, clock = 0;
 	unsigned int r, m;
 	int ret = 0;
 
 	weir_flow_conf_defaults(&conf);
 	conf.entries = flows + flows / 4; /* 80 % full: no emergency */
+	if (memcap != 0) {
+		conf.entries = 0;
+		conf.memcap = memcap;
+	}
 	conf.seed = seed;
 	conf.midstream = true;
 	t = weir_flow_table_create(&conf);
 	seq = bench_sequence(flows, n, zs, seed);
 	warm = malloc((uint64_t)flows * sizeof(*warm));
-	for (m = 0; m < 3; m++)
+	for (m = 0; m < BENCH_MODES; m++)
 		ns[m] = calloc(reps, sizeof(double));
 	if (t == NULL || seq == NULL || warm == NULL || ns[0] == NULL || ns[1] == NULL ||
-	    ns[2] == NULL) {
+	    ns[2] == NULL || ns[3] == NULL) {
 		fprintf(stderr, "bench-flow: out of memory for %u flows\n", flows);
 		ret = -ENOMEM;
 		goto out;
@@ -243,21 +287,30 @@ bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t see
 	clock += flows;
 	/* modes interleaved, so that load from other users hits them alike */
 	for (r = 0; r < reps; r++) {
-		for (m = 0; m < 3; m++) {
+		for (m = 0; m < BENCH_MODES; m++) {
+			if (bench_only != 0 && m != 0 && m != bench_only)
+				continue;
 			ns[m][r] = bench_pass(t, seq, n, clock, udp, (enum bench_mode)m, &sink) *
 				   1e9 / (double)n;
 			clock += n;
 		}
 	}
-	for (m = 0; m < 3; m++)
+	for (m = 0; m < BENCH_MODES; m++)
 		med[m] = bench_median(ns[m], reps);
 	weir_flow_stats_get(t, &st);
-	for (m = 1; m < 3; m++)
-		printf("flows %8u %-7s %s %-6s: %6.1f ns/pkt median of %u (min %6.1f; packet "
-		       "building alone %4.1f) -> net %6.1f ns/pkt = %6.2f Mpps; mem/flow %.0f B\n",
-		       flows, zs > 0 ? "zipf" : "uniform", udp ? "udp" : "tcp", mode_name[m],
-		       med[m], reps, ns[m][0], med[0], med[m] - med[0], 1e3 / (med[m] - med[0]),
-		       (double)st.memory_bytes / (double)weir_flow_capacity(t));
+	for (m = 1; m < BENCH_MODES; m++)
+		if (bench_only == 0 || m == bench_only)
+			printf("flows %8u %-7s %s %-6s: %6.1f ns/pkt median of %u (min %6.1f; "
+			       "packet "
+			       "building alone %4.1f) -> net %6.1f ns/pkt = %6.2f Mpps; mem/flow "
+			       "%.0f B\n",
+			       flows,
+			       zs > 0	? "zipf"
+			       : zs < 0 ? "cyclic"
+					: "uniform",
+			       udp ? "udp" : "tcp", mode_name[m], med[m], reps, ns[m][0], med[0],
+			       med[m] - med[0], 1e3 / (med[m] - med[0]),
+			       (double)st.memory_bytes / (double)weir_flow_capacity(t));
 	if (st.created != flows || st.evicted != 0 || st.refused != 0) {
 		fprintf(stderr, "bench-flow: flows were lost during the run\n");
 		ret = -EPROTO;
@@ -265,7 +318,7 @@ bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t see
 	if (sink == 42) /* keep the loops */
 		printf("\n");
 out:
-	for (m = 0; m < 3; m++)
+	for (m = 0; m < BENCH_MODES; m++)
 		free(ns[m]);
 	free(warm);
 	free(seq);
@@ -278,12 +331,12 @@ main(int argc, char **argv)
 {
 	uint32_t sizes[BENCH_MAX_SIZES] = {1000, 100000, 1000000};
 	unsigned int n_sizes = 3, reps = 5, i;
-	uint64_t pkts = 5000000, seed = 1;
+	uint64_t pkts = 5000000, seed = 1, memcap = 0;
 	double zs = 0.99;
-	bool udp = false;
+	bool udp = false, cyclic = false;
 	int c, ret = 0;
 
-	while ((c = getopt(argc, argv, "n:p:r:s:z:uh")) != -1) {
+	while ((c = getopt(argc, argv, "n:p:r:s:z:ucm:o:h")) != -1) {
 		switch (c) {
 		case 'n': {
 			char *s = optarg, *end;
@@ -311,6 +364,20 @@ main(int argc, char **argv)
 		case 'u':
 			udp = true;
 			break;
+		case 'c':
+			cyclic = true;
+			break;
+		case 'm':
+			memcap = strtoull(optarg, NULL, 10) << 20;
+			break;
+		case 'o':
+			bench_only = strcmp(optarg, "single") == 0   ? BENCH_MODE_SINGLE
+				     : strcmp(optarg, "burst") == 0  ? BENCH_MODE_BURST
+				     : strcmp(optarg, "worker") == 0 ? BENCH_MODE_WORKER
+								     : 99;
+			if (bench_only == 99)
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
@@ -320,14 +387,18 @@ main(int argc, char **argv)
 	printf("bench-flow: struct weir_flow %zu B; burst %d, expire budget %d/burst\n",
 	       sizeof(struct weir_flow), BENCH_BURST, BENCH_EXPIRE_BUDGET);
 	for (i = 0; i < n_sizes && ret == 0; i++) {
-		ret = bench_one(sizes[i], pkts, reps, 0, seed, udp);
+		if (cyclic) {
+			ret = bench_one(sizes[i], pkts, reps, -1, seed, udp, memcap);
+			continue;
+		}
+		ret = bench_one(sizes[i], pkts, reps, 0, seed, udp, memcap);
 		if (ret == 0)
-			ret = bench_one(sizes[i], pkts, reps, zs, seed, udp);
+			ret = bench_one(sizes[i], pkts, reps, zs, seed, udp, memcap);
 	}
 	return ret == 0 ? 0 : 1;
 
 usage:
 	fprintf(stderr, "usage: bench-flow [-n FLOWS[,FLOWS...]] [-p PACKETS] [-r REPS] [-s SEED] "
-			"[-z ZIPF_S] [-u]\n");
+			"[-z ZIPF_S] [-u] [-c] [-m MEMCAP_MIB] [-o single|burst|worker]\n");
 	return 2;
 }
