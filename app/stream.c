@@ -438,7 +438,10 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 		t->pan_found = weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
 		t->pan_end = pm.end;
 	}
-	o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
+	/* a set of pan stream rules alone matches nothing in a run whose
+	 * bytes settled no card: no call (the end still closes the stream) */
+	if (data == NULL || !o->rs->stream_pan_only || t->pan_found)
+		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
 	t->pan_found = false;
 	if (data != NULL && (confirm || t->c.payload_before != 0)) {
 		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
