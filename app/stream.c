@@ -113,6 +113,11 @@ struct weir_stream_table {
 	uint32_t keep;	  /* tail bytes a slot keeps: confirm_window, payload_before */
 	uint32_t pan_end; /* weir_stream_pan() during a chunk call */
 	bool pan_found;
+	/* the directions some pan stream rule of the set of generation
+	 * pan_gen may apply to (bit 0: to server, bit 1: to client) */
+	uint64_t pan_gen;
+	bool pan_gen_set;
+	uint8_t pan_dirs;
 };
 
 void
@@ -396,6 +401,38 @@ weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, ui
 	*len = t->before_len;
 }
 
+/*
+ * Does some pan stream rule of @p rs apply to direction @p dir? A rule
+ * whose flow: direction is the other one never matches there, so that
+ * direction's card scanner is not fed (its results would never be read).
+ * Computed once per rule set generation.
+ */
+static inline bool
+stream_pan_dir(struct weir_stream_table *t, const struct weir_ruleset *rs, unsigned int dir)
+{
+	if (!t->pan_gen_set || t->pan_gen != rs->generation) {
+		const uint8_t dmask = WEIR_SCAN_FLOW_TOSERVER | WEIR_SCAN_FLOW_TOCLIENT;
+		unsigned int i, d;
+		uint8_t m = 0;
+
+		for (i = 0; i < rs->n_stream_pan; i++) {
+			const struct weir_rt_rule *r = &rs->rules[rs->stream_pan[i]];
+
+			for (d = 0; d < 2; d++) {
+				uint8_t bits =
+					d ? WEIR_SCAN_FLOW_TOCLIENT : WEIR_SCAN_FLOW_TOSERVER;
+
+				if ((bits & r->flow_mask & dmask) == (r->flow_want & dmask))
+					m |= (uint8_t)(1u << d);
+			}
+		}
+		t->pan_dirs = m;
+		t->pan_gen = rs->generation;
+		t->pan_gen_set = true;
+	}
+	return (t->pan_dirs >> dir) & 1u;
+}
+
 /* Call @p o->chunk for [data, data+len) of @p sd (data NULL: the end),
  * with the confirm window (the tail's last confirm_window bytes, then
  * these bytes) set when the rule set has stream rules that confirm, and
@@ -430,7 +467,7 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 			t->win_len = w + (data != NULL ? len : 0);
 		}
 	}
-	if (o->rs->n_stream_pan != 0) {
+	if (o->rs->n_stream_pan != 0 && stream_pan_dir(t, o->rs, dir)) {
 		/* the pan rules' card scanner, on the same bytes (data NULL:
 		 * the end settles what waited for more) */
 		struct weir_pan_match pm = {0};
