@@ -51,6 +51,8 @@ enum {
 	WEIR_SD_FIN = 1u << 3,	  /* fin_seq is set */
 	WEIR_SD_RESET = 1u << 4,  /* hs must restart before the next bytes */
 	WEIR_SD_PACKED = 1u << 5, /* hs is a chain of compressed blocks (idle) */
+	WEIR_SD_AHEAD = 1u << 6,  /* the card scanner ran ahead over held bytes
+				     (struct ahead, in the state slot) */
 };
 
 #define SEG_BYTES 2048u
@@ -113,6 +115,11 @@ struct weir_stream_table {
 	uint32_t keep;	  /* tail bytes a slot keeps: confirm_window, payload_before */
 	uint32_t pan_end; /* weir_stream_pan() during a chunk call */
 	bool pan_found;
+	/* the directions some pan stream rule of the set of generation
+	 * pan_gen may apply to (bit 0: to server, bit 1: to client) */
+	uint64_t pan_gen;
+	bool pan_gen_set;
+	uint8_t pan_dirs;
 };
 
 void
@@ -229,6 +236,27 @@ struct hs_meta {
 /* The tests size pools by slots of state_bytes plus weir's, rounded to 64
  * (tests/unit/app/test_stream.c, tests/fuzz/fuzz_stream.c) */
 _Static_assert(sizeof(struct hs_meta) <= 128, "weir's part of a slot");
+
+/*
+ * Acknowledged inspection, pan stream rules alone: the card scanner runs
+ * over an in-order segment when it arrives (its bytes are in the cache
+ * then, and the hold copies them from there), the segment is held as
+ * usual, and its ACK only delivers what the scanner said of it: the same
+ * call on the same bytes as at the ACK, so the same cards on the same
+ * packets. One record at a time: the head record, taken when nothing else
+ * was held (the usual request and its ACK; records held after it are fed
+ * at their ACK as before). While WEIR_SD_AHEAD is set, the last bytes of
+ * the slot's Hyperscan part keep the scanner as of base_seq, to go back to
+ * when anything else happens to that record (an overlap reaching it, an
+ * ACK inside it, a restart, idle compression), and the scanner's answer
+ * for it. The set's Hyperscan state (38 bytes for the stand-in database of
+ * pan rules alone) leaves the room; a slot without it takes no record.
+ */
+struct ahead {
+	struct weir_pan_stream at_base; /* the scanner as of base_seq */
+	uint32_t end;			/* the first card's end (weir_stream_pan) */
+	bool found;			/* the record settled a card */
+};
 
 /* ---- Hyperscan's stream allocator ------------------------------------ */
 
@@ -375,6 +403,25 @@ sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 	return (uint8_t *)sd_meta(t, sd) - t->keep;
 }
 
+/* The run-ahead record of @p sd (open state): the end of the slot's
+ * Hyperscan part. */
+static inline struct ahead *
+sd_ahead(struct weir_stream_table *t, const struct weir_stream_dir *sd)
+{
+	return (struct ahead *)(sd_tail(t, sd) - sizeof(struct ahead));
+}
+
+/* Undo the run ahead of @p sd: the scanner back to base_seq, the held
+ * records to be fed as usual. */
+static inline void
+sd_ahead_undo(struct weir_stream_table *t, struct weir_stream_dir *sd)
+{
+	if (!(sd->flags & WEIR_SD_AHEAD))
+		return;
+	sd_meta(t, sd)->pan = sd_ahead(t, sd)->at_base;
+	sd->flags &= (uint16_t)~WEIR_SD_AHEAD;
+}
+
 void
 weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len)
 {
@@ -394,6 +441,38 @@ weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, ui
 {
 	*before = t->before;
 	*len = t->before_len;
+}
+
+/*
+ * Does some pan stream rule of @p rs apply to direction @p dir? A rule
+ * whose flow: direction is the other one never matches there, so that
+ * direction's card scanner is not fed (its results would never be read).
+ * Computed once per rule set generation.
+ */
+static inline bool
+stream_pan_dir(struct weir_stream_table *t, const struct weir_ruleset *rs, unsigned int dir)
+{
+	if (!t->pan_gen_set || t->pan_gen != rs->generation) {
+		const uint8_t dmask = WEIR_SCAN_FLOW_TOSERVER | WEIR_SCAN_FLOW_TOCLIENT;
+		unsigned int i, d;
+		uint8_t m = 0;
+
+		for (i = 0; i < rs->n_stream_pan; i++) {
+			const struct weir_rt_rule *r = &rs->rules[rs->stream_pan[i]];
+
+			for (d = 0; d < 2; d++) {
+				uint8_t bits =
+					d ? WEIR_SCAN_FLOW_TOCLIENT : WEIR_SCAN_FLOW_TOSERVER;
+
+				if ((bits & r->flow_mask & dmask) == (r->flow_want & dmask))
+					m |= (uint8_t)(1u << d);
+			}
+		}
+		t->pan_dirs = m;
+		t->pan_gen = rs->generation;
+		t->pan_gen_set = true;
+	}
+	return (t->pan_dirs >> dir) & 1u;
 }
 
 /* Call @p o->chunk for [data, data+len) of @p sd (data NULL: the end),
@@ -430,7 +509,7 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 			t->win_len = w + (data != NULL ? len : 0);
 		}
 	}
-	if (o->rs->n_stream_pan != 0) {
+	if (o->rs->n_stream_pan != 0 && stream_pan_dir(t, o->rs, dir)) {
 		/* the pan rules' card scanner, on the same bytes (data NULL:
 		 * the end settles what waited for more) */
 		struct weir_pan_match pm = {0};
@@ -438,7 +517,10 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 		t->pan_found = weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
 		t->pan_end = pm.end;
 	}
-	o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
+	/* a set of pan stream rules alone matches nothing in a run whose
+	 * bytes settled no card: no call (the end still closes the stream) */
+	if (data == NULL || !o->rs->stream_pan_only || t->pan_found)
+		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
 	t->pan_found = false;
 	if (data != NULL && (confirm || t->c.payload_before != 0)) {
 		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
@@ -468,6 +550,9 @@ sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
 	sd->head = 0;
 	sd->tail = 0;
 	sd->held = 0;
+	if (sd->hs != 0 && !(sd->flags & WEIR_SD_PACKED))
+		sd_ahead_undo(t, sd);
+	sd->flags &= (uint16_t)~WEIR_SD_AHEAD;
 }
 
 /* ---- idle states: the list, compression, expansion ------------------- */
@@ -561,7 +646,7 @@ sd_close_quiet(struct weir_stream_table *t, struct weir_stream_dir *sd)
 		weir_ruleset_stream_close(NULL, 0, sd_hs(t, sd), NULL, NULL, NULL, NULL);
 	}
 	sd->hs = 0;
-	sd->flags &= (uint16_t)~WEIR_SD_PACKED;
+	sd->flags &= (uint16_t) ~(WEIR_SD_PACKED | WEIR_SD_AHEAD);
 }
 
 /*
@@ -575,12 +660,18 @@ sd_pack(struct weir_stream_table *t, uint32_t idx1)
 {
 	struct hs_meta *m = slot_meta(t, idx1);
 	struct weir_stream_dir *sd = m->sd;
-	struct pack_hdr h = {.generation = m->generation,
-			     .hs_off = m->hs_off,
-			     .tail_len = m->tail_len,
-			     .pan = m->pan};
+	struct pack_hdr h;
 	size_t at = sizeof(h) + m->tail_len, used = 0, total;
 	uint32_t first = 0, last = 0;
+
+	/* the run-ahead record lives in the slot: the scanner goes back to
+	 * base_seq, the held records are fed as usual after the expansion */
+	sd_ahead_undo(t, sd);
+	memset(&h, 0, sizeof(h));
+	h.generation = m->generation;
+	h.hs_off = m->hs_off;
+	h.tail_len = m->tail_len;
+	h.pan = m->pan;
 
 	if (hs_compress_stream(pool_at(&t->states, idx1), (char *)t->pack + at, t->pack_cap - at,
 			       &used) != HS_SUCCESS)
@@ -791,6 +882,8 @@ sd_skip_to(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t seq
 	 * direction as depth does */
 	if (to > UINT32_MAX)
 		to = UINT32_MAX;
+	if (sd->flags & WEIR_SD_AHEAD)
+		sd_ahead_undo(t, sd);
 	t->st.gaps++;
 	t->st.gap_bytes += to - sd->offset;
 	sd->offset = (uint32_t)to;
@@ -857,6 +950,79 @@ sd_gather(struct weir_stream_table *t, struct weir_stream_dir *sd, bool bounded,
 	return nb;
 }
 
+/* Is @p sd's open state still the one its scanner ran ahead on (no
+ * restart due: same rule set, no hole given up, not compressed)? */
+static inline bool
+sd_ahead_valid(struct weir_stream_table *t, const struct weir_stream_dir *sd,
+	       const struct weir_ruleset *rs)
+{
+	return sd->hs != 0 && !(sd->flags & (WEIR_SD_PACKED | WEIR_SD_RESET)) &&
+	       sd_meta(t, sd)->generation == rs->generation;
+}
+
+/*
+ * Deliver the head record of @p dir, which the scanner ran over when it
+ * arrived: what sd_feed() and sd_chunk() do with it (counters, offsets,
+ * the chunk call when it settled a card), without feeding the scanner
+ * again. The record is whole and short of the depth (sd_ahead_take).
+ */
+static void
+sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+		 const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	const struct ahead *a = sd_ahead(t, sd);
+	uint32_t me = sd->head;
+	struct seg *s = seg_at(t, me);
+	uint32_t len = s->len;
+
+	sd->flags &= (uint16_t)~WEIR_SD_AHEAD;
+	sd->held -= len;
+	t->st.held_bytes -= len;
+	sd->head = s->next;
+	if (sd->head == 0)
+		sd->tail = 0;
+	sd->base_seq += len;
+	lru_touch(t, sd);
+	if (a->found) {
+		t->win = s->data + s->off;
+		t->win_len = len;
+		t->pan_found = true;
+		t->pan_end = a->end;
+		o->chunk(o->arg, f, dir, sd_hs(t, sd), s->data + s->off, len, sd->offset,
+			 sd_meta(t, sd)->hs_off);
+		t->pan_found = false;
+		t->win = NULL;
+		t->win_len = 0;
+	}
+	t->st.bytes += len;
+	sd->offset += len;
+	pool_put(&t->segs, me);
+}
+
+/*
+ * Acknowledged inspection: may the scanner of @p dir run over the
+ * segment [seq, seq+len) arriving now? Only for a set of pan stream rules
+ * alone with nothing else reading the bytes at release (no confirm
+ * window, no payload before), on an open state of this set, when nothing
+ * is held and the segment is in order, one record's worth, short of the
+ * depth.
+ */
+static inline bool
+sd_ahead_take(struct weir_stream_table *t, struct weir_stream_dir *sd, unsigned int dir,
+	      uint32_t seq, uint32_t len, const struct weir_ruleset *rs)
+{
+	return rs->stream_pan_only && !(rs->n_stream_confirm != 0 && t->c.confirm_window != 0) &&
+	       t->c.payload_before == 0 && len <= SEG_DATA && sd->hs != 0 && sd->held == 0 &&
+	       seq == sd->base_seq &&
+	       !(sd->flags &
+		 (WEIR_SD_PACKED | WEIR_SD_RESET | WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_AHEAD)) &&
+	       (uint64_t)sd->offset + len < sd_depth(t) &&
+	       rs->stream_state_bytes + sizeof(struct ahead) <=
+		       t->states.slot - sizeof(struct hs_meta) - t->keep &&
+	       stream_pan_dir(t, rs, dir) && sd_meta(t, sd)->generation == rs->generation;
+}
+
 static void
 sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, bool bounded,
 	   uint32_t limit, const struct weir_stream_out *o)
@@ -887,6 +1053,14 @@ sd_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, b
 				return;
 			if (SEQ_LT(limit, s->seq + n))
 				n = limit - s->seq;
+		}
+		if (sd->flags & WEIR_SD_AHEAD) {
+			/* the head record is the one the scanner ran over */
+			if (n == s->len && sd_ahead_valid(t, sd, o->rs)) {
+				sd_ahead_release(t, f, dir, o);
+				continue;
+			}
+			sd_ahead_undo(t, sd); /* a part of it, or a restart */
 		}
 		if (o->rs->n_stream_confirm != 0 && t->c.confirm_window != 0) {
 			/* rules that confirm: the whole in-order run released
@@ -1079,6 +1253,38 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 	}
 }
 
+/*
+ * Acknowledged inspection, a segment [seq, seq+len) about to be held: run
+ * the scanner over it now when sd_ahead_take() allows (from the packet's
+ * bytes, which the hold copies next). A segment reaching into the record
+ * the scanner ran over, or before it, may change its bytes: the scanner
+ * goes back to base_seq and the record is fed at its ACK as usual.
+ */
+static void
+sd_ahead_arrive(struct weir_stream_table *t, struct weir_stream_dir *sd, unsigned int dir,
+		uint32_t seq, const uint8_t *data, uint32_t len, const struct weir_ruleset *rs)
+{
+	struct weir_pan_match pm = {0};
+	struct hs_meta *m;
+	struct ahead *a;
+
+	if (sd->flags & WEIR_SD_AHEAD) {
+		const struct seg *h = seg_at(t, sd->head);
+
+		if (SEQ_LT(seq, h->seq + h->len))
+			sd_ahead_undo(t, sd);
+		return;
+	}
+	if (!sd_ahead_take(t, sd, dir, seq, len, rs))
+		return;
+	m = sd_meta(t, sd);
+	a = sd_ahead(t, sd);
+	a->at_base = m->pan;
+	a->found = weir_pan_stream_feed(&m->pan, data, len, false, &pm, 1) > 0;
+	a->end = pm.end;
+	sd->flags |= WEIR_SD_AHEAD;
+}
+
 /* Start @p dir's stream at @p seq if it has not started. */
 static inline void
 sd_init(struct weir_flow *f, unsigned int dir, uint32_t seq)
@@ -1154,14 +1360,18 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 				/* in order, nothing held: straight from the packet */
 				took = true;
 				sd_feed(t, f, dir, payload, len, o);
-			} else if (!sd_hold(t, sd, orig, seq, payload, len)) {
-				t->st.seg_nomem++;
-				sd_off(t, sd);
 			} else {
-				took = true;
-				if (!t->c.acked)
-					sd_release(t, f, dir, false, 0, o);
-				sd_bound(t, f, dir, o);
+				if (t->c.acked)
+					sd_ahead_arrive(t, sd, dir, seq, payload, len, o->rs);
+				if (!sd_hold(t, sd, orig, seq, payload, len)) {
+					t->st.seg_nomem++;
+					sd_off(t, sd);
+				} else {
+					took = true;
+					if (!t->c.acked)
+						sd_release(t, f, dir, false, 0, o);
+					sd_bound(t, f, dir, o);
+				}
 			}
 		}
 		if ((p->tcp_flags & TH_FIN) && (sd->flags & WEIR_SD_INIT) &&

@@ -36,6 +36,8 @@
  *                     [-M MIB] [-S MIB] (reassembly and state memcaps, default 256, 64)
  *                     [-i MS]   (stream.idle-compress in ms of packet time, default
  *                                30 s; packets are 1 us apart in processing order)
+ *                     [-P]      (profiling: stream passes only, no block pass, no ratio)
+ *                     [-B]      (profiling: block passes only)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -96,6 +98,8 @@ static uint32_t **g_plant_end;
 static uint32_t *g_n_plant;
 static uint64_t g_planted;
 static bool g_pan;	       /* -p: the pan rule */
+static bool g_profile;	       /* -P: stream passes only */
+static bool g_profile_block;   /* -B: block passes only */
 static uint32_t *g_alert_pkts; /* -p, packet mode: the packets that alerted */
 static uint32_t g_n_alert_pkts;
 
@@ -459,7 +463,7 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 	weir_flow_burst_begin(ft);
 	weir_flow_flush(ft);
 	t1 = now_cpu();
-	for (i = 0; i < g_n_alert_pkts; i++) {
+	for (i = 0; i < (g_profile_block ? 0 : g_n_alert_pkts); i++) {
 		/* -p, packet mode: true when a card of the packet ends where a
 		 * planted one does */
 		const struct pkt *p = &g_pkts[g_alert_pkts[i]];
@@ -563,7 +567,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:p")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:pPB")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -595,10 +599,16 @@ main(int argc, char **argv)
 		case 'p':
 			g_pan = true;
 			break;
+		case 'P':
+			g_profile = true;
+			break;
+		case 'B':
+			g_profile_block = true;
+			break;
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
 					"[-s SEED] [-m acked|arrival] [-c CONCURRENT] [-M MIB] "
-					"[-S MIB] [-i MS] [-p]\n");
+					"[-S MIB] [-i MS] [-p] [-P] [-B]\n");
 			return 2;
 		}
 	}
@@ -638,16 +648,20 @@ main(int argc, char **argv)
 	       sessions, conc, g_n_pkts, bytes, g_planted, sc.acked ? "acked" : "arrival",
 	       g_pan ? "pan" : "two card regexes");
 	for (i = 0; i < reps; i++) {
-		tb[i] = pass(block, false, &sc, &rb);
-		ts[i] = pass(stream, true, &sc, &rst);
+		tb[i] = g_profile ? 1.0 : pass(block, false, &sc, &rb);
+		ts[i] = g_profile_block ? 1.0 : pass(stream, true, &sc, &rst);
 	}
+	if (g_profile)
+		memset(&rb, 0, sizeof(rb));
+	if (g_profile_block)
+		memset(&rst, 0, sizeof(rst));
 	qsort(tb, reps, sizeof(double), cmp_double);
 	qsort(ts, reps, sizeof(double), cmp_double);
-	printf("block:  %.3f Mpps, %.2f Gbit/s payload (median of %u; min %.3f s max %.3f s); "
+	printf("block:  %.3f Mpps, %.2f Gbit/s payload (median of %u; min %.4f s max %.4f s); "
 	       "alerts %" PRIu64 ": true %" PRIu64 ", false %" PRIu64 ", missed %" PRIu64 "\n",
 	       g_n_pkts / tb[reps / 2] / 1e6, bytes * 8 / tb[reps / 2] / 1e9, reps, tb[0],
 	       tb[reps - 1], rb.t.alerts, rb.t.tp, rb.t.fp, g_planted - rb.t.tp);
-	printf("stream: %.3f Mpps, %.2f Gbit/s payload (median of %u; min %.3f s max %.3f s); "
+	printf("stream: %.3f Mpps, %.2f Gbit/s payload (median of %u; min %.4f s max %.4f s); "
 	       "alerts %" PRIu64 ": true %" PRIu64 ", false %" PRIu64 ", missed %" PRIu64 "\n",
 	       g_n_pkts / ts[reps / 2] / 1e6, bytes * 8 / ts[reps / 2] / 1e9, reps, ts[0],
 	       ts[reps - 1], rst.t.alerts, rst.t.tp, rst.t.fp, g_planted - rst.t.tp);

@@ -678,7 +678,8 @@ struct weir_pan_match {
 struct weir_pan_stream {
 	uint32_t pos;	 /* bytes fed since the reset */
 	uint32_t resume; /* stream offset of the first group not decided */
-	uint8_t len;	 /* bytes in tail: the stream's bytes pos - len .. pos */
+	uint8_t len;	 /* bytes in tail, right-aligned (tail[TAIL - len] on):
+			    the stream's bytes pos - len .. pos */
 	uint8_t tail[WEIR_PAN_STREAM_TAIL];
 };
 

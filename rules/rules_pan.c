@@ -496,7 +496,8 @@ pan_emit(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t a,
  * copy of the loop without a branch on it.
  */
 static inline bool
-pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t len)
+pan_walk_at(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t len,
+	    bool back_load)
 {
 	uint8_t tail[PAN_BLOCK];
 	size_t p, run_start = 0, run_len = 0;
@@ -507,15 +508,26 @@ pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t le
 		uint64_t d, s, j, next_digit = 0, m, r;
 		unsigned int lead, top;
 
-		if (len - p < PAN_BLOCK) {
-			/* zero padding is neither digit nor separator */
-			memset(tail, 0, sizeof(tail));
-			memcpy(tail, blk, len - p);
-			blk = tail;
-		} else if (len - p > PAN_BLOCK) {
-			next_digit = pan_is_digit(data[p + PAN_BLOCK]);
+		if (len - p < PAN_BLOCK && back_load && len >= PAN_BLOCK) {
+			/* the last 64 bytes of the buffer, their masks shifted
+			 * down to this block: the bits past the end are clear,
+			 * as zero padding would leave them, and nothing is copied */
+			unsigned int sh = (unsigned int)(PAN_BLOCK - (len - p));
+
+			pan_masks(data + len - PAN_BLOCK, &d, &s);
+			d >>= sh;
+			s >>= sh;
+		} else {
+			if (len - p < PAN_BLOCK) {
+				/* zero padding is neither digit nor separator */
+				memset(tail, 0, sizeof(tail));
+				memcpy(tail, blk, len - p);
+				blk = tail;
+			} else if (len - p > PAN_BLOCK) {
+				next_digit = pan_is_digit(data[p + PAN_BLOCK]);
+			}
+			pan_masks(blk, &d, &s);
 		}
-		pan_masks(blk, &d, &s);
 		if (mode == PAN_MODE_SCAN)
 			j = d | (s & ((d << 1) | prev_digit) & ((d >> 1) | (next_digit << 63)));
 		else
@@ -568,6 +580,12 @@ pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t le
 	return false;
 }
 
+static inline bool
+pan_walk(enum pan_mode mode, struct pan_ctx *ctx, const uint8_t *data, size_t len)
+{
+	return pan_walk_at(mode, ctx, data, len, false);
+}
+
 unsigned int
 weir_pan_scan(const uint8_t *data, size_t len, struct weir_pan_match *out, unsigned int max)
 {
@@ -599,13 +617,17 @@ weir_luhn_in(const uint8_t *data, size_t len)
  */
 
 /* Bytes of the new data scanned together with the tail: the seam. Past
- * them the resume point lies inside the data, PAN_BEHIND bytes in at
- * least, and the rest is scanned in place. */
-#define PAN_SEAM 64
+ * PAN_SEAM_MIN of them the resume point lies inside the data, PAN_BEHIND
+ * bytes in at least, and the rest is scanned in place; the seam takes
+ * more when that fills its first block (one walk of one block, the
+ * usual tail being about 22 bytes), never more than PAN_SEAM. */
+#define PAN_SEAM     64
+#define PAN_SEAM_MIN (PAN_REACH + PAN_BEHIND)
 
 _Static_assert(PAN_REACH - 1 + PAN_BEHIND <= WEIR_PAN_STREAM_TAIL, "the tail holds the undecided");
 _Static_assert(PAN_PENDING - 1 <= PAN_REACH - 1, "an unvisited group is within the reach");
-_Static_assert(PAN_SEAM >= PAN_REACH + PAN_BEHIND, "the seam ends past the resume point");
+_Static_assert(PAN_SEAM_MIN >= PAN_REACH + PAN_BEHIND, "the seam ends past the resume point");
+_Static_assert(PAN_SEAM >= PAN_SEAM_MIN && PAN_SEAM <= PAN_BLOCK, "a seam fits a block");
 
 /*
  * One walk over @p data (@p len bytes) from group start @p from, more
@@ -623,7 +645,7 @@ pan_stream_walk(struct pan_ctx *ctx, const uint8_t *data, size_t len, size_t fro
 	ctx->walked = from;
 	ctx->stop = SIZE_MAX;
 	ctx->open = open;
-	pan_walk(PAN_MODE_SCAN, ctx, data, len);
+	pan_walk_at(PAN_MODE_SCAN, ctx, data, len, true);
 	if (ctx->stop != SIZE_MAX)
 		return ctx->stop;
 	if (!open)
@@ -663,21 +685,28 @@ unsigned int
 weir_pan_stream_feed(struct weir_pan_stream *ps, const uint8_t *data, size_t len, bool final,
 		     struct weir_pan_match *out, unsigned int max)
 {
-	uint8_t seam[WEIR_PAN_STREAM_TAIL + PAN_SEAM];
+	/* the tail, right-aligned in its array (copied whole: a fixed-size
+	 * copy), then the seam's bytes of data */
+	uint8_t buf[WEIR_PAN_STREAM_TAIL + PAN_SEAM];
+	uint8_t *seam = buf + WEIR_PAN_STREAM_TAIL - ps->len;
 	struct pan_ctx ctx = {.out = out, .max = out != NULL ? max : 0, .n = 0};
 	uint64_t base = (uint64_t)ps->pos - ps->len; /* stream offset of seam[0] */
 	const uint8_t *last; /* the buffer the last walk ran over, and its length */
-	size_t s, sl, r, keep, last_len;
+	size_t s, sl, r, keep, last_len, n;
 	uint64_t last_base;
 
 	/* 32-bit stream offsets (app/stream.h): a direction stops at 4 GiB */
 	if ((uint64_t)ps->pos + len > UINT32_MAX)
 		len = UINT32_MAX - ps->pos;
-	s = len < PAN_SEAM ? len : PAN_SEAM;
+	s = ps->len + PAN_SEAM_MIN >= PAN_BLOCK ? PAN_SEAM_MIN : PAN_BLOCK - ps->len;
+	if (s > len)
+		s = len;
 	sl = ps->len + s;
-	memcpy(seam, ps->tail, ps->len);
-	if (s > 0)
-		memcpy(seam + ps->len, data, s);
+	memcpy(buf, ps->tail, WEIR_PAN_STREAM_TAIL);
+	if (len >= PAN_SEAM)
+		memcpy(buf + WEIR_PAN_STREAM_TAIL, data, PAN_SEAM); /* s of them walked */
+	else if (s > 0)
+		memcpy(buf + WEIR_PAN_STREAM_TAIL, data, s);
 	r = pan_stream_walk(&ctx, seam, sl, ps->resume - base, !(final && s == len));
 	pan_stream_rebase(&ctx, 0, base);
 	last = seam;
@@ -695,12 +724,16 @@ weir_pan_stream_feed(struct weir_pan_stream *ps, const uint8_t *data, size_t len
 		r = pan_stream_walk(&ctx, last, last_len, PAN_BEHIND, !final);
 		pan_stream_rebase(&ctx, first, last_base);
 	}
-	/* keep the bytes from PAN_BEHIND before the resume point */
+	/* keep the bytes from PAN_BEHIND before the resume point, right-aligned */
 	keep = r >= PAN_BEHIND ? r - PAN_BEHIND : 0;
 	if (last_len - keep > WEIR_PAN_STREAM_TAIL)
 		keep = last_len - WEIR_PAN_STREAM_TAIL; /* never: PAN_REACH bounds it */
-	memmove(ps->tail, last + keep, last_len - keep);
-	ps->len = (uint8_t)(last_len - keep);
+	n = last_len - keep;
+	if (last_len >= WEIR_PAN_STREAM_TAIL)
+		memcpy(ps->tail, last + last_len - WEIR_PAN_STREAM_TAIL, WEIR_PAN_STREAM_TAIL);
+	else
+		memcpy(ps->tail + WEIR_PAN_STREAM_TAIL - n, last + keep, n);
+	ps->len = (uint8_t)n;
 	ps->resume = (uint32_t)(last_base + r);
 	ps->pos += (uint32_t)len;
 	return ctx.n;

@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events pan_stream"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events pan_stream pan_stream_dir"
 
 # golden NAME [MALFORMED]: tests/data/golden/NAME.spec end to end;
 # MALFORMED (default 0) packets of it are broken on purpose
@@ -172,6 +172,8 @@ test_golden_stream_events() { golden stream_events; }
 # pan stream rules: 16- and 19-digit cards cut at every offset, in order
 # and not, acknowledged or ended with the flow; cut digit runs; halves
 test_golden_pan_stream() { golden pan_stream; }
+# pan stream rules limited to one direction
+test_golden_pan_stream_dir() { golden pan_stream_dir; }
 test_golden_byte() { golden byte; }
 test_golden_pass_threshold() { golden pass_threshold; }
 # track by_both, by_rule and type backoff
@@ -525,7 +527,7 @@ ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test
 test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve
-test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_golden_decode_events test_golden_stream_events test_golden_pan_stream test_keyword_refusals
+test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_golden_decode_events test_golden_stream_events test_golden_pan_stream test_golden_pan_stream_dir test_keyword_refusals
 test_every_spec_runs
 test_bad_rules_refused test_bad_rules_skip_invalid test_bad_rules_check test_threshold_file_refused test_examples_load"
 run_all
