@@ -7,8 +7,12 @@
  * `,`; a quote inside a string is escaped), which holds for every JSON
  * text a record writer produces.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -269,23 +273,70 @@ weir_field_json_at(const uint8_t *buf, uint32_t len, uint32_t key_start, uint32_
 	return field_json_word(buf, len, i, out);
 }
 
+/*
+ * The first occurrence of @p key (@p klen >= 1 bytes) in [p, end), or
+ * NULL. Per record and field, so it matters: 16 positions at a time keep
+ * those whose first and last bytes match the key's (SSE2, every x86-64),
+ * and only they are compared whole. glibc's memmem builds a shift table
+ * per call, which costs more than the search on a record of a few
+ * hundred bytes.
+ */
+static const uint8_t *
+field_find(const uint8_t *p, const uint8_t *end, const char *key, uint32_t klen)
+{
+	const uint8_t k0 = (uint8_t)key[0], kl = (uint8_t)key[klen - 1];
+
+	if ((size_t)(end - p) < klen)
+		return NULL;
+#ifdef __SSE2__
+	{
+		const __m128i f = _mm_set1_epi8((char)k0), l = _mm_set1_epi8((char)kl);
+
+		/* block at q: positions q..q+15, whose last bytes end at q+15+klen-1 */
+		for (; end - p >= (ptrdiff_t)(16 + klen - 1); p += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)p);
+			__m128i b = _mm_loadu_si128((const __m128i *)(p + klen - 1));
+			unsigned int m = (unsigned int)_mm_movemask_epi8(
+				_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+
+			while (m != 0) {
+				unsigned int k = (unsigned int)__builtin_ctz(m);
+
+				if (klen <= 2 || memcmp(p + k + 1, key + 1, klen - 2) == 0)
+					return p + k;
+				m &= m - 1;
+			}
+		}
+	}
+#endif
+	for (; (size_t)(end - p) >= klen; p++)
+		if (p[0] == k0 && p[klen - 1] == kl && memcmp(p, key, klen) == 0)
+			return p;
+	return NULL;
+}
+
 enum weir_field_res
 weir_field_json_find(const uint8_t *buf, uint32_t len, const char *key, uint32_t klen,
 		     struct weir_field_val *out)
 {
-	uint32_t i;
+	const uint8_t *p, *end = buf + len;
 
 	field_reset(out);
 	if (len < klen + 2)
 		return WEIR_FIELD_ABSENT;
-	for (i = 0; i + klen + 2 <= len; i++) {
+	/* each "KEY" as written, in order: KEY's occurrences (field_find),
+	 * then its quotes; the first that is a member name wins */
+	for (p = buf + 1; p + klen < end; p++) {
+		uint32_t i;
 		enum weir_field_res r;
-		const uint8_t *q = memchr(buf + i, '"', len - i - klen - 1);
 
-		if (q == NULL)
-			break;
-		i = (uint32_t)(q - buf);
-		if (memcmp(buf + i + 1, key, klen) != 0 || buf[i + 1 + klen] != '"')
+		if (klen > 0) {
+			p = field_find(p, end - 1, key, klen);
+			if (p == NULL)
+				break;
+		}
+		i = (uint32_t)(p - buf) - 1u;
+		if (buf[i] != '"' || buf[i + 1 + klen] != '"')
 			continue;
 		r = weir_field_json_at(buf, len, i, klen, out);
 		if (r != WEIR_FIELD_ABSENT)
@@ -311,16 +362,21 @@ enum weir_field_res
 weir_field_kv_find(const uint8_t *buf, uint32_t len, const char *key, uint32_t klen, char sep,
 		   bool form, struct weir_field_val *out)
 {
-	uint32_t i;
+	const uint8_t *p, *end = buf + len;
 
 	field_reset(out);
 	if (klen == 0)
 		return WEIR_FIELD_ABSENT;
-	for (i = 0; i + klen < len; i++) {
-		uint32_t j;
+	/* KEY's occurrences in order (field_find): the first followed by the
+	 * separator that starts the bytes or follows a delimiter wins */
+	for (p = buf; p + klen < end; p++) {
+		uint32_t i, j;
 
-		if ((i > 0 && !field_kv_delim(buf[i - 1])) || memcmp(buf + i, key, klen) != 0 ||
-		    buf[i + klen] != (uint8_t)sep)
+		p = field_find(p, end - 1, key, klen);
+		if (p == NULL)
+			break;
+		i = (uint32_t)(p - buf);
+		if ((i > 0 && !field_kv_delim(buf[i - 1])) || buf[i + klen] != (uint8_t)sep)
 			continue;
 		out->type = WEIR_FV_STRING;
 		for (j = i + klen + 1; j < len && !field_kv_end(buf[j]); j++) {
