@@ -40,7 +40,8 @@ struct wwin_aux {
 	struct weir_event head; /* payload[] unused: see excerpt */
 };
 
-/* One ring element: the observation and its aux block. */
+/* An observation and its aux block, as a ring carries it (its first
+ * WWIN_ELEM bytes) and as the table keeps it pending. */
 struct wwin_msg {
 	struct weir_window_obs obs;
 	struct {
@@ -50,8 +51,15 @@ struct wwin_msg {
 
 /* The aux bytes handed to the table: the aux block then the excerpt (in
  * head.payload[0..WEIR_WWIN_EXCERPT)), so only that much of the head's
- * payload is carried. */
-#define WWIN_AUX_SIZE (offsetof(struct wwin_aux, head.payload) + WEIR_WWIN_EXCERPT)
+ * payload is carried; rounded up so that a ring element and a pending
+ * record (app/window.c: the observation then aux_size bytes) are the
+ * same bytes and a ring is drained straight into the table. */
+#define WWIN_AUX_SIZE                                                                              \
+	((offsetof(struct wwin_aux, head.payload) + WEIR_WWIN_EXCERPT + 7u) & ~(size_t)7u)
+#define WWIN_ELEM (sizeof(struct weir_window_obs) + WWIN_AUX_SIZE)
+_Static_assert(offsetof(struct wwin_msg, aux) == sizeof(struct weir_window_obs),
+	       "a message is the observation then the aux bytes, as a pending record");
+_Static_assert(WWIN_ELEM % 8 == 0 && WWIN_ELEM <= sizeof(struct wwin_msg), "ring element");
 
 /* ---- SipHash-2-4 --------------------------------------------------------- */
 
@@ -266,7 +274,7 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 	sh->wconf.memcap = ((size_t)conf->windows_memcap_mib << 20) / n;
 	sh->wconf.max_events_per_key = conf->windows_max_events;
 	sh->wconf.pending_max = conf->windows_ring_size * n;
-	sh->wconf.aux_size = (uint32_t)WWIN_AUX_SIZE;
+	sh->wconf.aux_size = (uint32_t)WWIN_AUX_SIZE; /* a pending record = a ring element */
 	sh->wconf.late_apply = strcmp(conf->windows_late_policy, "apply") == 0;
 	sh->hmac = strcmp(conf->outputs_sensitive_rendering, "hmac") == 0;
 	if (conf->outputs_sensitive_hmac_key_file[0] != '\0') {
@@ -343,11 +351,11 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 				continue;
 			snprintf(name, sizeof(name), "weir_win_%u_%u", a & 0xffu, b & 0xffu);
 			sh->rings[a * n + b] = rte_ring_create_elem(
-				name, sizeof(struct wwin_msg), conf->windows_ring_size,
-				SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+				name, WWIN_ELEM, conf->windows_ring_size, SOCKET_ID_ANY,
+				RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 			if (sh->rings[a * n + b] == NULL) {
 				snprintf(err, errlen, "window ring %u->%u (%u x %zu bytes): %s", a,
-					 b, conf->windows_ring_size, sizeof(struct wwin_msg),
+					 b, conf->windows_ring_size, WWIN_ELEM,
 					 rte_strerror(rte_errno));
 				return -ENOMEM;
 			}
@@ -707,7 +715,7 @@ wwin_send(struct weir_worker *w, struct wwin_msg *m)
 		return;
 	}
 	r = ww->sh->rings[w->id * ww->sh->n + owner];
-	while (rte_ring_enqueue_elem(r, m, sizeof(*m)) != 0) {
+	while (rte_ring_enqueue_elem(r, m, WWIN_ELEM) != 0) {
 		if (!w->ring_wait || atomic_load_explicit(w->stop, memory_order_relaxed)) {
 			ww->ring_full++;
 			return;
@@ -721,11 +729,33 @@ wwin_send(struct weir_worker *w, struct wwin_msg *m)
 			for (from = 0; from < ww->sh->n; from++) {
 				struct rte_ring *q = ww->sh->rings[from * ww->sh->n + w->id];
 
-				if (q != NULL && rte_ring_dequeue_elem(q, &in, sizeof(in)) == 0)
+				if (q != NULL && rte_ring_dequeue_elem(q, &in, WWIN_ELEM) == 0)
 					(void)weir_window_offer(ww->table, &in.obs, &in.aux);
 			}
 		}
 		rte_pause();
+	}
+}
+
+/* The aux block of an observation of rule @p r into @p a (WWIN_AUX_SIZE
+ * bytes): the event head and the payload excerpt. */
+static void
+wwin_aux_fill(struct wwin_aux *a, const struct weir_ruleset *rs, const struct weir_rt_rule *r,
+	      const struct weir_event *head, const uint8_t *payload, uint32_t payload_len)
+{
+	a->gen = (uint32_t)rs->generation;
+	a->sid = r->sid;
+	a->rev = r->rev;
+	a->pad_ = 0;
+	a->clause_hash = r->win->clause_hash;
+	a->pcap_cnt = head->pcap_cnt;
+	memcpy(&a->head, head, offsetof(struct weir_event, payload));
+	a->head.payload_cap = 0;
+	if (payload_len > 0) {
+		uint32_t n = payload_len < WEIR_WWIN_EXCERPT ? payload_len : WEIR_WWIN_EXCERPT;
+
+		memcpy(a->head.payload, payload, n);
+		a->head.payload_cap = (uint16_t)n;
 	}
 }
 
@@ -875,22 +905,24 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	m.obs.t_ns = t_ns;
 	m.obs.order = head->pcap_cnt != 0 ? head->pcap_cnt : ++ww->seq;
 	m.obs.def = def;
-	m.aux.a.gen = (uint32_t)rs->generation;
-	m.aux.a.sid = r->sid;
-	m.aux.a.rev = r->rev;
-	m.aux.a.clause_hash = win->clause_hash;
-	memcpy(&m.aux.a.head, head, offsetof(struct weir_event, payload));
-	m.aux.a.head.payload_cap = 0;
-	if (payload_len > 0) {
-		uint32_t n = payload_len < WEIR_WWIN_EXCERPT ? payload_len : WEIR_WWIN_EXCERPT;
-
-		memcpy(m.aux.a.head.payload, payload, n);
-		m.aux.a.head.payload_cap = (uint16_t)n;
-	}
-	m.aux.a.pcap_cnt = head->pcap_cnt;
 	ww->observations++;
 	if (ww->sh->obs)
 		wwin_record_emit(w, r, val, &m.obs, head);
+	/* a key of this worker's: written once, straight into the table's
+	 * pending record (the ~530 bytes are not copied a second time) */
+	if ((unsigned int)(m.obs.key_hash % ww->sh->n) == w->id) {
+		void *aux;
+		struct weir_window_obs *o = weir_window_reserve(ww->table, &aux);
+
+		if (o != NULL) {
+			memcpy(o, &m.obs, offsetof(struct weir_window_obs, key) + m.obs.key_len);
+			memcpy(o->v, m.obs.v, sizeof(o->v));
+			wwin_aux_fill(aux, rs, r, head, payload, payload_len);
+			(void)weir_window_commit(ww->table); /* pending_full counted */
+			return;
+		}
+	}
+	wwin_aux_fill(&m.aux.a, rs, r, head, payload, payload_len);
 	wwin_send(w, &m);
 }
 
@@ -899,16 +931,16 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 /* An observation made under another rule set: its rule in ours, by (sid,
  * rev, clause hash), or false (the rule changed or went: lost). */
 static bool
-wwin_remap(struct weir_wwin *ww, struct wwin_msg *m)
+wwin_remap(struct weir_wwin *ww, struct weir_window_obs *o, const struct wwin_aux *a)
 {
 	uint32_t i;
 
-	if (m->aux.a.gen == ww->table_gen)
+	if (a->gen == ww->table_gen)
 		return true;
 	for (i = 0; i < ww->n_defs; i++)
-		if (ww->defs[i].sid == m->aux.a.sid && ww->defs[i].rev == m->aux.a.rev &&
-		    ww->defs[i].clause_hash == m->aux.a.clause_hash) {
-			m->obs.def = i;
+		if (ww->defs[i].sid == a->sid && ww->defs[i].rev == a->rev &&
+		    ww->defs[i].clause_hash == a->clause_hash) {
+			o->def = i;
 			return true;
 		}
 	return false;
@@ -929,12 +961,31 @@ wwin_drain(struct weir_worker *w, unsigned int budget)
 
 		if (q == NULL)
 			continue;
-		for (k = 0; k < budget && rte_ring_dequeue_elem(q, &m, sizeof(m)) == 0; k++) {
-			if (!wwin_remap(ww, &m)) {
-				ww->remap_lost++;
+		for (k = 0; k < budget; k++) {
+			void *aux;
+			struct weir_window_obs *o = weir_window_reserve(ww->table, &aux);
+
+			if (o == NULL) {
+				/* pending full: weir_window_offer counts (or applies
+				 * a late one) */
+				if (rte_ring_dequeue_elem(q, &m, WWIN_ELEM) != 0)
+					break;
+				if (!wwin_remap(ww, &m.obs, &m.aux.a)) {
+					ww->remap_lost++;
+					continue;
+				}
+				(void)weir_window_offer(ww->table, &m.obs, &m.aux);
 				continue;
 			}
-			(void)weir_window_offer(ww->table, &m.obs, &m.aux);
+			/* straight into the table's pending record (the same
+			 * layout, see WWIN_ELEM) */
+			if (rte_ring_dequeue_elem(q, o, WWIN_ELEM) != 0)
+				break;
+			if (!wwin_remap(ww, o, aux)) {
+				ww->remap_lost++; /* the record stays free */
+				continue;
+			}
+			(void)weir_window_commit(ww->table);
 		}
 	}
 }
