@@ -403,6 +403,50 @@ weir_field_kv_find(const uint8_t *buf, uint32_t len, const char *key, uint32_t k
 	return WEIR_FIELD_ABSENT;
 }
 
+/*
+ * [-]DIGITS[.DIGITS] with at most 15 significant digits and 22 after the
+ * point, the amounts records carry, without strtod: the digits are an
+ * integer m < 10^15 < 2^53 and 10^k (k <= 22) is exact in a double, so
+ * m / 10^k is one correctly rounded IEEE division, the double strtod
+ * returns (Clinger's fast path). false: not of that form (strtod decides).
+ */
+static bool
+field_number_fast(const uint8_t *p, uint32_t n, double *out)
+{
+	static const double pow10[] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
+				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	uint64_t m = 0;
+	uint32_t i = 0, digits = 0, frac = 0, lead;
+	bool neg = false, point = false;
+
+	if (n > 0 && p[0] == '-') {
+		neg = true;
+		i++;
+	}
+	lead = i;
+	for (; i < n; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			m = m * 10 + (uint64_t)(p[i] - '0');
+			if (m != 0)
+				digits++;
+			frac += point;
+		} else if (p[i] == '.' && !point && i > lead) {
+			point = true;
+		} else {
+			return false;
+		}
+		if (digits > 15 || frac > 22)
+			return false;
+	}
+	if (i == lead || (point && p[n - 1] == '.' && n - 1 == lead))
+		return false;
+	*out = (double)m / pow10[frac];
+	if (neg)
+		*out = -*out;
+	return true;
+}
+
 bool
 weir_field_number(const struct weir_field_val *v, double *out)
 {
@@ -411,6 +455,8 @@ weir_field_number(const struct weir_field_val *v, double *out)
 
 	if ((v->type != WEIR_FV_NUMBER && v->type != WEIR_FV_STRING) || v->len == 0 || v->truncated)
 		return false;
+	if (field_number_fast(v->bytes, v->len, out))
+		return true;
 	memcpy(tmp, v->bytes, v->len);
 	tmp[v->len] = '\0';
 	/* strtod takes hex, inf and nan, which no amount is */
