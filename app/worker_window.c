@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1198,16 +1199,41 @@ wwin_put_str(struct wwin_out *o, const void *s, size_t n)
 	wwin_put(o, tmp, (size_t)m);
 }
 
+/* @p v as @p n decimal digits, zero padded, at @p p. */
+static void
+wwin_digits_at(char *p, unsigned int v, unsigned int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", as the printf format it replaces (per
+ * window alert, twice). */
 static void
 wwin_put_ts(struct wwin_out *o, uint64_t ns)
 {
 	time_t s = (time_t)(ns / 1000000000ull);
+	unsigned int us = (unsigned int)(ns % 1000000000ull / 1000);
+	char b[29];
 	struct tm tm;
 
 	gmtime_r(&s, &tm);
-	wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-		  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		  (unsigned int)(ns % 1000000000ull / 1000));
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900,
+			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+		return;
+	}
+	memcpy(b, "\"0000-00-00T00:00:00.000000Z\"", sizeof(b));
+	wwin_digits_at(b + 1, (unsigned int)(tm.tm_year + 1900), 4);
+	wwin_digits_at(b + 6, (unsigned int)tm.tm_mon + 1, 2);
+	wwin_digits_at(b + 9, (unsigned int)tm.tm_mday, 2);
+	wwin_digits_at(b + 12, (unsigned int)tm.tm_hour, 2);
+	wwin_digits_at(b + 15, (unsigned int)tm.tm_min, 2);
+	wwin_digits_at(b + 18, (unsigned int)tm.tm_sec, 2);
+	wwin_digits_at(b + 21, us, 6);
+	wwin_put(o, b, sizeof(b));
 }
 
 static const char *const wwin_agg_names[] = {"count", "sum", "min", "max", "distinct"};
@@ -1256,6 +1282,24 @@ wwin_put_u64(struct wwin_out *o, uint64_t v)
 		v /= 10;
 	} while (v != 0);
 	wwin_put(o, tmp + n, sizeof(tmp) - n);
+}
+
+/* A double as "%.17g" writes it; an integral one below 2^53 (a count, a
+ * distinct, a sum of whole amounts) without printf: %.17g prints such a
+ * value's digits alone. */
+static void
+wwin_put_num(struct wwin_out *o, double v)
+{
+	if (v == v && v > -9007199254740992.0 && v < 9007199254740992.0 &&
+	    v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
+		if (v < 0) {
+			wwin_put(o, "-", 1);
+			v = -v;
+		}
+		wwin_put_u64(o, (uint64_t)v);
+		return;
+	}
+	wwin_putf(o, "%.17g", v);
 }
 
 /*
@@ -1319,7 +1363,7 @@ wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
 		wwin_put_str(&o, f->name, strlen(f->name));
 		wwin_put(&o, ":", 1);
 		if (c->agg == WEIR_RWA_SUM || c->agg == WEIR_RWA_MIN || c->agg == WEIR_RWA_MAX) {
-			wwin_putf(&o, "%.17g", obs->v[i].num);
+			wwin_put_num(&o, obs->v[i].num);
 		} else if (f->sensitive) {
 			char rend[WEIR_FIELD_MAX + 8];
 			size_t rn = ww->sh->hmac
@@ -1382,8 +1426,10 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 
 	wwin_put(&o, "{\"key\":", 7);
 	wwin_put_key(&o, r, obs);
-	wwin_putf(&o, ",\"length_s\":%" PRIu64 ",\"count\":%" PRIu64,
-		  (uint64_t)(win->length_ns / 1000000000u), res->count);
+	wwin_put(&o, ",\"length_s\":", 12);
+	wwin_put_u64(&o, (uint64_t)(win->length_ns / 1000000000u));
+	wwin_put(&o, ",\"count\":", 9);
+	wwin_put_u64(&o, res->count);
 	for (i = 0; i < win->n_cond; i++) {
 		const struct weir_rwin_cond *c = &win->cond[i];
 		bool dup = false;
@@ -1394,8 +1440,8 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 			dup |= win->cond[j].agg == c->agg && win->cond[j].field == c->field;
 		if (dup)
 			continue;
-		wwin_putf(&o, ",\"%s_%s\":%.17g", wwin_agg_names[c->agg], r->fields[c->field].name,
-			  res->agg[i]);
+		wwin_putf(&o, ",\"%s_%s\":", wwin_agg_names[c->agg], r->fields[c->field].name);
+		wwin_put_num(&o, res->agg[i]);
 	}
 	wwin_put(&o, ",\"first_ts\":", 12);
 	wwin_put_ts(&o, res->first_ts_ns);
