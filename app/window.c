@@ -135,7 +135,7 @@ struct wheapnode {
 	uint64_t order;
 	uint64_t seq;
 	uint32_t rec;
-	uint32_t pad;
+	uint32_t bucket; /* the observation's hash bucket (prefetched) */
 };
 
 struct weir_window_table {
@@ -590,10 +590,10 @@ entry_key_eq(const struct weir_window_table *t, const struct wentry *e, const ui
 }
 
 static uint32_t
-entry_find(const struct weir_window_table *t, uint32_t def, uint64_t key_hash, const uint8_t *key,
-	   uint16_t key_len)
+entry_find_in(const struct weir_window_table *t, uint32_t b, uint32_t def, uint64_t key_hash,
+	      const uint8_t *key, uint16_t key_len)
 {
-	uint32_t i = t->buckets[window_bucket(t, def, key_hash)];
+	uint32_t i = t->buckets[b];
 
 	while (i != NIL) {
 		const struct wentry *e = &t->slots[i];
@@ -603,6 +603,13 @@ entry_find(const struct weir_window_table *t, uint32_t def, uint64_t key_hash, c
 		i = e->hnext;
 	}
 	return NIL;
+}
+
+static uint32_t
+entry_find(const struct weir_window_table *t, uint32_t def, uint64_t key_hash, const uint8_t *key,
+	   uint16_t key_len)
+{
+	return entry_find_in(t, window_bucket(t, def, key_hash), def, key_hash, key, key_len);
 }
 
 /* A new, empty entry, most recently updated. NIL when no memory. */
@@ -1183,7 +1190,8 @@ cond_holds(uint8_t op, double v, double n)
 /* ---- applying ---- */
 
 static void
-window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux)
+window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux,
+	     uint32_t b)
 {
 	const struct weir_window_def *d = &t->defs[o->def];
 	const struct wdefmeta *m = &t->meta[o->def];
@@ -1198,7 +1206,7 @@ window_apply(struct weir_window_table *t, const struct weir_window_obs *o, const
 		t->last_applied = o->t_ns;
 	t->applied_any = true;
 
-	i = entry_find(t, o->def, o->key_hash, o->key, o->key_len);
+	i = entry_find_in(t, b, o->def, o->key_hash, o->key, o->key_len);
 	if (i == NIL) {
 		i = entry_new(t, o->def, o->key_hash, o->key, o->key_len);
 		if (i == NIL) {
@@ -1337,31 +1345,57 @@ heap_pop(struct weir_window_table *t)
 	return top;
 }
 
-bool
-weir_window_offer(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux)
+/* An offered observation up to the pending buffer: 1 = queue it, 0 =
+ * taken (a late one applied at once or dropped), -1 = refused (counted). */
+static int
+window_admit(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux)
 {
-	struct wheapnode n;
-	uint8_t *p;
-	uint32_t rec;
-
 	t->st.observations++;
 	if (o->def >= t->n_defs || o->key_len > WEIR_WINDOW_KEY_MAX) {
 		t->st.pending_full++; /* a caller bug: refused like a full buffer */
-		return false;
+		return -1;
 	}
 	if (t->applied_any && o->t_ns < t->last_applied) {
 		t->st.late++;
 		if (!t->conf.late_apply) {
 			t->st.late_dropped++;
-			return true;
+			return 0;
 		}
-		window_apply(t, o, aux);
-		return true;
+		window_apply(t, o, aux, window_bucket(t, o->def, o->key_hash));
+		return 0;
 	}
 	if (t->n_pfree == 0) {
 		t->st.pending_full++;
-		return false;
+		return -1;
 	}
+	return 1;
+}
+
+/* Into the heap: pending record @p rec holds @p o. Its bucket head is
+ * fetched now, so that applying it (after the burst) finds it cached. */
+static void
+window_queue(struct weir_window_table *t, const struct weir_window_obs *o, uint32_t rec)
+{
+	struct wheapnode n;
+
+	n.t = o->t_ns;
+	n.order = o->order;
+	n.seq = t->seq++;
+	n.rec = rec;
+	n.bucket = window_bucket(t, o->def, o->key_hash);
+	__builtin_prefetch(&t->buckets[n.bucket]);
+	heap_push(t, n);
+}
+
+bool
+weir_window_offer(struct weir_window_table *t, const struct weir_window_obs *o, const void *aux)
+{
+	uint8_t *p;
+	uint32_t rec;
+	int r = window_admit(t, o, aux);
+
+	if (r <= 0)
+		return r == 0;
 	rec = t->pfree[--t->n_pfree];
 	p = t->precs + (size_t)rec * t->prec_size;
 	memcpy(p, o, sizeof(*o));
@@ -1371,12 +1405,34 @@ weir_window_offer(struct weir_window_table *t, const struct weir_window_obs *o, 
 		else
 			memset(p + sizeof(*o), 0, t->conf.aux_size);
 	}
-	n.t = o->t_ns;
-	n.order = o->order;
-	n.seq = t->seq++;
-	n.rec = rec;
-	n.pad = 0;
-	heap_push(t, n);
+	window_queue(t, o, rec);
+	return true;
+}
+
+struct weir_window_obs *
+weir_window_reserve(struct weir_window_table *t, void **aux)
+{
+	uint8_t *p;
+
+	if (t->n_pfree == 0)
+		return NULL;
+	p = t->precs + (size_t)t->pfree[t->n_pfree - 1] * t->prec_size;
+	*aux = t->conf.aux_size > 0 ? p + sizeof(struct weir_window_obs) : NULL;
+	return (struct weir_window_obs *)p;
+}
+
+bool
+weir_window_commit(struct weir_window_table *t)
+{
+	uint32_t rec = t->pfree[t->n_pfree - 1];
+	uint8_t *p = t->precs + (size_t)rec * t->prec_size;
+	const struct weir_window_obs *o = (const struct weir_window_obs *)p;
+	int r = window_admit(t, o, t->conf.aux_size > 0 ? p + sizeof(*o) : NULL);
+
+	if (r <= 0)
+		return r == 0; /* the record stays free */
+	t->n_pfree--;
+	window_queue(t, o, rec);
 	return true;
 }
 
@@ -1389,8 +1445,17 @@ weir_window_advance(struct weir_window_table *t, uint64_t watermark_ns)
 		struct wheapnode n = heap_pop(t);
 		const uint8_t *p = t->precs + (size_t)n.rec * t->prec_size;
 
+		/* the next one's entry loads while this one is applied (its
+		 * bucket head was fetched when it was queued) */
+		if (t->n_heap > 0 && t->heap[0].t <= watermark_ns) {
+			uint32_t nx = t->buckets[t->heap[0].bucket];
+
+			if (nx != NIL)
+				__builtin_prefetch(&t->slots[nx]);
+		}
 		window_apply(t, (const struct weir_window_obs *)p,
-			     t->conf.aux_size > 0 ? p + sizeof(struct weir_window_obs) : NULL);
+			     t->conf.aux_size > 0 ? p + sizeof(struct weir_window_obs) : NULL,
+			     n.bucket);
 		t->pfree[t->n_pfree++] = n.rec;
 		done++;
 	}
@@ -1543,6 +1608,7 @@ weir_window_table_rebuild(const struct weir_window_table *old, const struct weir
 		o = (struct weir_window_obs *)(t->precs + (size_t)n.rec * t->prec_size);
 		memcpy(o, op, old->prec_size);
 		o->def = map[o->def] - 1;
+		n.bucket = window_bucket(t, o->def, o->key_hash);
 		heap_push(t, n);
 	}
 	free(map);

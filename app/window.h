@@ -169,6 +169,20 @@ void weir_window_table_free(struct weir_window_table *t);
 bool weir_window_offer(struct weir_window_table *t, const struct weir_window_obs *o,
 		       const void *aux);
 
+/**
+ * Offer without a copy: the pending record the next weir_window_commit()
+ * offers, for the caller to fill in place (the observation, then aux_size
+ * bytes at *@p aux, NULL when aux_size is 0). Nothing is counted yet.
+ * @return NULL when the pending buffer is full: then offer the
+ * observation with weir_window_offer() (a late one needs no record; the
+ * others are refused and counted there). Owner's thread.
+ */
+struct weir_window_obs *weir_window_reserve(struct weir_window_table *t, void **aux);
+
+/** Offer the record of the last weir_window_reserve() (no other call on
+ *  @p t between them): as weir_window_offer(). Owner's thread. */
+bool weir_window_commit(struct weir_window_table *t);
+
 /** Apply, in (t_ns, order) order, every pending observation with
  *  t_ns <= @p watermark_ns (UINT64_MAX: all of them, at the end of input
  *  or shutdown), firing as they complete conditions. @return how many

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,8 @@ struct wwin_aux {
 	struct weir_event head; /* payload[] unused: see excerpt */
 };
 
-/* One ring element: the observation and its aux block. */
+/* An observation and its aux block, as a ring carries it (its first
+ * WWIN_ELEM bytes) and as the table keeps it pending. */
 struct wwin_msg {
 	struct weir_window_obs obs;
 	struct {
@@ -50,8 +52,15 @@ struct wwin_msg {
 
 /* The aux bytes handed to the table: the aux block then the excerpt (in
  * head.payload[0..WEIR_WWIN_EXCERPT)), so only that much of the head's
- * payload is carried. */
-#define WWIN_AUX_SIZE (offsetof(struct wwin_aux, head.payload) + WEIR_WWIN_EXCERPT)
+ * payload is carried; rounded up so that a ring element and a pending
+ * record (app/window.c: the observation then aux_size bytes) are the
+ * same bytes and a ring is drained straight into the table. */
+#define WWIN_AUX_SIZE                                                                              \
+	((offsetof(struct wwin_aux, head.payload) + WEIR_WWIN_EXCERPT + 7u) & ~(size_t)7u)
+#define WWIN_ELEM (sizeof(struct weir_window_obs) + WWIN_AUX_SIZE)
+_Static_assert(offsetof(struct wwin_msg, aux) == sizeof(struct weir_window_obs),
+	       "a message is the observation then the aux bytes, as a pending record");
+_Static_assert(WWIN_ELEM % 8 == 0 && WWIN_ELEM <= sizeof(struct wwin_msg), "ring element");
 
 /* ---- SipHash-2-4 --------------------------------------------------------- */
 
@@ -266,7 +275,7 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 	sh->wconf.memcap = ((size_t)conf->windows_memcap_mib << 20) / n;
 	sh->wconf.max_events_per_key = conf->windows_max_events;
 	sh->wconf.pending_max = conf->windows_ring_size * n;
-	sh->wconf.aux_size = (uint32_t)WWIN_AUX_SIZE;
+	sh->wconf.aux_size = (uint32_t)WWIN_AUX_SIZE; /* a pending record = a ring element */
 	sh->wconf.late_apply = strcmp(conf->windows_late_policy, "apply") == 0;
 	sh->hmac = strcmp(conf->outputs_sensitive_rendering, "hmac") == 0;
 	if (conf->outputs_sensitive_hmac_key_file[0] != '\0') {
@@ -343,11 +352,11 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 				continue;
 			snprintf(name, sizeof(name), "weir_win_%u_%u", a & 0xffu, b & 0xffu);
 			sh->rings[a * n + b] = rte_ring_create_elem(
-				name, sizeof(struct wwin_msg), conf->windows_ring_size,
-				SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+				name, WWIN_ELEM, conf->windows_ring_size, SOCKET_ID_ANY,
+				RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 			if (sh->rings[a * n + b] == NULL) {
 				snprintf(err, errlen, "window ring %u->%u (%u x %zu bytes): %s", a,
-					 b, conf->windows_ring_size, sizeof(struct wwin_msg),
+					 b, conf->windows_ring_size, WWIN_ELEM,
 					 rte_strerror(rte_errno));
 				return -ENOMEM;
 			}
@@ -707,7 +716,7 @@ wwin_send(struct weir_worker *w, struct wwin_msg *m)
 		return;
 	}
 	r = ww->sh->rings[w->id * ww->sh->n + owner];
-	while (rte_ring_enqueue_elem(r, m, sizeof(*m)) != 0) {
+	while (rte_ring_enqueue_elem(r, m, WWIN_ELEM) != 0) {
 		if (!w->ring_wait || atomic_load_explicit(w->stop, memory_order_relaxed)) {
 			ww->ring_full++;
 			return;
@@ -721,11 +730,33 @@ wwin_send(struct weir_worker *w, struct wwin_msg *m)
 			for (from = 0; from < ww->sh->n; from++) {
 				struct rte_ring *q = ww->sh->rings[from * ww->sh->n + w->id];
 
-				if (q != NULL && rte_ring_dequeue_elem(q, &in, sizeof(in)) == 0)
+				if (q != NULL && rte_ring_dequeue_elem(q, &in, WWIN_ELEM) == 0)
 					(void)weir_window_offer(ww->table, &in.obs, &in.aux);
 			}
 		}
 		rte_pause();
+	}
+}
+
+/* The aux block of an observation of rule @p r into @p a (WWIN_AUX_SIZE
+ * bytes): the event head and the payload excerpt. */
+static void
+wwin_aux_fill(struct wwin_aux *a, const struct weir_ruleset *rs, const struct weir_rt_rule *r,
+	      const struct weir_event *head, const uint8_t *payload, uint32_t payload_len)
+{
+	a->gen = (uint32_t)rs->generation;
+	a->sid = r->sid;
+	a->rev = r->rev;
+	a->pad_ = 0;
+	a->clause_hash = r->win->clause_hash;
+	a->pcap_cnt = head->pcap_cnt;
+	memcpy(&a->head, head, offsetof(struct weir_event, payload));
+	a->head.payload_cap = 0;
+	if (payload_len > 0) {
+		uint32_t n = payload_len < WEIR_WWIN_EXCERPT ? payload_len : WEIR_WWIN_EXCERPT;
+
+		memcpy(a->head.payload, payload, n);
+		a->head.payload_cap = (uint16_t)n;
 	}
 }
 
@@ -875,22 +906,24 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	m.obs.t_ns = t_ns;
 	m.obs.order = head->pcap_cnt != 0 ? head->pcap_cnt : ++ww->seq;
 	m.obs.def = def;
-	m.aux.a.gen = (uint32_t)rs->generation;
-	m.aux.a.sid = r->sid;
-	m.aux.a.rev = r->rev;
-	m.aux.a.clause_hash = win->clause_hash;
-	memcpy(&m.aux.a.head, head, offsetof(struct weir_event, payload));
-	m.aux.a.head.payload_cap = 0;
-	if (payload_len > 0) {
-		uint32_t n = payload_len < WEIR_WWIN_EXCERPT ? payload_len : WEIR_WWIN_EXCERPT;
-
-		memcpy(m.aux.a.head.payload, payload, n);
-		m.aux.a.head.payload_cap = (uint16_t)n;
-	}
-	m.aux.a.pcap_cnt = head->pcap_cnt;
 	ww->observations++;
 	if (ww->sh->obs)
 		wwin_record_emit(w, r, val, &m.obs, head);
+	/* a key of this worker's: written once, straight into the table's
+	 * pending record (the ~530 bytes are not copied a second time) */
+	if ((unsigned int)(m.obs.key_hash % ww->sh->n) == w->id) {
+		void *aux;
+		struct weir_window_obs *o = weir_window_reserve(ww->table, &aux);
+
+		if (o != NULL) {
+			memcpy(o, &m.obs, offsetof(struct weir_window_obs, key) + m.obs.key_len);
+			memcpy(o->v, m.obs.v, sizeof(o->v));
+			wwin_aux_fill(aux, rs, r, head, payload, payload_len);
+			(void)weir_window_commit(ww->table); /* pending_full counted */
+			return;
+		}
+	}
+	wwin_aux_fill(&m.aux.a, rs, r, head, payload, payload_len);
 	wwin_send(w, &m);
 }
 
@@ -899,16 +932,16 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 /* An observation made under another rule set: its rule in ours, by (sid,
  * rev, clause hash), or false (the rule changed or went: lost). */
 static bool
-wwin_remap(struct weir_wwin *ww, struct wwin_msg *m)
+wwin_remap(struct weir_wwin *ww, struct weir_window_obs *o, const struct wwin_aux *a)
 {
 	uint32_t i;
 
-	if (m->aux.a.gen == ww->table_gen)
+	if (a->gen == ww->table_gen)
 		return true;
 	for (i = 0; i < ww->n_defs; i++)
-		if (ww->defs[i].sid == m->aux.a.sid && ww->defs[i].rev == m->aux.a.rev &&
-		    ww->defs[i].clause_hash == m->aux.a.clause_hash) {
-			m->obs.def = i;
+		if (ww->defs[i].sid == a->sid && ww->defs[i].rev == a->rev &&
+		    ww->defs[i].clause_hash == a->clause_hash) {
+			o->def = i;
 			return true;
 		}
 	return false;
@@ -929,12 +962,31 @@ wwin_drain(struct weir_worker *w, unsigned int budget)
 
 		if (q == NULL)
 			continue;
-		for (k = 0; k < budget && rte_ring_dequeue_elem(q, &m, sizeof(m)) == 0; k++) {
-			if (!wwin_remap(ww, &m)) {
-				ww->remap_lost++;
+		for (k = 0; k < budget; k++) {
+			void *aux;
+			struct weir_window_obs *o = weir_window_reserve(ww->table, &aux);
+
+			if (o == NULL) {
+				/* pending full: weir_window_offer counts (or applies
+				 * a late one) */
+				if (rte_ring_dequeue_elem(q, &m, WWIN_ELEM) != 0)
+					break;
+				if (!wwin_remap(ww, &m.obs, &m.aux.a)) {
+					ww->remap_lost++;
+					continue;
+				}
+				(void)weir_window_offer(ww->table, &m.obs, &m.aux);
 				continue;
 			}
-			(void)weir_window_offer(ww->table, &m.obs, &m.aux);
+			/* straight into the table's pending record (the same
+			 * layout, see WWIN_ELEM) */
+			if (rte_ring_dequeue_elem(q, o, WWIN_ELEM) != 0)
+				break;
+			if (!wwin_remap(ww, o, aux)) {
+				ww->remap_lost++; /* the record stays free */
+				continue;
+			}
+			(void)weir_window_commit(ww->table);
 		}
 	}
 }
@@ -1147,16 +1199,41 @@ wwin_put_str(struct wwin_out *o, const void *s, size_t n)
 	wwin_put(o, tmp, (size_t)m);
 }
 
+/* @p v as @p n decimal digits, zero padded, at @p p. */
+static void
+wwin_digits_at(char *p, unsigned int v, unsigned int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", as the printf format it replaces (per
+ * window alert, twice). */
 static void
 wwin_put_ts(struct wwin_out *o, uint64_t ns)
 {
 	time_t s = (time_t)(ns / 1000000000ull);
+	unsigned int us = (unsigned int)(ns % 1000000000ull / 1000);
+	char b[29];
 	struct tm tm;
 
 	gmtime_r(&s, &tm);
-	wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-		  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		  (unsigned int)(ns % 1000000000ull / 1000));
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900,
+			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+		return;
+	}
+	memcpy(b, "\"0000-00-00T00:00:00.000000Z\"", sizeof(b));
+	wwin_digits_at(b + 1, (unsigned int)(tm.tm_year + 1900), 4);
+	wwin_digits_at(b + 6, (unsigned int)tm.tm_mon + 1, 2);
+	wwin_digits_at(b + 9, (unsigned int)tm.tm_mday, 2);
+	wwin_digits_at(b + 12, (unsigned int)tm.tm_hour, 2);
+	wwin_digits_at(b + 15, (unsigned int)tm.tm_min, 2);
+	wwin_digits_at(b + 18, (unsigned int)tm.tm_sec, 2);
+	wwin_digits_at(b + 21, us, 6);
+	wwin_put(o, b, sizeof(b));
 }
 
 static const char *const wwin_agg_names[] = {"count", "sum", "min", "max", "distinct"};
@@ -1205,6 +1282,24 @@ wwin_put_u64(struct wwin_out *o, uint64_t v)
 		v /= 10;
 	} while (v != 0);
 	wwin_put(o, tmp + n, sizeof(tmp) - n);
+}
+
+/* A double as "%.17g" writes it; an integral one below 2^53 (a count, a
+ * distinct, a sum of whole amounts) without printf: %.17g prints such a
+ * value's digits alone. */
+static void
+wwin_put_num(struct wwin_out *o, double v)
+{
+	if (v == v && v > -9007199254740992.0 && v < 9007199254740992.0 &&
+	    v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
+		if (v < 0) {
+			wwin_put(o, "-", 1);
+			v = -v;
+		}
+		wwin_put_u64(o, (uint64_t)v);
+		return;
+	}
+	wwin_putf(o, "%.17g", v);
 }
 
 /*
@@ -1268,7 +1363,7 @@ wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
 		wwin_put_str(&o, f->name, strlen(f->name));
 		wwin_put(&o, ":", 1);
 		if (c->agg == WEIR_RWA_SUM || c->agg == WEIR_RWA_MIN || c->agg == WEIR_RWA_MAX) {
-			wwin_putf(&o, "%.17g", obs->v[i].num);
+			wwin_put_num(&o, obs->v[i].num);
 		} else if (f->sensitive) {
 			char rend[WEIR_FIELD_MAX + 8];
 			size_t rn = ww->sh->hmac
@@ -1331,8 +1426,10 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 
 	wwin_put(&o, "{\"key\":", 7);
 	wwin_put_key(&o, r, obs);
-	wwin_putf(&o, ",\"length_s\":%" PRIu64 ",\"count\":%" PRIu64,
-		  (uint64_t)(win->length_ns / 1000000000u), res->count);
+	wwin_put(&o, ",\"length_s\":", 12);
+	wwin_put_u64(&o, (uint64_t)(win->length_ns / 1000000000u));
+	wwin_put(&o, ",\"count\":", 9);
+	wwin_put_u64(&o, res->count);
 	for (i = 0; i < win->n_cond; i++) {
 		const struct weir_rwin_cond *c = &win->cond[i];
 		bool dup = false;
@@ -1343,8 +1440,8 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 			dup |= win->cond[j].agg == c->agg && win->cond[j].field == c->field;
 		if (dup)
 			continue;
-		wwin_putf(&o, ",\"%s_%s\":%.17g", wwin_agg_names[c->agg], r->fields[c->field].name,
-			  res->agg[i]);
+		wwin_putf(&o, ",\"%s_%s\":", wwin_agg_names[c->agg], r->fields[c->field].name);
+		wwin_put_num(&o, res->agg[i]);
 	}
 	wwin_put(&o, ",\"first_ts\":", 12);
 	wwin_put_ts(&o, res->first_ts_ns);

@@ -109,7 +109,7 @@ struct weir_wwin {
 /**
  * Build the shared part for @p n workers from @p conf: rings (when
  * n > 1 and @p with_rings: the rule set has window rules; each ring is
- * windows.ring-size x ~500 bytes, n x (n - 1) of them), progress words, the table configuration,
+ * windows.ring-size x 528 bytes, n x (n - 1) of them), progress words, the table configuration,
  * the hash seed and the HMAC key. @p err gets a reason on failure. Main thread, before launch.
  * @return 0 or -errno.
  */

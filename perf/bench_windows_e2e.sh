@@ -17,7 +17,7 @@
 # observation records go to their own sink and are not recorded).
 #   perf/bench_windows_e2e.sh WEIR [PEER]
 # Env: RECORDS (40000), SEED (7), RUNS (3), FRAC (0.5), OUT (a temp dir;
-# an existing OUT/big.pcap is reused).
+# an existing OUT/big.pcap is reused), PACED (1; 0 skips the paced runs).
 set -euo pipefail
 weir=$1
 peer=${2:-}
@@ -125,6 +125,10 @@ for name, d in (("rx_pps (wall clock)", pps), ("packets per worker CPU second", 
 print("%.0f" % statistics.median(pps["window"]))
 PY
 )
+if [ "${PACED:-1}" = 0 ]; then
+	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); results in $out"
+	exit 0
+fi
 rate=$(awk -v m="$med" -v f="$frac" 'BEGIN{printf "%d", m * f}')
 echo "paced runs at $rate pps ($frac of the window configuration's median offline rx_pps)"
 for c in plain window ${peer:+obs}; do

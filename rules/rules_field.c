@@ -7,8 +7,12 @@
  * `,`; a quote inside a string is escaped), which holds for every JSON
  * text a record writer produces.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -269,23 +273,70 @@ weir_field_json_at(const uint8_t *buf, uint32_t len, uint32_t key_start, uint32_
 	return field_json_word(buf, len, i, out);
 }
 
+/*
+ * The first occurrence of @p key (@p klen >= 1 bytes) in [p, end), or
+ * NULL. Per record and field, so it matters: 16 positions at a time keep
+ * those whose first and last bytes match the key's (SSE2, every x86-64),
+ * and only they are compared whole. glibc's memmem builds a shift table
+ * per call, which costs more than the search on a record of a few
+ * hundred bytes.
+ */
+static const uint8_t *
+field_find(const uint8_t *p, const uint8_t *end, const char *key, uint32_t klen)
+{
+	const uint8_t k0 = (uint8_t)key[0], kl = (uint8_t)key[klen - 1];
+
+	if ((size_t)(end - p) < klen)
+		return NULL;
+#ifdef __SSE2__
+	{
+		const __m128i f = _mm_set1_epi8((char)k0), l = _mm_set1_epi8((char)kl);
+
+		/* block at q: positions q..q+15, whose last bytes end at q+15+klen-1 */
+		for (; end - p >= (ptrdiff_t)(16 + klen - 1); p += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)p);
+			__m128i b = _mm_loadu_si128((const __m128i *)(p + klen - 1));
+			unsigned int m = (unsigned int)_mm_movemask_epi8(
+				_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+
+			while (m != 0) {
+				unsigned int k = (unsigned int)__builtin_ctz(m);
+
+				if (klen <= 2 || memcmp(p + k + 1, key + 1, klen - 2) == 0)
+					return p + k;
+				m &= m - 1;
+			}
+		}
+	}
+#endif
+	for (; (size_t)(end - p) >= klen; p++)
+		if (p[0] == k0 && p[klen - 1] == kl && memcmp(p, key, klen) == 0)
+			return p;
+	return NULL;
+}
+
 enum weir_field_res
 weir_field_json_find(const uint8_t *buf, uint32_t len, const char *key, uint32_t klen,
 		     struct weir_field_val *out)
 {
-	uint32_t i;
+	const uint8_t *p, *end = buf + len;
 
 	field_reset(out);
 	if (len < klen + 2)
 		return WEIR_FIELD_ABSENT;
-	for (i = 0; i + klen + 2 <= len; i++) {
+	/* each "KEY" as written, in order: KEY's occurrences (field_find),
+	 * then its quotes; the first that is a member name wins */
+	for (p = buf + 1; p + klen < end; p++) {
+		uint32_t i;
 		enum weir_field_res r;
-		const uint8_t *q = memchr(buf + i, '"', len - i - klen - 1);
 
-		if (q == NULL)
-			break;
-		i = (uint32_t)(q - buf);
-		if (memcmp(buf + i + 1, key, klen) != 0 || buf[i + 1 + klen] != '"')
+		if (klen > 0) {
+			p = field_find(p, end - 1, key, klen);
+			if (p == NULL)
+				break;
+		}
+		i = (uint32_t)(p - buf) - 1u;
+		if (buf[i] != '"' || buf[i + 1 + klen] != '"')
 			continue;
 		r = weir_field_json_at(buf, len, i, klen, out);
 		if (r != WEIR_FIELD_ABSENT)
@@ -311,16 +362,21 @@ enum weir_field_res
 weir_field_kv_find(const uint8_t *buf, uint32_t len, const char *key, uint32_t klen, char sep,
 		   bool form, struct weir_field_val *out)
 {
-	uint32_t i;
+	const uint8_t *p, *end = buf + len;
 
 	field_reset(out);
 	if (klen == 0)
 		return WEIR_FIELD_ABSENT;
-	for (i = 0; i + klen < len; i++) {
-		uint32_t j;
+	/* KEY's occurrences in order (field_find): the first followed by the
+	 * separator that starts the bytes or follows a delimiter wins */
+	for (p = buf; p + klen < end; p++) {
+		uint32_t i, j;
 
-		if ((i > 0 && !field_kv_delim(buf[i - 1])) || memcmp(buf + i, key, klen) != 0 ||
-		    buf[i + klen] != (uint8_t)sep)
+		p = field_find(p, end - 1, key, klen);
+		if (p == NULL)
+			break;
+		i = (uint32_t)(p - buf);
+		if ((i > 0 && !field_kv_delim(buf[i - 1])) || buf[i + klen] != (uint8_t)sep)
 			continue;
 		out->type = WEIR_FV_STRING;
 		for (j = i + klen + 1; j < len && !field_kv_end(buf[j]); j++) {
@@ -347,6 +403,50 @@ weir_field_kv_find(const uint8_t *buf, uint32_t len, const char *key, uint32_t k
 	return WEIR_FIELD_ABSENT;
 }
 
+/*
+ * [-]DIGITS[.DIGITS] with at most 15 significant digits and 22 after the
+ * point, the amounts records carry, without strtod: the digits are an
+ * integer m < 10^15 < 2^53 and 10^k (k <= 22) is exact in a double, so
+ * m / 10^k is one correctly rounded IEEE division, the double strtod
+ * returns (Clinger's fast path). false: not of that form (strtod decides).
+ */
+static bool
+field_number_fast(const uint8_t *p, uint32_t n, double *out)
+{
+	static const double pow10[] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
+				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	uint64_t m = 0;
+	uint32_t i = 0, digits = 0, frac = 0, lead;
+	bool neg = false, point = false;
+
+	if (n > 0 && p[0] == '-') {
+		neg = true;
+		i++;
+	}
+	lead = i;
+	for (; i < n; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			m = m * 10 + (uint64_t)(p[i] - '0');
+			if (m != 0)
+				digits++;
+			frac += point;
+		} else if (p[i] == '.' && !point && i > lead) {
+			point = true;
+		} else {
+			return false;
+		}
+		if (digits > 15 || frac > 22)
+			return false;
+	}
+	if (i == lead || (point && p[n - 1] == '.' && n - 1 == lead))
+		return false;
+	*out = (double)m / pow10[frac];
+	if (neg)
+		*out = -*out;
+	return true;
+}
+
 bool
 weir_field_number(const struct weir_field_val *v, double *out)
 {
@@ -355,6 +455,8 @@ weir_field_number(const struct weir_field_val *v, double *out)
 
 	if ((v->type != WEIR_FV_NUMBER && v->type != WEIR_FV_STRING) || v->len == 0 || v->truncated)
 		return false;
+	if (field_number_fast(v->bytes, v->len, out))
+		return true;
 	memcpy(tmp, v->bytes, v->len);
 	tmp[v->len] = '\0';
 	/* strtod takes hex, inf and nan, which no amount is */

@@ -25,18 +25,15 @@
 void
 weir_field_record(const uint8_t *buf, uint32_t len, uint32_t match_end, uint32_t *rb, uint32_t *re)
 {
-	uint32_t i;
+	const uint8_t *nl;
 
 	if (match_end > len)
 		match_end = len;
-	i = match_end;
-	while (i > 0 && buf[i - 1] != '\n')
-		i--;
-	*rb = i;
-	i = match_end;
-	while (i < len && buf[i] != '\n')
-		i++;
-	*re = i;
+	/* the newlines either side, by the C library's vector scans */
+	nl = match_end > 0 ? memrchr(buf, '\n', match_end) : NULL;
+	*rb = nl != NULL ? (uint32_t)(nl - buf) + 1u : 0;
+	nl = match_end < len ? memchr(buf + match_end, '\n', len - match_end) : NULL;
+	*re = nl != NULL ? (uint32_t)(nl - buf) : len;
 }
 
 static void

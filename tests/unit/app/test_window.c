@@ -603,6 +603,81 @@ test_pending_full(void)
 	weir_window_table_free(t);
 }
 
+/* Reserve and commit (an offer written in place): the same queueing,
+ * order, aux bytes, late handling and counting as weir_window_offer. */
+static void
+commit_one(struct weir_window_table *t, struct weir_window_obs o, uint32_t aux_v, bool *ok)
+{
+	void *aux;
+	struct weir_window_obs *p = weir_window_reserve(t, &aux);
+
+	if (p == NULL) {
+		*ok = weir_window_offer(t, &o, &aux_v);
+		return;
+	}
+	CU_ASSERT(aux != NULL);
+	*p = o;
+	memcpy(aux, &aux_v, sizeof(aux_v));
+	*ok = weir_window_commit(t);
+}
+
+static void
+test_reserve_commit(void)
+{
+	struct weir_window_conf c;
+	struct weir_window_table *t;
+	struct weir_window_stats st;
+	void *aux;
+	bool ok;
+
+	conf_default(&c);
+	c.pending_max = 3;
+	c.aux_size = sizeof(uint32_t);
+	t = mk1(&c, def_mk(1, S(10), true, WEIR_WAGG_COUNT, WEIR_WOP_GE, 1));
+	WEIR_CU_ASSERT_FATAL(t != NULL);
+	/* out of order within the watermark: applied in (t, order) order */
+	commit_one(t, obs_mk(0, "k", S(12), 2), 102, &ok);
+	CU_ASSERT(ok);
+	commit_one(t, obs_mk(0, "k", S(11), 1), 101, &ok);
+	CU_ASSERT(ok);
+	commit_one(t, obs_mk(0, "j", S(13), 3), 103, &ok);
+	CU_ASSERT(ok);
+	/* full: no record; the offer refuses it, counted once */
+	CU_ASSERT(weir_window_reserve(t, &aux) == NULL);
+	commit_one(t, obs_mk(0, "k", S(14), 4), 104, &ok);
+	CU_ASSERT(!ok);
+	CU_ASSERT_EQUAL(weir_window_advance(t, S(13)), 3);
+	CU_ASSERT_EQUAL(g_fired.n, 3);
+	CU_ASSERT_EQUAL(g_fired.f[0].order, 1);
+	CU_ASSERT_EQUAL(g_fired.f[0].aux, 101);
+	CU_ASSERT_EQUAL(g_fired.f[1].order, 2);
+	CU_ASSERT_EQUAL(g_fired.f[1].aux, 102);
+	CU_ASSERT_EQUAL(g_fired.f[1].res.count, 2);
+	CU_ASSERT_STRING_EQUAL(g_fired.f[2].key, "j");
+	CU_ASSERT_EQUAL(g_fired.f[2].aux, 103);
+	/* late (dropped): taken without using the record, which stays free */
+	commit_one(t, obs_mk(0, "k", S(5), 5), 105, &ok);
+	CU_ASSERT(ok);
+	/* a bad definition: refused like a full buffer */
+	commit_one(t, obs_mk(7, "k", S(20), 6), 106, &ok);
+	CU_ASSERT(!ok);
+	weir_window_stats(t, &st);
+	CU_ASSERT_EQUAL(st.observations, 6);
+	CU_ASSERT_EQUAL(st.late_dropped, 1);
+	CU_ASSERT_EQUAL(st.pending_full, 2);
+	CU_ASSERT_EQUAL(st.pending, 0);
+	CU_ASSERT_EQUAL(st.observations,
+			st.applied + st.late_dropped + st.pending_full + st.pending);
+	for (unsigned int i = 0; i < 3; i++) {
+		commit_one(t, obs_mk(0, "k", S(20 + i), 10 + i), 110 + i, &ok);
+		CU_ASSERT(ok);
+	}
+	CU_ASSERT_EQUAL(weir_window_advance(t, UINT64_MAX), 3);
+	CU_ASSERT_EQUAL(g_fired.n, 6);
+	CU_ASSERT_EQUAL(g_fired.f[5].aux, 112);
+	weir_window_table_free(t);
+}
+
 /* Sweep drops the entries wholly expired at a time, and only those. */
 static void
 test_sweep(void)
@@ -1246,6 +1321,7 @@ main(void)
 	CU_ADD_TEST(s, test_late);
 	CU_ADD_TEST(s, test_overflow);
 	CU_ADD_TEST(s, test_pending_full);
+	CU_ADD_TEST(s, test_reserve_commit);
 	CU_ADD_TEST(s, test_sweep);
 	CU_ADD_TEST(s, test_aggregates);
 	CU_ADD_TEST(s, test_eviction);

@@ -281,6 +281,122 @@ ut_val(struct weir_field_val *v, const char *s)
 	memcpy(v->bytes, s, v->len);
 }
 
+/* The decimal fast path (rules_field.c field_number_fast) gives the
+ * double strtod gives, whatever the digits: random decimals of up to 24
+ * digits with and without a point and a sign, compared bit for bit. */
+static void
+test_number_like_strtod(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned int bad = 0, k;
+
+	for (k = 0; k < 200000; k++) {
+		struct weir_field_val v;
+		char s[40];
+		size_t n = 0, nd, i, pt;
+		double d, ref;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nd = 1 + x % 24;
+		pt = (x >> 8) % (nd + 2); /* nd + 1: no point */
+		if ((x >> 16) & 1)
+			s[n++] = '-';
+		for (i = 0; i < nd; i++) {
+			uint64_t r = x >> (20 + (i % 40));
+
+			if (i == pt && i > 0)
+				s[n++] = '.';
+			s[n++] = (char)('0' + (((x >> 30) & 3) == 0 ? 0 : (r ^ (i * 7)) % 10));
+		}
+		s[n] = '\0';
+		ut_val(&v, s);
+		ref = strtod(s, NULL);
+		if (!weir_field_number(&v, &d) || memcmp(&d, &ref, sizeof(d)) != 0)
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void
+test_number_edges(void)
+{
+	static const char *const ok[] = {"0",
+					 "-0",
+					 "1.",
+					 "007",
+					 "0.1",
+					 "-2.5",
+					 "1e3",
+					 "+4",
+					 "123456789012345678",
+					 "0.30000000000000004",
+					 ".5",
+					 "3.14159265358979323846264"};
+	struct weir_field_val v;
+	double d, ref;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ut_val(&v, ok[i]);
+		ref = strtod(ok[i], NULL);
+		CU_ASSERT(weir_field_number(&v, &d) && memcmp(&d, &ref, sizeof(d)) == 0);
+	}
+	ut_val(&v, "-");
+	CU_ASSERT(!weir_field_number(&v, &d));
+	ut_val(&v, "1.2.3");
+	CU_ASSERT(!weir_field_number(&v, &d));
+	ut_val(&v, "-.");
+	CU_ASSERT(!weir_field_number(&v, &d));
+}
+
+/* The key search (a 16-byte filter, then a compare) finds what a naive
+ * scan finds, for keys at every offset and length around the filter's
+ * block edges, with near misses before them. */
+static void
+test_find_every_offset(void)
+{
+	static const char *const keys[] = {"k", "id", "card", "merchant_identifier_long"};
+	unsigned int bad = 0, ki, off, len;
+
+	for (ki = 0; ki < sizeof(keys) / sizeof(keys[0]); ki++) {
+		const char *key = keys[ki];
+		size_t kl = strlen(key);
+
+		for (len = 0; len < 9; len++)
+			for (off = 0; off < 70; off++) {
+				char buf[160], want[80];
+				struct weir_field_val v;
+				enum weir_field_res r;
+				size_t n = 0;
+
+				/* near misses: the key's first and last bytes */
+				while (n + 2 < off) {
+					buf[n++] = key[0];
+					buf[n++] = key[kl - 1];
+				}
+				while (n < off)
+					buf[n++] = ',';
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "&%s=", key);
+				snprintf(want, sizeof(want), "%.*s", (int)len, "123456789");
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", want);
+				r = weir_field_kv_find((const uint8_t *)buf, (uint32_t)n, key,
+						       (uint32_t)kl, '=', false, &v);
+				bad += !(r == WEIR_FIELD_FOUND && v.len == strlen(want) &&
+					 memcmp(v.bytes, want, v.len) == 0);
+				n -= strlen(want) + kl + 2;
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, ",\"%s\":\"%s\"}",
+						      key, want);
+				r = weir_field_json_find((const uint8_t *)buf, (uint32_t)n, key,
+							 (uint32_t)kl, &v);
+				bad += !(r == WEIR_FIELD_FOUND && v.len == strlen(want) &&
+					 memcmp(v.bytes, want, v.len) == 0);
+			}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void
 test_mask(void)
 {
@@ -348,6 +464,9 @@ main(void)
 	CU_ADD_TEST(s, test_json_against_jansson);
 	CU_ADD_TEST(s, test_kv);
 	CU_ADD_TEST(s, test_number);
+	CU_ADD_TEST(s, test_number_like_strtod);
+	CU_ADD_TEST(s, test_number_edges);
+	CU_ADD_TEST(s, test_find_every_offset);
 	CU_ADD_TEST(s, test_mask);
 	CU_ADD_TEST(s, test_hmac);
 	return weir_ut_run();
