@@ -118,6 +118,8 @@ m_u(const json_t *o, const char *key)
 static void
 m_label(FILE *f, const char *v)
 {
+	if (v == NULL)
+		return;
 	for (; *v != '\0'; v++) {
 		if (*v == '\\' || *v == '"')
 			fputc('\\', f);
@@ -306,6 +308,63 @@ m_sinks(FILE *f, const json_t *sinks)
 #undef M_SINK
 }
 
+/* One summary's samples of histogram @p h (weir_obs_latency's form),
+ * labelled @p label="@p value". */
+static void
+m_summary(FILE *f, const char *metric, const char *label, const char *value, const json_t *h)
+{
+#define M_PCT(name, pct)                                                                           \
+	fprintf(f, "%s{%s=\"", metric, label);                                                     \
+	m_label(f, value);                                                                         \
+	fprintf(f, "\",quantile=\"%g\"} %.9f\n", (pct) / 100.0,                                    \
+		json_real_value(json_object_get(h, #name "_us")) / 1e6);
+	WEIR_LAT_PERCENTILES(M_PCT)
+#undef M_PCT
+	fprintf(f, "%s_sum{%s=\"", metric, label);
+	m_label(f, value);
+	fprintf(f, "\"} %.9f\n",
+		json_real_value(json_object_get(h, "mean_us")) * (double)m_u(h, "count") / 1e6);
+	fprintf(f, "%s_count{%s=\"", metric, label);
+	m_label(f, value);
+	fprintf(f, "\"} %llu\n", (unsigned long long)m_u(h, "count"));
+}
+
+/* Where the time went since start (the latency reply's "stages"): the
+ * emitter's three stages, then per sink rx to its write's return and, for
+ * kafka, rx to the delivery report (every sink has the series; empty
+ * where the sink keeps none). */
+static void
+m_latency_stages(FILE *f, const json_t *st)
+{
+	static const char *const stages[] = {"worker", "ring", "emitter"};
+	const json_t *sinks = json_object_get(st, "sinks"), *s;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	m_head(f, "weir_latency_stage_seconds", "summary",
+	       "rx burst to the sink queues, by stage (worker: to the event ring, ring: to the "
+	       "emitter, emitter: to the sink queues), since start");
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		m_summary(f, "weir_latency_stage_seconds", "stage", stages[i],
+			  json_object_get(st, stages[i]));
+	m_head(f, "weir_latency_sink_seconds", "summary",
+	       "rx burst to the return of the sink's write, per sink, since start");
+	json_array_foreach(sinks, i, s)
+	{
+		m_summary(f, "weir_latency_sink_seconds", "sink",
+			  json_string_value(json_object_get(s, "name")), s);
+	}
+	m_head(f, "weir_latency_delivered_seconds", "summary",
+	       "rx burst to the delivery report (kafka; empty for the other sinks), since start");
+	json_array_foreach(sinks, i, s)
+	{
+		m_summary(f, "weir_latency_delivered_seconds", "sink",
+			  json_string_value(json_object_get(s, "name")),
+			  json_object_get(s, "delivered"));
+	}
+}
+
 static void
 m_latency(FILE *f, const json_t *lat)
 {
@@ -315,7 +374,7 @@ m_latency(FILE *f, const json_t *lat)
 	if (all == NULL)
 		return;
 	m_head(f, "weir_latency_seconds", "summary",
-	       "rx burst to sink write return, since start (quantiles within 6.25%)");
+	       "rx burst to every sink's queue, since start (quantiles within 6.25%)");
 #define M_PCT(name, pct)                                                                           \
 	fprintf(f, "weir_latency_seconds{quantile=\"%g\"} %.9f\n", (pct) / 100.0,                  \
 		json_real_value(json_object_get(all, #name "_us")) / 1e6);
@@ -336,6 +395,7 @@ m_latency(FILE *f, const json_t *lat)
 		json_real_value(json_object_get(win, #name "_us")) / 1e6);
 	WEIR_LAT_PERCENTILES(M_PCT)
 #undef M_PCT
+	m_latency_stages(f, json_object_get(lat, "stages"));
 }
 
 static void

@@ -276,6 +276,11 @@ open(sys.argv[2], "wb").write(r.read())' "$port" "$TMP/np.metrics" || fail "scra
 	check "metric per worker" grep -q '^weir_worker_scanned_total{worker="0"} 400$' "$TMP/np.metrics"
 	check "drop metrics" grep -q '^weir_drop_ring_full_total{worker="0"} 0$' "$TMP/np.metrics"
 	check "latency summary" grep -q '^weir_latency_seconds_count 45$' "$TMP/np.metrics"
+	for st in worker ring emitter; do
+		check "latency stage $st" grep -q "^weir_latency_stage_seconds_count{stage=\"$st\"} 45\$" "$TMP/np.metrics"
+	done
+	check "latency per sink" grep -q '^weir_latency_sink_seconds_count{sink="jsonl"} [0-9]' "$TMP/np.metrics"
+	check "delivery latency (none: jsonl)" grep -q '^weir_latency_delivered_seconds_count{sink="jsonl"} 0$' "$TMP/np.metrics"
 	check "rule hits" grep -q '^weir_rule_hits_total{sid="1010"} 8$' "$TMP/np.metrics"
 	# a family per row of the port and sink lists (names as metrics.h says)
 	while read -r list name role; do
