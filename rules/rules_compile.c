@@ -32,11 +32,12 @@
 #define WEIR_COMPILER_VERSION "weir-rc-1"
 
 /* Port-specific groups beyond this are folded into their class's "any"
- * group (the port check in the callback keeps it exact): each group a
- * packet selects costs one hs_scan. Measured with bench-rules
- * (perf/RESULTS.md): 48 groups gave ~6 scans per packet and 0.4 Mpps at
- * 10,000 rules, 12 gave 9 groups and 1.2 Mpps, 4 gave 3 groups and about
- * the same with more confirm candidates. */
+ * group (the port check in the callback keeps it exact). Groups now only
+ * decide which packets are scanned and which `always` rules they meet:
+ * every packet rule is in one database, scanned once per packet
+ * (perf/RESULTS.md, "One scan per packet"). The bound dates from when each
+ * group a packet selected cost one hs_scan (48 groups: ~6 scans per
+ * packet; 12: 9 groups), and still bounds the dispatch lists. */
 #define COMPILE_MAX_GROUPS 12
 /* compile_group_db()'s group for the packet database: every packet rule */
 #define COMPILE_PKT_DB UINT_MAX
@@ -852,8 +853,8 @@ compile_ports_text(const struct weir_portset *p, char *buf, size_t len)
  * Assign every rule a group: same protocol classes and same grouping
  * ports. Only TCP/UDP-only rules use port groups; the rest go to their
  * class set's "any" group. When there are more than COMPILE_MAX_GROUPS,
- * only the largest port groups keep their own database and the rest fold
- * into the "any" group of their classes. Groups are numbered 0..n-1.
+ * only the largest port groups stay apart and the rest fold into the
+ * "any" group of their classes. Groups are numbered 0..n-1.
  * @return number of groups, or -ENOMEM. *out is an array of cgroup.
  */
 static int
