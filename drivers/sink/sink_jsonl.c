@@ -388,7 +388,11 @@ jsonl_close(struct weir_sink *s)
 		    poll(&pfd, 1, (int)(JSONL_CLOSE_WAIT_MS - waited_ms)) <= 0)
 			break;
 	}
-	s->st.drop_errors += j->n_buffered;
+	/* What is still buffered is there because the reader did not take
+	 * it (EAGAIN until the bounded wait ended or was cancelled): any
+	 * other error was counted, and the buffer emptied, by jsonl_drain.
+	 * So it is the output being behind, not a write error. */
+	s->st.drop_backpressure += j->n_buffered;
 	/* The reader gave up mid-line (close timed out) on a file: whole lines only. */
 	(void)jsonl_rollback(s, j);
 	if (j->fsync && j->unsynced)
