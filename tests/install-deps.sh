@@ -12,7 +12,7 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool tcpreplay iputils-ping
 	libpcre2-dev libssl-dev libcap-ng-dev openssl passwd util-linux libcurl4-openssl-dev nodejs npm
 	prometheus python3-jsonschema
-	libsystemd-dev
+	libsystemd-dev libjemalloc-dev
 	dpkg-dev debhelper lintian logrotate man-db
 )
 

@@ -23,6 +23,7 @@ run_vg() {
 	local pfx=$1
 	shift
 	timeout -s INT -k 10 "$VG_TIMEOUT" valgrind -q --error-exitcode=99 \
+		--soname-synonyms=somalloc=libjemalloc.so* \
 		--leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 		--suppressions="$SUPP" --log-file="$pfx.vg" \
 		"$WEIR" "$@" >"$pfx.out" 2>"$pfx.err"
