@@ -24,8 +24,26 @@
  *         dispatch selects for the packet (protocol class and destination
  *         port), same counting callback: grouping without weir's logic.
  *   weir  weir_ruleset_scan() as worker 0, the alert callback counts.
+ *   same  raw with the same semantics as weir: raw's scan of raw's ONE
+ *         database, and a callback that, per rule named (once per packet),
+ *         checks protocol, ports, addresses and dsize with the rule's own
+ *         lists and, for the rules Hyperscan does not decide exactly (the
+ *         chain cut to one, pcre taken as a prefilter), runs the rule's
+ *         exact confirm (weir's evaluator, PCRE2 for pcre); rules with no
+ *         expression are checked on every packet. No groups, no address
+ *         index, no dispatch: what a developer would write on bare
+ *         Hyperscan to raise exactly weir's alerts, and its alerts per rule
+ *         are checked against the same expected.tsv. With -F its database
+ *         is each rule's FULL plan instead (not cut to one chain: several
+ *         chains or a negated one become a Hyperscan logical combination,
+ *         so Hyperscan alone decides every rule it can), the design weir
+ *         moved away from. Built only for rule sets whose rules use nothing
+ *         else (no flow, flowbits, thresholds, header keywords, pass,
+ *         events): the bench_rules.sh sets; otherwise it says why and is
+ *         not timed.
  *
- * weir / raw is the headline ratio; grp / raw says what grouping gains or
+ * weir / raw is the headline ratio, weir / same the ratio against a
+ * baseline with the same semantics; grp / raw says what grouping gains or
  * loses, weir / grp what weir's per-candidate work (dedup, header and dsize
  * checks, the confirm step of inexact candidates and of every `always`
  * rule of the packet's groups, pass and threshold logic) costs.
@@ -57,8 +75,8 @@
 #define BR_MAX_FILES 16
 #define BR_MAX_REPS  100
 
-enum { BR_RAW = 0, BR_GRP, BR_WEIR, BR_N };
-static const char *const br_name[BR_N] = {"raw", "grp", "weir"};
+enum { BR_RAW = 0, BR_GRP, BR_WEIR, BR_SAME, BR_N };
+static const char *const br_name[BR_N] = {"raw", "grp", "weir", "same"};
 
 /* The capture, decoded once: frames back to back and one view each. */
 struct br_pkts {
@@ -82,6 +100,13 @@ struct br_base {
 	unsigned int n_expr;
 	size_t db_bytes;
 	double compile_s;
+	/* for `same`: */
+	uint8_t *exact;	     /* per rule: Hyperscan's match decides its payload part */
+	uint32_t *always;    /* rules with no expression, checked on every packet */
+	uint32_t *seen;	     /* per rule: the packet round it was last considered in */
+	uint32_t seq;	     /* the current round */
+	const char *why_not; /* non-NULL: the set uses more than `same` does */
+	char why_buf[160];
 };
 
 static int
@@ -344,7 +369,7 @@ br_add_plan(struct br_exprs *x, const struct weir_hs_plan *plan, unsigned int ru
  */
 static int
 br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_rule_vars *vars,
-	      unsigned int n_rules, struct br_base *b)
+	      unsigned int n_rules, bool full, struct br_base *b)
 {
 	struct weir_sig_rule_list sig = {0};
 	struct weir_suri_rule_list suri = {0};
@@ -357,7 +382,11 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 	int rc = 0;
 
 	b->comb = calloc(n_rules ? n_rules : 1, sizeof(*b->comb));
-	if (b->comb == NULL || weir_diags_init(&diags, 8) < 0)
+	b->exact = calloc(n_rules ? n_rules : 1, sizeof(*b->exact));
+	b->always = calloc(n_rules ? n_rules : 1, sizeof(*b->always));
+	b->seen = calloc(n_rules ? n_rules : 1, sizeof(*b->seen));
+	if (b->comb == NULL || b->exact == NULL || b->always == NULL || b->seen == NULL ||
+	    weir_diags_init(&diags, 8) < 0)
 		return -ENOMEM;
 	for (i = 0; i < n_paths; i++) {
 		if (br_is_suri(paths[i]))
@@ -383,6 +412,7 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		plan.sub = &e;
 		plan.n_sub = 1;
 		plan.exact = true;
+		b->exact[rule] = 1;
 		rc = br_add_plan(&x, &plan, rule, &next_quiet);
 		if (rc < 0)
 			goto out;
@@ -403,9 +433,13 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		}
 		n_sub = plan.n_sub;
 		neg = n_sub == 1 && plan.sub[0].negated;
-		weir_compile_one_chain(&plan);
+		if (!full)
+			weir_compile_one_chain(&plan);
 		if ((n_sub > 1 || neg) && plan.n_sub == 1)
 			b->n_one_chain++;
+		b->exact[rule] = plan.exact;
+		if (plan.n_sub == 0)
+			b->always[b->n_always] = rule;
 		b->n_always += plan.n_sub == 0;
 		b->n_inexact += !plan.exact;
 		rc = br_add_plan(&x, &plan, rule, &next_quiet);
@@ -450,6 +484,131 @@ out:
 	return rc;
 }
 
+/* ---- the same-semantics baseline ("same") ------------------------------ */
+
+/* The rule's own lists in one direction (@p rev: the packet read
+ * backwards, for the other side of a `<>` rule). */
+static bool
+br_same_dir_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, bool rev)
+{
+	bool ports = p->pclass == WEIR_PCLASS_TCP || p->pclass == WEIR_PCLASS_UDP;
+	uint16_t sport = rev ? p->dport : p->sport, dport = rev ? p->sport : p->dport;
+
+	if (!s->src.any && !weir_addrset_has(&s->src, p->ip_version, rev ? p->dst : p->src))
+		return false;
+	if (!s->dst.any && !weir_addrset_has(&s->dst, p->ip_version, rev ? p->src : p->dst))
+		return false;
+	if (!s->sport.any && (!ports || !weir_portset_has(&s->sport, sport)))
+		return false;
+	if (!s->dport.any && (!ports || !weir_portset_has(&s->dport, dport)))
+		return false;
+	return true;
+}
+
+struct br_same_ctx {
+	const struct weir_ruleset *rs;
+	struct br_base *b;
+	const struct weir_scan_pkt *p;
+	struct weir_match_ctx *mctx;
+	uint64_t alerts;
+	uint64_t *per_rule; /* the check pass only */
+};
+
+/* Rule @p id was named for the current packet: does it alert? */
+static void
+br_same_consider(struct br_same_ctx *c, uint32_t id)
+{
+	const struct weir_rt_rule *r = &c->rs->rules[id];
+	const struct weir_suri_rule *s = r->sr;
+	const struct weir_scan_pkt *p = c->p;
+
+	if (c->b->seen[id] == c->b->seq)
+		return;
+	c->b->seen[id] = c->b->seq;
+	if (!(r->protos & (1u << p->pclass)) || (r->flags & WEIR_RT_STREAM))
+		return;
+	if ((r->flags & WEIR_RT_STREAM_PKT) && p->streamed)
+		return;
+	if (s != NULL) {
+		if (s->has_dsize && ((s->dsize.mode == WEIR_UINT_NE && p->len == 0) ||
+				     !weir_uint_match(&s->dsize, p->len)))
+			return;
+		if (!br_same_dir_ok(s, p, false) && !(s->bidir && br_same_dir_ok(s, p, true)))
+			return;
+	}
+	if (!c->b->exact[id] &&
+	    !weir_sprog_match(r->prog, p->confirm != NULL ? p->confirm : p->payload,
+			      p->confirm != NULL ? p->confirm_len : p->len, c->mctx))
+		return;
+	c->alerts++;
+	if (c->per_rule != NULL)
+		c->per_rule[id]++;
+}
+
+static int
+br_same_cb(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	   void *ctx)
+{
+	struct br_same_ctx *c = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id < c->rs->n_rules)
+		br_same_consider(c, id);
+	return 0;
+}
+
+/* One packet through `same`. @return false on a scan error. */
+static bool
+br_same_pkt(struct br_same_ctx *c, const struct weir_scan_pkt *p)
+{
+	struct br_base *b = c->b;
+	unsigned int k;
+
+	if (++b->seq == 0) {
+		memset(b->seen, 0, sizeof(*b->seen) * (c->rs->n_rules ? c->rs->n_rules : 1));
+		b->seq = 1;
+	}
+	c->p = p;
+	weir_match_ctx_reset(c->mctx);
+	if (p->len > 0 && hs_scan(b->db, (const char *)p->payload, p->len, 0, b->scratch,
+				  br_same_cb, c) != HS_SUCCESS)
+		return false;
+	for (k = 0; k < b->n_always; k++)
+		br_same_consider(c, b->always[k]);
+	return true;
+}
+
+/* Does the set use only what `same` implements? Sets b->why_not if not. */
+static void
+br_same_supported(const struct weir_ruleset *rs, struct br_base *b)
+{
+	const unsigned int beyond = WEIR_RT_THRESH | WEIR_RT_PASS | WEIR_RT_FVAR | WEIR_RT_NOALERT |
+				    WEIR_RT_FNUM | WEIR_RT_HDR | WEIR_RT_HBUF | WEIR_RT_IPONLY |
+				    WEIR_RT_EVENT;
+	unsigned int i;
+
+	for (i = 0; i < rs->n_rules && b->why_not == NULL; i++) {
+		const struct weir_rt_rule *r = &rs->rules[i];
+		const char *what = NULL;
+
+		if (r->flags & beyond)
+			what = "flowbits, thresholds, header keywords, pass, events or IP-only";
+		else if (r->flow_mask != 0)
+			what = "flow:";
+		else if (r->win != NULL || r->n_fields > 0)
+			what = "field:/window:";
+		else if (!b->exact[i] && r->prog == NULL)
+			what = "no confirm program for an inexact plan";
+		if (what != NULL) {
+			snprintf(b->why_buf, sizeof(b->why_buf), "sid %" PRIu32 " (%s:%u) uses %s",
+				 r->sid, r->file, r->line, what);
+			b->why_not = b->why_buf;
+		}
+	}
+}
+
 /* ---- the three paths -------------------------------------------------- */
 
 static int
@@ -489,8 +648,9 @@ struct br_run {
 	const struct br_base *base;
 	hs_scratch_t *grp_scratch;
 	const struct br_pkts *ps;
-	uint64_t matches[BR_N]; /* raw/grp: Hyperscan callbacks; weir: alerts */
-	uint64_t packets[BR_N]; /* packets each path handled, all passes */
+	struct br_same_ctx *same; /* NULL: `same` not built for this set */
+	uint64_t matches[BR_N];	  /* raw/grp: Hyperscan callbacks; weir, same: alerts */
+	uint64_t packets[BR_N];	  /* packets each path handled, all passes */
 	uint64_t errors;
 };
 
@@ -529,6 +689,12 @@ br_pass(struct br_run *r, int path)
 				    br_count_cb, &m) != HS_SUCCESS)
 				errs++;
 		}
+		break;
+	case BR_SAME:
+		r->same->alerts = 0;
+		for (k = 0; k < ps->n_scan; k++)
+			errs += !br_same_pkt(r->same, &ps->v[k]);
+		m = r->same->alerts;
 		break;
 	default:
 		for (k = 0; k < ps->n_scan; k++) {
@@ -604,6 +770,56 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 	rc = bad ? 1 : 0;
 out:
 	free(c.alerts);
+	free(want);
+	return rc;
+}
+
+/*
+ * One pass of `same` counting alerts per rule, compared with weir's own
+ * per-rule counts of the check pass and with weir-gen's file.
+ * @return 0 when they agree, 1 when not, -errno on error.
+ */
+static int
+br_same_check(const struct weir_ruleset *rs, struct br_same_ctx *c, const struct br_pkts *ps,
+	      const char *path)
+{
+	uint64_t *want = NULL;
+	unsigned int i, bad = 0, shown = 0;
+	size_t k;
+	int rc = 0;
+
+	c->per_rule = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*c->per_rule));
+	want = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*want));
+	if (c->per_rule == NULL || want == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < ps->n_scan; k++)
+		if (!br_same_pkt(c, &ps->v[k])) {
+			rc = -EIO;
+			goto out;
+		}
+	if (path == NULL)
+		goto out;
+	rc = bench_expected_read("bench-rules", path, br_rule_index, rs, want);
+	if (rc < 0)
+		goto out;
+	bad = (unsigned int)rc;
+	for (i = 0; i < rs->n_rules; i++) {
+		if (want[i] == c->per_rule[i])
+			continue;
+		if (shown++ < 20)
+			fprintf(stderr,
+				"bench-rules: same: sid %" PRIu32 " (%s:%u): %" PRIu64
+				" alerts, want %" PRIu64 "\n",
+				rs->rules[i].sid, rs->rules[i].file, rs->rules[i].line,
+				c->per_rule[i], want[i]);
+		bad++;
+	}
+	rc = bad ? 1 : 0;
+out:
+	free(c->per_rule);
+	c->per_rule = NULL;
 	free(want);
 	return rc;
 }
@@ -719,11 +935,12 @@ br_usage(FILE *f)
 	fprintf(f,
 		"usage: bench-rules -S RULES [-S ...] -r CAPTURE.pcap [-e EXPECTED.tsv]\n"
 		"                   [-a NAME=VALUE]... [-p NAME=VALUE]...\n"
-		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS]\n"
+		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS] [-P PATH] "
+		"[-F]\n"
 		"\n"
 		"  -S FILE     rule file (.rules: Suricata subset, else signature format)\n"
 		"  -r FILE     Ethernet pcap; decoded once, as weir's worker decodes\n"
-		"  -e FILE     first check weir's alerts per rule against weir-gen's\n"
+		"  -e FILE     first check weir's (and same's) alerts per rule against weir-gen's\n"
 		"              expected.tsv; exit 1 on any difference\n"
 		"  -a N=V      address variable (vars.address-groups), e.g.\n"
 		"              -a 'HOME_NET=[10.2.0.0/16,fd00:0:0:2::/64]'\n"
@@ -733,7 +950,9 @@ br_usage(FILE *f)
 		"  -t SECONDS  target length of one measurement when -n is not given (0.5)\n"
 		"  -R REPS     repetitions, paths interleaved (default 5, at most %d)\n"
 		"  -T SECONDS  cap on one measurement: fewer passes when reached (default 10)\n"
-		"  -P PATH     time only raw, grp or weir (for a profiler; no ratios then)\n",
+		"  -P PATH     time only raw, grp, weir or same (for a profiler; no ratios then)\n"
+		"  -F          same: each rule's full plan (logical combinations) instead of\n"
+		"              raw's database\n",
 		BR_MAX_REPS);
 }
 
@@ -762,7 +981,8 @@ main(int argc, char **argv)
 	struct weir_diags diags = {0};
 	struct weir_ruleset *rs = NULL;
 	struct br_pkts ps = {0};
-	struct br_base base = {0};
+	struct br_base base = {0}, full = {0};
+	struct br_same_ctx same = {0};
 	struct br_run run = {0};
 	struct br_grp_stats gst = {0};
 	uint64_t *ts = NULL, alerts = 0;
@@ -771,14 +991,18 @@ main(int argc, char **argv)
 	double target = 0.5, cap_s = 10, t0, load_s, warm[BR_N];
 	double mpps[BR_N][BR_MAX_REPS], gbps[BR_N][BR_MAX_REPS], ratio[BR_MAX_REPS];
 	unsigned long done[BR_N][BR_MAX_REPS];
-	int c, rc, ret = 1, check = -1, only = -1;
+	int c, rc, ret = 1, check = -1, only = -1, same_check = -1;
+	bool same_full = false;
 
 	if (weir_rule_vars_defaults(&vars) < 0 || weir_diags_init(&diags, 64) < 0) {
 		fprintf(stderr, "bench-rules: out of memory\n");
 		return 1;
 	}
-	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:h")) != -1) {
+	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:Fh")) != -1) {
 		switch (c) {
+		case 'F':
+			same_full = true;
+			break;
 		case 'S':
 			if (n_paths == BR_MAX_FILES) {
 				fprintf(stderr, "bench-rules: at most %d -S\n", BR_MAX_FILES);
@@ -815,7 +1039,7 @@ main(int argc, char **argv)
 			for (only = 0; only < BR_N && strcmp(optarg, br_name[only]) != 0; only++)
 				;
 			if (only == BR_N) {
-				fprintf(stderr, "bench-rules: -P wants raw, grp or weir\n");
+				fprintf(stderr, "bench-rules: -P wants raw, grp, weir or same\n");
 				ret = 2;
 				goto out;
 			}
@@ -854,9 +1078,27 @@ main(int argc, char **argv)
 		}
 		goto out;
 	}
-	rc = br_base_build(paths, n_paths, &vars, rs->n_rules, &base);
+	rc = br_base_build(paths, n_paths, &vars, rs->n_rules, false, &base);
 	if (rc < 0)
 		goto out;
+	if (same_full) {
+		rc = br_base_build(paths, n_paths, &vars, rs->n_rules, true, &full);
+		if (rc < 0)
+			goto out;
+	}
+	same.b = same_full ? &full : &base;
+	br_same_supported(rs, same.b);
+	if (same.b->why_not == NULL) {
+		same.rs = rs;
+		same.mctx = weir_match_ctx_new();
+		if (same.mctx == NULL) {
+			fprintf(stderr, "bench-rules: out of memory\n");
+			goto out;
+		}
+		run.same = &same;
+	} else {
+		fprintf(stderr, "bench-rules: same: not built: %s\n", same.b->why_not);
+	}
 	if (rs->scratch_proto != NULL &&
 	    hs_clone_scratch(rs->scratch_proto, &run.grp_scratch) != HS_SUCCESS) {
 		fprintf(stderr, "bench-rules: hs_clone_scratch failed\n");
@@ -887,8 +1129,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-rules: %s: %s\n", expected,
 			rc == 0 ? "every rule alerts as expected" : "MISMATCH");
 	}
+	if (run.same != NULL) {
+		rc = br_same_check(rs, &same, &ps, expected);
+		if (rc < 0)
+			goto out;
+		if (expected != NULL) {
+			same_check = rc;
+			fprintf(stderr, "bench-rules: same: %s: %s\n", expected,
+				rc == 0 ? "every rule alerts as expected" : "MISMATCH");
+		}
+	}
 	/* one warm-up pass per path, timed, to choose the pass count */
 	for (i = 0; i < BR_N; i++) {
+		warm[i] = 0;
+		if (i == BR_SAME && run.same == NULL)
+			continue;
 		t0 = bench_now();
 		br_pass(&run, (int)i);
 		warm[i] = bench_now() - t0;
@@ -910,7 +1165,7 @@ main(int argc, char **argv)
 			unsigned long p;
 			double el = 0;
 
-			if (only >= 0 && path != only) {
+			if ((only >= 0 && path != only) || (path == BR_SAME && run.same == NULL)) {
 				done[path][rep] = 0;
 				mpps[path][rep] = gbps[path][rep] = 0;
 				continue;
@@ -931,9 +1186,9 @@ main(int argc, char **argv)
 		ratio[rep] = mpps[BR_WEIR][rep] / mpps[BR_RAW][rep];
 		fprintf(stderr,
 			"bench-rules: rep %u: raw %.3f Mpps (%lu passes), grp %.3f, weir %.3f"
-			" (%lu passes): weir/raw %.3f\n",
+			" (%lu passes), same %.3f: weir/raw %.3f\n",
 			rep + 1, mpps[BR_RAW][rep], done[BR_RAW][rep], mpps[BR_GRP][rep],
-			mpps[BR_WEIR][rep], done[BR_WEIR][rep], ratio[rep]);
+			mpps[BR_WEIR][rep], done[BR_WEIR][rep], mpps[BR_SAME][rep], ratio[rep]);
 	}
 
 	printf("bench-rules: %s, %s, %s\n", paths[0], pcap_path, hs_version());
@@ -959,6 +1214,18 @@ main(int argc, char **argv)
 	printf("  payload_bytes_per_pass: %" PRIu64 "\n", ps.payload_bytes);
 	printf("  alerts_per_pass: %" PRIu64 "\n", alerts);
 	printf("  check: %s\n", check < 0 ? "none" : check == 0 ? "ok" : "MISMATCH");
+	printf("  same: %s\n", run.same == NULL ? same.b->why_not
+			       : same_full	? "built, full plans (-F)"
+						: "built, raw's database");
+	printf("  same_check: %s\n", same_check < 0 ? "none" : same_check == 0 ? "ok" : "MISMATCH");
+	if (same_full) {
+		printf("  same_expressions: %u\n", full.n_expr);
+		printf("  same_db_bytes: %zu\n", full.db_bytes);
+		printf("  same_compile_s: %.3f\n", full.compile_s);
+		printf("  same_always_rules: %u\n", full.n_always);
+		printf("  same_inexact_rules: %u\n", full.n_inexact);
+		printf("  same_combinations: %u\n", full.n_comb);
+	}
 	printf("  passes: %lu\n", passes);
 	printf("  reps: %u\n", reps);
 	for (i = 0; i < BR_N; i++) {
@@ -972,7 +1239,8 @@ main(int argc, char **argv)
 		       med, br_name[i], lo, br_name[i], hi);
 		printf("  %s_gbps: %.3f\n", br_name[i], g);
 		printf("  %s_packets: %" PRIu64 "\n", br_name[i], run.packets[i]);
-		printf("  %s_%s_per_pass: %.0f\n", br_name[i], i == BR_WEIR ? "alerts" : "matches",
+		printf("  %s_%s_per_pass: %.0f\n", br_name[i],
+		       i == BR_WEIR || i == BR_SAME ? "alerts" : "matches",
 		       tot > 0 ? (double)run.matches[i] / tot : 0.0);
 	}
 	{
@@ -988,6 +1256,14 @@ main(int argc, char **argv)
 		printf("  grp_over_raw: %.3f\n", med);
 		br_stats(wg, reps, &med, &lo, &hi);
 		printf("  weir_over_grp: %.3f\n", med);
+		if (run.same != NULL && only < 0) {
+			for (rep = 0; rep < reps; rep++)
+				wg[rep] = mpps[BR_WEIR][rep] / mpps[BR_SAME][rep];
+			br_stats(wg, reps, &med, &lo, &hi);
+			printf("  weir_over_same: %.3f\n  weir_over_same_min: %.3f\n"
+			       "  weir_over_same_max: %.3f\n",
+			       med, lo, hi);
+		}
 	}
 	printf("  scan_errors: %" PRIu64 "\n", run.errors);
 	/* Every path must have handled every packet of every pass it ran. */
@@ -1007,8 +1283,17 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	ret = check > 0 ? 1 : 0;
+	ret = check > 0 || same_check > 0 ? 1 : 0;
 out:
+	weir_match_ctx_free(same.mctx);
+	if (full.scratch != NULL)
+		hs_free_scratch(full.scratch);
+	if (full.db != NULL)
+		hs_free_database(full.db);
+	free(full.comb);
+	free(full.exact);
+	free(full.always);
+	free(full.seen);
 	if (run.grp_scratch != NULL)
 		hs_free_scratch(run.grp_scratch);
 	if (base.scratch != NULL)
@@ -1016,6 +1301,9 @@ out:
 	if (base.db != NULL)
 		hs_free_database(base.db);
 	free(base.comb);
+	free(base.exact);
+	free(base.always);
+	free(base.seen);
 	weir_ruleset_free(rs);
 	br_pkts_free(&ps);
 	free(ts);

@@ -11,6 +11,9 @@
 #      the same expressions in one database (what rules_compile.c compiles:
 #      one chain per rule, `always` rules left out), same payloads, same
 #      run; weir's alerts are first checked against expected.tsv;
+#      and against `same`: the same scan plus, per rule named, its header
+#      check and exact confirm (raw with weir's semantics, no groups), whose
+#      alerts are checked against expected.tsv too;
 # then prints one table. See perf/RESULTS.md for what the columns mean.
 #
 # usage: perf/bench_rules.sh BUILD_DIR [WORK_DIR]
@@ -99,10 +102,14 @@ for n in $SIZES; do
 		echo "bench-rules: weir's alerts differ from $base.expected.tsv" >&2
 		rc=1
 	fi
+	if [ "$(get "$log" same_check)" != ok ]; then
+		echo "bench-rules: same's alerts differ from $base.expected.tsv ($(get "$log" same))" >&2
+		rc=1
+	fi
 	rows+=("$(awk -v n="$n" '
 		{ v[substr($1, 1, length($1) - 1)] = $2 }
 		END {
-			printf "| %6d | %6d | %7.2f | %7.2f | %7.2f | %6.2f | %5d | %6.1f | %6d | %s | %s | %s | %s | %6d | %s |\n",
+			printf "| %6d | %6d | %7.2f | %7.2f | %7.2f | %6.2f | %5d | %6.1f | %6d | %s | %s | %s | %s | %s | %s | %6d | %s |\n",
 				n, v["groups"], v["load_s"], v["db_bytes"] / 1048576,
 				v["base_compile_s"], v["base_db_bytes"] / 1048576,
 				v["base_always_rules"], v["grp_always_per_packet"],
@@ -111,14 +118,16 @@ for n in $SIZES; do
 				sprintf("%.3f (%.3f-%.3f)", v["grp_mpps"], v["grp_mpps_min"], v["grp_mpps_max"]),
 				sprintf("%.3f (%.3f-%.3f)", v["weir_mpps"], v["weir_mpps_min"], v["weir_mpps_max"]),
 				sprintf("%.2f (%.2f-%.2f)", v["ratio"], v["ratio_min"], v["ratio_max"]),
-				v["alerts_per_pass"], v["check"]
+				sprintf("%.3f (%.3f-%.3f)", v["same_mpps"], v["same_mpps_min"], v["same_mpps_max"]),
+				sprintf("%.2f (%.2f-%.2f)", v["weir_over_same"], v["weir_over_same_min"], v["weir_over_same_max"]),
+				v["alerts_per_pass"], v["check"] "/" v["same_check"]
 		}' "$log")")
 done
 
 echo
 echo "packets: $PACKETS per pass (seed $SEED, ${FRACTION} with triggers), payload Gbit/s in $work/*.log"
-echo "| rules | groups | build s | db MB | base compile s | base db MB | always rules | always/pkt | confirm cand/pass | raw Mpps (min-max) | grp Mpps (min-max) | weir Mpps (min-max) | ratio weir/raw (min-max) | alerts/pass | check |"
-echo "|------:|-------:|--------:|------:|---------------:|-----------:|-------------:|-----------:|------------------:|-------------------:|-------------------:|--------------------:|-------------------------:|------------:|-------|"
+echo "| rules | groups | build s | db MB | base compile s | base db MB | always rules | always/pkt | confirm cand/pass | raw Mpps (min-max) | grp Mpps (min-max) | weir Mpps (min-max) | ratio weir/raw (min-max) | same Mpps (min-max) | weir/same (min-max) | alerts/pass | check weir/same |"
+echo "|------:|-------:|--------:|------:|---------------:|-----------:|-------------:|-----------:|------------------:|-------------------:|-------------------:|--------------------:|-------------------------:|--------------------:|--------------------:|------------:|-------|"
 for r in "${rows[@]}"; do
 	echo "$r"
 done
