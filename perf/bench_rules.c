@@ -723,25 +723,55 @@ br_rule_index(const void *ctx, unsigned long sid)
 }
 
 /*
- * One pass of weir counting alerts per rule, compared with weir-gen's
+ * Compare per-rule alert counts @p got of path @p who with weir-gen's
  * "signature_id<TAB>count" file (rules not listed must not alert).
  * @return 0 when they agree, 1 when not, -errno on error.
+ */
+static int
+br_compare(const struct weir_ruleset *rs, const char *who, const uint64_t *got, const char *path)
+{
+	uint64_t *want = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*want));
+	unsigned int i, bad, shown = 0;
+	int rc;
+
+	if (want == NULL)
+		return -ENOMEM;
+	rc = bench_expected_read("bench-rules", path, br_rule_index, rs, want);
+	if (rc < 0) {
+		free(want);
+		return rc;
+	}
+	bad = (unsigned int)rc;
+	for (i = 0; i < rs->n_rules; i++) {
+		if (want[i] == got[i])
+			continue;
+		if (shown++ < 20)
+			fprintf(stderr,
+				"bench-rules: %s: sid %" PRIu32 " (%s:%u): %" PRIu64
+				" alerts, want %" PRIu64 "\n",
+				who, rs->rules[i].sid, rs->rules[i].file, rs->rules[i].line, got[i],
+				want[i]);
+		bad++;
+	}
+	free(want);
+	return bad ? 1 : 0;
+}
+
+/*
+ * One pass of weir counting alerts per rule, compared with @p path
+ * (br_compare) when not NULL. @return as br_compare, 0 without @p path.
  */
 static int
 br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *path, uint64_t *total)
 {
 	struct br_check c;
-	uint64_t *want = NULL;
-	unsigned int i, bad = 0, shown = 0;
+	unsigned int i;
 	size_t k;
 	int rc = 0;
 
 	c.alerts = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*c.alerts));
-	want = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*want));
-	if (c.alerts == NULL || want == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (c.alerts == NULL)
+		return -ENOMEM;
 	for (k = 0; k < ps->n_scan; k++) {
 		struct weir_scan_res res;
 
@@ -750,77 +780,30 @@ br_check(const struct weir_ruleset *rs, const struct br_pkts *ps, const char *pa
 	*total = 0;
 	for (i = 0; i < rs->n_rules; i++)
 		*total += c.alerts[i];
-	if (path == NULL)
-		goto out;
-	rc = bench_expected_read("bench-rules", path, br_rule_index, rs, want);
-	if (rc < 0)
-		goto out;
-	bad = (unsigned int)rc;
-	for (i = 0; i < rs->n_rules; i++) {
-		if (want[i] == c.alerts[i])
-			continue;
-		if (shown++ < 20)
-			fprintf(stderr,
-				"bench-rules: sid %" PRIu32 " (%s:%u): %" PRIu64
-				" alerts, want %" PRIu64 "\n",
-				rs->rules[i].sid, rs->rules[i].file, rs->rules[i].line, c.alerts[i],
-				want[i]);
-		bad++;
-	}
-	rc = bad ? 1 : 0;
-out:
+	if (path != NULL)
+		rc = br_compare(rs, "weir", c.alerts, path);
 	free(c.alerts);
-	free(want);
 	return rc;
 }
 
-/*
- * One pass of `same` counting alerts per rule, compared with weir's own
- * per-rule counts of the check pass and with weir-gen's file.
- * @return 0 when they agree, 1 when not, -errno on error.
- */
+/* The same for `same`. */
 static int
 br_same_check(const struct weir_ruleset *rs, struct br_same_ctx *c, const struct br_pkts *ps,
 	      const char *path)
 {
-	uint64_t *want = NULL;
-	unsigned int i, bad = 0, shown = 0;
 	size_t k;
 	int rc = 0;
 
 	c->per_rule = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*c->per_rule));
-	want = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(*want));
-	if (c->per_rule == NULL || want == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (k = 0; k < ps->n_scan; k++)
-		if (!br_same_pkt(c, &ps->v[k])) {
+	if (c->per_rule == NULL)
+		return -ENOMEM;
+	for (k = 0; k < ps->n_scan && rc == 0; k++)
+		if (!br_same_pkt(c, &ps->v[k]))
 			rc = -EIO;
-			goto out;
-		}
-	if (path == NULL)
-		goto out;
-	rc = bench_expected_read("bench-rules", path, br_rule_index, rs, want);
-	if (rc < 0)
-		goto out;
-	bad = (unsigned int)rc;
-	for (i = 0; i < rs->n_rules; i++) {
-		if (want[i] == c->per_rule[i])
-			continue;
-		if (shown++ < 20)
-			fprintf(stderr,
-				"bench-rules: same: sid %" PRIu32 " (%s:%u): %" PRIu64
-				" alerts, want %" PRIu64 "\n",
-				rs->rules[i].sid, rs->rules[i].file, rs->rules[i].line,
-				c->per_rule[i], want[i]);
-		bad++;
-	}
-	rc = bad ? 1 : 0;
-out:
+	if (rc == 0 && path != NULL)
+		rc = br_compare(rs, "same", c->per_rule, path);
 	free(c->per_rule);
 	c->per_rule = NULL;
-	free(want);
 	return rc;
 }
 
