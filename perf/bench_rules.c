@@ -33,7 +33,7 @@
  *         expression are checked on every packet. No groups, no address
  *         index, no dispatch: what a developer would write on bare
  *         Hyperscan to raise exactly weir's alerts, and its alerts per rule
- *         are checked against the same expected.tsv. With -F its database
+ *         are checked against the same expected.tsv. With -C its database
  *         is each rule's FULL plan instead (not cut to one chain: several
  *         chains or a negated one become a Hyperscan logical combination,
  *         so Hyperscan alone decides every rule it can), the design weir
@@ -934,7 +934,7 @@ br_usage(FILE *f)
 		"  -R REPS     repetitions, paths interleaved (default 5, at most %d)\n"
 		"  -T SECONDS  cap on one measurement: fewer passes when reached (default 10)\n"
 		"  -P PATH     time only raw, grp, weir or same (for a profiler; no ratios then)\n"
-		"  -F          same: each rule's full plan (logical combinations) instead of\n"
+		"  -C          same: each rule's full plan (logical combinations) instead of\n"
 		"              raw's database\n",
 		BR_MAX_REPS);
 }
@@ -981,9 +981,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-rules: out of memory\n");
 		return 1;
 	}
-	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:Fh")) != -1) {
+	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:Ch")) != -1) {
 		switch (c) {
-		case 'F':
+		case 'C':
 			same_full = true;
 			break;
 		case 'S':
@@ -1198,7 +1198,7 @@ main(int argc, char **argv)
 	printf("  alerts_per_pass: %" PRIu64 "\n", alerts);
 	printf("  check: %s\n", check < 0 ? "none" : check == 0 ? "ok" : "MISMATCH");
 	printf("  same: %s\n", run.same == NULL ? same.b->why_not
-			       : same_full	? "built, full plans (-F)"
+			       : same_full	? "built, full plans (-C)"
 						: "built, raw's database");
 	printf("  same_check: %s\n", same_check < 0 ? "none" : same_check == 0 ? "ok" : "MISMATCH");
 	if (same_full) {
