@@ -918,8 +918,8 @@ br_usage(FILE *f)
 	fprintf(f,
 		"usage: bench-rules -S RULES [-S ...] -r CAPTURE.pcap [-e EXPECTED.tsv]\n"
 		"                   [-a NAME=VALUE]... [-p NAME=VALUE]...\n"
-		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS] [-P PATH] "
-		"[-F]\n"
+		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS]\n"
+		"                   [-P PATH] [-C]\n"
 		"\n"
 		"  -S FILE     rule file (.rules: Suricata subset, else signature format)\n"
 		"  -r FILE     Ethernet pcap; decoded once, as weir's worker decodes\n"
