@@ -9,13 +9,16 @@
 # weir's own work on this capture: >= 0.9), the CPU and the exact commands.
 #   perf/bench_etopen.sh BUILD_DIR [N_PACKETS]     (default 200000)
 # BUILD_DIR: a release build (meson setup build-rel --buildtype=release).
-# Env: RUNS (5), F (trigger fraction, 0.05), OUT (a temp dir).
+# Env: RUNS (5), F (trigger fraction, 0.05), OUT (a temp dir), CPU=1: also
+# the worker thread's CPU per run (perf record -e task-clock, samples of
+# rte-worker-* x 0.1 ms; on a shared machine rx_pps moves with the load,
+# CPU less so), with its medians and ratio A / B.
 # A's alerts are checked against weir-gen's expected count; B's sample
 # alerts must be the same (ET rules that fire on this traffic are listed).
 set -euo pipefail
 build=$1
 n=${2:-200000}
-runs=${RUNS:-5} f=${F:-0.05}
+runs=${RUNS:-5} f=${F:-0.05} cpu=${CPU:-0}
 src=$(cd "$(dirname "$0")/.." && pwd)
 sigs=$src/rules/examples/sample.sigs
 et=$src/../shared/data/rules/et-open
@@ -40,11 +43,13 @@ for r in $(seq 1 "$runs"); do
 	for v in A B; do
 		log=$out/$v-$r.log
 		rm -f "$out/$v.json"
+		pre=()
+		[ "$cpu" = 1 ] && pre=(perf record -q -e task-clock -c 100000 -o "$out/perf.data" --)
 		if [ "$v" = A ]; then
-			"$weir" -r "$out/cap.pcap" -S "$sigs" -o "$out/$v.json" -w 1 \
+			"${pre[@]}" "$weir" -r "$out/cap.pcap" -S "$sigs" -o "$out/$v.json" -w 1 \
 				--set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
 		else
-			"$weir" -r "$out/cap.pcap" -S "$sigs" "${ets[@]}" --rules-skip-invalid \
+			"${pre[@]}" "$weir" -r "$out/cap.pcap" -S "$sigs" "${ets[@]}" --rules-skip-invalid \
 				-o "$out/$v.json" -w 1 --set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
 		fi
 		pps=$(awk '/rx_pps:/{print $2; exit}' "$log")
@@ -62,18 +67,29 @@ for l in open(sys.argv[1]):
 print(" ".join("%d:%d" % kv for kv in sorted(c.items())) or "none")' "$out/$v.json")
 		[ "$sample" = "$want" ] || echo "WARNING: $v run $r: $sample sample alerts, want $want"
 		grep -q MISMATCH "$log" && echo "WARNING: $v run $r: accounting MISMATCH"
-		echo "$v run $r: rx_pps $pps sample_alerts $sample et_alerts $other"
+		wcpu=
+		if [ "$cpu" = 1 ]; then
+			wcpu=" worker_ms $(perf report -q -i "$out/perf.data" --sort comm -F sample,comm 2>/dev/null |
+				awk '/rte-worker/ { s += $1 } END { printf "%.0f", s / 10 }')"
+		fi
+		echo "$v run $r: rx_pps $pps sample_alerts $sample et_alerts $other$wcpu"
 	done
 done | tee "$out/results.txt"
 python3 - "$out/results.txt" <<'PY'
 import re, statistics, sys
-pps = {}
+pps, cpu = {}, {}
 for line in open(sys.argv[1]):
     m = re.match(r"([AB]) run \d+: rx_pps (\S+)", line)
     if m:
         pps.setdefault(m.group(1), []).append(float(m.group(2)))
+    m = re.search(r"^([AB]) run .* worker_ms (\d+)", line)
+    if m:
+        cpu.setdefault(m.group(1), []).append(float(m.group(2)))
 a, b = statistics.median(pps["A"]), statistics.median(pps["B"])
 print("median A (sample signatures):          %.3f Mpps (min %.3f, max %.3f)" % (a / 1e6, min(pps["A"]) / 1e6, max(pps["A"]) / 1e6))
 print("median B (+ ET Open, no app layer):    %.3f Mpps (min %.3f, max %.3f)" % (b / 1e6, min(pps["B"]) / 1e6, max(pps["B"]) / 1e6))
 print("ratio B / A: %.2f" % (b / a))
+if "A" in cpu and "B" in cpu:
+    ca, cb = statistics.median(cpu["A"]), statistics.median(cpu["B"])
+    print("worker CPU: median A %.0f ms, B %.0f ms; A / B %.2f" % (ca, cb, ca / cb))
 PY

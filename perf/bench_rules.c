@@ -677,6 +677,7 @@ br_pass(struct br_run *r, int path)
 			const struct weir_scan_pkt *p = &ps->v[k];
 			const struct weir_ruleset *rs = r->rs;
 			const uint16_t *gl;
+			hs_database_t *db;
 
 			/* weir_ruleset_scan()'s dispatch and its one scan of the
 			 * packet database, nothing more */
@@ -684,8 +685,9 @@ br_pass(struct br_run *r, int path)
 				gl = &rs->glists[rs->port_glist[p->pclass][p->dport]];
 			else
 				gl = &rs->glists[rs->class_glist[p->pclass]];
-			if (gl[0] > 0 && rs->pkt.db != NULL && p->len > 0 &&
-			    hs_scan(rs->pkt.db, (const char *)p->payload, p->len, 0, r->grp_scratch,
+			db = weir_ruleset_pkt_db(rs, p->flow);
+			if (gl[0] > 0 && db != NULL && p->len > 0 &&
+			    hs_scan(db, (const char *)p->payload, p->len, 0, r->grp_scratch,
 				    br_count_cb, &m) != HS_SUCCESS)
 				errs++;
 		}
@@ -871,14 +873,15 @@ br_grp_stats(const struct weir_ruleset *rs, const struct br_base *b, const struc
 		const uint16_t *gl = p->pclass < 2
 					     ? &rs->glists[rs->port_glist[p->pclass][p->dport]]
 					     : &rs->glists[rs->class_glist[p->pclass]];
+		hs_database_t *db = weir_ruleset_pkt_db(rs, p->flow);
 
 		for (i = 1; i <= gl[0]; i++) {
 			comb += per_group[gl[i]];
 			always += rs->groups[gl[i]].n_always;
 		}
-		if (gl[0] > 0 && rs->pkt.db != NULL && p->len > 0 &&
-		    hs_scan(rs->pkt.db, (const char *)p->payload, p->len, 0, scratch, br_cand_cb,
-			    &cc) != HS_SUCCESS) {
+		if (gl[0] > 0 && db != NULL && p->len > 0 &&
+		    hs_scan(db, (const char *)p->payload, p->len, 0, scratch, br_cand_cb, &cc) !=
+			    HS_SUCCESS) {
 			free(per_group);
 			return -EIO;
 		}
@@ -919,7 +922,7 @@ br_usage(FILE *f)
 		"usage: bench-rules -S RULES [-S ...] -r CAPTURE.pcap [-e EXPECTED.tsv]\n"
 		"                   [-a NAME=VALUE]... [-p NAME=VALUE]...\n"
 		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS]\n"
-		"                   [-P PATH] [-C]\n"
+		"                   [-P PATH] [-C] [-F SIDE]\n"
 		"\n"
 		"  -S FILE     rule file (.rules: Suricata subset, else signature format)\n"
 		"  -r FILE     Ethernet pcap; decoded once, as weir's worker decodes\n"
@@ -935,7 +938,10 @@ br_usage(FILE *f)
 		"  -T SECONDS  cap on one measurement: fewer passes when reached (default 10)\n"
 		"  -P PATH     time only raw, grp, weir or same (for a profiler; no ratios then)\n"
 		"  -C          same: each rule's full plan (logical combinations) instead of\n"
-		"              raw's database\n",
+		"              raw's database\n"
+		"  -F SIDE     every packet as its flow's: server (to the server, the\n"
+		"              default: no flow) or client (from the server), so a set\n"
+		"              split by direction scans that side's database (rs->dir_db)\n",
 		BR_MAX_REPS);
 }
 
@@ -976,12 +982,13 @@ main(int argc, char **argv)
 	unsigned long done[BR_N][BR_MAX_REPS];
 	int c, rc, ret = 1, check = -1, only = -1, same_check = -1;
 	bool same_full = false;
+	uint32_t side = 0; /* -F: every packet's flow bits */
 
 	if (weir_rule_vars_defaults(&vars) < 0 || weir_diags_init(&diags, 64) < 0) {
 		fprintf(stderr, "bench-rules: out of memory\n");
 		return 1;
 	}
-	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:Ch")) != -1) {
+	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:F:Ch")) != -1) {
 		switch (c) {
 		case 'C':
 			same_full = true;
@@ -1023,6 +1030,17 @@ main(int argc, char **argv)
 				;
 			if (only == BR_N) {
 				fprintf(stderr, "bench-rules: -P wants raw, grp, weir or same\n");
+				ret = 2;
+				goto out;
+			}
+			break;
+		case 'F':
+			if (strcmp(optarg, "server") == 0) {
+				side = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOSERVER;
+			} else if (strcmp(optarg, "client") == 0) {
+				side = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOCLIENT;
+			} else {
+				fprintf(stderr, "bench-rules: -F wants server or client\n");
 				ret = 2;
 				goto out;
 			}
@@ -1094,6 +1112,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-rules: %s: no packet to scan\n", pcap_path);
 		goto out;
 	}
+	for (i = 0; i < ps.n_scan; i++)
+		ps.v[i].flow = side;
 	run.rs = rs;
 	run.base = &base;
 	run.ps = &ps;
@@ -1177,6 +1197,15 @@ main(int argc, char **argv)
 	printf("bench-rules: %s, %s, %s\n", paths[0], pcap_path, hs_version());
 	printf("  rules: %u\n", rs->n_rules);
 	printf("  groups: %u\n", rs->n_groups);
+	if (rs->dir_split)
+		printf("  packet databases: by direction, to server %u expressions, to client %u "
+		       "(packets scanned as: %s)\n",
+		       rs->pkt.n_expr, rs->pkt_tc.n_expr,
+		       side & WEIR_SCAN_FLOW_TOCLIENT	? "client"
+		       : side & WEIR_SCAN_FLOW_TOSERVER ? "server"
+							: "no flow");
+	else
+		printf("  packet databases: one, %u expressions\n", rs->pkt.n_expr);
 	printf("  db_bytes: %zu\n", rs->db_bytes);
 	printf("  build_ms: %.1f\n", rs->compile_ms);
 	printf("  load_s: %.3f\n", load_s);

@@ -375,8 +375,9 @@ struct weir_rgroup {
 	uint8_t protos; /* WEIR_PCLASS_* bits */
 	char ports[64]; /* destination-port group as text, "any" */
 	size_t db_bytes;
-	int from_cache;	   /* loaded from the on-disk cache */
-	int cache_rebuilt; /* its cache entry was corrupt or stale */
+	unsigned int n_expr; /* expressions in db */
+	int from_cache;	     /* loaded from the on-disk cache */
+	int cache_rebuilt;   /* its cache entry was corrupt or stale */
 };
 
 /* Per worker state owned by a rule set (sized at build for n_workers;
@@ -397,8 +398,20 @@ struct weir_ruleset {
 	/* Every packet rule's expression in one block-mode database: a packet
 	 * some group applies to is scanned once (perf/RESULTS.md, "One scan
 	 * per packet"); the rules' own header checks (ports, classes) then
-	 * keep what applies. pkt.db NULL: no packet rule has an expression. */
+	 * keep what applies. pkt.db NULL: no packet rule has an expression.
+	 * Per flow direction, as Suricata's signature group heads are
+	 * (detect-engine-build.c: toserver and toclient): when some packet
+	 * rule can apply to one direction only (flow:to_client, to_server,
+	 * from_server, ...), pkt holds the rules that can apply to a packet
+	 * without WEIR_SCAN_FLOW_TOCLIENT (to the server, no flow, direction
+	 * unknown) and pkt_tc those that can apply to one with it; a rule of
+	 * neither direction is in both. A set without such a rule has pkt
+	 * alone (pkt_tc.db NULL). dir_db[] is what a packet scans: [0] pkt.db,
+	 * [1] pkt_tc.db or pkt.db (not owned). */
 	struct weir_rgroup pkt;
+	struct weir_rgroup pkt_tc;
+	hs_database_t *dir_db[2];
+	bool dir_split; /* pkt_tc is a database of its own */
 	/* dispatch: glist offsets into glists (count, then group ids) */
 	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */
@@ -706,13 +719,25 @@ weir_ruleset_window(const struct weir_ruleset *rs, unsigned int i)
 	return rs->win_rules[i];
 }
 
+/** The packet database a packet of flow bits @p flow (struct
+ *  weir_scan_pkt.flow) scans: the to-client side's for a packet from its
+ *  flow's server, else the other (to the server, no flow, direction
+ *  unknown); the same database when the set is not split by direction.
+ *  NULL: no packet rule of that side has an expression. Thread: any
+ *  holding the set (workers per packet). */
+static inline hs_database_t *
+weir_ruleset_pkt_db(const struct weir_ruleset *rs, uint32_t flow)
+{
+	return rs->dir_db[(flow & WEIR_SCAN_FLOW_TOCLIENT) != 0];
+}
+
 /** The packet database of a set of one group (every signature-format
  *  set), else NULL: what benchmarks hand to a bare hs_scan baseline. The
  *  set keeps owning it. Thread: any holding the set. */
 static inline hs_database_t *
 weir_ruleset_sole_db(const struct weir_ruleset *rs)
 {
-	return rs->n_groups == 1 ? rs->pkt.db : NULL;
+	return rs->n_groups == 1 && !rs->dir_split ? rs->pkt.db : NULL;
 }
 
 /** Alerts raised by rule @p idx (0 when out of range), summed over

@@ -39,8 +39,18 @@
  * group a packet selected cost one hs_scan (48 groups: ~6 scans per
  * packet; 12: 9 groups), and still bounds the dispatch lists. */
 #define COMPILE_MAX_GROUPS 12
-/* compile_group_db()'s group for the packet database: every packet rule */
+/* compile_group_db()'s groups for the packet databases: every packet
+ * rule, or (split by direction) those that can apply to a packet without
+ * WEIR_SCAN_FLOW_TOCLIENT; COMPILE_PKT_TC: those that can apply to one
+ * with it (weir_ruleset.dir_db) */
 #define COMPILE_PKT_DB UINT_MAX
+#define COMPILE_PKT_TC (UINT_MAX - 1)
+/* Split the packet database by direction when the two sides leave out at
+ * least this share (1/n) of its expressions between them: a set with a
+ * handful of directional rules keeps one database (one compile, one
+ * cache entry), ET Open's (a third of its rules answer to clients)
+ * splits. */
+#define COMPILE_DIR_SPLIT_SHARE 4
 
 /* Threshold table entries per worker when some rule has a threshold. */
 #define COMPILE_THRESH_ENTRIES 65536
@@ -97,6 +107,7 @@ struct cbuild {
 	int validated;		    /* compile_validate() ran */
 	int need_validate;	    /* a compile refused an expression before it ran */
 	struct weir_fvnames names;  /* flowbit and flowint names numbered so far */
+	bool dir_split;		    /* packet databases per direction (weir_ruleset.dir_db) */
 };
 
 static void
@@ -1005,14 +1016,57 @@ compile_cexprs_free(struct cexprs *x)
  * positive expression here (weir_compile_one_chain() for the Suricata subset, the pattern itself
  * for signature rules), so no logical combination is ever built.
  */
+static unsigned int
+compile_dirs(const struct cbuild *b, unsigned int i)
+{
+	const struct weir_rt_rule *r = &b->rs->rules[i];
+	unsigned int d = weir_compile_flow_dirs(r->flow_mask, r->flow_want);
+
+	/* a rule that never matches still compiles once, so a bad
+	 * expression is reported as in any other set */
+	return d != 0 ? d : WEIR_DIR_SERVER;
+}
+
 static bool
 compile_in_db(const struct cbuild *b, unsigned int i, unsigned int gi)
 {
 	uint16_t g = b->rs->rules[i].group;
 
-	if (gi == COMPILE_PKT_DB)
-		return g != WEIR_RGROUP_STREAM && g != UINT16_MAX;
+	if (gi == COMPILE_PKT_DB || gi == COMPILE_PKT_TC) {
+		if (g == WEIR_RGROUP_STREAM || g == UINT16_MAX)
+			return false;
+		if (!b->dir_split)
+			return gi == COMPILE_PKT_DB;
+		return (compile_dirs(b, i) &
+			(gi == COMPILE_PKT_DB ? WEIR_DIR_SERVER : WEIR_DIR_CLIENT)) != 0;
+	}
 	return g == gi;
+}
+
+/*
+ * Should the packet database be split by direction? Suricata builds its
+ * signature group heads per direction (detect-engine-build.c, toserver
+ * and toclient) so that a request never meets the rules of answers; here
+ * that is one database per side, when the sides leave out enough
+ * (COMPILE_DIR_SPLIT_SHARE) to pay for compiling the rules of neither
+ * direction twice.
+ */
+static bool
+compile_dir_split(const struct cbuild *b)
+{
+	unsigned int i, n = 0, left_out = 0;
+
+	for (i = 0; i < b->n; i++) {
+		const struct cr *c = &b->cr[i];
+		unsigned int d;
+
+		if (c->dead || c->plan.n_sub == 0 || !compile_in_db(b, i, COMPILE_PKT_DB))
+			continue;
+		d = compile_dirs(b, i);
+		n++;
+		left_out += !(d & WEIR_DIR_SERVER) + !(d & WEIR_DIR_CLIENT);
+	}
+	return left_out > 0 && left_out >= n / COMPILE_DIR_SPLIT_SHARE;
 }
 
 static void
@@ -1125,6 +1179,7 @@ compile_group_db(struct cbuild *b, unsigned int gi, const char *cache_dir, struc
 	if (grp->db != NULL) {
 		hs_error_t err = hs_database_size(grp->db, &grp->db_bytes);
 
+		grp->n_expr = x.n;
 		if (err == HS_SUCCESS)
 			err = hs_alloc_scratch(grp->db, &b->rs->scratch_proto);
 		if (err != HS_SUCCESS) {
@@ -1748,15 +1803,23 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rc = compile_stream_start(b, opts ? opts->cache_dir : NULL, &sj);
 		if (rc < 0)
 			goto err;
+		b->dir_split = false;
+		b->dir_split = compile_dir_split(b);
+		rs->dir_split = b->dir_split;
+		rs->pkt_tc.protos = rs->pkt.protos;
+		snprintf(rs->pkt_tc.ports, sizeof(rs->pkt_tc.ports), "any");
 		rc = compile_group_db(b, COMPILE_PKT_DB, opts ? opts->cache_dir : NULL, &rs->pkt);
+		if (rc == 0 && b->dir_split && !b->need_validate)
+			rc = compile_group_db(b, COMPILE_PKT_TC, opts ? opts->cache_dir : NULL,
+					      &rs->pkt_tc);
 		rc2 = compile_stream_finish(b, opts ? opts->cache_dir : NULL, &sj);
 		if (rc == 0)
 			rc = rc2;
 		if (rc < 0)
 			goto err;
-		rs->db_bytes += rs->pkt.db_bytes;
-		rs->n_from_cache += rs->pkt.from_cache;
-		rs->n_cache_rebuilt += rs->pkt.cache_rebuilt;
+		rs->db_bytes += rs->pkt.db_bytes + rs->pkt_tc.db_bytes;
+		rs->n_from_cache += rs->pkt.from_cache + rs->pkt_tc.from_cache;
+		rs->n_cache_rebuilt += rs->pkt.cache_rebuilt + rs->pkt_tc.cache_rebuilt;
 		rs->db_bytes += rs->stream_db_bytes;
 		if (b->died_in_multi == 0 && !b->need_validate)
 			break;
@@ -1766,6 +1829,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		 * cheap when there is one). */
 		hs_free_database(rs->pkt.db);
 		memset(&rs->pkt, 0, sizeof(rs->pkt));
+		hs_free_database(rs->pkt_tc.db);
+		memset(&rs->pkt_tc, 0, sizeof(rs->pkt_tc));
 		hs_free_database(rs->stream_db);
 		rs->stream_db = NULL;
 		rs->stream_from_cache = 0;
@@ -1840,7 +1905,14 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		if (b->cr[i].dead || (r->flags & WEIR_RT_STREAM))
 			continue;
 		rs->groups[r->group].n_rules++;
-		rs->pkt.n_rules++;
+		if (!rs->dir_split) {
+			rs->pkt.n_rules++;
+		} else {
+			unsigned int d = compile_dirs(b, i);
+
+			rs->pkt.n_rules += (d & WEIR_DIR_SERVER) != 0;
+			rs->pkt_tc.n_rules += (d & WEIR_DIR_CLIENT) != 0;
+		}
 		if (b->cr[i].plan.n_sub == 0)
 			rs->groups[r->group].n_always++;
 	}
@@ -1866,6 +1938,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		if (rc < 0)
 			goto err;
 	}
+	rs->dir_db[0] = rs->pkt.db;
+	rs->dir_db[1] = rs->dir_split ? rs->pkt_tc.db : rs->pkt.db;
 	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);
 	if (rc < 0)
 		goto err;

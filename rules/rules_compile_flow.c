@@ -85,6 +85,26 @@ weir_compile_flow_check(const struct weir_suri_rule *s, uint8_t *mask, uint8_t *
 	*want = (uint8_t)w;
 }
 
+unsigned int
+weir_compile_flow_dirs(uint8_t mask, uint8_t want)
+{
+	/* the bits that say a packet's side, and every value they can take
+	 * but both directions at once (a direction without a flow cannot
+	 * happen either; allowing it keeps the answer a superset) */
+	const unsigned int d = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOSERVER | WEIR_SCAN_FLOW_TOCLIENT;
+	const unsigned int both = WEIR_SCAN_FLOW_TOSERVER | WEIR_SCAN_FLOW_TOCLIENT;
+	unsigned int x, sides = 0;
+
+	if (want & ~mask)
+		return 0; /* FLOW_NEVER: no packet's bits equal it */
+	for (x = 0; x <= d; x++) {
+		if ((x & both) == both || (x & mask & d) != (want & d))
+			continue;
+		sides |= (x & WEIR_SCAN_FLOW_TOCLIENT) ? WEIR_DIR_CLIENT : WEIR_DIR_SERVER;
+	}
+	return sides;
+}
+
 /* The index of @p name in @p v[0..*n), added when absent and room is
  * left. @return the index, or -1 when @p max names are taken. */
 static int

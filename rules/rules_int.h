@@ -1078,6 +1078,17 @@ int weir_compile_flow_names(struct weir_fvnames *t, struct weir_suri_rule *s,
 /** The flow: check of @p s as weir_rt_rule.flow_mask/flow_want. */
 void weir_compile_flow_check(const struct weir_suri_rule *s, uint8_t *mask, uint8_t *want);
 
+/* The sides of weir_ruleset.dir_db (rules.h) a rule can apply to. */
+#define WEIR_DIR_SERVER 1u /* packets without WEIR_SCAN_FLOW_TOCLIENT */
+#define WEIR_DIR_CLIENT 2u /* packets with it */
+
+/** The sides (WEIR_DIR_* bits) on which a rule whose flow check is
+ *  @p mask / @p want (weir_compile_flow_check()) can match a packet:
+ *  both for a rule without a direction, 0 for one that never matches.
+ *  Exact: the other flow bits (established, fragment, first) do not
+ *  depend on the side. Thread: any. */
+unsigned int weir_compile_flow_dirs(uint8_t mask, uint8_t want);
+
 /** Rank every rule of @p l that has flowbits or flowint in Suricata's
  *  signature order (detect-engine-sigorder.c: action, flowbits use,
  *  flowint use, priority, sid) into fv_order. @return 0 or -ENOMEM. */

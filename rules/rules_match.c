@@ -3,7 +3,9 @@
  * Rule matching, the hot half of rules/: one packet against a built rule
  * set, as one worker.
  *
- *   (class, dport) -> groups -> hs_scan each (and its `always` rules)
+ *   (class, dport) -> groups: scanned at all? their `always` rules
+ *     -> one hs_scan of the packet database of the packet's flow side
+ *        (to client, or the rest: weir_ruleset_pkt_db())
  *     -> per candidate rule, once per packet: disabled? flow:? header?
  *        dsize? header keywords (rules_match_hdr.c)? flow counters (stream_size,
  * flow.age/pkts/bytes)? confirm step (rules_match_confirm.c) -> this packet's matched list
@@ -676,6 +678,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
 {
 	struct weir_rs_worker *w = &rs->w[worker];
+	hs_database_t *db = weir_ruleset_pkt_db(rs, p->flow);
 	const uint16_t *gl;
 	unsigned int i, n;
 
@@ -700,11 +703,12 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	}
 	res->evaluated = 1;
 	scan_begin(w, rs, p);
-	/* One scan of every packet rule; scan_consider() keeps the rules
-	 * whose class and header apply. */
-	if (rs->pkt.db != NULL && p->len > 0 &&
-	    hs_scan(rs->pkt.db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match,
-		    w) != HS_SUCCESS) {
+	/* One scan of every packet rule that can apply to the packet's side
+	 * of its flow (rs->dir_db); scan_consider() keeps the rules whose
+	 * class, flow and header apply. */
+	if (db != NULL && p->len > 0 &&
+	    hs_scan(db, (const char *)p->payload, p->len, 0, w->scratch, scan_on_match, w) !=
+		    HS_SUCCESS) {
 		res->scan_error = 1;
 		return;
 	}

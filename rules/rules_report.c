@@ -33,7 +33,7 @@ weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 {
 	unsigned int g;
 
-	if (rs->pkt.cache_rebuilt)
+	if (rs->pkt.cache_rebuilt || rs->pkt_tc.cache_rebuilt)
 		fprintf(out, "note: cached packet database was corrupt or stale; rebuilt\n");
 	for (g = 0; g < rs->n_warnings; g++)
 		fprintf(out, "warning: %s\n", rs->warnings[g]);
@@ -207,9 +207,35 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 				g->idx[0].n_rules + g->idx[1].n_rules, g->idx[0].n_rules,
 				g->idx[1].n_rules, g->idx[0].n, g->idx[1].n);
 	}
-	if (rs->pkt.db != NULL)
-		fprintf(out, "  packet database: every group, one scan per packet %7u %10zu %s\n",
-			rs->pkt.n_rules, rs->pkt.db_bytes, rs->pkt.from_cache ? "hit" : "-");
+	if (!rs->dir_split && rs->pkt.db != NULL)
+		fprintf(out,
+			"  packet database: every group, one scan per packet %7u %10zu %s\n"
+			"        %u expressions; every flow direction (no rule is split by "
+			"direction enough to pay for two)\n",
+			rs->pkt.n_rules, rs->pkt.db_bytes, rs->pkt.from_cache ? "hit" : "-",
+			rs->pkt.n_expr);
+	if (rs->dir_split) {
+		/* "rules" and "db bytes" columns as above; no database: none of
+		 * that side's rules has an expression */
+		fprintf(out,
+			"  packet database: to server, no flow  %7u %10zu %s\n"
+			"        %u expressions: the rules a packet from its flow's client, or of "
+			"no flow, can meet\n",
+			rs->pkt.n_rules, rs->pkt.db_bytes,
+			rs->pkt.db == NULL   ? "none"
+			: rs->pkt.from_cache ? "hit"
+					     : "-",
+			rs->pkt.n_expr);
+		fprintf(out,
+			"  packet database: to client           %7u %10zu %s\n"
+			"        %u expressions: the rules a packet from its flow's server can "
+			"meet\n",
+			rs->pkt_tc.n_rules, rs->pkt_tc.db_bytes,
+			rs->pkt_tc.db == NULL	? "none"
+			: rs->pkt_tc.from_cache ? "hit"
+						: "-",
+			rs->pkt_tc.n_expr);
+	}
 	if (rs->stream_db != NULL)
 		fprintf(out,
 			"  stream tcp (reassembled bytes)         %7u %7u %10zu %-5s "

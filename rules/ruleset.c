@@ -144,6 +144,7 @@ weir_ruleset_free(struct weir_ruleset *rs)
 		}
 	}
 	hs_free_database(rs->pkt.db);
+	hs_free_database(rs->pkt_tc.db);
 	free(rs->groups);
 	hs_free_database(rs->stream_db);
 	free(rs->stream_pan);

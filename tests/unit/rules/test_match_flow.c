@@ -797,6 +797,131 @@ test_address_index(void)
 	weir_ruleset_free(rs);
 }
 
+/*
+ * The packet databases per flow side (weir_ruleset.dir_db), as Suricata
+ * keeps signature group heads per direction: a packet from its flow's
+ * server scans the to-client side's database, every other packet (to the
+ * server, no flow, a flow of unknown direction) the other; a rule of no
+ * direction is in both, and each rule still alerts exactly where
+ * FlowMatch says.
+ */
+static void
+test_direction_databases(void)
+{
+	static const char *const r[] = {
+		"alert tcp any any -> any any (content:\"req\"; flow:to_server; sid:1;)",
+		"alert tcp any any -> any any (content:\"req\"; flow:established,from_client; "
+		"sid:2;)",
+		"alert tcp any any -> any any (content:\"ans\"; flow:to_client; sid:3;)",
+		"alert tcp any any -> any any (content:\"ans\"; flow:from_server,established; "
+		"sid:4;)",
+		"alert tcp any any -> any any (content:\"any\"; sid:5;)",
+		"alert tcp any any -> any any (content:\"any\"; flow:established; sid:6;)",
+		"alert tcp any any <> any any (content:\"bi\"; flow:to_client; sid:7;)",
+	};
+	static const char *const undirected[] = {
+		"alert tcp any any -> any any (content:\"req\"; sid:1;)",
+		"alert tcp any any -> any any (content:\"ans\"; flow:established; sid:2;)",
+	};
+	/* each rule's sides: 1, 2 the server's; 3, 4, 7 the client's; 5 and
+	 * 6 both */
+	static const unsigned int sides[] = {
+		WEIR_DIR_SERVER,
+		WEIR_DIR_SERVER,
+		WEIR_DIR_CLIENT,
+		WEIR_DIR_CLIENT,
+		WEIR_DIR_SERVER | WEIR_DIR_CLIENT,
+		WEIR_DIR_SERVER | WEIR_DIR_CLIENT,
+		WEIR_DIR_CLIENT,
+	};
+	struct weir_ruleset *rs = build(r, N(r));
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_FATAL(rs->dir_split);
+	for (i = 0; i < N(r); i++)
+		CU_ASSERT_EQUAL(
+			weir_compile_flow_dirs(rs->rules[i].flow_mask, rs->rules[i].flow_want),
+			sides[i]);
+	CU_ASSERT_EQUAL(rs->pkt.n_expr, 4);    /* 1, 2, 5, 6 */
+	CU_ASSERT_EQUAL(rs->pkt_tc.n_expr, 5); /* 3, 4, 5, 6, 7 */
+	CU_ASSERT_PTR_NOT_NULL(rs->pkt.db);
+	CU_ASSERT_PTR_NOT_NULL(rs->pkt_tc.db);
+	CU_ASSERT(rs->pkt.db != rs->pkt_tc.db);
+	/* which database each kind of packet selects */
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, 0), rs->pkt.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, WEIR_SCAN_FLOW), rs->pkt.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, F_TS), rs->pkt.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, F_TS | F_EST), rs->pkt.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, F_TC), rs->pkt_tc.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, F_TC | F_EST), rs->pkt_tc.db);
+	/* and what alerts: a request, an answer, no flow, direction unknown */
+	EXPECT(scan(rs, false, F_TS | F_EST, NULL, "req ans any bi", NULL), "1,2,5,6");
+	EXPECT(scan(rs, true, F_TC | F_EST, NULL, "req ans any bi", NULL), "3,4,5,6,7");
+	EXPECT(scan(rs, false, F_TS, NULL, "req ans any bi", NULL), "1,5");
+	EXPECT(scan(rs, true, F_TC, NULL, "req ans any bi", NULL), "3,5,7");
+	EXPECT(scan(rs, false, 0, NULL, "req ans any bi", NULL), "1,5");
+	EXPECT(scan(rs, true, 0, NULL, "req ans any bi", NULL), "1,5");
+	EXPECT(scan(rs, false, WEIR_SCAN_FLOW | F_EST, NULL, "req ans any bi", NULL), "1,5,6");
+	weir_ruleset_free(rs);
+
+	/* no rule of one direction: one database, both sides scan it */
+	rs = build(undirected, N(undirected));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT(!rs->dir_split);
+	CU_ASSERT_PTR_NULL(rs->pkt_tc.db);
+	CU_ASSERT_EQUAL(rs->pkt.n_expr, 2);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, F_TS), rs->pkt.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, F_TC), rs->pkt.db);
+	CU_ASSERT_PTR_EQUAL(weir_ruleset_pkt_db(rs, 0), rs->pkt.db);
+	EXPECT(scan(rs, true, F_TC | F_EST, NULL, "req ans", NULL), "1,2");
+	weir_ruleset_free(rs);
+}
+
+/* The sides of every flow: option, against FlowMatch read for each kind
+ * of packet (detect-flow.c): never, to_server-alone, and the rest. */
+static void
+test_direction_sides(void)
+{
+	static const struct {
+		const char *flow;
+		unsigned int sides;
+	} c[] = {
+		{"to_server", WEIR_DIR_SERVER},
+		{"from_client", WEIR_DIR_SERVER},
+		{"to_client", WEIR_DIR_CLIENT},
+		{"from_server", WEIR_DIR_CLIENT},
+		{"established", WEIR_DIR_SERVER | WEIR_DIR_CLIENT},
+		{"not_established", WEIR_DIR_SERVER | WEIR_DIR_CLIENT},
+		{"stateless", WEIR_DIR_SERVER | WEIR_DIR_CLIENT},
+		{"established,to_server", WEIR_DIR_SERVER},
+		{"to_client,established", WEIR_DIR_CLIENT},
+		{"to_server,no_frag", WEIR_DIR_SERVER},
+		{"to_client,only_frag", WEIR_DIR_CLIENT},
+		{"not_established,stateless", 0},
+	};
+	unsigned int i;
+
+	for (i = 0; i < N(c); i++) {
+		char text[256];
+		const char *r[1] = {text};
+		struct weir_ruleset *rs;
+		unsigned int got;
+
+		snprintf(text, sizeof(text),
+			 "alert tcp any any -> any any (content:\"x\"; flow:%s; sid:1;)",
+			 c[i].flow);
+		rs = build(r, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+		got = weir_compile_flow_dirs(rs->rules[0].flow_mask, rs->rules[0].flow_want);
+		if (got != c[i].sides)
+			fprintf(stderr, "\n  flow:%s: sides %u, want %u", c[i].flow, got,
+				c[i].sides);
+		CU_ASSERT_EQUAL(got, c[i].sides);
+		weir_ruleset_free(rs);
+	}
+}
+
 int
 main(void)
 {
@@ -821,6 +946,8 @@ main(void)
 	CU_ADD_TEST(s, test_flow_pkts_bytes);
 	CU_ADD_TEST(s, test_threshold_by_flow);
 	CU_ADD_TEST(s, test_address_index);
+	CU_ADD_TEST(s, test_direction_databases);
+	CU_ADD_TEST(s, test_direction_sides);
 	{
 		int rc = weir_ut_run();
 
