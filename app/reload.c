@@ -276,7 +276,7 @@ reload_build(struct weir_reloader *r, bool force)
 		WEIR_LOG(WARNING, rules,
 			 "reload: the new rule set has no rule (nor had the running one): "
 			 "packets are only decoded and counted");
-	if (rs->pkt.cache_rebuilt)
+	if (rs->pkt.cache_rebuilt || rs->pkt_tc.cache_rebuilt)
 		WEIR_LOG(NOTICE, rules,
 			 "reload: note: cached packet database was corrupt or stale; rebuilt");
 	pthread_mutex_lock(&r->mu);
@@ -319,7 +319,8 @@ reload_build(struct weir_reloader *r, bool force)
 	r->last.forced = !guard_ok;
 	r->n_ok++;
 	pthread_mutex_unlock(&r->mu);
-	n_db = (rs->pkt.db != NULL) + (rs->stream_db != NULL);
+	n_db = (rs->pkt.db != NULL) + (rs->dir_split && rs->pkt_tc.db != NULL) +
+	       (rs->stream_db != NULL);
 	WEIR_LOG(NOTICE, rules,
 		 "rules reloaded: %u rules, %u database%s (%u from cache), generation "
 		 "%" PRIu64 ", %.1f ms",
