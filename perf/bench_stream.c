@@ -38,6 +38,7 @@
  *                                30 s; packets are 1 us apart in processing order)
  *                     [-P]      (profiling: stream passes only, no block pass, no ratio)
  *                     [-B]      (profiling: block passes only)
+ *                     [-H]      (no Hyperscan run-ahead: every run matched at its ACK)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -327,6 +328,45 @@ struct run {
 };
 
 static struct weir_stream_table *g_st;
+static bool g_no_ahead; /* -H: no Hyperscan run-ahead (o.deliver NULL) */
+
+/* A run-ahead round (weir_stream_collecting): its alerts are kept for
+ * the ACK, judged at delivery */
+static void
+on_alert_ahead(void *ctx, uint32_t idx, uint32_t match_end)
+{
+	(void)ctx;
+	weir_stream_ahead_note(g_st, idx, match_end);
+}
+
+static void
+deliver(void *arg, struct weir_flow *f, unsigned int dir, const uint8_t *data, uint32_t len,
+	uint64_t off, uint64_t hs_off, const struct weir_stream_ahead_alert *al, unsigned int n,
+	uint32_t alerts, uint32_t suppressed, uint32_t scan_error)
+{
+	struct run *r = arg;
+	unsigned int i;
+
+	(void)dir;
+	(void)len;
+	(void)off;
+	(void)alerts;
+	(void)suppressed;
+	(void)scan_error;
+	if (data == NULL) {
+		for (i = 0; i < n; i++)
+			weir_ruleset_unhit(r->rs, 0, al[i].rule_idx);
+		return;
+	}
+	{
+		const uint8_t *a = weir_flow_addr(f, 0);
+
+		r->t.session = (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	}
+	r->t.base = hs_off;
+	for (i = 0; i < n; i++)
+		on_alert(&r->t, al[i].rule_idx, al[i].match_end);
+}
 
 static void
 chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const uint8_t *data,
@@ -363,7 +403,9 @@ chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const u
 		sp.pan_found = found;
 	}
 	if (data != NULL)
-		weir_ruleset_scan_stream(r->rs, 0, hs, &sp, on_alert, &r->t, &res);
+		weir_ruleset_scan_stream(r->rs, 0, hs, &sp,
+					 weir_stream_collecting(g_st) ? on_alert_ahead : on_alert,
+					 &r->t, &res);
 	else
 		weir_ruleset_stream_close(r->rs, 0, hs, &sp, on_alert, &r->t, &res);
 }
@@ -373,7 +415,10 @@ static struct run *g_cur;
 static void
 flow_end(void *arg, const struct weir_flow *f, enum weir_flow_end_reason reason)
 {
-	struct weir_stream_out o = {.rs = g_cur->rs, .chunk = chunk, .arg = g_cur};
+	struct weir_stream_out o = {.rs = g_cur->rs,
+				    .chunk = chunk,
+				    .arg = g_cur,
+				    .deliver = g_no_ahead ? NULL : deliver};
 
 	(void)arg;
 	(void)reason;
@@ -445,7 +490,10 @@ pass(const struct weir_ruleset *rs, bool stream, const struct weir_stream_conf *
 		sp.events = 0;
 		sp.invalid = 0;
 		if (stream && f != NULL) {
-			struct weir_stream_out o = {.rs = rs, .chunk = chunk, .arg = r};
+			struct weir_stream_out o = {.rs = rs,
+						    .chunk = chunk,
+						    .arg = r,
+						    .deliver = g_no_ahead ? NULL : deliver};
 
 			sp.streamed =
 				weir_stream_packet(g_st, f, (ff & WEIR_FLOW_PKT_TOCLIENT) ? 1 : 0,
@@ -567,7 +615,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:pPB")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:pPBH")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -598,6 +646,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			g_pan = true;
+			break;
+		case 'H':
+			g_no_ahead = true;
 			break;
 		case 'P':
 			g_profile = true;
