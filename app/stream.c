@@ -268,6 +268,7 @@ struct ahead {
 	 * below them (16-aligned) the Hyperscan state as of base_seq,
 	 * hs_bytes of it */
 	bool hs;
+	bool overflow;	 /* more alerts than cap: undone after the round */
 	uint32_t cap, n; /* alerts: room, kept */
 	uint32_t hs_bytes;
 	uint32_t alerts, suppressed, scan_error; /* the round's counts */
@@ -443,14 +444,22 @@ sd_ahead(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 				~(uintptr_t)15);
 }
 
-/* Bytes of a slot's Hyperscan part a Hyperscan run-ahead of a set with
- * @p n_rules stream rules and states of @p hs_bytes needs besides the
- * state (alignment included). */
-static inline size_t
-ahead_room(size_t n_rules, size_t hs_bytes)
+/* Most alerts a Hyperscan run-ahead keeps (a round with more is undone). */
+#define AHEAD_ALERTS 16u
+
+static inline uint32_t
+ahead_cap(const struct weir_ruleset *rs)
 {
-	return sizeof(struct ahead) + 15 + n_rules * sizeof(struct weir_stream_ahead_alert) +
-	       hs_bytes + 15;
+	return rs->n_stream_rules < AHEAD_ALERTS ? rs->n_stream_rules : AHEAD_ALERTS;
+}
+
+/* Bytes of a slot's Hyperscan part a Hyperscan run-ahead of @p rs needs
+ * besides the state (alignment included). */
+static inline size_t
+ahead_room(const struct weir_ruleset *rs)
+{
+	return sizeof(struct ahead) + 15 + ahead_cap(rs) * sizeof(struct weir_stream_ahead_alert) +
+	       rs->stream_state_bytes + 15;
 }
 
 /* Undo the run ahead of @p sd: the scanner (and the Hyperscan state)
@@ -489,10 +498,18 @@ weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint32_t 
 {
 	struct ahead *a = t->collect;
 
-	/* room for one alert per stream rule (sd_hsa_set_ok): a round
-	 * raises at most that */
-	if (a != NULL && a->n < a->cap)
-		ahead_alerts(a)[a->n++] = (struct weir_stream_ahead_alert){rule_idx, match_end};
+	struct weir_stream_ahead_alert al = {rule_idx, match_end};
+
+	if (a == NULL)
+		return;
+	if (a->n < a->cap) {
+		ahead_alerts(a)[a->n++] = al;
+		return;
+	}
+	/* no room (more alerts in one round than AHEAD_ALERTS): taken back
+	 * at once, and the run-ahead is undone after the round */
+	a->overflow = true;
+	t->o->deliver(t->o->arg, NULL, 0, NULL, 0, 0, 0, &al, 1, 0, 0, 0);
 }
 
 void
@@ -1354,7 +1371,8 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
  * buffers; window rules, which observe at once), none confirms over the
  * retained bytes, no payload before (both read the tail, which a run-ahead
  * would move early), and a slot's Hyperscan part has room for the state
- * twice and one alert per stream rule.
+ * twice and AHEAD_ALERTS alerts (with weir's slots of twice the set's
+ * state, at least 1 KiB: sets whose state is under about 400 bytes).
  */
 static bool
 sd_hsa_set_ok(struct weir_stream_table *t, const struct weir_ruleset *rs)
@@ -1365,8 +1383,7 @@ sd_hsa_set_ok(struct weir_stream_table *t, const struct weir_ruleset *rs)
 		bool ok = rs->stream_db != NULL && !rs->stream_pan_only &&
 			  !(rs->n_stream_confirm != 0 && t->c.confirm_window != 0) &&
 			  t->c.payload_before == 0 &&
-			  rs->stream_state_bytes +
-					  ahead_room(rs->n_stream_rules, rs->stream_state_bytes) <=
+			  rs->stream_state_bytes + ahead_room(rs) <=
 				  t->states.slot - sizeof(struct hs_meta) - t->keep;
 		unsigned int i;
 
@@ -1425,13 +1442,15 @@ sd_hsa_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir
 	memset(a, 0, sizeof(*a));
 	a->at_base = sd_meta(t, sd)->pan;
 	a->hs = true;
-	a->cap = o->rs->n_stream_rules;
+	a->cap = ahead_cap(o->rs);
 	a->hs_bytes = (uint32_t)o->rs->stream_state_bytes;
 	memcpy(ahead_snap(a), sd_hs(t, sd), a->hs_bytes);
 	t->collect = a;
 	sd_chunk(t, f, dir, data, len, o);
 	t->collect = NULL;
 	sd->flags |= WEIR_SD_AHEAD;
+	if (a->overflow)
+		sd_ahead_undo(t, sd);
 }
 
 /*

@@ -328,7 +328,8 @@ struct run {
 };
 
 static struct weir_stream_table *g_st;
-static bool g_no_ahead; /* -H: no Hyperscan run-ahead (o.deliver NULL) */
+static bool g_no_ahead;				/* -H: no Hyperscan run-ahead (o.deliver NULL) */
+static uint64_t g_ahead_alerts, g_ahead_undone; /* alerts delivered, records undone */
 
 /* A run-ahead round (weir_stream_collecting): its alerts are kept for
  * the ACK, judged at delivery */
@@ -354,10 +355,12 @@ deliver(void *arg, struct weir_flow *f, unsigned int dir, const uint8_t *data, u
 	(void)suppressed;
 	(void)scan_error;
 	if (data == NULL) {
+		g_ahead_undone++;
 		for (i = 0; i < n; i++)
 			weir_ruleset_unhit(r->rs, 0, al[i].rule_idx);
 		return;
 	}
+	g_ahead_alerts += n;
 	{
 		const uint8_t *a = weir_flow_addr(f, 0);
 
@@ -679,7 +682,10 @@ main(int argc, char **argv)
 	weir_stream_global_init();
 	block = load(dir, "no_stream");
 	stream = load(dir, "only_stream");
-	sc.state_bytes = (uint32_t)(stream->stream_state_bytes * 2 + 64);
+	/* as weir sizes a slot (app/main.c, app_stream_conf): twice the set's
+	 * state, at least 1 KiB */
+	if (stream->stream_state_bytes * 2 > sc.state_bytes)
+		sc.state_bytes = (uint32_t)(stream->stream_state_bytes * 2);
 	sc.depth = 0; /* the whole stream: the packet rules see all of it too */
 	generate(sessions, records, seed);
 	interleave(sessions, conc);
@@ -717,6 +723,10 @@ main(int argc, char **argv)
 	       g_n_pkts / ts[reps / 2] / 1e6, bytes * 8 / ts[reps / 2] / 1e9, reps, ts[0],
 	       ts[reps - 1], rst.t.alerts, rst.t.tp, rst.t.fp, g_planted - rst.t.tp);
 	printf("ratio stream / block: %.2f\n", tb[reps / 2] / ts[reps / 2]);
+	printf("stream rules: %u (confirming: %u); run-ahead %s: %" PRIu64
+	       " alerts delivered at their ACK over all passes, %" PRIu64 " records undone\n",
+	       stream->n_stream_rules, stream->n_stream_confirm, g_no_ahead ? "off" : "on",
+	       g_ahead_alerts, g_ahead_undone);
 	printf("stream state: %zu bytes per direction (Hyperscan), database %zu bytes\n",
 	       stream->stream_state_bytes, stream->stream_db_bytes);
 	{

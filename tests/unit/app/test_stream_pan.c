@@ -72,8 +72,12 @@ static const char *const g_hs_rules[] = {
 	"pcre:\"/[0-9]{12}/\"; sid:26;)",
 };
 
+/* more rules than a run-ahead keeps alerts of (AHEAD_ALERTS, 16), most
+ * of them matching in nearly every record: rounds that overflow */
+static const char *const g_many = "0123456789 -=x\n;:";
+
 static struct weir_rule_vars g_vars;
-static struct weir_ruleset *g_rs_a, *g_rs_b, *g_rs_h1, *g_rs_h2;
+static struct weir_ruleset *g_rs_a, *g_rs_b, *g_rs_h1, *g_rs_h2, *g_rs_m;
 
 static struct weir_ruleset *
 build_rules(bool other)
@@ -98,7 +102,7 @@ build_rules(bool other)
 }
 
 static struct weir_ruleset *
-build_hs_rules(uint64_t generation)
+build_hs_rules(uint64_t generation, bool many)
 {
 	struct weir_suri_rule_list l = {0};
 	struct weir_ruleset_opts o = {.vars = &g_vars};
@@ -111,6 +115,15 @@ build_hs_rules(uint64_t generation)
 	for (i = 0; i < N(g_hs_rules); i++)
 		bad += weir_rules_parse_suri_rule("h.rules", i + 1, g_hs_rules[i], &g_vars, &l,
 						  &ds) != 0;
+	for (i = 0; many && g_many[i] != '\0'; i++) {
+		char r[160];
+
+		snprintf(r, sizeof(r),
+			 "alert tcp any any -> any any (msg:\"m\"; flow:only_stream; "
+			 "content:\"|%02x|\"; sid:%u;)",
+			 (unsigned int)(uint8_t)g_many[i], 100 + i);
+		bad += weir_rules_parse_suri_rule("h.rules", 100 + i, r, &g_vars, &l, &ds) != 0;
+	}
 	rs = weir_compile_lists(NULL, &l, &o, &ds, bad);
 	weir_diags_free(&ds);
 	if (rs != NULL)
@@ -345,7 +358,7 @@ on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	uint32_t sid = g.rs->rules[idx].sid;
 
 	(void)ctx;
-	if (sid != 9 && g.n_hits < MAX_HITS)
+	if (sid != 9 && sid < 100 && g.n_hits < MAX_HITS)
 		g.hits[g.n_hits++] =
 			(struct hit){g.cur_pkt, g.cur_dir, sid, g.cur_hs_off + match_end};
 }
@@ -528,7 +541,7 @@ hits_of(const struct weir_ruleset *rs, uint64_t *out)
 {
 	unsigned int i;
 
-	for (i = 0; i < rs->n_rules && i < 16; i++)
+	for (i = 0; i < rs->n_rules && i < 32; i++)
 		out[i] = weir_ruleset_hits(rs, i);
 }
 
@@ -542,32 +555,34 @@ test_hs_run_ahead_same_alerts(void)
 
 	for (c = 0; c < 300; c++) {
 		struct weir_stream_stats a, b;
-		uint64_t h0[2][16] = {{0}}, h1[2][16] = {{0}}, h2[2][16] = {{0}};
+		uint64_t h0[2][32] = {{0}}, h1[2][32] = {{0}}, h2[2][32] = {{0}};
 		unsigned int reload_at = UINT32_MAX;
 		bool same = true;
+
+		struct weir_ruleset *r1 = c % 7 == 3 ? g_rs_m : g_rs_h1;
 
 		make_case(1000 + c);
 		if (c % 5 == 0 && g_case.n > 2) {
 			reload_at = 1 + (unsigned int)(c * 37) % (g_case.n - 1);
 			reloads++;
 		}
-		hits_of(g_rs_h1, h0[0]);
+		hits_of(r1, h0[0]);
 		hits_of(g_rs_h2, h0[1]);
-		replay_hs(g_rs_h1, g_rs_h2, reload_at, true, &a);
+		replay_hs(r1, g_rs_h2, reload_at, true, &a);
 		delivered += g.delivered;
 		undone += g.undone;
 		n_a = g.n_hits;
 		memcpy(ha, g.hits, n_a * sizeof(ha[0]));
-		hits_of(g_rs_h1, h1[0]);
+		hits_of(r1, h1[0]);
 		hits_of(g_rs_h2, h1[1]);
-		replay_hs(g_rs_h1, g_rs_h2, reload_at, false, &b);
-		hits_of(g_rs_h1, h2[0]);
+		replay_hs(r1, g_rs_h2, reload_at, false, &b);
+		hits_of(r1, h2[0]);
 		hits_of(g_rs_h2, h2[1]);
 		WEIR_STREAM_COUNTERS(CMP_COUNTER)
 		/* the set in use at the end; the set a reload replaced keeps
 		 * the alerts of run-aheads undone after it (app/stream.c,
 		 * sd_ahead_undo: it may be freed then, its counts with it) */
-		for (i = 0; i < 16; i++)
+		for (i = 0; i < 32; i++)
 			if ((reload_at == UINT32_MAX &&
 			     h1[0][i] - h0[0][i] != h2[0][i] - h1[0][i]) ||
 			    h1[1][i] - h0[1][i] != h2[1][i] - h1[1][i]) {
@@ -609,13 +624,14 @@ suite_init(void)
 	weir_stream_global_init();
 	g_rs_a = build_rules(false);
 	g_rs_b = build_rules(true);
-	g_rs_h1 = build_hs_rules(1);
-	g_rs_h2 = build_hs_rules(2);
+	g_rs_h1 = build_hs_rules(1, false);
+	g_rs_h2 = build_hs_rules(2, false);
+	g_rs_m = build_hs_rules(3, true);
 	if (g_rs_a == NULL || g_rs_b == NULL || !g_rs_a->stream_pan_only || g_rs_b->stream_pan_only)
 		return -1;
 	/* no confirm step: the run-ahead applies */
-	if (g_rs_h1 == NULL || g_rs_h2 == NULL || g_rs_h1->n_stream_confirm != 0 ||
-	    g_rs_h1->stream_pan_only)
+	if (g_rs_h1 == NULL || g_rs_h2 == NULL || g_rs_m == NULL || g_rs_m->n_rules <= 16 ||
+	    g_rs_h1->n_stream_confirm != 0 || g_rs_h1->stream_pan_only)
 		return -1;
 	return 0;
 }
@@ -627,6 +643,7 @@ suite_fini(void)
 	weir_ruleset_free(g_rs_b);
 	weir_ruleset_free(g_rs_h1);
 	weir_ruleset_free(g_rs_h2);
+	weir_ruleset_free(g_rs_m);
 	return 0;
 }
 
