@@ -708,6 +708,22 @@ main(int argc, char **argv)
 		tb[i] = g_profile ? 1.0 : pass(block, false, &sc, &rb);
 		ts[i] = g_profile_block ? 1.0 : pass(stream, true, &sc, &rst);
 	}
+	{
+		/* each block pass against the stream pass right after it: the
+		 * ratio of the pair, less moved by a machine that changes speed
+		 * between runs than the ratio of medians */
+		double pr[64];
+		unsigned int k, np = reps < 64 ? reps : 64;
+
+		for (k = 0; k < np; k++)
+			pr[k] = tb[k] / ts[k];
+		qsort(pr, np, sizeof(double), cmp_double);
+		if (!g_profile && !g_profile_block)
+			printf("ratio of pairs (block pass / the stream pass after it): median "
+			       "%.2f, "
+			       "min %.2f, max %.2f\n",
+			       pr[np / 2], pr[0], pr[np - 1]);
+	}
 	if (g_profile)
 		memset(&rb, 0, sizeof(rb));
 	if (g_profile_block)
