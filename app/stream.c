@@ -258,6 +258,10 @@ _Static_assert(sizeof(struct hs_meta) <= 128, "weir's part of a slot");
  * ACK inside it, a restart, idle compression), and the scanner's answer
  * for it. The set's Hyperscan state (38 bytes for the stand-in database of
  * pan rules alone) leaves the room; a slot without it takes no record.
+ * Sets with Hyperscan stream rules use the same record the same way
+ * (sd_hsa_arrive): the whole round is matched at arrival, the Hyperscan
+ * state before it is kept beside the scanner's, and its alerts are kept
+ * for the ACK.
  */
 struct ahead {
 	struct weir_pan_stream at_base; /* the scanner as of base_seq */
@@ -1430,7 +1434,10 @@ sd_hsa_take(struct weir_stream_table *t, const struct weir_stream_dir *sd, uint3
  * record only delivers them (sd_ahead_release). Anything else that
  * happens to the record first (an overlap reaching it, an ACK inside it,
  * a reload, idle compression, the pools) undoes it (sd_ahead_undo): the
- * state goes back and the record is matched at its ACK as before.
+ * state goes back and the record is matched at its ACK as before. The
+ * state is kept and put back by copying its bytes: a Hyperscan stream is
+ * one block of hs_stream_size() bytes with no pointer into itself, which
+ * is how hs_reset_and_copy_stream() copies one too.
  */
 static void
 sd_hsa_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,

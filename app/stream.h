@@ -24,7 +24,11 @@
  *   mode): a direction's bytes are inspected once the other side
  *   acknowledged them, on the packet carrying that ACK; `arrival` inspects
  *   in-order bytes as they arrive (no wait for the round trip, but data
- *   the receiver never accepted is inspected too).
+ *   the receiver never accepted is inspected too). With acked inspection
+ *   an in-order segment arriving when nothing is held may be matched on
+ *   arrival and its alerts raised at the ACK that covers it, exactly as
+ *   if matched then (struct weir_stream_out, deliver; anything else that
+ *   happens to it first undoes that).
  * - Holes: a hole the receiver acknowledged past (the capture lost the
  *   bytes), or with more than hold bytes (stream.reassembly.max-held)
  *   held behind it, is given up: counted in `gaps`, the Hyperscan stream
