@@ -1446,8 +1446,15 @@ sd_hsa_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 	struct ahead *a = sd_ahead(t, sd);
 
-	memset(a, 0, sizeof(*a));
+	/* field by field: a memset of the struct is a rep stos per segment */
 	a->at_base = sd_meta(t, sd)->pan;
+	a->end = 0;
+	a->found = false;
+	a->overflow = false;
+	a->n = 0;
+	a->alerts = 0;
+	a->suppressed = 0;
+	a->scan_error = 0;
 	a->hs = true;
 	a->cap = ahead_cap(o->rs);
 	a->hs_bytes = (uint32_t)o->rs->stream_state_bytes;
