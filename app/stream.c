@@ -120,6 +120,13 @@ struct weir_stream_table {
 	uint64_t pan_gen;
 	bool pan_gen_set;
 	uint8_t pan_dirs;
+	/* whether the set of generation hsa_gen may run Hyperscan ahead
+	 * (sd_hsa_set_ok) */
+	uint64_t hsa_gen;
+	bool hsa_gen_set;
+	bool hsa_ok;
+	struct ahead *collect;		 /* a run-ahead chunk call in progress */
+	const struct weir_stream_out *o; /* the call in progress's (undo) */
 };
 
 void
@@ -251,12 +258,40 @@ _Static_assert(sizeof(struct hs_meta) <= 128, "weir's part of a slot");
  * ACK inside it, a restart, idle compression), and the scanner's answer
  * for it. The set's Hyperscan state (38 bytes for the stand-in database of
  * pan rules alone) leaves the room; a slot without it takes no record.
+ * Sets with Hyperscan stream rules use the same record the same way
+ * (sd_hsa_arrive): the whole round is matched at arrival, the Hyperscan
+ * state before it is kept beside the scanner's, and its alerts are kept
+ * for the ACK.
  */
 struct ahead {
 	struct weir_pan_stream at_base; /* the scanner as of base_seq */
 	uint32_t end;			/* the first card's end (weir_stream_pan) */
 	bool found;			/* the record settled a card */
+	/* Hyperscan run-ahead (sd_hsa_arrive): the record was matched at
+	 * its arrival; below this struct, cap alerts kept for its ACK, and
+	 * below them (16-aligned) the Hyperscan state as of base_seq,
+	 * hs_bytes of it */
+	bool hs;
+	bool overflow;	 /* more alerts than cap: undone after the round */
+	uint32_t cap, n; /* alerts: room, kept */
+	uint32_t hs_bytes;
+	uint32_t alerts, suppressed, scan_error; /* the round's counts */
 };
+
+/* The alerts a Hyperscan run-ahead kept, and the state it started from. */
+static inline struct weir_stream_ahead_alert *
+ahead_alerts(struct ahead *a)
+{
+	return (struct weir_stream_ahead_alert *)((uint8_t *)a -
+						  (size_t)a->cap *
+							  sizeof(struct weir_stream_ahead_alert));
+}
+
+static inline uint8_t *
+ahead_snap(struct ahead *a)
+{
+	return (uint8_t *)(((uintptr_t)ahead_alerts(a) - a->hs_bytes) & ~(uintptr_t)15);
+}
 
 /* ---- Hyperscan's stream allocator ------------------------------------ */
 
@@ -408,18 +443,90 @@ sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 static inline struct ahead *
 sd_ahead(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (struct ahead *)(sd_tail(t, sd) - sizeof(struct ahead));
+	/* 16-aligned: the tail's length (keep) may be any */
+	return (struct ahead *)(((uintptr_t)sd_tail(t, sd) - sizeof(struct ahead)) &
+				~(uintptr_t)15);
 }
 
-/* Undo the run ahead of @p sd: the scanner back to base_seq, the held
- * records to be fed as usual. */
+/* Most alerts a Hyperscan run-ahead keeps (a round with more is undone). */
+#define AHEAD_ALERTS 16u
+
+static inline uint32_t
+ahead_cap(const struct weir_ruleset *rs)
+{
+	return rs->n_stream_rules < AHEAD_ALERTS ? rs->n_stream_rules : AHEAD_ALERTS;
+}
+
+/* Bytes of a slot's Hyperscan part a Hyperscan run-ahead of @p rs needs
+ * besides the state (alignment included). */
+static inline size_t
+ahead_room(const struct weir_ruleset *rs)
+{
+	return sizeof(struct ahead) + 15 + ahead_cap(rs) * sizeof(struct weir_stream_ahead_alert) +
+	       rs->stream_state_bytes + 15;
+}
+
+/* Undo the run ahead of @p sd: the scanner (and the Hyperscan state)
+ * back to base_seq, the held records to be fed as usual. The alerts a
+ * Hyperscan run-ahead decided are taken back (deliver, data NULL) while
+ * the set they were decided on is the current one (after a reload it may
+ * be gone, and its counts with it). */
 static inline void
 sd_ahead_undo(struct weir_stream_table *t, struct weir_stream_dir *sd)
 {
+	struct ahead *a;
+	struct hs_meta *m;
+
 	if (!(sd->flags & WEIR_SD_AHEAD))
 		return;
-	sd_meta(t, sd)->pan = sd_ahead(t, sd)->at_base;
+	a = sd_ahead(t, sd);
+	m = sd_meta(t, sd);
+	m->pan = a->at_base;
 	sd->flags &= (uint16_t)~WEIR_SD_AHEAD;
+	if (!a->hs)
+		return;
+	memcpy(sd_hs(t, sd), ahead_snap(a), a->hs_bytes);
+	if (a->n > 0 && t->o != NULL && t->o->deliver != NULL && t->o->rs != NULL &&
+	    t->o->rs->generation == m->generation)
+		t->o->deliver(t->o->arg, NULL, 0, NULL, 0, 0, 0, ahead_alerts(a), a->n, 0, 0, 0);
+}
+
+bool
+weir_stream_collecting(const struct weir_stream_table *t)
+{
+	return t->collect != NULL;
+}
+
+void
+weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint32_t match_end)
+{
+	struct ahead *a = t->collect;
+
+	struct weir_stream_ahead_alert al = {rule_idx, match_end};
+
+	if (a == NULL)
+		return;
+	if (a->n < a->cap) {
+		ahead_alerts(a)[a->n++] = al;
+		return;
+	}
+	/* no room (more alerts in one round than AHEAD_ALERTS): taken back
+	 * at once, and the run-ahead is undone after the round */
+	a->overflow = true;
+	t->o->deliver(t->o->arg, NULL, 0, NULL, 0, 0, 0, &al, 1, 0, 0, 0);
+}
+
+void
+weir_stream_ahead_counts(struct weir_stream_table *t, uint32_t alerts, uint32_t suppressed,
+			 uint32_t scan_error)
+{
+	struct ahead *a = t->collect;
+
+	if (a == NULL)
+		return;
+	a->alerts += alerts;
+	a->suppressed += suppressed;
+	a->scan_error += scan_error;
 }
 
 void
@@ -984,7 +1091,13 @@ sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int 
 		sd->tail = 0;
 	sd->base_seq += len;
 	lru_touch(t, sd);
-	if (a->found) {
+	if (a->hs) {
+		if ((a->n | a->alerts | a->suppressed | a->scan_error) != 0)
+			o->deliver(o->arg, f, dir, s->data + s->off, len, sd->offset,
+				   sd_meta(t, sd)->hs_off,
+				   ahead_alerts((struct ahead *)(uintptr_t)a), a->n, a->alerts,
+				   a->suppressed, a->scan_error);
+	} else if (a->found) {
 		t->win = s->data + s->off;
 		t->win_len = len;
 		t->pan_found = true;
@@ -1018,7 +1131,7 @@ sd_ahead_take(struct weir_stream_table *t, struct weir_stream_dir *sd, unsigned 
 	       !(sd->flags &
 		 (WEIR_SD_PACKED | WEIR_SD_RESET | WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_AHEAD)) &&
 	       (uint64_t)sd->offset + len < sd_depth(t) &&
-	       rs->stream_state_bytes + sizeof(struct ahead) <=
+	       rs->stream_state_bytes + sizeof(struct ahead) + 15 <=
 		       t->states.slot - sizeof(struct hs_meta) - t->keep &&
 	       stream_pan_dir(t, rs, dir) && sd_meta(t, sd)->generation == rs->generation;
 }
@@ -1254,6 +1367,107 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 }
 
 /*
+ * May sets of generation rs->generation run Hyperscan ahead (computed
+ * once per generation)? A round matched at a segment's arrival must
+ * decide as the round at its ACK would: no stream rule reads what may
+ * change in between (flowbits and flowint, which packet rules change;
+ * thresholds, which count time and other packets; flow counters; header
+ * buffers; window rules, which observe at once), none confirms over the
+ * retained bytes, no payload before (both read the tail, which a run-ahead
+ * would move early), and a slot's Hyperscan part has room for the state
+ * twice and AHEAD_ALERTS alerts (with weir's slots of twice the set's
+ * state, at least 1 KiB: sets whose state is under about 400 bytes).
+ */
+static bool
+sd_hsa_set_ok(struct weir_stream_table *t, const struct weir_ruleset *rs)
+{
+	if (!t->hsa_gen_set || t->hsa_gen != rs->generation) {
+		const uint32_t not_pure = WEIR_RT_THRESH | WEIR_RT_PASS | WEIR_RT_FVAR |
+					  WEIR_RT_FNUM | WEIR_RT_HBUF | WEIR_RT_EVENT;
+		bool ok = rs->stream_db != NULL && !rs->stream_pan_only &&
+			  !(rs->n_stream_confirm != 0 && t->c.confirm_window != 0) &&
+			  t->c.payload_before == 0 &&
+			  rs->stream_state_bytes + ahead_room(rs) <=
+				  t->states.slot - sizeof(struct hs_meta) - t->keep;
+		unsigned int i;
+
+		for (i = 0; ok && i < rs->n_rules; i++) {
+			const struct weir_rt_rule *r = &rs->rules[i];
+
+			if ((r->flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) != 0 &&
+			    ((r->flags & not_pure) != 0 || r->win != NULL))
+				ok = false;
+		}
+		t->hsa_ok = ok;
+		t->hsa_gen = rs->generation;
+		t->hsa_gen_set = true;
+	}
+	return t->hsa_ok;
+}
+
+/*
+ * Acknowledged inspection, rule sets with Hyperscan stream rules: may the
+ * segment [seq, seq+len) arriving now be matched at once (sd_hsa_arrive)?
+ * Only when the caller takes the alerts back (o->deliver), on an open
+ * state of this set with nothing held, in order, one record's worth short
+ * of the depth, and with a free record for the hold that follows (so that
+ * it cannot fail after the round was decided).
+ */
+static inline bool
+sd_hsa_take(struct weir_stream_table *t, const struct weir_stream_dir *sd, uint32_t seq,
+	    uint32_t len, const struct weir_stream_out *o)
+{
+	return o->deliver != NULL && len <= SEG_DATA && sd->hs != 0 && sd->held == 0 &&
+	       seq == sd->base_seq &&
+	       !(sd->flags &
+		 (WEIR_SD_PACKED | WEIR_SD_RESET | WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_AHEAD)) &&
+	       (uint64_t)sd->offset + len < sd_depth(t) &&
+	       (t->segs.free_head != 0 || pool_can_grow(&t->segs)) && sd_hsa_set_ok(t, o->rs) &&
+	       sd_meta(t, sd)->generation == o->rs->generation;
+}
+
+/*
+ * Match the segment at its arrival, from the packet's bytes (in the cache
+ * now: the hold copies them next, and its ACK reads nothing): the state
+ * as of base_seq is kept, the round's alerts too (the caller's chunk
+ * keeps them, weir_stream_collecting), and the ACK that covers the whole
+ * record only delivers them (sd_ahead_release). Anything else that
+ * happens to the record first (an overlap reaching it, an ACK inside it,
+ * a reload, idle compression, the pools) undoes it (sd_ahead_undo): the
+ * state goes back and the record is matched at its ACK as before. The
+ * state is kept and put back by copying its bytes: a Hyperscan stream is
+ * one block of hs_stream_size() bytes with no pointer into itself, which
+ * is how hs_reset_and_copy_stream() copies one too.
+ */
+static void
+sd_hsa_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	      const uint8_t *data, uint32_t len, const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	struct ahead *a = sd_ahead(t, sd);
+
+	/* field by field: a memset of the struct is a rep stos per segment */
+	a->at_base = sd_meta(t, sd)->pan;
+	a->end = 0;
+	a->found = false;
+	a->overflow = false;
+	a->n = 0;
+	a->alerts = 0;
+	a->suppressed = 0;
+	a->scan_error = 0;
+	a->hs = true;
+	a->cap = ahead_cap(o->rs);
+	a->hs_bytes = (uint32_t)o->rs->stream_state_bytes;
+	memcpy(ahead_snap(a), sd_hs(t, sd), a->hs_bytes);
+	t->collect = a;
+	sd_chunk(t, f, dir, data, len, o);
+	t->collect = NULL;
+	sd->flags |= WEIR_SD_AHEAD;
+	if (a->overflow)
+		sd_ahead_undo(t, sd);
+}
+
+/*
  * Acknowledged inspection, a segment [seq, seq+len) about to be held: run
  * the scanner over it now when sd_ahead_take() allows (from the packet's
  * bytes, which the hold copies next). A segment reaching into the record
@@ -1261,9 +1475,11 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
  * goes back to base_seq and the record is fed at its ACK as usual.
  */
 static void
-sd_ahead_arrive(struct weir_stream_table *t, struct weir_stream_dir *sd, unsigned int dir,
-		uint32_t seq, const uint8_t *data, uint32_t len, const struct weir_ruleset *rs)
+sd_ahead_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, uint32_t seq,
+		const uint8_t *data, uint32_t len, const struct weir_stream_out *o)
 {
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	const struct weir_ruleset *rs = o->rs;
 	struct weir_pan_match pm = {0};
 	struct hs_meta *m;
 	struct ahead *a;
@@ -1275,11 +1491,17 @@ sd_ahead_arrive(struct weir_stream_table *t, struct weir_stream_dir *sd, unsigne
 			sd_ahead_undo(t, sd);
 		return;
 	}
+	if (!rs->stream_pan_only) {
+		if (sd_hsa_take(t, sd, seq, len, o))
+			sd_hsa_arrive(t, f, dir, data, len, o);
+		return;
+	}
 	if (!sd_ahead_take(t, sd, dir, seq, len, rs))
 		return;
 	m = sd_meta(t, sd);
 	a = sd_ahead(t, sd);
 	a->at_base = m->pan;
+	a->hs = false;
 	a->found = weir_pan_stream_feed(&m->pan, data, len, false, &pm, 1) > 0;
 	a->end = pm.end;
 	sd->flags |= WEIR_SD_AHEAD;
@@ -1307,6 +1529,7 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 	uint32_t len = p->payload_len;
 	bool took = false;
 
+	t->o = o;
 	t->now = p->ts_ns;
 	if (t->c.idle_ns != 0 && t->lru_tail != 0 && o->rs != NULL)
 		sd_pack_idle(t, o->rs->generation);
@@ -1362,7 +1585,7 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 				sd_feed(t, f, dir, payload, len, o);
 			} else {
 				if (t->c.acked)
-					sd_ahead_arrive(t, sd, dir, seq, payload, len, o->rs);
+					sd_ahead_arrive(t, f, dir, seq, payload, len, o);
 				if (!sd_hold(t, sd, orig, seq, payload, len)) {
 					t->st.seg_nomem++;
 					sd_off(t, sd);
@@ -1437,6 +1660,7 @@ void
 weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
 		     const struct weir_stream_out *o)
 {
+	t->o = o;
 	if (o->rs == NULL || o->rs->stream_db == NULL) {
 		/* no stream rules now: nothing to inspect, free what is there */
 		unsigned int d;

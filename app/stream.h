@@ -24,7 +24,11 @@
  *   mode): a direction's bytes are inspected once the other side
  *   acknowledged them, on the packet carrying that ACK; `arrival` inspects
  *   in-order bytes as they arrive (no wait for the round trip, but data
- *   the receiver never accepted is inspected too).
+ *   the receiver never accepted is inspected too). With acked inspection
+ *   an in-order segment arriving when nothing is held may be matched on
+ *   arrival and its alerts raised at the ACK that covers it, exactly as
+ *   if matched then (struct weir_stream_out, deliver; anything else that
+ *   happens to it first undoes that).
  * - Holes: a hole the receiver acknowledged past (the capture lost the
  *   bytes), or with more than hold bytes (stream.reassembly.max-held)
  *   held behind it, is given up: counted in `gaps`, the Hyperscan stream
@@ -146,11 +150,33 @@ void weir_stream_bind(struct weir_stream_table *t);
  * end of a stream @p data is NULL: close @p hs with
  * weir_ruleset_stream_close() (end-of-data matches).
  */
+struct weir_stream_ahead_alert {
+	uint32_t rule_idx;
+	uint32_t match_end; /* as the alert callback got it (add hs_off) */
+};
+
 struct weir_stream_out {
 	const struct weir_ruleset *rs; /* this packet's set (stream_db may be NULL) */
 	void (*chunk)(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs,
 		      const uint8_t *data, uint32_t len, uint64_t off, uint64_t hs_off);
 	void *arg;
+	/*
+	 * Run-ahead of Hyperscan stream rules (acknowledged inspection; NULL:
+	 * none, every run is matched at its ACK). A chunk call made while
+	 * weir_stream_collecting() is true matches a segment at its arrival:
+	 * the callback keeps each alert with weir_stream_ahead_note() instead
+	 * of raising it, and its counts with weir_stream_ahead_counts(). At
+	 * the ACK that covers the segment, deliver() gets them with the
+	 * segment's bytes and raises them as chunk would have (same run, same
+	 * offsets, this packet). When the run-ahead is undone (anything that
+	 * would have matched the segment otherwise), deliver() gets the
+	 * alerts with @p data NULL: take back what deciding them counted
+	 * (weir_ruleset_unhit); they are matched again at the ACK.
+	 */
+	void (*deliver)(void *arg, struct weir_flow *f, unsigned int dir, const uint8_t *data,
+			uint32_t len, uint64_t off, uint64_t hs_off,
+			const struct weir_stream_ahead_alert *al, unsigned int n, uint32_t alerts,
+			uint32_t suppressed, uint32_t scan_error);
 };
 
 /**
@@ -203,6 +229,18 @@ void weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *e
  * in front of the run in their payload. Thread: the owning worker.
  */
 void weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len);
+
+/** During a chunk call (struct weir_stream_out): whether it is a run-ahead
+ *  (its alerts are kept, not raised). Thread: the owning worker. */
+bool weir_stream_collecting(const struct weir_stream_table *t);
+
+/** During a run-ahead chunk call: keep one alert. Thread: the owning worker. */
+void weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint32_t match_end);
+
+/** During a run-ahead chunk call: the counts of its round (struct
+ *  weir_scan_res), added at delivery. Thread: the owning worker. */
+void weir_stream_ahead_counts(struct weir_stream_table *t, uint32_t alerts, uint32_t suppressed,
+			      uint32_t scan_error);
 
 /** Copy @p t's counters. Thread: the owning worker. */
 void weir_stream_stats_get(const struct weir_stream_table *t, struct weir_stream_stats *out);

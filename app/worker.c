@@ -538,6 +538,7 @@ struct worker_chunk {
 	uint32_t confirm_len;
 	const uint8_t *before; /* stream bytes just before data (payload) */
 	uint32_t before_len;
+	bool collect; /* a run-ahead: alerts kept for the ACK (stream.h) */
 };
 
 /* The head (no payload) of a stream alert's event. */
@@ -579,6 +580,11 @@ worker_on_stream_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	uint32_t upto = 0, cap, before;
 	struct weir_event *ev;
 
+	if (c->collect) {
+		--w->ev_seq; /* raised at the ACK, worker_stream_deliver */
+		weir_stream_ahead_note(w->streams, idx, match_end);
+		return;
+	}
 	if (unlikely(r->win != NULL)) {
 		/* a window rule's match is an observation: over the retained
 		 * bytes up to the chunk's end, the match at upto of the chunk */
@@ -696,14 +702,59 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	}
 	c.confirm = sp.confirm;
 	c.confirm_len = sp.confirm_len;
+	c.collect = weir_stream_collecting(w->streams);
 	weir_stream_before(w->streams, &c.before, &c.before_len);
 	if (data != NULL)
 		weir_ruleset_scan_stream(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
 	else
 		weir_ruleset_stream_close(w->rs, w->id, hs, &sp, worker_on_stream_alert, &c, &res);
+	if (c.collect) {
+		weir_stream_ahead_counts(w->streams, res.alerts, res.suppressed, res.scan_error);
+		return;
+	}
 	w->burst_stream_alerts += res.alerts;
 	w->burst_stream_suppressed += res.suppressed;
 	w->burst_stream_scan_err += res.scan_error;
+}
+
+/* app/stream.h: the alerts of a run matched at its arrival, raised at the
+ * ACK that covers it as worker_stream_chunk would have raised them then
+ * (@p data NULL: the run-ahead was undone, take back their counts). */
+static void
+worker_stream_deliver(void *arg, struct weir_flow *f, unsigned int dir, const uint8_t *data,
+		      uint32_t len, uint64_t off, uint64_t hs_off,
+		      const struct weir_stream_ahead_alert *al, unsigned int n, uint32_t alerts,
+		      uint32_t suppressed, uint32_t scan_error)
+{
+	struct weir_worker *w = arg;
+	struct weir_scan_flowinfo fi;
+	unsigned int i;
+
+	if (data == NULL) {
+		for (i = 0; i < n; i++)
+			weir_ruleset_unhit(w->rs, w->id, al[i].rule_idx);
+		return;
+	}
+	{
+		/* no confirm window, no bytes before (the run-ahead's
+		 * conditions): the run is what the fields read */
+		struct worker_chunk c = {.w = w,
+					 .f = f,
+					 .dir = dir,
+					 .data = data,
+					 .len = len,
+					 .off = off,
+					 .hs_off = hs_off,
+					 .fi = weir_flow_scan_info(f, &fi),
+					 .confirm = data,
+					 .confirm_len = len};
+
+		for (i = 0; i < n; i++)
+			worker_on_stream_alert(&c, al[i].rule_idx, al[i].match_end);
+	}
+	w->burst_stream_alerts += alerts;
+	w->burst_stream_suppressed += suppressed;
+	w->burst_stream_scan_err += scan_error;
 }
 
 static inline void
@@ -712,6 +763,7 @@ worker_stream_out(struct weir_worker *w, struct weir_stream_out *o)
 	o->rs = w->rs;
 	o->chunk = worker_stream_chunk;
 	o->arg = w;
+	o->deliver = worker_stream_deliver;
 }
 
 int

@@ -745,6 +745,11 @@ weir_ruleset_sole_db(const struct weir_ruleset *rs)
  *  Thread: any holding the set (control: stats socket, metrics). */
 uint64_t weir_ruleset_hits(const struct weir_ruleset *rs, unsigned int idx);
 
+/** Take back one alert of rule @p idx that worker @p worker counted in a
+ *  round it then undid (app/stream.c's run-ahead: the round is matched
+ *  again later and counted then). Thread: worker @p worker. */
+void weir_ruleset_unhit(const struct weir_ruleset *rs, unsigned int worker, unsigned int idx);
+
 /** Disable (@p off true) or enable every rule of the set with sid
  *  @p sid; workers drop a disabled rule's matches from their next packet
  *  on (relaxed store, read relaxed by the workers).

@@ -176,6 +176,19 @@ weir_ruleset_hits(const struct weir_ruleset *rs, unsigned int idx)
 	return sum;
 }
 
+void
+weir_ruleset_unhit(const struct weir_ruleset *rs, unsigned int worker, unsigned int idx)
+{
+	uint64_t *h;
+
+	if (idx >= rs->n_rules || worker >= rs->n_workers)
+		return;
+	h = &rs->w[worker].hits[idx];
+	/* the worker's own counter: one writer, readers load relaxed */
+	if (*h > 0)
+		__atomic_store_n(h, *h - 1, __ATOMIC_RELAXED);
+}
+
 unsigned int
 weir_ruleset_set_disabled(struct weir_ruleset *rs, uint32_t sid, bool off)
 {

@@ -20,6 +20,14 @@
  * seen), time jumps past the idle-compression bound, a small hold bound
  * and a small depth in some cases, and the flow's end with bytes never
  * acknowledged.
+ *
+ * The second test does the same for Hyperscan stream rules (regexes,
+ * contents, a `pan` rule beside them), which run ahead when the caller
+ * takes their alerts at the ACK (struct weir_stream_out, deliver): the
+ * same packets through the same rule set with deliver (A) and without
+ * (B, every run matched at its ACK), and sometimes a reload half-way
+ * (the same rules, another generation): equal alerts, counters and rule
+ * hits, and the run-ahead both delivers and is undone in the cases.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,8 +58,26 @@ static const char *const g_pan_rules[] = {
 static const char g_other_rule[] =
 	"alert tcp any any -> any any (msg:\"never\"; flow:only_stream; content:\"QQQQ\"; sid:9;)";
 
+/* Hyperscan stream rules that run ahead (none confirms, none has state) */
+static const char *const g_hs_rules[] = {
+	"alert tcp any any -> any any (msg:\"visa\"; flow:only_stream; "
+	"pcre:\"/(?:^|[^0-9])4[0-9]{15}(?:[^0-9]|$)/\"; sid:21;)",
+	"alert tcp any any -> any any (msg:\"mc\"; flow:only_stream; content:\"5555\"; sid:22;)",
+	"alert tcp any any -> any any (msg:\"amex to client\"; flow:to_client,only_stream; "
+	"content:\"3782\"; sid:23;)",
+	"alert tcp any any -> any any (msg:\"pair\"; flow:only_stream; content:\"1111\"; "
+	"content:\"4444\"; distance:0; sid:24;)",
+	"alert tcp any any -> any any (msg:\"card\"; flow:only_stream; pan; sid:25;)",
+	"alert tcp any any -> any any (msg:\"digits\"; flow:to_server,only_stream; "
+	"pcre:\"/[0-9]{12}/\"; sid:26;)",
+};
+
+/* more rules than a run-ahead keeps alerts of (AHEAD_ALERTS, 16), most
+ * of them matching in nearly every record: rounds that overflow */
+static const char *const g_many = "0123456789 -=x\n;:";
+
 static struct weir_rule_vars g_vars;
-static struct weir_ruleset *g_rs_a, *g_rs_b;
+static struct weir_ruleset *g_rs_a, *g_rs_b, *g_rs_h1, *g_rs_h2, *g_rs_m;
 
 static struct weir_ruleset *
 build_rules(bool other)
@@ -72,6 +98,36 @@ build_rules(bool other)
 		       0;
 	rs = weir_compile_lists(NULL, &l, &o, &ds, bad);
 	weir_diags_free(&ds);
+	return bad == 0 ? rs : NULL;
+}
+
+static struct weir_ruleset *
+build_hs_rules(uint64_t generation, bool many)
+{
+	struct weir_suri_rule_list l = {0};
+	struct weir_ruleset_opts o = {.vars = &g_vars};
+	struct weir_diags ds;
+	struct weir_ruleset *rs;
+	unsigned int i, bad = 0;
+
+	if (weir_diags_init(&ds, 8) != 0)
+		return NULL;
+	for (i = 0; i < N(g_hs_rules); i++)
+		bad += weir_rules_parse_suri_rule("h.rules", i + 1, g_hs_rules[i], &g_vars, &l,
+						  &ds) != 0;
+	for (i = 0; many && g_many[i] != '\0'; i++) {
+		char r[160];
+
+		snprintf(r, sizeof(r),
+			 "alert tcp any any -> any any (msg:\"m\"; flow:only_stream; "
+			 "content:\"|%02x|\"; sid:%u;)",
+			 (unsigned int)(uint8_t)g_many[i], 100 + i);
+		bad += weir_rules_parse_suri_rule("h.rules", 100 + i, r, &g_vars, &l, &ds) != 0;
+	}
+	rs = weir_compile_lists(NULL, &l, &o, &ds, bad);
+	weir_diags_free(&ds);
+	if (rs != NULL)
+		rs->generation = generation;
 	return bad == 0 ? rs : NULL;
 }
 
@@ -256,7 +312,45 @@ static struct {
 	unsigned int n_hits;
 	unsigned int cur_pkt, cur_dir;
 	uint64_t cur_hs_off;
+	unsigned int delivered, undone; /* Hyperscan run-ahead records */
 } g;
+
+static void on_alert(void *ctx, uint32_t idx, uint32_t match_end);
+
+/* A run-ahead round's alerts (weir_stream_collecting): kept for the ACK */
+static void
+on_alert_note(void *ctx, uint32_t idx, uint32_t match_end)
+{
+	(void)ctx;
+	weir_stream_ahead_note(g.t, idx, match_end);
+}
+
+static void
+deliver(void *arg, struct weir_flow *f, unsigned int dir, const uint8_t *data, uint32_t len,
+	uint64_t off, uint64_t hs_off, const struct weir_stream_ahead_alert *al, unsigned int n,
+	uint32_t alerts, uint32_t suppressed, uint32_t scan_error)
+{
+	unsigned int i;
+
+	(void)arg;
+	(void)f;
+	(void)len;
+	(void)off;
+	(void)suppressed;
+	CU_ASSERT(scan_error == 0);
+	if (data == NULL) {
+		g.undone++;
+		for (i = 0; i < n; i++)
+			weir_ruleset_unhit(g.rs, 0, al[i].rule_idx);
+		return;
+	}
+	g.delivered++;
+	CU_ASSERT(alerts == n);
+	g.cur_dir = dir;
+	g.cur_hs_off = hs_off;
+	for (i = 0; i < n; i++)
+		on_alert(NULL, al[i].rule_idx, al[i].match_end);
+}
 
 static void
 on_alert(void *ctx, uint32_t idx, uint32_t match_end)
@@ -264,7 +358,7 @@ on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 	uint32_t sid = g.rs->rules[idx].sid;
 
 	(void)ctx;
-	if (sid != 9 && g.n_hits < MAX_HITS)
+	if (sid != 9 && sid < 100 && g.n_hits < MAX_HITS)
 		g.hits[g.n_hits++] =
 			(struct hit){g.cur_pkt, g.cur_dir, sid, g.cur_hs_off + match_end};
 }
@@ -300,6 +394,9 @@ chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const u
 	sp.pan_found = found;
 	if (data == NULL)
 		weir_ruleset_stream_close(g.rs, 0, hs, &sp, on_alert, NULL, &res);
+	else if (weir_stream_collecting(g.t))
+		weir_ruleset_scan_stream(g.rs, 0, hs, &sp, on_alert_note, NULL, &res),
+			weir_stream_ahead_counts(g.t, res.alerts, res.suppressed, res.scan_error);
 	else
 		weir_ruleset_scan_stream(g.rs, 0, hs, &sp, on_alert, NULL, &res);
 	CU_ASSERT(res.scan_error == 0);
@@ -308,10 +405,12 @@ chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const u
 /* Replay the case on a new table with @p rs: hits into g, counters into
  * @p st (after the flow's end, which must leave the pools empty). */
 static void
-replay(const struct weir_ruleset *rs, struct weir_stream_stats *st)
+replay_hs(const struct weir_ruleset *rs, const struct weir_ruleset *rs2, unsigned int reload_at,
+	  bool ahead, struct weir_stream_stats *st)
 {
 	struct weir_flow *f = aligned_alloc(64, sizeof(*f));
-	struct weir_stream_out o = {.rs = rs, .chunk = chunk, .arg = NULL};
+	struct weir_stream_out o = {
+		.rs = rs, .chunk = chunk, .arg = NULL, .deliver = ahead ? deliver : NULL};
 	const uint32_t isn[2] = {0xfffff000u, 77};
 	unsigned int i;
 
@@ -341,6 +440,10 @@ replay(const struct weir_ruleset *rs, struct weir_stream_stats *st)
 		fp.payload_len = p->len;
 		fp.ts_ns = p->ts_ns;
 		g.cur_pkt = i;
+		if (i == reload_at && rs2 != NULL) {
+			o.rs = rs2; /* a reload: the same rules, a new generation */
+			g.rs = rs2;
+		}
 		weir_stream_packet(g.t, f, p->dir, &fp, p->data, 0, &o);
 	}
 	g.cur_pkt = g_case.n; /* the end */
@@ -351,6 +454,12 @@ replay(const struct weir_ruleset *rs, struct weir_stream_stats *st)
 	weir_stream_bind(NULL);
 	weir_stream_table_destroy(g.t);
 	free(f);
+}
+
+static void
+replay(const struct weir_ruleset *rs, struct weir_stream_stats *st)
+{
+	replay_hs(rs, NULL, UINT32_MAX, false, st);
 }
 
 #define CMP_COUNTER(name, doc)                                                                     \
@@ -426,13 +535,103 @@ test_run_ahead_same_alerts(void)
 	CU_ASSERT(total > 3000);
 }
 
+/* Rule hits of @p rs, summed over its rules, per sid order: into @p out. */
+static void
+hits_of(const struct weir_ruleset *rs, uint64_t *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->n_rules && i < 32; i++)
+		out[i] = weir_ruleset_hits(rs, i);
+}
+
+/* Hyperscan stream rules: A (run-ahead) and B (matched at the ACK) give
+ * the same alerts, counters and rule hits. */
+static void
+test_hs_run_ahead_same_alerts(void)
+{
+	static struct hit ha[MAX_HITS];
+	unsigned int c, i, total = 0, n_a, delivered = 0, undone = 0, reloads = 0;
+
+	for (c = 0; c < 300; c++) {
+		struct weir_stream_stats a, b;
+		uint64_t h0[2][32] = {{0}}, h1[2][32] = {{0}}, h2[2][32] = {{0}};
+		unsigned int reload_at = UINT32_MAX;
+		bool same = true;
+
+		struct weir_ruleset *r1 = c % 7 == 3 ? g_rs_m : g_rs_h1;
+
+		make_case(1000 + c);
+		if (c % 5 == 0 && g_case.n > 2) {
+			reload_at = 1 + (unsigned int)(c * 37) % (g_case.n - 1);
+			reloads++;
+		}
+		hits_of(r1, h0[0]);
+		hits_of(g_rs_h2, h0[1]);
+		replay_hs(r1, g_rs_h2, reload_at, true, &a);
+		delivered += g.delivered;
+		undone += g.undone;
+		n_a = g.n_hits;
+		memcpy(ha, g.hits, n_a * sizeof(ha[0]));
+		hits_of(r1, h1[0]);
+		hits_of(g_rs_h2, h1[1]);
+		replay_hs(r1, g_rs_h2, reload_at, false, &b);
+		hits_of(r1, h2[0]);
+		hits_of(g_rs_h2, h2[1]);
+		WEIR_STREAM_COUNTERS(CMP_COUNTER)
+		/* the set in use at the end; the set a reload replaced keeps
+		 * the alerts of run-aheads undone after it (app/stream.c,
+		 * sd_ahead_undo: it may be freed then, its counts with it) */
+		for (i = 0; i < 32; i++)
+			if ((reload_at == UINT32_MAX &&
+			     h1[0][i] - h0[0][i] != h2[0][i] - h1[0][i]) ||
+			    h1[1][i] - h0[1][i] != h2[1][i] - h1[1][i]) {
+				fprintf(stderr, "\n  case %u: rule %u hits differ\n", c, i);
+				same = false;
+			}
+		if (n_a != g.n_hits) {
+			fprintf(stderr, "\n  case %u: %u alerts ahead, %u at the ACK\n", c, n_a,
+				g.n_hits);
+			same = false;
+		}
+		for (i = 0; same && i < n_a; i++) {
+			if (ha[i].pkt != g.hits[i].pkt || ha[i].dir != g.hits[i].dir ||
+			    ha[i].sid != g.hits[i].sid || ha[i].end != g.hits[i].end) {
+				fprintf(stderr,
+					"\n  case %u, alert %u: packet %u dir %u sid %u end %llu; "
+					"at the ACK: packet %u dir %u sid %u end %llu\n",
+					c, i, ha[i].pkt, ha[i].dir, ha[i].sid,
+					(unsigned long long)ha[i].end, g.hits[i].pkt, g.hits[i].dir,
+					g.hits[i].sid, (unsigned long long)g.hits[i].end);
+				same = false;
+			}
+		}
+		CU_ASSERT(same);
+		if (!same)
+			break;
+		total += n_a;
+	}
+	fprintf(stderr, "\n  %u alerts, %u records delivered ahead, %u undone, %u reloads\n", total,
+		delivered, undone, reloads);
+	CU_ASSERT(total > 3000);
+	CU_ASSERT(delivered > 500);
+	CU_ASSERT(undone > 20);
+}
+
 static int
 suite_init(void)
 {
 	weir_stream_global_init();
 	g_rs_a = build_rules(false);
 	g_rs_b = build_rules(true);
+	g_rs_h1 = build_hs_rules(1, false);
+	g_rs_h2 = build_hs_rules(2, false);
+	g_rs_m = build_hs_rules(3, true);
 	if (g_rs_a == NULL || g_rs_b == NULL || !g_rs_a->stream_pan_only || g_rs_b->stream_pan_only)
+		return -1;
+	/* no confirm step: the run-ahead applies */
+	if (g_rs_h1 == NULL || g_rs_h2 == NULL || g_rs_m == NULL || g_rs_m->n_rules <= 16 ||
+	    g_rs_h1->n_stream_confirm != 0 || g_rs_h1->stream_pan_only)
 		return -1;
 	return 0;
 }
@@ -442,6 +641,9 @@ suite_fini(void)
 {
 	weir_ruleset_free(g_rs_a);
 	weir_ruleset_free(g_rs_b);
+	weir_ruleset_free(g_rs_h1);
+	weir_ruleset_free(g_rs_h2);
+	weir_ruleset_free(g_rs_m);
 	return 0;
 }
 
@@ -454,5 +656,6 @@ main(void)
 		return CU_get_error();
 	s = CU_add_suite("stream_pan", suite_init, suite_fini);
 	CU_ADD_TEST(s, test_run_ahead_same_alerts);
+	CU_ADD_TEST(s, test_hs_run_ahead_same_alerts);
 	return weir_ut_run();
 }
