@@ -5,32 +5,23 @@
  * and emergency eviction. Hot: weir_flow_process(); everything else runs
  * between bursts or at start and stop.
  *
- * Layout: a fixed array of flow slots. A key's hash picks its home slot
- * (a multiply-shift of the hash onto [0, entries)); every slot's line 0
- * holds the head of the chain of the flows whose home it is
- * (weir_flow::bhead, linked through weir_flow::next), and a new flow is
- * put in its home slot itself when that slot is free, in any free slot
- * otherwise. A lookup reads the home slot's line 0: its own flow when the
- * key matches (one random access per packet, at an address the hash alone
- * gives, so it can be prefetched with the flow's other lines before the
- * packet's turn); else the chain (load <= 1: short). Chains rather than
- * open addressing: deletion needs no tombstones and no flow ever moves
- * (pointers stay valid for the burst).
+ * Layout: a power-of-two array of bucket heads (slot indices) and a fixed
+ * array of flows chained per bucket through weir_flow::next; free slots
+ * form a LIFO list through the same field. Chains rather than open
+ * addressing: deletion (expiry, eviction) needs no tombstones, the cursor
+ * walks the flow array directly, and a lookup costs one bucket read plus
+ * one flow line per chain element (load <= 1).
  *
- * Slots in use are also kept dense: perm[0, used) are the slots in use,
- * perm[used, entries) the free ones, pos[] its inverse (both stored XOR
- * their index, so a zero page is the identity: nothing to write at
- * create). A free slot is any perm[used..], the home slot is swapped out
- * of the free part in O(1), an ended flow's slot swapped out of the used
- * part.
- *
- * Idle scan: a rotating cursor over perm[0, used), reading first a dense
- * array of due seconds kept in the same order (a lower bound of when the
- * flow can time out), so a pass costs 4 bytes per flow in use until a
- * flow may be due, however sparse the slots are.
+ * Idle scan: a rotating cursor over the slots, reading first a dense
+ * array of per-slot due seconds (a lower bound of when the flow can time
+ * out), so a pass costs 4 bytes per slot until a flow may be due.
  *
  * Memory: reserved whole at create (one anonymous mapping, so its pages
- * are zero until written); only the header is written then.
+ * are zero until written), but only the header and the bucket heads are
+ * written then. Slots are handed out in order up to a high-water mark
+ * before the free list is used, so the flow array's pages are touched as
+ * the table first fills: a 128 MiB table costs nothing at start, and the
+ * expiry cursor and flush walk only the slots ever used.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -40,6 +31,7 @@
 
 #include "flow.h"
 
+#define FLOW_NONE	 UINT32_MAX    /* end of chain / empty bucket */
 #define FLOW_EVICT_SCAN	 64	       /* slots sampled per emergency eviction */
 #define FLOW_NS		 1000000000ull /* ns per s */
 #define FLOW_MAX_ENTRIES (1u << 30)
@@ -75,17 +67,18 @@ _Static_assert(offsetof(struct weir_flow_key, port) == 32 &&
 	       "flow_key_words builds this layout");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "flow_key_words assumes little-endian");
 _Static_assert(offsetof(struct weir_flow, id) == 64, "lookup fields fill line 0");
-_Static_assert(offsetof(struct weir_flow, dir) < 128 &&
-		       offsetof(struct weir_flow, dir[1].sd) <= 192,
-	       "the update's TCP state is in lines 1 and 2 (what the prefetch asks for)");
+_Static_assert(offsetof(struct weir_flow, epoch) < 64 && offsetof(struct weir_flow, last_ns) < 64,
+	       "the idle scan reads line 0 only (until a flow may be due)");
 _Static_assert(sizeof(struct weir_flow) == 256, "a flow is four cache lines");
 
 struct weir_flow_table {
 	/* hot: every packet */
+	uint32_t *buckets;
 	struct weir_flow *flows;
-	uint32_t capacity;	       /* slots (= entries): the home slot's range */
-	uint32_t used;		       /* slots in use: perm[0, used) */
-	uint32_t n_free;	       /* capacity - used */
+	uint32_t mask;		       /* buckets - 1 */
+	uint32_t free_head;	       /* free list */
+	uint32_t n_free;	       /* free-list slots plus slots never used */
+	uint32_t hwm;		       /* slots ever handed out: [0, hwm) */
 	uint32_t epoch;		       /* current burst */
 	uint64_t hkey[FLOW_HASH_KEYS]; /* the hash's secrets (flow_hash_words) */
 	uint64_t next_id;
@@ -97,13 +90,12 @@ struct weir_flow_table {
 	 * one-line test: a flow seen more recently than that is not due) */
 	uint64_t to_ns[2][WEIR_FLOW_PROTO_MAX][WEIR_FLOW_STATE_MAX];
 	uint64_t min_ns[2][WEIR_FLOW_PROTO_MAX];
-	/* per position of perm[0, used), a lower bound of the second its flow
-	 * times out at with the normal timeouts: the idle scan reads this
+	/* per slot, a lower bound of the second its flow times out at with
+	 * the normal timeouts (UINT32_MAX: free): the idle scan reads this
 	 * dense array and a flow's own lines only once the bound is reached */
 	uint32_t *due_s;
-	uint32_t *perm; /* position -> slot, stored XOR the position */
-	uint32_t *pos;	/* slot -> position, stored XOR the slot */
 	/* between bursts */
+	uint32_t capacity;
 	uint32_t expire_cursor;
 	uint32_t evict_cursor;
 	uint32_t recovery_free; /* free slots needed to leave emergency */
@@ -160,11 +152,23 @@ weir_flow_proto_class(uint8_t proto)
 	return flow_class(proto);
 }
 
+static uint32_t
+flow_pow2_at_least(uint32_t n)
+{
+	uint32_t b = 1;
+
+	while (b < n)
+		b <<= 1;
+	return b;
+}
+
 /* Bytes allocated for @p entries: whole huge pages from 2 MiB up. */
 static size_t
 flow_table_bytes(uint32_t entries)
 {
-	size_t b = sizeof(struct weir_flow_table) + (size_t)entries * 3 * sizeof(uint32_t) + 64 +
+	size_t b = sizeof(struct weir_flow_table) +
+		   (size_t)flow_pow2_at_least(entries) * sizeof(uint32_t) +
+		   (size_t)entries * sizeof(uint32_t) + 64 +
 		   (size_t)entries * sizeof(struct weir_flow);
 	size_t align = b >= FLOW_HUGE ? FLOW_HUGE : 64;
 
@@ -174,8 +178,9 @@ flow_table_bytes(uint32_t entries)
 uint32_t
 weir_flow_entries_for_memcap(uint64_t bytes)
 {
-	/* Flow, its due second and its two index words: a first guess,
-	 * then step down until it fits (header, alignment). */
+	/* Flow, its due second and at most 2 bucket heads per flow
+	 * (power-of-two rounding):
+	 * a first guess, then step down until it fits. */
 	uint64_t n = bytes / (sizeof(struct weir_flow) + 3 * sizeof(uint32_t));
 
 	if (n > FLOW_MAX_ENTRIES)
@@ -261,7 +266,7 @@ struct weir_flow_table *
 weir_flow_table_create(const struct weir_flow_conf *conf)
 {
 	struct weir_flow_table *t;
-	uint32_t entries = conf->entries;
+	uint32_t entries = conf->entries, nb, i;
 	size_t bytes;
 	uint8_t *mem;
 
@@ -271,6 +276,7 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 		errno = EINVAL;
 		return NULL;
 	}
+	nb = flow_pow2_at_least(entries);
 	bytes = flow_table_bytes(entries);
 	/* Zero pages until written; where the kernel does transparent huge
 	 * pages on request, backed by them as they are touched: a lookup at
@@ -284,10 +290,10 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 		(void)madvise(mem, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
 
 	t = (struct weir_flow_table *)mem;
-	t->due_s = (uint32_t *)(mem + sizeof(*t));
-	t->perm = t->due_s + entries;
-	t->pos = t->perm + entries;
-	t->flows = (struct weir_flow *)(((uintptr_t)(t->pos + entries) + 63) & ~(uintptr_t)63);
+	t->buckets = (uint32_t *)(mem + sizeof(*t));
+	t->due_s = t->buckets + nb;
+	t->flows = (struct weir_flow *)(((uintptr_t)(t->due_s + entries) + 63) & ~(uintptr_t)63);
+	t->mask = nb - 1;
 	t->capacity = entries;
 	flow_hash_keys(t->hkey, conf->seed);
 	t->next_id = ((uint64_t)conf->worker_id << 48) + 1; /* 0: "no flow" in events */
@@ -301,8 +307,11 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	t->on_end_arg = conf->on_end_arg;
 	t->alloc_bytes = bytes;
 	t->st.memory_bytes = bytes;
-	/* zero pages: no flow, no chain, perm and pos the identity */
-	t->used = 0;
+
+	for (i = 0; i < nb; i++)
+		t->buckets[i] = FLOW_NONE;
+	t->free_head = FLOW_NONE;
+	t->hwm = 0;
 	t->n_free = entries;
 	return t;
 }
@@ -489,88 +498,19 @@ flow_hash(const struct weir_flow_key *k, const uint64_t hkey[FLOW_HASH_KEYS])
 	return flow_hash_words(w, hkey);
 }
 
-/* The home slot of a hash: onto [0, capacity) by a multiply-shift (the
- * capacity need not be a power of two). */
-static inline uint32_t
-flow_home(const struct weir_flow_table *t, uint32_t hash)
-{
-	return (uint32_t)(((uint64_t)hash * t->capacity) >> 32);
-}
-
 static inline struct weir_flow *
 flow_find(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash)
 {
-	struct weir_flow *h = &t->flows[flow_home(t, hash)];
-	uint32_t i;
+	uint32_t i = t->buckets[hash & t->mask];
 
-	/* the home slot's own flow: one line (a free slot's stale key must
-	 * not match: epoch 0) */
-	if (likely(h->epoch != 0 && flow_key_eq(&h->key, k)))
-		return h;
-	for (i = h->bhead; i != 0;) {
-		struct weir_flow *f = &t->flows[i - 1];
+	while (i != FLOW_NONE) {
+		struct weir_flow *f = &t->flows[i];
 
-		if (f != h && flow_key_eq(&f->key, k))
+		if (flow_key_eq(&f->key, k))
 			return f;
 		i = f->next;
 	}
 	return NULL;
-}
-
-/* ---- the dense index of the slots in use ---------------------------- */
-
-static inline uint32_t
-flow_perm(const struct weir_flow_table *t, uint32_t j)
-{
-	return t->perm[j] ^ j;
-}
-
-static inline uint32_t
-flow_pos(const struct weir_flow_table *t, uint32_t slot)
-{
-	return t->pos[slot] ^ slot;
-}
-
-static inline void
-flow_place(struct weir_flow_table *t, uint32_t j, uint32_t slot)
-{
-	t->perm[j] = slot ^ j;
-	t->pos[slot] = j ^ slot;
-}
-
-/* Free @p slot becomes used: swapped to position used (its due second is
- * written by flow_reset). */
-static inline void
-flow_take(struct weir_flow_table *t, uint32_t slot)
-{
-	uint32_t j = flow_pos(t, slot), k = t->used;
-
-	if (j != k) {
-		uint32_t other = flow_perm(t, k); /* a free slot */
-
-		flow_place(t, j, other);
-		flow_place(t, k, slot);
-	}
-	t->used++;
-	t->n_free--;
-}
-
-/* Used @p slot becomes free: the last used position moves into its
- * place (with its due second). */
-static inline void
-flow_give(struct weir_flow_table *t, uint32_t slot)
-{
-	uint32_t j = flow_pos(t, slot), k = t->used - 1;
-
-	if (j != k) {
-		uint32_t other = flow_perm(t, k);
-
-		flow_place(t, j, other);
-		t->due_s[j] = t->due_s[k];
-		flow_place(t, k, slot);
-	}
-	t->used--;
-	t->n_free++;
 }
 
 /* ---- ending flows ---------------------------------------------------- */
@@ -579,12 +519,12 @@ static void
 flow_unlink(struct weir_flow_table *t, struct weir_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - t->flows);
-	/* the hash is not kept in the flow (line 0 is full): computed again,
-	 * once per ended flow */
-	uint32_t *link = &t->flows[flow_home(t, flow_hash(&f->key, t->hkey))].bhead;
+	/* the hash is not kept in the flow (line 0 is the key, the scan's
+	 * fields and the link): computed again, once per ended flow */
+	uint32_t *link = &t->buckets[flow_hash(&f->key, t->hkey) & t->mask];
 
-	while (*link != idx + 1)
-		link = &t->flows[*link - 1].next;
+	while (*link != idx)
+		link = &t->flows[*link].next;
 	*link = f->next;
 }
 
@@ -621,9 +561,11 @@ flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reas
 	}
 	t->st.active--;
 	flow_unlink(t, f);
-	flow_give(t, idx);
+	t->due_s[idx] = UINT32_MAX;
 	f->epoch = 0;
-	f->next = 0;
+	f->next = t->free_head;
+	t->free_head = idx;
+	t->n_free++;
 }
 
 /* Timeout of @p f now, in ns. */
@@ -672,10 +614,10 @@ flow_due_s(const struct weir_flow_table *t, const struct weir_flow *f)
 static __attribute__((noinline)) void
 flow_due_lower(struct weir_flow_table *t, const struct weir_flow *f)
 {
-	uint32_t j = flow_pos(t, (uint32_t)(f - t->flows)), d = flow_due_s(t, f);
+	uint32_t idx = (uint32_t)(f - t->flows), d = flow_due_s(t, f);
 
-	if (d < t->due_s[j])
-		t->due_s[j] = d;
+	if (d < t->due_s[idx])
+		t->due_s[idx] = d;
 }
 
 /* Slots the idle scan passes at once when none of them can be due. */
@@ -698,66 +640,43 @@ weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget
 {
 	uint64_t now_s64 = now_ns / FLOW_NS;
 	uint32_t now_s = now_s64 < UINT32_MAX ? (uint32_t)now_s64 : UINT32_MAX - 1;
-	uint32_t i = t->expire_cursor, start;
 	unsigned int n = 0;
-	bool wrapped = false;
 
-	/* a rotating cursor over the positions in use, perm[0, used): each
-	 * flow looked at once per call at most. An ended flow's position
-	 * takes the last one's flow: looked at next, unless the cursor has
-	 * wrapped and that flow was already looked at (it came from past
-	 * the start) */
-	if (budget > t->used)
-		budget = t->used;
-	if (i >= t->used)
-		i = 0;
-	start = i;
+	if (budget > t->hwm)
+		budget = t->hwm;
 	while (budget > 0) {
-		uint32_t end = !wrapped ? t->used : start < t->used ? start : t->used;
+		uint32_t i = t->expire_cursor;
 		struct weir_flow *f;
 
-		if (i >= end) {
-			if (wrapped)
-				break;
-			wrapped = true;
+		if (i >= t->hwm)
 			i = 0;
-			continue;
-		}
 		/* Normal mode, a whole block not due: passed in one step (the
-		 * same flows, cursor and budget as one by one below) */
-		if (!t->emerg && budget >= FLOW_SCAN_BLOCK && end - i >= FLOW_SCAN_BLOCK &&
+		 * same slots, cursor and budget as one by one below) */
+		if (!t->emerg && budget >= FLOW_SCAN_BLOCK && t->hwm - i >= FLOW_SCAN_BLOCK &&
 		    flow_block_not_due(&t->due_s[i], now_s)) {
-			i += FLOW_SCAN_BLOCK;
+			t->expire_cursor = i + FLOW_SCAN_BLOCK;
 			budget -= FLOW_SCAN_BLOCK;
 			continue;
 		}
 		budget--;
-		/* Normal mode: a flow whose bound is still ahead is not due,
-		 * and its lines are not read; emergency timeouts are shorter,
-		 * so there every flow is looked at as before. */
-		if (!t->emerg && t->due_s[i] > now_s) {
-			i++;
+		t->expire_cursor = i + 1;
+		/* Normal mode: a slot whose bound is still ahead is neither
+		 * free-and-due nor due (free slots are UINT32_MAX), so the
+		 * flow's lines are not read; emergency timeouts are shorter,
+		 * so there every slot in use is looked at as before. */
+		if (!t->emerg && t->due_s[i] > now_s)
 			continue;
-		}
-		f = &t->flows[flow_perm(t, i)];
-		if (f->epoch == t->epoch) {
-			i++;
+		f = &t->flows[i];
+		if (!flow_in_use(f) || f->epoch == t->epoch)
 			continue;
-		}
 		if (now_ns >= f->last_ns + t->min_ns[t->emerg][flow_class(f->key.proto)] &&
 		    flow_timed_out(t, f, now_ns)) {
-			uint32_t last = t->used - 1;
-
 			flow_end(t, f, WEIR_FLOW_END_TIMEOUT);
 			n++;
-			if (wrapped && last >= start)
-				i++;
 		} else {
 			t->due_s[i] = flow_due_s(t, f); /* seen since: a later bound */
-			i++;
 		}
 	}
-	t->expire_cursor = i;
 	flow_emerg_check_exit(t);
 	return n;
 }
@@ -766,11 +685,13 @@ unsigned int
 weir_flow_flush(struct weir_flow_table *t)
 {
 	unsigned int n = 0;
+	uint32_t i;
 
-	/* the last position first: nothing moves */
-	while (t->used > 0) {
-		flow_end(t, &t->flows[flow_perm(t, t->used - 1)], WEIR_FLOW_END_SHUTDOWN);
-		n++;
+	for (i = 0; i < t->hwm; i++) {
+		if (flow_in_use(&t->flows[i])) {
+			flow_end(t, &t->flows[i], WEIR_FLOW_END_SHUTDOWN);
+			n++;
+		}
 	}
 	flow_emerg_check_exit(t);
 	return n;
@@ -820,13 +741,12 @@ static void
 flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flow_pkt *p,
 	   int src_is_1)
 {
-	uint32_t next = f->next, bhead = f->bhead;
+	uint32_t next = f->next;
 	struct weir_flow_key key = f->key;
 
 	memset(f, 0, sizeof(*f));
 	f->key = key;
 	f->next = next;
-	f->bhead = bhead; /* the home slot's chain: not this flow's */
 	f->id = t->next_id++;
 	f->start_ns = p->ts_ns;
 	f->last_ns = p->ts_ns;
@@ -836,7 +756,7 @@ flow_reset(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 		f->flags |= WEIR_FLOW_F_EMERG_NEW;
 	f->icmp_type = p->icmp_type;
 	f->icmp_code = p->icmp_code;
-	t->due_s[flow_pos(t, (uint32_t)(f - t->flows))] = flow_due_s(t, f);
+	t->due_s[f - t->flows] = flow_due_s(t, f);
 	t->st.created++;
 }
 
@@ -844,20 +764,24 @@ static struct weir_flow *
 flow_new(struct weir_flow_table *t, const struct weir_flow_key *k, uint32_t hash,
 	 const struct weir_flow_pkt *p, int src_is_1)
 {
-	struct weir_flow *f, *h;
-	uint32_t idx;
+	struct weir_flow *f;
+	uint32_t idx, *head;
 
-	if (t->n_free == 0 && flow_make_room(t, p->ts_ns) < 0)
-		return NULL;
-	/* its home slot when free (the lookup then reads one line), else
-	 * the first free position's slot (the last freed) */
-	h = &t->flows[flow_home(t, hash)];
-	idx = flow_in_use(h) ? flow_perm(t, t->used) : (uint32_t)(h - t->flows);
-	flow_take(t, idx);
-	f = &t->flows[idx];
+	if (t->free_head == FLOW_NONE && t->hwm < t->capacity) {
+		idx = t->hwm++; /* a slot never used: its page is touched now */
+		f = &t->flows[idx];
+	} else {
+		if (t->free_head == FLOW_NONE && flow_make_room(t, p->ts_ns) < 0)
+			return NULL;
+		idx = t->free_head;
+		f = &t->flows[idx];
+		t->free_head = f->next;
+	}
+	t->n_free--;
+	head = &t->buckets[hash & t->mask];
 	f->key = *k;
-	f->next = h->bhead;
-	h->bhead = idx + 1;
+	f->next = *head;
+	*head = idx;
 	flow_reset(t, f, p, src_is_1);
 	t->st.active++;
 	return f;
@@ -1292,26 +1216,10 @@ weir_flow_prepare_key(const struct weir_flow_table *t, const struct weir_flow_pk
 	a->src_is_1 = (int8_t)flow_key_build(&a->key, &a->hash, p, t, p);
 }
 
-/* The lines the update and weir_flow_scan_info() read: the key, the
- * counters and the TCP state of both sides (line 3, the server side's
- * stream state and the flowbits, is read only by stream and flowbits
- * rules: not fetched for all). */
-static inline void
-flow_prefetch_lines(const struct weir_flow *f)
-{
-	const char *line = (const char *)f;
-
-	__builtin_prefetch(line);
-	__builtin_prefetch(line + 64, 1);
-	__builtin_prefetch(line + 128, 1);
-}
-
 void
 weir_flow_prefetch_head(const struct weir_flow_table *t, const struct weir_flow_ahead *a)
 {
-	/* the home slot's line 0: the flow itself unless its home was taken
-	 * at its start (its other lines once that is known) */
-	__builtin_prefetch(&t->flows[flow_home(t, a->hash)]);
+	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
 }
 
 void
@@ -1319,22 +1227,25 @@ weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_pkt *p
 		  struct weir_flow_ahead *a)
 {
 	a->src_is_1 = (int8_t)flow_key_build(&a->key, &a->hash, p, t, p);
-	flow_prefetch_lines(&t->flows[flow_home(t, a->hash)]);
+	__builtin_prefetch(&t->buckets[a->hash & t->mask]);
 }
 
 void
 weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_ahead *a)
 {
-	const struct weir_flow *h = &t->flows[flow_home(t, a->hash)];
+	uint32_t idx = t->buckets[a->hash & t->mask];
 
-	/* in its home slot: its other lines; else the chain's first */
-	if (h->epoch != 0 && flow_key_eq(&h->key, &a->key)) {
-		__builtin_prefetch((const char *)h + 64);
-		__builtin_prefetch((const char *)h + 128);
-		return;
+	if (idx != FLOW_NONE) {
+		const char *line = (const char *)&t->flows[idx];
+
+		/* the lines the update and weir_flow_scan_info() read: the
+		 * key, the counters and the TCP state of both sides (line 3,
+		 * the server side's stream state and the flowbits, is read
+		 * only by stream and flowbits rules: not fetched for all) */
+		__builtin_prefetch(line);
+		__builtin_prefetch(line + 64, 1);
+		__builtin_prefetch(line + 128, 1);
 	}
-	if (h->bhead != 0)
-		flow_prefetch_lines(&t->flows[h->bhead - 1]);
 }
 
 /*

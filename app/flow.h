@@ -4,10 +4,9 @@
  * match). One table per worker, single writer, no locks: both directions of
  * a flow reach the same worker (symmetric RSS or the pipeline's flow hash).
  *
- * The table is one preallocated block (a fixed array of flow slots, each
- * flow in the slot its key hashes to when that slot is free, chained from
- * that home slot otherwise; a dense index of the slots in use for the idle
- * scan); nothing is allocated after weir_flow_table_create(). It follows Suricata's flow and
+ * The table is one preallocated block (bucket heads + a fixed array of
+ * flows chained per bucket, a free list through the same links); nothing is
+ * allocated after weir_flow_table_create(). It follows Suricata's flow and
  * TCP session semantics (src/flow.c FlowHandlePacketUpdate, src/flow-hash.c,
  * src/stream-tcp.c), so a rule's `flow:` means here what it means there:
  *
@@ -244,30 +243,23 @@ struct weir_flow_dir {
 /*
  * One flow. Owned by the table; a pointer the table returns stays valid
  * until the next weir_flow_burst_begin() (flows touched in the current
- * burst are never evicted). Cache line 0 holds what the lookup reads: the
- * key, and the head of the chain of flows whose home is this slot (a
- * flow is put in its home slot, computed from the key's hash, whenever
- * that slot is free: then the lookup reads one line, at an address known
- * from the hash alone).
+ * burst are never evicted). Cache line 0 holds what the lookup reads.
  */
 struct weir_flow {
-	/* line 0: what the lookup reads */
+	/* line 0: what the lookup and the idle scan read */
 	struct weir_flow_key key;
-	uint32_t epoch;	   /* burst that last touched it, 0: free slot */
-	uint32_t next;	   /* chain link: slot index + 1, 0: end */
-	uint32_t bhead;	   /* chain of the flows whose home is this slot
-			      (whether or not this slot is in use): first
-			      slot index + 1, 0: none. Table metadata, kept
-			      across the flow's end and reuse */
-	uint16_t flags;	   /* enum weir_flow_flag */
-	uint8_t tcp_state; /* enum weir_tcp_state */
-	uint8_t state;	   /* enum weir_flow_state */
+	uint32_t epoch;	  /* burst that last touched it, 0: free slot */
+	uint32_t next;	  /* chain / free list link (slot index) */
+	uint64_t last_ns; /* last packet time */
 	/* line 1: per-packet update */
 	uint64_t id;	   /* worker id << 48 | counter: unique per worker run */
 	uint64_t start_ns; /* first packet time */
-	uint64_t last_ns;  /* last packet time */
 	uint32_t pkts[2];  /* [0] to_server, [1] to_client */
 	uint64_t bytes[2]; /* wire bytes, same indices */
+	uint16_t flags;	   /* enum weir_flow_flag */
+	uint8_t tcp_state; /* enum weir_tcp_state */
+	uint8_t state;	   /* enum weir_flow_state */
+	uint32_t spare;
 	uint8_t icmp_type; /* of the first packet (community id, EVE) */
 	uint8_t icmp_code;
 	uint8_t port; /* weir port of the first packet (its record's in_iface),
@@ -289,19 +281,16 @@ struct weir_flow_table;
 void weir_flow_conf_defaults(struct weir_flow_conf *conf);
 
 /**
- * Entries a memcap of @p bytes holds (flows plus their index: 12 bytes
- * each).
+ * Entries a memcap of @p bytes holds (flows plus their bucket heads).
  * Thread: any.
  */
 uint32_t weir_flow_entries_for_memcap(uint64_t bytes);
 
 /**
- * Create a table: one mapping of its whole size, reserved now; only its
- * header is written here (an empty table is zero pages), and each page is
- * first touched when a flow is first put in it. Flows go to the slot
- * their hash picks, so the pages of a table with few flows are spread
- * over the whole mapping: its resident size reaches the whole table
- * sooner than the number of flows alone would say.
+ * Create a table: one mapping of its whole size, reserved now; only the
+ * bucket heads are written here, and each page of flows is first touched
+ * when the table first grows into it (a minor page fault per 16 new
+ * flows, until the table has been full once; none after).
  * Thread: the owning worker or main before launch; the caller owns the
  * table and frees it with weir_flow_table_destroy().
  * @return the table, or NULL with errno EINVAL (no entries, bad recovery)
@@ -370,10 +359,8 @@ struct weir_flow_ahead {
  * For a caller that updates packets one by one but knows the next ones
  * (the worker: flow update then match, packet by packet):
  * weir_flow_prepare() builds @p p's key and hash into @p a and prefetches
- * its home slot (the lines the update reads: the flow is there unless
- * that slot was taken when it started); weir_flow_prefetch_flow(), a few
- * packets later (once the home slot is in cache), prefetches the first
- * flow of the home slot's chain when the flow is not the home slot's; and
+ * its bucket head; weir_flow_prefetch_flow(), a few packets later (once
+ * the head is in cache), prefetches the first flow of that chain; and
  * weir_flow_process_prepared() is weir_flow_process() with the key and
  * hash of @p a (which must come from the same @p p and table). The first
  * two change nothing; they are hints.
@@ -383,10 +370,10 @@ void weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_p
 		       struct weir_flow_ahead *a);
 
 /**
- * weir_flow_prepare() in two steps, for a caller that spreads the home
- * slots' misses over its loop instead of asking for a whole burst's at
+ * weir_flow_prepare() in two steps, for a caller that spreads the bucket
+ * heads' misses over its loop instead of asking for a whole burst's at
  * once: weir_flow_prepare_key() builds the key and hash only, and
- * weir_flow_prefetch_head() later prefetches the home slot (before
+ * weir_flow_prefetch_head() later prefetches the bucket head (before
  * weir_flow_prefetch_flow() of the same packet). Hints, like the above.
  * Thread: the owning worker.
  */
@@ -413,9 +400,8 @@ struct weir_flow *weir_flow_process_next(struct weir_flow_table *t, const struct
 /**
  * weir_flow_process() for @p n packets, with the same result as calling it
  * on each in order, but with the memory accesses of the burst overlapped
- * (prefetch of every home slot, then of every chained flow not in its
- * home slot, then the updates): at a million flows this hides most of the
- * cache misses.
+ * (prefetch of every bucket, then of every first flow, then the updates):
+ * at a million flows this hides most of the two cache misses per packet.
  * Thread: the owning worker.
  * @param flows receives n pointers (NULL where weir_flow_process would
  * return NULL), valid until the next weir_flow_burst_begin().
@@ -442,13 +428,11 @@ struct weir_flow *weir_flow_icmp_error(struct weir_flow_table *t, const struct w
 				       const struct weir_flow_pkt *quoted, uint32_t *pkt_flags);
 
 /**
- * Examine at most @p budget flows (each at most once per call) from a
- * rotating cursor over the flows in use, and end every flow idle past its
- * timeout at @p now_ns (emergency timeouts while in emergency mode),
- * calling on_end with WEIR_FLOW_END_TIMEOUT. A full pass takes
- * active / budget calls (at most entries / budget). Leaves emergency mode
- * when enough slots are free. Flows touched in the current burst are not
- * ended.
+ * Examine at most @p budget slots from a rotating cursor and end every
+ * flow idle past its timeout at @p now_ns (emergency timeouts while in
+ * emergency mode), calling on_end with WEIR_FLOW_END_TIMEOUT. A full pass
+ * takes entries / budget calls. Leaves emergency mode when enough slots
+ * are free. Flows touched in the current burst are not ended.
  * Thread: the owning worker (between bursts).
  * @param now_ns packet time offline, wall clock live.
  * @return flows ended.
