@@ -13,10 +13,14 @@
  * subtracted, so what is printed is the table's own cost.
  *
  * usage: bench-flow [-n FLOWS[,FLOWS...]] [-p PACKETS] [-r REPS] [-s SEED]
- *                   [-z ZIPF_S] [-u] [-c] [-m MEMCAP_MIB] [-o MODE]
+ *                   [-z ZIPF_S] [-u] [-c] [-x] [-m MEMCAP_MIB] [-o MODE]
  * -m sizes the table from a memcap as weir does (flow.memcap; default:
  * entries = 1.25 x flows); -o times one mode only (single, burst or
- * worker; with the packet-building loop), for a profiler.
+ * worker; with the packet-building loop), for a profiler; -x creates the
+ * flows in a random order instead of in index order, so that -c's cycle
+ * is not the order the table handed their slots out in (a replayed
+ * capture meets its flows in creation order: a table that hands slots out
+ * in order is then read as a stream; real traffic is not).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -246,6 +250,8 @@ bench_median(double *v, unsigned int n)
 
 /* -o: the one mode timed (0: all) */
 static unsigned int bench_only;
+/* -x: flows created in a random order */
+static bool bench_shuffle;
 
 static int
 bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t seed, bool udp,
@@ -283,6 +289,17 @@ bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t see
 	/* every flow exists before timing (one packet each, in order) */
 	for (i = 0; i < flows; i++)
 		warm[i] = (uint32_t)i << 1;
+	if (bench_shuffle) {
+		uint64_t rs = seed ^ 0x5eed;
+
+		for (i = flows - 1; i > 0; i--) { /* Fisher-Yates */
+			uint64_t j = bench_rand(&rs) % (i + 1);
+			uint32_t x = warm[i];
+
+			warm[i] = warm[j];
+			warm[j] = x;
+		}
+	}
 	bench_pass(t, warm, flows, clock, udp, BENCH_MODE_SINGLE, &sink);
 	clock += flows;
 	/* modes interleaved, so that load from other users hits them alike */
@@ -300,7 +317,7 @@ bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t see
 	weir_flow_stats_get(t, &st);
 	for (m = 1; m < BENCH_MODES; m++)
 		if (bench_only == 0 || m == bench_only)
-			printf("flows %8u %-7s %s %-6s: %6.1f ns/pkt median of %u (min %6.1f; "
+			printf("flows %8u %-7s%s %s %-6s: %6.1f ns/pkt median of %u (min %6.1f; "
 			       "packet "
 			       "building alone %4.1f) -> net %6.1f ns/pkt = %6.2f Mpps; mem/flow "
 			       "%.0f B\n",
@@ -308,8 +325,9 @@ bench_one(uint32_t flows, uint64_t n, unsigned int reps, double zs, uint64_t see
 			       zs > 0	? "zipf"
 			       : zs < 0 ? "cyclic"
 					: "uniform",
-			       udp ? "udp" : "tcp", mode_name[m], med[m], reps, ns[m][0], med[0],
-			       med[m] - med[0], 1e3 / (med[m] - med[0]),
+			       bench_shuffle ? " (created shuffled)" : "", udp ? "udp" : "tcp",
+			       mode_name[m], med[m], reps, ns[m][0], med[0], med[m] - med[0],
+			       1e3 / (med[m] - med[0]),
 			       (double)st.memory_bytes / (double)weir_flow_capacity(t));
 	if (st.created != flows || st.evicted != 0 || st.refused != 0) {
 		fprintf(stderr, "bench-flow: flows were lost during the run\n");
@@ -336,7 +354,7 @@ main(int argc, char **argv)
 	bool udp = false, cyclic = false;
 	int c, ret = 0;
 
-	while ((c = getopt(argc, argv, "n:p:r:s:z:ucm:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:p:r:s:z:ucm:o:xh")) != -1) {
 		switch (c) {
 		case 'n': {
 			char *s = optarg, *end;
@@ -366,6 +384,9 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			cyclic = true;
+			break;
+		case 'x':
+			bench_shuffle = true;
 			break;
 		case 'm':
 			memcap = strtoull(optarg, NULL, 10) << 20;
@@ -399,6 +420,6 @@ main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: bench-flow [-n FLOWS[,FLOWS...]] [-p PACKETS] [-r REPS] [-s SEED] "
-			"[-z ZIPF_S] [-u] [-c] [-m MEMCAP_MIB] [-o single|burst|worker]\n");
+			"[-z ZIPF_S] [-u] [-c] [-x] [-m MEMCAP_MIB] [-o single|burst|worker]\n");
 	return 2;
 }
