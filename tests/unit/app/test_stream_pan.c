@@ -235,7 +235,10 @@ make_case(uint64_t seed)
 
 		d = rnd() % 4 == 0 ? 1 : 0;
 		if (r < 55 && next[d] < g_case.len[d]) {
-			len = 1 + rnd() % (rnd() % 8 == 0 ? 2500 : 300);
+			/* two statements: the order of two rnd() in one
+			 * expression is unspecified, and gcc and clang differ */
+			len = rnd() % 8 == 0 ? 2500 : 300;
+			len = 1 + rnd() % len;
 			if (len > g_case.len[d] - next[d])
 				len = g_case.len[d] - next[d];
 			if (rnd() % 10 == 0 && n_late[d] < 8) {
