@@ -541,6 +541,23 @@ struct worker_chunk {
 	bool collect; /* a run-ahead: alerts kept for the ACK (stream.h) */
 };
 
+/* A run of direction @p dir's bytes of @p f, with nothing retained or
+ * before it yet (the callers fill those in when they have them). */
+static inline void
+worker_chunk_init(struct worker_chunk *c, struct weir_worker *w, struct weir_flow *f,
+		  unsigned int dir, const uint8_t *data, uint32_t len, uint64_t off,
+		  uint64_t hs_off, struct weir_scan_flowinfo *fi)
+{
+	*c = (struct worker_chunk){.w = w,
+				   .f = f,
+				   .dir = dir,
+				   .data = data,
+				   .len = len,
+				   .off = off,
+				   .hs_off = hs_off,
+				   .fi = weir_flow_scan_info(f, fi)};
+}
+
 /* The head (no payload) of a stream alert's event. */
 static void
 worker_stream_head(const struct worker_chunk *c, struct weir_event *ev)
@@ -667,15 +684,9 @@ worker_stream_chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_
 	struct weir_scan_flowinfo fi;
 	struct weir_scan_res res;
 	struct weir_scan_pkt sp;
-	struct worker_chunk c = {.w = w,
-				 .f = f,
-				 .dir = dir,
-				 .data = data,
-				 .len = len,
-				 .off = off,
-				 .hs_off = hs_off,
-				 .fi = weir_flow_scan_info(f, &fi)};
+	struct worker_chunk c;
 
+	worker_chunk_init(&c, w, f, dir, data, len, off, hs_off, &fi);
 	sp.payload = data;
 	sp.len = len;
 	sp.pclass = WEIR_PCLASS_TCP;
@@ -738,17 +749,11 @@ worker_stream_deliver(void *arg, struct weir_flow *f, unsigned int dir, const ui
 	{
 		/* no confirm window, no bytes before (the run-ahead's
 		 * conditions): the run is what the fields read */
-		struct worker_chunk c = {.w = w,
-					 .f = f,
-					 .dir = dir,
-					 .data = data,
-					 .len = len,
-					 .off = off,
-					 .hs_off = hs_off,
-					 .fi = weir_flow_scan_info(f, &fi),
-					 .confirm = data,
-					 .confirm_len = len};
+		struct worker_chunk c;
 
+		worker_chunk_init(&c, w, f, dir, data, len, off, hs_off, &fi);
+		c.confirm = data;
+		c.confirm_len = len;
 		for (i = 0; i < n; i++)
 			worker_on_stream_alert(&c, al[i].rule_idx, al[i].match_end);
 	}

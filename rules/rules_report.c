@@ -28,6 +28,22 @@ report_class_names(uint8_t protos, char *buf, size_t len)
 	return buf;
 }
 
+/* One packet database's line ("rules" and "db bytes" columns as the
+ * groups'; "none" when none of its rules has an expression) and what it
+ * holds. */
+static void
+report_pkt_db(FILE *out, const char *label, const struct weir_rgroup *g, const char *holds)
+{
+	fprintf(out,
+		"  packet database: %s %7u %10zu %s\n"
+		"        %u expressions: %s\n",
+		label, g->n_rules, g->db_bytes,
+		g->db == NULL	? "none"
+		: g->from_cache ? "hit"
+				: "-",
+		g->n_expr, holds);
+}
+
 void
 weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 {
@@ -208,33 +224,15 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 				g->idx[1].n_rules, g->idx[0].n, g->idx[1].n);
 	}
 	if (!rs->dir_split && rs->pkt.db != NULL)
-		fprintf(out,
-			"  packet database: every group, one scan per packet %7u %10zu %s\n"
-			"        %u expressions; every flow direction (no rule is split by "
-			"direction enough to pay for two)\n",
-			rs->pkt.n_rules, rs->pkt.db_bytes, rs->pkt.from_cache ? "hit" : "-",
-			rs->pkt.n_expr);
+		report_pkt_db(out, "every group, one scan per packet", &rs->pkt,
+			      "every flow direction (no rule is split by direction enough to pay "
+			      "for two)");
 	if (rs->dir_split) {
-		/* "rules" and "db bytes" columns as above; no database: none of
-		 * that side's rules has an expression */
-		fprintf(out,
-			"  packet database: to server, no flow  %7u %10zu %s\n"
-			"        %u expressions: the rules a packet from its flow's client, or of "
-			"no flow, can meet\n",
-			rs->pkt.n_rules, rs->pkt.db_bytes,
-			rs->pkt.db == NULL   ? "none"
-			: rs->pkt.from_cache ? "hit"
-					     : "-",
-			rs->pkt.n_expr);
-		fprintf(out,
-			"  packet database: to client           %7u %10zu %s\n"
-			"        %u expressions: the rules a packet from its flow's server can "
-			"meet\n",
-			rs->pkt_tc.n_rules, rs->pkt_tc.db_bytes,
-			rs->pkt_tc.db == NULL	? "none"
-			: rs->pkt_tc.from_cache ? "hit"
-						: "-",
-			rs->pkt_tc.n_expr);
+		/* no database: none of that side's rules has an expression */
+		report_pkt_db(out, "to server, no flow ", &rs->pkt,
+			      "the rules a packet from its flow's client, or of no flow, can meet");
+		report_pkt_db(out, "to client          ", &rs->pkt_tc,
+			      "the rules a packet from its flow's server can meet");
 	}
 	if (rs->stream_db != NULL)
 		fprintf(out,

@@ -473,6 +473,33 @@ replay(const struct weir_ruleset *rs, struct weir_stream_stats *st)
 		same = false;                                                                      \
 	}
 
+/* The @p n_a alerts of run A (@p ha) equal the last replay's (g.hits), in
+ * order; the first difference is printed with the two runs' names. */
+static bool
+hits_same(unsigned int c, const struct hit *ha, unsigned int n_a, const char *a_name,
+	  const char *b_name)
+{
+	unsigned int i;
+
+	if (n_a != g.n_hits) {
+		fprintf(stderr, "\n  case %u: %u alerts %s, %u %s\n", c, n_a, a_name, g.n_hits,
+			b_name);
+		return false;
+	}
+	for (i = 0; i < n_a; i++)
+		if (ha[i].pkt != g.hits[i].pkt || ha[i].dir != g.hits[i].dir ||
+		    ha[i].sid != g.hits[i].sid || ha[i].end != g.hits[i].end) {
+			fprintf(stderr,
+				"\n  case %u, alert %u: packet %u dir %u sid %u end %llu %s; "
+				"packet %u dir %u sid %u end %llu %s\n",
+				c, i, ha[i].pkt, ha[i].dir, ha[i].sid,
+				(unsigned long long)ha[i].end, a_name, g.hits[i].pkt, g.hits[i].dir,
+				g.hits[i].sid, (unsigned long long)g.hits[i].end, b_name);
+			return false;
+		}
+	return true;
+}
+
 /* Many random cases: A's pan alerts and counters equal B's. */
 static void
 test_run_ahead_same_alerts(void)
@@ -490,24 +517,8 @@ test_run_ahead_same_alerts(void)
 		memcpy(ha, g.hits, n_a * sizeof(ha[0]));
 		replay(g_rs_b, &b);
 		WEIR_STREAM_COUNTERS(CMP_COUNTER)
-		if (n_a != g.n_hits) {
-			fprintf(stderr,
-				"\n  case %u: %u alerts with pan alone, %u with the other\n", c,
-				n_a, g.n_hits);
+		if (!hits_same(c, ha, n_a, "with pan alone", "with the other rule"))
 			same = false;
-		}
-		for (i = 0; same && i < n_a; i++) {
-			if (ha[i].pkt != g.hits[i].pkt || ha[i].dir != g.hits[i].dir ||
-			    ha[i].sid != g.hits[i].sid || ha[i].end != g.hits[i].end) {
-				fprintf(stderr,
-					"\n  case %u, alert %u: packet %u dir %u sid %u end %llu; "
-					"with the other rule: packet %u dir %u sid %u end %llu\n",
-					c, i, ha[i].pkt, ha[i].dir, ha[i].sid,
-					(unsigned long long)ha[i].end, g.hits[i].pkt, g.hits[i].dir,
-					g.hits[i].sid, (unsigned long long)g.hits[i].end);
-				same = false;
-			}
-		}
 		CU_ASSERT(same);
 		if (!same && getenv("DBG")) {
 			fprintf(stderr, "conf depth %u max_held %u idle %llu\n", g_case.c.depth,
@@ -592,23 +603,8 @@ test_hs_run_ahead_same_alerts(void)
 				fprintf(stderr, "\n  case %u: rule %u hits differ\n", c, i);
 				same = false;
 			}
-		if (n_a != g.n_hits) {
-			fprintf(stderr, "\n  case %u: %u alerts ahead, %u at the ACK\n", c, n_a,
-				g.n_hits);
+		if (!hits_same(c, ha, n_a, "ahead", "at the ACK"))
 			same = false;
-		}
-		for (i = 0; same && i < n_a; i++) {
-			if (ha[i].pkt != g.hits[i].pkt || ha[i].dir != g.hits[i].dir ||
-			    ha[i].sid != g.hits[i].sid || ha[i].end != g.hits[i].end) {
-				fprintf(stderr,
-					"\n  case %u, alert %u: packet %u dir %u sid %u end %llu; "
-					"at the ACK: packet %u dir %u sid %u end %llu\n",
-					c, i, ha[i].pkt, ha[i].dir, ha[i].sid,
-					(unsigned long long)ha[i].end, g.hits[i].pkt, g.hits[i].dir,
-					g.hits[i].sid, (unsigned long long)g.hits[i].end);
-				same = false;
-			}
-		}
 		CU_ASSERT(same);
 		if (!same)
 			break;
