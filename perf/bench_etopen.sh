@@ -8,6 +8,7 @@
 # summary, the alerts, the medians and the ratio B / A (issue 12's goal for
 # weir's own work on this capture: >= 0.9), the CPU and the exact commands.
 #   perf/bench_etopen.sh BUILD_DIR [N_PACKETS]     (default 200000)
+#   CAP=FILE.pcap perf/bench_etopen.sh BUILD_DIR   (sessions mode, below)
 # BUILD_DIR: a release build (meson setup build-rel --buildtype=release).
 # Env: RUNS (5), F (trigger fraction, 0.05), OUT (a temp dir), CPU=1: also
 # the worker thread's CPU per run (perf record -e task-clock, samples of
@@ -15,6 +16,16 @@
 # CPU less so), with its medians and ratio A / B.
 # A's alerts are checked against weir-gen's expected count; B's sample
 # alerts must be the same (ET rules that fire on this traffic are listed).
+# Sessions mode: CAP=FILE.pcap runs over that capture instead of a
+# weir-gen one (N_PACKETS and F unused), e.g. the transaction capture of
+# real TCP sessions (handshakes, acks, FINs: flows established, streams
+# reassembled, ET's flags:S scan rules and stream rules at work):
+#   /usr/bin/python3 tests/integration/mktxn.py gen /tmp/txn/big \
+#       --records 40000 --seed 7 --keys 10000      (566,453 packets)
+#   CAP=/tmp/txn/big.pcap CPU=1 perf/bench_etopen.sh build-rel
+# There no generator states the sample alerts: the expected count is what
+# A raises in the warm-up run (WANT=N to give it), and every timed A and B
+# run must raise exactly that many.
 set -euo pipefail
 build=$1
 n=${2:-200000}
@@ -26,19 +37,37 @@ out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 weir=$build/weir
 gen=$build/perf/weir-gen
-"$gen" -n "$n" -s 1 -f "$f" -R "$sigs" -o "$out/cap.pcap" -e "$out/exp.tsv" >/dev/null 2>&1
-want=$(awk '{s += $2} END {print s + 0}' "$out/exp.tsv")
+cap=${CAP:-$out/cap.pcap}
+if [ -z "${CAP:-}" ]; then
+	"$gen" -n "$n" -s 1 -f "$f" -R "$sigs" -o "$cap" -e "$out/exp.tsv" >/dev/null 2>&1
+	want=$(awk '{s += $2} END {print s + 0}' "$out/exp.tsv")
+fi
 ets=()
 for r in "$et"/*.rules; do ets+=(-S "$r"); done
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) CPUs online; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "capture: $gen -n $n -s 1 -f $f -R $sigs ($want alerts expected)"
-echo "command A: $weir -r $out/cap.pcap -S $sigs -o EVE -w 1 --set rules.cache-dir=$out/cache"
+# the sample signatures' alerts in an EVE file (sids below 1,000,000)
+count_sample() {
+	python3 -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    j=json.loads(l)
+    if j.get("event_type")=="alert" and j["alert"]["signature_id"]<1000000: n+=1
+print(n)' "$1"
+}
+echo "command A: $weir -r $cap -S $sigs -o EVE -w 1 --set rules.cache-dir=$out/cache"
 echo "command B: the same with --rules-skip-invalid and -S for each of $et/*.rules (${#ets[@]} args)"
 # warm-up: both rule sets compiled into the cache, so no timed run compiles
-"$weir" -r "$out/cap.pcap" -S "$sigs" -o /dev/null -w 1 --set "rules.cache-dir=$out/cache" \
+"$weir" -r "$cap" -S "$sigs" -o "$out/A0.json" -w 1 --set "rules.cache-dir=$out/cache" \
 	>/dev/null 2>&1
-"$weir" -r "$out/cap.pcap" -S "$sigs" "${ets[@]}" --rules-skip-invalid -o /dev/null -w 1 \
+"$weir" -r "$cap" -S "$sigs" "${ets[@]}" --rules-skip-invalid -o /dev/null -w 1 \
 	--set "rules.cache-dir=$out/cache" >/dev/null 2>&1
+if [ -n "${CAP:-}" ]; then
+	want=${WANT:-$(count_sample "$out/A0.json")}
+	echo "capture: $cap ($want sample alerts expected: ${WANT:+given}${WANT:-what A raised in the warm-up run})"
+else
+	echo "capture: $gen -n $n -s 1 -f $f -R $sigs ($want alerts expected)"
+fi
+rm -f "$out/A0.json"
 for r in $(seq 1 "$runs"); do
 	for v in A B; do
 		log=$out/$v-$r.log
@@ -46,19 +75,14 @@ for r in $(seq 1 "$runs"); do
 		pre=()
 		[ "$cpu" = 1 ] && pre=(perf record -q -e task-clock -c 100000 -o "$out/perf.data" --)
 		if [ "$v" = A ]; then
-			"${pre[@]}" "$weir" -r "$out/cap.pcap" -S "$sigs" -o "$out/$v.json" -w 1 \
+			"${pre[@]}" "$weir" -r "$cap" -S "$sigs" -o "$out/$v.json" -w 1 \
 				--set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
 		else
-			"${pre[@]}" "$weir" -r "$out/cap.pcap" -S "$sigs" "${ets[@]}" --rules-skip-invalid \
+			"${pre[@]}" "$weir" -r "$cap" -S "$sigs" "${ets[@]}" --rules-skip-invalid \
 				-o "$out/$v.json" -w 1 --set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
 		fi
 		pps=$(awk '/rx_pps:/{print $2; exit}' "$log")
-		sample=$(python3 -c 'import json,sys
-n=0
-for l in open(sys.argv[1]):
-    j=json.loads(l)
-    if j.get("event_type")=="alert" and j["alert"]["signature_id"]<1000000: n+=1
-print(n)' "$out/$v.json")
+		sample=$(count_sample "$out/$v.json")
 		other=$(python3 -c 'import json,sys,collections
 c=collections.Counter()
 for l in open(sys.argv[1]):

@@ -288,6 +288,7 @@ enum weir_rkind { WEIR_RKINDS(WEIR_RKIND_ENUM) WEIR_RKIND_N };
 
 struct weir_suri_rule;
 struct weir_suri_rule_list;
+struct weir_hdrpf;
 struct weir_sprog;
 
 /*
@@ -371,6 +372,10 @@ struct weir_rgroup {
 	unsigned int n_always;
 	struct weir_ipidx idx[2]; /* always rules by source [0] and by
 				     destination [1] address */
+	/* the always list and idx by TCP flags and flow position
+	 * (rules_int.h); NULL: none. Inside always's allocation, not
+	 * freed on its own. */
+	const struct weir_hdrpf *hdrpf;
 	unsigned int n_rules;
 	uint8_t protos; /* WEIR_PCLASS_* bits */
 	char ports[64]; /* destination-port group as text, "any" */

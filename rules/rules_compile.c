@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1553,6 +1554,198 @@ out:
 	return rc;
 }
 
+/* ---- header prefilter of `always` rules (rules_int.h weir_hdrpf) ---- */
+
+/* A rule's TCP flags conditions prefilter it when they accept at most
+ * this many of the 256 flag bytes (flags:S, S,12, F, SA: 1 to 4); one
+ * that accepts more (flags:A+, !R) is left to its other indexes. */
+#define HDRPF_FLAGS_MAX 64u
+
+/* The flag bytes @p r's flags conditions accept (every one of them must,
+ * as weir_hdr_match() asks), as a bitmap; @return how many, or
+ * WEIR_HDRPF_KEYS when @p r has no flags condition (then every byte and
+ * a packet without a TCP header are its keys). */
+static unsigned int
+hdrpf_flagset(const struct weir_rt_rule *r, uint64_t set[4])
+{
+	const struct weir_suri_rule *s = r->sr;
+	unsigned int v, i, n = 0;
+	bool any = false;
+
+	memset(set, 0xff, 4 * sizeof(*set));
+	if (s == NULL || !(r->flags & WEIR_RT_HDR))
+		return WEIR_HDRPF_KEYS;
+	for (i = 0; i < s->n_hdr; i++) {
+		if (s->hdr[i].kind != WEIR_HDR_TCP_FLAGS)
+			continue;
+		any = true;
+		for (v = 0; v < 256; v++)
+			if (!weir_uint_match(&s->hdr[i].c, v))
+				set[v >> 6] &= ~(1ull << (v & 63));
+	}
+	if (!any)
+		return WEIR_HDRPF_KEYS;
+	for (v = 0; v < 4; v++)
+		n += (unsigned int)__builtin_popcountll(set[v]);
+	return n;
+}
+
+/* Does @p r go to the flags prefilter rather than an address index? */
+static bool
+ipidx_flags_first(const struct weir_rt_rule *r)
+{
+	uint64_t set[4];
+
+	return hdrpf_flagset(r, set) <= HDRPF_FLAGS_MAX;
+}
+
+/* Can @p r match a packet of key @p key (a flags byte or
+ * WEIR_HDRPF_NOTCP), mid-flow or not? */
+static bool
+hdrpf_keeps(const struct weir_rt_rule *r, const uint64_t set[4], unsigned int nset,
+	    unsigned int key, unsigned int mid)
+{
+	if (mid && (r->flags & WEIR_RT_IPONLY))
+		return false;
+	if (nset == WEIR_HDRPF_KEYS)
+		return true;
+	if (key == WEIR_HDRPF_NOTCP)
+		return false;
+	return (set[key >> 6] >> (key & 63)) & 1u;
+}
+
+static bool
+hdrpf_idx_iponly(const struct weir_ruleset *rs, const struct weir_ipidx *x)
+{
+	unsigned int i;
+
+	if (x->n == 0)
+		return false;
+	for (i = 0; i < x->off[x->n]; i++)
+		if (!(rs->rules[x->rules[i]].flags & WEIR_RT_IPONLY))
+			return false;
+	return true;
+}
+
+/*
+ * The header prefilter of group @p g (after compile_ipidx()): built when
+ * some key leaves out a rule of its plain list or an address index holds
+ * IP-only rules alone; else g->hdrpf stays NULL and every packet walks
+ * the plain list. Its lists go into always's allocation, after the list.
+ */
+static int
+compile_hdrpf(struct weir_ruleset *rs, struct weir_rgroup *g)
+{
+	unsigned int na = g->n_always, i, k, mid, key, nd = 0, cap;
+	uint64_t(*set)[4] = NULL;
+	unsigned int *nset = NULL;
+	struct weir_hdrpf *pf = NULL;
+	uint32_t *tmp = NULL, *lst = NULL;
+	struct {
+		uint32_t h;
+		struct weir_hdrpf_list l;
+	} *dist = NULL; /* the distinct lists so far */
+	bool useful = false;
+	size_t head;
+	void *blk;
+	int rc = 0;
+
+	if (na == 0 && g->idx[0].n == 0 && g->idx[1].n == 0)
+		return 0;
+	set = malloc((na ? na : 1) * sizeof(*set));
+	nset = malloc((na ? na : 1) * sizeof(*nset));
+	tmp = malloc((na ? na : 1) * sizeof(*tmp));
+	dist = malloc(2 * WEIR_HDRPF_KEYS * sizeof(*dist));
+	if (set == NULL || nset == NULL || tmp == NULL || dist == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < na; i++) {
+		const struct weir_rt_rule *r = &rs->rules[g->always[i]];
+
+		nset[i] = hdrpf_flagset(r, set[i]);
+		if (nset[i] != WEIR_HDRPF_KEYS || (r->flags & WEIR_RT_IPONLY))
+			useful = true;
+	}
+	for (k = 0; k < 2; k++)
+		if (hdrpf_idx_iponly(rs, &g->idx[k]))
+			useful = true;
+	if (!useful)
+		goto out;
+	/* the lists' entries grow in lst (equal lists are shared below) */
+	cap = na ? 2 * na : 1;
+	pf = calloc(1, sizeof(*pf));
+	lst = malloc(cap * sizeof(*lst));
+	if (pf == NULL || lst == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < 2; k++)
+		pf->idx_iponly[k] = hdrpf_idx_iponly(rs, &g->idx[k]);
+	for (mid = 0; mid < 2; mid++) {
+		for (key = 0; key < WEIR_HDRPF_KEYS; key++) {
+			struct weir_hdrpf_list *l = &pf->list[mid][key];
+			uint32_t h = 2166136261u; /* FNV-1a over the list */
+			unsigned int n = 0, d;
+
+			for (i = 0; i < na; i++)
+				if (hdrpf_keeps(&rs->rules[g->always[i]], set[i], nset[i], key,
+						mid)) {
+					tmp[n++] = g->always[i];
+					h = (h ^ g->always[i]) * 16777619u;
+				}
+			/* the same list as an earlier key's? (a handful are
+			 * distinct) */
+			for (d = 0; d < nd; d++)
+				if (dist[d].h == h && dist[d].l.n == n &&
+				    memcmp(&lst[dist[d].l.off], tmp, n * sizeof(*tmp)) == 0)
+					break;
+			if (d < nd) {
+				*l = dist[d].l;
+				continue;
+			}
+			if (pf->n_rules + n > cap) {
+				uint32_t *nl;
+
+				cap = 2 * (pf->n_rules + n);
+				nl = realloc(lst, cap * sizeof(*lst));
+				if (nl == NULL) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				lst = nl;
+			}
+			l->off = pf->n_rules;
+			l->n = n;
+			memcpy(&lst[pf->n_rules], tmp, n * sizeof(*tmp));
+			pf->n_rules += n;
+			dist[nd].h = h;
+			dist[nd++].l = *l;
+		}
+	}
+	/* one allocation with the plain list: weir_ruleset_free() frees it */
+	head = ((na * sizeof(*g->always)) + 63) & ~(size_t)63;
+	blk = realloc(g->always, head + offsetof(struct weir_hdrpf, rules) +
+					 pf->n_rules * sizeof(pf->rules[0]));
+	if (blk == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy((char *)blk + head, pf, sizeof(*pf));
+	memcpy((char *)blk + head + offsetof(struct weir_hdrpf, rules), lst,
+	       pf->n_rules * sizeof(pf->rules[0]));
+	g->always = blk;
+	g->hdrpf = (const struct weir_hdrpf *)((char *)blk + head);
+out:
+	free(lst);
+	free(dist);
+	free(pf);
+	free(tmp);
+	free(nset);
+	free(set);
+	return rc;
+}
+
 /*
  * Move the `always` rules of group @p g that name source addresses (else
  * destination addresses) narrowly enough into its address indexes; the
@@ -1562,26 +1755,50 @@ out:
 static int
 compile_ipidx(struct weir_ruleset *rs, struct weir_rgroup *g)
 {
-	uint32_t *by[2];
-	unsigned int nby[2] = {0, 0}, plain = 0, i, side;
+	uint32_t *by[2] = {NULL, NULL};
+	unsigned int nby[2] = {0, 0}, nio[2] = {0, 0}, plain = 0, i, side;
+	int8_t *at = NULL; /* per always rule: its index side, -1 none */
 	int rc = 0;
 
 	if (g->n_always < 8) /* a few sets cost less than an index lookup */
 		return 0;
+	at = malloc(g->n_always * sizeof(*at));
 	by[0] = malloc(g->n_always * sizeof(*by[0]));
 	by[1] = malloc(g->n_always * sizeof(*by[1]));
-	if (by[0] == NULL || by[1] == NULL) {
+	if (at == NULL || by[0] == NULL || by[1] == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < g->n_always; i++) {
 		const struct weir_rt_rule *r = &rs->rules[g->always[i]];
 
+		at[i] = -1;
+		if (ipidx_flags_first(r))
+			continue;
 		if (ipidx_set(r, 0) != NULL)
-			by[0][nby[0]++] = g->always[i];
+			at[i] = 0;
 		else if (ipidx_set(r, 1) != NULL)
-			by[1][nby[1]++] = g->always[i];
+			at[i] = 1;
+		if (at[i] >= 0) {
+			nby[at[i]]++;
+			nio[at[i]] += (r->flags & WEIR_RT_IPONLY) != 0;
+		}
 	}
+	/* a side of IP-only rules but for a few (at most one in eight, like
+	 * ET's one ip_proto rule among the CINS lists) indexes the IP-only
+	 * ones alone, which a mid-flow packet then skips (compile_hdrpf());
+	 * the few stay in the plain list */
+	for (i = 0; i < g->n_always; i++) {
+		side = (unsigned int)at[i];
+		if (at[i] >= 0 && nio[side] >= 8 && nio[side] < nby[side] &&
+		    (nby[side] - nio[side]) * 8 <= nio[side] &&
+		    !(rs->rules[g->always[i]].flags & WEIR_RT_IPONLY))
+			at[i] = -1;
+	}
+	nby[0] = nby[1] = 0;
+	for (i = 0; i < g->n_always; i++)
+		if (at[i] >= 0)
+			by[at[i]][nby[at[i]]++] = g->always[i];
 	for (side = 0; side < 2; side++) {
 		if (nby[side] < 8)
 			continue;
@@ -1591,17 +1808,12 @@ compile_ipidx(struct weir_ruleset *rs, struct weir_rgroup *g)
 		rc = 0;
 	}
 	/* keep in the plain list what no index took */
-	for (i = 0; i < g->n_always; i++) {
-		const struct weir_rt_rule *r = &rs->rules[g->always[i]];
-		bool in0 = g->idx[0].n > 0 && ipidx_set(r, 0) != NULL;
-		bool in1 = g->idx[1].n > 0 && !in0 && ipidx_set(r, 0) == NULL &&
-			   ipidx_set(r, 1) != NULL;
-
-		if (!in0 && !in1)
+	for (i = 0; i < g->n_always; i++)
+		if (at[i] < 0 || g->idx[at[i]].n == 0)
 			g->always[plain++] = g->always[i];
-	}
 	g->n_always = plain;
 out:
+	free(at);
 	free(by[0]);
 	free(by[1]);
 	return rc;
@@ -1935,6 +2147,9 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 				.always[rs->groups[rs->rules[i].group].n_always++] = i;
 	for (g = 0; g < rs->n_groups; g++) {
 		rc = compile_ipidx(rs, &rs->groups[g]);
+		if (rc < 0)
+			goto err;
+		rc = compile_hdrpf(rs, &rs->groups[g]);
 		if (rc < 0)
 			goto err;
 	}

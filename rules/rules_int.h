@@ -1172,6 +1172,44 @@ struct weir_rs_worker {
 			    of the set has flowbits or flowint */
 } __attribute__((aligned(64)));
 
+/* ---- header prefilter of `always` rules (rules_compile.c builds it,
+ * rules_match.c reads it) ---------------------------------------------- */
+
+/*
+ * Suricata's packet header prefilter engines (detect-engine-prefilter-
+ * common.c, detect-tcp-flags.c PrefilterSetupTcpFlags) for the rules of a
+ * group that have no Hyperscan expression: instead of considering each of
+ * them on every packet, a packet takes the list of its key, the rules
+ * that can still match it. The key is two header facts scan_consider()
+ * would otherwise test per rule:
+ *  - the TCP flags byte (WEIR_HDRPF_NOTCP for a packet without a TCP
+ *    header, where every flags condition fails): a rule with flags is
+ *    on the lists of the bytes its conditions accept, computed at build
+ *    with the same weir_uint_match() the header check runs;
+ *  - mid-flow (a packet of a flow that is not its direction's first):
+ *    IP-only rules (WEIR_RT_IPONLY) are not on those lists.
+ * Each list keeps the group's `always` order, so the rules considered,
+ * and the order of their alerts, are those of the plain list less the
+ * rules that would have failed; scan_consider() still runs every check.
+ * Lists that are equal are stored once.
+ */
+#define WEIR_HDRPF_NOTCP 256u
+#define WEIR_HDRPF_KEYS	 257u
+
+struct weir_hdrpf_list {
+	uint32_t off; /* into weir_hdrpf.rules */
+	uint32_t n;
+};
+
+struct weir_hdrpf {
+	/* [mid-flow][TCP flags byte, or WEIR_HDRPF_NOTCP] */
+	struct weir_hdrpf_list list[2][WEIR_HDRPF_KEYS];
+	/* idx[side] holds IP-only rules alone: a mid-flow packet skips it */
+	uint8_t idx_iponly[2];
+	uint32_t n_rules; /* of rules[], every list's entries */
+	uint32_t rules[];
+};
+
 /* ---- compile internals (rules_compile.c) ---------------------------- */
 
 /**

@@ -3,7 +3,8 @@
  * Rule matching, the hot half of rules/: one packet against a built rule
  * set, as one worker.
  *
- *   (class, dport) -> groups: scanned at all? their `always` rules
+ *   (class, dport) -> groups: scanned at all? their `always` rules (by TCP
+ *     flags and flow position when the group has a header prefilter)
  *     -> one hs_scan of the packet database of the packet's flow side
  *        (to client, or the rest: weir_ruleset_pkt_db())
  *     -> per candidate rule, once per packet: disabled? flow:? header?
@@ -673,6 +674,47 @@ scan_ipidx(struct weir_rs_worker *w, const struct weir_ipidx *x, unsigned int ip
 		scan_consider(w, x->rules[k], 0);
 }
 
+/* The header prefilter's key of @p p (rules_int.h weir_hdrpf): its TCP
+ * flags byte when it has a TCP header as the flags keyword reads it
+ * (rules_match_hdr.c hdr_is_tcp: the same test), else WEIR_HDRPF_NOTCP. */
+static inline unsigned int
+scan_pf_key(const struct weir_scan_pkt *p)
+{
+	if (p->pclass == WEIR_PCLASS_TCP && p->l4 != NULL && p->l4_len >= 20 /* TCP header */)
+		return p->l4[13];
+	return WEIR_HDRPF_NOTCP;
+}
+
+/* The `always` rules and address indexes of group @p g for the packet. */
+static inline void
+scan_group_always(struct weir_rs_worker *w, const struct weir_rgroup *g,
+		  const struct weir_scan_pkt *p, unsigned int key, unsigned int mid)
+{
+	const struct weir_hdrpf *pf = g->hdrpf;
+	unsigned int k;
+
+	if (pf == NULL) {
+		for (k = 0; k < g->n_always; k++)
+			scan_consider(w, g->always[k], 0);
+		if (g->idx[0].n > 0)
+			scan_ipidx(w, &g->idx[0], p->ip_version, p->src);
+		if (g->idx[1].n > 0)
+			scan_ipidx(w, &g->idx[1], p->ip_version, p->dst);
+		return;
+	}
+	{
+		const struct weir_hdrpf_list *l = &pf->list[mid][key];
+		const uint32_t *ids = &pf->rules[l->off];
+
+		for (k = 0; k < l->n; k++)
+			scan_consider(w, ids[k], 0);
+	}
+	if (g->idx[0].n > 0 && !(mid && pf->idx_iponly[0]))
+		scan_ipidx(w, &g->idx[0], p->ip_version, p->src);
+	if (g->idx[1].n > 0 && !(mid && pf->idx_iponly[1]))
+		scan_ipidx(w, &g->idx[1], p->ip_version, p->dst);
+}
+
 void
 weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const struct weir_scan_pkt *p,
 		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
@@ -680,7 +722,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	struct weir_rs_worker *w = &rs->w[worker];
 	hs_database_t *db = weir_ruleset_pkt_db(rs, p->flow);
 	const uint16_t *gl;
-	unsigned int i, n;
+	unsigned int i, n, key, mid;
 
 	memset(res, 0, sizeof(*res));
 	if (p->pclass < 2)
@@ -712,16 +754,11 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		res->scan_error = 1;
 		return;
 	}
-	for (i = 1; i <= n; i++) {
-		const struct weir_rgroup *g = &rs->groups[gl[i]];
-		unsigned int k;
-
-		for (k = 0; k < g->n_always; k++)
-			scan_consider(w, g->always[k], 0);
-		if (g->idx[0].n > 0)
-			scan_ipidx(w, &g->idx[0], p->ip_version, p->src);
-		if (g->idx[1].n > 0)
-			scan_ipidx(w, &g->idx[1], p->ip_version, p->dst);
-	}
+	/* mid-flow: IP-only rules were inspected on the direction's first
+	 * packet (scan_consider() refuses them on the others) */
+	key = scan_pf_key(p);
+	mid = (p->flow & (WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_FIRST)) == WEIR_SCAN_FLOW;
+	for (i = 1; i <= n; i++)
+		scan_group_always(w, &rs->groups[gl[i]], p, key, mid);
 	scan_decide(w, p, fn, ctx, res);
 }

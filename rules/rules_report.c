@@ -222,6 +222,15 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 				"by destination %u; %u + %u intervals)\n",
 				g->idx[0].n_rules + g->idx[1].n_rules, g->idx[0].n_rules,
 				g->idx[1].n_rules, g->idx[0].n, g->idx[1].n);
+		if (g->hdrpf != NULL)
+			fprintf(out,
+				"        header prefilter (TCP flags, flow position): of the %u "
+				"not indexed by address, a mid-flow ACK meets %u, a first SYN "
+				"%u%s\n",
+				g->n_always, g->hdrpf->list[1][0x10].n, g->hdrpf->list[0][0x02].n,
+				g->hdrpf->idx_iponly[0] || g->hdrpf->idx_iponly[1]
+					? "; IP-only address indexes skipped mid-flow"
+					: "");
 	}
 	if (!rs->dir_split && rs->pkt.db != NULL)
 		report_pkt_db(out, "every group, one scan per packet", &rs->pkt,

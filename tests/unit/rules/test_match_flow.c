@@ -922,6 +922,172 @@ test_direction_sides(void)
 	}
 }
 
+/*
+ * The header prefilter of rules without a payload condition (rules_int.h
+ * weir_hdrpf, Suricata's PrefilterSetupTcpFlags): each flags rule alerts
+ * on exactly the flag bytes Suricata's FlagsMatch accepts (no modifier:
+ * exactly these, less the ignored ones; +: all of them; *: any of them;
+ * !: not all of them; flags:0: none), never on a packet without a TCP
+ * header, and an IP-only rule only on a flow direction's first packet
+ * (or a packet of no flow), a rule with neither on every packet of its
+ * protocol, for every flag byte, from inside and outside
+ * address lists that the group would otherwise index by address.
+ */
+#define PF_ADDR 8
+
+static bool
+pf_want(unsigned int sid, bool class_tcp, bool tcp, unsigned int b, bool first, const uint8_t *src)
+{
+	switch (sid) {
+	case 1: /* flags:S */
+		return tcp && b == 0x02;
+	case 2: /* flags:S,12: CWR and ECE ignored */
+		return tcp && (b & 0x3f) == 0x02;
+	case 3: /* flags:+AP */
+		return tcp && (b & 0x18) == 0x18;
+	case 4: /* flags:*SA */
+		return tcp && (b & 0x12) != 0;
+	case 5: /* flags:!PA */
+		return tcp && (b & 0x18) != 0x18;
+	case 6: /* flags:0 */
+		return tcp && b == 0;
+	case 7: /* flags:FA */
+		return tcp && b == 0x11;
+	case 8: /* flags:A+ */
+		return tcp && (b & 0x10) != 0;
+	case 9: /* flags:SF,CE;: the others ignored, S and F set */
+		return tcp && (b & 0x3f) == 0x03;
+	case 10: /* dsize:1 (these packets' size), no flags: not IP-only */
+		return class_tcp;
+	case 11: /* ip, IP-only */
+		return first;
+	case 12: /* ip with flags:S */
+		return tcp && b == 0x02;
+	case 13: /* ip [10.8.0.9,...] dsize:1, every packet */
+		return src[1] == 8 && src[3] == 9;
+	default:
+		if (sid >= 100 && sid < 100 + PF_ADDR) /* [10.9.0.k] flags:S */
+			return tcp && b == 0x02 && src[1] == 9 && src[3] == sid - 100;
+		if (sid >= 200 && sid < 200 + PF_ADDR) /* ip [10.8.0.k], IP-only */
+			return first && src[1] == 8 && src[3] == sid - 200;
+		return false;
+	}
+}
+
+static void
+test_header_prefilter(void)
+{
+	static const char *const base[] = {
+		"alert tcp any any -> any any (flags:S; sid:1;)",
+		"alert tcp any any -> any any (flags: S,12; sid:2;)",
+		"alert tcp any any -> any any (flags:+AP; sid:3;)",
+		"alert tcp any any -> any any (flags:*SA; sid:4;)",
+		"alert tcp any any -> any any (flags:!PA; sid:5;)",
+		"alert tcp any any -> any any (flags:0; sid:6;)",
+		"alert tcp any any -> any any (flags:FA; sid:7;)",
+		"alert tcp any any -> any any (flags:A+; sid:8;)",
+		"alert tcp any any -> any any (flags:SF,CE; sid:9;)",
+		"alert tcp any any -> any any (dsize:1; sid:10;)",
+		"alert ip any any -> any any (sid:11;)",
+		"alert ip any any -> any any (flags:S; sid:12;)",
+		/* among the IP-only address rules: not IP-only (dsize) */
+		"alert ip [10.8.0.9,10.6.9.0/24] any -> any any (dsize:1; sid:13;)",
+	};
+	static char text[2 * PF_ADDR][128];
+	const char *rules[N(base) + 2 * PF_ADDR];
+	struct weir_ruleset *rs;
+	unsigned int i, n = 0, b, first, kind, mismatches = 0, with_pf = 0, cases = 0;
+
+	for (i = 0; i < N(base); i++)
+		rules[n++] = base[i];
+	for (i = 0; i < PF_ADDR; i++) {
+		snprintf(text[i], sizeof(text[i]),
+			 "alert tcp [10.9.0.%u,10.7.%u.0/24] any -> any any (flags:S; sid:%u;)", i,
+			 i, 100 + i);
+		snprintf(text[PF_ADDR + i], sizeof(text[i]),
+			 "alert ip [10.8.0.%u,10.6.%u.0/24] any -> any any (sid:%u;)", i, i,
+			 200 + i);
+		rules[n++] = text[i];
+		rules[n++] = text[PF_ADDR + i];
+	}
+	rs = build(rules, n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	for (i = 0; i < rs->n_groups; i++)
+		with_pf += rs->groups[i].hdrpf != NULL;
+	CU_ASSERT(with_pf > 0); /* else this tests the plain lists only */
+	/* kind 0: TCP with a header; 1: UDP; 2: TCP with a cut header */
+	for (kind = 0; kind < 3; kind++) {
+		for (b = 0; b < (kind == 0 ? 256u : 1u); b++) {
+			for (first = 0; first < 3; first++) {
+				uint8_t l4[20] = {0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50};
+				uint8_t src[4] = {10, (b & 2) ? 8 : 9, 0, (uint8_t)(b % 10)};
+				struct weir_scan_pkt p = {
+					.payload = (const uint8_t *)"x",
+					.len = 1,
+					.pclass = kind == 1 ? WEIR_PCLASS_UDP : WEIR_PCLASS_TCP,
+					.ip_version = 4,
+					.sport = 40000,
+					.dport = 80,
+					.src = src,
+					.dst = g_srv,
+					.ts_ns = 1,
+					/* 0: mid-flow; 1: its direction's first; 2: no flow */
+					.flow = first == 2   ? 0
+						: first == 1 ? F_TS | WEIR_SCAN_FLOW_FIRST
+							     : F_TS,
+					.l4 = l4,
+					.l4_len = kind == 0   ? 20
+						  : kind == 1 ? 8
+							      : 12,
+					.ip_proto = kind == 1 ? 17 : 6,
+				};
+				struct hits h = {.rs = rs};
+				struct weir_scan_res res;
+				char want[256] = "", got[256];
+				uint32_t s[MAX_HIT];
+				unsigned int k, j, m = 0;
+				size_t o = 0;
+				char *t;
+
+				l4[13] = (uint8_t)b;
+				for (k = 0; k < n; k++) {
+					unsigned int sid = k < N(base) ? k + 1 : 0;
+
+					if (sid == 0)
+						sid = (k - N(base)) % 2 ? 200 + (k - N(base)) / 2
+									: 100 + (k - N(base)) / 2;
+					if (pf_want(sid, kind != 1, kind == 0, b, first != 0, src))
+						s[m++] = sid;
+				}
+				qsort(s, m, sizeof(s[0]), cmp_u32);
+				for (j = 0; j < m; j++)
+					o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%u",
+							      j ? "," : "", s[j]);
+				weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+				m = 0;
+				for (t = strtok(h.sids, ","); t != NULL && m < MAX_HIT;
+				     t = strtok(NULL, ","))
+					s[m++] = (uint32_t)strtoul(t, NULL, 10);
+				qsort(s, m, sizeof(s[0]), cmp_u32);
+				got[0] = '\0';
+				for (j = 0, o = 0; j < m; j++)
+					o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u",
+							      j ? "," : "", s[j]);
+				cases++;
+				if (strcmp(got, want) != 0 && mismatches++ < 5)
+					fprintf(stderr,
+						"\n  kind %u flags 0x%02x flow %u from 10.%u.0.%u: "
+						"got "
+						"\"%s\", want \"%s\"",
+						kind, b, first, src[1], src[3], got, want);
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(cases, 3 * 258);
+	CU_ASSERT_EQUAL(mismatches, 0);
+	weir_ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -948,6 +1114,7 @@ main(void)
 	CU_ADD_TEST(s, test_address_index);
 	CU_ADD_TEST(s, test_direction_databases);
 	CU_ADD_TEST(s, test_direction_sides);
+	CU_ADD_TEST(s, test_header_prefilter);
 	{
 		int rc = weir_ut_run();
 
