@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -70,15 +71,15 @@ wwin_rotl(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
+/* Eight bytes, little-endian: one load (gcc does not merge the byte
+ * loop it replaced, 16 loads and shifts per word). */
 static inline uint64_t
 wwin_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return rte_le_to_cpu_64(v);
 }
 
 #define WWIN_SIPROUND                                                                              \
@@ -116,8 +117,14 @@ weir_wwin_siphash(const uint8_t key[16], const void *data, size_t len)
 		WWIN_SIPROUND;
 		v0 ^= m;
 	}
-	for (m = 0; left > 0; left--)
-		m |= (uint64_t)in[i + left - 1] << (8 * (left - 1));
+	if (left > 0) {
+		uint8_t tail[8] = {0};
+
+		memcpy(tail, in + i, left);
+		m = wwin_le64(tail);
+	} else {
+		m = 0;
+	}
 	b |= m;
 	v3 ^= b;
 	WWIN_SIPROUND;
@@ -462,6 +469,7 @@ weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
 		return -ENOMEM;
 	ww->table_rs = rs;
 	ww->table_gen = (uint32_t)rs->generation;
+	ww->fc = calloc(1, sizeof(*ww->fc)); /* NULL: observe without it */
 	return 0;
 }
 
@@ -630,8 +638,10 @@ weir_wwin_stop(struct weir_worker *w)
 	free(ww->final_blk);
 	ww->final_blk = NULL;
 	free(ww->defs);
+	free(ww->fc);
 	ww->table = NULL;
 	ww->defs = NULL;
+	ww->fc = NULL;
 }
 
 void
@@ -760,6 +770,107 @@ wwin_aux_fill(struct wwin_aux *a, const struct weir_ruleset *rs, const struct we
 	}
 }
 
+/* The field cache for the record [@p rec, + @p n): kept when it holds
+ * that record's fields, emptied for another record; NULL when the record
+ * is not cached (none, empty or too long). */
+static struct weir_wwin_fcache *
+wwin_fc_record(struct weir_wwin *ww, const uint8_t *rec, uint32_t n)
+{
+	struct weir_wwin_fcache *fc = ww->fc;
+
+	if (fc == NULL || n == 0 || n > WEIR_WWIN_FC_REC)
+		return NULL;
+	if (fc->rec_len != n || memcmp(fc->rec, rec, n) != 0) {
+		memcpy(fc->rec, rec, n);
+		fc->rec_len = n;
+		fc->n = 0;
+	}
+	return fc;
+}
+
+/* Field @p f of the cached record: its entry, extracted now (by
+ * weir_rule_field, as without the cache) when it is not there yet. NULL
+ * when the cache is full: the caller extracts it itself. */
+static struct weir_wwin_fval *
+wwin_fc_field(struct weir_wwin_fcache *fc, const struct weir_ruleset *rs, unsigned int worker,
+	      uint32_t idx, unsigned int i, const uint8_t *buf, uint32_t len, uint32_t rb,
+	      uint32_t re, struct weir_field_caps *caps)
+{
+	const struct weir_rfield *f = &rs->rules[idx].fields[i];
+	struct weir_wwin_fval *e;
+	uint32_t k;
+
+	for (k = 0; k < fc->n; k++) {
+		e = &fc->e[k];
+		if (e->src == f->src && e->klen == f->klen && e->sep == f->sep &&
+		    e->form == f->form && e->sensitive == f->sensitive &&
+		    memcmp(e->key, f->key, f->klen) == 0)
+			return e;
+	}
+	if (fc->n == WEIR_WWIN_FC_N || f->klen > sizeof(e->key))
+		return NULL;
+	e = &fc->e[fc->n++];
+	e->src = f->src;
+	e->klen = f->klen;
+	e->sep = f->sep;
+	e->form = f->form;
+	e->sensitive = f->sensitive;
+	memcpy(e->key, f->key, f->klen);
+	e->hashed = false;
+	e->rn = -1;
+	e->t_how = 0;
+	e->res = (uint8_t)weir_rule_field(rs, worker, idx, i, buf, len, rb, re, caps, &e->v);
+	return e;
+}
+
+/* The event time in value @p v (time= @p how), parsed once per cached
+ * value when @p e is set. */
+static bool
+wwin_val_time(struct weir_wwin_fval *e, const struct weir_field_val *v, uint8_t how, uint64_t *ns)
+{
+	bool ok;
+
+	if (e != NULL && e->t_how == how + 1u) {
+		*ns = e->t_ns;
+		return e->t_ok;
+	}
+	ok = weir_wwin_parse_time(v, how, ns);
+	if (e != NULL) {
+		e->t_how = (uint8_t)(how + 1u);
+		e->t_ok = ok;
+		e->t_ns = ok ? *ns : 0;
+	}
+	return ok;
+}
+
+/* A sensitive value as keys show it (outputs.sensitive-rendering). */
+static size_t
+wwin_render(const struct weir_wwin *ww, const struct weir_field_val *v, char *out, size_t cap)
+{
+	return ww->sh->hmac ? weir_field_hmac(v, ww->sh->hmac_key, ww->sh->hmac_klen, out, cap)
+			    : weir_field_mask(v, out, cap);
+}
+
+/* The hash a value's distinct and a one-item key see (the digits of a
+ * sensitive one), computed once per cached value when @p e is set. */
+static uint64_t
+wwin_val_hash(const struct weir_wwin *ww, struct weir_wwin_fval *e, const struct weir_field_val *v,
+	      bool sensitive)
+{
+	uint8_t canon[WEIR_FIELD_MAX];
+	uint64_t h;
+
+	if (e != NULL && e->hashed)
+		return e->hash;
+	h = sensitive ? weir_wwin_siphash(ww->sh->seed, canon, wwin_canon(v, canon))
+		      : weir_wwin_siphash(ww->sh->seed, v->bytes, v->len);
+	if (e != NULL) {
+		e->hash = h;
+		e->hashed = true;
+	}
+	return h;
+}
+
 void
 weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint32_t len,
 		  uint32_t match_end, const struct weir_event *head, const uint8_t *payload,
@@ -770,6 +881,8 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	const struct weir_rt_rule *r = &rs->rules[idx];
 	const struct weir_rwin *win = r->win;
 	struct weir_field_val val[WEIR_RFIELD_MAX];
+	struct weir_wwin_fval *fe[WEIR_RFIELD_MAX] = {NULL};
+	struct weir_wwin_fcache *fc;
 	struct weir_field_caps caps;
 	uint8_t need[WEIR_RFIELD_MAX] = {0}, canon[WEIR_FIELD_MAX];
 	struct wwin_msg m;
@@ -800,13 +913,23 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	if (win->time_field >= 0)
 		need[win->time_field] = 1;
 	weir_field_record(buf, len, match_end, &rb, &re);
+	fc = wwin_fc_record(ww, buf + rb, re - rb);
 	caps.done = false; /* pcre/byte_extract fields: run once, on the first */
 	for (i = 0; i < r->n_fields; i++) {
 		enum weir_field_res res;
 
 		if (!need[i])
 			continue;
-		res = weir_rule_field(rs, w->id, idx, i, buf, len, rb, re, &caps, &val[i]);
+		/* json and kv read only the record: from the cache */
+		if (fc != NULL &&
+		    (r->fields[i].src == WEIR_RFS_JSON || r->fields[i].src == WEIR_RFS_KV))
+			fe[i] = wwin_fc_field(fc, rs, w->id, idx, i, buf, len, rb, re, &caps);
+		if (fe[i] != NULL) {
+			res = (enum weir_field_res)fe[i]->res;
+			val[i] = fe[i]->v;
+		} else {
+			res = weir_rule_field(rs, w->id, idx, i, buf, len, rb, re, &caps, &val[i]);
+		}
 		if (res != WEIR_FIELD_FOUND) {
 			w->win.field_missing++;
 			return;
@@ -819,25 +942,44 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 		if (c->agg == WEIR_RWA_COUNT) {
 			m.obs.v[i].num = 0;
 		} else if (c->agg == WEIR_RWA_DISTINCT) {
-			size_t n = r->fields[c->field].sensitive ? wwin_canon(&val[c->field], canon)
-								 : val[c->field].len;
-
-			m.obs.v[i].hash = weir_wwin_siphash(
-				ww->sh->seed,
-				r->fields[c->field].sensitive ? canon : val[c->field].bytes, n);
+			m.obs.v[i].hash = wwin_val_hash(ww, fe[c->field], &val[c->field],
+							r->fields[c->field].sensitive);
 		} else if (!weir_field_number(&val[c->field], &m.obs.v[i].num)) {
 			ww->field_bad++;
 			return;
 		}
 	}
-	if (win->time_field >= 0 &&
-	    !weir_wwin_parse_time(&val[win->time_field], r->fields[win->time_field].time, &t_ns)) {
+	if (win->time_field >= 0 && !wwin_val_time(fe[win->time_field], &val[win->time_field],
+						   r->fields[win->time_field].time, &t_ns)) {
 		ww->field_bad++;
 		return;
 	}
 	/* the key as alerts show it: items joined by 0x1f; its hash over the
-	 * values (a sensitive one's digits), not over their rendering */
-	{
+	 * values (a sensitive one's digits), not over their rendering. One
+	 * field (the usual key): its value's hash, as a distinct sees it, and
+	 * its rendering, both kept in the field cache for the record's other
+	 * rules. */
+	if (win->n_key == 1 && win->key[0].kind == WEIR_RWK_FIELD) {
+		const struct weir_rfield *f = &r->fields[win->key[0].field];
+		const struct weir_field_val *v = &val[win->key[0].field];
+		struct weir_wwin_fval *e = fe[win->key[0].field];
+
+		if (!f->sensitive) {
+			wwin_key_put(m.obs.key, &kn, v->bytes, v->len);
+		} else if (e != NULL && e->rn >= 0) {
+			wwin_key_put(m.obs.key, &kn, e->rend, (size_t)e->rn);
+		} else {
+			char rend[WEIR_FIELD_MAX + 8];
+			size_t rn = wwin_render(ww, v, rend, sizeof(rend));
+
+			wwin_key_put(m.obs.key, &kn, rend, rn);
+			if (e != NULL) {
+				memcpy(e->rend, rend, rn);
+				e->rn = (int16_t)rn;
+			}
+		}
+		m.obs.key_hash = wwin_val_hash(ww, e, v, f->sensitive) ^ ((uint64_t)r->sid << 1);
+	} else {
 		uint8_t hin[WEIR_RWIN_KEY_MAX * (WEIR_FIELD_MAX + 1)];
 		size_t hn = 0;
 
@@ -856,12 +998,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 
 				if (f->sensitive) {
 					char rend[WEIR_FIELD_MAX + 8];
-					size_t rn =
-						ww->sh->hmac
-							? weir_field_hmac(v, ww->sh->hmac_key,
-									  ww->sh->hmac_klen, rend,
-									  sizeof(rend))
-							: weir_field_mask(v, rend, sizeof(rend));
+					size_t rn = wwin_render(ww, v, rend, sizeof(rend));
 
 					wwin_key_put(m.obs.key, &kn, rend, rn);
 					n = wwin_canon(v, canon);

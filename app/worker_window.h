@@ -77,6 +77,40 @@ struct weir_wwin_shared {
 	char host[65]; /* the records' "host" (host-id) */
 };
 
+/* The json and kv fields last extracted from one record, on the
+ * producer (weir_wwin_observe): the window rules that match a record
+ * mostly name the same fields (a card, a time), and each would otherwise
+ * search the record for them again and mask and hash them again. An
+ * extraction reads only the record's bytes and the field's definition, so
+ * a record equal byte for byte gives the same values: a cache entry is
+ * keyed by the definition (copied: it outlives a reload) and the cache
+ * holds a copy of the record it belongs to. */
+#define WEIR_WWIN_FC_REC 512 /* longest record cached, bytes */
+#define WEIR_WWIN_FC_N	 8   /* fields cached per record */
+
+struct weir_wwin_fval {
+	uint8_t src, klen; /* the definition: struct weir_rfield's */
+	char sep;
+	bool form, sensitive;
+	uint8_t res;   /* enum weir_field_res */
+	bool hashed;   /* hash is set */
+	int16_t rn;    /* bytes of rend, -1 = not rendered yet */
+	uint8_t t_how; /* 1 + the time= of t_ns, 0 = not parsed yet */
+	bool t_ok;     /* it parsed (weir_wwin_parse_time) */
+	uint64_t t_ns;
+	uint64_t hash; /* SipHash of the value (a sensitive one's digits) */
+	char key[WEIR_RFIELD_KEY_MAX];
+	char rend[WEIR_FIELD_MAX + 8]; /* a sensitive value as keys show it */
+	struct weir_field_val v;
+};
+
+struct weir_wwin_fcache {
+	uint32_t rec_len; /* bytes in rec, 0 = none */
+	uint32_t n;	  /* entries used */
+	uint8_t rec[WEIR_WWIN_FC_REC];
+	struct weir_wwin_fval e[WEIR_WWIN_FC_N];
+};
+
 /* A worker's window state (inside struct weir_worker). */
 struct weir_wwin {
 	const struct weir_wwin_shared *sh;
@@ -85,6 +119,7 @@ struct weir_wwin {
 	uint32_t n_defs;
 	uint32_t table_gen; /* generation of the rule set the table was built for */
 	const struct weir_ruleset *table_rs;
+	struct weir_wwin_fcache *fc;   /* NULL: none (no memory at start) */
 	uint64_t seq;		       /* arrival order of live observations */
 	uint64_t others_max;	       /* other workers' progress at the loop's top */
 	struct weir_window_stats base; /* counters of the tables replaced */

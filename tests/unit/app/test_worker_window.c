@@ -25,6 +25,11 @@ test_siphash_vectors(void)
 		msg[i] = (uint8_t)i;
 	CU_ASSERT_EQUAL(weir_wwin_siphash(key, msg, 0), 0x726fdb47dd0e0e31ull);
 	CU_ASSERT_EQUAL(weir_wwin_siphash(key, msg, 15), 0xa129ca6149be45e5ull);
+	/* a tail of 1 and 7 bytes, one whole word, a word and a byte */
+	CU_ASSERT_EQUAL(weir_wwin_siphash(key, msg, 1), 0x74f839c593dc67fdull);
+	CU_ASSERT_EQUAL(weir_wwin_siphash(key, msg, 7), 0xab0200f58b01d137ull);
+	CU_ASSERT_EQUAL(weir_wwin_siphash(key, msg, 8), 0x93f5f5799a932462ull);
+	CU_ASSERT_EQUAL(weir_wwin_siphash(key, msg, 9), 0x9e0082df0ba9e4b0ull);
 	/* keyed: another key, another hash */
 	key[0] ^= 1;
 	CU_ASSERT_NOT_EQUAL(weir_wwin_siphash(key, msg, 15), 0xa129ca6149be45e5ull);
