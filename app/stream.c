@@ -27,6 +27,7 @@
  * Sequence numbers use serial arithmetic (mod 2^32) throughout.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,6 +71,11 @@ struct seg {
 /* A fixed pool of equal slots with a free list through the slots and a
  * high-water mark: slot i is first touched when the pool grows to it. */
 struct pool {
+	/* slot idx1 (index + 1) is at origin + idx1 * stride: one multiply
+	 * and add for either direction (base - slot and slot upward,
+	 * base + map_bytes and -slot downward) */
+	uint8_t *origin;
+	ptrdiff_t stride;
 	uint8_t *base;
 	size_t slot, map_bytes;
 	uint32_t n, hwm, free_head; /* free_head: index + 1, 0: empty */
@@ -103,8 +109,12 @@ struct weir_stream_table {
 	struct pool packs; /* compressed states: the other end of states' mapping */
 	struct weir_stream_stats st;
 	uint32_t lru_head, lru_tail; /* open states by last bytes: slot index + 1 */
-	uint64_t now;		     /* the packet in progress's time, ns */
-	uint8_t *pack;		     /* a compressed state, whole */
+	/* no state can be idle before this packet time: the list's last
+	 * state's link_ns + idle_ns (0: look; reset when the last changes),
+	 * so that a packet reads no slot of another flow to know it */
+	uint64_t pack_due;
+	uint64_t now;  /* the packet in progress's time, ns */
+	uint8_t *pack; /* a compressed state, whole */
 	size_t pack_cap;
 	uint8_t *scratch;   /* a confirm window: the tail, then the run */
 	uint8_t *batch;	    /* a run gathered from held segments (STREAM_BATCH) */
@@ -112,7 +122,11 @@ struct weir_stream_table {
 	uint32_t win_len;
 	const uint8_t *before; /* weir_stream_before() during a chunk call */
 	uint32_t before_len;
-	uint32_t keep;	  /* tail bytes a slot keeps: confirm_window, payload_before */
+	uint32_t keep; /* tail bytes a slot keeps: confirm_window, payload_before */
+	/* where weir's parts of a state slot start (the slots are 64-aligned):
+	 * struct hs_meta at its end, the tail (keep bytes) before it, the
+	 * run-ahead record (16-aligned) before that */
+	size_t meta_off, tail_off, ahead_off;
 	uint32_t pan_end; /* weir_stream_pan() during a chunk call */
 	bool pan_found;
 	/* the directions some pan stream rule of the set of generation
@@ -144,6 +158,18 @@ weir_stream_conf_defaults(struct weir_stream_conf *c)
 }
 
 /* ---- pools ---------------------------------------------------------- */
+/* Set the addressing of @p p (after base, slot, map_bytes and down). */
+static void
+pool_set_origin(struct pool *p)
+{
+	if (p->down) {
+		p->origin = p->base + p->map_bytes;
+		p->stride = -(ptrdiff_t)p->slot;
+	} else {
+		p->origin = p->base - p->slot;
+		p->stride = (ptrdiff_t)p->slot;
+	}
+}
 
 static int
 pool_init(struct pool *p, size_t slot, uint64_t bytes)
@@ -161,6 +187,7 @@ pool_init(struct pool *p, size_t slot, uint64_t bytes)
 		p->base = NULL;
 		return -ENOMEM;
 	}
+	pool_set_origin(p);
 	return 0;
 }
 
@@ -175,9 +202,7 @@ pool_fini(struct pool *p)
 static inline void *
 pool_at(const struct pool *p, uint32_t idx1)
 {
-	if (p->down)
-		return p->base + p->map_bytes - (size_t)idx1 * p->slot;
-	return p->base + (size_t)(idx1 - 1) * p->slot;
+	return p->origin + (ptrdiff_t)idx1 * p->stride;
 }
 
 /* Room for one more slot of @p p past its high-water mark. */
@@ -352,6 +377,13 @@ weir_stream_table_create(const struct weir_stream_conf *c)
 		return NULL;
 	t->c = *c;
 	t->keep = keep;
+	t->meta_off = slot - sizeof(struct hs_meta);
+	t->tail_off = t->meta_off - keep;
+	/* (a slot too small for the record never takes one: sd_ahead_take,
+	 * sd_hsa_set_ok) */
+	t->ahead_off = t->tail_off >= sizeof(struct ahead)
+			       ? (t->tail_off - sizeof(struct ahead)) & ~(size_t)15
+			       : 0;
 	rc = pool_init(&t->segs, SEG_BYTES, c->reassembly_memcap);
 	if (rc == 0)
 		rc = pool_init(&t->states, slot, c->memcap);
@@ -363,6 +395,7 @@ weir_stream_table_create(const struct weir_stream_conf *c)
 		t->packs.down = true;
 		t->packs.peer = &t->states;
 		t->states.peer = &t->packs;
+		pool_set_origin(&t->packs);
 		/* a whole state: its header, a tail, and Hyperscan's bytes
 		 * (never more than its state, plus some room) */
 		t->pack_cap = (sizeof(struct pack_hdr) + (size_t)keep + (size_t)c->state_bytes +
@@ -425,8 +458,7 @@ sd_hs(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 static inline struct hs_meta *
 sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, sd->hs) + t->states.slot -
-				  sizeof(struct hs_meta));
+	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, sd->hs) + t->meta_off);
 }
 
 /* The last bytes inspected on @p sd's Hyperscan stream (at most
@@ -435,7 +467,7 @@ sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 static inline uint8_t *
 sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (uint8_t *)sd_meta(t, sd) - t->keep;
+	return (uint8_t *)pool_at(&t->states, sd->hs) + t->tail_off;
 }
 
 /* The run-ahead record of @p sd (open state): the end of the slot's
@@ -444,8 +476,7 @@ static inline struct ahead *
 sd_ahead(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
 	/* 16-aligned: the tail's length (keep) may be any */
-	return (struct ahead *)(((uintptr_t)sd_tail(t, sd) - sizeof(struct ahead)) &
-				~(uintptr_t)15);
+	return (struct ahead *)((uint8_t *)pool_at(&t->states, sd->hs) + t->ahead_off);
 }
 
 /* Most alerts a Hyperscan run-ahead keeps (a round with more is undone). */
@@ -667,8 +698,7 @@ sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
 static inline struct hs_meta *
 slot_meta(struct weir_stream_table *t, uint32_t idx1)
 {
-	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, idx1) + t->states.slot -
-				  sizeof(struct hs_meta));
+	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, idx1) + t->meta_off);
 }
 
 /* Put open state @p idx1 of @p sd first on the list (the list is in the
@@ -682,10 +712,12 @@ lru_push(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t idx1)
 	m->link_ns = t->now;
 	m->prev = 0;
 	m->next = t->lru_head;
-	if (t->lru_head != 0)
+	if (t->lru_head != 0) {
 		slot_meta(t, t->lru_head)->prev = idx1;
-	else
+	} else {
 		t->lru_tail = idx1;
+		t->pack_due = 0;
+	}
 	t->lru_head = idx1;
 }
 
@@ -698,10 +730,12 @@ lru_unlink(struct weir_stream_table *t, uint32_t idx1)
 		slot_meta(t, m->prev)->next = m->next;
 	else
 		t->lru_head = m->next;
-	if (m->next != 0)
+	if (m->next != 0) {
 		slot_meta(t, m->next)->prev = m->prev;
-	else
+	} else {
 		t->lru_tail = m->prev;
+		t->pack_due = 0;
+	}
 	m->prev = 0;
 	m->next = 0;
 }
@@ -835,8 +869,13 @@ sd_pack_idle(struct weir_stream_table *t, uint64_t generation)
 		uint32_t i = t->lru_tail;
 		const struct hs_meta *m = slot_meta(t, i);
 
-		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns)
+		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns) {
+			/* the last state's link_ns stays until it changes */
+			t->pack_due = m->link_ns > UINT64_MAX - t->c.idle_ns
+					      ? UINT64_MAX
+					      : m->link_ns + t->c.idle_ns;
 			return;
+		}
 		if (m->generation != generation) {
 			/* opened on a rule set a reload replaced: its database may
 			 * be freed, so Hyperscan must not compress it; it restarts
@@ -1078,7 +1117,9 @@ sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int 
 		 const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
-	const struct ahead *a = sd_ahead(t, sd);
+	uint8_t *slot = pool_at(&t->states, sd->hs);
+	struct ahead *a = (struct ahead *)(slot + t->ahead_off);
+	struct hs_meta *m = (struct hs_meta *)(slot + t->meta_off);
 	uint32_t me = sd->head;
 	struct seg *s = seg_at(t, me);
 	uint32_t len = s->len;
@@ -1090,20 +1131,18 @@ sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int 
 	if (sd->head == 0)
 		sd->tail = 0;
 	sd->base_seq += len;
-	lru_touch(t, sd);
+	m->last_ns = t->now; /* lru_touch */
 	if (a->hs) {
 		if ((a->n | a->alerts | a->suppressed | a->scan_error) != 0)
-			o->deliver(o->arg, f, dir, s->data + s->off, len, sd->offset,
-				   sd_meta(t, sd)->hs_off,
-				   ahead_alerts((struct ahead *)(uintptr_t)a), a->n, a->alerts,
-				   a->suppressed, a->scan_error);
+			o->deliver(o->arg, f, dir, s->data + s->off, len, sd->offset, m->hs_off,
+				   ahead_alerts(a), a->n, a->alerts, a->suppressed, a->scan_error);
 	} else if (a->found) {
 		t->win = s->data + s->off;
 		t->win_len = len;
 		t->pan_found = true;
 		t->pan_end = a->end;
-		o->chunk(o->arg, f, dir, sd_hs(t, sd), s->data + s->off, len, sd->offset,
-			 sd_meta(t, sd)->hs_off);
+		o->chunk(o->arg, f, dir, (hs_stream_t *)slot, s->data + s->off, len, sd->offset,
+			 m->hs_off);
 		t->pan_found = false;
 		t->win = NULL;
 		t->win_len = 0;
@@ -1269,6 +1308,27 @@ sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_s
 	uint32_t end = seq + len, c = seq, prev = 0, i = sd->head;
 	bool overlapped = false;
 
+	if (i == 0 && len <= SEG_DATA) {
+		/* nothing held (acked inspection, in order: the usual case):
+		 * one record, what sd_new_segs() would make of it */
+		struct seg *s;
+
+		if ((i = pool_get(&t->segs)) == 0)
+			return false;
+		s = seg_at(t, i);
+		s->seq = seq;
+		s->len = (uint16_t)len;
+		s->off = 0;
+		s->next = 0;
+		s->orig = orig_seq;
+		memcpy(s->data, data, len);
+		sd->head = i;
+		sd->tail = i;
+		sd->held += len;
+		t->st.held_bytes += len;
+		t->st.held_segments++;
+		return true;
+	}
 	if (sd->tail != 0) {
 		const struct seg *l = seg_at(t, sd->tail);
 
@@ -1531,7 +1591,7 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 
 	t->o = o;
 	t->now = p->ts_ns;
-	if (t->c.idle_ns != 0 && t->lru_tail != 0 && o->rs != NULL)
+	if (t->c.idle_ns != 0 && t->lru_tail != 0 && t->now >= t->pack_due && o->rs != NULL)
 		sd_pack_idle(t, o->rs->generation);
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
 		return false;
