@@ -448,6 +448,13 @@ seg_at(struct weir_stream_table *t, uint32_t idx1)
 	return pool_at(&t->segs, idx1);
 }
 
+/* A pool_get(&t->segs) would succeed (the segment pool has no peer). */
+static inline bool
+seg_avail(const struct weir_stream_table *t)
+{
+	return t->segs.free_head != 0 || t->segs.hwm < t->segs.n;
+}
+
 /* The Hyperscan stream of @p sd (open: sd->hs != 0). */
 static inline hs_stream_t *
 sd_hs(struct weir_stream_table *t, const struct weir_stream_dir *sd)
@@ -623,11 +630,24 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 	 uint32_t len, const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
-	struct hs_meta *m = sd_meta(t, sd);
-	uint32_t w = t->c.confirm_window, b = t->c.payload_before, tl = m->tail_len;
+	uint8_t *slot = pool_at(&t->states, sd->hs);
+	struct hs_meta *m = (struct hs_meta *)(slot + t->meta_off);
+	uint32_t w = t->c.confirm_window, b = t->c.payload_before, tl;
 	bool confirm = o->rs->n_stream_confirm != 0 && w != 0;
-	const uint8_t *tail = sd_tail(t, sd);
+	const uint8_t *tail;
 
+	if (!confirm && b == 0 && o->rs->n_stream_pan == 0) {
+		/* no tail, no card scanner (Hyperscan stream rules that do
+		 * not confirm, the usual set): the run alone, as below */
+		t->win = data;
+		t->win_len = len;
+		o->chunk(o->arg, f, dir, (hs_stream_t *)slot, data, len, sd->offset, m->hs_off);
+		t->win = NULL;
+		t->win_len = 0;
+		return;
+	}
+	tl = m->tail_len;
+	tail = slot + t->tail_off;
 	if (w > tl)
 		w = tl;
 	if (b > tl)
@@ -1301,34 +1321,13 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
  * before the one that brought the record's bytes (its orig).
  * @return false when the segment pool ran dry.
  */
-static bool
-sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq, uint32_t seq,
-	const uint8_t *data, uint32_t len)
+static __attribute__((noinline)) bool
+sd_hold_walk(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq,
+	     uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	uint32_t end = seq + len, c = seq, prev = 0, i = sd->head;
 	bool overlapped = false;
 
-	if (i == 0 && len <= SEG_DATA) {
-		/* nothing held (acked inspection, in order: the usual case):
-		 * one record, what sd_new_segs() would make of it */
-		struct seg *s;
-
-		if ((i = pool_get(&t->segs)) == 0)
-			return false;
-		s = seg_at(t, i);
-		s->seq = seq;
-		s->len = (uint16_t)len;
-		s->off = 0;
-		s->next = 0;
-		s->orig = orig_seq;
-		memcpy(s->data, data, len);
-		sd->head = i;
-		sd->tail = i;
-		sd->held += len;
-		t->st.held_bytes += len;
-		t->st.held_segments++;
-		return true;
-	}
 	if (sd->tail != 0) {
 		const struct seg *l = seg_at(t, sd->tail);
 
@@ -1402,11 +1401,41 @@ sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_s
 	return true;
 }
 
+/* sd_hold_walk() for a segment arriving when nothing is held (acked
+ * inspection, in order: the usual case): one record, what sd_new_segs()
+ * would make of it, without the walk (kept out of line so that the
+ * packet's path keeps its registers). */
+static inline bool
+sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq, uint32_t seq,
+	const uint8_t *data, uint32_t len)
+{
+	struct seg *s;
+	uint32_t i;
+
+	if (sd->head != 0 || len > SEG_DATA)
+		return sd_hold_walk(t, sd, orig_seq, seq, data, len);
+	if ((i = pool_get(&t->segs)) == 0)
+		return false;
+	s = seg_at(t, i);
+	s->seq = seq;
+	s->len = (uint16_t)len;
+	s->off = 0;
+	s->next = 0;
+	s->orig = orig_seq;
+	memcpy(s->data, data, len);
+	sd->head = i;
+	sd->tail = i;
+	sd->held += len;
+	t->st.held_bytes += len;
+	t->st.held_segments++;
+	return true;
+}
+
 /* Keep @p dir under its hold bound: give up a hole at the front, or
  * (acked) inspect in-order bytes before their ACK. */
-static void
-sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
-	 const struct weir_stream_out *o)
+static __attribute__((noinline)) void
+sd_bound_walk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	      const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 
@@ -1424,6 +1453,14 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 		t->st.early += s->len;
 		sd_release(t, f, dir, true, s->seq + s->len, o);
 	}
+}
+
+static inline void
+sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	 const struct weir_stream_out *o)
+{
+	if (f->dir[dir].sd.held > t->c.max_held)
+		sd_bound_walk(t, f, dir, o);
 }
 
 /*
@@ -1481,9 +1518,8 @@ sd_hsa_take(struct weir_stream_table *t, const struct weir_stream_dir *sd, uint3
 	       seq == sd->base_seq &&
 	       !(sd->flags &
 		 (WEIR_SD_PACKED | WEIR_SD_RESET | WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_AHEAD)) &&
-	       (uint64_t)sd->offset + len < sd_depth(t) &&
-	       (t->segs.free_head != 0 || pool_can_grow(&t->segs)) && sd_hsa_set_ok(t, o->rs) &&
-	       sd_meta(t, sd)->generation == o->rs->generation;
+	       (uint64_t)sd->offset + len < sd_depth(t) && seg_avail(t) &&
+	       sd_hsa_set_ok(t, o->rs) && sd_meta(t, sd)->generation == o->rs->generation;
 }
 
 /*
@@ -1565,6 +1601,31 @@ sd_ahead_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int d
 	a->found = weir_pan_stream_feed(&m->pan, data, len, false, &pm, 1) > 0;
 	a->end = pm.end;
 	sd->flags |= WEIR_SD_AHEAD;
+}
+
+/*
+ * Acknowledged inspection: an ACK up to @p limit that covers the whole
+ * record @p dir's run-ahead matched (the usual request's ACK) delivers
+ * it as sd_release() would, without its general walk (a function with a
+ * large frame, for what is here a few stores). @return false when that
+ * is not the case, with nothing done.
+ */
+static inline bool
+sd_ack_ahead(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, uint32_t limit,
+	     const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	const struct seg *s;
+
+	if ((sd->flags & (WEIR_SD_AHEAD | WEIR_SD_DONE | WEIR_SD_OFF)) != WEIR_SD_AHEAD ||
+	    sd->head == 0)
+		return false;
+	s = seg_at(t, sd->head);
+	if (s->seq != sd->base_seq || SEQ_LT(limit, s->seq + s->len) ||
+	    !sd_ahead_valid(t, sd, o->rs))
+		return false;
+	sd_ahead_release(t, f, dir, o);
+	return true;
 }
 
 /* Start @p dir's stream at @p seq if it has not started. */
@@ -1678,7 +1739,8 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 		/* a FIN takes one sequence number but carries no byte */
 		if ((od->flags & WEIR_SD_FIN) && SEQ_GT(limit, od->fin_seq))
 			limit = od->fin_seq;
-		if (SEQ_GT(limit, od->base_seq))
+		if (SEQ_GT(limit, od->base_seq) &&
+		    (!sd_ack_ahead(t, f, !dir, limit, o) || SEQ_GT(limit, od->base_seq)))
 			sd_release(t, f, !dir, true, limit, o);
 	}
 	return took;
