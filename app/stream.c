@@ -103,6 +103,9 @@ struct pack_hdr {
 #define PACK_BUDGET 4u
 
 struct weir_stream_table {
+	/* first: what the chunk callback reads through stream.h's inline
+	 * accessors */
+	struct weir_stream_call call;
 	struct weir_stream_conf c;
 	struct pool segs;
 	struct pool states;
@@ -116,19 +119,13 @@ struct weir_stream_table {
 	uint64_t now;  /* the packet in progress's time, ns */
 	uint8_t *pack; /* a compressed state, whole */
 	size_t pack_cap;
-	uint8_t *scratch;   /* a confirm window: the tail, then the run */
-	uint8_t *batch;	    /* a run gathered from held segments (STREAM_BATCH) */
-	const uint8_t *win; /* weir_stream_window() during a chunk call */
-	uint32_t win_len;
-	const uint8_t *before; /* weir_stream_before() during a chunk call */
-	uint32_t before_len;
-	uint32_t keep; /* tail bytes a slot keeps: confirm_window, payload_before */
+	uint8_t *scratch; /* a confirm window: the tail, then the run */
+	uint8_t *batch;	  /* a run gathered from held segments (STREAM_BATCH) */
+	uint32_t keep;	  /* tail bytes a slot keeps: confirm_window, payload_before */
 	/* where weir's parts of a state slot start (the slots are 64-aligned):
 	 * struct hs_meta at its end, the tail (keep bytes) before it, the
 	 * run-ahead record (16-aligned) before that */
 	size_t meta_off, tail_off, ahead_off;
-	uint32_t pan_end; /* weir_stream_pan() during a chunk call */
-	bool pan_found;
 	/* the directions some pan stream rule of the set of generation
 	 * pan_gen may apply to (bit 0: to server, bit 1: to client) */
 	uint64_t pan_gen;
@@ -139,7 +136,6 @@ struct weir_stream_table {
 	uint64_t hsa_gen;
 	bool hsa_gen_set;
 	bool hsa_ok;
-	struct ahead *collect;		 /* a run-ahead chunk call in progress */
 	const struct weir_stream_out *o; /* the call in progress's (undo) */
 };
 
@@ -529,16 +525,10 @@ sd_ahead_undo(struct weir_stream_table *t, struct weir_stream_dir *sd)
 		t->o->deliver(t->o->arg, NULL, 0, NULL, 0, 0, 0, ahead_alerts(a), a->n, 0, 0, 0);
 }
 
-bool
-weir_stream_collecting(const struct weir_stream_table *t)
-{
-	return t->collect != NULL;
-}
-
 void
 weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint32_t match_end)
 {
-	struct ahead *a = t->collect;
+	struct ahead *a = t->call.collect;
 
 	struct weir_stream_ahead_alert al = {rule_idx, match_end};
 
@@ -558,34 +548,13 @@ void
 weir_stream_ahead_counts(struct weir_stream_table *t, uint32_t alerts, uint32_t suppressed,
 			 uint32_t scan_error)
 {
-	struct ahead *a = t->collect;
+	struct ahead *a = t->call.collect;
 
 	if (a == NULL)
 		return;
 	a->alerts += alerts;
 	a->suppressed += suppressed;
 	a->scan_error += scan_error;
-}
-
-void
-weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len)
-{
-	*win = t->win;
-	*len = t->win_len;
-}
-
-void
-weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end)
-{
-	*found = t->pan_found;
-	*end = t->pan_end;
-}
-
-void
-weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len)
-{
-	*before = t->before;
-	*len = t->before_len;
 }
 
 /*
@@ -639,11 +608,11 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 	if (!confirm && b == 0 && o->rs->n_stream_pan == 0) {
 		/* no tail, no card scanner (Hyperscan stream rules that do
 		 * not confirm, the usual set): the run alone, as below */
-		t->win = data;
-		t->win_len = len;
+		t->call.win = data;
+		t->call.win_len = len;
 		o->chunk(o->arg, f, dir, (hs_stream_t *)slot, data, len, sd->offset, m->hs_off);
-		t->win = NULL;
-		t->win_len = 0;
+		t->call.win = NULL;
+		t->call.win_len = 0;
 		return;
 	}
 	tl = m->tail_len;
@@ -652,19 +621,19 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 		w = tl;
 	if (b > tl)
 		b = tl;
-	t->win = data;
-	t->win_len = len;
+	t->call.win = data;
+	t->call.win_len = len;
 	if (confirm || t->c.payload_before != 0) {
 		if (data != NULL) {
 			memcpy(t->scratch, tail, tl);
 			memcpy(t->scratch + tl, data, len);
 			tail = t->scratch;
 		}
-		t->before = tail + tl - b;
-		t->before_len = b;
+		t->call.before = tail + tl - b;
+		t->call.before_len = b;
 		if (confirm) {
-			t->win = tail + tl - w;
-			t->win_len = w + (data != NULL ? len : 0);
+			t->call.win = tail + tl - w;
+			t->call.win_len = w + (data != NULL ? len : 0);
 		}
 	}
 	if (o->rs->n_stream_pan != 0 && stream_pan_dir(t, o->rs, dir)) {
@@ -672,24 +641,25 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 		 * the end settles what waited for more) */
 		struct weir_pan_match pm = {0};
 
-		t->pan_found = weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
-		t->pan_end = pm.end;
+		t->call.pan_found =
+			weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
+		t->call.pan_end = pm.end;
 	}
 	/* a set of pan stream rules alone matches nothing in a run whose
 	 * bytes settled no card: no call (the end still closes the stream) */
-	if (data == NULL || !o->rs->stream_pan_only || t->pan_found)
+	if (data == NULL || !o->rs->stream_pan_only || t->call.pan_found)
 		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
-	t->pan_found = false;
+	t->call.pan_found = false;
 	if (data != NULL && (confirm || t->c.payload_before != 0)) {
 		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
 
 		memcpy(sd_tail(t, sd), t->scratch + all - n, n);
 		m->tail_len = n;
 	}
-	t->win = NULL;
-	t->win_len = 0;
-	t->before = NULL;
-	t->before_len = 0;
+	t->call.win = NULL;
+	t->call.win_len = 0;
+	t->call.before = NULL;
+	t->call.before_len = 0;
 }
 
 /* Free every held segment of @p sd. */
@@ -1157,15 +1127,15 @@ sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int 
 			o->deliver(o->arg, f, dir, s->data + s->off, len, sd->offset, m->hs_off,
 				   ahead_alerts(a), a->n, a->alerts, a->suppressed, a->scan_error);
 	} else if (a->found) {
-		t->win = s->data + s->off;
-		t->win_len = len;
-		t->pan_found = true;
-		t->pan_end = a->end;
+		t->call.win = s->data + s->off;
+		t->call.win_len = len;
+		t->call.pan_found = true;
+		t->call.pan_end = a->end;
 		o->chunk(o->arg, f, dir, (hs_stream_t *)slot, s->data + s->off, len, sd->offset,
 			 m->hs_off);
-		t->pan_found = false;
-		t->win = NULL;
-		t->win_len = 0;
+		t->call.pan_found = false;
+		t->call.win = NULL;
+		t->call.win_len = 0;
 	}
 	t->st.bytes += len;
 	sd->offset += len;
@@ -1555,9 +1525,9 @@ sd_hsa_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir
 	a->cap = ahead_cap(o->rs);
 	a->hs_bytes = (uint32_t)o->rs->stream_state_bytes;
 	memcpy(ahead_snap(a), sd_hs(t, sd), a->hs_bytes);
-	t->collect = a;
+	t->call.collect = a;
 	sd_chunk(t, f, dir, data, len, o);
-	t->collect = NULL;
+	t->call.collect = NULL;
 	sd->flags |= WEIR_SD_AHEAD;
 	if (a->overflow)
 		sd_ahead_undo(t, sd);
