@@ -594,9 +594,9 @@ stream_pan_dir(struct weir_stream_table *t, const struct weir_ruleset *rs, unsig
  * these bytes) set when the rule set has stream rules that confirm, and
  * the tail's last payload_before bytes as the bytes before; then keep the
  * last bytes of tail and run as the new tail. */
-static void
-sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
-	 uint32_t len, const struct weir_stream_out *o)
+static __attribute__((noinline)) void
+sd_chunk_tail(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	      const uint8_t *data, uint32_t len, const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 	uint8_t *slot = pool_at(&t->states, sd->hs);
@@ -605,16 +605,6 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 	bool confirm = o->rs->n_stream_confirm != 0 && w != 0;
 	const uint8_t *tail;
 
-	if (!confirm && b == 0 && o->rs->n_stream_pan == 0) {
-		/* no tail, no card scanner (Hyperscan stream rules that do
-		 * not confirm, the usual set): the run alone, as below */
-		t->call.win = data;
-		t->call.win_len = len;
-		o->chunk(o->arg, f, dir, (hs_stream_t *)slot, data, len, sd->offset, m->hs_off);
-		t->call.win = NULL;
-		t->call.win_len = 0;
-		return;
-	}
 	tl = m->tail_len;
 	tail = slot + t->tail_off;
 	if (w > tl)
@@ -660,6 +650,30 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 	t->call.win_len = 0;
 	t->call.before = NULL;
 	t->call.before_len = 0;
+}
+
+/* sd_chunk_tail() for a set that needs no tail and no card scanner
+ * (Hyperscan stream rules that do not confirm, the usual set): the run
+ * alone, inline in the packet's path. */
+static inline void
+sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
+	 uint32_t len, const struct weir_stream_out *o)
+{
+	const struct weir_stream_dir *sd = &f->dir[dir].sd;
+	uint8_t *slot;
+
+	if ((o->rs->n_stream_confirm != 0 && t->c.confirm_window != 0) ||
+	    t->c.payload_before != 0 || o->rs->n_stream_pan != 0) {
+		sd_chunk_tail(t, f, dir, data, len, o);
+		return;
+	}
+	slot = pool_at(&t->states, sd->hs);
+	t->call.win = data;
+	t->call.win_len = len;
+	o->chunk(o->arg, f, dir, (hs_stream_t *)slot, data, len, sd->offset,
+		 ((const struct hs_meta *)(slot + t->meta_off))->hs_off);
+	t->call.win = NULL;
+	t->call.win_len = 0;
 }
 
 /* Free every held segment of @p sd. */
@@ -1102,7 +1116,7 @@ sd_ahead_valid(struct weir_stream_table *t, const struct weir_stream_dir *sd,
  * the chunk call when it settled a card), without feeding the scanner
  * again. The record is whole and short of the depth (sd_ahead_take).
  */
-static void
+static inline __attribute__((always_inline)) void
 sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 		 const struct weir_stream_out *o)
 {
