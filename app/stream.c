@@ -969,6 +969,21 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 	const struct weir_ruleset *rs = o->rs;
 	bool last = false;
 
+	if (!(sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_RESET | WEIR_SD_PACKED)) &&
+	    sd->hs != 0 && len > 0 && (uint64_t)sd->offset + len < sd_depth(t)) {
+		struct hs_meta *m = sd_meta(t, sd);
+
+		if (m->generation == rs->generation) {
+			/* an open state of this set, short of the depth (the
+			 * usual case): what follows comes down to this */
+			sd->base_seq += len;
+			m->last_ns = t->now; /* lru_touch */
+			sd_chunk(t, f, dir, data, len, o);
+			t->st.bytes += len;
+			sd->offset += len;
+			return;
+		}
+	}
 	sd->base_seq += len;
 	if (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))
 		return;
