@@ -154,6 +154,7 @@ weir_stream_conf_defaults(struct weir_stream_conf *c)
 }
 
 /* ---- pools ---------------------------------------------------------- */
+
 /* Set the addressing of @p p (after base, slot, map_bytes and down). */
 static void
 pool_set_origin(struct pool *p)
