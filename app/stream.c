@@ -27,6 +27,7 @@
  * Sequence numbers use serial arithmetic (mod 2^32) throughout.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,6 +71,11 @@ struct seg {
 /* A fixed pool of equal slots with a free list through the slots and a
  * high-water mark: slot i is first touched when the pool grows to it. */
 struct pool {
+	/* slot idx1 (index + 1) is at origin + idx1 * stride: one multiply
+	 * and add for either direction (base - slot and slot upward,
+	 * base + map_bytes and -slot downward) */
+	uint8_t *origin;
+	ptrdiff_t stride;
 	uint8_t *base;
 	size_t slot, map_bytes;
 	uint32_t n, hwm, free_head; /* free_head: index + 1, 0: empty */
@@ -97,24 +103,29 @@ struct pack_hdr {
 #define PACK_BUDGET 4u
 
 struct weir_stream_table {
+	/* first: what the chunk callback reads through stream.h's inline
+	 * accessors */
+	struct weir_stream_call call;
 	struct weir_stream_conf c;
 	struct pool segs;
 	struct pool states;
 	struct pool packs; /* compressed states: the other end of states' mapping */
 	struct weir_stream_stats st;
 	uint32_t lru_head, lru_tail; /* open states by last bytes: slot index + 1 */
-	uint64_t now;		     /* the packet in progress's time, ns */
-	uint8_t *pack;		     /* a compressed state, whole */
+	/* no state can be idle before this packet time: the list's last
+	 * state's link_ns + idle_ns (0: look; reset when the last changes),
+	 * so that a packet reads no slot of another flow to know it */
+	uint64_t pack_due;
+	uint64_t now;  /* the packet in progress's time, ns */
+	uint8_t *pack; /* a compressed state, whole */
 	size_t pack_cap;
-	uint8_t *scratch;   /* a confirm window: the tail, then the run */
-	uint8_t *batch;	    /* a run gathered from held segments (STREAM_BATCH) */
-	const uint8_t *win; /* weir_stream_window() during a chunk call */
-	uint32_t win_len;
-	const uint8_t *before; /* weir_stream_before() during a chunk call */
-	uint32_t before_len;
+	uint8_t *scratch; /* a confirm window: the tail, then the run */
+	uint8_t *batch;	  /* a run gathered from held segments (STREAM_BATCH) */
 	uint32_t keep;	  /* tail bytes a slot keeps: confirm_window, payload_before */
-	uint32_t pan_end; /* weir_stream_pan() during a chunk call */
-	bool pan_found;
+	/* where weir's parts of a state slot start (the slots are 64-aligned):
+	 * struct hs_meta at its end, the tail (keep bytes) before it, the
+	 * run-ahead record (16-aligned) before that */
+	size_t meta_off, tail_off, ahead_off;
 	/* the directions some pan stream rule of the set of generation
 	 * pan_gen may apply to (bit 0: to server, bit 1: to client) */
 	uint64_t pan_gen;
@@ -125,7 +136,6 @@ struct weir_stream_table {
 	uint64_t hsa_gen;
 	bool hsa_gen_set;
 	bool hsa_ok;
-	struct ahead *collect;		 /* a run-ahead chunk call in progress */
 	const struct weir_stream_out *o; /* the call in progress's (undo) */
 };
 
@@ -145,6 +155,19 @@ weir_stream_conf_defaults(struct weir_stream_conf *c)
 
 /* ---- pools ---------------------------------------------------------- */
 
+/* Set the addressing of @p p (after base, slot, map_bytes and down). */
+static void
+pool_set_origin(struct pool *p)
+{
+	if (p->down) {
+		p->origin = p->base + p->map_bytes;
+		p->stride = -(ptrdiff_t)p->slot;
+	} else {
+		p->origin = p->base - p->slot;
+		p->stride = (ptrdiff_t)p->slot;
+	}
+}
+
 static int
 pool_init(struct pool *p, size_t slot, uint64_t bytes)
 {
@@ -161,6 +184,7 @@ pool_init(struct pool *p, size_t slot, uint64_t bytes)
 		p->base = NULL;
 		return -ENOMEM;
 	}
+	pool_set_origin(p);
 	return 0;
 }
 
@@ -175,9 +199,7 @@ pool_fini(struct pool *p)
 static inline void *
 pool_at(const struct pool *p, uint32_t idx1)
 {
-	if (p->down)
-		return p->base + p->map_bytes - (size_t)idx1 * p->slot;
-	return p->base + (size_t)(idx1 - 1) * p->slot;
+	return p->origin + (ptrdiff_t)idx1 * p->stride;
 }
 
 /* Room for one more slot of @p p past its high-water mark. */
@@ -352,6 +374,13 @@ weir_stream_table_create(const struct weir_stream_conf *c)
 		return NULL;
 	t->c = *c;
 	t->keep = keep;
+	t->meta_off = slot - sizeof(struct hs_meta);
+	t->tail_off = t->meta_off - keep;
+	/* (a slot too small for the record never takes one: sd_ahead_take,
+	 * sd_hsa_set_ok) */
+	t->ahead_off = t->tail_off >= sizeof(struct ahead)
+			       ? (t->tail_off - sizeof(struct ahead)) & ~(size_t)15
+			       : 0;
 	rc = pool_init(&t->segs, SEG_BYTES, c->reassembly_memcap);
 	if (rc == 0)
 		rc = pool_init(&t->states, slot, c->memcap);
@@ -363,6 +392,7 @@ weir_stream_table_create(const struct weir_stream_conf *c)
 		t->packs.down = true;
 		t->packs.peer = &t->states;
 		t->states.peer = &t->packs;
+		pool_set_origin(&t->packs);
 		/* a whole state: its header, a tail, and Hyperscan's bytes
 		 * (never more than its state, plus some room) */
 		t->pack_cap = (sizeof(struct pack_hdr) + (size_t)keep + (size_t)c->state_bytes +
@@ -415,6 +445,13 @@ seg_at(struct weir_stream_table *t, uint32_t idx1)
 	return pool_at(&t->segs, idx1);
 }
 
+/* A pool_get(&t->segs) would succeed (the segment pool has no peer). */
+static inline bool
+seg_avail(const struct weir_stream_table *t)
+{
+	return t->segs.free_head != 0 || t->segs.hwm < t->segs.n;
+}
+
 /* The Hyperscan stream of @p sd (open: sd->hs != 0). */
 static inline hs_stream_t *
 sd_hs(struct weir_stream_table *t, const struct weir_stream_dir *sd)
@@ -425,8 +462,7 @@ sd_hs(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 static inline struct hs_meta *
 sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, sd->hs) + t->states.slot -
-				  sizeof(struct hs_meta));
+	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, sd->hs) + t->meta_off);
 }
 
 /* The last bytes inspected on @p sd's Hyperscan stream (at most
@@ -435,7 +471,7 @@ sd_meta(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 static inline uint8_t *
 sd_tail(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
-	return (uint8_t *)sd_meta(t, sd) - t->keep;
+	return (uint8_t *)pool_at(&t->states, sd->hs) + t->tail_off;
 }
 
 /* The run-ahead record of @p sd (open state): the end of the slot's
@@ -444,8 +480,7 @@ static inline struct ahead *
 sd_ahead(struct weir_stream_table *t, const struct weir_stream_dir *sd)
 {
 	/* 16-aligned: the tail's length (keep) may be any */
-	return (struct ahead *)(((uintptr_t)sd_tail(t, sd) - sizeof(struct ahead)) &
-				~(uintptr_t)15);
+	return (struct ahead *)((uint8_t *)pool_at(&t->states, sd->hs) + t->ahead_off);
 }
 
 /* Most alerts a Hyperscan run-ahead keeps (a round with more is undone). */
@@ -491,16 +526,10 @@ sd_ahead_undo(struct weir_stream_table *t, struct weir_stream_dir *sd)
 		t->o->deliver(t->o->arg, NULL, 0, NULL, 0, 0, 0, ahead_alerts(a), a->n, 0, 0, 0);
 }
 
-bool
-weir_stream_collecting(const struct weir_stream_table *t)
-{
-	return t->collect != NULL;
-}
-
 void
 weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint32_t match_end)
 {
-	struct ahead *a = t->collect;
+	struct ahead *a = t->call.collect;
 
 	struct weir_stream_ahead_alert al = {rule_idx, match_end};
 
@@ -520,34 +549,13 @@ void
 weir_stream_ahead_counts(struct weir_stream_table *t, uint32_t alerts, uint32_t suppressed,
 			 uint32_t scan_error)
 {
-	struct ahead *a = t->collect;
+	struct ahead *a = t->call.collect;
 
 	if (a == NULL)
 		return;
 	a->alerts += alerts;
 	a->suppressed += suppressed;
 	a->scan_error += scan_error;
-}
-
-void
-weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len)
-{
-	*win = t->win;
-	*len = t->win_len;
-}
-
-void
-weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end)
-{
-	*found = t->pan_found;
-	*end = t->pan_end;
-}
-
-void
-weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len)
-{
-	*before = t->before;
-	*len = t->before_len;
 }
 
 /*
@@ -587,33 +595,36 @@ stream_pan_dir(struct weir_stream_table *t, const struct weir_ruleset *rs, unsig
  * these bytes) set when the rule set has stream rules that confirm, and
  * the tail's last payload_before bytes as the bytes before; then keep the
  * last bytes of tail and run as the new tail. */
-static void
-sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
-	 uint32_t len, const struct weir_stream_out *o)
+static __attribute__((noinline)) void
+sd_chunk_tail(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	      const uint8_t *data, uint32_t len, const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
-	struct hs_meta *m = sd_meta(t, sd);
-	uint32_t w = t->c.confirm_window, b = t->c.payload_before, tl = m->tail_len;
+	uint8_t *slot = pool_at(&t->states, sd->hs);
+	struct hs_meta *m = (struct hs_meta *)(slot + t->meta_off);
+	uint32_t w = t->c.confirm_window, b = t->c.payload_before, tl;
 	bool confirm = o->rs->n_stream_confirm != 0 && w != 0;
-	const uint8_t *tail = sd_tail(t, sd);
+	const uint8_t *tail;
 
+	tl = m->tail_len;
+	tail = slot + t->tail_off;
 	if (w > tl)
 		w = tl;
 	if (b > tl)
 		b = tl;
-	t->win = data;
-	t->win_len = len;
+	t->call.win = data;
+	t->call.win_len = len;
 	if (confirm || t->c.payload_before != 0) {
 		if (data != NULL) {
 			memcpy(t->scratch, tail, tl);
 			memcpy(t->scratch + tl, data, len);
 			tail = t->scratch;
 		}
-		t->before = tail + tl - b;
-		t->before_len = b;
+		t->call.before = tail + tl - b;
+		t->call.before_len = b;
 		if (confirm) {
-			t->win = tail + tl - w;
-			t->win_len = w + (data != NULL ? len : 0);
+			t->call.win = tail + tl - w;
+			t->call.win_len = w + (data != NULL ? len : 0);
 		}
 	}
 	if (o->rs->n_stream_pan != 0 && stream_pan_dir(t, o->rs, dir)) {
@@ -621,24 +632,49 @@ sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, con
 		 * the end settles what waited for more) */
 		struct weir_pan_match pm = {0};
 
-		t->pan_found = weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
-		t->pan_end = pm.end;
+		t->call.pan_found =
+			weir_pan_stream_feed(&m->pan, data, len, data == NULL, &pm, 1) > 0;
+		t->call.pan_end = pm.end;
 	}
 	/* a set of pan stream rules alone matches nothing in a run whose
 	 * bytes settled no card: no call (the end still closes the stream) */
-	if (data == NULL || !o->rs->stream_pan_only || t->pan_found)
+	if (data == NULL || !o->rs->stream_pan_only || t->call.pan_found)
 		o->chunk(o->arg, f, dir, sd_hs(t, sd), data, len, sd->offset, m->hs_off);
-	t->pan_found = false;
+	t->call.pan_found = false;
 	if (data != NULL && (confirm || t->c.payload_before != 0)) {
 		uint32_t all = tl + len, n = all < t->keep ? all : t->keep;
 
 		memcpy(sd_tail(t, sd), t->scratch + all - n, n);
 		m->tail_len = n;
 	}
-	t->win = NULL;
-	t->win_len = 0;
-	t->before = NULL;
-	t->before_len = 0;
+	t->call.win = NULL;
+	t->call.win_len = 0;
+	t->call.before = NULL;
+	t->call.before_len = 0;
+}
+
+/* sd_chunk_tail() for a set that needs no tail and no card scanner
+ * (Hyperscan stream rules that do not confirm, the usual set): the run
+ * alone, inline in the packet's path. */
+static inline void
+sd_chunk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, const uint8_t *data,
+	 uint32_t len, const struct weir_stream_out *o)
+{
+	const struct weir_stream_dir *sd = &f->dir[dir].sd;
+	uint8_t *slot;
+
+	if ((o->rs->n_stream_confirm != 0 && t->c.confirm_window != 0) ||
+	    t->c.payload_before != 0 || o->rs->n_stream_pan != 0) {
+		sd_chunk_tail(t, f, dir, data, len, o);
+		return;
+	}
+	slot = pool_at(&t->states, sd->hs);
+	t->call.win = data;
+	t->call.win_len = len;
+	o->chunk(o->arg, f, dir, (hs_stream_t *)slot, data, len, sd->offset,
+		 ((const struct hs_meta *)(slot + t->meta_off))->hs_off);
+	t->call.win = NULL;
+	t->call.win_len = 0;
 }
 
 /* Free every held segment of @p sd. */
@@ -667,8 +703,7 @@ sd_drop_held(struct weir_stream_table *t, struct weir_stream_dir *sd)
 static inline struct hs_meta *
 slot_meta(struct weir_stream_table *t, uint32_t idx1)
 {
-	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, idx1) + t->states.slot -
-				  sizeof(struct hs_meta));
+	return (struct hs_meta *)((uint8_t *)pool_at(&t->states, idx1) + t->meta_off);
 }
 
 /* Put open state @p idx1 of @p sd first on the list (the list is in the
@@ -682,10 +717,12 @@ lru_push(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t idx1)
 	m->link_ns = t->now;
 	m->prev = 0;
 	m->next = t->lru_head;
-	if (t->lru_head != 0)
+	if (t->lru_head != 0) {
 		slot_meta(t, t->lru_head)->prev = idx1;
-	else
+	} else {
 		t->lru_tail = idx1;
+		t->pack_due = 0;
+	}
 	t->lru_head = idx1;
 }
 
@@ -698,10 +735,12 @@ lru_unlink(struct weir_stream_table *t, uint32_t idx1)
 		slot_meta(t, m->prev)->next = m->next;
 	else
 		t->lru_head = m->next;
-	if (m->next != 0)
+	if (m->next != 0) {
 		slot_meta(t, m->next)->prev = m->prev;
-	else
+	} else {
 		t->lru_tail = m->prev;
+		t->pack_due = 0;
+	}
 	m->prev = 0;
 	m->next = 0;
 }
@@ -835,8 +874,13 @@ sd_pack_idle(struct weir_stream_table *t, uint64_t generation)
 		uint32_t i = t->lru_tail;
 		const struct hs_meta *m = slot_meta(t, i);
 
-		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns)
+		if (t->now < m->link_ns || t->now - m->link_ns < t->c.idle_ns) {
+			/* the last state's link_ns stays until it changes */
+			t->pack_due = m->link_ns > UINT64_MAX - t->c.idle_ns
+					      ? UINT64_MAX
+					      : m->link_ns + t->c.idle_ns;
 			return;
+		}
 		if (m->generation != generation) {
 			/* opened on a rule set a reload replaced: its database may
 			 * be freed, so Hyperscan must not compress it; it restarts
@@ -926,6 +970,21 @@ sd_feed(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, cons
 	const struct weir_ruleset *rs = o->rs;
 	bool last = false;
 
+	if (!(sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_RESET | WEIR_SD_PACKED)) &&
+	    sd->hs != 0 && len > 0 && (uint64_t)sd->offset + len < sd_depth(t)) {
+		struct hs_meta *m = sd_meta(t, sd);
+
+		if (m->generation == rs->generation) {
+			/* an open state of this set, short of the depth (the
+			 * usual case): what follows comes down to this */
+			sd->base_seq += len;
+			m->last_ns = t->now; /* lru_touch */
+			sd_chunk(t, f, dir, data, len, o);
+			t->st.bytes += len;
+			sd->offset += len;
+			return;
+		}
+	}
 	sd->base_seq += len;
 	if (sd->flags & (WEIR_SD_DONE | WEIR_SD_OFF))
 		return;
@@ -1073,12 +1132,14 @@ sd_ahead_valid(struct weir_stream_table *t, const struct weir_stream_dir *sd,
  * the chunk call when it settled a card), without feeding the scanner
  * again. The record is whole and short of the depth (sd_ahead_take).
  */
-static void
+static inline __attribute__((always_inline)) void
 sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 		 const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
-	const struct ahead *a = sd_ahead(t, sd);
+	uint8_t *slot = pool_at(&t->states, sd->hs);
+	struct ahead *a = (struct ahead *)(slot + t->ahead_off);
+	struct hs_meta *m = (struct hs_meta *)(slot + t->meta_off);
 	uint32_t me = sd->head;
 	struct seg *s = seg_at(t, me);
 	uint32_t len = s->len;
@@ -1090,23 +1151,21 @@ sd_ahead_release(struct weir_stream_table *t, struct weir_flow *f, unsigned int 
 	if (sd->head == 0)
 		sd->tail = 0;
 	sd->base_seq += len;
-	lru_touch(t, sd);
+	m->last_ns = t->now; /* lru_touch */
 	if (a->hs) {
 		if ((a->n | a->alerts | a->suppressed | a->scan_error) != 0)
-			o->deliver(o->arg, f, dir, s->data + s->off, len, sd->offset,
-				   sd_meta(t, sd)->hs_off,
-				   ahead_alerts((struct ahead *)(uintptr_t)a), a->n, a->alerts,
-				   a->suppressed, a->scan_error);
+			o->deliver(o->arg, f, dir, s->data + s->off, len, sd->offset, m->hs_off,
+				   ahead_alerts(a), a->n, a->alerts, a->suppressed, a->scan_error);
 	} else if (a->found) {
-		t->win = s->data + s->off;
-		t->win_len = len;
-		t->pan_found = true;
-		t->pan_end = a->end;
-		o->chunk(o->arg, f, dir, sd_hs(t, sd), s->data + s->off, len, sd->offset,
-			 sd_meta(t, sd)->hs_off);
-		t->pan_found = false;
-		t->win = NULL;
-		t->win_len = 0;
+		t->call.win = s->data + s->off;
+		t->call.win_len = len;
+		t->call.pan_found = true;
+		t->call.pan_end = a->end;
+		o->chunk(o->arg, f, dir, (hs_stream_t *)slot, s->data + s->off, len, sd->offset,
+			 m->hs_off);
+		t->call.pan_found = false;
+		t->call.win = NULL;
+		t->call.win_len = 0;
 	}
 	t->st.bytes += len;
 	sd->offset += len;
@@ -1262,9 +1321,9 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
  * before the one that brought the record's bytes (its orig).
  * @return false when the segment pool ran dry.
  */
-static bool
-sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq, uint32_t seq,
-	const uint8_t *data, uint32_t len)
+static __attribute__((noinline)) bool
+sd_hold_walk(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq,
+	     uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	uint32_t end = seq + len, c = seq, prev = 0, i = sd->head;
 	bool overlapped = false;
@@ -1342,11 +1401,41 @@ sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_s
 	return true;
 }
 
+/* sd_hold_walk() for a segment arriving when nothing is held (acked
+ * inspection, in order: the usual case): one record, what sd_new_segs()
+ * would make of it, without the walk (kept out of line so that the
+ * packet's path keeps its registers). */
+static inline bool
+sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq, uint32_t seq,
+	const uint8_t *data, uint32_t len)
+{
+	struct seg *s;
+	uint32_t i;
+
+	if (sd->head != 0 || len > SEG_DATA)
+		return sd_hold_walk(t, sd, orig_seq, seq, data, len);
+	if ((i = pool_get(&t->segs)) == 0)
+		return false;
+	s = seg_at(t, i);
+	s->seq = seq;
+	s->len = (uint16_t)len;
+	s->off = 0;
+	s->next = 0;
+	s->orig = orig_seq;
+	memcpy(s->data, data, len);
+	sd->head = i;
+	sd->tail = i;
+	sd->held += len;
+	t->st.held_bytes += len;
+	t->st.held_segments++;
+	return true;
+}
+
 /* Keep @p dir under its hold bound: give up a hole at the front, or
  * (acked) inspect in-order bytes before their ACK. */
-static void
-sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
-	 const struct weir_stream_out *o)
+static __attribute__((noinline)) void
+sd_bound_walk(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	      const struct weir_stream_out *o)
 {
 	struct weir_stream_dir *sd = &f->dir[dir].sd;
 
@@ -1364,6 +1453,14 @@ sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 		t->st.early += s->len;
 		sd_release(t, f, dir, true, s->seq + s->len, o);
 	}
+}
+
+static inline void
+sd_bound(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
+	 const struct weir_stream_out *o)
+{
+	if (f->dir[dir].sd.held > t->c.max_held)
+		sd_bound_walk(t, f, dir, o);
 }
 
 /*
@@ -1421,9 +1518,8 @@ sd_hsa_take(struct weir_stream_table *t, const struct weir_stream_dir *sd, uint3
 	       seq == sd->base_seq &&
 	       !(sd->flags &
 		 (WEIR_SD_PACKED | WEIR_SD_RESET | WEIR_SD_DONE | WEIR_SD_OFF | WEIR_SD_AHEAD)) &&
-	       (uint64_t)sd->offset + len < sd_depth(t) &&
-	       (t->segs.free_head != 0 || pool_can_grow(&t->segs)) && sd_hsa_set_ok(t, o->rs) &&
-	       sd_meta(t, sd)->generation == o->rs->generation;
+	       (uint64_t)sd->offset + len < sd_depth(t) && seg_avail(t) &&
+	       sd_hsa_set_ok(t, o->rs) && sd_meta(t, sd)->generation == o->rs->generation;
 }
 
 /*
@@ -1459,9 +1555,9 @@ sd_hsa_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir
 	a->cap = ahead_cap(o->rs);
 	a->hs_bytes = (uint32_t)o->rs->stream_state_bytes;
 	memcpy(ahead_snap(a), sd_hs(t, sd), a->hs_bytes);
-	t->collect = a;
+	t->call.collect = a;
 	sd_chunk(t, f, dir, data, len, o);
-	t->collect = NULL;
+	t->call.collect = NULL;
 	sd->flags |= WEIR_SD_AHEAD;
 	if (a->overflow)
 		sd_ahead_undo(t, sd);
@@ -1507,6 +1603,31 @@ sd_ahead_arrive(struct weir_stream_table *t, struct weir_flow *f, unsigned int d
 	sd->flags |= WEIR_SD_AHEAD;
 }
 
+/*
+ * Acknowledged inspection: an ACK up to @p limit that covers the whole
+ * record @p dir's run-ahead matched (the usual request's ACK) delivers
+ * it as sd_release() would, without its general walk (a function with a
+ * large frame, for what is here a few stores). @return false when that
+ * is not the case, with nothing done.
+ */
+static inline bool
+sd_ack_ahead(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir, uint32_t limit,
+	     const struct weir_stream_out *o)
+{
+	struct weir_stream_dir *sd = &f->dir[dir].sd;
+	const struct seg *s;
+
+	if ((sd->flags & (WEIR_SD_AHEAD | WEIR_SD_DONE | WEIR_SD_OFF)) != WEIR_SD_AHEAD ||
+	    sd->head == 0)
+		return false;
+	s = seg_at(t, sd->head);
+	if (s->seq != sd->base_seq || SEQ_LT(limit, s->seq + s->len) ||
+	    !sd_ahead_valid(t, sd, o->rs))
+		return false;
+	sd_ahead_release(t, f, dir, o);
+	return true;
+}
+
 /* Start @p dir's stream at @p seq if it has not started. */
 static inline void
 sd_init(struct weir_flow *f, unsigned int dir, uint32_t seq)
@@ -1531,7 +1652,7 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 
 	t->o = o;
 	t->now = p->ts_ns;
-	if (t->c.idle_ns != 0 && t->lru_tail != 0 && o->rs != NULL)
+	if (t->c.idle_ns != 0 && t->lru_tail != 0 && t->now >= t->pack_due && o->rs != NULL)
 		sd_pack_idle(t, o->rs->generation);
 	if (o->rs == NULL || o->rs->stream_db == NULL || !(f->flags & WEIR_FLOW_F_SESSION))
 		return false;
@@ -1618,7 +1739,8 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 		/* a FIN takes one sequence number but carries no byte */
 		if ((od->flags & WEIR_SD_FIN) && SEQ_GT(limit, od->fin_seq))
 			limit = od->fin_seq;
-		if (SEQ_GT(limit, od->base_seq))
+		if (SEQ_GT(limit, od->base_seq) &&
+		    (!sd_ack_ahead(t, f, !dir, limit, o) || SEQ_GT(limit, od->base_seq)))
 			sd_release(t, f, !dir, true, limit, o);
 	}
 	return took;

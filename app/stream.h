@@ -211,7 +211,8 @@ void weir_stream_flow_end(struct weir_stream_table *t, struct weir_flow *f,
  * alone when the rule set has no stream rule that confirms.
  * Thread: the owning worker.
  */
-void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len);
+static inline void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win,
+				      uint32_t *len);
 
 /**
  * During a chunk call (struct weir_stream_out): whether the direction's
@@ -220,7 +221,7 @@ void weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, 
  * of a stream: with its end), and @p end, the first one's end as
  * Hyperscan's match ends count (add hs_off). Thread: the owning worker.
  */
-void weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end);
+static inline void weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end);
 
 /**
  * During a chunk call (struct weir_stream_out): the stream bytes just
@@ -228,11 +229,12 @@ void weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *e
  * conf.payload_before, none across a hole or a restart; what alerts put
  * in front of the run in their payload. Thread: the owning worker.
  */
-void weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len);
+static inline void weir_stream_before(const struct weir_stream_table *t, const uint8_t **before,
+				      uint32_t *len);
 
 /** During a chunk call (struct weir_stream_out): whether it is a run-ahead
  *  (its alerts are kept, not raised). Thread: the owning worker. */
-bool weir_stream_collecting(const struct weir_stream_table *t);
+static inline bool weir_stream_collecting(const struct weir_stream_table *t);
 
 /** During a run-ahead chunk call: keep one alert. Thread: the owning worker. */
 void weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint32_t match_end);
@@ -241,6 +243,55 @@ void weir_stream_ahead_note(struct weir_stream_table *t, uint32_t rule_idx, uint
  *  weir_scan_res), added at delivery. Thread: the owning worker. */
 void weir_stream_ahead_counts(struct weir_stream_table *t, uint32_t alerts, uint32_t suppressed,
 			      uint32_t scan_error);
+
+/*
+ * What a chunk call reads (the accessors above), kept as the first member
+ * of struct weir_stream_table so that they are inline: a chunk callback
+ * reads four of them per run. Set by app/stream.c around each chunk call;
+ * read it only through the accessors.
+ */
+struct weir_stream_call {
+	const uint8_t *win;
+	uint32_t win_len;
+	uint32_t before_len;
+	const uint8_t *before;
+	void *collect; /* the run-ahead record of the call in progress, or NULL */
+	uint32_t pan_end;
+	bool pan_found;
+};
+
+static inline const struct weir_stream_call *
+weir_stream_call_of(const struct weir_stream_table *t)
+{
+	return (const struct weir_stream_call *)(const void *)t;
+}
+
+static inline void
+weir_stream_window(const struct weir_stream_table *t, const uint8_t **win, uint32_t *len)
+{
+	*win = weir_stream_call_of(t)->win;
+	*len = weir_stream_call_of(t)->win_len;
+}
+
+static inline void
+weir_stream_pan(const struct weir_stream_table *t, bool *found, uint32_t *end)
+{
+	*found = weir_stream_call_of(t)->pan_found;
+	*end = weir_stream_call_of(t)->pan_end;
+}
+
+static inline void
+weir_stream_before(const struct weir_stream_table *t, const uint8_t **before, uint32_t *len)
+{
+	*before = weir_stream_call_of(t)->before;
+	*len = weir_stream_call_of(t)->before_len;
+}
+
+static inline bool
+weir_stream_collecting(const struct weir_stream_table *t)
+{
+	return weir_stream_call_of(t)->collect != NULL;
+}
 
 /** Copy @p t's counters. Thread: the owning worker. */
 void weir_stream_stats_get(const struct weir_stream_table *t, struct weir_stream_stats *out);
