@@ -437,6 +437,12 @@ struct weir_ruleset {
 	unsigned int n_stream_pan;
 	bool stream_pan_only; /* every stream rule is one: stream_db holds no
 				 rule's expression and is never scanned */
+	/* The stream directions some stream rule can apply to
+	 * (WEIR_DIR_SERVER: the client's bytes, WEIR_DIR_CLIENT: the
+	 * server's), from each rule's flow options as for the packet
+	 * databases: a direction no rule reads is not scanned at all, as
+	 * Suricata inspects a direction only with its own rule group. */
+	unsigned int stream_dirs;
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */

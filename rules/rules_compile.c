@@ -1256,11 +1256,15 @@ compile_stream_start(struct cbuild *b, const char *cache_dir, struct sjob *j)
 	rs->stream_pan = calloc(cap, sizeof(*rs->stream_pan));
 	if (rs->stream_pan == NULL)
 		return -ENOMEM;
-	for (i = 0; i < b->n; i++)
-		if (!b->cr[i].dead &&
-		    (rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)) != 0 &&
-		    b->cr[i].plan.n_sub == 0)
+	for (i = 0; i < b->n; i++) {
+		if (b->cr[i].dead || !(rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)))
+			continue;
+		/* 0 (a flow that never matches): no direction needs it */
+		rs->stream_dirs |=
+			weir_compile_flow_dirs(rs->rules[i].flow_mask, rs->rules[i].flow_want);
+		if (b->cr[i].plan.n_sub == 0)
 			rs->stream_pan[rs->n_stream_pan++] = i;
+	}
 	j->x.expr = calloc(cap, sizeof(*j->x.expr));
 	j->x.flags = calloc(cap, sizeof(*j->x.flags));
 	j->x.ids = calloc(cap, sizeof(*j->x.ids));

@@ -582,6 +582,16 @@ scan_stream_pan(struct weir_rs_worker *w, const struct weir_scan_pkt *p)
 	w->pkt = p;
 }
 
+/* Some stream rule can apply to @p p's direction (rs->stream_dirs): its
+ * bytes are not worth a scan otherwise, every match there being refused
+ * by the rules' flow check. */
+static inline bool
+scan_stream_dir_read(const struct weir_ruleset *rs, const struct weir_scan_pkt *p)
+{
+	return (rs->stream_dirs &
+		((p->flow & WEIR_SCAN_FLOW_TOCLIENT) ? WEIR_DIR_CLIENT : WEIR_DIR_SERVER)) != 0;
+}
+
 int
 weir_ruleset_stream_open(const struct weir_ruleset *rs, hs_stream_t **out)
 {
@@ -599,6 +609,8 @@ weir_ruleset_scan_stream(const struct weir_ruleset *rs, unsigned int worker, hs_
 	struct weir_rs_worker *w = &rs->w[worker];
 
 	memset(res, 0, sizeof(*res));
+	if (!scan_stream_dir_read(rs, p))
+		return;
 	if (p->len == 0)
 		return;
 	res->evaluated = 1;
@@ -624,6 +636,10 @@ weir_ruleset_stream_close(const struct weir_ruleset *rs, unsigned int worker, hs
 	if (res != NULL)
 		memset(res, 0, sizeof(*res));
 	if (fn == NULL || rs == NULL) {
+		(void)hs_close_stream(st, NULL, NULL, NULL);
+		return;
+	}
+	if (!scan_stream_dir_read(rs, p)) {
 		(void)hs_close_stream(st, NULL, NULL, NULL);
 		return;
 	}

@@ -246,10 +246,17 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 	if (rs->stream_db != NULL)
 		fprintf(out,
 			"  stream tcp (reassembled bytes)         %7u %7u %10zu %-5s "
-			"(state %zu bytes per direction; %u confirm over the last bytes)\n",
+			"(state %zu bytes per direction; %u confirm over the last bytes; "
+			"scans %s)\n",
 			rs->n_stream_rules, 0u, rs->stream_db_bytes,
 			rs->stream_from_cache ? "hit" : "-", rs->stream_state_bytes,
-			rs->n_stream_confirm);
+			rs->n_stream_confirm,
+			rs->stream_dirs == (WEIR_DIR_SERVER | WEIR_DIR_CLIENT) ? "both directions"
+			: rs->stream_dirs == WEIR_DIR_SERVER
+				? "the client's bytes only: no stream rule applies to the server's"
+			: rs->stream_dirs == WEIR_DIR_CLIENT
+				? "the server's bytes only: no stream rule applies to the client's"
+				: "neither direction: no stream rule can match");
 	if (rs->n_stream_pan > 0)
 		fprintf(out,
 			"        %u of them pan alone, decided by each direction's card scanner "

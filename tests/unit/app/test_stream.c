@@ -1704,6 +1704,110 @@ test_idle_compress_reload(void)
 	g_ts_ns = 0;
 }
 
+/* A rule set of the one rule @p text. */
+static struct weir_ruleset *
+build_one(const char *text)
+{
+	struct weir_suri_rule_list l = {0};
+	struct weir_ruleset_opts o = {.vars = &g_vars};
+	struct weir_diags ds;
+	struct weir_ruleset *rs;
+	int bad;
+
+	if (weir_diags_init(&ds, 8) != 0)
+		return NULL;
+	bad = weir_rules_parse_suri_rule("d.rules", 1, text, &g_vars, &l, &ds) != 0;
+	rs = weir_compile_lists(NULL, &l, &o, &ds, (unsigned int)bad);
+	weir_diags_free(&ds);
+	return rs;
+}
+
+/* @p data as one run of direction @p dir (1: the server's bytes) through
+ * @p rs's stream database: the alerts (sids summed) and whether it was
+ * scanned at all. */
+static uint32_t
+scan_dir(struct weir_ruleset *rs, unsigned int dir, const char *data, int *evaluated)
+{
+	struct weir_flow f = {0};
+	struct weir_scan_pkt sp = {
+		.payload = (const uint8_t *)data,
+		.len = (uint32_t)strlen(data),
+		.pclass = WEIR_PCLASS_TCP,
+		.ip_version = 4,
+		.sport = dir ? 80 : 40000,
+		.dport = dir ? 40000 : 80,
+		.src = dir ? g_srv : g_cli,
+		.dst = dir ? g_cli : g_srv,
+		.ts_ns = 1,
+		.flow = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_ESTABLISHED |
+			(dir ? WEIR_SCAN_FLOW_TOCLIENT : WEIR_SCAN_FLOW_TOSERVER),
+		.vars = &f.vars,
+	};
+	struct weir_scan_res res;
+	struct weir_ruleset *saved = g_rs;
+	hs_stream_t *hs;
+	uint32_t sids = 0;
+	unsigned int i, n0 = g.n_hits;
+
+	CU_ASSERT_FATAL(weir_ruleset_stream_open(rs, &hs) == 0);
+	g_rs = rs; /* on_alert names sids with it */
+	weir_ruleset_scan_stream(rs, 0, hs, &sp, on_alert, NULL, &res);
+	*evaluated = res.evaluated;
+	CU_ASSERT_EQUAL(res.scan_error, 0);
+	weir_ruleset_stream_close(rs, 0, hs, &sp, on_alert, NULL, &res);
+	for (i = n0; i < g.n_hits; i++)
+		sids += g.hits[i].sid;
+	g.n_hits = n0;
+	g_rs = saved;
+	return sids;
+}
+
+/* A direction no stream rule can apply to is not scanned (Suricata
+ * inspects each direction with its own rule group): rs->stream_dirs from
+ * the flow options, and the alerts stay what the flow keyword allows. */
+static void
+test_stream_dirs(void)
+{
+	static const struct {
+		const char *flow;
+		unsigned int dirs;
+	} c[] = {
+		{"to_server,", WEIR_DIR_SERVER},
+		{"from_client,established,", WEIR_DIR_SERVER},
+		{"to_client,", WEIR_DIR_CLIENT},
+		{"established,from_server,", WEIR_DIR_CLIENT},
+		{"", WEIR_DIR_SERVER | WEIR_DIR_CLIENT},
+		{"established,", WEIR_DIR_SERVER | WEIR_DIR_CLIENT},
+	};
+	unsigned int i;
+
+	for (i = 0; i < N(c); i++) {
+		char text[256];
+		struct weir_ruleset *rs;
+		int ev[2];
+		uint32_t got[2];
+		unsigned int d;
+
+		snprintf(text, sizeof(text),
+			 "alert tcp any any -> any any (msg:\"d\"; flow:%sonly_stream; "
+			 "content:\"CARDX\"; sid:7;)",
+			 c[i].flow);
+		rs = build_one(text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+		CU_ASSERT_EQUAL(rs->stream_dirs, c[i].dirs);
+		for (d = 0; d < 2; d++) {
+			const unsigned int bit = d ? WEIR_DIR_CLIENT : WEIR_DIR_SERVER;
+
+			got[d] = scan_dir(rs, d, "..CARDX..", &ev[d]);
+			/* scanned exactly where a rule can apply, and an alert
+			 * exactly there */
+			CU_ASSERT_EQUAL(ev[d], (c[i].dirs & bit) != 0);
+			CU_ASSERT_EQUAL(got[d], (c[i].dirs & bit) ? 7u : 0u);
+		}
+		weir_ruleset_free(rs);
+	}
+}
+
 static int
 suite_init(void)
 {
@@ -1750,5 +1854,6 @@ main(void)
 	CU_ADD_TEST(s, test_idle_compress);
 	CU_ADD_TEST(s, test_idle_compress_memcap);
 	CU_ADD_TEST(s, test_idle_compress_reload);
+	CU_ADD_TEST(s, test_stream_dirs);
 	return weir_ut_run();
 }
