@@ -26,6 +26,9 @@ struct bench_bytes {
 /** Seconds on CLOCK_MONOTONIC. */
 double bench_now(void);
 
+/** The next value of the splitmix64 sequence at @p s (advanced). */
+uint64_t bench_splitmix(uint64_t *s);
+
 /**
  * Append @p n bytes to the open item (the one after the last ended one).
  * @return 0 or -ENOMEM.

@@ -25,27 +25,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench_common.h"
+
 #define STRIDE	320u /* 5 lines: every cache set and page gets its share */
 #define HUGE_2M (2u << 20)
-
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* ns per dependent read over @p mb MiB; -1 when memory is short */
 static double
@@ -72,7 +55,7 @@ chase(size_t mb, int huge, uint64_t reads)
 	for (i = 0; i < n; i++)
 		perm[i] = (uint32_t)i;
 	for (i = n - 1; i > 0; i--) { /* Fisher-Yates */
-		size_t j = (size_t)(rnd(&seed) % (i + 1));
+		size_t j = (size_t)(bench_splitmix(&seed) % (i + 1));
 		uint32_t x = perm[i];
 
 		perm[i] = perm[j];
@@ -84,10 +67,10 @@ chase(size_t mb, int huge, uint64_t reads)
 	p = (void **)m;
 	for (i = 0; i < n; i++) /* one lap to warm the caches the set fits in */
 		p = (void **)*p;
-	t0 = now_s();
+	t0 = bench_now();
 	for (uint64_t r = 0; r < reads; r++)
 		p = (void **)*p;
-	t = now_s() - t0;
+	t = bench_now() - t0;
 	__asm__ volatile("" : : "r"(p));
 	munmap(map, bytes + HUGE_2M);
 	return t / (double)reads * 1e9;
