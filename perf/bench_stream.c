@@ -39,6 +39,8 @@
  *                     [-P]      (profiling: stream passes only, no block pass, no ratio)
  *                     [-B]      (profiling: block passes only)
  *                     [-H]      (no Hyperscan run-ahead: every run matched at its ACK)
+ *                     [-D]      (the rules without flow:to_server: the server's
+ *                                answers are matched too, in both modes)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -96,6 +98,7 @@ static uint32_t **g_plant_end;
 static uint32_t *g_n_plant;
 static uint64_t g_planted;
 static bool g_pan;	       /* -p: the pan rule */
+static bool g_both_dirs;       /* -D: the rules read both directions */
 static bool g_profile;	       /* -P: stream passes only */
 static bool g_profile_block;   /* -B: block passes only */
 static uint32_t *g_alert_pkts; /* -p, packet mode: the packets that alerted */
@@ -568,14 +571,14 @@ load(const char *dir, const char *flowopt)
 	for (i = 0; i < (g_pan ? 1 : CARD_SIDS); i++) {
 		if (g_pan)
 			fprintf(f,
-				"alert tcp any any -> any any (msg:\"card\"; flow:to_server,%s; "
+				"alert tcp any any -> any any (msg:\"card\"; flow:%s%s; "
 				"pan; sid:1;)\n",
-				flowopt);
+				g_both_dirs ? "" : "to_server,", flowopt);
 		else
 			fprintf(f,
-				"alert tcp any any -> any any (msg:\"card %u\"; flow:to_server,%s; "
+				"alert tcp any any -> any any (msg:\"card %u\"; flow:%s%s; "
 				"pcre:\"/%s/\"; sid:%u;)\n",
-				i + 1, flowopt, re[i], i + 1);
+				i + 1, g_both_dirs ? "" : "to_server,", flowopt, re[i], i + 1);
 	}
 	fclose(f);
 	if (weir_diags_init(&ds, 8) < 0)
@@ -615,7 +618,7 @@ main(int argc, char **argv)
 	int c;
 
 	weir_stream_conf_defaults(&sc);
-	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:pPBH")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:r:s:m:c:M:S:i:pPBHD")) != -1) {
 		switch (c) {
 		case 'n':
 			sessions = (uint32_t)strtoul(optarg, NULL, 10);
@@ -650,6 +653,9 @@ main(int argc, char **argv)
 		case 'H':
 			g_no_ahead = true;
 			break;
+		case 'D':
+			g_both_dirs = true;
+			break;
 		case 'P':
 			g_profile = true;
 			break;
@@ -659,7 +665,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: bench-stream [-n SESSIONS] [-k RECORDS] [-r REPS] "
 					"[-s SEED] [-m acked|arrival] [-c CONCURRENT] [-M MIB] "
-					"[-S MIB] [-i MS] [-p] [-P] [-B]\n");
+					"[-S MIB] [-i MS] [-p] [-P] [-B] [-H] [-D]\n");
 			return 2;
 		}
 	}
