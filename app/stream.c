@@ -445,6 +445,22 @@ seg_at(struct weir_stream_table *t, uint32_t idx1)
 	return pool_at(&t->segs, idx1);
 }
 
+/* Segment slot @p i holding @p n bytes at @p seq (@p orig: the sequence
+ * number its packet carried), linked to nothing yet. */
+static inline void
+seg_fill(struct weir_stream_table *t, uint32_t i, uint32_t seq, uint32_t orig, const uint8_t *data,
+	 uint32_t n)
+{
+	struct seg *s = seg_at(t, i);
+
+	s->seq = seq;
+	s->len = (uint16_t)n;
+	s->off = 0;
+	s->next = 0;
+	s->orig = orig;
+	memcpy(s->data, data, n);
+}
+
 /* A pool_get(&t->segs) would succeed (the segment pool has no peer). */
 static inline bool
 seg_avail(const struct weir_stream_table *t)
@@ -1274,7 +1290,6 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
 	after = prev != 0 ? seg_at(t, prev)->next : sd->head;
 	while (len > 0) {
 		uint32_t i = pool_get(&t->segs), n = len < SEG_DATA ? len : SEG_DATA;
-		struct seg *s;
 
 		if (i == 0) {
 			while (first != 0) {
@@ -1285,13 +1300,7 @@ sd_new_segs(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t pr
 			}
 			return 0;
 		}
-		s = seg_at(t, i);
-		s->seq = seq;
-		s->len = (uint16_t)n;
-		s->off = 0;
-		s->next = 0;
-		s->orig = orig;
-		memcpy(s->data, data, n);
+		seg_fill(t, i, seq, orig, data, n);
 		if (last != 0)
 			seg_at(t, last)->next = i;
 		else
@@ -1409,20 +1418,13 @@ static inline bool
 sd_hold(struct weir_stream_table *t, struct weir_stream_dir *sd, uint32_t orig_seq, uint32_t seq,
 	const uint8_t *data, uint32_t len)
 {
-	struct seg *s;
 	uint32_t i;
 
 	if (sd->head != 0 || len > SEG_DATA)
 		return sd_hold_walk(t, sd, orig_seq, seq, data, len);
 	if ((i = pool_get(&t->segs)) == 0)
 		return false;
-	s = seg_at(t, i);
-	s->seq = seq;
-	s->len = (uint16_t)len;
-	s->off = 0;
-	s->next = 0;
-	s->orig = orig_seq;
-	memcpy(s->data, data, len);
+	seg_fill(t, i, seq, orig_seq, data, len);
 	sd->head = i;
 	sd->tail = i;
 	sd->held += len;

@@ -138,11 +138,12 @@ on_alert(void *ctx, uint32_t idx, uint32_t match_end)
 static const uint8_t g_cli[4] = {10, 0, 0, 1};
 static const uint8_t g_srv[4] = {10, 0, 0, 2};
 
-static void
-chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const uint8_t *data,
-      uint32_t len, uint64_t off, uint64_t hs_off)
+/* A run of direction @p dir (1: the server's bytes) of the client
+ * g_cli:40000 -> g_srv:80 session @p f, as the worker would scan it. */
+static struct weir_scan_pkt
+scan_pkt_of(struct weir_flow *f, unsigned int dir, const uint8_t *data, uint32_t len)
 {
-	struct weir_scan_pkt sp = {
+	return (struct weir_scan_pkt){
 		.payload = data,
 		.len = len,
 		.pclass = WEIR_PCLASS_TCP,
@@ -156,6 +157,13 @@ chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const u
 			(dir ? WEIR_SCAN_FLOW_TOCLIENT : WEIR_SCAN_FLOW_TOSERVER),
 		.vars = &f->vars,
 	};
+}
+
+static void
+chunk(void *arg, struct weir_flow *f, unsigned int dir, hs_stream_t *hs, const uint8_t *data,
+      uint32_t len, uint64_t off, uint64_t hs_off)
+{
+	struct weir_scan_pkt sp = scan_pkt_of(f, dir, data, len);
 	struct weir_scan_res res;
 
 	(void)arg;
@@ -1729,20 +1737,8 @@ static uint32_t
 scan_dir(struct weir_ruleset *rs, unsigned int dir, const char *data, int *evaluated)
 {
 	struct weir_flow f = {0};
-	struct weir_scan_pkt sp = {
-		.payload = (const uint8_t *)data,
-		.len = (uint32_t)strlen(data),
-		.pclass = WEIR_PCLASS_TCP,
-		.ip_version = 4,
-		.sport = dir ? 80 : 40000,
-		.dport = dir ? 40000 : 80,
-		.src = dir ? g_srv : g_cli,
-		.dst = dir ? g_cli : g_srv,
-		.ts_ns = 1,
-		.flow = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_ESTABLISHED |
-			(dir ? WEIR_SCAN_FLOW_TOCLIENT : WEIR_SCAN_FLOW_TOSERVER),
-		.vars = &f.vars,
-	};
+	struct weir_scan_pkt sp =
+		scan_pkt_of(&f, dir, (const uint8_t *)data, (uint32_t)strlen(data));
 	struct weir_scan_res res;
 	struct weir_ruleset *saved = g_rs;
 	hs_stream_t *hs;
