@@ -90,6 +90,10 @@ struct weir_flow_table {
 	 * one-line test: a flow seen more recently than that is not due) */
 	uint64_t to_ns[2][WEIR_FLOW_PROTO_MAX][WEIR_FLOW_STATE_MAX];
 	uint64_t min_ns[2][WEIR_FLOW_PROTO_MAX];
+	/* the least of them all: a flow seen less than this ago has not
+	 * timed out, whatever its class, state or the table's mode (the
+	 * lookup's test, before it reads the class and the state) */
+	uint64_t min_all_ns;
 	/* per slot, a lower bound of the second its flow times out at with
 	 * the normal timeouts (UINT32_MAX: free): the idle scan reads this
 	 * dense array and a flow's own lines only once the bound is reached */
@@ -224,6 +228,7 @@ flow_timeouts_ns(struct weir_flow_table *t)
 {
 	unsigned int e, c;
 
+	t->min_all_ns = UINT64_MAX;
 	for (e = 0; e < 2; e++) {
 		for (c = 0; c < WEIR_FLOW_PROTO_MAX; c++) {
 			const struct weir_flow_timeouts *to = &t->timeouts[c];
@@ -242,6 +247,8 @@ flow_timeouts_ns(struct weir_flow_table *t)
 			if (c == WEIR_FLOW_PROTO_TCP &&
 			    ns[WEIR_FLOW_STATE_CLOSED] < t->min_ns[e][c])
 				t->min_ns[e][c] = ns[WEIR_FLOW_STATE_CLOSED];
+			if (t->min_ns[e][c] < t->min_all_ns)
+				t->min_all_ns = t->min_ns[e][c];
 		}
 	}
 }
@@ -593,6 +600,8 @@ weir_flow_timeout_of(const struct weir_flow_table *t, const struct weir_flow *f)
 static inline bool
 flow_timed_out(const struct weir_flow_table *t, const struct weir_flow *f, uint64_t now_ns)
 {
+	if (likely(now_ns < f->last_ns + t->min_all_ns))
+		return false; /* seen more recently than any timeout */
 	return now_ns >= f->last_ns + flow_timeout_ns(t, f);
 }
 

@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "community_id.h"
 #include "rules.h"
@@ -380,6 +381,87 @@ void weir_flow_prepare(const struct weir_flow_table *t, const struct weir_flow_p
 void weir_flow_prepare_key(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 			   struct weir_flow_ahead *a);
 void weir_flow_prefetch_head(const struct weir_flow_table *t, const struct weir_flow_ahead *a);
+
+/* The tuple bytes the key is built from: addresses, ports, VLAN ids,
+ * then VLAN count, IP version, protocol and tunnel depth. */
+_Static_assert(offsetof(struct weir_flow_pkt, dst) == 16 &&
+		       offsetof(struct weir_flow_pkt, sport) == 32 &&
+		       offsetof(struct weir_flow_pkt, dport) == 34 &&
+		       offsetof(struct weir_flow_pkt, vlan) == 36 &&
+		       offsetof(struct weir_flow_pkt, n_vlan) == 40 &&
+		       offsetof(struct weir_flow_pkt, ip_version) == 41 &&
+		       offsetof(struct weir_flow_pkt, proto) == 42 &&
+		       offsetof(struct weir_flow_pkt, depth) == 43,
+	       "struct weir_flow_pkt: weir_flow_tuple_cmp reads these offsets");
+
+static inline uint64_t
+weir_flow_ld64_(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/**
+ * 0: @p p and @p q carry the same tuple; 1: the same tuple reversed
+ * (addresses and ports swapped, the rest equal); -1: neither. Raw bytes,
+ * so bytes the key ignores (ICMP ports, VLAN ids when VLANs are not
+ * tracked) can only make it answer -1, never a wrong 0 or 1. A tuple
+ * equal to its own reverse answers 0.
+ */
+static inline int
+weir_flow_tuple_cmp(const struct weir_flow_pkt *p, const struct weir_flow_pkt *q)
+{
+	const uint8_t *x = (const uint8_t *)p, *y = (const uint8_t *)q;
+	uint64_t s0 = weir_flow_ld64_(x), s1 = weir_flow_ld64_(x + 8), d0 = weir_flow_ld64_(x + 16),
+		 d1 = weir_flow_ld64_(x + 24), pv = weir_flow_ld64_(x + 32),
+		 qs0 = weir_flow_ld64_(y), qs1 = weir_flow_ld64_(y + 8),
+		 qd0 = weir_flow_ld64_(y + 16), qd1 = weir_flow_ld64_(y + 24),
+		 qpv = weir_flow_ld64_(y + 32), swapped;
+	uint32_t xr, yr;
+
+	memcpy(&xr, x + 40, sizeof(xr));
+	memcpy(&yr, y + 40, sizeof(yr));
+	if (xr != yr)
+		return -1;
+	if (((s0 ^ qs0) | (s1 ^ qs1) | (d0 ^ qd0) | (d1 ^ qd1) | (pv ^ qpv)) == 0)
+		return 0;
+	/* the ports swapped, the VLAN ids (upper half) as they are */
+	swapped = (pv & 0xffffffff00000000ull) | (pv & 0xffff) << 16 | (pv >> 16 & 0xffff);
+	if (((s0 ^ qd0) | (s1 ^ qd1) | (d0 ^ qs0) | (d1 ^ qs1) | (swapped ^ qpv)) == 0)
+		return 1;
+	return -1;
+}
+
+/**
+ * weir_flow_prepare_key() for a packet that follows @p prev (whose key is
+ * in @p prev_a) in the caller's burst: when both carry the same tuple, in
+ * either direction, @p a is @p prev_a's key and hash (the direction
+ * turned for a reply), without building or hashing the key again. A
+ * TCP session's packets mostly come in trains; packets of other flows
+ * pay a 48-byte compare and then the full build. The result is exactly
+ * weir_flow_prepare_key()'s.
+ * Thread: the owning worker.
+ */
+static inline void
+weir_flow_prepare_key_after(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
+			    struct weir_flow_ahead *a, const struct weir_flow_pkt *prev,
+			    const struct weir_flow_ahead *prev_a)
+{
+	int c = weir_flow_tuple_cmp(p, prev);
+
+	if (c < 0) {
+		weir_flow_prepare_key(t, p, a);
+		return;
+	}
+	*a = *prev_a;
+	/* a reply turns the direction, unless the key's two endpoints are
+	 * alike (ICMP between one address and itself: no ports in its key) */
+	if (c == 1 &&
+	    (memcmp(a->key.addr[0], a->key.addr[1], 16) != 0 || a->key.port[0] != a->key.port[1]))
+		a->src_is_1 ^= 1;
+}
 void weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_ahead *a);
 struct weir_flow *weir_flow_process_prepared(struct weir_flow_table *t,
 					     const struct weir_flow_pkt *p,

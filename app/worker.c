@@ -1046,7 +1046,7 @@ worker_has_flow_key(uint8_t dres, const struct weir_decoded *d)
 	return dres == WEIR_DEC_OK || (dres == WEIR_DEC_NO_L4 && d->ip_version != 0);
 }
 
-static struct weir_flow *
+static __rte_always_inline struct weir_flow *
 worker_flow_one(struct weir_worker *w, const struct weir_pkt *pkt, const struct weir_decoded *d,
 		const struct weir_flow_pkt *fp, const struct weir_flow_ahead *fa, bool have_l4,
 		uint32_t *ff, struct weir_scan_flowinfo *fi)
@@ -1500,11 +1500,18 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	 * before; the first packets' ones here. The updates themselves
 	 * stay in packet order, each right before its packet's match. */
 	if (w->flows != NULL) {
+		int last = -1; /* the previous packet with a key */
+
 		for (i = 0; i < n; i++) {
 			if (!worker_has_flow_key(dres[i], &d[i]))
 				continue;
 			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
-			weir_flow_prepare_key(w->flows, &fp[i], &fa[i]);
+			if (last >= 0)
+				weir_flow_prepare_key_after(w->flows, &fp[i], &fa[i], &fp[last],
+							    &fa[last]);
+			else
+				weir_flow_prepare_key(w->flows, &fp[i], &fa[i]);
+			last = i;
 			if (i < WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD)
 				weir_flow_prefetch_head(w->flows, &fa[i]);
 		}

@@ -1010,6 +1010,167 @@ test_burst_same_as_single(void)
 	weir_flow_table_destroy(b);
 }
 
+/*
+ * A packet that comes back after its flow's timeout, before the idle scan
+ * reached the flow, starts a new flow (Suricata's FlowGetFlowFromHash with
+ * FlowIsTimedOut); one nanosecond earlier it continues the old one. For
+ * each class and state, so the lookup's shortcut (seen more recently than
+ * the least timeout) never hides a timeout.
+ */
+static void
+check_lookup_timeout(uint8_t proto, bool both_dirs, uint8_t last_tcp_flags, uint32_t want_s)
+{
+	for (int late = 0; late < 2; late++) {
+		struct weir_flow_table *t = mk(16, false, true);
+		struct weir_flow_pkt a = pkt(proto, C, 1, V, 2, S(100));
+		struct weir_flow_pkt b = pkt(proto, V, 2, C, 1, S(100));
+		struct weir_flow *f, *g;
+		uint64_t id;
+		uint32_t o;
+
+		if (proto == IPPROTO_TCP) {
+			a = tcp(C, 1, V, 2, SYN, 1000, 0, 0, S(100));
+			f = weir_flow_process(t, &a, &o);
+			if (both_dirs) {
+				b = tcp(V, 2, C, 1, SYN | ACK, 5000, 1001, 0, S(100));
+				weir_flow_process(t, &b, &o);
+				a = tcp(C, 1, V, 2, ACK, 1001, 5001, 0, S(100));
+				weir_flow_process(t, &a, &o);
+			}
+			if (last_tcp_flags) {
+				b = tcp(V, 2, C, 1, last_tcp_flags, 5001, 1001, 0, S(100));
+				weir_flow_process(t, &b, &o);
+			}
+			a = tcp(C, 1, V, 2, SYN, 7000, 0, 0, 0);
+		} else {
+			f = weir_flow_process(t, &a, &o);
+			if (both_dirs)
+				weir_flow_process(t, &b, &o);
+		}
+		CU_ASSERT_FATAL(f != NULL);
+		CU_ASSERT_EQUAL_FATAL(weir_flow_timeout_of(t, f), want_s);
+		id = f->id;
+		a.ts_ns = S(100 + want_s) - (late ? 0 : 1);
+		weir_flow_burst_begin(t);
+		g = weir_flow_process(t, &a, &o);
+		CU_ASSERT_FATAL(g != NULL);
+		if (late) {
+			CU_ASSERT(g->id != id);
+			CU_ASSERT(o & WEIR_FLOW_PKT_NEW);
+			CU_ASSERT_EQUAL(g_ended.n[WEIR_FLOW_END_TIMEOUT], 1);
+		} else if (proto != IPPROTO_TCP || !last_tcp_flags) {
+			/* (a SYN on a closed session is a port reuse instead) */
+			CU_ASSERT_EQUAL(g->id, id);
+			CU_ASSERT_EQUAL(g_ended.n[WEIR_FLOW_END_TIMEOUT], 0);
+		}
+		weir_flow_table_destroy(t);
+	}
+}
+
+static void
+test_lookup_timeouts(void)
+{
+	check_lookup_timeout(IPPROTO_TCP, false, 0, 60);
+	check_lookup_timeout(IPPROTO_TCP, true, 0, 600);
+	check_lookup_timeout(IPPROTO_TCP, true, RST | ACK, 60);
+	check_lookup_timeout(IPPROTO_UDP, false, 0, 30);
+	check_lookup_timeout(IPPROTO_UDP, true, 0, 300);
+	check_lookup_timeout(IPPROTO_ICMP, false, 0, 30);
+	check_lookup_timeout(47, true, 0, 300);
+}
+
+/*
+ * weir_flow_prepare_key_after() gives exactly weir_flow_prepare_key()'s
+ * key, hash and direction, whether the packet repeats the previous
+ * packet's tuple, reverses it, or differs from it in any one field
+ * (including bytes the key ignores), with VLAN tracking on and off.
+ */
+static void
+test_prepare_key_after(void)
+{
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6,
+					 47};
+	static const char *const v4[] = {"10.0.0.1", "10.0.0.2", "192.168.1.1"};
+	static const char *const v6[] = {"2001:db8::1", "2001:db8::2", "fe80::1"};
+	uint64_t s = 99;
+	unsigned int same = 0, rev = 0, other = 0;
+
+	for (int use_vlan = 0; use_vlan < 2; use_vlan++) {
+		struct weir_flow_table *t = mk(64, true, use_vlan != 0);
+
+		for (unsigned int round = 0; round < 20000; round++) {
+			uint64_t r = xorshift(&s);
+			const char *const *as = (r & 1) ? v6 : v4;
+			struct weir_flow_pkt prev, p;
+			struct weir_flow_ahead pa, a, want;
+
+			prev = pkt(protos[(r >> 1) % 5], as[(r >> 4) % 3], (uint16_t)((r >> 6) % 3),
+				   as[(r >> 8) % 3], (uint16_t)((r >> 10) % 3), S(1));
+			prev.n_vlan = (uint8_t)((r >> 12) % 3);
+			prev.vlan[0] = (uint16_t)((r >> 14) % 2);
+			prev.vlan[1] = (uint16_t)((r >> 15) % 2);
+			prev.depth = (uint8_t)((r >> 16) % 2);
+			p = prev;
+			if ((r >> 20) & 1) { /* the reply */
+				memcpy(p.src, prev.dst, 16);
+				memcpy(p.dst, prev.src, 16);
+				p.sport = prev.dport;
+				p.dport = prev.sport;
+			}
+			switch ((r >> 21) % 12) { /* then maybe one field changed */
+			case 0:
+				p.src[(r >> 30) % 16] ^= 1;
+				break;
+			case 1:
+				p.dst[(r >> 30) % 16] ^= 0x80;
+				break;
+			case 2:
+				p.sport++;
+				break;
+			case 3:
+				p.dport ^= 0x100;
+				break;
+			case 4:
+				p.vlan[(r >> 30) & 1] ^= 0x1000; /* outside the 12-bit id */
+				break;
+			case 5:
+				p.n_vlan = (uint8_t)((p.n_vlan + 1) % 3);
+				break;
+			case 6:
+				p.depth ^= 1;
+				break;
+			case 7:
+				p.proto = p.proto == IPPROTO_TCP ? IPPROTO_UDP : IPPROTO_TCP;
+				break;
+			default:
+				break;
+			}
+			p.tcp_flags = (uint8_t)(r >> 40); /* not part of the tuple */
+			p.ts_ns = S(2);
+			weir_flow_prepare_key(t, &prev, &pa);
+			weir_flow_prepare_key(t, &p, &want);
+			weir_flow_prepare_key_after(t, &p, &a, &prev, &pa);
+			CU_ASSERT_FATAL(memcmp(&a.key, &want.key, sizeof(a.key)) == 0);
+			CU_ASSERT_FATAL(a.hash == want.hash);
+			CU_ASSERT_FATAL(a.src_is_1 == want.src_is_1);
+			switch (weir_flow_tuple_cmp(&p, &prev)) {
+			case 0:
+				same++;
+				break;
+			case 1:
+				rev++;
+				break;
+			default:
+				other++;
+				break;
+			}
+		}
+		weir_flow_table_destroy(t);
+	}
+	/* every branch was taken many times */
+	CU_ASSERT(same > 1000 && rev > 1000 && other > 1000);
+}
+
 int
 main(void)
 {
@@ -1041,5 +1202,7 @@ main(void)
 	CU_ADD_TEST(s, test_community_id);
 	CU_ADD_TEST(s, test_random_sequence);
 	CU_ADD_TEST(s, test_burst_same_as_single);
+	CU_ADD_TEST(s, test_lookup_timeouts);
+	CU_ADD_TEST(s, test_prepare_key_after);
 	return weir_ut_run();
 }
