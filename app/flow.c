@@ -1063,7 +1063,9 @@ tcp_update(struct weir_flow_table *t, struct weir_flow *f, const struct weir_flo
 		out |= tcp_track_seq(me, p);
 		if ((fl & TCP_ACK) && SEQ_GT(p->tcp_ack, peer->last_ack))
 			peer->last_ack = p->tcp_ack;
-		tcp_closing(f, p, dir, out);
+		/* no FIN in this packet nor before it: nothing to close */
+		if ((fl & TCP_FIN) || (f->flags & (WEIR_FLOW_F_FIN_TS | WEIR_FLOW_F_FIN_TC)))
+			tcp_closing(f, p, dir, out);
 		break;
 	default: /* CLOSED: a new SYN was a reuse, the rest is ignored */
 		break;

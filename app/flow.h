@@ -442,9 +442,10 @@ weir_flow_tuple_cmp(const struct weir_flow_pkt *p, const struct weir_flow_pkt *q
  * TCP session's packets mostly come in trains; packets of other flows
  * pay a 48-byte compare and then the full build. The result is exactly
  * weir_flow_prepare_key()'s.
+ * @return true when the key is @p prev_a's (the flow of @p prev).
  * Thread: the owning worker.
  */
-static inline void
+static inline bool
 weir_flow_prepare_key_after(const struct weir_flow_table *t, const struct weir_flow_pkt *p,
 			    struct weir_flow_ahead *a, const struct weir_flow_pkt *prev,
 			    const struct weir_flow_ahead *prev_a)
@@ -453,7 +454,7 @@ weir_flow_prepare_key_after(const struct weir_flow_table *t, const struct weir_f
 
 	if (c < 0) {
 		weir_flow_prepare_key(t, p, a);
-		return;
+		return false;
 	}
 	*a = *prev_a;
 	/* a reply turns the direction, unless the key's two endpoints are
@@ -461,7 +462,9 @@ weir_flow_prepare_key_after(const struct weir_flow_table *t, const struct weir_f
 	if (c == 1 &&
 	    (memcmp(a->key.addr[0], a->key.addr[1], 16) != 0 || a->key.port[0] != a->key.port[1]))
 		a->src_is_1 ^= 1;
+	return true;
 }
+
 void weir_flow_prefetch_flow(const struct weir_flow_table *t, const struct weir_flow_ahead *a);
 struct weir_flow *weir_flow_process_prepared(struct weir_flow_table *t,
 					     const struct weir_flow_pkt *p,

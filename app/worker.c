@@ -1480,6 +1480,7 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 	uint8_t dres[WEIR_BURST];
 	struct weir_flow_pkt fp[WEIR_BURST];
 	struct weir_flow_ahead fa[WEIR_BURST];
+	uint8_t pf[WEIR_BURST]; /* 1: the packet's bucket and flow to prefetch */
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -1503,29 +1504,33 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 		int last = -1; /* the previous packet with a key */
 
 		for (i = 0; i < n; i++) {
+			pf[i] = 0;
 			if (!worker_has_flow_key(dres[i], &d[i]))
 				continue;
 			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
-			if (last >= 0)
-				weir_flow_prepare_key_after(w->flows, &fp[i], &fa[i], &fp[last],
-							    &fa[last]);
-			else
+			/* the previous packet's flow again (a TCP train): its
+			 * key, and its lines are in cache already */
+			pf[i] = last < 0 || !weir_flow_prepare_key_after(w->flows, &fp[i], &fa[i],
+									 &fp[last], &fa[last]);
+			if (last < 0)
 				weir_flow_prepare_key(w->flows, &fp[i], &fa[i]);
 			last = i;
-			if (i < WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD)
+			if (pf[i] && i < WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD)
 				weir_flow_prefetch_head(w->flows, &fa[i]);
 		}
 		for (i = 0; i < n && i < WORKER_FLOW_AHEAD; i++)
-			if (worker_has_flow_key(dres[i], &d[i]))
+			if (pf[i])
 				weir_flow_prefetch_flow(w->flows, &fa[i]);
+	} else {
+		memset(pf, 0, n);
 	}
 	for (i = 0; i < n; i++) {
 		const uint16_t h = i + WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD,
 			       f = i + WORKER_FLOW_AHEAD;
 
-		if (w->flows != NULL && h < n && worker_has_flow_key(dres[h], &d[h]))
+		if (h < n && pf[h])
 			weir_flow_prefetch_head(w->flows, &fa[h]);
-		if (w->flows != NULL && f < n && worker_has_flow_key(dres[f], &d[f]))
+		if (f < n && pf[f])
 			weir_flow_prefetch_flow(w->flows, &fa[f]);
 		if (unlikely(d[i].frag) && w->defrag != NULL) {
 			worker_defrag_one(w, &s, &bc, &pkts[i], &d[i]);
