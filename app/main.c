@@ -319,7 +319,15 @@ setup_workers(struct weir_app *app)
 		if (ret < 0)
 			return ret;
 		app->em.frames[i] = w->frames;
-		ret = weir_worker_set_flows(w, &fc, app->conf.outputs_flow_records);
+#ifdef WEIR_BENCH_SWITCHES
+		/* benchmark builds only (meson -Dbench_switches=true): the
+		 * worker without its flow table, perf/bench_flows.sh's
+		 * baseline (rules that read flows then never match) */
+		if (getenv("WEIR_BENCH_NOFLOWS") != NULL)
+			ret = 0;
+		else
+#endif
+			ret = weir_worker_set_flows(w, &fc, app->conf.outputs_flow_records);
 		if (ret < 0) {
 			WEIR_LOG(ERR, app, "flow table of worker %u (%" PRIu64 " bytes): %s", i,
 				 fc.entries != 0 ? (uint64_t)fc.entries * sizeof(struct weir_flow)
