@@ -376,15 +376,6 @@ flow_mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-static inline uint64_t
-flow_ld64(const void *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Word by word, straight from both keys (copying them to arrays first
  * made GCC store them as 16-byte vectors and read 8-byte halves back:
  * store-forwarding stalls on the lookup). */
@@ -393,10 +384,12 @@ flow_key_eq(const struct weir_flow_key *a, const struct weir_flow_key *b)
 {
 	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
 
-	return ((flow_ld64(x) ^ flow_ld64(y)) | (flow_ld64(x + 8) ^ flow_ld64(y + 8)) |
-		(flow_ld64(x + 16) ^ flow_ld64(y + 16)) | (flow_ld64(x + 24) ^ flow_ld64(y + 24)) |
-		(flow_ld64(x + 32) ^ flow_ld64(y + 32)) |
-		(flow_ld64(x + 40) ^ flow_ld64(y + 40))) == 0;
+	return ((weir_flow_ld64(x) ^ weir_flow_ld64(y)) |
+		(weir_flow_ld64(x + 8) ^ weir_flow_ld64(y + 8)) |
+		(weir_flow_ld64(x + 16) ^ weir_flow_ld64(y + 16)) |
+		(weir_flow_ld64(x + 24) ^ weir_flow_ld64(y + 24)) |
+		(weir_flow_ld64(x + 32) ^ weir_flow_ld64(y + 32)) |
+		(weir_flow_ld64(x + 40) ^ weir_flow_ld64(y + 40))) == 0;
 }
 
 static inline int
@@ -414,11 +407,11 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	 * nothing past them counts even if the caller left it dirty), and
 	 * compared as big-endian numbers: the same order as memcmp over the
 	 * address length, without a call or a variable-length copy. */
-	s[0] = flow_ld64(p->src); /* word loads: a 16-byte copy to an array
+	s[0] = weir_flow_ld64(p->src); /* word loads: a 16-byte copy to an array
 				     was stored as a vector and read back */
-	s[1] = flow_ld64(p->src + 8);
-	d[0] = flow_ld64(p->dst);
-	d[1] = flow_ld64(p->dst + 8);
+	s[1] = weir_flow_ld64(p->src + 8);
+	d[0] = weir_flow_ld64(p->dst);
+	d[1] = weir_flow_ld64(p->dst + 8);
 	m = p->ip_version != 6 ? 0 : ~0ull; /* v4: only the first 4 bytes */
 	s[0] &= 0xffffffffull | m;	    /* (little-endian) */
 	d[0] &= 0xffffffffull | m;

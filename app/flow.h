@@ -394,8 +394,9 @@ _Static_assert(offsetof(struct weir_flow_pkt, dst) == 16 &&
 		       offsetof(struct weir_flow_pkt, depth) == 43,
 	       "struct weir_flow_pkt: weir_flow_tuple_cmp reads these offsets");
 
+/* An unaligned 64-bit load (flow.c's key words too). */
 static inline uint64_t
-weir_flow_ld64_(const uint8_t *p)
+weir_flow_ld64(const void *p)
 {
 	uint64_t v;
 
@@ -414,11 +415,10 @@ static inline int
 weir_flow_tuple_cmp(const struct weir_flow_pkt *p, const struct weir_flow_pkt *q)
 {
 	const uint8_t *x = (const uint8_t *)p, *y = (const uint8_t *)q;
-	uint64_t s0 = weir_flow_ld64_(x), s1 = weir_flow_ld64_(x + 8), d0 = weir_flow_ld64_(x + 16),
-		 d1 = weir_flow_ld64_(x + 24), pv = weir_flow_ld64_(x + 32),
-		 qs0 = weir_flow_ld64_(y), qs1 = weir_flow_ld64_(y + 8),
-		 qd0 = weir_flow_ld64_(y + 16), qd1 = weir_flow_ld64_(y + 24),
-		 qpv = weir_flow_ld64_(y + 32), swapped;
+	uint64_t s0 = weir_flow_ld64(x), s1 = weir_flow_ld64(x + 8), d0 = weir_flow_ld64(x + 16),
+		 d1 = weir_flow_ld64(x + 24), pv = weir_flow_ld64(x + 32), qs0 = weir_flow_ld64(y),
+		 qs1 = weir_flow_ld64(y + 8), qd0 = weir_flow_ld64(y + 16),
+		 qd1 = weir_flow_ld64(y + 24), qpv = weir_flow_ld64(y + 32), swapped;
 	uint32_t xr, yr;
 
 	memcpy(&xr, x + 40, sizeof(xr));

@@ -30,6 +30,8 @@
 # MEM (EAL memory arguments, default --no-huge -m 1024), OUT (a temp dir).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=perf/bench_lib.sh
+. "$here/bench_lib.sh"
 weir=${1:?usage: bench_flows.sh WEIR (built with -Dbench_switches=true)}
 pairs=${PAIRS:-10} secs=${SECS:-3}
 rules=${RULES:-$here/../rules/examples/sample.sigs}
@@ -52,7 +54,7 @@ field() { # log name
 
 # one SIDE -> "ns_per_pkt alerts_per_pkt"
 one() {
-	local side=$1 log=$out/$1.log pid tid= ticks
+	local side=$1 log=$out/$1.log pid tid ticks
 	if [ "$side" = A ]; then export WEIR_BENCH_NOFLOWS=1; else unset WEIR_BENCH_NOFLOWS; fi
 	# shellcheck disable=SC2086 # MEM is a list of EAL arguments
 	taskset -c 0-1 "$weir" -S "$rules" -o /dev/null -i net_pcap0 -w 1 \
@@ -60,15 +62,7 @@ one() {
 		-l 0-1 --file-prefix "bfl$$" --vdev "net_pcap0,rx_pcap=$cap,infinite_rx=1" \
 		>/dev/null 2>"$log" &
 	pid=$!
-	for _ in $(seq 1 100); do # bounded: 10 s for the worker to start
-		for st in /proc/"$pid"/task/*/stat; do
-			if grep -q '(rte-worker-1)' "$st" 2>/dev/null; then
-				tid=$(basename "$(dirname "$st")")
-			fi
-		done
-		[ -n "$tid" ] && break
-		sleep 0.1
-	done
+	tid=$(bench_worker_tid "$pid")
 	if [ -z "$tid" ]; then
 		kill -INT "$pid" 2>/dev/null || true
 		wait "$pid" || true

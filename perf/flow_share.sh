@@ -9,6 +9,8 @@
 # Env: RUNS (3), SECS (6), F (alerting fraction, 0.01), OUT (a temp dir).
 # Needs perf (cpu-clock is enough: no hardware counters in a VM).
 set -euo pipefail
+# shellcheck source=perf/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 gen=$1
 shift
 runs=${RUNS:-3} secs=${SECS:-6} f=${F:-0.01}
@@ -27,16 +29,7 @@ for r in $(seq 1 "$runs"); do
 			--vdev "net_pcap0,rx_pcap=$out/cap.pcap,infinite_rx=1" \
 			>/dev/null 2>"$out/weir.log" &
 		pid=$!
-		tid=
-		for _ in $(seq 1 100); do # bounded: 10 s for the worker to start
-			for st in /proc/"$pid"/task/*/stat; do
-				if grep -q '(rte-worker-1)' "$st" 2>/dev/null; then
-					tid=$(basename "$(dirname "$st")")
-				fi
-			done
-			[ -n "$tid" ] && break
-			sleep 0.1
-		done
+		tid=$(bench_worker_tid "$pid")
 		if [ -z "$tid" ]; then
 			kill -INT "$pid" 2>/dev/null || true
 			wait "$pid" || true
