@@ -1423,29 +1423,32 @@ wwin_digits_at(char *p, unsigned int v, unsigned int n)
 	}
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", as the printf format it replaces (per
- * window alert, twice). */
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", as gmtime_r and the printf format it
+ * replaces wrote it (per window alert, twice): the civil date of a day
+ * count by the proleptic Gregorian calendar (H. Hinnant's
+ * civil_from_days, wwin_days' inverse). A u64 of ns ends in 2554: four
+ * digits always do. */
 static void
 wwin_put_ts(struct wwin_out *o, uint64_t ns)
 {
-	time_t s = (time_t)(ns / 1000000000ull);
-	unsigned int us = (unsigned int)(ns % 1000000000ull / 1000);
+	uint64_t s = ns / 1000000000ull, z = s / 86400 + 719468;
+	unsigned int sod = (unsigned int)(s % 86400),
+		     us = (unsigned int)(ns % 1000000000ull / 1000);
+	uint64_t era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	unsigned int d = (unsigned int)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned int m = (unsigned int)(mp < 10 ? mp + 3 : mp - 9);
+	unsigned int y = (unsigned int)(yoe + era * 400 + (m <= 2));
 	char b[29];
-	struct tm tm;
 
-	gmtime_r(&s, &tm);
-	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
-		wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
-		return;
-	}
 	memcpy(b, "\"0000-00-00T00:00:00.000000Z\"", sizeof(b));
-	wwin_digits_at(b + 1, (unsigned int)(tm.tm_year + 1900), 4);
-	wwin_digits_at(b + 6, (unsigned int)tm.tm_mon + 1, 2);
-	wwin_digits_at(b + 9, (unsigned int)tm.tm_mday, 2);
-	wwin_digits_at(b + 12, (unsigned int)tm.tm_hour, 2);
-	wwin_digits_at(b + 15, (unsigned int)tm.tm_min, 2);
-	wwin_digits_at(b + 18, (unsigned int)tm.tm_sec, 2);
+	wwin_digits_at(b + 1, y, 4);
+	wwin_digits_at(b + 6, m, 2);
+	wwin_digits_at(b + 9, d, 2);
+	wwin_digits_at(b + 12, sod / 3600, 2);
+	wwin_digits_at(b + 15, sod / 60 % 60, 2);
+	wwin_digits_at(b + 18, sod % 60, 2);
 	wwin_digits_at(b + 21, us, 6);
 	wwin_put(o, b, sizeof(b));
 }
@@ -1498,12 +1501,103 @@ wwin_put_u64(struct wwin_out *o, uint64_t v)
 	wwin_put(o, tmp + n, sizeof(tmp) - n);
 }
 
+__extension__ typedef unsigned __int128 wwin_u128;
+
+size_t
+weir_wwin_g17(double v, char *out)
+{
+	static const uint64_t p10[20] = {1ull,
+					 10ull,
+					 100ull,
+					 1000ull,
+					 10000ull,
+					 100000ull,
+					 1000000ull,
+					 10000000ull,
+					 100000000ull,
+					 1000000000ull,
+					 10000000000ull,
+					 100000000000ull,
+					 1000000000000ull,
+					 10000000000000ull,
+					 100000000000000ull,
+					 1000000000000000ull,
+					 10000000000000000ull,
+					 100000000000000000ull,
+					 1000000000000000000ull,
+					 10000000000000000000ull};
+	double a = fabs(v);
+	char dig[17], *p = out;
+	wwin_u128 n, rem, half;
+	uint64_t mant, q;
+	int ex, s, x, i, k, last;
+
+	if (!(a >= 1e-4 && a < 9007199254740992.0))
+		return 0; /* zero, tiny, huge, inf, nan: printf's */
+	/* a = mant / 2^s exactly (mant < 2^53, 0 <= s <= 66) */
+	mant = (uint64_t)ldexp(frexp(a, &ex), 53);
+	s = 53 - ex;
+	/* x = floor(log10(a)): 10^16 <= floor(a * 10^(16 - x)) < 10^17 */
+	x = (int)floor(log10(a));
+	x = x < -4 ? -4 : x > 15 ? 15 : x;
+	for (;;) {
+		k = 16 - x; /* 1..20 */
+		n = (wwin_u128)mant * p10[k < 20 ? k : 19] * (k == 20 ? 10u : 1u);
+		q = (uint64_t)(n >> s);
+		if (q < p10[16] && x > -4)
+			x--;
+		else if (q >= p10[17] && x < 15)
+			x++;
+		else
+			break;
+	}
+	if (q < p10[16] || q >= p10[17])
+		return 0;
+	/* to nearest, ties to even, as glibc rounds the exact value */
+	rem = n - ((wwin_u128)q << s);
+	half = s > 0 ? (wwin_u128)1 << (s - 1) : 0;
+	if (s > 0 && (rem > half || (rem == half && (q & 1))))
+		q++;
+	if (q == p10[17]) {
+		q = p10[16];
+		x++;
+	}
+	for (i = 16; i >= 0; i--, q /= 10)
+		dig[i] = (char)('0' + q % 10);
+	/* %g with precision 17 and -4 <= x < 17: %f with 16 - x decimals,
+	 * trailing zeros and a bare point removed */
+	for (last = 16; last > x && last > 0 && dig[last] == '0'; last--)
+		;
+	if (v < 0)
+		*p++ = '-';
+	if (x >= 0) {
+		memcpy(p, dig, (size_t)x + 1);
+		p += x + 1;
+		if (last > x) {
+			*p++ = '.';
+			memcpy(p, dig + x + 1, (size_t)(last - x));
+			p += last - x;
+		}
+	} else {
+		*p++ = '0';
+		*p++ = '.';
+		for (i = 0; i < -x - 1; i++)
+			*p++ = '0';
+		memcpy(p, dig, (size_t)last + 1);
+		p += last + 1;
+	}
+	return (size_t)(p - out);
+}
+
 /* A double as "%.17g" writes it; an integral one below 2^53 (a count, a
  * distinct, a sum of whole amounts) without printf: %.17g prints such a
- * value's digits alone. */
+ * value's digits alone; most others by weir_wwin_g17. */
 static void
 wwin_put_num(struct wwin_out *o, double v)
 {
+	char tmp[32];
+	size_t n;
+
 	if (v == v && v > -9007199254740992.0 && v < 9007199254740992.0 &&
 	    v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
 		if (v < 0) {
@@ -1511,6 +1605,11 @@ wwin_put_num(struct wwin_out *o, double v)
 			v = -v;
 		}
 		wwin_put_u64(o, (uint64_t)v);
+		return;
+	}
+	n = weir_wwin_g17(v, tmp);
+	if (n > 0) {
+		wwin_put(o, tmp, n);
 		return;
 	}
 	wwin_putf(o, "%.17g", v);
@@ -1654,7 +1753,11 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 			dup |= win->cond[j].agg == c->agg && win->cond[j].field == c->field;
 		if (dup)
 			continue;
-		wwin_putf(&o, ",\"%s_%s\":", wwin_agg_names[c->agg], r->fields[c->field].name);
+		wwin_put(&o, ",\"", 2);
+		wwin_put(&o, wwin_agg_names[c->agg], strlen(wwin_agg_names[c->agg]));
+		wwin_put(&o, "_", 1);
+		wwin_put(&o, r->fields[c->field].name, strlen(r->fields[c->field].name));
+		wwin_put(&o, "\":", 2);
 		wwin_put_num(&o, res->agg[i]);
 	}
 	wwin_put(&o, ",\"first_ts\":", 12);

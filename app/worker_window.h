@@ -231,6 +231,10 @@ void weir_wwin_publish(struct weir_worker *w);
 /* Pure helpers (unit tested). */
 /** SipHash-2-4 of @p len bytes under the 16-byte @p key. */
 uint64_t weir_wwin_siphash(const uint8_t key[16], const void *data, size_t len);
+/** @p v as printf's "%.17g" writes it, into @p out (at least 24 bytes),
+ *  for 1e-4 <= |v| < 2^53: @return its length, 0 for any other @p v
+ *  (nothing written: printf's). */
+size_t weir_wwin_g17(double v, char *out);
 /** An event time from a field value: @return false when it does not parse. */
 bool weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns);
 
