@@ -723,9 +723,12 @@ weir_wwin_rules_changed(struct weir_worker *w)
 	struct weir_window_def *defs;
 	uint32_t kept = 0, reset = 0;
 
-	if (ww->table == NULL || w->rs == ww->table_rs)
+	if (ww->table == NULL)
 		return;
-	wwin_pmap_build(ww, w->rs);
+	if (ww->pm.rs != w->rs)
+		wwin_pmap_build(ww, w->rs);
+	if (w->rs == ww->table_rs)
+		return;
 	defs = wwin_defs(w->rs);
 	if (defs == NULL)
 		return; /* the old table stays (observations of new rules remap or are lost) */
