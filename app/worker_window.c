@@ -446,12 +446,77 @@ wwin_defs(const struct weir_ruleset *rs)
 	return d;
 }
 
+/* The producer's lookups for rule set @p rs into ww->pm (its old ones
+ * freed); json/kv fields of equal definitions share a cache entry, the
+ * cache is emptied (its entries were the old set's). On no memory pm.rs
+ * stays NULL: observe looks up per observation and caches nothing. */
+static void
+wwin_pmap_build(struct weir_wwin *ww, const struct weir_ruleset *rs)
+{
+	struct weir_wwin_pmap *pm = &ww->pm;
+	const struct weir_rfield *uniq[WEIR_WWIN_FC_N];
+	unsigned int n_uniq = 0, d, i, k;
+
+	free(pm->def_of);
+	free(pm->pd);
+	*pm = (struct weir_wwin_pmap){0};
+	if (ww->fc != NULL)
+		ww->fc->rec_len = 0;
+	pm->def_of = malloc((rs->n_rules ? rs->n_rules : 1) * sizeof(*pm->def_of));
+	pm->pd = calloc(rs->n_win ? rs->n_win : 1, sizeof(*pm->pd));
+	if (pm->def_of == NULL || pm->pd == NULL) {
+		free(pm->def_of);
+		free(pm->pd);
+		*pm = (struct weir_wwin_pmap){0};
+		return;
+	}
+	memset(pm->def_of, 0xff, (rs->n_rules ? rs->n_rules : 1) * sizeof(*pm->def_of));
+	for (d = 0; d < rs->n_win; d++) {
+		uint32_t idx = weir_ruleset_window(rs, d);
+		const struct weir_rt_rule *r = &rs->rules[idx];
+		const struct weir_rwin *win = r->win;
+		struct weir_wwin_pdef *p = &pm->pd[d];
+
+		if (pm->def_of[idx] == UINT32_MAX) /* the first, as a search finds */
+			pm->def_of[idx] = d;
+		for (i = 0; i < win->n_key; i++)
+			if (win->key[i].kind == WEIR_RWK_FIELD)
+				p->need |= (uint8_t)(1u << win->key[i].field);
+		for (i = 0; i < win->n_cond; i++)
+			if (win->cond[i].field >= 0)
+				p->need |= (uint8_t)(1u << win->cond[i].field);
+		if (win->time_field >= 0)
+			p->need |= (uint8_t)(1u << win->time_field);
+		for (i = 0; i < WEIR_RFIELD_MAX; i++) {
+			const struct weir_rfield *f = &r->fields[i];
+
+			p->fid[i] = WEIR_WWIN_FID_NONE;
+			if (i >= r->n_fields || (f->src != WEIR_RFS_JSON && f->src != WEIR_RFS_KV))
+				continue;
+			for (k = 0; k < n_uniq; k++)
+				if (uniq[k]->src == f->src && uniq[k]->klen == f->klen &&
+				    uniq[k]->sep == f->sep && uniq[k]->form == f->form &&
+				    uniq[k]->sensitive == f->sensitive &&
+				    memcmp(uniq[k]->key, f->key, f->klen) == 0)
+					break;
+			if (k == n_uniq) {
+				if (n_uniq == WEIR_WWIN_FC_N)
+					continue; /* past the cache: extracted each time */
+				uniq[n_uniq++] = f;
+			}
+			p->fid[i] = (uint8_t)k;
+		}
+	}
+	pm->n_rules = rs->n_rules;
+	pm->rs = rs;
+}
+
 static void wwin_fire(void *ctx, const struct weir_window_def *def,
 		      const struct weir_window_obs *obs, const struct weir_window_result *res,
 		      const void *aux);
 static void wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
-			     const struct weir_field_val *val, const struct weir_window_obs *obs,
-			     const struct weir_event *head);
+			     const struct weir_field_val *const *val,
+			     const struct weir_window_obs *obs, const struct weir_event *head);
 
 int
 weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
@@ -470,6 +535,9 @@ weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
 	ww->table_rs = rs;
 	ww->table_gen = (uint32_t)rs->generation;
 	ww->fc = calloc(1, sizeof(*ww->fc)); /* NULL: observe without it */
+	if (ww->fc != NULL)
+		ww->fc->gen = 1;
+	wwin_pmap_build(ww, rs);
 	return 0;
 }
 
@@ -639,6 +707,9 @@ weir_wwin_stop(struct weir_worker *w)
 	ww->final_blk = NULL;
 	free(ww->defs);
 	free(ww->fc);
+	free(ww->pm.def_of);
+	free(ww->pm.pd);
+	ww->pm = (struct weir_wwin_pmap){0};
 	ww->table = NULL;
 	ww->defs = NULL;
 	ww->fc = NULL;
@@ -652,7 +723,11 @@ weir_wwin_rules_changed(struct weir_worker *w)
 	struct weir_window_def *defs;
 	uint32_t kept = 0, reset = 0;
 
-	if (ww->table == NULL || w->rs == ww->table_rs)
+	if (ww->table == NULL)
+		return;
+	if (ww->pm.rs != w->rs)
+		wwin_pmap_build(ww, w->rs);
+	if (w->rs == ww->table_rs)
 		return;
 	defs = wwin_defs(w->rs);
 	if (defs == NULL)
@@ -771,8 +846,8 @@ wwin_aux_fill(struct wwin_aux *a, const struct weir_ruleset *rs, const struct we
 }
 
 /* The field cache for the record [@p rec, + @p n): kept when it holds
- * that record's fields, emptied for another record; NULL when the record
- * is not cached (none, empty or too long). */
+ * that record's fields, emptied for another record (a new stamp); NULL
+ * when the record is not cached (none, empty or too long). */
 static struct weir_wwin_fcache *
 wwin_fc_record(struct weir_wwin *ww, const uint8_t *rec, uint32_t n)
 {
@@ -783,39 +858,28 @@ wwin_fc_record(struct weir_wwin *ww, const uint8_t *rec, uint32_t n)
 	if (fc->rec_len != n || memcmp(fc->rec, rec, n) != 0) {
 		memcpy(fc->rec, rec, n);
 		fc->rec_len = n;
-		fc->n = 0;
+		if (++fc->gen == 0) { /* wrapped: no entry may match the new stamp */
+			for (unsigned int k = 0; k < WEIR_WWIN_FC_N; k++)
+				fc->e[k].gen = 0;
+			fc->gen = 1;
+		}
 	}
 	return fc;
 }
 
-/* Field @p f of the cached record: its entry, extracted now (by
- * weir_rule_field, as without the cache) when it is not there yet. NULL
- * when the cache is full: the caller extracts it itself. */
+/* Field @p i of window rule @p idx from cache entry @p fid of the cached
+ * record, extracted now (by weir_rule_field, as without the cache) when
+ * the entry holds another record's. */
 static struct weir_wwin_fval *
-wwin_fc_field(struct weir_wwin_fcache *fc, const struct weir_ruleset *rs, unsigned int worker,
-	      uint32_t idx, unsigned int i, const uint8_t *buf, uint32_t len, uint32_t rb,
-	      uint32_t re, struct weir_field_caps *caps)
+wwin_fc_field(struct weir_wwin_fcache *fc, uint8_t fid, const struct weir_ruleset *rs,
+	      unsigned int worker, uint32_t idx, unsigned int i, const uint8_t *buf, uint32_t len,
+	      uint32_t rb, uint32_t re, struct weir_field_caps *caps)
 {
-	const struct weir_rfield *f = &rs->rules[idx].fields[i];
-	struct weir_wwin_fval *e;
-	uint32_t k;
+	struct weir_wwin_fval *e = &fc->e[fid];
 
-	for (k = 0; k < fc->n; k++) {
-		e = &fc->e[k];
-		if (e->src == f->src && e->klen == f->klen && e->sep == f->sep &&
-		    e->form == f->form && e->sensitive == f->sensitive &&
-		    memcmp(e->key, f->key, f->klen) == 0)
-			return e;
-	}
-	if (fc->n == WEIR_WWIN_FC_N || f->klen > sizeof(e->key))
-		return NULL;
-	e = &fc->e[fc->n++];
-	e->src = f->src;
-	e->klen = f->klen;
-	e->sep = f->sep;
-	e->form = f->form;
-	e->sensitive = f->sensitive;
-	memcpy(e->key, f->key, f->klen);
+	if (e->gen == fc->gen)
+		return e;
+	e->gen = fc->gen;
 	e->hashed = false;
 	e->rn = -1;
 	e->t_how = 0;
@@ -881,12 +945,14 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	const struct weir_rt_rule *r = &rs->rules[idx];
 	const struct weir_rwin *win = r->win;
 	struct weir_field_val val[WEIR_RFIELD_MAX];
+	const struct weir_field_val *vp[WEIR_RFIELD_MAX];
 	struct weir_wwin_fval *fe[WEIR_RFIELD_MAX] = {NULL};
 	struct weir_wwin_fcache *fc;
 	struct weir_field_caps caps;
-	uint8_t need[WEIR_RFIELD_MAX] = {0}, canon[WEIR_FIELD_MAX];
+	uint8_t canon[WEIR_FIELD_MAX];
+	const uint8_t *fid;
 	struct wwin_msg m;
-	uint32_t rb, re, def = UINT32_MAX, i;
+	uint32_t rb, re, def = UINT32_MAX, i, need;
 	uint64_t t_ns = head->ts_ns;
 	size_t kn = 0;
 	char tmp[64];
@@ -897,38 +963,52 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 		ww->diverted++;
 	if (ww->table == NULL)
 		return;
-	for (i = 0; i < rs->n_win; i++)
-		if (weir_ruleset_window(rs, i) == idx) {
-			def = i;
-			break;
-		}
+	if (ww->pm.rs == rs) {
+		if (idx < ww->pm.n_rules)
+			def = ww->pm.def_of[idx];
+	} else {
+		for (i = 0; i < rs->n_win; i++)
+			if (weir_ruleset_window(rs, i) == idx) {
+				def = i;
+				break;
+			}
+	}
 	if (def == UINT32_MAX)
 		return;
-	for (i = 0; i < win->n_key; i++)
-		if (win->key[i].kind == WEIR_RWK_FIELD)
-			need[win->key[i].field] = 1;
-	for (i = 0; i < win->n_cond; i++)
-		if (win->cond[i].field >= 0)
-			need[win->cond[i].field] = 1;
-	if (win->time_field >= 0)
-		need[win->time_field] = 1;
 	weir_field_record(buf, len, match_end, &rb, &re);
-	fc = wwin_fc_record(ww, buf + rb, re - rb);
+	if (ww->pm.rs == rs) {
+		need = ww->pm.pd[def].need;
+		fid = ww->pm.pd[def].fid;
+		fc = wwin_fc_record(ww, buf + rb, re - rb);
+	} else {
+		need = 0;
+		for (i = 0; i < win->n_key; i++)
+			if (win->key[i].kind == WEIR_RWK_FIELD)
+				need |= 1u << win->key[i].field;
+		for (i = 0; i < win->n_cond; i++)
+			if (win->cond[i].field >= 0)
+				need |= 1u << win->cond[i].field;
+		if (win->time_field >= 0)
+			need |= 1u << win->time_field;
+		fid = NULL;
+		fc = NULL;
+	}
 	caps.done = false; /* pcre/byte_extract fields: run once, on the first */
 	for (i = 0; i < r->n_fields; i++) {
 		enum weir_field_res res;
 
-		if (!need[i])
+		if (!(need & (1u << i)))
 			continue;
 		/* json and kv read only the record: from the cache */
-		if (fc != NULL &&
-		    (r->fields[i].src == WEIR_RFS_JSON || r->fields[i].src == WEIR_RFS_KV))
-			fe[i] = wwin_fc_field(fc, rs, w->id, idx, i, buf, len, rb, re, &caps);
+		if (fc != NULL && fid[i] != WEIR_WWIN_FID_NONE)
+			fe[i] = wwin_fc_field(fc, fid[i], rs, w->id, idx, i, buf, len, rb, re,
+					      &caps);
 		if (fe[i] != NULL) {
 			res = (enum weir_field_res)fe[i]->res;
-			val[i] = fe[i]->v;
+			vp[i] = &fe[i]->v;
 		} else {
 			res = weir_rule_field(rs, w->id, idx, i, buf, len, rb, re, &caps, &val[i]);
+			vp[i] = &val[i];
 		}
 		if (res != WEIR_FIELD_FOUND) {
 			w->win.field_missing++;
@@ -942,14 +1022,14 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 		if (c->agg == WEIR_RWA_COUNT) {
 			m.obs.v[i].num = 0;
 		} else if (c->agg == WEIR_RWA_DISTINCT) {
-			m.obs.v[i].hash = wwin_val_hash(ww, fe[c->field], &val[c->field],
+			m.obs.v[i].hash = wwin_val_hash(ww, fe[c->field], vp[c->field],
 							r->fields[c->field].sensitive);
-		} else if (!weir_field_number(&val[c->field], &m.obs.v[i].num)) {
+		} else if (!weir_field_number(vp[c->field], &m.obs.v[i].num)) {
 			ww->field_bad++;
 			return;
 		}
 	}
-	if (win->time_field >= 0 && !wwin_val_time(fe[win->time_field], &val[win->time_field],
+	if (win->time_field >= 0 && !wwin_val_time(fe[win->time_field], vp[win->time_field],
 						   r->fields[win->time_field].time, &t_ns)) {
 		ww->field_bad++;
 		return;
@@ -961,7 +1041,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	 * rules. */
 	if (win->n_key == 1 && win->key[0].kind == WEIR_RWK_FIELD) {
 		const struct weir_rfield *f = &r->fields[win->key[0].field];
-		const struct weir_field_val *v = &val[win->key[0].field];
+		const struct weir_field_val *v = vp[win->key[0].field];
 		struct weir_wwin_fval *e = fe[win->key[0].field];
 
 		if (!f->sensitive) {
@@ -994,7 +1074,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 			switch (win->key[i].kind) {
 			case WEIR_RWK_FIELD: {
 				const struct weir_rfield *f = &r->fields[win->key[i].field];
-				const struct weir_field_val *v = &val[win->key[i].field];
+				const struct weir_field_val *v = vp[win->key[i].field];
 
 				if (f->sensitive) {
 					char rend[WEIR_FIELD_MAX + 8];
@@ -1045,7 +1125,7 @@ weir_wwin_observe(struct weir_worker *w, uint32_t idx, const uint8_t *buf, uint3
 	m.obs.def = def;
 	ww->observations++;
 	if (ww->sh->obs)
-		wwin_record_emit(w, r, val, &m.obs, head);
+		wwin_record_emit(w, r, vp, &m.obs, head);
 	/* a key of this worker's: written once, straight into the table's
 	 * pending record (the ~530 bytes are not copied a second time) */
 	if ((unsigned int)(m.obs.key_hash % ww->sh->n) == w->id) {
@@ -1346,29 +1426,32 @@ wwin_digits_at(char *p, unsigned int v, unsigned int n)
 	}
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", as the printf format it replaces (per
- * window alert, twice). */
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", as gmtime_r and the printf format it
+ * replaces wrote it (per window alert, twice): the civil date of a day
+ * count by the proleptic Gregorian calendar (H. Hinnant's
+ * civil_from_days, wwin_days' inverse). A u64 of ns ends in 2554: four
+ * digits always do. */
 static void
 wwin_put_ts(struct wwin_out *o, uint64_t ns)
 {
-	time_t s = (time_t)(ns / 1000000000ull);
-	unsigned int us = (unsigned int)(ns % 1000000000ull / 1000);
+	uint64_t s = ns / 1000000000ull, z = s / 86400 + 719468;
+	unsigned int sod = (unsigned int)(s % 86400),
+		     us = (unsigned int)(ns % 1000000000ull / 1000);
+	uint64_t era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	unsigned int d = (unsigned int)(doy - (153 * mp + 2) / 5 + 1);
+	unsigned int m = (unsigned int)(mp < 10 ? mp + 3 : mp - 9);
+	unsigned int y = (unsigned int)(yoe + era * 400 + (m <= 2));
 	char b[29];
-	struct tm tm;
 
-	gmtime_r(&s, &tm);
-	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
-		wwin_putf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06uZ\"", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
-		return;
-	}
 	memcpy(b, "\"0000-00-00T00:00:00.000000Z\"", sizeof(b));
-	wwin_digits_at(b + 1, (unsigned int)(tm.tm_year + 1900), 4);
-	wwin_digits_at(b + 6, (unsigned int)tm.tm_mon + 1, 2);
-	wwin_digits_at(b + 9, (unsigned int)tm.tm_mday, 2);
-	wwin_digits_at(b + 12, (unsigned int)tm.tm_hour, 2);
-	wwin_digits_at(b + 15, (unsigned int)tm.tm_min, 2);
-	wwin_digits_at(b + 18, (unsigned int)tm.tm_sec, 2);
+	wwin_digits_at(b + 1, y, 4);
+	wwin_digits_at(b + 6, m, 2);
+	wwin_digits_at(b + 9, d, 2);
+	wwin_digits_at(b + 12, sod / 3600, 2);
+	wwin_digits_at(b + 15, sod / 60 % 60, 2);
+	wwin_digits_at(b + 18, sod % 60, 2);
 	wwin_digits_at(b + 21, us, 6);
 	wwin_put(o, b, sizeof(b));
 }
@@ -1421,12 +1504,103 @@ wwin_put_u64(struct wwin_out *o, uint64_t v)
 	wwin_put(o, tmp + n, sizeof(tmp) - n);
 }
 
+__extension__ typedef unsigned __int128 wwin_u128;
+
+size_t
+weir_wwin_g17(double v, char *out)
+{
+	static const uint64_t p10[20] = {1ull,
+					 10ull,
+					 100ull,
+					 1000ull,
+					 10000ull,
+					 100000ull,
+					 1000000ull,
+					 10000000ull,
+					 100000000ull,
+					 1000000000ull,
+					 10000000000ull,
+					 100000000000ull,
+					 1000000000000ull,
+					 10000000000000ull,
+					 100000000000000ull,
+					 1000000000000000ull,
+					 10000000000000000ull,
+					 100000000000000000ull,
+					 1000000000000000000ull,
+					 10000000000000000000ull};
+	double a = fabs(v);
+	char dig[17], *p = out;
+	wwin_u128 n, rem, half;
+	uint64_t mant, q;
+	int ex, s, x, i, k, last;
+
+	if (!(a >= 1e-4 && a < 9007199254740992.0))
+		return 0; /* zero, tiny, huge, inf, nan: printf's */
+	/* a = mant / 2^s exactly (mant < 2^53, 0 <= s <= 66) */
+	mant = (uint64_t)ldexp(frexp(a, &ex), 53);
+	s = 53 - ex;
+	/* x = floor(log10(a)): 10^16 <= floor(a * 10^(16 - x)) < 10^17 */
+	x = (int)floor(log10(a));
+	x = x < -4 ? -4 : x > 15 ? 15 : x;
+	for (;;) {
+		k = 16 - x; /* 1..20 */
+		n = (wwin_u128)mant * p10[k < 20 ? k : 19] * (k == 20 ? 10u : 1u);
+		q = (uint64_t)(n >> s);
+		if (q < p10[16] && x > -4)
+			x--;
+		else if (q >= p10[17] && x < 15)
+			x++;
+		else
+			break;
+	}
+	if (q < p10[16] || q >= p10[17])
+		return 0;
+	/* to nearest, ties to even, as glibc rounds the exact value */
+	rem = n - ((wwin_u128)q << s);
+	half = s > 0 ? (wwin_u128)1 << (s - 1) : 0;
+	if (s > 0 && (rem > half || (rem == half && (q & 1))))
+		q++;
+	if (q == p10[17]) {
+		q = p10[16];
+		x++;
+	}
+	for (i = 16; i >= 0; i--, q /= 10)
+		dig[i] = (char)('0' + q % 10);
+	/* %g with precision 17 and -4 <= x < 17: %f with 16 - x decimals,
+	 * trailing zeros and a bare point removed */
+	for (last = 16; last > x && last > 0 && dig[last] == '0'; last--)
+		;
+	if (v < 0)
+		*p++ = '-';
+	if (x >= 0) {
+		memcpy(p, dig, (size_t)x + 1);
+		p += x + 1;
+		if (last > x) {
+			*p++ = '.';
+			memcpy(p, dig + x + 1, (size_t)(last - x));
+			p += last - x;
+		}
+	} else {
+		*p++ = '0';
+		*p++ = '.';
+		for (i = 0; i < -x - 1; i++)
+			*p++ = '0';
+		memcpy(p, dig, (size_t)last + 1);
+		p += last + 1;
+	}
+	return (size_t)(p - out);
+}
+
 /* A double as "%.17g" writes it; an integral one below 2^53 (a count, a
  * distinct, a sum of whole amounts) without printf: %.17g prints such a
- * value's digits alone. */
+ * value's digits alone; most others by weir_wwin_g17. */
 static void
 wwin_put_num(struct wwin_out *o, double v)
 {
+	char tmp[32];
+	size_t n;
+
 	if (v == v && v > -9007199254740992.0 && v < 9007199254740992.0 &&
 	    v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
 		if (v < 0) {
@@ -1434,6 +1608,11 @@ wwin_put_num(struct wwin_out *o, double v)
 			v = -v;
 		}
 		wwin_put_u64(o, (uint64_t)v);
+		return;
+	}
+	n = weir_wwin_g17(v, tmp);
+	if (n > 0) {
+		wwin_put(o, tmp, n);
 		return;
 	}
 	wwin_putf(o, "%.17g", v);
@@ -1452,7 +1631,7 @@ wwin_put_num(struct wwin_out *o, double v)
  */
 static void
 wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
-		 const struct weir_field_val *val, const struct weir_window_obs *obs,
+		 const struct weir_field_val *const *val, const struct weir_window_obs *obs,
 		 const struct weir_event *head)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -1504,13 +1683,13 @@ wwin_record_emit(struct weir_worker *w, const struct weir_rt_rule *r,
 		} else if (f->sensitive) {
 			char rend[WEIR_FIELD_MAX + 8];
 			size_t rn = ww->sh->hmac
-					    ? weir_field_hmac(&val[c->field], ww->sh->hmac_key,
+					    ? weir_field_hmac(val[c->field], ww->sh->hmac_key,
 							      ww->sh->hmac_klen, rend, sizeof(rend))
-					    : weir_field_mask(&val[c->field], rend, sizeof(rend));
+					    : weir_field_mask(val[c->field], rend, sizeof(rend));
 
 			wwin_put_str(&o, rend, rn);
 		} else {
-			wwin_put_str(&o, val[c->field].bytes, val[c->field].len);
+			wwin_put_str(&o, val[c->field]->bytes, val[c->field]->len);
 		}
 	}
 	wwin_put(&o, "},\"t_ns\":", 9);
@@ -1577,7 +1756,11 @@ wwin_context(const struct weir_rt_rule *r, const struct weir_window_obs *obs,
 			dup |= win->cond[j].agg == c->agg && win->cond[j].field == c->field;
 		if (dup)
 			continue;
-		wwin_putf(&o, ",\"%s_%s\":", wwin_agg_names[c->agg], r->fields[c->field].name);
+		wwin_put(&o, ",\"", 2);
+		wwin_put(&o, wwin_agg_names[c->agg], strlen(wwin_agg_names[c->agg]));
+		wwin_put(&o, "_", 1);
+		wwin_put(&o, r->fields[c->field].name, strlen(r->fields[c->field].name));
+		wwin_put(&o, "\":", 2);
 		wwin_put_num(&o, res->agg[i]);
 	}
 	wwin_put(&o, ",\"first_ts\":", 12);

@@ -82,33 +82,48 @@ struct weir_wwin_shared {
  * mostly name the same fields (a card, a time), and each would otherwise
  * search the record for them again and mask and hash them again. An
  * extraction reads only the record's bytes and the field's definition, so
- * a record equal byte for byte gives the same values: a cache entry is
- * keyed by the definition (copied: it outlives a reload) and the cache
- * holds a copy of the record it belongs to. */
-#define WEIR_WWIN_FC_REC 512 /* longest record cached, bytes */
-#define WEIR_WWIN_FC_N	 8   /* fields cached per record */
+ * a record equal byte for byte gives the same values: the cache holds a
+ * copy of the record it belongs to, and an entry per distinct json/kv
+ * definition of the rule set (struct weir_wwin_pmap's fid), valid while
+ * its stamp is the record's. */
+#define WEIR_WWIN_FC_REC   512 /* longest record cached, bytes */
+#define WEIR_WWIN_FC_N	   32  /* distinct json/kv definitions cached */
+#define WEIR_WWIN_FID_NONE 0xffu
 
 struct weir_wwin_fval {
-	uint8_t src, klen; /* the definition: struct weir_rfield's */
-	char sep;
-	bool form, sensitive;
+	uint32_t gen;  /* = the cache's gen: holds this record's value */
 	uint8_t res;   /* enum weir_field_res */
 	bool hashed;   /* hash is set */
 	int16_t rn;    /* bytes of rend, -1 = not rendered yet */
 	uint8_t t_how; /* 1 + the time= of t_ns, 0 = not parsed yet */
 	bool t_ok;     /* it parsed (weir_wwin_parse_time) */
 	uint64_t t_ns;
-	uint64_t hash; /* SipHash of the value (a sensitive one's digits) */
-	char key[WEIR_RFIELD_KEY_MAX];
+	uint64_t hash;		       /* SipHash of the value (a sensitive one's digits) */
 	char rend[WEIR_FIELD_MAX + 8]; /* a sensitive value as keys show it */
 	struct weir_field_val v;
 };
 
 struct weir_wwin_fcache {
 	uint32_t rec_len; /* bytes in rec, 0 = none */
-	uint32_t n;	  /* entries used */
+	uint32_t gen;	  /* the record's stamp, never 0 */
 	uint8_t rec[WEIR_WWIN_FC_REC];
 	struct weir_wwin_fval e[WEIR_WWIN_FC_N];
+};
+
+/* What the producer looks up per observation, worked out once per rule
+ * set (weir_wwin_start, weir_wwin_rules_changed): a window rule's
+ * definition index, the fields its key, conditions and time read, and
+ * its json/kv fields' cache entries. */
+struct weir_wwin_pdef {
+	uint8_t need;		      /* bit i: field i is read */
+	uint8_t fid[WEIR_RFIELD_MAX]; /* cache entry, WEIR_WWIN_FID_NONE = none */
+};
+
+struct weir_wwin_pmap {
+	const struct weir_ruleset *rs; /* built for, NULL = none */
+	uint32_t n_rules;
+	uint32_t *def_of;	   /* [rule index]: definition, UINT32_MAX = none */
+	struct weir_wwin_pdef *pd; /* [definition] */
 };
 
 /* A worker's window state (inside struct weir_worker). */
@@ -120,6 +135,7 @@ struct weir_wwin {
 	uint32_t table_gen; /* generation of the rule set the table was built for */
 	const struct weir_ruleset *table_rs;
 	struct weir_wwin_fcache *fc;   /* NULL: none (no memory at start) */
+	struct weir_wwin_pmap pm;      /* pm.rs != w->rs: looked up per observation */
 	uint64_t seq;		       /* arrival order of live observations */
 	uint64_t others_max;	       /* other workers' progress at the loop's top */
 	struct weir_window_stats base; /* counters of the tables replaced */
@@ -215,6 +231,10 @@ void weir_wwin_publish(struct weir_worker *w);
 /* Pure helpers (unit tested). */
 /** SipHash-2-4 of @p len bytes under the 16-byte @p key. */
 uint64_t weir_wwin_siphash(const uint8_t key[16], const void *data, size_t len);
+/** @p v as printf's "%.17g" writes it, into @p out (at least 24 bytes),
+ *  for 1e-4 <= |v| < 2^53: @return its length, 0 for any other @p v
+ *  (nothing written: printf's). */
+size_t weir_wwin_g17(double v, char *out);
 /** An event time from a field value: @return false when it does not parse. */
 bool weir_wwin_parse_time(const struct weir_field_val *v, uint8_t how, uint64_t *ns);
 

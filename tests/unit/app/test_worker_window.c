@@ -4,9 +4,12 @@
  * reference vectors of the SipHash paper's implementation, key 00..0f,
  * messages 00, 00 01, ...), event times from fields (epoch seconds with a
  * fraction, epoch milliseconds, ISO 8601 with Z or an offset, each
- * computed by hand) and their refusals.
+ * computed by hand) and their refusals, and the window alert's "%.17g"
+ * without printf (against the C library's).
  */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "weir_cunit.h"
@@ -102,6 +105,103 @@ test_parse_time(void)
 	}
 }
 
+/* weir_wwin_g17 against the C library's "%.17g" (C11 7.21.6.1: 17
+ * significant digits of the exact value, correctly rounded; style f for
+ * these exponents, trailing zeros removed): amounts in cents, binary
+ * fractions (exact ties at the 17th digit), random doubles of the range,
+ * and both ends of it. Outside the range it writes nothing. */
+static uint64_t
+g17_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double
+p10(uint64_t k)
+{
+	double v = 1;
+
+	while (k-- > 0)
+		v *= 10;
+	return v;
+}
+
+static unsigned int
+g17_check(double v)
+{
+	char want[64], got[64];
+	size_t n = weir_wwin_g17(v, got);
+
+	snprintf(want, sizeof(want), "%.17g", v);
+	if (n == 0 || n != strlen(want) || memcmp(got, want, n) != 0) {
+		got[n < sizeof(got) ? n : 0] = '\0';
+		fprintf(stderr, "g17 %a: want %s got %s\n", v, want, got);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_g17(void)
+{
+	static const double edge[] = {1e-4,
+				      0.0001000000000000001,
+				      0.5,
+				      1,
+				      0.1,
+				      0.3,
+				      9.95,
+				      99.995,
+				      6660.25,
+				      1e15,
+				      9007199254740991.0,
+				      9007199254740990.5,
+				      4503599627370495.5,
+				      0.00012345678901234567,
+				      1.0000000000000002};
+	uint64_t x = 7;
+	unsigned int bad = 0, i;
+	char out[64];
+
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		bad += g17_check(edge[i]);
+		bad += g17_check(-edge[i]);
+	}
+	for (i = 0; i < 200000; i++) {
+		uint64_t r = g17_next(&x);
+		double v;
+
+		switch (i % 4) {
+		case 0: /* cents, and their sums */
+			v = (double)(r % 100000000) / 100.0 + (double)(r >> 40 & 0xff) / 100.0;
+			break;
+		case 1: /* binary fractions: exact ties */
+			v = ldexp((double)(r >> 11), -(int)(r % 60));
+			break;
+		case 2: /* any double of the range */
+			v = ldexp(0.5 + (double)(r >> 11) / 18014398509481984.0,
+				  (int)(r % 67) - 13);
+			break;
+		default: /* decimals of 1 to 17 digits */
+			v = (double)(r % (uint64_t)p10(1 + r % 17)) / p10(r % 20);
+			break;
+		}
+		if (v < 1e-4 || v >= 9007199254740992.0)
+			continue;
+		bad += g17_check(r & 1 ? v : -v);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(weir_wwin_g17(0.0, out), 0);
+	CU_ASSERT_EQUAL(weir_wwin_g17(9.9e-5, out), 0);
+	CU_ASSERT_EQUAL(weir_wwin_g17(9007199254740992.0, out), 0);
+	CU_ASSERT_EQUAL(weir_wwin_g17(INFINITY, out), 0);
+	CU_ASSERT_EQUAL(weir_wwin_g17(NAN, out), 0);
+}
+
 int
 main(void)
 {
@@ -116,5 +216,6 @@ main(void)
 	}
 	CU_ADD_TEST(s, test_siphash_vectors);
 	CU_ADD_TEST(s, test_parse_time);
+	CU_ADD_TEST(s, test_g17);
 	return weir_ut_run();
 }
