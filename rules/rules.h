@@ -421,6 +421,13 @@ struct weir_ruleset {
 	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */
 	uint16_t *glists;
+	/* The same as port_glist, as the packet path reads it: per class and
+	 * high byte of the destination port, the offset in glists of a block
+	 * of 256 glist offsets (by the port's low byte), equal blocks stored
+	 * once after the lists. 2 KB here and a few blocks there stay in the
+	 * L1 where a 128 KB table per class missed it on most packets of
+	 * varied ports (weir_ruleset_glist()). */
+	uint32_t port_blk[2][256];
 	hs_scratch_t *scratch_proto; /* valid for every group and stream_db;
 					NULL = no db */
 	/* Stream rules (flow:only_stream): one HS_MODE_STREAM database, fed
@@ -740,6 +747,18 @@ static inline hs_database_t *
 weir_ruleset_pkt_db(const struct weir_ruleset *rs, uint32_t flow)
 {
 	return rs->dir_db[(flow & WEIR_SCAN_FLOW_TOCLIENT) != 0];
+}
+
+/** The group list of a packet of class @p pclass to destination port
+ *  @p dport: glists[off] groups, their ids after it. The same answer as
+ *  port_glist / class_glist, from the small tables. Thread: any holding
+ *  the set (workers per packet). */
+static inline const uint16_t *
+weir_ruleset_glist(const struct weir_ruleset *rs, unsigned int pclass, uint16_t dport)
+{
+	if (pclass < 2)
+		return &rs->glists[rs->glists[rs->port_blk[pclass][dport >> 8] + (dport & 255u)]];
+	return &rs->glists[rs->class_glist[pclass]];
 }
 
 /** The packet database of a set of one group (every signature-format

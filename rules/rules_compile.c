@@ -1825,6 +1825,42 @@ out:
 
 /* ---- dispatch -------------------------------------------------------- */
 
+/*
+ * The packet path's copy of port_glist (rules.h port_blk): each class's
+ * 65536 entries cut into 256 blocks by the port's high byte, equal blocks
+ * stored once after the @p glen entries of the lists in glists. A set
+ * whose groups take every port alike has one block in all.
+ */
+static int
+compile_dispatch_blocks(struct weir_ruleset *rs, unsigned int glen)
+{
+	uint32_t at[2 * 256]; /* each distinct block's first: class << 16 | port */
+	unsigned int n_blk = 0, cls, hi, k;
+	uint16_t *ng;
+
+	for (cls = 0; cls < 2; cls++) {
+		for (hi = 0; hi < 256; hi++) {
+			const uint16_t *b = &rs->port_glist[cls][hi << 8];
+
+			for (k = 0; k < n_blk; k++)
+				if (memcmp(&rs->port_glist[at[k] >> 16][at[k] & 0xffff], b,
+					   256 * sizeof(*b)) == 0)
+					break;
+			if (k == n_blk)
+				at[n_blk++] = (cls << 16) | (hi << 8);
+			rs->port_blk[cls][hi] = glen + k * 256;
+		}
+	}
+	ng = realloc(rs->glists, (glen + n_blk * 256) * sizeof(*ng));
+	if (ng == NULL)
+		return -ENOMEM;
+	rs->glists = ng;
+	for (k = 0; k < n_blk; k++)
+		memcpy(&ng[glen + k * 256], &rs->port_glist[at[k] >> 16][at[k] & 0xffff],
+		       256 * sizeof(*ng));
+	return 0;
+}
+
 static int
 compile_dispatch(struct weir_ruleset *rs, const struct cgroup *cg, unsigned int n_cg)
 {
@@ -1915,7 +1951,7 @@ compile_dispatch(struct weir_ruleset *rs, const struct cgroup *cg, unsigned int 
 				rs->class_glist[cls] = seen_off[s];
 		}
 	}
-	rc = 0;
+	rc = compile_dispatch_blocks(rs, glen);
 out:
 	free(mask);
 	free(seen);

@@ -741,10 +741,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	unsigned int i, n, key, mid;
 
 	memset(res, 0, sizeof(*res));
-	if (p->pclass < 2)
-		gl = &rs->glists[rs->port_glist[p->pclass][p->dport]];
-	else
-		gl = &rs->glists[rs->class_glist[p->pclass]];
+	gl = weir_ruleset_glist(rs, p->pclass, p->dport);
 	n = gl[0];
 	if (n == 0)
 		return;
@@ -776,5 +773,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	mid = (p->flow & (WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_FIRST)) == WEIR_SCAN_FLOW;
 	for (i = 1; i <= n; i++)
 		scan_group_always(w, &rs->groups[gl[i]], p, key, mid);
-	scan_decide(w, p, fn, ctx, res);
+	/* most packets match nothing: no flowvars, no pass, no alert */
+	if (w->n_matched > 0)
+		scan_decide(w, p, fn, ctx, res);
 }

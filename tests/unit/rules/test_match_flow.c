@@ -798,6 +798,87 @@ test_address_index(void)
 }
 
 /*
+ * The port dispatch (weir_ruleset_glist, the two-level table the packet
+ * path reads): every destination port of TCP and UDP, against rules whose
+ * ports sit on and across the table's 256-port blocks, alerts exactly
+ * where each rule's protocol and port list say. Rules without content:
+ * only their group's `always` list, which the dispatch picks, brings them
+ * to a packet (a rule with content is found by the one scan whatever the
+ * dispatch says, as long as some group applies).
+ */
+static void
+test_port_dispatch(void)
+{
+	static const char *const rules[] = {
+		"alert tcp any any -> any 80 (sid:1;)",
+		"alert tcp any any -> any [1000:1100] (sid:2;)",
+		"alert udp any any -> any 53 (sid:3;)",
+		"alert tcp any any -> any 255 (sid:4;)",
+		"alert tcp any any -> any [256:300,65535] (sid:5;)",
+		"alert udp any any -> any ![0:60000] (sid:6;)",
+		"alert tcp any any -> any any (content:\"x\"; sid:7;)",
+	};
+	struct weir_ruleset *rs = build(rules, N(rules));
+	unsigned int cls, port, mismatches = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT(rs->n_groups > 1); /* else there is nothing to dispatch */
+	for (cls = 0; cls < 2; cls++) {
+		for (port = 0; port < 65536; port++) {
+			struct weir_scan_pkt p = {
+				.payload = (const uint8_t *)"x",
+				.len = 1,
+				.pclass = (uint8_t)(cls == 0 ? WEIR_PCLASS_TCP : WEIR_PCLASS_UDP),
+				.ip_version = 4,
+				.sport = 40000,
+				.dport = (uint16_t)port,
+				.src = g_cli,
+				.dst = g_srv,
+				.ts_ns = 1,
+			};
+			struct hits h = {.rs = rs};
+			struct weir_scan_res res;
+			char want[64] = "", got[64];
+			uint32_t sid[MAX_HIT];
+			unsigned int n = 0, j;
+			size_t o = 0;
+			char *t;
+
+			if (cls == 0 && port == 80)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "1,");
+			if (cls == 0 && port >= 1000 && port <= 1100)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "2,");
+			if (cls == 1 && port == 53)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "3,");
+			if (cls == 0 && port == 255)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "4,");
+			if (cls == 0 && ((port >= 256 && port <= 300) || port == 65535))
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "5,");
+			if (cls == 1 && port > 60000)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "6,");
+			if (cls == 0)
+				o += (size_t)snprintf(want + o, sizeof(want) - o, "7,");
+			if (o > 0)
+				want[o - 1] = '\0';
+			weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+			for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT;
+			     t = strtok(NULL, ","))
+				sid[n++] = (uint32_t)strtoul(t, NULL, 10);
+			qsort(sid, n, sizeof(sid[0]), cmp_u32);
+			got[0] = '\0';
+			for (j = 0, o = 0; j < n; j++)
+				o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u",
+						      j ? "," : "", sid[j]);
+			if (strcmp(got, want) != 0 && mismatches++ < 5)
+				fprintf(stderr, "\n  %s port %u: got \"%s\", want \"%s\"",
+					cls == 0 ? "tcp" : "udp", port, got, want);
+		}
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	weir_ruleset_free(rs);
+}
+
+/*
  * The packet databases per flow side (weir_ruleset.dir_db), as Suricata
  * keeps signature group heads per direction: a packet from its flow's
  * server scans the to-client side's database, every other packet (to the
@@ -1099,6 +1180,7 @@ main(void)
 		return 1;
 	s = CU_add_suite("match_flow", NULL, NULL);
 	CU_ADD_TEST(s, test_flow_options);
+	CU_ADD_TEST(s, test_port_dispatch);
 	CU_ADD_TEST(s, test_flow_direction_and_bidir);
 	CU_ADD_TEST(s, test_flowbits_set_then_isset_same_packet);
 	CU_ADD_TEST(s, test_flowbits_isnotset_unset_toggle);
