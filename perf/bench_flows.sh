@@ -62,13 +62,8 @@ one() {
 		-l 0-1 --file-prefix "bfl$$" --vdev "net_pcap0,rx_pcap=$cap,infinite_rx=1" \
 		>/dev/null 2>"$log" &
 	pid=$!
-	tid=$(bench_worker_tid "$pid")
-	if [ -z "$tid" ]; then
-		kill -INT "$pid" 2>/dev/null || true
-		wait "$pid" || true
-		echo "bench_flows: no worker thread (see $log)" >&2
-		exit 1
-	fi
+	bench_wait_worker "$pid" "bench_flows: side $side (see $log)"
+	tid=$BENCH_TID
 	sleep "$secs" # the measured span: the run itself
 	ticks=$(sed 's/.*) //' "/proc/$pid/task/$tid/stat" | awk '{ print $12 + $13 }')
 	kill -INT "$pid"
