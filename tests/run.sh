@@ -3,7 +3,9 @@
 #   1. install the Debian packages it needs (tests/install-deps.sh), and
 #      kinesalite from the npm registry (tests/integration/install_kinesalite.sh)
 #   2. lint: layers point down, the tree passes clang-format (tests/lint/)
-#   3. build with gcc (build/) and with clang (build-clang/), warnings as errors
+#   3. build with gcc (build/) and with clang (build-clang/, with the
+#      benchmark switches compiled in so they stay warning-free), warnings
+#      as errors
 #   4. unit + integration suites on build/
 #   5. unit, integration, bpf and asan suites on an ASan/UBSan build (build-asan/)
 #   6. fuzz-regress (saved fuzz inputs replayed) on both, valgrind on build/
@@ -26,7 +28,7 @@ bash tests/lint/check_format.sh
 echo "== build (gcc)"
 bash tests/build.sh build
 echo "== build (clang)"
-CC=clang bash tests/build.sh build-clang
+CC=clang bash tests/build.sh build-clang -Dbench_switches=true
 echo "== build (gcc, ASan+UBSan)"
 bash tests/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
 echo "== build (gcc, Vectorscan instead of Hyperscan)"
