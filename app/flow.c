@@ -407,8 +407,9 @@ flow_key_words(uint64_t w[6], const struct weir_flow_pkt *p, bool use_vlan,
 	 * nothing past them counts even if the caller left it dirty), and
 	 * compared as big-endian numbers: the same order as memcmp over the
 	 * address length, without a call or a variable-length copy. */
-	s[0] = weir_flow_ld64(p->src); /* word loads: a 16-byte copy to an array
-				     was stored as a vector and read back */
+	/* word loads: a 16-byte copy to an array was stored as a vector
+	 * and read back */
+	s[0] = weir_flow_ld64(p->src);
 	s[1] = weir_flow_ld64(p->src + 8);
 	d[0] = weir_flow_ld64(p->dst);
 	d[1] = weir_flow_ld64(p->dst + 8);

@@ -1508,12 +1508,16 @@ worker_process_burst(struct weir_worker *w, struct weir_pkt *pkts, uint16_t n)
 			if (!worker_has_flow_key(dres[i], &d[i]))
 				continue;
 			worker_flow_pkt(&pkts[i], &d[i], dres[i] == WEIR_DEC_OK, &fp[i]);
-			/* the previous packet's flow again (a TCP train): its
-			 * key, and its lines are in cache already */
-			pf[i] = last < 0 || !weir_flow_prepare_key_after(w->flows, &fp[i], &fa[i],
-									 &fp[last], &fa[last]);
-			if (last < 0)
+			/* a packet of the previous packet's flow (a TCP train)
+			 * takes its key, and that flow's lines are in cache
+			 * already: nothing to prefetch */
+			if (last < 0) {
 				weir_flow_prepare_key(w->flows, &fp[i], &fa[i]);
+				pf[i] = 1;
+			} else {
+				pf[i] = !weir_flow_prepare_key_after(w->flows, &fp[i], &fa[i],
+								     &fp[last], &fa[last]);
+			}
 			last = i;
 			if (pf[i] && i < WORKER_FLOW_AHEAD + WORKER_HEAD_AHEAD)
 				weir_flow_prefetch_head(w->flows, &fa[i]);
