@@ -88,6 +88,24 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The sids @p h collected, sorted, as "1,2,3" in @p out. */
+static char *
+hits_sorted(struct hits *h, char *out, size_t len)
+{
+	uint32_t s[MAX_HIT];
+	unsigned int n = 0, i;
+	size_t o = 0;
+	char *t;
+
+	for (t = strtok(h->sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
+		s[n++] = (uint32_t)strtoul(t, NULL, 10);
+	qsort(s, n, sizeof(s[0]), cmp_u32);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%u", i ? "," : "", s[i]);
+	return out;
+}
+
 /*
  * Scan @p payload from client to server (@p to_client: the other way)
  * with flow bits @p flow and variables @p v, and return the sids that
@@ -113,21 +131,11 @@ scan(const struct weir_ruleset *rs, bool to_client, uint32_t flow, struct weir_f
 	};
 	struct hits h = {.rs = rs};
 	struct weir_scan_res res;
-	uint32_t s[MAX_HIT];
-	unsigned int n = 0, i;
-	char *t;
-	size_t o = 0;
 
 	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
 	if (res_out != NULL)
 		*res_out = res;
-	for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
-		s[n++] = (uint32_t)strtoul(t, NULL, 10);
-	qsort(s, n, sizeof(s[0]), cmp_u32);
-	out[0] = '\0';
-	for (i = 0; i < n; i++)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%u", i ? "," : "", s[i]);
-	return out;
+	return hits_sorted(&h, out, sizeof(out));
 }
 
 #define EXPECT(got, want)                                                                          \
@@ -477,19 +485,9 @@ scan_fi(const struct weir_ruleset *rs, uint8_t pclass, const struct weir_scan_fl
 	};
 	struct hits h = {.rs = rs};
 	struct weir_scan_res res;
-	uint32_t s[MAX_HIT];
-	unsigned int n = 0, i;
-	char *t;
-	size_t o = 0;
 
 	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
-	for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
-		s[n++] = (uint32_t)strtoul(t, NULL, 10);
-	qsort(s, n, sizeof(s[0]), cmp_u32);
-	out[0] = '\0';
-	for (i = 0; i < n; i++)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%u", i ? "," : "", s[i]);
-	return out;
+	return hits_sorted(&h, out, sizeof(out));
 }
 
 /* A TCP flow with a session whose client sent @p c and server @p s bytes
@@ -763,10 +761,7 @@ test_address_index(void)
 		struct hits h = {.rs = rs};
 		struct weir_scan_res res;
 		char want[256] = "", got[256];
-		uint32_t s[MAX_HIT];
-		unsigned int n = 0, j;
 		size_t o = 0;
-		char *t;
 
 		src[2] = (uint8_t)(idx_rand(&st) % 3); /* 10.9.0.x, 10.9.1.x, 10.9.2.x */
 		src[3] = (uint8_t)(idx_rand(&st) % 256);
@@ -783,12 +778,7 @@ test_address_index(void)
 						      o ? "," : "", 100 + r);
 		}
 		weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
-		for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT; t = strtok(NULL, ","))
-			s[n++] = (uint32_t)strtoul(t, NULL, 10);
-		qsort(s, n, sizeof(s[0]), cmp_u32);
-		got[0] = '\0';
-		for (j = 0, o = 0; j < n; j++)
-			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u", j ? "," : "", s[j]);
+		hits_sorted(&h, got, sizeof(got));
 		if (strcmp(got, want) != 0 && mismatches++ < 5)
 			fprintf(stderr, "\n  10.9.%u.%u -> 10.9.%u.%u: got \"%s\", want \"%s\"",
 				src[2], src[3], dst[2], dst[3], got, want);
@@ -839,10 +829,7 @@ test_port_dispatch(void)
 			struct hits h = {.rs = rs};
 			struct weir_scan_res res;
 			char want[64] = "", got[64];
-			uint32_t sid[MAX_HIT];
-			unsigned int n = 0, j;
 			size_t o = 0;
-			char *t;
 
 			if (cls == 0 && port == 80)
 				o += (size_t)snprintf(want + o, sizeof(want) - o, "1,");
@@ -861,14 +848,7 @@ test_port_dispatch(void)
 			if (o > 0)
 				want[o - 1] = '\0';
 			weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
-			for (t = strtok(h.sids, ","); t != NULL && n < MAX_HIT;
-			     t = strtok(NULL, ","))
-				sid[n++] = (uint32_t)strtoul(t, NULL, 10);
-			qsort(sid, n, sizeof(sid[0]), cmp_u32);
-			got[0] = '\0';
-			for (j = 0, o = 0; j < n; j++)
-				o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u",
-						      j ? "," : "", sid[j]);
+			hits_sorted(&h, got, sizeof(got));
 			if (strcmp(got, want) != 0 && mismatches++ < 5)
 				fprintf(stderr, "\n  %s port %u: got \"%s\", want \"%s\"",
 					cls == 0 ? "tcp" : "udp", port, got, want);
@@ -1128,7 +1108,6 @@ test_header_prefilter(void)
 				uint32_t s[MAX_HIT];
 				unsigned int k, j, m = 0;
 				size_t o = 0;
-				char *t;
 
 				l4[13] = (uint8_t)b;
 				for (k = 0; k < n; k++) {
@@ -1145,15 +1124,7 @@ test_header_prefilter(void)
 					o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%u",
 							      j ? "," : "", s[j]);
 				weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
-				m = 0;
-				for (t = strtok(h.sids, ","); t != NULL && m < MAX_HIT;
-				     t = strtok(NULL, ","))
-					s[m++] = (uint32_t)strtoul(t, NULL, 10);
-				qsort(s, m, sizeof(s[0]), cmp_u32);
-				got[0] = '\0';
-				for (j = 0, o = 0; j < m; j++)
-					o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%u",
-							      j ? "," : "", s[j]);
+				hits_sorted(&h, got, sizeof(got));
 				cases++;
 				if (strcmp(got, want) != 0 && mismatches++ < 5)
 					fprintf(stderr,
