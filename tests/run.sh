@@ -51,7 +51,7 @@ bash tests/integration/test_package.sh || pkg_rc=$?
 [ "$pkg_rc" -eq 77 ] && pkg_rc=0 # skipped (not root): said why
 echo "== fuzz (30 s per target, build-fuzz/)"
 fuzz_rc=0
-bash tests/fuzz/run.sh --build build-fuzz 30 || fuzz_rc=1
+bash tests/fuzz/run.sh --build build-fuzz --jobs 2 30 || fuzz_rc=1
 # One closing line over the three runs, counted from meson's own logs.
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-vs/meson-logs/testlog.json <<'PY'
 import json, sys

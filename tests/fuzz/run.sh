@@ -3,7 +3,7 @@
 # Runs libFuzzer targets for a bounded time or number of executions and
 # fails on any finding (crash, sanitizer report, broken invariant, leak,
 # timeout, out-of-memory):
-#   tests/fuzz/run.sh [--build DIR] [--runs N] [TARGET...] [SECONDS]
+#   tests/fuzz/run.sh [--build DIR] [--runs N] [--jobs J] [TARGET...] [SECONDS]
 # TARGET is fuzz_decode, fuzz_defrag, fuzz_sig_parse, fuzz_conf, fuzz_ctl, fuzz_suri_parse,
 # fuzz_flow, fuzz_stream, fuzz_field or fuzz_window_ckpt (default: all);
 # SECONDS (default 60) bounds each target, --runs N bounds it by
@@ -12,19 +12,23 @@
 # come from DIR/corpus/<target>, made by make_corpus.sh when missing, plus
 # the committed regress/<target>/; new inputs go to DIR/corpus/<target>,
 # findings to DIR/fuzz-artifacts/<target>/, logs to DIR/fuzz-logs/.
+# --jobs J (default 1) runs J targets at a time, each for its whole bound;
+# their reports print in the order of the targets.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 build=build-fuzz
 runs=0
 secs=60
+jobs=1
 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
 	fuzz_*) targets+=("$1"); shift ;;
-	*[!0-9]* | "") echo "usage: $0 [--build DIR] [--runs N] [TARGET...] [SECONDS]" >&2; exit 2 ;;
+	*[!0-9]* | "") echo "usage: $0 [--build DIR] [--runs N] [--jobs J] [TARGET...] [SECONDS]" >&2; exit 2 ;;
 	*) secs=$1; shift ;;
 	esac
 done
@@ -48,9 +52,12 @@ if [ "$runs" -gt 0 ]; then
 else
 	bound=(-max_total_time="$secs")
 fi
+case $jobs in *[!0-9]* | "" | 0) echo "fuzz: --jobs wants a positive number" >&2; exit 2 ;; esac
 mkdir -p "$build/fuzz-logs"
-failed=0
-for t in "${targets[@]}"; do
+
+# One target: its report line(s) on stdout, exit 1 on a finding.
+fuzz_one() {
+	local t=$1 art log start rc ret=1 secs_taken execs cov found dict f
 	art=$build/fuzz-artifacts/$t
 	log=$build/fuzz-logs/$t.log
 	mkdir -p "$art"
@@ -72,10 +79,8 @@ for t in "${targets[@]}"; do
 		-o -name 'oom-*' \) 2>/dev/null | sort)
 	if [ $rc -eq 72 ] && [ -z "$found" ]; then
 		# libFuzzer's exit status after SIGINT: stopped, nothing found.
-		failed=1
 		echo "fuzz: $t: interrupted after ${execs:-?} executions in ${secs_taken} s, ${cov:-cov: ?}"
 	elif [ $rc -ne 0 ] || [ -n "$found" ]; then
-		failed=1
 		echo "fuzz: $t: FINDING (exit $rc) after ${execs:-?} executions in ${secs_taken} s; log $log"
 		grep -E 'ERROR|invariant broken|SUMMARY|runtime error' "$log" | head -5 | sed 's/^/    /'
 		for f in $found; do
@@ -83,6 +88,24 @@ for t in "${targets[@]}"; do
 		done
 	else
 		echo "fuzz: $t: ok, ${execs:-?} executions in ${secs_taken} s, ${cov:-cov: ?}"
+		ret=0
 	fi
+	return $ret
+}
+
+# Up to $jobs targets at once; each one's report goes to its own file,
+# printed in target order once all have ended.
+failed=0
+pids=()
+for t in "${targets[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	fuzz_one "$t" >"$build/fuzz-logs/$t.report" 2>&1 &
+	pids+=($!)
+done
+for i in "${!targets[@]}"; do
+	wait "${pids[$i]}" || failed=1
+	cat "$build/fuzz-logs/${targets[$i]}.report"
 done
 exit $failed
