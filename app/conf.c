@@ -324,6 +324,12 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "stays); 0 = no bound on the count."),
 	CONF_U32("rules.cache-max-mib", rules_cache_max_mib, 0, 1048576, "2048",
 		 "... and at most this many MiB of them; 0 = no bound on the size."),
+	CONF_BOOL("rules.address-split", rules_address_split, "true",
+		  "When most packet rules name one address set or its other side ($HOME_NET and "
+		  "$EXTERNAL_NET in ET Open), also build the packet databases per address class "
+		  "(source in the set or not, destination in it or not): a packet scans only the "
+		  "rules its addresses can meet. Alerts are the same either way; the split costs "
+		  "build time and database memory (`weir rules check` shows it)."),
 	CONF_STR("threshold-file", threshold_file, "",
 		 "Suricata's threshold.config (suppress, threshold, event_filter entries) applied "
 		 "to the *.rules rules; read again with them on every reload. \"\" = none."),

@@ -131,6 +131,7 @@ struct weir_conf {
 	bool outputs_weir_fields;	       /* the "weir" object in every event */
 	uint32_t rules_cache_max_entries;      /* cache bound: entries, 0 = none */
 	uint32_t rules_cache_max_mib;	       /* cache bound: MiB, 0 = none */
+	bool rules_address_split;	       /* packet databases per address class */
 	bool outputs_rule_metadata;	       /* alert.metadata */
 	bool outputs_rule_references;	       /* alert.references */
 	uint32_t outputs_queue_size;	       /* per-sink queue, events */

@@ -756,6 +756,7 @@ main(int argc, char **argv)
 	}
 	app.rl.cache_max_entries = ropts.cache_max_entries;
 	app.rl.cache_max_bytes = ropts.cache_max_bytes;
+	app.rl.no_addr_split = ropts.no_addr_split;
 	app.rl_ready = 1;
 	weir_reloader_set_max_loss(&app.rl, app.conf.rules_reload_max_loss);
 	app.rl.window_max_events = app.conf.windows_max_events;

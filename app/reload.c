@@ -191,6 +191,7 @@ reload_build(struct weir_reloader *r, bool force)
 		.cache_max_entries = r->cache_max_entries,
 		.cache_max_bytes = r->cache_max_bytes,
 		.n_workers = r->n_workers,
+		.no_addr_split = r->no_addr_split,
 	};
 	struct weir_rule_text *text = NULL, *old_text;
 	const struct weir_ruleset *old;
@@ -321,6 +322,8 @@ reload_build(struct weir_reloader *r, bool force)
 	pthread_mutex_unlock(&r->mu);
 	n_db = (rs->pkt.db != NULL) + (rs->dir_split && rs->pkt_tc.db != NULL) +
 	       (rs->stream_db != NULL);
+	for (unsigned int k = 0; rs->apkt != NULL && k < (rs->dir_split ? 8u : 4u); k++)
+		n_db += rs->apkt[k].db != NULL;
 	WEIR_LOG(NOTICE, rules,
 		 "rules reloaded: %u rules, %u database%s (%u from cache), generation "
 		 "%" PRIu64 ", %.1f ms",

@@ -86,6 +86,7 @@ struct weir_reloader {
 	 * weir_reloader_init(), before the reload thread starts; 0 = none */
 	unsigned int cache_max_entries;
 	uint64_t cache_max_bytes;
+	bool no_addr_split; /* rules.address-split false */
 
 	/* reclamation */
 	struct rte_rcu_qsbr *qs;

@@ -116,6 +116,7 @@ weir_rules_cmd_opts(const struct weir_conf *c, unsigned int n_workers, struct we
 	o->cache_max_entries = c->rules_cache_max_entries;
 	o->cache_max_bytes = (uint64_t)c->rules_cache_max_mib << 20;
 	o->n_workers = n_workers;
+	o->no_addr_split = !c->rules_address_split;
 	return rules_cmd_vars(c, vars, ds);
 }
 

@@ -395,6 +395,8 @@ struct weir_rs_worker;
  * worker k alone) and disabled[] (written by the control side with relaxed
  * stores, read by workers with relaxed loads).
  */
+struct weir_addrset;
+
 struct weir_ruleset {
 	struct weir_rt_rule *rules;
 	unsigned int n_rules;
@@ -417,6 +419,24 @@ struct weir_ruleset {
 	struct weir_rgroup pkt_tc;
 	hs_database_t *dir_db[2];
 	bool dir_split; /* pkt_tc is a database of its own */
+	/* And per address class (rules_compile.c compile_addr_split), when
+	 * most packet rules name one address set or its other side (ET
+	 * Open's $HOME_NET and $EXTERNAL_NET): a packet's class c has bit 1
+	 * set when its source is in addr_part, bit 0 when its destination
+	 * is; apkt[side * 4 + c] holds the rules of that side (0: pkt's, 1:
+	 * pkt_tc's; 4 entries when not split by direction) whose source and
+	 * destination sets can hold such addresses (either way round for
+	 * `<>`), and adb[side][c] is what such a packet scans. The rules'
+	 * own header checks still decide. addr_part NULL: no such split (a
+	 * rule's set, not owned). */
+	const struct weir_addrset *addr_part;
+	struct weir_ip4_range {
+		uint32_t lo, hi; /* host order, inclusive */
+	} * apart4;		 /* addr_part's IPv4 addresses, sorted (owned) */
+	unsigned int n_apart4;
+	struct weir_rgroup *apkt; /* 8 entries, NULL without the split; then pkt
+				     and pkt_tc are counted, not built */
+	hs_database_t *adb[2][4];
 	/* dispatch: glist offsets into glists (count, then group ids) */
 	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */
@@ -490,6 +510,8 @@ struct weir_ruleset_opts {
 					      bound */
 	uint64_t cache_max_bytes;	   /* and at most this many bytes; 0 = no bound */
 	unsigned int n_workers;		   /* per-worker state to allocate (0 = 1) */
+	bool no_addr_split;		   /* never split the packet databases by
+					      address class (tests, benchmarks) */
 };
 
 /**

@@ -46,6 +46,16 @@
  * with it (weir_ruleset.dir_db) */
 #define COMPILE_PKT_DB UINT_MAX
 #define COMPILE_PKT_TC (UINT_MAX - 1)
+/* The packet databases per side and address class (weir_ruleset.apkt),
+ * k = side * 4 + class, 0 <= k < 8. */
+#define COMPILE_PKT_A(k)    (UINT_MAX - 2 - (k))
+#define COMPILE_PKT_A_K(gi) (UINT_MAX - 2 - (gi))
+/* Split the packet databases by address class too when a class's
+ * database holds on average at most this share (n/4) of its side's
+ * expressions. */
+#define COMPILE_ADDR_SPLIT_QUARTERS 3
+/* Address sets tried as the split's (the most used ones). */
+#define COMPILE_ADDR_CANDIDATES 8
 /* Split the packet database by direction when the two sides leave out at
  * least this share (1/n) of its expressions between them: a set with a
  * handful of directional rules keeps one database (one compile, one
@@ -94,7 +104,8 @@ struct cr {
 	int dead;		    /* refused: in no group */
 	struct weir_portset gports; /* grouping ports (not owned unless own_gports) */
 	int own_gports;
-	char *sig; /* owned alert.signature text */
+	char *sig;     /* owned alert.signature text */
+	uint8_t amask; /* address classes it can apply to (compile_addr_split) */
 };
 
 struct cbuild {
@@ -109,6 +120,7 @@ struct cbuild {
 	int need_validate;	    /* a compile refused an expression before it ran */
 	struct weir_fvnames names;  /* flowbit and flowint names numbered so far */
 	bool dir_split;		    /* packet databases per direction (weir_ruleset.dir_db) */
+	const struct weir_addrset *addr_part; /* and per address class (weir_ruleset.apkt) */
 };
 
 static void
@@ -1033,6 +1045,16 @@ compile_in_db(const struct cbuild *b, unsigned int i, unsigned int gi)
 {
 	uint16_t g = b->rs->rules[i].group;
 
+	if (gi >= COMPILE_PKT_A(7) && gi <= COMPILE_PKT_A(0)) {
+		unsigned int k = COMPILE_PKT_A_K(gi);
+
+		if (g == WEIR_RGROUP_STREAM || g == UINT16_MAX)
+			return false;
+		if (b->dir_split &&
+		    !(compile_dirs(b, i) & (k >= 4 ? WEIR_DIR_CLIENT : WEIR_DIR_SERVER)))
+			return false;
+		return (b->cr[i].amask >> (k & 3)) & 1;
+	}
 	if (gi == COMPILE_PKT_DB || gi == COMPILE_PKT_TC) {
 		if (g == WEIR_RGROUP_STREAM || g == UINT16_MAX)
 			return false;
@@ -1068,6 +1090,191 @@ compile_dir_split(const struct cbuild *b)
 		left_out += !(d & WEIR_DIR_SERVER) + !(d & WEIR_DIR_CLIENT);
 	}
 	return left_out > 0 && left_out >= n / COMPILE_DIR_SPLIT_SHARE;
+}
+
+/* ---- packet databases per address class --------------------------- */
+
+/* -1, 0, 1 as 16-byte network-order addresses compare. */
+static inline int
+addr_cmp16(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* Bits of where set @p a lies against @p h: 1, it can hold an address
+ * outside h; 2, one inside h. Both sets are sorted, disjoint ranges. */
+static unsigned int
+compile_addr_sides(const struct weir_addrset *a, const struct weir_addrset *h)
+{
+	unsigned int i = 0, j = 0, out = 0;
+
+	if (a->any || a->n == 0)
+		return 3;
+	/* inside: some range of a meets some range of h */
+	while (i < a->n && j < h->n) {
+		if (addr_cmp16(a->r[i].hi, h->r[j].lo) < 0) {
+			i++;
+		} else if (addr_cmp16(h->r[j].hi, a->r[i].lo) < 0) {
+			j++;
+		} else {
+			out |= 2;
+			break;
+		}
+	}
+	/* outside: some range of a is not covered by one range of h (h's
+	 * ranges are non-adjacent, so a range inside h lies in one of them) */
+	for (i = 0, j = 0; i < a->n; i++) {
+		while (j < h->n && addr_cmp16(h->r[j].hi, a->r[i].lo) < 0)
+			j++;
+		if (j == h->n || addr_cmp16(h->r[j].lo, a->r[i].lo) > 0 ||
+		    addr_cmp16(h->r[j].hi, a->r[i].hi) < 0) {
+			out |= 1;
+			break;
+		}
+	}
+	return out;
+}
+
+/*
+ * The address classes (bit c: source in h iff c & 2, destination in h iff
+ * c & 1) a packet of rule @p i can be of when its header matches: every
+ * class for a rule without a header or with `any` on both sides.
+ */
+static uint8_t
+compile_addr_mask(const struct cbuild *b, unsigned int i, const struct weir_addrset *h)
+{
+	const struct weir_suri_rule *sr = b->rs->rules[i].sr;
+	unsigned int s, d, m = 0, c;
+
+	if (sr == NULL)
+		return 0xf;
+	s = compile_addr_sides(&sr->src, h);
+	d = compile_addr_sides(&sr->dst, h);
+	for (c = 0; c < 4; c++) {
+		unsigned int cs = (c & 2) ? 2 : 1, cd = (c & 1) ? 2 : 1;
+
+		if ((s & cs) && (d & cd))
+			m |= 1u << c;
+		/* `<>`: the packet read backwards, source in the rule's dst */
+		if (sr->bidir && (d & cs) && (s & cd))
+			m |= 1u << c;
+	}
+	return (uint8_t)m;
+}
+
+static bool
+compile_addrset_eq(const struct weir_addrset *a, const struct weir_addrset *b)
+{
+	return a->any == b->any && a->n == b->n && memcmp(a->r, b->r, a->n * sizeof(*a->r)) == 0;
+}
+
+/* Expressions the classes' databases would hold under @p h, summed over
+ * the four classes, and the packet databases' own count in @p n. */
+static unsigned long
+compile_addr_cost(const struct cbuild *b, const struct weir_addrset *h, unsigned long *n)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	*n = 0;
+	for (i = 0; i < b->n; i++) {
+		if (b->cr[i].dead || b->cr[i].plan.n_sub == 0 ||
+		    !compile_in_db(b, i, COMPILE_PKT_DB))
+			continue;
+		(*n)++;
+		sum += (unsigned long)__builtin_popcount(compile_addr_mask(b, i, h));
+	}
+	return sum;
+}
+
+/*
+ * Which address set splits the packet databases, if any. Suricata keeps
+ * per-packet address checks out of its prefilter by grouping rules on
+ * ports and direction only; rule sets such as ET Open name $HOME_NET and
+ * $EXTERNAL_NET on most rules, so a packet between two hosts of one side
+ * can meet only a fraction of them. The candidates are the sets most
+ * rules name; the one whose four class databases are smallest wins, if
+ * they hold on average at most COMPILE_ADDR_SPLIT_QUARTERS/4 of the
+ * packet rules. Sets a rule names are the rule's (rs keeps them).
+ */
+static const struct weir_addrset *
+compile_addr_split(struct cbuild *b)
+{
+	const struct weir_addrset *cand[COMPILE_ADDR_CANDIDATES], *best = NULL;
+	unsigned int cnt[COMPILE_ADDR_CANDIDATES], n_cand = 0, i, k;
+	unsigned long best_sum = 0, n = 0;
+
+	for (i = 0; i < b->n; i++) {
+		const struct weir_suri_rule *sr = b->rs->rules[i].sr;
+		const struct weir_addrset *side[2];
+		unsigned int e;
+
+		if (sr == NULL || b->cr[i].dead || b->cr[i].plan.n_sub == 0 ||
+		    !compile_in_db(b, i, COMPILE_PKT_DB))
+			continue;
+		side[0] = &sr->src;
+		side[1] = &sr->dst;
+		for (e = 0; e < 2; e++) {
+			if (side[e]->any || side[e]->n == 0)
+				continue;
+			for (k = 0; k < n_cand && !compile_addrset_eq(cand[k], side[e]); k++)
+				;
+			if (k < n_cand)
+				cnt[k]++;
+			else if (n_cand < COMPILE_ADDR_CANDIDATES) {
+				cand[n_cand] = side[e];
+				cnt[n_cand++] = 1;
+			}
+		}
+	}
+	for (k = 0; k < n_cand; k++) {
+		unsigned long sum = compile_addr_cost(b, cand[k], &n);
+
+		/* a set a handful of rules name cannot pay for four databases */
+		if (cnt[k] * 8 < n)
+			continue;
+		if (best == NULL || sum < best_sum) {
+			best = cand[k];
+			best_sum = sum;
+		}
+	}
+	if (best == NULL || best_sum > n * COMPILE_ADDR_SPLIT_QUARTERS)
+		return NULL;
+	for (i = 0; i < b->n; i++)
+		b->cr[i].amask = compile_addr_mask(b, i, best);
+	return best;
+}
+
+/* The split's set as IPv4 ranges (weir_ruleset.apart4): the part of each
+ * range in ::ffff:0:0/96, where weir keeps IPv4 addresses. */
+static int
+compile_addr_part4(struct weir_ruleset *rs)
+{
+	static const uint8_t v4pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const struct weir_addrset *h = rs->addr_part;
+	unsigned int i;
+
+	rs->apart4 = calloc(h->n ? h->n : 1, sizeof(*rs->apart4));
+	if (rs->apart4 == NULL)
+		return -ENOMEM;
+	rs->n_apart4 = 0;
+	for (i = 0; i < h->n; i++) {
+		int lo_in = memcmp(h->r[i].lo, v4pfx, 12), hi_in = memcmp(h->r[i].hi, v4pfx, 12);
+		uint32_t lo, hi;
+
+		if (lo_in > 0 || hi_in < 0)
+			continue; /* wholly above or below the IPv4 block */
+		lo = lo_in < 0 ? 0
+			       : (uint32_t)h->r[i].lo[12] << 24 | (uint32_t)h->r[i].lo[13] << 16 |
+					 (uint32_t)h->r[i].lo[14] << 8 | h->r[i].lo[15];
+		hi = hi_in > 0 ? UINT32_MAX
+			       : (uint32_t)h->r[i].hi[12] << 24 | (uint32_t)h->r[i].hi[13] << 16 |
+					 (uint32_t)h->r[i].hi[14] << 8 | h->r[i].hi[15];
+		rs->apart4[rs->n_apart4].lo = lo;
+		rs->apart4[rs->n_apart4].hi = hi;
+		rs->n_apart4++;
+	}
+	return 0;
 }
 
 static void
@@ -2010,7 +2217,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	struct cgroup *cg = NULL;
 	struct timespec t0, t1, used_since;
 	struct sjob sj;
-	unsigned int i, g;
+	unsigned int i, g, k;
 	int n_cg, rc, rc2;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -2060,10 +2267,36 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->dir_split = b->dir_split;
 		rs->pkt_tc.protos = rs->pkt.protos;
 		snprintf(rs->pkt_tc.ports, sizeof(rs->pkt_tc.ports), "any");
-		rc = compile_group_db(b, COMPILE_PKT_DB, opts ? opts->cache_dir : NULL, &rs->pkt);
-		if (rc == 0 && b->dir_split && !b->need_validate)
-			rc = compile_group_db(b, COMPILE_PKT_TC, opts ? opts->cache_dir : NULL,
-					      &rs->pkt_tc);
+		/* split by address class: the side databases are not built
+		 * (no packet scans them), only counted for the report */
+		b->addr_part = opts == NULL || !opts->no_addr_split ? compile_addr_split(b) : NULL;
+		rs->addr_part = b->addr_part;
+		rc = 0;
+		if (b->addr_part == NULL) {
+			rc = compile_group_db(b, COMPILE_PKT_DB, opts ? opts->cache_dir : NULL,
+					      &rs->pkt);
+			if (rc == 0 && b->dir_split && !b->need_validate)
+				rc = compile_group_db(b, COMPILE_PKT_TC,
+						      opts ? opts->cache_dir : NULL, &rs->pkt_tc);
+		} else {
+			rc = compile_addr_part4(rs);
+			for (i = 0; i < b->n; i++) {
+				if (b->cr[i].dead || b->cr[i].plan.n_sub == 0)
+					continue;
+				rs->pkt.n_expr += compile_in_db(b, i, COMPILE_PKT_DB);
+				rs->pkt_tc.n_expr +=
+					b->dir_split && compile_in_db(b, i, COMPILE_PKT_TC);
+			}
+			if (rc == 0 && (rs->apkt = calloc(8, sizeof(*rs->apkt))) == NULL)
+				rc = -ENOMEM;
+			for (k = 0; rc == 0 && k < (b->dir_split ? 8u : 4u) && !b->need_validate;
+			     k++) {
+				rs->apkt[k].protos = rs->pkt.protos;
+				snprintf(rs->apkt[k].ports, sizeof(rs->apkt[k].ports), "any");
+				rc = compile_group_db(b, COMPILE_PKT_A(k),
+						      opts ? opts->cache_dir : NULL, &rs->apkt[k]);
+			}
+		}
 		rc2 = compile_stream_finish(b, opts ? opts->cache_dir : NULL, &sj);
 		if (rc == 0)
 			rc = rc2;
@@ -2072,6 +2305,11 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->db_bytes += rs->pkt.db_bytes + rs->pkt_tc.db_bytes;
 		rs->n_from_cache += rs->pkt.from_cache + rs->pkt_tc.from_cache;
 		rs->n_cache_rebuilt += rs->pkt.cache_rebuilt + rs->pkt_tc.cache_rebuilt;
+		for (k = 0; rs->apkt != NULL && k < 8; k++) {
+			rs->db_bytes += rs->apkt[k].db_bytes;
+			rs->n_from_cache += rs->apkt[k].from_cache;
+			rs->n_cache_rebuilt += rs->apkt[k].cache_rebuilt;
+		}
 		rs->db_bytes += rs->stream_db_bytes;
 		if (b->died_in_multi == 0 && !b->need_validate)
 			break;
@@ -2083,6 +2321,14 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		memset(&rs->pkt, 0, sizeof(rs->pkt));
 		hs_free_database(rs->pkt_tc.db);
 		memset(&rs->pkt_tc, 0, sizeof(rs->pkt_tc));
+		for (k = 0; rs->apkt != NULL && k < 8; k++)
+			hs_free_database(rs->apkt[k].db);
+		free(rs->apkt);
+		rs->apkt = NULL;
+		rs->addr_part = NULL;
+		free(rs->apart4);
+		rs->apart4 = NULL;
+		rs->n_apart4 = 0;
 		hs_free_database(rs->stream_db);
 		rs->stream_db = NULL;
 		rs->stream_from_cache = 0;
@@ -2165,6 +2411,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			rs->pkt.n_rules += (d & WEIR_DIR_SERVER) != 0;
 			rs->pkt_tc.n_rules += (d & WEIR_DIR_CLIENT) != 0;
 		}
+		for (k = 0; rs->apkt != NULL && k < (rs->dir_split ? 8u : 4u); k++)
+			rs->apkt[k].n_rules += compile_in_db(b, i, COMPILE_PKT_A(k));
 		if (b->cr[i].plan.n_sub == 0)
 			rs->groups[r->group].n_always++;
 	}
@@ -2195,6 +2443,10 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 	}
 	rs->dir_db[0] = rs->pkt.db;
 	rs->dir_db[1] = rs->dir_split ? rs->pkt_tc.db : rs->pkt.db;
+	for (k = 0; rs->addr_part != NULL && k < 4; k++) {
+		rs->adb[0][k] = rs->apkt[k].db;
+		rs->adb[1][k] = rs->dir_split ? rs->apkt[4 + k].db : rs->apkt[k].db;
+	}
 	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);
 	if (rc < 0)
 		goto err;

@@ -29,6 +29,36 @@
 #include "rules.h"
 #include "rules_int.h"
 
+/* 1 when @p addr is in the set the packet databases are split by. */
+static inline unsigned int
+scan_in_part(const struct weir_ruleset *rs, unsigned int ip_version, const uint8_t *addr)
+{
+	if (ip_version == 4) {
+		uint32_t x = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+			     (uint32_t)addr[2] << 8 | addr[3];
+		unsigned int i;
+
+		for (i = 0; i < rs->n_apart4 && x >= rs->apart4[i].lo; i++)
+			if (x <= rs->apart4[i].hi)
+				return 1;
+		return 0;
+	}
+	return weir_addrset_has(rs->addr_part, ip_version, addr);
+}
+
+/* The packet database @p p scans: its flow side's (weir_ruleset_pkt_db),
+ * and within it its address class's when the set is split so. */
+static inline hs_database_t *
+scan_pkt_db(const struct weir_ruleset *rs, const struct weir_scan_pkt *p)
+{
+	unsigned int side = (p->flow & WEIR_SCAN_FLOW_TOCLIENT) != 0, c;
+
+	if (rs->addr_part == NULL)
+		return rs->dir_db[side];
+	c = scan_in_part(rs, p->ip_version, p->src) << 1 | scan_in_part(rs, p->ip_version, p->dst);
+	return rs->adb[side][c];
+}
+
 static inline int
 scan_has_ports(const struct weir_scan_pkt *p)
 {
@@ -736,7 +766,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
 {
 	struct weir_rs_worker *w = &rs->w[worker];
-	hs_database_t *db = weir_ruleset_pkt_db(rs, p->flow);
+	hs_database_t *db = scan_pkt_db(rs, p);
 	const uint16_t *gl;
 	unsigned int i, n, key, mid;
 

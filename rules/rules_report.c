@@ -232,16 +232,36 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 					? "; IP-only address indexes skipped mid-flow"
 					: "");
 	}
-	if (!rs->dir_split && rs->pkt.db != NULL)
+	if (!rs->dir_split && rs->pkt.db != NULL && rs->addr_part == NULL)
 		report_pkt_db(out, "every group, one scan per packet", &rs->pkt,
 			      "every flow direction (no rule is split by direction enough to pay "
 			      "for two)");
-	if (rs->dir_split) {
+	if (rs->dir_split && rs->addr_part == NULL) {
 		/* no database: none of that side's rules has an expression */
 		report_pkt_db(out, "to server, no flow ", &rs->pkt,
 			      "the rules a packet from its flow's client, or of no flow, can meet");
 		report_pkt_db(out, "to client          ", &rs->pkt_tc,
 			      "the rules a packet from its flow's server can meet");
+	}
+	if (rs->addr_part != NULL) {
+		static const char *const cls[4] = {
+			"neither address in the set", "destination alone in the set",
+			"source alone in the set", "both addresses in the set"};
+		unsigned int k, nk = rs->dir_split ? 8 : 4;
+		char holds[160];
+
+		fprintf(out,
+			"  split by address class: the set named by the most rules (%u "
+			"range%s); a packet scans its side's database of its class\n",
+			rs->addr_part->n, rs->addr_part->n == 1 ? "" : "s");
+		for (k = 0; k < nk; k++) {
+			snprintf(holds, sizeof(holds), "the rules a packet %s with %s can meet",
+				 !rs->dir_split ? "of either side"
+				 : k < 4	? "to the server or of no flow"
+						: "from its flow's server",
+				 cls[k & 3]);
+			report_pkt_db(out, "  address class    ", &rs->apkt[k], holds);
+		}
 	}
 	if (rs->stream_db != NULL)
 		fprintf(out,

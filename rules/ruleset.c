@@ -145,6 +145,10 @@ weir_ruleset_free(struct weir_ruleset *rs)
 	}
 	hs_free_database(rs->pkt.db);
 	hs_free_database(rs->pkt_tc.db);
+	for (i = 0; rs->apkt != NULL && i < 8; i++)
+		hs_free_database(rs->apkt[i].db);
+	free(rs->apkt);
+	free(rs->apart4);
 	free(rs->groups);
 	hs_free_database(rs->stream_db);
 	free(rs->stream_pan);

@@ -153,8 +153,9 @@ test_key_table_is_consistent(void)
 	 * outputs.rule-metadata and outputs.rule-references, rules.cache-max-entries
 	 * and -max-mib, defrag.* (7), decoder.* (10), windows.* (9),
 	 * outputs.sensitive-rendering and -hmac-key-file,
-	 * stream.idle-compress, outputs.stream-payload-before */
-	CU_ASSERT_EQUAL(n, 158);
+	 * stream.idle-compress, outputs.stream-payload-before,
+	 * rules.address-split */
+	CU_ASSERT_EQUAL(n, 159);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

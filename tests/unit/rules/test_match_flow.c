@@ -35,16 +35,24 @@ static const uint8_t g_srv[4] = {10, 0, 0, 2};
 /* Build a set from @p n rule texts (line i + 1 of "t.rules"); NULL when it
  * is refused, with the diagnostics in @p ds (the caller's). */
 static struct weir_ruleset *
-build_ds(const char *const *rules, unsigned int n, int skip_invalid, struct weir_diags *ds)
+build_opts(const char *const *rules, unsigned int n, const struct weir_ruleset_opts *o,
+	   struct weir_diags *ds)
 {
 	struct weir_suri_rule_list l = {0};
-	struct weir_ruleset_opts o = {.skip_invalid = skip_invalid, .vars = &g_vars};
 	unsigned int i, bad = 0;
 
 	for (i = 0; i < n; i++)
 		if (weir_rules_parse_suri_rule("t.rules", i + 1, rules[i], &g_vars, &l, ds) != 0)
 			bad++;
-	return weir_compile_lists(NULL, &l, &o, ds, bad);
+	return weir_compile_lists(NULL, &l, o, ds, bad);
+}
+
+static struct weir_ruleset *
+build_ds(const char *const *rules, unsigned int n, int skip_invalid, struct weir_diags *ds)
+{
+	struct weir_ruleset_opts o = {.skip_invalid = skip_invalid, .vars = &g_vars};
+
+	return build_opts(rules, n, &o, ds);
 }
 
 static struct weir_ruleset *
@@ -939,6 +947,144 @@ test_direction_databases(void)
 	weir_ruleset_free(rs);
 }
 
+/* Build with the packet databases split by address class or not. */
+static struct weir_ruleset *
+build_split(const char *const *rules, unsigned int n, bool no_addr_split)
+{
+	struct weir_ruleset_opts o = {.vars = &g_vars, .no_addr_split = no_addr_split};
+	struct weir_diags ds;
+	struct weir_ruleset *rs;
+
+	if (weir_diags_init(&ds, 8) != 0)
+		return NULL;
+	rs = build_opts(rules, n, &o, &ds);
+	weir_diags_free(&ds);
+	return rs;
+}
+
+/* The sids a TCP packet "a" from @p src to @p dst (IPv4 or IPv6: 4 or 16
+ * bytes) raises under flow bits @p flow, sorted. */
+static const char *
+scan_addr(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, const uint8_t *dst,
+	  uint32_t flow)
+{
+	static char out[256];
+	struct weir_scan_pkt p = {
+		.payload = (const uint8_t *)"a",
+		.len = 1,
+		.pclass = WEIR_PCLASS_TCP,
+		.ip_version = (uint8_t)ipv,
+		.sport = 40000,
+		.dport = 80,
+		.src = src,
+		.dst = dst,
+		.ts_ns = 1,
+		.flow = flow,
+	};
+	struct hits h = {.rs = rs};
+	struct weir_scan_res res;
+
+	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+	return hits_sorted(&h, out, sizeof(out));
+}
+
+#define V4(a, b, c, d) ((const uint8_t[4]){a, b, c, d})
+
+/*
+ * The packet databases per address class (weir_ruleset.apkt): most rules
+ * name $HOME_NET (192.168/16, 10/8, 172.16/12 by default) or
+ * $EXTERNAL_NET (the rest of IPv4), so a packet scans only the rules its
+ * source's and destination's sides can meet; `<>`, `any`, lists that
+ * straddle the set and IPv6 lists included. The expected sids are each
+ * rule's header read against the packet (Suricata's semantics, the
+ * default variables); and across addresses at the set's edges, every
+ * packet alerts as the same rules built without the split.
+ */
+static void
+test_address_class_databases(void)
+{
+	static const char *const r[] = {
+		"alert tcp $HOME_NET any -> $EXTERNAL_NET any (content:\"a\"; sid:1;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (content:\"a\"; sid:2;)",
+		"alert tcp any any -> $HOME_NET any (content:\"a\"; sid:3;)",
+		"alert tcp $HOME_NET any <> $EXTERNAL_NET any (content:\"a\"; sid:4;)",
+		"alert tcp [10.0.0.0/8,198.51.100.7] any -> any any (content:\"a\"; sid:5;)",
+		"alert tcp any any -> any any (content:\"a\"; sid:6;)",
+		"alert tcp $EXTERNAL_NET any -> $EXTERNAL_NET any (content:\"a\"; sid:7;)",
+		"alert tcp $HOME_NET any -> $HOME_NET any (content:\"a\"; sid:8;)",
+		"alert tcp 2001:db8::/32 any -> $HOME_NET any (content:\"a\"; sid:9;)",
+		"alert tcp $EXTERNAL_NET any -> any any (content:\"a\"; sid:10;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (content:\"a\"; flow:to_client; "
+		"sid:11;)",
+		"alert tcp $HOME_NET any -> $EXTERNAL_NET any (content:\"a\"; flow:to_server; "
+		"sid:12;)",
+		"alert tcp any any -> any any (content:\"a\"; flow:to_client; sid:13;)",
+	};
+	/* addresses at the edges of $HOME_NET's ranges, and others */
+	static const uint8_t edge[][4] = {
+		{0, 0, 0, 0},	  {9, 255, 255, 255},	{10, 0, 0, 0},	   {10, 255, 255, 255},
+		{11, 0, 0, 0},	  {172, 15, 255, 255},	{172, 16, 0, 0},   {172, 31, 255, 255},
+		{172, 32, 0, 0},  {192, 167, 255, 255}, {192, 168, 0, 0},  {192, 168, 255, 255},
+		{192, 169, 0, 0}, {198, 51, 100, 7},	{198, 51, 100, 8}, {255, 255, 255, 255},
+	};
+	static const uint32_t flows[] = {0, WEIR_SCAN_FLOW, F_TS, F_TC, F_TS | F_EST, F_TC | F_EST};
+	const uint8_t v6a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	const uint8_t v6b[16] = {0x20, 0x01, 0x0d, 0xb9, [15] = 2};
+	struct weir_ruleset *rs = build_split(r, N(r), false);
+	struct weir_ruleset *one = build_split(r, N(r), true);
+	unsigned int i, j, k, mismatches = 0, classes = 0;
+	char want[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs->addr_part);
+	CU_ASSERT_PTR_NULL(one->addr_part);
+	CU_ASSERT(rs->dir_split && one->dir_split); /* 11-13 have a direction */
+	/* a class database holds fewer than every rule of its side */
+	for (k = 0; k < 8; k++) {
+		CU_ASSERT(rs->apkt[k].n_expr < 13);
+		classes += rs->apkt[k].db != NULL;
+	}
+	CU_ASSERT_EQUAL(classes, 8);
+
+	/* from the rules' headers */
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(198, 51, 100, 1), F_TS), "1,4,5,6,12");
+	EXPECT(scan_addr(rs, 4, V4(198, 51, 100, 1), V4(10, 0, 0, 1), F_TC), "2,3,4,6,10,11,13");
+	EXPECT(scan_addr(rs, 4, V4(198, 51, 100, 7), V4(192, 168, 1, 1), 0), "2,3,4,5,6,10");
+	EXPECT(scan_addr(rs, 4, V4(10, 1, 1, 1), V4(172, 16, 0, 5), F_TS), "3,5,6,8");
+	EXPECT(scan_addr(rs, 4, V4(8, 8, 8, 8), V4(1, 1, 1, 1), F_TC), "6,7,10,13");
+	/* IPv6: in neither $HOME_NET nor $EXTERNAL_NET (IPv4 only) */
+	EXPECT(scan_addr(rs, 6, v6a, v6b, 0), "6");
+	EXPECT(scan_addr(rs, 6, v6a, v6b, F_TC), "6,13");
+
+	/* the same as without the split, everywhere */
+	for (i = 0; i < N(edge); i++)
+		for (j = 0; j < N(edge); j++)
+			for (k = 0; k < N(flows); k++) {
+				snprintf(want, sizeof(want), "%s",
+					 scan_addr(one, 4, edge[i], edge[j], flows[k]));
+				if (strcmp(scan_addr(rs, 4, edge[i], edge[j], flows[k]), want) != 0)
+					mismatches++;
+			}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	weir_ruleset_free(rs);
+	weir_ruleset_free(one);
+
+	/* rules of `any` alone: no split */
+	{
+		static const char *const anys[] = {
+			"alert tcp any any -> any any (content:\"a\"; sid:1;)",
+			"alert tcp any any -> any 80 (content:\"b\"; sid:2;)",
+		};
+
+		rs = build_split(anys, N(anys), false);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+		CU_ASSERT_PTR_NULL(rs->addr_part);
+		CU_ASSERT_PTR_NULL(rs->apkt);
+		weir_ruleset_free(rs);
+	}
+}
+
 /* The sides of every flow: option, against FlowMatch read for each kind
  * of packet (detect-flow.c): never, to_server-alone, and the rest. */
 static void
@@ -1166,6 +1312,7 @@ main(void)
 	CU_ADD_TEST(s, test_threshold_by_flow);
 	CU_ADD_TEST(s, test_address_index);
 	CU_ADD_TEST(s, test_direction_databases);
+	CU_ADD_TEST(s, test_address_class_databases);
 	CU_ADD_TEST(s, test_direction_sides);
 	CU_ADD_TEST(s, test_header_prefilter);
 	{
