@@ -16,6 +16,8 @@
 # CPU less so), with its medians and ratio A / B.
 # A's alerts are checked against weir-gen's expected count; B's sample
 # alerts must be the same (ET rules that fire on this traffic are listed).
+# NOSPLIT=1 adds C: B with `--set rules.address-split=false` (the packet
+# databases per side only, not per address class), in the same rounds.
 # Sessions mode: CAP=FILE.pcap runs over that capture instead of a
 # weir-gen one (N_PACKETS and F unused), e.g. the transaction capture of
 # real TCP sessions (handshakes, acks, FINs: flows established, streams
@@ -61,6 +63,13 @@ echo "command B: the same with --rules-skip-invalid and -S for each of $et/*.rul
 	>/dev/null 2>&1
 "$weir" -r "$cap" -S "$sigs" "${ets[@]}" --rules-skip-invalid -o /dev/null -w 1 \
 	--set "rules.cache-dir=$out/cache" >/dev/null 2>&1
+variants=(A B)
+if [ "${NOSPLIT:-0}" = 1 ]; then
+	variants+=(C)
+	echo "command C: B with --set rules.address-split=false"
+	"$weir" -r "$cap" -S "$sigs" "${ets[@]}" --rules-skip-invalid -o /dev/null -w 1 \
+		--set "rules.cache-dir=$out/cache" --set rules.address-split=false >/dev/null 2>&1
+fi
 if [ -n "${CAP:-}" ]; then
 	want=${WANT:-$(count_sample "$out/A0.json")}
 	echo "capture: $cap ($want sample alerts expected: ${WANT:+given}${WANT:-what A raised in the warm-up run})"
@@ -69,7 +78,7 @@ else
 fi
 rm -f "$out/A0.json"
 for r in $(seq 1 "$runs"); do
-	for v in A B; do
+	for v in "${variants[@]}"; do
 		log=$out/$v-$r.log
 		rm -f "$out/$v.json"
 		pre=()
@@ -78,8 +87,11 @@ for r in $(seq 1 "$runs"); do
 			"${pre[@]}" "$weir" -r "$cap" -S "$sigs" -o "$out/$v.json" -w 1 \
 				--set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
 		else
+			split=true
+			[ "$v" = C ] && split=false
 			"${pre[@]}" "$weir" -r "$cap" -S "$sigs" "${ets[@]}" --rules-skip-invalid \
-				-o "$out/$v.json" -w 1 --set "rules.cache-dir=$out/cache" >/dev/null 2>"$log"
+				-o "$out/$v.json" -w 1 --set "rules.cache-dir=$out/cache" \
+				--set "rules.address-split=$split" >/dev/null 2>"$log"
 		fi
 		pps=$(awk '/rx_pps:/{print $2; exit}' "$log")
 		sample=$(count_sample "$out/$v.json")
@@ -103,17 +115,23 @@ python3 - "$out/results.txt" <<'PY'
 import re, statistics, sys
 pps, cpu = {}, {}
 for line in open(sys.argv[1]):
-    m = re.match(r"([AB]) run \d+: rx_pps (\S+)", line)
+    m = re.match(r"([ABC]) run \d+: rx_pps (\S+)", line)
     if m:
         pps.setdefault(m.group(1), []).append(float(m.group(2)))
-    m = re.search(r"^([AB]) run .* worker_ms (\d+)", line)
+    m = re.search(r"^([ABC]) run .* worker_ms (\d+)", line)
     if m:
         cpu.setdefault(m.group(1), []).append(float(m.group(2)))
 a, b = statistics.median(pps["A"]), statistics.median(pps["B"])
 print("median A (sample signatures):          %.3f Mpps (min %.3f, max %.3f)" % (a / 1e6, min(pps["A"]) / 1e6, max(pps["A"]) / 1e6))
 print("median B (+ ET Open, no app layer):    %.3f Mpps (min %.3f, max %.3f)" % (b / 1e6, min(pps["B"]) / 1e6, max(pps["B"]) / 1e6))
 print("ratio B / A: %.2f" % (b / a))
+if "C" in pps:
+    c = statistics.median(pps["C"])
+    print("median C (B, rules.address-split=false): %.3f Mpps; ratio C / A: %.2f" % (c / 1e6, c / a))
 if "A" in cpu and "B" in cpu:
     ca, cb = statistics.median(cpu["A"]), statistics.median(cpu["B"])
     print("worker CPU: median A %.0f ms, B %.0f ms; A / B %.2f" % (ca, cb, ca / cb))
+    if "C" in cpu:
+        cc = statistics.median(cpu["C"])
+        print("worker CPU: median C %.0f ms; A / C %.2f" % (cc, ca / cc))
 PY
