@@ -277,7 +277,7 @@ reload_build(struct weir_reloader *r, bool force)
 		WEIR_LOG(WARNING, rules,
 			 "reload: the new rule set has no rule (nor had the running one): "
 			 "packets are only decoded and counted");
-	if (rs->pkt.cache_rebuilt || rs->pkt_tc.cache_rebuilt)
+	if (rs->n_cache_rebuilt > 0)
 		WEIR_LOG(NOTICE, rules,
 			 "reload: note: cached packet database was corrupt or stale; rebuilt");
 	pthread_mutex_lock(&r->mu);

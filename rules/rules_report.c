@@ -49,7 +49,7 @@ weir_ruleset_notes(const struct weir_ruleset *rs, FILE *out)
 {
 	unsigned int g;
 
-	if (rs->pkt.cache_rebuilt || rs->pkt_tc.cache_rebuilt)
+	if (rs->n_cache_rebuilt > 0)
 		fprintf(out, "note: cached packet database was corrupt or stale; rebuilt\n");
 	for (g = 0; g < rs->n_warnings; g++)
 		fprintf(out, "warning: %s\n", rs->warnings[g]);
