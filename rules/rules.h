@@ -763,7 +763,9 @@ weir_ruleset_window(const struct weir_ruleset *rs, unsigned int i)
  *  weir_scan_pkt.flow) scans: the to-client side's for a packet from its
  *  flow's server, else the other (to the server, no flow, direction
  *  unknown); the same database when the set is not split by direction.
- *  NULL: no packet rule of that side has an expression. Thread: any
+ *  NULL: no packet rule of that side has an expression, or the set is
+ *  split by address class too (addr_part: the side databases are not
+ *  built; weir_ruleset_scan() picks the class's, adb). Thread: any
  *  holding the set (workers per packet). */
 static inline hs_database_t *
 weir_ruleset_pkt_db(const struct weir_ruleset *rs, uint32_t flow)
