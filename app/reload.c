@@ -322,8 +322,8 @@ reload_build(struct weir_reloader *r, bool force)
 	pthread_mutex_unlock(&r->mu);
 	n_db = (rs->pkt.db != NULL) + (rs->dir_split && rs->pkt_tc.db != NULL) +
 	       (rs->stream_db != NULL);
-	for (unsigned int k = 0; rs->apkt != NULL && k < (rs->dir_split ? 8u : 4u); k++)
-		n_db += rs->apkt[k].db != NULL;
+	for (i = 0; i < weir_ruleset_n_class_dbs(rs); i++)
+		n_db += rs->apkt[i].db != NULL;
 	WEIR_LOG(NOTICE, rules,
 		 "rules reloaded: %u rules, %u database%s (%u from cache), generation "
 		 "%" PRIu64 ", %.1f ms",

@@ -773,6 +773,14 @@ weir_ruleset_pkt_db(const struct weir_ruleset *rs, uint32_t flow)
 	return rs->dir_db[(flow & WEIR_SCAN_FLOW_TOCLIENT) != 0];
 }
 
+/** How many of apkt a set split by address class builds: 8 (4 per
+ *  flow side), 4 when not split by direction, 0 when not split. */
+static inline unsigned int
+weir_ruleset_n_class_dbs(const struct weir_ruleset *rs)
+{
+	return rs->apkt == NULL ? 0 : rs->dir_split ? 8 : 4;
+}
+
 /** The group list of a packet of class @p pclass to destination port
  *  @p dport: glists[off] groups, their ids after it. The same answer as
  *  port_glist / class_glist, from the small tables. Thread: any holding

@@ -120,7 +120,6 @@ struct cbuild {
 	int need_validate;	    /* a compile refused an expression before it ran */
 	struct weir_fvnames names;  /* flowbit and flowint names numbered so far */
 	bool dir_split;		    /* packet databases per direction (weir_ruleset.dir_db) */
-	const struct weir_addrset *addr_part; /* and per address class (weir_ruleset.apkt) */
 };
 
 static void
@@ -1094,13 +1093,6 @@ compile_dir_split(const struct cbuild *b)
 
 /* ---- packet databases per address class --------------------------- */
 
-/* -1, 0, 1 as 16-byte network-order addresses compare. */
-static inline int
-addr_cmp16(const uint8_t *a, const uint8_t *b)
-{
-	return memcmp(a, b, 16);
-}
-
 /* Bits of where set @p a lies against @p h: 1, it can hold an address
  * outside h; 2, one inside h. Both sets are sorted, disjoint ranges. */
 static unsigned int
@@ -1112,9 +1104,9 @@ compile_addr_sides(const struct weir_addrset *a, const struct weir_addrset *h)
 		return 3;
 	/* inside: some range of a meets some range of h */
 	while (i < a->n && j < h->n) {
-		if (addr_cmp16(a->r[i].hi, h->r[j].lo) < 0) {
+		if (memcmp(a->r[i].hi, h->r[j].lo, 16) < 0) {
 			i++;
-		} else if (addr_cmp16(h->r[j].hi, a->r[i].lo) < 0) {
+		} else if (memcmp(h->r[j].hi, a->r[i].lo, 16) < 0) {
 			j++;
 		} else {
 			out |= 2;
@@ -1124,10 +1116,10 @@ compile_addr_sides(const struct weir_addrset *a, const struct weir_addrset *h)
 	/* outside: some range of a is not covered by one range of h (h's
 	 * ranges are non-adjacent, so a range inside h lies in one of them) */
 	for (i = 0, j = 0; i < a->n; i++) {
-		while (j < h->n && addr_cmp16(h->r[j].hi, a->r[i].lo) < 0)
+		while (j < h->n && memcmp(h->r[j].hi, a->r[i].lo, 16) < 0)
 			j++;
-		if (j == h->n || addr_cmp16(h->r[j].lo, a->r[i].lo) > 0 ||
-		    addr_cmp16(h->r[j].hi, a->r[i].hi) < 0) {
+		if (j == h->n || memcmp(h->r[j].lo, a->r[i].lo, 16) > 0 ||
+		    memcmp(h->r[j].hi, a->r[i].hi, 16) < 0) {
 			out |= 1;
 			break;
 		}
@@ -2269,10 +2261,9 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		snprintf(rs->pkt_tc.ports, sizeof(rs->pkt_tc.ports), "any");
 		/* split by address class: the side databases are not built
 		 * (no packet scans them), only counted for the report */
-		b->addr_part = opts == NULL || !opts->no_addr_split ? compile_addr_split(b) : NULL;
-		rs->addr_part = b->addr_part;
+		rs->addr_part = opts == NULL || !opts->no_addr_split ? compile_addr_split(b) : NULL;
 		rc = 0;
-		if (b->addr_part == NULL) {
+		if (rs->addr_part == NULL) {
 			rc = compile_group_db(b, COMPILE_PKT_DB, opts ? opts->cache_dir : NULL,
 					      &rs->pkt);
 			if (rc == 0 && b->dir_split && !b->need_validate)
@@ -2289,7 +2280,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			}
 			if (rc == 0 && (rs->apkt = calloc(8, sizeof(*rs->apkt))) == NULL)
 				rc = -ENOMEM;
-			for (k = 0; rc == 0 && k < (b->dir_split ? 8u : 4u) && !b->need_validate;
+			for (k = 0;
+			     rc == 0 && k < weir_ruleset_n_class_dbs(rs) && !b->need_validate;
 			     k++) {
 				rs->apkt[k].protos = rs->pkt.protos;
 				snprintf(rs->apkt[k].ports, sizeof(rs->apkt[k].ports), "any");
@@ -2411,7 +2403,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			rs->pkt.n_rules += (d & WEIR_DIR_SERVER) != 0;
 			rs->pkt_tc.n_rules += (d & WEIR_DIR_CLIENT) != 0;
 		}
-		for (k = 0; rs->apkt != NULL && k < (rs->dir_split ? 8u : 4u); k++)
+		for (k = 0; k < weir_ruleset_n_class_dbs(rs); k++)
 			rs->apkt[k].n_rules += compile_in_db(b, i, COMPILE_PKT_A(k));
 		if (b->cr[i].plan.n_sub == 0)
 			rs->groups[r->group].n_always++;

@@ -247,7 +247,7 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 		static const char *const cls[4] = {
 			"neither address in the set", "destination alone in the set",
 			"source alone in the set", "both addresses in the set"};
-		unsigned int k, nk = rs->dir_split ? 8 : 4;
+		unsigned int k, nk = weir_ruleset_n_class_dbs(rs);
 		char holds[160];
 
 		fprintf(out,
