@@ -10,7 +10,7 @@
 MKPCAP=$SRC/tests/integration/mkpcap.py
 GOLDEN=$SRC/tests/data/golden
 # the specs this script runs; test_every_spec_runs checks none is left out
-SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow flow_direction sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events pan_stream pan_stream_dir"
+SPECS="content pcre byte proto header hdr_keywords pass_threshold threshold_tracks threshold_file fraud flow flow_direction address_split sessions sessions_timeout sessions_full stream stream_arrival tfo eve hdr_buffers vlan ip_protos defrag tunnels nsh nsh_disabled iponly windows windows_stream windows_pcre windows_byte fields fields_stream fields_stream_exact stream_payload decode_events stream_events pan_stream pan_stream_dir"
 
 # golden NAME [MALFORMED]: tests/data/golden/NAME.spec end to end;
 # MALFORMED (default 0) packets of it are broken on purpose
@@ -183,6 +183,29 @@ test_golden_threshold_file() { golden threshold_file; }
 test_golden_fraud() { golden fraud; }
 test_golden_flow() { golden flow; }
 test_golden_flow_direction() { golden flow_direction; }
+# Packet databases per address class: the same alerts with the split on
+# (the default) and off, and `rules check` says the split is made.
+test_golden_address_split() {
+	local pfx=$TMP/address_split
+
+	golden address_split
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= "$pfx.rules" \
+		>"$pfx.chk" 2>&1
+	check "address_split: rules check reports the split" grep -q "split by address class" \
+		"$pfx.chk"
+	run_weir "$pfx.off" -r "$pfx.pcap" -S "$pfx.rules" -o "$pfx.off.json" \
+		--set rules.cache-dir= --set rules.address-split=false
+	expect_eq "address_split, split off: exit status" "$(cat "$pfx.off.rc")" 0 ||
+		{ cat "$pfx.off.err"; return; }
+	timeout -k 10 "$WEIR_TIMEOUT" "$WEIR" rules check --set rules.cache-dir= \
+		--set rules.address-split=false "$pfx.rules" >"$pfx.off.chk" 2>&1
+	check "address_split, split off: rules check reports no split" \
+		bash -c '! grep -q "split by address class" "$1"' _ "$pfx.off.chk"
+	if ! python3 "$MKPCAP" compare "$GOLDEN/address_split.spec" "$pfx.off.json" >"$pfx.off.diff"; then
+		sed 's/^/    | /' "$pfx.off.diff"
+		fail "address_split, split off: alerts differ from the spec"
+	fi
+}
 # how sessions end (RST, FINs, port reuse) and midstream pickup
 test_golden_sessions() { golden sessions; }
 # idle timeouts in packet time (at= times)
@@ -525,7 +548,7 @@ PY
 }
 
 ALL_TESTS="test_rule_kinds test_pcap_sink_stream_frames test_stream_history test_golden_content test_golden_pcre test_golden_byte test_golden_proto test_golden_header test_golden_hdr_keywords test_golden_defrag test_golden_tunnels test_golden_nsh test_golden_nsh_disabled test_golden_windows test_golden_windows_stream test_golden_windows_pcre test_golden_windows_byte test_golden_fields test_golden_fields_stream test_golden_fields_stream_exact test_fields_hmac test_golden_windows_workers
-test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_flow_direction test_golden_sessions
+test_golden_pass_threshold test_golden_threshold_tracks test_golden_threshold_file test_golden_fraud test_golden_flow test_golden_flow_direction test_golden_address_split test_golden_sessions
 test_golden_sessions_timeout test_golden_sessions_full test_golden_stream test_golden_stream_arrival test_golden_tfo test_golden_iponly test_golden_stream_payload
 test_golden_eve
 test_golden_hdr_buffers test_golden_vlan test_golden_ip_protos test_golden_decode_events test_golden_stream_events test_golden_pan_stream test_golden_pan_stream_dir test_keyword_refusals
