@@ -310,6 +310,8 @@ struct weir_rt_rule {
 	uint16_t flags;			 /* WEIR_RT_* */
 	uint16_t group;			 /* index of the group (database) holding it */
 	uint8_t kind;			 /* enum weir_rkind */
+	uint8_t apart;			 /* WEIR_RT_AP_*: which header sets an IPv4
+					    packet's address class answers */
 	const char *kind_why;		 /* why that kind (static text) */
 	uint8_t flow_mask, flow_want;	 /* flow: the rule applies when
 					    (weir_scan_pkt.flow & flow_mask) ==
@@ -338,6 +340,18 @@ struct weir_rt_rule {
 	uint8_t n_fields;
 	const struct weir_rwin *win;
 };
+
+/* weir_rt_rule.apart, when the packet databases are split by address
+ * class (weir_ruleset.addr_part): the rule's source (SRC_*) or
+ * destination (DST_*) set holds, among IPv4 addresses, exactly those of
+ * addr_part (*_IN) or exactly the others (*_OUT), so an IPv4 packet's
+ * class, computed once for its database, answers that address check
+ * instead of a search of the set (ET Open's $HOME_NET and $EXTERNAL_NET
+ * when the split is by one of them). */
+#define WEIR_RT_AP_SRC_IN  0x1u
+#define WEIR_RT_AP_SRC_OUT 0x2u
+#define WEIR_RT_AP_DST_IN  0x4u
+#define WEIR_RT_AP_DST_OUT 0x8u
 
 /* Longest alert.signature weir emits: a longer msg is refused by the
  * parser (precise error); a signature-format pattern, or the rule text of

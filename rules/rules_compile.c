@@ -1237,35 +1237,117 @@ compile_addr_split(struct cbuild *b)
 	return best;
 }
 
-/* The split's set as IPv4 ranges (weir_ruleset.apart4): the part of each
- * range in ::ffff:0:0/96, where weir keeps IPv4 addresses. */
-static int
-compile_addr_part4(struct weir_ruleset *rs)
+/* @p h's IPv4 addresses as host-order ranges, sorted, in @p out (room
+ * for h->n): the part of each range in ::ffff:0:0/96, where weir keeps
+ * IPv4 addresses. @return how many. */
+static unsigned int
+compile_v4_ranges(const struct weir_addrset *h, struct weir_ip4_range *out)
 {
 	static const uint8_t v4pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	const struct weir_addrset *h = rs->addr_part;
-	unsigned int i;
+	unsigned int i, n = 0;
 
-	rs->apart4 = calloc(h->n ? h->n : 1, sizeof(*rs->apart4));
-	if (rs->apart4 == NULL)
-		return -ENOMEM;
-	rs->n_apart4 = 0;
 	for (i = 0; i < h->n; i++) {
 		int lo_in = memcmp(h->r[i].lo, v4pfx, 12), hi_in = memcmp(h->r[i].hi, v4pfx, 12);
-		uint32_t lo, hi;
 
 		if (lo_in > 0 || hi_in < 0)
 			continue; /* wholly above or below the IPv4 block */
-		lo = lo_in < 0 ? 0
-			       : (uint32_t)h->r[i].lo[12] << 24 | (uint32_t)h->r[i].lo[13] << 16 |
-					 (uint32_t)h->r[i].lo[14] << 8 | h->r[i].lo[15];
-		hi = hi_in > 0 ? UINT32_MAX
-			       : (uint32_t)h->r[i].hi[12] << 24 | (uint32_t)h->r[i].hi[13] << 16 |
-					 (uint32_t)h->r[i].hi[14] << 8 | h->r[i].hi[15];
-		rs->apart4[rs->n_apart4].lo = lo;
-		rs->apart4[rs->n_apart4].hi = hi;
-		rs->n_apart4++;
+		out[n].lo = lo_in < 0 ? 0
+				      : (uint32_t)h->r[i].lo[12] << 24 |
+						(uint32_t)h->r[i].lo[13] << 16 |
+						(uint32_t)h->r[i].lo[14] << 8 | h->r[i].lo[15];
+		out[n].hi = hi_in > 0 ? UINT32_MAX
+				      : (uint32_t)h->r[i].hi[12] << 24 |
+						(uint32_t)h->r[i].hi[13] << 16 |
+						(uint32_t)h->r[i].hi[14] << 8 | h->r[i].hi[15];
+		n++;
 	}
+	return n;
+}
+
+/* The split's set as IPv4 ranges (weir_ruleset.apart4). */
+static int
+compile_addr_part4(struct weir_ruleset *rs)
+{
+	rs->apart4 = calloc(rs->addr_part->n ? rs->addr_part->n : 1, sizeof(*rs->apart4));
+	if (rs->apart4 == NULL)
+		return -ENOMEM;
+	rs->n_apart4 = compile_v4_ranges(rs->addr_part, rs->apart4);
+	return 0;
+}
+
+/* How the IPv4 addresses of @p h (@p v, @p n: compile_v4_ranges) stand
+ * to the split's (@p p, @p np): 1 the same, -1 exactly the others of the
+ * IPv4 space, 0 neither. The ranges are disjoint and non-adjacent, so
+ * each of these has one way of being written. */
+static int
+compile_v4_relation(const struct weir_ip4_range *v, unsigned int n, const struct weir_ip4_range *p,
+		    unsigned int np)
+{
+	uint64_t cur = 0; /* the next address the complement starts at */
+	unsigned int i, k = 0;
+
+	if (n == np && memcmp(v, p, n * sizeof(*v)) == 0)
+		return 1;
+	for (i = 0; i < np; i++) {
+		if (p[i].lo > cur) {
+			if (k >= n || v[k].lo != cur || v[k].hi != p[i].lo - 1)
+				return 0;
+			k++;
+		}
+		cur = (uint64_t)p[i].hi + 1;
+	}
+	if (cur <= UINT32_MAX) {
+		if (k >= n || v[k].lo != cur || v[k].hi != UINT32_MAX)
+			return 0;
+		k++;
+	}
+	return k == n ? -1 : 0;
+}
+
+/* weir_rt_rule.apart of every rule with a header, once the split is
+ * known: whose source or destination set the class answers for IPv4. */
+static int
+compile_addr_answers(struct weir_ruleset *rs)
+{
+	struct weir_ip4_range *v = NULL;
+	unsigned int cap = 0, i, e;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct weir_suri_rule *sr = rs->rules[i].sr;
+		const struct weir_addrset *side[2];
+		static const uint8_t bit_in[2] = {WEIR_RT_AP_SRC_IN, WEIR_RT_AP_DST_IN};
+		static const uint8_t bit_out[2] = {WEIR_RT_AP_SRC_OUT, WEIR_RT_AP_DST_OUT};
+
+		rs->rules[i].apart = 0;
+		if (sr == NULL)
+			continue;
+		side[0] = &sr->src;
+		side[1] = &sr->dst;
+		for (e = 0; e < 2; e++) {
+			unsigned int n;
+			int rel;
+
+			if (side[e]->any || side[e]->n == 0)
+				continue;
+			if (side[e]->n > cap) {
+				struct weir_ip4_range *nv = realloc(v, side[e]->n * sizeof(*v));
+
+				if (nv == NULL) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+				cap = side[e]->n;
+			}
+			n = compile_v4_ranges(side[e], v);
+			rel = compile_v4_relation(v, n, rs->apart4, rs->n_apart4);
+			if (rel > 0)
+				rs->rules[i].apart |= bit_in[e];
+			else if (rel < 0)
+				rs->rules[i].apart |= bit_out[e];
+		}
+	}
+	free(v);
 	return 0;
 }
 
@@ -2271,6 +2353,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 						      opts ? opts->cache_dir : NULL, &rs->pkt_tc);
 		} else {
 			rc = compile_addr_part4(rs);
+			if (rc == 0)
+				rc = compile_addr_answers(rs);
 			for (i = 0; i < b->n; i++) {
 				if (b->cr[i].dead || b->cr[i].plan.n_sub == 0)
 					continue;

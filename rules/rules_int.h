@@ -1167,6 +1167,8 @@ struct weir_rs_worker {
 	const struct weir_ruleset *rs;
 	const struct weir_scan_pkt *pkt;
 	uint8_t pass;	 /* a pass rule matched this packet */
+	uint8_t aclass;	 /* the packet's address class for the header
+			    checks (rules_match.c SCAN_AC_V4), 0: none */
 	uint32_t n_fv;	 /* of matched[]: rules with WEIR_RT_FVAR */
 	uint32_t *fv_at; /* their positions in matched[]; NULL when no rule
 			    of the set has flowbits or flowint */

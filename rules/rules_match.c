@@ -46,16 +46,25 @@ scan_in_part(const struct weir_ruleset *rs, unsigned int ip_version, const uint8
 	return weir_addrset_has(rs->addr_part, ip_version, addr);
 }
 
+/* A packet's address class as the header checks use it (weir_rs_worker
+ * aclass): SCAN_AC_V4 when it answers them, with bit 1 its source in
+ * addr_part, bit 0 its destination. */
+#define SCAN_AC_V4 0x4u
+
 /* The packet database @p p scans: its flow side's (weir_ruleset_pkt_db),
- * and within it its address class's when the set is split so. */
+ * and within it its address class's when the set is split so; the class
+ * in @p ac (SCAN_AC_V4 with it for IPv4, else 0). */
 static inline hs_database_t *
-scan_pkt_db(const struct weir_ruleset *rs, const struct weir_scan_pkt *p)
+scan_pkt_db(const struct weir_ruleset *rs, const struct weir_scan_pkt *p, uint8_t *ac)
 {
 	unsigned int side = (p->flow & WEIR_SCAN_FLOW_TOCLIENT) != 0, c;
 
+	*ac = 0;
 	if (rs->addr_part == NULL)
 		return rs->dir_db[side];
 	c = scan_in_part(rs, p->ip_version, p->src) << 1 | scan_in_part(rs, p->ip_version, p->dst);
+	if (p->ip_version == 4)
+		*ac = (uint8_t)(SCAN_AC_V4 | c);
 	return rs->adb[side][c];
 }
 
@@ -65,15 +74,34 @@ scan_has_ports(const struct weir_scan_pkt *p)
 	return p->pclass == WEIR_PCLASS_TCP || p->pclass == WEIR_PCLASS_UDP;
 }
 
-/* The header of @p s in one direction (@p rev: the packet read backwards,
- * for the other side of a `<>` rule). */
+/* Whether the address the rule's set @p side (0: source, 1: destination)
+ * is checked against is in it, from the packet's class @p ac: 1 or 0, or
+ * -1 when the class does not answer (rule bits @p ap, WEIR_RT_AP_*;
+ * @p rev: the packet read backwards). */
 static inline int
-scan_dir_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, int rev)
+scan_ac_has(uint8_t ap, uint8_t ac, unsigned int side, int rev)
+{
+	unsigned int in, bits = (ap >> (2 * side)) & 3u;
+
+	if (!(ac & SCAN_AC_V4) || bits == 0)
+		return -1;
+	/* the packet's source is class bit 1, its destination bit 0 */
+	in = (ac >> ((side ^ (unsigned int)rev) ? 0 : 1)) & 1u;
+	return bits == 1 ? (int)in : (int)!in;
+}
+
+/* The header of @p s in one direction (@p rev: the packet read backwards,
+ * for the other side of a `<>` rule); @p ap and @p ac as for
+ * scan_ac_has(). */
+static inline int
+scan_dir_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, int rev, uint8_t ap,
+	    uint8_t ac)
 {
 	const uint8_t *src = rev ? p->dst : p->src;
 	const uint8_t *dst = rev ? p->src : p->dst;
 	uint16_t sport = rev ? p->dport : p->sport;
 	uint16_t dport = rev ? p->sport : p->dport;
+	int h;
 
 	/* ports first: a few ranges of 16-bit numbers, where an address list
 	 * (ET Open's $EXTERNAL_NET, a CnC list) is a search of hundreds of
@@ -82,9 +110,13 @@ scan_dir_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, int r
 		return 0;
 	if (!s->sport.any && (!scan_has_ports(p) || !weir_portset_has(&s->sport, sport)))
 		return 0;
-	if (!s->src.any && !weir_addrset_has(&s->src, p->ip_version, src))
+	if (!s->src.any && ((h = scan_ac_has(ap, ac, 0, rev)) >= 0
+				    ? h == 0
+				    : !weir_addrset_has(&s->src, p->ip_version, src)))
 		return 0;
-	if (!s->dst.any && !weir_addrset_has(&s->dst, p->ip_version, dst))
+	if (!s->dst.any && ((h = scan_ac_has(ap, ac, 1, rev)) >= 0
+				    ? h == 0
+				    : !weir_addrset_has(&s->dst, p->ip_version, dst)))
 		return 0;
 	return 1;
 }
@@ -103,11 +135,12 @@ scan_dsize_ok(const struct weir_suri_rule *s, uint32_t len)
 }
 
 static inline int
-scan_header_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p)
+scan_header_ok(const struct weir_suri_rule *s, const struct weir_scan_pkt *p, uint8_t ap,
+	       uint8_t ac)
 {
 	if (!scan_dsize_ok(s, p->len))
 		return 0;
-	return scan_dir_ok(s, p, 0) || (s->bidir && scan_dir_ok(s, p, 1));
+	return scan_dir_ok(s, p, 0, ap, ac) || (s->bidir && scan_dir_ok(s, p, 1, ap, ac));
 }
 
 /*
@@ -236,7 +269,7 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 		return; /* seen on the direction's first packet */
 	if (atomic_load_explicit(&rs->disabled[id], memory_order_relaxed))
 		return;
-	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p))
+	if ((r->flags & WEIR_RT_HEADER) && !scan_header_ok(r->sr, p, r->apart, w->aclass))
 		return;
 	if ((r->flags & WEIR_RT_HDR) && !weir_hdr_match(r->sr, p))
 		return;
@@ -525,6 +558,7 @@ scan_begin(struct weir_rs_worker *w, const struct weir_ruleset *rs, const struct
 	w->n_matched = 0;
 	w->n_fv = 0;
 	w->pass = 0;
+	w->aclass = 0;
 	if (w->mctx != NULL)
 		weir_match_ctx_reset(w->mctx);
 }
@@ -766,7 +800,8 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
 {
 	struct weir_rs_worker *w = &rs->w[worker];
-	hs_database_t *db = scan_pkt_db(rs, p);
+	uint8_t ac;
+	hs_database_t *db = scan_pkt_db(rs, p, &ac);
 	const uint16_t *gl;
 	unsigned int i, n, key, mid;
 
@@ -788,6 +823,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	}
 	res->evaluated = 1;
 	scan_begin(w, rs, p);
+	w->aclass = ac;
 	/* One scan of every packet rule that can apply to the packet's side
 	 * of its flow (rs->dir_db); scan_consider() keeps the rules whose
 	 * class, flow and header apply. */

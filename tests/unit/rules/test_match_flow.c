@@ -1000,6 +1000,104 @@ scan_addr(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, c
  * default variables); and across addresses at the set's edges, every
  * packet alerts as the same rules built without the split.
  */
+/* The rule of sid @p sid in @p rs (NULL when absent). */
+static const struct weir_rt_rule *
+rule_of(const struct weir_ruleset *rs, uint32_t sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].sid == sid)
+			return &rs->rules[i];
+	return NULL;
+}
+
+/*
+ * The header checks answered by the packet's address class: a rule's set
+ * that holds, among IPv4 addresses, exactly those of the split's set (or
+ * exactly the others) is marked, and only such a set; the alerts stay
+ * those of the same rules without the split at every range edge.
+ */
+static void
+test_address_class_answers(void)
+{
+	static const char *const r[] = {
+		"alert tcp $HOME_NET any -> $EXTERNAL_NET any (content:\"a\"; sid:1;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (content:\"a\"; sid:2;)",
+		/* $HOME_NET written out, and its complement written out */
+		"alert tcp [192.168.0.0/16,10.0.0.0/8,172.16.0.0/12] any -> "
+		"[0.0.0.0/5,8.0.0.0/7,11.0.0.0-172.15.255.255,172.32.0.0-192.167.255.255,"
+		"192.169.0.0-255.255.255.255] any (content:\"a\"; sid:3;)",
+		/* one address more or less: a search of the set */
+		"alert tcp [$HOME_NET,1.2.3.4] any -> [$EXTERNAL_NET,!8.8.8.8] any "
+		"(content:\"a\"; sid:4;)",
+		/* with IPv6 addresses too, which an IPv4 packet's class ignores */
+		"alert tcp [2001:db8::/32,$HOME_NET] any -> [$EXTERNAL_NET,2001:db8::/32] any "
+		"(content:\"a\"; sid:5;)",
+		"alert tcp $HOME_NET any <> $EXTERNAL_NET any (content:\"a\"; sid:6;)",
+		"alert tcp any any -> any any (content:\"a\"; sid:7;)",
+	};
+	static const uint8_t edge[][4] = {
+		{0, 0, 0, 0},	  {1, 2, 3, 4},		{8, 8, 8, 8},	  {9, 255, 255, 255},
+		{10, 0, 0, 0},	  {10, 255, 255, 255},	{11, 0, 0, 0},	  {172, 15, 255, 255},
+		{172, 16, 0, 0},  {172, 31, 255, 255},	{172, 32, 0, 0},  {192, 167, 255, 255},
+		{192, 168, 0, 0}, {192, 168, 255, 255}, {192, 169, 0, 0}, {255, 255, 255, 255},
+	};
+	static const uint32_t flows[] = {0, F_TS, F_TC | F_EST};
+	const uint8_t v6a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	struct weir_ruleset *rs = build_split(r, N(r), false);
+	struct weir_ruleset *one = build_split(r, N(r), true);
+	const struct weir_rt_rule *rr[N(r) + 1];
+	unsigned int i, j, k, mismatches = 0;
+	uint8_t home_in, home_out;
+	char want[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs->addr_part);
+	for (i = 1; i <= N(r); i++) {
+		rr[i] = rule_of(rs, i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rr[i]);
+		CU_ASSERT_EQUAL(rule_of(one, i)->apart, 0); /* no split, no answer */
+	}
+	/* whichever of $HOME_NET and $EXTERNAL_NET the split chose */
+	home_in = (rr[1]->apart & (WEIR_RT_AP_SRC_IN | WEIR_RT_AP_SRC_OUT)) == WEIR_RT_AP_SRC_IN;
+	home_out = (rr[1]->apart & (WEIR_RT_AP_SRC_IN | WEIR_RT_AP_SRC_OUT)) == WEIR_RT_AP_SRC_OUT;
+	CU_ASSERT(home_in != home_out);
+	if (home_in) {
+		CU_ASSERT_EQUAL(rr[1]->apart, WEIR_RT_AP_SRC_IN | WEIR_RT_AP_DST_OUT);
+		CU_ASSERT_EQUAL(rr[2]->apart, WEIR_RT_AP_SRC_OUT | WEIR_RT_AP_DST_IN);
+		CU_ASSERT_EQUAL(rr[6]->apart, WEIR_RT_AP_SRC_IN | WEIR_RT_AP_DST_OUT);
+	} else {
+		CU_ASSERT_EQUAL(rr[1]->apart, WEIR_RT_AP_SRC_OUT | WEIR_RT_AP_DST_IN);
+		CU_ASSERT_EQUAL(rr[2]->apart, WEIR_RT_AP_SRC_IN | WEIR_RT_AP_DST_OUT);
+		CU_ASSERT_EQUAL(rr[6]->apart, WEIR_RT_AP_SRC_OUT | WEIR_RT_AP_DST_IN);
+	}
+	CU_ASSERT_EQUAL(rr[3]->apart, rr[1]->apart); /* the same sets, written out */
+	CU_ASSERT_EQUAL(rr[4]->apart, 0);
+	CU_ASSERT_EQUAL(rr[5]->apart, rr[1]->apart); /* the IPv6 parts aside */
+	CU_ASSERT_EQUAL(rr[7]->apart, 0);
+
+	/* from the rules' headers */
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(8, 8, 8, 8), F_TS), "1,3,5,6,7");
+	EXPECT(scan_addr(rs, 4, V4(1, 2, 3, 4), V4(10, 0, 0, 1), F_TS), "2,6,7");
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(1, 2, 3, 4), F_TS), "1,3,4,5,6,7");
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(8, 8, 8, 8), F_TC | F_EST), "1,3,5,6,7");
+	EXPECT(scan_addr(rs, 6, v6a, v6a, 0), "5,7");
+	/* the same as without the split, everywhere */
+	for (i = 0; i < N(edge); i++)
+		for (j = 0; j < N(edge); j++)
+			for (k = 0; k < N(flows); k++) {
+				snprintf(want, sizeof(want), "%s",
+					 scan_addr(one, 4, edge[i], edge[j], flows[k]));
+				if (strcmp(scan_addr(rs, 4, edge[i], edge[j], flows[k]), want) != 0)
+					mismatches++;
+			}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	weir_ruleset_free(rs);
+	weir_ruleset_free(one);
+}
+
 static void
 test_address_class_databases(void)
 {
@@ -1313,6 +1411,7 @@ main(void)
 	CU_ADD_TEST(s, test_address_index);
 	CU_ADD_TEST(s, test_direction_databases);
 	CU_ADD_TEST(s, test_address_class_databases);
+	CU_ADD_TEST(s, test_address_class_answers);
 	CU_ADD_TEST(s, test_direction_sides);
 	CU_ADD_TEST(s, test_header_prefilter);
 	{
