@@ -1748,6 +1748,26 @@ weir_stream_packet(struct weir_stream_table *t, struct weir_flow *f, unsigned in
 	return took;
 }
 
+/*
+ * Can closing direction @p dir's stream on @p rs report anything? Only
+ * end-of-data matches of stream_db (Hyperscan reports every other match
+ * while it scans) and the card scanner's last word (a card at the very
+ * end of the data), on a direction some stream rule reads
+ * (weir_ruleset_stream_close() reports nothing on another). Bits of
+ * stream_dirs and stream_eod_dirs: 1 << dir (WEIR_DIR_SERVER is the
+ * client's bytes, dir 0).
+ */
+static inline bool
+sd_end_can_match(struct weir_stream_table *t, const struct weir_ruleset *rs, unsigned int dir)
+{
+	unsigned int bit = 1u << dir;
+
+	if (!(rs->stream_dirs & bit))
+		return false;
+	return (rs->stream_eod_dirs & bit) != 0 ||
+	       (rs->n_stream_pan != 0 && stream_pan_dir(t, rs, dir));
+}
+
 /* The end of one direction: what is held, in order, over any hole. */
 static void
 sd_end(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
@@ -1767,8 +1787,12 @@ sd_end(struct weir_stream_table *t, struct weir_flow *f, unsigned int dir,
 		if (o->rs != NULL && sd_generation(t, sd) == o->rs->generation &&
 		    !(sd->flags & WEIR_SD_RESET)) {
 			/* end-of-data matches need the state: a compressed
-			 * one is expanded (when that fails, counted, none) */
-			if (!(sd->flags & WEIR_SD_PACKED) || sd_unpack(t, sd, o->rs)) {
+			 * one is expanded (when that fails, counted, none),
+			 * unless the close can report nothing */
+			if (!sd_end_can_match(t, o->rs, dir)) {
+				sd_close_quiet(t, sd);
+				t->st.end_quiet++;
+			} else if (!(sd->flags & WEIR_SD_PACKED) || sd_unpack(t, sd, o->rs)) {
 				lru_unlink(t, sd->hs); /* the callback closes it */
 				sd_chunk(t, f, dir, NULL, 0, o);
 			}

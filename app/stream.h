@@ -89,6 +89,9 @@
 	_(compress_fail, "idle states left open: no room for the blocks in stream.memcap")         \
 	_(expand_fail,                                                                             \
 	  "compressed states not expanded (no state slot): direction no longer streamed")          \
+	_(end_quiet,                                                                               \
+	  "directions ended without the end-of-data close (none expanded): no stream rule can "    \
+	  "match at their end")                                                                    \
 	_(states, "Hyperscan stream states open now (gauge)")                                      \
 	_(packed, "Hyperscan stream states compressed now (gauge)")                                \
 	_(held_bytes, "bytes held now (gauge)")                                                    \
@@ -148,7 +151,11 @@ void weir_stream_bind(struct weir_stream_table *t);
  * offset of the first byte Hyperscan saw in @p hs (add it to the
  * reported match ends), @p off the stream offset of @p data[0]. At the
  * end of a stream @p data is NULL: close @p hs with
- * weir_ruleset_stream_close() (end-of-data matches).
+ * weir_ruleset_stream_close() (end-of-data matches). That last call is
+ * left out (the state closed quietly, counted as end_quiet) when no
+ * stream rule can match at the end of that direction: no expression that
+ * can match at the end of data (rs->stream_eod_dirs) and no pan stream
+ * rule for it.
  */
 struct weir_stream_ahead_alert {
 	uint32_t rule_idx;

@@ -484,6 +484,12 @@ struct weir_ruleset {
 	 * databases: a direction no rule reads is not scanned at all, as
 	 * Suricata inspects a direction only with its own rule group. */
 	unsigned int stream_dirs;
+	/* Of them, the directions (the same bits) some stream rule whose
+	 * expression can match at the end of data (hs_expression_info's
+	 * matches_at_eod: `$`, `\z`, `\Z`, a trailing `\b`) can apply to:
+	 * closing a stream of another direction reports nothing from
+	 * stream_db (app/stream.c ends it without expanding it). */
+	unsigned int stream_eod_dirs;
 	size_t stream_db_bytes;
 	size_t stream_state_bytes;	   /* hs_stream_size(): per open direction */
 	int stream_from_cache;		   /* stream_db came from the on-disk cache */

@@ -1517,6 +1517,44 @@ compile_stream_run(void *arg)
 	return NULL;
 }
 
+/*
+ * Can @p e match at the end of data, i.e. can hs_close_stream() report
+ * it? Hyperscan reports every other match while it scans (the catch-up
+ * at the end of each call). Only an assertion makes an end-of-data match
+ * (`$`, `\z`, `\Z`, `\b`, `\B`), so an expression with none of them in
+ * its text (every content chain: bytes as \xHH and gaps) cannot, and
+ * costs no parse; the others are asked of Hyperscan (about 40 us each),
+ * and one it cannot parse counts as able.
+ */
+static bool
+compile_matches_at_eod(const struct weir_hs_expr *e)
+{
+	hs_compile_error_t *cerr = NULL;
+	hs_expr_info_t *info = NULL;
+	const char *s;
+	bool eod;
+
+	for (s = e->expr; *s != '\0'; s++) {
+		if (*s == '$')
+			break;
+		if (*s == '\\' && s[1] != '\0') {
+			if (strchr("bBzZ", s[1]) != NULL)
+				break;
+			s++; /* the escaped character */
+		}
+	}
+	if (*s == '\0')
+		return false;
+	if (hs_expression_ext_info(e->expr, e->flags, e->has_ext ? &e->ext : NULL, &info, &cerr) !=
+	    HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		return true;
+	}
+	eod = info->matches_at_eod != 0;
+	free(info); /* Hyperscan's misc allocator: malloc() here */
+	return eod;
+}
+
 /* @return 0 (the job is started, loaded or empty; finish it in every
  * case) or -ENOMEM (nothing to finish). */
 static int
@@ -1563,6 +1601,9 @@ compile_stream_start(struct cbuild *b, const char *cache_dir, struct sjob *j)
 		    b->cr[i].plan.n_sub == 0)
 			continue;
 		e = &b->cr[i].plan.sub[0];
+		if (compile_matches_at_eod(e))
+			rs->stream_eod_dirs |= weir_compile_flow_dirs(rs->rules[i].flow_mask,
+								      rs->rules[i].flow_want);
 		j->x.expr[j->x.n] = e->expr;
 		j->x.flags[j->x.n] = e->flags;
 		j->x.ids[j->x.n] = i;
@@ -2414,6 +2455,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->stream_pan = NULL;
 		rs->n_stream_pan = 0;
 		rs->stream_pan_only = false;
+		rs->stream_eod_dirs = 0;
 		free(rs->groups);
 		rs->groups = NULL;
 		rs->n_groups = 0;

@@ -1804,6 +1804,220 @@ test_stream_dirs(void)
 	}
 }
 
+/* A rule set of the rules @p text (@p n of them). */
+static struct weir_ruleset *
+build_set(const char *const *text, unsigned int n)
+{
+	struct weir_suri_rule_list l = {0};
+	struct weir_ruleset_opts o = {.vars = &g_vars};
+	struct weir_diags ds;
+	struct weir_ruleset *rs;
+	unsigned int i, bad = 0;
+
+	if (weir_diags_init(&ds, 8) != 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		bad += weir_rules_parse_suri_rule("e.rules", i + 1, text[i], &g_vars, &l, &ds) != 0;
+	rs = weir_compile_lists(NULL, &l, &o, &ds, bad);
+	weir_diags_free(&ds);
+	return rs;
+}
+
+/*
+ * Both directions send @p str (acknowledged), go idle and are compressed,
+ * then the flow ends, on rule set @p rs. The counters' moves from the
+ * session's start are in @p st.
+ */
+static void
+end_after_idle(struct weir_ruleset *rs, const char *str, struct weir_stream_stats *st)
+{
+	struct weir_ruleset *saved = g_rs;
+	uint32_t len = (uint32_t)strlen(str);
+	struct weir_stream_conf c;
+	struct weir_stream_stats now;
+	struct sess *s;
+	unsigned int d;
+
+	g_rs = rs; /* the chunk callback scans and closes on it */
+	conf(&c, true);
+	c.idle_ns = 30 * SEC;
+	s = sess_new(&c, 1000, 5000);
+	g_ts_ns = 1 * SEC;
+	for (d = 0; d < 2; d++) {
+		g.orig[d] = (const uint8_t *)str;
+		g.orig_len[d] = len;
+		send(s, d, 0, len);
+		ack(s, d, len);
+	}
+	g_ts_ns = 40 * SEC; /* any packet after idle_ns compresses both */
+	ack(s, 0, len);
+	stats(s, &now);
+	CU_ASSERT_EQUAL(now.packed, 2);
+	sess_end(s);
+	stats(s, &now);
+	CU_ASSERT_EQUAL(now.packed, 0);
+	CU_ASSERT(runs_cover(0, 0, len));
+	CU_ASSERT(runs_cover(1, 0, len));
+	CU_ASSERT_EQUAL(g.bad, 0);
+#define END_DELTA(name, doc) st->name = now.name - s->st0.name;
+	WEIR_STREAM_COUNTERS(END_DELTA)
+#undef END_DELTA
+	sess_free(s);
+	g_rs = saved;
+	g_ts_ns = 0;
+}
+
+/*
+ * A rule that can match only at the end of the data (a pcre ending in `$`
+ * or in `\b` after a word character: the end of the stream is the end of
+ * Suricata's reassembled buffer) still fires when its direction was
+ * compressed at the flow's end: that direction is expanded and closed.
+ * The direction the rule cannot apply to (its flow option) is ended
+ * without expansion (end_quiet), and raises nothing at its end.
+ */
+static void
+test_end_compressed_eod(void)
+{
+	static const char *const set[2][2] = {
+		{"alert tcp any any -> any any (msg:\"end\"; flow:to_server,only_stream; "
+		 "pcre:\"/xyz$/\"; sid:11;)",
+		 "alert tcp any any -> any any (msg:\"pay\"; flow:only_stream; "
+		 "content:\"PAYMENT\"; "
+		 "sid:12;)"},
+		{"alert tcp any any -> any any (msg:\"word\"; flow:to_client,only_stream; "
+		 "pcre:\"/xyz\\b/\"; sid:13;)",
+		 "alert tcp any any -> any any (msg:\"pay\"; flow:only_stream; "
+		 "content:\"PAYMENT\"; "
+		 "sid:12;)"},
+	};
+	/* "xyz" inside (followed by a word character: neither rule) and at
+	 * the end (both rules, in their direction) */
+	static const char str[] = "..PAYMENT.xyzq..xyz";
+	const uint64_t len = sizeof(str) - 1;
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct weir_ruleset *rs = build_set(set[k], 2);
+		struct weir_stream_stats st;
+		unsigned int eod = k ? 1 : 0; /* the direction of the end rule */
+		struct hit want[] = {{0, 12, 9}, {1, 12, 9}, {eod, k ? 13u : 11u, len}};
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+		CU_ASSERT_EQUAL(rs->stream_dirs, WEIR_DIR_SERVER | WEIR_DIR_CLIENT);
+		CU_ASSERT_EQUAL(rs->stream_eod_dirs, k ? WEIR_DIR_CLIENT : WEIR_DIR_SERVER);
+		end_after_idle(rs, str, &st);
+		CU_ASSERT_EQUAL(st.compressed, 2);
+		CU_ASSERT_EQUAL(st.expanded, 1);
+		CU_ASSERT_EQUAL(st.end_quiet, 1);
+		CU_ASSERT_EQUAL(st.expand_fail, 0);
+		CU_ASSERT_EQUAL(g.closes[eod], 1);
+		CU_ASSERT_EQUAL(g.closes[!eod], 0);
+		CU_ASSERT(hits_equal(want, N(want)));
+		weir_ruleset_free(rs);
+	}
+}
+
+/*
+ * Stream rules of literal contents cannot match at the end of data: a
+ * flow's compressed directions end without expansion or close (end_quiet
+ * moves, expanded does not), open ones without the close, and the alerts
+ * are the contents' (memmem over the runs), none at the end.
+ */
+static void
+test_end_quiet(void)
+{
+	static const char *const set[] = {
+		"alert tcp any any -> any any (msg:\"pay\"; flow:only_stream; content:\"PAYMENT\"; "
+		"sid:12;)",
+		"alert tcp any any -> any any (msg:\"xyz\"; flow:only_stream; content:\"xyz\"; "
+		"sid:14;)",
+	};
+	static const char str[] = "..PAYMENT.xyzq..xyz";
+	const uint64_t len = sizeof(str) - 1;
+	struct hit want[] = {{0, 12, 9}, {1, 12, 9}, {0, 14, 13}, {1, 14, 13}};
+	struct weir_ruleset *rs = build_set(set, N(set)), *saved = g_rs;
+	struct weir_stream_conf c;
+	struct weir_stream_stats st;
+	struct sess *s;
+	unsigned int d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_EQUAL(rs->stream_eod_dirs, 0);
+	end_after_idle(rs, str, &st);
+	CU_ASSERT_EQUAL(st.compressed, 2);
+	CU_ASSERT_EQUAL(st.expanded, 0);
+	CU_ASSERT_EQUAL(st.end_quiet, 2);
+	CU_ASSERT_EQUAL(g.closes[0] + g.closes[1], 0);
+	/* a rule alerts at most once per run: "xyz" at 13, not at 19 */
+	CU_ASSERT(hits_equal(want, N(want)));
+
+	/* open states (no idle period): ended without the close too */
+	g_rs = rs;
+	conf(&c, true);
+	s = sess_new(&c, 7, 9);
+	for (d = 0; d < 2; d++) {
+		g.orig[d] = (const uint8_t *)str;
+		g.orig_len[d] = (uint32_t)len;
+		send(s, d, 0, (uint32_t)len);
+		ack(s, d, (uint32_t)len);
+	}
+	sess_end(s);
+	stats(s, &st);
+	CU_ASSERT_EQUAL(st.end_quiet - s->st0.end_quiet, 2);
+	CU_ASSERT_EQUAL(st.compressed - s->st0.compressed, 0);
+	CU_ASSERT_EQUAL(g.closes[0] + g.closes[1], 0);
+	CU_ASSERT(hits_equal(want, N(want)));
+	sess_free(s);
+	g_rs = saved;
+	weir_ruleset_free(rs);
+}
+
+/*
+ * rs->stream_eod_dirs: the directions of stream rules whose expression
+ * can match at the end of data, by Hyperscan's and PCRE's meaning of the
+ * pattern: `$` (with or without /m), `\z`, `\Z` and a trailing `\b` can;
+ * an escaped `\$`, a `$` in a class or in a content, a leading `\b` and
+ * plain bytes cannot.
+ */
+static void
+test_end_eod_dirs(void)
+{
+	static const struct {
+		const char *item;
+		bool eod;
+	} c[] = {
+		{"pcre:\"/abc$/\";", true},	  {"pcre:\"/abc$/m\";", true},
+		{"pcre:\"/abc\\z/\";", true},	  {"pcre:\"/abc\\Z/\";", true},
+		{"pcre:\"/abc\\b/\";", true},	  {"pcre:\"/abc\\$/\";", false},
+		{"pcre:\"/ab[$]c/\";", false},	  {"pcre:\"/\\babc/\";", false},
+		{"pcre:\"/abc/\";", false},	  {"content:\"abc$\";", false},
+		{"content:\"ab\\\\bz\";", false},
+	};
+	unsigned int i, k;
+
+	for (i = 0; i < N(c); i++) {
+		for (k = 0; k < 2; k++) {
+			char text[256];
+			struct weir_ruleset *rs;
+
+			snprintf(text, sizeof(text),
+				 "alert tcp any any -> any any (msg:\"e\"; flow:%sonly_stream; %s "
+				 "sid:9;)",
+				 k ? "to_client," : "", c[i].item);
+			rs = build_one(text);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+			if (rs->stream_eod_dirs !=
+			    (c[i].eod ? (k ? WEIR_DIR_CLIENT : WEIR_DIR_SERVER | WEIR_DIR_CLIENT)
+				      : 0u)) {
+				fprintf(stderr, "\n  %s: stream_eod_dirs %u\n", text,
+					rs->stream_eod_dirs);
+				CU_FAIL("stream_eod_dirs");
+			}
+			weir_ruleset_free(rs);
+		}
+	}
+}
+
 static int
 suite_init(void)
 {
@@ -1851,5 +2065,8 @@ main(void)
 	CU_ADD_TEST(s, test_idle_compress_memcap);
 	CU_ADD_TEST(s, test_idle_compress_reload);
 	CU_ADD_TEST(s, test_stream_dirs);
+	CU_ADD_TEST(s, test_end_compressed_eod);
+	CU_ADD_TEST(s, test_end_quiet);
+	CU_ADD_TEST(s, test_end_eod_dirs);
 	return weir_ut_run();
 }
