@@ -467,6 +467,7 @@ worker_publish_common(struct weir_worker *w)
 		w->st.stream_expanded = ss.expanded;
 		w->st.stream_compress_fail = ss.compress_fail;
 		w->st.stream_expand_fail = ss.expand_fail;
+		w->st.stream_end_quiet = ss.end_quiet;
 		w->st.stream_states = ss.states;
 		w->st.stream_packed = ss.packed;
 		w->st.stream_held_bytes = ss.held_bytes;

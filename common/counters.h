@@ -263,6 +263,8 @@
 	_(stream_compress_fail, COUNTER, "idle stream states left open: no room for the blocks")   \
 	_(stream_expand_fail, COUNTER,                                                             \
 	  "compressed stream states not expanded (no slot): direction no longer streamed")         \
+	_(stream_end_quiet, COUNTER,                                                               \
+	  "directions ended without the end-of-data close: no stream rule could report there")     \
 	_(stream_states, GAUGE, "Hyperscan stream states open now")                                \
 	_(stream_packed, GAUGE, "Hyperscan stream states compressed now")                          \
 	_(stream_held_bytes, GAUGE, "bytes held for reassembly now")                               \
