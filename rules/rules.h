@@ -312,6 +312,8 @@ struct weir_rt_rule {
 	uint8_t kind;			 /* enum weir_rkind */
 	uint8_t apart;			 /* WEIR_RT_AP_*: which header sets an IPv4
 					    packet's address class answers */
+	uint8_t amask;			 /* address classes (weir_ruleset.addr_part)
+					    its header can match: bit c */
 	const char *kind_why;		 /* why that kind (static text) */
 	uint8_t flow_mask, flow_want;	 /* flow: the rule applies when
 					    (weir_scan_pkt.flow & flow_mask) ==

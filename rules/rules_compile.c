@@ -2396,6 +2396,8 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 			rc = compile_addr_part4(rs);
 			if (rc == 0)
 				rc = compile_addr_answers(rs);
+			for (i = 0; i < b->n; i++)
+				rs->rules[i].amask = b->cr[i].amask;
 			for (i = 0; i < b->n; i++) {
 				if (b->cr[i].dead || b->cr[i].plan.n_sub == 0)
 					continue;

@@ -1169,6 +1169,8 @@ struct weir_rs_worker {
 	uint8_t pass;	 /* a pass rule matched this packet */
 	uint8_t aclass;	 /* the packet's address class for the header
 			    checks (rules_match.c SCAN_AC_V4), 0: none */
+	uint8_t acbit;	 /* 1 << the packet's address class, 0: none (a rule
+			    whose amask lacks it cannot match) */
 	uint32_t n_fv;	 /* of matched[]: rules with WEIR_RT_FVAR */
 	uint32_t *fv_at; /* their positions in matched[]; NULL when no rule
 			    of the set has flowbits or flowint */

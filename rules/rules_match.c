@@ -53,18 +53,22 @@ scan_in_part(const struct weir_ruleset *rs, unsigned int ip_version, const uint8
 
 /* The packet database @p p scans: its flow side's (weir_ruleset_pkt_db),
  * and within it its address class's when the set is split so; the class
- * in @p ac (SCAN_AC_V4 with it for IPv4, else 0). */
+ * in @p ac (SCAN_AC_V4 with it for IPv4, else 0) and @p acbit (1 << it,
+ * 0 without the split). */
 static inline hs_database_t *
-scan_pkt_db(const struct weir_ruleset *rs, const struct weir_scan_pkt *p, uint8_t *ac)
+scan_pkt_db(const struct weir_ruleset *rs, const struct weir_scan_pkt *p, uint8_t *ac,
+	    uint8_t *acbit)
 {
 	unsigned int side = (p->flow & WEIR_SCAN_FLOW_TOCLIENT) != 0, c;
 
 	*ac = 0;
+	*acbit = 0;
 	if (rs->addr_part == NULL)
 		return rs->dir_db[side];
 	c = scan_in_part(rs, p->ip_version, p->src) << 1 | scan_in_part(rs, p->ip_version, p->dst);
 	if (p->ip_version == 4)
 		*ac = (uint8_t)(SCAN_AC_V4 | c);
+	*acbit = (uint8_t)(1u << c);
 	return rs->adb[side][c];
 }
 
@@ -255,6 +259,9 @@ scan_consider(struct weir_rs_worker *w, uint32_t id, uint32_t end)
 	w->seen[id] = w->seq;
 	if (!(r->protos & (1u << p->pclass)))
 		return;
+	if (w->acbit & ~r->amask)
+		return; /* its addresses cannot be the packet's (`always` rules:
+			 * the packet rules' class databases hold no such one) */
 	if (__builtin_expect((r->flags & WEIR_RT_EVENT) != 0 || p->invalid, 0)) {
 		/* a packet the decoder rejected meets the event rules only */
 		if (!(r->flags & WEIR_RT_EVENT) || (p->events & r->sr->ev_mask) != r->sr->ev_mask)
@@ -559,6 +566,7 @@ scan_begin(struct weir_rs_worker *w, const struct weir_ruleset *rs, const struct
 	w->n_fv = 0;
 	w->pass = 0;
 	w->aclass = 0;
+	w->acbit = 0;
 	if (w->mctx != NULL)
 		weir_match_ctx_reset(w->mctx);
 }
@@ -800,8 +808,8 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 		  weir_alert_fn fn, void *ctx, struct weir_scan_res *res)
 {
 	struct weir_rs_worker *w = &rs->w[worker];
-	uint8_t ac;
-	hs_database_t *db = scan_pkt_db(rs, p, &ac);
+	uint8_t ac, acbit;
+	hs_database_t *db = scan_pkt_db(rs, p, &ac, &acbit);
 	const uint16_t *gl;
 	unsigned int i, n, key, mid;
 
@@ -824,6 +832,7 @@ weir_ruleset_scan(const struct weir_ruleset *rs, unsigned int worker, const stru
 	res->evaluated = 1;
 	scan_begin(w, rs, p);
 	w->aclass = ac;
+	w->acbit = acbit;
 	/* One scan of every packet rule that can apply to the packet's side
 	 * of its flow (rs->dir_db); scan_consider() keeps the rules whose
 	 * class, flow and header apply. */

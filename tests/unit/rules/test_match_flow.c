@@ -1036,6 +1036,11 @@ test_address_class_answers(void)
 		"(content:\"a\"; sid:5;)",
 		"alert tcp $HOME_NET any <> $EXTERNAL_NET any (content:\"a\"; sid:6;)",
 		"alert tcp any any -> any any (content:\"a\"; sid:7;)",
+		/* no expression (`always`): the class filters them before their
+		 * header checks */
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (sid:8;)",
+		"alert tcp $HOME_NET any <> $EXTERNAL_NET any (sid:9;)",
+		"alert tcp any any -> $HOME_NET any (sid:10;)",
 	};
 	static const uint8_t edge[][4] = {
 		{0, 0, 0, 0},	  {1, 2, 3, 4},		{8, 8, 8, 8},	  {9, 255, 255, 255},
@@ -1043,7 +1048,7 @@ test_address_class_answers(void)
 		{172, 16, 0, 0},  {172, 31, 255, 255},	{172, 32, 0, 0},  {192, 167, 255, 255},
 		{192, 168, 0, 0}, {192, 168, 255, 255}, {192, 169, 0, 0}, {255, 255, 255, 255},
 	};
-	static const uint32_t flows[] = {0, F_TS, F_TC | F_EST};
+	static const uint32_t flows[] = {0, F_TS, F_TS | WEIR_SCAN_FLOW_FIRST, F_TC | F_EST};
 	const uint8_t v6a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 	struct weir_ruleset *rs = build_split(r, N(r), false);
 	struct weir_ruleset *one = build_split(r, N(r), true);
@@ -1077,12 +1082,21 @@ test_address_class_answers(void)
 	CU_ASSERT_EQUAL(rr[4]->apart, 0);
 	CU_ASSERT_EQUAL(rr[5]->apart, rr[1]->apart); /* the IPv6 parts aside */
 	CU_ASSERT_EQUAL(rr[7]->apart, 0);
+	/* the classes a rule's header can meet: 1 of 4, 2 of 4, all */
+	CU_ASSERT_EQUAL(__builtin_popcount(rr[8]->amask), 1);
+	CU_ASSERT_EQUAL(__builtin_popcount(rr[9]->amask), 2);
+	CU_ASSERT_EQUAL(rr[7]->amask, 0xf);
 
 	/* from the rules' headers */
-	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(8, 8, 8, 8), F_TS), "1,3,5,6,7");
-	EXPECT(scan_addr(rs, 4, V4(1, 2, 3, 4), V4(10, 0, 0, 1), F_TS), "2,6,7");
-	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(1, 2, 3, 4), F_TS), "1,3,4,5,6,7");
-	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(8, 8, 8, 8), F_TC | F_EST), "1,3,5,6,7");
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(8, 8, 8, 8), F_TS), "1,3,5,6,7,9");
+	/* 10 is IP-only (8 and 9 name a negated set: not IP-only), inspected
+	 * on a direction's first packet */
+	EXPECT(scan_addr(rs, 4, V4(1, 2, 3, 4), V4(10, 0, 0, 1), F_TS), "2,6,7,8,9");
+	EXPECT(scan_addr(rs, 4, V4(1, 2, 3, 4), V4(10, 0, 0, 1), F_TS | WEIR_SCAN_FLOW_FIRST),
+	       "2,6,7,8,9,10");
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(1, 2, 3, 4), F_TS), "1,3,4,5,6,7,9");
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(8, 8, 8, 8), F_TC | F_EST), "1,3,5,6,7,9");
+	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 0), "7,10");
 	EXPECT(scan_addr(rs, 6, v6a, v6a, 0), "5,7");
 	/* the same as without the split, everywhere */
 	for (i = 0; i < N(edge); i++)
