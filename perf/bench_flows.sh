@@ -54,20 +54,11 @@ field() { # log name
 
 # one SIDE -> "ns_per_pkt alerts_per_pkt"
 one() {
-	local side=$1 log=$out/$1.log pid tid ticks
+	local side=$1 log=$out/$1.log ticks
 	if [ "$side" = A ]; then export WEIR_BENCH_NOFLOWS=1; else unset WEIR_BENCH_NOFLOWS; fi
 	# shellcheck disable=SC2086 # MEM is a list of EAL arguments
-	taskset -c 0-1 "$weir" -S "$rules" -o /dev/null -i net_pcap0 -w 1 \
-		--set capture.mempool-size=32767 --set ctl.enabled=false -- $mem --no-shconf \
-		-l 0-1 --file-prefix "bfl$$" --vdev "net_pcap0,rx_pcap=$cap,infinite_rx=1" \
-		>/dev/null 2>"$log" &
-	pid=$!
-	bench_wait_worker "$pid" "bench_flows: side $side (see $log)"
-	tid=$BENCH_TID
-	sleep "$secs" # the measured span: the run itself
-	ticks=$(sed 's/.*) //' "/proc/$pid/task/$tid/stat" | awk '{ print $12 + $13 }')
-	kill -INT "$pid"
-	wait "$pid" || true
+	bench_loop_ticks "$weir" "$rules" "$cap" "$log" "bfl$$" "$secs" "bench_flows: side $side" $mem
+	ticks=$BENCH_TICKS
 	local rx al created
 	rx=$(field "$log" rx_packets) al=$(field "$log" alerts) created=$(field "$log" flow_created)
 	if [ -z "$rx" ] || [ "$rx" = 0 ]; then
@@ -101,9 +92,4 @@ for i in $(seq 1 "$pairs"); do
 	echo "pair $i: A (no flow table) $ans ns/pkt, B (flows) $bns ns/pkt, A/B $r; alerts/pkt $aal $bal; load $(cut -d' ' -f1 /proc/loadavg)"
 	ratios+=("$r")
 done
-printf '%s\n' "${ratios[@]}" | sort -n | awk '
-	{ v[NR] = $1 }
-	END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "with flows / without, worker CPU per packet: median %.3f (range %.3f-%.3f, %d pairs)\n", m, v[1], v[NR], NR
-	}'
+printf '%s\n' "${ratios[@]}" | bench_median "with flows / without, worker CPU per packet"

@@ -1000,6 +1000,28 @@ scan_addr(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, c
  * default variables); and across addresses at the set's edges, every
  * packet alerts as the same rules built without the split.
  */
+/* The IPv4 TCP packets between every two of @p edge's @p n_edge addresses
+ * under each of @p n_flows flow states on which @p rs (split by address
+ * class) and @p one (the same rules, not split) raise different sids. */
+static unsigned int
+split_mismatches(const struct weir_ruleset *rs, const struct weir_ruleset *one,
+		 const uint8_t (*edge)[4], unsigned int n_edge, const uint32_t *flows,
+		 unsigned int n_flows)
+{
+	unsigned int i, j, k, mismatches = 0;
+	char want[256];
+
+	for (i = 0; i < n_edge; i++)
+		for (j = 0; j < n_edge; j++)
+			for (k = 0; k < n_flows; k++) {
+				snprintf(want, sizeof(want), "%s",
+					 scan_addr(one, 4, edge[i], edge[j], flows[k]));
+				if (strcmp(scan_addr(rs, 4, edge[i], edge[j], flows[k]), want) != 0)
+					mismatches++;
+			}
+	return mismatches;
+}
+
 /* The rule of sid @p sid in @p rs (NULL when absent). */
 static const struct weir_rt_rule *
 rule_of(const struct weir_ruleset *rs, uint32_t sid)
@@ -1053,9 +1075,8 @@ test_address_class_answers(void)
 	struct weir_ruleset *rs = build_split(r, N(r), false);
 	struct weir_ruleset *one = build_split(r, N(r), true);
 	const struct weir_rt_rule *rr[N(r) + 1];
-	unsigned int i, j, k, mismatches = 0;
+	unsigned int i;
 	uint8_t home_in, home_out;
-	char want[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
@@ -1099,15 +1120,7 @@ test_address_class_answers(void)
 	EXPECT(scan_addr(rs, 4, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 0), "7,10");
 	EXPECT(scan_addr(rs, 6, v6a, v6a, 0), "5,7");
 	/* the same as without the split, everywhere */
-	for (i = 0; i < N(edge); i++)
-		for (j = 0; j < N(edge); j++)
-			for (k = 0; k < N(flows); k++) {
-				snprintf(want, sizeof(want), "%s",
-					 scan_addr(one, 4, edge[i], edge[j], flows[k]));
-				if (strcmp(scan_addr(rs, 4, edge[i], edge[j], flows[k]), want) != 0)
-					mismatches++;
-			}
-	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_EQUAL(split_mismatches(rs, one, edge, N(edge), flows, N(flows)), 0);
 	weir_ruleset_free(rs);
 	weir_ruleset_free(one);
 }
@@ -1144,8 +1157,7 @@ test_address_class_databases(void)
 	const uint8_t v6b[16] = {0x20, 0x01, 0x0d, 0xb9, [15] = 2};
 	struct weir_ruleset *rs = build_split(r, N(r), false);
 	struct weir_ruleset *one = build_split(r, N(r), true);
-	unsigned int i, j, k, mismatches = 0, classes = 0;
-	char want[256];
+	unsigned int k, classes = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
@@ -1170,15 +1182,7 @@ test_address_class_databases(void)
 	EXPECT(scan_addr(rs, 6, v6a, v6b, F_TC), "6,13");
 
 	/* the same as without the split, everywhere */
-	for (i = 0; i < N(edge); i++)
-		for (j = 0; j < N(edge); j++)
-			for (k = 0; k < N(flows); k++) {
-				snprintf(want, sizeof(want), "%s",
-					 scan_addr(one, 4, edge[i], edge[j], flows[k]));
-				if (strcmp(scan_addr(rs, 4, edge[i], edge[j], flows[k]), want) != 0)
-					mismatches++;
-			}
-	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_EQUAL(split_mismatches(rs, one, edge, N(edge), flows, N(flows)), 0);
 	weir_ruleset_free(rs);
 	weir_ruleset_free(one);
 
