@@ -1712,22 +1712,30 @@ test_idle_compress_reload(void)
 	g_ts_ns = 0;
 }
 
-/* A rule set of the one rule @p text. */
+/* A rule set of the rules @p text (@p n of them). */
 static struct weir_ruleset *
-build_one(const char *text)
+build_set(const char *const *text, unsigned int n)
 {
 	struct weir_suri_rule_list l = {0};
 	struct weir_ruleset_opts o = {.vars = &g_vars};
 	struct weir_diags ds;
 	struct weir_ruleset *rs;
-	int bad;
+	unsigned int i, bad = 0;
 
 	if (weir_diags_init(&ds, 8) != 0)
 		return NULL;
-	bad = weir_rules_parse_suri_rule("d.rules", 1, text, &g_vars, &l, &ds) != 0;
-	rs = weir_compile_lists(NULL, &l, &o, &ds, (unsigned int)bad);
+	for (i = 0; i < n; i++)
+		bad += weir_rules_parse_suri_rule("e.rules", i + 1, text[i], &g_vars, &l, &ds) != 0;
+	rs = weir_compile_lists(NULL, &l, &o, &ds, bad);
 	weir_diags_free(&ds);
 	return rs;
+}
+
+/* A rule set of the one rule @p text. */
+static struct weir_ruleset *
+build_one(const char *text)
+{
+	return build_set(&text, 1);
 }
 
 /* @p data as one run of direction @p dir (1: the server's bytes) through
@@ -1802,25 +1810,6 @@ test_stream_dirs(void)
 		}
 		weir_ruleset_free(rs);
 	}
-}
-
-/* A rule set of the rules @p text (@p n of them). */
-static struct weir_ruleset *
-build_set(const char *const *text, unsigned int n)
-{
-	struct weir_suri_rule_list l = {0};
-	struct weir_ruleset_opts o = {.vars = &g_vars};
-	struct weir_diags ds;
-	struct weir_ruleset *rs;
-	unsigned int i, bad = 0;
-
-	if (weir_diags_init(&ds, 8) != 0)
-		return NULL;
-	for (i = 0; i < n; i++)
-		bad += weir_rules_parse_suri_rule("e.rules", i + 1, text[i], &g_vars, &l, &ds) != 0;
-	rs = weir_compile_lists(NULL, &l, &o, &ds, bad);
-	weir_diags_free(&ds);
-	return rs;
 }
 
 /*
