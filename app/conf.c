@@ -221,6 +221,11 @@ static const struct weir_conf_key g_conf_keys[] = {
 		 "Memory in MiB for window rule state (README \"Stateful rules (windows)\"), all "
 		 "owners together (each worker owns memcap / workers); past it the least "
 		 "recently updated key is evicted (window_evicted)."),
+	CONF_U32("windows.prefault", windows_prefault_mib, 0, 1048576, "32",
+		 "MiB of each owner's window state backed with memory at start, so the first "
+		 "observations do not fault it in on the worker (at least the hash heads, at "
+		 "most the owner's share of windows.memcap); 0 = none. Only with window rules "
+		 "at start; a reload's new state is backed as it is used."),
 	CONF_U32("windows.max-events-per-key", windows_max_events, 1, 1048576, "1024",
 		 "Observations kept per (window rule, key); on overflow the oldest is dropped "
 		 "(window_key_overflow). A condition count > N or count >= N with N at or past "

@@ -88,6 +88,7 @@ struct weir_conf {
 	uint32_t stream_idle_compress;		/* s without bytes before a state is compressed */
 	uint32_t outputs_stream_payload_before; /* stream bytes before the run in a payload */
 	uint32_t windows_memcap_mib;		/* window state, all owners together */
+	uint32_t windows_prefault_mib;		/* per owner, backed at start */
 	uint32_t windows_max_events;		/* observations kept per (rule, key) */
 	uint32_t windows_ring_size;		/* per worker-to-owner ring */
 	uint32_t windows_lateness_s;		/* allowed lateness of the watermark */

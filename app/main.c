@@ -42,6 +42,7 @@
 #include "obs.h"
 #include "outputs.h"
 #include "ports.h"
+#include "prefault.h"
 #include "privdrop.h"
 #include "reload.h"
 #include "rules.h"
@@ -292,6 +293,11 @@ setup_workers(struct weir_app *app)
 				 app->conf.events_ring_size, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
+		/* DPDK's memory without hugepages (--no-huge, offline's
+		 * default) is backed on first write: the worker would fault
+		 * in the ring's pages over its first pass, one event in eight
+		 * paying a page's zeroing. A failure leaves them to that. */
+		(void)weir_prefault(app->rings[i]->memzone->addr, app->rings[i]->memzone->len);
 		w = rte_zmalloc_socket("weir_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(lcore));
 		if (w == NULL)

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "prefault.h"
 #include "window.h"
 
 #define SLOT_SIZE	 64u
@@ -395,6 +396,20 @@ weir_window_table_create(const struct weir_window_conf *conf, const struct weir_
 			 uint32_t n_defs, weir_window_fire_fn fire, void *ctx)
 {
 	return window_alloc(conf, defs, n_defs, fire, ctx);
+}
+
+int
+weir_window_table_prefault(struct weir_window_table *t, size_t bytes)
+{
+	/* the fixed part and the bucket heads lie before the slots; slots
+	 * are handed out from the lowest, so the first bytes are the ones
+	 * the owner writes first */
+	const uint8_t *base = (const uint8_t *)t;
+	const size_t slots_off = (size_t)((const uint8_t *)t->slots - base);
+	const size_t all = slots_off + (size_t)t->n_slots * sizeof(struct wentry);
+	size_t len = slots_off > bytes ? slots_off : bytes;
+
+	return weir_prefault(t, len < all ? len : all);
 }
 
 void

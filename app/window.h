@@ -160,6 +160,19 @@ struct weir_window_table *weir_window_table_create(const struct weir_window_conf
 						   uint32_t n_defs, weir_window_fire_fn fire,
 						   void *ctx);
 
+/**
+ * Back the table's first @p bytes with memory now (weir_prefault), at
+ * least its fixed part and bucket heads (read at random from the first
+ * observation on) and at most all of it: slots are handed out from the
+ * lowest, so the owner's first writes find their pages there instead of
+ * faulting them in (a 2 MiB zeroing each where the kernel gives
+ * transparent huge pages). Slots beyond are backed as they are first
+ * used. @return 0 or -errno (what was backed stays).
+ * Thread: any, before the table's first use (it blocks while the kernel
+ * backs the range: never on a worker).
+ */
+int weir_window_table_prefault(struct weir_window_table *t, size_t bytes);
+
 void weir_window_table_free(struct weir_window_table *t);
 
 /** Hand over one observation (and @p aux, aux_size bytes, may be NULL

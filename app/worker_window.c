@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "log.h"
 #include "outputs.h"
+#include "prefault.h"
 #include "window_ckpt.h"
 #include "worker.h"
 #include "worker_window.h"
@@ -280,6 +281,7 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 	sh->n = n;
 	sh->lateness_ns = (uint64_t)conf->windows_lateness_s * 1000000000ull;
 	sh->wconf.memcap = ((size_t)conf->windows_memcap_mib << 20) / n;
+	sh->prefault = (size_t)conf->windows_prefault_mib << 20;
 	sh->wconf.max_events_per_key = conf->windows_max_events;
 	sh->wconf.pending_max = conf->windows_ring_size * n;
 	sh->wconf.aux_size = (uint32_t)WWIN_AUX_SIZE; /* a pending record = a ring element */
@@ -367,6 +369,9 @@ weir_wwin_shared_init(struct weir_wwin_shared *sh, unsigned int n, const struct 
 					 rte_strerror(rte_errno));
 				return -ENOMEM;
 			}
+			/* backed now, not on the producer's first pass (main.c) */
+			(void)weir_prefault(sh->rings[a * n + b]->memzone->addr,
+					    sh->rings[a * n + b]->memzone->len);
 		}
 	return 0;
 }
@@ -532,6 +537,10 @@ weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
 	ww->table = weir_window_table_create(&sh->wconf, ww->defs, ww->n_defs, wwin_fire, w);
 	if (ww->table == NULL)
 		return -ENOMEM;
+	/* before the worker runs: its first observations then find their
+	 * pages (a failure only leaves them to be faulted in as before) */
+	if (ww->n_defs > 0 && sh->prefault > 0)
+		(void)weir_window_table_prefault(ww->table, sh->prefault);
 	ww->table_rs = rs;
 	ww->table_gen = (uint32_t)rs->generation;
 	ww->fc = calloc(1, sizeof(*ww->fc)); /* NULL: observe without it */

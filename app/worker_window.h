@@ -65,6 +65,7 @@ struct weir_wwin_shared {
 	uint8_t hmac_key[WEIR_WWIN_HMAC_MAX];
 	size_t hmac_klen;
 	struct weir_window_conf wconf; /* per owner */
+	size_t prefault;	       /* bytes of an owner's table backed at start */
 	char ckpt_path[4096];	       /* windows.state-dir/windows.ckpt, "" = none */
 	_Atomic uint64_t ckpt_req;     /* + 1 per weirctl checkpoint */
 	/* the pipeline's rx stage: the time up to which it has handed out
@@ -177,8 +178,9 @@ void weir_wwin_shared_fini(struct weir_wwin_shared *sh);
 unsigned int weir_wwin_check(const struct weir_ruleset *rs, uint32_t max_events, char *out,
 			     size_t cap);
 
-/** Create the worker's table for rule set @p rs. Main thread, before
- *  launch. @return 0 or -ENOMEM. */
+/** Create the worker's table for rule set @p rs and, when it has window
+ *  rules, back its first sh->prefault bytes (weir_window_table_prefault).
+ *  Main thread, before launch. @return 0 or -ENOMEM. */
 int weir_wwin_start(struct weir_worker *w, const struct weir_wwin_shared *sh,
 		    const struct weir_ruleset *rs);
 

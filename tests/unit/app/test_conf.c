@@ -151,11 +151,11 @@ test_key_table_is_consistent(void)
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
 	 * outputs.loss-exit, outputs.kinesis.* (12), outputs.weir-fields,
 	 * outputs.rule-metadata and outputs.rule-references, rules.cache-max-entries
-	 * and -max-mib, defrag.* (7), decoder.* (10), windows.* (9),
+	 * and -max-mib, defrag.* (7), decoder.* (10), windows.* (10),
 	 * outputs.sensitive-rendering and -hmac-key-file,
 	 * stream.idle-compress, outputs.stream-payload-before,
 	 * rules.address-split */
-	CU_ASSERT_EQUAL(n, 159);
+	CU_ASSERT_EQUAL(n, 160);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "weir_cunit.h"
 #include "window.h"
@@ -119,6 +121,50 @@ mk1(const struct weir_window_conf *c, struct weir_window_def d)
 {
 	memset(&g_fired, 0, sizeof(g_fired));
 	return weir_window_table_create(c, &d, 1, on_fire, NULL);
+}
+
+/* Resident 4 KiB pages of [p + from, p + to) (mincore). */
+static size_t
+resident_bytes(const void *p, size_t from, size_t to)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t n = (to - from) / pg, r = 0;
+	unsigned char *vec = malloc(n);
+
+	WEIR_CU_ASSERT_FATAL(vec != NULL);
+	WEIR_CU_ASSERT_FATAL(((uintptr_t)p + from) % pg == 0);
+	WEIR_CU_ASSERT_FATAL(mincore((uint8_t *)(uintptr_t)p + from, n * pg, vec) == 0);
+	for (size_t i = 0; i < n; i++)
+		r += vec[i] & 1u;
+	free(vec);
+	return r * pg;
+}
+
+/* weir_window_table_prefault backs the first bytes asked for, not the
+ * rest, at most the table, and the table works the same afterwards. */
+static void
+test_prefault(void)
+{
+	struct weir_window_conf c;
+	struct weir_window_table *t;
+	const size_t mib = 1u << 20;
+
+	conf_default(&c);
+	c.memcap = 64 * mib; /* huge-page aligned and advised */
+	t = mk1(&c, def_mk(1, S(10), false, WEIR_WAGG_COUNT, WEIR_WOP_GE, 2));
+	WEIR_CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT(resident_bytes(t, 16 * mib, 32 * mib) == 0);
+	CU_ASSERT(weir_window_table_prefault(t, 16 * mib) == 0);
+	CU_ASSERT(resident_bytes(t, 0, 16 * mib) == 16 * mib);
+	CU_ASSERT(resident_bytes(t, 20 * mib, 62 * mib) == 0);
+	put(t, 0, "k", S(100), 1);
+	put(t, 0, "k", S(101), 2);
+	CU_ASSERT_EQUAL(g_fired.n, 1);
+	CU_ASSERT_EQUAL(g_fired.f[0].res.count, 2);
+	/* more than the table: all of it (within its memcap), nothing past */
+	CU_ASSERT(weir_window_table_prefault(t, SIZE_MAX) == 0);
+	CU_ASSERT(resident_bytes(t, 0, 62 * mib) == 62 * mib);
+	weir_window_table_free(t);
 }
 
 static void
@@ -1333,5 +1379,6 @@ main(void)
 	CU_ADD_TEST(s, test_hll_sliding);
 	CU_ADD_TEST(s, test_hll_fire_once);
 	CU_ADD_TEST(s, test_hll_rebuild);
+	CU_ADD_TEST(s, test_prefault);
 	return weir_ut_run();
 }
