@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "pcap_priv.h"
@@ -30,6 +32,56 @@ static uint32_t
 pcapdrv_linktype(int dlt)
 {
 	return dlt == DLT_RAW ? PCAP_LINKTYPE_RAW : (uint32_t)dlt;
+}
+
+/* The classic pcap magic numbers as this host reads them when the file is
+ * in its byte order: microsecond and nanosecond timestamps. */
+#define PCAP_MAGIC_US 0xa1b2c3d4u
+#define PCAP_MAGIC_NS 0xa1b23c4du
+/* The native reader's buffer beyond the longest record: a refill reads
+ * about this much. */
+#define PCAP_NATIVE_READ (1u << 20)
+
+int
+pcapdrv_native_init(struct pcapdrv_queue *pq)
+{
+	struct pcapdrv_native *nr = &pq->nat;
+	FILE *f = pcap_file(pq->pcap);
+	struct stat st;
+	uint32_t magic;
+	int fd, snap;
+
+	memset(nr, 0, sizeof(*nr));
+	nr->fd = -1;
+#ifdef WEIR_BENCH_SWITCHES
+	/* benchmark builds only: libpcap reads everything (the baseline of
+	 * perf/RESULTS.md "pcap records read in place") */
+	if (getenv("WEIR_BENCH_LIBPCAP") != NULL)
+		return 0;
+#endif
+	fd = f != NULL ? fileno(f) : -1;
+	snap = pcap_snapshot(pq->pcap);
+	if (fd < 0 || pcap_is_swapped(pq->pcap) || snap <= 0 || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || pread(fd, &magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS))
+		return 0; /* libpcap reads: a pipe, pcapng, another byte order */
+	nr->snap = (uint32_t)snap < pq->slot_size ? (uint32_t)snap : pq->slot_size;
+	nr->ts_mult = magic == PCAP_MAGIC_US ? 1000u : 1u;
+	nr->cap = PCAP_NATIVE_READ + nr->snap + 16u;
+	nr->buf = malloc(nr->cap);
+	if (nr->buf == NULL)
+		return -ENOMEM;
+	nr->off = 24; /* the file header, which libpcap read */
+	nr->fd = fd;
+	return 0;
+}
+
+void
+pcapdrv_native_fini(struct pcapdrv_queue *pq)
+{
+	free(pq->nat.buf);
+	pq->nat.buf = NULL;
+	pq->nat.fd = -1; /* libpcap's: it closes it */
 }
 
 static int
@@ -80,6 +132,9 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 		goto err_free;
 	}
 	pq->pcap = p;
+	ret = pcapdrv_native_init(pq);
+	if (ret < 0)
+		goto err_arena;
 	port->priv = pq;
 	port->n_queues = 1;
 	port->rss_symmetric = true; /* one queue: trivially */
@@ -90,6 +145,8 @@ pcapdrv_open(struct weir_port *port, const struct weir_port_conf *conf)
 	snprintf(port->name, sizeof(port->name), "%s", base ? base + 1 : conf->name);
 	return 0;
 
+err_arena:
+	free(pq->arena);
 err_free:
 	free(pq);
 err_close:
@@ -116,6 +173,7 @@ pcapdrv_close(struct weir_port *port)
 
 	if (pq == NULL)
 		return;
+	pcapdrv_native_fini(pq);
 	pcap_close(pq->pcap);
 	free(pq->arena);
 	free(pq);
