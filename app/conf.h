@@ -73,6 +73,7 @@ struct weir_conf {
 	char *runmode;		  /* auto | workers | pipeline */
 	/* flows (app/flow.h): one table per worker */
 	uint32_t flow_memcap_mib;		/* all workers' tables together */
+	bool flow_prefault;			/* back the tables at start */
 	uint32_t flow_entries;			/* flows per worker, 0 = from memcap */
 	uint32_t flow_emergency_recovery;	/* percent free to leave emergency */
 	uint32_t flow_timeouts[4][6];		/* [enum weir_flow_proto][new, est,

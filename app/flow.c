@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 
 #include "flow.h"
+#include "prefault.h"
 
 #define FLOW_NONE	 UINT32_MAX    /* end of chain / empty bucket */
 #define FLOW_EVICT_SCAN	 64	       /* slots sampled per emergency eviction */
@@ -285,9 +286,10 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	}
 	nb = flow_pow2_at_least(entries);
 	bytes = flow_table_bytes(entries);
-	/* Zero pages until written; where the kernel does transparent huge
-	 * pages on request, backed by them as they are touched: a lookup at
-	 * 1 M flows would otherwise pay a TLB miss per cache miss. */
+	/* Zero pages until written (or backed at once: conf->prefault);
+	 * where the kernel does transparent huge pages on request, backed by
+	 * them: a lookup at 1 M flows would otherwise pay a TLB miss per
+	 * cache miss. */
 	mem = flow_map(bytes);
 	if (mem == NULL) {
 		errno = ENOMEM;
@@ -295,6 +297,11 @@ weir_flow_table_create(const struct weir_flow_conf *conf)
 	}
 	if (bytes >= FLOW_HUGE)
 		(void)madvise(mem, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
+	/* backed now, not by the worker's first touch of each page (a 2 MiB
+	 * zeroing per huge page, on a new flow's packet); a failure leaves
+	 * the pages to be faulted in as before */
+	if (conf->prefault)
+		(void)weir_prefault(mem, bytes);
 
 	t = (struct weir_flow_table *)mem;
 	t->buckets = (uint32_t *)(mem + sizeof(*t));

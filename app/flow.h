@@ -135,6 +135,7 @@ struct weir_flow_conf {
 	bool use_vlan;		    /* vlan.use-for-tracking (default true) */
 	bool midstream;		    /* stream.midstream (default false) */
 	uint8_t emergency_recovery; /* percent of entries free to leave emergency (30) */
+	bool prefault;		    /* back the whole table at create (weir_prefault) */
 	struct weir_flow_timeouts timeouts[WEIR_FLOW_PROTO_MAX];
 	weir_flow_end_fn on_end; /* may be NULL */
 	void *on_end_arg;

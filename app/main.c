@@ -159,6 +159,7 @@ app_flow_conf(const struct weir_conf *c, unsigned int n_workers, struct weir_flo
 	fc->seed = rte_rand();
 	fc->use_vlan = c->vlan_use_for_tracking;
 	fc->midstream = c->stream_midstream;
+	fc->prefault = c->flow_prefault;
 	fc->emergency_recovery = (uint8_t)c->flow_emergency_recovery;
 	for (p = 0; p < WEIR_FLOW_PROTO_MAX; p++) {
 		uint32_t *t[6] = {&fc->timeouts[p].new_s,	&fc->timeouts[p].est_s,

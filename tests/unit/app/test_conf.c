@@ -146,7 +146,7 @@ test_key_table_is_consistent(void)
 
 	keys = weir_conf_keys(&n);
 	/* incl. ctl.* (6), metrics.* (3), rules.* (3), vars.* (2),
-	 * outputs.flow-records, outputs.community-id(-seed), flow.* (3),
+	 * outputs.flow-records, outputs.community-id(-seed), flow.* (4),
 	 * flow-timeouts.* (24), stream.midstream, vlan.use-for-tracking,
 	 * runmode, threshold-file, the stream.* keys, outputs.backpressure and
 	 * outputs.loss-exit, outputs.kinesis.* (12), outputs.weir-fields,
@@ -155,7 +155,7 @@ test_key_table_is_consistent(void)
 	 * outputs.sensitive-rendering and -hmac-key-file,
 	 * stream.idle-compress, outputs.stream-payload-before,
 	 * rules.address-split */
-	CU_ASSERT_EQUAL(n, 160);
+	CU_ASSERT_EQUAL(n, 161);
 	for (i = 0; i < n; i++) {
 		const struct weir_conf_key *k = &keys[i];
 
