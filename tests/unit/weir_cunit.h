@@ -12,9 +12,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
@@ -101,6 +103,34 @@ weir_ut_shared_data(void)
 	if (n >= (int)sizeof(dir) || access(dir, R_OK | X_OK) != 0)
 		return NULL;
 	return dir;
+}
+
+/* The tests' pseudo-random numbers: xorshift64 over @p *s (never 0), the
+ * same sequence for the same seed on every run. */
+static inline uint64_t
+weir_ut_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Bytes of [@p p, @p p + @p len) backed by memory (mincore), counted in
+ * whole pages; @p p page aligned. The prefault tests read it. */
+static inline size_t
+weir_ut_resident(const void *p, size_t len)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (len + pg - 1) / pg;
+	unsigned char *vec = malloc(n ? n : 1);
+	size_t r = 0;
+
+	CU_ASSERT_FATAL(vec != NULL && (uintptr_t)p % pg == 0);
+	CU_ASSERT_FATAL(mincore((void *)(uintptr_t)p, n * pg, vec) == 0);
+	for (size_t i = 0; i < n; i++)
+		r += vec[i] & 1u;
+	free(vec);
+	return r * pg;
 }
 
 static inline int

@@ -13,8 +13,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "flow.h"
 #include "weir_cunit.h"
@@ -963,22 +961,6 @@ test_random_sequence(void)
 	CU_ASSERT(weir_flow_table_create(&conf) == NULL && errno == EINVAL);
 }
 
-/* Resident bytes of the table's mapping (mincore). */
-static size_t
-table_resident(const struct weir_flow_table *t, size_t bytes)
-{
-	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (bytes + pg - 1) / pg;
-	unsigned char *vec = malloc(n);
-	size_t r = 0;
-
-	CU_ASSERT_FATAL(vec != NULL);
-	CU_ASSERT_FATAL(mincore((void *)(uintptr_t)t, n * pg, vec) == 0);
-	for (size_t i = 0; i < n; i++)
-		r += vec[i] & 1u;
-	free(vec);
-	return r * pg;
-}
-
 /* conf.prefault backs the whole table at create; without it the flows'
  * pages wait for their first flow. Either way the table works. */
 static void
@@ -998,8 +980,8 @@ test_prefault(void)
 		t = weir_flow_table_create(&conf);
 		CU_ASSERT_FATAL(t != NULL);
 		weir_flow_stats_get(t, &st);
-		CU_ASSERT(pre ? table_resident(t, st.memory_bytes) >= st.memory_bytes
-			      : table_resident(t, st.memory_bytes) < st.memory_bytes / 2);
+		CU_ASSERT(pre ? weir_ut_resident(t, st.memory_bytes) >= st.memory_bytes
+			      : weir_ut_resident(t, st.memory_bytes) < st.memory_bytes / 2);
 		p = tcp(C, 1000, V, 80, SYN, 1000, 0, 0, S(1));
 		CU_ASSERT(weir_flow_process(t, &p, &ff) != NULL);
 		weir_flow_stats_get(t, &st);

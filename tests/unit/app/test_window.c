@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "weir_cunit.h"
 #include "window.h"
@@ -123,23 +121,6 @@ mk1(const struct weir_window_conf *c, struct weir_window_def d)
 	return weir_window_table_create(c, &d, 1, on_fire, NULL);
 }
 
-/* Resident 4 KiB pages of [p + from, p + to) (mincore). */
-static size_t
-resident_bytes(const void *p, size_t from, size_t to)
-{
-	const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t n = (to - from) / pg, r = 0;
-	unsigned char *vec = malloc(n);
-
-	WEIR_CU_ASSERT_FATAL(vec != NULL);
-	WEIR_CU_ASSERT_FATAL(((uintptr_t)p + from) % pg == 0);
-	WEIR_CU_ASSERT_FATAL(mincore((uint8_t *)(uintptr_t)p + from, n * pg, vec) == 0);
-	for (size_t i = 0; i < n; i++)
-		r += vec[i] & 1u;
-	free(vec);
-	return r * pg;
-}
-
 /* weir_window_table_prefault backs the first bytes asked for, not the
  * rest, at most the table, and the table works the same afterwards. */
 static void
@@ -153,17 +134,17 @@ test_prefault(void)
 	c.memcap = 64 * mib; /* huge-page aligned and advised */
 	t = mk1(&c, def_mk(1, S(10), false, WEIR_WAGG_COUNT, WEIR_WOP_GE, 2));
 	WEIR_CU_ASSERT_FATAL(t != NULL);
-	CU_ASSERT(resident_bytes(t, 16 * mib, 32 * mib) == 0);
+	CU_ASSERT(weir_ut_resident((const uint8_t *)t + 16 * mib, 16 * mib) == 0);
 	CU_ASSERT(weir_window_table_prefault(t, 16 * mib) == 0);
-	CU_ASSERT(resident_bytes(t, 0, 16 * mib) == 16 * mib);
-	CU_ASSERT(resident_bytes(t, 20 * mib, 62 * mib) == 0);
+	CU_ASSERT(weir_ut_resident(t, 16 * mib) == 16 * mib);
+	CU_ASSERT(weir_ut_resident((const uint8_t *)t + 20 * mib, 42 * mib) == 0);
 	put(t, 0, "k", S(100), 1);
 	put(t, 0, "k", S(101), 2);
 	CU_ASSERT_EQUAL(g_fired.n, 1);
 	CU_ASSERT_EQUAL(g_fired.f[0].res.count, 2);
 	/* more than the table: all of it (within its memcap), nothing past */
 	CU_ASSERT(weir_window_table_prefault(t, SIZE_MAX) == 0);
-	CU_ASSERT(resident_bytes(t, 0, 62 * mib) == 62 * mib);
+	CU_ASSERT(weir_ut_resident(t, 62 * mib) == 62 * mib);
 	weir_window_table_free(t);
 }
 
@@ -783,10 +764,7 @@ static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 static uint64_t
 rnd(void)
 {
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return g_rng;
+	return weir_ut_xorshift(&g_rng);
 }
 
 static bool

@@ -20,14 +20,7 @@ static size_t g_pg;
 static unsigned int
 resident(uint8_t *m, unsigned int first, unsigned int n)
 {
-	unsigned char vec[PAGES];
-	unsigned int r = 0;
-
-	CU_ASSERT_FATAL(first + n <= PAGES);
-	CU_ASSERT_FATAL(mincore(m, PAGES * g_pg, vec) == 0);
-	for (unsigned int i = first; i < first + n; i++)
-		r += vec[i] & 1u;
-	return r;
+	return (unsigned int)(weir_ut_resident(m + first * g_pg, n * g_pg) / g_pg);
 }
 
 /* A mapping of PAGES pages: private anonymous, or shared on a memfd. */

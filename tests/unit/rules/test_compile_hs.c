@@ -1088,10 +1088,7 @@ static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 static unsigned int
 rnd(unsigned int n)
 {
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return (unsigned int)(g_rng % n);
+	return (unsigned int)(weir_ut_xorshift(&g_rng) % n);
 }
 
 #define R_ITEMS	   6
