@@ -545,12 +545,10 @@ flow_emerg_check_exit(struct weir_flow_table *t)
 	}
 }
 
-/* Hand @p f to on_end, count it, return its slot to the free list. */
-static void
-flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reason why)
+/* Hand @p f to on_end and count it; the caller unlinks it. */
+static inline void
+flow_end_account(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reason why)
 {
-	uint32_t idx = (uint32_t)(f - t->flows);
-
 	if (t->on_end != NULL)
 		t->on_end(t->on_end_arg, f, why);
 	switch (why) {
@@ -568,12 +566,28 @@ flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reas
 		break;
 	}
 	t->st.active--;
-	flow_unlink(t, f);
+}
+
+/* Return @p f's slot, already unlinked, to the free list. */
+static inline void
+flow_free(struct weir_flow_table *t, struct weir_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows);
+
 	t->due_s[idx] = UINT32_MAX;
 	f->epoch = 0;
 	f->next = t->free_head;
 	t->free_head = idx;
 	t->n_free++;
+}
+
+/* Hand @p f to on_end, count it, return its slot to the free list. */
+static void
+flow_end(struct weir_flow_table *t, struct weir_flow *f, enum weir_flow_end_reason why)
+{
+	flow_end_account(t, f, why);
+	flow_unlink(t, f);
+	flow_free(t, f);
 }
 
 /* Timeout of @p f now, in ns. */
@@ -691,17 +705,37 @@ weir_flow_expire(struct weir_flow_table *t, uint64_t now_ns, unsigned int budget
 	return n;
 }
 
+/*
+ * A flush that ends at least one flow per this many buckets clears the
+ * buckets in one pass instead of unlinking each flow (a hash and a
+ * random line per flow: one cache miss each at shutdown with hundreds
+ * of thousands of flows open).
+ */
+#define FLOW_FLUSH_BULK_PER_BUCKETS 32
+
 unsigned int
 weir_flow_flush(struct weir_flow_table *t)
 {
+	uint32_t nb = t->mask + 1, i;
+	bool bulk = t->st.active >= nb / FLOW_FLUSH_BULK_PER_BUCKETS;
 	unsigned int n = 0;
-	uint32_t i;
 
+	/* Every chain holds flows in use only, and they all end: the
+	 * buckets empty first, so a chain is never walked while its flows
+	 * are going back to the free list (on_end finds an empty table) */
+	if (bulk)
+		for (i = 0; i < nb; i++)
+			t->buckets[i] = FLOW_NONE;
 	for (i = 0; i < t->hwm; i++) {
-		if (flow_in_use(&t->flows[i])) {
-			flow_end(t, &t->flows[i], WEIR_FLOW_END_SHUTDOWN);
-			n++;
-		}
+		struct weir_flow *f = &t->flows[i];
+
+		if (!flow_in_use(f))
+			continue;
+		flow_end_account(t, f, WEIR_FLOW_END_SHUTDOWN);
+		if (!bulk)
+			flow_unlink(t, f);
+		flow_free(t, f);
+		n++;
 	}
 	flow_emerg_check_exit(t);
 	return n;

@@ -763,6 +763,79 @@ test_ids_stable_and_unique(void)
 	weir_flow_table_destroy(t);
 }
 
+/*
+ * weir_flow_flush with few flows (each unlinked from its chain) and with
+ * many (the buckets cleared at once: at least one flow per 32 buckets):
+ * every flow ends once as shutdown, the table is empty afterwards (the
+ * same keys make new flows), and every slot is free again (the table
+ * fills to its capacity with no eviction).
+ */
+static void
+test_flush(void)
+{
+	static const unsigned int counts[] = {0, 1, 3, 127, 128, 129, 1000, 4096};
+	unsigned int c;
+
+	for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		struct weir_flow_table *t = mk(4096, false, true);
+		unsigned int n = counts[c], i, round;
+		struct weir_flow_stats st;
+		uint64_t max_id = 0;
+		uint32_t o;
+
+		CU_ASSERT_FATAL(t != NULL && weir_flow_capacity(t) == 4096);
+		for (round = 0; round < 2; round++) {
+			weir_flow_burst_begin(t);
+			for (i = 0; i < n; i++) {
+				/* ports spread over both bytes: distinct keys */
+				struct weir_flow_pkt p =
+					pkt(IPPROTO_UDP, C, (uint16_t)(1024 + i), V,
+					    (uint16_t)(53 + round), S(1 + round));
+				struct weir_flow *f = weir_flow_process(t, &p, &o);
+
+				CU_ASSERT_FATAL(f != NULL);
+				CU_ASSERT_FATAL(f->id > max_id); /* a new flow, not a stale one */
+				max_id = f->id;
+			}
+			/* a second packet of each finds its flow */
+			for (i = 0; i < n; i += 7) {
+				struct weir_flow_pkt p = pkt(IPPROTO_UDP, V, (uint16_t)(53 + round),
+							     C, (uint16_t)(1024 + i), S(1 + round));
+
+				CU_ASSERT_FATAL(weir_flow_process(t, &p, &o) != NULL);
+			}
+			memset(&g_ended, 0, sizeof(g_ended));
+			CU_ASSERT_EQUAL(weir_flow_flush(t), n);
+			CU_ASSERT_EQUAL(g_ended.n[WEIR_FLOW_END_SHUTDOWN], n);
+			weir_flow_stats_get(t, &st);
+			CU_ASSERT_EQUAL(st.active, 0);
+			CU_ASSERT_EQUAL(st.created, (uint64_t)n * (round + 1));
+			CU_ASSERT_EQUAL(weir_flow_flush(t), 0);
+		}
+		/* the same keys again: new flows, not the ended ones */
+		weir_flow_burst_begin(t);
+		for (i = 0; i < n; i++) {
+			struct weir_flow_pkt p =
+				pkt(IPPROTO_UDP, C, (uint16_t)(1024 + i), V, 53, S(5));
+			struct weir_flow *f = weir_flow_process(t, &p, &o);
+
+			CU_ASSERT_FATAL(f != NULL && f->id > max_id);
+		}
+		/* every slot free: the table fills with no eviction or refusal */
+		for (i = n; i < 4096; i++) {
+			struct weir_flow_pkt p =
+				pkt(IPPROTO_UDP, C, (uint16_t)(1024 + i), V, 53, S(5));
+
+			CU_ASSERT_FATAL(weir_flow_process(t, &p, &o) != NULL);
+		}
+		weir_flow_stats_get(t, &st);
+		CU_ASSERT_EQUAL(st.active, 4096);
+		CU_ASSERT_EQUAL(st.evicted + st.refused + st.timeout, 0);
+		CU_ASSERT_EQUAL(weir_flow_flush(t), 4096);
+		weir_flow_table_destroy(t);
+	}
+}
+
 struct cid_case {
 	uint8_t proto;
 	const char *s, *d;
@@ -1228,6 +1301,7 @@ main(void)
 	CU_ADD_TEST(s, test_ipv4_key_ignores_tail);
 	CU_ADD_TEST(s, test_table_full);
 	CU_ADD_TEST(s, test_ids_stable_and_unique);
+	CU_ADD_TEST(s, test_flush);
 	CU_ADD_TEST(s, test_community_id);
 	CU_ADD_TEST(s, test_random_sequence);
 	CU_ADD_TEST(s, test_burst_same_as_single);
