@@ -98,6 +98,7 @@ struct br_base {
 	unsigned int n_always;	  /* plans left with no expression (`always`) */
 	unsigned int n_inexact;	  /* plans whose candidates weir confirms */
 	unsigned int n_expr;
+	unsigned int n_skipped; /* -k: rules parsed whose plan failed */
 	size_t db_bytes;
 	double compile_s;
 	/* for `same`: */
@@ -369,7 +370,7 @@ br_add_plan(struct br_exprs *x, const struct weir_hs_plan *plan, unsigned int ru
  */
 static int
 br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_rule_vars *vars,
-	      unsigned int n_rules, bool full, struct br_base *b)
+	      unsigned int n_rules, bool full, bool skip, struct br_base *b)
 {
 	struct weir_sig_rule_list sig = {0};
 	struct weir_suri_rule_list suri = {0};
@@ -381,25 +382,32 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 	double t0;
 	int rc = 0;
 
-	b->comb = calloc(n_rules ? n_rules : 1, sizeof(*b->comb));
-	b->exact = calloc(n_rules ? n_rules : 1, sizeof(*b->exact));
-	b->always = calloc(n_rules ? n_rules : 1, sizeof(*b->always));
-	b->seen = calloc(n_rules ? n_rules : 1, sizeof(*b->seen));
-	if (b->comb == NULL || b->exact == NULL || b->always == NULL || b->seen == NULL ||
-	    weir_diags_init(&diags, 8) < 0)
+	if (weir_diags_init(&diags, 8) < 0)
 		return -ENOMEM;
 	for (i = 0; i < n_paths; i++) {
-		if (br_is_suri(paths[i]))
-			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags) != 0
-				     ? -EINVAL
-				     : 0;
-		else
+		if (br_is_suri(paths[i])) {
+			rc = weir_rules_parse_suri_file(paths[i], vars, &suri, &diags);
+			/* -k: the rules that parse, as weir keeps them */
+			rc = rc < 0 || (rc > 0 && !skip) ? -EINVAL : 0;
+		} else {
 			rc = weir_rules_parse_sig_file(paths[i], &sig, &diags);
+		}
 		if (rc < 0) {
 			fprintf(stderr, "bench-rules: baseline: %s does not parse again\n",
 				paths[i]);
 			goto out;
 		}
+	}
+	/* with -k a rule weir dropped after parsing has a row here too */
+	if (skip && sig.n + suri.n > n_rules)
+		n_rules = (unsigned int)(sig.n + suri.n);
+	b->comb = calloc(n_rules ? n_rules : 1, sizeof(*b->comb));
+	b->exact = calloc(n_rules ? n_rules : 1, sizeof(*b->exact));
+	b->always = calloc(n_rules ? n_rules : 1, sizeof(*b->always));
+	b->seen = calloc(n_rules ? n_rules : 1, sizeof(*b->seen));
+	if (b->comb == NULL || b->exact == NULL || b->always == NULL || b->seen == NULL) {
+		rc = -ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < sig.n; i++, rule++) {
 		struct weir_hs_plan plan = {0};
@@ -426,6 +434,11 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		/* compile_add_suri()'s steps, in its order */
 		weir_compile_dsize_depth(&suri.v[i]);
 		rc = weir_hs_plan_build(&suri.v[i], &plan, ebuf, sizeof(ebuf), &col);
+		if (rc < 0 && skip) {
+			b->n_skipped++; /* weir skips it too */
+			rc = 0;
+			continue;
+		}
 		if (rc < 0) {
 			fprintf(stderr, "bench-rules: baseline: sid %" PRIu32 ": %s\n",
 				suri.v[i].sid, ebuf);
@@ -451,7 +464,7 @@ br_base_build(const char *const *paths, unsigned int n_paths, const struct weir_
 		if (rc < 0)
 			goto out;
 	}
-	if (rule != n_rules) {
+	if (rule != n_rules && !skip) {
 		fprintf(stderr, "bench-rules: baseline has %u rules, weir %u\n", rule, n_rules);
 		rc = -EINVAL;
 		goto out;
@@ -922,7 +935,7 @@ br_usage(FILE *f)
 		"usage: bench-rules -S RULES [-S ...] -r CAPTURE.pcap [-e EXPECTED.tsv]\n"
 		"                   [-a NAME=VALUE]... [-p NAME=VALUE]...\n"
 		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS]\n"
-		"                   [-P PATH] [-C] [-F SIDE]\n"
+		"                   [-P PATH] [-C] [-F SIDE] [-k]\n"
 		"\n"
 		"  -S FILE     rule file (.rules: Suricata subset, else signature format)\n"
 		"  -r FILE     Ethernet pcap; decoded once, as weir's worker decodes\n"
@@ -941,7 +954,9 @@ br_usage(FILE *f)
 		"              raw's database\n"
 		"  -F SIDE     every packet as its flow's: server (to the server, the\n"
 		"              default: no flow) or client (from the server), so a set\n"
-		"              split by direction scans that side's database (rs->dir_db)\n",
+		"              split by direction scans that side's database (rs->dir_db)\n"
+		"  -k          skip invalid rules, as weir's rules.skip-invalid does (the count\n"
+		"              is printed; `same` is then not built)\n",
 		BR_MAX_REPS);
 }
 
@@ -983,15 +998,19 @@ main(int argc, char **argv)
 	int c, rc, ret = 1, check = -1, only = -1, same_check = -1;
 	bool same_full = false;
 	uint32_t side = 0; /* -F: every packet's flow bits */
+	bool skip = false; /* -k: rules.skip-invalid */
 
 	if (weir_rule_vars_defaults(&vars) < 0 || weir_diags_init(&diags, 64) < 0) {
 		fprintf(stderr, "bench-rules: out of memory\n");
 		return 1;
 	}
-	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:F:Ch")) != -1) {
+	while ((c = getopt(argc, argv, "S:r:e:a:p:n:t:R:T:P:F:Ckh")) != -1) {
 		switch (c) {
 		case 'C':
 			same_full = true;
+			break;
+		case 'k':
+			skip = true;
 			break;
 		case 'S':
 			if (n_paths == BR_MAX_FILES) {
@@ -1066,6 +1085,7 @@ main(int argc, char **argv)
 	opts.vars = &vars;
 	opts.cache_dir = NULL;
 	opts.n_workers = 1;
+	opts.skip_invalid = skip;
 	t0 = bench_now();
 	rs = weir_ruleset_load(paths, n_paths, &opts, &diags);
 	load_s = bench_now() - t0;
@@ -1079,15 +1099,21 @@ main(int argc, char **argv)
 		}
 		goto out;
 	}
-	rc = br_base_build(paths, n_paths, &vars, rs->n_rules, false, &base);
+	rc = br_base_build(paths, n_paths, &vars, rs->n_rules, false, skip, &base);
 	if (rc < 0)
 		goto out;
 	if (same_full) {
-		rc = br_base_build(paths, n_paths, &vars, rs->n_rules, true, &full);
+		rc = br_base_build(paths, n_paths, &vars, rs->n_rules, true, skip, &full);
 		if (rc < 0)
 			goto out;
 	}
 	same.b = same_full ? &full : &base;
+	if (skip) {
+		fprintf(stderr,
+			"bench-rules: -k: weir skipped %u rules, the baseline %u after parsing\n",
+			rs->n_skipped, base.n_skipped);
+		same.b->why_not = "-k: weir's rules and the baseline's rows differ";
+	}
 	br_same_supported(rs, same.b);
 	if (same.b->why_not == NULL) {
 		same.rs = rs;

@@ -22,8 +22,9 @@
 #        CPU (core to pin bench-rules to, 1; empty: no pinning)
 #        SMOKE=1: 10 rules, 2,000 packets, one pass, one repetition; exits
 #        non-zero unless the rules load, every path handled the same number
-#        of packets and weir raised exactly the expected alerts (the meson
-#        test 'bench-rules-smoke'; no timing is asserted).
+#        of packets and weir raised exactly the expected alerts, and
+#        bench-rules -k skips exactly one refused rule added to the set (the
+#        meson test 'bench-rules-smoke'; no timing is asserted).
 set -u -o pipefail
 
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then
@@ -123,6 +124,27 @@ for n in $SIZES; do
 				v["alerts_per_pass"], v["check"] "/" v["same_check"]
 		}' "$log")")
 done
+
+# -k (rules.skip-invalid): the smoke set plus a rule weir refuses loads
+# without it only with -k, and the planted alerts are still exactly raised
+if [ "$SMOKE" = 1 ] && [ -s "$work/suri10.rules" ]; then
+	kb=$work/skip
+	{
+		cat "$work/suri10.rules"
+		echo 'alert tcp any any -> any any (msg:"refused"; no_such_keyword; sid:99999901; rev:1;)'
+	} >"$kb.rules"
+	if timeout 120 "$bench" -S "$kb.rules" -r "$work/suri10.pcap" -R 1 -n 1 \
+		-a "HOME_NET=$home_net" >/dev/null 2>"$kb.nok.err"; then
+		echo "bench-rules: a set with a refused rule loaded without -k" >&2
+		rc=1
+	fi
+	if ! timeout 120 "$bench" -k -S "$kb.rules" -r "$work/suri10.pcap" -R 1 -n 1 \
+		-e "$work/suri10.expected.tsv" -a "HOME_NET=$home_net" >"$kb.log" 2>"$kb.err" ||
+		! grep -q 'weir skipped 1 rules' "$kb.err" || [ "$(get "$kb.log" check)" != ok ]; then
+		echo "bench-rules: -k did not skip exactly the refused rule (see $kb.err, $kb.log)" >&2
+		rc=1
+	fi
+fi
 
 echo
 echo "packets: $PACKETS per pass (seed $SEED, ${FRACTION} with triggers), payload Gbit/s in $work/*.log"
