@@ -453,6 +453,14 @@ struct weir_ruleset {
 	struct weir_rgroup *apkt; /* 8 entries, NULL without the split; then pkt
 				     and pkt_tc are counted, not built */
 	hs_database_t *adb[2][4];
+	/* What a packet whose bytes went to its TCP stream (weir_scan_pkt
+	 * streamed) scans instead of dir_db[] and adb[][]: the same
+	 * database, or NULL when every rule with an expression in it is of
+	 * Suricata's stream type (WEIR_RT_STREAM_PKT), which scan_consider()
+	 * turns away for such a packet anyway (a set of stream rules alone
+	 * scans a streamed packet's bytes once, in its stream). */
+	hs_database_t *dir_sdb[2];
+	hs_database_t *sadb[2][4];
 	/* dispatch: glist offsets into glists (count, then group ids) */
 	uint16_t *port_glist[2];	     /* TCP, UDP: 65536 entries each */
 	uint16_t class_glist[WEIR_PCLASS_N]; /* ICMP, OTHER (TCP/UDP: unused) */

@@ -1066,6 +1066,36 @@ compile_in_db(const struct cbuild *b, unsigned int i, unsigned int gi)
 }
 
 /*
+ * weir_ruleset dir_sdb and sadb: each packet database, or NULL when it
+ * holds no expression of a rule a streamed packet can meet (every rule
+ * with an expression in it is WEIR_RT_STREAM_PKT). Membership as the
+ * databases were built: compile_in_db().
+ */
+static void
+compile_streamed_dbs(struct cbuild *b)
+{
+	struct weir_ruleset *rs = b->rs;
+	bool pkt = false, tc = false, a[8] = {false};
+	unsigned int i, k;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		if (b->cr[i].dead || b->cr[i].plan.n_sub == 0 ||
+		    (rs->rules[i].flags & (WEIR_RT_STREAM | WEIR_RT_STREAM_PKT)))
+			continue;
+		pkt = pkt || compile_in_db(b, i, COMPILE_PKT_DB);
+		tc = tc || compile_in_db(b, i, COMPILE_PKT_TC);
+		for (k = 0; rs->apkt != NULL && k < 8; k++)
+			a[k] = a[k] || compile_in_db(b, i, COMPILE_PKT_A(k));
+	}
+	rs->dir_sdb[0] = pkt ? rs->dir_db[0] : NULL;
+	rs->dir_sdb[1] = rs->dir_split ? (tc ? rs->dir_db[1] : NULL) : rs->dir_sdb[0];
+	for (k = 0; rs->addr_part != NULL && k < 4; k++) {
+		rs->sadb[0][k] = a[k] ? rs->adb[0][k] : NULL;
+		rs->sadb[1][k] = rs->dir_split ? (a[4 + k] ? rs->adb[1][k] : NULL) : rs->sadb[0][k];
+	}
+}
+
+/*
  * Should the packet database be split by direction? Suricata builds its
  * signature group heads per direction (detect-engine-build.c, toserver
  * and toclient) so that a request never meets the rules of answers; here
@@ -2567,6 +2597,7 @@ compile_build(struct cbuild *b, const struct weir_ruleset_opts *opts)
 		rs->adb[0][k] = rs->apkt[k].db;
 		rs->adb[1][k] = rs->dir_split ? rs->apkt[4 + k].db : rs->apkt[k].db;
 	}
+	compile_streamed_dbs(b);
 	rc = compile_dispatch(rs, cg, (unsigned int)n_cg);
 	if (rc < 0)
 		goto err;

@@ -64,12 +64,12 @@ scan_pkt_db(const struct weir_ruleset *rs, const struct weir_scan_pkt *p, uint8_
 	*ac = 0;
 	*acbit = 0;
 	if (rs->addr_part == NULL)
-		return rs->dir_db[side];
+		return p->streamed ? rs->dir_sdb[side] : rs->dir_db[side];
 	c = scan_in_part(rs, p->ip_version, p->src) << 1 | scan_in_part(rs, p->ip_version, p->dst);
 	if (p->ip_version == 4)
 		*ac = (uint8_t)(SCAN_AC_V4 | c);
 	*acbit = (uint8_t)(1u << c);
-	return rs->adb[side][c];
+	return p->streamed ? rs->sadb[side][c] : rs->adb[side][c];
 }
 
 static inline int

@@ -1402,6 +1402,166 @@ test_header_prefilter(void)
 	weir_ruleset_free(rs);
 }
 
+/* The sids a TCP packet @p payload from @p src to @p dst raises under
+ * flow bits @p flow, its bytes in its stream or not (@p streamed), sorted. */
+static const char *
+scan_streamed(const struct weir_ruleset *rs, const uint8_t *src, const uint8_t *dst, uint32_t flow,
+	      uint8_t streamed, const char *payload)
+{
+	static char out[256];
+	struct weir_scan_pkt p = {
+		.payload = (const uint8_t *)payload,
+		.len = (uint32_t)strlen(payload),
+		.pclass = WEIR_PCLASS_TCP,
+		.ip_version = 4,
+		.sport = 40000,
+		.dport = 80,
+		.src = src,
+		.dst = dst,
+		.ts_ns = 1,
+		.flow = flow,
+		.streamed = streamed,
+	};
+	struct hits h = {.rs = rs};
+	struct weir_scan_res res;
+
+	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+	CU_ASSERT(res.evaluated == 1 && res.scan_error == 0);
+	return hits_sorted(&h, out, sizeof(out));
+}
+
+/*
+ * A packet whose bytes went to its stream meets Suricata's packet-type
+ * rules only (detect-engine-build.c SignatureSetType, and the stream
+ * rules' PKT_STREAM_ADD skip): a packet database holding nothing else is
+ * not scanned for it (weir_ruleset dir_sdb, sadb), one holding a packet
+ * rule is, and the alerts are those of the full database either way.
+ */
+static void
+test_streamed_packet_databases(void)
+{
+	/* stream type: payload conditions on any bytes */
+	static const char *const stream_only[] = {
+		"alert tcp any any -> any any (flow:established,to_server; content:\"abc\"; "
+		"sid:1;)",
+		"alert tcp any any -> any any (content:\"xyz\"; sid:2;)",
+	};
+	/* and two packet-type rules: an anchored content, dsize */
+	static const char *const mixed[] = {
+		"alert tcp any any -> any any (flow:established,to_server; content:\"abc\"; "
+		"sid:1;)",
+		"alert tcp any any -> any any (content:\"xyz\"; sid:2;)",
+		"alert tcp any any -> any any (content:\"abc\"; depth:3; sid:3;)",
+		"alert tcp any any -> any any (dsize:>2; content:\"xyz\"; sid:4;)",
+	};
+	static const char *const sides[] = {
+		"alert tcp any any -> any any (flow:to_server; content:\"a\"; depth:1; sid:21;)",
+		"alert tcp any any -> any any (flow:to_client; content:\"a\"; sid:22;)",
+		"alert tcp any any -> any any (flow:to_server; content:\"c\"; sid:23;)",
+		"alert tcp any any -> any any (flow:to_client; content:\"d\"; sid:24;)",
+	};
+	/* split by address class and by direction: only packets to the
+	 * server from $HOME_NET (sid 11) and to the client from
+	 * $EXTERNAL_NET (sid 18) meet a packet-type rule with an expression */
+	static const char *const split[] = {
+		"alert tcp $HOME_NET any -> $EXTERNAL_NET any (flow:to_server; content:\"a\"; "
+		"depth:1; sid:11;)",
+		"alert tcp $HOME_NET any -> $EXTERNAL_NET any (flow:to_server; content:\"a\"; "
+		"sid:12;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (flow:to_server; content:\"a\"; "
+		"sid:13;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (flow:to_client; content:\"b\"; "
+		"sid:14;)",
+		"alert tcp $HOME_NET any -> $HOME_NET any (flow:to_client; content:\"a\"; sid:15;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (flags:A; sid:16;)",
+		"alert tcp $EXTERNAL_NET any -> $EXTERNAL_NET any (flow:to_client; content:\"ab\"; "
+		"sid:17;)",
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (flow:to_client; content:\"a\"; "
+		"depth:1; sid:18;)",
+	};
+	static const uint8_t addr[][4] = {
+		{8, 8, 8, 8}, {10, 0, 0, 1}, {172, 16, 0, 1}, {192, 168, 1, 1}, {1, 2, 3, 4},
+	};
+	static const uint32_t flows[] = {0, F_TS, F_TS | F_EST, F_TC | F_EST};
+	struct weir_ruleset *rs = build(stream_only, N(stream_only));
+	struct weir_ruleset *one;
+	unsigned int i, j, f, st, same = 0, skipped = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_PTR_NOT_NULL(rs->dir_db[0]);
+	CU_ASSERT_PTR_NULL(rs->dir_sdb[0]);
+	CU_ASSERT_PTR_NULL(rs->dir_sdb[1]);
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 0, "abc xyz"), "1,2");
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "abc xyz"), "");
+	weir_ruleset_free(rs);
+
+	rs = build(mixed, N(mixed));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_PTR_NOT_NULL(rs->dir_sdb[0]);
+	CU_ASSERT_PTR_EQUAL(rs->dir_sdb[0], rs->dir_db[0]);
+	CU_ASSERT_PTR_EQUAL(rs->dir_sdb[1], rs->dir_db[1]);
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 0, "abc xyz"), "1,2,3,4");
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "abc xyz"), "3,4");
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "xabc xy"), "");
+	weir_ruleset_free(rs);
+
+	/* by direction: a packet rule on the server side only */
+	rs = build(sides, N(sides));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT(rs->dir_split);
+	CU_ASSERT_PTR_EQUAL(rs->dir_sdb[0], rs->dir_db[0]);
+	CU_ASSERT_PTR_NULL(rs->dir_sdb[1]);
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "acd"), "21");
+	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 0, "acd"), "21,23");
+	EXPECT(scan_streamed(rs, g_srv, g_cli, F_TC | F_EST, 1, "acd"), "");
+	EXPECT(scan_streamed(rs, g_srv, g_cli, F_TC | F_EST, 0, "acd"), "22,24");
+	weir_ruleset_free(rs);
+
+	rs = build_split(split, N(split), false);
+	one = build_split(split, N(split), true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs->addr_part);
+	CU_ASSERT_PTR_NULL(one->addr_part);
+	CU_ASSERT(rs->dir_split && one->dir_split);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 4; j++) {
+			CU_ASSERT(rs->sadb[i][j] == NULL || rs->sadb[i][j] == rs->adb[i][j]);
+			skipped += rs->adb[i][j] != NULL && rs->sadb[i][j] == NULL;
+		}
+	CU_ASSERT(skipped > 0); /* the classes sids 11 and 18 are not in */
+	/* sid 11 in the one server-side database, 18 in the client side's */
+	CU_ASSERT(one->dir_sdb[0] != NULL && one->dir_sdb[1] != NULL);
+	/* from $HOME_NET to $EXTERNAL_NET, streamed: the packet rule alone */
+	EXPECT(scan_streamed(rs, addr[1], addr[0], F_TS | F_EST, 1, "ab"), "11");
+	EXPECT(scan_streamed(rs, addr[1], addr[0], F_TS | F_EST, 0, "ab"), "11,12");
+	/* the other way to the server, streamed: no packet rule there */
+	EXPECT(scan_streamed(rs, addr[0], addr[1], F_TS | F_EST, 1, "ab"), "");
+	EXPECT(scan_streamed(rs, addr[0], addr[1], F_TS | F_EST, 0, "ab"), "13");
+	/* and to the client */
+	EXPECT(scan_streamed(rs, addr[0], addr[1], F_TC | F_EST, 1, "ab"), "18");
+	EXPECT(scan_streamed(rs, addr[0], addr[1], F_TC | F_EST, 0, "ab"), "14,18");
+	EXPECT(scan_streamed(rs, addr[1], addr[0], F_TC | F_EST, 1, "ab"), "");
+	/* every address pair, flow state and stream flag: the split set
+	 * and the one-database set agree */
+	for (i = 0; i < N(addr); i++)
+		for (j = 0; j < N(addr); j++)
+			for (f = 0; f < N(flows); f++)
+				for (st = 0; st < 2; st++) {
+					char a[256];
+
+					snprintf(a, sizeof(a), "%s",
+						 scan_streamed(rs, addr[i], addr[j], flows[f],
+							       (uint8_t)st, "ab"));
+					same += strcmp(a, scan_streamed(one, addr[i], addr[j],
+									flows[f], (uint8_t)st,
+									"ab")) == 0;
+				}
+	CU_ASSERT_EQUAL(same, N(addr) * N(addr) * N(flows) * 2);
+	weir_ruleset_free(rs);
+	weir_ruleset_free(one);
+}
+
 int
 main(void)
 {
@@ -1432,6 +1592,7 @@ main(void)
 	CU_ADD_TEST(s, test_address_class_answers);
 	CU_ADD_TEST(s, test_direction_sides);
 	CU_ADD_TEST(s, test_header_prefilter);
+	CU_ADD_TEST(s, test_streamed_packet_databases);
 	{
 		int rc = weir_ut_run();
 
