@@ -32,7 +32,8 @@ report_class_names(uint8_t protos, char *buf, size_t len)
  * groups'; "none" when none of its rules has an expression) and what it
  * holds. */
 static void
-report_pkt_db(FILE *out, const char *label, const struct weir_rgroup *g, const char *holds)
+report_pkt_db(FILE *out, const char *label, const struct weir_rgroup *g, const char *holds,
+	      const hs_database_t *streamed)
 {
 	fprintf(out,
 		"  packet database: %s %7u %10zu %s\n"
@@ -42,6 +43,9 @@ report_pkt_db(FILE *out, const char *label, const struct weir_rgroup *g, const c
 		: g->from_cache ? "hit"
 				: "-",
 		g->n_expr, holds);
+	if (g->db != NULL && streamed == NULL)
+		fprintf(out, "        stream-type rules alone: not scanned for a packet whose "
+			     "bytes went to its stream\n");
 }
 
 void
@@ -235,13 +239,15 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 	if (!rs->dir_split && rs->pkt.db != NULL && rs->addr_part == NULL)
 		report_pkt_db(out, "every group, one scan per packet", &rs->pkt,
 			      "every flow direction (no rule is split by direction enough to pay "
-			      "for two)");
+			      "for two)",
+			      rs->dir_sdb[0]);
 	if (rs->dir_split && rs->addr_part == NULL) {
 		/* no database: none of that side's rules has an expression */
 		report_pkt_db(out, "to server, no flow ", &rs->pkt,
-			      "the rules a packet from its flow's client, or of no flow, can meet");
+			      "the rules a packet from its flow's client, or of no flow, can meet",
+			      rs->dir_sdb[0]);
 		report_pkt_db(out, "to client          ", &rs->pkt_tc,
-			      "the rules a packet from its flow's server can meet");
+			      "the rules a packet from its flow's server can meet", rs->dir_sdb[1]);
 	}
 	if (rs->addr_part != NULL) {
 		static const char *const cls[4] = {
@@ -260,7 +266,8 @@ weir_ruleset_describe(const struct weir_ruleset *rs, FILE *out)
 				 : k < 4	? "to the server or of no flow"
 						: "from its flow's server",
 				 cls[k & 3]);
-			report_pkt_db(out, "  address class    ", &rs->apkt[k], holds);
+			report_pkt_db(out, "  address class    ", &rs->apkt[k], holds,
+				      rs->sadb[k >= 4][k & 3]);
 		}
 	}
 	if (rs->stream_db != NULL)

@@ -1430,6 +1430,25 @@ scan_streamed(const struct weir_ruleset *rs, const uint8_t *src, const uint8_t *
 	return hits_sorted(&h, out, sizeof(out));
 }
 
+/* The databases `rules check` (weir_ruleset_describe) says a streamed
+ * packet does not scan. */
+static unsigned int
+streamed_skip_lines(const struct weir_ruleset *rs)
+{
+	char *buf = NULL, *at;
+	size_t len = 0;
+	unsigned int n = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	weir_ruleset_describe(rs, f);
+	fclose(f);
+	for (at = buf; (at = strstr(at, "stream-type rules alone: not scanned")) != NULL; at++)
+		n++;
+	free(buf);
+	return n;
+}
+
 /*
  * A packet whose bytes went to its stream meets Suricata's packet-type
  * rules only (detect-engine-build.c SignatureSetType, and the stream
@@ -1493,6 +1512,9 @@ test_streamed_packet_databases(void)
 	CU_ASSERT_PTR_NULL(rs->dir_sdb[1]);
 	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 0, "abc xyz"), "1,2");
 	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "abc xyz"), "");
+	/* split by direction (sid 1): rules check says so of both sides */
+	CU_ASSERT(rs->dir_split);
+	CU_ASSERT_EQUAL(streamed_skip_lines(rs), 2);
 	weir_ruleset_free(rs);
 
 	rs = build(mixed, N(mixed));
@@ -1503,6 +1525,7 @@ test_streamed_packet_databases(void)
 	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 0, "abc xyz"), "1,2,3,4");
 	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "abc xyz"), "3,4");
 	EXPECT(scan_streamed(rs, g_cli, g_srv, F_TS | F_EST, 1, "xabc xy"), "");
+	CU_ASSERT_EQUAL(streamed_skip_lines(rs), 0);
 	weir_ruleset_free(rs);
 
 	/* by direction: a packet rule on the server side only */
@@ -1530,6 +1553,7 @@ test_streamed_packet_databases(void)
 			skipped += rs->adb[i][j] != NULL && rs->sadb[i][j] == NULL;
 		}
 	CU_ASSERT(skipped > 0); /* the classes sids 11 and 18 are not in */
+	CU_ASSERT_EQUAL(streamed_skip_lines(rs), skipped);
 	/* sid 11 in the one server-side database, 18 in the client side's */
 	CU_ASSERT(one->dir_sdb[0] != NULL && one->dir_sdb[1] != NULL);
 	/* from $HOME_NET to $EXTERNAL_NET, streamed: the packet rule alone */
