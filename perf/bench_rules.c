@@ -935,7 +935,7 @@ br_usage(FILE *f)
 		"usage: bench-rules -S RULES [-S ...] -r CAPTURE.pcap [-e EXPECTED.tsv]\n"
 		"                   [-a NAME=VALUE]... [-p NAME=VALUE]...\n"
 		"                   [-n PASSES] [-t SECONDS] [-R REPS] [-T SECONDS]\n"
-		"                   [-P PATH] [-C] [-F SIDE] [-k]\n"
+		"                   [-P PATH] [-C] [-F SIDE[-est]] [-k]\n"
 		"\n"
 		"  -S FILE     rule file (.rules: Suricata subset, else signature format)\n"
 		"  -r FILE     Ethernet pcap; decoded once, as weir's worker decodes\n"
@@ -954,7 +954,8 @@ br_usage(FILE *f)
 		"              raw's database\n"
 		"  -F SIDE     every packet as its flow's: server (to the server, the\n"
 		"              default: no flow) or client (from the server), so a set\n"
-		"              split by direction scans that side's database (rs->dir_db)\n"
+		"              split by direction scans that side's database (rs->dir_db);\n"
+		"              server-est, client-est: of an established session\n"
 		"  -k          skip invalid rules, as weir's rules.skip-invalid does (the count\n"
 		"              is printed; `same` is then not built)\n",
 		BR_MAX_REPS);
@@ -1054,12 +1055,20 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'F':
-			if (strcmp(optarg, "server") == 0) {
+			if (strncmp(optarg, "server", 6) == 0) {
 				side = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOSERVER;
-			} else if (strcmp(optarg, "client") == 0) {
+			} else if (strncmp(optarg, "client", 6) == 0) {
 				side = WEIR_SCAN_FLOW | WEIR_SCAN_FLOW_TOCLIENT;
 			} else {
-				fprintf(stderr, "bench-rules: -F wants server or client\n");
+				side = 0;
+			}
+			/* -est: a packet of an established session, as most are */
+			if (side != 0 && strcmp(optarg + 6, "-est") == 0) {
+				side |= WEIR_SCAN_FLOW_ESTABLISHED;
+			} else if (side == 0 || optarg[6] != '\0') {
+				fprintf(stderr,
+					"bench-rules: -F wants server, client, server-est or "
+					"client-est\n");
 				ret = 2;
 				goto out;
 			}
