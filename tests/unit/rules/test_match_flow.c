@@ -962,16 +962,18 @@ build_split(const char *const *rules, unsigned int n, bool no_addr_split)
 	return rs;
 }
 
-/* The sids a TCP packet "a" from @p src to @p dst (IPv4 or IPv6: 4 or 16
- * bytes) raises under flow bits @p flow, sorted. */
+/* The sids a TCP packet @p payload from @p src to @p dst (IPv4 or IPv6:
+ * @p ipv, 4 or 16 bytes) raises under flow bits @p flow, its bytes in
+ * its stream or not (@p streamed), sorted; the scan's result in
+ * @p res_out when not NULL. */
 static const char *
-scan_addr(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, const uint8_t *dst,
-	  uint32_t flow)
+scan_at(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, const uint8_t *dst,
+	uint32_t flow, uint8_t streamed, const char *payload, struct weir_scan_res *res_out)
 {
 	static char out[256];
 	struct weir_scan_pkt p = {
-		.payload = (const uint8_t *)"a",
-		.len = 1,
+		.payload = (const uint8_t *)payload,
+		.len = (uint32_t)strlen(payload),
 		.pclass = WEIR_PCLASS_TCP,
 		.ip_version = (uint8_t)ipv,
 		.sport = 40000,
@@ -980,12 +982,23 @@ scan_addr(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, c
 		.dst = dst,
 		.ts_ns = 1,
 		.flow = flow,
+		.streamed = streamed,
 	};
 	struct hits h = {.rs = rs};
 	struct weir_scan_res res;
 
 	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
+	if (res_out != NULL)
+		*res_out = res;
 	return hits_sorted(&h, out, sizeof(out));
+}
+
+/* The sids a TCP packet "a" raises, as scan_at(). */
+static const char *
+scan_addr(const struct weir_ruleset *rs, unsigned int ipv, const uint8_t *src, const uint8_t *dst,
+	  uint32_t flow)
+{
+	return scan_at(rs, ipv, src, dst, flow, 0, "a", NULL);
 }
 
 #define V4(a, b, c, d) ((const uint8_t[4]){a, b, c, d})
@@ -1402,32 +1415,16 @@ test_header_prefilter(void)
 	weir_ruleset_free(rs);
 }
 
-/* The sids a TCP packet @p payload from @p src to @p dst raises under
- * flow bits @p flow, its bytes in its stream or not (@p streamed), sorted. */
+/* An IPv4 packet's sids, as scan_at(), checked scanned without error. */
 static const char *
 scan_streamed(const struct weir_ruleset *rs, const uint8_t *src, const uint8_t *dst, uint32_t flow,
 	      uint8_t streamed, const char *payload)
 {
-	static char out[256];
-	struct weir_scan_pkt p = {
-		.payload = (const uint8_t *)payload,
-		.len = (uint32_t)strlen(payload),
-		.pclass = WEIR_PCLASS_TCP,
-		.ip_version = 4,
-		.sport = 40000,
-		.dport = 80,
-		.src = src,
-		.dst = dst,
-		.ts_ns = 1,
-		.flow = flow,
-		.streamed = streamed,
-	};
-	struct hits h = {.rs = rs};
 	struct weir_scan_res res;
+	const char *got = scan_at(rs, 4, src, dst, flow, streamed, payload, &res);
 
-	weir_ruleset_scan(rs, 0, &p, on_alert, &h, &res);
 	CU_ASSERT(res.evaluated == 1 && res.scan_error == 0);
-	return hits_sorted(&h, out, sizeof(out));
+	return got;
 }
 
 /* The databases `rules check` (weir_ruleset_describe) says a streamed
