@@ -1458,14 +1458,12 @@ test_streamed_packet_databases(void)
 {
 	/* stream type: payload conditions on any bytes */
 	static const char *const stream_only[] = {
-		"alert tcp any any -> any any (flow:established,to_server; content:\"abc\"; "
-		"sid:1;)",
+		"alert tcp any any -> any any (flow:to_server; content:\"abc\"; sid:1;)",
 		"alert tcp any any -> any any (content:\"xyz\"; sid:2;)",
 	};
 	/* and two packet-type rules: an anchored content, dsize */
 	static const char *const mixed[] = {
-		"alert tcp any any -> any any (flow:established,to_server; content:\"abc\"; "
-		"sid:1;)",
+		"alert tcp any any -> any any (flow:to_server; content:\"abc\"; sid:1;)",
 		"alert tcp any any -> any any (content:\"xyz\"; sid:2;)",
 		"alert tcp any any -> any any (content:\"abc\"; depth:3; sid:3;)",
 		"alert tcp any any -> any any (dsize:>2; content:\"xyz\"; sid:4;)",
